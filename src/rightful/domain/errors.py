@@ -1,0 +1,49 @@
+"""One hierarchy for every error the domain raises; entry points map them to HTTP codes and exit codes."""
+
+from __future__ import annotations
+
+
+class RightfulError(Exception):
+    """Base of every error that rightful raises on purpose."""
+
+    http_status = 400
+
+
+class InvalidInputError(RightfulError):
+    """The input cannot be accepted as given; the message says what to fix."""
+
+    http_status = 422
+
+
+class NotFoundError(RightfulError):
+    """The thing asked for does not exist (or the caller may not know that it does)."""
+
+    http_status = 404
+
+
+class ConflictError(RightfulError):
+    """The operation is not allowed in the current state."""
+
+    http_status = 409
+
+
+class IllegalTransitionError(ConflictError):
+    """A request was asked to move to a state its lifecycle does not allow from where it is."""
+
+
+class PermissionDeniedError(RightfulError):
+    """The caller's role does not allow the operation."""
+
+    http_status = 403
+
+
+class AuthenticationError(RightfulError):
+    """The caller could not be authenticated."""
+
+    http_status = 401
+
+
+class ConfigurationError(RightfulError):
+    """Settings or a data map are inconsistent; the message names the offending key."""
+
+    http_status = 500

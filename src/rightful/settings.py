@@ -1,0 +1,134 @@
+"""Effective configuration: environment variables (prefix RIGHTFUL_) over an optional TOML file over defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "RIGHTFUL_CONFIG"
+DEFAULT_CONFIG_FILE = "rightful.toml"
+
+
+def config_file() -> Path | None:
+    """The TOML file in force: $RIGHTFUL_CONFIG, else ./rightful.toml when it exists."""
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit)
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+class Settings(BaseSettings):
+    """Everything rightful reads from its environment. Secrets are SecretStr and never printed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RIGHTFUL_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    # --- store -----------------------------------------------------------------------------
+    data_dir: Path = Path("var")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in data_dir"
+    )
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+
+    # --- lifecycle and deadlines -----------------------------------------------------------
+    pause_clock_awaiting_identity: dict[str, bool] = Field(
+        default_factory=lambda: {"gdpr": False, "uk_gdpr": True},
+        description="Per jurisdiction: does the clock stop while waiting for identity proof? "
+        "Never honoured for CCPA.",
+    )
+    due_soon_days: int = Field(default=7, ge=0)
+
+    # --- audit chain -----------------------------------------------------------------------
+    audit_checkpoint_every: int = Field(default=100, gt=0)
+    audit_signing_key_file: Path | None = Field(
+        default=None, description="Ed25519 private key (PEM); default data_dir/keys/audit_ed25519.pem"
+    )
+
+    # --- sources of personal data (the data map names them; DSNs live here, not in the DB) -
+    sources: dict[str, SecretStr] = Field(default_factory=dict)
+    datamap_files: list[Path] = Field(default_factory=list)
+    email_local_part_case_sensitive: bool = False
+    default_phone_region: str = "DE"
+
+    # --- jobs ------------------------------------------------------------------------------
+    queue_backend: Literal["inline", "celery"] = "inline"
+    celery_broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+
+    # --- web -------------------------------------------------------------------------------
+    public_base_url: str = "http://127.0.0.1:8000"
+    demo_mode: bool = False
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region_upper(cls, value: str) -> str:
+        return value.upper()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'rightful.db').resolve()}"
+
+    @property
+    def effective_signing_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "keys" / "audit_ed25519.pem"
+
+    def public_view(self) -> dict[str, Any]:
+        """The settings with every secret masked, for `rightful config show`."""
+        view = self.model_dump(mode="json")
+        view["database_url"] = mask_url(self.effective_database_url)
+        view["sources"] = {name: mask_url(dsn.get_secret_value()) for name, dsn in self.sources.items()}
+        view["celery_broker_url"] = mask_url(self.celery_broker_url.get_secret_value())
+        for key, value in self.extra_public_view().items():
+            view[key] = value
+        view["config_file"] = str(config_file()) if config_file() else None
+        return view
+
+    def extra_public_view(self) -> dict[str, Any]:
+        """Secret-bearing fields added by later modules mask themselves here."""
+        masked: dict[str, Any] = {}
+        for name, value in self:
+            if isinstance(value, SecretStr) and name not in {"database_url", "celery_broker_url"}:
+                masked[name] = "********" if value.get_secret_value() else ""
+        return masked
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL such as postgresql://user:secret@host/db."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}" if ":" in credentials else url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings afresh (tests pass overrides instead of touching the environment)."""
+    return Settings(**overrides)
