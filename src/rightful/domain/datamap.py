@@ -1,0 +1,237 @@
+"""The data map: where a subject's data lives, how records link to the subject, and why it is kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rightful.domain.identities import IdentityType
+from rightful.domain.sensitivity import Sensitivity, category_sensitivity, highest
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Direction(StrEnum):
+    """Fides edge direction: `from` = the referenced field's values query this collection."""
+
+    FROM = "from"
+    TO = "to"
+
+
+class Match(StrEnum):
+    """How a field's stored values compare with a key: exactly, or ignoring case and spaces."""
+
+    EXACT = "exact"
+    CASEFOLD = "casefold"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A reference holds only while `at` (this row) lies in [valid_from, valid_until) of the other row."""
+
+    valid_from: str
+    valid_until: str | None
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Validity:
+    """An identity field holds only while the time of verification lies in [valid_from, valid_until)."""
+
+    valid_from: str
+    valid_until: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAddress:
+    """dataset.collection.field"""
+
+    dataset: str
+    collection: str
+    field: str
+
+    @property
+    def collection_address(self) -> str:
+        return f"{self.dataset}.{self.collection}"
+
+    def __str__(self) -> str:
+        return f"{self.dataset}.{self.collection}.{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A Fides reference from one field to another, with rightful's optional validity window."""
+
+    target: FieldAddress
+    direction: Direction | None = None
+    window: Window | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataField:
+    """One column of a collection."""
+
+    name: str
+    data_categories: tuple[str, ...] = ()
+    data_type: str | None = None
+    primary_key: bool = False
+    identity: IdentityType | None = None
+    identity_validity: Validity | None = None
+    references: tuple[Reference, ...] = ()
+    match: Match = Match.EXACT
+    blob_store: str | None = None
+    third_party: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone the data is disclosed to (Art. 15(1)(c)); third countries need safeguards (15(2))."""
+
+    name: str
+    country: str | None = None
+    third_country: bool = False
+    safeguards: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AutomatedDecisions:
+    """Art. 15(1)(h): whether automated decisions are made, their logic and consequences."""
+
+    exists: bool = False
+    logic: str | None = None
+    significance: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingInfo:
+    """The Art. 15(1)(a)-(h) information for one collection."""
+
+    purposes: tuple[str, ...] = ()
+    legal_basis: str | None = None
+    retention: str | None = None
+    recipients: tuple[Recipient, ...] = ()
+    source: str | None = None
+    automated_decisions: AutomatedDecisions | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataCollection:
+    """A table (or a collection in a document store) of one dataset."""
+
+    dataset: str
+    name: str
+    fields: tuple[DataField, ...]
+    data_categories: tuple[str, ...] = ()
+    info: ProcessingInfo = ProcessingInfo()
+    subject: bool = False
+    description: str | None = None
+
+    @property
+    def address(self) -> str:
+        """dataset.collection, unique across the data map."""
+        return f"{self.dataset}.{self.name}"
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.primary_key)
+
+    def field(self, name: str) -> DataField | None:
+        """The field called `name`, or None."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Every category of the collection and its fields, sorted, without repeats."""
+        found = set(self.data_categories)
+        for f in self.fields:
+            found.update(f.data_categories)
+        return tuple(sorted(found))
+
+    @property
+    def blob_fields(self) -> tuple[DataField, ...]:
+        return tuple(f for f in self.fields if f.blob_store)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A Fides dataset: collections in one source (a database, an API, a bucket index)."""
+
+    key: str
+    source: str
+    collections: tuple[DataCollection, ...]
+    origin: str = "<memory>"
+    name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class DataMap:
+    """All datasets, plus the declared category sensitivities and custom categories."""
+
+    datasets: tuple[Dataset, ...]
+    declared_sensitivity: Mapping[str, Sensitivity] = field(default_factory=dict)
+    custom_categories: frozenset[str] = frozenset()
+
+    def collections(self) -> Iterator[DataCollection]:
+        """Every collection, in dataset order."""
+        for dataset in self.datasets:
+            yield from dataset.collections
+
+    def collection(self, address: str) -> DataCollection | None:
+        """The collection at `dataset.collection`, or None."""
+        return next((c for c in self.collections() if c.address == address), None)
+
+    def dataset_of(self, address: str) -> Dataset:
+        """The dataset that holds the collection at `address`."""
+        key = address.split(".", 1)[0]
+        return next(d for d in self.datasets if d.key == key)
+
+    def source_of(self, address: str) -> str:
+        """The name of the source (a key of Settings.sources) holding a collection."""
+        return self.dataset_of(address).source
+
+    def origin_of(self, address: str) -> str:
+        """The file the collection was declared in."""
+        return self.dataset_of(address).origin
+
+    @property
+    def subject_collection(self) -> DataCollection | None:
+        """The collection whose primary key is the subject key (marked `rightful: subject: true`)."""
+        return next((c for c in self.collections() if c.subject), None)
+
+    def identity_fields(
+        self, kind: IdentityType | None = None
+    ) -> Iterator[tuple[DataCollection, DataField]]:
+        """Fields marked as identities (of one type, or of any)."""
+        for coll in self.collections():
+            for f in coll.fields:
+                if f.identity is not None and (kind is None or f.identity is kind):
+                    yield coll, f
+
+    def sensitivity_of(self, address: str) -> Sensitivity:
+        """The strictest level among the collection's categories."""
+        coll = self.collection(address)
+        if coll is None:
+            return Sensitivity.STANDARD
+        return highest(category_sensitivity(c, self.declared_sensitivity) for c in coll.categories)
+
+    def schema_of(self, source: str) -> dict[str, frozenset[str]]:
+        """Table name -> column names of one source, for validating identifiers in connectors."""
+        return {
+            c.name: frozenset(c.field_names)
+            for d in self.datasets
+            if d.source == source
+            for c in d.collections
+        }
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Names of every source the data map needs, sorted."""
+        return tuple(sorted({d.source for d in self.datasets}))

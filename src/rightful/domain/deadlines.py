@@ -1,0 +1,469 @@
+"""Legal deadlines per jurisdiction: when a request must be acknowledged and answered, and the
+notices that go with them (acknowledgement, extension, refusal).
+
+Conventions, each chosen to be checkable:
+- Dates are local calendar dates in the controller's timezone `tz`; a deadline is due by the end
+  of its day there (`respond_by` is the last microsecond of that day, an aware datetime).
+- GDPR / UK GDPR (Art. 12(3)): receipt date + 1 calendar month; an extension of n months gives
+  receipt date + (1 + n) months, i.e. counted from receipt, not from the first deadline (as the
+  ICO computes it). A deadline on a weekend or holiday is never moved later (conservative).
+- CCPA (Cal. Code Regs. tit. 11, §7021): answer by receipt date + 45 days (+ up to 45 more);
+  acknowledge by the 10th business day (Mon-Fri, not a given holiday) after the receipt date.
+- Pauses (GDPR / UK GDPR only, and only when the policy flag is on; never for CCPA): every local
+  day from the day a pause starts to the day it ends, both included, does not count (modelled on
+  DPA 2018 s.54(3C)); overlapping pauses count a day once; the day of receipt never counts anyway;
+  a pause that starts after the running deadline does not revive it. An open pause counts up to
+  and including the day of `now`, so the deadline moves on each day while the clock stands still.
+- Extensions: once, with a non-empty reason, decided and told to the requester while the first
+  period runs (pauses included). Without a recorded notice an extension is refused, not flagged.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+from rightful.domain.errors import ConflictError, InvalidInputError
+
+
+class Jurisdiction(StrEnum):
+    """Whose clock runs. CPRA is the CCPA as amended: callers map `cpra` to CCPA."""
+
+    GDPR = "gdpr"
+    UK_GDPR = "uk_gdpr"
+    CCPA = "ccpa"
+
+
+class ExtensionUnit(StrEnum):
+    """The unit an extension is counted in."""
+
+    MONTHS = "months"
+    DAYS = "days"
+
+
+class Urgency(StrEnum):
+    """How close a request is to its deadline."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    OK = "ok"
+
+
+class Language(StrEnum):
+    """Languages the notices are written in."""
+
+    EN = "en"
+    DE = "de"
+
+
+class ExtensionNotAllowedError(ConflictError):
+    """An extension breaks the law's conditions: once, with a reason, told, in the first period."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A decision to extend, its reason, and when the requester was told of it."""
+
+    decided_at: datetime
+    reason: str
+    notice_sent_at: datetime | None = None
+    months: int | None = None  # GDPR / UK GDPR; None means the most the law allows
+    days: int | None = None  # CCPA; None means the most the law allows
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A stretch of waiting for identity information; `end` is None while still waiting."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadlines of one request, as aware end-of-day instants in the controller's timezone."""
+
+    jurisdiction: Jurisdiction
+    received_at: datetime
+    acknowledge_by: datetime | None
+    respond_by: datetime
+    original_respond_by: datetime
+    extended: bool
+    max_extension_months_or_days: int
+    extension_unit: ExtensionUnit
+    paused_days: int
+    clock_paused: bool
+
+
+@dataclass(frozen=True)
+class _Rules:
+    period: int
+    max_extension: int
+    unit: ExtensionUnit
+    honours_pauses: bool
+    acknowledge_business_days: int | None
+
+
+_GDPR_RULES = _Rules(1, 2, ExtensionUnit.MONTHS, True, None)
+_RULES = {
+    Jurisdiction.GDPR: _GDPR_RULES,
+    Jurisdiction.UK_GDPR: _GDPR_RULES,
+    Jurisdiction.CCPA: _Rules(45, 45, ExtensionUnit.DAYS, False, 10),
+}
+
+
+def parse_jurisdiction(value: str) -> Jurisdiction:
+    """Read a jurisdiction name case-insensitively; `cpra` means the CCPA as amended."""
+    key = value.strip().lower()
+    if key == "cpra":
+        return Jurisdiction.CCPA
+    try:
+        return Jurisdiction(key)
+    except ValueError:
+        raise InvalidInputError(
+            "jurisdiction must be one of: gdpr, uk_gdpr, ccpa (or cpra)"
+        ) from None
+
+
+def add_calendar_months(d: date, n: int) -> date:
+    """The same day of the month n months later; a day the month lacks falls to its last day."""
+    year, month0 = divmod(d.year * 12 + d.month - 1 + n, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last_day))
+
+
+def add_business_days(d: date, n: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The n-th day after d that is Monday to Friday and not a holiday."""
+    if n < 0:
+        raise InvalidInputError("business days to add must not be negative")
+    day = d
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            n -= 1
+    return day
+
+
+def end_of_day(d: date, tz: tzinfo = UTC) -> datetime:
+    """The last instant of a local calendar day, as an aware datetime."""
+    return datetime.combine(d, time.max, tzinfo=tz)
+
+
+def compute_deadlines(
+    jurisdiction: Jurisdiction,
+    received_at: datetime,
+    *,
+    tz: tzinfo = UTC,
+    extension: Extension | None = None,
+    pauses: Sequence[Pause] = (),
+    pause_policy: bool = False,
+    holidays: frozenset[date] = frozenset(),
+    now: datetime | None = None,
+) -> Deadlines:
+    """A request's deadlines; an invalid extension raises ExtensionNotAllowedError."""
+    _require_aware(received_at, "received_at")
+    rules = _RULES[jurisdiction]
+    receipt = _local_date(received_at, tz)
+    honoured = pauses if rules.honours_pauses and pause_policy else ()
+    paused = _paused_dates(honoured, received_at, tz, now)
+    original = end_of_day(_shift(_period_end(rules, receipt, 0), paused)[0], tz)
+    length = 0
+    if extension is not None:
+        length = _checked_length(jurisdiction, extension, received_at, original)
+    due, paused_days = _shift(_period_end(rules, receipt, length), paused)
+    return Deadlines(
+        jurisdiction=jurisdiction,
+        received_at=received_at,
+        acknowledge_by=_acknowledge_by(rules, receipt, holidays, tz),
+        respond_by=end_of_day(due, tz),
+        original_respond_by=original,
+        extended=extension is not None,
+        max_extension_months_or_days=rules.max_extension,
+        extension_unit=rules.unit,
+        paused_days=paused_days,
+        clock_paused=any(p.end is None for p in honoured),
+    )
+
+
+def ensure_can_extend(current: Deadlines, extension: Extension) -> None:
+    """Raise ExtensionNotAllowedError unless `extension` may be added to `current`."""
+    if current.extended:
+        raise ExtensionNotAllowedError("the request was extended already; the law allows one")
+    _checked_length(
+        current.jurisdiction, extension, current.received_at, current.original_respond_by
+    )
+
+
+def time_left(deadlines: Deadlines, now: datetime) -> timedelta:
+    """Time until the response is due; negative once overdue."""
+    _require_aware(now, "now")
+    return deadlines.respond_by - now
+
+
+def urgency(deadlines: Deadlines, now: datetime, due_soon_days: int = 7) -> Urgency:
+    """Overdue, due within `due_soon_days`, or fine."""
+    return urgency_at(deadlines.respond_by, now, due_soon_days)
+
+
+def urgency_at(respond_by: datetime, now: datetime, due_soon_days: int = 7) -> Urgency:
+    """Urgency from a stored `respond_by` instant."""
+    _require_aware(now, "now")
+    if due_soon_days < 0:
+        raise InvalidInputError("due_soon_days must not be negative")
+    left = respond_by - now
+    if left < timedelta(0):
+        return Urgency.OVERDUE
+    if left <= timedelta(days=due_soon_days):
+        return Urgency.DUE_SOON
+    return Urgency.OK
+
+
+# --- arithmetic helpers ----------------------------------------------------------------------
+
+
+def _require_aware(at: datetime, name: str) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInputError(f"{name} must be a timezone-aware datetime")
+
+
+def _local_date(at: datetime, tz: tzinfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def _period_end(rules: _Rules, receipt: date, extra: int) -> date:
+    if rules.unit is ExtensionUnit.MONTHS:
+        return add_calendar_months(receipt, rules.period + extra)
+    return receipt + timedelta(days=rules.period + extra)
+
+
+def _acknowledge_by(
+    rules: _Rules, receipt: date, holidays: frozenset[date], tz: tzinfo
+) -> datetime | None:
+    if rules.acknowledge_business_days is None:
+        return None
+    return end_of_day(add_business_days(receipt, rules.acknowledge_business_days, holidays), tz)
+
+
+def _paused_dates(
+    pauses: Iterable[Pause], received_at: datetime, tz: tzinfo, now: datetime | None
+) -> list[date]:
+    """Every local day a pause touches, first and last included, after the day of receipt."""
+    receipt = _local_date(received_at, tz)
+    days: set[date] = set()
+    for pause in pauses:
+        first, last = _pause_span(pause, received_at, tz, now)
+        days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return sorted(d for d in days if d > receipt)
+
+
+def _pause_span(
+    pause: Pause, received_at: datetime, tz: tzinfo, now: datetime | None
+) -> tuple[date, date]:
+    _require_aware(pause.start, "pause start")
+    if pause.start < received_at:
+        raise InvalidInputError("a pause cannot start before the request was received")
+    end = pause.end if pause.end is not None else now
+    if end is None:
+        raise InvalidInputError("an open pause needs `now` to count its days")
+    _require_aware(end, "pause end")
+    if end < pause.start:
+        raise InvalidInputError("a pause cannot end before it starts")
+    return _local_date(pause.start, tz), _local_date(end, tz)
+
+
+def _shift(due: date, paused: Sequence[date]) -> tuple[date, int]:
+    """Move `due` a day later for each paused day on or before the running due date."""
+    count = 0
+    for day in paused:
+        if day > due:
+            break
+        due += timedelta(days=1)
+        count += 1
+    return due, count
+
+
+def _checked_length(
+    jurisdiction: Jurisdiction, ext: Extension, received_at: datetime, original: datetime
+) -> int:
+    """The extension's length in the jurisdiction's unit, once every legal condition holds."""
+    if not ext.reason.strip():
+        raise ExtensionNotAllowedError("an extension needs a recorded reason")
+    _check_timing(ext, received_at, original)
+    return _length(jurisdiction, ext)
+
+
+def _check_timing(ext: Extension, received_at: datetime, original: datetime) -> None:
+    _require_aware(ext.decided_at, "decided_at")
+    if not received_at <= ext.decided_at <= original:
+        raise ExtensionNotAllowedError(
+            f"an extension must be decided while the first period runs (until {original})"
+        )
+    if ext.notice_sent_at is None:
+        raise ExtensionNotAllowedError(
+            "the requester must be told of the extension and its reasons; record the notice"
+        )
+    _require_aware(ext.notice_sent_at, "notice_sent_at")
+    if not ext.decided_at <= ext.notice_sent_at <= original:
+        raise ExtensionNotAllowedError(
+            "the notice must follow the decision and be sent within the first period"
+        )
+
+
+def _length(jurisdiction: Jurisdiction, ext: Extension) -> int:
+    rules = _RULES[jurisdiction]
+    months = rules.unit is ExtensionUnit.MONTHS
+    given, other = (ext.months, ext.days) if months else (ext.days, ext.months)
+    if other is not None:
+        raise ExtensionNotAllowedError(
+            f"{jurisdiction.value} extensions are counted in {rules.unit.value}"
+        )
+    length = rules.max_extension if given is None else given
+    if not 1 <= length <= rules.max_extension:
+        raise ExtensionNotAllowedError(
+            f"{jurisdiction.value} allows an extension of 1 to {rules.max_extension} "
+            f"{rules.unit.value}, not {length}"
+        )
+    return length
+
+
+# --- notices to the requester ----------------------------------------------------------------
+
+_TEXTS: dict[Language, dict[str, str]] = {
+    Language.EN: {
+        "refuse": "We are not acting on your request, in whole or in part, for these reasons:",
+        "remedy_gdpr": "You have the right to lodge a complaint with a supervisory authority "
+        "and to seek a judicial remedy (Article 12(4) GDPR).",
+        "remedy_uk_gdpr": "You have the right to lodge a complaint with the Information "
+        "Commissioner's Office (ICO) and to seek a judicial remedy (Article 12(4) UK GDPR).",
+        "remedy_ccpa": "You may file a complaint with the California Privacy Protection Agency.",
+        "categories": "We could not verify your identity to the degree required to disclose "
+        "specific pieces of personal information, so we will not disclose them. We will instead "
+        "treat your request as a request for the categories of personal information we have "
+        "collected about you.",
+        "received": "We have received your request (reference {ref}).",
+        "verify": "Before we act on it we will verify your identity, using information we "
+        "already hold about you wherever we can.",
+        "extend": "We need more time to answer your request (reference {ref}), for this "
+        "reason: {reason}",
+        "due": "We will respond by {date} at the latest.",
+        "extended_due": "As {basis} allows, we will now respond by {date} at the latest.",
+        "basis_gdpr": "Article 12(3) GDPR",
+        "basis_uk_gdpr": "Article 12(3) UK GDPR",
+        "basis_ccpa": "Cal. Code Regs. tit. 11, § 7021(b)",
+    },
+    Language.DE: {
+        "refuse": "Wir werden auf Ihren Antrag ganz oder teilweise aus folgenden Gründen "
+        "nicht tätig:",
+        "remedy_gdpr": "Sie haben das Recht, bei einer Aufsichtsbehörde Beschwerde einzulegen, "
+        "und können einen gerichtlichen Rechtsbehelf einlegen (Art. 12 Abs. 4 DSGVO).",
+        "remedy_uk_gdpr": "Sie haben das Recht, beim Information Commissioner's Office (ICO) "
+        "Beschwerde einzulegen, und können einen gerichtlichen Rechtsbehelf einlegen "
+        "(Art. 12 Abs. 4 UK GDPR).",
+        "remedy_ccpa": "Sie können bei der California Privacy Protection Agency Beschwerde "
+        "einreichen.",
+        "categories": "Wir konnten Ihre Identität nicht so weit überprüfen, wie es für die "
+        "Herausgabe einzelner personenbezogener Daten erforderlich ist; diese geben wir daher "
+        "nicht heraus. Stattdessen behandeln wir Ihren Antrag als Antrag auf Auskunft über die "
+        "Kategorien personenbezogener Daten, die wir über Sie erhoben haben.",
+        "received": "Wir haben Ihren Antrag erhalten (Vorgangsnummer {ref}).",
+        "verify": "Bevor wir tätig werden, überprüfen wir Ihre Identität, wo immer möglich "
+        "anhand von Angaben, die uns bereits vorliegen.",
+        "extend": "Wir benötigen mehr Zeit, um Ihren Antrag (Vorgangsnummer {ref}) zu "
+        "beantworten, aus folgendem Grund: {reason}",
+        "due": "Wir antworten spätestens am {date}.",
+        "extended_due": "Wie {basis} es zulässt, antworten wir nun spätestens am {date}.",
+        "basis_gdpr": "Art. 12 Abs. 3 DSGVO",
+        "basis_uk_gdpr": "Art. 12 Abs. 3 UK GDPR",
+        "basis_ccpa": "Cal. Code Regs. tit. 11, § 7021(b)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class RefusalNotice:
+    """What a requester is told when we do not act: the reasons and the remedies open to them."""
+
+    jurisdiction: Jurisdiction
+    language: Language
+    reasons: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The paragraphs as one plain-text body."""
+        return "\n\n".join(self.paragraphs)
+
+
+def build_refusal_notice(
+    jurisdiction: Jurisdiction,
+    reasons: Sequence[str],
+    *,
+    language: Language | str = Language.EN,
+    categories_instead: bool = False,
+) -> RefusalNotice:
+    """A refusal notice (Art. 12(4); CCPA: with the §7024(a) fall-back to categories if asked)."""
+    cleaned = tuple(r.strip() for r in reasons)
+    if not cleaned or not all(cleaned):
+        raise InvalidInputError("a refusal needs at least one reason, and no reason may be blank")
+    if categories_instead and jurisdiction is not Jurisdiction.CCPA:
+        raise InvalidInputError("the fall-back to categories exists only for CCPA requests to know")
+    lang = _language(language)
+    texts = _TEXTS[lang]
+    paragraphs = [texts["refuse"] + "".join(f"\n- {r}" for r in cleaned)]
+    if categories_instead:
+        paragraphs.append(texts["categories"])
+    paragraphs.append(texts[f"remedy_{jurisdiction.value}"])
+    return RefusalNotice(jurisdiction, lang, cleaned, tuple(paragraphs))
+
+
+def refusal_notice(
+    jurisdiction: Jurisdiction, reasons: Sequence[str], language: Language | str = Language.EN
+) -> str:
+    """The plain text of a refusal notice."""
+    return build_refusal_notice(jurisdiction, reasons, language=language).text
+
+
+def acknowledgement_text(
+    jurisdiction: Jurisdiction,
+    request_id: str,
+    respond_by: datetime,
+    language: Language | str = Language.EN,
+    *,
+    tz: tzinfo = UTC,
+) -> str:
+    """Confirmation of receipt with the answer date (CCPA §7021(a): with how we verify)."""
+    texts = _TEXTS[_language(language)]
+    parts = [texts["received"].format(ref=request_id)]
+    if jurisdiction is Jurisdiction.CCPA:
+        parts.append(texts["verify"])
+    parts.append(texts["due"].format(date=_local_date(respond_by, tz).isoformat()))
+    return "\n\n".join(parts)
+
+
+def extension_text(
+    jurisdiction: Jurisdiction,
+    request_id: str,
+    respond_by: datetime,
+    reason: str,
+    language: Language | str = Language.EN,
+    *,
+    tz: tzinfo = UTC,
+) -> str:
+    """The notice that tells the requester of an extension, its reason and the new date."""
+    if not reason.strip():
+        raise ExtensionNotAllowedError("an extension needs a recorded reason")
+    texts = _TEXTS[_language(language)]
+    first = texts["extend"].format(ref=request_id, reason=reason.strip())
+    basis = texts[f"basis_{jurisdiction.value}"]
+    due = texts["extended_due"].format(basis=basis, date=_local_date(respond_by, tz).isoformat())
+    return f"{first}\n\n{due}"
+
+
+def _language(value: Language | str) -> Language:
+    try:
+        return Language(value)
+    except ValueError:
+        raise InvalidInputError("language must be one of: en, de") from None

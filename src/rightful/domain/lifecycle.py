@@ -1,0 +1,150 @@
+"""The request lifecycle as an explicit state machine: which status may follow which, and who may move it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rightful.domain.errors import IllegalTransitionError, InvalidInputError, PermissionDeniedError
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    AWAITING_VERIFICATION = "awaiting_verification"
+    VERIFIED = "verified"
+    COLLECTING = "collecting"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    ON_HOLD = "on_hold"
+
+
+class Role(StrEnum):
+    """Staff roles, each including the powers of the ones before it."""
+
+    AGENT = "agent"
+    REVIEWER = "reviewer"
+    DPO = "dpo"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+TERMINAL: frozenset[Status] = frozenset(
+    {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED}
+)
+OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
+
+_WITHDRAWALS = {Status.REJECTED, Status.CANCELLED}
+
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.AWAITING_VERIFICATION, Status.ON_HOLD, *_WITHDRAWALS}),
+    Status.AWAITING_VERIFICATION: frozenset(
+        {Status.VERIFIED, Status.ON_HOLD, Status.EXPIRED, *_WITHDRAWALS}
+    ),
+    # A verified request that resolves to no subject closes as "no personal data found".
+    Status.VERIFIED: frozenset({Status.COLLECTING, Status.CLOSED, Status.ON_HOLD, *_WITHDRAWALS}),
+    Status.COLLECTING: frozenset({Status.IN_REVIEW, Status.ON_HOLD, *_WITHDRAWALS}),
+    # A reviewer may send a package back to be collected again.
+    Status.IN_REVIEW: frozenset({Status.APPROVED, Status.COLLECTING, Status.ON_HOLD, *_WITHDRAWALS}),
+    # An approval can be withdrawn (e.g. an incident froze the package) before delivery.
+    Status.APPROVED: frozenset({Status.DELIVERED, Status.IN_REVIEW, Status.CANCELLED}),
+    Status.DELIVERED: frozenset({Status.CLOSED}),
+    # on_hold returns only to the status it was entered from (checked in `check_transition`).
+    Status.ON_HOLD: frozenset(
+        {
+            Status.RECEIVED,
+            Status.AWAITING_VERIFICATION,
+            Status.VERIFIED,
+            Status.COLLECTING,
+            Status.IN_REVIEW,
+            Status.EXPIRED,
+            *_WITHDRAWALS,
+        }
+    ),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.CANCELLED: frozenset(),
+    Status.EXPIRED: frozenset(),
+}
+
+# Moving into these statuses is a decision that needs at least this role.
+REQUIRED_ROLE: dict[Status, Role] = {
+    Status.APPROVED: Role.REVIEWER,
+    Status.REJECTED: Role.DPO,
+    Status.EXPIRED: Role.DPO,
+}
+
+# Moving into these statuses needs a written reason.
+NEEDS_REASON: frozenset[Status] = frozenset(
+    {Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.ON_HOLD}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One accepted move of a request, as it is recorded in the audit chain."""
+
+    source: Status
+    target: Status
+    actor: str
+    role: str
+    reason: str
+    held_from: Status | None
+
+
+def check_transition(
+    current: Status,
+    target: Status,
+    *,
+    held_from: Status | None,
+    role: Role | None,
+    reason: str,
+) -> None:
+    """Raise unless `current` may move to `target` by someone holding `role` (None = the system)."""
+    if target not in ALLOWED[current]:
+        raise IllegalTransitionError(f"a request cannot move from {current} to {target}")
+    if current is Status.ON_HOLD and target in OPEN and target is not held_from:
+        raise IllegalTransitionError(
+            f"a request on hold returns to {held_from}, the status it was held in, not {target}"
+        )
+    needed = REQUIRED_ROLE.get(target)
+    if needed is not None and role is not None and not role.at_least(needed):
+        raise PermissionDeniedError(f"moving a request to {target} needs the {needed} role")
+    if target in NEEDS_REASON and not reason.strip():
+        raise InvalidInputError(f"moving a request to {target} needs a reason")
+
+
+def transition(
+    current: Status,
+    target: Status,
+    *,
+    held_from: Status | None,
+    actor: str,
+    role: Role | None,
+    reason: str = "",
+) -> Transition:
+    """Check a move and describe it; the caller persists the new status and records the transition."""
+    check_transition(current, target, held_from=held_from, role=role, reason=reason)
+    new_held_from = current if target is Status.ON_HOLD else None
+    return Transition(
+        source=current,
+        target=target,
+        actor=actor,
+        role=role.value if role else "system",
+        reason=reason.strip(),
+        held_from=new_held_from,
+    )
+
+
+def is_open(status: Status) -> bool:
+    return status in OPEN

@@ -1,0 +1,83 @@
+"""Every failure becomes a 4xx with a reason a caller can act on; nothing leaks as a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rightful.domain.errors import RightfulError
+
+log = logging.getLogger("rightful.api")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RightfulError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+async def _domain_error(_request: Request, exc: RightfulError) -> JSONResponse:
+    return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, exc.http_status)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [_describe(e) for e in exc.errors()]
+    return JSONResponse(
+        {"error": "InvalidInput", "detail": "; ".join(problems), "problems": problems}, 422
+    )
+
+
+def _describe(error: dict[str, object]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")  # type: ignore[attr-defined]
+    message = str(error.get("msg", "invalid"))
+    return f"{loc}: {message}" if loc else message
+
+
+class BodyLimit:
+    """Refuse request bodies above a limit with 413, before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLargeError:
+            await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f'{{"error":"BodyTooLarge","detail":"request body exceeds {limit} bytes"}}'.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

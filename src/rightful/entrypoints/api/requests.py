@@ -1,0 +1,252 @@
+"""HTTP routes for requests: public submission, and the staff endpoints to list, show and move them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from rightful.adapters.db.tables import NoticeRow, RequestRow
+from rightful.bootstrap import Container
+from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.requests import RequestType, parse_request_type
+from rightful.domain.staff import Principal
+from rightful.entrypoints.api.deps import container, require
+from rightful.services.requests import RequestFilter, transitions
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+PUBLIC = Principal(id="public", role=None)
+
+Staff = Annotated[Principal, Depends(require(Role.AGENT))]
+Dpo = Annotated[Principal, Depends(require(Role.DPO))]
+Deps = Annotated[Container, Depends(container)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ClaimedIdentity(Strict):
+    type: str = Field(max_length=32)
+    value: str = Field(max_length=320)
+
+
+class SubmitRequest(Strict):
+    type: str = Field(description="access, portability, erasure, rectification, restriction, "
+                      "objection; or the CCPA names know, delete, correct, opt_out, limit")
+    jurisdiction: Jurisdiction
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    identities: list[ClaimedIdentity] = Field(default_factory=list, max_length=20)
+    details: str | None = Field(default=None, max_length=5000)
+    language: Literal["en", "de"] = "en"
+
+
+class SubmitAccepted(BaseModel):
+    """The same answer whether or not the person is known to the controller: no oracle."""
+
+    id: str
+    status: Status
+    respond_by: datetime
+    message: str
+
+
+class RequestOut(BaseModel):
+    id: str
+    type: RequestType
+    jurisdiction: Jurisdiction
+    status: Status
+    held_from: Status | None
+    channel: str
+    language: str
+    received_at: datetime
+    acknowledge_by: datetime | None
+    respond_by: datetime
+    urgency: Urgency
+    extended: bool
+    extension_reason: str | None
+    refusal_reasons: list[str] | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: RequestRow, now: datetime, due_soon_days: int) -> RequestOut:
+        return cls(
+            id=row.id, type=RequestType(row.type), jurisdiction=Jurisdiction(row.jurisdiction),
+            status=Status(row.status), held_from=Status(row.held_from) if row.held_from else None,
+            channel=row.channel, language=row.language, received_at=row.received_at,
+            acknowledge_by=row.acknowledge_by, respond_by=row.respond_by,
+            urgency=urgency_at(row.respond_by, now, due_soon_days),
+            extended=row.extended_at is not None, extension_reason=row.extension_reason,
+            refusal_reasons=row.refusal_reasons, closed_at=row.closed_at,
+        )
+
+
+class TimelineEntry(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    summary: dict[str, object]
+
+
+class TransitionOut(BaseModel):
+    at: datetime
+    source: Status
+    target: Status
+    actor: str
+    role: str
+    reason: str
+
+
+class NoticeOut(BaseModel):
+    kind: str
+    language: str
+    channel: str
+    sent_at: datetime
+    body: str
+
+    @classmethod
+    def of(cls, row: NoticeRow) -> NoticeOut:
+        return cls(kind=row.kind, language=row.language, channel=row.channel,
+                   sent_at=row.sent_at, body=row.body)
+
+
+class RequestDetail(RequestOut):
+    requester_email: str | None
+    requester_phone: str | None
+    requester_name: str | None
+    claimed_identities: list[dict[str, str]]
+    transitions: list[TransitionOut]
+    notices: list[NoticeOut]
+    timeline: list[TimelineEntry]
+
+
+class MoveIn(Strict):
+    to: Status
+    reason: str = Field(default="", max_length=2000)
+
+
+class ExtendIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+    months: int | None = Field(default=None, ge=1, le=2)
+    days: int | None = Field(default=None, ge=1, le=45)
+
+
+class CancelIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RefuseIn(Strict):
+    reasons: list[str] = Field(min_length=1, max_length=20)
+
+
+class DueOut(BaseModel):
+    id: str
+    status: Status
+    jurisdiction: str
+    respond_by: datetime
+    seconds_left: int
+    urgency: Urgency
+
+
+@router.post("", status_code=202, response_model=SubmitAccepted)
+def submit(body: SubmitRequest, c: Deps) -> SubmitAccepted:
+    """Submit a request (public: no key). The answer never reveals whether the person is known."""
+    new = NewRequest(
+        type=parse_request_type(body.type), jurisdiction=body.jurisdiction, email=body.email,
+        phone=body.phone, name=body.name,
+        claimed_identities=tuple((i.type, i.value) for i in body.identities),
+        details=body.details, language=body.language, channel="api",
+    )
+    row = c.requests.submit(new, PUBLIC)
+    return SubmitAccepted(
+        id=row.id, status=Status(row.status), respond_by=row.respond_by,
+        message="Request received. We will ask you to confirm your identity before anything "
+        "is disclosed.",
+    )
+
+
+
+
+@router.get("", response_model=list[RequestOut])
+def list_requests(
+    c: Deps, _who: Staff,
+    status: Status | None = None, type: RequestType | None = None,  # noqa: A002
+    jurisdiction: Jurisdiction | None = None, open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RequestOut]:
+    """Requests sorted by deadline, filtered by status, type, jurisdiction."""
+    flt = RequestFilter(status=status, type=type, jurisdiction=jurisdiction,
+                        open_only=open_only, limit=limit, offset=offset)
+    now = c.clock.now()
+    return [RequestOut.of(r, now, c.settings.due_soon_days) for r in c.requests.list(flt)]
+
+
+@router.get("/due", response_model=list[DueOut])
+def due(
+    c: Deps, _who: Staff, within_days: Annotated[int | None, Query(ge=0)] = None
+) -> list[DueOut]:
+    """Open requests by time left; overdue and due-soon are flagged in `urgency`."""
+    return [
+        DueOut(id=i.request_id, status=i.status, jurisdiction=i.jurisdiction,
+               respond_by=i.respond_by, seconds_left=int(i.time_left.total_seconds()),
+               urgency=i.urgency)
+        for i in c.requests.due(within_days=within_days)
+    ]
+
+
+@router.get("/{request_id}", response_model=RequestDetail)
+def show(request_id: str, c: Deps, _who: Staff) -> RequestDetail:
+    """One request with its transitions, notices and audit timeline."""
+    row = c.requests.get(request_id)
+    base = RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestDetail(
+        **base.model_dump(),
+        requester_email=row.requester_email, requester_phone=row.requester_phone,
+        requester_name=row.requester_name, claimed_identities=row.claimed_identities,
+        transitions=[
+            TransitionOut(at=t.at, source=Status(t.source), target=Status(t.target),
+                          actor=t.actor, role=t.role, reason=t.reason)
+            for t in transitions(c.store, request_id)
+        ],
+        notices=[NoticeOut.of(n) for n in c.requests.notices(request_id)],
+        timeline=[
+            TimelineEntry(seq=e.seq, at=e.at, actor=e.actor, role=e.role, action=e.action,
+                          summary=dict(e.summary))
+            for e in c.audit.timeline(request_id)
+        ],
+    )
+
+
+@router.post("/{request_id}/transitions", response_model=RequestOut)
+def move(request_id: str, body: MoveIn, c: Deps, who: Staff) -> RequestOut:
+    """Move a request; an illegal move is answered 409 with the reason."""
+    row = c.requests.move(request_id, body.to, who, body.reason)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/extend", response_model=RequestOut)
+def extend(request_id: str, body: ExtendIn, c: Deps, who: Dpo) -> RequestOut:
+    """Extend the deadline once, with a reason; the notice to the requester is recorded."""
+    row = c.requests.extend(request_id, who, reason=body.reason, months=body.months,
+                            days=body.days)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/cancel", response_model=RequestOut)
+def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestOut:
+    row = c.requests.cancel(request_id, who, body.reason)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/refuse", response_model=RequestOut)
+def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestOut:
+    """Refuse with reasons; the notice states them and the right to complain (Art. 12(4))."""
+    row = c.requests.refuse(request_id, who, body.reasons)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)

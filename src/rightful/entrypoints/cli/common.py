@@ -1,0 +1,71 @@
+"""What every command shares: the container, the acting principal, one-line errors, output."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from rightful.bootstrap import Container, get_container
+from rightful.domain.errors import RightfulError
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def cli_principal() -> Principal:
+    """Whoever runs the CLI holds the store's credentials: recorded as admin under their OS user."""
+    return Principal(id=f"cli:{getpass.getuser()}", role=Role.ADMIN)
+
+
+def container() -> Container:
+    try:
+        return get_container()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        fail(f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)")
+
+
+def fail(message: str, code: int = 2) -> Any:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn expected failures into one line on stderr and a non-zero exit code."""
+    try:
+        yield
+    except RightfulError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"the store cannot be reached or is not initialised ({exc.orig}); run `rightful init`")
+
+
+def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with one_line_errors():
+            return fn(*args, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")

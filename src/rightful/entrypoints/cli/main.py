@@ -1,0 +1,79 @@
+"""The `rightful` command: set up the store, serve the API, run the demo, and the sub-commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from rightful.entrypoints.cli import audit, demo, requests, staff
+from rightful.entrypoints.cli.common import (
+    console,
+    container,
+    handles_errors,
+    print_json,
+)
+
+app = typer.Typer(
+    name="rightful",
+    help="Fulfil data subject requests so that a person's data reaches that person and nobody else.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(requests.app, name="requests")
+app.add_typer(audit.app, name="audit")
+app.add_typer(staff.app, name="staff")
+app.command("demo")(demo.demo)
+
+config_app = typer.Typer(help="Effective configuration.")
+app.add_typer(config_app, name="config")
+jobs_app = typer.Typer(help="Periodic jobs (run them from cron or Celery beat).")
+app.add_typer(jobs_app, name="jobs")
+
+
+@config_app.command("show")
+@handles_errors
+def config_show() -> None:
+    """Print the effective settings, secrets masked."""
+    print_json(container().settings.public_view())
+
+
+@app.command()
+@handles_errors
+def init() -> None:
+    """Create or migrate the store and the audit signing key (idempotent)."""
+    from rightful.services.setup import initialise
+
+    c = container()
+    initialise(c)
+    console.print(f"store ready at {c.settings.data_dir.resolve()}")
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve the API (and, as it grows, the portal and console) with uvicorn."""
+    import uvicorn
+
+    from rightful.entrypoints.api.app import create_app
+    from rightful.services.setup import initialise
+
+    c = container()
+    initialise(c)
+    console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(create_app(c), host=host, port=port, log_level="info")
+
+
+@jobs_app.command("daily")
+@handles_errors
+def daily() -> None:
+    """The daily job: log overdue and due-soon requests (ids only) and checkpoint the audit chain."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    c = container()
+    overdue, soon = c.requests.sweep_due()
+    c.audit.checkpoint()
+    console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")

@@ -1,0 +1,183 @@
+"""`rightful requests ...`: submit, list, show, move, extend, refuse, cancel, and the due list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.requests import RequestType, parse_request_type
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    handles_errors,
+    print_json,
+)
+from rightful.services.requests import RequestFilter, transitions
+
+app = typer.Typer(help="Data subject requests: submit, list, show, move, extend, refuse, cancel.")
+
+URGENCY_STYLE = {Urgency.OVERDUE: "bold red", Urgency.DUE_SOON: "yellow", Urgency.OK: ""}
+
+
+def _identity(pair: str) -> tuple[str, str]:
+    kind, sep, value = pair.partition("=")
+    if not sep or not kind or not value:
+        raise InvalidInputError(f"--identity takes TYPE=VALUE, got {pair!r}")
+    return kind.strip(), value.strip()
+
+
+@app.command()
+@handles_errors
+def submit(
+    type: Annotated[str, typer.Argument(help="access, erasure, ... or know, delete, correct, opt_out")],  # noqa: A002
+    jurisdiction: Annotated[Jurisdiction, typer.Option()] = Jurisdiction.GDPR,
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+    identity: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE, repeatable")] = None,
+    language: Annotated[str, typer.Option()] = "en",
+) -> None:
+    """Record a request received by phone or letter (channel 'staff')."""
+    new = NewRequest(
+        type=parse_request_type(type), jurisdiction=jurisdiction, email=email, phone=phone,
+        name=name, claimed_identities=tuple(_identity(i) for i in identity or []),
+        language=language, channel="staff",
+    )
+    row = container().requests.submit(new, cli_principal())
+    console.print(f"{row.id}  {row.status}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z}")
+
+
+@app.command("list")
+@handles_errors
+def list_requests(
+    status: Annotated[Status | None, typer.Option()] = None,
+    type: Annotated[RequestType | None, typer.Option()] = None,  # noqa: A002
+    jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
+    open_only: Annotated[bool, typer.Option("--open")] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List requests by deadline."""
+    c = container()
+    rows = c.requests.list(RequestFilter(status=status, type=type, jurisdiction=jurisdiction,
+                                         open_only=open_only, limit=limit))
+    if json_out:
+        print_json([{"id": r.id, "type": r.type, "jurisdiction": r.jurisdiction,
+                     "status": r.status, "respond_by": r.respond_by} for r in rows])
+        return
+    table = Table("id", "type", "jurisdiction", "status", "respond by")
+    now = c.clock.now()
+    for r in rows:
+        style = URGENCY_STYLE[urgency_at(r.respond_by, now, c.settings.due_soon_days)]
+        if Status(r.status) not in OPEN:
+            style = "dim"
+        table.add_row(r.id, r.type, r.jurisdiction, r.status, f"{r.respond_by:%Y-%m-%d}",
+                      style=style)
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One request with its transitions, notices and audit timeline."""
+    c = container()
+    row = c.requests.get(request_id)
+    timeline = c.audit.timeline(request_id)
+    moves = transitions(c.store, request_id)
+    if json_out:
+        print_json({
+            "id": row.id, "type": row.type, "jurisdiction": row.jurisdiction,
+            "status": row.status, "received_at": row.received_at, "respond_by": row.respond_by,
+            "transitions": [{"at": t.at, "source": t.source, "target": t.target,
+                             "actor": t.actor, "role": t.role, "reason": t.reason} for t in moves],
+            "timeline": [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+                          "summary": dict(e.summary)} for e in timeline],
+        })
+        return
+    console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}")
+    console.print(f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
+                  f"{row.respond_by:%Y-%m-%d %H:%M %Z}")
+    table = Table("seq", "at", "actor", "role", "action", "summary", title="audit timeline")
+    for e in timeline:
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.role, e.action,
+                      ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items())))
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def move(
+    request_id: str,
+    to: Annotated[Status, typer.Argument(help="target status")],
+    reason: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Move a request to another status of its lifecycle."""
+    row = container().requests.move(request_id, to, cli_principal(), reason)
+    console.print(f"{row.id}  now {row.status}")
+
+
+@app.command()
+@handles_errors
+def extend(
+    request_id: str,
+    reason: Annotated[str, typer.Option(help="why the extension is necessary (told to the requester)")],
+    months: Annotated[int | None, typer.Option(min=1, max=2)] = None,
+    days: Annotated[int | None, typer.Option(min=1, max=45)] = None,
+) -> None:
+    """Extend the deadline once, inside the first period; the requester's notice is recorded."""
+    row = container().requests.extend(request_id, cli_principal(), reason=reason,
+                                      months=months, days=days)
+    console.print(f"{row.id}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z} (extended)")
+
+
+@app.command()
+@handles_errors
+def refuse(
+    request_id: str,
+    reason: Annotated[list[str], typer.Option(help="a reason for refusing, repeatable")],
+) -> None:
+    """Refuse a request with reasons; the notice names the right to complain (Art. 12(4))."""
+    row = container().requests.refuse(request_id, cli_principal(), reason)
+    console.print(f"{row.id}  now {row.status}")
+
+
+@app.command()
+@handles_errors
+def cancel(request_id: str, reason: Annotated[str, typer.Option()]) -> None:
+    """Cancel a request (e.g. withdrawn by the requester)."""
+    row = container().requests.cancel(request_id, cli_principal(), reason)
+    console.print(f"{row.id}  now {row.status}")
+
+
+@app.command()
+@handles_errors
+def due(
+    within_days: Annotated[int | None, typer.Option(min=0)] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Open requests by time left; overdue and due within the warning window are flagged."""
+    items = container().requests.due(within_days=within_days)
+    if json_out:
+        print_json([{"id": i.request_id, "status": i.status, "respond_by": i.respond_by,
+                     "seconds_left": int(i.time_left.total_seconds()), "urgency": i.urgency}
+                    for i in items])
+        return
+    table = Table("id", "status", "jurisdiction", "respond by", "time left", "flag")
+    for i in items:
+        table.add_row(i.request_id, i.status, i.jurisdiction, f"{i.respond_by:%Y-%m-%d}",
+                      _left(i.time_left), i.urgency.value.upper() if i.urgency != Urgency.OK
+                      else "", style=URGENCY_STYLE[i.urgency])
+    console.print(table)
+
+
+def _left(delta: timedelta) -> str:
+    days = delta.total_seconds() / 86400
+    return f"{days:.1f} days" if days >= 0 else f"{-days:.1f} days late"

@@ -1,0 +1,54 @@
+"""`rightful staff ...`: API keys for staff members and integrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rightful.domain.lifecycle import Role
+from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
+from rightful.services import staff
+
+app = typer.Typer(help="Staff API keys (stored hashed; a key is shown once).")
+
+
+@app.command("issue-key")
+@handles_errors
+def issue_key(
+    name: Annotated[str, typer.Option(help="who or what holds the key")],
+    role: Annotated[Role, typer.Option()] = Role.AGENT,
+) -> None:
+    """Issue a key; the full key is printed once and cannot be shown again."""
+    c = container()
+    who = cli_principal()
+    with c.store.transaction() as session:
+        issued = staff.issue_key(session, c.clock, name=name, role=role)
+        c.audit.record(session, who.id, who.role_name, "staff.key_issued", None,
+                       key_id=issued.id, role=issued.role.value)
+    console.print(f"{issued.id}  {issued.role}  {issued.secret}", highlight=False)
+
+
+@app.command("list-keys")
+@handles_errors
+def list_keys() -> None:
+    c = container()
+    table = Table("id", "name", "role", "created", "revoked", "last used")
+    with c.store.transaction() as session:
+        for k in staff.list_keys(session):
+            table.add_row(k.id, k.name, k.role, f"{k.created_at:%Y-%m-%d}",
+                          f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
+                          f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "")
+    console.print(table)
+
+
+@app.command("revoke-key")
+@handles_errors
+def revoke_key(key_id: str) -> None:
+    c = container()
+    who = cli_principal()
+    with c.store.transaction() as session:
+        staff.revoke_key(session, c.clock, key_id)
+        c.audit.record(session, who.id, who.role_name, "staff.key_revoked", None, key_id=key_id)
+    console.print(f"{key_id} revoked")

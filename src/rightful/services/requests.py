@@ -1,0 +1,322 @@
+"""Use cases of a request's life: submit, list, show, move, extend, refuse, cancel, and the due list."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
+from rightful.domain import deadlines as dl
+from rightful.domain.clock import Clock
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.identities import IdentityType, normalise
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import OPEN, Role, Status, transition
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+from rightful.services.audit import AuditService
+from rightful.settings import Settings
+
+log = logging.getLogger("rightful.requests")
+
+# On hold from these statuses means waiting for identity information: a pause of the clock.
+_IDENTITY_WAIT = {Status.RECEIVED, Status.AWAITING_VERIFICATION}
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    status: Status | None = None
+    type: RequestType | None = None
+    jurisdiction: dl.Jurisdiction | None = None
+    open_only: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class DueItem:
+    request_id: str
+    status: Status
+    jurisdiction: str
+    respond_by: datetime
+    time_left: timedelta
+    urgency: dl.Urgency
+
+
+class RequestService:
+    """The one place that changes a request; every change is audited in the same transaction."""
+
+    def __init__(self, store: Store, clock: Clock, audit: AuditService, settings: Settings) -> None:
+        self.store = store
+        self.clock = clock
+        self.audit = audit
+        self.settings = settings
+
+    # --- intake ------------------------------------------------------------------------------
+
+    def submit(self, new: NewRequest, by: Principal) -> RequestRow:
+        """Record a new request, its deadline and its receipt acknowledgement."""
+        email, phone = self._contact(new)
+        now = self.clock.now()
+        row = RequestRow(
+            id=str(uuid.uuid4()),
+            type=new.type.value,
+            jurisdiction=new.jurisdiction.value,
+            status=Status.RECEIVED.value,
+            channel=new.channel,
+            language=new.language,
+            received_at=now,
+            requester_email=email,
+            requester_phone=phone,
+            requester_name=(new.name or "").strip() or None,
+            claimed_identities=[{"type": t, "value": v} for t, v in new.claimed_identities],
+            details=new.details,
+            created_by=by.id,
+        )
+        with self.store.transaction() as session:
+            self._apply_deadlines(session, row)
+            session.add(row)
+            session.flush()
+            self.audit.record(
+                session, by.id, by.role_name, "request.submitted", row.id,
+                type=row.type, jurisdiction=row.jurisdiction, channel=row.channel,
+                claimed_identities=len(new.claimed_identities),
+            )
+            self._acknowledge(session, row, by)
+        return row
+
+    def _contact(self, new: NewRequest) -> tuple[str | None, str | None]:
+        if not new.email and not new.phone:
+            raise InvalidInputError("a request needs an e-mail address or a phone number to answer")
+        email = self._normalise(IdentityType.EMAIL, new.email) if new.email else None
+        phone = self._normalise(IdentityType.PHONE, new.phone) if new.phone else None
+        return email, phone
+
+    def _normalise(self, kind: IdentityType, raw: str) -> str:
+        return normalise(
+            kind, raw,
+            email_local_case_sensitive=self.settings.email_local_part_case_sensitive,
+            default_region=self.settings.default_phone_region,
+        ).value
+
+    def _acknowledge(self, session: Session, row: RequestRow, by: Principal) -> None:
+        body = dl.acknowledgement_text(
+            dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, row.language
+        )
+        self._record_notice(session, row, "acknowledgement", body, by)
+        row.acknowledged_at = self.clock.now()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, request_id: str) -> RequestRow:
+        with self.store.transaction() as session:
+            return self._load(session, request_id)
+
+    def list(self, flt: RequestFilter) -> list[RequestRow]:
+        query = select(RequestRow).order_by(RequestRow.respond_by, RequestRow.id)
+        if flt.status is not None:
+            query = query.where(RequestRow.status == flt.status.value)
+        if flt.open_only:
+            query = query.where(RequestRow.status.in_([s.value for s in OPEN]))
+        if flt.type is not None:
+            query = query.where(RequestRow.type == flt.type.value)
+        if flt.jurisdiction is not None:
+            query = query.where(RequestRow.jurisdiction == flt.jurisdiction.value)
+        with self.store.transaction() as session:
+            return list(session.scalars(query.limit(flt.limit).offset(flt.offset)))
+
+    def notices(self, request_id: str) -> list[NoticeRow]:
+        with self.store.transaction() as session:
+            self._load(session, request_id)
+            query = select(NoticeRow).where(NoticeRow.request_id == request_id)
+            return list(session.scalars(query.order_by(NoticeRow.id)))
+
+    def due(self, *, within_days: int | None = None) -> list[DueItem]:
+        """Open requests by time left, most urgent first."""
+        now = self.clock.now()
+        soon = self.settings.due_soon_days
+        items = [
+            DueItem(
+                request_id=row.id,
+                status=Status(row.status),
+                jurisdiction=row.jurisdiction,
+                respond_by=row.respond_by,
+                time_left=row.respond_by - now,
+                urgency=dl.urgency_at(row.respond_by, now, soon),
+            )
+            for row in self.list(RequestFilter(open_only=True, limit=100_000))
+        ]
+        if within_days is not None:
+            items = [i for i in items if i.time_left <= timedelta(days=within_days)]
+        return sorted(items, key=lambda i: i.time_left)
+
+    def sweep_due(self) -> tuple[int, int]:
+        """The daily job: log one line with overdue and due-soon counts and ids (never contents)."""
+        items = self.due()
+        overdue = [i.request_id for i in items if i.urgency is dl.Urgency.OVERDUE]
+        soon = [i.request_id for i in items if i.urgency is dl.Urgency.DUE_SOON]
+        level = logging.WARNING if overdue or soon else logging.INFO
+        log.log(
+            level, "deadline sweep: %d open, %d overdue %s, %d due within %d days %s",
+            len(items), len(overdue), overdue, len(soon), self.settings.due_soon_days, soon,
+        )
+        return len(overdue), len(soon)
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def move(self, request_id: str, target: Status, by: Principal, reason: str = "") -> RequestRow:
+        """Move a request along its lifecycle; illegal moves raise IllegalTransitionError."""
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            self._move(session, row, target, by, reason)
+            return row
+
+    def _move(
+        self, session: Session, row: RequestRow, target: Status, by: Principal, reason: str
+    ) -> None:
+        current = Status(row.status)
+        held_from = Status(row.held_from) if row.held_from else None
+        step = transition(
+            current, target, held_from=held_from, actor=by.id, role=by.role, reason=reason
+        )
+        now = self.clock.now()
+        self._track_pause(session, row, step.source, step.target, held_from, reason, now)
+        row.status = step.target.value
+        row.held_from = step.held_from.value if step.held_from else None
+        if step.target not in OPEN:
+            row.closed_at = now
+        self._apply_deadlines(session, row)
+        session.add(
+            TransitionRow(
+                request_id=row.id, at=now, source=step.source.value, target=step.target.value,
+                actor=by.id, role=step.role, reason=step.reason,
+            )
+        )
+        self.audit.record(
+            session, by.id, step.role, "request.transitioned", row.id,
+            source=step.source.value, target=step.target.value,
+            reason_sha256=digest(step.reason),
+        )
+
+    def _track_pause(
+        self, session: Session, row: RequestRow, source: Status, target: Status,
+        held_from: Status | None, reason: str, now: datetime,
+    ) -> None:
+        if target is Status.ON_HOLD and source in _IDENTITY_WAIT:
+            session.add(PauseRow(request_id=row.id, started_at=now, reason=reason))
+        elif source is Status.ON_HOLD and held_from in _IDENTITY_WAIT:
+            for pause in self._pauses(session, row.id):
+                if pause.ended_at is None:
+                    pause.ended_at = now
+        session.flush()
+
+    def extend(
+        self, request_id: str, by: Principal, *, reason: str, months: int | None = None,
+        days: int | None = None,
+    ) -> RequestRow:
+        """Extend once, with a reason, inside the first period; the requester's notice is recorded."""
+        by.require(Role.DPO)
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            if Status(row.status) not in OPEN:
+                raise ConflictError(f"a {row.status} request cannot be extended")
+            if row.extended_at is not None:
+                raise dl.ExtensionNotAllowedError("this request was extended already")
+            now = self.clock.now()
+            row.extension_months, row.extension_days = months, days
+            row.extension_reason, row.extended_at = reason.strip(), now
+            self._apply_deadlines(session, row)
+            body = dl.extension_text(
+                dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, reason.strip(),
+                row.language,
+            )
+            self._record_notice(session, row, "extension", body, by)
+            self.audit.record(
+                session, by.id, by.role_name, "request.extended", row.id,
+                months=months, days=days,
+            )
+            return row
+
+    def refuse(self, request_id: str, by: Principal, reasons: Sequence[str]) -> RequestRow:
+        """Reject with recorded reasons; the notice states them and the right to complain."""
+        cleaned = [r.strip() for r in reasons if r.strip()]
+        if not cleaned:
+            raise InvalidInputError("a refusal needs at least one reason (Art. 12(4))")
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
+            row.refusal_reasons = cleaned
+            notice = dl.refusal_notice(dl.Jurisdiction(row.jurisdiction), cleaned, row.language)
+            self._record_notice(session, row, "refusal", notice, by)
+            return row
+
+    def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
+        return self.move(request_id, Status.CANCELLED, by, reason)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _load(self, session: Session, request_id: str) -> RequestRow:
+        row = session.get(RequestRow, request_id)
+        if row is None:
+            raise NotFoundError(f"no request {request_id}")
+        return row
+
+    def _pauses(self, session: Session, request_id: str) -> list[PauseRow]:
+        query = select(PauseRow).where(PauseRow.request_id == request_id).order_by(PauseRow.id)
+        return list(session.scalars(query))
+
+    def _apply_deadlines(self, session: Session, row: RequestRow) -> None:
+        jurisdiction = dl.Jurisdiction(row.jurisdiction)
+        pauses = [] if row.id is None else self._pauses(session, row.id)
+        result = dl.compute_deadlines(
+            jurisdiction,
+            row.received_at,
+            extension=_extension(row),
+            pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],
+            pause_policy=self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False),
+            now=self.clock.now(),
+        )
+        row.respond_by = result.respond_by
+        row.acknowledge_by = result.acknowledge_by
+
+    def _record_notice(
+        self, session: Session, row: RequestRow, kind: str, body: str, by: Principal
+    ) -> None:
+        session.add(
+            NoticeRow(
+                request_id=row.id, kind=kind, language=row.language, channel=row.channel,
+                body=body, sent_at=self.clock.now(), sent_by=by.id,
+            )
+        )
+        self.audit.record(session, by.id, by.role_name, "notice.recorded", row.id, kind=kind)
+
+
+def _extension(row: RequestRow) -> dl.Extension | None:
+    if row.extended_at is None:
+        return None
+    return dl.Extension(
+        decided_at=row.extended_at,
+        reason=row.extension_reason or "",
+        months=row.extension_months,
+        days=row.extension_days,
+        notice_sent_at=row.extended_at,
+    )
+
+
+def digest(text: str) -> str:
+    """The chain commits to free text by its digest; the words stay on the request, off the chain."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def transitions(store: Store, request_id: str) -> list[TransitionRow]:
+    with store.transaction() as session:
+        query = select(TransitionRow).where(TransitionRow.request_id == request_id)
+        return list(session.scalars(query.order_by(TransitionRow.id)))

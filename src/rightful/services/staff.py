@@ -1,0 +1,77 @@
+"""Staff API keys: issue, authenticate, revoke. Only a hash of each secret is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.tables import ApiKeyRow
+from rightful.domain.clock import Clock
+from rightful.domain.errors import AuthenticationError, InvalidInputError, NotFoundError
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+
+KEY_PREFIX = "rf"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    id: str
+    role: Role
+    secret: str  # shown once, never stored
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> IssuedKey:
+    """Create a key for a staff member or integration; the full key is returned only here."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise InvalidInputError(f"unknown role {role!r}; use one of: {', '.join(Role)}") from None
+    if not name.strip():
+        raise InvalidInputError("a key needs a name saying who or what holds it")
+    key_id = secrets.token_hex(6)
+    secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+    session.add(
+        ApiKeyRow(
+            id=key_id,
+            name=name.strip(),
+            role=parsed.value,
+            secret_hash=_hash(secret),
+            created_at=clock.now(),
+        )
+    )
+    return IssuedKey(id=key_id, role=parsed, secret=secret)
+
+
+def authenticate(session: Session, clock: Clock, presented: str) -> Principal:
+    """The principal a presented key stands for; AuthenticationError for anything else."""
+    parts = presented.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise AuthenticationError("malformed API key")
+    row = session.get(ApiKeyRow, parts[1])
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError("unknown or revoked API key")
+    if not hmac.compare_digest(row.secret_hash, _hash(presented.strip())):
+        raise AuthenticationError("unknown or revoked API key")
+    row.last_used_at = clock.now()
+    return Principal(id=f"key:{row.id}", role=Role(row.role))
+
+
+def revoke_key(session: Session, clock: Clock, key_id: str) -> None:
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFoundError(f"no API key {key_id}")
+    row.revoked_at = row.revoked_at or clock.now()
+
+
+def list_keys(session: Session) -> list[ApiKeyRow]:
+    return list(session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at)))

@@ -1,0 +1,51 @@
+"""A running rightful (store on SQLite and on PostgreSQL) behind FastAPI's test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rightful.bootstrap import Container
+from rightful.domain.clock import FixedClock
+from rightful.entrypoints.api.app import create_app
+from rightful.services import staff
+from rightful.services.setup import initialise
+from rightful.settings import load_settings
+
+T0 = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class App:
+    container: Container
+    client: TestClient
+    clock: FixedClock
+    keys: dict[str, str]
+
+    def as_role(self, role: str) -> dict[str, str]:
+        return {"X-API-Key": self.keys[role]}
+
+
+def make_container(store_url: str, data_dir: Path, clock: FixedClock, **overrides: object) -> Container:
+    settings = load_settings(data_dir=data_dir, database_url=store_url, **overrides)
+    c = Container(settings=settings, clock=clock)
+    initialise(c)
+    return c
+
+
+@pytest.fixture
+def app(store_url: str, tmp_path: Path) -> Iterator[App]:
+    clock = FixedClock(T0)
+    c = make_container(store_url, tmp_path, clock)
+    keys = {}
+    with c.store.transaction() as session:
+        for role in ("agent", "reviewer", "dpo", "admin"):
+            keys[role] = staff.issue_key(session, clock, name=f"test {role}", role=role).secret
+    with TestClient(create_app(c), raise_server_exceptions=False) as client:
+        yield App(c, client, clock, keys)
+    c.store.engine.dispose()

@@ -1,0 +1,177 @@
+"""The request API: public submission, staff-only operations by role, clear 4xx, nothing half-written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rightful.domain.lifecycle import Status
+
+from .conftest import App
+
+ACCESS = {"type": "access", "jurisdiction": "gdpr", "email": "Anna.Schmidt@Example.ORG "}
+
+
+def submit(app: App, **overrides: object) -> dict[str, object]:
+    response = app.client.post("/api/v1/requests", json={**ACCESS, **overrides})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def audit_count(app: App) -> int:
+    return app.container.audit.verify().entries_checked
+
+
+def test_anyone_may_submit_without_a_key_and_gets_the_legal_deadline(app: App) -> None:
+    """REQUIREMENTS.md Art. 12(3): 31 January + one month -> 28 February (end of that day)."""
+    body = submit(app)
+    assert body["status"] == "received"
+    assert body["respond_by"].startswith("2026-02-28T23:59:59")
+
+
+def test_ccpa_names_map_onto_request_types(app: App) -> None:
+    body = submit(app, type="delete", jurisdiction="ccpa")
+    shown = app.client.get(f"/api/v1/requests/{body['id']}", headers=app.as_role("agent")).json()
+    assert shown["type"] == "erasure"
+    assert shown["acknowledge_by"] is not None
+    assert shown["respond_by"].startswith("2026-03-17")  # 45 calendar days from receipt
+
+
+def test_the_submission_answer_does_not_echo_personal_data(app: App) -> None:
+    body = submit(app)
+    assert "anna" not in str(body).lower()
+
+
+def test_staff_endpoints_need_a_key(app: App) -> None:
+    response = app.client.get("/api/v1/requests")
+    assert response.status_code == 401
+    assert "X-API-Key" in response.json()["detail"]
+    bad = app.client.get("/api/v1/requests", headers={"X-API-Key": "rf_nope_nope"})
+    assert bad.status_code == 401
+
+
+def test_roles_are_checked_on_every_staff_endpoint(app: App) -> None:
+    rid = submit(app)["id"]
+    extend = {"reason": "complex", "months": 2}
+    agent = app.client.post(f"/api/v1/requests/{rid}/extend", json=extend,
+                            headers=app.as_role("agent"))
+    assert agent.status_code == 403
+    keys = app.client.get("/api/v1/staff/keys", headers=app.as_role("dpo"))
+    assert keys.status_code == 403
+    assert app.client.get("/api/v1/staff/keys", headers=app.as_role("admin")).status_code == 200
+
+
+def test_an_illegal_transition_is_409_with_a_reason_and_writes_nothing(app: App) -> None:
+    rid = submit(app)["id"]
+    before = audit_count(app)
+    response = app.client.post(f"/api/v1/requests/{rid}/transitions",
+                               json={"to": "delivered"}, headers=app.as_role("admin"))
+    assert response.status_code == 409
+    assert "from received to delivered" in response.json()["detail"]
+    assert audit_count(app) == before
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    assert shown["status"] == "received"
+
+
+def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> None:
+    rid = submit(app)["id"]
+    for target in ("awaiting_verification", "verified"):
+        r = app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": target},
+                            headers=app.as_role("agent"))
+        assert r.status_code == 200, r.text
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    moves = [e for e in shown["timeline"] if e["action"] == "request.transitioned"]
+    assert [m["summary"]["target"] for m in moves] == ["awaiting_verification", "verified"]
+    assert {m["role"] for m in moves} == {"agent"}
+    assert all(m["actor"].startswith("key:") for m in moves)
+    assert [t["target"] for t in shown["transitions"]] == ["awaiting_verification", "verified"]
+
+
+def test_extension_is_recorded_once_with_its_notice(app: App) -> None:
+    """REQUIREMENTS.md Art. 12(3): one extension by up to two months, told within the first."""
+    rid = submit(app)["id"]
+    app.clock.advance(timedelta(days=20))
+    r = app.client.post(f"/api/v1/requests/{rid}/extend",
+                        json={"reason": "14 source systems", "months": 2},
+                        headers=app.as_role("dpo"))
+    assert r.status_code == 200, r.text
+    assert r.json()["respond_by"].startswith("2026-04-30")
+    again = app.client.post(f"/api/v1/requests/{rid}/extend",
+                            json={"reason": "more", "months": 1}, headers=app.as_role("dpo"))
+    assert again.status_code == 409
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    assert [n["kind"] for n in shown["notices"]] == ["acknowledgement", "extension"]
+
+
+def test_extension_after_the_first_month_is_refused(app: App) -> None:
+    rid = submit(app)["id"]
+    app.clock.advance(timedelta(days=40))
+    r = app.client.post(f"/api/v1/requests/{rid}/extend",
+                        json={"reason": "late", "months": 1}, headers=app.as_role("dpo"))
+    assert r.status_code == 409
+
+
+def test_refusal_notice_states_reasons_and_the_right_to_complain(app: App) -> None:
+    """REQUIREMENTS.md Art. 12(4)."""
+    rid = submit(app)["id"]
+    r = app.client.post(f"/api/v1/requests/{rid}/refuse",
+                        json={"reasons": ["manifestly excessive: 40th request this month"]},
+                        headers=app.as_role("dpo"))
+    assert r.status_code == 200, r.text
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    notice = next(n for n in shown["notices"] if n["kind"] == "refusal")
+    assert "40th request" in notice["body"]
+    assert "supervisory authority" in notice["body"]
+
+
+def test_bad_input_is_a_clear_4xx(app: App) -> None:
+    post = app.client.post
+    malformed = post("/api/v1/requests", content=b"{not json",
+                     headers={"content-type": "application/json"})
+    assert malformed.status_code == 422
+    unknown = post("/api/v1/requests", json={**ACCESS, "jurisdiction": "mars"})
+    assert unknown.status_code == 422 and "jurisdiction" in unknown.json()["detail"]
+    bad_type = post("/api/v1/requests", json={**ACCESS, "type": "everything"})
+    assert bad_type.status_code == 422 and "unknown request type" in bad_type.json()["detail"]
+    bad_email = post("/api/v1/requests", json={**ACCESS, "email": "not-an-address"})
+    assert bad_email.status_code == 422
+    nothing = post("/api/v1/requests", json={"type": "access", "jurisdiction": "gdpr"})
+    assert nothing.status_code == 422
+    huge = post("/api/v1/requests", json={**ACCESS, "details": "x" * 2_000_000})
+    assert huge.status_code == 413
+    bad_filter = app.client.get("/api/v1/requests?status=lost", headers=app.as_role("agent"))
+    assert bad_filter.status_code == 422
+
+
+def test_unknown_request_is_404(app: App) -> None:
+    r = app.client.get("/api/v1/requests/nope", headers=app.as_role("agent"))
+    assert r.status_code == 404
+
+
+def test_due_lists_open_requests_by_time_left_with_flags(app: App) -> None:
+    old = submit(app)["id"]
+    app.clock.advance(timedelta(days=25))
+    fresh = submit(app)["id"]
+    done = submit(app)["id"]
+    app.client.post(f"/api/v1/requests/{done}/cancel", json={"reason": "withdrawn"},
+                    headers=app.as_role("agent"))
+    app.clock.advance(timedelta(days=5))
+    due = app.client.get("/api/v1/requests/due", headers=app.as_role("agent")).json()
+    assert [d["id"] for d in due] == [old, fresh]
+    assert [d["urgency"] for d in due] == ["overdue", "ok"]
+
+
+def test_list_filters_by_status(app: App) -> None:
+    a = submit(app)["id"]
+    submit(app)
+    app.client.post(f"/api/v1/requests/{a}/transitions", json={"to": "awaiting_verification"},
+                    headers=app.as_role("agent"))
+    listed = app.client.get("/api/v1/requests", params={"status": "awaiting_verification"},
+                            headers=app.as_role("agent")).json()
+    assert [r["id"] for r in listed] == [a]
+    assert listed[0]["status"] == Status.AWAITING_VERIFICATION
+
+
+def test_openapi_is_served(app: App) -> None:
+    assert app.client.get("/docs").status_code == 200
+    paths = app.client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/requests" in paths

@@ -1,0 +1,144 @@
+"""The request lifecycle: every move is either in the table or refused, and no call sequence escapes it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from rightful.domain.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    PermissionDeniedError,
+    RightfulError,
+)
+from rightful.domain.lifecycle import (
+    ALLOWED,
+    OPEN,
+    TERMINAL,
+    Role,
+    Status,
+    check_transition,
+    transition,
+)
+
+HAPPY_PATH = [
+    Status.RECEIVED,
+    Status.AWAITING_VERIFICATION,
+    Status.VERIFIED,
+    Status.COLLECTING,
+    Status.IN_REVIEW,
+    Status.APPROVED,
+    Status.DELIVERED,
+    Status.CLOSED,
+]
+
+
+def test_the_happy_path_is_allowed_step_by_step() -> None:
+    for source, target in zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False):
+        step = transition(source, target, held_from=None, actor="key:a", role=Role.ADMIN)
+        assert (step.source, step.target) == (source, target)
+
+
+@pytest.mark.parametrize("terminal", sorted(TERMINAL))
+def test_terminal_statuses_have_no_way_out(terminal: Status) -> None:
+    for target in Status:
+        with pytest.raises(IllegalTransitionError):
+            check_transition(terminal, target, held_from=None, role=Role.ADMIN, reason="x")
+
+
+def test_skipping_verification_is_refused_with_a_reason() -> None:
+    with pytest.raises(IllegalTransitionError, match="from received to collecting"):
+        check_transition(Status.RECEIVED, Status.COLLECTING, held_from=None, role=Role.ADMIN,
+                         reason="")
+
+
+def test_nothing_is_delivered_without_approval() -> None:
+    for source in Status:
+        if source is not Status.APPROVED:
+            assert Status.DELIVERED not in ALLOWED[source]
+
+
+def test_approval_needs_a_reviewer() -> None:
+    with pytest.raises(PermissionDeniedError, match="reviewer"):
+        check_transition(Status.IN_REVIEW, Status.APPROVED, held_from=None, role=Role.AGENT,
+                         reason="")
+    check_transition(Status.IN_REVIEW, Status.APPROVED, held_from=None, role=Role.REVIEWER,
+                     reason="")
+
+
+def test_refusal_needs_a_dpo_and_a_reason() -> None:
+    """REQUIREMENTS.md, Art. 12(4): a refusal is told with reasons."""
+    with pytest.raises(PermissionDeniedError):
+        check_transition(Status.VERIFIED, Status.REJECTED, held_from=None, role=Role.REVIEWER,
+                         reason="manifestly unfounded")
+    with pytest.raises(InvalidInputError, match="needs a reason"):
+        check_transition(Status.VERIFIED, Status.REJECTED, held_from=None, role=Role.DPO,
+                         reason="  ")
+
+
+def test_on_hold_returns_only_where_it_came_from() -> None:
+    held = transition(Status.AWAITING_VERIFICATION, Status.ON_HOLD, held_from=None,
+                      actor="system", role=None, reason="waiting for the requester")
+    assert held.held_from is Status.AWAITING_VERIFICATION
+    with pytest.raises(IllegalTransitionError, match="returns to awaiting_verification"):
+        check_transition(Status.ON_HOLD, Status.VERIFIED, held_from=held.held_from,
+                         role=Role.ADMIN, reason="")
+    back = transition(Status.ON_HOLD, Status.AWAITING_VERIFICATION, held_from=held.held_from,
+                      actor="system", role=None)
+    assert back.held_from is None
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    """Random sequences of move attempts by random roles never reach a state outside the table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = Status.RECEIVED
+        self.held_from: Status | None = None
+        self.history: list[Status] = [Status.RECEIVED]
+
+    @rule(goal=st.sampled_from(Status), role=st.sampled_from([None, *Role]),
+          reason=st.sampled_from(["", "requester asked"]))
+    def attempt(self, goal: Status, role: Role | None, reason: str) -> None:
+        before = self.status
+        try:
+            step = transition(self.status, goal, held_from=self.held_from, actor="t",
+                              role=role, reason=reason)
+        except RightfulError:
+            assert self.status is before
+            return
+        assert goal in ALLOWED[before]
+        self.status, self.held_from = step.target, step.held_from
+        self.history.append(self.status)
+
+    @invariant()
+    def stays_in_the_table(self) -> None:
+        for source, target in zip(self.history, self.history[1:], strict=False):
+            assert target in ALLOWED[source]
+
+    @invariant()
+    def hold_remembers_where_it_came_from(self) -> None:
+        assert (self.status is Status.ON_HOLD) == (self.held_from is not None)
+        if self.held_from is not None:
+            assert self.held_from in OPEN
+
+    @invariant()
+    def delivered_only_after_approved(self) -> None:
+        if Status.DELIVERED in self.history:
+            i = self.history.index(Status.DELIVERED)
+            assert self.history[i - 1] is Status.APPROVED
+
+
+TestLifecycleMachine = LifecycleMachine.TestCase
+TestLifecycleMachine.settings = settings(max_examples=200, stateful_step_count=30, deadline=None)
+
+
+@given(st.sampled_from(sorted(OPEN)), st.sampled_from(Status))
+def test_every_refusal_names_both_statuses(source: Status, target: Status) -> None:
+    if target in ALLOWED[source]:
+        return
+    with pytest.raises(IllegalTransitionError) as caught:
+        check_transition(source, target, held_from=None, role=Role.ADMIN, reason="r")
+    assert str(source) in str(caught.value) and str(target) in str(caught.value)
