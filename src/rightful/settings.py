@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -48,11 +49,15 @@ class Settings(BaseSettings):
         "Never honoured for CCPA.",
     )
     due_soon_days: int = Field(default=7, ge=0)
+    timezone: str = Field(
+        default="UTC", description="The controller's time zone: a deadline ends at midnight there"
+    )
 
     # --- audit chain -----------------------------------------------------------------------
     audit_checkpoint_every: int = Field(default=100, gt=0)
     audit_signing_key_file: Path | None = Field(
-        default=None, description="Ed25519 private key (PEM); default data_dir/keys/audit_ed25519.pem"
+        default=None,
+        description="Ed25519 private key (PEM); default data_dir/keys/audit_ed25519.pem",
     )
 
     # --- sources of personal data (the data map names them; DSNs live here, not in the DB) -
@@ -61,13 +66,62 @@ class Settings(BaseSettings):
     email_local_part_case_sensitive: bool = False
     default_phone_region: str = "DE"
 
+    # --- identity verification -------------------------------------------------------------
+    verification_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for one-time codes; default: generated into data_dir/keys",
+    )
+    code_ttl_minutes: int = Field(default=15, ge=1, le=1440)
+    max_code_attempts: int = Field(default=5, ge=1, le=10)
+    resend_interval_seconds: int = Field(default=60, ge=0)
+    max_codes_per_request: int = Field(default=10, ge=1)
+    account_assertion_issuer: str | None = Field(
+        default=None, description="iss of the controller's signed-in assertions; unset = off"
+    )
+    account_assertion_audience: str = "rightful"
+    account_assertion_secret: SecretStr | None = Field(
+        default=None, description="HS256 shared secret (at least 32 bytes)"
+    )
+    account_assertion_public_key: str | None = Field(
+        default=None, description="PEM public key for RS256, ES256 or EdDSA assertions"
+    )
+    account_assertion_identity: Literal["account_id", "customer_id"] = "account_id"
+    authority_max_bytes: int = Field(default=10_000_000, gt=0)
+
+    # --- outgoing mail and SMS -------------------------------------------------------------
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, gt=0, lt=65536)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "privacy@rightful.localhost"
+    smtp_ca_file: Path | None = Field(default=None, description="CA bundle for a private relay")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    sms_backend: Literal["log"] = "log"
+
     # --- jobs ------------------------------------------------------------------------------
     queue_backend: Literal["inline", "celery"] = "inline"
     celery_broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    celery_queue: str = Field(default="rightful", description="Queue the workers consume")
 
     # --- web -------------------------------------------------------------------------------
     public_base_url: str = "http://127.0.0.1:8000"
     demo_mode: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("default_phone_region")
     @classmethod
@@ -103,7 +157,9 @@ class Settings(BaseSettings):
         """The settings with every secret masked, for `rightful config show`."""
         view = self.model_dump(mode="json")
         view["database_url"] = mask_url(self.effective_database_url)
-        view["sources"] = {name: mask_url(dsn.get_secret_value()) for name, dsn in self.sources.items()}
+        view["sources"] = {
+            name: mask_url(dsn.get_secret_value()) for name, dsn in self.sources.items()
+        }
         view["celery_broker_url"] = mask_url(self.celery_broker_url.get_secret_value())
         for key, value in self.extra_public_view().items():
             view[key] = value

@@ -341,11 +341,12 @@ def test_ccpa_request_received_on_a_saturday_counts_from_monday() -> None:
     ("now", "expected"),
     [
         (datetime(2027, 3, 1, tzinfo=BERLIN), Urgency.OVERDUE),
+        (datetime(2027, 2, 28, 23, 59, 59, 999999, tzinfo=BERLIN), Urgency.DUE_SOON),
         (datetime(2027, 2, 21, 23, 59, 59, 999999, tzinfo=BERLIN), Urgency.DUE_SOON),
         (datetime(2027, 2, 25, tzinfo=BERLIN), Urgency.DUE_SOON),
         (datetime(2027, 2, 21, 23, 59, 59, 999998, tzinfo=BERLIN), Urgency.OK),
     ],
-    ids=["overdue", "exactly-7-days", "3-days", "just-over-7-days"],
+    ids=["overdue", "last-instant", "exactly-7-days", "3-days", "just-over-7-days"],
 )
 def test_urgency_flags_overdue_and_due_within_seven_days(now: datetime, expected: Urgency) -> None:
     """Overdue and due-within-7-days requests are flagged."""

@@ -109,7 +109,8 @@ class RequestService:
 
     def _acknowledge(self, session: Session, row: RequestRow, by: Principal) -> None:
         body = dl.acknowledgement_text(
-            dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, row.language
+            dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, row.language,
+            tz=self.settings.zone,
         )
         self._record_notice(session, row, "acknowledgement", body, by)
         row.acknowledged_at = self.clock.now()
@@ -236,7 +237,7 @@ class RequestService:
             self._apply_deadlines(session, row)
             body = dl.extension_text(
                 dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, reason.strip(),
-                row.language,
+                row.language, tz=self.settings.zone,
             )
             self._record_notice(session, row, "extension", body, by)
             self.audit.record(
@@ -279,6 +280,7 @@ class RequestService:
         result = dl.compute_deadlines(
             jurisdiction,
             row.received_at,
+            tz=self.settings.zone,
             extension=_extension(row),
             pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],
             pause_policy=self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False),

@@ -1,0 +1,103 @@
+"""The `rightful` command: store set-up, request commands, one-line errors with non-zero exits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rightful.bootstrap import set_container
+from rightful.entrypoints.cli.main import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RIGHTFUL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RIGHTFUL_CONFIG", raising=False)
+    set_container(None)
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    yield runner
+    set_container(None)
+
+
+def run(cli: CliRunner, *args: str) -> tuple[int, str]:
+    result = cli.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def submit(cli: CliRunner) -> str:
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org")
+    assert code == 0, out
+    return out.split()[0]
+
+
+def test_a_request_goes_through_the_cli_and_shows_its_timeline(cli: CliRunner) -> None:
+    rid = submit(cli)
+    assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    code, out = run(cli, "requests", "show", rid, "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["status"] == "awaiting_verification"
+    actions = [e["action"] for e in shown["timeline"]]
+    assert actions[0] == "request.submitted" and "request.transitioned" in actions
+
+
+def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:
+    rid = submit(cli)
+    code, out = run(cli, "requests", "move", rid, "delivered")
+    assert code != 0
+    assert out.strip().count("\n") == 0
+    assert "cannot move from received to delivered" in out
+
+
+def test_bad_input_names_what_to_fix(cli: CliRunner) -> None:
+    code, out = run(cli, "requests", "submit", "everything", "--email", "a@example.org")
+    assert code != 0 and "unknown request type" in out
+    code, out = run(cli, "requests", "submit", "access", "--email", "nobody")
+    assert code != 0 and out.strip().count("\n") == 0
+    code, out = run(cli, "requests", "show", "no-such-id")
+    assert code != 0 and "no request" in out
+
+
+def test_config_show_masks_secrets(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_container(None)
+    monkeypatch.setenv("RIGHTFUL_SOURCES__CRM", "postgresql://reader:hunter2@db/crm")
+    code, out = run(cli, "config", "show")
+    assert code == 0
+    shown = json.loads(out)
+    assert "hunter2" not in out
+    assert shown["sources"]["crm"] == "postgresql://reader:********@db/crm"
+
+
+def test_config_reads_a_toml_file(cli: CliRunner, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "rightful.toml").write_text("due_soon_days = 3\n")
+    set_container(None)
+    code, out = run(cli, "config", "show")
+    assert code == 0 and json.loads(out)["due_soon_days"] == 3
+
+
+def test_an_invalid_setting_is_one_line(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_container(None)
+    monkeypatch.setenv("RIGHTFUL_DUE_SOON_DAYS", "soon")
+    code, out = run(cli, "config", "show")
+    assert code != 0 and "due_soon_days" in out
+
+
+def test_due_flags_overdue_requests(cli: CliRunner) -> None:
+    submit(cli)
+    code, out = run(cli, "requests", "due", "--json")
+    assert code == 0
+    assert [d["urgency"] for d in json.loads(out)] == ["ok"]
+
+
+def test_audit_verify_passes_on_an_untouched_store(cli: CliRunner) -> None:
+    submit(cli)
+    code, out = run(cli, "audit", "verify")
+    assert code == 0, out
