@@ -101,3 +101,11 @@ def test_audit_verify_passes_on_an_untouched_store(cli: CliRunner) -> None:
     submit(cli)
     code, out = run(cli, "audit", "verify")
     assert code == 0, out
+
+
+def test_the_daily_job_runs_on_a_fresh_store_and_after_requests(cli: CliRunner) -> None:
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0, out
+    submit(cli)
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "0 overdue" in out

@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 def cli_principal() -> Principal:
     """Whoever runs the CLI holds the store's credentials: recorded as admin under their OS user."""
-    return Principal(id=f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    return Principal(id=f"cli:{getpass.getuser().replace(' ', '_')}", role=Role.ADMIN)
 
 
 def container() -> Container:

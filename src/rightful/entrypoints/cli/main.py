@@ -75,5 +75,6 @@ def daily() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
     overdue, soon = c.requests.sweep_due()
-    c.audit.checkpoint()
+    if c.audit.head().last_seq > 0:
+        c.audit.checkpoint()
     console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")

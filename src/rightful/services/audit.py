@@ -1,0 +1,253 @@
+"""The audit chain's use cases (record, checkpoint, verify, export, timeline) and signing key."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TextIO
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.audit import SqlAuditLog
+from rightful.adapters.db.base import Store
+from rightful.domain.audit import (
+    EXPORT_HEAD_PURPOSE,
+    GENESIS_HEAD,
+    AuditEntry,
+    ChainHead,
+    Checkpoint,
+    EntryDraft,
+    check_summary,
+    checkpoint_record,
+    entry_record,
+    format_timestamp,
+    key_id_of,
+    public_key_of,
+    sign_checkpoint,
+)
+from rightful.domain.audit_verification import VerificationResult, verify_chain
+from rightful.domain.clock import Clock
+from rightful.domain.errors import ConfigurationError, ConflictError
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT: Final = "rightful-audit-export/1"
+CATCH_UP_ROUNDS: Final = 100
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export file holds."""
+
+    path: Path
+    entries: int
+    checkpoints: int
+    head: ChainHead
+
+
+class AuditService:
+    """The audit chain of one store, signed with one Ed25519 key."""
+
+    def __init__(
+        self,
+        store: Store,
+        signer_key: bytes,
+        clock: Clock,
+        checkpoint_every: int = 100,
+        *,
+        log: SqlAuditLog | None = None,
+        trusted_public_keys: Sequence[bytes] = (),
+    ) -> None:
+        if checkpoint_every < 1:
+            raise ConfigurationError("audit_checkpoint_every must be at least 1")
+        self._store = store
+        self._key = signer_key
+        self._clock = clock
+        self._every = checkpoint_every
+        self._log = log or SqlAuditLog()
+        self.public_key = public_key_of(signer_key)
+        self.key_id = key_id_of(self.public_key)
+        self._trusted = (self.public_key, *trusted_public_keys)
+
+    def record(
+        self,
+        session: Session,
+        actor: str,
+        role: str,
+        action: str,
+        /,
+        request_id: str | None = None,
+        **summary: object,
+    ) -> AuditEntry:
+        """Append an entry inside the caller's transaction; every Nth entry also gets a checkpoint.
+
+        Raises AuditSummaryError (an InvalidInputError) when the summary looks like personal data.
+        """
+        draft = EntryDraft(actor, role, action, request_id, check_summary(summary))
+        entry = self._log.append(session, draft, self._clock)
+        if entry.seq % self._every == 0:
+            head = ChainHead(entry.seq, entry.hash)
+            self._log.save_checkpoint(session, sign_checkpoint(self._key, head, self._clock.now()))
+        return entry
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign the current head now (or return this key's checkpoint of it if one exists)."""
+        with self._store.transaction() as session:
+            head = self._log.lock_head(session)
+            if head.last_seq == 0:
+                raise ConflictError("the audit chain is empty; there is nothing to checkpoint")
+            for existing in self._log.checkpoints(session, to_seq=head.last_seq):
+                if existing.seq == head.last_seq and existing.key_id == self.key_id:
+                    return existing
+            checkpoint = sign_checkpoint(self._key, head, self._clock.now())
+            self._log.save_checkpoint(session, checkpoint)
+            return checkpoint
+
+    def head(self) -> ChainHead:
+        """Where the store says the chain ends."""
+        with self._store.transaction() as session:
+            return self._log.head(session) or GENESIS_HEAD
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerificationResult:
+        """Re-check every entry, every checkpoint and the head; name the first bad seq."""
+        with self._store.transaction() as session:
+            checkpoints = self._log.checkpoints(session)
+            holder: list[ChainHead] = []
+            return verify_chain(
+                self._streamed(session, holder),
+                checkpoints=checkpoints,
+                public_keys=self._trusted,
+                head=lambda: holder[-1],
+                progress=progress,
+            )
+
+    def _streamed(self, session: Session, holder: list[ChainHead]) -> Iterator[AuditEntry]:
+        """Every entry, then the head read afterwards; catch up with entries appended meanwhile."""
+        last = 0
+        for _ in range(CATCH_UP_ROUNDS):
+            for entry in self._log.entries(session, from_seq=last + 1):
+                last = max(last, entry.seq)
+                yield entry
+            head = self._log.head(session) or GENESIS_HEAD
+            holder.append(head)
+            if head.last_seq <= last:
+                return
+
+    def timeline(self, request_id: str) -> list[AuditEntry]:
+        """Every entry about one request, oldest first."""
+        with self._store.transaction() as session:
+            return self._log.for_request(session, request_id)
+
+    def export(self, path: Path) -> ExportReport:
+        """Write the chain up to its current head as JSON lines, ending with a signed head."""
+        with self._store.transaction() as session:
+            # Checkpoints first: each commits with its head, so none can be beyond the head
+            # read next unless someone cut the chain back; then the export shows it too.
+            checkpoints = self._log.checkpoints(session)
+            head = self._log.head(session) or GENESIS_HEAD
+            signed = sign_checkpoint(self._key, head, self._clock.now(), EXPORT_HEAD_PURPOSE)
+            with _atomic_writer(path) as out:
+                _write(out, self._export_meta(signed, len(checkpoints)))
+                count = 0
+                for entry in self._log.entries(session, to_seq=head.last_seq):
+                    _write(out, entry_record(entry))
+                    count += 1
+                for record in [
+                    *map(checkpoint_record, checkpoints),
+                    checkpoint_record(signed, "head"),
+                ]:
+                    _write(out, record)
+        return ExportReport(path, count, len(checkpoints), head)
+
+    def _export_meta(self, signed_head: Checkpoint, checkpoints: int) -> dict[str, object]:
+        return {
+            "type": "meta",
+            "format": EXPORT_FORMAT,
+            "exported_at": format_timestamp(signed_head.at),
+            "key_id": self.key_id,
+            "public_key_pem": self.public_key_pem(),
+            "head_seq": signed_head.seq,
+            "checkpoints": checkpoints,
+        }
+
+    def public_key_pem(self) -> str:
+        """The public key that verifies checkpoints and export heads; safe to publish."""
+        return public_key_pem(self.public_key)
+
+
+def _write(out: TextIO, record: dict[str, object]) -> None:
+    out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@contextmanager
+def _atomic_writer(path: Path) -> Iterator[TextIO]:
+    """Write to a temporary file beside `path` and move it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".audit-export-")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- the signing key ------------------------------------------------------------------------
+
+
+def load_or_create_signing_key(path: Path) -> bytes:
+    """The raw Ed25519 private key in `path` (PEM, PKCS#8); created with mode 0600 on first use.
+
+    Raises ConfigurationError when the file is readable by others or is not an Ed25519 key.
+    """
+    if not path.exists():
+        _create_key_file(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"audit signing key {path} is readable by others (mode {mode:o}); run chmod 600 {path}"
+        )
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"audit signing key {path} is not an Ed25519 private key")
+    return key.private_bytes_raw()
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key so that no process ever sees a half-written or world-readable file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")  # mkstemp uses mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        try:
+            os.link(name, path)  # fails if another process created the key first; theirs wins
+        except FileExistsError:
+            pass
+        else:
+            log.info("created audit signing key %s", path)
+    finally:
+        os.unlink(name)
+
+
+def public_key_pem(public_key: bytes) -> str:
+    """A raw Ed25519 public key as PEM (SubjectPublicKeyInfo)."""
+    key = Ed25519PublicKey.from_public_bytes(public_key)
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode("ascii")

@@ -1,0 +1,108 @@
+"""`rightful audit ...`: verify, checkpoint, export, public-key and the offline verify-export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from rightful.adapters.db.audit import CHECKPOINTS, ENTRIES, HEAD, install_append_only_guards
+from rightful.adapters.db.base import Base
+from rightful.bootstrap import Container, set_container
+from rightful.domain.clock import FixedClock
+from rightful.entrypoints.cli.main import app
+from rightful.settings import load_settings
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    """A store with three audit entries, wired as the CLI's container."""
+    settings = load_settings(data_dir=tmp_path / "var")
+    c = Container(settings=settings, clock=FixedClock(datetime(2026, 1, 31, 9, 30, tzinfo=UTC)))
+    Base.metadata.create_all(c.store.engine, tables=[ENTRIES, HEAD, CHECKPOINTS])
+    with c.store.engine.begin() as conn:
+        install_append_only_guards(conn)
+    for n in range(3):
+        with c.store.transaction() as session:
+            c.audit.record(session, "cli:ops", "admin", "test.recorded", None, n=n)
+    set_container(c)
+    yield c
+    set_container(None)
+    c.store.engine.dispose()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_verify_reports_an_intact_chain(container: Container) -> None:
+    assert run("audit", "verify") == (0, "chain intact: 3 entries, 0 checkpoints\n")
+
+
+def test_verify_exits_1_naming_the_first_bad_entry(container: Container) -> None:
+    with container.store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
+        conn.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
+    code, out = run("audit", "verify")
+    assert code == 1
+    assert out.startswith("first bad entry: seq 2 (deleted)")
+
+
+def test_checkpoint_signs_the_head(container: Container) -> None:
+    code, out = run("audit", "checkpoint")
+    assert code == 0
+    assert out.startswith("checkpoint at seq 3: ")
+    assert container.audit.key_id in out
+
+
+def test_checkpoint_on_an_empty_chain_fails_with_one_line(tmp_path: Path) -> None:
+    c = Container(settings=load_settings(data_dir=tmp_path / "empty"))
+    Base.metadata.create_all(c.store.engine, tables=[ENTRIES, HEAD, CHECKPOINTS])
+    set_container(c)
+    try:
+        code, out = run("audit", "checkpoint")
+    finally:
+        set_container(None)
+        c.store.engine.dispose()
+    assert code == 2
+    assert "nothing to checkpoint" in out
+    assert out.strip().count("\n") == 0
+
+
+def test_an_export_verifies_offline_with_the_published_key(
+    container: Container, tmp_path: Path
+) -> None:
+    export = tmp_path / "out" / "audit.jsonl"
+    assert run("audit", "export", str(export))[0] == 0
+    keys = CliRunner().invoke(app, ["audit", "public-key"])
+    assert keys.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    key = tmp_path / "audit.pem"
+    key.write_text(keys.stdout)
+    code, out = run("audit", "verify-export", str(export), "--public-key", str(key))
+    assert (code, out.strip()) == (
+        0,
+        "export intact: 3 entries, 0 checkpoints, signed head at seq 3",
+    )
+    lines = export.read_text().splitlines(keepends=True)
+    export.write_text("".join(line for line in lines if '"seq": 2,' not in line))
+    code, out = run("audit", "verify-export", str(export), "--public-key", str(key))
+    assert code == 1
+    assert out.startswith("first bad entry: seq 2 (deleted)")
+
+
+def test_verify_export_with_an_unreadable_key_fails_with_one_line(
+    container: Container, tmp_path: Path
+) -> None:
+    export = tmp_path / "audit.jsonl"
+    run("audit", "export", str(export))
+    (tmp_path / "bad.pem").write_text("nope")
+    code, out = run(
+        "audit", "verify-export", str(export), "--public-key", str(tmp_path / "bad.pem")
+    )
+    assert code == 2
+    assert "cannot read public key" in out
