@@ -1,0 +1,226 @@
+"""Breach severity by the ENISA 2013 method: SE = DPC x EI + CB, with every step's reason spelled out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.sensitivity import Sensitivity
+
+
+class Context(IntEnum):
+    """Base data processing context of a category (ENISA: simple, behavioural, financial, sensitive)."""
+
+    SIMPLE = 1
+    BEHAVIOURAL = 2
+    FINANCIAL = 3
+    SENSITIVE = 4
+
+
+class Level(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+class Exposure(StrEnum):
+    """How far the data went, for the confidentiality part of the circumstances."""
+
+    NONE = "none"
+    KNOWN_RECIPIENT = "known_recipient"  # e.g. misdelivered to one identified person
+    UNKNOWN_RECIPIENTS = "unknown_recipients"  # unknown or many recipients
+
+
+# Longest dotted prefix wins. Fides taxonomy keys; Art. 9 data is sensitive.
+CONTEXT_BY_CATEGORY: Mapping[str, Context] = {
+    "user.biometric": Context.SENSITIVE,
+    "user.health_and_medical": Context.SENSITIVE,
+    "user.criminal_history": Context.SENSITIVE,
+    "user.demographic.political_opinion": Context.SENSITIVE,
+    "user.demographic.race_ethnicity": Context.SENSITIVE,
+    "user.demographic.religious_belief": Context.SENSITIVE,
+    "user.demographic.sexual_orientation": Context.SENSITIVE,
+    "user.financial": Context.FINANCIAL,
+    "user.payment": Context.FINANCIAL,
+    "user.government_id": Context.FINANCIAL,
+    "user.authorization": Context.FINANCIAL,
+    "user.behavior": Context.BEHAVIOURAL,
+    "user.location": Context.BEHAVIOURAL,
+    "user.content": Context.BEHAVIOURAL,
+    "user.sensor": Context.BEHAVIOURAL,
+    "user.user_sensor": Context.BEHAVIOURAL,
+    "user.device": Context.BEHAVIOURAL,
+    "user.social": Context.BEHAVIOURAL,
+    # Voice as a biometric is Art. 9 only when processed to identify someone; as a record of what
+    # was said at home it is behavioural (voice command history) and the volume/sensitivity
+    # adjustments below raise it.
+    "user.biometric.voice": Context.BEHAVIOURAL,
+}
+
+DIRECT_IDENTIFIERS = (
+    "user.name",
+    "user.contact.email",
+    "user.contact.phone_number",
+    "user.contact.address",
+    "user.government_id",
+)
+INDIRECT_IDENTIFIERS = (
+    "user.unique_id",
+    "user.device",
+    "user.biometric",
+    "user.content",
+    "user.account",
+    "user.location.precise",
+)
+
+VOLUME_THRESHOLD = 100  # records per person above which the volume raises the context
+
+
+@dataclass(frozen=True)
+class Exposed:
+    """What a breach exposed, derived from the records: categories with record counts."""
+
+    records_by_category: Mapping[str, int]
+    subjects: int
+    declared_sensitivity: Mapping[str, Sensitivity] = field(default_factory=dict)
+    children: bool = False
+    publicly_available: bool = False
+    unintelligible: bool = False  # encrypted with a key the recipient does not hold
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """The kind of breach (ENISA CB): each loss +0 / +0.25 / +0.5, malicious intent +0.5."""
+
+    confidentiality: Exposure = Exposure.KNOWN_RECIPIENT
+    integrity: float = 0.0
+    availability: float = 0.0
+    malicious: bool = False
+
+    def __post_init__(self) -> None:
+        for name, value in (("integrity", self.integrity), ("availability", self.availability)):
+            if value not in (0.0, 0.25, 0.5):
+                raise InvalidInputError(f"{name} loss must be 0, 0.25 or 0.5")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    dpc: int
+    ei: float
+    cb: float
+    score: float
+    level: Level
+    reasoning: tuple[str, ...]
+
+    @property
+    def notify_authority(self) -> bool:
+        """Art. 33: notify unless unlikely to result in a risk (low severity)."""
+        return self.level is not Level.LOW
+
+    @property
+    def notify_subjects(self) -> bool:
+        """Art. 34: tell the subjects when the risk is high."""
+        return self.level in (Level.HIGH, Level.VERY_HIGH)
+
+
+def context_of(category: str) -> Context:
+    """The base context of one category by its longest known dotted prefix (simple otherwise)."""
+    parts = category.split(".")
+    for end in range(len(parts), 0, -1):
+        found = CONTEXT_BY_CATEGORY.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return Context.SIMPLE
+
+
+def assess(exposed: Exposed, circumstances: Circumstances) -> Assessment:
+    """Score a breach; the reasoning lists every number and why it was chosen."""
+    reasons: list[str] = []
+    dpc = _dpc(exposed, reasons)
+    ei = _ei(exposed, reasons)
+    cb = _cb(circumstances, reasons)
+    score = dpc * ei + cb
+    level = level_of(score)
+    reasons.append(f"SE = DPC {dpc} x EI {ei} + CB {cb} = {score:.2f}: {level.value}")
+    return Assessment(dpc, ei, cb, score, level, tuple(reasons))
+
+
+def level_of(score: float) -> Level:
+    """ENISA bands: below 2 low, 2-3 medium, 3-4 high, 4 and above very high."""
+    if score < 2:
+        return Level.LOW
+    if score < 3:
+        return Level.MEDIUM
+    if score < 4:
+        return Level.HIGH
+    return Level.VERY_HIGH
+
+
+def _dpc(exposed: Exposed, reasons: list[str]) -> int:
+    present = [c for c, n in exposed.records_by_category.items() if n > 0]
+    if not present:
+        reasons.append("DPC 1: no personal data category was exposed")
+        return 1
+    worst = max(present, key=context_of)
+    base = int(context_of(worst))
+    reasons.append(f"DPC base {base} ({context_of(worst).name.lower()}): {worst}")
+    return max(1, min(4, base + _adjustments(exposed, present, base, reasons)))
+
+
+def _adjustments(exposed: Exposed, present: Iterable[str], base: int, reasons: list[str]) -> int:
+    delta = 0
+    per_person = sum(exposed.records_by_category.values()) / max(1, exposed.subjects)
+    if per_person > VOLUME_THRESHOLD:
+        delta += 1
+        reasons.append(f"+1: volume, about {per_person:.0f} records per person")
+    high = sorted(c for c in present if exposed.declared_sensitivity.get(c) is Sensitivity.HIGH)
+    if high and base < Context.SENSITIVE:
+        delta += 1
+        reasons.append(f"+1: the data map marks {', '.join(high)} as highly sensitive")
+    if exposed.children:
+        delta += 1
+        reasons.append("+1: the subjects include children (vulnerable)")
+    if exposed.publicly_available:
+        delta -= 1
+        reasons.append("-1: the data was already publicly available")
+    return delta
+
+
+def _ei(exposed: Exposed, reasons: list[str]) -> float:
+    if exposed.unintelligible:
+        reasons.append("EI 0.25 (negligible): the data was unintelligible to the recipient")
+        return 0.25
+    present = [c for c, n in exposed.records_by_category.items() if n > 0]
+    direct = sorted(c for c in present if c.startswith(DIRECT_IDENTIFIERS))
+    if direct:
+        reasons.append(f"EI 1 (maximum): direct identifiers exposed ({', '.join(direct)})")
+        return 1.0
+    indirect = sorted(c for c in present if c.startswith(INDIRECT_IDENTIFIERS))
+    if indirect:
+        reasons.append(
+            f"EI 0.75 (significant): identifiable from {', '.join(indirect)} with little effort"
+        )
+        return 0.75
+    if present:
+        reasons.append("EI 0.5 (limited): no identifier, identification needs other sources")
+        return 0.5
+    reasons.append("EI 0.25 (negligible): nothing identifying was exposed")
+    return 0.25
+
+
+def _cb(c: Circumstances, reasons: list[str]) -> float:
+    confidentiality = {
+        Exposure.NONE: 0.0,
+        Exposure.KNOWN_RECIPIENT: 0.25,
+        Exposure.UNKNOWN_RECIPIENTS: 0.5,
+    }[c.confidentiality]
+    total = confidentiality + c.integrity + c.availability + (0.5 if c.malicious else 0.0)
+    reasons.append(
+        f"CB {total}: confidentiality +{confidentiality} ({c.confidentiality.value}), "
+        f"integrity +{c.integrity}, availability +{c.availability}"
+        + (", malicious intent +0.5" if c.malicious else "")
+    )
+    return total

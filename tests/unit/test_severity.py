@@ -1,0 +1,132 @@
+"""ENISA breach severity (REQUIREMENTS.md, 'Severity: ENISA 2013 methodology')."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.sensitivity import Sensitivity
+from rightful.domain.severity import (
+    Circumstances,
+    Context,
+    Exposed,
+    Exposure,
+    Level,
+    assess,
+    context_of,
+    level_of,
+)
+
+CATEGORIES = [
+    "user.contact.email",
+    "user.name",
+    "user.behavior.purchase_history",
+    "user.biometric.voice",
+    "user.content.voice_transcript",
+    "user.financial.bank_account",
+    "user.health_and_medical",
+    "user.device.device_id",
+    "user.unique_id",
+    "system.operations",
+    "user.location.precise",
+]
+
+
+def test_the_motivating_case_is_high_and_must_be_told_to_authority_and_subject() -> None:
+    """1,700 intimate home recordings to one known, untrusted recipient: notify both (EDPB)."""
+    exposed = Exposed(
+        records_by_category={
+            "user.biometric.voice": 1700,
+            "user.content.voice_transcript": 1700,
+            "user.device.device_id": 1,
+        },
+        subjects=1,
+        declared_sensitivity={"user.content.voice_transcript": Sensitivity.HIGH},
+    )
+    result = assess(exposed, Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT))
+    assert result.dpc == 4  # behavioural 2, +1 volume, +1 declared high sensitivity
+    assert result.ei == 0.75
+    assert result.score == pytest.approx(3.25)
+    assert result.level is Level.HIGH
+    assert result.notify_authority and result.notify_subjects
+    assert any("volume" in r for r in result.reasoning)
+
+
+def test_a_packing_slip_to_the_wrong_customer_is_low() -> None:
+    """EDPB example: a packing slip sent to the wrong customer who deletes it — no notification."""
+    exposed = Exposed({"user.name": 1, "user.contact.address": 1}, 1)
+    result = assess(exposed, Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT))
+    assert (result.dpc, result.ei, result.cb) == (1, 1.0, 0.25)
+    assert result.level is Level.LOW and not result.notify_authority
+
+
+def test_health_data_to_unknown_recipients_maliciously_is_very_high() -> None:
+    exposed = Exposed({"user.health_and_medical": 3, "user.name": 3}, 3)
+    result = assess(exposed, Circumstances(Exposure.UNKNOWN_RECIPIENTS, malicious=True))
+    assert result.dpc == 4 and result.ei == 1.0 and result.cb == 1.0
+    assert result.level is Level.VERY_HIGH
+
+
+def test_unintelligible_data_scores_negligible_identification() -> None:
+    exposed = Exposed({"user.health_and_medical": 3, "user.name": 3}, 3, unintelligible=True)
+    assert assess(exposed, Circumstances()).ei == 0.25
+
+
+@pytest.mark.parametrize(
+    ("category", "context"),
+    [
+        ("user.contact.email", Context.SIMPLE),
+        ("user.location.precise", Context.BEHAVIOURAL),
+        ("user.financial.credit_card", Context.FINANCIAL),
+        ("user.biometric.fingerprint", Context.SENSITIVE),
+        ("user.biometric.voice", Context.BEHAVIOURAL),
+        ("system.operations", Context.SIMPLE),
+    ],
+)
+def test_contexts_follow_the_longest_prefix(category: str, context: Context) -> None:
+    assert context_of(category) is context
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [
+        (1.99, Level.LOW),
+        (2, Level.MEDIUM),
+        (2.99, Level.MEDIUM),
+        (3, Level.HIGH),
+        (3.99, Level.HIGH),
+        (4, Level.VERY_HIGH),
+    ],
+)
+def test_levels_follow_the_enisa_bands(score: float, level: Level) -> None:
+    assert level_of(score) is level
+
+
+def test_only_the_enisa_steps_are_accepted_for_integrity_and_availability() -> None:
+    with pytest.raises(InvalidInputError):
+        Circumstances(integrity=0.3)
+
+
+exposures = st.dictionaries(st.sampled_from(CATEGORIES), st.integers(0, 5000), max_size=6)
+
+
+@given(exposures, st.integers(1, 50), st.sampled_from(Exposure), st.booleans())
+def test_the_score_stays_within_the_method_bounds(
+    counts: dict[str, int], subjects: int, exposure: Exposure, malicious: bool
+) -> None:
+    result = assess(Exposed(counts, subjects), Circumstances(exposure, malicious=malicious))
+    assert 1 <= result.dpc <= 4
+    assert result.ei in (0.25, 0.5, 0.75, 1.0)
+    assert 0.25 <= result.score <= 4 * 1.0 + 2.0
+    assert result.reasoning[-1].startswith("SE = ")
+
+
+@given(exposures, st.sampled_from(CATEGORIES), st.integers(1, 5000))
+def test_exposing_more_never_lowers_the_severity(
+    counts: dict[str, int], extra: str, n: int
+) -> None:
+    before = assess(Exposed(counts, 1), Circumstances())
+    after = assess(Exposed({**counts, extra: counts.get(extra, 0) + n}, 1), Circumstances())
+    assert after.score >= before.score
