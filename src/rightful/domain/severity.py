@@ -1,4 +1,4 @@
-"""Breach severity by the ENISA 2013 method: SE = DPC x EI + CB, with every step's reason spelled out."""
+"""Breach severity by the ENISA 2013 method: SE = DPC x EI + CB, each step with its reason."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rightful.domain.sensitivity import Sensitivity
 
 
 class Context(IntEnum):
-    """Base data processing context of a category (ENISA: simple, behavioural, financial, sensitive)."""
+    """Base data processing context of a category: simple, behavioural, financial, sensitive."""
 
     SIMPLE = 1
     BEHAVIOURAL = 2
