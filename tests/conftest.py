@@ -80,3 +80,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]
     url = create_pg_database()
     yield url
     drop_pg_database(url)
+
+
+@pytest.fixture(scope="module")
+def pg_module_url() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by the tests of one module (for costly fixtures)."""
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(scope="module")
+def mysql_module_url() -> Iterator[str]:
+    """A fresh MariaDB database shared by the tests of one module."""
+    url = create_mysql_database()
+    yield url
+    drop_mysql_database(url)

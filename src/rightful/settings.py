@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     )
     account_assertion_identity: Literal["account_id", "customer_id"] = "account_id"
     authority_max_bytes: int = Field(default=10_000_000, gt=0)
+    controller_name: str = Field(default="rightful", description="Named in mails to requesters")
 
     # --- outgoing mail and SMS -------------------------------------------------------------
     smtp_host: str = "127.0.0.1"
@@ -97,16 +98,70 @@ class Settings(BaseSettings):
     smtp_from: str = "privacy@rightful.localhost"
     smtp_ca_file: Path | None = Field(default=None, description="CA bundle for a private relay")
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
-    sms_backend: Literal["log"] = "log"
 
     # --- jobs ------------------------------------------------------------------------------
     queue_backend: Literal["inline", "celery"] = "inline"
     celery_broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     celery_queue: str = Field(default="rightful", description="Queue the workers consume")
 
+    # --- access packages -------------------------------------------------------------------
+    package_master_key: SecretStr | None = Field(
+        default=None,
+        description="256-bit key (base64 or hex) wrapping each package's data key; default: "
+        "generated into data_dir/keys/package_master",
+    )
+    package_previous_master_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Older master keys, still readable while `rightful package rotate-key` runs",
+    )
+    package_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key signing manifests (PEM); default data_dir/keys/package_ed25519.pem",
+    )
+    package_pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for the subject pseudonym in manifests; default: generated into "
+        "data_dir/keys/package_pseudonym",
+    )
+    package_chunk_bytes: int = Field(default=65536, ge=4096, le=16 * 1024 * 1024)
+    package_review_sample: int = Field(default=20, ge=1, le=500)
+    attachment_max_bytes: int = Field(default=200_000_000, gt=0)
+    privacy_contact: str | None = Field(
+        default=None, description="Shown in packages: how to reach the controller or its DPO"
+    )
+    supervisory_authority: str | None = Field(
+        default=None, description="Shown in packages: the lead supervisory authority"
+    )
+
     # --- web -------------------------------------------------------------------------------
     public_base_url: str = "http://127.0.0.1:8000"
     demo_mode: bool = False
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for cookies, CSRF, download codes and TOTP secrets (at least 32 bytes); "
+        "default: generated into data_dir/keys/web_secret",
+    )
+
+    # --- delivery to the requester ---------------------------------------------------------
+    link_ttl_days: int = Field(default=14, ge=1, le=90)
+    link_max_downloads: int = Field(default=3, ge=1, le=20)
+    download_session_minutes: int = Field(
+        default=240, ge=5, le=1440, description="How long one re-verification allows resuming"
+    )
+    passphrase_scrypt_log_n: int = Field(
+        default=18, ge=10, le=22, description="age scrypt work factor for passphrase packages"
+    )
+
+    # --- staff console ---------------------------------------------------------------------
+    console_session_idle_minutes: int = Field(default=30, ge=1, le=720)
+    console_session_max_hours: int = Field(default=8, ge=1, le=24)
+    console_max_sign_in_failures: int = Field(default=5, ge=1, le=50)
+    staff_sso_issuer: str | None = Field(
+        default=None, description="iss of staff SSO assertions; unset = password + TOTP only"
+    )
+    staff_sso_audience: str = "rightful-console"
+    staff_sso_secret: SecretStr | None = None
+    staff_sso_public_key: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -152,6 +207,10 @@ class Settings(BaseSettings):
     @property
     def effective_signing_key_file(self) -> Path:
         return self.audit_signing_key_file or self.data_dir / "keys" / "audit_ed25519.pem"
+
+    @property
+    def effective_package_signing_key_file(self) -> Path:
+        return self.package_signing_key_file or self.data_dir / "keys" / "package_ed25519.pem"
 
     def public_view(self) -> dict[str, Any]:
         """The settings with every secret masked, for `rightful config show`."""

@@ -1,4 +1,4 @@
-"""The data map: where a subject's data lives, how records link to the subject, and why it is kept."""
+"""The data map: where a subject's data lives, how records link to the subject, and why."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Match(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A reference holds only while `at` (this row) lies in [valid_from, valid_until) of the other row."""
+    """A reference holds only while `at` (this row) lies in the other row's [from, until)."""
 
     valid_from: str
     valid_until: str | None
@@ -38,7 +38,7 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Validity:
-    """An identity field holds only while the time of verification lies in [valid_from, valid_until)."""
+    """An identity field holds only while verification time lies in [valid_from, valid_until)."""
 
     valid_from: str
     valid_until: str | None
@@ -203,7 +203,7 @@ class DataMap:
 
     @property
     def subject_collection(self) -> DataCollection | None:
-        """The collection whose primary key is the subject key (marked `rightful: subject: true`)."""
+        """The collection whose primary key is the subject key (`rightful: subject: true`)."""
         return next((c for c in self.collections() if c.subject), None)
 
     def identity_fields(

@@ -47,3 +47,9 @@ class ConfigurationError(RightfulError):
     """Settings or a data map are inconsistent; the message names the offending key."""
 
     http_status = 500
+
+
+class SourceUnavailableError(RightfulError):
+    """A source of personal data (database, blob store) could not be read; retry later."""
+
+    http_status = 503

@@ -146,3 +146,29 @@ def _reject_controls_and_spaces(text: str, label: str) -> None:
 def fold(value: object) -> object:
     """The case- and space-insensitive form used where stored values are not normalised."""
     return value.strip(" ").lower() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    """The normalisation settings in force (Settings.email_local_part_case_sensitive, region)."""
+
+    email_local_case_sensitive: bool = False
+    default_region: str = "DE"
+
+    def normalise(self, type: IdentityType | str, raw: str) -> Identity:
+        """normalise() with this policy's settings."""
+        return normalise(
+            type,
+            raw,
+            email_local_case_sensitive=self.email_local_case_sensitive,
+            default_region=self.default_region,
+        )
+
+    def matches(self, stored: object, identity: Identity) -> bool:
+        """Whether a stored value, normalised by the same rules, is exactly this identity."""
+        if stored is None:
+            return False
+        try:
+            return self.normalise(identity.type, str(stored)).value == identity.value
+        except InvalidInputError:
+            return False

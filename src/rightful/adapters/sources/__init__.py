@@ -1,0 +1,94 @@
+"""Connectors to where personal data lives, chosen by the scheme of their DSN."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import SecretStr
+
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.sources import BlobStore, RecordSource
+
+BLOB_SCHEMES = ("file", "blob")
+
+Schema = Mapping[str, Collection[str]]
+
+
+def scheme_of(dsn: str) -> str:
+    """The DSN's scheme without a SQLAlchemy driver suffix (postgresql+psycopg -> postgresql)."""
+    return dsn.split("://", 1)[0].split("+", 1)[0].lower() if "://" in dsn else ""
+
+
+def open_source(name: str, dsn: str, *, schema: Schema | None = None) -> RecordSource:
+    """A record source for sqlite:///, postgresql://, mysql:// (or mariadb://) DSNs."""
+    scheme = scheme_of(dsn)
+    if scheme == "sqlite":
+        from rightful.adapters.sources.sqlite import SqliteSource
+
+        return SqliteSource(name, sqlite_path(dsn), schema)
+    if scheme in {"postgresql", "postgres"}:
+        from rightful.adapters.sources.postgres import PostgresSource
+
+        return PostgresSource(name, "postgresql://" + dsn.split("://", 1)[1], schema)
+    if scheme in {"mysql", "mariadb"}:
+        from rightful.adapters.sources.mysql import MysqlSource
+
+        return MysqlSource(name, dsn, schema)
+    raise ConfigurationError(f"source {name}: unsupported DSN scheme {scheme or '(none)'}")
+
+
+def open_blob_store(name: str, dsn: str) -> BlobStore:
+    """A blob store for file:///dir (or blob:///dir) DSNs: a directory laid out like a bucket."""
+    from rightful.adapters.sources.blobstore import FilesystemBlobStore
+
+    if scheme_of(dsn) not in BLOB_SCHEMES:
+        raise ConfigurationError(f"blob store {name}: DSN must be file:///<directory>")
+    root = Path(unquote(urlsplit(dsn).path))
+    if not root.is_dir():
+        raise ConfigurationError(f"blob store {name}: directory does not exist")
+    return FilesystemBlobStore(name, root)
+
+
+def sqlite_path(dsn: str) -> str:
+    """sqlite:///relative/file.db or sqlite:////absolute/file.db -> the file path."""
+    rest = dsn.split("://", 1)[1]
+    if not rest.startswith("/"):
+        raise ConfigurationError("a SQLite DSN looks like sqlite:///path/to/file.db")
+    return unquote(rest[1:].split("?", 1)[0])
+
+
+@dataclass
+class OpenSources:
+    """Record sources and blob stores opened from Settings.sources; closes them all at once."""
+
+    records: dict[str, RecordSource] = field(default_factory=dict)
+    blobs: dict[str, BlobStore] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Close every record source (blob stores hold nothing open)."""
+        for source in self.records.values():
+            source.close()
+        self.records.clear()
+
+
+@contextmanager
+def opened_sources(
+    dsns: Mapping[str, SecretStr | str], schemas: Mapping[str, Schema] | None = None
+) -> Iterator[OpenSources]:
+    """Open every configured source (file:// ones as blob stores) and close them afterwards."""
+    opened = OpenSources()
+    try:
+        for name, secret in dsns.items():
+            dsn = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+            if scheme_of(dsn) in BLOB_SCHEMES:
+                opened.blobs[name] = open_blob_store(name, dsn)
+            else:
+                schema = (schemas or {}).get(name)
+                opened.records[name] = open_source(name, dsn, schema=schema)
+        yield opened
+    finally:
+        opened.close()

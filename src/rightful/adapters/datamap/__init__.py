@@ -1,0 +1,1 @@
+"""Data map readers: Fides dataset YAML with rightful's extension."""

@@ -1,0 +1,189 @@
+"""The `rightful:` extension blocks of a Fides dataset file, parsed and checked by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rightful.domain.datamap import (
+    AutomatedDecisions,
+    Match,
+    ProcessingInfo,
+    Recipient,
+    Validity,
+    Window,
+)
+from rightful.domain.sensitivity import Sensitivity
+
+EXTENSION_KEY = "rightful"
+
+INFO_KEYS = {"purposes", "legal_basis", "retention", "recipients", "source", "automated_decisions"}
+DATASET_KEYS = {"source", "categories", "defaults"}
+COLLECTION_KEYS = INFO_KEYS | {"subject"}
+FIELD_KEYS = {"match", "blob", "third_party", "window", "valid"}
+
+
+class ExtensionError(ValueError):
+    """A `rightful:` block that does not follow docs/datamap.md."""
+
+
+def split_extension(block: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the block without its extension, the extension), so fideslang sees plain Fides."""
+    plain = {k: v for k, v in block.items() if k != EXTENSION_KEY}
+    extension = block.get(EXTENSION_KEY) or {}
+    if not isinstance(extension, Mapping):
+        raise ExtensionError("the rightful: block must be a mapping")
+    return plain, dict(extension)
+
+
+def _only(ext: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(ext) - allowed)
+    if unknown:
+        raise ExtensionError(
+            f"unknown rightful key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _text(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ExtensionError(f"{key} must be text")
+    return str(value)
+
+
+def _texts(value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ExtensionError(f"{key} must be a list of text")
+    return tuple(value)
+
+
+def _flag(value: Any, key: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ExtensionError(f"{key} must be true or false")
+    return value
+
+
+def dataset_extension(
+    ext: Mapping[str, Any], default_source: str
+) -> tuple[str, dict[str, Sensitivity], dict[str, Any]]:
+    """(source name, declared category sensitivities, processing-info defaults)."""
+    _only(ext, DATASET_KEYS)
+    source = _text(ext.get("source"), "source") or default_source
+    defaults = ext.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        raise ExtensionError("defaults must be a mapping")
+    _only(defaults, INFO_KEYS)
+    return source, _categories(ext.get("categories") or {}), dict(defaults)
+
+
+def _categories(raw: Any) -> dict[str, Sensitivity]:
+    if not isinstance(raw, Mapping):
+        raise ExtensionError("categories must map a category key to a sensitivity")
+    declared: dict[str, Sensitivity] = {}
+    for key, value in raw.items():
+        level = value.get("sensitivity") if isinstance(value, Mapping) else value
+        try:
+            declared[str(key)] = Sensitivity(str(level))
+        except ValueError:
+            allowed = ", ".join(s.value for s in Sensitivity)
+            raise ExtensionError(f"category {key}: sensitivity must be one of {allowed}") from None
+    return declared
+
+
+def collection_extension(
+    ext: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> tuple[bool, ProcessingInfo]:
+    """(is this the subject collection, its Art. 15 information with dataset defaults applied)."""
+    _only(ext, COLLECTION_KEYS)
+    merged = {**defaults, **{k: v for k, v in ext.items() if k in INFO_KEYS}}
+    return _flag(ext.get("subject"), "subject"), processing_info(merged)
+
+
+def processing_info(raw: Mapping[str, Any]) -> ProcessingInfo:
+    """Art. 15(1) information from its YAML form."""
+    recipients = raw.get("recipients") or []
+    if not isinstance(recipients, list):
+        raise ExtensionError("recipients must be a list")
+    decisions = raw.get("automated_decisions")
+    return ProcessingInfo(
+        purposes=_texts(raw.get("purposes"), "purposes"),
+        legal_basis=_text(raw.get("legal_basis"), "legal_basis"),
+        retention=_text(raw.get("retention"), "retention"),
+        recipients=tuple(_recipient(r) for r in recipients),
+        source=_text(raw.get("source"), "source"),
+        automated_decisions=_decisions(decisions) if decisions is not None else None,
+    )
+
+
+def _recipient(raw: Any) -> Recipient:
+    if isinstance(raw, str):
+        return Recipient(raw)
+    if not isinstance(raw, Mapping) or "name" not in raw:
+        raise ExtensionError("a recipient is a name or a mapping with a name")
+    _only(raw, {"name", "country", "third_country", "safeguards"})
+    recipient = Recipient(
+        name=str(raw["name"]),
+        country=_text(raw.get("country"), "country"),
+        third_country=_flag(raw.get("third_country"), "third_country"),
+        safeguards=_text(raw.get("safeguards"), "safeguards"),
+    )
+    if recipient.third_country and not recipient.safeguards:
+        raise ExtensionError(
+            f"recipient {recipient.name}: a third country needs safeguards (Art. 15(2), Art. 46)"
+        )
+    return recipient
+
+
+def _decisions(raw: Any) -> AutomatedDecisions:
+    if isinstance(raw, bool):
+        return AutomatedDecisions(exists=raw)
+    if not isinstance(raw, Mapping):
+        raise ExtensionError("automated_decisions must be true/false or a mapping")
+    _only(raw, {"exists", "logic", "significance"})
+    return AutomatedDecisions(
+        exists=_flag(raw.get("exists"), "exists"),
+        logic=_text(raw.get("logic"), "logic"),
+        significance=_text(raw.get("significance"), "significance"),
+    )
+
+
+def field_extension(ext: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for DataField from a field's rightful: block."""
+    _only(ext, FIELD_KEYS)
+    try:
+        match = Match(ext.get("match", Match.EXACT.value))
+    except ValueError:
+        raise ExtensionError("match must be exact or casefold") from None
+    return {
+        "match": match,
+        "blob_store": _text(ext.get("blob"), "blob"),
+        "third_party": _flag(ext.get("third_party"), "third_party"),
+        "identity_validity": _validity(ext.get("valid")),
+    }
+
+
+def field_window(ext: Mapping[str, Any]) -> Window | None:
+    """The validity window that applies to every reference of the field."""
+    raw = ext.get("window")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not {"from", "at"} <= set(raw):
+        raise ExtensionError("window needs from, at (and optionally until)")
+    _only(raw, {"from", "until", "at"})
+    return Window(str(raw["from"]), _text(raw.get("until"), "until"), str(raw["at"]))
+
+
+def _validity(raw: Any) -> Validity | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or "from" not in raw:
+        raise ExtensionError("valid needs from (and optionally until)")
+    _only(raw, {"from", "until"})
+    return Validity(str(raw["from"]), _text(raw.get("until"), "until"))

@@ -1,0 +1,209 @@
+"""Read Fides `dataset:` YAML files (with rightful's extension) into the domain's DataMap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fideslang.default_taxonomy import DEFAULT_TAXONOMY
+from fideslang.models import Dataset as FidesDataset
+from fideslang.models import DatasetCollection as FidesCollection
+from fideslang.models import DatasetField as FidesField
+from pydantic import ValidationError
+
+from rightful.adapters.datamap.extension import (
+    ExtensionError,
+    collection_extension,
+    dataset_extension,
+    field_extension,
+    field_window,
+    split_extension,
+)
+from rightful.domain.datamap import (
+    DataCollection,
+    DataField,
+    DataMap,
+    Dataset,
+    Direction,
+    FieldAddress,
+    Reference,
+)
+from rightful.domain.datamap_checks import DataMapProblem, check_datamap
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.identities import IdentityType
+from rightful.domain.sensitivity import Sensitivity
+
+
+@cache
+def fides_categories() -> frozenset[str]:
+    """The keys of fideslang's default data-category taxonomy."""
+    return frozenset(c.fides_key for c in DEFAULT_TAXONOMY.data_category)
+
+
+def load_datamap(paths: Sequence[Path | str]) -> DataMap:
+    """The data map of these files; ConfigurationError listing every problem if it has any."""
+    datamap, problems = read_datamap(paths)
+    if problems:
+        lines = "\n".join(str(p) for p in problems)
+        raise ConfigurationError(f"the data map has {len(problems)} problem(s):\n{lines}")
+    return datamap
+
+
+def read_datamap(paths: Sequence[Path | str]) -> tuple[DataMap, list[DataMapProblem]]:
+    """Parse and check the files; returns whatever could be parsed and every problem found."""
+    datasets: list[Dataset] = []
+    declared: dict[str, Sensitivity] = {}
+    problems: list[DataMapProblem] = []
+    for path in paths:
+        parsed, found = _read_file(Path(path), declared)
+        datasets.extend(parsed)
+        problems.extend(found)
+    datamap = DataMap(tuple(datasets), declared, frozenset(declared))
+    if not problems:
+        problems.extend(check_datamap(datamap, fides_categories()))
+    return datamap, problems
+
+
+def _read_file(
+    path: Path, declared: dict[str, Sensitivity]
+) -> tuple[list[Dataset], list[DataMapProblem]]:
+    origin = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return [], [DataMapProblem(origin, None, None, f"cannot read: {exc}")]
+    blocks = document.get("dataset") if isinstance(document, Mapping) else None
+    if not isinstance(blocks, list):
+        return [], [DataMapProblem(origin, None, None, "no top-level `dataset:` list")]
+    datasets, problems = [], []
+    for block in blocks:
+        try:
+            datasets.append(_dataset(origin, block, declared))
+        except _LocatedError as exc:
+            problems.append(DataMapProblem(origin, exc.collection, exc.field, exc.message))
+    return datasets, problems
+
+
+class _LocatedError(Exception):
+    def __init__(self, message: str, collection: str | None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.collection, self.field = message, collection, field
+
+
+def _dataset(origin: str, block: Any, declared: dict[str, Sensitivity]) -> Dataset:
+    if not isinstance(block, Mapping):
+        raise _LocatedError("a dataset entry must be a mapping", None)
+    key = str(block.get("fides_key", "?"))
+    try:
+        plain, ext = split_extension(block)
+        source, categories, defaults = dataset_extension(ext, key)
+        stripped, extensions = _strip_collections(plain)
+    except ExtensionError as exc:
+        raise _LocatedError(str(exc), key) from None
+    model = _validate(stripped, key)
+    for category, level in categories.items():
+        if declared.setdefault(category, level) is not level:
+            raise _LocatedError(f"category {category} declared with two sensitivities", key)
+    collections = tuple(
+        _collection(key, c, extensions.get(c.name, {}), defaults) for c in model.collections
+    )
+    return Dataset(model.fides_key, source, collections, origin, model.name, model.description)
+
+
+def _validate(stripped: dict[str, Any], key: str) -> FidesDataset:
+    try:
+        return FidesDataset.model_validate(stripped)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _LocatedError(
+            f"not a valid Fides dataset at {where}: {first['msg']} ({exc.error_count()} error(s))",
+            key,
+        ) from None
+
+
+def _strip_collections(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The dataset without any `rightful:` block, and those blocks by collection and field name."""
+    collections, extensions = [], {}
+    for raw in plain.get("collections") or []:
+        if not isinstance(raw, Mapping):
+            collections.append(raw)
+            continue
+        coll, coll_ext = split_extension(raw)
+        fields, field_exts = [], {}
+        for raw_field in coll.get("fields") or []:
+            if isinstance(raw_field, Mapping):
+                raw_field, field_exts[str(raw_field.get("name"))] = split_extension(raw_field)
+            fields.append(raw_field)
+        collections.append({**coll, "fields": fields})
+        extensions[str(coll.get("name"))] = {"_": coll_ext, "fields": field_exts}
+    return {**plain, "collections": collections}, extensions
+
+
+def _collection(
+    dataset: str, model: FidesCollection, ext: dict[str, Any], defaults: dict[str, Any]
+) -> DataCollection:
+    address = f"{dataset}.{model.name}"
+    try:
+        subject, info = collection_extension(ext.get("_", {}), defaults)
+    except ExtensionError as exc:
+        raise _LocatedError(str(exc), address) from None
+    field_exts = ext.get("fields", {})
+    fields = tuple(_field(dataset, address, f, field_exts.get(f.name, {})) for f in model.fields)
+    return DataCollection(
+        dataset,
+        model.name,
+        fields,
+        tuple(model.data_categories or ()),
+        info,
+        subject,
+        model.description,
+    )
+
+
+def _field(dataset: str, address: str, model: FidesField, ext: dict[str, Any]) -> DataField:
+    if model.fields:
+        raise _LocatedError("nested fields are not supported", address, model.name)
+    meta = model.fides_meta
+    try:
+        extras = field_extension(ext)
+        window = field_window(ext)
+    except ExtensionError as exc:
+        raise _LocatedError(str(exc), address, model.name) from None
+    declared = meta.references if meta and meta.references else []
+    references = tuple(_reference(address, model.name, r, window) for r in declared)
+    if window is not None and not references:
+        raise _LocatedError("a window needs a reference to apply to", address, model.name)
+    return DataField(
+        name=model.name,
+        data_categories=tuple(model.data_categories or ()),
+        data_type=meta.data_type if meta else None,
+        primary_key=bool(meta and meta.primary_key),
+        identity=_identity(address, model.name, meta.identity if meta else None),
+        references=references,
+        description=model.description,
+        **extras,
+    )
+
+
+def _identity(address: str, field: str, raw: str | None) -> IdentityType | None:
+    if raw is None:
+        return None
+    try:
+        return IdentityType(raw)
+    except ValueError:
+        known = ", ".join(t.value for t in IdentityType)
+        raise _LocatedError(
+            f"unknown identity type {raw}; known: {known}", address, field
+        ) from None
+
+
+def _reference(address: str, field: str, ref: Any, window: Any) -> Reference:
+    collection, sep, target_field = ref.field.partition(".")
+    if not sep:
+        raise _LocatedError(f"reference field {ref.field} must be collection.field", address, field)
+    direction = Direction(ref.direction.value) if ref.direction else None
+    return Reference(FieldAddress(ref.dataset, collection, target_field), direction, window)

@@ -1,0 +1,53 @@
+"""CeleryJobQueue: collection jobs on Celery workers through the Redis broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+
+from rightful.domain.jobs import CollectionJob, JobOutcome
+
+COLLECT_TASK = "rightful.collection.run"
+
+
+def make_celery_app(broker_url: str, queue: str) -> Celery:
+    """A Celery app for rightful's jobs: late acks, one task at a time, JSON only."""
+    app = Celery("rightful", broker=broker_url, backend=broker_url)
+    app.conf.update(
+        task_default_queue=queue,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # A job is acknowledged only when it finished: a worker lost mid-run gives it back.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        result_expires=7 * 24 * 3600,
+        broker_connection_retry_on_startup=True,
+    )
+    return app
+
+
+class CeleryJobQueue:
+    """Sends jobs by task name (the worker owns the task), waits on the result backend."""
+
+    def __init__(self, app: Celery, queue: str) -> None:
+        self._app = app
+        self._queue = queue
+
+    def submit(self, job: CollectionJob) -> None:
+        """Enqueue the job under its own id (re-sending an id reuses the same output)."""
+        self._app.send_task(
+            COLLECT_TASK, args=[job.to_primitive()], task_id=job.job_id, queue=self._queue
+        )
+
+    def wait(self, job_id: str, timeout: float) -> JobOutcome:
+        """The job's outcome; TimeoutError after `timeout`, the job's error if it failed."""
+        result: Any = self._app.AsyncResult(job_id)
+        try:
+            data = result.get(timeout=timeout, propagate=True)
+        except CeleryTimeoutError:
+            raise TimeoutError(f"job {job_id} did not finish within {timeout} s") from None
+        return JobOutcome.from_primitive(data)

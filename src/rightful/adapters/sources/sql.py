@@ -1,0 +1,180 @@
+"""What the SQL connectors share: identifier checks, batched IN lookups, an exact post-filter."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from rightful.domain.datamap import IDENTIFIER
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.identities import fold as fold_value
+from rightful.domain.sources import Row
+
+
+def chunked(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Consecutive slices of at most `size` values."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+MAX_CASE_VARIANTS = 64
+
+
+def case_variants(folded: Any) -> list[Any]:
+    """A folded value plus the spellings an ASCII-only SQL lower() leaves in other case.
+
+    SQLite's lower() (and PostgreSQL's under the C collation) only lower-case A-Z, so
+    lower(trim('ÄNNA')) is 'Änna'. Sending each non-ASCII letter in both cases keeps the
+    folded lookup complete and index-served; the Python post-filter still decides.
+    """
+    if not isinstance(folded, str) or folded.isascii():
+        return [folded]
+    variants = [""]
+    for char in folded:
+        options = (
+            [char]
+            if char.isascii()
+            else sorted(
+                {c for c in (char, char.upper(), char.title()) if len(c) == 1 and c.lower() == char}
+            )
+        )
+        variants = [v + o for v in variants for o in options]
+        if len(variants) > MAX_CASE_VARIANTS:
+            return [folded]
+    return variants
+
+
+def distinct(values: Iterable[Any], fold: bool) -> list[Any]:
+    """The values to send, without None and repeats (folded when the comparison folds)."""
+    seen: dict[Any, None] = {}
+    for value in values:
+        if value is not None:
+            seen[fold_value(value) if fold else value] = None
+    return list(seen)
+
+
+class SqlSource:
+    """Base of SqliteSource, PostgresSource and MysqlSource; subclasses say how to run a query.
+
+    The database does a first, index-served selection (`key IN (...)` or
+    `lower(trim(key)) IN (...)`); every row is then checked again in Python for exact
+    equality, so collations that ignore case, accents or trailing spaces cannot widen a match.
+    """
+
+    chunk_size = 500
+    quote_char = '"'
+    placeholder = "?"
+
+    def __init__(self, name: str, schema: Mapping[str, Collection[str]] | None = None) -> None:
+        self.name = name
+        self._schema = {t: frozenset(c) for t, c in schema.items()} if schema else None
+
+    # -- the port ------------------------------------------------------------------------
+    def lookup(
+        self,
+        collection: str,
+        columns: Sequence[str],
+        key: str,
+        values: Collection[Any],
+        *,
+        fold: bool = False,
+    ) -> Iterator[Row]:
+        """Rows whose `key` equals (or, folded, folds to) one of `values`; see RecordSource."""
+        self._check(collection, columns, key)
+        wanted = distinct(values, fold)
+        if not wanted:
+            return iter(())
+        return self._lookup(collection, columns, key, wanted, fold)
+
+    def _lookup(
+        self, collection: str, columns: Sequence[str], key: str, wanted: list[Any], fold: bool
+    ) -> Iterator[Row]:
+        position = list(columns).index(key)
+        accepted = set(wanted)
+        target = self.folded(self.quote(key)) if fold else self.quote(key)
+        sent = [v for w in wanted for v in case_variants(w)] if fold else wanted
+        for chunk in chunked(sent, self.chunk_size):
+            sql = self._in_query(collection, columns, target, len(chunk))
+            for row in self.rows(sql, chunk):
+                value = row[position]
+                if (fold_value(value) if fold else value) in accepted:
+                    yield row
+
+    def fetch(
+        self,
+        collection: str,
+        columns: Sequence[str],
+        key_fields: Sequence[str],
+        keys: Collection[tuple[Any, ...]],
+    ) -> Iterator[Row]:
+        """Rows by primary key; one-field keys go through lookup, composite keys through ORs."""
+        if len(key_fields) == 1:
+            yield from self.lookup(collection, columns, key_fields[0], [k[0] for k in keys])
+            return
+        self._check(collection, columns, *key_fields)
+        positions = [list(columns).index(k) for k in key_fields]
+        accepted = {tuple(k) for k in keys}
+        for chunk in chunked(sorted(accepted, key=repr), max(1, self.chunk_size // 4)):
+            sql, params = self._composite_query(collection, columns, key_fields, chunk)
+            for row in self.rows(sql, params):
+                if tuple(row[p] for p in positions) in accepted:
+                    yield row
+
+    def close(self) -> None:
+        """Subclasses release their connection."""
+
+    # -- helpers for subclasses ----------------------------------------------------------
+    def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
+        """Run one parameterised SELECT and stream its rows as tuples."""
+        raise NotImplementedError
+
+    def quote(self, identifier: str) -> str:
+        """The identifier quoted for this dialect (it was validated before)."""
+        return f"{self.quote_char}{identifier}{self.quote_char}"
+
+    def folded(self, expression: str) -> str:
+        """The normalising comparison that an expression index lower(trim(col)) serves."""
+        return f"lower(trim({expression}))"
+
+    def _in_query(self, collection: str, columns: Sequence[str], target: str, count: int) -> str:
+        marks = ", ".join([self.placeholder] * count)
+        return (
+            f"SELECT {self._select_list(columns)} FROM {self.quote(collection)} "
+            f"WHERE {target} IN ({marks})"
+        )
+
+    def _composite_query(
+        self,
+        collection: str,
+        columns: Sequence[str],
+        key_fields: Sequence[str],
+        chunk: Sequence[tuple[Any, ...]],
+    ) -> tuple[str, list[Any]]:
+        one = " AND ".join(f"{self.quote(k)} = {self.placeholder}" for k in key_fields)
+        where = " OR ".join(f"({one})" for _ in chunk)
+        params = [value for key in chunk for value in key]
+        return (
+            f"SELECT {self._select_list(columns)} FROM {self.quote(collection)} WHERE {where}",
+            params,
+        )
+
+    def _select_list(self, columns: Sequence[str]) -> str:
+        return ", ".join(self.quote(c) for c in columns)
+
+    def _check(self, collection: str, columns: Sequence[str], *keys: str) -> None:
+        names = [collection, *columns, *keys]
+        bad = [n for n in names if not isinstance(n, str) or not IDENTIFIER.match(n)]
+        if bad:
+            raise ConfigurationError(f"source {self.name}: not a plain identifier: {bad[0]!r}")
+        if any(k not in columns for k in keys):
+            raise ConfigurationError(f"source {self.name}: key columns must be selected")
+        if self._schema is None:
+            return
+        allowed = self._schema.get(collection)
+        if allowed is None:
+            raise ConfigurationError(f"source {self.name}: {collection} is not in the data map")
+        unknown = [c for c in columns if c not in allowed]
+        if unknown:
+            raise ConfigurationError(
+                f"source {self.name}: {collection}.{unknown[0]} is not in the data map"
+            )

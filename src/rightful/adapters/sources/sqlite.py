@@ -1,0 +1,45 @@
+"""SqliteSource: a SQLite database file, opened read-only."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rightful.adapters.sources.sql import SqlSource
+from rightful.domain.errors import SourceUnavailableError
+from rightful.domain.sources import Row
+
+
+class SqliteSource(SqlSource):
+    """Reads one SQLite file through a read-only URI connection."""
+
+    chunk_size = 500
+
+    def __init__(
+        self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
+    ) -> None:
+        super().__init__(name, schema)
+        target = Path(path).resolve()
+        if not target.is_file():
+            raise SourceUnavailableError(f"source {name}: the SQLite file does not exist")
+        # Read-only at the file level: a collection can never write to the source.
+        self._conn = sqlite3.connect(
+            f"{target.as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+
+    def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
+        """Stream rows; the sqlite3 cursor already yields tuples."""
+        try:
+            cursor = self._conn.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise SourceUnavailableError(f"source {self.name}: {type(exc).__name__}") from exc
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()

@@ -1,0 +1,153 @@
+"""Consistency checks on a data map; every problem names its file, collection and field."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rightful.domain.datamap import (
+    IDENTIFIER,
+    DataCollection,
+    DataField,
+    DataMap,
+    Dataset,
+    Reference,
+)
+from rightful.domain.datamap_graph import plan_traversal
+
+
+@dataclass(frozen=True, slots=True)
+class DataMapProblem:
+    """One error in a data map, located as precisely as the map allows."""
+
+    file: str
+    collection: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ".".join(p for p in (self.collection, self.field) if p)
+        return f"{self.file}: {where or '-'}: {self.message}"
+
+
+def check_datamap(
+    datamap: DataMap, known_categories: frozenset[str] | None = None
+) -> list[DataMapProblem]:
+    """Every problem found; an empty list means the map can drive a collection."""
+    problems = list(_dataset_problems(datamap))
+    for dataset in datamap.datasets:
+        for coll in dataset.collections:
+            problems.extend(_collection_problems(datamap, dataset, coll, known_categories))
+    problems.extend(_subject_problems(datamap))
+    if not problems:
+        problems.extend(_reachability_problems(datamap))
+    return problems
+
+
+def _dataset_problems(datamap: DataMap) -> Iterator[DataMapProblem]:
+    counts = Counter(d.key for d in datamap.datasets)
+    for dataset in datamap.datasets:
+        if counts[dataset.key] > 1:
+            yield DataMapProblem(dataset.origin, dataset.key, None, "dataset key declared twice")
+        if not IDENTIFIER.match(dataset.key):
+            yield DataMapProblem(
+                dataset.origin,
+                dataset.key,
+                None,
+                "dataset key is not a plain identifier (letters, digits, '_')",
+            )
+
+
+def _collection_problems(
+    datamap: DataMap, dataset: Dataset, coll: DataCollection, known: frozenset[str] | None
+) -> Iterator[DataMapProblem]:
+    def problem(field: str | None, message: str) -> DataMapProblem:
+        return DataMapProblem(dataset.origin, coll.address, field, message)
+
+    if not IDENTIFIER.match(coll.name):
+        yield problem(None, "collection name is not a plain identifier (letters, digits, '_')")
+    if not coll.primary_key:
+        yield problem(None, "no primary key (fides_meta: primary_key: true on a field)")
+    for category in coll.data_categories:
+        if not _category_known(datamap, category, known):
+            yield problem(None, f"unknown data category {category}")
+    for f in coll.fields:
+        for message in _field_messages(datamap, coll, f, known):
+            yield problem(f.name, message)
+
+
+def _field_messages(
+    datamap: DataMap, coll: DataCollection, f: DataField, known: frozenset[str] | None
+) -> Iterator[str]:
+    if not IDENTIFIER.match(f.name):
+        yield "field name is not a plain identifier (nested fields are not supported)"
+    for category in f.data_categories:
+        if not _category_known(datamap, category, known):
+            yield f"unknown data category {category}"
+    if f.identity_validity is not None:
+        for column in (f.identity_validity.valid_from, f.identity_validity.valid_until):
+            if column is not None and coll.field(column) is None:
+                yield f"identity validity column {column} is not a field of {coll.address}"
+    if f.blob_store is not None and not IDENTIFIER.match(f.blob_store):
+        yield "blob store name is not a plain identifier"
+    for ref in f.references:
+        yield from _reference_messages(datamap, coll, f, ref)
+
+
+def _reference_messages(
+    datamap: DataMap, coll: DataCollection, f: DataField, ref: Reference
+) -> Iterator[str]:
+    target = datamap.collection(ref.target.collection_address)
+    other = target.field(ref.target.field) if target else None
+    if target is None or other is None:
+        yield f"unknown reference {ref.target}"
+        return
+    if f.data_type and other.data_type and f.data_type != other.data_type:
+        yield (f"type mismatch: {f.data_type} here, {other.data_type} in {ref.target}")
+    if ref.window is None:
+        return
+    if coll.field(ref.window.at) is None:
+        yield f"window timestamp {ref.window.at} is not a field of {coll.address}"
+    for column in (ref.window.valid_from, ref.window.valid_until):
+        if column is not None and target.field(column) is None:
+            yield f"window bound {column} is not a field of {target.address}"
+
+
+def _category_known(datamap: DataMap, category: str, known: frozenset[str] | None) -> bool:
+    return known is None or category in known or category in datamap.custom_categories
+
+
+def _subject_problems(datamap: DataMap) -> Iterator[DataMapProblem]:
+    subjects = [c for c in datamap.collections() if c.subject]
+    first = datamap.datasets[0].origin if datamap.datasets else "<none>"
+    if not subjects:
+        yield DataMapProblem(first, None, None, "no subject collection (rightful: subject: true)")
+    for extra in subjects[1:]:
+        yield DataMapProblem(
+            datamap.origin_of(extra.address),
+            extra.address,
+            None,
+            f"second subject collection (first is {subjects[0].address})",
+        )
+    for subject in subjects[:1]:
+        if len(subject.primary_key) != 1:
+            yield DataMapProblem(
+                datamap.origin_of(subject.address),
+                subject.address,
+                None,
+                "the subject collection needs a primary key of exactly one field",
+            )
+    if not any(True for _ in datamap.identity_fields()):
+        yield DataMapProblem(first, None, None, "no identity field (fides_meta: identity)")
+
+
+def _reachability_problems(datamap: DataMap) -> Iterator[DataMapProblem]:
+    plan = plan_traversal(datamap)
+    for address in plan.unreachable:
+        yield DataMapProblem(
+            datamap.origin_of(address),
+            address,
+            None,
+            f"unreachable from the subject collection {plan.subject}",
+        )

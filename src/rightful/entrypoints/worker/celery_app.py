@@ -1,0 +1,19 @@
+"""The Celery worker: `celery -A rightful.entrypoints.worker.celery_app worker`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rightful.adapters.queue.celery import COLLECT_TASK, make_celery_app
+from rightful.domain.jobs import CollectionJob
+from rightful.services.collection_jobs import run_collection_job
+from rightful.settings import load_settings
+
+_settings = load_settings()
+app = make_celery_app(_settings.celery_broker_url.get_secret_value(), _settings.celery_queue)
+
+
+@app.task(name=COLLECT_TASK)
+def collect_task(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one collection job; idempotent, so a redelivered message does no harm."""
+    return run_collection_job(CollectionJob.from_primitive(job), load_settings()).to_primitive()

@@ -1,0 +1,83 @@
+"""The BlobStore contract, for the filesystem store and the in-memory one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rightful.adapters.sources import open_blob_store
+from rightful.adapters.sources.memory import MemoryBlobStore
+from rightful.domain.errors import ConfigurationError, InvalidInputError, NotFoundError
+from rightful.domain.sources import BlobStore
+
+OBJECTS = {"dev/1.wav": b"RIFF....WAVE", "dev/2.wav": b"", "top.bin": bytes(range(256))}
+
+
+@pytest.fixture(params=["filesystem", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+    if request.param == "memory":
+        yield MemoryBlobStore("rec", OBJECTS)
+        return
+    root = tmp_path / "bucket"
+    for key, data in OBJECTS.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    (tmp_path / "secret.txt").write_text("outside the store")
+    os.symlink(tmp_path / "secret.txt", root / "link.txt")
+    yield open_blob_store("rec", root.as_uri())
+
+
+def test_open_streams_the_bytes(store: BlobStore) -> None:
+    for key, data in OBJECTS.items():
+        with store.open(f"blob://rec/{key}") as stream:
+            assert stream.read() == data
+        assert store.size(f"blob://rec/{key}") == len(data)
+        assert store.exists(f"blob://rec/{key}")
+
+
+def test_a_missing_object_is_not_found(store: BlobStore) -> None:
+    assert not store.exists("blob://rec/dev/3.wav")
+    with pytest.raises(NotFoundError):
+        store.open("blob://rec/dev/3.wav")
+    with pytest.raises(NotFoundError):
+        store.size("blob://rec/dev/3.wav")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "blob://rec/../secret.txt",
+        "blob://rec/dev/../../secret.txt",
+        "blob://rec//etc/passwd",
+        "blob://rec/",
+        "blob://other/dev/1.wav",
+        "file:///etc/passwd",
+        "blob://rec/dev\\..\\x",
+        "blob://rec/dev/./1.wav",
+        "blob://rec/c:/windows",
+    ],
+)
+def test_uris_that_leave_the_store_are_refused(store: BlobStore, uri: str) -> None:
+    assert not store.exists(uri)
+    with pytest.raises(InvalidInputError):
+        store.open(uri)
+
+
+def test_a_symlink_out_of_the_store_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    root.mkdir()
+    (tmp_path / "secret.txt").write_text("outside")
+    os.symlink(tmp_path / "secret.txt", root / "link.txt")
+    store = open_blob_store("rec", root.as_uri())
+    with pytest.raises(InvalidInputError):
+        store.open("blob://rec/link.txt")
+
+
+def test_a_blob_store_needs_an_existing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError):
+        open_blob_store("rec", (tmp_path / "missing").as_uri())
+    with pytest.raises(ConfigurationError):
+        open_blob_store("rec", "s3://bucket")

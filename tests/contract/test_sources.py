@@ -1,0 +1,236 @@
+"""The RecordSource contract: every connector passes it against its real database.
+
+A value matches only itself: no wildcard (`%`, `_`, `*`), no injected SQL, no look-alike letter,
+no collation that ignores case, accents or trailing spaces (REQUIREMENTS: identity; issue 3 item 3).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pymysql
+import pytest
+
+from rightful.adapters.sources import open_source
+from rightful.adapters.sources.memory import MemorySource
+from rightful.adapters.sources.mysql import connect_args
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.sources import RecordSource
+
+PEOPLE = [
+    (1, "anna@example.com", "Anna"),
+    (2, " ANNA@Example.com ", "Anna typed loudly"),
+    (3, "%", "percent"),
+    (4, "_", "underscore"),
+    (5, "*", "star"),
+    (6, "' OR 1=1 --", "injection"),
+    (7, "\u0430nna@example.com", "Cyrillic a"),
+    (8, "a%", "a percent"),
+    (9, "ab", "a b"),
+    (10, "josé@example.com", "accented"),
+    (11, "jose@example.com", "plain"),
+    (12, "trailing ", "trailing space"),
+    (13, "trailing", "no trailing space"),
+    (14, None, "no address"),
+    (15, " ÄNNE@Example.com", "non-ASCII capital"),
+]
+MEMBERSHIPS = [(1, "a", "first"), (1, "b", "second"), (2, "a", "third")]
+COLUMNS = ("id", "email", "name")
+MEMBER_COLUMNS = ("person_id", "club", "note")
+SCHEMA = {"people": COLUMNS, "memberships": MEMBER_COLUMNS}
+
+DDL = {
+    "sqlite": [
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, name TEXT)",
+        "CREATE INDEX ix_people_email_folded ON people (lower(trim(email)))",
+        "CREATE TABLE memberships (person_id INTEGER, club TEXT, note TEXT, "
+        "PRIMARY KEY (person_id, club))",
+    ],
+    "postgresql": [
+        "CREATE TABLE people (id BIGINT PRIMARY KEY, email TEXT, name TEXT)",
+        "CREATE INDEX ix_people_email_folded ON people (lower(trim(email)))",
+        "CREATE TABLE memberships (person_id BIGINT, club TEXT, note TEXT, "
+        "PRIMARY KEY (person_id, club))",
+    ],
+    # A case- and accent-insensitive, PAD SPACE collation on purpose: the connector must not
+    # let it widen a match.
+    "mysql": [
+        "CREATE TABLE people (id BIGINT PRIMARY KEY, email VARCHAR(255) COLLATE "
+        "utf8mb4_general_ci, name VARCHAR(255), INDEX (email)) CHARACTER SET utf8mb4",
+        "CREATE TABLE memberships (person_id BIGINT, club VARCHAR(50), note TEXT, "
+        "PRIMARY KEY (person_id, club))",
+    ],
+}
+
+
+def _fill(execute: Callable[[str, Any], None], dialect: str, mark: str) -> None:
+    for statement in DDL[dialect]:
+        execute(statement, None)
+    for row in PEOPLE:
+        execute(f"INSERT INTO people VALUES ({mark}, {mark}, {mark})", row)
+    for row in MEMBERSHIPS:
+        execute(f"INSERT INTO memberships VALUES ({mark}, {mark}, {mark})", row)
+
+
+def _sqlite(tmp_path: Path) -> str:
+    path = tmp_path / "people.db"
+    conn = sqlite3.connect(path)
+    with conn:
+        _fill(lambda sql, p: conn.execute(sql, p or ()), "sqlite", "?")
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def _postgres(url: str) -> str:
+    dsn = "postgresql://" + url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        _fill(lambda sql, p: conn.execute(sql, p), "postgresql", "%s")
+    return url
+
+
+def _mysql(url: str) -> str:
+    conn = pymysql.connect(autocommit=True, **connect_args(url))
+    with conn.cursor() as cur:
+        _fill(lambda sql, p: cur.execute(sql, p), "mysql", "%s")
+    conn.close()
+    return url
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
+def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordSource]:
+    """The same two tables behind each connector."""
+    if request.param == "memory":
+        made: RecordSource = MemorySource(
+            "people", {"people": (COLUMNS, PEOPLE), "memberships": (MEMBER_COLUMNS, MEMBERSHIPS)}
+        )
+    elif request.param == "sqlite":
+        made = open_source("people", _sqlite(tmp_path), schema=SCHEMA)
+    else:
+        url = request.getfixturevalue("pg_url" if request.param == "postgresql" else "mysql_url")
+        dsn = _postgres(url) if request.param == "postgresql" else _mysql(url)
+        made = open_source("people", dsn, schema=SCHEMA)
+    yield made
+    made.close()
+
+
+def ids(
+    source: RecordSource, values: list[Any], *, fold: bool = False, key: str = "email"
+) -> set[int]:
+    return {row[0] for row in source.lookup("people", COLUMNS, key, values, fold=fold)}
+
+
+def test_a_value_matches_only_itself(source: RecordSource) -> None:
+    assert ids(source, ["anna@example.com"]) == {1}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("%", {3}),
+        ("_", {4}),
+        ("*", {5}),
+        ("' OR 1=1 --", {6}),
+        ("a%", {8}),
+        ("%@example.com", set()),
+        ("a_", set()),
+    ],
+)
+def test_wildcards_and_injections_match_only_themselves(
+    source: RecordSource, value: str, expected: set[int]
+) -> None:
+    assert ids(source, [value]) == expected
+    assert ids(source, [value], fold=True) == expected
+
+
+def test_homoglyphs_do_not_match(source: RecordSource) -> None:
+    assert ids(source, ["\u0430nna@example.com"]) == {7}
+    assert 7 not in ids(source, ["anna@example.com"], fold=True)
+
+
+def test_collations_do_not_widen_a_match(source: RecordSource) -> None:
+    """Accent-insensitive and PAD SPACE comparisons (MariaDB's default) are filtered out."""
+    assert ids(source, ["jose@example.com"]) == {11}
+    assert ids(source, ["josé@example.com"]) == {10}
+    assert ids(source, ["trailing"]) == {13}
+    assert ids(source, ["ANNA@EXAMPLE.COM"]) == set()
+
+
+def test_folded_lookup_finds_case_and_space_variants(source: RecordSource) -> None:
+    """The normalising comparison lower(trim(col)) = value, never LIKE."""
+    assert ids(source, ["anna@example.com"], fold=True) == {1, 2}
+    assert ids(source, ["  ANNA@example.COM"], fold=True) == {1, 2}
+
+
+def test_folded_lookup_lower_cases_beyond_ascii(source: RecordSource) -> None:
+    """SQLite's lower() only knows A-Z; the connector still finds 'ÄNNE' for 'änne'."""
+    assert ids(source, ["änne@example.com"], fold=True) == {15}
+    assert ids(source, ["anne@example.com"], fold=True) == set()
+
+
+def test_injected_sql_in_a_value_runs_nothing(source: RecordSource) -> None:
+    assert ids(source, ["x'); DROP TABLE people; --", 'x"; DROP TABLE people; --']) == set()
+    assert ids(source, ["anna@example.com"]) == {1}
+
+
+def test_many_values_are_batched_and_all_found(source: RecordSource) -> None:
+    values = [f"nobody{i}@example.com" for i in range(12_000)] + ["%", "ab", "anna@example.com"]
+    assert ids(source, values) == {1, 3, 9}
+
+
+def test_rows_come_in_the_asked_column_order(source: RecordSource) -> None:
+    rows = list(source.lookup("people", ("name", "email", "id"), "id", [1, 3]))
+    assert sorted(rows, key=lambda r: r[2]) == [
+        ("Anna", "anna@example.com", 1),
+        ("percent", "%", 3),
+    ]
+
+
+def test_none_and_repeated_values_are_harmless(source: RecordSource) -> None:
+    assert ids(source, [None, 1, 1, 2], key="id") == {1, 2}
+    assert ids(source, []) == set()
+    assert ids(source, [None]) == set()
+
+
+def test_fetch_by_composite_primary_key(source: RecordSource) -> None:
+    rows = source.fetch(
+        "memberships", MEMBER_COLUMNS, ("person_id", "club"), [(1, "b"), (2, "a"), (2, "%")]
+    )
+    assert sorted(rows) == [(1, "b", "second"), (2, "a", "third")]
+
+
+def test_fetch_by_single_primary_key(source: RecordSource) -> None:
+    assert sorted(source.fetch("people", COLUMNS, ("id",), [(6,)])) == [
+        (6, "' OR 1=1 --", "injection")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("collection", "columns"),
+    [
+        ("people; DROP TABLE people", COLUMNS),
+        ("nowhere", COLUMNS),
+        ("people", ("id", "secret")),
+        ("people", ('email" FROM people --', "id")),
+    ],
+)
+def test_names_outside_the_data_map_are_refused(
+    source: RecordSource, collection: str, columns: tuple[str, ...]
+) -> None:
+    with pytest.raises(ConfigurationError):
+        list(source.lookup(collection, columns, "id", [1]))
+
+
+def test_close_twice_is_safe(source: RecordSource) -> None:
+    source.close()
+    source.close()

@@ -1,0 +1,54 @@
+"""`rightful datamap check`: the graph for a good map, one line per error for a bad one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rightful.demo.estate import DATAMAP_FILES
+from rightful.entrypoints.cli.datamap import app
+
+runner = CliRunner()
+
+
+def test_check_prints_identities_traversal_windows_and_indexes() -> None:
+    result = runner.invoke(app, ["check", *map(str, DATAMAP_FILES)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "subject: accounts.customers (subject key: customer_id)" in out
+    assert "email: accounts.email_history.email  [valid valid_from .. valid_until]" in out
+    assert (
+        "speaker.device_ownership.owned_from ≤ speaker.recordings.recorded_at "
+        "< speaker.device_ownership.owned_until"
+    ) in out
+    assert "2 speaker.recordings  [sensitivity: high]" in out
+    assert "CREATE INDEX ix_newsletter_email_folded ON newsletter (lower(trim(email)));" in out
+    assert "CREATE INDEX ix_recordings_device_serial ON recordings (device_serial);" in out
+    assert out.rstrip().endswith("ok")
+
+
+def test_check_fails_with_one_line_per_error(tmp_path: Path) -> None:
+    broken = tmp_path / "shop.yaml"
+    text = next(p for p in DATAMAP_FILES if p.name == "shop.yaml").read_text()
+    broken.write_text(
+        text.replace("field: customers.customer_id", "field: customers.id").replace(
+            "at: subscribed_at", "at: subscribed"
+        )
+    )
+    others = [str(p) for p in DATAMAP_FILES if p.name != "shop.yaml"]
+    result = runner.invoke(app, ["check", *others, str(broken)])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {broken}: shop.newsletter.email: window timestamp subscribed is not a field of "
+        "shop.newsletter",
+        f"error: {broken}: shop.orders.customer_id: unknown reference accounts.customers.id",
+    ]
+    assert "2 error(s)" in result.output
+
+
+def test_check_of_one_file_names_references_into_the_missing_ones() -> None:
+    result = runner.invoke(app, ["check", str(DATAMAP_FILES[1])])  # shop.yaml alone
+    assert result.exit_code == 1
+    assert "unknown reference accounts.customers.customer_id" in result.output

@@ -1,0 +1,215 @@
+"""Fides dataset files with rightful's extension; errors name file, collection and field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rightful.adapters.datamap.fides_yaml import load_datamap, read_datamap
+from rightful.demo.estate import DATAMAP_FILES
+from rightful.domain.datamap import Direction, Match, Window
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.identities import IdentityType
+from rightful.domain.sensitivity import Sensitivity
+
+PLAIN_FIDES = """
+dataset:
+  - fides_key: app
+    name: App database
+    collections:
+      - name: users
+        fields:
+          - name: id
+            data_categories: [user.unique_id]
+            fides_meta: {primary_key: true, data_type: integer}
+          - name: email
+            data_categories: [user.contact.email]
+            fides_meta: {identity: email, data_type: string}
+      - name: orders
+        fides_meta: {after: [app.users]}
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: user_id
+            fidesops_meta:
+              references:
+                - {dataset: app, field: users.id, direction: from}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "map.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def with_subject(text: str) -> str:
+    return text.replace(
+        "      - name: users\n", "      - name: users\n        rightful: {subject: true}\n"
+    )
+
+
+def test_the_demo_data_map_is_valid_and_complete() -> None:
+    datamap = load_datamap(DATAMAP_FILES)
+    assert datamap.subject_collection is not None
+    assert datamap.subject_collection.address == "accounts.customers"
+    recordings = datamap.collection("speaker.recordings")
+    assert recordings is not None
+    device = recordings.field("device_serial")
+    assert device is not None
+    assert device.references[0].window == Window("owned_from", "owned_until", "recorded_at")
+    assert device.references[0].direction is Direction.FROM
+    assert [f.name for f in recordings.blob_fields] == ["audio_uri"]
+    assert datamap.sensitivity_of("speaker.recordings") is Sensitivity.HIGH
+    assert datamap.sensitivity_of("shop.orders") is Sensitivity.STANDARD
+    third_country = [r for r in recordings.info.recipients if r.third_country]
+    assert third_country
+    assert third_country[0].safeguards
+
+
+def test_a_plain_fides_file_parses_and_only_lacks_a_subject(tmp_path: Path) -> None:
+    """Fides users bring their files as they are (fidesops_meta included)."""
+    datamap, problems = read_datamap([write(tmp_path, PLAIN_FIDES)])
+    assert [p.message for p in problems] == ["no subject collection (rightful: subject: true)"]
+    orders = datamap.collection("app.orders")
+    assert orders is not None
+    user_id = orders.field("user_id")
+    assert user_id is not None
+    ref = user_id.references[0]
+    assert (str(ref.target), ref.direction) == ("app.users.id", Direction.FROM)
+
+
+def test_the_extension_is_read_and_fides_sees_plain_fides(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "            fides_meta: {identity: email, data_type: string}\n",
+        "            fides_meta: {identity: email, data_type: string}\n"
+        "            rightful: {match: casefold, third_party: false}\n",
+    )
+    datamap = load_datamap([write(tmp_path, text)])
+    users = datamap.collection("app.users")
+    assert users is not None
+    assert users.subject
+    email = users.field("email")
+    assert email is not None
+    assert (email.identity, email.match) == (IdentityType.EMAIL, Match.CASEFOLD)
+
+
+@pytest.mark.parametrize(
+    ("change", "collection", "field", "message"),
+    [
+        (
+            ("field: users.id", "field: users.nope"),
+            "app.orders",
+            "user_id",
+            "unknown reference app.users.nope",
+        ),
+        (
+            ("dataset: app, field: users.id", "dataset: other, field: users.id"),
+            "app.orders",
+            "user_id",
+            "unknown reference other.users.id",
+        ),
+        (
+            ("[user.contact.email]", "[user.contact.telepathy]"),
+            "app.users",
+            "email",
+            "unknown data category user.contact.telepathy",
+        ),
+        (
+            ("direction: from", "direction: to"),
+            "app.orders",
+            None,
+            "unreachable from the subject collection app.users",
+        ),
+    ],
+)
+def test_errors_name_file_collection_and_field(
+    tmp_path: Path,
+    change: tuple[str, str],
+    collection: str | None,
+    field: str | None,
+    message: str | None,
+) -> None:
+    text = with_subject(PLAIN_FIDES).replace(*change)
+    path = write(tmp_path, text)
+    _, problems = read_datamap([path])
+    assert any(
+        p.file == str(path)
+        and p.collection == collection
+        and p.field == field
+        and message in p.message
+        for p in problems
+    ), [str(p) for p in problems]
+
+
+def test_type_mismatch_across_a_reference_is_an_error(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "          - name: user_id\n            fidesops_meta:\n",
+        "          - name: user_id\n            fidesops_meta:\n              data_type: string\n",
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert [(p.collection, p.field) for p in problems] == [("app.orders", "user_id")]
+    assert "type mismatch: string here, integer in app.users.id" in problems[0].message
+
+
+def test_a_window_naming_missing_columns_is_an_error(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "                - {dataset: app, field: users.id, direction: from}\n",
+        "                - {dataset: app, field: users.id, direction: from}\n"
+        "            rightful: {window: {from: since, until: until, at: placed_at}}\n",
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    messages = sorted(p.message for p in problems)
+    assert messages == [
+        "window bound since is not a field of app.users",
+        "window bound until is not a field of app.users",
+        "window timestamp placed_at is not a field of app.orders",
+    ]
+
+
+def test_unknown_extension_keys_are_rejected(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "rightful: {subject: true}", "rightful: {subject: true, wildcard: true}"
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert problems[0].collection == "app.users"
+    assert "unknown rightful key(s) wildcard" in problems[0].message
+
+
+def test_a_third_country_recipient_needs_safeguards(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "rightful: {subject: true}",
+        "rightful: {subject: true, recipients: [{name: X, country: US, third_country: true}]}",
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert "a third country needs safeguards" in problems[0].message
+
+
+def test_two_subject_collections_are_an_error(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "        fides_meta: {after: [app.users]}\n",
+        "        fides_meta: {after: [app.users]}\n        rightful: {subject: true}\n",
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert any("second subject collection" in p.message for p in problems)
+
+
+def test_an_unreadable_file_is_one_error(tmp_path: Path) -> None:
+    _, problems = read_datamap([tmp_path / "missing.yaml", write(tmp_path, "just: text")])
+    assert [p.file for p in problems] == [
+        str(tmp_path / "missing.yaml"),
+        str(tmp_path / "map.yaml"),
+    ]
+
+
+def test_load_datamap_raises_with_every_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="no subject collection"):
+        load_datamap([write(tmp_path, PLAIN_FIDES)])
+
+
+def test_declared_category_sensitivity_applies_to_subcategories(tmp_path: Path) -> None:
+    datamap = load_datamap(DATAMAP_FILES)
+    assert datamap.declared_sensitivity["user.content.voice_transcript"] is Sensitivity.HIGH
+    assert "user.content.voice_transcript" in datamap.custom_categories
