@@ -50,10 +50,10 @@ def test_a_request_goes_through_the_cli_and_shows_its_timeline(cli: CliRunner) -
 
 def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:
     rid = submit(cli)
-    code, out = run(cli, "requests", "move", rid, "delivered")
+    code, out = run(cli, "requests", "move", rid, "closed")
     assert code != 0
     assert out.strip().count("\n") == 0
-    assert "cannot move from received to delivered" in out
+    assert "cannot move from received to closed" in out
 
 
 def test_bad_input_names_what_to_fix(cli: CliRunner) -> None:

@@ -64,9 +64,9 @@ def test_an_illegal_transition_is_409_with_a_reason_and_writes_nothing(app: App)
     rid = submit(app)["id"]
     before = audit_count(app)
     response = app.client.post(f"/api/v1/requests/{rid}/transitions",
-                               json={"to": "delivered"}, headers=app.as_role("admin"))
+                               json={"to": "closed"}, headers=app.as_role("admin"))
     assert response.status_code == 409
-    assert "from received to delivered" in response.json()["detail"]
+    assert "from received to closed" in response.json()["detail"]
     assert audit_count(app) == before
     shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
     assert shown["status"] == "received"
@@ -74,16 +74,31 @@ def test_an_illegal_transition_is_409_with_a_reason_and_writes_nothing(app: App)
 
 def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> None:
     rid = submit(app)["id"]
-    for target in ("awaiting_verification", "verified"):
-        r = app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": target},
-                            headers=app.as_role("agent"))
+    steps = [("awaiting_verification", ""), ("on_hold", "asked for proof of address"),
+             ("awaiting_verification", "")]
+    for target, reason in steps:
+        r = app.client.post(f"/api/v1/requests/{rid}/transitions",
+                            json={"to": target, "reason": reason}, headers=app.as_role("agent"))
         assert r.status_code == 200, r.text
     shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
     moves = [e for e in shown["timeline"] if e["action"] == "request.transitioned"]
-    assert [m["summary"]["target"] for m in moves] == ["awaiting_verification", "verified"]
+    targets = [t for t, _ in steps]
+    assert [m["summary"]["target"] for m in moves] == targets
     assert {m["role"] for m in moves} == {"agent"}
     assert all(m["actor"].startswith("key:") for m in moves)
-    assert [t["target"] for t in shown["transitions"]] == ["awaiting_verification", "verified"]
+    assert [t["target"] for t in shown["transitions"]] == targets
+    assert shown["transitions"][1]["reason"] == "asked for proof of address"
+
+
+def test_evidenced_statuses_cannot_be_reached_by_hand(app: App) -> None:
+    """Verified needs a verification, delivered a download: a bare move is refused."""
+    rid = submit(app)["id"]
+    app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": "awaiting_verification"},
+                    headers=app.as_role("admin"))
+    r = app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": "verified"},
+                        headers=app.as_role("admin"))
+    assert r.status_code == 409
+    assert "not by a manual move" in r.json()["detail"]
 
 
 def test_extension_is_recorded_once_with_its_notice(app: App) -> None:

@@ -90,6 +90,23 @@ NEEDS_REASON: frozenset[Status] = frozenset(
 )
 
 
+# Moves into these statuses carry evidence (a verified identity, a collected package, an approved
+# manifest, a download) and are made only by the use case that produces it, never by a bare
+# "move" from staff.
+EVIDENCED: frozenset[Status] = frozenset(
+    {Status.VERIFIED, Status.COLLECTING, Status.IN_REVIEW, Status.APPROVED, Status.DELIVERED}
+)
+
+
+def check_manual_move(target: Status) -> None:
+    """Raise unless staff may move a request to `target` by hand."""
+    if target in EVIDENCED:
+        raise IllegalTransitionError(
+            f"a request reaches {target} through its own step (verification, collection, "
+            "review or delivery), not by a manual move"
+        )
+
+
 @dataclass(frozen=True)
 class Transition:
     """One accepted move of a request, as it is recorded in the audit chain."""

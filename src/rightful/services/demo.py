@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
+from rightful.demo import seed_demo
 from rightful.domain.clock import FixedClock
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
@@ -22,16 +24,25 @@ from rightful.services.setup import initialise
 DEMO = Principal(id="demo-seed", role=None)
 
 # (type, jurisdiction, e-mail, days since receipt, statuses to walk through)
+# Customers of the demo estate (Hearthly), so that their requests can be verified and collected.
 DEMO_REQUESTS: list[tuple[RequestType, Jurisdiction, str, int, list[Status]]] = [
-    (RequestType.ACCESS, Jurisdiction.GDPR, "anna.schmidt@example.org", 2, []),
-    (RequestType.ACCESS, Jurisdiction.GDPR, "jonas.weber@example.org", 26,
-     [Status.AWAITING_VERIFICATION]),
-    (RequestType.ERASURE, Jurisdiction.UK_GDPR, "oliver.smith@example.co.uk", 35,
-     [Status.AWAITING_VERIFICATION, Status.VERIFIED]),
-    (RequestType.ACCESS, Jurisdiction.CCPA, "maria.garcia@example.com", 40,
-     [Status.AWAITING_VERIFICATION]),
-    (RequestType.OBJECTION, Jurisdiction.GDPR, "lena.fischer@example.org", 12,
-     [Status.CANCELLED]),
+    (RequestType.ACCESS, Jurisdiction.GDPR, "carl@example.com", 2, []),
+    (RequestType.ACCESS, Jurisdiction.GDPR, "hugo@example.com", 26, [Status.AWAITING_VERIFICATION]),
+    (
+        RequestType.ERASURE,
+        Jurisdiction.UK_GDPR,
+        "ben.krueger@example.com",
+        35,
+        [Status.AWAITING_VERIFICATION],
+    ),
+    (
+        RequestType.ACCESS,
+        Jurisdiction.CCPA,
+        "anna.s@example.org",
+        40,
+        [Status.AWAITING_VERIFICATION],
+    ),
+    (RequestType.OBJECTION, Jurisdiction.GDPR, "%_%@example.com", 12, [Status.CANCELLED]),
 ]
 
 
@@ -42,13 +53,37 @@ class DemoSummary:
 
 
 def prepare_demo(c: Container) -> DemoSummary:
-    """Initialise the store, seed the demo estate when available, and issue a demo admin key."""
+    """Initialise the store, seed the demo estate, point the settings at it, issue an admin key."""
+    lines = use_demo_estate(c)
     initialise(c)
     with c.store.transaction() as session:
         issued = staff.issue_key(session, c.clock, name="demo admin", role="admin")
-        c.audit.record(session, "demo-seed", "system", "staff.key_issued", None,
-                       key_id=issued.id, role=issued.role.value)
-    return DemoSummary(admin_key=issued.secret)
+        c.audit.record(
+            session,
+            "demo-seed",
+            "system",
+            "staff.key_issued",
+            None,
+            key_id=issued.id,
+            role=issued.role.value,
+        )
+    return DemoSummary(admin_key=issued.secret, lines=lines)
+
+
+def use_demo_estate(c: Container) -> list[str]:
+    """Seed Hearthly's databases and recordings under data_dir/estate and use them as the sources,
+    unless a data map and sources are configured already."""
+    settings = c.settings
+    if settings.datamap_files or settings.sources:
+        return [f"estate:         configured ({len(settings.sources)} sources)"]
+    estate = seed_demo(settings.data_dir / "estate")
+    settings.datamap_files = list(estate.datamap_files)
+    settings.sources = {name: SecretStr(dsn) for name, dsn in estate.dsns.items()}
+    return [
+        f"demo estate:   {estate.directory} ({len(estate.customers)} customers, "
+        f"{len(estate.blobs)} recordings)",
+        f"data map:      {', '.join(p.name for p in estate.datamap_files)}",
+    ]
 
 
 def seed_demo_requests(c: Container) -> int:

@@ -1,4 +1,4 @@
-"""Use cases of a request's life: submit, list, show, move, extend, refuse, cancel, and the due list."""
+"""Use cases of a request's life: submit, list, show, move, extend, refuse, cancel, due list."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import OPEN, Role, Status, transition
+from rightful.domain.lifecycle import OPEN, Role, Status, check_manual_move, transition
+from rightful.domain.notices import no_data_text
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.services.audit import AuditService
@@ -180,6 +181,24 @@ class RequestService:
             self._move(session, row, target, by, reason)
             return row
 
+    def move_by_hand(
+        self, request_id: str, target: Status, by: Principal, reason: str = ""
+    ) -> RequestRow:
+        """A staff member's manual move; statuses that need evidence are refused."""
+        check_manual_move(target)
+        return self.move(request_id, target, by, reason)
+
+    def close_no_data(self, session: Session, row: RequestRow, by: Principal, reason: str) -> None:
+        """Close a verified request that leads to nobody, and record the answer told."""
+        self._move(session, row, Status.CLOSED, by, reason)
+        self._record_notice(session, row, "no_data", no_data_text(row.id, row.language), by)
+
+    def move_in(
+        self, session: Session, row: RequestRow, target: Status, by: Principal, reason: str = ""
+    ) -> None:
+        """`move` inside the caller's transaction, for use cases that change more with it."""
+        self._move(session, row, target, by, reason)
+
     def _move(
         self, session: Session, row: RequestRow, target: Status, by: Principal, reason: str
     ) -> None:
@@ -223,7 +242,7 @@ class RequestService:
         self, request_id: str, by: Principal, *, reason: str, months: int | None = None,
         days: int | None = None,
     ) -> RequestRow:
-        """Extend once, with a reason, inside the first period; the requester's notice is recorded."""
+        """Extend once, with a reason, in the first period; the notice to the requester is kept."""
         by.require(Role.DPO)
         with self.store.transaction() as session:
             row = self._load(session, request_id)
@@ -314,7 +333,7 @@ def _extension(row: RequestRow) -> dl.Extension | None:
 
 
 def digest(text: str) -> str:
-    """The chain commits to free text by its digest; the words stay on the request, off the chain."""
+    """The chain commits to free text by its digest; the words stay on the request."""
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

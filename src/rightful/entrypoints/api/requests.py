@@ -226,8 +226,11 @@ def show(request_id: str, c: Deps, _who: Staff) -> RequestDetail:
 
 @router.post("/{request_id}/transitions", response_model=RequestOut)
 def move(request_id: str, body: MoveIn, c: Deps, who: Staff) -> RequestOut:
-    """Move a request; an illegal move is answered 409 with the reason."""
-    row = c.requests.move(request_id, body.to, who, body.reason)
+    """Move a request by hand (hold, resume, expire, cancel, close); an illegal move is 409.
+
+    Verified, collecting, in review, approved and delivered are reached only through their own
+    steps (verification, collection, review, delivery)."""
+    row = c.requests.move_by_hand(request_id, body.to, who, body.reason)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
+from rightful.bootstrap import Container
 from rightful.entrypoints.cli.common import console, container, handles_errors
-from rightful.services.demo import seed_demo_requests, prepare_demo
+from rightful.services.demo import prepare_demo, seed_demo_requests
 
 
 @handles_errors
@@ -18,19 +21,41 @@ def demo(
 ) -> None:
     """Create the store under the data folder, seed the demo estate and requests, and serve."""
     c = container()
+    url = f"http://{host}:{port}"
+    if "public_base_url" not in c.settings.model_fields_set:
+        c.settings.public_base_url = url  # links in the demo's mails point at this server
     summary = prepare_demo(c)
     seeded = seed_demo_requests(c)
-    url = f"http://{host}:{port}"
     console.print(f"[bold]rightful demo[/bold] store: {c.settings.data_dir.resolve()}")
     for line in summary.lines:
         console.print(f"  {line}")
     console.print(f"  demo requests: {seeded} new")
     console.print(f"  URL:           {url}   (API docs: {url}/docs)")
     console.print(f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     if serve:
         import uvicorn
 
         from rightful.entrypoints.api.app import create_app
 
-        uvicorn.run(create_app(c), host=host, port=port, log_level="info")
+        c.settings.demo_mode = True  # mounts the demo inbox page; never set in production
+        with _demo_inbox(c, url):
+            uvicorn.run(create_app(c), host=host, port=port, log_level="info")
+
+
+@contextmanager
+def _demo_inbox(c: Container, url: str) -> Iterator[None]:
+    """Run the local SMTP sink that receives the demo's verification mail, if its port is free."""
+    try:
+        c.mail_sink.start()
+    except (OSError, RuntimeError) as exc:
+        console.print(f"  demo inbox:    not started ({type(exc).__name__}); mail goes to "
+                      f"{c.settings.smtp_host}:{c.settings.smtp_port}")
+        yield
+        return
+    console.print(f"  demo inbox:    {url}/demo/mail   (SMTP sink on "
+                  f"{c.mail_sink.host}:{c.mail_sink.port})")
+    try:
+        yield
+    finally:
+        c.mail_sink.stop()

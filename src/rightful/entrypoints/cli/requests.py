@@ -120,7 +120,7 @@ def move(
     reason: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Move a request to another status of its lifecycle."""
-    row = container().requests.move(request_id, to, cli_principal(), reason)
+    row = container().requests.move_by_hand(request_id, to, cli_principal(), reason)
     console.print(f"{row.id}  now {row.status}")
 
 

@@ -12,12 +12,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _include(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    """When writing a migration for one feature, limit autogenerate to that feature's tables."""
+    only = config.attributes.get("only_tables")
+    if only is None or kind != "table":
+        return True
+    return name in only
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,278 @@
+"""Proof of identity: assurance levels, factors, one-time codes and the rules that govern them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from rightful.domain.datamap import DataMap
+from rightful.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    RightfulError,
+)
+from rightful.domain.identities import Identity, IdentityType
+from rightful.domain.sensitivity import Sensitivity, highest
+
+MIN_CODE_DIGITS = 6
+MIN_LINK_BYTES = 16  # 128 bits
+
+
+class Assurance(StrEnum):
+    """How sure we are that the requester is the person: none < standard < high."""
+
+    NONE = "none"
+    STANDARD = "standard"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order none < standard < high."""
+        return list(Assurance).index(self)
+
+    def at_least(self, other: Assurance) -> bool:
+        """True when this level meets `other`."""
+        return self.rank >= other.rank
+
+
+class Factor(StrEnum):
+    """A way of proving control of an identity."""
+
+    EMAIL_CODE = "email_code"
+    EMAIL_LINK = "email_link"
+    SMS_CODE = "sms_code"
+    ACCOUNT_ASSERTION = "account_assertion"
+    STAFF_CHECK = "staff_check"
+
+
+class Channel(StrEnum):
+    """Where a one-time code is sent."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+# Code and link of one e-mail prove the same thing: control of one mailbox.
+FACTOR_GROUP: dict[Factor, str] = {
+    Factor.EMAIL_CODE: "mailbox",
+    Factor.EMAIL_LINK: "mailbox",
+    Factor.SMS_CODE: "phone",
+    Factor.ACCOUNT_ASSERTION: "account",
+    Factor.STAFF_CHECK: "staff",
+}
+
+CHANNEL_IDENTITY: dict[Channel, IdentityType] = {
+    Channel.EMAIL: IdentityType.EMAIL,
+    Channel.SMS: IdentityType.PHONE,
+}
+
+
+def assurance_reached(factors: Iterable[Factor]) -> Assurance:
+    """Two independent factors or a signed-in account give high; one factor gives standard."""
+    used = set(factors)
+    if Factor.ACCOUNT_ASSERTION in used:
+        return Assurance.HIGH
+    groups = {FACTOR_GROUP[f] for f in used}
+    if len(groups) >= 2:
+        return Assurance.HIGH
+    return Assurance.STANDARD if groups else Assurance.NONE
+
+
+def step_up_options(factors: Iterable[Factor], offered: Iterable[Factor]) -> tuple[Factor, ...]:
+    """Offered factors that would add an independent proof to those already used."""
+    groups = {FACTOR_GROUP[f] for f in factors}
+    return tuple(f for f in offered if FACTOR_GROUP[f] not in groups)
+
+
+def required_assurance(levels: Iterable[Sensitivity]) -> Assurance:
+    """The level needed to see data of the given sensitivities (EDPB 01/2022: proportionate)."""
+    return Assurance.HIGH if highest(levels) is Sensitivity.HIGH else Assurance.STANDARD
+
+
+def required_for(datamap: DataMap) -> Assurance:
+    """The level needed to collect everything the data map holds about a subject."""
+    return required_assurance(datamap.sensitivity_of(c.address) for c in datamap.collections())
+
+
+def max_sensitivity(reached: Assurance) -> Sensitivity:
+    """The most sensitive data a request verified to `reached` may collect."""
+    if reached is Assurance.NONE:
+        raise ConflictError("the requester is not verified yet; nothing may be collected")
+    return Sensitivity.HIGH if reached is Assurance.HIGH else Sensitivity.STANDARD
+
+
+# --- one-time codes and links ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodePolicy:
+    """Strength, lifetime and limits of one-time codes."""
+
+    digits: int = MIN_CODE_DIGITS
+    link_bytes: int = MIN_LINK_BYTES
+    ttl: timedelta = timedelta(minutes=15)
+    max_attempts: int = 5
+    resend_interval: timedelta = timedelta(seconds=60)
+    max_challenges_per_request: int = 10
+
+    def __post_init__(self) -> None:
+        if self.digits < MIN_CODE_DIGITS:
+            raise InvalidInputError(f"codes need at least {MIN_CODE_DIGITS} digits")
+        if self.link_bytes < MIN_LINK_BYTES:
+            raise InvalidInputError("link tokens need at least 128 bits")
+        if self.ttl <= timedelta(0) or self.max_attempts < 1:
+            raise InvalidInputError("codes need a positive lifetime and at least one attempt")
+        if self.max_challenges_per_request < 1 or self.resend_interval < timedelta(0):
+            raise InvalidInputError("resend limits must be positive")
+
+
+def new_code(policy: CodePolicy) -> str:
+    """A uniformly random code of `policy.digits` digits (leading zeros kept)."""
+    return f"{secrets.randbelow(10**policy.digits):0{policy.digits}d}"
+
+
+def new_link_secret(policy: CodePolicy) -> str:
+    """A random URL-safe secret of at least 128 bits."""
+    return secrets.token_urlsafe(policy.link_bytes)
+
+
+def secret_digest(key: bytes, challenge_id: str, kind: str, secret: str) -> str:
+    """HMAC-SHA256 of a code or link secret, bound to its challenge; a stolen table cannot be
+    brute-forced offline without the server key."""
+    message = f"{kind}\x00{challenge_id}\x00{secret.strip()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def digests_match(stored: str, presented: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(stored.encode(), presented.encode())
+
+
+def clean_code(raw: str, policy: CodePolicy) -> str:
+    """The code without spaces or dashes; InvalidInputError when it cannot be a code."""
+    code = "".join(c for c in raw if c not in " -")
+    if len(code) != policy.digits or not code.isdecimal() or not code.isascii():
+        raise InvalidInputError(f"a code has {policy.digits} digits")
+    return code
+
+
+# --- the life of one challenge -----------------------------------------------------------------
+
+
+class WrongCodeError(RightfulError):
+    """The code does not match; the requester may try again `attempts_left` times."""
+
+    http_status = 400
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(f"wrong code; {attempts_left} attempt(s) left")
+        self.attempts_left = attempts_left
+
+
+class CodeLockedError(RightfulError):
+    """Too many wrong attempts: this code no longer works."""
+
+    http_status = 423
+
+
+class CodeExpiredError(RightfulError):
+    """The code or link has expired or was replaced by a newer one."""
+
+    http_status = 410
+
+
+class CodeUsedError(ConflictError):
+    """The code or link was used already; each works once."""
+
+
+class ResendTooSoonError(RightfulError):
+    """A new code was asked for too soon after the last one."""
+
+    http_status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"a code was sent moments ago; ask again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class TooManyChallengesError(RightfulError):
+    """This request has used up its codes; staff can help verify another way."""
+
+    http_status = 429
+
+
+@dataclass(frozen=True)
+class ChallengeState:
+    """What decides whether a challenge still accepts a guess."""
+
+    expires_at: datetime
+    attempts: int
+    max_attempts: int
+    used_at: datetime | None = None
+    locked_at: datetime | None = None
+    superseded_at: datetime | None = None
+
+
+def check_usable(state: ChallengeState, now: datetime) -> None:
+    """Raise the error that says why a challenge accepts no more guesses; pass when it does."""
+    if state.used_at is not None:
+        raise CodeUsedError("this code was used already; each code works once")
+    if state.locked_at is not None or state.attempts >= state.max_attempts:
+        raise CodeLockedError("too many wrong attempts; this code is locked, ask for a new one")
+    if state.superseded_at is not None:
+        raise CodeExpiredError("a newer code was sent; use the newest one")
+    if now >= state.expires_at:
+        raise CodeExpiredError("this code has expired; ask for a new one")
+
+
+def attempts_left(state: ChallengeState) -> int:
+    """Guesses remaining after those already made."""
+    return max(state.max_attempts - state.attempts, 0)
+
+
+def resend_wait(last_sent: datetime | None, now: datetime, policy: CodePolicy) -> int:
+    """Seconds to wait before another code may be sent (0 = now)."""
+    if last_sent is None:
+        return 0
+    remaining = (last_sent + policy.resend_interval - now).total_seconds()
+    return max(int(remaining + 0.999), 0)
+
+
+# --- account assertions ------------------------------------------------------------------------
+
+
+class AssertionRejectedError(AuthenticationError):
+    """A signed account assertion failed a check; the message names which."""
+
+
+@dataclass(frozen=True)
+class AccountClaims:
+    """What a controller's app vouches for: one logged-in account, once, until `expires_at`."""
+
+    issuer: str
+    subject: str
+    token_id: str
+    expires_at: datetime
+
+
+class AccountAssertionChecker(Protocol):
+    """Checks a signed assertion's signature, issuer, audience and lifetime (not its reuse)."""
+
+    def check(self, token: str, now: datetime) -> AccountClaims:
+        """The vouched-for claims; raises AssertionRejectedError naming the failed check."""
+        ...
+
+
+def account_identity(claims: AccountClaims, kind: IdentityType) -> Identity:
+    """The identity an accepted assertion proves."""
+    value = claims.subject.strip()
+    if not value:
+        raise AssertionRejectedError("the assertion names no account")
+    return Identity(kind, value)

@@ -1,0 +1,376 @@
+"""HTTP routes for verification: public ones for the requester (no key), staff ones for reviews
+and approvals. Public answers never depend on whether a contact detail is in the estate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
+from rightful.bootstrap import Container
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.staff import Principal, requester
+from rightful.domain.subjects import StaffCheckMethod, parse_authority_kind
+from rightful.domain.verification import (
+    Assurance,
+    Channel,
+    Factor,
+    ResendTooSoonError,
+    WrongCodeError,
+)
+from rightful.entrypoints.api.deps import container, require
+from rightful.services.approvals import Document
+from rightful.services.identity_set import Settlement
+from rightful.services.subjects import ReviewView
+from rightful.services.verification import Progress, StartReceipt
+
+router = APIRouter(prefix="/api/v1/verification", tags=["verification"])
+Deps = Annotated[Container, Depends(container)]
+Agent = Annotated[Principal, Depends(require(Role.AGENT))]
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+
+MESSAGES = {
+    "bound": "You are verified. We are preparing the answer to your request.",
+    "no_subject": "You are verified. We hold no personal data about you under the details you "
+    "confirmed, so the request is closed.",
+    "ambiguous": "Thank you. A member of our team must check one detail before we go on.",
+    "awaiting_approval": "Thank you. A member of our team must approve the request before we "
+    "go on.",
+    "unverified": "Not verified yet: confirm a code we sent you.",
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StartIn(Strict):
+    channel: Channel = Channel.EMAIL
+    address: str | None = Field(
+        default=None, max_length=320, description="default: the contact given with the request"
+    )
+
+
+class StartOut(BaseModel):
+    """Identical whether or not the contact detail is on file."""
+
+    challenge_id: str
+    channel: Channel
+    expires_at: datetime
+    message: str
+
+    @classmethod
+    def of(cls, receipt: StartReceipt) -> StartOut:
+        return cls(
+            challenge_id=receipt.challenge_id,
+            channel=receipt.channel,
+            expires_at=receipt.expires_at,
+            message=receipt.message,
+        )
+
+
+class CodeIn(Strict):
+    challenge_id: str = Field(max_length=64)
+    code: str = Field(max_length=20)
+
+
+class LinkIn(Strict):
+    token: str = Field(max_length=200)
+
+
+class AssertionIn(Strict):
+    assertion: str = Field(max_length=8000, description="JWT signed by the controller's app")
+
+
+class ProgressOut(BaseModel):
+    request_id: str
+    status: Status
+    outcome: str
+    assurance: Assurance
+    required: Assurance
+    step_up_offered: bool
+    step_up_options: list[Factor]
+    message: str
+
+    @classmethod
+    def of(cls, p: Progress) -> ProgressOut:
+        message = MESSAGES.get(p.outcome, f"Your request is {p.status.value.replace('_', ' ')}.")
+        return cls(
+            request_id=p.request_id,
+            status=p.status,
+            outcome=p.outcome,
+            assurance=p.assurance,
+            required=p.required,
+            step_up_offered=p.step_up_offered,
+            step_up_options=list(p.step_up_options),
+            message=message,
+        )
+
+
+def answered(call: Callable[[], Progress]) -> ProgressOut | JSONResponse:
+    """Run a verification step; a wrong code says how many attempts are left."""
+    try:
+        return ProgressOut.of(call())
+    except WrongCodeError as exc:
+        body = {"error": "WrongCodeError", "detail": str(exc), "attempts_left": exc.attempts_left}
+        return JSONResponse(body, status_code=exc.http_status)
+
+
+def sent(call: Callable[[], StartReceipt]) -> StartOut | JSONResponse:
+    """Send a code; a resend too soon says when to try again."""
+    try:
+        return StartOut.of(call())
+    except ResendTooSoonError as exc:
+        body = {"error": "ResendTooSoonError", "detail": str(exc), "retry_after": exc.retry_after}
+        return JSONResponse(body, exc.http_status, headers={"Retry-After": str(exc.retry_after)})
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+class CandidateOut(BaseModel):
+    id: int
+    position: int
+    subject_collection: str
+    subject_key: Any
+    matched_by: list[dict[str, str]]
+
+
+class ReviewOut(BaseModel):
+    review_id: int
+    request_id: str
+    opened_at: datetime
+    identity_set_version: int
+    candidates: list[CandidateOut]
+
+    @classmethod
+    def of(cls, r: ReviewView) -> ReviewOut:
+        return cls(
+            review_id=r.review_id,
+            request_id=r.request_id,
+            opened_at=r.opened_at,
+            identity_set_version=r.identity_set_version,
+            candidates=[
+                CandidateOut(
+                    id=c.id,
+                    position=c.position,
+                    subject_collection=c.subject.collection,
+                    subject_key=c.subject.value,
+                    matched_by=c.matched_by,
+                )
+                for c in r.candidates
+            ],
+        )
+
+
+class SettlementOut(BaseModel):
+    outcome: str
+    status: Status
+    pending: list[str]
+
+    @classmethod
+    def of(cls, s: Settlement) -> SettlementOut:
+        return cls(outcome=s.outcome, status=s.status, pending=list(s.pending))
+
+
+class PickIn(Strict):
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionIn(Strict):
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class IdentityIn(Strict):
+    type: str = Field(max_length=32)
+    value: str = Field(max_length=320)
+
+
+class StaffCheckIn(Strict):
+    method: StaffCheckMethod
+    identities: list[IdentityIn] = Field(min_length=1, max_length=10)
+    note: str = Field(min_length=1, max_length=2000, description="how the identity was checked")
+
+
+class StaffCheckOut(BaseModel):
+    id: int
+    method: str
+    identities: int
+    checked_by: str
+    checked_at: datetime
+    state: str
+    decided_by: str | None
+
+    @classmethod
+    def of(cls, r: StaffCheckRow) -> StaffCheckOut:
+        return cls(
+            id=r.id,
+            method=r.method,
+            identities=len(r.identities),
+            checked_by=r.checked_by,
+            checked_at=r.checked_at,
+            state=r.state,
+            decided_by=r.decided_by,
+        )
+
+
+class AuthorityOut(BaseModel):
+    id: int
+    kind: str
+    sha256: str
+    size: int
+    content_type: str
+    submitted_at: datetime
+    state: str
+
+    @classmethod
+    def of(cls, r: AgentAuthorityRow) -> AuthorityOut:
+        return cls(
+            id=r.id,
+            kind=r.kind,
+            sha256=r.sha256,
+            size=r.size,
+            content_type=r.content_type,
+            submitted_at=r.submitted_at,
+            state=r.state,
+        )
+
+
+# --- public routes -------------------------------------------------------------------------
+
+
+@router.get("/reviews", response_model=list[ReviewOut])
+def open_reviews(c: Deps, _who: Reviewer) -> list[ReviewOut]:
+    """Requests whose verified identities lead to several subjects, oldest first."""
+    return [ReviewOut.of(r) for r in c.subjects.reviews()]
+
+
+@router.post("/link", response_model=ProgressOut)
+def open_link(body: LinkIn, c: Deps) -> ProgressOut | JSONResponse:
+    """Confirm with the link token from the mail (public)."""
+    return answered(lambda: c.verification.open_link(body.token))
+
+
+@router.get("/{request_id}", response_model=ProgressOut)
+def progress(request_id: str, c: Deps) -> ProgressOut:
+    """Where verification stands, with the step-up offered when the data needs more (public)."""
+    return ProgressOut.of(c.verification.progress(request_id))
+
+
+@router.post("/{request_id}/start", status_code=202, response_model=StartOut)
+def start(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
+    """Send a code (and for e-mail a link) to a contact detail on file (public)."""
+    return sent(lambda: c.verification.start(request_id, body.channel, body.address))
+
+
+@router.post("/{request_id}/step-up", status_code=202, response_model=StartOut)
+def step_up(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
+    """Send a second code through another channel on file for the bound subject (public)."""
+    return sent(lambda: c.verification.step_up(request_id, body.channel, body.address))
+
+
+@router.post("/{request_id}/code", response_model=ProgressOut)
+def submit_code(request_id: str, body: CodeIn, c: Deps) -> ProgressOut | JSONResponse:
+    """Confirm a code (public). Wrong: 400 with attempts_left; locked: 423; expired: 410."""
+    return answered(lambda: c.verification.submit_code(request_id, body.challenge_id, body.code))
+
+
+@router.post("/{request_id}/assertion", response_model=ProgressOut)
+def submit_assertion(request_id: str, body: AssertionIn, c: Deps) -> ProgressOut:
+    """Confirm with the controller's signed statement that you are logged in (public)."""
+    return ProgressOut.of(c.verification.submit_assertion(request_id, body.assertion))
+
+
+@router.post("/{request_id}/authority", status_code=201, response_model=AuthorityOut)
+def add_authority(
+    request_id: str,
+    c: Deps,
+    kind: Annotated[str, Form()],
+    agent_name: Annotated[str, Form(max_length=200)],
+    document: Annotated[UploadFile, File()],
+) -> AuthorityOut:
+    """An agent attaches the authority to act for the subject (public; a reviewer approves)."""
+    content = document.file.read(c.settings.authority_max_bytes + 1)
+    row = c.approvals.add_authority(
+        request_id,
+        parse_authority_kind(kind),
+        agent_name,
+        Document(content, document.content_type or ""),
+        requester(request_id),
+    )
+    return AuthorityOut.of(row)
+
+
+# --- staff routes --------------------------------------------------------------------------
+
+
+@router.get("/{request_id}/candidates", response_model=ReviewOut)
+def candidates(request_id: str, c: Deps, _who: Reviewer) -> ReviewOut:
+    """The candidates of the request's open review, side by side."""
+    return ReviewOut.of(c.subjects.review(request_id))
+
+
+@router.post("/{request_id}/candidates/{candidate_id}/pick", response_model=SettlementOut)
+def pick(request_id: str, candidate_id: int, body: PickIn, c: Deps, who: Reviewer) -> SettlementOut:
+    """Bind the request to one candidate (re-checked against the estate first)."""
+    return SettlementOut.of(c.subjects.pick(request_id, candidate_id, who, body.reason))
+
+
+@router.post("/{request_id}/settle", response_model=SettlementOut)
+def settle(request_id: str, c: Deps, _who: Agent) -> SettlementOut:
+    """Resolve the verified identities again (after an approval or a source came back)."""
+    return SettlementOut.of(c.subjects.settle(request_id))
+
+
+@router.get("/{request_id}/authority", response_model=list[AuthorityOut])
+def authorities(request_id: str, c: Deps, _who: Reviewer) -> list[AuthorityOut]:
+    return [AuthorityOut.of(r) for r in c.approvals.authorities(request_id)]
+
+
+@router.get("/{request_id}/authority/{authority_id}/document", response_class=FileResponse)
+def authority_document(request_id: str, authority_id: int, c: Deps, _who: Reviewer) -> FileResponse:
+    """The authority document itself, for the reviewer to read."""
+    path, content_type = c.approvals.document_path(request_id, authority_id)
+    return FileResponse(path, media_type=content_type)
+
+
+@router.post("/{request_id}/authority/{authority_id}/decision", response_model=SettlementOut)
+def decide_authority(
+    request_id: str, authority_id: int, body: DecisionIn, c: Deps, who: Reviewer
+) -> SettlementOut:
+    """Approve or reject an agent's authority; not by the person who submitted it."""
+    settled = c.approvals.decide_authority(
+        request_id, authority_id, who, approve=body.approve, note=body.note
+    )
+    return SettlementOut.of(settled)
+
+
+@router.post("/{request_id}/staff-checks", status_code=201, response_model=StaffCheckOut)
+def record_check(request_id: str, body: StaffCheckIn, c: Deps, who: Agent) -> StaffCheckOut:
+    """Record how the identity of a caller or letter writer was checked."""
+    identities = [(i.type, i.value) for i in body.identities]
+    return StaffCheckOut.of(
+        c.approvals.record_check(request_id, body.method, identities, body.note, who)
+    )
+
+
+@router.get("/{request_id}/staff-checks", response_model=list[StaffCheckOut])
+def staff_checks(request_id: str, c: Deps, _who: Agent) -> list[StaffCheckOut]:
+    return [StaffCheckOut.of(r) for r in c.approvals.checks(request_id)]
+
+
+@router.post("/{request_id}/staff-checks/{check_id}/decision", response_model=SettlementOut)
+def decide_check(
+    request_id: str, check_id: int, body: DecisionIn, c: Deps, who: Reviewer
+) -> SettlementOut:
+    """A second staff member approves or rejects a recorded identity check."""
+    settled = c.approvals.decide_check(
+        request_id, check_id, who, approve=body.approve, note=body.note
+    )
+    return SettlementOut.of(settled)

@@ -1,0 +1,173 @@
+"""`rightful verify ...`: staff identity checks, approvals, the candidate review queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.subjects import StaffCheckMethod, parse_authority_kind
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    handles_errors,
+    print_json,
+)
+from rightful.services.approvals import DOCUMENT_TYPES, Document
+from rightful.services.identity_set import Settlement
+
+app = typer.Typer(help="Verify requesters: staff checks, approvals, ambiguous matches.")
+
+SUFFIX_TYPES = {suffix: kind for kind, (_, suffix) in DOCUMENT_TYPES.items()} | {
+    ".jpeg": "image/jpeg"
+}
+
+
+def _settled(request_id: str, settled: Settlement) -> None:
+    pending = f" (waiting for: {', '.join(settled.pending)})" if settled.pending else ""
+    console.print(f"{request_id}  {settled.outcome}  status {settled.status}{pending}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    kind, sep, value = text.partition("=")
+    if not sep or not value.strip():
+        raise InvalidInputError(f"--identity takes TYPE=VALUE, got {text!r}")
+    return kind.strip(), value.strip()
+
+
+@app.command()
+@handles_errors
+def status(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where a request's verification stands: level reached, level needed, outcome."""
+    p = container().verification.progress(request_id)
+    if json_out:
+        print_json(
+            {
+                "status": p.status,
+                "outcome": p.outcome,
+                "assurance": p.assurance,
+                "required": p.required,
+                "step_up_options": list(p.step_up_options),
+            }
+        )
+        return
+    console.print(
+        f"{request_id}  {p.outcome}  status {p.status}  level {p.assurance} (needed {p.required})"
+    )
+
+
+@app.command()
+@handles_errors
+def check(
+    request_id: str,
+    method: Annotated[StaffCheckMethod, typer.Option(help="how the identity was checked")],
+    identity: Annotated[list[str], typer.Option(help="TYPE=VALUE the check confirmed")],
+    note: Annotated[str, typer.Option(help="what exactly was done")],
+) -> None:
+    """Record how you checked the identity of someone who called or wrote."""
+    row = container().approvals.record_check(
+        request_id, method, [_pair(i) for i in identity], note, cli_principal()
+    )
+    console.print(f"check {row.id} recorded for {request_id}; another staff member approves it")
+
+
+@app.command("approve-check")
+@handles_errors
+def approve_check(
+    request_id: str,
+    check_id: int,
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Approve (or reject) a staff identity check; not the staff member who recorded it."""
+    settled = container().approvals.decide_check(
+        request_id, check_id, cli_principal(), approve=not reject, note=note
+    )
+    _settled(request_id, settled)
+
+
+@app.command()
+@handles_errors
+def authority(
+    request_id: str,
+    document: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[str, typer.Option(help="authorised_agent, power_of_attorney, ...")],
+    agent_name: Annotated[str, typer.Option(help="who acts for the subject")],
+) -> None:
+    """Attach an agent's authority document (PDF, PNG or JPEG) to a request."""
+    content_type = SUFFIX_TYPES.get(document.suffix.lower(), "")
+    row = container().approvals.add_authority(
+        request_id,
+        parse_authority_kind(kind),
+        agent_name,
+        Document(document.read_bytes(), content_type),
+        cli_principal(),
+    )
+    console.print(f"authority {row.id} attached (sha256 {row.sha256}); a reviewer approves it")
+
+
+@app.command("approve-authority")
+@handles_errors
+def approve_authority(
+    request_id: str,
+    authority_id: int,
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Approve (or reject) an agent's authority; not the person who attached it."""
+    settled = container().approvals.decide_authority(
+        request_id, authority_id, cli_principal(), approve=not reject, note=note
+    )
+    _settled(request_id, settled)
+
+
+@app.command()
+@handles_errors
+def candidates(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Requests whose verified identities lead to several subjects, with the candidates."""
+    reviews = container().subjects.reviews()
+    if json_out:
+        print_json(
+            [
+                {
+                    "request_id": r.request_id,
+                    "review_id": r.review_id,
+                    "candidates": [
+                        {"id": c.id, "subject": str(c.subject), "matched_by": c.matched_by}
+                        for c in r.candidates
+                    ],
+                }
+                for r in reviews
+            ]
+        )
+        return
+    table = Table("request", "candidate", "subject", "matched by")
+    for r in reviews:
+        for c in r.candidates:
+            matched = ", ".join(f"{m['type']} {m['masked']}" for m in c.matched_by)
+            table.add_row(r.request_id, str(c.id), str(c.subject), matched)
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def pick(
+    request_id: str,
+    candidate_id: int,
+    reason: Annotated[str, typer.Option(help="why this candidate is the requester")],
+) -> None:
+    """Bind a request to one of its candidates (re-checked against the estate first)."""
+    _settled(
+        request_id, container().subjects.pick(request_id, candidate_id, cli_principal(), reason)
+    )
+
+
+@app.command()
+@handles_errors
+def settle(request_id: str) -> None:
+    """Resolve the verified identities again (e.g. after a source was unavailable)."""
+    _settled(request_id, container().subjects.settle(request_id))

@@ -1,0 +1,278 @@
+"""Four-eyes approvals before data moves: an agent's authority, and staff identity checks for
+requests taken by phone or letter. The subject is still verified; approval adds, never replaces."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db import verification_repo as repo
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
+from rightful.domain.clock import Clock
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.identities import IdentityPolicy
+from rightful.domain.lifecycle import OPEN, Role, Status
+from rightful.domain.staff import Principal
+from rightful.domain.subjects import (
+    ApprovalState,
+    AuthorityKind,
+    StaffCheckMethod,
+    check_pending,
+    check_second_person,
+)
+from rightful.domain.verification import Factor
+from rightful.services.audit import AuditService
+from rightful.services.identity_set import Proof, Settlement, record_proof
+from rightful.services.requests import digest
+from rightful.services.subjects import SubjectService
+
+# Magic numbers of the document types accepted; anything else is refused.
+DOCUMENT_TYPES: dict[str, tuple[bytes, str]] = {
+    "application/pdf": (b"%PDF-", ".pdf"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", ".png"),
+    "image/jpeg": (b"\xff\xd8\xff", ".jpg"),
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """An authority document as uploaded."""
+
+    content: bytes
+    content_type: str
+
+
+class ApprovalService:
+    """Records and decides approvals; a decision by the same principal who acted is refused."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        audit: AuditService,
+        subjects: SubjectService,
+        identities: IdentityPolicy,
+        files_dir: Path,
+        max_bytes: int,
+    ) -> None:
+        self.store, self.clock, self.audit, self.subjects = store, clock, audit, subjects
+        self.identities, self.files_dir, self.max_bytes = identities, files_dir, max_bytes
+
+    # --- agents and proxies ----------------------------------------------------------------
+
+    def add_authority(
+        self,
+        request_id: str,
+        kind: AuthorityKind,
+        agent_name: str,
+        document: Document,
+        by: Principal,
+    ) -> AgentAuthorityRow:
+        """Attach the document by which someone acts for the subject; a reviewer must approve."""
+        name = agent_name.strip()
+        if not 0 < len(name) <= 200:
+            raise InvalidInputError("agent_name: between 1 and 200 characters")
+        suffix = self._check_document(document)
+        sha = hashlib.sha256(document.content).hexdigest()
+        with self.store.transaction() as session:
+            _open_unbound(session, request_id)
+            relative = Path("authority") / request_id / f"{sha}{suffix}"
+            _write_private(self.files_dir / relative, document.content)
+            row = AgentAuthorityRow(
+                request_id=request_id,
+                kind=kind.value,
+                agent_name=name,
+                file_path=str(relative),
+                sha256=sha,
+                size=len(document.content),
+                content_type=document.content_type,
+                submitted_at=self.clock.now(),
+                submitted_by=by.id,
+                state=ApprovalState.PENDING.value,
+            )
+            session.add(row)
+            session.flush()
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                "verification.authority_submitted",
+                request_id,
+                authority_id=row.id,
+                kind=kind.value,
+                sha256=sha,
+                size_bytes=row.size,
+            )
+            return row
+
+    def _check_document(self, document: Document) -> str:
+        if not document.content:
+            raise InvalidInputError("the authority document is empty")
+        if len(document.content) > self.max_bytes:
+            raise InvalidInputError(f"the authority document exceeds {self.max_bytes} bytes")
+        magic, suffix = DOCUMENT_TYPES.get(document.content_type, (b"", ""))
+        if not magic:
+            raise InvalidInputError("the authority document must be a PDF, PNG or JPEG file")
+        if not document.content.startswith(magic):
+            raise InvalidInputError("the document's content does not match its declared type")
+        return suffix
+
+    def decide_authority(
+        self,
+        request_id: str,
+        authority_id: int,
+        by: Principal,
+        *,
+        approve: bool,
+        note: str = "",
+    ) -> Settlement:
+        """A reviewer other than the submitter approves or rejects an authority document."""
+        by.require(Role.REVIEWER)
+        with self.store.transaction() as session:
+            doc = session.get(AgentAuthorityRow, authority_id)
+            if doc is None or doc.request_id != request_id:
+                raise NotFoundError("no such authority document for this request")
+            check_pending(ApprovalState(doc.state), "this authority document")
+            check_second_person(doc.submitted_by, by.id, "approving an agent's authority")
+            if approve and self.document_digest(doc) != doc.sha256:
+                raise ConflictError("the stored document changed since it was submitted")
+            self._decide(doc, by, approve, note)
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                f"verification.authority_{doc.state}",
+                request_id,
+                authority_id=doc.id,
+                reason_sha256=digest(note.strip()),
+            )
+        return self.subjects.settle(request_id)
+
+    def document_path(self, request_id: str, authority_id: int) -> tuple[Path, str]:
+        """Where a reviewer can read the document, and its content type."""
+        with self.store.transaction() as session:
+            doc = session.get(AgentAuthorityRow, authority_id)
+            if doc is None or doc.request_id != request_id:
+                raise NotFoundError("no such authority document for this request")
+            return self.files_dir / doc.file_path, doc.content_type
+
+    def document_digest(self, doc: AgentAuthorityRow) -> str:
+        path = self.files_dir / doc.file_path
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+    def authorities(self, request_id: str) -> list[AgentAuthorityRow]:
+        with self.store.transaction() as session:
+            return repo.authorities(session, request_id)
+
+    # --- requests taken by staff -----------------------------------------------------------
+
+    def record_check(
+        self,
+        request_id: str,
+        method: StaffCheckMethod,
+        identities: Sequence[tuple[str, str]],
+        note: str,
+        by: Principal,
+    ) -> StaffCheckRow:
+        """Record how a staff member checked the identities of a caller or letter writer."""
+        by.require(Role.AGENT)
+        checked = [self.identities.normalise(kind, value) for kind, value in identities]
+        if not checked:
+            raise InvalidInputError("name at least one identity that the check confirmed")
+        if not note.strip():
+            raise InvalidInputError("say in a note how the identity was checked")
+        with self.store.transaction() as session:
+            _open_unbound(session, request_id)
+            row = StaffCheckRow(
+                request_id=request_id,
+                method=method.value,
+                note=note.strip(),
+                identities=[{"type": i.type.value, "value": i.value} for i in checked],
+                checked_by=by.id,
+                checked_at=self.clock.now(),
+                state=ApprovalState.PENDING.value,
+            )
+            session.add(row)
+            session.flush()
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                "verification.staff_check_recorded",
+                request_id,
+                check_id=row.id,
+                method=method.value,
+                identities=len(checked),
+                how_sha256=digest(note.strip()),
+            )
+            return row
+
+    def decide_check(
+        self, request_id: str, check_id: int, by: Principal, *, approve: bool, note: str = ""
+    ) -> Settlement:
+        """A second staff member approves (the identities count as verified) or rejects."""
+        by.require(Role.REVIEWER)
+        with self.store.transaction() as session:
+            check = session.get(StaffCheckRow, check_id)
+            if check is None or check.request_id != request_id:
+                raise NotFoundError("no such staff identity check for this request")
+            check_pending(ApprovalState(check.state), "this identity check")
+            check_second_person(check.checked_by, by.id, "approving a staff identity check")
+            if approve:
+                _open_unbound(session, request_id)
+            self._decide(check, by, approve, note)
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                f"verification.staff_check_{check.state}",
+                request_id,
+                check_id=check.id,
+                reason_sha256=digest(note.strip()),
+            )
+            if approve:
+                for item in check.identities:
+                    identity = self.identities.normalise(item["type"], item["value"])
+                    proof = Proof(
+                        identity, Factor.STAFF_CHECK, f"staff_check:{check.id}", self.clock.now()
+                    )
+                    record_proof(session, self.audit, request_id, proof, by)
+        return self.subjects.settle(request_id)
+
+    def checks(self, request_id: str) -> list[StaffCheckRow]:
+        with self.store.transaction() as session:
+            return repo.staff_checks(session, request_id)
+
+    def _decide(
+        self, row: AgentAuthorityRow | StaffCheckRow, by: Principal, approve: bool, note: str
+    ) -> None:
+        row.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
+        row.decided_by, row.decided_at = by.id, self.clock.now()
+        if isinstance(row, AgentAuthorityRow):
+            row.decision_note = note.strip() or None
+
+
+def _open_unbound(session: Session, request_id: str) -> RequestRow:
+    row = session.get(RequestRow, request_id)
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    if Status(row.status) not in OPEN or repo.binding(session, request_id) is not None:
+        raise ConflictError("approvals are for open requests that are not bound to a subject yet")
+    return row
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write a file readable only by this user, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.replace(name, path)

@@ -1,0 +1,430 @@
+"""Proving who the requester is: one-time codes by e-mail and SMS, links, signed-in accounts.
+
+Codes go only to contact details on file for a subject. Every challenge is stored as a decoy
+that can never succeed and answered at once; the outbox then looks the detail up in the estate
+and, only if it is on file, marks the challenge real and sends the code. The answer, and its
+timing, are therefore the same whether or not the estate knows the detail: no oracle.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db import verification_repo as repo
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.verification import ChallengeRow
+from rightful.domain.clock import Clock
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    RightfulError,
+)
+from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
+from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.messaging import Mailer, Outbox, SmsSender
+from rightful.domain.staff import SYSTEM, requester
+from rightful.domain.verification import (
+    CHANNEL_IDENTITY,
+    AccountAssertionChecker,
+    Assurance,
+    ChallengeState,
+    Channel,
+    CodeLockedError,
+    CodePolicy,
+    Factor,
+    ResendTooSoonError,
+    TooManyChallengesError,
+    WrongCodeError,
+    assurance_reached,
+    attempts_left,
+    check_usable,
+    clean_code,
+    digests_match,
+    new_code,
+    new_link_secret,
+    resend_wait,
+    secret_digest,
+    step_up_options,
+)
+from rightful.services import verification_mail as words
+from rightful.services.audit import AuditService
+from rightful.services.identity_set import Proof, Settlement, may_bind, record_proof
+from rightful.services.requests import RequestService
+from rightful.services.subjects import SubjectService
+from rightful.services.verification_accounts import AccountProofs
+
+VERIFY, STEP_UP = "verify", "step_up"
+SENT_MESSAGE = (
+    "If this contact detail is on file with us, a code is on its way to it. Codes expire after "
+    "{minutes} minutes."
+)
+
+
+@dataclass(frozen=True)
+class VerificationConfig:
+    """Everything the service needs to know that is not a collaborator."""
+
+    key: bytes
+    policy: CodePolicy
+    identities: IdentityPolicy
+    required: Assurance
+    link_base: str  # public URL of the link page, e.g. https://dsr.example.com/verify/link
+    controller: str = "rightful"
+    account_identity: IdentityType = IdentityType.ACCOUNT_ID
+
+
+@dataclass(frozen=True)
+class StartReceipt:
+    """The answer to "send me a code": the same whether or not the detail is on file."""
+
+    challenge_id: str
+    channel: Channel
+    expires_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a request's verification stands, as the requester may see it."""
+
+    request_id: str
+    status: Status
+    outcome: str
+    assurance: Assurance
+    required: Assurance
+    step_up_options: tuple[Factor, ...]
+
+    @property
+    def step_up_offered(self) -> bool:
+        return bool(self.step_up_options)
+
+
+@dataclass(frozen=True)
+class _Target:
+    identity: Identity
+    language: str
+
+
+class VerificationService:
+    """Challenges, their answers and account assertions; resolution is left to SubjectService."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        audit: AuditService,
+        requests: RequestService,
+        subjects: SubjectService,
+        config: VerificationConfig,
+        *,
+        mailer: Mailer,
+        sms: SmsSender,
+        outbox: Outbox,
+        assertions: AccountAssertionChecker | None = None,
+    ) -> None:
+        self.store, self.clock, self.audit = store, clock, audit
+        self.requests, self.subjects, self.config = requests, subjects, config
+        self.mailer, self.sms, self.outbox = mailer, sms, outbox
+        self.accounts = (
+            AccountProofs(
+                store,
+                clock,
+                audit,
+                subjects,
+                assertions,
+                config.identities,
+                config.account_identity,
+            )
+            if assertions is not None
+            else None
+        )
+
+    # --- sending codes ---------------------------------------------------------------------
+
+    def start(self, request_id: str, channel: Channel, address: str | None = None) -> StartReceipt:
+        """Send a code (and for e-mail a link) to a contact detail, if it is on file."""
+        return self._challenge(request_id, channel, address, VERIFY)
+
+    def step_up(
+        self, request_id: str, channel: Channel, address: str | None = None
+    ) -> StartReceipt:
+        """Send a second, independent code to a contact detail on file for the bound subject."""
+        return self._challenge(request_id, channel, address, STEP_UP)
+
+    def _challenge(
+        self, request_id: str, channel: Channel, address: str | None, purpose: str
+    ) -> StartReceipt:
+        target = self._target(request_id, channel, address, purpose)
+        code, link_secret = new_code(self.config.policy), new_link_secret(self.config.policy)
+        challenge = self._store_challenge(request_id, channel, target, purpose, code, link_secret)
+        self.outbox.submit(
+            lambda: self._deliver(challenge, target, purpose, code, link_secret),
+            f"challenge {challenge.id}",
+        )
+        minutes = int(self.config.policy.ttl.total_seconds() // 60)
+        return StartReceipt(
+            challenge.id, channel, challenge.expires_at, SENT_MESSAGE.format(minutes=minutes)
+        )
+
+    def _target(
+        self, request_id: str, channel: Channel, address: str | None, purpose: str
+    ) -> _Target:
+        with self.store.transaction() as session:
+            row = _load(session, request_id)
+            _check_stage(row, repo.binding(session, request_id) is not None, purpose)
+            raw = (
+                address
+                if address is not None
+                else (row.requester_email if channel is Channel.EMAIL else row.requester_phone)
+            )
+            if not raw:
+                raise InvalidInputError(f"this request has no {channel.value} contact; give one")
+            identity = self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
+            return _Target(identity, row.language)
+
+    def _on_file(self, request_id: str, identity: Identity, purpose: str) -> bool:
+        holders = self.subjects.holders([identity])
+        if purpose == VERIFY:
+            return bool(holders)
+        bound = self.subjects.bound_subject(request_id)
+        return bound in holders
+
+    def _check_limits(self, session: Session, request_id: str, identity: Identity) -> None:
+        policy, now = self.config.policy, self.clock.now()
+        sent = repo.challenges(session, request_id)
+        if len(sent) >= policy.max_challenges_per_request:
+            raise TooManyChallengesError(
+                "this request has used all its codes; contact us to confirm who you are"
+            )
+        same = [
+            c.created_at
+            for c in sent
+            if (c.identity_type, c.identity_value) == (identity.type, identity.value)
+        ]
+        wait = resend_wait(max(same, default=None), now, policy)
+        if wait:
+            raise ResendTooSoonError(wait)
+
+    def _store_challenge(
+        self,
+        request_id: str,
+        channel: Channel,
+        target: _Target,
+        purpose: str,
+        code: str,
+        link_secret: str,
+    ) -> ChallengeRow:
+        """Store the challenge as a decoy; delivery marks it on file once the estate says so."""
+        now, key, cid = self.clock.now(), self.config.key, secrets.token_hex(16)
+        with self.store.transaction() as session:
+            row = _load(session, request_id)
+            _check_stage(row, repo.binding(session, request_id) is not None, purpose)
+            self._check_limits(session, request_id, target.identity)
+            for older in repo.challenges(session, request_id):
+                if older.channel == channel and older.used_at is None and not older.superseded_at:
+                    older.superseded_at = now
+            challenge = ChallengeRow(
+                id=cid,
+                request_id=request_id,
+                channel=channel.value,
+                purpose=purpose,
+                identity_type=target.identity.type.value,
+                identity_value=target.identity.value,
+                on_file=False,
+                code_hash=secret_digest(key, cid, "code", code),
+                link_hash=secret_digest(key, cid, "link", link_secret)
+                if channel is Channel.EMAIL
+                else None,
+                created_at=now,
+                expires_at=now + self.config.policy.ttl,
+                attempts=0,
+                max_attempts=self.config.policy.max_attempts,
+            )
+            session.add(challenge)
+            if row.status == Status.RECEIVED:
+                self.requests.move_in(session, row, Status.AWAITING_VERIFICATION, SYSTEM)
+            self.audit.record(
+                session,
+                SYSTEM.id,
+                SYSTEM.role_name,
+                "verification.challenge_sent",
+                request_id,
+                challenge_id=cid,
+                channel=channel.value,
+                purpose=purpose,
+            )
+        return challenge
+
+    def _deliver(
+        self, challenge: ChallengeRow, target: _Target, purpose: str, code: str, link: str
+    ) -> None:
+        """Look the detail up, then send the code, the neutral mail, or (for SMS) nothing.
+
+        Runs in the outbox, after the answer: its time never shows in the public response.
+        """
+        on_file = self._on_file(challenge.request_id, target.identity, purpose)
+        if on_file:
+            with self.store.transaction() as session:
+                stored = session.get(ChallengeRow, challenge.id)
+                assert stored is not None
+                stored.on_file = True
+        to, lang, who = target.identity.value, target.language, self.config.controller
+        if challenge.channel == Channel.SMS:
+            if on_file:
+                self.sms.send(words.code_sms(to, lang, who, code, challenge.expires_at))
+            return
+        url = f"{self.config.link_base}?token={challenge.id}.{link}"
+        self.mailer.send(
+            words.code_mail(to, lang, who, challenge.request_id, code, url, challenge.expires_at)
+            if on_file
+            else words.neutral_mail(to, lang, who, challenge.request_id)
+        )
+
+    # --- answering codes -------------------------------------------------------------------
+
+    def submit_code(self, request_id: str, challenge_id: str, code: str) -> Progress:
+        """Check a code; WrongCodeError tells the attempts left, CodeLockedError ends the code."""
+        return self._answer(challenge_id, "code", clean_code(code, self.config.policy), request_id)
+
+    def open_link(self, token: str) -> Progress:
+        """Check a link token of the form <challenge id>.<secret>."""
+        cid, _, secret = token.strip().partition(".")
+        if len(cid) != 32 or not secret or not all(c in "0123456789abcdef" for c in cid):
+            raise InvalidInputError("this link is incomplete; copy the whole link from the mail")
+        return self._answer(cid, "link", secret, None)
+
+    def _answer(self, cid: str, kind: str, secret: str, request_id: str | None) -> Progress:
+        with self.store.transaction() as session:
+            challenge = session.get(ChallengeRow, cid)
+            if (
+                challenge is None
+                or request_id not in (None, challenge.request_id)
+                or (kind == "link" and challenge.link_hash is None)
+            ):
+                raise NotFoundError("no such code for this request")
+            failure = self._guess(session, challenge, kind, secret)
+            request_id = challenge.request_id
+        if failure is not None:
+            raise failure
+        return self.progress(request_id, self.subjects.settle(request_id))
+
+    def _guess(
+        self, session: Session, ch: ChallengeRow, kind: str, secret: str
+    ) -> RightfulError | None:
+        now = self.clock.now()
+        check_usable(_state(ch), now)
+        if not repo.reserve_attempt(session, ch.id):
+            session.refresh(ch)
+            check_usable(_state(ch), now)
+            raise CodeLockedError("too many wrong attempts; this code is locked")
+        session.refresh(ch)
+        stored = ch.code_hash if kind == "code" else ch.link_hash or ""
+        presented = secret_digest(self.config.key, ch.id, kind, secret)
+        if digests_match(stored, presented) and ch.on_file:
+            self._accept(session, ch, kind, now)
+            return None
+        return self._reject(session, ch, now)
+
+    def _accept(self, session: Session, ch: ChallengeRow, kind: str, now: datetime) -> None:
+        factor = _factor(Channel(ch.channel), kind)
+        ch.used_at, ch.used_factor = now, factor.value
+        identity = Identity(IdentityType(ch.identity_type), ch.identity_value)
+        record_proof(
+            session,
+            self.audit,
+            ch.request_id,
+            Proof(identity, factor, ch.id, now),
+            requester(ch.request_id),
+        )
+
+    def _reject(self, session: Session, ch: ChallengeRow, now: datetime) -> RightfulError:
+        who = requester(ch.request_id)
+        left = attempts_left(_state(ch))
+        if left == 0:
+            ch.locked_at = now
+            self.audit.record(
+                session,
+                who.id,
+                who.role_name,
+                "verification.locked_out",
+                ch.request_id,
+                challenge_id=ch.id,
+                attempts=ch.attempts,
+            )
+            return CodeLockedError(
+                "too many wrong attempts; this code is locked. Ask for a new code."
+            )
+        self.audit.record(
+            session,
+            who.id,
+            who.role_name,
+            "verification.code_rejected",
+            ch.request_id,
+            challenge_id=ch.id,
+            attempts_left=left,
+        )
+        return WrongCodeError(left)
+
+    # --- signed-in accounts ----------------------------------------------------------------
+
+    def submit_assertion(self, request_id: str, token: str) -> Progress:
+        """Accept the controller's signed word that its logged-in user is this requester, once."""
+        if self.accounts is None:
+            raise ConflictError("signing in with an account is not offered here")
+        self.accounts.prove(request_id, token)
+        return self.progress(request_id, self.subjects.settle(request_id))
+
+    # --- where things stand ----------------------------------------------------------------
+
+    def progress(self, request_id: str, settled: Settlement | None = None) -> Progress:
+        """Status, level reached and needed, and the independent factors that would step up."""
+        settled = settled or self.subjects.standing(request_id)
+        with self.store.transaction() as session:
+            rows = repo.identity_rows(session, request_id)
+            bound = repo.binding(session, request_id) is not None
+        factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
+        reached = assurance_reached(factors)
+        options: tuple[Factor, ...] = ()
+        if bound and not reached.at_least(self.config.required) and settled.status in OPEN:
+            offered = [Factor.EMAIL_CODE, Factor.SMS_CODE]
+            offered += [Factor.ACCOUNT_ASSERTION] if self.accounts else []
+            options = step_up_options(factors, offered)
+        return Progress(
+            request_id, settled.status, settled.outcome, reached, self.config.required, options
+        )
+
+
+def _check_stage(row: RequestRow, bound: bool, purpose: str) -> None:
+    status = Status(row.status)
+    held_from = Status(row.held_from) if row.held_from else None
+    if status not in OPEN:
+        raise ConflictError(f"this request is {status.value}; it takes no more codes")
+    if purpose == VERIFY and (bound or not may_bind(status, held_from)):
+        raise ConflictError("this request is verified already; ask for a step-up instead")
+    if purpose == STEP_UP and not bound:
+        raise ConflictError("a step-up needs a verified request; confirm a first code before")
+
+
+def _state(ch: ChallengeRow) -> ChallengeState:
+    return ChallengeState(
+        ch.expires_at, ch.attempts, ch.max_attempts, ch.used_at, ch.locked_at, ch.superseded_at
+    )
+
+
+def _factor(channel: Channel, kind: str) -> Factor:
+    if channel is Channel.SMS:
+        return Factor.SMS_CODE
+    return Factor.EMAIL_LINK if kind == "link" else Factor.EMAIL_CODE
+
+
+def _load(session: Session, request_id: str) -> RequestRow:
+    row = session.get(RequestRow, request_id)
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    return row

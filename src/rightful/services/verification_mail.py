@@ -1,0 +1,112 @@
+"""The words of verification messages, in the request's language (en, de).
+
+A code mail goes only to contact details on file. An address the estate does not hold gets the
+neutral mail, which tells its owner that no code could be issued and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from rightful.domain.messaging import MailMessage, SmsMessage
+
+
+@dataclass(frozen=True)
+class Wording:
+    code_subject: str
+    code_intro: str
+    code_line: str
+    link_line: str
+    expiry: str
+    not_you: str
+    neutral_subject: str
+    neutral_body: str
+    sms: str
+
+
+WORDING: dict[str, Wording] = {
+    "en": Wording(
+        code_subject="Confirm your data request",
+        code_intro="Someone, hopefully you, asked {controller} about personal data "
+        "(request reference {ref}) and gave this address.",
+        code_line="Your confirmation code: {code}",
+        link_line="Or open this link to confirm:",
+        expiry="The code and the link work once and expire at {expires} (UTC).",
+        not_you="If this was not you, ignore this message: nothing will be disclosed.",
+        neutral_subject="About a data request",
+        neutral_body="Someone asked {controller} to confirm this address for a data request "
+        "(reference {ref}). We could not issue a code for this address. If the request was "
+        "yours, please use the contact details you gave us before, or write to us. If it was "
+        "not, you need not do anything.",
+        sms="{controller}: your confirmation code is {code}. It expires at {expires} UTC. "
+        "If you did not ask for it, ignore this message.",
+    ),
+    "de": Wording(
+        code_subject="Bestätigen Sie Ihre Datenanfrage",
+        code_intro="Jemand, hoffentlich Sie, hat {controller} nach personenbezogenen Daten "
+        "gefragt (Vorgang {ref}) und diese Adresse angegeben.",
+        code_line="Ihr Bestätigungscode: {code}",
+        link_line="Oder öffnen Sie diesen Link zur Bestätigung:",
+        expiry="Code und Link gelten einmal und verfallen um {expires} (UTC).",
+        not_you="Falls Sie das nicht waren, ignorieren Sie diese Nachricht: es wird nichts "
+        "herausgegeben.",
+        neutral_subject="Zu einer Datenanfrage",
+        neutral_body="Jemand hat {controller} gebeten, diese Adresse für eine Datenanfrage zu "
+        "bestätigen (Vorgang {ref}). Für diese Adresse konnten wir keinen Code ausstellen. "
+        "War es Ihre Anfrage, nutzen Sie bitte die Kontaktdaten, die Sie uns früher genannt "
+        "haben, oder schreiben Sie uns. Sonst müssen Sie nichts tun.",
+        sms="{controller}: Ihr Bestätigungscode lautet {code}. Er verfällt um {expires} UTC. "
+        "Falls Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.",
+    ),
+}
+
+
+def _wording(language: str) -> Wording:
+    return WORDING.get(language, WORDING["en"])
+
+
+def reference(request_id: str) -> str:
+    """The short reference people see; enough to recognise a request, not to open it."""
+    return request_id[:8]
+
+
+def code_mail(
+    to: str,
+    language: str,
+    controller: str,
+    request_id: str,
+    code: str,
+    link: str,
+    expires: datetime,
+) -> MailMessage:
+    """The mail with a one-time code and a link to a contact detail on file."""
+    w = _wording(language)
+    intro = w.code_intro.format(controller=controller, ref=reference(request_id))
+    code_line = w.code_line.format(code=code)
+    expiry = w.expiry.format(expires=f"{expires:%Y-%m-%d %H:%M}")
+    lines = [intro, code_line, w.link_line, link, expiry, w.not_you]
+    html = (
+        f"<p>{escape(intro)}</p><p><strong>{escape(code_line)}</strong></p>"
+        f'<p>{escape(w.link_line)} <a href="{escape(link)}">{escape(link)}</a></p>'
+        f"<p>{escape(expiry)}</p><p>{escape(w.not_you)}</p>"
+    )
+    return MailMessage(to=to, subject=w.code_subject, text="\n\n".join(lines) + "\n", html=html)
+
+
+def neutral_mail(to: str, language: str, controller: str, request_id: str) -> MailMessage:
+    """The mail to an address the estate does not hold: no code, nothing about anyone."""
+    w = _wording(language)
+    body = w.neutral_body.format(controller=controller, ref=reference(request_id))
+    return MailMessage(
+        to=to, subject=w.neutral_subject, text=body + "\n", html=f"<p>{escape(body)}</p>"
+    )
+
+
+def code_sms(to: str, language: str, controller: str, code: str, expires: datetime) -> SmsMessage:
+    """The text message with a one-time code."""
+    w = _wording(language)
+    return SmsMessage(
+        to=to, text=w.sms.format(controller=controller, code=code, expires=f"{expires:%H:%M}")
+    )

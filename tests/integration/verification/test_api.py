@@ -1,0 +1,213 @@
+"""Verification through HTTP: from submission to a verified request bound to one subject, and
+the status codes a requester and staff see for every failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rightful.domain.lifecycle import Status
+from rightful.entrypoints.api.app import create_app
+from rightful.services import staff
+
+from . import estate
+from .conftest import World
+
+
+@dataclass
+class Api:
+    world: World
+    client: TestClient
+    keys: dict[str, str]
+
+    def staff(self, role: str) -> dict[str, str]:
+        return {"X-API-Key": self.keys[role]}
+
+    def submit(self, **body: Any) -> str:
+        payload = {"type": "access", "jurisdiction": "gdpr", "email": estate.ANNA, **body}
+        response = self.client.post("/api/v1/requests", json=payload)
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    def start(self, rid: str, **body: Any) -> Any:
+        return self.client.post(f"/api/v1/verification/{rid}/start", json=body)
+
+    def code(self, rid: str, challenge: str, code: str) -> Any:
+        return self.client.post(
+            f"/api/v1/verification/{rid}/code", json={"challenge_id": challenge, "code": code}
+        )
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[Api]:
+    keys = {}
+    with world.c.store.transaction() as session:
+        for role in ("agent", "reviewer"):
+            keys[role] = staff.issue_key(session, world.clock, name=role, role=role).secret
+        keys["reviewer2"] = staff.issue_key(session, world.clock, name="r2", role="reviewer").secret
+    with TestClient(create_app(world.c), raise_server_exceptions=False) as client:
+        yield Api(world, client, keys)
+
+
+def test_from_submission_to_a_verified_request_bound_to_one_subject(api: Api) -> None:
+    rid = api.submit(phone="+49 151 12345678")
+    started = api.start(rid)
+    assert started.status_code == 202
+    body = started.json()
+    assert set(body) == {"challenge_id", "channel", "expires_at", "message"}
+    answer = api.code(rid, body["challenge_id"], api.world.code_for(estate.ANNA))
+    assert answer.status_code == 200, answer.text
+    progress = answer.json()
+    assert progress["status"] == "verified"
+    assert progress["outcome"] == "bound"
+    assert (progress["assurance"], progress["required"]) == ("standard", "high")
+    assert progress["step_up_options"] == ["sms_code"]
+    assert api.world.c.subjects.seed(rid).subject.value == 1
+    shown = api.client.get(f"/api/v1/requests/{rid}", headers=api.staff("agent")).json()
+    actions = [e["action"] for e in shown["timeline"]]
+    assert actions.index("verification.factor_verified") < actions.index("subject.bound")
+    step = api.client.post(f"/api/v1/verification/{rid}/step-up", json={"channel": "sms"})
+    assert step.status_code == 202
+    stepped = api.code(rid, step.json()["challenge_id"], api.world.code_for(estate.ANNA_PHONE))
+    assert stepped.json()["assurance"] == "high"
+    assert api.world.c.audit.verify().ok
+    assert estate.ANNA not in str(shown["timeline"])
+
+
+def test_the_link_page_confirms_only_when_its_button_is_pressed(api: Api) -> None:
+    rid = api.submit()
+    api.start(rid)
+    token = api.world.link_for(estate.ANNA)
+    page = api.client.get("/verify/link", params={"token": token})
+    assert page.status_code == 200
+    assert 'method="post"' in page.text
+    assert api.world.status(rid) is Status.AWAITING_VERIFICATION
+    confirmed = api.client.post("/verify/link", data={"token": token})
+    assert confirmed.status_code == 200
+    assert "You are verified" in confirmed.text
+    again = api.client.post("/verify/link", data={"token": token})
+    assert again.status_code == 409
+
+
+def test_a_wrong_code_answers_400_with_attempts_left_then_423(api: Api) -> None:
+    rid = api.submit()
+    challenge = api.start(rid).json()["challenge_id"]
+    bad = "000000" if api.world.code_for(estate.ANNA) != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        response = api.code(rid, challenge, bad)
+        assert response.status_code == 400
+        assert response.json()["attempts_left"] == left
+    locked = api.code(rid, challenge, bad)
+    assert locked.status_code == 423
+    assert "too many wrong attempts" in locked.json()["detail"]
+
+
+def test_expired_reused_and_unknown_codes_have_clear_errors(api: Api) -> None:
+    rid = api.submit()
+    challenge = api.start(rid).json()["challenge_id"]
+    code = api.world.code_for(estate.ANNA)
+    api.world.clock.advance(timedelta(minutes=16))
+    expired = api.code(rid, challenge, code)
+    assert (expired.status_code, "expired" in expired.json()["detail"]) == (410, True)
+    fresh = api.start(rid).json()["challenge_id"]
+    assert api.code(rid, fresh, api.world.code_for(estate.ANNA)).status_code == 200
+    reused = api.code(rid, fresh, api.world.code_for(estate.ANNA))
+    assert (reused.status_code, "used already" in reused.json()["detail"]) == (409, True)
+    assert api.code(rid, "0" * 32, "123456").status_code == 404
+
+
+def test_a_resend_too_soon_answers_429_with_retry_after(api: Api) -> None:
+    rid = api.submit()
+    api.start(rid)
+    again = api.start(rid)
+    assert again.status_code == 429
+    assert again.headers["Retry-After"] == "60"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"channel": "email", "address": "anna@@example.org"}, "email"),
+        ({"channel": "sms", "address": "0000"}, "phone"),
+        ({"channel": "fax"}, "channel"),
+    ],
+)
+def test_malformed_contact_details_answer_422_with_the_reason(
+    api: Api, body: dict[str, str], reason: str
+) -> None:
+    response = api.start(api.submit(), **body)
+    assert response.status_code == 422
+    assert reason in response.json()["detail"]
+
+
+def test_staff_review_and_pick_through_the_api(api: Api) -> None:
+    rid = api.submit(email=estate.FAMILY)
+    challenge = api.start(rid).json()["challenge_id"]
+    answer = api.code(rid, challenge, api.world.code_for(estate.FAMILY)).json()
+    assert answer["outcome"] == "ambiguous"
+    assert api.client.get("/api/v1/verification/reviews").status_code == 401
+    listed = api.client.get("/api/v1/verification/reviews", headers=api.staff("reviewer")).json()
+    [review] = [r for r in listed if r["request_id"] == rid]
+    assert [c["subject_key"] for c in review["candidates"]] == [3, 4]
+    assert review["candidates"][0]["matched_by"] == [
+        {"type": "email", "masked": "f***@example.org"}
+    ]
+    url = f"/api/v1/verification/{rid}/candidates/{review['candidates'][0]['id']}/pick"
+    assert api.client.post(url, json={}, headers=api.staff("agent")).status_code == 403
+    picked = api.client.post(
+        url, json={"reason": "caller knew the order"}, headers=api.staff("reviewer")
+    )
+    assert picked.json()["outcome"] == "bound"
+    assert api.world.status(rid) is Status.VERIFIED
+
+
+def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) -> None:
+    rid = api.submit()
+    upload = api.client.post(
+        f"/api/v1/verification/{rid}/authority",
+        data={"kind": "authorised_agent", "agent_name": "Privacy Helpers LLC"},
+        files={"document": ("mandate.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+    )
+    assert upload.status_code == 201, upload.text
+    doc = upload.json()["id"]
+    challenge = api.start(rid).json()["challenge_id"]
+    answer = api.code(rid, challenge, api.world.code_for(estate.ANNA)).json()
+    assert answer["outcome"] == "awaiting_approval"
+    fetched = api.client.get(
+        f"/api/v1/verification/{rid}/authority/{doc}/document", headers=api.staff("reviewer")
+    )
+    assert fetched.content.startswith(b"%PDF")
+    decision = api.client.post(
+        f"/api/v1/verification/{rid}/authority/{doc}/decision",
+        json={"approve": True},
+        headers=api.staff("reviewer"),
+    )
+    assert decision.json()["outcome"] == "bound"
+
+
+def test_a_staff_made_request_needs_two_different_staff_keys(api: Api) -> None:
+    rid = api.world.submit(channel="staff")
+    check = api.client.post(
+        f"/api/v1/verification/{rid}/staff-checks",
+        json={
+            "method": "callback_to_phone_on_file",
+            "note": "called back",
+            "identities": [{"type": "phone", "value": estate.ANNA_PHONE}],
+        },
+        headers=api.staff("reviewer"),
+    )
+    assert check.status_code == 201, check.text
+    url = f"/api/v1/verification/{rid}/staff-checks/{check.json()['id']}/decision"
+    same = api.client.post(url, json={"approve": True}, headers=api.staff("reviewer"))
+    assert same.status_code == 403
+    other = api.client.post(url, json={"approve": True}, headers=api.staff("reviewer2"))
+    assert other.json()["outcome"] == "bound"
+
+
+def test_the_demo_inbox_exists_only_in_demo_mode(api: Api) -> None:
+    assert api.client.get("/demo/mail").status_code == 404

@@ -1,0 +1,147 @@
+"""Four eyes before data moves: agents' authority documents and staff-made requests each need a
+second person's approval, and the subject is still verified (REQUIREMENTS.md "Identity": CCPA
+authorised agents show signed permission and the consumer may be asked to verify directly)."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+
+import pytest
+
+from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from rightful.domain.lifecycle import Status
+from rightful.domain.staff import Principal
+from rightful.domain.subjects import AuthorityKind, StaffCheckMethod
+from rightful.services.approvals import Document
+
+from . import estate
+from .conftest import AGENT, REVIEWER, REVIEWER_2, World
+
+PDF = Document(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "application/pdf")
+CALLBACK = StaffCheckMethod.CALLBACK_TO_PHONE_ON_FILE
+
+
+def add_authority(world: World, rid: str, by: Principal = AGENT) -> int:
+    row = world.c.approvals.add_authority(
+        rid, AuthorityKind.AUTHORISED_AGENT, "Privacy Helpers LLC", PDF, by
+    )
+    return row.id
+
+
+def test_an_agents_request_waits_for_approval_after_the_subject_verified(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    assert world.verify(rid).outcome == "awaiting_approval"
+    assert world.status(rid) is Status.AWAITING_VERIFICATION
+    with pytest.raises(ConflictError, match="not bound"):
+        world.c.subjects.seed(rid)
+    settled = world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+    assert settled.outcome == "bound"
+    assert world.status(rid) is Status.VERIFIED
+    assert "verification.authority_approved" in world.actions(rid)
+
+
+def test_approval_alone_does_not_verify_the_subject(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    assert world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True).outcome == (
+        "unverified"
+    )
+    assert world.status(rid) is Status.RECEIVED
+
+
+def test_the_submitter_of_an_authority_cannot_approve_it(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid, by=REVIEWER)
+    with pytest.raises(PermissionDeniedError, match="second staff member"):
+        world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+    with pytest.raises(PermissionDeniedError):
+        world.c.approvals.decide_authority(rid, doc, AGENT, approve=True)
+    world.c.approvals.decide_authority(rid, doc, REVIEWER_2, approve=True)
+    with pytest.raises(ConflictError, match="approved already"):
+        world.c.approvals.decide_authority(rid, doc, REVIEWER_2, approve=False)
+
+
+def test_the_document_is_kept_under_the_data_folder_with_its_digest(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    path, content_type = world.c.approvals.document_path(rid, doc)
+    assert path.read_bytes() == PDF.content
+    assert path.is_relative_to(world.c.settings.data_dir)
+    assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+    assert content_type == "application/pdf"
+    [row] = world.c.approvals.authorities(rid)
+    assert row.sha256 == hashlib.sha256(PDF.content).hexdigest()
+    [event] = world.summaries(rid, "verification.authority_submitted")
+    assert event["sha256"] == row.sha256
+
+
+def test_a_document_changed_on_disk_is_not_approved(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    path, _ = world.c.approvals.document_path(rid, doc)
+    path.write_bytes(PDF.content + b"forged")
+    with pytest.raises(ConflictError, match="changed"):
+        world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (Document(b"", "application/pdf"), "empty"),
+        (Document(b"GIF89a", "image/gif"), "PDF, PNG or JPEG"),
+        (Document(b"MZ\x90\x00", "application/pdf"), "does not match"),
+    ],
+)
+def test_authority_documents_must_be_what_they_claim(
+    sqlite_world: World, document: Document, reason: str
+) -> None:
+    rid = sqlite_world.submit()
+    with pytest.raises(InvalidInputError, match=reason):
+        sqlite_world.c.approvals.add_authority(
+            rid, AuthorityKind.POWER_OF_ATTORNEY, "Jo", document, AGENT
+        )
+
+
+def test_a_staff_made_request_needs_a_second_staff_member_to_approve_the_check(
+    world: World,
+) -> None:
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("phone", "+49 151 12345678")], "called back the number on file", REVIEWER
+    )
+    with pytest.raises(PermissionDeniedError, match="second staff member"):
+        world.c.approvals.decide_check(rid, check.id, REVIEWER, approve=True)
+    settled = world.c.approvals.decide_check(rid, check.id, REVIEWER_2, approve=True)
+    assert settled.outcome == "bound"
+    assert world.c.subjects.seed(rid).subject.value == 1
+    [recorded] = world.summaries(rid, "verification.staff_check_recorded")
+    assert recorded["method"] == "callback_to_phone_on_file"
+    assert recorded["identities"] == 1
+
+
+def test_a_staff_made_request_verified_by_code_still_waits_for_the_check(world: World) -> None:
+    rid = world.submit(channel="staff")
+    assert world.verify(rid).outcome == "awaiting_approval"
+    check = world.c.approvals.record_check(rid, CALLBACK, [("email", estate.ANNA)], "letter", AGENT)
+    assert world.c.approvals.decide_check(rid, check.id, REVIEWER, approve=True).outcome == "bound"
+
+
+def test_a_rejected_check_verifies_nothing(world: World) -> None:
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(rid, CALLBACK, [("email", estate.ANNA)], "call", AGENT)
+    settled = world.c.approvals.decide_check(rid, check.id, REVIEWER, approve=False)
+    assert settled.outcome == "unverified"
+    assert "verification.staff_check_rejected" in world.actions(rid)
+
+
+def test_a_check_needs_an_identity_a_note_and_a_valid_value(sqlite_world: World) -> None:
+    world = sqlite_world
+    rid = world.submit(channel="staff")
+    with pytest.raises(InvalidInputError, match="at least one identity"):
+        world.c.approvals.record_check(rid, CALLBACK, [], "call", AGENT)
+    with pytest.raises(InvalidInputError, match="note"):
+        world.c.approvals.record_check(rid, CALLBACK, [("email", estate.ANNA)], " ", AGENT)
+    with pytest.raises(InvalidInputError, match="phone"):
+        world.c.approvals.record_check(rid, CALLBACK, [("phone", "12")], "call", AGENT)

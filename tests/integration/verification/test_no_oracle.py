@@ -1,0 +1,141 @@
+"""No oracle: whether a contact detail is in the estate changes neither the answers nor (beyond
+noise) their timing (REQUIREMENTS.md "Identity": forged requests succeeded on an e-mail address
+alone; an answer that says "we know this address" is the first step of such an attack)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rightful.adapters.outbox import ThreadOutbox
+from rightful.adapters.sources.memory import MemorySource
+from rightful.entrypoints.api.app import create_app
+
+from . import estate
+from .conftest import CODE, World
+
+ROUNDS = 30
+VOLATILE = {"challenge_id", "expires_at", "request_id"}
+
+
+@pytest.fixture
+def client(sqlite_world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(sqlite_world.c), raise_server_exceptions=False) as c:
+        yield c
+
+
+def submit(client: TestClient, **contact: str) -> str:
+    body = {"type": "access", "jurisdiction": "gdpr", **contact}
+    return str(client.post("/api/v1/requests", json=body).json()["id"])
+
+
+def shape(response: Any) -> tuple[int, str]:
+    """Status and body, with the fields that differ on every call (ids, times) blanked."""
+    body = {k: (k if k in VOLATILE else v) for k, v in response.json().items()}
+    return response.status_code, json.dumps(body, sort_keys=True)
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = call()
+    return time.perf_counter() - began, result
+
+
+def compare(
+    client: TestClient, known: dict[str, str], unknown: dict[str, str], step: Callable[[str], Any]
+) -> None:
+    """Alternate known and unknown calls; answers must match, median times stay close."""
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    shapes: dict[str, set[Any]] = {"known": set(), "unknown": set()}
+    for _ in range(ROUNDS):
+        for label, contact in (("known", known), ("unknown", unknown)):
+            rid = submit(client, **contact)
+            took, response = timed(lambda rid=rid: step(rid))
+            times[label].append(took)
+            shapes[label].add(shape(response))
+    assert shapes["known"] == shapes["unknown"]
+    assert len(shapes["known"]) == 1
+    fast, slow = sorted(statistics.median(t) for t in times.values())
+    # Generous: a real difference (a mail server round trip, a second query) is many times this.
+    assert slow - fast < max(0.5 * slow, 0.01), times
+
+
+def test_starting_an_email_verification_answers_alike_for_known_and_unknown_addresses(
+    client: TestClient,
+) -> None:
+    compare(
+        client,
+        {"email": estate.ANNA},
+        {"email": estate.STRANGER},
+        lambda rid: client.post(f"/api/v1/verification/{rid}/start", json={}),
+    )
+
+
+def test_starting_an_sms_verification_answers_alike_for_known_and_unknown_numbers(
+    client: TestClient,
+) -> None:
+    compare(
+        client,
+        {"phone": estate.ANNA_PHONE},
+        {"phone": "+4915199999999"},
+        lambda rid: client.post(f"/api/v1/verification/{rid}/start", json={"channel": "sms"}),
+    )
+
+
+def test_a_wrong_code_answers_alike_for_known_and_unknown_addresses(client: TestClient) -> None:
+    def start_and_guess(rid: str) -> Any:
+        challenge = client.post(f"/api/v1/verification/{rid}/start", json={}).json()
+        return client.post(
+            f"/api/v1/verification/{rid}/code",
+            json={"challenge_id": challenge["challenge_id"], "code": "000000"},
+        )
+
+    compare(client, {"email": estate.BEN}, {"email": estate.STRANGER}, start_and_guess)
+
+
+def test_the_status_before_verification_answers_alike(client: TestClient) -> None:
+    compare(
+        client,
+        {"email": estate.ANNA},
+        {"email": estate.STRANGER},
+        lambda rid: client.get(f"/api/v1/verification/{rid}"),
+    )
+
+
+class SlowerWhenFound(MemorySource):
+    """An estate whose lookups take longer when they find someone (as further joins would)."""
+
+    def lookup(self, *args: Any, **kwargs: Any) -> Iterator[tuple[Any, ...]]:
+        rows = list(super().lookup(*args, **kwargs))
+        if rows:
+            time.sleep(0.03)
+        return iter(rows)
+
+
+def test_the_answer_does_not_wait_for_the_estate_or_the_mail(sqlite_world: World) -> None:
+    """With the production outbox, lookup and delivery happen after the answer is sent."""
+    world = sqlite_world
+    world.c.sources["crm"] = SlowerWhenFound("crm", estate.tables())  # type: ignore[attr-defined]
+    outbox = ThreadOutbox()
+    world.c.outbox = outbox  # type: ignore[misc]
+    world.c.__dict__.pop("verification", None)
+    try:
+        with TestClient(create_app(world.c), raise_server_exceptions=False) as client:
+            compare(
+                client,
+                {"email": estate.ANNA},
+                {"email": estate.STRANGER},
+                lambda rid: client.post(f"/api/v1/verification/{rid}/start", json={}),
+            )
+        outbox.drain()
+        assert len(world.mailer.to(estate.ANNA)) == ROUNDS
+        assert CODE.search(world.mailer.to(estate.ANNA)[-1].text)
+        assert not CODE.search(world.mailer.to(estate.STRANGER)[-1].text)
+    finally:
+        outbox.close()
