@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -10,16 +11,18 @@ from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
+from rightful.bootstrap_web import web_services
 from rightful.demo import seed_demo
 from rightful.domain.clock import FixedClock
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import Status
+from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.services import staff
 from rightful.services.requests import RequestService
 from rightful.services.setup import initialise
+from rightful.services.staff_auth import NewUser
 
 DEMO = Principal(id="demo-seed", role=None)
 
@@ -50,6 +53,7 @@ DEMO_REQUESTS: list[tuple[RequestType, Jurisdiction, str, int, list[Status]]] = 
 class DemoSummary:
     admin_key: str
     lines: list[str] = field(default_factory=list)
+    console_users: list[NewUser] = field(default_factory=list)
 
 
 def prepare_demo(c: Container) -> DemoSummary:
@@ -67,7 +71,11 @@ def prepare_demo(c: Container) -> DemoSummary:
             key_id=issued.id,
             role=issued.role.value,
         )
-    return DemoSummary(admin_key=issued.secret, lines=lines)
+    users = [
+        web_services(c).staff_auth.add_user(f"demo-{role}-{secrets.token_hex(2)}", role, DEMO)
+        for role in (Role.REVIEWER, Role.DPO)
+    ]
+    return DemoSummary(admin_key=issued.secret, lines=lines, console_users=users)
 
 
 def use_demo_estate(c: Container) -> list[str]:

@@ -33,6 +33,10 @@ def demo(
     console.print(f"  URL:           {url}   (API docs: {url}/docs)")
     console.print(f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",
                   highlight=False, soft_wrap=True)
+    console.print(f"  portal:        {url}/   staff console: {url}/console", soft_wrap=True)
+    for user in summary.console_users:
+        console.print(f"  console user:  {user.name} ({user.role}) password {user.password}  "
+                      f"TOTP {user.provisioning_uri}", highlight=False, soft_wrap=True)
     if serve:
         import uvicorn
 

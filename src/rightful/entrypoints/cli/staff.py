@@ -8,10 +8,13 @@ import typer
 from rich.table import Table
 
 from rightful.domain.lifecycle import Role
+from rightful.entrypoints.cli import console_users
 from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
 from rightful.services import staff
 
-app = typer.Typer(help="Staff API keys (stored hashed; a key is shown once).")
+app = typer.Typer(help="Staff API keys and console users (secrets are shown once).")
+app.command("add-user")(console_users.add_user)
+app.command("unlock-user")(console_users.unlock_user)
 
 
 @app.command("issue-key")

@@ -11,6 +11,8 @@ from rightful.settings import load_settings
 
 _settings = load_settings()
 app = make_celery_app(_settings.celery_broker_url.get_secret_value(), _settings.celery_queue)
+# The package build task lives beside this module; a worker started on this app runs both.
+app.conf.include = ["rightful.entrypoints.worker.package_tasks"]
 
 
 @app.task(name=COLLECT_TASK)

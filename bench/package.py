@@ -1,0 +1,226 @@
+"""Benchmark: package one subject's recordings, against a plain `cat` of the same bytes.
+
+For each scenario an estate is written to SQLite files and a blob folder, then in one run:
+  - `cat` copies every blob file into one file on the same disk (then fsync), best of two;
+  - rightful builds the package (collect, stream the ZIP through AES-GCM to storage, fsync,
+    and the leak gate) in a child process, whose peak RSS is measured.
+It prints throughput, the ratio cat-time / package-time (target >= 0.8), the gate's share of
+the build, and peak RSS (target < 200 MB).
+
+    .venv/bin/python bench/package.py                 # 1,700 x 100 KB, and 5 GB of recordings
+    .venv/bin/python bench/package.py --small         # the same, with 500 MB for the second
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+START = datetime(2021, 1, 1, tzinfo=UTC)
+MB = 1024 * 1024
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["voice", "bulk", "both"], default="both")
+    parser.add_argument("--recordings", type=int, default=1_700, help="voice: how many")
+    parser.add_argument("--size", type=int, default=100_000, help="voice: bytes each")
+    parser.add_argument("--bulk-bytes", type=float, default=5e9, help="bulk: total bytes")
+    parser.add_argument("--bulk-file", type=int, default=5_000_000, help="bulk: bytes each")
+    parser.add_argument("--small", action="store_true", help="bulk: 500 MB instead of 5 GB")
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a temp folder")
+    parser.add_argument("--child", nargs=3, metavar=("DIR", "N", "SIZE"), help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+# --- the estate ------------------------------------------------------------------------------
+
+
+def write_estate(target: Path, recordings: int, size: int) -> dict[str, str]:
+    """One speaker owner with `recordings` files of `size` bytes; returns the DSNs."""
+    from rightful.demo import seed_demo
+    from rightful.demo.estate import EstateBuilder
+
+    b = EstateBuilder()
+    owner = b.customer("Heavy User", "heavy@x.example", START)
+    b.email(owner, "heavy@x.example", START, None)
+    b.device("D-HEAVY")
+    b.ownership("D-HEAVY", owner, START, None)
+    for i in range(recordings):
+        b.recording("D-HEAVY", START + timedelta(minutes=i), owner, f"voice request {i}")
+    estate = b.build()
+    estate.blobs = {key: b"" for key in estate.blobs}
+    dsns = seed_demo(target, estate).dsns
+    pattern = os.urandom(MB)
+    for n, key in enumerate(estate.blobs):
+        with (target / "blobs" / "recordings" / key).open("wb") as out:
+            left, offset = size, n % 4096
+            while left > 0:
+                piece = pattern[offset : offset + min(left, MB - offset)]
+                out.write(piece)
+                left -= len(piece)
+                offset = 0
+    return dsns
+
+
+def blob_files(target: Path) -> list[Path]:
+    return sorted((target / "blobs" / "recordings").rglob("*.wav"))
+
+
+# --- the floor: cat --------------------------------------------------------------------------
+
+
+def time_cat(files: list[Path], out: Path) -> float:
+    """Seconds for `cat files > out` plus the fsync that makes the copy durable."""
+    started = time.perf_counter()
+    with out.open("wb") as sink:
+        for start in range(0, len(files), 2000):
+            subprocess.run(["cat", *map(str, files[start : start + 2000])], stdout=sink, check=True)
+        sink.flush()
+        os.fsync(sink.fileno())
+    seconds = time.perf_counter() - started
+    out.unlink()
+    return seconds
+
+
+# --- the package, in a child process ---------------------------------------------------------
+
+
+def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
+    """Prepare a request, build its package, report times and peak RSS (runs in its own process)."""
+    from rightful.adapters.db.base import Base
+    from rightful.adapters.db.models import packages  # noqa: F401 - registers the tables
+    from rightful.bootstrap import Container
+    from rightful.demo.estate import DATAMAP_FILES
+    from rightful.domain.clock import SystemClock
+    from rightful.domain.deadlines import Jurisdiction
+    from rightful.domain.identities import Identity, IdentityType
+    from rightful.domain.intake import NewRequest
+    from rightful.domain.lifecycle import Role, Status
+    from rightful.domain.requests import RequestType
+    from rightful.domain.staff import SYSTEM, Principal
+    from rightful.domain.verification import Factor
+    from rightful.services.gate import latest_run
+    from rightful.services.identity_set import Proof, record_proof
+    from rightful.settings import load_settings
+
+    settings = load_settings(
+        data_dir=folder,
+        sources=json.loads(dsns_file.read_text()),
+        datamap_files=list(DATAMAP_FILES),
+    )
+    c = Container(settings=settings, clock=SystemClock())
+    Base.metadata.create_all(c.store.engine)
+    public = Principal("public", None)
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email="heavy@x.example")
+    rid = c.requests.submit(new, public).id
+    with c.store.transaction() as session:
+        proof = Proof(
+            Identity(IdentityType.CUSTOMER_ID, "1"),
+            Factor.ACCOUNT_ASSERTION,
+            "bench",
+            c.clock.now(),
+        )
+        record_proof(session, c.audit, rid, proof, public)
+    c.subjects.settle(rid)
+    c.requests.move(rid, Status.COLLECTING, SYSTEM)
+    _ = c.packages  # keys and services are set up before the clock starts
+    started = time.perf_counter()
+    package = c.packages.build(rid, Principal("key:bench", Role.AGENT))
+    seconds = time.perf_counter() - started
+    with c.store.transaction() as session:
+        run = latest_run(session, package.id)
+    c.package_objects.delete(package.object_name)
+    return {
+        "status": package.status, "items": package.item_count, "blob_bytes": package.blob_bytes,
+        "stored_size": package.stored_size, "seconds": seconds,
+        "gate_seconds": run.seconds if run else None,
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }  # fmt: skip
+
+
+def run_child(folder: Path, dsns: dict[str, str]) -> dict[str, Any]:
+    dsns_file = folder / "dsns.json"
+    dsns_file.write_text(json.dumps(dsns))
+    (folder / "none.toml").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")}
+    env["RIGHTFUL_CONFIG"] = str(folder / "none.toml")
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder / "rightful"), str(dsns_file), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# --- one scenario ----------------------------------------------------------------------------
+
+
+def scenario(name: str, root: Path, recordings: int, size: int) -> dict[str, Any]:
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"[{name}] writing {recordings} recordings of {size:,} bytes ...", flush=True)
+    dsns = write_estate(folder / "estate", recordings, size)
+    files = blob_files(folder / "estate")
+    total = sum(f.stat().st_size for f in files)
+    first_cat = time_cat(files, folder / "cat.out")
+    result = run_child(folder, dsns)
+    cat = min(first_cat, time_cat(files, folder / "cat.out"))
+    report = {
+        "scenario": name, "recordings": recordings, "bytes": total, "cat_seconds": cat,
+        "package_seconds": result["seconds"], "ratio": cat / result["seconds"],
+        "package_mb_s": total / MB / result["seconds"], "cat_mb_s": total / MB / cat,
+        "gate_seconds": result["gate_seconds"],
+        "gate_share": (result["gate_seconds"] or 0) / result["seconds"],
+        "peak_rss_mb": result["peak_rss"] / MB, "status": result["status"],
+        "items": result["items"],
+    }  # fmt: skip
+    shutil.rmtree(folder)
+    return report
+
+
+def show(r: dict[str, Any]) -> None:
+    print(
+        f"[{r['scenario']}] {r['recordings']} recordings, {r['bytes'] / MB:,.0f} MiB, "
+        f"package {r['status']} ({r['items']} items)\n"
+        f"  cat     {r['cat_seconds']:8.2f} s  {r['cat_mb_s']:8.1f} MiB/s\n"
+        f"  package {r['package_seconds']:8.2f} s  {r['package_mb_s']:8.1f} MiB/s\n"
+        f"  ratio cat/package = {r['ratio']:.2f} (target >= 0.8)   "
+        f"gate {r['gate_seconds']:.3f} s = {100 * r['gate_share']:.1f}% of the build   "
+        f"peak RSS {r['peak_rss_mb']:.0f} MiB (target < 200)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), Path(args.child[1]))))
+        return
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="rightful-bench-", dir="/var/tmp"))
+    bulk = 5e8 if args.small else args.bulk_bytes
+    plans = {
+        "voice": (args.recordings, args.size),
+        "bulk": (max(1, int(bulk // args.bulk_file)), args.bulk_file),
+    }
+    wanted = ["voice", "bulk"] if args.scenario == "both" else [args.scenario]
+    results = [scenario(name, root, *plans[name]) for name in wanted]
+    for r in results:
+        show(r)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Cryptographic formats used at the edges (the age file format for passphrase packages)."""

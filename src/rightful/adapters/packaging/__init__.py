@@ -1,0 +1,1 @@
+"""Writing access packages: the streamed ZIP, per-collection spools and index.html."""

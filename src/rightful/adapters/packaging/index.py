@@ -1,0 +1,121 @@
+"""index.html: the package explained in plain language, with the Art. 15(1)(a)-(h) information."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from rightful.adapters.packaging.texts import category_label, texts
+from rightful.domain.datamap import DataMap
+from rightful.domain.datamap_graph import Withheld
+from rightful.domain.packages import safe_name
+
+MAX_LISTED_FILES: Final = 500
+
+_env = Environment(
+    loader=PackageLoader("rightful.adapters.packaging", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=False,
+)
+
+
+@dataclass
+class CollectionFiles:
+    """What one collection contributed to the package."""
+
+    address: str
+    records: int
+    json_path: str
+    csv_path: str
+    files: list[str] = field(default_factory=list)
+    file_count: int = 0
+
+    def add_file(self, path: str) -> None:
+        """Remember a blob file (only the first MAX_LISTED_FILES are listed by name)."""
+        self.file_count += 1
+        if len(self.files) < MAX_LISTED_FILES:
+            self.files.append(path)
+
+
+@dataclass
+class IndexData:
+    """Everything index.html shows."""
+
+    language: str
+    controller: str
+    request_id: str
+    received_at: datetime
+    generated_at: datetime
+    datamap: DataMap
+    categories: Counter[str]
+    collections: list[CollectionFiles]
+    withheld: tuple[Withheld, ...] = ()
+    attachments: list[tuple[str, str]] = field(default_factory=list)
+    missing_blobs: int = 0
+    contact: str | None = None
+    authority: str | None = None
+
+
+def render_index(data: IndexData) -> bytes:
+    """The page as UTF-8 bytes; every value is escaped by the template engine."""
+    t = texts(data.language)
+    lang = data.language if data.language in ("en", "de") else "en"
+    context: dict[str, Any] = {
+        "lang": lang, "t": t, "controller": data.controller, "request_id": data.request_id,
+        "intro": t["intro"].format(controller=data.controller,
+                                   received=_day(data.received_at, lang),
+                                   generated=_day(data.generated_at, lang)),
+        "categories": [
+            {"name": c, "label": category_label(c, lang), "count": n}
+            for c, n in sorted(data.categories.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "collections": [_collection(data, c, lang) for c in data.collections],
+        "withheld": [_withheld(data, w, lang) for w in data.withheld],
+        "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
+        "missing_blobs": data.missing_blobs,
+        "missing_text": t["missing"].format(count=data.missing_blobs),
+        "no_recipients": t["no_recipients"].format(controller=data.controller),
+        "contact": data.contact, "authority": data.authority,
+    }  # fmt: skip
+    return _env.get_template("index.html").render(context).encode("utf-8")
+
+
+def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str, Any]:
+    coll = data.datamap.collection(files.address)
+    assert coll is not None
+    t = texts(lang)
+    third = [f.name for f in coll.fields if f.third_party]
+    more = files.file_count - len(files.files)
+    folder = files.files[0].rsplit("/", 1)[0] if files.files else ""
+    return {
+        "anchor": safe_name(files.address), "title": _title(data, files.address),
+        "description": coll.description, "records": files.records,
+        "file_count": files.file_count, "json_path": files.json_path, "csv_path": files.csv_path,
+        "category_labels": [category_label(c, lang) for c in coll.categories],
+        "info": coll.info,
+        "third_party": t["third_party_body"].format(fields=", ".join(third)) if third else "",
+        "files": files.files,
+        "more_files": t["more_files"].format(count=more, folder=folder) if more > 0 else "",
+    }  # fmt: skip
+
+
+def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:
+    return {
+        "title": _title(data, withheld.collection),
+        "category_labels": [category_label(c, lang) for c in withheld.categories],
+    }
+
+
+def _title(data: IndexData, address: str) -> str:
+    dataset = data.datamap.dataset_of(address)
+    coll = data.datamap.collection(address)
+    name = coll.name.replace("_", " ") if coll else address
+    return f"{dataset.name or dataset.key} – {name}"
+
+
+def _day(at: datetime, lang: str) -> str:
+    return at.strftime("%d.%m.%Y") if lang == "de" else at.strftime("%Y-%m-%d")

@@ -1,0 +1,171 @@
+"""The words of index.html in English and German, and plain names for data categories."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "title": "Your personal data",
+        "intro": "This is a copy of the personal data {controller} holds about you, as you asked "
+        "for on {received}. It was put together on {generated}.",
+        "request": "Request",
+        "how_to_read": "How to read this package",
+        "how_to_read_body": "Every kind of record has two files in the folder “data”: a JSON "
+        "file for computers and a CSV file you can open in a spreadsheet. "
+        "Recordings and other files are in the folder “files”. "
+        "“manifest.json” lists every item with a fingerprint (SHA-256), and "
+        "“manifest.sig” is our signature over it, so you can check that "
+        "nothing was changed.",
+        "summary": "At a glance",
+        "category": "Kind of data",
+        "count": "Items",
+        "collections": "What we hold, and why",
+        "records": "records",
+        "files_label": "files",
+        "open_json": "JSON",
+        "open_csv": "CSV (spreadsheet)",
+        "purposes": "Why we use it",
+        "legal_basis": "Legal basis",
+        "retention": "How long we keep it",
+        "recipients": "Who receives it",
+        "no_recipients": "Nobody outside {controller}.",
+        "third_country": "outside the EU/EEA",
+        "safeguards": "safeguards",
+        "source": "Where it comes from",
+        "automated": "Automated decisions",
+        "automated_none": "No decision with legal or similarly significant effect is made "
+        "automatically.",
+        "automated_yes": "Automated decisions are made.",
+        "logic": "How they work",
+        "significance": "What they mean for you",
+        "third_party": "Information about other people",
+        "third_party_body": "These records also name other people (for example people in your "
+        "contact list or household): {fields}. They are part of your data, "
+        "so you receive them; please respect those people's privacy "
+        "(GDPR Art. 15(4)).",
+        "file_list": "Files",
+        "more_files": "and {count} more in the folder {folder}",
+        "withheld": "Data that needs a further check",
+        "withheld_body": "Some of your data is especially sensitive. Before we send it, we need "
+        "one more proof that you are you. We will ask you for it; this part "
+        "of your data is waiting until then:",
+        "missing": "{count} file(s) referred to by your records could not be found in our "
+        "storage; the records themselves are included.",
+        "rights": "Your rights",
+        "rights_body": "You can ask us to correct data that is wrong (Art. 16), to erase it "
+        "(Art. 17), to restrict its use (Art. 18), to receive it in a "
+        "machine-readable form or have it sent to another company (Art. 20), "
+        "and you can object to its use (Art. 21), in particular for direct "
+        "marketing.",
+        "complaint": "You can also complain to a data protection supervisory authority, in "
+        "particular in the EU country where you live or work or where you think "
+        "the law was broken (Art. 77).",
+        "authority": "Supervisory authority",
+        "contact": "Questions? Contact",
+        "extra_files": "Files added by our staff",
+    },
+    "de": {
+        "title": "Ihre personenbezogenen Daten",
+        "intro": "Dies ist eine Kopie der personenbezogenen Daten, die {controller} über Sie "
+        "gespeichert hat, wie Sie sie am {received} angefordert haben. Zusammengestellt "
+        "am {generated}.",
+        "request": "Anfrage",
+        "how_to_read": "So lesen Sie dieses Paket",
+        "how_to_read_body": "Zu jeder Art von Datensätzen gibt es im Ordner „data“ zwei Dateien: "
+        "eine JSON-Datei für Computer und eine CSV-Datei, die Sie in einer "
+        "Tabellenkalkulation öffnen können. Aufnahmen und andere Dateien "
+        "liegen im Ordner „files“. „manifest.json“ führt jedes Element mit "
+        "einem Fingerabdruck (SHA-256) auf, und „manifest.sig“ ist unsere "
+        "Signatur darüber; so können Sie prüfen, dass nichts verändert wurde.",
+        "summary": "Auf einen Blick",
+        "category": "Art der Daten",
+        "count": "Anzahl",
+        "collections": "Was wir speichern und warum",
+        "records": "Datensätze",
+        "files_label": "Dateien",
+        "open_json": "JSON",
+        "open_csv": "CSV (Tabelle)",
+        "purposes": "Wozu wir sie verwenden",
+        "legal_basis": "Rechtsgrundlage",
+        "retention": "Wie lange wir sie speichern",
+        "recipients": "Wer sie erhält",
+        "no_recipients": "Niemand außerhalb von {controller}.",
+        "third_country": "außerhalb der EU/des EWR",
+        "safeguards": "Garantien",
+        "source": "Woher sie stammen",
+        "automated": "Automatisierte Entscheidungen",
+        "automated_none": "Es werden keine Entscheidungen mit rechtlicher oder ähnlich "
+        "erheblicher Wirkung automatisiert getroffen.",
+        "automated_yes": "Es werden automatisierte Entscheidungen getroffen.",
+        "logic": "Wie sie funktionieren",
+        "significance": "Was sie für Sie bedeuten",
+        "third_party": "Angaben über andere Personen",
+        "third_party_body": "Diese Datensätze nennen auch andere Personen (zum Beispiel aus "
+        "Ihrem Adressbuch oder Haushalt): {fields}. Sie gehören zu Ihren "
+        "Daten, deshalb erhalten Sie sie; bitte achten Sie die "
+        "Privatsphäre dieser Personen (Art. 15 Abs. 4 DSGVO).",
+        "file_list": "Dateien",
+        "more_files": "und {count} weitere im Ordner {folder}",
+        "withheld": "Daten, die eine weitere Prüfung brauchen",
+        "withheld_body": "Einige Ihrer Daten sind besonders schutzbedürftig. Bevor wir sie "
+        "senden, brauchen wir einen weiteren Nachweis, dass Sie es sind. Wir "
+        "bitten Sie darum; bis dahin wartet dieser Teil Ihrer Daten:",
+        "missing": "{count} Datei(en), auf die Ihre Datensätze verweisen, wurden in unserem "
+        "Speicher nicht gefunden; die Datensätze selbst sind enthalten.",
+        "rights": "Ihre Rechte",
+        "rights_body": "Sie können verlangen, dass wir falsche Daten berichtigen (Art. 16), "
+        "Daten löschen (Art. 17) oder ihre Verarbeitung einschränken (Art. 18), "
+        "Sie können Ihre Daten in maschinenlesbarer Form erhalten oder an ein "
+        "anderes Unternehmen übermitteln lassen (Art. 20), und Sie können der "
+        "Verarbeitung widersprechen (Art. 21), insbesondere der Direktwerbung.",
+        "complaint": "Sie können sich außerdem bei einer Datenschutz-Aufsichtsbehörde "
+        "beschweren, insbesondere in dem EU-Land, in dem Sie leben oder arbeiten "
+        "oder in dem der mutmaßliche Verstoß stattfand (Art. 77).",
+        "authority": "Aufsichtsbehörde",
+        "contact": "Fragen? Kontakt",
+        "extra_files": "Von unseren Mitarbeitenden hinzugefügte Dateien",
+    },
+}
+
+# Plain names for the data categories the demo and most Fides maps use; others are spelled out.
+CATEGORIES: Final[dict[str, dict[str, str]]] = {
+    "user.unique_id": {"en": "Customer number", "de": "Kundennummer"},
+    "user.name": {"en": "Names", "de": "Namen"},
+    "user.contact.email": {"en": "E-mail addresses", "de": "E-Mail-Adressen"},
+    "user.contact.phone_number": {"en": "Phone numbers", "de": "Telefonnummern"},
+    "user.contact.address": {"en": "Postal addresses", "de": "Postanschriften"},
+    "user.contact.address.country": {"en": "Country", "de": "Land"},
+    "user.device.device_id": {"en": "Device serial numbers", "de": "Geräte-Seriennummern"},
+    "user.behavior": {"en": "How you used our service", "de": "Nutzung unseres Dienstes"},
+    "user.behavior.purchase_history": {"en": "Purchases", "de": "Käufe"},
+    "user.content.voice_transcript": {
+        "en": "Transcripts of voice requests",
+        "de": "Abschriften von Sprachbefehlen",
+    },
+    "user.content.private": {"en": "Messages you wrote", "de": "Ihre Nachrichten"},
+    "user.biometric.voice": {"en": "Voice recordings", "de": "Sprachaufnahmen"},
+    "user.social": {"en": "Relationships", "de": "Beziehungen"},
+    "user.privacy_preferences": {
+        "en": "Your choices (e.g. newsletter topics)",
+        "de": "Ihre Einstellungen (z. B. Newsletter-Themen)",
+    },
+    "system.operations": {
+        "en": "Technical details (ids, dates)",
+        "de": "Technische Angaben (Kennungen, Daten)",
+    },
+}
+
+
+def texts(language: str) -> dict[str, str]:
+    """The texts in a language (English when the language is not offered)."""
+    return TEXTS.get(language, TEXTS["en"])
+
+
+def category_label(category: str, language: str) -> str:
+    """A plain name for a data category."""
+    known = CATEGORIES.get(category)
+    if known:
+        return known.get(language, known["en"])
+    words = category.split(".")[1:] or [category]
+    return " / ".join(w.replace("_", " ") for w in words).capitalize()

@@ -1,0 +1,297 @@
+"""Chunked AES-256-GCM: packages are encrypted as they are written and decrypted by byte range.
+
+Layout: a 16-byte header (magic `RFPK`, version, chunk size, 7-byte random nonce prefix), then
+the chunks, each `chunk_size` bytes of plaintext (the last one may be shorter or empty) sealed
+with a 16-byte tag. A chunk's nonce is prefix + 32-bit chunk counter + a last-chunk flag, and
+the header is authenticated with every chunk, so that dropping, repeating, reordering or
+truncating chunks, or editing the header, is detected. Any chunk can be decrypted alone: an
+HTTP range is served by decrypting only the chunks it touches.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import BinaryIO, Final, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from rightful.domain.errors import RightfulError
+
+MAGIC: Final = b"RFPK"
+VERSION: Final = 1
+HEADER_SIZE: Final = 16
+TAG_SIZE: Final = 16
+PREFIX_SIZE: Final = 7
+DEFAULT_CHUNK: Final = 64 * 1024
+MAX_CHUNKS: Final = 2**32
+KEY_SIZE: Final = 32
+
+
+class TamperedError(RightfulError):
+    """Encrypted bytes failed authentication: changed, cut short, reordered or the wrong key."""
+
+    http_status = 500
+
+
+@dataclass(frozen=True)
+class Header:
+    """The header of an encrypted stream."""
+
+    chunk_size: int
+    prefix: bytes
+
+    def pack(self) -> bytes:
+        """The 16 header bytes."""
+        return MAGIC + bytes([VERSION]) + struct.pack(">I", self.chunk_size) + self.prefix
+
+    @classmethod
+    def unpack(cls, raw: bytes) -> Header:
+        """Parse the header; TamperedError when it is not one."""
+        if len(raw) != HEADER_SIZE or raw[:4] != MAGIC or raw[4] != VERSION:
+            raise TamperedError("not a rightful encrypted package (bad header)")
+        (chunk_size,) = struct.unpack(">I", raw[5:9])
+        if chunk_size < 1:
+            raise TamperedError("not a rightful encrypted package (bad chunk size)")
+        return cls(chunk_size, raw[9:16])
+
+
+def new_data_key() -> bytes:
+    """A fresh random 256-bit key for one package."""
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    if index >= MAX_CHUNKS:
+        raise ValueError("too many chunks for one stream")
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def layout(stored_size: int, chunk_size: int) -> tuple[int, int]:
+    """(number of chunks, plaintext size) of an encrypted stream of `stored_size` bytes."""
+    body = stored_size - HEADER_SIZE
+    if body < TAG_SIZE:
+        raise TamperedError("encrypted stream is cut short")
+    chunks = -(-body // (chunk_size + TAG_SIZE))
+    return chunks, body - chunks * TAG_SIZE
+
+
+class EncryptingWriter(io.RawIOBase):
+    """A write-only stream that encrypts into `sink` chunk by chunk; close() seals the last one.
+
+    Holds at most one chunk (plus one write) in memory. `tell()` counts plaintext bytes, which
+    is all zipfile needs to write an archive into a stream it cannot seek.
+    """
+
+    def __init__(self, sink: Writable, key: bytes, chunk_size: int = DEFAULT_CHUNK) -> None:
+        super().__init__()
+        if len(key) != KEY_SIZE:
+            raise ValueError("a data key has 32 bytes")
+        self._sink = sink
+        self._aead = AESGCM(key)
+        self._header = Header(chunk_size, os.urandom(PREFIX_SIZE))
+        self._aad = self._header.pack()
+        self._chunk = chunk_size
+        self._buffer = bytearray()
+        self._index = 0
+        self._plain = 0
+        self.stored = HEADER_SIZE
+        sink.write(self._aad)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        size = view.nbytes
+        self._plain += size
+        if self._buffer:
+            take = min(self._chunk - len(self._buffer), size)
+            self._buffer += view[:take]
+            view = view[take:]
+            if not view.nbytes:
+                return size  # a full buffered chunk may still turn out to be the last one
+            self._seal_many(memoryview(self._buffer))
+            self._buffer = bytearray()
+        # Seal whole chunks straight from the caller's buffer; keep at least one byte back,
+        # because the final chunk must be sealed with the last flag.
+        full = (view.nbytes - 1) // self._chunk
+        if full > 0:
+            self._seal_many(view[: full * self._chunk])
+        self._buffer += view[full * self._chunk :]
+        return size
+
+    def _seal_many(self, plain: memoryview) -> None:
+        """Seal whole chunks (not the last) into one buffer, handed to the sink in one write."""
+        step, count = self._chunk + TAG_SIZE, plain.nbytes // self._chunk
+        sealed = bytearray(count * step)
+        out = memoryview(sealed)
+        for i in range(count):
+            nonce = _nonce(self._header.prefix, self._index, False)
+            chunk = plain[i * self._chunk : (i + 1) * self._chunk]
+            self._aead.encrypt_into(nonce, chunk, self._aad, out[i * step : (i + 1) * step])
+            self._index += 1
+        out.release()
+        self._sink.write(sealed)
+        self.stored += len(sealed)
+
+    def tell(self) -> int:
+        return self._plain
+
+    def seekable(self) -> bool:
+        return False
+
+    def _seal(self, plain: memoryview | bytes, last: bool) -> None:
+        sealed = self._aead.encrypt(
+            _nonce(self._header.prefix, self._index, last), plain, self._aad
+        )
+        self._sink.write(sealed)
+        self.stored += len(sealed)
+        self._index += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(bytes(self._buffer), last=True)
+            self._buffer.clear()
+        super().close()
+
+    @property
+    def plaintext_size(self) -> int:
+        return self._plain
+
+
+class DecryptingReader(io.RawIOBase):
+    """A seekable, read-only view of the plaintext of an encrypted stream (one chunk cached)."""
+
+    def __init__(self, source: BinaryIO, key: bytes, stored_size: int) -> None:
+        super().__init__()
+        source.seek(0)
+        self._aad = source.read(HEADER_SIZE)
+        self._header = Header.unpack(self._aad)
+        self._source = source
+        self._aead = AESGCM(key)
+        self._chunks, self.size = layout(stored_size, self._header.chunk_size)
+        self._pos = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        """Fill `buffer` from the current position, across chunks, up to the end."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view) and self._pos < self.size:
+            index, offset = divmod(self._pos, self._header.chunk_size)
+            plain = self.chunk(index)
+            n = min(len(view) - filled, len(plain) - offset)
+            view[filled : filled + n] = plain[offset : offset + n]
+            self._pos += n
+            filled += n
+        return filled
+
+    def chunk(self, index: int) -> bytes:
+        """The plaintext of one chunk, authenticated; TamperedError when it does not verify."""
+        if self._cached is not None and self._cached[0] == index:
+            return self._cached[1]
+        if not 0 <= index < self._chunks:
+            raise TamperedError("chunk index out of range")
+        step = self._header.chunk_size + TAG_SIZE
+        self._source.seek(HEADER_SIZE + index * step)
+        sealed = self._source.read(step)
+        last = index == self._chunks - 1
+        try:
+            plain = self._aead.decrypt(_nonce(self._header.prefix, index, last), sealed, self._aad)
+        except InvalidTag:
+            raise TamperedError("an encrypted chunk failed authentication") from None
+        self._cached = (index, plain)
+        return plain
+
+    def iter_range(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Plaintext bytes [start, end) chunk by chunk: what an HTTP range response streams."""
+        stop = self.size if end is None else min(end, self.size)
+        size = self._header.chunk_size
+        position = max(0, start)
+        while position < stop:
+            index, offset = divmod(position, size)
+            piece = self.chunk(index)[offset : offset + (stop - position)]
+            position += len(piece)
+            yield piece
+
+    def close(self) -> None:
+        if not self.closed:
+            self._source.close()
+        super().close()
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+class BackgroundWriter:
+    """Hands writes to a thread so that disk writes overlap with hashing and encryption.
+
+    Only immutable `bytes` may be written (the encrypting writer's sealed chunks are). At most
+    `depth` writes wait in memory. `close()` waits for every write and re-raises a failed one;
+    it does not close the underlying stream.
+    """
+
+    def __init__(self, sink: BinaryIO, depth: int = 64) -> None:
+        self._sink = sink
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> int:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+        return len(data)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._sink.write(data)
+                except BaseException as exc:  # handed to the producer by write() and close()
+                    self._error = exc
+
+    def close(self) -> None:
+        """Wait until everything is written; raise the first error of the writer thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+@contextmanager
+def written_behind(sink: Writable) -> Iterator[BackgroundWriter]:
+    """A background writer into `sink`, drained when the block ends (errors of the block win)."""
+    writer = BackgroundWriter(sink)
+    try:
+        yield writer
+    except BaseException:
+        with suppress(BaseException):
+            writer.close()
+        raise
+    writer.close()

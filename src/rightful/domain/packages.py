@@ -1,0 +1,229 @@
+"""The access package: its life, manifest items, canonical content hashes and safe file names."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from rightful.domain.errors import ConflictError
+
+FORMAT: Final = "rightful-package/1"
+MANIFEST: Final = "manifest.json"
+SIGNATURE: Final = "manifest.sig"
+INDEX: Final = "index.html"
+DATA_DIR: Final = "data"
+FILES_DIR: Final = "files"
+MAX_NAME: Final = 120
+MAX_EXTENSION: Final = 16
+
+
+class PackageStatus(StrEnum):
+    """Where a package stands; only `approved` packages may ever be delivered."""
+
+    BUILDING = "building"
+    FAILED = "failed"  # the build stopped on an error; nothing of it is kept
+    BLOCKED = "blocked"  # the leak gate found items that are not the subject's
+    READY = "ready"  # the gate passed; waits for a reviewer
+    APPROVED = "approved"
+    SENT_BACK = "sent_back"
+    SUPERSEDED = "superseded"  # a newer build of the same request replaced it
+    FROZEN = "frozen"  # an incident stopped it
+    DELIVERED = "delivered"
+
+
+PACKAGE_MOVES: Final[dict[PackageStatus, frozenset[PackageStatus]]] = {
+    PackageStatus.BUILDING: frozenset(
+        {PackageStatus.FAILED, PackageStatus.BLOCKED, PackageStatus.READY}
+    ),
+    PackageStatus.FAILED: frozenset(),
+    # A blocked package can never be released; it stays as the evidence of its near-miss.
+    PackageStatus.BLOCKED: frozenset({PackageStatus.SUPERSEDED}),
+    PackageStatus.READY: frozenset(
+        {
+            PackageStatus.APPROVED,
+            PackageStatus.SENT_BACK,
+            PackageStatus.SUPERSEDED,
+            PackageStatus.FROZEN,
+        }
+    ),
+    PackageStatus.APPROVED: frozenset({PackageStatus.DELIVERED, PackageStatus.FROZEN}),
+    PackageStatus.SENT_BACK: frozenset({PackageStatus.SUPERSEDED, PackageStatus.FROZEN}),
+    PackageStatus.SUPERSEDED: frozenset({PackageStatus.FROZEN}),
+    PackageStatus.FROZEN: frozenset(),
+    PackageStatus.DELIVERED: frozenset({PackageStatus.FROZEN}),
+}
+
+
+def check_package_move(current: PackageStatus, target: PackageStatus) -> None:
+    """Raise ConflictError unless a package in `current` may move to `target`."""
+    if target not in PACKAGE_MOVES[current]:
+        raise ConflictError(f"a {current} package cannot become {target}")
+
+
+class ItemKind(StrEnum):
+    """What a manifest item is: a row of a collection, a file of a blob field, a manual file."""
+
+    RECORD = "record"
+    BLOB = "blob"
+    ATTACHMENT = "attachment"
+
+
+@dataclass(frozen=True)
+class ManifestItem:
+    """One item of a package as the manifest lists it; `path` is its file inside the ZIP."""
+
+    id: str
+    kind: ItemKind
+    source: str
+    collection: str
+    key: tuple[Any, ...]
+    categories: tuple[str, ...]
+    sha256: str
+    path: str
+    row: int | None = None
+    size: int | None = None
+    of: str | None = None  # a blob's record item
+    field: str | None = None  # a blob's field
+    chain: tuple[Mapping[str, Any], ...] = ()
+    third_party_fields: tuple[str, ...] = ()
+    origin: str = "collected"  # collected, bound (staff, via the data map), four_eyes
+    uri: str | None = None  # where a blob (or a bound attachment) is kept in the data map
+
+    def as_json(self) -> dict[str, Any]:
+        """The item as it is written into manifest.json."""
+        out: dict[str, Any] = {
+            "id": self.id, "kind": self.kind.value, "source": self.source,
+            "collection": self.collection, "key": [jsonable(k) for k in self.key],
+            "categories": list(self.categories), "sha256": self.sha256, "path": self.path,
+            "origin": self.origin,
+        }  # fmt: skip
+        optional = {
+            "row": self.row,
+            "size": self.size,
+            "of": self.of,
+            "field": self.field,
+            "uri": self.uri,
+        }
+        out.update({k: v for k, v in optional.items() if v is not None})
+        if self.chain:
+            out["chain"] = [dict(link) for link in self.chain]
+        if self.third_party_fields:
+            out["third_party_fields"] = list(self.third_party_fields)
+        return out
+
+
+def item_id(number: int) -> str:
+    """The id of the number-th item of a package (stable, sortable, no personal data)."""
+    return f"i{number:07d}"
+
+
+# --- canonical content -----------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """A stored value as plain JSON: instants as ISO text, decimals as text, bytes as base64."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def row_object(fields: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    """A row as the JSON object the package holds."""
+    return {name: jsonable(value) for name, value in zip(fields, values, strict=True)}
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8; what an item's SHA-256 is taken over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def row_sha256(row: Mapping[str, Any]) -> str:
+    """SHA-256 of a row object's canonical JSON."""
+    return hashlib.sha256(canonical_bytes(dict(row))).hexdigest()
+
+
+# --- safe file names inside the ZIP ------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+
+
+def safe_name(raw: str, fallback: str = "file") -> str:
+    """One path segment that is safe on every OS: ASCII letters, digits, '.', '_', '-' only.
+
+    Directory parts, `..`, drive letters, control and bidi characters all become '_'; leading
+    dots go (no hidden files); Windows device names get a prefix; the length is capped while the
+    extension is kept.
+    """
+    text = unicodedata.normalize("NFKD", raw)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _UNSAFE.sub("_", text).strip("._- ")
+    if not text:
+        text = fallback
+    stem, dot, ext = text.rpartition(".")
+    if not dot or len(ext) > MAX_EXTENSION:
+        stem, ext = text, ""
+    if stem.lower() in _RESERVED or text.lower() in _RESERVED:
+        stem = f"_{stem}"
+    stem = stem[: MAX_NAME - len(ext) - 1] or fallback
+    return f"{stem}.{ext}" if ext else stem
+
+
+@dataclass
+class NameAllocator:
+    """Hands out unique member names; names differing only in case count as the same name."""
+
+    taken: set[str] = field(default_factory=set)
+
+    def allocate(self, directory: str, raw: str) -> str:
+        """`directory/<safe name>`, with `-2`, `-3`, ... before the extension on a collision."""
+        name = safe_name(raw)
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        candidate, n = name, 1
+        while f"{directory}/{candidate}".lower() in self.taken:
+            n += 1
+            candidate = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+        path = f"{directory}/{candidate}"
+        self.taken.add(path.lower())
+        return path
+
+
+def collection_file(collection: str, suffix: str) -> str:
+    """data/<dataset.collection>.<suffix> for a data-map collection address."""
+    return f"{DATA_DIR}/{safe_name(collection)}.{suffix}"
+
+
+def blob_member_name(item: str, uri: str) -> str:
+    """A blob's file name: the item id, then the sanitised tail of its URI (unique by the id)."""
+    tail = uri.split("://", 1)[-1].split("/", 1)[-1]
+    return f"{item}_{safe_name(tail.replace('/', '_'))}"
+
+
+def is_safe_member(name: str) -> bool:
+    """Whether a ZIP member name is relative, uses '/', and never climbs out of the archive."""
+    if not name or name.startswith("/") or "\\" in name or "\x00" in name:
+        return False
+    parts = name.split("/")
+    return ":" not in parts[0] and all(p not in {"", ".", ".."} for p in parts)

@@ -1,0 +1,44 @@
+"""`rightful staff add-user` and friends: people who sign in to the staff console."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rightful.bootstrap_web import web_services
+from rightful.domain.lifecycle import Role
+from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
+
+
+@handles_errors
+def add_user(
+    name: Annotated[str, typer.Option(help="sign-in name (one word)")],
+    role: Annotated[Role, typer.Option()] = Role.AGENT,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="at least 12 characters; default: a generated one, printed once",
+            envvar="RIGHTFUL_NEW_USER_PASSWORD",
+        ),
+    ] = None,
+) -> None:
+    """Add a console user; prints the password (if generated) and the TOTP provisioning URI."""
+    c = container()
+    from rightful.services.setup import initialise
+
+    initialise(c)
+    new = web_services(c).staff_auth.add_user(name, role, cli_principal(), password)
+    console.print(f"user      {new.name} ({new.role}) id {new.id}", highlight=False)
+    if password is None:
+        console.print(f"password  {new.password}", highlight=False)
+    console.print(f"totp      {new.provisioning_uri}", highlight=False, soft_wrap=True)
+    console.print("Add the TOTP URI to an authenticator app; it is shown only now.")
+
+
+@handles_errors
+def unlock_user(name: str) -> None:
+    """Let a user sign in again after too many failed attempts."""
+    c = container()
+    web_services(c).staff_auth.unlock_user(name, cli_principal())
+    console.print(f"{name} unlocked")

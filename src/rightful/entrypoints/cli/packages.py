@@ -1,0 +1,219 @@
+"""`rightful package ...`: build, review, approve, send back, verify, export, attach, rotate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rightful.bootstrap_web import web_services
+from rightful.domain.errors import InvalidInputError
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    err_console,
+    handles_errors,
+    print_json,
+)
+from rightful.services.package_verify import verify_package
+
+app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
+
+
+@app.command()
+@handles_errors
+def build(
+    request_id: str,
+    queued: Annotated[bool, typer.Option(help="run as a job on the configured queue")] = False,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for a queued job")] = 3600,
+) -> None:
+    """Collect the request's data into a new encrypted package and run the leak gate."""
+    c = container()
+    if queued:
+        jobs = c.package_jobs
+        outcome = jobs.wait(jobs.submit(request_id), timeout)
+        status = outcome["status"]
+        console.print(f"{outcome['package_id']}  {status}  {outcome['items']} items")
+    else:
+        package = c.packages.build(request_id, cli_principal())
+        status = package.status
+        console.print(f"{package.id}  {status}  {package.item_count} items")
+    if status == "blocked":
+        err_console.print("[red]the leak gate blocked this package; a near-miss incident is open")
+        raise typer.Exit(3)
+
+
+@app.command("list")
+@handles_errors
+def list_packages(request_id: str) -> None:
+    """The packages of a request, newest first."""
+    table = Table("id", "status", "items", "built", "manifest sha256")
+    for p in container().packages.for_request(request_id):
+        built = f"{p.built_at:%Y-%m-%d %H:%M}" if p.built_at else "-"
+        table.add_row(p.id, p.status, str(p.item_count), built, (p.manifest_sha256 or "")[:16])
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def show(
+    package_id: str,
+    sample: Annotated[int, typer.Option(min=0, max=500)] = 10,
+    content: Annotated[bool, typer.Option("--content", help="include the sampled rows")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What a reviewer sees: counts, categories, gate results and a sample of items."""
+    view = container().package_review.review(
+        package_id, cli_principal(), sample=sample, include_content=content
+    )
+    data = view.as_json()
+    if json_out:
+        print_json(data)
+        return
+    p = view.package
+    console.print(f"package {p.id} ({p.status}) of request {p.request_id}")
+    console.print(f"{p.record_count} records, {p.blob_count} files, {p.attachment_count} attached")
+    for category, count in sorted(p.counts_by_category.items()):
+        console.print(f"  {count:6d}  {category}")
+    console.print(f"gate: {data['gate']}")
+    for f in data["findings"][:50]:
+        console.print(f"  {f['item']}  {f['check']}  {f['reason']}  {f['collection']}")
+
+
+@app.command()
+@handles_errors
+def approve(package_id: str) -> None:
+    """Approve a gated package; its manifest hash is recorded."""
+    p = container().package_review.approve(package_id, cli_principal())
+    console.print(f"approved {p.id}; manifest sha256 {p.approved_manifest_sha256}")
+
+
+@app.command()
+@handles_errors
+def deliver(package_id: str) -> None:
+    """Send the requester a download link to an approved package (opening it re-verifies them)."""
+    c = container()
+    package = c.packages.get(package_id)
+    issued = web_services(c).delivery.deliver(package.request_id, package.id, cli_principal())
+    console.print(f"link {issued.link_id} sent; expires {issued.expires_at:%Y-%m-%d %H:%M %Z}")
+
+
+@app.command("send-back")
+@handles_errors
+def send_back(package_id: str, reason: Annotated[str, typer.Option()]) -> None:
+    """Refuse a package with a reason; the request goes back to collecting."""
+    p = container().package_review.send_back(package_id, cli_principal(), reason)
+    console.print(f"sent back {p.id}")
+
+
+@app.command()
+@handles_errors
+def verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="decrypted ZIP")],
+    public_key: Annotated[Path | None, typer.Option(help="PEM that must have signed it")] = None,
+) -> None:
+    """Check a package offline: signature, every hash, nothing missing and nothing extra."""
+    pem = public_key.read_bytes() if public_key else None
+    report = verify_package(file, pem)
+    for problem in report.problems:
+        err_console.print(f"[red]✗[/red] {problem}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+    pinned = "pinned key" if report.pinned else "key in manifest.sig (not pinned)"
+    console.print(
+        f"✓ intact: {report.items} items, {report.files} files, signed by "
+        f"{report.key_id} ({pinned})"
+    )
+
+
+@app.command()
+@handles_errors
+def export(
+    request_id: str, out: Path,
+    package_id: Annotated[str | None, typer.Option("--package")] = None,
+) -> None:  # fmt: skip
+    """Write the decrypted ZIP of a request's current package for staff (audited)."""
+    c = container()
+    pid = package_id or c.packages.current(request_id).id
+    c.packages.export(pid, out, cli_principal())
+    console.print(f"wrote {out} (package {pid})")
+
+
+@app.command("public-key")
+@handles_errors
+def public_key() -> None:
+    """The Ed25519 public key (PEM) that verifies manifests; give it to requesters."""
+    from rightful.domain.audit import public_key_of
+    from rightful.services.audit import public_key_pem
+
+    typer.echo(public_key_pem(public_key_of(container().packages.config.signing_key)), nl=False)
+
+
+@app.command()
+@handles_errors
+def attach(
+    request_id: str,
+    collection: Annotated[str, typer.Option(help="dataset.collection of the data map")],
+    key: Annotated[list[str] | None, typer.Option(help="primary key value(s) of a record")] = None,
+    uri: Annotated[str | None, typer.Option(help="blob:// URI of a file of the data map")] = None,
+    file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+    justification: Annotated[str | None, typer.Option()] = None,
+    label: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE the file concerns")] = None,
+) -> None:
+    """Attach a record or blob of the data map, or upload a file for four-eyes approval."""
+    c, by = container(), cli_principal()
+    if file is None:
+        row = c.attachments.bind(request_id, by, collection=collection, key=key, uri=uri)
+    else:
+        with file.open("rb") as content:
+            row = c.attachments.upload(
+                request_id, by, filename=file.name, content=content, collection=collection,
+                justification=justification or "", labels=[_pair(x) for x in label or []],
+            )  # fmt: skip
+    console.print(f"{row.id}  {row.mode}  {row.state}")
+
+
+@app.command("approve-attachment")
+@handles_errors
+def approve_attachment(attachment_id: str, note: Annotated[str, typer.Option()] = "") -> None:
+    """Second pair of eyes: approve an uploaded file (not the uploader)."""
+    row = container().attachments.approve(attachment_id, cli_principal(), note)
+    console.print(f"{row.id}  {row.state}")
+
+
+@app.command("reject-attachment")
+@handles_errors
+def reject_attachment(attachment_id: str, note: Annotated[str, typer.Option()] = "") -> None:
+    """Refuse an uploaded file; it never joins a package."""
+    row = container().attachments.reject(attachment_id, cli_principal(), note)
+    console.print(f"{row.id}  {row.state}")
+
+
+@app.command("rotate-key")
+@handles_errors
+def rotate_key(
+    retire: Annotated[bool, typer.Option(help="delete generated keys no longer used")] = False,
+) -> None:
+    """Re-wrap every package and attachment key under a new (or the configured) master key."""
+    from rightful.services.package_keys import rotate_keys
+
+    c = container()
+    report = rotate_keys(c.store, c.audit, c.settings, cli_principal(), retire=retire)
+    console.print(
+        f"master key {report.current_key_id}: re-wrapped {report.packages} packages, "
+        f"{report.attachments} attachments"
+    )
+    if report.still_old:
+        err_console.print(f"[yellow]still under old keys: {report.still_old}")
+    if report.retired:
+        console.print(f"retired keys: {', '.join(report.retired)}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    kind, sep, value = text.partition("=")
+    if not sep or not kind.strip() or not value.strip():
+        raise InvalidInputError(f"--label takes TYPE=VALUE, got {text!r}")
+    return kind.strip(), value.strip()

@@ -1,0 +1,152 @@
+"""The staff console: sign-in (password + TOTP, or an SSO assertion), sign-out, and the queue of
+open requests by deadline. Sessions time out; every form carries the session's CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rightful.domain.console import SessionExpiredError
+from rightful.domain.errors import AuthenticationError, PermissionDeniedError, RightfulError
+from rightful.domain.lifecycle import Role
+from rightful.entrypoints.web.pages import container, cookies, page, redirect, services
+from rightful.entrypoints.web.security import check_csrf
+from rightful.services.staff_auth import ConsoleSession
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+STAFF_COOKIE = "rf_staff"
+Csrf = Annotated[str, Form(max_length=200)]
+Short = Annotated[str, Form(max_length=400)]
+Token = Annotated[str, Form(max_length=8000)]
+
+
+def current(request: Request, role: Role = Role.AGENT) -> ConsoleSession:
+    """The signed-in staff member holding at least `role`; SessionExpiredError otherwise."""
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise SessionExpiredError("please sign in")
+    session = services(request).staff_auth.session(token)
+    session.principal.require(role)
+    return session
+
+
+def checked(request: Request, csrf: str, role: Role = Role.AGENT) -> ConsoleSession:
+    """`current`, and the form's CSRF token must be the session's."""
+    session = current(request, role)
+    services(request).staff_auth.check_csrf(session, csrf)
+    return session
+
+
+def console_page(
+    request: Request, name: str, session: ConsoleSession | None,
+    context: Mapping[str, object], status: int = 200,
+) -> Response:  # fmt: skip
+    ctx: dict[str, object] = {
+        "me": session, "form_token": session.csrf if session else "", "done": "", "error": "",
+    }  # fmt: skip
+    ctx.update(context)
+    return page(request, name, ctx, status=status, lang="en")
+
+
+def denied(request: Request, exc: RightfulError) -> Response:
+    """Signed out → the sign-in page; a missing role → a 403 page that says which."""
+    if isinstance(exc, AuthenticationError):
+        response = redirect(f"/console/sign-in?next={request.url.path}")
+        cookies(request).clear(response, STAFF_COOKIE, path="/console")
+        return response
+    return console_page(
+        request,
+        "console/error.html",
+        None,
+        {"title": "Not allowed", "message": str(exc)},
+        exc.http_status,
+    )
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/console") -> Response:
+    return _sign_in_page(request, next)
+
+
+def _sign_in_page(
+    request: Request, next_url: str, error: str = "", status: int = 200, name: str = ""
+) -> Response:
+    context = {"next": _safe(next_url), "error": error, "name": name,
+               "sso": services(request).staff_auth.sso is not None}  # fmt: skip
+    return console_page(request, "console/sign_in.html", None, context, status)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request, csrf: Csrf = "", name: Short = "", password: Short = "", code: Short = "",
+    next: Short = "/console",
+) -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    try:
+        signed = services(request).staff_auth.sign_in(name, password, code)
+    except AuthenticationError as exc:
+        return _sign_in_page(request, next, str(exc), exc.http_status, name=name)
+    return _signed_in(request, signed.token, next)
+
+
+@router.post("/sso", response_class=HTMLResponse)
+def sso(request: Request, assertion: Token = "", next: Short = "/console") -> Response:
+    """An identity provider posts a signed, single-use assertion (no CSRF cookie possible)."""
+    try:
+        signed = services(request).staff_auth.sign_in_sso(assertion)
+    except RightfulError as exc:
+        return _sign_in_page(request, next, str(exc), exc.http_status)
+    return _signed_in(request, signed.token, next)
+
+
+def _signed_in(request: Request, token: str, next_url: str) -> Response:
+    response = redirect(_safe(next_url))
+    max_age = container(request).settings.console_session_max_hours * 3600
+    cookies(request).set(response, STAFF_COOKIE, token, max_age=max_age, path="/console")
+    return response
+
+
+def _safe(next_url: str) -> str:
+    """Only paths inside the console: never an open redirect."""
+    ok = next_url.startswith("/console") and "//" not in next_url and "\\" not in next_url
+    return next_url if ok else "/console"
+
+
+@router.post("/sign-out", response_class=HTMLResponse)
+def sign_out(request: Request, csrf: Csrf = "") -> Response:
+    token = request.cookies.get(STAFF_COOKIE)
+    try:
+        checked(request, csrf)
+    except RightfulError as exc:
+        return denied(request, exc)
+    if token:
+        services(request).staff_auth.sign_out(token)
+    response = redirect("/console/sign-in")
+    cookies(request).clear(response, STAFF_COOKIE, path="/console")
+    return response
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request) -> Response:
+    """Open requests, most urgent first; overdue and due-soon stand out."""
+    try:
+        me = current(request)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    c = container(request)
+    items = c.requests.due()
+    return console_page(
+        request,
+        "console/queue.html",
+        me,
+        {"items": items, "due_soon_days": c.settings.due_soon_days},
+    )

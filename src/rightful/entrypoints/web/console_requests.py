@@ -1,0 +1,178 @@
+"""Console pages of one request: detail with the audit timeline, packages to review and approve,
+links to revoke, extension and cancellation. Every action needs a role and is audited."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rightful.domain.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RightfulError,
+)
+from rightful.domain.lifecycle import Role
+from rightful.entrypoints.web.console import checked, console_page, current, denied
+from rightful.entrypoints.web.pages import container, redirect, services
+from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
+from rightful.services.delivery import verified_channel
+from rightful.services.incidents import incidents_of
+from rightful.services.requests import transitions
+from rightful.services.staff_auth import ConsoleSession
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Csrf = Annotated[str, Form(max_length=200)]
+Reason = Annotated[str, Form(max_length=2000)]
+Short = Annotated[str, Form(max_length=40)]
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def detail(request: Request, request_id: str, done: str = "", error: str = "") -> Response:
+    try:
+        me = current(request)
+        if not valid_request_id(request_id):
+            raise NotFoundError("no such request")
+        return _detail(request, me, request_id, done=done[:200], error=error[:300])
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+
+
+def _detail(
+    request: Request, me: ConsoleSession, request_id: str, *, done: str = "", error: str = ""
+) -> Response:
+    c, web = container(request), services(request)
+    row = c.requests.get(request_id)
+    with c.store.transaction() as session:
+        c.audit.record(session, me.principal.id, me.principal.role_name,
+                       "console.request_viewed", request_id)  # fmt: skip
+        channel = verified_channel(session, request_id)
+        incidents = incidents_of(session, request_id)
+    context = {
+        "r": row, "now": c.clock.now(), "transitions": transitions(c.store, request_id),
+        "notices": c.requests.notices(request_id), "timeline": c.audit.timeline(request_id),
+        "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
+        "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
+        "channel": channel, "done": done, "error": error, "Role": Role,
+    }  # fmt: skip
+    return console_page(request, "console/request.html", me, context)
+
+
+def _act(request: Request, csrf: str, role: Role, back: str, action: object) -> Response:
+    """Run one action for a signed-in member holding `role`, then show where it landed."""
+    try:
+        me = checked(request, csrf, role)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    try:
+        message = action(me)  # type: ignore[operator]
+    except RightfulError as exc:
+        return redirect(f"{back}?error={_q(str(exc))}")
+    return redirect(f"{back}?done={_q(str(message))}")
+
+
+def _q(text: str) -> str:
+    return quote(text[:200])
+
+
+@router.post("/requests/{request_id}/extend", response_class=HTMLResponse)
+def extend(
+    request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "", months: Short = ""
+) -> Response:
+    """Extend once with a reason (DPO); the notice goes to the requester by e-mail."""
+    c, web = container(request), services(request)
+
+    def action(me: ConsoleSession) -> str:
+        ccpa = c.requests.get(request_id).jurisdiction == "ccpa"
+        count = None if ccpa or not months.isdigit() else int(months)
+        row = c.requests.extend(request_id, me.principal, reason=reason, months=count,
+                                days=45 if ccpa else None)  # fmt: skip
+        notice = [n for n in c.requests.notices(request_id) if n.kind == "extension"][-1]
+        with c.store.transaction() as session:
+            channel = verified_channel(session, request_id)
+        to = channel.address if channel and channel.channel == "email" else row.requester_email
+        if to:
+            web.notices.extension(to, row.language, request_id, notice.body)
+        return "Extended; the requester was told the reason and the new date."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/cancel", response_class=HTMLResponse)
+def cancel(request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.requests.cancel(request_id, me.principal, reason)
+        return "Cancelled."
+
+    return _act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
+
+
+@router.post("/links/{link_id}/revoke", response_class=HTMLResponse)
+def revoke(request: Request, link_id: str, csrf: Csrf = "") -> Response:
+    web = services(request)
+    if not valid_link_id(link_id):
+        return denied(request, NotFoundError("no such link"))
+    back = f"/console/requests/{web.delivery.view(link_id).request_id}"
+
+    def action(me: ConsoleSession) -> str:
+        web.delivery.revoke(link_id, me.principal)
+        return "Link revoked; it stops working at once."
+
+    return _act(request, csrf, Role.AGENT, back, action)
+
+
+# --- packages ---------------------------------------------------------------------------------
+
+
+@router.get("/packages/{package_id}", response_class=HTMLResponse)
+def package(request: Request, package_id: str, done: str = "", error: str = "") -> Response:
+    """Counts, categories, the gate's findings and a sample of items, for a reviewer."""
+    try:
+        me = current(request, Role.REVIEWER)
+        review = container(request).package_review.review(package_id[:64], me.principal)
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+    context = {"view": review.as_json(), "done": done[:200], "error": error[:300]}
+    return console_page(request, "console/package.html", me, context)
+
+
+@router.post("/packages/{package_id}/approve", response_class=HTMLResponse)
+def approve(request: Request, package_id: str, csrf: Csrf = "") -> Response:
+    """Approve (binding the manifest hash), then send the link to the verified requester."""
+    c, web = container(request), services(request)
+
+    def action(me: ConsoleSession) -> str:
+        approved = c.package_review.approve(package_id, me.principal)
+        web.delivery.deliver(approved.request_id, approved.id, me.principal)
+        return "Approved; the download link went to the requester's verified address."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+
+
+@router.post("/packages/{package_id}/deliver", response_class=HTMLResponse)
+def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
+    """Send a new link for an approved package (e.g. after the first one expired)."""
+    c, web = container(request), services(request)
+
+    def action(me: ConsoleSession) -> str:
+        found = c.packages.get(package_id)
+        web.delivery.deliver(found.request_id, found.id, me.principal)
+        return "A new download link went to the requester's verified address."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+
+
+@router.post("/packages/{package_id}/send-back", response_class=HTMLResponse)
+def send_back(request: Request, package_id: str, csrf: Csrf = "", reason: Reason = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.package_review.send_back(package_id, me.principal, reason)
+        return "Sent back to be collected again."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)

@@ -1,0 +1,553 @@
+"""The texts of the portal and the download pages: (key, English, German). Data, not logic."""
+
+from __future__ import annotations
+
+_TEXTS: list[tuple[str, str, str]] = [
+    # --- frame ----------------------------------------------------------------------------
+    ("skip_to_content", "Skip to content", "Zum Inhalt springen"),
+    ("privacy_requests", "Privacy requests", "Datenschutzanfragen"),
+    ("language", "Language", "Sprache"),
+    (
+        "footer_note",
+        "We never send your data by e-mail. Every download is confirmed again.",
+        "Wir schicken Ihre Daten nie per E-Mail. Jeder Download wird erneut bestätigt.",
+    ),
+    ("demo_inbox", "Demo inbox", "Demo-Postfach"),
+    ("optional", "optional", "freiwillig"),
+    ("there_is_a_problem", "There is a problem", "Es gibt ein Problem"),
+    ("go_back", "Go back", "Zurück"),
+    ("continue", "Continue", "Weiter"),
+    ("confirm", "Confirm", "Bestätigen"),
+    # --- home and new request -------------------------------------------------------------
+    ("home_title", "Your personal data", "Ihre personenbezogenen Daten"),
+    (
+        "home_lead",
+        "Ask {controller} for a copy of your personal data, or to correct or delete it.",
+        "Fragen Sie {controller} nach einer Kopie Ihrer personenbezogenen Daten, oder "
+        "lassen Sie sie berichtigen oder löschen.",
+    ),
+    (
+        "home_safety",
+        "Before anything is disclosed we confirm that you are you, and we confirm "
+        "it again when you download.",
+        "Bevor wir etwas herausgeben, bestätigen wir, dass Sie es "
+        "sind, und beim Download noch einmal.",
+    ),
+    ("make_request", "Make a request", "Anfrage stellen"),
+    ("check_request", "Check a request", "Anfrage ansehen"),
+    ("new_title", "Make a request", "Anfrage stellen"),
+    (
+        "new_intro",
+        "We will send a code to your e-mail address to confirm it is yours.",
+        "Wir schicken einen Code an Ihre E-Mail-Adresse, um zu bestätigen, dass sie Ihnen gehört.",
+    ),
+    ("field_type", "What would you like?", "Was möchten Sie?"),
+    (
+        "field_type_hint",
+        "Choose one; you can make another request later.",
+        "Wählen Sie eines; weitere Anfragen sind später möglich.",
+    ),
+    ("field_jurisdiction", "Where do you live?", "Wo leben Sie?"),
+    (
+        "field_jurisdiction_hint",
+        "This decides which law and which deadline apply.",
+        "Davon hängen das geltende Recht und die Frist ab.",
+    ),
+    ("jurisdiction_gdpr", "European Union or EEA (GDPR)", "Europäische Union oder EWR (DSGVO)"),
+    ("jurisdiction_uk_gdpr", "United Kingdom (UK GDPR)", "Vereinigtes Königreich (UK GDPR)"),
+    ("jurisdiction_ccpa", "California (CCPA)", "Kalifornien (CCPA)"),
+    ("field_email", "E-mail address", "E-Mail-Adresse"),
+    (
+        "field_email_hint",
+        "Use the address you use with us.",
+        "Nutzen Sie die Adresse, die Sie bei uns verwenden.",
+    ),
+    ("field_phone", "Mobile number", "Mobilnummer"),
+    (
+        "field_phone_hint",
+        "Only if you use it with us, for example 0151 2345678.",
+        "Nur wenn Sie sie bei uns nutzen, zum Beispiel 0151 2345678.",
+    ),
+    ("field_name", "Your name", "Ihr Name"),
+    ("field_name_hint", "Only so that we can address you.", "Nur für die Anrede."),
+    ("field_details", "Anything we should know", "Was wir wissen sollten"),
+    (
+        "field_details_hint",
+        "For a correction: what is wrong and what is right.",
+        "Bei einer Berichtigung: was falsch ist und was richtig ist.",
+    ),
+    ("send_request", "Send request", "Anfrage senden"),
+    ("type_access", "A copy of my data", "Eine Kopie meiner Daten"),
+    ("type_portability", "My data to take elsewhere", "Meine Daten zum Mitnehmen"),
+    ("type_erasure", "Delete my data", "Meine Daten löschen"),
+    ("type_rectification", "Correct my data", "Meine Daten berichtigen"),
+    ("type_restriction", "Restrict the use of my data", "Die Nutzung meiner Daten einschränken"),
+    (
+        "type_objection",
+        "Stop using my data (objection)",
+        "Meine Daten nicht mehr nutzen (Widerspruch)",
+    ),
+    # --- verification ---------------------------------------------------------------------
+    ("verify_title", "Enter your code", "Code eingeben"),
+    (
+        "verify_intro",
+        "Your request has the reference {ref}. Enter the code from our e-mail.",
+        "Ihre Anfrage hat den Vorgang {ref}. Geben Sie den Code aus unserer E-Mail ein.",
+    ),
+    ("field_code", "Code", "Code"),
+    ("field_code_hint", "6 digits, valid for 15 minutes.", "6 Ziffern, 15 Minuten gültig."),
+    ("no_code_title", "No code arrived?", "Kein Code angekommen?"),
+    (
+        "no_code_text",
+        "Check your spam folder, or ask for a new code.",
+        "Sehen Sie im Spam-Ordner nach oder fordern Sie einen neuen Code an.",
+    ),
+    ("send_new_code", "Send a new code", "Neuen Code senden"),
+    ("account_title", "Signed in with us?", "Bei uns angemeldet?"),
+    ("account_ready", "Your account is ready to confirm this.", "Ihr Konto kann dies bestätigen."),
+    ("field_assertion", "Sign-in token from your account", "Anmelde-Token aus Ihrem Konto"),
+    (
+        "field_assertion_hint",
+        "Your account page gives you this token.",
+        "Diesen Token erhalten Sie auf Ihrer Kontoseite.",
+    ),
+    ("continue_with_account", "Confirm with my account", "Mit meinem Konto bestätigen"),
+    (
+        "sent_message",
+        "If this address is on file with us, a code is on its way to it.",
+        "Wenn diese Adresse bei uns hinterlegt ist, ist ein Code an sie unterwegs.",
+    ),
+    ("verified_flash", "Thank you, you are verified.", "Danke, Sie sind bestätigt."),
+    (
+        "outcome_bound",
+        "You are verified. We are preparing the answer to your request.",
+        "Sie sind bestätigt. Wir bereiten die Antwort auf Ihre Anfrage vor.",
+    ),
+    (
+        "outcome_no_subject",
+        "You are verified. We hold no personal data about you under the "
+        "details you confirmed, so the request is closed.",
+        "Sie sind bestätigt. Unter den "
+        "bestätigten Angaben haben wir keine Daten über Sie; die Anfrage ist abgeschlossen.",
+    ),
+    (
+        "outcome_ambiguous",
+        "Thank you. A member of our team must check one detail before we go on.",
+        "Danke. Eine Person aus unserem Team muss eine Angabe prüfen, bevor es weitergeht.",
+    ),
+    (
+        "outcome_awaiting_approval",
+        "Thank you. A member of our team must approve the request before we go on.",
+        "Danke. Eine Person aus unserem Team muss die Anfrage freigeben.",
+    ),
+    (
+        "outcome_unverified",
+        "Not verified yet: enter a code we sent you.",
+        "Noch nicht bestätigt: Geben Sie einen Code ein, den wir Ihnen geschickt haben.",
+    ),
+    # --- checking and signing in ----------------------------------------------------------
+    ("check_title", "Check a request", "Anfrage ansehen"),
+    (
+        "check_intro",
+        "Enter the reference from our e-mail. We will send a code to the address you confirmed.",
+        "Geben Sie den Vorgang aus unserer E-Mail ein. Wir schicken einen Code "
+        "an die Adresse, die Sie bestätigt haben.",
+    ),
+    ("field_reference", "Reference", "Vorgang"),
+    (
+        "field_reference_hint",
+        "The full reference from your status page, for example 3f2b9c1a-…",
+        "Der vollständige Vorgang von Ihrer Statusseite, zum Beispiel 3f2b9c1a-…",
+    ),
+    ("sign_in_title", "Sign in to your request", "Bei Ihrer Anfrage anmelden"),
+    (
+        "sign_in_intro",
+        "We send a code to the contact detail you confirmed for this request.",
+        "Wir schicken einen Code an die Kontaktangabe, die Sie für diese Anfrage bestätigt haben.",
+    ),
+    (
+        "sign_in_sent",
+        "If this request exists and has a confirmed contact, a code is on its way.",
+        "Wenn es diese Anfrage gibt und sie eine bestätigte Kontaktangabe hat, ist ein Code "
+        "unterwegs.",
+    ),
+    ("send_sign_in_code", "Send me a code", "Code senden"),
+    ("sign_in", "Sign in", "Anmelden"),
+    ("sign_out", "Sign out", "Abmelden"),
+    # --- status ---------------------------------------------------------------------------
+    ("status_title", "Your request", "Ihre Anfrage"),
+    ("reference", "Reference", "Vorgang"),
+    ("kind_of_request", "Request", "Anfrage"),
+    ("status", "Status", "Stand"),
+    ("received", "Received", "Eingegangen"),
+    ("answer_by", "We answer by", "Wir antworten bis"),
+    ("days_left", "{n} days left", "noch {n} Tage"),
+    ("days_overdue", "{n} days overdue", "{n} Tage überfällig"),
+    (
+        "deadline_basis_gdpr",
+        "One month from receipt (GDPR Art. 12(3)).",
+        "Ein Monat ab Eingang (DSGVO Art. 12 Abs. 3).",
+    ),
+    (
+        "deadline_basis_uk_gdpr",
+        "One month from receipt (UK GDPR Art. 12(3)).",
+        "Ein Monat ab Eingang (UK GDPR Art. 12 Abs. 3).",
+    ),
+    (
+        "deadline_basis_ccpa",
+        "45 days from receipt (CCPA, Cal. Code Regs. tit. 11 § 7021).",
+        "45 Tage ab Eingang (CCPA, Cal. Code Regs. tit. 11 § 7021).",
+    ),
+    ("extended", "Extended", "Verlängert"),
+    ("refusal_reasons", "Why we cannot act", "Warum wir nicht tätig werden können"),
+    ("status_received", "Received", "Eingegangen"),
+    (
+        "status_awaiting_verification",
+        "Waiting for your confirmation",
+        "Wartet auf Ihre Bestätigung",
+    ),
+    ("status_verified", "Confirmed", "Bestätigt"),
+    ("status_collecting", "Gathering your data", "Wir stellen Ihre Daten zusammen"),
+    ("status_in_review", "Being checked", "In Prüfung"),
+    ("status_approved", "Approved, about to be sent", "Freigegeben, gleich bereit"),
+    ("status_delivered", "Ready to download", "Bereit zum Download"),
+    ("status_closed", "Closed", "Abgeschlossen"),
+    ("status_rejected", "Refused", "Abgelehnt"),
+    ("status_cancelled", "Cancelled", "Zurückgezogen"),
+    ("status_expired", "Expired", "Verfallen"),
+    ("status_on_hold", "On hold", "Angehalten"),
+    (
+        "explain_received",
+        "We have your request and will ask you to confirm it.",
+        "Ihre Anfrage ist da; wir bitten Sie um eine Bestätigung.",
+    ),
+    (
+        "explain_awaiting_verification",
+        "Enter the code we sent you to go on.",
+        "Geben Sie den Code ein, den wir Ihnen geschickt haben.",
+    ),
+    (
+        "explain_verified",
+        "You are confirmed. We are about to gather your data.",
+        "Sie sind bestätigt. Wir stellen gleich Ihre Daten zusammen.",
+    ),
+    (
+        "explain_collecting",
+        "We are gathering your data from our systems.",
+        "Wir stellen Ihre Daten aus unseren Systemen zusammen.",
+    ),
+    (
+        "explain_in_review",
+        "A person checks that everything belongs to you and nobody else.",
+        "Eine Person prüft, dass alles Ihnen gehört und niemand anderem.",
+    ),
+    (
+        "explain_approved",
+        "Your data has been checked and will be ready in a moment.",
+        "Ihre Daten sind geprüft und gleich bereit.",
+    ),
+    (
+        "explain_delivered",
+        "Your data is ready. Download it below; we confirm it is you first.",
+        "Ihre Daten liegen bereit. Laden Sie sie unten herunter; vorher bestätigen wir, dass Sie "
+        "es sind.",
+    ),
+    ("explain_closed", "This request is finished.", "Diese Anfrage ist erledigt."),
+    (
+        "explain_rejected",
+        "We could not act on this request; the reasons are below. You may "
+        "complain to a supervisory authority or go to court.",
+        "Wir konnten dieser Anfrage nicht "
+        "nachkommen; die Gründe stehen unten. Sie können sich bei einer Aufsichtsbehörde "
+        "beschweren oder ein Gericht anrufen.",
+    ),
+    ("explain_cancelled", "This request was withdrawn.", "Diese Anfrage wurde zurückgezogen."),
+    (
+        "explain_expired",
+        "This request expired before it was confirmed.",
+        "Diese Anfrage ist verfallen, bevor sie bestätigt wurde.",
+    ),
+    (
+        "explain_on_hold",
+        "This request is paused; we will contact you.",
+        "Diese Anfrage ruht; wir melden uns bei Ihnen.",
+    ),
+    ("step_up_title", "One more confirmation", "Noch eine Bestätigung"),
+    (
+        "step_up_text",
+        "Some of your data is sensitive (for example recordings or location). "
+        "Before we include it, please confirm a second way.",
+        "Ein Teil Ihrer Daten ist sensibel "
+        "(zum Beispiel Aufnahmen oder Standorte). Bevor wir ihn einbeziehen, bestätigen Sie bitte "
+        "auf einem zweiten Weg.",
+    ),
+    ("field_phone_on_file", "Mobile number you use with us", "Mobilnummer, die Sie bei uns nutzen"),
+    (
+        "field_phone_on_file_hint",
+        "We send a code only to a number we already hold for you.",
+        "Wir schicken einen Code nur an eine Nummer, die wir schon für Sie haben.",
+    ),
+    ("send_code_phone", "Send a code by text message", "Code per SMS senden"),
+    ("send_code_email", "Send a code by e-mail", "Code per E-Mail senden"),
+    ("downloads_title", "Your download", "Ihr Download"),
+    ("open_download", "Open the download page", "Downloadseite öffnen"),
+    (
+        "link_state_active",
+        "works until {until}, {left} download(s) left.",
+        "gilt bis {until}, noch {left} Download(s).",
+    ),
+    ("link_state_revoked", "This link was stopped.", "Dieser Link wurde gesperrt."),
+    (
+        "link_state_exhausted",
+        "Every download of this link was used.",
+        "Alle Downloads dieses Links sind verbraucht.",
+    ),
+    ("link_state_expired", "This link has expired.", "Dieser Link ist abgelaufen."),
+    # --- download -------------------------------------------------------------------------
+    ("download_title", "Download your data", "Ihre Daten herunterladen"),
+    ("link_valid_until", "Link valid until", "Link gültig bis"),
+    ("downloads_left", "Downloads left", "Verbleibende Downloads"),
+    ("protection", "Protection", "Schutz"),
+    ("protected_yes", "Encrypted with your passphrase", "Mit Ihrer Passphrase verschlüsselt"),
+    ("confirm_it_is_you", "First, confirm it is you", "Bestätigen Sie zuerst, dass Sie es sind"),
+    (
+        "link_alone_opens_nothing",
+        "This link alone opens nothing. We send a fresh code to the "
+        "contact you confirmed for this request.",
+        "Dieser Link allein öffnet nichts. Wir schicken "
+        "einen neuen Code an die Kontaktangabe, die Sie für diese Anfrage bestätigt haben.",
+    ),
+    ("send_code_to", "Send a code to {hint}", "Code an {hint} senden"),
+    ("enter_code_title", "Enter your download code", "Download-Code eingeben"),
+    (
+        "download_code_sent",
+        "We sent a code to {hint}.",
+        "Wir haben einen Code an {hint} geschickt.",
+    ),
+    ("ready_title", "Ready to download", "Bereit zum Download"),
+    (
+        "ready_text",
+        "You are confirmed. If the download breaks, start it again: it continues "
+        "where it stopped and counts once.",
+        "Sie sind bestätigt. Bricht der Download ab, starten "
+        "Sie ihn neu: er macht dort weiter und zählt einmal.",
+    ),
+    ("download_now", "Download", "Herunterladen"),
+    ("protect_title", "Extra protection", "Zusätzlicher Schutz"),
+    (
+        "protect_text",
+        "We can encrypt the file with a passphrase that we show only here, never by "
+        "e-mail. Anyone who copies the file cannot open it without the passphrase.",
+        "Wir können "
+        "die Datei mit einer Passphrase verschlüsseln, die wir nur hier zeigen, nie per E-Mail. "
+        "Wer die Datei kopiert, kann sie ohne Passphrase nicht öffnen.",
+    ),
+    ("protect_button", "Protect with a passphrase", "Mit Passphrase schützen"),
+    ("protect_again", "Make a new passphrase", "Neue Passphrase erzeugen"),
+    ("passphrase_title", "Your passphrase", "Ihre Passphrase"),
+    (
+        "passphrase_intro",
+        "Write this passphrase down now. You need it to open the file.",
+        "Schreiben Sie diese Passphrase jetzt auf. Sie brauchen sie zum Öffnen der Datei.",
+    ),
+    (
+        "passphrase_warning",
+        "We do not keep the passphrase and will not send it to you. If you "
+        "lose it, make a new one on the download page.",
+        "Wir speichern die Passphrase nicht und schicken sie Ihnen nicht. "
+        "Geht sie verloren, erzeugen Sie auf der Downloadseite eine neue.",
+    ),
+    ("passphrase_how_title", "How to open the file", "So öffnen Sie die Datei"),
+    (
+        "passphrase_how",
+        "The file uses the open age format. Open it with age, rage or any "
+        "compatible tool and enter the passphrase, for example:",
+        "Die Datei nutzt das offene "
+        "Format age. Öffnen Sie sie mit age, rage oder einem kompatiblen Programm und geben Sie "
+        "die Passphrase ein, zum Beispiel:",
+    ),
+    ("refused_unknown_title", "This link is not valid", "Dieser Link ist ungültig"),
+    (
+        "refused_unknown_text",
+        "We know no link like this. Check that you copied all of it.",
+        "Diesen Link kennen wir nicht. Prüfen Sie, ob Sie ihn vollständig kopiert haben.",
+    ),
+    ("refused_expired_title", "This link has expired", "Dieser Link ist abgelaufen"),
+    (
+        "refused_expired_text",
+        "Download links work for a limited time, so that a forgotten "
+        "e-mail cannot open your data later.",
+        "Download-Links gelten nur begrenzt, damit eine "
+        "vergessene E-Mail Ihre Daten später nicht öffnen kann.",
+    ),
+    ("refused_revoked_title", "This link was stopped", "Dieser Link wurde gesperrt"),
+    (
+        "refused_revoked_text",
+        "This link no longer works: it was stopped on purpose.",
+        "Dieser Link funktioniert nicht mehr: er wurde bewusst gesperrt.",
+    ),
+    ("refused_exhausted_title", "This link has been used up", "Dieser Link ist aufgebraucht"),
+    (
+        "refused_exhausted_text",
+        "This link was used for every download it allows.",
+        "Dieser Link wurde für alle erlaubten Downloads genutzt.",
+    ),
+    (
+        "refused_next",
+        "If this is your request, sign in to it to see where it stands, or contact us.",
+        "Ist das Ihre Anfrage, melden Sie sich an, um den Stand zu sehen, oder schreiben Sie uns.",
+    ),
+    # --- not my data ----------------------------------------------------------------------
+    ("not_mine_title", "This is not my data", "Das sind nicht meine Daten"),
+    (
+        "not_mine_text",
+        "Did you not ask for this, or is it someone else's data? Tell us with "
+        "one click; you need not sign in.",
+        "Haben Sie das nicht angefordert, oder sind es Daten "
+        "einer anderen Person? Sagen Sie es uns mit einem Klick; eine Anmeldung ist nicht nötig.",
+    ),
+    (
+        "not_mine_page_text",
+        "If you received a link to data that is not yours, press the button. At once:",
+        "Wenn Sie einen Link zu Daten bekommen haben, die nicht Ihre sind, drücken "
+        "Sie den Knopf. Sofort:",
+    ),
+    (
+        "not_mine_effect_revoke",
+        "every link to that data stops working;",
+        "funktioniert kein Link zu diesen Daten mehr;",
+    ),
+    (
+        "not_mine_effect_incident",
+        "we open an incident and investigate;",
+        "eröffnen wir einen Vorfall und klären ihn auf;",
+    ),
+    (
+        "not_mine_effect_ack",
+        "you get a confirmation here and by e-mail.",
+        "bekommen Sie eine Bestätigung hier und per E-Mail.",
+    ),
+    ("not_mine_button", "This is not my data", "Das sind nicht meine Daten"),
+    ("not_mine_done_title", "Thank you: the link is stopped", "Danke: der Link ist gesperrt"),
+    (
+        "not_mine_done_text",
+        "We stopped {n} link(s) to this data at {when}. Nobody can download it any more.",
+        "Wir haben {n} Link(s) zu diesen Daten am {when} gesperrt. Niemand kann "
+        "sie mehr herunterladen.",
+    ),
+    (
+        "not_mine_incident",
+        "We opened an incident with the reference {ref} and will look into "
+        "how it happened. We also sent you this confirmation by e-mail.",
+        "Wir haben einen "
+        "Vorfall mit dem Vorgang {ref} eröffnet und klären, wie es dazu kam. Diese Bestätigung "
+        "haben wir Ihnen auch per E-Mail geschickt.",
+    ),
+    ("deletion_title", "One more request", "Noch eine Bitte"),
+    (
+        "deletion_text",
+        "If you downloaded or kept any of the data, please delete every copy. "
+        "Telling us is optional, but it helps the person the data belongs to.",
+        "Falls Sie Daten "
+        "heruntergeladen oder behalten haben, löschen Sie bitte jede Kopie. Es uns zu sagen ist "
+        "freiwillig, hilft aber der Person, der die Daten gehören.",
+    ),
+    ("deletion_question", "What applies?", "Was trifft zu?"),
+    ("deletion_deleted", "I deleted every copy", "Ich habe jede Kopie gelöscht"),
+    ("deletion_never", "I never downloaded it", "Ich habe nichts heruntergeladen"),
+    ("deletion_confirm", "Tell them", "Mitteilen"),
+    (
+        "deletion_thanks",
+        "Thank you. We recorded your answer.",
+        "Danke. Wir haben Ihre Antwort festgehalten.",
+    ),
+    # --- errors ---------------------------------------------------------------------------
+    ("err_email_required", "Enter your e-mail address", "Geben Sie Ihre E-Mail-Adresse ein"),
+    (
+        "err_email_invalid",
+        "Enter an e-mail address like name@example.com",
+        "Geben Sie eine E-Mail-Adresse wie name@example.com ein",
+    ),
+    (
+        "err_phone_invalid",
+        "Enter a mobile number like 0151 2345678 or +49 151 2345678",
+        "Geben Sie eine Mobilnummer wie 0151 2345678 oder +49 151 2345678 ein",
+    ),
+    ("err_choice", "Choose one of the options", "Wählen Sie eine der Möglichkeiten"),
+    ("err_too_long", "This is too long", "Das ist zu lang"),
+    ("err_code_format", "Enter the 6 digits of the code", "Geben Sie die 6 Ziffern des Codes ein"),
+    (
+        "err_code_wrong",
+        "This code is not right; {n} attempt(s) left",
+        "Dieser Code stimmt nicht; noch {n} Versuch(e)",
+    ),
+    (
+        "err_code_locked",
+        "Too many wrong attempts: this code is locked. Ask for a new one.",
+        "Zu viele Fehlversuche: dieser Code ist gesperrt. Fordern Sie einen neuen an.",
+    ),
+    (
+        "err_code_expired",
+        "This code has expired or was replaced. Ask for a new one.",
+        "Dieser Code ist abgelaufen oder ersetzt. Fordern Sie einen neuen an.",
+    ),
+    (
+        "err_code_used",
+        "This code was used already. Ask for a new one.",
+        "Dieser Code wurde schon benutzt. Fordern Sie einen neuen an.",
+    ),
+    (
+        "err_no_code",
+        "No code was sent yet. Ask for one.",
+        "Es wurde noch kein Code geschickt. Fordern Sie einen an.",
+    ),
+    (
+        "err_resend_wait",
+        "A code was sent moments ago. Try again in {n} seconds.",
+        "Gerade wurde ein Code geschickt. Versuchen Sie es in {n} Sekunden erneut.",
+    ),
+    (
+        "err_too_many_codes",
+        "Too many codes were sent. Please contact us.",
+        "Es wurden zu viele Codes geschickt. Bitte schreiben Sie uns.",
+    ),
+    (
+        "err_assertion",
+        "Your account could not confirm this: {reason}",
+        "Ihr Konto konnte das nicht bestätigen: {reason}",
+    ),
+    (
+        "err_reference",
+        "Enter the full reference from our e-mail",
+        "Geben Sie den vollständigen Vorgang aus unserer E-Mail ein",
+    ),
+    (
+        "err_forged_form",
+        "This form expired. Reload the page and try again.",
+        "Dieses Formular ist abgelaufen. Laden Sie die Seite neu und versuchen Sie es noch einmal.",
+    ),
+    ("err_title", "Something is not right", "Etwas stimmt nicht"),
+    ("err_not_found", "We could not find this page.", "Diese Seite gibt es nicht."),
+    (
+        "err_needs_link",
+        "Open the link from our e-mail, or sign in to your request first.",
+        "Öffnen Sie den Link aus unserer E-Mail oder melden Sie sich zuerst bei Ihrer Anfrage an.",
+    ),
+    (
+        "err_no_session",
+        "Confirm it is you first: ask for a fresh code.",
+        "Bestätigen Sie zuerst, dass Sie es sind: Fordern Sie einen neuen Code an.",
+    ),
+    (
+        "err_not_deliverable",
+        "This data cannot be downloaded right now. We are looking into it.",
+        "Diese Daten können gerade nicht heruntergeladen werden. Wir kümmern uns darum.",
+    ),
+    (
+        "err_generic",
+        "Please try again, or contact us.",
+        "Bitte versuchen Sie es erneut oder schreiben Sie uns.",
+    ),
+]
+
+MESSAGES: dict[str, dict[str, str]] = {key: {"en": en, "de": de} for key, en, de in _TEXTS}

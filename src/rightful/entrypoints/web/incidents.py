@@ -1,0 +1,287 @@
+"""Console pages of incident response: the breach register, opening an incident, one incident
+(scope, assessment, deadlines, notices, timeline) with its actions, and one notice to edit,
+approve and send. Roles as in the API: agents open, reviewers scope and draft, the DPO decides."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rightful.domain.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RightfulError,
+)
+from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_notices import section_titles
+from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
+from rightful.domain.lifecycle import Role
+from rightful.domain.severity import Level
+from rightful.entrypoints.web.console import checked, console_page, current, denied
+from rightful.entrypoints.web.pages import container, redirect
+from rightful.services.incident_register import details
+from rightful.services.incidents import IncidentReport
+from rightful.services.staff_auth import ConsoleSession
+
+router = APIRouter(prefix="/console/incidents", include_in_schema=False)
+Csrf = Annotated[str, Form(max_length=200)]
+Long = Annotated[str, Form(max_length=8000)]
+Short = Annotated[str, Form(max_length=40)]
+_ID = re.compile(r"^[0-9a-f-]{36}$")
+Action = Callable[[ConsoleSession], str]
+
+
+def _id(value: str) -> str:
+    if not _ID.match(value):
+        raise NotFoundError("no such incident or notice")
+    return value
+
+
+def _act(request: Request, csrf: str, role: Role, back: str, action: Action) -> Response:
+    """Run one action for a signed-in member holding `role`, then show where it landed."""
+    try:
+        me = checked(request, csrf, role)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    try:
+        message = action(me)
+    except RightfulError as exc:
+        return redirect(f"{back}?error={quote(str(exc)[:200])}")
+    return redirect(f"{back}?done={quote(message[:200])}")
+
+
+@router.get("", response_class=HTMLResponse)
+def register(request: Request) -> Response:
+    """The breach register: every incident, who found it, the decision and the notices."""
+    try:
+        me = current(request)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    rows = list(reversed(container(request).incidents.register.rows()))
+    return console_page(request, "console/incidents/register.html", me, {"rows": rows})
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new(request: Request, error: str = "") -> Response:
+    try:
+        me = current(request)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    context = {"kinds": list(IncidentKind), "outside": sorted(k.value for k in ReporterKind
+               if k not in (ReporterKind.GATE, ReporterKind.RECIPIENT, ReporterKind.STAFF)),
+               "natures": list(Nature), "error": error[:300]}  # fmt: skip
+    return console_page(request, "console/incidents/new.html", me, context)
+
+
+@router.post("", response_class=HTMLResponse)
+def open_incident(
+    request: Request, csrf: Csrf = "", kind: Short = "misdelivery", description: Long = "",
+    outside: Short = "", request_id: Short = "", nature: Short = "", contact_email: Long = "",
+    organisation: Long = "",
+) -> Response:  # fmt: skip
+    """Open (and contain) an incident reported by staff or from outside."""
+    c = container(request)
+    try:
+        me = checked(request, csrf, Role.AGENT)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    try:
+        report = IncidentReport(
+            kind=IncidentKind(kind), description=description,
+            source=IncidentSource.OUTSIDE if outside else IncidentSource.STAFF,
+            reporter_kind=ReporterKind(outside) if outside else None,
+            request_id=request_id.strip() or None, nature=Nature(nature) if nature else None,
+            contact_email=contact_email.strip()[:320] or None,
+            organisation=organisation.strip()[:200] or None,
+        )  # fmt: skip
+        row = c.incidents.open(report, me.principal)
+    except (RightfulError, ValueError) as exc:
+        return redirect(f"/console/incidents/new?error={quote(str(exc)[:200])}")
+    return redirect(f"/console/incidents/{row.id}?done={quote('Opened and contained.')}")
+
+
+@router.get("/{incident_id}", response_class=HTMLResponse)
+def show(request: Request, incident_id: str, done: str = "", error: str = "") -> Response:
+    try:
+        me = current(request)
+        data = details(container(request).incidents, _id(incident_id),
+                       with_contact=me.principal.role is not None
+                       and me.principal.role.at_least(Role.DPO))  # fmt: skip
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+    context = {"i": data, "done": done[:200], "error": error[:300], "Role": Role,
+               "levels": list(Level), "natures": list(Nature),
+               "audiences": list(Audience)}  # fmt: skip
+    return console_page(request, "console/incidents/incident.html", me, context)
+
+
+@router.post("/{incident_id}/rescope", response_class=HTMLResponse)
+def rescope(request: Request, incident_id: str, csrf: Csrf = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        scope = c.incidents.rescope(_id(incident_id), me.principal)
+        return f"Scope computed again: {scope.summary}."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+
+
+@router.post("/{incident_id}/assess", response_class=HTMLResponse)
+def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        row = c.incidents.assess(_id(incident_id), me.principal, Nature(nature) if nature else None)
+        return f"Assessed: {row.level}."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+
+
+@router.post("/{incident_id}/override", response_class=HTMLResponse)
+def override(
+    request: Request, incident_id: str, csrf: Csrf = "", level: Short = "",
+    justification: Long = "", authority: Short = "", subjects: Short = "",
+) -> Response:  # fmt: skip
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        a = c.incidents.override(_id(incident_id), me.principal, _level(level), justification,
+                                 notify_authority=_choice(authority),
+                                 notify_subjects=_choice(subjects))  # fmt: skip
+        return f"Override in force: {a.level}; the computed assessment is kept."
+
+    return _act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+
+
+def _level(value: str) -> Level:
+    try:
+        return Level(value)
+    except ValueError:
+        raise InvalidInputError("choose a level") from None
+
+
+def _choice(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+@router.post("/{incident_id}/facts", response_class=HTMLResponse)
+def facts(
+    request: Request, incident_id: str, csrf: Csrf = "", description: Long = "",
+    remedial_action: Long = "",
+) -> Response:  # fmt: skip
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.incidents.update_facts(_id(incident_id), me.principal, description=description,
+                                 remedial_action=remedial_action)  # fmt: skip
+        return "Recorded."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+
+
+@router.post("/{incident_id}/close", response_class=HTMLResponse)
+def close(
+    request: Request, incident_id: str, csrf: Csrf = "", remedial_action: Long = ""
+) -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.incidents.close(_id(incident_id), me.principal, remedial_action)
+        return "Closed."
+
+    return _act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+
+
+@router.post("/{incident_id}/notices", response_class=HTMLResponse)
+def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Short = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        n = c.incidents.notices.draft(_id(incident_id), Audience(audience), me.principal)
+        return f"Drafted notice {n.id[:8]} to the {n.audience}."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+
+
+# --- one notice ------------------------------------------------------------------------------
+
+
+@router.get("/notices/{notice_id}", response_class=HTMLResponse)
+def notice(request: Request, notice_id: str, done: str = "", error: str = "") -> Response:
+    try:
+        me = current(request)
+        n = container(request).incidents.notices.get(_id(notice_id))
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+    context = {"n": n, "titles": section_titles(Audience(n.audience)), "done": done[:200],
+               "error": error[:300], "Role": Role,
+               "title": container(request).incidents.notices.title(n)}  # fmt: skip
+    return console_page(request, "console/incidents/notice.html", me, context)
+
+
+@router.post("/notices/{notice_id}/edit", response_class=HTMLResponse)
+async def edit(request: Request, notice_id: str) -> Response:
+    form = await request.form()
+    csrf = str(form.get("csrf", ""))[:200]
+    sections = {k.removeprefix("s_"): str(v)[:8000] for k, v in form.items()
+                if k.startswith("s_")}  # fmt: skip
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.incidents.notices.edit(_id(notice_id), me.principal, sections)
+        return "Saved; the notice needs the DPO's approval."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/notices/{notice_id}", action)
+
+
+@router.post("/notices/{notice_id}/approve", response_class=HTMLResponse)
+def approve(request: Request, notice_id: str, csrf: Csrf = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.incidents.notices.approve(_id(notice_id), me.principal)
+        return "Approved."
+
+    return _act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
+
+
+@router.post("/notices/{notice_id}/send", response_class=HTMLResponse)
+def send(request: Request, notice_id: str, csrf: Csrf = "", late_reason: Long = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        notices = c.incidents.notices
+        if notices.get(_id(notice_id)).audience == Audience.SUBJECTS.value:
+            n = notices.send(notice_id, me.principal, late_reason or None)
+            return f"Sent to {n.recipients} person(s); {n.failures} not reached."
+        done = notices.export(notice_id, me.principal, late_reason=late_reason or None)
+        return f"Recorded as notified; files for the authority: {done.json_path.name}, .md."
+
+    return _act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
+
+
+@router.get("/notices/{notice_id}/document.{fmt}")
+def document(request: Request, notice_id: str, fmt: str) -> Response:
+    """The notice as Markdown or JSON, to submit to the authority or keep."""
+    try:
+        current(request, Role.REVIEWER)
+        notices = container(request).incidents.notices
+        n = notices.get(_id(notice_id))
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+    name = f"notice-{n.id[:8]}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "md":
+        return Response(notices.markdown(n), media_type="text/markdown", headers=headers)
+    if fmt == "json":
+        body = json.dumps(notices.document(n), indent=2, ensure_ascii=False)
+        return Response(body, media_type="application/json", headers=headers)
+    return denied(request, NotFoundError("no such format"))

@@ -1,0 +1,302 @@
+"""The requester's portal: make a request, confirm it with a code, see its status and deadline,
+step up when sensitive data needs it, sign in again later. Works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import InvalidInputError, RightfulError
+from rightful.domain.identities import IdentityType
+from rightful.domain.intake import NewRequest
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+from rightful.domain.verification import Channel
+from rightful.entrypoints.web import requester as rq
+from rightful.entrypoints.web.i18n import translate
+from rightful.entrypoints.web.pages import container, language, page, redirect, services
+from rightful.entrypoints.web.security import check_csrf
+from rightful.services.verification_mail import reference
+
+router = APIRouter(include_in_schema=False)
+PUBLIC = Principal(id="public", role=None)
+Text = Annotated[str, Form(max_length=5000)]
+Short = Annotated[str, Form(max_length=400)]
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return page(request, "portal/home.html")
+
+
+# --- a new request --------------------------------------------------------------------------
+
+
+def _choices(request: Request) -> dict[str, object]:
+    lang = language(request)
+    return {
+        "types": [(t.value, translate(f"type_{t.value}", lang)) for t in RequestType],
+        "jurisdictions": [(j.value, translate(f"jurisdiction_{j.value}", lang))
+                          for j in Jurisdiction],
+    }  # fmt: skip
+
+
+@router.get("/portal/new", response_class=HTMLResponse)
+def new_form(request: Request) -> Response:
+    return page(request, "portal/new.html", {"form": {}, **_choices(request)})
+
+
+@router.post("/portal/new", response_class=HTMLResponse)
+def submit(
+    request: Request, csrf: Csrf = "", type: Short = "access", jurisdiction: Short = "gdpr",
+    email: Short = "", phone: Short = "", name: Short = "", details: Text = "",
+    language: Short = "en",
+) -> Response:  # fmt: skip
+    """Record the request, send the first code, and ask for it."""
+    check_csrf(request, csrf)
+    form = {"type": type, "jurisdiction": jurisdiction, "email": email, "phone": phone,
+            "name": name, "details": details}  # fmt: skip
+    lang = language if language in ("en", "de") else "en"
+    errors = _problems(request, form, lang)
+    if errors:
+        context = {"form": form, "errors": errors, **_choices(request)}
+        return page(request, "portal/new.html", context, status=422, lang=lang)
+    c = container(request)
+    row = c.requests.submit(NewRequest(
+        type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
+        phone=phone or None, name=name or None, details=details or None, language=lang,
+        channel="web",
+    ), PUBLIC)  # fmt: skip
+    receipt = c.verification.start(row.id, Channel.EMAIL)
+    response = redirect(f"/portal/requests/{row.id}/verify?sent=1")
+    rq.remember_challenge(request, response, row.id, receipt.challenge_id)
+    return response
+
+
+def _problems(request: Request, form: dict[str, str], lang: str) -> dict[str, str]:
+    """Field by field, what to fix, in the reader's language."""
+    errors: dict[str, str] = {}
+    if form["type"] not in {t.value for t in RequestType}:
+        errors["type"] = translate("err_choice", lang)
+    if form["jurisdiction"] not in {j.value for j in Jurisdiction}:
+        errors["jurisdiction"] = translate("err_choice", lang)
+    policy = container(request).identity_policy
+    if not form["email"].strip():
+        errors["email"] = translate("err_email_required", lang)
+    elif not _valid(policy, IdentityType.EMAIL, form["email"]):
+        errors["email"] = translate("err_email_invalid", lang)
+    if form["phone"].strip() and not _valid(policy, IdentityType.PHONE, form["phone"]):
+        errors["phone"] = translate("err_phone_invalid", lang)
+    if len(form["name"]) > 200:
+        errors["name"] = translate("err_too_long", lang)
+    return errors
+
+
+def _valid(policy: object, kind: IdentityType, raw: str) -> bool:
+    try:
+        policy.normalise(kind, raw)  # type: ignore[attr-defined]
+    except InvalidInputError:
+        return False
+    return True
+
+
+# --- confirming with a code -----------------------------------------------------------------
+
+
+@router.get("/portal/requests/{request_id}/verify", response_class=HTMLResponse)
+def verify_form(request: Request, request_id: str, sent: int = 0, assertion: str = "") -> Response:
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    return _verify_page(request, request_id, sent=bool(sent), assertion=assertion[:4000])
+
+
+def _verify_page(
+    request: Request, request_id: str, *, sent: bool = False, assertion: str = "",
+    errors: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    lang = language(request)
+    context = {
+        "request_id": request_id, "ref": reference(request_id), "errors": errors or {},
+        "sent_message": translate("sent_message", lang) if sent else "",
+        "accounts": bool(container(request).settings.account_assertion_issuer),
+        "assertion": assertion,
+    }  # fmt: skip
+    return page(request, "portal/verify.html", context, status=status)
+
+
+@router.post("/portal/requests/{request_id}/verify", response_class=HTMLResponse)
+def verify(request: Request, request_id: str, csrf: Csrf = "", code: Short = "") -> Response:
+    check_csrf(request, csrf)
+    challenge = rq.pending_challenge(request, request_id)
+    lang = language(request)
+    try:
+        if challenge is None:
+            raise InvalidInputError("no code was sent to this browser")
+        progress = container(request).verification.submit_code(request_id, challenge, code)
+    except RightfulError as exc:
+        text = translate("err_no_code", lang) if challenge is None else rq.error_text(exc, lang)
+        return _verify_page(request, request_id, errors={"code": text}, status=exc.http_status)
+    return _verified(request, request_id, progress.outcome)
+
+
+def _verified(request: Request, request_id: str, outcome: str) -> Response:
+    response = redirect(f"/portal/requests/{request_id}?outcome={outcome}")
+    rq.sign_in(request, response, request_id)
+    return response
+
+
+@router.post("/portal/requests/{request_id}/resend", response_class=HTMLResponse)
+def resend(request: Request, request_id: str, csrf: Csrf = "") -> Response:
+    check_csrf(request, csrf)
+    try:
+        receipt = container(request).verification.start(request_id, Channel.EMAIL)
+    except RightfulError as exc:
+        errors = {"code": rq.error_text(exc, language(request))}
+        return _verify_page(request, request_id, errors=errors, status=exc.http_status)
+    response = redirect(f"/portal/requests/{request_id}/verify?sent=1")
+    rq.remember_challenge(request, response, request_id, receipt.challenge_id)
+    return response
+
+
+@router.post("/portal/requests/{request_id}/account", response_class=HTMLResponse)
+def account(request: Request, request_id: str, csrf: Csrf = "", assertion: Text = "") -> Response:
+    check_csrf(request, csrf)
+    try:
+        progress = container(request).verification.submit_assertion(request_id, assertion)
+    except RightfulError as exc:
+        errors = {"assertion": rq.error_text(exc, language(request))}
+        return _verify_page(request, request_id, errors=errors, status=exc.http_status)
+    return _verified(request, request_id, progress.outcome)
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+@router.get("/portal/requests/{request_id}", response_class=HTMLResponse)
+def status(request: Request, request_id: str, outcome: str = "") -> Response:
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    if rq.signed_in_for(request) != request_id:
+        return redirect(f"/portal/requests/{request_id}/sign-in")
+    return _status_page(request, request_id, outcome=outcome)
+
+
+def _status_page(
+    request: Request, request_id: str, *, outcome: str = "", flash: str = "",
+    errors: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    c = container(request)
+    current = services(request).portal.status(request_id)
+    progress = c.verification.progress(request_id)
+    lang = language(request, current.language)
+    if outcome and not flash:
+        flash = translate(f"outcome_{outcome}", lang) if outcome.isidentifier() else ""
+    context = {
+        "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
+        "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
+    }  # fmt: skip
+    return page(request, "portal/status.html", context, status=status, lang=lang)
+
+
+@router.post("/portal/requests/{request_id}/step-up", response_class=HTMLResponse)
+def step_up(
+    request: Request, request_id: str, csrf: Csrf = "", channel: Short = "sms",
+    address: Short = "",
+) -> Response:  # fmt: skip
+    """A second, independent code, to a contact detail already on file for the subject."""
+    check_csrf(request, csrf)
+    if rq.signed_in_for(request) != request_id:
+        return redirect(f"/portal/requests/{request_id}/sign-in")
+    chosen = Channel.SMS if channel == "sms" else Channel.EMAIL
+    try:
+        receipt = container(request).verification.step_up(request_id, chosen, address or None)
+    except RightfulError as exc:
+        errors = {"address": rq.error_text(exc, language(request))}
+        return _status_page(request, request_id, errors=errors, status=exc.http_status)
+    response = redirect(f"/portal/requests/{request_id}/verify?sent=1")
+    rq.remember_challenge(request, response, request_id, receipt.challenge_id)
+    return response
+
+
+# --- coming back ----------------------------------------------------------------------------
+
+
+@router.get("/portal/check", response_class=HTMLResponse)
+def check_form(request: Request) -> Response:
+    return page(request, "portal/check.html", {"form": {}})
+
+
+@router.post("/portal/check", response_class=HTMLResponse)
+def check(request: Request, csrf: Csrf = "", reference: Short = "") -> Response:
+    check_csrf(request, csrf)
+    wanted = reference.strip().lower()
+    if not rq.valid_request_id(wanted):
+        errors = {"reference": translate("err_reference", language(request))}
+        return page(request, "portal/check.html", {"form": {"reference": reference},
+                                                   "errors": errors}, status=422)  # fmt: skip
+    return redirect(f"/portal/requests/{wanted}/sign-in")
+
+
+@router.get("/portal/requests/{request_id}/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, request_id: str, sent: int = 0) -> Response:
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    return page(request, "portal/sign_in.html", {"request_id": request_id, "sent": bool(sent)})
+
+
+@router.post("/portal/requests/{request_id}/sign-in", response_class=HTMLResponse)
+def send_sign_in(request: Request, request_id: str, csrf: Csrf = "") -> Response:
+    """The same answer whether or not the request exists or has a verified contact."""
+    check_csrf(request, csrf)
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    try:
+        services(request).portal.send_sign_in_code(request_id)
+    except RightfulError as exc:
+        errors = {"_form": rq.error_text(exc, language(request))}
+        return page(
+            request,
+            "portal/sign_in.html",
+            {"request_id": request_id, "sent": True, "errors": errors},
+            status=exc.http_status,
+        )
+    return redirect(f"/portal/requests/{request_id}/sign-in?sent=1")
+
+
+@router.post("/portal/requests/{request_id}/sign-in/code", response_class=HTMLResponse)
+def sign_in_code(request: Request, request_id: str, csrf: Csrf = "", code: Short = "") -> Response:
+    check_csrf(request, csrf)
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    try:
+        services(request).portal.confirm_sign_in(request_id, code)
+    except RightfulError as exc:
+        errors = {"code": rq.error_text(exc, language(request))}
+        return page(
+            request,
+            "portal/sign_in.html",
+            {"request_id": request_id, "sent": True, "errors": errors},
+            status=exc.http_status,
+        )
+    response = redirect(f"/portal/requests/{request_id}")
+    rq.sign_in(request, response, request_id)
+    return response
+
+
+@router.post("/portal/sign-out", response_class=HTMLResponse)
+def sign_out(request: Request, csrf: Csrf = "") -> Response:
+    check_csrf(request, csrf)
+    response = redirect("/")
+    rq.sign_out(request, response)
+    return response
+
+
+def _not_found(request: Request) -> Response:
+    lang = language(request)
+    context = {"title": translate("err_title", lang), "message": translate("err_not_found", lang),
+               "back": "/"}  # fmt: skip
+    return page(request, "error.html", context, status=404)

@@ -1,0 +1,141 @@
+"""Who the browser is to the portal: signed cookies for a verified requester, a pending code,
+and a download link reached through its token; and errors in the reader's words."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import Request, Response
+
+from rightful.domain.delivery import DownloadSessionError, NotDeliverableError
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError, RightfulError
+from rightful.domain.verification import (
+    AssertionRejectedError,
+    CodeExpiredError,
+    CodeLockedError,
+    CodeUsedError,
+    ResendTooSoonError,
+    TooManyChallengesError,
+    WrongCodeError,
+)
+from rightful.entrypoints.web.i18n import translate
+from rightful.entrypoints.web.pages import cookies, services
+from rightful.entrypoints.web.security import ForgedFormError, Signer
+
+REQUESTER = "rf_req"
+PENDING = "rf_pending"
+LINK = "rf_link"
+DOWNLOAD = "rf_dls"
+REQUESTER_MINUTES = 30
+LINK_MINUTES = 60
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def signer(request: Request) -> Signer:
+    return Signer(services(request).key("cookie"))
+
+
+def valid_request_id(value: str) -> bool:
+    return bool(UUID.fullmatch(value))
+
+
+def valid_link_id(value: str) -> bool:
+    return bool(HEX32.fullmatch(value))
+
+
+# --- the verified requester ---------------------------------------------------------------
+
+
+def signed_in_for(request: Request) -> str | None:
+    """The request id this browser is signed in for, if any."""
+    return signer(request).unsign(request.cookies.get(REQUESTER))
+
+
+def sign_in(request: Request, response: Response, request_id: str) -> None:
+    value = signer(request).sign(request_id, REQUESTER_MINUTES * 60)
+    cookies(request).set(response, REQUESTER, value, max_age=REQUESTER_MINUTES * 60)
+
+
+def sign_out(request: Request, response: Response) -> None:
+    for name in (REQUESTER, PENDING):
+        cookies(request).clear(response, name)
+
+
+def pending_challenge(request: Request, request_id: str) -> str | None:
+    """The challenge id of the code this browser is waiting for, for this request."""
+    value = signer(request).unsign(request.cookies.get(PENDING))
+    if not value:
+        return None
+    owner, _, challenge = value.partition(":")
+    return challenge if owner == request_id else None
+
+
+def remember_challenge(request: Request, response: Response, request_id: str, cid: str) -> None:
+    ttl = services(request).code_policy.ttl.total_seconds() + 300
+    value = signer(request).sign(f"{request_id}:{cid}", int(ttl))
+    cookies(request).set(response, PENDING, value, max_age=int(ttl))
+
+
+# --- a link reached through its token ------------------------------------------------------
+
+
+def holds_link(request: Request, link_id: str) -> bool:
+    """Whether this browser came through the link's token, or is signed in for its request."""
+    if signer(request).unsign(request.cookies.get(LINK)) == link_id:
+        return True
+    signed_in = signed_in_for(request)
+    return bool(signed_in) and services(request).delivery.view(link_id).request_id == signed_in
+
+
+def remember_link(request: Request, response: Response, link_id: str) -> None:
+    value = signer(request).sign(link_id, LINK_MINUTES * 60)
+    cookies(request).set(response, LINK, value, max_age=LINK_MINUTES * 60, path="/download")
+
+
+def download_token(request: Request) -> str | None:
+    return request.cookies.get(DOWNLOAD)
+
+
+def remember_download(request: Request, response: Response, link_id: str, token: str) -> None:
+    minutes = services(request).link_policy.session.total_seconds()
+    cookies(request).set(response, DOWNLOAD, token, max_age=int(minutes),
+                         path=f"/download/{link_id}")  # fmt: skip
+
+
+# --- errors in the reader's words ----------------------------------------------------------
+
+_KEYS: list[tuple[type[RightfulError], str]] = [
+    (WrongCodeError, "err_code_wrong"),
+    (CodeLockedError, "err_code_locked"),
+    (CodeUsedError, "err_code_used"),
+    (CodeExpiredError, "err_code_expired"),
+    (ResendTooSoonError, "err_resend_wait"),
+    (TooManyChallengesError, "err_too_many_codes"),
+    (AssertionRejectedError, "err_assertion"),
+    (ForgedFormError, "err_forged_form"),
+    (DownloadSessionError, "err_no_session"),
+    (NotDeliverableError, "err_not_deliverable"),
+]
+
+
+def error_text(exc: RightfulError, lang: str) -> str:
+    """A domain error as the reader should read it."""
+    for kind, key in _KEYS:
+        if isinstance(exc, kind):
+            return translate(key, lang, n=_number(exc), reason=str(exc))
+    if isinstance(exc, NotFoundError) and "code" in str(exc):
+        return translate("err_no_code", lang)
+    if isinstance(exc, InvalidInputError) and "digits" in str(exc):
+        return translate("err_code_format", lang)
+    if isinstance(exc, InvalidInputError | ConflictError) and lang == "en":
+        return str(exc)
+    return translate("err_generic", lang)
+
+
+def _number(exc: RightfulError) -> int:
+    if isinstance(exc, WrongCodeError):
+        return exc.attempts_left
+    if isinstance(exc, ResendTooSoonError):
+        return exc.retry_after
+    return 0

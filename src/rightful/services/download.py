@@ -1,0 +1,385 @@
+"""The download itself: a fresh proof of identity (a one-time code to the verified channel, or a
+signed-in account assertion) opens one download session; the file is decrypted while it streams,
+by byte range, optionally re-encrypted with the requester's passphrase (age)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rightful.adapters.crypto.age_stream import AgeStream, derive_file_key, header
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.delivery import DownloadLinkRow, DownloadSessionRow
+from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.verification import AssertionUseRow
+from rightful.domain.clock import Clock
+from rightful.domain.delivery import (
+    REFUSAL_OUTCOME,
+    ByteRange,
+    Client,
+    DownloadSessionError,
+    LinkPolicy,
+    LinkRefusedError,
+    Outcome,
+    PackageSource,
+    RangeNotSatisfiableError,
+    check_link,
+    new_passphrase,
+    parse_range,
+)
+from rightful.domain.errors import ConflictError, RightfulError
+from rightful.domain.verification import (
+    AccountAssertionChecker,
+    AssertionRejectedError,
+    CodeExpiredError,
+    CodeLockedError,
+    CodePolicy,
+    CodeUsedError,
+    Factor,
+)
+from rightful.services.audit import AuditService
+from rightful.services.codes import CodeBook, SentCode
+from rightful.services.delivery import (
+    VerifiedChannel,
+    link_state,
+    load_link,
+    record_attempt,
+    verified_channel,
+)
+from rightful.services.notices import MailNotices
+
+REVOCATION_CHECK_EVERY = 16  # chunks (about 1 MiB of a 64 KiB-chunked stream)
+CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
+    CodeLockedError: Outcome.CODE_LOCKED,
+    CodeExpiredError: Outcome.CODE_EXPIRED,
+    CodeUsedError: Outcome.CODE_EXPIRED,
+}
+
+AccountFits = Callable[[str, str], bool]  # (request id, account subject) -> proven for it?
+
+
+@dataclass(frozen=True)
+class Download:
+    """What the web layer streams: status 200 or 206, headers, and the bytes."""
+
+    filename: str
+    content_type: str
+    byte_range: ByteRange
+    body: Iterator[bytes]
+    etag: str
+
+    @property
+    def status(self) -> int:
+        return 206 if self.byte_range.partial else 200
+
+
+@dataclass(frozen=True)
+class DownloadConfig:
+    link: LinkPolicy
+    codes: CodePolicy
+    code_key: bytes
+    age_key: bytes
+    scrypt_log_n: int = 18
+    max_codes_per_link: int = 10
+
+
+class DownloadService:
+    """Re-verification at download time, download sessions, streaming, passphrase protection."""
+
+    def __init__(
+        self, store: Store, clock: Clock, audit: AuditService, notices: MailNotices,
+        packages: PackageSource, config: DownloadConfig,
+        assertions: AccountAssertionChecker | None = None,
+        account_fits: AccountFits | None = None,
+    ) -> None:  # fmt: skip
+        self.store, self.clock, self.audit = store, clock, audit
+        self.notices, self.packages, self.config = notices, packages, config
+        self.assertions, self.account_fits = assertions, account_fits
+        self.codes = CodeBook(clock, config.codes, config.code_key)
+
+    # --- re-verification ---------------------------------------------------------------------
+
+    def send_code(self, link_id: str, client: Client) -> datetime:
+        """Send a fresh code to the request's verified channel (never to an address typed in)."""
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            outcome = self._refused(session, link, client) or self._issue(session, link, client)
+        if isinstance(outcome, RightfulError):
+            raise outcome
+        sent, channel, language = outcome
+        self.notices.download_code(
+            channel.channel, channel.address, language, link.request_id, sent.code,
+            sent.minutes, f"/download/{link.id}/not-mine",
+        )  # fmt: skip
+        return sent.row.expires_at
+
+    def _issue(
+        self, session: Session, link: DownloadLinkRow, client: Client
+    ) -> tuple[SentCode, VerifiedChannel, str] | RightfulError:
+        channel = verified_channel(session, link.request_id)
+        if channel is None:
+            return ConflictError("no verified channel for this request; use your account")
+        try:
+            sent = self.codes.issue(session, link.request_id, "download", channel.channel,
+                                    link_id=link.id)  # fmt: skip
+        except RightfulError as refused:
+            record_attempt(session, self.audit, self.clock, link, Outcome.CODE_REFUSED, client)
+            return refused
+        record_attempt(session, self.audit, self.clock, link, Outcome.CODE_SENT, client)
+        return sent, channel, _language(session, link.request_id)
+
+    def confirm_code(self, link_id: str, code: str, client: Client) -> str:
+        """Check a download code; the answer is a download session token (for a cookie)."""
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            failure: RightfulError | None = self._refused(session, link, client)
+            if failure is None:
+                try:
+                    used = self.codes.redeem(session, link.request_id, "download", code,
+                                             link_id=link.id)  # fmt: skip
+                except RightfulError as refused:
+                    outcome = CODE_OUTCOME.get(type(refused), Outcome.CODE_WRONG)
+                    record_attempt(session, self.audit, self.clock, link, outcome, client)
+                    failure = refused
+                else:
+                    factor = Factor.SMS_CODE if used.channel == "sms" else Factor.EMAIL_CODE
+                    return self._open_session(session, link, factor.value, used.id, client)
+        raise failure
+
+    def confirm_assertion(self, link_id: str, token: str, client: Client) -> str:
+        """Check a signed-in account assertion naming an account proven for this request."""
+        if self.assertions is None or self.account_fits is None:
+            raise ConflictError("signing in with an account is not offered here")
+        try:
+            claims = self.assertions.check(token, self.clock.now())
+        except AssertionRejectedError as rejected:
+            self._note(link_id, Outcome.ASSERTION_REJECTED, client)
+            raise rejected from None
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            request_id = link.request_id
+        if not self.account_fits(request_id, claims.subject):
+            self._note(link_id, Outcome.ASSERTION_REJECTED, client)
+            raise AssertionRejectedError("this account is not the one this request was made for")
+        return self._use_assertion(link_id, claims.issuer, claims.token_id,
+                                   claims.expires_at, client)  # fmt: skip
+
+    def _use_assertion(
+        self, link_id: str, issuer: str, token_id: str, expires: datetime, client: Client
+    ) -> str:
+        try:
+            with self.store.transaction() as session:
+                link = load_link(session, link_id)
+                failure = self._refused(session, link, client)
+                if failure is None:
+                    session.add(
+                        AssertionUseRow(
+                            issuer=issuer,
+                            token_id=token_id,
+                            request_id=link.request_id,
+                            used_at=self.clock.now(),
+                            expires_at=expires,
+                        )
+                    )
+                    session.flush()
+                    evidence = "assertion:" + _digest(issuer + "\x00" + token_id)[:32]
+                    return self._open_session(session, link, Factor.ACCOUNT_ASSERTION.value,
+                                              evidence, client)  # fmt: skip
+        except IntegrityError:
+            self._note(link_id, Outcome.ASSERTION_REJECTED, client)
+            raise AssertionRejectedError("this assertion was used already") from None
+        raise failure
+
+    def _open_session(
+        self, session: Session, link: DownloadLinkRow, proof: str, evidence: str, client: Client
+    ) -> str:
+        token, now = secrets.token_urlsafe(32), self.clock.now()
+        session.add(DownloadSessionRow(
+            id=secrets.token_hex(16), link_id=link.id, token_hash=_digest(token), proof=proof,
+            evidence=evidence, created_at=now,
+            expires_at=min(now + self.config.link.session, link.expires_at),
+        ))  # fmt: skip
+        record_attempt(session, self.audit, self.clock, link, Outcome.VERIFIED, client)
+        return token
+
+    def has_session(self, link_id: str, token: str | None) -> bool:
+        """Whether a cookie holds a live download session for this link."""
+        with self.store.transaction() as session:
+            return self._session(session, link_id, token) is not None
+
+    # --- streaming ---------------------------------------------------------------------------
+
+    def open_download(
+        self, link_id: str, token: str | None, range_header: str | None, client: Client,
+        if_range: str | None = None,
+    ) -> Download:  # fmt: skip
+        """Check session, link and package, count a new download, and stream the bytes asked.
+        A range whose If-Range names another version of the file gets the whole file."""
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            if if_range is not None and if_range.strip() != etag_of(link):
+                range_header = None
+            failure, plan = self._plan(session, link, token, range_header, client)
+        if failure is not None:
+            raise failure
+        assert plan is not None
+        return plan
+
+    def _plan(
+        self, session: Session, link: DownloadLinkRow, token: str | None, header_value: str | None,
+        client: Client,
+    ) -> tuple[RightfulError | None, Download | None]:  # fmt: skip
+        record = self._session(session, link.id, token)
+        if record is None:
+            record_attempt(session, self.audit, self.clock, link, Outcome.NO_SESSION, client)
+            return DownloadSessionError("confirm it is you first: ask for a fresh code"), None
+        failure = self._refused(session, link, client, new_download=record.counted_at is None)
+        if failure is not None:
+            return failure, None
+        try:
+            self.packages.assert_deliverable(link.package_id)
+            size, stream = self._stream(link)
+            wanted = parse_range(header_value, size)
+        except RangeNotSatisfiableError as refused:
+            record_attempt(session, self.audit, self.clock, link, Outcome.RANGE_REFUSED, client,
+                           header_value[:64] if header_value else None)  # fmt: skip
+            return refused, None
+        except ConflictError as refused:
+            record_attempt(session, self.audit, self.clock, link, Outcome.NOT_DELIVERABLE, client)
+            return refused, None
+        outcome = Outcome.RESUMED if record.counted_at is not None else Outcome.STARTED
+        if record.counted_at is None and not self._count(session, link, record):
+            return self._refused(session, link, client) or ConflictError("link used up"), None
+        record_attempt(session, self.audit, self.clock, link, outcome, client,
+                       f"{wanted.start}-{wanted.end}/{wanted.size}")  # fmt: skip
+        body = self._guarded(link.id, stream(wanted.start, wanted.end))
+        return None, Download(_filename(link), _content_type(link), wanted, body, etag_of(link))
+
+    def _count(self, session: Session, link: DownloadLinkRow, record: DownloadSessionRow) -> bool:
+        """Count the session's download once, atomically against the link's limit."""
+        result = session.execute(
+            update(DownloadLinkRow)
+            .where(DownloadLinkRow.id == link.id, DownloadLinkRow.revoked_at.is_(None),
+                   DownloadLinkRow.downloads < DownloadLinkRow.max_downloads)
+            .values(downloads=DownloadLinkRow.downloads + 1)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        session.refresh(link)
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        record.counted_at = self.clock.now()
+        return True
+
+    def _stream(self, link: DownloadLinkRow) -> tuple[int, Callable[[int, int], Iterator[bytes]]]:
+        size = self.packages.plaintext_size(link.package_id)
+        package_id = link.package_id
+
+        def plain(start: int, end: int) -> Iterator[bytes]:
+            return self.packages.read_range(package_id, start, end)
+
+        if link.age_header is None or link.protection_id is None:
+            return size, plain
+        file_key, nonce = derive_file_key(self.config.age_key, link.protection_id)
+        age = AgeStream(link.age_header, nonce, file_key, size)
+        return age.size, lambda start, end: age.iter_range(start, end, plain)
+
+    def _guarded(self, link_id: str, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        """Stop a running download soon after its link is revoked (checked every ~1 MiB)."""
+        try:
+            for count, piece in enumerate(pieces, start=1):
+                if count % REVOCATION_CHECK_EVERY == 0 and self._revoked(link_id):
+                    return
+                yield piece
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
+
+    def _revoked(self, link_id: str) -> bool:
+        with self.store.transaction() as session:
+            revoked = session.scalar(
+                select(DownloadLinkRow.revoked_at).where(DownloadLinkRow.id == link_id)
+            )
+            return revoked is not None
+
+    # --- passphrase protection ---------------------------------------------------------------
+
+    def protect(self, link_id: str, token: str | None, client: Client) -> str:
+        """Encrypt this link's downloads with a new passphrase (age, scrypt), returned once to
+        be shown in the portal; it is never stored and never e-mailed."""
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            if self._session(session, link_id, token) is None:
+                raise DownloadSessionError("confirm it is you first: ask for a fresh code")
+        passphrase, protection_id = new_passphrase(), secrets.token_hex(16)
+        file_key, _ = derive_file_key(self.config.age_key, protection_id)
+        age_header = header(file_key, passphrase, self.config.scrypt_log_n)
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            failure = self._refused(session, link, client, new_download=False)
+            if failure is None:
+                link.protection_id, link.age_header = protection_id, age_header
+                link.protected_at = self.clock.now()
+                record_attempt(session, self.audit, self.clock, link, Outcome.PROTECTED, client)
+                return passphrase
+        raise failure
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _session(
+        self, session: Session, link_id: str, token: str | None
+    ) -> DownloadSessionRow | None:
+        if not token:
+            return None
+        record = session.scalar(
+            select(DownloadSessionRow).where(DownloadSessionRow.token_hash == _digest(token))
+        )
+        if record is None or record.link_id != link_id or self.clock.now() >= record.expires_at:
+            return None
+        return record
+
+    def _refused(
+        self, session: Session, link: DownloadLinkRow, client: Client, *, new_download: bool = True
+    ) -> LinkRefusedError | None:
+        try:
+            check_link(link_state(link), self.clock.now(), new_download=new_download)
+        except LinkRefusedError as refused:
+            outcome = REFUSAL_OUTCOME[refused.reason]
+            record_attempt(session, self.audit, self.clock, link, outcome, client)
+            return refused
+        return None
+
+    def _note(self, link_id: str, outcome: Outcome, client: Client) -> None:
+        with self.store.transaction() as session:
+            record_attempt(session, self.audit, self.clock, load_link(session, link_id), outcome,
+                           client)  # fmt: skip
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def etag_of(link: DownloadLinkRow) -> str:
+    """Names one version of a link's file: the package and its passphrase protection."""
+    return f'"{_digest(link.package_id + chr(0) + (link.protection_id or ""))[:32]}"'
+
+
+def _filename(link: DownloadLinkRow) -> str:
+    base = f"data-{link.request_id[:8]}.zip"
+    return base + ".age" if link.age_header is not None else base
+
+
+def _content_type(link: DownloadLinkRow) -> str:
+    return "application/octet-stream" if link.age_header is not None else "application/zip"
+
+
+def _language(session: Session, request_id: str) -> str:
+    row = session.get(RequestRow, request_id)
+    return row.language if row else "en"

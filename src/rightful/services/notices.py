@@ -1,0 +1,123 @@
+"""The messages of delivery and after: link ready, download and portal codes, extension notice,
+"not my data" acknowledgement, and the incident notice to a subject. Never the data itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rightful.adapters.mail.rendering import MailTemplates
+from rightful.domain.messaging import Mailer, MailMessage, Outbox, SmsMessage, SmsSender
+from rightful.services.verification_mail import reference
+
+
+@dataclass(frozen=True)
+class NoticeConfig:
+    controller: str
+    base_url: str
+    zone: ZoneInfo
+
+
+class MailNotices:
+    """Renders and hands over messages; a failed hand-over is logged by the outbox, not raised."""
+
+    def __init__(
+        self, mailer: Mailer, sms: SmsSender, outbox: Outbox, config: NoticeConfig,
+        templates: MailTemplates | None = None,
+    ) -> None:  # fmt: skip
+        self.mailer, self.sms, self.outbox = mailer, sms, outbox
+        self.config = config
+        self.templates = templates or MailTemplates()
+
+    def url(self, path: str) -> str:
+        """An absolute URL of the portal."""
+        return self.config.base_url.rstrip("/") + path
+
+    def when(self, at: datetime) -> str:
+        """A time as people read it, in the controller's zone."""
+        local = at.astimezone(self.config.zone)
+        return f"{local:%Y-%m-%d %H:%M} ({self.config.zone.key})"
+
+    def render(
+        self, kind: str, language: str, to: str, request_id: str, **ctx: object
+    ) -> MailMessage:
+        return self.templates.render(
+            kind, language, to, controller=self.config.controller, ref=reference(request_id), **ctx
+        )
+
+    def send(self, message: MailMessage, label: str) -> None:
+        self.outbox.submit(lambda: self.mailer.send(message), label)
+
+    def ready(
+        self, to: str, language: str, request_id: str, token: str, expires: datetime,
+        max_downloads: int,
+    ) -> None:  # fmt: skip
+        """The link to the download page and the "not my data" link; nothing else."""
+        message = self.render(
+            "ready", language, to, request_id, link=self.url(f"/d/{token}"),
+            not_mine_link=self.url(f"/d/{token}/not-mine"), expires=self.when(expires),
+            max_downloads=max_downloads,
+        )  # fmt: skip
+        self.send(message, f"ready {request_id}")
+
+    def download_code(
+        self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int,
+        not_mine_path: str,
+    ) -> None:  # fmt: skip
+        if channel == "sms":
+            text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
+            sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
+            self.outbox.submit(lambda: self.sms.send(sms), f"download code {request_id}")
+            return
+        message = self.render(
+            "download_code", language, to, request_id, code=code, minutes=minutes,
+            not_mine_link=self.url(not_mine_path),
+        )  # fmt: skip
+        self.send(message, f"download code {request_id}")
+
+    def portal_code(
+        self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int
+    ) -> None:
+        if channel == "sms":
+            text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
+            sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
+            self.outbox.submit(lambda: self.sms.send(sms), f"portal code {request_id}")
+            return
+        message = self.render("portal_code", language, to, request_id, code=code, minutes=minutes)
+        self.send(message, f"portal code {request_id}")
+
+    def extension(self, to: str, language: str, request_id: str, notice: str) -> None:
+        """The recorded extension notice (reason and new date) by e-mail."""
+        message = self.render(
+            "extension", language, to, request_id, notice=notice,
+            portal_link=self.url(f"/portal/requests/{request_id}"),
+        )  # fmt: skip
+        self.send(message, f"extension {request_id}")
+
+    def not_mine_ack(
+        self, to: str, language: str, request_id: str, incident_id: str, reported_at: datetime,
+        confirm_path: str,
+    ) -> None:  # fmt: skip
+        message = self.render(
+            "not_mine_ack", language, to, request_id, incident_ref=incident_id[:8],
+            reported_at=self.when(reported_at), confirm_link=self.url(confirm_path),
+        )  # fmt: skip
+        self.send(message, f"not-mine ack {request_id}")
+
+    def incident_notice(
+        self, to: str, language: str, request_id: str, *, nature: str, consequences: str,
+        measures: str, dpo_contact: str,
+    ) -> None:  # fmt: skip
+        """The Art. 34(2) communication to a subject (the incident issue drafts its words)."""
+        message = self.render(
+            "incident_notice", language, to, request_id, nature=nature,
+            consequences=consequences, measures=measures, dpo_contact=dpo_contact,
+        )  # fmt: skip
+        self.send(message, f"incident notice {request_id}")
+
+
+_SMS_CODE = {
+    "en": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
+    "de": "Ihr Code lautet {code}. Er verfällt in {minutes} Minuten. Geben Sie ihn nie weiter.",
+}

@@ -1,0 +1,422 @@
+"""Building a request's access package: collect, stream into an encrypted ZIP, run the leak gate.
+
+A build is one pass: records stream from the collector into the ZIP, which streams through the
+encrypting writer into the package store. The gate then re-derives every item from the sources
+with its own queries; only its verdict can make the package reviewable.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO, Final, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.sources import OpenSources
+from rightful.adapters.storage.encryption import (
+    DecryptingReader,
+    EncryptingWriter,
+    new_data_key,
+    written_behind,
+)
+from rightful.domain.clock import Clock
+from rightful.domain.datamap import DataMap
+from rightful.domain.datamap_graph import plan_traversal, withheld_collections
+from rightful.domain.errors import ConflictError, NotFoundError
+from rightful.domain.identities import IdentityPolicy
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
+from rightful.domain.packages import MANIFEST, PackageStatus, check_package_move
+from rightful.domain.provenance import CollectedRecord, SubjectKey
+from rightful.domain.sensitivity import Sensitivity
+from rightful.domain.staff import SYSTEM, Principal
+from rightful.services.attachments import AttachmentService
+from rightful.services.audit import AuditService
+from rightful.services.gate import TimedReport, record_verdict, run_gate
+from rightful.services.gate_items import ManifestItems
+from rightful.services.package_build import BuildMeta, BuildOutput, PackageBuilder
+from rightful.services.package_keys import subject_pseudonym
+from rightful.services.requests import RequestService
+from rightful.services.subjects import CollectionSeed, SubjectService
+
+log = logging.getLogger("rightful.packaging")
+STALE_BUILD: Final = timedelta(hours=6)
+REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
+
+
+class Collector(Protocol):
+    """What builds call to collect: `rightful.services.collection.collect` has this shape."""
+
+    def __call__(
+        self, datamap: DataMap, sources: Any, identities: Any, subject_key: SubjectKey, *,
+        max_sensitivity: Sensitivity | None = ..., clock: Clock | None = ...,
+        policy: IdentityPolicy = ...,
+    ) -> Iterable[CollectedRecord]: ...  # fmt: skip
+
+
+SourceOpener = Callable[[], AbstractContextManager[OpenSources]]
+
+
+@dataclass(frozen=True)
+class PackagingConfig:
+    """Settings a build needs (bootstrap fills it from Settings)."""
+
+    workdir: Path
+    signing_key: bytes
+    pseudonym_key: bytes
+    controller: str
+    chunk_size: int = 64 * 1024
+    contact: str | None = None
+    authority: str | None = None
+    review_sample: int = 20
+
+
+class PackageService:
+    """Builds packages and opens stored ones; every change is audited in its transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        audit: AuditService,
+        requests: RequestService,
+        subjects: SubjectService,
+        datamap: DataMap,
+        open_sources: SourceOpener,
+        keys: KeyWrapper,
+        objects: PackageStore,
+        config: PackagingConfig,
+        attachments: AttachmentService,
+        *,
+        policy: IdentityPolicy | None = None,
+        collector: Collector | None = None,
+    ) -> None:
+        from rightful.services.collection import collect
+
+        self.store, self.clock, self.audit = store, clock, audit
+        self.requests, self.subjects, self.attachments = requests, subjects, attachments
+        self.datamap, self.plan = datamap, plan_traversal(datamap)
+        self.open_sources, self.keys, self.objects, self.config = (
+            open_sources,
+            keys,
+            objects,
+            config,
+        )
+        self.policy = policy or IdentityPolicy()
+        self.collector: Collector = collector or collect
+
+    # --- building ----------------------------------------------------------------------------
+
+    def build(self, request_id: str, by: Principal = SYSTEM) -> PackageRow:
+        """Collect, write, encrypt and gate a new package for a request in `collecting`."""
+        if by.role is not None:
+            by.require(Role.AGENT)
+        seed = self.subjects.seed(request_id)
+        package, data_key = self._start(request_id, seed.subject, by)
+        try:
+            self.config.workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with tempfile.TemporaryDirectory(dir=self.config.workdir) as tmp:
+                output = self._write(package, seed, data_key, Path(tmp))
+                timed = self._gate(package, seed, output)
+                return self._conclude(package.id, output, timed, by)
+        except BaseException:
+            self._fail(package.id, by)
+            raise
+
+    def build_job(self, request_id: str) -> dict[str, Any]:
+        """A build as a queued job: a request that is no longer collecting (a redelivered job)
+        gets the outcome of its current package instead of a second build."""
+        with self.store.transaction() as session:
+            status = Status(self._request(session, request_id).status)
+        package = (
+            self.build(request_id, SYSTEM)
+            if status is Status.COLLECTING
+            else self.current(request_id)
+        )
+        return {
+            "package_id": package.id,
+            "request_id": request_id,
+            "status": package.status,
+            "items": package.item_count,
+            "manifest_sha256": package.manifest_sha256,
+        }
+
+    def _start(
+        self, request_id: str, subject: SubjectKey, by: Principal
+    ) -> tuple[PackageRow, bytes]:
+        now = self.clock.now()
+        data_key = new_data_key()
+        wrapped = self.keys.wrap(data_key)
+        package_id = str(uuid.uuid4())
+        with self.store.transaction() as session:
+            request = self._request(session, request_id)
+            if Status(request.status) is not Status.COLLECTING:
+                raise ConflictError(
+                    f"a package is built for a collecting request, not {request.status}"
+                )
+            self._retire_older(session, request_id)
+            package = PackageRow(
+                id=package_id, request_id=request_id, status=PackageStatus.BUILDING.value,
+                language=request.language, created_at=now, created_by=by.id,
+                subject_pseudonym=subject_pseudonym(self.config.pseudonym_key, subject),
+                object_name=f"packages/{package_id}.rfpk", master_key_id=wrapped.key_id,
+                wrapped_key=wrapped.blob, chunk_size=self.config.chunk_size,
+            )  # fmt: skip
+            session.add(package)
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                "package.build_started",
+                request_id,
+                package_id=package_id,
+                key_id=wrapped.key_id,
+            )
+        return package, data_key
+
+    def _retire_older(self, session: Session, request_id: str) -> None:
+        for older in self._packages(session, request_id):
+            status = PackageStatus(older.status)
+            if (
+                status is PackageStatus.BUILDING
+                and self.clock.now() - older.created_at < STALE_BUILD
+            ):
+                raise ConflictError("a package for this request is being built right now")
+            if status is PackageStatus.BUILDING:
+                older.status = PackageStatus.FAILED.value
+            elif status in REPLACEABLE:
+                check_package_move(status, PackageStatus.SUPERSEDED)
+                older.status = PackageStatus.SUPERSEDED.value
+
+    def _write(
+        self, package: PackageRow, seed: CollectionSeed, data_key: bytes, workdir: Path
+    ) -> BuildOutput:
+        meta = self._meta(package)
+        withheld = withheld_collections(self.datamap, self.plan, seed.max_sensitivity)
+        with (
+            self.open_sources() as opened,
+            self.objects.writer(package.object_name) as raw,
+            written_behind(raw) as behind,
+        ):
+            sink = EncryptingWriter(behind, data_key, package.chunk_size)
+            builder = PackageBuilder(sink, meta, self.datamap, opened.blobs, workdir, withheld)
+            try:
+                for record in self._collect(opened, seed):
+                    builder.add_record(record)
+                self.attachments.add_to(
+                    builder, package.request_id, seed.subject, opened, self._open_attachment
+                )
+                output = builder.finish()
+            except BaseException:
+                builder.abort()
+                raise
+            sink.close()
+        output.stored_size, output.plaintext_size = sink.stored, sink.plaintext_size
+        return output
+
+    def _collect(self, opened: OpenSources, seed: CollectionSeed) -> Iterator[CollectedRecord]:
+        run = self.collector(
+            self.datamap, opened.records, list(seed.identities), seed.subject,
+            max_sensitivity=seed.max_sensitivity, clock=self.clock, policy=self.policy,
+        )  # fmt: skip
+        try:
+            yield from run
+        finally:
+            close = getattr(run, "close", None)
+            if close is not None:
+                close()
+
+    def _gate(self, package: PackageRow, seed: CollectionSeed, output: BuildOutput) -> TimedReport:
+        """Run the gate over the package as stored: its manifest, read back and decrypted."""
+        attachments = {a.id: a for a in self.attachments.for_request(package.request_id)}
+        # Fresh connections: the gate shares nothing with the collector but the data map.
+        with self.zip_of(package, output.stored_size) as archive, self.open_sources() as fresh:
+            items = ManifestItems(archive, attachments, self.policy)
+            timed = run_gate(
+                self.datamap, self.plan, fresh.records, seed.subject, items, seed.max_sensitivity
+            )
+        if items.sha256 != output.manifest_sha256:
+            raise ConflictError("the stored manifest is not the one written; nothing is released")
+        return timed
+
+    def _conclude(
+        self, package_id: str, output: BuildOutput, timed: TimedReport, by: Principal
+    ) -> PackageRow:
+        with self.store.transaction() as session:
+            package = self.load(session, package_id, lock=True)
+            _fill(package, output, self.clock)
+            run = record_verdict(
+                session, self.audit, self.clock, package, output.manifest_sha256, timed
+            )
+            self.audit.record(
+                session, by.id, by.role_name, "package.built", package.request_id,
+                package_id=package.id, manifest_sha256=output.manifest_sha256,
+                items=output.items, records=output.records, blobs=output.blobs,
+                attachments=output.attachments, passed=run.passed,
+            )  # fmt: skip
+            if run.passed:
+                request = self._request(session, package.request_id)
+                self.requests.move_in(
+                    session,
+                    request,
+                    Status.IN_REVIEW,
+                    SYSTEM,
+                    "package built and passed the leak gate",
+                )
+            return package
+
+    def _fail(self, package_id: str, by: Principal) -> None:
+        try:
+            with self.store.transaction() as session:
+                package = self.load(session, package_id, lock=True)
+                if package.status == PackageStatus.BUILDING.value:
+                    package.status = PackageStatus.FAILED.value
+                    self.objects.delete(package.object_name)
+                    self.audit.record(
+                        session,
+                        by.id,
+                        by.role_name,
+                        "package.build_failed",
+                        package.request_id,
+                        package_id=package.id,
+                    )
+        except Exception:  # the original error matters more; this one is logged
+            log.exception("could not mark package %s as failed", package_id)
+
+    def _meta(self, package: PackageRow) -> BuildMeta:
+        with self.store.transaction() as session:
+            request = self._request(session, package.request_id)
+            received = request.received_at
+        c = self.config
+        return BuildMeta(
+            package.id,
+            package.request_id,
+            package.language,
+            package.subject_pseudonym,
+            self.clock.now(),
+            received,
+            c.controller,
+            c.signing_key,
+            c.contact,
+            c.authority,
+        )
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, package_id: str) -> PackageRow:
+        """One package; NotFoundError when there is none."""
+        with self.store.transaction() as session:
+            return self.load(session, package_id)
+
+    def for_request(self, request_id: str) -> list[PackageRow]:
+        """Every package of a request, newest first."""
+        with self.store.transaction() as session:
+            return list(reversed(self._packages(session, request_id)))
+
+    def current(self, request_id: str) -> PackageRow:
+        """The newest package of a request that was not superseded or failed."""
+        for package in self.for_request(request_id):
+            if package.status not in (PackageStatus.SUPERSEDED, PackageStatus.FAILED):
+                return package
+        raise NotFoundError(f"request {request_id} has no package")
+
+    def data_key(self, package: PackageRow) -> bytes:
+        """The package's data key, unwrapped."""
+        return self.keys.unwrap(WrappedKey(package.master_key_id, package.wrapped_key))
+
+    def open_plaintext(
+        self, package: PackageRow, stored_size: int | None = None
+    ) -> DecryptingReader:
+        """The decrypted ZIP as a seekable stream (decrypted chunk by chunk as it is read)."""
+        size = stored_size if stored_size is not None else package.stored_size
+        if size is None:
+            raise ConflictError("the package was not finished")
+        source = self.objects.open(package.object_name)
+        return DecryptingReader(source, self.data_key(package), size)
+
+    @contextmanager
+    def zip_of(
+        self, package: PackageRow, stored_size: int | None = None
+    ) -> Iterator[zipfile.ZipFile]:
+        """The stored package opened as a ZIP archive."""
+        reader = self.open_plaintext(package, stored_size)
+        buffered = io.BufferedReader(reader, buffer_size=package.chunk_size)
+        try:
+            with zipfile.ZipFile(buffered) as archive:
+                yield archive
+        finally:
+            buffered.close()
+
+    def stored_manifest(self, package: PackageRow) -> bytes:
+        """manifest.json as stored in the package."""
+        with self.zip_of(package) as archive:
+            return archive.read(MANIFEST)
+
+    def export(self, package_id: str, target: Path, by: Principal) -> PackageRow:
+        """Write the decrypted ZIP to a file for staff; audited."""
+        by.require(Role.REVIEWER)
+        package = self.get(package_id)
+        reader = self.open_plaintext(package)
+        with reader, target.open("wb") as out:
+            for piece in reader.iter_range(0):
+                out.write(piece)
+        with self.store.transaction() as session:
+            self.audit.record(
+                session,
+                by.id,
+                by.role_name,
+                "package.exported",
+                package.request_id,
+                package_id=package.id,
+                size=package.plaintext_size,
+            )
+        return package
+
+    def _open_attachment(
+        self, name: str, master_key_id: str, wrapped: bytes, size: int
+    ) -> BinaryIO:
+        key = self.keys.unwrap(WrappedKey(master_key_id, wrapped))
+        reader = DecryptingReader(self.objects.open(name), key, size)
+        return io.BufferedReader(reader, buffer_size=1024 * 1024)
+
+    def _packages(self, session: Session, request_id: str) -> list[PackageRow]:
+        query = select(PackageRow).where(PackageRow.request_id == request_id)
+        return list(session.scalars(query.order_by(PackageRow.created_at, PackageRow.id)))
+
+    def load(self, session: Session, package_id: str, lock: bool = False) -> PackageRow:
+        package = session.get(PackageRow, package_id, with_for_update=lock)
+        if package is None:
+            raise NotFoundError(f"no package {package_id}")
+        return package
+
+    def _request(self, session: Session, request_id: str) -> RequestRow:
+        row = session.get(RequestRow, request_id)
+        if row is None:
+            raise NotFoundError(f"no request {request_id}")
+        return row
+
+
+def _fill(package: PackageRow, output: BuildOutput, clock: Clock) -> None:
+    package.built_at = clock.now()
+    package.stored_size, package.plaintext_size = output.stored_size, output.plaintext_size
+    package.withheld = list(output.withheld)
+    package.manifest_sha256 = output.manifest_sha256
+    package.signing_key_id = output.signing_key_id
+    package.item_count, package.record_count = output.items, output.records
+    package.blob_count, package.attachment_count = output.blobs, output.attachments
+    package.blob_bytes = output.blob_bytes
+    package.counts_by_category = dict(output.by_category)
+    package.counts_by_collection = dict(output.by_collection)

@@ -1,0 +1,295 @@
+"""Console users: add them, sign them in (password + TOTP, or an SSO assertion), keep their
+sessions alive within the idle and absolute limits, sign them out. Every step is audited."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.console import StaffSessionRow, StaffSsoUseRow, StaffUserRow
+from rightful.domain.clock import Clock
+from rightful.domain.console import (
+    SessionExpiredError,
+    SessionPolicy,
+    SessionState,
+    SignInError,
+    check_password_strength,
+    check_session,
+    dummy_hash,
+    fresh_step,
+    hash_password,
+    password_matches,
+    totp_step,
+)
+from rightful.domain.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    PermissionDeniedError,
+)
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+from rightful.domain.verification import AccountAssertionChecker, AssertionRejectedError
+from rightful.services.audit import AuditService
+
+WRONG = "name, password or code is wrong"
+TOTP_ISSUER = "rightful"
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A console user just added; password and provisioning URI are shown once."""
+
+    id: str
+    name: str
+    role: Role
+    password: str
+    provisioning_uri: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # goes into the cookie; only its hash is stored
+    session_id: str
+    principal: Principal
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """The staff member behind a live session, and the CSRF token bound to it."""
+
+    session_id: str
+    user_id: str
+    name: str
+    principal: Principal
+    csrf: str
+
+
+class StaffAuthService:
+    """Sign-in, sessions and users of the staff console."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        audit: AuditService,
+        *,
+        totp_key: bytes,
+        csrf_key: bytes,
+        policy: SessionPolicy,
+        max_failures: int = 5,
+        sso: AccountAssertionChecker | None = None,
+    ) -> None:
+        self.store, self.clock, self.audit = store, clock, audit
+        self._totp_key, self._csrf_key = totp_key, csrf_key
+        self.policy, self.max_failures, self.sso = policy, max_failures, sso
+
+    # --- users -------------------------------------------------------------------------------
+
+    def add_user(
+        self, name: str, role: Role, by: Principal, password: str | None = None
+    ) -> NewUser:
+        """Create a console user with a TOTP secret; the password is generated unless given."""
+        name = name.strip()
+        if not name or len(name) > 100 or any(c.isspace() for c in name):
+            raise InvalidInputError("a console user name is one word of at most 100 characters")
+        password = password or secrets.token_urlsafe(18)
+        check_password_strength(password)
+        secret = pyotp.random_base32()
+        row = StaffUserRow(
+            id=secrets.token_hex(6), name=name, role=Role(role).value,
+            password_hash=hash_password(password), totp_secret=self._seal(secret),
+            created_at=self.clock.now(), last_totp_step=0, failures=0,
+        )  # fmt: skip
+        try:
+            with self.store.transaction() as session:
+                session.add(row)
+                session.flush()
+                self.audit.record(session, by.id, by.role_name, "console.user_added", None,
+                                  user_id=row.id, role=row.role)  # fmt: skip
+        except IntegrityError:
+            raise ConflictError("a console user of that name exists already") from None
+        uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
+        return NewUser(row.id, name, Role(row.role), password, uri)
+
+    def unlock_user(self, name: str, by: Principal) -> None:
+        """Clear the failure count of a user locked after too many failed sign-ins."""
+        with self.store.transaction() as session:
+            row = self._by_name(session, name)
+            if row is None:
+                raise InvalidInputError("no console user of that name")
+            row.failures, row.locked_at = 0, None
+            self.audit.record(session, by.id, by.role_name, "console.user_unlocked", None,
+                              user_id=row.id)  # fmt: skip
+
+    def totp_now(self, name: str) -> str:
+        """The current TOTP code of a user (the demo and tests sign in with it)."""
+        with self.store.transaction() as session:
+            row = self._by_name(session, name)
+            if row is None:
+                raise InvalidInputError("no console user of that name")
+            return pyotp.TOTP(self._unseal(row.totp_secret)).at(self.clock.now())
+
+    # --- signing in --------------------------------------------------------------------------
+
+    def sign_in(self, name: str, password: str, code: str) -> SignedIn:
+        """Password and a fresh TOTP code; the same error for every kind of mismatch."""
+        with self.store.transaction() as session:
+            row = self._by_name(session, name.strip())
+            ok = password_matches(row.password_hash if row else dummy_hash(), password)
+            failure = self._second_factor(row, ok, code)
+            if failure is None and row is not None:
+                return self._open(session, row, "password_totp")
+            self._failed(session, row)
+        raise SignInError(WRONG)
+
+    def _second_factor(self, row: StaffUserRow | None, ok: bool, code: str) -> str | None:
+        if row is None or not ok or row.disabled_at is not None or row.locked_at is not None:
+            return "refused"
+        try:
+            row.last_totp_step = fresh_step(self._matching_step(row, code), row.last_totp_step)
+        except SignInError:
+            return "code"
+        return None
+
+    def _matching_step(self, row: StaffUserRow, code: str) -> int | None:
+        totp, now = pyotp.TOTP(self._unseal(row.totp_secret)), self.clock.now()
+        code = code.strip().replace(" ", "")
+        for delta in (-1, 0, 1):
+            step = totp_step(now) + delta
+            if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
+                return step
+        return None
+
+    def _failed(self, session: Session, row: StaffUserRow | None) -> None:
+        summary: dict[str, object] = {"user_id": row.id if row else None}
+        if row is not None:
+            row.failures += 1
+            if row.failures >= self.max_failures and row.locked_at is None:
+                row.locked_at = self.clock.now()
+                summary["locked"] = True
+        self.audit.record(session, "public", "system", "console.sign_in_failed", None, **summary)
+
+    def sign_in_sso(self, assertion: str) -> SignedIn:
+        """A signed assertion from the configured issuer naming an existing, enabled user."""
+        if self.sso is None:
+            raise ConflictError("single sign-on is not configured")
+        claims = self.sso.check(assertion, self.clock.now())
+        try:
+            with self.store.transaction() as session:
+                session.add(
+                    StaffSsoUseRow(
+                        issuer=claims.issuer,
+                        token_id=claims.token_id,
+                        used_at=self.clock.now(),
+                        expires_at=claims.expires_at,
+                    )
+                )
+                session.flush()
+                row = self._by_name(session, claims.subject)
+                if row is None or row.disabled_at is not None or row.locked_at is not None:
+                    raise AssertionRejectedError("the assertion names no enabled console user")
+                return self._open(session, row, "sso")
+        except IntegrityError:
+            raise AssertionRejectedError("this assertion was used already") from None
+
+    def _open(self, session: Session, row: StaffUserRow, method: str) -> SignedIn:
+        now, token = self.clock.now(), secrets.token_urlsafe(32)
+        row.failures = 0
+        record = StaffSessionRow(
+            id=secrets.token_hex(8), token_hash=_digest(token), user_id=row.id, method=method,
+            created_at=now, last_seen_at=now, expires_at=now + self.policy.max_age,
+        )  # fmt: skip
+        session.add(record)
+        who = principal_of(row)
+        self.audit.record(session, who.id, who.role_name, "console.signed_in", None,
+                          session_id=record.id, method=method)  # fmt: skip
+        return SignedIn(token, record.id, who, record.expires_at)
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def session(self, token: str) -> ConsoleSession:
+        """The live session behind a cookie, touched now; SessionExpiredError otherwise."""
+        now = self.clock.now()
+        with self.store.transaction() as session:
+            record = session.scalar(
+                select(StaffSessionRow).where(StaffSessionRow.token_hash == _digest(token))
+            )
+            if record is None:
+                raise SessionExpiredError("please sign in")
+            try:
+                check_session(_state(record), now, self.policy)
+            except SessionExpiredError:
+                record.ended_at = record.ended_at or now
+                raise
+            user = session.get(StaffUserRow, record.user_id)
+            if user is None or user.disabled_at is not None:
+                raise SessionExpiredError("this console user is disabled")
+            record.last_seen_at = now
+            return ConsoleSession(record.id, user.id, user.name, principal_of(user),
+                                  self.csrf_for(record.id))  # fmt: skip
+
+    def sign_out(self, token: str) -> None:
+        with self.store.transaction() as session:
+            record = session.scalar(
+                select(StaffSessionRow).where(StaffSessionRow.token_hash == _digest(token))
+            )
+            if record is None or record.ended_at is not None:
+                return
+            record.ended_at = self.clock.now()
+            user = session.get(StaffUserRow, record.user_id)
+            who = principal_of(user) if user else Principal("public", None)
+            self.audit.record(session, who.id, who.role_name, "console.signed_out", None,
+                              session_id=record.id)  # fmt: skip
+
+    def csrf_for(self, session_id: str) -> str:
+        """The CSRF token bound to one session (forms carry it; a forged form cannot)."""
+        return hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).hexdigest()
+
+    def check_csrf(self, current: ConsoleSession, presented: str) -> None:
+        if not hmac.compare_digest(current.csrf.encode(), presented.encode()):
+            raise PermissionDeniedError("the form was stale or forged; reload the page")
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _by_name(self, session: Session, name: str) -> StaffUserRow | None:
+        return session.scalar(select(StaffUserRow).where(StaffUserRow.name == name))
+
+    def _seal(self, secret: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self._totp_key).encrypt(nonce, secret.encode(), b"totp")
+        return base64.b64encode(nonce + sealed).decode()
+
+    def _unseal(self, sealed: str) -> str:
+        raw = base64.b64decode(sealed)
+        try:
+            return AESGCM(self._totp_key).decrypt(raw[:12], raw[12:], b"totp").decode()
+        except InvalidTag:
+            raise ConfigurationError("TOTP secrets do not open: was web_secret changed?") from None
+
+
+def principal_of(user: StaffUserRow) -> Principal:
+    """The principal the audit chain records for a console user."""
+    return Principal(id=f"staff:{user.id}", role=Role(user.role))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _state(row: StaffSessionRow) -> SessionState:
+    return SessionState(row.last_seen_at, row.expires_at, row.ended_at)

@@ -1,0 +1,70 @@
+"""The PackageStore contract, run against every implementation."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from rightful.adapters.storage.filesystem import FilesystemPackageStore, MemoryPackageStore
+from rightful.domain.errors import InvalidInputError, NotFoundError
+from rightful.domain.package_ports import PackageStore
+
+
+@pytest.fixture(params=["filesystem", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> PackageStore:
+    if request.param == "filesystem":
+        return FilesystemPackageStore(tmp_path / "packages")
+    return MemoryPackageStore()
+
+
+def test_an_object_written_is_read_back_seekable(store: PackageStore) -> None:
+    with store.writer("packages/p1.rfpk") as out:
+        out.write(b"hello ")
+        out.write(b"world")
+    assert store.exists("packages/p1.rfpk") and store.size("packages/p1.rfpk") == 11
+    with store.open("packages/p1.rfpk") as stream:
+        stream.seek(6)
+        assert stream.read() == b"world"
+
+
+def test_an_interrupted_write_leaves_nothing_behind(store: PackageStore) -> None:
+    def write_half() -> None:
+        with store.writer("packages/p2.rfpk") as out:
+            out.write(b"half a package")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_half()
+    assert not store.exists("packages/p2.rfpk")
+    with pytest.raises(NotFoundError):
+        store.open("packages/p2.rfpk")
+
+
+def test_a_rewrite_replaces_the_object_and_delete_is_idempotent(store: PackageStore) -> None:
+    for content in (b"first", b"second"):
+        with store.writer("attachments/a.rfpk") as out:
+            out.write(content)
+    with store.open("attachments/a.rfpk") as stream:
+        assert stream.read() == b"second"
+    store.delete("attachments/a.rfpk")
+    store.delete("attachments/a.rfpk")
+    assert not store.exists("attachments/a.rfpk")
+
+
+@pytest.mark.parametrize("name", ["../escape", "/abs/path", "a/../../b", "a\\b", "", "x/" * 9])
+def test_names_that_could_leave_the_store_are_refused(store: PackageStore, name: str) -> None:
+    with pytest.raises(InvalidInputError):
+        store.exists(name)
+    with pytest.raises(InvalidInputError), store.writer(name):
+        pass
+
+
+def test_files_on_disk_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    store = FilesystemPackageStore(tmp_path / "packages")
+    with store.writer("packages/p.rfpk") as out:
+        out.write(b"x")
+    path = tmp_path / "packages" / "packages" / "p.rfpk"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".partial-")]

@@ -1,0 +1,61 @@
+"""`rightful staff add-user` prints a TOTP provisioning URI (and a generated password) once, so
+that a person (or the demo and the browser tests) can sign in to the console."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from rightful.bootstrap import get_container, set_container
+from rightful.entrypoints.api.app import create_app
+from rightful.entrypoints.cli.main import app as cli_app
+from rightful.entrypoints.web import install_web
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RIGHTFUL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RIGHTFUL_CONFIG", raising=False)
+    set_container(None)
+    yield CliRunner()
+    set_container(None)
+
+
+def test_add_user_prints_a_password_and_a_totp_uri_that_sign_in(cli: CliRunner) -> None:
+    result = cli.invoke(cli_app, ["staff", "add-user", "--name", "dana", "--role", "dpo"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password\s+(\S+)", result.output)
+    uri = re.search(r"totp\s+(otpauth://\S+)", result.output)
+    assert password is not None and uri is not None
+    secret = parse_qs(urlsplit(uri.group(1)).query)["secret"][0]
+    client = TestClient(_app())
+    page = client.get("/console/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post("/console/sign-in", data={"csrf": csrf, "name": "dana",
+                                          "password": password.group(1),
+                                          "code": pyotp.TOTP(secret).now()})  # fmt: skip
+    page = client.get("/console")
+    assert "Open requests by deadline" in page.text and "dpo" in page.text
+
+
+def test_a_second_user_of_the_same_name_is_refused(cli: CliRunner) -> None:
+    args = ["staff", "add-user", "--name", "dana", "--password", "a long enough password"]
+    assert cli.invoke(cli_app, args).exit_code == 0
+    again = cli.invoke(cli_app, args)
+    assert again.exit_code == 2 and "exists already" in again.output
+
+
+def _app() -> object:
+    c = get_container()
+    app = create_app(c)
+    install_web(app, c)
+    return app

@@ -1,0 +1,259 @@
+"""The staff console: sign-in with password and TOTP (or SSO), secure cookies, session timeout,
+CSRF on every form, roles, the queue by deadline, request detail with its audit timeline, review
+and approval, extension with reason, revocation; every action audited (Art. 5(2))."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+
+from ..packages.world import AGENT, REVIEWER
+from .conftest import ANNA, ANNA_MAIL, Desk, make_desk
+
+ADMIN = Principal("cli:test", Role.ADMIN)
+PASSWORD = "a long enough password"
+SSO_SECRET = "k" * 40
+
+
+def add(desk: Desk, name: str, role: Role) -> None:
+    desk.web.staff_auth.add_user(name, role, ADMIN, PASSWORD)
+
+
+def sign_in(desk: Desk, user: str, client: TestClient | None = None, **wrong: str) -> TestClient:
+    """Sign `user` in through the form (a fresh browser unless one is given); `wrong` replaces
+    fields of the form."""
+    client = client or desk.another_browser()
+    client.post("/console/sign-in", data=sign_in_form(desk, client, user, **wrong))
+    return client
+
+
+def sign_in_form(desk: Desk, client: TestClient, user: str, **wrong: str) -> dict[str, str]:
+    page = client.get("/console/sign-in")
+    return {"csrf": form_token(page.text), "name": user, "password": PASSWORD,
+            "code": desk.web.staff_auth.totp_now(user), **wrong}  # fmt: skip
+
+
+def form_token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_sign_in_sets_a_strict_httponly_session_cookie_for_the_console(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    client = desk.another_browser()
+    page = client.get("/console/sign-in")
+    response = client.post("/console/sign-in", follow_redirects=False, data={
+        "csrf": form_token(page.text), "name": "rita", "password": PASSWORD,
+        "code": desk.web.staff_auth.totp_now("rita")})  # fmt: skip
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "rf_staff=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Path=/console" in cookie
+    assert "Secure" not in cookie  # the demo runs on plain http://127.0.0.1 only
+    assert "Open requests by deadline" in client.get("/console").text
+
+
+def test_cookies_are_secure_everywhere_but_plain_loopback_http(tmp_path: Path) -> None:
+    d = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, public_base_url="https://dsr.example")
+    page = d.client.get("/portal/new")
+    assert "Secure" in page.headers["set-cookie"]
+    d.c.store.engine.dispose()
+
+
+def test_every_kind_of_wrong_sign_in_gets_the_same_answer_and_a_code_works_once(
+    desk: Desk,
+) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    answers = set()
+    for wrong in ({"password": "not the password!"}, {"code": "000000"}, {"name": "nobody"}):
+        client = desk.another_browser()
+        page = client.post("/console/sign-in", data=sign_in_form(desk, client, "rita", **wrong))
+        assert page.status_code == 401
+        answers.add(re.search(r'role="alert">([^<]+)<', page.text).group(1))  # type: ignore[union-attr]
+    assert answers == {"name, password or code is wrong"}
+    first = sign_in(desk, "rita")
+    assert "Open requests" in first.get("/console").text
+    replay = sign_in(desk, "rita")  # the same TOTP code again, within its 30 seconds
+    assert "Staff sign-in" in replay.get("/console", follow_redirects=True).text
+
+
+def test_too_many_failures_lock_the_user_until_an_admin_unlocks(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    for _ in range(5):
+        sign_in(desk, "rita", password="wrong password!!")
+    desk.world.clock.advance(timedelta(seconds=30))
+    assert "Staff sign-in" in sign_in(desk, "rita").get("/console", follow_redirects=True).text
+    desk.web.staff_auth.unlock_user("rita", ADMIN)
+    desk.world.clock.advance(timedelta(seconds=30))
+    assert "Open requests" in sign_in(desk, "rita").get("/console").text
+    actions = [(e["action"], e["summary"].get("locked")) for e in chain(desk)
+               if e["action"].startswith("console.")]  # fmt: skip
+    assert actions[:5] == [("console.user_added", None)] + [("console.sign_in_failed", None)] * 4
+    assert ("console.sign_in_failed", True) in actions
+    assert actions[-2:] == [("console.user_unlocked", None), ("console.signed_in", None)]
+
+
+def chain(desk: Desk) -> list[dict[str, object]]:
+    """Every entry of the audit chain (console events belong to no request)."""
+    path = desk.world.c.settings.data_dir / "audit-export.jsonl"
+    desk.c.audit.export(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return [line for line in lines if line["type"] == "entry"]
+
+
+def test_a_session_ends_after_idle_time(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    client = sign_in(desk, "rita")
+    desk.world.clock.advance(timedelta(minutes=29))
+    assert "Open requests" in client.get("/console").text
+    desk.world.clock.advance(timedelta(minutes=30))
+    page = client.get("/console", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/console/sign-in")
+
+
+def test_the_queue_puts_overdue_first_and_marks_due_soon(desk: Desk) -> None:
+    clock = desk.world.clock
+    start = clock.now()
+    clock.set(start - timedelta(days=40))
+    overdue = desk.world.request_for(ANNA, high=False)
+    clock.set(start - timedelta(days=27))
+    soon = desk.world.request_for(2, high=False)
+    clock.set(start)
+    fresh = desk.world.request_for(4, high=False)
+    add(desk, "andy", Role.AGENT)
+    page = sign_in(desk, "andy").get("/console").text
+    rows = re.findall(r'<tr class="(\w+)">\s*<td><a class="mono" href="/console/requests/([\w-]+)"',
+                      page)  # fmt: skip
+    assert rows == [("overdue", overdue), ("due_soon", soon), ("ok", fresh)]
+
+
+def test_request_detail_shows_the_audit_timeline_and_the_view_is_audited(desk: Desk) -> None:
+    delivered = desk.deliver()
+    add(desk, "andy", Role.AGENT)
+    page = sign_in(desk, "andy").get(f"/console/requests/{delivered.request_id}").text
+    assert (
+        "Audit timeline" in page and "delivery.link_issued" in page and "request.submitted" in page
+    )
+    assert "a***@e***.com" in page  # the verified channel, masked
+    assert "console.request_viewed" in [
+        e.action for e in desk.c.audit.timeline(delivered.request_id)
+    ]
+
+
+def test_an_agent_cannot_extend_a_dpo_can_and_the_requester_is_told_why(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "andy", Role.AGENT)
+    add(desk, "dana", Role.DPO)
+    agent = sign_in(desk, "andy")
+    token = form_token(agent.get(f"/console/requests/{rid}").text)
+    refused = agent.post(f"/console/requests/{rid}/extend", data={
+        "csrf": token, "reason": "many systems", "months": "2"})  # fmt: skip
+    assert refused.status_code == 403 and "dpo" in refused.text
+    dpo = sign_in(desk, "dana")
+    detail = dpo.get(f"/console/requests/{rid}").text
+    assert "Extend and notify" in detail
+    done = dpo.post(f"/console/requests/{rid}/extend", data={
+        "csrf": form_token(detail), "reason": "Recordings are held in three systems",
+        "months": "2"})  # fmt: skip
+    assert "Extended" in done.text
+    mail = desk.mailer.to(ANNA_MAIL)[-1]
+    assert "more time" in mail.subject and "Recordings are held in three systems" in mail.text
+    assert "2026-06-02" in mail.text
+
+
+def test_a_form_with_another_sessions_token_is_refused(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "andy", Role.AGENT)
+    add(desk, "anne", Role.AGENT)
+    theirs = form_token(sign_in(desk, "anne").get(f"/console/requests/{rid}").text)
+    desk.world.clock.advance(timedelta(seconds=30))
+    mine = sign_in(desk, "andy")
+    page = mine.post(f"/console/requests/{rid}/cancel", data={"csrf": theirs, "reason": "x"})
+    assert page.status_code == 403 and "forged" in page.text
+    assert desk.c.requests.get(rid).status != "cancelled"
+
+
+def test_a_reviewer_reviews_approves_and_the_link_goes_out(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    add(desk, "rita", Role.REVIEWER)
+    reviewer = sign_in(desk, "rita")
+    review = reviewer.get(f"/console/packages/{package.id}").text
+    assert "Leak gate" in review and "passed" in review and "Sample of items" in review
+    done = reviewer.post(f"/console/packages/{package.id}/approve",
+                         data={"csrf": form_token(review)})  # fmt: skip
+    assert "Approved; the download link went" in done.text
+    assert "/d/" in desk.mailer.to(ANNA_MAIL)[-1].text
+    assert desk.c.requests.get(rid).status == "delivered"
+
+
+def test_an_agent_revokes_a_link_from_the_request_page(desk: Desk) -> None:
+    delivered = desk.deliver()
+    add(desk, "andy", Role.AGENT)
+    agent = sign_in(desk, "andy")
+    detail = agent.get(f"/console/requests/{delivered.request_id}").text
+    agent.post(f"/console/links/{delivered.link_id}/revoke", data={"csrf": form_token(detail)})
+    assert desk.web.delivery.view(delivered.link_id).state == "revoked"
+    assert desk.client.get(f"/d/{delivered.token}").status_code == 410
+    assert "package.reviewed" not in [e.action for e in desk.c.audit.timeline(delivered.request_id)]
+
+
+def test_an_agent_may_not_open_a_package_review(desk: Desk) -> None:
+    delivered = desk.deliver()
+    add(desk, "andy", Role.AGENT)
+    page = sign_in(desk, "andy").get(f"/console/packages/{delivered.package_id}")
+    assert page.status_code == 403
+
+
+@pytest.fixture
+def sso_desk(tmp_path: Path) -> Iterator[Desk]:
+    d = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, staff_sso_issuer="https://idp.example",
+                  staff_sso_secret=SSO_SECRET)  # fmt: skip
+    yield d
+    d.c.store.engine.dispose()
+
+
+def sso_assertion(desk: Desk, name: str, jti: str | None = None) -> str:
+    exp = int((desk.world.clock.now() + timedelta(minutes=5)).timestamp())
+    claims = {"iss": "https://idp.example", "aud": "rightful-console", "sub": name,
+              "jti": jti or uuid.uuid4().hex, "exp": exp}  # fmt: skip
+    return jwt.encode(claims, SSO_SECRET, algorithm="HS256")
+
+
+def test_sso_signs_in_an_existing_user_once_per_assertion(sso_desk: Desk) -> None:
+    add(sso_desk, "rita", Role.REVIEWER)
+    token = sso_assertion(sso_desk, "rita", jti="one")
+    client = sso_desk.another_browser()
+    client.post("/console/sso", data={"assertion": token})
+    assert "Open requests" in client.get("/console").text
+    again = sso_desk.another_browser()
+    page = again.post("/console/sso", data={"assertion": token})
+    assert "used already" in page.text
+    stranger = sso_desk.another_browser()
+    assert (
+        "no enabled console user"
+        in stranger.post(
+            "/console/sso", data={"assertion": sso_assertion(sso_desk, "mallory")}
+        ).text
+    )
+
+
+def test_sign_out_ends_the_session(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    client = sign_in(desk, "rita")
+    page = client.get("/console").text
+    client.post("/console/sign-out", data={"csrf": form_token(page)})
+    assert client.get("/console", follow_redirects=False).status_code == 303
+    _ = REVIEWER

@@ -1,0 +1,105 @@
+""" "This is not my data": one click without signing in revokes every link of the package at
+once, opens an incident whose first event is the report, acknowledges the reporter on the page
+and by e-mail, and asks, optionally, to confirm deletion (REQUIREMENTS.md: Breaches — a third
+party reporting receipt of someone's data makes the controller aware)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rightful.domain.delivery import NOBODY
+from rightful.services.incidents import incidents_of
+
+from ..packages.world import REVIEWER
+from .conftest import ANNA_MAIL, Desk
+
+
+def test_opening_the_mail_link_changes_nothing(desk: Desk) -> None:
+    delivered = desk.deliver()
+    page = desk.client.get(f"/d/{delivered.token}/not-mine")
+    assert page.status_code == 200 and 'method="post"' in page.text
+    assert desk.web.delivery.view(delivered.link_id).state == "active"
+    with desk.c.store.transaction() as session:
+        assert incidents_of(session, delivered.request_id) == []
+
+
+@pytest.mark.postgres
+def test_one_click_revokes_every_link_and_opens_an_incident_with_the_report_first(
+    store_desk: Desk,
+) -> None:
+    delivered = store_desk.deliver()
+    second = store_desk.web.delivery.deliver(delivered.request_id, delivered.package_id, REVIEWER)
+    page = store_desk.post(f"/d/{delivered.token}/not-mine")
+    assert page.status_code == 200 and "We stopped 2 link(s)" in page.text
+    for link_id in (delivered.link_id, second.link_id):
+        assert store_desk.web.delivery.view(link_id).state == "revoked"
+    with store_desk.c.store.transaction() as session:
+        (incident,) = incidents_of(session, delivered.request_id)
+        assert (incident.kind, incident.source, incident.package_id) == (
+            "misdelivery",
+            "button",
+            delivered.package_id,
+        )
+    actions = [e.action for e in store_desk.c.audit.timeline(delivered.request_id)]
+    report = actions.index("delivery.not_mine_reported")
+    assert actions[report : report + 3] == [
+        "delivery.not_mine_reported",
+        "delivery.package_links_revoked",
+        "incident.opened",
+    ]
+    assert store_desk.c.packages.get(delivered.package_id).status == "frozen"
+    assert store_desk.client.get(f"/d/{delivered.token}").status_code == 410
+
+
+def test_the_reporter_is_acknowledged_by_mail_and_may_confirm_deletion(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.post(f"/d/{delivered.token}/not-mine")
+    ack = desk.mailer.to(ANNA_MAIL)[-1]
+    assert "we stopped the download link" in ack.subject.lower()
+    confirm = re.search(r"/not-mine/([A-Za-z0-9_-]+)", ack.text)
+    assert confirm is not None
+    landing = desk.client.get(f"/not-mine/{confirm.group(1)}")
+    assert "I deleted every copy" in landing.text
+    done = desk.post(f"/not-mine/{confirm.group(1)}", answer="deleted")
+    assert "We recorded your answer" in done.text
+    (report,) = desk.web.not_mine.reports_of(delivered.request_id)
+    assert report.deletion_answer == "deleted" and report.deletion_confirmed_at is not None
+    assert "delivery.deletion_confirmed" in [
+        e.action for e in desk.c.audit.timeline(delivered.request_id)
+    ]
+
+
+def test_a_second_click_opens_no_second_incident(desk: Desk) -> None:
+    delivered = desk.deliver()
+    first = desk.web.not_mine.report_token(delivered.token, NOBODY)
+    again = desk.web.not_mine.report_token(delivered.token, NOBODY)
+    assert again.repeated and again.incident_id == first.incident_id
+    with desk.c.store.transaction() as session:
+        assert len(incidents_of(session, delivered.request_id)) == 1
+    assert len([m for m in desk.mailer.to(ANNA_MAIL) if "stopped" in m.subject]) == 1
+
+
+def test_the_button_on_the_download_page_works_too_and_needs_no_sign_in(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.client.get(f"/d/{delivered.token}")
+    page = desk.post(f"/download/{delivered.link_id}/not-mine")
+    assert "the link is stopped" in page.text
+    assert desk.web.delivery.view(delivered.link_id).state == "revoked"
+
+
+def test_a_forged_form_revokes_nothing(desk: Desk) -> None:
+    delivered = desk.deliver()
+    page = desk.client.post(f"/d/{delivered.token}/not-mine", data={"csrf": "forged"})
+    assert page.status_code == 403
+    assert desk.web.delivery.view(delivered.link_id).state == "active"
+
+
+def test_a_report_on_an_expired_link_still_counts(desk: Desk) -> None:
+    from datetime import timedelta
+
+    delivered = desk.deliver()
+    desk.world.clock.advance(timedelta(days=30))
+    receipt = desk.web.not_mine.report_token(delivered.token, NOBODY)
+    assert receipt.incident_id is not None

@@ -1,0 +1,124 @@
+"""The requester's portal: server-rendered, usable without JavaScript, accessible forms whose
+errors are tied to their fields, English and German; submit, confirm, see the deadline, step
+up, sign in again (REQUIREMENTS.md: Deadlines — Art. 12(3); Identity — proportionate proof)."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import ANNA_MAIL, Desk
+
+UUID = r"[0-9a-f-]{36}"
+
+
+def submit(desk: Desk, email: str = ANNA_MAIL, **fields: str) -> str:
+    """Make a request through the form; the id of the new request."""
+    page = desk.post("/portal/new", type="access", jurisdiction="gdpr", email=email,
+                     language="en", **fields)  # fmt: skip
+    found = re.search(rf"/portal/requests/({UUID})/verify", str(page.url))
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_the_form_has_a_label_for_every_field_and_no_script(desk: Desk) -> None:
+    page = desk.client.get("/portal/new").text
+    for name in ("type", "jurisdiction", "email", "phone", "name", "details"):
+        assert f'<label for="f-{name}">' in page and f'id="f-{name}"' in page
+    assert "<script" not in page
+    assert 'name="viewport"' in page
+
+
+def test_errors_are_named_per_field_and_tied_to_it(desk: Desk) -> None:
+    page = desk.post("/portal/new", type="access", jurisdiction="gdpr", email="not-an-address",
+                     phone="12", language="en")  # fmt: skip
+    assert page.status_code == 422
+    assert 'aria-describedby="f-email-hint f-email-error" aria-invalid="true"' in page.text
+    assert '<p class="error" id="f-email-error">Enter an e-mail address' in page.text
+    assert 'id="f-phone-error"' in page.text and 'role="alert"' in page.text
+    assert 'value="not-an-address"' in page.text  # what was typed stays
+
+
+def test_the_portal_speaks_german(desk: Desk) -> None:
+    page = desk.client.get("/portal/new?lang=de")
+    assert '<html lang="de">' in page.text and "Anfrage stellen" in page.text
+    assert desk.client.get("/portal/check").text.count("Vorgang") >= 1  # the choice is kept
+    errors = desk.post("/portal/new", type="access", jurisdiction="gdpr", email="", language="de")
+    assert "Geben Sie Ihre E-Mail-Adresse ein" in errors.text
+
+
+def test_submit_verify_and_see_status_with_the_legal_deadline(desk: Desk) -> None:
+    rid = submit(desk)
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert str(page.url).endswith(f"/portal/requests/{rid}?outcome=bound")
+    assert "You are verified" in page.text
+    assert "2026-04-02" in page.text  # one month after 2026-03-02 (Art. 12(3))
+    assert "One month from receipt (GDPR Art. 12(3))." in page.text
+    assert "31 days left" in page.text
+
+
+def test_a_wrong_code_says_how_many_attempts_are_left(desk: Desk) -> None:
+    rid = submit(desk)
+    page = desk.post(f"/portal/requests/{rid}/verify", code="000000")
+    assert page.status_code == 400
+    assert "This code is not right; 4 attempt(s) left" in page.text
+
+
+def test_sensitive_data_asks_for_a_step_up_by_a_code_to_the_phone_on_file(desk: Desk) -> None:
+    rid = submit(desk)
+    status = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "One more confirmation" in status.text
+    page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+    assert "/verify" in str(page.url)
+    sms = desk.c.sms_sender.recent()[-1]
+    code = re.search(r"(\d{6})", sms.text)
+    assert sms.to == "+4915123456789" and code is not None
+    done = desk.post(f"/portal/requests/{rid}/verify", code=code.group(1))
+    assert "One more confirmation" not in done.text
+
+
+def test_the_status_page_needs_the_requester_and_a_new_browser_signs_in_by_code(
+    desk: Desk,
+) -> None:
+    rid = submit(desk)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    other = desk.another_browser()
+    page = other.get(f"/portal/requests/{rid}")
+    assert "Sign in to your request" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    sent = other.post(f"/portal/requests/{rid}/sign-in", data={"csrf": csrf})
+    assert "a code is on its way" in sent.text
+    code = desk.code_for(ANNA_MAIL)
+    page = other.post(f"/portal/requests/{rid}/sign-in/code", data={"csrf": csrf, "code": code})
+    assert "Your request" in page.text and "2026-04-02" in page.text
+
+
+def test_signing_in_to_an_unknown_request_answers_like_a_known_one(desk: Desk) -> None:
+    unknown = "00000000-0000-4000-8000-000000000000"
+    page = desk.post(f"/portal/requests/{unknown}/sign-in")
+    assert page.status_code == 200 and "a code is on its way" in page.text
+    assert desk.mailer.outbox == []
+
+
+def test_a_form_without_its_token_is_refused(desk: Desk) -> None:
+    page = desk.client.post("/portal/new", data={"type": "access", "email": ANNA_MAIL})
+    assert page.status_code == 403 and "Reload the page" in page.text
+    assert desk.mailer.outbox == []
+
+
+def test_a_delivered_request_shows_its_download_on_the_status_page(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.web.portal.send_sign_in_code(delivered.request_id)
+    desk.post(f"/portal/requests/{delivered.request_id}/sign-in/code",
+              code=desk.code_for(ANNA_MAIL))  # fmt: skip
+    page = desk.client.get(f"/portal/requests/{delivered.request_id}")
+    assert "Ready to download" in page.text
+    assert f'href="/download/{delivered.link_id}"' in page.text
+    landing = desk.client.get(f"/download/{delivered.link_id}")  # reachable when signed in
+    assert landing.status_code == 200 and "Send a code" in landing.text
+
+
+def test_pages_carry_security_headers(desk: Desk) -> None:
+    headers = desk.client.get("/portal/new").headers
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store"

@@ -1,0 +1,106 @@
+"""The file is decrypted while it streams, by byte range, so a broken download resumes without
+counting again; with the requester's passphrase it is an age file; a revoked link stops a
+running download."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+import pyrage
+import pytest
+
+from rightful.adapters.crypto.age_stream import CHUNK
+from rightful.domain.delivery import NOBODY, DownloadSessionError
+from rightful.services.package_source import MemoryPackages
+
+from .conftest import Desk
+
+
+def test_a_broken_download_resumes_with_a_range_and_counts_once(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    whole = desk.client.get(url)
+    assert whole.headers["accept-ranges"] == "bytes"
+    tail = desk.client.get(url, headers={"Range": "bytes=100-", "If-Range": whole.headers["etag"]})
+    assert tail.status_code == 206
+    assert (
+        tail.headers["content-range"] == f"bytes 100-{len(whole.content) - 1}/{len(whole.content)}"
+    )
+    assert whole.content[:100] + tail.content == whole.content
+    assert desk.web.delivery.view(delivered.link_id).downloads == 1
+
+
+def test_a_range_outside_the_file_is_answered_416_with_the_size(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    size = len(desk.client.get(url).content)
+    refused = desk.client.get(url, headers={"Range": f"bytes={size}-"})
+    assert refused.status_code == 416 and refused.headers["content-range"] == f"bytes */{size}"
+
+
+def test_a_resume_against_another_version_of_the_file_gets_the_whole_file(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    response = desk.client.get(url, headers={"Range": "bytes=100-", "If-Range": '"other"'})
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+
+
+def test_a_passphrase_protected_download_is_an_age_file_only_the_passphrase_opens(
+    desk: Desk,
+) -> None:
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    page = desk.post(f"/download/{delivered.link_id}/protect")
+    phrase = page.text.split('class="passphrase"')[1].split(">")[1].split("<")[0]
+    assert len(phrase) == 29
+    protected = desk.client.get(f"/download/{delivered.link_id}/file")
+    assert protected.headers["content-disposition"].endswith('.zip.age"')
+    plain = pyrage.passphrase.decrypt(protected.content, phrase)
+    assert "manifest.json" in zipfile.ZipFile(BytesIO(plain)).namelist()
+    assert all(phrase not in m.text + m.html for m in desk.mailer.outbox)  # never e-mailed
+    with desk.c.store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        stored = [str(v) for row in conn.execute(text("SELECT * FROM download_links")) for v in row]
+    assert not any(phrase in value for value in stored)  # never stored
+    middle = desk.client.get(f"/download/{delivered.link_id}/file",
+                             headers={"Range": "bytes=200-5000"})  # fmt: skip
+    assert middle.status_code == 206 and middle.content == protected.content[200:5001]
+
+
+def test_protection_needs_a_fresh_proof_first(desk: Desk) -> None:
+    delivered = desk.deliver()
+    with pytest.raises(DownloadSessionError):
+        desk.web.downloads.protect(delivered.link_id, None, NOBODY)
+
+
+def test_streaming_reads_the_package_piece_by_piece_and_stops_when_revoked(desk: Desk) -> None:
+    """Memory stays flat: nothing is read before it is sent; revocation ends a running stream."""
+    delivered = desk.deliver()
+    packages = MemoryPackages(piece=CHUNK)
+    packages.add(delivered.package_id, bytes(200 * CHUNK))
+    downloads = desk.web.downloads
+    downloads.packages = packages
+    session = downloads.confirm_code(delivered.link_id, _code(desk, delivered), NOBODY)
+    download = downloads.open_download(delivered.link_id, session, None, NOBODY)
+    assert packages.reads == 0
+    first = next(download.body)
+    assert len(first) == CHUNK and packages.reads == 1
+    desk.web.delivery.revoke(delivered.link_id, _reviewer())
+    rest = list(download.body)
+    assert len(rest) < 32  # stopped within the next revocation check (16 pieces)
+
+
+def _code(desk: Desk, delivered: object) -> str:
+    desk.web.downloads.send_code(delivered.link_id, NOBODY)  # type: ignore[attr-defined]
+    return desk.code_for(desk.address_of(delivered))  # type: ignore[arg-type]
+
+
+def _reviewer() -> object:
+    from ..packages.world import REVIEWER
+
+    return REVIEWER

@@ -1,0 +1,272 @@
+"""Building the access package: exactly the subject's data, laid out to be read by people and
+machines, encrypted at rest (REQUIREMENTS.md: The access response, Art. 15, Art. 20)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rightful.adapters.db.packages import PackageRow
+from rightful.demo import expected_records
+from rightful.demo.estate import DemoEstate, EstateRow
+from rightful.demo.story import hearthly
+from rightful.domain.errors import ConflictError
+from rightful.domain.lifecycle import Status
+from rightful.domain.provenance import SubjectKey
+from rightful.services.package_keys import subject_pseudonym
+
+from .world import (
+    AGENT,
+    REVIEWER,
+    World,
+    make_world,
+    manifest_of,
+    packaged_records,
+    zip_bytes,
+)
+
+ANNA, BEN, CARL, DORA = 1, 2, 4, 5
+CUSTOMER_IDS = [c.customer_id for c in hearthly().customers]
+
+
+@pytest.mark.parametrize("customer", CUSTOMER_IDS)
+def test_each_customers_package_holds_exactly_their_records(world: World, customer: int) -> None:
+    """Ground truth of the demo estate: no foreign record, no missing record (resold speaker,
+    partner on the owner's speaker, namesakes, recycled address, wildcard address)."""
+    rid = world.request_for(customer)
+    package = world.c.packages.build(rid, AGENT)
+    assert package.status == "ready"
+    assert world.status(rid) is Status.IN_REVIEW
+    assert world.estate.demo is not None
+    assert packaged_records(world, package.id) == expected_records(world.estate.demo, customer)
+
+
+def test_recordings_are_stored_uncompressed_with_the_hash_of_their_bytes(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    archive = zip_bytes(world, package.id)
+    blobs = [i for i in manifest_of(world, package.id)["items"] if i["kind"] == "blob"]
+    assert len(blobs) == package.blob_count == 5
+    estate = world.estate.demo
+    assert estate is not None
+    for blob in blobs:
+        info = archive.getinfo(blob["path"])
+        assert info.compress_type == zipfile.ZIP_STORED
+        data = archive.read(blob["path"])
+        assert data[:4] == b"RIFF" and hashlib.sha256(data).hexdigest() == blob["sha256"]
+        assert data in estate.blobs.values()
+    assert archive.getinfo("data/speaker.recordings.json").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_each_collection_becomes_one_json_file_and_one_csv_file(world: World) -> None:
+    """Art. 20: structured, commonly used, machine-readable."""
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    archive = zip_bytes(world, package.id)
+    for collection, count in package.counts_by_collection.items():
+        doc = json.loads(archive.read(f"data/{collection}.json"))
+        assert doc["collection"] == collection and len(doc["records"]) == count
+        lines = archive.read(f"data/{collection}.csv").decode().splitlines()
+        assert lines[0].split(",") == doc["fields"]
+    contacts = json.loads(archive.read("data/accounts.contacts.json"))
+    assert set(contacts["third_party_fields"]) == {"contact_name", "contact_phone"}
+
+
+def test_every_item_is_listed_with_source_key_chain_categories_hash_and_path(world: World) -> None:
+    package = world.c.packages.build(world.request_for(DORA), AGENT)
+    manifest = manifest_of(world, package.id)
+    assert manifest["request_id"] == package.request_id and manifest["generated_at"]
+    records = [i for i in manifest["items"] if i["kind"] == "record"]
+    archive = zip_bytes(world, package.id)
+    for item in records:
+        assert item["source"] and item["collection"] and item["key"] and item["categories"]
+        assert item["chain"], "every record shows how it links to the subject"
+        row = json.loads(archive.read(item["path"]))["records"][item["row"]]
+        canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(canonical.encode()).hexdigest() == item["sha256"]
+    recording = next(i for i in records if i["collection"] == "speaker.recordings")
+    assert any(link["window"] for link in recording["chain"]), "the ownership window checked"
+
+
+def test_the_subject_is_named_only_by_a_keyed_pseudonym(world: World) -> None:
+    package = world.c.packages.build(world.request_for(CARL), AGENT)
+    subject = manifest_of(world, package.id)["subject"]
+    key = world.c.packages.config.pseudonym_key
+    assert subject == subject_pseudonym(key, SubjectKey("accounts.customers", CARL))
+    assert subject != subject_pseudonym(b"another key" * 4, SubjectKey("accounts.customers", CARL))
+    assert str(CARL) not in subject or len(subject) == 32
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            ["Your personal data", "Your rights", "supervisory authority", "outside the EU/EEA"],
+        ),
+        (
+            "de",
+            [
+                "Ihre personenbezogenen Daten",
+                "Ihre Rechte",
+                "Aufsichtsbehörde",
+                "außerhalb der EU/des EWR",
+            ],
+        ),
+    ],
+)
+def test_index_explains_the_package_in_the_requesters_language(
+    world: World, language: str, words: list[str]
+) -> None:
+    """Art. 15(1)(a)-(h): purposes, categories, recipients (third countries and safeguards),
+    retention, source, rights incl. complaint, automated decisions; Art. 15(4) marked."""
+    package = world.c.packages.build(world.request_for(ANNA, language=language), AGENT)
+    archive = zip_bytes(world, package.id)
+    html = archive.read("index.html").decode()
+    for word in words:
+        assert word in html
+    for fact in [
+        "Operate the voice assistant",
+        "SpeechCloud Inc.",
+        "Standard contractual clauses",
+        "18 months after recording",
+        "Synced from the data subject",
+        "Art. 77",
+        "Art. 15",
+        "Sächsische Datenschutzbeauftragte",
+        "privacy@hearthly.example",
+        "Hosting provider",
+        "Art. 6(1)(a) GDPR: consent",
+    ]:
+        assert fact in html, fact
+    assert "contact_name, contact_phone" in html, "third-party data is marked"
+    assert f'lang="{language}"' in html
+    for link in _links(html):
+        assert link in archive.namelist(), link
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_index_escapes_what_it_is_given(tmp_path: Path) -> None:
+    w = make_world(
+        f"sqlite:///{tmp_path}/r.db",
+        tmp_path,
+        hearthly(),
+        controller_name='<script>alert("x")</script>',
+    )
+    package = w.c.packages.build(w.request_for(BEN), AGENT)
+    html = zip_bytes(w, package.id).read("index.html").decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_categories_above_the_verified_level_are_withheld_until_step_up(world: World) -> None:
+    """One e-mail code (standard) does not open voice recordings (high)."""
+    package = world.c.packages.build(world.request_for(ANNA, high=False), AGENT)
+    manifest = manifest_of(world, package.id)
+    assert not any(i["collection"] == "speaker.recordings" for i in manifest["items"])
+    assert [w["collection"] for w in manifest["withheld"]] == ["speaker.recordings"]
+    html = zip_bytes(world, package.id).read("index.html").decode()
+    assert "Data that needs a further check" in html and "Voice recordings" in html
+    assert package.withheld and package.status == "ready"
+
+
+def test_hostile_blob_names_become_safe_and_distinct_files(tmp_path: Path) -> None:
+    hostile = [
+        "D-1001/a b.wav",
+        "D-1001/a_b.wav",
+        "D-1001/CON.wav",
+        "D-1001/.hidden",
+        "D-1001/evil\u202egnp.exe",
+        "D-1001/x%2F..%2Fy.wav",
+    ]
+    w = make_world(f"sqlite:///{tmp_path}/r.db", tmp_path, _renamed_blobs(hearthly(), hostile))
+    package = w.c.packages.build(w.request_for(ANNA), AGENT)
+    assert package.status == "ready"
+    archive = zip_bytes(w, package.id)
+    files = [n for n in archive.namelist() if n.startswith("files/")]
+    assert len(files) == len(set(n.lower() for n in files)) == 5
+    for name in files:
+        last = name.rsplit("/", 1)[1]
+        assert ".." not in name and not last.startswith(".") and last.isascii()
+
+
+def test_packages_are_encrypted_at_rest_each_under_its_own_key(world: World) -> None:
+    first = world.c.packages.build(world.request_for(ANNA), AGENT)
+    second = world.c.packages.build(world.request_for(CARL), AGENT)
+    stored = (world.c.settings.data_dir / "packages" / first.object_name).read_bytes()
+    assert b"RIFF" not in stored and b"weather" not in stored and b"PK\x03\x04" not in stored
+    assert world.c.packages.data_key(first) != world.c.packages.data_key(second)
+    assert first.wrapped_key != second.wrapped_key
+
+
+def test_a_rebuild_supersedes_the_package_sent_back(world: World) -> None:
+    rid = world.request_for(ANNA)
+    first = world.c.packages.build(rid, AGENT)
+    world.c.package_review.send_back(first.id, REVIEWER, "the newsletter record looks wrong")
+    assert world.status(rid) is Status.COLLECTING
+    second = world.c.packages.build(rid, AGENT)
+    assert world.c.packages.get(first.id).status == "superseded"
+    assert world.c.packages.current(rid).id == second.id
+
+
+def test_only_a_collecting_request_is_packaged(world: World) -> None:
+    rid = world.request_for(ANNA)
+    world.c.packages.build(rid, AGENT)
+    with pytest.raises(ConflictError):
+        world.c.packages.build(rid, AGENT)
+
+
+def test_a_failed_build_keeps_nothing_and_is_audited(world: World) -> None:
+    rid = world.request_for(ANNA)
+
+    def breaks(*args: Any, **kwargs: Any) -> Any:
+        yield from world.c.packages.collector(*args, **kwargs)
+        raise OSError("source went away")
+
+    with pytest.raises(OSError, match="source went away"):
+        world.packages_with(breaks).build(rid, AGENT)
+    [package] = world.c.packages.for_request(rid)
+    assert package.status == "failed"
+    assert not world.c.package_objects.exists(package.object_name)
+    assert "package.build_failed" in world.actions(rid)
+    assert world.status(rid) is Status.COLLECTING
+
+
+def test_the_audit_trail_of_a_build_names_ids_and_counts_only(world: World) -> None:
+    rid = world.request_for(ANNA)
+    world.c.packages.build(rid, AGENT)
+    entries = [e for e in world.c.audit.timeline(rid) if e.action.startswith("package.")]
+    assert [e.action for e in entries] == [
+        "package.build_started",
+        "package.gate_passed",
+        "package.built",
+    ]
+    text = json.dumps([e.summary for e in entries])
+    assert "anna" not in text.lower() and "weather" not in text
+
+
+def _links(html: str) -> list[str]:
+    import re
+
+    return [m for m in re.findall(r'href="([^"#]+)"', html)]
+
+
+def _renamed_blobs(estate: DemoEstate, keys: list[str]) -> DemoEstate:
+    """The estate with Anna's recordings' files renamed to `keys`."""
+    rows, blobs, it = [], dict(estate.blobs), iter(keys)
+    for row in estate.rows:
+        if row.table == "recordings" and row.values[1] == "D-1001" and 1 in row.owners:
+            old = row.values[5].removeprefix("blob://recordings/")
+            new = next(it)
+            blobs[new] = blobs.pop(old)
+            row = EstateRow(
+                row.dataset, row.table, (*row.values[:5], f"blob://recordings/{new}"), row.owners
+            )
+        rows.append(row)
+    return dataclasses.replace(estate, rows=tuple(rows), blobs=blobs)
+
+
+_ = PackageRow

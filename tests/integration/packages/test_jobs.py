@@ -1,0 +1,105 @@
+"""A package build as a job: in-process by default, and on a real Celery worker (Redis broker)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from rightful.adapters.db.base import Base
+from rightful.adapters.queue.celery import make_celery_app
+from rightful.adapters.queue.package_jobs import CeleryPackageJobs
+from rightful.bootstrap import Container
+from rightful.demo import DemoEstate, expected_records, seed_demo
+from rightful.demo.estate import DATAMAP_FILES
+from rightful.domain.clock import FixedClock
+from rightful.domain.lifecycle import Status
+from rightful.settings import Settings, load_settings
+
+from .world import World, packaged_records, prepare_request
+
+REDIS_URL = "redis://127.0.0.1:6379/6"  # a database of its own: tests never touch db 0
+
+
+def test_an_inline_job_builds_once_and_answers_a_repeat_with_the_same_package(
+    world: World,
+) -> None:
+    rid = world.request_for(4)
+    jobs = world.c.package_jobs
+    first = jobs.wait(jobs.submit(rid), timeout=5)
+    assert first["status"] == "ready" and world.status(rid) is Status.IN_REVIEW
+    again = jobs.wait(jobs.submit(rid), timeout=5)
+    assert again == first and len(world.c.packages.for_request(rid)) == 1
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> DemoEstate:
+    return seed_demo(tmp_path_factory.mktemp("estate"))
+
+
+def settings_for(estate: DemoEstate, data_dir: Path, queue: str) -> Settings:
+    return load_settings(
+        data_dir=data_dir, database_url=f"sqlite:///{data_dir}/rightful.db",
+        sources=estate.dsns, datamap_files=list(DATAMAP_FILES), queue_backend="celery",
+        celery_broker_url=REDIS_URL, celery_queue=queue,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def worker(estate: DemoEstate, tmp_path: Path) -> Iterator[Settings]:
+    """A real worker process for collection and package tasks, on a queue of its own."""
+    queue = f"rightful-pkg-test-{uuid.uuid4().hex[:8]}"
+    settings = settings_for(estate, tmp_path, queue)
+    (tmp_path / "none.toml").write_text("")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
+        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
+        "RIGHTFUL_DATA_DIR": str(tmp_path),
+        "RIGHTFUL_DATABASE_URL": settings.effective_database_url,
+        "RIGHTFUL_SOURCES": json.dumps(estate.dsns),
+        "RIGHTFUL_DATAMAP_FILES": json.dumps([str(p) for p in DATAMAP_FILES]),
+        "RIGHTFUL_QUEUE_BACKEND": "celery",
+        "RIGHTFUL_CELERY_BROKER_URL": REDIS_URL,
+        "RIGHTFUL_CELERY_QUEUE": queue,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
+         "worker", "--pool=solo", "--concurrency=1", "-Q", queue, "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+         f"--hostname={queue}@localhost"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield settings
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+@pytest.mark.redis
+def test_a_celery_worker_builds_the_package(estate: DemoEstate, worker: Settings) -> None:
+    c = Container(settings=worker, clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    Base.metadata.create_all(c.store.engine)
+    rid = prepare_request(c, customer_id=5, email="carl.old@mailbox.example")
+    jobs = c.package_jobs
+    assert isinstance(jobs, CeleryPackageJobs)
+    outcome = jobs.wait(jobs.submit(rid), timeout=60)
+    assert outcome["status"] == "ready"
+    fake = World(c, FixedClock(datetime(2026, 3, 2, tzinfo=UTC)), None)  # type: ignore[arg-type]
+    assert packaged_records(fake, outcome["package_id"]) == expected_records(estate, 5)
+    assert Status(c.requests.get(rid).status) is Status.IN_REVIEW
+    app = make_celery_app(REDIS_URL, worker.celery_queue)
+    assert app.conf.task_acks_late, "a worker lost mid-build gives the job back"

@@ -1,0 +1,213 @@
+"""Review before release: what the reviewer sees, approval bound to the manifest hash, sending
+back, and the delivery check that refuses anything but what was approved (Art. 5(2))."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from rightful.adapters.db.packages import GateRunRow, PackageRow
+from rightful.adapters.storage.encryption import EncryptingWriter
+from rightful.domain.errors import ConflictError, PermissionDeniedError
+from rightful.domain.lifecycle import Status
+from rightful.entrypoints.api.app import create_app
+from rightful.services import staff
+from rightful.services.package_review import NotDeliverableError
+
+from .corrupt import DropsValidityWindows
+from .world import AGENT, REVIEWER, World
+
+ANNA, DORA = 1, 5
+
+
+def test_the_reviewer_sees_counts_categories_gate_results_and_a_sample(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    view = world.c.package_review.review(package.id, REVIEWER, sample=5).as_json()
+    assert view["counts"] == {
+        "items": 21,
+        "records": 16,
+        "files": 5,
+        "attachments": 0,
+        "file_bytes": package.blob_bytes,
+    }
+    assert view["by_category"]["user.biometric.voice"] == 5
+    assert view["gate"]["passed"] and view["gate"]["items_checked"] == 16
+    assert view["gate"]["checked"]["derivation"] == 16 and not view["findings"]
+    assert len(view["sample"]) == 5 and all("values" not in s for s in view["sample"])
+    assert all(
+        {"id", "collection", "categories", "sha256", "path"} <= set(s) for s in view["sample"]
+    )
+
+
+def test_contents_are_shown_only_when_asked_and_the_asking_is_audited(world: World) -> None:
+    rid = world.request_for(ANNA)
+    package = world.c.packages.build(rid, AGENT)
+    view = world.c.package_review.review(package.id, REVIEWER, sample=30, include_content=True)
+    records = [s for s in view.sample if s["kind"] == "record"]
+    assert records and all(isinstance(s["values"], dict) for s in records)
+    customer = next(s for s in records if s["collection"] == "accounts.customers")
+    assert customer["values"]["full_name"] == "Anna Schmidt"
+    [entry] = [e for e in world.c.audit.timeline(rid) if e.action == "package.reviewed"]
+    assert entry.summary["with_values"] is True
+
+
+def test_approval_records_the_manifest_hash_and_moves_the_request(world: World) -> None:
+    rid = world.request_for(ANNA)
+    package = world.c.packages.build(rid, AGENT)
+    approved = world.c.package_review.approve(package.id, REVIEWER)
+    assert approved.approved_manifest_sha256 == package.manifest_sha256
+    assert approved.approved_by == REVIEWER.id and approved.status == "approved"
+    assert world.status(rid) is Status.APPROVED
+    assert world.c.package_review.assert_deliverable(package.id).id == package.id
+    assert "package.approved" in world.actions(rid)
+
+
+def test_only_a_reviewer_approves(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    with pytest.raises(PermissionDeniedError):
+        world.c.package_review.approve(package.id, AGENT)
+
+
+def test_sending_back_needs_a_reason_and_returns_the_request_to_collecting(world: World) -> None:
+    rid = world.request_for(ANNA)
+    package = world.c.packages.build(rid, AGENT)
+    with pytest.raises(ConflictError):
+        world.c.package_review.send_back(package.id, REVIEWER, "  ")
+    world.c.package_review.send_back(package.id, REVIEWER, "contacts look incomplete")
+    assert world.c.packages.get(package.id).status == "sent_back"
+    assert world.status(rid) is Status.COLLECTING
+    with pytest.raises(ConflictError):
+        world.c.package_review.approve(package.id, REVIEWER)
+
+
+def test_an_unapproved_package_is_not_deliverable(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    with pytest.raises(NotDeliverableError, match="not approved"):
+        world.c.package_review.assert_deliverable(package.id)
+
+
+def test_a_package_changed_after_approval_is_not_deliverable(world: World) -> None:
+    """Someone with the data key swaps in a re-encrypted ZIP with another manifest."""
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    world.c.package_review.approve(package.id, REVIEWER)
+    with world.c.packages.open_plaintext(package) as reader:
+        original = zipfile.ZipFile(io.BytesIO(reader.read()))
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as out:
+        for name in original.namelist():
+            data = original.read(name)
+            out.writestr(
+                name,
+                data.replace(b'"items": 21', b'"items": 20') if name == "manifest.json" else data,
+            )
+    with world.c.package_objects.writer(package.object_name) as raw:
+        sink = EncryptingWriter(raw, world.c.packages.data_key(package), package.chunk_size)
+        sink.write(forged.getvalue())
+        sink.close()
+    with world.c.store.transaction() as session:  # and who can write storage may edit the row
+        session.execute(
+            update(PackageRow).where(PackageRow.id == package.id).values(stored_size=sink.stored)
+        )
+    with pytest.raises(NotDeliverableError, match="differs from what was approved"):
+        world.c.package_review.assert_deliverable(package.id)
+
+
+def test_a_corrupted_stored_package_is_not_deliverable(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    world.c.package_review.approve(package.id, REVIEWER)
+    path = world.c.settings.data_dir / "packages" / package.object_name
+    raw = bytearray(path.read_bytes())
+    raw[-40] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(NotDeliverableError, match="intact"):
+        world.c.package_review.assert_deliverable(package.id)
+
+
+def test_a_gate_verdict_for_another_manifest_does_not_count(world: World) -> None:
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    with world.c.store.transaction() as session:
+        session.execute(
+            update(GateRunRow)
+            .where(GateRunRow.package_id == package.id)
+            .values(manifest_sha256="0" * 64)
+        )
+    with pytest.raises(NotDeliverableError, match="another manifest"):
+        world.c.package_review.approve(package.id, REVIEWER)
+
+
+# --- the same through the HTTP API, on SQLite and PostgreSQL ------------------------------------
+
+
+@pytest.fixture
+def api(store_world: World) -> Iterator[tuple[World, TestClient, dict[str, dict[str, str]]]]:
+    keys = {}
+    with store_world.c.store.transaction() as session:
+        for role in ("agent", "reviewer"):
+            secret = staff.issue_key(session, store_world.clock, name=role, role=role).secret
+            keys[role] = {"X-API-Key": secret}
+    with TestClient(create_app(store_world.c), raise_server_exceptions=False) as client:
+        yield store_world, client, keys
+
+
+def test_build_review_and_approve_over_http(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    world, client, keys = api
+    rid = world.request_for(ANNA)
+    built = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"])
+    assert built.status_code == 201 and built.json()["status"] == "ready"
+    pid = built.json()["id"]
+    assert client.get(f"/api/v1/packages/{pid}", headers=keys["agent"]).status_code == 403
+    view = client.get(f"/api/v1/packages/{pid}?sample=3", headers=keys["reviewer"]).json()
+    assert view["gate"]["passed"] and len(view["sample"]) == 3
+    approved = client.post(f"/api/v1/packages/{pid}/approve", headers=keys["reviewer"])
+    assert approved.status_code == 200
+    assert approved.json()["approved_manifest_sha256"] == view["manifest_sha256"]
+    listed = client.get(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()
+    assert [p["status"] for p in listed] == ["approved"]
+
+
+def test_a_blocked_package_over_http_shows_its_findings_and_cannot_be_approved(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    world, client, keys = api
+    rid = world.request_for(DORA)
+    package = world.packages_with(DropsValidityWindows()).build(rid, AGENT)
+    view = client.get(f"/api/v1/packages/{package.id}", headers=keys["reviewer"]).json()
+    assert view["status"] == "blocked" and view["gate"]["incident_id"]
+    assert {f["check"] for f in view["findings"]} == {"derivation"}
+    refused = client.post(f"/api/v1/packages/{package.id}/approve", headers=keys["reviewer"])
+    assert refused.status_code == 409
+
+
+def test_staff_attach_and_approve_over_http(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    world, client, keys = api
+    rid = world.request_for(ANNA)
+    files = {"file": ("note.txt", b"a note about the account", "text/plain")}
+    form = {
+        "collection": "shop.support_tickets",
+        "justification": "Handwritten note scanned from the customer's letter.",
+        "labels": ["customer_id=1"],
+    }
+    made = client.post(
+        f"/api/v1/requests/{rid}/attachments", headers=keys["agent"], files=files, data=form
+    )
+    assert made.status_code == 201 and made.json()["state"] == "pending"
+    aid = made.json()["id"]
+    ok = client.post(f"/api/v1/attachments/{aid}/approve", headers=keys["reviewer"], json={})
+    assert ok.status_code == 200 and ok.json()["state"] == "approved"
+    bound = client.post(
+        f"/api/v1/requests/{rid}/attachments/bound",
+        headers=keys["agent"],
+        json={"collection": "shop.orders", "key": [1]},
+    )
+    assert bound.status_code == 201
+    built = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()
+    assert built["status"] == "ready" and built["attachments"] == 1

@@ -1,0 +1,97 @@
+"""E-mails from templates in the requester's language, plain text and HTML, carrying links and
+never data; and the portal's words, complete in English and German."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rightful.adapters.mail.rendering import KINDS, LANGUAGES, MailTemplates
+from rightful.entrypoints.web.i18n import language_of, missing_german, translate
+from rightful.entrypoints.web.i18n_messages import MESSAGES
+
+CONTEXT = {
+    "controller": "Hearthly <GmbH>", "ref": "3f2b9c1a", "code": "123456",
+    "link": "https://dsr.example/d/tok?a=1&b=2", "not_mine_link": "https://dsr.example/n",
+    "expires": "2026-03-16 10:00 (UTC)", "max_downloads": 3, "minutes": 15,
+    "notice": "We need more time.\n\nNew date: 2026-06-02.", "portal_link": "https://dsr.example/p",
+    "incident_ref": "ab12cd34", "reported_at": "2026-03-02 10:00 (UTC)",
+    "confirm_link": "https://dsr.example/not-mine/x", "nature": "n", "consequences": "c",
+    "measures": "m", "dpo_contact": "dpo@hearthly.example",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_mail_renders_as_text_and_escaped_html(kind: str, language: str) -> None:
+    message = MailTemplates().render(kind, language, "anna@example.com", **CONTEXT)
+    assert message.subject and "\n" not in message.subject
+    assert message.text.strip() and message.html.startswith("<!doctype html>")
+    assert f'<html lang="{language}">' in message.html
+    assert "Hearthly &lt;GmbH&gt;" in message.html and "<GmbH>" not in message.html
+    assert "{{" not in message.text and "{%" not in message.html
+
+
+def test_german_mail_is_german_and_english_is_english() -> None:
+    templates = MailTemplates()
+    de = templates.render("ready", "de", "a@example.com", **CONTEXT)
+    en = templates.render("ready", "en", "a@example.com", **CONTEXT)
+    assert "Ihre Daten" in de.subject and "Your data" in en.subject
+    assert templates.render("ready", "fr", "a@example.com", **CONTEXT).subject == en.subject
+
+
+def test_the_ready_mail_carries_the_page_link_and_the_not_mine_link_and_no_data() -> None:
+    message = MailTemplates().render("ready", "en", "anna@example.com", **CONTEXT)
+    assert CONTEXT["link"] in message.text and CONTEXT["not_mine_link"] in message.text
+    assert "anna@example.com" not in message.text + message.html  # not even the address
+    assert "attached" in message.text  # says the data is never attached
+
+
+def test_every_portal_text_has_german() -> None:
+    assert missing_german() == []
+
+
+TEMPLATES = Path(__file__).parents[2] / "src/rightful/entrypoints/web/templates"
+FAMILIES = {
+    "type_": ["access", "portability", "erasure", "rectification", "restriction", "objection"],
+    "status_": ["received", "awaiting_verification", "verified", "collecting", "in_review",
+                "approved", "delivered", "closed", "rejected", "cancelled", "expired", "on_hold"],
+    "explain_": ["received", "awaiting_verification", "verified", "collecting", "in_review",
+                 "approved", "delivered", "closed", "rejected", "cancelled", "expired", "on_hold"],
+    "deadline_basis_": ["gdpr", "uk_gdpr", "ccpa"],
+    "link_state_": ["active", "revoked", "expired", "exhausted"],
+    "refused_": [f"{r}_{part}" for r in ("unknown", "expired", "revoked", "exhausted")
+                 for part in ("title", "text")],
+}  # fmt: skip
+
+
+def test_every_text_a_portal_template_asks_for_exists() -> None:
+    used: set[str] = set()
+    for template in TEMPLATES.rglob("*.html"):
+        if "console" in template.parts:
+            continue
+        used |= set(re.findall(r"\bt\([\"']([a-z_]+)[\"']\)", template.read_text()))
+        used |= set(re.findall(r"\bt\([\"']([a-z_]+)[\"'],", template.read_text()))
+    for prefix, names in FAMILIES.items():
+        used |= {prefix + name for name in names}
+    assert sorted(used - MESSAGES.keys()) == []
+
+
+def test_texts_fill_placeholders_and_unknown_keys_show_themselves() -> None:
+    assert translate("days_left", "de", n=3) == "noch 3 Tage"
+    assert translate("no_such_key", "en") == "[no_such_key]"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.8", "de"),
+        ("fr-FR,en;q=0.5,de;q=0.7", "de"),
+        ("fr", "en"),
+        ("", "en"),
+    ],
+)
+def test_the_browser_language_picks_ours(header: str, expected: str) -> None:
+    assert language_of(header) == expected
