@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from functools import cached_property
+from datetime import timedelta
+from functools import cached_property, partial
 
+from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
+from rightful.adapters.datamap.fides_yaml import load_datamap
 from rightful.adapters.db.base import Store, make_engine
+from rightful.adapters.mail.sink import MailSink
+from rightful.adapters.mail.smtp import SmtpMailer
+from rightful.adapters.outbox import ThreadOutbox
+from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
+from rightful.adapters.sms.log import LoggingSmsSender
+from rightful.adapters.sources import OpenSources, opened_sources
+from rightful.adapters.sources.pool import SourcePool, blob_stores
+from rightful.adapters.storage.filesystem import FilesystemPackageStore
 from rightful.domain.clock import Clock, SystemClock
+from rightful.domain.datamap import DataMap
+from rightful.domain.errors import ConfigurationError
+from rightful.domain.identities import IdentityPolicy, IdentityType
+from rightful.domain.incident_clocks import regimes_from
+from rightful.domain.messaging import Mailer, Outbox
+from rightful.domain.package_ports import KeyWrapper
+from rightful.domain.sources import BlobStore
+from rightful.domain.verification import Assurance, CodePolicy, required_for
+from rightful.services.approvals import ApprovalService
+from rightful.services.attachments import AttachmentService
 from rightful.services.audit import AuditService, load_or_create_signing_key
+from rightful.services.collection import resolve_subjects
+from rightful.services.incident_scope import ScopeCalculator
+from rightful.services.incidents import IncidentPolicy, IncidentService
+from rightful.services.package_keys import package_key_wrapper, pseudonym_key
+from rightful.services.package_review import PackageReview
+from rightful.services.packaging import PackageService, PackagingConfig
 from rightful.services.requests import RequestService
+from rightful.services.subjects import SubjectService
+from rightful.services.verification import VerificationConfig, VerificationService
+from rightful.services.verification_keys import load_or_create_code_key
 from rightful.settings import Settings, load_settings
 
 
@@ -34,6 +65,203 @@ class Container:
     @cached_property
     def requests(self) -> RequestService:
         return RequestService(self.store, self.clock, self.audit, self.settings)
+
+    # --- the estate: data map and sources of personal data ----------------------------------
+
+    @cached_property
+    def datamap(self) -> DataMap:
+        """The data map in force (RIGHTFUL_DATAMAP_FILES)."""
+        if not self.settings.datamap_files:
+            raise ConfigurationError(
+                "no data map configured: set RIGHTFUL_DATAMAP_FILES to your dataset YAML files"
+            )
+        return load_datamap(self.settings.datamap_files)
+
+    @cached_property
+    def sources(self) -> SourcePool:
+        """Record sources by name, connections kept per thread."""
+        return SourcePool(self.settings.sources)
+
+    @cached_property
+    def blob_stores(self) -> dict[str, BlobStore]:
+        return blob_stores(self.settings.sources)
+
+    def close(self) -> None:
+        """Release connections (sources and the store)."""
+        if "sources" in self.__dict__:
+            self.sources.close()
+        if "store" in self.__dict__:
+            self.store.engine.dispose()
+
+    # --- identity verification (needs `datamap` and `sources`) -------------------------------
+
+    @cached_property
+    def identity_policy(self) -> IdentityPolicy:
+        s = self.settings
+        return IdentityPolicy(s.email_local_part_case_sensitive, s.default_phone_region)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        s = self.settings
+        return SmtpMailer(
+            s.smtp_host, s.smtp_port, s.smtp_from, security=s.smtp_security,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            ca_file=s.smtp_ca_file, timeout=s.smtp_timeout_seconds,
+        )
+
+    @cached_property
+    def sms_sender(self) -> LoggingSmsSender:
+        return LoggingSmsSender()
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return ThreadOutbox()
+
+    @cached_property
+    def mail_sink(self) -> MailSink:
+        """The demo's local SMTP server (started only by `rightful demo`)."""
+        return MailSink(self.settings.smtp_host, self.settings.smtp_port)
+
+    @cached_property
+    def subjects(self) -> SubjectService:
+        finder = partial(resolve_subjects, self.datamap, self.sources, clock=self.clock,
+                         policy=self.identity_policy)
+        return SubjectService(self.store, self.clock, self.audit, self.requests, finder)
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        return VerificationService(
+            self.store, self.clock, self.audit, self.requests, self.subjects,
+            verification_config(self.settings, self.identity_policy, required_for(self.datamap)),
+            mailer=self.mailer, sms=self.sms_sender, outbox=self.outbox,
+            assertions=account_assertions(self.settings),
+        )
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(
+            self.store, self.clock, self.audit, self.subjects, self.identity_policy,
+            self.settings.data_dir, self.settings.authority_max_bytes,
+        )
+
+    # --- access packages (needs `datamap`, `subjects`) -------------------------------------
+
+    @cached_property
+    def package_objects(self) -> FilesystemPackageStore:
+        return FilesystemPackageStore(self.settings.data_dir / "packages")
+
+    @cached_property
+    def package_keys(self) -> KeyWrapper:
+        return package_key_wrapper(self.settings)[0]
+
+    def open_sources(self) -> AbstractContextManager[OpenSources]:
+        """Fresh connections to every source (a build and its gate each open their own)."""
+        dm = self.datamap
+        return opened_sources(self.settings.sources, {n: dm.schema_of(n) for n in dm.sources})
+
+    @cached_property
+    def attachments(self) -> AttachmentService:
+        s = self.settings
+        return AttachmentService(
+            self.store, self.clock, self.audit, self.datamap, self.package_keys,
+            self.package_objects, self.identity_policy, self.open_sources,
+            max_bytes=s.attachment_max_bytes, chunk_size=s.package_chunk_bytes,
+        )
+
+    @cached_property
+    def packages(self) -> PackageService:
+        s = self.settings
+        config = PackagingConfig(
+            workdir=s.data_dir / "tmp", controller=s.controller_name,
+            signing_key=load_or_create_signing_key(s.effective_package_signing_key_file),
+            pseudonym_key=pseudonym_key(s), chunk_size=s.package_chunk_bytes,
+            contact=s.privacy_contact, authority=s.supervisory_authority,
+            review_sample=s.package_review_sample,
+        )
+        return PackageService(
+            self.store, self.clock, self.audit, self.requests, self.subjects, self.datamap,
+            self.open_sources, self.package_keys, self.package_objects, config, self.attachments,
+            policy=self.identity_policy,
+        )
+
+    @cached_property
+    def package_review(self) -> PackageReview:
+        return PackageReview(self.packages)
+
+    # --- incident response (needs `packages` only when scoping) -----------------------------
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        return IncidentService(
+            self.store, self.clock, self.audit, incident_policy(self.settings), self.mailer,
+            self.incident_scopes,
+        )
+
+    def incident_scopes(self) -> ScopeCalculator:
+        """Scoping reads packages, subjects and sources: built on first use only."""
+        return ScopeCalculator(self.packages, self.subjects, self.datamap, self.open_sources,
+                               pseudonym_key(self.settings))  # fmt: skip
+
+    @cached_property
+    def package_jobs(self) -> InlinePackageJobs | CeleryPackageJobs:
+        """Package builds as jobs, on the backend `queue_backend` names."""
+        s = self.settings
+        if s.queue_backend == "celery":
+            from rightful.adapters.queue.celery import make_celery_app
+
+            app = make_celery_app(s.celery_broker_url.get_secret_value(), s.celery_queue)
+            return CeleryPackageJobs(app, s.celery_queue)
+        return InlinePackageJobs(self.packages.build_job)
+
+
+def incident_policy(settings: Settings) -> IncidentPolicy:
+    """Regimes, DPO contact and reminder marks from the settings."""
+    s = settings
+    return IncidentPolicy(
+        regimes=regimes_from(s.breach_regimes, s.breach_regime_policies),
+        controller=s.controller_name,
+        dpo_contact=s.dpo_contact or s.privacy_contact or s.smtp_from,
+        dpo_email=s.dpo_email, authority=s.supervisory_authority,
+        reminder_hours=tuple(s.incident_reminder_hours),
+        export_dir=s.incident_export_dir or s.data_dir / "incidents",
+        language=s.incident_notice_language,
+    )  # fmt: skip
+
+
+def verification_config(
+    settings: Settings, identities: IdentityPolicy, required: Assurance
+) -> VerificationConfig:
+    """Code policy, HMAC key and links from the settings."""
+    secret = settings.verification_secret
+    key = load_or_create_code_key(
+        secret.get_secret_value() if secret else None,
+        settings.data_dir / "keys" / "verification_secret",
+    )
+    policy = CodePolicy(
+        ttl=timedelta(minutes=settings.code_ttl_minutes),
+        max_attempts=settings.max_code_attempts,
+        resend_interval=timedelta(seconds=settings.resend_interval_seconds),
+        max_challenges_per_request=settings.max_codes_per_request,
+    )
+    return VerificationConfig(
+        key=key, policy=policy, identities=identities, required=required,
+        link_base=settings.public_base_url.rstrip("/") + "/verify/link",
+        controller=settings.controller_name,
+        account_identity=IdentityType(settings.account_assertion_identity),
+    )
+
+
+def account_assertions(settings: Settings) -> JwtAccountAssertions | None:
+    """The signed-in account check, when an issuer is configured."""
+    if not settings.account_assertion_issuer:
+        return None
+    secret = settings.account_assertion_secret
+    return JwtAccountAssertions(
+        settings.account_assertion_issuer, settings.account_assertion_audience,
+        secret=secret.get_secret_value() if secret else None,
+        public_key_pem=settings.account_assertion_public_key,
+    )
 
 
 _container: Container | None = None

@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     )
     package_signing_key_file: Path | None = Field(
         default=None,
-        description="Ed25519 key signing manifests (PEM); default data_dir/keys/package_ed25519.pem",
+        description="Ed25519 key (PEM) for manifests; default data_dir/keys/package_ed25519.pem",
     )
     package_pseudonym_key: SecretStr | None = Field(
         default=None,
@@ -131,6 +131,33 @@ class Settings(BaseSettings):
     )
     supervisory_authority: str | None = Field(
         default=None, description="Shown in packages: the lead supervisory authority"
+    )
+
+    # --- incidents (Art. 33, 34) -------------------------------------------------------------
+    dpo_contact: str | None = Field(
+        default=None,
+        description="How to reach the DPO, as breach notices state it; default privacy_contact",
+    )
+    dpo_email: str | None = Field(
+        default=None, description="Where deadline reminders of incidents are e-mailed"
+    )
+    breach_regimes: list[str] = Field(
+        default_factory=lambda: ["gdpr"],
+        description="Breach-notification regimes in force: gdpr, uk_gdpr, ccpa or your own",
+    )
+    breach_regime_policies: dict[str, dict[str, str | int | bool | None]] = Field(
+        default_factory=dict,
+        description="Per regime: authority_hours, subjects_hours, authority_level, "
+        "subjects_level, authority_min_subjects, unintelligible_exempt, title, authority",
+    )
+    incident_reminder_hours: list[int] = Field(
+        default_factory=lambda: [24, 6],
+        description="Remind the DPO this many hours before each notification deadline",
+    )
+    incident_notice_language: Literal["en", "de"] = "en"
+    incident_export_dir: Path | None = Field(
+        default=None, description="Where notices for the authority are written; default "
+        "data_dir/incidents",
     )
 
     # --- web -------------------------------------------------------------------------------

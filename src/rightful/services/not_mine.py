@@ -4,6 +4,8 @@ then the reporter is acknowledged by e-mail and may confirm that they deleted an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -51,10 +53,12 @@ class NotMineService:
 
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, delivery: DeliveryService,
-        notices: MailNotices,
+        notices: MailNotices, triage: Callable[[str], object] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
         self.delivery, self.notices = delivery, notices
+        # Scope, score and draft right after the click, so the 72-hour clock starts with facts.
+        self.triage = triage
 
     def report_token(self, token: str, client: Client) -> NotMineReceipt:
         """A report from the link in an e-mail: works even on an expired or revoked link."""
@@ -86,6 +90,8 @@ class NotMineService:
                 receipt.incident_id or receipt.report_id, receipt.reported_at,
                 f"/not-mine/{receipt.confirm_token}",
             )  # fmt: skip
+        if self.triage is not None and receipt.incident_id and not receipt.repeated:
+            self.triage(receipt.incident_id)
         return receipt
 
     def _record(self, session: Session, link: DownloadLinkRow, client: Client) -> NotMineReceipt:

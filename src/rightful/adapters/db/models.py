@@ -1,5 +1,21 @@
 """Imports every table module so that Base.metadata knows the whole store (for Alembic and tests)."""
 
-from rightful.adapters.db import audit, tables
+from rightful.adapters.db import (
+    audit,
+    console,
+    delivery,
+    incidents,
+    packages,
+    tables,
+    verification,
+)
 
-__all__ = ["audit", "tables"]
+__all__ = [
+    "audit",
+    "console",
+    "delivery",
+    "incidents",
+    "packages",
+    "tables",
+    "verification",
+]

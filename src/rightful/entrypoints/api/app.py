@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, error handling, body limits. OpenAPI is served at /docs."""
+"""The application: API routers, web pages, error handling, body limits. OpenAPI at /docs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from fastapi import FastAPI
 
 from rightful import __version__
 from rightful.bootstrap import Container, get_container
-from rightful.entrypoints.api import audit, requests, staff
+from rightful.entrypoints.api import audit, demo, requests, staff, verification, verification_page
+from rightful.entrypoints.api import incidents as incident_routes
+from rightful.entrypoints.api import packages as package_routes
 from rightful.entrypoints.api.errors import BodyLimit, install_error_handlers
+from rightful.entrypoints.web import install_web
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -21,8 +24,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = c
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
-    for module in (requests, staff, audit):
+    for module in (requests, staff, audit, verification, verification_page):
         app.include_router(module.router)
+    app.include_router(package_routes.router)
+    app.include_router(incident_routes.router)
+    if c.settings.demo_mode:
+        app.include_router(demo.router)
+    install_web(app, c)  # portal, download pages, "not my data", staff console
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from rightful.entrypoints.cli import audit, demo, requests, staff
+from rightful.entrypoints.cli import (
+    audit,
+    datamap,
+    demo,
+    incidents,
+    packages,
+    requests,
+    staff,
+    verification,
+)
 from rightful.entrypoints.cli.common import (
     console,
     container,
@@ -24,12 +33,17 @@ app = typer.Typer(
 app.add_typer(requests.app, name="requests")
 app.add_typer(audit.app, name="audit")
 app.add_typer(staff.app, name="staff")
+app.add_typer(verification.app, name="verify")
+app.add_typer(datamap.app, name="datamap")
+app.add_typer(packages.app, name="package")
+app.add_typer(incidents.app, name="incidents")
 app.command("demo")(demo.demo)
 
 config_app = typer.Typer(help="Effective configuration.")
 app.add_typer(config_app, name="config")
 jobs_app = typer.Typer(help="Periodic jobs (run them from cron or Celery beat).")
 app.add_typer(jobs_app, name="jobs")
+jobs_app.command("incidents")(incidents.jobs)
 
 
 @config_app.command("show")
@@ -56,7 +70,7 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Serve the API (and, as it grows, the portal and console) with uvicorn."""
+    """Serve the API, the requester portal and the staff console with uvicorn."""
     import uvicorn
 
     from rightful.entrypoints.api.app import create_app
@@ -78,3 +92,4 @@ def daily() -> None:
     if c.audit.head().last_seq > 0:
         c.audit.checkpoint()
     console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")
+    incidents.jobs()  # incident triage and deadline reminders (also `rightful jobs incidents`)

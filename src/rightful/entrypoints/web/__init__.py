@@ -13,7 +13,7 @@ from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.domain.delivery import PackageSource
 from rightful.domain.errors import RightfulError
-from rightful.entrypoints.web import console, console_requests, download, portal
+from rightful.entrypoints.web import console, console_requests, download, incidents, portal
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import HERE, language, page
 from rightful.entrypoints.web.requester import error_text
@@ -27,7 +27,7 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
     web_services(c, packages)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (portal, download, console, console_requests):
+    for module in (portal, download, console, console_requests, incidents):
         app.include_router(module.router)
     _html_errors(app)
 

@@ -1,0 +1,276 @@
+"""`rightful incidents ...`: the breach register in the terminal, and every step of a response:
+open, show, rescope, assess, override, draft, edit, approve, send, export, close, verify."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.incident_clocks import Audience
+from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
+from rightful.domain.severity import Level
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    err_console,
+    handles_errors,
+    one_line_errors,
+    print_json,
+)
+from rightful.services.incident_jobs import run_incident_jobs
+from rightful.services.incident_register import details
+from rightful.services.incidents import IncidentReport
+
+app = typer.Typer(
+    help="Incidents and the breach register (Art. 33/34): without a command, list the register.",
+    invoke_without_command=True,
+)
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+NotifyAuthority = Annotated[bool | None, typer.Option("--notify-authority/--no-notify-authority")]
+NotifySubjects = Annotated[bool | None, typer.Option("--notify-subjects/--no-notify-subjects")]
+
+
+@app.callback()
+def register(ctx: typer.Context, json_out: Json = False) -> None:
+    """List every incident: near-misses and those not notifiable included."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with one_line_errors():
+        rows = container().incidents.register.rows()
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("kind", "found by", "status", "aware", "level", "authority",
+                  "subjects", "effects", title="Breach register (Art. 33(5))")  # fmt: skip
+    # A reference is what people copy into the next command: never cut it short.
+    table.columns.insert(0, Column("reference", no_wrap=True, min_width=12))
+    for r in reversed(rows):
+        table.add_row(r["reference"], r["kind"], f"{r['discovered_by']} ({r['reporter_kind']})",
+                      r["status"], _short(r["aware_at"]), r["level"] or "-",
+                      _notice(r["notify_authority"], r["authority_notified_at"]),
+                      _notice(r["notify_subjects"], r["subjects_notified_at"]),
+                      (r["effects"] or "-")[:60])  # fmt: skip
+    console.print(table)
+
+
+def _short(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "-"
+
+
+def _notice(owed: bool | None, done: str | None) -> str:
+    if done:
+        return f"sent {_short(done)}"
+    return {None: "-", True: "OWED", False: "not owed"}[owed]
+
+
+@app.command()
+@handles_errors
+def show(incident_id: str, json_out: Json = False) -> None:
+    """One incident: scope, assessments, deadlines, notices and its timeline from the chain."""
+    data = details(container().incidents, incident_id, with_contact=True)
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['reference']}[/bold] {data['kind']} · {data['status']} · "
+                  f"found by {data['discovered_by']} ({data['reporter_kind']})")  # fmt: skip
+    console.print(f"aware {_short(data['aware_at'])} · opened {_short(data['opened_at'])} · "
+                  f"contained {_short(data['contained_at'])}")  # fmt: skip
+    console.print(f"effects: {data['effects'] or '-'}", highlight=False)
+    console.print(f"level: {data['level'] or '-'} (score {data['score']}); {data['decision']}")
+    for d in data["deadlines"]:
+        console.print(f"  {d['regime']} {d['audience']}: {d['state']} (due {_short(d['due_at'])})")
+    for n in data["notices"]:
+        console.print(f"  notice {n['id']} {n['audience']} {n['regime']}: {n['status']}")
+    for e in data["timeline"]:
+        console.print(f"  {_short(e['at'])} #{e['seq']} {e['label']} [{e['actor']}]",
+                      highlight=False)  # fmt: skip
+
+
+@app.command("open")
+@handles_errors
+def open_(
+    description: Annotated[str, typer.Option(help="what happened (no personal data needed)")],
+    kind: Annotated[IncidentKind, typer.Option()] = IncidentKind.MISDELIVERY,
+    outside: Annotated[ReporterKind | None, typer.Option(help="reported from outside by")] = None,
+    request: Annotated[str | None, typer.Option(help="the request concerned")] = None,
+    package: Annotated[list[str] | None, typer.Option(help="package(s) concerned")] = None,
+    aware_at: Annotated[datetime | None, typer.Option(help="when you became aware (UTC)")] = None,
+    nature: Annotated[Nature | None, typer.Option()] = None,
+    contact_email: Annotated[str | None, typer.Option(help="outside reporter's address")] = None,
+    organisation: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Open an incident (staff, or for an outside reporter): contained at once, then triaged."""
+    report = IncidentReport(
+        kind=kind, source=IncidentSource.OUTSIDE if outside else IncidentSource.STAFF,
+        description=description, reporter_kind=outside, request_id=request,
+        package_ids=tuple(package or ()), nature=nature, contact_email=contact_email,
+        organisation=organisation,
+        aware_at=aware_at.replace(tzinfo=aware_at.tzinfo or UTC) if aware_at else None,
+    )  # fmt: skip
+    row = container().incidents.open(report, cli_principal())
+    console.print(f"{row.id}  {row.status}  level {row.level or '-'}  {row.effects}")
+
+
+@app.command()
+@handles_errors
+def rescope(incident_id: str) -> None:
+    """Compute the scope again from the records (e.g. after correcting the data map)."""
+    scope = container().incidents.rescope(incident_id, cli_principal())
+    console.print(f"{scope.basis.value}: {scope.summary}; {len(scope.subjects)} person(s)")
+
+
+@app.command()
+@handles_errors
+def assess(incident_id: str, nature: Annotated[Nature | None, typer.Option()] = None) -> None:
+    """Score the incident by the ENISA method from its scope (optionally another nature)."""
+    row = container().incidents.assess(incident_id, cli_principal(), nature)
+    console.print(f"{row.level} ({row.score}): {row.decision_reason}")
+
+
+@app.command()
+@handles_errors
+def override(
+    incident_id: str,
+    level: Annotated[Level, typer.Option()],
+    justification: Annotated[str, typer.Option()],
+    notify_authority: NotifyAuthority = None,
+    notify_subjects: NotifySubjects = None,
+) -> None:
+    """The DPO sets another level or decision, with a justification (the original is kept)."""
+    a = container().incidents.override(
+        incident_id, cli_principal(), level, justification,
+        notify_authority=notify_authority, notify_subjects=notify_subjects,
+    )  # fmt: skip
+    console.print(f"override {a.id} in force: {a.level} (replaces assessment {a.replaces})")
+
+
+@app.command()
+@handles_errors
+def draft(
+    incident_id: str,
+    audience: Annotated[Audience, typer.Option()] = Audience.AUTHORITY,
+    regime: Annotated[str | None, typer.Option()] = None,
+    language: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Generate a fresh draft notice from the incident's records."""
+    n = container().incidents.notices.draft(incident_id, audience, cli_principal(),
+                                            regime=regime, language=language)  # fmt: skip
+    console.print(f"notice {n.id} ({n.audience}, {n.regime}) drafted")
+
+
+@app.command()
+@handles_errors
+def edit(
+    notice_id: str,
+    section: Annotated[str, typer.Option(help="section name, e.g. nature")],
+    text: Annotated[str | None, typer.Option()] = None,
+    from_file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+) -> None:
+    """Change one section of a notice (an approved notice goes back to draft)."""
+    if (text is None) == (from_file is None):
+        raise InvalidInputError("give the new words with --text or --from-file")
+    words = text if text is not None else from_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    n = container().incidents.notices.edit(notice_id, cli_principal(), {section: words})
+    console.print(f"notice {n.id}: {section} changed; status {n.status}")
+
+
+@app.command("notice")
+@handles_errors
+def notice_show(notice_id: str) -> None:
+    """Print a notice as Markdown."""
+    notices = container().incidents.notices
+    console.print(notices.markdown(notices.get(notice_id)), highlight=False, markup=False)
+
+
+@app.command()
+@handles_errors
+def approve(notice_id: str) -> None:
+    """The DPO approves a notice's exact words."""
+    n = container().incidents.notices.approve(notice_id, cli_principal())
+    console.print(f"notice {n.id} approved ({n.approved_sha256})")
+
+
+@app.command()
+@handles_errors
+def send(
+    notice_id: str,
+    late_reason: Annotated[str | None, typer.Option(help="why the deadline was missed")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for the authority's files")] = None,
+    authority_reference: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Send an approved notice: e-mail to the people concerned, or files for the authority."""
+    notices = container().incidents.notices
+    notice = notices.get(notice_id)
+    if notice.audience == Audience.SUBJECTS.value:
+        n = notices.send(notice_id, cli_principal(), late_reason)
+        console.print(f"sent to {n.recipients} person(s); {n.failures} not reached")
+        return
+    done = notices.export(notice_id, cli_principal(), out, late_reason=late_reason,
+                          authority_reference=authority_reference)  # fmt: skip
+    console.print(f"wrote {done.json_path} and {done.markdown_path}; submit them to the authority")
+
+
+@app.command()
+@handles_errors
+def export(
+    file: Annotated[Path, typer.Argument(help="register.csv or register.json")],
+) -> None:
+    """Export the breach register as CSV or JSON (by the file's suffix)."""
+    count = container().incidents.register.export(file, cli_principal())
+    console.print(f"wrote {count} incident(s) to {file}")
+
+
+@app.command()
+@handles_errors
+def facts(
+    incident_id: str,
+    description: Annotated[str | None, typer.Option()] = None,
+    remedial_action: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Correct the facts or record remedial action (audited)."""
+    container().incidents.update_facts(incident_id, cli_principal(), description=description,
+                                       remedial_action=remedial_action)  # fmt: skip
+    console.print("recorded")
+
+
+@app.command()
+@handles_errors
+def contained(incident_id: str, measure: Annotated[str, typer.Option()]) -> None:
+    """Record containment done outside rightful (e.g. a storage bucket closed)."""
+    row = container().incidents.record_containment(incident_id, cli_principal(), measure)
+    console.print(f"{row.id} contained at {row.contained_at:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command()
+@handles_errors
+def close(incident_id: str, remedial_action: Annotated[str, typer.Option()]) -> None:
+    """Close an incident whose owed notices went out, recording the remedial action."""
+    row = container().incidents.close(incident_id, cli_principal(), remedial_action)
+    console.print(f"{row.id} closed")
+
+
+@app.command()
+@handles_errors
+def verify() -> None:
+    """Check that no register row was changed behind the audit chain's back (exit 1 if so)."""
+    result = container().incidents.register.verify()
+    if not result.ok:
+        err_console.print(f"[red]✗[/red] {result.describe()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"✓ {result.describe()}", highlight=False, soft_wrap=True)
+
+
+@handles_errors
+def jobs() -> None:
+    """Triage new incidents and remind the DPO before each deadline (run it hourly)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    report = run_incident_jobs(container().incidents)
+    console.print(f"incidents: {report.triaged} triaged, {report.postponed} postponed, "
+                  f"{report.reminders} reminder(s) sent")  # fmt: skip

@@ -1,0 +1,105 @@
+"""The periodic incident job: triage incidents opened by the gate or the button (scope, score,
+drafts), and remind the DPO before each notification deadline (a log line and an e-mail)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from rightful.adapters.db.incidents import IncidentReminderRow, IncidentRow
+from rightful.domain.errors import RightfulError
+from rightful.domain.incident_clocks import Deadline, reminders_due
+from rightful.domain.incidents import IncidentStatus
+from rightful.domain.staff import SYSTEM
+from rightful.services.incident_assessment import deadlines_of
+from rightful.services.incident_mail import reminder
+
+if TYPE_CHECKING:
+    from rightful.services.incidents import IncidentService
+
+log = logging.getLogger("rightful.incidents")
+
+
+@dataclass(frozen=True)
+class JobReport:
+    triaged: int
+    postponed: int
+    reminders: int
+
+
+def run_incident_jobs(service: IncidentService) -> JobReport:
+    """Triage what waits, then send the reminders that are due."""
+    triaged = postponed = 0
+    for incident_id in service.pending():
+        try:
+            service.triage(incident_id)
+            triaged += 1
+        except RightfulError as exc:
+            postponed += 1
+            log.warning("triage of incident %s postponed: %s", incident_id, exc)
+    return JobReport(triaged, postponed, send_reminders(service))
+
+
+def send_reminders(service: IncidentService) -> int:
+    """One reminder per deadline mark reached (hours before; 0 = overdue); how many were sent."""
+    now, sent = service.clock.now(), 0
+    for incident_id, deadline in _open_deadlines(service):
+        with service.store.transaction() as session:
+            done = {r.hours_before for r in session.scalars(select(IncidentReminderRow).where(
+                IncidentReminderRow.incident_id == incident_id,
+                IncidentReminderRow.regime == deadline.regime,
+                IncidentReminderRow.audience == deadline.audience.value))}  # fmt: skip
+        for mark in reminders_due(deadline, now, service.policy.reminder_hours, done):
+            if _claim(service, incident_id, deadline, mark):
+                _remind(service, incident_id, deadline, mark)
+                sent += 1
+    return sent
+
+
+def _open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
+    out: list[tuple[str, Deadline]] = []
+    with service.store.transaction() as session:
+        query = select(IncidentRow).where(IncidentRow.status != IncidentStatus.CLOSED.value)
+        for row in session.scalars(query):
+            scope = service.scope_of(session, row)
+            out += [(row.id, d) for d in deadlines_of(session, row, service.policy.regimes, scope)]
+    return out
+
+
+def _claim(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> bool:
+    """Record the reminder first: two jobs running at once send it once."""
+    try:
+        with service.store.transaction() as session:
+            session.add(IncidentReminderRow(
+                incident_id=incident_id, regime=d.regime, audience=d.audience.value,
+                hours_before=mark, sent_at=service.clock.now(),
+            ))  # fmt: skip
+            session.flush()
+            row = session.get(IncidentRow, incident_id)
+            service.audit.record(
+                session, SYSTEM.id, SYSTEM.role_name, "incident.reminder_sent",
+                row.request_id if row else None, incident_id=incident_id, regime=d.regime,
+                audience=d.audience.value, hours_before=mark,
+            )  # fmt: skip
+    except IntegrityError:
+        return False
+    return True
+
+
+def _remind(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> None:
+    when = "overdue" if mark == 0 else f"due within {mark} h"
+    log.warning("incident %s: %s notice to the %s is %s (deadline %s)", incident_id, d.regime,
+                d.audience.value, when, d.due_at.isoformat() if d.due_at else "-")  # fmt: skip
+    to = service.policy.dpo_email
+    if not to:
+        log.warning("no dpo_email configured: the reminder for incident %s went to the log only",
+                    incident_id)  # fmt: skip
+        return
+    try:
+        service.mailer.send(reminder(to, incident_id, d, mark, service.clock.now(), service.policy))
+    except RightfulError as exc:
+        log.warning("reminder e-mail for incident %s failed: %s", incident_id, exc)

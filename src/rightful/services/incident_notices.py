@@ -1,0 +1,400 @@
+"""Notices of a breach: generated drafts, edits, approval by the DPO (bound to the exact words),
+then the Art. 34 communication e-mailed to each person and the Art. 33 notification exported for
+the authority (JSON and Markdown). A notice after its deadline must say why it is late."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.incidents import (
+    IncidentNoticeDeliveryRow,
+    IncidentNoticeRow,
+    IncidentRow,
+)
+from rightful.adapters.mail.rendering import MailTemplates
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError, RightfulError
+from rightful.domain.incident_clocks import Audience, Deadline, Regime
+from rightful.domain.incident_notices import (
+    NoticeFacts,
+    as_markdown,
+    check_sections,
+    draft_sections,
+    personal,
+    sections_sha256,
+)
+from rightful.domain.incident_scope import describe_person
+from rightful.domain.incidents import (
+    IncidentKind,
+    IncidentSource,
+    IncidentStatus,
+    Nature,
+    ReporterKind,
+    discovered_by,
+)
+from rightful.domain.lifecycle import Role
+from rightful.domain.severity import Level
+from rightful.domain.staff import Principal
+from rightful.services.incident_assessment import current_assessment, deadlines_of
+from rightful.services.incident_mail import reference, subject_notice
+from rightful.services.incident_records import load_incident, move, tracked
+from rightful.services.requests import digest
+
+if TYPE_CHECKING:
+    from rightful.services.incidents import IncidentService
+
+log = logging.getLogger("rightful.incidents")
+LANGUAGES = ("en", "de")
+
+
+@dataclass(frozen=True)
+class ExportedNotice:
+    notice: IncidentNoticeRow
+    json_path: Path
+    markdown_path: Path
+
+
+class IncidentNotices:
+    """Drafts, approval, sending and export of one service's incident notices."""
+
+    def __init__(self, service: IncidentService) -> None:
+        self.s = service
+        self.templates = MailTemplates()
+
+    # --- drafts ------------------------------------------------------------------------------
+
+    def draft_owed(self, incident_id: str, by: Principal) -> list[IncidentNoticeRow]:
+        """Draft every notice that is owed and has none yet; with an authority notice owed, the
+        communication to the people concerned is drafted too, for the DPO to decide on."""
+        with self.s.store.transaction() as session:
+            row = load_incident(session, incident_id)
+            owed = deadlines_of(session, row, self.s.policy.regimes, self.s.scope_of(session, row))
+            have = {(n.regime, n.audience) for n in self._of(session, incident_id)}
+        wanted = [(d.regime, d.audience) for d in owed if d.required]
+        first = self.s.policy.regimes[0].name
+        if (first, Audience.AUTHORITY) in wanted and (first, Audience.SUBJECTS) not in wanted:
+            wanted.append((first, Audience.SUBJECTS))
+        return [self.draft(incident_id, audience, by, regime=regime)
+                for regime, audience in wanted if (regime, audience.value) not in have]  # fmt: skip
+
+    def refresh(self, incident_id: str, by: Principal) -> list[IncidentNoticeRow]:
+        """Redraft generated drafts nobody has edited yet (after a rescope or a new level), then
+        draft what is newly owed; edited or approved notices are left alone."""
+        with self.s.store.transaction() as session:
+            stale = [(n.audience, n.regime, n.language) for n in self._of(session, incident_id)
+                     if n.status == "draft" and not n.edited]  # fmt: skip
+        fresh = [self.draft(incident_id, Audience(a), by, regime=r, language=lang)
+                 for a, r, lang in stale]  # fmt: skip
+        return fresh + self.draft_owed(incident_id, by)
+
+    def draft(
+        self, incident_id: str, audience: Audience, by: Principal, *, regime: str | None = None,
+        language: str | None = None,
+    ) -> IncidentNoticeRow:  # fmt: skip
+        """A fresh generated draft; an earlier unsent draft of the same notice is superseded."""
+        _require(by, Role.REVIEWER)
+        regime_name = regime or self.s.policy.regimes[0].name
+        lang = language or self.s.policy.language
+        if lang not in LANGUAGES:
+            raise InvalidInputError(f"notices are drafted in one of: {', '.join(LANGUAGES)}")
+        now = self.s.clock.now()
+        with self.s.store.transaction() as session:
+            row = load_incident(session, incident_id)
+            facts = self.facts(session, row, regime_name)
+            for old in self._of(session, incident_id):
+                if (old.audience, old.regime) == (audience.value, regime_name) and old.status in (
+                    "draft",
+                    "approved",
+                ):
+                    old.status = "superseded"
+            notice = IncidentNoticeRow(
+                id=str(uuid.uuid4()), incident_id=incident_id, audience=audience.value,
+                regime=regime_name, language=lang, status="draft",
+                sections=draft_sections(audience, facts), created_at=now, created_by=by.id,
+                updated_at=now, updated_by=by.id, recipients=0, failures=0, edited=False,
+            )  # fmt: skip
+            session.add(notice)
+            self._audit(session, row, notice, by, "incident.notice_drafted")
+            return notice
+
+    def facts(self, session: Session, row: IncidentRow, regime_name: str) -> NoticeFacts:
+        """What the drafts are written from, all read from the incident's records."""
+        regime = self._regime(regime_name)
+        scope = self.s.scope_of(session, row)
+        a = current_assessment(session, row)
+        due = self._deadline(session, row, regime_name, Audience.AUTHORITY)
+        p = self.s.policy
+        return NoticeFacts(
+            reference=reference(row.id), controller=p.controller, kind=IncidentKind(row.kind),
+            nature=Nature(row.nature), discovery=discovered_by(_source(row)),
+            reporter_kind=ReporterKind(row.reporter_kind), aware_at=row.aware_at,
+            opened_at=row.opened_at, contained_at=row.contained_at,
+            links_revoked=row.links_revoked, packages_frozen=row.packages_frozen, scope=scope,
+            level=Level(a.level) if a else None, reasoning=tuple(a.reasoning) if a else (),
+            dpo_contact=p.dpo_contact, authority=p.authority or regime.authority,
+            regime_title=regime.title, due_at=due.due_at if due else None,
+            description=row.description if row.source in ("staff", "outside") else "",
+        )  # fmt: skip
+
+    def edit(self, notice_id: str, by: Principal, sections: Mapping[str, str]) -> IncidentNoticeRow:
+        """Change some sections; an approved notice goes back to draft (approval withdrawn)."""
+        _require(by, Role.REVIEWER)
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id)
+            if notice.status not in ("draft", "approved"):
+                raise ConflictError(f"a {notice.status} notice cannot be edited")
+            clean = check_sections(Audience(notice.audience), sections)
+            notice.sections, notice.edited = {**notice.sections, **clean}, True
+            notice.status, notice.approved_at, notice.approved_by = "draft", None, None
+            notice.approved_sha256 = None
+            notice.updated_at, notice.updated_by = self.s.clock.now(), by.id
+            row = load_incident(session, notice.incident_id)
+            self._audit(session, row, notice, by, "incident.notice_edited",
+                        sections=sorted(clean))  # fmt: skip
+            return notice
+
+    def approve(self, notice_id: str, by: Principal) -> IncidentNoticeRow:
+        """The DPO approves these exact words."""
+        by.require(Role.DPO)
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id)
+            if notice.status != "draft":
+                raise ConflictError(f"only a draft can be approved; this one is {notice.status}")
+            notice.status, notice.approved_by = "approved", by.id
+            notice.approved_at = self.s.clock.now()
+            notice.approved_sha256 = sections_sha256(notice.sections)
+            self._audit(session, load_incident(session, notice.incident_id), notice, by,
+                        "incident.notice_approved")  # fmt: skip
+            return notice
+
+    # --- sending and export -------------------------------------------------------------------
+
+    def send(
+        self, notice_id: str, by: Principal, late_reason: str | None = None
+    ) -> IncidentNoticeRow:
+        """E-mail an approved Art. 34 communication to every person concerned."""
+        by.require(Role.DPO)
+        notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
+        if not keys:
+            raise ConflictError("the scope names nobody to tell; use a public communication")
+        contacts = self.s.scopes().contacts(key for key, _ in keys.values())
+        self._move(notice_id, "approved", "sending")  # two DPOs clicking at once send once
+        try:
+            outcomes = {p: self._send_one(notice, contacts.get(str(key)), words)
+                        for p, (key, words) in keys.items()}  # fmt: skip
+        except BaseException:
+            self._move(notice_id, "sending", "approved")
+            raise
+        return self._mark_done(notice_id, by, late_reason, outcomes=outcomes)
+
+    def _move(self, notice_id: str, source: str, target: str) -> None:
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id, lock=True)
+            if notice.status != source:
+                raise ConflictError(f"the notice is {notice.status}, not {source}")
+            notice.status = target
+
+    def _send_one(self, notice: IncidentNoticeRow, address: str | None, your_data: str) -> str:
+        if not address:
+            return "no_address"
+        words = personal(notice.sections, your_data)
+        message = subject_notice(self.templates, address, notice.language, notice.incident_id,
+                                 self.s.policy.controller, words)  # fmt: skip
+        try:
+            self.s.mailer.send(message)
+        except RightfulError as exc:
+            log.warning("incident notice %s to one person failed: %s", notice.id, exc)
+            return "failed"
+        return "sent"
+
+    def export(
+        self, notice_id: str, by: Principal, directory: Path | None = None, *,
+        late_reason: str | None = None, authority_reference: str | None = None,
+    ) -> ExportedNotice:  # fmt: skip
+        """Write the approved Art. 33 notification as JSON and Markdown for the authority, and
+        record it as notified."""
+        by.require(Role.DPO)
+        self._ready(notice_id, Audience.AUTHORITY, late_reason)
+        target = directory or self.s.policy.export_dir
+        target.mkdir(parents=True, exist_ok=True)
+        paths: list[Path] = []
+        done = self._mark_done(notice_id, by, late_reason, reference=authority_reference,
+                               write=lambda n: paths.extend(self._write(n, target)))  # fmt: skip
+        return ExportedNotice(done, paths[0], paths[1])
+
+    def _write(self, notice: IncidentNoticeRow, target: Path) -> tuple[Path, Path]:
+        """The files for the authority (written inside the transaction that records them)."""
+        base = target / f"{reference(notice.incident_id)}-{notice.regime}-authority-{notice.id[:8]}"
+        json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
+        document = json.dumps(self.document(notice), indent=2, ensure_ascii=False) + "\n"
+        json_path.write_text(document, encoding="utf-8")
+        md_path.write_text(self.markdown(notice), encoding="utf-8")
+        return json_path, md_path
+
+    def _ready(
+        self, notice_id: str, audience: Audience, late_reason: str | None
+    ) -> tuple[IncidentNoticeRow, dict[str, tuple[Any, str]]]:
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id)
+            if notice.audience != audience.value:
+                verb = "send" if audience is Audience.SUBJECTS else "export"
+                raise ConflictError(f"this is a notice to the {notice.audience}; {verb} is for "
+                                    f"the {audience.value}")  # fmt: skip
+            if notice.status != "approved":
+                raise ConflictError(f"the notice is {notice.status}; the DPO approves it first")
+            if notice.approved_sha256 != sections_sha256(notice.sections):
+                raise ConflictError("the notice changed after approval; approve it again")
+            row = load_incident(session, notice.incident_id)
+            deadline = self._deadline(session, row, notice.regime, audience)
+            if (
+                deadline
+                and deadline.is_late(self.s.clock.now())
+                and not (late_reason or "").strip()
+            ):
+                raise InvalidInputError("the deadline has passed: state the reasons for the delay "
+                                        "(Art. 33(1))")  # fmt: skip
+            scope = self.s.scope_of(session, row)
+            if scope is None:
+                return notice, {}
+            pairs = zip(scope.subjects, scope.subject_keys, strict=True)
+            return notice, {p: (k, describe_person(scope, p)) for p, k in pairs}
+
+    def _mark_done(
+        self, notice_id: str, by: Principal, late_reason: str | None, *,
+        outcomes: Mapping[str, str] | None = None, reference: str | None = None,
+        write: Callable[[IncidentNoticeRow], None] | None = None,
+    ) -> IncidentNoticeRow:  # fmt: skip
+        now = self.s.clock.now()
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id, lock=True)
+            audience = Audience(notice.audience)
+            expected = "sending" if audience is Audience.SUBJECTS else "approved"
+            if notice.status != expected:
+                raise ConflictError(f"the notice is {notice.status}")
+            notice.status = "sent" if audience is Audience.SUBJECTS else "exported"
+            notice.sent_at, notice.sent_by = now, by.id
+            notice.late_reason = (late_reason or "").strip() or None
+            notice.authority_reference = reference
+            for pseudonym, outcome in (outcomes or {}).items():
+                session.add(IncidentNoticeDeliveryRow(notice_id=notice.id, subject=pseudonym,
+                                                      at=now, outcome=outcome))  # fmt: skip
+            notice.recipients = sum(1 for o in (outcomes or {}).values() if o == "sent")
+            notice.failures = sum(1 for o in (outcomes or {}).values() if o != "sent")
+            row = load_incident(session, notice.incident_id, lock=True)
+            self._notified(session, row, notice, by, audience)
+            if write is not None:
+                write(notice)
+            return notice
+
+    def _notified(
+        self, session: Session, row: IncidentRow, notice: IncidentNoticeRow, by: Principal,
+        audience: Audience,
+    ) -> None:  # fmt: skip
+        with tracked(session, self.s.audit, row, by, "incident.notified") as summary:
+            if audience is Audience.AUTHORITY and row.authority_notified_at is None:
+                row.authority_notified_at = notice.sent_at
+            if audience is Audience.SUBJECTS and row.subjects_notified_at is None:
+                row.subjects_notified_at = notice.sent_at
+            if row.status == IncidentStatus.ASSESSED.value:
+                move(row, IncidentStatus.NOTIFIED)
+            summary.update(notice_id=notice.id, audience=audience.value, regime=notice.regime,
+                           approved_sha256=notice.approved_sha256, recipients=notice.recipients,
+                           failures=notice.failures, late=notice.late_reason is not None,
+                           late_reason_sha256=digest(notice.late_reason)
+                           if notice.late_reason else None)  # fmt: skip
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def of(self, incident_id: str) -> list[IncidentNoticeRow]:
+        """Every notice of an incident, oldest first."""
+        with self.s.store.transaction() as session:
+            return self._of(session, incident_id)
+
+    def get(self, notice_id: str) -> IncidentNoticeRow:
+        with self.s.store.transaction() as session:
+            return self._load(session, notice_id)
+
+    def deliveries(self, notice_id: str) -> list[IncidentNoticeDeliveryRow]:
+        query = select(IncidentNoticeDeliveryRow).where(
+            IncidentNoticeDeliveryRow.notice_id == notice_id)  # fmt: skip
+        with self.s.store.transaction() as session:
+            return list(session.scalars(query.order_by(IncidentNoticeDeliveryRow.id)))
+
+    def title(self, notice: IncidentNoticeRow) -> str:
+        regime = self._regime(notice.regime)
+        who = (
+            "Notification to " + (self.s.policy.authority or regime.authority)
+            if notice.audience == Audience.AUTHORITY.value
+            else "Communication to the people concerned"
+        )
+        return f"{who}: personal data breach {reference(notice.incident_id)} ({regime.title})"
+
+    def markdown(self, notice: IncidentNoticeRow) -> str:
+        """The notice as Markdown, with its state and the reasons for any delay."""
+        header = [f"Controller: {self.s.policy.controller}", "",
+                  f"Status: {notice.status}; approved by {notice.approved_by or '-'}"]  # fmt: skip
+        if notice.late_reason:
+            header += ["", f"Reasons for the delay: {notice.late_reason}"]
+        return as_markdown(self.title(notice), Audience(notice.audience), notice.sections, header)
+
+    def document(self, notice: IncidentNoticeRow) -> dict[str, Any]:
+        """The notice as JSON for the authority's records."""
+        return {
+            "format": "rightful-breach-notice/1", "incident": reference(notice.incident_id),
+            "incident_id": notice.incident_id, "notice_id": notice.id, "regime": notice.regime,
+            "audience": notice.audience, "language": notice.language, "title": self.title(notice),
+            "controller": self.s.policy.controller, "status": notice.status,
+            "approved_by": notice.approved_by, "approved_sha256": notice.approved_sha256,
+            "notified_at": notice.sent_at.isoformat() if notice.sent_at else None,
+            "late_reason": notice.late_reason, "authority_reference": notice.authority_reference,
+            "sections": notice.sections,
+        }  # fmt: skip
+
+    def _of(self, session: Session, incident_id: str) -> list[IncidentNoticeRow]:
+        query = select(IncidentNoticeRow).where(IncidentNoticeRow.incident_id == incident_id)
+        order = (IncidentNoticeRow.created_at, IncidentNoticeRow.audience, IncidentNoticeRow.id)
+        return list(session.scalars(query.order_by(*order)))
+
+    def _load(self, session: Session, notice_id: str, lock: bool = False) -> IncidentNoticeRow:
+        notice = session.get(IncidentNoticeRow, notice_id, with_for_update=lock)
+        if notice is None:
+            raise NotFoundError(f"no notice {notice_id}")
+        return notice
+
+    def _regime(self, name: str) -> Regime:
+        for r in self.s.policy.regimes:
+            if r.name == name:
+                return r
+        raise InvalidInputError(f"regime {name!r} is not in force")
+
+    def _deadline(
+        self, session: Session, row: IncidentRow, regime: str, audience: Audience
+    ) -> Deadline | None:
+        owed = deadlines_of(session, row, self.s.policy.regimes, self.s.scope_of(session, row))
+        return next((d for d in owed if d.regime == regime and d.audience is audience), None)
+
+    def _audit(
+        self, session: Session, row: IncidentRow, notice: IncidentNoticeRow, by: Principal,
+        action: str, **extra: object,
+    ) -> None:  # fmt: skip
+        self.s.audit.record(session, by.id, by.role_name, action, row.request_id,
+                            incident_id=row.id, notice_id=notice.id, audience=notice.audience,
+                            regime=notice.regime, sections_sha256=sections_sha256(notice.sections),
+                            **extra)  # fmt: skip
+
+
+def _require(by: Principal, role: Role) -> None:
+    if by.role is not None:
+        by.require(role)
+
+
+def _source(row: IncidentRow) -> IncidentSource:
+    return IncidentSource(row.source)

@@ -1,0 +1,392 @@
+"""Incident response: open (and contain at once), scope from the records, assess severity, decide,
+notify within the clocks, close, and keep a register that the audit chain can vouch for.
+
+`open_incident` is what other modules call inside their own transaction (the leak gate, the
+"this is not my data" button); `IncidentService` is everything after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.incidents import (
+    IncidentAssessmentRow,
+    IncidentReporterRow,
+    IncidentRow,
+    IncidentScopeRow,
+)
+from rightful.adapters.db.packages import PackageRow
+from rightful.domain.clock import Clock
+from rightful.domain.errors import ConflictError, InvalidInputError, RightfulError
+from rightful.domain.incident_scope import Scope, scope_from_json
+from rightful.domain.incidents import (
+    IncidentKind,
+    IncidentSource,
+    IncidentStatus,
+    Nature,
+    NewIncident,
+)
+from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import Mailer
+from rightful.domain.severity import Level
+from rightful.domain.staff import SYSTEM, Principal
+from rightful.services.audit import AuditService
+from rightful.services.incident_assessment import (
+    apply,
+    compute,
+    computed_row,
+    current_assessment,
+    deadlines_of,
+)
+from rightful.services.incident_mail import acknowledgement
+from rightful.services.incident_records import (
+    IncidentPolicy,
+    IncidentReport,
+    Target,
+    contain,
+    effects_of,
+    freeze_package,
+    get_incident,
+    incidents_of,
+    load_incident,
+    move,
+    open_incident,
+    scope_row,
+    tracked,
+)
+from rightful.services.requests import digest
+
+if TYPE_CHECKING:
+    from rightful.services.incident_register import RegisterVerification
+    from rightful.services.incident_scope import ScopeCalculator
+
+__all__ = [
+    "IncidentPolicy",
+    "IncidentReport",
+    "IncidentService",
+    "freeze_package",
+    "get_incident",
+    "incidents_of",
+    "open_incident",
+]
+
+log = logging.getLogger("rightful.incidents")
+MIN_JUSTIFICATION = 20
+EXPOSABLE = ("ready", "approved", "delivered", "sent_back", "frozen")
+
+
+ScopeFactory = Callable[[], "ScopeCalculator"]
+
+
+class IncidentService:
+    """Opening by staff or outsiders, triage (scope, assessment, drafts), decisions, closing."""
+
+    def __init__(
+        self, store: Store, clock: Clock, audit: AuditService, policy: IncidentPolicy,
+        mailer: Mailer, scopes: ScopeFactory,
+    ) -> None:  # fmt: skip
+        from rightful.services.incident_notices import IncidentNotices
+        from rightful.services.incident_register import IncidentRegister
+
+        self.store, self.clock, self.audit, self.policy = store, clock, audit, policy
+        self.mailer, self.scopes = mailer, scopes
+        self.notices = IncidentNotices(self)
+        self.register = IncidentRegister(self)
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def open(self, report: IncidentReport, by: Principal) -> IncidentRow:
+        """Open, contain and triage an incident reported by staff or from outside."""
+        by.require(Role.AGENT)
+        if report.source not in (IncidentSource.STAFF, IncidentSource.OUTSIDE):
+            raise InvalidInputError("staff open incidents as staff or for an outside reporter")
+        if len(report.description.strip()) < 10:
+            raise InvalidInputError("describe what happened (at least 10 characters)")
+        with self.store.transaction() as session:
+            row = open_incident(session, self.audit, self.clock, self._new(session, report, by), by)
+            if report.contact_email or report.contact_name or report.organisation:
+                session.add(IncidentReporterRow(
+                    incident_id=row.id, contact_name=report.contact_name,
+                    contact_email=report.contact_email, organisation=report.organisation,
+                    reference=report.reference,
+                ))  # fmt: skip
+        self._acknowledge(row.id, report)
+        return self.triage_quietly(row.id)
+
+    def _new(self, session: Session, report: IncidentReport, by: Principal) -> NewIncident:
+        packages = report.package_ids or self._packages_of(session, report.request_id)
+        label = by.id if report.source is IncidentSource.STAFF else "outside-report"
+        return NewIncident(
+            kind=report.kind, source=report.source, reporter=label,
+            aware_at=report.aware_at or self.clock.now(), request_id=report.request_id,
+            package_id=packages[0] if packages else None, more_packages=tuple(packages[1:]),
+            affected_items=report.items, description=report.description.strip(),
+            reporter_kind=report.reporter_kind, nature=report.nature,
+        )  # fmt: skip
+
+    def _packages_of(self, session: Session, request_id: str | None) -> tuple[str, ...]:
+        if request_id is None:
+            return ()
+        query = select(PackageRow.id).where(
+            PackageRow.request_id == request_id, PackageRow.status.in_(EXPOSABLE)
+        )
+        return tuple(session.scalars(query.order_by(PackageRow.created_at)))
+
+    def _acknowledge(self, incident_id: str, report: IncidentReport) -> None:
+        if not report.contact_email:
+            return
+        message = acknowledgement(report.contact_email, incident_id, self.policy)
+        try:
+            self.mailer.send(message)
+        except RightfulError as exc:
+            log.warning("acknowledgement of incident %s failed: %s", incident_id, exc)
+            return
+        with self.store.transaction() as session:
+            reporter = session.get(IncidentReporterRow, incident_id)
+            if reporter is not None:
+                reporter.acknowledged_at = self.clock.now()
+            self.audit.record(
+                session, SYSTEM.id, SYSTEM.role_name, "incident.reporter_acknowledged", None,
+                incident_id=incident_id,
+            )  # fmt: skip
+
+    # --- triage: scope, assessment, drafts -----------------------------------------------------
+
+    def triage(self, incident_id: str, by: Principal = SYSTEM) -> IncidentRow:
+        """Scope, assess and draft what is still missing (idempotent; the periodic job calls it
+        for incidents opened by the gate or the button)."""
+        row = self.get(incident_id)
+        if row.status == IncidentStatus.CLOSED.value or not (row.package_ids or row.package_id):
+            return row  # nothing of rightful's own to scope: the DPO assesses by override
+        if row.scope_id is None:
+            self.rescope(incident_id, by)
+        elif row.assessment_id is None:
+            self.assess(incident_id, by)
+        else:
+            self.notices.draft_owed(incident_id, by)
+        return self.get(incident_id)
+
+    def triage_quietly(self, incident_id: str) -> IncidentRow:
+        """`triage`, but a failure is logged and left for the periodic job to retry."""
+        try:
+            return self.triage(incident_id)
+        except RightfulError as exc:
+            log.warning("triage of incident %s postponed: %s", incident_id, exc)
+            return self.get(incident_id)
+
+    def rescope(self, incident_id: str, by: Principal = SYSTEM) -> Scope:
+        """Compute the scope again from the records (e.g. after the data map was corrected) and
+        assess it, unless a DPO's override is in force."""
+        _require(by, Role.REVIEWER)
+        with self.store.transaction() as session:
+            target = Target.of(_open(load_incident(session, incident_id)))
+        if not target.package_ids:
+            raise ConflictError("the incident concerns no package of rightful's, so its scope "
+                                "cannot be computed from the records; the DPO assesses it by "
+                                "override, with a justification")  # fmt: skip
+        calc = self.scopes()
+        scope = calc.compute(target)
+        with self.store.transaction() as session:
+            row = load_incident(session, incident_id, lock=True)
+            stored = scope_row(row.id, scope, self.clock.now(), by.id)
+            session.add(stored)
+            session.flush()
+            with tracked(session, self.audit, row, by, "incident.scoped") as summary:
+                row.scope_id, row.effects = stored.id, effects_of(scope)
+                summary.update(scope_id=stored.id, basis=scope.basis.value,
+                               people=len(scope.subjects), records=scope.counts.records,
+                               files=scope.counts.files, downloads=scope.delivery.downloads,
+                               datamap_sha256=scope.datamap_sha256)  # fmt: skip
+            self._assess(session, row, scope, calc, by)
+        self.notices.refresh(incident_id, by)
+        return scope
+
+    def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
+        """Score the incident again from its current scope (optionally with another nature)."""
+        _require(by, Role.REVIEWER)
+        calc = self.scopes()
+        with self.store.transaction() as session:
+            row = _open(load_incident(session, incident_id, lock=True))
+            scope = self.scope_of(session, row)
+            if scope is None:
+                raise ConflictError("the incident has no scope yet; compute it first")
+            if nature is not None and nature.value != row.nature:
+                if Nature(nature) is Nature.NEAR_MISS or row.kind == IncidentKind.NEAR_MISS.value:
+                    raise InvalidInputError("a near-miss keeps its nature")
+                with tracked(session, self.audit, row, by, "incident.nature_set") as summary:
+                    row.nature = nature.value
+                    summary.update(nature=nature.value)
+            self._assess(session, row, scope, calc, by, force=True)
+        self.notices.refresh(incident_id, by)
+        return row
+
+    def _assess(
+        self, session: Session, row: IncidentRow, scope: Scope, calc: ScopeCalculator,
+        by: Principal, force: bool = False,
+    ) -> None:  # fmt: skip
+        result, inputs, reasons = compute(row, scope, calc.datamap.declared_sensitivity)
+        current = current_assessment(session, row)
+        a = computed_row(row, row.scope_id, result, inputs, reasons, self.clock.now(), by.id)
+        session.add(a)
+        session.flush()
+        if current is not None and current.method == "override" and not force:
+            self.audit.record(session, by.id, by.role_name, "incident.assessment_computed",
+                              row.request_id, incident_id=row.id, assessment_id=a.id,
+                              level=a.level, in_force=False)  # fmt: skip
+            return
+        self._put_in_force(session, row, a, scope, by, "incident.assessed")
+
+    def _put_in_force(
+        self, session: Session, row: IncidentRow, a: IncidentAssessmentRow, scope: Scope | None,
+        by: Principal, action: str, **extra: object,
+    ) -> None:  # fmt: skip
+        with tracked(session, self.audit, row, by, action) as summary:
+            row.assessment_id = a.id
+            apply(row, a, deadlines_of(session, row, self.policy.regimes, scope))
+            if row.status in (IncidentStatus.OPEN.value, IncidentStatus.CONTAINED.value):
+                move(row, IncidentStatus.ASSESSED)
+            summary.update(assessment_id=a.id, method=a.method, level=a.level,
+                           notify_authority=row.notify_authority,
+                           notify_subjects=row.notify_subjects, **extra)  # fmt: skip
+
+    def override(
+        self, incident_id: str, by: Principal, level: Level, justification: str, *,
+        notify_authority: bool | None = None, notify_subjects: bool | None = None,
+    ) -> IncidentAssessmentRow:  # fmt: skip
+        """The DPO sets another level (and may decide notification either way) with a written
+        justification; the computed assessment stays on record."""
+        by.require(Role.DPO)
+        text = justification.strip()
+        if len(text) < MIN_JUSTIFICATION:
+            raise InvalidInputError(f"an override needs a justification of at least "
+                                    f"{MIN_JUSTIFICATION} characters")  # fmt: skip
+        with self.store.transaction() as session:
+            row = _open(load_incident(session, incident_id, lock=True))
+            current = current_assessment(session, row)
+            a = IncidentAssessmentRow(
+                incident_id=row.id, at=self.clock.now(), by=by.id, method="override",
+                scope_id=row.scope_id, inputs=current.inputs if current else {},
+                level=Level(level).value,
+                reasoning=[f"Override by the DPO: {text}", *(current.reasoning if current else [])],
+                notify_authority=notify_authority, notify_subjects=notify_subjects,
+                justification=text, replaces=current.id if current else None,
+            )  # fmt: skip
+            session.add(a)
+            session.flush()
+            self._put_in_force(session, row, a, self.scope_of(session, row), by,
+                               "incident.overridden", from_level=current.level if current else None,
+                               replaces=a.replaces, justification_sha256=digest(text))  # fmt: skip
+        self.notices.refresh(incident_id, by)
+        return a
+
+    # --- facts, containment, closing ----------------------------------------------------------
+
+    def update_facts(
+        self, incident_id: str, by: Principal, *, description: str | None = None,
+        remedial_action: str | None = None,
+    ) -> IncidentRow:  # fmt: skip
+        """Correct the facts or record remedial action (register fields, audited)."""
+        _require(by, Role.REVIEWER)
+        with self.store.transaction() as session:
+            row = load_incident(session, incident_id, lock=True)
+            _open(row)
+            with tracked(session, self.audit, row, by, "incident.facts_updated"):
+                if description is not None and description.strip():
+                    row.description = description.strip()
+                if remedial_action is not None and remedial_action.strip():
+                    row.remedial_action = remedial_action.strip()
+            return row
+
+    def contain_more(
+        self, incident_id: str, by: Principal, package_ids: tuple[str, ...]
+    ) -> IncidentRow:
+        """Freeze further packages and revoke their links (e.g. found while scoping)."""
+        by.require(Role.AGENT)
+        with self.store.transaction() as session:
+            row = load_incident(session, incident_id, lock=True)
+            _open(row)
+            contain(session, self.audit, self.clock, row, package_ids, by)
+            return row
+
+    def record_containment(self, incident_id: str, by: Principal, measure: str) -> IncidentRow:
+        """Containment outside rightful (a bucket closed, a laptop wiped): when, and how."""
+        by.require(Role.AGENT)
+        if len(measure.strip()) < 10:
+            raise InvalidInputError("say how it was contained (at least 10 characters)")
+        with self.store.transaction() as session:
+            row = _open(load_incident(session, incident_id, lock=True))
+            with tracked(session, self.audit, row, by, "incident.contained") as summary:
+                row.contained_at = row.contained_at or self.clock.now()
+                row.remedial_action = "; ".join(x for x in (row.remedial_action,
+                                                             measure.strip()) if x)  # fmt: skip
+                if row.status == IncidentStatus.OPEN.value:
+                    move(row, IncidentStatus.CONTAINED)
+                summary.update(outside_rightful=True)
+            return row
+
+    def close(self, incident_id: str, by: Principal, remedial_action: str) -> IncidentRow:
+        """Close an assessed incident whose owed notices went out, with the remedial action."""
+        by.require(Role.DPO)
+        if len(remedial_action.strip()) < 10:
+            raise InvalidInputError("record the remedial action (at least 10 characters)")
+        with self.store.transaction() as session:
+            row = load_incident(session, incident_id, lock=True)
+            owed = [d for d in deadlines_of(session, row, self.policy.regimes,
+                                            self.scope_of(session, row))
+                    if d.required and d.done_at is None]  # fmt: skip
+            if row.assessment_id is None:
+                raise ConflictError("assess the incident before closing it")
+            if owed:
+                names = ", ".join(f"{d.regime} {d.audience.value}" for d in owed)
+                raise ConflictError(f"notices still owed: {names}; send them or override")
+            with tracked(session, self.audit, row, by, "incident.closed"):
+                move(row, IncidentStatus.CLOSED)
+                row.closed_at, row.remedial_action = self.clock.now(), remedial_action.strip()
+            return row
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, incident_id: str) -> IncidentRow:
+        """One incident; NotFoundError when there is none."""
+        with self.store.transaction() as session:
+            return load_incident(session, incident_id)
+
+    def all(self) -> list[IncidentRow]:
+        """Every incident, newest first."""
+        with self.store.transaction() as session:
+            return list(session.scalars(select(IncidentRow).order_by(IncidentRow.opened_at.desc())))
+
+    def pending(self) -> list[str]:
+        """Incidents about packages, not closed and not yet assessed (the job triages them)."""
+        query = select(IncidentRow).where(
+            IncidentRow.assessment_id.is_(None), IncidentRow.status != IncidentStatus.CLOSED.value
+        )
+        with self.store.transaction() as session:
+            rows = session.scalars(query.order_by(IncidentRow.opened_at))
+            return [r.id for r in rows if r.package_ids or r.package_id]
+
+    def verify_register(self) -> RegisterVerification:
+        """Verify the audit chain and that every register row matches the digests it holds."""
+        return self.register.verify()
+
+    def scope_of(self, session: Session, row: IncidentRow) -> Scope | None:
+        """The scope in force (the latest computed)."""
+        stored = session.get(IncidentScopeRow, row.scope_id) if row.scope_id else None
+        return scope_from_json(stored.data) if stored else None
+
+
+def _require(by: Principal, role: Role) -> None:
+    if by.role is not None:  # the system itself triages
+        by.require(role)
+
+
+def _open(row: IncidentRow) -> IncidentRow:
+    if row.status == IncidentStatus.CLOSED.value:
+        raise ConflictError("the incident is closed")
+    return row

@@ -1,0 +1,121 @@
+"""Incident response over HTTP: staff API keys by role (the DPO decides), and console pages for
+the register, one incident and one notice, with CSRF and roles as everywhere in the console."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+
+from .conftest import DORA, Response
+
+ADMIN = Principal("cli:test", Role.ADMIN)
+PASSWORD = "a long enough password"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def _open_by_api(r: Response) -> dict:  # type: ignore[type-arg]
+    delivered = r.deliver_verified(DORA)
+    body = {"description": "The recipient phoned: these recordings are not hers.",
+            "request_id": delivered.request_id, "outside": "subject"}  # fmt: skip
+    response = r.client.post("/api/v1/incidents", json=body, headers=r.as_role("agent"))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_agents_open_reviewers_assess_and_only_the_dpo_decides(wrong_map: Response) -> None:
+    opened = _open_by_api(wrong_map)
+    assert opened["status"] == "assessed" and opened["discovered_by"] == "outsider"
+    assert opened["contained_at"] == opened["opened_at"]
+    path = f"/api/v1/incidents/{opened['id']}"
+    override = {"level": "high", "justification": "Recordings from inside a home, downloaded."}
+    denied = wrong_map.client.post(f"{path}/override", json=override,
+                                   headers=wrong_map.as_role("reviewer"))  # fmt: skip
+    assert denied.status_code == 403
+    done = wrong_map.client.post(f"{path}/override", json=override,
+                                 headers=wrong_map.as_role("dpo"))  # fmt: skip
+    assert done.status_code == 200 and done.json()["level"] == "high"
+    assert wrong_map.client.get(path).status_code == 401  # no key, nothing
+
+
+def test_a_notice_is_drafted_approved_and_sent_through_the_api(wrong_map: Response) -> None:
+    opened = _open_by_api(wrong_map)
+    notice = next(n for n in opened["notices"] if n["audience"] == "authority")
+    base = f"/api/v1/incidents/notices/{notice['id']}"
+    edit = wrong_map.client.patch(base, json={"sections": {"measures_taken": "Link revoked."}},
+                                  headers=wrong_map.as_role("reviewer"))  # fmt: skip
+    assert edit.status_code == 200 and edit.json()["sections"]["measures_taken"] == "Link revoked."
+    dpo = wrong_map.as_role("dpo")
+    assert wrong_map.client.post(f"{base}/approve", headers=dpo).json()["status"] == "approved"
+    sent = wrong_map.client.post(f"{base}/send", json={}, headers=dpo)
+    assert sent.status_code == 200 and sent.json()["document"]["sections"]["measures_taken"]
+    markdown = wrong_map.client.get(f"{base}?format=markdown", headers=dpo)
+    assert markdown.text.startswith("# Notification to")
+
+
+def test_the_register_is_downloadable_and_verifiable_over_the_api(wrong_map: Response) -> None:
+    _open_by_api(wrong_map)
+    rows = wrong_map.client.get("/api/v1/incidents", headers=wrong_map.as_role("agent")).json()
+    assert len(rows) == 1
+    csv = wrong_map.client.get("/api/v1/incidents/register.csv",
+                               headers=wrong_map.as_role("reviewer"))  # fmt: skip
+    assert csv.status_code == 200 and csv.text.startswith("reference,id,kind,discovered_by")
+    bad = wrong_map.client.get("/api/v1/incidents/register.xml",
+                               headers=wrong_map.as_role("reviewer"))  # fmt: skip
+    assert bad.status_code == 422
+    verified = wrong_map.client.get("/api/v1/incidents/register/verify",
+                                    headers=wrong_map.as_role("dpo")).json()  # fmt: skip
+    assert verified["ok"] is True
+
+
+def _signed_in(r: Response, name: str, role: Role) -> TestClient:
+    r.web.staff_auth.add_user(name, role, ADMIN, PASSWORD)
+    browser = r.another_browser()
+    page = browser.get("/console/sign-in")
+    browser.post("/console/sign-in", data={"csrf": _csrf(page.text), "name": name,
+                 "password": PASSWORD, "code": r.web.staff_auth.totp_now(name)})  # fmt: skip
+    return browser
+
+
+def _csrf(page: str) -> str:
+    found = CSRF.search(page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_console_shows_the_register_the_incident_and_its_notices(wrong_map: Response) -> None:
+    opened = _open_by_api(wrong_map)
+    browser = _signed_in(wrong_map, "dana", Role.DPO)
+    register = browser.get("/console/incidents")
+    assert register.status_code == 200 and opened["reference"] in register.text
+    page = browser.get(f"/console/incidents/{opened['id']}")
+    assert page.status_code == 200
+    for words in ("outsider", "Clocks", "Scope (computed from the records)", "Override"):
+        assert words in page.text
+    notice = opened["notices"][0]["id"]
+    shown = browser.get(f"/console/incidents/notices/{notice}")
+    assert "Approve these words" in shown.text
+    approved = browser.post(f"/console/incidents/notices/{notice}/approve",
+                            data={"csrf": _csrf(shown.text)})  # fmt: skip
+    assert "Approved." in approved.text
+    assert wrong_map.c.incidents.notices.get(notice).approved_by is not None
+
+
+def test_the_console_refuses_a_decision_without_the_dpo_role_or_the_csrf_token(
+    wrong_map: Response,
+) -> None:
+    opened = _open_by_api(wrong_map)
+    browser = _signed_in(wrong_map, "rita", Role.REVIEWER)
+    page = browser.get(f"/console/incidents/{opened['id']}")
+    assert "Override the assessment" not in page.text
+    form = {"csrf": _csrf(page.text), "level": "low", "justification": "x" * 30}
+    refused = browser.post(f"/console/incidents/{opened['id']}/override", data=form)
+    assert refused.status_code == 403
+    dpo = _signed_in(wrong_map, "dana", Role.DPO)
+    no_token = dpo.post(f"/console/incidents/{opened['id']}/override",
+                        data={**form, "csrf": "forged"})  # fmt: skip
+    assert no_token.status_code in (401, 403) or "sign" in no_token.text.lower()
+    assert wrong_map.c.incidents.get(opened["id"]).level == opened["level"]

@@ -1,0 +1,189 @@
+"""Opening an incident contains it in the same transaction (packages frozen, links revoked), keeps
+the time of awareness and the kind of reporter, and its scope is computed from the manifest, the
+reverse walk and the delivery records, never typed (REQUIREMENTS.md: Breaches — record when the
+controller became aware; a third party reporting receipt of someone's data counts)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from rightful.adapters.db.delivery import DownloadLinkRow
+from rightful.adapters.db.incidents import IncidentReporterRow
+from rightful.demo import expected_records
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.incidents import IncidentKind, IncidentSource, ReporterKind
+from rightful.services.incident_jobs import run_incident_jobs
+from rightful.services.incident_register import details
+from rightful.services.incidents import IncidentReport
+from rightful.services.package_keys import pseudonym_key, subject_pseudonym
+
+from ..packages.corrupt import DropsValidityWindows
+from ..packages.world import AGENT, packaged_records
+from .conftest import CARL, DORA, DPO, Response
+
+
+def _subject(r: Response, customer: int) -> str:
+    from rightful.domain.provenance import SubjectKey
+
+    return subject_pseudonym(
+        pseudonym_key(r.c.settings), SubjectKey("accounts.customers", customer)
+    )
+
+
+def _foreign(r: Response, package_id: str, customer: int, owner: int | None) -> int:
+    """Ground truth: packaged recordings not the customer's, of `owner` (None: nobody's)."""
+    demo = r.world.estate.demo
+    assert demo is not None
+    mine = expected_records(demo, customer)
+    rows = {(row.collection, row.key): row.owners for row in demo.rows}
+    return sum(1 for rec in packaged_records(r.world, package_id) - mine
+               if rec[0] == "speaker.recordings"
+               and rows[rec] == (frozenset({owner}) if owner else frozenset()))  # fmt: skip
+
+
+def _click(r: Response, customer: int = DORA, download: bool = True) -> tuple[Any, str]:
+    delivered = r.deliver_verified(customer)
+    if download:
+        r.download(delivered)
+    receipt = r.web.not_mine.report_token(delivered.token, _client())
+    assert receipt.incident_id is not None
+    return delivered, receipt.incident_id
+
+
+def _client() -> Any:
+    from rightful.domain.delivery import Client
+
+    return Client(ip="203.0.113.7", user_agent="Recipient Browser/1.0")
+
+
+def test_the_not_mine_click_freezes_revokes_and_starts_the_clock_at_awareness(
+    wrong_map: Response,
+) -> None:
+    delivered, incident_id = _click(wrong_map)
+    row = wrong_map.c.incidents.get(incident_id)
+    assert wrong_map.c.packages.get(delivered.package_id).status == "frozen"
+    assert wrong_map.web.delivery.view(delivered.link_id).state == "revoked"
+    assert row.aware_at == row.opened_at == row.contained_at == wrong_map.world.clock.now()
+    assert (row.source, row.reporter_kind) == ("button", "recipient")
+    assert wrong_map.c.incidents.register.rows()[0]["discovered_by"] == "outsider"
+
+
+def test_triage_scopes_scores_and_drafts_from_the_records_alone(wrong_map: Response) -> None:
+    """With the wrong data map in force, every recording of the resold speaker could be the
+    previous owner's: all are counted, none is left out, and the previous owner is named."""
+    delivered, incident_id = _click(wrong_map)
+    report = run_incident_jobs(wrong_map.c.incidents)
+    assert report.triaged == 0  # the click itself scoped, scored and drafted
+    data = details(wrong_map.c.incidents, incident_id, with_contact=True)
+    scope = data["scope"]
+    assert scope["basis"] == "foreign_items" and scope["subjects"] == [_subject(wrong_map, CARL)]
+    packaged = packaged_records(wrong_map.world, delivered.package_id)
+    recordings = sum(1 for c, _ in packaged if c == "speaker.recordings")
+    assert scope["by_subject"][_subject(wrong_map, CARL)]["speaker.recordings"] == recordings
+    assert scope["delivery"]["downloads"] == 1
+    assert scope["delivery"]["sources"] == [{"ip": "testclient", "user_agent": "testclient",
+                                             "downloads": 1}]  # fmt: skip
+    assert scope["delivery"]["deletion"] == "not_confirmed"
+    assert "subject_keys" not in scope
+    staff_view = details(wrong_map.c.incidents, incident_id)["scope"]["delivery"]["sources"]
+    assert staff_view == [{"downloads": 1}]  # addresses are for the DPO's eyes
+    assert data["level"] in ("medium", "high", "very_high") and data["notify_authority"]
+    authority = next(d for d in data["deadlines"] if d["audience"] == "authority")
+    assert authority["due_at"] == (wrong_map.c.incidents.get(incident_id).aware_at
+                                   + timedelta(hours=72)).isoformat()  # fmt: skip
+    assert sorted(n["audience"] for n in data["notices"]) == ["authority", "subjects"]
+
+
+def test_after_the_data_map_is_corrected_the_scope_is_exactly_the_previous_owners_recordings(
+    wrong_map: Response,
+) -> None:
+    delivered, incident_id = _click(wrong_map)
+    run_incident_jobs(wrong_map.c.incidents)
+    wrong_map.correct_the_data_map()
+    scope = wrong_map.c.incidents.rescope(incident_id, DPO)
+    carls = _foreign(wrong_map, delivered.package_id, DORA, CARL)
+    nobodys = _foreign(wrong_map, delivered.package_id, DORA, None)
+    assert (carls, nobodys) == (4, 2)  # the estate's story: Carl's four, the refurbisher's two
+    assert scope.subjects == (_subject(wrong_map, CARL),)
+    assert scope.by_subject[_subject(wrong_map, CARL)]["speaker.recordings"] == carls
+    recordings = next(c for c in scope.counts.collections if c.collection == "speaker.recordings")
+    assert (recordings.records, recordings.files) == (carls + nobodys, carls + nobodys)
+    assert scope.unattributed == nobodys
+    assert scope.summary.startswith(f"{carls + nobodys} recordings with voice audio, transcripts")
+    row = wrong_map.c.incidents.get(incident_id)
+    assert row.effects.startswith(f"{carls + nobodys} recordings")
+
+
+def test_a_gate_block_is_a_near_miss_scoped_to_the_offending_items_that_owes_no_notice(
+    right_map: Response,
+) -> None:
+    rid = right_map.world.request_for(DORA)
+    package = right_map.world.packages_with(DropsValidityWindows()).build(rid, AGENT)
+    assert package.status == "blocked"
+    run_incident_jobs(right_map.c.incidents)
+    (row,) = right_map.c.incidents.all()
+    data = details(right_map.c.incidents, row.id)
+    assert (data["kind"], data["discovered_by"], data["reporter_kind"]) == (
+        "near_miss", "controller", "gate")  # fmt: skip
+    assert data["scope"]["basis"] == "offending_items"
+    assert data["scope"]["counts"]["records"] + data["scope"]["counts"]["files"] == len(
+        row.affected_items
+    )
+    assert data["scope"]["delivery"]["links"] == 0
+    assert not data["notify_authority"] and not data["notify_subjects"]
+    assert all(not d["required"] for d in data["deadlines"]) and data["notices"] == []
+    assert row.contained_at == row.opened_at
+
+
+def test_staff_opening_freezes_and_revokes_in_the_same_transaction(right_map: Response) -> None:
+    delivered = right_map.deliver_verified(DORA)
+    second = right_map.web.delivery.deliver(delivered.request_id, delivered.package_id, DPO)
+    report = IncidentReport(IncidentKind.MISDELIVERY, IncidentSource.STAFF,
+                            "A colleague noticed old recordings in the package",
+                            request_id=delivered.request_id)  # fmt: skip
+    row = right_map.c.incidents.open(report, DPO)
+    with right_map.c.store.transaction() as session:
+        links = [session.get(DownloadLinkRow, i) for i in (delivered.link_id, second.link_id)]
+        assert all(link is not None and link.revoked_at == row.opened_at for link in links)
+        assert {link.revoke_cause for link in links if link} == {"incident"}
+    assert right_map.c.packages.get(delivered.package_id).status == "frozen"
+    assert (row.links_revoked, row.packages_frozen, row.contained_at) == (2, 1, row.opened_at)
+    actions = [e.action for e in right_map.c.incidents.register.timeline(row.id)]
+    assert actions.index("incident.opened") + 1 == actions.index("incident.contained")
+
+
+def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
+    delivered = right_map.deliver_verified(DORA)
+    future = right_map.world.clock.now() + timedelta(minutes=5)
+    with pytest.raises(InvalidInputError):
+        right_map.c.incidents.open(IncidentReport(
+            IncidentKind.MISDELIVERY, IncidentSource.STAFF, "awareness in the future is false",
+            aware_at=future, request_id=delivered.request_id), DPO)  # fmt: skip
+    assert right_map.c.incidents.all() == []
+    assert right_map.web.delivery.view(delivered.link_id).state == "active"
+
+
+def test_an_outside_report_keeps_the_contact_out_of_the_chain_and_is_acknowledged(
+    right_map: Response,
+) -> None:
+    delivered = right_map.deliver_verified(DORA)
+    earlier = right_map.world.clock.now() - timedelta(hours=5)
+    report = IncidentReport(
+        IncidentKind.MISDELIVERY, IncidentSource.OUTSIDE, "A journalist holds recordings of ours",
+        aware_at=earlier, reporter_kind=ReporterKind.PRESS, request_id=delivered.request_id,
+        contact_name="Jo Reporter", contact_email="jo@press.example", organisation="Daily",
+    )  # fmt: skip
+    row = right_map.c.incidents.open(report, DPO)
+    assert row.aware_at == earlier and row.opened_at == right_map.world.clock.now()
+    (ack,) = right_map.mailer.to("jo@press.example")
+    assert "INC-" in ack.subject and row.id[:8] in ack.text
+    with right_map.c.store.transaction() as session:
+        reporter = session.get(IncidentReporterRow, row.id)
+        assert reporter is not None and reporter.acknowledged_at is not None
+    chain = [e.summary for e in right_map.c.audit.timeline(delivered.request_id)]
+    assert "jo@press.example" not in repr(chain) and "Jo Reporter" not in repr(chain)
+    (line,) = right_map.c.incidents.register.rows()
+    assert (line["discovered_by"], line["reporter_kind"]) == ("outsider", "press")

@@ -1,0 +1,157 @@
+"""The breach register (Art. 33(5)) lists every incident with facts, effects, decision and
+remedial action, exports as CSV and JSON, shows in the terminal, tells each incident's story
+from the audit chain, and cannot be edited afterwards without verification failing
+(REQUIREMENTS.md: Breaches — 33(5) register of every breach; 5(2) accountability)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from rightful.adapters.db.incidents import IncidentRow
+from rightful.bootstrap import set_container
+from rightful.domain.delivery import Client
+from rightful.entrypoints.cli import common
+from rightful.entrypoints.cli.main import app
+from rightful.services.incident_jobs import run_incident_jobs
+
+from ..packages.corrupt import DropsValidityWindows
+from ..packages.world import AGENT
+from .conftest import DORA, DPO, Response
+
+RECIPIENT = Client(ip="198.51.100.4", user_agent="Browser")
+
+
+def _button_and_gate(r: Response) -> tuple[str, str]:
+    """Two incidents: a misdelivery reported by the recipient and a near-miss of the gate."""
+    delivered = r.deliver_verified(DORA)
+    r.download(delivered)
+    misdelivery = r.web.not_mine.report_token(delivered.token, RECIPIENT).incident_id
+    other = r.world.request_for(DORA)
+    r.world.packages_with(DropsValidityWindows()).build(other, AGENT)
+    run_incident_jobs(r.c.incidents)
+    near_miss = next(i.id for i in r.c.incidents.all() if i.kind == "near_miss")
+    assert misdelivery is not None
+    return misdelivery, near_miss
+
+
+def test_the_register_holds_near_misses_and_breaches_with_their_decision(
+    wrong_map: Response, tmp_path: Path
+) -> None:
+    misdelivery, near_miss = _button_and_gate(wrong_map)
+    register = wrong_map.c.incidents.register
+    assert register.export(tmp_path / "register.csv", DPO) == 2
+    rows = {r["id"]: r for r in csv.DictReader((tmp_path / "register.csv").open())}
+    assert (rows[near_miss]["discovered_by"], rows[near_miss]["notify_authority"]) == (
+        "controller", "False")  # fmt: skip
+    assert (rows[misdelivery]["discovered_by"], rows[misdelivery]["notify_authority"]) == (
+        "outsider", "True")  # fmt: skip
+    assert "recordings" in rows[misdelivery]["effects"] and rows[near_miss]["decision"]
+    register.export(tmp_path / "register.json", DPO)
+    data = json.loads((tmp_path / "register.json").read_text())
+    assert data["format"] == "rightful-breach-register/1" and len(data["incidents"]) == 2
+    assert "incident.register_exported" in [e.action for e in _all_actions(wrong_map)]
+
+
+def _all_actions(r: Response) -> list:  # type: ignore[type-arg]
+    from rightful.adapters.db.audit import SqlAuditLog
+
+    with r.c.store.transaction() as session:
+        return list(SqlAuditLog().entries(session))
+
+
+def test_the_timeline_tells_who_reported_first_when_it_was_contained_and_each_decision(
+    wrong_map: Response,
+) -> None:
+    misdelivery, _ = _button_and_gate(wrong_map)
+    events = wrong_map.c.incidents.register.timeline(misdelivery)
+    actions = [e.action for e in events]
+    first = actions.index("delivery.not_mine_reported")
+    assert first < actions.index("incident.opened") < actions.index("incident.contained")
+    assert events[first].actor.startswith("not_mine:") and events[first].role == "public"
+    for later in ("incident.scoped", "incident.assessed", "incident.notice_drafted"):
+        assert actions.index("incident.contained") < actions.index(later)
+    assert "delivery.attempt" in actions  # the downloads before the report
+
+
+@pytest.mark.postgres
+def test_editing_an_incident_row_behind_the_chain_fails_verification(any_store: Response) -> None:
+    misdelivery, _ = _button_and_gate(any_store)
+    incidents = any_store.c.incidents
+    assert incidents.verify_register().ok, incidents.verify_register().describe()
+    with any_store.c.store.engine.begin() as db:
+        db.execute(text("UPDATE incidents SET level = 'low', notify_authority = :f WHERE id = :i"),
+                   {"f": False, "i": misdelivery})  # fmt: skip
+    result = incidents.verify_register()
+    assert not result.ok and result.chain_ok
+    assert {(p.incident_id, p.field) for p in result.problems} == {
+        (misdelivery, "level"), (misdelivery, "notify_authority")}  # fmt: skip
+
+
+def test_a_register_row_added_behind_the_chain_is_found(right_map: Response) -> None:
+    rid = right_map.world.request_for(DORA)
+    right_map.world.packages_with(DropsValidityWindows()).build(rid, AGENT)
+    genuine = right_map.c.incidents.all()[0]
+    with right_map.c.store.transaction() as session:
+        forged = IncidentRow(id="f" * 36, kind="near_miss", source="staff", status="closed",
+                             opened_at=genuine.opened_at, aware_at=genuine.aware_at,
+                             reporter="key:x", opened_by="key:x")  # fmt: skip
+        session.add(forged)
+    (problem,) = right_map.c.incidents.register.verify().problems
+    assert (problem.incident_id, problem.reason) == ("f" * 36, "not_in_chain")
+
+
+def test_changes_through_rightful_keep_the_register_verifiable(wrong_map: Response) -> None:
+    misdelivery, _ = _button_and_gate(wrong_map)
+    incidents = wrong_map.c.incidents
+    incidents.update_facts(misdelivery, DPO, remedial_action="Window restored in the data map.")
+    wrong_map.correct_the_data_map()
+    incidents.rescope(misdelivery, DPO)
+    assert incidents.register.verify().ok
+
+
+@pytest.fixture
+def cli(wrong_map: Response) -> Iterator[CliRunner]:
+    set_container(wrong_map.c)
+    yield CliRunner()
+    set_container(None)
+
+
+def test_rightful_incidents_lists_the_register_in_the_terminal(
+    wrong_map: Response, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    misdelivery, near_miss = _button_and_gate(wrong_map)
+    monkeypatch.setattr(common.console, "width", 200)  # a wide terminal, whatever ran before
+    result = cli.invoke(app, ["incidents"])
+    assert result.exit_code == 0, result.output
+    assert "Breach register" in result.output
+    for incident_id in (misdelivery, near_miss):
+        assert f"INC-{incident_id[:8]}" in result.output
+    assert "outsider (recipient)" in result.output and "controller (gate)" in result.output
+    shown = cli.invoke(app, ["incidents", "show", misdelivery, "--json"])
+    assert json.loads(shown.output)["first_report"]["action"] == "delivery.not_mine_reported"
+    assert cli.invoke(app, ["incidents", "verify"]).exit_code == 0
+
+
+def test_the_cli_walks_a_notice_from_draft_to_the_authoritys_files(
+    wrong_map: Response, cli: CliRunner, tmp_path: Path
+) -> None:
+    misdelivery, _ = _button_and_gate(wrong_map)
+    drafted = cli.invoke(app, ["incidents", "draft", misdelivery, "--audience", "authority"])
+    notice_id = drafted.output.split()[1]
+    edited = cli.invoke(app, ["incidents", "edit", notice_id, "--section", "measures_proposed",
+                              "--text", "Restore the window; re-gate every package."])  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    assert cli.invoke(app, ["incidents", "approve", notice_id]).exit_code == 0
+    sent = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(tmp_path / "out")])
+    assert sent.exit_code == 0, sent.output
+    (md,) = (tmp_path / "out").glob("*.md")
+    assert "Restore the window; re-gate every package." in md.read_text()
+    refused = cli.invoke(app, ["incidents", "approve", notice_id])
+    assert refused.exit_code != 0 and "only a draft can be approved" in refused.output

@@ -1,0 +1,97 @@
+"""Drafts of breach notices carry what the law asks (REQUIREMENTS.md: Breaches — 33(3) content:
+nature, categories and approximate numbers of subjects and records, DPO contact, likely
+consequences, measures taken or proposed; Art. 34: clear and plain language, 33(3)(b)-(d))."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_notices import (
+    NoticeFacts,
+    as_markdown,
+    authority_sections,
+    check_sections,
+    personal,
+    sections_sha256,
+    subject_sections,
+)
+from rightful.domain.incident_scope import Basis, Delivery, Scope, ScopeItem, count_items, describe
+from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
+from rightful.domain.severity import Level
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+VOICE = ("user.biometric.voice", "user.content.voice_transcript", "user.device.device_id")
+
+
+def _facts(**kw: object) -> NoticeFacts:
+    items = [ScopeItem(f"r{i}", "record", "speaker.recordings", VOICE) for i in range(4)]
+    counts = count_items(items)
+    scope = Scope(Basis.FOREIGN_ITEMS, counts, ("pseudo1",), (4,), "req",
+                  Delivery(links=1, sent_at=T0, downloads=2, deletion="not_confirmed"),
+                  summary=describe(counts))  # fmt: skip
+    base: dict[str, object] = {
+        "reference": "INC-1", "controller": "Hearthly GmbH", "kind": IncidentKind.MISDELIVERY,
+        "nature": Nature.KNOWN_RECIPIENT, "discovery": Discovery.OUTSIDER,
+        "reporter_kind": ReporterKind.RECIPIENT, "aware_at": T0, "opened_at": T0,
+        "contained_at": T0, "links_revoked": 1, "packages_frozen": 1, "scope": scope,
+        "level": Level.HIGH, "reasoning": ("SE = 3.25: high",),
+        "dpo_contact": "dpo@hearthly.example", "authority": "SDB", "regime_title": "GDPR",
+        "due_at": T0 + timedelta(hours=72),
+    }  # fmt: skip
+    return NoticeFacts(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_the_authority_draft_holds_every_item_of_article_33_3() -> None:
+    s = authority_sections(_facts())
+    assert "reached a person it did not belong to" in s["nature"]
+    assert "reported to the controller from outside (recipient)" in s["nature"]
+    assert "4 recordings with voice audio, transcripts and device serials" in s["categories"]
+    assert "Approximately 1 person(s) and 4 record(s)" in s["categories"]
+    assert s["dpo_contact"] == "dpo@hearthly.example"
+    assert "listen to recordings" in s["consequences"]
+    assert "every download link stopped" in s["measures_taken"]
+    assert "Successful downloads before revocation: 2" in s["measures_taken"]
+    assert "not yet confirmed" in s["measures_taken"]
+    assert s["measures_proposed"]
+    assert "2026-03-05 10:00 UTC" in s["timing"]
+    assert "high" in s["assessment"]
+
+
+def test_the_subjects_draft_speaks_to_the_person_plainly() -> None:
+    s = subject_sections(_facts())
+    assert set(s) == {"nature", "consequences", "measures", "dpo_contact"}
+    mine = personal(s, "4 recordings with voice audio")
+    assert "some of your data" in mine["nature"] and "mistake: 4 recordings" in mine["nature"]
+    assert "{your_data}" in s["nature"]  # each person is told what of theirs went astray
+    assert "Someone else may have listened" in s["consequences"]
+    assert "Recipients could" not in s["consequences"]
+
+
+def test_a_near_miss_is_described_as_stopped_before_release() -> None:
+    s = authority_sections(_facts(kind=IncidentKind.NEAR_MISS, discovery=Discovery.CONTROLLER))
+    assert "stopped an access package before release" in s["nature"]
+    assert "found by the controller itself" in s["nature"]
+
+
+def test_edits_are_checked_and_an_approval_binds_the_exact_words() -> None:
+    original = subject_sections(_facts())
+    edited = {**original, **check_sections(Audience.SUBJECTS, {"measures": " New words. "})}
+    assert edited["measures"] == "New words."
+    assert sections_sha256(edited) != sections_sha256(original)
+    with pytest.raises(InvalidInputError, match="unknown section"):
+        check_sections(Audience.SUBJECTS, {"timing": "x"})
+    with pytest.raises(InvalidInputError, match="cannot be empty"):
+        check_sections(Audience.AUTHORITY, {"nature": "  "})
+
+
+def test_the_markdown_export_has_every_section_under_its_heading() -> None:
+    text = as_markdown("Notification", Audience.AUTHORITY, authority_sections(_facts()),
+                       ["Controller: Hearthly GmbH"])  # fmt: skip
+    for heading in ("## Nature of the breach", "## Contact point: data protection officer",
+                    "## Likely consequences", "## Measures taken"):  # fmt: skip
+        assert heading in text
+    assert text.startswith("# Notification\n\nController: Hearthly GmbH")
