@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL, MariaDB and Redis on loopback, one fresh database per test session."""
+"""Shared fixtures: real PostgreSQL, MariaDB and Redis on loopback, a fresh database per test."""
 
 from __future__ import annotations
 

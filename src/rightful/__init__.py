@@ -1,3 +1,3 @@
-"""rightful: data subject requests fulfilled so that the data reaches that person and nobody else."""
+"""rightful: data subject requests data reaches the person who asked, and nobody else."""
 
 __version__ = "0.1.0"

@@ -104,10 +104,14 @@ class Container:
     def mailer(self) -> Mailer:
         s = self.settings
         return SmtpMailer(
-            s.smtp_host, s.smtp_port, s.smtp_from, security=s.smtp_security,
+            s.smtp_host,
+            s.smtp_port,
+            s.smtp_from,
+            security=s.smtp_security,
             username=s.smtp_username,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-            ca_file=s.smtp_ca_file, timeout=s.smtp_timeout_seconds,
+            ca_file=s.smtp_ca_file,
+            timeout=s.smtp_timeout_seconds,
         )
 
     @cached_property
@@ -125,24 +129,40 @@ class Container:
 
     @cached_property
     def subjects(self) -> SubjectService:
-        finder = partial(resolve_subjects, self.datamap, self.sources, clock=self.clock,
-                         policy=self.identity_policy)
+        finder = partial(
+            resolve_subjects,
+            self.datamap,
+            self.sources,
+            clock=self.clock,
+            policy=self.identity_policy,
+        )
         return SubjectService(self.store, self.clock, self.audit, self.requests, finder)
 
     @cached_property
     def verification(self) -> VerificationService:
         return VerificationService(
-            self.store, self.clock, self.audit, self.requests, self.subjects,
+            self.store,
+            self.clock,
+            self.audit,
+            self.requests,
+            self.subjects,
             verification_config(self.settings, self.identity_policy, required_for(self.datamap)),
-            mailer=self.mailer, sms=self.sms_sender, outbox=self.outbox,
+            mailer=self.mailer,
+            sms=self.sms_sender,
+            outbox=self.outbox,
             assertions=account_assertions(self.settings),
         )
 
     @cached_property
     def approvals(self) -> ApprovalService:
         return ApprovalService(
-            self.store, self.clock, self.audit, self.subjects, self.identity_policy,
-            self.settings.data_dir, self.settings.authority_max_bytes,
+            self.store,
+            self.clock,
+            self.audit,
+            self.subjects,
+            self.identity_policy,
+            self.settings.data_dir,
+            self.settings.authority_max_bytes,
         )
 
     # --- access packages (needs `datamap`, `subjects`) -------------------------------------
@@ -164,24 +184,43 @@ class Container:
     def attachments(self) -> AttachmentService:
         s = self.settings
         return AttachmentService(
-            self.store, self.clock, self.audit, self.datamap, self.package_keys,
-            self.package_objects, self.identity_policy, self.open_sources,
-            max_bytes=s.attachment_max_bytes, chunk_size=s.package_chunk_bytes,
+            self.store,
+            self.clock,
+            self.audit,
+            self.datamap,
+            self.package_keys,
+            self.package_objects,
+            self.identity_policy,
+            self.open_sources,
+            max_bytes=s.attachment_max_bytes,
+            chunk_size=s.package_chunk_bytes,
         )
 
     @cached_property
     def packages(self) -> PackageService:
         s = self.settings
         config = PackagingConfig(
-            workdir=s.data_dir / "tmp", controller=s.controller_name,
+            workdir=s.data_dir / "tmp",
+            controller=s.controller_name,
             signing_key=load_or_create_signing_key(s.effective_package_signing_key_file),
-            pseudonym_key=pseudonym_key(s), chunk_size=s.package_chunk_bytes,
-            contact=s.privacy_contact, authority=s.supervisory_authority,
+            pseudonym_key=pseudonym_key(s),
+            chunk_size=s.package_chunk_bytes,
+            contact=s.privacy_contact,
+            authority=s.supervisory_authority,
             review_sample=s.package_review_sample,
         )
         return PackageService(
-            self.store, self.clock, self.audit, self.requests, self.subjects, self.datamap,
-            self.open_sources, self.package_keys, self.package_objects, config, self.attachments,
+            self.store,
+            self.clock,
+            self.audit,
+            self.requests,
+            self.subjects,
+            self.datamap,
+            self.open_sources,
+            self.package_keys,
+            self.package_objects,
+            config,
+            self.attachments,
             policy=self.identity_policy,
         )
 
@@ -194,7 +233,11 @@ class Container:
     @cached_property
     def incidents(self) -> IncidentService:
         return IncidentService(
-            self.store, self.clock, self.audit, incident_policy(self.settings), self.mailer,
+            self.store,
+            self.clock,
+            self.audit,
+            incident_policy(self.settings),
+            self.mailer,
             self.incident_scopes,
         )
 
@@ -245,7 +288,10 @@ def verification_config(
         max_challenges_per_request=settings.max_codes_per_request,
     )
     return VerificationConfig(
-        key=key, policy=policy, identities=identities, required=required,
+        key=key,
+        policy=policy,
+        identities=identities,
+        required=required,
         link_base=settings.public_base_url.rstrip("/") + "/verify/link",
         controller=settings.controller_name,
         account_identity=IdentityType(settings.account_assertion_identity),
@@ -258,7 +304,8 @@ def account_assertions(settings: Settings) -> JwtAccountAssertions | None:
         return None
     secret = settings.account_assertion_secret
     return JwtAccountAssertions(
-        settings.account_assertion_issuer, settings.account_assertion_audience,
+        settings.account_assertion_issuer,
+        settings.account_assertion_audience,
         secret=secret.get_secret_value() if secret else None,
         public_key_pem=settings.account_assertion_public_key,
     )
@@ -269,7 +316,7 @@ _container: Container | None = None
 
 def get_container() -> Container:
     """The process-wide container, built from the environment on first use."""
-    global _container  # noqa: PLW0603 - one composition root per process, by design
+    global _container
     if _container is None:
         _container = Container(settings=load_settings())
     return _container
@@ -277,5 +324,5 @@ def get_container() -> Container:
 
 def set_container(container: Container | None) -> None:
     """Replace the process-wide container (tests, and commands that take --config)."""
-    global _container  # noqa: PLW0603
+    global _container
     _container = container

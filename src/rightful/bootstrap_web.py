@@ -107,8 +107,14 @@ class WebServices:
     @cached_property
     def not_mine(self) -> NotMineService:
         c = self.c
-        return NotMineService(c.store, c.clock, c.audit, self.delivery, self.notices,
-                              triage=c.incidents.triage_quietly)
+        return NotMineService(
+            c.store,
+            c.clock,
+            c.audit,
+            self.delivery,
+            self.notices,
+            triage=c.incidents.triage_quietly,
+        )
 
     @cached_property
     def portal(self) -> PortalService:

@@ -1,4 +1,4 @@
-"""Effective configuration: environment variables (prefix RIGHTFUL_) over an optional TOML file over defaults."""
+"""Effective configuration: RIGHTFUL_* environment variables over an optional TOML file."""
 
 from __future__ import annotations
 
@@ -156,8 +156,8 @@ class Settings(BaseSettings):
     )
     incident_notice_language: Literal["en", "de"] = "en"
     incident_export_dir: Path | None = Field(
-        default=None, description="Where notices for the authority are written; default "
-        "data_dir/incidents",
+        default=None,
+        description="Where notices for the authority are written; default data_dir/incidents",
     )
 
     # --- web -------------------------------------------------------------------------------

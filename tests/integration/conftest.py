@@ -31,7 +31,9 @@ class App:
         return {"X-API-Key": self.keys[role]}
 
 
-def make_container(store_url: str, data_dir: Path, clock: FixedClock, **overrides: object) -> Container:
+def make_container(
+    store_url: str, data_dir: Path, clock: FixedClock, **overrides: object
+) -> Container:
     settings = load_settings(data_dir=data_dir, database_url=store_url, **overrides)
     c = Container(settings=settings, clock=clock)
     initialise(c)

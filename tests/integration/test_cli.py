@@ -75,8 +75,9 @@ def test_config_show_masks_secrets(cli: CliRunner, monkeypatch: pytest.MonkeyPat
     assert shown["sources"]["crm"] == "postgresql://reader:********@db/crm"
 
 
-def test_config_reads_a_toml_file(cli: CliRunner, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_reads_a_toml_file(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "rightful.toml").write_text("due_soon_days = 3\n")
     set_container(None)
     code, out = run(cli, "config", "show")

@@ -1,4 +1,4 @@
-"""The request API: public submission, staff-only operations by role, clear 4xx, nothing half-written."""
+"""The request API: public submission, staff operations by role, clear 4xx, nothing half-written."""
 
 from __future__ import annotations
 
@@ -52,8 +52,9 @@ def test_staff_endpoints_need_a_key(app: App) -> None:
 def test_roles_are_checked_on_every_staff_endpoint(app: App) -> None:
     rid = submit(app)["id"]
     extend = {"reason": "complex", "months": 2}
-    agent = app.client.post(f"/api/v1/requests/{rid}/extend", json=extend,
-                            headers=app.as_role("agent"))
+    agent = app.client.post(
+        f"/api/v1/requests/{rid}/extend", json=extend, headers=app.as_role("agent")
+    )
     assert agent.status_code == 403
     keys = app.client.get("/api/v1/staff/keys", headers=app.as_role("dpo"))
     assert keys.status_code == 403
@@ -63,8 +64,9 @@ def test_roles_are_checked_on_every_staff_endpoint(app: App) -> None:
 def test_an_illegal_transition_is_409_with_a_reason_and_writes_nothing(app: App) -> None:
     rid = submit(app)["id"]
     before = audit_count(app)
-    response = app.client.post(f"/api/v1/requests/{rid}/transitions",
-                               json={"to": "closed"}, headers=app.as_role("admin"))
+    response = app.client.post(
+        f"/api/v1/requests/{rid}/transitions", json={"to": "closed"}, headers=app.as_role("admin")
+    )
     assert response.status_code == 409
     assert "from received to closed" in response.json()["detail"]
     assert audit_count(app) == before
@@ -74,11 +76,17 @@ def test_an_illegal_transition_is_409_with_a_reason_and_writes_nothing(app: App)
 
 def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> None:
     rid = submit(app)["id"]
-    steps = [("awaiting_verification", ""), ("on_hold", "asked for proof of address"),
-             ("awaiting_verification", "")]
+    steps = [
+        ("awaiting_verification", ""),
+        ("on_hold", "asked for proof of address"),
+        ("awaiting_verification", ""),
+    ]
     for target, reason in steps:
-        r = app.client.post(f"/api/v1/requests/{rid}/transitions",
-                            json={"to": target, "reason": reason}, headers=app.as_role("agent"))
+        r = app.client.post(
+            f"/api/v1/requests/{rid}/transitions",
+            json={"to": target, "reason": reason},
+            headers=app.as_role("agent"),
+        )
         assert r.status_code == 200, r.text
     shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
     moves = [e for e in shown["timeline"] if e["action"] == "request.transitioned"]
@@ -93,10 +101,14 @@ def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> 
 def test_evidenced_statuses_cannot_be_reached_by_hand(app: App) -> None:
     """Verified needs a verification, delivered a download: a bare move is refused."""
     rid = submit(app)["id"]
-    app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": "awaiting_verification"},
-                    headers=app.as_role("admin"))
-    r = app.client.post(f"/api/v1/requests/{rid}/transitions", json={"to": "verified"},
-                        headers=app.as_role("admin"))
+    app.client.post(
+        f"/api/v1/requests/{rid}/transitions",
+        json={"to": "awaiting_verification"},
+        headers=app.as_role("admin"),
+    )
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/transitions", json={"to": "verified"}, headers=app.as_role("admin")
+    )
     assert r.status_code == 409
     assert "not by a manual move" in r.json()["detail"]
 
@@ -105,13 +117,18 @@ def test_extension_is_recorded_once_with_its_notice(app: App) -> None:
     """REQUIREMENTS.md Art. 12(3): one extension by up to two months, told within the first."""
     rid = submit(app)["id"]
     app.clock.advance(timedelta(days=20))
-    r = app.client.post(f"/api/v1/requests/{rid}/extend",
-                        json={"reason": "14 source systems", "months": 2},
-                        headers=app.as_role("dpo"))
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/extend",
+        json={"reason": "14 source systems", "months": 2},
+        headers=app.as_role("dpo"),
+    )
     assert r.status_code == 200, r.text
     assert r.json()["respond_by"].startswith("2026-04-30")
-    again = app.client.post(f"/api/v1/requests/{rid}/extend",
-                            json={"reason": "more", "months": 1}, headers=app.as_role("dpo"))
+    again = app.client.post(
+        f"/api/v1/requests/{rid}/extend",
+        json={"reason": "more", "months": 1},
+        headers=app.as_role("dpo"),
+    )
     assert again.status_code == 409
     shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
     assert [n["kind"] for n in shown["notices"]] == ["acknowledgement", "extension"]
@@ -120,17 +137,22 @@ def test_extension_is_recorded_once_with_its_notice(app: App) -> None:
 def test_extension_after_the_first_month_is_refused(app: App) -> None:
     rid = submit(app)["id"]
     app.clock.advance(timedelta(days=40))
-    r = app.client.post(f"/api/v1/requests/{rid}/extend",
-                        json={"reason": "late", "months": 1}, headers=app.as_role("dpo"))
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/extend",
+        json={"reason": "late", "months": 1},
+        headers=app.as_role("dpo"),
+    )
     assert r.status_code == 409
 
 
 def test_refusal_notice_states_reasons_and_the_right_to_complain(app: App) -> None:
     """REQUIREMENTS.md Art. 12(4)."""
     rid = submit(app)["id"]
-    r = app.client.post(f"/api/v1/requests/{rid}/refuse",
-                        json={"reasons": ["manifestly excessive: 40th request this month"]},
-                        headers=app.as_role("dpo"))
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/refuse",
+        json={"reasons": ["manifestly excessive: 40th request this month"]},
+        headers=app.as_role("dpo"),
+    )
     assert r.status_code == 200, r.text
     shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
     notice = next(n for n in shown["notices"] if n["kind"] == "refusal")
@@ -140,8 +162,9 @@ def test_refusal_notice_states_reasons_and_the_right_to_complain(app: App) -> No
 
 def test_bad_input_is_a_clear_4xx(app: App) -> None:
     post = app.client.post
-    malformed = post("/api/v1/requests", content=b"{not json",
-                     headers={"content-type": "application/json"})
+    malformed = post(
+        "/api/v1/requests", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422
     unknown = post("/api/v1/requests", json={**ACCESS, "jurisdiction": "mars"})
     assert unknown.status_code == 422 and "jurisdiction" in unknown.json()["detail"]
@@ -167,8 +190,11 @@ def test_due_lists_open_requests_by_time_left_with_flags(app: App) -> None:
     app.clock.advance(timedelta(days=25))
     fresh = submit(app)["id"]
     done = submit(app)["id"]
-    app.client.post(f"/api/v1/requests/{done}/cancel", json={"reason": "withdrawn"},
-                    headers=app.as_role("agent"))
+    app.client.post(
+        f"/api/v1/requests/{done}/cancel",
+        json={"reason": "withdrawn"},
+        headers=app.as_role("agent"),
+    )
     app.clock.advance(timedelta(days=5))
     due = app.client.get("/api/v1/requests/due", headers=app.as_role("agent")).json()
     assert [d["id"] for d in due] == [old, fresh]
@@ -178,10 +204,14 @@ def test_due_lists_open_requests_by_time_left_with_flags(app: App) -> None:
 def test_list_filters_by_status(app: App) -> None:
     a = submit(app)["id"]
     submit(app)
-    app.client.post(f"/api/v1/requests/{a}/transitions", json={"to": "awaiting_verification"},
-                    headers=app.as_role("agent"))
-    listed = app.client.get("/api/v1/requests", params={"status": "awaiting_verification"},
-                            headers=app.as_role("agent")).json()
+    app.client.post(
+        f"/api/v1/requests/{a}/transitions",
+        json={"to": "awaiting_verification"},
+        headers=app.as_role("agent"),
+    )
+    listed = app.client.get(
+        "/api/v1/requests", params={"status": "awaiting_verification"}, headers=app.as_role("agent")
+    ).json()
     assert [r["id"] for r in listed] == [a]
     assert listed[0]["status"] == Status.AWAITING_VERIFICATION
 

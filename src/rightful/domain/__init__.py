@@ -1,1 +1,1 @@
-"""The pure core of rightful: no framework, no I/O, only the standard library and small pure libraries."""
+"""The pure core of rightful: no framework, no I/O; the standard library and small libraries."""

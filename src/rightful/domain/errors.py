@@ -1,4 +1,4 @@
-"""One hierarchy for every error the domain raises; entry points map them to HTTP codes and exit codes."""
+"""One hierarchy for every error rightful raises; entry points map them to HTTP and exit codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The request lifecycle as an explicit state machine: which status may follow which, and who may move it."""
+"""The request lifecycle as an explicit state machine: which status may follow which, and who."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.VERIFIED: frozenset({Status.COLLECTING, Status.CLOSED, Status.ON_HOLD, *_WITHDRAWALS}),
     Status.COLLECTING: frozenset({Status.IN_REVIEW, Status.ON_HOLD, *_WITHDRAWALS}),
     # A reviewer may send a package back to be collected again.
-    Status.IN_REVIEW: frozenset({Status.APPROVED, Status.COLLECTING, Status.ON_HOLD, *_WITHDRAWALS}),
+    Status.IN_REVIEW: frozenset(
+        {Status.APPROVED, Status.COLLECTING, Status.ON_HOLD, *_WITHDRAWALS}
+    ),
     # An approval can be withdrawn (e.g. an incident froze the package) before delivery.
     Status.APPROVED: frozenset({Status.DELIVERED, Status.IN_REVIEW, Status.CANCELLED}),
     Status.DELIVERED: frozenset({Status.CLOSED}),
@@ -150,7 +152,7 @@ def transition(
     role: Role | None,
     reason: str = "",
 ) -> Transition:
-    """Check a move and describe it; the caller persists the new status and records the transition."""
+    """Check a move and describe it; the caller persists the new status and records the move."""
     check_transition(current, target, held_from=held_from, role=role, reason=reason)
     new_held_from = current if target is Status.ON_HOLD else None
     return Transition(

@@ -39,7 +39,7 @@ CHANNELS = ("web", "api", "staff", "opendsr")
 
 
 def parse_request_type(name: str) -> RequestType:
-    """Accept a GDPR type or a CCPA/CPRA right's name; anything else is rejected with the choices."""
+    """Accept a GDPR type or a CCPA/CPRA right's name; anything else is refused with the choices."""
     key = name.strip().lower()
     if key in RequestType.__members__.values():
         return RequestType(key)

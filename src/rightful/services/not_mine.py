@@ -4,10 +4,9 @@ then the reporter is acknowledged by e-mail and may confirm that they deleted an
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -87,8 +87,14 @@ class RequestService:
             session.add(row)
             session.flush()
             self.audit.record(
-                session, by.id, by.role_name, "request.submitted", row.id,
-                type=row.type, jurisdiction=row.jurisdiction, channel=row.channel,
+                session,
+                by.id,
+                by.role_name,
+                "request.submitted",
+                row.id,
+                type=row.type,
+                jurisdiction=row.jurisdiction,
+                channel=row.channel,
                 claimed_identities=len(new.claimed_identities),
             )
             self._acknowledge(session, row, by)
@@ -103,14 +109,18 @@ class RequestService:
 
     def _normalise(self, kind: IdentityType, raw: str) -> str:
         return normalise(
-            kind, raw,
+            kind,
+            raw,
             email_local_case_sensitive=self.settings.email_local_part_case_sensitive,
             default_region=self.settings.default_phone_region,
         ).value
 
     def _acknowledge(self, session: Session, row: RequestRow, by: Principal) -> None:
         body = dl.acknowledgement_text(
-            dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, row.language,
+            dl.Jurisdiction(row.jurisdiction),
+            row.id,
+            row.respond_by,
+            row.language,
             tz=self.settings.zone,
         )
         self._record_notice(session, row, "acknowledgement", body, by)
@@ -167,8 +177,14 @@ class RequestService:
         soon = [i.request_id for i in items if i.urgency is dl.Urgency.DUE_SOON]
         level = logging.WARNING if overdue or soon else logging.INFO
         log.log(
-            level, "deadline sweep: %d open, %d overdue %s, %d due within %d days %s",
-            len(items), len(overdue), overdue, len(soon), self.settings.due_soon_days, soon,
+            level,
+            "deadline sweep: %d open, %d overdue %s, %d due within %d days %s",
+            len(items),
+            len(overdue),
+            overdue,
+            len(soon),
+            self.settings.due_soon_days,
+            soon,
         )
         return len(overdue), len(soon)
 
@@ -216,19 +232,35 @@ class RequestService:
         self._apply_deadlines(session, row)
         session.add(
             TransitionRow(
-                request_id=row.id, at=now, source=step.source.value, target=step.target.value,
-                actor=by.id, role=step.role, reason=step.reason,
+                request_id=row.id,
+                at=now,
+                source=step.source.value,
+                target=step.target.value,
+                actor=by.id,
+                role=step.role,
+                reason=step.reason,
             )
         )
         self.audit.record(
-            session, by.id, step.role, "request.transitioned", row.id,
-            source=step.source.value, target=step.target.value,
+            session,
+            by.id,
+            step.role,
+            "request.transitioned",
+            row.id,
+            source=step.source.value,
+            target=step.target.value,
             reason_sha256=digest(step.reason),
         )
 
     def _track_pause(
-        self, session: Session, row: RequestRow, source: Status, target: Status,
-        held_from: Status | None, reason: str, now: datetime,
+        self,
+        session: Session,
+        row: RequestRow,
+        source: Status,
+        target: Status,
+        held_from: Status | None,
+        reason: str,
+        now: datetime,
     ) -> None:
         if target is Status.ON_HOLD and source in _IDENTITY_WAIT:
             session.add(PauseRow(request_id=row.id, started_at=now, reason=reason))
@@ -239,7 +271,12 @@ class RequestService:
         session.flush()
 
     def extend(
-        self, request_id: str, by: Principal, *, reason: str, months: int | None = None,
+        self,
+        request_id: str,
+        by: Principal,
+        *,
+        reason: str,
+        months: int | None = None,
         days: int | None = None,
     ) -> RequestRow:
         """Extend once, with a reason, in the first period; the notice to the requester is kept."""
@@ -255,13 +292,22 @@ class RequestService:
             row.extension_reason, row.extended_at = reason.strip(), now
             self._apply_deadlines(session, row)
             body = dl.extension_text(
-                dl.Jurisdiction(row.jurisdiction), row.id, row.respond_by, reason.strip(),
-                row.language, tz=self.settings.zone,
+                dl.Jurisdiction(row.jurisdiction),
+                row.id,
+                row.respond_by,
+                reason.strip(),
+                row.language,
+                tz=self.settings.zone,
             )
             self._record_notice(session, row, "extension", body, by)
             self.audit.record(
-                session, by.id, by.role_name, "request.extended", row.id,
-                months=months, days=days,
+                session,
+                by.id,
+                by.role_name,
+                "request.extended",
+                row.id,
+                months=months,
+                days=days,
             )
             return row
 
@@ -313,8 +359,13 @@ class RequestService:
     ) -> None:
         session.add(
             NoticeRow(
-                request_id=row.id, kind=kind, language=row.language, channel=row.channel,
-                body=body, sent_at=self.clock.now(), sent_by=by.id,
+                request_id=row.id,
+                kind=kind,
+                language=row.language,
+                channel=row.channel,
+                body=body,
+                sent_at=self.clock.now(),
+                sent_by=by.id,
             )
         )
         self.audit.record(session, by.id, by.role_name, "notice.recorded", row.id, kind=kind)

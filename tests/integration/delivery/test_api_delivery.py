@@ -1,4 +1,4 @@
-"""Delivery through the staff API: only an approved package goes out, only to the verified address."""
+"""Delivery by the staff API: only an approved package goes out, only to the verified address."""
 
 from __future__ import annotations
 

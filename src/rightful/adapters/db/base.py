@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and always hands back aware UTC datetimes (SQLite forgets tz)."""
+    """Stores aware datetimes as UTC and hands back aware UTC datetimes (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -46,9 +46,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with a connection pool; SQLite gets WAL and a busy timeout for concurrent writers."""
+    """An engine with a pool; SQLite gets WAL and a busy timeout for concurrent writers."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -1,4 +1,4 @@
-"""Imports every table module so that Base.metadata knows the whole store (for Alembic and tests)."""
+"""Imports every table module so that Base.metadata knows the whole store (Alembic, tests)."""
 
 from rightful.adapters.db import (
     audit,

@@ -20,9 +20,7 @@ def container(request: Request) -> Container:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
-def staff_principal(
-    request: Request, key: str | None = Depends(api_key_header)
-) -> Principal:
+def staff_principal(request: Request, key: str | None = Depends(api_key_header)) -> Principal:
     """The staff member holding the presented key; 401 without a valid key."""
     if not key:
         raise AuthenticationError("this endpoint needs a staff API key in the X-API-Key header")

@@ -133,8 +133,11 @@ def deliver(package_id: str, c: Deps, who: Reviewer) -> LinkOut:
     """Send the requester a download link to an approved package (it re-verifies them)."""
     package = c.packages.get(package_id)
     issued = web_services(c).delivery.deliver(package.request_id, package.id, who)
-    return LinkOut(link_id=issued.link_id, expires_at=issued.expires_at,
-                   max_downloads=c.settings.link_max_downloads)
+    return LinkOut(
+        link_id=issued.link_id,
+        expires_at=issued.expires_at,
+        max_downloads=c.settings.link_max_downloads,
+    )
 
 
 @router.post("/packages/{package_id}/send-back")

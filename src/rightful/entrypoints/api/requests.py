@@ -1,4 +1,4 @@
-"""HTTP routes for requests: public submission, and the staff endpoints to list, show and move them."""
+"""HTTP routes for requests: public submission; staff endpoints to list, show and move them."""
 
 from __future__ import annotations
 
@@ -36,8 +36,10 @@ class ClaimedIdentity(Strict):
 
 
 class SubmitRequest(Strict):
-    type: str = Field(description="access, portability, erasure, rectification, restriction, "
-                      "objection; or the CCPA names know, delete, correct, opt_out, limit")
+    type: str = Field(
+        description="access, portability, erasure, rectification, restriction, "
+        "objection; or the CCPA names know, delete, correct, opt_out, limit"
+    )
     jurisdiction: Jurisdiction
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=40)
@@ -76,13 +78,21 @@ class RequestOut(BaseModel):
     @classmethod
     def of(cls, row: RequestRow, now: datetime, due_soon_days: int) -> RequestOut:
         return cls(
-            id=row.id, type=RequestType(row.type), jurisdiction=Jurisdiction(row.jurisdiction),
-            status=Status(row.status), held_from=Status(row.held_from) if row.held_from else None,
-            channel=row.channel, language=row.language, received_at=row.received_at,
-            acknowledge_by=row.acknowledge_by, respond_by=row.respond_by,
+            id=row.id,
+            type=RequestType(row.type),
+            jurisdiction=Jurisdiction(row.jurisdiction),
+            status=Status(row.status),
+            held_from=Status(row.held_from) if row.held_from else None,
+            channel=row.channel,
+            language=row.language,
+            received_at=row.received_at,
+            acknowledge_by=row.acknowledge_by,
+            respond_by=row.respond_by,
             urgency=urgency_at(row.respond_by, now, due_soon_days),
-            extended=row.extended_at is not None, extension_reason=row.extension_reason,
-            refusal_reasons=row.refusal_reasons, closed_at=row.closed_at,
+            extended=row.extended_at is not None,
+            extension_reason=row.extension_reason,
+            refusal_reasons=row.refusal_reasons,
+            closed_at=row.closed_at,
         )
 
 
@@ -113,8 +123,13 @@ class NoticeOut(BaseModel):
 
     @classmethod
     def of(cls, row: NoticeRow) -> NoticeOut:
-        return cls(kind=row.kind, language=row.language, channel=row.channel,
-                   sent_at=row.sent_at, body=row.body)
+        return cls(
+            kind=row.kind,
+            language=row.language,
+            channel=row.channel,
+            sent_at=row.sent_at,
+            body=row.body,
+        )
 
 
 class RequestDetail(RequestOut):
@@ -159,31 +174,46 @@ class DueOut(BaseModel):
 def submit(body: SubmitRequest, c: Deps) -> SubmitAccepted:
     """Submit a request (public: no key). The answer never reveals whether the person is known."""
     new = NewRequest(
-        type=parse_request_type(body.type), jurisdiction=body.jurisdiction, email=body.email,
-        phone=body.phone, name=body.name,
+        type=parse_request_type(body.type),
+        jurisdiction=body.jurisdiction,
+        email=body.email,
+        phone=body.phone,
+        name=body.name,
         claimed_identities=tuple((i.type, i.value) for i in body.identities),
-        details=body.details, language=body.language, channel="api",
+        details=body.details,
+        language=body.language,
+        channel="api",
     )
     row = c.requests.submit(new, PUBLIC)
     return SubmitAccepted(
-        id=row.id, status=Status(row.status), respond_by=row.respond_by,
+        id=row.id,
+        status=Status(row.status),
+        respond_by=row.respond_by,
         message="Request received. We will ask you to confirm your identity before anything "
         "is disclosed.",
     )
 
 
-
-
 @router.get("", response_model=list[RequestOut])
 def list_requests(
-    c: Deps, _who: Staff,
-    status: Status | None = None, type: RequestType | None = None,  # noqa: A002
-    jurisdiction: Jurisdiction | None = None, open_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    c: Deps,
+    _who: Staff,
+    status: Status | None = None,
+    type: RequestType | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RequestOut]:
     """Requests sorted by deadline, filtered by status, type, jurisdiction."""
-    flt = RequestFilter(status=status, type=type, jurisdiction=jurisdiction,
-                        open_only=open_only, limit=limit, offset=offset)
+    flt = RequestFilter(
+        status=status,
+        type=type,
+        jurisdiction=jurisdiction,
+        open_only=open_only,
+        limit=limit,
+        offset=offset,
+    )
     now = c.clock.now()
     return [RequestOut.of(r, now, c.settings.due_soon_days) for r in c.requests.list(flt)]
 
@@ -194,9 +224,14 @@ def due(
 ) -> list[DueOut]:
     """Open requests by time left; overdue and due-soon are flagged in `urgency`."""
     return [
-        DueOut(id=i.request_id, status=i.status, jurisdiction=i.jurisdiction,
-               respond_by=i.respond_by, seconds_left=int(i.time_left.total_seconds()),
-               urgency=i.urgency)
+        DueOut(
+            id=i.request_id,
+            status=i.status,
+            jurisdiction=i.jurisdiction,
+            respond_by=i.respond_by,
+            seconds_left=int(i.time_left.total_seconds()),
+            urgency=i.urgency,
+        )
         for i in c.requests.due(within_days=within_days)
     ]
 
@@ -208,17 +243,31 @@ def show(request_id: str, c: Deps, _who: Staff) -> RequestDetail:
     base = RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
     return RequestDetail(
         **base.model_dump(),
-        requester_email=row.requester_email, requester_phone=row.requester_phone,
-        requester_name=row.requester_name, claimed_identities=row.claimed_identities,
+        requester_email=row.requester_email,
+        requester_phone=row.requester_phone,
+        requester_name=row.requester_name,
+        claimed_identities=row.claimed_identities,
         transitions=[
-            TransitionOut(at=t.at, source=Status(t.source), target=Status(t.target),
-                          actor=t.actor, role=t.role, reason=t.reason)
+            TransitionOut(
+                at=t.at,
+                source=Status(t.source),
+                target=Status(t.target),
+                actor=t.actor,
+                role=t.role,
+                reason=t.reason,
+            )
             for t in transitions(c.store, request_id)
         ],
         notices=[NoticeOut.of(n) for n in c.requests.notices(request_id)],
         timeline=[
-            TimelineEntry(seq=e.seq, at=e.at, actor=e.actor, role=e.role, action=e.action,
-                          summary=dict(e.summary))
+            TimelineEntry(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                role=e.role,
+                action=e.action,
+                summary=dict(e.summary),
+            )
             for e in c.audit.timeline(request_id)
         ],
     )
@@ -237,8 +286,7 @@ def move(request_id: str, body: MoveIn, c: Deps, who: Staff) -> RequestOut:
 @router.post("/{request_id}/extend", response_model=RequestOut)
 def extend(request_id: str, body: ExtendIn, c: Deps, who: Dpo) -> RequestOut:
     """Extend the deadline once, with a reason; the notice to the requester is recorded."""
-    row = c.requests.extend(request_id, who, reason=body.reason, months=body.months,
-                            days=body.days)
+    row = c.requests.extend(request_id, who, reason=body.reason, months=body.months, days=body.days)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
 
 

@@ -44,8 +44,15 @@ class KeyOut(BaseModel):
 def issue(body: KeyIn, c: Deps, who: Admin) -> KeyIssued:
     with c.store.transaction() as session:
         issued = staff.issue_key(session, c.clock, name=body.name, role=body.role)
-        c.audit.record(session, who.id, who.role_name, "staff.key_issued", None,
-                       key_id=issued.id, role=issued.role.value)
+        c.audit.record(
+            session,
+            who.id,
+            who.role_name,
+            "staff.key_issued",
+            None,
+            key_id=issued.id,
+            role=issued.role.value,
+        )
     return KeyIssued(id=issued.id, role=issued.role, key=issued.secret)
 
 
@@ -53,8 +60,14 @@ def issue(body: KeyIn, c: Deps, who: Admin) -> KeyIssued:
 def list_keys(c: Deps, _who: Admin) -> list[KeyOut]:
     with c.store.transaction() as session:
         return [
-            KeyOut(id=k.id, name=k.name, role=Role(k.role), created_at=k.created_at,
-                   revoked_at=k.revoked_at, last_used_at=k.last_used_at)
+            KeyOut(
+                id=k.id,
+                name=k.name,
+                role=Role(k.role),
+                created_at=k.created_at,
+                revoked_at=k.revoked_at,
+                last_used_at=k.last_used_at,
+            )
             for k in staff.list_keys(session)
         ]
 

@@ -31,12 +31,19 @@ def demo(
         console.print(f"  {line}")
     console.print(f"  demo requests: {seeded} new")
     console.print(f"  URL:           {url}   (API docs: {url}/docs)")
-    console.print(f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"  portal:        {url}/   staff console: {url}/console", soft_wrap=True)
     for user in summary.console_users:
-        console.print(f"  console user:  {user.name} ({user.role}) password {user.password}  "
-                      f"TOTP {user.provisioning_uri}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  console user:  {user.name} ({user.role}) password {user.password}  "
+            f"TOTP {user.provisioning_uri}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if serve:
         import uvicorn
 
@@ -53,12 +60,15 @@ def _demo_inbox(c: Container, url: str) -> Iterator[None]:
     try:
         c.mail_sink.start()
     except (OSError, RuntimeError) as exc:
-        console.print(f"  demo inbox:    not started ({type(exc).__name__}); mail goes to "
-                      f"{c.settings.smtp_host}:{c.settings.smtp_port}")
+        console.print(
+            f"  demo inbox:    not started ({type(exc).__name__}); mail goes to "
+            f"{c.settings.smtp_host}:{c.settings.smtp_port}"
+        )
         yield
         return
-    console.print(f"  demo inbox:    {url}/demo/mail   (SMTP sink on "
-                  f"{c.mail_sink.host}:{c.mail_sink.port})")
+    console.print(
+        f"  demo inbox:    {url}/demo/mail   (SMTP sink on {c.mail_sink.host}:{c.mail_sink.port})"
+    )
     try:
         yield
     finally:

@@ -26,7 +26,7 @@ from rightful.entrypoints.cli.common import (
 
 app = typer.Typer(
     name="rightful",
-    help="Fulfil data subject requests so that a person's data reaches that person and nobody else.",
+    help="Fulfil data subject requests so that a person's data reaches that person only.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -85,7 +85,7 @@ def serve(
 @jobs_app.command("daily")
 @handles_errors
 def daily() -> None:
-    """The daily job: log overdue and due-soon requests (ids only) and checkpoint the audit chain."""
+    """The daily job: log overdue and due-soon requests (ids only), incidents, audit checkpoint."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
     overdue, soon = c.requests.sweep_due()

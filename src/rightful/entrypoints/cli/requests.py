@@ -37,7 +37,9 @@ def _identity(pair: str) -> tuple[str, str]:
 @app.command()
 @handles_errors
 def submit(
-    type: Annotated[str, typer.Argument(help="access, erasure, ... or know, delete, correct, opt_out")],  # noqa: A002
+    type: Annotated[
+        str, typer.Argument(help="access, erasure, ... or know, delete, correct, opt_out")
+    ],
     jurisdiction: Annotated[Jurisdiction, typer.Option()] = Jurisdiction.GDPR,
     email: Annotated[str | None, typer.Option()] = None,
     phone: Annotated[str | None, typer.Option()] = None,
@@ -47,9 +49,14 @@ def submit(
 ) -> None:
     """Record a request received by phone or letter (channel 'staff')."""
     new = NewRequest(
-        type=parse_request_type(type), jurisdiction=jurisdiction, email=email, phone=phone,
-        name=name, claimed_identities=tuple(_identity(i) for i in identity or []),
-        language=language, channel="staff",
+        type=parse_request_type(type),
+        jurisdiction=jurisdiction,
+        email=email,
+        phone=phone,
+        name=name,
+        claimed_identities=tuple(_identity(i) for i in identity or []),
+        language=language,
+        channel="staff",
     )
     row = container().requests.submit(new, cli_principal())
     console.print(f"{row.id}  {row.status}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z}")
@@ -59,7 +66,7 @@ def submit(
 @handles_errors
 def list_requests(
     status: Annotated[Status | None, typer.Option()] = None,
-    type: Annotated[RequestType | None, typer.Option()] = None,  # noqa: A002
+    type: Annotated[RequestType | None, typer.Option()] = None,
     jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
     open_only: Annotated[bool, typer.Option("--open")] = False,
     limit: Annotated[int, typer.Option(min=1)] = 100,
@@ -67,11 +74,24 @@ def list_requests(
 ) -> None:
     """List requests by deadline."""
     c = container()
-    rows = c.requests.list(RequestFilter(status=status, type=type, jurisdiction=jurisdiction,
-                                         open_only=open_only, limit=limit))
+    rows = c.requests.list(
+        RequestFilter(
+            status=status, type=type, jurisdiction=jurisdiction, open_only=open_only, limit=limit
+        )
+    )
     if json_out:
-        print_json([{"id": r.id, "type": r.type, "jurisdiction": r.jurisdiction,
-                     "status": r.status, "respond_by": r.respond_by} for r in rows])
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "type": r.type,
+                    "jurisdiction": r.jurisdiction,
+                    "status": r.status,
+                    "respond_by": r.respond_by,
+                }
+                for r in rows
+            ]
+        )
         return
     table = Table("id", "type", "jurisdiction", "status", "respond by")
     now = c.clock.now()
@@ -79,8 +99,9 @@ def list_requests(
         style = URGENCY_STYLE[urgency_at(r.respond_by, now, c.settings.due_soon_days)]
         if Status(r.status) not in OPEN:
             style = "dim"
-        table.add_row(r.id, r.type, r.jurisdiction, r.status, f"{r.respond_by:%Y-%m-%d}",
-                      style=style)
+        table.add_row(
+            r.id, r.type, r.jurisdiction, r.status, f"{r.respond_by:%Y-%m-%d}", style=style
+        )
     console.print(table)
 
 
@@ -93,22 +114,53 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     timeline = c.audit.timeline(request_id)
     moves = transitions(c.store, request_id)
     if json_out:
-        print_json({
-            "id": row.id, "type": row.type, "jurisdiction": row.jurisdiction,
-            "status": row.status, "received_at": row.received_at, "respond_by": row.respond_by,
-            "transitions": [{"at": t.at, "source": t.source, "target": t.target,
-                             "actor": t.actor, "role": t.role, "reason": t.reason} for t in moves],
-            "timeline": [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-                          "summary": dict(e.summary)} for e in timeline],
-        })
+        print_json(
+            {
+                "id": row.id,
+                "type": row.type,
+                "jurisdiction": row.jurisdiction,
+                "status": row.status,
+                "received_at": row.received_at,
+                "respond_by": row.respond_by,
+                "transitions": [
+                    {
+                        "at": t.at,
+                        "source": t.source,
+                        "target": t.target,
+                        "actor": t.actor,
+                        "role": t.role,
+                        "reason": t.reason,
+                    }
+                    for t in moves
+                ],
+                "timeline": [
+                    {
+                        "seq": e.seq,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "summary": dict(e.summary),
+                    }
+                    for e in timeline
+                ],
+            }
+        )
         return
     console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}")
-    console.print(f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
-                  f"{row.respond_by:%Y-%m-%d %H:%M %Z}")
+    console.print(
+        f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
+        f"{row.respond_by:%Y-%m-%d %H:%M %Z}"
+    )
     table = Table("seq", "at", "actor", "role", "action", "summary", title="audit timeline")
     for e in timeline:
-        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.role, e.action,
-                      ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items())))
+        table.add_row(
+            str(e.seq),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            e.actor,
+            e.role,
+            e.action,
+            ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items())),
+        )
     console.print(table)
 
 
@@ -128,13 +180,16 @@ def move(
 @handles_errors
 def extend(
     request_id: str,
-    reason: Annotated[str, typer.Option(help="why the extension is necessary (told to the requester)")],
+    reason: Annotated[
+        str, typer.Option(help="why the extension is necessary (told to the requester)")
+    ],
     months: Annotated[int | None, typer.Option(min=1, max=2)] = None,
     days: Annotated[int | None, typer.Option(min=1, max=45)] = None,
 ) -> None:
     """Extend the deadline once, inside the first period; the requester's notice is recorded."""
-    row = container().requests.extend(request_id, cli_principal(), reason=reason,
-                                      months=months, days=days)
+    row = container().requests.extend(
+        request_id, cli_principal(), reason=reason, months=months, days=days
+    )
     console.print(f"{row.id}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z} (extended)")
 
 
@@ -166,15 +221,30 @@ def due(
     """Open requests by time left; overdue and due within the warning window are flagged."""
     items = container().requests.due(within_days=within_days)
     if json_out:
-        print_json([{"id": i.request_id, "status": i.status, "respond_by": i.respond_by,
-                     "seconds_left": int(i.time_left.total_seconds()), "urgency": i.urgency}
-                    for i in items])
+        print_json(
+            [
+                {
+                    "id": i.request_id,
+                    "status": i.status,
+                    "respond_by": i.respond_by,
+                    "seconds_left": int(i.time_left.total_seconds()),
+                    "urgency": i.urgency,
+                }
+                for i in items
+            ]
+        )
         return
     table = Table("id", "status", "jurisdiction", "respond by", "time left", "flag")
     for i in items:
-        table.add_row(i.request_id, i.status, i.jurisdiction, f"{i.respond_by:%Y-%m-%d}",
-                      _left(i.time_left), i.urgency.value.upper() if i.urgency != Urgency.OK
-                      else "", style=URGENCY_STYLE[i.urgency])
+        table.add_row(
+            i.request_id,
+            i.status,
+            i.jurisdiction,
+            f"{i.respond_by:%Y-%m-%d}",
+            _left(i.time_left),
+            i.urgency.value.upper() if i.urgency != Urgency.OK else "",
+            style=URGENCY_STYLE[i.urgency],
+        )
     console.print(table)
 
 

@@ -28,8 +28,15 @@ def issue_key(
     who = cli_principal()
     with c.store.transaction() as session:
         issued = staff.issue_key(session, c.clock, name=name, role=role)
-        c.audit.record(session, who.id, who.role_name, "staff.key_issued", None,
-                       key_id=issued.id, role=issued.role.value)
+        c.audit.record(
+            session,
+            who.id,
+            who.role_name,
+            "staff.key_issued",
+            None,
+            key_id=issued.id,
+            role=issued.role.value,
+        )
     console.print(f"{issued.id}  {issued.role}  {issued.secret}", highlight=False)
 
 
@@ -40,9 +47,14 @@ def list_keys() -> None:
     table = Table("id", "name", "role", "created", "revoked", "last used")
     with c.store.transaction() as session:
         for k in staff.list_keys(session):
-            table.add_row(k.id, k.name, k.role, f"{k.created_at:%Y-%m-%d}",
-                          f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
-                          f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "")
+            table.add_row(
+                k.id,
+                k.name,
+                k.role,
+                f"{k.created_at:%Y-%m-%d}",
+                f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
+                f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "",
+            )
     console.print(table)
 
 
