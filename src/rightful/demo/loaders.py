@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rightful.adapters.files import atomic_writer
 from rightful.demo.estate import BLOB_STORE, DemoEstate
 from rightful.demo.schema import TABLES, columns_of, create_statements, to_db
 from rightful.demo.story import hearthly
@@ -32,22 +32,19 @@ def seed_demo(target_dir: Path | str, estate: DemoEstate | None = None) -> DemoE
 
 
 def _write_sqlite(path: Path, dataset: str, estate: DemoEstate) -> None:
-    # Built beside the target and renamed over it: a reader never sees half a database.
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        conn = sqlite3.connect(temp)
-        with conn:
-            for statement in create_statements("sqlite", dataset):
-                conn.execute(statement)
-            for table, rows in _rows_of(estate, dataset, "sqlite").items():
-                marks = ", ".join("?" * len(columns_of(table)))
-                conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
-        conn.close()
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    # Built in memory and written beside the target, then renamed over it: a reader never
+    # sees half a database.
+    conn = sqlite3.connect(":memory:")
+    with conn:
+        for statement in create_statements("sqlite", dataset):
+            conn.execute(statement)
+        for table, rows in _rows_of(estate, dataset, "sqlite").items():
+            marks = ", ".join("?" * len(columns_of(table)))
+            conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
+    image = conn.serialize()
+    conn.close()
+    with atomic_writer(path, prefix=f".{path.name}.", fsync=False) as out:
+        out.write(image)
 
 
 def _rows_of(estate: DemoEstate, dataset: str | None, dialect: str) -> dict[str, list[Any]]:

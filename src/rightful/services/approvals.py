@@ -4,8 +4,6 @@ requests taken by phone or letter. The subject is still verified; approval adds,
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from rightful.adapters.db import verification_repo as repo
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
+from rightful.adapters.files import atomic_writer
 from rightful.domain.clock import Clock
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityPolicy
@@ -272,7 +271,5 @@ def _open_unbound(session: Session, request_id: str) -> RequestRow:
 def _write_private(path: Path, content: bytes) -> None:
     """Write a file readable only by this user, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as handle:
+    with atomic_writer(path, prefix=".upload-", fsync=False) as handle:
         handle.write(content)
-    os.replace(name, path)

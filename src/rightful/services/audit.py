@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
@@ -19,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rightful.adapters.db.audit import SqlAuditLog
 from rightful.adapters.db.base import Store
+from rightful.adapters.files import atomic_writer, create_private_once, read_private
 from rightful.domain.audit import (
     EXPORT_HEAD_PURPOSE,
     GENESIS_HEAD,
@@ -155,7 +152,10 @@ class AuditService:
             checkpoints = self._log.checkpoints(session)
             head = self._log.head(session) or GENESIS_HEAD
             signed = sign_checkpoint(self._key, head, self._clock.now(), EXPORT_HEAD_PURPOSE)
-            with _atomic_writer(path) as out:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_writer(
+                path, binary=False, prefix=".audit-export-", fsync=False, mode=0o644
+            ) as out:
                 _write(out, self._export_meta(signed, len(checkpoints)))
                 count = 0
                 for entry in self._log.entries(session, to_seq=head.last_seq):
@@ -188,21 +188,6 @@ def _write(out: TextIO, record: dict[str, object]) -> None:
     out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-@contextmanager
-def _atomic_writer(path: Path) -> Iterator[TextIO]:
-    """Write to a temporary file beside `path` and move it into place only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".audit-export-")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yield handle
-        tmp.chmod(0o644)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # --- the signing key ------------------------------------------------------------------------
 
 
@@ -213,12 +198,7 @@ def load_or_create_signing_key(path: Path) -> bytes:
     """
     if not path.exists():
         _create_key_file(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"audit signing key {path} is readable by others (mode {mode:o}); run chmod 600 {path}"
-        )
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(read_private(path, "audit signing key"), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(f"audit signing key {path} is not an Ed25519 private key")
     return key.private_bytes_raw()
@@ -226,22 +206,11 @@ def load_or_create_signing_key(path: Path) -> bytes:
 
 def _create_key_file(path: Path) -> None:
     """Write a new key so that no process ever sees a half-written or world-readable file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")  # mkstemp uses mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        try:
-            os.link(name, path)  # fails if another process created the key first; theirs wins
-        except FileExistsError:
-            pass
-        else:
-            log.info("created audit signing key %s", path)
-    finally:
-        os.unlink(name)
+    if create_private_once(path, pem):
+        log.info("created audit signing key %s", path)
 
 
 def public_key_pem(public_key: bytes) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from rightful.adapters.files import atomic_writer
 from rightful.domain.identities import Identity
 from rightful.domain.provenance import CollectedRecord, Link
 
@@ -68,34 +67,20 @@ def write_jsonl_atomically(path: Path, records: Iterable[CollectedRecord]) -> tu
     """Write one JSON object per line to a temporary file, fsync, rename; (count, sha256)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     digest, count = hashlib.sha256(), 0
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for record in records:
-                line = (
-                    json.dumps(
-                        record_primitive(record), ensure_ascii=False, separators=(",", ":")
-                    ).encode()
-                    + b"\n"
-                )
-                out.write(line)
-                digest.update(line)
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with atomic_writer(path, prefix=f".{path.name}.") as out:
+        for record in records:
+            line = (
+                json.dumps(record_primitive(record), ensure_ascii=False, separators=(",", ":"))
+                + "\n"
+            ).encode()
+            out.write(line)
+            digest.update(line)
+            count += 1
     return count, digest.hexdigest()
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
     """Write a small JSON document by temporary file and rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with atomic_writer(path, binary=False, prefix=f".{path.name}.") as out:
         json.dump(data, out, ensure_ascii=False, indent=2)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from rightful.adapters.files import atomic_writer
 from rightful.domain.errors import InvalidInputError, NotFoundError
 
 _NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,3}$")
@@ -34,16 +33,8 @@ class FilesystemPackageStore:
         """A stream into a temporary file that is fsynced and renamed into place on success."""
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb", buffering=1024 * 1024) as out:
-                yield out
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        with atomic_writer(path, buffering=1024 * 1024) as out:
+            yield out
 
     def open(self, name: str) -> BinaryIO:
         """The file opened for reading; NotFoundError when missing."""

@@ -11,13 +11,12 @@ import binascii
 import hashlib
 import logging
 import os
-import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from rightful.adapters.files import atomic_writer, load_or_create_hex_secret, read_private
 from rightful.adapters.storage.encryption import KEY_SIZE, TamperedError
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.package_ports import WrappedKey
@@ -135,27 +134,14 @@ def key_wrapper(
 
 def load_or_create_secret(path: Path) -> bytes:
     """A random 256-bit secret kept in `path` (mode 0600), created on first use."""
-    if not path.exists():
-        _write_private(path, os.urandom(KEY_SIZE).hex() + "\n")
-    return bytes.fromhex(_read_private(path).strip())
+    return load_or_create_hex_secret(None, path, setting=path.name)
 
 
 def _read_private(path: Path) -> str:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
-    return path.read_text()
+    return read_private(path, "key file").decode()
 
 
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with atomic_writer(path, binary=False, prefix=".key-", mode=0o600) as out:
+        out.write(text)

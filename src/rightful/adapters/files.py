@@ -1,0 +1,114 @@
+"""Writing files so that no reader sees half of one, and keeping secrets in private files."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
+
+from rightful.domain.errors import ConfigurationError
+
+SECRET_BYTES = 32
+
+
+@overload
+def atomic_writer(
+    path: Path,
+    *,
+    binary: Literal[True] = ...,
+    prefix: str = ...,
+    fsync: bool = ...,
+    mode: int | None = ...,
+    buffering: int = ...,
+) -> AbstractContextManager[BinaryIO]: ...
+
+
+@overload
+def atomic_writer(
+    path: Path,
+    *,
+    binary: Literal[False],
+    prefix: str = ...,
+    fsync: bool = ...,
+    mode: int | None = ...,
+    buffering: int = ...,
+) -> AbstractContextManager[TextIO]: ...
+
+
+def atomic_writer(
+    path: Path,
+    *,
+    binary: bool = True,
+    prefix: str = ".partial-",
+    fsync: bool = True,
+    mode: int | None = None,
+    buffering: int = -1,
+) -> AbstractContextManager[Any]:
+    """A handle on a temporary file beside `path` (0600) that replaces it when the block ends."""
+    return _replacing(path, binary, prefix, fsync, mode, buffering)
+
+
+@contextmanager
+def _replacing(
+    path: Path, binary: bool, prefix: str, fsync: bool, mode: int | None, buffering: int
+) -> Iterator[IO[Any]]:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix)
+    try:
+        if binary:
+            handle: IO[Any] = os.fdopen(fd, "wb", buffering=buffering)
+        else:
+            handle = os.fdopen(fd, "w", buffering=buffering, encoding="utf-8")
+        with handle:
+            yield handle
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(name, mode)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def create_private_once(path: Path, content: bytes) -> bool:
+    """Create `path` (0600) whole or not at all; False when another writer created it first."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".new-")  # mkstemp: mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        try:
+            os.link(name, path)  # unlike a rename, fails when the file exists: theirs stays
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(name)
+
+
+def read_private(path: Path, what: str) -> bytes:
+    """The bytes of `path`; ConfigurationError when its group or others may read it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"{what} {path} is readable by others (mode {mode:o}); run chmod 600 {path}"
+        )
+    return path.read_bytes()
+
+
+def load_or_create_hex_secret(
+    configured: str | None, path: Path, *, setting: str, min_bytes: int = SECRET_BYTES
+) -> bytes:
+    """The configured secret, else a random one kept in `path` (hex, created 0600 once)."""
+    if configured is not None:
+        if len(configured.encode()) < min_bytes:
+            raise ConfigurationError(f"{setting} must be at least {min_bytes} bytes")
+        return configured.encode()
+    if not path.exists():
+        create_private_once(path, (secrets.token_hex(SECRET_BYTES) + "\n").encode())
+    return bytes.fromhex(read_private(path, f"{setting} file").decode().strip())
