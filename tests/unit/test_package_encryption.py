@@ -6,11 +6,13 @@ import io
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rightful.adapters.storage import encryption
 from rightful.adapters.storage.encryption import (
     HEADER_SIZE,
     TAG_SIZE,
@@ -18,6 +20,7 @@ from rightful.adapters.storage.encryption import (
     EncryptingWriter,
     TamperedError,
     new_data_key,
+    written_behind,
 )
 from rightful.adapters.storage.keys import (
     KeyFolder,
@@ -65,6 +68,25 @@ def test_any_byte_range_decrypts_alone(size: int, data: st.DataObject) -> None:
     r = reader(raw, key)
     r.seek(start)
     assert r.read(end - start) == plain[start:end]
+
+
+@settings(max_examples=20, deadline=None)
+@given(piece=st.integers(1, 3 * CHUNK))
+def test_reused_buffers_and_early_writeback_keep_every_byte(
+    piece: int, tmp_path_factory: Any
+) -> None:
+    """Sealed chunks written behind, into recycled buffers, with the kernel told to write back
+    every few chunks, decrypt to exactly what went in."""
+    data, key = os.urandom(40 * CHUNK + 17), new_data_key()
+    path = tmp_path_factory.mktemp("behind") / "package"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(encryption, "WRITEBACK_EVERY", 3 * CHUNK)
+        with path.open("wb") as out, written_behind(out) as behind:
+            writer = EncryptingWriter(behind, key, CHUNK, behind.buffer)
+            for start in range(0, len(data), piece):
+                writer.write(data[start : start + piece])
+            writer.close()
+    assert reader(path.read_bytes(), key).read() == data
 
 
 def test_ciphertext_reveals_nothing_of_repeated_plaintext() -> None:

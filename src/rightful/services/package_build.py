@@ -51,6 +51,8 @@ from rightful.services.collection_output import link_primitive
 
 SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
+# One encoder for every manifest line: json.dumps would build a new one per item.
+_ITEM_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True)
@@ -346,7 +348,7 @@ class PackageBuilder:
         return tuple(f.name for f in coll.fields if f.third_party) if coll else ()
 
     def _write_item(self, item: ManifestItem) -> None:
-        line = json.dumps(item.as_json(), ensure_ascii=False, separators=(",", ":"), default=str)
+        line = _ITEM_JSON.encode(item.as_json())
         self._items_out.write(line.encode() + b"\n")
 
 

@@ -211,7 +211,7 @@ class PackageService:
             self.objects.writer(package.object_name) as raw,
             written_behind(raw) as behind,
         ):
-            sink = EncryptingWriter(behind, data_key, package.chunk_size)
+            sink = EncryptingWriter(behind, data_key, package.chunk_size, behind.buffer)
             builder = PackageBuilder(sink, meta, self.datamap, opened.blobs, workdir, withheld)
             try:
                 for record in self._collect(opened, seed):

@@ -7,11 +7,12 @@ import io
 import queue
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final, cast
+from typing import IO, BinaryIO, Final, cast
 
 from rightful.domain.packages import is_safe_member
 
@@ -30,6 +31,16 @@ class Written:
     sha256: str
 
 
+class Sums:
+    """The SHA-256 of a member, taken block by block (zipfile takes the CRC-32 itself)."""
+
+    def __init__(self) -> None:
+        self.sha256 = hashlib.sha256()
+
+    def update(self, block: memoryview) -> None:
+        self.sha256.update(block)
+
+
 class PackageZip:
     """A ZIP written front to back: blobs stored as they are (ZIP_STORED), documents deflated.
 
@@ -42,6 +53,7 @@ class PackageZip:
         self._stamp = (max(at.year, 1980), at.month, at.day, at.hour, at.minute, at.second)
         self._names: set[str] = set()
         self._buffer = bytearray(COPY_BUFFER)
+        self._blocks: list[bytearray] = []  # read-ahead blocks, reused: fresh ones cost page faults
 
     def _info(self, path: str, size: int, compress: bool) -> zipfile.ZipInfo:
         if not is_safe_member(path) or path in self._names:
@@ -57,24 +69,24 @@ class PackageZip:
         self, path: str, source: BinaryIO, size: int, *, compress: bool = False
     ) -> Written:
         """Copy a stream of `size` bytes into a new member; the SHA-256 is taken on the way."""
-        digest, copied = hashlib.sha256(), 0
-        info = self._info(path, size, compress)
-        if size >= READ_AHEAD_FROM:
-            blocks = read_ahead(source, digest)
-        else:
-            blocks = self._inline(source, digest)
-        with self._zip.open(info, "w", force_zip64=size >= ZIP64_FROM) as out:
-            for block in blocks:
-                out.write(block)
-                copied += len(block)
+        sums, info = Sums(), self._info(path, size, compress)
+        ahead = size >= READ_AHEAD_FROM
+        blocks = read_ahead(source, sums, self._pool()) if ahead else self._inline(source, sums)
+        with closing(blocks), self._zip.open(info, "w", force_zip64=size >= ZIP64_FROM) as out:
+            copied = _copy(out, blocks)
         if copied != size:
             raise OSError(f"{path}: expected {size} bytes, read {copied}")
-        return Written(path, copied, digest.hexdigest())
+        return Written(path, copied, sums.sha256.hexdigest())
 
-    def _inline(self, source: BinaryIO, digest: Any) -> Iterator[memoryview]:
+    def _pool(self) -> list[bytearray]:
+        if not self._blocks:
+            self._blocks = [bytearray(COPY_BUFFER) for _ in range(READ_AHEAD_BLOCKS + 1)]
+        return self._blocks
+
+    def _inline(self, source: BinaryIO, sums: Sums) -> Generator[memoryview, None, None]:
         view = memoryview(self._buffer)
         while n := source.readinto(view):  # type: ignore[attr-defined]
-            digest.update(view[:n])
+            sums.update(view[:n])
             yield view[:n]
 
     def add_file(self, path: str, file: Path, *, compress: bool = True) -> Written:
@@ -99,12 +111,22 @@ class PackageZip:
         self._zip.fp = None
 
 
-def read_ahead(source: BinaryIO, digest: Any) -> Iterator[memoryview]:
-    """Blocks of a large stream, read and hashed by a thread while the caller writes the previous
-    ones (hashing releases the GIL, so both cores work). At most a few blocks wait in memory."""
+def _copy(out: IO[bytes], blocks: Iterator[memoryview]) -> int:
+    copied = 0
+    for block in blocks:
+        copied += out.write(block)
+    return copied
+
+
+def read_ahead(
+    source: BinaryIO, sums: Sums, pool: list[bytearray]
+) -> Generator[memoryview, None, None]:
+    """Blocks of a large stream, read and checksummed by a thread while the caller writes the
+    previous ones (hashing releases the GIL, so both cores work). The blocks of `pool` (two or
+    more) are reused; they are free again once the generator is closed."""
     free: queue.Queue[bytearray] = queue.Queue()
-    for _ in range(READ_AHEAD_BLOCKS):
-        free.put(bytearray(COPY_BUFFER))
+    for block in pool[:-1]:
+        free.put(block)
     ready: queue.Queue[tuple[bytearray, int] | BaseException | None] = queue.Queue()
     stop = threading.Event()
 
@@ -115,7 +137,7 @@ def read_ahead(source: BinaryIO, digest: Any) -> Iterator[memoryview]:
                 n = source.readinto(block)  # type: ignore[attr-defined]
                 if not n:
                     break
-                digest.update(memoryview(block)[:n])
+                sums.update(memoryview(block)[:n])
                 ready.put((block, n))
             ready.put(None)
         except BaseException as exc:  # re-raised in the caller's thread
@@ -132,5 +154,5 @@ def read_ahead(source: BinaryIO, digest: Any) -> Iterator[memoryview]:
             free.put(block)
     finally:
         stop.set()
-        free.put(bytearray(COPY_BUFFER))  # unblock a producer waiting for a free block
+        free.put(pool[-1])  # unblock a producer waiting for a free block
         thread.join()

@@ -15,7 +15,7 @@ import os
 import queue
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import BinaryIO, Final, Protocol
@@ -33,6 +33,8 @@ PREFIX_SIZE: Final = 7
 DEFAULT_CHUNK: Final = 64 * 1024
 MAX_CHUNKS: Final = 2**32
 KEY_SIZE: Final = 32
+REUSE: Final = 4  # written buffers kept for reuse
+WRITEBACK_EVERY: Final = 32 * 1024 * 1024
 
 
 class TamperedError(RightfulError):
@@ -90,8 +92,15 @@ class EncryptingWriter(io.RawIOBase):
     is all zipfile needs to write an archive into a stream it cannot seek.
     """
 
-    def __init__(self, sink: Writable, key: bytes, chunk_size: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self,
+        sink: Writable,
+        key: bytes,
+        chunk_size: int = DEFAULT_CHUNK,
+        buffers: Callable[[int], bytearray] = bytearray,
+    ) -> None:
         super().__init__()
+        self._buffers = buffers
         if len(key) != KEY_SIZE:
             raise ValueError("a data key has 32 bytes")
         self._sink = sink
@@ -131,7 +140,7 @@ class EncryptingWriter(io.RawIOBase):
     def _seal_many(self, plain: memoryview) -> None:
         """Seal whole chunks (not the last) into one buffer, handed to the sink in one write."""
         step, count = self._chunk + TAG_SIZE, plain.nbytes // self._chunk
-        sealed = bytearray(count * step)
+        sealed = self._buffers(count * step)
         out = memoryview(sealed)
         for i in range(count):
             nonce = _nonce(self._header.prefix, self._index, False)
@@ -243,25 +252,37 @@ class DecryptingReader(io.RawIOBase):
 
 
 class Writable(Protocol):
-    def write(self, data: bytes, /) -> int: ...
+    def write(self, data: bytes | bytearray, /) -> int: ...
 
 
 class BackgroundWriter:
     """Hands writes to a thread so that disk writes overlap with hashing and encryption.
 
-    Only immutable `bytes` may be written (the encrypting writer's sealed chunks are). At most
+    A written buffer must not change until it is written: the encrypting writer's sealed chunks
+    don't, and a bytearray from `buffer()` comes back for reuse only after its write. At most
     `depth` writes wait in memory. `close()` waits for every write and re-raises a failed one;
     it does not close the underlying stream.
     """
 
-    def __init__(self, sink: BinaryIO, depth: int = 64) -> None:
+    def __init__(self, sink: Writable, depth: int = 64) -> None:
         self._sink = sink
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
+        self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         self._error: BaseException | None = None
+        self._written_bytes = self._kicked = 0
         self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
         self._thread.start()
 
-    def write(self, data: bytes) -> int:
+    def buffer(self, size: int) -> bytearray:
+        """A buffer of `size` bytes, reusing one already written: fresh large buffers cost as
+        much in page faults as the encryption itself."""
+        while not self._written.empty():
+            reused = self._written.get()
+            if len(reused) == size:
+                return reused
+        return bytearray(size)
+
+    def write(self, data: bytes | bytearray) -> int:
         if self._error is not None:
             raise self._error
         self._queue.put(data)
@@ -272,8 +293,29 @@ class BackgroundWriter:
             if self._error is None:
                 try:
                     self._sink.write(data)
+                    if isinstance(data, bytearray) and self._written.qsize() < REUSE:
+                        self._written.put(data)
+                    self._written_bytes += len(data)
+                    if self._written_bytes - self._kicked >= WRITEBACK_EVERY:
+                        self._start_writeback()
                 except BaseException as exc:  # handed to the producer by write() and close()
                     self._error = exc
+
+    def _start_writeback(self) -> None:
+        """Have the kernel start writing what is cached so far, without waiting for it: the
+        final fsync then finds little left to do, and the disk works while we encrypt. The
+        previous window is named again to drop its pages from the cache, now they are clean."""
+        start = max(0, self._kicked - WRITEBACK_EVERY)
+        self._kicked = self._written_bytes
+        advise = getattr(os, "posix_fadvise", None)  # Linux and most Unixes, not macOS
+        flush = getattr(self._sink, "flush", None)
+        if advise is None or flush is None:
+            return
+        flush()
+        # Advice only: a sink that is not a file on disk (an in-memory store) ignores it.
+        with suppress(AttributeError, OSError, ValueError):
+            fd = self._sink.fileno()  # type: ignore[attr-defined]
+            advise(fd, start, self._kicked - start, os.POSIX_FADV_DONTNEED)
 
     def close(self) -> None:
         """Wait until everything is written; raise the first error of the writer thread."""
