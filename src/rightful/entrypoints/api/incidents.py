@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from rightful.adapters.db.incidents import IncidentNoticeRow
 from rightful.bootstrap import Container
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
@@ -20,6 +19,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 from rightful.services.incident_register import details
 from rightful.services.incidents import IncidentReport
 
@@ -88,7 +88,7 @@ class SendIn(Strict):
     authority_reference: str | None = Field(default=None, max_length=200)
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(RowView):
     id: str
     incident_id: str
     audience: str
@@ -102,15 +102,6 @@ class NoticeOut(BaseModel):
     recipients: int
     failures: int
     late_reason: str | None
-
-    @classmethod
-    def of(cls, n: IncidentNoticeRow) -> NoticeOut:
-        return cls(
-            id=n.id, incident_id=n.incident_id, audience=n.audience, regime=n.regime,
-            language=n.language, status=n.status, sections=n.sections,
-            approved_by=n.approved_by, approved_sha256=n.approved_sha256, sent_at=n.sent_at,
-            recipients=n.recipients, failures=n.failures, late_reason=n.late_reason,
-        )  # fmt: skip
 
 
 # --- the register ---------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from rightful.adapters.db.packages import AttachmentRow, PackageRow
+from rightful.adapters.db.packages import PackageRow
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 
 router = APIRouter(prefix="/api/v1", tags=["packages"])
 Agent = Annotated[Principal, Depends(require(Role.AGENT))]
@@ -64,7 +65,7 @@ class BoundAttachment(Strict):
     uri: str | None = Field(default=None, max_length=1000)
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(RowView):
     id: str
     request_id: str
     mode: str
@@ -75,21 +76,6 @@ class AttachmentOut(BaseModel):
     sha256: str | None
     added_by: str
     decided_by: str | None
-
-    @classmethod
-    def of(cls, a: AttachmentRow) -> AttachmentOut:
-        return cls(
-            id=a.id,
-            request_id=a.request_id,
-            mode=a.mode,
-            state=a.state,
-            collection=a.collection,
-            filename=a.filename,
-            size=a.size,
-            sha256=a.sha256,
-            added_by=a.added_by,
-            decided_by=a.decided_by,
-        )
 
 
 @router.post("/requests/{request_id}/packages", status_code=201)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from rightful.adapters.db.tables import NoticeRow, RequestRow
+from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
 from rightful.domain.intake import NewRequest
@@ -16,6 +16,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 from rightful.services.requests import RequestFilter, transitions
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
@@ -105,7 +106,7 @@ class TimelineEntry(BaseModel):
     summary: dict[str, object]
 
 
-class TransitionOut(BaseModel):
+class TransitionOut(RowView):
     at: datetime
     source: Status
     target: Status
@@ -114,22 +115,12 @@ class TransitionOut(BaseModel):
     reason: str
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(RowView):
     kind: str
     language: str
     channel: str
     sent_at: datetime
     body: str
-
-    @classmethod
-    def of(cls, row: NoticeRow) -> NoticeOut:
-        return cls(
-            kind=row.kind,
-            language=row.language,
-            channel=row.channel,
-            sent_at=row.sent_at,
-            body=row.body,
-        )
 
 
 class RequestDetail(RequestOut):
@@ -247,17 +238,7 @@ def show(request_id: str, c: Deps, _who: Staff) -> RequestDetail:
         requester_phone=row.requester_phone,
         requester_name=row.requester_name,
         claimed_identities=row.claimed_identities,
-        transitions=[
-            TransitionOut(
-                at=t.at,
-                source=Status(t.source),
-                target=Status(t.target),
-                actor=t.actor,
-                role=t.role,
-                reason=t.reason,
-            )
-            for t in transitions(c.store, request_id)
-        ],
+        transitions=[TransitionOut.of(t) for t in transitions(c.store, request_id)],
         notices=[NoticeOut.of(n) for n in c.requests.notices(request_id)],
         timeline=[
             TimelineEntry(

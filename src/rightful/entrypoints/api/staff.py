@@ -12,6 +12,7 @@ from rightful.bootstrap import Container
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 from rightful.services import staff
 
 router = APIRouter(prefix="/api/v1/staff/keys", tags=["staff"])
@@ -31,7 +32,7 @@ class KeyIssued(BaseModel):
     key: str = Field(description="Shown once; only its hash is stored")
 
 
-class KeyOut(BaseModel):
+class KeyOut(RowView):
     id: str
     name: str
     role: Role
@@ -59,17 +60,7 @@ def issue(body: KeyIn, c: Deps, who: Admin) -> KeyIssued:
 @router.get("", response_model=list[KeyOut])
 def list_keys(c: Deps, _who: Admin) -> list[KeyOut]:
     with c.store.transaction() as session:
-        return [
-            KeyOut(
-                id=k.id,
-                name=k.name,
-                role=Role(k.role),
-                created_at=k.created_at,
-                revoked_at=k.revoked_at,
-                last_used_at=k.last_used_at,
-            )
-            for k in staff.list_keys(session)
-        ]
+        return [KeyOut.of(k) for k in staff.list_keys(session)]
 
 
 @router.delete("/{key_id}", status_code=204)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
+from rightful.adapters.db.verification import StaffCheckRow
 from rightful.bootstrap import Container
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal, requester
@@ -24,6 +24,7 @@ from rightful.domain.verification import (
     WrongCodeError,
 )
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 from rightful.services.approvals import Document
 from rightful.services.identity_set import Settlement
 from rightful.services.subjects import ReviewView
@@ -220,7 +221,7 @@ class StaffCheckOut(BaseModel):
         )
 
 
-class AuthorityOut(BaseModel):
+class AuthorityOut(RowView):
     id: int
     kind: str
     sha256: str
@@ -228,18 +229,6 @@ class AuthorityOut(BaseModel):
     content_type: str
     submitted_at: datetime
     state: str
-
-    @classmethod
-    def of(cls, r: AgentAuthorityRow) -> AuthorityOut:
-        return cls(
-            id=r.id,
-            kind=r.kind,
-            sha256=r.sha256,
-            size=r.size,
-            content_type=r.content_type,
-            submitted_at=r.submitted_at,
-            state=r.state,
-        )
 
 
 # --- public routes -------------------------------------------------------------------------
