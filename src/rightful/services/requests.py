@@ -83,7 +83,7 @@ class RequestService:
             created_by=by.id,
         )
         with self.store.transaction() as session:
-            self._apply_deadlines(session, row)
+            self._apply_deadlines(session, row, new=True)
             session.add(row)
             session.flush()
             self.audit.record(
@@ -339,9 +339,9 @@ class RequestService:
         query = select(PauseRow).where(PauseRow.request_id == request_id).order_by(PauseRow.id)
         return list(session.scalars(query))
 
-    def _apply_deadlines(self, session: Session, row: RequestRow) -> None:
+    def _apply_deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> None:
         jurisdiction = dl.Jurisdiction(row.jurisdiction)
-        pauses = [] if row.id is None else self._pauses(session, row.id)
+        pauses = [] if new else self._pauses(session, row.id)  # a new request has no pauses yet
         result = dl.compute_deadlines(
             jurisdiction,
             row.received_at,
