@@ -81,3 +81,36 @@ def test_a_blob_store_needs_an_existing_directory(tmp_path: Path) -> None:
         open_blob_store("rec", (tmp_path / "missing").as_uri())
     with pytest.raises(ConfigurationError):
         open_blob_store("rec", "s3://bucket")
+
+
+def test_a_linked_folder_out_of_the_store_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "1.wav").write_bytes(b"someone else")
+    os.symlink(tmp_path / "elsewhere", root / "dev")
+    store = open_blob_store("rec", root.as_uri())
+    with pytest.raises(InvalidInputError):
+        store.open("blob://rec/dev/1.wav")
+    assert not store.exists("blob://rec/dev/1.wav")
+
+
+def test_a_link_that_stays_inside_the_store_is_followed(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    (root / "dev").mkdir(parents=True)
+    (root / "dev" / "1.wav").write_bytes(b"RIFF")
+    os.symlink(root / "dev" / "1.wav", root / "alias.wav")
+    store = open_blob_store("rec", root.as_uri())
+    with store.open("blob://rec/alias.wav") as stream:
+        assert stream.read() == b"RIFF"
+
+
+def test_only_regular_files_are_objects(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    (root / "dev").mkdir(parents=True)
+    os.mkfifo(root / "pipe")  # opening must not wait for a writer
+    store = open_blob_store("rec", root.as_uri())
+    for uri in ("blob://rec/dev", "blob://rec/pipe", "blob://rec/dev/1.wav/x"):
+        assert not store.exists(uri)
+        with pytest.raises(NotFoundError):
+            store.open(uri)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 from rightful.domain.errors import InvalidInputError, NotFoundError
 
 SCHEME = "blob://"
+# Where Linux shows the path an open file descriptor really points to.
+_FD_PATHS: Final = Path("/proc/self/fd")
+_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def parse_blob_uri(uri: str, store: str) -> list[str]:
@@ -26,36 +32,48 @@ def parse_blob_uri(uri: str, store: str) -> list[str]:
 
 
 class FilesystemBlobStore:
-    """Objects are files under `root`; a key never resolves outside it (symlinks included)."""
+    """Objects are regular files under `root`; a key never reaches outside it (symlinks
+    included): the file is opened first and the path it really is checked afterwards, so a
+    link swapped in between cannot lead out either."""
 
     def __init__(self, name: str, root: Path | str) -> None:
         self.name = name
         self.root = Path(root).resolve()
+        self._prefix = os.path.join(self.root, "")
+        self._fd_paths = _FD_PATHS.is_dir()
 
     def open(self, uri: str) -> BinaryIO:
         """The file opened for binary reading; the caller closes it."""
-        path = self._path(uri)
+        path = os.path.join(self.root, *parse_blob_uri(uri, self.name))
         try:
-            return path.open("rb")
-        except FileNotFoundError:
+            fd = os.open(path, _OPEN_FLAGS)
+        except (FileNotFoundError, NotADirectoryError):
             raise NotFoundError("no such blob") from None
+        try:
+            self._check_opened(fd, path)
+            return io.FileIO(fd, "rb")  # unbuffered: readers here read large blocks
+        except BaseException:
+            os.close(fd)
+            raise
 
     def size(self, uri: str) -> int:
         """The file's size in bytes."""
-        try:
-            return self._path(uri).stat().st_size
-        except FileNotFoundError:
-            raise NotFoundError("no such blob") from None
+        with self.open(uri) as opened:
+            return os.fstat(opened.fileno()).st_size
 
     def exists(self, uri: str) -> bool:
         """Whether the file exists (False for a URI that is malformed or of another store)."""
         try:
-            return self._path(uri).is_file()
-        except InvalidInputError:
+            self.open(uri).close()
+        except (InvalidInputError, NotFoundError):
             return False
+        return True
 
-    def _path(self, uri: str) -> Path:
-        path = self.root.joinpath(*parse_blob_uri(uri, self.name)).resolve()
-        if not path.is_relative_to(self.root):
+    def _check_opened(self, fd: int, path: str) -> None:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotFoundError("no such blob")  # a folder, a pipe or a device is no object
+        # One readlink of the descriptor instead of an lstat per path segment; where /proc is
+        # missing, the path is resolved instead.
+        real = os.readlink(_FD_PATHS / str(fd)) if self._fd_paths else os.path.realpath(path)
+        if not real.startswith(self._prefix):
             raise InvalidInputError("the blob key leaves the store")
-        return path
