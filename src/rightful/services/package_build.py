@@ -12,23 +12,23 @@ import base64
 import hashlib
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
 from rightful.adapters.packaging.spool import RowSpool
 from rightful.adapters.packaging.zipwriter import PackageZip
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
-from rightful.domain.errors import NotFoundError
 from rightful.domain.packages import (
     FILES_DIR,
     FORMAT,
@@ -117,8 +117,9 @@ class PackageBuilder:
         withheld: tuple[Withheld, ...] = (),
     ) -> None:
         self.meta, self.datamap, self.withheld = meta, datamap, withheld
-        self._zip = PackageZip(sink, meta.generated_at)
+        self._zip = PackageZip(sink, meta.generated_at, spool_dir=workdir)
         self._blob_stores = blob_stores
+        self._blobs = BlobReader()
         self._dir = workdir
         self._names = NameAllocator()
         self._spools: dict[str, RowSpool] = {}
@@ -163,21 +164,17 @@ class PackageBuilder:
 
     def _add_blob(self, record_id: str, record: CollectedRecord, field_name: str, uri: str) -> None:
         store = self._blob_stores.get(uri.split("/")[2]) if uri.count("/") >= 3 else None
-        try:
-            if store is None:
-                raise NotFoundError("blob store not configured")
-            source = store.open(uri)
-        except NotFoundError:
+        fetched = self._blobs.read(partial(store.open, uri)) if store is not None else None
+        if fetched is None:
             self.out.missing_blobs += 1
             return
-        size = _file_size(source)
-        if size is None:
-            size = store.size(uri)
         bid = self._next_id()
         folder = f"{FILES_DIR}/{safe_name(record.collection)}"
         path = self._names.allocate(folder, blob_member_name(bid, uri))
-        with source:
-            written = self._zip.add_stream(path, source, size)
+        try:
+            written = self._zip.add_fetched(path, fetched)
+        finally:
+            fetched.release()
         categories = self._field_categories(record.collection, field_name)
         self._write_item(ManifestItem(
             bid, ItemKind.BLOB, record.source, record.collection, record.key, categories,
@@ -207,6 +204,7 @@ class PackageBuilder:
 
     def abort(self) -> None:
         """Stop a build that failed: close the spools, write nothing more."""
+        self._blobs.close()
         self._zip.abort()
         self._items_out.close()
         for spool in self._spools.values():
@@ -214,6 +212,7 @@ class PackageBuilder:
 
     def finish(self) -> BuildOutput:
         """Write the collection files, index.html, the manifest and its signature; close."""
+        self._blobs.close()
         self._items_out.close()
         files = [self._collection_files(address) for address in self._spools]
         flat = [w for pair in files for w in pair]
@@ -350,14 +349,6 @@ class PackageBuilder:
     def _write_item(self, item: ManifestItem) -> None:
         line = _ITEM_JSON.encode(item.as_json())
         self._items_out.write(line.encode() + b"\n")
-
-
-def _file_size(stream: BinaryIO) -> int | None:
-    """The size of an opened file, saving a second resolution of the blob's path."""
-    try:
-        return os.fstat(stream.fileno()).st_size
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def _sha256(data: bytes) -> str:

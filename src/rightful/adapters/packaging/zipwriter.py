@@ -1,25 +1,55 @@
-"""Writing the package ZIP into a stream that cannot seek, member by member, hashing as it goes."""
+"""Writing the package ZIP front to back into a stream that cannot seek (PKWARE APPNOTE 6.3.10).
+
+The standard library's zipfile computes every member's CRC-32 itself, with zlib, in the thread
+that writes, and can only stream a member through a data descriptor. Here the CRC-32 of a blob
+is computed where it is read (see readahead.py), so a blob that was read whole is written with
+its CRC-32 and sizes in the local header, no descriptor, and no second pass over its bytes.
+Streams whose sums are only known at the end (large blobs, attachments, deflated documents) get
+a data descriptor, as zipfile would write them. ZIP64 records are added where sizes, offsets or
+the number of members need them. What is written is read back by zipfile in the tests.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import queue
-import threading
-import zipfile
-from collections.abc import Generator, Iterator
-from contextlib import closing
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, BinaryIO, Final, cast
+from typing import IO, BinaryIO, Final
 
+from zlib_ng.zlib_ng import crc32
+
+from rightful.adapters.packaging.blobreader import Fetched
 from rightful.domain.packages import is_safe_member
 
 COPY_BUFFER: Final = 1024 * 1024
-ZIP64_FROM: Final = 2**31
-READ_AHEAD_FROM: Final = 4 * COPY_BUFFER
-READ_AHEAD_BLOCKS: Final = 4
+ZIP64_FROM: Final = 2**31  # as zipfile: some readers take the 32-bit fields as signed
+CENTRAL_IN_MEMORY: Final = 4 * 1024 * 1024
+
+STORED: Final = 0
+DEFLATED: Final = 8
+_DESCRIPTOR_FLAG: Final = 0x08
+_UTF8_FLAG: Final = 0x800
+_VERSION: Final = 20
+_VERSION_ZIP64: Final = 45
+_MADE_BY: Final = 3 << 8  # UNIX, so that the permissions in external_attr apply
+_FILE_MODE: Final = 0o100644 << 16
+_FULL32: Final = 0xFFFFFFFF
+_FULL16: Final = 0xFFFF
+
+_LOCAL: Final = struct.Struct("<4s5H3L2H")
+_CENTRAL: Final = struct.Struct("<4s6H3L5H2L")
+_DESCRIPTOR: Final = struct.Struct("<4s3L")
+_DESCRIPTOR64: Final = struct.Struct("<4sL2Q")
+_END: Final = struct.Struct("<4s4H2LH")
+_END64: Final = struct.Struct("<4sQ2H2L4Q")
+_LOCATOR64: Final = struct.Struct("<4sLQL")
+_EXTRA_HEAD: Final = struct.Struct("<2H")
+_ZIP64_EXTRA: Final = 0x0001
 
 
 @dataclass(frozen=True)
@@ -32,62 +62,89 @@ class Written:
 
 
 class Sums:
-    """The SHA-256 of a member, taken block by block (zipfile takes the CRC-32 itself)."""
+    """SHA-256 and CRC-32 of a stream, taken block by block."""
 
     def __init__(self) -> None:
         self.sha256 = hashlib.sha256()
+        self.crc = 0
+        self.size = 0
 
-    def update(self, block: memoryview) -> None:
+    def update(self, block: memoryview | bytes) -> None:
         self.sha256.update(block)
+        self.crc = crc32(block, self.crc)
+        self.size += len(block)
+
+
+@dataclass
+class _Member:
+    name: bytes
+    flags: int
+    method: int
+    offset: int
+    zip64_local: bool = False
+    crc: int = 0
+    compressed: int = 0
+    size: int = 0
 
 
 class PackageZip:
-    """A ZIP written front to back: blobs stored as they are (ZIP_STORED), documents deflated.
-
-    The sink only needs write() and tell(); zipfile then writes data descriptors instead of
-    seeking back, so the archive can go straight through an encrypting stream to storage.
+    """A ZIP written member by member into a sink that only needs write(); blobs are stored as
+    they are, documents deflated. Central directory records wait in a spooled temporary file,
+    so memory stays flat however many members there are.
     """
 
-    def __init__(self, sink: IO[bytes] | io.RawIOBase, at: datetime) -> None:
-        self._zip = zipfile.ZipFile(cast(IO[bytes], sink), mode="w", allowZip64=True)
-        self._stamp = (max(at.year, 1980), at.month, at.day, at.hour, at.minute, at.second)
+    def __init__(
+        self,
+        sink: IO[bytes] | BinaryIO,
+        at: datetime,
+        *,
+        spool_dir: Path | None = None,
+        zip64_from: int = ZIP64_FROM,
+    ) -> None:
+        self._sink = sink
+        self._offset = 0
+        year = max(at.year, 1980)
+        self._time = (at.hour << 11) | (at.minute << 5) | (at.second // 2)
+        self._date = ((year - 1980) << 9) | (at.month << 5) | at.day
         self._names: set[str] = set()
+        # closed by close() or abort()
+        self._central = tempfile.SpooledTemporaryFile(max_size=CENTRAL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
+        self._members = 0
+        self._zip64_from = zip64_from
+        self._spool_dir = spool_dir
         self._buffer = bytearray(COPY_BUFFER)
-        self._blocks: list[bytearray] = []  # read-ahead blocks, reused: fresh ones cost page faults
+        self._done = False
 
-    def _info(self, path: str, size: int, compress: bool) -> zipfile.ZipInfo:
-        if not is_safe_member(path) or path in self._names:
-            raise ValueError("unsafe or repeated member name")
-        self._names.add(path)
-        info = zipfile.ZipInfo(path, date_time=self._stamp)
-        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        info.file_size = size
-        info.external_attr = 0o644 << 16
-        return info
+    # --- members ---------------------------------------------------------------------------
+
+    def add_fetched(self, path: str, blob: Fetched) -> Written:
+        """A blob read ahead: written with its sums up front when it came whole."""
+        if blob.whole is not None:
+            data = blob.whole
+            member = self._begin(path, STORED, crc=blob.crc, size=len(data), compressed=len(data))
+            self._write(data)
+            self._end(member)
+            return Written(path, blob.size, blob.sha256)
+        member = self._begin(path, STORED, streamed=True, expected=blob.expected)
+        for part in blob.parts():
+            self._write(part)
+        self._end(member, blob.crc, blob.size, blob.size)
+        return Written(path, blob.size, blob.sha256)
 
     def add_stream(
         self, path: str, source: BinaryIO, size: int, *, compress: bool = False
     ) -> Written:
-        """Copy a stream of `size` bytes into a new member; the SHA-256 is taken on the way."""
-        sums, info = Sums(), self._info(path, size, compress)
-        ahead = size >= READ_AHEAD_FROM
-        blocks = read_ahead(source, sums, self._pool()) if ahead else self._inline(source, sums)
-        with closing(blocks), self._zip.open(info, "w", force_zip64=size >= ZIP64_FROM) as out:
-            copied = _copy(out, blocks)
-        if copied != size:
-            raise OSError(f"{path}: expected {size} bytes, read {copied}")
-        return Written(path, copied, sums.sha256.hexdigest())
-
-    def _pool(self) -> list[bytearray]:
-        if not self._blocks:
-            self._blocks = [bytearray(COPY_BUFFER) for _ in range(READ_AHEAD_BLOCKS + 1)]
-        return self._blocks
-
-    def _inline(self, source: BinaryIO, sums: Sums) -> Generator[memoryview, None, None]:
-        view = memoryview(self._buffer)
-        while n := source.readinto(view):  # type: ignore[attr-defined]
-            sums.update(view[:n])
-            yield view[:n]
+        """Copy a stream of `size` bytes into a new member; the sums are taken on the way."""
+        if compress:
+            return self._deflate(path, source, size)
+        member = self._begin(path, STORED, streamed=True, expected=size)
+        sums = Sums()
+        for block in self._blocks(source):
+            sums.update(block)
+            self._write(block)
+        _check_size(path, size, sums.size)
+        self._end(member, sums.crc, sums.size, sums.size)
+        return Written(path, sums.size, sums.sha256.hexdigest())
 
     def add_file(self, path: str, file: Path, *, compress: bool = True) -> Written:
         """Copy a file from disk into a new member."""
@@ -96,63 +153,145 @@ class PackageZip:
 
     def add_bytes(self, path: str, data: bytes, *, compress: bool = True) -> Written:
         """A small member from bytes in memory."""
-        info = self._info(path, len(data), compress)
-        with self._zip.open(info, "w") as out:
-            out.write(data)
+        if not compress:
+            member = self._begin(
+                path, STORED, crc=crc32(data), size=len(data), compressed=len(data)
+            )
+            self._write(data)
+            self._end(member)
+            return Written(path, len(data), hashlib.sha256(data).hexdigest())
+        packed = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        body = packed.compress(data) + packed.flush()
+        member = self._begin(path, DEFLATED, crc=crc32(data), size=len(data), compressed=len(body))
+        self._write(body)
+        self._end(member)
         return Written(path, len(data), hashlib.sha256(data).hexdigest())
 
     def close(self) -> None:
-        """Write the central directory."""
-        self._zip.close()
+        """Write the central directory and the end records."""
+        if self._done:
+            return
+        self._done = True
+        start, count = self._offset, self._members
+        self._central.seek(0)
+        while chunk := self._central.read(COPY_BUFFER):
+            self._write(chunk)
+        self._central.close()
+        size = self._offset - start
+        if count >= _FULL16 or start >= self._zip64_from or size >= self._zip64_from:
+            at = self._offset
+            self._write(_END64.pack(b"PK\x06\x06", 44, _MADE_BY | _VERSION_ZIP64,
+                                    _VERSION_ZIP64, 0, 0, count, count, size, start))  # fmt: skip
+            self._write(_LOCATOR64.pack(b"PK\x06\x07", 0, at, 1))
+        self._write(_END.pack(b"PK\x05\x06", 0, 0, min(count, _FULL16), min(count, _FULL16),
+                              min(size, _FULL32), min(start, _FULL32), 0))  # fmt: skip
 
     def abort(self) -> None:
-        """Give up a half-written archive: nothing more is written, not even at garbage
-        collection (the stream underneath is being thrown away)."""
-        self._zip.fp = None
+        """Give up a half-written archive: nothing more is written."""
+        self._done = True
+        self._central.close()
+
+    # --- the format --------------------------------------------------------------------------
+
+    def _begin(
+        self,
+        path: str,
+        method: int,
+        *,
+        crc: int = 0,
+        size: int = 0,
+        compressed: int = 0,
+        streamed: bool = False,
+        expected: int | None = None,
+    ) -> _Member:
+        if not is_safe_member(path) or path in self._names:
+            raise ValueError("unsafe or repeated member name")
+        if self._done:
+            raise ValueError("the archive is closed")
+        self._names.add(path)
+        name = path.encode()
+        flags = (_UTF8_FLAG if not path.isascii() else 0) | (_DESCRIPTOR_FLAG if streamed else 0)
+        member = _Member(name, flags, method, self._offset, crc=crc, size=size)
+        member.compressed = compressed
+        largest = size
+        if streamed:  # deflate may grow what it cannot compress, by a little
+            largest = self._zip64_from if expected is None else expected + (expected >> 10) + 64
+        member.zip64_local = max(largest, compressed) >= self._zip64_from
+        extra = b""
+        if member.zip64_local:  # the sizes (or, when streamed, zeros) go into the extra field
+            extra = _EXTRA_HEAD.pack(_ZIP64_EXTRA, 16) + struct.pack("<2Q", size, compressed)
+            size32 = compressed32 = _FULL32
+        else:
+            size32, compressed32 = size, compressed
+        version = _VERSION_ZIP64 if member.zip64_local else _VERSION
+        header = _LOCAL.pack(b"PK\x03\x04", version, flags, method, self._time, self._date,
+                             crc, compressed32, size32, len(name), len(extra))  # fmt: skip
+        self._write(header + name + extra)
+        return member
+
+    def _end(
+        self,
+        member: _Member,
+        crc: int | None = None,
+        compressed: int | None = None,
+        size: int | None = None,
+    ) -> None:
+        """Finish a member: its data descriptor (when streamed), then its central record."""
+        if member.flags & _DESCRIPTOR_FLAG:
+            assert crc is not None and compressed is not None and size is not None
+            member.crc, member.compressed, member.size = crc, compressed, size
+            if member.zip64_local:
+                self._write(_DESCRIPTOR64.pack(b"PK\x07\x08", crc, compressed, size))
+            elif max(compressed, size) >= self._zip64_from:
+                raise OSError(f"{member.name!r} grew past {self._zip64_from} bytes while written")
+            else:
+                self._write(_DESCRIPTOR.pack(b"PK\x07\x08", crc, compressed, size))
+        self._central.write(self._central_record(member))
+        self._members += 1
+
+    def _central_record(self, m: _Member) -> bytes:
+        wide = [v for v in (m.size, m.compressed, m.offset) if v >= self._zip64_from]
+        fields = [v if v < self._zip64_from else _FULL32 for v in (m.size, m.compressed, m.offset)]
+        extra = b""
+        if wide:
+            extra = _EXTRA_HEAD.pack(_ZIP64_EXTRA, 8 * len(wide)) + struct.pack(
+                f"<{len(wide)}Q", *wide
+            )
+        version = _VERSION_ZIP64 if wide or m.zip64_local else _VERSION
+        size, compressed, offset = fields
+        record = _CENTRAL.pack(
+            b"PK\x01\x02", _MADE_BY | version, version, m.flags, m.method, self._time, self._date,
+            m.crc, compressed, size, len(m.name), len(extra), 0, 0, 0, _FILE_MODE, offset,
+        )  # fmt: skip
+        return record + m.name + extra
+
+    def _deflate(self, path: str, source: BinaryIO, size: int) -> Written:
+        member = self._begin(path, DEFLATED, streamed=True, expected=size)
+        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        sums, compressed = Sums(), 0
+        for block in self._blocks(source):
+            sums.update(block)
+            out = packer.compress(block)
+            compressed += len(out)
+            self._write(out)
+        out = packer.flush()
+        compressed += len(out)
+        self._write(out)
+        _check_size(path, size, sums.size)
+        self._end(member, sums.crc, compressed, sums.size)
+        return Written(path, sums.size, sums.sha256.hexdigest())
+
+    def _blocks(self, source: BinaryIO) -> Iterable[memoryview]:
+        view = memoryview(self._buffer)
+        while n := source.readinto(view):  # type: ignore[attr-defined]
+            yield view[:n]
+
+    def _write(self, data: bytes | bytearray | memoryview) -> None:
+        if data:
+            self._sink.write(data)
+            self._offset += len(data)
 
 
-def _copy(out: IO[bytes], blocks: Iterator[memoryview]) -> int:
-    copied = 0
-    for block in blocks:
-        copied += out.write(block)
-    return copied
-
-
-def read_ahead(
-    source: BinaryIO, sums: Sums, pool: list[bytearray]
-) -> Generator[memoryview, None, None]:
-    """Blocks of a large stream, read and checksummed by a thread while the caller writes the
-    previous ones (hashing releases the GIL, so both cores work). The blocks of `pool` (two or
-    more) are reused; they are free again once the generator is closed."""
-    free: queue.Queue[bytearray] = queue.Queue()
-    for block in pool[:-1]:
-        free.put(block)
-    ready: queue.Queue[tuple[bytearray, int] | BaseException | None] = queue.Queue()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            while not stop.is_set():
-                block = free.get()
-                n = source.readinto(block)  # type: ignore[attr-defined]
-                if not n:
-                    break
-                sums.update(memoryview(block)[:n])
-                ready.put((block, n))
-            ready.put(None)
-        except BaseException as exc:  # re-raised in the caller's thread
-            ready.put(exc)
-
-    thread = threading.Thread(target=produce, name="package-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while (item := ready.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            block, n = item
-            yield memoryview(block)[:n]
-            free.put(block)
-    finally:
-        stop.set()
-        free.put(pool[-1])  # unblock a producer waiting for a free block
-        thread.join()
+def _check_size(path: str, expected: int, read: int) -> None:
+    if read != expected:
+        raise OSError(f"{path}: expected {expected} bytes, read {read}")
