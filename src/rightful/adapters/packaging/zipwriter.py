@@ -2,7 +2,7 @@
 
 The standard library's zipfile computes every member's CRC-32 itself, with zlib, in the thread
 that writes, and can only stream a member through a data descriptor. Here the CRC-32 of a blob
-is computed where it is read (see readahead.py), so a blob that was read whole is written with
+is computed where it is read (see blobreader.py), so a blob that was read whole is written with
 its CRC-32 and sizes in the local header, no descriptor, and no second pass over its bytes.
 Streams whose sums are only known at the end (large blobs, attachments, deflated documents) get
 a data descriptor, as zipfile would write them. ZIP64 records are added where sizes, offsets or
@@ -111,14 +111,13 @@ class PackageZip:
         self._central = tempfile.SpooledTemporaryFile(max_size=CENTRAL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
         self._members = 0
         self._zip64_from = zip64_from
-        self._spool_dir = spool_dir
         self._buffer = bytearray(COPY_BUFFER)
         self._done = False
 
     # --- members ---------------------------------------------------------------------------
 
     def add_fetched(self, path: str, blob: Fetched) -> Written:
-        """A blob read ahead: written with its sums up front when it came whole."""
+        """A blob from the blob reader: its sums go up front when it came whole."""
         if blob.whole is not None:
             data = blob.whole
             member = self._begin(path, STORED, crc=blob.crc, size=len(data), compressed=len(data))
