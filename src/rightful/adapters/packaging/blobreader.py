@@ -10,7 +10,6 @@ Memory is bounded by the pool of blocks, whatever the number or size of blobs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import threading
@@ -18,8 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from zlib_ng.zlib_ng import crc32
-
+from rightful.adapters.packaging.sums import Sums
 from rightful.domain.errors import NotFoundError
 
 BLOCK_SIZE: Final = 1024 * 1024
@@ -127,11 +125,9 @@ class BlobReader:
             if block is not None:
                 self._free.put(block)
             raise
-        fetched._block, fetched.whole, fetched.size = block, memoryview(block)[:n], n
-        fetched.sha256, fetched.crc = (
-            hashlib.sha256(fetched.whole).hexdigest(),
-            crc32(fetched.whole),
-        )
+        fetched._block, fetched.whole = block, memoryview(block)[:n]
+        sums = Sums(fetched.whole)
+        fetched.size, fetched.sha256, fetched.crc = sums.size, sums.hexdigest(), sums.crc
         return fetched
 
     def close(self) -> None:
@@ -172,19 +168,17 @@ class BlobReader:
                 self._events.put(_Failed(exc))
 
     def _stream(self, stream: _Stream) -> _End:
-        sha, crc, total = hashlib.sha256(), 0, 0
+        sums = Sums()
         block, n = stream.first, len(stream.first)
         while n:
             with memoryview(block)[:n] as view:
-                sha.update(view)
-                crc = crc32(view, crc)
-            total += n
+                sums.update(view)
             self._events.put(_Part(block, n))
             block = self._take()
             n = _fill(stream.source, block)
         self._free.put(block)
-        _check_size(stream.expected, total)
-        return _End(total, sha.hexdigest(), crc)
+        _check_size(stream.expected, sums.size)
+        return _End(sums.size, sums.hexdigest(), sums.crc)
 
 
 class _Stopped(Exception):

@@ -11,7 +11,6 @@ the number of members need them. What is written is read back by zipfile in the 
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import tempfile
 import zlib
@@ -21,9 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Final
 
-from zlib_ng.zlib_ng import crc32
-
 from rightful.adapters.packaging.blobreader import Fetched
+from rightful.adapters.packaging.sums import Sums
 from rightful.domain.packages import is_safe_member
 
 COPY_BUFFER: Final = 1024 * 1024
@@ -61,20 +59,6 @@ class Written:
     sha256: str
 
 
-class Sums:
-    """SHA-256 and CRC-32 of a stream, taken block by block."""
-
-    def __init__(self) -> None:
-        self.sha256 = hashlib.sha256()
-        self.crc = 0
-        self.size = 0
-
-    def update(self, block: memoryview | bytes) -> None:
-        self.sha256.update(block)
-        self.crc = crc32(block, self.crc)
-        self.size += len(block)
-
-
 @dataclass
 class _Member:
     name: bytes
@@ -85,6 +69,7 @@ class _Member:
     crc: int = 0
     compressed: int = 0
     size: int = 0
+    data_at: int = 0
 
 
 class PackageZip:
@@ -119,31 +104,29 @@ class PackageZip:
     def add_fetched(self, path: str, blob: Fetched) -> Written:
         """A blob from the blob reader: its sums go up front when it came whole."""
         if blob.whole is not None:
-            data = blob.whole
-            member = self._begin(path, STORED, crc=blob.crc, size=len(data), compressed=len(data))
-            self._write(data)
-            self._end(member)
+            self._known(path, STORED, blob.crc, blob.size, blob.whole)
             return Written(path, blob.size, blob.sha256)
         member = self._begin(path, STORED, streamed=True, expected=blob.expected)
         for part in blob.parts():
             self._write(part)
-        self._end(member, blob.crc, blob.size, blob.size)
+        self._end(member, blob.crc, blob.size)
         return Written(path, blob.size, blob.sha256)
 
     def add_stream(
         self, path: str, source: BinaryIO, size: int, *, compress: bool = False
     ) -> Written:
         """Copy a stream of `size` bytes into a new member; the sums are taken on the way."""
-        if compress:
-            return self._deflate(path, source, size)
-        member = self._begin(path, STORED, streamed=True, expected=size)
+        member = self._begin(path, DEFLATED if compress else STORED, streamed=True, expected=size)
+        packer = _deflater() if compress else None
         sums = Sums()
         for block in self._blocks(source):
             sums.update(block)
-            self._write(block)
+            self._write(packer.compress(block) if packer else block)
+        if packer:
+            self._write(packer.flush())
         _check_size(path, size, sums.size)
-        self._end(member, sums.crc, sums.size, sums.size)
-        return Written(path, sums.size, sums.sha256.hexdigest())
+        self._end(member, sums.crc, sums.size)
+        return Written(path, sums.size, sums.hexdigest())
 
     def add_file(self, path: str, file: Path, *, compress: bool = True) -> Written:
         """Copy a file from disk into a new member."""
@@ -152,19 +135,13 @@ class PackageZip:
 
     def add_bytes(self, path: str, data: bytes, *, compress: bool = True) -> Written:
         """A small member from bytes in memory."""
-        if not compress:
-            member = self._begin(
-                path, STORED, crc=crc32(data), size=len(data), compressed=len(data)
-            )
-            self._write(data)
-            self._end(member)
-            return Written(path, len(data), hashlib.sha256(data).hexdigest())
-        packed = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        body = packed.compress(data) + packed.flush()
-        member = self._begin(path, DEFLATED, crc=crc32(data), size=len(data), compressed=len(body))
-        self._write(body)
-        self._end(member)
-        return Written(path, len(data), hashlib.sha256(data).hexdigest())
+        sums = Sums(data)
+        if compress:
+            packer = _deflater()
+            self._known(path, DEFLATED, sums.crc, sums.size, packer.compress(data) + packer.flush())
+        else:
+            self._known(path, STORED, sums.crc, sums.size, data)
+        return Written(path, sums.size, sums.hexdigest())
 
     def close(self) -> None:
         """Write the central directory and the end records."""
@@ -192,6 +169,12 @@ class PackageZip:
 
     # --- the format --------------------------------------------------------------------------
 
+    def _known(self, path: str, method: int, crc: int, size: int, body: bytes | memoryview) -> None:
+        """A member whose CRC-32 and sizes are known before its (stored or deflated) body."""
+        member = self._begin(path, method, crc=crc, size=size, compressed=len(body))
+        self._write(body)
+        self._end(member)
+
     def _begin(
         self,
         path: str,
@@ -210,8 +193,9 @@ class PackageZip:
         self._names.add(path)
         name = path.encode()
         flags = (_UTF8_FLAG if not path.isascii() else 0) | (_DESCRIPTOR_FLAG if streamed else 0)
-        member = _Member(name, flags, method, self._offset, crc=crc, size=size)
-        member.compressed = compressed
+        member = _Member(
+            name, flags, method, self._offset, crc=crc, compressed=compressed, size=size
+        )
         largest = size
         if streamed:  # deflate may grow what it cannot compress, by a little
             largest = self._zip64_from if expected is None else expected + (expected >> 10) + 64
@@ -226,18 +210,15 @@ class PackageZip:
         header = _LOCAL.pack(b"PK\x03\x04", version, flags, method, self._time, self._date,
                              crc, compressed32, size32, len(name), len(extra))  # fmt: skip
         self._write(header + name + extra)
+        member.data_at = self._offset
         return member
 
-    def _end(
-        self,
-        member: _Member,
-        crc: int | None = None,
-        compressed: int | None = None,
-        size: int | None = None,
-    ) -> None:
-        """Finish a member: its data descriptor (when streamed), then its central record."""
+    def _end(self, member: _Member, crc: int | None = None, size: int | None = None) -> None:
+        """Finish a member: its data descriptor (when streamed; the compressed size is what
+        was written since the header), then its central record."""
         if member.flags & _DESCRIPTOR_FLAG:
-            assert crc is not None and compressed is not None and size is not None
+            assert crc is not None and size is not None
+            compressed = self._offset - member.data_at
             member.crc, member.compressed, member.size = crc, compressed, size
             if member.zip64_local:
                 self._write(_DESCRIPTOR64.pack(b"PK\x07\x08", crc, compressed, size))
@@ -264,22 +245,6 @@ class PackageZip:
         )  # fmt: skip
         return record + m.name + extra
 
-    def _deflate(self, path: str, source: BinaryIO, size: int) -> Written:
-        member = self._begin(path, DEFLATED, streamed=True, expected=size)
-        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        sums, compressed = Sums(), 0
-        for block in self._blocks(source):
-            sums.update(block)
-            out = packer.compress(block)
-            compressed += len(out)
-            self._write(out)
-        out = packer.flush()
-        compressed += len(out)
-        self._write(out)
-        _check_size(path, size, sums.size)
-        self._end(member, sums.crc, compressed, sums.size)
-        return Written(path, sums.size, sums.sha256.hexdigest())
-
     def _blocks(self, source: BinaryIO) -> Iterable[memoryview]:
         view = memoryview(self._buffer)
         while n := source.readinto(view):  # type: ignore[attr-defined]
@@ -289,6 +254,10 @@ class PackageZip:
         if data:
             self._sink.write(data)
             self._offset += len(data)
+
+
+def _deflater() -> zlib._Compress:
+    return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # raw, as ZIP wants
 
 
 def _check_size(path: str, expected: int, read: int) -> None:
