@@ -56,6 +56,31 @@ def test_what_is_written_is_read_back_whatever_the_write_sizes(size: int, piece:
     assert reader(raw, key).size == size
 
 
+class CountingSink(io.BytesIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data: Any) -> int:
+        self.writes += 1
+        return super().write(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 9 * CHUNK), piece=st.integers(1, 2 * CHUNK), chunks=st.integers(1, 4))
+def test_sealed_chunks_reach_the_sink_a_batch_at_a_time(size: int, piece: int, chunks: int) -> None:
+    """However small the caller's writes, the sink sees one write per batch of sealed chunks
+    (plus the header and the last chunk), and every byte decrypts."""
+    key, data, sink = new_data_key(), os.urandom(size), CountingSink()
+    writer = EncryptingWriter(sink, key, CHUNK, batch=chunks * (CHUNK + TAG_SIZE))
+    for start in range(0, size, piece):
+        writer.write(data[start : start + piece])
+    writer.close()
+    sealed_before_last = max(0, -(-size // CHUNK) - 1)
+    assert sink.writes <= 2 + -(-sealed_before_last // chunks)
+    assert reader(sink.getvalue(), key).read() == data
+
+
 @settings(max_examples=60, deadline=None)
 @given(size=st.integers(1, 4 * CHUNK), data=st.data())
 def test_any_byte_range_decrypts_alone(size: int, data: st.DataObject) -> None:

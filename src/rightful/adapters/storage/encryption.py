@@ -35,6 +35,7 @@ MAX_CHUNKS: Final = 2**32
 KEY_SIZE: Final = 32
 REUSE: Final = 4  # written buffers kept for reuse
 WRITEBACK_EVERY: Final = 32 * 1024 * 1024
+WRITE_BATCH: Final = 1024 * 1024  # sealed bytes handed to the sink per write
 
 
 class TamperedError(RightfulError):
@@ -88,8 +89,8 @@ def layout(stored_size: int, chunk_size: int) -> tuple[int, int]:
 class EncryptingWriter(io.RawIOBase):
     """A write-only stream that encrypts into `sink` chunk by chunk; close() seals the last one.
 
-    Holds at most one chunk (plus one write) in memory. `tell()` counts plaintext bytes, which
-    is all zipfile needs to write an archive into a stream it cannot seek.
+    Holds at most one chunk of plaintext and one batch of sealed chunks in memory. `tell()`
+    counts plaintext bytes, which is all a ZIP writer needs of a stream it cannot seek.
     """
 
     def __init__(
@@ -98,6 +99,7 @@ class EncryptingWriter(io.RawIOBase):
         key: bytes,
         chunk_size: int = DEFAULT_CHUNK,
         buffers: Callable[[int], bytearray] = bytearray,
+        batch: int = WRITE_BATCH,
     ) -> None:
         super().__init__()
         self._buffers = buffers
@@ -112,6 +114,11 @@ class EncryptingWriter(io.RawIOBase):
         self._index = 0
         self._plain = 0
         self.stored = HEADER_SIZE
+        step = chunk_size + TAG_SIZE
+        self._batch = max(1, batch // step) * step
+        self._out: bytearray | None = None
+        self._view = memoryview(b"")
+        self._filled = 0
         sink.write(self._aad)
 
     def writable(self) -> bool:
@@ -138,18 +145,31 @@ class EncryptingWriter(io.RawIOBase):
         return size
 
     def _seal_many(self, plain: memoryview) -> None:
-        """Seal whole chunks (not the last) into one buffer, handed to the sink in one write."""
-        step, count = self._chunk + TAG_SIZE, plain.nbytes // self._chunk
-        sealed = self._buffers(count * step)
-        out = memoryview(sealed)
-        for i in range(count):
+        """Seal whole chunks (not the last) into the batch buffer, which goes to the sink in
+        one write when full: one write per `batch` bytes, however small the caller's writes."""
+        step = self._chunk + TAG_SIZE
+        for start in range(0, plain.nbytes, self._chunk):
+            if self._out is None:
+                self._out = self._buffers(self._batch)
+                self._view = memoryview(self._out)
             nonce = _nonce(self._header.prefix, self._index, False)
-            chunk = plain[i * self._chunk : (i + 1) * self._chunk]
-            self._aead.encrypt_into(nonce, chunk, self._aad, out[i * step : (i + 1) * step])
+            chunk = plain[start : start + self._chunk]
+            out = self._view[self._filled : self._filled + step]
+            self._aead.encrypt_into(nonce, chunk, self._aad, out)
             self._index += 1
-        out.release()
+            self._filled += step
+            if self._filled == self._batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Hand the sealed chunks of the batch buffer to the sink."""
+        if self._out is None:
+            return
+        self._view.release()
+        sealed = self._out if self._filled == len(self._out) else self._out[: self._filled]
         self._sink.write(sealed)
-        self.stored += len(sealed)
+        self.stored += self._filled
+        self._out, self._filled = None, 0
 
     def tell(self) -> int:
         return self._plain
@@ -167,6 +187,7 @@ class EncryptingWriter(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
+            self._flush()
             self._seal(bytes(self._buffer), last=True)
             self._buffer.clear()
         super().close()
@@ -264,7 +285,7 @@ class BackgroundWriter:
     it does not close the underlying stream.
     """
 
-    def __init__(self, sink: Writable, depth: int = 64) -> None:
+    def __init__(self, sink: Writable, depth: int = 16) -> None:
         self._sink = sink
         self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
         self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
