@@ -12,18 +12,17 @@ import base64
 import hashlib
 import io
 import json
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
+from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.packaging.spool import RowSpool
 from rightful.adapters.packaging.zipwriter import PackageZip
 from rightful.domain.audit import key_id_of, public_key_of
@@ -53,6 +52,7 @@ SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 # One encoder for every manifest line: json.dumps would build a new one per item.
 _ITEM_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+LOOK_AHEAD: Final = 16  # rows whose blobs are announced before they are read
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,13 @@ class PackageBuilder:
         blob_stores: dict[str, BlobStore],
         workdir: Path,
         withheld: tuple[Withheld, ...] = (),
+        *,
+        reader_process: bool = True,
     ) -> None:
         self.meta, self.datamap, self.withheld = meta, datamap, withheld
         self._zip = PackageZip(sink, meta.generated_at, spool_dir=workdir)
         self._blob_stores = blob_stores
-        self._blobs = BlobReader()
+        self._blobs = ReadAhead(helper=reader_process)
         self._dir = workdir
         self._names = NameAllocator()
         self._spools: dict[str, RowSpool] = {}
@@ -136,12 +138,34 @@ class PackageBuilder:
         self.out.items += 1
         return item_id(self.out.items)
 
+    def add_records(self, records: Iterable[CollectedRecord]) -> None:
+        """Add rows in order; the blobs of the next rows are announced to the blob reader
+        before they are needed, so that they are read while this thread writes."""
+        window: deque[CollectedRecord] = deque()
+        for record in records:
+            if not self._first_time(record):
+                continue
+            for _, uri in record.blobs:
+                if (store := self._store_of(uri)) is not None:
+                    self._blobs.announce(store, uri)
+            window.append(record)
+            if len(window) > LOOK_AHEAD:
+                self._add(window.popleft(), "collected")
+        while window:
+            self._add(window.popleft(), "collected")
+
     def add_record(self, record: CollectedRecord, origin: str = "collected") -> str | None:
         """Add a row (and its blob files); a row met twice is packaged once."""
+        return self._add(record, origin) if self._first_time(record) else None
+
+    def _first_time(self, record: CollectedRecord) -> bool:
         marker = (record.collection, json.dumps(list(record.key), default=str))
         if marker in self._seen:
-            return None
+            return False
         self._seen.add(marker)
+        return True
+
+    def _add(self, record: CollectedRecord, origin: str) -> str:
         rid = self._next_id()
         obj = row_object(record.fields, record.values)
         canonical = canonical_bytes(obj)
@@ -163,8 +187,8 @@ class PackageBuilder:
         return rid
 
     def _add_blob(self, record_id: str, record: CollectedRecord, field_name: str, uri: str) -> None:
-        store = self._blob_stores.get(uri.split("/")[2]) if uri.count("/") >= 3 else None
-        fetched = self._blobs.read(partial(store.open, uri)) if store is not None else None
+        store = self._store_of(uri)
+        fetched = self._blobs.read(store, uri) if store is not None else None
         if fetched is None:
             self.out.missing_blobs += 1
             return
@@ -317,6 +341,9 @@ class PackageBuilder:
                 collection_file(record.collection, "csv"),
             )
         return self._spools[record.collection]
+
+    def _store_of(self, uri: str) -> BlobStore | None:
+        return self._blob_stores.get(uri.split("/")[2]) if uri.count("/") >= 3 else None
 
     def _collection(self, address: str) -> DataCollection | None:
         if address not in self._collections:

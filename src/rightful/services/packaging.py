@@ -214,8 +214,7 @@ class PackageService:
             sink = EncryptingWriter(behind, data_key, package.chunk_size, behind.buffer)
             builder = PackageBuilder(sink, meta, self.datamap, opened.blobs, workdir, withheld)
             try:
-                for record in self._collect(opened, seed):
-                    builder.add_record(record)
+                builder.add_records(self._collect(opened, seed))
                 self.attachments.add_to(
                     builder, package.request_id, seed.subject, opened, self._open_attachment
                 )

@@ -15,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO, Final
 
 from rightful.adapters.packaging.sums import Sums
@@ -55,18 +56,29 @@ class Fetched:
     """One blob: `whole` when it fit one block (sums known now), otherwise its blocks from
     `parts()`, after which the sums are known. `release()` hands the block(s) back."""
 
-    def __init__(self, reader: BlobReader, expected: int | None) -> None:
+    def __init__(self, reader: BlobReader | None, expected: int | None) -> None:
         self._reader = reader
         self.expected = expected
         self.whole: memoryview | None = None
         self.size, self.sha256, self.crc = 0, "", 0
-        self._block: bytearray | None = None
+        self._give_back: Callable[[], None] | None = None
         self._streaming = False
+
+    @classmethod
+    def read_whole(
+        cls, whole: memoryview, sha256: str, crc: int, give_back: Callable[[], None]
+    ) -> Fetched:
+        """A blob read whole elsewhere; `give_back` runs on release()."""
+        fetched = cls(None, whole.nbytes)
+        fetched.whole, fetched.size, fetched.sha256, fetched.crc = whole, whole.nbytes, sha256, crc
+        fetched._give_back = give_back
+        return fetched
 
     def parts(self) -> Iterator[memoryview]:
         """The blocks of a blob that did not fit one; each goes back to the pool once the
         caller asks for the next."""
         while self._streaming:
+            assert self._reader is not None
             event = self._reader._events.get()
             if isinstance(event, _Failed):
                 self._streaming = False
@@ -84,9 +96,9 @@ class Fetched:
         if self.whole is not None:
             self.whole.release()
             self.whole = None
-        if self._block is not None:
-            self._reader._free.put(self._block)
-            self._block = None
+        if self._give_back is not None:
+            self._give_back()
+            self._give_back = None
 
 
 class BlobReader:
@@ -110,25 +122,25 @@ class BlobReader:
             return None
         block: bytearray | None = None
         try:
-            fetched = Fetched(self, _size_of(source))
+            expected = _size_of(source)
             block = self._take()
             n = _fill(source, block)
             if n == len(block):  # more to come: the helper reads on while the caller writes
+                fetched = Fetched(self, expected)
                 fetched._streaming = True
                 self._start()
-                self._streams.put(_Stream(source, block, fetched.expected))
+                self._streams.put(_Stream(source, block, expected))
                 return fetched
             source.close()
-            _check_size(fetched.expected, n)
+            _check_size(expected, n)
         except BaseException:
             source.close()
             if block is not None:
                 self._free.put(block)
             raise
-        fetched._block, fetched.whole = block, memoryview(block)[:n]
-        sums = Sums(fetched.whole)
-        fetched.size, fetched.sha256, fetched.crc = sums.size, sums.hexdigest(), sums.crc
-        return fetched
+        whole = memoryview(block)[:n]
+        sums = Sums(whole)
+        return Fetched.read_whole(whole, sums.hexdigest(), sums.crc, partial(self._free.put, block))
 
     def close(self) -> None:
         """Stop the helper thread (a stream it was reading is dropped)."""

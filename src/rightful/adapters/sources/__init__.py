@@ -6,12 +6,14 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-from pydantic import SecretStr
 
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.sources import BlobStore, RecordSource
+
+if TYPE_CHECKING:  # not at run time: the blob reader process imports this package, and fast
+    from pydantic import SecretStr
 
 BLOB_SCHEMES = ("file", "blob")
 
@@ -83,7 +85,7 @@ def opened_sources(
     opened = OpenSources()
     try:
         for name, secret in dsns.items():
-            dsn = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+            dsn = secret if isinstance(secret, str) else secret.get_secret_value()
             if scheme_of(dsn) in BLOB_SCHEMES:
                 opened.blobs[name] = open_blob_store(name, dsn)
             else:

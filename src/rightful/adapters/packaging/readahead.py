@@ -1,0 +1,238 @@
+"""Blobs announced before they are read, so that a helper process reads them meanwhile.
+
+The build announces the blobs of the next few rows, then reads them in the same order. An
+announced blob of a filesystem store goes to the blob reader process (reader_process.py) as
+soon as it has started and a slot is free; read() then takes its answer. Everything else is
+read in the build by the BlobReader: blobs of other stores, blobs announced while the process
+was still starting, the ones it did not read, and all of them where no process can run.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import select
+import subprocess
+import sys
+from collections import Counter, deque
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
+
+from rightful.adapters.packaging import reader_process as protocol
+from rightful.adapters.packaging.blobreader import BLOCK_SIZE, BlobReader, Fetched
+from rightful.adapters.sources.blobstore import FilesystemBlobStore
+from rightful.domain.sources import BlobStore
+
+log = logging.getLogger(__name__)
+
+SLOTS: Final = 8
+STOP_WAIT: Final = 5.0  # seconds a stopping reader process is given
+
+
+@dataclass
+class _Announced:
+    store: FilesystemBlobStore
+    uri: str
+    slot: int | None = None  # set once the helper was asked
+
+
+class ReadAhead:
+    """read(store, uri) in the order of announce(store, uri); any blob can be read unannounced."""
+
+    def __init__(
+        self,
+        reader: BlobReader | None = None,
+        *,
+        helper: bool = True,
+        slots: int = SLOTS,
+        slot_size: int = BLOCK_SIZE,
+    ) -> None:
+        self._reader = reader or BlobReader()
+        self._use_helper, self._slots, self._slot_size = helper, slots, slot_size
+        self._helper: ReaderProcess | None = None
+        self._free: list[int] = list(range(slots))
+        self._asked: deque[_Announced] = deque()  # in order, then the waiting ones
+        self._waiting: deque[_Announced] = deque()
+        self._pending: Counter[tuple[int, str]] = Counter()
+        self.read_by_helper = 0
+
+    def announce(self, store: BlobStore, uri: str) -> None:
+        """A blob that read() will be asked for soon, after those announced before it."""
+        if not self._use_helper or not isinstance(store, FilesystemBlobStore):
+            return
+        if self._helper is None:
+            self._helper = ReaderProcess.start(self._slots, self._slot_size)
+            if self._helper is None:
+                self._use_helper = False
+                return
+        self._waiting.append(_Announced(store, uri))
+        self._pending[(id(store), uri)] += 1
+        self._ask()
+
+    def read(self, store: BlobStore, uri: str) -> Fetched | None:
+        """The blob, or None when it does not exist."""
+        announced = self._take(store, uri)
+        if announced is not None and announced.slot is not None:
+            fetched = self._answer_for(announced.slot)
+            if fetched is not None:
+                self.read_by_helper += 1
+                return fetched
+        return self._reader.read(partial(store.open, uri))
+
+    def wait_for_helper(self, seconds: float) -> bool:
+        """Wait up to `seconds` for a started reader process to take requests (True once it
+        does), rather than read the first blobs here."""
+        if self._helper is None or not self._helper.ready(seconds):
+            return False
+        self._ask()
+        return True
+
+    def close(self) -> None:
+        """Stop the helper process and the reader's thread."""
+        self._reader.close()
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
+            self._use_helper = False
+
+    # --- in order ------------------------------------------------------------------------
+
+    def _take(self, store: BlobStore, uri: str) -> _Announced | None:
+        """The announcement of this blob; announcements before it that were never read (a row
+        the build skipped) are dropped, their answers taken and their slots freed."""
+        key = (id(store), uri)
+        if not self._pending[key]:
+            return None
+        while True:
+            announced = self._asked.popleft() if self._asked else self._waiting.popleft()
+            self._pending[(id(announced.store), announced.uri)] -= 1
+            if announced.store is store and announced.uri == uri:
+                return announced
+            if announced.slot is not None and (dropped := self._answer_for(announced.slot)):
+                dropped.release()
+
+    def _ask(self) -> None:
+        helper = self._helper
+        if helper is None or not helper.ready():
+            return
+        while self._free and self._waiting:
+            announced = self._waiting.popleft()
+            announced.slot = self._free.pop()
+            self._asked.append(announced)
+            try:
+                helper.request(announced.slot, announced.store, announced.uri)
+            except OSError:
+                self._lost_helper()
+                return
+
+    def _answer_for(self, slot: int) -> Fetched | None:
+        """The helper's answer for `slot` (the next one due); None when it did not read it."""
+        helper = self._helper
+        if helper is None:
+            return None
+        try:
+            index, what, size, crc, sha256 = helper.answer()
+        except (EOFError, OSError):
+            self._lost_helper()
+            return None
+        assert index == slot, "answers come in request order"
+        if what != protocol.READ:
+            self._give_back(slot)
+            return None
+        whole = helper.slot(slot)[:size]
+        return Fetched.read_whole(whole, sha256.hex(), crc, partial(self._give_back, slot))
+
+    def _give_back(self, slot: int) -> None:
+        self._free.append(slot)
+        self._ask()
+
+    def _lost_helper(self) -> None:
+        """Read everything in the build from now on: what was asked is asked no more."""
+        log.warning("the blob reader process stopped; blobs are read in the build")
+        for announced in self._asked:
+            announced.slot = None
+        self._waiting.extendleft(reversed(self._asked))
+        self._asked.clear()
+        if self._helper is not None:
+            self._helper.close()
+        self._use_helper = False
+        self._helper = None
+
+
+class ReaderProcess:
+    """The build's side of one blob reader process: `slots` slots of `slot_size` bytes of
+    shared memory, requests out and answers in, over two pipes."""
+
+    def __init__(self, slots: int, slot_size: int) -> None:
+        self.slot_size = slot_size
+        memory_fd = os.memfd_create("rightful-blobs", os.MFD_CLOEXEC)
+        request_in, self._requests = os.pipe()
+        self._answers, answer_out = os.pipe()
+        child_ends = (memory_fd, request_in, answer_out)
+        try:
+            os.ftruncate(memory_fd, slots * slot_size)
+            self._memory = mmap.mmap(memory_fd, slots * slot_size)
+            self._process = subprocess.Popen(  # noqa: S603 - this interpreter, our module
+                [sys.executable, "-m", protocol.__name__, *map(str, (*child_ends, slot_size))],
+                pass_fds=child_ends,
+                stdin=subprocess.DEVNULL,
+            )
+        except BaseException:
+            for fd in (self._requests, self._answers):
+                os.close(fd)
+            raise
+        finally:
+            for fd in child_ends:
+                os.close(fd)
+        self._view = memoryview(self._memory)
+        self._ready = False
+
+    @classmethod
+    def start(cls, slots: int, slot_size: int) -> ReaderProcess | None:
+        """A new process, or None where there can be none (no memfd, no interpreter to run)."""
+        if not hasattr(os, "memfd_create") or not sys.executable:
+            return None
+        try:
+            return cls(slots, slot_size)
+        except OSError as exc:
+            log.warning("no blob reader process (%s); blobs are read in the build", type(exc))
+            return None
+
+    def ready(self, wait: float = 0.0) -> bool:
+        """Whether the process has started and takes requests (waits up to `wait` seconds)."""
+        if not self._ready and select.select([self._answers], [], [], wait)[0]:
+            answer = protocol.ANSWER.unpack(self._read_answer())
+            self._ready = answer[1] == protocol.READY
+        return self._ready
+
+    def slot(self, index: int) -> memoryview:
+        """The shared memory of one slot."""
+        return self._view[index * self.slot_size : (index + 1) * self.slot_size]
+
+    def request(self, slot: int, store: FilesystemBlobStore, uri: str) -> None:
+        """Ask for blob `uri` of `store` to be read into `slot`."""
+        os.write(self._requests, protocol.request_bytes(slot, store, uri))
+
+    def answer(self) -> tuple[int, int, int, int, bytes]:
+        """The next answer, in request order: slot, READ or NOT_READ, size, CRC-32, SHA-256.
+        EOFError when the process is gone."""
+        return protocol.ANSWER.unpack(self._read_answer())
+
+    def close(self) -> None:
+        """Stop the process: it ends when its request pipe closes; wait briefly, then kill."""
+        os.close(self._requests)
+        try:
+            self._process.wait(STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        os.close(self._answers)
+        self._view.release()
+        with suppress(BufferError):  # a slot still looked at (a failed build): GC closes it
+            self._memory.close()
+
+    def _read_answer(self) -> bytes:
+        return protocol.read_exactly(self._answers, protocol.ANSWER.size)

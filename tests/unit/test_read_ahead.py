@@ -1,0 +1,155 @@
+"""Blobs read ahead by the blob reader process: the same bytes, sums and errors as when the
+build reads them itself, and the build carries on without the process when it stops."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rightful.adapters.packaging.blobreader import BlobReader, Fetched
+from rightful.adapters.packaging.readahead import ReadAhead
+from rightful.adapters.sources.blobstore import FilesystemBlobStore
+from rightful.domain.errors import InvalidInputError
+
+FIXTURE_PER_TEST = HealthCheck.function_scoped_fixture
+SLOT = 64  # bytes: blobs of 64 bytes or more are not read ahead, they stream in the build
+
+
+def content(fetched: Fetched) -> bytes:
+    if fetched.whole is not None:
+        data = bytes(fetched.whole)
+        fetched.release()
+        return data
+    return b"".join(bytes(part) for part in fetched.parts())
+
+
+def a_store(root: Path, blobs: dict[str, bytes]) -> FilesystemBlobStore:
+    for key, data in blobs.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    return FilesystemBlobStore("rec", root)
+
+
+def started(store: FilesystemBlobStore, first_uri: str, **options: object) -> ReadAhead:
+    ahead = ReadAhead(BlobReader(block_size=SLOT, blocks=2), slot_size=SLOT, **options)  # type: ignore[arg-type]
+    ahead.announce(store, first_uri)
+    assert ahead.wait_for_helper(30), "the blob reader process did not start"
+    return ahead
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sizes=st.lists(st.integers(0, 150), min_size=1, max_size=20),
+    missing=st.sets(st.integers(0, 19)),
+    skipped=st.sets(st.integers(0, 19)),
+    slots=st.integers(1, 4),
+)
+def test_announced_blobs_come_back_exactly_with_their_sums(
+    tmp_path_factory: pytest.TempPathFactory,
+    sizes: list[int],
+    missing: set[int],
+    skipped: set[int],
+    slots: int,
+) -> None:
+    root = tmp_path_factory.mktemp("bucket")
+    blobs = {f"dev/{i}.wav": os.urandom(size) for i, size in enumerate(sizes) if i not in missing}
+    store = a_store(root, blobs)
+    uris = [f"blob://rec/dev/{i}.wav" for i in range(len(sizes))]
+    ahead = started(store, uris[0], slots=slots)
+    try:
+        for uri in uris[1:]:
+            ahead.announce(store, uri)
+        read_ahead = 0
+        for i, uri in enumerate(uris):
+            if i in skipped and i > 0:  # announced, then the build skipped the row
+                continue
+            fetched = ahead.read(store, uri)
+            data = blobs.get(f"dev/{i}.wav")
+            if data is None:
+                assert fetched is None
+                continue
+            assert fetched is not None
+            read_ahead += fetched.whole is not None and len(data) < SLOT
+            assert content(fetched) == data
+            assert (fetched.size, fetched.crc) == (len(data), zlib.crc32(data))
+            assert fetched.sha256 == hashlib.sha256(data).hexdigest()
+        assert ahead.read_by_helper == read_ahead  # every small blob that exists came ahead
+    finally:
+        ahead.close()
+
+
+def test_a_blob_read_without_announcement_is_read_in_the_build(tmp_path: Path) -> None:
+    store = a_store(tmp_path, {"a.wav": b"a" * 10, "b.wav": b"b" * 10})
+    ahead = started(store, "blob://rec/a.wav")
+    try:
+        fetched = ahead.read(store, "blob://rec/b.wav")
+        assert fetched is not None and content(fetched) == b"b" * 10
+        fetched = ahead.read(store, "blob://rec/a.wav")
+        assert fetched is not None and content(fetched) == b"a" * 10
+        assert ahead.read_by_helper == 1
+    finally:
+        ahead.close()
+
+
+def test_a_key_that_leaves_the_store_is_refused_as_in_the_build(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("outside the store")
+    store = a_store(tmp_path / "bucket", {"ok.wav": b"fine"})
+    os.symlink(tmp_path / "secret.txt", tmp_path / "bucket" / "link.wav")
+    ahead = started(store, "blob://rec/link.wav")
+    try:
+        with pytest.raises(InvalidInputError, match="leaves the store"):
+            ahead.read(store, "blob://rec/link.wav")
+        ahead.announce(store, "blob://rec/ok.wav")
+        fetched = ahead.read(store, "blob://rec/ok.wav")
+        assert fetched is not None and content(fetched) == b"fine"
+        assert ahead.read_by_helper == 1
+    finally:
+        ahead.close()
+
+
+def test_the_build_reads_on_by_itself_when_the_process_stops(tmp_path: Path) -> None:
+    blobs = {f"{i}.wav": bytes([i]) * 20 for i in range(6)}
+    store = a_store(tmp_path, blobs)
+    ahead = started(store, "blob://rec/0.wav")
+    try:
+        first = ahead.read(store, "blob://rec/0.wav")
+        assert first is not None and content(first) == blobs["0.wav"]
+        assert ahead._helper is not None
+        ahead._helper._process.kill()  # what an OOM kill or a crash would do
+        ahead._helper._process.wait()
+        for i in range(1, 6):
+            ahead.announce(store, f"blob://rec/{i}.wav")
+        for i in range(1, 6):
+            fetched = ahead.read(store, f"blob://rec/{i}.wav")
+            assert fetched is not None and content(fetched) == blobs[f"{i}.wav"]
+        assert ahead.read_by_helper == 1 and ahead._helper is None
+    finally:
+        ahead.close()
+
+
+def test_without_the_process_every_blob_is_read_in_the_build(tmp_path: Path) -> None:
+    store = a_store(tmp_path, {"a.wav": b"abc"})
+    ahead = ReadAhead(helper=False)
+    ahead.announce(store, "blob://rec/a.wav")
+    assert not ahead.wait_for_helper(0.1)
+    fetched = ahead.read(store, "blob://rec/a.wav")
+    assert fetched is not None and content(fetched) == b"abc"
+    assert ahead.read_by_helper == 0
+    ahead.close()
+
+
+def test_closing_ends_the_process(tmp_path: Path) -> None:
+    store = a_store(tmp_path, {"a.wav": b"abc"})
+    ahead = started(store, "blob://rec/a.wav")
+    assert ahead._helper is not None
+    process = ahead._helper._process
+    ahead.close()
+    assert process.poll() == 0
