@@ -28,7 +28,9 @@ from rightful.domain.sources import BlobStore
 
 log = logging.getLogger(__name__)
 
-SLOTS: Final = 8
+SLOTS: Final = 16
+ASK_AT_ONCE: Final = 4
+ANSWERS_PER_READ: Final = 64
 STOP_WAIT: Final = 5.0  # seconds a stopping reader process is given
 
 
@@ -115,18 +117,23 @@ class ReadAhead:
                 dropped.release()
 
     def _ask(self) -> None:
+        """Hand waiting blobs to the helper, several per write once a few slots are free (each
+        write wakes the process; one per blob costs more than the reads it saves)."""
         helper = self._helper
-        if helper is None or not helper.ready():
+        if helper is None or not self._waiting or not helper.ready():
             return
+        if self._asked and len(self._free) < min(ASK_AT_ONCE, self._slots):
+            return
+        asking: list[tuple[int, FilesystemBlobStore, str]] = []
         while self._free and self._waiting:
             announced = self._waiting.popleft()
-            announced.slot = self._free.pop()
+            announced.slot = slot = self._free.pop()
+            asking.append((slot, announced.store, announced.uri))
             self._asked.append(announced)
-            try:
-                helper.request(announced.slot, announced.store, announced.uri)
-            except OSError:
-                self._lost_helper()
-                return
+        try:
+            helper.request(asking)
+        except OSError:
+            self._lost_helper()
 
     def _answer_for(self, slot: int) -> Fetched | None:
         """The helper's answer for `slot` (the next one due); None when it did not read it."""
@@ -189,6 +196,7 @@ class ReaderProcess:
                 os.close(fd)
         self._view = memoryview(self._memory)
         self._ready = False
+        self._arrived = bytearray()
 
     @classmethod
     def start(cls, slots: int, slot_size: int) -> ReaderProcess | None:
@@ -212,9 +220,9 @@ class ReaderProcess:
         """The shared memory of one slot."""
         return self._view[index * self.slot_size : (index + 1) * self.slot_size]
 
-    def request(self, slot: int, store: FilesystemBlobStore, uri: str) -> None:
-        """Ask for blob `uri` of `store` to be read into `slot`."""
-        os.write(self._requests, protocol.request_bytes(slot, store, uri))
+    def request(self, blobs: list[tuple[int, FilesystemBlobStore, str]]) -> None:
+        """Ask for blobs to be read, each (slot, store, uri), in one write."""
+        os.write(self._requests, b"".join(protocol.request_bytes(*blob) for blob in blobs))
 
     def answer(self) -> tuple[int, int, int, int, bytes]:
         """The next answer, in request order: slot, READ or NOT_READ, size, CRC-32, SHA-256.
@@ -235,4 +243,11 @@ class ReaderProcess:
             self._memory.close()
 
     def _read_answer(self) -> bytes:
-        return protocol.read_exactly(self._answers, protocol.ANSWER.size)
+        """One answer; whatever else has arrived is read in the same call and kept."""
+        size = protocol.ANSWER.size
+        if len(self._arrived) < size:
+            self._arrived += os.read(self._answers, size * ANSWERS_PER_READ)
+            if len(self._arrived) < size:
+                self._arrived += protocol.read_exactly(self._answers, size - len(self._arrived))
+        answer, self._arrived = self._arrived[:size], self._arrived[size:]
+        return bytes(answer)
