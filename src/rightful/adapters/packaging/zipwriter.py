@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import struct
 import tempfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, BinaryIO, Final
+
+from zlib_ng import zlib_ng
 
 from rightful.adapters.packaging.blobreader import Fetched
 from rightful.adapters.packaging.sums import Sums
@@ -256,8 +257,9 @@ class PackageZip:
             self._offset += len(data)
 
 
-def _deflater() -> zlib._Compress:
-    return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # raw, as ZIP wants
+def _deflater() -> zlib_ng._Compress:
+    """Raw deflate, as ZIP wants it; zlib-ng's is about twice as fast as zlib's."""
+    return zlib_ng.compressobj(zlib_ng.Z_DEFAULT_COMPRESSION, zlib_ng.DEFLATED, -15)
 
 
 def _check_size(path: str, expected: int, read: int) -> None:
