@@ -150,9 +150,12 @@ def row_object(fields: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, An
     return {name: jsonable(value) for name, value in zip(fields, values, strict=True)}
 
 
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Canonical JSON: sorted keys, no spaces, UTF-8; what an item's SHA-256 is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def row_sha256(row: Mapping[str, Any]) -> str:
@@ -175,8 +178,10 @@ def safe_name(raw: str, fallback: str = "file") -> str:
     dots go (no hidden files); Windows device names get a prefix; the length is capped while the
     extension is kept.
     """
-    text = unicodedata.normalize("NFKD", raw)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = raw
+    if not text.isascii():  # ASCII is already NFKD and has no combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _UNSAFE.sub("_", text).strip("._- ")
     if not text:
         text = fallback

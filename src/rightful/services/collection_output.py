@@ -15,9 +15,13 @@ from rightful.adapters.files import atomic_writer
 from rightful.domain.identities import Identity
 from rightful.domain.provenance import CollectedRecord, Link
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
 
 def plain(value: Any) -> Any:
     """A JSON-ready form of a stored value."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

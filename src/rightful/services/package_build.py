@@ -52,7 +52,7 @@ SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 # One encoder for every manifest line: json.dumps would build a new one per item.
 _ITEM_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-LOOK_AHEAD: Final = 16  # rows whose blobs are announced before they are read
+LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class PackageBuilder:
         return self._add(record, origin) if self._first_time(record) else None
 
     def _first_time(self, record: CollectedRecord) -> bool:
-        marker = (record.collection, json.dumps(list(record.key), default=str))
+        marker = (record.collection, _ITEM_JSON.encode(record.key))
         if marker in self._seen:
             return False
         self._seen.add(marker)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.packaging.index import prepare_index
 from rightful.adapters.sources import OpenSources
 from rightful.adapters.storage.encryption import (
     DecryptingReader,
@@ -117,6 +118,7 @@ class PackageService:
         )
         self.policy = policy or IdentityPolicy()
         self.collector: Collector = collector or collect
+        prepare_index()
 
     # --- building ----------------------------------------------------------------------------
 

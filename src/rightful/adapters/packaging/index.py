@@ -60,6 +60,11 @@ class IndexData:
     authority: str | None = None
 
 
+def prepare_index() -> None:
+    """Compile the page's template now, once per process, rather than in the first build."""
+    _env.get_template("index.html")
+
+
 def render_index(data: IndexData) -> bytes:
     """The page as UTF-8 bytes; every value is escaped by the template engine."""
     t = texts(data.language)

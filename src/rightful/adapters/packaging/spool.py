@@ -15,6 +15,7 @@ from typing import IO, Any, Final
 # in the CSV (OWASP). The JSON file keeps every value exactly as stored.
 _FORMULA_START: Final = ("=", "@", "\t", "\r")
 _SIGNS: Final = ("+", "-")
+_JSON: Final = json.JSONEncoder(ensure_ascii=False)
 
 
 class RowSpool:
@@ -68,7 +69,7 @@ def csv_cell(value: Any) -> str:
     """A JSON value as CSV text ('' for null)."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else _JSON.encode(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     if text.startswith(_SIGNS) and len(text) > 1 and not (text[1].isdigit() or text[1] == " "):
