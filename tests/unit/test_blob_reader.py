@@ -12,16 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rightful.adapters.packaging.blobreader import BlobReader, Fetched
+from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.domain.errors import NotFoundError
 
-
-def content(fetched: Fetched) -> bytes:
-    if fetched.whole is not None:
-        data = bytes(fetched.whole)
-        fetched.release()
-        return data
-    return b"".join(bytes(part) for part in fetched.parts())
+from .fetched import content
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,21 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rightful.adapters.packaging.blobreader import BlobReader, Fetched
+from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.sources.blobstore import FilesystemBlobStore
 from rightful.domain.errors import InvalidInputError
 
+from .fetched import content
+
 FIXTURE_PER_TEST = HealthCheck.function_scoped_fixture
 SLOT = 64  # bytes: blobs of 64 bytes or more are not read ahead, they stream in the build
-
-
-def content(fetched: Fetched) -> bytes:
-    if fetched.whole is not None:
-        data = bytes(fetched.whole)
-        fetched.release()
-        return data
-    return b"".join(bytes(part) for part in fetched.parts())
 
 
 def a_store(root: Path, blobs: dict[str, bytes]) -> FilesystemBlobStore:
