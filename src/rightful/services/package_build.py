@@ -115,13 +115,11 @@ class PackageBuilder:
         blob_stores: dict[str, BlobStore],
         workdir: Path,
         withheld: tuple[Withheld, ...] = (),
-        *,
-        reader_process: bool = True,
     ) -> None:
         self.meta, self.datamap, self.withheld = meta, datamap, withheld
         self._zip = PackageZip(sink, meta.generated_at, spool_dir=workdir)
         self._blob_stores = blob_stores
-        self._blobs = ReadAhead(helper=reader_process)
+        self._blobs = ReadAhead()
         self._dir = workdir
         self._names = NameAllocator()
         self._spools: dict[str, RowSpool] = {}

@@ -56,7 +56,8 @@ class ReadAhead:
         self._use_helper, self._slots, self._slot_size = helper, slots, slot_size
         self._helper: ReaderProcess | None = None
         self._free: list[int] = list(range(slots))
-        self._asked: deque[_Announced] = deque()  # in order, then the waiting ones
+        # Announced blobs in order: first those the helper was asked for, then those waiting.
+        self._asked: deque[_Announced] = deque()
         self._waiting: deque[_Announced] = deque()
         self._pending: Counter[tuple[int, str]] = Counter()
         self.read_by_helper = 0
