@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         description="Key for cookies, CSRF, download codes and TOTP secrets (at least 32 bytes); "
         "default: generated into data_dir/keys/web_secret",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: the connecting address is the client's",
+    )
 
     # --- delivery to the requester ---------------------------------------------------------
     link_ttl_days: int = Field(default=14, ge=1, le=90)

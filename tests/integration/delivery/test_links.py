@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -17,7 +18,7 @@ from rightful.domain.lifecycle import Status
 from rightful.domain.staff import Principal
 
 from ..packages.world import AGENT, REVIEWER
-from .conftest import ANNA_MAIL, BEN, BEN_MAIL, Desk
+from .conftest import ANNA_MAIL, BEN, BEN_MAIL, Delivered, Desk, make_desk
 
 
 @pytest.mark.postgres
@@ -143,6 +144,29 @@ def test_every_attempt_is_recorded_with_ip_and_agent_but_the_chain_gets_ids_only
         {"attempt_id": a.id, "outcome": a.outcome, "link_id": delivered.link_id} for a in attempts
     ]
     assert "203.0.113.9" not in str([e.summary for e in entries])
+
+
+def opened_from(desk: Desk, delivered: Delivered, forwarded_for: str) -> list[str | None]:
+    desk.client.get(f"/d/{delivered.token}", headers={"X-Forwarded-For": forwarded_for})
+    with desk.c.store.transaction() as session:
+        return list(session.scalars(select(DownloadAttemptRow.ip).order_by(DownloadAttemptRow.id)))
+
+
+def test_behind_a_trusted_proxy_the_attempts_log_records_the_address_it_forwards(
+    tmp_path: Path,
+) -> None:
+    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, trusted_proxies=["testclient"])
+    try:
+        delivered = desk.deliver()
+        assert opened_from(desk, delivered, "198.51.100.4, 203.0.113.9") == ["203.0.113.9"]
+    finally:
+        desk.c.store.engine.dispose()
+
+
+def test_a_forwarded_address_from_anyone_else_is_ignored(desk: Desk) -> None:
+    """No proxy is trusted by default: a client cannot put another address in the log."""
+    delivered = desk.deliver()
+    assert opened_from(desk, delivered, "203.0.113.9") == ["testclient"]
 
 
 def test_a_package_frozen_after_delivery_can_no_longer_be_downloaded(desk: Desk) -> None:

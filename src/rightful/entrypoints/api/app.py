@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rightful import __version__
 from rightful.bootstrap import Container, get_container
@@ -31,6 +32,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     if c.settings.demo_mode:
         app.include_router(demo.router)
     install_web(app, c)  # portal, download pages, "not my data", staff console
+    if c.settings.trusted_proxies:  # outermost: every layer and the attempts log see the client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=c.settings.trusted_proxies)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

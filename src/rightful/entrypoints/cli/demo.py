@@ -51,7 +51,7 @@ def demo(
 
         c.settings.demo_mode = True  # mounts the demo inbox page; never set in production
         with _demo_inbox(c, url):
-            uvicorn.run(create_app(c), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @contextmanager

@@ -79,7 +79,9 @@ def serve(
     c = container()
     initialise(c)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(create_app(c), host=host, port=port, log_level="info")
+    # Forwarded headers are believed only from settings.trusted_proxies (see create_app), not
+    # from uvicorn's own default of 127.0.0.1.
+    uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @jobs_app.command("daily")
