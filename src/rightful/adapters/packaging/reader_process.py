@@ -98,3 +98,4 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    os._exit(0)  # nothing is left to flush; a full shutdown would keep the build waiting
