@@ -242,10 +242,9 @@ class PackageBuilder:
         flat.append(self._zip.add_bytes(INDEX, index))
         manifest_path = self._write_manifest(flat)
         manifest = manifest_path.read_bytes()
-        self._zip.add_bytes(MANIFEST, manifest)
-        self._zip.add_bytes(SIGNATURE, self._signature(manifest))
+        self.out.manifest_sha256 = self._zip.add_bytes(MANIFEST, manifest).sha256
+        self._zip.add_bytes(SIGNATURE, self._signature(manifest, self.out.manifest_sha256))
         self._zip.close()
-        self.out.manifest_sha256 = _sha256(manifest)
         self.out.withheld = self._withheld_json()
         return self.out
 
@@ -314,14 +313,14 @@ class PackageBuilder:
             for w in self.withheld
         ]
 
-    def _signature(self, manifest: bytes) -> bytes:
+    def _signature(self, manifest: bytes, sha256: str) -> bytes:
         key = Ed25519PrivateKey.from_private_bytes(self.meta.signing_key)
         public = public_key_of(self.meta.signing_key)
         return json.dumps({
             "format": SIGNATURE_FORMAT, "algorithm": "Ed25519",
             "key_id": key_id_of(public),
             "public_key": base64.b64encode(public).decode(),
-            "manifest_sha256": _sha256(manifest),
+            "manifest_sha256": sha256,
             "signature": base64.b64encode(key.sign(manifest)).decode(),
         }, indent=1).encode()  # fmt: skip
 
