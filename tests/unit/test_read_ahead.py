@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rightful.adapters.packaging import readahead
 from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.sources.blobstore import FilesystemBlobStore
@@ -127,6 +128,36 @@ def test_the_build_reads_on_by_itself_when_the_process_stops(tmp_path: Path) -> 
         assert ahead.read_by_helper == 1 and ahead._helper is None
     finally:
         ahead.close()
+
+
+def test_a_process_that_ends_before_it_is_ready_leaves_the_build_reading_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = a_store(tmp_path, {"a.wav": b"abc", "b.wav": b"def"})
+    monkeypatch.setattr(readahead.protocol, "__name__", "rightful.no_such_module")
+    ahead = ReadAhead()
+    ahead.announce(store, "blob://rec/a.wav")
+    assert not ahead.wait_for_helper(30)
+    ahead.announce(store, "blob://rec/b.wav")
+    for key, data in (("a.wav", b"abc"), ("b.wav", b"def")):
+        fetched = ahead.read(store, f"blob://rec/{key}")
+        assert fetched is not None and content(fetched) == data
+    assert ahead.read_by_helper == 0
+    ahead.close()
+
+
+def test_the_process_does_not_import_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module lying in the server's working directory is never run by the helper."""
+    store = a_store(tmp_path / "bucket", {"a.wav": b"abc"})
+    (tmp_path / "zlib_ng.py").write_text("raise SystemExit('imported from the working directory')")
+    monkeypatch.chdir(tmp_path)
+    ahead = started(store, "blob://rec/a.wav")
+    fetched = ahead.read(store, "blob://rec/a.wav")
+    assert fetched is not None and content(fetched) == b"abc"
+    assert ahead.read_by_helper == 1
+    ahead.close()
 
 
 def test_without_the_process_every_blob_is_read_in_the_build(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ class ReadAhead:
     def wait_for_helper(self, seconds: float) -> bool:
         """Wait up to `seconds` for a started reader process to take requests (True once it
         does), rather than read the first blobs here."""
-        if self._helper is None or not self._helper.ready(seconds):
+        if not self._helper_ready(seconds):
             return False
         self._ask()
         return True
@@ -121,7 +121,7 @@ class ReadAhead:
         """Hand waiting blobs to the helper, several per write once a few slots are free (each
         write wakes the process; one per blob costs more than the reads it saves)."""
         helper = self._helper
-        if helper is None or not self._waiting or not helper.ready():
+        if helper is None or not self._waiting or not self._helper_ready():
             return
         if self._asked and len(self._free) < min(ASK_AT_ONCE, self._slots):
             return
@@ -135,6 +135,14 @@ class ReadAhead:
             helper.request(asking)
         except OSError:
             self._lost_helper()
+
+    def _helper_ready(self, wait: float = 0.0) -> bool:
+        """Whether the helper takes requests; one that ended before it was ready is lost."""
+        try:
+            return self._helper is not None and self._helper.ready(wait)
+        except (EOFError, OSError):
+            self._lost_helper()
+            return False
 
     def _answer_for(self, slot: int) -> Fetched | None:
         """The helper's answer for `slot` (the next one due); None when it did not read it."""
@@ -183,8 +191,15 @@ class ReaderProcess:
         try:
             os.ftruncate(memory_fd, slots * slot_size)
             self._memory = mmap.mmap(memory_fd, slots * slot_size)
+            # -P: the working directory is not put on sys.path, so nothing lying there is imported
             self._process = subprocess.Popen(  # noqa: S603 - this interpreter, our module
-                [sys.executable, "-m", protocol.__name__, *map(str, (*child_ends, slot_size))],
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    protocol.__name__,
+                    *map(str, (*child_ends, slot_size)),
+                ],
                 pass_fds=child_ends,
                 stdin=subprocess.DEVNULL,
             )
@@ -211,7 +226,8 @@ class ReaderProcess:
             return None
 
     def ready(self, wait: float = 0.0) -> bool:
-        """Whether the process has started and takes requests (waits up to `wait` seconds)."""
+        """Whether the process has started and takes requests (waits up to `wait` seconds);
+        EOFError when it ended before it was ready."""
         if not self._ready and select.select([self._answers], [], [], wait)[0]:
             answer = protocol.ANSWER.unpack(self._read_answer())
             self._ready = answer[1] == protocol.READY
