@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import zlib
 from pathlib import Path
 
@@ -158,6 +159,29 @@ def test_the_process_does_not_import_from_the_working_directory(
     assert fetched is not None and content(fetched) == b"abc"
     assert ahead.read_by_helper == 1
     ahead.close()
+
+
+def test_a_process_that_stops_answering_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper stuck on a read (a hung network disk) does not hang the build."""
+    blobs = {f"{i}.wav": bytes([i]) * 10 for i in range(3)}
+    store = a_store(tmp_path, blobs)
+    ahead = ReadAhead()
+    ahead.announce(store, "blob://rec/0.wav")  # starts the process; nothing is asked yet
+    assert ahead._helper is not None and ahead._helper.ready(30)
+    os.kill(ahead._helper._process.pid, signal.SIGSTOP)
+    monkeypatch.setattr(readahead, "ANSWER_WAIT", 0.2)
+    monkeypatch.setattr(readahead, "STOP_WAIT", 0.2)
+    try:
+        for i in range(1, 3):
+            ahead.announce(store, f"blob://rec/{i}.wav")
+        for i in range(3):
+            fetched = ahead.read(store, f"blob://rec/{i}.wav")
+            assert fetched is not None and content(fetched) == blobs[f"{i}.wav"]
+        assert ahead.read_by_helper == 0 and ahead._helper is None
+    finally:
+        ahead.close()
 
 
 def test_without_the_process_every_blob_is_read_in_the_build(tmp_path: Path) -> None:

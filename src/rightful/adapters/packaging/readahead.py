@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SLOTS: Final = 16
 ASK_AT_ONCE: Final = 4
 ANSWERS_PER_READ: Final = 64
+ANSWER_WAIT: Final = 60.0  # seconds without an answer before the build reads alone
 STOP_WAIT: Final = 5.0  # seconds a stopping reader process is given
 
 
@@ -151,10 +152,12 @@ class ReadAhead:
             return None
         try:
             index, what, size, crc, sha256 = helper.answer()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # ended, or silent for ANSWER_WAIT seconds
             self._lost_helper()
             return None
-        assert index == slot, "answers come in request order"
+        if index != slot:  # answers come in request order; anything else is a broken helper
+            self._lost_helper()
+            return None
         if what != protocol.READ:
             self._give_back(slot)
             return None
@@ -263,6 +266,8 @@ class ReaderProcess:
         """One answer; whatever else has arrived is read in the same call and kept."""
         size = protocol.ANSWER.size
         if len(self._arrived) < size:
+            if not select.select([self._answers], [], [], ANSWER_WAIT)[0]:
+                raise TimeoutError("the blob reader process did not answer")
             self._arrived += os.read(self._answers, size * ANSWERS_PER_READ)
             if len(self._arrived) < size:
                 self._arrived += protocol.read_exactly(self._answers, size - len(self._arrived))
