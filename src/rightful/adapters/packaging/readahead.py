@@ -4,7 +4,8 @@ The build announces the blobs of the next few rows, then reads them in the same 
 announced blob of a filesystem store goes to the blob reader process (reader_process.py) as
 soon as it has started and a slot is free; read() then takes its answer. Everything else is
 read in the build by the BlobReader: blobs of other stores, blobs announced while the process
-was still starting, the ones it did not read, and all of them where no process can run.
+was still starting, the ones it did not read, and all of them where no process can run or once
+it has failed (ended, silent for ANSWER_WAIT seconds, or out of order).
 """
 
 from __future__ import annotations
