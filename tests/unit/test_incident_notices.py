@@ -11,15 +11,27 @@ import pytest
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_notices import (
+    CONSEQUENCES,
+    LANGUAGES,
     NoticeFacts,
     as_markdown,
     authority_sections,
     check_sections,
+    draft_sections,
     personal,
+    section_titles,
     sections_sha256,
     subject_sections,
 )
-from rightful.domain.incident_scope import Basis, Delivery, Scope, ScopeItem, count_items, describe
+from rightful.domain.incident_scope import (
+    Basis,
+    Delivery,
+    Scope,
+    ScopeItem,
+    count_items,
+    describe,
+    describe_person,
+)
 from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
 from rightful.domain.severity import Level
 
@@ -95,3 +107,52 @@ def test_the_markdown_export_has_every_section_under_its_heading() -> None:
                     "## Likely consequences", "## Measures taken"):  # fmt: skip
         assert heading in text
     assert text.startswith("# Notification\n\nController: Hearthly GmbH")
+
+
+def test_a_german_draft_for_the_people_concerned_is_german_throughout() -> None:
+    s = personal(subject_sections(_facts(), "de"), describe_person_de())
+    assert s["nature"].startswith("Am 02.03.2026 10:00 UTC haben wir erfahren")
+    assert (
+        "versehentlich an eine andere Person gesandt wurde: 4 Einträge aus recordings mit "
+        "Sprachaufnahmen, Transkripten und Geräteseriennummern."
+    ) in s["nature"]
+    assert "Aufnahmen" in s["consequences"] and "Download-Link gesperrt" in s["measures"]
+    for english in ("Someone", "We ", "your ", " the ", "recordings with"):
+        assert english not in " ".join(s.values())
+
+
+def test_a_german_notification_for_the_authority_is_german_but_for_the_calculation() -> None:
+    s = authority_sections(_facts(), "de")
+    assert "Auskunftsersuchen eine Person erreicht" in s["nature"]
+    assert "dem Verantwortlichen von außen gemeldet (Empfänger)" in s["nature"]
+    assert "Umstände: bekannter Empfänger" in s["nature"]
+    assert "Ungefähr 1 Person(en) und 4 Datensatz/Datensätze" in s["categories"]
+    assert "Erfolgreiche Downloads vor der Sperrung: 2." in s["measures_taken"]
+    assert "05.03.2026 10:00 UTC" in s["timing"]
+    assert s["assessment"] == "Schwere: hoch (ENISA-Methode). Berechnung: SE = 3.25: high"
+    text = as_markdown("Meldung", Audience.AUTHORITY, s, lang="de")
+    for heading in ("## Art der Verletzung", "## Wahrscheinliche Folgen", "## Ergriffene "
+                    "Maßnahmen", "## Kenntnis und Fristen"):  # fmt: skip
+        assert heading in text
+
+
+@pytest.mark.parametrize("audience", list(Audience))
+def test_every_language_drafts_the_same_sections_with_a_heading_each(audience: Audience) -> None:
+    facts = _facts()
+    english = draft_sections(audience, facts)
+    for lang in LANGUAGES:
+        drafted = draft_sections(audience, facts, lang)
+        assert set(drafted) == set(english) == {n for n, _ in section_titles(audience, lang)}
+        assert all(text.strip() for text in drafted.values())
+    assert [row[0] for row in CONSEQUENCES["de"]] == [row[0] for row in CONSEQUENCES["en"]]
+
+
+def test_a_notice_in_another_language_is_refused_with_the_ones_there_are() -> None:
+    with pytest.raises(InvalidInputError, match="one of: en, de"):
+        subject_sections(_facts(), "fr")
+
+
+def describe_person_de() -> str:
+    facts = _facts()
+    assert facts.scope is not None
+    return describe_person(facts.scope, "pseudo1", "de")

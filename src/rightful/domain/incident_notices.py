@@ -9,36 +9,65 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Final
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
-from rightful.domain.incident_scope import Basis, Scope
+from rightful.domain.incident_scope import Basis, Scope, describe
 from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
 from rightful.domain.severity import Level
 
-AUTHORITY_SECTIONS: Final = (
-    ("nature", "Nature of the breach"),
-    ("categories", "Categories and approximate numbers of people and records concerned"),
-    ("dpo_contact", "Contact point: data protection officer"),
-    ("consequences", "Likely consequences"),
-    ("measures_taken", "Measures taken"),
-    ("measures_proposed", "Measures proposed, including to mitigate adverse effects"),
-    ("assessment", "Assessment of severity"),
-    ("timing", "Awareness and timing"),
-)
-SUBJECT_SECTIONS: Final = (
-    ("nature", "What happened"),
-    ("consequences", "What it may mean for you"),
-    ("measures", "What we did and will do"),
-    ("dpo_contact", "Who answers your questions"),
-)
+LANGUAGES: Final = ("en", "de")
+AUTHORITY_SECTIONS: Final = {
+    "en": (
+        ("nature", "Nature of the breach"),
+        ("categories", "Categories and approximate numbers of people and records concerned"),
+        ("dpo_contact", "Contact point: data protection officer"),
+        ("consequences", "Likely consequences"),
+        ("measures_taken", "Measures taken"),
+        ("measures_proposed", "Measures proposed, including to mitigate adverse effects"),
+        ("assessment", "Assessment of severity"),
+        ("timing", "Awareness and timing"),
+    ),
+    "de": (
+        ("nature", "Art der Verletzung"),
+        ("categories", "Kategorien und ungefähre Zahl der betroffenen Personen und Datensätze"),
+        ("dpo_contact", "Anlaufstelle: Datenschutzbeauftragte(r)"),
+        ("consequences", "Wahrscheinliche Folgen"),
+        ("measures_taken", "Ergriffene Maßnahmen"),
+        ("measures_proposed", "Vorgeschlagene Maßnahmen, auch zur Abmilderung nachteiliger Folgen"),
+        ("assessment", "Bewertung der Schwere"),
+        ("timing", "Kenntnis und Fristen"),
+    ),
+}
+SUBJECT_SECTIONS: Final = {
+    "en": (
+        ("nature", "What happened"),
+        ("consequences", "What it may mean for you"),
+        ("measures", "What we did and will do"),
+        ("dpo_contact", "Who answers your questions"),
+    ),
+    "de": (
+        ("nature", "Was geschehen ist"),
+        ("consequences", "Was das für Sie bedeuten kann"),
+        ("measures", "Was wir getan haben und tun werden"),
+        ("dpo_contact", "Wer Ihre Fragen beantwortet"),
+    ),
+}
 MAX_SECTION: Final = 8000
 
 
-def section_titles(audience: Audience) -> tuple[tuple[str, str], ...]:
-    """The sections of a notice to `audience`, in order, with their headings."""
-    return AUTHORITY_SECTIONS if audience is Audience.AUTHORITY else SUBJECT_SECTIONS
+def section_titles(audience: Audience, lang: str = "en") -> tuple[tuple[str, str], ...]:
+    """The sections of a notice to `audience`, in order, with their headings in `lang`."""
+    table = AUTHORITY_SECTIONS if audience is Audience.AUTHORITY else SUBJECT_SECTIONS
+    return table[_lang(lang)]
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise InvalidInputError(f"notices are drafted in one of: {', '.join(LANGUAGES)}")
+    return lang
 
 
 @dataclass(frozen=True)
@@ -66,129 +95,278 @@ class NoticeFacts:
     description: str = ""
 
 
-def when(at: datetime | None) -> str:
+def when(at: datetime | None, lang: str = "en") -> str:
     """A time as a notice states it: UTC, to the minute."""
-    return "not yet" if at is None else f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if at is None:
+        return _T[lang]["not_yet"]
+    return f"{at.astimezone(UTC):{_T[lang]['time_format']}} UTC"
 
 
 # (category prefix, for the authority, for the person concerned)
-CONSEQUENCES: Final = (
-    ("user.biometric.voice",
-     "Recipients could listen to recordings made in the subjects' homes: private conversations, "
-     "voices of household members and visitors, daily routines.",
-     "Someone else may have listened to recordings of what was said near your speaker at home."),
-    ("user.content",
-     "The content (transcripts, messages) may reveal private matters, names of other people and "
-     "habits; it may cause distress or embarrassment.",
-     "Someone else may have read what you said or wrote, which can reveal private matters."),
-    ("user.health_and_medical",
-     "Health information may cause discrimination or distress.",
-     "Someone else may have learnt about your health."),
-    ("user.financial",
-     "Financial data may be used for fraud.",
-     "Your financial data could be used for fraud; watch your statements."),
-    ("user.payment",
-     "Payment data may be used for fraud.",
-     "Your payment data could be misused; watch your statements."),
-    ("user.location",
-     "Location data may reveal where the subjects live or spend time.",
-     "Someone else may have learnt where you live or spend time."),
-    ("user.contact",
-     "Contact details may be used for unwanted contact or phishing.",
-     "You may receive unwanted messages or attempts to trick you that use your contact details."),
-    ("user.device",
-     "Device identifiers link the data to a device and its owner.",
-     "The data can be linked to your device."),
-)  # fmt: skip
+CONSEQUENCES: Final = {
+    "en": (
+        ("user.biometric.voice",
+         "Recipients could listen to recordings made in the subjects' homes: private "
+         "conversations, voices of household members and visitors, daily routines.",
+         "Someone else may have listened to recordings of what was said near your speaker at "
+         "home."),
+        ("user.content",
+         "The content (transcripts, messages) may reveal private matters, names of other people "
+         "and habits; it may cause distress or embarrassment.",
+         "Someone else may have read what you said or wrote, which can reveal private matters."),
+        ("user.health_and_medical",
+         "Health information may cause discrimination or distress.",
+         "Someone else may have learnt about your health."),
+        ("user.financial",
+         "Financial data may be used for fraud.",
+         "Your financial data could be used for fraud; watch your statements."),
+        ("user.payment",
+         "Payment data may be used for fraud.",
+         "Your payment data could be misused; watch your statements."),
+        ("user.location",
+         "Location data may reveal where the subjects live or spend time.",
+         "Someone else may have learnt where you live or spend time."),
+        ("user.contact",
+         "Contact details may be used for unwanted contact or phishing.",
+         "You may receive unwanted messages or attempts to trick you that use your contact "
+         "details."),
+        ("user.device",
+         "Device identifiers link the data to a device and its owner.",
+         "The data can be linked to your device."),
+    ),
+    "de": (
+        ("user.biometric.voice",
+         "Empfänger konnten Aufnahmen aus den Wohnungen der Betroffenen anhören: private "
+         "Gespräche, Stimmen von Mitbewohnern und Besuchern, Tagesabläufe.",
+         "Eine andere Person hat möglicherweise Aufnahmen von dem gehört, was bei Ihnen zu Hause "
+         "in der Nähe Ihres Lautsprechers gesprochen wurde."),
+        ("user.content",
+         "Die Inhalte (Transkripte, Nachrichten) können Privates, Namen anderer Personen und "
+         "Gewohnheiten offenbaren; sie können belasten oder bloßstellen.",
+         "Eine andere Person hat möglicherweise gelesen, was Sie gesagt oder geschrieben haben; "
+         "das kann Privates offenbaren."),
+        ("user.health_and_medical",
+         "Gesundheitsdaten können zu Diskriminierung oder Belastung führen.",
+         "Eine andere Person hat möglicherweise etwas über Ihre Gesundheit erfahren."),
+        ("user.financial",
+         "Finanzdaten können für Betrug missbraucht werden.",
+         "Ihre Finanzdaten könnten für Betrug missbraucht werden; prüfen Sie Ihre Kontoauszüge."),
+        ("user.payment",
+         "Zahlungsdaten können für Betrug missbraucht werden.",
+         "Ihre Zahlungsdaten könnten missbraucht werden; prüfen Sie Ihre Kontoauszüge."),
+        ("user.location",
+         "Standortdaten können zeigen, wo die Betroffenen wohnen oder sich aufhalten.",
+         "Eine andere Person hat möglicherweise erfahren, wo Sie wohnen oder sich aufhalten."),
+        ("user.contact",
+         "Kontaktdaten können für unerwünschte Kontaktaufnahme oder Phishing genutzt werden.",
+         "Sie erhalten möglicherweise unerwünschte Nachrichten oder Täuschungsversuche, die Ihre "
+         "Kontaktdaten verwenden."),
+        ("user.device",
+         "Gerätekennungen verknüpfen die Daten mit einem Gerät und seinem Besitzer.",
+         "Die Daten können mit Ihrem Gerät in Verbindung gebracht werden."),
+    ),
+}  # fmt: skip
 
-
-def consequences(scope: Scope | None, audience: Audience) -> str:
-    """The likely consequences, from the categories exposed."""
-    if scope is None or scope.counts.records == 0:
-        return "None known: no personal data is known to have been exposed."
-    cats = scope.categories
-    column = 1 if audience is Audience.AUTHORITY else 2
-    lines = [row[column] for row in CONSEQUENCES if any(c.startswith(row[0]) for c in cats)]
-    return " ".join(lines) or "Loss of confidentiality of the data listed."
-
-
-def _nature(f: NoticeFacts) -> str:
-    what = {
+# Every sentence of a draft that is not a consequence, per language.
+_T: Final = {
+    "en": {
+        "not_yet": "not yet",
+        "time_format": "%Y-%m-%d %H:%M",
+        "none_known": "None known: no personal data is known to have been exposed.",
+        "confidentiality": "Loss of confidentiality of the data listed.",
         IncidentKind.NEAR_MISS: "The leak gate stopped an access package before release because "
         "it held items that could not be proven to belong to the requester.",
         IncidentKind.MISDELIVERY: "Personal data reached a person it did not belong to through "
         "an answer to a data subject access request.",
         IncidentKind.BREACH: "A personal data breach.",
-    }[f.kind]
+        "foreign_items": " The access package prepared for the requester also held data of "
+        "other people.",
+        "whole_package": " The whole access package of one person went to someone else.",
+        "found_inside": "found by the controller itself",
+        "found_outside": "reported to the controller from outside ({reporter})",
+        "circumstances": "{what} Circumstances: {nature}; {found}.{extra}",
+        "undetermined": "Not yet determined.",
+        "unknown_number": "an unknown number of",
+        "categories": "Data concerned: {summary}. Approximately {people} person(s) and "
+        "{records:,} record(s) ({files:,} file(s)). Categories: {categories}.",
+        "no_categories": "none",
+        "ambiguous": " {n} item(s) could belong to the requester or to someone else; they are "
+        "counted as exposed.",
+        "containing": "Containment is under way.",
+        "contained_links": "Contained at {at}: every download link stopped ({links} link(s)), "
+        "{frozen} package(s) frozen.",
+        "contained": "Contained at {at}: {frozen} package(s) frozen; no download link had been "
+        "issued.",
+        "downloads": "Successful downloads before revocation: {n}.",
+        "deleted": "The recipient confirmed deletion at {at}.",
+        "never_downloaded": "The recipient confirmed never having downloaded the data.",
+        "not_confirmed": "The recipient was asked to delete every copy; not yet confirmed.",
+        "not_asked": "The recipient has not yet been asked to delete the data.",
+        "proposed": "Find and correct the cause (data map, collector or procedure); rebuild and "
+        "re-check every package built under the same cause before release; tell the people "
+        "concerned where required; follow up the recipient's deletion.",
+        "undue_delay": "without undue delay",
+        "timing": "Aware since {aware}; incident opened {opened}; notification due under "
+        "{regime}: {due}.",
+        "not_assessed": "not assessed",
+        "assessment": "Severity {level} (ENISA method). {reasoning}",
+        "subject_nature": "On {at} we learnt that some of your data held by {controller} was "
+        "sent to another person by mistake: {your_data}.",
+        "subject_measures": "We stopped every download link at once and asked the recipient to "
+        "delete the data. We are correcting the cause so that it cannot happen again.",
+    },
+    "de": {
+        "not_yet": "noch nicht",
+        "time_format": "%d.%m.%Y %H:%M",
+        "none_known": "Keine bekannt: Es ist nicht bekannt, dass personenbezogene Daten "
+        "offengelegt wurden.",
+        "confidentiality": "Verlust der Vertraulichkeit der genannten Daten.",
+        IncidentKind.NEAR_MISS: "Die Leak-Prüfung hat ein Auskunftspaket vor der Freigabe "
+        "angehalten, weil es Einträge enthielt, die nicht nachweislich zur antragstellenden "
+        "Person gehörten.",
+        IncidentKind.MISDELIVERY: "Personenbezogene Daten haben mit der Antwort auf ein "
+        "Auskunftsersuchen eine Person erreicht, der sie nicht gehörten.",
+        IncidentKind.BREACH: "Eine Verletzung des Schutzes personenbezogener Daten.",
+        "foreign_items": " Das für die antragstellende Person erstellte Auskunftspaket enthielt "
+        "auch Daten anderer Personen.",
+        "whole_package": " Das gesamte Auskunftspaket einer Person ging an jemand anderen.",
+        "found_inside": "vom Verantwortlichen selbst entdeckt",
+        "found_outside": "dem Verantwortlichen von außen gemeldet ({reporter})",
+        "circumstances": "{what} Umstände: {nature}; {found}.{extra}",
+        "undetermined": "Noch nicht ermittelt.",
+        "unknown_number": "eine unbekannte Zahl von",
+        "categories": "Betroffene Daten: {summary}. Ungefähr {people} Person(en) und "
+        "{records:,} Datensatz/Datensätze ({files:,} Datei(en)). Kategorien: {categories}.",
+        "no_categories": "keine",
+        "ambiguous": " {n} Eintrag/Einträge könnte(n) zur antragstellenden Person oder zu "
+        "jemand anderem gehören; sie werden als offengelegt gezählt.",
+        "containing": "Die Eindämmung läuft.",
+        "contained_links": "Eingedämmt am {at}: jeder Download-Link gesperrt ({links} Link(s)), "
+        "{frozen} Paket(e) eingefroren.",
+        "contained": "Eingedämmt am {at}: {frozen} Paket(e) eingefroren; es war kein "
+        "Download-Link versandt worden.",
+        "downloads": "Erfolgreiche Downloads vor der Sperrung: {n}.",
+        "deleted": "Der Empfänger hat die Löschung am {at} bestätigt.",
+        "never_downloaded": "Der Empfänger hat bestätigt, die Daten nie heruntergeladen zu haben.",
+        "not_confirmed": "Der Empfänger wurde gebeten, jede Kopie zu löschen; noch nicht "
+        "bestätigt.",
+        "not_asked": "Der Empfänger wurde noch nicht um Löschung der Daten gebeten.",
+        "proposed": "Ursache finden und beheben (Datenkarte, Erhebung oder Ablauf); jedes "
+        "unter derselben Ursache erstellte Paket vor der Freigabe neu erstellen und erneut "
+        "prüfen; die betroffenen Personen benachrichtigen, wo erforderlich; die Löschung beim "
+        "Empfänger nachverfolgen.",
+        "undue_delay": "unverzüglich",
+        "timing": "Kenntnis seit {aware}; Vorfall eröffnet {opened}; Meldung fällig nach "
+        "{regime}: {due}.",
+        "not_assessed": "nicht bewertet",
+        "assessment": "Schwere: {level} (ENISA-Methode). Berechnung: {reasoning}",
+        "subject_nature": "Am {at} haben wir erfahren, dass ein Teil Ihrer Daten, die "
+        "{controller} verarbeitet, versehentlich an eine andere Person gesandt wurde: "
+        "{your_data}.",
+        "subject_measures": "Wir haben sofort jeden Download-Link gesperrt und den Empfänger "
+        "gebeten, die Daten zu löschen. Wir beheben die Ursache, damit es nicht wieder "
+        "geschieht.",
+    },
+}
+# Words for the values the records hold, per language (English: the value itself).
+_VALUES: Final = {
+    "de": {
+        Nature.NEAR_MISS: "Beinahe-Vorfall", Nature.KNOWN_RECIPIENT: "bekannter Empfänger",
+        Nature.UNKNOWN_RECIPIENTS: "unbekannte Empfänger", Nature.MALICIOUS: "böswillig",
+        Nature.LOST: "verloren", Nature.ALTERED: "verändert",
+        ReporterKind.GATE: "Leak-Prüfung", ReporterKind.RECIPIENT: "Empfänger",
+        ReporterKind.STAFF: "Mitarbeitende", ReporterKind.AUTHORITY: "Aufsichtsbehörde",
+        ReporterKind.PRESS: "Presse", ReporterKind.RESEARCHER: "Forschende",
+        ReporterKind.SUBJECT: "betroffene Person", ReporterKind.OTHER: "andere",
+        Level.LOW: "niedrig", Level.MEDIUM: "mittel", Level.HIGH: "hoch",
+        Level.VERY_HIGH: "sehr hoch",
+    },
+}  # fmt: skip
+
+
+def _word(value: StrEnum, lang: str) -> str:
+    return _VALUES.get(lang, {}).get(value) or value.value.replace("_", " ")
+
+
+def consequences(scope: Scope | None, audience: Audience, lang: str = "en") -> str:
+    """The likely consequences, from the categories exposed."""
+    t = _T[_lang(lang)]
+    if scope is None or scope.counts.records == 0:
+        return t["none_known"]
+    cats = scope.categories
+    column = 1 if audience is Audience.AUTHORITY else 2
+    rows = CONSEQUENCES[lang]
+    lines = [row[column] for row in rows if any(c.startswith(row[0]) for c in cats)]
+    return " ".join(lines) or t["confidentiality"]
+
+
+def _nature(f: NoticeFacts, lang: str) -> str:
+    t = _T[lang]
+    what = t[f.kind]
     if f.scope is not None and f.scope.basis is Basis.FOREIGN_ITEMS:
-        what += " The access package prepared for the requester also held data of other people."
+        what += t["foreign_items"]
     if f.scope is not None and f.scope.basis is Basis.WHOLE_PACKAGE:
-        what += " The whole access package of one person went to someone else."
-    found = ("found by the controller itself" if f.discovery is Discovery.CONTROLLER
-             else f"reported to the controller from outside ({f.reporter_kind.value})")  # fmt: skip
+        what += t["whole_package"]
+    found = (t["found_inside"] if f.discovery is Discovery.CONTROLLER
+             else t["found_outside"].format(reporter=_word(f.reporter_kind, lang)))  # fmt: skip
     extra = f" {f.description.strip()}" if f.description.strip() else ""
-    return f"{what} Circumstances: {f.nature.value.replace('_', ' ')}; {found}.{extra}"
+    return t["circumstances"].format(what=what, nature=_word(f.nature, lang), found=found,
+                                     extra=extra)  # fmt: skip
 
 
-def _categories(scope: Scope | None) -> str:
+def _categories(scope: Scope | None, lang: str) -> str:
+    t = _T[lang]
     if scope is None:
-        return "Not yet determined."
-    people = len(scope.subjects) or "an unknown number of"
-    text = (f"Data concerned: {scope.summary}. Approximately {people} person(s) and "
-            f"{scope.counts.records:,} record(s) ({scope.counts.files:,} file(s)). "
-            f"Categories: {', '.join(scope.categories) or 'none'}.")  # fmt: skip
+        return t["undetermined"]
+    summary = describe(scope.counts, lang) if lang != "en" else scope.summary
+    text = t["categories"].format(
+        summary=summary, people=len(scope.subjects) or t["unknown_number"],
+        records=scope.counts.records, files=scope.counts.files,
+        categories=", ".join(scope.categories) or t["no_categories"],
+    )  # fmt: skip
     if scope.ambiguous:
-        text += (f" {scope.ambiguous} item(s) could belong to the requester or to someone else; "
-                 "they are counted as exposed.")  # fmt: skip
+        text += t["ambiguous"].format(n=scope.ambiguous)
     return text
 
 
-def _measures_taken(f: NoticeFacts) -> str:
+def _measures_taken(f: NoticeFacts, lang: str) -> str:
+    t = _T[lang]
     d = f.scope.delivery if f.scope else None
+    at = when(f.contained_at, lang)
     if f.contained_at is None:
-        parts = ["Containment is under way."]
+        parts = [t["containing"]]
     elif d is not None and d.links:
-        parts = [f"Contained at {when(f.contained_at)}: every download link stopped "
-                 f"({d.links} link(s)), {f.packages_frozen} package(s) frozen."]  # fmt: skip
+        parts = [t["contained_links"].format(at=at, links=d.links, frozen=f.packages_frozen)]
     else:
-        parts = [f"Contained at {when(f.contained_at)}: {f.packages_frozen} package(s) frozen; "
-                 "no download link had been issued."]  # fmt: skip
+        parts = [t["contained"].format(at=at, frozen=f.packages_frozen)]
     if d is not None and d.links:
-        parts.append(f"Successful downloads before revocation: {d.downloads}.")
-        parts.append({
-            "deleted": f"The recipient confirmed deletion at {when(d.deletion_confirmed_at)}.",
-            "never_downloaded": "The recipient confirmed never having downloaded the data.",
-            "not_confirmed": "The recipient was asked to delete every copy; not yet confirmed.",
-            "not_asked": "The recipient has not yet been asked to delete the data.",
-        }.get(d.deletion, ""))  # fmt: skip
+        parts.append(t["downloads"].format(n=d.downloads))
+        if d.deletion in ("deleted", "never_downloaded", "not_confirmed", "not_asked"):
+            parts.append(t[d.deletion].format(at=when(d.deletion_confirmed_at, lang)))
     return " ".join(p for p in parts if p)
 
 
-PROPOSED: Final = (
-    "Find and correct the cause (data map, collector or procedure); rebuild and re-check "
-    "every package built under the same cause before release; tell the people concerned "
-    "where required; follow up the recipient's deletion."
-)
+def _timing(f: NoticeFacts, lang: str) -> str:
+    t = _T[lang]
+    due = when(f.due_at, lang) if f.due_at else t["undue_delay"]
+    return t["timing"].format(aware=when(f.aware_at, lang), opened=when(f.opened_at, lang),
+                              regime=f.regime_title, due=due)  # fmt: skip
 
 
-def _timing(f: NoticeFacts) -> str:
-    due = when(f.due_at) if f.due_at else "without undue delay"
-    return (f"Aware since {when(f.aware_at)}; incident opened {when(f.opened_at)}; "
-            f"notification due under {f.regime_title}: {due}.")  # fmt: skip
-
-
-def authority_sections(f: NoticeFacts) -> dict[str, str]:
-    """A draft of the Art. 33(3) notification."""
-    level = f.level.value.replace("_", " ") if f.level else "not assessed"
+def authority_sections(f: NoticeFacts, lang: str = "en") -> dict[str, str]:
+    """A draft of the Art. 33(3) notification, in `lang` (the severity reasoning, a
+    calculation, stays as the assessment wrote it)."""
+    t = _T[_lang(lang)]
+    level = _word(f.level, lang) if f.level else t["not_assessed"]
     return {
-        "nature": _nature(f),
-        "categories": _categories(f.scope),
+        "nature": _nature(f, lang),
+        "categories": _categories(f.scope, lang),
         "dpo_contact": f.dpo_contact,
-        "consequences": consequences(f.scope, Audience.AUTHORITY),
-        "measures_taken": _measures_taken(f),
-        "measures_proposed": PROPOSED,
-        "assessment": f"Severity {level} (ENISA method). " + " ".join(f.reasoning),
-        "timing": _timing(f),
+        "consequences": consequences(f.scope, Audience.AUTHORITY, lang),
+        "measures_taken": _measures_taken(f, lang),
+        "measures_proposed": t["proposed"],
+        "assessment": t["assessment"].format(level=level, reasoning=" ".join(f.reasoning)),
+        "timing": _timing(f, lang),
     }
 
 
@@ -200,24 +378,25 @@ def personal(sections: Mapping[str, str], your_data: str) -> dict[str, str]:
     return {name: text.replace(YOUR_DATA, your_data) for name, text in sections.items()}
 
 
-def subject_sections(f: NoticeFacts) -> dict[str, str]:
-    """A draft of the Art. 34(2) communication, in plain words; {your_data} is filled in for
-    each person when it is sent."""
+def subject_sections(f: NoticeFacts, lang: str = "en") -> dict[str, str]:
+    """A draft of the Art. 34(2) communication, in plain words in `lang`; {your_data} is filled
+    in for each person when it is sent."""
+    t = _T[_lang(lang)]
     return {
-        "nature": f"On {when(f.aware_at)} we learnt that some of your data held by "
-        f"{f.controller} was sent to another person by mistake: {YOUR_DATA}.",
-        "consequences": consequences(f.scope, Audience.SUBJECTS),
-        "measures": "We stopped every download link at once and asked the recipient to delete "
-        "the data. We are correcting the cause so that it cannot happen again.",
+        "nature": t["subject_nature"].format(
+            at=when(f.aware_at, lang), controller=f.controller, your_data=YOUR_DATA
+        ),
+        "consequences": consequences(f.scope, Audience.SUBJECTS, lang),
+        "measures": t["subject_measures"],
         "dpo_contact": f.dpo_contact,
     }
 
 
-def draft_sections(audience: Audience, facts: NoticeFacts) -> dict[str, str]:
-    """The generated draft for one audience."""
+def draft_sections(audience: Audience, facts: NoticeFacts, lang: str = "en") -> dict[str, str]:
+    """The generated draft for one audience, in `lang`."""
     if audience is Audience.AUTHORITY:
-        return authority_sections(facts)
-    return subject_sections(facts)
+        return authority_sections(facts, lang)
+    return subject_sections(facts, lang)
 
 
 def check_sections(audience: Audience, sections: Mapping[str, str]) -> dict[str, str]:
@@ -240,10 +419,10 @@ def sections_sha256(sections: Mapping[str, str]) -> str:
 
 
 def as_markdown(title: str, audience: Audience, sections: Mapping[str, str],
-                header: Sequence[str] = ()) -> str:  # fmt: skip
+                header: Sequence[str] = (), lang: str = "en") -> str:  # fmt: skip
     """The notice as Markdown (what is exported for the authority and kept with the incident)."""
     lines = [f"# {title}", "", *header, ""] if header else [f"# {title}", ""]
-    for name, heading in section_titles(audience):
+    for name, heading in section_titles(audience, lang):
         if name in sections:
             lines += [f"## {heading}", "", sections[name], ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -153,6 +153,17 @@ LABELS: Final = (
     ("user.name", "name", "names"),
     ("user.device.device_id", "device serial", "device serials"),
 )
+# The same labels in German (one form: they follow "mit").
+GERMAN_LABELS: Final = {
+    "user.biometric.voice": "Sprachaufnahmen", "user.content.voice_transcript": "Transkripten",
+    "user.health_and_medical": "Gesundheitsdaten", "user.biometric": "biometrischen Daten",
+    "user.financial": "Finanzdaten", "user.payment": "Zahlungsdaten",
+    "user.government_id": "Ausweisnummern", "user.location": "Standorten",
+    "user.content": "Nachrichteninhalten", "user.behavior.purchase_history": "Einkäufen",
+    "user.contact.email": "E-Mail-Adressen", "user.contact.phone_number": "Telefonnummern",
+    "user.contact.address": "Postanschriften", "user.name": "Namen",
+    "user.device.device_id": "Geräteseriennummern",
+}  # fmt: skip
 
 
 def noun_of(collection: str, n: int) -> str:
@@ -163,7 +174,7 @@ def noun_of(collection: str, n: int) -> str:
     return name[:-1] if n == 1 else name
 
 
-def labels_of(categories: Iterable[str], n: int) -> list[str]:
+def labels_of(categories: Iterable[str], n: int, lang: str = "en") -> list[str]:
     """The telling categories of a collection, each named by its most specific label once,
     most telling first."""
     chosen: set[int] = set()
@@ -172,33 +183,49 @@ def labels_of(categories: Iterable[str], n: int) -> list[str]:
             if c == prefix or c.startswith(prefix + "."):
                 chosen.add(index)
                 break
+    if lang == "de":
+        return list(dict.fromkeys(GERMAN_LABELS[LABELS[i][0]] for i in sorted(chosen)))
     return list(dict.fromkeys(LABELS[i][1 if n == 1 else 2] for i in sorted(chosen)))
 
 
-def describe(counts: Counts) -> str:
-    """'4 recordings with voice audio, transcripts and device serials; 1 device' and so on."""
+def describe(counts: Counts, lang: str = "en") -> str:
+    """'4 recordings with voice audio, transcripts and device serials; 1 device' and so on
+    (in German: '4 Einträge aus recordings mit Sprachaufnahmen, ...')."""
     parts = []
     for c in counts.collections:
         n = c.records or c.files
         if n == 0:
             continue
+        if lang == "de":
+            name = c.collection.rsplit(".", 1)[-1]
+            labels = labels_of(c.categories, n, lang)
+            entries = "Eintrag" if n == 1 else "Einträge"
+            with_ = f" mit {_and(labels, 'und')}" if labels else ""
+            parts.append(f"{n:,}".replace(",", ".") + f" {entries} aus {name}{with_}")
+            continue
         noun = noun_of(c.collection, n)
         labels = [x for x in labels_of(c.categories, n) if x not in noun]
         parts.append(f"{n:,} {noun}" + (f" with {_and(labels)}" if labels else ""))
-    return "; ".join(parts) if parts else "no personal data"
+    if parts:
+        return "; ".join(parts)
+    return "keine personenbezogenen Daten" if lang == "de" else "no personal data"
 
 
-def describe_person(scope: Scope, pseudonym: str) -> str:
+def describe_person(scope: Scope, pseudonym: str, lang: str = "en") -> str:
     """What of one person's data was exposed, in the words of `describe`."""
     mine = scope.by_subject.get(pseudonym, {})
     cats = {c.collection: c.categories for c in scope.counts.collections}
     counts = Counts(tuple(CollectionCount(c, n, 0, cats.get(c, ())) for c, n in
                           sorted(mine.items(), key=lambda x: (-x[1], x[0]))))  # fmt: skip
-    return describe(counts) if mine else scope.summary
+    if mine:
+        return describe(counts, lang)
+    return scope.summary if lang == "en" else describe(scope.counts, lang)
 
 
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def _and(words: list[str], conjunction: str = "and") -> str:
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
 @dataclass(frozen=True)

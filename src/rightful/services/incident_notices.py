@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from rightful.adapters.mail.rendering import MailTemplates
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.incident_clocks import Audience, Deadline, Regime
 from rightful.domain.incident_notices import (
+    LANGUAGES,
     NoticeFacts,
     as_markdown,
     check_sections,
@@ -52,7 +53,27 @@ if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
 
 log = logging.getLogger("rightful.incidents")
-LANGUAGES = ("en", "de")
+
+
+# The words around a notice's sections, in the notice's language.
+_WORDS: Final = {
+    "en": {
+        "to_authority": "Notification to {authority}",
+        "to_people": "Communication to the people concerned",
+        "title": "{who}: personal data breach {ref} ({regime})",
+        "controller": "Controller: {controller}",
+        "status": "Status: {status}; approved by {by}",
+        "late": "Reasons for the delay: {reason}",
+    },
+    "de": {
+        "to_authority": "Meldung an {authority}",
+        "to_people": "Benachrichtigung der betroffenen Personen",
+        "title": "{who}: Verletzung des Schutzes personenbezogener Daten {ref} ({regime})",
+        "controller": "Verantwortlicher: {controller}",
+        "status": "Status: {status}; freigegeben von {by}",
+        "late": "Gründe für die Verzögerung: {reason}",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -118,7 +139,7 @@ class IncidentNotices:
             notice = IncidentNoticeRow(
                 id=str(uuid.uuid4()), incident_id=incident_id, audience=audience.value,
                 regime=regime_name, language=lang, status="draft",
-                sections=draft_sections(audience, facts), created_at=now, created_by=by.id,
+                sections=draft_sections(audience, facts, lang), created_at=now, created_by=by.id,
                 updated_at=now, updated_by=by.id, recipients=0, failures=0, edited=False,
             )  # fmt: skip
             session.add(notice)
@@ -265,7 +286,7 @@ class IncidentNotices:
             if scope is None:
                 return notice, {}
             pairs = zip(scope.subjects, scope.subject_keys, strict=True)
-            return notice, {p: (k, describe_person(scope, p)) for p, k in pairs}
+            return notice, {p: (k, describe_person(scope, p, notice.language)) for p, k in pairs}
 
     def _mark_done(
         self, notice_id: str, by: Principal, late_reason: str | None, *,
@@ -330,20 +351,28 @@ class IncidentNotices:
 
     def title(self, notice: IncidentNoticeRow) -> str:
         regime = self._regime(notice.regime)
+        words = _WORDS[notice.language]
         who = (
-            "Notification to " + (self.s.policy.authority or regime.authority)
+            words["to_authority"].format(authority=self.s.policy.authority or regime.authority)
             if notice.audience == Audience.AUTHORITY.value
-            else "Communication to the people concerned"
+            else words["to_people"]
         )
-        return f"{who}: personal data breach {reference(notice.incident_id)} ({regime.title})"
+        return words["title"].format(
+            who=who, ref=reference(notice.incident_id), regime=regime.title
+        )
 
     def markdown(self, notice: IncidentNoticeRow) -> str:
         """The notice as Markdown, with its state and the reasons for any delay."""
-        header = [f"Controller: {self.s.policy.controller}", "",
-                  f"Status: {notice.status}; approved by {notice.approved_by or '-'}"]  # fmt: skip
+        words = _WORDS[notice.language]
+        header = [
+            words["controller"].format(controller=self.s.policy.controller),
+            "",
+            words["status"].format(status=notice.status, by=notice.approved_by or "-"),
+        ]
         if notice.late_reason:
-            header += ["", f"Reasons for the delay: {notice.late_reason}"]
-        return as_markdown(self.title(notice), Audience(notice.audience), notice.sections, header)
+            header += ["", words["late"].format(reason=notice.late_reason)]
+        return as_markdown(self.title(notice), Audience(notice.audience), notice.sections, header,
+                           notice.language)  # fmt: skip
 
     def document(self, notice: IncidentNoticeRow) -> dict[str, Any]:
         """The notice as JSON for the authority's records."""

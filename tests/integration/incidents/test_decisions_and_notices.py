@@ -98,6 +98,25 @@ def test_a_notice_goes_out_only_with_the_exact_words_the_dpo_approved(wrong_map:
     assert row.subjects_notified_at == sent.sent_at and row.status == "notified"
 
 
+def test_a_notice_drafted_in_german_reaches_the_person_in_german(wrong_map: Response) -> None:
+    """Art. 34(2): clear and plain language, for a German controller in German."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    nid = notices.draft(incident_id, Audience.SUBJECTS, REVIEWER, language="de").id
+    notices.approve(nid, DPO)
+    notices.send(nid, DPO)
+    (mail,) = wrong_map.mailer.to(CARL_MAIL)
+    assert mail.subject.startswith("Wichtig: ein Vorfall")
+    assert "haben wir erfahren, dass ein Teil Ihrer Daten" in mail.text
+    assert "versehentlich an eine andere Person gesandt wurde: " in mail.text
+    assert " aus recordings mit Sprachaufnahmen" in mail.text
+    assert "Download-Link gesperrt" in mail.text
+    assert "Someone" not in mail.text and "We stopped" not in mail.text
+    markdown = notices.markdown(notices.get(nid))
+    assert markdown.startswith("# Benachrichtigung der betroffenen Personen: Verletzung")
+    assert "## Was das für Sie bedeuten kann" in markdown
+
+
 def test_the_authority_notice_is_exported_as_json_and_markdown(
     wrong_map: Response, tmp_path: Path
 ) -> None:

@@ -221,8 +221,8 @@ def notice(request: Request, notice_id: str, done: str = "", error: str = "") ->
         n = container(request).incidents.notices.get(_id(notice_id))
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
-    context = {"n": n, "titles": section_titles(Audience(n.audience)), "done": done[:200],
-               "error": error[:300], "Role": Role,
+    context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
+               "done": done[:200], "error": error[:300], "Role": Role,
                "title": container(request).incidents.notices.title(n)}  # fmt: skip
     return console_page(request, "console/incidents/notice.html", me, context)
 
