@@ -156,3 +156,16 @@ def describe_person_de() -> str:
     facts = _facts()
     assert facts.scope is not None
     return describe_person(facts.scope, "pseudo1", "de")
+
+
+def test_counts_are_written_as_each_language_writes_them() -> None:
+    items = [ScopeItem(f"r{i}", "record", "speaker.recordings", VOICE) for i in range(1606)]
+    facts = _facts()
+    assert facts.scope is not None
+    many = Scope(Basis.FOREIGN_ITEMS, count_items(items), ("pseudo1",), (1606,), "req",
+                 facts.scope.delivery, summary="")  # fmt: skip
+    assert (
+        "Ungefähr 1 Person(en) und 1.606 Datensatz"
+        in authority_sections(_facts(scope=many), "de")["categories"]
+    )
+    assert describe(count_items(items)).startswith("1,606 recordings")

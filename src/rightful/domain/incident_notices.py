@@ -14,7 +14,7 @@ from typing import Final
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
-from rightful.domain.incident_scope import Basis, Scope, describe
+from rightful.domain.incident_scope import Basis, Scope, describe, number
 from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
 from rightful.domain.severity import Level
 
@@ -188,7 +188,7 @@ _T: Final = {
         "undetermined": "Not yet determined.",
         "unknown_number": "an unknown number of",
         "categories": "Data concerned: {summary}. Approximately {people} person(s) and "
-        "{records:,} record(s) ({files:,} file(s)). Categories: {categories}.",
+        "{records} record(s) ({files} file(s)). Categories: {categories}.",
         "no_categories": "none",
         "ambiguous": " {n} item(s) could belong to the requester or to someone else; they are "
         "counted as exposed.",
@@ -236,7 +236,7 @@ _T: Final = {
         "undetermined": "Noch nicht ermittelt.",
         "unknown_number": "eine unbekannte Zahl von",
         "categories": "Betroffene Daten: {summary}. Ungefähr {people} Person(en) und "
-        "{records:,} Datensatz/Datensätze ({files:,} Datei(en)). Kategorien: {categories}.",
+        "{records} Datensatz/Datensätze ({files} Datei(en)). Kategorien: {categories}.",
         "no_categories": "keine",
         "ambiguous": " {n} Eintrag/Einträge könnte(n) zur antragstellenden Person oder zu "
         "jemand anderem gehören; sie werden als offengelegt gezählt.",
@@ -321,7 +321,7 @@ def _categories(scope: Scope | None, lang: str) -> str:
     summary = describe(scope.counts, lang) if lang != "en" else scope.summary
     text = t["categories"].format(
         summary=summary, people=len(scope.subjects) or t["unknown_number"],
-        records=scope.counts.records, files=scope.counts.files,
+        records=number(scope.counts.records, lang), files=number(scope.counts.files, lang),
         categories=", ".join(scope.categories) or t["no_categories"],
     )  # fmt: skip
     if scope.ambiguous:

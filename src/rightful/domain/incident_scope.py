@@ -188,6 +188,11 @@ def labels_of(categories: Iterable[str], n: int, lang: str = "en") -> list[str]:
     return list(dict.fromkeys(LABELS[i][1 if n == 1 else 2] for i in sorted(chosen)))
 
 
+def number(n: int, lang: str = "en") -> str:
+    """A count with thousands separated as the language writes them (1,606 / 1.606)."""
+    return f"{n:,}".replace(",", ".") if lang == "de" else f"{n:,}"
+
+
 def describe(counts: Counts, lang: str = "en") -> str:
     """'4 recordings with voice audio, transcripts and device serials; 1 device' and so on
     (in German: '4 Einträge aus recordings mit Sprachaufnahmen, ...')."""
@@ -201,11 +206,11 @@ def describe(counts: Counts, lang: str = "en") -> str:
             labels = labels_of(c.categories, n, lang)
             entries = "Eintrag" if n == 1 else "Einträge"
             with_ = f" mit {_and(labels, 'und')}" if labels else ""
-            parts.append(f"{n:,}".replace(",", ".") + f" {entries} aus {name}{with_}")
+            parts.append(f"{number(n, lang)} {entries} aus {name}{with_}")
             continue
         noun = noun_of(c.collection, n)
         labels = [x for x in labels_of(c.categories, n) if x not in noun]
-        parts.append(f"{n:,} {noun}" + (f" with {_and(labels)}" if labels else ""))
+        parts.append(f"{number(n)} {noun}" + (f" with {_and(labels)}" if labels else ""))
     if parts:
         return "; ".join(parts)
     return "keine personenbezogenen Daten" if lang == "de" else "no personal data"
