@@ -196,24 +196,24 @@ def number(n: int, lang: str = "en") -> str:
 def describe(counts: Counts, lang: str = "en") -> str:
     """'4 recordings with voice audio, transcripts and device serials; 1 device' and so on
     (in German: '4 Einträge aus recordings mit Sprachaufnahmen, ...')."""
-    parts = []
-    for c in counts.collections:
-        n = c.records or c.files
-        if n == 0:
-            continue
-        if lang == "de":
-            name = c.collection.rsplit(".", 1)[-1]
-            labels = labels_of(c.categories, n, lang)
-            entries = "Eintrag" if n == 1 else "Einträge"
-            with_ = f" mit {_and(labels, 'und')}" if labels else ""
-            parts.append(f"{number(n, lang)} {entries} aus {name}{with_}")
-            continue
-        noun = noun_of(c.collection, n)
-        labels = [x for x in labels_of(c.categories, n) if x not in noun]
-        parts.append(f"{number(n)} {noun}" + (f" with {_and(labels)}" if labels else ""))
+    words = _german if lang == "de" else _english
+    parts = [words(c, n) for c in counts.collections if (n := c.records or c.files)]
     if parts:
         return "; ".join(parts)
     return "keine personenbezogenen Daten" if lang == "de" else "no personal data"
+
+
+def _english(c: CollectionCount, n: int) -> str:
+    noun = noun_of(c.collection, n)
+    labels = [x for x in labels_of(c.categories, n) if x not in noun]
+    return f"{number(n)} {noun}" + (f" with {_and(labels)}" if labels else "")
+
+
+def _german(c: CollectionCount, n: int) -> str:
+    labels = labels_of(c.categories, n, "de")
+    entries = "Eintrag" if n == 1 else "Einträge"
+    with_labels = f" mit {_and(labels, 'und')}" if labels else ""
+    return f"{number(n, 'de')} {entries} aus {c.collection.rsplit('.', 1)[-1]}{with_labels}"
 
 
 def describe_person(scope: Scope, pseudonym: str, lang: str = "en") -> str:
