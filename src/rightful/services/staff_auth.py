@@ -42,7 +42,11 @@ from rightful.domain.errors import (
 )
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
-from rightful.domain.verification import AccountAssertionChecker, AssertionRejectedError
+from rightful.domain.verification import (
+    AccountAssertionChecker,
+    AccountClaims,
+    AssertionRejectedError,
+)
 from rightful.services.audit import AuditService
 
 WRONG = "name, password or code is wrong"
@@ -184,11 +188,27 @@ class StaffAuthService:
                 summary["locked"] = True
         self.audit.record(session, "public", "system", "console.sign_in_failed", None, **summary)
 
+    def sso_user(self, assertion: str) -> str:
+        """The name of the user a valid, unused assertion would sign in (nothing is used up):
+        what the console asks the person in front of it to confirm."""
+        claims = self._sso_claims(assertion)
+        with self.store.transaction() as session:
+            used = session.scalar(
+                select(StaffSsoUseRow.id).where(
+                    StaffSsoUseRow.issuer == claims.issuer,
+                    StaffSsoUseRow.token_id == claims.token_id,
+                )
+            )
+            if used is not None:
+                raise AssertionRejectedError("this assertion was used already")
+            row = self._by_name(session, claims.subject)
+            if row is None or row.disabled_at is not None or row.locked_at is not None:
+                raise AssertionRejectedError("the assertion names no enabled console user")
+            return row.name
+
     def sign_in_sso(self, assertion: str) -> SignedIn:
         """A signed assertion from the configured issuer naming an existing, enabled user."""
-        if self.sso is None:
-            raise ConflictError("single sign-on is not configured")
-        claims = self.sso.check(assertion, self.clock.now())
+        claims = self._sso_claims(assertion)
         try:
             with self.store.transaction() as session:
                 session.add(
@@ -265,6 +285,11 @@ class StaffAuthService:
             raise PermissionDeniedError("the form was stale or forged; reload the page")
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _sso_claims(self, assertion: str) -> AccountClaims:
+        if self.sso is None:
+            raise ConflictError("single sign-on is not configured")
+        return self.sso.check(assertion, self.clock.now())
 
     def _by_name(self, session: Session, name: str) -> StaffUserRow | None:
         return session.scalar(select(StaffUserRow).where(StaffUserRow.name == name))

@@ -232,22 +232,41 @@ def sso_assertion(desk: Desk, name: str, jti: str | None = None) -> str:
     return jwt.encode(claims, SSO_SECRET, algorithm="HS256")
 
 
+def sso_sign_in(client: TestClient, assertion: str) -> str:
+    """Post the assertion as the identity provider would, then confirm on our page."""
+    page = client.post("/console/sso", data={"assertion": assertion})
+    if "Continue as" not in page.text:
+        return page.text
+    return client.post("/console/sso/confirm", data={"csrf": form_token(page.text),
+                       "assertion": assertion}).text  # fmt: skip
+
+
 def test_sso_signs_in_an_existing_user_once_per_assertion(sso_desk: Desk) -> None:
     add(sso_desk, "rita", Role.REVIEWER)
     token = sso_assertion(sso_desk, "rita", jti="one")
     client = sso_desk.another_browser()
-    client.post("/console/sso", data={"assertion": token})
+    sso_sign_in(client, token)
     assert "Open requests" in client.get("/console").text
     again = sso_desk.another_browser()
-    page = again.post("/console/sso", data={"assertion": token})
-    assert "used already" in page.text
+    assert "used already" in sso_sign_in(again, token)
     stranger = sso_desk.another_browser()
-    assert (
-        "no enabled console user"
-        in stranger.post(
-            "/console/sso", data={"assertion": sso_assertion(sso_desk, "mallory")}
-        ).text
-    )
+    assert "no enabled console user" in sso_sign_in(stranger, sso_assertion(sso_desk, "mallory"))
+
+
+def test_an_assertion_posted_from_another_site_signs_nobody_in_without_a_click_here(
+    sso_desk: Desk,
+) -> None:
+    """Login CSRF: a page elsewhere makes the browser post an assertion for the attacker's own
+    user. The browser is not signed in; our page names the user and asks first."""
+    add(sso_desk, "mallory", Role.AGENT)
+    victim = sso_desk.another_browser()
+    assertion = sso_assertion(sso_desk, "mallory")
+    page = victim.post("/console/sso", data={"assertion": assertion})
+    assert "Sign in as mallory?" in page.text and "rf_staff" not in victim.cookies
+    assert victim.get("/console", follow_redirects=False).status_code == 303
+    forged = victim.post("/console/sso/confirm", data={"assertion": assertion, "csrf": "x" * 43})
+    assert forged.status_code == 403 and "rf_staff" not in victim.cookies
+    assert "Open requests" in sso_sign_in(victim, assertion)  # the person's own click
 
 
 def test_sign_out_ends_the_session(desk: Desk) -> None:

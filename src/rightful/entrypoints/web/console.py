@@ -97,7 +97,23 @@ def sign_in(
 
 @router.post("/sso", response_class=HTMLResponse)
 def sso(request: Request, assertion: Token = "", next: Short = "/console") -> Response:
-    """An identity provider posts a signed, single-use assertion (no CSRF cookie possible)."""
+    """An identity provider posts a signed, single-use assertion. Any site can make a browser
+    post one (no CSRF token is possible here), so nobody is signed in yet: the page asks the
+    person to confirm the user the assertion names, with a form that only our page can send."""
+    try:
+        name = services(request).staff_auth.sso_user(assertion)
+    except RightfulError as exc:
+        return _sign_in_page(request, next, str(exc), exc.http_status)
+    context = {"name": name, "assertion": assertion, "next": _safe(next)}
+    return console_page(request, "console/sso_confirm.html", None, context)
+
+
+@router.post("/sso/confirm", response_class=HTMLResponse)
+def sso_confirm(
+    request: Request, csrf: Csrf = "", assertion: Token = "", next: Short = "/console"
+) -> Response:
+    """The person confirmed the user on our page: the assertion is used up now."""
+    check_csrf(request, csrf)
     try:
         signed = services(request).staff_auth.sign_in_sso(assertion)
     except RightfulError as exc:
