@@ -18,6 +18,7 @@ from rightful.adapters.sms.log import LoggingSmsSender
 from rightful.adapters.sources import OpenSources, opened_sources
 from rightful.adapters.sources.pool import SourcePool, blob_stores
 from rightful.adapters.storage.filesystem import FilesystemPackageStore
+from rightful.adapters.throttle import SubmissionThrottle
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
@@ -65,6 +66,13 @@ class Container:
     @cached_property
     def requests(self) -> RequestService:
         return RequestService(self.store, self.clock, self.audit, self.settings)
+
+    @cached_property
+    def submissions(self) -> SubmissionThrottle:
+        """How many requests one network address may submit through the public doors."""
+        return SubmissionThrottle(
+            self.settings.submissions_per_hour, self.settings.throttle_storage
+        )
 
     # --- the estate: data map and sources of personal data ----------------------------------
 

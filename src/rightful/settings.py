@@ -168,6 +168,17 @@ class Settings(BaseSettings):
         description="Key for cookies, CSRF, download codes and TOTP secrets (at least 32 bytes); "
         "default: generated into data_dir/keys/web_secret",
     )
+    submissions_per_hour: int = Field(
+        default=20,
+        ge=0,
+        description="Requests one network address may submit per hour through the portal or the "
+        "public API (0: no limit); staff are not counted",
+    )
+    throttle_storage: str = Field(
+        default="memory://",
+        description="Where submissions are counted: memory:// (per process) or a redis:// URL "
+        "shared by every server process",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks of reverse proxies whose X-Forwarded-For and "

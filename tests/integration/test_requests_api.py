@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from rightful.domain.clock import FixedClock
 from rightful.domain.lifecycle import Status
+from rightful.entrypoints.api.app import create_app
+from rightful.services.requests import RequestFilter
 
-from .conftest import App
+from .conftest import T0, App, make_container
 
 ACCESS = {"type": "access", "jurisdiction": "gdpr", "email": "Anna.Schmidt@Example.ORG "}
 
@@ -220,3 +226,24 @@ def test_openapi_is_served(app: App) -> None:
     assert app.client.get("/docs").status_code == 200
     paths = app.client.get("/openapi.json").json()["paths"]
     assert "/api/v1/requests" in paths
+
+
+def test_one_network_address_submits_a_limited_number_an_hour(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Anyone may submit, but nobody can flood the queue or someone's inbox from one address:
+    beyond `submissions_per_hour` the answer is 429 with Retry-After; others still get in."""
+    c = make_container(store_url, tmp_path, FixedClock(T0), submissions_per_hour=2,
+                       trusted_proxies=["testclient"])  # fmt: skip
+    with TestClient(create_app(c), raise_server_exceptions=False) as client:
+        for _ in range(2):
+            assert client.post("/api/v1/requests", json=ACCESS).status_code == 202
+        refused = client.post("/api/v1/requests", json=ACCESS)
+        assert refused.status_code == 429
+        assert "too many requests were sent from your network" in refused.json()["detail"]
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        other = client.post("/api/v1/requests", json=ACCESS,
+                            headers={"X-Forwarded-For": "203.0.113.50"})  # fmt: skip
+        assert other.status_code == 202
+    assert len(c.requests.list(RequestFilter(limit=10))) == 3  # the refused one left no trace
+    c.store.engine.dispose()

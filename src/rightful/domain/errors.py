@@ -53,3 +53,17 @@ class SourceUnavailableError(RightfulError):
     """A source of personal data (database, blob store) could not be read; retry later."""
 
     http_status = 503
+
+
+class TooManySubmissionsError(RightfulError):
+    """Too many requests were submitted from one network address in the last hour."""
+
+    http_status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            f"too many requests were sent from your network; try again in {minutes} minutes, "
+            "or write to us"
+        )
+        self.retry_after = retry_after

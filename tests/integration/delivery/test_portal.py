@@ -5,8 +5,9 @@ up, sign in again (REQUIREMENTS.md: Deadlines — Art. 12(3); Identity — propo
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from .conftest import ANNA_MAIL, Desk
+from .conftest import ANNA_MAIL, Desk, make_desk
 
 UUID = r"[0-9a-f-]{36}"
 
@@ -122,3 +123,20 @@ def test_pages_carry_security_headers(desk: Desk) -> None:
     assert "default-src 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
     assert headers["cache-control"] == "no-store"
+
+
+def test_a_flood_from_one_network_is_stopped_with_a_page_that_says_when_to_return(
+    tmp_path: Path,
+) -> None:
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, submissions_per_hour=1)
+    try:
+        submit(desk)
+        desk.client.get("/portal/new?lang=de")
+        page = desk.post("/portal/new", type="access", jurisdiction="gdpr", email=ANNA_MAIL,
+                         language="de")  # fmt: skip
+        assert page.status_code == 429
+        assert "Aus Ihrem Netz wurden in der letzten Stunde zu viele Anfragen" in page.text
+        assert "in 60 Minuten erneut" in page.text
+        assert len(desk.mailer.to(ANNA_MAIL)) == 1  # one code, for the one request recorded
+    finally:
+        desk.c.store.engine.dispose()

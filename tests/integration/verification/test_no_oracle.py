@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from rightful.adapters.outbox import ThreadOutbox
 from rightful.adapters.sources.memory import MemorySource
+from rightful.adapters.throttle import SubmissionThrottle
 from rightful.entrypoints.api.app import create_app
 
 from . import estate
@@ -22,6 +23,12 @@ from .conftest import CODE, World
 
 ROUNDS = 30
 VOLATILE = {"challenge_id", "expires_at", "request_id"}
+
+
+@pytest.fixture(autouse=True)
+def no_limit_per_address(sqlite_world: World) -> None:
+    """60 submissions come from one test client: no limit per network address here."""
+    sqlite_world.c.submissions = SubmissionThrottle(0)  # type: ignore[misc]
 
 
 @pytest.fixture

@@ -20,7 +20,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _domain_error(_request: Request, exc: RightfulError) -> JSONResponse:
-    return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, exc.http_status)
+    retry_after = getattr(exc, "retry_after", None)  # a 429 says when to come back
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(
+        {"error": type(exc).__name__, "detail": str(exc)}, exc.http_status, headers=headers
+    )
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from rightful.adapters.db.tables import RequestRow
@@ -17,6 +17,7 @@ from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
 from rightful.entrypoints.api.schemas import RowView
+from rightful.entrypoints.web.security import client_of
 from rightful.services.requests import RequestFilter, transitions
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
@@ -162,8 +163,10 @@ class DueOut(BaseModel):
 
 
 @router.post("", status_code=202, response_model=SubmitAccepted)
-def submit(body: SubmitRequest, c: Deps) -> SubmitAccepted:
-    """Submit a request (public: no key). The answer never reveals whether the person is known."""
+def submit(body: SubmitRequest, c: Deps, request: Request) -> SubmitAccepted:
+    """Submit a request (public: no key). The answer never reveals whether the person is known.
+    One network address may submit `submissions_per_hour` requests an hour (429 beyond)."""
+    c.submissions.check(client_of(request).ip)
     new = NewRequest(
         type=parse_request_type(body.type),
         jurisdiction=body.jurisdiction,

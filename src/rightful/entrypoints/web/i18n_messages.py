@@ -507,6 +507,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Gerade wurde ein Code geschickt. Versuchen Sie es in {n} Sekunden erneut.",
     ),
     (
+        "err_too_many_submissions",
+        "Too many requests were sent from your network in the last hour. Please try again in "
+        "{n} minutes, or write to us.",
+        "Aus Ihrem Netz wurden in der letzten Stunde zu viele Anfragen geschickt. Bitte versuchen "
+        "Sie es in {n} Minuten erneut oder schreiben Sie uns.",
+    ),
+    (
         "err_too_many_codes",
         "Too many codes were sent. Please contact us.",
         "Es wurden zu viele Codes geschickt. Bitte schreiben Sie uns.",

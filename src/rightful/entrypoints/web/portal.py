@@ -18,7 +18,7 @@ from rightful.domain.verification import Channel
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
-from rightful.entrypoints.web.security import check_csrf
+from rightful.entrypoints.web.security import check_csrf, client_of
 from rightful.services.verification_mail import reference
 
 router = APIRouter(include_in_schema=False)
@@ -66,6 +66,7 @@ def submit(
         context = {"form": form, "errors": errors, **_choices(request)}
         return page(request, "portal/new.html", context, status=422, lang=lang)
     c = container(request)
+    c.submissions.check(client_of(request).ip)
     row = c.requests.submit(NewRequest(
         type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
         phone=phone or None, name=name or None, details=details or None, language=lang,

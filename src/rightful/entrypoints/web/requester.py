@@ -8,7 +8,13 @@ import re
 from fastapi import Request, Response
 
 from rightful.domain.delivery import DownloadSessionError, NotDeliverableError
-from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError, RightfulError
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    RightfulError,
+    TooManySubmissionsError,
+)
 from rightful.domain.verification import (
     AssertionRejectedError,
     CodeExpiredError,
@@ -116,6 +122,7 @@ _KEYS: list[tuple[type[RightfulError], str]] = [
     (ForgedFormError, "err_forged_form"),
     (DownloadSessionError, "err_no_session"),
     (NotDeliverableError, "err_not_deliverable"),
+    (TooManySubmissionsError, "err_too_many_submissions"),
 ]
 
 
@@ -138,4 +145,6 @@ def _number(exc: RightfulError) -> int:
         return exc.attempts_left
     if isinstance(exc, ResendTooSoonError):
         return exc.retry_after
+    if isinstance(exc, TooManySubmissionsError):
+        return max(1, -(-exc.retry_after // 60))  # minutes
     return 0
