@@ -61,9 +61,9 @@ class TooManySubmissionsError(RightfulError):
     http_status = 429
 
     def __init__(self, retry_after: int) -> None:
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__(
-            f"too many requests were sent from your network; try again in {minutes} minutes, "
-            "or write to us"
-        )
         self.retry_after = retry_after
+        self.minutes = max(1, -(-retry_after // 60))  # rounded up
+        super().__init__(
+            f"too many requests were sent from your network; try again in {self.minutes} "
+            "minutes, or write to us"
+        )

@@ -146,5 +146,5 @@ def _number(exc: RightfulError) -> int:
     if isinstance(exc, ResendTooSoonError):
         return exc.retry_after
     if isinstance(exc, TooManySubmissionsError):
-        return max(1, -(-exc.retry_after // 60))  # minutes
+        return exc.minutes
     return 0
