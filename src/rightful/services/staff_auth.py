@@ -201,10 +201,7 @@ class StaffAuthService:
             )
             if used is not None:
                 raise AssertionRejectedError("this assertion was used already")
-            row = self._by_name(session, claims.subject)
-            if row is None or row.disabled_at is not None or row.locked_at is not None:
-                raise AssertionRejectedError("the assertion names no enabled console user")
-            return row.name
+            return self._sso_user_row(session, claims).name
 
     def sign_in_sso(self, assertion: str) -> SignedIn:
         """A signed assertion from the configured issuer naming an existing, enabled user."""
@@ -220,10 +217,7 @@ class StaffAuthService:
                     )
                 )
                 session.flush()
-                row = self._by_name(session, claims.subject)
-                if row is None or row.disabled_at is not None or row.locked_at is not None:
-                    raise AssertionRejectedError("the assertion names no enabled console user")
-                return self._open(session, row, "sso")
+                return self._open(session, self._sso_user_row(session, claims), "sso")
         except IntegrityError:
             raise AssertionRejectedError("this assertion was used already") from None
 
@@ -290,6 +284,12 @@ class StaffAuthService:
         if self.sso is None:
             raise ConflictError("single sign-on is not configured")
         return self.sso.check(assertion, self.clock.now())
+
+    def _sso_user_row(self, session: Session, claims: AccountClaims) -> StaffUserRow:
+        row = self._by_name(session, claims.subject)
+        if row is None or row.disabled_at is not None or row.locked_at is not None:
+            raise AssertionRejectedError("the assertion names no enabled console user")
+        return row
 
     def _by_name(self, session: Session, name: str) -> StaffUserRow | None:
         return session.scalar(select(StaffUserRow).where(StaffUserRow.name == name))
