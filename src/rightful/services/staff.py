@@ -15,6 +15,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import AuthenticationError, InvalidInputError, NotFoundError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
+from rightful.services.audit import AuditService
 
 KEY_PREFIX = "rf"
 
@@ -50,6 +51,16 @@ def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> Issued
         )
     )
     return IssuedKey(id=key_id, role=parsed, secret=secret)
+
+
+def issue_key_for(
+    session: Session, clock: Clock, audit: AuditService, by: Principal, *, name: str, role: str
+) -> IssuedKey:
+    """Issue a key on someone's behalf and record in the audit chain who did (ids only)."""
+    issued = issue_key(session, clock, name=name, role=role)
+    audit.record(session, by.id, by.role_name, "staff.key_issued", None,
+                 key_id=issued.id, role=issued.role.value)  # fmt: skip
+    return issued
 
 
 def authenticate(session: Session, clock: Clock, presented: str) -> Principal:

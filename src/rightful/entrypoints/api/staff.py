@@ -44,16 +44,7 @@ class KeyOut(RowView):
 @router.post("", status_code=201, response_model=KeyIssued)
 def issue(body: KeyIn, c: Deps, who: Admin) -> KeyIssued:
     with c.store.transaction() as session:
-        issued = staff.issue_key(session, c.clock, name=body.name, role=body.role)
-        c.audit.record(
-            session,
-            who.id,
-            who.role_name,
-            "staff.key_issued",
-            None,
-            key_id=issued.id,
-            role=issued.role.value,
-        )
+        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=body.name, role=body.role)
     return KeyIssued(id=issued.id, role=issued.role, key=issued.secret)
 
 

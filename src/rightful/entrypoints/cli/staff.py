@@ -27,16 +27,7 @@ def issue_key(
     c = container()
     who = cli_principal()
     with c.store.transaction() as session:
-        issued = staff.issue_key(session, c.clock, name=name, role=role)
-        c.audit.record(
-            session,
-            who.id,
-            who.role_name,
-            "staff.key_issued",
-            None,
-            key_id=issued.id,
-            role=issued.role.value,
-        )
+        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=name, role=role)
     console.print(f"{issued.id}  {issued.role}  {issued.secret}", highlight=False)
 
 
