@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from rightful.adapters.db.audit import AuditEntryRow
 from rightful.domain.clock import FixedClock
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.api.app import create_app
@@ -247,3 +250,23 @@ def test_one_network_address_submits_a_limited_number_an_hour(
         assert other.status_code == 202
     assert len(c.requests.list(RequestFilter(limit=10))) == 3  # the refused one left no trace
     c.store.engine.dispose()
+
+
+def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_secret(
+    app: App,
+) -> None:
+    issued = app.client.post("/api/v1/staff/keys", json={"name": "crm sync", "role": "agent"},
+                             headers=app.as_role("admin"))  # fmt: skip
+    assert issued.status_code == 201
+    key = issued.json()
+    listed = app.client.get("/api/v1/requests", headers={"X-API-Key": key["key"]})
+    assert listed.status_code == 200
+    with app.container.store.transaction() as session:
+        entry = session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.action == "staff.key_issued")
+        ).one()
+    assert json.loads(entry.summary) == {"key_id": key["id"], "role": "agent"}
+    assert entry.role == "admin" and key["key"] not in entry.summary
+    refused = app.client.post("/api/v1/staff/keys", json={"name": "x", "role": "agent"},
+                              headers=app.as_role("dpo"))  # fmt: skip
+    assert refused.status_code == 403
