@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import IO, Any, BinaryIO, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rightful.adapters.packaging.encoding import canonical_row, json_line
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
 from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.packaging.spool import RowSpool
@@ -38,20 +39,16 @@ from rightful.domain.packages import (
     ManifestItem,
     NameAllocator,
     blob_member_name,
-    canonical_bytes,
     collection_file,
     item_id,
-    row_object,
     safe_name,
 )
-from rightful.domain.provenance import CollectedRecord
+from rightful.domain.provenance import CollectedRecord, Link
 from rightful.domain.sources import BlobStore
 from rightful.services.collection_output import link_primitive
 
 SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
-# One encoder for every manifest line: json.dumps would build a new one per item.
-_ITEM_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 
 
@@ -122,12 +119,11 @@ class PackageBuilder:
         self._blobs = ReadAhead()
         self._dir = workdir
         self._names = NameAllocator()
-        self._spools: dict[str, RowSpool] = {}
-        self._files: dict[str, CollectionFiles] = {}
+        self._shapes: dict[str, _Shape] = {}
+        self._links: dict[int, tuple[Link, Mapping[str, Any]]] = {}
         self._attached: list[tuple[str, str]] = []
         self._items_out = (workdir / "items.jsonl").open("wb")
-        self._seen: set[tuple[str, str]] = set()
-        self._collections: dict[str, DataCollection | None] = {}
+        self._seen: set[tuple[str, bytes]] = set()
         self.out = BuildOutput("", key_id_of(public_key_of(meta.signing_key)))
 
     # --- items -------------------------------------------------------------------------------
@@ -157,7 +153,7 @@ class PackageBuilder:
         return self._add(record, origin) if self._first_time(record) else None
 
     def _first_time(self, record: CollectedRecord) -> bool:
-        marker = (record.collection, _ITEM_JSON.encode(record.key))
+        marker = (record.collection, json_line(record.key))
         if marker in self._seen:
             return False
         self._seen.add(marker)
@@ -165,18 +161,17 @@ class PackageBuilder:
 
     def _add(self, record: CollectedRecord, origin: str) -> str:
         rid = self._next_id()
-        obj = row_object(record.fields, record.values)
-        canonical = canonical_bytes(obj)
-        spool = self._spool(record)
-        row_index = spool.append(canonical)
-        categories = self._row_categories(record.collection, obj)
+        shape = self._shape(record)
+        canonical = canonical_row(record.fields, record.values)
+        row_index = shape.spool.append(canonical)
+        categories = shape.row_categories(record.fields, record.values)
         for field_name, uri in record.blobs:
-            self._add_blob(rid, record, field_name, uri)
+            self._add_blob(rid, record, shape, field_name, uri)
         item = ManifestItem(
             rid, ItemKind.RECORD, record.source, record.collection, record.key, categories,
-            _sha256(canonical), self._files[record.collection].json_path, row=row_index,
-            chain=tuple(link_primitive(link) for link in record.chain),
-            third_party_fields=self._third_party(record.collection), origin=origin,
+            _sha256(canonical), shape.files.json_path, row=row_index,
+            chain=tuple(map(self._link, record.chain)),
+            third_party_fields=shape.third_party, origin=origin,
         )  # fmt: skip
         self._write_item(item)
         self.out.records += 1
@@ -184,25 +179,26 @@ class PackageBuilder:
         self.out.by_category.update(categories)
         return rid
 
-    def _add_blob(self, record_id: str, record: CollectedRecord, field_name: str, uri: str) -> None:
+    def _add_blob(
+        self, record_id: str, record: CollectedRecord, shape: _Shape, field_name: str, uri: str
+    ) -> None:
         store = self._store_of(uri)
         fetched = self._blobs.read(store, uri) if store is not None else None
         if fetched is None:
             self.out.missing_blobs += 1
             return
         bid = self._next_id()
-        folder = f"{FILES_DIR}/{safe_name(record.collection)}"
-        path = self._names.allocate(folder, blob_member_name(bid, uri))
+        path = self._names.allocate(shape.folder, blob_member_name(bid, uri))
         try:
             written = self._zip.add_fetched(path, fetched)
         finally:
             fetched.release()
-        categories = self._field_categories(record.collection, field_name)
         self._write_item(ManifestItem(
-            bid, ItemKind.BLOB, record.source, record.collection, record.key, categories,
-            written.sha256, path, size=written.size, of=record_id, field=field_name, uri=uri,
+            bid, ItemKind.BLOB, record.source, record.collection, record.key,
+            shape.field_categories(field_name), written.sha256, path, size=written.size,
+            of=record_id, field=field_name, uri=uri,
         ))  # fmt: skip
-        self._files[record.collection].add_file(path)
+        shape.files.add_file(path)
         self.out.blobs += 1
         self.out.blob_bytes += written.size
 
@@ -229,14 +225,14 @@ class PackageBuilder:
         self._blobs.close()
         self._zip.abort()
         self._items_out.close()
-        for spool in self._spools.values():
-            spool.close()
+        for shape in self._shapes.values():
+            shape.spool.close()
 
     def finish(self) -> BuildOutput:
         """Write the collection files, index.html, the manifest and its signature; close."""
         self._blobs.close()
         self._items_out.close()
-        files = [self._collection_files(address) for address in self._spools]
+        files = [self._collection_files(shape) for shape in self._shapes.values()]
         flat = [w for pair in files for w in pair]
         index = render_index(self._index_data())
         flat.append(self._zip.add_bytes(INDEX, index))
@@ -248,15 +244,14 @@ class PackageBuilder:
         self.out.withheld = self._withheld_json()
         return self.out
 
-    def _collection_files(self, address: str) -> tuple[Any, Any]:
-        spool, files = self._spools[address], self._files[address]
+    def _collection_files(self, shape: _Shape) -> tuple[Any, Any]:
+        spool, files, coll = shape.spool, shape.files, shape.collection
         files.records = spool.rows
-        coll = self._collection(address)
         header = {
-            "collection": address, "source": self.datamap.source_of(address),
+            "collection": files.address, "source": self.datamap.source_of(files.address),
             "description": coll.description if coll else None,
             "fields": list(spool.fields),
-            "third_party_fields": list(self._third_party(address)),
+            "third_party_fields": list(shape.third_party),
             "count": spool.rows,
         }  # fmt: skip
         json_file = spool.write_json(self._dir / f"{spool.path.stem}.json", header)
@@ -274,8 +269,8 @@ class PackageBuilder:
         m = self.meta
         return IndexData(
             m.language, m.controller, m.request_id, m.received_at, m.generated_at, self.datamap,
-            self.out.by_category, list(self._files.values()), self.withheld, self._attached,
-            self.out.missing_blobs, m.contact, m.authority,
+            self.out.by_category, [s.files for s in self._shapes.values()], self.withheld,
+            self._attached, self.out.missing_blobs, m.contact, m.authority,
         )  # fmt: skip
 
     def _write_manifest(self, files: list[Any]) -> Path:
@@ -326,53 +321,80 @@ class PackageBuilder:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _spool(self, record: CollectedRecord) -> RowSpool:
-        if record.collection not in self._spools:
-            self._spools[record.collection] = RowSpool(
-                self._dir, len(self._spools), tuple(record.fields)
+    def _shape(self, record: CollectedRecord) -> _Shape:
+        shape = self._shapes.get(record.collection)
+        if shape is None:
+            address = record.collection
+            spool = RowSpool(self._dir, len(self._shapes), tuple(record.fields))
+            files = CollectionFiles(
+                address, 0, collection_file(address, "json"), collection_file(address, "csv")
             )
-            self._files[record.collection] = CollectionFiles(
-                record.collection,
-                0,
-                collection_file(record.collection, "json"),
-                collection_file(record.collection, "csv"),
-            )
-        return self._spools[record.collection]
+            shape = _Shape(self.datamap.collection(address), spool, files)
+            self._shapes[address] = shape
+        return shape
 
     def _store_of(self, uri: str) -> BlobStore | None:
         return self._blob_stores.get(uri.split("/")[2]) if uri.count("/") >= 3 else None
 
-    def _collection(self, address: str) -> DataCollection | None:
-        if address not in self._collections:
-            self._collections[address] = self.datamap.collection(address)
-        return self._collections[address]
+    def _link(self, link: Link) -> Mapping[str, Any]:
+        """A chain link as the manifest writes it; links shared by many records (the way to
+        the subject) are turned into JSON form once."""
+        known = self._links.get(id(link))
+        if known is None or known[0] is not link:
+            known = self._links[id(link)] = (link, link_primitive(link))
+        return known[1]
 
-    def _row_categories(self, address: str, row: dict[str, Any]) -> tuple[str, ...]:
-        coll = self._collection(address)
+    def _write_item(self, item: ManifestItem) -> None:
+        self._items_out.write(json_line(item.as_json()) + b"\n")
+
+
+class _Shape:
+    """What a build knows of one collection: its spool and files, and the categories and
+    third-party fields of its rows, worked out once."""
+
+    def __init__(
+        self, collection: DataCollection | None, spool: RowSpool, files: CollectionFiles
+    ) -> None:
+        self.collection, self.spool, self.files = collection, spool, files
+        self.folder = f"{FILES_DIR}/{safe_name(files.address)}"
+        self.third_party = (
+            tuple(f.name for f in collection.fields if f.third_party) if collection else ()
+        )
+        self._by_nulls: dict[tuple[tuple[str, ...], tuple[bool, ...]], tuple[str, ...]] = {}
+        self._by_field: dict[str, tuple[str, ...]] = {}
+
+    def row_categories(self, fields: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, ...]:
+        """The collection's categories and those of each field that holds a value."""
+        pattern = (fields, tuple(v is None for v in values))
+        found = self._by_nulls.get(pattern)
+        if found is None:
+            found = self._by_nulls[pattern] = self._categories(*pattern)
+        return found
+
+    def _categories(self, fields: tuple[str, ...], nulls: tuple[bool, ...]) -> tuple[str, ...]:
+        coll = self.collection
         if coll is None:
             return ()
+        held = {name for name, null in zip(fields, nulls, strict=True) if not null}
         found = set(coll.data_categories)
         for f in coll.fields:
-            if row.get(f.name) is not None:
+            if f.name in held:
                 found.update(f.data_categories)
         return tuple(sorted(found))
 
-    def _field_categories(self, address: str, field_name: str) -> tuple[str, ...]:
-        coll = self._collection(address)
-        f = coll.field(field_name) if coll else None
-        return (
-            tuple(f.data_categories)
-            if f and f.data_categories
-            else (coll.categories if coll else ())
-        )
-
-    def _third_party(self, address: str) -> tuple[str, ...]:
-        coll = self._collection(address)
-        return tuple(f.name for f in coll.fields if f.third_party) if coll else ()
-
-    def _write_item(self, item: ManifestItem) -> None:
-        line = _ITEM_JSON.encode(item.as_json())
-        self._items_out.write(line.encode() + b"\n")
+    def field_categories(self, field_name: str) -> tuple[str, ...]:
+        """A blob field's categories (else the collection's)."""
+        found = self._by_field.get(field_name)
+        if found is None:
+            coll = self.collection
+            f = coll.field(field_name) if coll else None
+            found = (
+                tuple(f.data_categories)
+                if f and f.data_categories
+                else (coll.categories if coll else ())
+            )
+            self._by_field[field_name] = found
+        return found
 
 
 def _sha256(data: bytes) -> str:

@@ -1,0 +1,48 @@
+"""JSON on the package build's hot path, written by orjson and held to the domain's bytes.
+
+A row's SHA-256 is taken over its canonical JSON (`domain.packages.canonical_bytes`), and
+`rightful package verify` recomputes it offline with the standard library, so the bytes must
+not change with the encoder. orjson writes exactly the same bytes for text (every code point),
+sorted keys, booleans, null and 64-bit integers, about ten times faster; it writes floats in
+another form (1.5e-7 against 1.5e-07), so a row holding a float, or an integer orjson cannot
+write, is encoded by the standard library. A property test holds both to the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import orjson
+
+from rightful.domain.packages import canonical_bytes, jsonable
+
+_PLAIN: Final = frozenset({str, int, bool, type(None)})  # written alike by orjson and json
+_SORTED: Final = orjson.OPT_SORT_KEYS
+
+
+def canonical_row(fields: Sequence[str], values: Sequence[Any]) -> bytes:
+    """canonical_bytes(row_object(fields, values)): the bytes a record's SHA-256 is taken of."""
+    row: dict[str, Any] = {}
+    exact = True
+    for name, value in zip(fields, values, strict=True):
+        if type(value) not in _PLAIN:
+            value = jsonable(value)
+            exact = exact and type(value) in _PLAIN
+        row[name] = value
+    if exact:
+        try:
+            return orjson.dumps(row, option=_SORTED)
+        except orjson.JSONEncodeError:  # an integer wider than 64 bits
+            pass
+    return canonical_bytes(row)
+
+
+def json_line(value: Any) -> bytes:
+    """Compact JSON of a manifest item (any valid JSON will do; the manifest hash covers it)."""
+    return orjson.dumps(value, default=str)
+
+
+def parse_line(line: bytes | str) -> Any:
+    """One JSON document, as json.loads reads it."""
+    return orjson.loads(line)
