@@ -8,12 +8,12 @@ Staff uploads are scanned from the bytes inside the package.
 from __future__ import annotations
 
 import hashlib
-import json
 import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rightful.adapters.db.packages import AttachmentRow
+from rightful.adapters.packaging.encoding import parse_line
 from rightful.domain.gate import GateItem
 from rightful.domain.gate_scan import SAMPLE_BYTES, readable_text, scan_identifiers
 from rightful.domain.identities import IdentityPolicy, IdentityType
@@ -57,11 +57,11 @@ class ManifestItems:
         with self._archive.open(MANIFEST) as stream:
             for raw in stream:
                 self._digest.update(raw)
-                line = raw.decode("utf-8").strip()
-                if line.startswith('"items": ['):
+                line = raw.strip()
+                if line.startswith(b'"items": ['):
                     inside = True
-                elif inside and line.startswith("{"):
-                    yield json.loads(line.rstrip(","))
+                elif inside and line.startswith(b"{"):
+                    yield parse_line(line.rstrip(b","))
 
     def _attachment(self, item: dict[str, Any]) -> GateItem:
         row = self._attachments.get(str(item["key"][0]))
