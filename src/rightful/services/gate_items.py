@@ -8,9 +8,10 @@ Staff uploads are scanned from the bytes inside the package.
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from rightful.adapters.db.packages import AttachmentRow
 from rightful.adapters.packaging.encoding import parse_line
@@ -18,6 +19,8 @@ from rightful.domain.gate import GateItem
 from rightful.domain.gate_scan import SAMPLE_BYTES, readable_text, scan_identifiers
 from rightful.domain.identities import IdentityPolicy, IdentityType
 from rightful.domain.packages import MANIFEST, ItemKind
+
+READ_BUFFER: Final = 1024 * 1024
 
 
 class ManifestItems:
@@ -54,7 +57,10 @@ class ManifestItems:
 
     def _items(self) -> Iterator[dict[str, Any]]:
         inside = False
-        with self._archive.open(MANIFEST) as stream:
+        # zipfile splits lines in Python; a buffered reader over the member does it in C
+        member = self._archive.open(MANIFEST)
+        # arg-type: a zipfile member has the readinto() a buffered reader uses
+        with io.BufferedReader(member, READ_BUFFER) as stream:  # type: ignore[arg-type]
             for raw in stream:
                 self._digest.update(raw)
                 line = raw.strip()
