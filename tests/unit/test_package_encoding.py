@@ -49,6 +49,12 @@ def test_a_manifest_line_reads_back_as_the_standard_library_reads_it(
     assert parse_line(line) == json.loads(line) == item
 
 
+@given(st.integers(), st.text())
+def test_numbers_of_any_width_read_back_exactly(number: int, text: str) -> None:
+    line = json_line({"key": [number], "text": text})
+    assert parse_line(line) == {"key": [number], "text": text}
+
+
 def test_values_without_a_json_form_are_written_as_text() -> None:
     at = datetime(2021, 1, 1, tzinfo=UTC)
     assert parse_line(json_line({"at": at})) == {"at": "2021-01-01T00:00:00+00:00"}

@@ -6,10 +6,14 @@ not change with the encoder. orjson writes exactly the same bytes for text (ever
 sorted keys, booleans, null and 64-bit integers, about ten times faster; it writes floats in
 another form (1.5e-7 against 1.5e-07), so a row holding a float, or an integer orjson cannot
 write, is encoded by the standard library. A property test holds both to the same output.
+Manifest lines and spooled rows are written and read by orjson too, again with the standard
+library for integers past 64 bits, which orjson refuses to write and would read as floats.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -19,6 +23,8 @@ from rightful.domain.packages import canonical_bytes, jsonable
 
 _PLAIN: Final = frozenset({str, int, bool, type(None)})  # written alike by orjson and json
 _SORTED: Final = orjson.OPT_SORT_KEYS
+_LINE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_WIDE_NUMBER: Final = re.compile(rb"\d{19}")  # below -2**63 or past 2**64: 19 digits or more
 
 
 def canonical_row(fields: Sequence[str], values: Sequence[Any]) -> bytes:
@@ -40,9 +46,15 @@ def canonical_row(fields: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def json_line(value: Any) -> bytes:
     """Compact JSON of a manifest item (any valid JSON will do; the manifest hash covers it)."""
-    return orjson.dumps(value, default=str)
+    try:
+        return orjson.dumps(value, default=str)
+    except orjson.JSONEncodeError:  # an integer wider than 64 bits
+        return _LINE.encode(value).encode()
 
 
-def parse_line(line: bytes | str) -> Any:
-    """One JSON document, as json.loads reads it."""
+def parse_line(line: bytes) -> Any:
+    """One JSON document, exactly as json.loads reads it: orjson reads an integer past 64 bits
+    as a float, so a line with 19 digits in a row is read by the standard library."""
+    if _WIDE_NUMBER.search(line):
+        return json.loads(line)
     return orjson.loads(line)

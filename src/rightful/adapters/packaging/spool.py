@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
 
+from rightful.adapters.packaging.encoding import parse_line
+
 # Spreadsheet programs run cells that start like a formula; such cells get a leading apostrophe
 # in the CSV (OWASP). The JSON file keeps every value exactly as stored.
 _FORMULA_START: Final = ("=", "@", "\t", "\r")
@@ -60,7 +62,7 @@ class RowSpool:
             writer = csv.writer(out)
             writer.writerow(self.fields)
             for line in self.lines():
-                row = json.loads(line)
+                row = parse_line(line)
                 writer.writerow([csv_cell(row.get(name)) for name in self.fields])
         return target
 
