@@ -139,10 +139,11 @@ def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
     c.subjects.settle(rid)
     c.requests.move(rid, Status.COLLECTING, SYSTEM)
     _ = c.packages  # keys and services are set up before the clock starts
-    helper_peaks = watch_reader_processes()
-    started = time.perf_counter()
+    helper_peaks, helper_cpu = watch_reader_processes()
+    phases = watch_phases()
+    started, cpu = time.perf_counter(), time.thread_time()
     package = c.packages.build(rid, Principal("key:bench", Role.AGENT))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
     with c.store.transaction() as session:
         run = latest_run(session, package.id)
     c.package_objects.delete(package.object_name)
@@ -152,26 +153,56 @@ def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
         "gate_seconds": run.seconds if run else None,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "helper_rss": max(helper_peaks, default=0),
+        "build_cpu": cpu, "helper_cpu": sum(helper_cpu), "phases": phases,
     }  # fmt: skip
 
 
-def watch_reader_processes() -> list[int]:
-    """Peak RSS of each blob reader process, read from /proc just before the build stops it
-    (its ru_maxrss would start from the build's own, which it was forked from)."""
+def watch_reader_processes() -> tuple[list[int], list[float]]:
+    """Peak RSS and CPU seconds of each blob reader process, read from /proc just before the
+    build stops it (its ru_maxrss would start from the build's own, which it was forked from)."""
     from rightful.adapters.packaging.readahead import ReaderProcess
 
     peaks: list[int] = []
+    cpu: list[float] = []
     close = ReaderProcess.close
 
     def measured(self: ReaderProcess) -> None:
-        status = Path(f"/proc/{self._process.pid}/status")
-        for line in status.read_text().splitlines() if status.exists() else []:
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) * 1024)
+        proc = Path(f"/proc/{self._process.pid}")
+        if proc.exists():
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) * 1024)
+            ticks = (proc / "stat").read_text().rsplit(")", 1)[1].split()[11:13]
+            cpu.append(sum(map(int, ticks)) / os.sysconf("SC_CLK_TCK"))
         close(self)
 
     ReaderProcess.close = measured  # type: ignore[method-assign]
-    return peaks
+    return peaks, cpu
+
+
+def watch_phases() -> dict[str, float]:
+    """Wall seconds of the build's steps, filled in as the build runs: writing the records and
+    their files, finishing the ZIP (collection files, index, manifest, signature), the leak gate
+    (read back and re-derive), and recording the verdict."""
+    from rightful.services.package_build import PackageBuilder
+    from rightful.services.packaging import PackageService
+
+    phases: dict[str, float] = {}
+    steps = [(PackageBuilder, "add_records", "records and files"), (PackageBuilder, "finish",
+             "finish"), (PackageService, "_gate", "leak gate"), (PackageService, "_conclude",
+             "verdict")]  # fmt: skip
+    for cls, name, label in steps:
+        step = getattr(cls, name)
+
+        def timed(*args: Any, __step: Any = step, __label: str = label, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return __step(*args, **kwargs)
+            finally:
+                phases[__label] = phases.get(__label, 0.0) + time.perf_counter() - started
+
+        setattr(cls, name, timed)
+    return phases
 
 
 def run_child(folder: Path, dsns: dict[str, str]) -> dict[str, Any]:
@@ -219,6 +250,8 @@ def scenario(name: str, root: Path, recordings: int, size: int, repeat: int) -> 
         "gate_share": (result["gate_seconds"] or 0) / result["seconds"],
         "peak_rss_mb": max(r["peak_rss"] for r in runs) / MB,
         "helper_rss_mb": max(r["helper_rss"] for r in runs) / MB,
+        "build_cpu": result["build_cpu"], "helper_cpu": result["helper_cpu"],
+        "phases": result["phases"],
         "status": result["status"],
         "items": result["items"],
     }  # fmt: skip
@@ -238,6 +271,12 @@ def show(r: dict[str, Any]) -> None:
         f"gate {r['gate_seconds']:.3f} s = {100 * r['gate_share']:.1f}% of the build   "
         f"peak RSS {r['peak_rss_mb']:.0f} MiB (target < 200; "
         f"blob reader process {r['helper_rss_mb']:.0f} MiB)",
+        flush=True,
+    )
+    steps = ", ".join(f"{name} {1000 * t:.0f} ms" for name, t in r["phases"].items())
+    print(
+        f"  best build: {steps}; CPU of the build's thread {1000 * r['build_cpu']:.0f} ms, "
+        f"of the blob reader process {1000 * r['helper_cpu']:.0f} ms",
         flush=True,
     )
 
