@@ -202,3 +202,18 @@ def test_closing_ends_the_process(tmp_path: Path) -> None:
     process = ahead._helper._process
     ahead.close()
     assert process.poll() == 0
+
+
+def test_closing_does_not_wait_for_a_process_that_is_still_starting(tmp_path: Path) -> None:
+    """A small package is finished before the helper is ready: the helper was asked for
+    nothing, so it is stopped at once instead of being waited for while it starts."""
+    store = a_store(tmp_path, {"a.wav": b"abc"})
+    ahead = ReadAhead()
+    ahead.announce(store, "blob://rec/a.wav")  # starts the process; the build reads a.wav itself
+    fetched = ahead.read(store, "blob://rec/a.wav")
+    assert fetched is not None and content(fetched) == b"abc"
+    assert ahead._helper is not None and not ahead._helper._ready
+    process = ahead._helper._process
+    ahead.close()
+    assert process.poll() == -signal.SIGKILL
+    assert ahead.read_by_helper == 0

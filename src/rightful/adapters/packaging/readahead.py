@@ -251,8 +251,11 @@ class ReaderProcess:
         return protocol.ANSWER.unpack(self._read_answer())
 
     def close(self) -> None:
-        """Stop the process: it ends when its request pipe closes; wait briefly, then kill."""
+        """Stop the process: it ends when its request pipe closes; wait briefly, then kill.
+        One that is not ready yet has read nothing, and is not waited for while it starts."""
         os.close(self._requests)
+        if not self._ready:
+            self._process.kill()
         try:
             self._process.wait(STOP_WAIT)
         except subprocess.TimeoutExpired:
