@@ -50,6 +50,9 @@ from rightful.services.collection_output import link_primitive
 SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
+# Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
+# however many rows a package has (the links shared by many rows are cached again at once).
+CACHED: Final = 4096
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,8 @@ class PackageBuilder:
         the subject) are turned into JSON form once."""
         known = self._links.get(id(link))
         if known is None or known[0] is not link:
+            if len(self._links) >= CACHED:
+                self._links.clear()
             known = self._links[id(link)] = (link, link_primitive(link))
         return known[1]
 
@@ -368,6 +373,8 @@ class _Shape:
         pattern = (fields, tuple(v is None for v in values))
         found = self._by_nulls.get(pattern)
         if found is None:
+            if len(self._by_nulls) >= CACHED:
+                self._by_nulls.clear()
             found = self._by_nulls[pattern] = self._categories(*pattern)
         return found
 

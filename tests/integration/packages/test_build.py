@@ -270,3 +270,18 @@ def _renamed_blobs(estate: DemoEstate, keys: list[str]) -> DemoEstate:
 
 
 _ = PackageRow
+
+
+def test_a_build_whose_caches_keep_starting_again_writes_the_same_items(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build works out categories and chain links once and keeps a bounded number of them
+    (memory stays flat with any number of rows); a cache that starts again writes the same
+    manifest items, chains and categories included."""
+    from rightful.services import package_build
+
+    usual = manifest_of(world, world.c.packages.build(world.request_for(ANNA), AGENT).id)
+    monkeypatch.setattr(package_build, "CACHED", 1)
+    tight = manifest_of(world, world.c.packages.build(world.request_for(ANNA), AGENT).id)
+    assert len(usual["items"]) > 5
+    assert tight["items"] == usual["items"]
