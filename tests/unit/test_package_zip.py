@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import struct
@@ -217,3 +218,8 @@ def test_a_failed_background_write_surfaces() -> None:
 )
 def test_csv_cells_never_start_a_formula(value: Any, cell: str) -> None:
     assert csv_cell(value) == cell
+
+
+@given(st.one_of(st.integers(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)))
+def test_a_number_in_the_csv_reads_as_in_the_json_file(value: int | bool | float) -> None:
+    assert csv_cell(value) == json.dumps(value)

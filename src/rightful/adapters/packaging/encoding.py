@@ -13,7 +13,6 @@ library for integers past 64 bits, which orjson refuses to write and would read 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -24,7 +23,11 @@ from rightful.domain.packages import canonical_bytes, jsonable
 _PLAIN: Final = frozenset({str, int, bool, type(None)})  # written alike by orjson and json
 _SORTED: Final = orjson.OPT_SORT_KEYS
 _LINE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-_WIDE_NUMBER: Final = re.compile(rb"\d{19}")  # below -2**63 or past 2**64: 19 digits or more
+# A number below -2**63 or past 2**64 has 19 digits or more. Digits become NUL bytes and a run
+# of 19 is looked for: about ten times faster than a regular expression over a manifest line,
+# and a NUL in the text itself can only send a line to the (exact) standard library needlessly.
+_DIGITS: Final = bytes.maketrans(b"0123456789", b"\0" * 10)
+_WIDE_NUMBER: Final = b"\0" * 19
 
 
 def canonical_row(fields: Sequence[str], values: Sequence[Any]) -> bytes:
@@ -55,6 +58,6 @@ def json_line(value: Any) -> bytes:
 def parse_line(line: bytes) -> Any:
     """One JSON document, exactly as json.loads reads it: orjson reads an integer past 64 bits
     as a float, so a line with 19 digits in a row is read by the standard library."""
-    if _WIDE_NUMBER.search(line):
+    if _WIDE_NUMBER in line.translate(_DIGITS):
         return json.loads(line)
     return orjson.loads(line)

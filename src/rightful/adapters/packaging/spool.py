@@ -71,7 +71,12 @@ def csv_cell(value: Any) -> str:
     """A JSON value as CSV text ('' for null)."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else _JSON.encode(value)
+    if isinstance(value, str):
+        text = value
+    elif type(value) is int:
+        return str(value)  # as JSON writes it, and only a sign and digits: nothing to defuse
+    else:
+        text = _JSON.encode(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     if text.startswith(_SIGNS) and len(text) > 1 and not (text[1].isdigit() or text[1] == " "):
