@@ -33,6 +33,7 @@ def a_store(root: Path, blobs: dict[str, bytes]) -> FilesystemBlobStore:
 
 
 def started(store: FilesystemBlobStore, first_uri: str, **options: object) -> ReadAhead:
+    options.setdefault("start_after", 1)
     ahead = ReadAhead(BlobReader(block_size=SLOT, blocks=2), slot_size=SLOT, **options)  # type: ignore[arg-type]
     ahead.announce(store, first_uri)
     assert ahead.wait_for_helper(30), "the blob reader process did not start"
@@ -136,7 +137,7 @@ def test_a_process_that_ends_before_it_is_ready_leaves_the_build_reading_alone(
 ) -> None:
     store = a_store(tmp_path, {"a.wav": b"abc", "b.wav": b"def"})
     monkeypatch.setattr(readahead.protocol, "__name__", "rightful.no_such_module")
-    ahead = ReadAhead()
+    ahead = ReadAhead(start_after=1)
     ahead.announce(store, "blob://rec/a.wav")
     assert not ahead.wait_for_helper(30)
     ahead.announce(store, "blob://rec/b.wav")
@@ -167,7 +168,7 @@ def test_a_process_that_stops_answering_is_given_up(
     """A helper stuck on a read (a hung network disk) does not hang the build."""
     blobs = {f"{i}.wav": bytes([i]) * 10 for i in range(3)}
     store = a_store(tmp_path, blobs)
-    ahead = ReadAhead()
+    ahead = ReadAhead(start_after=1)
     ahead.announce(store, "blob://rec/0.wav")  # starts the process; nothing is asked yet
     assert ahead._helper is not None and ahead._helper.ready(30)
     os.kill(ahead._helper._process.pid, signal.SIGSTOP)
@@ -208,7 +209,7 @@ def test_closing_does_not_wait_for_a_process_that_is_still_starting(tmp_path: Pa
     """A small package is finished before the helper is ready: the helper was asked for
     nothing, so it is stopped at once instead of being waited for while it starts."""
     store = a_store(tmp_path, {"a.wav": b"abc"})
-    ahead = ReadAhead()
+    ahead = ReadAhead(start_after=1)
     ahead.announce(store, "blob://rec/a.wav")  # starts the process; the build reads a.wav itself
     fetched = ahead.read(store, "blob://rec/a.wav")
     assert fetched is not None and content(fetched) == b"abc"
@@ -217,3 +218,20 @@ def test_closing_does_not_wait_for_a_process_that_is_still_starting(tmp_path: Pa
     ahead.close()
     assert process.poll() == -signal.SIGKILL
     assert ahead.read_by_helper == 0
+
+
+def test_a_few_blobs_are_read_in_the_build_without_starting_a_process(tmp_path: Path) -> None:
+    """Most access packages hold a handful of files: starting a process for them would cost
+    more than reading them (no process per request)."""
+    blobs = {f"{i}.wav": bytes([i]) * 30 for i in range(readahead.START_AFTER)}
+    store = a_store(tmp_path, blobs)
+    ahead = ReadAhead()
+    for i in range(readahead.START_AFTER - 1):
+        ahead.announce(store, f"blob://rec/{i}.wav")
+    assert ahead._helper is None
+    ahead.announce(store, f"blob://rec/{readahead.START_AFTER - 1}.wav")
+    assert ahead._helper is not None, "a package with many files gets the process"
+    for key, data in blobs.items():
+        fetched = ahead.read(store, f"blob://rec/{key}")
+        assert fetched is not None and content(fetched) == data
+    ahead.close()
