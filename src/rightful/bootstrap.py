@@ -15,7 +15,7 @@ from rightful.adapters.mail.smtp import SmtpMailer
 from rightful.adapters.outbox import ThreadOutbox
 from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
 from rightful.adapters.sms.log import LoggingSmsSender
-from rightful.adapters.sources import OpenSources, opened_sources
+from rightful.adapters.sources import OpenSources, Schema
 from rightful.adapters.sources.pool import SourcePool, blob_stores
 from rightful.adapters.storage.filesystem import FilesystemPackageStore
 from rightful.adapters.throttle import SubmissionThrottle
@@ -94,10 +94,25 @@ class Container:
     def blob_stores(self) -> dict[str, BlobStore]:
         return blob_stores(self.settings.sources)
 
+    @cached_property
+    def build_sources(self) -> SourcePool:
+        """Connections that builds collect over, kept per thread between requests."""
+        return SourcePool(self.settings.sources, self._schemas())
+
+    @cached_property
+    def gate_sources(self) -> SourcePool:
+        """The leak gate's own connections: it shares none with the collector."""
+        return SourcePool(self.settings.sources, self._schemas())
+
+    def _schemas(self) -> dict[str, Schema]:
+        dm = self.datamap
+        return {name: dm.schema_of(name) for name in dm.sources}
+
     def close(self) -> None:
         """Release connections (sources and the store)."""
-        if "sources" in self.__dict__:
-            self.sources.close()
+        for pool in ("sources", "build_sources", "gate_sources"):
+            if pool in self.__dict__:
+                self.__dict__[pool].close()
         if "store" in self.__dict__:
             self.store.engine.dispose()
 
@@ -184,9 +199,13 @@ class Container:
         return package_key_wrapper(self.settings)[0]
 
     def open_sources(self) -> AbstractContextManager[OpenSources]:
-        """Fresh connections to every source (a build and its gate each open their own)."""
-        dm = self.datamap
-        return opened_sources(self.settings.sources, {n: dm.schema_of(n) for n in dm.sources})
+        """This thread's connections to every source, kept between requests (builds,
+        attachments and incident scopes read over them)."""
+        return self.build_sources.borrowed()
+
+    def open_gate_sources(self) -> AbstractContextManager[OpenSources]:
+        """The leak gate's own connections to every source, kept between builds."""
+        return self.gate_sources.borrowed()
 
     @cached_property
     def attachments(self) -> AttachmentService:
@@ -230,6 +249,7 @@ class Container:
             config,
             self.attachments,
             policy=self.identity_policy,
+            open_gate_sources=self.open_gate_sources,
         )
 
     @cached_property

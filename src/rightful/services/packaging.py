@@ -104,6 +104,7 @@ class PackageService:
         *,
         policy: IdentityPolicy | None = None,
         collector: Collector | None = None,
+        open_gate_sources: SourceOpener | None = None,
     ) -> None:
         from rightful.services.collection import collect
 
@@ -116,6 +117,8 @@ class PackageService:
             objects,
             config,
         )
+        # The gate reads the sources over connections of its own, never the collector's.
+        self.open_gate_sources = open_gate_sources or open_sources
         self.policy = policy or IdentityPolicy()
         self.collector: Collector = collector or collect
         prepare_index()
@@ -243,8 +246,8 @@ class PackageService:
     def _gate(self, package: PackageRow, seed: CollectionSeed, output: BuildOutput) -> TimedReport:
         """Run the gate over the package as stored: its manifest, read back and decrypted."""
         attachments = {a.id: a for a in self.attachments.for_request(package.request_id)}
-        # Fresh connections: the gate shares nothing with the collector but the data map.
-        with self.zip_of(package, output.stored_size) as archive, self.open_sources() as fresh:
+        # Other connections: the gate shares nothing with the collector but the data map.
+        with self.zip_of(package, output.stored_size) as archive, self.open_gate_sources() as fresh:
             items = ManifestItems(archive, attachments, self.policy)
             timed = run_gate(
                 self.datamap, self.plan, fresh.records, seed.subject, items, seed.max_sensitivity

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from pydantic import SecretStr
 
-from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
+from rightful.adapters.sources import (
+    BLOB_SCHEMES,
+    OpenSources,
+    Schema,
+    open_blob_store,
+    open_source,
+    scheme_of,
+)
+from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.sources import BlobStore, RecordSource
 
 
 class SourcePool(Mapping[str, RecordSource]):
     """Record sources by name. Each thread gets its own connections (drivers are not shared
-    across threads), kept for the life of the thread: no connection churn per request."""
+    across threads), kept for the life of the thread: no connection churn per request.
+    `schemas` (from the data map) limit each source to the tables and columns declared."""
 
-    def __init__(self, dsns: Mapping[str, SecretStr | str]) -> None:
+    def __init__(
+        self, dsns: Mapping[str, SecretStr | str], schemas: Mapping[str, Schema] | None = None
+    ) -> None:
         self._dsns = {
             n: d.get_secret_value() if isinstance(d, SecretStr) else d for n, d in dsns.items()
         }
         self._names = [n for n, d in self._dsns.items() if scheme_of(d) not in BLOB_SCHEMES]
+        self._schemas = dict(schemas or {})
+        self._blobs = blob_stores(dsns)
         self._local = threading.local()
         self._opened: list[RecordSource] = []
         self._lock = threading.Lock()
@@ -27,9 +41,9 @@ class SourcePool(Mapping[str, RecordSource]):
     def __getitem__(self, name: str) -> RecordSource:
         if name not in self._names:
             raise KeyError(name)
-        mine: dict[str, RecordSource] = self._local.__dict__.setdefault("sources", {})
+        mine = self._mine()
         if name not in mine:
-            mine[name] = open_source(name, self._dsns[name])
+            mine[name] = open_source(name, self._dsns[name], schema=self._schemas.get(name))
             with self._lock:
                 self._opened.append(mine[name])
         return mine[name]
@@ -40,6 +54,23 @@ class SourcePool(Mapping[str, RecordSource]):
     def __len__(self) -> int:
         return len(self._names)
 
+    @contextmanager
+    def borrowed(self) -> Iterator[OpenSources]:
+        """This thread's sources and the blob stores, for one request. A connection that no
+        longer answers (a restarted database) is opened again first; when the request fails,
+        the thread's connections are closed, so none left in an unknown state is handed out."""
+        for name in list(self._mine()):
+            source = self._mine()[name]
+            if isinstance(source, SqlSource) and not source.alive():
+                self._drop(name)
+        opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
+        try:
+            yield opened
+        except BaseException:
+            for name in list(self._mine()):
+                self._drop(name)
+            raise
+
     def close(self) -> None:
         """Close every connection opened by any thread."""
         with self._lock:
@@ -47,6 +78,16 @@ class SourcePool(Mapping[str, RecordSource]):
         for source in opened:
             source.close()
         self._local = threading.local()
+
+    def _mine(self) -> dict[str, RecordSource]:
+        mine: dict[str, RecordSource] = self._local.__dict__.setdefault("sources", {})
+        return mine
+
+    def _drop(self, name: str) -> None:
+        source = self._mine().pop(name)
+        with self._lock:
+            self._opened = [s for s in self._opened if s is not source]
+        source.close()
 
 
 def blob_stores(dsns: Mapping[str, SecretStr | str]) -> dict[str, BlobStore]:

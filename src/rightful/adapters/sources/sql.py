@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rightful.domain.datamap import IDENTIFIER
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
 
@@ -122,6 +122,15 @@ class SqlSource:
 
     def close(self) -> None:
         """Subclasses release their connection."""
+
+    def alive(self) -> bool:
+        """Whether the connection still answers a trivial query (a pool asks before reuse)."""
+        try:
+            for _ in self.rows("SELECT 1", ()):
+                pass
+        except SourceUnavailableError:
+            return False
+        return True
 
     # -- helpers for subclasses ----------------------------------------------------------
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
