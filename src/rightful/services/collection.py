@@ -123,8 +123,20 @@ def collect(
     return run
 
 
+# Compiled plans by data map: a data map does not change, and a server has one (or a few).
+_PLANS: dict[int, CompiledPlan] = {}
+PLANS_KEPT = 8
+
+
 def _compiled(datamap: DataMap | CompiledPlan) -> CompiledPlan:
-    return datamap if isinstance(datamap, CompiledPlan) else compile_plan(datamap)
+    if isinstance(datamap, CompiledPlan):
+        return datamap
+    compiled = _PLANS.get(id(datamap))
+    if compiled is None or compiled.datamap is not datamap:  # an id reused by another map
+        if len(_PLANS) >= PLANS_KEPT:
+            _PLANS.clear()
+        compiled = _PLANS[id(datamap)] = compile_plan(datamap)
+    return compiled
 
 
 def _subject_rows(
