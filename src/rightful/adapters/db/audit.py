@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     select,
     text,
     update,
@@ -97,8 +98,8 @@ class SqlAuditLog:
         """Take the chain's turn (locking the head row), then add `draft` as the next entry."""
         seq, prev_hash = self._advance_head(session)
         entry = seal(draft, seq, clock.now(), prev_hash)
-        session.execute(ENTRIES.insert().values(**_entry_values(entry)))
-        session.execute(update(HEAD).where(HEAD.c.id == 1).values(last_hash=entry.hash))
+        session.execute(_INSERT_ENTRY, _entry_values(entry))
+        session.execute(_SET_HEAD_HASH, {"hash": entry.hash})
         return entry
 
     def lock_head(self, session: Session) -> ChainHead:
@@ -152,20 +153,31 @@ class SqlAuditLog:
     def _advance_head(self, session: Session) -> tuple[int, str]:
         # The UPDATE comes first: PostgreSQL row-locks the head and SQLite takes its write
         # lock before anything is read, so two writers can never both extend the same hash.
-        return self._head_update(session, HEAD.c.last_seq + 1)
+        return self._head_update(session, _NEXT_SEQ)
 
     def _head_update(self, session: Session, last_seq: Any) -> tuple[int, str]:
-        stmt = (
-            update(HEAD)
-            .where(HEAD.c.id == 1)
-            .values(last_seq=last_seq)
-            .returning(HEAD.c.last_seq, HEAD.c.last_hash)
-        )
+        stmt = _ADVANCE_HEAD if last_seq is _NEXT_SEQ else _head_statement(last_seq)
         row = session.execute(stmt).first()
         if row is None:
             _create_head(session)
             row = session.execute(stmt).one()
         return int(row[0]), str(row[1])
+
+
+def _head_statement(last_seq: Any) -> Any:
+    return (
+        update(HEAD)
+        .where(HEAD.c.id == 1)
+        .values(last_seq=last_seq)
+        .returning(HEAD.c.last_seq, HEAD.c.last_hash)
+    )
+
+
+# An append's statements, built once (each append ran three statements built anew).
+_NEXT_SEQ: Final = HEAD.c.last_seq + 1
+_ADVANCE_HEAD: Final = _head_statement(_NEXT_SEQ)
+_INSERT_ENTRY: Final = ENTRIES.insert()
+_SET_HEAD_HASH: Final = update(HEAD).where(HEAD.c.id == 1).values(last_hash=bindparam("hash"))
 
 
 def _create_head(session: Session) -> None:
