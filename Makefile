@@ -19,3 +19,4 @@ typecheck: ## mypy strict on the domain, and the import contracts
 bench: ## benchmarks (see README, Performance)
 	.venv/bin/python bench/collect.py --customers 100000 --devices 200000 --recordings 2000000
 	.venv/bin/python bench/package.py --small
+	.venv/bin/python bench/requests.py
