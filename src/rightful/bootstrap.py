@@ -87,8 +87,8 @@ class Container:
 
     @cached_property
     def sources(self) -> SourcePool:
-        """Record sources by name, connections kept per thread."""
-        return SourcePool(self.settings.sources)
+        """Record sources by name, connections kept per thread (identity look-ups)."""
+        return SourcePool(self.settings.sources, self._schemas())
 
     @cached_property
     def blob_stores(self) -> dict[str, BlobStore]:
