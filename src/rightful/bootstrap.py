@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property, partial
+from functools import cached_property
 
 from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
 from rightful.adapters.datamap.fides_yaml import load_datamap
@@ -22,10 +23,11 @@ from rightful.adapters.throttle import SubmissionThrottle
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
-from rightful.domain.identities import IdentityPolicy, IdentityType
+from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.incident_clocks import regimes_from
 from rightful.domain.messaging import Mailer, Outbox
 from rightful.domain.package_ports import KeyWrapper
+from rightful.domain.provenance import SubjectKey
 from rightful.domain.sources import BlobStore
 from rightful.domain.verification import Assurance, CodePolicy, required_for
 from rightful.services.approvals import ApprovalService
@@ -152,14 +154,19 @@ class Container:
 
     @cached_property
     def subjects(self) -> SubjectService:
-        finder = partial(
-            resolve_subjects,
-            self.datamap,
-            self.sources,
-            clock=self.clock,
-            policy=self.identity_policy,
-        )
-        return SubjectService(self.store, self.clock, self.audit, self.requests, finder)
+        return SubjectService(self.store, self.clock, self.audit, self.requests, self._subjects_of)
+
+    def open_binding_sources(self) -> AbstractContextManager[OpenSources]:
+        """This thread's kept connections for binding requests to subjects."""
+        return self.sources.borrowed()
+
+    def _subjects_of(self, identities: Sequence[Identity]) -> list[SubjectKey]:
+        """The subjects verified identities lead to."""
+        with self.open_binding_sources() as opened:
+            return resolve_subjects(
+                self.datamap, opened.records, identities, clock=self.clock,
+                policy=self.identity_policy,
+            )  # fmt: skip
 
     @cached_property
     def verification(self) -> VerificationService:

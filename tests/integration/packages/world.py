@@ -163,6 +163,7 @@ def make_world(store_url: str, data_dir: Path, estate: DemoEstate, **overrides: 
     c.sources = sources  # type: ignore[assignment, misc]
     c.open_sources = sources.opened  # type: ignore[method-assign]
     c.open_gate_sources = sources.opened  # type: ignore[method-assign]
+    c.open_binding_sources = sources.opened  # type: ignore[method-assign]
     # The schema straight from the models: this suite tests packages, not migrations.
     Base.metadata.create_all(c.store.engine)
     return World(c, clock, sources)

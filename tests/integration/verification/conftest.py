@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from rightful.adapters.db.models import verification as _tables  # noqa: F401 - 
 from rightful.adapters.mail.memory import MemoryMailer
 from rightful.adapters.outbox import InlineOutbox
 from rightful.adapters.sms.log import LoggingSmsSender
+from rightful.adapters.sources import OpenSources
 from rightful.bootstrap import Container
 from rightful.domain.clock import FixedClock
 from rightful.domain.deadlines import Jurisdiction
@@ -99,6 +101,7 @@ def make_world(store_url: str, data_dir: Path, *, datamap: Any = None, **overrid
     c = Container(settings=settings, clock=clock)
     c.datamap = datamap or estate.datamap()  # type: ignore[attr-defined]
     c.sources = {"crm": estate.source()}  # type: ignore[attr-defined]
+    c.open_binding_sources = lambda: nullcontext(OpenSources(records=c.sources))  # type: ignore[method-assign]
     mailer, sms = MemoryMailer(), LoggingSmsSender()
     c.mailer, c.sms_sender, c.outbox = mailer, sms, InlineOutbox()  # type: ignore[misc]
     initialise(c)
