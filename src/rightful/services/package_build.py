@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rightful.adapters.packaging.encoding import canonical_row, json_line
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
 from rightful.adapters.packaging.readahead import ReadAhead
-from rightful.adapters.packaging.spool import RowSpool
-from rightful.adapters.packaging.zipwriter import PackageZip
+from rightful.adapters.packaging.spool import RowSpool, spooled
+from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
@@ -125,7 +125,7 @@ class PackageBuilder:
         self._shapes: dict[str, _Shape] = {}
         self._links: dict[int, tuple[Link, Mapping[str, Any]]] = {}
         self._attached: list[tuple[str, str]] = []
-        self._items_out = (workdir / "items.jsonl").open("wb")
+        self._items_out = spooled(workdir)  # manifest item lines, in order
         self._seen: set[tuple[str, bytes]] = set()
         self.out = BuildOutput("", key_id_of(public_key_of(meta.signing_key)))
 
@@ -234,13 +234,12 @@ class PackageBuilder:
     def finish(self) -> BuildOutput:
         """Write the collection files, index.html, the manifest and its signature; close."""
         self._blobs.close()
-        self._items_out.close()
         files = [self._collection_files(shape) for shape in self._shapes.values()]
         flat = [w for pair in files for w in pair]
         index = render_index(self._index_data())
         flat.append(self._zip.add_bytes(INDEX, index))
-        manifest_path = self._write_manifest(flat)
-        manifest = manifest_path.read_bytes()
+        manifest = self._manifest(flat)
+        self._items_out.close()
         self.out.manifest_sha256 = self._zip.add_bytes(MANIFEST, manifest).sha256
         self._zip.add_bytes(SIGNATURE, self._signature(manifest, self.out.manifest_sha256))
         self._zip.close()
@@ -257,16 +256,19 @@ class PackageBuilder:
             "third_party_fields": list(shape.third_party),
             "count": spool.rows,
         }  # fmt: skip
-        json_file = spool.write_json(self._dir / f"{spool.path.stem}.json", header)
-        csv_file = spool.write_csv(self._dir / f"{spool.path.stem}.csv")
         written = (
-            self._zip.add_file(files.json_path, json_file),
-            self._zip.add_file(files.csv_path, csv_file),
+            self._add_document(files.json_path, spool.write_json(header)),
+            self._add_document(files.csv_path, spool.write_csv()),
         )
-        json_file.unlink()
-        csv_file.unlink()
-        spool.path.unlink()
+        spool.close()
         return written
+
+    def _add_document(self, path: str, document: IO[bytes]) -> Written:
+        """A document written to a spooled file (and left at its end), deflated into the ZIP."""
+        with document:
+            size = document.tell()
+            document.seek(0)
+            return self._zip.add_stream(path, document, size, compress=True)
 
     def _index_data(self) -> IndexData:
         m = self.meta
@@ -276,7 +278,8 @@ class PackageBuilder:
             self._attached, self.out.missing_blobs, m.contact, m.authority,
         )  # fmt: skip
 
-    def _write_manifest(self, files: list[Any]) -> Path:
+    def _manifest(self, files: list[Any]) -> bytes:
+        """manifest.json: held whole, as it is signed whole."""
         m, o = self.meta, self.out
         header = {
             "format": FORMAT, "package_id": m.package_id, "request_id": m.request_id,
@@ -291,14 +294,14 @@ class PackageBuilder:
             "withheld": self._withheld_json(),
             "files": [{"path": w.path, "size": w.size, "sha256": w.sha256} for w in files],
         }  # fmt: skip
-        path = self._dir / "manifest.json"
         opening = json.dumps(header, ensure_ascii=False, indent=1)[:-1].rstrip()
-        with path.open("wb") as out, (self._dir / "items.jsonl").open("rb") as items:
-            out.write(opening.encode() + b',\n "items": [')
-            for i, line in enumerate(items):
-                out.write((b"\n  " if i == 0 else b",\n  ") + line.rstrip(b"\n"))
-            out.write(b"\n ]\n}\n")
-        return path
+        out = io.BytesIO()
+        out.write(opening.encode() + b',\n "items": [')
+        self._items_out.seek(0)
+        for i, line in enumerate(self._items_out):
+            out.write((b"\n  " if i == 0 else b",\n  ") + line.rstrip(b"\n"))
+        out.write(b"\n ]\n}\n")
+        return out.getvalue()
 
     def _withheld_json(self) -> list[dict[str, Any]]:
         return [
@@ -328,7 +331,7 @@ class PackageBuilder:
         shape = self._shapes.get(record.collection)
         if shape is None:
             address = record.collection
-            spool = RowSpool(self._dir, len(self._shapes), tuple(record.fields))
+            spool = RowSpool(self._dir, tuple(record.fields))
             files = CollectionFiles(
                 address, 0, collection_file(address, "json"), collection_file(address, "csv")
             )

@@ -1,12 +1,16 @@
-"""Rows spooled to disk per collection while records stream in, then written out as JSON and CSV.
+"""Rows spooled per collection while records stream in, then written out as JSON and CSV.
 
-Only one line is in memory at a time; a subject with millions of rows costs disk, not RAM.
+Only one line is in memory at a time, and each spool or document file is held in memory only up
+to IN_MEMORY bytes, then moved to a file in the build's folder: a subject with millions of rows
+costs disk, not RAM, and a small package creates no files.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
@@ -18,16 +22,22 @@ from rightful.adapters.packaging.encoding import parse_line
 _FORMULA_START: Final = ("=", "@", "\t", "\r")
 _SIGNS: Final = ("+", "-")
 _JSON: Final = json.JSONEncoder(ensure_ascii=False)
+IN_MEMORY: Final = 256 * 1024
+
+
+def spooled(folder: Path) -> IO[bytes]:
+    """A temporary file held in memory up to IN_MEMORY bytes, then on disk in `folder`."""
+    return tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, dir=folder)
 
 
 class RowSpool:
-    """The rows of one collection, as canonical JSON lines in a temporary file."""
+    """The rows of one collection, as canonical JSON lines in a spooled temporary file."""
 
-    def __init__(self, folder: Path, number: int, fields: tuple[str, ...]) -> None:
-        self.path = folder / f"rows-{number}.jsonl"
+    def __init__(self, folder: Path, fields: tuple[str, ...]) -> None:
+        self.folder = folder
         self.fields = fields
         self.rows = 0
-        self._out: IO[bytes] = self.path.open("wb")
+        self._out = spooled(folder)
 
     def append(self, canonical: bytes) -> int:
         """Add one row (canonical JSON bytes); returns its index in the collection file."""
@@ -36,35 +46,37 @@ class RowSpool:
         return self.rows - 1
 
     def close(self) -> None:
-        if not self._out.closed:
-            self._out.close()
+        self._out.close()
 
     def lines(self) -> Iterator[bytes]:
         """The spooled rows, in order."""
-        self.close()
-        with self.path.open("rb") as source:
-            for line in source:
-                yield line.rstrip(b"\n")
+        self._out.seek(0)
+        for line in self._out:
+            yield line.rstrip(b"\n")
 
-    def write_json(self, target: Path, header: Mapping[str, Any]) -> Path:
-        """One JSON document: the header's keys, then `records` holding every row in order."""
+    def write_json(self, header: Mapping[str, Any]) -> IO[bytes]:
+        """One JSON document: the header's keys, then `records` holding every row in order;
+        returned at its end (its size is tell())."""
         opening = json.dumps(dict(header), ensure_ascii=False, indent=1)[:-1].rstrip()
-        with target.open("wb") as out:
-            out.write(opening.encode() + b',\n "records": [')
-            for i, line in enumerate(self.lines()):
-                out.write((b"\n  " if i == 0 else b",\n  ") + line)
-            out.write(b"\n ]\n}\n")
-        return target
+        out = spooled(self.folder)
+        out.write(opening.encode() + b',\n "records": [')
+        for i, line in enumerate(self.lines()):
+            out.write((b"\n  " if i == 0 else b",\n  ") + line)
+        out.write(b"\n ]\n}\n")
+        return out
 
-    def write_csv(self, target: Path) -> Path:
-        """The rows as CSV with a header line; values as in the JSON, formulas defused."""
-        with target.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(self.fields)
-            for line in self.lines():
-                row = parse_line(line)
-                writer.writerow([csv_cell(row.get(name)) for name in self.fields])
-        return target
+    def write_csv(self) -> IO[bytes]:
+        """The rows as CSV with a header line; values as in the JSON, formulas defused;
+        returned at its end (its size is tell())."""
+        out = spooled(self.folder)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text)
+        writer.writerow(self.fields)
+        for line in self.lines():
+            row = parse_line(line)
+            writer.writerow([csv_cell(row.get(name)) for name in self.fields])
+        text.detach()
+        return out
 
 
 def csv_cell(value: Any) -> str:

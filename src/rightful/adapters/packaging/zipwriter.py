@@ -114,7 +114,7 @@ class PackageZip:
         return Written(path, blob.size, blob.sha256)
 
     def add_stream(
-        self, path: str, source: BinaryIO, size: int, *, compress: bool = False
+        self, path: str, source: IO[bytes], size: int, *, compress: bool = False
     ) -> Written:
         """Copy a stream of `size` bytes into a new member; the sums are taken on the way."""
         member = self._begin(path, DEFLATED if compress else STORED, streamed=True, expected=size)
@@ -128,11 +128,6 @@ class PackageZip:
         _check_size(path, size, sums.size)
         self._end(member, sums.crc, sums.size)
         return Written(path, sums.size, sums.hexdigest())
-
-    def add_file(self, path: str, file: Path, *, compress: bool = True) -> Written:
-        """Copy a file from disk into a new member."""
-        with file.open("rb") as source:
-            return self.add_stream(path, source, file.stat().st_size, compress=compress)
 
     def add_bytes(self, path: str, data: bytes, *, compress: bool = True) -> Written:
         """A small member from bytes in memory."""
@@ -246,7 +241,7 @@ class PackageZip:
         )  # fmt: skip
         return record + m.name + extra
 
-    def _blocks(self, source: BinaryIO) -> Iterable[memoryview]:
+    def _blocks(self, source: IO[bytes]) -> Iterable[memoryview]:
         view = memoryview(self._buffer)
         while n := source.readinto(view):  # type: ignore[attr-defined]
             yield view[:n]
