@@ -349,6 +349,22 @@ def test_any_value_with_an_at_sign_is_refused(local: str, domain: str) -> None:
         check_summary({"ref": f"{local}@{domain}"})
 
 
+WHITESPACE = [chr(code) for code in range(0x3001) if chr(code).isspace()]  # U+3000 is the last
+
+
+@given(st.one_of(st.sampled_from(WHITESPACE), st.characters()))
+def test_a_value_with_whitespace_or_a_control_character_is_refused(character: str) -> None:
+    """Any script's spaces mean free text; control and surrogate characters are never ids."""
+    code = ord(character)
+    refused = character.isspace() or code < 0x20 or 0xD800 <= code <= 0xDFFF or character == "@"
+    try:
+        check_summary({"ref": f"a{character}b"})
+    except AuditSummaryError:
+        assert refused
+    else:
+        assert not refused
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -37,6 +37,8 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _ROLE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 _PHONE_LIKE = re.compile(r"\+\d[\d\-.()/]{6,}")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls whitespace
+_CONTROL = re.compile("[\x00-\x1f\ud800-\udfff]")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _PERSONAL_KEY_WORDS: Final = frozenset(
     {
@@ -238,13 +240,13 @@ def _check_token(what: str, value: object, max_len: int) -> None:
         raise AuditSummaryError(f"audit {what} must be a non-empty string")
     if len(value) > max_len:
         raise AuditSummaryError(f"audit {what}: longer than {max_len} characters (no free text)")
-    if any(ch.isspace() for ch in value):
+    if _SPACE.search(value):
         raise AuditSummaryError(f"audit {what}: whitespace means free text; record a code or id")
     if "@" in value or value.lower().startswith(("mailto:", "tel:")):
         raise AuditSummaryError(f"audit {what}: looks like an e-mail address; ids only")
     if _PHONE_LIKE.fullmatch(value):
         raise AuditSummaryError(f"audit {what}: looks like a phone number; ids only")
-    if any(0xD800 <= ord(ch) <= 0xDFFF or ord(ch) < 0x20 for ch in value):
+    if _CONTROL.search(value):
         raise AuditSummaryError(f"audit {what}: control or surrogate characters are not allowed")
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from rightful.domain.identities import IdentityType
 from rightful.domain.sensitivity import Sensitivity, category_sensitivity, highest
@@ -186,7 +187,15 @@ class DataMap:
 
     def collection(self, address: str) -> DataCollection | None:
         """The collection at `dataset.collection`, or None."""
-        return next((c for c in self.collections() if c.address == address), None)
+        return self._by_address.get(address)
+
+    @cached_property
+    def _by_address(self) -> dict[str, DataCollection]:
+        """Collections by address (the first of a repeated address, as a scan finds it)."""
+        found: dict[str, DataCollection] = {}
+        for coll in self.collections():
+            found.setdefault(coll.address, coll)
+        return found
 
     def dataset_of(self, address: str) -> Dataset:
         """The dataset that holds the collection at `address`."""
