@@ -270,7 +270,8 @@ def main() -> None:
     os.sync()
     one = show("1 process", run_children(root, [(1, per)], args.warm))
     plans = [(1 + per * (1 + w), per) for w in range(args.workers)]
-    many = show(f"{args.workers} processes", run_children(root, plans, args.warm))
+    label = f"{args.workers} process" + ("es" if args.workers != 1 else "")
+    many = show(label, run_children(root, plans, args.warm))
     print(json.dumps([one, many]))
 
 
