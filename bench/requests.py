@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -272,6 +273,8 @@ def main() -> None:
     plans = [(1 + per * (1 + w), per) for w in range(args.workers)]
     label = f"{args.workers} process" + ("es" if args.workers != 1 else "")
     many = show(label, run_children(root, plans, args.warm))
+    if args.workdir is None:
+        shutil.rmtree(root)
     print(json.dumps([one, many]))
 
 
