@@ -102,9 +102,9 @@ class PackageService:
         config: PackagingConfig,
         attachments: AttachmentService,
         *,
+        open_gate_sources: SourceOpener,
         policy: IdentityPolicy | None = None,
         collector: Collector | None = None,
-        open_gate_sources: SourceOpener | None = None,
     ) -> None:
         from rightful.services.collection import collect
 
@@ -118,7 +118,7 @@ class PackageService:
             config,
         )
         # The gate reads the sources over connections of its own, never the collector's.
-        self.open_gate_sources = open_gate_sources or open_sources
+        self.open_gate_sources = open_gate_sources
         self.policy = policy or IdentityPolicy()
         self.collector: Collector = collector or collect
         prepare_index()
