@@ -104,7 +104,7 @@ class SqlAuditLog:
 
     def lock_head(self, session: Session) -> ChainHead:
         """The head, locked until the session ends, so that nobody appends meanwhile."""
-        return ChainHead(*self._head_update(session, HEAD.c.last_seq))
+        return ChainHead(*self._head_update(session, _LOCK_HEAD))
 
     def head(self, session: Session) -> ChainHead | None:
         """The head as stored, without locking; None before the first entry."""
@@ -153,10 +153,9 @@ class SqlAuditLog:
     def _advance_head(self, session: Session) -> tuple[int, str]:
         # The UPDATE comes first: PostgreSQL row-locks the head and SQLite takes its write
         # lock before anything is read, so two writers can never both extend the same hash.
-        return self._head_update(session, _NEXT_SEQ)
+        return self._head_update(session, _ADVANCE_HEAD)
 
-    def _head_update(self, session: Session, last_seq: Any) -> tuple[int, str]:
-        stmt = _ADVANCE_HEAD if last_seq is _NEXT_SEQ else _head_statement(last_seq)
+    def _head_update(self, session: Session, stmt: Any) -> tuple[int, str]:
         row = session.execute(stmt).first()
         if row is None:
             _create_head(session)
@@ -173,9 +172,9 @@ def _head_statement(last_seq: Any) -> Any:
     )
 
 
-# An append's statements, built once (each append ran three statements built anew).
-_NEXT_SEQ: Final = HEAD.c.last_seq + 1
-_ADVANCE_HEAD: Final = _head_statement(_NEXT_SEQ)
+# The chain's statements, built once (each append ran three statements built anew).
+_ADVANCE_HEAD: Final = _head_statement(HEAD.c.last_seq + 1)
+_LOCK_HEAD: Final = _head_statement(HEAD.c.last_seq)
 _INSERT_ENTRY: Final = ENTRIES.insert()
 _SET_HEAD_HASH: Final = update(HEAD).where(HEAD.c.id == 1).values(last_hash=bindparam("hash"))
 
