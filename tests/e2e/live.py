@@ -93,6 +93,14 @@ def live_server(data_dir: Path, **overrides: Any) -> Iterator[Live]:
         world.c.store.engine.dispose()
 
 
+def says(page: Any, text: str) -> None:
+    """Wait until the page shows the text: after a click the next page may still be loading,
+    and `page.content()` read at that moment is empty."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_contain_text(text)
+
+
 def shot(page: Any, name: str) -> None:
     """Save a full-page screenshot as a test artifact."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from rightful.domain.delivery import token_digest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import SYSTEM, Principal
 
-from .live import CHROMIUM, CHROMIUM_ARGS, Live, live_server, shot
+from .live import CHROMIUM, CHROMIUM_ARGS, Live, live_server, says, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -158,7 +158,7 @@ def test_the_requester_gets_the_data_and_nobody_else_does(
     assert live.mails_to(BEN) == ben_mails  # and not to Ben
     ben.get_by_label("Code").fill("123456")
     ben.get_by_role("button", name="Confirm").click()
-    assert "This code is not right" in ben.content()
+    says(ben, "This code is not right")
     shot(ben, "09-stranger-refused")
     link_id = re.search(r"/download/([0-9a-f]{32})/", ben.content()).group(1)  # type: ignore[union-attr]
     response = ben.goto(f"{live.base}/download/{link_id}/file")
@@ -185,7 +185,7 @@ def test_revoked_expired_links_and_not_my_data(live: Live, person: Any) -> None:
     page.goto(not_mine + "/not-mine")
     shot(page, "11-not-my-data")
     page.get_by_role("button", name="This is not my data").click()
-    assert "the link is stopped" in page.content()
+    says(page, "the link is stopped")
     shot(page, "12-not-my-data-acknowledged")
     page.goto(not_mine)
     assert "This link was stopped" in page.content()
