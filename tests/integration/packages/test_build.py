@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.packaging import spool
 from rightful.demo import expected_records
 from rightful.demo.estate import DemoEstate, EstateRow
 from rightful.demo.story import hearthly
@@ -233,6 +234,24 @@ def test_a_failed_build_keeps_nothing_and_is_audited(world: World) -> None:
     assert not world.c.package_objects.exists(package.object_name)
     assert "package.build_failed" in world.actions(rid)
     assert world.status(rid) is Status.COLLECTING
+
+
+def test_builds_leave_nothing_in_the_work_folder(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool, "IN_MEMORY", 1)  # every row file and document goes to disk
+    workdir = world.c.packages.config.workdir
+
+    world.c.packages.build(world.request_for(ANNA), AGENT)
+    assert list(workdir.iterdir()) == []
+
+    def breaks(*args: Any, **kwargs: Any) -> Any:
+        yield from world.c.packages.collector(*args, **kwargs)
+        raise OSError("source went away")
+
+    with pytest.raises(OSError, match="source went away"):
+        world.packages_with(breaks).build(world.request_for(BEN), AGENT)
+    assert list(workdir.iterdir()) == []
 
 
 def test_the_audit_trail_of_a_build_names_ids_and_counts_only(world: World) -> None:
