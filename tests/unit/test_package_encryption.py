@@ -100,18 +100,23 @@ def test_any_byte_range_decrypts_alone(size: int, data: st.DataObject) -> None:
 def test_reused_buffers_and_early_writeback_keep_every_byte(
     piece: int, tmp_path_factory: Any
 ) -> None:
-    """Sealed chunks written behind, into recycled buffers, with the kernel told to write back
-    every few chunks, decrypt to exactly what went in."""
-    data, key = os.urandom(40 * CHUNK + 17), new_data_key()
-    path = tmp_path_factory.mktemp("behind") / "package"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(encryption, "WRITEBACK_EVERY", 3 * CHUNK)
-        with path.open("wb") as out, written_behind(out) as behind:
-            writer = EncryptingWriter(behind, key, CHUNK, behind.buffer)
-            for start in range(0, len(data), piece):
-                writer.write(data[start : start + piece])
-            writer.close()
-    assert reader(path.read_bytes(), key).read() == data
+    """Sealed chunks written behind, into recycled buffers (the last, partly filled batch given
+    back, and the buffers kept for the next stream), with the kernel told to write back every
+    few chunks, decrypt to exactly what went in, stream after stream."""
+    folder = tmp_path_factory.mktemp("behind")
+    for n in range(3):
+        data, key = os.urandom(40 * CHUNK + 17 * n), new_data_key()
+        path = folder / f"package{n}"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(encryption, "WRITEBACK_EVERY", 3 * CHUNK)
+            with path.open("wb") as out, written_behind(out) as behind:
+                writer = EncryptingWriter(
+                    behind, key, CHUNK, behind.buffer, batch=7 * (CHUNK + 16), reuse=behind.reuse
+                )
+                for start in range(0, len(data), piece):
+                    writer.write(data[start : start + piece])
+                writer.close()
+        assert reader(path.read_bytes(), key).read() == data
 
 
 def test_ciphertext_reveals_nothing_of_repeated_plaintext() -> None:

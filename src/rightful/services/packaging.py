@@ -216,7 +216,9 @@ class PackageService:
             self.objects.writer(package.object_name) as raw,
             written_behind(raw) as behind,
         ):
-            sink = EncryptingWriter(behind, data_key, package.chunk_size, behind.buffer)
+            sink = EncryptingWriter(
+                behind, data_key, package.chunk_size, behind.buffer, reuse=behind.reuse
+            )
             builder = PackageBuilder(sink, meta, self.datamap, opened.blobs, workdir, withheld)
             try:
                 builder.add_records(self._collect(opened, seed))

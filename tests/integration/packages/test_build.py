@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from rightful.adapters.buffers import BUFFERS, KEEP
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.packaging import spool
 from rightful.demo import expected_records
@@ -252,6 +253,25 @@ def test_builds_leave_nothing_in_the_work_folder(
     with pytest.raises(OSError, match="source went away"):
         world.packages_with(breaks).build(world.request_for(BEN), AGENT)
     assert list(workdir.iterdir()) == []
+
+
+def test_buffers_kept_from_another_subjects_build_leave_nothing_in_the_next_package(
+    world: World,
+) -> None:
+    world.c.packages.build(world.request_for(BEN), AGENT)
+    marker = b"\xdeBEN-WAS-HERE\xad"
+    dirty = [BUFFERS.take(size) for size in BUFFERS.sizes() for _ in range(KEEP)]
+    for buffer in dirty:
+        buffer[:] = (marker * (len(buffer) // len(marker) + 1))[: len(buffer)]
+    for buffer in dirty:
+        BUFFERS.give(buffer)
+    assert BUFFERS.kept() >= 3  # blob blocks, the ZIP's copy buffer, the sealed batches
+
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    with world.c.packages.open_plaintext(package) as reader:
+        plaintext = reader.read()
+    assert package.blob_bytes > 0
+    assert marker[:8] not in plaintext
 
 
 def test_the_audit_trail_of_a_build_names_ids_and_counts_only(world: World) -> None:

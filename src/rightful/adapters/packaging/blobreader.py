@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import BinaryIO, Final
 
+from rightful.adapters.buffers import BUFFERS
 from rightful.adapters.packaging.sums import Sums
 from rightful.domain.errors import NotFoundError
 
@@ -143,14 +144,17 @@ class BlobReader:
         return Fetched.read_whole(whole, sums.hexdigest(), sums.crc, partial(self._free.put, block))
 
     def close(self) -> None:
-        """Stop the helper thread (a stream it was reading is dropped)."""
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._streams.put(None)
-        self._free.put(bytearray(1))  # wakes the helper waiting for a block
-        self._thread.join()
-        self._thread = None
+        """Stop the helper thread (a stream it was reading is dropped); the free blocks go
+        back to the pool."""
+        if self._thread is not None:
+            self._stop.set()
+            self._streams.put(None)
+            self._free.put(bytearray(1))  # wakes the helper waiting for a block
+            self._thread.join()
+            self._thread = None
+        while not self._free.empty():
+            if len(block := self._free.get()) == self._block_size:
+                BUFFERS.give(block)
 
     def _start(self) -> None:
         if self._thread is None:
@@ -161,7 +165,7 @@ class BlobReader:
     def _take(self) -> bytearray:
         if self._blocks_left > 0 and self._free.empty():
             self._blocks_left -= 1
-            return bytearray(self._block_size)
+            return BUFFERS.take(self._block_size)
         block = self._free.get()
         if self._stop.is_set():
             raise _Stopped

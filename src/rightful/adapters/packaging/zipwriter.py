@@ -21,6 +21,7 @@ from typing import IO, BinaryIO, Final
 
 from zlib_ng import zlib_ng
 
+from rightful.adapters.buffers import BUFFERS
 from rightful.adapters.packaging.blobreader import Fetched
 from rightful.adapters.packaging.sums import Sums
 from rightful.domain.packages import is_safe_member
@@ -97,7 +98,7 @@ class PackageZip:
         self._central = tempfile.SpooledTemporaryFile(max_size=CENTRAL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
         self._members = 0
         self._zip64_from = zip64_from
-        self._buffer = bytearray(COPY_BUFFER)
+        self._buffer: bytearray | None = BUFFERS.take(COPY_BUFFER)
         self._done = False
 
     # --- members ---------------------------------------------------------------------------
@@ -157,11 +158,19 @@ class PackageZip:
             self._write(_LOCATOR64.pack(b"PK\x06\x07", 0, at, 1))
         self._write(_END.pack(b"PK\x05\x06", 0, 0, min(count, _FULL16), min(count, _FULL16),
                               min(size, _FULL32), min(start, _FULL32), 0))  # fmt: skip
+        self._give_back_buffer()
 
     def abort(self) -> None:
         """Give up a half-written archive: nothing more is written."""
         self._done = True
         self._central.close()
+        self._give_back_buffer()
+
+    def _give_back_buffer(self) -> None:
+        """Once only: given back twice, it could be handed to two builds at once."""
+        if self._buffer is not None:
+            BUFFERS.give(self._buffer)
+            self._buffer = None
 
     # --- the format --------------------------------------------------------------------------
 
@@ -242,6 +251,7 @@ class PackageZip:
         return record + m.name + extra
 
     def _blocks(self, source: IO[bytes]) -> Iterable[memoryview]:
+        assert self._buffer is not None, "the archive is closed"
         view = memoryview(self._buffer)
         while n := source.readinto(view):  # type: ignore[attr-defined]
             yield view[:n]

@@ -23,6 +23,7 @@ from typing import BinaryIO, Final, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from rightful.adapters.buffers import BUFFERS
 from rightful.domain.errors import RightfulError
 
 MAGIC: Final = b"RFPK"
@@ -100,9 +101,10 @@ class EncryptingWriter(io.RawIOBase):
         chunk_size: int = DEFAULT_CHUNK,
         buffers: Callable[[int], bytearray] = bytearray,
         batch: int = WRITE_BATCH,
+        reuse: Callable[[bytearray], None] | None = None,
     ) -> None:
         super().__init__()
-        self._buffers = buffers
+        self._buffers, self._reuse = buffers, reuse
         if len(key) != KEY_SIZE:
             raise ValueError("a data key has 32 bytes")
         self._sink = sink
@@ -166,8 +168,12 @@ class EncryptingWriter(io.RawIOBase):
         if self._out is None:
             return
         self._view.release()
-        sealed = self._out if self._filled == len(self._out) else self._out[: self._filled]
-        self._sink.write(sealed)
+        if self._filled == len(self._out):
+            self._sink.write(self._out)
+        else:  # the last, partly filled batch: its bytes are copied, the buffer is free again
+            self._sink.write(self._out[: self._filled])
+            if self._reuse is not None:
+                self._reuse(self._out)
         self.stored += self._filled
         self._out, self._filled = None, 0
 
@@ -301,7 +307,14 @@ class BackgroundWriter:
             reused = self._written.get()
             if len(reused) == size:
                 return reused
-        return bytearray(size)
+        return BUFFERS.take(size)
+
+    def reuse(self, buffer: bytearray) -> None:
+        """Take back a buffer from `buffer()` that was never handed to write()."""
+        if self._written.qsize() < REUSE:
+            self._written.put(buffer)
+        else:
+            BUFFERS.give(buffer)
 
     def write(self, data: bytes | bytearray) -> int:
         if self._error is not None:
@@ -343,6 +356,8 @@ class BackgroundWriter:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        while not self._written.empty():
+            BUFFERS.give(self._written.get())
         if self._error is not None:
             raise self._error
 
