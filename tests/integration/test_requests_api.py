@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -105,6 +105,34 @@ def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> 
     assert all(m["actor"].startswith("key:") for m in moves)
     assert [t["target"] for t in shown["transitions"]] == targets
     assert shown["transitions"][1]["reason"] == "asked for proof of address"
+
+
+def test_days_on_hold_for_identity_move_the_deadline_only_where_the_clock_stops(
+    app: App,
+) -> None:
+    """REQUIREMENTS.md line 10: whether the clock pauses while awaiting identity is a policy;
+    by default it does for UK GDPR (as the ICO allows) and not for GDPR."""
+    due: dict[str, list[date]] = {}
+    for jurisdiction in ("gdpr", "uk_gdpr"):
+        rid = submit(app, jurisdiction=jurisdiction)["id"]
+        due[jurisdiction] = [app.container.requests.get(rid).respond_by.date()]
+        # on hold from 2 to 5 February: four days, both ends counted
+        for target, after_days in (
+            ("awaiting_verification", 0),
+            ("on_hold", 2),
+            ("awaiting_verification", 3),
+        ):
+            app.clock.advance(timedelta(days=after_days))
+            r = app.client.post(
+                f"/api/v1/requests/{rid}/transitions",
+                json={"to": target, "reason": "asked for proof of identity"},
+                headers=app.as_role("agent"),
+            )
+            assert r.status_code == 200, r.text
+        due[jurisdiction].append(app.container.requests.get(rid).respond_by.date())
+        app.clock.set(T0)
+    assert due["gdpr"][1] == due["gdpr"][0]
+    assert due["uk_gdpr"][1] - due["uk_gdpr"][0] == timedelta(days=4)
 
 
 def test_evidenced_statuses_cannot_be_reached_by_hand(app: App) -> None:

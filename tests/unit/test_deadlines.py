@@ -29,6 +29,7 @@ from rightful.domain.deadlines import (
     ensure_can_extend,
     extension_text,
     parse_jurisdiction,
+    pauses_count,
     refusal_notice,
     time_left,
     urgency,
@@ -268,6 +269,30 @@ def test_inconsistent_pauses_are_rejected(pause: Pause) -> None:
     """A pause must lie after receipt and end after it starts."""
     with pytest.raises(InvalidInputError):
         gdpr(at(2027, 1, 31), pauses=[pause], pause_policy=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    jurisdiction=st.sampled_from(Jurisdiction),
+    policy=st.booleans(),
+    start=st.integers(0, 60),
+    length=st.one_of(st.none(), st.integers(0, 40)),
+)
+def test_where_pauses_do_not_count_they_change_nothing(
+    jurisdiction: Jurisdiction, policy: bool, start: int, length: int | None
+) -> None:
+    """Line 9-10: the request service reads no pauses where pauses_count() says so; that is
+    only sound if such pauses never move a deadline."""
+    received = at(2027, 1, 31)
+    began = received + timedelta(days=start)
+    pause = Pause(began, None if length is None else began + timedelta(days=length))
+    now = received + timedelta(days=100)
+    paused = compute_deadlines(jurisdiction, received, pauses=[pause], pause_policy=policy, now=now)
+    plain = compute_deadlines(jurisdiction, received, pause_policy=policy, now=now)
+    assert pauses_count(jurisdiction, policy) or paused == plain
+    assert pauses_count(Jurisdiction.UK_GDPR, True) and pauses_count(Jurisdiction.GDPR, True)
+    assert not pauses_count(Jurisdiction.GDPR, False)
+    assert not pauses_count(Jurisdiction.CCPA, True)
 
 
 def test_ccpa_ignores_the_pause_policy() -> None:

@@ -152,6 +152,12 @@ def end_of_day(d: date, tz: tzinfo = UTC) -> datetime:
     return datetime.combine(d, time.max, tzinfo=tz)
 
 
+def pauses_count(jurisdiction: Jurisdiction, pause_policy: bool) -> bool:
+    """Whether pauses of the clock move a request's deadlines: where the law allows it and
+    the controller's policy stops the clock while waiting for proof of identity."""
+    return _RULES[jurisdiction].honours_pauses and pause_policy
+
+
 def compute_deadlines(
     jurisdiction: Jurisdiction,
     received_at: datetime,
@@ -167,7 +173,7 @@ def compute_deadlines(
     _require_aware(received_at, "received_at")
     rules = _RULES[jurisdiction]
     receipt = _local_date(received_at, tz)
-    honoured = pauses if rules.honours_pauses and pause_policy else ()
+    honoured = pauses if pauses_count(jurisdiction, pause_policy) else ()
     paused = _paused_dates(honoured, received_at, tz, now)
     original = end_of_day(_shift(_period_end(rules, receipt, 0), paused)[0], tz)
     length = 0

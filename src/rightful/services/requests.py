@@ -341,14 +341,17 @@ class RequestService:
 
     def _apply_deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> None:
         jurisdiction = dl.Jurisdiction(row.jurisdiction)
-        pauses = [] if new else self._pauses(session, row.id)  # a new request has no pauses yet
+        policy = self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False)
+        # A new request has no pauses yet, and where pauses do not count they are not read.
+        counted = not new and dl.pauses_count(jurisdiction, policy)
+        pauses = self._pauses(session, row.id) if counted else []
         result = dl.compute_deadlines(
             jurisdiction,
             row.received_at,
             tz=self.settings.zone,
             extension=_extension(row),
             pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],
-            pause_policy=self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False),
+            pause_policy=policy,
             now=self.clock.now(),
         )
         row.respond_by = result.respond_by
