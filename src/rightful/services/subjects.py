@@ -102,7 +102,12 @@ class SubjectService:
         with self._lock:
             return self._finder(list(identities))
 
-    def _each(self, identities: Sequence[Identity]) -> Holders:
+    def _each(
+        self, identities: Sequence[Identity], all_of_them: Sequence[SubjectKey] = ()
+    ) -> Holders:
+        """Who each identity leads to; with one identity that is `all_of_them`, when known."""
+        if len(identities) == 1 and all_of_them:
+            return {identities[0]: set(all_of_them)}
         return {i: set(self.holders([i])) for i in identities}
 
     # --- settling a request ----------------------------------------------------------------
@@ -139,8 +144,9 @@ class SubjectService:
         )
 
     def _resolve(self, request_id: str, snap: Snapshot) -> Settlement | None:
-        decision = decide(self.holders(snap.identities))
-        each = {} if decision.outcome is Outcome.NO_SUBJECT else self._each(snap.identities)
+        found = self.holders(snap.identities)
+        decision = decide(found)
+        each = {} if decision.outcome is Outcome.NO_SUBJECT else self._each(snap.identities, found)
         with self.store.transaction() as session:
             if self._changed(session, request_id, snap):
                 return None
