@@ -9,6 +9,7 @@ such a person would, straight through SQL past the append-only triggers, and exp
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
 import multiprocessing
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import cryptography
 import pytest
-from sqlalchemy import Engine, Executable, text
+from sqlalchemy import Engine, Executable, event, text
 from sqlalchemy.exc import DBAPIError
 
 from rightful import audit_verify
@@ -35,7 +36,7 @@ from rightful.adapters.db.audit import (
     remove_append_only_guards,
 )
 from rightful.adapters.db.base import Base, Store, make_engine
-from rightful.domain.audit import EntryDraft, seal
+from rightful.domain.audit import ChainHead, EntryDraft, seal
 from rightful.domain.audit_verification import Finding
 from rightful.domain.clock import FixedClock, SystemClock
 from rightful.domain.errors import ConflictError
@@ -120,6 +121,63 @@ def test_an_entry_rolls_back_with_the_change_it_records(chain: Chain) -> None:
     chain.record(1)
     assert [e.seq for e in chain.audit.timeline("r1")] == []
     assert chain.audit.verify().describe() == "chain intact: 3 entries, 0 checkpoints"
+
+
+def test_several_entries_of_one_transaction_follow_each_other_and_the_head_names_the_last(
+    chain: Chain,
+) -> None:
+    chain.record(2)
+    with chain.store.transaction() as session:
+        made = [chain.audit.record(session, "system", "system", "test.many", "r1", n=n)
+                for n in range(7)]  # fmt: skip
+        assert LOG.head(session) == ChainHead(9, made[-1].hash)  # read inside, it is current
+        assert LOG.lock_head(session) == ChainHead(9, made[-1].hash)
+        made.append(chain.audit.record(session, "system", "system", "test.many", "r1", n=7))
+    assert [e.seq for e in made] == list(range(3, 11))
+    assert chain.audit.head() == ChainHead(10, made[-1].hash)
+    assert chain.audit.verify().describe() == "chain intact: 10 entries, 2 checkpoints"
+
+
+def record_four_then_fail(chain: Chain) -> None:
+    with chain.store.transaction() as session:
+        for n in range(4):
+            chain.audit.record(session, "system", "system", "test.many", "r1", n=n)
+        raise RuntimeError("the state change failed")
+
+
+def test_a_rolled_back_transaction_of_several_entries_leaves_no_gap(chain: Chain) -> None:
+    chain.record(2)
+    with pytest.raises(RuntimeError, match="state change failed"):
+        record_four_then_fail(chain)
+    assert chain.audit.head().last_seq == 2
+    chain.record(2)
+    with chain.store.sessions() as session:  # one session, a failed transaction, then another
+        with contextlib.suppress(RuntimeError), session.begin():
+            chain.audit.record(session, "system", "system", "test.many", "r1", n=0)
+            raise RuntimeError("the state change failed")
+        with session.begin():
+            chain.audit.record(session, "system", "system", "test.many", "r1", n=1)
+    assert chain.audit.verify().describe() == "chain intact: 5 entries, 1 checkpoints"
+
+
+def test_a_transactions_entries_cost_one_statement_each_and_two_for_the_head(
+    chain: Chain,
+) -> None:
+    chain.record(1)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]).split()[0])
+
+    event.listen(chain.engine, "before_cursor_execute", count)
+    try:
+        with chain.store.transaction() as session:
+            for n in range(3):
+                chain.audit.record(session, "system", "system", "test.many", None, n=n)
+    finally:
+        event.remove(chain.engine, "before_cursor_execute", count)
+    assert statements.count("INSERT") == 3
+    assert statements.count("UPDATE") == 2
 
 
 def test_entries_are_numbered_and_linked_in_order(twelve: Chain) -> None:
@@ -271,26 +329,36 @@ def test_a_forged_checkpoint_row_is_named(twelve: Chain) -> None:
 # --- concurrency ------------------------------------------------------------------------------
 
 
-def _append_many(url: str, key_file: str, actor: str, count: int, start: Barrier) -> None:
-    """One writer process: `count` entries, each in its own transaction."""
+def _append_many(
+    url: str, key_file: str, actor: str, count: int, start: Barrier, per_transaction: int = 1
+) -> None:
+    """One writer process: `count` entries, `per_transaction` to a transaction."""
     engine = make_engine(url)
     store = Store(engine)
     key = load_or_create_signing_key(Path(key_file))
     audit = AuditService(store, key, SystemClock(), checkpoint_every=50)
     start.wait()
-    for n in range(count):
+    for first in range(0, count, per_transaction):
         with store.transaction() as session:
-            audit.record(session, actor, "system", "test.appended", None, n=n)
+            for n in range(first, min(first + per_transaction, count)):
+                audit.record(session, actor, "system", "test.appended", None, n=n)
     engine.dispose()
 
 
-def test_two_processes_appending_at_once_make_one_unbroken_chain(chain: Chain) -> None:
-    """Concurrent writers never fork the chain: 2 x 200 entries become seq 1..400, all linked."""
+@pytest.mark.parametrize("per_transaction", [1, 3])
+def test_two_processes_appending_at_once_make_one_unbroken_chain(
+    chain: Chain, per_transaction: int
+) -> None:
+    """Concurrent writers never fork the chain: 2 x 200 entries become seq 1..400, all linked,
+    whether each transaction appends one entry or several."""
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Barrier(2)
     url = chain.engine.url.render_as_string(hide_password=False)
     writers = [
-        ctx.Process(target=_append_many, args=(url, str(chain.key_file), actor, 200, start))
+        ctx.Process(
+            target=_append_many,
+            args=(url, str(chain.key_file), actor, 200, start, per_transaction),
+        )
         for actor in ("worker:a", "worker:b")
     ]
     for writer in writers:

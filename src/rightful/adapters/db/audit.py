@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    event,
     select,
     text,
     update,
@@ -95,19 +96,27 @@ class SqlAuditLog:
     chunk_size = 1000
 
     def append(self, session: Session, draft: EntryDraft, clock: Clock) -> AuditEntry:
-        """Take the chain's turn (locking the head row), then add `draft` as the next entry."""
-        seq, prev_hash = self._advance_head(session)
+        """Add `draft` as the next entry. The transaction's first entry takes the chain's turn
+        (locking the head row) and later ones follow it; the head is written once, before
+        the transaction commits."""
+        last: ChainHead | None = session.info.get(_UNWRITTEN_HEAD)
+        if last is None:
+            seq, prev_hash = self._advance_head(session)
+        else:
+            seq, prev_hash = last.last_seq + 1, last.last_hash
         entry = seal(draft, seq, clock.now(), prev_hash)
         session.execute(_INSERT_ENTRY, _entry_values(entry))
-        session.execute(_SET_HEAD_HASH, {"hash": entry.hash})
+        session.info[_UNWRITTEN_HEAD] = ChainHead(entry.seq, entry.hash)
         return entry
 
     def lock_head(self, session: Session) -> ChainHead:
         """The head, locked until the session ends, so that nobody appends meanwhile."""
+        write_head(session)
         return ChainHead(*self._head_update(session, _LOCK_HEAD))
 
     def head(self, session: Session) -> ChainHead | None:
         """The head as stored, without locking; None before the first entry."""
+        write_head(session)
         row = session.execute(select(HEAD.c.last_seq, HEAD.c.last_hash)).first()
         return None if row is None else ChainHead(row[0], row[1])
 
@@ -176,7 +185,31 @@ def _head_statement(last_seq: Any) -> Any:
 _ADVANCE_HEAD: Final = _head_statement(HEAD.c.last_seq + 1)
 _LOCK_HEAD: Final = _head_statement(HEAD.c.last_seq)
 _INSERT_ENTRY: Final = ENTRIES.insert()
-_SET_HEAD_HASH: Final = update(HEAD).where(HEAD.c.id == 1).values(last_hash=bindparam("hash"))
+_SET_HEAD: Final = (
+    update(HEAD)
+    .where(HEAD.c.id == 1)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+# session.info key: the last entry this transaction appended, while the head row lags behind.
+_UNWRITTEN_HEAD: Final = "rightful.audit.unwritten_head"
+
+
+def write_head(session: Session) -> None:
+    """Bring the head row up to the last entry the transaction appended (if it lags)."""
+    last: ChainHead | None = session.info.pop(_UNWRITTEN_HEAD, None)
+    if last is not None:
+        session.execute(_SET_HEAD, {"seq": last.last_seq, "hash": last.last_hash})
+
+
+@event.listens_for(Session, "before_commit")
+def _head_before_commit(session: Session) -> None:
+    write_head(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_unwritten_head(session: Session) -> None:
+    # The entries it described are gone with the transaction; the head row never moved.
+    session.info.pop(_UNWRITTEN_HEAD, None)
 
 
 def _create_head(session: Session) -> None:
