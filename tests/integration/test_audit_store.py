@@ -106,9 +106,10 @@ def twelve(chain: Chain) -> Chain:
 # --- transactions -----------------------------------------------------------------------------
 
 
-def record_then_fail(chain: Chain) -> None:
+def record_then_fail(chain: Chain, entries: int = 1) -> None:
     with chain.store.transaction() as session:
-        chain.audit.record(session, "system", "system", "request.submitted", "r1")
+        for n in range(entries):
+            chain.audit.record(session, "system", "system", "request.submitted", "r1", n=n)
         raise RuntimeError("the state change failed")
 
 
@@ -138,17 +139,10 @@ def test_several_entries_of_one_transaction_follow_each_other_and_the_head_names
     assert chain.audit.verify().describe() == "chain intact: 10 entries, 2 checkpoints"
 
 
-def record_four_then_fail(chain: Chain) -> None:
-    with chain.store.transaction() as session:
-        for n in range(4):
-            chain.audit.record(session, "system", "system", "test.many", "r1", n=n)
-        raise RuntimeError("the state change failed")
-
-
 def test_a_rolled_back_transaction_of_several_entries_leaves_no_gap(chain: Chain) -> None:
     chain.record(2)
     with pytest.raises(RuntimeError, match="state change failed"):
-        record_four_then_fail(chain)
+        record_then_fail(chain, entries=4)
     assert chain.audit.head().last_seq == 2
     chain.record(2)
     with chain.store.sessions() as session:  # one session, a failed transaction, then another
