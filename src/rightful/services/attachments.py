@@ -248,14 +248,15 @@ class AttachmentService:
     def add_to(
         self,
         builder: PackageBuilder,
-        request_id: str,
+        rows: list[AttachmentRow],
         subject: SubjectKey,
         opened: OpenSources,
         open_attachment: AttachmentOpener,
     ) -> int:
-        """Add the request's active and approved attachments to a package being built."""
+        """Add the active and approved ones of a request's attachments (`rows`, from
+        for_request) to a package being built."""
         added = 0
-        for row in self.for_request(request_id):
+        for row in rows:
             if row.state not in INCLUDED:
                 continue
             if row.bound_key is not None:

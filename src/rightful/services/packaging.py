@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.db.packages import AttachmentRow, PackageRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.packaging.index import prepare_index
 from rightful.adapters.sources import OpenSources
@@ -134,8 +134,9 @@ class PackageService:
             # Spooled files that outgrow memory are unnamed temporary files there, gone when
             # closed: a build needs no folder of its own (creating one cost 0.3 ms a build).
             self.config.workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            output = self._write(package, seed, data_key, self.config.workdir)
-            timed = self._gate(package, seed, output)
+            attachments = self.attachments.for_request(request_id)
+            output = self._write(package, seed, data_key, self.config.workdir, attachments)
+            timed = self._gate(package, seed, output, attachments)
             return self._conclude(package.id, output, timed, by)
         except BaseException:
             self._fail(package.id, by)
@@ -207,7 +208,12 @@ class PackageService:
                 older.status = PackageStatus.SUPERSEDED.value
 
     def _write(
-        self, package: PackageRow, seed: CollectionSeed, data_key: bytes, workdir: Path
+        self,
+        package: PackageRow,
+        seed: CollectionSeed,
+        data_key: bytes,
+        workdir: Path,
+        attachments: list[AttachmentRow],
     ) -> BuildOutput:
         meta = self._meta(package)
         withheld = withheld_collections(self.datamap, self.plan, seed.max_sensitivity)
@@ -223,7 +229,7 @@ class PackageService:
             try:
                 builder.add_records(self._collect(opened, seed))
                 self.attachments.add_to(
-                    builder, package.request_id, seed.subject, opened, self._open_attachment
+                    builder, attachments, seed.subject, opened, self._open_attachment
                 )
                 output = builder.finish()
             except BaseException:
@@ -245,12 +251,19 @@ class PackageService:
             if close is not None:
                 close()
 
-    def _gate(self, package: PackageRow, seed: CollectionSeed, output: BuildOutput) -> TimedReport:
-        """Run the gate over the package as stored: its manifest, read back and decrypted."""
-        attachments = {a.id: a for a in self.attachments.for_request(package.request_id)}
+    def _gate(
+        self,
+        package: PackageRow,
+        seed: CollectionSeed,
+        output: BuildOutput,
+        attachments: list[AttachmentRow],
+    ) -> TimedReport:
+        """Run the gate over the package as stored: its manifest, read back and decrypted; the
+        attachments are the rows the build added from (read once, before the build)."""
+        by_id = {a.id: a for a in attachments}
         # Other connections: the gate shares nothing with the collector but the data map.
         with self.zip_of(package, output.stored_size) as archive, self.open_gate_sources() as fresh:
-            items = ManifestItems(archive, attachments, self.policy)
+            items = ManifestItems(archive, by_id, self.policy)
             timed = run_gate(
                 self.datamap, self.plan, fresh.records, seed.subject, items, seed.max_sensitivity
             )
