@@ -131,11 +131,8 @@ class PackageService:
         seed = self.subjects.seed(request_id)
         package, data_key = self._start(request_id, seed.subject, by)
         try:
-            # Spooled files that outgrow memory are unnamed temporary files there, gone when
-            # closed: a build needs no folder of its own (creating one cost 0.3 ms a build).
-            self.config.workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
             attachments = self.attachments.for_request(request_id)
-            output = self._write(package, seed, data_key, self.config.workdir, attachments)
+            output = self._write(package, seed, data_key, attachments)
             timed = self._gate(package, seed, output, attachments)
             return self._conclude(package.id, output, timed, by)
         except BaseException:
@@ -212,10 +209,13 @@ class PackageService:
         package: PackageRow,
         seed: CollectionSeed,
         data_key: bytes,
-        workdir: Path,
         attachments: list[AttachmentRow],
     ) -> BuildOutput:
         meta = self._meta(package)
+        # Spooled files that outgrow memory become unnamed temporary files in the work folder,
+        # gone when closed: a build needs no folder of its own (making one cost 0.3 ms).
+        workdir = self.config.workdir
+        workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         withheld = withheld_collections(self.datamap, self.plan, seed.max_sensitivity)
         with (
             self.open_sources() as opened,

@@ -111,12 +111,12 @@ class SqlAuditLog:
 
     def lock_head(self, session: Session) -> ChainHead:
         """The head, locked until the session ends, so that nobody appends meanwhile."""
-        write_head(session)
+        _write_head(session)
         return ChainHead(*self._head_update(session, _LOCK_HEAD))
 
     def head(self, session: Session) -> ChainHead | None:
         """The head as stored, without locking; None before the first entry."""
-        write_head(session)
+        _write_head(session)
         row = session.execute(select(HEAD.c.last_seq, HEAD.c.last_hash)).first()
         return None if row is None else ChainHead(row[0], row[1])
 
@@ -194,7 +194,7 @@ _SET_HEAD: Final = (
 _UNWRITTEN_HEAD: Final = "rightful.audit.unwritten_head"
 
 
-def write_head(session: Session) -> None:
+def _write_head(session: Session) -> None:
     """Bring the head row up to the last entry the transaction appended (if it lags)."""
     last: ChainHead | None = session.info.pop(_UNWRITTEN_HEAD, None)
     if last is not None:
@@ -203,7 +203,7 @@ def write_head(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _head_before_commit(session: Session) -> None:
-    write_head(session)
+    _write_head(session)
 
 
 @event.listens_for(Session, "after_rollback")
