@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from rightful.adapters.buffers import BUFFERS, KEEP
+from rightful.adapters.datamap.fides_yaml import load_datamap
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.packaging import spool
 from rightful.demo import expected_records
@@ -162,6 +163,21 @@ def test_index_escapes_what_it_is_given(tmp_path: Path) -> None:
     package = w.c.packages.build(w.request_for(BEN), AGENT)
     html = zip_bytes(w, package.id).read("index.html").decode()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_index_escapes_what_the_data_map_says(tmp_path: Path) -> None:
+    """The Art. 15 text of each collection comes from the data map, which staff edit."""
+    hostile = "<img src=x onerror=alert(1)>"
+    maps = []
+    for path in hearthly().datamap_files:
+        copy = tmp_path / path.name
+        copy.write_text(path.read_text().replace("Sell and deliver products", hostile))
+        maps.append(copy)
+    w = make_world(f"sqlite:///{tmp_path}/r.db", tmp_path, hearthly())
+    w.c.datamap = load_datamap(maps)  # type: ignore[misc]
+    package = w.c.packages.build(w.request_for(ANNA), AGENT)
+    html = zip_bytes(w, package.id).read("index.html").decode()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_categories_above_the_verified_level_are_withheld_until_step_up(world: World) -> None:
