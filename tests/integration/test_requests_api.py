@@ -35,6 +35,10 @@ def test_anyone_may_submit_without_a_key_and_gets_the_legal_deadline(app: App) -
     body = submit(app)
     assert body["status"] == "received"
     assert body["respond_by"].startswith("2026-02-28T23:59:59")
+    stored = app.container.requests.get(body["id"])
+    assert stored.acknowledged_at == stored.received_at == T0  # acknowledged with the receipt
+    shown = app.client.get(f"/api/v1/requests/{body['id']}", headers=app.as_role("agent")).json()
+    assert "notice.recorded" in [e["action"] for e in shown["timeline"]]
 
 
 def test_ccpa_names_map_onto_request_types(app: App) -> None:

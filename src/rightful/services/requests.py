@@ -81,6 +81,7 @@ class RequestService:
             claimed_identities=[{"type": t, "value": v} for t, v in new.claimed_identities],
             details=new.details,
             created_by=by.id,
+            acknowledged_at=now,  # the acknowledgement is recorded in the same transaction
         )
         with self.store.transaction() as session:
             self._apply_deadlines(session, row, new=True)
@@ -124,7 +125,6 @@ class RequestService:
             tz=self.settings.zone,
         )
         self._record_notice(session, row, "acknowledgement", body, by)
-        row.acknowledged_at = self.clock.now()
 
     # --- reading -----------------------------------------------------------------------------
 
