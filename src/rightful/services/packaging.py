@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Final, Protocol
 
@@ -129,10 +129,10 @@ class PackageService:
         if by.role is not None:
             by.require(Role.AGENT)
         seed = self.subjects.seed(request_id)
-        package, data_key = self._start(request_id, seed.subject, by)
+        package, data_key, meta = self._start(request_id, seed.subject, by)
         try:
             attachments = self.attachments.for_request(request_id)
-            output = self._write(package, seed, data_key, attachments)
+            output = self._write(package, meta, seed, data_key, attachments)
             timed = self._gate(package, seed, output, attachments)
             return self._conclude(package.id, output, timed, by)
         except BaseException:
@@ -159,7 +159,7 @@ class PackageService:
 
     def _start(
         self, request_id: str, subject: SubjectKey, by: Principal
-    ) -> tuple[PackageRow, bytes]:
+    ) -> tuple[PackageRow, bytes, BuildMeta]:
         now = self.clock.now()
         data_key = new_data_key()
         wrapped = self.keys.wrap(data_key)
@@ -188,7 +188,8 @@ class PackageService:
                 package_id=package_id,
                 key_id=wrapped.key_id,
             )
-        return package, data_key
+            received = request.received_at
+        return package, data_key, self._meta(package, received)
 
     def _retire_older(self, session: Session, request_id: str) -> None:
         for older in self._packages(session, request_id):
@@ -207,11 +208,11 @@ class PackageService:
     def _write(
         self,
         package: PackageRow,
+        meta: BuildMeta,
         seed: CollectionSeed,
         data_key: bytes,
         attachments: list[AttachmentRow],
     ) -> BuildOutput:
-        meta = self._meta(package)
         # Spooled files that outgrow memory become unnamed temporary files in the work folder,
         # gone when closed: a build needs no folder of its own (making one cost 0.3 ms).
         workdir = self.config.workdir
@@ -315,10 +316,7 @@ class PackageService:
         except Exception:  # the original error matters more; this one is logged
             log.exception("could not mark package %s as failed", package_id)
 
-    def _meta(self, package: PackageRow) -> BuildMeta:
-        with self.store.transaction() as session:
-            request = self._request(session, package.request_id)
-            received = request.received_at
+    def _meta(self, package: PackageRow, received: datetime) -> BuildMeta:
         c = self.config
         return BuildMeta(
             package.id,
