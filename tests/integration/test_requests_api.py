@@ -39,6 +39,7 @@ def test_anyone_may_submit_without_a_key_and_gets_the_legal_deadline(app: App) -
     assert stored.acknowledged_at == stored.received_at == T0  # acknowledged with the receipt
     shown = app.client.get(f"/api/v1/requests/{body['id']}", headers=app.as_role("agent")).json()
     assert "notice.recorded" in [e["action"] for e in shown["timeline"]]
+    assert shown["acknowledged_at"].startswith("2026-01-31T09:30:00")
 
 
 def test_ccpa_names_map_onto_request_types(app: App) -> None:

@@ -147,6 +147,8 @@ def test_request_detail_shows_the_audit_timeline_and_the_view_is_audited(desk: D
         "Audit timeline" in page and "delivery.link_issued" in page and "request.submitted" in page
     )
     assert "a***@e***.com" in page  # the verified channel, masked
+    confirmed = re.search(r"<dt>Receipt confirmed</dt><dd>([^<]*)</dd>", page)
+    assert confirmed is not None and "not yet" not in confirmed.group(1), confirmed
     assert "console.request_viewed" in [
         e.action for e in desk.c.audit.timeline(delivered.request_id)
     ]

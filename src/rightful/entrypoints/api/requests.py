@@ -70,6 +70,7 @@ class RequestOut(BaseModel):
     language: str
     received_at: datetime
     acknowledge_by: datetime | None
+    acknowledged_at: datetime | None
     respond_by: datetime
     urgency: Urgency
     extended: bool
@@ -89,6 +90,7 @@ class RequestOut(BaseModel):
             language=row.language,
             received_at=row.received_at,
             acknowledge_by=row.acknowledge_by,
+            acknowledged_at=row.acknowledged_at,
             respond_by=row.respond_by,
             urgency=urgency_at(row.respond_by, now, due_soon_days),
             extended=row.extended_at is not None,
