@@ -59,8 +59,7 @@ class SourcePool(Mapping[str, RecordSource]):
         """This thread's sources and the blob stores, for one request. A connection that no
         longer answers (a restarted database) is opened again first; when the request fails,
         the thread's connections are closed, so none left in an unknown state is handed out."""
-        for name in list(self._mine()):
-            source = self._mine()[name]
+        for name, source in list(self._mine().items()):
             if isinstance(source, SqlSource) and not source.alive():
                 self._drop(name)
         opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
