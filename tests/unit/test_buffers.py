@@ -11,7 +11,7 @@ MIB = 1024 * 1024
 
 
 def test_a_buffer_given_back_is_taken_again_instead_of_a_new_one() -> None:
-    pool = BufferPool()
+    pool = BufferPool(bytearray)
     first = pool.take(MIB)
     assert len(first) == MIB
     pool.give(first)
@@ -20,7 +20,7 @@ def test_a_buffer_given_back_is_taken_again_instead_of_a_new_one() -> None:
 
 
 def test_a_buffer_given_back_twice_is_kept_once() -> None:
-    pool = BufferPool()
+    pool = BufferPool(bytearray)
     buffer = pool.take(64)
     pool.give(buffer)
     pool.give(buffer)
@@ -30,7 +30,7 @@ def test_a_buffer_given_back_twice_is_kept_once() -> None:
 
 
 def test_only_a_few_buffers_per_size_and_only_sizes_taken_are_kept() -> None:
-    pool = BufferPool(keep=2)
+    pool = BufferPool(bytearray, keep=2)
     taken = [pool.take(64) for _ in range(5)]
     for buffer in taken:
         pool.give(buffer)
@@ -40,13 +40,13 @@ def test_only_a_few_buffers_per_size_and_only_sizes_taken_are_kept() -> None:
 
 
 def test_buffers_of_one_size_never_serve_another() -> None:
-    pool = BufferPool()
+    pool = BufferPool(bytearray)
     pool.give(pool.take(64))
     assert len(pool.take(128)) == 128
 
 
 def test_threads_taking_and_giving_never_hold_the_same_buffer() -> None:
-    pool = BufferPool(keep=4)
+    pool = BufferPool(bytearray, keep=4)
     holders: dict[int, int] = {}
     clashes: list[int] = []
     lock = threading.Lock()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rightful.adapters.storage import encryption
+from rightful.adapters.storage import package_file
 from rightful.adapters.storage.encryption import (
     HEADER_SIZE,
     TAG_SIZE,
@@ -28,6 +28,7 @@ from rightful.adapters.storage.keys import (
     master_key_id,
     parse_master_key,
 )
+from rightful.adapters.storage.package_file import PackageFile
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.package_ports import WrappedKey
 
@@ -101,15 +102,20 @@ def test_reused_buffers_and_early_writeback_keep_every_byte(
     piece: int, tmp_path_factory: Any
 ) -> None:
     """Sealed chunks written behind, into recycled buffers (the last, partly filled batch given
-    back, and the buffers kept for the next stream), with the kernel told to write back every
-    few chunks, decrypt to exactly what went in, stream after stream."""
+    back, and the buffers kept for the next stream), into a file on either of its paths: past
+    the page cache, or through it with the kernel told to write back every few chunks. They
+    decrypt to exactly what went in, stream after stream."""
     folder = tmp_path_factory.mktemp("behind")
-    for n in range(3):
+    for n in range(4):
         data, key = os.urandom(40 * CHUNK + 17 * n), new_data_key()
         path = folder / f"package{n}"
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(encryption, "WRITEBACK_EVERY", 3 * CHUNK)
-            with path.open("wb") as out, written_behind(out) as behind:
+            patch.setattr(package_file, "WRITEBACK_EVERY", 3 * CHUNK)
+            with (
+                path.open("wb") as raw,
+                PackageFile(raw.fileno(), direct=n % 2 == 0) as out,
+                written_behind(out) as behind,
+            ):
                 writer = EncryptingWriter(
                     behind, key, CHUNK, behind.buffer, batch=7 * (CHUNK + 16), reuse=behind.reuse
                 )

@@ -8,29 +8,33 @@ Memory stays bounded: a few per size, and only of sizes that were taken from the
 
 from __future__ import annotations
 
+import mmap
 import threading
-from typing import Final
+from collections.abc import Callable, Sized
+from typing import Final, Generic, TypeVar
 
 KEEP: Final = 8  # per size: what two builds at once take, about
 
+B = TypeVar("B", bound=Sized)
 
-class BufferPool:
-    """bytearrays to take and give back; take() hands out a fresh one when none is kept."""
 
-    def __init__(self, keep: int = KEEP) -> None:
-        self._keep = keep
-        self._kept: dict[int, list[bytearray]] = {}
+class BufferPool(Generic[B]):
+    """Buffers to take and give back; take() makes a fresh one when none is kept."""
+
+    def __init__(self, make: Callable[[int], B], keep: int = KEEP) -> None:
+        self._make, self._keep = make, keep
+        self._kept: dict[int, list[B]] = {}
         self._lock = threading.Lock()
 
-    def take(self, size: int) -> bytearray:
+    def take(self, size: int) -> B:
         """A buffer of `size` bytes, with whatever a previous user left in it."""
         with self._lock:
             kept = self._kept.setdefault(size, [])
             if kept:
                 return kept.pop()
-        return bytearray(size)
+        return self._make(size)
 
-    def give(self, buffer: bytearray) -> None:
+    def give(self, buffer: B) -> None:
         """Keep a buffer no one uses any more; one too many, or of a size never taken, is
         left to the garbage collector."""
         with self._lock:
@@ -53,4 +57,10 @@ class BufferPool:
             return list(self._kept)
 
 
-BUFFERS: Final = BufferPool()
+def _page_aligned(size: int) -> mmap.mmap:
+    return mmap.mmap(-1, size)
+
+
+BUFFERS: Final = BufferPool(bytearray)
+# Anonymous mappings start on a page boundary, as writes that bypass the page cache require.
+ALIGNED: Final = BufferPool(_page_aligned, keep=2)

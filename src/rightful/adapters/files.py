@@ -57,17 +57,29 @@ def atomic_writer(
 def _replacing(
     path: Path, binary: bool, prefix: str, fsync: bool, mode: int | None, buffering: int
 ) -> Iterator[IO[Any]]:
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix)
-    try:
+    with atomic_fd(path, prefix=prefix, mode=mode) as fd:
         if binary:
-            handle: IO[Any] = os.fdopen(fd, "wb", buffering=buffering)
+            handle: IO[Any] = os.fdopen(fd, "wb", buffering=buffering, closefd=False)
         else:
-            handle = os.fdopen(fd, "w", buffering=buffering, encoding="utf-8")
+            handle = os.fdopen(fd, "w", buffering=buffering, encoding="utf-8", closefd=False)
         with handle:
             yield handle
             if fsync:
                 handle.flush()
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+
+
+@contextmanager
+def atomic_fd(path: Path, *, prefix: str = ".partial-", mode: int | None = None) -> Iterator[int]:
+    """The descriptor of a temporary file beside `path` (0600) that replaces it when the block
+    ends; closed either way, and gone when the block fails. Durability (fsync) is the
+    caller's."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix)
+    try:
+        try:
+            yield fd
+        finally:
+            os.close(fd)
         if mode is not None:
             os.chmod(name, mode)
         os.replace(name, path)

@@ -35,7 +35,6 @@ DEFAULT_CHUNK: Final = 64 * 1024
 MAX_CHUNKS: Final = 2**32
 KEY_SIZE: Final = 32
 REUSE: Final = 4  # written buffers kept for reuse
-WRITEBACK_EVERY: Final = 32 * 1024 * 1024
 WRITE_BATCH: Final = 1024 * 1024  # sealed bytes handed to the sink per write
 
 
@@ -296,7 +295,6 @@ class BackgroundWriter:
         self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
         self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         self._error: BaseException | None = None
-        self._written_bytes = self._kicked = 0
         self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
         self._thread.start()
 
@@ -329,27 +327,8 @@ class BackgroundWriter:
                     self._sink.write(data)
                     if isinstance(data, bytearray) and self._written.qsize() < REUSE:
                         self._written.put(data)
-                    self._written_bytes += len(data)
-                    if self._written_bytes - self._kicked >= WRITEBACK_EVERY:
-                        self._start_writeback()
                 except BaseException as exc:  # handed to the producer by write() and close()
                     self._error = exc
-
-    def _start_writeback(self) -> None:
-        """Have the kernel start writing what is cached so far, without waiting for it: the
-        final fsync then finds little left to do, and the disk works while we encrypt. The
-        previous window is named again to drop its pages from the cache, now they are clean."""
-        start = max(0, self._kicked - WRITEBACK_EVERY)
-        self._kicked = self._written_bytes
-        advise = getattr(os, "posix_fadvise", None)  # Linux and most Unixes, not macOS
-        flush = getattr(self._sink, "flush", None)
-        if advise is None or flush is None:
-            return
-        flush()
-        # Advice only: a sink that is not a file on disk (an in-memory store) ignores it.
-        with suppress(AttributeError, OSError, ValueError):
-            fd = self._sink.fileno()  # type: ignore[attr-defined]
-            advise(fd, start, self._kicked - start, os.POSIX_FADV_DONTNEED)
 
     def close(self) -> None:
         """Wait until everything is written; raise the first error of the writer thread."""

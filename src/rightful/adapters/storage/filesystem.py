@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from rightful.adapters.files import atomic_writer
+from rightful.adapters.files import atomic_fd
+from rightful.adapters.storage.package_file import PackageFile
 from rightful.domain.errors import InvalidInputError, NotFoundError
 
 _NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,3}$")
@@ -30,11 +32,14 @@ class FilesystemPackageStore:
 
     @contextmanager
     def writer(self, name: str) -> Iterator[BinaryIO]:
-        """A stream into a temporary file that is fsynced and renamed into place on success."""
+        """A stream into a temporary file, written past the page cache where the filesystem
+        allows it (package_file.py), fsynced and renamed into place on success."""
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with atomic_writer(path, buffering=1024 * 1024) as out:
-            yield out
+        with atomic_fd(path) as fd, PackageFile(fd) as out:
+            yield cast(BinaryIO, out)
+            out.flush()
+            os.fsync(fd)
 
     def open(self, name: str) -> BinaryIO:
         """The file opened for reading; NotFoundError when missing."""

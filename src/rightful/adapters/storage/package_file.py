@@ -1,0 +1,176 @@
+"""A package's file on disk, written past the page cache where the filesystem allows it.
+
+A package is written once, whole, and read again only when it is downloaded, so caching its
+pages helps no one, and each of them must first be allocated. On a virtual machine whose host
+takes back guest memory left idle (virtio-balloon free page reporting) the first write into
+such a page is slow: 170 MB written through the cache took 0.42 s of CPU with cold memory and
+0.03 s with warm. With O_DIRECT the bytes go from one aligned staging buffer to the disk:
+0.07 s and 13 ms of CPU for the same 170 MB, whatever the state of memory.
+
+Where the filesystem refuses O_DIRECT (tmpfs on older kernels, some network filesystems; there
+is none on macOS), the bytes go through the cache, and every WRITEBACK_EVERY bytes the kernel is
+told to start writing them and to drop the pages already written.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import io
+import os
+from contextlib import suppress
+from typing import Final
+
+from rightful.adapters.buffers import ALIGNED
+
+ALIGN: Final = 4096  # a multiple of every common logical block size (512 and 4096)
+STAGE: Final = 4 * 1024 * 1024
+WRITEBACK_EVERY: Final = 32 * 1024 * 1024
+_O_DIRECT: Final = getattr(os, "O_DIRECT", 0)
+
+
+class PackageFile(io.RawIOBase):
+    """Appends to the open file `fd`, which the caller owns and closes.
+
+    flush() puts every byte written so far into the file (fsync is the caller's); close()
+    flushes and gives the staging buffer back.
+    """
+
+    def __init__(self, fd: int, *, direct: bool = True) -> None:
+        super().__init__()
+        self._fd = fd
+        self.direct = direct and _bypass_cache(fd)
+        self._stage = ALIGNED.take(STAGE) if self.direct else None
+        self._base = 0  # the file offset of the stage's first byte: a multiple of ALIGN
+        self._filled = 0  # bytes in the stage
+        self._size = 0  # bytes written
+        self._flushed = 0  # ... of which in the file
+        self._end = 0  # through the cache: where the next bytes go
+        self._kicked = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def tell(self) -> int:
+        return self._size
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        size = view.nbytes
+        if self._stage is not None:
+            self._stage_bytes(view)
+        else:
+            self._write_cached(view)
+        self._size += size
+        return size
+
+    def flush(self) -> None:
+        """Write what is staged: the last, partial block is written padded, the file is cut
+        back to its true size, and the block stays staged so that later writes complete it."""
+        stage = self._stage
+        if stage is None or self._flushed == self._size:
+            return
+        self._flushed = self._size
+        padded = -(-self._filled // ALIGN) * ALIGN
+        stage[self._filled : padded] = bytes(padded - self._filled)
+        self._put(padded)
+        if self._stage is None:  # the write above fell back to the cache
+            return
+        os.ftruncate(self._fd, self._base + self._filled)
+        whole = self._filled // ALIGN * ALIGN
+        stage[: self._filled - whole] = stage[whole : self._filled]
+        self._base += whole
+        self._filled -= whole
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self.flush()
+            finally:
+                self._give_back_stage()
+        super().close()
+
+    # --- past the cache ------------------------------------------------------------------
+
+    def _stage_bytes(self, view: memoryview) -> None:
+        while view.nbytes and self._stage is not None:
+            take = min(STAGE - self._filled, view.nbytes)
+            self._stage[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
+            if self._filled == STAGE:
+                self._put(STAGE)
+                if self._stage is not None:
+                    self._base += STAGE
+                    self._filled = 0
+        if view.nbytes:  # fell back to the cache on the way
+            self._write_cached(view)
+
+    def _put(self, length: int) -> None:
+        """Write the first `length` bytes of the stage at its offset; where the filesystem
+        turns out to refuse the aligned write after all, go on through the cache."""
+        assert self._stage is not None
+        with memoryview(self._stage) as whole:
+            try:
+                _write_all(self._fd, whole[:length], self._base)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+                self._fall_back(whole[: self._filled])
+
+    def _fall_back(self, staged: memoryview) -> None:
+        _use_cache(self._fd)
+        _write_all(self._fd, staged, self._base)
+        self.direct = False
+        self._end = self._kicked = self._base + staged.nbytes
+        os.ftruncate(self._fd, self._end)  # a padded block may have reached the disk before
+        staged.release()
+        self._give_back_stage()
+
+    def _give_back_stage(self) -> None:
+        if self._stage is not None:
+            ALIGNED.give(self._stage)
+            self._stage = None
+
+    # --- through the cache ---------------------------------------------------------------
+
+    def _write_cached(self, view: memoryview) -> None:
+        _write_all(self._fd, view, self._end)
+        self._end += view.nbytes
+        if self._end - self._kicked >= WRITEBACK_EVERY:
+            self._start_writeback()
+
+    def _start_writeback(self) -> None:
+        """Have the kernel start writing what is cached, without waiting: the final fsync then
+        finds little left to do. The window before is named again to drop its pages, clean
+        by now."""
+        start, end = max(0, self._kicked - WRITEBACK_EVERY), self._end
+        self._kicked = end
+        advise = getattr(os, "posix_fadvise", None)  # Linux and most Unixes, not macOS
+        if advise is not None:
+            with suppress(OSError):  # advice only
+                advise(self._fd, start, end - start, os.POSIX_FADV_DONTNEED)
+
+
+def _bypass_cache(fd: int) -> bool:
+    """Turn on O_DIRECT for `fd`; False where the platform or the filesystem refuses."""
+    if not _O_DIRECT:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | _O_DIRECT)
+    except OSError:
+        return False
+    return True
+
+
+def _use_cache(fd: int) -> None:
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_O_DIRECT)
+
+
+def _write_all(fd: int, view: memoryview, offset: int) -> None:
+    while view.nbytes:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written

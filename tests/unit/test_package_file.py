@@ -1,0 +1,143 @@
+"""A package's file: written past the page cache where the filesystem allows it, through the cache
+where it does not, and byte for byte what was written either way (nothing of the padding that
+aligned writes need is ever left in the file)."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rightful.adapters.buffers import ALIGNED
+from rightful.adapters.storage import package_file
+from rightful.adapters.storage.package_file import ALIGN, PackageFile
+
+SMALL_STAGE = 3 * ALIGN
+O_DIRECT = getattr(os, "O_DIRECT", 0)
+
+sizes = st.one_of(
+    st.sampled_from([0, 1, ALIGN - 1, ALIGN, ALIGN + 1, SMALL_STAGE - 1, SMALL_STAGE]),
+    st.integers(0, 4 * SMALL_STAGE),
+)
+steps = st.lists(st.tuples(sizes, st.booleans()), max_size=12)  # (bytes to write, flush after)
+
+
+@contextmanager
+def small_stage_patched() -> Iterator[None]:
+    """A stage of three blocks and writeback every two, so that few bytes cross every edge."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(package_file, "STAGE", SMALL_STAGE)
+        patch.setattr(package_file, "WRITEBACK_EVERY", 2 * ALIGN)
+        yield
+
+
+@pytest.fixture
+def small_stage() -> Iterator[None]:
+    with small_stage_patched():
+        yield
+
+
+def write_through(path: Path, plan: list[tuple[int, bool]], direct: bool) -> tuple[bytes, bool]:
+    """Write random bytes as planned; after every flush the file holds exactly what was
+    written so far. Returns everything written, and whether the cache was still bypassed."""
+    written = bytearray()
+    with path.open("wb") as raw, PackageFile(raw.fileno(), direct=direct) as out:
+        for size, flush in plan:
+            piece = os.urandom(size)
+            assert out.write(piece) == size
+            written += piece
+            if flush:
+                out.flush()
+                assert path.read_bytes() == written
+        assert out.tell() == len(written)
+        still_direct = out.direct
+    return bytes(written), still_direct
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=steps, direct=st.booleans())
+def test_the_file_holds_exactly_the_bytes_written(
+    plan: list[tuple[int, bool]], direct: bool, tmp_path_factory: Any
+) -> None:
+    path = tmp_path_factory.mktemp("package") / "p"
+    with small_stage_patched():
+        written, _ = write_through(path, plan, direct)
+    assert path.read_bytes() == written
+
+
+def test_where_the_filesystem_allows_it_the_page_cache_is_bypassed(tmp_path: Path) -> None:
+    if not bypass_allowed(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT")
+    with (tmp_path / "p").open("wb") as raw, PackageFile(raw.fileno()) as out:
+        assert out.direct
+        assert fcntl.fcntl(raw.fileno(), fcntl.F_GETFL) & O_DIRECT
+        out.write(b"x" * (ALIGN + 5))
+    assert (tmp_path / "p").read_bytes() == b"x" * (ALIGN + 5)
+
+
+def test_a_filesystem_refusing_the_flag_is_written_through_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_stage: None
+) -> None:
+    real = fcntl.fcntl
+
+    def refuse_direct(fd: int, cmd: int, arg: int = 0) -> int:
+        if cmd == fcntl.F_SETFL and arg & O_DIRECT:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, cmd, arg)
+
+    monkeypatch.setattr(package_file.fcntl, "fcntl", refuse_direct)
+    plan = [(ALIGN + 3, False), (5 * SMALL_STAGE, True), (7, False)]
+    with (tmp_path / "p").open("wb") as raw, PackageFile(raw.fileno()) as out:
+        assert not out.direct
+    written, still_direct = write_through(tmp_path / "q", plan, direct=True)
+    assert (tmp_path / "q").read_bytes() == written and not still_direct
+
+
+@pytest.mark.parametrize("refused_at", [0, 1, 2])
+def test_aligned_writes_refused_midway_go_on_through_the_cache(
+    refused_at: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_stage: None
+) -> None:
+    """Some filesystems take the flag and then refuse the writes: the bytes staged and those
+    still to come reach the file all the same, and the staging buffer goes back to the pool."""
+    if not bypass_allowed(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT")
+    real, direct_writes = os.pwrite, iter(range(100))
+
+    def refuse_after(fd: int, data: Any, offset: int) -> int:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT and next(direct_writes) >= refused_at:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(package_file.os, "pwrite", refuse_after)
+    plan = [(SMALL_STAGE + 10, False), (ALIGN, True), (2 * SMALL_STAGE + 1, True), (3, False)]
+    path = tmp_path / "p"
+    written, still_direct = write_through(path, plan, direct=True)
+    assert path.read_bytes() == written and not still_direct
+
+
+def test_files_one_after_another_share_one_staging_buffer(tmp_path: Path) -> None:
+    write_through(tmp_path / "p", [(10, True)], direct=True)
+    kept = ALIGNED.kept()
+    for _ in range(5):
+        write_through(tmp_path / "p", [(10, True)], direct=True)
+    assert ALIGNED.kept() == kept
+
+
+def bypass_allowed(folder: Path) -> bool:
+    if not O_DIRECT:
+        return False
+    try:
+        fd = os.open(folder / ".probe", os.O_WRONLY | os.O_CREAT | O_DIRECT, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(folder / ".probe")
+    return True
