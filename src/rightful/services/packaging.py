@@ -47,6 +47,7 @@ from rightful.services.attachments import AttachmentService
 from rightful.services.audit import AuditService
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
+from rightful.services.old_objects import older_objects_frozen
 from rightful.services.package_build import BuildMeta, BuildOutput, PackageBuilder
 from rightful.services.package_keys import subject_pseudonym
 from rightful.services.requests import RequestService
@@ -131,10 +132,11 @@ class PackageService:
         seed = self.subjects.seed(request_id)
         package, data_key, meta = self._start(request_id, seed.subject, by)
         try:
-            attachments = self.attachments.for_request(request_id)
-            output = self._write(package, meta, seed, data_key, attachments)
-            timed = self._gate(package, seed, output, attachments)
-            return self._conclude(package.id, output, timed, by)
+            with older_objects_frozen():
+                attachments = self.attachments.for_request(request_id)
+                output = self._write(package, meta, seed, data_key, attachments)
+                timed = self._gate(package, seed, output, attachments)
+                return self._conclude(package.id, output, timed, by)
         except BaseException:
             self._fail(package.id, by)
             raise

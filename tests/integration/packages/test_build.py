@@ -4,15 +4,17 @@ machines, encrypted at rest (REQUIREMENTS.md: The access response, Art. 15, Art.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
+import weakref
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rightful.adapters.buffers import BUFFERS, KEEP
+from rightful.adapters.buffers import ALIGNED, BUFFERS, KEEP
 from rightful.adapters.datamap.fides_yaml import load_datamap
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.packaging import spool
@@ -276,18 +278,46 @@ def test_buffers_kept_from_another_subjects_build_leave_nothing_in_the_next_pack
 ) -> None:
     world.c.packages.build(world.request_for(BEN), AGENT)
     marker = b"\xdeBEN-WAS-HERE\xad"
-    dirty = [BUFFERS.take(size) for size in BUFFERS.sizes() for _ in range(KEEP)]
-    for buffer in dirty:
-        buffer[:] = (marker * (len(buffer) // len(marker) + 1))[: len(buffer)]
-    for buffer in dirty:
-        BUFFERS.give(buffer)
+    for pool in (BUFFERS, ALIGNED):
+        dirty = [pool.take(size) for size in pool.sizes() for _ in range(KEEP)]
+        for buffer in dirty:
+            buffer[:] = (marker * (len(buffer) // len(marker) + 1))[: len(buffer)]
+        for buffer in dirty:
+            pool.give(buffer)
     assert BUFFERS.kept() >= 3  # blob blocks, the ZIP's copy buffer, the sealed batches
+    assert ALIGNED.kept() >= 1  # where the stored file is staged
 
     package = world.c.packages.build(world.request_for(ANNA), AGENT)
     with world.c.packages.open_plaintext(package) as reader:
         plaintext = reader.read()
+    with world.c.package_objects.open(package.object_name) as stored:
+        ciphertext = stored.read()
     assert package.blob_bytes > 0
-    assert marker[:8] not in plaintext
+    assert marker[:8] not in plaintext and marker[:8] not in ciphertext
+
+
+def test_garbage_made_during_a_build_is_collected_and_nothing_stays_frozen(world: World) -> None:
+    frozen = gc.get_freeze_count()
+    freed: list[str] = []
+
+    def makes_garbage(*args: Any, **kwargs: Any) -> Any:
+        class Node:
+            other: Node
+
+        first, second = Node(), Node()
+        first.other, second.other = second, first
+        weakref.finalize(first, freed.append, "cycle")
+        del first, second
+        gc.collect()
+        yield from world.c.packages.collector(*args, **kwargs)
+        raise OSError("source went away")
+
+    with pytest.raises(OSError, match="source went away"):
+        world.packages_with(makes_garbage).build(world.request_for(ANNA), AGENT)
+    assert freed == ["cycle"]
+    assert gc.get_freeze_count() == frozen
+    world.c.packages.build(world.request_for(BEN), AGENT)
+    assert gc.get_freeze_count() == frozen
 
 
 def test_the_audit_trail_of_a_build_names_ids_and_counts_only(world: World) -> None:
