@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import stat
 from pathlib import Path
 
 import pytest
 
+from rightful.adapters.buffers import ALIGNED
+from rightful.adapters.storage import package_file
 from rightful.adapters.storage.filesystem import FilesystemPackageStore, MemoryPackageStore
 from rightful.domain.errors import InvalidInputError, NotFoundError
 from rightful.domain.package_ports import PackageStore
@@ -68,3 +71,26 @@ def test_files_on_disk_are_readable_by_their_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "packages" / "packages" / "p.rfpk"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".partial-")]
+
+
+def test_a_failed_write_reports_its_own_error_and_writes_nothing_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is still staged when the block fails is not written: a disk that is full by then
+    does not hide the block's own error, and the staging buffer goes back to its pool."""
+    store = FilesystemPackageStore(tmp_path / "packages")
+    kept = ALIGNED.kept()
+
+    def disk_full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def write_then_fail() -> None:
+        with store.writer("p/x.rfpk") as out:
+            out.write(b"staged, never written")
+            raise RuntimeError("source went away")
+
+    monkeypatch.setattr(package_file.os, "pwrite", disk_full)
+    with pytest.raises(RuntimeError, match="source went away"):
+        write_then_fail()
+    assert not store.exists("p/x.rfpk")
+    assert ALIGNED.kept() == max(kept, 1)

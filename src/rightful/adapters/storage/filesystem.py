@@ -36,10 +36,15 @@ class FilesystemPackageStore:
         allows it (package_file.py), fsynced and renamed into place on success."""
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with atomic_fd(path) as fd, PackageFile(fd) as out:
-            yield cast(BinaryIO, out)
-            out.flush()
-            os.fsync(fd)
+        with atomic_fd(path) as fd:
+            out = PackageFile(fd)
+            try:
+                yield cast(BinaryIO, out)
+                out.close()
+                os.fsync(fd)
+            except BaseException:
+                out.abandon()  # a failed write's own error is the one raised, not a flush's
+                raise
 
     def open(self, name: str) -> BinaryIO:
         """The file opened for reading; NotFoundError when missing."""

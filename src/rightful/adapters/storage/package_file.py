@@ -93,6 +93,11 @@ class PackageFile(io.RawIOBase):
                 self._give_back_stage()
         super().close()
 
+    def abandon(self) -> None:
+        """Close without writing what is staged (the file is being thrown away)."""
+        self._give_back_stage()
+        super().close()
+
     # --- past the cache ------------------------------------------------------------------
 
     def _stage_bytes(self, view: memoryview) -> None:
