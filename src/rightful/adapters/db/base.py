@@ -11,6 +11,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from rightful.adapters.db.sqlite_writers import TurnTakingConnection
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -46,11 +48,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with a pool; SQLite gets WAL and a busy timeout for concurrent writers."""
+    """An engine with a pool; SQLite gets WAL, and writers that wait for their turn in short
+    steps within a busy timeout (sqlite_writers.py)."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
-        )
+        connect = {"timeout": 30, "check_same_thread": False, "factory": TurnTakingConnection}
+        engine = create_engine(url, connect_args=connect, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
