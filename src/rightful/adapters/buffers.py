@@ -4,6 +4,8 @@ A build reads, copies and encrypts through buffers of about 1 MiB. A fresh one i
 page by page, which cost 0.3-0.4 ms each: about a tenth of a small package's build went into
 the three or four a build takes. Buffers come back only once nothing looks at them any more.
 Memory stays bounded: a few per size, and only of sizes that were taken from the pool.
+BUFFERS holds bytearrays; ALIGNED holds the page-aligned staging buffers (4 MiB, at most two)
+through which a package file is written past the page cache (storage/package_file.py).
 """
 
 from __future__ import annotations
