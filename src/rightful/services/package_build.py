@@ -156,7 +156,9 @@ class PackageBuilder:
         return self._add(record, origin) if self._first_time(record) else None
 
     def _first_time(self, record: CollectedRecord) -> bool:
-        marker = (record.collection, json_line(record.key))
+        # The key as JSON tells 1 from True and "1"; copied, because orjson's bytes keep the
+        # 4 KiB it wrote them into, and one is kept per row.
+        marker = (record.collection, bytes(memoryview(json_line(record.key))))
         if marker in self._seen:
             return False
         self._seen.add(marker)

@@ -1,13 +1,15 @@
-"""Run in a subprocess by test_memory.py (and bench/package.py): package one subject whose
-recordings are large files on disk, then print peak RSS and sizes as JSON.
+"""Run in a subprocess by test_memory.py: package one subject whose recordings are files on
+disk, then print peak RSS and sizes as JSON. The estate is written by a process of its own
+first, so that the peak is the build's alone.
 
-Usage: python memory_probe.py DIR RECORDINGS BYTES_EACH
+Usage: python memory_probe.py DIR RECORDINGS BYTES_EACH [--estate-only]
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -51,7 +53,11 @@ def peak_rss() -> int:
 
 
 def main(target: Path, recordings: int, size: int) -> dict[str, float]:
-    dsns = make_estate(target, recordings, size)
+    subprocess.run(
+        [sys.executable, __file__, str(target), str(recordings), str(size), "--estate-only"],
+        check=True,
+    )
+    dsns = json.loads((target / "dsns.json").read_text())
     started = time.perf_counter()
     package, gate_seconds = build(target, dsns)
     seconds = time.perf_counter() - started
@@ -116,4 +122,7 @@ def build(target: Path, dsns: dict[str, str]) -> tuple[object, float]:
 
 if __name__ == "__main__":
     folder, count, each = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    print(json.dumps(main(folder, count, each)))
+    if sys.argv[4:] == ["--estate-only"]:
+        (folder / "dsns.json").write_text(json.dumps(make_estate(folder, count, each)))
+    else:
+        print(json.dumps(main(folder, count, each)))

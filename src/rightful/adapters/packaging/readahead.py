@@ -119,11 +119,19 @@ class ReadAhead:
             return None
         while True:
             announced = self._asked.popleft() if self._asked else self._waiting.popleft()
-            self._pending[(id(announced.store), announced.uri)] -= 1
+            self._forget(announced)
             if announced.store is store and announced.uri == uri:
                 return announced
             if announced.slot is not None and (dropped := self._answer_for(announced.slot)):
                 dropped.release()
+
+    def _forget(self, announced: _Announced) -> None:
+        """Count one announcement of this blob less; a blob no longer due leaves no entry (a
+        package of a million blobs would otherwise keep one per blob)."""
+        key = (id(announced.store), announced.uri)
+        self._pending[key] -= 1
+        if not self._pending[key]:
+            del self._pending[key]
 
     def _ask(self) -> None:
         """Hand waiting blobs to the helper, several per write once a few slots are free (each
