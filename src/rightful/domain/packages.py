@@ -158,6 +158,19 @@ def canonical_bytes(value: Any) -> bytes:
     return _CANONICAL.encode(value).encode()
 
 
+# manifest.sig: /1 signed manifest.json's bytes; /2 signs the statement below, which names the
+# manifest by its SHA-256, so that a manifest of any size is written without being held whole.
+SIGNATURE_FORMAT_BYTES: Final = "rightful-manifest-signature/1"
+SIGNATURE_FORMAT: Final = "rightful-manifest-signature/2"
+
+
+def signed_statement(key_id: str, manifest_sha256: str) -> bytes:
+    """What a /2 signature signs: canonical JSON naming the format, the key and the manifest."""
+    return canonical_bytes(
+        {"format": SIGNATURE_FORMAT, "key_id": key_id, "manifest_sha256": manifest_sha256}
+    )
+
+
 def row_sha256(row: Mapping[str, Any]) -> str:
     """SHA-256 of a row object's canonical JSON."""
     return hashlib.sha256(canonical_bytes(dict(row))).hexdigest()

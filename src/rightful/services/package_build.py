@@ -2,8 +2,8 @@
 the manifest, its signature and index.html are written last.
 
 Memory stays flat: a blob is copied through a 1 MiB buffer, rows wait in files on disk, and
-manifest items are spooled as JSON lines. Only the manifest's bytes are held once,
-to sign them.
+manifest items are spooled as JSON lines; the manifest itself is spooled too, and its SHA-256 is
+what the signature signs (domain.packages.signed_statement).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from rightful.domain.packages import (
     INDEX,
     MANIFEST,
     SIGNATURE,
+    SIGNATURE_FORMAT,
     ItemKind,
     ManifestItem,
     NameAllocator,
@@ -42,12 +43,12 @@ from rightful.domain.packages import (
     collection_file,
     item_id,
     safe_name,
+    signed_statement,
 )
 from rightful.domain.provenance import CollectedRecord, Link
 from rightful.domain.sources import BlobStore
 from rightful.services.collection_output import link_primitive
 
-SIGNATURE_FORMAT: Final = "rightful-manifest-signature/1"
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 # Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
@@ -240,10 +241,9 @@ class PackageBuilder:
         flat = [w for pair in files for w in pair]
         index = render_index(self._index_data())
         flat.append(self._zip.add_bytes(INDEX, index))
-        manifest = self._manifest(flat)
+        self.out.manifest_sha256 = self._add_document(MANIFEST, self._manifest(flat)).sha256
         self._items_out.close()
-        self.out.manifest_sha256 = self._zip.add_bytes(MANIFEST, manifest).sha256
-        self._zip.add_bytes(SIGNATURE, self._signature(manifest, self.out.manifest_sha256))
+        self._zip.add_bytes(SIGNATURE, self._signature(self.out.manifest_sha256))
         self._zip.close()
         self.out.withheld = self._withheld_json()
         return self.out
@@ -280,8 +280,9 @@ class PackageBuilder:
             self._attached, self.out.missing_blobs, m.contact, m.authority,
         )  # fmt: skip
 
-    def _manifest(self, files: list[Any]) -> bytes:
-        """manifest.json: held whole, as it is signed whole."""
+    def _manifest(self, files: list[Any]) -> IO[bytes]:
+        """manifest.json in a spooled file, left at its end: it grows with the items, and only
+        its SHA-256 is signed."""
         m, o = self.meta, self.out
         header = {
             "format": FORMAT, "package_id": m.package_id, "request_id": m.request_id,
@@ -297,13 +298,13 @@ class PackageBuilder:
             "files": [{"path": w.path, "size": w.size, "sha256": w.sha256} for w in files],
         }  # fmt: skip
         opening = json.dumps(header, ensure_ascii=False, indent=1)[:-1].rstrip()
-        out = io.BytesIO()
+        out = spooled(self._dir)
         out.write(opening.encode() + b',\n "items": [')
         self._items_out.seek(0)
         for i, line in enumerate(self._items_out):
             out.write((b"\n  " if i == 0 else b",\n  ") + line.rstrip(b"\n"))
         out.write(b"\n ]\n}\n")
-        return out.getvalue()
+        return out
 
     def _withheld_json(self) -> list[dict[str, Any]]:
         return [
@@ -316,15 +317,16 @@ class PackageBuilder:
             for w in self.withheld
         ]
 
-    def _signature(self, manifest: bytes, sha256: str) -> bytes:
+    def _signature(self, manifest_sha256: str) -> bytes:
         key = Ed25519PrivateKey.from_private_bytes(self.meta.signing_key)
         public = public_key_of(self.meta.signing_key)
+        key_id = key_id_of(public)
+        statement = signed_statement(key_id, manifest_sha256)
         return json.dumps({
-            "format": SIGNATURE_FORMAT, "algorithm": "Ed25519",
-            "key_id": key_id_of(public),
+            "format": SIGNATURE_FORMAT, "algorithm": "Ed25519", "key_id": key_id,
             "public_key": base64.b64encode(public).decode(),
-            "manifest_sha256": sha256,
-            "signature": base64.b64encode(key.sign(manifest)).decode(),
+            "manifest_sha256": manifest_sha256,
+            "signature": base64.b64encode(key.sign(statement)).decode(),
         }, indent=1).encode()  # fmt: skip
 
     # --- helpers -----------------------------------------------------------------------------

@@ -18,7 +18,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from rightful.domain.audit import key_id_of
-from rightful.domain.packages import MANIFEST, SIGNATURE, canonical_bytes, is_safe_member
+from rightful.domain.packages import (
+    MANIFEST,
+    SIGNATURE,
+    SIGNATURE_FORMAT,
+    SIGNATURE_FORMAT_BYTES,
+    canonical_bytes,
+    is_safe_member,
+    signed_statement,
+)
 
 
 @dataclass
@@ -92,10 +100,27 @@ def _check_signature(
     report.key_id = key_id_of(key)
     if sig.get("key_id") != key_id_of(embedded):
         report.problems.append("manifest.sig names another key id than its key")
+    signed = _signed_bytes(manifest, sig, report)
+    if signed is None:
+        return
     try:
-        Ed25519PublicKey.from_public_bytes(key).verify(signature, manifest)
+        Ed25519PublicKey.from_public_bytes(key).verify(signature, signed)
     except (InvalidSignature, ValueError):
         report.problems.append("the signature over manifest.json does not verify")
+
+
+def _signed_bytes(manifest: bytes, sig: dict[str, Any], report: VerifyReport) -> bytes | None:
+    """What the signature must be over: the statement naming the manifest's SHA-256 (as
+    computed here, never as the file claims), or the manifest itself for the first format."""
+    sha256 = hashlib.sha256(manifest).hexdigest()
+    if sig.get("format") == SIGNATURE_FORMAT:
+        if sig.get("manifest_sha256") != sha256:
+            report.problems.append("manifest.sig names another manifest (SHA-256 differs)")
+        return signed_statement(str(sig.get("key_id")), sha256)
+    if sig.get("format") == SIGNATURE_FORMAT_BYTES:
+        return manifest
+    report.problems.append("manifest.sig has a format this version does not know")
+    return None
 
 
 def _check_contents(

@@ -4,6 +4,7 @@ archive holds exactly what the manifest lists - no more, no less (Art. 5(2) acco
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
 from rightful.domain.audit import key_id_of, public_key_of
+from rightful.domain.packages import SIGNATURE_FORMAT, SIGNATURE_FORMAT_BYTES, signed_statement
 from rightful.entrypoints.cli.main import app
 from rightful.services.audit import public_key_pem
 from rightful.services.package_verify import verify_package
@@ -67,12 +69,15 @@ def change_row(members: dict[str, bytes]) -> None:
 
 
 def forge_signature(members: dict[str, bytes]) -> None:
-    """Change the manifest and sign it again with a key of one's own."""
+    """Change the manifest and sign it again with a key of one's own (the embedded public key
+    left as it was)."""
     key = Ed25519PrivateKey.generate()
     manifest = members["manifest.json"].replace(b'"language": "en"', b'"language": "de"')
     members["manifest.json"] = manifest
     sig = json.loads(members["manifest.sig"])
-    sig["signature"] = base64.b64encode(key.sign(manifest)).decode()
+    sig["manifest_sha256"] = hashlib.sha256(manifest).hexdigest()
+    statement = signed_statement(sig["key_id"], sig["manifest_sha256"])
+    sig["signature"] = base64.b64encode(key.sign(statement)).decode()
     members["manifest.sig"] = json.dumps(sig).encode()
 
 
@@ -106,11 +111,11 @@ def test_a_package_signed_by_another_key_fails_when_the_key_is_pinned(
     raw_public = key.public_key().public_bytes_raw()
 
     def resign(members: dict[str, bytes]) -> None:
-        manifest = members["manifest.json"]
         sig = json.loads(members["manifest.sig"])
         sig["public_key"] = base64.b64encode(raw_public).decode()
         sig["key_id"] = key_id_of(raw_public)
-        sig["signature"] = base64.b64encode(key.sign(manifest)).decode()
+        statement = signed_statement(sig["key_id"], sig["manifest_sha256"])
+        sig["signature"] = base64.b64encode(key.sign(statement)).decode()
         members["manifest.sig"] = json.dumps(sig).encode()
 
     forged = rewrite(package_zip, tmp_path / "forged.zip", resign)
@@ -119,6 +124,61 @@ def test_a_package_signed_by_another_key_fails_when_the_key_is_pinned(
     report = verify_package(forged, controller)
     assert not report.ok and "signed by another key" in report.problems[0]
     assert verify_package(package_zip, controller).ok
+
+
+def test_the_signature_names_the_manifest_by_its_sha256(world: World, package_zip: Path) -> None:
+    """Signed is a statement of format, key id and the manifest's SHA-256, so the manifest can
+    be written however large it is, without being held in memory to sign it."""
+    with zipfile.ZipFile(package_zip) as archive:
+        manifest, sig = archive.read("manifest.json"), json.loads(archive.read("manifest.sig"))
+    public = public_key_of(world.c.packages.config.signing_key)
+    assert sig["format"] == SIGNATURE_FORMAT
+    assert sig["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+    statement = signed_statement(key_id_of(public), sig["manifest_sha256"])
+    Ed25519PublicKey.from_public_bytes(public).verify(base64.b64decode(sig["signature"]), statement)
+
+
+def sig_changed(**fields: str) -> Edit:
+    def edit(members: dict[str, bytes]) -> None:
+        sig = json.loads(members["manifest.sig"])
+        sig.update(fields)
+        members["manifest.sig"] = json.dumps(sig).encode()
+
+    return edit
+
+
+def test_a_signature_claiming_another_manifest_fails(package_zip: Path, tmp_path: Path) -> None:
+    claim_other = sig_changed(manifest_sha256="0" * 64)
+    report = verify_package(rewrite(package_zip, tmp_path / "other.zip", claim_other))
+    assert "manifest.sig names another manifest (SHA-256 differs)" in report.problems
+
+
+def test_packages_signed_in_the_first_format_still_verify(
+    world: World, package_zip: Path, tmp_path: Path
+) -> None:
+    """Packages built before the statement format signed manifest.json's bytes themselves."""
+    key = Ed25519PrivateKey.from_private_bytes(world.c.packages.config.signing_key)
+
+    def first_format(members: dict[str, bytes]) -> None:
+        sig = json.loads(members["manifest.sig"])
+        sig["format"] = SIGNATURE_FORMAT_BYTES
+        sig["signature"] = base64.b64encode(key.sign(members["manifest.json"])).decode()
+        members["manifest.sig"] = json.dumps(sig).encode()
+
+    def and_changed(members: dict[str, bytes]) -> None:
+        first_format(members)
+        manifest = members["manifest.json"]
+        members["manifest.json"] = manifest.replace(b'"language": "en"', b'"language": "de"')
+
+    assert verify_package(rewrite(package_zip, tmp_path / "v1.zip", first_format)).ok
+    changed = verify_package(rewrite(package_zip, tmp_path / "v1x.zip", and_changed))
+    assert "the signature over manifest.json does not verify" in changed.problems
+
+
+def test_a_signature_of_an_unknown_format_fails(package_zip: Path, tmp_path: Path) -> None:
+    unknown = sig_changed(format="rightful-manifest-signature/9")
+    report = verify_package(rewrite(package_zip, tmp_path / "unknown.zip", unknown))
+    assert "manifest.sig has a format this version does not know" in report.problems
 
 
 def test_the_cli_verifies_and_exits_non_zero_on_a_problem(
