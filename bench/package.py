@@ -12,6 +12,7 @@ the build, and peak RSS (target < 200 MB).
     .venv/bin/python bench/package.py                 # 1,700 x 100 KB, and 5 GB of recordings
     .venv/bin/python bench/package.py --small         # the same, with 500 MB for the second
     .venv/bin/python bench/package.py --repeat 5      # builds per scenario (default 3, best counts)
+    .venv/bin/python bench/package.py --scenario many # 50,000 x 200 bytes: memory per item
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,18 +29,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from peak import peak_rss
+
 START = datetime(2021, 1, 1, tzinfo=UTC)
 MB = 1024 * 1024
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=["voice", "bulk", "both"], default="both")
+    parser.add_argument("--scenario", choices=["voice", "bulk", "many", "both"], default="both")
     parser.add_argument("--recordings", type=int, default=1_700, help="voice: how many")
     parser.add_argument("--size", type=int, default=100_000, help="voice: bytes each")
     parser.add_argument("--bulk-bytes", type=float, default=5e9, help="bulk: total bytes")
     parser.add_argument("--bulk-file", type=int, default=5_000_000, help="bulk: bytes each")
     parser.add_argument("--small", action="store_true", help="bulk: 500 MB instead of 5 GB")
+    parser.add_argument("--many", type=int, default=50_000, help="many: how many recordings")
     parser.add_argument("--repeat", type=int, default=3, help="builds per scenario (best counts)")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp folder")
     parser.add_argument("--child", nargs=3, metavar=("DIR", "N", "SIZE"), help=argparse.SUPPRESS)
@@ -151,7 +154,7 @@ def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
         "status": package.status, "items": package.item_count, "blob_bytes": package.blob_bytes,
         "stored_size": package.stored_size, "seconds": seconds,
         "gate_seconds": run.seconds if run else None,
-        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss": peak_rss(),
         "helper_rss": max(helper_peaks, default=0),
         "build_cpu": cpu, "helper_cpu": sum(helper_cpu), "phases": phases,
     }  # fmt: skip
@@ -159,7 +162,7 @@ def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
 
 def watch_reader_processes() -> tuple[list[int], list[float]]:
     """Peak RSS and CPU seconds of each blob reader process, read from /proc just before the
-    build stops it (its ru_maxrss would start from the build's own, which it was forked from)."""
+    build stops it."""
     from rightful.adapters.packaging.readahead import ReaderProcess
 
     peaks: list[int] = []
@@ -168,10 +171,8 @@ def watch_reader_processes() -> tuple[list[int], list[float]]:
 
     def measured(self: ReaderProcess) -> None:
         proc = Path(f"/proc/{self._process.pid}")
-        if proc.exists():
-            for line in (proc / "status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) * 1024)
+        if (peak := peak_rss(self._process.pid)) is not None:
+            peaks.append(peak)
             ticks = (proc / "stat").read_text().rsplit(")", 1)[1].split()[11:13]
             cpu.append(sum(map(int, ticks)) / os.sysconf("SC_CLK_TCK"))
         close(self)
@@ -295,6 +296,7 @@ def main() -> None:
     plans = {
         "voice": (args.recordings, args.size),
         "bulk": (max(1, int(bulk // args.bulk_file)), args.bulk_file),
+        "many": (args.many, 200),
     }
     wanted = ["voice", "bulk"] if args.scenario == "both" else [args.scenario]
     results = [scenario(name, root, *plans[name], args.repeat) for name in wanted]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -35,6 +34,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from peak import peak_rss
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -196,7 +197,7 @@ def child(folder: Path, first: int, count: int, warm: int) -> dict[str, Any]:
     return {
         "intake": intake, "build": build, "floor": floors,
         "seconds": time.perf_counter() - began - sum(floors),
-        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss": peak_rss(),
     }  # fmt: skip
 
 
