@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rightful.adapters.packaging import spill_set
 from rightful.adapters.packaging.blobreader import BlobReader, Fetched
 from rightful.adapters.packaging.spool import csv_cell
 from rightful.adapters.packaging.zipwriter import COPY_BUFFER, ZIP64_FROM, PackageZip
@@ -182,8 +183,12 @@ def test_a_failing_source_raises_in_the_caller() -> None:
     archive.abort()
 
 
+@pytest.mark.parametrize("kept_in_memory", [20_000, 0], ids=["in-memory", "on-disk"])
 @pytest.mark.parametrize("name", ["../x", "/abs", "a\\b", "dup"])
-def test_unsafe_or_repeated_member_names_are_refused(name: str) -> None:
+def test_unsafe_or_repeated_member_names_are_refused(
+    name: str, kept_in_memory: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spill_set, "IN_MEMORY", kept_in_memory)
     archive = PackageZip(OneWay(), AT)
     archive.add_bytes("dup", b"1")
     with pytest.raises(ValueError, match="member name"):

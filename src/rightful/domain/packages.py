@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from rightful.domain.errors import ConflictError
 
@@ -207,11 +207,19 @@ def safe_name(raw: str, fallback: str = "file") -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
+class NameSet(Protocol):
+    """Where a NameAllocator keeps the names it handed out: a set, or one kept on disk."""
+
+    def __contains__(self, name: object, /) -> bool: ...
+
+    def add(self, name: str, /) -> object: ...
+
+
 @dataclass
 class NameAllocator:
     """Hands out unique member names; names differing only in case count as the same name."""
 
-    taken: set[str] = field(default_factory=set)
+    taken: NameSet = field(default_factory=lambda: set[str]())
 
     def allocate(self, directory: str, raw: str) -> str:
         """`directory/<safe name>`, with `-2`, `-3`, ... before the extension on a collision."""

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rightful.adapters.packaging.encoding import canonical_row, json_line
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
 from rightful.adapters.packaging.readahead import ReadAhead
+from rightful.adapters.packaging.spill_set import SpillSet
 from rightful.adapters.packaging.spool import RowSpool, spooled
 from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
@@ -122,12 +123,13 @@ class PackageBuilder:
         self._blob_stores = blob_stores
         self._blobs = ReadAhead()
         self._dir = workdir
-        self._names = NameAllocator()
+        self._taken: SpillSet[str] = SpillSet()  # member names handed out
+        self._names = NameAllocator(self._taken)
         self._shapes: dict[str, _Shape] = {}
         self._links: dict[int, tuple[Link, Mapping[str, Any]]] = {}
         self._attached: list[tuple[str, str]] = []
         self._items_out = spooled(workdir)  # manifest item lines, in order
-        self._seen: set[tuple[str, bytes]] = set()
+        self._seen: SpillSet[bytes] = SpillSet()  # rows packaged, by collection and key
         self.out = BuildOutput("", key_id_of(public_key_of(meta.signing_key)))
 
     # --- items -------------------------------------------------------------------------------
@@ -157,13 +159,9 @@ class PackageBuilder:
         return self._add(record, origin) if self._first_time(record) else None
 
     def _first_time(self, record: CollectedRecord) -> bool:
-        # The key as JSON tells 1 from True and "1"; copied, because orjson's bytes keep the
-        # 4 KiB it wrote them into, and one is kept per row.
-        marker = (record.collection, bytes(memoryview(json_line(record.key))))
-        if marker in self._seen:
-            return False
-        self._seen.add(marker)
-        return True
+        # The key as JSON tells 1 from True and "1". The marker is a new bytes object: orjson's
+        # own keep the 4 KiB buffer they were written into, and one marker is kept per row.
+        return self._seen.add(record.collection.encode() + b"\0" + json_line(record.key))
 
     def _add(self, record: CollectedRecord, origin: str) -> str:
         rid = self._next_id()
@@ -231,12 +229,14 @@ class PackageBuilder:
         self._blobs.close()
         self._zip.abort()
         self._items_out.close()
+        self._forget()
         for shape in self._shapes.values():
             shape.spool.close()
 
     def finish(self) -> BuildOutput:
         """Write the collection files, index.html, the manifest and its signature; close."""
         self._blobs.close()
+        self._forget()
         files = [self._collection_files(shape) for shape in self._shapes.values()]
         flat = [w for pair in files for w in pair]
         index = render_index(self._index_data())
@@ -247,6 +247,11 @@ class PackageBuilder:
         self._zip.close()
         self.out.withheld = self._withheld_json()
         return self.out
+
+    def _forget(self) -> None:
+        """Drop the rows and names remembered while items were added (no more come)."""
+        self._seen.close()
+        self._taken.close()
 
     def _collection_files(self, shape: _Shape) -> tuple[Any, Any]:
         spool, files, coll = shape.spool, shape.files, shape.collection

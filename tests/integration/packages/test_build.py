@@ -370,3 +370,20 @@ def test_a_build_whose_caches_keep_starting_again_writes_the_same_items(
     tight = manifest_of(world, world.c.packages.build(world.request_for(ANNA), AGENT).id)
     assert len(usual["items"]) > 5
     assert tight["items"] == usual["items"]
+
+
+def test_a_build_whose_sets_move_to_disk_writes_the_same_package(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a number of rows and names, a build keeps them on disk instead of in memory (memory
+    stays flat with any number of items); the rows packaged once and the names given are the
+    same (test_package_zip.py: a repeated member name is refused either way)."""
+    from rightful.adapters.packaging import spill_set
+
+    usual = manifest_of(world, world.c.packages.build(world.request_for(ANNA), AGENT).id)
+    monkeypatch.setattr(spill_set, "IN_MEMORY", 2)
+    spilled = manifest_of(world, world.c.packages.build(world.request_for(ANNA), AGENT).id)
+    assert len(usual["items"]) > 5
+    assert spilled["items"] == usual["items"]
+    data = [f for f in usual["files"] if f["path"] != "index.html"]  # it names the request
+    assert [f for f in spilled["files"] if f["path"] != "index.html"] == data

@@ -23,6 +23,7 @@ from zlib_ng import zlib_ng
 
 from rightful.adapters.buffers import BUFFERS
 from rightful.adapters.packaging.blobreader import Fetched
+from rightful.adapters.packaging.spill_set import SpillSet
 from rightful.adapters.packaging.sums import Sums
 from rightful.domain.packages import is_safe_member
 
@@ -93,7 +94,7 @@ class PackageZip:
         year = max(at.year, 1980)
         self._time = (at.hour << 11) | (at.minute << 5) | (at.second // 2)
         self._date = ((year - 1980) << 9) | (at.month << 5) | at.day
-        self._names: set[str] = set()
+        self._names: SpillSet[str] = SpillSet()  # member names, to refuse a duplicate
         # closed by close() or abort()
         self._central = tempfile.SpooledTemporaryFile(max_size=CENTRAL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
         self._members = 0
@@ -150,6 +151,7 @@ class PackageZip:
         while chunk := self._central.read(COPY_BUFFER):
             self._write(chunk)
         self._central.close()
+        self._names.close()
         size = self._offset - start
         if count >= _FULL16 or start >= self._zip64_from or size >= self._zip64_from:
             at = self._offset
@@ -164,6 +166,7 @@ class PackageZip:
         """Give up a half-written archive: nothing more is written."""
         self._done = True
         self._central.close()
+        self._names.close()
         self._give_back_buffer()
 
     def _give_back_buffer(self) -> None:
@@ -191,11 +194,10 @@ class PackageZip:
         streamed: bool = False,
         expected: int | None = None,
     ) -> _Member:
-        if not is_safe_member(path) or path in self._names:
-            raise ValueError("unsafe or repeated member name")
         if self._done:
             raise ValueError("the archive is closed")
-        self._names.add(path)
+        if not is_safe_member(path) or not self._names.add(path):
+            raise ValueError("unsafe or repeated member name")
         name = path.encode()
         flags = (_UTF8_FLAG if not path.isascii() else 0) | (_DESCRIPTOR_FLAG if streamed else 0)
         member = _Member(
