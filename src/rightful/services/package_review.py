@@ -3,7 +3,6 @@ sending back, and the check that a package about to be delivered is the one appr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import zipfile
@@ -108,7 +107,7 @@ class PackageReview:
         """Approve a gated package: the manifest's hash, re-read from storage, is recorded."""
         by.require(Role.REVIEWER)
         package = self.packages.get(package_id)
-        stored = hashlib.sha256(self.packages.stored_manifest(package)).hexdigest()
+        stored = self.packages.stored_manifest_sha256(package)
         with self.store.transaction() as session:
             package = self.packages.load(session, package_id, lock=True)
             check_package_move(PackageStatus(package.status), PackageStatus.APPROVED)
@@ -172,7 +171,7 @@ class PackageReview:
         if package.approved_manifest_sha256 != package.manifest_sha256:
             raise NotDeliverableError("the package differs from what was approved")
         try:
-            stored = hashlib.sha256(self.packages.stored_manifest(package)).hexdigest()
+            stored = self.packages.stored_manifest_sha256(package)
         except (TamperedError, zipfile.BadZipFile, KeyError) as exc:
             raise NotDeliverableError("the stored package cannot be read intact") from exc
         if stored != package.approved_manifest_sha256:

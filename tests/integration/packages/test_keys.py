@@ -19,14 +19,13 @@ from rightful.entrypoints.cli.common import cli_principal
 from rightful.entrypoints.cli.main import app
 from rightful.services.package_keys import key_folder, rotate_keys
 
-from .world import AGENT, REVIEWER, World, make_world
+from .world import AGENT, REVIEWER, World, make_world, stored_manifest
 
 SYSTEM_ADMIN = cli_principal()
 
 
 def readable(world: World, package_id: str) -> bool:
-    package = world.c.packages.get(package_id)
-    return world.c.packages.stored_manifest(package).startswith(b"{")
+    return stored_manifest(world, package_id).startswith(b"{")
 
 
 def build_two(world: World) -> list[str]:

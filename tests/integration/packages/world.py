@@ -130,8 +130,13 @@ def prepare_request(
 
 def manifest_of(world: World, package_id: str) -> dict[str, Any]:
     """The manifest of a stored package, parsed."""
-    package = world.c.packages.get(package_id)
-    return json.loads(world.c.packages.stored_manifest(package))
+    return json.loads(stored_manifest(world, package_id))
+
+
+def stored_manifest(world: World, package_id: str) -> bytes:
+    """manifest.json's bytes as stored (decrypted)."""
+    with world.c.packages.zip_of(world.c.packages.get(package_id)) as archive:
+        return archive.read("manifest.json")
 
 
 def packaged_records(world: World, package_id: str) -> set[tuple[str, tuple[Any, ...]]]:

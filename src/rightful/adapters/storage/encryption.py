@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rightful.adapters.buffers import BUFFERS
+from rightful.adapters.streams import SeekableReader
 from rightful.domain.errors import RightfulError
 
 MAGIC: Final = b"RFPK"
@@ -202,7 +203,7 @@ class EncryptingWriter(io.RawIOBase):
         return self._plain
 
 
-class DecryptingReader(io.RawIOBase):
+class DecryptingReader(SeekableReader):
     """A seekable, read-only view of the plaintext of an encrypted stream (one chunk cached)."""
 
     def __init__(self, source: BinaryIO, key: bytes, stored_size: int) -> None:
@@ -215,20 +216,6 @@ class DecryptingReader(io.RawIOBase):
         self._chunks, self.size = layout(stored_size, self._header.chunk_size)
         self._pos = 0
         self._cached: tuple[int, bytes] | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
         """Fill `buffer` from the current position, across chunks, up to the end."""
