@@ -39,14 +39,19 @@ class PackageFile(io.RawIOBase):
     def __init__(self, fd: int, *, direct: bool = True) -> None:
         super().__init__()
         self._fd = fd
-        self.direct = direct and _bypass_cache(fd)
-        self._stage = ALIGNED.take(STAGE) if self.direct else None
+        # Bytes go past the cache exactly while there is a staging buffer.
+        self._stage = ALIGNED.take(STAGE) if direct and _bypass_cache(fd) else None
         self._base = 0  # the file offset of the stage's first byte: a multiple of ALIGN
         self._filled = 0  # bytes in the stage
         self._size = 0  # bytes written
         self._flushed = 0  # ... of which in the file
         self._end = 0  # through the cache: where the next bytes go
         self._kicked = 0
+
+    @property
+    def direct(self) -> bool:
+        """Whether the bytes bypass the page cache (until the file is closed)."""
+        return self._stage is not None
 
     def writable(self) -> bool:
         return True
@@ -129,7 +134,6 @@ class PackageFile(io.RawIOBase):
     def _fall_back(self, staged: memoryview) -> None:
         _use_cache(self._fd)
         _write_all(self._fd, staged, self._base)
-        self.direct = False
         self._end = self._kicked = self._base + staged.nbytes
         os.ftruncate(self._fd, self._end)  # a padded block may have reached the disk before
         staged.release()
