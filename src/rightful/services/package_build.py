@@ -324,12 +324,11 @@ class PackageBuilder:
 
     def _signature(self, manifest_sha256: str) -> bytes:
         key = Ed25519PrivateKey.from_private_bytes(self.meta.signing_key)
-        public = public_key_of(self.meta.signing_key)
-        key_id = key_id_of(public)
+        key_id = self.out.signing_key_id
         statement = signed_statement(key_id, manifest_sha256)
         return json.dumps({
             "format": SIGNATURE_FORMAT, "algorithm": "Ed25519", "key_id": key_id,
-            "public_key": base64.b64encode(public).decode(),
+            "public_key": base64.b64encode(public_key_of(self.meta.signing_key)).decode(),
             "manifest_sha256": manifest_sha256,
             "signature": base64.b64encode(key.sign(statement)).decode(),
         }, indent=1).encode()  # fmt: skip
