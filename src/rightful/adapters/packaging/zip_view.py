@@ -70,7 +70,6 @@ def _filtered(source: BinaryIO, keep: Callable[[str], bool]) -> tuple[int, bytes
         return source.tell(), b""
     cd_start, cd_size = end
     kept, count = bytearray(), 0
-    source.seek(cd_start)
     stream = io.BufferedReader(_Window(source, cd_start, cd_size), 1024 * 1024)
     while fixed := stream.read(_CENTRAL.size):
         if len(fixed) < _CENTRAL.size or fixed[:4] != b"PK\x01\x02":
