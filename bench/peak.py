@@ -12,15 +12,12 @@ from pathlib import Path
 
 
 def peak_rss(pid: int | str = "self") -> int | None:
-    """VmHWM of `pid` in bytes; None when the process is gone. Elsewhere than Linux, this
-    process's ru_maxrss (in KiB there too, except on macOS)."""
-    status = Path(f"/proc/{pid}/status")
-    if not Path("/proc/self/status").exists():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 if pid == "self" else None
+    """VmHWM of `pid` in bytes; None when the process is gone. Without /proc (not Linux), this
+    process's ru_maxrss."""
     try:
-        lines = status.read_text().splitlines()
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except FileNotFoundError:
-        return None
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 if pid == "self" else None
     for line in lines:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
