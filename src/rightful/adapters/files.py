@@ -49,7 +49,8 @@ def atomic_writer(
     mode: int | None = None,
     buffering: int = -1,
 ) -> AbstractContextManager[Any]:
-    """A handle on a temporary file beside `path` (0600) that replaces it when the block ends."""
+    """A handle on a temporary file beside `path` (0600) that replaces it when the block ends;
+    with `fsync` the content and then the new name are on disk before the block returns."""
     return _replacing(path, binary, prefix, fsync, mode, buffering)
 
 
@@ -57,7 +58,7 @@ def atomic_writer(
 def _replacing(
     path: Path, binary: bool, prefix: str, fsync: bool, mode: int | None, buffering: int
 ) -> Iterator[IO[Any]]:
-    with atomic_fd(path, prefix=prefix, mode=mode) as fd:
+    with atomic_fd(path, prefix=prefix, mode=mode, durable=fsync) as fd:
         if binary:
             handle: IO[Any] = os.fdopen(fd, "wb", buffering=buffering, closefd=False)
         else:
@@ -70,10 +71,12 @@ def _replacing(
 
 
 @contextmanager
-def atomic_fd(path: Path, *, prefix: str = ".partial-", mode: int | None = None) -> Iterator[int]:
+def atomic_fd(
+    path: Path, *, prefix: str = ".partial-", mode: int | None = None, durable: bool = False
+) -> Iterator[int]:
     """The descriptor of a temporary file beside `path` (0600) that replaces it when the block
-    ends; closed either way, and gone when the block fails. Durability (fsync) is the
-    caller's."""
+    ends; closed either way, and gone when the block fails. The content's fsync is the
+    caller's; `durable` makes the new name survive a crash too, once the content has."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix)
     try:
         try:
@@ -83,21 +86,49 @@ def atomic_fd(path: Path, *, prefix: str = ".partial-", mode: int | None = None)
         if mode is not None:
             os.chmod(name, mode)
         os.replace(name, path)
+        if durable:
+            fsync_folder(path.parent)
     finally:
         Path(name).unlink(missing_ok=True)
 
 
+def make_folder(folder: Path, mode: int = 0o700) -> None:
+    """Create `folder` and any missing parents (with `mode`), each new name put on disk."""
+    if folder.is_dir():
+        return
+    make_folder(folder.parent, mode)
+    try:
+        folder.mkdir(mode=mode)
+    except FileExistsError:
+        return  # another writer made it, and put it on disk
+    fsync_folder(folder.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Put `folder`'s entries on disk: a name made by rename or link lives in the folder, and
+    the file's own fsync does not write it."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def create_private_once(path: Path, content: bytes) -> bool:
-    """Create `path` (0600) whole or not at all; False when another writer created it first."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` (0600) whole or not at all, durably; False when another writer created it
+    first."""
+    make_folder(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=".new-")  # mkstemp: mode 0600
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
         try:
             os.link(name, path)  # unlike a rename, fails when the file exists: theirs stays
         except FileExistsError:
             return False
+        fsync_folder(path.parent)
         return True
     finally:
         os.unlink(name)

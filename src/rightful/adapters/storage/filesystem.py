@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from rightful.adapters.files import atomic_fd
+from rightful.adapters.files import atomic_fd, make_folder
 from rightful.adapters.storage.package_file import PackageFile
 from rightful.domain.errors import InvalidInputError, NotFoundError
 
@@ -33,10 +33,12 @@ class FilesystemPackageStore:
     @contextmanager
     def writer(self, name: str) -> Iterator[BinaryIO]:
         """A stream into a temporary file, written past the page cache where the filesystem
-        allows it (package_file.py), fsynced and renamed into place on success."""
+        allows it (package_file.py), fsynced and renamed into place on success; the new name
+        is on disk too before the block returns, so a package recorded as written survives a
+        crash."""
         path = self._path(name)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with atomic_fd(path) as fd:
+        make_folder(path.parent)
+        with atomic_fd(path, durable=True) as fd:
             out = PackageFile(fd)
             try:
                 yield cast(BinaryIO, out)

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from rightful.adapters.files import atomic_writer, load_or_create_hex_secret, read_private
+from rightful.adapters.files import (
+    atomic_writer,
+    load_or_create_hex_secret,
+    make_folder,
+    read_private,
+)
 from rightful.adapters.storage.encryption import KEY_SIZE, TamperedError
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.package_ports import WrappedKey
@@ -142,6 +147,6 @@ def _read_private(path: Path) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(path.parent)
     with atomic_writer(path, binary=False, prefix=".key-", mode=0o600) as out:
         out.write(text)
