@@ -1,5 +1,10 @@
 """`rightful package verify`: check a decrypted package offline - signature, every hash, and that
-the archive holds exactly what the manifest lists."""
+the archive holds exactly what the manifest lists.
+
+The manifest and the collection files are read as streams (ijson), so memory stays flat
+however many items a package holds. A document the streaming parser cannot read exactly as
+the standard library does (integers past 64 bits, NaN, escaped surrogates) is read whole by
+the standard library instead: the verdict never depends on which reader was used."""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Final
 
+import ijson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -44,6 +52,9 @@ class VerifyReport:
         return not self.problems
 
 
+READ_BUFFER: Final = 1024 * 1024
+
+
 def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyReport:
     """Verify a package ZIP; with `public_key_pem` the signer is pinned to that key."""
     report = VerifyReport(pinned=public_key_pem is not None)
@@ -57,14 +68,28 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
         if MANIFEST not in names or SIGNATURE not in names:
             report.problems.append("manifest.json or manifest.sig is missing")
             return report
-        manifest_bytes = archive.read(MANIFEST)
-        _check_signature(manifest_bytes, archive.read(SIGNATURE), public_key_pem, report)
+        manifest_sha256 = _sha256_of(archive, MANIFEST)[0]
+        _check_signature(
+            lambda: archive.read(MANIFEST),
+            manifest_sha256,
+            archive.read(SIGNATURE),
+            public_key_pem,
+            report,
+        )
         try:
-            manifest = json.loads(manifest_bytes)
-        except ValueError:
-            report.problems.append("manifest.json is not valid JSON")
-            return report
-        _check_contents(archive, names, manifest, report)
+            contents = _check_contents(archive, names, StreamedManifest(archive))
+        except Unstreamable:
+            try:
+                document = json.loads(archive.read(MANIFEST))
+            except ValueError:
+                report.problems.append("manifest.json is not valid JSON")
+                return report
+            if not isinstance(document, dict):
+                report.problems.append("manifest.json is not a JSON object")
+                return report
+            contents = _check_contents(archive, names, WholeManifest(document))
+        report.problems += contents.problems
+        report.items, report.files = contents.items, contents.files
     return report
 
 
@@ -79,7 +104,11 @@ def _names(archive: zipfile.ZipFile, report: VerifyReport) -> set[str]:
 
 
 def _check_signature(
-    manifest: bytes, raw_sig: bytes, pinned_pem: bytes | None, report: VerifyReport
+    manifest: Callable[[], bytes],
+    manifest_sha256: str,
+    raw_sig: bytes,
+    pinned_pem: bytes | None,
+    report: VerifyReport,
 ) -> None:
     try:
         sig = json.loads(raw_sig)
@@ -100,7 +129,7 @@ def _check_signature(
     report.key_id = key_id_of(key)
     if sig.get("key_id") != key_id_of(embedded):
         report.problems.append("manifest.sig names another key id than its key")
-    signed = _signed_bytes(manifest, sig, report)
+    signed = _signed_bytes(manifest, manifest_sha256, sig, report)
     if signed is None:
         return
     try:
@@ -109,103 +138,296 @@ def _check_signature(
         report.problems.append("the signature over manifest.json does not verify")
 
 
-def _signed_bytes(manifest: bytes, sig: dict[str, Any], report: VerifyReport) -> bytes | None:
+def _signed_bytes(
+    manifest: Callable[[], bytes], sha256: str, sig: dict[str, Any], report: VerifyReport
+) -> bytes | None:
     """What the signature must be over: the statement naming the manifest's SHA-256 (as
-    computed here, never as the file claims), or the manifest itself for the first format."""
-    sha256 = hashlib.sha256(manifest).hexdigest()
+    computed here, never as the file claims), or the manifest itself for the first format
+    (read whole only then: Ed25519 signs a whole message)."""
     if sig.get("format") == SIGNATURE_FORMAT:
         if sig.get("manifest_sha256") != sha256:
             report.problems.append("manifest.sig names another manifest (SHA-256 differs)")
         return signed_statement(str(sig.get("key_id")), sha256)
     if sig.get("format") == SIGNATURE_FORMAT_BYTES:
-        return manifest
+        return manifest()
     report.problems.append("manifest.sig has a format this version does not know")
     return None
 
 
+# --- reading JSON as a stream, or whole where a stream could read it otherwise -----------------
+
+
+class Unstreamable(Exception):
+    """The streaming parser refused a document, or might read it otherwise than json.loads."""
+
+
+# JSON escapes of UTF-16 surrogates: the streaming parser turns a lone one into "?" silently.
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class _Guarded:
+    """A member stream for ijson that stops at anything the parser may read inexactly."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream, self._tail = stream, b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if _SURROGATE_ESCAPE.search(self._tail + data[:8]) or _SURROGATE_ESCAPE.search(data):
+            raise Unstreamable
+        self._tail = data[-5:]
+        return data
+
+
+def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
+    """The values at `prefix` in member `name`, as json.loads would read them; Unstreamable
+    where the streaming parser refuses the document or could read it otherwise."""
+    with archive.open(name) as member:
+        try:
+            yield from ijson.items(_Guarded(member), prefix, use_float=True, buf_size=READ_BUFFER)
+        except (ijson.JSONError, UnicodeDecodeError) as refused:
+            raise Unstreamable from refused
+
+
+def _is_object(archive: zipfile.ZipFile, name: str) -> bool:
+    with archive.open(name) as member:
+        try:
+            return next(ijson.parse(_Guarded(member)), None) == ("", "start_map", None)
+        except (ijson.JSONError, UnicodeDecodeError) as refused:
+            raise Unstreamable from refused
+
+
+class StreamedManifest:
+    """manifest.json read in passes, one item at a time."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+        if not _is_object(archive, MANIFEST):
+            raise Unstreamable  # json.loads says what it is
+
+    def files(self) -> Iterator[Any]:
+        return streamed(self._archive, MANIFEST, "files.item")
+
+    def items(self) -> Iterator[Any]:
+        return streamed(self._archive, MANIFEST, "items.item")
+
+    def counts(self) -> Any:
+        return next(streamed(self._archive, MANIFEST, "counts"), None)
+
+
+class WholeManifest:
+    """manifest.json as json.loads read it."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._doc = document
+
+    def files(self) -> Iterator[Any]:
+        return iter(_list(self._doc.get("files")))
+
+    def items(self) -> Iterator[Any]:
+        return iter(_list(self._doc.get("items")))
+
+    def counts(self) -> Any:
+        return self._doc.get("counts")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+# --- the contents ----------------------------------------------------------------------------
+
+
+@dataclass
+class Contents:
+    problems: list[str] = field(default_factory=list)
+    items: int = 0
+    files: int = 0
+
+
+@dataclass
+class ListedRows:
+    """Per collection file, the SHA-256 listed for each row, as raw digests: item ids are read
+    again only to name a problem, so memory per row stays small."""
+
+    by_file: dict[str, dict[int, bytes | None]] = field(default_factory=lambda: defaultdict(dict))
+    doubled: set[str] = field(default_factory=set)
+
+    def add(self, path: str, item: dict[str, Any], contents: Contents) -> None:
+        digests = self.by_file[path]
+        row = item.get("row")
+        if not isinstance(row, int) or isinstance(row, bool) or row < 0:
+            contents.problems.append(f"{item.get('id')}: no row {row} in {path}")
+        elif row in digests:
+            self.doubled.add(path)
+        else:
+            digests[row] = _raw_digest(item.get("sha256"))
+
+
+def _raw_digest(value: Any) -> bytes | None:
+    """The 32 bytes a hex SHA-256 stands for; None (never equal to a digest) otherwise."""
+    if not isinstance(value, str) or len(value) != 64:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class RowFindings:
+    """What one collection file's rows showed: rows whose hash differs, listed rows past its
+    end, and whether rows and items correspond one to one."""
+
+    path: str
+    differing: list[int] = field(default_factory=list)
+    absent: list[int] = field(default_factory=list)
+    one_to_one: bool = True
+
+
 def _check_contents(
-    archive: zipfile.ZipFile, names: set[str], manifest: dict[str, Any], report: VerifyReport
-) -> None:
-    files = manifest.get("files") or []
-    items = manifest.get("items") or []
-    report.items, report.files = len(items), len(files)
-    expected = {MANIFEST, SIGNATURE} | {f["path"] for f in files}
-    expected |= {i["path"] for i in items if i.get("kind") != "record"}
+    archive: zipfile.ZipFile, names: set[str], manifest: StreamedManifest | WholeManifest
+) -> Contents:
+    contents = Contents()
+    expected = {MANIFEST, SIGNATURE}
+    for entry in manifest.files():
+        contents.files += 1
+        path = _path_of(entry, contents)
+        if path is not None:
+            expected.add(path)
+            _check_member(archive, names, path, entry, contents)
+    rows = ListedRows()
+    for item in manifest.items():
+        contents.items += 1
+        path = _path_of(item, contents)
+        if path is None:
+            continue
+        if item.get("kind") == "record":
+            rows.add(path, item, contents)
+        else:
+            expected.add(path)
+            _check_member(archive, names, path, item, contents, label=item.get("id"))
     for name in sorted(expected - names):
-        report.problems.append(f"{name}: listed in the manifest but missing")
+        contents.problems.append(f"{name}: listed in the manifest but missing")
     for name in sorted(names - expected):
-        report.problems.append(f"{name}: in the archive but not in the manifest")
-    for entry in files:
-        _check_member(archive, names, entry["path"], entry.get("sha256"), entry.get("size"), report)
-    for item in items:
-        if item.get("kind") != "record":
-            _check_member(
-                archive,
-                names,
-                item["path"],
-                item.get("sha256"),
-                item.get("size"),
-                report,
-                label=item.get("id"),
-            )
-    _check_rows(archive, names, items, report)
-    counts = manifest.get("counts") or {}
-    if counts.get("items") != len(items):
-        report.problems.append("the manifest's item count does not match its items")
+        contents.problems.append(f"{name}: in the archive but not in the manifest")
+    findings = [
+        found
+        for path, listed in rows.by_file.items()
+        if (found := _check_rows(archive, names, path, listed, rows.doubled, contents))
+    ]
+    contents.problems += _row_problems(findings, manifest)
+    counts = manifest.counts()
+    if not isinstance(counts, dict) or counts.get("items") != contents.items:
+        contents.problems.append("the manifest's item count does not match its items")
+    return contents
+
+
+def _path_of(entry: Any, contents: Contents) -> str | None:
+    path = entry.get("path") if isinstance(entry, dict) else None
+    if not isinstance(path, str):
+        what = entry.get("id") if isinstance(entry, dict) else None
+        contents.problems.append(f"{what or 'an entry'}: the manifest names no path for it")
+        return None
+    return path
 
 
 def _check_member(
     archive: zipfile.ZipFile,
     names: set[str],
     path: str,
-    sha256: str | None,
-    size: int | None,
-    report: VerifyReport,
-    label: str | None = None,
+    entry: dict[str, Any],
+    contents: Contents,
+    label: Any = None,
 ) -> None:
     if path not in names:
         return
+    sha256, total = _sha256_of(archive, path)
+    what = f"{label} ({path})" if label else path
+    if sha256 != entry.get("sha256"):
+        contents.problems.append(f"{what}: SHA-256 does not match the manifest")
+    size = entry.get("size")
+    if size is not None and total != size:
+        contents.problems.append(f"{what}: size does not match the manifest")
+
+
+def _sha256_of(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     digest, total = hashlib.sha256(), 0
-    with archive.open(path) as stream:
-        while piece := stream.read(1024 * 1024):
+    with archive.open(name) as stream:
+        while piece := stream.read(READ_BUFFER):
             digest.update(piece)
             total += len(piece)
-    what = f"{label} ({path})" if label else path
-    if digest.hexdigest() != sha256:
-        report.problems.append(f"{what}: SHA-256 does not match the manifest")
-    if size is not None and total != size:
-        report.problems.append(f"{what}: size does not match the manifest")
+    return digest.hexdigest(), total
 
 
 def _check_rows(
-    archive: zipfile.ZipFile, names: set[str], items: list[dict[str, Any]], report: VerifyReport
-) -> None:
-    """Each record item's row hashes as listed, and each row of each file is listed once."""
-    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in items:
-        if item.get("kind") == "record":
-            by_file[item["path"]].append(item)
-    for path, listed in by_file.items():
-        if path not in names:
-            report.problems.append(f"{path}: records listed in a missing file")
-            continue
+    archive: zipfile.ZipFile,
+    names: set[str],
+    path: str,
+    listed: dict[int, bytes | None],
+    doubled: set[str],
+    contents: Contents,
+) -> RowFindings | None:
+    """Hash each row of a collection file against the digest listed for it."""
+    if path not in names:
+        contents.problems.append(f"{path}: records listed in a missing file")
+        return None
+    try:
+        found = _hash_rows(path, listed, streamed(archive, path, "records.item"))
+    except Unstreamable:
         try:
-            records = json.loads(archive.read(path)).get("records", [])
+            document = json.loads(archive.read(path))
         except ValueError:
-            report.problems.append(f"{path}: not valid JSON")
-            continue
-        seen = Counter(item.get("row") for item in listed)
-        for item in listed:
-            _check_row(records, item, path, report)
-        rows = sorted(r for r in seen if isinstance(r, int))
-        if rows != list(range(len(records))) or any(n > 1 for n in seen.values()):
-            report.problems.append(f"{path}: rows and manifest items do not correspond one to one")
+            contents.problems.append(f"{path}: not valid JSON")
+            return None
+        records = document.get("records") if isinstance(document, dict) else None
+        found = _hash_rows(path, listed, iter(_list(records)))
+    found.one_to_one = found.one_to_one and path not in doubled
+    return found
 
 
-def _check_row(records: list[Any], item: dict[str, Any], path: str, report: VerifyReport) -> None:
-    row = item.get("row")
-    if not isinstance(row, int) or not 0 <= row < len(records):
-        report.problems.append(f"{item.get('id')}: no row {row} in {path}")
-        return
-    if hashlib.sha256(canonical_bytes(records[row])).hexdigest() != item.get("sha256"):
-        report.problems.append(f"{item.get('id')} ({path} row {row}): SHA-256 does not match")
+def _hash_rows(path: str, listed: dict[int, bytes | None], records: Iterator[Any]) -> RowFindings:
+    found = RowFindings(path)
+    count = 0
+    for row, record in enumerate(records):
+        count += 1
+        if row in listed:
+            digest = _row_digest(record)
+            if digest is None or digest != listed[row]:
+                found.differing.append(row)
+    found.absent = sorted(r for r in listed if r >= count)
+    found.one_to_one = len(listed) == count and not found.absent
+    return found
+
+
+def _row_digest(record: Any) -> bytes | None:
+    """SHA-256 of the row's canonical JSON; None when it has none (text that UTF-8 cannot
+    hold, a lone surrogate), so that it equals no listed hash."""
+    try:
+        return hashlib.sha256(canonical_bytes(record)).digest()
+    except UnicodeEncodeError:
+        return None
+
+
+def _row_problems(
+    findings: list[RowFindings], manifest: StreamedManifest | WholeManifest
+) -> list[str]:
+    """The findings as problems, each naming the items that list the row."""
+    wanted = {(f.path, row) for f in findings for row in f.differing + f.absent}
+    ids: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    if wanted:
+        for item in manifest.items():
+            key = (item.get("path"), item.get("row")) if isinstance(item, dict) else None
+            if key in wanted and item.get("kind") == "record":
+                ids[key].append(item.get("id"))
+    problems: list[str] = []
+    for f in findings:
+        for row in f.differing:
+            problems += [
+                f"{i} ({f.path} row {row}): SHA-256 does not match" for i in ids[f.path, row]
+            ]
+        for row in f.absent:
+            problems += [f"{i}: no row {row} in {f.path}" for i in ids[f.path, row]]
+        if not f.one_to_one:
+            problems.append(f"{f.path}: rows and manifest items do not correspond one to one")
+    return problems
