@@ -25,9 +25,11 @@ from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.incident_clocks import regimes_from
+from rightful.domain.lifecycle import Status
 from rightful.domain.messaging import Mailer, Outbox
 from rightful.domain.package_ports import KeyWrapper
 from rightful.domain.provenance import SubjectKey
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sources import BlobStore
 from rightful.domain.verification import Assurance, CodePolicy, required_for
 from rightful.services.approvals import ApprovalService
@@ -39,7 +41,7 @@ from rightful.services.incidents import IncidentPolicy, IncidentService
 from rightful.services.package_keys import package_key_wrapper, pseudonym_key
 from rightful.services.package_review import PackageReview
 from rightful.services.packaging import PackageService, PackagingConfig
-from rightful.services.requests import RequestService
+from rightful.services.requests import RequestFilter, RequestService
 from rightful.services.subjects import SubjectService
 from rightful.services.verification import VerificationConfig, VerificationService
 from rightful.services.verification_keys import load_or_create_code_key
@@ -154,7 +156,25 @@ class Container:
 
     @cached_property
     def subjects(self) -> SubjectService:
-        return SubjectService(self.store, self.clock, self.audit, self.requests, self._subjects_of)
+        on_bound = self.start_collection if self.settings.collect_when_verified else None
+        return SubjectService(
+            self.store, self.clock, self.audit, self.requests, self._subjects_of, on_bound
+        )
+
+    def start_collection(self, request_id: str) -> None:
+        """Build the package of a verified request that is answered with one (access,
+        portability): now, or on a worker. Nobody waits for it; its outcome is the package."""
+        if RequestType(self.requests.get(request_id).type) in ANSWERED_WITH_PACKAGE:
+            self.package_jobs.start(request_id)
+
+    def start_waiting_collections(self) -> int:
+        """Start collection for verified requests still waiting for it (a build that could not
+        be queued, or verified while `collect_when_verified` was off); how many were started."""
+        waiting = self.requests.list(RequestFilter(status=Status.VERIFIED, limit=10_000))
+        started = [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE]
+        for request_id in started:
+            self.package_jobs.start(request_id)
+        return len(started)
 
     def open_binding_sources(self) -> AbstractContextManager[OpenSources]:
         """This thread's kept connections for binding requests to subjects."""

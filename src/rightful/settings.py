@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # --- jobs ------------------------------------------------------------------------------
+    collect_when_verified: bool = Field(
+        default=True,
+        description="Build the package of an access or portability request as soon as it is "
+        "verified and bound to its subject (False: staff start it with `rightful package build`)",
+    )
     queue_backend: Literal["inline", "celery"] = "inline"
     celery_broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     celery_queue: str = Field(default="rightful", description="Queue the workers consume")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from rightful.adapters.db.delivery import DownloadLinkRow
 from rightful.domain.delivery import token_digest
 from rightful.domain.lifecycle import Role, Status
-from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.staff import Principal
 
 from .live import CHROMIUM, CHROMIUM_ARGS, Live, live_server, says, shot
 
@@ -40,7 +40,9 @@ REVIEWER = Principal("key:reviewer", Role.REVIEWER)
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live"), link_max_downloads=1) as running:
+    with live_server(
+        tmp_path_factory.mktemp("live"), link_max_downloads=1, collect_when_verified=True
+    ) as running:
         yield running
 
 
@@ -105,8 +107,9 @@ def test_the_requester_gets_the_data_and_nobody_else_does(
     rid = submit_and_verify(live, anna, ANNA, prefix="01")
     assert "We answer by" in anna.content()
     shot(anna, "02-status-with-deadline")
-    live.world.c.requests.move(rid, Status.COLLECTING, SYSTEM)  # the worker's part
-    package = live.world.c.packages.build(rid, SYSTEM)
+    # Verified, so collected and built at once (collect_when_verified), waiting for review.
+    package = live.world.c.packages.current(rid)
+    assert package.status == "ready" and live.world.status(rid) is Status.IN_REVIEW
 
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     staff_sign_in(live, staff, tmp_path)
@@ -168,7 +171,7 @@ def test_the_requester_gets_the_data_and_nobody_else_does(
 def test_revoked_expired_links_and_not_my_data(live: Live, person: Any) -> None:
     def delivered(customer: int) -> str:
         rid = live.world.request_for(customer, high=False)
-        package = live.world.c.packages.build(rid, SYSTEM)
+        package = live.world.c.packages.current(rid)
         live.world.c.package_review.approve(package.id, REVIEWER)
         issued = live.web.delivery.deliver(rid, package.id, REVIEWER)
         return f"{live.base}/d/{issued.token}"

@@ -107,7 +107,7 @@ def test_four_eyes_on_the_other_requesters_file_are_stopped_by_the_gate(
     assert shown["scope"]["delivery"]["links"] == 0 and not shown["notify_authority"]
     assert shown["notices"] == []
     # The other requester's request goes on untouched; nothing of hers left the controller.
-    assert r.c.requests.get(other).status == "collecting"
+    assert r.c.requests.get(other).status == "verified"
     assert r.mailer.to("anna.s@example.org") == []
 
 
@@ -209,5 +209,5 @@ def test_a_previous_owners_recordings_reach_the_new_owner_who_reports_it(
     final = api(r, "GET", f"/incidents/{incident['id']}", "dpo")
     assert final["status"] == "notified" and final["subjects_notified_at"]
     assert all(d["state"] in ("done", "not_required") for d in final["deadlines"])
-    assert r.c.requests.get(carl).status == "collecting"  # his own request is unaffected
+    assert r.c.requests.get(carl).status == "verified"  # his own request is unaffected
     assert api(r, "GET", "/incidents/register/verify", "dpo")["ok"] is True

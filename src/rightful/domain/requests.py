@@ -16,6 +16,11 @@ class RequestType(StrEnum):
     OBJECTION = "objection"  # Art. 21
 
 
+# Requests answered with a copy of the data: a verified one starts collecting at once.
+ANSWERED_WITH_PACKAGE: frozenset[RequestType] = frozenset(
+    {RequestType.ACCESS, RequestType.PORTABILITY}
+)
+
 ARTICLE: dict[RequestType, str] = {
     RequestType.ACCESS: "GDPR Art. 15",
     RequestType.PORTABILITY: "GDPR Art. 20",

@@ -63,6 +63,8 @@ from rightful.services.subjects import CollectionSeed, SubjectService
 log = logging.getLogger("rightful.packaging")
 STALE_BUILD: Final = timedelta(hours=6)
 REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
+# A verified request starts collecting with its first build; a collecting one is built again.
+BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
 
 
 class Collector(Protocol):
@@ -133,7 +135,8 @@ class PackageService:
     # --- building ----------------------------------------------------------------------------
 
     def build(self, request_id: str, by: Principal = SYSTEM) -> PackageRow:
-        """Collect, write, encrypt and gate a new package for a request in `collecting`."""
+        """Collect, write, encrypt and gate a new package for a verified request (which starts
+        collecting with it) or one in `collecting` (a retry, or a package sent back)."""
         if by.role is not None:
             by.require(Role.AGENT)
         seed = self.subjects.seed(request_id)
@@ -149,14 +152,12 @@ class PackageService:
             raise
 
     def build_job(self, request_id: str) -> dict[str, Any]:
-        """A build as a queued job: a request that is no longer collecting (a redelivered job)
-        gets the outcome of its current package instead of a second build."""
+        """A build as a queued job: a request past collecting (a redelivered job) gets the
+        outcome of its current package instead of a second build."""
         with self.store.transaction() as session:
             status = Status(self._request(session, request_id).status)
         package = (
-            self.build(request_id, SYSTEM)
-            if status is Status.COLLECTING
-            else self.current(request_id)
+            self.build(request_id, SYSTEM) if status in BUILDS_FROM else self.current(request_id)
         )
         return {
             "package_id": package.id,
@@ -175,10 +176,13 @@ class PackageService:
         package_id = str(uuid.uuid4())
         with self.store.transaction() as session:
             request = self._request(session, request_id)
-            if Status(request.status) is not Status.COLLECTING:
+            status = Status(request.status)
+            if status not in BUILDS_FROM:
                 raise ConflictError(
-                    f"a package is built for a collecting request, not {request.status}"
+                    f"a package is built for a verified or collecting request, not {status}"
                 )
+            if status is Status.VERIFIED:
+                self.requests.move_in(session, request, Status.COLLECTING, by, "collection started")
             self._retire_older(session, request_id)
             package = PackageRow(
                 id=package_id, request_id=request_id, status=PackageStatus.BUILDING.value,

@@ -2,6 +2,8 @@
 
 Source lookups run outside the store's transactions; each write re-checks that the identity
 set it was computed from is still the newest, so a concurrent proof cannot slip past a binding.
+A request left verified and bound is handed to `on_bound` once that has committed (the
+container starts its collection there).
 """
 
 from __future__ import annotations
@@ -90,9 +92,11 @@ class SubjectService:
         audit: AuditService,
         requests: RequestService,
         finder: Finder,
+        on_bound: Callable[[str], None] | None = None,
     ) -> None:
         self.store, self.clock, self.audit, self.requests = store, clock, audit, requests
         self._finder = finder
+        self._on_bound = on_bound
         self._lock = threading.Lock()  # a source may be used by one thread at a time
 
     def holders(self, identities: Sequence[Identity]) -> list[SubjectKey]:
@@ -128,7 +132,7 @@ class SubjectService:
                 self._reconfirm(request_id, snap) if snap.bound else self._resolve(request_id, snap)
             )
             if done is not None:
-                return done
+                return self._settled(request_id, done)
         raise ConflictError("the request changed while it was being resolved; try again")
 
     def _read(self, request_id: str) -> Snapshot:
@@ -363,7 +367,15 @@ class SubjectService:
                 "staff_pick",
                 reason.strip() or "bound by staff after review",
             )
-            return Settlement(Outcome.BOUND.value, Status(row.status), chosen.subject)
+            settled = Settlement(Outcome.BOUND.value, Status(row.status), chosen.subject)
+        return self._settled(request_id, settled)
+
+    def _settled(self, request_id: str, settled: Settlement) -> Settlement:
+        """Hand a request now verified and bound on (its binding has committed)."""
+        bound = settled.outcome == Outcome.BOUND.value and settled.status is Status.VERIFIED
+        if bound and self._on_bound is not None:
+            self._on_bound(request_id)
+        return settled
 
     # --- what collection may use -----------------------------------------------------------
 

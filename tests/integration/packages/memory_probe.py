@@ -83,9 +83,9 @@ def build(target: Path, dsns: dict[str, str]) -> tuple[object, float]:
     from rightful.domain.deadlines import Jurisdiction
     from rightful.domain.identities import Identity, IdentityType
     from rightful.domain.intake import NewRequest
-    from rightful.domain.lifecycle import Role, Status
+    from rightful.domain.lifecycle import Role
     from rightful.domain.requests import RequestType
-    from rightful.domain.staff import SYSTEM, Principal
+    from rightful.domain.staff import Principal
     from rightful.domain.verification import Factor
     from rightful.services.gate import latest_run
     from rightful.services.identity_set import Proof, record_proof
@@ -96,6 +96,7 @@ def build(target: Path, dsns: dict[str, str]) -> tuple[object, float]:
         sources=dsns,
         datamap_files=list(DATAMAP_FILES),
         database_url=f"sqlite:///{target}/rightful.db",
+        collect_when_verified=False,
     )
     c = Container(settings=settings, clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
     Base.metadata.create_all(c.store.engine)
@@ -112,7 +113,6 @@ def build(target: Path, dsns: dict[str, str]) -> tuple[object, float]:
         )
         record_proof(session, c.audit, rid, proof, public)
     c.subjects.settle(rid)
-    c.requests.move(rid, Status.COLLECTING, SYSTEM)
     package = c.packages.build(rid, Principal("key:agent", Role.AGENT))
     with c.store.transaction() as session:
         run = latest_run(session, package.id)

@@ -30,6 +30,7 @@ def test_builds_keep_their_connections_and_the_gate_never_uses_the_collectors(
     settings = load_settings(
         data_dir=tmp_path / "rightful", database_url=f"sqlite:///{tmp_path}/rightful.db",
         sources=an_estate(tmp_path / "estate"), datamap_files=list(DATAMAP_FILES),
+        collect_when_verified=False,
     )  # fmt: skip
     c = Container(settings=settings, clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
     Base.metadata.create_all(c.store.engine)

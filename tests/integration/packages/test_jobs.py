@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -49,7 +50,7 @@ def settings_for(estate: DemoEstate, data_dir: Path, queue: str) -> Settings:
     return load_settings(
         data_dir=data_dir, database_url=f"sqlite:///{data_dir}/rightful.db",
         sources=estate.dsns, datamap_files=list(DATAMAP_FILES), queue_backend="celery",
-        celery_broker_url=REDIS_URL, celery_queue=queue,
+        celery_broker_url=REDIS_URL, celery_queue=queue, collect_when_verified=False,
     )  # fmt: skip
 
 
@@ -103,3 +104,23 @@ def test_a_celery_worker_builds_the_package(estate: DemoEstate, worker: Settings
     assert Status(c.requests.get(rid).status) is Status.IN_REVIEW
     app = make_celery_app(REDIS_URL, worker.celery_queue)
     assert app.conf.task_acks_late, "a worker lost mid-build gives the job back"
+
+
+@pytest.mark.redis
+def test_a_verified_request_is_built_by_a_worker_without_anyone_asking(
+    estate: DemoEstate, worker: Settings
+) -> None:
+    """With Celery, verification only queues the build; the worker collects and gates it, and
+    the request reaches review."""
+    auto = worker.model_copy(update={"collect_when_verified": True})
+    c = Container(settings=auto, clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    Base.metadata.create_all(c.store.engine)
+    rid = prepare_request(c, customer_id=5, email="carl.old@mailbox.example")
+    deadline = time.monotonic() + 60
+    while Status(c.requests.get(rid).status) is not Status.IN_REVIEW:
+        assert time.monotonic() < deadline, "the worker never built the package"
+        time.sleep(0.1)
+    package = c.packages.current(rid)
+    fake = World(c, FixedClock(datetime(2026, 3, 2, tzinfo=UTC)), None)  # type: ignore[arg-type]
+    assert package.status == "ready"
+    assert packaged_records(fake, package.id) == expected_records(estate, 5)

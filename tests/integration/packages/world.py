@@ -28,7 +28,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.sources import BlobStore, RecordSource
-from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
 from rightful.settings import load_settings
@@ -81,8 +81,8 @@ class World:
     estate: Estate
 
     def request_for(self, customer_id: int, *, language: str = "en", high: bool = True) -> str:
-        """A request verified to the customer (account assertion: high; e-mail code: standard),
-        bound, and moved to `collecting`."""
+        """A request verified to the customer (account assertion: high; e-mail code: standard)
+        and bound."""
         demo = self.estate.demo
         assert demo is not None
         email = demo.customer(customer_id).email
@@ -108,7 +108,8 @@ class World:
 def prepare_request(
     c: Container, customer_id: int, email: str, *, language: str = "en", high: bool = True
 ) -> str:
-    """Submit, verify (signed-in account: high; e-mail code: standard), bind, start collecting."""
+    """Submit, verify (signed-in account: high; e-mail code: standard) and bind: the request is
+    verified, and its first build starts collecting (the world builds when a test says so)."""
     new = NewRequest(
         type=RequestType.ACCESS, jurisdiction=Jurisdiction.GDPR, email=email, language=language
     )
@@ -124,7 +125,6 @@ def prepare_request(
         )
     settled = c.subjects.settle(rid)
     assert settled.outcome == "bound", settled
-    c.requests.move(rid, Status.COLLECTING, SYSTEM)
     return rid
 
 
@@ -157,6 +157,7 @@ def make_world(store_url: str, data_dir: Path, estate: DemoEstate, **overrides: 
         "controller_name": "Hearthly GmbH",
         "supervisory_authority": "Sächsische Datenschutzbeauftragte",
         "privacy_contact": "privacy@hearthly.example",
+        "collect_when_verified": False,
         **overrides,
     }
     settings = load_settings(data_dir=data_dir, database_url=store_url, **fields)

@@ -87,10 +87,13 @@ def serve(
 @jobs_app.command("daily")
 @handles_errors
 def daily() -> None:
-    """The daily job: log overdue and due-soon requests (ids only), incidents, audit checkpoint."""
+    """The daily job: log overdue and due-soon requests (ids only), start collection for verified
+    requests still waiting, incidents, audit checkpoint."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
     overdue, soon = c.requests.sweep_due()
+    if c.settings.collect_when_verified:
+        console.print(f"{c.start_waiting_collections()} verified requests started collecting")
     if c.audit.head().last_seq > 0:
         c.audit.checkpoint()
     console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")

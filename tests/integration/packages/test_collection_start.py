@@ -1,0 +1,127 @@
+"""A verified request moves on by itself: an access or portability request is collected and its
+package built as soon as it is bound to its subject (REQUIREMENTS: respond without undue delay,
+Art. 12(3)), and nobody can skip the step that records it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rightful.demo.story import hearthly
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import ConflictError
+from rightful.domain.identities import Identity, IdentityType
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Status
+from rightful.domain.requests import RequestType
+from rightful.domain.verification import Factor
+from rightful.services.identity_set import Proof, record_proof
+from rightful.services.requests import transitions
+
+from .world import AGENT, PUBLIC, World, make_world
+
+
+@pytest.fixture
+def auto(tmp_path: Path) -> Iterator[World]:
+    """Hearthly with the default: collection starts when a request is verified."""
+    w = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(),
+                   collect_when_verified=True)  # fmt: skip
+    yield w
+    w.c.store.engine.dispose()
+
+
+def verified(world: World, customer_id: int, kind: RequestType = RequestType.ACCESS) -> str:
+    """A request of `kind` submitted and verified by the customer's signed-in account."""
+    demo = world.estate.demo
+    assert demo is not None
+    email = demo.customer(customer_id).email
+    rid = world.c.requests.submit(NewRequest(kind, Jurisdiction.GDPR, email=email), PUBLIC).id
+    proof = Proof(Identity(IdentityType.CUSTOMER_ID, str(customer_id)), Factor.ACCOUNT_ASSERTION,
+                  f"test-{rid[:8]}", world.clock.now())  # fmt: skip
+    with world.c.store.transaction() as session:
+        record_proof(session, world.c.audit, rid, proof, PUBLIC)
+    settled = world.c.subjects.settle(rid)
+    assert settled.outcome == "bound" and settled.status is Status.VERIFIED
+    return rid
+
+
+def moves(world: World, request_id: str) -> list[tuple[str, str, str]]:
+    """(from, to, who) of every recorded move of the request."""
+    return [(t.source, t.target, t.actor) for t in transitions(world.c.store, request_id)]
+
+
+def test_a_verified_access_request_is_collected_and_built_without_anyone_asking(
+    auto: World,
+) -> None:
+    """Binding the subject is enough: the request is collected by the system, gated, and waits
+    for a reviewer; the move into collecting is recorded like any other."""
+    rid = verified(auto, 1)
+    assert auto.status(rid) is Status.IN_REVIEW
+    package = auto.c.packages.current(rid)
+    assert package.status == "ready" and package.item_count > 0
+    assert ("verified", "collecting", "system") in moves(auto, rid)
+    assert "package.built" in auto.actions(rid)
+
+
+def test_a_portability_request_is_collected_too_but_an_erasure_waits_for_staff(
+    auto: World,
+) -> None:
+    """Only requests answered with a copy of the data are built on their own."""
+    portable = verified(auto, 2, RequestType.PORTABILITY)
+    erasure = verified(auto, 3, RequestType.ERASURE)
+    assert auto.status(portable) is Status.IN_REVIEW
+    assert auto.status(erasure) is Status.VERIFIED
+    assert auto.c.packages.for_request(erasure) == []
+
+
+def test_left_to_staff_a_verified_request_waits_and_its_first_build_starts_collecting(
+    world: World,
+) -> None:
+    """With `collect_when_verified` off, nothing happens until staff build; that build moves the
+    request into collecting under their name, then on to review."""
+    rid = verified(world, 1)
+    assert world.status(rid) is Status.VERIFIED and world.c.packages.for_request(rid) == []
+    package = world.c.packages.build(rid, AGENT)
+    assert package.status == "ready" and world.status(rid) is Status.IN_REVIEW
+    assert ("verified", "collecting", AGENT.id) in moves(world, rid)
+
+
+def test_a_package_is_built_only_for_a_verified_or_collecting_request(world: World) -> None:
+    """A request already in review is not built again behind the reviewer's back."""
+    rid = verified(world, 1)
+    world.c.packages.build(rid, AGENT)
+    with pytest.raises(ConflictError, match="verified or collecting request, not in_review"):
+        world.c.packages.build(rid, AGENT)
+
+
+def test_a_build_that_fails_to_start_never_undoes_the_verification(
+    auto: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The requester's verification stands whatever the build does; the failure is logged by
+    request id and error type only (no personal data), and the request waits to be built."""
+
+    def broken(request_id: str) -> dict[str, Any]:
+        raise OSError("the blob store is not mounted: /srv/recordings/anna@example.com")
+
+    monkeypatch.setattr(auto.c.package_jobs, "_run", broken)
+    with caplog.at_level(logging.WARNING):
+        rid = verified(auto, 1)
+    assert auto.status(rid) is Status.VERIFIED
+    logged = [r.getMessage() for r in caplog.records if "package build" in r.getMessage()]
+    assert logged == [f"package build for request {rid} failed (OSError)"]
+
+
+def test_the_daily_job_starts_verified_requests_left_waiting(world: World) -> None:
+    """Requests verified while collection was left to staff (or whose build could not be
+    queued) are started by the daily job; requests past that step are left alone."""
+    waiting, erasure = verified(world, 1), verified(world, 3, RequestType.ERASURE)
+    built = verified(world, 2)
+    world.c.packages.build(built, AGENT)
+    assert world.c.start_waiting_collections() == 1
+    assert world.status(waiting) is Status.IN_REVIEW
+    assert world.status(erasure) is Status.VERIFIED
+    assert len(world.c.packages.for_request(built)) == 1
