@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.files import atomic_writer
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.demo import seed_demo
@@ -92,6 +95,28 @@ def use_demo_estate(c: Container) -> list[str]:
         f"{len(estate.blobs)} recordings)",
         f"data map:      {', '.join(p.name for p in estate.datamap_files)}",
     ]
+
+
+def write_cli_config(c: Container) -> Path:
+    """data_dir/demo.toml: the settings the demo runs with (store, data map, sources, the address
+    of links), so that `rightful` commands given RIGHTFUL_CONFIG=<this file> work on the same
+    store and estate as the server. Mode 0600: it holds the sources' DSNs."""
+    s = c.settings
+    quoted = json.dumps  # a JSON string is a valid TOML basic string
+    lines = [
+        "# Written by `rightful demo`; use it with: export RIGHTFUL_CONFIG=<this file>",
+        f"data_dir = {quoted(str(s.data_dir.resolve()))}",
+        f"database_url = {quoted(s.effective_database_url)}",
+        f"public_base_url = {quoted(s.public_base_url)}",
+        f"datamap_files = [{', '.join(quoted(str(Path(p).resolve())) for p in s.datamap_files)}]",
+        "",
+        "[sources]",
+        *(f"{quoted(name)} = {quoted(dsn.get_secret_value())}" for name, dsn in s.sources.items()),
+    ]
+    path = s.data_dir / "demo.toml"
+    with atomic_writer(path, binary=False, prefix=".demo-", mode=0o600) as out:
+        out.write("\n".join(lines) + "\n")
+    return path
 
 
 def seed_demo_requests(c: Container) -> int:

@@ -10,7 +10,7 @@ import typer
 
 from rightful.bootstrap import Container
 from rightful.entrypoints.cli.common import console, container, handles_errors
-from rightful.services.demo import prepare_demo, seed_demo_requests
+from rightful.services.demo import prepare_demo, seed_demo_requests, write_cli_config
 
 
 @handles_errors
@@ -26,10 +26,16 @@ def demo(
         c.settings.public_base_url = url  # links in the demo's mails point at this server
     summary = prepare_demo(c)
     seeded = seed_demo_requests(c)
+    config = write_cli_config(c)
     console.print(f"[bold]rightful demo[/bold] store: {c.settings.data_dir.resolve()}")
     for line in summary.lines:
         console.print(f"  {line}")
     console.print(f"  demo requests: {seeded} new")
+    console.print(
+        f"  for the CLI:   export RIGHTFUL_CONFIG={config.resolve()}",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"  URL:           {url}   (API docs: {url}/docs)")
     console.print(
         f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",

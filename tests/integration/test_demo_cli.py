@@ -1,0 +1,42 @@
+"""`rightful demo` leaves the command line pointed at what it serves: the CLI, given the file it
+writes, works on the same store, estate and link address as the demo's server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+RIGHTFUL = str(Path(sys.executable).parent / "rightful")
+
+
+def run(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [RIGHTFUL, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_cli_sees_the_demo_store_estate_and_links(tmp_path: Path) -> None:
+    """After `rightful demo`, `export RIGHTFUL_CONFIG=…` as printed is all the CLI needs: it
+    lists the demo's requests, resolves one against the demo's data map, and would mail links
+    that point at the demo's port. The file holds the sources' DSNs, so only its owner reads it."""
+    (tmp_path / "empty.toml").write_text("")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")}
+    env = {**base, "RIGHTFUL_CONFIG": str(tmp_path / "empty.toml")}
+    seeded = run("demo", "--no-serve", "--port", "8799", cwd=tmp_path, env=env)
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    config = Path(re.search(r"export RIGHTFUL_CONFIG=(\S+)", seeded.stdout).group(1))  # type: ignore[union-attr]
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+    cli = {**base, "RIGHTFUL_CONFIG": str(config)}
+    listed = run("requests", "list", "--json", cwd=tmp_path, env=cli)
+    assert listed.returncode == 0, listed.stderr
+    carl = next(r["id"] for r in json.loads(listed.stdout) if r["type"] == "access")
+    status = run("verify", "status", carl, cwd=tmp_path, env=cli)
+    assert status.returncode == 0, status.stderr
+    shown = run("config", "show", cwd=tmp_path, env=cli)
+    assert '"public_base_url": "http://127.0.0.1:8799"' in shown.stdout
