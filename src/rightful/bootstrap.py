@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from rightful.adapters.storage.filesystem import FilesystemPackageStore
 from rightful.adapters.throttle import SubmissionThrottle
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.incident_clocks import regimes_from
 from rightful.domain.lifecycle import Status
@@ -46,6 +47,8 @@ from rightful.services.subjects import SubjectService
 from rightful.services.verification import VerificationConfig, VerificationService
 from rightful.services.verification_keys import load_or_create_code_key
 from rightful.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -163,9 +166,19 @@ class Container:
 
     def start_collection(self, request_id: str) -> None:
         """Build the package of a verified request that is answered with one (access,
-        portability): now, or on a worker. Nobody waits for it; its outcome is the package."""
-        if RequestType(self.requests.get(request_id).type) in ANSWERED_WITH_PACKAGE:
-            self.package_jobs.start(request_id)
+        portability), or build it again when a further proof releases collections its package
+        in review withholds: now, or on a worker. Nobody waits; the outcome is the package."""
+        request = self.requests.get(request_id)
+        if RequestType(request.type) not in ANSWERED_WITH_PACKAGE:
+            return
+        if Status(request.status) is Status.IN_REVIEW:
+            try:
+                if not self.packages.reopen_after_step_up(request_id):
+                    return
+            except RightfulError as exc:  # a reviewer acted meanwhile: theirs stands
+                log.info("request %s not reopened (%s)", request_id, type(exc).__name__)
+                return
+        self.package_jobs.start(request_id)
 
     def start_waiting_collections(self) -> int:
         """Start collection for verified requests still waiting for it (a build that could not

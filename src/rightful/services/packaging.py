@@ -65,6 +65,7 @@ STALE_BUILD: Final = timedelta(hours=6)
 REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
 # A verified request starts collecting with its first build; a collecting one is built again.
 BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
+STEPPED_UP: Final = "the requester verified further; built again with what that releases"
 
 
 class Collector(Protocol):
@@ -166,6 +167,25 @@ class PackageService:
             "items": package.item_count,
             "manifest_sha256": package.manifest_sha256,
         }
+
+    def reopen_after_step_up(self, request_id: str) -> bool:
+        """A request in review whose package withholds collections that its verification now
+        reaches goes back to collecting, by the system and recorded, to be built again; True
+        when it did (its ready package is superseded by that build)."""
+        seed = self.subjects.seed(request_id)
+        reachable = withheld_collections(self.datamap, self.plan, seed.max_sensitivity)
+        still_withheld = {w.collection for w in reachable}
+        with self.store.transaction() as session:
+            request = self._request(session, request_id)
+            ready = [p for p in self._packages(session, request_id)
+                     if p.status == PackageStatus.READY.value]  # fmt: skip
+            if Status(request.status) is not Status.IN_REVIEW or not ready:
+                return False
+            withheld = {w["collection"] for w in ready[-1].withheld}
+            if withheld <= still_withheld:
+                return False
+            self.requests.move_in(session, request, Status.COLLECTING, SYSTEM, STEPPED_UP)
+            return True
 
     def _start(
         self, request_id: str, subject: SubjectKey, by: Principal

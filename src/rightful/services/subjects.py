@@ -2,8 +2,8 @@
 
 Source lookups run outside the store's transactions; each write re-checks that the identity
 set it was computed from is still the newest, so a concurrent proof cannot slip past a binding.
-A request left verified and bound is handed to `on_bound` once that has committed (the
-container starts its collection there).
+A request left verified and bound, or given a further proof while its package is in review, is
+handed to `on_bound` once that has committed (the container starts or redoes its collection).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,11 @@ from rightful.services.requests import RequestService, digest
 Finder = Callable[[Sequence[Identity]], list[SubjectKey]]
 Holders = dict[Identity, set[SubjectKey]]
 _SETTLE_ROUNDS = 3
+
+
+# Settled in these, a bound request is handed on: verified starts collecting, in review may be
+# built again with what a further proof releases.
+HANDED_ON: Final = (Status.VERIFIED, Status.IN_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -371,8 +377,9 @@ class SubjectService:
         return self._settled(request_id, settled)
 
     def _settled(self, request_id: str, settled: Settlement) -> Settlement:
-        """Hand a request now verified and bound on (its binding has committed)."""
-        bound = settled.outcome == Outcome.BOUND.value and settled.status is Status.VERIFIED
+        """Hand a request bound and verified, or in review after a further proof, on (what it
+        was settled with has committed)."""
+        bound = settled.outcome == Outcome.BOUND.value and settled.status in HANDED_ON
         if bound and self._on_bound is not None:
             self._on_bound(request_id)
         return settled

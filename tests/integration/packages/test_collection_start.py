@@ -22,7 +22,7 @@ from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
 from rightful.services.requests import transitions
 
-from .world import AGENT, PUBLIC, World, make_world
+from .world import AGENT, PUBLIC, REVIEWER, World, make_world
 
 
 @pytest.fixture
@@ -125,3 +125,44 @@ def test_the_daily_job_starts_verified_requests_left_waiting(world: World) -> No
     assert world.status(waiting) is Status.IN_REVIEW
     assert world.status(erasure) is Status.VERIFIED
     assert len(world.c.packages.for_request(built)) == 1
+
+
+def prove(world: World, request_id: str, identity: Identity, factor: Factor) -> None:
+    """A further proof by the requester, and the request settled with it."""
+    proof = Proof(identity, factor, f"more-{request_id[:8]}-{factor.value}", world.clock.now())
+    with world.c.store.transaction() as session:
+        record_proof(session, world.c.audit, request_id, proof, PUBLIC)
+    world.c.subjects.settle(request_id)
+
+
+def test_a_step_up_while_in_review_rebuilds_with_what_it_releases(auto: World) -> None:
+    """Verified by e-mail only, the requester's recordings are withheld (they need a stronger
+    check). Signing in to the account while the package waits for review builds it again with
+    them; the weaker package is superseded, and the move back is the system's, with its reason.
+    A later proof that releases nothing more builds nothing."""
+    rid = auto.request_for(1, high=False)
+    first = auto.c.packages.current(rid)
+    assert auto.status(rid) is Status.IN_REVIEW
+    assert "speaker.recordings" in {w["collection"] for w in first.withheld}
+
+    prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
+    second = auto.c.packages.current(rid)
+    assert second.id != first.id and second.status == "ready" and second.withheld == []
+    assert auto.c.packages.get(first.id).status == "superseded"
+    assert second.blob_count > 0
+    assert ("in_review", "collecting", "system") in moves(auto, rid)
+
+    demo = auto.estate.demo
+    assert demo is not None
+    prove(auto, rid, Identity(IdentityType.EMAIL, demo.customer(1).email), Factor.EMAIL_CODE)
+    assert {p.id for p in auto.c.packages.for_request(rid)} == {second.id, first.id}
+
+
+def test_a_step_up_after_approval_changes_nothing(auto: World) -> None:
+    """Once a reviewer approved what goes out, a further proof does not pull it back."""
+    rid = auto.request_for(1, high=False)
+    package = auto.c.packages.current(rid)
+    auto.c.package_review.approve(package.id, REVIEWER)
+    prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
+    assert auto.status(rid) is Status.APPROVED
+    assert [p.id for p in auto.c.packages.for_request(rid)] == [package.id]
