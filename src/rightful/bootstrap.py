@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from rightful.adapters.storage.filesystem import FilesystemPackageStore
 from rightful.adapters.throttle import SubmissionThrottle
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
-from rightful.domain.errors import ConfigurationError, RightfulError
+from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.incident_clocks import regimes_from
 from rightful.domain.lifecycle import Status
@@ -47,8 +46,6 @@ from rightful.services.subjects import SubjectService
 from rightful.services.verification import VerificationConfig, VerificationService
 from rightful.services.verification_keys import load_or_create_code_key
 from rightful.settings import Settings, load_settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -171,13 +168,9 @@ class Container:
         request = self.requests.get(request_id)
         if RequestType(request.type) not in ANSWERED_WITH_PACKAGE:
             return
-        if Status(request.status) is Status.IN_REVIEW:
-            try:
-                if not self.packages.reopen_after_step_up(request_id):
-                    return
-            except RightfulError as exc:  # a reviewer acted meanwhile: theirs stands
-                log.info("request %s not reopened (%s)", request_id, type(exc).__name__)
-                return
+        in_review = Status(request.status) is Status.IN_REVIEW
+        if in_review and not self.packages.reopen_after_step_up(request_id):
+            return
         self.package_jobs.start(request_id)
 
     def start_waiting_collections(self) -> int:

@@ -8,6 +8,7 @@ handed to `on_bound` once that has committed (the container starts or redoes its
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from rightful.services.requests import RequestService, digest
 Finder = Callable[[Sequence[Identity]], list[SubjectKey]]
 Holders = dict[Identity, set[SubjectKey]]
 _SETTLE_ROUNDS = 3
+log = logging.getLogger(__name__)
 
 
 # Settled in these, a bound request is handed on: verified starts collecting, in review may be
@@ -381,7 +383,10 @@ class SubjectService:
         was settled with has committed)."""
         bound = settled.outcome == Outcome.BOUND.value and settled.status in HANDED_ON
         if bound and self._on_bound is not None:
-            self._on_bound(request_id)
+            try:
+                self._on_bound(request_id)
+            except Exception as exc:  # the verification stands whatever follows it
+                log.warning("request %s was not handed on (%s)", request_id, type(exc).__name__)
         return settled
 
     # --- what collection may use -----------------------------------------------------------

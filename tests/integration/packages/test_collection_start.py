@@ -166,3 +166,21 @@ def test_a_step_up_after_approval_changes_nothing(auto: World) -> None:
     prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
     assert auto.status(rid) is Status.APPROVED
     assert [p.id for p in auto.c.packages.for_request(rid)] == [package.id]
+
+
+def test_whatever_goes_wrong_after_a_proof_the_proof_stands(
+    auto: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Handing a settled request on may fail (a reviewer's change racing it, a store error):
+    the requester's proof is kept and answered as usual; the failure is logged by id and type."""
+    rid = auto.request_for(1, high=False)
+
+    def racing(request_id: str) -> bool:
+        raise RuntimeError("the request changed meanwhile")
+
+    monkeypatch.setattr(auto.c.packages, "reopen_after_step_up", racing)
+    with caplog.at_level(logging.WARNING):
+        prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
+    assert auto.c.verification.progress(rid).assurance.value == "high"
+    assert auto.status(rid) is Status.IN_REVIEW
+    assert f"request {rid} was not handed on (RuntimeError)" in caplog.messages
