@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
+PREFIX = "RIGHTFUL_"
 CONFIG_ENV = "RIGHTFUL_CONFIG"
 DEFAULT_CONFIG_FILE = "rightful.toml"
 
@@ -31,9 +36,7 @@ def config_file() -> Path | None:
 class Settings(BaseSettings):
     """Everything rightful reads from its environment. Secrets are SecretStr and never printed."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="RIGHTFUL_", env_nested_delimiter="__", extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_nested_delimiter="__", extra="forbid")
 
     # --- store -----------------------------------------------------------------------------
     data_dir: Path = Path("var")
@@ -62,7 +65,9 @@ class Settings(BaseSettings):
 
     # --- sources of personal data (the data map names them; DSNs live here, not in the DB) -
     sources: dict[str, SecretStr] = Field(default_factory=dict)
-    datamap_files: list[Path] = Field(default_factory=list)
+    datamap_files: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Comma-separated or a JSON list"
+    )
     email_local_part_case_sensitive: bool = False
     default_phone_region: str = "DE"
 
@@ -226,6 +231,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("datamap_files", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        return path_list(value)
+
     @field_validator("default_phone_region")
     @classmethod
     def _region_upper(cls, value: str) -> str:
@@ -290,6 +300,36 @@ def mask_url(url: str) -> str:
     credentials, _, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:********@{host}" if ":" in credentials else url
+
+
+def path_list(value: Any) -> Any:
+    """A list of paths as the environment gives it: `a.yaml,b.yaml` or `["a.yaml", "b.yaml"]`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError("not a JSON list; or give the paths separated by commas") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def describe_settings_error(exc: SettingsError) -> str:
+    """One line naming the variable pydantic-settings could not decode, and the form it takes."""
+    found = re.search(r'field "(\w+)" from source "EnvSettingsSource"', str(exc))
+    field = Settings.model_fields.get(found.group(1)) if found else None
+    if found is None or field is None:
+        return f"invalid settings: {exc}"
+    variable = f"{PREFIX}{found.group(1).upper()}"
+    if get_origin(field.annotation) is dict:
+        example = '{"name": "value"}'
+        return (
+            f"cannot read {variable}: give a JSON object such as {variable}='{example}', "
+            f"or one key at a time as {variable}__NAME=value"
+        )
+    example = '["first", "second"]'
+    return f"cannot read {variable}: give a JSON list such as {variable}='{example}'"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -89,6 +90,40 @@ def test_an_invalid_setting_is_one_line(cli: CliRunner, monkeypatch: pytest.Monk
     monkeypatch.setenv("RIGHTFUL_DUE_SOON_DAYS", "soon")
     code, out = run(cli, "config", "show")
     assert code != 0 and "due_soon_days" in out
+
+
+def one_line_error(code: int, out: str) -> bool:
+    return code == 2 and out.startswith("error: ") and out.strip().count("\n") == 0
+
+
+def settings_of(cli: CliRunner) -> dict[str, Any]:
+    set_container(None)
+    code, out = run(cli, "config", "show")
+    assert code == 0, out
+    return dict(json.loads(out))
+
+
+def test_datamap_files_from_the_environment_are_a_comma_separated_or_json_list(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RIGHTFUL_DATAMAP_FILES takes `a.yaml,b.yaml` as well as `["a.yaml", "b.yaml"]`."""
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", "maps/a.yaml, maps/b.yaml")
+    assert settings_of(cli)["datamap_files"] == ["maps/a.yaml", "maps/b.yaml"]
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", "maps/a.yaml")
+    assert settings_of(cli)["datamap_files"] == ["maps/a.yaml"]
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", '["maps/a,1.yaml"]')
+    assert settings_of(cli)["datamap_files"] == ["maps/a,1.yaml"]
+
+
+def test_a_variable_that_is_not_json_where_json_is_needed_is_one_line_naming_it(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list or table setting given by environment that pydantic-settings cannot decode names
+    the variable and the form it takes, on one line."""
+    set_container(None)
+    monkeypatch.setenv("RIGHTFUL_INCIDENT_REMINDER_HOURS", "24,6")
+    code, out = run(cli, "config", "show")
+    assert one_line_error(code, out) and "RIGHTFUL_INCIDENT_REMINDER_HOURS='[" in out
 
 
 def test_due_flags_overdue_requests(cli: CliRunner) -> None:

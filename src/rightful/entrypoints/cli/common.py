@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +20,7 @@ from rightful.bootstrap import Container, get_container
 from rightful.domain.errors import RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
+from rightful.settings import describe_settings_error
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,6 +41,8 @@ def container() -> Container:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         fail(f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)")
+    except SettingsError as exc:
+        fail(describe_settings_error(exc))
 
 
 def fail(message: str, code: int = 2) -> Any:
