@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rightful.domain.errors import ConfigurationError
+
 PREFIX = "RIGHTFUL_"
 CONFIG_ENV = "RIGHTFUL_CONFIG"
 DEFAULT_CONFIG_FILE = "rightful.toml"
@@ -31,6 +34,35 @@ def config_file() -> Path | None:
         return Path(explicit)
     default = Path(DEFAULT_CONFIG_FILE)
     return default if default.exists() else None
+
+
+def toml_source(settings_cls: type[BaseSettings], path: Path) -> TomlConfigSettingsSource:
+    """The TOML file's settings; ConfigurationError when it is missing or not valid TOML."""
+    if not path.exists():
+        raise ConfigurationError(
+            f"{CONFIG_ENV} names {path}, which does not exist; fix the path or unset {CONFIG_ENV}"
+        )
+    if not path.is_file():
+        raise ConfigurationError(f"the configuration file {path} is not a file")
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {_toml_problem(exc, path)}") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path}: not valid TOML: the file is not UTF-8") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, path: Path) -> str:
+    """'Invalid value at line 3, column 7' (tomllib of Python 3.11 puts the place in the text)."""
+    text = str(exc)
+    what, _, where = text.partition(" (at ")
+    where = where.rstrip(")")
+    if where == "end of document":
+        lines = len(path.read_text(encoding="utf-8", errors="replace").splitlines())
+        return f"{what} at the end of the file (line {max(lines, 1)})"
+    return f"{what} at {where}" if where else text
 
 
 class Settings(BaseSettings):
@@ -253,7 +285,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         path = config_file()
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            sources.append(toml_source(settings_cls, path))
         return tuple(sources)
 
     @property

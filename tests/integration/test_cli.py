@@ -126,6 +126,30 @@ def test_a_variable_that_is_not_json_where_json_is_needed_is_one_line_naming_it(
     assert one_line_error(code, out) and "RIGHTFUL_INCIDENT_REMINDER_HOURS='[" in out
 
 
+def test_a_toml_file_that_is_not_toml_is_one_line_naming_the_file_and_line(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Invalid TOML: one line with the file and the line of the mistake, exit 2."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("due_soon_days = 3\ntimezone = = 'UTC'\n")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(bad))
+    set_container(None)
+    code, out = run(cli, "config", "show")
+    assert one_line_error(code, out) and f"{bad}: not valid TOML" in out and "line 2" in out
+
+
+def test_a_configuration_file_named_explicitly_must_exist(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RIGHTFUL_CONFIG naming a missing file is an error; a missing ./rightful.toml is not."""
+    assert not (tmp_path / "rightful.toml").exists()
+    assert "due_soon_days" in settings_of(cli)
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "nonexistent.toml"))
+    set_container(None)
+    code, out = run(cli, "config", "show")
+    assert one_line_error(code, out) and "nonexistent.toml, which does not exist" in out
+
+
 def test_due_flags_overdue_requests(cli: CliRunner) -> None:
     submit(cli)
     code, out = run(cli, "requests", "due", "--json")
