@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +26,8 @@ from rightful.domain.errors import ConfigurationError
 
 PREFIX = "RIGHTFUL_"
 CONFIG_ENV = "RIGHTFUL_CONFIG"
+NEW_USER_PASSWORD_ENV = "RIGHTFUL_NEW_USER_PASSWORD"  # noqa: S105 - a name; staff add-user reads it
+TEST_SWITCHES = "RIGHTFUL_TEST_"  # the test suite's own (tests/conftest.py), never a setting
 DEFAULT_CONFIG_FILE = "rightful.toml"
 
 
@@ -282,6 +286,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        refuse_unknown_variables(os.environ)
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         path = config_file()
         if path is not None:
@@ -345,6 +350,25 @@ def path_list(value: Any) -> Any:
         except ValueError:
             raise ValueError("not a JSON list; or give the paths separated by commas") from None
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def refuse_unknown_variables(environ: Mapping[str, str]) -> None:
+    """ConfigurationError for a RIGHTFUL_* variable that is no setting (a typo would otherwise
+    leave the default in force without a word). Keys under a table setting are free."""
+    fields = Settings.model_fields
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(PREFIX) or upper.startswith(TEST_SWITCHES):
+            continue
+        if upper in (CONFIG_ENV, NEW_USER_PASSWORD_ENV):
+            continue
+        key, nested, _ = upper.removeprefix(PREFIX).partition("__")
+        field = fields.get(key.lower())
+        if field is not None and (not nested or get_origin(field.annotation) is dict):
+            continue
+        close = difflib.get_close_matches(key.lower(), list(fields), n=1)
+        hint = f"; did you mean {PREFIX}{close[0].upper()}?" if close else "; unset it"
+        raise ConfigurationError(f"{name} is not a setting{hint}")
 
 
 def describe_settings_error(exc: SettingsError) -> str:

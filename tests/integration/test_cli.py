@@ -150,6 +150,42 @@ def test_a_configuration_file_named_explicitly_must_exist(
     assert one_line_error(code, out) and "nonexistent.toml, which does not exist" in out
 
 
+@pytest.mark.parametrize(
+    ("variable", "said"),
+    [
+        ("RIGHTFUL_BOGUS", "RIGHTFUL_BOGUS is not a setting; unset it"),
+        ("RIGHTFUL_DATAMAP_FILE", "did you mean RIGHTFUL_DATAMAP_FILES?"),
+        ("RIGHTFUL_DUE_SOON_DAY", "did you mean RIGHTFUL_DUE_SOON_DAYS?"),
+        ("RIGHTFUL_DATA_DIR__OTHER", "did you mean RIGHTFUL_DATA_DIR?"),
+    ],
+)
+def test_an_unknown_rightful_variable_is_an_error_with_a_suggestion(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str, said: str
+) -> None:
+    """A RIGHTFUL_* variable that is no setting (a typo, or keys under a setting that takes
+    none) is refused instead of silently leaving the default in force."""
+    monkeypatch.setenv(variable, "1")
+    set_container(None)
+    code, out = run(cli, "config", "show")
+    assert one_line_error(code, out) and said in out
+
+
+def test_keys_under_table_settings_and_variables_read_elsewhere_are_allowed(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys under a table setting are free; RIGHTFUL_CONFIG, RIGHTFUL_NEW_USER_PASSWORD and the
+    test suite's RIGHTFUL_TEST_* switches are not settings but are read directly."""
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "empty.toml"))
+    monkeypatch.setenv("RIGHTFUL_NEW_USER_PASSWORD", "not a setting either")
+    monkeypatch.setenv("RIGHTFUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    monkeypatch.setenv("RIGHTFUL_SOURCES__crm", "postgresql://reader@db/crm")
+    monkeypatch.setenv("RIGHTFUL_BREACH_REGIME_POLICIES__gdpr__authority_hours", "48")
+    shown = settings_of(cli)
+    assert shown["sources"] == {"crm": "postgresql://reader@db/crm"}
+    assert shown["breach_regime_policies"] == {"gdpr": {"authority_hours": "48"}}
+
+
 def test_due_flags_overdue_requests(cli: CliRunner) -> None:
     submit(cli)
     code, out = run(cli, "requests", "due", "--json")

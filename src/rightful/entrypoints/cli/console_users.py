@@ -9,6 +9,7 @@ import typer
 from rightful.bootstrap_web import web_services
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
+from rightful.settings import NEW_USER_PASSWORD_ENV
 
 
 @handles_errors
@@ -19,7 +20,7 @@ def add_user(
         str | None,
         typer.Option(
             help="at least 12 characters; default: a generated one, printed once",
-            envvar="RIGHTFUL_NEW_USER_PASSWORD",
+            envvar=NEW_USER_PASSWORD_ENV,
         ),
     ] = None,
 ) -> None:
