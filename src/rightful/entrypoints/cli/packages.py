@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from rightful.entrypoints.cli.common import (
     console,
     container,
     err_console,
+    fail,
     handles_errors,
     print_json,
 )
@@ -134,12 +136,36 @@ def verify(
 def export(
     request_id: str, out: Path,
     package_id: Annotated[str | None, typer.Option("--package")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite OUT if it exists")] = False,
 ) -> None:  # fmt: skip
-    """Write the decrypted ZIP of a request's current package for staff (audited)."""
+    """Write the decrypted ZIP of a request's current package for staff (audited; mode 0600:
+    it holds the requester's personal data)."""
     c = container()
+    c.requests.get(request_id)
     pid = package_id or c.packages.current(request_id).id
-    c.packages.export(pid, out, cli_principal())
+    _create_private(out, force)
+    try:
+        c.packages.export(pid, out, cli_principal())
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     console.print(f"wrote {out} (package {pid})")
+
+
+def _create_private(path: Path, force: bool) -> None:
+    """Create `path` empty with mode 0600 before the export writes into it."""
+    if path.is_dir():
+        fail(f"{path} is a folder; name the file to write, e.g. {path / 'package.zip'}")
+    if not path.parent.is_dir():
+        fail(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        fail(f"{path} exists; pass --force to overwrite it")
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        os.close(os.open(path, flags, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
 
 
 @app.command("public-key")

@@ -1,0 +1,88 @@
+"""`rightful package ...` as staff meet it: mistakes they can make are one line with exit 2, and
+what the commands print is whole and readable."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rightful.bootstrap import set_container
+from rightful.entrypoints.cli.main import app
+
+from .world import AGENT, World
+
+
+@pytest.fixture
+def cli(world: World) -> Iterator[World]:
+    """The world wired as the CLI's container."""
+    set_container(world.c)
+    yield world
+    set_container(None)
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def one_line_error(code: int, out: str) -> bool:
+    return code == 2 and out.startswith("error: ") and out.strip().count("\n") == 0
+
+
+def built(world: World) -> tuple[str, str]:
+    """(request id, package id) of a freshly built package."""
+    rid = world.request_for(1)
+    return rid, world.c.packages.build(rid, AGENT).id
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_an_export_is_readable_by_its_owner_only(cli: World, tmp_path: Path) -> None:
+    """The decrypted package is full of personal data: it is written with mode 0600."""
+    rid, _ = built(cli)
+    out = tmp_path / "out.zip"
+    code, said = run("package", "export", rid, str(out))
+    assert code == 0, said
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_export_never_overwrites_a_file_unless_forced(cli: World, tmp_path: Path) -> None:
+    """An existing file is kept (one-line error naming --force); with --force it is replaced,
+    and made private too."""
+    rid, _ = built(cli)
+    out = tmp_path / "out.zip"
+    out.write_text("keep me")
+    out.chmod(0o644)
+    code, said = run("package", "export", rid, str(out))
+    assert one_line_error(code, said) and "--force" in said
+    assert out.read_text() == "keep me"
+    code, said = run("package", "export", rid, str(out), "--force")
+    assert code == 0, said
+    assert out.read_bytes().startswith(b"PK") and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [("missing/o.zip", "does not exist"), (".", "is a folder")],
+)
+def test_an_export_to_a_path_that_cannot_be_written_is_one_line(
+    cli: World, tmp_path: Path, target: str, said: str
+) -> None:
+    """A missing folder or a folder as target: one line, exit 2, no traceback."""
+    rid, _ = built(cli)
+    code, out = run("package", "export", rid, str(tmp_path / target))
+    assert one_line_error(code, out) and said in out
+
+
+def test_exporting_for_an_unknown_request_says_there_is_no_such_request(
+    cli: World, tmp_path: Path
+) -> None:
+    """`export nope` says "no request nope", not that the request has no package."""
+    code, out = run("package", "export", "nope", str(tmp_path / "out.zip"))
+    assert one_line_error(code, out) and "no request nope" in out
+    assert not (tmp_path / "out.zip").exists()
