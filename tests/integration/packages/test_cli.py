@@ -86,3 +86,40 @@ def test_exporting_for_an_unknown_request_says_there_is_no_such_request(
     code, out = run("package", "export", "nope", str(tmp_path / "out.zip"))
     assert one_line_error(code, out) and "no request nope" in out
     assert not (tmp_path / "out.zip").exists()
+
+
+# --- verify -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported(cli: World, tmp_path: Path) -> Path:
+    _, pid = built(cli)
+    return cli.export(pid, tmp_path / "package.zip")
+
+
+@pytest.mark.parametrize(
+    ("pem", "said"),
+    [
+        (b"not a key at all\n", "is not a PEM public key"),
+        (None, "cannot read --public-key"),
+    ],
+)
+def test_a_public_key_that_cannot_be_used_is_a_usage_error_not_a_failed_package(
+    exported: Path, tmp_path: Path, pem: bytes | None, said: str
+) -> None:
+    """A --public-key that is missing or no PEM is exit 2 with one line; exit 1 stays reserved
+    for a package that fails verification."""
+    key = tmp_path / "controller.pem"
+    if pem is not None:
+        key.write_bytes(pem)
+    code, out = run("package", "verify", str(exported), "--public-key", str(key))
+    assert one_line_error(code, out) and said in out
+
+
+def test_an_unpinned_verification_says_how_to_pin_the_key(exported: Path) -> None:
+    """Without --public-key the success line names the key from manifest.sig and how to pin
+    it, in one sentence without nested parentheses."""
+    code, out = run("package", "verify", str(exported))
+    assert code == 0, out
+    assert "the key named in manifest.sig (not pinned: pass --public-key to pin it)" in out
+    assert "((" not in out and "))" not in out

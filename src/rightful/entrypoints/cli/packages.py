@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
 
 from rightful.bootstrap_web import web_services
@@ -23,6 +26,8 @@ from rightful.entrypoints.cli.common import (
 from rightful.services.package_verify import verify_package
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
+
+PUBLISHED_KEY = "give the PEM that `rightful package public-key` prints"
 
 
 @app.command()
@@ -117,18 +122,40 @@ def verify(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="decrypted ZIP")],
     public_key: Annotated[Path | None, typer.Option(help="PEM that must have signed it")] = None,
 ) -> None:
-    """Check a package offline: signature, every hash, nothing missing and nothing extra."""
-    pem = public_key.read_bytes() if public_key else None
+    """Check a package offline: signature, every hash, nothing missing and nothing extra.
+    Exit 1: the package failed; exit 2: the command was used wrongly (e.g. an unreadable key)."""
+    pem = _pinned_key(public_key) if public_key else None
     report = verify_package(file, pem)
     for problem in report.problems:
         err_console.print(f"[red]✗[/red] {problem}", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
-    pinned = "pinned key" if report.pinned else "key in manifest.sig (not pinned)"
-    console.print(
-        f"✓ intact: {report.items} items, {report.files} files, signed by "
-        f"{report.key_id} ({pinned})"
+    signer = (
+        "the pinned key"
+        if report.pinned
+        else "the key named in manifest.sig (not pinned: pass --public-key to pin it)"
     )
+    console.print(
+        f"✓ intact: {report.items} items, {report.files} files, signed by {report.key_id}, "
+        f"{signer}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _pinned_key(path: Path) -> bytes:
+    """The PEM of --public-key, once it is known to be an Ed25519 public key."""
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read --public-key {path}: {exc.strerror}")
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, UnsupportedAlgorithm):
+        fail(f"--public-key {path} is not a PEM public key; {PUBLISHED_KEY}")
+    if not isinstance(key, Ed25519PublicKey):
+        fail(f"--public-key {path} is not an Ed25519 key; {PUBLISHED_KEY}")
+    return pem
 
 
 @app.command()
