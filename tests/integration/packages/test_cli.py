@@ -3,6 +3,7 @@ what the commands print is whole and readable."""
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,3 +124,25 @@ def test_an_unpinned_verification_says_how_to_pin_the_key(exported: Path) -> Non
     assert code == 0, out
     assert "the key named in manifest.sig (not pinned: pass --public-key to pin it)" in out
     assert "((" not in out and "))" not in out
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+def test_listing_the_packages_of_an_unknown_request_fails(cli: World) -> None:
+    """`package list nope` is "no request nope" with exit 2, not an empty table."""
+    code, out = run("package", "list", "nope")
+    assert one_line_error(code, out) and "no request nope" in out
+
+
+def test_the_package_list_is_also_json(cli: World) -> None:
+    """`package list --json`, like the other list commands: id, status, items, built_at and
+    the full manifest hash of each package, newest first."""
+    rid, pid = built(cli)
+    code, out = run("package", "list", rid, "--json")
+    assert code == 0, out
+    [listed] = json.loads(out)
+    package = cli.c.packages.get(pid)
+    assert listed["id"] == pid and listed["status"] == package.status
+    assert listed["items"] == package.item_count
+    assert listed["manifest_sha256"] == package.manifest_sha256

@@ -55,10 +55,29 @@ def build(
 
 @app.command("list")
 @handles_errors
-def list_packages(request_id: str) -> None:
+def list_packages(
+    request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """The packages of a request, newest first."""
+    c = container()
+    c.requests.get(request_id)
+    packages = c.packages.for_request(request_id)
+    if json_out:
+        print_json(
+            [
+                {
+                    "id": p.id,
+                    "status": p.status,
+                    "items": p.item_count,
+                    "built_at": p.built_at,
+                    "manifest_sha256": p.manifest_sha256,
+                }
+                for p in packages
+            ]
+        )
+        return
     table = Table("id", "status", "items", "built", "manifest sha256")
-    for p in container().packages.for_request(request_id):
+    for p in packages:
         built = f"{p.built_at:%Y-%m-%d %H:%M}" if p.built_at else "-"
         table.add_row(p.id, p.status, str(p.item_count), built, (p.manifest_sha256 or "")[:16])
     console.print(table)
