@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
+from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
 
@@ -184,6 +185,17 @@ def test_keys_under_table_settings_and_variables_read_elsewhere_are_allowed(
     shown = settings_of(cli)
     assert shown["sources"] == {"crm": "postgresql://reader@db/crm"}
     assert shown["breach_regime_policies"] == {"gdpr": {"authority_hours": "48"}}
+
+
+@pytest.mark.parametrize("command", [["requests", "list"], ["requests", "due"]])
+def test_request_ids_are_printed_whole_on_an_80_column_terminal(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Ids are copied into the next command: tables never shorten them, even at 80 columns."""
+    monkeypatch.setattr(common.console, "width", 80)
+    rid = submit(cli)
+    code, out = run(cli, *command)
+    assert code == 0 and rid in out
 
 
 def test_due_flags_overdue_requests(cli: CliRunner) -> None:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
+from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
 from .world import AGENT, World
@@ -146,3 +147,13 @@ def test_the_package_list_is_also_json(cli: World) -> None:
     assert listed["id"] == pid and listed["status"] == package.status
     assert listed["items"] == package.item_count
     assert listed["manifest_sha256"] == package.manifest_sha256
+
+
+def test_package_ids_are_printed_whole_on_an_80_column_terminal(
+    cli: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are copied into the next command: the table never shortens them, even at 80 columns."""
+    monkeypatch.setattr(common.console, "width", 80)
+    rid, pid = built(cli)
+    code, out = run("package", "list", rid)
+    assert code == 0 and pid in out

@@ -14,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
+from rich.table import Column
 from sqlalchemy.exc import OperationalError
 
 from rightful.bootstrap import Container, get_container
@@ -43,6 +44,11 @@ def container() -> Container:
         fail(f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)")
     except SettingsError as exc:
         fail(describe_settings_error(exc))
+
+
+def id_column(header: str = "id") -> Column:
+    """A column of ids, which people copy into the next command: never shortened."""
+    return Column(header, no_wrap=True, overflow="fold")
 
 
 def fail(message: str, code: int = 2) -> Any:

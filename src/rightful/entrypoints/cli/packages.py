@@ -21,6 +21,7 @@ from rightful.entrypoints.cli.common import (
     err_console,
     fail,
     handles_errors,
+    id_column,
     print_json,
 )
 from rightful.services.package_verify import verify_package
@@ -76,7 +77,7 @@ def list_packages(
             ]
         )
         return
-    table = Table("id", "status", "items", "built", "manifest sha256")
+    table = Table(id_column(), "status", "items", "built", "manifest sha256")
     for p in packages:
         built = f"{p.built_at:%Y-%m-%d %H:%M}" if p.built_at else "-"
         table.add_row(p.id, p.status, str(p.item_count), built, (p.manifest_sha256 or "")[:16])

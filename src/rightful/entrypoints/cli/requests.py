@@ -18,6 +18,7 @@ from rightful.entrypoints.cli.common import (
     console,
     container,
     handles_errors,
+    id_column,
     print_json,
 )
 from rightful.services.requests import RequestFilter, transitions
@@ -93,7 +94,7 @@ def list_requests(
             ]
         )
         return
-    table = Table("id", "type", "jurisdiction", "status", "respond by")
+    table = Table(id_column(), "type", "jurisdiction", "status", "respond by")
     now = c.clock.now()
     for r in rows:
         style = URGENCY_STYLE[urgency_at(r.respond_by, now, c.settings.due_soon_days)]
@@ -234,7 +235,7 @@ def due(
             ]
         )
         return
-    table = Table("id", "status", "jurisdiction", "respond by", "time left", "flag")
+    table = Table(id_column(), "status", "jurisdiction", "respond by", "time left", "flag")
     for i in items:
         table.add_row(
             i.request_id,

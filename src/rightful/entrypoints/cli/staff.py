@@ -9,7 +9,13 @@ from rich.table import Table
 
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.cli import console_users
-from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    handles_errors,
+    id_column,
+)
 from rightful.services import staff
 
 app = typer.Typer(help="Staff API keys and console users (secrets are shown once).")
@@ -35,7 +41,7 @@ def issue_key(
 @handles_errors
 def list_keys() -> None:
     c = container()
-    table = Table("id", "name", "role", "created", "revoked", "last used")
+    table = Table(id_column(), "name", "role", "created", "revoked", "last used")
     with c.store.transaction() as session:
         for k in staff.list_keys(session):
             table.add_row(

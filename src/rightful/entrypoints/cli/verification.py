@@ -15,6 +15,7 @@ from rightful.entrypoints.cli.common import (
     console,
     container,
     handles_errors,
+    id_column,
     print_json,
 )
 from rightful.services.approvals import DOCUMENT_TYPES, Document
@@ -145,7 +146,7 @@ def candidates(json_out: Annotated[bool, typer.Option("--json")] = False) -> Non
             ]
         )
         return
-    table = Table("request", "candidate", "subject", "matched by")
+    table = Table(id_column("request"), "candidate", "subject", "matched by")
     for r in reviews:
         for c in r.candidates:
             matched = ", ".join(f"{m['type']} {m['masked']}" for m in c.matched_by)
