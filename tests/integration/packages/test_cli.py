@@ -15,7 +15,8 @@ from rightful.bootstrap import set_container
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
-from .world import AGENT, World
+from .corrupt import DropsValidityWindows
+from .world import AGENT, REVIEWER, World
 
 
 @pytest.fixture
@@ -157,3 +158,37 @@ def test_package_ids_are_printed_whole_on_an_80_column_terminal(
     rid, pid = built(cli)
     code, out = run("package", "list", rid)
     assert code == 0 and pid in out
+
+
+# --- show -------------------------------------------------------------------------------------
+
+
+def test_show_prints_the_gate_verdict_in_words_and_a_sample_table(
+    cli: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain `package show`: the gate's verdict with its checks (no raw dict), and the sampled
+    items as a table of ids, collections, keys and paths - what --json shows, no values. Ids
+    and collections stay whole at 80 columns."""
+    monkeypatch.setattr(common.console, "width", 80)
+    _, pid = built(cli)
+    code, out = run("package", "show", pid, "--sample", "8")
+    assert code == 0, out
+    assert "gate: passed, 16 items checked (derivation 16," in out and "{" not in out
+    code, raw = run("package", "show", pid, "--sample", "8", "--json")
+    sample = json.loads(raw)["sample"]
+    assert len(sample) == 8
+    assert all(s["id"] in out and s["collection"] in out for s in sample)
+    assert "Anna" not in out and "@" not in out
+
+
+def test_show_names_what_blocked_a_package(cli: World) -> None:
+    """A blocked package: BLOCKED, the failed checks with their counts, and the incident."""
+    rid = cli.request_for(5)
+    blocked = cli.packages_with(DropsValidityWindows()).build(rid, AGENT)
+    code, out = run("package", "show", blocked.id)
+    assert code == 0, out
+    gate = cli.c.package_review.review(blocked.id, REVIEWER).as_json()["gate"]
+    failed = gate["failures"]["derivation"]
+    assert f"gate: BLOCKED, {gate['items_checked']} items checked" in out
+    assert f"{gate['offending_items']} items failed: derivation {failed}" in out
+    assert f"incident {gate['incident_id']}" in out

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from rightful.bootstrap_web import web_services
 from rightful.domain.errors import InvalidInputError
@@ -105,9 +106,35 @@ def show(
     console.print(f"{p.record_count} records, {p.blob_count} files, {p.attachment_count} attached")
     for category, count in sorted(p.counts_by_category.items()):
         console.print(f"  {count:6d}  {category}")
-    console.print(f"gate: {data['gate']}")
+    console.print(_gate_line(data["gate"]), highlight=False, soft_wrap=True)
     for f in data["findings"][:50]:
         console.print(f"  {f['item']}  {f['check']}  {f['reason']}  {f['collection']}")
+    if data["sample"]:
+        table = Table(id_column("item"), "kind", Column("collection", no_wrap=True),
+                      Column("key", overflow="fold"), Column("path", overflow="fold"),
+                      title=f"sample of {len(data['sample'])} items")  # fmt: skip
+        for item in data["sample"]:
+            key = ", ".join(map(str, item.get("key") or [])) or "-"
+            table.add_row(item["id"], item["kind"], item.get("collection") or "-", Text(key),
+                          Text(item.get("path") or "-"))  # fmt: skip
+        console.print(table)
+    if content:
+        console.print("the sampled rows' values are shown with --json")
+
+
+def _gate_line(gate: dict[str, Any] | None) -> str:
+    """'gate: passed, 16 items checked (derivation 16, ...)' or what blocked the package."""
+    if gate is None:
+        return "gate: not run"
+    checks = ", ".join(f"{name} {n}" for name, n in gate["checked"].items())
+    line = f"gate: {'passed' if gate['passed'] else 'BLOCKED'}, {gate['items_checked']} items "
+    line += f"checked ({checks})" if checks else "checked"
+    if gate["failures"]:
+        failed = ", ".join(f"{name} {n}" for name, n in gate["failures"].items())
+        line += f"; {gate['offending_items']} items failed: {failed}"
+    if gate["incident_id"]:
+        line += f"; incident {gate['incident_id']}"
+    return line
 
 
 @app.command()
