@@ -9,6 +9,7 @@ from typing import Final
 
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.severity import Circumstances, Exposure
+from rightful.domain.words import move_refused
 
 
 class IncidentKind(StrEnum):
@@ -138,7 +139,7 @@ INCIDENT_MOVES: Final[dict[IncidentStatus, frozenset[IncidentStatus]]] = {
 def check_incident_move(current: IncidentStatus, target: IncidentStatus) -> None:
     """Raise ConflictError unless an incident in `current` may move to `target`."""
     if target not in INCIDENT_MOVES[current]:
-        raise ConflictError(f"a {current} incident cannot become {target}")
+        raise ConflictError(move_refused("incident", current, target))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from rightful.domain.errors import ConflictError
+from rightful.domain.words import move_refused
 
 FORMAT: Final = "rightful-package/1"
 MANIFEST: Final = "manifest.json"
@@ -67,7 +68,7 @@ PACKAGE_MOVES: Final[dict[PackageStatus, frozenset[PackageStatus]]] = {
 def check_package_move(current: PackageStatus, target: PackageStatus) -> None:
     """Raise ConflictError unless a package in `current` may move to `target`."""
     if target not in PACKAGE_MOVES[current]:
-        raise ConflictError(f"a {current} package cannot become {target}")
+        raise ConflictError(move_refused("package", current, target))
 
 
 class ItemKind(StrEnum):

@@ -44,6 +44,7 @@ from rightful.domain.incidents import (
 from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.staff import Principal
+from rightful.domain.words import with_article
 from rightful.services.incident_assessment import current_assessment, deadlines_of
 from rightful.services.incident_mail import reference, subject_notice
 from rightful.services.incident_records import load_incident, move, tracked
@@ -171,7 +172,7 @@ class IncidentNotices:
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id)
             if notice.status not in ("draft", "approved"):
-                raise ConflictError(f"a {notice.status} notice cannot be edited")
+                raise ConflictError(f"{with_article(notice.status)} notice cannot be edited")
             clean = check_sections(Audience(notice.audience), sections)
             notice.sections, notice.edited = {**notice.sections, **clean}, True
             notice.status, notice.approved_at, notice.approved_by = "draft", None, None

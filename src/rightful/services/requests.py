@@ -23,6 +23,7 @@ from rightful.domain.lifecycle import OPEN, Role, Status, check_manual_move, tra
 from rightful.domain.notices import no_data_text
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
+from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
 
@@ -284,7 +285,7 @@ class RequestService:
         with self.store.transaction() as session:
             row = self._load(session, request_id)
             if Status(row.status) not in OPEN:
-                raise ConflictError(f"a {row.status} request cannot be extended")
+                raise ConflictError(f"{with_article(row.status)} request cannot be extended")
             if row.extended_at is not None:
                 raise dl.ExtensionNotAllowedError("this request was extended already")
             now = self.clock.now()

@@ -20,6 +20,7 @@ from rightful.domain.verification import (
     AssertionRejectedError,
     Factor,
 )
+from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
 from rightful.services.identity_set import Proof, may_bind, record_proof
 from rightful.services.requests import digest
@@ -68,7 +69,9 @@ class AccountProofs:
             bound = repo.binding(session, request_id)
             held_from = Status(row.held_from) if row.held_from else None
             if row.status not in OPEN or not (bound or may_bind(Status(row.status), held_from)):
-                raise ConflictError(f"a {row.status} request takes no more proofs of identity")
+                raise ConflictError(
+                    f"{with_article(row.status)} request takes no more proofs of identity"
+                )
             subject = repo.subject_of(bound) if bound else None
         if subject is not None and subject not in self.subjects.holders([identity]):
             raise ConflictError("this account is not the one this request is bound to")

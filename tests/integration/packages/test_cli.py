@@ -192,3 +192,10 @@ def test_show_names_what_blocked_a_package(cli: World) -> None:
     assert f"gate: BLOCKED, {gate['items_checked']} items checked" in out
     assert f"{gate['offending_items']} items failed: derivation {failed}" in out
     assert f"incident {gate['incident_id']}" in out
+
+
+def test_approving_an_approved_package_says_it_is_already_approved(cli: World) -> None:
+    _, pid = built(cli)
+    assert run("package", "approve", pid)[0] == 0
+    code, out = run("package", "approve", pid)
+    assert one_line_error(code, out) and "the package is already approved" in out
