@@ -62,10 +62,15 @@ class Verdict:
     def describe(self) -> str:
         if self.ok:
             return (
-                f"export intact: {self.entries_checked} entries, "
-                f"{self.checkpoints_checked} checkpoints, signed head at seq {self.entries_checked}"
+                f"export intact: {_count(self.entries_checked, 'entry', 'entries')}, "
+                f"{_count(self.checkpoints_checked, 'checkpoint', 'checkpoints')}, "
+                f"signed head at seq {self.entries_checked}"
             )
         return f"first bad entry: seq {self.first_bad_seq} ({self.finding}): {self.reason}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass

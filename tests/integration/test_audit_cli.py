@@ -60,6 +60,19 @@ def test_checkpoint_signs_the_head(container: Container) -> None:
     assert container.audit.key_id in out
 
 
+def test_counts_are_in_the_singular_when_there_is_one(container: Container, tmp_path: Path) -> None:
+    """'1 checkpoint', not '1 checkpoints': in verify, export and the offline verifier."""
+    assert run("audit", "checkpoint")[0] == 0
+    assert run("audit", "verify") == (0, "chain intact: 3 entries, 1 checkpoint\n")
+    export = tmp_path / "audit.jsonl"
+    code, out = run("audit", "export", str(export))
+    assert code == 0 and "3 entries and 1 checkpoint to" in out
+    key = tmp_path / "audit.pem"
+    key.write_text(container.audit.public_key_pem())
+    code, out = run("audit", "verify-export", str(export), "--public-key", str(key))
+    assert out.startswith("export intact: 3 entries, 1 checkpoint, signed head")
+
+
 def test_checkpoint_on_an_empty_chain_fails_with_one_line(tmp_path: Path) -> None:
     c = Container(settings=load_settings(data_dir=tmp_path / "empty"))
     Base.metadata.create_all(c.store.engine, tables=[ENTRIES, HEAD, CHECKPOINTS])

@@ -151,7 +151,7 @@ def test_a_rolled_back_transaction_of_several_entries_leaves_no_gap(chain: Chain
             raise RuntimeError("the state change failed")
         with session.begin():
             chain.audit.record(session, "system", "system", "test.many", "r1", n=1)
-    assert chain.audit.verify().describe() == "chain intact: 5 entries, 1 checkpoints"
+    assert chain.audit.verify().describe() == "chain intact: 5 entries, 1 checkpoint"
 
 
 def test_a_transactions_entries_cost_one_statement_each_and_two_for_the_head(

@@ -147,7 +147,9 @@ def test_an_untouched_chain_verifies(chain: Chain) -> None:
     check(Tampered(chain.entries, chain.checkpoints, chain.head, seq=None))
     result = verify(Tampered(chain.entries, chain.checkpoints, chain.head, seq=None))
     n, m = len(chain.entries), len(chain.checkpoints)
-    assert result.describe() == f"chain intact: {n} entries, {m} checkpoints"
+    entries = "1 entry" if n == 1 else f"{n} entries"
+    checkpoints = "1 checkpoint" if m == 1 else f"{m} checkpoints"
+    assert result.describe() == f"chain intact: {entries}, {checkpoints}"
 
 
 def test_an_empty_chain_verifies_against_an_empty_head() -> None:

@@ -8,7 +8,7 @@ import pytest
 from rightful.domain.errors import ConflictError
 from rightful.domain.incidents import IncidentStatus, check_incident_move
 from rightful.domain.packages import PackageStatus, check_package_move
-from rightful.domain.words import with_article
+from rightful.domain.words import counted, with_article
 
 
 def test_a_package_moved_where_it_already_is_says_so() -> None:
@@ -43,3 +43,9 @@ def test_articles() -> None:
     assert with_article("expired") == "an expired"
     assert with_article("awaiting_verification") == "an awaiting verification"
     assert with_article("closed") == "a closed"
+
+
+def test_a_count_of_one_is_singular() -> None:
+    assert counted(1, "checkpoint", "checkpoints") == "1 checkpoint"
+    assert counted(0, "entry", "entries") == "0 entries"
+    assert counted(2, "entry", "entries") == "2 entries"

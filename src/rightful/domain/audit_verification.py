@@ -25,6 +25,7 @@ from rightful.domain.audit import (
     keys_by_id,
     verify_checkpoint,
 )
+from rightful.domain.words import counted
 
 LOOKAHEAD: Final = 10_000
 REMEMBERED: Final = 100_000
@@ -70,8 +71,8 @@ class VerificationResult:
         """One line for people: 'chain intact: …' or 'first bad entry: seq K (finding): why'."""
         if self.ok:
             return (
-                f"chain intact: {self.entries_checked} entries, "
-                f"{self.checkpoints_checked} checkpoints"
+                f"chain intact: {counted(self.entries_checked, 'entry', 'entries')}, "
+                f"{counted(self.checkpoints_checked, 'checkpoint', 'checkpoints')}"
             )
         return f"first bad entry: seq {self.first_bad_seq} ({self.finding}): {self.reason}"
 

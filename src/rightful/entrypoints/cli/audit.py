@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rightful import audit_verify
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import console, container, err_console, fail, handles_errors
 
 app = typer.Typer(help="The tamper-evident audit chain: verify, checkpoint, export.")
@@ -43,7 +44,8 @@ def export(file: Annotated[Path, typer.Argument(help="where to write the .jsonl 
     """Write entries, checkpoints, the public key and a signed head to a JSON-lines file."""
     report = container().audit.export(file)
     console.print(
-        f"exported {report.entries} entries and {report.checkpoints} checkpoints to {file}",
+        f"exported {counted(report.entries, 'entry', 'entries')} and "
+        f"{counted(report.checkpoints, 'checkpoint', 'checkpoints')} to {file}",
         highlight=False,
         soft_wrap=True,
     )
