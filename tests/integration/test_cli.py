@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from rightful.bootstrap import set_container
+from rightful.bootstrap import get_container, set_container
+from rightful.domain.lifecycle import Status
+from rightful.domain.staff import SYSTEM
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
@@ -203,6 +205,20 @@ def test_due_flags_overdue_requests(cli: CliRunner) -> None:
     code, out = run(cli, "requests", "due", "--json")
     assert code == 0
     assert [d["urgency"] for d in json.loads(out)] == ["ok"]
+
+
+def test_a_delivered_request_is_not_due(cli: CliRunner) -> None:
+    """A delivered request was answered: its deadline was met, so `requests due` no longer
+    counts it down (it stays open, in `requests list`, until it is closed)."""
+    delivered, waiting = submit(cli), submit(cli)
+    requests = get_container().requests
+    for status in ("awaiting_verification", "verified", "collecting", "in_review", "approved"):
+        requests.move(delivered, Status(status), SYSTEM)
+    requests.move(delivered, Status.DELIVERED, SYSTEM)
+    code, out = run(cli, "requests", "due", "--json")
+    assert code == 0 and [d["id"] for d in json.loads(out)] == [waiting]
+    code, out = run(cli, "requests", "list", "--open", "--json")
+    assert delivered in [r["id"] for r in json.loads(out)]
 
 
 def test_audit_verify_passes_on_an_untouched_store(cli: CliRunner) -> None:

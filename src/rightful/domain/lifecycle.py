@@ -43,6 +43,8 @@ TERMINAL: frozenset[Status] = frozenset(
     {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED}
 )
 OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
+# A delivered request has been answered: its deadline was met, though it stays open until closed.
+ANSWERED: frozenset[Status] = frozenset({Status.DELIVERED})
 
 _WITHDRAWALS = {Status.REJECTED, Status.CANCELLED}
 

@@ -19,7 +19,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import OPEN, Role, Status, check_manual_move, transition
+from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status, check_manual_move, transition
 from rightful.domain.notices import no_data_text
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
@@ -153,7 +153,7 @@ class RequestService:
             return list(session.scalars(query.order_by(NoticeRow.id)))
 
     def due(self, *, within_days: int | None = None) -> list[DueItem]:
-        """Open requests by time left, most urgent first."""
+        """Open requests not yet answered, by time left, most urgent first."""
         now = self.clock.now()
         soon = self.settings.due_soon_days
         items = [
@@ -166,6 +166,7 @@ class RequestService:
                 urgency=dl.urgency_at(row.respond_by, now, soon),
             )
             for row in self.list(RequestFilter(open_only=True, limit=100_000))
+            if Status(row.status) not in ANSWERED
         ]
         if within_days is not None:
             items = [i for i in items if i.time_left <= timedelta(days=within_days)]

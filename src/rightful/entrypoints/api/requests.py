@@ -218,7 +218,8 @@ def list_requests(
 def due(
     c: Deps, _who: Staff, within_days: Annotated[int | None, Query(ge=0)] = None
 ) -> list[DueOut]:
-    """Open requests by time left; overdue and due-soon are flagged in `urgency`."""
+    """Requests still to be answered (open, not delivered) by time left; overdue and due-soon
+    are flagged in `urgency`."""
     return [
         DueOut(
             id=i.request_id,

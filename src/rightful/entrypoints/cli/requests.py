@@ -11,7 +11,7 @@ from rich.table import Table
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.entrypoints.cli.common import (
     cli_principal,
@@ -98,7 +98,7 @@ def list_requests(
     now = c.clock.now()
     for r in rows:
         style = URGENCY_STYLE[urgency_at(r.respond_by, now, c.settings.due_soon_days)]
-        if Status(r.status) not in OPEN:
+        if Status(r.status) not in OPEN or Status(r.status) in ANSWERED:
             style = "dim"
         table.add_row(
             r.id, r.type, r.jurisdiction, r.status, f"{r.respond_by:%Y-%m-%d}", style=style
@@ -219,7 +219,8 @@ def due(
     within_days: Annotated[int | None, typer.Option(min=0)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Open requests by time left; overdue and due within the warning window are flagged."""
+    """Requests still to be answered, by time left; overdue and due soon are flagged (delivered
+    ones are answered and not listed)."""
     items = container().requests.due(within_days=within_days)
     if json_out:
         print_json(

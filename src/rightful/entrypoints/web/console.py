@@ -153,7 +153,7 @@ def sign_out(request: Request, csrf: Csrf = "") -> Response:
 
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request) -> Response:
-    """Open requests, most urgent first; overdue and due-soon stand out."""
+    """Requests still to be answered, most urgent first; overdue and due-soon stand out."""
     try:
         me = current(request)
     except (AuthenticationError, PermissionDeniedError) as exc:
