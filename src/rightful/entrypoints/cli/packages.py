@@ -148,11 +148,29 @@ def approve(package_id: str) -> None:
 @app.command()
 @handles_errors
 def deliver(package_id: str) -> None:
-    """Send the requester a download link to an approved package (opening it re-verifies them)."""
+    """Send the requester a download link to an approved package (opening it re-verifies them).
+    Run again, it sends a new link; earlier links keep working until they expire, are used up
+    or are revoked in the staff console."""
     c = container()
     package = c.packages.get(package_id)
-    issued = web_services(c).delivery.deliver(package.request_id, package.id, cli_principal())
-    console.print(f"link {issued.link_id} sent; expires {issued.expires_at:%Y-%m-%d %H:%M %Z}")
+    delivery = web_services(c).delivery
+    earlier = [link for link in delivery.links_of(package.request_id)
+               if link.package_id == package.id and link.state == "active"]  # fmt: skip
+    issued = delivery.deliver(package.request_id, package.id, cli_principal())
+    expires = f"{issued.expires_at:%Y-%m-%d %H:%M %Z}"
+    if not earlier:
+        console.print(f"link {issued.link_id} sent; expires {expires}", highlight=False)
+        return
+    ids = ", ".join(link.id for link in earlier)
+    one = len(earlier) == 1
+    console.print(
+        f"sent a new link {issued.link_id} (expires {expires}); the earlier "
+        f"{'link' if one else 'links'} {ids} still {'works' if one else 'work'} until "
+        f"{'it expires, is' if one else 'they expire, are'} used up or revoked in the staff "
+        "console",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("send-back")
