@@ -30,6 +30,27 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     set_container(None)
 
 
+@pytest.mark.parametrize(
+    "command", [["requests", "list"], ["package", "list", "r1"], ["audit", "verify"]]
+)
+def test_without_a_store_commands_ask_for_init_and_create_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Before `rightful init`, a command that needs the store says to run it, and leaves no
+    data folder, database file or key behind."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RIGHTFUL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RIGHTFUL_CONFIG", raising=False)
+    set_container(None)
+    try:
+        code, out = run(CliRunner(), *command)
+    finally:
+        set_container(None)
+    assert code == 2 and out.strip().count("\n") == 0 and "run `rightful init`" in out
+    assert list(tmp_path.iterdir()) == []
+
+
 def run(cli: CliRunner, *args: str) -> tuple[int, str]:
     result = cli.invoke(app, list(args))
     return result.exit_code, result.output

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -15,7 +16,8 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Column
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from rightful.bootstrap import Container, get_container
 from rightful.domain.errors import RightfulError
@@ -35,15 +37,33 @@ def cli_principal() -> Principal:
     return Principal(id=f"cli:{getpass.getuser().replace(' ', '_')}", role=Role.ADMIN)
 
 
-def container() -> Container:
+def container(*, store_needed: bool = True) -> Container:
+    """The process's container; with `store_needed`, one line asking for `rightful init` when
+    the SQLite store does not exist yet (before anything creates folders or keys for it)."""
     try:
-        return get_container()
+        c = get_container()
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         fail(f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)")
     except SettingsError as exc:
         fail(describe_settings_error(exc))
+    missing = missing_sqlite_store(c.settings.effective_database_url) if store_needed else None
+    if missing is not None:
+        fail(f"there is no store at {missing} yet; run `rightful init` first")
+    return c
+
+
+def missing_sqlite_store(url: str) -> Path | None:
+    """The file of a SQLite store that does not exist; None for other stores."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        fail("invalid setting database_url: not a URL such as postgresql+psycopg://user@host/db")
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    return None if name.startswith("file:") or Path(name).exists() else Path(name)
 
 
 def id_column(header: str = "id") -> Column:

@@ -25,7 +25,7 @@ def add_user(
     ] = None,
 ) -> None:
     """Add a console user; prints the password (if generated) and the TOTP provisioning URI."""
-    c = container()
+    c = container(store_needed=False)
     from rightful.services.setup import initialise
 
     initialise(c)

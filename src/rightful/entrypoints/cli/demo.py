@@ -20,7 +20,7 @@ def demo(
     serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
 ) -> None:
     """Create the store under the data folder, seed the demo estate and requests, and serve."""
-    c = container()
+    c = container(store_needed=False)
     url = f"http://{host}:{port}"
     if "public_base_url" not in c.settings.model_fields_set:
         c.settings.public_base_url = url  # links in the demo's mails point at this server

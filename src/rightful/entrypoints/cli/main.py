@@ -50,7 +50,7 @@ jobs_app.command("incidents")(incidents.jobs)
 @handles_errors
 def config_show() -> None:
     """Print the effective settings, secrets masked."""
-    print_json(container().settings.public_view())
+    print_json(container(store_needed=False).settings.public_view())
 
 
 @app.command()
@@ -59,7 +59,7 @@ def init() -> None:
     """Create or migrate the store and the audit signing key (idempotent)."""
     from rightful.services.setup import initialise
 
-    c = container()
+    c = container(store_needed=False)
     initialise(c)
     console.print(f"store ready at {c.settings.data_dir.resolve()}")
 
@@ -76,7 +76,7 @@ def serve(
     from rightful.entrypoints.api.app import create_app
     from rightful.services.setup import initialise
 
-    c = container()
+    c = container(store_needed=False)
     initialise(c)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
     # Forwarded headers are believed only from settings.trusted_proxies (see create_app), not
