@@ -85,7 +85,8 @@ class Container:
         """The data map in force (RIGHTFUL_DATAMAP_FILES)."""
         if not self.settings.datamap_files:
             raise ConfigurationError(
-                "no data map configured: set RIGHTFUL_DATAMAP_FILES to your dataset YAML files"
+                "no data map configured: set RIGHTFUL_DATAMAP_FILES to your dataset YAML files "
+                "(separated by commas), or datamap_files in the TOML file"
             )
         return load_datamap(self.settings.datamap_files)
 

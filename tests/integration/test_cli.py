@@ -139,6 +139,14 @@ def test_datamap_files_from_the_environment_are_a_comma_separated_or_json_list(
     assert settings_of(cli)["datamap_files"] == ["maps/a,1.yaml"]
 
 
+def test_without_a_data_map_a_command_that_needs_one_says_how_to_give_it(cli: CliRunner) -> None:
+    """The hint names the variable, the form it takes, and the TOML alternative."""
+    code, out = run(cli, "verify", "status", submit(cli))
+    assert code == 2 and out.strip().count("\n") == 0
+    assert "RIGHTFUL_DATAMAP_FILES" in out and "separated by commas" in out
+    assert "datamap_files in the TOML file" in out
+
+
 def test_a_variable_that_is_not_json_where_json_is_needed_is_one_line_naming_it(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
