@@ -107,7 +107,8 @@ def test_the_requester_gets_the_data_and_nobody_else_does(
     rid = submit_and_verify(live, anna, ANNA, prefix="01")
     assert "We answer by" in anna.content()
     shot(anna, "02-status-with-deadline")
-    # Verified, so collected and built at once (collect_when_verified), waiting for review.
+    # Verified, so collected and built on the server's build thread (collect_when_verified).
+    live.world.c.package_jobs.drain()  # type: ignore[union-attr]
     package = live.world.c.packages.current(rid)
     assert package.status == "ready" and live.world.status(rid) is Status.IN_REVIEW
 
@@ -171,6 +172,7 @@ def test_the_requester_gets_the_data_and_nobody_else_does(
 def test_revoked_expired_links_and_not_my_data(live: Live, person: Any) -> None:
     def delivered(customer: int) -> str:
         rid = live.world.request_for(customer, high=False)
+        live.world.c.package_jobs.drain()  # type: ignore[union-attr]
         package = live.world.c.packages.current(rid)
         live.world.c.package_review.approve(package.id, REVIEWER)
         issued = live.web.delivery.deliver(rid, package.id, REVIEWER)

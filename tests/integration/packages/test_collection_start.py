@@ -5,12 +5,14 @@ Art. 12(3)), and nobody can skip the step that records it."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rightful.adapters.queue.package_jobs import InlinePackageJobs
 from rightful.demo.story import hearthly
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError
@@ -34,8 +36,11 @@ def auto(tmp_path: Path) -> Iterator[World]:
     w.c.store.engine.dispose()
 
 
-def verified(world: World, customer_id: int, kind: RequestType = RequestType.ACCESS) -> str:
-    """A request of `kind` submitted and verified by the customer's signed-in account."""
+def verified(
+    world: World, customer_id: int, kind: RequestType = RequestType.ACCESS, *, wait: bool = True
+) -> str:
+    """A request of `kind` submitted and verified by the customer's signed-in account (and,
+    with `wait`, whatever build that started has ended)."""
     demo = world.estate.demo
     assert demo is not None
     email = demo.customer(customer_id).email
@@ -46,7 +51,16 @@ def verified(world: World, customer_id: int, kind: RequestType = RequestType.ACC
         record_proof(session, world.c.audit, rid, proof, PUBLIC)
     settled = world.c.subjects.settle(rid)
     assert settled.outcome == "bound" and settled.status is Status.VERIFIED
+    if wait:
+        drained(world)
     return rid
+
+
+def drained(world: World) -> None:
+    """Wait for the builds verification started (they run on the process's build thread)."""
+    jobs = world.c.package_jobs
+    assert isinstance(jobs, InlinePackageJobs)
+    jobs.drain()
 
 
 def moves(world: World, request_id: str) -> list[tuple[str, str, str]]:
@@ -65,6 +79,25 @@ def test_a_verified_access_request_is_collected_and_built_without_anyone_asking(
     assert package.status == "ready" and package.item_count > 0
     assert ("verified", "collecting", "system") in moves(auto, rid)
     assert "package.built" in auto.actions(rid)
+
+
+def test_the_requester_is_answered_before_the_build_ends(
+    auto: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build runs on the process's build thread: confirming the code returns while it is
+    still going, and it ends on its own."""
+    release, real = threading.Event(), auto.c.package_jobs._run  # type: ignore[union-attr]
+
+    def slow(request_id: str) -> dict[str, Any]:
+        release.wait(30)
+        return real(request_id)
+
+    monkeypatch.setattr(auto.c.package_jobs, "_run", slow)
+    rid = verified(auto, 1, wait=False)
+    assert auto.status(rid) is Status.VERIFIED
+    release.set()
+    drained(auto)
+    assert auto.status(rid) is Status.IN_REVIEW
 
 
 def test_a_portability_request_is_collected_too_but_an_erasure_waits_for_staff(
@@ -122,6 +155,7 @@ def test_the_daily_job_starts_verified_requests_left_waiting(world: World) -> No
     built = verified(world, 2)
     world.c.packages.build(built, AGENT)
     assert world.c.start_waiting_collections() == 1
+    drained(world)
     assert world.status(waiting) is Status.IN_REVIEW
     assert world.status(erasure) is Status.VERIFIED
     assert len(world.c.packages.for_request(built)) == 1
@@ -133,6 +167,7 @@ def prove(world: World, request_id: str, identity: Identity, factor: Factor) -> 
     with world.c.store.transaction() as session:
         record_proof(session, world.c.audit, request_id, proof, PUBLIC)
     world.c.subjects.settle(request_id)
+    drained(world)
 
 
 def test_a_step_up_while_in_review_rebuilds_with_what_it_releases(auto: World) -> None:
@@ -141,6 +176,7 @@ def test_a_step_up_while_in_review_rebuilds_with_what_it_releases(auto: World) -
     them; the weaker package is superseded, and the move back is the system's, with its reason.
     A later proof that releases nothing more builds nothing."""
     rid = auto.request_for(1, high=False)
+    drained(auto)
     first = auto.c.packages.current(rid)
     assert auto.status(rid) is Status.IN_REVIEW
     assert "speaker.recordings" in {w["collection"] for w in first.withheld}
@@ -161,6 +197,7 @@ def test_a_step_up_while_in_review_rebuilds_with_what_it_releases(auto: World) -
 def test_a_step_up_after_approval_changes_nothing(auto: World) -> None:
     """Once a reviewer approved what goes out, a further proof does not pull it back."""
     rid = auto.request_for(1, high=False)
+    drained(auto)
     package = auto.c.packages.current(rid)
     auto.c.package_review.approve(package.id, REVIEWER)
     prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
@@ -174,6 +211,7 @@ def test_whatever_goes_wrong_after_a_proof_the_proof_stands(
     """Handing a settled request on may fail (a reviewer's change racing it, a store error):
     the requester's proof is kept and answered as usual; the failure is logged by id and type."""
     rid = auto.request_for(1, high=False)
+    drained(auto)
 
     def racing(request_id: str) -> bool:
         raise RuntimeError("the request changed meanwhile")

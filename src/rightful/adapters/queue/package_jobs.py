@@ -4,8 +4,10 @@ as collection jobs. A job carries only the request id; building is idempotent pe
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from celery import Celery
@@ -18,11 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class InlinePackageJobs:
-    """submit() builds at once; wait() hands back the outcome or raises the build's error."""
+    """submit() builds at once and wait() hands back the outcome or raises the build's error;
+    start() builds on this process's build thread, one build at a time, nobody waiting."""
 
     def __init__(self, run: Callable[[str], Outcome]) -> None:
         self._run = run
         self._outcomes: dict[str, Outcome | BaseException] = {}
+        # Created on first use; Python joins its thread at exit, so a started build finishes.
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rightful-build")
+        self._started: set[Future[None]] = set()
+        self._lock = threading.Lock()
 
     def submit(self, request_id: str) -> str:
         job_id = f"package-{uuid.uuid4().hex}"
@@ -33,12 +40,29 @@ class InlinePackageJobs:
         return job_id
 
     def start(self, request_id: str) -> None:
-        """Build now, keeping no outcome (nobody waits for it); a failure is logged, by type
-        only, and the request stays where the build left it, to be built again."""
+        """Build in the background (whoever verified the request is answered at once), keeping
+        no outcome; a failure is logged, by type only, and the request stays where the build
+        left it, to be built again."""
+        future = self._builder.submit(self._quietly, request_id)
+        with self._lock:
+            self._started.add(future)
+        future.add_done_callback(self._forget)
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait for the builds started so far."""
+        with self._lock:
+            started = set(self._started)
+        wait(started, timeout=timeout)
+
+    def _quietly(self, request_id: str) -> None:
         try:
             self._run(request_id)
         except Exception as exc:
             log.warning("package build for request %s failed (%s)", request_id, type(exc).__name__)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._started.discard(future)
 
     def wait(self, job_id: str, timeout: float) -> Outcome:
         outcome = self._outcomes.get(job_id)
