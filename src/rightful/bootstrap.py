@@ -176,12 +176,19 @@ class Container:
 
     def start_waiting_collections(self) -> int:
         """Start collection for verified requests still waiting for it (a build that could not
-        be queued, or verified while `collect_when_verified` was off); how many were started."""
-        waiting = self.requests.list(RequestFilter(status=Status.VERIFIED, limit=10_000))
-        started = [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE]
+        be queued, or verified while `collect_when_verified` was off), and build again those
+        collecting whose build was lost (see PackageService.lost_builds); how many were
+        started."""
+        started = self._answered_with_package(Status.VERIFIED)
+        if collecting := self._answered_with_package(Status.COLLECTING):
+            started += self.packages.lost_builds(collecting)
         for request_id in started:
             self.package_jobs.start(request_id)
         return len(started)
+
+    def _answered_with_package(self, status: Status) -> list[str]:
+        waiting = self.requests.list(RequestFilter(status=status, limit=10_000))
+        return [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE]
 
     def open_binding_sources(self) -> AbstractContextManager[OpenSources]:
         """This thread's kept connections for binding requests to subjects."""

@@ -187,6 +187,20 @@ class PackageService:
             self.requests.move_in(session, request, Status.COLLECTING, SYSTEM, STEPPED_UP)
             return True
 
+    def lost_builds(self, request_ids: Iterable[str]) -> list[str]:
+        """Of these collecting requests, those whose build was lost and is due again: its last
+        build failed, or ran for longer than STALE_BUILD (its process ended mid-build), or the
+        request was sent back to collecting for a step-up and the build that follows never
+        ran. A package that was blocked or sent back by a reviewer waits for staff."""
+        lost: list[str] = []
+        now = self.clock.now()
+        with self.store.transaction() as session:
+            for request_id in request_ids:
+                packages = self._packages(session, request_id)
+                if packages and _lost(packages[-1], now):
+                    lost.append(request_id)
+        return lost
+
     def _start(
         self, request_id: str, subject: SubjectKey, by: Principal
     ) -> tuple[PackageRow, bytes, BuildMeta]:
@@ -459,6 +473,13 @@ class PackageService:
         if row is None:
             raise NotFoundError(f"no request {request_id}")
         return row
+
+
+def _lost(newest: PackageRow, now: datetime) -> bool:
+    status = PackageStatus(newest.status)
+    if status is PackageStatus.BUILDING:
+        return now - newest.created_at >= STALE_BUILD
+    return status in (PackageStatus.FAILED, PackageStatus.READY)
 
 
 def _fill(package: PackageRow, output: BuildOutput, clock: Clock) -> None:

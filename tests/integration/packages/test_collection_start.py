@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
+from rightful.services.packaging import STALE_BUILD
 from rightful.services.requests import transitions
 
 from .world import AGENT, PUBLIC, REVIEWER, World, make_world
@@ -159,6 +161,86 @@ def test_the_daily_job_starts_verified_requests_left_waiting(world: World) -> No
     assert world.status(waiting) is Status.IN_REVIEW
     assert world.status(erasure) is Status.VERIFIED
     assert len(world.c.packages.for_request(built)) == 1
+
+
+def crashed_build(world: World, request_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build whose process ends mid-way: its package stays `building`, as nothing is left
+    to record that it failed."""
+    packages = world.c.packages
+
+    def killed(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(packages, "_write", killed)
+        patch.setattr(packages, "_fail", lambda *args: None)
+        with pytest.raises(KeyboardInterrupt):
+            packages.build(request_id, AGENT)
+
+
+def test_the_daily_job_builds_again_a_build_whose_process_ended(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build lost with its process (a server restarted mid-build) is left alone while it
+    could still be running elsewhere, then built again: the lost package is marked failed and
+    the request reaches review (jobs resume, nothing is lost)."""
+    rid = verified(world, 1)
+    crashed_build(world, rid, monkeypatch)
+    lost = world.c.packages.current(rid)
+    assert (world.status(rid), lost.status) == (Status.COLLECTING, "building")
+
+    world.clock.advance(STALE_BUILD - timedelta(minutes=1))
+    assert world.c.start_waiting_collections() == 0
+    world.clock.advance(timedelta(minutes=1))
+    assert world.c.start_waiting_collections() == 1
+    drained(world)
+    assert world.status(rid) is Status.IN_REVIEW
+    assert world.c.packages.get(lost.id).status == "failed"
+    assert world.c.packages.current(rid).status == "ready"
+
+
+def test_the_daily_job_retries_a_failed_build_but_leaves_a_sent_back_package_to_staff(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that failed (a source down) is tried again; a package a reviewer sent back
+    waits for staff to act on the reason."""
+    failed, sent_back = verified(world, 1), verified(world, 2)
+    with monkeypatch.context() as patch:
+        patch.setattr(world.c.packages, "_write", broken_source)
+        with pytest.raises(OSError, match="not mounted"):
+            world.c.packages.build(failed, AGENT)
+    package = world.c.packages.build(sent_back, AGENT)
+    world.c.package_review.send_back(package.id, REVIEWER, "the contact list is missing")
+    assert world.status(failed) is world.status(sent_back) is Status.COLLECTING
+
+    assert world.c.start_waiting_collections() == 1
+    drained(world)
+    assert world.status(failed) is Status.IN_REVIEW
+    assert world.status(sent_back) is Status.COLLECTING
+    assert world.c.packages.current(sent_back).status == "sent_back"
+
+
+def broken_source(*args: Any) -> Any:
+    raise OSError("the recordings' disk is not mounted")
+
+
+def test_the_daily_job_builds_a_step_up_rebuild_that_never_ran(
+    auto: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step-up sends the request back to collecting, then its build is lost (a broker down,
+    a restart): the daily job builds it with what the stronger proof releases."""
+    rid = auto.request_for(1, high=False)
+    drained(auto)
+    monkeypatch.setattr(auto.c.package_jobs, "start", lambda request_id: None)
+    prove(auto, rid, Identity(IdentityType.CUSTOMER_ID, "1"), Factor.ACCOUNT_ASSERTION)
+    assert auto.status(rid) is Status.COLLECTING
+    assert auto.c.packages.current(rid).withheld != []
+
+    monkeypatch.undo()
+    assert auto.c.start_waiting_collections() == 1
+    drained(auto)
+    assert auto.status(rid) is Status.IN_REVIEW
+    assert auto.c.packages.current(rid).withheld == []
 
 
 def prove(world: World, request_id: str, identity: Identity, factor: Factor) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rightful.domain.words import counted
 from rightful.entrypoints.cli import (
     audit,
     datamap,
@@ -93,7 +94,8 @@ def daily() -> None:
     c = container()
     overdue, soon = c.requests.sweep_due()
     if c.settings.collect_when_verified:
-        console.print(f"{c.start_waiting_collections()} verified requests started collecting")
+        started = counted(c.start_waiting_collections(), "request", "requests")
+        console.print(f"{started} started collecting (verified and waiting, or a lost build)")
     if c.audit.head().last_seq > 0:
         c.audit.checkpoint()
     console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")
