@@ -105,7 +105,10 @@ class SqlAuditLog:
         else:
             seq, prev_hash = last.last_seq + 1, last.last_hash
         entry = seal(draft, seq, clock.now(), prev_hash)
-        session.execute(_INSERT_ENTRY, _entry_values(entry))
+        # On the connection: an entry needs no flush of the ORM changes before it (they flush
+        # once, at commit, not once per entry). The head's turn above is taken after a flush,
+        # so that row locks are still taken in the order they were before.
+        session.connection().execute(_INSERT_ENTRY, _entry_values(entry))
         session.info[_UNWRITTEN_HEAD] = ChainHead(entry.seq, entry.hash)
         return entry
 
@@ -198,7 +201,7 @@ def _write_head(session: Session) -> None:
     """Bring the head row up to the last entry the transaction appended (if it lags)."""
     last: ChainHead | None = session.info.pop(_UNWRITTEN_HEAD, None)
     if last is not None:
-        session.execute(_SET_HEAD, {"seq": last.last_seq, "hash": last.last_hash})
+        session.connection().execute(_SET_HEAD, {"seq": last.last_seq, "hash": last.last_hash})
 
 
 @event.listens_for(Session, "before_commit")
