@@ -7,19 +7,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
-from rightful.adapters.datamap.fides_yaml import load_datamap
-from rightful.adapters.db.base import Store, make_engine
-from rightful.adapters.mail.sink import MailSink
-from rightful.adapters.mail.smtp import SmtpMailer
-from rightful.adapters.outbox import ThreadOutbox
-from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
-from rightful.adapters.sms.log import LoggingSmsSender
-from rightful.adapters.sources import OpenSources, Schema
-from rightful.adapters.sources.pool import SourcePool, blob_stores
-from rightful.adapters.storage.filesystem import FilesystemPackageStore
-from rightful.adapters.throttle import SubmissionThrottle
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
@@ -32,20 +21,28 @@ from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sources import BlobStore
 from rightful.domain.verification import Assurance, CodePolicy, required_for
-from rightful.services.approvals import ApprovalService
-from rightful.services.attachments import AttachmentService
-from rightful.services.audit import AuditService, load_or_create_signing_key
-from rightful.services.collection import resolve_subjects
-from rightful.services.incident_scope import ScopeCalculator
-from rightful.services.incidents import IncidentPolicy, IncidentService
-from rightful.services.package_keys import package_key_wrapper, pseudonym_key
-from rightful.services.package_review import PackageReview
-from rightful.services.packaging import PackageService, PackagingConfig
-from rightful.services.requests import RequestFilter, RequestService
-from rightful.services.subjects import SubjectService
-from rightful.services.verification import VerificationConfig, VerificationService
-from rightful.services.verification_keys import load_or_create_code_key
 from rightful.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
+    from rightful.adapters.db.base import Store
+    from rightful.adapters.mail.sink import MailSink
+    from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
+    from rightful.adapters.sms.log import LoggingSmsSender
+    from rightful.adapters.sources import OpenSources, Schema
+    from rightful.adapters.sources.pool import SourcePool
+    from rightful.adapters.storage.filesystem import FilesystemPackageStore
+    from rightful.adapters.throttle import SubmissionThrottle
+    from rightful.services.approvals import ApprovalService
+    from rightful.services.attachments import AttachmentService
+    from rightful.services.audit import AuditService
+    from rightful.services.incident_scope import ScopeCalculator
+    from rightful.services.incidents import IncidentPolicy, IncidentService
+    from rightful.services.package_review import PackageReview
+    from rightful.services.packaging import PackageService
+    from rightful.services.requests import RequestService
+    from rightful.services.subjects import SubjectService
+    from rightful.services.verification import VerificationConfig, VerificationService
 
 
 @dataclass
@@ -57,11 +54,15 @@ class Container:
 
     @cached_property
     def store(self) -> Store:
+        from rightful.adapters.db.base import Store, make_engine
+
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return Store(make_engine(self.settings.effective_database_url))
 
     @cached_property
     def audit(self) -> AuditService:
+        from rightful.services.audit import AuditService, load_or_create_signing_key
+
         key = load_or_create_signing_key(self.settings.effective_signing_key_file)
         return AuditService(
             self.store, key, self.clock, checkpoint_every=self.settings.audit_checkpoint_every
@@ -69,11 +70,15 @@ class Container:
 
     @cached_property
     def requests(self) -> RequestService:
+        from rightful.services.requests import RequestService
+
         return RequestService(self.store, self.clock, self.audit, self.settings)
 
     @cached_property
     def submissions(self) -> SubmissionThrottle:
         """How many requests one network address may submit through the public doors."""
+        from rightful.adapters.throttle import SubmissionThrottle
+
         return SubmissionThrottle(
             self.settings.submissions_per_hour, self.settings.throttle_storage
         )
@@ -83,6 +88,8 @@ class Container:
     @cached_property
     def datamap(self) -> DataMap:
         """The data map in force (RIGHTFUL_DATAMAP_FILES)."""
+        from rightful.adapters.datamap.fides_yaml import load_datamap
+
         if not self.settings.datamap_files:
             raise ConfigurationError(
                 "no data map configured: set RIGHTFUL_DATAMAP_FILES to your dataset YAML files "
@@ -93,20 +100,28 @@ class Container:
     @cached_property
     def sources(self) -> SourcePool:
         """Record sources by name, connections kept per thread (identity look-ups)."""
+        from rightful.adapters.sources.pool import SourcePool
+
         return SourcePool(self.settings.sources, self._schemas())
 
     @cached_property
     def blob_stores(self) -> dict[str, BlobStore]:
+        from rightful.adapters.sources.pool import blob_stores
+
         return blob_stores(self.settings.sources)
 
     @cached_property
     def build_sources(self) -> SourcePool:
         """Connections that builds collect over, kept per thread between requests."""
+        from rightful.adapters.sources.pool import SourcePool
+
         return SourcePool(self.settings.sources, self._schemas())
 
     @cached_property
     def gate_sources(self) -> SourcePool:
         """The leak gate's own connections: it shares none with the collector."""
+        from rightful.adapters.sources.pool import SourcePool
+
         return SourcePool(self.settings.sources, self._schemas())
 
     def _schemas(self) -> dict[str, Schema]:
@@ -130,6 +145,8 @@ class Container:
 
     @cached_property
     def mailer(self) -> Mailer:
+        from rightful.adapters.mail.smtp import SmtpMailer
+
         s = self.settings
         return SmtpMailer(
             s.smtp_host,
@@ -144,19 +161,27 @@ class Container:
 
     @cached_property
     def sms_sender(self) -> LoggingSmsSender:
+        from rightful.adapters.sms.log import LoggingSmsSender
+
         return LoggingSmsSender()
 
     @cached_property
     def outbox(self) -> Outbox:
+        from rightful.adapters.outbox import ThreadOutbox
+
         return ThreadOutbox()
 
     @cached_property
     def mail_sink(self) -> MailSink:
         """The demo's local SMTP server (started only by `rightful demo`)."""
+        from rightful.adapters.mail.sink import MailSink
+
         return MailSink(self.settings.smtp_host, self.settings.smtp_port)
 
     @cached_property
     def subjects(self) -> SubjectService:
+        from rightful.services.subjects import SubjectService
+
         on_bound = self.start_collection if self.settings.collect_when_verified else None
         return SubjectService(
             self.store, self.clock, self.audit, self.requests, self._subjects_of, on_bound
@@ -187,6 +212,8 @@ class Container:
         return len(started)
 
     def _answered_with_package(self, status: Status) -> list[str]:
+        from rightful.services.requests import RequestFilter
+
         waiting = self.requests.list(RequestFilter(status=status, limit=10_000))
         return [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE]
 
@@ -196,6 +223,8 @@ class Container:
 
     def _subjects_of(self, identities: Sequence[Identity]) -> list[SubjectKey]:
         """The subjects verified identities lead to."""
+        from rightful.services.collection import resolve_subjects
+
         with self.open_binding_sources() as opened:
             return resolve_subjects(
                 self.datamap, opened.records, identities, clock=self.clock,
@@ -204,6 +233,8 @@ class Container:
 
     @cached_property
     def verification(self) -> VerificationService:
+        from rightful.services.verification import VerificationService
+
         return VerificationService(
             self.store,
             self.clock,
@@ -219,6 +250,8 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
+        from rightful.services.approvals import ApprovalService
+
         return ApprovalService(
             self.store,
             self.clock,
@@ -233,10 +266,14 @@ class Container:
 
     @cached_property
     def package_objects(self) -> FilesystemPackageStore:
+        from rightful.adapters.storage.filesystem import FilesystemPackageStore
+
         return FilesystemPackageStore(self.settings.data_dir / "packages")
 
     @cached_property
     def package_keys(self) -> KeyWrapper:
+        from rightful.services.package_keys import package_key_wrapper
+
         return package_key_wrapper(self.settings)[0]
 
     def open_sources(self) -> AbstractContextManager[OpenSources]:
@@ -250,6 +287,8 @@ class Container:
 
     @cached_property
     def attachments(self) -> AttachmentService:
+        from rightful.services.attachments import AttachmentService
+
         s = self.settings
         return AttachmentService(
             self.store,
@@ -266,6 +305,10 @@ class Container:
 
     @cached_property
     def packages(self) -> PackageService:
+        from rightful.services.audit import load_or_create_signing_key
+        from rightful.services.package_keys import pseudonym_key
+        from rightful.services.packaging import PackageService, PackagingConfig
+
         s = self.settings
         config = PackagingConfig(
             workdir=s.data_dir / "tmp",
@@ -295,12 +338,16 @@ class Container:
 
     @cached_property
     def package_review(self) -> PackageReview:
+        from rightful.services.package_review import PackageReview
+
         return PackageReview(self.packages)
 
     # --- incident response (needs `packages` only when scoping) -----------------------------
 
     @cached_property
     def incidents(self) -> IncidentService:
+        from rightful.services.incidents import IncidentService
+
         return IncidentService(
             self.store,
             self.clock,
@@ -312,12 +359,17 @@ class Container:
 
     def incident_scopes(self) -> ScopeCalculator:
         """Scoping reads packages, subjects and sources: built on first use only."""
+        from rightful.services.incident_scope import ScopeCalculator
+        from rightful.services.package_keys import pseudonym_key
+
         return ScopeCalculator(self.packages, self.subjects, self.datamap, self.open_sources,
                                pseudonym_key(self.settings))  # fmt: skip
 
     @cached_property
     def package_jobs(self) -> InlinePackageJobs | CeleryPackageJobs:
         """Package builds as jobs, on the backend `queue_backend` names."""
+        from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
+
         s = self.settings
         if s.queue_backend == "celery":
             from rightful.adapters.queue.celery import make_celery_app
@@ -329,6 +381,8 @@ class Container:
 
 def incident_policy(settings: Settings) -> IncidentPolicy:
     """Regimes, DPO contact and reminder marks from the settings."""
+    from rightful.services.incidents import IncidentPolicy
+
     s = settings
     return IncidentPolicy(
         regimes=regimes_from(s.breach_regimes, s.breach_regime_policies),
@@ -345,6 +399,9 @@ def verification_config(
     settings: Settings, identities: IdentityPolicy, required: Assurance
 ) -> VerificationConfig:
     """Code policy, HMAC key and links from the settings."""
+    from rightful.services.verification import VerificationConfig
+    from rightful.services.verification_keys import load_or_create_code_key
+
     secret = settings.verification_secret
     key = load_or_create_code_key(
         secret.get_secret_value() if secret else None,
@@ -369,6 +426,8 @@ def verification_config(
 
 def account_assertions(settings: Settings) -> JwtAccountAssertions | None:
     """The signed-in account check, when an issuer is configured."""
+    from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
+
     if not settings.account_assertion_issuer:
         return None
     secret = settings.account_assertion_secret

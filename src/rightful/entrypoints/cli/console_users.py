@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from rightful.bootstrap_web import web_services
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
 from rightful.settings import NEW_USER_PASSWORD_ENV
@@ -26,6 +25,7 @@ def add_user(
 ) -> None:
     """Add a console user; prints the password (if generated) and the TOTP provisioning URI."""
     c = container(store_needed=False)
+    from rightful.bootstrap_web import web_services
     from rightful.services.setup import initialise
 
     initialise(c)
@@ -40,6 +40,8 @@ def add_user(
 @handles_errors
 def unlock_user(name: str) -> None:
     """Let a user sign in again after too many failed attempts."""
+    from rightful.bootstrap_web import web_services
+
     c = container()
     web_services(c).staff_auth.unlock_user(name, cli_principal())
     console.print(f"{name} unlocked")

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from rightful.services.datamap_check import check_files
-
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
 )
@@ -24,6 +22,8 @@ def check(
     files: Annotated[list[Path], typer.Argument(help="Fides dataset YAML files, all of the map")],
 ) -> None:
     """Validate the files; print the graph and recommended indexes, or one line per error."""
+    from rightful.services.datamap_check import check_files
+
     report = check_files(files)
     if not report.ok:
         for problem in report.problems:

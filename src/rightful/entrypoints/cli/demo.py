@@ -10,7 +10,6 @@ import typer
 
 from rightful.bootstrap import Container
 from rightful.entrypoints.cli.common import console, container, handles_errors
-from rightful.services.demo import prepare_demo, seed_demo_requests, write_cli_config
 
 
 @handles_errors
@@ -20,6 +19,8 @@ def demo(
     serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
 ) -> None:
     """Create the store under the data folder, seed the demo estate and requests, and serve."""
+    from rightful.services.demo import prepare_demo, seed_demo_requests, write_cli_config
+
     c = container(store_needed=False)
     url = f"http://{host}:{port}"
     if "public_base_url" not in c.settings.model_fields_set:

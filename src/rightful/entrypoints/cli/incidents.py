@@ -24,9 +24,6 @@ from rightful.entrypoints.cli.common import (
     one_line_errors,
     print_json,
 )
-from rightful.services.incident_jobs import run_incident_jobs
-from rightful.services.incident_register import details
-from rightful.services.incidents import IncidentReport
 
 app = typer.Typer(
     help="Incidents and the breach register (Art. 33/34): without a command, list the register.",
@@ -74,6 +71,8 @@ def _notice(owed: bool | None, done: str | None) -> str:
 @handles_errors
 def show(incident_id: str, json_out: Json = False) -> None:
     """One incident: scope, assessments, deadlines, notices and its timeline from the chain."""
+    from rightful.services.incident_register import details
+
     data = details(container().incidents, incident_id, with_contact=True)
     if json_out:
         print_json(data)
@@ -107,6 +106,8 @@ def open_(
     organisation: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Open an incident (staff, or for an outside reporter): contained at once, then triaged."""
+    from rightful.services.incidents import IncidentReport
+
     report = IncidentReport(
         kind=kind, source=IncidentSource.OUTSIDE if outside else IncidentSource.STAFF,
         description=description, reporter_kind=outside, request_id=request,
@@ -270,6 +271,8 @@ def verify() -> None:
 @handles_errors
 def jobs() -> None:
     """Triage new incidents and remind the DPO before each deadline (run it hourly)."""
+    from rightful.services.incident_jobs import run_incident_jobs
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     report = run_incident_jobs(container().incidents)
     console.print(f"incidents: {report.triaged} triaged, {report.postponed} postponed, "

@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Column, Table
 from rich.text import Text
 
-from rightful.bootstrap_web import web_services
 from rightful.domain.errors import InvalidInputError
 from rightful.entrypoints.cli.common import (
     cli_principal,
@@ -151,6 +150,8 @@ def deliver(package_id: str) -> None:
     """Send the requester a download link to an approved package (opening it re-verifies them).
     Run again, it sends a new link; earlier links keep working until they expire, are used up
     or are revoked in the staff console."""
+    from rightful.bootstrap_web import web_services
+
     c = container()
     package = c.packages.get(package_id)
     delivery = web_services(c).delivery
