@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from rightful.domain.errors import ConflictError, InvalidInputError, RightfulError
 
@@ -281,6 +281,11 @@ class PackageSource(Protocol):
 
     def request_of(self, package_id: str) -> str:
         """The id of the request the package answers (NotFoundError when there is none)."""
+        ...
+
+    def mark_delivered(self, transaction: Any, package_id: str) -> None:
+        """Record, in the transaction that issues its link, that the package went out (an
+        approved package becomes delivered; a delivered one stays so)."""
         ...
 
     def read_range(self, package_id: str, start: int, end: int) -> Iterator[bytes]:

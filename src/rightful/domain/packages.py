@@ -65,6 +65,10 @@ PACKAGE_MOVES: Final[dict[PackageStatus, frozenset[PackageStatus]]] = {
 }
 
 
+# A link may be issued, and a download served, for an approved package and after it went out.
+SENDABLE: Final = (PackageStatus.APPROVED, PackageStatus.DELIVERED)
+
+
 def check_package_move(current: PackageStatus, target: PackageStatus) -> None:
     """Raise ConflictError unless a package in `current` may move to `target`."""
     if target not in PACKAGE_MOVES[current]:

@@ -173,6 +173,7 @@ class DeliveryService:
             request = _request(session, request_id)
             address = delivery_address(session, request)
             issued = self._issue(session, request, package_id, by)
+            self.packages.mark_delivered(session, package_id)
             if request.status == Status.APPROVED:
                 self.requests.move_in(session, request, Status.DELIVERED, by)
         self.notices.ready(address, request.language, request_id, issued.token,

@@ -16,7 +16,7 @@ from rightful.adapters.storage.encryption import TamperedError
 from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role, Status
-from rightful.domain.packages import PackageStatus, check_package_move
+from rightful.domain.packages import SENDABLE, PackageStatus, check_package_move
 from rightful.domain.staff import Principal
 from rightful.services.gate import findings_of, latest_run
 from rightful.services.packaging import PackageService
@@ -165,7 +165,7 @@ class PackageReview:
             package = session.get(PackageRow, package_id)
             if package is None:
                 raise NotFoundError(f"no package {package_id}")
-            if package.status != PackageStatus.APPROVED.value:
+            if package.status not in SENDABLE:
                 raise NotDeliverableError(f"the package is {package.status}, not approved")
             _require_gate(latest_run(session, package.id), package.manifest_sha256)
         if package.approved_manifest_sha256 != package.manifest_sha256:

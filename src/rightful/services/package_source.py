@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import NotFoundError
@@ -42,6 +42,9 @@ class StoredPackages:
     def request_of(self, package_id: str) -> str:
         return self.packages.get(package_id).request_id
 
+    def mark_delivered(self, transaction: Any, package_id: str) -> None:
+        self.packages.mark_delivered(transaction, package_id)
+
     def plaintext_size(self, package_id: str) -> int:
         package = self.packages.get(package_id)
         if package.plaintext_size is None:
@@ -61,6 +64,7 @@ class MemoryPackages:
     contents: dict[str, bytes] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     frozen: set[str] = field(default_factory=set)
+    delivered: set[str] = field(default_factory=set)
     piece: int = 64 * 1024
     reads: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -79,6 +83,9 @@ class MemoryPackages:
             raise NotFoundError(f"no package {package_id}")
         if package_id in self.frozen:
             raise NotDeliverableError("the package is frozen, not approved")
+
+    def mark_delivered(self, transaction: Any, package_id: str) -> None:
+        self.delivered.add(package_id)
 
     def plaintext_size(self, package_id: str) -> int:
         return len(self.contents[package_id])

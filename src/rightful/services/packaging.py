@@ -397,6 +397,13 @@ class PackageService:
                 return package
         raise NotFoundError(f"request {request_id} has no package")
 
+    def mark_delivered(self, session: Session, package_id: str) -> None:
+        """An approved package whose link was just issued (in `session`) has gone out."""
+        package = self.load(session, package_id, lock=True)
+        if package.status == PackageStatus.APPROVED.value:
+            check_package_move(PackageStatus.APPROVED, PackageStatus.DELIVERED)
+            package.status = PackageStatus.DELIVERED.value
+
     def data_key(self, package: PackageRow) -> bytes:
         """The package's data key, unwrapped."""
         return self.keys.unwrap(WrappedKey(package.master_key_id, package.wrapped_key))

@@ -54,6 +54,19 @@ def test_the_requester_downloads_after_a_fresh_code_and_the_zip_opens(desk: Desk
     assert desk.web.delivery.view(delivered.link_id).downloads == 1
 
 
+def test_a_package_whose_link_went_out_is_delivered_and_can_be_sent_again(desk: Desk) -> None:
+    """Its life goes approved, then delivered (docs/packages.md); a second link, after the
+    first expired, still downloads it."""
+    first = desk.deliver()
+    assert desk.c.packages.get(first.package_id).status == "delivered"
+    desk.c.clock.advance(timedelta(days=30))
+    again = desk.web.delivery.deliver(first.request_id, first.package_id, REVIEWER)
+    second = Delivered(first.request_id, first.package_id, again)
+    desk.verified_download(second)
+    assert desk.client.get(f"/download/{second.link_id}/file").status_code == 200
+    assert desk.c.packages.get(first.package_id).status == "delivered"
+
+
 def test_a_second_person_with_the_link_and_their_own_verified_identity_cannot_download(
     desk: Desk,
 ) -> None:
