@@ -55,6 +55,8 @@ LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 # Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
 # however many rows a package has (the links shared by many rows are cached again at once).
 CACHED: Final = 4096
+# Files that could not be found are counted; the first ones are also named, by item and field.
+MISSING_NAMED: Final = 100
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class BuildOutput:
     attachments: int = 0
     blob_bytes: int = 0
     missing_blobs: int = 0
+    missing_files: list[dict[str, str]] = field(default_factory=list)
+    missing_by_collection: Counter[str] = field(default_factory=Counter)
     by_category: Counter[str] = field(default_factory=Counter)
     by_collection: Counter[str] = field(default_factory=Counter)
     withheld: list[dict[str, Any]] = field(default_factory=list)
@@ -189,7 +193,7 @@ class PackageBuilder:
         store = self._store_of(uri)
         fetched = self._blobs.read(store, uri) if store is not None else None
         if fetched is None:
-            self.out.missing_blobs += 1
+            self._missing(record_id, record.collection, field_name)
             return
         bid = self._next_id()
         path = self._names.allocate(shape.folder, blob_member_name(bid, uri))
@@ -205,6 +209,15 @@ class PackageBuilder:
         shape.files.add_file(path)
         self.out.blobs += 1
         self.out.blob_bytes += written.size
+
+    def _missing(self, record_id: str, collection: str, field_name: str) -> None:
+        out = self.out
+        out.missing_blobs += 1
+        out.missing_by_collection[collection] += 1
+        if len(out.missing_files) < MISSING_NAMED:
+            out.missing_files.append(
+                {"item": record_id, "collection": collection, "field": field_name}
+            )
 
     def add_file(self, extra: ExtraFile) -> str:
         """Add a staff attachment as its own item (the gate judges it like any other)."""
@@ -282,7 +295,7 @@ class PackageBuilder:
         return IndexData(
             m.language, m.controller, m.request_id, m.received_at, m.generated_at, self.datamap,
             self.out.by_category, [s.files for s in self._shapes.values()], self.withheld,
-            self._attached, self.out.missing_blobs, m.contact, m.authority,
+            self._attached, self.out.missing_by_collection, m.contact, m.authority,
         )  # fmt: skip
 
     def _manifest(self, files: list[Any]) -> IO[bytes]:
@@ -300,6 +313,7 @@ class PackageBuilder:
                        "by_category": dict(sorted(o.by_category.items())),
                        "by_collection": dict(sorted(o.by_collection.items()))},
             "withheld": self._withheld_json(),
+            "missing_files": o.missing_files,
             "files": [{"path": w.path, "size": w.size, "sha256": w.sha256} for w in files],
         }  # fmt: skip
         opening = json.dumps(header, ensure_ascii=False, indent=1)[:-1].rstrip()

@@ -42,9 +42,11 @@ class ReviewView:
             "manifest_sha256": p.manifest_sha256,
             "approved_manifest_sha256": p.approved_manifest_sha256,
             "counts": {"items": p.item_count, "records": p.record_count, "files": p.blob_count,
-                       "attachments": p.attachment_count, "file_bytes": p.blob_bytes},
+                       "attachments": p.attachment_count, "file_bytes": p.blob_bytes,
+                       "missing_files": p.missing_blobs},
             "by_category": p.counts_by_category, "by_collection": p.counts_by_collection,
             "withheld": p.withheld,
+            "missing_files": p.missing_files or [],
             "gate": None if run is None else {
                 "passed": run.passed, "items_checked": run.items_checked,
                 "checked": run.checked, "failures": run.failures,

@@ -493,6 +493,7 @@ def _fill(package: PackageRow, output: BuildOutput, clock: Clock) -> None:
     package.built_at = clock.now()
     package.stored_size, package.plaintext_size = output.stored_size, output.plaintext_size
     package.withheld = list(output.withheld)
+    package.missing_blobs, package.missing_files = output.missing_blobs, output.missing_files
     package.manifest_sha256 = output.manifest_sha256
     package.signing_key_id = output.signing_key_id
     package.item_count, package.record_count = output.items, output.records

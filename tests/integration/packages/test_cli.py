@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rightful.adapters.db.packages import PackageRow
 from rightful.bootstrap import set_container
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
@@ -179,6 +180,26 @@ def test_show_prints_the_gate_verdict_in_words_and_a_sample_table(
     assert len(sample) == 8
     assert all(s["id"] in out and s["collection"] in out for s in sample)
     assert "Anna" not in out and "@" not in out
+
+
+def test_show_names_withheld_collections_and_files_not_found(cli: World) -> None:
+    """What the console and the API show, the CLI shows too: collections withheld until the
+    requester steps up, and files the data map points at that could not be read."""
+    rid = cli.request_for(1, high=False)
+    package = cli.c.packages.build(rid, AGENT)
+    code, out = run("package", "show", package.id)
+    assert code == 0, out
+    assert "withheld until the requester steps up: speaker.recordings" in out
+    assert "not found" not in out
+    with cli.c.store.transaction() as session:
+        row = session.get(PackageRow, package.id)
+        assert row is not None
+        row.missing_blobs = 3
+        row.missing_files = [{"item": "i000004", "collection": "speaker.recordings",
+                              "field": "audio_uri"}]  # fmt: skip
+    code, out = run("package", "show", package.id)
+    assert "3 files not found" in out
+    assert "record i000004: speaker.recordings.audio_uri" in out and "and 2 more" in out
 
 
 def test_show_names_what_blocked_a_package(cli: World) -> None:

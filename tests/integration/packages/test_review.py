@@ -20,7 +20,7 @@ from rightful.services import staff
 from rightful.services.package_review import NotDeliverableError
 
 from .corrupt import DropsValidityWindows
-from .world import AGENT, REVIEWER, World
+from .world import AGENT, REVIEWER, World, manifest_of, zip_bytes
 
 ANNA, DORA = 1, 5
 
@@ -34,6 +34,7 @@ def test_the_reviewer_sees_counts_categories_gate_results_and_a_sample(world: Wo
         "files": 5,
         "attachments": 0,
         "file_bytes": package.blob_bytes,
+        "missing_files": 0,
     }
     assert view["by_category"]["user.biometric.voice"] == 5
     assert view["gate"]["passed"] and view["gate"]["items_checked"] == 16
@@ -42,6 +43,32 @@ def test_the_reviewer_sees_counts_categories_gate_results_and_a_sample(world: Wo
     assert all(
         {"id", "collection", "categories", "sha256", "path"} <= set(s) for s in view["sample"]
     )
+
+
+def test_a_file_that_cannot_be_found_is_named_to_the_reviewer_and_told_to_the_requester(
+    world: World,
+) -> None:
+    """A recording the data map points at is gone from storage: the package still holds its
+    row, the reviewer sees how many files are missing and which records they belong to (item
+    ids, never paths), and the requester's overview says so in that collection (Art. 15:
+    a complete copy, or an honest account of what is not there)."""
+    earlier = world.c.packages.build(world.request_for(ANNA), AGENT)
+    uri = next(i["uri"] for i in manifest_of(world, earlier.id)["items"] if i["kind"] == "blob")
+    gone = uri.removeprefix("blob://recordings/")
+    del world.estate.blobs["recordings"]._objects[gone]  # type: ignore[attr-defined]
+    package = world.c.packages.build(world.request_for(ANNA), AGENT)
+    view = world.c.package_review.review(package.id, REVIEWER).as_json()
+    assert view["counts"]["files"] == 4 and view["counts"]["missing_files"] == 1
+    [missing] = view["missing_files"]
+    assert missing["collection"] == "speaker.recordings" and missing["field"] == "audio_uri"
+    items = {i["id"]: i for i in manifest_of(world, package.id)["items"]}
+    assert items[missing["item"]]["kind"] == "record"
+    assert gone not in str(view)
+
+    archive = zip_bytes(world, package.id)
+    page = archive.read("index.html").decode()
+    assert page.count("1 file referred to by your records could not be found") == 2
+    assert "1 files" not in page and "1 records" not in page
 
 
 def test_contents_are_shown_only_when_asked_and_the_asking_is_audited(world: World) -> None:

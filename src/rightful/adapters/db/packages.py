@@ -48,6 +48,10 @@ class PackageRow(Base):
     counts_by_category: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     counts_by_collection: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     withheld: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Blob files the data map points at that could not be read: how many, and the first
+    # MISSING_NAMED of them as {item, collection, field} (item ids, never the paths).
+    missing_blobs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    missing_files: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012

@@ -55,7 +55,7 @@ class IndexData:
     collections: list[CollectionFiles]
     withheld: tuple[Withheld, ...] = ()
     attachments: list[tuple[str, str]] = field(default_factory=list)
-    missing_blobs: int = 0
+    missing: Counter[str] = field(default_factory=Counter)  # files not found, by collection
     contact: str | None = None
     authority: str | None = None
 
@@ -81,8 +81,7 @@ def render_index(data: IndexData) -> bytes:
         "collections": [_collection(data, c, lang) for c in data.collections],
         "withheld": [_withheld(data, w, lang) for w in data.withheld],
         "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
-        "missing_blobs": data.missing_blobs,
-        "missing_text": t["missing"].format(count=data.missing_blobs),
+        "missing_text": _missing_text(t, sum(data.missing.values())),
         "no_recipients": t["no_recipients"].format(controller=data.controller),
         "contact": data.contact, "authority": data.authority,
     }  # fmt: skip
@@ -102,10 +101,20 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
         "file_count": files.file_count, "json_path": files.json_path, "csv_path": files.csv_path,
         "category_labels": [category_label(c, lang) for c in coll.categories],
         "info": coll.info,
+        "record_word": t["record"] if files.records == 1 else t["records"],
+        "file_word": t["file_label"] if files.file_count == 1 else t["files_label"],
+        "missing": _missing_text(t, data.missing[files.address]),
         "third_party": t["third_party_body"].format(fields=", ".join(third)) if third else "",
         "files": files.files,
         "more_files": t["more_files"].format(count=more, folder=folder) if more > 0 else "",
     }  # fmt: skip
+
+
+def _missing_text(t: dict[str, str], count: int) -> str:
+    """What the page says of files its records point to that could not be found."""
+    if count == 0:
+        return ""
+    return t["missing_one"] if count == 1 else t["missing"].format(count=count)
 
 
 def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:

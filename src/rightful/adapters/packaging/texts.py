@@ -21,7 +21,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "category": "Kind of data",
         "count": "Items",
         "collections": "What we hold, and why",
+        "record": "record",
         "records": "records",
+        "file_label": "file",
         "files_label": "files",
         "open_json": "JSON",
         "open_csv": "CSV (spreadsheet)",
@@ -50,8 +52,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "withheld_body": "Some of your data is especially sensitive. Before we send it, we need "
         "one more proof that you are you. We will ask you for it; this part "
         "of your data is waiting until then:",
-        "missing": "{count} file(s) referred to by your records could not be found in our "
+        "missing": "{count} files referred to by your records could not be found in our "
         "storage; the records themselves are included.",
+        "missing_one": "1 file referred to by your records could not be found in our storage; "
+        "the record itself is included.",
         "rights": "Your rights",
         "rights_body": "You can ask us to correct data that is wrong (Art. 16), to erase it "
         "(Art. 17), to restrict its use (Art. 18), to receive it in a "
@@ -82,7 +86,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "category": "Art der Daten",
         "count": "Anzahl",
         "collections": "Was wir speichern und warum",
+        "record": "Datensatz",
         "records": "Datensätze",
+        "file_label": "Datei",
         "files_label": "Dateien",
         "open_json": "JSON",
         "open_csv": "CSV (Tabelle)",
@@ -111,8 +117,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "withheld_body": "Einige Ihrer Daten sind besonders schutzbedürftig. Bevor wir sie "
         "senden, brauchen wir einen weiteren Nachweis, dass Sie es sind. Wir "
         "bitten Sie darum; bis dahin wartet dieser Teil Ihrer Daten:",
-        "missing": "{count} Datei(en), auf die Ihre Datensätze verweisen, wurden in unserem "
+        "missing": "{count} Dateien, auf die Ihre Datensätze verweisen, wurden in unserem "
         "Speicher nicht gefunden; die Datensätze selbst sind enthalten.",
+        "missing_one": "1 Datei, auf die Ihre Datensätze verweisen, wurde in unserem Speicher "
+        "nicht gefunden; der Datensatz selbst ist enthalten.",
         "rights": "Ihre Rechte",
         "rights_body": "Sie können verlangen, dass wir falsche Daten berichtigen (Art. 16), "
         "Daten löschen (Art. 17) oder ihre Verarbeitung einschränken (Art. 18), "

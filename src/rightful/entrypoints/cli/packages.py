@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     cli_principal,
     console,
@@ -102,9 +103,18 @@ def show(
         return
     p = view.package
     console.print(f"package {p.id} ({p.status}) of request {p.request_id}")
-    console.print(f"{p.record_count} records, {p.blob_count} files, {p.attachment_count} attached")
+    records, files = (
+        counted(p.record_count, "record", "records"),
+        counted(p.blob_count, "file", "files"),
+    )
+    console.print(f"{records}, {files}, {p.attachment_count} attached")
     for category, count in sorted(p.counts_by_category.items()):
         console.print(f"  {count:6d}  {category}")
+    _missing_lines(p.missing_blobs, data["missing_files"])
+    for w in data["withheld"]:
+        categories = ", ".join(w["categories"])
+        console.print(f"withheld until the requester steps up: {w['collection']} "
+                      f"({w['sensitivity']} sensitivity): {categories}")  # fmt: skip
     console.print(_gate_line(data["gate"]), highlight=False, soft_wrap=True)
     for f in data["findings"][:50]:
         console.print(f"  {f['item']}  {f['check']}  {f['reason']}  {f['collection']}")
@@ -119,6 +129,18 @@ def show(
         console.print(table)
     if content:
         console.print("the sampled rows' values are shown with --json")
+
+
+def _missing_lines(count: int, named: list[dict[str, str]]) -> None:
+    """Files the data map points at that could not be read: the reviewer must see them."""
+    if not count:
+        return
+    console.print(f"[bold red]{counted(count, 'file', 'files')} not found[/bold red]; "
+                  "the records are included, the requester's overview says so")  # fmt: skip
+    for m in named:
+        console.print(f"  record {m['item']}: {m['collection']}.{m['field']}", highlight=False)
+    if count > len(named):
+        console.print(f"  and {count - len(named)} more")
 
 
 def _gate_line(gate: dict[str, Any] | None) -> str:
