@@ -229,6 +229,15 @@ def test_request_ids_are_printed_whole_on_an_80_column_terminal(
     assert code == 0 and rid in out
 
 
+def test_piped_tables_keep_each_request_on_one_whole_line(cli: CliRunner) -> None:
+    """Output read by a program (`| grep`, a script) is not cut to 80 columns."""
+    rid = submit(cli)
+    code, out = run(cli, "requests", "list")
+    assert code == 0
+    [row] = [line for line in out.splitlines() if rid in line]
+    assert "received" in row and "jurisdiction" in out and "…" not in out
+
+
 def test_due_flags_overdue_requests(cli: CliRunner) -> None:
     submit(cli)
     code, out = run(cli, "requests", "due", "--json")

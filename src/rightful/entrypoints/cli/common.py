@@ -25,8 +25,18 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.settings import describe_settings_error
 
-console = Console()
-err_console = Console(stderr=True)
+# Output read by a program (a pipe, a file) is as wide as its lines: Rich would cut tables to
+# 80 columns (or COLUMNS), breaking `| grep` and scripts.
+PIPED_WIDTH = 10_000
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else PIPED_WIDTH)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 P = ParamSpec("P")
 T = TypeVar("T")
