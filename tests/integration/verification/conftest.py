@@ -1,8 +1,12 @@
-"""A rightful with a small estate, an in-memory mailer and SMS sender, on SQLite and PostgreSQL."""
+"""A rightful with a small estate, an in-memory mailer and SMS sender, on SQLite and PostgreSQL;
+and a self-signed certificate for the TLS servers of the mail and SMS tests."""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import re
+import ssl
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -11,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from rightful.adapters.db.base import Base
 from rightful.adapters.db.models import verification as _tables  # noqa: F401 - registers tables
@@ -124,3 +132,43 @@ def sqlite_world(tmp_path: Path) -> Iterator[World]:
     w = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path)
     yield w
     w.c.store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
