@@ -15,7 +15,7 @@ from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.incident_clocks import regimes_from
 from rightful.domain.lifecycle import Status
-from rightful.domain.messaging import Mailer, Outbox
+from rightful.domain.messaging import Mailer, Outbox, SmsSender
 from rightful.domain.package_ports import KeyWrapper
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from rightful.adapters.db.base import Store
     from rightful.adapters.mail.sink import MailSink
     from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
-    from rightful.adapters.sms.log import LoggingSmsSender
     from rightful.adapters.sources import OpenSources, Schema
     from rightful.adapters.sources.pool import SourcePool
     from rightful.adapters.storage.filesystem import FilesystemPackageStore
@@ -160,10 +159,24 @@ class Container:
         )
 
     @cached_property
-    def sms_sender(self) -> LoggingSmsSender:
-        from rightful.adapters.sms.log import LoggingSmsSender
+    def sms_sender(self) -> SmsSender | None:
+        """The SMS gateway `sms_backend` names; None where SMS is not offered."""
+        s = self.settings
+        if s.sms_backend == "log":
+            from rightful.adapters.sms.log import LoggingSmsSender
 
-        return LoggingSmsSender()
+            return LoggingSmsSender()
+        if s.sms_backend == "webhook":
+            from rightful.adapters.sms.webhook import WebhookSmsSender
+
+            token = s.sms_webhook_token
+            return WebhookSmsSender(
+                s.sms_webhook_url or "",
+                token=token.get_secret_value() if token else None,
+                timeout=s.sms_webhook_timeout_seconds,
+                ca_file=s.sms_webhook_ca_file,
+            )
+        return None
 
     @cached_property
     def outbox(self) -> Outbox:

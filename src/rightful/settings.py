@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -139,6 +139,23 @@ class Settings(BaseSettings):
     smtp_from: str = "privacy@rightful.localhost"
     smtp_ca_file: Path | None = Field(default=None, description="CA bundle for a private relay")
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    sms_backend: Literal["none", "log", "webhook"] = Field(
+        default="none",
+        description="Where SMS codes go: none (SMS is not offered), log (development: kept in "
+        "memory, only a hash of the number logged) or webhook (an HTTP gateway)",
+    )
+    sms_webhook_url: str | None = Field(
+        default=None,
+        validate_default=True,
+        description='The gateway that takes POST {"to", "text"} as JSON; needed by webhook',
+    )
+    sms_webhook_token: SecretStr | None = Field(
+        default=None, description="Sent to the gateway as `Authorization: Bearer <token>`"
+    )
+    sms_webhook_ca_file: Path | None = Field(
+        default=None, description="CA bundle for a gateway with a private certificate"
+    )
+    sms_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # --- jobs ------------------------------------------------------------------------------
     collect_when_verified: bool = Field(
@@ -271,6 +288,15 @@ class Settings(BaseSettings):
     @classmethod
     def _path_list(cls, value: Any) -> Any:
         return path_list(value)
+
+    @field_validator("sms_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("sms_backend") == "webhook":
+            raise ValueError('sms_backend "webhook" needs the gateway\'s URL in sms_webhook_url')
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("not an http(s) URL such as https://sms.example/send")
+        return value
 
     @field_validator("default_phone_region")
     @classmethod

@@ -127,6 +127,23 @@ def settings_of(cli: CliRunner) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
+def test_a_webhook_sms_backend_without_its_url_is_one_line_naming_the_setting(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_container(None)
+    monkeypatch.setenv("RIGHTFUL_SMS_BACKEND", "webhook")
+    code, out = run(cli, "config", "show")
+    assert one_line_error(code, out) and "sms_webhook_url" in out and '"webhook" needs' in out
+
+
+def test_the_sms_gateway_token_is_masked(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIGHTFUL_SMS_BACKEND", "webhook")
+    monkeypatch.setenv("RIGHTFUL_SMS_WEBHOOK_URL", "https://sms.example/send")
+    monkeypatch.setenv("RIGHTFUL_SMS_WEBHOOK_TOKEN", "gw-secret")
+    shown = settings_of(cli)
+    assert (shown["sms_backend"], shown["sms_webhook_token"]) == ("webhook", "********")
+
+
 def test_datamap_files_from_the_environment_are_a_comma_separated_or_json_list(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,6 +62,7 @@ class DemoSummary:
 def prepare_demo(c: Container) -> DemoSummary:
     """Initialise the store, seed the demo estate, point the settings at it, issue an admin key."""
     lines = use_demo_estate(c)
+    use_logged_texts(c)
     initialise(c)
     with c.store.transaction() as session:
         issued = staff.issue_key(session, c.clock, name="demo admin", role="admin")
@@ -97,10 +98,17 @@ def use_demo_estate(c: Container) -> list[str]:
     ]
 
 
+def use_logged_texts(c: Container) -> None:
+    """Keep the demo's SMS in memory for its inbox page (sms_backend "log"), unless an SMS
+    backend is configured."""
+    if "sms_backend" not in c.settings.model_fields_set:
+        c.settings.sms_backend = "log"
+
+
 def write_cli_config(c: Container) -> Path:
     """data_dir/demo.toml: the settings the demo runs with (store, data map, sources, the address
-    of links), so that `rightful` commands given RIGHTFUL_CONFIG=<this file> work on the same
-    store and estate as the server. Mode 0600: it holds the sources' DSNs."""
+    of links, the SMS backend), so that `rightful` commands given RIGHTFUL_CONFIG=<this file>
+    work on the same store and estate as the server. Mode 0600: it holds the sources' DSNs."""
     s = c.settings
     quoted = json.dumps  # a JSON string is a valid TOML basic string
     lines = [
@@ -108,6 +116,7 @@ def write_cli_config(c: Container) -> Path:
         f"data_dir = {quoted(str(s.data_dir.resolve()))}",
         f"database_url = {quoted(s.effective_database_url)}",
         f"public_base_url = {quoted(s.public_base_url)}",
+        f"sms_backend = {quoted(s.sms_backend)}",
         f"datamap_files = [{', '.join(quoted(str(Path(p).resolve())) for p in s.datamap_files)}]",
         "",
         "[sources]",

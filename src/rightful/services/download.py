@@ -127,6 +127,7 @@ class DownloadService:
         if channel is None:
             return ConflictError("no verified channel for this request; use your account")
         try:
+            self.notices.check_channel(channel.channel)
             sent = self.codes.issue(session, link.request_id, "download", channel.channel,
                                     link_id=link.id)  # fmt: skip
         except RightfulError as refused:

@@ -8,8 +8,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rightful.adapters.mail.rendering import MailTemplates
+from rightful.domain.errors import ConflictError
 from rightful.domain.messaging import Mailer, MailMessage, Outbox, SmsMessage, SmsSender
 from rightful.services.verification_mail import reference
+
+NO_TEXTS = "SMS codes are not available here; please contact us to confirm who you are"
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class MailNotices:
     """Renders and hands over messages; a failed hand-over is logged by the outbox, not raised."""
 
     def __init__(
-        self, mailer: Mailer, sms: SmsSender, outbox: Outbox, config: NoticeConfig,
+        self, mailer: Mailer, sms: SmsSender | None, outbox: Outbox, config: NoticeConfig,
         templates: MailTemplates | None = None,
     ) -> None:  # fmt: skip
         self.mailer, self.sms, self.outbox = mailer, sms, outbox
@@ -66,9 +69,7 @@ class MailNotices:
         not_mine_path: str,
     ) -> None:  # fmt: skip
         if channel == "sms":
-            text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
-            sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
-            self.outbox.submit(lambda: self.sms.send(sms), f"download code {request_id}")
+            self.text_code(to, language, code, minutes, f"download code {request_id}")
             return
         message = self.render(
             "download_code", language, to, request_id, code=code, minutes=minutes,
@@ -80,12 +81,25 @@ class MailNotices:
         self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int
     ) -> None:
         if channel == "sms":
-            text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
-            sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
-            self.outbox.submit(lambda: self.sms.send(sms), f"portal code {request_id}")
+            self.text_code(to, language, code, minutes, f"portal code {request_id}")
             return
         message = self.render("portal_code", language, to, request_id, code=code, minutes=minutes)
         self.send(message, f"portal code {request_id}")
+
+    def check_channel(self, channel: str) -> None:
+        """ConflictError for codes by SMS where no SMS gateway is configured (any more): a
+        request verified by SMS alone cannot get one."""
+        if channel == "sms" and self.sms is None:
+            raise ConflictError(NO_TEXTS)
+
+    def text_code(self, to: str, language: str, code: str, minutes: int, label: str) -> None:
+        """A code by SMS (see `check_channel`)."""
+        sender = self.sms
+        if sender is None:
+            raise ConflictError(NO_TEXTS)
+        text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
+        sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
+        self.outbox.submit(lambda: sender.send(sms), label)
 
     def extension(self, to: str, language: str, request_id: str, notice: str) -> None:
         """The recorded extension notice (reason and new date) by e-mail."""

@@ -72,6 +72,7 @@ class PortalService:
             channel = verified_channel(session, request_id) if row else None
             if row is None or channel is None:
                 return
+            self.notices.check_channel(channel.channel)
             sent = self.codes.issue(session, request_id, PORTAL, channel.channel)
             self.audit.record(session, f"requester:{request_id}", "public",
                               "portal.sign_in_code_sent", request_id,

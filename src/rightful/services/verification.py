@@ -1,4 +1,5 @@
-"""Proving who the requester is: one-time codes by e-mail and SMS, links, signed-in accounts.
+"""Proving who the requester is: one-time codes by e-mail and SMS (where a gateway is
+configured), links, signed-in accounts.
 
 Codes go only to contact details on file for a subject. Every challenge is stored as a decoy
 that can never succeed and answered at once; the outbox then looks the detail up in the estate
@@ -64,6 +65,7 @@ SENT_MESSAGE = (
     "If this contact detail is on file with us, a code is on its way to it. Codes expire after "
     "{minutes} minutes."
 )
+NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class VerificationService:
         config: VerificationConfig,
         *,
         mailer: Mailer,
-        sms: SmsSender,
+        sms: SmsSender | None,
         outbox: Outbox,
         assertions: AccountAssertionChecker | None = None,
     ) -> None:
@@ -160,6 +162,8 @@ class VerificationService:
     def _challenge(
         self, request_id: str, channel: Channel, address: str | None, purpose: str
     ) -> StartReceipt:
+        if channel is Channel.SMS and self.sms is None:
+            raise ConflictError(NO_SMS)
         target = self._target(request_id, channel, address, purpose)
         code, link_secret = new_code(self.config.policy), new_link_secret(self.config.policy)
         challenge = self._store_challenge(request_id, channel, target, purpose, code, link_secret)
@@ -276,7 +280,7 @@ class VerificationService:
                 stored.on_file = True
         to, lang, who = target.identity.value, target.language, self.config.controller
         if challenge.channel == Channel.SMS:
-            if on_file:
+            if on_file and self.sms is not None:
                 self.sms.send(words.code_sms(to, lang, who, code, challenge.expires_at))
             return
         url = f"{self.config.link_base}?token={challenge.id}.{link}"
@@ -392,7 +396,8 @@ class VerificationService:
         reached = assurance_reached(factors)
         options: tuple[Factor, ...] = ()
         if bound and not reached.at_least(self.config.required) and settled.status in OPEN:
-            offered = [Factor.EMAIL_CODE, Factor.SMS_CODE]
+            offered = [Factor.EMAIL_CODE]
+            offered += [Factor.SMS_CODE] if self.sms else []
             offered += [Factor.ACCOUNT_ASSERTION] if self.accounts else []
             options = step_up_options(factors, offered)
         return Progress(

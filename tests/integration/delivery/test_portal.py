@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rightful.domain.verification import Channel
+
 from .conftest import ANNA_MAIL, Desk, make_desk
 
 UUID = r"[0-9a-f-]{36}"
@@ -75,6 +77,44 @@ def test_sensitive_data_asks_for_a_step_up_by_a_code_to_the_phone_on_file(desk: 
     assert sms.to == "+4915123456789" and code is not None
     done = desk.post(f"/portal/requests/{rid}/verify", code=code.group(1))
     assert "One more confirmation" not in done.text
+
+
+def test_without_an_sms_gateway_the_status_page_offers_no_code_by_text_message(
+    tmp_path: Path,
+) -> None:
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, sms_backend="none")
+    try:
+        rid = submit(desk)
+        status = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+        assert "You are verified" in status.text
+        assert "text message" not in status.text and 'value="sms"' not in status.text
+        page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+        assert page.status_code == 409
+        assert "SMS codes are not available here" in page.text
+    finally:
+        desk.c.store.engine.dispose()
+
+
+def test_a_request_verified_by_sms_alone_gets_no_sign_in_code_once_sms_is_switched_off(
+    tmp_path: Path,
+) -> None:
+    """Its only verified channel is the phone: the answer says so, rather than a code that
+    would never arrive, and no code is recorded as sent."""
+    url = f"sqlite:///{tmp_path}/r.db"
+    before = make_desk(url, tmp_path)
+    rid = submit(before)
+    receipt = before.c.verification.start(rid, Channel.SMS, "+4915123456789")
+    code = re.search(r"(\d{6})", before.c.sms_sender.recent()[-1].text).group(1)  # type: ignore[union-attr]
+    before.c.verification.submit_code(rid, receipt.challenge_id, code)
+    before.c.store.engine.dispose()
+    desk = make_desk(url, tmp_path, sms_backend="none")
+    try:
+        csrf = desk.csrf(f"/portal/requests/{rid}/sign-in")
+        page = desk.client.post(f"/portal/requests/{rid}/sign-in", data={"csrf": csrf})
+        assert page.status_code == 409 and "SMS codes are not available here" in page.text
+        assert "portal.sign_in_code_sent" not in [e.action for e in desk.c.audit.timeline(rid)]
+    finally:
+        desk.c.store.engine.dispose()
 
 
 def test_the_status_page_needs_the_requester_and_a_new_browser_signs_in_by_code(

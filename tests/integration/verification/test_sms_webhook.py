@@ -20,8 +20,10 @@ from rightful.adapters.mail.sink import free_port
 from rightful.adapters.sms.webhook import WebhookSmsSender
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.messaging import DeliveryError, SmsMessage
+from rightful.domain.verification import Assurance, Channel
 
-from .conftest import server_context
+from . import estate
+from .conftest import CODE, make_world, server_context
 
 ANNA_TEXT = SmsMessage(to="+4915123456789", text="Hearthly: your confirmation code is 493817.")
 
@@ -165,3 +167,22 @@ def test_tls_is_verified_against_the_system_store_or_the_ca_file_given(
 def test_only_http_urls_are_gateways(url: str) -> None:
     with pytest.raises(ConfigurationError):
         WebhookSmsSender(url)
+
+
+def test_a_configured_webhook_carries_the_step_up_code_that_reaches_the_high_level(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    world = make_world(
+        f"sqlite:///{tmp_path}/rightful.db", tmp_path, sms_backend="webhook",
+        sms_webhook_url=gateway.url, sms_webhook_token="gw-secret",
+    )  # fmt: skip
+    rid = world.submit()
+    world.verify(rid)
+    receipt = world.c.verification.step_up(rid, Channel.SMS, estate.ANNA_PHONE)
+    [got] = gateway.received
+    sent = json.loads(got.body)
+    found = CODE.search(sent["text"])
+    assert sent["to"] == estate.ANNA_PHONE and found is not None
+    progress = world.c.verification.submit_code(rid, receipt.challenge_id, found.group(1))
+    assert progress.assurance is Assurance.HIGH
+    world.c.store.engine.dispose()

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
+from rightful.adapters.sms.log import LoggingSmsSender
 from rightful.bootstrap import Container
+from rightful.domain.messaging import SmsMessage
 from rightful.entrypoints.api.deps import container
 
 router = APIRouter(prefix="/demo", tags=["demo"])
@@ -31,7 +33,7 @@ def mail_json(c: Deps) -> dict[str, Any]:
             }
             for m in c.mail_sink.messages()
         ],
-        "sms": [{"to": s.to, "text": s.text} for s in c.sms_sender.recent()],
+        "sms": [{"to": s.to, "text": s.text} for s in recent_texts(c)],
     }
 
 
@@ -46,7 +48,7 @@ def mail_page(c: Deps) -> HTMLResponse:
         )
         or "<p>No mail yet. Start a verification to see one here.</p>"
     )
-    texts = "".join(f"<li>{escape(s.to)}: {escape(s.text)}</li>" for s in c.sms_sender.recent())
+    texts = "".join(f"<li>{escape(s.to)}: {escape(s.text)}</li>" for s in recent_texts(c))
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Demo inbox</title>"
         "<meta http-equiv='refresh' content='5'></head>"
@@ -55,6 +57,12 @@ def mail_page(c: Deps) -> HTMLResponse:
         f"{mails}<h1>SMS</h1><ul>{texts or '<li>none yet</li>'}</ul></body></html>"
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def recent_texts(c: Container) -> list[SmsMessage]:
+    """The SMS the logging sender kept; none when another backend sends them."""
+    sender = c.sms_sender
+    return sender.recent() if isinstance(sender, LoggingSmsSender) else []
 
 
 def _linked(text: str) -> str:
