@@ -189,7 +189,7 @@ class ApprovalService:
         if not note.strip():
             raise InvalidInputError("say in a note how the identity was checked")
         with self.store.transaction() as session:
-            _open_unbound(session, request_id)
+            _open(session, request_id)
             row = StaffCheckRow(
                 request_id=request_id,
                 method=method.value,
@@ -226,7 +226,7 @@ class ApprovalService:
             check_pending(ApprovalState(check.state), "this identity check")
             check_second_person(check.checked_by, by.id, "approving a staff identity check")
             if approve:
-                _open_unbound(session, request_id)
+                _open(session, request_id)
             self._decide(check, by, approve, note)
             self.audit.record(
                 session,
@@ -259,11 +259,20 @@ class ApprovalService:
             row.decision_note = note.strip() or None
 
 
-def _open_unbound(session: Session, request_id: str) -> RequestRow:
+def _open(session: Session, request_id: str) -> RequestRow:
+    """An open request: a staff check may confirm its caller before binding, or add a stronger
+    proof after it (a step-up, settled like the requester's own)."""
     row = session.get(RequestRow, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")
-    if Status(row.status) not in OPEN or repo.binding(session, request_id) is not None:
+    if Status(row.status) not in OPEN:
+        raise ConflictError("identity checks are for open requests")
+    return row
+
+
+def _open_unbound(session: Session, request_id: str) -> RequestRow:
+    row = _open(session, request_id)
+    if repo.binding(session, request_id) is not None:
         raise ConflictError("approvals are for open requests that are not bound to a subject yet")
     return row
 

@@ -21,6 +21,7 @@ from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
+from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
 from rightful.services.packaging import STALE_BUILD
@@ -274,6 +275,27 @@ def test_a_step_up_while_in_review_rebuilds_with_what_it_releases(auto: World) -
     assert demo is not None
     prove(auto, rid, Identity(IdentityType.EMAIL, demo.customer(1).email), Factor.EMAIL_CODE)
     assert {p.id for p in auto.c.packages.for_request(rid)} == {second.id, first.id}
+
+
+def test_a_staff_check_after_binding_is_a_step_up_that_rebuilds_the_package(auto: World) -> None:
+    """Where the requester can take no stronger check here (no SMS gateway, no account
+    sign-in), staff call back the number on file; once a second staff member approves, the
+    package in review is built again with the recordings it withheld."""
+    rid = auto.request_for(1, high=False)
+    drained(auto)
+    first = auto.c.packages.current(rid)
+    assert "speaker.recordings" in {w["collection"] for w in first.withheld}
+
+    demo = auto.estate.demo
+    assert demo is not None
+    check = auto.c.approvals.record_check(rid, StaffCheckMethod.CALLBACK_TO_PHONE_ON_FILE,
+                                          [("phone", demo.customer(1).phone)],
+                                          "called back the number on file", AGENT)  # fmt: skip
+    auto.c.approvals.decide_check(rid, check.id, REVIEWER, approve=True)
+    drained(auto)
+    second = auto.c.packages.current(rid)
+    assert second.id != first.id and second.withheld == [] and second.blob_count > 0
+    assert auto.status(rid) is Status.IN_REVIEW
 
 
 def test_a_step_up_after_approval_changes_nothing(auto: World) -> None:
