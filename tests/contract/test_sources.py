@@ -18,7 +18,7 @@ import pytest
 from rightful.adapters.sources import open_source
 from rightful.adapters.sources.memory import MemorySource
 from rightful.adapters.sources.mysql import connect_args
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
 from rightful.domain.sources import RecordSource
 
 PEOPLE = [
@@ -42,6 +42,8 @@ MEMBERSHIPS = [(1, "a", "first"), (1, "b", "second"), (2, "a", "third")]
 COLUMNS = ("id", "email", "name")
 MEMBER_COLUMNS = ("person_id", "club", "note")
 SCHEMA = {"people": COLUMNS, "memberships": MEMBER_COLUMNS}
+# What a data map that drifted from the database declares: a column and a table it lacks.
+DECLARED = {**SCHEMA, "people": (*COLUMNS, "nickname"), "persons": ("id",)}
 
 DDL = {
     "sqlite": [
@@ -115,11 +117,11 @@ def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordSou
             "people", {"people": (COLUMNS, PEOPLE), "memberships": (MEMBER_COLUMNS, MEMBERSHIPS)}
         )
     elif request.param == "sqlite":
-        made = open_source("people", _sqlite(tmp_path), schema=SCHEMA)
+        made = open_source("people", _sqlite(tmp_path), schema=DECLARED)
     else:
         url = request.getfixturevalue("pg_url" if request.param == "postgresql" else "mysql_url")
         dsn = _postgres(url) if request.param == "postgresql" else _mysql(url)
-        made = open_source("people", dsn, schema=SCHEMA)
+        made = open_source("people", dsn, schema=DECLARED)
     yield made
     made.close()
 
@@ -231,6 +233,46 @@ def test_names_outside_the_data_map_are_refused(
         list(source.lookup(collection, columns, "id", [1]))
 
 
+def test_a_probe_of_what_exists_reads_nothing_and_passes(source: RecordSource) -> None:
+    source.probe("people", COLUMNS)
+    source.probe("memberships", ())
+
+
+@pytest.mark.parametrize(
+    ("collection", "columns", "named"),
+    [("people", ("id", "nickname"), "nickname"), ("persons", ("id",), "persons")],
+)
+def test_a_probe_names_the_missing_column_or_table(
+    source: RecordSource, collection: str, columns: tuple[str, ...], named: str
+) -> None:
+    with pytest.raises(SourceSchemaError, match=named) as caught:
+        source.probe(collection, columns)
+    assert caught.value.source == "people"
+
+
+def test_a_lookup_of_a_missing_column_says_which_and_how_to_check(source: RecordSource) -> None:
+    """Not "unavailable": the source answered, and the data map names what it lacks."""
+    with pytest.raises(SourceSchemaError) as caught:
+        list(source.lookup("people", (*COLUMNS, "nickname"), "email", ["anna@example.com"]))
+    message = str(caught.value)
+    assert message.startswith("source people: ") and "nickname" in message
+    assert "rightful datamap check --live" in message
+    assert "anna@example.com" not in message
+
+
 def test_close_twice_is_safe(source: RecordSource) -> None:
     source.close()
     source.close()
+
+
+@pytest.mark.postgres
+def test_a_data_exception_is_reported_by_type_without_the_value(pg_url: str) -> None:
+    """PostgreSQL's class 22 messages quote the value (`invalid input syntax ... "x"`)."""
+    source = open_source("people", _postgres(pg_url), schema=SCHEMA)
+    try:
+        with pytest.raises(SourceUnavailableError) as caught:
+            list(source.lookup("people", COLUMNS, "id", ["anna@example.com"]))
+    finally:
+        source.close()
+    assert not isinstance(caught.value, SourceSchemaError)
+    assert "anna" not in str(caught.value)

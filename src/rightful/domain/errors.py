@@ -44,15 +44,28 @@ class AuthenticationError(RightfulError):
 
 
 class ConfigurationError(RightfulError):
-    """Settings or a data map are inconsistent; the message names the offending key."""
+    """Settings or a data map are inconsistent; the message names the offending key. The
+    service cannot answer until an operator fixes it: callers over HTTP only learn that."""
 
-    http_status = 500
+    http_status = 503
 
 
 class SourceUnavailableError(RightfulError):
     """A source of personal data (database, blob store) could not be read; retry later."""
 
     http_status = 503
+
+
+class SourceSchemaError(ConfigurationError):
+    """A source lacks a table or column that the data map declares. `detail` is the database's
+    own message about it, which names schema objects only, never values."""
+
+    def __init__(self, source: str, detail: str) -> None:
+        self.source, self.detail = source, detail
+        super().__init__(
+            f"source {source}: {detail}; the data map and the database disagree "
+            "(run `rightful datamap check --live`)"
+        )
 
 
 class TooManySubmissionsError(RightfulError):

@@ -33,7 +33,8 @@ class RecordSource(Protocol):
 
         Returns tuples in `columns` order (`key` must be among `columns`), streamed, each row
         at most once per call; the values are sent in batches. Raises ConfigurationError for
-        unknown names and SourceUnavailableError when the source cannot be read.
+        names outside the data map, SourceSchemaError (a ConfigurationError) for names the
+        source itself lacks, and SourceUnavailableError when the source cannot be read.
         """
         ...
 
@@ -45,6 +46,12 @@ class RecordSource(Protocol):
         keys: Collection[tuple[Any, ...]],
     ) -> Iterator[Row]:
         """Rows whose primary key (`key_fields`, all among `columns`) is one of `keys`."""
+        ...
+
+    def probe(self, collection: str, columns: Sequence[str]) -> None:
+        """Ask the source for the collection and columns without reading a row (no columns:
+        the collection only). SourceSchemaError naming what is missing, SourceUnavailableError
+        when the source cannot be read."""
         ...
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from rightful.adapters.sources.blobstore import parse_blob_uri
 from rightful.adapters.sources.sql import distinct
-from rightful.domain.errors import ConfigurationError, InvalidInputError, NotFoundError
+from rightful.domain.errors import InvalidInputError, NotFoundError, SourceSchemaError
 from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
 
@@ -59,17 +59,21 @@ class MemorySource:
             if tuple(row[p] for p in key_positions) in wanted
         )
 
+    def probe(self, collection: str, columns: Sequence[str]) -> None:
+        """SourceSchemaError when the table or one of the columns does not exist."""
+        self._positions(collection, columns)
+
     def close(self) -> None:
         """Mark the source closed (there is nothing to release)."""
         self.closed = True
 
     def _positions(self, collection: str, columns: Sequence[str]) -> list[int]:
         if collection not in self._tables:
-            raise ConfigurationError(f"source {self.name}: no collection {collection}")
+            raise SourceSchemaError(self.name, f"no table {collection}")
         names = self._tables[collection][0]
         missing = [c for c in columns if c not in names]
         if missing:
-            raise ConfigurationError(f"source {self.name}: no field {collection}.{missing[0]}")
+            raise SourceSchemaError(self.name, f"no column {collection}.{missing[0]}")
         return [names.index(c) for c in columns]
 
     def _index(self, collection: str, key: str, fold: bool) -> dict[Any, list[Row]]:

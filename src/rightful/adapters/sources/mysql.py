@@ -14,6 +14,8 @@ from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.sources import Row
 
 FETCH_ROWS = 1000
+# ER_BAD_FIELD_ERROR (unknown column) and ER_NO_SUCH_TABLE: their messages name schema objects.
+SCHEMA_ERRORS = frozenset({1054, 1146})
 
 
 def connect_args(dsn: str) -> dict[str, Any]:
@@ -28,6 +30,12 @@ def connect_args(dsn: str) -> dict[str, Any]:
         "database": parts.path.lstrip("/") or None,
         "charset": query.get("charset", ["utf8mb4"])[0],
     }
+
+
+def schema_message(exc: pymysql.MySQLError) -> str | None:
+    """The server's message for an unknown column or table; None for any other error."""
+    code, message = (*exc.args, None, None)[:2]
+    return str(message) if code in SCHEMA_ERRORS and message else None
 
 
 class MysqlSource(SqlSource):
@@ -60,7 +68,7 @@ class MysqlSource(SqlSource):
                 while batch := cursor.fetchmany(FETCH_ROWS):
                     yield from batch
         except pymysql.MySQLError as exc:
-            raise SourceUnavailableError(f"source {self.name}: {type(exc).__name__}") from exc
+            raise self.read_error(exc, schema_message(exc)) from exc
 
     def close(self) -> None:
         """Close the connection (ignoring one that already dropped)."""

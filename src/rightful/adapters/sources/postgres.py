@@ -16,6 +16,15 @@ from rightful.domain.sources import Row
 STREAM_ROWS = 2000
 
 
+def schema_message(exc: psycopg.Error) -> str | None:
+    """The server's one-line message for SQLSTATE class 42 (undefined table or column, no
+    privilege on it): those name schema objects. Other classes, such as 22 (data exceptions),
+    can quote values and yield None."""
+    if exc.sqlstate is None or not exc.sqlstate.startswith("42"):
+        return None
+    return exc.diag.message_primary or type(exc).__name__
+
+
 class PostgresSource(SqlSource):
     """One autocommit connection whose every transaction is READ ONLY; binary results."""
 
@@ -41,7 +50,7 @@ class PostgresSource(SqlSource):
             with self._conn.cursor(binary=True) as cursor:
                 yield from cursor.stream(sql, params, size=STREAM_ROWS)
         except psycopg.Error as exc:
-            raise SourceUnavailableError(f"source {self.name}: {type(exc).__name__}") from exc
+            raise self.read_error(exc, schema_message(exc)) from exc
 
     def close(self) -> None:
         """Close the connection."""

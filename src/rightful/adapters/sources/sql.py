@@ -6,7 +6,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rightful.domain.datamap import IDENTIFIER
-from rightful.domain.errors import ConfigurationError, SourceUnavailableError
+from rightful.domain.errors import (
+    ConfigurationError,
+    RightfulError,
+    SourceSchemaError,
+    SourceUnavailableError,
+)
 from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
 
@@ -120,6 +125,14 @@ class SqlSource:
                 if tuple(row[p] for p in positions) in accepted:
                     yield row
 
+    def probe(self, collection: str, columns: Sequence[str]) -> None:
+        """Name the table and columns in a query that reads no rows (`WHERE 1=0`); see
+        RecordSource. Without columns, only the table is named."""
+        self._check(collection, columns)
+        select = self._select_list(columns) or "1"
+        for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} WHERE 1=0", ()):
+            pass
+
     def close(self) -> None:
         """Subclasses release their connection."""
 
@@ -136,6 +149,15 @@ class SqlSource:
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
         """Run one parameterised SELECT and stream its rows as tuples."""
         raise NotImplementedError
+
+    def read_error(self, exc: Exception, schema_message: str | None) -> RightfulError:
+        """What a failed query raises: SourceSchemaError carrying the driver's message when the
+        driver says a table or column is missing (`schema_message`, which subclasses extract
+        only from errors that name schema objects), else SourceUnavailableError naming only the
+        driver's error type, since other messages can quote values."""
+        if schema_message is not None:
+            return SourceSchemaError(self.name, schema_message)
+        return SourceUnavailableError(f"source {self.name}: {type(exc).__name__}")
 
     def quote(self, identifier: str) -> str:
         """The identifier quoted for this dialect (it was validated before)."""

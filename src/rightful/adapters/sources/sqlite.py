@@ -11,11 +11,22 @@ from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.sources import Row
 
+SCHEMA_ERRORS = ("no such table", "no such column")
+
+
+def schema_message(exc: sqlite3.Error) -> str | None:
+    """SQLite's "no such table: x" or "no such column: y"; None for any other error."""
+    message = str(exc)
+    return message if message.startswith(SCHEMA_ERRORS) else None
+
 
 class SqliteSource(SqlSource):
     """Reads one SQLite file through a read-only URI connection."""
 
     chunk_size = 500
+    # Not double quotes: SQLite reads "name" as the string 'name' when no column has that name,
+    # so a column missing from the table would come back as its own name in every row.
+    quote_char = "`"
 
     def __init__(
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
@@ -34,7 +45,7 @@ class SqliteSource(SqlSource):
         try:
             cursor = self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
-            raise SourceUnavailableError(f"source {self.name}: {type(exc).__name__}") from exc
+            raise self.read_error(exc, schema_message(exc)) from exc
         try:
             yield from cursor
         finally:
