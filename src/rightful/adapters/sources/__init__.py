@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ def open_blob_store(name: str, dsn: str) -> BlobStore:
     root = Path(unquote(urlsplit(dsn).path))
     if not root.is_dir():
         raise ConfigurationError(f"blob store {name}: directory does not exist")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise ConfigurationError(f"blob store {name}: directory cannot be read")
     return FilesystemBlobStore(name, root)
 
 

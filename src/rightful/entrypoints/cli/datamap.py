@@ -1,11 +1,15 @@
-"""`rightful datamap`: check data map files and show how identities reach each collection."""
+"""`rightful datamap`: check data map files (and, live, the sources they name) and show how
+identities reach each collection."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from rightful.entrypoints.cli.common import container, fail
 
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
@@ -19,17 +23,26 @@ def datamap() -> None:
 
 @app.command("check")
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Fides dataset YAML files, all of the map")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Fides dataset YAML files, all of the map; default: datamap_files"),
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="also ask the configured sources for every table and column (reads no rows)",
+        ),
+    ] = False,
 ) -> None:
-    """Validate the files; print the graph and recommended indexes, or one line per error."""
+    """Validate the files; print the graph and recommended indexes, or one line per error.
+    With --live, every collection is also checked against its source as configured."""
     from rightful.services.datamap_check import check_files
 
-    report = check_files(files)
+    paths = files or _configured_files()
+    report = check_files(paths)
     if not report.ok:
-        for problem in report.problems:
-            typer.echo(f"error: {problem}", err=True)
-        typer.echo(f"{len(report.problems)} error(s)", err=True)
-        raise typer.Exit(1)
+        _fail_with(report.problems)
     for line in report.lines:
         typer.echo(line)
     if report.indexes:
@@ -39,4 +52,38 @@ def check(
         )
         for advice in report.indexes:
             typer.echo(f"  [{advice.source}] {advice.sql}")
+    if live:
+        _check_live(paths)
     typer.echo("ok")
+
+
+def _configured_files() -> list[Path]:
+    files = container(store_needed=False).settings.datamap_files
+    if not files:
+        fail(
+            "no data map files given and none configured: pass the files, or set "
+            "RIGHTFUL_DATAMAP_FILES (or datamap_files in the TOML file)"
+        )
+    return list(files)
+
+
+def _check_live(paths: list[Path]) -> None:
+    from rightful.adapters.datamap.fides_yaml import load_datamap
+    from rightful.services.datamap_live import check_live
+
+    datamap = load_datamap(paths)
+    problems = check_live(datamap, container(store_needed=False).settings.sources)
+    if problems:
+        _fail_with(problems)
+    collections = sum(len(d.collections) for d in datamap.datasets)
+    typer.echo(
+        f"live: {collections} collections in {len(datamap.sources)} sources have every "
+        "declared table and column"
+    )
+
+
+def _fail_with(problems: Sequence[object]) -> None:
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    typer.echo(f"{len(problems)} error(s)", err=True)
+    raise typer.Exit(1)

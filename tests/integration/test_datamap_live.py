@@ -1,0 +1,156 @@
+"""`rightful datamap check --live`: the map against the sources as configured, on SQLite,
+PostgreSQL and MariaDB; and a collection over a map that drifted names what it lacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rightful.adapters.datamap.fides_yaml import load_datamap
+from rightful.adapters.sources import opened_sources
+from rightful.bootstrap import set_container
+from rightful.demo.estate import DATAMAP_FILES, DemoEstate
+from rightful.demo.loaders import load_demo_sql, seed_demo
+from rightful.domain.errors import SourceSchemaError
+from rightful.domain.identities import IdentityType, normalise
+from rightful.domain.provenance import SubjectKey
+from rightful.entrypoints.cli.main import app
+from rightful.services.collection import collect, compile_plan
+
+# The new user's edits: two columns and a table renamed in the map, not in the databases.
+DRIFT = {
+    "shop.yaml": [
+        ("- name: body\n", "- name: bodytext\n"),
+        ("- name: amount_cents\n", "- name: total\n"),
+        ("- name: newsletter\n", "- name: newsletters\n"),
+    ]
+}
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
+def estate(request: pytest.FixtureRequest, tmp_path: Path) -> DemoEstate:
+    """Hearthly in one kind of database, its recordings in a folder."""
+    seeded = seed_demo(tmp_path / "estate")
+    if request.param == "sqlite":
+        return seeded
+    url = request.getfixturevalue("pg_url" if request.param == "postgresql" else "mysql_url")
+    return load_demo_sql(url, seeded)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    set_container(None)
+    yield CliRunner()
+    set_container(None)
+
+
+def drifted(tmp_path: Path) -> list[Path]:
+    """The demo map with DRIFT applied, written to tmp_path/maps."""
+    folder = tmp_path / "maps"
+    folder.mkdir(exist_ok=True)
+    files = []
+    for original in DATAMAP_FILES:
+        text = original.read_text()
+        for old, new in DRIFT.get(original.name, []):
+            assert old in text
+            text = text.replace(old, new)
+        files.append(folder / original.name)
+        files[-1].write_text(text)
+    return files
+
+
+def check_live(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, dsns: dict[str, str], files: list[Path]
+) -> tuple[int, list[str]]:
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", json.dumps([str(f) for f in files]))
+    result = CliRunner().invoke(app, ["datamap", "check", "--live"])
+    return result.exit_code, result.output.splitlines()
+
+
+def test_a_map_that_matches_its_sources_passes(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 0, lines
+    assert "live: 10 collections in 3 sources have every declared table and column" in lines
+    assert lines[-1] == "ok"
+
+
+def test_each_missing_column_and_table_is_one_line_naming_source_collection_and_name(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    files = drifted(tmp_path)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    shop = files[1]
+    assert code == 1
+    assert sorted(line for line in lines if line.startswith("error: ")) == [
+        f"error: {shop}: shop.newsletters: no table newsletters in source shop",
+        f"error: {shop}: shop.orders.total: no column total in source shop",
+        f"error: {shop}: shop.support_tickets.bodytext: no column bodytext in source shop",
+    ]
+    assert lines[-1] == "3 error(s)"
+
+
+def test_an_unreachable_source_and_a_missing_folder_are_named(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    dsns = {
+        **estate.dsns,
+        "speaker": f"sqlite:///{tmp_path}/gone.db",
+        "recordings": (tmp_path / "no-such-folder").as_uri(),
+    }
+    del dsns["accounts"]
+    code, lines = check_live(cli, monkeypatch, dsns, list(DATAMAP_FILES))
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert code == 1 and len(errors) == 3, lines
+    assert "source accounts is not configured (set RIGHTFUL_SOURCES__ACCOUNTS" in errors[0]
+    assert "source speaker: the SQLite file does not exist" in errors[1]
+    assert errors[2].endswith(
+        "speaker.recordings.audio_uri: blob store recordings: directory does not exist"
+    )
+
+
+def test_without_files_the_configured_map_is_checked_or_one_line_says_how_to_give_it(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("RIGHTFUL_DATAMAP_FILES", raising=False)
+    result = cli.invoke(app, ["datamap", "check"])
+    assert result.exit_code == 2 and result.output.strip().count("\n") == 0
+    assert "no data map files given and none configured" in result.output
+    assert "RIGHTFUL_DATAMAP_FILES" in result.output
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, drifted(tmp_path))))
+    set_container(None)
+    result = cli.invoke(app, ["datamap", "check"])
+    assert result.exit_code == 0 and result.output.rstrip().endswith("ok")
+
+
+def test_collecting_over_a_drifted_map_names_the_source_and_the_missing_column(
+    estate: DemoEstate, tmp_path: Path
+) -> None:
+    """Not "unavailable": the build's error says what the map and the database disagree on."""
+    datamap = load_datamap(drifted(tmp_path))
+    schemas = {name: datamap.schema_of(name) for name in datamap.sources}
+    anna = estate.customer(1)
+    email = normalise(IdentityType.EMAIL, anna.email)
+    subject = SubjectKey("accounts.customers", anna.customer_id)
+    with opened_sources(estate.dsns, schemas) as opened, pytest.raises(SourceSchemaError) as caught:
+        list(collect(compile_plan(datamap), opened.records, [email], subject))
+    message = str(caught.value)
+    assert message.startswith("source shop: ") and "rightful datamap check --live" in message
+    assert any(name in message for name in ("newsletters", "total", "bodytext")), message
+    assert "anna" not in message.lower()
