@@ -204,9 +204,27 @@ def test_an_unreadable_file_is_one_error(tmp_path: Path) -> None:
     ]
 
 
-def test_load_datamap_raises_with_every_problem(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="no subject collection"):
+def test_a_missing_file_is_named_once_with_the_reason(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    _, problems = read_datamap([missing])
+    assert [str(p) for p in problems] == [f"{missing}: -: cannot read: No such file or directory"]
+
+
+def test_a_yaml_syntax_error_is_one_line_with_its_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "dataset:\n  - fides_key: shop\n    name: a: b\n")
+    _, problems = read_datamap([path])
+    assert [str(p) for p in problems] == [
+        f"{path}: -: not valid YAML at line 3, column 12: mapping values are not allowed here"
+    ]
+
+
+def test_load_datamap_raises_one_line_naming_the_first_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="no subject collection") as caught:
         load_datamap([write(tmp_path, PLAIN_FIDES)])
+    assert "\n" not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="2 problems") as caught:
+        load_datamap([tmp_path / "a.yaml", tmp_path / "b.yaml"])
+    assert "\n" not in str(caught.value) and "rightful datamap check" in str(caught.value)
 
 
 def test_declared_category_sensitivity_applies_to_subcategories(tmp_path: Path) -> None:

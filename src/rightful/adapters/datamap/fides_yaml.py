@@ -44,11 +44,15 @@ def fides_categories() -> frozenset[str]:
 
 
 def load_datamap(paths: Sequence[Path | str]) -> DataMap:
-    """The data map of these files; ConfigurationError listing every problem if it has any."""
+    """The data map of these files; ConfigurationError, in one line, if it has any problem."""
     datamap, problems = read_datamap(paths)
+    if len(problems) == 1:
+        raise ConfigurationError(f"the data map has a problem: {problems[0]}")
     if problems:
-        lines = "\n".join(str(p) for p in problems)
-        raise ConfigurationError(f"the data map has {len(problems)} problem(s):\n{lines}")
+        raise ConfigurationError(
+            f"the data map has {len(problems)} problems (`rightful datamap check` lists them); "
+            f"the first: {problems[0]}"
+        )
     return datamap
 
 
@@ -73,8 +77,10 @@ def _read_file(
     origin = str(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        return [], [DataMapProblem(origin, None, None, f"cannot read: {exc}")]
+    except OSError as exc:
+        return [], [DataMapProblem(origin, None, None, f"cannot read: {exc.strerror or exc}")]
+    except yaml.YAMLError as exc:
+        return [], [DataMapProblem(origin, None, None, _yaml_mistake(exc))]
     blocks = document.get("dataset") if isinstance(document, Mapping) else None
     if not isinstance(blocks, list):
         return [], [DataMapProblem(origin, None, None, "no top-level `dataset:` list")]
@@ -85,6 +91,15 @@ def _read_file(
         except _LocatedError as exc:
             problems.append(DataMapProblem(origin, exc.collection, exc.field, exc.message))
     return datasets, problems
+
+
+def _yaml_mistake(exc: yaml.YAMLError) -> str:
+    """'not valid YAML at line 3, column 7: <the parser's reason>', on one line."""
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or "cannot be parsed"
+    if mark is None:
+        return f"not valid YAML: {reason}"
+    return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {reason}"
 
 
 class _LocatedError(Exception):
