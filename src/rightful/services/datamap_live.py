@@ -31,7 +31,7 @@ def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> list[Da
 def _source_problems(datamap: DataMap, source: str, dsn: str | None) -> Iterator[DataMapProblem]:
     dataset = next(d for d in datamap.datasets if d.source == source)
     if dsn is None:
-        yield _unusable(dataset.origin, source, _not_configured(source))
+        yield _unusable(dataset.origin, source, not_configured(source))
         return
     if scheme_of(dsn) in BLOB_SCHEMES:
         yield _unusable(dataset.origin, source, "is a blob store (file://), not a database")
@@ -84,7 +84,7 @@ def _blob_store_problems(datamap: DataMap, dsns: Mapping[str, str]) -> Iterator[
             origin = datamap.origin_of(coll.address)
             dsn = dsns.get(store)
             if dsn is None:
-                yield DataMapProblem(origin, coll.address, f.name, _not_configured(store))
+                yield DataMapProblem(origin, coll.address, f.name, not_configured(store))
                 continue
             try:
                 open_blob_store(store, dsn)
@@ -92,7 +92,8 @@ def _blob_store_problems(datamap: DataMap, dsns: Mapping[str, str]) -> Iterator[
                 yield DataMapProblem(origin, coll.address, f.name, str(exc))
 
 
-def _not_configured(source: str) -> str:
+def not_configured(source: str) -> str:
+    """'source x is not configured (set ...)': how to give a source the data map names."""
     return (
         f"source {source} is not configured (set RIGHTFUL_SOURCES__{source.upper()} "
         "or [sources] in the TOML file)"

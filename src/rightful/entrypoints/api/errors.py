@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rightful.domain.errors import RightfulError
+from rightful.domain.errors import ConfigurationError, RightfulError
 
 log = logging.getLogger("rightful.api")
+UNANSWERABLE = (
+    "the service cannot answer this now because of its configuration; its operators can see "
+    "why in the server log"
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -19,12 +25,26 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
 
-async def _domain_error(_request: Request, exc: RightfulError) -> JSONResponse:
+async def _domain_error(request: Request, exc: RightfulError) -> JSONResponse:
+    if isinstance(exc, ConfigurationError):
+        return unanswerable(request, exc)
     retry_after = getattr(exc, "retry_after", None)  # a 429 says when to come back
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(
         {"error": type(exc).__name__, "detail": str(exc)}, exc.http_status, headers=headers
     )
+
+
+def unanswerable(request: Request, exc: ConfigurationError) -> JSONResponse:
+    """503 saying only that the service cannot answer: the message names files, sources and
+    settings, which are the operators' business; they find the error's type in the log."""
+    log_unanswerable(request, exc)
+    return JSONResponse({"error": "ConfigurationError", "detail": UNANSWERABLE}, exc.http_status)
+
+
+def log_unanswerable(request: Request, exc: ConfigurationError) -> None:
+    """One log line per request the configuration left unanswered: error type and path only."""
+    log.error("%s answering %s %s", type(exc).__name__, request.method, request.url.path)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -34,8 +54,8 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     )
 
 
-def _describe(error: dict[str, object]) -> str:
-    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")  # type: ignore[attr-defined]
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
     message = str(error.get("msg", "invalid"))
     return f"{loc}: {message}" if loc else message
 

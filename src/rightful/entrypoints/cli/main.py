@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rightful.domain.errors import ConfigurationError
 from rightful.domain.words import counted
 from rightful.entrypoints.cli import (
     audit,
@@ -21,6 +22,7 @@ from rightful.entrypoints.cli import (
 from rightful.entrypoints.cli.common import (
     console,
     container,
+    fail,
     handles_errors,
     print_json,
 )
@@ -71,13 +73,18 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Serve the API, the requester portal and the staff console with uvicorn."""
+    """Serve the API, the requester portal and the staff console with uvicorn; refuses to start
+    while the data map cannot be loaded or names a source that is not configured."""
     import uvicorn
 
     from rightful.entrypoints.api.app import create_app
-    from rightful.services.setup import initialise
+    from rightful.services.setup import check_configuration, initialise
 
     c = container(store_needed=False)
+    try:
+        check_configuration(c)
+    except ConfigurationError as exc:
+        fail(f"not starting: {exc}")
     initialise(c)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
     # Forwarded headers are believed only from settings.trusted_proxies (see create_app), not

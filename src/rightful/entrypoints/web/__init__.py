@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.domain.delivery import PackageSource
-from rightful.domain.errors import RightfulError
+from rightful.domain.errors import ConfigurationError, RightfulError
+from rightful.entrypoints.api.errors import log_unanswerable
 from rightful.entrypoints.web import console, console_requests, download, incidents, portal
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import HERE, language, page
@@ -43,6 +44,8 @@ def _html_errors(app: FastAPI) -> None:
                 raise exc
             answer = api_handler(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
+        if isinstance(exc, ConfigurationError):
+            log_unanswerable(request, exc)
         lang = language(request)
         context = {"title": translate("err_title", lang), "message": error_text(exc, lang),
                    "back": ""}  # fmt: skip

@@ -1,0 +1,29 @@
+"""What the API says when it cannot do what was asked: one naming scheme for errors, a reason the
+caller can act on, and nothing about the server's own set-up for anonymous callers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from .conftest import App
+
+ACCESS = {"type": "access", "jurisdiction": "gdpr", "email": "anna@example.org"}
+
+
+def test_a_broken_configuration_is_a_503_without_internals_and_is_logged(
+    app: App, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.container.settings.datamap_files = [tmp_path / "maps" / "nope.yaml"]
+    rid = app.client.post("/api/v1/requests", json=ACCESS).json()["id"]
+    path = f"/api/v1/verification/{rid}/start"
+    with caplog.at_level(logging.ERROR, logger="rightful.api"):
+        answer = app.client.post(path, json={"channel": "email"})
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "ConfigurationError"
+    assert "nope.yaml" not in answer.text and str(tmp_path) not in answer.text
+    assert "Errno" not in answer.text and "data map" not in answer.text
+    logged = [r.getMessage() for r in caplog.records if r.name == "rightful.api"]
+    assert logged == [f"ConfigurationError answering POST {path}"]

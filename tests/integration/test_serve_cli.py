@@ -1,0 +1,101 @@
+"""`rightful serve` and the worker start only with a data map they can use; otherwise one line
+says what to fix, before anything listens."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import rightful
+from rightful.bootstrap import set_container
+from rightful.demo.estate import DATAMAP_FILES
+from rightful.demo.loaders import seed_demo
+from rightful.entrypoints.cli.main import app
+
+
+@pytest.fixture
+def started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """The calls that would have started uvicorn (none is made)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    calls: list[Any] = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: calls.append((a, kw)))
+    set_container(None)
+    yield calls
+    set_container(None)
+
+
+def serve() -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["serve", "--port", "8799"])
+    return result.exit_code, result.output
+
+
+def test_serve_refuses_a_data_map_file_that_does_not_exist(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", str(tmp_path / "maps" / "nope.yaml"))
+    code, out = serve()
+    assert code == 2 and out.strip().count("\n") == 0, out
+    assert out.startswith("error: not starting: the data map has a problem: ")
+    assert "nope.yaml: -: cannot read: No such file or directory" in out
+    assert started == []
+
+
+def test_serve_refuses_to_start_without_a_data_map(started: list[Any]) -> None:
+    """Without one no request can be verified or collected: the portal would only fail."""
+    code, out = serve()
+    assert code == 2 and "no data map configured" in out and "RIGHTFUL_DATAMAP_FILES" in out
+    assert started == []
+
+
+def test_serve_refuses_a_source_the_map_names_but_the_settings_lack(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    dsns = seed_demo(tmp_path / "estate").dsns
+    del dsns["speaker"]
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    code, out = serve()
+    assert code == 2 and "source speaker is not configured" in out, out
+    assert started == []
+
+
+def test_serve_starts_with_a_usable_map(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(seed_demo(tmp_path / "estate").dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    code, out = serve()
+    assert code == 0, out
+    assert len(started) == 1 and started[0][1]["port"] == 8799
+
+
+def test_a_worker_with_a_data_map_it_cannot_read_does_not_start(tmp_path: Path) -> None:
+    """No broker is needed to find out: the check runs before the worker connects."""
+    (tmp_path / "none.toml").write_text("")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
+        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
+        "RIGHTFUL_DATA_DIR": str(tmp_path / "var"),
+        "RIGHTFUL_DATAMAP_FILES": str(tmp_path / "nope.yaml"),
+        "RIGHTFUL_CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "PYTHONPATH": str(Path(rightful.__file__).parents[1]),  # this rightful, not another
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
+         "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert worker.returncode != 0
+    assert "error: not starting: the data map has a problem: " in worker.stderr
+    assert "nope.yaml: -: cannot read" in worker.stderr
