@@ -27,3 +27,33 @@ def test_a_broken_configuration_is_a_503_without_internals_and_is_logged(
     assert "Errno" not in answer.text and "data map" not in answer.text
     logged = [r.getMessage() for r in caplog.records if r.name == "rightful.api"]
     assert logged == [f"ConfigurationError answering POST {path}"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**ACCESS, "type": "everything"},  # refused by the domain
+        {**ACCESS, "email": "not-an-address"},  # refused by the domain
+        {**ACCESS, "jurisdiction": "mars"},  # refused by the schema
+        {**ACCESS, "colour": "red"},  # refused by the schema
+    ],
+)
+def test_invalid_input_has_one_name_whoever_refuses_it(app: App, body: dict[str, str]) -> None:
+    answer = app.client.post("/api/v1/requests", json=body)
+    assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
+
+
+def test_a_body_that_is_not_json_says_so_and_where(app: App) -> None:
+    answer = app.client.post(
+        "/api/v1/requests",
+        content=b'{"type": "access",, "jurisdiction": "gdpr"}',
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "InvalidInputError"
+    assert answer.json()["detail"] == "the body is not valid JSON (at character 19)"
+
+
+def test_a_body_too_large_is_named_like_every_other_error(app: App) -> None:
+    answer = app.client.post("/api/v1/requests", json={**ACCESS, "details": "x" * 2_000_000})
+    assert (answer.status_code, answer.json()["error"]) == (413, "BodyTooLargeError")

@@ -50,11 +50,16 @@ def log_unanswerable(request: Request, exc: ConfigurationError) -> None:
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [_describe(e) for e in exc.errors()]
     return JSONResponse(
-        {"error": "InvalidInput", "detail": "; ".join(problems), "problems": problems}, 422
+        {"error": "InvalidInputError", "detail": "; ".join(problems), "problems": problems}, 422
     )
 
 
 def _describe(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the decoder's 0-based offset where a field name would be.
+        offset = [p for p in error.get("loc", ()) if isinstance(p, int)]
+        where = f" (at character {offset[0] + 1})" if offset else ""
+        return f"the body is not valid JSON{where}"
     loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
     message = str(error.get("msg", "invalid"))
     return f"{loc}: {message}" if loc else message
@@ -96,7 +101,7 @@ class _BodyTooLargeError(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"error":"BodyTooLarge","detail":"request body exceeds {limit} bytes"}}'.encode()
+    body = f'{{"error":"BodyTooLargeError","detail":"request body exceeds {limit} bytes"}}'.encode()
     await send(
         {
             "type": "http.response.start",
