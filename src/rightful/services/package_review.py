@@ -33,6 +33,7 @@ class ReviewView:
     gate: GateRunRow | None
     findings: list[GateFindingRow]
     sample: list[dict[str, Any]] = field(default_factory=list)
+    build_error: str | None = None  # of a failed build: the error's type, as audited
 
     def as_json(self) -> dict[str, Any]:
         """The view as plain data (CLI --json and the API)."""
@@ -56,6 +57,7 @@ class ReviewView:
             "findings": [{"item": f.item_id, "check": f.check, "reason": f.reason,
                           "collection": f.collection, "key": f.item_key} for f in self.findings],
             "sample": self.sample,
+            "build_error": self.build_error,
         }  # fmt: skip
 
 
@@ -92,9 +94,21 @@ class PackageReview:
                 with_values=include_content,
             )
         view = ReviewView(package, run, findings)
+        if package.status == PackageStatus.FAILED.value:
+            view.build_error = self._build_error(package)
         if package.stored_size is not None and size > 0:
             view.sample = self._sample(package, size, include_content)
         return view
+
+    def _build_error(self, package: PackageRow) -> str | None:
+        """The type of the error that failed the package's build, when the build recorded it."""
+        for entry in reversed(self.audit.timeline(package.request_id)):
+            if entry.action == "package.build_failed" and entry.summary.get("package_id") == (
+                package.id
+            ):
+                error = entry.summary.get("error")
+                return error if isinstance(error, str) else None
+        return None
 
     def _sample(
         self, package: PackageRow, size: int, include_content: bool

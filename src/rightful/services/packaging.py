@@ -148,8 +148,8 @@ class PackageService:
                 output = self._write(package, meta, seed, data_key, attachments)
                 timed = self._gate(package, seed, output, attachments)
                 return self._conclude(package.id, output, timed, by)
-        except BaseException:
-            self._fail(package.id, by)
+        except BaseException as exc:
+            self._fail(package.id, by, type(exc).__name__)
             raise
 
     def build_job(self, request_id: str) -> dict[str, Any]:
@@ -345,7 +345,9 @@ class PackageService:
                 )
             return package
 
-    def _fail(self, package_id: str, by: Principal) -> None:
+    def _fail(self, package_id: str, by: Principal, error: str) -> None:
+        """Mark the package failed; the audit entry keeps the error's type (never its message,
+        which may quote data) for `package show`."""
         try:
             with self.store.transaction() as session:
                 package = self.load(session, package_id, lock=True)
@@ -359,6 +361,7 @@ class PackageService:
                         "package.build_failed",
                         package.request_id,
                         package_id=package.id,
+                        error=error,
                     )
         except Exception:  # the original error matters more; this one is logged
             log.exception("could not mark package %s as failed", package_id)

@@ -7,12 +7,14 @@ import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
 from rightful.bootstrap import set_container
+from rightful.domain.errors import SourceSchemaError
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
@@ -220,3 +222,34 @@ def test_approving_an_approved_package_says_it_is_already_approved(cli: World) -
     assert run("package", "approve", pid)[0] == 0
     code, out = run("package", "approve", pid)
     assert one_line_error(code, out) and "the package is already approved" in out
+
+
+def test_show_of_a_failed_build_says_it_failed_why_and_what_to_do(cli: World) -> None:
+    """Not "0 records ... gate: not run": the error's type as audited, and the next step."""
+    rid = cli.request_for(1)
+
+    def drifted(*args: Any, **kwargs: Any) -> Any:
+        yield from cli.c.packages.collector(*args, **kwargs)
+        raise SourceSchemaError("shop", 'column "total" does not exist')
+
+    with pytest.raises(SourceSchemaError):
+        cli.packages_with(drifted).build(rid, AGENT)
+    [failed] = cli.c.packages.for_request(rid)
+    code, out = run("package", "show", failed.id)
+    assert code == 0, out
+    assert "the build failed with SourceSchemaError; the package holds nothing" in out
+    assert "rightful datamap check --live" in out and f"rightful package build {rid}" in out
+    assert "gate: not run" not in out
+    code, raw = run("package", "show", failed.id, "--json")
+    assert json.loads(raw)["build_error"] == "SourceSchemaError"
+
+
+def test_show_of_a_build_lost_without_a_reason_still_says_it_failed(cli: World) -> None:
+    _, pid = built(cli)
+    with cli.c.store.transaction() as session:
+        row = session.get(PackageRow, pid)
+        assert row is not None
+        row.status = "failed"  # as a build whose process ended is marked by the next one
+    code, out = run("package", "show", pid)
+    assert code == 0 and "the build failed; the package holds nothing" in out
+    assert "the server or worker log has the error's type" in out

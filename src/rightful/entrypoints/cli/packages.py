@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.packages import PackageStatus
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     cli_principal,
@@ -103,6 +104,9 @@ def show(
         return
     p = view.package
     console.print(f"package {p.id} ({p.status}) of request {p.request_id}")
+    if p.status == PackageStatus.FAILED.value:
+        _failed_lines(p.request_id, view.build_error)
+        return
     records, files = (
         counted(p.record_count, "record", "records"),
         counted(p.blob_count, "file", "files"),
@@ -129,6 +133,27 @@ def show(
         console.print(table)
     if content:
         console.print("the sampled rows' values are shown with --json")
+
+
+# What to do after a build failed with one of these errors (types only are recorded).
+_NEXT_STEP = {
+    "SourceSchemaError": "the data map names a table or column a source lacks: "
+    "`rightful datamap check --live` says which",
+    "SourceUnavailableError": "a source could not be read: `rightful datamap check --live` "
+    "tries each",
+    "ConfigurationError": "the settings or the data map are wrong: `rightful datamap check "
+    "--live` checks both",
+}
+
+
+def _failed_lines(request_id: str, error: str | None) -> None:
+    """A failed build holds nothing to review: say so, why if recorded, and what to do."""
+    why = f" with {error}" if error else ""
+    console.print(f"[bold red]the build failed{why}[/bold red]; the package holds nothing",
+                  highlight=False)  # fmt: skip
+    step = _NEXT_STEP.get(error or "", "the server or worker log has the error's type")
+    console.print(f"  {step}; then build again: rightful package build {request_id}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _missing_lines(count: int, named: list[dict[str, str]]) -> None:
