@@ -285,7 +285,8 @@ class PackageSource(Protocol):
 
     def mark_delivered(self, transaction: Any, package_id: str) -> None:
         """Record, in the transaction that issues its link, that the package went out (an
-        approved package becomes delivered; a delivered one stays so)."""
+        approved package becomes delivered; a delivered one stays so); NotDeliverableError
+        when it may no longer go out (frozen since it was checked)."""
         ...
 
     def read_range(self, package_id: str, start: int, end: int) -> Iterator[bytes]:

@@ -172,8 +172,10 @@ class DeliveryService:
         with self.store.transaction() as session:
             request = _request(session, request_id)
             address = delivery_address(session, request)
-            issued = self._issue(session, request, package_id, by)
+            # The package row first, then the audit chain's head (in _issue): the order in which
+            # an incident freezing the package takes them.
             self.packages.mark_delivered(session, package_id)
+            issued = self._issue(session, request, package_id, by)
             if request.status == Status.APPROVED:
                 self.requests.move_in(session, request, Status.DELIVERED, by)
         self.notices.ready(address, request.language, request_id, issued.token,

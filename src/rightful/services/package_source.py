@@ -85,6 +85,7 @@ class MemoryPackages:
             raise NotDeliverableError("the package is frozen, not approved")
 
     def mark_delivered(self, transaction: Any, package_id: str) -> None:
+        self.assert_deliverable(package_id)
         self.delivered.add(package_id)
 
     def plaintext_size(self, package_id: str) -> int:

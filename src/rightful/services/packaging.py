@@ -37,11 +37,18 @@ from rightful.adapters.storage.encryption import (
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import plan_traversal, withheld_collections
+from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
-from rightful.domain.packages import FILES_DIR, MANIFEST, PackageStatus, check_package_move
+from rightful.domain.packages import (
+    FILES_DIR,
+    MANIFEST,
+    SENDABLE,
+    PackageStatus,
+    check_package_move,
+)
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
@@ -401,8 +408,11 @@ class PackageService:
         raise NotFoundError(f"request {request_id} has no package")
 
     def mark_delivered(self, session: Session, package_id: str) -> None:
-        """An approved package whose link was just issued (in `session`) has gone out."""
+        """An approved package whose link is being issued (in `session`) has gone out. Locked
+        and checked again here: a package frozen since the delivery check gets no link."""
         package = self.load(session, package_id, lock=True)
+        if package.status not in SENDABLE:
+            raise NotDeliverableError(f"the package is {package.status}, not approved")
         if package.status == PackageStatus.APPROVED.value:
             check_package_move(PackageStatus.APPROVED, PackageStatus.DELIVERED)
             package.status = PackageStatus.DELIVERED.value

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select, text
 
 from rightful.adapters.db.delivery import DownloadAttemptRow, DownloadLinkRow
-from rightful.domain.delivery import Client
+from rightful.domain.delivery import Client, NotDeliverableError
 from rightful.domain.lifecycle import Status
 from rightful.domain.staff import Principal
 
 from ..packages.world import AGENT, REVIEWER
-from .conftest import ANNA_MAIL, BEN, BEN_MAIL, Delivered, Desk, make_desk
+from .conftest import ANNA, ANNA_MAIL, BEN, BEN_MAIL, Delivered, Desk, make_desk
 
 
 @pytest.mark.postgres
@@ -65,6 +65,27 @@ def test_a_package_whose_link_went_out_is_delivered_and_can_be_sent_again(desk: 
     desk.verified_download(second)
     assert desk.client.get(f"/download/{second.link_id}/file").status_code == 200
     assert desk.c.packages.get(first.package_id).status == "delivered"
+
+
+def test_a_package_frozen_while_a_link_is_being_issued_gets_no_link(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incident freezes the package after the delivery check passed: the link's own
+    transaction sees the freeze and issues nothing (the incident had revoked every link)."""
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    desk.c.package_review.approve(package.id, REVIEWER)
+    delivery = desk.web.delivery
+    delivery.packages.assert_deliverable(package.id)  # passes; the incident comes after it
+    monkeypatch.setattr(type(delivery.packages), "assert_deliverable", lambda *args: None)
+    with desk.c.store.transaction() as session:
+        from rightful.services.incidents import freeze_package
+
+        assert freeze_package(session, package.id)
+    with pytest.raises(NotDeliverableError, match="frozen"):
+        delivery.deliver(rid, package.id, REVIEWER)
+    assert delivery.links_of(rid) == []
+    assert desk.world.status(rid) is Status.APPROVED
 
 
 def test_a_second_person_with_the_link_and_their_own_verified_identity_cannot_download(
