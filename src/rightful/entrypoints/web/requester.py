@@ -3,12 +3,14 @@ and a download link reached through its token; and errors in the reader's words.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from fastapi import Request, Response
 
 from rightful.domain.delivery import DownloadSessionError, NotDeliverableError
 from rightful.domain.errors import (
+    ConfigurationError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -36,6 +38,8 @@ REQUESTER_MINUTES = 30
 LINK_MINUTES = 60
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 HEX32 = re.compile(r"[0-9a-f]{32}")
+
+log = logging.getLogger("rightful.web")
 
 
 def signer(request: Request) -> Signer:
@@ -127,7 +131,10 @@ _KEYS: list[tuple[type[RightfulError], str]] = [
 
 
 def error_text(exc: RightfulError, lang: str) -> str:
-    """A domain error as the reader should read it."""
+    """A domain error as the reader should read it. A configuration error reads as the generic
+    one (its message names files and sources) and is logged for the operators, by type only."""
+    if isinstance(exc, ConfigurationError):
+        log.error("%s shown to a requester as a generic error", type(exc).__name__)
     for kind, key in _KEYS:
         if isinstance(exc, kind):
             return translate(key, lang, n=_number(exc), reason=str(exc))
