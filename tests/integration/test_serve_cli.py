@@ -78,6 +78,8 @@ def test_serve_starts_with_a_usable_map(
     code, out = serve()
     assert code == 0, out
     assert len(started) == 1 and started[0][1]["port"] == 8799
+    # Paths hold link and verification tokens; client addresses are personal data.
+    assert started[0][1]["access_log"] is False
 
 
 def test_a_worker_with_a_data_map_it_cannot_read_does_not_start(tmp_path: Path) -> None:

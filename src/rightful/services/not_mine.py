@@ -45,6 +45,7 @@ class NotMineReceipt:
     confirm_token: str | None  # for the optional deletion confirmation; None once confirmed
     language: str
     repeated: bool
+    mailed: bool = False  # the acknowledgement (with the confirmation link) goes by e-mail
 
 
 class NotMineService:
@@ -76,16 +77,12 @@ class NotMineService:
         """Revoke all links of the package, record the report, open the incident; acknowledge."""
         with self.store.transaction() as session:
             link = load_link(session, link_id)
-            receipt = self._record(session, link, client)
             channel = verified_channel(session, link.request_id)
-        if (
-            channel
-            and channel.channel == "email"
-            and receipt.confirm_token
-            and not receipt.repeated
-        ):
+            address = channel.address if channel and channel.channel == "email" else None
+            receipt = self._record(session, link, client, mailed=address is not None)
+        if address is not None and receipt.confirm_token and not receipt.repeated:
             self.notices.not_mine_ack(
-                channel.address, receipt.language, link.request_id,
+                address, receipt.language, link.request_id,
                 receipt.incident_id or receipt.report_id, receipt.reported_at,
                 f"/not-mine/{receipt.confirm_token}",
             )  # fmt: skip
@@ -93,13 +90,15 @@ class NotMineService:
             self.triage(receipt.incident_id)
         return receipt
 
-    def _record(self, session: Session, link: DownloadLinkRow, client: Client) -> NotMineReceipt:
+    def _record(
+        self, session: Session, link: DownloadLinkRow, client: Client, *, mailed: bool
+    ) -> NotMineReceipt:
         now, report_id, confirm = self.clock.now(), secrets.token_hex(16), secrets.token_urlsafe(24)
         language = _language(session, link.request_id)
         attempt = record_attempt(session, self.audit, self.clock, link, Outcome.NOT_MINE, client)
         earlier = self._earlier(session, link.package_id)
         if earlier is not None:
-            return self._repeat(session, earlier, link, language)
+            return self._repeat(session, earlier, link, language, mailed=mailed)
         by = Principal(id=f"not_mine:{report_id}", role=None)
         self.audit.record(session, by.id, "public", "delivery.not_mine_reported", link.request_id,
                           report_id=report_id, link_id=link.id, attempt_id=attempt,
@@ -120,21 +119,26 @@ class NotMineService:
             incident_id=incident.id, links_revoked=revoked, downloads_before=downloads,
             confirm_hash=_digest(confirm),
         ))  # fmt: skip
-        return NotMineReceipt(report_id, incident.id, revoked, now, confirm, language, False)
+        return NotMineReceipt(
+            report_id, incident.id, revoked, now, confirm, language, False, mailed
+        )
 
     def _repeat(
-        self, session: Session, earlier: NotMineReportRow, link: DownloadLinkRow, language: str
-    ) -> NotMineReceipt:
-        """A second click: nothing new to revoke or open; a fresh confirmation token if open."""
+        self, session: Session, earlier: NotMineReportRow, link: DownloadLinkRow, language: str,
+        *, mailed: bool,
+    ) -> NotMineReceipt:  # fmt: skip
+        """A second click: nothing new to revoke or open. The confirmation link that was mailed
+        stays the one that works (the page points to it); without a mail, the first page's
+        form was the only way, so a fresh token replaces it."""
         confirm = None
-        if earlier.deletion_confirmed_at is None:
+        if earlier.deletion_confirmed_at is None and not mailed:
             confirm = secrets.token_urlsafe(24)
             earlier.confirm_hash = _digest(confirm)
         revoked = self.delivery.revoke_package(session, link.package_id,
                                                Principal(f"not_mine:{earlier.id}", None),
                                                "not_mine", link.request_id)  # fmt: skip
         return NotMineReceipt(earlier.id, earlier.incident_id, earlier.links_revoked + revoked,
-                              earlier.reported_at, confirm, language, True)  # fmt: skip
+                              earlier.reported_at, confirm, language, True, mailed)  # fmt: skip
 
     def _earlier(self, session: Session, package_id: str) -> NotMineReportRow | None:
         query = (select(NotMineReportRow).where(NotMineReportRow.package_id == package_id)
@@ -170,12 +174,12 @@ class NotMineService:
             query = select(NotMineReportRow).where(NotMineReportRow.request_id == request_id)
             return list(session.scalars(query.order_by(NotMineReportRow.reported_at)))
 
-    def pending(self, confirm_token: str) -> NotMineReportRow | None:
-        """The report a confirmation token belongs to, if it is not confirmed yet."""
+    def by_confirm_token(self, confirm_token: str) -> NotMineReportRow | None:
+        """The report a confirmation token belongs to (confirmed or not); None for a token
+        that was never handed out."""
         with self.store.transaction() as session:
-            report = session.scalar(select(NotMineReportRow).where(
+            return session.scalar(select(NotMineReportRow).where(
                 NotMineReportRow.confirm_hash == _digest(confirm_token.strip())))  # fmt: skip
-            return report if report and report.deletion_confirmed_at is None else None
 
 
 def _digest(token: str) -> str:

@@ -81,6 +81,32 @@ def test_a_second_click_opens_no_second_incident(desk: Desk) -> None:
     assert len([m for m in desk.mailer.to(ANNA_MAIL) if "stopped" in m.subject]) == 1
 
 
+def test_a_second_click_keeps_the_mailed_confirmation_link_working(desk: Desk) -> None:
+    """Pressing the button again (anyone holding the link can) must not take the reporter's
+    way to confirm deletion: the link in the acknowledgement still opens the question, and
+    the second page says the report stands and points to that mail (docs/delivery.md)."""
+    delivered = desk.deliver()
+    desk.post(f"/d/{delivered.token}/not-mine")
+    ack = desk.mailer.to(ANNA_MAIL)[-1]
+    confirm = re.search(r"/not-mine/([A-Za-z0-9_-]+)", ack.text)
+    assert confirm is not None
+    again = desk.post(f"/d/{delivered.token}/not-mine")
+    assert "You told us already" in again.text and "the link in the e-mail" in again.text
+    assert "We also sent you this confirmation by e-mail" not in again.text
+    assert "I deleted every copy" not in again.text
+    assert "I deleted every copy" in desk.client.get(f"/not-mine/{confirm.group(1)}").text
+    done = desk.post(f"/not-mine/{confirm.group(1)}", answer="deleted")
+    assert "We recorded your answer" in done.text
+    (report,) = desk.web.not_mine.reports_of(delivered.request_id)
+    assert report.deletion_answer == "deleted"
+
+
+def test_a_confirmation_link_never_handed_out_is_not_found(desk: Desk) -> None:
+    """An unknown token is no answer that was recorded: the page says it is not valid."""
+    page = desk.client.get("/not-mine/not-a-token-anyone-was-given")
+    assert page.status_code == 404 and "We recorded your answer" not in page.text
+
+
 def test_the_button_on_the_download_page_works_too_and_needs_no_sign_in(desk: Desk) -> None:
     delivered = desk.deliver()
     desk.client.get(f"/d/{delivered.token}")

@@ -42,6 +42,19 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def run_server(c: Container, host: str, port: int) -> None:
+    """Serve the app with uvicorn. No HTTP access log: its paths hold link, verification and
+    confirmation tokens, and client addresses are personal data; every use of a link is
+    recorded, with its address, in the download attempts table instead. Forwarded headers are
+    believed only from settings.trusted_proxies (see create_app), not uvicorn's 127.0.0.1."""
+    import uvicorn
+
+    from rightful.entrypoints.api.app import create_app
+
+    uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False,
+                access_log=False)  # fmt: skip
+
+
 def cli_principal() -> Principal:
     """Whoever runs the CLI holds the store's credentials: recorded as admin under their OS user."""
     return Principal(id=f"cli:{getpass.getuser().replace(' ', '_')}", role=Role.ADMIN)

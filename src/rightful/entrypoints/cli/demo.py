@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from rightful.bootstrap import Container
-from rightful.entrypoints.cli.common import console, container, handles_errors
+from rightful.entrypoints.cli.common import console, container, handles_errors, run_server
 
 
 @handles_errors
@@ -52,13 +52,9 @@ def demo(
             soft_wrap=True,
         )
     if serve:
-        import uvicorn
-
-        from rightful.entrypoints.api.app import create_app
-
         c.settings.demo_mode = True  # mounts the demo inbox page; never set in production
         with _demo_inbox(c, url):
-            uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+            run_server(c, host, port)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from rightful.entrypoints.cli.common import (
     fail,
     handles_errors,
     print_json,
+    run_server,
 )
 
 app = typer.Typer(
@@ -75,9 +76,6 @@ def serve(
 ) -> None:
     """Serve the API, the requester portal and the staff console with uvicorn; refuses to start
     while the data map cannot be loaded or names a source that is not configured."""
-    import uvicorn
-
-    from rightful.entrypoints.api.app import create_app
     from rightful.services.setup import check_configuration, initialise
 
     c = container(store_needed=False)
@@ -87,9 +85,7 @@ def serve(
         fail(f"not starting: {exc}")
     initialise(c)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
-    # Forwarded headers are believed only from settings.trusted_proxies (see create_app), not
-    # from uvicorn's own default of 127.0.0.1.
-    uvicorn.run(create_app(c), host=host, port=port, log_level="info", proxy_headers=False)
+    run_server(c, host, port)
 
 
 @jobs_app.command("daily")

@@ -249,8 +249,10 @@ def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Respons
 
 @router.get("/not-mine/{confirm}", response_class=HTMLResponse)
 def deletion_page(request: Request, confirm: str) -> Response:
-    report = services(request).not_mine.pending(confirm[:100])
+    report = services(request).not_mine.by_confirm_token(confirm[:100])
     if report is None:
+        return _error(request, "err_not_found", 404)
+    if report.deletion_confirmed_at is not None:
         return page(request, "download/deletion.html", {"done": True})
     receipt = {"confirm_token": confirm}
     return page(request, "download/deletion.html", {"done": False, "receipt": receipt})

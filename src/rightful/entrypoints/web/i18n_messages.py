@@ -437,11 +437,25 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "not_mine_incident",
-        "We opened an incident with the reference {ref} and will look into "
-        "how it happened. We also sent you this confirmation by e-mail.",
-        "Wir haben einen "
-        "Vorfall mit dem Vorgang {ref} eröffnet und klären, wie es dazu kam. Diese Bestätigung "
-        "haben wir Ihnen auch per E-Mail geschickt.",
+        "We opened an incident with the reference {ref} and will look into how it happened.",
+        "Wir haben einen Vorfall mit dem Vorgang {ref} eröffnet und klären, wie es dazu kam.",
+    ),
+    (
+        "not_mine_mailed",
+        "We also sent you this confirmation by e-mail.",
+        "Diese Bestätigung haben wir Ihnen auch per E-Mail geschickt.",
+    ),
+    (
+        "not_mine_repeated",
+        "You told us already, at {when}; nothing more needs to be stopped.",
+        "Sie haben uns das bereits am {when} mitgeteilt; es muss nichts weiter gesperrt werden.",
+    ),
+    (
+        "not_mine_use_mail",
+        "If you downloaded or kept any of the data, please delete every copy; the link in the "
+        "e-mail we sent you then lets you tell us.",
+        "Falls Sie Daten heruntergeladen oder behalten haben, löschen Sie bitte jede Kopie; mit "
+        "dem Link in der E-Mail, die wir Ihnen damals geschickt haben, können Sie es uns sagen.",
     ),
     ("deletion_title", "One more request", "Noch eine Bitte"),
     (
