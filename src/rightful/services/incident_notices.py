@@ -270,6 +270,8 @@ class IncidentNotices:
                 verb = "send" if audience is Audience.SUBJECTS else "export"
                 raise ConflictError(f"this is a notice to the {notice.audience}; {verb} is for "
                                     f"the {audience.value}")  # fmt: skip
+            if notice.status in ("sending", "sent", "exported"):
+                raise ConflictError(f"the notice is {notice.status} already; it goes out once")
             if notice.status != "approved":
                 raise ConflictError(f"the notice is {notice.status}; the DPO approves it first")
             if notice.approved_sha256 != sections_sha256(notice.sections):

@@ -4,6 +4,7 @@ digests of the new values so that the register cannot be edited behind the chain
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from rightful.adapters.db.delivery import DownloadLinkRow
 from rightful.adapters.db.incidents import IncidentRow, IncidentScopeRow
 from rightful.adapters.db.packages import PackageRow
 from rightful.domain.clock import Clock
-from rightful.domain.errors import NotFoundError
+from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.incident_clocks import Regime
 from rightful.domain.incident_register import changed, digests, encode
 from rightful.domain.incident_scope import Scope, scope_json
@@ -35,6 +36,9 @@ from rightful.domain.incidents import (
 from rightful.domain.packages import PACKAGE_MOVES, PackageStatus
 from rightful.domain.staff import Principal
 from rightful.services.audit import AuditService
+
+# The start of an incident id as people are shown it (INC-2934e53d): lowercase hex and dashes.
+REFERENCE = re.compile(r"[0-9a-f-]+")
 
 
 @dataclass(frozen=True)
@@ -171,11 +175,23 @@ def move(row: IncidentRow, target: IncidentStatus) -> None:
 
 
 def load_incident(session: Session, incident_id: str, lock: bool = False) -> IncidentRow:
-    """One incident by id; NotFoundError when there is none."""
-    row = session.get(IncidentRow, incident_id, with_for_update=lock)
+    """One incident by id, or by the reference people are shown (`INC-2934e53d`, or the
+    first 8 or more characters of its id); NotFoundError when there is none."""
+    row = session.get(IncidentRow, _full_id(session, incident_id), with_for_update=lock)
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
     return row
+
+
+def _full_id(session: Session, reference: str) -> str:
+    prefix = reference.strip().lower().removeprefix("inc-")
+    if len(prefix) >= 36 or len(prefix) < 8 or not REFERENCE.fullmatch(prefix):
+        return reference
+    query = select(IncidentRow.id).where(IncidentRow.id.startswith(prefix)).limit(2)
+    found = list(session.scalars(query))
+    if len(found) > 1:
+        raise ConflictError(f"{reference} names more than one incident; give more of its id")
+    return found[0] if found else reference
 
 
 def incidents_of(session: Session, request_id: str) -> list[IncidentRow]:

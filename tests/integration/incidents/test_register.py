@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from rightful.adapters.db.incidents import IncidentRow
 from rightful.bootstrap import set_container
 from rightful.domain.delivery import Client
+from rightful.domain.severity import Level
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 from rightful.services.incident_jobs import run_incident_jobs
@@ -155,3 +156,22 @@ def test_the_cli_walks_a_notice_from_draft_to_the_authoritys_files(
     assert "Restore the window; re-gate every package." in md.read_text()
     refused = cli.invoke(app, ["incidents", "approve", notice_id])
     assert refused.exit_code != 0 and "only a draft can be approved" in refused.output
+    again = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(tmp_path / "out")])
+    assert again.exit_code != 0 and "the notice is exported already; it goes out once" in again.output
+
+
+def test_an_incident_is_found_by_the_reference_people_are_shown(
+    wrong_map: Response, cli: CliRunner
+) -> None:
+    """The register, mails and pages name an incident INC-2934e53d: that opens it too, as do
+    the first eight characters of its id. After an override the level says who set it."""
+    misdelivery, _ = _button_and_gate(wrong_map)
+    for reference in (f"INC-{misdelivery[:8]}", misdelivery[:8], misdelivery[:8].upper()):
+        shown = cli.invoke(app, ["incidents", "show", reference, "--json"])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.output)["id"] == misdelivery
+    unknown = cli.invoke(app, ["incidents", "show", "INC-00000000"])
+    assert unknown.exit_code == 2 and "no incident INC-00000000" in unknown.output
+    wrong_map.c.incidents.override(misdelivery, DPO, Level.HIGH, "voice recordings of a stranger")
+    shown = cli.invoke(app, ["incidents", "show", f"INC-{misdelivery[:8]}"])
+    assert "level: high (set by the DPO)" in shown.output and "None" not in shown.output

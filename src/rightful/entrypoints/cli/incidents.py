@@ -57,6 +57,13 @@ def register(ctx: typer.Context, json_out: Json = False) -> None:
     console.print(table)
 
 
+def _level(level: str | None, score: float | None) -> str:
+    """'high (score 3.5)', 'high (set by the DPO)' after an override, '-' before any."""
+    if level is None:
+        return "-"
+    return f"{level} (set by the DPO)" if score is None else f"{level} (score {score})"
+
+
 def _short(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else "-"
 
@@ -82,7 +89,7 @@ def show(incident_id: str, json_out: Json = False) -> None:
     console.print(f"aware {_short(data['aware_at'])} · opened {_short(data['opened_at'])} · "
                   f"contained {_short(data['contained_at'])}")  # fmt: skip
     console.print(f"effects: {data['effects'] or '-'}", highlight=False)
-    console.print(f"level: {data['level'] or '-'} (score {data['score']}); {data['decision']}")
+    console.print(f"level: {_level(data['level'], data['score'])}; {data['decision']}")
     for d in data["deadlines"]:
         console.print(f"  {d['regime']} {d['audience']}: {d['state']} (due {_short(d['due_at'])})")
     for n in data["notices"]:
