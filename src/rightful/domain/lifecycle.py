@@ -62,7 +62,9 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     ),
     # An approval can be withdrawn (e.g. an incident froze the package) before delivery.
     Status.APPROVED: frozenset({Status.DELIVERED, Status.IN_REVIEW, Status.CANCELLED}),
-    Status.DELIVERED: frozenset({Status.CLOSED}),
+    # A delivered package reported as "not my data" answered nobody: the request is collected
+    # again (its deadline counts on), once staff know why.
+    Status.DELIVERED: frozenset({Status.CLOSED, Status.COLLECTING}),
     # on_hold returns only to the status it was entered from (checked in `check_transition`).
     Status.ON_HOLD: frozenset(
         {

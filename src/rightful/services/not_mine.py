@@ -20,7 +20,8 @@ from rightful.domain.clock import Clock
 from rightful.domain.delivery import Client, LinkUnknownError, Outcome
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.incidents import IncidentKind, IncidentSource, NewIncident
-from rightful.domain.staff import Principal
+from rightful.domain.lifecycle import Status
+from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.audit import AuditService
 from rightful.services.delivery import (
     DeliveryService,
@@ -113,6 +114,7 @@ class NotMineService:
             description=f"not-my-data report {report_id} on link {link.id}: {revoked} link(s) "
             f"revoked, {downloads} download(s) counted before",
         ), by)  # fmt: skip
+        self._reopen(session, link.request_id, incident.id)
         session.add(NotMineReportRow(
             id=report_id, link_id=link.id, request_id=link.request_id,
             package_id=link.package_id, reported_at=now, attempt_id=attempt,
@@ -122,6 +124,15 @@ class NotMineService:
         return NotMineReceipt(
             report_id, incident.id, revoked, now, confirm, language, False, mailed
         )
+
+    def _reopen(self, session: Session, request_id: str, incident_id: str) -> None:
+        """A delivered request whose package is reported as not the recipient's was not
+        answered: it returns to collecting, by the system, and its deadline counts again
+        (Art. 12(3)). A new build waits for staff, who first learn from the incident why."""
+        request = session.get(RequestRow, request_id)
+        if request is not None and Status(request.status) is Status.DELIVERED:
+            reason = f"its package was reported as not my data: incident INC-{incident_id[:8]}"
+            self.delivery.requests.move_in(session, request, Status.COLLECTING, SYSTEM, reason)
 
     def _repeat(
         self, session: Session, earlier: NotMineReportRow, link: DownloadLinkRow, language: str,

@@ -10,7 +10,9 @@ import re
 import pytest
 
 from rightful.domain.delivery import NOBODY
+from rightful.domain.lifecycle import Status
 from rightful.services.incidents import incidents_of
+from rightful.services.requests import transitions
 
 from ..packages.world import REVIEWER
 from .conftest import ANNA_MAIL, Desk
@@ -79,6 +81,24 @@ def test_a_second_click_opens_no_second_incident(desk: Desk) -> None:
     with desk.c.store.transaction() as session:
         assert len(incidents_of(session, delivered.request_id)) == 1
     assert len([m for m in desk.mailer.to(ANNA_MAIL) if "stopped" in m.subject]) == 1
+
+
+def test_a_request_whose_package_was_not_the_recipients_is_open_again(desk: Desk) -> None:
+    """The report means the request was not answered: it returns to collecting, moved by the
+    system with the incident's reference, and counts down against its deadline again (Art.
+    12(3)); a second click moves nothing."""
+    delivered = desk.deliver()
+    assert delivered.request_id not in [r.request_id for r in desk.c.requests.due()]
+    first = desk.web.not_mine.report_token(delivered.token, NOBODY)
+    desk.web.not_mine.report_token(delivered.token, NOBODY)
+    assert desk.world.status(delivered.request_id) is Status.COLLECTING
+    assert delivered.request_id in [r.request_id for r in desk.c.requests.due()]
+    moves = [(t.source, t.target, t.actor, t.reason)
+             for t in transitions(desk.c.store, delivered.request_id)]  # fmt: skip
+    assert moves[-1] == ("delivered", "collecting", "system",
+                         f"its package was reported as not my data: incident "
+                         f"INC-{(first.incident_id or '')[:8]}")  # fmt: skip
+    assert [m[0] for m in moves].count("delivered") == 1
 
 
 def test_a_second_click_keeps_the_mailed_confirmation_link_working(desk: Desk) -> None:

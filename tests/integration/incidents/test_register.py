@@ -157,7 +157,9 @@ def test_the_cli_walks_a_notice_from_draft_to_the_authoritys_files(
     refused = cli.invoke(app, ["incidents", "approve", notice_id])
     assert refused.exit_code != 0 and "only a draft can be approved" in refused.output
     again = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(tmp_path / "out")])
-    assert again.exit_code != 0 and "the notice is exported already; it goes out once" in again.output
+    assert (
+        again.exit_code != 0 and "the notice is exported already; it goes out once" in again.output
+    )
 
 
 def test_an_incident_is_found_by_the_reference_people_are_shown(
