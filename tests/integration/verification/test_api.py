@@ -94,6 +94,17 @@ def test_the_link_page_confirms_only_when_its_button_is_pressed(api: Api) -> Non
     assert again.status_code == 409
 
 
+def test_a_link_without_its_token_says_so_on_a_page_not_in_json(api: Api) -> None:
+    """A link cut short by a mail client: the page says what to do and offers no button
+    that could only fail; a form sent without the token gets the same page."""
+    page = api.client.get("/verify/link")
+    assert page.status_code == 400 and "missing its code" in page.text
+    assert 'method="post"' not in page.text
+    posted = api.client.post("/verify/link", data={})
+    assert posted.status_code == 400 and "missing its code" in posted.text
+    assert posted.headers["content-type"].startswith("text/html")
+
+
 def test_a_wrong_code_answers_400_with_attempts_left_then_423(api: Api) -> None:
     rid = api.submit()
     challenge = api.start(rid).json()["challenge_id"]

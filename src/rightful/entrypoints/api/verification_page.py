@@ -25,6 +25,12 @@ PAGE = """<!doctype html>
 <h1>{title}</h1>{body}</body></html>"""
 
 
+INCOMPLETE_LINK = (
+    "<p>This link is missing its code. Open the link in our e-mail again, or copy all of it "
+    "into the address bar.</p>"
+)
+
+
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         PAGE.format(title=escape(title), body=body),
@@ -36,6 +42,8 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 @router.get("/link", response_class=HTMLResponse)
 def confirm_page(token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     """A button that confirms; the token stays in the form, not in any request it makes."""
+    if not token.strip():
+        return _page("Link incomplete", INCOMPLETE_LINK, 400)
     form = (
         "<p>Confirm that you asked us about your personal data.</p>"
         '<form method="post" action="/verify/link">'
@@ -46,8 +54,10 @@ def confirm_page(token: Annotated[str, Query(max_length=200)] = "") -> HTMLRespo
 
 
 @router.post("/link", response_class=HTMLResponse)
-def confirm(token: Annotated[str, Form(max_length=200)], c: Deps) -> HTMLResponse:
+def confirm(c: Deps, token: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
     """Confirm with the link token and say what happens next."""
+    if not token.strip():
+        return _page("Link incomplete", INCOMPLETE_LINK, 400)
     try:
         progress = c.verification.open_link(token)
     except RightfulError as exc:
