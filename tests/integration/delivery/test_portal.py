@@ -66,6 +66,21 @@ def test_a_wrong_code_says_how_many_attempts_are_left(desk: Desk) -> None:
     assert "This code is not right; 4 attempt(s) left" in page.text
 
 
+def test_a_code_entered_in_another_browser_says_where_it_works(desk: Desk) -> None:
+    """The code was asked for in one browser and typed into another: the page says so and
+    what to do, not that no code was ever sent."""
+    rid = submit(desk)
+    code = desk.code_for(ANNA_MAIL)
+    other = desk.another_browser()
+    page = other.get(f"/portal/requests/{rid}/verify")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    refused = other.post(f"/portal/requests/{rid}/verify",
+                         data={"csrf": csrf.group(1), "code": code})  # fmt: skip
+    assert "This browser did not ask for that code" in refused.text
+    assert "No code was sent yet" not in refused.text
+
+
 def test_sensitive_data_asks_for_a_step_up_by_a_code_to_the_phone_on_file(desk: Desk) -> None:
     rid = submit(desk)
     status = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))

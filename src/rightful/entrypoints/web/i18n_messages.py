@@ -516,6 +516,14 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Es wurde noch kein Code geschickt. Fordern Sie einen an.",
     ),
     (
+        "err_no_code_here",
+        "This browser did not ask for that code: enter it in the browser you asked from, or "
+        "use the link in the e-mail, or ask for a new code here.",
+        "Dieser Browser hat den Code nicht angefordert: Geben Sie ihn in dem Browser ein, in "
+        "dem Sie ihn angefordert haben, nutzen Sie den Link in der E-Mail, oder fordern Sie "
+        "hier einen neuen Code an.",
+    ),
+    (
         "err_resend_wait",
         "A code was sent moments ago. Try again in {n} seconds.",
         "Gerade wurde ein Code geschickt. Versuchen Sie es in {n} Sekunden erneut.",

@@ -139,7 +139,9 @@ def verify(request: Request, request_id: str, csrf: Csrf = "", code: Short = "")
             raise InvalidInputError("no code was sent to this browser")
         progress = container(request).verification.submit_code(request_id, challenge, code)
     except RightfulError as exc:
-        text = translate("err_no_code", lang) if challenge is None else rq.error_text(exc, lang)
+        text = (
+            translate("err_no_code_here", lang) if challenge is None else rq.error_text(exc, lang)
+        )
         return _verify_page(request, request_id, errors={"code": text}, status=exc.http_status)
     return _verified(request, request_id, progress.outcome)
 
