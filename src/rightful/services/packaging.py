@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
 from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.files import atomic_writer
 from rightful.adapters.packaging.index import prepare_index
 from rightful.adapters.packaging.zip_view import ZipView
 from rightful.adapters.sources import OpenSources
@@ -452,11 +453,13 @@ class PackageService:
             return hashlib.file_digest(manifest, "sha256").hexdigest()  # type: ignore[arg-type]
 
     def export(self, package_id: str, target: Path, by: Principal) -> PackageRow:
-        """Write the decrypted ZIP to a file for staff; audited."""
+        """Write the decrypted ZIP to a file for staff; audited. The file is private (0600: it
+        holds the requester's personal data) and appears only whole: nothing is left behind
+        when writing fails."""
         by.require(Role.REVIEWER)
         package = self.get(package_id)
         reader = self.open_plaintext(package)
-        with reader, target.open("wb") as out:
+        with reader, atomic_writer(target, prefix=".export-", mode=0o600) as out:
             for piece in reader.iter_range(0):
                 out.write(piece)
         with self.store.transaction() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -283,29 +282,22 @@ def export(
     c = container()
     c.requests.get(request_id)
     pid = package_id or c.packages.current(request_id).id
-    _create_private(out, force)
+    _check_target(out, force)
     try:
         c.packages.export(pid, out, cli_principal())
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
     console.print(f"wrote {out} (package {pid})")
 
 
-def _create_private(path: Path, force: bool) -> None:
-    """Create `path` empty with mode 0600 before the export writes into it."""
+def _check_target(path: Path, force: bool) -> None:
+    """One line, before anything is decrypted, when `path` cannot or may not be written."""
     if path.is_dir():
         fail(f"{path} is a folder; name the file to write, e.g. {path / 'package.zip'}")
     if not path.parent.is_dir():
         fail(f"cannot write {path}: the folder {path.parent} does not exist")
     if path.exists() and not force:
         fail(f"{path} exists; pass --force to overwrite it")
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        os.close(os.open(path, flags, 0o600))
-        os.chmod(path, 0o600)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
 
 
 @app.command("public-key")
