@@ -247,12 +247,10 @@ class PackageService:
         return package, data_key, self._meta(package, received)
 
     def _retire_older(self, session: Session, request_id: str) -> None:
+        now = self.clock.now()
         for older in self._packages(session, request_id):
             status = PackageStatus(older.status)
-            if (
-                status is PackageStatus.BUILDING
-                and self.clock.now() - older.created_at < STALE_BUILD
-            ):
+            if _still_building(older, now):
                 raise ConflictError("a package for this request is being built right now")
             if status is PackageStatus.BUILDING:
                 older.status = PackageStatus.FAILED.value
@@ -498,10 +496,16 @@ class PackageService:
         return row
 
 
+def _still_building(package: PackageRow, now: datetime) -> bool:
+    """A build that may still be running: one building for longer than STALE_BUILD was lost
+    with its process."""
+    return package.status == PackageStatus.BUILDING.value and now - package.created_at < STALE_BUILD
+
+
 def _lost(newest: PackageRow, now: datetime) -> bool:
     status = PackageStatus(newest.status)
     if status is PackageStatus.BUILDING:
-        return now - newest.created_at >= STALE_BUILD
+        return not _still_building(newest, now)
     return status in (PackageStatus.FAILED, PackageStatus.READY)
 
 
