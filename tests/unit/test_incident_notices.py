@@ -4,6 +4,7 @@ consequences, measures taken or proposed; Art. 34: clear and plain language, 33(
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,6 +74,20 @@ def test_the_authority_draft_holds_every_item_of_article_33_3() -> None:
     assert "high" in s["assessment"]
 
 
+def test_the_severity_calculation_reads_one_step_a_line() -> None:
+    steps = ("DPC base 3 (behavioural): voice audio", "EI 1 (maximum): direct ids", "SE = 3")
+    s = authority_sections(replace(_facts(), reasoning=steps))
+    assert s["assessment"] == (
+        "Severity high (ENISA method). The calculation:\n"
+        "- DPC base 3 (behavioural): voice audio\n- EI 1 (maximum): direct ids\n- SE = 3"
+    )
+
+
+def test_an_unassessed_incident_says_so_without_an_empty_calculation() -> None:
+    s = authority_sections(replace(_facts(), level=None, reasoning=()))
+    assert s["assessment"] == "Severity not assessed (ENISA method)."
+
+
 def test_the_subjects_draft_speaks_to_the_person_plainly() -> None:
     s = subject_sections(_facts())
     assert set(s) == {"nature", "consequences", "measures", "dpo_contact"}
@@ -129,7 +144,7 @@ def test_a_german_notification_for_the_authority_is_german_but_for_the_calculati
     assert "Ungefähr 1 Person(en) und 4 Datensatz/Datensätze" in s["categories"]
     assert "Erfolgreiche Downloads vor der Sperrung: 2." in s["measures_taken"]
     assert "05.03.2026 10:00 UTC" in s["timing"]
-    assert s["assessment"] == "Schwere: hoch (ENISA-Methode). Berechnung: SE = 3.25: high"
+    assert s["assessment"] == "Schwere: hoch (ENISA-Methode). Berechnung:\n- SE = 3.25: high"
     text = as_markdown("Meldung", Audience.AUTHORITY, s, lang="de")
     for heading in ("## Art der Verletzung", "## Wahrscheinliche Folgen", "## Ergriffene "
                     "Maßnahmen", "## Kenntnis und Fristen"):  # fmt: skip

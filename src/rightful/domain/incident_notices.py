@@ -209,7 +209,8 @@ _T: Final = {
         "timing": "Aware since {aware}; incident opened {opened}; notification due under "
         "{regime}: {due}.",
         "not_assessed": "not assessed",
-        "assessment": "Severity {level} (ENISA method). {reasoning}",
+        "assessment": "Severity {level} (ENISA method).",
+        "calculation": "The calculation:",
         "subject_nature": "On {at} we learnt that some of your data held by {controller} was "
         "sent to another person by mistake: {your_data}.",
         "subject_measures": "We stopped every download link at once and asked the recipient to "
@@ -259,7 +260,8 @@ _T: Final = {
         "timing": "Kenntnis seit {aware}; Vorfall eröffnet {opened}; Meldung fällig nach "
         "{regime}: {due}.",
         "not_assessed": "nicht bewertet",
-        "assessment": "Schwere: {level} (ENISA-Methode). Berechnung: {reasoning}",
+        "assessment": "Schwere: {level} (ENISA-Methode).",
+        "calculation": "Berechnung:",
         "subject_nature": "Am {at} haben wir erfahren, dass ein Teil Ihrer Daten, die "
         "{controller} verarbeitet, versehentlich an eine andere Person gesandt wurde: "
         "{your_data}.",
@@ -353,6 +355,14 @@ def _timing(f: NoticeFacts, lang: str) -> str:
                               regime=f.regime_title, due=due)  # fmt: skip
 
 
+def _assessment(t: Mapping[str, str], level: str, reasoning: Sequence[str]) -> str:
+    """The level, then the calculation as a Markdown list: one step (a number and why) a line."""
+    head = t["assessment"].format(level=level)
+    if not reasoning:
+        return head
+    return "\n".join([f"{head} {t['calculation']}", *(f"- {step}" for step in reasoning)])
+
+
 def authority_sections(f: NoticeFacts, lang: str = "en") -> dict[str, str]:
     """A draft of the Art. 33(3) notification, in `lang` (the severity reasoning, a
     calculation, stays as the assessment wrote it)."""
@@ -365,7 +375,7 @@ def authority_sections(f: NoticeFacts, lang: str = "en") -> dict[str, str]:
         "consequences": consequences(f.scope, Audience.AUTHORITY, lang),
         "measures_taken": _measures_taken(f, lang),
         "measures_proposed": t["proposed"],
-        "assessment": t["assessment"].format(level=level, reasoning=" ".join(f.reasoning)),
+        "assessment": _assessment(t, level, f.reasoning),
         "timing": _timing(f, lang),
     }
 
