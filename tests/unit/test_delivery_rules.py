@@ -16,6 +16,7 @@ from rightful.domain.delivery import (
     LinkPolicy,
     LinkRevokedError,
     LinkState,
+    Outcome,
     RangeNotSatisfiableError,
     check_link,
     downloads_left,
@@ -123,3 +124,12 @@ def test_passphrases_are_long_random_and_easy_to_type() -> None:
         assert len(groups) == 5 and all(len(g) == 5 for g in groups)
         assert set(phrase.replace("-", "")) <= set(PASSPHRASE_ALPHABET)
     assert not set("lo01") & set(PASSPHRASE_ALPHABET)
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_every_attempt_outcome_reads_in_plain_words_on_a_timeline(outcome: Outcome) -> None:
+    assert outcome.words
+    assert outcome.words.startswith("refused") != (outcome.succeeded or outcome in _NOT_REFUSALS)
+
+
+_NOT_REFUSALS = {Outcome.OPENED, Outcome.CODE_SENT, Outcome.PROTECTED, Outcome.NOT_MINE}

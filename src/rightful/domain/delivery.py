@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from rightful.domain.errors import ConflictError, InvalidInputError, RightfulError
 
@@ -153,6 +153,34 @@ class Outcome(StrEnum):
     @property
     def succeeded(self) -> bool:
         return self in {Outcome.VERIFIED, Outcome.STARTED, Outcome.RESUMED}
+
+    @property
+    def words(self) -> str:
+        """What happened, for a timeline: whether bytes left, and if not, why."""
+        return _OUTCOME_WORDS[self]
+
+
+_OUTCOME_WORDS: Final = {
+    Outcome.UNKNOWN: "refused, no such link",
+    Outcome.EXPIRED: "refused, the link had expired",
+    Outcome.REVOKED: "refused, the link was revoked",
+    Outcome.EXHAUSTED: "refused, no downloads left on the link",
+    Outcome.OPENED: "link opened, nothing downloaded yet",
+    Outcome.CODE_SENT: "a verification code was sent",
+    Outcome.CODE_REFUSED: "refused, no code could be sent",
+    Outcome.CODE_WRONG: "refused, wrong code",
+    Outcome.CODE_LOCKED: "refused, too many wrong codes",
+    Outcome.CODE_EXPIRED: "refused, the code had expired",
+    Outcome.ASSERTION_REJECTED: "refused, the account sign-in did not match",
+    Outcome.VERIFIED: "the requester was verified again",
+    Outcome.NO_SESSION: "refused, not verified in this browser",
+    Outcome.NOT_DELIVERABLE: "refused, the package may not be delivered",
+    Outcome.RANGE_REFUSED: "refused, a byte range outside the file",
+    Outcome.STARTED: "download started",
+    Outcome.RESUMED: "download resumed (a byte range)",
+    Outcome.PROTECTED: "the requester set a passphrase for the downloads",
+    Outcome.NOT_MINE: 'the recipient pressed "this is not my data"',
+}
 
 
 REFUSAL_OUTCOME: dict[str, Outcome] = {

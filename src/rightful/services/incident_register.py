@@ -24,6 +24,7 @@ from rightful.adapters.db.incidents import (
     entries_mentioning,
     register_entries,
 )
+from rightful.domain.delivery import Outcome
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Deadline
 from rightful.domain.incident_register import Problem, compare, decode
@@ -217,7 +218,16 @@ def _about(entry: dict[str, Any], incident_id: str, related: set[str]) -> bool:
 def _event(e: dict[str, Any]) -> TimelineEvent:
     details = {k: v for k, v in e["summary"].items() if k not in ("digests", "incident_id")}
     label = LABELS.get(e["action"], e["action"])
+    if e["action"] == "delivery.attempt" and (outcome := _outcome(details.get("outcome"))):
+        label = f"{label}: {outcome.words}"
     return TimelineEvent(e["seq"], e["at"], e["actor"], e["role"], e["action"], label, details)
+
+
+def _outcome(value: object) -> Outcome | None:
+    try:
+        return Outcome(value)
+    except ValueError:  # an entry from a version with other outcomes keeps the bare label
+        return None
 
 
 def first_report(events: list[TimelineEvent]) -> TimelineEvent | None:

@@ -79,6 +79,9 @@ def test_the_timeline_tells_who_reported_first_when_it_was_contained_and_each_de
     for later in ("incident.scoped", "incident.assessed", "incident.notice_drafted"):
         assert actions.index("incident.contained") < actions.index(later)
     assert "delivery.attempt" in actions  # the downloads before the report
+    attempts = [e.label for e in events if e.action == "delivery.attempt"]
+    assert "download attempt: download started" in attempts
+    assert 'download attempt: the recipient pressed "this is not my data"' in attempts
 
 
 @pytest.mark.postgres
