@@ -59,6 +59,29 @@ def test_submit_verify_and_see_status_with_the_legal_deadline(desk: Desk) -> Non
     assert "31 days left" in page.text
 
 
+def test_while_the_system_works_the_status_page_looks_again_by_itself(desk: Desk) -> None:
+    rid = submit(desk)
+    asking = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "One more confirmation" in asking.text
+    assert 'http-equiv="refresh"' not in asking.text  # a reload would empty the form
+    desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+    code = re.search(r"(\d{6})", desk.c.sms_sender.recent()[-1].text)
+    assert code is not None
+    working = desk.post(f"/portal/requests/{rid}/verify", code=code.group(1))
+    assert "We are about to gather your data" in working.text
+    assert '<meta http-equiv="refresh" content="30">' in working.text
+    assert "This page looks again every 30 seconds" in working.text
+
+
+def test_a_page_that_waits_for_the_requester_or_is_done_does_not_reload(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.web.portal.send_sign_in_code(delivered.request_id)
+    page = desk.post(f"/portal/requests/{delivered.request_id}/sign-in/code",
+                     code=desk.code_for(ANNA_MAIL))  # fmt: skip
+    assert "Ready to download" in page.text
+    assert 'http-equiv="refresh"' not in page.text and "looks again" not in page.text
+
+
 def test_a_wrong_code_says_how_many_attempts_are_left(desk: Desk) -> None:
     rid = submit(desk)
     page = desk.post(f"/portal/requests/{rid}/verify", code="000000")

@@ -237,6 +237,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Wir stellen Ihre Daten aus unseren Systemen zusammen.",
     ),
     (
+        "status_refreshes",
+        "This page looks again every {n} seconds. You can also close it: we tell you when your "
+        "data is ready.",
+        "Diese Seite sieht alle {n} Sekunden nach. Sie können sie auch schließen: Wir sagen "
+        "Ihnen Bescheid, sobald Ihre Daten bereitliegen.",
+    ),
+    (
         "explain_in_review",
         "A person checks that everything belongs to you and nobody else.",
         "Eine Person prüft, dass alles Ihnen gehört und niemand anderem.",

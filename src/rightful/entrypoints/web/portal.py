@@ -3,7 +3,7 @@ step up when sensitive data needs it, sign in again later. Works without JavaScr
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,6 +12,7 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
@@ -19,10 +20,13 @@ from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf, client_of
+from rightful.services.verification import Progress
 from rightful.services.verification_mail import reference
 
 router = APIRouter(include_in_schema=False)
 PUBLIC = Principal(id="public", role=None)
+STATUS_REFRESH: Final = 30  # seconds between looks while the system works
+WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
 Short = Annotated[str, Form(max_length=400)]
 Csrf = Annotated[str, Form(max_length=200)]
@@ -201,8 +205,15 @@ def _status_page(
     context = {
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
+        "refresh_seconds": STATUS_REFRESH if _working(current.status, progress) else None,
     }  # fmt: skip
     return page(request, "portal/status.html", context, status=status, lang=lang)
+
+
+def _working(status: Status, progress: Progress) -> bool:
+    """The system is at work with nothing for the requester to do: the page looks again by
+    itself (never while it offers a form, which a reload would empty)."""
+    return status in WORKING and not progress.step_up_offered
 
 
 @router.post("/portal/requests/{request_id}/step-up", response_class=HTMLResponse)
