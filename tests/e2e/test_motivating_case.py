@@ -198,7 +198,7 @@ def test_a_previous_owners_recordings_reach_the_new_owner_who_reports_it(
     page = dpo.post(f"{path}/approve", data={"csrf": _csrf(dpo.get(path).text)})
     assert "Approved." in page.text
     page = dpo.post(f"{path}/send", data={"csrf": _csrf(page.text), "late_reason": ""})
-    assert "Sent to 1 person(s); 0 not reached." in page.text
+    assert "Sent to 1 person; 0 not reached." in page.text
     (told,) = r.mailer.to(CARL_MAIL)
     assert "mistake: 4 recordings with voice audio" in told.text  # his own, counted exactly
     (authority,) = [n for n in shown["notices"]

@@ -63,7 +63,7 @@ def test_the_authority_draft_holds_every_item_of_article_33_3() -> None:
     assert "reached a person it did not belong to" in s["nature"]
     assert "reported to the controller from outside (recipient)" in s["nature"]
     assert "4 recordings with voice audio, transcripts and device serials" in s["categories"]
-    assert "Approximately 1 person(s) and 4 record(s)" in s["categories"]
+    assert "Approximately 1 person and 4 records (0 files)" in s["categories"]
     assert s["dpo_contact"] == "dpo@hearthly.example"
     assert "listen to recordings" in s["consequences"]
     assert "every download link stopped" in s["measures_taken"]
@@ -86,6 +86,18 @@ def test_the_severity_calculation_reads_one_step_a_line() -> None:
 def test_an_unassessed_incident_says_so_without_an_empty_calculation() -> None:
     s = authority_sections(replace(_facts(), level=None, reasoning=()))
     assert s["assessment"] == "Severity not assessed (ENISA method)."
+
+
+def test_counts_take_the_singular_for_one_and_the_plural_otherwise() -> None:
+    facts = _facts()
+    assert facts.scope is not None
+    one = replace(facts.scope, ambiguous=1)
+    english = authority_sections(_facts(scope=one))
+    assert "it is counted as exposed" in english["categories"]
+    assert "(s)" not in " ".join(english.values())
+    german = authority_sections(_facts(scope=replace(facts.scope, ambiguous=3)), "de")
+    assert "3 Einträge könnten" in german["categories"]
+    assert "(en)" not in " ".join(german.values()) and "(e)" not in " ".join(german.values())
 
 
 def test_the_subjects_draft_speaks_to_the_person_plainly() -> None:
@@ -141,7 +153,7 @@ def test_a_german_notification_for_the_authority_is_german_but_for_the_calculati
     assert "Auskunftsersuchen eine Person erreicht" in s["nature"]
     assert "dem Verantwortlichen von außen gemeldet (Empfänger)" in s["nature"]
     assert "Umstände: bekannter Empfänger" in s["nature"]
-    assert "Ungefähr 1 Person(en) und 4 Datensatz/Datensätze" in s["categories"]
+    assert "Ungefähr 1 Person und 4 Datensätze (0 Dateien)" in s["categories"]
     assert "Erfolgreiche Downloads vor der Sperrung: 2." in s["measures_taken"]
     assert "05.03.2026 10:00 UTC" in s["timing"]
     assert s["assessment"] == "Schwere: hoch (ENISA-Methode). Berechnung:\n- SE = 3.25: high"
@@ -180,7 +192,7 @@ def test_counts_are_written_as_each_language_writes_them() -> None:
     many = Scope(Basis.FOREIGN_ITEMS, count_items(items), ("pseudo1",), (1606,), "req",
                  facts.scope.delivery, summary="")  # fmt: skip
     assert (
-        "Ungefähr 1 Person(en) und 1.606 Datensatz"
+        "Ungefähr 1 Person und 1.606 Datensätze (0 Dateien)"
         in authority_sections(_facts(scope=many), "de")["categories"]
     )
     assert describe(count_items(items)).startswith("1,606 recordings")

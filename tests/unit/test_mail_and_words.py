@@ -85,6 +85,22 @@ def test_texts_fill_placeholders_and_unknown_keys_show_themselves() -> None:
 
 
 @pytest.mark.parametrize(
+    ("n", "english", "german"),
+    [(0, "0 days left", "noch 0 Tage"), (1, "1 day left", "noch 1 Tag"),
+     (2, "2 days left", "noch 2 Tage")],
+)  # fmt: skip
+def test_a_count_of_one_takes_the_singular(n: int, english: str, german: str) -> None:
+    assert translate("days_left", "en", n=n) == english
+    assert translate("days_left", "de", n=n) == german
+
+
+def test_no_portal_text_hedges_its_plural() -> None:
+    hedged = [k for k, v in MESSAGES.items() for text in v.values()
+              if re.search(r"\((s|e|en|n)\)", text)]  # fmt: skip
+    assert hedged == []
+
+
+@pytest.mark.parametrize(
     ("header", "expected"),
     [
         ("de-DE,de;q=0.9,en;q=0.8", "de"),

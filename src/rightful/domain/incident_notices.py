@@ -186,17 +186,18 @@ _T: Final = {
         "found_outside": "reported to the controller from outside ({reporter})",
         "circumstances": "{what} Circumstances: {nature}; {found}.{extra}",
         "undetermined": "Not yet determined.",
-        "unknown_number": "an unknown number of",
-        "categories": "Data concerned: {summary}. Approximately {people} person(s) and "
-        "{records} record(s) ({files} file(s)). Categories: {categories}.",
+        "unknown_people": "an unknown number of people",
+        "categories": "Data concerned: {summary}. Approximately {people} and {records} "
+        "({files}). Categories: {categories}.",
         "no_categories": "none",
-        "ambiguous": " {n} item(s) could belong to the requester or to someone else; they are "
+        "ambiguous": " {n} items could belong to the requester or to someone else; they are "
+        "counted as exposed.",
+        "ambiguous_one": " 1 item could belong to the requester or to someone else; it is "
         "counted as exposed.",
         "containing": "Containment is under way.",
-        "contained_links": "Contained at {at}: every download link stopped ({links} link(s)), "
-        "{frozen} package(s) frozen.",
-        "contained": "Contained at {at}: {frozen} package(s) frozen; no download link had been "
-        "issued.",
+        "contained_links": "Contained at {at}: every download link stopped ({links}), {frozen} "
+        "frozen.",
+        "contained": "Contained at {at}: {frozen} frozen; no download link had been issued.",
         "downloads": "Successful downloads before revocation: {n}.",
         "deleted": "The recipient confirmed deletion at {at}.",
         "never_downloaded": "The recipient confirmed never having downloaded the data.",
@@ -235,17 +236,19 @@ _T: Final = {
         "found_outside": "dem Verantwortlichen von außen gemeldet ({reporter})",
         "circumstances": "{what} Umstände: {nature}; {found}.{extra}",
         "undetermined": "Noch nicht ermittelt.",
-        "unknown_number": "eine unbekannte Zahl von",
-        "categories": "Betroffene Daten: {summary}. Ungefähr {people} Person(en) und "
-        "{records} Datensatz/Datensätze ({files} Datei(en)). Kategorien: {categories}.",
+        "unknown_people": "eine unbekannte Zahl von Personen",
+        "categories": "Betroffene Daten: {summary}. Ungefähr {people} und {records} ({files}). "
+        "Kategorien: {categories}.",
         "no_categories": "keine",
-        "ambiguous": " {n} Eintrag/Einträge könnte(n) zur antragstellenden Person oder zu "
-        "jemand anderem gehören; sie werden als offengelegt gezählt.",
+        "ambiguous": " {n} Einträge könnten zur antragstellenden Person oder zu jemand anderem "
+        "gehören; sie werden als offengelegt gezählt.",
+        "ambiguous_one": " 1 Eintrag könnte zur antragstellenden Person oder zu jemand anderem "
+        "gehören; er wird als offengelegt gezählt.",
         "containing": "Die Eindämmung läuft.",
-        "contained_links": "Eingedämmt am {at}: jeder Download-Link gesperrt ({links} Link(s)), "
-        "{frozen} Paket(e) eingefroren.",
-        "contained": "Eingedämmt am {at}: {frozen} Paket(e) eingefroren; es war kein "
-        "Download-Link versandt worden.",
+        "contained_links": "Eingedämmt am {at}: jeder Download-Link gesperrt ({links}), "
+        "{frozen} eingefroren.",
+        "contained": "Eingedämmt am {at}: {frozen} eingefroren; es war kein Download-Link "
+        "versandt worden.",
         "downloads": "Erfolgreiche Downloads vor der Sperrung: {n}.",
         "deleted": "Der Empfänger hat die Löschung am {at} bestätigt.",
         "never_downloaded": "Der Empfänger hat bestätigt, die Daten nie heruntergeladen zu haben.",
@@ -286,6 +289,22 @@ _VALUES: Final = {
 }  # fmt: skip
 
 
+_NOUNS: Final = {
+    "en": {"person": ("person", "people"), "record": ("record", "records"),
+           "file": ("file", "files"), "link": ("link", "links"),
+           "package": ("package", "packages")},
+    "de": {"person": ("Person", "Personen"), "record": ("Datensatz", "Datensätze"),
+           "file": ("Datei", "Dateien"), "link": ("Link", "Links"),
+           "package": ("Paket", "Pakete")},
+}  # fmt: skip
+
+
+def _count(n: int, noun: str, lang: str) -> str:
+    """'1 record', '1,606 records'; '1 Datensatz', '1.606 Datensätze'."""
+    one, many = _NOUNS[lang][noun]
+    return f"{number(n, lang)} {one if n == 1 else many}"
+
+
 def _word(value: StrEnum, lang: str) -> str:
     return _VALUES.get(lang, {}).get(value) or value.value.replace("_", " ")
 
@@ -321,13 +340,18 @@ def _categories(scope: Scope | None, lang: str) -> str:
     if scope is None:
         return t["undetermined"]
     summary = describe(scope.counts, lang) if lang != "en" else scope.summary
+    people = len(scope.subjects)
     text = t["categories"].format(
-        summary=summary, people=len(scope.subjects) or t["unknown_number"],
-        records=number(scope.counts.records, lang), files=number(scope.counts.files, lang),
+        summary=summary,
+        people=_count(people, "person", lang) if people else t["unknown_people"],
+        records=_count(scope.counts.records, "record", lang),
+        files=_count(scope.counts.files, "file", lang),
         categories=", ".join(scope.categories) or t["no_categories"],
     )  # fmt: skip
     if scope.ambiguous:
-        text += t["ambiguous"].format(n=scope.ambiguous)
+        text += t["ambiguous_one" if scope.ambiguous == 1 else "ambiguous"].format(
+            n=number(scope.ambiguous, lang)
+        )
     return text
 
 
@@ -338,9 +362,15 @@ def _measures_taken(f: NoticeFacts, lang: str) -> str:
     if f.contained_at is None:
         parts = [t["containing"]]
     elif d is not None and d.links:
-        parts = [t["contained_links"].format(at=at, links=d.links, frozen=f.packages_frozen)]
+        parts = [
+            t["contained_links"].format(
+                at=at,
+                links=_count(d.links, "link", lang),
+                frozen=_count(f.packages_frozen, "package", lang),
+            )
+        ]
     else:
-        parts = [t["contained"].format(at=at, frozen=f.packages_frozen)]
+        parts = [t["contained"].format(at=at, frozen=_count(f.packages_frozen, "package", lang))]
     if d is not None and d.links:
         parts.append(t["downloads"].format(n=d.downloads))
         if d.deletion in ("deleted", "never_downloaded", "not_confirmed", "not_asked"):

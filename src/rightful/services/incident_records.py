@@ -35,6 +35,7 @@ from rightful.domain.incidents import (
 )
 from rightful.domain.packages import PACKAGE_MOVES, PackageStatus
 from rightful.domain.staff import Principal
+from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 
 # The start of an incident id as people are shown it (INC-2934e53d): lowercase hex and dashes.
@@ -241,9 +242,13 @@ class IncidentReport:
 
 def effects_of(scope: Scope) -> str:
     d = scope.delivery
-    went = (f"; {d.downloads} successful download(s) of {d.links} link(s)" if d.links
-            else "; nothing was delivered")  # fmt: skip
-    return (f"{scope.summary} of {len(scope.subjects)} person(s){went}; "
+    went = (
+        f"; {counted(d.downloads, 'successful download', 'successful downloads')} of "
+        f"{counted(d.links, 'link', 'links')}"
+        if d.links
+        else "; nothing was delivered"
+    )
+    return (f"{scope.summary} of {counted(len(scope.subjects), 'person', 'people')}{went}; "
             f"deletion {d.deletion.replace('_', ' ')}")  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from rightful.domain.incident_scope import Scope, scope_json
 from rightful.domain.incidents import IncidentSource, discovered_by
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
+from rightful.domain.words import counted
 from rightful.services.incident_assessment import assessments_of, deadlines_of
 from rightful.services.incident_mail import reference
 from rightful.services.incident_records import load_incident
@@ -98,7 +99,8 @@ class RegisterVerification:
     def describe(self) -> str:
         if self.ok:
             return (
-                f"register intact: {self.incidents} incident(s) match the audit chain; {self.chain}"
+                f"register intact: the audit chain matches "
+                f"{counted(self.incidents, 'incident', 'incidents')}; {self.chain}"
             )
         lines = [self.chain] if not self.chain_ok else []
         return "; ".join([*lines, *map(str, self.problems)]) or "register does not verify"

@@ -22,6 +22,7 @@ from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from rightful.domain.incidents import IncidentKind, IncidentSource, NewIncident
 from rightful.domain.lifecycle import Status
 from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 from rightful.services.delivery import (
     DeliveryService,
@@ -111,8 +112,9 @@ class NotMineService:
         incident = open_incident(session, self.audit, self.clock, NewIncident(
             kind=IncidentKind.MISDELIVERY, source=IncidentSource.BUTTON, reporter=by.id,
             aware_at=now, request_id=link.request_id, package_id=link.package_id,
-            description=f"not-my-data report {report_id} on link {link.id}: {revoked} link(s) "
-            f"revoked, {downloads} download(s) counted before",
+            description=f"not-my-data report {report_id} on link {link.id}: "
+            f"{counted(revoked, 'link', 'links')} revoked, "
+            f"{counted(downloads, 'download', 'downloads')} counted before",
         ), by)  # fmt: skip
         self._reopen(session, link.request_id, incident.id)
         session.add(NotMineReportRow(

@@ -15,6 +15,7 @@ from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
 from rightful.domain.severity import Level
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     cli_principal,
     console,
@@ -131,7 +132,8 @@ def open_(
 def rescope(incident_id: str) -> None:
     """Compute the scope again from the records (e.g. after correcting the data map)."""
     scope = container().incidents.rescope(incident_id, cli_principal())
-    console.print(f"{scope.basis.value}: {scope.summary}; {len(scope.subjects)} person(s)")
+    people = counted(len(scope.subjects), "person", "people")
+    console.print(f"{scope.basis.value}: {scope.summary}; {people}")
 
 
 @app.command()
@@ -218,7 +220,8 @@ def send(
     notice = notices.get(notice_id)
     if notice.audience == Audience.SUBJECTS.value:
         n = notices.send(notice_id, cli_principal(), late_reason)
-        console.print(f"sent to {n.recipients} person(s); {n.failures} not reached")
+        console.print(f"sent to {counted(n.recipients, 'person', 'people')}; "
+                      f"{n.failures} not reached")  # fmt: skip
         return
     done = notices.export(notice_id, cli_principal(), out, late_reason=late_reason,
                           authority_reference=authority_reference)  # fmt: skip
@@ -232,7 +235,7 @@ def export(
 ) -> None:
     """Export the breach register as CSV or JSON (by the file's suffix)."""
     count = container().incidents.register.export(file, cli_principal())
-    console.print(f"wrote {count} incident(s) to {file}")
+    console.print(f"wrote {counted(count, 'incident', 'incidents')} to {file}")
 
 
 @app.command()
@@ -283,4 +286,4 @@ def jobs() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     report = run_incident_jobs(container().incidents)
     console.print(f"incidents: {report.triaged} triaged, {report.postponed} postponed, "
-                  f"{report.reminders} reminder(s) sent")  # fmt: skip
+                  f"{counted(report.reminders, 'reminder', 'reminders')} sent")  # fmt: skip

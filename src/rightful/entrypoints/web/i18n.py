@@ -11,7 +11,10 @@ LANGUAGES: Final = ("en", "de")
 
 
 def translate(key: str, lang: str, **values: object) -> str:
-    """The text for `key` in `lang`, with {placeholders} filled."""
+    """The text for `key` in `lang`, with {placeholders} filled; with n=1, the singular text
+    `key_one` where there is one (English and German both have one singular, for 1 only)."""
+    if values.get("n") == 1 and f"{key}_one" in MESSAGES:
+        key = f"{key}_one"
     entry = MESSAGES.get(key)
     if entry is None:
         return f"[{key}]"

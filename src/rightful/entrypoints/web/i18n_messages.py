@@ -182,7 +182,9 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("received", "Received", "Eingegangen"),
     ("answer_by", "We answer by", "Wir antworten bis"),
     ("days_left", "{n} days left", "noch {n} Tage"),
+    ("days_left_one", "1 day left", "noch 1 Tag"),
     ("days_overdue", "{n} days overdue", "{n} Tage überfällig"),
+    ("days_overdue_one", "1 day overdue", "1 Tag überfällig"),
     (
         "deadline_basis_gdpr",
         "One month from receipt (GDPR Art. 12(3)).",
@@ -300,8 +302,13 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("open_download", "Open the download page", "Downloadseite öffnen"),
     (
         "link_state_active",
-        "works until {until}, {left} download(s) left.",
-        "gilt bis {until}, noch {left} Download(s).",
+        "works until {until}, {n} downloads left.",
+        "gilt bis {until}, noch {n} Downloads.",
+    ),
+    (
+        "link_state_active_one",
+        "works until {until}, 1 download left.",
+        "gilt bis {until}, noch 1 Download.",
     ),
     ("link_state_revoked", "This link was stopped.", "Dieser Link wurde gesperrt."),
     (
@@ -438,9 +445,15 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("not_mine_done_title", "Thank you: the link is stopped", "Danke: der Link ist gesperrt"),
     (
         "not_mine_done_text",
-        "We stopped {n} link(s) to this data at {when}. Nobody can download it any more.",
-        "Wir haben {n} Link(s) zu diesen Daten am {when} gesperrt. Niemand kann "
+        "We stopped {n} links to this data at {when}. Nobody can download it any more.",
+        "Wir haben {n} Links zu diesen Daten am {when} gesperrt. Niemand kann "
         "sie mehr herunterladen.",
+    ),
+    (
+        "not_mine_done_text_one",
+        "We stopped the link to this data at {when}. Nobody can download it any more.",
+        "Wir haben den Link zu diesen Daten am {when} gesperrt. Niemand kann sie mehr "
+        "herunterladen.",
     ),
     (
         "not_mine_incident",
@@ -499,8 +512,13 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("err_code_format", "Enter the 6 digits of the code", "Geben Sie die 6 Ziffern des Codes ein"),
     (
         "err_code_wrong",
-        "This code is not right; {n} attempt(s) left",
-        "Dieser Code stimmt nicht; noch {n} Versuch(e)",
+        "This code is not right; {n} attempts left",
+        "Dieser Code stimmt nicht; noch {n} Versuche",
+    ),
+    (
+        "err_code_wrong_one",
+        "This code is not right; 1 attempt left",
+        "Dieser Code stimmt nicht; noch 1 Versuch",
     ),
     (
         "err_code_locked",
@@ -536,11 +554,23 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Gerade wurde ein Code geschickt. Versuchen Sie es in {n} Sekunden erneut.",
     ),
     (
+        "err_resend_wait_one",
+        "A code was sent moments ago. Try again in 1 second.",
+        "Gerade wurde ein Code geschickt. Versuchen Sie es in 1 Sekunde erneut.",
+    ),
+    (
         "err_too_many_submissions",
         "Too many requests were sent from your network in the last hour. Please try again in "
         "{n} minutes, or write to us.",
         "Aus Ihrem Netz wurden in der letzten Stunde zu viele Anfragen geschickt. Bitte versuchen "
         "Sie es in {n} Minuten erneut oder schreiben Sie uns.",
+    ),
+    (
+        "err_too_many_submissions_one",
+        "Too many requests were sent from your network in the last hour. Please try again in "
+        "1 minute, or write to us.",
+        "Aus Ihrem Netz wurden in der letzten Stunde zu viele Anfragen geschickt. Bitte versuchen "
+        "Sie es in 1 Minute erneut oder schreiben Sie uns.",
     ),
     (
         "err_too_many_codes",

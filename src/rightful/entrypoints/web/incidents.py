@@ -25,6 +25,7 @@ from rightful.domain.incident_notices import section_titles
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
 from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
+from rightful.domain.words import counted
 from rightful.entrypoints.web.console import checked, console_page, current, denied
 from rightful.entrypoints.web.pages import container, redirect
 from rightful.services.incident_register import details
@@ -261,7 +262,7 @@ def send(request: Request, notice_id: str, csrf: Csrf = "", late_reason: Long = 
         notices = c.incidents.notices
         if notices.get(_id(notice_id)).audience == Audience.SUBJECTS.value:
             n = notices.send(notice_id, me.principal, late_reason or None)
-            return f"Sent to {n.recipients} person(s); {n.failures} not reached."
+            return f"Sent to {counted(n.recipients, 'person', 'people')}; {n.failures} not reached."
         done = notices.export(notice_id, me.principal, late_reason=late_reason or None)
         return f"Recorded as notified; files for the authority: {done.json_path.name}, .md."
 

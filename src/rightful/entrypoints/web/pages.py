@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import WebServices, web_services
+from rightful.domain.words import counted
 from rightful.entrypoints.web.i18n import LANGUAGES, language_of, translate
 from rightful.entrypoints.web.security import Cookies, csrf_token, remember_csrf, secure_cookies
 
@@ -72,7 +73,7 @@ def page(
         "request": request, "lang": lang, "t": lambda key, **kw: translate(key, lang, **kw),
         "when": when, "days_left": _days_left, "csrf": csrf_token(request),
         "controller": c.settings.controller_name, "zone": zone.key, "errors": {},
-        "demo": c.settings.demo_mode,
+        "demo": c.settings.demo_mode, "counted": counted,
     }  # fmt: skip
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
