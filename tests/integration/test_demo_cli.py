@@ -3,13 +3,25 @@ writes, works on the same store, estate and link address as the demo's server.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from rightful.bootstrap import Container
+from rightful.domain.messaging import MailMessage
+from rightful.entrypoints.cli.demo import _demo_inbox
+from rightful.services.demo import write_cli_config
+from rightful.settings import Settings, load_settings
+
+DEFAULT_SMTP_PORT = Settings.model_fields["smtp_port"].default
 
 RIGHTFUL = str(Path(sys.executable).parent / "rightful")
 
@@ -40,3 +52,25 @@ def test_the_cli_sees_the_demo_store_estate_and_links(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     shown = run("config", "show", cwd=tmp_path, env=cli)
     assert '"public_base_url": "http://127.0.0.1:8799"' in shown.stdout
+
+
+def test_a_taken_smtp_port_moves_the_demo_inbox_and_its_mail_to_a_free_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another demo (or anything) on port 8025: the inbox starts on a free port, the demo's
+    mail goes there, and demo.toml tells the CLI the same port."""
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "empty.toml"))
+    c = Container(settings=load_settings(data_dir=tmp_path / "data"))
+    with contextlib.ExitStack() as stack:
+        taken = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # already taken by someone else: just as good
+            taken.bind(("127.0.0.1", DEFAULT_SMTP_PORT))
+            taken.listen()
+        told = stack.enter_context(_demo_inbox(c, "http://127.0.0.1:8799", serve=True))
+        port = c.settings.smtp_port
+        assert port != DEFAULT_SMTP_PORT and f"SMTP sink on 127.0.0.1:{port}" in told
+        c.mailer.send(MailMessage("anna@example.com", "code", "123456", "<p>123456</p>"))
+        assert c.mail_sink.wait_for("anna@example.com", timeout=5)[0].subject == "code"
+        (tmp_path / "data").mkdir(exist_ok=True)
+        assert f"smtp_port = {port}" in write_cli_config(c).read_text()

@@ -107,7 +107,7 @@ def use_logged_texts(c: Container) -> None:
 
 def write_cli_config(c: Container) -> Path:
     """data_dir/demo.toml: the settings the demo runs with (store, data map, sources, the address
-    of links, the SMS backend), so that `rightful` commands given RIGHTFUL_CONFIG=<this file>
+    of links, the SMS backend, the demo inbox's SMTP port), so that `rightful` commands given RIGHTFUL_CONFIG=<this file>
     work on the same store and estate as the server. Mode 0600: it holds the sources' DSNs."""
     s = c.settings
     quoted = json.dumps  # a JSON string is a valid TOML basic string
@@ -117,6 +117,8 @@ def write_cli_config(c: Container) -> Path:
         f"database_url = {quoted(s.effective_database_url)}",
         f"public_base_url = {quoted(s.public_base_url)}",
         f"sms_backend = {quoted(s.sms_backend)}",
+        f"smtp_host = {quoted(s.smtp_host)}",
+        f"smtp_port = {s.smtp_port}",
         f"datamap_files = [{', '.join(quoted(str(Path(p).resolve())) for p in s.datamap_files)}]",
         "",
         "[sources]",
