@@ -107,8 +107,9 @@ def use_logged_texts(c: Container) -> None:
 
 def write_cli_config(c: Container) -> Path:
     """data_dir/demo.toml: the settings the demo runs with (store, data map, sources, the address
-    of links, the SMS backend, the demo inbox's SMTP port), so that `rightful` commands given RIGHTFUL_CONFIG=<this file>
-    work on the same store and estate as the server. Mode 0600: it holds the sources' DSNs."""
+    of links, the SMS backend, the demo inbox's SMTP port), so that `rightful` commands given
+    RIGHTFUL_CONFIG=<this file> work on the same store and estate as the server. Mode 0600: it
+    holds the sources' DSNs."""
     s = c.settings
     quoted = json.dumps  # a JSON string is a valid TOML basic string
     lines = [
