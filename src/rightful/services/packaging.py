@@ -70,6 +70,8 @@ from rightful.services.subjects import CollectionSeed, SubjectService
 
 log = logging.getLogger("rightful.packaging")
 STALE_BUILD: Final = timedelta(hours=6)
+# After this many failed builds in a row the daily job stops trying; the request waits for staff.
+BUILD_ATTEMPTS: Final = 3
 REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
 # A verified request starts collecting with its first build; a collecting one is built again.
 BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
@@ -199,14 +201,23 @@ class PackageService:
         """Of these collecting requests, those whose build was lost and is due again: its last
         build failed, or ran for longer than STALE_BUILD (its process ended mid-build), or the
         request was sent back to collecting for a step-up and the build that follows never
-        ran. A package that was blocked or sent back by a reviewer waits for staff."""
+        ran. A package that was blocked or sent back by a reviewer waits for staff, and so
+        does a request whose last BUILD_ATTEMPTS builds all failed (logged by id each time)."""
         lost: list[str] = []
         now = self.clock.now()
         with self.store.transaction() as session:
             for request_id in request_ids:
                 packages = self._packages(session, request_id)
                 if packages and _lost(packages[-1], now):
-                    lost.append(request_id)
+                    if _failures_in_a_row(packages) < BUILD_ATTEMPTS:
+                        lost.append(request_id)
+                    else:
+                        log.warning(
+                            "request %s: its last %d builds failed; it waits for staff "
+                            "(rightful package build)",
+                            request_id,
+                            BUILD_ATTEMPTS,
+                        )
         return lost
 
     def _start(
@@ -507,6 +518,11 @@ def _lost(newest: PackageRow, now: datetime) -> bool:
     if status is PackageStatus.BUILDING:
         return not _still_building(newest, now)
     return status in (PackageStatus.FAILED, PackageStatus.READY)
+
+
+def _failures_in_a_row(packages: list[PackageRow]) -> int:
+    failed = PackageStatus.FAILED.value
+    return next((n for n, p in enumerate(reversed(packages)) if p.status != failed), len(packages))
 
 
 def _fill(package: PackageRow, output: BuildOutput, clock: Clock) -> None:

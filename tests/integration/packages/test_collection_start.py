@@ -24,7 +24,7 @@ from rightful.domain.requests import RequestType
 from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
-from rightful.services.packaging import STALE_BUILD
+from rightful.services.packaging import BUILD_ATTEMPTS, STALE_BUILD
 from rightful.services.requests import transitions
 
 from .world import AGENT, PUBLIC, REVIEWER, World, make_world
@@ -219,6 +219,30 @@ def test_the_daily_job_retries_a_failed_build_but_leaves_a_sent_back_package_to_
     assert world.status(failed) is Status.IN_REVIEW
     assert world.status(sent_back) is Status.COLLECTING
     assert world.c.packages.current(sent_back).status == "sent_back"
+
+
+def test_after_three_failed_builds_in_a_row_the_daily_job_leaves_the_request_to_staff(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A source that stays down is not retried every day until the deadline passes unseen: after
+    BUILD_ATTEMPTS failures the request waits for staff, the log says so by id, and a build by
+    staff still works."""
+    rid = verified(world, 1)
+    with monkeypatch.context() as patch:
+        patch.setattr(world.c.packages, "_write", broken_source)
+        for _ in range(BUILD_ATTEMPTS - 1):
+            with pytest.raises(OSError, match="not mounted"):
+                world.c.packages.build(rid, AGENT)
+        assert world.c.start_waiting_collections() == 1
+        drained(world)
+        builds = world.c.packages.for_request(rid)
+        assert [p.status for p in builds] == ["failed"] * BUILD_ATTEMPTS
+
+        with caplog.at_level(logging.WARNING, logger="rightful.packaging"):
+            assert world.c.start_waiting_collections() == 0
+    assert f"request {rid}: its last {BUILD_ATTEMPTS} builds failed" in caplog.text
+    world.c.packages.build(rid, AGENT)
+    assert world.status(rid) is Status.IN_REVIEW
 
 
 def broken_source(*args: Any) -> Any:
