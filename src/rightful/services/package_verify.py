@@ -12,10 +12,13 @@ import base64
 import binascii
 import hashlib
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -54,43 +57,93 @@ class VerifyReport:
 
 READ_BUFFER: Final = 1024 * 1024
 
+# What zipfile raises on damaged, truncated or foreign archives, while opening or reading.
+_UNREADABLE: Final = (
+    zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError,
+    OSError, ValueError,
+)  # fmt: skip
+
+
+class DamagedArchiveError(Exception):
+    """The archive or one of its members cannot be read; the message says which and why."""
+
 
 def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyReport:
-    """Verify a package ZIP; with `public_key_pem` the signer is pinned to that key."""
+    """Verify a package ZIP; with `public_key_pem` the signer is pinned to that key. A damaged,
+    truncated or foreign file is a problem in the report, never an exception."""
     report = VerifyReport(pinned=public_key_pem is not None)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        report.problems.append("not a readable ZIP archive")
+    except _UNREADABLE as exc:
+        report.problems.append(f"not a readable ZIP archive{_detail(exc)}")
         return report
     with archive:
-        names = _names(archive, report)
-        if MANIFEST not in names or SIGNATURE not in names:
-            report.problems.append("manifest.json or manifest.sig is missing")
-            return report
-        manifest_sha256 = _sha256_of(archive, MANIFEST)[0]
-        _check_signature(
-            lambda: archive.read(MANIFEST),
-            manifest_sha256,
-            archive.read(SIGNATURE),
-            public_key_pem,
-            report,
-        )
         try:
-            contents = _check_contents(archive, names, StreamedManifest(archive))
-        except Unstreamable:
-            try:
-                document = json.loads(archive.read(MANIFEST))
-            except ValueError:
-                report.problems.append("manifest.json is not valid JSON")
-                return report
-            if not isinstance(document, dict):
-                report.problems.append("manifest.json is not a JSON object")
-                return report
-            contents = _check_contents(archive, names, WholeManifest(document))
-        report.problems += contents.problems
-        report.items, report.files = contents.items, contents.files
+            _check_archive(archive, public_key_pem, report)
+        except DamagedArchiveError as exc:
+            report.problems.append(str(exc))
     return report
+
+
+def _check_archive(
+    archive: zipfile.ZipFile, public_key_pem: bytes | None, report: VerifyReport
+) -> None:
+    names = _names(archive, report)
+    if MANIFEST not in names or SIGNATURE not in names:
+        report.problems.append("manifest.json or manifest.sig is missing")
+        return
+    manifest_sha256 = _sha256_of(archive, MANIFEST)[0]
+    _check_signature(
+        lambda: _read(archive, MANIFEST),
+        manifest_sha256,
+        _read(archive, SIGNATURE),
+        public_key_pem,
+        report,
+    )
+    try:
+        contents = _check_contents(archive, names, StreamedManifest(archive))
+    except Unstreamable:
+        try:
+            document = json.loads(_read(archive, MANIFEST))
+        except ValueError:
+            report.problems.append("manifest.json is not valid JSON")
+            return
+        if not isinstance(document, dict):
+            report.problems.append("manifest.json is not a JSON object")
+            return
+        contents = _check_contents(archive, names, WholeManifest(document))
+    report.problems += contents.problems
+    report.items, report.files = contents.items, contents.files
+
+
+@contextmanager
+def _member(archive: zipfile.ZipFile, name: str) -> Iterator[IO[bytes]]:
+    """Member `name` as a stream; DamagedArchiveError naming it when it cannot be read, whether
+    on opening or anywhere in the reading done inside the block."""
+    try:
+        with archive.open(name) as stream:
+            yield stream
+    except _UNREADABLE as exc:
+        raise DamagedArchiveError(f"{name}: cannot be read{_detail(exc)}") from exc
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    with _member(archive, name) as stream:
+        return stream.read()
+
+
+def _detail(exc: BaseException) -> str:
+    """Why zipfile refused, in words; empty where its own message would add nothing."""
+    text = str(exc)
+    if isinstance(exc, zlib.error | lzma.LZMAError | EOFError):
+        text = "compressed data is corrupt or cut short"
+    elif isinstance(exc, RuntimeError) and "encrypted" in text:
+        text = "encrypted with a password; rightful packages are not"
+    elif isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+        text = "the file is cut short or its directory is damaged"
+    elif "CRC-32" in text:
+        text = "its CRC-32 does not match: changed or damaged"
+    return f" ({text})" if text and text != "File is not a zip file" else ""
 
 
 def _names(archive: zipfile.ZipFile, report: VerifyReport) -> set[str]:
@@ -182,7 +235,7 @@ class _Guarded:
 def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
     """The values at `prefix` in member `name`, as json.loads would read them; Unstreamable
     where the streaming parser refuses the document or could read it otherwise."""
-    with archive.open(name) as member:
+    with _member(archive, name) as member:
         try:
             yield from ijson.items(_Guarded(member), prefix, use_float=True, buf_size=READ_BUFFER)
         except (ijson.JSONError, UnicodeDecodeError) as refused:
@@ -190,7 +243,7 @@ def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
 
 
 def _is_object(archive: zipfile.ZipFile, name: str) -> bool:
-    with archive.open(name) as member:
+    with _member(archive, name) as member:
         try:
             return next(ijson.parse(_Guarded(member)), None) == ("", "start_map", None)
         except (ijson.JSONError, UnicodeDecodeError) as refused:
@@ -353,7 +406,7 @@ def _check_member(
 
 def _sha256_of(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     digest, total = hashlib.sha256(), 0
-    with archive.open(name) as stream:
+    with _member(archive, name) as stream:
         while piece := stream.read(READ_BUFFER):
             digest.update(piece)
             total += len(piece)
@@ -376,7 +429,7 @@ def _check_rows(
         found = _hash_rows(path, listed, streamed(archive, path, "records.item"))
     except Unstreamable:
         try:
-            document = json.loads(archive.read(path))
+            document = json.loads(_read(archive, path))
         except ValueError:
             contents.problems.append(f"{path}: not valid JSON")
             return None

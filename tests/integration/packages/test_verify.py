@@ -9,10 +9,14 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
@@ -219,3 +223,69 @@ def test_a_file_that_is_not_a_zip_is_reported(tmp_path: Path) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip at all")
     assert verify_package(junk).problems == ["not a readable ZIP archive"]
+
+
+def members_of(path: Path) -> dict[str, bytes] | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    except Exception:
+        return None
+
+
+# A real package cut short, or with a few bits flipped anywhere (headers, directory, data).
+damage = st.one_of(
+    st.tuples(st.just("cut"), st.floats(0, 1, exclude_max=True)),
+    st.tuples(st.just("flip"), st.lists(st.tuples(st.floats(0, 1, exclude_max=True),
+                                                  st.integers(0, 7)), min_size=1, max_size=4)),
+)  # fmt: skip
+
+
+def damaged(data: bytes, how: tuple[str, Any]) -> bytes:
+    kind, detail = how
+    if kind == "cut":
+        return data[: int(detail * len(data))]
+    out = bytearray(data)
+    for at, bit in detail:
+        out[int(at * len(out))] ^= 1 << bit
+    return bytes(out)
+
+
+def only_exits(result: Result) -> bool:
+    """The command ended by exiting, not by an exception escaping it."""
+    return result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_damaged_or_truncated_package_is_reported_never_a_traceback(
+    package_zip: Path, tmp_path: Path
+) -> None:
+    """Exit 1 with a line saying what is wrong; exit 0 only when every member reads as it was
+    (a flip in a ZIP's timestamps or attributes changes nothing the package vouches for)."""
+    original, target = package_zip.read_bytes(), tmp_path / "damaged.zip"
+    intact = members_of(package_zip)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(how=damage)
+    def check(how: tuple[str, Any]) -> None:
+        target.write_bytes(damaged(original, how))
+        result = runner.invoke(app, ["package", "verify", str(target)])
+        assert only_exits(result), result.exception
+        assert result.exit_code in (0, 1), result.output
+        if result.exit_code == 0:
+            assert members_of(target) == intact
+        else:
+            assert "✗ " in result.output and "Traceback" not in result.output
+
+    check()
+
+
+def test_a_member_that_cannot_be_read_is_named(package_zip: Path, tmp_path: Path) -> None:
+    data = bytearray(package_zip.read_bytes())
+    with zipfile.ZipFile(package_zip) as archive:
+        info = archive.getinfo("manifest.sig")
+    extra = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    data[info.header_offset + 30 + len(info.filename) + extra + 5] ^= 0xFF  # its deflated data
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(bytes(data))
+    problems = verify_package(broken).problems
+    assert problems[-1].startswith("manifest.sig: cannot be read (")
