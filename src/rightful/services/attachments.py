@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Final
 from sqlalchemy import select
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.packages import AttachmentRow
+from rightful.adapters.db.packages import AttachmentRow, PackageRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.sources import OpenSources
 from rightful.adapters.storage.encryption import EncryptingWriter, new_data_key
@@ -23,7 +23,7 @@ from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.package_ports import KeyWrapper, PackageStore
-from rightful.domain.packages import safe_name
+from rightful.domain.packages import PackageStatus, safe_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.subjects import check_second_person
@@ -36,6 +36,9 @@ AttachmentOpener = Callable[[str, str, bytes, int], BinaryIO]
 OPEN_FOR_ADDITIONS: Final = (Status.VERIFIED, Status.COLLECTING)
 MIN_JUSTIFICATION: Final = 20
 INCLUDED: Final = ("active", "approved")
+# Packages whose contents a withdrawal can no longer change: a reviewer is looking at them or
+# has approved them.
+HELD: Final = (PackageStatus.READY.value, PackageStatus.APPROVED.value)
 
 
 class AttachmentService:
@@ -78,6 +81,7 @@ class AttachmentService:
         )  # fmt: skip
         with self.store.transaction() as session:
             self._require_open(session, request_id)
+            self._refuse_second_binding(session, row)
             session.add(row)
             self.audit.record(
                 session,
@@ -90,6 +94,22 @@ class AttachmentService:
                 kind="blob" if uri else "record",
             )
         return row
+
+    def _refuse_second_binding(self, session: Any, new: AttachmentRow) -> None:
+        """The same record or file bound twice to one request would join its package twice."""
+        query = select(AttachmentRow).where(
+            AttachmentRow.request_id == new.request_id,
+            AttachmentRow.mode == "bound",
+            AttachmentRow.state == "active",
+            AttachmentRow.collection == new.collection,
+        )
+        for row in session.scalars(query):
+            if row.bound_key == new.bound_key and row.bound_uri == new.bound_uri:
+                what = "file" if new.bound_uri else "record"
+                raise ConflictError(
+                    f"that {what} of {new.collection} is bound to this request already, "
+                    f"as attachment {row.id}"
+                )
 
     def _check_exists(
         self,
@@ -219,23 +239,51 @@ class AttachmentService:
             )
             return row
 
-    def withdraw(self, attachment_id: str, by: Principal) -> AttachmentRow:
-        """Take an attachment out of future packages."""
+    def withdraw(self, attachment_id: str, by: Principal, reason: str) -> AttachmentRow:
+        """Take an attachment out of the packages built from now on, saying why; refused while
+        a package under review or approved holds it (the message says what to do instead)."""
         by.require(Role.AGENT)
+        if not reason.strip():
+            raise InvalidInputError("withdrawing an attachment needs a reason")
         with self.store.transaction() as session:
             row = session.get(AttachmentRow, attachment_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no attachment {attachment_id}")
-            row.state = "withdrawn"
+            if row.state in ("withdrawn", "rejected"):
+                raise ConflictError(
+                    f"attachment {row.id} was {row.state} already; it joins no package"
+                )
+            self._require_not_held(session, row)
+            was, row.state = row.state, "withdrawn"
+            row.withdrawn_by, row.withdrawn_at = by.id, self.clock.now()
+            row.withdrawal_reason = reason.strip()
             self.audit.record(
-                session,
-                by.id,
-                by.role_name,
-                "attachment.withdrawn",
-                row.request_id,
-                attachment_id=row.id,
-            )
+                session, by.id, by.role_name, "attachment.withdrawn", row.request_id,
+                attachment_id=row.id, was=was, reason_sha256=digest(row.withdrawal_reason),
+            )  # fmt: skip
             return row
+
+    def _require_not_held(self, session: Any, row: AttachmentRow) -> None:
+        """Refuse when the request's package under review or approved was built with `row`."""
+        query = select(PackageRow).where(
+            PackageRow.request_id == row.request_id, PackageRow.status.in_(HELD)
+        )
+        package = session.scalars(query.order_by(PackageRow.created_at.desc())).first()
+        joined_at = row.added_at if row.mode == "bound" else row.decided_at
+        if package is None or row.state not in INCLUDED or joined_at is None:
+            return
+        if joined_at > package.created_at:
+            return
+        if package.status == PackageStatus.READY.value:
+            raise ConflictError(
+                f"package {package.id}, awaiting review, holds this attachment; send it back "
+                "first, then withdraw the attachment and build again"
+            )
+        raise ConflictError(
+            f"package {package.id} was approved with this attachment and is not changed; if the "
+            "file must not reach the requester, open a near-miss incident naming that package "
+            "(it freezes it); then the attachment can be withdrawn"
+        )
 
     def for_request(self, request_id: str) -> list[AttachmentRow]:
         """Every attachment of a request, oldest first."""

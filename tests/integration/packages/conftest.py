@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
 
 from .world import World, make_world
@@ -26,3 +27,11 @@ def store_world(store_url: str, tmp_path: Path) -> Iterator[World]:
     w = make_world(store_url, tmp_path, hearthly())
     yield w
     w.c.store.engine.dispose()
+
+
+@pytest.fixture
+def cli(world: World) -> Iterator[World]:
+    """The world wired as the CLI's container."""
+    set_container(world.c)
+    yield world
+    set_container(None)

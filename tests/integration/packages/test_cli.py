@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
-from rightful.bootstrap import set_container
 from rightful.domain.errors import SourceSchemaError
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
 from .corrupt import DropsValidityWindows
 from .world import AGENT, REVIEWER, World
-
-
-@pytest.fixture
-def cli(world: World) -> Iterator[World]:
-    """The world wired as the CLI's container."""
-    set_container(world.c)
-    yield world
-    set_container(None)
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -76,6 +76,9 @@ class AttachmentOut(RowView):
     sha256: str | None
     added_by: str
     decided_by: str | None
+    withdrawn_by: str | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
 
 
 @router.post("/requests/{request_id}/packages", status_code=201)
@@ -172,6 +175,12 @@ def approve_attachment(attachment_id: str, body: Note, c: Deps, who: Reviewer) -
 @router.post("/attachments/{attachment_id}/reject")
 def reject_attachment(attachment_id: str, body: Note, c: Deps, who: Reviewer) -> AttachmentOut:
     return AttachmentOut.of(c.attachments.reject(attachment_id, who, body.note))
+
+
+@router.post("/attachments/{attachment_id}/withdraw")
+def withdraw_attachment(attachment_id: str, body: Reason, c: Deps, who: Agent) -> AttachmentOut:
+    """Take an attachment out of the packages built from now on (audited, with the reason)."""
+    return AttachmentOut.of(c.attachments.withdraw(attachment_id, who, body.reason))
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import typer
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.words import counted
 from rightful.entrypoints.cli import (
+    attachments,
     audit,
     datamap,
     demo,
@@ -40,6 +41,8 @@ app.add_typer(staff.app, name="staff")
 app.add_typer(verification.app, name="verify")
 app.add_typer(datamap.app, name="datamap")
 app.add_typer(packages.app, name="package")
+packages.app.command("attachments")(attachments.list_attachments)
+packages.app.command("withdraw-attachment")(attachments.withdraw)
 app.add_typer(incidents.app, name="incidents")
 app.command("demo")(demo.demo)
 

@@ -321,7 +321,8 @@ def attach(
     justification: Annotated[str | None, typer.Option()] = None,
     label: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE the file concerns")] = None,
 ) -> None:
-    """Attach a record or blob of the data map, or upload a file for four-eyes approval."""
+    """Attach a record (--key) or file (--uri) of the data map, or upload one for four eyes."""
+    _one_way_to_attach(key, uri, file, justification, label)
     c, by = container(), cli_principal()
     if file is None:
         row = c.attachments.bind(request_id, by, collection=collection, key=key, uri=uri)
@@ -332,6 +333,17 @@ def attach(
                 justification=justification or "", labels=[_pair(x) for x in label or []],
             )  # fmt: skip
     console.print(f"{row.id}  {row.mode}  {row.state}")
+
+
+def _one_way_to_attach(
+    key: list[str] | None, uri: str | None, file: Path | None, justification: str | None,
+    label: list[str] | None,
+) -> None:  # fmt: skip
+    """One line when options of a binding and of an upload are mixed: one would be ignored."""
+    if file is not None and (key or uri):
+        fail("--file uploads a file; --key and --uri bind one of the data map: give one of them")
+    if file is None and (justification or label):
+        fail("--justification and --label go with --file; a binding needs neither")
 
 
 @app.command("approve-attachment")
