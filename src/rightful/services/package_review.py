@@ -76,28 +76,26 @@ class PackageReview:
         sample: int | None = None,
         include_content: bool = False,
     ) -> ReviewView:
-        """Counts, categories, gate results and a sample of items (metadata only unless asked)."""
+        """Counts, categories, gate results and a sample of items (metadata only unless asked).
+        The audit entry says how many rows' values the view holds, not whether they were asked
+        for: a failed or empty package, or a sample of files only, shows none."""
         by.require(Role.REVIEWER)
         size = sample if sample is not None else self.packages.config.review_sample
         with self.store.transaction() as session:
             package = self.packages.load(session, package_id)
             run = latest_run(session, package_id)
             findings = findings_of(session, run.id) if run else []
-            self.audit.record(
-                session,
-                by.id,
-                by.role_name,
-                "package.reviewed",
-                package.request_id,
-                package_id=package.id,
-                sample=size,
-                with_values=include_content,
-            )
         view = ReviewView(package, run, findings)
         if package.status == PackageStatus.FAILED.value:
             view.build_error = self._build_error(package)
         if package.stored_size is not None and size > 0:
             view.sample = self._sample(package, size, include_content)
+        shown = sum("values" in item for item in view.sample)
+        with self.store.transaction() as session:
+            self.audit.record(
+                session, by.id, by.role_name, "package.reviewed", package.request_id,
+                package_id=package.id, sample=size, with_values=shown > 0, values_shown=shown,
+            )  # fmt: skip
         return view
 
     def _build_error(self, package: PackageRow) -> str | None:

@@ -497,8 +497,18 @@ class PackageService:
     def load(self, session: Session, package_id: str, lock: bool = False) -> PackageRow:
         package = session.get(PackageRow, package_id, with_for_update=lock)
         if package is None:
-            raise NotFoundError(f"no package {package_id}")
+            raise NotFoundError(self._no_package(session, package_id))
         return package
+
+    def _no_package(self, session: Session, package_id: str) -> str:
+        """'no package X'; where X is a request's id, given by mistake, that request's packages."""
+        if session.get(RequestRow, package_id) is None:
+            return f"no package {package_id}"
+        ids = [p.id for p in reversed(self._packages(session, package_id))]
+        listed = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        return f"{package_id} is a request id, not a package id; " + (
+            f"its packages, newest first: {listed}" if ids else "it has no package yet"
+        )
 
     def _request(self, session: Session, request_id: str) -> RequestRow:
         row = session.get(RequestRow, request_id)

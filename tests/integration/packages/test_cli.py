@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,42 @@ def test_show_of_a_build_lost_without_a_reason_still_says_it_failed(cli: World) 
     code, out = run("package", "show", pid)
     assert code == 0 and "the build failed; the package holds nothing" in out
     assert "the server or worker log has the error's type" in out
+
+
+def test_show_content_prints_the_sampled_records_values_as_audited(cli: World) -> None:
+    """--content promises the sampled rows: the CLI prints their values (not only --json), and
+    the audit entry counts the rows whose values were shown."""
+    rid, pid = built(cli)
+    code, out = run("package", "show", pid, "--sample", "30", "--content")
+    assert code == 0, out
+    assert "values of 16 sampled records:" in out and '"full_name": "Anna Schmidt"' in out
+    assert "files are not shown here" in out
+    [entry] = [e for e in cli.c.audit.timeline(rid) if e.action == "package.reviewed"]
+    assert (entry.summary["with_values"], entry.summary["values_shown"]) == (True, 16)
+
+
+def test_a_review_that_shows_no_values_is_not_audited_as_showing_them(cli: World) -> None:
+    rid, pid = built(cli)
+    cli.c.package_review.review(pid, REVIEWER, sample=0, include_content=True)
+    run("package", "show", pid)
+    entries = [e.summary for e in cli.c.audit.timeline(rid) if e.action == "package.reviewed"]
+    assert [(e["with_values"], e["values_shown"]) for e in entries] == [(False, 0), (False, 0)]
+
+
+def test_show_samples_as_many_items_as_the_setting_says(cli: World) -> None:
+    _, pid = built(cli)
+    cli.c.packages.config = replace(cli.c.packages.config, review_sample=3)  # type: ignore[misc]
+    code, raw = run("package", "show", pid, "--json")
+    assert code == 0 and len(json.loads(raw)["sample"]) == 3
+    code, out = run("package", "show", pid)
+    assert "sample of 3 items" in out
+
+
+def test_a_request_id_given_for_a_package_id_lists_its_packages(cli: World) -> None:
+    rid, pid = built(cli)
+    code, out = run("package", "show", rid)
+    assert one_line_error(code, out)
+    assert f"{rid} is a request id, not a package id; its packages, newest first: {pid}" in out
+    other = cli.request_for(2)
+    code, out = run("package", "approve", other)
+    assert one_line_error(code, out) and "it has no package yet" in out

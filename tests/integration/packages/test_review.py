@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -238,3 +239,16 @@ def test_staff_attach_and_approve_over_http(
     assert bound.status_code == 201
     built = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()
     assert built["status"] == "ready" and built["attachments"] == 1
+
+
+def test_review_over_http_samples_by_the_setting_and_names_a_request_ids_packages(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    world, client, keys = api
+    rid = world.request_for(ANNA)
+    package = world.c.packages.build(rid, AGENT)
+    world.c.packages.config = replace(world.c.packages.config, review_sample=4)  # type: ignore[misc]
+    view = client.get(f"/api/v1/packages/{package.id}", headers=keys["reviewer"]).json()
+    assert len(view["sample"]) == 4
+    wrong = client.get(f"/api/v1/packages/{rid}", headers=keys["reviewer"])
+    assert wrong.status_code == 404 and f"its packages, newest first: {package.id}" in wrong.text

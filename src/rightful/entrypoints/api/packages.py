@@ -96,7 +96,7 @@ def list_packages(request_id: str, c: Deps, _who: Agent) -> list[PackageOut]:
 @router.get("/packages/{package_id}")
 def review(
     package_id: str, c: Deps, who: Reviewer,
-    sample: Annotated[int, Query(ge=0, le=500)] = 20,
+    sample: Annotated[int | None, Query(ge=0, le=500, description="default: setting")] = None,
     content: Annotated[bool, Query(description="include the sampled rows' values")] = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Counts, categories, gate results and a sample of items (metadata unless asked)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,8 +90,15 @@ def list_packages(
 @handles_errors
 def show(
     package_id: str,
-    sample: Annotated[int, typer.Option(min=0, max=500)] = 10,
-    content: Annotated[bool, typer.Option("--content", help="include the sampled rows")] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=500, help="items to sample; default: the package_review_sample setting"
+        ),
+    ] = None,
+    content: Annotated[
+        bool, typer.Option("--content", help="show the sampled records' values (audited)")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What a reviewer sees: counts, categories, gate results and a sample of items."""
@@ -131,7 +139,20 @@ def show(
                           Text(item.get("path") or "-"))  # fmt: skip
         console.print(table)
     if content:
-        console.print("the sampled rows' values are shown with --json")
+        _values_lines(data["sample"])
+
+
+def _values_lines(sample: list[dict[str, Any]]) -> None:
+    """The values of the sampled records, one record a line; files are opened from an export."""
+    shown = [item for item in sample if "values" in item]
+    console.print(f"values of {counted(len(shown), 'sampled record', 'sampled records')}"
+                  + (":" if shown else ""), highlight=False)  # fmt: skip
+    for item in shown:
+        values = json.dumps(item["values"], ensure_ascii=False, default=str)
+        console.print(Text(f"  {item['id']}  {item.get('collection')}  {values}"), soft_wrap=True)
+    if len(shown) < len(sample):
+        console.print("files are not shown here: `rightful package export` writes them",
+                      highlight=False)  # fmt: skip
 
 
 # What to do after a build failed with one of these errors (types only are recorded).
