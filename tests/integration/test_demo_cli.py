@@ -18,7 +18,7 @@ import pytest
 from rightful.bootstrap import Container
 from rightful.domain.messaging import MailMessage
 from rightful.entrypoints.cli.demo import _demo_inbox
-from rightful.services.demo import write_cli_config
+from rightful.services.demo import use_demo_estate, write_cli_config
 from rightful.settings import Settings, load_settings
 
 DEFAULT_SMTP_PORT = Settings.model_fields["smtp_port"].default
@@ -52,6 +52,25 @@ def test_the_cli_sees_the_demo_store_estate_and_links(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     shown = run("config", "show", cwd=tmp_path, env=cli)
     assert '"public_base_url": "http://127.0.0.1:8799"' in shown.stdout
+    assert '"controller_name": "Hearthly GmbH"' in shown.stdout
+    assert '"supervisory_authority": "Sächsische Datenschutzbeauftragte"' in shown.stdout
+
+
+def test_the_demo_estate_comes_from_its_company_unless_a_controller_is_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packages, mails and notices of the demo name Hearthly, whose estate it is, not
+    "rightful"; a controller name someone configured is kept."""
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "empty.toml"))
+    demo = Container(settings=load_settings(data_dir=tmp_path / "a"))
+    use_demo_estate(demo)
+    assert (demo.settings.controller_name, demo.settings.privacy_contact) == (
+        "Hearthly GmbH", "privacy@hearthly.example",
+    )  # fmt: skip
+    mine = Container(settings=load_settings(data_dir=tmp_path / "b", controller_name="Acme Ltd"))
+    use_demo_estate(mine)
+    assert mine.settings.controller_name == "Acme Ltd"
 
 
 def test_a_taken_smtp_port_moves_the_demo_inbox_and_its_mail_to_a_free_one(

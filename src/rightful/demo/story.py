@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Final
 
 from rightful.demo.estate import DemoEstate, EstateBuilder
+
+# Who the demo's packages, mails and notices come from: the company the estate belongs to
+# (Leipzig, hence the Saxon authority).
+CONTROLLER: Final = {
+    "controller_name": "Hearthly GmbH",
+    "privacy_contact": "privacy@hearthly.example",
+    "supervisory_authority": "Sächsische Datenschutzbeauftragte",
+}
 
 
 def at(text: str) -> datetime:

@@ -16,6 +16,7 @@ from rightful.adapters.files import atomic_writer
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.demo import seed_demo
+from rightful.demo.story import CONTROLLER
 from rightful.domain.clock import FixedClock
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
@@ -84,13 +85,17 @@ def prepare_demo(c: Container) -> DemoSummary:
 
 def use_demo_estate(c: Container) -> list[str]:
     """Seed Hearthly's databases and recordings under data_dir/estate and use them as the sources,
-    unless a data map and sources are configured already."""
+    with Hearthly as the controller where none is configured, unless a data map and sources are
+    configured already."""
     settings = c.settings
     if settings.datamap_files or settings.sources:
         return [f"estate:         configured ({len(settings.sources)} sources)"]
     estate = seed_demo(settings.data_dir / "estate")
     settings.datamap_files = list(estate.datamap_files)
     settings.sources = {name: SecretStr(dsn) for name, dsn in estate.dsns.items()}
+    for name, value in CONTROLLER.items():
+        if name not in settings.model_fields_set:
+            setattr(settings, name, value)
     return [
         f"demo estate:   {estate.directory} ({len(estate.customers)} customers, "
         f"{len(estate.blobs)} recordings)",
@@ -120,6 +125,12 @@ def write_cli_config(c: Container) -> Path:
         f"sms_backend = {quoted(s.sms_backend)}",
         f"smtp_host = {quoted(s.smtp_host)}",
         f"smtp_port = {s.smtp_port}",
+        f"controller_name = {quoted(s.controller_name)}",
+        *(
+            f"{name} = {quoted(value)}"
+            for name in ("privacy_contact", "supervisory_authority")
+            if (value := getattr(s, name)) is not None
+        ),
         f"datamap_files = [{', '.join(quoted(str(Path(p).resolve())) for p in s.datamap_files)}]",
         "",
         "[sources]",
