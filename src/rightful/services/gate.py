@@ -28,6 +28,7 @@ from rightful.domain.provenance import SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.sources import RecordSource
 from rightful.domain.staff import SYSTEM
+from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 from rightful.services.incident_records import open_incident
 
@@ -91,9 +92,8 @@ def record_verdict(
 def _near_miss(
     session: Session, audit: AuditService, clock: Clock, package: PackageRow, report: GateReport
 ) -> IncidentRow:
-    log.warning(
-        "leak gate blocked package %s: %d offending items", package.id, len(report.offending_items)
-    )
+    offending = counted(len(report.offending_items), "offending item", "offending items")
+    log.warning("leak gate blocked package %s: %s", package.id, offending)
     new = NewIncident(
         IncidentKind.NEAR_MISS, IncidentSource.GATE, reporter="gate", aware_at=clock.now(),
         request_id=package.request_id, package_id=package.id,

@@ -3,7 +3,9 @@ what the commands print is whole and readable."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -283,3 +285,23 @@ def test_a_request_id_given_for_a_package_id_lists_its_packages(cli: World) -> N
     other = cli.request_for(2)
     code, out = run("package", "approve", other)
     assert one_line_error(code, out) and "it has no package yet" in out
+
+
+def test_one_failed_item_is_counted_in_the_singular(
+    cli: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An upload named after another speaker is the one item the gate fails: '1 item failed',
+    in `show` as in the log, never '1 items'."""
+    rid = cli.request_for(1)
+    row = cli.c.attachments.upload(
+        rid, AGENT, filename="export_D-1002_8.wav", content=io.BytesIO(b"RIFF"),
+        collection="speaker.recordings", labels=[("customer_id", "1")],
+        justification="Call recording from the support line, asked for on the phone.",
+    )  # fmt: skip
+    cli.c.attachments.approve(row.id, REVIEWER)
+    with caplog.at_level(logging.WARNING):
+        blocked = cli.c.packages.build(rid, AGENT)
+    assert ": 1 offending item" in caplog.text and "1 offending items" not in caplog.text
+    code, out = run("package", "show", blocked.id, "--sample", "1")
+    assert code == 0 and "; 1 item failed: foreign_identifier 1" in out
+    assert "sample of 1 item" in out and "1 items" not in out

@@ -46,14 +46,18 @@ def build(
         jobs = c.package_jobs
         outcome = jobs.wait(jobs.submit(request_id), timeout)
         status = outcome["status"]
-        console.print(f"{outcome['package_id']}  {status}  {outcome['items']} items")
+        console.print(f"{outcome['package_id']}  {status}  {_items(outcome['items'])}")
     else:
         package = c.packages.build(request_id, cli_principal())
         status = package.status
-        console.print(f"{package.id}  {status}  {package.item_count} items")
+        console.print(f"{package.id}  {status}  {_items(package.item_count)}")
     if status == "blocked":
         err_console.print("[red]the leak gate blocked this package; a near-miss incident is open")
         raise typer.Exit(3)
+
+
+def _items(n: int) -> str:
+    return counted(n, "item", "items")
 
 
 @app.command("list")
@@ -132,7 +136,7 @@ def show(
     if data["sample"]:
         table = Table(id_column("item"), "kind", Column("collection", no_wrap=True),
                       Column("key", overflow="fold"), Column("path", overflow="fold"),
-                      title=f"sample of {len(data['sample'])} items")  # fmt: skip
+                      title=f"sample of {_items(len(data['sample']))}")  # fmt: skip
         for item in data["sample"]:
             key = ", ".join(map(str, item.get("key") or [])) or "-"
             table.add_row(item["id"], item["kind"], item.get("collection") or "-", Text(key),
@@ -193,11 +197,11 @@ def _gate_line(gate: dict[str, Any] | None) -> str:
     if gate is None:
         return "gate: not run"
     checks = ", ".join(f"{name} {n}" for name, n in gate["checked"].items())
-    line = f"gate: {'passed' if gate['passed'] else 'BLOCKED'}, {gate['items_checked']} items "
+    line = f"gate: {'passed' if gate['passed'] else 'BLOCKED'}, {_items(gate['items_checked'])} "
     line += f"checked ({checks})" if checks else "checked"
     if gate["failures"]:
         failed = ", ".join(f"{name} {n}" for name, n in gate["failures"].items())
-        line += f"; {gate['offending_items']} items failed: {failed}"
+        line += f"; {_items(gate['offending_items'])} failed: {failed}"
     if gate["incident_id"]:
         line += f"; incident {gate['incident_id']}"
     return line
@@ -269,7 +273,8 @@ def verify(
         else "the key named in manifest.sig (not pinned: pass --public-key to pin it)"
     )
     console.print(
-        f"✓ intact: {report.items} items, {report.files} files, signed by {report.key_id}, "
+        f"✓ intact: {_items(report.items)}, {counted(report.files, 'file', 'files')}, signed by "
+        f"{report.key_id}, "
         f"{signer}",
         highlight=False,
         soft_wrap=True,
