@@ -1,0 +1,31 @@
+"""docs/configuration.md names every setting a user can set, with its environment variable: a
+setting missing there is one an operator cannot find."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rightful.settings import PREFIX, Settings
+
+DOC = Path(__file__).parents[2] / "docs" / "configuration.md"
+
+
+def documented_rows() -> dict[str, str]:
+    """setting -> its row, for each table row that starts with a setting's name."""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if found := re.match(r"\| `([a-z_0-9]+)` \|", line):
+            rows[found.group(1)] = line
+    return rows
+
+
+def test_every_setting_has_a_row_with_its_environment_variable() -> None:
+    rows = documented_rows()
+    missing = [name for name in Settings.model_fields if name not in rows]
+    assert missing == []
+    without_variable = [
+        name for name in Settings.model_fields if f"`{PREFIX}{name.upper()}" not in rows[name]
+    ]
+    assert without_variable == []
+    assert set(rows) <= set(Settings.model_fields)  # no row for a setting that is gone
