@@ -143,7 +143,9 @@ def _detail(exc: BaseException) -> str:
         text = "the file is cut short or its directory is damaged"
     elif "CRC-32" in text:
         text = "its CRC-32 does not match: changed or damaged"
-    return f" ({text})" if text and text != "File is not a zip file" else ""
+    elif text == "File is not a zip file":
+        text = "no ZIP directory at its end: another kind of file, or cut short"
+    return f" ({text})" if text else ""
 
 
 def _names(archive: zipfile.ZipFile, report: VerifyReport) -> set[str]:
