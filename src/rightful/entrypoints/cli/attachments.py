@@ -10,10 +10,12 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from rightful.adapters.db.packages import AttachmentRow
+from rightful.domain.errors import NotFoundError
 from rightful.entrypoints.cli.common import (
     cli_principal,
     console,
     container,
+    fail,
     handles_errors,
     id_column,
     print_json,
@@ -23,7 +25,10 @@ from rightful.entrypoints.cli.common import (
 @handles_errors
 def withdraw(attachment_id: str, reason: Annotated[str, typer.Option()]) -> None:
     """Take an attachment out of the packages built from now on (audited, with the reason)."""
-    row = container().attachments.withdraw(attachment_id, cli_principal(), reason)
+    try:
+        row = container().attachments.withdraw(attachment_id, cli_principal(), reason)
+    except NotFoundError as exc:
+        fail(f"{exc}; `rightful package attachments REQUEST_ID` lists a request's attachments")
     console.print(f"{row.id}  {row.state}; the next build leaves it out")
 
 
