@@ -14,7 +14,9 @@ from pathlib import Path
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from rightful.adapters.db.packages import GateRunRow
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 
@@ -199,6 +201,17 @@ def test_a_reviewer_reviews_approves_and_the_link_goes_out(desk: Desk) -> None:
     assert "Approved; the download link went" in done.text
     assert "/d/" in desk.mailer.to(ANNA_MAIL)[-1].text
     assert desk.c.requests.get(rid).status == "delivered"
+
+
+def test_the_package_page_counts_checked_items_in_words(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    with desk.c.store.transaction() as session:
+        session.execute(update(GateRunRow).where(GateRunRow.package_id == package.id)
+                        .values(items_checked=1))  # fmt: skip
+    add(desk, "rita", Role.REVIEWER)
+    review = sign_in(desk, "rita").get(f"/console/packages/{package.id}").text
+    assert "1 item checked" in review and "1 items" not in review
 
 
 def test_an_agent_revokes_a_link_from_the_request_page(desk: Desk) -> None:
