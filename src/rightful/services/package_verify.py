@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import hashlib
 import json
 import lzma
@@ -139,7 +140,9 @@ def _detail(exc: BaseException) -> str:
         text = "compressed data is corrupt or cut short"
     elif isinstance(exc, RuntimeError) and "encrypted" in text:
         text = "encrypted with a password; rightful packages are not"
-    elif isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+    elif isinstance(exc, OSError) and exc.errno not in (None, errno.EINVAL) and exc.strerror:
+        text = exc.strerror  # e.g. Permission denied
+    elif isinstance(exc, OSError):  # a seek outside the file: offsets past its end
         text = "the file is cut short or its directory is damaged"
     elif "CRC-32" in text:
         text = "its CRC-32 does not match: changed or damaged"

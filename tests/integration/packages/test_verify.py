@@ -293,3 +293,8 @@ def test_a_member_that_cannot_be_read_is_named(package_zip: Path, tmp_path: Path
     broken.write_bytes(bytes(data))
     problems = verify_package(broken).problems
     assert problems[-1].startswith("manifest.sig: cannot be read (")
+
+
+def test_a_file_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
+    """The system's reason (here: a folder), not a guess that the file was cut short."""
+    assert verify_package(tmp_path).problems == ["not a readable ZIP archive (Is a directory)"]
