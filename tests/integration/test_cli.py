@@ -81,6 +81,16 @@ def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner)
     assert "cannot move from received to closed" in out
 
 
+def test_a_rejection_by_a_bare_move_is_refused_and_names_the_refuse_command(
+    cli: CliRunner,
+) -> None:
+    """REQUIREMENTS.md:7 (Art. 12(4)): rejecting goes through `refuse`, with reasons."""
+    rid = submit(cli)
+    code, out = run(cli, "requests", "move", rid, "rejected", "--reason", "spam")
+    assert code != 0 and out.strip().count("\n") == 0
+    assert "rightful requests refuse" in out
+
+
 def test_bad_input_names_what_to_fix(cli: CliRunner) -> None:
     code, out = run(cli, "requests", "submit", "everything", "--email", "a@example.org")
     assert code != 0 and "unknown request type" in out

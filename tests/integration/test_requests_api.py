@@ -155,6 +155,22 @@ def test_evidenced_statuses_cannot_be_reached_by_hand(app: App) -> None:
     assert "not by a manual move" in r.json()["detail"]
 
 
+def test_a_rejection_by_a_bare_move_is_refused_and_points_to_refuse(app: App) -> None:
+    """REQUIREMENTS.md:7 (Art. 12(4)): a refusal states reasons and the right to complain, so a
+    request is rejected only through `refuse`, never by a move that records neither."""
+    rid = submit(app)["id"]
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/transitions", json={"to": "rejected", "reason": "spam"},
+        headers=app.as_role("dpo"),
+    )  # fmt: skip
+    assert r.status_code == 409
+    assert "/refuse" in r.json()["detail"]
+    assert (
+        app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("dpo")).json()["status"]
+        == "received"
+    )
+
+
 def test_extension_is_recorded_once_with_its_notice(app: App) -> None:
     """REQUIREMENTS.md Art. 12(3): one extension by up to two months, told within the first."""
     rid = submit(app)["id"]

@@ -111,6 +111,12 @@ def check_manual_move(target: Status) -> None:
             f"a request reaches {target} through its own step (verification, collection, "
             "review or delivery), not by a manual move"
         )
+    if target is Status.REJECTED:
+        raise IllegalTransitionError(
+            "a request is rejected by refusing it, which records the reasons and tells the "
+            "requester of their right to complain: use `rightful requests refuse` (API: POST "
+            "/api/v1/requests/{id}/refuse), not a manual move"
+        )
 
 
 @dataclass(frozen=True)
