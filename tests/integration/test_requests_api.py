@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from hashlib import sha256
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -169,6 +170,31 @@ def test_a_rejection_by_a_bare_move_is_refused_and_points_to_refuse(app: App) ->
         app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("dpo")).json()["status"]
         == "received"
     )
+
+
+def test_the_chain_binds_an_extension_and_its_notice_by_digest_with_the_length_applied(
+    app: App,
+) -> None:
+    """REQUIREMENTS.md:6 (Art. 12(3)): an extension without a length takes the most the law
+    allows, and the chain records that length and digests of the reason and the notice's
+    words (never the words), so the stored texts are provably those recorded."""
+    rid = submit(app)["id"]
+    reason = "14 source systems"
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/extend", json={"reason": reason}, headers=app.as_role("dpo")
+    )
+    assert r.status_code == 200, r.text
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("dpo")).json()
+    extended = next(e for e in shown["timeline"] if e["action"] == "request.extended")
+    assert extended["summary"]["months"] == 2
+    assert extended["summary"]["reason_sha256"] == sha256(reason.encode()).hexdigest()[:32]
+    notice = next(n for n in shown["notices"] if n["kind"] == "extension")
+    recorded = [e["summary"] for e in shown["timeline"] if e["action"] == "notice.recorded"]
+    assert {
+        "kind": "extension",
+        "wording_sha256": sha256(notice["body"].encode()).hexdigest()[:32],
+    } in [{k: v for k, v in s.items() if k in ("kind", "wording_sha256")} for s in recorded]
+    assert reason not in json.dumps(shown["timeline"])
 
 
 def test_extension_is_recorded_once_with_its_notice(app: App) -> None:

@@ -318,6 +318,11 @@ def _check_timing(ext: Extension, received_at: datetime, original: datetime) -> 
         )
 
 
+def extension_length(jurisdiction: Jurisdiction, ext: Extension) -> tuple[int, str]:
+    """How long `ext` extends by, in the jurisdiction's unit: (2, "months"), (45, "days")."""
+    return _length(jurisdiction, ext), _RULES[jurisdiction].unit.value
+
+
 def _length(jurisdiction: Jurisdiction, ext: Extension) -> int:
     rules = _RULES[jurisdiction]
     months = rules.unit is ExtensionUnit.MONTHS

@@ -302,15 +302,14 @@ class RequestService:
                 tz=self.settings.zone,
             )
             self._record_notice(session, row, "extension", body, by)
+            extension = _extension(row)
+            assert extension is not None  # set above
+            length, unit = dl.extension_length(dl.Jurisdiction(row.jurisdiction), extension)
             self.audit.record(
-                session,
-                by.id,
-                by.role_name,
-                "request.extended",
-                row.id,
-                months=months,
-                days=days,
-            )
+                session, by.id, by.role_name, "request.extended", row.id,
+                **{unit: length}, respond_by=row.respond_by.isoformat(),
+                reason_sha256=digest(row.extension_reason),
+            )  # fmt: skip
             return row
 
     def refuse(self, request_id: str, by: Principal, reasons: Sequence[str]) -> RequestRow:
@@ -373,7 +372,10 @@ class RequestService:
                 sent_by=by.id,
             )
         )
-        self.audit.record(session, by.id, by.role_name, "notice.recorded", row.id, kind=kind)
+        self.audit.record(
+            session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
+            wording_sha256=digest(body),
+        )  # fmt: skip
 
 
 def _extension(row: RequestRow) -> dl.Extension | None:
