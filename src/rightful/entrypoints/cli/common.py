@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,7 +58,17 @@ def run_server(c: Container, host: str, port: int) -> None:
 
 def cli_principal() -> Principal:
     """Whoever runs the CLI holds the store's credentials: recorded as admin under their OS user."""
-    return Principal(id=f"cli:{getpass.getuser().replace(' ', '_')}", role=Role.ADMIN)
+    return Principal(id=f"cli:{os_account()}", role=Role.ADMIN)
+
+
+def os_account() -> str:
+    """The account of the process's real uid. Not $USER or $LOGNAME, which anyone can set: the
+    name stands for a person in four-eyes checks (a second person approves an attachment)."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name.replace(" ", "_")
+    except KeyError:  # a uid with no passwd entry, as in some containers
+        return f"uid{uid}"
 
 
 def container(*, store_needed: bool = True) -> Container:
