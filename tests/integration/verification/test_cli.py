@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
 from rightful.domain.lifecycle import Status
+from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
 from . import estate
@@ -26,8 +28,10 @@ def cli(sqlite_world: World) -> Iterator[CliRunner]:
 
 
 def run(cli: CliRunner, user: str, *args: str) -> tuple[int, str]:
-    """Run as an operating-system user: the CLI records that user as the acting principal."""
-    result = cli.invoke(app, list(args), env={"LOGNAME": user, "USER": user})
+    """Run as an operating-system account (that of the real uid, which the CLI records as the
+    acting principal; two tests' accounts stand for two people)."""
+    with patch.object(common, "os_account", lambda: user):
+        result = cli.invoke(app, list(args))
     return result.exit_code, result.output
 
 
