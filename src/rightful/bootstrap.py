@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from rightful.domain.clock import Clock, SystemClock
@@ -193,12 +193,15 @@ class Container:
 
     @cached_property
     def subjects(self) -> SubjectService:
+        from rightful.services.package_keys import pseudonym_key, subject_pseudonym
         from rightful.services.subjects import SubjectService
 
         on_bound = self.start_collection if self.settings.collect_when_verified else None
+        key = pseudonym_key(self.settings)
         return SubjectService(
-            self.store, self.clock, self.audit, self.requests, self._subjects_of, on_bound
-        )
+            self.store, self.clock, self.audit, self.requests, self._subjects_of,
+            partial(subject_pseudonym, key), on_bound,
+        )  # fmt: skip
 
     def start_collection(self, request_id: str) -> None:
         """Build the package of a verified request that is answered with one (access,

@@ -100,11 +100,15 @@ class SubjectService:
         audit: AuditService,
         requests: RequestService,
         finder: Finder,
+        pseudonym: Callable[[SubjectKey], str],
         on_bound: Callable[[str], None] | None = None,
     ) -> None:
         self.store, self.clock, self.audit, self.requests = store, clock, audit, requests
         self._finder = finder
         self._on_bound = on_bound
+        # Keyed (HMAC) so that the chain's reference to a subject cannot be reversed by hashing
+        # guessed customer ids; the package manifest names the subject the same way.
+        self._pseudonym = pseudonym
         self._lock = threading.Lock()  # a source may be used by one thread at a time
 
     def holders(self, identities: Sequence[Identity]) -> list[SubjectKey]:
@@ -223,7 +227,7 @@ class SubjectService:
             method=method,
             identity_set_version=version,
             proofs=supporting,
-            subject_sha256=digest(str(subject)),
+            subject_pseudonym=self._pseudonym(subject),
         )
         self.requests.move_in(session, row, Status.VERIFIED, by, reason)
 

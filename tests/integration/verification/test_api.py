@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.api.app import create_app
 from rightful.services import staff
+from rightful.services.package_keys import pseudonym_key, subject_pseudonym
 
 from . import estate
 from .conftest import World
@@ -77,6 +79,18 @@ def test_from_submission_to_a_verified_request_bound_to_one_subject(api: Api) ->
     assert stepped.json()["assurance"] == "high"
     assert api.world.c.audit.verify().ok
     assert estate.ANNA not in str(shown["timeline"])
+    assert_keyed_subject_reference(api, rid, shown["timeline"])
+
+
+def assert_keyed_subject_reference(api: Api, rid: str, timeline: list[dict[str, Any]]) -> None:
+    """The chain names the bound subject by a keyed pseudonym, the one the package manifest
+    uses; an unkeyed hash of "collection#id" could be reversed by hashing guessed ids."""
+    bound = next(e["summary"] for e in timeline if e["action"] == "subject.bound")
+    subject = api.world.c.subjects.seed(rid).subject
+    key = pseudonym_key(api.world.c.settings)
+    assert bound["subject_pseudonym"] == subject_pseudonym(key, subject)
+    assert bound["subject_pseudonym"] not in sha256(str(subject).encode()).hexdigest()
+    assert "subject_sha256" not in bound
 
 
 def test_the_link_page_confirms_only_when_its_button_is_pressed(api: Api) -> None:
