@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,37 @@ def test_a_rejection_by_a_bare_move_is_refused_and_names_the_refuse_command(
     code, out = run(cli, "requests", "move", rid, "rejected", "--reason", "spam")
     assert code != 0 and out.strip().count("\n") == 0
     assert "rightful requests refuse" in out
+
+
+def test_show_tells_staff_what_the_requester_was_told_and_why_it_moved(cli: CliRunner) -> None:
+    """REQUIREMENTS.md:7 (Art. 12(4)): the refusal's reasons and the notice sent are part of
+    the request's record on screen and in JSON, with ISO 8601 times."""
+    rid = submit(cli)
+    code, out = run(cli, "requests", "refuse", rid, "--reason", "manifestly unfounded")
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid)
+    assert code == 0, out
+    assert "refused because: manifestly unfounded" in out
+    assert "refusal" in out and "supervisory authority" in out
+    shown = json.loads(run(cli, "requests", "show", rid, "--json")[1])
+    assert [n["kind"] for n in shown["notices"]] == ["acknowledgement", "refusal"]
+    assert shown["transitions"][-1]["reason"] == "manifestly unfounded"
+    assert datetime.fromisoformat(shown["notices"][-1]["sent_at"]).tzinfo is not None
+
+
+def test_the_due_list_in_json_has_iso_times(cli: CliRunner) -> None:
+    submit(cli)
+    due = json.loads(run(cli, "requests", "due", "--json")[1])
+    assert due and datetime.fromisoformat(due[0]["respond_by"]).tzinfo is not None
+    assert "T" in due[0]["respond_by"]
+
+
+def test_refusing_a_refused_request_says_it_is_refused_already(cli: CliRunner) -> None:
+    rid = submit(cli)
+    assert run(cli, "requests", "refuse", rid, "--reason", "spam")[0] == 0
+    code, out = run(cli, "requests", "refuse", rid, "--reason", "spam")
+    assert code != 0 and out.strip().count("\n") == 0
+    assert "is rejected already" in out
 
 
 def test_bad_input_names_what_to_fix(cli: CliRunner) -> None:

@@ -305,7 +305,8 @@ def _check_timing(ext: Extension, received_at: datetime, original: datetime) -> 
     _require_aware(ext.decided_at, "decided_at")
     if not received_at <= ext.decided_at <= original:
         raise ExtensionNotAllowedError(
-            f"an extension must be decided while the first period runs (until {original})"
+            "an extension must be decided while the first period runs "
+            f"(until {original.isoformat(timespec='minutes')})"
         )
     if ext.notice_sent_at is None:
         raise ExtensionNotAllowedError(

@@ -140,6 +140,8 @@ def check_transition(
     reason: str,
 ) -> None:
     """Raise unless `current` may move to `target` by someone holding `role` (None = the system)."""
+    if current is target:
+        raise IllegalTransitionError(f"the request is {current} already")
     if target not in ALLOWED[current]:
         raise IllegalTransitionError(f"a request cannot move from {current} to {target}")
     if current is Status.ON_HOLD and target in OPEN and target is not held_from:

@@ -8,6 +8,7 @@ import pwd
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -132,4 +133,11 @@ def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, default=_jsonable, ensure_ascii=False) + "\n")
+
+
+def _jsonable(value: Any) -> str:
+    """Times as ISO 8601 (what other tools parse), anything else as its text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

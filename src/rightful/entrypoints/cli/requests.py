@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from rightful.adapters.db.tables import NoticeRow, TransitionRow
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
@@ -114,6 +115,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     row = c.requests.get(request_id)
     timeline = c.audit.timeline(request_id)
     moves = transitions(c.store, request_id)
+    notices = c.requests.notices(request_id)
     if json_out:
         print_json(
             {
@@ -134,6 +136,17 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                     }
                     for t in moves
                 ],
+                "notices": [
+                    {
+                        "kind": n.kind,
+                        "language": n.language,
+                        "channel": n.channel,
+                        "sent_at": n.sent_at,
+                        "sent_by": n.sent_by,
+                        "body": n.body,
+                    }
+                    for n in notices
+                ],
                 "timeline": [
                     {
                         "seq": e.seq,
@@ -152,6 +165,12 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
         f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
         f"{row.respond_by:%Y-%m-%d %H:%M %Z}"
     )
+    if row.refusal_reasons:
+        console.print("refused because: " + "; ".join(row.refusal_reasons))
+    if row.extended_at is not None:
+        console.print(f"extended on {row.extended_at:%Y-%m-%d} because: {row.extension_reason}")
+    _show_moves(moves)
+    _show_notices(notices)
     table = Table("seq", "at", "actor", "role", "action", "summary", title="audit timeline")
     for e in timeline:
         table.add_row(
@@ -163,6 +182,23 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
             ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items())),
         )
     console.print(table)
+
+
+def _show_moves(moves: list[TransitionRow]) -> None:
+    table = Table("at", "from", "to", "by", "role", "reason", title="moves")
+    for t in moves:
+        table.add_row(f"{t.at:%Y-%m-%d %H:%M:%S}", t.source, t.target, t.actor, t.role, t.reason)
+    console.print(table)
+
+
+def _show_notices(notices: list[NoticeRow]) -> None:
+    table = Table("recorded", "kind", "language", "channel", "by", title="notices to the requester")
+    for n in notices:
+        table.add_row(f"{n.sent_at:%Y-%m-%d %H:%M:%S}", n.kind, n.language, n.channel, n.sent_by)
+    console.print(table)
+    for n in notices:
+        console.print(f"[bold]{n.kind}[/bold] ({n.language}):", markup=True)
+        console.print(n.body, markup=False, highlight=False)
 
 
 @app.command()
