@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.bootstrap import get_container, set_container
+from rightful.domain.deadlines import Jurisdiction, add_calendar_months
+from rightful.domain.errors import InvalidInputError
+from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
-from rightful.domain.staff import SYSTEM
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import SYSTEM, Principal
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
@@ -121,6 +125,39 @@ def test_refusing_a_refused_request_says_it_is_refused_already(cli: CliRunner) -
     code, out = run(cli, "requests", "refuse", rid, "--reason", "spam")
     assert code != 0 and out.strip().count("\n") == 0
     assert "is rejected already" in out
+
+
+def test_a_letter_opened_late_counts_from_when_it_arrived(cli: CliRunner) -> None:
+    """REQUIREMENTS.md:6 (Art. 12(3)): the month runs from receipt, not from data entry."""
+    arrived = datetime.now(UTC).date() - timedelta(days=10)
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",
+                    "--received-at", arrived.isoformat())  # fmt: skip
+    assert code == 0, out
+    assert f"respond by {add_calendar_months(arrived, 1).isoformat()}" in out
+    shown = json.loads(run(cli, "requests", "show", out.split()[0], "--json")[1])
+    assert shown["received_at"].startswith(arrived.isoformat())
+    submitted = next(e for e in shown["timeline"] if e["action"] == "request.submitted")
+    assert submitted["summary"]["received_at"].startswith(arrived.isoformat())
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [("next tuesday", "takes an ISO date"), ("2999-01-01", "is in the future")],
+)
+def test_a_receipt_time_that_cannot_be_is_refused_in_one_line(
+    cli: CliRunner, given: str, said: str
+) -> None:
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",
+                    "--received-at", given)  # fmt: skip
+    assert code != 0 and out.strip().count("\n") == 0 and said in out
+
+
+def test_only_staff_may_backdate_a_request(cli: CliRunner) -> None:
+    """A requester cannot move their own deadline by claiming an earlier receipt."""
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email="a@example.org",
+                     received_at=datetime.now(UTC) - timedelta(days=40))  # fmt: skip
+    with pytest.raises(InvalidInputError, match="only staff"):
+        get_container().requests.submit(new, Principal("public", None))
 
 
 def test_bad_input_names_what_to_fix(cli: CliRunner) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
@@ -24,8 +25,15 @@ class NewRequest:
     details: str | None = None
     language: str = "en"
     channel: str = "web"
+    # When it reached the controller, if earlier than its recording (a letter opened today);
+    # the deadline runs from receipt (Art. 12(3)). Only staff may give it.
+    received_at: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.received_at is not None and self.received_at.utcoffset() is None:
+            raise InvalidInputError(
+                "the receipt time needs a timezone (e.g. 2026-03-01T09:00+01:00)"
+            )
         if self.channel not in CHANNELS:
             raise InvalidInputError(f"channel must be one of: {', '.join(CHANNELS)}")
         if self.language not in LANGUAGES:

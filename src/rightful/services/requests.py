@@ -64,10 +64,20 @@ class RequestService:
 
     # --- intake ------------------------------------------------------------------------------
 
+    def _received(self, new: NewRequest, by: Principal, now: datetime) -> datetime:
+        if new.received_at is None:
+            return now
+        if by.role is None:
+            raise InvalidInputError("only staff may record an earlier receipt time")
+        if new.received_at > now:
+            raise InvalidInputError("the receipt time is in the future; give when it arrived")
+        return new.received_at
+
     def submit(self, new: NewRequest, by: Principal) -> RequestRow:
         """Record a new request, its deadline and its receipt acknowledgement."""
         email, phone = self._contact(new)
         now = self.clock.now()
+        received = self._received(new, by, now)
         row = RequestRow(
             id=str(uuid.uuid4()),
             type=new.type.value,
@@ -75,7 +85,7 @@ class RequestService:
             status=Status.RECEIVED.value,
             channel=new.channel,
             language=new.language,
-            received_at=now,
+            received_at=received,
             requester_email=email,
             requester_phone=phone,
             requester_name=(new.name or "").strip() or None,
@@ -98,6 +108,7 @@ class RequestService:
                 jurisdiction=row.jurisdiction,
                 channel=row.channel,
                 claimed_identities=len(new.claimed_identities),
+                **({"received_at": received.isoformat()} if new.received_at else {}),
             )
             self._acknowledge(session, row, by)
         return row

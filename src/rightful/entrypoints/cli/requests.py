@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Annotated
 
 import typer
@@ -48,8 +48,14 @@ def submit(
     name: Annotated[str | None, typer.Option()] = None,
     identity: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE, repeatable")] = None,
     language: Annotated[str, typer.Option()] = "en",
+    received_at: Annotated[
+        str | None,
+        typer.Option(help="when it arrived, if earlier: 2026-03-02 or 2026-03-02T09:15+01:00"),
+    ] = None,
 ) -> None:
-    """Record a request received by phone or letter (channel 'staff')."""
+    """Record a request received by phone or letter (channel 'staff'); the deadline runs from
+    --received-at when given (a letter opened today that arrived last week)."""
+    c = container()
     new = NewRequest(
         type=parse_request_type(type),
         jurisdiction=jurisdiction,
@@ -59,9 +65,21 @@ def submit(
         claimed_identities=tuple(_identity(i) for i in identity or []),
         language=language,
         channel="staff",
+        received_at=_receipt_time(received_at, c.settings.zone) if received_at else None,
     )
-    row = container().requests.submit(new, cli_principal())
+    row = c.requests.submit(new, cli_principal())
     console.print(f"{row.id}  {row.status}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z}")
+
+
+def _receipt_time(text: str, zone: tzinfo) -> datetime:
+    """An ISO date (the start of that day in the controller's zone) or date and time."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(
+            f"--received-at takes an ISO date or date and time, e.g. 2026-03-02, got {text!r}"
+        ) from None
+    return at.replace(tzinfo=zone) if at.tzinfo is None else at
 
 
 @app.command("list")
