@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rightful.services.audit import AuditService
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
+    from rightful.services.notices import MailNotices
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
     from rightful.services.requests import RequestService
@@ -69,9 +70,20 @@ class Container:
 
     @cached_property
     def requests(self) -> RequestService:
+        from rightful.services.request_mail import RequestNoticeMail
         from rightful.services.requests import RequestService
 
-        return RequestService(self.store, self.clock, self.audit, self.settings)
+        mail = RequestNoticeMail(lambda: self.mail_notices)
+        return RequestService(self.store, self.clock, self.audit, self.settings, mail)
+
+    @cached_property
+    def mail_notices(self) -> MailNotices:
+        """The messages to requesters after intake: notices, links, codes."""
+        from rightful.services.notices import MailNotices, NoticeConfig
+
+        s = self.settings
+        config = NoticeConfig(s.controller_name, s.public_base_url, s.zone)
+        return MailNotices(self.mailer, self.sms_sender, self.outbox, config)
 
     @cached_property
     def submissions(self) -> SubmissionThrottle:

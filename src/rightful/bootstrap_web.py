@@ -22,7 +22,7 @@ from rightful.services.codes import CodeBook
 from rightful.services.delivery import DeliveryService
 from rightful.services.download import DownloadConfig, DownloadService
 from rightful.services.not_mine import NotMineService
-from rightful.services.notices import MailNotices, NoticeConfig
+from rightful.services.notices import MailNotices
 from rightful.services.portal import PortalService
 from rightful.services.staff_auth import StaffAuthService
 from rightful.services.web_keys import load_or_create_web_secret, subkey
@@ -65,9 +65,7 @@ class WebServices:
 
     @cached_property
     def notices(self) -> MailNotices:
-        s = self.c.settings
-        config = NoticeConfig(s.controller_name, s.public_base_url, s.zone)
-        return MailNotices(self.c.mailer, self.c.sms_sender, self.c.outbox, config)
+        return self.c.mail_notices
 
     @cached_property
     def delivery(self) -> DeliveryService:

@@ -19,7 +19,7 @@ CONTEXT = {
     "notice": "We need more time.\n\nNew date: 2026-06-02.", "portal_link": "https://dsr.example/p",
     "incident_ref": "ab12cd34", "reported_at": "2026-03-02 10:00 (UTC)",
     "confirm_link": "https://dsr.example/not-mine/x", "nature": "n", "consequences": "c",
-    "measures": "m", "dpo_contact": "dpo@hearthly.example",
+    "measures": "m", "dpo_contact": "dpo@hearthly.example", "notice_kind": "refusal",
 }  # fmt: skip
 
 

@@ -109,6 +109,15 @@ class MailNotices:
         )  # fmt: skip
         self.send(message, f"extension {request_id}")
 
+    def notice(self, to: str, language: str, request_id: str, kind: str, wording: str) -> None:
+        """A recorded notice on a request (extension, refusal, no data found) by e-mail."""
+        template = "extension" if kind == "extension" else "decision"
+        message = self.render(
+            template, language, to, request_id, notice=wording, notice_kind=kind,
+            portal_link=self.url(f"/portal/requests/{request_id}"),
+        )  # fmt: skip
+        self.send(message, f"{kind} {request_id}")
+
     def not_mine_ack(
         self, to: str, language: str, request_id: str, incident_id: str, reported_at: datetime,
         confirm_path: str,

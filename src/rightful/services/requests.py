@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
+
+if TYPE_CHECKING:
+    from rightful.services.request_mail import RequestNoticeMail
 
 log = logging.getLogger("rightful.requests")
 
@@ -56,11 +60,15 @@ class DueItem:
 class RequestService:
     """The one place that changes a request; every change is audited in the same transaction."""
 
-    def __init__(self, store: Store, clock: Clock, audit: AuditService, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, audit: AuditService, settings: Settings,
+        mail: RequestNoticeMail | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
         self.audit = audit
         self.settings = settings
+        self.mail = mail
 
     # --- intake ------------------------------------------------------------------------------
 
@@ -383,6 +391,8 @@ class RequestService:
                 sent_by=by.id,
             )
         )
+        if self.mail is not None:
+            self.mail.after_commit(session, row, kind, body)
         self.audit.record(
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),

@@ -172,9 +172,28 @@ def test_an_agent_cannot_extend_a_dpo_can_and_the_requester_is_told_why(desk: De
         "csrf": form_token(detail), "reason": "Recordings are held in three systems",
         "months": "2"})  # fmt: skip
     assert "Extended" in done.text
-    mail = desk.mailer.to(ANNA_MAIL)[-1]
-    assert "more time" in mail.subject and "Recordings are held in three systems" in mail.text
-    assert "2026-06-02" in mail.text
+    told = [m for m in desk.mailer.to(ANNA_MAIL) if "more time" in m.subject]
+    assert len(told) == 1  # one notice, one mail
+    assert "Recordings are held in three systems" in told[0].text
+    assert "2026-06-02" in told[0].text
+
+
+def test_a_refusal_and_an_extension_by_cli_or_api_reach_the_requester_by_mail(desk: Desk) -> None:
+    """REQUIREMENTS.md:6-7 (Art. 12(3), 12(4)): the requester is told of an extension with its
+    reason, and of a refusal with its reasons and the right to complain, whichever door staff
+    used (the service behind CLI, API and console sends them, once committed)."""
+    dpo = Principal("cli:dana", Role.DPO)
+    extended = desk.world.request_for(ANNA, high=False)
+    desk.c.requests.extend(extended, dpo, reason="Recordings are held in three systems")
+    refused = desk.world.request_for(ANNA, high=False)
+    desk.c.requests.refuse(refused, dpo, ["manifestly excessive: the tenth in a week"])
+    mails = desk.mailer.to(ANNA_MAIL)
+    extension = [m for m in mails if refused[:8] not in m.subject and "more time" in m.subject]
+    assert len(extension) == 1 and "three systems" in extension[0].text
+    refusal = [m for m in mails if "decision" in m.subject]
+    assert len(refusal) == 1 and refused[:8] in refusal[0].subject
+    assert "the tenth in a week" in refusal[0].text
+    assert "supervisory authority" in refusal[0].text and "judicial remedy" in refusal[0].text
 
 
 def test_a_form_with_another_sessions_token_is_refused(desk: Desk) -> None:

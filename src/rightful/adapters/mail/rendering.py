@@ -19,7 +19,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "de")
 KINDS = (
     "verification", "ready", "download_code", "portal_code", "extension", "not_mine_ack",
-    "incident_notice",
+    "incident_notice", "decision",
 )  # fmt: skip
 
 

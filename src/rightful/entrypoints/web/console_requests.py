@@ -83,19 +83,13 @@ def extend(
     request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "", months: Short = ""
 ) -> Response:
     """Extend once with a reason (DPO); the notice goes to the requester by e-mail."""
-    c, web = container(request), services(request)
+    c = container(request)
 
     def action(me: ConsoleSession) -> str:
         ccpa = c.requests.get(request_id).jurisdiction == "ccpa"
         count = None if ccpa or not months.isdigit() else int(months)
-        row = c.requests.extend(request_id, me.principal, reason=reason, months=count,
-                                days=45 if ccpa else None)  # fmt: skip
-        notice = [n for n in c.requests.notices(request_id) if n.kind == "extension"][-1]
-        with c.store.transaction() as session:
-            channel = verified_channel(session, request_id)
-        to = channel.address if channel and channel.channel == "email" else row.requester_email
-        if to:
-            web.notices.extension(to, row.language, request_id, notice.body)
+        c.requests.extend(request_id, me.principal, reason=reason, months=count,
+                          days=45 if ccpa else None)  # fmt: skip
         return "Extended; the requester was told the reason and the new date."
 
     return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
