@@ -1,4 +1,5 @@
-"""Texts told to requesters that are not about deadlines: the answer when nothing is held."""
+"""Texts told to requesters that are not about deadlines: the answer when nothing is held, and
+the notice when a request closes unanswered because the requester never confirmed who they are."""
 
 from __future__ import annotations
 
@@ -22,3 +23,27 @@ _NO_DATA = {
 def no_data_text(request_id: str, language: str) -> str:
     """The answer to a request whose verified identities lead to no subject."""
     return _NO_DATA.get(language, _NO_DATA["en"]).format(ref=request_id[:8])
+
+
+_EXPIRED = {
+    "en": (
+        "We closed your request (reference {ref}) without acting on it, because we could not "
+        "confirm that you are the person the data is about: the confirmation we asked for did "
+        "not reach us in time. We disclose personal data only to the person it is about. You may "
+        "make a new request at any time. You have the right to lodge a complaint with a "
+        "supervisory authority and to seek a judicial remedy (Article 12(4) GDPR)."
+    ),
+    "de": (
+        "Wir haben Ihren Antrag (Vorgangsnummer {ref}) geschlossen, ohne ihn zu bearbeiten, weil "
+        "wir nicht bestätigen konnten, dass Sie die Person sind, um deren Daten es geht: Die "
+        "erbetene Bestätigung hat uns nicht rechtzeitig erreicht. Wir geben personenbezogene "
+        "Daten nur an die Person heraus, um die es geht. Sie können jederzeit einen neuen Antrag "
+        "stellen. Sie haben das Recht, sich bei einer Aufsichtsbehörde zu beschweren und einen "
+        "gerichtlichen Rechtsbehelf einzulegen (Art. 12 Abs. 4 DSGVO)."
+    ),
+}
+
+
+def expiry_text(request_id: str, language: str) -> str:
+    """The notice when a request is closed unanswered: its identity was never confirmed."""
+    return _EXPIRED.get(language, _EXPIRED["en"]).format(ref=request_id[:8])

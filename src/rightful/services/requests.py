@@ -21,7 +21,7 @@ from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status, check_manual_move, transition
-from rightful.domain.notices import no_data_text
+from rightful.domain.notices import expiry_text, no_data_text
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
@@ -216,6 +216,8 @@ class RequestService:
         with self.store.transaction() as session:
             row = self._load(session, request_id)
             self._move(session, row, target, by, reason)
+            if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
+                self._record_notice(session, row, "expiry", expiry_text(row.id, row.language), by)
             return row
 
     def move_by_hand(

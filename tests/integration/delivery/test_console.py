@@ -17,7 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from rightful.adapters.db.packages import GateRunRow
-from rightful.domain.lifecycle import Role
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 
 from ..packages.world import AGENT, REVIEWER
@@ -194,6 +197,23 @@ def test_a_refusal_and_an_extension_by_cli_or_api_reach_the_requester_by_mail(de
     assert len(refusal) == 1 and refused[:8] in refusal[0].subject
     assert "the tenth in a week" in refusal[0].text
     assert "supervisory authority" in refusal[0].text and "judicial remedy" in refusal[0].text
+
+
+def test_a_request_that_expires_unverified_tells_the_requester_and_their_remedies(
+    desk: Desk,
+) -> None:
+    """REQUIREMENTS.md:7 (Art. 12(4)): no action is told too, with the right to complain and to
+    a judicial remedy, in the requester's language."""
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email=ANNA_MAIL, language="de")
+    rid = desk.c.requests.submit(new, Principal("public", None)).id
+    dpo = Principal("cli:dana", Role.DPO)
+    desk.c.requests.move(rid, Status.AWAITING_VERIFICATION, dpo)
+    desk.c.requests.move_by_hand(rid, Status.EXPIRED, dpo, "no confirmation within 30 days")
+    assert [n.kind for n in desk.c.requests.notices(rid)][-1] == "expiry"
+    told = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject]
+    assert len(told) == 1 and "geschlossen" in told[0].subject
+    assert "Aufsichtsbehörde" in told[0].text and "Rechtsbehelf" in told[0].text
+    assert "30 days" not in told[0].text  # the staff's reason stays internal
 
 
 def test_a_form_with_another_sessions_token_is_refused(desk: Desk) -> None:
