@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 GENESIS = "0" * 64
 CHECKPOINT_PURPOSE = "rightful.audit.checkpoint.v1"
 EXPORT_HEAD_PURPOSE = "rightful.audit.export-head.v1"
+CHECKPOINTED = "audit.checkpointed"
 ENTRY_FIELDS = frozenset(
     {"seq", "at", "actor", "role", "action", "request_id", "summary", "prev_hash"}
 )
@@ -203,6 +204,7 @@ class _Walk:
         self.prev_hash = GENESIS
         self.count = 0
         self.last_anchor = 0
+        self.claims: list[tuple[int, str, int]] = []
         self.seen: OrderedDict[str, int] = OrderedDict({GENESIS: 0})
 
     def run(self, entries: Iterator[Record]) -> _Problem | None:
@@ -229,12 +231,37 @@ class _Walk:
         )
 
     def _advance(self, entry: Record) -> None:
+        claim = _checkpoint_claim(entry)
+        if claim is not None:
+            self.claims.append((*claim, entry["seq"]))
         self.seen[entry["hash"]] = entry["seq"]
         if len(self.seen) > REMEMBERED:
             self.seen.popitem(last=False)
         self.prev_hash = entry["hash"]
         self.expected_seq += 1
         self.count += 1
+
+
+def _checkpoint_claim(entry: Record) -> tuple[int, str] | None:
+    """(seq, key id) of the checkpoint an `audit.checkpointed` entry records, else None."""
+    summary = entry.get("summary")
+    if entry.get("action") != CHECKPOINTED or not isinstance(summary, dict):
+        return None
+    seq, key = summary.get("checkpoint_seq"), summary.get("key_id")
+    return (seq, key) if _is_int(seq) and isinstance(key, str) else None
+
+
+def _missing_checkpoint(walk: _Walk, records: Sequence[Record]) -> _Problem | None:
+    """The first `audit.checkpointed` entry whose checkpoint line is not in the export."""
+    present = {(record.get("seq"), record.get("key_id")) for record in records}
+    for seq, key, recorded_at in walk.claims:
+        if (seq, key) not in present:
+            reason = (
+                f"the checkpoint signed at seq {seq} (key {key}), which seq {recorded_at} "
+                "records, is gone: checkpoints were deleted"
+            )
+            return _Problem(seq, "deleted", reason)
+    return None
 
 
 def _take(entries: Iterator[Record], limit: int) -> list[Record]:
@@ -313,7 +340,8 @@ def verify_records(export: Export, public_key: bytes) -> Verdict:
     head, head_problem = _signed_head(export.heads, public_key, walk.expected_seq)
     if problem is None:
         problem = _check_end(walk, trusted, head)
-    found = [p for p in (problem, head_problem, *problems) if p is not None]
+    missing = _missing_checkpoint(walk, export.checkpoints)
+    found = [p for p in (problem, head_problem, *problems, missing) if p is not None]
     first = min(found, key=lambda p: p.seq, default=None)
     checked = len(export.checkpoints)
     if first is None:

@@ -41,7 +41,10 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_verify_reports_an_intact_chain(container: Container) -> None:
-    assert run("audit", "verify") == (0, "chain intact: 3 entries, 0 checkpoints\n")
+    assert run("audit", "verify") == (
+        0,
+        "chain intact: 3 entries, 0 checkpoints; no checkpoint signs it yet\n",
+    )
 
 
 def test_verify_exits_1_naming_the_first_bad_entry(container: Container) -> None:
@@ -63,14 +66,17 @@ def test_checkpoint_signs_the_head(container: Container) -> None:
 def test_counts_are_in_the_singular_when_there_is_one(container: Container, tmp_path: Path) -> None:
     """'1 checkpoint', not '1 checkpoints': in verify, export and the offline verifier."""
     assert run("audit", "checkpoint")[0] == 0
-    assert run("audit", "verify") == (0, "chain intact: 3 entries, 1 checkpoint\n")
+    assert run("audit", "verify") == (
+        0,
+        "chain intact: 4 entries, 1 checkpoint; signed up to seq 3\n",
+    )
     export = tmp_path / "audit.jsonl"
     code, out = run("audit", "export", str(export))
-    assert code == 0 and "3 entries and 1 checkpoint to" in out
+    assert code == 0 and "4 entries and 1 checkpoint to" in out
     key = tmp_path / "audit.pem"
     key.write_text(container.audit.public_key_pem())
     code, out = run("audit", "verify-export", str(export), "--public-key", str(key))
-    assert out.startswith("export intact: 3 entries, 1 checkpoint, signed head")
+    assert out.startswith("export intact: 4 entries, 1 checkpoint, signed head")
 
 
 def test_checkpoint_on_an_empty_chain_fails_with_one_line(tmp_path: Path) -> None:
@@ -119,3 +125,39 @@ def test_verify_export_with_an_unreadable_key_fails_with_one_line(
     )
     assert code == 2
     assert "cannot read public key" in out
+
+
+def test_verify_against_an_anchor_export_kept_elsewhere(
+    container: Container, tmp_path: Path
+) -> None:
+    anchor = tmp_path / "off-box" / "audit.jsonl"
+    assert run("audit", "export", str(anchor))[0] == 0
+    code, out = run("audit", "verify", "--anchor", str(anchor))
+    assert (code, out) == (
+        0,
+        "chain intact: 3 entries, 0 checkpoints; signed up to seq 3; "
+        "matches the anchor export up to seq 3\n",
+    )
+    with container.store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
+        conn.execute(text("DROP TRIGGER audit_head_forward"))
+        conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+        conn.execute(
+            text("UPDATE audit_head SET last_seq = 2, last_hash = "
+                 "(SELECT hash FROM audit_entries WHERE seq = 2)")
+        )  # fmt: skip
+    assert run("audit", "verify")[0] == 0, "the cut leaves nothing behind in the store"
+    code, out = run("audit", "verify", "--anchor", str(anchor))
+    assert code == 1
+    assert out.startswith(
+        "first bad entry: seq 3 (deleted): the chain ends at seq 2 but the anchor"
+    )
+
+
+def test_an_anchor_that_cannot_be_read_fails_with_one_line(
+    container: Container, tmp_path: Path
+) -> None:
+    code, out = run("audit", "verify", "--anchor", str(tmp_path / "missing.jsonl"))
+    assert code == 2
+    assert "cannot read export" in out
+    assert out.strip().count("\n") == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import itertools
+import json
 import multiprocessing
 import shutil
 import subprocess
@@ -36,10 +37,10 @@ from rightful.adapters.db.audit import (
     remove_append_only_guards,
 )
 from rightful.adapters.db.base import Base, Store, make_engine
-from rightful.domain.audit import ChainHead, EntryDraft, seal
+from rightful.domain.audit import GENESIS_HASH, ChainHead, EntryDraft, seal
 from rightful.domain.audit_verification import Finding
 from rightful.domain.clock import FixedClock, SystemClock
-from rightful.domain.errors import ConflictError
+from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.services.audit import AuditService, load_or_create_signing_key
 
 T0 = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
@@ -98,8 +99,8 @@ def chain(store_url: str, tmp_path: Path) -> Iterator[Chain]:
 
 @pytest.fixture
 def twelve(chain: Chain) -> Chain:
-    """Twelve entries; checkpoints were signed at seq 5 and 10."""
-    chain.record(12)
+    """Twelve entries; checkpoints were signed at seq 5 and 10, and seqs 6 and 11 record that."""
+    chain.record(10)
     return chain
 
 
@@ -121,7 +122,9 @@ def test_an_entry_rolls_back_with_the_change_it_records(chain: Chain) -> None:
     assert chain.audit.head().last_seq == 2
     chain.record(1)
     assert [e.seq for e in chain.audit.timeline("r1")] == []
-    assert chain.audit.verify().describe() == "chain intact: 3 entries, 0 checkpoints"
+    assert chain.audit.verify().describe() == (
+        "chain intact: 3 entries, 0 checkpoints; no checkpoint signs it yet"
+    )
 
 
 def test_several_entries_of_one_transaction_follow_each_other_and_the_head_names_the_last(
@@ -131,12 +134,16 @@ def test_several_entries_of_one_transaction_follow_each_other_and_the_head_names
     with chain.store.transaction() as session:
         made = [chain.audit.record(session, "system", "system", "test.many", "r1", n=n)
                 for n in range(7)]  # fmt: skip
-        assert LOG.head(session) == ChainHead(9, made[-1].hash)  # read inside, it is current
-        assert LOG.lock_head(session) == ChainHead(9, made[-1].hash)
+        inside = LOG.head(session)  # read inside, it is current
+        assert inside is not None and inside.last_seq == 11  # seq 11 records the checkpoint of 10
+        assert LOG.lock_head(session) == inside
         made.append(chain.audit.record(session, "system", "system", "test.many", "r1", n=7))
-    assert [e.seq for e in made] == list(range(3, 11))
-    assert chain.audit.head() == ChainHead(10, made[-1].hash)
-    assert chain.audit.verify().describe() == "chain intact: 10 entries, 2 checkpoints"
+    # seqs 5 and 10 are signed, and seqs 6 and 11 record that
+    assert [e.seq for e in made] == [3, 4, 5, 7, 8, 9, 10, 12]
+    assert chain.audit.head() == ChainHead(12, made[-1].hash)
+    assert chain.audit.verify().describe() == (
+        "chain intact: 12 entries, 2 checkpoints; signed up to seq 10"
+    )
 
 
 def test_a_rolled_back_transaction_of_several_entries_leaves_no_gap(chain: Chain) -> None:
@@ -151,7 +158,9 @@ def test_a_rolled_back_transaction_of_several_entries_leaves_no_gap(chain: Chain
             raise RuntimeError("the state change failed")
         with session.begin():
             chain.audit.record(session, "system", "system", "test.many", "r1", n=1)
-    assert chain.audit.verify().describe() == "chain intact: 5 entries, 1 checkpoint"
+    assert chain.audit.verify().describe() == (
+        "chain intact: 6 entries, 1 checkpoint; signed up to seq 5"
+    )
 
 
 def test_a_transactions_entries_cost_one_statement_each_and_two_for_the_head(
@@ -196,7 +205,9 @@ def test_a_checkpoint_is_signed_every_n_entries_and_on_demand(twelve: Chain) -> 
     cp = twelve.audit.checkpoint()
     assert (cp.seq, cp.key_id) == (12, twelve.audit.key_id)
     assert twelve.audit.checkpoint() == cp, "asking twice signs the same head once"
-    assert twelve.audit.verify().describe() == "chain intact: 12 entries, 3 checkpoints"
+    assert twelve.audit.verify().describe() == (
+        "chain intact: 13 entries, 3 checkpoints; signed up to seq 12"
+    )
 
 
 def test_an_empty_chain_has_nothing_to_checkpoint(chain: Chain) -> None:
@@ -320,6 +331,108 @@ def test_a_forged_checkpoint_row_is_named(twelve: Chain) -> None:
     assert twelve.verdict() == (5, Finding.FORGED_CHECKPOINT)
 
 
+def test_deleting_every_checkpoint_is_caught_by_the_entries_that_record_them(
+    twelve: Chain,
+) -> None:
+    twelve.tamper("DELETE FROM audit_checkpoints")
+    result = twelve.audit.verify()
+    assert (result.first_bad_seq, result.finding) == (5, Finding.DELETED)
+    assert "which seq 6 records, is gone" in (result.reason or "")
+
+
+def _rebuild_without_checkpoints(chain: Chain, summary_of_seq: dict[int, dict[str, int]]) -> None:
+    """What someone with write access but no signing key can do: drop the checkpoints and the
+    entries recording them, change what they like, and re-hash every entry from genesis."""
+    with chain.store.transaction() as session:
+        kept = [e for e in LOG.entries(session) if e.action != "audit.checkpointed"]
+    prev, rows = GENESIS_HASH, []
+    for seq, old in enumerate(kept, start=1):
+        summary = summary_of_seq.get(old.seq, old.summary)
+        draft = EntryDraft(old.actor, old.role, old.action, old.request_id, summary)
+        entry = seal(draft, seq, old.at, prev)
+        rows.append({**{c.name: getattr(entry, c.name) for c in ENTRIES.c},
+                     "summary": json.dumps(entry.summary)})  # fmt: skip
+        prev = entry.hash
+    chain.tamper(
+        "DELETE FROM audit_checkpoints",
+        "DELETE FROM audit_entries",
+        *(ENTRIES.insert().values(row) for row in rows),
+        "UPDATE audit_head SET last_seq = :head_seq, last_hash = :head_hash",
+        head_seq=len(rows),
+        head_hash=prev,
+    )
+
+
+def test_a_chain_rebuilt_without_its_checkpoints_is_caught_by_its_unsigned_length(
+    twelve: Chain,
+) -> None:
+    """Every 5th entry is signed, so ten entries without one cannot be honest."""
+    _rebuild_without_checkpoints(twelve, {3: {"n": 99}})
+    result = twelve.audit.verify()
+    assert (result.first_bad_seq, result.finding) == (5, Finding.DELETED)
+    assert "carry no signed checkpoint although one is signed every 5 entries" in (
+        result.reason or ""
+    )
+
+
+def test_an_anchor_export_catches_a_rewrite_by_someone_holding_the_signing_key(
+    twelve: Chain, tmp_path: Path
+) -> None:
+    """With the key, a rewrite re-signs new checkpoints and verifies; an export kept elsewhere
+    still pins what the chain held."""
+    anchor = tmp_path / "off-box" / "audit.jsonl"
+    twelve.audit.export(anchor)
+    _rebuild_without_checkpoints(twelve, {3: {"n": 99}})
+    twelve.audit.checkpoint()  # the key holder signs the rewritten head
+    assert twelve.audit.verify().ok
+    result = twelve.audit.verify(anchors=[anchor])
+    assert (result.first_bad_seq, result.finding) == (5, Finding.REWRITTEN)
+    assert "differs from the anchor export's" in (result.reason or "")
+
+
+def test_an_anchor_export_catches_a_chain_cut_back_below_it(twelve: Chain, tmp_path: Path) -> None:
+    anchor = tmp_path / "audit.jsonl"
+    twelve.audit.export(anchor)
+    twelve.tamper(
+        "DELETE FROM audit_entries WHERE seq >= 9",
+        "DELETE FROM audit_checkpoints WHERE seq >= 9",
+        "UPDATE audit_head SET last_seq = 8,"
+        " last_hash = (SELECT hash FROM audit_entries WHERE seq = 8)",
+    )
+    assert twelve.audit.verify().ok, "without the anchor, nothing betrays the cut"
+    result = twelve.audit.verify(anchors=[anchor])
+    assert (result.first_bad_seq, result.finding) == (9, Finding.DELETED)
+
+
+def test_a_chain_that_grew_since_its_anchor_matches_it(twelve: Chain, tmp_path: Path) -> None:
+    anchor = tmp_path / "audit.jsonl"
+    twelve.audit.export(anchor)
+    twelve.record(4)
+    result = twelve.audit.verify(anchors=[anchor])
+    assert result.ok, result.describe()
+    assert result.describe().endswith("; matches the anchor export up to seq 12")
+
+
+def test_an_anchor_that_does_not_verify_itself_is_refused(twelve: Chain, tmp_path: Path) -> None:
+    anchor = tmp_path / "audit.jsonl"
+    twelve.audit.export(anchor)
+    anchor.write_text(anchor.read_text().replace('"n": 5', '"n": 50'))
+    with pytest.raises(InvalidInputError, match="does not verify itself: first bad entry: seq 7"):
+        twelve.audit.verify(anchors=[anchor])
+
+
+def test_an_anchor_signed_by_another_key_or_unreadable_is_refused(
+    twelve: Chain, tmp_path: Path
+) -> None:
+    anchor = tmp_path / "audit.jsonl"
+    other = AuditService(twelve.store, bytes(range(32)), twelve.clock)
+    other.export(anchor)
+    with pytest.raises(InvalidInputError, match="not signed by a key this installation trusts"):
+        twelve.audit.verify(anchors=[anchor])
+    with pytest.raises(InvalidInputError, match="cannot read export"):
+        twelve.audit.verify(anchors=[tmp_path / "missing.jsonl"])
+
+
 # --- concurrency ------------------------------------------------------------------------------
 
 
@@ -361,7 +474,8 @@ def test_two_processes_appending_at_once_make_one_unbroken_chain(
         writer.join(timeout=120)
         assert writer.exitcode == 0
     result = chain.audit.verify()
-    assert result.describe() == "chain intact: 400 entries, 8 checkpoints"
+    assert result.ok, result.describe()
+    assert (result.entries_checked, result.checkpoints_checked) == (408, 8)
     with chain.store.transaction() as session:
         entries = list(LOG.entries(session))
     for actor in ("worker:a", "worker:b"):
@@ -436,7 +550,7 @@ def _tamper_export(path: Path, how: str) -> None:
     lines = _lines(path)
     seven = _entry_line(lines, 7)
     if how == "edit":
-        lines[seven] = lines[seven].replace('"n": 6', '"n": 60')
+        lines[seven] = lines[seven].replace('"n": 5', '"n": 50')
     elif how == "delete":
         del lines[seven]
     elif how == "swap":

@@ -24,10 +24,12 @@ from rightful.domain.audit import (
     AuditEntry,
     AuditSummaryError,
     ChainHead,
+    Checkpoint,
     EntryDraft,
     canonical_form,
     check_summary,
     checkpoint_record,
+    checkpointed_draft,
     entry_record,
     expected_hash,
     key_id_of,
@@ -149,7 +151,10 @@ def test_an_untouched_chain_verifies(chain: Chain) -> None:
     n, m = len(chain.entries), len(chain.checkpoints)
     entries = "1 entry" if n == 1 else f"{n} entries"
     checkpoints = "1 checkpoint" if m == 1 else f"{m} checkpoints"
-    assert result.describe() == f"chain intact: {entries}, {checkpoints}"
+    signed = max((cp.seq for cp in chain.checkpoints), default=0)
+    coverage = f"signed up to seq {signed}" if signed else "no checkpoint signs it yet"
+    assert result.describe() == f"chain intact: {entries}, {checkpoints}; {coverage}"
+    assert result.signed_up_to == signed
 
 
 def test_an_empty_chain_verifies_against_an_empty_head() -> None:
@@ -234,6 +239,72 @@ def test_cutting_off_the_tail_is_caught_by_a_later_checkpoint_even_with_a_rewoun
         kept, checkpoints=[cp], public_keys=[PUBLIC_KEY], head=ChainHead(4, kept[-1].hash)
     )
     assert (result.first_bad_seq, result.finding) == (5, Finding.DELETED)
+
+
+def signed_chain(size: int, signed: set[int], every: int = 5) -> Chain:
+    """An honest chain as the store writes it: each checkpoint is followed by the entry that
+    records it (`audit.checkpointed`)."""
+    entries: list[AuditEntry] = []
+    checkpoints: list[Checkpoint] = []
+
+    def append(draft: EntryDraft) -> AuditEntry:
+        prev = entries[-1].hash if entries else GENESIS_HASH
+        entries.append(seal(draft, len(entries) + 1, T0, prev))
+        return entries[-1]
+
+    for n in range(size):
+        entry = append(EntryDraft("system", "system", "request.submitted", None, {"n": n}))
+        if n in signed:
+            checkpoints.append(sign_checkpoint(KEY, ChainHead(entry.seq, entry.hash), T0))
+            append(checkpointed_draft(checkpoints[-1], every))
+    return Chain(entries, checkpoints)
+
+
+@TAMPER_SETTINGS
+@given(
+    size=st.integers(2, 12),
+    data=st.data(),
+)
+def test_a_deleted_checkpoint_is_found_by_the_entry_that_records_it(
+    size: int, data: st.DataObject
+) -> None:
+    signed = data.draw(st.sets(st.integers(0, size - 1), min_size=1), label="signed")
+    chain = signed_chain(size, signed)
+    gone = data.draw(st.sets(st.sampled_from(chain.checkpoints), min_size=1), label="deleted")
+    kept = [cp for cp in chain.checkpoints if cp not in gone]
+    t = Tampered(chain.entries, kept, chain.head, min(cp.seq for cp in gone),
+                 frozenset({Finding.DELETED}))  # fmt: skip
+    check(t)
+
+
+def test_a_checkpoint_stored_while_the_entries_streamed_counts() -> None:
+    chain = signed_chain(4, {1, 3})
+    early, late = chain.checkpoints[:1], chain.checkpoints[1:]
+    result = verify_chain(
+        chain.entries, checkpoints=early, public_keys=[PUBLIC_KEY], head=chain.head,
+        late_checkpoints=lambda: late, checkpoint_every=5,
+    )  # fmt: skip
+    assert result.ok, result.describe()
+    assert result.signed_up_to == late[-1].seq
+
+
+def test_an_end_longer_unsigned_than_the_store_allows_is_found() -> None:
+    chain = signed_chain(12, set())
+    result = verify_chain(chain.entries, head=chain.head, checkpoint_every=5)
+    assert (result.first_bad_seq, result.finding) == (5, Finding.DELETED)
+    assert "seqs 1–12 carry no signed checkpoint" in (result.reason or "")
+    short = signed_chain(6, set())
+    assert verify_chain(short.entries, head=short.head, checkpoint_every=5).ok
+
+
+def test_the_interval_the_chain_recorded_wins_over_a_smaller_setting() -> None:
+    """Writers that sign every 50th entry, checked by a verifier set to 5: no false alarm."""
+    chain = signed_chain(30, {0}, every=50)
+    result = verify_chain(
+        chain.entries, checkpoints=chain.checkpoints, public_keys=[PUBLIC_KEY], head=chain.head,
+        checkpoint_every=5,
+    )  # fmt: skip
+    assert result.ok, result.describe()
 
 
 def test_the_first_of_two_tamperings_is_the_one_named() -> None:

@@ -24,6 +24,7 @@ from rightful.domain.errors import InvalidInputError
 GENESIS_HASH: Final = "0" * 64
 CHECKPOINT_PURPOSE: Final = "rightful.audit.checkpoint.v1"
 EXPORT_HEAD_PURPOSE: Final = "rightful.audit.export-head.v1"
+CHECKPOINTED: Final = "audit.checkpointed"
 
 SummaryScalar = str | int | bool | None
 SummaryValue = SummaryScalar | list[SummaryScalar]
@@ -323,6 +324,36 @@ def checkpoint_record(checkpoint: Checkpoint, kind: str = "checkpoint") -> dict[
         "key_id": checkpoint.key_id,
         "signature": checkpoint.signature,
     }
+
+
+def checkpointed_draft(checkpoint: Checkpoint, every: int) -> EntryDraft:
+    """The chain's own record that `checkpoint` was signed (and how often the store signs), so
+    that deleting checkpoints shows."""
+    summary: Summary = {"checkpoint_seq": checkpoint.seq, "key_id": checkpoint.key_id}
+    return EntryDraft("system:audit", "system", CHECKPOINTED, None, {**summary, "every": every})
+
+
+@dataclass(frozen=True)
+class CheckpointClaim:
+    """What an `audit.checkpointed` entry says: a checkpoint at `seq` by `key_id` exists."""
+
+    seq: int
+    key_id: str
+    every: int | None
+
+
+def checkpoint_claim(entry: AuditEntry) -> CheckpointClaim | None:
+    """The claim of an `audit.checkpointed` entry, else None."""
+    if entry.action != CHECKPOINTED:
+        return None
+    seq, key_id, every = (entry.summary.get(k) for k in ("checkpoint_seq", "key_id", "every"))
+    if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(key_id, str):
+        return None
+    return CheckpointClaim(seq, key_id, _positive_int(every))
+
+
+def _positive_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def keys_by_id(public_keys: Sequence[bytes]) -> dict[str, bytes]:

@@ -21,6 +21,8 @@ from rightful.domain.audit import (
     AuditEntry,
     ChainHead,
     Checkpoint,
+    CheckpointClaim,
+    checkpoint_claim,
     expected_hash,
     keys_by_id,
     verify_checkpoint,
@@ -55,13 +57,19 @@ class Problem:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """The outcome: how much was checked and, when broken, the first bad seq and why."""
+    """The outcome: how much was checked and, when broken, the first bad seq and why.
+
+    `signed_up_to` is the last seq a trusted checkpoint (or an anchor export) vouches for;
+    entries after it rest on the hash links alone.
+    """
 
     entries_checked: int
     checkpoints_checked: int
     first_bad_seq: int | None = None
     finding: Finding | None = None
     reason: str | None = None
+    signed_up_to: int = 0
+    anchored_up_to: int = 0
 
     @property
     def ok(self) -> bool:
@@ -69,12 +77,19 @@ class VerificationResult:
 
     def describe(self) -> str:
         """One line for people: 'chain intact: …' or 'first bad entry: seq K (finding): why'."""
-        if self.ok:
-            return (
-                f"chain intact: {counted(self.entries_checked, 'entry', 'entries')}, "
-                f"{counted(self.checkpoints_checked, 'checkpoint', 'checkpoints')}"
-            )
-        return f"first bad entry: seq {self.first_bad_seq} ({self.finding}): {self.reason}"
+        if not self.ok:
+            return f"first bad entry: seq {self.first_bad_seq} ({self.finding}): {self.reason}"
+        line = (
+            f"chain intact: {counted(self.entries_checked, 'entry', 'entries')}, "
+            f"{counted(self.checkpoints_checked, 'checkpoint', 'checkpoints')}"
+        )
+        if self.signed_up_to:
+            line += f"; signed up to seq {self.signed_up_to}"
+        elif self.entries_checked:
+            line += "; no checkpoint signs it yet"
+        if self.anchored_up_to:
+            line += f"; matches the anchor export up to seq {self.anchored_up_to}"
+        return line
 
 
 HeadSource = ChainHead | Callable[[], ChainHead] | None
@@ -87,22 +102,41 @@ def verify_chain(
     public_keys: Sequence[bytes] = (),
     head: HeadSource = None,
     progress: Callable[[int], None] | None = None,
+    late_checkpoints: Callable[[], Sequence[Checkpoint]] | None = None,
+    anchors: Sequence[ChainHead] = (),
+    checkpoint_every: int | None = None,
 ) -> VerificationResult:
     """Check every link, every checkpoint signature and hash, and the stored head; first bad wins.
 
     `head` may be a callable: it is read only after the entries are exhausted, so a store can
-    report its head after the last entry was streamed.
+    report its head after the last entry was streamed. So is `late_checkpoints`: checkpoints
+    stored while the entries streamed, which `audit.checkpointed` entries may already name.
+    `anchors` are heads taken from an export kept off the box and verified beforehand; the
+    chain must still hold exactly those hashes. With `checkpoint_every`, a chain whose end has
+    gone longer without a checkpoint than the store ever allows is reported too.
     """
     trusted, forged = _check_signatures(checkpoints, public_keys)
-    walk = _Walk(trusted)
+    walk = _Walk(trusted, {a.last_seq: a.last_hash for a in anchors})
     problem = walk.run(iter(entries), progress)
     if problem is None:
-        problem = _check_end(walk, trusted, head() if callable(head) else head)
-    problems = [p for p in (problem, *forged) if p is not None]
-    first = min(problems, key=lambda p: p.seq, default=None)
+        problem = _check_end(walk, head() if callable(head) else head)
+    late = list(late_checkpoints()) if late_checkpoints is not None else []
+    covered = _covered(walk, late, public_keys)
+    found = (
+        problem,
+        *forged,
+        _missing_checkpoint(walk, [*checkpoints, *late]),
+        _unsigned_tail(walk, covered, checkpoint_every),
+    )
+    first = min((p for p in found if p is not None), key=lambda p: p.seq, default=None)
+    result = VerificationResult(
+        walk.count, len(checkpoints), signed_up_to=covered, anchored_up_to=walk.last_anchored
+    )
     if first is None:
-        return VerificationResult(walk.count, len(checkpoints))
-    return VerificationResult(walk.count, len(checkpoints), first.seq, first.finding, first.reason)
+        return result
+    return dataclasses.replace(
+        result, first_bad_seq=first.seq, finding=first.finding, reason=first.reason
+    )
 
 
 def _check_signatures(
@@ -122,12 +156,18 @@ def _check_signatures(
     return trusted, forged
 
 
-def _check_end(walk: _Walk, trusted: dict[int, str], head: ChainHead | None) -> Problem | None:
+def _check_end(walk: _Walk, head: ChainHead | None) -> Problem | None:
     last, after = walk.expected_seq - 1, walk.expected_seq
     found: list[Problem] = []
-    beyond = [seq for seq in trusted if seq > last]
+    beyond = [seq for seq in walk.trusted if seq > last]
     if beyond:
         reason = f"the chain ends at seq {last} but a checkpoint was signed at seq {max(beyond)}"
+        found.append(Problem(after, Finding.DELETED, reason))
+    anchored_beyond = [seq for seq in walk.anchors if seq > last]
+    if anchored_beyond:
+        reason = (
+            f"the chain ends at seq {last} but the anchor export reaches seq {max(anchored_beyond)}"
+        )
         found.append(Problem(after, Finding.DELETED, reason))
     if head is not None and head.last_seq > last:
         reason = f"the chain ends at seq {last} but the store's head is at seq {head.last_seq}"
@@ -141,15 +181,63 @@ def _check_end(walk: _Walk, trusted: dict[int, str], head: ChainHead | None) -> 
     return min(found, key=lambda p: p.seq, default=None)
 
 
+def _missing_checkpoint(walk: _Walk, stored: Sequence[Checkpoint]) -> Problem | None:
+    """The first `audit.checkpointed` entry whose checkpoint is no longer stored."""
+    present = {(cp.seq, cp.key_id) for cp in stored}
+    for claim, recorded_at in walk.claims:
+        if (claim.seq, claim.key_id) not in present:
+            reason = (
+                f"the checkpoint signed at seq {claim.seq} (key {claim.key_id}), which seq "
+                f"{recorded_at} records, is gone: checkpoints were deleted"
+            )
+            return Problem(claim.seq, Finding.DELETED, reason)
+    return None
+
+
+def _covered(walk: _Walk, late: Sequence[Checkpoint], public_keys: Sequence[bytes]) -> int:
+    """The last seq a trusted signature vouches for, counting checkpoints stored meanwhile."""
+    covered = walk.last_anchor
+    keys = keys_by_id(public_keys)
+    for cp in late:
+        key = keys.get(cp.key_id)
+        if key is None or cp.seq <= covered or walk.seen.get(cp.head_hash) != cp.seq:
+            continue
+        if verify_checkpoint(cp, key):
+            covered = cp.seq
+    return covered
+
+
+def _unsigned_tail(walk: _Walk, covered: int, setting: int | None) -> Problem | None:
+    """A store signs every `every`-th entry (and records that it did in the next one), so a
+    longer unsigned end means signed checkpoints were removed, or the chain rebuilt without.
+    The interval is the larger of this verifier's setting and the one the chain last recorded,
+    so that raising the setting, or verifying with another one, is no false alarm."""
+    last = walk.expected_seq - 1
+    recorded = walk.claims[-1][0].every if walk.claims else None
+    if setting is None:
+        return None
+    every = max(setting, recorded or 0)
+    if last - covered <= every + 1:
+        return None
+    reason = (
+        f"seqs {covered + 1}–{last} carry no signed checkpoint although one is signed every "
+        f"{every} entries: checkpoints were deleted or the chain was rebuilt"
+    )
+    return Problem(covered + every, Finding.DELETED, reason)
+
+
 class _Walk:
     """The state of one pass: what seq and hash come next, recent hashes, last good checkpoint."""
 
-    def __init__(self, trusted: dict[int, str]) -> None:
+    def __init__(self, trusted: dict[int, str], anchors: dict[int, str]) -> None:
         self.trusted = trusted
+        self.anchors = anchors
         self.expected_seq = 1
         self.prev_hash = GENESIS_HASH
         self.count = 0
         self.last_anchor = 0
+        self.last_anchored = 0
+        self.claims: list[tuple[CheckpointClaim, int]] = []
         # Genesis counts as seq 0 so that an entry slipped in before seq 1 is found too.
         self.seen: OrderedDict[str, int] = OrderedDict({GENESIS_HASH: 0})
 
@@ -177,6 +265,15 @@ class _Walk:
         )
 
     def _against_checkpoint(self, entry: AuditEntry) -> Problem | None:
+        anchored = self.anchors.get(entry.seq)
+        if anchored is not None and anchored != entry.hash:
+            reason = (
+                "its hash differs from the anchor export's: the chain was rewritten after "
+                "the export was taken"
+            )
+            return Problem(entry.seq, Finding.REWRITTEN, reason)
+        if anchored is not None:
+            self.last_anchored = self.last_anchor = entry.seq
         signed = self.trusted.get(entry.seq)
         if signed is None:
             return None
@@ -190,6 +287,9 @@ class _Walk:
         return None
 
     def _advance(self, entry: AuditEntry) -> None:
+        claim = checkpoint_claim(entry)
+        if claim is not None:
+            self.claims.append((claim, entry.seq))
         self.seen[entry.hash] = entry.seq
         if len(self.seen) > REMEMBERED:
             self.seen.popitem(last=False)

@@ -24,6 +24,7 @@ def verify(c: Deps, _who: Dpo) -> dict[str, Any]:
     return {
         "intact": result.ok,
         "entries": result.entries_checked,
+        "signed_up_to": result.signed_up_to,
         "first_bad_seq": result.first_bad_seq,
         "problem": result.reason,
     }

@@ -17,7 +17,15 @@ app = typer.Typer(help="The tamper-evident audit chain: verify, checkpoint, expo
 
 @app.command()
 @handles_errors
-def verify() -> None:
+def verify(
+    anchor: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="an earlier `audit export` kept off this machine; the chain must still hold "
+            "what it held (repeatable)"
+        ),
+    ] = None,
+) -> None:
     """Re-check every entry, checkpoint and the head; exit 1 naming the first bad entry."""
     audit = container().audit
     total = audit.head().last_seq
@@ -25,7 +33,9 @@ def verify() -> None:
     quiet = not err_console.is_terminal
     with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
         task = bar.add_task("verify", total=total)
-        result = audit.verify(progress=lambda done: bar.update(task, completed=done))
+        result = audit.verify(
+            progress=lambda done: bar.update(task, completed=done), anchors=anchor or ()
+        )
     _finish(result.ok, result.describe())
 
 
