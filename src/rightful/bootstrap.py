@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rightful.adapters.sources import OpenSources, Schema
     from rightful.adapters.sources.pool import SourcePool
     from rightful.adapters.storage.filesystem import FilesystemPackageStore
+    from rightful.adapters.storage.keys import KeyFolder
     from rightful.adapters.throttle import SubmissionThrottle
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
@@ -300,9 +301,18 @@ class Container:
 
     @cached_property
     def package_keys(self) -> KeyWrapper:
+        return self._package_key_setup[0]
+
+    @property
+    def package_key_folder(self) -> KeyFolder | None:
+        """Where generated master keys live; None when they come from settings or a KMS."""
+        return self._package_key_setup[1]
+
+    @cached_property
+    def _package_key_setup(self) -> tuple[KeyWrapper, KeyFolder | None]:
         from rightful.services.package_keys import package_key_wrapper
 
-        return package_key_wrapper(self.settings)[0]
+        return package_key_wrapper(self.settings)
 
     def open_sources(self) -> AbstractContextManager[OpenSources]:
         """This thread's connections to every source, kept between requests (builds,

@@ -177,6 +177,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Older master keys, still readable while `rightful package rotate-key` runs",
     )
+    package_key_wrapper: str = Field(
+        default="local",
+        pattern=r"^(local|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$",
+        description="`local` (master keys from settings or data_dir), or `module:factory` of an "
+        "external KMS adapter: factory(settings) returns a KeyWrapper",
+    )
+    package_key_retire_grace_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="A generated master key is retired only this long after it stopped being "
+        "current, so that a build or upload that began before cannot still be using it",
+    )
     package_signing_key_file: Path | None = Field(
         default=None,
         description="Ed25519 key (PEM) for manifests; default data_dir/keys/package_ed25519.pem",

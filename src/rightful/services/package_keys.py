@@ -1,31 +1,33 @@
-"""Package keys: the master-key wrapper from settings, the manifest signing key, the pseudonym
-key, and rotation (every data key re-wrapped under a new master key)."""
+"""Package keys: the master-key wrapper from settings (or an external KMS), the pseudonym key,
+rotation (every data key re-wrapped under a new master key) and retirement of old keys."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
-from rightful.adapters.storage.keys import (
-    KeyFolder,
-    LocalKeyWrapper,
-    key_wrapper,
-    load_or_create_secret,
-)
+from rightful.adapters.storage.encryption import TamperedError
+from rightful.adapters.storage.keys import KeyFolder, key_wrapper, load_or_create_secret
+from rightful.domain.errors import ConfigurationError, ConflictError
 from rightful.domain.package_ports import KeyWrapper, WrappedKey
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.staff import Principal
+from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
 
 ROTATION_BATCH: Final = 200
+MAX_LISTED: Final = 100  # row ids an audit entry names; the count is always complete
 
 
 def key_folder(settings: Settings) -> Path:
@@ -33,14 +35,38 @@ def key_folder(settings: Settings) -> Path:
     return settings.data_dir / "keys" / "package_master"
 
 
-def package_key_wrapper(settings: Settings) -> tuple[LocalKeyWrapper, KeyFolder | None]:
-    """The wrapper for settings: the configured key, or one generated on first use."""
+def package_key_wrapper(settings: Settings) -> tuple[KeyWrapper, KeyFolder | None]:
+    """The wrapper for settings: an external KMS adapter, the configured key, or keys generated
+    into data_dir (then also their folder, which rotation adds to and retires from)."""
+    if settings.package_key_wrapper != "local":
+        return external_key_wrapper(settings), None
     configured = settings.package_master_key
     return key_wrapper(
         configured.get_secret_value() if configured else None,
         [k.get_secret_value() for k in settings.package_previous_master_keys],
         key_folder(settings),
     )
+
+
+def external_key_wrapper(settings: Settings) -> KeyWrapper:
+    """The KeyWrapper that `module:factory` in `package_key_wrapper` makes from the settings."""
+    spec = settings.package_key_wrapper
+    module_name, _, name = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"package_key_wrapper {spec}: cannot load it ({type(exc).__name__}); give "
+            "module:factory of an installed module"
+        ) from None
+    wrapper = factory(settings)
+    missing = [n for n in ("current_key_id", "wrap", "unwrap", "known_key_ids")
+               if not hasattr(wrapper, n)]  # fmt: skip
+    if missing:
+        raise ConfigurationError(
+            f"package_key_wrapper {spec} returned no KeyWrapper (missing {', '.join(missing)})"
+        )
+    return cast(KeyWrapper, wrapper)
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -57,75 +83,156 @@ def subject_pseudonym(key: bytes, subject: SubjectKey) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A row whose data key could not be re-wrapped, and why (no key material, no content)."""
+
+    kind: str  # "package" or "attachment"
+    id: str
+    reason: str
+
+
 @dataclass
 class RotationReport:
-    """What a rotation did."""
+    """What a rotation did, and what it could not do."""
 
     current_key_id: str
     packages: int = 0
     attachments: int = 0
+    failed: list[Unreadable] = field(default_factory=list)
     still_old: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Retirement:
+    """Which old generated keys were deleted, and why the others were kept."""
+
     retired: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
 
 
 def rotate_keys(
-    store: Store, audit: AuditService, settings: Settings, by: Principal, *, retire: bool = False
+    store: Store, audit: AuditService, keys: KeyWrapper, folder: KeyFolder | None, by: Principal
 ) -> RotationReport:
     """Re-wrap every data key under the current master key (a new one is generated first when
-    keys are managed in data_dir). Old keys stay readable until `retire` removes unused ones."""
-    wrapper, folder = package_key_wrapper(settings)
+    keys are managed in `folder`). A row that cannot be unwrapped is reported and skipped, the
+    others are done; running again picks up only what is still under an old key."""
     if folder is not None:
         folder.add_new()
-        wrapper, folder = package_key_wrapper(settings)
-    report = RotationReport(wrapper.current_key_id)
-    report.packages = _rewrap(store, wrapper, PackageRow)
-    report.attachments = _rewrap(store, wrapper, AttachmentRow)
-    report.still_old = _in_use(store, exclude=wrapper.current_key_id)
-    if retire and folder is not None and not report.still_old:
-        report.retired = folder.retire(
-            k for k in wrapper.known_key_ids() if k != wrapper.current_key_id
-        )
+    report = RotationReport(keys.current_key_id)
+    report.packages = _rewrap(store, keys, PackageRow, "package", report.failed)
+    report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report.failed)
+    report.still_old = _in_use(store, exclude=keys.current_key_id)
     with store.transaction() as session:
         audit.record(
             session, by.id, by.role_name, "package.keys_rotated", None,
             key_id=report.current_key_id, packages=report.packages,
-            attachments=report.attachments, retired=report.retired,
+            attachments=report.attachments, failed=len(report.failed),
+            failed_ids=[row.id for row in report.failed[:MAX_LISTED]],
             still_old=sum(report.still_old.values()),
         )  # fmt: skip
     return report
 
 
+def retire_keys(
+    store: Store,
+    audit: AuditService,
+    keys: KeyWrapper,
+    folder: KeyFolder | None,
+    by: Principal,
+    grace: timedelta,
+) -> Retirement:
+    """Delete old generated master keys that no row uses and that stopped being current longer
+    than `grace` ago (a build or upload that began before may still be wrapping with one).
+
+    Raises ConflictError when master keys come from settings or a KMS: those are retired there.
+    """
+    if folder is None:
+        raise ConflictError(
+            "master keys come from settings or a KMS: once `rotate-key` reports nothing under an "
+            "old key, remove it from package_previous_master_keys (or retire it in the KMS)"
+        )
+    current = keys.current_key_id
+    in_use = _in_use(store, exclude=current)
+    superseded = folder.superseded_at()
+    now = time.time()
+    result, candidates = Retirement(), []
+    for key_id in sorted(folder.keys()):
+        since = superseded.get(key_id, 0.0)
+        if key_id == current:
+            continue
+        if in_use.get(key_id):
+            result.kept[key_id] = f"{counted(in_use[key_id], 'row', 'rows')} still under it"
+        elif now - since < grace.total_seconds():
+            after = datetime.fromtimestamp(since, UTC) + grace
+            result.kept[key_id] = (
+                f"current until recently; it can go after {after:%Y-%m-%d %H:%M} UTC"
+            )
+        else:
+            candidates.append(key_id)
+    # Looked at again just before deleting: a row written meanwhile keeps its key.
+    late = _in_use(store, exclude=current)
+    result.retired = folder.retire(k for k in candidates if not late.get(k))
+    with store.transaction() as session:
+        audit.record(
+            session, by.id, by.role_name, "package.keys_retired", None,
+            retired=result.retired, kept=len(result.kept),
+        )  # fmt: skip
+    return result
+
+
 def _rewrap(
     store: Store,
-    wrapper: KeyWrapper,
+    keys: KeyWrapper,
     table: Any,  # PackageRow or AttachmentRow
+    kind: str,
+    failed: list[Unreadable],
 ) -> int:
-    done = 0
-    current = wrapper.current_key_id
+    done, after = 0, ""
     while True:
+        current = keys.current_key_id
         with store.transaction() as session:
             query = (
                 select(table)
-                .where(table.master_key_id != current)
-                .where(table.wrapped_key.is_not(None))
+                .where(table.master_key_id != current, table.wrapped_key.is_not(None))
+                .where(table.id > after)
+                .order_by(table.id)
                 .limit(ROTATION_BATCH)
             )
             rows = list(session.scalars(query.with_for_update()))
             for row in rows:
-                assert row.master_key_id is not None and row.wrapped_key is not None
-                plain = wrapper.unwrap(WrappedKey(row.master_key_id, row.wrapped_key))
-                fresh = wrapper.wrap(plain)
+                fresh = _rewrapped(keys, WrappedKey(row.master_key_id, row.wrapped_key))
+                if isinstance(fresh, str):
+                    failed.append(Unreadable(kind, row.id, fresh))
+                    continue
                 row.master_key_id, row.wrapped_key = fresh.key_id, fresh.blob
-            done += len(rows)
+                done += 1
+            after = rows[-1].id if rows else after
         if len(rows) < ROTATION_BATCH:
             return done
+
+
+def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | str:
+    """The key wrapped anew, or why it cannot be."""
+    try:
+        return keys.wrap(keys.unwrap(wrapped))
+    except ConfigurationError:
+        return f"its master key {wrapped.key_id} is not available"
+    except TamperedError:
+        return "its wrapped key fails authentication (damaged or altered)"
+    except Exception as exc:  # an external KMS may fail in its own ways; one row, not the run
+        return f"the key wrapper failed ({type(exc).__name__})"
 
 
 def _in_use(store: Store, exclude: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     with store.transaction() as session:
         for table in (PackageRow, AttachmentRow):
-            for key_id in session.scalars(select(table.master_key_id)):
-                if key_id and key_id != exclude:
-                    counts[key_id] = counts.get(key_id, 0) + 1
+            query = (
+                select(table.master_key_id, func.count())
+                .where(table.master_key_id.is_not(None), table.master_key_id != exclude)
+                .group_by(table.master_key_id)
+            )
+            for key_id, count in session.execute(query):
+                counts[str(key_id)] = counts.get(str(key_id), 0) + count
     return counts

@@ -6,22 +6,50 @@ from __future__ import annotations
 import base64
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.storage.keys import master_key_id
 from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, ConflictError
 from rightful.entrypoints.cli.common import cli_principal
 from rightful.entrypoints.cli.main import app
-from rightful.services.package_keys import key_folder, rotate_keys
+from rightful.services.package_keys import (
+    Retirement,
+    RotationReport,
+    key_folder,
+    retire_keys,
+    rotate_keys,
+)
+from rightful.settings import load_settings
 
+from . import kms_plugin
 from .world import AGENT, REVIEWER, World, make_world, stored_manifest
 
 SYSTEM_ADMIN = cli_principal()
+
+
+def rotate(world: World) -> RotationReport:
+    c = world.c
+    return rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, SYSTEM_ADMIN)
+
+
+def retire(world: World, grace: timedelta = timedelta(0)) -> Retirement:
+    c = world.c
+    return retire_keys(c.store, c.audit, c.package_keys, c.package_key_folder, SYSTEM_ADMIN, grace)
+
+
+def again(world: World, **settings: Any) -> World:
+    """Another process on the same store and data folder."""
+    url = world.c.settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    return make_world(url, world.c.settings.data_dir, hearthly(), **settings)
 
 
 def readable(world: World, package_id: str) -> bool:
@@ -51,7 +79,7 @@ def test_rotation_with_generated_keys_rewraps_everything_and_retires_the_old_key
         labels=[("customer_id", "5")],
     )
     old = world.c.package_keys.current_key_id
-    report = rotate_keys(world.c.store, world.c.audit, world.c.settings, SYSTEM_ADMIN)
+    report = rotate(world)
     assert report.current_key_id != old
     assert (report.packages, report.attachments, report.still_old) == (2, 1, {})
     assert len(list(key_folder(world.c.settings).glob("*.key"))) == 2, "old key kept meanwhile"
@@ -65,7 +93,8 @@ def test_rotation_with_generated_keys_rewraps_everything_and_retires_the_old_key
         assert fresh.c.packages.get(pid).master_key_id == report.current_key_id
         assert readable(fresh, pid)
     world.c.attachments.approve(upload.id, REVIEWER)
-    retired = rotate_keys(fresh.c.store, fresh.c.audit, fresh.c.settings, SYSTEM_ADMIN, retire=True)
+    assert rotate(fresh).packages == 2
+    retired = retire(fresh)
     assert old in retired.retired and len(list(key_folder(world.c.settings).glob("*.key"))) == 1
     last = make_world(
         world.c.settings.database_url.get_secret_value(),  # type: ignore[union-attr]
@@ -96,7 +125,7 @@ def test_rotation_to_a_configured_key_keeps_the_old_one_readable_until_done(
         url, tmp_path, hearthly(), package_master_key=k2, package_previous_master_keys=[k1]
     )
     assert all(readable(during, pid) for pid in ids)
-    report = rotate_keys(during.c.store, during.c.audit, during.c.settings, SYSTEM_ADMIN)
+    report = rotate(during)
     assert report.current_key_id == master_key_id(base64.b64decode(k2)) and report.packages == 2
     after = make_world(url, tmp_path, hearthly(), package_master_key=k2)
     assert all(readable(after, pid) for pid in ids)
@@ -117,3 +146,107 @@ def test_rotate_key_from_the_cli(world: World) -> None:
         hearthly(),
     )
     assert all(readable(fresh, pid) for pid in ids)
+
+
+def test_a_running_process_wraps_with_the_key_another_process_rotated_to(world: World) -> None:
+    """The server keeps running while an operator rotates and retires: what it builds next is
+    wrapped under the new key, so retiring the old one loses nothing."""
+    before = build_two(world)[0]
+    operator = again(world)
+    report = rotate(operator)
+    assert report.packages == 2
+    assert retire(operator).retired, "the old key, unused now, goes"
+    built = world.c.packages.build(world.request_for(5), AGENT)
+    assert built.master_key_id == report.current_key_id
+    restarted = again(world)
+    assert readable(restarted, built.id) and readable(restarted, before)
+    assert readable(world, before), "the running process finds the re-wrapped keys too"
+
+
+def test_a_key_that_stopped_being_current_recently_is_kept(world: World) -> None:
+    build_two(world)
+    old = world.c.package_keys.current_key_id
+    rotate(world)
+    result = retire(world, grace=timedelta(minutes=60))
+    assert result.retired == []
+    assert "current until recently; it can go after" in result.kept[old]
+    assert (key_folder(world.c.settings) / f"{old}.key").exists()
+
+
+def damage_wrapped_key(world: World, package_id: str) -> None:
+    with world.c.store.transaction() as session:
+        row = session.get(PackageRow, package_id)
+        assert row is not None and row.wrapped_key is not None
+        row.wrapped_key = bytes(len(row.wrapped_key))
+
+
+def test_one_unreadable_key_is_reported_and_the_rest_are_rotated(world: World) -> None:
+    damaged, fine = build_two(world)
+    old = world.c.package_keys.current_key_id
+    damage_wrapped_key(world, damaged)
+    report = rotate(world)
+    assert [(row.kind, row.id) for row in report.failed] == [("package", damaged)]
+    assert "fails authentication" in report.failed[0].reason
+    assert report.packages == 1 and readable(again(world), fine)
+    assert report.still_old == {old: 1}
+    kept = retire(world)
+    assert old not in kept.retired and kept.kept[old] == "1 row still under it"
+    entry = [e for e in world.c.audit.timeline(None) if e.action == "package.keys_rotated"][-1]  # type: ignore[arg-type]
+    assert (entry.summary["failed"], entry.summary["failed_ids"]) == (1, [damaged])
+
+
+def test_rotate_key_from_the_cli_names_what_it_could_not_rewrap_and_exits_1(
+    world: World,
+) -> None:
+    damaged, _ = build_two(world)
+    damage_wrapped_key(world, damaged)
+    set_container(world.c)
+    try:
+        result = CliRunner().invoke(app, ["package", "rotate-key", "--retire"])
+    finally:
+        set_container(None)
+    assert result.exit_code == 1
+    assert f"✗ package {damaged}: its wrapped key fails authentication" in result.output
+    assert "re-wrapped 1 package, 0 attachments" in result.output
+    assert "still wrapped" not in result.output and "1 row still under it" in result.output
+    assert "1 key could not be re-wrapped" in result.output
+
+
+KMS = "tests.integration.packages.kms_plugin:connect"
+
+
+def test_an_external_key_service_plugs_in_and_rotation_follows_it(tmp_path: Path) -> None:
+    world = make_world(f"sqlite:///{tmp_path}/r.db", tmp_path, hearthly(), package_key_wrapper=KMS)
+    ids = build_two(world)
+    assert {world.c.packages.get(pid).master_key_id for pid in ids} == {"kms-v1"}
+    assert world.c.package_key_folder is None
+    assert not (key_folder(world.c.settings)).exists(), "no local key is made"
+    kms_plugin.VAULTS[str(tmp_path)].rotate()  # the service rotates on its own schedule
+    report = rotate(world)
+    assert (report.current_key_id, report.packages, report.still_old) == ("kms-v2", 2, {})
+    assert all(readable(again(world, package_key_wrapper=KMS), pid) for pid in ids)
+    with pytest.raises(ConflictError, match="retire it in the KMS"):
+        retire(world)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("tests.integration.packages.nowhere:connect", "cannot load it"),
+        ("tests.integration.packages.kms_plugin:missing", "cannot load it"),
+        ("tests.integration.packages.kms_plugin:not_a_wrapper", "returned no KeyWrapper"),
+    ],
+)
+def test_a_key_wrapper_that_cannot_be_loaded_is_a_configuration_error(
+    tmp_path: Path, spec: str, message: str
+) -> None:
+    world = make_world(f"sqlite:///{tmp_path}/r.db", tmp_path, hearthly(), package_key_wrapper=spec)
+    with pytest.raises(ConfigurationError, match=message):
+        world.c.package_keys  # noqa: B018
+
+
+def test_a_key_wrapper_setting_that_is_not_module_colon_factory_is_refused(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValidationError, match="package_key_wrapper"):
+        load_settings(data_dir=tmp_path, package_key_wrapper="kms.connect()")

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
@@ -64,18 +65,54 @@ class LocalKeyWrapper:
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
         """The data key; ConfigurationError when its master key is not configured."""
-        master = self._keys.get(wrapped.key_id)
-        if master is None:
-            raise ConfigurationError(
-                f"package master key {wrapped.key_id} is not configured (was it retired?)"
-            )
-        try:
-            return aes_key_unwrap(master, wrapped.blob)
-        except InvalidUnwrap:
-            raise TamperedError("a wrapped package key failed authentication") from None
+        return _unwrap(self._keys.get(wrapped.key_id), wrapped)
 
     def known_key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
+
+
+class FolderKeyWrapper:
+    """Master keys in a key folder (plus older ones from settings). The folder's `current` key
+    is looked up at every wrap, so a rotation by another process takes effect here at once and
+    a key it retires is never used again; a key id not seen yet is looked for in the folder."""
+
+    def __init__(self, folder: KeyFolder, older: Iterable[bytes] = ()) -> None:
+        self._folder = folder
+        self._older = {master_key_id(k): k for k in older}
+        self._keys = {**self._older, **folder.keys()}
+        self._pointer: tuple[tuple[int, int], str] | None = None
+
+    @property
+    def current_key_id(self) -> str:
+        return master_key_id(self._current())
+
+    def wrap(self, data_key: bytes) -> WrappedKey:
+        """The data key wrapped under the folder's current master key."""
+        master = self._current()
+        return WrappedKey(master_key_id(master), aes_key_wrap(master, data_key))
+
+    def unwrap(self, wrapped: WrappedKey) -> bytes:
+        """The data key; ConfigurationError when its master key is nowhere to be found."""
+        if wrapped.key_id not in self._keys:
+            self._reload()
+        return _unwrap(self._keys.get(wrapped.key_id), wrapped)
+
+    def known_key_ids(self) -> tuple[str, ...]:
+        self._reload()
+        return tuple(self._keys)
+
+    def _reload(self) -> None:
+        self._keys = {**self._older, **self._folder.keys()}
+
+    def _current(self) -> bytes:
+        # The pointer file is rewritten (renamed into place) on rotation: its inode and
+        # mtime say whether to read it again.
+        stamp = self._folder.pointer_stamp()
+        if self._pointer is None or self._pointer[0] != stamp:
+            key = self._folder.current()
+            self._keys.setdefault(master_key_id(key), key)
+            self._pointer = (stamp, master_key_id(key))
+        return self._keys[self._pointer[1]]
 
 
 class KeyFolder:
@@ -83,6 +120,26 @@ class KeyFolder:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def pointer_stamp(self) -> tuple[int, int]:
+        """Changes whenever `current` is rewritten ((0, 0) before the first key)."""
+        try:
+            stat = (self.folder / CURRENT).stat()
+        except FileNotFoundError:
+            return 0, 0
+        return stat.st_ino, stat.st_mtime_ns
+
+    def superseded_at(self) -> dict[str, float]:
+        """When each key stopped being current (its successor's creation, as a timestamp);
+        the current key is not in it."""
+        current = self.current_id()
+        made = sorted((path.stat().st_mtime, path.stem) for path in self.folder.glob("*.key"))
+        return {key_id: after for (_, key_id), (after, _) in pairwise(made) if key_id != current}
+
+    def current_id(self) -> str | None:
+        """The id the pointer names, or None before the first key."""
+        pointer = self.folder / CURRENT
+        return pointer.read_text().strip() if pointer.exists() else None
 
     def keys(self) -> dict[str, bytes]:
         """Every key in the folder by id."""
@@ -127,14 +184,24 @@ class KeyFolder:
 
 def key_wrapper(
     configured: str | None, previous: Iterable[str], folder: Path
-) -> tuple[LocalKeyWrapper, KeyFolder | None]:
+) -> tuple[LocalKeyWrapper | FolderKeyWrapper, KeyFolder | None]:
     """The wrapper from settings (a configured key wins) plus every key the folder holds."""
     older = [parse_master_key(k) for k in previous]
     store = KeyFolder(folder)
     if configured:
         return LocalKeyWrapper([*older, *store.keys().values()], parse_master_key(configured)), None
-    current = store.current()
-    return LocalKeyWrapper([*older, *store.keys().values()], current), store
+    return FolderKeyWrapper(store, older), store
+
+
+def _unwrap(master: bytes | None, wrapped: WrappedKey) -> bytes:
+    if master is None:
+        raise ConfigurationError(
+            f"package master key {wrapped.key_id} is not configured (was it retired?)"
+        )
+    try:
+        return aes_key_unwrap(master, wrapped.blob)
+    except InvalidUnwrap:
+        raise TamperedError("a wrapped package key failed authentication") from None
 
 
 def load_or_create_secret(path: Path) -> bytes:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -27,6 +28,9 @@ from rightful.entrypoints.cli.common import (
     print_json,
 )
 from rightful.services.package_verify import verify_package
+
+if TYPE_CHECKING:
+    from rightful.bootstrap import Container
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
 
@@ -391,21 +395,54 @@ def reject_attachment(attachment_id: str, note: Annotated[str, typer.Option()] =
 @app.command("rotate-key")
 @handles_errors
 def rotate_key(
-    retire: Annotated[bool, typer.Option(help="delete generated keys no longer used")] = False,
+    retire: Annotated[
+        bool, typer.Option(help="then delete old generated keys (as `retire-keys` does)")
+    ] = False,
 ) -> None:
     """Re-wrap every package and attachment key under a new (or the configured) master key."""
     from rightful.services.package_keys import rotate_keys
 
     c = container()
-    report = rotate_keys(c.store, c.audit, c.settings, cli_principal(), retire=retire)
+    report = rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal())
     console.print(
-        f"master key {report.current_key_id}: re-wrapped {report.packages} packages, "
-        f"{report.attachments} attachments"
+        f"master key {report.current_key_id}: re-wrapped "
+        f"{counted(report.packages, 'package', 'packages')}, "
+        f"{counted(report.attachments, 'attachment', 'attachments')}",
+        highlight=False,
     )
+    for row in report.failed:
+        err_console.print(f"✗ {row.kind} {row.id}: {row.reason}", highlight=False)
     if report.still_old:
-        err_console.print(f"[yellow]still under old keys: {report.still_old}")
-    if report.retired:
-        console.print(f"retired keys: {', '.join(report.retired)}")
+        still = ", ".join(f"{key} ({n})" for key, n in sorted(report.still_old.items()))
+        err_console.print(f"still under old keys: {still}", highlight=False)
+    if retire:
+        _retire(c)
+    if report.failed:
+        fail(
+            f"{counted(len(report.failed), 'key', 'keys')} could not be re-wrapped; make their "
+            "master key available (package_previous_master_keys) and run rotate-key again",
+            code=1,
+        )
+
+
+@app.command("retire-keys")
+@handles_errors
+def retire_keys() -> None:
+    """Delete old generated master keys that no package or attachment uses any more."""
+    _retire(container())
+
+
+def _retire(c: Container) -> None:
+    from rightful.services.package_keys import retire_keys as retire
+
+    grace = timedelta(minutes=c.settings.package_key_retire_grace_minutes)
+    result = retire(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal(), grace)
+    if result.retired:
+        console.print(f"retired keys: {', '.join(result.retired)}", highlight=False)
+    for key_id, why in result.kept.items():
+        console.print(f"kept {key_id}: {why}", highlight=False)
+    if not result.retired and not result.kept:
+        console.print("no old keys to retire", highlight=False)
 
 
 def _pair(text: str) -> tuple[str, str]:
