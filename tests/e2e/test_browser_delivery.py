@@ -25,7 +25,7 @@ from rightful.domain.delivery import token_digest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
 
-from .live import CHROMIUM, CHROMIUM_ARGS, Live, live_server, says, shot
+from .live import CHROMIUM, Live, live_server, says, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,16 +44,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         tmp_path_factory.mktemp("live"), link_max_downloads=1, collect_when_verified=True
     ) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

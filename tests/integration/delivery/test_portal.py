@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from rightful.adapters.db.tables import RequestRow
 from rightful.domain.verification import Channel
 
 from .conftest import ANNA_MAIL, Desk, make_desk
@@ -197,6 +200,64 @@ def test_a_delivered_request_shows_its_download_on_the_status_page(desk: Desk) -
     assert f'href="/download/{delivered.link_id}"' in page.text
     landing = desk.client.get(f"/download/{delivered.link_id}")  # reachable when signed in
     assert landing.status_code == 200 and "Send a code" in landing.text
+
+
+def test_an_unknown_page_is_a_page_in_the_readers_language_not_json(desk: Desk) -> None:
+    answer = desk.client.get("/portal/no-such-page?lang=de")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<html lang="de">' in answer.text and "Diese Seite gibt es nicht." in answer.text
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+    elsewhere = desk.client.get("/no-such-page?lang=en", headers={"accept": "text/html"})
+    assert elsewhere.status_code == 404 and "We could not find this page." in elsewhere.text
+
+
+def test_a_wrong_method_is_a_page_too(desk: Desk) -> None:
+    answer = desk.client.get("/portal/sign-out?lang=en")
+    assert answer.status_code == 405
+    assert "This page cannot be used that way." in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+def requests_stored(desk: Desk) -> int:
+    with desk.c.store.transaction() as session:
+        return session.scalar(select(func.count()).select_from(RequestRow)) or 0
+
+
+def test_a_form_that_does_not_validate_is_a_page_and_loses_nothing(desk: Desk) -> None:
+    before = requests_stored(desk)
+    answer = desk.post("/portal/new", type="access", jurisdiction="gdpr", email=ANNA_MAIL,
+                       name="x" * 401, language="en")  # fmt: skip
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "The form did not arrive complete." in answer.text
+    assert "max_length" not in answer.text and '"detail"' not in answer.text
+    assert requests_stored(desk) == before
+
+
+def test_the_api_keeps_answering_in_json(desk: Desk) -> None:
+    missing = desk.client.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+    invalid = desk.client.post("/api/v1/requests", content=b"{", headers={
+        "content-type": "application/json"})  # fmt: skip
+    assert invalid.status_code == 422 and invalid.json()["error"] == "InvalidInputError"
+
+
+def test_what_was_typed_comes_back_escaped(desk: Desk) -> None:
+    typed = '"><script>alert(1)</script>'
+    page = desk.post("/portal/new", type="access", jurisdiction="gdpr", email="not-an-address",
+                     name=typed, details=f"</textarea>{typed}", language="en")  # fmt: skip
+    assert page.status_code == 422
+    assert "<script>alert(1)" not in page.text and "</textarea><" not in page.text
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page.text
+
+
+def test_every_text_field_says_how_long_it_may_be(desk: Desk) -> None:
+    """The browser stops typing where the server would refuse (400 characters, details 5000)."""
+    page = desk.client.get("/portal/new").text
+    for name in ("email", "phone", "name"):
+        assert re.search(rf'<input id="f-{name}"[^>]* maxlength="400"', page), name
+    assert re.search(r'<textarea id="f-details"[^>]* maxlength="5000"', page)
 
 
 def test_pages_carry_security_headers(desk: Desk) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
@@ -22,6 +24,8 @@ from rightful.entrypoints.web.security import WEB_PREFIXES, SecurityHeaders
 
 __all__ = ["install_web"]
 
+API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
+
 
 def install_web(app: FastAPI, c: Container, packages: PackageSource | None = None) -> None:
     """Mount portal, download pages, console and static files on `app` (served by `c`)."""
@@ -34,21 +38,47 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
 
 
 def _html_errors(app: FastAPI) -> None:
-    """Domain errors on web pages become pages in the reader's language; the API keeps JSON."""
-    api_handler = app.exception_handlers.get(RightfulError)
+    """Errors on web pages become pages in the reader's language; the API keeps JSON. That holds
+    for the framework's own errors too: an unknown page (404), a wrong method (405), a form
+    that does not validate (422)."""
+    api_handlers = {
+        RightfulError: app.exception_handlers.get(RightfulError),
+        StarletteHTTPException: app.exception_handlers.get(StarletteHTTPException),
+        RequestValidationError: app.exception_handlers.get(RequestValidationError),
+    }
 
     async def handler(request: Request, exc: Exception) -> Response:
-        path = request.url.path
-        if not isinstance(exc, RightfulError) or not (path == "/" or path.startswith(WEB_PREFIXES)):
+        if not _is_page(request):
+            api_handler = next(h for kind, h in api_handlers.items() if isinstance(exc, kind))
             if api_handler is None:
                 raise exc
             answer = api_handler(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
+        lang = language(request)
+        message, status = _page_error(request, exc, lang)
+        context = {"title": translate("err_title", lang), "message": message, "back": ""}
+        return page(request, "error.html", context, status=status)
+
+    for kind in api_handlers:
+        app.add_exception_handler(kind, handler)
+
+
+def _is_page(request: Request) -> bool:
+    """A web page, or a browser asking for a page somewhere outside the API."""
+    path = request.url.path
+    if path == "/" or path.startswith(WEB_PREFIXES):
+        return True
+    wants_html = "text/html" in request.headers.get("accept", "")
+    return wants_html and not path.startswith(API_PREFIXES)
+
+
+def _page_error(request: Request, exc: Exception, lang: str) -> tuple[str, int]:
+    if isinstance(exc, RightfulError):
         if isinstance(exc, ConfigurationError):
             log_unanswerable(request, exc)
-        lang = language(request)
-        context = {"title": translate("err_title", lang), "message": error_text(exc, lang),
-                   "back": ""}  # fmt: skip
-        return page(request, "error.html", context, status=exc.http_status)
-
-    app.add_exception_handler(RightfulError, handler)
+        return error_text(exc, lang), exc.http_status
+    if isinstance(exc, RequestValidationError):
+        return translate("err_bad_form", lang), 422
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    key = {404: "err_not_found", 405: "err_wrong_method"}.get(status, "err_generic")
+    return translate(key, lang), status

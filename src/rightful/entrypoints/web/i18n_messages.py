@@ -595,6 +595,18 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("err_title", "Something is not right", "Etwas stimmt nicht"),
     ("err_not_found", "We could not find this page.", "Diese Seite gibt es nicht."),
     (
+        "err_wrong_method",
+        "This page cannot be used that way. Please start again from the link or the form.",
+        "Diese Seite lässt sich so nicht aufrufen. Bitte beginnen Sie erneut über den Link "
+        "oder das Formular.",
+    ),
+    (
+        "err_bad_form",
+        "The form did not arrive complete. Please go back, check each field and send it again.",
+        "Das Formular ist nicht vollständig angekommen. Bitte gehen Sie zurück, prüfen Sie "
+        "jedes Feld und senden Sie es erneut.",
+    ),
+    (
         "err_needs_link",
         "Open the link from our e-mail, or sign in to your request first.",
         "Öffnen Sie den Link aus unserer E-Mail oder melden Sie sich zuerst bei Ihrer Anfrage an.",
