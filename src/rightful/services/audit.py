@@ -160,7 +160,7 @@ class AuditService:
         try:
             export = audit_verify.read_export(path)
         except audit_verify.ExportUnreadableError as exc:
-            raise InvalidInputError(f"anchor {exc}") from exc
+            raise InvalidInputError(str(exc)) from exc
         key_ids = {str(record.get("key_id")) for record in export.heads}
         key = keys_by_id(self._trusted).get(next(iter(key_ids), ""))
         if len(key_ids) != 1 or key is None:
