@@ -4,6 +4,7 @@ and approval, extension with reason, revocation; every action audited (Art. 5(2)
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
@@ -330,3 +331,65 @@ def test_sign_out_ends_the_session(desk: Desk) -> None:
     client.post("/console/sign-out", data={"csrf": form_token(page)})
     assert client.get("/console", follow_redirects=False).status_code == 303
     _ = REVIEWER
+
+
+def upload_for(desk: Desk, rid: str, by: Principal) -> str:
+    return desk.c.attachments.upload(  # type: ignore[no-any-return]
+        rid, by, filename="letter.pdf", content=io.BytesIO(b"%PDF scanned letter"),
+        collection="shop.orders", labels=[("customer_id", str(ANNA))],
+        justification="Scanned letter the customer sent with the request.",
+    ).id  # fmt: skip
+
+
+def test_a_second_person_approves_an_uploaded_file_from_the_request_page(desk: Desk) -> None:
+    """Four eyes (issue 5, manual additions): the uploader sees no approve button and cannot
+    approve by posting the form; another reviewer can, and the audit chain says who."""
+    rid = desk.world.request_for(ANNA)
+    uma_id = desk.web.staff_auth.add_user("uma", Role.REVIEWER, ADMIN, PASSWORD).id
+    rita_id = desk.web.staff_auth.add_user("rita", Role.REVIEWER, ADMIN, PASSWORD).id
+    uma = sign_in(desk, "uma")
+    uploaded = upload_for(desk, rid, Principal(f"staff:{uma_id}", Role.REVIEWER))
+    page = uma.get(f"/console/requests/{rid}").text
+    assert "<h2>Attachments</h2>" in page and "uploaded file letter.pdf" in page
+    assert f"Approve {uploaded[:8]}" not in page, "no button for the uploader"
+    refused = uma.post(f"/console/requests/{rid}/attachments/{uploaded}/approve",
+                       data={"csrf": form_token(page)})  # fmt: skip
+    assert "second" in refused.text.lower() or "another" in refused.text.lower(), refused.text
+    assert desk.c.attachments.for_request(rid)[0].state == "pending"
+    rita = sign_in(desk, "rita")
+    page = rita.get(f"/console/requests/{rid}").text
+    assert f"Approve {uploaded[:8]}" in page
+    done = rita.post(f"/console/requests/{rid}/attachments/{uploaded}/approve",
+                     data={"csrf": form_token(page), "note": "checked the letter"})  # fmt: skip
+    assert "Attachment approved" in done.text
+    [row] = desk.c.attachments.for_request(rid)
+    assert (row.state, row.decided_by, row.decision_note) == (
+        "approved",
+        f"staff:{rita_id}",
+        "checked the letter",
+    )
+    assert "attachment.approved" in [e.action for e in desk.c.audit.timeline(rid)]
+
+
+def test_an_agent_withdraws_an_attachment_with_a_reason_and_cannot_approve(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA)
+    uploaded = upload_for(desk, rid, REVIEWER)
+    add(desk, "andy", Role.AGENT)
+    andy = sign_in(desk, "andy")
+    page = andy.get(f"/console/requests/{rid}").text
+    assert f"Approve {uploaded[:8]}" not in page and f"Withdraw {uploaded[:8]}" in page
+    denied = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/approve",
+                       data={"csrf": form_token(page)})  # fmt: skip
+    assert desk.c.attachments.for_request(rid)[0].state == "pending", denied.text
+    empty = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/withdraw",
+                      data={"csrf": form_token(page), "note": " "})  # fmt: skip
+    assert "needs a reason" in empty.text
+    done = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/withdraw",
+                     data={"csrf": form_token(page), "note": "sent to us by mistake"})  # fmt: skip
+    assert "Attachment withdrawn" in done.text
+    [row] = desk.c.attachments.for_request(rid)
+    assert (row.state, row.withdrawal_reason) == ("withdrawn", "sent to us by mistake")
+    other = desk.world.request_for(4)
+    wrong = andy.post(f"/console/requests/{other}/attachments/{uploaded}/withdraw",
+                      data={"csrf": form_token(page), "note": "x"})  # fmt: skip
+    assert wrong.status_code == 404

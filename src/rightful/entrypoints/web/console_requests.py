@@ -55,6 +55,7 @@ def _detail(
         "r": row, "now": c.clock.now(), "transitions": transitions(c.store, request_id),
         "notices": c.requests.notices(request_id), "timeline": c.audit.timeline(request_id),
         "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
+        "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error, "Role": Role,
     }  # fmt: skip
@@ -118,6 +119,43 @@ def revoke(request: Request, link_id: str, csrf: Csrf = "") -> Response:
         return "Link revoked; it stops working at once."
 
     return _act(request, csrf, Role.AGENT, back, action)
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/requests/{request_id}/attachments/{attachment_id}/{decision}", response_class=HTMLResponse
+)
+def decide_attachment(
+    request: Request,
+    request_id: str,
+    attachment_id: str,
+    decision: str,
+    csrf: Csrf = "",
+    note: Reason = "",
+) -> Response:
+    """Approve or reject an uploaded file (a second staff member), or withdraw one with a
+    reason. The service enforces who may and when; the page says what happened."""
+    c = container(request)
+    roles = {"approve": Role.REVIEWER, "reject": Role.REVIEWER, "withdraw": Role.AGENT}
+    if decision not in roles or not valid_request_id(request_id):
+        return denied(request, NotFoundError("no such action"))
+    if attachment_id not in {row.id for row in c.attachments.for_request(request_id)}:
+        return denied(request, NotFoundError("no such attachment on this request"))
+
+    def action(me: ConsoleSession) -> str:
+        if decision == "approve":
+            c.attachments.approve(attachment_id, me.principal, note)
+            return "Attachment approved; it joins the next package built."
+        if decision == "reject":
+            c.attachments.reject(attachment_id, me.principal, note)
+            return "Attachment rejected; it joins no package."
+        c.attachments.withdraw(attachment_id, me.principal, note)
+        return "Attachment withdrawn; packages built from now on leave it out."
+
+    back = f"/console/requests/{request_id}"
+    return _act(request, csrf, roles[decision], back, action)
 
 
 # --- packages ---------------------------------------------------------------------------------
