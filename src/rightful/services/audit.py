@@ -200,7 +200,9 @@ class AuditService:
             earlier = self._log.checkpoints(session)
             head = self._log.head(session) or GENESIS_HEAD
             later = self._log.checkpoints(session, to_seq=head.last_seq)
-            checkpoints = [*earlier, *_added(earlier, later)]
+            checkpoints = sorted(
+                [*earlier, *_added(earlier, later)], key=lambda c: (c.seq, c.key_id)
+            )
             signed = sign_checkpoint(self._key, head, self._clock.now(), EXPORT_HEAD_PURPOSE)
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_writer(
