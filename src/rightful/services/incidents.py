@@ -22,8 +22,14 @@ from rightful.adapters.db.incidents import (
     IncidentScopeRow,
 )
 from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
-from rightful.domain.errors import ConflictError, InvalidInputError, RightfulError
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    RightfulError,
+)
 from rightful.domain.incident_scope import Scope, scope_from_json
 from rightful.domain.incidents import (
     IncidentKind,
@@ -120,6 +126,7 @@ class IncidentService:
         return self.triage_quietly(row.id)
 
     def _new(self, session: Session, report: IncidentReport, by: Principal) -> NewIncident:
+        _check_named(session, report)
         packages = report.package_ids or self._packages_of(session, report.request_id)
         label = by.id if report.source is IncidentSource.STAFF else "outside-report"
         return NewIncident(
@@ -390,3 +397,18 @@ def _open(row: IncidentRow) -> IncidentRow:
     if row.status == IncidentStatus.CLOSED.value:
         raise ConflictError("the incident is closed")
     return row
+
+
+def _check_named(session: Session, report: IncidentReport) -> None:
+    """The request and packages a report names exist, and the packages are that request's."""
+    if report.request_id is not None and session.get(RequestRow, report.request_id) is None:
+        raise NotFoundError(f"no request {report.request_id}")
+    for package_id in report.package_ids:
+        package = session.get(PackageRow, package_id)
+        if package is None:
+            raise NotFoundError(f"no package {package_id}")
+        if report.request_id is not None and package.request_id != report.request_id:
+            raise InvalidInputError(
+                f"package {package_id} belongs to request {package.request_id}, not to "
+                f"{report.request_id}; name the right request, or only the package"
+            )

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 
-from .conftest import DORA, Response
+from .conftest import CARL, DORA, Response
 
 ADMIN = Principal("cli:test", Role.ADMIN)
 PASSWORD = "a long enough password"
@@ -24,6 +24,25 @@ def _open_by_api(r: Response) -> dict:  # type: ignore[type-arg]
     response = r.client.post("/api/v1/incidents", json=body, headers=r.as_role("agent"))
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+def test_an_incident_naming_an_unknown_request_or_package_is_refused_and_nothing_is_kept(
+    wrong_map: Response,
+) -> None:
+    delivered = wrong_map.deliver_verified(DORA)
+    agent = wrong_map.as_role("agent")
+    base = {"description": "The recipient phoned: these recordings are not hers."}
+    before = wrong_map.client.get("/api/v1/incidents", headers=agent).json()
+    for extra, status, reason in [
+        ({"request_id": "no-such-request"}, 404, "no request no-such-request"),
+        ({"package_ids": ["no-such-package"]}, 404, "no package no-such-package"),
+        ({"request_id": wrong_map.world.request_for(CARL), "package_ids": [delivered.package_id]},
+         422, f"package {delivered.package_id} belongs to request {delivered.request_id}"),
+    ]:  # fmt: skip
+        answer = wrong_map.client.post("/api/v1/incidents", json={**base, **extra}, headers=agent)
+        assert answer.status_code == status, answer.text
+        assert reason in answer.json()["detail"]
+    assert wrong_map.client.get("/api/v1/incidents", headers=agent).json() == before
 
 
 def test_agents_open_reviewers_assess_and_only_the_dpo_decides(wrong_map: Response) -> None:
