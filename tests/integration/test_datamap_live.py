@@ -103,7 +103,7 @@ def test_each_missing_column_and_table_is_one_line_naming_source_collection_and_
         f"error: {shop}: shop.orders.total: no column total in source shop",
         f"error: {shop}: shop.support_tickets.bodytext: no column bodytext in source shop",
     ]
-    assert lines[-1] == "3 error(s)"
+    assert lines[-1] == "3 errors"
 
 
 def test_an_unreachable_source_and_a_missing_folder_are_named(

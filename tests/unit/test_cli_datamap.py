@@ -45,7 +45,7 @@ def test_check_fails_with_one_line_per_error(tmp_path: Path) -> None:
         "shop.newsletter",
         f"error: {broken}: shop.orders.customer_id: unknown reference accounts.customers.id",
     ]
-    assert "2 error(s)" in result.output
+    assert "2 errors" in result.output
 
 
 def test_check_of_one_file_names_references_into_the_missing_ones() -> None:

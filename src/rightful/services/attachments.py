@@ -27,6 +27,7 @@ from rightful.domain.packages import PackageStatus, safe_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.subjects import check_second_person
+from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 from rightful.services.package_build import ExtraFile, PackageBuilder
 from rightful.services.requests import digest
@@ -409,7 +410,9 @@ class AttachmentService:
 def _typed_key(coll: DataCollection, key: Sequence[Any]) -> tuple[Any, ...]:
     names = coll.primary_key
     if len(key) != len(names):
-        raise InvalidInputError(f"{coll.address} has a key of {len(names)} field(s)")
+        raise InvalidInputError(
+            f"{coll.address} has a key of {counted(len(names), 'field', 'fields')}"
+        )
     out = []
     for name, value in zip(names, key, strict=True):
         f = coll.field(name)

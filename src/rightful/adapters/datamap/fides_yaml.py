@@ -35,6 +35,7 @@ from rightful.domain.datamap_checks import DataMapProblem, check_datamap
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import IdentityType
 from rightful.domain.sensitivity import Sensitivity
+from rightful.domain.words import counted
 
 
 @cache
@@ -135,7 +136,8 @@ def _validate(stripped: dict[str, Any], key: str) -> FidesDataset:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise _LocatedError(
-            f"not a valid Fides dataset at {where}: {first['msg']} ({exc.error_count()} error(s))",
+            f"not a valid Fides dataset at {where}: {first['msg']} "
+            f"({counted(exc.error_count(), 'error', 'errors')})",
             key,
         ) from None
 

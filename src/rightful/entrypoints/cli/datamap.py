@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import container, fail
 
 app = typer.Typer(
@@ -85,5 +86,5 @@ def _check_live(paths: list[Path]) -> None:
 def _fail_with(problems: Sequence[object]) -> None:
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
-    typer.echo(f"{len(problems)} error(s)", err=True)
+    typer.echo(counted(len(problems), "error", "errors"), err=True)
     raise typer.Exit(1)
