@@ -212,10 +212,10 @@ def _unsigned_tail(walk: _Walk, covered: int, setting: int | None) -> Problem | 
     longer unsigned end means signed checkpoints were removed, or the chain rebuilt without.
     The interval is the larger of this verifier's setting and the one the chain last recorded,
     so that raising the setting, or verifying with another one, is no false alarm."""
-    last = walk.expected_seq - 1
-    recorded = walk.claims[-1][0].every if walk.claims else None
     if setting is None:
         return None
+    last = walk.expected_seq - 1
+    recorded = walk.claims[-1][0].every if walk.claims else None
     every = max(setting, recorded or 0)
     if last - covered <= every + 1:
         return None

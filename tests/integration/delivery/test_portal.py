@@ -217,6 +217,7 @@ def test_a_wrong_method_is_a_page_too(desk: Desk) -> None:
     assert answer.status_code == 405
     assert "This page cannot be used that way." in answer.text
     assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["allow"] == "POST"
 
 
 def requests_stored(desk: Desk) -> int:

@@ -57,7 +57,10 @@ def _html_errors(app: FastAPI) -> None:
         lang = language(request)
         message, status = _page_error(request, exc, lang)
         context = {"title": translate("err_title", lang), "message": message, "back": ""}
-        return page(request, "error.html", context, status=status)
+        answer = page(request, "error.html", context, status=status)
+        if isinstance(exc, StarletteHTTPException) and exc.headers:
+            answer.headers.update(exc.headers)  # e.g. Allow on a 405
+        return answer
 
     for kind in api_handlers:
         app.add_exception_handler(kind, handler)

@@ -141,10 +141,10 @@ def decide_attachment(
     roles = {"approve": Role.REVIEWER, "reject": Role.REVIEWER, "withdraw": Role.AGENT}
     if decision not in roles or not valid_request_id(request_id):
         return denied(request, NotFoundError("no such action"))
-    if attachment_id not in {row.id for row in c.attachments.for_request(request_id)}:
-        return denied(request, NotFoundError("no such attachment on this request"))
 
     def action(me: ConsoleSession) -> str:
+        if attachment_id not in {row.id for row in c.attachments.for_request(request_id)}:
+            raise NotFoundError("no such attachment on this request")
         if decision == "approve":
             c.attachments.approve(attachment_id, me.principal, note)
             return "Attachment approved; it joins the next package built."
