@@ -218,3 +218,15 @@ def test_a_generated_master_key_is_private_to_its_owner(tmp_path: Path) -> None:
     files[0].chmod(0o644)
     with pytest.raises(ConfigurationError):
         folder.current()
+
+
+def test_a_key_stopped_being_current_when_its_successor_was_made(tmp_path: Path) -> None:
+    """What retirement's grace period counts from; a newer key the pointer does not name (it was
+    pointed back by hand) counts from its own creation, never from the epoch."""
+    folder = KeyFolder(tmp_path / "keys")
+    ids = [master_key_id(folder.add_new()) for _ in range(3)]
+    for n, key_id in enumerate(ids):
+        os.utime(folder.folder / f"{key_id}.key", (1000.0 + n, 1000.0 + n))
+    assert folder.superseded_at() == {ids[0]: 1001.0, ids[1]: 1002.0}
+    (folder.folder / "current").write_text(ids[0] + "\n")
+    assert folder.superseded_at() == {ids[1]: 1002.0, ids[2]: 1002.0}

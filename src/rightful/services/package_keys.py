@@ -158,9 +158,9 @@ def retire_keys(
     now = time.time()
     result, candidates = Retirement(), []
     for key_id in sorted(folder.keys()):
-        since = superseded.get(key_id, 0.0)
         if key_id == current:
             continue
+        since = superseded.get(key_id, now)
         if in_use.get(key_id):
             result.kept[key_id] = f"{counted(in_use[key_id], 'row', 'rows')} still under it"
         elif now - since < grace.total_seconds():

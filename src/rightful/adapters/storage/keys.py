@@ -12,7 +12,6 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterable
-from itertools import pairwise
 from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
@@ -130,11 +129,14 @@ class KeyFolder:
         return stat.st_ino, stat.st_mtime_ns
 
     def superseded_at(self) -> dict[str, float]:
-        """When each key stopped being current (its successor's creation, as a timestamp);
-        the current key is not in it."""
+        """When each key stopped being current: its successor's creation, or (for a newer key
+        the pointer does not name) its own. The current key is not in it."""
         current = self.current_id()
         made = sorted((path.stat().st_mtime, path.stem) for path in self.folder.glob("*.key"))
-        return {key_id: after for (_, key_id), (after, _) in pairwise(made) if key_id != current}
+        ends = [after for after, _ in made[1:]] + [made[-1][0]] if made else []
+        return {
+            key_id: end for (_, key_id), end in zip(made, ends, strict=True) if key_id != current
+        }
 
     def current_id(self) -> str | None:
         """The id the pointer names, or None before the first key."""
