@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
     from rightful.services.notices import MailNotices
+    from rightful.services.opendsr import OpenDsrService
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
     from rightful.services.requests import RequestService
@@ -76,6 +77,18 @@ class Container:
 
         mail = RequestNoticeMail(lambda: self.mail_notices)
         return RequestService(self.store, self.clock, self.audit, self.settings, mail)
+
+    @cached_property
+    def opendsr(self) -> OpenDsrService:
+        from rightful.services.audit import load_or_create_signing_key
+        from rightful.services.opendsr import OpenDsrService
+
+        s = self.settings
+        key = load_or_create_signing_key(s.effective_package_signing_key_file)
+        return OpenDsrService(
+            self.store, self.clock, self.audit, self.requests, self.verification, key,
+            s.controller_name or "",
+        )  # fmt: skip
 
     @cached_property
     def mail_notices(self) -> MailNotices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +41,11 @@ def make_container(
     return c
 
 
-@pytest.fixture
-def app(store_url: str, tmp_path: Path) -> Iterator[App]:
+@contextmanager
+def running_app(store_url: str, data_dir: Path, **overrides: object) -> Iterator[App]:
+    """The app on a fresh store, with a staff API key for each role."""
     clock = FixedClock(T0)
-    c = make_container(store_url, tmp_path, clock)
+    c = make_container(store_url, data_dir, clock, **overrides)
     keys = {}
     with c.store.transaction() as session:
         for role in ("agent", "reviewer", "dpo", "admin"):
@@ -51,3 +53,9 @@ def app(store_url: str, tmp_path: Path) -> Iterator[App]:
     with TestClient(create_app(c), raise_server_exceptions=False) as client:
         yield App(c, client, clock, keys)
     c.store.engine.dispose()
+
+
+@pytest.fixture
+def app(store_url: str, tmp_path: Path) -> Iterator[App]:
+    with running_app(store_url, tmp_path) as running:
+        yield running

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -81,8 +81,14 @@ class RequestService:
             raise InvalidInputError("the receipt time is in the future; give when it arrived")
         return new.received_at
 
-    def submit(self, new: NewRequest, by: Principal) -> RequestRow:
-        """Record a new request, its deadline and its receipt acknowledgement."""
+    def submit(
+        self,
+        new: NewRequest,
+        by: Principal,
+        also: Callable[[Session, RequestRow], None] | None = None,
+    ) -> RequestRow:
+        """Record a new request, its deadline and its receipt acknowledgement; `also` records
+        more about it in the same transaction (an OpenDSR sender's id, say)."""
         email, phone = self._contact(new)
         now = self.clock.now()
         received = self._received(new, by, now)
@@ -119,6 +125,8 @@ class RequestService:
                 **({"received_at": received.isoformat()} if new.received_at else {}),
             )
             self._acknowledge(session, row, by)
+            if also is not None:
+                also(session, row)
         return row
 
     def _contact(self, new: NewRequest) -> tuple[str | None, str | None]:
@@ -211,10 +219,20 @@ class RequestService:
 
     # --- changes -----------------------------------------------------------------------------
 
-    def move(self, request_id: str, target: Status, by: Principal, reason: str = "") -> RequestRow:
-        """Move a request along its lifecycle; illegal moves raise IllegalTransitionError."""
+    def move(
+        self,
+        request_id: str,
+        target: Status,
+        by: Principal,
+        reason: str = "",
+        only_from: frozenset[Status] | None = None,
+    ) -> RequestRow:
+        """Move a request along its lifecycle; illegal moves raise IllegalTransitionError, and
+        with `only_from` a request in another status is left alone (ConflictError)."""
         with self.store.transaction() as session:
             row = self._load(session, request_id)
+            if only_from is not None and Status(row.status) not in only_from:
+                raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
                 self._record_notice(session, row, "expiry", expiry_text(row.id, row.language), by)

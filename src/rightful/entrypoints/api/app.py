@@ -7,7 +7,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rightful import __version__
 from rightful.bootstrap import Container, get_container
-from rightful.entrypoints.api import audit, demo, requests, staff, verification, verification_page
+from rightful.entrypoints.api import (
+    audit,
+    demo,
+    opendsr,
+    requests,
+    staff,
+    verification,
+    verification_page,
+)
 from rightful.entrypoints.api import incidents as incident_routes
 from rightful.entrypoints.api import packages as package_routes
 from rightful.entrypoints.api.errors import BodyLimit, install_error_handlers
@@ -25,7 +33,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = c
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
-    for module in (requests, staff, audit, verification, verification_page):
+    for module in (requests, staff, audit, verification, verification_page, opendsr):
         app.include_router(module.router)
     app.include_router(package_routes.router)
     app.include_router(incident_routes.router)

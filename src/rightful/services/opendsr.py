@@ -1,0 +1,150 @@
+"""Requests from another system in the OpenDSR format: taken in once, read back, cancelled.
+
+A request that arrives this way is an ordinary request with the channel `opendsr`: rightful
+acknowledges it, verifies the person itself and answers them directly. The sender learns the
+status, never the data: OpenDSR's `results_url` would be a bearer link to someone's data, which
+is exactly what rightful refuses to hand out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.opendsr import OpenDsrRequestRow
+from rightful.adapters.db.tables import RequestRow
+from rightful.domain.clock import Clock
+from rightful.domain.errors import InvalidInputError, NotFoundError
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.opendsr import Submission, cancellable
+from rightful.domain.staff import Principal
+from rightful.domain.verification import Channel
+from rightful.services.audit import AuditService
+from rightful.services.requests import RequestService
+from rightful.services.verification import VerificationService
+
+PENDING = frozenset(s for s in Status if cancellable(s))
+CLOCK_SKEW = timedelta(minutes=5)  # a sender's clock a little ahead of ours is not an error
+
+
+@dataclass(frozen=True)
+class Received:
+    """An OpenDSR request and the request it became; `created` is False for a repeated POST."""
+
+    link: OpenDsrRequestRow
+    request: RequestRow
+    created: bool
+
+
+class OpenDsrService:
+    """Intake, status and cancellation of OpenDSR requests, and the signature on every answer."""
+
+    def __init__(
+        self, store: Store, clock: Clock, audit: AuditService, requests: RequestService,
+        verification: VerificationService, signing_key: bytes, controller: str,
+    ) -> None:  # fmt: skip
+        self.store, self.clock, self.audit, self.requests = store, clock, audit, requests
+        self.verification = verification
+        self._key = Ed25519PrivateKey.from_private_bytes(signing_key)
+        self.controller = controller
+
+    def submit(self, sub: Submission, by: Principal, callback_urls: int = 0) -> Received:
+        """Take the request in once: the same `subject_request_id` again returns the first."""
+        by.require(Role.AGENT)
+        known = self._find(sub.subject_request_id)
+        if known is not None:
+            return known
+        if sub.email is None and self.verification.sms is None:
+            raise InvalidInputError(
+                "this installation sends no SMS: give an email to reach the person"
+            )
+        now = self.clock.now()
+        if sub.submitted_time > now + CLOCK_SKEW:
+            raise InvalidInputError("submitted_time is in the future; give when it was submitted")
+        new = NewRequest(
+            type=sub.type, jurisdiction=sub.jurisdiction, email=sub.email, phone=sub.phone,
+            claimed_identities=sub.claims, channel="opendsr",
+            received_at=min(sub.submitted_time, now),
+        )  # fmt: skip
+
+        def link(session: Session, row: RequestRow) -> None:
+            session.add(OpenDsrRequestRow(
+                subject_request_id=sub.subject_request_id, request_id=row.id,
+                regulation=sub.jurisdiction.value, received_at=self.clock.now(),
+                submitted_by=by.id, callback_urls=callback_urls,
+            ))  # fmt: skip
+            session.flush()
+            self.audit.record(
+                session, by.id, by.role_name, "opendsr.received", row.id,
+                subject_request_id=sub.subject_request_id, callback_urls=callback_urls,
+            )  # fmt: skip
+
+        try:
+            row = self.requests.submit(new, by, also=link)
+        except IntegrityError:  # the same id, posted twice at once: the other one won
+            again = self._find(sub.subject_request_id)
+            if again is None:
+                raise
+            return again
+        # As from the portal: the person is asked at once to confirm it is them.
+        self.verification.start(row.id, Channel.EMAIL if sub.email else Channel.SMS)
+        return self.get(sub.subject_request_id, created=True)
+
+    def get(self, subject_request_id: str, *, created: bool = False) -> Received:
+        """The request a `subject_request_id` became; NotFoundError when there is none."""
+        found = self._find(subject_request_id, created=created)
+        if found is None:
+            raise NotFoundError(f"no OpenDSR request {subject_request_id}")
+        return found
+
+    def cancel(self, subject_request_id: str, by: Principal) -> Received:
+        """Cancel while pending (not yet verified); later the request stays (ConflictError)."""
+        by.require(Role.AGENT)
+        found = self.get(subject_request_id)
+        self.requests.move(
+            found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
+            only_from=PENDING,
+        )  # fmt: skip
+        return self.get(subject_request_id)
+
+    def sign(self, body: bytes) -> str:
+        """The `X-OpenDSR-Signature` of an answer: Ed25519 over its exact bytes, base64."""
+        return base64.b64encode(self._key.sign(body)).decode("ascii")
+
+    def certificate_pem(self) -> str:
+        """A self-signed X.509 certificate of the signing key, the same on every call."""
+        public = self._key.public_key()
+        raw = public.public_bytes_raw()
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.controller[:64] or "-")])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(public)
+            .serial_number(int.from_bytes(hashlib.sha256(raw).digest()[:16], "big") >> 1)
+            .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+            .not_valid_after(datetime(2126, 1, 1, tzinfo=UTC))
+            .sign(self._key, None)
+        )
+        return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+    def _find(self, subject_request_id: str, *, created: bool = False) -> Received | None:
+        with self.store.transaction() as session:
+            link = session.get(OpenDsrRequestRow, subject_request_id)
+            if link is None:
+                return None
+            request = session.get(RequestRow, link.request_id)
+            if request is None:
+                raise NotFoundError(f"no request for OpenDSR request {subject_request_id}")
+            return Received(link, request, created)
