@@ -166,3 +166,6 @@ def test_the_endpoints_need_a_staff_key_and_unknown_ids_are_404(app: App) -> Non
     assert app.client.get(f"/opendsr/requests/{SRID}").status_code == 401
     missing = app.client.get(f"/opendsr/requests/{SRID}", headers=app.as_role("agent"))
     assert missing.status_code == 404 and SRID in missing.json()["detail"]
+    browser = {**app.as_role("agent"), "accept": "text/html,*/*"}
+    unknown = app.client.get("/opendsr/nowhere", headers=browser)
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "Not Found"}

@@ -24,7 +24,7 @@ from rightful.entrypoints.web.security import WEB_PREFIXES, SecurityHeaders
 
 __all__ = ["install_web"]
 
-API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
+API_PREFIXES = ("/api/", "/opendsr", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 
 def install_web(app: FastAPI, c: Container, packages: PackageSource | None = None) -> None:
