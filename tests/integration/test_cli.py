@@ -367,3 +367,24 @@ def test_the_daily_job_runs_on_a_fresh_store_and_after_requests(cli: CliRunner) 
     submit(cli)
     code, out = run(cli, "jobs", "daily")
     assert code == 0 and "0 overdue" in out
+
+
+def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -> None:
+    """REQUIREMENTS.md:25 (Art. 17, 19): ground, erased, kept with the exception, recipients."""
+    from rightful.bootstrap import get_container
+    from rightful.domain.lifecycle import Status
+    from rightful.domain.staff import SYSTEM
+
+    code, out = run(cli, "requests", "submit", "erasure", "--email", "a@example.org")
+    rid = out.split()[0]
+    assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    get_container().requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--kept", "user.financial")
+    assert code == 2 and out.strip().count("\n") == 0 and "CATEGORY=LETTER" in out
+    code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--erased", "user.contact",
+                    "--kept", "user.financial=b", "--recipients-told", "2")  # fmt: skip
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid)
+    shown = " ".join(out.split())  # however the console wrapped it
+    expected = "erased under Art. 17(1)(a): user.contact; kept: user.financial (17(3)(b));"
+    assert f"{expected} recipients told: 2" in shown

@@ -345,3 +345,36 @@ def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_sec
     refused = app.client.post("/api/v1/staff/keys", json={"name": "x", "role": "agent"},
                               headers=app.as_role("dpo"))  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verified(
+    app: App,
+) -> None:
+    """REQUIREMENTS.md:25 (Art. 17(1), 17(3), 19): the ground, what was erased, what was kept and
+    the exception relied on for each, and the recipients told; then the request is closed."""
+    from rightful.domain.staff import SYSTEM
+
+    rid = str(submit(app, type="erasure")["id"])
+    path = f"/api/v1/requests/{rid}/erasure"
+    kept = [{"category": "user.financial", "exception": "b"}]
+    outcome = {"ground": "a", "erased": ["user.contact"], "kept": kept, "recipients_told": 1}
+    assert app.client.post(path, json=outcome, headers=app.as_role("reviewer")).status_code == 403
+    early = app.client.post(path, json=outcome, headers=app.as_role("dpo"))
+    assert early.status_code == 409 and "once the requester is verified" in early.json()["detail"]
+    app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    for bad, reason in [
+        ({**outcome, "ground": "g"}, "Art. 17(1)"),
+        ({**outcome, "kept": [{"category": "user.financial", "exception": "z"}]}, "Art. 17(3)"),
+        ({**outcome, "erased": [], "kept": []}, "name what was erased"),
+        ({**outcome, "erased": ["Anna Schmidt"]}, "not a data category name"),
+        ({**outcome, "erased": ["user.financial"]}, "both erased and kept"),
+    ]:
+        answer = app.client.post(path, json=bad, headers=app.as_role("dpo"))
+        assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
+    assert app.container.requests.get(rid).status == Status.VERIFIED, "nothing half-written"
+    done = app.client.post(path, json=outcome, headers=app.as_role("dpo"))
+    assert done.status_code == 200, done.text
+    shown = done.json()
+    assert shown["status"] == "closed" and shown["erasure_outcome"]["ground"] == "a"
+    assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"

@@ -17,6 +17,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
+from rightful.domain.erasure import ErasureOutcome, erasure_text
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
@@ -366,6 +367,35 @@ class RequestService:
 
     def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
         return self.move(request_id, Status.CANCELLED, by, reason)
+
+    def record_erasure(self, request_id: str, outcome: ErasureOutcome, by: Principal) -> RequestRow:
+        """Close a verified GDPR or UK GDPR erasure request with what staff did (Art. 17, 19);
+        the requester is told what was erased, what was kept and why."""
+        by.require(Role.DPO)
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            if row.type != RequestType.ERASURE or row.jurisdiction == dl.Jurisdiction.CCPA:
+                raise ConflictError(
+                    f"request {row.id} is a {row.jurisdiction} {row.type} request; an Art. 17 "
+                    "outcome is recorded for GDPR and UK GDPR erasure requests (close others "
+                    "with `requests move … closed --reason`)"
+                )
+            if row.status != Status.VERIFIED:
+                raise ConflictError(
+                    f"request {row.id} is {row.status}; erasure is recorded once the requester "
+                    "is verified"
+                )
+            row.erasure_outcome = outcome.as_json()
+            self._move(session, row, Status.CLOSED, by, "erasure carried out and recorded")
+            self.audit.record(
+                session, by.id, by.role_name, "request.erasure_recorded", row.id,
+                ground=outcome.ground.value, erased=len(outcome.erased), kept=len(outcome.kept),
+                exceptions=sorted({why.value for _, why in outcome.kept}),
+                recipients_told=outcome.recipients_told,
+            )  # fmt: skip
+            text = erasure_text(outcome, row.id, row.language)
+            self._record_notice(session, row, "erasure", text, by)
+            return row
 
     # --- internals ---------------------------------------------------------------------------
 

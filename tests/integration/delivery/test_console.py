@@ -19,6 +19,8 @@ from sqlalchemy import update
 
 from rightful.adapters.db.packages import GateRunRow
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.erasure import erasure_outcome
+from rightful.domain.errors import ConflictError, PermissionDeniedError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
@@ -393,3 +395,41 @@ def test_an_agent_withdraws_an_attachment_with_a_reason_and_cannot_approve(desk:
     wrong = andy.post(f"/console/requests/{other}/attachments/{uploaded}/withdraw",
                       data={"csrf": form_token(page), "note": "x"})  # fmt: skip
     assert "no such attachment on this request" in wrong.text
+
+
+def verified_erasure(desk: Desk, language: str = "en") -> str:
+    new = NewRequest(RequestType.ERASURE, Jurisdiction.GDPR, email=ANNA_MAIL, language=language)
+    rid: str = desk.c.requests.submit(new, Principal("public", None)).id
+    desk.c.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM_PRINCIPAL)
+    desk.c.requests.move(rid, Status.VERIFIED, SYSTEM_PRINCIPAL, "e-mail code confirmed")
+    return rid
+
+
+SYSTEM_PRINCIPAL = Principal("system", None)
+
+
+def test_an_erasure_outcome_tells_the_requester_what_was_erased_kept_and_why(desk: Desk) -> None:
+    """REQUIREMENTS.md:25 (Art. 17, 19): the ground is recorded, every category kept names the
+    Art. 17(3) exception relied on, recipients are told, and so is the requester."""
+    rid = verified_erasure(desk, "de")
+    outcome = erasure_outcome("b", ["user.contact", "user.behavior"], [("user.financial", "b")], 2)
+    with pytest.raises(PermissionDeniedError):
+        desk.c.requests.record_erasure(rid, outcome, Principal("cli:andy", Role.REVIEWER))
+    row = desk.c.requests.record_erasure(rid, outcome, Principal("cli:dana", Role.DPO))
+    assert row.status == Status.CLOSED and row.erasure_outcome["kept"] == [
+        {"category": "user.financial", "exception": "b"}
+    ]
+    [told] = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject]
+    assert "gelöscht" in told.subject
+    assert "Einwilligung widerrufen" in told.text and "user.contact, user.behavior" in told.text
+    assert "user.financial, zur Erfüllung einer rechtlichen Verpflichtung" in told.text
+    assert "Art. 17 Abs. 3 Buchst. b" in told.text and "2 Empfänger" in told.text
+    [entry] = [e for e in desk.c.audit.timeline(rid) if e.action == "request.erasure_recorded"]
+    assert entry.summary == {"ground": "b", "erased": 2, "kept": 1, "exceptions": ["b"],
+                             "recipients_told": 2}  # fmt: skip
+    again = desk.c.requests
+    with pytest.raises(ConflictError, match="is closed"):
+        again.record_erasure(rid, outcome, Principal("cli:dana", Role.DPO))
+    access = desk.world.request_for(ANNA, high=False)
+    with pytest.raises(ConflictError, match="gdpr access request"):
+        again.record_erasure(access, outcome, Principal("cli:dana", Role.DPO))

@@ -38,6 +38,8 @@ class RequestRow(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refusal_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # Art. 17: ground, categories erased, categories kept with their 17(3) exception, Art. 19
+    erasure_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.erasure import erasure_outcome
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType, parse_request_type
@@ -76,6 +77,7 @@ class RequestOut(BaseModel):
     extended: bool
     extension_reason: str | None
     refusal_reasons: list[str] | None
+    erasure_outcome: dict[str, Any] | None = None
     closed_at: datetime | None
 
     @classmethod
@@ -96,6 +98,7 @@ class RequestOut(BaseModel):
             extended=row.extended_at is not None,
             extension_reason=row.extension_reason,
             refusal_reasons=row.refusal_reasons,
+            erasure_outcome=row.erasure_outcome,
             closed_at=row.closed_at,
         )
 
@@ -153,6 +156,18 @@ class CancelIn(Strict):
 
 class RefuseIn(Strict):
     reasons: list[str] = Field(min_length=1, max_length=20)
+
+
+class KeptIn(Strict):
+    category: str = Field(max_length=100, description="a data category, e.g. user.financial")
+    exception: str = Field(max_length=2, description="the letter of Art. 17(3): a to e")
+
+
+class ErasureIn(Strict):
+    ground: str = Field(max_length=2, description="the letter of Art. 17(1): a to f")
+    erased: list[str] = Field(default_factory=list, max_length=100)
+    kept: list[KeptIn] = Field(default_factory=list, max_length=100)
+    recipients_told: int = Field(default=0, ge=0, description="Art. 19: recipients informed")
 
 
 class DueOut(BaseModel):
@@ -287,4 +302,15 @@ def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestOut:
 def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestOut:
     """Refuse with reasons; the notice states them and the right to complain (Art. 12(4))."""
     row = c.requests.refuse(request_id, who, body.reasons)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/erasure", response_model=RequestOut)
+def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestOut:
+    """Record what an erasure request ended with and close it (GDPR and UK GDPR, once the
+    requester is verified); the notice tells them what was erased, what was kept and under
+    which exception of Art. 17(3), and how many recipients were told (Art. 19)."""
+    kept = [(k.category, k.exception) for k in body.kept]
+    outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told)
+    row = c.requests.record_erasure(request_id, outcome, who)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from rightful.adapters.db.tables import NoticeRow, TransitionRow
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.erasure import erasure_outcome
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
@@ -185,6 +186,14 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     )
     if row.refusal_reasons:
         console.print("refused because: " + "; ".join(row.refusal_reasons))
+    if row.erasure_outcome:
+        done = row.erasure_outcome
+        kept = ", ".join(f"{k['category']} (17(3)({k['exception']}))" for k in done["kept"])
+        console.print(
+            f"erased under Art. 17(1)({done['ground']}): {', '.join(done['erased']) or 'nothing'}"
+            f"; kept: {kept or 'nothing'}; recipients told: {done['recipients_told']}",
+            highlight=False,
+        )
     if row.extended_at is not None:
         console.print(f"extended on {row.extended_at:%Y-%m-%d} because: {row.extension_reason}")
     _show_moves(moves)
@@ -257,6 +266,39 @@ def refuse(
     """Refuse a request with reasons; the notice names the right to complain (Art. 12(4))."""
     row = container().requests.refuse(request_id, cli_principal(), reason)
     console.print(f"{row.id}  now {row.status}")
+
+
+@app.command()
+@handles_errors
+def erased(
+    request_id: str,
+    ground: Annotated[str, typer.Option(help="the letter of Art. 17(1) it was granted on: a-f")],
+    erased: Annotated[
+        list[str] | None, typer.Option("--erased", help="a data category erased (repeatable)")
+    ] = None,
+    kept: Annotated[
+        list[str] | None,
+        typer.Option(help="CATEGORY=LETTER: kept under that exception of Art. 17(3) (repeatable)"),
+    ] = None,
+    recipients_told: Annotated[
+        int, typer.Option(min=0, help="recipients told of the erasure (Art. 19)")
+    ] = 0,
+) -> None:
+    """Record what was erased and kept for a verified erasure request, close it, tell the
+    requester (GDPR and UK GDPR; rightful does not delete in your systems itself)."""
+    pairs = [_kept(text) for text in kept or []]
+    outcome = erasure_outcome(ground, erased or [], pairs, recipients_told)
+    row = container().requests.record_erasure(request_id, outcome, cli_principal())
+    console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
+
+
+def _kept(text: str) -> tuple[str, str]:
+    category, sep, letter = text.partition("=")
+    if not sep or not category.strip() or not letter.strip():
+        raise InvalidInputError(
+            f"--kept takes CATEGORY=LETTER (e.g. user.financial=b), got {text!r}"
+        )
+    return category.strip(), letter.strip()
 
 
 @app.command()

@@ -1,0 +1,60 @@
+"""An erasure request's outcome (REQUIREMENTS.md:25, Art. 17 and 19): the ground, the categories
+erased, each category kept with the Art. 17(3) exception relied on, and what the requester is
+told in their language."""
+
+from __future__ import annotations
+
+import pytest
+
+from rightful.domain.erasure import Ground, Retention, erasure_outcome, erasure_text
+from rightful.domain.errors import InvalidInputError
+
+RID = "0f3a9c2e-1111-4222-8333-444455556666"
+
+
+def test_the_outcome_keeps_categories_in_order_once_and_names_each_exception() -> None:
+    outcome = erasure_outcome("C", ["user.contact", "user.contact", "user.device"],
+                              [("user.financial", "B")], 3)  # fmt: skip
+    assert outcome.ground is Ground.OBJECTED
+    assert outcome.erased == ("user.contact", "user.device")
+    assert outcome.kept == (("user.financial", Retention.LEGAL_OBLIGATION),)
+    assert outcome.as_json()["kept"] == [{"category": "user.financial", "exception": "b"}]
+
+
+@pytest.mark.parametrize(
+    ("ground", "erased", "kept", "told", "reason"),
+    [
+        ("z", ["user.contact"], [], 0, "Art. 17(1)"),
+        ("a", [], [("user.financial", "f")], 0, "Art. 17(3)"),
+        ("a", [], [], 0, "name what was erased"),
+        ("a", ["anna@example.org"], [], 0, "not a data category name"),
+        ("a", ["user.contact"], [("user.contact", "b")], 0, "both erased and kept"),
+        ("a", ["user.contact"], [], -1, "0 or more"),
+    ],
+)
+def test_an_outcome_that_cannot_be_right_is_refused_with_what_to_fix(
+    ground: str, erased: list[str], kept: list[tuple[str, str]], told: int, reason: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        erasure_outcome(ground, erased, kept, told)
+
+
+def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
+    outcome = erasure_outcome("a", ["user.contact"], [("user.financial", "e")], 2)
+    text = erasure_text(outcome, RID, "en")
+    assert text.startswith("We have acted on your request for erasure (reference 0f3a9c2e)")
+    assert "no longer needed" in text and "(Article 17(1)(a))" in text
+    assert "We erased: user.contact." in text
+    assert (
+        "We kept user.financial for the establishment, exercise or defence of legal claims" in text
+    )
+    assert "2 recipients" in text and "Article 19" in text
+    assert "supervisory authority" in text and "judicial remedy" in text
+    german = erasure_text(outcome, RID, "de")
+    assert "Art. 17 Abs. 1 Buchst. a" in german and "Rechtsansprüchen" in german
+    assert "Aufsichtsbehörde" in german
+
+
+def test_nothing_kept_and_no_recipients_says_neither() -> None:
+    text = erasure_text(erasure_outcome("b", ["user.contact"], [], 0), RID, "en")
+    assert "We kept" not in text and "recipients" not in text
