@@ -169,3 +169,36 @@ def test_the_endpoints_need_a_staff_key_and_unknown_ids_are_404(app: App) -> Non
     browser = {**app.as_role("agent"), "accept": "text/html,*/*"}
     unknown = app.client.get("/opendsr/nowhere", headers=browser)
     assert unknown.status_code == 404 and unknown.json() == {"detail": "Not Found"}
+
+
+def test_a_repeated_post_asks_the_person_if_the_first_stopped_before_it_could(app: App) -> None:
+    """The first POST wrote the request, then failed before the person was asked to confirm
+    (say the server stopped): the sender's retry must not leave them unasked."""
+    from rightful.adapters.db.opendsr import OpenDsrRequestRow
+    from rightful.domain.deadlines import Jurisdiction
+    from rightful.domain.intake import NewRequest
+    from rightful.domain.lifecycle import Role
+    from rightful.domain.requests import RequestType
+    from rightful.domain.staff import Principal
+
+    def link(session: Any, row: RequestRow) -> None:
+        session.add(OpenDsrRequestRow(subject_request_id=SRID, request_id=row.id,
+                                      regulation="gdpr", received_at=T0, submitted_by="key:x",
+                                      callback_urls=0))  # fmt: skip
+
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email="anna@example.org",
+                     channel="opendsr")  # fmt: skip
+    rid = app.container.requests.submit(new, Principal("key:x", Role.AGENT), also=link).id
+    assert app.container.requests.get(rid).status == Status.RECEIVED
+    again = post(app)
+    assert again.status_code == 200 and again.json()["request_status"] == "pending"
+    asked = [
+        e for e in app.container.audit.timeline(rid) if e.action == "verification.challenge_sent"
+    ]
+    assert (
+        len(asked) == 1 and app.container.requests.get(rid).status == Status.AWAITING_VERIFICATION
+    )
+    post(app)
+    assert [e.action for e in app.container.audit.timeline(rid)].count(
+        "verification.challenge_sent"
+    ) == 1, "asked once, not on every retry"
