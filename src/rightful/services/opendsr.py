@@ -64,7 +64,7 @@ class OpenDsrService:
         by.require(Role.AGENT)
         known = self._find(sub.subject_request_id)
         if known is not None:
-            return self._reached(known, sub)
+            return self._reached(known)
         if sub.email is None and self.verification.sms is None:
             raise InvalidInputError(
                 "this installation sends no SMS: give an email to reach the person"
@@ -97,15 +97,16 @@ class OpenDsrService:
             if again is None:
                 raise
             return again
-        return self._reached(self.get(sub.subject_request_id, created=True), sub)
+        return self._reached(self.get(sub.subject_request_id, created=True))
 
-    def _reached(self, received: Received, sub: Submission) -> Received:
+    def _reached(self, received: Received) -> Received:
         """As from the portal, the person is asked at once to confirm it is them; a repeated
         POST asks again only if the first one never got that far."""
         if received.request.status != Status.RECEIVED:
             return received
-        self.verification.start(received.request.id, Channel.EMAIL if sub.email else Channel.SMS)
-        return self.get(sub.subject_request_id, created=received.created)
+        row = received.request
+        self.verification.start(row.id, Channel.EMAIL if row.requester_email else Channel.SMS)
+        return self.get(received.link.subject_request_id, created=received.created)
 
     def get(self, subject_request_id: str, *, created: bool = False) -> Received:
         """The request a `subject_request_id` became; NotFoundError when there is none."""
