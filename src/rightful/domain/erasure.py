@@ -160,6 +160,16 @@ def erasure_text(outcome: ErasureOutcome, request_id: str, language: str) -> str
     return "\n\n".join(parts)
 
 
+def kept_pair(text: str) -> tuple[str, str]:
+    """`user.financial=b` as (category, exception letter), as typed in the CLI or console."""
+    category, sep, letter = text.partition("=")
+    if not sep or not category.strip() or not letter.strip():
+        raise InvalidInputError(
+            f"kept: write CATEGORY=LETTER (e.g. user.financial=b), not {text.strip()!r}"
+        )
+    return category.strip(), letter.strip()
+
+
 def _category(name: str) -> str:
     cleaned = name.strip()
     if not _CATEGORY.fullmatch(cleaned) or len(cleaned) > 100:

@@ -433,3 +433,21 @@ def test_an_erasure_outcome_tells_the_requester_what_was_erased_kept_and_why(des
     access = desk.world.request_for(ANNA, high=False)
     with pytest.raises(ConflictError, match="gdpr access request"):
         again.record_erasure(access, outcome, Principal("cli:dana", Role.DPO))
+
+
+def test_a_dpo_records_an_erasure_from_the_request_page(desk: Desk) -> None:
+    rid = verified_erasure(desk)
+    add(desk, "andy", Role.AGENT)
+    add(desk, "dana", Role.DPO)
+    assert "Record the erasure" not in sign_in(desk, "andy").get(f"/console/requests/{rid}").text
+    dana = sign_in(desk, "dana")
+    page = dana.get(f"/console/requests/{rid}").text
+    assert "Record the erasure" in page
+    form = {"csrf": form_token(page), "ground": "a", "erased": "user.contact\nuser.behavior",
+            "kept": "user.financial=x", "recipients_told": "1"}  # fmt: skip
+    wrong = dana.post(f"/console/requests/{rid}/erasure", data=form)
+    assert "Art. 17(3)" in wrong.text and desk.c.requests.get(rid).status == Status.VERIFIED
+    done = dana.post(f"/console/requests/{rid}/erasure", data={**form, "kept": "user.financial=b"})
+    assert "Erasure recorded" in done.text
+    assert "erased user.contact, user.behavior; kept user.financial (17(3)(b))" in done.text
+    assert desk.c.requests.get(rid).status == Status.CLOSED

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from rightful.adapters.db.tables import NoticeRow, TransitionRow
 from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
-from rightful.domain.erasure import erasure_outcome
+from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
@@ -286,19 +286,10 @@ def erased(
 ) -> None:
     """Record what was erased and kept for a verified erasure request, close it, tell the
     requester (GDPR and UK GDPR; rightful does not delete in your systems itself)."""
-    pairs = [_kept(text) for text in kept or []]
+    pairs = [kept_pair(text) for text in kept or []]
     outcome = erasure_outcome(ground, erased or [], pairs, recipients_told)
     row = container().requests.record_erasure(request_id, outcome, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
-
-
-def _kept(text: str) -> tuple[str, str]:
-    category, sep, letter = text.partition("=")
-    if not sep or not category.strip() or not letter.strip():
-        raise InvalidInputError(
-            f"--kept takes CATEGORY=LETTER (e.g. user.financial=b), got {text!r}"
-        )
-    return category.strip(), letter.strip()
 
 
 @app.command()

@@ -9,8 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import (
     AuthenticationError,
+    InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     RightfulError,
@@ -94,6 +96,34 @@ def extend(
         return "Extended; the requester was told the reason and the new date."
 
     return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/erasure", response_class=HTMLResponse)
+def erasure(
+    request: Request,
+    request_id: str,
+    csrf: Csrf = "",
+    ground: Short = "",
+    erased: Reason = "",
+    kept: Reason = "",
+    recipients_told: Short = "0",
+) -> Response:
+    """Record what was erased and kept (DPO); the request closes and the requester is told."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        if not recipients_told.strip().isdigit():
+            raise InvalidInputError("recipients told: a whole number, 0 or more")
+        pairs = [kept_pair(line) for line in _lines(kept)]
+        outcome = erasure_outcome(ground, _lines(erased), pairs, int(recipients_told))
+        c.requests.record_erasure(request_id, outcome, me.principal)
+        return "Erasure recorded; the request is closed and the requester was told."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
 
 
 @router.post("/requests/{request_id}/cancel", response_class=HTMLResponse)
