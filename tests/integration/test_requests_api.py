@@ -378,3 +378,31 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     shown = done.json()
     assert shown["status"] == "closed" and shown["erasure_outcome"]["ground"] == "a"
     assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"
+
+
+def test_only_a_verified_request_without_a_package_or_erasure_record_is_answered_in_words(
+    app: App,
+) -> None:
+    from rightful.domain.staff import SYSTEM
+
+    words = {"text": "We stopped sending you marketing e-mails on all lists."}
+    access = str(submit(app)["id"])
+    objection = str(submit(app, type="objection")["id"])
+    erasure = str(submit(app, type="erasure")["id"])
+    for rid in (access, objection, erasure):
+        app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+        app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    dpo = app.as_role("dpo")
+    for rid, status, reason in [
+        (access, 409, "answered with its package"),
+        (erasure, 409, "rightful requests erased"),
+    ]:
+        answer = app.client.post(f"/api/v1/requests/{rid}/answer", json=words, headers=dpo)
+        assert answer.status_code == status and reason in answer.json()["detail"]
+    path = f"/api/v1/requests/{objection}/answer"
+    assert app.client.post(path, json=words, headers=app.as_role("reviewer")).status_code == 403
+    short = app.client.post(path, json={"text": "done"}, headers=dpo)
+    assert short.status_code == 422 and "20 to 5000 characters" in short.json()["detail"]
+    done = app.client.post(path, json=words, headers=dpo)
+    assert done.status_code == 200 and done.json()["status"] == "closed"
+    assert [n.kind for n in app.container.requests.notices(objection)][-1] == "action_taken"

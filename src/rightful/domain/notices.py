@@ -47,3 +47,23 @@ _EXPIRED = {
 def expiry_text(request_id: str, language: str) -> str:
     """The notice when a request is closed unanswered: its identity was never confirmed."""
     return _EXPIRED.get(language, _EXPIRED["en"]).format(ref=request_id[:8])
+
+
+_ACTION_TAKEN_CLOSING = {
+    "en": (
+        "This answers your request (reference {ref}). If you disagree with what we did, you "
+        "have the right to lodge a complaint with a supervisory authority and to seek a "
+        "judicial remedy."
+    ),
+    "de": (
+        "Damit ist Ihr Antrag beantwortet (Vorgangsnummer {ref}). Wenn Sie mit unserem Vorgehen "
+        "nicht einverstanden sind, haben Sie das Recht, sich bei einer Aufsichtsbehörde zu "
+        "beschweren und einen gerichtlichen Rechtsbehelf einzulegen."
+    ),
+}
+
+
+def action_taken_text(request_id: str, what_we_did: str, language: str) -> str:
+    """Staff's account of the action taken (Art. 12(3)), closed with the requester's remedies."""
+    closing = _ACTION_TAKEN_CLOSING.get(language, _ACTION_TAKEN_CLOSING["en"])
+    return f"{what_we_did.strip()}\n\n{closing.format(ref=request_id[:8])}"

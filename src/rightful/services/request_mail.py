@@ -17,7 +17,7 @@ from rightful.services.notices import MailNotices
 log = logging.getLogger("rightful.requests")
 # The acknowledgement is answered on the channel the request came in by (the portal or the
 # API response); these are decisions the requester must be told of (Art. 12(3), 12(4)).
-MAILED: Final = frozenset({"extension", "refusal", "no_data", "expiry", "erasure"})
+MAILED: Final = frozenset({"extension", "refusal", "no_data", "expiry", "erasure", "action_taken"})
 
 
 class RequestNoticeMail:

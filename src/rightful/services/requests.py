@@ -22,8 +22,8 @@ from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status, check_manual_move, transition
-from rightful.domain.notices import expiry_text, no_data_text
-from rightful.domain.requests import RequestType
+from rightful.domain.notices import action_taken_text, expiry_text, no_data_text
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
@@ -36,6 +36,7 @@ log = logging.getLogger("rightful.requests")
 
 # On hold from these statuses means waiting for identity information: a pause of the clock.
 _IDENTITY_WAIT = {Status.RECEIVED, Status.AWAITING_VERIFICATION}
+MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,38 @@ class RequestService:
 
     def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
         return self.move(request_id, Status.CANCELLED, by, reason)
+
+    def answer(self, request_id: str, what_we_did: str, by: Principal) -> RequestRow:
+        """Close a verified rectification, restriction, objection (or CCPA) request by telling
+        the requester what was done (Art. 12(3)); the words are staff's, in their language."""
+        by.require(Role.DPO)
+        words = what_we_did.strip()
+        if not MIN_ANSWER <= len(words) <= MAX_ANSWER:
+            raise InvalidInputError(
+                f"say what was done in {MIN_ANSWER} to {MAX_ANSWER} characters; it goes to the "
+                "requester as written"
+            )
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            kind = RequestType(row.type)
+            if kind in ANSWERED_WITH_PACKAGE:
+                raise ConflictError(
+                    f"request {row.id} is answered with its package (rightful package …)"
+                )
+            if kind is RequestType.ERASURE and row.jurisdiction != dl.Jurisdiction.CCPA:
+                raise ConflictError(
+                    f"request {row.id} is an Art. 17 erasure: record it with `rightful requests "
+                    "erased` (ground, erased, kept with exceptions)"
+                )
+            if row.status != Status.VERIFIED:
+                raise ConflictError(
+                    f"request {row.id} is {row.status}; it is answered once the requester is "
+                    "verified"
+                )
+            self._move(session, row, Status.CLOSED, by, "action taken; the requester was told")
+            text = action_taken_text(row.id, words, row.language)
+            self._record_notice(session, row, "action_taken", text, by)
+            return row
 
     def record_erasure(self, request_id: str, outcome: ErasureOutcome, by: Principal) -> RequestRow:
         """Close a verified GDPR or UK GDPR erasure request with what staff did (Art. 17, 19);

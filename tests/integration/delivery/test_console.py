@@ -451,3 +451,22 @@ def test_a_dpo_records_an_erasure_from_the_request_page(desk: Desk) -> None:
     assert "Erasure recorded" in done.text
     assert "erased user.contact, user.behavior; kept user.financial (17(3)(b))" in done.text
     assert desk.c.requests.get(rid).status == Status.CLOSED
+
+
+def test_a_rectification_is_answered_with_what_was_done_and_the_requester_is_told(
+    desk: Desk,
+) -> None:
+    """REQUIREMENTS.md:6-7 (Art. 12(3)): the requester is told of the action taken, with their
+    remedies; the words are staff's, kept on the notice, only their digest in the chain."""
+    new = NewRequest(RequestType.RECTIFICATION, Jurisdiction.GDPR, email=ANNA_MAIL)
+    rid: str = desk.c.requests.submit(new, Principal("public", None)).id
+    desk.c.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM_PRINCIPAL)
+    desk.c.requests.move(rid, Status.VERIFIED, SYSTEM_PRINCIPAL, "e-mail code confirmed")
+    words = "We corrected your postal address in the customer and the shipping systems."
+    desk.c.requests.answer(rid, words, Principal("cli:dana", Role.DPO))
+    assert desk.c.requests.get(rid).status == Status.CLOSED
+    [told] = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject]
+    assert "what we did" in told.subject and words in told.text
+    assert "supervisory authority" in told.text and "judicial remedy" in told.text
+    chain = str([e.summary for e in desk.c.audit.timeline(rid)])
+    assert "postal" not in chain and "action_taken" in chain

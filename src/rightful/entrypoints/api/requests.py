@@ -158,6 +158,10 @@ class RefuseIn(Strict):
     reasons: list[str] = Field(min_length=1, max_length=20)
 
 
+class AnswerIn(Strict):
+    text: str = Field(min_length=1, max_length=5000, description="what was done, as sent")
+
+
 class KeptIn(Strict):
     category: str = Field(max_length=100, description="a data category, e.g. user.financial")
     exception: str = Field(max_length=2, description="the letter of Art. 17(3): a to e")
@@ -313,4 +317,12 @@ def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestOut:
     kept = [(k.category, k.exception) for k in body.kept]
     outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told)
     row = c.requests.record_erasure(request_id, outcome, who)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/answer", response_model=RequestOut)
+def answer(request_id: str, body: AnswerIn, c: Deps, who: Dpo) -> RequestOut:
+    """Close a verified rectification, restriction or objection request (or a CCPA one) by
+    telling the requester what was done (Art. 12(3)); erasure has `/erasure`."""
+    row = c.requests.answer(request_id, body.text, who)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)

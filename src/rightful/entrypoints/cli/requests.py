@@ -270,6 +270,18 @@ def refuse(
 
 @app.command()
 @handles_errors
+def answer(
+    request_id: str,
+    text: Annotated[str, typer.Option(help="what was done, as the requester will read it")],
+) -> None:
+    """Close a verified rectification, restriction or objection request (or a CCPA one) by
+    telling the requester what was done (Art. 12(3)); erasure has `erased`."""
+    row = container().requests.answer(request_id, text, cli_principal())
+    console.print(f"{row.id}  now {row.status}; the requester is told what was done")
+
+
+@app.command()
+@handles_errors
 def erased(
     request_id: str,
     ground: Annotated[str, typer.Option(help="the letter of Art. 17(1) it was granted on: a-f")],
