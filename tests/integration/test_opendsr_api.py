@@ -151,6 +151,7 @@ def test_bad_submissions_are_refused_with_what_to_fix_and_nothing_is_kept(app: A
                                   "identity_value": "x"}]}, "not supported"),
         ({"submitted_time": (T0 + timedelta(days=1)).isoformat()}, "in the future"),
         ({"submitted_time": "2026-01-30T10:00:00"}, "timezone"),
+        ({"submitted_time": "1900-01-01T00:00:00Z"}, "more than a year ago"),
         ({"subject_identities": [{"identity_type": "phone_number",
                                   "identity_value": "+49 151 23456789"}]}, "sends no SMS"),
     ]  # fmt: skip

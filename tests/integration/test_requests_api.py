@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from hashlib import sha256
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -406,3 +407,26 @@ def test_only_a_verified_request_without_a_package_or_erasure_record_is_answered
     done = app.client.post(path, json=words, headers=dpo)
     assert done.status_code == 200 and done.json()["status"] == "closed"
     assert [n.kind for n in app.container.requests.notices(objection)][-1] == "action_taken"
+
+
+def test_two_changes_to_one_request_at_once_end_in_a_conflict_not_a_crash(app: App) -> None:
+    """The second writer of a request row whose version moved meanwhile gets 409's error."""
+    from rightful.adapters.db.tables import RequestRow
+    from rightful.domain.errors import ConflictError
+
+    rid = str(submit(app)["id"])
+    store = app.container.store
+
+    def write_over_a_stale_copy() -> None:
+        with store.transaction() as first:
+            stale = first.get(RequestRow, rid)
+            assert stale is not None
+            with store.transaction() as second:
+                fresh = second.get(RequestRow, rid)
+                assert fresh is not None
+                fresh.details = "changed first"
+            stale.details = "changed second"
+
+    with pytest.raises(ConflictError, match="changed while this was being done"):
+        write_over_a_stale_copy()
+    assert app.container.requests.get(rid).details == "changed first"

@@ -17,10 +17,12 @@ from rightful.domain.errors import (
 )
 from rightful.domain.lifecycle import (
     ALLOWED,
+    IDENTITY_WAIT,
     OPEN,
     TERMINAL,
     Role,
     Status,
+    check_manual_move,
     check_transition,
     transition,
 )
@@ -169,3 +171,25 @@ def test_every_refusal_names_both_statuses(source: Status, target: Status) -> No
     with pytest.raises(IllegalTransitionError) as caught:
         check_transition(source, target, held_from=None, role=Role.ADMIN, reason="r")
     assert str(source) in str(caught.value) and str(target) in str(caught.value)
+
+
+@pytest.mark.parametrize("held", [Status.VERIFIED, Status.COLLECTING, Status.IN_REVIEW])
+def test_staff_resume_a_request_from_hold_into_the_status_it_was_held_in(held: Status) -> None:
+    """The evidence for `held` was produced before the hold; resuming is not a shortcut."""
+    check_manual_move(held, Status.ON_HOLD, held)
+    with pytest.raises(IllegalTransitionError):
+        check_manual_move(held, Status.ON_HOLD, Status.AWAITING_VERIFICATION)
+    with pytest.raises(IllegalTransitionError):
+        check_manual_move(held)
+
+
+@pytest.mark.parametrize("held", sorted(set(Status) - IDENTITY_WAIT - {Status.ON_HOLD}))
+def test_only_a_request_held_before_verification_may_expire(held: Status) -> None:
+    """REQUIREMENTS.md:7: the expiry notice says the requester was never verified; a verified
+    request held later must not be told that."""
+    with pytest.raises(IllegalTransitionError, match="waiting for the requester's identity"):
+        check_transition(Status.ON_HOLD, Status.EXPIRED, held_from=held, role=Role.DPO,
+                         reason="no answer")  # fmt: skip
+    for waiting in IDENTITY_WAIT:
+        check_transition(Status.ON_HOLD, Status.EXPIRED, held_from=waiting, role=Role.DPO,
+                         reason="no answer")  # fmt: skip

@@ -47,6 +47,8 @@ OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 ANSWERED: frozenset[Status] = frozenset({Status.DELIVERED})
 
 _WITHDRAWALS = {Status.REJECTED, Status.CANCELLED}
+# Before the requester is verified: the only statuses from which a request may expire.
+IDENTITY_WAIT: frozenset[Status] = frozenset({Status.RECEIVED, Status.AWAITING_VERIFICATION})
 
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.AWAITING_VERIFICATION, Status.ON_HOLD, *_WITHDRAWALS}),
@@ -104,9 +106,13 @@ EVIDENCED: frozenset[Status] = frozenset(
 )
 
 
-def check_manual_move(target: Status) -> None:
-    """Raise unless staff may move a request to `target` by hand."""
-    if target in EVIDENCED:
+def check_manual_move(
+    target: Status, current: Status | None = None, held_from: Status | None = None
+) -> None:
+    """Raise unless staff may move a request to `target` by hand. Resuming a request from hold
+    into the status it was held in is allowed: its evidence was produced before the hold."""
+    resuming = current is Status.ON_HOLD and target is held_from
+    if target in EVIDENCED and not resuming:
         raise IllegalTransitionError(
             f"a request reaches {target} through its own step (verification, collection, "
             "review or delivery), not by a manual move"
@@ -147,6 +153,11 @@ def check_transition(
     if current is Status.ON_HOLD and target in OPEN and target is not held_from:
         raise IllegalTransitionError(
             f"a request on hold returns to {held_from}, the status it was held in, not {target}"
+        )
+    if target is Status.EXPIRED and current is Status.ON_HOLD and held_from not in IDENTITY_WAIT:
+        raise IllegalTransitionError(
+            f"only a request still waiting for the requester's identity expires; this one was "
+            f"held in {held_from}: resume it, or cancel or refuse it"
         )
     needed = REQUIRED_ROLE.get(target)
     if needed is not None and role is not None and not role.at_least(needed):

@@ -36,6 +36,7 @@ from rightful.services.verification import VerificationService
 
 PENDING = frozenset(s for s in Status if cancellable(s))
 CLOCK_SKEW = timedelta(minutes=5)  # a sender's clock a little ahead of ours is not an error
+OLDEST = timedelta(days=366)  # older than any deadline could run: a wrong date, not a request
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class OpenDsrService:
         now = self.clock.now()
         if sub.submitted_time > now + CLOCK_SKEW:
             raise InvalidInputError("submitted_time is in the future; give when it was submitted")
+        if sub.submitted_time < now - OLDEST:
+            raise InvalidInputError(
+                "submitted_time is more than a year ago; check it, the deadline runs from it"
+            )
         new = NewRequest(
             type=sub.type, jurisdiction=sub.jurisdiction, email=sub.email, phone=sub.phone,
             claimed_identities=sub.claims, channel="opendsr",

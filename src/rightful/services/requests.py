@@ -228,11 +228,15 @@ class RequestService:
         by: Principal,
         reason: str = "",
         only_from: frozenset[Status] | None = None,
+        by_hand: bool = False,
     ) -> RequestRow:
         """Move a request along its lifecycle; illegal moves raise IllegalTransitionError, and
         with `only_from` a request in another status is left alone (ConflictError)."""
         with self.store.transaction() as session:
             row = self._load(session, request_id)
+            if by_hand:
+                held = Status(row.held_from) if row.held_from else None
+                check_manual_move(target, Status(row.status), held)
             if only_from is not None and Status(row.status) not in only_from:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             self._move(session, row, target, by, reason)
@@ -243,9 +247,9 @@ class RequestService:
     def move_by_hand(
         self, request_id: str, target: Status, by: Principal, reason: str = ""
     ) -> RequestRow:
-        """A staff member's manual move; statuses that need evidence are refused."""
-        check_manual_move(target)
-        return self.move(request_id, target, by, reason)
+        """A staff member's manual move; statuses that need evidence are refused (except back
+        from hold into the status the request was held in)."""
+        return self.move(request_id, target, by, reason, by_hand=True)
 
     def close_no_data(self, session: Session, row: RequestRow, by: Principal, reason: str) -> None:
         """Close a verified request that leads to nobody, and record the answer told."""
@@ -326,7 +330,7 @@ class RequestService:
         by.require(Role.DPO)
         with self.store.transaction() as session:
             row = self._load(session, request_id)
-            if Status(row.status) not in OPEN:
+            if Status(row.status) not in OPEN or Status(row.status) in ANSWERED:
                 raise ConflictError(f"{with_article(row.status)} request cannot be extended")
             if row.extended_at is not None:
                 raise dl.ExtensionNotAllowedError("this request was extended already")

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from rightful.adapters.db.packages import GateRunRow
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import erasure_outcome
-from rightful.domain.errors import ConflictError, PermissionDeniedError
+from rightful.domain.errors import ConflictError, IllegalTransitionError, PermissionDeniedError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
@@ -470,3 +470,20 @@ def test_a_rectification_is_answered_with_what_was_done_and_the_requester_is_tol
     assert "supervisory authority" in told.text and "judicial remedy" in told.text
     chain = str([e.summary for e in desk.c.audit.timeline(rid)])
     assert "postal" not in chain and "action_taken" in chain
+
+
+def test_a_verified_request_put_on_hold_resumes_and_cannot_expire(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    status = Status(desk.c.requests.get(rid).status)
+    agent, dpo = Principal("cli:andy", Role.AGENT), Principal("cli:dana", Role.DPO)
+    desk.c.requests.move_by_hand(rid, Status.ON_HOLD, agent, "waiting for the reviewer")
+    with pytest.raises(IllegalTransitionError, match="waiting for the requester's identity"):
+        desk.c.requests.move_by_hand(rid, Status.EXPIRED, dpo, "no answer")
+    assert desk.c.requests.move_by_hand(rid, status, agent).status == status
+    assert not [n for n in desk.c.requests.notices(rid) if n.kind == "expiry"]
+
+
+def test_a_delivered_request_is_answered_and_cannot_be_extended(desk: Desk) -> None:
+    delivered = desk.deliver()
+    with pytest.raises(ConflictError, match="cannot be extended"):
+        desk.c.requests.extend(delivered.request_id, Principal("cli:dana", Role.DPO), reason="x")

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from rightful.adapters.db.sqlite_writers import TurnTakingConnection
+from rightful.domain.errors import ConflictError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -80,6 +82,10 @@ class Store:
         try:
             with session.begin():
                 yield session
+        except StaleDataError:  # a row's version moved under us: another writer came first
+            raise ConflictError(
+                "it changed while this was being done; look again and retry"
+            ) from None
         finally:
             session.close()
 
