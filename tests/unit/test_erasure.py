@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import Ground, Retention, erasure_outcome, erasure_text
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.notices import remedies
 
 RID = "0f3a9c2e-1111-4222-8333-444455556666"
 
@@ -41,7 +43,7 @@ def test_an_outcome_that_cannot_be_right_is_refused_with_what_to_fix(
 
 def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
     outcome = erasure_outcome("a", ["user.contact"], [("user.financial", "e")], 2)
-    text = erasure_text(outcome, RID, "en")
+    text = erasure_text(outcome, RID, "en", remedies(Jurisdiction.GDPR, "en"))
     assert text.startswith("We have acted on your request for erasure (reference 0f3a9c2e)")
     assert "no longer needed" in text and "(Article 17(1)(a))" in text
     assert "We erased: user.contact." in text
@@ -50,11 +52,13 @@ def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
     )
     assert "2 recipients" in text and "Article 19" in text
     assert "supervisory authority" in text and "judicial remedy" in text
-    german = erasure_text(outcome, RID, "de")
+    german = erasure_text(outcome, RID, "de", remedies(Jurisdiction.GDPR, "de"))
     assert "Art. 17 Abs. 1 Buchst. a" in german and "Rechtsansprüchen" in german
     assert "Aufsichtsbehörde" in german
 
 
 def test_nothing_kept_and_no_recipients_says_neither() -> None:
-    text = erasure_text(erasure_outcome("b", ["user.contact"], [], 0), RID, "en")
+    outcome = erasure_outcome("b", ["user.contact"], [], 0)
+    text = erasure_text(outcome, RID, "en", remedies(Jurisdiction.UK_GDPR, "en"))
     assert "We kept" not in text and "recipients" not in text
+    assert text.endswith("Information Commissioner's Office (ICO) and to seek a judicial remedy.")

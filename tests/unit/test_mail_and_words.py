@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from rightful.adapters.mail.rendering import KINDS, LANGUAGES, MailTemplates
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.notices import action_taken_text, expiry_text, no_data_text
 from rightful.entrypoints.web.i18n import language_of, missing_german, translate
 from rightful.entrypoints.web.i18n_messages import MESSAGES
 
@@ -111,3 +113,24 @@ def test_no_portal_text_hedges_its_plural() -> None:
 )
 def test_the_browser_language_picks_ours(header: str, expected: str) -> None:
     assert language_of(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("law", "authority"),
+    [
+        (Jurisdiction.GDPR, "a supervisory authority"),
+        (Jurisdiction.UK_GDPR, "Information Commissioner's Office"),
+        (Jurisdiction.CCPA, "California Privacy Protection Agency"),
+    ],
+)
+def test_answers_and_expiries_name_the_remedies_of_the_requests_own_law(
+    law: Jurisdiction, authority: str
+) -> None:
+    """REQUIREMENTS.md:7 (Art. 12(4)): no notice cites the GDPR to a Californian; the no-data
+    answer names the remedies too, and no text says Art. 15 to an erasure requester."""
+    rid = "0f3a9c2e-1111-4222-8333-444455556666"
+    for text in (no_data_text(rid, "en", law), expiry_text(rid, "en", law),
+                 action_taken_text(rid, "We corrected your address.", "en", law)):  # fmt: skip
+        assert authority in text and "Art. 15" not in text
+        assert ("GDPR" in text) == (law is not Jurisdiction.CCPA and text.startswith("We closed"))
+    assert "judicial remedy" in no_data_text(rid, "en", Jurisdiction.GDPR)

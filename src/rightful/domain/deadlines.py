@@ -431,6 +431,11 @@ def build_refusal_notice(
     return RefusalNotice(jurisdiction, lang, cleaned, tuple(paragraphs))
 
 
+def refusal_remedy(jurisdiction: Jurisdiction, language: Language | str = Language.EN) -> str:
+    """The remedies against not acting on a request (Art. 12(4); the ICO; the CPPA)."""
+    return _TEXTS[_language(language)][f"remedy_{jurisdiction.value}"]
+
+
 def refusal_notice(
     jurisdiction: Jurisdiction, reasons: Sequence[str], language: Language | str = Language.EN
 ) -> str:

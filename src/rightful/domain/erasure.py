@@ -78,8 +78,6 @@ _SENTENCES: Final = {
         "kept": "We kept {category} {why} (Article 17(3)({letter})).",
         "told": "We told the {n} recipients to whom we had disclosed your data about the "
         "erasure (Article 19 GDPR).",
-        "rights": "You have the right to lodge a complaint with a supervisory authority and to "
-        "seek a judicial remedy.",
     },
     "de": {
         "intro": "Wir haben Ihren Antrag auf Löschung (Vorgangsnummer {ref}) nach Art. 17 DSGVO "
@@ -88,8 +86,6 @@ _SENTENCES: Final = {
         "kept": "Behalten haben wir {category}, {why} (Art. 17 Abs. 3 Buchst. {letter}).",
         "told": "Wir haben die {n} Empfänger, denen wir Ihre Daten offengelegt hatten, über die "
         "Löschung informiert (Art. 19 DSGVO).",
-        "rights": "Sie haben das Recht, sich bei einer Aufsichtsbehörde zu beschweren und einen "
-        "gerichtlichen Rechtsbehelf einzulegen.",
     },
 }
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
@@ -141,8 +137,9 @@ def erasure_outcome(
     return ErasureOutcome(granted, gone, held, recipients_told)
 
 
-def erasure_text(outcome: ErasureOutcome, request_id: str, language: str) -> str:
-    """What the requester is told (Art. 12(3), 17, 19), in their language."""
+def erasure_text(outcome: ErasureOutcome, request_id: str, language: str, remedies: str) -> str:
+    """What the requester is told (Art. 12(3), 17, 19), in their language, ending with the
+    `remedies` of their law."""
     lang = language if language in _SENTENCES else "en"
     say, letter = _SENTENCES[lang], outcome.ground.value
     parts = [say["intro"].format(ref=request_id[:8], ground=_GROUND_WORDS[lang][letter],
@@ -156,7 +153,7 @@ def erasure_text(outcome: ErasureOutcome, request_id: str, language: str) -> str
     ]  # fmt: skip
     if outcome.recipients_told:
         parts.append(say["told"].format(n=outcome.recipients_told))
-    parts.append(say["rights"])
+    parts.append(remedies)
     return "\n\n".join(parts)
 
 

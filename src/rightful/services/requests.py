@@ -22,7 +22,7 @@ from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status, check_manual_move, transition
-from rightful.domain.notices import action_taken_text, expiry_text, no_data_text
+from rightful.domain.notices import action_taken_text, expiry_text, no_data_text, remedies
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
@@ -241,7 +241,9 @@ class RequestService:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
-                self._record_notice(session, row, "expiry", expiry_text(row.id, row.language), by)
+                self._record_notice(
+                    session, row, "expiry", expiry_text(row.id, row.language, _law(row)), by
+                )
             return row
 
     def move_by_hand(
@@ -254,7 +256,9 @@ class RequestService:
     def close_no_data(self, session: Session, row: RequestRow, by: Principal, reason: str) -> None:
         """Close a verified request that leads to nobody, and record the answer told."""
         self._move(session, row, Status.CLOSED, by, reason)
-        self._record_notice(session, row, "no_data", no_data_text(row.id, row.language), by)
+        self._record_notice(
+            session, row, "no_data", no_data_text(row.id, row.language, _law(row)), by
+        )
 
     def move_in(
         self, session: Session, row: RequestRow, target: Status, by: Principal, reason: str = ""
@@ -401,7 +405,7 @@ class RequestService:
                     "verified"
                 )
             self._move(session, row, Status.CLOSED, by, "action taken; the requester was told")
-            text = action_taken_text(row.id, words, row.language)
+            text = action_taken_text(row.id, words, row.language, _law(row))
             self._record_notice(session, row, "action_taken", text, by)
             return row
 
@@ -430,7 +434,7 @@ class RequestService:
                 exceptions=sorted({why.value for _, why in outcome.kept}),
                 recipients_told=outcome.recipients_told,
             )  # fmt: skip
-            text = erasure_text(outcome, row.id, row.language)
+            text = erasure_text(outcome, row.id, row.language, remedies(_law(row), row.language))
             self._record_notice(session, row, "erasure", text, by)
             return row
 
@@ -484,6 +488,10 @@ class RequestService:
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),
         )  # fmt: skip
+
+
+def _law(row: RequestRow) -> dl.Jurisdiction:
+    return dl.Jurisdiction(row.jurisdiction)
 
 
 def _extension(row: RequestRow) -> dl.Extension | None:
