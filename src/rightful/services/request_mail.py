@@ -15,9 +15,12 @@ from rightful.services.delivery import verified_channel
 from rightful.services.notices import MailNotices
 
 log = logging.getLogger("rightful.requests")
-# The acknowledgement is answered on the channel the request came in by (the portal or the
-# API response); these are decisions the requester must be told of (Art. 12(3), 12(4)).
+# These are decisions the requester must be told of (Art. 12(3), 12(4)).
 MAILED: Final = frozenset({"extension", "refusal", "no_data", "expiry", "erasure", "action_taken"})
+# The acknowledgement is answered on the channel the request came in by (the portal page, the
+# API response); a request staff entered (a letter, a call) or another system handed over has
+# no such channel, so its receipt is confirmed by mail (CCPA §7021(a): within 10 business days).
+ACKNOWLEDGED_BY_MAIL: Final = frozenset({"staff", "opendsr"})
 
 
 class RequestNoticeMail:
@@ -28,7 +31,8 @@ class RequestNoticeMail:
 
     def after_commit(self, session: Session, row: RequestRow, kind: str, wording: str) -> None:
         """Mail the notice when `session` commits; nothing is sent if it rolls back."""
-        if kind not in MAILED:
+        acknowledged = kind == "acknowledgement" and row.channel in ACKNOWLEDGED_BY_MAIL
+        if kind not in MAILED and not acknowledged:
             return
         channel = verified_channel(session, row.id)
         to = channel.address if channel and channel.channel == "email" else row.requester_email

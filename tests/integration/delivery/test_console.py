@@ -487,3 +487,18 @@ def test_a_delivered_request_is_answered_and_cannot_be_extended(desk: Desk) -> N
     delivered = desk.deliver()
     with pytest.raises(ConflictError, match="cannot be extended"):
         desk.c.requests.extend(delivered.request_id, Principal("cli:dana", Role.DPO), reason="x")
+
+
+def test_a_request_staff_entered_is_confirmed_by_mail_one_from_the_portal_on_its_page(
+    desk: Desk,
+) -> None:
+    """CCPA §7021(a) (REQUIREMENTS.md:9): receipt is confirmed to the requester; a request typed
+    in by staff has no page to say so, so it goes by mail."""
+    staff = Principal("cli:andy", Role.AGENT)
+    entered = NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL, channel="staff")
+    rid = desk.c.requests.submit(entered, staff).id
+    [confirmed] = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject]
+    assert "We have received your request" in confirmed.subject
+    web = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email=ANNA_MAIL)
+    online = desk.c.requests.submit(web, Principal("public", None)).id
+    assert not [m for m in desk.mailer.to(ANNA_MAIL) if online[:8] in m.subject]
