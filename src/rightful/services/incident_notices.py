@@ -47,7 +47,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
 from rightful.services.incident_assessment import current_assessment, deadlines_of
 from rightful.services.incident_mail import reference, subject_notice
-from rightful.services.incident_records import load_incident, move, tracked
+from rightful.services.incident_records import by_reference, load_incident, move, tracked
 from rightful.services.requests import digest
 
 if TYPE_CHECKING:
@@ -84,15 +84,20 @@ class ExportedNotice:
     markdown_path: Path
 
 
+MIN_LATE_REASON = 20  # characters: the reasons for a delay are stated, not waved at
+
+
 class IncidentNotices:
     """Drafts, approval, sending and export of one service's incident notices."""
 
     def __init__(self, service: IncidentService) -> None:
         self.s = service
+        self.store = service.store
         self.templates = MailTemplates()
 
     # --- drafts ------------------------------------------------------------------------------
 
+    @by_reference
     def draft_owed(self, incident_id: str, by: Principal) -> list[IncidentNoticeRow]:
         """Draft every notice that is owed and has none yet; with an authority notice owed, the
         communication to the people concerned is drafted too, for the DPO to decide on."""
@@ -107,6 +112,7 @@ class IncidentNotices:
         return [self.draft(incident_id, audience, by, regime=regime)
                 for regime, audience in wanted if (regime, audience.value) not in have]  # fmt: skip
 
+    @by_reference
     def refresh(self, incident_id: str, by: Principal) -> list[IncidentNoticeRow]:
         """Redraft generated drafts nobody has edited yet (after a rescope or a new level), then
         draft what is newly owed; edited or approved notices are left alone."""
@@ -117,6 +123,7 @@ class IncidentNotices:
                  for a, r, lang in stale]  # fmt: skip
         return fresh + self.draft_owed(incident_id, by)
 
+    @by_reference
     def draft(
         self, incident_id: str, audience: Audience, by: Principal, *, regime: str | None = None,
         language: str | None = None,
@@ -130,6 +137,8 @@ class IncidentNotices:
         now = self.s.clock.now()
         with self.s.store.transaction() as session:
             row = load_incident(session, incident_id)
+            if row.status == IncidentStatus.CLOSED.value:
+                raise ConflictError("the incident is closed; its notices are as they were sent")
             facts = self.facts(session, row, regime_name)
             for old in self._of(session, incident_id):
                 if (old.audience, old.regime) == (audience.value, regime_name) and old.status in (
@@ -281,10 +290,12 @@ class IncidentNotices:
             if (
                 deadline
                 and deadline.is_late(self.s.clock.now())
-                and not (late_reason or "").strip()
+                and len((late_reason or "").strip()) < MIN_LATE_REASON
             ):
-                raise InvalidInputError("the deadline has passed: state the reasons for the delay "
-                                        "(Art. 33(1))")  # fmt: skip
+                raise InvalidInputError(
+                    "the deadline has passed: state the reasons for the delay (Art. 33(1)), in "
+                    f"at least {MIN_LATE_REASON} characters"
+                )
             scope = self.s.scope_of(session, row)
             if scope is None:
                 return notice, {}
@@ -337,6 +348,7 @@ class IncidentNotices:
 
     # --- reading -----------------------------------------------------------------------------
 
+    @by_reference
     def of(self, incident_id: str) -> list[IncidentNoticeRow]:
         """Every notice of an incident, oldest first."""
         with self.s.store.transaction() as session:

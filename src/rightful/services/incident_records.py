@@ -4,13 +4,15 @@ digests of the new values so that the register cannot be edited behind the chain
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -37,6 +39,8 @@ from rightful.domain.packages import PACKAGE_MOVES, PackageStatus
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted
 from rightful.services.audit import AuditService
+
+T = TypeVar("T")
 
 # The start of an incident id as people are shown it (INC-2934e53d): lowercase hex and dashes.
 REFERENCE = re.compile(r"[0-9a-f-]+")
@@ -182,6 +186,19 @@ def load_incident(session: Session, incident_id: str, lock: bool = False) -> Inc
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
     return row
+
+
+def by_reference(method: Callable[..., T]) -> Callable[..., T]:
+    """Let a service method take an incident by its reference (`INC-2934e53d`, an id prefix):
+    the full id is looked up once, so that everything the method writes names it exactly."""
+
+    @functools.wraps(method)
+    def resolved(self: Any, incident_id: str, *args: Any, **kwargs: Any) -> T:
+        with self.store.transaction() as session:
+            full = load_incident(session, incident_id).id
+        return method(self, full, *args, **kwargs)
+
+    return resolved
 
 
 def _full_id(session: Session, reference: str) -> str:

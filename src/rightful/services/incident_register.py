@@ -35,7 +35,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.words import counted
 from rightful.services.incident_assessment import assessments_of, deadlines_of
 from rightful.services.incident_mail import reference
-from rightful.services.incident_records import load_incident
+from rightful.services.incident_records import by_reference, load_incident
 
 if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
@@ -132,6 +132,7 @@ class IncidentRegister:
 
     def __init__(self, service: IncidentService) -> None:
         self.s = service
+        self.store = service.store
 
     def rows(self) -> list[dict[str, Any]]:
         """Every incident, near-misses and those not notifiable included, oldest first."""
@@ -158,6 +159,7 @@ class IncidentRegister:
                                 incidents=len(rows), format=kind)  # fmt: skip
         return len(rows)
 
+    @by_reference
     def timeline(self, incident_id: str) -> list[TimelineEvent]:
         """What the audit chain says about an incident: the first report and by whom, the
         containment, each decision and notice (and what led to it on the request)."""

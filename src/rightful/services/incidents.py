@@ -55,6 +55,7 @@ from rightful.services.incident_records import (
     IncidentPolicy,
     IncidentReport,
     Target,
+    by_reference,
     contain,
     effects_of,
     freeze_package,
@@ -165,6 +166,7 @@ class IncidentService:
 
     # --- triage: scope, assessment, drafts -----------------------------------------------------
 
+    @by_reference
     def triage(self, incident_id: str, by: Principal = SYSTEM) -> IncidentRow:
         """Scope, assess and draft what is still missing (idempotent; the periodic job calls it
         for incidents opened by the gate or the button)."""
@@ -179,6 +181,7 @@ class IncidentService:
             self.notices.draft_owed(incident_id, by)
         return self.get(incident_id)
 
+    @by_reference
     def triage_quietly(self, incident_id: str) -> IncidentRow:
         """`triage`, but a failure is logged and left for the periodic job to retry."""
         try:
@@ -187,6 +190,7 @@ class IncidentService:
             log.warning("triage of incident %s postponed: %s", incident_id, exc)
             return self.get(incident_id)
 
+    @by_reference
     def rescope(self, incident_id: str, by: Principal = SYSTEM) -> Scope:
         """Compute the scope again from the records (e.g. after the data map was corrected) and
         assess it, unless a DPO's override is in force."""
@@ -214,6 +218,7 @@ class IncidentService:
         self.notices.refresh(incident_id, by)
         return scope
 
+    @by_reference
     def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
         """Score the incident again from its current scope (optionally with another nature)."""
         _require(by, Role.REVIEWER)
@@ -262,6 +267,7 @@ class IncidentService:
                            notify_authority=row.notify_authority,
                            notify_subjects=row.notify_subjects, **extra)  # fmt: skip
 
+    @by_reference
     def override(
         self, incident_id: str, by: Principal, level: Level, justification: str, *,
         notify_authority: bool | None = None, notify_subjects: bool | None = None,
@@ -294,6 +300,7 @@ class IncidentService:
 
     # --- facts, containment, closing ----------------------------------------------------------
 
+    @by_reference
     def update_facts(
         self, incident_id: str, by: Principal, *, description: str | None = None,
         remedial_action: str | None = None,
@@ -310,6 +317,7 @@ class IncidentService:
                     row.remedial_action = remedial_action.strip()
             return row
 
+    @by_reference
     def contain_more(
         self, incident_id: str, by: Principal, package_ids: tuple[str, ...]
     ) -> IncidentRow:
@@ -321,6 +329,7 @@ class IncidentService:
             contain(session, self.audit, self.clock, row, package_ids, by)
             return row
 
+    @by_reference
     def record_containment(self, incident_id: str, by: Principal, measure: str) -> IncidentRow:
         """Containment outside rightful (a bucket closed, a laptop wiped): when, and how."""
         by.require(Role.AGENT)
@@ -337,6 +346,7 @@ class IncidentService:
                 summary.update(outside_rightful=True)
             return row
 
+    @by_reference
     def close(self, incident_id: str, by: Principal, remedial_action: str) -> IncidentRow:
         """Close an assessed incident whose owed notices went out, with the remedial action."""
         by.require(Role.DPO)
@@ -359,6 +369,7 @@ class IncidentService:
 
     # --- reading -----------------------------------------------------------------------------
 
+    @by_reference
     def get(self, incident_id: str) -> IncidentRow:
         """One incident; NotFoundError when there is none."""
         with self.store.transaction() as session:

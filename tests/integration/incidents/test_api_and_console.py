@@ -138,3 +138,34 @@ def test_the_console_refuses_a_decision_without_the_dpo_role_or_the_csrf_token(
                         data={**form, "csrf": "forged"})  # fmt: skip
     assert no_token.status_code in (401, 403) or "sign" in no_token.text.lower()
     assert wrong_map.c.incidents.get(opened["id"]).level == opened["level"]
+
+
+def test_an_incident_is_reached_by_its_reference_everywhere(wrong_map: Response) -> None:
+    """docs/incidents.md: `INC-2934e53d` or the first 8 characters name an incident. What is
+    written through a reference names the full id, so the timeline and the notices find it."""
+    opened = _open_by_api(wrong_map)
+    full, short = opened["id"], opened["id"][:8]
+    dpo = wrong_map.as_role("dpo")
+    drafted = wrong_map.client.post(f"/api/v1/incidents/{short}/notices",
+                                    json={"audience": "authority"}, headers=dpo)  # fmt: skip
+    assert drafted.status_code == 201, drafted.text
+    override = {"level": "high", "justification": "Recordings from inside a home, downloaded."}
+    done = wrong_map.client.post(f"/api/v1/incidents/INC-{short}/override", json=override,
+                                 headers=dpo)  # fmt: skip
+    assert done.status_code == 200, done.text
+    notices = wrong_map.c.incidents.notices.of(full)
+    assert {n.incident_id for n in notices} == {full} and len(notices) >= 2
+    by_reference = [e.action for e in wrong_map.c.incidents.register.timeline(f"INC-{short}")]
+    assert by_reference == [e.action for e in wrong_map.c.incidents.register.timeline(full)]
+    assert "incident.overridden" in by_reference
+
+
+def test_the_console_refuses_a_notice_to_an_audience_that_does_not_exist(
+    wrong_map: Response,
+) -> None:
+    opened = _open_by_api(wrong_map)
+    dpo = _signed_in(wrong_map, "dana", Role.DPO)
+    page = dpo.get(f"/console/incidents/{opened['id']}")
+    answer = dpo.post(f"/console/incidents/{opened['id']}/notices",
+                      data={"csrf": _csrf(page.text), "audience": "nobody"})  # fmt: skip
+    assert answer.status_code == 200 and "a notice goes to one of" in answer.text

@@ -146,6 +146,8 @@ def test_a_notice_after_72_hours_must_state_why_it_is_late(
     wrong_map.world.clock.advance(timedelta(hours=73))
     with pytest.raises(InvalidInputError, match="reasons for the delay"):
         notices.export(nid, DPO, tmp_path)
+    with pytest.raises(InvalidInputError, match="at least 20 characters"):
+        notices.export(nid, DPO, tmp_path, late_reason="x")
     done = notices.export(nid, DPO, tmp_path, late_reason="The DPO was unreachable.")
     assert "Reasons for the delay: The DPO was unreachable." in done.markdown_path.read_text()
     authority = details(wrong_map.c.incidents, incident_id)["deadlines"][0]
@@ -180,6 +182,8 @@ def test_closing_needs_every_owed_notice_and_the_remedial_action(
     assert row.status == "closed" and row.closed_at is not None
     with pytest.raises(ConflictError, match="closed"):
         wrong_map.c.incidents.assess(incident_id, DPO)
+    with pytest.raises(ConflictError, match="the incident is closed"):
+        wrong_map.c.incidents.notices.draft(incident_id, Audience.AUTHORITY, DPO)
 
 
 def test_a_breach_outside_any_package_runs_its_clock_until_the_dpo_decides(

@@ -18,7 +18,7 @@ from rightful.entrypoints.api import (
 )
 from rightful.entrypoints.api import incidents as incident_routes
 from rightful.entrypoints.api import packages as package_routes
-from rightful.entrypoints.api.errors import BodyLimit, install_error_handlers
+from rightful.entrypoints.api.errors import BodyLimit, Unexpected, install_error_handlers
 from rightful.entrypoints.web import install_web
 
 
@@ -33,6 +33,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = c
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
+    app.add_middleware(Unexpected)
     for module in (requests, staff, audit, verification, verification_page, opendsr):
         app.include_router(module.router)
     app.include_router(package_routes.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,6 +65,55 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{loc}: {message}" if loc else message
 
 
+class Unexpected:
+    """An error nothing else handled becomes a bare 500, and the log gets its type and the path
+    only: a traceback would carry the values in play (SQL parameters, a description someone
+    typed), which may be personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:  # the last stop before the server would print a traceback
+            log.error(
+                "unexpected %s answering %s %s", type(exc).__name__, scope["method"], scope["path"]
+            )
+            if not started:
+                await _send_json(send, 500, UNEXPECTED)
+
+
+UNEXPECTED: Final = (
+    b'{"error":"InternalError","detail":"something went wrong on our side; it is logged '
+    b'(by its type only) for the operators"}'
+)
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyLimit:
     """Refuse request bodies above a limit with 413, before they are read into memory."""
 
@@ -102,14 +151,4 @@ class _BodyTooLargeError(Exception):
 
 async def _too_large(send: Send, limit: int) -> None:
     body = f'{{"error":"BodyTooLargeError","detail":"request body exceeds {limit} bytes"}}'.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await _send_json(send, 413, body)

@@ -206,6 +206,10 @@ def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Short =
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
+        if audience not in {a.value for a in Audience}:
+            raise InvalidInputError(
+                f"a notice goes to one of: {', '.join(a.value for a in Audience)}"
+            )
         n = c.incidents.notices.draft(_id(incident_id), Audience(audience), me.principal)
         return f"Drafted notice {n.id[:8]} to the {n.audience}."
 
