@@ -110,6 +110,20 @@ def test_the_subjects_draft_speaks_to_the_person_plainly() -> None:
     assert "Recipients could" not in s["consequences"]
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_people_hit_by_a_breach_elsewhere_are_not_told_their_data_was_misdelivered(
+    lang: str,
+) -> None:
+    """REQUIREMENTS.md:30 (Art. 34): the nature is told as it was; with no scope from the
+    records, the consequences are 'not yet determined', never 'none known'."""
+    s = subject_sections(_facts(kind=IncidentKind.BREACH, scope=None), lang)
+    said = " ".join(s.values())
+    assert "mistake" not in said and "versehentlich" not in said
+    assert "Download" not in said and "download" not in said
+    assert s["consequences"] in ("Not yet determined.", "Noch nicht ermittelt.")
+    assert ("data breach" if lang == "en" else "Verletzung des Schutzes") in s["nature"]
+
+
 def test_a_near_miss_is_described_as_stopped_before_release() -> None:
     s = authority_sections(_facts(kind=IncidentKind.NEAR_MISS, discovery=Discovery.CONTROLLER))
     assert "stopped an access package before release" in s["nature"]

@@ -216,6 +216,10 @@ _T: Final = {
         "sent to another person by mistake: {your_data}.",
         "subject_measures": "We stopped every download link at once and asked the recipient to "
         "delete the data. We are correcting the cause so that it cannot happen again.",
+        "subject_breach": "On {at} we learnt of a personal data breach at {controller} that "
+        "concerns some of your data: {your_data}.",
+        "subject_breach_measures": "We acted to contain the breach as soon as we knew of it, and "
+        "we are correcting its cause so that it cannot happen again.",
     },
     "de": {
         "not_yet": "noch nicht",
@@ -271,6 +275,11 @@ _T: Final = {
         "subject_measures": "Wir haben sofort jeden Download-Link gesperrt und den Empfänger "
         "gebeten, die Daten zu löschen. Wir beheben die Ursache, damit es nicht wieder "
         "geschieht.",
+        "subject_breach": "Am {at} haben wir von einer Verletzung des Schutzes "
+        "personenbezogener Daten bei {controller} erfahren, die einen Teil Ihrer Daten betrifft: "
+        "{your_data}.",
+        "subject_breach_measures": "Wir haben die Verletzung eingedämmt, sobald wir davon "
+        "wussten, und beheben ihre Ursache, damit es nicht wieder geschieht.",
     },
 }
 # Words for the values the records hold, per language (English: the value itself).
@@ -312,7 +321,9 @@ def _word(value: StrEnum, lang: str) -> str:
 def consequences(scope: Scope | None, audience: Audience, lang: str = "en") -> str:
     """The likely consequences, from the categories exposed."""
     t = _T[_lang(lang)]
-    if scope is None or scope.counts.records == 0:
+    if scope is None:  # nothing of rightful's records scopes it: the DPO says what is known
+        return t["undetermined"]
+    if scope.counts.records == 0:
         return t["none_known"]
     cats = scope.categories
     column = 1 if audience is Audience.AUTHORITY else 2
@@ -422,12 +433,15 @@ def subject_sections(f: NoticeFacts, lang: str = "en") -> dict[str, str]:
     """A draft of the Art. 34(2) communication, in plain words in `lang`; {your_data} is filled
     in for each person when it is sent."""
     t = _T[_lang(lang)]
+    # A misdelivery (or a near miss) went through an answer to a request; a breach elsewhere
+    # did not: its people are not told their data was "sent to another person by mistake".
+    delivered = f.kind is not IncidentKind.BREACH
     return {
-        "nature": t["subject_nature"].format(
+        "nature": t["subject_nature" if delivered else "subject_breach"].format(
             at=when(f.aware_at, lang), controller=f.controller, your_data=YOUR_DATA
         ),
         "consequences": consequences(f.scope, Audience.SUBJECTS, lang),
-        "measures": t["subject_measures"],
+        "measures": t["subject_measures" if delivered else "subject_breach_measures"],
         "dpo_contact": f.dpo_contact,
     }
 
