@@ -430,3 +430,18 @@ def test_two_changes_to_one_request_at_once_end_in_a_conflict_not_a_crash(app: A
     with pytest.raises(ConflictError, match="changed while this was being done"):
         write_over_a_stale_copy()
     assert app.container.requests.get(rid).details == "changed first"
+
+
+def test_while_a_uk_request_waits_on_hold_its_deadline_in_the_due_list_moves_on(app: App) -> None:
+    """REQUIREMENTS.md:6 (UK GDPR: the clock stops while identity information is awaited): each
+    day of the hold moves the deadline on, not only once the hold ends."""
+    from rightful.domain.staff import SYSTEM
+
+    rid = str(submit(app, jurisdiction="uk_gdpr")["id"])
+    app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    app.container.requests.move(rid, Status.ON_HOLD, SYSTEM, "waiting for a copy of a bill")
+    stored = app.container.requests.get(rid).respond_by
+    app.clock.advance(timedelta(days=10))
+    [item] = [i for i in app.container.requests.due() if i.request_id == rid]
+    assert item.respond_by - stored == timedelta(days=10)
+    assert app.container.requests.get(rid).respond_by == stored, "listing writes nothing"

@@ -185,18 +185,20 @@ class RequestService:
         """Open requests not yet answered, by time left, most urgent first."""
         now = self.clock.now()
         soon = self.settings.due_soon_days
-        items = [
-            DueItem(
-                request_id=row.id,
-                status=Status(row.status),
-                jurisdiction=row.jurisdiction,
-                respond_by=row.respond_by,
-                time_left=row.respond_by - now,
-                urgency=dl.urgency_at(row.respond_by, now, soon),
-            )
+        rows = [
+            row
             for row in self.list(RequestFilter(open_only=True, limit=100_000))
             if Status(row.status) not in ANSWERED
         ]
+        running = self._running_deadlines([r for r in rows if r.status == Status.ON_HOLD])
+        items = []
+        for row in rows:
+            respond_by = running.get(row.id, row.respond_by)
+            items.append(DueItem(
+                request_id=row.id, status=Status(row.status), jurisdiction=row.jurisdiction,
+                respond_by=respond_by, time_left=respond_by - now,
+                urgency=dl.urgency_at(respond_by, now, soon),
+            ))  # fmt: skip
         if within_days is not None:
             items = [i for i in items if i.time_left <= timedelta(days=within_days)]
         return sorted(items, key=lambda i: i.time_left)
@@ -450,13 +452,25 @@ class RequestService:
         query = select(PauseRow).where(PauseRow.request_id == request_id).order_by(PauseRow.id)
         return list(session.scalars(query))
 
+    def _running_deadlines(self, held: Sequence[RequestRow]) -> dict[str, datetime]:
+        """The deadlines of requests on hold as of now: where the law stops the clock while the
+        requester is awaited, each day of the hold moves the deadline on, though the stored one
+        was computed when the hold began."""
+        with self.store.transaction() as session:
+            return {row.id: self._deadlines(session, row).respond_by for row in held}
+
     def _apply_deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> None:
+        result = self._deadlines(session, row, new=new)
+        row.respond_by = result.respond_by
+        row.acknowledge_by = result.acknowledge_by
+
+    def _deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> dl.Deadlines:
         jurisdiction = dl.Jurisdiction(row.jurisdiction)
         policy = self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False)
         # A new request has no pauses yet, and where pauses do not count they are not read.
         counted = not new and dl.pauses_count(jurisdiction, policy)
         pauses = self._pauses(session, row.id) if counted else []
-        result = dl.compute_deadlines(
+        return dl.compute_deadlines(
             jurisdiction,
             row.received_at,
             tz=self.settings.zone,
@@ -465,8 +479,6 @@ class RequestService:
             pause_policy=policy,
             now=self.clock.now(),
         )
-        row.respond_by = result.respond_by
-        row.acknowledge_by = result.acknowledge_by
 
     def _record_notice(
         self, session: Session, row: RequestRow, kind: str, body: str, by: Principal
