@@ -111,6 +111,7 @@ class Progress:
 class _Target:
     identity: Identity
     language: str
+    request_type: str = "access"
 
 
 class VerificationService:
@@ -190,7 +191,7 @@ class VerificationService:
             if not raw:
                 raise InvalidInputError(f"this request has no {channel.value} contact; give one")
             identity = self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
-            return _Target(identity, row.language)
+            return _Target(identity, row.language, row.type)
 
     def _on_file(self, request_id: str, identity: Identity, purpose: str) -> bool:
         holders = self.subjects.holders([identity])
@@ -285,7 +286,16 @@ class VerificationService:
             return
         url = f"{self.config.link_base}?token={challenge.id}.{link}"
         self.mailer.send(
-            words.code_mail(to, lang, who, challenge.request_id, code, url, challenge.expires_at)
+            words.code_mail(
+                to,
+                lang,
+                who,
+                challenge.request_id,
+                code,
+                url,
+                challenge.expires_at,
+                target.request_type,
+            )
             if on_file
             else words.neutral_mail(to, lang, who, challenge.request_id)
         )

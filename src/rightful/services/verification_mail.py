@@ -63,6 +63,30 @@ WORDING: dict[str, Wording] = {
 }
 
 
+# What a confirmation would set going, when it is more than a copy of the data: the person must
+# know what they confirm (an erasure cannot be undone).
+WHAT_IS_ASKED: dict[str, dict[str, str]] = {
+    "en": {
+        "erasure": "The request asks us to ERASE personal data. Once you confirm it, we act on "
+        "it, and erased data cannot be restored.",
+        "rectification": "The request asks us to correct personal data.",
+        "restriction": "The request asks us to restrict the processing of personal data.",
+        "objection": "The request objects to the processing of personal data.",
+        "portability": "The request asks for a copy of personal data to take to someone else.",
+    },
+    "de": {
+        "erasure": "Der Antrag verlangt, personenbezogene Daten zu LÖSCHEN. Sobald Sie ihn "
+        "bestätigen, handeln wir, und gelöschte Daten lassen sich nicht wiederherstellen.",
+        "rectification": "Der Antrag verlangt, personenbezogene Daten zu berichtigen.",
+        "restriction": "Der Antrag verlangt, die Verarbeitung personenbezogener Daten "
+        "einzuschränken.",
+        "objection": "Der Antrag widerspricht der Verarbeitung personenbezogener Daten.",
+        "portability": "Der Antrag verlangt eine Kopie personenbezogener Daten, um sie "
+        "weiterzugeben.",
+    },
+}
+
+
 def _wording(language: str) -> Wording:
     return WORDING.get(language, WORDING["en"])
 
@@ -80,10 +104,15 @@ def code_mail(
     code: str,
     link: str,
     expires: datetime,
+    request_type: str = "access",
 ) -> MailMessage:
-    """The mail with a one-time code and a link to a contact detail on file."""
+    """The mail with a one-time code and a link to a contact detail on file; what the request
+    asks for is said when it is more than a copy of the data."""
     w = _wording(language)
     intro = w.code_intro.format(controller=controller, ref=reference(request_id))
+    asked = WHAT_IS_ASKED.get(language, WHAT_IS_ASKED["en"]).get(request_type)
+    if asked:
+        intro = f"{intro} {asked}"
     code_line = w.code_line.format(code=code)
     expiry = w.expiry.format(expires=f"{expires:%Y-%m-%d %H:%M}")
     lines = [intro, code_line, w.link_line, link, expiry, w.not_you]

@@ -283,3 +283,14 @@ def test_a_flood_from_one_network_is_stopped_with_a_page_that_says_when_to_retur
         assert len(desk.mailer.to(ANNA_MAIL)) == 1  # one code, for the one request recorded
     finally:
         desk.c.store.engine.dispose()
+
+
+def test_the_code_for_an_erasure_says_that_confirming_it_erases(desk: Desk) -> None:
+    """The person must know what they confirm: an erasure cannot be undone (Art. 17)."""
+    erasure = desk.post("/portal/new", type="erasure", jurisdiction="gdpr", email=ANNA_MAIL,
+                        language="en")  # fmt: skip
+    assert erasure.status_code == 200
+    mail = desk.mailer.to(ANNA_MAIL)[-1]
+    assert "ERASE personal data" in mail.text and "cannot be restored" in mail.text
+    submit(desk)
+    assert "ERASE" not in desk.mailer.to(ANNA_MAIL)[-1].text
