@@ -307,6 +307,8 @@ class IncidentService:
     ) -> IncidentRow:  # fmt: skip
         """Correct the facts or record remedial action (register fields, audited)."""
         _require(by, Role.REVIEWER)
+        if not (description or "").strip() and not (remedial_action or "").strip():
+            raise InvalidInputError("give the corrected facts, the remedial action, or both")
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
             _open(row)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from rightful.adapters.db.incidents import IncidentRow
 from rightful.bootstrap import set_container
 from rightful.domain.delivery import Client
+from rightful.domain.errors import InvalidInputError
 from rightful.domain.severity import Level
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
@@ -115,6 +116,10 @@ def test_changes_through_rightful_keep_the_register_verifiable(wrong_map: Respon
     misdelivery, _ = _button_and_gate(wrong_map)
     incidents = wrong_map.c.incidents
     incidents.update_facts(misdelivery, DPO, remedial_action="Window restored in the data map.")
+    before = len(incidents.register.timeline(misdelivery))
+    with pytest.raises(InvalidInputError, match="corrected facts, the remedial action"):
+        incidents.update_facts(misdelivery, DPO, description=" ")
+    assert len(incidents.register.timeline(misdelivery)) == before, "nothing recorded"
     wrong_map.correct_the_data_map()
     incidents.rescope(misdelivery, DPO)
     assert incidents.register.verify().ok
