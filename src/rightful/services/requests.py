@@ -420,8 +420,8 @@ class RequestService:
             if row.type != RequestType.ERASURE or row.jurisdiction == dl.Jurisdiction.CCPA:
                 raise ConflictError(
                     f"request {row.id} is a {row.jurisdiction} {row.type} request; an Art. 17 "
-                    "outcome is recorded for GDPR and UK GDPR erasure requests (close others "
-                    "with `requests move … closed --reason`)"
+                    "outcome is recorded for GDPR and UK GDPR erasure requests; answer others "
+                    "with `rightful requests answer`"
                 )
             if row.status != Status.VERIFIED:
                 raise ConflictError(
