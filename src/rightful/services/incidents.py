@@ -361,6 +361,10 @@ class IncidentService:
                     if d.required and d.done_at is None]  # fmt: skip
             if row.assessment_id is None:
                 raise ConflictError("assess the incident before closing it")
+            if row.contained_at is None:
+                raise ConflictError(
+                    "record how it was contained first (rightful incidents contained …)"
+                )
             if owed:
                 names = ", ".join(f"{d.regime} {d.audience.value}" for d in owed)
                 raise ConflictError(f"notices still owed: {names}; send them or override")

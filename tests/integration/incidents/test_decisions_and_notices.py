@@ -217,6 +217,23 @@ def test_a_breach_outside_any_package_runs_its_clock_until_the_dpo_decides(
     assert {n["audience"] for n in data["notices"]} == {"authority", "subjects"}
 
 
+def test_an_incident_is_closed_only_once_its_containment_is_recorded(
+    right_map: Response,
+) -> None:
+    """REQUIREMENTS.md:31 (Art. 33(5)): the register holds facts, effects and remedial
+    action; what stopped the breach is one of the facts."""
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "A shared drive with old invoices was open to all staff.")  # fmt: skip
+    row = right_map.c.incidents.open(report, DPO)
+    right_map.c.incidents.override(row.id, DPO, Level.LOW, "Only staff could read it and no "
+                                   "download was logged.")  # fmt: skip
+    with pytest.raises(ConflictError, match="record how it was contained first"):
+        right_map.c.incidents.close(row.id, DPO, "Drive permissions reviewed.")
+    right_map.c.incidents.record_containment(row.id, DPO, "Drive limited to accounting.")
+    closed = right_map.c.incidents.close(row.id, DPO, "Drive permissions reviewed.")
+    assert closed.status == "closed"
+
+
 def test_a_rescope_redrafts_untouched_drafts_but_keeps_edited_words(wrong_map: Response) -> None:
     incident_id = _triaged(wrong_map)
     notices = wrong_map.c.incidents.notices
