@@ -372,9 +372,12 @@ class IncidentNotices:
             if notice.audience == Audience.AUTHORITY.value
             else words["to_people"]
         )
+        # "GDPR Art. 33 and 34" names both notices; each notice names its own article.
+        article = "Art. 33" if notice.audience == Audience.AUTHORITY.value else "Art. 34"
         return words["title"].format(
-            who=who, ref=reference(notice.incident_id), regime=regime.title
-        )
+            who=who, ref=reference(notice.incident_id),
+            regime=regime.title.replace("Art. 33 and 34", article),
+        )  # fmt: skip
 
     def markdown(self, notice: IncidentNoticeRow) -> str:
         """The notice as Markdown, with its state and the reasons for any delay."""

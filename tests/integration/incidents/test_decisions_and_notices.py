@@ -115,6 +115,8 @@ def test_a_notice_drafted_in_german_reaches_the_person_in_german(wrong_map: Resp
     markdown = notices.markdown(notices.get(nid))
     assert markdown.startswith("# Benachrichtigung der betroffenen Personen: Verletzung")
     assert "## Was das für Sie bedeuten kann" in markdown
+    title = markdown.splitlines()[0]
+    assert "Art. 34" in title and "Art. 33" not in title, title
 
 
 def test_the_authority_notice_is_exported_as_json_and_markdown(
@@ -130,6 +132,7 @@ def test_the_authority_notice_is_exported_as_json_and_markdown(
     assert set(doc["sections"]) >= {"nature", "categories", "dpo_contact", "consequences",
                                     "measures_taken", "measures_proposed"}  # fmt: skip
     text = done.markdown_path.read_text()
+    assert "Art. 33" in text.splitlines()[0] and "34" not in text.splitlines()[0]
     assert "## Nature of the breach" in text and doc["authority_reference"] == "SDB-2026-17"
     row = wrong_map.c.incidents.get(incident_id)
     assert row.authority_notified_at == wrong_map.world.clock.now() and row.status == "notified"
