@@ -79,15 +79,19 @@ class Container:
         return RequestService(self.store, self.clock, self.audit, self.settings, mail)
 
     @cached_property
-    def opendsr(self) -> OpenDsrService:
+    def package_signing_key(self) -> bytes:
+        """The Ed25519 key that signs packages and OpenDSR answers (made on first use)."""
         from rightful.services.audit import load_or_create_signing_key
+
+        return load_or_create_signing_key(self.settings.effective_package_signing_key_file)
+
+    @cached_property
+    def opendsr(self) -> OpenDsrService:
         from rightful.services.opendsr import OpenDsrService
 
-        s = self.settings
-        key = load_or_create_signing_key(s.effective_package_signing_key_file)
         return OpenDsrService(
-            self.store, self.clock, self.audit, self.requests, self.verification, key,
-            s.controller_name or "",
+            self.store, self.clock, self.audit, self.requests, self.verification,
+            self.package_signing_key, self.settings.controller_name or "",
         )  # fmt: skip
 
     @cached_property
@@ -356,7 +360,6 @@ class Container:
 
     @cached_property
     def packages(self) -> PackageService:
-        from rightful.services.audit import load_or_create_signing_key
         from rightful.services.package_keys import pseudonym_key
         from rightful.services.packaging import PackageService, PackagingConfig
 
@@ -364,7 +367,7 @@ class Container:
         config = PackagingConfig(
             workdir=s.data_dir / "tmp",
             controller=s.controller_name,
-            signing_key=load_or_create_signing_key(s.effective_package_signing_key_file),
+            signing_key=self.package_signing_key,
             pseudonym_key=pseudonym_key(s),
             chunk_size=s.package_chunk_bytes,
             contact=s.privacy_contact,

@@ -337,7 +337,7 @@ def public_key() -> None:
     from rightful.domain.audit import public_key_of
     from rightful.services.audit import public_key_pem
 
-    typer.echo(public_key_pem(public_key_of(container().packages.config.signing_key)), nl=False)
+    typer.echo(public_key_pem(public_key_of(container().package_signing_key)), nl=False)
 
 
 @app.command()
