@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
     from rightful.services.requests import RequestService
+    from rightful.services.restrictions import RestrictionService
     from rightful.services.subjects import SubjectService
     from rightful.services.verification import VerificationConfig, VerificationService
 
@@ -77,6 +78,12 @@ class Container:
 
         mail = RequestNoticeMail(lambda: self.mail_notices)
         return RequestService(self.store, self.clock, self.audit, self.settings, mail)
+
+    @cached_property
+    def restrictions(self) -> RestrictionService:
+        from rightful.services.restrictions import RestrictionService
+
+        return RestrictionService(self.store, self.clock, self.audit, self.settings, self.requests)
 
     @cached_property
     def package_signing_key(self) -> bytes:

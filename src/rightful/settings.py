@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         "Never honoured for CCPA.",
     )
     due_soon_days: int = Field(default=7, ge=0)
+    restriction_notice_days: int = Field(
+        default=14,
+        ge=0,
+        le=365,
+        description="Days between telling a person a restriction will lift and lifting it "
+        "(Art. 18(3) says only 'before'; the person needs time to answer)",
+    )
     timezone: str = Field(
         default="UTC", description="The controller's time zone: a deadline ends at midnight there"
     )

@@ -388,3 +388,35 @@ def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -
     shown = " ".join(out.split())  # however the console wrapped it
     expected = "erased under Art. 17(1)(a): user.contact; kept: user.financial (17(3)(b));"
     assert f"{expected} recipients told: 2" in shown
+
+
+def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(cli: CliRunner) -> None:
+    """REQUIREMENTS.md:25 (Art. 18(3)): no lifting before the person is told of the day."""
+    from rightful.bootstrap import get_container
+    from rightful.domain.lifecycle import Status
+    from rightful.domain.staff import SYSTEM
+
+    code, out = run(cli, "requests", "submit", "restriction", "--email", "a@example.org")
+    rid = out.split()[0]
+    assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    get_container().requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    code, out = run(cli, "requests", "restricted", rid, "--ground", "a")
+    assert code == 2 and out.strip().count("\n") == 0 and "name the data categories" in out
+    code, out = run(cli, "requests", "restricted", rid, "--ground", "a", "--category",
+                    "user.contact", "--recipients-told", "1")  # fmt: skip
+    assert code == 0, out
+    code, out = run(cli, "requests", "restrictions", "--json")
+    assert code == 0 and json.loads(out)[0]["request_id"] == rid
+    code, out = run(cli, "requests", "lift", rid)
+    assert code != 0 and "Art. 18(3)" in out
+    code, out = run(cli, "requests", "lift-notice", rid, "--on", "15.1.2027", "--reason", "x" * 30)
+    assert code == 2 and "ISO date" in out
+    code, out = run(cli, "requests", "lift-notice", rid, "--on", "2099-01-15", "--reason",
+                    "We verified that your postal address is correct.")  # fmt: skip
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid)
+    shown = " ".join(out.split())
+    assert (
+        "restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on 2099-01-15"
+        in shown
+    )

@@ -381,6 +381,41 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"
 
 
+def test_a_restriction_is_recorded_announced_and_lifted_over_the_api(app: App) -> None:
+    """REQUIREMENTS.md:25 (Art. 18, 19): ground and categories recorded, the person told before
+    the restriction lifts (18(3)); the list shows what is in force."""
+    from datetime import timedelta
+
+    from rightful.domain.staff import SYSTEM
+
+    rid = str(submit(app, type="restriction")["id"])
+    app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    dpo, base = app.as_role("dpo"), f"/api/v1/requests/{rid}/restriction"
+    body = {"ground": "a", "categories": ["user.contact"], "recipients_told": 0}
+    assert app.client.post(base, json=body, headers=app.as_role("agent")).status_code == 403
+    bad = app.client.post(base, json={**body, "ground": "x"}, headers=dpo)
+    assert bad.status_code == 422 and "Art. 18(1)" in bad.json()["detail"]
+    assert app.client.get(base, headers=dpo).status_code == 404
+    placed = app.client.post(base, json=body, headers=dpo)
+    assert placed.status_code == 200 and placed.json()["status"] == "closed"
+    listed = app.client.get("/api/v1/restrictions", headers=app.as_role("agent")).json()
+    assert [(r["request_id"], r["in_force"], r["lifts_on"]) for r in listed] == [(rid, True, None)]
+    early = app.client.post(f"{base}/lift", headers=dpo)
+    assert early.status_code == 409 and "Art. 18(3)" in early.json()["detail"]
+    day = (app.container.clock.now() + timedelta(days=30)).date().isoformat()
+    notice = {"lifts_on": day, "reason": "We verified that your postal address is correct."}
+    soon = app.client.post(f"{base}/lift-notice", json={**notice, "lifts_on": "2020-01-01"},
+                           headers=dpo)  # fmt: skip
+    assert soon.status_code == 422 and "announce a day on or after" in soon.json()["detail"]
+    announced = app.client.post(f"{base}/lift-notice", json=notice, headers=dpo)
+    assert announced.status_code == 200 and announced.json()["lifts_on"] == day
+    assert app.client.get(base, headers=dpo).json()["lifts_on"] == day
+    assert app.client.post(f"{base}/lift", headers=dpo).status_code == 409
+    kinds = [n.kind for n in app.container.requests.notices(rid)]
+    assert kinds[-2:] == ["restriction", "restriction_lifting"]
+
+
 def test_only_a_verified_request_without_a_package_or_erasure_record_is_answered_in_words(
     app: App,
 ) -> None:

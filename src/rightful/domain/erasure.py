@@ -123,8 +123,8 @@ def erasure_outcome(
         raise InvalidInputError(
             f"ground {ground!r}: give the letter of Art. 17(1), one of a, b, c, d, e, f"
         ) from None
-    gone = tuple(dict.fromkeys(_category(c) for c in erased))
-    held = tuple((_category(c), _exception(c, e)) for c, e in kept)
+    gone = tuple(dict.fromkeys(data_category(c) for c in erased))
+    held = tuple((data_category(c), _exception(c, e)) for c, e in kept)
     if not gone and not held:
         raise InvalidInputError("name what was erased, and what was kept with its exception")
     if len(gone) + len(held) > MAX_CATEGORIES:
@@ -167,7 +167,8 @@ def kept_pair(text: str) -> tuple[str, str]:
     return category.strip(), letter.strip()
 
 
-def _category(name: str) -> str:
+def data_category(name: str) -> str:
+    """A data category name, checked (lowercase and dotted, e.g. `user.contact`)."""
     cleaned = name.strip()
     if not _CATEGORY.fullmatch(cleaned) or len(cleaned) > 100:
         raise InvalidInputError(

@@ -16,7 +16,10 @@ from rightful.services.notices import MailNotices
 
 log = logging.getLogger("rightful.requests")
 # These are decisions the requester must be told of (Art. 12(3), 12(4)).
-MAILED: Final = frozenset({"extension", "refusal", "no_data", "expiry", "erasure", "action_taken"})
+MAILED: Final = frozenset({
+    "extension", "refusal", "no_data", "expiry", "erasure", "action_taken", "restriction",
+    "restriction_lifting",
+})  # fmt: skip
 # The acknowledgement is answered on the channel the request came in by (the portal page, the
 # API response); a request staff entered (a letter, a call) or another system handed over has
 # no such channel, so its receipt is confirmed by mail (CCPA §7021(a): within 10 business days).

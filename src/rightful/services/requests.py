@@ -154,7 +154,7 @@ class RequestService:
             row.language,
             tz=self.settings.zone,
         )
-        self._record_notice(session, row, "acknowledgement", body, by)
+        self.record_notice(session, row, "acknowledgement", body, by)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ class RequestService:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
-                self._record_notice(
+                self.record_notice(
                     session, row, "expiry", expiry_text(row.id, row.language, _law(row)), by
                 )
             return row
@@ -258,7 +258,7 @@ class RequestService:
     def close_no_data(self, session: Session, row: RequestRow, by: Principal, reason: str) -> None:
         """Close a verified request that leads to nobody, and record the answer told."""
         self._move(session, row, Status.CLOSED, by, reason)
-        self._record_notice(
+        self.record_notice(
             session, row, "no_data", no_data_text(row.id, row.language, _law(row)), by
         )
 
@@ -352,7 +352,7 @@ class RequestService:
                 row.language,
                 tz=self.settings.zone,
             )
-            self._record_notice(session, row, "extension", body, by)
+            self.record_notice(session, row, "extension", body, by)
             extension = _extension(row)
             assert extension is not None  # set above
             length, unit = dl.extension_length(dl.Jurisdiction(row.jurisdiction), extension)
@@ -373,7 +373,7 @@ class RequestService:
             self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
             row.refusal_reasons = cleaned
             notice = dl.refusal_notice(dl.Jurisdiction(row.jurisdiction), cleaned, row.language)
-            self._record_notice(session, row, "refusal", notice, by)
+            self.record_notice(session, row, "refusal", notice, by)
             return row
 
     def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
@@ -401,6 +401,11 @@ class RequestService:
                     f"request {row.id} is an Art. 17 erasure: record it with `rightful requests "
                     "erased` (ground, erased, kept with exceptions)"
                 )
+            if kind is RequestType.RESTRICTION and row.jurisdiction != dl.Jurisdiction.CCPA:
+                raise ConflictError(
+                    f"request {row.id} is an Art. 18 restriction: record it with `rightful "
+                    "requests restricted` (ground, categories), so that it is told before it lifts"
+                )
             if row.status != Status.VERIFIED:
                 raise ConflictError(
                     f"request {row.id} is {row.status}; it is answered once the requester is "
@@ -408,7 +413,7 @@ class RequestService:
                 )
             self._move(session, row, Status.CLOSED, by, "action taken; the requester was told")
             text = action_taken_text(row.id, words, row.language, _law(row))
-            self._record_notice(session, row, "action_taken", text, by)
+            self.record_notice(session, row, "action_taken", text, by)
             return row
 
     def record_erasure(self, request_id: str, outcome: ErasureOutcome, by: Principal) -> RequestRow:
@@ -417,17 +422,7 @@ class RequestService:
         by.require(Role.DPO)
         with self.store.transaction() as session:
             row = self._load(session, request_id)
-            if row.type != RequestType.ERASURE or row.jurisdiction == dl.Jurisdiction.CCPA:
-                raise ConflictError(
-                    f"request {row.id} is a {row.jurisdiction} {row.type} request; an Art. 17 "
-                    "outcome is recorded for GDPR and UK GDPR erasure requests; answer others "
-                    "with `rightful requests answer`"
-                )
-            if row.status != Status.VERIFIED:
-                raise ConflictError(
-                    f"request {row.id} is {row.status}; erasure is recorded once the requester "
-                    "is verified"
-                )
+            check_gdpr_outcome(row, RequestType.ERASURE, "an Art. 17 outcome")
             row.erasure_outcome = outcome.as_json()
             self._move(session, row, Status.CLOSED, by, "erasure carried out and recorded")
             self.audit.record(
@@ -437,7 +432,7 @@ class RequestService:
                 recipients_told=outcome.recipients_told,
             )  # fmt: skip
             text = erasure_text(outcome, row.id, row.language, remedies(_law(row), row.language))
-            self._record_notice(session, row, "erasure", text, by)
+            self.record_notice(session, row, "erasure", text, by)
             return row
 
     # --- internals ---------------------------------------------------------------------------
@@ -480,7 +475,7 @@ class RequestService:
             now=self.clock.now(),
         )
 
-    def _record_notice(
+    def record_notice(
         self, session: Session, row: RequestRow, kind: str, body: str, by: Principal
     ) -> None:
         session.add(
@@ -500,6 +495,20 @@ class RequestService:
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),
         )  # fmt: skip
+
+
+def check_gdpr_outcome(row: RequestRow, kind: RequestType, what: str) -> None:
+    """`what` (an erasure outcome, a restriction) is recorded on a verified GDPR or UK GDPR
+    request of `kind`; ConflictError saying what fits instead."""
+    if row.type != kind or row.jurisdiction == dl.Jurisdiction.CCPA:
+        raise ConflictError(
+            f"request {row.id} is a {row.jurisdiction} {row.type} request; {what} is recorded "
+            f"for GDPR and UK GDPR {kind} requests; answer others with `rightful requests answer`"
+        )
+    if row.status != Status.VERIFIED:
+        raise ConflictError(
+            f"request {row.id} is {row.status}; {what} is recorded once the requester is verified"
+        )
 
 
 def _law(row: RequestRow) -> dl.Jurisdiction:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rightful.adapters.db.base import Base, UTCDateTime
@@ -42,6 +42,27 @@ class RequestRow(Base):
     erasure_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+
+
+class RestrictionRow(Base):
+    """A restriction of processing (Art. 18) granted on a request: in force until lifted, and
+    lifted only on or after a day the person was told of (Art. 18(3))."""
+
+    __tablename__ = "restrictions"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    ground: Mapped[str] = mapped_column(String(1))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    recipients_told: Mapped[int] = mapped_column(Integer, default=0)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    placed_by: Mapped[str] = mapped_column(String(64))
+    lift_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifts_on: Mapped[date | None] = mapped_column(Date)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012

@@ -12,6 +12,7 @@ from rightful.entrypoints.api import (
     demo,
     opendsr,
     requests,
+    restrictions,
     staff,
     verification,
     verification_page,
@@ -34,7 +35,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
     app.add_middleware(Unexpected)
-    for module in (requests, staff, audit, verification, verification_page, opendsr):
+    for module in (requests, restrictions, staff, audit, verification, verification_page, opendsr):
         app.include_router(module.router)
     app.include_router(package_routes.router)
     app.include_router(incident_routes.router)

@@ -322,7 +322,7 @@ def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestOut:
 
 @router.post("/{request_id}/answer", response_model=RequestOut)
 def answer(request_id: str, body: AnswerIn, c: Deps, who: Dpo) -> RequestOut:
-    """Close a verified rectification, restriction or objection request (or a CCPA one) by
-    telling the requester what was done (Art. 12(3)); erasure has `/erasure`."""
+    """Close a verified rectification or objection request (or a CCPA one) by telling the
+    requester what was done (Art. 12(3)); erasure has `/erasure`, restriction `/restriction`."""
     row = c.requests.answer(request_id, body.text, who)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)

@@ -1,8 +1,9 @@
-"""`rightful requests ...`: submit, list, show, move, extend, refuse, cancel, and the due list."""
+"""`rightful requests ...`: submit, list, show, move, extend, refuse, cancel, the due list, and
+the outcomes of erasure and restriction requests."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.requests import RequestType, parse_request_type
+from rightful.domain.restriction import restriction
 from rightful.entrypoints.cli.common import (
     cli_principal,
     console,
@@ -24,6 +26,7 @@ from rightful.entrypoints.cli.common import (
     print_json,
 )
 from rightful.services.requests import RequestFilter, transitions
+from rightful.services.restrictions import RestrictionView
 
 app = typer.Typer(help="Data subject requests: submit, list, show, move, extend, refuse, cancel.")
 
@@ -135,6 +138,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     timeline = c.audit.timeline(request_id)
     moves = transitions(c.store, request_id)
     notices = c.requests.notices(request_id)
+    restricted = c.restrictions.get(row.id)
     if json_out:
         print_json(
             {
@@ -144,6 +148,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 "status": row.status,
                 "received_at": row.received_at,
                 "respond_by": row.respond_by,
+                "restriction": _restriction_json(restricted) if restricted else None,
                 "transitions": [
                     {
                         "at": t.at,
@@ -194,6 +199,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
             f"; kept: {kept or 'nothing'}; recipients told: {done['recipients_told']}",
             highlight=False,
         )
+    if restricted is not None:
+        console.print(_restriction_line(restricted), highlight=False)
     if row.extended_at is not None:
         console.print(f"extended on {row.extended_at:%Y-%m-%d} because: {row.extension_reason}")
     _show_moves(moves)
@@ -274,8 +281,8 @@ def answer(
     request_id: str,
     text: Annotated[str, typer.Option(help="what was done, as the requester will read it")],
 ) -> None:
-    """Close a verified rectification, restriction or objection request (or a CCPA one) by
-    telling the requester what was done (Art. 12(3)); erasure has `erased`."""
+    """Close a verified rectification or objection request (or a CCPA one) by telling the
+    requester what was done (Art. 12(3)); erasure has `erased`, restriction `restricted`."""
     row = container().requests.answer(request_id, text, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was done")
 
@@ -302,6 +309,94 @@ def erased(
     outcome = erasure_outcome(ground, erased or [], pairs, recipients_told)
     row = container().requests.record_erasure(request_id, outcome, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
+
+
+@app.command()
+@handles_errors
+def restricted(
+    request_id: str,
+    ground: Annotated[str, typer.Option(help="the letter of Art. 18(1) it was granted on: a-d")],
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="a data category restricted (repeatable)"),
+    ] = None,
+    recipients_told: Annotated[
+        int, typer.Option(min=0, help="recipients told of the restriction (Art. 19)")
+    ] = 0,
+) -> None:
+    """Record the restriction granted on a verified restriction request, close the request,
+    tell the requester (GDPR and UK GDPR; your systems keep to it, rightful records it)."""
+    placed = restriction(ground, category or [], recipients_told)
+    row = container().restrictions.place(request_id, placed, cli_principal())
+    console.print(
+        f"{row.id}  now {row.status}; the restriction is in force and the requester is told"
+    )
+
+
+@app.command()
+@handles_errors
+def restrictions(
+    all_: Annotated[bool, typer.Option("--all", help="lifted ones too")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Restrictions of processing in force (what your systems must keep to), oldest first."""
+    listed = container().restrictions.listed(in_force_only=not all_)
+    if json_out:
+        print_json([_restriction_json(r) for r in listed])
+        return
+    table = Table("request", "ground", "categories", "since", "lifts on", "lifted", title=(
+        "restrictions" if all_ else "restrictions in force"))  # fmt: skip
+    for r in listed:
+        table.add_row(
+            r.request_id, f"18(1)({r.ground})", ", ".join(r.categories), r.placed_at[:10],
+            r.lifts_on.isoformat() if r.lifts_on else "not announced", (r.lifted_at or "")[:10],
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("lift-notice")
+@handles_errors
+def lift_notice(
+    request_id: str,
+    on: Annotated[str, typer.Option(help="the day it lifts, e.g. 2027-01-15")],
+    reason: Annotated[str, typer.Option(help="why it ends, as the requester will read it")],
+) -> None:
+    """Tell the requester the day their restriction will be lifted, and why (Art. 18(3)); the
+    day leaves them restriction_notice_days to answer."""
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise InvalidInputError(f"--on takes an ISO date, e.g. 2027-01-15, got {on!r}") from None
+    view = container().restrictions.announce_lifting(request_id, day, reason, cli_principal())
+    console.print(f"{view.request_id}  the requester is told it lifts on {day.isoformat()}")
+
+
+@app.command()
+@handles_errors
+def lift(request_id: str) -> None:
+    """Lift a restriction, on or after the day the requester was told of."""
+    view = container().restrictions.lift(request_id, cli_principal())
+    console.print(f"{view.request_id}  restriction lifted")
+
+
+def _restriction_json(r: RestrictionView) -> dict[str, object]:
+    return {
+        "request_id": r.request_id, "ground": r.ground, "categories": list(r.categories),
+        "recipients_told": r.recipients_told, "placed_at": r.placed_at,
+        "lifts_on": r.lifts_on.isoformat() if r.lifts_on else None, "lifted_at": r.lifted_at,
+    }  # fmt: skip
+
+
+def _restriction_line(r: RestrictionView) -> str:
+    state = (
+        f"lifted {r.lifted_at[:10]}" if r.lifted_at
+        else f"lifts on {r.lifts_on.isoformat()}" if r.lifts_on
+        else "in force, lifting not announced"
+    )  # fmt: skip
+    return (
+        f"restricted under Art. 18(1)({r.ground}): {', '.join(r.categories)}; "
+        f"recipients told: {r.recipients_told}; {state}"
+    )
 
 
 @app.command()

@@ -3,6 +3,7 @@ links to revoke, extension and cancellation. Every action needs a role and is au
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from rightful.domain.errors import (
     RightfulError,
 )
 from rightful.domain.lifecycle import Role
+from rightful.domain.restriction import restriction
 from rightful.entrypoints.web.console import checked, console_page, current, denied
 from rightful.entrypoints.web.pages import container, redirect, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
@@ -60,6 +62,7 @@ def _detail(
         "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error, "Role": Role,
+        "restriction": c.restrictions.get(request_id),
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
 
@@ -112,14 +115,68 @@ def erasure(
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        if not recipients_told.strip().isdigit():
-            raise InvalidInputError("recipients told: a whole number, 0 or more")
         pairs = [kept_pair(line) for line in _lines(kept)]
-        outcome = erasure_outcome(ground, _lines(erased), pairs, int(recipients_told))
+        outcome = erasure_outcome(ground, _lines(erased), pairs, _count(recipients_told))
         c.requests.record_erasure(request_id, outcome, me.principal)
         return "Erasure recorded; the request is closed and the requester was told."
 
     return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/restriction", response_class=HTMLResponse)
+def restrict(
+    request: Request,
+    request_id: str,
+    csrf: Csrf = "",
+    ground: Short = "",
+    categories: Reason = "",
+    recipients_told: Short = "0",
+) -> Response:
+    """Record the restriction granted (DPO); the request closes and the requester is told."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        placed = restriction(ground, _lines(categories), _count(recipients_told))
+        c.restrictions.place(request_id, placed, me.principal)
+        return "Restriction recorded; the request is closed and the requester was told."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/restriction/lift-notice", response_class=HTMLResponse)
+def lift_notice(
+    request: Request, request_id: str, csrf: Csrf = "", lifts_on: Short = "", reason: Reason = ""
+) -> Response:
+    """Tell the requester the day their restriction lifts, and why (DPO; Art. 18(3))."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        try:
+            day = date.fromisoformat(lifts_on.strip())
+        except ValueError:
+            raise InvalidInputError("the day it lifts: a date such as 2027-01-15") from None
+        c.restrictions.announce_lifting(request_id, day, reason, me.principal)
+        return f"The requester was told the restriction lifts on {day.isoformat()}."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/restriction/lift", response_class=HTMLResponse)
+def lift(request: Request, request_id: str, csrf: Csrf = "") -> Response:
+    """Lift a restriction on or after the day the requester was told of (DPO)."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.restrictions.lift(request_id, me.principal)
+        return "Restriction lifted."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+def _count(recipients_told: str) -> int:
+    if not recipients_told.strip().isdigit():
+        raise InvalidInputError("recipients told: a whole number, 0 or more")
+    return int(recipients_told)
 
 
 def _lines(text: str) -> list[str]:
