@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from rightful.adapters.storage.filesystem import FilesystemPackageStore
     from rightful.adapters.storage.keys import KeyFolder
     from rightful.adapters.throttle import SubmissionThrottle
+    from rightful.domain.notices import Practices
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
@@ -77,7 +78,19 @@ class Container:
         from rightful.services.requests import RequestService
 
         mail = RequestNoticeMail(lambda: self.mail_notices)
-        return RequestService(self.store, self.clock, self.audit, self.settings, mail)
+        return RequestService(
+            self.store, self.clock, self.audit, self.settings, mail, self._general_practices
+        )  # fmt: skip
+
+    def _general_practices(self, language: str) -> Practices | None:
+        """What the data map says the business collects, in general (None without one)."""
+        from rightful.services.practices import general_practices
+
+        try:
+            datamap = self.datamap
+        except ConfigurationError:
+            return None
+        return general_practices(datamap, language)
 
     @cached_property
     def restrictions(self) -> RestrictionService:

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         "Never honoured for CCPA.",
     )
     due_soon_days: int = Field(default=7, ge=0)
+    ccpa_close_unverified_at_deadline: bool = Field(
+        default=True,
+        description="The daily job closes CCPA requests still unverified at their deadline and "
+        "tells the consumer (§7021; a request to know gets the general practices, §7024(e))",
+    )
     restriction_notice_days: int = Field(
         default=14,
         ge=0,

@@ -1,8 +1,11 @@
 """Texts told to requesters that are not about deadlines: the answer when nothing is held, the
-notice when a request closes unanswered because the requester never confirmed who they are, and
-the close of an answer in staff's words. Each ends with the remedies of the request's law."""
+notice when a request closes unanswered because the requester never confirmed who they are
+(for a CCPA request to know, with the business's general practices instead), and the close of
+an answer in staff's words. Each ends with the remedies of the request's law."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rightful.domain.deadlines import Jurisdiction, refusal_remedy
 
@@ -35,6 +38,52 @@ _EXPIRED = {
         "stellen."
     ),
 }
+
+# CCPA: an unverified request to know specific pieces is denied and evaluated as one for
+# categories (Cal. Code Regs. tit. 11, §7024(c)); those too need verification, so the consumer is
+# directed to the business's general practices (§7024(e)). Deletion is denied (§7062(d)).
+_CCPA_UNVERIFIED = {
+    "en": {
+        "closed": "We could not verify your identity by the deadline, so we closed your request "
+        "(reference {ref}) without {action} (Cal. Code Regs. tit. 11, §7021 and §7060). We act on "
+        "a request only once we know it comes from the consumer the information is about. You "
+        "may make a new request at any time.",
+        "disclosing": "disclosing any personal information",
+        "deleting": "deleting or changing any personal information",
+        "acting": "acting on it",
+        "practices": "In general, not about you in particular (§7024(e)):",
+        "categories": "Categories of personal information we collect: {items}.",
+        "sources": "Where we collect it from: {items}.",
+        "purposes": "What we use it for: {items}.",
+        "recipients": "Whom we disclose it to: {items}.",
+    },
+    "de": {
+        "closed": "Wir konnten Ihre Identität nicht bis zur Frist bestätigen und haben Ihren "
+        "Antrag (Vorgangsnummer {ref}) daher geschlossen, ohne {action} (Cal. Code Regs. tit. 11, "
+        "§7021 und §7060). Wir handeln erst, wenn feststeht, dass der Antrag von der Person "
+        "kommt, um deren Daten es geht. Sie können jederzeit einen neuen Antrag stellen.",
+        "disclosing": "personenbezogene Daten herauszugeben",
+        "deleting": "personenbezogene Daten zu löschen oder zu ändern",
+        "acting": "ihn zu bearbeiten",
+        "practices": "Allgemein, nicht auf Sie bezogen (§7024(e)):",
+        "categories": "Kategorien personenbezogener Daten, die wir erheben: {items}.",
+        "sources": "Woher wir sie erhalten: {items}.",
+        "purposes": "Wofür wir sie verwenden: {items}.",
+        "recipients": "An wen wir sie weitergeben: {items}.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Practices:
+    """What the business collects, from where, why and for whom, in general (from the data
+    map): told to a consumer whose request to know could not be verified."""
+
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+
 
 _ANSWERED = {
     "en": "This answers your request (reference {ref}).",
@@ -86,3 +135,25 @@ def action_taken_text(
     """Staff's account of the action taken (Art. 12(3)), closed with the requester's remedies."""
     closing = _ANSWERED.get(language, _ANSWERED["en"]).format(ref=request_id[:8])
     return f"{what_we_did.strip()}\n\n{closing} {remedies(jurisdiction, language)}"
+
+
+def ccpa_unverified_text(
+    request_id: str, action: str, language: str, practices: Practices | None = None
+) -> str:
+    """A CCPA request closed unverified at its deadline: `action` is what was not done
+    (disclosing, deleting, acting); a request to know also gets the general `practices`."""
+    say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
+    parts = [say["closed"].format(ref=request_id[:8], action=say[action])]
+    if practices is not None:
+        known = [
+            say[name].format(items=", ".join(items))
+            for name, items in (
+                ("categories", practices.categories), ("sources", practices.sources),
+                ("purposes", practices.purposes), ("recipients", practices.recipients),
+            )
+            if items
+        ]  # fmt: skip
+        if known:
+            parts.append(" ".join([say["practices"], *known]))
+    parts.append(refusal_remedy(Jurisdiction.CCPA, language))
+    return "\n\n".join(parts)

@@ -21,10 +21,25 @@ from rightful.domain.erasure import ErasureOutcome, erasure_text
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status, check_manual_move, transition
-from rightful.domain.notices import action_taken_text, expiry_text, no_data_text, remedies
+from rightful.domain.lifecycle import (
+    ANSWERED,
+    IDENTITY_WAIT,
+    OPEN,
+    Role,
+    Status,
+    check_manual_move,
+    transition,
+)
+from rightful.domain.notices import (
+    Practices,
+    action_taken_text,
+    ccpa_unverified_text,
+    expiry_text,
+    no_data_text,
+    remedies,
+)
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
-from rightful.domain.staff import Principal
+from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
@@ -37,6 +52,8 @@ log = logging.getLogger("rightful.requests")
 # On hold from these statuses means waiting for identity information: a pause of the clock.
 _IDENTITY_WAIT = {Status.RECEIVED, Status.AWAITING_VERIFICATION}
 MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
+UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
+CHANGES_DATA = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
 
 
 @dataclass(frozen=True)
@@ -65,12 +82,16 @@ class RequestService:
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, settings: Settings,
         mail: RequestNoticeMail | None = None,
+        practices: Callable[[str], Practices | None] | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
         self.audit = audit
         self.settings = settings
         self.mail = mail
+        # The business's general practices in a language, for CCPA requests to know closed
+        # unverified; None where no data map says them.
+        self.practices = practices or (lambda language: None)
 
     # --- intake ------------------------------------------------------------------------------
 
@@ -243,10 +264,47 @@ class RequestService:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
-                self.record_notice(
-                    session, row, "expiry", expiry_text(row.id, row.language, _law(row)), by
-                )
+                self.record_notice(session, row, "expiry", self._expiry_text(row), by)
             return row
+
+    def close_unverified_at_deadline(self) -> list[str]:
+        """The daily job: CCPA requests whose requester was asked to verify and still has not
+        when the 45 days (or the extension) run out are closed unanswered and told so (§7021:
+        the deadline runs whether or not verification is finished); ids of those closed. One
+        still `received` (nobody asked the requester yet) stays, overdue, for staff."""
+        if not self.settings.ccpa_close_unverified_at_deadline:
+            return []
+        now = self.clock.now()
+        waiting = [
+            row
+            for row in self.list(RequestFilter(jurisdiction=dl.Jurisdiction.CCPA, open_only=True,
+                                               limit=100_000))
+            if row.respond_by <= now and (
+                row.status == Status.AWAITING_VERIFICATION
+                or (row.status == Status.ON_HOLD and Status(row.held_from) in IDENTITY_WAIT)
+            )
+        ]  # fmt: skip
+        closed = []
+        for row in waiting:
+            try:
+                self.move(row.id, Status.EXPIRED, SYSTEM, UNVERIFIED_AT_DEADLINE,
+                          only_from=frozenset({Status(row.status)}))  # fmt: skip
+            except ConflictError:  # verified or moved meanwhile: left as it is now
+                continue
+            closed.append(row.id)
+        if closed:
+            log.warning("CCPA deadline: %d unverified requests closed %s", len(closed), closed)
+        return closed
+
+    def _expiry_text(self, row: RequestRow) -> str:
+        if row.jurisdiction != dl.Jurisdiction.CCPA:
+            return expiry_text(row.id, row.language, _law(row))
+        kind = RequestType(row.type)
+        if kind in ANSWERED_WITH_PACKAGE:
+            return ccpa_unverified_text(row.id, "disclosing", row.language,
+                                        self.practices(row.language))  # fmt: skip
+        action = "deleting" if kind in CHANGES_DATA else "acting"
+        return ccpa_unverified_text(row.id, action, row.language)
 
     def move_by_hand(
         self, request_id: str, target: Status, by: Principal, reason: str = ""

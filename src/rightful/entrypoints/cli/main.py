@@ -94,10 +94,15 @@ def serve(
 @jobs_app.command("daily")
 @handles_errors
 def daily() -> None:
-    """The daily job: log overdue and due-soon requests (ids only), start collection for verified
-    requests still waiting, incidents, audit checkpoint."""
+    """The daily job: close CCPA requests unverified at their deadline, log overdue and due-soon
+    requests (ids only), start collection for verified requests still waiting, incidents, audit
+    checkpoint."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
+    closed = c.requests.close_unverified_at_deadline()
+    if closed:
+        console.print(f"{counted(len(closed), 'CCPA request', 'CCPA requests')} closed unverified "
+                      "at the deadline; the requesters were told")  # fmt: skip
     overdue, soon = c.requests.sweep_due()
     if c.settings.collect_when_verified:
         started = counted(c.start_waiting_collections(), "request", "requests")

@@ -1,0 +1,70 @@
+"""CCPA requests still unverified at their deadline (REQUIREMENTS.md:9, §7021; §7024(c), (e)):
+the 45 days run whether or not verification is finished, so the daily job closes them and tells
+the consumer; a request to know is told the business's general practices instead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+
+from .conftest import ANNA_MAIL, Desk
+
+PUBLIC = Principal("public", None)
+AGENT = Principal("cli:andy", Role.AGENT)
+
+
+def asked_to_verify(desk: Desk, kind: RequestType, law: Jurisdiction = Jurisdiction.CCPA) -> str:
+    rid: str = desk.c.requests.submit(NewRequest(kind, law, email=ANNA_MAIL), PUBLIC).id
+    desk.c.requests.move(rid, Status.AWAITING_VERIFICATION, AGENT)
+    return rid
+
+
+def last_mail(desk: Desk, rid: str) -> str:
+    return [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1].text
+
+
+def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_gets_practices(
+    desk: Desk,
+) -> None:
+    know = asked_to_verify(desk, RequestType.ACCESS)
+    delete = asked_to_verify(desk, RequestType.ERASURE)
+    held = asked_to_verify(desk, RequestType.ACCESS)
+    desk.c.requests.move(held, Status.ON_HOLD, AGENT, "waiting for a second data point")
+    gdpr = asked_to_verify(desk, RequestType.ACCESS, Jurisdiction.GDPR)
+    untouched = desk.c.requests.submit(
+        NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL), PUBLIC
+    ).id  # still `received`: nobody asked the requester yet
+
+    desk.world.clock.advance(timedelta(days=44))
+    assert desk.c.requests.close_unverified_at_deadline() == []
+    desk.world.clock.advance(timedelta(days=2))
+    assert sorted(desk.c.requests.close_unverified_at_deadline()) == sorted([know, delete, held])
+
+    for rid in (know, delete, held):
+        assert desk.c.requests.get(rid).status == Status.EXPIRED
+    assert desk.c.requests.get(gdpr).status == Status.AWAITING_VERIFICATION
+    assert desk.c.requests.get(untouched).status == Status.RECEIVED
+    told = last_mail(desk, know)
+    assert "could not verify your identity" in told and "without disclosing" in told
+    assert "§7024(e)" in told and "Categories of personal information we collect:" in told
+    assert "California Privacy Protection Agency" in told
+    deleted = last_mail(desk, delete)
+    assert "without deleting or changing" in deleted and "§7024(e)" not in deleted
+    moves = [e for e in desk.c.audit.timeline(know) if e.action == "request.transitioned"]
+    assert moves[-1].summary["target"] == "expired" and moves[-1].role == "system"
+    assert desk.c.requests.close_unverified_at_deadline() == [], "a second run closes nothing"
+
+
+def test_the_deadline_closing_can_be_left_to_staff(desk: Desk) -> None:
+    rid = asked_to_verify(desk, RequestType.ACCESS)
+    desk.c.requests.settings = desk.c.settings.model_copy(
+        update={"ccpa_close_unverified_at_deadline": False}
+    )
+    desk.world.clock.advance(timedelta(days=60))
+    assert desk.c.requests.close_unverified_at_deadline() == []
+    assert desk.c.requests.get(rid).status == Status.AWAITING_VERIFICATION
