@@ -420,3 +420,20 @@ def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(cli: CliRun
         "restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on 2099-01-15"
         in shown
     )
+
+
+def test_a_refusal_under_art_12_5_names_its_ground_from_the_cli(cli: CliRunner) -> None:
+    """REQUIREMENTS.md:8: a recorded decision with its justification."""
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org")
+    rid = out.split()[0]
+    code, out = run(cli, "requests", "refuse", rid, "--reason", "x" * 60, "--manifestly", "rude")
+    assert code == 2 and out.strip().count("\n") == 0 and "unfounded or excessive" in out
+    code, out = run(
+        cli, "requests", "refuse", rid, "--reason", "again", "--manifestly", "excessive"
+    )
+    assert code == 2 and "at least 50 characters" in out
+    why = "Sent daily for a month; every earlier copy was delivered in full."
+    code, out = run(cli, "requests", "refuse", rid, "--reason", why, "--manifestly", "excessive")
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid)
+    assert "request.refused_manifestly" in out and "ground=excessive" in " ".join(out.split())

@@ -381,6 +381,20 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"
 
 
+def test_a_refusal_under_art_12_5_needs_its_ground_and_a_justification(app: App) -> None:
+    """REQUIREMENTS.md:8 (Art. 12(5)): a recorded decision and justification."""
+    rid = str(submit(app)["id"])
+    path, dpo = f"/api/v1/requests/{rid}/refuse", app.as_role("dpo")
+    wrong = app.client.post(path, json={"reasons": ["x" * 60], "manifestly": "rude"}, headers=dpo)
+    assert wrong.status_code == 422
+    short = app.client.post(path, json={"reasons": ["again"], "manifestly": "unfounded"},
+                            headers=dpo)  # fmt: skip
+    assert short.status_code == 422 and "at least 50 characters" in short.json()["detail"]
+    why = ["It asks for data of a service we never offered, to disrupt a pending lawsuit."]
+    done = app.client.post(path, json={"reasons": why, "manifestly": "unfounded"}, headers=dpo)
+    assert done.status_code == 200 and done.json()["status"] == "rejected"
+
+
 def test_a_restriction_is_recorded_announced_and_lifted_over_the_api(app: App) -> None:
     """REQUIREMENTS.md:25 (Art. 18, 19): ground and categories recorded, the person told before
     the restriction lifts (18(3)); the list shows what is in force."""

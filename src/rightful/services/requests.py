@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -40,6 +40,12 @@ from rightful.domain.notices import (
 )
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.unfounded import (
+    LOOK_BACK,
+    Manifestly,
+    check_justification,
+    manifestly_paragraph,
+)
 from rightful.domain.words import with_article
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
@@ -421,18 +427,62 @@ class RequestService:
             )  # fmt: skip
             return row
 
-    def refuse(self, request_id: str, by: Principal, reasons: Sequence[str]) -> RequestRow:
-        """Reject with recorded reasons; the notice states them and the right to complain."""
+    def refuse(
+        self,
+        request_id: str,
+        by: Principal,
+        reasons: Sequence[str],
+        manifestly: Manifestly | None = None,
+    ) -> RequestRow:
+        """Reject with recorded reasons; the notice states them and the right to complain. A
+        refusal as manifestly unfounded or excessive (Art. 12(5)) names that ground, needs a
+        real justification, and records how often the requester asked in the year before."""
         cleaned = [r.strip() for r in reasons if r.strip()]
         if not cleaned:
             raise InvalidInputError("a refusal needs at least one reason (Art. 12(4))")
+        if manifestly is not None:
+            check_justification(cleaned)
         with self.store.transaction() as session:
             row = self._load(session, request_id)
             self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
             row.refusal_reasons = cleaned
-            notice = dl.refusal_notice(dl.Jurisdiction(row.jurisdiction), cleaned, row.language)
-            self.record_notice(session, row, "refusal", notice, by)
+            law = _law(row)
+            paragraphs = list(
+                dl.build_refusal_notice(law, cleaned, language=row.language).paragraphs
+            )
+            if manifestly is not None:
+                earlier = self._earlier_requests(session, row)
+                paragraphs.insert(-1, manifestly_paragraph(manifestly, law.value, row.language,
+                                                           earlier))  # fmt: skip
+                self.audit.record(
+                    session, by.id, by.role_name, "request.refused_manifestly", row.id,
+                    ground=manifestly.value, earlier_requests=earlier,
+                    reasons_sha256=digest("; ".join(cleaned)),
+                )  # fmt: skip
+            self.record_notice(session, row, "refusal", "\n\n".join(paragraphs), by)
             return row
+
+    def _earlier_requests(self, session: Session, row: RequestRow) -> int:
+        """Requests from the same e-mail address or phone number received in the year before."""
+        same = [
+            column == value
+            for column, value in ((RequestRow.requester_email, row.requester_email),
+                                 (RequestRow.requester_phone, row.requester_phone))
+            if value
+        ]  # fmt: skip
+        if not same:
+            return 0
+        query = (
+            select(func.count())
+            .select_from(RequestRow)
+            .where(
+                or_(*same),
+                RequestRow.id != row.id,
+                RequestRow.received_at >= row.received_at - LOOK_BACK,
+                RequestRow.received_at < row.received_at,
+            )
+        )
+        return int(session.scalar(query) or 0)
 
     def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
         return self.move(request_id, Status.CANCELLED, by, reason)

@@ -16,6 +16,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
+from rightful.domain.unfounded import Manifestly
 from rightful.entrypoints.api.deps import container, require
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web.security import client_of
@@ -156,6 +157,9 @@ class CancelIn(Strict):
 
 class RefuseIn(Strict):
     reasons: list[str] = Field(min_length=1, max_length=20)
+    manifestly: Literal["unfounded", "excessive"] | None = Field(
+        default=None, description="refused as manifestly unfounded or excessive (Art. 12(5))"
+    )
 
 
 class AnswerIn(Strict):
@@ -305,7 +309,8 @@ def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestOut:
 @router.post("/{request_id}/refuse", response_model=RequestOut)
 def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestOut:
     """Refuse with reasons; the notice states them and the right to complain (Art. 12(4))."""
-    row = c.requests.refuse(request_id, who, body.reasons)
+    ground = Manifestly(body.manifestly) if body.manifestly else None
+    row = c.requests.refuse(request_id, who, body.reasons, ground)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
 
 

@@ -17,6 +17,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
+from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.entrypoints.cli.common import (
     cli_principal,
     console,
@@ -269,9 +270,14 @@ def extend(
 def refuse(
     request_id: str,
     reason: Annotated[list[str], typer.Option(help="a reason for refusing, repeatable")],
+    manifestly: Annotated[
+        str | None,
+        typer.Option(help="unfounded or excessive: refused under Art. 12(5), reasons justify it"),
+    ] = None,
 ) -> None:
     """Refuse a request with reasons; the notice names the right to complain (Art. 12(4))."""
-    row = container().requests.refuse(request_id, cli_principal(), reason)
+    ground = parse_manifestly(manifestly) if manifestly is not None else None
+    row = container().requests.refuse(request_id, cli_principal(), reason, ground)
     console.print(f"{row.id}  now {row.status}")
 
 

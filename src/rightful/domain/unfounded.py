@@ -1,0 +1,77 @@
+"""Art. 12(5): a request that is manifestly unfounded or excessive (in particular because it
+repeats) may be refused; the controller bears the burden of showing it. So such a refusal names
+its ground, carries a justification long enough to be one, and records how many earlier requests
+the same requester made in the year before (a count, never who they are)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from enum import StrEnum
+from typing import Final
+
+from rightful.domain.errors import InvalidInputError
+
+MIN_JUSTIFICATION: Final = 50  # characters over all reasons
+LOOK_BACK: Final = timedelta(days=365)
+
+
+class Manifestly(StrEnum):
+    UNFOUNDED = "unfounded"
+    EXCESSIVE = "excessive"
+
+
+def manifestly(value: str) -> Manifestly:
+    """The ground of Art. 12(5); InvalidInputError naming the two there are."""
+    try:
+        return Manifestly(value.strip().lower())
+    except ValueError:
+        raise InvalidInputError(
+            f"manifestly {value!r}: Art. 12(5) knows two grounds, unfounded or excessive"
+        ) from None
+
+
+def check_justification(reasons: Sequence[str]) -> None:
+    """The controller must be able to show the request was manifestly unfounded or excessive:
+    a word or two is no justification."""
+    if sum(len(r.strip()) for r in reasons) < MIN_JUSTIFICATION:
+        raise InvalidInputError(
+            f"a refusal as manifestly unfounded or excessive (Art. 12(5)) needs a justification "
+            f"of at least {MIN_JUSTIFICATION} characters in its reasons: the burden of showing "
+            "it is yours"
+        )
+
+
+_BASIS: Final = {
+    "gdpr": {"en": "Article 12(5) GDPR", "de": "Art. 12 Abs. 5 DSGVO"},
+    "uk_gdpr": {"en": "Article 12(5) UK GDPR", "de": "Art. 12 Abs. 5 UK GDPR"},
+    "ccpa": {"en": "Cal. Civ. Code §1798.145(h)(3)", "de": "Cal. Civ. Code §1798.145(h)(3)"},
+}
+_WORDS: Final = {
+    "en": {
+        "unfounded": "manifestly unfounded",
+        "excessive": "manifestly excessive",
+        "decision": "We consider your request {what} ({basis}); the reasons above are the ones "
+        "we rely on, and we have recorded this decision.",
+        "earlier": "In the twelve months before it we received {n} other requests from you.",
+    },
+    "de": {
+        "unfounded": "offenkundig unbegründet",
+        "excessive": "exzessiv",
+        "decision": "Wir halten Ihren Antrag für {what} ({basis}); maßgeblich sind die oben "
+        "genannten Gründe, und wir haben diese Entscheidung dokumentiert.",
+        "earlier": "In den zwölf Monaten davor haben wir {n} weitere Anträge von Ihnen erhalten.",
+    },
+}
+
+
+def manifestly_paragraph(ground: Manifestly, law: str, language: str, earlier: int) -> str:
+    """What the refusal notice adds: the ground and its legal basis, and for an excessive
+    request the number of earlier ones it repeats."""
+    lang = language if language in _WORDS else "en"
+    say = _WORDS[lang]
+    basis = _BASIS.get(law, _BASIS["gdpr"])[lang]
+    text = say["decision"].format(what=say[ground.value], basis=basis)
+    if ground is Manifestly.EXCESSIVE and earlier > 0:
+        text += " " + say["earlier"].format(n=earlier)
+    return text
