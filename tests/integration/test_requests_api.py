@@ -381,6 +381,19 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"
 
 
+def test_an_objection_to_direct_marketing_is_marked_and_cannot_be_refused(app: App) -> None:
+    """REQUIREMENTS.md:25 (Art. 21(3)): the objection to direct marketing is absolute."""
+    body = {**ACCESS, "type": "access", "direct_marketing": True}
+    wrong = app.client.post("/api/v1/requests", json=body)
+    assert wrong.status_code == 422 and "applies to an objection" in wrong.json()["detail"]
+    rid = str(submit(app, type="objection", direct_marketing=True)["id"])
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    assert shown["direct_marketing"] is True
+    refused = app.client.post(f"/api/v1/requests/{rid}/refuse", json={"reasons": ["no"]},
+                              headers=app.as_role("dpo"))  # fmt: skip
+    assert refused.status_code == 409 and "Art. 21(3)" in refused.json()["detail"]
+
+
 def test_a_refusal_under_art_12_5_needs_its_ground_and_a_justification(app: App) -> None:
     """REQUIREMENTS.md:8 (Art. 12(5)): a recorded decision and justification."""
     rid = str(submit(app)["id"])

@@ -28,8 +28,15 @@ class NewRequest:
     # When it reached the controller, if earlier than its recording (a letter opened today);
     # the deadline runs from receipt (Art. 12(3)). Only staff may give it.
     received_at: datetime | None = None
+    # An objection to direct marketing (Art. 21(2)), which is absolute: it cannot be refused.
+    direct_marketing: bool = False
 
     def __post_init__(self) -> None:
+        if self.direct_marketing and self.type is not RequestType.OBJECTION:
+            raise InvalidInputError(
+                "direct marketing applies to an objection (Art. 21(2)), not to a request of type "
+                f"{self.type}"
+            )
         if self.received_at is not None and self.received_at.utcoffset() is None:
             raise InvalidInputError(
                 "the receipt time needs a timezone (e.g. 2026-03-01T09:00+01:00)"

@@ -134,6 +134,7 @@ class RequestService:
             requester_name=(new.name or "").strip() or None,
             claimed_identities=[{"type": t, "value": v} for t, v in new.claimed_identities],
             details=new.details,
+            direct_marketing=new.direct_marketing,
             created_by=by.id,
             acknowledged_at=now,  # the acknowledgement is recorded in the same transaction
         )
@@ -152,6 +153,7 @@ class RequestService:
                 channel=row.channel,
                 claimed_identities=len(new.claimed_identities),
                 **({"received_at": received.isoformat()} if new.received_at else {}),
+                **({"direct_marketing": True} if new.direct_marketing else {}),
             )
             self._acknowledge(session, row, by)
             if also is not None:
@@ -444,6 +446,12 @@ class RequestService:
             check_justification(cleaned)
         with self.store.transaction() as session:
             row = self._load(session, request_id)
+            if row.direct_marketing:
+                raise ConflictError(
+                    f"request {row.id} objects to direct marketing, which cannot be refused "
+                    "(Art. 21(3)): stop the processing for direct marketing and tell them "
+                    "(rightful requests answer)"
+                )
             self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
             row.refusal_reasons = cleaned
             law = _law(row)

@@ -19,8 +19,8 @@ UUID = r"[0-9a-f-]{36}"
 
 def submit(desk: Desk, email: str = ANNA_MAIL, **fields: str) -> str:
     """Make a request through the form; the id of the new request."""
-    page = desk.post("/portal/new", type="access", jurisdiction="gdpr", email=email,
-                     language="en", **fields)  # fmt: skip
+    form = {"type": "access", "jurisdiction": "gdpr", "language": "en", **fields}
+    page = desk.post("/portal/new", email=email, **form)
     found = re.search(rf"/portal/requests/({UUID})/verify", str(page.url))
     assert found is not None, page.text
     return found.group(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rightful.adapters.db.base import Base, UTCDateTime
@@ -40,6 +40,8 @@ class RequestRow(Base):
     refusal_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     # Art. 17: ground, categories erased, categories kept with their 17(3) exception, Art. 19
     erasure_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Art. 21(2): an objection to direct marketing, which cannot be refused (21(3))
+    direct_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -51,6 +51,9 @@ class SubmitRequest(Strict):
     identities: list[ClaimedIdentity] = Field(default_factory=list, max_length=20)
     details: str | None = Field(default=None, max_length=5000)
     language: Literal["en", "de"] = "en"
+    direct_marketing: bool = Field(
+        default=False, description="an objection to direct marketing (Art. 21(2)): absolute"
+    )
 
 
 class SubmitAccepted(BaseModel):
@@ -79,6 +82,7 @@ class RequestOut(BaseModel):
     extension_reason: str | None
     refusal_reasons: list[str] | None
     erasure_outcome: dict[str, Any] | None = None
+    direct_marketing: bool = False
     closed_at: datetime | None
 
     @classmethod
@@ -100,6 +104,7 @@ class RequestOut(BaseModel):
             extension_reason=row.extension_reason,
             refusal_reasons=row.refusal_reasons,
             erasure_outcome=row.erasure_outcome,
+            direct_marketing=bool(row.direct_marketing),
             closed_at=row.closed_at,
         )
 
@@ -202,6 +207,7 @@ def submit(body: SubmitRequest, c: Deps, request: Request) -> SubmitAccepted:
         details=body.details,
         language=body.language,
         channel="api",
+        direct_marketing=body.direct_marketing,
     )
     row = c.requests.submit(new, PUBLIC)
     return SubmitAccepted(

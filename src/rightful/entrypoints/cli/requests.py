@@ -57,6 +57,9 @@ def submit(
         str | None,
         typer.Option(help="when it arrived, if earlier: 2026-03-02 or 2026-03-02T09:15+01:00"),
     ] = None,
+    direct_marketing: Annotated[
+        bool, typer.Option(help="an objection to direct marketing (absolute, Art. 21(3))")
+    ] = False,
 ) -> None:
     """Record a request received by phone or letter (channel 'staff'); the deadline runs from
     --received-at when given (a letter opened today that arrived last week)."""
@@ -71,6 +74,7 @@ def submit(
         language=language,
         channel="staff",
         received_at=_receipt_time(received_at, c.settings.zone) if received_at else None,
+        direct_marketing=direct_marketing,
     )
     row = c.requests.submit(new, cli_principal())
     console.print(f"{row.id}  {row.status}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z}")
@@ -200,6 +204,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
             f"; kept: {kept or 'nothing'}; recipients told: {done['recipients_told']}",
             highlight=False,
         )
+    if row.direct_marketing:
+        console.print("objects to direct marketing: absolute, it cannot be refused (Art. 21(3))")
     if restricted is not None:
         console.print(_restriction_line(restricted), highlight=False)
     if row.extended_at is not None:

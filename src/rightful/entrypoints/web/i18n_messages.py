@@ -70,6 +70,17 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("field_name", "Your name", "Ihr Name"),
     ("field_name_hint", "Only so that we can address you.", "Nur für die Anrede."),
+    (
+        "field_direct_marketing",
+        "My objection is to direct marketing (advertising)",
+        "Mein Widerspruch richtet sich gegen Direktwerbung",
+    ),
+    (
+        "field_direct_marketing_hint",
+        "Only for an objection. We must then stop using your data for direct marketing.",
+        "Nur bei einem Widerspruch. Wir dürfen Ihre Daten dann nicht mehr für Direktwerbung "
+        "verwenden.",
+    ),
     ("field_details", "Anything we should know", "Was wir wissen sollten"),
     (
         "field_details_hint",
@@ -509,6 +520,12 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("err_choice", "Choose one of the options", "Wählen Sie eine der Möglichkeiten"),
     ("err_too_long", "This is too long", "Das ist zu lang"),
+    (
+        "err_marketing_objection_only",
+        "Tick this only for an objection; choose 'Stop using my data (objection)' above",
+        "Kreuzen Sie das nur bei einem Widerspruch an; wählen Sie oben 'Meine Daten nicht mehr "
+        "nutzen (Widerspruch)'",
+    ),
     ("err_code_format", "Enter the 6 digits of the code", "Geben Sie die 6 Ziffern des Codes ein"),
     (
         "err_code_wrong",

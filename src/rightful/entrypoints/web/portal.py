@@ -58,12 +58,12 @@ def new_form(request: Request) -> Response:
 def submit(
     request: Request, csrf: Csrf = "", type: Short = "access", jurisdiction: Short = "gdpr",
     email: Short = "", phone: Short = "", name: Short = "", details: Text = "",
-    language: Short = "en",
+    language: Short = "en", direct_marketing: Short = "",
 ) -> Response:  # fmt: skip
     """Record the request, send the first code, and ask for it."""
     check_csrf(request, csrf)
     form = {"type": type, "jurisdiction": jurisdiction, "email": email, "phone": phone,
-            "name": name, "details": details}  # fmt: skip
+            "name": name, "details": details, "direct_marketing": direct_marketing}  # fmt: skip
     lang = language if language in ("en", "de") else "en"
     errors = _problems(request, form, lang)
     if errors:
@@ -74,7 +74,7 @@ def submit(
     row = c.requests.submit(NewRequest(
         type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
         phone=phone or None, name=name or None, details=details or None, language=lang,
-        channel="web",
+        channel="web", direct_marketing=bool(direct_marketing),
     ), PUBLIC)  # fmt: skip
     receipt = c.verification.start(row.id, Channel.EMAIL)
     response = redirect(f"/portal/requests/{row.id}/verify?sent=1")
@@ -98,6 +98,8 @@ def _problems(request: Request, form: dict[str, str], lang: str) -> dict[str, st
         errors["phone"] = translate("err_phone_invalid", lang)
     if len(form["name"]) > 200:
         errors["name"] = translate("err_too_long", lang)
+    if form["direct_marketing"] and form["type"] != RequestType.OBJECTION:
+        errors["direct_marketing"] = translate("err_marketing_objection_only", lang)
     return errors
 
 
