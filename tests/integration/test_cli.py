@@ -437,3 +437,27 @@ def test_a_refusal_under_art_12_5_names_its_ground_from_the_cli(cli: CliRunner) 
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     assert "request.refused_manifestly" in out and "ground=excessive" in " ".join(out.split())
+
+
+def test_a_rectification_is_recorded_by_field_from_the_cli(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:25 (Art. 16): which fields changed, each one of the data map."""
+    from rightful.bootstrap import get_container
+    from rightful.demo.estate import DATAMAP_FILES
+    from rightful.domain.lifecycle import Status
+
+    code, out = run(cli, "requests", "submit", "rectification", "--email", "a@example.org")
+    rid = out.split()[0]
+    assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    get_container().requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    code, out = run(cli, "requests", "rectified", rid, "--field", "accounts.customers.email")
+    assert code == 2 and out.strip().count("\n") == 0 and "RIGHTFUL_DATAMAP_FILES" in out
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    set_container(None)
+    code, out = run(cli, "requests", "rectified", rid, "--field", "accounts.customers.shoe")
+    assert code == 2 and "not a field of the data map" in out
+    code, out = run(cli, "requests", "rectified", rid, "--field", "accounts.customers.email")
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid)
+    assert "rectified (Art. 16): accounts.customers.email; recipients told: 0" in out

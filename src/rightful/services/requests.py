@@ -38,6 +38,7 @@ from rightful.domain.notices import (
     no_data_text,
     remedies,
 )
+from rightful.domain.rectification import Rectified, rectification_text
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.unfounded import (
@@ -549,6 +550,28 @@ class RequestService:
             )  # fmt: skip
             text = erasure_text(outcome, row.id, row.language, remedies(_law(row), row.language))
             self.record_notice(session, row, "erasure", text, by)
+            return row
+
+    def record_rectification(
+        self, request_id: str, outcome: Rectified, by: Principal
+    ) -> RequestRow:
+        """Close a verified GDPR or UK GDPR rectification request with the fields staff
+        corrected (Art. 16, 19); the requester is told which, in plain words."""
+        by.require(Role.DPO)
+        with self.store.transaction() as session:
+            row = self._load(session, request_id)
+            check_gdpr_outcome(row, RequestType.RECTIFICATION, "a rectification")
+            row.rectification_outcome = outcome.as_json()
+            self._move(session, row, Status.CLOSED, by, "rectification carried out and recorded")
+            self.audit.record(
+                session, by.id, by.role_name, "request.rectification_recorded", row.id,
+                fields=len(outcome.fields), recipients_told=outcome.recipients_told,
+            )  # fmt: skip
+            law = _law(row)
+            text = rectification_text(
+                outcome, row.id, row.language, law.value, remedies(law, row.language)
+            )
+            self.record_notice(session, row, "rectification", text, by)
             return row
 
     # --- internals ---------------------------------------------------------------------------

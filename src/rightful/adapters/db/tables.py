@@ -40,6 +40,8 @@ class RequestRow(Base):
     refusal_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     # Art. 17: ground, categories erased, categories kept with their 17(3) exception, Art. 19
     erasure_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Art. 16: the fields corrected (dataset.collection.field) and the recipients told (Art. 19)
+    rectification_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Art. 21(2): an objection to direct marketing, which cannot be refused (21(3))
     direct_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
+from rightful.domain.rectification import rectified
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.domain.unfounded import Manifestly
@@ -82,6 +83,7 @@ class RequestOut(BaseModel):
     extension_reason: str | None
     refusal_reasons: list[str] | None
     erasure_outcome: dict[str, Any] | None = None
+    rectification_outcome: dict[str, Any] | None = None
     direct_marketing: bool = False
     closed_at: datetime | None
 
@@ -104,6 +106,7 @@ class RequestOut(BaseModel):
             extension_reason=row.extension_reason,
             refusal_reasons=row.refusal_reasons,
             erasure_outcome=row.erasure_outcome,
+            rectification_outcome=row.rectification_outcome,
             direct_marketing=bool(row.direct_marketing),
             closed_at=row.closed_at,
         )
@@ -180,6 +183,11 @@ class ErasureIn(Strict):
     ground: str = Field(max_length=2, description="the letter of Art. 17(1): a to f")
     erased: list[str] = Field(default_factory=list, max_length=100)
     kept: list[KeptIn] = Field(default_factory=list, max_length=100)
+    recipients_told: int = Field(default=0, ge=0, description="Art. 19: recipients informed")
+
+
+class RectificationIn(Strict):
+    fields: list[str] = Field(max_length=100, description="dataset.collection.field corrected")
     recipients_told: int = Field(default=0, ge=0, description="Art. 19: recipients informed")
 
 
@@ -328,6 +336,15 @@ def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestOut:
     kept = [(k.category, k.exception) for k in body.kept]
     outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told)
     row = c.requests.record_erasure(request_id, outcome, who)
+    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+
+
+@router.post("/{request_id}/rectification", response_model=RequestOut)
+def rectification(request_id: str, body: RectificationIn, c: Deps, who: Dpo) -> RequestOut:
+    """Record which fields of the data map were corrected for a verified GDPR or UK GDPR
+    rectification request, and close it; the requester is told which (Art. 16, 19)."""
+    outcome = rectified(body.fields, body.recipients_told, c.datamap)
+    row = c.requests.record_rectification(request_id, outcome, who)
     return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
 
 

@@ -15,6 +15,7 @@ from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
+from rightful.domain.rectification import rectified as rectification_outcome
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
 from rightful.domain.unfounded import manifestly as parse_manifestly
@@ -204,6 +205,13 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
             f"; kept: {kept or 'nothing'}; recipients told: {done['recipients_told']}",
             highlight=False,
         )
+    if row.rectification_outcome:
+        done = row.rectification_outcome
+        console.print(
+            f"rectified (Art. 16): {', '.join(done['fields'])}; recipients told: "
+            f"{done['recipients_told']}",
+            highlight=False,
+        )
     if row.direct_marketing:
         console.print("objects to direct marketing: absolute, it cannot be refused (Art. 21(3))")
     if restricted is not None:
@@ -294,7 +302,8 @@ def answer(
     text: Annotated[str, typer.Option(help="what was done, as the requester will read it")],
 ) -> None:
     """Close a verified rectification or objection request (or a CCPA one) by telling the
-    requester what was done (Art. 12(3)); erasure has `erased`, restriction `restricted`."""
+    requester what was done (Art. 12(3)); erasure has `erased`, restriction `restricted`, and a
+    rectification is better recorded field by field with `rectified`."""
     row = container().requests.answer(request_id, text, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was done")
 
@@ -321,6 +330,26 @@ def erased(
     outcome = erasure_outcome(ground, erased or [], pairs, recipients_told)
     row = container().requests.record_erasure(request_id, outcome, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
+
+
+@app.command()
+@handles_errors
+def rectified(
+    request_id: str,
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="a field corrected, as dataset.collection.field (repeatable)"),
+    ] = None,
+    recipients_told: Annotated[
+        int, typer.Option(min=0, help="recipients told of the correction (Art. 19)")
+    ] = 0,
+) -> None:
+    """Record which fields were corrected for a verified rectification request, close it, tell
+    the requester (GDPR and UK GDPR; rightful does not change data in your systems itself)."""
+    c = container()
+    outcome = rectification_outcome(field or [], recipients_told, c.datamap)
+    row = c.requests.record_rectification(request_id, outcome, cli_principal())
+    console.print(f"{row.id}  now {row.status}; the requester is told what was corrected")
 
 
 @app.command()

@@ -19,6 +19,7 @@ from rightful.domain.errors import (
     RightfulError,
 )
 from rightful.domain.lifecycle import Role
+from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
 from rightful.entrypoints.web.console import checked, console_page, current, denied
 from rightful.entrypoints.web.pages import container, redirect, services
@@ -119,6 +120,22 @@ def erasure(
         outcome = erasure_outcome(ground, _lines(erased), pairs, _count(recipients_told))
         c.requests.record_erasure(request_id, outcome, me.principal)
         return "Erasure recorded; the request is closed and the requester was told."
+
+    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/rectification", response_class=HTMLResponse)
+def rectification(
+    request: Request, request_id: str, csrf: Csrf = "", fields: Reason = "",
+    recipients_told: Short = "0",
+) -> Response:  # fmt: skip
+    """Record which fields were corrected (DPO); the request closes and the requester is told."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        outcome = rectified(_lines(fields), _count(recipients_told), c.datamap)
+        c.requests.record_rectification(request_id, outcome, me.principal)
+        return "Rectification recorded; the request is closed and the requester was told."
 
     return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
