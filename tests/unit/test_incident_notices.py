@@ -74,6 +74,24 @@ def test_the_authority_draft_holds_every_item_of_article_33_3() -> None:
     assert "high" in s["assessment"]
 
 
+def test_a_later_notification_says_it_supplements_the_earlier_ones_in_phases() -> None:
+    """REQUIREMENTS.md:28 (Art. 33(4)): notices may come in phases."""
+    first = authority_sections(_facts())["timing"]
+    assert "supplements" not in first and "in phases" not in first
+    later = authority_sections(_facts(earlier=(T0, T0 + timedelta(hours=30))))["timing"]
+    assert "supplements our notification of 2026-03-02 10:00 UTC, 2026-03-03 16:00 UTC" in later
+    assert "Article 33(4)" in later
+    german = authority_sections(_facts(earlier=(T0,)), "de")["timing"]
+    assert "ergänzt unsere Meldung vom" in german
+
+
+def test_a_notification_sent_before_the_facts_are_known_says_the_rest_follows() -> None:
+    unassessed = authority_sections(_facts(level=None))["timing"]
+    assert "we will provide the rest in phases" in unassessed
+    unscoped = authority_sections(_facts(scope=None))["timing"]
+    assert "in phases without undue further delay (Article 33(4))" in unscoped
+
+
 def test_the_severity_calculation_reads_one_step_a_line() -> None:
     steps = ("DPC base 3 (behavioural): voice audio", "EI 1 (maximum): direct ids", "SE = 3")
     s = authority_sections(replace(_facts(), reasoning=steps))

@@ -93,6 +93,9 @@ class NoticeFacts:
     regime_title: str
     due_at: datetime | None
     description: str = ""
+    # When earlier notifications to the same authority went out: this one supplements them
+    # (Art. 33(4): information in phases).
+    earlier: tuple[datetime, ...] = ()
 
 
 def when(at: datetime | None, lang: str = "en") -> str:
@@ -209,6 +212,10 @@ _T: Final = {
         "undue_delay": "without undue delay",
         "timing": "Aware since {aware}; incident opened {opened}; notification due under "
         "{regime}: {due}.",
+        "supplements": "This notification supplements our notification of {dates}: the "
+        "information is provided in phases (Article 33(4)).",
+        "phases_follow": "Not all of the information is available yet; we will provide the rest "
+        "in phases without undue further delay (Article 33(4)).",
         "not_assessed": "not assessed",
         "assessment": "Severity {level} (ENISA method).",
         "calculation": "The calculation:",
@@ -266,6 +273,10 @@ _T: Final = {
         "undue_delay": "unverzüglich",
         "timing": "Kenntnis seit {aware}; Vorfall eröffnet {opened}; Meldung fällig nach "
         "{regime}: {due}.",
+        "supplements": "Diese Meldung ergänzt unsere Meldung vom {dates}; die Informationen "
+        "werden schrittweise bereitgestellt (Art. 33 Abs. 4).",
+        "phases_follow": "Noch liegen nicht alle Informationen vor; wir stellen die übrigen "
+        "ohne unangemessene weitere Verzögerung schrittweise bereit (Art. 33 Abs. 4).",
         "not_assessed": "nicht bewertet",
         "assessment": "Schwere: {level} (ENISA-Methode).",
         "calculation": "Berechnung:",
@@ -392,8 +403,13 @@ def _measures_taken(f: NoticeFacts, lang: str) -> str:
 def _timing(f: NoticeFacts, lang: str) -> str:
     t = _T[lang]
     due = when(f.due_at, lang) if f.due_at else t["undue_delay"]
-    return t["timing"].format(aware=when(f.aware_at, lang), opened=when(f.opened_at, lang),
-                              regime=f.regime_title, due=due)  # fmt: skip
+    parts = [t["timing"].format(aware=when(f.aware_at, lang), opened=when(f.opened_at, lang),
+                                regime=f.regime_title, due=due)]  # fmt: skip
+    if f.earlier:
+        parts.append(t["supplements"].format(dates=", ".join(when(at, lang) for at in f.earlier)))
+    if f.scope is None or f.level is None:
+        parts.append(t["phases_follow"])
+    return " ".join(parts)
 
 
 def _assessment(t: Mapping[str, str], level: str, reasoning: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -156,6 +157,16 @@ class IncidentNotices:
             self._audit(session, row, notice, by, "incident.notice_drafted")
             return notice
 
+    def _sent_to_authority(
+        self, session: Session, incident_id: str, regime_name: str
+    ) -> tuple[datetime, ...]:
+        """When earlier notifications of this incident went to the authority of a regime."""
+        return tuple(sorted(
+            n.sent_at for n in self._of(session, incident_id)
+            if n.audience == Audience.AUTHORITY.value and n.regime == regime_name
+            and n.status in ("exported", "sent") and n.sent_at is not None
+        ))  # fmt: skip
+
     def facts(self, session: Session, row: IncidentRow, regime_name: str) -> NoticeFacts:
         """What the drafts are written from, all read from the incident's records."""
         regime = self._regime(regime_name)
@@ -173,6 +184,7 @@ class IncidentNotices:
             dpo_contact=p.dpo_contact, authority=p.authority or regime.authority,
             regime_title=regime.title, due_at=due.due_at if due else None,
             description=row.description if row.source in ("staff", "outside") else "",
+            earlier=self._sent_to_authority(session, row.id, regime_name),
         )  # fmt: skip
 
     def edit(self, notice_id: str, by: Principal, sections: Mapping[str, str]) -> IncidentNoticeRow:

@@ -139,6 +139,26 @@ def test_the_authority_notice_is_exported_as_json_and_markdown(
     assert details(wrong_map.c.incidents, incident_id)["deadlines"][0]["state"] == "done"
 
 
+def test_a_second_authority_notice_supplements_the_one_exported_in_phases(
+    wrong_map: Response, tmp_path: Path
+) -> None:
+    """REQUIREMENTS.md:28 (Art. 33(4)): the information may be provided in phases."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    first = _notice(wrong_map, incident_id, Audience.AUTHORITY)
+    assert "supplements" not in notices.get(first).sections["timing"]
+    notices.approve(first, DPO)
+    notices.export(first, DPO, tmp_path)
+    exported_at = wrong_map.world.clock.now()
+    wrong_map.world.clock.advance(timedelta(hours=20))
+    second = notices.draft(incident_id, Audience.AUTHORITY, DPO)
+    assert (
+        f"supplements our notification of {exported_at:%Y-%m-%d %H:%M} UTC"
+        in (second.sections["timing"])
+    )
+    assert notices.get(first).status == "exported", "what went out stays as it went out"
+
+
 def test_a_notice_after_72_hours_must_state_why_it_is_late(
     wrong_map: Response, tmp_path: Path
 ) -> None:
