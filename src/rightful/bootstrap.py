@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
+    from rightful.services.exclusions import ExclusionService
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
     from rightful.services.notices import MailNotices
@@ -415,6 +416,13 @@ class Container:
         from rightful.services.package_review import PackageReview
 
         return PackageReview(self.packages)
+
+    @cached_property
+    def exclusions(self) -> ExclusionService:
+        """Rows and fields left out of packages to protect others (Art. 15(4))."""
+        from rightful.services.exclusions import ExclusionService
+
+        return ExclusionService(self.package_review)
 
     # --- incident response (needs `packages` only when scoping) -----------------------------
 

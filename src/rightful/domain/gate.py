@@ -55,6 +55,8 @@ class GateItem:
     identifiers: tuple[tuple[IdentityType, Any], ...] = ()
     bound_uri: str | None = None  # a staff attachment bound to a blob of the data map
     derivable: bool = True  # False only for four-eyes attachments: (b) and (c) still apply
+    # Fields a reviewer left out of the packaged row (Art. 15(4)): empty in its content hash.
+    left_out: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"GateItem({self.id}, {self.kind.value}, {self.collection})"
@@ -239,7 +241,7 @@ class LeakGate:
             return "source_differs"
         if row is None:
             return "not_found_at_key"
-        if item.sha256 is not None and row_sha256(row_object(columns, row)) != item.sha256:
+        if item.sha256 is not None and _content_sha256(columns, row, item.left_out) != item.sha256:
             return "content_differs"
         stored = {
             (name, row[pos])
@@ -379,6 +381,15 @@ def _findings(item: GateItem, check: Check, reason: str) -> list[Finding]:
     key = tuple(item.key) if item.key is not None else None
     ids = [item.id, *(b[2] for b in item.blobs)]
     return [Finding(i, check, reason, item.collection, key) for i in ids]
+
+
+def _content_sha256(
+    columns: tuple[str, ...], row: tuple[Any, ...], left_out: tuple[str, ...]
+) -> str:
+    """The hash of the row as it was packaged: the fields left out are empty there."""
+    if left_out:
+        row = tuple(None if name in left_out else v for name, v in zip(columns, row, strict=True))
+    return row_sha256(row_object(columns, row))
 
 
 def _typed(value: Any, data_type: str | None) -> Any:

@@ -103,6 +103,7 @@ class ManifestItem:
     third_party_fields: tuple[str, ...] = ()
     origin: str = "collected"  # collected, bound (staff, via the data map), four_eyes
     uri: str | None = None  # where a blob (or a bound attachment) is kept in the data map
+    left_out: tuple[str, ...] = ()  # fields a reviewer left out of the row (Art. 15(4))
 
     def as_json(self) -> dict[str, Any]:
         """The item as it is written into manifest.json."""
@@ -124,6 +125,8 @@ class ManifestItem:
             out["chain"] = [dict(link) for link in self.chain]
         if self.third_party_fields:
             out["third_party_fields"] = list(self.third_party_fields)
+        if self.left_out:
+            out["left_out"] = list(self.left_out)
         return out
 
 

@@ -106,6 +106,7 @@ def _record(item: dict[str, Any], blobs: list[dict[str, Any]]) -> GateItem:
     return GateItem(
         item["id"], ItemKind.RECORD, item["collection"], item["source"], tuple(item["key"]),
         item["sha256"], tuple((b.get("field") or "", b.get("uri") or "", b["id"]) for b in blobs),
+        left_out=tuple(item.get("left_out") or ()),
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
+from rightful.domain.exclusions import Exclusions
 from rightful.domain.packages import (
     FILES_DIR,
     FORMAT,
@@ -106,6 +107,9 @@ class BuildOutput:
     by_category: Counter[str] = field(default_factory=Counter)
     by_collection: Counter[str] = field(default_factory=Counter)
     withheld: list[dict[str, Any]] = field(default_factory=list)
+    # Art. 15(4): rows, and fields of rows, a reviewer left out, per collection
+    rows_left_out: Counter[str] = field(default_factory=Counter)
+    fields_left_out: Counter[str] = field(default_factory=Counter)
     stored_size: int = 0
     plaintext_size: int = 0
 
@@ -121,8 +125,10 @@ class PackageBuilder:
         blob_stores: dict[str, BlobStore],
         workdir: Path,
         withheld: tuple[Withheld, ...] = (),
+        exclusions: Exclusions | None = None,
     ) -> None:
         self.meta, self.datamap, self.withheld = meta, datamap, withheld
+        self._exclusions = exclusions or Exclusions()
         self._zip = PackageZip(sink, meta.generated_at, spool_dir=workdir)
         self._blob_stores = blob_stores
         self._blobs = ReadAhead()
@@ -147,9 +153,12 @@ class PackageBuilder:
         before they are needed, so that they are read while this thread writes."""
         window: deque[CollectedRecord] = deque()
         for record in records:
-            if not self._first_time(record):
+            if not self._first_time(record) or self._row_left_out(record):
                 continue
-            for _, uri in record.blobs:
+            left_out = self._exclusions.fields_left_out(record.collection, record.key)
+            for field_name, uri in record.blobs:
+                if field_name in left_out:
+                    continue
                 if (store := self._store_of(uri)) is not None:
                     self._blobs.announce(store, uri)
             window.append(record)
@@ -160,7 +169,16 @@ class PackageBuilder:
 
     def add_record(self, record: CollectedRecord, origin: str = "collected") -> str | None:
         """Add a row (and its blob files); a row met twice is packaged once."""
-        return self._add(record, origin) if self._first_time(record) else None
+        if not self._first_time(record) or self._row_left_out(record):
+            return None
+        return self._add(record, origin)
+
+    def _row_left_out(self, record: CollectedRecord) -> bool:
+        """A row a reviewer left out (Art. 15(4)) is counted, and nothing of it is packaged."""
+        if not self._exclusions.row_left_out(record.collection, record.key):
+            return False
+        self.out.rows_left_out[record.collection] += 1
+        return True
 
     def _first_time(self, record: CollectedRecord) -> bool:
         # The key as JSON tells 1 from True and "1". The marker is a new bytes object: orjson's
@@ -170,16 +188,23 @@ class PackageBuilder:
     def _add(self, record: CollectedRecord, origin: str) -> str:
         rid = self._next_id()
         shape = self._shape(record)
-        canonical = canonical_row(record.fields, record.values)
+        values = record.values
+        left_out = self._exclusions.fields_left_out(record.collection, record.key)
+        if left_out:
+            values = tuple(None if f in left_out else v
+                           for f, v in zip(record.fields, values, strict=True))  # fmt: skip
+            self.out.fields_left_out[record.collection] += len(left_out)
+        canonical = canonical_row(record.fields, values)
         row_index = shape.spool.append(canonical)
-        categories = shape.row_categories(record.fields, record.values)
+        categories = shape.row_categories(record.fields, values)
         for field_name, uri in record.blobs:
-            self._add_blob(rid, record, shape, field_name, uri)
+            if field_name not in left_out:
+                self._add_blob(rid, record, shape, field_name, uri)
         item = ManifestItem(
             rid, ItemKind.RECORD, record.source, record.collection, record.key, categories,
             _sha256(canonical), shape.files.json_path, row=row_index,
             chain=tuple(map(self._link, record.chain)),
-            third_party_fields=shape.third_party, origin=origin,
+            third_party_fields=shape.third_party, origin=origin, left_out=tuple(sorted(left_out)),
         )  # fmt: skip
         self._write_item(item)
         self.out.records += 1
@@ -296,6 +321,7 @@ class PackageBuilder:
             m.language, m.controller, m.request_id, m.received_at, m.generated_at, self.datamap,
             self.out.by_category, [s.files for s in self._shapes.values()], self.withheld,
             self._attached, self.out.missing_by_collection, m.contact, m.authority,
+            self._left_out_json(),
         )  # fmt: skip
 
     def _manifest(self, files: list[Any]) -> IO[bytes]:
@@ -313,6 +339,7 @@ class PackageBuilder:
                        "by_category": dict(sorted(o.by_category.items())),
                        "by_collection": dict(sorted(o.by_collection.items()))},
             "withheld": self._withheld_json(),
+            "left_out": self._left_out_json(),
             "missing_files": o.missing_files,
             "files": [{"path": w.path, "size": w.size, "sha256": w.sha256} for w in files],
         }  # fmt: skip
@@ -324,6 +351,15 @@ class PackageBuilder:
             out.write((b"\n  " if i == 0 else b",\n  ") + line.rstrip(b"\n"))
         out.write(b"\n ]\n}\n")
         return out
+
+    def _left_out_json(self) -> list[dict[str, Any]]:
+        """Where rows or fields were left out to protect others: counts, never keys."""
+        o = self.out
+        return [
+            {"collection": c, "rows": o.rows_left_out[c], "fields": o.fields_left_out[c],
+             "reason": "art_15_4"}
+            for c in sorted(set(o.rows_left_out) | set(o.fields_left_out))
+        ]  # fmt: skip
 
     def _withheld_json(self) -> list[dict[str, Any]]:
         return [

@@ -18,6 +18,7 @@ from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.packages import SENDABLE, PackageStatus, check_package_move
 from rightful.domain.staff import Principal
+from rightful.services.exclusion_rows import changed_since
 from rightful.services.gate import findings_of, latest_run
 from rightful.services.packaging import PackageService
 from rightful.services.requests import digest
@@ -126,6 +127,11 @@ class PackageReview:
             package = self.packages.load(session, package_id, lock=True)
             check_package_move(PackageStatus(package.status), PackageStatus.APPROVED)
             _require_gate(latest_run(session, package.id), package.manifest_sha256)
+            if changed_since(session, package.request_id, package.created_at):
+                raise ConflictError(
+                    "rows or fields were left out or put back after this package was built; "
+                    "build it again (rightful package build)"
+                )
             if stored != package.manifest_sha256:
                 raise NotDeliverableError("the stored manifest differs from the one built")
             package.status = PackageStatus.APPROVED.value

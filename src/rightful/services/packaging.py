@@ -40,6 +40,7 @@ from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import plan_traversal, withheld_collections
 from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import ConflictError, NotFoundError
+from rightful.domain.exclusions import Exclusions
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
@@ -55,6 +56,7 @@ from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService
 from rightful.services.audit import AuditService
+from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
 from rightful.services.old_objects import older_objects_frozen
@@ -155,7 +157,9 @@ class PackageService:
         try:
             with older_objects_frozen():
                 attachments = self.attachments.for_request(request_id)
-                output = self._write(package, meta, seed, data_key, attachments)
+                with self.store.transaction() as session:
+                    exclusions = in_force(session, request_id)
+                output = self._write(package, meta, seed, data_key, attachments, exclusions)
                 timed = self._gate(package, seed, output, attachments)
                 return self._conclude(package.id, output, timed, by)
         except BaseException as exc:
@@ -276,6 +280,7 @@ class PackageService:
         seed: CollectionSeed,
         data_key: bytes,
         attachments: list[AttachmentRow],
+        exclusions: Exclusions,
     ) -> BuildOutput:
         # Spooled files that outgrow memory become unnamed temporary files in the work folder,
         # gone when closed: a build needs no folder of its own (making one cost 0.3 ms).
@@ -290,7 +295,9 @@ class PackageService:
             sink = EncryptingWriter(
                 behind, data_key, package.chunk_size, behind.buffer, reuse=behind.reuse
             )
-            builder = PackageBuilder(sink, meta, self.datamap, opened.blobs, workdir, withheld)
+            builder = PackageBuilder(
+                sink, meta, self.datamap, opened.blobs, workdir, withheld, exclusions
+            )
             try:
                 builder.add_records(self._collect(opened, seed))
                 self.attachments.add_to(

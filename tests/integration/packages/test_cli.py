@@ -20,7 +20,7 @@ from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
 from .corrupt import DropsValidityWindows
-from .world import AGENT, REVIEWER, World
+from .world import AGENT, REVIEWER, World, manifest_of
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -305,3 +305,30 @@ def test_one_failed_item_is_counted_in_the_singular(
     code, out = run("package", "show", blocked.id, "--sample", "1")
     assert code == 0 and "; 1 item failed: foreign_identifier 1" in out
     assert "sample of 1 item" in out and "1 items" not in out
+
+
+# --- leaving out (Art. 15(4)) ----------------------------------------------------------------
+
+
+def test_a_row_is_left_out_and_put_back_from_the_cli(cli: World) -> None:
+    """REQUIREMENTS.md:20 (Art. 15(4)): only the affected parts are withheld."""
+    rid, pid = built(cli)
+    key = next(str(i["key"][0]) for i in manifest_of(cli, pid)["items"]
+               if i["kind"] == "record" and i["collection"] == "speaker.recordings")  # fmt: skip
+    why = "A guest's voice and words are on this recording, not the account holder's."
+    code, out = run("package", "leave-out", pid, "--collection", "speaker.recordings",
+                    "--key", key, "--reason", "short")  # fmt: skip
+    assert one_line_error(code, out) and "Art. 15(4)" in out
+    code, out = run("package", "leave-out", pid, "--collection", "speaker.nothing",
+                    "--key", key, "--reason", why)  # fmt: skip
+    assert one_line_error(code, out) and "not a collection of the data map" in out
+    code, out = run("package", "leave-out", pid, "--collection", "speaker.recordings",
+                    "--key", key, "--reason", why)  # fmt: skip
+    assert code == 0 and f"rightful package build {rid}" in out, out
+    exclusion_id = out.split()[1].rstrip(":")
+    code, out = run("package", "left-out", rid, "--json")
+    assert code == 0 and json.loads(out)[0]["id"] == exclusion_id
+    code, out = run("package", "put-back", exclusion_id)
+    assert code == 0, out
+    code, out = run("package", "left-out", rid)
+    assert code == 0 and "nothing is left out" in out

@@ -252,3 +252,28 @@ def test_review_over_http_samples_by_the_setting_and_names_a_request_ids_package
     assert len(view["sample"]) == 4
     wrong = client.get(f"/api/v1/packages/{rid}", headers=keys["reviewer"])
     assert wrong.status_code == 404 and f"its packages, newest first: {package.id}" in wrong.text
+
+
+def test_a_row_is_left_out_over_http_and_the_next_build_leaves_it_out(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    """REQUIREMENTS.md:20 (Art. 15(4)), on SQLite and PostgreSQL."""
+    world, client, keys = api
+    rid = world.request_for(ANNA)
+    pid = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()["id"]
+    key = next(str(i["key"][0]) for i in manifest_of(world, pid)["items"]
+               if i["kind"] == "record" and i["collection"] == "speaker.recordings")  # fmt: skip
+    body = {"collection": "speaker.recordings", "key": [key],
+            "reason": "A guest's voice is on this recording, not Anna's."}  # fmt: skip
+    path = f"/api/v1/packages/{pid}/left-out"
+    assert client.post(path, json=body, headers=keys["agent"]).status_code == 403
+    wrong = client.post(path, json={**body, "field": "nothing"}, headers=keys["reviewer"])
+    assert wrong.status_code == 422 and "not a field" in wrong.json()["detail"]
+    made = client.post(path, json=body, headers=keys["reviewer"])
+    assert made.status_code == 201, made.text
+    listed = client.get(f"/api/v1/requests/{rid}/left-out", headers=keys["agent"]).json()
+    assert [e["id"] for e in listed] == [made.json()["id"]]
+    again = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()
+    assert again["status"] == "ready" and again["files"] == world.c.packages.get(pid).blob_count - 1
+    back = client.delete(f"/api/v1/left-out/{made.json()['id']}", headers=keys["reviewer"])
+    assert back.status_code == 200 and back.json()["removed_at"] is not None

@@ -125,3 +125,21 @@ class AttachmentRow(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExclusionRow(Base):
+    """A row, or one field of it, a reviewer left out of a request's packages to protect others
+    (Art. 15(4)); a removed one stays on record with when and by whom."""
+
+    __tablename__ = "exclusions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    collection: Mapped[str] = mapped_column(String(200))
+    key: Mapped[list[str]] = mapped_column(JSON)
+    field: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by: Mapped[str | None] = mapped_column(String(64))

@@ -58,6 +58,7 @@ class IndexData:
     missing: Counter[str] = field(default_factory=Counter)  # files not found, by collection
     contact: str | None = None
     authority: str | None = None
+    left_out: list[dict[str, Any]] = field(default_factory=list)  # Art. 15(4), counts
 
 
 def prepare_index() -> None:
@@ -80,6 +81,11 @@ def render_index(data: IndexData) -> bytes:
         ],
         "collections": [_collection(data, c, lang) for c in data.collections],
         "withheld": [_withheld(data, w, lang) for w in data.withheld],
+        "left_out": [
+            {"title": _title(data, d["collection"]),
+             "counts": t["left_out_counts"].format(rows=d["rows"], fields=d["fields"])}
+            for d in data.left_out
+        ],
         "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),
         "no_recipients": t["no_recipients"].format(controller=data.controller),

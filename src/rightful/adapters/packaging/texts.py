@@ -52,6 +52,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "withheld_body": "Some of your data is especially sensitive. Before we send it, we need "
         "one more proof that you are you. We will ask you for it; this part "
         "of your data is waiting until then:",
+        "left_out": "Left out to protect other people",
+        "left_out_body": "Some of your data also concerns other people. Where giving it to you "
+        "would harm their rights and freedoms, we left out only those parts and sent you the rest "
+        "(GDPR Art. 15(4)):",
+        "left_out_counts": "{rows} entries and {fields} single values",
         "missing": "{count} files referred to by your records could not be found in our "
         "storage; the records themselves are included.",
         "missing_one": "1 file referred to by your records could not be found in our storage; "
@@ -117,6 +122,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "withheld_body": "Einige Ihrer Daten sind besonders schutzbedürftig. Bevor wir sie "
         "senden, brauchen wir einen weiteren Nachweis, dass Sie es sind. Wir "
         "bitten Sie darum; bis dahin wartet dieser Teil Ihrer Daten:",
+        "left_out": "Zum Schutz anderer ausgelassen",
+        "left_out_body": "Einige Ihrer Daten betreffen auch andere Menschen. Wo die Herausgabe "
+        "deren Rechte und Freiheiten beeinträchtigen würde, haben wir nur diese Teile ausgelassen "
+        "und Ihnen den Rest gesendet (Art. 15 Abs. 4 DSGVO):",
+        "left_out_counts": "{rows} Einträge und {fields} einzelne Angaben",
         "missing": "{count} Dateien, auf die Ihre Datensätze verweisen, wurden in unserem "
         "Speicher nicht gefunden; die Datensätze selbst sind enthalten.",
         "missing_one": "1 Datei, auf die Ihre Datensätze verweisen, wurde in unserem Speicher "

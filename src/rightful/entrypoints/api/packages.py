@@ -12,6 +12,7 @@ from rightful.adapters.db.packages import PackageRow
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
@@ -133,6 +134,44 @@ def deliver(package_id: str, c: Deps, who: Reviewer) -> LinkOut:
 def send_back(package_id: str, body: Reason, c: Deps, who: Reviewer) -> PackageOut:
     """Refuse a package; the request returns to collecting."""
     return PackageOut.of(c.package_review.send_back(package_id, who, body.reason))
+
+
+class LeaveOutIn(Strict):
+    collection: str = Field(max_length=200, description="dataset.collection of the row")
+    key: list[str] = Field(min_length=1, max_length=10, description="its primary key value(s)")
+    field: str | None = Field(default=None, max_length=100, description="only this field")
+    reason: str = Field(max_length=2000, description="whose rights it protects (Art. 15(4))")
+
+
+class ExclusionOut(RowView):
+    id: str
+    request_id: str
+    collection: str
+    key: list[str]
+    field: str | None
+    reason: str
+    created_at: datetime
+    created_by: str
+    removed_at: datetime | None
+
+
+@router.post("/packages/{package_id}/left-out", status_code=201)
+def leave_out(package_id: str, body: LeaveOutIn, c: Deps, who: Reviewer) -> ExclusionOut:
+    """Leave a row, or one field of it, out of the request's package to protect others
+    (Art. 15(4)); the package goes back, and the next build leaves it out and says so."""
+    wanted = exclusion(body.collection, body.key, body.field, body.reason, c.datamap)
+    return ExclusionOut.of(c.exclusions.leave_out(package_id, wanted, who))
+
+
+@router.delete("/left-out/{exclusion_id}")
+def put_back(exclusion_id: str, c: Deps, who: Reviewer) -> ExclusionOut:
+    """Take back an exclusion; the next build includes the row again."""
+    return ExclusionOut.of(c.exclusions.take_back(exclusion_id, who))
+
+
+@router.get("/requests/{request_id}/left-out")
+def left_out(request_id: str, c: Deps, _who: Agent) -> list[ExclusionOut]:
+    return [ExclusionOut.of(r) for r in c.exclusions.of(request_id)]
 
 
 @router.get("/requests/{request_id}/attachments")

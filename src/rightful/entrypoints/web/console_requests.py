@@ -18,6 +18,7 @@ from rightful.domain.errors import (
     PermissionDeniedError,
     RightfulError,
 )
+from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
 Reason = Annotated[str, Form(max_length=2000)]
 Short = Annotated[str, Form(max_length=40)]
+Name = Annotated[str, Form(max_length=200)]
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -270,10 +272,12 @@ def package(request: Request, package_id: str, done: str = "", error: str = "") 
     """Counts, categories, the gate's findings and a sample of items, for a reviewer."""
     try:
         me = current(request, Role.REVIEWER)
-        review = container(request).package_review.review(package_id[:64], me.principal)
+        c = container(request)
+        review = c.package_review.review(package_id[:64], me.principal)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
-    context = {"view": review.as_json(), "done": done[:200], "error": error[:300]}
+    context = {"view": review.as_json(), "done": done[:200], "error": error[:300],
+               "left_out": c.exclusions.of(review.package.request_id)}  # fmt: skip
     return console_page(request, "console/package.html", me, context)
 
 
@@ -299,6 +303,34 @@ def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
         found = c.packages.get(package_id)
         web.delivery.deliver(found.request_id, found.id, me.principal)
         return "A new download link went to the requester's verified address."
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+
+
+@router.post("/packages/{package_id}/left-out", response_class=HTMLResponse)
+def leave_out(
+    request: Request, package_id: str, csrf: Csrf = "", collection: Name = "", key: Reason = "",
+    field: Name = "", reason: Reason = "",
+) -> Response:  # fmt: skip
+    """Leave a row, or one field of it, out to protect others (Art. 15(4)); it goes back."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        wanted = exclusion(collection, key.split(), field or None, reason, c.datamap)
+        made = c.exclusions.leave_out(package_id, wanted, me.principal)
+        return (f"Left out; the package went back. Build it again from request "
+                f"{made.request_id[:8]}.")  # fmt: skip
+
+    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+
+
+@router.post("/packages/{package_id}/put-back/{exclusion_id}", response_class=HTMLResponse)
+def put_back(request: Request, package_id: str, exclusion_id: str, csrf: Csrf = "") -> Response:
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.exclusions.take_back(exclusion_id[:64], me.principal)
+        return "Put back; build the package again to include it."
 
     return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 

@@ -1,0 +1,34 @@
+"""A reviewer leaves out, from the package page, a row that would harm another person
+(REQUIREMENTS.md:20, Art. 15(4)) and puts it back."""
+
+from __future__ import annotations
+
+from rightful.domain.lifecycle import Role
+
+from ..packages.world import AGENT, manifest_of
+from .conftest import ANNA, Desk
+from .test_console import add, form_token, sign_in
+
+WHY = "This contact asked us not to pass on their number to anyone."
+
+
+def test_a_reviewer_leaves_a_row_out_and_puts_it_back_from_the_package_page(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    key = next(str(i["key"][0]) for i in manifest_of(desk.world, package.id)["items"]
+               if i["kind"] == "record" and i["collection"] == "accounts.contacts")  # fmt: skip
+    add(desk, "rita", Role.REVIEWER)
+    rita = sign_in(desk, "rita")
+    page = rita.get(f"/console/packages/{package.id}").text
+    assert "Nothing is left out." in page
+    form = {"csrf": form_token(page), "collection": "accounts.contacts", "key": key,
+            "field": "", "reason": "short"}  # fmt: skip
+    wrong = rita.post(f"/console/packages/{package.id}/left-out", data=form)
+    assert "Art. 15(4)" in wrong.text and desk.c.exclusions.of(rid) == []
+    done = rita.post(f"/console/packages/{package.id}/left-out",
+                     data={**form, "csrf": form_token(wrong.text), "reason": WHY})  # fmt: skip
+    assert "Left out; the package went back" in done.text and WHY in done.text
+    [made] = desk.c.exclusions.of(rid)
+    back = rita.post(f"/console/packages/{package.id}/put-back/{made.id}",
+                     data={"csrf": form_token(done.text)})  # fmt: skip
+    assert "Put back" in back.text and desk.c.exclusions.of(rid) == []
