@@ -161,3 +161,15 @@ def test_an_anchor_that_cannot_be_read_fails_with_one_line(
     assert code == 2
     assert "cannot read export" in out
     assert out.strip().count("\n") == 0
+
+
+def test_an_export_over_a_folder_or_an_existing_file_is_refused_in_one_line(
+    container: Container, tmp_path: Path
+) -> None:
+    code, out = run("audit", "export", str(tmp_path))
+    assert code == 2 and out.strip().count("\n") == 0 and "is a folder" in out
+    export = tmp_path / "audit.jsonl"
+    export.write_text("keep me")
+    code, out = run("audit", "export", str(export))
+    assert code == 2 and "--force" in out and export.read_text() == "keep me"
+    assert run("audit", "export", str(export), "--force")[0] == 0

@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import stat
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -332,3 +334,36 @@ def test_a_row_is_left_out_and_put_back_from_the_cli(cli: World) -> None:
     assert code == 0, out
     code, out = run("package", "left-out", rid)
     assert code == 0 and "nothing is left out" in out
+
+
+def test_an_export_never_writes_another_requests_package_or_over_a_device(
+    cli: World, tmp_path: Path
+) -> None:
+    rid, pid = built(cli)
+    other = cli.request_for(5)
+    code, out = run("package", "export", other, str(tmp_path / "x.zip"), "--package", pid)
+    assert one_line_error(code, out) and "belongs to another request" in out
+    assert not (tmp_path / "x.zip").exists()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    code, out = run("package", "export", rid, str(pipe), "--force")
+    assert one_line_error(code, out) and "not a regular file" in out
+    assert stat.S_ISFIFO(pipe.stat().st_mode), "the pipe is still a pipe"
+
+
+@pytest.mark.parametrize("typed", ["[/]", "[/bold]", "[red]x[/red]", ":smile:"])
+def test_what_was_typed_is_echoed_as_typed_never_as_markup(cli: World, typed: str) -> None:
+    code, out = run("package", "show", typed)
+    assert one_line_error(code, out) and f"no package {typed}" in out
+
+
+def test_a_zip_entry_named_like_markup_is_reported_as_its_name(
+    exported: Path, tmp_path: Path
+) -> None:
+    changed = tmp_path / "markup.zip"
+    with zipfile.ZipFile(exported) as src, zipfile.ZipFile(changed, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        out.writestr("[/]evil :warning:", b"x")
+    code, out = run("package", "verify", str(changed))
+    assert code == 1 and "[/]evil :warning:" in out

@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rightful import audit_verify
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import console, container, err_console, fail, handles_errors
+from rightful.entrypoints.cli.common import (
+    check_target,
+    console,
+    container,
+    err_console,
+    fail,
+    handles_errors,
+)
 
 app = typer.Typer(help="The tamper-evident audit chain: verify, checkpoint, export.")
 
@@ -50,12 +58,16 @@ def checkpoint() -> None:
 
 @app.command()
 @handles_errors
-def export(file: Annotated[Path, typer.Argument(help="where to write the .jsonl export")]) -> None:
+def export(
+    file: Annotated[Path, typer.Argument(help="where to write the .jsonl export")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite FILE if it exists")] = False,
+) -> None:
     """Write entries, checkpoints, the public key and a signed head to a JSON-lines file."""
+    check_target(file, force, makes_folder=True)
     report = container().audit.export(file)
     console.print(
         f"exported {counted(report.entries, 'entry', 'entries')} and "
-        f"{counted(report.checkpoints, 'checkpoint', 'checkpoints')} to {file}",
+        f"{counted(report.checkpoints, 'checkpoint', 'checkpoints')} to {escape(str(file))}",
         highlight=False,
         soft_wrap=True,
     )

@@ -17,6 +17,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -34,7 +35,8 @@ PIPED_WIDTH = 10_000
 
 def _console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, width=None if stream.isatty() else PIPED_WIDTH)
+    # No emoji codes: ids, paths and file names are printed, and `:warning:` in one is text.
+    return Console(stderr=stderr, width=None if stream.isatty() else PIPED_WIDTH, emoji=False)
 
 
 console = _console()
@@ -106,8 +108,22 @@ def id_column(header: str = "id") -> Column:
     return Column(header, no_wrap=True, overflow="fold")
 
 
+def check_target(path: Path, force: bool, *, makes_folder: bool = False) -> None:
+    """One line, before anything is read or decrypted, when `path` cannot or may not be
+    written (`makes_folder`: a missing folder is made by the writer)."""
+    if path.is_dir():
+        fail(f"{path} is a folder; name the file to write, e.g. {path / 'export.file'}")
+    if not makes_folder and not path.parent.is_dir():
+        fail(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        fail(f"{path} exists; pass --force to overwrite it")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        fail(f"{path} is not a regular file (a link, a device, a pipe); name a file to write")
+
+
 def fail(message: str, code: int = 2) -> Any:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    # Messages quote what was typed (ids, paths): `[/]` in one is text, not Rich markup.
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -11,6 +11,7 @@ import typer
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -19,6 +20,7 @@ from rightful.domain.exclusions import exclusion
 from rightful.domain.packages import PackageStatus
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
+    check_target,
     cli_principal,
     console,
     container,
@@ -322,7 +324,7 @@ def verify(
     pem = _pinned_key(public_key) if public_key else None
     report = verify_package(file, pem)
     for problem in report.problems:
-        err_console.print(f"[red]✗[/red] {problem}", highlight=False)
+        err_console.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
     signer = (
@@ -366,22 +368,14 @@ def export(
     c = container()
     c.requests.get(request_id)
     pid = package_id or c.packages.current(request_id).id
-    _check_target(out, force)
+    if c.packages.get(pid).request_id != c.requests.get(request_id).id:
+        fail(f"package {pid} belongs to another request, not to {request_id}")
+    check_target(out, force)
     try:
         c.packages.export(pid, out, cli_principal())
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
     console.print(f"wrote {out} (package {pid})")
-
-
-def _check_target(path: Path, force: bool) -> None:
-    """One line, before anything is decrypted, when `path` cannot or may not be written."""
-    if path.is_dir():
-        fail(f"{path} is a folder; name the file to write, e.g. {path / 'package.zip'}")
-    if not path.parent.is_dir():
-        fail(f"cannot write {path}: the folder {path.parent} does not exist")
-    if path.exists() and not force:
-        fail(f"{path} exists; pass --force to overwrite it")
 
 
 @app.command("public-key")
