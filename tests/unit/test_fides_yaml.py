@@ -231,3 +231,52 @@ def test_declared_category_sensitivity_applies_to_subcategories(tmp_path: Path) 
     datamap = load_datamap(DATAMAP_FILES)
     assert datamap.declared_sensitivity["user.content.voice_transcript"] is Sensitivity.HIGH
     assert "user.content.voice_transcript" in datamap.custom_categories
+
+
+@pytest.mark.parametrize(
+    ("typo", "said"),
+    [
+        ("data_categories: [user.contact.email]", "data_categorys: [user.contact.email]"),
+        (
+            "fides_meta: {identity: email, data_type: string}",
+            "fides_meta: {identty: email, data_type: string}",
+        ),
+    ],
+)
+def test_a_misspelt_key_is_a_problem_not_silently_dropped(
+    tmp_path: Path, typo: str, said: str
+) -> None:
+    """A typo would leave a field without its categories (so without its sensitivity) or an
+    identity unlooked-up; the Fides model ignores keys it does not know, so rightful refuses."""
+    _, problems = read_datamap([write(tmp_path, with_subject(PLAIN_FIDES).replace(typo, said))])
+    [problem] = problems
+    wrong = said.split(":")[0].lstrip("{")
+    assert f"unknown key {wrong if wrong != 'fides_meta' else 'identty'}" in str(problem)
+    assert "did you mean" in str(problem)
+
+
+def test_a_key_given_twice_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    twice = with_subject(PLAIN_FIDES).replace(
+        "            data_categories: [user.unique_id]\n",
+        "            data_categories: [user.unique_id]\n            data_categories: []\n",
+    )
+    _, problems = read_datamap([write(tmp_path, twice)])
+    assert len(problems) == 1 and "'data_categories' is given twice" in str(problems[0])
+    assert "line 11" in str(problems[0])
+
+
+def test_files_that_are_no_data_map_text_are_one_problem_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfedataset: []")
+    deep = write(tmp_path, "dataset: " + "[" * 100_000, "deep.yaml")
+    big = write(tmp_path, with_subject(PLAIN_FIDES), "big.yaml")
+    _, problems = read_datamap([binary, deep, Path("/dev/zero"), tmp_path])
+    said = [str(p) for p in problems]
+    assert "not UTF-8 text (byte 0)" in said[0]
+    assert "nested too deeply" in said[1] or "not valid YAML" in said[1]
+    assert "not a regular file" in said[2] and "not a regular file" in said[3]
+    monkeypatch.setattr("rightful.adapters.datamap.fides_yaml.MAX_FILE_BYTES", 100)
+    _, problems = read_datamap([big])
+    assert "larger than 100 bytes: split it into files" in str(problems[0])

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, get_args
 
 import yaml
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 from fideslang.models import Dataset as FidesDataset
 from fideslang.models import DatasetCollection as FidesCollection
 from fideslang.models import DatasetField as FidesField
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from rightful.adapters.datamap.extension import (
     ExtensionError,
@@ -77,11 +78,15 @@ def _read_file(
 ) -> tuple[list[Dataset], list[DataMapProblem]]:
     origin = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(_text_of(path), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
     except OSError as exc:
         return [], [DataMapProblem(origin, None, None, f"cannot read: {exc.strerror or exc}")]
+    except _FileMistake as exc:
+        return [], [DataMapProblem(origin, None, None, str(exc))]
     except yaml.YAMLError as exc:
         return [], [DataMapProblem(origin, None, None, _yaml_mistake(exc))]
+    except RecursionError:
+        return [], [DataMapProblem(origin, None, None, "nested too deeply to be a data map")]
     blocks = document.get("dataset") if isinstance(document, Mapping) else None
     if not isinstance(blocks, list):
         return [], [DataMapProblem(origin, None, None, "no top-level `dataset:` list")]
@@ -92,6 +97,43 @@ def _read_file(
         except _LocatedError as exc:
             problems.append(DataMapProblem(origin, exc.collection, exc.field, exc.message))
     return datasets, problems
+
+
+MAX_FILE_BYTES: Final = 8 * 1024 * 1024
+
+
+class _FileMistake(Exception):
+    pass
+
+
+def _text_of(path: Path) -> str:
+    """The file as text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+    if path.exists() and not path.is_file():
+        raise _FileMistake("not a regular file (a folder, a device or a pipe)")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise _FileMistake(f"larger than {MAX_FILE_BYTES:,} bytes: split it into files")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _FileMistake(f"not UTF-8 text (byte {exc.start})") from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping, which plain YAML loading
+    resolves silently by keeping the last (a second `data_categories:` would replace the
+    first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_mistake(exc: yaml.YAMLError) -> str:
@@ -130,6 +172,7 @@ def _dataset(origin: str, block: Any, declared: dict[str, Sensitivity]) -> Datas
 
 
 def _validate(stripped: dict[str, Any], key: str) -> FidesDataset:
+    _only_known(stripped, FidesDataset, "the dataset", key)
     try:
         return FidesDataset.model_validate(stripped)
     except ValidationError as exc:
@@ -140,6 +183,49 @@ def _validate(stripped: dict[str, Any], key: str) -> FidesDataset:
             f"({counted(exc.error_count(), 'error', 'errors')})",
             key,
         ) from None
+
+
+def _only_known(block: Any, model: type[BaseModel], where: str, key: str) -> None:
+    """Refuse keys the Fides model does not know, at every level: the model would ignore them,
+    and a misspelt `data_categorys:` would silently leave a field without categories."""
+    if isinstance(block, list):
+        for item in block:
+            _only_known(item, model, where, key)
+        return
+    if not isinstance(block, Mapping):
+        return
+    fields = model.model_fields
+    known = set(fields) | {f.alias for f in fields.values() if f.alias}
+    if "fides_meta" in known:
+        known.add("fidesops_meta")  # the older name, which fideslang still reads as fides_meta
+    for name in block:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            named = block.get("name")
+            place = f"{where} {named}" if isinstance(named, str) else where
+            raise _LocatedError(f"unknown key {name!s:.60} in {place}{hint}", key)
+    for name, field in fields.items():
+        inner = _model_in(field.annotation)
+        value = block.get(name)
+        if name == "fides_meta" and value is None:
+            value = block.get("fidesops_meta")
+        if inner is not None and value is not None:
+            _only_known(value, inner, _PLACES.get(name, name), key)
+
+
+_PLACES: Final = {"collections": "collection", "fields": "field", "fides_meta": "fides_meta"}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside Optional[...] / List[...] annotations, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _strip_collections(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
