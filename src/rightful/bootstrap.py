@@ -104,7 +104,9 @@ class Container:
         """The Ed25519 key that signs packages and OpenDSR answers (made on first use)."""
         from rightful.services.audit import load_or_create_signing_key
 
-        return load_or_create_signing_key(self.settings.effective_package_signing_key_file)
+        return load_or_create_signing_key(
+            self.settings.effective_package_signing_key_file, "package signing key"
+        )
 
     @cached_property
     def opendsr(self) -> OpenDsrService:

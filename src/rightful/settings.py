@@ -69,6 +69,9 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, path: Path) -> str:
     return f"{what} at {where}" if where else text
 
 
+MIN_SECRET_BYTES = 32  # configured HMAC keys (verification codes, pseudonyms)
+
+
 class Settings(BaseSettings):
     """Everything rightful reads from its environment. Secrets are SecretStr and never printed."""
 
@@ -320,6 +323,16 @@ class Settings(BaseSettings):
             raise ValueError('sms_backend "webhook" needs the gateway\'s URL in sms_webhook_url')
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("not an http(s) URL such as https://sms.example/send")
+        return value
+
+    @field_validator("verification_secret", "package_pseudonym_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A configured HMAC key is long enough to be one (an empty one keys nothing)."""
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"at least {MIN_SECRET_BYTES} bytes; leave it unset to have one generated"
+            )
         return value
 
     @field_validator("default_phone_region")

@@ -136,12 +136,18 @@ def create_private_once(path: Path, content: bytes) -> bool:
 
 def read_private(path: Path, what: str) -> bytes:
     """The bytes of `path`; ConfigurationError when its group or others may read it."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"{what} {path} is readable by others (mode {mode:o}); run chmod 600 {path}"
-        )
-    return path.read_bytes()
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigurationError(f"{what} {path} is not a file; point the setting at one")
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077:
+            raise ConfigurationError(
+                f"{what} {path} is readable by others (mode {mode:o}); run chmod 600 {path}"
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 def load_or_create_hex_secret(
@@ -154,4 +160,10 @@ def load_or_create_hex_secret(
         return configured.encode()
     if not path.exists():
         create_private_once(path, (secrets.token_hex(SECRET_BYTES) + "\n").encode())
-    return bytes.fromhex(read_private(path, f"{setting} file").decode().strip())
+    try:
+        return bytes.fromhex(read_private(path, f"{setting} file").decode().strip())
+    except ValueError:  # UnicodeDecodeError included
+        raise ConfigurationError(
+            f"{setting} file {path} does not hold a hex secret; restore it from a backup (a new "
+            "one changes what it keys)"
+        ) from None

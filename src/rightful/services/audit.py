@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
@@ -254,16 +255,19 @@ def _write(out: TextIO, record: dict[str, object]) -> None:
 # --- the signing key ------------------------------------------------------------------------
 
 
-def load_or_create_signing_key(path: Path) -> bytes:
+def load_or_create_signing_key(path: Path, what: str = "audit signing key") -> bytes:
     """The raw Ed25519 private key in `path` (PEM, PKCS#8); created with mode 0600 on first use.
 
     Raises ConfigurationError when the file is readable by others or is not an Ed25519 key.
     """
     if not path.exists():
         _create_key_file(path)
-    key = serialization.load_pem_private_key(read_private(path, "audit signing key"), password=None)
+    try:
+        key = serialization.load_pem_private_key(read_private(path, what), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        key = None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigurationError(f"audit signing key {path} is not an Ed25519 private key")
+        raise ConfigurationError(f"{what} {path} is not an unencrypted Ed25519 private key (PEM)")
     return key.private_bytes_raw()
 
 

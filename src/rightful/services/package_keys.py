@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ from rightful.settings import Settings
 
 ROTATION_BATCH: Final = 200
 MAX_LISTED: Final = 100  # row ids an audit entry names; the count is always complete
+
+log = logging.getLogger("rightful.packages")
 
 
 def key_folder(settings: Settings) -> Path:
@@ -59,7 +62,16 @@ def external_key_wrapper(settings: Settings) -> KeyWrapper:
             f"package_key_wrapper {spec}: cannot load it ({type(exc).__name__}); give "
             "module:factory of an installed module"
         ) from None
-    wrapper = factory(settings)
+    if not callable(factory):
+        raise ConfigurationError(f"package_key_wrapper {spec}: {name} is not a factory")
+    try:
+        wrapper = factory(settings)
+    except Exception as exc:  # the plug-in's own failure: named by type, its message may be long
+        log.warning("package_key_wrapper %s failed to make a KeyWrapper", spec, exc_info=True)
+        raise ConfigurationError(
+            f"package_key_wrapper {spec}: its factory failed ({type(exc).__name__}); it must "
+            "take the settings and return a KeyWrapper"
+        ) from None
     missing = [n for n in ("current_key_id", "wrap", "unwrap", "known_key_ids")
                if not hasattr(wrapper, n)]  # fmt: skip
     if missing:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import container, fail
+from rightful.entrypoints.cli.common import container, fail, handles_errors
 
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
@@ -23,6 +23,7 @@ def datamap() -> None:
 
 
 @app.command("check")
+@handles_errors
 def check(
     files: Annotated[
         list[Path] | None,
