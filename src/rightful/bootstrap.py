@@ -534,6 +534,11 @@ def get_container() -> Container:
     return _container
 
 
+def existing_container() -> Container | None:
+    """The process-wide container if one was made (none is made here)."""
+    return _container
+
+
 def set_container(container: Container | None) -> None:
     """Replace the process-wide container (tests, and commands that take --config)."""
     global _container

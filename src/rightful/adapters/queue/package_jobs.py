@@ -48,8 +48,14 @@ class InlinePackageJobs:
             self._started.add(future)
         future.add_done_callback(self._forget)
 
-    def drain(self, timeout: float = 60.0) -> None:
-        """Wait for the builds started so far."""
+    @property
+    def busy(self) -> bool:
+        """Whether a started build has not finished yet."""
+        with self._lock:
+            return bool(self._started)
+
+    def drain(self, timeout: float | None = 60.0) -> None:
+        """Wait for the builds started so far (timeout None: however long they take)."""
         with self._lock:
             started = set(self._started)
         wait(started, timeout=timeout)

@@ -22,7 +22,7 @@ from rich.table import Column
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from rightful.bootstrap import Container, get_container
+from rightful.bootstrap import Container, existing_container, get_container
 from rightful.domain.errors import RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
@@ -141,11 +141,26 @@ def one_line_errors() -> Iterator[None]:
 def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with one_line_errors():
-            return fn(*args, **kwargs)
+        try:
+            with one_line_errors():
+                return fn(*args, **kwargs)
+        finally:
+            finish_started_builds()
         raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
+
+
+def finish_started_builds() -> None:
+    """A command that verified a request may have started its package build in this process:
+    the command ends when the build does. Left to the interpreter's exit, the build would run
+    while Python shuts down and could not start its collection threads."""
+    c = existing_container()
+    jobs = c.__dict__.get("package_jobs") if c is not None else None
+    drain = getattr(jobs, "drain", None)
+    if drain is not None and getattr(jobs, "busy", False):
+        err_console.print("building the package this started …", highlight=False)
+        drain(timeout=None)
 
 
 def print_json(data: Any) -> None:
