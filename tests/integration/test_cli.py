@@ -461,3 +461,30 @@ def test_a_rectification_is_recorded_by_field_from_the_cli(
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     assert "rectified (Art. 16): accounts.customers.email; recipients told: 0" in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("RIGHTFUL_DATA_DIR", "is a file, not a folder"),
+        ("RIGHTFUL_DATABASE_URL", "no driver for mongodb://"),
+    ],
+)
+def test_init_with_a_setting_it_cannot_use_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, said: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RIGHTFUL_CONFIG", raising=False)
+    values = {
+        "RIGHTFUL_DATA_DIR": str(tmp_path / "afile"),
+        "RIGHTFUL_DATABASE_URL": "mongodb://h/d",
+    }
+    monkeypatch.setenv(setting, values[setting])
+    set_container(None)
+    try:
+        code, out = run(CliRunner(), "init")
+    finally:
+        set_container(None)
+    assert code == 2 and out.strip().count("\n") == 0 and said in out

@@ -11,7 +11,13 @@ from rightful.services.datamap_live import not_configured
 
 def initialise(c: Container) -> None:
     """Create the data folder, migrate the store to the newest schema, load or create the keys."""
-    c.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    folder = c.settings.data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigurationError(f"data_dir {folder} is a file, not a folder") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot make data_dir {folder}: {exc.strerror}") from None
     upgrade(c.store.engine)
     _ = c.audit  # loads or creates the audit signing key
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from rightful.adapters.db.sqlite_writers import TurnTakingConnection
-from rightful.domain.errors import ConflictError
+from rightful.domain.errors import ConfigurationError, ConflictError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -57,7 +58,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    try:
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"database_url: no driver for {url.split(':', 1)[0]}:// ({type(exc).__name__}); use "
+            "sqlite:///…, postgresql+psycopg://… or mysql+pymysql://…"
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
