@@ -69,6 +69,10 @@ class DamagedArchiveError(Exception):
     """The archive or one of its members cannot be read; the message says which and why."""
 
 
+MAX_PROBLEMS_LISTED = 100  # a foreign archive of 200,000 entries is not 200,000 lines
+MAX_WHOLE_READ = 64 * 1024 * 1024  # members read whole: manifest.sig, or an older manifest
+
+
 def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyReport:
     """Verify a package ZIP; with `public_key_pem` the signer is pinned to that key. A damaged,
     truncated or foreign file is a problem in the report, never an exception."""
@@ -83,6 +87,9 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             _check_archive(archive, public_key_pem, report)
         except DamagedArchiveError as exc:
             report.problems.append(str(exc))
+    if len(report.problems) > MAX_PROBLEMS_LISTED:
+        more = len(report.problems) - MAX_PROBLEMS_LISTED
+        report.problems[MAX_PROBLEMS_LISTED:] = [f"… and {more} more problems"]
     return report
 
 
@@ -129,8 +136,17 @@ def _member(archive: zipfile.ZipFile, name: str) -> Iterator[IO[bytes]]:
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member read whole, when it is small enough to be: a manifest that unpacks to gigabytes
+    is refused, not held in memory."""
+    limit = MAX_WHOLE_READ
     with _member(archive, name) as stream:
-        return stream.read()
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise DamagedArchiveError(
+            f"{name}: unpacks to more than {limit // 2**20} MiB, and not in rightful's "
+            "line-by-line layout: it cannot be checked in bounded memory"
+        )
+    return data
 
 
 def _detail(exc: BaseException) -> str:

@@ -298,3 +298,28 @@ def test_a_member_that_cannot_be_read_is_named(package_zip: Path, tmp_path: Path
 def test_a_file_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
     """The system's reason (here: a folder), not a guess that the file was cut short."""
     assert verify_package(tmp_path).problems == ["not a readable ZIP archive (Is a directory)"]
+
+
+def test_a_foreign_archive_of_many_entries_is_told_in_a_bounded_report(
+    package_zip: Path, tmp_path: Path
+) -> None:
+    def add_many(members: dict[str, bytes]) -> None:
+        members.update({f"extra/{n}.txt": b"x" for n in range(300)})
+
+    report = verify_package(rewrite(package_zip, tmp_path / "many.zip", add_many))
+    assert len(report.problems) == 101 and report.problems[-1] == "… and 200 more problems"
+
+
+def test_a_manifest_too_large_to_read_whole_is_refused_not_held(
+    package_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small ZIP whose manifest unpacks to gigabytes took 860 MB to check; one that cannot be
+    streamed is read whole only up to MAX_WHOLE_READ."""
+
+    def padded(members: dict[str, bytes]) -> None:  # no JSON a stream can read: read whole
+        members["manifest.json"] = b"{" + b" " * 5000
+
+    compact = rewrite(package_zip, tmp_path / "padded.zip", padded)
+    monkeypatch.setattr("rightful.services.package_verify.MAX_WHOLE_READ", 1000)
+    report = verify_package(compact)
+    assert any("unpacks to more than" in p for p in report.problems), report.problems
