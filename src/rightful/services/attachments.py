@@ -197,6 +197,8 @@ class AttachmentService:
                     raise InvalidInputError(f"the file is larger than {self.max_bytes} bytes")
                 sha.update(piece)
                 sink.write(piece)
+            if size == 0:  # raised inside the writer: nothing of it is kept
+                raise InvalidInputError("the file is empty; attach the file that holds the data")
             sink.close()
         # The stored size (not the plain one) is what the decrypting reader needs.
         return size, sha.hexdigest(), (wrapped.key_id, wrapped.blob), self.objects.size(name)

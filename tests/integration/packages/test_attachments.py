@@ -140,6 +140,15 @@ def test_an_upload_needs_a_justification_and_a_label(world: World) -> None:
         )
 
 
+def test_an_empty_file_is_refused_and_nothing_of_it_is_kept(world: World) -> None:
+    rid = world.request_for(ANNA)
+    with pytest.raises(InvalidInputError, match="the file is empty"):
+        upload(world, rid, b"", [("email", "anna.schmidt@example.com")])
+    assert world.c.attachments.for_request(rid) == []
+    folder = world.c.settings.data_dir / "packages" / "attachments"
+    assert not [p for p in folder.rglob("*") if p.is_file()], "no file is left behind"
+
+
 def test_the_uploader_cannot_be_the_second_pair_of_eyes(world: World) -> None:
     rid = world.request_for(ANNA)
     row = world.c.attachments.upload(

@@ -367,3 +367,8 @@ def test_a_zip_entry_named_like_markup_is_reported_as_its_name(
         out.writestr("[/]evil :warning:", b"x")
     code, out = run("package", "verify", str(changed))
     assert code == 1 and "[/]evil :warning:" in out
+
+
+def test_a_pasted_megabyte_is_not_printed_back_whole(cli: World) -> None:
+    code, out = run("package", "show", "x" * 100_000)
+    assert one_line_error(code, out) and len(out) < 1100 and out.rstrip().endswith("…")

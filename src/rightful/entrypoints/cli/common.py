@@ -31,6 +31,7 @@ from rightful.settings import describe_settings_error
 # Output read by a program (a pipe, a file) is as wide as its lines: Rich would cut tables to
 # 80 columns (or COLUMNS), breaking `| grep` and scripts.
 PIPED_WIDTH = 10_000
+MAX_MESSAGE = 1000  # characters of an error line
 
 
 def _console(stderr: bool = False) -> Console:
@@ -122,7 +123,10 @@ def check_target(path: Path, force: bool, *, makes_folder: bool = False) -> None
 
 
 def fail(message: str, code: int = 2) -> Any:
-    # Messages quote what was typed (ids, paths): `[/]` in one is text, not Rich markup.
+    # Messages quote what was typed (ids, paths): `[/]` in one is text, not Rich markup, and a
+    # pasted megabyte is not printed back whole.
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + " …"
     err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
