@@ -101,5 +101,5 @@ def not_configured(source: str) -> str:
 
 
 def _unusable(origin: str, source: str, reason: str) -> DataMapProblem:
-    text = reason if reason.startswith(f"source {source}") else f"source {source} {reason}"
+    text = reason if reason.startswith(f"source {source}") else f"source {source}: {reason}"
     return DataMapProblem(origin, None, None, text)

@@ -157,6 +157,8 @@ class SqlSource:
         driver's error type, since other messages can quote values."""
         if schema_message is not None:
             return SourceSchemaError(self.name, schema_message)
+        if type(exc).__name__ == "DatabaseError" and "not a database" in str(exc):
+            return SourceUnavailableError(f"source {self.name}: the file is not a SQLite database")
         return SourceUnavailableError(f"source {self.name}: {type(exc).__name__}")
 
     def quote(self, identifier: str) -> str:

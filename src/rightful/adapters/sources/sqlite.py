@@ -33,6 +33,8 @@ class SqliteSource(SqlSource):
     ) -> None:
         super().__init__(name, schema)
         target = Path(path).resolve()
+        if target.is_dir():
+            raise SourceUnavailableError(f"source {name}: {target} is a folder, not a SQLite file")
         if not target.is_file():
             raise SourceUnavailableError(f"source {name}: the SQLite file does not exist")
         # Read-only at the file level: a collection can never write to the source.
