@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.packages import jsonable
 
 MIN_REASON: Final = 20
 MAX_REASON: Final = 2000
@@ -27,8 +28,9 @@ class Exclusion:
 
 
 def key_text(key: Iterable[Any]) -> tuple[str, ...]:
-    """A primary key as the text a reviewer types: 42 and "42" are the same row."""
-    return tuple(str(part) for part in key)
+    """A primary key as the text a reviewer types, read off the manifest: 42 and "42" are the
+    same row, and an instant is written as the manifest writes it."""
+    return tuple(str(jsonable(part)) for part in key)
 
 
 def exclusion(
