@@ -133,3 +133,21 @@ def test_a_dpo_restricts_announces_and_lifts_from_the_request_page(desk: Desk) -
     page = dana.get(f"/console/requests/{rid}").text
     lifted = dana.post(f"/console/requests/{rid}/restriction/lift", data={"csrf": form_token(page)})
     assert "Restriction lifted" in lifted.text and f"lifted {day}" in lifted.text
+
+
+def test_the_requester_sees_the_restriction_and_the_day_it_lifts_on_their_status_page(
+    desk: Desk,
+) -> None:
+    from .test_portal import submit
+
+    rid = submit(desk, type="restriction")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert desk.c.requests.get(rid).status == Status.VERIFIED
+    desk.c.restrictions.place(rid, restriction("a", ["user.contact"]), DPO)
+    page = desk.client.get(f"/portal/requests/{rid}").text
+    assert "Restriction of processing" in page and "We will tell you before it is lifted" in page
+    day = desk.c.clock.now().date() + timedelta(days=30)
+    desk.c.restrictions.announce_lifting(rid, day, WHY, DPO)
+    assert (
+        f"it will be lifted on {day.isoformat()}" in desk.client.get(f"/portal/requests/{rid}").text
+    )

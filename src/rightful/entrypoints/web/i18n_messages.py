@@ -82,6 +82,18 @@ _TEXTS: list[tuple[str, str, str]] = [
         "verwenden.",
     ),
     ("field_details", "Anything we should know", "Was wir wissen sollten"),
+    ("restriction", "Restriction of processing", "Einschränkung der Verarbeitung"),
+    (
+        "restriction_in_force",
+        "In force since {day}. We will tell you before it is lifted.",
+        "Gilt seit {day}. Bevor wir sie aufheben, teilen wir Ihnen das mit.",
+    ),
+    (
+        "restriction_lifts_on",
+        "In force; we told you it will be lifted on {day}.",
+        "Gilt; wir haben Ihnen mitgeteilt, dass sie am {day} aufgehoben wird.",
+    ),
+    ("restriction_lifted", "Lifted on {day}.", "Am {day} aufgehoben."),
     (
         "field_details_hint",
         "For a correction: what is wrong and what is right.",

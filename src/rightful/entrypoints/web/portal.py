@@ -208,6 +208,7 @@ def _status_page(
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
         "refresh_seconds": STATUS_REFRESH if _working(current.status, progress) else None,
+        "restriction": c.restrictions.get(request_id),
     }  # fmt: skip
     return page(request, "portal/status.html", context, status=status, lang=lang)
 
