@@ -154,3 +154,52 @@ def test_collecting_over_a_drifted_map_names_the_source_and_the_missing_column(
     assert message.startswith("source shop: ") and "rightful datamap check --live" in message
     assert any(name in message for name in ("newsletters", "total", "bodytext")), message
     assert "anna" not in message.lower()
+
+
+def retype_customer_of_contacts(estate: DemoEstate) -> None:
+    """The contacts table's customer_id becomes text, as a hand-made table might have it."""
+    dsn = estate.dsns["accounts"]
+    scheme = dsn.split("://", 1)[0].split("+", 1)[0]
+    if scheme == "postgresql":
+        import psycopg
+
+        with psycopg.connect("postgresql://" + dsn.split("://", 1)[1]) as conn:
+            conn.execute("ALTER TABLE contacts ALTER COLUMN customer_id TYPE text")
+    elif scheme == "mysql":
+        import pymysql
+
+        from rightful.adapters.sources.mysql import connect_args
+
+        conn = pymysql.connect(autocommit=True, **connect_args(dsn))
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE contacts MODIFY customer_id VARCHAR(40)")
+        conn.close()
+    else:
+        import sqlite3
+
+        path = dsn.split("///", 1)[1]
+        with sqlite3.connect(path) as conn:
+            columns = conn.execute(
+                "SELECT name, type FROM pragma_table_info('contacts')"
+            ).fetchall()
+            typed = ", ".join(f"{n} {'TEXT' if n == 'customer_id' else t}" for n, t in columns)
+            names = ", ".join(n for n, _ in columns)
+            conn.executescript(f"""
+                ALTER TABLE contacts RENAME TO contacts_old;
+                CREATE TABLE contacts ({typed});
+                INSERT INTO contacts ({names}) SELECT {names} FROM contacts_old;
+                DROP TABLE contacts_old;
+            """)
+
+
+def test_a_reference_between_a_text_and_a_number_column_is_named(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    """A probe found the text-to-bigint join passing --live, then failing every build on
+    PostgreSQL ("btrim(bigint) does not exist") and matching as text on MariaDB."""
+    retype_customer_of_contacts(estate)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code != 0
+    [line] = [x for x in lines if "holds text values but refers to" in x]
+    assert "accounts.contacts" in line and "customer_id" in line
+    assert "accounts.customers.customer_id, which holds number" in line

@@ -2,7 +2,9 @@
 
 Each collection is probed with its declared columns by a query that reads no rows; when the
 source lacks something, the table and then each column are probed alone, so every missing name
-gets its own line. Blob stores must be folders that can be read.
+gets its own line. The two ends of each reference must hold values of one kind (a text column
+joined to an integer one fails on PostgreSQL, and across sources matches nothing). Blob stores
+must be folders that can be read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from pydantic import SecretStr
 
 from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
+from rightful.adapters.sources.sql import type_family
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_checks import DataMapProblem
 from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
@@ -22,13 +25,21 @@ def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> list[Da
     """One problem per missing table, missing column, unreachable source or unreadable folder."""
     plain = {n: d.get_secret_value() if isinstance(d, SecretStr) else d for n, d in dsns.items()}
     problems: list[DataMapProblem] = []
+    kinds: Kinds = {}
     for source in datamap.sources:
-        problems.extend(_source_problems(datamap, source, plain.get(source)))
+        problems.extend(_source_problems(datamap, source, plain.get(source), kinds))
+    problems.extend(_reference_problems(datamap, kinds))
     problems.extend(_blob_store_problems(datamap, plain))
     return problems
 
 
-def _source_problems(datamap: DataMap, source: str, dsn: str | None) -> Iterator[DataMapProblem]:
+# What the values of each column compare as, by dataset, collection and field (type_family)
+Kinds = dict[tuple[str, str, str], str]
+
+
+def _source_problems(
+    datamap: DataMap, source: str, dsn: str | None, kinds: Kinds
+) -> Iterator[DataMapProblem]:
     dataset = next(d for d in datamap.datasets if d.source == source)
     if dsn is None:
         yield _unusable(dataset.origin, source, not_configured(source))
@@ -45,7 +56,10 @@ def _source_problems(datamap: DataMap, source: str, dsn: str | None) -> Iterator
         for d in datamap.datasets:
             if d.source == source:
                 for coll in d.collections:
-                    yield from _collection_problems(opened, d.origin, coll)
+                    missing = list(_collection_problems(opened, d.origin, coll))
+                    yield from missing
+                    if not missing:
+                        _learn_kinds(opened, d.key, coll, kinds)
     except SourceUnavailableError as exc:
         yield _unusable(dataset.origin, source, str(exc))
     finally:
@@ -71,6 +85,32 @@ def _collection_problems(
             opened.probe(coll.name, (name,))
         except SourceSchemaError:
             yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}")
+
+
+def _learn_kinds(opened: RecordSource, dataset: str, coll: DataCollection, kinds: Kinds) -> None:
+    """The kinds of a collection's columns, where its source tells declared types."""
+    column_types = getattr(opened, "column_types", None)
+    if column_types is None:
+        return
+    for name, declared in column_types(coll.name).items():
+        family = type_family(declared)
+        if family is not None:
+            kinds[(dataset, coll.name, name)] = family
+
+
+def _reference_problems(datamap: DataMap, kinds: Kinds) -> Iterator[DataMapProblem]:
+    for d in datamap.datasets:
+        for coll in d.collections:
+            for f in coll.fields:
+                for ref in f.references:
+                    here = kinds.get((d.key, coll.name, f.name))
+                    there = kinds.get((ref.target.dataset, ref.target.collection, ref.target.field))
+                    if here is not None and there is not None and here != there:
+                        yield DataMapProblem(d.origin, coll.address, f.name, (
+                            f"holds {here} values but refers to {ref.target.collection_address}."
+                            f"{ref.target.field}, which holds {there}: make both columns one "
+                            "type (a join between them fails or matches nothing)"
+                        ))  # fmt: skip
 
 
 def _blob_store_problems(datamap: DataMap, dsns: Mapping[str, str]) -> Iterator[DataMapProblem]:

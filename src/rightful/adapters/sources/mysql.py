@@ -48,6 +48,10 @@ class MysqlSource(SqlSource):
     chunk_size = 500
     quote_char = "`"
     placeholder = "%s"
+    columns_sql = (
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = DATABASE() AND table_name = %s"
+    )
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None

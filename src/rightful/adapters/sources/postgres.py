@@ -32,6 +32,10 @@ class PostgresSource(SqlSource):
     # psycopg prepares a statement once it has run a few times.
     chunk_size = 1000
     placeholder = "%s"
+    columns_sql = (
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s"
+    )
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from rightful.domain.datamap import IDENTIFIER
 from rightful.domain.errors import (
@@ -133,6 +134,17 @@ class SqlSource:
         for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} WHERE 1=0", ()):
             pass
 
+    # The query listing a table's columns with their declared types, one parameter: the table.
+    columns_sql = ""
+
+    def column_types(self, collection: str) -> dict[str, str]:
+        """The declared type of each column of a table, lower case ({} when unknown)."""
+        self._check(collection, ())
+        if not self.columns_sql:
+            return {}
+        return {str(name): str(kind or "").lower()
+                for name, kind in self.rows(self.columns_sql, (collection,))}  # fmt: skip
+
     def close(self) -> None:
         """Subclasses release their connection."""
 
@@ -211,3 +223,28 @@ class SqlSource:
             raise ConfigurationError(
                 f"source {self.name}: {collection}.{unknown[0]} is not in the data map"
             )
+
+
+# Word prefixes of declared SQL types (SQLite, PostgreSQL, MariaDB), by what their values are.
+_FAMILIES: Final = (
+    ("number", ("int", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial",
+                "smallserial", "numeric", "decimal", "dec", "real", "double", "float")),
+    ("time", ("timestamp", "datetime", "date", "time")),
+    ("uuid", ("uuid",)),
+    ("bool", ("bool",)),
+    ("binary", ("blob", "bytea", "binary", "varbinary")),
+    ("text", ("char", "varchar", "nchar", "nvarchar", "character", "text", "tinytext",
+              "mediumtext", "longtext", "clob", "string", "enum")),
+)  # fmt: skip
+
+
+def type_family(declared: str) -> str | None:
+    """What a column's values compare as: number, text, time, uuid, bool or binary; None when
+    the declared type says nothing to go by (SQLite allows none at all)."""
+    words = re.findall(r"[a-z]+", declared.lower())
+    if not words or words[0] == "interval":
+        return None
+    for family, marks in _FAMILIES:
+        if any(word.startswith(mark) for word in words for mark in marks):
+            return family
+    return None

@@ -27,6 +27,8 @@ class SqliteSource(SqlSource):
     # Not double quotes: SQLite reads "name" as the string 'name' when no column has that name,
     # so a column missing from the table would come back as its own name in every row.
     quote_char = "`"
+    # name and declared type of each column (SQLite keeps the type as declared, or none)
+    columns_sql = "SELECT name, type FROM pragma_table_info(?)"
 
     def __init__(
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
