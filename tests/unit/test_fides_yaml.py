@@ -280,3 +280,14 @@ def test_files_that_are_no_data_map_text_are_one_problem_each(
     monkeypatch.setattr("rightful.adapters.datamap.fides_yaml.MAX_FILE_BYTES", 100)
     _, problems = read_datamap([big])
     assert "larger than 100 bytes: split it into files" in str(problems[0])
+
+
+def test_an_empty_dataset_list_names_its_file_and_a_file_named_twice_is_read_once(
+    tmp_path: Path,
+) -> None:
+    empty = write(tmp_path, "dataset: []\n", "empty.yaml")
+    _, problems = read_datamap([empty])
+    assert [str(p) for p in problems] == [f"{empty}: -: the `dataset:` list is empty"]
+    good = write(tmp_path, with_subject(PLAIN_FIDES))
+    datamap, problems = read_datamap([good, tmp_path / "." / "map.yaml"])
+    assert problems == [] and len(datamap.datasets) == 1

@@ -63,8 +63,13 @@ def read_datamap(paths: Sequence[Path | str]) -> tuple[DataMap, list[DataMapProb
     datasets: list[Dataset] = []
     declared: dict[str, Sensitivity] = {}
     problems: list[DataMapProblem] = []
-    for path in paths:
-        parsed, found = _read_file(Path(path), declared)
+    # A file named twice (maps/a.yaml and ./maps/a.yaml) is read once, not reported as a clash.
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        parsed, found = _read_file(path, declared)
         datasets.extend(parsed)
         problems.extend(found)
     datamap = DataMap(tuple(datasets), declared, frozenset(declared))
@@ -90,6 +95,8 @@ def _read_file(
     blocks = document.get("dataset") if isinstance(document, Mapping) else None
     if not isinstance(blocks, list):
         return [], [DataMapProblem(origin, None, None, "no top-level `dataset:` list")]
+    if not blocks:
+        return [], [DataMapProblem(origin, None, None, "the `dataset:` list is empty")]
     datasets, problems = [], []
     for block in blocks:
         try:
