@@ -31,7 +31,7 @@ def test_the_outcome_keeps_categories_in_order_once_and_names_each_exception() -
         ("a", [], [], 0, "name what was erased"),
         ("a", ["anna@example.org"], [], 0, "not a data category name"),
         ("a", ["user.contact"], [("user.contact", "b")], 0, "both erased and kept"),
-        ("a", ["user.contact"], [], -1, "0 or more"),
+        ("a", ["user.contact"], [], -1, "0 to 1,000,000"),
     ],
 )
 def test_an_outcome_that_cannot_be_right_is_refused_with_what_to_fix(

@@ -34,7 +34,7 @@ def test_each_field_is_named_once_in_order_and_told_in_plain_words() -> None:
         ([], 0, "name the fields corrected"),
         (["accounts.customers.shoe_size"], 0, "not a field of the data map"),
         (["Anna Schmidt"], 0, "not a field of the data map"),
-        (["accounts.customers.email"], -1, "0 or more"),
+        (["accounts.customers.email"], -1, "0 to 1,000,000"),
     ],
 )
 def test_an_outcome_that_cannot_be_right_is_refused_with_what_to_fix(

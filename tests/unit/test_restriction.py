@@ -41,7 +41,8 @@ def test_a_restriction_keeps_its_categories_in_order_once() -> None:
         ("e", ["user.contact"], 0, "Art. 18(1)"),
         ("a", [], 0, "name the data categories"),
         ("a", ["anna@example.org"], 0, "not a data category name"),
-        ("a", ["user.contact"], -1, "0 or more"),
+        ("a", ["user.contact"], -1, "0 to 1,000,000"),
+        ("a", ["user.contact"], 10**23, "0 to 1,000,000"),  # overflowed the store's integer
     ],
 )
 def test_a_restriction_that_cannot_be_right_is_refused_with_what_to_fix(

@@ -90,6 +90,7 @@ _SENTENCES: Final = {
 }
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 MAX_CATEGORIES: Final = 100
+MAX_RECIPIENTS: Final = 1_000_000  # recipients told (Art. 19): a count, not a number to overflow
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,7 @@ def erasure_outcome(
     both = set(gone) & {c for c, _ in held}
     if both:
         raise InvalidInputError(f"{sorted(both)[0]} cannot be both erased and kept")
-    if recipients_told < 0:
-        raise InvalidInputError("recipients_told counts recipients: 0 or more")
+    check_recipients(recipients_told)
     return ErasureOutcome(granted, gone, held, recipients_told)
 
 
@@ -155,6 +155,12 @@ def erasure_text(outcome: ErasureOutcome, request_id: str, language: str, remedi
         parts.append(say["told"].format(n=outcome.recipients_told))
     parts.append(remedies)
     return "\n\n".join(parts)
+
+
+def check_recipients(recipients_told: int) -> None:
+    """The recipients told of an erasure, rectification or restriction (Art. 19), counted."""
+    if not 0 <= recipients_told <= MAX_RECIPIENTS:
+        raise InvalidInputError(f"recipients_told counts recipients: 0 to {MAX_RECIPIENTS:,}")
 
 
 def kept_pair(text: str) -> tuple[str, str]:

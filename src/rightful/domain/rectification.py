@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rightful.domain.datamap import DataMap
+from rightful.domain.erasure import check_recipients
 from rightful.domain.errors import InvalidInputError
 
 MAX_FIELDS: Final = 100
@@ -37,8 +38,7 @@ def rectified(fields: Sequence[str], recipients_told: int, datamap: DataMap) -> 
         raise InvalidInputError("name the fields corrected, as dataset.collection.field")
     if len(named) > MAX_FIELDS:
         raise InvalidInputError(f"at most {MAX_FIELDS} fields")
-    if recipients_told < 0:
-        raise InvalidInputError("recipients_told counts recipients: 0 or more")
+    check_recipients(recipients_told)
     return Rectified(named, labels, recipients_told)
 
 

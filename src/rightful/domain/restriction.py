@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-from rightful.domain.erasure import MAX_CATEGORIES, data_category
+from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, data_category
 from rightful.domain.errors import ConflictError, InvalidInputError
 
 MIN_REASON: Final = 20
@@ -54,8 +54,7 @@ def restriction(ground: str, categories: Sequence[str], recipients_told: int = 0
         raise InvalidInputError("name the data categories whose processing is restricted")
     if len(covered) > MAX_CATEGORIES:
         raise InvalidInputError(f"at most {MAX_CATEGORIES} categories")
-    if recipients_told < 0:
-        raise InvalidInputError("recipients_told counts recipients: 0 or more")
+    check_recipients(recipients_told)
     return Restriction(granted, covered, recipients_told)
 
 

@@ -116,6 +116,10 @@ def test_a_dpo_restricts_announces_and_lifts_from_the_request_page(desk: Desk) -
             "recipients_told": "0"}  # fmt: skip
     wrong = dana.post(f"/console/requests/{rid}/restriction", data=form)
     assert "not a data category name" in wrong.text
+    squared_form = {**form, "csrf": form_token(wrong.text), "recipients_told": "²"}
+    squared = dana.post(f"/console/requests/{rid}/restriction", data=squared_form)
+    assert squared.status_code == 200 and "a whole number" in squared.text
+    form["csrf"] = form_token(squared.text)
     assert desk.c.requests.get(rid).status == Status.VERIFIED
     done = dana.post(
         f"/console/requests/{rid}/restriction", data={**form, "categories": "user.contact"}

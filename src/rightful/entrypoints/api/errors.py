@@ -18,6 +18,7 @@ UNANSWERABLE = (
     "the service cannot answer this now because of its configuration; its operators can see "
     "why in the server log"
 )
+MAX_DETAIL = 1000  # characters of a domain error's message in an answer
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -30,8 +31,11 @@ async def _domain_error(request: Request, exc: RightfulError) -> JSONResponse:
         return unanswerable(request, exc)
     retry_after = getattr(exc, "retry_after", None)  # a 429 says when to come back
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    detail = str(exc)
+    if len(detail) > MAX_DETAIL:  # an id pasted a megabyte long is not sent back whole
+        detail = detail[:MAX_DETAIL] + " …"
     return JSONResponse(
-        {"error": type(exc).__name__, "detail": str(exc)}, exc.http_status, headers=headers
+        {"error": type(exc).__name__, "detail": detail}, exc.http_status, headers=headers
     )
 
 

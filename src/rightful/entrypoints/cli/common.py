@@ -36,8 +36,11 @@ MAX_MESSAGE = 1000  # characters of an error line
 
 def _console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    # No emoji codes: ids, paths and file names are printed, and `:warning:` in one is text.
-    return Console(stderr=stderr, width=None if stream.isatty() else PIPED_WIDTH, emoji=False)
+    # Ids, paths, file names and staff's words are printed as they are: `[/]` or `:warning:` in
+    # one is text. Lines that style themselves pass markup=True and escape what they quote.
+    return Console(
+        stderr=stderr, width=None if stream.isatty() else PIPED_WIDTH, markup=False, emoji=False
+    )
 
 
 console = _console()
@@ -127,7 +130,9 @@ def fail(message: str, code: int = 2) -> Any:
     # pasted megabyte is not printed back whole.
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + " …"
-    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True
+    )
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from rightful.bootstrap import Container
 from rightful.entrypoints.cli.common import console, container, handles_errors, run_server
@@ -32,7 +33,8 @@ def demo(
         summary = prepare_demo(c)
         seeded = seed_demo_requests(c)
         config = write_cli_config(c)
-        console.print(f"[bold]rightful demo[/bold] store: {c.settings.data_dir.resolve()}")
+        folder = escape(str(c.settings.data_dir.resolve()))
+        console.print(f"[bold]rightful demo[/bold] store: {folder}", markup=True)
         for line in summary.lines:
             console.print(f"  {line}")
         console.print(f"  demo requests: {seeded} new")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Column, Table
 
 from rightful.domain.errors import InvalidInputError
@@ -85,8 +86,9 @@ def show(incident_id: str, json_out: Json = False) -> None:
     if json_out:
         print_json(data)
         return
-    console.print(f"[bold]{data['reference']}[/bold] {data['kind']} · {data['status']} · "
-                  f"found by {data['discovered_by']} ({data['reporter_kind']})")  # fmt: skip
+    console.print(f"[bold]{escape(data['reference'])}[/bold] {data['kind']} · {data['status']} · "
+                  f"found by {data['discovered_by']} ({data['reporter_kind']})",
+                  markup=True)  # fmt: skip
     console.print(f"aware {_short(data['aware_at'])} · opened {_short(data['opened_at'])} · "
                   f"contained {_short(data['contained_at'])}")  # fmt: skip
     console.print(f"effects: {data['effects'] or '-'}", highlight=False)
@@ -273,7 +275,8 @@ def verify() -> None:
     """Check that no register row was changed behind the audit chain's back (exit 1 if so)."""
     result = container().incidents.register.verify()
     if not result.ok:
-        err_console.print(f"[red]✗[/red] {result.describe()}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]✗[/red] {escape(result.describe())}", highlight=False,
+                          soft_wrap=True, markup=True)  # fmt: skip
         raise typer.Exit(1)
     console.print(f"✓ {result.describe()}", highlight=False, soft_wrap=True)
 

@@ -59,7 +59,9 @@ def build(
         status = package.status
         console.print(f"{package.id}  {status}  {_items(package.item_count)}")
     if status == "blocked":
-        err_console.print("[red]the leak gate blocked this package; a near-miss incident is open")
+        err_console.print(
+            "[red]the leak gate blocked this package; a near-miss incident is open", markup=True
+        )
         raise typer.Exit(3)
 
 
@@ -180,8 +182,8 @@ _NEXT_STEP = {
 def _failed_lines(request_id: str, error: str | None) -> None:
     """A failed build holds nothing to review: say so, why if recorded, and what to do."""
     why = f" with {error}" if error else ""
-    console.print(f"[bold red]the build failed{why}[/bold red]; the package holds nothing",
-                  highlight=False)  # fmt: skip
+    console.print(f"[bold red]the build failed{escape(why)}[/bold red]; the package holds nothing",
+                  highlight=False, markup=True)  # fmt: skip
     step = _NEXT_STEP.get(error or "", "the server or worker log has the error's type")
     console.print(f"  {step}; then build again: rightful package build {request_id}",
                   highlight=False, soft_wrap=True)  # fmt: skip
@@ -192,7 +194,8 @@ def _missing_lines(count: int, named: list[dict[str, str]]) -> None:
     if not count:
         return
     console.print(f"[bold red]{counted(count, 'file', 'files')} not found[/bold red]; "
-                  "the records are included, the requester's overview says so")  # fmt: skip
+                  "the records are included, the requester's overview says so",
+                  markup=True)  # fmt: skip
     for m in named:
         console.print(f"  record {m['item']}: {m['collection']}.{m['field']}", highlight=False)
     if count > len(named):
@@ -324,7 +327,7 @@ def verify(
     pem = _pinned_key(public_key) if public_key else None
     report = verify_package(file, pem)
     for problem in report.problems:
-        err_console.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
+        err_console.print(f"[red]✗[/red] {escape(problem)}", highlight=False, markup=True)
     if not report.ok:
         raise typer.Exit(1)
     signer = (

@@ -190,7 +190,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
             }
         )
         return
-    console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}")
+    console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}",
+                  markup=True)  # fmt: skip
     console.print(
         f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
         f"{row.respond_by:%Y-%m-%d %H:%M %Z}"

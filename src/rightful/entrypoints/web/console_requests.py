@@ -193,9 +193,10 @@ def lift(request: Request, request_id: str, csrf: Csrf = "") -> Response:
 
 
 def _count(recipients_told: str) -> int:
-    if not recipients_told.strip().isdigit():
+    text = recipients_told.strip()
+    if not (text.isascii() and text.isdecimal()):  # "²" is a digit to Python, not a count
         raise InvalidInputError("recipients told: a whole number, 0 or more")
-    return int(recipients_told)
+    return int(text)
 
 
 def _lines(text: str) -> list[str]:
