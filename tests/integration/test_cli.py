@@ -411,13 +411,14 @@ def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(cli: CliRun
     assert code != 0 and "Art. 18(3)" in out
     code, out = run(cli, "requests", "lift-notice", rid, "--on", "15.1.2027", "--reason", "x" * 30)
     assert code == 2 and "ISO date" in out
-    code, out = run(cli, "requests", "lift-notice", rid, "--on", "2099-01-15", "--reason",
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    code, out = run(cli, "requests", "lift-notice", rid, "--on", day, "--reason",
                     "We verified that your postal address is correct.")  # fmt: skip
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     shown = " ".join(out.split())
     assert (
-        "restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on 2099-01-15"
+        f"restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on {day}"
         in shown
     )
 
@@ -488,3 +489,20 @@ def test_init_with_a_setting_it_cannot_use_is_one_line(
     finally:
         set_container(None)
     assert code == 2 and out.strip().count("\n") == 0 and said in out
+
+
+def test_staffs_words_are_shown_as_written_even_when_they_look_like_markup(
+    cli: CliRunner,
+) -> None:
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org")
+    rid = out.split()[0]
+    assert run(cli, "requests", "cancel", rid, "--reason", "withdrawn [/] by [bold]phone")[0] == 0
+    code, out = run(cli, "requests", "show", rid)
+    assert code == 0 and "withdrawn [/] by [bold]phone" in " ".join(out.split())
+
+
+def test_a_receipt_from_another_era_is_refused(cli: CliRunner) -> None:
+    """A year-1 receipt was accepted, then made `refuse --manifestly` overflow."""
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",
+                    "--received-at", "0001-01-01")  # fmt: skip
+    assert code == 2 and "more than five years back" in out

@@ -93,6 +93,12 @@ def test_a_lifting_day_is_accepted_exactly_when_it_leaves_the_notice_period(
             check_lift_day(day, TODAY, notice_days)
 
 
+def test_a_lifting_day_years_away_is_no_plan_to_announce() -> None:
+    with pytest.raises(InvalidInputError, match="not one years away"):
+        check_lift_day(date(9999, 12, 31), TODAY, 14)
+    assert check_lift_day(TODAY + timedelta(days=14 + 366), TODAY, 14)
+
+
 @given(st.one_of(st.none(), st.integers(min_value=-30, max_value=30)), st.booleans())
 def test_a_restriction_lifts_only_once_announced_and_not_before_its_day(
     announced: int | None, lifted: bool

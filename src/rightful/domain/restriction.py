@@ -20,6 +20,7 @@ from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, data_categ
 from rightful.domain.errors import ConflictError, InvalidInputError
 
 MIN_REASON: Final = 20
+LATEST_LIFT: Final = timedelta(days=366)  # after the notice period
 MAX_REASON: Final = 2000
 
 
@@ -79,6 +80,11 @@ def check_lift_day(lifts_on: date, today: date, notice_days: int) -> date:
     """The day announced for lifting, if it leaves the person the notice period (Art. 18(3):
     told before it lifts); InvalidInputError naming the first allowed day otherwise."""
     first = earliest_lift(today, notice_days)
+    if lifts_on > first + LATEST_LIFT:
+        raise InvalidInputError(
+            f"announce a day up to {(first + LATEST_LIFT).isoformat()}: a notice is for a "
+            "lifting that is planned, not one years away"
+        )
     if lifts_on < first:
         raise InvalidInputError(
             f"announce a day on or after {first.isoformat()}: the person is told {notice_days} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from rightful.adapters.db.packages import ExclusionRow, PackageRow
+from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.packaging.encoding import parse_line
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.exclusions import Exclusion, key_text
@@ -41,6 +42,13 @@ class ExclusionService:
                 f"the package holds no row {'/'.join(wanted.key)} of {wanted.collection}"
             )
         with self.store.transaction() as session:
+            for made in list_of(session, package.request_id):
+                if (made.collection, tuple(made.key), made.field) == (
+                    wanted.collection,
+                    wanted.key,
+                    wanted.field,
+                ):
+                    raise ConflictError(f"this is left out already (exclusion {made.id})")
             row = ExclusionRow(
                 id=str(uuid.uuid4()), request_id=package.request_id,
                 collection=wanted.collection, key=list(wanted.key), field=wanted.field,
@@ -76,7 +84,10 @@ class ExclusionService:
         return row
 
     def of(self, request_id: str, *, with_removed: bool = False) -> list[ExclusionRow]:
+        """The exclusions of a request; NotFoundError for a request there is not."""
         with self.store.transaction() as session:
+            if session.get(RequestRow, request_id) is None:
+                raise NotFoundError(f"no request {request_id}")
             return list_of(session, request_id, with_removed=with_removed)
 
     def _holds(self, package: PackageRow, wanted: Exclusion) -> bool:

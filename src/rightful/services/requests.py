@@ -23,7 +23,6 @@ from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import (
     ANSWERED,
-    IDENTITY_WAIT,
     OPEN,
     Role,
     Status,
@@ -59,6 +58,7 @@ log = logging.getLogger("rightful.requests")
 # On hold from these statuses means waiting for identity information: a pause of the clock.
 _IDENTITY_WAIT = {Status.RECEIVED, Status.AWAITING_VERIFICATION}
 MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
+EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
 UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
 CHANGES_DATA = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
 
@@ -109,6 +109,10 @@ class RequestService:
             raise InvalidInputError("only staff may record an earlier receipt time")
         if new.received_at > now:
             raise InvalidInputError("the receipt time is in the future; give when it arrived")
+        if new.received_at < now - EARLIEST_RECEIPT:
+            raise InvalidInputError(
+                "the receipt time is more than five years back; give when it arrived"
+            )
         return new.received_at
 
     def submit(
@@ -290,7 +294,7 @@ class RequestService:
                                                limit=100_000))
             if row.respond_by <= now and (
                 row.status == Status.AWAITING_VERIFICATION
-                or (row.status == Status.ON_HOLD and Status(row.held_from) in IDENTITY_WAIT)
+                or (row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION)
             )
         ]  # fmt: skip
         closed = []

@@ -39,6 +39,10 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
     untouched = desk.c.requests.submit(
         NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL), PUBLIC
     ).id  # still `received`: nobody asked the requester yet
+    held_unasked = desk.c.requests.submit(
+        NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL), PUBLIC
+    ).id
+    desk.c.requests.move(held_unasked, Status.ON_HOLD, AGENT, "a letter we have to read first")
 
     desk.world.clock.advance(timedelta(days=44))
     assert desk.c.requests.close_unverified_at_deadline() == []
@@ -49,6 +53,7 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
         assert desk.c.requests.get(rid).status == Status.EXPIRED
     assert desk.c.requests.get(gdpr).status == Status.AWAITING_VERIFICATION
     assert desk.c.requests.get(untouched).status == Status.RECEIVED
+    assert desk.c.requests.get(held_unasked).status == Status.ON_HOLD
     told = last_mail(desk, know)
     assert "could not verify your identity" in told and "without disclosing" in told
     assert "§7024(e)" in told and "Categories of personal information we collect:" in told

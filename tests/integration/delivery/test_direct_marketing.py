@@ -48,6 +48,9 @@ def test_the_portal_marks_an_objection_to_direct_marketing_and_explains_a_wrong_
                       language="de", direct_marketing="yes")  # fmt: skip
     assert wrong.status_code == 422 and "nur bei einem Widerspruch" in wrong.text
     assert re.search(r'id="f-direct_marketing"[^>]* checked', wrong.text), "the tick stays"
+    forged = desk.post("/portal/new", type="objection", jurisdiction="gdpr", email=ANNA_MAIL,
+                       language="en", direct_marketing="false")  # fmt: skip
+    assert forged.status_code == 422 and "Choose one of the options" in forged.text
     rid = submit(desk, type="objection", direct_marketing="yes")
     assert desk.c.requests.get(rid).direct_marketing
     plain = submit(desk, type="objection")

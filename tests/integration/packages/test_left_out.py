@@ -40,6 +40,10 @@ def test_a_row_left_out_is_not_in_the_next_build_which_says_how_much_was_left_ou
                                                          WHY, DATAMAP), REVIEWER)  # fmt: skip
     row = world.c.exclusions.leave_out(first.id, wanted, REVIEWER)
     assert world.c.packages.get(first.id).status == PackageStatus.SENT_BACK
+    with pytest.raises(ConflictError, match=f"left out already \\(exclusion {row.id}\\)"):
+        world.c.exclusions.leave_out(first.id, wanted, REVIEWER)
+    with pytest.raises(NotFoundError, match="no request nope"):
+        world.c.exclusions.of("nope")
     assert world.status(rid) == Status.COLLECTING
 
     second = world.c.packages.build(rid, AGENT)

@@ -30,6 +30,7 @@ WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
 Short = Annotated[str, Form(max_length=400)]
 Csrf = Annotated[str, Form(max_length=200)]
+TICKED = frozenset({"yes", "on", "true", "1"})  # what a ticked box may send
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -74,7 +75,7 @@ def submit(
     row = c.requests.submit(NewRequest(
         type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
         phone=phone or None, name=name or None, details=details or None, language=lang,
-        channel="web", direct_marketing=bool(direct_marketing),
+        channel="web", direct_marketing=direct_marketing in TICKED,
     ), PUBLIC)  # fmt: skip
     receipt = c.verification.start(row.id, Channel.EMAIL)
     response = redirect(f"/portal/requests/{row.id}/verify?sent=1")
@@ -98,7 +99,9 @@ def _problems(request: Request, form: dict[str, str], lang: str) -> dict[str, st
         errors["phone"] = translate("err_phone_invalid", lang)
     if len(form["name"]) > 200:
         errors["name"] = translate("err_too_long", lang)
-    if form["direct_marketing"] and form["type"] != RequestType.OBJECTION:
+    if form["direct_marketing"] not in TICKED | {""}:
+        errors["direct_marketing"] = translate("err_choice", lang)
+    elif form["direct_marketing"] and form["type"] != RequestType.OBJECTION:
         errors["direct_marketing"] = translate("err_marketing_objection_only", lang)
     return errors
 
