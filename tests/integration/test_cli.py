@@ -418,8 +418,7 @@ def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(cli: CliRun
     code, out = run(cli, "requests", "show", rid)
     shown = " ".join(out.split())
     assert (
-        f"restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on {day}"
-        in shown
+        f"restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on {day}" in shown
     )
 
 
