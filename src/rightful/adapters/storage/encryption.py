@@ -35,7 +35,11 @@ PREFIX_SIZE: Final = 7
 DEFAULT_CHUNK: Final = 64 * 1024
 MAX_CHUNKS: Final = 2**32
 KEY_SIZE: Final = 32
-REUSE: Final = 4  # written buffers kept for reuse
+WRITE_DEPTH: Final = 16  # sealed batches waiting for the writer thread
+# Written buffers kept for the next batches: as many as can wait to be written, plus the one being
+# filled and the one being written. With only 4 kept, most batches of a large package took a
+# fresh 1 MiB buffer, whose page faults cost about 5 % of the 1,700-recording build.
+REUSE: Final = WRITE_DEPTH + 2
 WRITE_BATCH: Final = 1024 * 1024  # sealed bytes handed to the sink per write
 
 
@@ -277,7 +281,7 @@ class BackgroundWriter:
     it does not close the underlying stream.
     """
 
-    def __init__(self, sink: Writable, depth: int = 16) -> None:
+    def __init__(self, sink: Writable, depth: int = WRITE_DEPTH) -> None:
         self._sink = sink
         self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
         self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
