@@ -9,13 +9,13 @@ import uuid
 
 from rightful.adapters.db.packages import ExclusionRow, PackageRow
 from rightful.adapters.db.tables import RequestRow
-from rightful.adapters.packaging.encoding import parse_line
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.exclusions import Exclusion, key_text
 from rightful.domain.lifecycle import Role
-from rightful.domain.packages import MANIFEST, ItemKind, PackageStatus
+from rightful.domain.packages import ItemKind, PackageStatus
 from rightful.domain.staff import Principal
 from rightful.services.exclusion_rows import list_of
+from rightful.services.gate_items import manifest_items
 from rightful.services.package_review import PackageReview
 from rightful.services.requests import digest
 
@@ -92,15 +92,9 @@ class ExclusionService:
 
     def _holds(self, package: PackageRow, wanted: Exclusion) -> bool:
         """Whether the package's manifest lists a record of that collection and key."""
-        key = list(wanted.key)
-        with self.packages.zip_of(package) as archive, archive.open(MANIFEST) as manifest:
-            for raw in manifest:
-                line = raw.strip().rstrip(b",")
-                if not line.startswith(b"{") or wanted.collection.encode() not in line:
-                    continue
-                item = parse_line(line)
-                if (item.get("kind") == ItemKind.RECORD.value
-                        and item.get("collection") == wanted.collection
-                        and list(key_text(item.get("key") or ())) == key):  # fmt: skip
-                    return True
-        return False
+        with self.packages.zip_of(package) as archive:
+            return any(
+                item["kind"] == ItemKind.RECORD.value and item["collection"] == wanted.collection
+                and key_text(item["key"]) == wanted.key
+                for item in manifest_items(archive)
+            )  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 from rightful.adapters.db.packages import AttachmentRow
@@ -56,18 +56,7 @@ class ManifestItems:
         self.done = True
 
     def _items(self) -> Iterator[dict[str, Any]]:
-        inside = False
-        # zipfile splits lines in Python; a buffered reader over the member does it in C
-        member = self._archive.open(MANIFEST)
-        # arg-type: a zipfile member has the readinto() a buffered reader uses
-        with io.BufferedReader(member, READ_BUFFER) as stream:  # type: ignore[arg-type]
-            for raw in stream:
-                self._digest.update(raw)
-                line = raw.strip()
-                if line.startswith(b'"items": ['):
-                    inside = True
-                elif inside and line.startswith(b"{"):
-                    yield parse_line(line.rstrip(b","))
+        return manifest_items(self._archive, self._digest.update)
 
     def _attachment(self, item: dict[str, Any]) -> GateItem:
         row = self._attachments.get(str(item["key"][0]))
@@ -100,6 +89,26 @@ class ManifestItems:
             elif size > SAMPLE_BYTES:
                 tail = stream.read()
         return readable_text(head, tail) if head else ""
+
+
+def manifest_items(
+    archive: zipfile.ZipFile, each_line: Callable[[bytes], object] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The items of a stored manifest.json, one line each, in order; `each_line` sees every
+    line of the file (the gate hashes them)."""
+    inside = False
+    # zipfile splits lines in Python; a buffered reader over the member does it in C
+    member = archive.open(MANIFEST)
+    # arg-type: a zipfile member has the readinto() a buffered reader uses
+    with io.BufferedReader(member, READ_BUFFER) as stream:  # type: ignore[arg-type]
+        for raw in stream:
+            if each_line is not None:
+                each_line(raw)
+            line = raw.strip()
+            if line.startswith(b'"items": ['):
+                inside = True
+            elif inside and line.startswith(b"{"):
+                yield parse_line(line.rstrip(b","))
 
 
 def _record(item: dict[str, Any], blobs: list[dict[str, Any]]) -> GateItem:
