@@ -111,6 +111,18 @@ _REMEDIES = {
 }
 
 
+_LAW_NAMES = {
+    "en": {"gdpr": "GDPR", "uk_gdpr": "UK GDPR"},
+    "de": {"gdpr": "DSGVO", "uk_gdpr": "UK GDPR"},
+}
+
+
+def law_name(law: str, language: str) -> str:
+    """How a notice names the regulation of a GDPR or UK GDPR request, in its language."""
+    names = _LAW_NAMES.get(language, _LAW_NAMES["en"])
+    return names.get(law, names["gdpr"])
+
+
 def remedies(jurisdiction: Jurisdiction, language: str) -> str:
     """Where the requester may turn if they disagree with an answer, under their law."""
     return _REMEDIES.get(language, _REMEDIES["en"])[jurisdiction]

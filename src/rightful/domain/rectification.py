@@ -12,6 +12,7 @@ from typing import Final
 from rightful.domain.datamap import DataMap
 from rightful.domain.erasure import check_recipients
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.notices import law_name
 
 MAX_FIELDS: Final = 100
 
@@ -69,10 +70,6 @@ _SENTENCES: Final = {
         "Berichtigung informiert (Art. 19).",
     },
 }
-_LAW: Final = {
-    "en": {"gdpr": "GDPR", "uk_gdpr": "UK GDPR"},
-    "de": {"gdpr": "DSGVO", "uk_gdpr": "UK GDPR"},
-}
 
 
 def rectification_text(
@@ -81,7 +78,7 @@ def rectification_text(
     """What the requester is told: each corrected field in plain words, in order."""
     lang = language if language in _SENTENCES else "en"
     say = _SENTENCES[lang]
-    intro = say["intro"].format(ref=request_id[:8], law=_LAW[lang].get(law, _LAW[lang]["gdpr"]))
+    intro = say["intro"].format(ref=request_id[:8], law=law_name(law, lang))
     parts = [intro + "".join(f"\n- {label}" for label in outcome.labels)]
     if outcome.recipients_told:
         parts.append(say["told"].format(n=outcome.recipients_told))

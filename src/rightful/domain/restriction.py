@@ -18,6 +18,7 @@ from typing import Final
 
 from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, data_category
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.notices import law_name
 
 MIN_REASON: Final = 20
 LATEST_LIFT: Final = timedelta(days=366)  # after the notice period
@@ -110,10 +111,6 @@ def check_can_lift(lifts_on: date | None, today: date, lifted: bool) -> None:
         )
 
 
-_LAW: Final = {
-    "en": {"gdpr": "GDPR", "uk_gdpr": "UK GDPR"},
-    "de": {"gdpr": "DSGVO", "uk_gdpr": "UK GDPR"},
-}
 _GROUND_WORDS: Final = {
     "en": {
         "a": "you contested the accuracy of the data, for the time we need to verify it",
@@ -177,7 +174,7 @@ def restriction_text(
     lang = language if language in _SENTENCES else "en"
     say, letter = _SENTENCES[lang], placed.ground.value
     parts = [
-        say["intro"].format(ref=request_id[:8], law=_LAW[lang].get(law, _LAW[lang]["gdpr"]),
+        say["intro"].format(ref=request_id[:8], law=law_name(law, lang),
                             ground=_GROUND_WORDS[lang][letter], letter=letter),
         say["covered"].format(categories=", ".join(placed.categories)),
         say["while"],
