@@ -61,6 +61,13 @@ MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester whe
 EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
 UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
 CHANGES_DATA = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
+# GDPR and UK GDPR requests whose outcome is recorded by a command of its own, not in words
+RECORDED_BY_ITS_OWN = {
+    RequestType.ERASURE: "an Art. 17 erasure: record it with `rightful requests erased` (ground, "
+    "erased, kept with exceptions)",
+    RequestType.RESTRICTION: "an Art. 18 restriction: record it with `rightful requests "
+    "restricted` (ground, categories), so that it is told before it lifts",
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +201,7 @@ class RequestService:
 
     def get(self, request_id: str) -> RequestRow:
         with self.store.transaction() as session:
-            return self._load(session, request_id)
+            return self.load(session, request_id)
 
     def list(self, flt: RequestFilter) -> list[RequestRow]:
         query = select(RequestRow).order_by(RequestRow.respond_by, RequestRow.id)
@@ -211,7 +218,7 @@ class RequestService:
 
     def notices(self, request_id: str) -> list[NoticeRow]:
         with self.store.transaction() as session:
-            self._load(session, request_id)
+            self.load(session, request_id)
             query = select(NoticeRow).where(NoticeRow.request_id == request_id)
             return list(session.scalars(query.order_by(NoticeRow.id)))
 
@@ -269,7 +276,7 @@ class RequestService:
         """Move a request along its lifecycle; illegal moves raise IllegalTransitionError, and
         with `only_from` a request in another status is left alone (ConflictError)."""
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             if by_hand:
                 held = Status(row.held_from) if row.held_from else None
                 check_manual_move(target, Status(row.status), held)
@@ -406,7 +413,7 @@ class RequestService:
         """Extend once, with a reason, in the first period; the notice to the requester is kept."""
         by.require(Role.DPO)
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             if Status(row.status) not in OPEN or Status(row.status) in ANSWERED:
                 raise ConflictError(f"{with_article(row.status)} request cannot be extended")
             if row.extended_at is not None:
@@ -450,7 +457,7 @@ class RequestService:
         if manifestly is not None:
             check_justification(cleaned)
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             if row.direct_marketing:
                 raise ConflictError(
                     f"request {row.id} objects to direct marketing, which cannot be refused "
@@ -511,22 +518,15 @@ class RequestService:
                 "requester as written"
             )
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             kind = RequestType(row.type)
             if kind in ANSWERED_WITH_PACKAGE:
                 raise ConflictError(
                     f"request {row.id} is answered with its package (rightful package …)"
                 )
-            if kind is RequestType.ERASURE and row.jurisdiction != dl.Jurisdiction.CCPA:
-                raise ConflictError(
-                    f"request {row.id} is an Art. 17 erasure: record it with `rightful requests "
-                    "erased` (ground, erased, kept with exceptions)"
-                )
-            if kind is RequestType.RESTRICTION and row.jurisdiction != dl.Jurisdiction.CCPA:
-                raise ConflictError(
-                    f"request {row.id} is an Art. 18 restriction: record it with `rightful "
-                    "requests restricted` (ground, categories), so that it is told before it lifts"
-                )
+            recorded_by = RECORDED_BY_ITS_OWN.get(kind)
+            if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
+                raise ConflictError(f"request {row.id} is {recorded_by}")
             if row.status != Status.VERIFIED:
                 raise ConflictError(
                     f"request {row.id} is {row.status}; it is answered once the requester is "
@@ -542,7 +542,7 @@ class RequestService:
         the requester is told what was erased, what was kept and why."""
         by.require(Role.DPO)
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             check_gdpr_outcome(row, RequestType.ERASURE, "an Art. 17 outcome")
             row.erasure_outcome = outcome.as_json()
             self._move(session, row, Status.CLOSED, by, "erasure carried out and recorded")
@@ -563,7 +563,7 @@ class RequestService:
         corrected (Art. 16, 19); the requester is told which, in plain words."""
         by.require(Role.DPO)
         with self.store.transaction() as session:
-            row = self._load(session, request_id)
+            row = self.load(session, request_id)
             check_gdpr_outcome(row, RequestType.RECTIFICATION, "a rectification")
             row.rectification_outcome = outcome.as_json()
             self._move(session, row, Status.CLOSED, by, "rectification carried out and recorded")
@@ -580,7 +580,8 @@ class RequestService:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _load(self, session: Session, request_id: str) -> RequestRow:
+    def load(self, session: Session, request_id: str) -> RequestRow:
+        """The request in `session`; NotFoundError when there is none."""
         row = session.get(RequestRow, request_id)
         if row is None:
             raise NotFoundError(f"no request {request_id}")

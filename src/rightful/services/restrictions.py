@@ -75,7 +75,7 @@ class RestrictionService:
         before it lifts."""
         by.require(Role.DPO)
         with self.store.transaction() as session:
-            row = self._request(session, request_id)
+            row = self.requests.load(session, request_id)
             check_gdpr_outcome(row, RequestType.RESTRICTION, "a restriction")
             now = self.clock.now()
             session.add(RestrictionRow(
@@ -145,14 +145,8 @@ class RestrictionService:
     def _today(self) -> date:
         return self.clock.now().astimezone(self.settings.zone).date()
 
-    def _request(self, session: Session, request_id: str) -> RequestRow:
-        row = session.get(RequestRow, request_id)
-        if row is None:
-            raise NotFoundError(f"no request {request_id}")
-        return row
-
     def _restricted(self, session: Session, request_id: str) -> tuple[RequestRow, RestrictionRow]:
-        row = self._request(session, request_id)
+        row = self.requests.load(session, request_id)
         restricted = session.get(RestrictionRow, row.id)
         if restricted is None:
             raise NotFoundError(
