@@ -5,6 +5,7 @@ never what), and the gate still checks everything that stays."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -67,7 +68,9 @@ class Exclusions:
     """The exclusions of one request, looked up row by row while a package is built."""
 
     rows: frozenset[tuple[str, tuple[str, ...]]] = frozenset()
-    fields: dict[tuple[str, tuple[str, ...]], frozenset[str]] | None = None
+    fields: dict[tuple[str, tuple[str, ...]], frozenset[str]] = dataclasses.field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, exclusions: Iterable[Exclusion]) -> Exclusions:

@@ -153,12 +153,10 @@ class PackageService:
         if by.role is not None:
             by.require(Role.AGENT)
         seed = self.subjects.seed(request_id)
-        package, data_key, meta = self._start(request_id, seed.subject, by)
+        package, data_key, meta, exclusions = self._start(request_id, seed.subject, by)
         try:
             with older_objects_frozen():
                 attachments = self.attachments.for_request(request_id)
-                with self.store.transaction() as session:
-                    exclusions = in_force(session, request_id)
                 output = self._write(package, meta, seed, data_key, attachments, exclusions)
                 timed = self._gate(package, seed, output, attachments)
                 return self._conclude(package.id, output, timed, by)
@@ -226,7 +224,9 @@ class PackageService:
 
     def _start(
         self, request_id: str, subject: SubjectKey, by: Principal
-    ) -> tuple[PackageRow, bytes, BuildMeta]:
+    ) -> tuple[PackageRow, bytes, BuildMeta, Exclusions]:
+        """The package row, its data key and metadata, and what reviewers left out, read in the
+        transaction that starts the build (the approval compares exclusions with its time)."""
         now = self.clock.now()
         data_key = new_data_key()
         wrapped = self.keys.wrap(data_key)
@@ -259,7 +259,8 @@ class PackageService:
                 key_id=wrapped.key_id,
             )
             received = request.received_at
-        return package, data_key, self._meta(package, received)
+            exclusions = in_force(session, request_id)
+        return package, data_key, self._meta(package, received), exclusions
 
     def _retire_older(self, session: Session, request_id: str) -> None:
         now = self.clock.now()
