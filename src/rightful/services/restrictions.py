@@ -48,6 +48,15 @@ class RestrictionView:
     def in_force(self) -> bool:
         return self.lifted_at is None
 
+    def as_json(self) -> dict[str, object]:
+        """The restriction as plain data (CLI --json and the API)."""
+        return {
+            "request_id": self.request_id, "ground": self.ground,
+            "categories": list(self.categories), "recipients_told": self.recipients_told,
+            "placed_at": self.placed_at, "lifts_on": self.lifts_on.isoformat() if self.lifts_on
+            else None, "lifted_at": self.lifted_at, "in_force": self.in_force,
+        }  # fmt: skip
+
     @classmethod
     def of(cls, row: RestrictionRow) -> RestrictionView:
         return cls(

@@ -66,9 +66,9 @@ def read_datamap(paths: Sequence[Path | str]) -> tuple[DataMap, list[DataMapProb
     # A file named twice (maps/a.yaml and ./maps/a.yaml) is read once, not reported as a clash.
     seen: set[Path] = set()
     for path in map(Path, paths):
-        if path.resolve() in seen:
+        if (real := path.resolve()) in seen:
             continue
-        seen.add(path.resolve())
+        seen.add(real)
         parsed, found = _read_file(path, declared)
         datasets.extend(parsed)
         problems.extend(found)

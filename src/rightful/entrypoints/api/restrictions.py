@@ -48,11 +48,7 @@ class RestrictionOut(BaseModel):
 
     @classmethod
     def of(cls, view: RestrictionView) -> RestrictionOut:
-        return cls(
-            request_id=view.request_id, ground=view.ground, categories=list(view.categories),
-            recipients_told=view.recipients_told, placed_at=view.placed_at,
-            lifts_on=view.lifts_on, lifted_at=view.lifted_at, in_force=view.in_force,
-        )  # fmt: skip
+        return cls.model_validate(view.as_json())
 
 
 @router.post("/requests/{request_id}/restriction", response_model=RequestOut)

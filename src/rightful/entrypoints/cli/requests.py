@@ -154,7 +154,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 "status": row.status,
                 "received_at": row.received_at,
                 "respond_by": row.respond_by,
-                "restriction": _restriction_json(restricted) if restricted else None,
+                "restriction": restricted.as_json() if restricted else None,
                 "transitions": [
                     {
                         "at": t.at,
@@ -384,7 +384,7 @@ def restrictions(
     """Restrictions of processing in force (what your systems must keep to), oldest first."""
     listed = container().restrictions.listed(in_force_only=not all_)
     if json_out:
-        print_json([_restriction_json(r) for r in listed])
+        print_json([r.as_json() for r in listed])
         return
     table = Table("request", "ground", "categories", "since", "lifts on", "lifted", title=(
         "restrictions" if all_ else "restrictions in force"))  # fmt: skip
@@ -419,14 +419,6 @@ def lift(request_id: str) -> None:
     """Lift a restriction, on or after the day the requester was told of."""
     view = container().restrictions.lift(request_id, cli_principal())
     console.print(f"{view.request_id}  restriction lifted")
-
-
-def _restriction_json(r: RestrictionView) -> dict[str, object]:
-    return {
-        "request_id": r.request_id, "ground": r.ground, "categories": list(r.categories),
-        "recipients_told": r.recipients_told, "placed_at": r.placed_at,
-        "lifts_on": r.lifts_on.isoformat() if r.lifts_on else None, "lifted_at": r.lifted_at,
-    }  # fmt: skip
 
 
 def _restriction_line(r: RestrictionView) -> str:
