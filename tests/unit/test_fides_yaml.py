@@ -291,3 +291,34 @@ def test_an_empty_dataset_list_names_its_file_and_a_file_named_twice_is_read_onc
     good = write(tmp_path, with_subject(PLAIN_FIDES))
     datamap, problems = read_datamap([good, tmp_path / "." / "map.yaml"])
     assert problems == [] and len(datamap.datasets) == 1
+
+
+@pytest.mark.parametrize(
+    ("extension", "named"),
+    [
+        ("retention: 010", "retention"),  # YAML reads 8
+        ("legal_basis: 1_000", "legal_basis"),  # YAML reads 1000
+        ("recipients: [{name: 5}]", "a recipient's name"),
+        ("recipients: [{name: X, country: 49}]", "country"),
+    ],
+)
+def test_a_number_where_text_belongs_is_a_problem_not_turned_into_other_text(
+    tmp_path: Path, extension: str, named: str
+) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "rightful: {subject: true}", f"rightful: {{subject: true, {extension}}}"
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert [p.message for p in problems] == [
+        f"{named} must be text (in quotes if it looks like a number)"
+    ]
+
+
+def test_a_dataset_source_given_as_a_number_is_a_problem(tmp_path: Path) -> None:
+    text = with_subject(PLAIN_FIDES).replace(
+        "    name: App database\n", "    name: App database\n    rightful: {source: 5}\n"
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert [p.message for p in problems] == [
+        "source must be text (in quotes if it looks like a number)"
+    ]

@@ -47,9 +47,15 @@ def _only(ext: Mapping[str, Any], allowed: set[str]) -> None:
 def _text(value: Any, key: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ExtensionError(f"{key} must be text")
-    return str(value)
+    return _required_text(value, key)
+
+
+def _required_text(value: Any, key: str) -> str:
+    # YAML reads 010 as 8 and 1e3 as 1000.0: a number is refused rather than turned into
+    # text that differs from what was written.
+    if not isinstance(value, str):
+        raise ExtensionError(f"{key} must be text (in quotes if it looks like a number)")
+    return value
 
 
 def _texts(value: Any, key: str) -> tuple[str, ...]:
@@ -129,7 +135,7 @@ def _recipient(raw: Any) -> Recipient:
         raise ExtensionError("a recipient is a name or a mapping with a name")
     _only(raw, {"name", "country", "third_country", "safeguards"})
     recipient = Recipient(
-        name=str(raw["name"]),
+        name=_required_text(raw["name"], "a recipient's name"),
         country=_text(raw.get("country"), "country"),
         third_country=_flag(raw.get("third_country"), "third_country"),
         safeguards=_text(raw.get("safeguards"), "safeguards"),
@@ -177,7 +183,11 @@ def field_window(ext: Mapping[str, Any]) -> Window | None:
     if not isinstance(raw, Mapping) or not {"from", "at"} <= set(raw):
         raise ExtensionError("window needs from, at (and optionally until)")
     _only(raw, {"from", "until", "at"})
-    return Window(str(raw["from"]), _text(raw.get("until"), "until"), str(raw["at"]))
+    return Window(
+        _required_text(raw["from"], "window from"),
+        _text(raw.get("until"), "window until"),
+        _required_text(raw["at"], "window at"),
+    )
 
 
 def _validity(raw: Any) -> Validity | None:
@@ -186,4 +196,6 @@ def _validity(raw: Any) -> Validity | None:
     if not isinstance(raw, Mapping) or "from" not in raw:
         raise ExtensionError("valid needs from (and optionally until)")
     _only(raw, {"from", "until"})
-    return Validity(str(raw["from"]), _text(raw.get("until"), "until"))
+    return Validity(
+        _required_text(raw["from"], "valid from"), _text(raw.get("until"), "valid until")
+    )
