@@ -213,9 +213,12 @@ def test_a_missing_file_is_named_once_with_the_reason(tmp_path: Path) -> None:
 def test_a_yaml_syntax_error_is_one_line_with_its_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "dataset:\n  - fides_key: shop\n    name: a: b\n")
     _, problems = read_datamap([path])
-    assert [str(p) for p in problems] == [
-        f"{path}: -: not valid YAML at line 3, column 12: mapping values are not allowed here"
-    ]
+    # libyaml ends the reason "in this context", PyYAML's own parser "here"
+    [problem] = problems
+    assert str(problem).startswith(
+        f"{path}: -: not valid YAML at line 3, column 12: mapping values are not allowed "
+    )
+    assert "\n" not in str(problem)
 
 
 def test_load_datamap_raises_one_line_naming_the_first_problem(tmp_path: Path) -> None:

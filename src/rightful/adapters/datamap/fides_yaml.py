@@ -126,7 +126,11 @@ def _text_of(path: Path) -> str:
         raise _FileMistake(f"not UTF-8 text (byte {exc.start})") from None
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it: the pure-Python one took 6 s for a 2 MB map.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):
     """A SafeLoader that refuses a key given twice in one mapping, which plain YAML loading
     resolves silently by keeping the last (a second `data_categories:` would replace the
     first)."""
@@ -201,10 +205,7 @@ def _only_known(block: Any, model: type[BaseModel], where: str, key: str) -> Non
         return
     if not isinstance(block, Mapping):
         return
-    fields = model.model_fields
-    known = set(fields) | {f.alias for f in fields.values() if f.alias}
-    if "fides_meta" in known:
-        known.add("fidesops_meta")  # the older name, which fideslang still reads as fides_meta
+    known, nested = _keys_of(model)
     for name in block:
         if name not in known:
             close = difflib.get_close_matches(str(name), sorted(known), n=1)
@@ -212,13 +213,27 @@ def _only_known(block: Any, model: type[BaseModel], where: str, key: str) -> Non
             named = block.get("name")
             place = f"{where} {named}" if isinstance(named, str) else where
             raise _LocatedError(f"unknown key {name!s:.60} in {place}{hint}", key)
-    for name, field in fields.items():
-        inner = _model_in(field.annotation)
+    for name, inner in nested:
         value = block.get(name)
         if name == "fides_meta" and value is None:
             value = block.get("fidesops_meta")
-        if inner is not None and value is not None:
+        if value is not None:
             _only_known(value, inner, _PLACES.get(name, name), key)
+
+
+@cache
+def _keys_of(
+    model: type[BaseModel],
+) -> tuple[frozenset[str], tuple[tuple[str, type[BaseModel]], ...]]:
+    """The keys a Fides model knows, and those of its fields that hold models themselves."""
+    fields = model.model_fields
+    known = set(fields) | {f.alias for f in fields.values() if f.alias}
+    if "fides_meta" in known:
+        known.add("fidesops_meta")  # the older name, which fideslang still reads as fides_meta
+    nested = tuple(
+        (name, inner) for name, f in fields.items() if (inner := _model_in(f.annotation))
+    )
+    return frozenset(known), nested
 
 
 _PLACES: Final = {"collections": "collection", "fields": "field", "fides_meta": "fides_meta"}
