@@ -153,13 +153,17 @@ def joins(datamap: DataMap) -> Iterator[Join]:
 def plan_traversal(datamap: DataMap) -> TraversalPlan:
     """Breadth-first from the subject collection; never re-enters the subject collection."""
     subject = _subject(datamap)
-    all_joins = list(joins(datamap))
+    touching: dict[str, list[Join]] = {}  # by either end, so a step reads only its own joins
+    for join in joins(datamap):
+        touching.setdefault(join.left, []).append(join)
+        if join.right != join.left:
+            touching.setdefault(join.right, []).append(join)
     level: dict[str, int] = {subject.address: 0}
     incoming: dict[str, list[Edge]] = {subject.address: []}
     queue = deque([subject.address])
     while queue:
         current = queue.popleft()
-        for edge in _leaving(current, all_joins):
+        for edge in _leaving(current, touching.get(current, [])):
             child_level = level.setdefault(edge.child, level[current] + 1)
             if child_level == level[current] + 1:
                 if edge.child not in incoming:
