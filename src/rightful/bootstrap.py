@@ -396,6 +396,7 @@ class Container:
             contact=s.privacy_contact,
             authority=s.supervisory_authority,
             review_sample=s.package_review_sample,
+            ccpa_never_disclosed=tuple(s.ccpa_never_disclosed_categories),
         )
         return PackageService(
             self.store,

@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from rightful.domain.errors import ConfigurationError
+from rightful.domain.never_disclosed import CCPA_NEVER_DISCLOSED
 
 PREFIX = "RIGHTFUL_"
 CONFIG_ENV = "RIGHTFUL_CONFIG"
@@ -95,6 +96,11 @@ class Settings(BaseSettings):
         default=True,
         description="The daily job closes CCPA requests still unverified at their deadline and "
         "tells the consumer (§7021; a request to know gets the general practices, §7024(e))",
+    )
+    ccpa_never_disclosed_categories: list[str] = Field(
+        default_factory=lambda: list(CCPA_NEVER_DISCLOSED),
+        description="Data categories (and those under them) whose values a CCPA package leaves "
+        "empty and says it holds (Cal. Code Regs. tit. 11, §7024(d))",
     )
     restriction_notice_days: int = Field(
         default=14,
@@ -310,6 +316,22 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("ccpa_never_disclosed_categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        """A misspelt category would leave its numbers in every CCPA package."""
+        if value == list(CCPA_NEVER_DISCLOSED):
+            return value
+        from rightful.adapters.datamap.fides_yaml import fides_categories
+
+        unknown = [c for c in value if c not in fides_categories()]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0][:100]!r} is not a data category of the Fides taxonomy "
+                "(such as user.government_id)"
+            )
+        return value
 
     @field_validator("datamap_files", mode="before")
     @classmethod

@@ -31,6 +31,8 @@ from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.exclusions import Exclusions
+from rightful.domain.never_disclosed import REASON as UNDISCLOSED
+from rightful.domain.never_disclosed import Undisclosed
 from rightful.domain.packages import (
     FILES_DIR,
     FORMAT,
@@ -74,6 +76,8 @@ class BuildMeta:
     signing_key: bytes
     contact: str | None = None
     authority: str | None = None
+    # CCPA §7024(d): fields left empty in every row, by collection (see domain.never_disclosed)
+    undisclosed: Undisclosed = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class BuildOutput:
     # Art. 15(4): rows, and fields of rows, a reviewer left out, per collection
     rows_left_out: Counter[str] = field(default_factory=Counter)
     fields_left_out: Counter[str] = field(default_factory=Counter)
+    # CCPA §7024(d): rows whose (collection, field) held a value that was left empty
+    undisclosed: Counter[tuple[str, str]] = field(default_factory=Counter)
     stored_size: int = 0
     plaintext_size: int = 0
 
@@ -129,6 +135,7 @@ class PackageBuilder:
     ) -> None:
         self.meta, self.datamap, self.withheld = meta, datamap, withheld
         self._exclusions = exclusions or Exclusions()
+        self._undisclosed = {c: frozenset(f) for c, f in meta.undisclosed.items()}
         self._zip = PackageZip(sink, meta.generated_at, spool_dir=workdir)
         self._blob_stores = blob_stores
         self._blobs = ReadAhead()
@@ -155,7 +162,7 @@ class PackageBuilder:
         for record in records:
             if not self._first_time(record) or self._row_left_out(record):
                 continue
-            left_out = self._exclusions.fields_left_out(record.collection, record.key)
+            left_out = self._left_out(record)
             for field_name, uri in record.blobs:
                 if field_name in left_out:
                     continue
@@ -173,6 +180,20 @@ class PackageBuilder:
             return None
         return self._add(record, origin)
 
+    def _left_out(self, record: CollectedRecord, *, count: bool = False) -> frozenset[str]:
+        """The fields of a row that go out empty: those a reviewer left out (Art. 15(4)) and,
+        in a CCPA package, those never disclosed (§7024(d)); `count` counts them once per row."""
+        left_out = self._exclusions.fields_left_out(record.collection, record.key)
+        undisclosed = self._undisclosed.get(record.collection)
+        if count:
+            if left_out:
+                self.out.fields_left_out[record.collection] += len(left_out)
+            if undisclosed:
+                for name, value in zip(record.fields, record.values, strict=True):
+                    if name in undisclosed and value is not None:
+                        self.out.undisclosed[(record.collection, name)] += 1
+        return left_out | undisclosed if undisclosed else left_out
+
     def _row_left_out(self, record: CollectedRecord) -> bool:
         """A row a reviewer left out (Art. 15(4)) is counted, and nothing of it is packaged."""
         if not self._exclusions.row_left_out(record.collection, record.key):
@@ -189,11 +210,10 @@ class PackageBuilder:
         rid = self._next_id()
         shape = self._shape(record)
         values = record.values
-        left_out = self._exclusions.fields_left_out(record.collection, record.key)
+        left_out = self._left_out(record, count=True)
         if left_out:
             values = tuple(None if f in left_out else v
                            for f, v in zip(record.fields, values, strict=True))  # fmt: skip
-            self.out.fields_left_out[record.collection] += len(left_out)
         canonical = canonical_row(record.fields, values)
         row_index = shape.spool.append(canonical)
         categories = shape.row_categories(record.fields, values)
@@ -321,7 +341,7 @@ class PackageBuilder:
             m.language, m.controller, m.request_id, m.received_at, m.generated_at, self.datamap,
             self.out.by_category, [s.files for s in self._shapes.values()], self.withheld,
             self._attached, self.out.missing_by_collection, m.contact, m.authority,
-            self._left_out_json(),
+            self._left_out_json(), self._undisclosed_json(),
         )  # fmt: skip
 
     def _manifest(self, files: list[Any]) -> IO[bytes]:
@@ -340,6 +360,7 @@ class PackageBuilder:
                        "by_collection": dict(sorted(o.by_collection.items()))},
             "withheld": self._withheld_json(),
             "left_out": self._left_out_json(),
+            "undisclosed": self._undisclosed_json(),
             "missing_files": o.missing_files,
             "files": [{"path": w.path, "size": w.size, "sha256": w.sha256} for w in files],
         }  # fmt: skip
@@ -359,6 +380,16 @@ class PackageBuilder:
             {"collection": c, "rows": o.rows_left_out[c], "fields": o.fields_left_out[c],
              "reason": "art_15_4"}
             for c in sorted(set(o.rows_left_out) | set(o.fields_left_out))
+        ]  # fmt: skip
+
+    def _undisclosed_json(self) -> list[dict[str, Any]]:
+        """CCPA §7024(d): each field that held a value this package leaves empty, with its
+        categories and in how many rows: the type of information, never the value."""
+        held = self.meta.undisclosed
+        return [
+            {"collection": c, "field": f, "categories": list(held[c][f]), "rows": n,
+             "reason": UNDISCLOSED}
+            for (c, f), n in sorted(self.out.undisclosed.items())
         ]  # fmt: skip
 
     def _withheld_json(self) -> list[dict[str, Any]]:

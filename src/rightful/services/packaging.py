@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, Final, Protocol
 
@@ -38,11 +39,18 @@ from rightful.adapters.storage.encryption import (
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import plan_traversal, withheld_collections
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.exclusions import Exclusions
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
+from rightful.domain.never_disclosed import (
+    CCPA_NEVER_DISCLOSED,
+    Undisclosed,
+    applies,
+    never_disclosed,
+)
 from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
 from rightful.domain.packages import (
     FILES_DIR,
@@ -52,6 +60,7 @@ from rightful.domain.packages import (
     check_package_move,
 )
 from rightful.domain.provenance import CollectedRecord, SubjectKey
+from rightful.domain.requests import RequestType
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService
@@ -105,6 +114,7 @@ class PackagingConfig:
     contact: str | None = None
     authority: str | None = None
     review_sample: int = 20
+    ccpa_never_disclosed: tuple[str, ...] = CCPA_NEVER_DISCLOSED
 
 
 class PackageService:
@@ -260,7 +270,9 @@ class PackageService:
             )
             received = request.received_at
             exclusions = in_force(session, request_id)
-        return package, data_key, self._meta(package, received), exclusions
+            ccpa = applies(Jurisdiction(request.jurisdiction), RequestType(request.type))
+        undisclosed = self._never_disclosed if ccpa else {}
+        return package, data_key, self._meta(package, received, undisclosed), exclusions
 
     def _retire_older(self, session: Session, request_id: str) -> None:
         now = self.clock.now()
@@ -391,7 +403,7 @@ class PackageService:
         except Exception:  # the original error matters more; this one is logged
             log.exception("could not mark package %s as failed", package_id)
 
-    def _meta(self, package: PackageRow, received: datetime) -> BuildMeta:
+    def _meta(self, package: PackageRow, received: datetime, undisclosed: Undisclosed) -> BuildMeta:
         c = self.config
         return BuildMeta(
             package.id,
@@ -404,7 +416,13 @@ class PackageService:
             c.signing_key,
             c.contact,
             c.authority,
+            undisclosed,
         )
+
+    @cached_property
+    def _never_disclosed(self) -> Undisclosed:
+        """The fields a CCPA package leaves empty (§7024(d)), worked out once."""
+        return never_disclosed(self.datamap, self.config.ccpa_never_disclosed)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -80,13 +80,22 @@ class World:
     clock: FixedClock
     estate: Estate
 
-    def request_for(self, customer_id: int, *, language: str = "en", high: bool = True) -> str:
+    def request_for(
+        self,
+        customer_id: int,
+        *,
+        language: str = "en",
+        high: bool = True,
+        jurisdiction: Jurisdiction = Jurisdiction.GDPR,
+    ) -> str:
         """A request verified to the customer (account assertion: high; e-mail code: standard)
         and bound."""
         demo = self.estate.demo
         assert demo is not None
         email = demo.customer(customer_id).email
-        return prepare_request(self.c, customer_id, email, language=language, high=high)
+        return prepare_request(
+            self.c, customer_id, email, language=language, high=high, jurisdiction=jurisdiction
+        )
 
     def packages_with(self, collector: Any) -> Any:
         """The package service with another collector (the corrupted ones of the gate tests)."""
@@ -106,12 +115,18 @@ class World:
 
 
 def prepare_request(
-    c: Container, customer_id: int, email: str, *, language: str = "en", high: bool = True
+    c: Container,
+    customer_id: int,
+    email: str,
+    *,
+    language: str = "en",
+    high: bool = True,
+    jurisdiction: Jurisdiction = Jurisdiction.GDPR,
 ) -> str:
     """Submit, verify (signed-in account: high; e-mail code: standard) and bind: the request is
     verified, and its first build starts collecting (the world builds when a test says so)."""
     new = NewRequest(
-        type=RequestType.ACCESS, jurisdiction=Jurisdiction.GDPR, email=email, language=language
+        type=RequestType.ACCESS, jurisdiction=jurisdiction, email=email, language=language
     )
     rid = c.requests.submit(new, PUBLIC).id
     identity, factor = (

@@ -59,6 +59,7 @@ class IndexData:
     contact: str | None = None
     authority: str | None = None
     left_out: list[dict[str, Any]] = field(default_factory=list)  # Art. 15(4), counts
+    undisclosed: list[dict[str, Any]] = field(default_factory=list)  # CCPA §7024(d)
 
 
 def prepare_index() -> None:
@@ -85,6 +86,11 @@ def render_index(data: IndexData) -> bytes:
             {"title": _title(data, d["collection"]),
              "counts": t["left_out_counts"].format(rows=d["rows"], fields=d["fields"])}
             for d in data.left_out
+        ],
+        "undisclosed": [
+            {"title": _title(data, d["collection"]), "field": d["field"],
+             "category_labels": [category_label(c, lang) for c in d["categories"]]}
+            for d in data.undisclosed
         ],
         "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),

@@ -57,6 +57,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "would harm their rights and freedoms, we left out only those parts and sent you the rest "
         "(GDPR Art. 15(4)):",
         "left_out_counts": "{rows} entries and {fields} single values",
+        "undisclosed": "Held, but not sent (California law)",
+        "undisclosed_body": "California law does not allow a business to send some kinds of "
+        "information even to the person it is about, such as government ID numbers, financial "
+        "account numbers and passwords (Cal. Code Regs. tit. 11, §7024(d)). We hold information "
+        "of these kinds about you; in your files these values are empty:",
+        "field": "field",
         "missing": "{count} files referred to by your records could not be found in our "
         "storage; the records themselves are included.",
         "missing_one": "1 file referred to by your records could not be found in our storage; "
@@ -127,6 +133,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "deren Rechte und Freiheiten beeinträchtigen würde, haben wir nur diese Teile ausgelassen "
         "und Ihnen den Rest gesendet (Art. 15 Abs. 4 DSGVO):",
         "left_out_counts": "{rows} Einträge und {fields} einzelne Angaben",
+        "undisclosed": "Gespeichert, aber nicht übermittelt (kalifornisches Recht)",
+        "undisclosed_body": "Kalifornisches Recht verbietet Unternehmen, manche Angaben selbst "
+        "der betroffenen Person zu übermitteln, etwa Ausweisnummern, Kontonummern und "
+        "Passwörter (Cal. Code Regs. tit. 11, §7024(d)). Wir speichern Angaben dieser Art über "
+        "Sie; in Ihren Dateien sind diese Werte leer:",
+        "field": "Feld",
         "missing": "{count} Dateien, auf die Ihre Datensätze verweisen, wurden in unserem "
         "Speicher nicht gefunden; die Datensätze selbst sind enthalten.",
         "missing_one": "1 Datei, auf die Ihre Datensätze verweisen, wurde in unserem Speicher "
