@@ -78,6 +78,7 @@ class BuildMeta:
     authority: str | None = None
     # CCPA §7024(d): fields left empty in every row, by collection (see domain.never_disclosed)
     undisclosed: Undisclosed = field(default_factory=dict)
+    law: str = "gdpr"  # the request's jurisdiction: the rights and regulator index.html names
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ class PackageBuilder:
             m.language, m.controller, m.request_id, m.received_at, m.generated_at, self.datamap,
             self.out.by_category, [s.files for s in self._shapes.values()], self.withheld,
             self._attached, self.out.missing_by_collection, m.contact, m.authority,
-            self._left_out_json(), self._undisclosed_json(),
+            self._left_out_json(), self._undisclosed_json(), m.law,
         )  # fmt: skip
 
     def _manifest(self, files: list[Any]) -> IO[bytes]:

@@ -268,11 +268,11 @@ class PackageService:
                 package_id=package_id,
                 key_id=wrapped.key_id,
             )
-            received = request.received_at
+            received, law = request.received_at, Jurisdiction(request.jurisdiction)
             exclusions = in_force(session, request_id)
-            ccpa = applies(Jurisdiction(request.jurisdiction), RequestType(request.type))
-        undisclosed = self._never_disclosed if ccpa else {}
-        return package, data_key, self._meta(package, received, undisclosed), exclusions
+            ccpa = applies(law, RequestType(request.type))
+        meta = self._meta(package, received, law, self._never_disclosed if ccpa else {})
+        return package, data_key, meta, exclusions
 
     def _retire_older(self, session: Session, request_id: str) -> None:
         now = self.clock.now()
@@ -403,7 +403,9 @@ class PackageService:
         except Exception:  # the original error matters more; this one is logged
             log.exception("could not mark package %s as failed", package_id)
 
-    def _meta(self, package: PackageRow, received: datetime, undisclosed: Undisclosed) -> BuildMeta:
+    def _meta(
+        self, package: PackageRow, received: datetime, law: Jurisdiction, undisclosed: Undisclosed
+    ) -> BuildMeta:
         c = self.config
         return BuildMeta(
             package.id,
@@ -417,6 +419,7 @@ class PackageService:
             c.contact,
             c.authority,
             undisclosed,
+            law.value,
         )
 
     @cached_property

@@ -21,6 +21,7 @@ from rightful.adapters.packaging import spool
 from rightful.demo import expected_records
 from rightful.demo.estate import DemoEstate, EstateRow
 from rightful.demo.story import hearthly
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import Status
 from rightful.domain.provenance import SubjectKey
@@ -153,6 +154,32 @@ def test_index_explains_the_package_in_the_requesters_language(
     for link in _links(html):
         assert link in archive.namelist(), link
     assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("law", "named", "not_named"),
+    [
+        (Jurisdiction.GDPR, ["(Art. 17)", "Art. 77", "Sächsische Datenschutzbeauftragte"],
+         ["California", "Information Commissioner"]),
+        (Jurisdiction.UK_GDPR,
+         ["(Art. 17)", "Information Commissioner's Office", "UK GDPR Art. 77"],
+         ["Sächsische", "EU country", "California"]),
+        (Jurisdiction.CCPA,
+         ["§1798.105", "§1798.120", "§1798.125", "California Privacy Protection Agency"],
+         ["Sächsische", "Art. 77", "(Art. 17)"]),
+    ],
+)  # fmt: skip
+def test_index_names_the_rights_and_the_regulator_of_the_requests_law(
+    world: World, law: Jurisdiction, named: list[str], not_named: list[str]
+) -> None:
+    """REQUIREMENTS.md:19: the rights and the right to complain, as the request's law gives
+    them (a Californian has no EU supervisory authority to complain to)."""
+    package = world.c.packages.build(world.request_for(ANNA, jurisdiction=law), AGENT)
+    html = zip_bytes(world, package.id).read("index.html").decode().replace("&#39;", "'")
+    for words in named:
+        assert words in html, words
+    for words in not_named:
+        assert words not in html, words
 
 
 def test_index_escapes_what_it_is_given(tmp_path: Path) -> None:

@@ -60,6 +60,7 @@ class IndexData:
     authority: str | None = None
     left_out: list[dict[str, Any]] = field(default_factory=list)  # Art. 15(4), counts
     undisclosed: list[dict[str, Any]] = field(default_factory=list)  # CCPA §7024(d)
+    law: str = "gdpr"  # gdpr, uk_gdpr or ccpa: which rights and which regulator the page names
 
 
 def prepare_index() -> None:
@@ -95,7 +96,11 @@ def render_index(data: IndexData) -> bytes:
         "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),
         "no_recipients": t["no_recipients"].format(controller=data.controller),
-        "contact": data.contact, "authority": data.authority,
+        "rights_body": t.get(f"rights_body_{data.law}", t["rights_body"]),
+        "complaint": t.get(f"complaint_{data.law}", t["complaint"]),
+        # the configured authority is the controller's GDPR one; the UK and California texts
+        # name their own regulator
+        "contact": data.contact, "authority": data.authority if data.law == "gdpr" else None,
     }  # fmt: skip
     return _env.get_template("index.html").render(context).encode("utf-8")
 

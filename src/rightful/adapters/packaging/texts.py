@@ -76,6 +76,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "complaint": "You can also complain to a data protection supervisory authority, in "
         "particular in the EU country where you live or work or where you think "
         "the law was broken (Art. 77).",
+        "complaint_uk_gdpr": "You can also complain to the Information Commissioner's Office "
+        "(ICO), the UK's data protection regulator (UK GDPR Art. 77).",
+        "rights_body_ccpa": "Under California law you can ask us to delete your personal "
+        "information (Cal. Civ. Code §1798.105), to correct what is inaccurate (§1798.106), to "
+        "tell you what we collect, use and disclose (§1798.110), to stop selling or sharing it "
+        "(§1798.120) and to limit our use of sensitive personal information (§1798.121). We will "
+        "not discriminate against you for using these rights (§1798.125).",
+        "complaint_ccpa": "You can also complain to the California Privacy Protection Agency "
+        "(cppa.ca.gov) or to the California Attorney General.",
         "authority": "Supervisory authority",
         "contact": "Questions? Contact",
         "extra_files": "Files added by our staff",
@@ -152,6 +161,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "complaint": "Sie können sich außerdem bei einer Datenschutz-Aufsichtsbehörde "
         "beschweren, insbesondere in dem EU-Land, in dem Sie leben oder arbeiten "
         "oder in dem der mutmaßliche Verstoß stattfand (Art. 77).",
+        "complaint_uk_gdpr": "Sie können sich außerdem beim Information Commissioner's Office "
+        "(ICO) beschweren, der Datenschutzaufsicht des Vereinigten Königreichs (UK GDPR Art. 77).",
+        "rights_body_ccpa": "Nach kalifornischem Recht können Sie verlangen, dass wir Ihre "
+        "personenbezogenen Informationen löschen (Cal. Civ. Code §1798.105), unrichtige "
+        "berichtigen (§1798.106), Ihnen mitteilen, was wir erheben, nutzen und weitergeben "
+        "(§1798.110), ihren Verkauf oder ihre Weitergabe beenden (§1798.120) und die Nutzung "
+        "sensibler Informationen beschränken (§1798.121). Wir benachteiligen Sie nicht, wenn Sie "
+        "diese Rechte ausüben (§1798.125).",
+        "complaint_ccpa": "Sie können sich außerdem bei der California Privacy Protection Agency "
+        "(cppa.ca.gov) oder beim Attorney General von Kalifornien beschweren.",
         "authority": "Aufsichtsbehörde",
         "contact": "Fragen? Kontakt",
         "extra_files": "Von unseren Mitarbeitenden hinzugefügte Dateien",
