@@ -1,6 +1,6 @@
 """The audit chain in a real store (SQLite, PostgreSQL): transactions, SQL tampering, concurrency.
 
-Accountability (Art. 5(2), REQUIREMENTS.md "Breaches"): an audit record that someone with write
+Accountability (Art. 5(2), REQUIREMENTS.md:33, "Breaches"): an audit record that someone with write
 access to the database could quietly rewrite proves nothing, so every test here tampers the way
 such a person would, straight through SQL past the append-only triggers, and expects
 `verify()` to name the first bad sequence number.

@@ -1,4 +1,4 @@
-"""OpenDSR intake (REQUIREMENTS.md "OpenDSR"): another system posts a request in the open format,
+"""OpenDSR intake (REQUIREMENTS.md:43): another system posts a request in the open format,
 reads its status and cancels it while pending; every answer is signed with the key of the
 published certificate. What arrives is a claim: rightful verifies the person itself, and there
 is no `results_url` (the format's weak point: a bearer link to someone's data)."""

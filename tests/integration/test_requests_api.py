@@ -117,7 +117,7 @@ def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> 
 def test_days_on_hold_for_identity_move_the_deadline_only_where_the_clock_stops(
     app: App,
 ) -> None:
-    """REQUIREMENTS.md line 10: whether the clock pauses while awaiting identity is a policy;
+    """REQUIREMENTS.md:10: whether the clock pauses while awaiting identity is a policy;
     by default it does for UK GDPR (as the ICO allows) and not for GDPR."""
     due: dict[str, list[date]] = {}
     for jurisdiction in ("gdpr", "uk_gdpr"):

@@ -1,4 +1,4 @@
-"""Drafts of breach notices carry what the law asks (REQUIREMENTS.md: Breaches — 33(3) content:
+"""Drafts of breach notices carry what the law asks (REQUIREMENTS.md:29-30, 33(3) content:
 nature, categories and approximate numbers of subjects and records, DPO contact, likely
 consequences, measures taken or proposed; Art. 34: clear and plain language, 33(3)(b)-(d))."""
 

@@ -1,4 +1,4 @@
-"""ENISA breach severity (REQUIREMENTS.md, 'Severity: ENISA 2013 methodology')."""
+"""ENISA breach severity (REQUIREMENTS.md:36-40, 'Severity: ENISA 2013 methodology')."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ CATEGORIES = [
 
 
 def test_the_motivating_case_is_high_and_must_be_told_to_authority_and_subject() -> None:
-    """1,700 intimate home recordings to one known, untrusted recipient: notify both (EDPB)."""
+    """REQUIREMENTS.md:32: intimate home recordings to an untrusted recipient: notify both."""
     exposed = Exposed(
         records_by_category={
             "user.biometric.voice": 1700,
@@ -55,7 +55,7 @@ def test_the_motivating_case_is_high_and_must_be_told_to_authority_and_subject()
 
 
 def test_a_packing_slip_to_the_wrong_customer_is_low() -> None:
-    """EDPB example: a packing slip sent to the wrong customer who deletes it — no notification."""
+    """REQUIREMENTS.md:32, EDPB: a packing slip to the wrong customer who deletes it: no notice."""
     exposed = Exposed({"user.name": 1, "user.contact.address": 1}, 1)
     result = assess(exposed, Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT))
     assert (result.dpc, result.ei, result.cb) == (1, 1.0, 0.25)

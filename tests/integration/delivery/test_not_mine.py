@@ -1,6 +1,6 @@
 """ "This is not my data": one click without signing in revokes every link of the package at
 once, opens an incident whose first event is the report, acknowledges the reporter on the page
-and by e-mail, and asks, optionally, to confirm deletion (REQUIREMENTS.md: Breaches — a third
+and by e-mail, and asks, optionally, to confirm deletion (REQUIREMENTS.md:28, Breaches — a third
 party reporting receipt of someone's data makes the controller aware)."""
 
 from __future__ import annotations

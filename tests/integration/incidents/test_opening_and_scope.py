@@ -1,6 +1,6 @@
 """Opening an incident contains it in the same transaction (packages frozen, links revoked), keeps
 the time of awareness and the kind of reporter, and its scope is computed from the manifest, the
-reverse walk and the delivery records, never typed (REQUIREMENTS.md: Breaches — record when the
+reverse walk and the delivery records, never typed (REQUIREMENTS.md:28, Breaches — record when the
 controller became aware; a third party reporting receipt of someone's data counts)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The breach register (Art. 33(5)) lists every incident with facts, effects, decision and
 remedial action, exports as CSV and JSON, shows in the terminal, tells each incident's story
 from the audit chain, and cannot be edited afterwards without verification failing
-(REQUIREMENTS.md: Breaches — 33(5) register of every breach; 5(2) accountability)."""
+(REQUIREMENTS.md:31, :33, Breaches — 33(5) register of every breach; 5(2) accountability)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Building the access package: exactly the subject's data, laid out to be read by people and
-machines, encrypted at rest (REQUIREMENTS.md: The access response, Art. 15, Art. 20)."""
+machines, encrypted at rest (REQUIREMENTS.md:19-21, The access response, Art. 15, Art. 20)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Four eyes before data moves: agents' authority documents and staff-made requests each need a
-second person's approval, and the subject is still verified (REQUIREMENTS.md "Identity": CCPA
+second person's approval, and the subject is still verified (REQUIREMENTS.md:15, "Identity": CCPA
 authorised agents show signed permission and the consumer may be asked to verify directly)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One-time codes and links: sent only to contact details on file, single use, expiring,
-limited attempts, rate-limited resends (REQUIREMENTS.md "Identity": a code proves control of
+limited attempts, rate-limited resends (REQUIREMENTS.md:13-14, "Identity": a code proves control of
 the channel it was sent to, and nothing else)."""
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def test_parallel_guesses_never_get_more_than_five_attempts(pg_url: str, tmp_pat
 
 
 def test_the_audit_chain_holds_no_code_address_or_number(world: World) -> None:
-    """REQUIREMENTS.md 5(2) accountability, without personal data: ids, counts, method names."""
+    """REQUIREMENTS.md:33, 5(2) accountability, without personal data: ids, counts, method names."""
     rid = world.submit(phone=estate.ANNA_PHONE)
     receipt = world.c.verification.start(rid, Channel.EMAIL)
     code = world.code_for(estate.ANNA)

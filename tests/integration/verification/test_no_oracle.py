@@ -1,5 +1,5 @@
 """No oracle: whether a contact detail is in the estate changes neither the answers nor (beyond
-noise) their timing (REQUIREMENTS.md "Identity": forged requests succeeded on an e-mail address
+noise) their timing (REQUIREMENTS.md:16, "Identity": forged requests succeeded on an e-mail address
 alone; an answer that says "we know this address" is the first step of such an attack)."""
 
 from __future__ import annotations

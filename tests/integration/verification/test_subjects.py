@@ -1,4 +1,4 @@
-"""Binding a request to exactly one subject, from verified identities only (REQUIREMENTS.md
+"""Binding a request to exactly one subject, from verified identities only (REQUIREMENTS.md:14,
 "Identity": identities nobody verified prove nothing and must not seed a search)."""
 
 from __future__ import annotations
