@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,7 @@ from rightful.domain.incidents import (
     discovered_by,
 )
 from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import DeliveryError
 from rightful.domain.severity import Level
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
@@ -223,20 +225,47 @@ class IncidentNotices:
     def send(
         self, notice_id: str, by: Principal, late_reason: str | None = None
     ) -> IncidentNoticeRow:
-        """E-mail an approved Art. 34 communication to every person concerned."""
+        """E-mail an approved Art. 34 communication to every person concerned. A notice that
+        reached nobody stays approved (DeliveryError): it was not given, its deadline still
+        runs, and it can be sent again."""
         by.require(Role.DPO)
         notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
         if not keys:
             raise ConflictError("the scope names nobody to tell; use a public communication")
-        contacts = self.s.scopes().contacts(key for key, _ in keys.values())
-        self._move(notice_id, "approved", "sending")  # two DPOs clicking at once send once
-        try:
-            outcomes = {p: self._send_one(notice, contacts.get(str(key)), words)
-                        for p, (key, words) in keys.items()}  # fmt: skip
-        except BaseException:
-            self._move(notice_id, "sending", "approved")
-            raise
+        outcomes = self._send_all(notice, keys)
+        if "sent" not in outcomes.values():
+            self._undelivered(notice_id, by, outcomes)
         return self._mark_done(notice_id, by, late_reason, outcomes=outcomes)
+
+    def _send_all(
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]]
+    ) -> dict[str, str]:
+        """Each person's outcome (sent, failed, no_address); the notice is `sending` meanwhile,
+        so that two DPOs clicking at once send once."""
+        contacts = self.s.scopes().contacts(key for key, _ in keys.values())
+        self._move(notice.id, "approved", "sending")
+        try:
+            return {p: self._send_one(notice, contacts.get(str(key)), words)
+                    for p, (key, words) in keys.items()}  # fmt: skip
+        except BaseException:
+            self._move(notice.id, "sending", "approved")
+            raise
+
+    def _undelivered(self, notice_id: str, by: Principal, outcomes: Mapping[str, str]) -> None:
+        """Nobody was reached: back to approved, the attempt audited, and DeliveryError."""
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id, lock=True)
+            notice.status = "approved"
+            counts = Counter(outcomes.values())
+            row = load_incident(session, notice.incident_id)
+            with tracked(session, self.s.audit, row, by, "incident.notice_undelivered") as summary:
+                summary.update(notice_id=notice.id, failed=counts["failed"],
+                               unreachable=counts["no_address"])  # fmt: skip
+        raise DeliveryError(
+            f"the notice reached nobody ({counts['failed']} not taken by the mail service, "
+            f"{counts['no_address']} without an address); it is still approved: send it again "
+            "once the mail service works, or use a public communication"
+        )
 
     def _move(self, notice_id: str, source: str, target: str) -> None:
         with self.s.store.transaction() as session:

@@ -14,6 +14,7 @@ import pytest
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
+from rightful.domain.messaging import DeliveryError
 from rightful.domain.severity import Level
 from rightful.services.incident_jobs import run_incident_jobs
 from rightful.services.incident_register import details
@@ -96,6 +97,32 @@ def test_a_notice_goes_out_only_with_the_exact_words_the_dpo_approved(wrong_map:
     assert delivery.outcome == "sent" and "@" not in delivery.subject
     row = wrong_map.c.incidents.get(incident_id)
     assert row.subjects_notified_at == sent.sent_at and row.status == "notified"
+
+
+def test_a_notice_that_reached_nobody_is_not_given_and_can_be_sent_again(
+    wrong_map: Response,
+) -> None:
+    """REQUIREMENTS.md:30: the people are told; a mail service that took no message told
+    nobody, so the Art. 34 deadline still runs and the incident cannot be closed on it."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    nid = _notice(wrong_map, incident_id, Audience.SUBJECTS)
+    notices.approve(nid, DPO)
+    wrong_map.mailer.fail_with = "the mail server did not accept the message"
+    with pytest.raises(DeliveryError, match=r"reached nobody \(1 not taken by the mail service"):
+        notices.send(nid, DPO)
+    assert notices.get(nid).status == "approved"
+    row = wrong_map.c.incidents.get(incident_id)
+    assert row.subjects_notified_at is None and row.status != "notified"
+    subjects = [d for d in details(wrong_map.c.incidents, incident_id)["deadlines"]
+                if d["audience"] == "subjects"]  # fmt: skip
+    assert subjects and subjects[0]["state"] != "done"
+    timeline = details(wrong_map.c.incidents, incident_id)["timeline"]
+    assert "incident.notice_undelivered" in [e["action"] for e in timeline]
+    wrong_map.mailer.fail_with = None
+    sent = notices.send(nid, DPO)
+    assert (sent.status, sent.recipients) == ("sent", 1)
+    assert wrong_map.mailer.to(CARL_MAIL)
 
 
 def test_a_notice_drafted_in_german_reaches_the_person_in_german(wrong_map: Response) -> None:

@@ -224,6 +224,8 @@ def send(
         n = notices.send(notice_id, cli_principal(), late_reason)
         console.print(f"sent to {counted(n.recipients, 'person', 'people')}; "
                       f"{n.failures} not reached")  # fmt: skip
+        if n.failures:  # the deliveries list them by pseudonym; they must be told another way
+            raise typer.Exit(1)
         return
     done = notices.export(notice_id, cli_principal(), out, late_reason=late_reason,
                           authority_reference=authority_reference)  # fmt: skip
