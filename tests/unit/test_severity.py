@@ -54,6 +54,46 @@ def test_the_motivating_case_is_high_and_must_be_told_to_authority_and_subject()
     assert any("volume" in r for r in result.reasoning)
 
 
+def test_one_misdirected_mail_with_the_data_of_259_customers_is_notified() -> None:
+    """REQUIREMENTS.md:32, :40: the number of people is weighed; an authority fined a
+    controller for not notifying such a mail, while the same for one person is low."""
+    names = {"user.name": 259, "user.contact.email": 259}
+    one = assess(Exposed({"user.name": 1, "user.contact.email": 1}, 1, records=1),
+                 Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT))  # fmt: skip
+    many = assess(Exposed(names, 259, records=259), Circumstances(Exposure.KNOWN_RECIPIENT))
+    assert one.level is Level.LOW and not one.notify_authority
+    assert many.score == one.score, "the score is ENISA's; the number of people raises the level"
+    assert many.level is Level.MEDIUM and many.notify_authority
+    assert many.reasoning[-1] == "raised to medium: 259 people are affected"
+
+
+def test_volume_counts_records_not_their_categories() -> None:
+    """Each recording has five categories: 21 recordings are 21 records, not 105."""
+    labels = ("system.operations", "user.behavior", "user.biometric.voice",
+              "user.content.voice_transcript", "user.device.device_id")  # fmt: skip
+    exposed = Exposed(dict.fromkeys(labels, 21), subjects=1, records=21)
+    result = assess(exposed, Circumstances(Exposure.KNOWN_RECIPIENT))
+    assert not any("volume" in r for r in result.reasoning)
+    heavy = assess(Exposed(dict.fromkeys(labels, 101), 1, records=101),
+                   Circumstances(Exposure.KNOWN_RECIPIENT))  # fmt: skip
+    assert "+1: volume, about 101 records per person" in heavy.reasoning
+
+
+@pytest.mark.parametrize(
+    ("category", "ei"),
+    [
+        ("user.contact.address", 1.0),
+        ("user.contact.address.street", 1.0),
+        ("user.contact.address.country", 0.5),
+        ("user.contact.address.city", 0.5),
+        ("user.contact.emailish", 0.5),  # a custom key that only begins like one
+    ],
+)
+def test_a_country_alone_does_not_identify_anyone(category: str, ei: float) -> None:
+    result = assess(Exposed({category: 1}, 1, records=1), Circumstances())
+    assert result.ei == ei
+
+
 def test_a_packing_slip_to_the_wrong_customer_is_low() -> None:
     """REQUIREMENTS.md:32, EDPB: a packing slip to the wrong customer who deletes it: no notice."""
     exposed = Exposed({"user.name": 1, "user.contact.address": 1}, 1)

@@ -290,6 +290,7 @@ def exposed_of(scope: Scope, declared: Mapping[str, Sensitivity]) -> Exposed:
     return Exposed(
         records_by_category=by_category,
         subjects=max(1, len(scope.subjects)),
+        records=scope.counts.records,
         declared_sensitivity=sensitivity,
         children=any(c.startswith("user.childrens") for c in by_category),
         unintelligible=scope.delivery.protected and not scope.delivery.left,

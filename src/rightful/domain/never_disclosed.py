@@ -17,6 +17,7 @@ from typing import Final
 from rightful.domain.datamap import DataMap
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
+from rightful.domain.sensitivity import falls_under
 
 # Fides data categories (and everything under them). Raw voice recordings (user.biometric.voice)
 # are not on the list: §7024(d) names the biometric data generated from them, not the recordings.
@@ -42,11 +43,6 @@ Undisclosed = dict[str, dict[str, tuple[str, ...]]]
 def applies(jurisdiction: Jurisdiction, request_type: RequestType) -> bool:
     """Whether a request is answered under §7024(d): a CCPA request answered with a package."""
     return jurisdiction is Jurisdiction.CCPA and request_type in ANSWERED_WITH_PACKAGE
-
-
-def falls_under(category: str, types: Iterable[str]) -> bool:
-    """Whether `category` is one of `types` or lies below one of them (a.b.c under a.b)."""
-    return any(category == t or category.startswith(f"{t}.") for t in types)
 
 
 def never_disclosed(datamap: DataMap, types: Iterable[str]) -> Undisclosed:

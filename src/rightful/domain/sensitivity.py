@@ -63,3 +63,9 @@ def category_sensitivity(
 def highest(levels: Iterable[Sensitivity]) -> Sensitivity:
     """The strictest of some levels (standard when there are none)."""
     return max(levels, key=lambda level: level.rank, default=Sensitivity.STANDARD)
+
+
+def falls_under(category: str, prefixes: Iterable[str]) -> bool:
+    """Whether a Fides category is one of `prefixes` or lies below one (a.b.c under a.b, not
+    a.bc)."""
+    return any(category == p or category.startswith(f"{p}.") for p in prefixes)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from rightful.domain.errors import InvalidInputError
-from rightful.domain.sensitivity import Sensitivity
+from rightful.domain.sensitivity import Sensitivity, falls_under
 
 
 class Context(IntEnum):
@@ -64,8 +64,16 @@ DIRECT_IDENTIFIERS = (
     "user.name",
     "user.contact.email",
     "user.contact.phone_number",
-    "user.contact.address",
+    "user.contact.address",  # a whole postal address (its country or city alone is not one)
+    "user.contact.address.street",
     "user.government_id",
+)
+# The parts of an address that do not identify anyone by themselves.
+ADDRESS_PARTS = (
+    "user.contact.address.city",
+    "user.contact.address.country",
+    "user.contact.address.postal_code",
+    "user.contact.address.state",
 )
 INDIRECT_IDENTIFIERS = (
     "user.unique_id",
@@ -77,6 +85,10 @@ INDIRECT_IDENTIFIERS = (
 )
 
 VOLUME_THRESHOLD = 100  # records per person above which the volume raises the context
+# People affected from whom on the level is raised one band: ENISA leaves the number of people
+# out of the score and asks that it be weighed; an authority fined a controller for not
+# notifying one misdirected e-mail holding 259 customers' data (REQUIREMENTS.md:32, :40).
+MANY_SUBJECTS = 100
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Exposed:
 
     records_by_category: Mapping[str, int]
     subjects: int
+    records: int | None = None  # how many records in all (a record counts in each category)
     declared_sensitivity: Mapping[str, Sensitivity] = field(default_factory=dict)
     children: bool = False
     publicly_available: bool = False
@@ -145,7 +158,13 @@ def assess(exposed: Exposed, circumstances: Circumstances) -> Assessment:
     score = dpc * ei + cb
     level = level_of(score)
     reasons.append(f"SE = DPC {dpc} x EI {ei} + CB {cb} = {score:.2f}: {level.value}")
+    if exposed.subjects >= MANY_SUBJECTS and level is not Level.VERY_HIGH:
+        level = _BANDS[_BANDS.index(level) + 1]
+        reasons.append(f"raised to {level.value}: {exposed.subjects} people are affected")
     return Assessment(dpc, ei, cb, score, level, tuple(reasons))
+
+
+_BANDS = (Level.LOW, Level.MEDIUM, Level.HIGH, Level.VERY_HIGH)
 
 
 def level_of(score: float) -> Level:
@@ -172,7 +191,10 @@ def _dpc(exposed: Exposed, reasons: list[str]) -> int:
 
 def _adjustments(exposed: Exposed, present: Iterable[str], base: int, reasons: list[str]) -> int:
     delta = 0
-    per_person = sum(exposed.records_by_category.values()) / max(1, exposed.subjects)
+    records = exposed.records
+    if records is None:  # no total given: the largest category is the closest lower bound
+        records = max(exposed.records_by_category.values(), default=0)
+    per_person = records / max(1, exposed.subjects)
     if per_person > VOLUME_THRESHOLD:
         delta += 1
         reasons.append(f"+1: volume, about {per_person:.0f} records per person")
@@ -194,11 +216,15 @@ def _ei(exposed: Exposed, reasons: list[str]) -> float:
         reasons.append("EI 0.25 (negligible): the data was unintelligible to the recipient")
         return 0.25
     present = [c for c, n in exposed.records_by_category.items() if n > 0]
-    direct = sorted(c for c in present if c.startswith(DIRECT_IDENTIFIERS))
+    direct = sorted(
+        c
+        for c in present
+        if falls_under(c, DIRECT_IDENTIFIERS) and not falls_under(c, ADDRESS_PARTS)
+    )
     if direct:
         reasons.append(f"EI 1 (maximum): direct identifiers exposed ({', '.join(direct)})")
         return 1.0
-    indirect = sorted(c for c in present if c.startswith(INDIRECT_IDENTIFIERS))
+    indirect = sorted(c for c in present if falls_under(c, INDIRECT_IDENTIFIERS))
     if indirect:
         reasons.append(
             f"EI 0.75 (significant): identifiable from {', '.join(indirect)} with little effort"
