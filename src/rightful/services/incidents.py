@@ -220,7 +220,9 @@ class IncidentService:
 
     @by_reference
     def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
-        """Score the incident again from its current scope (optionally with another nature)."""
+        """Score the incident again from its current scope (optionally with another nature).
+        A DPO's override stays in force unless a DPO assesses: the computed assessment of
+        anyone else is stored beside it."""
         _require(by, Role.REVIEWER)
         calc = self.scopes()
         with self.store.transaction() as session:
@@ -229,12 +231,18 @@ class IncidentService:
             if scope is None:
                 raise ConflictError("the incident has no scope yet; compute it first")
             if nature is not None and nature.value != row.nature:
-                if Nature(nature) is Nature.NEAR_MISS or row.kind == IncidentKind.NEAR_MISS.value:
+                if row.kind == IncidentKind.NEAR_MISS.value:
                     raise InvalidInputError("a near-miss keeps its nature")
+                if Nature(nature) is Nature.NEAR_MISS:
+                    raise InvalidInputError(
+                        "a breach cannot be given the nature near_miss; if nothing reached "
+                        "anyone, the DPO overrides the assessment with a justification"
+                    )
                 with tracked(session, self.audit, row, by, "incident.nature_set") as summary:
                     row.nature = nature.value
                     summary.update(nature=nature.value)
-            self._assess(session, row, scope, calc, by, force=True)
+            dpo = by.role is not None and by.role.at_least(Role.DPO)
+            self._assess(session, row, scope, calc, by, force=dpo)
         self.notices.refresh(incident_id, by)
         return row
 

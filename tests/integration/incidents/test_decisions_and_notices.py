@@ -76,6 +76,22 @@ def test_a_rescope_never_silently_replaces_the_dpos_override(wrong_map: Response
     assert methods == ["computed", "override", "computed"]
 
 
+def test_a_reviewers_assessment_never_replaces_the_dpos_override(wrong_map: Response) -> None:
+    incident_id = _triaged(wrong_map)
+    wrong_map.c.incidents.override(incident_id, DPO, Level.LOW, "The recipient confirmed "
+                                   "deletion on the phone before opening anything.",
+                                   notify_authority=False, notify_subjects=False)  # fmt: skip
+    row = wrong_map.c.incidents.assess(incident_id, REVIEWER, Nature.MALICIOUS)
+    assert (row.level, row.notify_authority) == ("low", False), "the override stays in force"
+    methods = [(a["method"], a["in_force"])
+               for a in details(wrong_map.c.incidents, incident_id)["assessments"]]  # fmt: skip
+    assert methods[-2:] == [("override", True), ("computed", False)]
+    row = wrong_map.c.incidents.assess(incident_id, DPO)
+    assert row.level != "low", "the DPO's own assessment replaces it"
+    with pytest.raises(InvalidInputError, match="cannot be given the nature near_miss"):
+        wrong_map.c.incidents.assess(incident_id, DPO, Nature.NEAR_MISS)
+
+
 def test_a_notice_goes_out_only_with_the_exact_words_the_dpo_approved(wrong_map: Response) -> None:
     incident_id = _triaged(wrong_map)
     notices = wrong_map.c.incidents.notices

@@ -160,7 +160,8 @@ def override(
         incident_id, cli_principal(), level, justification,
         notify_authority=notify_authority, notify_subjects=notify_subjects,
     )  # fmt: skip
-    console.print(f"override {a.id} in force: {a.level} (replaces assessment {a.replaces})")
+    replaced = f"replaces assessment {a.replaces}" if a.replaces else "the first assessment"
+    console.print(f"override {a.id} in force: {a.level} ({replaced})")
 
 
 @app.command()
