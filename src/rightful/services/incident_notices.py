@@ -117,11 +117,16 @@ class IncidentNotices:
 
     @by_reference
     def refresh(self, incident_id: str, by: Principal) -> list[IncidentNoticeRow]:
-        """Redraft generated drafts nobody has edited yet (after a rescope or a new level), then
-        draft what is newly owed; edited or approved notices are left alone."""
+        """Redraft generated drafts nobody has edited yet (after a rescope or a new level), and
+        approved ones whose generated words the new facts change (their approval goes with
+        them); then draft what is newly owed. Edited notices are left alone."""
         with self.s.store.transaction() as session:
+            row = load_incident(session, incident_id)
             stale = [(n.audience, n.regime, n.language) for n in self._of(session, incident_id)
-                     if n.status == "draft" and not n.edited]  # fmt: skip
+                     if not n.edited and (n.status == "draft" or (
+                         n.status == "approved" and n.sections != draft_sections(
+                             Audience(n.audience), self.facts(session, row, n.regime),
+                             n.language)))]  # fmt: skip
         fresh = [self.draft(incident_id, Audience(a), by, regime=r, language=lang)
                  for a, r, lang in stale]  # fmt: skip
         return fresh + self.draft_owed(incident_id, by)

@@ -92,6 +92,21 @@ def test_a_reviewers_assessment_never_replaces_the_dpos_override(wrong_map: Resp
         wrong_map.c.incidents.assess(incident_id, DPO, Nature.NEAR_MISS)
 
 
+def test_an_approved_notice_whose_facts_change_is_drafted_again(wrong_map: Response) -> None:
+    """An approval is for words that state the facts of its time: a new assessment that
+    changes them withdraws it, so that no stale severity goes to the authority."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
+    notices.approve(nid, DPO)
+    wrong_map.c.incidents.assess(incident_id, DPO)
+    assert notices.get(nid).status == "approved", "the same facts keep the approval"
+    wrong_map.c.incidents.assess(incident_id, DPO, Nature.MALICIOUS)
+    assert notices.get(nid).status == "superseded"
+    fresh = _notice(wrong_map, incident_id, Audience.AUTHORITY)
+    assert "malicious" in json.dumps(notices.get(fresh).sections)
+
+
 def test_a_notice_goes_out_only_with_the_exact_words_the_dpo_approved(wrong_map: Response) -> None:
     incident_id = _triaged(wrong_map)
     notices = wrong_map.c.incidents.notices
