@@ -241,12 +241,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["gdpr"],
         description="Breach-notification regimes in force: gdpr, uk_gdpr, ccpa or your own",
     )
-    breach_regime_policies: dict[str, dict[str, str | int | bool | None]] = Field(
+    breach_regime_policies: dict[str, dict[str, str | bool | int | float | None]] = Field(
         default_factory=dict,
         description="Per regime: authority_hours, subjects_hours, authority_level, "
         "subjects_level, authority_min_subjects, unintelligible_exempt, title, authority",
     )
-    incident_reminder_hours: list[int] = Field(
+    incident_reminder_hours: list[Annotated[int, Field(ge=1, le=24 * 366)]] = Field(
         default_factory=lambda: [24, 6],
         description="Remind the DPO this many hours before each notification deadline",
     )

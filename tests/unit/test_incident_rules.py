@@ -4,11 +4,13 @@ the register's digests (REQUIREMENTS.md: Breaches (Art. 33, 34, 5(2)); Severity:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from rightful.domain.errors import ConfigurationError, InvalidInputError
 from rightful.domain.incident_clocks import (
@@ -55,6 +57,7 @@ from rightful.domain.incidents import (
 )
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.severity import Exposure, Level
+from rightful.settings import load_settings
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 GDPR = BUILTIN_REGIMES["gdpr"]
@@ -91,6 +94,9 @@ def _new(**kw: object) -> NewIncident:
     ("changes", "message"),
     [
         ({"aware_at": T0 + timedelta(seconds=1)}, "after it is opened"),
+        ({"aware_at": T0 - timedelta(days=3700)}, "more than 10 years back"),
+        ({"aware_at": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))},
+         "more than 10 years back"),
         ({"kind": IncidentKind.NEAR_MISS, "source": IncidentSource.OUTSIDE,
           "reporter_kind": ReporterKind.PRESS}, "never a near-miss"),
         ({"source": IncidentSource.OUTSIDE, "reporter_kind": ReporterKind.STAFF}, "outside report"),
@@ -318,6 +324,14 @@ def test_regimes_are_policies_in_the_settings() -> None:
         regimes_from(["nowhere"], {})
     with pytest.raises(ConfigurationError, match="bad authority_hours"):
         regimes_from(["gdpr"], {"gdpr": {"authority_hours": -1}})
+    for hours in (1.5, 10**11, "72h"):  # 10**11 hours overflowed every clock of the jobs
+        with pytest.raises(ConfigurationError, match=r"a whole number of hours from 1 to 8784"):
+            regimes_from(["gdpr"], {"gdpr": {"authority_hours": hours}})
+
+
+def test_reminder_hours_are_within_a_year(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 8784"):
+        load_settings(data_dir=tmp_path, incident_reminder_hours=[24, 10**12])
 
 
 def test_a_notice_after_the_deadline_is_late() -> None:

@@ -25,6 +25,9 @@ class Audience(StrEnum):
     SUBJECTS = "subjects"  # Art. 34: the people whose data it is
 
 
+MAX_HOURS: Final = 24 * 366  # a notification deadline, or a reminder, within a year
+
+
 @dataclass(frozen=True)
 class Regime:
     """One notification regime as a policy. Hours None: no fixed deadline ("without undue
@@ -91,8 +94,19 @@ def _with_policy(regime: Regime, policy: Mapping[str, object]) -> Regime:
         try:
             changes[key] = _typed(key, value)
         except (TypeError, ValueError):
-            raise ConfigurationError(f"breach regime {regime.name}: bad {key} {value!r}") from None
+            raise ConfigurationError(
+                f"breach regime {regime.name}: bad {key} {value!r} ({_EXPECTED.get(key, 'text')})"
+            ) from None
     return replace(regime, **changes)  # type: ignore[arg-type]
+
+
+_HOURS: Final = f"a whole number of hours from 1 to {MAX_HOURS}"
+_LEVEL: Final = "low, medium, high or very_high"
+_EXPECTED: Final = {
+    "authority_hours": _HOURS, "subjects_hours": _HOURS, "authority_level": _LEVEL,
+    "subjects_level": _LEVEL, "authority_min_subjects": "a whole number",
+    "unintelligible_exempt": "true or false",
+}  # fmt: skip
 
 
 def _typed(key: str, value: object) -> object:
@@ -102,7 +116,7 @@ def _typed(key: str, value: object) -> object:
         if value is None:
             return None
         hours = int(str(value))
-        if hours <= 0:
+        if not 0 < hours <= MAX_HOURS:
             raise ValueError(key)
         return hours
     if key == "authority_min_subjects":

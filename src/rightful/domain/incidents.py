@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -42,6 +42,9 @@ class ReporterKind(StrEnum):
     OTHER = "other"
 
 
+# A register may take in breaches found long ago (Art. 33(5)), but not from before any of the
+# laws it follows; further back is a typo (and year 1 overflows every clock).
+AWARENESS_YEARS_BACK: Final = 10
 OUTSIDE_KINDS: Final = frozenset(
     {
         ReporterKind.AUTHORITY,
@@ -176,6 +179,11 @@ class NewIncident:
             raise InvalidInputError("the time of awareness must be an aware UTC datetime")
         if self.aware_at > opened_at:
             raise InvalidInputError("nobody can be aware of an incident after it is opened")
+        if self.aware_at < opened_at - timedelta(days=366 * AWARENESS_YEARS_BACK):
+            raise InvalidInputError(
+                f"the time of awareness lies more than {AWARENESS_YEARS_BACK} years back; "
+                "give it as YYYY-MM-DDTHH:MM with its offset (e.g. 2026-12-05T09:30+01:00)"
+            )
         if not self.reporter.strip():
             raise InvalidInputError("an incident needs a reporter")
         # A near-miss is stopped inside by definition; whatever someone outside saw had left.

@@ -53,7 +53,13 @@ def send_reminders(service: IncidentService) -> int:
                 IncidentReminderRow.incident_id == incident_id,
                 IncidentReminderRow.regime == deadline.regime,
                 IncidentReminderRow.audience == deadline.audience.value))}  # fmt: skip
-        for mark in reminders_due(deadline, now, service.policy.reminder_hours, done):
+        try:
+            marks = reminders_due(deadline, now, service.policy.reminder_hours, done)
+        except OverflowError:  # a deadline at the edge of the calendar: the others still run
+            log.warning("incident %s: its %s deadline cannot be reminded of", incident_id,
+                        deadline.audience.value)  # fmt: skip
+            continue
+        for mark in marks:
             if _claim(service, incident_id, deadline, mark):
                 _remind(service, incident_id, deadline, mark)
                 sent += 1
