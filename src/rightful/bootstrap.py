@@ -68,10 +68,28 @@ class Container:
     def audit(self) -> AuditService:
         from rightful.services.audit import AuditService, load_or_create_signing_key
 
-        key = load_or_create_signing_key(self.settings.effective_signing_key_file)
+        path = self.settings.effective_signing_key_file
+        if not path.exists() and self._chain_started():
+            raise ConfigurationError(
+                f"the audit signing key {path} does not exist, but the audit chain already "
+                "holds entries: point audit_signing_key_file at the key that signed them (a new "
+                "key would make every checkpoint look forged)"
+            )
+        key = load_or_create_signing_key(path)
         return AuditService(
             self.store, key, self.clock, checkpoint_every=self.settings.audit_checkpoint_every
         )
+
+    def _chain_started(self) -> bool:
+        """Whether the audit chain holds an entry (its key then exists somewhere)."""
+        from sqlalchemy import exists, inspect, select
+
+        from rightful.adapters.db.audit import AuditEntryRow
+
+        if not inspect(self.store.engine).has_table(AuditEntryRow.__tablename__):
+            return False  # no store yet: `rightful init` creates it, and the key
+        with self.store.transaction() as session:
+            return bool(session.scalar(select(exists().where(AuditEntryRow.seq > 0))))
 
     @cached_property
     def requests(self) -> RequestService:

@@ -173,3 +173,22 @@ def test_an_export_over_a_folder_or_an_existing_file_is_refused_in_one_line(
     code, out = run("audit", "export", str(export))
     assert code == 2 and "--force" in out and export.read_text() == "keep me"
     assert run("audit", "export", str(export), "--force")[0] == 0
+
+
+def test_a_missing_key_file_for_a_chain_that_has_entries_is_named_not_replaced(
+    container: Container, tmp_path: Path
+) -> None:
+    """A new key would make every checkpoint look forged: verification never makes one."""
+    assert run("audit", "checkpoint")[0] == 0
+    elsewhere = tmp_path / "moved.pem"
+    settings = load_settings(data_dir=tmp_path / "var", audit_signing_key_file=elsewhere)
+    c = Container(settings=settings)
+    set_container(c)
+    try:
+        code, out = run("audit", "verify")
+    finally:
+        set_container(container)
+        c.store.engine.dispose()
+    assert code == 2 and not elsewhere.exists()
+    assert f"the audit signing key {elsewhere} does not exist, but the audit chain" in out
+    assert "forged" not in out.split(":", 1)[0]
