@@ -301,6 +301,8 @@ class IncidentNotices:
         by.require(Role.DPO)
         self._ready(notice_id, Audience.AUTHORITY, late_reason)
         target = directory or self.s.policy.export_dir
+        if target.exists() and not target.is_dir():
+            raise InvalidInputError(f"{target} is not a folder; name the folder for the files")
         target.mkdir(parents=True, exist_ok=True)
         paths: list[Path] = []
         done = self._mark_done(notice_id, by, late_reason, reference=authority_reference,

@@ -24,6 +24,7 @@ from rightful.adapters.db.incidents import (
     entries_mentioning,
     register_entries,
 )
+from rightful.adapters.files import atomic_writer
 from rightful.domain.delivery import Outcome
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Deadline
@@ -148,7 +149,8 @@ class IncidentRegister:
             raise InvalidInputError("export the register as csv or json")
         rows = self.rows()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as out:
+        # a new file that replaces the name (a link there is replaced, never written through)
+        with atomic_writer(path, binary=False, mode=0o600) as out:
             if kind == "json":
                 json.dump({"format": "rightful-breach-register/1", "incidents": rows}, out,
                           indent=2, ensure_ascii=False)  # fmt: skip
@@ -186,7 +188,16 @@ def _write_csv(out: Any, rows: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS))
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in r.items()})
+        writer.writerow({k: _cell(";".join(v) if isinstance(v, list) else v)
+                         for k, v in r.items()})  # fmt: skip
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @) is written with a leading
+    apostrophe (OWASP's advice for CSV injection); staff open the register in one."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _chain_digests(entries: Iterable[dict[str, Any]]) -> dict[str, dict[str, str]]:

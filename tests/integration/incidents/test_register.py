@@ -185,3 +185,45 @@ def test_an_incident_is_found_by_the_reference_people_are_shown(
     wrong_map.c.incidents.override(misdelivery, DPO, Level.HIGH, "voice recordings of a stranger")
     shown = cli.invoke(app, ["incidents", "show", f"INC-{misdelivery[:8]}"])
     assert "level: high (set by the DPO)" in shown.output and "None" not in shown.output
+
+
+def test_exports_never_overwrite_unasked_follow_links_or_carry_formulas(
+    right_map: Response, cli: CliRunner, tmp_path: Path
+) -> None:
+    from rightful.domain.incidents import IncidentKind, IncidentSource
+    from rightful.services.incidents import IncidentReport
+
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            '=HYPERLINK("http://evil.example","click") was typed here')  # fmt: skip
+    right_map.c.incidents.open(report, DPO)
+    target = tmp_path / "register.csv"
+    assert cli.invoke(app, ["incidents", "export", str(target)]).exit_code == 0
+    [row] = list(csv.DictReader(target.open()))
+    assert row["facts"].startswith("'=HYPERLINK"), "a spreadsheet shows it as text"
+    again = cli.invoke(app, ["incidents", "export", str(target)])
+    assert again.exit_code == 2 and "exists; pass --force" in again.output
+    kept = tmp_path / "kept.csv"
+    kept.write_text("mine")
+    target.unlink()
+    target.symlink_to(kept)
+    linked = cli.invoke(app, ["incidents", "export", str(target), "--force"])
+    assert linked.exit_code == 2 and "not a regular file" in linked.output
+    assert kept.read_text() == "mine"
+
+
+def test_cli_file_mistakes_are_one_line(
+    wrong_map: Response, cli: CliRunner, tmp_path: Path
+) -> None:
+    misdelivery, _ = _button_and_gate(wrong_map)
+    drafted = cli.invoke(app, ["incidents", "draft", misdelivery, "--audience", "authority"])
+    notice_id = drafted.output.split()[1]
+    latin1 = tmp_path / "words.txt"
+    latin1.write_bytes("Maßnahmen".encode("latin-1"))
+    edited = cli.invoke(app, ["incidents", "edit", notice_id, "--section", "nature",
+                              "--from-file", str(latin1)])  # fmt: skip
+    assert edited.exit_code == 2 and "is not UTF-8 text (byte 2)" in edited.output
+    assert cli.invoke(app, ["incidents", "approve", notice_id]).exit_code == 0
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    sent = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(a_file)])
+    assert sent.exit_code == 2 and "is not a folder" in sent.output

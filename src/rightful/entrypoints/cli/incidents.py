@@ -18,10 +18,12 @@ from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, Repo
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
+    check_target,
     cli_principal,
     console,
     container,
     err_console,
+    fail,
     handles_errors,
     one_line_errors,
     print_json,
@@ -189,9 +191,16 @@ def edit(
     """Change one section of a notice (an approved notice goes back to draft)."""
     if (text is None) == (from_file is None):
         raise InvalidInputError("give the new words with --text or --from-file")
-    words = text if text is not None else from_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    words = text if text is not None else _text_of(from_file)  # type: ignore[arg-type]
     n = container().incidents.notices.edit(notice_id, cli_principal(), {section: words})
     console.print(f"notice {n.id}: {section} changed; status {n.status}")
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return fail(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8")
 
 
 @app.command("notice")
@@ -237,8 +246,10 @@ def send(
 @handles_errors
 def export(
     file: Annotated[Path, typer.Argument(help="register.csv or register.json")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite FILE if it exists")] = False,
 ) -> None:
     """Export the breach register as CSV or JSON (by the file's suffix)."""
+    check_target(file, force, makes_folder=True)
     count = container().incidents.register.export(file, cli_principal())
     console.print(f"wrote {counted(count, 'incident', 'incidents')} to {file}")
 
