@@ -21,6 +21,7 @@ from rightful.domain.incident_clocks import (
     regimes_from,
     reminders_due,
 )
+from rightful.domain.incident_notices import check_sections
 from rightful.domain.incident_register import (
     REGISTER_FIELDS,
     compare,
@@ -401,3 +402,21 @@ def test_digests_travel_as_short_tokens_and_only_for_register_fields() -> None:
     assert decode(encoded) == values
     with pytest.raises(InvalidInputError):
         decode(["password=abc"])
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["\x00" * 12, "Contained by\x07 IT staff", "We \u202edeleted\u202c the link today"],
+)
+def test_staffs_words_with_control_characters_are_refused(words: str) -> None:
+    """NUL bytes met the 10-character rule; a right-to-left override makes an approved
+    sentence read otherwise in the person's mail."""
+    with pytest.raises(InvalidInputError, match="contains control characters"):
+        check_sections(Audience.SUBJECTS, {"measures": words})
+    with pytest.raises(InvalidInputError, match="contains control characters"):
+        _new(description=words).check(T0)
+
+
+def test_line_breaks_and_tabs_are_plain_text() -> None:
+    words = "We revoked the link.\n\tWe asked the recipient to delete the files."
+    assert check_sections(Audience.SUBJECTS, {"measures": words}) == {"measures": words}

@@ -17,6 +17,7 @@ from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_scope import Basis, Scope, describe, number
 from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
 from rightful.domain.severity import Level
+from rightful.domain.words import written
 
 LANGUAGES: Final = ("en", "de")
 AUTHORITY_SECTIONS: Final = {
@@ -476,7 +477,7 @@ def check_sections(audience: Audience, sections: Mapping[str, str]) -> dict[str,
     if unknown:
         raise InvalidInputError(f"unknown section(s) {unknown}; use: {', '.join(names)}")
     for name, text in sections.items():
-        if not text.strip():
+        if not written(text, f"section {name}", 0):
             raise InvalidInputError(f"section {name} cannot be empty")
         if len(text) > MAX_SECTION:
             raise InvalidInputError(f"section {name}: at most {MAX_SECTION} characters")

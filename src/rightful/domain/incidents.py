@@ -9,7 +9,7 @@ from typing import Final
 
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.severity import Circumstances, Exposure
-from rightful.domain.words import move_refused
+from rightful.domain.words import move_refused, written
 
 
 class IncidentKind(StrEnum):
@@ -186,6 +186,7 @@ class NewIncident:
             )
         if not self.reporter.strip():
             raise InvalidInputError("an incident needs a reporter")
+        written(self.description, "the description", 0)
         # A near-miss is stopped inside by definition; whatever someone outside saw had left.
         outside = (IncidentSource.BUTTON, IncidentSource.OUTSIDE)
         if self.kind is IncidentKind.NEAR_MISS and self.source in outside:

@@ -1,6 +1,13 @@
-"""Counts and statuses in English words, for messages people read."""
+"""Counts and statuses in English words, for messages people read; staff's own words checked."""
 
 from __future__ import annotations
+
+import unicodedata
+
+from rightful.domain.errors import InvalidInputError
+
+# Bidirectional overrides and isolates make text read in another order than it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def with_article(status: str) -> str:
@@ -20,3 +27,17 @@ def move_refused(thing: str, current: str, target: str) -> str:
     if current == target:
         return f"the {thing} is already {current.replace('_', ' ')}"
     return f"{with_article(current)} {thing} cannot become {target.replace('_', ' ')}"
+
+
+def written(text: str, what: str, minimum: int = 1) -> str:
+    """Staff's words, stripped: InvalidInputError when fewer than `minimum` characters remain,
+    or when they hold control characters other than line breaks and tabs, or bidirectional
+    overrides (NUL bytes met a length rule; a reversed line reads otherwise than it was
+    approved)."""
+    words = text.strip()
+    if any(c in _BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+           for c in words):  # fmt: skip
+        raise InvalidInputError(f"{what}: contains control characters; write plain text")
+    if len(words) < minimum:
+        raise InvalidInputError(f"{what}: at least {minimum} characters")
+    return words

@@ -42,6 +42,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.messaging import Mailer
 from rightful.domain.severity import Level
 from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.words import written
 from rightful.services.audit import AuditService
 from rightful.services.incident_assessment import (
     apply,
@@ -283,7 +284,7 @@ class IncidentService:
         """The DPO sets another level (and may decide notification either way) with a written
         justification; the computed assessment stays on record."""
         by.require(Role.DPO)
-        text = justification.strip()
+        text = written(justification, "the justification")
         if len(text) < MIN_JUSTIFICATION:
             raise InvalidInputError(f"an override needs a justification of at least "
                                     f"{MIN_JUSTIFICATION} characters")  # fmt: skip
@@ -317,6 +318,10 @@ class IncidentService:
         _require(by, Role.REVIEWER)
         if not (description or "").strip() and not (remedial_action or "").strip():
             raise InvalidInputError("give the corrected facts, the remedial action, or both")
+        description = written(description, "the facts", 10) if description else None
+        remedial_action = (
+            written(remedial_action, "the remedial action", 10) if remedial_action else None
+        )
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
             _open(row)
@@ -343,7 +348,7 @@ class IncidentService:
     def record_containment(self, incident_id: str, by: Principal, measure: str) -> IncidentRow:
         """Containment outside rightful (a bucket closed, a laptop wiped): when, and how."""
         by.require(Role.AGENT)
-        if len(measure.strip()) < 10:
+        if len(written(measure, "the measure")) < 10:
             raise InvalidInputError("say how it was contained (at least 10 characters)")
         with self.store.transaction() as session:
             row = _open(load_incident(session, incident_id, lock=True))
@@ -360,7 +365,7 @@ class IncidentService:
     def close(self, incident_id: str, by: Principal, remedial_action: str) -> IncidentRow:
         """Close an assessed incident whose owed notices went out, with the remedial action."""
         by.require(Role.DPO)
-        if len(remedial_action.strip()) < 10:
+        if len(written(remedial_action, "the remedial action")) < 10:
             raise InvalidInputError("record the remedial action (at least 10 characters)")
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
