@@ -28,6 +28,7 @@ from rightful.adapters.files import atomic_writer
 from rightful.domain.delivery import Outcome
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Deadline
+from rightful.domain.incident_notices import sections_sha256
 from rightful.domain.incident_register import Problem, compare, decode
 from rightful.domain.incident_scope import Scope, scope_json
 from rightful.domain.incidents import IncidentSource, discovered_by
@@ -178,10 +179,12 @@ class IncidentRegister:
         the latest the chain holds; any edit made outside rightful shows up here."""
         result = self.s.audit.verify()
         with self.s.store.transaction() as session:
-            recorded = _chain_digests(register_entries(session))
+            entries = list(register_entries(session))
+            recorded = _chain_digests(entries)
             rows = {r.id: r.register_record() for r in session.scalars(select(IncidentRow))}
-        return RegisterVerification(result.ok, result.describe(), len(rows),
-                                    tuple(compare(recorded, rows)))  # fmt: skip
+            notices = list(session.scalars(select(IncidentNoticeRow)))
+            problems = [*compare(recorded, rows), *_notice_problems(entries, notices)]
+        return RegisterVerification(result.ok, result.describe(), len(rows), tuple(problems))
 
 
 def _write_csv(out: Any, rows: list[dict[str, Any]]) -> None:
@@ -207,6 +210,26 @@ def _chain_digests(entries: Iterable[dict[str, Any]]) -> dict[str, dict[str, str
         if isinstance(incident_id, str) and isinstance(values, list):
             out.setdefault(incident_id, {}).update(decode(values))
     return out
+
+
+def _notice_problems(
+    entries: Iterable[dict[str, Any]], notices: Iterable[IncidentNoticeRow]
+) -> list[Problem]:
+    """Notices whose words are not the ones the chain last recorded for them (every draft,
+    edit and approval records the SHA-256 of the words)."""
+    latest: dict[str, str] = {}
+    for e in entries:
+        notice_id, words = e.get("notice_id"), e.get("sections_sha256")
+        if isinstance(notice_id, str) and isinstance(words, str):
+            latest[notice_id] = words
+    problems = []
+    for n in notices:
+        where = f"notice {n.id} words"
+        if n.id not in latest:
+            problems.append(Problem(n.incident_id, where, "not_in_chain"))
+        elif latest[n.id] != sections_sha256(n.sections):
+            problems.append(Problem(n.incident_id, where, "differs"))
+    return problems
 
 
 def _related_ids(session: Session, row: IncidentRow) -> set[str]:

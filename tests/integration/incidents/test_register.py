@@ -99,6 +99,23 @@ def test_editing_an_incident_row_behind_the_chain_fails_verification(any_store: 
         (misdelivery, "level"), (misdelivery, "notify_authority")}  # fmt: skip
 
 
+def test_a_notices_words_edited_behind_the_chain_fail_verification(any_store: Response) -> None:
+    """What went to the authority is provable: the chain holds the digest of every version."""
+    misdelivery, _ = _button_and_gate(any_store)
+    incidents = any_store.c.incidents
+    notice = incidents.notices.of(misdelivery)[0]
+    assert incidents.verify_register().ok, incidents.verify_register().describe()
+    changed = {**notice.sections, "nature": "The data was encrypted."}
+    with any_store.c.store.engine.begin() as db:
+        db.execute(text("UPDATE incident_notices SET sections = :s WHERE id = :i"),
+                   {"s": json.dumps(changed), "i": notice.id})  # fmt: skip
+    result = incidents.verify_register()
+    assert not result.ok and result.chain_ok
+    assert [str(p) for p in result.problems] == [
+        f"incident {misdelivery} field notice {notice.id} words: differs"
+    ]
+
+
 def test_a_register_row_added_behind_the_chain_is_found(right_map: Response) -> None:
     rid = right_map.world.request_for(DORA)
     right_map.world.packages_with(DropsValidityWindows()).build(rid, AGENT)
