@@ -329,6 +329,8 @@ class IncidentNotices:
                                     f"the {audience.value}")  # fmt: skip
             if notice.status in ("sending", "sent", "exported"):
                 raise ConflictError(f"the notice is {notice.status} already; it goes out once")
+            if notice.status == "superseded":
+                raise ConflictError("a newer draft superseded this notice; send that one")
             if notice.status != "approved":
                 raise ConflictError(f"the notice is {notice.status}; the DPO approves it first")
             if notice.approved_sha256 != sections_sha256(notice.sections):

@@ -105,6 +105,8 @@ def test_an_approved_notice_whose_facts_change_is_drafted_again(wrong_map: Respo
     assert notices.get(nid).status == "superseded"
     fresh = _notice(wrong_map, incident_id, Audience.AUTHORITY)
     assert "malicious" in json.dumps(notices.get(fresh).sections)
+    with pytest.raises(ConflictError, match="a newer draft superseded this notice"):
+        notices.export(nid, DPO, wrong_map.c.settings.data_dir)
 
 
 def test_a_notice_goes_out_only_with_the_exact_words_the_dpo_approved(wrong_map: Response) -> None:
