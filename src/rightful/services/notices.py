@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rightful.adapters.mail.rendering import MailTemplates
 from rightful.domain.errors import ConflictError
 from rightful.domain.messaging import Mailer, MailMessage, Outbox, SmsMessage, SmsSender
+from rightful.services.incident_mail import reference as incident_reference
 from rightful.services.verification_mail import reference
 
 NO_TEXTS = "SMS codes are not available here; please contact us to confirm who you are"
@@ -123,7 +124,7 @@ class MailNotices:
         confirm_path: str,
     ) -> None:  # fmt: skip
         message = self.render(
-            "not_mine_ack", language, to, request_id, incident_ref=incident_id[:8],
+            "not_mine_ack", language, to, request_id, incident_ref=incident_reference(incident_id),
             reported_at=self.when(reported_at), confirm_link=self.url(confirm_path),
         )  # fmt: skip
         self.send(message, f"not-mine ack {request_id}")

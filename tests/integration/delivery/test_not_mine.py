@@ -57,9 +57,12 @@ def test_one_click_revokes_every_link_and_opens_an_incident_with_the_report_firs
 
 def test_the_reporter_is_acknowledged_by_mail_and_may_confirm_deletion(desk: Desk) -> None:
     delivered = desk.deliver()
-    desk.post(f"/d/{delivered.token}/not-mine")
+    page = desk.post(f"/d/{delivered.token}/not-mine")
     ack = desk.mailer.to(ANNA_MAIL)[-1]
     assert "we stopped the download link" in ack.subject.lower()
+    (report,) = desk.web.not_mine.reports_of(delivered.request_id)
+    ref = f"INC-{report.incident_id[:8]}"
+    assert ref in ack.text and ref in page.text, "the reference the register shows"
     confirm = re.search(r"/not-mine/([A-Za-z0-9_-]+)", ack.text)
     assert confirm is not None
     landing = desk.client.get(f"/not-mine/{confirm.group(1)}")
