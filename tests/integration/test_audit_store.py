@@ -253,6 +253,14 @@ def test_an_edited_summary_is_named(twelve: Chain) -> None:
     assert twelve.audit.verify().describe().startswith("first bad entry: seq 7 (edited)")
 
 
+def test_a_summary_stored_in_another_form_than_rightful_writes_is_named(twelve: Chain) -> None:
+    """A key given twice parses to the hashed value (the last wins) while SQL's JSON functions
+    read the first: the stored text must be the one form rightful writes."""
+    twelve.tamper("""UPDATE audit_entries SET summary = '{"n": 0, ' || substr(summary, 2)
+                     WHERE seq = 7""")
+    assert twelve.verdict() == (7, Finding.EDITED)
+
+
 def test_an_edited_actor_is_named(twelve: Chain) -> None:
     twelve.tamper("UPDATE audit_entries SET actor = 'key:other' WHERE seq = 3")
     assert twelve.verdict() == (3, Finding.EDITED)

@@ -235,7 +235,7 @@ def _entry_values(entry: AuditEntry) -> dict[str, Any]:
         "role": entry.role,
         "action": entry.action,
         "request_id": entry.request_id,
-        "summary": json.dumps(entry.summary, sort_keys=True, ensure_ascii=False),
+        "summary": _stored_form(entry.summary),
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
@@ -249,12 +249,20 @@ def _entry(row: Row[Any]) -> AuditEntry:
 
 
 def _summary(text: str) -> Summary:
-    """The stored summary; a row tampered into unreadable text gets one that never verifies."""
+    """The stored summary; a row tampered into unreadable text, or into text other than the one
+    form rightful writes, gets one that never verifies: a key given twice parses to the hashed
+    value here while SQL's JSON functions read the other."""
     try:
         value = json.loads(text)
     except (TypeError, ValueError):
         return {UNREADABLE: True}
-    return value if isinstance(value, dict) else {UNREADABLE: True}
+    if not isinstance(value, dict) or _stored_form(value) != text:
+        return {UNREADABLE: True}
+    return value
+
+
+def _stored_form(summary: Summary) -> str:
+    return json.dumps(summary, sort_keys=True, ensure_ascii=False)
 
 
 # --- defence in depth: the database itself refuses to rewrite history ------------------------
