@@ -138,6 +138,16 @@ def test_the_button_on_the_download_page_works_too_and_needs_no_sign_in(desk: De
     assert desk.web.delivery.view(delivered.link_id).state == "revoked"
 
 
+def test_a_link_id_alone_stops_nothing(desk: Desk) -> None:
+    """Link ids stand in the audit chain and its exports: knowing one is not holding the link."""
+    delivered = desk.deliver()
+    page = desk.post(f"/download/{delivered.link_id}/not-mine")  # this browser never opened it
+    assert page.status_code == 403
+    assert desk.client.get(f"/download/{delivered.link_id}/not-mine").status_code == 403
+    assert desk.web.delivery.view(delivered.link_id).state == "active"
+    assert not desk.web.not_mine.reports_of(delivered.request_id)
+
+
 def test_a_forged_form_revokes_nothing(desk: Desk) -> None:
     delivered = desk.deliver()
     page = desk.client.post(f"/d/{delivered.token}/not-mine", data={"csrf": "forged"})

@@ -231,6 +231,8 @@ def not_mine_by_token(request: Request, token: str, csrf: Csrf = "") -> Response
 def not_mine_link_page(request: Request, link_id: str) -> Response:
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
+    if not rq.holds_link(request, link_id):
+        return _error(request, "err_needs_link", 403)
     return page(request, "download/not_mine.html", {"action": f"/download/{link_id}/not-mine"})
 
 
@@ -239,6 +241,10 @@ def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Respons
     check_csrf(request, csrf)
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
+    # Only a browser that reached the link through its token, or is signed in for it: link
+    # ids stand in the audit chain and its exports, and must not stop anyone's link.
+    if not rq.holds_link(request, link_id):
+        return _error(request, "err_needs_link", 403)
     try:
         receipt = services(request).not_mine.report(link_id, client_of(request))
     except NotFoundError:
