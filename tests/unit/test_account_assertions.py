@@ -58,6 +58,8 @@ def test_a_valid_assertion_names_the_account_and_its_token_id() -> None:
         (jwt.encode(claims(), "x" * 64, algorithm="HS256"), "signature"),
         (jwt.encode(claims(), SECRET, algorithm="HS512"), "algorithm"),
         ("not.a.token", "well-formed"),
+        (hs256(exp=10**30), "not a timestamp of this era"),  # gave HTTP 500 (OverflowError)
+        (hs256(nbf=2**63), "not a timestamp of this era"),
     ],
 )
 def test_assertions_failing_a_check_are_rejected_with_the_reason(token: str, reason: str) -> None:

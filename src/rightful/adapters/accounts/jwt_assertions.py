@@ -92,7 +92,12 @@ def _instant(claims: dict[str, Any], name: str) -> datetime:
     value = claims[name]
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise AssertionRejectedError(f"the assertion's {name!r} claim is not a timestamp")
-    return datetime.fromtimestamp(value, UTC)
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):  # beyond the calendar (or NaN)
+        raise AssertionRejectedError(
+            f"the assertion's {name!r} claim is not a timestamp of this era"
+        ) from None
 
 
 def _key_and_algorithms(secret: str | None, public_key_pem: str | None) -> tuple[Any, list[str]]:
