@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,7 @@ from rightful.services.delivery import (
 )
 from rightful.services.notices import MailNotices
 
+_ONE_AT_A_TIME = threading.Lock()
 REVOCATION_CHECK_EVERY = 16  # chunks (about 1 MiB of a 64 KiB-chunked stream)
 CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
     CodeLockedError: Outcome.CODE_LOCKED,
@@ -319,18 +321,32 @@ class DownloadService:
             link = load_link(session, link_id)
             if self._session(session, link_id, token) is None:
                 raise DownloadSessionError("confirm it is you first: ask for a fresh code")
-        passphrase, protection_id = new_passphrase(), secrets.token_hex(16)
-        file_key, _ = derive_file_key(self.config.age_key, protection_id)
-        age_header = header(file_key, passphrase, self.config.scrypt_log_n)
-        with self.store.transaction() as session:
-            link = load_link(session, link_id)
-            failure = self._refused(session, link, client, new_download=False)
-            if failure is None:
-                link.protection_id, link.age_header = protection_id, age_header
-                link.protected_at = self.clock.now()
-                record_attempt(session, self.audit, self.clock, link, Outcome.PROTECTED, client)
-                return passphrase
+            seen = link.protection_id
+        # One passphrase at a time: each takes 2**scrypt_log_n KiB of memory (256 MiB at 18),
+        # and a double click must not show two passphrases of which only the last opens it.
+        with _ONE_AT_A_TIME:
+            self._still_as_seen(link_id, seen)
+            passphrase, protection_id = new_passphrase(), secrets.token_hex(16)
+            file_key, _ = derive_file_key(self.config.age_key, protection_id)
+            age_header = header(file_key, passphrase, self.config.scrypt_log_n)
+            with self.store.transaction() as session:
+                link = load_link(session, link_id)
+                failure = self._refused(session, link, client, new_download=False)
+                if failure is None:
+                    link.protection_id, link.age_header = protection_id, age_header
+                    link.protected_at = self.clock.now()
+                    record_attempt(session, self.audit, self.clock, link, Outcome.PROTECTED,
+                                   client)  # fmt: skip
+                    return passphrase
         raise failure
+
+    def _still_as_seen(self, link_id: str, protection_id: str | None) -> None:
+        with self.store.transaction() as session:
+            if load_link(session, link_id).protection_id != protection_id:
+                raise ConflictError(
+                    "this download was protected a moment ago, in another window or by another "
+                    "click: use the passphrase shown there, or protect it again for a new one"
+                )
 
     # --- internals ---------------------------------------------------------------------------
 

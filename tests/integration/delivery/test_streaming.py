@@ -78,6 +78,52 @@ def test_protection_needs_a_fresh_proof_first(desk: Desk) -> None:
         desk.web.downloads.protect(delivered.link_id, None, NOBODY)
 
 
+def test_two_clicks_at_once_show_one_passphrase_and_it_opens_the_file(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click: the second waits for the first and is told, rather than shown a
+    passphrase that the first click's had already replaced (or the other way round)."""
+    import threading
+
+    from rightful.services import download as module
+
+    delivered = desk.deliver()
+    downloads = desk.web.downloads
+    session = downloads.confirm_code(delivered.link_id, _code(desk, delivered), NOBODY)
+    both_read = threading.Barrier(2)
+    check = module.DownloadService._still_as_seen
+
+    def after_both_read(self: object, link_id: str, seen: str | None) -> None:
+        if not both_read.broken:
+            try:
+                both_read.wait(timeout=0.5)  # the second waits at the lock; the barrier breaks
+            except threading.BrokenBarrierError:
+                pass
+        check(self, link_id, seen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module.DownloadService, "_still_as_seen", after_both_read)
+    results: list[object] = []
+
+    def click() -> None:
+        try:
+            results.append(downloads.protect(delivered.link_id, session, NOBODY))
+        except Exception as exc:  # noqa: BLE001 - the test sorts them below
+            results.append(exc)
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for t in clicks:
+        t.start()
+    for t in clicks:
+        t.join(timeout=30)
+    phrases = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if not isinstance(r, str)]
+    assert len(phrases) == 1 and len(refused) == 1, results
+    assert "protected a moment ago" in str(refused[0])
+    download = downloads.open_download(delivered.link_id, session, None, NOBODY)
+    protected = b"".join(download.body)
+    assert pyrage.passphrase.decrypt(protected, phrases[0])
+
+
 def test_streaming_reads_the_package_piece_by_piece_and_stops_when_revoked(desk: Desk) -> None:
     """Memory stays flat: nothing is read before it is sent; revocation ends a running stream."""
     delivered = desk.deliver()
