@@ -60,6 +60,8 @@ def _html_errors(app: FastAPI) -> None:
         answer = page(request, "error.html", context, status=status)
         if isinstance(exc, StarletteHTTPException) and exc.headers:
             answer.headers.update(exc.headers)  # e.g. Allow on a 405
+        if (retry_after := getattr(exc, "retry_after", None)) is not None:
+            answer.headers["Retry-After"] = str(retry_after)  # a 429 says when, as the API does
         return answer
 
     for kind in api_handlers:
