@@ -259,6 +259,9 @@ def test_bad_input_is_a_clear_4xx(app: App) -> None:
     assert bad_email.status_code == 422
     nothing = post("/api/v1/requests", json={"type": "access", "jurisdiction": "gdpr"})
     assert nothing.status_code == 422
+    for name in ("Anna\x00", "Anna \u202eregnoM"):  # a NUL byte; text that reads reversed
+        odd = post("/api/v1/requests", json={**ACCESS, "name": name})
+        assert odd.status_code == 422 and "name: contains control characters" in odd.text
     huge = post("/api/v1/requests", json={**ACCESS, "details": "x" * 2_000_000})
     assert huge.status_code == 413
     bad_filter = app.client.get("/api/v1/requests?status=lost", headers=app.as_role("agent"))

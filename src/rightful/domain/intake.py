@@ -8,6 +8,7 @@ from datetime import datetime
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.requests import CHANNELS, RequestType
+from rightful.domain.words import written
 
 LANGUAGES = ("en", "de")
 
@@ -45,3 +46,6 @@ class NewRequest:
             raise InvalidInputError(f"channel must be one of: {', '.join(CHANNELS)}")
         if self.language not in LANGUAGES:
             raise InvalidInputError(f"language must be one of: {', '.join(LANGUAGES)}")
+        for what, words in (("name", self.name), ("details", self.details)):
+            if words is not None:
+                written(words, what, 0)  # no NUL bytes or reversed text in what staff read

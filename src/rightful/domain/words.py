@@ -1,4 +1,4 @@
-"""Counts and statuses in English words, for messages people read; staff's own words checked."""
+"""Counts and statuses in English words, for messages people read; typed words checked."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ def move_refused(thing: str, current: str, target: str) -> str:
 
 
 def written(text: str, what: str, minimum: int = 1) -> str:
-    """Staff's words, stripped: InvalidInputError when fewer than `minimum` characters remain,
-    or when they hold control characters other than line breaks and tabs, or bidirectional
-    overrides (NUL bytes met a length rule; a reversed line reads otherwise than it was
-    approved)."""
+    """Words someone typed (staff, or a requester), stripped: InvalidInputError when fewer than
+    `minimum` characters remain, or when they hold control characters other than line breaks
+    and tabs, or bidirectional overrides (NUL bytes met a length rule; a reversed line reads
+    otherwise than it was approved)."""
     words = text.strip()
     if any(c in _BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in "\n\r\t")
            for c in words):  # fmt: skip
