@@ -500,6 +500,13 @@ def test_staffs_words_are_shown_as_written_even_when_they_look_like_markup(
     assert code == 0 and "withdrawn [/] by [bold]phone" in " ".join(out.split())
 
 
+def test_an_id_typed_with_control_characters_is_quoted_as_escapes(cli: CliRunner) -> None:
+    """An escape sequence in a quoted id must not clear the terminal or reverse the line."""
+    code, out = run(cli, "requests", "show", "x\x01\u202e\x1b[2J")
+    assert code == 2 and "\x1b" not in out and "\u202e" not in out
+    assert "x\\x01\\u202e\\x1b[2J" in out
+
+
 def test_a_receipt_from_another_era_is_refused(cli: CliRunner) -> None:
     """A year-1 receipt was accepted, then made `refuse --manifestly` overflow."""
     code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",

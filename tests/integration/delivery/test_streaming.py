@@ -83,6 +83,7 @@ def test_two_clicks_at_once_show_one_passphrase_and_it_opens_the_file(
 ) -> None:
     """A double click: the second waits for the first and is told, rather than shown a
     passphrase that the first click's had already replaced (or the other way round)."""
+    import contextlib
     import threading
 
     from rightful.services import download as module
@@ -94,11 +95,9 @@ def test_two_clicks_at_once_show_one_passphrase_and_it_opens_the_file(
     check = module.DownloadService._still_as_seen
 
     def after_both_read(self: object, link_id: str, seen: str | None) -> None:
-        if not both_read.broken:
-            try:
-                both_read.wait(timeout=0.5)  # the second waits at the lock; the barrier breaks
-            except threading.BrokenBarrierError:
-                pass
+        if not both_read.broken:  # the second waits at the lock, so the barrier breaks
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_read.wait(timeout=0.5)
         check(self, link_id, seen)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module.DownloadService, "_still_as_seen", after_both_read)
@@ -107,7 +106,7 @@ def test_two_clicks_at_once_show_one_passphrase_and_it_opens_the_file(
     def click() -> None:
         try:
             results.append(downloads.protect(delivered.link_id, session, NOBODY))
-        except Exception as exc:  # noqa: BLE001 - the test sorts them below
+        except Exception as exc:  # the test sorts them below
             results.append(exc)
 
     clicks = [threading.Thread(target=click) for _ in range(2)]

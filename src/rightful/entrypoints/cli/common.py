@@ -6,6 +6,7 @@ import json
 import os
 import pwd
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -125,11 +126,22 @@ def check_target(path: Path, force: bool, *, makes_folder: bool = False) -> None
         fail(f"{path} is not a regular file (a link, a device, a pipe); name a file to write")
 
 
+def visible(text: str) -> str:
+    """Control characters and bidirectional overrides in quoted input shown as escapes: an id
+    typed with an escape sequence must not move the cursor or reverse the line."""
+    return "".join(c.encode("unicode_escape").decode() if _invisible(c) else c for c in text)
+
+
+def _invisible(c: str) -> bool:
+    return unicodedata.category(c) == "Cc" or "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069"
+
+
 def fail(message: str, code: int = 2) -> Any:
     # Messages quote what was typed (ids, paths): `[/]` in one is text, not Rich markup, and a
     # pasted megabyte is not printed back whole.
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + " …"
+    message = visible(message)
     err_console.print(
         f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True
     )
