@@ -57,3 +57,22 @@ def test_a_body_that_is_not_json_says_so_and_where(app: App) -> None:
 def test_a_body_too_large_is_named_like_every_other_error(app: App) -> None:
     answer = app.client.post("/api/v1/requests", json={**ACCESS, "details": "x" * 2_000_000})
     assert (answer.status_code, answer.json()["error"]) == (413, "BodyTooLargeError")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/requests?offset=99999999999999999999"),
+        ("get", "/api/v1/requests/due?within_days=100000000000"),
+        ("get", "/api/v1/verification/R/authority/99999999999999999999999/document"),
+        ("post", "/api/v1/verification/R/authority/99999999999999999999999/decision"),
+        ("post", "/api/v1/verification/R/staff-checks/99999999999999999999999/decision"),
+    ],
+)
+def test_numbers_too_large_for_any_row_are_a_422_not_a_crash(
+    app: App, method: str, path: str
+) -> None:
+    """Each gave HTTP 500 (OverflowError in the database driver)."""
+    body = {"json": {"approve": True}} if method == "post" else {}
+    answer = getattr(app.client, method)(path, headers=app.as_role("reviewer"), **body)
+    assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")

@@ -236,7 +236,7 @@ def list_requests(
     jurisdiction: Jurisdiction | None = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[RequestOut]:
     """Requests sorted by deadline, filtered by status, type, jurisdiction."""
     flt = RequestFilter(
@@ -253,7 +253,7 @@ def list_requests(
 
 @router.get("/due", response_model=list[DueOut])
 def due(
-    c: Deps, _who: Staff, within_days: Annotated[int | None, Query(ge=0)] = None
+    c: Deps, _who: Staff, within_days: Annotated[int | None, Query(ge=0, le=3660)] = None
 ) -> list[DueOut]:
     """Requests still to be answered (open, not delivered) by time left; overdue and due-soon
     are flagged in `urgency`."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,8 @@ router = APIRouter(prefix="/api/v1/verification", tags=["verification"])
 Deps = Annotated[Container, Depends(container)]
 Agent = Annotated[Principal, Depends(require(Role.AGENT))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+# A row number in the path: larger ones name no row (and overflowed the database driver).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 MESSAGES = {
     "bound": "You are verified. We are preparing the answer to your request.",
@@ -306,7 +308,9 @@ def candidates(request_id: str, c: Deps, _who: Reviewer) -> ReviewOut:
 
 
 @router.post("/{request_id}/candidates/{candidate_id}/pick", response_model=SettlementOut)
-def pick(request_id: str, candidate_id: int, body: PickIn, c: Deps, who: Reviewer) -> SettlementOut:
+def pick(
+    request_id: str, candidate_id: RowId, body: PickIn, c: Deps, who: Reviewer
+) -> SettlementOut:
     """Bind the request to one candidate (re-checked against the estate first)."""
     return SettlementOut.of(c.subjects.pick(request_id, candidate_id, who, body.reason))
 
@@ -323,7 +327,9 @@ def authorities(request_id: str, c: Deps, _who: Reviewer) -> list[AuthorityOut]:
 
 
 @router.get("/{request_id}/authority/{authority_id}/document", response_class=FileResponse)
-def authority_document(request_id: str, authority_id: int, c: Deps, _who: Reviewer) -> FileResponse:
+def authority_document(
+    request_id: str, authority_id: RowId, c: Deps, _who: Reviewer
+) -> FileResponse:
     """The authority document itself, for the reviewer to read."""
     path, content_type = c.approvals.document_path(request_id, authority_id)
     return FileResponse(path, media_type=content_type)
@@ -331,7 +337,7 @@ def authority_document(request_id: str, authority_id: int, c: Deps, _who: Review
 
 @router.post("/{request_id}/authority/{authority_id}/decision", response_model=SettlementOut)
 def decide_authority(
-    request_id: str, authority_id: int, body: DecisionIn, c: Deps, who: Reviewer
+    request_id: str, authority_id: RowId, body: DecisionIn, c: Deps, who: Reviewer
 ) -> SettlementOut:
     """Approve or reject an agent's authority; not by the person who submitted it."""
     settled = c.approvals.decide_authority(
@@ -356,7 +362,7 @@ def staff_checks(request_id: str, c: Deps, _who: Agent) -> list[StaffCheckOut]:
 
 @router.post("/{request_id}/staff-checks/{check_id}/decision", response_model=SettlementOut)
 def decide_check(
-    request_id: str, check_id: int, body: DecisionIn, c: Deps, who: Reviewer
+    request_id: str, check_id: RowId, body: DecisionIn, c: Deps, who: Reviewer
 ) -> SettlementOut:
     """A second staff member approves or rejects a recorded identity check."""
     settled = c.approvals.decide_check(
