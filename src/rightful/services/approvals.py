@@ -16,7 +16,12 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
 from rightful.adapters.files import atomic_writer
 from rightful.domain.clock import Clock
-from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import OPEN, Role, Status
 from rightful.domain.staff import Principal
@@ -225,6 +230,12 @@ class ApprovalService:
                 raise NotFoundError("no such staff identity check for this request")
             check_pending(ApprovalState(check.state), "this identity check")
             check_second_person(check.checked_by, by.id, "approving a staff identity check")
+            entered = session.get(RequestRow, request_id)
+            if entered is not None and entered.created_by == by.id:  # staff took it down
+                raise PermissionDeniedError(
+                    "approving a staff identity check needs a second staff member, not the one "
+                    "who entered the request"
+                )
             if approve:
                 _open(session, request_id)
             self._decide(check, by, approve, note)

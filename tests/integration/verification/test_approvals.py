@@ -121,6 +121,24 @@ def test_a_staff_made_request_needs_a_second_staff_member_to_approve_the_check(
     assert recorded["identities"] == 1
 
 
+def test_whoever_entered_the_request_cannot_approve_its_check(world: World) -> None:
+    """README: a request staff enter is verified by a check that a second staff member
+    approves, never by the person who entered it (nor the one who recorded the check)."""
+    from rightful.domain.deadlines import Jurisdiction
+    from rightful.domain.intake import NewRequest
+    from rightful.domain.requests import RequestType
+
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email=estate.ANNA, channel="staff")
+    rid = world.c.requests.submit(new, REVIEWER).id
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", REVIEWER_2
+    )
+    with pytest.raises(PermissionDeniedError, match="not the one who entered the request"):
+        world.c.approvals.decide_check(rid, check.id, REVIEWER, approve=True)
+    third = Principal(id="key:reviewer3", role=REVIEWER.role)
+    assert world.c.approvals.decide_check(rid, check.id, third, approve=True).outcome == "bound"
+
+
 def test_a_staff_made_request_verified_by_code_still_waits_for_the_check(world: World) -> None:
     rid = world.submit(channel="staff")
     assert world.verify(rid).outcome == "awaiting_approval"
