@@ -75,6 +75,29 @@ def test_approval_needs_a_reviewer() -> None:
     )
 
 
+@pytest.mark.parametrize("current", sorted(OPEN - {Status.ON_HOLD}))
+def test_an_agent_cancels_only_a_request_still_waiting_for_its_requesters_identity(
+    current: Status,
+) -> None:
+    """Ending a verified request unanswered is a decision: the lowest role (the one OpenDSR
+    senders get) silently cancelled a direct-marketing objection."""
+    if Status.CANCELLED not in ALLOWED[current]:
+        return
+    if current in IDENTITY_WAIT:
+        check_transition(current, Status.CANCELLED, held_from=None, role=Role.AGENT, reason="dup")
+        return
+    with pytest.raises(PermissionDeniedError, match="reviewer role once its requester"):
+        check_transition(current, Status.CANCELLED, held_from=None, role=Role.AGENT, reason="dup")
+    check_transition(current, Status.CANCELLED, held_from=None, role=Role.REVIEWER, reason="dup")
+
+
+def test_a_verified_request_is_closed_by_its_outcome_not_by_hand() -> None:
+    """Closing tells the requester the outcome (Art. 12(3)); a bare move told nobody."""
+    with pytest.raises(IllegalTransitionError, match="closed by its outcome"):
+        check_manual_move(Status.CLOSED, Status.VERIFIED)
+    check_manual_move(Status.CLOSED, Status.DELIVERED)
+
+
 def test_refusal_needs_a_dpo_and_a_reason() -> None:
     """REQUIREMENTS.md, Art. 12(4): a refusal is told with reasons."""
     with pytest.raises(PermissionDeniedError):

@@ -117,6 +117,12 @@ def check_manual_move(
             f"a request reaches {target} through its own step (verification, collection, "
             "review or delivery), not by a manual move"
         )
+    if target is Status.CLOSED and current is Status.VERIFIED:  # the outcome's own step
+        raise IllegalTransitionError(
+            "a request is closed by its outcome, which tells the requester: `rightful requests "
+            "answer|erased|rectified|restricted` (or the package's delivery); only a delivered "
+            "request is closed by hand"
+        )
     if target is Status.REJECTED:
         raise IllegalTransitionError(
             "a request is rejected by refusing it, which records the reasons and tells the "
@@ -160,8 +166,16 @@ def check_transition(
             f"held in {held_from}: resume it, or cancel or refuse it"
         )
     needed = REQUIRED_ROLE.get(target)
+    waiting = current in IDENTITY_WAIT or held_from in IDENTITY_WAIT
+    if target is Status.CANCELLED and not waiting:
+        # Ending a request whose requester proved who they are, unanswered, is a decision; an
+        # agent (or a system sending OpenDSR requests) cancels only one still unverified.
+        needed = Role.REVIEWER
     if needed is not None and role is not None and not role.at_least(needed):
-        raise PermissionDeniedError(f"moving a request to {target} needs the {needed} role")
+        raise PermissionDeniedError(
+            f"moving a request to {target} needs the {needed} role"
+            + (" once its requester is verified" if target is Status.CANCELLED else "")
+        )
     if target in NEEDS_REASON and not reason.strip():
         raise InvalidInputError(f"moving a request to {target} needs a reason")
 
