@@ -458,8 +458,12 @@ def test_a_rectification_is_answered_with_what_was_done_and_the_requester_is_tol
 ) -> None:
     """REQUIREMENTS.md:6-7 (Art. 12(3)): the requester is told of the action taken, with their
     remedies; the words are staff's, kept on the notice, only their digest in the chain."""
-    new = NewRequest(RequestType.RECTIFICATION, Jurisdiction.GDPR, email=ANNA_MAIL)
+    new = NewRequest(RequestType.RECTIFICATION, Jurisdiction.GDPR, email=ANNA_MAIL,
+                     details="My address is <Lindenallee 4>, not Lindenstraße 4.")  # fmt: skip
     rid: str = desk.c.requests.submit(new, Principal("public", None)).id
+    add(desk, "dora", Role.AGENT)
+    page = sign_in(desk, "dora").get(f"/console/requests/{rid}").text
+    assert "<dt>In their words</dt>" in page and "&lt;Lindenallee 4&gt;, not" in page
     desk.c.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM_PRINCIPAL)
     desk.c.requests.move(rid, Status.VERIFIED, SYSTEM_PRINCIPAL, "e-mail code confirmed")
     words = "We corrected your postal address in the customer and the shipping systems."

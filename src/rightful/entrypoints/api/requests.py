@@ -85,6 +85,7 @@ class RequestOut(BaseModel):
     erasure_outcome: dict[str, Any] | None = None
     rectification_outcome: dict[str, Any] | None = None
     direct_marketing: bool = False
+    details: str | None = None  # what the requester wrote (e.g. what is wrong, what is right)
     closed_at: datetime | None
 
     @classmethod
@@ -108,6 +109,7 @@ class RequestOut(BaseModel):
             erasure_outcome=row.erasure_outcome,
             rectification_outcome=row.rectification_outcome,
             direct_marketing=bool(row.direct_marketing),
+            details=row.details,
             closed_at=row.closed_at,
         )
 

@@ -154,6 +154,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 "status": row.status,
                 "received_at": row.received_at,
                 "respond_by": row.respond_by,
+                "details": row.details,
                 "restriction": restricted.as_json() if restricted else None,
                 "transitions": [
                     {
@@ -196,6 +197,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
         f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
         f"{row.respond_by:%Y-%m-%d %H:%M %Z}"
     )
+    if row.details:
+        console.print(f"in the requester's words: {row.details}", highlight=False)
     if row.refusal_reasons:
         console.print("refused because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:
