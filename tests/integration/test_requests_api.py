@@ -357,6 +357,9 @@ def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_sec
     refused = app.client.post("/api/v1/staff/keys", json={"name": "x", "role": "agent"},
                               headers=app.as_role("dpo"))  # fmt: skip
     assert refused.status_code == 403
+    odd = app.client.post("/api/v1/staff/keys", json={"name": "a\x00b\x1b[2J", "role": "agent"},
+                          headers=app.as_role("admin"))  # fmt: skip
+    assert odd.status_code == 422 and "a key's name: contains control characters" in odd.text
 
 
 def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verified(

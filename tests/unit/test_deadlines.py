@@ -582,3 +582,10 @@ def test_business_days_land_on_a_working_day_after_exactly_n_of_them(
     working = [x for x in days if x.weekday() < 5 and x not in holidays]
     assert len(working) == n
     assert n == 0 or working[-1] == result
+
+
+@pytest.mark.parametrize("reason", ["\x00\u200b", "\u200b", "see \u202eelow"])
+def test_a_refusal_reason_is_words_the_requester_can_read(reason: str) -> None:
+    """A reason of a NUL byte and a zero-width space was mailed as the refusal's reasons."""
+    with pytest.raises(InvalidInputError, match="a reason: "):
+        build_refusal_notice(Jurisdiction.GDPR, [reason])

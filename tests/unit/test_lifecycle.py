@@ -98,6 +98,20 @@ def test_a_verified_request_is_closed_by_its_outcome_not_by_hand() -> None:
     check_manual_move(Status.CLOSED, Status.DELIVERED)
 
 
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [("\x00\u200b", "contains control characters"), ("\u200b\u200b", "1 visible character"),
+     ("\u202edlrow olleh", "contains control characters")],
+)  # fmt: skip
+def test_a_reason_is_words_someone_can_read(reason: str, said: str) -> None:
+    """A cancellation made of a NUL byte and a zero-width space was accepted (and a refusal
+    or extension of them was mailed to the requester)."""
+    with pytest.raises(InvalidInputError, match=said):
+        check_transition(
+            Status.RECEIVED, Status.CANCELLED, held_from=None, role=Role.DPO, reason=reason
+        )
+
+
 def test_refusal_needs_a_dpo_and_a_reason() -> None:
     """REQUIREMENTS.md, Art. 12(4): a refusal is told with reasons."""
     with pytest.raises(PermissionDeniedError):

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.words import written
 
 
 class Jurisdiction(StrEnum):
@@ -295,8 +296,9 @@ def _checked_length(
     jurisdiction: Jurisdiction, ext: Extension, received_at: datetime, original: datetime
 ) -> int:
     """The extension's length in the jurisdiction's unit, once every legal condition holds."""
-    if not ext.reason.strip():
+    if not written(ext.reason, "the extension's reason", 0):
         raise ExtensionNotAllowedError("an extension needs a recorded reason")
+    written(ext.reason, "the extension's reason")
     _check_timing(ext, received_at, original)
     return _length(jurisdiction, ext)
 
@@ -417,9 +419,11 @@ def build_refusal_notice(
     categories_instead: bool = False,
 ) -> RefusalNotice:
     """A refusal notice (Art. 12(4); CCPA: with the §7024(a) fall-back to categories if asked)."""
-    cleaned = tuple(r.strip() for r in reasons)
+    cleaned = tuple(written(r, "a reason", 0) for r in reasons)
     if not cleaned or not all(cleaned):
         raise InvalidInputError("a refusal needs at least one reason, and no reason may be blank")
+    for reason in cleaned:
+        written(reason, "a reason")
     if categories_instead and jurisdiction is not Jurisdiction.CCPA:
         raise InvalidInputError("the fall-back to categories exists only for CCPA requests to know")
     lang = _language(language)

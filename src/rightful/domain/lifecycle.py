@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rightful.domain.errors import IllegalTransitionError, InvalidInputError, PermissionDeniedError
+from rightful.domain.words import written
 
 
 class Status(StrEnum):
@@ -176,8 +177,10 @@ def check_transition(
             f"moving a request to {target} needs the {needed} role"
             + (" once its requester is verified" if target is Status.CANCELLED else "")
         )
-    if target in NEEDS_REASON and not reason.strip():
+    if target in NEEDS_REASON and not written(reason, "the reason", 0):
         raise InvalidInputError(f"moving a request to {target} needs a reason")
+    if target in NEEDS_REASON:
+        written(reason, f"the reason for moving a request to {target}")
 
 
 def transition(

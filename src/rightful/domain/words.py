@@ -38,6 +38,9 @@ def written(text: str, what: str, minimum: int = 1) -> str:
     if any(c in _BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in "\n\r\t")
            for c in words):  # fmt: skip
         raise InvalidInputError(f"{what}: contains control characters; write plain text")
-    if len(words) < minimum:
-        raise InvalidInputError(f"{what}: at least {minimum} characters")
+    # Zero-width and other format characters are not words someone can read.
+    if sum(1 for c in words if unicodedata.category(c) != "Cf") < minimum:
+        raise InvalidInputError(
+            f"{what}: at least {counted(minimum, 'visible character', 'visible characters')}"
+        )
     return words

@@ -15,6 +15,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import AuthenticationError, InvalidInputError, NotFoundError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
+from rightful.domain.words import written
 from rightful.services.audit import AuditService
 
 KEY_PREFIX = "rf"
@@ -37,7 +38,7 @@ def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> Issued
         parsed = Role(role)
     except ValueError:
         raise InvalidInputError(f"unknown role {role!r}; use one of: {', '.join(Role)}") from None
-    if not name.strip():
+    if not written(name, "a key's name", 0):
         raise InvalidInputError("a key needs a name saying who or what holds it")
     key_id = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
