@@ -30,12 +30,12 @@ from rightful.domain.subjects import (
     AuthorityKind,
     StaffCheckMethod,
     check_pending,
-    check_second_person,
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 from rightful.services.identity_set import Proof, Settlement, record_proof
 from rightful.services.requests import digest
+from rightful.services.staff import check_other_person, person_of
 from rightful.services.subjects import SubjectService
 
 # Magic numbers of the document types accepted; anything else is refused.
@@ -145,7 +145,7 @@ class ApprovalService:
             if doc is None or doc.request_id != request_id:
                 raise NotFoundError("no such authority document for this request")
             check_pending(ApprovalState(doc.state), "this authority document")
-            check_second_person(doc.submitted_by, by.id, "approving an agent's authority")
+            check_other_person(session, doc.submitted_by, by, "approving an agent's authority")
             if approve and self.document_digest(doc) != doc.sha256:
                 raise ConflictError("the stored document changed since it was submitted")
             self._decide(doc, by, approve, note)
@@ -229,9 +229,11 @@ class ApprovalService:
             if check is None or check.request_id != request_id:
                 raise NotFoundError("no such staff identity check for this request")
             check_pending(ApprovalState(check.state), "this identity check")
-            check_second_person(check.checked_by, by.id, "approving a staff identity check")
+            check_other_person(session, check.checked_by, by, "approving a staff identity check")
             entered = session.get(RequestRow, request_id)
-            if entered is not None and entered.created_by == by.id:  # staff took it down
+            if entered is not None and person_of(session, entered.created_by) == person_of(
+                session, by.id
+            ):  # staff took it down
                 raise PermissionDeniedError(
                     "approving a staff identity check needs a second staff member, not the one "
                     "who entered the request"

@@ -26,11 +26,11 @@ from rightful.domain.package_ports import KeyWrapper, PackageStore
 from rightful.domain.packages import PackageStatus, safe_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
-from rightful.domain.subjects import check_second_person
 from rightful.domain.words import counted
 from rightful.services.audit import AuditService
 from rightful.services.package_build import ExtraFile, PackageBuilder
 from rightful.services.requests import digest
+from rightful.services.staff import check_other_person
 
 SourceOpener = Callable[[], Any]
 AttachmentOpener = Callable[[str, str, bytes, int], BinaryIO]
@@ -228,7 +228,7 @@ class AttachmentService:
                 raise NotFoundError(f"no attachment {attachment_id}")
             if row.mode != "four_eyes" or row.state != "pending":
                 raise ConflictError(f"this attachment is {row.state}; nothing to decide")
-            check_second_person(row.added_by, by.id, "approving an attachment")
+            check_other_person(session, row.added_by, by, "approving an attachment")
             row.state, row.decided_by, row.decided_at = state, by.id, self.clock.now()
             row.decision_note = note.strip() or None
             self.audit.record(

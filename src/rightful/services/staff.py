@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rightful.adapters.db.console import StaffUserRow
 from rightful.adapters.db.tables import ApiKeyRow
 from rightful.domain.clock import Clock
 from rightful.domain.errors import AuthenticationError, InvalidInputError, NotFoundError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
+from rightful.domain.subjects import check_second_person
 from rightful.domain.words import written
 from rightful.services.audit import AuditService
 
@@ -32,8 +34,11 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> IssuedKey:
-    """Create a key for a staff member or integration; the full key is returned only here."""
+def issue_key(
+    session: Session, clock: Clock, *, name: str, role: str, holder: str | None = None
+) -> IssuedKey:
+    """Create a key for a staff member or integration; the full key is returned only here.
+    `holder` is who holds it (a staff member's console user name), by default its name."""
     try:
         parsed = Role(role)
     except ValueError:
@@ -46,6 +51,7 @@ def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> Issued
         ApiKeyRow(
             id=key_id,
             name=name.strip(),
+            holder=written(holder, "a key's holder") if holder is not None else name.strip(),
             role=parsed.value,
             secret_hash=_hash(secret),
             created_at=clock.now(),
@@ -55,10 +61,11 @@ def issue_key(session: Session, clock: Clock, *, name: str, role: str) -> Issued
 
 
 def issue_key_for(
-    session: Session, clock: Clock, audit: AuditService, by: Principal, *, name: str, role: str
-) -> IssuedKey:
+    session: Session, clock: Clock, audit: AuditService, by: Principal, *, name: str, role: str,
+    holder: str | None = None,
+) -> IssuedKey:  # fmt: skip
     """Issue a key on someone's behalf and record in the audit chain who did (ids only)."""
-    issued = issue_key(session, clock, name=name, role=role)
+    issued = issue_key(session, clock, name=name, role=role, holder=holder)
     audit.record(session, by.id, by.role_name, "staff.key_issued", None,
                  key_id=issued.id, role=issued.role.value)  # fmt: skip
     return issued
@@ -76,6 +83,22 @@ def authenticate(session: Session, clock: Clock, presented: str) -> Principal:
         raise AuthenticationError("unknown or revoked API key")
     row.last_used_at = clock.now()
     return Principal(id=f"key:{row.id}", role=Role(row.role))
+
+
+def person_of(session: Session, principal_id: str) -> str:
+    """Who stands behind a principal, for the four-eyes rules: every key of one holder, and
+    the console user of that name, are one person; anything else is itself."""
+    kind, _, rest = principal_id.partition(":")
+    if kind == "key" and (key := session.get(ApiKeyRow, rest)) is not None:
+        return f"person:{(key.holder or key.name).casefold()}"
+    if kind == "staff" and (user := session.get(StaffUserRow, rest)) is not None:
+        return f"person:{user.name.casefold()}"
+    return principal_id
+
+
+def check_other_person(session: Session, first: str, by: Principal, what: str) -> None:
+    """Four eyes: `by` must be another person than the principal `first` who acted before."""
+    check_second_person(person_of(session, first), person_of(session, by.id), what)
 
 
 def revoke_key(session: Session, clock: Clock, key_id: str) -> None:

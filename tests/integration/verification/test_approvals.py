@@ -139,6 +139,29 @@ def test_whoever_entered_the_request_cannot_approve_its_check(world: World) -> N
     assert world.c.approvals.decide_check(rid, check.id, third, approve=True).outcome == "bound"
 
 
+def test_two_keys_of_one_holder_are_one_person_to_four_eyes(world: World) -> None:
+    """A second key is no second pair of eyes: keys of one holder (and that holder's console
+    user) are one person; another holder is a second person."""
+    from rightful.domain.lifecycle import Role
+    from rightful.services import staff
+
+    with world.c.store.transaction() as session:
+        first, second, other = (
+            staff.issue_key(session, world.c.clock, name=name, role="reviewer", holder=holder)
+            for name, holder in (("rita laptop", "rita"), ("rita phone", "Rita"), ("sam", None))
+        )
+    rita, rita_again, sam = (
+        Principal(f"key:{k.id}", Role.REVIEWER) for k in (first, second, other)
+    )
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", rita
+    )
+    with pytest.raises(PermissionDeniedError, match="second staff member"):
+        world.c.approvals.decide_check(rid, check.id, rita_again, approve=True)
+    assert world.c.approvals.decide_check(rid, check.id, sam, approve=True).outcome == "bound"
+
+
 def test_a_staff_made_request_verified_by_code_still_waits_for_the_check(world: World) -> None:
     rid = world.submit(channel="staff")
     assert world.verify(rid).outcome == "awaiting_approval"

@@ -121,6 +121,9 @@ class ApiKeyRow(Base):
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    # Who holds it: a staff member (by their console user name) or a system. Two keys of one
+    # holder are one person to the four-eyes rules.
+    holder: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

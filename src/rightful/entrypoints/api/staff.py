@@ -24,6 +24,11 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     role: Role
+    holder: str | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="who holds it: a staff member's console user name (two keys of one holder "
+        "are one person to the four-eyes rules); by default the name",
+    )  # fmt: skip
 
 
 class KeyIssued(BaseModel):
@@ -35,6 +40,7 @@ class KeyIssued(BaseModel):
 class KeyOut(RowView):
     id: str
     name: str
+    holder: str | None
     role: Role
     created_at: datetime
     revoked_at: datetime | None
@@ -44,7 +50,8 @@ class KeyOut(RowView):
 @router.post("", status_code=201, response_model=KeyIssued)
 def issue(body: KeyIn, c: Deps, who: Admin) -> KeyIssued:
     with c.store.transaction() as session:
-        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=body.name, role=body.role)
+        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=body.name,
+                                     role=body.role, holder=body.holder)  # fmt: skip
     return KeyIssued(id=issued.id, role=issued.role, key=issued.secret)
 
 

@@ -26,14 +26,22 @@ app.command("unlock-user")(console_users.unlock_user)
 @app.command("issue-key")
 @handles_errors
 def issue_key(
-    name: Annotated[str, typer.Option(help="who or what holds the key")],
+    name: Annotated[str, typer.Option(help="what the key is for (e.g. alice laptop, crm sync)")],
     role: Annotated[Role, typer.Option()] = Role.AGENT,
+    holder: Annotated[
+        str | None,
+        typer.Option(
+            help="who holds it: a staff member's console user name (default: --name); "
+            "two keys of one holder are one person to the four-eyes rules"
+        ),
+    ] = None,
 ) -> None:
     """Issue a key; the full key is printed once and cannot be shown again."""
     c = container()
     who = cli_principal()
     with c.store.transaction() as session:
-        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=name, role=role)
+        issued = staff.issue_key_for(session, c.clock, c.audit, who, name=name, role=role,
+                                     holder=holder)  # fmt: skip
     console.print(f"{issued.id}  {issued.role}  {issued.secret}", highlight=False)
 
 
@@ -41,12 +49,13 @@ def issue_key(
 @handles_errors
 def list_keys() -> None:
     c = container()
-    table = Table(id_column(), "name", "role", "created", "revoked", "last used")
+    table = Table(id_column(), "name", "holder", "role", "created", "revoked", "last used")
     with c.store.transaction() as session:
         for k in staff.list_keys(session):
             table.add_row(
                 k.id,
                 k.name,
+                k.holder or k.name,
                 k.role,
                 f"{k.created_at:%Y-%m-%d}",
                 f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
