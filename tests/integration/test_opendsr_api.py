@@ -126,6 +126,23 @@ def test_status_and_cancellation_while_pending(app: App) -> None:
     assert twice.status_code == 409 and "cancelled" in twice.json()["detail"]
 
 
+def test_only_its_sender_reads_or_cancels_a_request_and_a_conflicting_repeat_is_409(
+    app: App,
+) -> None:
+    """Each sending system has its own key: another key (another system, or a staff member's)
+    learns nothing of the request; the same id with another type is no repeat."""
+    post(app)
+    other = app.as_role("reviewer")
+    assert app.client.get(f"/opendsr/requests/{SRID}", headers=other).status_code == 404
+    assert app.client.delete(f"/opendsr/requests/{SRID}", headers=other).status_code == 404
+    taken = app.client.post("/opendsr/requests", json=body(), headers=other)
+    assert taken.status_code == 409 and "is taken" in taken.json()["detail"]
+    changed = post(app, subject_request_type="erasure", regulation="ccpa")
+    assert changed.status_code == 409 and "another type, regulation" in changed.json()["detail"]
+    same = post(app)
+    assert same.status_code == 200 and same.json()["request_status"] == "pending"
+
+
 def test_once_the_person_is_verified_the_sender_cannot_cancel(app: App) -> None:
     post(app)
     rid = app.container.opendsr.get(SRID).request.id
@@ -182,14 +199,16 @@ def test_a_repeated_post_asks_the_person_if_the_first_stopped_before_it_could(ap
     from rightful.domain.requests import RequestType
     from rightful.domain.staff import Principal
 
+    sender = "key:" + app.keys["agent"].split("_")[1]  # the key post() sends with
+
     def link(session: Any, row: RequestRow) -> None:
         session.add(OpenDsrRequestRow(subject_request_id=SRID, request_id=row.id,
-                                      regulation="gdpr", received_at=T0, submitted_by="key:x",
+                                      regulation="gdpr", received_at=T0, submitted_by=sender,
                                       callback_urls=0))  # fmt: skip
 
     new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email="anna@example.org",
                      channel="opendsr")  # fmt: skip
-    rid = app.container.requests.submit(new, Principal("key:x", Role.AGENT), also=link).id
+    rid = app.container.requests.submit(new, Principal(sender, Role.AGENT), also=link).id
     assert app.container.requests.get(rid).status == Status.RECEIVED
     again = post(app)
     assert again.status_code == 200 and again.json()["request_status"] == "pending"

@@ -24,7 +24,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.opendsr import OpenDsrRequestRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
-from rightful.domain.errors import InvalidInputError, NotFoundError
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.opendsr import Submission, cancellable
@@ -32,6 +32,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
 from rightful.services.audit import AuditService
 from rightful.services.requests import RequestService
+from rightful.services.staff import person_of
 from rightful.services.verification import VerificationService
 
 PENDING = frozenset(s for s in Status if cancellable(s))
@@ -65,7 +66,7 @@ class OpenDsrService:
         by.require(Role.AGENT)
         known = self._find(sub.subject_request_id)
         if known is not None:
-            return self._reached(known)
+            return self._reached(self._same(known, sub, by))
         if sub.email is None and self.verification.sms is None:
             raise InvalidInputError(
                 "this installation sends no SMS: give an email to reach the person"
@@ -113,17 +114,42 @@ class OpenDsrService:
         self.verification.start(row.id, Channel.EMAIL if row.requester_email else Channel.SMS)
         return self.get(received.link.subject_request_id, created=received.created)
 
-    def get(self, subject_request_id: str, *, created: bool = False) -> Received:
-        """The request a `subject_request_id` became; NotFoundError when there is none."""
+    def _same(self, known: Received, sub: Submission, by: Principal) -> Received:
+        """A repeated POST is the same request from the same sender, or a conflict (409):
+        another sender's id, or the same id with another type, regulation or person, would
+        otherwise be answered as if it had been taken in."""
+        row = known.request
+        if not self._sent_by(known, by):
+            raise ConflictError("this subject_request_id is taken; send a new UUID")
+        again = NewRequest(type=sub.type, jurisdiction=sub.jurisdiction, email=sub.email,
+                           phone=sub.phone, channel="opendsr")  # fmt: skip
+        same = (row.type, row.jurisdiction, (row.requester_email, row.requester_phone)) == (
+            sub.type.value, sub.jurisdiction.value, self.requests.contact(again))  # fmt: skip
+        if not same:
+            raise ConflictError(
+                "this subject_request_id was taken in with another type, regulation or "
+                "identity; send a new UUID for a new request"
+            )
+        return known
+
+    def get(
+        self, subject_request_id: str, by: Principal | None = None, *, created: bool = False
+    ) -> Received:
+        """The request a `subject_request_id` became, for its sender (any sender when `by` is
+        None); NotFoundError when there is none, or it is another sender's."""
         found = self._find(subject_request_id, created=created)
-        if found is None:
+        if found is None or (by is not None and not self._sent_by(found, by)):
             raise NotFoundError(f"no OpenDSR request {subject_request_id}")
         return found
+
+    def _sent_by(self, found: Received, by: Principal) -> bool:
+        with self.store.transaction() as session:
+            return person_of(session, found.link.submitted_by) == person_of(session, by.id)
 
     def cancel(self, subject_request_id: str, by: Principal) -> Received:
         """Cancel while pending (not yet verified); later the request stays (ConflictError)."""
         by.require(Role.AGENT)
-        found = self.get(subject_request_id)
+        found = self.get(subject_request_id, by)
         self.requests.move(
             found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
             only_from=PENDING,

@@ -130,7 +130,7 @@ class RequestService:
     ) -> RequestRow:
         """Record a new request, its deadline and its receipt acknowledgement; `also` records
         more about it in the same transaction (an OpenDSR sender's id, say)."""
-        email, phone = self._contact(new)
+        email, phone = self.contact(new)
         now = self.clock.now()
         received = self._received(new, by, now)
         row = RequestRow(
@@ -172,7 +172,9 @@ class RequestService:
                 also(session, row)
         return row
 
-    def _contact(self, new: NewRequest) -> tuple[str | None, str | None]:
+    def contact(self, new: NewRequest) -> tuple[str | None, str | None]:
+        """The e-mail address and phone number a new request is answered at, normalised as
+        stored."""
         if not new.email and not new.phone:
             raise InvalidInputError("a request needs an e-mail address or a phone number to answer")
         email = self._normalise(IdentityType.EMAIL, new.email) if new.email else None

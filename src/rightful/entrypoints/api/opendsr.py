@@ -90,10 +90,10 @@ def submit(body: OpenDsrIn, c: Deps, who: Agent, request: Request) -> Response:
 
 
 @router.get("/requests/{subject_request_id}")
-def status(subject_request_id: str, c: Deps, _who: Agent, request: Request) -> Response:
+def status(subject_request_id: str, c: Deps, who: Agent, request: Request) -> Response:
     """Where the request stands: pending, in_progress, completed or cancelled. There is no
     `results_url`: the data goes to the verified person only, never to a bearer link."""
-    return _signed(request, _about(c, c.opendsr.get(subject_request_id[:64])))
+    return _signed(request, _about(c, c.opendsr.get(subject_request_id[:64], who)))
 
 
 @router.delete("/requests/{subject_request_id}")
