@@ -141,6 +141,9 @@ def test_only_its_sender_reads_or_cancels_a_request_and_a_conflicting_repeat_is_
     assert changed.status_code == 409 and "another type, regulation" in changed.json()["detail"]
     same = post(app)
     assert same.status_code == 200 and same.json()["request_status"] == "pending"
+    shouted = SRID.upper().replace("-", "")  # the same UUID as the sender may write it
+    found = app.client.get(f"/opendsr/requests/{shouted}", headers=app.as_role("agent"))
+    assert found.status_code == 200 and found.json()["subject_request_id"] == SRID
 
 
 def test_once_the_person_is_verified_the_sender_cannot_cancel(app: App) -> None:

@@ -129,6 +129,15 @@ def cancellable(status: Status) -> bool:
     return _STATUS[status] == "pending"
 
 
+def canonical_id(text: str) -> str:
+    """A `subject_request_id` as stored (lower case, dashed), however the sender wrote the UUID;
+    text that is no UUID stays as it is (and finds nothing)."""
+    try:
+        return str(uuid.UUID(text))
+    except (ValueError, AttributeError, TypeError):
+        return text
+
+
 def _uuid4(text: str) -> str:
     try:
         value = uuid.UUID(text)

@@ -27,7 +27,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
-from rightful.domain.opendsr import Submission, cancellable
+from rightful.domain.opendsr import Submission, cancellable, canonical_id
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
 from rightful.services.audit import AuditService
@@ -179,7 +179,7 @@ class OpenDsrService:
 
     def _find(self, subject_request_id: str, *, created: bool = False) -> Received | None:
         with self.store.transaction() as session:
-            link = session.get(OpenDsrRequestRow, subject_request_id)
+            link = session.get(OpenDsrRequestRow, canonical_id(subject_request_id))
             if link is None:
                 return None
             request = session.get(RequestRow, link.request_id)
