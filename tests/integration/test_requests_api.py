@@ -94,8 +94,9 @@ def test_staff_read_what_the_requester_wrote(app: App) -> None:
     """A rectification says what is wrong and what is right in the requester's own words."""
     words = "My street is Lindenallee 4,\nnot Lindenstraße 4."
     rid = submit(app, type="rectification", details=words)["id"]
-    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
-    assert shown["details"] == words
+    answer = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent"))
+    assert answer.json()["details"] == words
+    assert answer.headers["cache-control"] == "no-store", "personal data stays out of caches"
 
 
 def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> None:

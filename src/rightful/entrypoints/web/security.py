@@ -23,6 +23,7 @@ from rightful.domain.errors import PermissionDeniedError
 CSRF_COOKIE = "rf_csrf"
 CSRF_FIELD = "csrf"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+UNCACHED_API = ("/api/", "/opendsr/requests")
 WEB_PREFIXES = ("/portal", "/d/", "/download", "/console", "/not-mine", "/static")
 
 CSP = (
@@ -123,21 +124,23 @@ def client_of(request: Request) -> Client:
 
 
 class SecurityHeaders:
-    """Adds CSP, anti-framing, no-sniff and no-referrer headers to portal and console pages."""
+    """Adds CSP, anti-framing, no-sniff and no-referrer headers to portal and console pages,
+    and keeps them and the API's answers (personal data) out of every cache."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == "/" or path.startswith(WEB_PREFIXES)):
+        page = path == "/" or path.startswith(WEB_PREFIXES)
+        if not page and not path.startswith(UNCACHED_API):
             await self.app(scope, receive, send)
             return
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS.items() if k not in present]
+                extra = [(k, v) for k, v in HEADERS.items() if k not in present] if page else []
                 if b"cache-control" not in present and not path.startswith("/static"):
                     extra.append((b"cache-control", b"no-store"))
                 message["headers"] = [*message.get("headers", []), *extra]
