@@ -97,6 +97,8 @@ def test_staff_read_what_the_requester_wrote(app: App) -> None:
     answer = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent"))
     assert answer.json()["details"] == words
     assert answer.headers["cache-control"] == "no-store", "personal data stays out of caches"
+    viewed = [e for e in app.container.audit.timeline(rid) if e.action == "api.request_viewed"]
+    assert len(viewed) == 1 and viewed[0].role == "agent", "who saw the contact details"
 
 
 def test_each_transition_lands_in_the_timeline_with_actor_and_role(app: App) -> None:

@@ -273,9 +273,12 @@ def due(
 
 
 @router.get("/{request_id}", response_model=RequestDetail)
-def show(request_id: str, c: Deps, _who: Staff) -> RequestDetail:
-    """One request with its transitions, notices and audit timeline."""
+def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
+    """One request with its transitions, notices and audit timeline; the view is audited, as
+    the console's is (it shows the requester's contact details)."""
     row = c.requests.get(request_id)
+    with c.store.transaction() as session:
+        c.audit.record(session, who.id, who.role_name, "api.request_viewed", request_id)
     base = RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
     return RequestDetail(
         **base.model_dump(),
