@@ -360,6 +360,16 @@ def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_sec
     refused = app.client.post("/api/v1/staff/keys", json={"name": "x", "role": "agent"},
                               headers=app.as_role("dpo"))  # fmt: skip
     assert refused.status_code == 403
+    gone = app.client.delete(f"/api/v1/staff/keys/{key['id']}", headers=app.as_role("admin"))
+    assert gone.status_code == 204
+    again = app.client.delete(f"/api/v1/staff/keys/{key['id']}", headers=app.as_role("admin"))
+    assert again.status_code == 409 and "revoked already" in again.json()["detail"]
+    assert app.client.get("/api/v1/requests", headers={"X-API-Key": key["key"]}).status_code == 401
+    with app.container.store.transaction() as session:
+        revoked = session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.action == "staff.key_revoked")
+        ).all()
+    assert len(revoked) == 1, "one revocation, one entry"
     odd = app.client.post("/api/v1/staff/keys", json={"name": "a\x00b\x1b[2J", "role": "agent"},
                           headers=app.as_role("admin"))  # fmt: skip
     assert odd.status_code == 422 and "a key's name: contains control characters" in odd.text

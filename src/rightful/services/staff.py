@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db.console import StaffUserRow
 from rightful.adapters.db.tables import ApiKeyRow
 from rightful.domain.clock import Clock
-from rightful.domain.errors import AuthenticationError, InvalidInputError, NotFoundError
+from rightful.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.domain.subjects import check_second_person
@@ -105,7 +110,11 @@ def revoke_key(session: Session, clock: Clock, key_id: str) -> None:
     row = session.get(ApiKeyRow, key_id)
     if row is None:
         raise NotFoundError(f"no API key {key_id}")
-    row.revoked_at = row.revoked_at or clock.now()
+    if row.revoked_at is not None:  # once: a second revocation would be a second audit entry
+        raise ConflictError(
+            f"the key {key_id} was revoked already, at {row.revoked_at:%Y-%m-%d %H:%M}"
+        )
+    row.revoked_at = clock.now()
 
 
 def list_keys(session: Session) -> list[ApiKeyRow]:
