@@ -76,3 +76,13 @@ def test_numbers_too_large_for_any_row_are_a_422_not_a_crash(
     body = {"json": {"approve": True}} if method == "post" else {}
     answer = getattr(app.client, method)(path, headers=app.as_role("reviewer"), **body)
     assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
+
+
+def test_yes_and_no_are_not_booleans(app: App) -> None:
+    """`"approve": "yes"` was taken as true: a decision is given as true or false."""
+    answer = app.client.post(
+        "/api/v1/verification/R/staff-checks/1/decision", json={"approve": "yes"},
+        headers=app.as_role("reviewer"),
+    )  # fmt: skip
+    assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
+    assert "approve" in answer.json()["detail"]

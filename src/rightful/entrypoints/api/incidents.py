@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.bootstrap import Container
 from rightful.domain.incident_clocks import Audience
@@ -56,8 +56,8 @@ class AssessIn(Strict):
 class OverrideIn(Strict):
     level: Level
     justification: str = Field(min_length=20, max_length=8000)
-    notify_authority: bool | None = None
-    notify_subjects: bool | None = None
+    notify_authority: StrictBool | None = None
+    notify_subjects: StrictBool | None = None
 
 
 class FactsIn(Strict):

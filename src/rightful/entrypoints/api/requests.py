@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
@@ -52,7 +52,7 @@ class SubmitRequest(Strict):
     identities: list[ClaimedIdentity] = Field(default_factory=list, max_length=20)
     details: str | None = Field(default=None, max_length=5000)
     language: Literal["en", "de"] = "en"
-    direct_marketing: bool = Field(
+    direct_marketing: StrictBool = Field(
         default=False, description="an objection to direct marketing (Art. 21(2)): absolute"
     )
 

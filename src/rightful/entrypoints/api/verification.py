@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.verification import StaffCheckRow
 from rightful.bootstrap import Container
@@ -186,7 +186,7 @@ class PickIn(Strict):
 
 
 class DecisionIn(Strict):
-    approve: bool
+    approve: StrictBool
     note: str = Field(default="", max_length=2000)
 
 
