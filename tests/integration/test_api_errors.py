@@ -86,3 +86,14 @@ def test_yes_and_no_are_not_booleans(app: App) -> None:
     )  # fmt: skip
     assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
     assert "approve" in answer.json()["detail"]
+
+
+def test_the_frameworks_own_refusals_have_the_same_shape(app: App) -> None:
+    """README: an error answers {"error": "<Name>Error", "detail": ...}; 404 and 405 too."""
+    unknown = app.client.get("/api/v1/nowhere", headers=app.as_role("agent"))
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "NotFoundError")
+    wrong = app.client.put("/api/v1/requests", headers=app.as_role("agent"))
+    assert (wrong.status_code, wrong.json()["error"]) == (405, "MethodNotAllowedError")
+    assert "allow" in wrong.headers
+    page = app.client.get("/portal/nowhere")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")

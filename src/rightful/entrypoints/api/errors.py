@@ -9,6 +9,7 @@ from typing import Any, Final
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rightful.domain.errors import ConfigurationError, RightfulError
@@ -24,6 +25,20 @@ MAX_DETAIL = 1000  # characters of a domain error's message in an answer
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RightfulError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+
+
+# The framework's own refusals, named like the domain's errors.
+_HTTP_ERRORS: Final = {
+    400: "InvalidInputError", 401: "AuthenticationError", 403: "PermissionDeniedError",
+    404: "NotFoundError", 405: "MethodNotAllowedError", 413: "BodyTooLargeError",
+}  # fmt: skip
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    name = _HTTP_ERRORS.get(exc.status_code, "HTTPError")
+    return JSONResponse({"error": name, "detail": str(exc.detail)}, exc.status_code,
+                        headers=exc.headers)  # fmt: skip
 
 
 async def _domain_error(request: Request, exc: RightfulError) -> JSONResponse:
