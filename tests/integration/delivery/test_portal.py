@@ -238,7 +238,8 @@ def test_a_form_that_does_not_validate_is_a_page_and_loses_nothing(desk: Desk) -
 
 def test_the_api_keeps_answering_in_json(desk: Desk) -> None:
     missing = desk.client.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
-    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+    assert missing.status_code == 404 and missing.json() == {"error": "NotFoundError",
+                                                           "detail": "Not Found"}  # fmt: skip
     invalid = desk.client.post("/api/v1/requests", content=b"{", headers={
         "content-type": "application/json"})  # fmt: skip
     assert invalid.status_code == 422 and invalid.json()["error"] == "InvalidInputError"
