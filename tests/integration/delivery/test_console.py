@@ -147,6 +147,18 @@ def test_the_queue_puts_overdue_first_and_marks_due_soon(desk: Desk) -> None:
     assert rows == [("overdue", overdue), ("due_soon", soon), ("ok", fresh)]
 
 
+def test_a_link_cannot_make_the_console_say_what_it_likes(desk: Desk) -> None:
+    """Outcome messages travel signed: a crafted link shows nothing of its own words."""
+    delivered = desk.deliver()
+    add(desk, "andy", Role.AGENT)
+    browser = sign_in(desk, "andy")
+    base = f"/console/requests/{delivered.request_id}"
+    for crafted in ("?error=Session expired: call IT on 555-0100", "?flash=error:call IT",
+                    "?done=call IT"):  # fmt: skip
+        page = browser.get(base + crafted).text
+        assert "call IT" not in page and "Audit timeline" in page
+
+
 def test_request_detail_shows_the_audit_timeline_and_the_view_is_audited(desk: Desk) -> None:
     delivered = desk.deliver()
     add(desk, "andy", Role.AGENT)

@@ -4,7 +4,8 @@ open requests by deadline. Sessions time out; every form carries the session's C
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,7 +14,7 @@ from rightful.domain.console import SessionExpiredError
 from rightful.domain.errors import AuthenticationError, PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.web.pages import container, cookies, page, redirect, services
-from rightful.entrypoints.web.security import check_csrf
+from rightful.entrypoints.web.security import Signer, check_csrf
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -21,6 +22,9 @@ STAFF_COOKIE = "rf_staff"
 Csrf = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=400)]
 Token = Annotated[str, Form(max_length=8000)]
+
+
+FLASH: Final = 300  # seconds a signed outcome message may be shown after its action
 
 
 def current(request: Request, role: Role = Role.AGENT) -> ConsoleSession:
@@ -49,6 +53,23 @@ def console_page(
     }  # fmt: skip
     ctx.update(context)
     return page(request, name, ctx, status=status, lang="en")
+
+
+def landed(request: Request, back: str, *, done: str = "", error: str = "") -> Response:
+    """Go back to `back` saying how an action went. The words travel signed, so that a link
+    someone hands a colleague cannot make the console say what they like."""
+    kind, text = ("error", error) if error else ("done", done)
+    signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", FLASH)
+    return redirect(f"{back}?flash={quote(signed)}")
+
+
+def flash_of(request: Request, flash: str) -> tuple[str, str]:
+    """(done, error) from a page's `flash` parameter; nothing when it was not signed here."""
+    value = Signer(services(request).key("console-flash")).unsign(flash[:1000])
+    if value is None:
+        return "", ""
+    kind, _, text = value.partition(":")
+    return ("", text) if kind == "error" else (text, "")
 
 
 def denied(request: Request, exc: RightfulError) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,8 +21,15 @@ from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
-from rightful.entrypoints.web.console import checked, console_page, current, denied
-from rightful.entrypoints.web.pages import container, redirect, services
+from rightful.entrypoints.web.console import (
+    checked,
+    console_page,
+    current,
+    denied,
+    flash_of,
+    landed,
+)
+from rightful.entrypoints.web.pages import container, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
 from rightful.services.delivery import verified_channel
 from rightful.services.incidents import incidents_of
@@ -38,12 +44,13 @@ Name = Annotated[str, Form(max_length=200)]
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-def detail(request: Request, request_id: str, done: str = "", error: str = "") -> Response:
+def detail(request: Request, request_id: str, flash: str = "") -> Response:
     try:
         me = current(request)
         if not valid_request_id(request_id):
             raise NotFoundError("no such request")
-        return _detail(request, me, request_id, done=done[:200], error=error[:300])
+        done, error = flash_of(request, flash)
+        return _detail(request, me, request_id, done=done, error=error)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
 
@@ -79,12 +86,8 @@ def _act(request: Request, csrf: str, role: Role, back: str, action: object) -> 
     try:
         message = action(me)  # type: ignore[operator]
     except RightfulError as exc:
-        return redirect(f"{back}?error={_q(str(exc))}")
-    return redirect(f"{back}?done={_q(str(message))}")
-
-
-def _q(text: str) -> str:
-    return quote(text[:200])
+        return landed(request, back, error=str(exc))
+    return landed(request, back, done=str(message))
 
 
 @router.post("/requests/{request_id}/extend", response_class=HTMLResponse)
@@ -269,15 +272,16 @@ def decide_attachment(
 
 
 @router.get("/packages/{package_id}", response_class=HTMLResponse)
-def package(request: Request, package_id: str, done: str = "", error: str = "") -> Response:
+def package(request: Request, package_id: str, flash: str = "") -> Response:
     """Counts, categories, the gate's findings and a sample of items, for a reviewer."""
     try:
         me = current(request, Role.REVIEWER)
+        done, error = flash_of(request, flash)
         c = container(request)
         review = c.package_review.review(package_id[:64], me.principal)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
-    context = {"view": review.as_json(), "done": done[:200], "error": error[:300],
+    context = {"view": review.as_json(), "done": done, "error": error,
                "left_out": c.exclusions.of(review.package.request_id)}  # fmt: skip
     return console_page(request, "console/package.html", me, context)
 

@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,8 +25,15 @@ from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, Repo
 from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
-from rightful.entrypoints.web.console import checked, console_page, current, denied
-from rightful.entrypoints.web.pages import container, redirect
+from rightful.entrypoints.web.console import (
+    checked,
+    console_page,
+    current,
+    denied,
+    flash_of,
+    landed,
+)
+from rightful.entrypoints.web.pages import container
 from rightful.services.incident_register import details
 from rightful.services.incidents import IncidentReport
 from rightful.services.staff_auth import ConsoleSession
@@ -55,8 +61,8 @@ def _act(request: Request, csrf: str, role: Role, back: str, action: Action) -> 
     try:
         message = action(me)
     except RightfulError as exc:
-        return redirect(f"{back}?error={quote(str(exc)[:200])}")
-    return redirect(f"{back}?done={quote(message[:200])}")
+        return landed(request, back, error=str(exc))
+    return landed(request, back, done=message)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -71,14 +77,15 @@ def register(request: Request) -> Response:
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new(request: Request, error: str = "") -> Response:
+def new(request: Request, flash: str = "") -> Response:
     try:
         me = current(request)
+        _, error = flash_of(request, flash)
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
     context = {"kinds": list(IncidentKind), "outside": sorted(k.value for k in ReporterKind
                if k not in (ReporterKind.GATE, ReporterKind.RECIPIENT, ReporterKind.STAFF)),
-               "natures": list(Nature), "error": error[:300]}  # fmt: skip
+               "natures": list(Nature), "error": error}  # fmt: skip
     return console_page(request, "console/incidents/new.html", me, context)
 
 
@@ -105,20 +112,21 @@ def open_incident(
         )  # fmt: skip
         row = c.incidents.open(report, me.principal)
     except (RightfulError, ValueError) as exc:
-        return redirect(f"/console/incidents/new?error={quote(str(exc)[:200])}")
-    return redirect(f"/console/incidents/{row.id}?done={quote('Opened and contained.')}")
+        return landed(request, "/console/incidents/new", error=str(exc))
+    return landed(request, f"/console/incidents/{row.id}", done="Opened and contained.")
 
 
 @router.get("/{incident_id}", response_class=HTMLResponse)
-def show(request: Request, incident_id: str, done: str = "", error: str = "") -> Response:
+def show(request: Request, incident_id: str, flash: str = "") -> Response:
     try:
         me = current(request)
+        done, error = flash_of(request, flash)
         data = details(container(request).incidents, _id(incident_id),
                        with_contact=me.principal.role is not None
                        and me.principal.role.at_least(Role.DPO))  # fmt: skip
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
-    context = {"i": data, "done": done[:200], "error": error[:300], "Role": Role,
+    context = {"i": data, "done": done, "error": error, "Role": Role,
                "levels": list(Level), "natures": list(Nature),
                "audiences": list(Audience)}  # fmt: skip
     return console_page(request, "console/incidents/incident.html", me, context)
@@ -220,14 +228,15 @@ def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Short =
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
-def notice(request: Request, notice_id: str, done: str = "", error: str = "") -> Response:
+def notice(request: Request, notice_id: str, flash: str = "") -> Response:
     try:
         me = current(request)
+        done, error = flash_of(request, flash)
         n = container(request).incidents.notices.get(_id(notice_id))
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
     context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
-               "done": done[:200], "error": error[:300], "Role": Role,
+               "done": done, "error": error, "Role": Role,
                "title": container(request).incidents.notices.title(n)}  # fmt: skip
     return console_page(request, "console/incidents/notice.html", me, context)
 
