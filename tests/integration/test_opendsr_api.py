@@ -137,6 +137,12 @@ def test_only_its_sender_reads_or_cancels_a_request_and_a_conflicting_repeat_is_
     assert app.client.delete(f"/opendsr/requests/{SRID}", headers=other).status_code == 404
     taken = app.client.post("/opendsr/requests", json=body(), headers=other)
     assert taken.status_code == 409 and "is taken" in taken.json()["detail"]
+    refusals = [taken, app.client.get(f"/opendsr/requests/{SRID}", headers=other),
+                app.client.get(f"/opendsr/requests/{SRID}"),  # no key: 401
+                app.client.post("/opendsr/requests", json={"nonsense": 1},
+                                headers=app.as_role("agent"))]  # fmt: skip
+    assert [r.status_code for r in refusals] == [409, 404, 401, 422]
+    assert all(signed_by_the_certificate(app, r) for r in refusals), "refusals are signed too"
     changed = post(app, subject_request_type="erasure", regulation="ccpa")
     assert changed.status_code == 409 and "another type, regulation" in changed.json()["detail"]
     same = post(app)
@@ -189,7 +195,7 @@ def test_the_endpoints_need_a_staff_key_and_unknown_ids_are_404(app: App) -> Non
     assert missing.status_code == 404 and SRID in missing.json()["detail"]
     browser = {**app.as_role("agent"), "accept": "text/html,*/*"}
     unknown = app.client.get("/opendsr/nowhere", headers=browser)
-    assert unknown.status_code == 404 and unknown.json() == {"detail": "Not Found"}
+    assert unknown.status_code == 404 and unknown.json()["error"] == "NotFoundError"
 
 
 def test_a_repeated_post_asks_the_person_if_the_first_stopped_before_it_could(app: App) -> None:

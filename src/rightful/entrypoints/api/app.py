@@ -35,6 +35,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
     app.add_middleware(Unexpected)
+    app.add_middleware(opendsr.SignedAnswers, sign=lambda body: c.opendsr.sign(body))
     for module in (requests, restrictions, staff, audit, verification, verification_page, opendsr):
         app.include_router(module.router)
     app.include_router(package_routes.router)

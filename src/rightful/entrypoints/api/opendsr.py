@@ -5,12 +5,14 @@ body) with the key whose certificate `/opendsr/certificate` serves."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rightful.bootstrap import Container
 from rightful.domain import opendsr as spec
@@ -119,3 +121,37 @@ def _signed(request: Request, answer: dict[str, Any], status: int = 200) -> Resp
     body = json.dumps(answer, separators=(",", ":"), sort_keys=True).encode()
     signature = container(request).opendsr.sign(body)
     return Response(body, status, {SIGNATURE: signature}, media_type="application/json")
+
+
+class SignedAnswers:
+    """Signs what the routes above did not: the refusals (401, 404, 409, 413, 422, 500) that
+    error handlers and outer layers write, so that every OpenDSR answer carries its signature."""
+
+    def __init__(self, app: ASGIApp, sign: Callable[[bytes], str]) -> None:
+        self.app, self.sign = app, sign
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/opendsr/"):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def held(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] == "http.response.body" and start is not None:
+                body.extend(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                headers = list(start.get("headers", []))
+                if not any(k.lower() == SIGNATURE.lower().encode() for k, _ in headers):
+                    headers.append((SIGNATURE.lower().encode(), self.sign(bytes(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": bytes(body)})
+                return
+            await send(message)
+
+        await self.app(scope, receive, held)
