@@ -212,6 +212,14 @@ def test_an_unknown_page_is_a_page_in_the_readers_language_not_json(desk: Desk) 
     assert elsewhere.status_code == 404 and "We could not find this page." in elsewhere.text
 
 
+def test_a_request_id_that_cannot_be_one_is_not_echoed_as_a_reference(desk: Desk) -> None:
+    """The resend and account forms rendered 'Your request has the reference zzz'."""
+    desk.client.get("/portal/new")
+    for action in ("resend", "account"):
+        page = desk.post(f"/portal/requests/zzz/{action}")
+        assert page.status_code == 404 and "zzz" not in page.text
+
+
 def test_a_wrong_method_is_a_page_too(desk: Desk) -> None:
     answer = desk.client.get("/portal/sign-out?lang=en")
     assert answer.status_code == 405

@@ -164,6 +164,8 @@ def _verified(request: Request, request_id: str, outcome: str) -> Response:
 @router.post("/portal/requests/{request_id}/resend", response_class=HTMLResponse)
 def resend(request: Request, request_id: str, csrf: Csrf = "") -> Response:
     check_csrf(request, csrf)
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
     try:
         receipt = container(request).verification.start(request_id, Channel.EMAIL)
     except RightfulError as exc:
@@ -177,6 +179,8 @@ def resend(request: Request, request_id: str, csrf: Csrf = "") -> Response:
 @router.post("/portal/requests/{request_id}/account", response_class=HTMLResponse)
 def account(request: Request, request_id: str, csrf: Csrf = "", assertion: Text = "") -> Response:
     check_csrf(request, csrf)
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
     try:
         progress = container(request).verification.submit_assertion(request_id, assertion)
     except RightfulError as exc:
