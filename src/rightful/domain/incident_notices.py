@@ -16,6 +16,7 @@ from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_scope import Basis, Scope, describe, number
 from rightful.domain.incidents import Discovery, IncidentKind, Nature, ReporterKind
+from rightful.domain.notices import law_name
 from rightful.domain.severity import Level
 from rightful.domain.words import written
 
@@ -94,9 +95,22 @@ class NoticeFacts:
     regime_title: str
     due_at: datetime | None
     description: str = ""
+    regime_name: str = ""  # gdpr, uk_gdpr, ccpa or a house regime's name
     # When earlier notifications to the same authority went out: this one supplements them
     # (Art. 33(4): information in phases).
     earlier: tuple[datetime, ...] = ()
+
+
+def regime_title(name: str, title: str, audience: Audience, lang: str) -> str:
+    """A regime as a notice names it: its own article of "Art. 33 and 34", and a built-in
+    law's name in the notice's language (DSGVO in German)."""
+    article = "Art. 33" if audience is Audience.AUTHORITY else "Art. 34"
+    title = title.replace("Art. 33 and 34", article)
+    if name in ("gdpr", "uk_gdpr"):
+        english = law_name(name, "en")
+        if title.startswith(f"{english} "):
+            title = law_name(name, lang) + title[len(english) :]
+    return title
 
 
 def when(at: datetime | None, lang: str = "en") -> str:
@@ -405,7 +419,9 @@ def _timing(f: NoticeFacts, lang: str) -> str:
     t = _T[lang]
     due = when(f.due_at, lang) if f.due_at else t["undue_delay"]
     parts = [t["timing"].format(aware=when(f.aware_at, lang), opened=when(f.opened_at, lang),
-                                regime=f.regime_title, due=due)]  # fmt: skip
+                                regime=regime_title(f.regime_name, f.regime_title,
+                                                    Audience.AUTHORITY, lang),
+                                due=due)]  # fmt: skip
     if f.earlier:
         parts.append(t["supplements"].format(dates=", ".join(when(at, lang) for at in f.earlier)))
     if f.scope is None or f.level is None:

@@ -32,6 +32,7 @@ from rightful.domain.incident_notices import (
     check_sections,
     draft_sections,
     personal,
+    regime_title,
     sections_sha256,
 )
 from rightful.domain.incident_scope import describe_person
@@ -189,7 +190,7 @@ class IncidentNotices:
             links_revoked=row.links_revoked, packages_frozen=row.packages_frozen, scope=scope,
             level=Level(a.level) if a else None, reasoning=tuple(a.reasoning) if a else (),
             dpo_contact=p.dpo_contact, authority=p.authority or regime.authority,
-            regime_title=regime.title, due_at=due.due_at if due else None,
+            regime_title=regime.title, regime_name=regime.name, due_at=due.due_at if due else None,
             description=row.description if row.source in ("staff", "outside") else "",
             earlier=self._sent_to_authority(session, row.id, regime_name),
         )  # fmt: skip
@@ -422,12 +423,8 @@ class IncidentNotices:
             if notice.audience == Audience.AUTHORITY.value
             else words["to_people"]
         )
-        # "GDPR Art. 33 and 34" names both notices; each notice names its own article.
-        article = "Art. 33" if notice.audience == Audience.AUTHORITY.value else "Art. 34"
-        return words["title"].format(
-            who=who, ref=reference(notice.incident_id),
-            regime=regime.title.replace("Art. 33 and 34", article),
-        )  # fmt: skip
+        title = regime_title(regime.name, regime.title, Audience(notice.audience), notice.language)
+        return words["title"].format(who=who, ref=reference(notice.incident_id), regime=title)
 
     def markdown(self, notice: IncidentNoticeRow) -> str:
         """The notice as Markdown, with its state and the reasons for any delay."""

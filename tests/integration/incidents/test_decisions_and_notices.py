@@ -176,7 +176,7 @@ def test_a_notice_drafted_in_german_reaches_the_person_in_german(wrong_map: Resp
     assert markdown.startswith("# Benachrichtigung der betroffenen Personen: Verletzung")
     assert "## Was das für Sie bedeuten kann" in markdown
     title = markdown.splitlines()[0]
-    assert "Art. 34" in title and "Art. 33" not in title, title
+    assert "DSGVO Art. 34" in title and "Art. 33" not in title, title
 
 
 def test_the_authority_notice_is_exported_as_json_and_markdown(
@@ -195,6 +195,7 @@ def test_the_authority_notice_is_exported_as_json_and_markdown(
     # the title names its own article only (its incident reference may hold the digits 34)
     title = text.splitlines()[0]
     assert "Art. 33" in title and "and 34" not in title and "Art. 34" not in title
+    assert "under GDPR Art. 33:" in doc["sections"]["timing"], "the timing names its article"
     assert "## Nature of the breach" in text and doc["authority_reference"] == "SDB-2026-17"
     row = wrong_map.c.incidents.get(incident_id)
     assert row.authority_notified_at == wrong_map.world.clock.now() and row.status == "notified"
