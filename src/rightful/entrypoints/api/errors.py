@@ -148,6 +148,14 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(send, self.max_bytes)
             return
+        if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
+            # A chunked body has no length to judge it by, and the framework turns an error
+            # raised while it reads into "error parsing the body" (400): read it here first.
+            messages = await self._read_up_to_limit(receive)
+            if messages is None:
+                await _too_large(send, self.max_bytes)
+                return
+            receive = _replay(messages, receive)
         received = 0
 
         async def limited() -> Message:
@@ -162,6 +170,32 @@ class BodyLimit:
             await self.app(scope, limited, send)
         except _BodyTooLargeError:
             await _too_large(send, self.max_bytes)
+
+
+    async def _read_up_to_limit(self, receive: Receive) -> list[Message] | None:
+        """The request's body messages, or None once they pass the limit."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return None
+            if not message.get("more_body"):
+                return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive() that hands out `messages` first, then whatever comes after."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
 
 
 class _BodyTooLargeError(Exception):
