@@ -241,6 +241,14 @@ def test_a_form_with_another_sessions_token_is_refused(desk: Desk) -> None:
     page = mine.post(f"/console/requests/{rid}/cancel", data={"csrf": theirs, "reason": "x"})
     assert page.status_code == 403 and "forged" in page.text
     assert desk.c.requests.get(rid).status != "cancelled"
+    token = form_token(mine.get("/console").text)
+    too_long = mine.post(
+        f"/console/requests/{rid}/cancel", data={"csrf": token, "reason": "x" * 3000}
+    )
+    assert too_long.status_code == 422 and "<h1>Check the form</h1>" in too_long.text
+    assert "Privacy requests" not in too_long.text, "the console's page, not the portal's"
+    missing = mine.get("/console/requests/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404 and "<h1>Not found</h1>" in missing.text
 
 
 def test_a_reviewer_reviews_approves_and_the_link_goes_out(desk: Desk) -> None:

@@ -171,7 +171,6 @@ class BodyLimit:
         except _BodyTooLargeError:
             await _too_large(send, self.max_bytes)
 
-
     async def _read_up_to_limit(self, receive: Receive) -> list[Message] | None:
         """The request's body messages, or None once they pass the limit."""
         messages: list[Message] = []

@@ -17,6 +17,7 @@ from rightful.domain.delivery import PackageSource
 from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.entrypoints.api.errors import log_unanswerable
 from rightful.entrypoints.web import console, console_requests, download, incidents, portal
+from rightful.entrypoints.web.console import console_error
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import HERE, language, page
 from rightful.entrypoints.web.requester import error_text
@@ -54,10 +55,13 @@ def _html_errors(app: FastAPI) -> None:
                 raise exc
             answer = api_handler(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
-        lang = language(request)
+        lang = "en" if request.url.path.startswith("/console") else language(request)
         message, status = _page_error(request, exc, lang)
-        context = {"title": translate("err_title", lang), "message": message, "back": ""}
-        answer = page(request, "error.html", context, status=status)
+        if request.url.path.startswith("/console"):  # staff see the console's own page
+            answer = console_error(request, message, status)
+        else:
+            context = {"title": translate("err_title", lang), "message": message, "back": ""}
+            answer = page(request, "error.html", context, status=status)
         if isinstance(exc, StarletteHTTPException) and exc.headers:
             answer.headers.update(exc.headers)  # e.g. Allow on a 405
         if (retry_after := getattr(exc, "retry_after", None)) is not None:

@@ -78,13 +78,15 @@ def denied(request: Request, exc: RightfulError) -> Response:
         response = redirect(f"/console/sign-in?next={request.url.path}")
         cookies(request).clear(response, STAFF_COOKIE, path="/console")
         return response
-    return console_page(
-        request,
-        "console/error.html",
-        None,
-        {"title": "Not allowed", "message": str(exc)},
-        exc.http_status,
-    )
+    return console_error(request, str(exc), exc.http_status)
+
+
+def console_error(request: Request, message: str, status: int) -> Response:
+    """An error page of the console, titled by what went wrong."""
+    title = {403: "Not allowed", 404: "Not found", 409: "Not possible now", 422: "Check the form",
+             423: "Locked"}.get(status, "Something went wrong")  # fmt: skip
+    return console_page(request, "console/error.html", None,
+                        {"title": title, "message": message}, status)  # fmt: skip
 
 
 # --- signing in and out ---------------------------------------------------------------------
