@@ -8,7 +8,7 @@ notify within the clocks, close, and keep a register that the audit chain can vo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -51,7 +51,7 @@ from rightful.services.incident_assessment import (
     current_assessment,
     deadlines_of,
 )
-from rightful.services.incident_mail import acknowledgement
+from rightful.services.incident_mail import acknowledgement, reference
 from rightful.services.incident_records import (
     IncidentPolicy,
     IncidentReport,
@@ -130,6 +130,7 @@ class IncidentService:
     def _new(self, session: Session, report: IncidentReport, by: Principal) -> NewIncident:
         _check_named(session, report)
         packages = report.package_ids or self._packages_of(session, report.request_id)
+        _not_open_already(session, packages)
         label = by.id if report.source is IncidentSource.STAFF else "outside-report"
         return NewIncident(
             kind=report.kind, source=report.source, reporter=label,
@@ -416,6 +417,24 @@ class IncidentService:
         """The scope in force (the latest computed)."""
         stored = session.get(IncidentScopeRow, row.scope_id) if row.scope_id else None
         return scope_from_json(stored.data) if stored else None
+
+
+def _not_open_already(session: Session, packages: Sequence[str]) -> None:
+    """A breach of a package that an open incident already concerns is that incident: a second
+    would count it twice in the register, each with its own 72-hour clock."""
+    if not packages:
+        return
+    for row in session.scalars(
+        select(IncidentRow).where(IncidentRow.status != IncidentStatus.CLOSED.value,
+                                  IncidentRow.kind != IncidentKind.NEAR_MISS.value)
+    ):  # fmt: skip
+        shared = set(packages) & set(row.package_ids or [])
+        if shared:
+            raise ConflictError(
+                f"incident {reference(row.id)} is open for package {sorted(shared)[0]}: record "
+                "what you learnt there (rightful incidents facts / contained) instead of a "
+                "second incident, which would count the breach twice"
+            )
 
 
 def _require(by: Principal, role: Role) -> None:

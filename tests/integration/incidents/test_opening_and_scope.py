@@ -13,7 +13,7 @@ import pytest
 from rightful.adapters.db.delivery import DownloadLinkRow
 from rightful.adapters.db.incidents import IncidentReporterRow
 from rightful.demo import expected_records
-from rightful.domain.errors import InvalidInputError
+from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.incidents import IncidentKind, IncidentSource, ReporterKind
 from rightful.services.incident_jobs import run_incident_jobs
 from rightful.services.incident_register import details
@@ -153,6 +153,13 @@ def test_staff_opening_freezes_and_revokes_in_the_same_transaction(right_map: Re
     assert (row.links_revoked, row.packages_frozen, row.contained_at) == (2, 1, row.opened_at)
     actions = [e.action for e in right_map.c.incidents.register.timeline(row.id)]
     assert actions.index("incident.opened") + 1 == actions.index("incident.contained")
+    again = IncidentReport(IncidentKind.BREACH, IncidentSource.OUTSIDE,
+                           "A journalist says they hold recordings from this package",
+                           package_ids=(delivered.package_id,),
+                           reporter_kind=ReporterKind.PRESS)  # fmt: skip
+    with pytest.raises(ConflictError, match=f"INC-{row.id[:8]} is open for package"):
+        right_map.c.incidents.open(again, DPO)  # one breach, one register row, one clock
+    assert len(right_map.c.incidents.all()) == 1
 
 
 def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
