@@ -135,7 +135,8 @@ INCIDENT_MOVES: Final[dict[IncidentStatus, frozenset[IncidentStatus]]] = {
         {IncidentStatus.ASSESSED, IncidentStatus.NOTIFIED, IncidentStatus.CLOSED}
     ),
     IncidentStatus.NOTIFIED: frozenset({IncidentStatus.NOTIFIED, IncidentStatus.CLOSED}),
-    IncidentStatus.CLOSED: frozenset(),
+    # Facts learnt after closing (the recipient admits a copy; more people affected) reopen it.
+    IncidentStatus.CLOSED: frozenset({IncidentStatus.ASSESSED, IncidentStatus.NOTIFIED}),
 }
 
 

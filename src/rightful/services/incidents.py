@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,6 +88,8 @@ log = logging.getLogger("rightful.incidents")
 MIN_JUSTIFICATION = 20
 EXPOSABLE = ("ready", "approved", "delivered", "sent_back", "frozen")
 
+
+MIN_REOPEN_REASON: Final = 20
 
 ScopeFactory = Callable[[], "ScopeCalculator"]
 
@@ -385,6 +387,24 @@ class IncidentService:
             with tracked(session, self.audit, row, by, "incident.closed"):
                 move(row, IncidentStatus.CLOSED)
                 row.closed_at, row.remedial_action = self.clock.now(), remedial_action.strip()
+            return row
+
+    @by_reference
+    def reopen(self, incident_id: str, by: Principal, reason: str) -> IncidentRow:
+        """The DPO reopens a closed incident when facts come to light after closing: it goes
+        back to notified (or assessed, when nothing was notified), its notices can be drafted
+        again in phases, and it must be closed again."""
+        by.require(Role.DPO)
+        text = written(reason, "the reason", MIN_REOPEN_REASON)
+        with self.store.transaction() as session:
+            row = load_incident(session, incident_id, lock=True)
+            if row.status != IncidentStatus.CLOSED.value:
+                raise ConflictError(f"only a closed incident is reopened; this one is {row.status}")
+            notified = row.authority_notified_at or row.subjects_notified_at
+            with tracked(session, self.audit, row, by, "incident.reopened") as summary:
+                move(row, IncidentStatus.NOTIFIED if notified else IncidentStatus.ASSESSED)
+                row.closed_at = None
+                summary.update(reason_sha256=digest(text))
             return row
 
     # --- reading -----------------------------------------------------------------------------

@@ -318,6 +318,16 @@ def test_an_incident_is_closed_only_once_its_containment_is_recorded(
     right_map.c.incidents.record_containment(row.id, DPO, "Drive limited to accounting.")
     closed = right_map.c.incidents.close(row.id, DPO, "Drive permissions reviewed.")
     assert closed.status == "closed"
+    # Facts that come to light afterwards reopen it (Art. 33(4), 33(5)): the DPO, with a reason.
+    why = "A temp worker admits copying invoices to a private drive."
+    with pytest.raises(PermissionDeniedError):
+        right_map.c.incidents.reopen(row.id, REVIEWER, why)
+    reopened = right_map.c.incidents.reopen(row.id, DPO, why)
+    assert (reopened.status, reopened.closed_at) == ("assessed", None)
+    right_map.c.incidents.override(row.id, DPO, Level.MEDIUM, "A copy left the company.")
+    with pytest.raises(ConflictError, match="only a closed incident"):
+        right_map.c.incidents.reopen(row.id, DPO, why)
+    assert right_map.c.incidents.verify_register().ok
 
 
 def test_a_rescope_redrafts_untouched_drafts_but_keeps_edited_words(wrong_map: Response) -> None:

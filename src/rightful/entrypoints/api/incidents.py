@@ -200,6 +200,17 @@ def close(incident_id: str, body: CloseIn, c: Deps, who: Dpo) -> dict[str, Any]:
     return details(c.incidents, incident_id)
 
 
+class ReopenIn(Strict):
+    reason: str = Field(min_length=20, max_length=8000)
+
+
+@router.post("/{incident_id}/reopen")
+def reopen(incident_id: str, body: ReopenIn, c: Deps, who: Dpo) -> dict[str, Any]:
+    """Reopen a closed incident when facts come to light after closing."""
+    c.incidents.reopen(incident_id, who, body.reason)
+    return details(c.incidents, incident_id)
+
+
 # --- notices ---------------------------------------------------------------------------------
 
 

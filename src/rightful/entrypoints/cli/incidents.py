@@ -285,6 +285,17 @@ def close(incident_id: str, remedial_action: Annotated[str, typer.Option()]) -> 
 
 @app.command()
 @handles_errors
+def reopen(
+    incident_id: str,
+    reason: Annotated[str, typer.Option(help="what came to light after closing (20+ characters)")],
+) -> None:
+    """Reopen a closed incident when facts come to light after closing (DPO)."""
+    row = container().incidents.reopen(incident_id, cli_principal(), reason)
+    console.print(f"{row.id} reopened: {row.status}")
+
+
+@app.command()
+@handles_errors
 def verify() -> None:
     """Check that no register row was changed behind the audit chain's back (exit 1 if so)."""
     result = container().incidents.register.verify()
