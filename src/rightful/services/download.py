@@ -243,7 +243,10 @@ class DownloadService:
         if record is None:
             record_attempt(session, self.audit, self.clock, link, Outcome.NO_SESSION, client)
             return DownloadSessionError("confirm it is you first: ask for a fresh code"), None
-        failure = self._refused(session, link, client, new_download=record.counted_at is None)
+        # A session's first download counts; later requests with a Range are resumes of it, but
+        # one for the whole file again is another copy and counts too.
+        new = record.counted_at is None or header_value is None
+        failure = self._refused(session, link, client, new_download=new)
         if failure is not None:
             return failure, None
         try:
@@ -257,8 +260,8 @@ class DownloadService:
         except ConflictError as refused:
             record_attempt(session, self.audit, self.clock, link, Outcome.NOT_DELIVERABLE, client)
             return refused, None
-        outcome = Outcome.RESUMED if record.counted_at is not None else Outcome.STARTED
-        if record.counted_at is None and not self._count(session, link, record):
+        outcome = Outcome.STARTED if new else Outcome.RESUMED
+        if new and not self._count(session, link, record):
             return self._refused(session, link, client) or ConflictError("link used up"), None
         record_attempt(session, self.audit, self.clock, link, outcome, client,
                        f"{wanted.start}-{wanted.end}/{wanted.size}")  # fmt: skip
@@ -266,7 +269,7 @@ class DownloadService:
         return None, Download(_filename(link), _content_type(link), wanted, body, etag_of(link))
 
     def _count(self, session: Session, link: DownloadLinkRow, record: DownloadSessionRow) -> bool:
-        """Count the session's download once, atomically against the link's limit."""
+        """Count one download of the session, atomically against the link's limit."""
         result = session.execute(
             update(DownloadLinkRow)
             .where(DownloadLinkRow.id == link.id, DownloadLinkRow.revoked_at.is_(None),

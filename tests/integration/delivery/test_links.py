@@ -52,6 +52,13 @@ def test_the_requester_downloads_after_a_fresh_code_and_the_zip_opens(desk: Desk
     archive = zipfile.ZipFile(BytesIO(response.content))
     assert "manifest.json" in archive.namelist()
     assert desk.web.delivery.view(delivered.link_id).downloads == 1
+    resumed = desk.client.get(f"/download/{delivered.link_id}/file",
+                              headers={"Range": "bytes=100-"})  # fmt: skip
+    assert resumed.status_code == 206
+    assert desk.web.delivery.view(delivered.link_id).downloads == 1, "a resume is that download"
+    again = desk.client.get(f"/download/{delivered.link_id}/file")
+    assert again.status_code == 200
+    assert desk.web.delivery.view(delivered.link_id).downloads == 2, "a whole new copy counts"
 
 
 def test_a_package_whose_link_went_out_is_delivered_and_can_be_sent_again(desk: Desk) -> None:
