@@ -230,3 +230,17 @@ def test_only_a_request_held_before_verification_may_expire(held: Status) -> Non
     for waiting in IDENTITY_WAIT:
         check_transition(Status.ON_HOLD, Status.EXPIRED, held_from=waiting, role=Role.DPO,
                          reason="no answer")  # fmt: skip
+
+
+def test_words_that_go_to_the_requester_are_plain_text() -> None:
+    """An answer, a lifting reason and an exclusion's reason refuse what a reason refuses."""
+    from rightful.adapters.datamap.fides_yaml import load_datamap
+    from rightful.demo.estate import DATAMAP_FILES
+    from rightful.domain.exclusions import exclusion
+    from rightful.domain.restriction import lift_reason
+
+    reversed_text = "The restriction ends: \u202eyadot\u202c we corrected the data."
+    with pytest.raises(InvalidInputError, match="contains control characters"):
+        lift_reason(reversed_text)
+    with pytest.raises(InvalidInputError, match="contains control characters"):
+        exclusion("speaker.recordings", ["1"], None, "\x00" * 30, load_datamap(DATAMAP_FILES))

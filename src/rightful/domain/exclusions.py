@@ -13,6 +13,7 @@ from typing import Any, Final
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.packages import jsonable
+from rightful.domain.words import written
 
 MIN_REASON: Final = 20
 MAX_REASON: Final = 2000
@@ -54,7 +55,7 @@ def exclusion(
             raise InvalidInputError(f"{name[:100]!r} is not a field of {coll.address}")
         if declared.primary_key:
             raise InvalidInputError("a key field cannot be left out; leave out the whole row")
-    words = reason.strip()
+    words = written(reason, "the reason")
     if not MIN_REASON <= len(words) <= MAX_REASON:
         raise InvalidInputError(
             f"say whose rights leaving it out protects in {MIN_REASON} to {MAX_REASON} "

@@ -19,6 +19,7 @@ from typing import Final
 from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, data_category
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.notices import law_name
+from rightful.domain.words import written
 
 MIN_REASON: Final = 20
 LATEST_LIFT: Final = timedelta(days=366)  # after the notice period
@@ -63,7 +64,7 @@ def restriction(ground: str, categories: Sequence[str], recipients_told: int = 0
 def lift_reason(text: str) -> str:
     """Why the restriction ends, as the person will read it; InvalidInputError when too short
     or too long to be an explanation."""
-    words = text.strip()
+    words = written(text, "the reason")
     if not MIN_REASON <= len(words) <= MAX_REASON:
         raise InvalidInputError(
             f"say why the restriction ends in {MIN_REASON} to {MAX_REASON} characters; it goes "

@@ -46,7 +46,7 @@ from rightful.domain.unfounded import (
     check_justification,
     manifestly_paragraph,
 )
-from rightful.domain.words import with_article
+from rightful.domain.words import with_article, written
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
 
@@ -513,7 +513,7 @@ class RequestService:
         """Close a verified rectification, restriction, objection (or CCPA) request by telling
         the requester what was done (Art. 12(3)); the words are staff's, in their language."""
         by.require(Role.DPO)
-        words = what_we_did.strip()
+        words = written(what_we_did, "the answer")
         if not MIN_ANSWER <= len(words) <= MAX_ANSWER:
             raise InvalidInputError(
                 f"say what was done in {MIN_ANSWER} to {MAX_ANSWER} characters; it goes to the "
