@@ -3,7 +3,7 @@ open requests by deadline. Sessions time out; every form carries the session's C
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Final
 from urllib.parse import quote
 
@@ -61,6 +61,22 @@ def landed(request: Request, back: str, *, done: str = "", error: str = "") -> R
     kind, text = ("error", error) if error else ("done", done)
     signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", FLASH)
     return redirect(f"{back}?flash={quote(signed)}")
+
+
+Action = Callable[[ConsoleSession], str]
+
+
+def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> Response:
+    """Run one action for a signed-in member holding `role`, then show where it landed."""
+    try:
+        me = checked(request, csrf, role)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    try:
+        message = action(me)
+    except RightfulError as exc:
+        return landed(request, back, error=str(exc))
+    return landed(request, back, done=message)
 
 
 def flash_of(request: Request, flash: str) -> tuple[str, str]:

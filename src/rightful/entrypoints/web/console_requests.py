@@ -15,19 +15,17 @@ from rightful.domain.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
-    RightfulError,
 )
 from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
 from rightful.entrypoints.web.console import (
-    checked,
+    act,
     console_page,
     current,
     denied,
     flash_of,
-    landed,
 )
 from rightful.entrypoints.web.pages import container, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
@@ -77,19 +75,6 @@ def _detail(
     return console_page(request, "console/request.html", me, context)
 
 
-def _act(request: Request, csrf: str, role: Role, back: str, action: object) -> Response:
-    """Run one action for a signed-in member holding `role`, then show where it landed."""
-    try:
-        me = checked(request, csrf, role)
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        return denied(request, exc)
-    try:
-        message = action(me)  # type: ignore[operator]
-    except RightfulError as exc:
-        return landed(request, back, error=str(exc))
-    return landed(request, back, done=str(message))
-
-
 @router.post("/requests/{request_id}/extend", response_class=HTMLResponse)
 def extend(
     request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "", months: Short = ""
@@ -104,7 +89,7 @@ def extend(
                           days=45 if ccpa else None)  # fmt: skip
         return "Extended; the requester was told the reason and the new date."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 @router.post("/requests/{request_id}/erasure", response_class=HTMLResponse)
@@ -126,7 +111,7 @@ def erasure(
         c.requests.record_erasure(request_id, outcome, me.principal)
         return "Erasure recorded; the request is closed and the requester was told."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 @router.post("/requests/{request_id}/rectification", response_class=HTMLResponse)
@@ -142,7 +127,7 @@ def rectification(
         c.requests.record_rectification(request_id, outcome, me.principal)
         return "Rectification recorded; the request is closed and the requester was told."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 @router.post("/requests/{request_id}/restriction", response_class=HTMLResponse)
@@ -162,7 +147,7 @@ def restrict(
         c.restrictions.place(request_id, placed, me.principal)
         return "Restriction recorded; the request is closed and the requester was told."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 @router.post("/requests/{request_id}/restriction/lift-notice", response_class=HTMLResponse)
@@ -180,7 +165,7 @@ def lift_notice(
         c.restrictions.announce_lifting(request_id, day, reason, me.principal)
         return f"The requester was told the restriction lifts on {day.isoformat()}."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 @router.post("/requests/{request_id}/restriction/lift", response_class=HTMLResponse)
@@ -192,7 +177,7 @@ def lift(request: Request, request_id: str, csrf: Csrf = "") -> Response:
         c.restrictions.lift(request_id, me.principal)
         return "Restriction lifted."
 
-    return _act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
 def _count(recipients_told: str) -> int:
@@ -214,7 +199,7 @@ def cancel(request: Request, request_id: str, csrf: Csrf = "", reason: Reason = 
         c.requests.cancel(request_id, me.principal, reason)
         return "Cancelled."
 
-    return _act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
+    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
 
 
 @router.post("/links/{link_id}/revoke", response_class=HTMLResponse)
@@ -228,7 +213,7 @@ def revoke(request: Request, link_id: str, csrf: Csrf = "") -> Response:
         web.delivery.revoke(link_id, me.principal)
         return "Link revoked; it stops working at once."
 
-    return _act(request, csrf, Role.AGENT, back, action)
+    return act(request, csrf, Role.AGENT, back, action)
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -265,7 +250,7 @@ def decide_attachment(
         return "Attachment withdrawn; packages built from now on leave it out."
 
     back = f"/console/requests/{request_id}"
-    return _act(request, csrf, roles[decision], back, action)
+    return act(request, csrf, roles[decision], back, action)
 
 
 # --- packages ---------------------------------------------------------------------------------
@@ -296,7 +281,7 @@ def approve(request: Request, package_id: str, csrf: Csrf = "") -> Response:
         web.delivery.deliver(approved.request_id, approved.id, me.principal)
         return "Approved; the download link went to the requester's verified address."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 
 
 @router.post("/packages/{package_id}/deliver", response_class=HTMLResponse)
@@ -309,7 +294,7 @@ def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
         web.delivery.deliver(found.request_id, found.id, me.principal)
         return "A new download link went to the requester's verified address."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 
 
 @router.post("/packages/{package_id}/left-out", response_class=HTMLResponse)
@@ -326,7 +311,7 @@ def leave_out(
         return (f"Left out; the package went back. Build it again from request "
                 f"{made.request_id[:8]}.")  # fmt: skip
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 
 
 @router.post("/packages/{package_id}/put-back/{exclusion_id}", response_class=HTMLResponse)
@@ -337,7 +322,7 @@ def put_back(request: Request, package_id: str, exclusion_id: str, csrf: Csrf = 
         c.exclusions.take_back(exclusion_id[:64], me.principal)
         return "Put back; build the package again to include it."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 
 
 @router.post("/packages/{package_id}/send-back", response_class=HTMLResponse)
@@ -348,4 +333,4 @@ def send_back(request: Request, package_id: str, csrf: Csrf = "", reason: Reason
         c.package_review.send_back(package_id, me.principal, reason)
         return "Sent back to be collected again."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -26,6 +25,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
 from rightful.entrypoints.web.console import (
+    act,
     checked,
     console_page,
     current,
@@ -43,26 +43,12 @@ Csrf = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=8000)]
 Short = Annotated[str, Form(max_length=40)]
 _ID = re.compile(r"^[0-9a-f-]{36}$")
-Action = Callable[[ConsoleSession], str]
 
 
 def _id(value: str) -> str:
     if not _ID.match(value):
         raise NotFoundError("no such incident or notice")
     return value
-
-
-def _act(request: Request, csrf: str, role: Role, back: str, action: Action) -> Response:
-    """Run one action for a signed-in member holding `role`, then show where it landed."""
-    try:
-        me = checked(request, csrf, role)
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        return denied(request, exc)
-    try:
-        message = action(me)
-    except RightfulError as exc:
-        return landed(request, back, error=str(exc))
-    return landed(request, back, done=message)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -140,7 +126,7 @@ def rescope(request: Request, incident_id: str, csrf: Csrf = "") -> Response:
         scope = c.incidents.rescope(_id(incident_id), me.principal)
         return f"Scope computed again: {scope.summary}."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
 
 
 @router.post("/{incident_id}/assess", response_class=HTMLResponse)
@@ -151,7 +137,7 @@ def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = 
         row = c.incidents.assess(_id(incident_id), me.principal, Nature(nature) if nature else None)
         return f"Assessed: {row.level}."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
 
 
 @router.post("/{incident_id}/override", response_class=HTMLResponse)
@@ -167,7 +153,7 @@ def override(
                                  notify_subjects=_choice(subjects))  # fmt: skip
         return f"Override in force: {a.level}; the computed assessment is kept."
 
-    return _act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
 
 
 def _level(value: str) -> Level:
@@ -193,7 +179,7 @@ def facts(
                                  remedial_action=remedial_action)  # fmt: skip
         return "Recorded."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
 
 
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
@@ -206,7 +192,7 @@ def close(
         c.incidents.close(_id(incident_id), me.principal, remedial_action)
         return "Closed."
 
-    return _act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
 
 
 @router.post("/{incident_id}/notices", response_class=HTMLResponse)
@@ -221,7 +207,7 @@ def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Short =
         n = c.incidents.notices.draft(_id(incident_id), Audience(audience), me.principal)
         return f"Drafted notice {n.id[:8]} to the {n.audience}."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
 
 
 # --- one notice ------------------------------------------------------------------------------
@@ -253,7 +239,7 @@ async def edit(request: Request, notice_id: str) -> Response:
         c.incidents.notices.edit(_id(notice_id), me.principal, sections)
         return "Saved; the notice needs the DPO's approval."
 
-    return _act(request, csrf, Role.REVIEWER, f"/console/incidents/notices/{notice_id}", action)
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/notices/{notice_id}", action)
 
 
 @router.post("/notices/{notice_id}/approve", response_class=HTMLResponse)
@@ -264,7 +250,7 @@ def approve(request: Request, notice_id: str, csrf: Csrf = "") -> Response:
         c.incidents.notices.approve(_id(notice_id), me.principal)
         return "Approved."
 
-    return _act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
 
 
 @router.post("/notices/{notice_id}/send", response_class=HTMLResponse)
@@ -279,7 +265,7 @@ def send(request: Request, notice_id: str, csrf: Csrf = "", late_reason: Long = 
         done = notices.export(notice_id, me.principal, late_reason=late_reason or None)
         return f"Recorded as notified; files for the authority: {done.json_path.name}, .md."
 
-    return _act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
+    return act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
 
 
 @router.get("/notices/{notice_id}/document.{fmt}")
