@@ -121,6 +121,27 @@ def test_the_previous_owners_recordings_do_not_reach_the_new_owner() -> None:
     assert (Check.DERIVATION, "reaches_other_subject") in reasons(gate(DORA).run([carls]))
 
 
+def test_a_recording_that_overlapping_windows_give_to_two_owners_is_blocked() -> None:
+    """A resale whose end date was entered late: Alice's ownership runs into Bob's, and Bob's
+    recording in the overlap would reach both. Whose it is, a person decides; a device row,
+    every owner's over time, still passes."""
+    b = EstateBuilder()
+    alice = b.customer("Alice Alder", "alice@example.org", datetime(2020, 1, 1, tzinfo=UTC))
+    bob = b.customer("Bob Birch", "bob@example.org", datetime(2020, 1, 1, tzinfo=UTC))
+    b.device("S-2")
+    b.ownership("S-2", alice, datetime(2020, 1, 1, tzinfo=UTC), datetime(2022, 6, 1, tzinfo=UTC))
+    b.ownership("S-2", bob, datetime(2022, 1, 1, tzinfo=UTC), None)
+    rid = b.recording("S-2", datetime(2022, 3, 1, tzinfo=UTC), bob, "Play the news")
+    estate = b.build()
+    sources = sources_of(estate)
+    recording = item("recordings", rid, estate=estate)
+    for subject in (alice, bob):
+        report = gate(subject, sources=sources).run([recording])
+        assert (Check.DERIVATION, "reaches_another_subject_too") in reasons(report), subject
+    device = item("devices", "S-2", estate=estate)
+    assert gate(alice, sources=sources).run([device]).passed
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [

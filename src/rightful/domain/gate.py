@@ -154,6 +154,7 @@ class LeakGate:
         self._known_cache: dict[str, bool] = {}
         self._products: dict[str, str] = {}
         self._blob_cache: dict[str, list[tuple[str, int]]] = {}
+        self._timed_cache: dict[str, bool] = {}
         self._identity_positions: dict[str, list[tuple[int, IdentityType]]] = {}
         self._row_identifiers: dict[str, tuple[tuple[IdentityType, Any], ...]] = {}
 
@@ -213,8 +214,9 @@ class LeakGate:
                 walkable.append((item, row))
                 self._row_identifiers[item.id] = self._identifiers_of(address, shape.columns, row)
         owners = self.walker.owners(address, [(i.id, row) for i, row in walkable])
+        timed = self._timed(address)
         for item, _ in walkable:
-            reason = self._ownership_problem(owners.get(item.id, set()))
+            reason = self._ownership_problem(owners.get(item.id, set()), timed)
             if reason is not None:
                 findings.extend(_findings(item, Check.DERIVATION, reason))
         return findings
@@ -259,10 +261,26 @@ class LeakGate:
             self._blob_cache[address] = [(f.name, columns.index(f.name)) for f in coll.blob_fields]
         return self._blob_cache[address]
 
-    def _ownership_problem(self, owners: set[Any]) -> str | None:
-        if any(same_key(o, self.subject.value) for o in owners):
-            return None
+    def _ownership_problem(self, owners: set[Any], timed: bool = False) -> str | None:
+        mine = [o for o in owners if same_key(o, self.subject.value)]
+        if mine and (len(mine) == len(owners) or not timed):
+            return None  # a device row is every owner's, over time
+        if mine:
+            # A row tied to its owner at its own time (a recording, a ticket) that overlapping
+            # windows give to two people at once (a resale whose end date was entered late):
+            # whose it is, a person decides (leave it out, or correct the windows).
+            return "reaches_another_subject_too"
         return "reaches_other_subject" if owners else "reaches_no_subject"
+
+    def _timed(self, address: str) -> bool:
+        """Whether a row of `address` belongs to its owner at its own time: its reference
+        toward the subject holds only while one of its own fields lies in a window."""
+        if address not in self._timed_cache:
+            self._timed_cache[address] = any(
+                e.child == address and e.window is not None and e.window_on_parent
+                for e in self.plan.path_to_subject(address)
+            )
+        return self._timed_cache[address]
 
     def derive_bound_blobs(self, items: list[GateItem]) -> list[Finding]:
         """A staff attachment named by blob URI: the records that hold the URI must be the
