@@ -227,3 +227,43 @@ def test_sources_are_read_at_once_only_when_that_saves_time() -> None:
     assert not worth_concurrency([fast_a, slow])  # the slow one alone sets the pace
     assert worth_concurrency([slow, slow])
     assert not worth_concurrency([slow])
+
+
+def test_an_address_someone_held_once_does_not_lead_its_holder_today_to_them(
+    tmp_path: Any,
+) -> None:
+    """REQUIREMENTS.md:14: a code proves control of the channel now. With the newsletter's
+    address marked as an identity too, its row (2020, when Alice held the address) led whoever
+    controls the address today to Alice's whole account: windows on the way from an identity
+    to its subject are checked at the time of verification."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from rightful.demo.estate import EstateBuilder
+
+    folder = Path(tmp_path)
+    for path in DATAMAP_FILES:
+        text = Path(path).read_text(encoding="utf-8")
+        if path.name == "shop.yaml":
+            marker = (
+                "              references:\n"
+                "                - {dataset: accounts, field: email_history.email, direction: from}"
+            )
+            assert marker in text
+            text = text.replace(marker, "              identity: email\n" + marker, 1)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    plan = compile_plan(load_datamap(sorted(folder.glob("*.yaml"))))
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    b = EstateBuilder()
+    alice = b.customer("Alice Alder", "alice@example.org", start)
+    b.email(alice, "x@example.com", start, datetime(2023, 1, 1, tzinfo=UTC))
+    b.newsletter("x@example.com", start + timedelta(days=400), alice, "news")
+    tables = b.build().tables()
+    held = {ds: MemorySource(ds, {t: (columns_of(t), tables.get(t, [])) for t in names})
+            for ds, names in TABLES.items()}  # fmt: skip
+    now = FixedClock(datetime(2025, 6, 1, tzinfo=UTC))
+    assert resolve_subjects(plan, held, [normalise("email", "x@example.com")], clock=now) == []
+    then = FixedClock(datetime(2021, 6, 1, tzinfo=UTC))
+    assert resolve_subjects(plan, held, [normalise("email", "x@example.com")], clock=then) == [
+        SubjectKey("accounts.customers", alice)
+    ], "while she held it, it was hers"

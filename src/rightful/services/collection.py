@@ -151,7 +151,7 @@ def _subject_rows(
     subject = compiled.plan.subject
     for identity in identities:
         for start in _identity_rows(compiled, sources, identity, now, policy):
-            for node in walk_to_subject(compiled, sources, start):
+            for node in walk_to_subject(compiled, sources, start, now):
                 yield SubjectKey(subject, node.key[0]), node
 
 

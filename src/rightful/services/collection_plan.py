@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import Edge, TraversalPlan, plan_traversal
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.provenance import Link, WindowCheck, check_window
 from rightful.domain.sources import RecordSource, Row
+
+OWN_TIME: Final = object()  # check a window at the row's own time
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,9 @@ class EdgeRun:
     bounds: tuple[int, int | None] | None
     at_pos: int | None
 
-    def pair_check(self, parent_row: Row, child_row: Row) -> WindowCheck | bool:
-        """The window check for a (parent, child) pair: True without a window, False if it fails."""
+    def pair_check(self, parent_row: Row, child_row: Row, at: Any = OWN_TIME) -> WindowCheck | bool:
+        """The window check for a (parent, child) pair: True without a window, False if it fails.
+        The window is checked at the row's own time, or at `at` when given."""
         if self.bounds is None or self.at_pos is None:
             return True
         holder, other = (
@@ -69,7 +72,8 @@ class EdgeRun:
         )
         start, end = self.bounds
         until = holder[end] if end is not None else None
-        return check_window(holder[start], until, other[self.at_pos]) or False
+        when = other[self.at_pos] if at is OWN_TIME else at
+        return check_window(holder[start], until, when) or False
 
 
 @dataclass(frozen=True)

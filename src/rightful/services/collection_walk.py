@@ -17,7 +17,7 @@ from rightful.domain.provenance import (
     to_instant,
 )
 from rightful.domain.sources import RecordSource, Row
-from rightful.services.collection_plan import CompiledPlan, EdgeRun, Node, Projection
+from rightful.services.collection_plan import OWN_TIME, CompiledPlan, EdgeRun, Node, Projection
 
 # An entry of a parent index: the parent row, and its window bounds or timestamp, parsed once.
 Entry = tuple[Node, Any, Any]
@@ -160,9 +160,12 @@ def _check_child(run: EdgeRun, row: Row, a: Any) -> WindowCheck | None:
 
 
 def walk_to_subject(
-    compiled: CompiledPlan, sources: Mapping[str, RecordSource], start: Node
+    compiled: CompiledPlan, sources: Mapping[str, RecordSource], start: Node, at: Any = OWN_TIME
 ) -> Iterator[Node]:
-    """From a row, every subject row it joins through edges toward the subject (with windows)."""
+    """From a row, every subject row it joins through edges toward the subject, each window
+    checked at the row's own time, or at `at`. Identities are resolved at the time of
+    verification: whose the identity is now (at the row's own time, an address that a
+    newsletter row holds since 2020 led whoever holds it today to the person who held it then)."""
     frontier = [start]
     subject = compiled.plan.subject
     while frontier:
@@ -172,13 +175,14 @@ def walk_to_subject(
                 yield node
                 continue
             for edge in compiled.plan.toward_subject(node.collection):
-                following.extend(_parents_of(compiled, sources, compiled.edges[edge], node))
+                following.extend(_parents_of(compiled, sources, compiled.edges[edge], node, at))
         frontier = following
 
 
 def _parents_of(
-    compiled: CompiledPlan, sources: Mapping[str, RecordSource], run: EdgeRun, child: Node
-) -> Iterator[Node]:
+    compiled: CompiledPlan, sources: Mapping[str, RecordSource], run: EdgeRun, child: Node,
+    at: Any,
+) -> Iterator[Node]:  # fmt: skip
     value = child.row[run.child_pos]
     if value is None:
         return
@@ -188,7 +192,7 @@ def _parents_of(
         source.lookup(parent.table, parent.columns, edge.parent_field, [value], fold=edge.fold)
     )
     for row in rows:
-        check = run.pair_check(row, child.row)
+        check = run.pair_check(row, child.row, at)
         if check is False:
             continue
         window = check if isinstance(check, WindowCheck) else None
