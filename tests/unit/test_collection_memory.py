@@ -267,3 +267,19 @@ def test_an_address_someone_held_once_does_not_lead_its_holder_today_to_them(
     assert resolve_subjects(plan, held, [normalise("email", "x@example.com")], clock=then) == [
         SubjectKey("accounts.customers", alice)
     ], "while she held it, it was hers"
+
+
+def test_a_numeric_subject_key_is_bound_as_the_integer_it_is() -> None:
+    """A NUMERIC(12,0) key comes back as a Decimal, which the store's JSON could not hold:
+    binding failed with a TypeError."""
+    import json
+    from decimal import Decimal
+
+    estate = hearthly()
+    tables = estate.tables()
+    tables["customers"] = [(Decimal(r[0]), *r[1:]) for r in tables["customers"]]
+    held = {ds: MemorySource(ds, {t: (columns_of(t), tables.get(t, [])) for t in names})
+            for ds, names in TABLES.items()}  # fmt: skip
+    [key] = resolve_subjects(PLAN, held, [carl_email()], clock=NOW)
+    assert key.value == 4 and type(key.value) is int
+    assert json.dumps(key.value) == "4"

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from decimal import Decimal
 from typing import Any
 
 from rightful.domain.clock import Clock, SystemClock
@@ -152,7 +153,15 @@ def _subject_rows(
     for identity in identities:
         for start in _identity_rows(compiled, sources, identity, now, policy):
             for node in walk_to_subject(compiled, sources, start, now):
-                yield SubjectKey(subject, node.key[0]), node
+                yield SubjectKey(subject, _as_json(node.key[0])), node
+
+
+def _as_json(value: Any) -> Any:
+    """A subject key as the store's JSON holds it: a whole DECIMAL (a NUMERIC(12,0) key) as the
+    integer it is, any other DECIMAL as its text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return value
 
 
 def _identity_rows(
