@@ -86,7 +86,10 @@ def to_instant(value: object) -> datetime | None:
     if isinstance(value, date):
         return datetime.combine(value, time(), UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # milliseconds, NaN, infinity: no instant
+            return None
     return None
 
 
