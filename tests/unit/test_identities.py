@@ -44,6 +44,18 @@ def test_homoglyphs_stay_distinct() -> None:
     assert latin.value != cyrillic.value
 
 
+def test_a_sign_that_folds_into_a_plain_letter_is_refused_not_matched() -> None:
+    """The Kelvin sign (U+212A) becomes "K" under NFC and "k" under lower(): a stored
+    "\u212aarl@" matched whoever verified "karl@" on PostgreSQL and MariaDB, not on SQLite.
+    Refused, it matches nobody anywhere, and nobody can ask as it."""
+    with pytest.raises(InvalidInputError, match="stands in for a plain letter"):
+        normalise("email", "\u212aarl@example.com")
+    assert not IdentityPolicy().matches(
+        "\u212aarl@example.com", normalise("email", "karl@example.com")
+    )
+    assert normalise("email", "Stra\u00dfe@example.de").value == "stra\u00dfe@example.de"
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [

@@ -80,6 +80,13 @@ def normalise_email(raw: str, *, local_case_sensitive: bool = False) -> str:
         raise InvalidInputError("email: longer than 254 characters")
     if text.count("@") != 1:
         raise InvalidInputError("email: must contain exactly one '@'")
+    if any(not c.isascii() and unicodedata.normalize("NFC", c.lower()).isascii() for c in raw):
+        # The Kelvin sign lowers to a plain "k": "\u212aarl@" would become someone's "karl@"
+        # on databases whose lower() folds it and stay apart on others.
+        raise InvalidInputError(
+            "email: contains a sign that stands in for a plain letter (such as the Kelvin sign "
+            "for K); type the letter itself"
+        )
     local, domain = text.split("@")
     _check_local_part(local)
     domain = domain.lower()
