@@ -20,6 +20,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import plan_traversal
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.gate_scan import scan_identifiers
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.package_ports import KeyWrapper, PackageStore
@@ -160,6 +161,13 @@ class AttachmentService:
                 "is needed for a file outside the data map"
             )
         cleaned = self._labels(labels)
+        # The stored name is made safe (an "@" becomes "_"): what the name as uploaded shows
+        # is kept with the labels, marked as such, for the gate to check like the content.
+        named = [{"type": kind.value, "value": value, "from": "name"}
+                 for kind, value in scan_identifiers(
+                     [filename, filename.rsplit(".", 1)[0]], self.policy  # with, without suffix
+                 )
+                 if {"type": kind.value, "value": value} not in cleaned]  # fmt: skip
         attachment_id = str(uuid.uuid4())
         name = f"attachments/{attachment_id}.rfpk"
         size, sha256, wrapped, stored = self._store(name, content)
@@ -168,7 +176,7 @@ class AttachmentService:
             collection=collection, filename=safe_name(filename), content_type=content_type,
             size=size, sha256=sha256, object_name=name, master_key_id=wrapped[0],
             wrapped_key=wrapped[1], chunk_size=self.chunk_size, stored_size=stored,
-            labels=cleaned,
+            labels=[*cleaned, *named],
             justification=justification.strip(), added_by=by.id, added_at=self.clock.now(),
         )  # fmt: skip
         try:
@@ -178,7 +186,8 @@ class AttachmentService:
                 self.audit.record(
                     session, by.id, by.role_name, "attachment.uploaded", request_id,
                     attachment_id=row.id, collection=collection, size=size,
-                    labels=len(cleaned), justification_sha256=digest(row.justification or ""),
+                    labels=len(cleaned), named=len(named),
+                    justification_sha256=digest(row.justification or ""),
                 )  # fmt: skip
         except BaseException:
             self.objects.delete(name)

@@ -232,6 +232,19 @@ def test_another_subjects_address_inside_an_uploaded_file_is_found(world: World)
     assert checks_of(world, package.id) == {Check.FOREIGN_IDENTIFIER.value}
 
 
+def test_another_subjects_address_in_a_file_name_is_found_though_the_name_is_made_safe(
+    world: World,
+) -> None:
+    """The stored name is made safe ("@" becomes "_"), which hid the address from the gate."""
+    rid = world.request_for(ANNA)
+    aid = upload(world, rid, b"Thanks for your letter.", [("customer_id", "1")],
+                 "anna.s@example.org.txt", collection="shop.support_tickets")  # fmt: skip
+    world.c.attachments.approve(aid, REVIEWER)
+    package = world.c.packages.build(rid, AGENT)
+    assert package.status == "blocked"
+    assert checks_of(world, package.id) == {Check.FOREIGN_IDENTIFIER.value}
+
+
 def test_another_speakers_serial_in_a_file_name_is_found(world: World) -> None:
     rid = world.request_for(ANNA)
     aid = upload(world, rid, b"RIFF", [("customer_id", "1")], "export_D-1002_8.wav")
