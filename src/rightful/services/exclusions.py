@@ -65,12 +65,16 @@ class ExclusionService:
             self.review.send_back(package.id, by, SENT_BACK_BECAUSE)
         return row
 
-    def take_back(self, exclusion_id: str, by: Principal) -> ExclusionRow:
-        """Undo an exclusion; the request's package in review goes back to be built with it."""
+    def take_back(
+        self, exclusion_id: str, by: Principal, *, request_id: str | None = None
+    ) -> ExclusionRow:
+        """Undo an exclusion; the request's package in review goes back to be built with it.
+        With `request_id` (the page it was pressed on), an exclusion of another request is not
+        found."""
         by.require(Role.REVIEWER)
         with self.store.transaction() as session:
             row = session.get(ExclusionRow, exclusion_id)
-            if row is None:
+            if row is None or (request_id is not None and row.request_id != request_id):
                 raise NotFoundError(f"no exclusion {exclusion_id}")
             if row.removed_at is not None:
                 raise ConflictError("this exclusion was taken back already")

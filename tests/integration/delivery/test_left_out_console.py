@@ -29,6 +29,11 @@ def test_a_reviewer_leaves_a_row_out_and_puts_it_back_from_the_package_page(desk
                      data={**form, "csrf": form_token(wrong.text), "reason": WHY})  # fmt: skip
     assert "Left out; the package went back" in done.text and WHY in done.text
     [made] = desk.c.exclusions.of(rid)
+    other = desk.c.packages.build(desk.world.request_for(ANNA, high=False), AGENT)
+    elsewhere = rita.post(f"/console/packages/{other.id}/put-back/{made.id}",
+                          data={"csrf": form_token(done.text)})  # fmt: skip
+    assert f"no exclusion {made.id}" in elsewhere.text, "another package's page puts nothing back"
+    assert [e.id for e in desk.c.exclusions.of(rid)] == [made.id]
     back = rita.post(f"/console/packages/{package.id}/put-back/{made.id}",
                      data={"csrf": form_token(done.text)})  # fmt: skip
     assert "Put back" in back.text and desk.c.exclusions.of(rid) == []

@@ -319,7 +319,8 @@ def put_back(request: Request, package_id: str, exclusion_id: str, csrf: Csrf = 
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        c.exclusions.take_back(exclusion_id[:64], me.principal)
+        package = c.packages.get(package_id[:64])
+        c.exclusions.take_back(exclusion_id[:64], me.principal, request_id=package.request_id)
         return "Put back; build the package again to include it."
 
     return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
