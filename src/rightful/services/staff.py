@@ -18,6 +18,7 @@ from rightful.domain.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
@@ -71,6 +72,9 @@ def issue_key_for(
 ) -> IssuedKey:  # fmt: skip
     """Issue a key on someone's behalf and record in the audit chain who did (ids only)."""
     issued = issue_key(session, clock, name=name, role=role, holder=holder)
+    key = session.get(ApiKeyRow, issued.id)
+    assert key is not None
+    key.issued_by = by.id
     audit.record(session, by.id, by.role_name, "staff.key_issued", None,
                  key_id=issued.id, role=issued.role.value)  # fmt: skip
     return issued
@@ -102,8 +106,22 @@ def person_of(session: Session, principal_id: str) -> str:
 
 
 def check_other_person(session: Session, first: str, by: Principal, what: str) -> None:
-    """Four eyes: `by` must be another person than the principal `first` who acted before."""
-    check_second_person(person_of(session, first), person_of(session, by.id), what)
+    """Four eyes: `by` must be another person than the principal `first` who acted before,
+    and neither may hold a key the other issued (a key one mints for oneself under another
+    holder's name is still one person's)."""
+    one, other = person_of(session, first), person_of(session, by.id)
+    check_second_person(one, other, what)
+    if _issuer_of(session, by.id) == one or _issuer_of(session, first) == other:
+        raise PermissionDeniedError(
+            f"{what} needs a second staff member, not a key the first one issued"
+        )
+
+
+def _issuer_of(session: Session, principal_id: str) -> str | None:
+    """The person who issued a key principal's key (None for other principals)."""
+    kind, _, rest = principal_id.partition(":")
+    key = session.get(ApiKeyRow, rest) if kind == "key" else None
+    return person_of(session, key.issued_by) if key is not None and key.issued_by else None
 
 
 def revoke_key(session: Session, clock: Clock, key_id: str) -> None:

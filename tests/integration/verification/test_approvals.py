@@ -162,6 +162,24 @@ def test_two_keys_of_one_holder_are_one_person_to_four_eyes(world: World) -> Non
     assert world.c.approvals.decide_check(rid, check.id, sam, approve=True).outcome == "bound"
 
 
+def test_a_key_the_first_person_issued_is_no_second_person(world: World) -> None:
+    """An admin who recorded a check mints a key under another holder's name: still them."""
+    from rightful.domain.lifecycle import Role
+    from rightful.services import staff
+
+    admin = Principal("cli:root", Role.ADMIN)
+    with world.c.store.transaction() as session:
+        minted = staff.issue_key_for(session, world.c.clock, world.c.audit, admin,
+                                     name="second pair", role="reviewer", holder="tom")  # fmt: skip
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", admin
+    )
+    with pytest.raises(PermissionDeniedError, match="not a key the first one issued"):
+        world.c.approvals.decide_check(rid, check.id, Principal(f"key:{minted.id}", Role.REVIEWER),
+                                       approve=True)  # fmt: skip
+
+
 def test_a_staff_made_request_verified_by_code_still_waits_for_the_check(world: World) -> None:
     rid = world.submit(channel="staff")
     assert world.verify(rid).outcome == "awaiting_approval"

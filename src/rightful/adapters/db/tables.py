@@ -124,6 +124,7 @@ class ApiKeyRow(Base):
     # Who holds it: a staff member (by their console user name) or a system. Two keys of one
     # holder are one person to the four-eyes rules.
     holder: Mapped[str | None] = mapped_column(String(100))
+    issued_by: Mapped[str | None] = mapped_column(String(64))  # the principal who issued it
     role: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

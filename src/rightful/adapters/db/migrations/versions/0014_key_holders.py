@@ -1,4 +1,5 @@
-"""api_keys: the person (or system) who holds each key, so that four eyes are two people
+"""api_keys: the person (or system) who holds each key, and who issued it, so that four eyes
+are two people
 
 Revision ID: 0014_key_holders
 Revises: 0013_exclusions
@@ -19,10 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("api_keys") as batch:
         batch.add_column(sa.Column("holder", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("issued_by", sa.String(64), nullable=True))
     # Keys issued before holders were recorded are held by what their name says.
     op.execute("UPDATE api_keys SET holder = name WHERE holder IS NULL")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("issued_by")
         batch.drop_column("holder")
