@@ -166,7 +166,7 @@ def test_index_explains_the_package_in_the_requesters_language(
          ["Sächsische", "EU country", "California"]),
         (Jurisdiction.CCPA,
          ["§1798.105", "§1798.120", "§1798.125", "California Privacy Protection Agency"],
-         ["Sächsische", "Art. 77", "(Art. 17)"]),
+         ["Sächsische", "Art. 77", "(Art. 17)", "Art. 6(1)"]),
     ],
 )  # fmt: skip
 def test_index_names_the_rights_and_the_regulator_of_the_requests_law(

@@ -101,6 +101,7 @@ def render_index(data: IndexData) -> bytes:
         # the configured authority is the controller's GDPR one; the UK and California texts
         # name their own regulator
         "contact": data.contact, "authority": data.authority if data.law == "gdpr" else None,
+        "law": data.law,  # a CCPA package names no GDPR legal basis
     }  # fmt: skip
     return _env.get_template("index.html").render(context).encode("utf-8")
 
