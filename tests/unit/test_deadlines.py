@@ -36,6 +36,7 @@ from rightful.domain.deadlines import (
     urgency_at,
 )
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.requests import RequestType
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -589,3 +590,20 @@ def test_a_refusal_reason_is_words_the_requester_can_read(reason: str) -> None:
     """A reason of a NUL byte and a zero-width space was mailed as the refusal's reasons."""
     with pytest.raises(InvalidInputError, match="a reason: "):
         build_refusal_notice(Jurisdiction.GDPR, [reason])
+
+
+@pytest.mark.parametrize("kind", [RequestType.OBJECTION, RequestType.RESTRICTION])
+def test_a_ccpa_opt_out_or_limit_is_due_in_15_business_days_and_never_extended(
+    kind: RequestType,
+) -> None:
+    """Cal. Code Regs. tit. 11, §7026(f), §7027(g) (REQUIREMENTS.md:3): opt-outs of sale or
+    sharing and limits on sensitive information are acted on within 15 business days; they
+    were given the 45 days of a request to know, and its extension."""
+    received = at(2026, 12, 1)  # a Tuesday
+    due = compute_deadlines(Jurisdiction.CCPA, received, kind=kind, tz=BERLIN)
+    assert due.respond_by == end_of_day(date(2026, 12, 22), BERLIN)
+    assert due.acknowledge_by is None
+    with pytest.raises(ExtensionNotAllowedError, match="15 business days"):
+        ensure_can_extend(due, told(at(2026, 12, 5)))
+    know = compute_deadlines(Jurisdiction.CCPA, received, kind=RequestType.ACCESS, tz=BERLIN)
+    assert know.respond_by == end_of_day(date(2027, 1, 15), BERLIN)

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.requests import RequestType
 from rightful.domain.words import written
 
 
@@ -159,10 +160,23 @@ def pauses_count(jurisdiction: Jurisdiction, pause_policy: bool) -> bool:
     return _RULES[jurisdiction].honours_pauses and pause_policy
 
 
+# CCPA requests to opt out of sale or sharing, and to limit the use of sensitive information,
+# are acted on within 15 business days of receipt, without extension or verification
+# (Cal. Code Regs. tit. 11, §7026(f), §7027(g), §7060(b)).
+CCPA_PROMPT: frozenset[RequestType] = frozenset({RequestType.OBJECTION, RequestType.RESTRICTION})
+CCPA_PROMPT_BUSINESS_DAYS = 15
+
+
+def prompt_ccpa(jurisdiction: Jurisdiction, kind: RequestType | None) -> bool:
+    """A CCPA opt-out or limit request: 15 business days, no extension, no verification."""
+    return jurisdiction is Jurisdiction.CCPA and kind in CCPA_PROMPT
+
+
 def compute_deadlines(
     jurisdiction: Jurisdiction,
     received_at: datetime,
     *,
+    kind: RequestType | None = None,
     tz: tzinfo = UTC,
     extension: Extension | None = None,
     pauses: Sequence[Pause] = (),
@@ -174,6 +188,19 @@ def compute_deadlines(
     _require_aware(received_at, "received_at")
     rules = _RULES[jurisdiction]
     receipt = _local_date(received_at, tz)
+    if prompt_ccpa(jurisdiction, kind):
+        if extension is not None:
+            raise ExtensionNotAllowedError(
+                "a CCPA opt-out or limit request is acted on within 15 business days and "
+                "cannot be extended (§7026(f), §7027(g))"
+            )
+        by = end_of_day(add_business_days(receipt, CCPA_PROMPT_BUSINESS_DAYS, holidays), tz)
+        return Deadlines(
+            jurisdiction=jurisdiction, received_at=received_at, acknowledge_by=None,
+            respond_by=by, original_respond_by=by, extended=False,
+            max_extension_months_or_days=0, extension_unit=rules.unit, paused_days=0,
+            clock_paused=False,
+        )  # fmt: skip
     honoured = pauses if pauses_count(jurisdiction, pause_policy) else ()
     paused = _paused_dates(honoured, received_at, tz, now)
     original = end_of_day(_shift(_period_end(rules, receipt, 0), paused)[0], tz)
@@ -199,6 +226,11 @@ def ensure_can_extend(current: Deadlines, extension: Extension) -> None:
     """Raise ExtensionNotAllowedError unless `extension` may be added to `current`."""
     if current.extended:
         raise ExtensionNotAllowedError("the request was extended already; the law allows one")
+    if current.max_extension_months_or_days == 0:
+        raise ExtensionNotAllowedError(
+            "a CCPA opt-out or limit request is acted on within 15 business days and cannot be "
+            "extended (§7026(f), §7027(g))"
+        )
     _checked_length(
         current.jurisdiction, extension, current.received_at, current.original_respond_by
     )

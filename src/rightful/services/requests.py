@@ -301,7 +301,8 @@ class RequestService:
             row
             for row in self.list(RequestFilter(jurisdiction=dl.Jurisdiction.CCPA, open_only=True,
                                                limit=100_000))
-            if row.respond_by <= now and (
+            if row.respond_by <= now and not dl.prompt_ccpa(dl.Jurisdiction.CCPA,
+                                                             RequestType(row.type)) and (
                 row.status == Status.AWAITING_VERIFICATION
                 or (row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION)
             )
@@ -614,6 +615,7 @@ class RequestService:
         return dl.compute_deadlines(
             jurisdiction,
             row.received_at,
+            kind=RequestType(row.type),
             tz=self.settings.zone,
             extension=_extension(row),
             pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],

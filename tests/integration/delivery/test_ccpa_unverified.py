@@ -36,6 +36,7 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
     held = asked_to_verify(desk, RequestType.ACCESS)
     desk.c.requests.move(held, Status.ON_HOLD, AGENT, "waiting for a second data point")
     gdpr = asked_to_verify(desk, RequestType.ACCESS, Jurisdiction.GDPR)
+    opt_out = asked_to_verify(desk, RequestType.OBJECTION)  # needs no verification (§7060(b))
     untouched = desk.c.requests.submit(
         NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL), PUBLIC
     ).id  # still `received`: nobody asked the requester yet
@@ -52,6 +53,7 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
     for rid in (know, delete, held):
         assert desk.c.requests.get(rid).status == Status.EXPIRED
     assert desk.c.requests.get(gdpr).status == Status.AWAITING_VERIFICATION
+    assert desk.c.requests.get(opt_out).status == Status.AWAITING_VERIFICATION, "never unverified"
     assert desk.c.requests.get(untouched).status == Status.RECEIVED
     assert desk.c.requests.get(held_unasked).status == Status.ON_HOLD
     told = last_mail(desk, know)
