@@ -178,8 +178,11 @@ class DeliveryService:
             issued = self._issue(session, request, package_id, by)
             if request.status == Status.APPROVED:
                 self.requests.move_in(session, request, Status.DELIVERED, by)
-        self.notices.ready(address, request.language, request_id, issued.token,
-                           issued.expires_at, self.policy.max_downloads)  # fmt: skip
+            # Mailed before the transaction ends: a relay that refuses the mail (DeliveryError)
+            # undoes the link and the delivery, and staff are told, instead of a request that
+            # shows as answered while its link reached nobody.
+            self.notices.ready(address, request.language, request_id, issued.token,
+                               issued.expires_at, self.policy.max_downloads)  # fmt: skip
         return issued
 
     def _issue(

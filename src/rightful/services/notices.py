@@ -57,13 +57,15 @@ class MailNotices:
         self, to: str, language: str, request_id: str, token: str, expires: datetime,
         max_downloads: int,
     ) -> None:  # fmt: skip
-        """The link to the download page and the "not my data" link; nothing else."""
+        """The link to the download page and the "not my data" link; nothing else. Handed to
+        the mail service before this returns: DeliveryError when it does not take it, since a
+        link nobody received answers nobody."""
         message = self.render(
             "ready", language, to, request_id, link=self.url(f"/d/{token}"),
             not_mine_link=self.url(f"/d/{token}/not-mine"), expires=self.when(expires),
             max_downloads=max_downloads,
         )  # fmt: skip
-        self.send(message, f"ready {request_id}")
+        self.mailer.send(message)
 
     def download_code(
         self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int,

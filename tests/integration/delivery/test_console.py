@@ -265,6 +265,24 @@ def test_a_reviewer_reviews_approves_and_the_link_goes_out(desk: Desk) -> None:
     assert desk.c.requests.get(rid).status == "delivered"
 
 
+def test_a_mail_the_relay_refuses_leaves_the_package_approved_and_says_so(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    add(desk, "rita", Role.REVIEWER)
+    reviewer = sign_in(desk, "rita")
+    review = reviewer.get(f"/console/packages/{package.id}").text
+    desk.mailer.fail_with = "the mail server did not accept the message"
+    refused = reviewer.post(f"/console/packages/{package.id}/approve",
+                            data={"csrf": form_token(review)})  # fmt: skip
+    assert "Approved, but no link went out" in refused.text
+    assert desk.c.requests.get(rid).status == "approved"
+    desk.mailer.fail_with = None
+    sent = reviewer.post(f"/console/packages/{package.id}/deliver",
+                         data={"csrf": form_token(refused.text)})  # fmt: skip
+    assert "A new download link went" in sent.text
+    assert desk.c.requests.get(rid).status == "delivered"
+
+
 def test_the_package_page_counts_checked_items_in_words(desk: Desk) -> None:
     rid = desk.world.request_for(ANNA, high=False)
     package = desk.c.packages.build(rid, AGENT)

@@ -35,6 +35,25 @@ def test_delivery_mails_a_link_to_the_verified_address_and_stores_only_its_hash(
     assert delivered.token not in dump
 
 
+def test_a_link_the_mail_service_refused_is_no_delivery(desk: Desk) -> None:
+    """REQUIREMENTS.md:33: the record says what happened. The relay refused the mail, yet the
+    request showed as delivered and left the due list while its link had reached nobody."""
+    from rightful.domain.messaging import DeliveryError
+
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    desk.c.package_review.approve(package.id, REVIEWER)
+    desk.mailer.fail_with = "the mail server did not accept the message"
+    with pytest.raises(DeliveryError):
+        desk.web.delivery.deliver(rid, package.id, REVIEWER)
+    assert desk.c.requests.get(rid).status == Status.APPROVED, "still to be answered"
+    assert desk.web.delivery.links_of(rid) == [], "no link that nobody received"
+    desk.mailer.fail_with = None
+    issued = desk.web.delivery.deliver(rid, package.id, REVIEWER)
+    assert f"/d/{issued.token}" in desk.mailer.to(ANNA_MAIL)[-1].text
+    assert desk.c.requests.get(rid).status == Status.DELIVERED
+
+
 def test_the_link_page_offers_a_code_and_never_the_file(desk: Desk) -> None:
     delivered = desk.deliver()
     page = desk.client.get(f"/d/{delivered.token}")

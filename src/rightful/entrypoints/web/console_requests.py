@@ -18,6 +18,7 @@ from rightful.domain.errors import (
 )
 from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import DeliveryError
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
 from rightful.entrypoints.web.console import (
@@ -278,7 +279,12 @@ def approve(request: Request, package_id: str, csrf: Csrf = "") -> Response:
 
     def action(me: ConsoleSession) -> str:
         approved = c.package_review.approve(package_id, me.principal)
-        web.delivery.deliver(approved.request_id, approved.id, me.principal)
+        try:
+            web.delivery.deliver(approved.request_id, approved.id, me.principal)
+        except DeliveryError as exc:
+            raise DeliveryError(
+                f"Approved, but no link went out: {exc}. Send it once the mail service works."
+            ) from None
         return "Approved; the download link went to the requester's verified address."
 
     return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
