@@ -26,7 +26,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 
-from ..packages.world import AGENT, REVIEWER
+from ..packages.world import AGENT, REVIEWER, manifest_of
 from .conftest import ANNA, ANNA_MAIL, Desk, make_desk
 
 ADMIN = Principal("cli:test", Role.ADMIN)
@@ -258,6 +258,11 @@ def test_a_reviewer_reviews_approves_and_the_link_goes_out(desk: Desk) -> None:
     reviewer = sign_in(desk, "rita")
     review = reviewer.get(f"/console/packages/{package.id}").text
     assert "Leak gate" in review and "passed" in review and "Sample of items" in review
+    # what a reviewer needs to leave a row out: its key, and whose data it also holds
+    contact = next(i for i in manifest_of(desk.world, package.id)["items"]
+                   if i["collection"] == "accounts.contacts")  # fmt: skip
+    assert f'<td class="mono">{contact["key"][0]}</td>' in review
+    assert "contact_name, contact_phone" in review
     done = reviewer.post(f"/console/packages/{package.id}/approve",
                          data={"csrf": form_token(review)})  # fmt: skip
     assert "Approved; the download link went" in done.text
