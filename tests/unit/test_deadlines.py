@@ -607,3 +607,12 @@ def test_a_ccpa_opt_out_or_limit_is_due_in_15_business_days_and_never_extended(
         ensure_can_extend(due, told(at(2026, 12, 5)))
     know = compute_deadlines(Jurisdiction.CCPA, received, kind=RequestType.ACCESS, tz=BERLIN)
     assert know.respond_by == end_of_day(date(2027, 1, 15), BERLIN)
+
+
+def test_an_opt_out_is_acknowledged_without_promising_a_verification() -> None:
+    """§7060(b): an opt-out or limit request needs no verification, so the receipt says so."""
+    due = at(2026, 12, 22)
+    opt_out = acknowledgement_text(Jurisdiction.CCPA, "r1", due, kind=RequestType.OBJECTION)
+    assert "without asking you to prove who you are" in opt_out and "verify" not in opt_out
+    know = acknowledgement_text(Jurisdiction.CCPA, "r1", due, kind=RequestType.ACCESS)
+    assert "we will verify your identity" in know

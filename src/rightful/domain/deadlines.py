@@ -392,6 +392,8 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "received": "We have received your request (reference {ref}).",
         "verify": "Before we act on it we will verify your identity, using information we "
         "already hold about you wherever we can.",
+        "no_verify": "We act on it without asking you to prove who you are; we may only ask "
+        "for what we need to find your information.",
         "extend": "We need more time to answer your request (reference {ref}), for this "
         "reason: {reason}",
         "due": "We will respond by {date} at the latest.",
@@ -417,6 +419,8 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "received": "Wir haben Ihren Antrag erhalten (Vorgangsnummer {ref}).",
         "verify": "Bevor wir tätig werden, überprüfen wir Ihre Identität, wo immer möglich "
         "anhand von Angaben, die uns bereits vorliegen.",
+        "no_verify": "Wir handeln, ohne dass Sie nachweisen müssen, wer Sie sind; wir fragen "
+        "höchstens nach dem, was wir brauchen, um Ihre Angaben zu finden.",
         "extend": "Wir benötigen mehr Zeit, um Ihren Antrag (Vorgangsnummer {ref}) zu "
         "beantworten, aus folgendem Grund: {reason}",
         "due": "Wir antworten spätestens am {date}.",
@@ -486,12 +490,14 @@ def acknowledgement_text(
     language: Language | str = Language.EN,
     *,
     tz: tzinfo = UTC,
+    kind: RequestType | None = None,
 ) -> str:
-    """Confirmation of receipt with the answer date (CCPA §7021(a): with how we verify)."""
+    """Confirmation of receipt with the answer date (CCPA §7021(a): with how we verify; an
+    opt-out or limit request is not verified, §7060(b))."""
     texts = _TEXTS[_language(language)]
     parts = [texts["received"].format(ref=request_id)]
     if jurisdiction is Jurisdiction.CCPA:
-        parts.append(texts["verify"])
+        parts.append(texts["no_verify"] if prompt_ccpa(jurisdiction, kind) else texts["verify"])
     parts.append(texts["due"].format(date=_local_date(respond_by, tz).isoformat()))
     return "\n\n".join(parts)
 

@@ -196,6 +196,7 @@ class RequestService:
             row.respond_by,
             row.language,
             tz=self.settings.zone,
+            kind=RequestType(row.type),
         )
         self.record_notice(session, row, "acknowledgement", body, by)
 
