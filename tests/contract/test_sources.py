@@ -276,3 +276,16 @@ def test_a_data_exception_is_reported_by_type_without_the_value(pg_url: str) -> 
         source.close()
     assert not isinstance(caught.value, SourceSchemaError)
     assert "anna" not in str(caught.value)
+
+
+@pytest.mark.mysql
+def test_mariadb_timestamps_are_read_in_utc(mysql_url: str) -> None:
+    """TIMESTAMP values come back in the session's zone, without one; rightful reads times
+    without a zone as UTC, so the session's zone must be UTC whatever the server's is."""
+    from rightful.adapters.sources.mysql import MysqlSource
+
+    made = MysqlSource("people", _mysql(mysql_url), schema=DECLARED)
+    try:
+        assert next(made.rows("SELECT @@session.time_zone", ()))[0] == "+00:00"
+    finally:
+        made.close()

@@ -61,6 +61,9 @@ class MysqlSource(SqlSource):
             self._conn = pymysql.connect(autocommit=True, **connect_args(dsn))
             with self._conn.cursor() as cursor:
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                # TIMESTAMP columns come back in the session's zone, without it; read as UTC,
+                # they are right only when that zone is UTC (windows shifted on other servers).
+                cursor.execute("SET time_zone = '+00:00'")
         except pymysql.MySQLError as exc:
             raise SourceUnavailableError(f"source {name}: cannot connect") from exc
 
