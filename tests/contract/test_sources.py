@@ -289,3 +289,23 @@ def test_mariadb_timestamps_are_read_in_utc(mysql_url: str) -> None:
         assert next(made.rows("SELECT @@session.time_zone", ()))[0] == "+00:00"
     finally:
         made.close()
+
+
+@pytest.mark.postgres
+def test_a_value_python_cannot_hold_is_named_as_such_not_as_the_source_being_down(
+    pg_url: str,
+) -> None:
+    """`infinity`, PostgreSQL's idiom for an open end, made collection say the source was
+    unavailable."""
+    from rightful.domain.errors import SourceValueError
+
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE spans (id integer primary key, until timestamptz)")
+        conn.execute("INSERT INTO spans VALUES (1, 'infinity')")
+    made = open_source("spans", pg_url, schema={"spans": ("id", "until")})
+    try:
+        with pytest.raises(SourceValueError, match="store an open end as NULL"):
+            list(made.lookup("spans", ("id", "until"), "id", [1]))
+    finally:
+        made.close()

@@ -56,6 +56,17 @@ class SourceUnavailableError(RightfulError):
     http_status = 503
 
 
+class SourceValueError(ConfigurationError):
+    """A source answered with a value its driver cannot turn into Python (a timestamp of
+    'infinity'): the data, not the connection, needs fixing. Names no value."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(
+            f"source {source}: a value came back that Python cannot represent (such as a "
+            "timestamp of 'infinity', or a date beyond the year 9999); store an open end as NULL"
+        )
+
+
 class SourceSchemaError(ConfigurationError):
     """A source lacks a table or column that the data map declares. `detail` is the database's
     own message about it, which names schema objects only, never values."""

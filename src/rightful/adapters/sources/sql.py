@@ -12,6 +12,7 @@ from rightful.domain.errors import (
     RightfulError,
     SourceSchemaError,
     SourceUnavailableError,
+    SourceValueError,
 )
 from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
@@ -171,6 +172,8 @@ class SqlSource:
             return SourceSchemaError(self.name, schema_message)
         if type(exc).__name__ == "DatabaseError" and "not a database" in str(exc):
             return SourceUnavailableError(f"source {self.name}: the file is not a SQLite database")
+        if type(exc).__name__ == "DataError":  # the source answered; a value it sent is unreadable
+            return SourceValueError(self.name)
         return SourceUnavailableError(f"source {self.name}: {type(exc).__name__}")
 
     def quote(self, identifier: str) -> str:
