@@ -169,6 +169,23 @@ def test_a_window_naming_missing_columns_is_an_error(tmp_path: Path) -> None:
     ]
 
 
+def test_a_window_on_fields_that_hold_no_time_is_an_error(tmp_path: Path) -> None:
+    """A window whose `at` names a text column dropped every row, silently."""
+    text = with_subject(PLAIN_FIDES).replace(
+        "                - {dataset: app, field: users.id, direction: from}\n",
+        "                - {dataset: app, field: users.id, direction: from}\n"
+        "            rightful: {window: {from: email, until: null, at: note}}\n"
+        "          - name: note\n"
+        "            fides_meta: {data_type: string}\n",
+    )
+    _, problems = read_datamap([write(tmp_path, text)])
+    assert sorted(p.message for p in problems) == [
+        "window bound email of app.users is declared string",
+        "window timestamp note is declared string: a window compares times (a value that is "
+        "no time makes every reference fail, silently)",
+    ]
+
+
 def test_unknown_extension_keys_are_rejected(tmp_path: Path) -> None:
     text = with_subject(PLAIN_FIDES).replace(
         "rightful: {subject: true}", "rightful: {subject: true, wildcard: true}"

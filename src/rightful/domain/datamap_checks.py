@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from rightful.domain.datamap import (
     IDENTIFIER,
@@ -29,6 +30,10 @@ class DataMapProblem:
     def __str__(self) -> str:
         where = ".".join(p for p in (self.collection, self.field) if p)
         return f"{self.file}: {where or '-'}: {self.message}"
+
+
+# Fides data types that hold no time (Fides has no time type: a time field declares none).
+NOT_TIMES: Final = frozenset({"string", "integer", "float", "boolean", "object", "object_id"})
 
 
 def check_datamap(
@@ -107,11 +112,18 @@ def _reference_messages(
         yield (f"type mismatch: {f.data_type} here, {other.data_type} in {ref.target}")
     if ref.window is None:
         return
-    if coll.field(ref.window.at) is None:
+    at = coll.field(ref.window.at)
+    if at is None:
         yield f"window timestamp {ref.window.at} is not a field of {coll.address}"
+    elif at.data_type in NOT_TIMES:
+        yield (f"window timestamp {at.name} is declared {at.data_type}: a window compares times "
+               "(a value that is no time makes every reference fail, silently)")  # fmt: skip
     for column in (ref.window.valid_from, ref.window.valid_until):
-        if column is not None and target.field(column) is None:
+        bound = target.field(column) if column is not None else None
+        if column is not None and bound is None:
             yield f"window bound {column} is not a field of {target.address}"
+        elif bound is not None and bound.data_type in NOT_TIMES:
+            yield f"window bound {column} of {target.address} is declared {bound.data_type}"
 
 
 def _category_known(datamap: DataMap, category: str, known: frozenset[str] | None) -> bool:
