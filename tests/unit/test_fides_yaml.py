@@ -342,3 +342,24 @@ def test_a_dataset_source_given_as_a_number_is_a_problem(tmp_path: Path) -> None
     assert [p.message for p in problems] == [
         "source must be text (in quotes if it looks like a number)"
     ]
+
+
+def test_a_reference_to_a_holder_field_without_a_window_is_an_error(tmp_path: Path) -> None:
+    """The 1,700-recordings mistake: recordings joined to device ownership without the window
+    would reach every owner the speaker ever had."""
+    for path in DATAMAP_FILES:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "speaker.yaml":
+            window = (
+                "              window: {from: owned_from, until: owned_until, at: recorded_at}\n"
+            )
+            assert window in text
+            text = text.replace(window, "")
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    _, problems = read_datamap(sorted(tmp_path.glob("*.yaml")))
+    assert [(p.collection, p.message) for p in problems] == [(
+        "speaker.recordings",
+        "refers to speaker.device_ownership.device_serial, which is valid only from owned_from "
+        "until owned_until, without a window: every holder ever would receive this row; add "
+        "window: {from: owned_from, until: owned_until, at: <this row's time>}",
+    )]  # fmt: skip

@@ -111,6 +111,13 @@ def _reference_messages(
     if f.data_type and other.data_type and f.data_type != other.data_type:
         yield (f"type mismatch: {f.data_type} here, {other.data_type} in {ref.target}")
     if ref.window is None:
+        if other.identity_validity is not None:
+            v = other.identity_validity
+            until = f", until: {v.valid_until}" if v.valid_until else ""
+            yield (f"refers to {ref.target}, which is valid only from {v.valid_from}"
+                   f"{' until ' + v.valid_until if v.valid_until else ''}, without a window: "
+                   f"every holder ever would receive this row; add window: {{from: "
+                   f"{v.valid_from}{until}, at: <this row's time>}}")  # fmt: skip
         return
     at = coll.field(ref.window.at)
     if at is None:
