@@ -67,7 +67,7 @@ def test_staff_endpoints_need_a_key(app: App) -> None:
 
 def test_roles_are_checked_on_every_staff_endpoint(app: App) -> None:
     rid = submit(app)["id"]
-    extend = {"reason": "complex", "months": 2}
+    extend = {"reason": "a complex request", "months": 2}
     agent = app.client.post(
         f"/api/v1/requests/{rid}/extend", json=extend, headers=app.as_role("agent")
     )
@@ -235,7 +235,7 @@ def test_extension_after_the_first_month_is_refused(app: App) -> None:
     app.clock.advance(timedelta(days=40))
     r = app.client.post(
         f"/api/v1/requests/{rid}/extend",
-        json={"reason": "late", "months": 1},
+        json={"reason": "more sources were found", "months": 1},
         headers=app.as_role("dpo"),
     )
     assert r.status_code == 409

@@ -172,21 +172,21 @@ def test_extension_without_a_reason_is_refused(reason: str) -> None:
 
 def test_extension_without_a_recorded_notice_is_refused() -> None:
     """Line 6: only if the requester is told."""
-    untold = Extension(decided_at=at(2027, 2, 1), reason="complex")
+    untold = Extension(decided_at=at(2027, 2, 1), reason="a complex request")
     with pytest.raises(ExtensionNotAllowedError, match="must be told"):
         gdpr(at(2027, 1, 31), extension=untold)
 
 
 def test_extension_notice_sent_after_the_first_month_is_refused() -> None:
     """Line 6: the requester is told within the first month."""
-    late = Extension(at(2027, 2, 27), "complex", notice_sent_at=at(2027, 3, 1))
+    late = Extension(at(2027, 2, 27), "a complex request", notice_sent_at=at(2027, 3, 1))
     with pytest.raises(ExtensionNotAllowedError, match="within the first period"):
         gdpr(at(2027, 1, 31), extension=late)
 
 
 def test_extension_notice_before_the_decision_is_refused() -> None:
     """A notice cannot announce a decision not yet taken."""
-    early = Extension(at(2027, 2, 10), "complex", notice_sent_at=at(2027, 2, 9))
+    early = Extension(at(2027, 2, 10), "a complex request", notice_sent_at=at(2027, 2, 9))
     with pytest.raises(ExtensionNotAllowedError, match="follow the decision"):
         gdpr(at(2027, 1, 31), extension=early)
 
@@ -616,3 +616,10 @@ def test_an_opt_out_is_acknowledged_without_promising_a_verification() -> None:
     assert "without asking you to prove who you are" in opt_out and "verify" not in opt_out
     know = acknowledgement_text(Jurisdiction.CCPA, "r1", due, kind=RequestType.ACCESS)
     assert "we will verify your identity" in know
+
+
+def test_an_extension_gives_the_requester_a_reason_they_can_read() -> None:
+    """A reason of "x" was mailed as the reason, and used up the one extension allowed."""
+    received = at(2026, 3, 2)
+    with pytest.raises(InvalidInputError, match="at least 10 visible characters"):
+        gdpr(received, extension=told(at(2026, 3, 10), reason="x"))

@@ -165,6 +165,7 @@ def pauses_count(jurisdiction: Jurisdiction, pause_policy: bool) -> bool:
 # (Cal. Code Regs. tit. 11, §7026(f), §7027(g), §7060(b)).
 CCPA_PROMPT: frozenset[RequestType] = frozenset({RequestType.OBJECTION, RequestType.RESTRICTION})
 CCPA_PROMPT_BUSINESS_DAYS = 15
+MIN_EXTENSION_REASON = 10  # visible characters
 
 
 def prompt_ccpa(jurisdiction: Jurisdiction, kind: RequestType | None) -> bool:
@@ -330,7 +331,9 @@ def _checked_length(
     """The extension's length in the jurisdiction's unit, once every legal condition holds."""
     if not written(ext.reason, "the extension's reason", 0):
         raise ExtensionNotAllowedError("an extension needs a recorded reason")
-    written(ext.reason, "the extension's reason")
+    # The reason goes to the requester (Art. 12(3), §7021(b)): "x" told them nothing, and the
+    # one extension the law allows was then used up.
+    written(ext.reason, "the extension's reason", MIN_EXTENSION_REASON)
     _check_timing(ext, received_at, original)
     return _length(jurisdiction, ext)
 
