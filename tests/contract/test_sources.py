@@ -309,3 +309,24 @@ def test_a_value_python_cannot_hold_is_named_as_such_not_as_the_source_being_dow
             list(made.lookup("spans", ("id", "until"), "id", [1]))
     finally:
         made.close()
+
+
+def test_sqlite_finds_a_folded_value_with_more_case_spellings_than_it_sends(
+    tmp_path: Path,
+) -> None:
+    """SQLite's lower() folds only A-Z, and an address of more than six Cyrillic letters has
+    more case spellings than are sent: it was never found ("no personal data found")."""
+    import sqlite3
+
+    path = tmp_path / "cyr.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT)")
+        conn.execute("INSERT INTO people VALUES (1, 'ЖЕНЯ.ПЕТРОВА@example.com')")
+        conn.execute("INSERT INTO people VALUES (2, 'женя.петров@example.com')")
+    made = open_source("people", f"sqlite:///{path}", schema={"people": ("id", "email")})
+    try:
+        found = made.lookup("people", ("id", "email"), "email",
+                            ["женя.петрова@example.com"], fold=True)  # fmt: skip
+        assert [row[0] for row in found] == [1]
+    finally:
+        made.close()

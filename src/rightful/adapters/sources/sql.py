@@ -100,12 +100,25 @@ class SqlSource:
         accepted = set(wanted)
         target = self.folded(self.quote(key)) if fold else self.quote(key)
         sent = [v for w in wanted for v in case_variants(w)] if fold else wanted
-        for chunk in chunked(sent, self.chunk_size):
-            sql = self._in_query(collection, columns, target, len(chunk))
-            for row in self.rows(sql, chunk):
-                value = row[position]
-                if (fold_value(value) if fold else value) in accepted:
-                    yield row
+        queries = [(target, sent)]
+        if fold and (beyond := [w for w in wanted if self.folds_only_ascii(w)]):
+            queries.append((self.unicode_folded(self.quote(key)), beyond))
+        for where, values in queries:
+            for chunk in chunked(values, self.chunk_size):
+                sql = self._in_query(collection, columns, where, len(chunk))
+                for row in self.rows(sql, chunk):
+                    value = row[position]
+                    if (fold_value(value) if fold else value) in accepted:
+                        yield row
+
+    def folds_only_ascii(self, folded: Any) -> bool:
+        """Whether this database's lower() cannot find `folded`: a dialect whose lower() folds
+        only A-Z says so for values with more case spellings than case_variants sends."""
+        return False
+
+    def unicode_folded(self, expression: str) -> str:
+        """A comparison that folds all of Unicode (where folds_only_ascii says it is needed)."""
+        return self.folded(expression)
 
     def fetch(
         self,

@@ -7,8 +7,9 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rightful.adapters.sources.sql import SqlSource
+from rightful.adapters.sources.sql import SqlSource, case_variants
 from rightful.domain.errors import SourceUnavailableError
+from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
 
 SCHEMA_ERRORS = ("no such table", "no such column")
@@ -18,6 +19,10 @@ def schema_message(exc: sqlite3.Error) -> str | None:
     """SQLite's "no such table: x" or "no such column: y"; None for any other error."""
     message = str(exc)
     return message if message.startswith(SCHEMA_ERRORS) else None
+
+
+def _fold(value: Any) -> Any:
+    return fold_value(value)
 
 
 class SqliteSource(SqlSource):
@@ -43,6 +48,15 @@ class SqliteSource(SqlSource):
         self._conn = sqlite3.connect(
             f"{target.as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
+        # SQLite's lower() folds only A-Z; for a value with more case spellings than
+        # case_variants sends, the lookup folds in Python instead (a full scan, rarely needed).
+        self._conn.create_function("rf_fold", 1, _fold, deterministic=True)
+
+    def folds_only_ascii(self, folded: Any) -> bool:
+        return isinstance(folded, str) and len(case_variants(folded)) == 1 and not folded.isascii()
+
+    def unicode_folded(self, expression: str) -> str:
+        return f"rf_fold({expression})"
 
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
         """Stream rows; the sqlite3 cursor already yields tuples."""
