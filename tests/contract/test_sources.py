@@ -323,10 +323,11 @@ def test_sqlite_finds_a_folded_value_with_more_case_spellings_than_it_sends(
         conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT)")
         conn.execute("INSERT INTO people VALUES (1, 'ЖЕНЯ.ПЕТРОВА@example.com')")
         conn.execute("INSERT INTO people VALUES (2, 'женя.петров@example.com')")
+        conn.execute("INSERT INTO people VALUES (3, 'женя.петрова@example.com')")
     made = open_source("people", f"sqlite:///{path}", schema={"people": ("id", "email")})
     try:
         found = made.lookup("people", ("id", "email"), "email",
                             ["женя.петрова@example.com"], fold=True)  # fmt: skip
-        assert [row[0] for row in found] == [1]
+        assert sorted(row[0] for row in found) == [1, 3], "each once"
     finally:
         made.close()

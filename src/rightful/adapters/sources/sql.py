@@ -99,9 +99,10 @@ class SqlSource:
         position = list(columns).index(key)
         accepted = set(wanted)
         target = self.folded(self.quote(key)) if fold else self.quote(key)
-        sent = [v for w in wanted for v in case_variants(w)] if fold else wanted
+        beyond = [w for w in wanted if self.folds_only_ascii(w)] if fold else []
+        sent = [v for w in wanted if w not in beyond for v in case_variants(w)] if fold else wanted
         queries = [(target, sent)]
-        if fold and (beyond := [w for w in wanted if self.folds_only_ascii(w)]):
+        if beyond:  # each value asked by one query only, so that no row comes twice
             queries.append((self.unicode_folded(self.quote(key)), beyond))
         for where, values in queries:
             for chunk in chunked(values, self.chunk_size):
