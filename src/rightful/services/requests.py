@@ -23,6 +23,7 @@ from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import (
     ANSWERED,
+    IDENTITY_WAIT,
     OPEN,
     Role,
     Status,
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("rightful.requests")
 
-# On hold from these statuses means waiting for identity information: a pause of the clock.
-_IDENTITY_WAIT = {Status.RECEIVED, Status.AWAITING_VERIFICATION}
 MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
 EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
 UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
@@ -397,9 +396,10 @@ class RequestService:
         reason: str,
         now: datetime,
     ) -> None:
-        if target is Status.ON_HOLD and source in _IDENTITY_WAIT:
+        # On hold while waiting for the requester's identity: a pause of the clock.
+        if target is Status.ON_HOLD and source in IDENTITY_WAIT:
             session.add(PauseRow(request_id=row.id, started_at=now, reason=reason))
-        elif source is Status.ON_HOLD and held_from in _IDENTITY_WAIT:
+        elif source is Status.ON_HOLD and held_from in IDENTITY_WAIT:
             for pause in self._pauses(session, row.id):
                 if pause.ended_at is None:
                     pause.ended_at = now
