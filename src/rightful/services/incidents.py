@@ -321,18 +321,21 @@ class IncidentService:
         _require(by, Role.REVIEWER)
         if not (description or "").strip() and not (remedial_action or "").strip():
             raise InvalidInputError("give the corrected facts, the remedial action, or both")
-        description = written(description, "the facts", 10) if description else None
-        remedial_action = (
-            written(remedial_action, "the remedial action", 10) if remedial_action else None
+        # 10 characters at least, as when an incident is opened or closed; a blank one is kept
+        facts = written(description, "the facts", 10) if (description or "").strip() else None
+        action = (
+            written(remedial_action, "the remedial action", 10)
+            if (remedial_action or "").strip()
+            else None
         )
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
             _open(row)
             with tracked(session, self.audit, row, by, "incident.facts_updated"):
-                if description is not None and description.strip():
-                    row.description = description.strip()
-                if remedial_action is not None and remedial_action.strip():
-                    row.remedial_action = remedial_action.strip()
+                if facts is not None:
+                    row.description = facts
+                if action is not None:
+                    row.remedial_action = action
             return row
 
     @by_reference

@@ -137,6 +137,11 @@ def test_changes_through_rightful_keep_the_register_verifiable(wrong_map: Respon
     with pytest.raises(InvalidInputError, match="corrected facts, the remedial action"):
         incidents.update_facts(misdelivery, DPO, description=" ")
     assert len(incidents.register.timeline(misdelivery)) == before, "nothing recorded"
+    done = incidents.update_facts(misdelivery, DPO, description="  ",
+                                  remedial_action="Recipient called; copy deleted.")  # fmt: skip
+    assert done.remedial_action == "Recipient called; copy deleted.", "a blank one is left alone"
+    with pytest.raises(InvalidInputError, match="the facts: contains control characters"):
+        incidents.update_facts(misdelivery, DPO, description="\x00" * 12)
     wrong_map.correct_the_data_map()
     incidents.rescope(misdelivery, DPO)
     assert incidents.register.verify().ok
