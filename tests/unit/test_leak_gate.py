@@ -302,3 +302,38 @@ def _with_field(datamap: DataMap, address: str, name: str, **changes: Any) -> Da
         )
         datasets.append(dataclasses.replace(ds, collections=colls))
     return dataclasses.replace(datamap, datasets=tuple(datasets))
+
+
+def held_back_gate(subject: int, held: dict[str, dict[str, tuple[str, ...]]]) -> LeakGate:
+    return LeakGate(
+        DATAMAP, plan_traversal(DATAMAP), SOURCES, SubjectKey(CUSTOMERS, subject), None, held
+    )
+
+
+def test_a_ccpa_gate_blocks_a_held_back_value_that_was_sent() -> None:
+    """REQUIREMENTS.md:15 (§7024(d)): the owner's own row still may not carry the value."""
+    held = {CUSTOMERS: {"phone": ("user.government_id",)}}
+    sent = item("customers", ANNA)
+    assert row("customers", ANNA)[columns_of("customers").index("phone")] is not None
+    report = held_back_gate(ANNA, held).run([sent])
+    assert reasons(report) == {(Check.NEVER_DISCLOSED, "undisclosed_sent")}
+    assert report.checked[Check.NEVER_DISCLOSED] == 1
+
+
+def test_a_ccpa_gate_passes_the_row_with_the_value_left_out() -> None:
+    held = {CUSTOMERS: {"phone": ("user.government_id",)}}
+    values = row_object(tuple(columns_of("customers")), row("customers", ANNA))
+    emptied = row_sha256({**values, "phone": None})
+    left_out = item("customers", ANNA, sha256=emptied, left_out=("phone",))
+    assert held_back_gate(ANNA, held).run([left_out]).passed
+
+
+def test_a_ccpa_gate_blocks_a_file_of_a_held_back_field() -> None:
+    recording = item("recordings", recording_of("D-1001", "Hearthly, hello"))
+    field_name = recording.blobs[0][0]
+    report = held_back_gate(ANNA, {"speaker.recordings": {field_name: ("user.biometric",)}}).run(
+        [recording]
+    )
+    assert reasons(report) == {(Check.NEVER_DISCLOSED, "undisclosed_sent")}
+    assert set(report.offending_items) == {recording.id, recording.blobs[0][2]}
+    assert gate(ANNA).run([recording]).passed

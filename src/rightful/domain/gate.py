@@ -8,6 +8,9 @@ Three checks, none of which trusts what the collector says about an item:
       device serial) may resolve to other subjects only;
   (c) footprint - no item may come from a product (devices, mailboxes, the account itself) in
       which the subject has no row at all.
+Two more hold each package to what the request allows: (d) assurance - nothing above the
+level the requester was verified to; (e) never disclosed - in a CCPA package, no value of a
+field §7024(d) keeps back (government ID, account numbers, passwords, biometric templates).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Check(StrEnum):
     FOREIGN_IDENTIFIER = "foreign_identifier"
     FOOTPRINT = "footprint"
     ASSURANCE = "assurance"  # no item above the verification level the request reached
+    NEVER_DISCLOSED = "never_disclosed"  # CCPA §7024(d): no such value leaves, even the owner's
 
 
 @dataclass(frozen=True)
@@ -143,11 +147,14 @@ class LeakGate:
         sources: Mapping[str, RecordSource],
         subject: SubjectKey,
         max_sensitivity: Sensitivity | None = None,
+        never_disclosed: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
     ) -> None:
         if subject.collection != plan.subject:
             raise ConfigurationError("the subject key belongs to another collection")
         self.datamap, self.plan, self.subject = datamap, plan, subject
         self.max_sensitivity = max_sensitivity
+        # collection -> the fields whose values must not be packaged (empty: not a CCPA package)
+        self.never_disclosed = {c: frozenset(f) for c, f in (never_disclosed or {}).items() if f}
         self.walker = Walker(datamap, plan, sources)
         self._resolved: dict[tuple[IdentityType, Any], frozenset[Any]] = {}
         self._anchors: dict[str, bool] = {}
@@ -185,6 +192,8 @@ class LeakGate:
         findings.extend(self.footprint(batch))
         checked[Check.ASSURANCE] += len(batch)
         findings.extend(self.assurance(batch))
+        if self.never_disclosed:
+            checked[Check.NEVER_DISCLOSED] += len(records)
         return findings
 
     # --- (a) derivation ---------------------------------------------------------------------
@@ -213,6 +222,8 @@ class LeakGate:
             elif row is not None:
                 walkable.append((item, row))
                 self._row_identifiers[item.id] = self._identifiers_of(address, shape.columns, row)
+                if self._sends_undisclosed(item, shape.columns, row):
+                    findings.extend(_findings(item, Check.NEVER_DISCLOSED, "undisclosed_sent"))
         owners = self.walker.owners(address, [(i.id, row) for i, row in walkable])
         timed = self._timed(address)
         for item, _ in walkable:
@@ -253,6 +264,20 @@ class LeakGate:
         if {(b[0], b[1]) for b in item.blobs} - stored:
             return "blob_differs"
         return None
+
+    def _sends_undisclosed(
+        self, item: GateItem, columns: tuple[str, ...], row: tuple[Any, ...]
+    ) -> bool:
+        """(e) Whether a CCPA package sends a value of a field §7024(d) keeps back: the source
+        holds one and the packaged row (equal to the source but for the fields it names as
+        left out) does not leave it out, or a file of such a field was packaged."""
+        held_back = self.never_disclosed.get(item.collection)
+        if not held_back:
+            return False
+        if any(b[0] in held_back for b in item.blobs):
+            return True
+        sent = held_back - set(item.left_out)
+        return any(name in sent and v is not None for name, v in zip(columns, row, strict=True))
 
     def _blob_positions(self, address: str, columns: tuple[str, ...]) -> list[tuple[str, int]]:
         if address not in self._blob_cache:

@@ -49,10 +49,12 @@ def run_gate(
     subject: SubjectKey,
     items: Iterable[GateItem],
     max_sensitivity: Sensitivity | None,
+    never_disclosed: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> TimedReport:
     """Run every check over every item, reading the sources afresh."""
     started = time.perf_counter()
-    report = LeakGate(datamap, plan, sources, subject, max_sensitivity).run(items)
+    gate = LeakGate(datamap, plan, sources, subject, max_sensitivity, never_disclosed)
+    report = gate.run(items)
     return TimedReport(report, time.perf_counter() - started)
 
 
@@ -121,6 +123,7 @@ def _audit(
         identifier_failures=report.failures(Check.FOREIGN_IDENTIFIER),
         footprint_failures=report.failures(Check.FOOTPRINT),
         assurance_failures=report.failures(Check.ASSURANCE),
+        never_disclosed_failures=report.failures(Check.NEVER_DISCLOSED),
         incident_id=run.incident_id,
     )  # fmt: skip
 

@@ -168,7 +168,7 @@ class PackageService:
             with older_objects_frozen():
                 attachments = self.attachments.for_request(request_id)
                 output = self._write(package, meta, seed, data_key, attachments, exclusions)
-                timed = self._gate(package, seed, output, attachments)
+                timed = self._gate(package, seed, output, attachments, meta.law)
                 return self._conclude(package.id, output, timed, by)
         except BaseException as exc:
             self._fail(package.id, by, type(exc).__name__)
@@ -342,16 +342,24 @@ class PackageService:
         seed: CollectionSeed,
         output: BuildOutput,
         attachments: list[AttachmentRow],
+        law: str,
     ) -> TimedReport:
         """Run the gate over the package as stored: its manifest, read back and decrypted; the
-        attachments are the rows the build added from (read once, before the build)."""
+        attachments are the rows the build added from (read once, before the build). What a
+        CCPA package must hold back is worked out again here, not taken from the build."""
         by_id = {a.id: a for a in attachments}
+        held_back = (
+            never_disclosed(self.datamap, self.config.ccpa_never_disclosed)
+            if law == Jurisdiction.CCPA.value
+            else {}
+        )
         # Other connections: the gate shares nothing with the collector but the data map.
         with self.zip_of(package, output.stored_size) as archive, self.open_gate_sources() as fresh:
             items = ManifestItems(archive, by_id, self.policy)
             timed = run_gate(
-                self.datamap, self.plan, fresh.records, seed.subject, items, seed.max_sensitivity
-            )
+                self.datamap, self.plan, fresh.records, seed.subject, items,
+                seed.max_sensitivity, held_back,
+            )  # fmt: skip
         if items.sha256 != output.manifest_sha256:
             raise ConflictError("the stored manifest is not the one written; nothing is released")
         return timed

@@ -8,8 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.packages import PackageStatus
+from rightful.services.gate import findings_of, latest_run
+from rightful.services.package_build import PackageBuilder
 from rightful.services.package_verify import verify_package
 
 from .world import AGENT, World, make_world, manifest_of, zip_bytes
@@ -81,3 +85,29 @@ def test_by_default_only_the_kinds_the_regulation_names_are_held_back(world: Wor
     assert manifest_of(world, package.id)["undisclosed"] == []
     [customer] = rows_of(world, package.id, "accounts.customers")
     assert customer["phone"] is not None
+
+
+def test_the_gate_blocks_a_ccpa_package_whose_builder_sent_those_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate works out for itself what §7024(d) keeps back: a builder that empties only what
+    reviewers left out (and hashes the rows it sent) does not get the phone numbers through."""
+    world = phone_world(tmp_path)
+
+    def reviewers_only(self: PackageBuilder, record: Any, *, count: bool = False) -> frozenset[str]:
+        return frozenset(self._exclusions.fields_left_out(record.collection, record.key))
+
+    monkeypatch.setattr(PackageBuilder, "_left_out", reviewers_only)
+    package = world.c.packages.build(world.request_for(ANNA, jurisdiction=Jurisdiction.CCPA), AGENT)
+
+    assert package.status == PackageStatus.BLOCKED
+    with world.c.store.transaction() as session:
+        run = latest_run(session, package.id)
+        assert run is not None
+        findings = findings_of(session, run.id)
+    assert {(f.check, f.collection) for f in findings} == {
+        ("never_disclosed", "accounts.customers"), ("never_disclosed", "accounts.contacts"),
+    }  # fmt: skip
+    assert run.failures == {"never_disclosed": len(findings)}
+    # The same corrupted builder is right for a GDPR request: nothing is held back there.
+    assert world.c.packages.build(world.request_for(ANNA), AGENT).status == PackageStatus.READY
