@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -196,15 +197,51 @@ def test_unsafe_or_repeated_member_names_are_refused(
     archive.close()
 
 
-def test_a_failed_background_write_surfaces() -> None:
-    class Full:
-        def write(self, data: bytes) -> int:
-            raise OSError("no space left")
+class Full:
+    def __init__(self) -> None:
+        self.threads: set[str] = set()
 
-    writer = BackgroundWriter(Full())  # type: ignore[arg-type]
+    def write(self, data: bytes) -> int:
+        self.threads.add(threading.current_thread().name)
+        raise OSError("no space left")
+
+
+def test_a_failed_background_write_surfaces() -> None:
+    full = Full()
+    writer = BackgroundWriter(full, inline=0)  # type: ignore[arg-type]
     writer.write(b"x")
     with pytest.raises(OSError, match="no space"):
         writer.close()
+    assert full.threads == {"package-writer"}
+
+
+def test_the_first_bytes_are_written_at_once_and_fail_at_once() -> None:
+    """A small package starts no writer thread; its failed write is raised by write()."""
+    full = Full()
+    writer = BackgroundWriter(full, inline=4)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="no space"):
+        writer.write(b"1234")
+    assert full.threads == {threading.current_thread().name}
+    writer.close()
+
+
+def test_writes_past_the_inline_bytes_go_to_the_thread_in_order() -> None:
+    class Kept:
+        def __init__(self) -> None:
+            self.got: list[tuple[bytes, str]] = []
+
+        def write(self, data: bytes) -> int:
+            self.got.append((bytes(data), threading.current_thread().name))
+            return len(data)
+
+    kept = Kept()
+    writer = BackgroundWriter(kept, inline=3)  # type: ignore[arg-type]
+    for piece in (b"ab", b"c", b"d", b"ef"):
+        writer.write(piece)
+    writer.close()
+    me = threading.current_thread().name
+    assert kept.got == [(b"ab", me), (b"c", me), (b"d", "package-writer"),
+                        (b"ef", "package-writer")]  # fmt: skip
 
 
 @pytest.mark.parametrize(

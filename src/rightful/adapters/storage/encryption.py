@@ -279,15 +279,18 @@ class BackgroundWriter:
     don't, and a bytearray from `buffer()` comes back for reuse only after its write. At most
     `depth` writes wait in memory. `close()` waits for every write and re-raises a failed one;
     it does not close the underlying stream.
+
+    The first `inline` bytes are written at once, on the caller's thread: a small package
+    never needs the thread, whose start and join cost a small request more than its writes.
     """
 
-    def __init__(self, sink: Writable, depth: int = WRITE_DEPTH) -> None:
+    def __init__(self, sink: Writable, depth: int = WRITE_DEPTH, inline: int = WRITE_BATCH) -> None:
         self._sink = sink
+        self._inline = inline
         self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
         self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def buffer(self, size: int) -> bytearray:
         """A buffer of `size` bytes, reusing one already written: fresh large buffers cost as
@@ -308,22 +311,32 @@ class BackgroundWriter:
     def write(self, data: bytes | bytearray) -> int:
         if self._error is not None:
             raise self._error
+        if self._thread is None and len(data) <= self._inline:
+            self._inline -= len(data)
+            self._write_now(data)
+            return len(data)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="package-writer", daemon=True)
+            self._thread.start()
         self._queue.put(data)
         return len(data)
+
+    def _write_now(self, data: bytes | bytearray) -> None:
+        self._sink.write(data)
+        if isinstance(data, bytearray) and self._written.qsize() < REUSE:
+            self._written.put(data)
 
     def _run(self) -> None:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self._sink.write(data)
-                    if isinstance(data, bytearray) and self._written.qsize() < REUSE:
-                        self._written.put(data)
+                    self._write_now(data)
                 except BaseException as exc:  # handed to the producer by write() and close()
                     self._error = exc
 
     def close(self) -> None:
         """Wait until everything is written; raise the first error of the writer thread."""
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         while not self._written.empty():
