@@ -80,10 +80,13 @@ def test_a_request_goes_through_the_cli_and_shows_its_timeline(cli: CliRunner) -
 
 def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:
     rid = submit(cli)
-    code, out = run(cli, "requests", "move", rid, "closed")
+    code, out = run(cli, "requests", "move", rid, "expired", "--reason", "gave up")
     assert code != 0
     assert out.strip().count("\n") == 0
-    assert "cannot move from received to closed" in out
+    assert "cannot move from received to expired" in out
+    code, out = run(cli, "requests", "move", rid, "closed")
+    assert code != 0 and out.strip().count("\n") == 0
+    assert "closed by its outcome" in out
 
 
 def test_a_rejection_by_a_bare_move_is_refused_and_names_the_refuse_command(

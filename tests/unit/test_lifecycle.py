@@ -98,6 +98,15 @@ def test_a_verified_request_is_closed_by_its_outcome_not_by_hand() -> None:
     check_manual_move(Status.CLOSED, Status.DELIVERED)
 
 
+@pytest.mark.parametrize("waiting", [Status.RECEIVED, Status.AWAITING_VERIFICATION])
+def test_a_request_waiting_for_its_requester_closes_only_with_its_answer(waiting: Status) -> None:
+    """REQUIREMENTS.md:15 (§7026(c), §7027): a CCPA opt-out or limit is answered unverified;
+    that answer is the only way from these statuses to closed, never a bare move."""
+    check_transition(waiting, Status.CLOSED, held_from=None, role=Role.DPO, reason="")
+    with pytest.raises(IllegalTransitionError, match="closed by its outcome"):
+        check_manual_move(Status.CLOSED, waiting)
+
+
 @pytest.mark.parametrize(
     ("reason", "said"),
     [("\x00\u200b", "contains control characters"), ("\u200b\u200b", "1 visible character"),

@@ -52,9 +52,12 @@ _WITHDRAWALS = {Status.REJECTED, Status.CANCELLED}
 IDENTITY_WAIT: frozenset[Status] = frozenset({Status.RECEIVED, Status.AWAITING_VERIFICATION})
 
 ALLOWED: dict[Status, frozenset[Status]] = {
-    Status.RECEIVED: frozenset({Status.AWAITING_VERIFICATION, Status.ON_HOLD, *_WITHDRAWALS}),
+    # A request that needs no verification (a CCPA opt-out or limit) closes with its answer.
+    Status.RECEIVED: frozenset(
+        {Status.AWAITING_VERIFICATION, Status.CLOSED, Status.ON_HOLD, *_WITHDRAWALS}
+    ),
     Status.AWAITING_VERIFICATION: frozenset(
-        {Status.VERIFIED, Status.ON_HOLD, Status.EXPIRED, *_WITHDRAWALS}
+        {Status.VERIFIED, Status.CLOSED, Status.ON_HOLD, Status.EXPIRED, *_WITHDRAWALS}
     ),
     # A verified request that resolves to no subject closes as "no personal data found".
     Status.VERIFIED: frozenset({Status.COLLECTING, Status.CLOSED, Status.ON_HOLD, *_WITHDRAWALS}),
@@ -106,6 +109,9 @@ EVIDENCED: frozenset[Status] = frozenset(
     {Status.VERIFIED, Status.COLLECTING, Status.IN_REVIEW, Status.APPROVED, Status.DELIVERED}
 )
 
+# From these statuses a request is closed only by the use case that tells the requester.
+CLOSED_BY_OUTCOME: frozenset[Status] = frozenset({Status.VERIFIED, *IDENTITY_WAIT})
+
 
 def check_manual_move(
     target: Status, current: Status | None = None, held_from: Status | None = None
@@ -118,7 +124,7 @@ def check_manual_move(
             f"a request reaches {target} through its own step (verification, collection, "
             "review or delivery), not by a manual move"
         )
-    if target is Status.CLOSED and current is Status.VERIFIED:  # the outcome's own step
+    if target is Status.CLOSED and current in CLOSED_BY_OUTCOME:  # the outcome's own step
         raise IllegalTransitionError(
             "a request is closed by its outcome, which tells the requester: `rightful requests "
             "answer|erased|rectified|restricted` (or the package's delivery); only a delivered "

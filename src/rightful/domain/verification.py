@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from rightful.domain.datamap import DataMap
+from rightful.domain.deadlines import Jurisdiction, prompt_ccpa
 from rightful.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -19,6 +20,7 @@ from rightful.domain.errors import (
     RightfulError,
 )
 from rightful.domain.identities import Identity, IdentityType
+from rightful.domain.requests import RequestType
 from rightful.domain.sensitivity import Sensitivity, highest
 
 MIN_CODE_DIGITS = 6
@@ -72,6 +74,13 @@ CHANNEL_IDENTITY: dict[Channel, IdentityType] = {
     Channel.EMAIL: IdentityType.EMAIL,
     Channel.SMS: IdentityType.PHONE,
 }
+
+
+def needs_verification(jurisdiction: Jurisdiction, kind: RequestType) -> bool:
+    """False for a CCPA opt-out of sale/sharing or limit of sensitive use: a business may not
+    require a verifiable consumer request for them (Cal. Code Regs. tit. 11 §7026(c), §7027),
+    only what it needs to find the person's records."""
+    return not prompt_ccpa(jurisdiction, kind)
 
 
 def assurance_reached(factors: Iterable[Factor]) -> Assurance:

@@ -24,12 +24,14 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.opendsr import OpenDsrRequestRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.opendsr import Submission, cancellable, canonical_id
+from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
-from rightful.domain.verification import Channel
+from rightful.domain.verification import Channel, needs_verification
 from rightful.services.audit import AuditService
 from rightful.services.requests import RequestService
 from rightful.services.staff import person_of
@@ -108,9 +110,11 @@ class OpenDsrService:
     def _reached(self, received: Received) -> Received:
         """As from the portal, the person is asked at once to confirm it is them; a repeated
         POST asks again only if the first one never got that far."""
-        if received.request.status != Status.RECEIVED:
-            return received
         row = received.request
+        if row.status != Status.RECEIVED or not needs_verification(
+            Jurisdiction(row.jurisdiction), RequestType(row.type)
+        ):
+            return received
         self.verification.start(row.id, Channel.EMAIL if row.requester_email else Channel.SMS)
         return self.get(received.link.subject_request_id, created=received.created)
 

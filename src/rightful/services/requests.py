@@ -47,6 +47,7 @@ from rightful.domain.unfounded import (
     check_justification,
     manifestly_paragraph,
 )
+from rightful.domain.verification import needs_verification
 from rightful.domain.words import with_article, written
 from rightful.services.audit import AuditService
 from rightful.settings import Settings
@@ -513,7 +514,8 @@ class RequestService:
 
     def answer(self, request_id: str, what_we_did: str, by: Principal) -> RequestRow:
         """Close a verified rectification, restriction, objection (or CCPA) request by telling
-        the requester what was done (Art. 12(3)); the words are staff's, in their language."""
+        the requester what was done (Art. 12(3)); the words are staff's, in their language. A
+        CCPA opt-out or limit is answered without verification (§7026(c), §7027)."""
         by.require(Role.DPO)
         words = written(what_we_did, "the answer")
         if not MIN_ANSWER <= len(words) <= MAX_ANSWER:
@@ -531,7 +533,7 @@ class RequestService:
             recorded_by = RECORDED_BY_ITS_OWN.get(kind)
             if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
                 raise ConflictError(f"request {row.id} is {recorded_by}")
-            if row.status != Status.VERIFIED:
+            if Status(row.status) not in _answerable_from(row):
                 raise ConflictError(
                     f"request {row.id} is {row.status}; it is answered once the requester is "
                     "verified"
@@ -685,3 +687,12 @@ def transitions(store: Store, request_id: str) -> list[TransitionRow]:
     with store.transaction() as session:
         query = select(TransitionRow).where(TransitionRow.request_id == request_id)
         return list(session.scalars(query.order_by(TransitionRow.id)))
+
+
+def _answerable_from(row: RequestRow) -> frozenset[Status]:
+    """Where an answer in words may close the request: once verified, or at once for a request
+    the law lets nobody verify (a CCPA opt-out or limit)."""
+    kind, law = RequestType(row.type), dl.Jurisdiction(row.jurisdiction)
+    if needs_verification(law, kind):
+        return frozenset({Status.VERIFIED})
+    return frozenset({Status.VERIFIED, *IDENTITY_WAIT})

@@ -20,6 +20,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import ChallengeRow
 from rightful.domain.clock import Clock
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -29,6 +30,7 @@ from rightful.domain.errors import (
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.lifecycle import OPEN, Status
 from rightful.domain.messaging import Mailer, Outbox, SmsSender
+from rightful.domain.requests import RequestType
 from rightful.domain.staff import SYSTEM, requester
 from rightful.domain.verification import (
     CHANNEL_IDENTITY,
@@ -47,6 +49,7 @@ from rightful.domain.verification import (
     check_usable,
     clean_code,
     digests_match,
+    needs_verification,
     new_code,
     new_link_secret,
     resend_wait,
@@ -64,6 +67,9 @@ VERIFY, STEP_UP = "verify", "step_up"
 SENT_MESSAGE = (
     "If this contact detail is on file with us, a code is on its way to it. Codes expire after "
     "{minutes} minutes."
+)
+NO_PROOF_NEEDED = (
+    "a CCPA opt-out or limit request needs no proof of identity; it is acted on as it is"
 )
 NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
 
@@ -420,6 +426,8 @@ def _check_stage(row: RequestRow, bound: bool, purpose: str) -> None:
     held_from = Status(row.held_from) if row.held_from else None
     if status not in OPEN:
         raise ConflictError(f"this request is {status.value}; it takes no more codes")
+    if not needs_verification(Jurisdiction(row.jurisdiction), RequestType(row.type)):
+        raise ConflictError(NO_PROOF_NEEDED)
     if purpose == VERIFY and (bound or not may_bind(status, held_from)):
         raise ConflictError("this request is verified already; ask for a step-up instead")
     if purpose == STEP_UP and not bound:

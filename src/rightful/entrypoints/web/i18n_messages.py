@@ -135,6 +135,16 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Diesen Token erhalten Sie auf Ihrer Kontoseite.",
     ),
     ("continue_with_account", "Confirm with my account", "Mit meinem Konto bestätigen"),
+    ("received_title", "We have your request", "Wir haben Ihre Anfrage"),
+    (
+        "received_no_proof",
+        "Your request has the reference {ref}. We do not ask you to prove who you are for "
+        "this request; we use the details you gave only to find your records. We will write "
+        "to you at the address you gave once we have acted on it.",
+        "Ihre Anfrage hat das Zeichen {ref}. Für diese Anfrage müssen Sie nicht nachweisen, "
+        "wer Sie sind; Ihre Angaben nutzen wir nur, um Ihre Daten zu finden. Wir schreiben "
+        "Ihnen an die angegebene Adresse, sobald wir gehandelt haben.",
+    ),
     (
         "sent_message",
         "If this address is on file with us, a code is on its way to it.",

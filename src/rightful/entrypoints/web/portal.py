@@ -15,7 +15,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
-from rightful.domain.verification import Channel
+from rightful.domain.verification import Channel, needs_verification
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
@@ -61,7 +61,8 @@ def submit(
     email: Short = "", phone: Short = "", name: Short = "", details: Text = "",
     language: Short = "en", direct_marketing: Short = "",
 ) -> Response:  # fmt: skip
-    """Record the request, send the first code, and ask for it."""
+    """Record the request, send the first code, and ask for it; a CCPA opt-out or limit asks
+    for no proof and is only confirmed."""
     check_csrf(request, csrf)
     form = {"type": type, "jurisdiction": jurisdiction, "email": email, "phone": phone,
             "name": name, "details": details, "direct_marketing": direct_marketing}  # fmt: skip
@@ -77,10 +78,20 @@ def submit(
         phone=phone or None, name=name or None, details=details or None, language=lang,
         channel="web", direct_marketing=direct_marketing in TICKED,
     ), PUBLIC)  # fmt: skip
+    if not needs_verification(Jurisdiction(jurisdiction), RequestType(type)):
+        return redirect(f"/portal/requests/{row.id}/received")
     receipt = c.verification.start(row.id, Channel.EMAIL)
     response = redirect(f"/portal/requests/{row.id}/verify?sent=1")
     rq.remember_challenge(request, response, row.id, receipt.challenge_id)
     return response
+
+
+@router.get("/portal/requests/{request_id}/received", response_class=HTMLResponse)
+def received(request: Request, request_id: str) -> Response:
+    """The confirmation of a request that asks for no proof (a CCPA opt-out or limit)."""
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    return page(request, "portal/received.html", {"ref": reference(request_id)})
 
 
 def _problems(request: Request, form: dict[str, str], lang: str) -> dict[str, str]:
