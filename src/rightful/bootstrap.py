@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
+    from rightful.services.declarations import DeclarationService
     from rightful.services.exclusions import ExclusionService
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
@@ -274,6 +275,13 @@ class Container:
             partial(subject_pseudonym, key), on_bound,
         )  # fmt: skip
 
+    @cached_property
+    def declarations(self) -> DeclarationService:
+        from rightful.services.declarations import DeclarationService
+
+        on_ready = self.start_collection if self.settings.collect_when_verified else None
+        return DeclarationService(self.store, self.clock, self.audit, on_ready)
+
     def start_collection(self, request_id: str) -> None:
         """Build the package of a verified request that is answered with one (access,
         portability), or build it again when a further proof releases collections its package
@@ -281,6 +289,8 @@ class Container:
         request = self.requests.get(request_id)
         if RequestType(request.type) not in ANSWERED_WITH_PACKAGE:
             return
+        if self.declarations.waiting_for(request_id) is not None:
+            return  # the requester is told what is missing; their next proof hands it on
         in_review = Status(request.status) is Status.IN_REVIEW
         if in_review and not self.packages.reopen_after_step_up(request_id):
             return
@@ -302,7 +312,8 @@ class Container:
         from rightful.services.requests import RequestFilter
 
         waiting = self.requests.list(RequestFilter(status=status, limit=10_000))
-        return [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE]
+        return [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE
+                and self.declarations.waiting_for(r.id) is None]  # fmt: skip
 
     def open_binding_sources(self) -> AbstractContextManager[OpenSources]:
         """This thread's kept connections for binding requests to subjects."""

@@ -41,6 +41,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Assurance, Factor, assurance_reached, max_sensitivity
 from rightful.services.audit import AuditService
+from rightful.services.declarations import disclosure_wait
 from rightful.services.identity_set import (
     Settlement,
     Snapshot,
@@ -396,7 +397,8 @@ class SubjectService:
     # --- what collection may use -----------------------------------------------------------
 
     def seed(self, request_id: str) -> CollectionSeed:
-        """The bound subject and its leading identities; ConflictError when not ready."""
+        """The bound subject and its leading identities; ConflictError when not ready (unbound,
+        an approval missing, or a CCPA request to know short of §7062's proof)."""
         with self.store.transaction() as session:
             row = _load(session, request_id)
             bound = repo.binding(session, request_id)
@@ -405,6 +407,9 @@ class SubjectService:
             pending = pending_approvals(session, row)
             if pending:
                 raise ConflictError(f"approval still needed: {', '.join(pending)}")
+            waiting = disclosure_wait(session, row)
+            if waiting is not None:
+                raise ConflictError(waiting)
             proofs = [r for r in repo.identity_rows(session, request_id) if r.supports_binding]
         reached = assurance_reached(Factor(p.factor) for p in proofs)
         identities = tuple(dict.fromkeys(repo.identity_of(p) for p in proofs))

@@ -21,6 +21,7 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import ChallengeRow
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.declarations import statement as declaration_statement
 from rightful.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -58,6 +59,9 @@ from rightful.domain.verification import (
 )
 from rightful.services import verification_mail as words
 from rightful.services.audit import AuditService
+from rightful.services.declarations import applies as declares
+from rightful.services.declarations import disclosure_wait
+from rightful.services.declarations import latest as latest_declaration
 from rightful.services.identity_set import Proof, Settlement, may_bind, record_proof
 from rightful.services.requests import RequestService
 from rightful.services.subjects import SubjectService
@@ -107,6 +111,11 @@ class Progress:
     assurance: Assurance
     required: Assurance
     step_up_options: tuple[Factor, ...]
+    # CCPA requests to know (§7062(c)): why the package waits, the statement to declare (None
+    # when none is asked), and whether it was declared.
+    waiting_for: str | None = None
+    declaration: str | None = None
+    declared: bool = False
 
     @property
     def step_up_offered(self) -> bool:
@@ -408,17 +417,23 @@ class VerificationService:
         with self.store.transaction() as session:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
+            row = _load(session, request_id)
+            waiting = disclosure_wait(session, row) if bound else None
+            statement = declaration_statement(row.language) if declares(row) else None
+            declared = statement is not None and latest_declaration(session, row.id) is not None
         factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
         reached = assurance_reached(factors)
         options: tuple[Factor, ...] = ()
-        if bound and not reached.at_least(self.config.required) and settled.status in OPEN:
+        short = not reached.at_least(self.config.required) or waiting is not None
+        if bound and short and settled.status in OPEN:
             offered = [Factor.EMAIL_CODE]
             offered += [Factor.SMS_CODE] if self.sms else []
             offered += [Factor.ACCOUNT_ASSERTION] if self.accounts else []
             options = step_up_options(factors, offered)
         return Progress(
-            request_id, settled.status, settled.outcome, reached, self.config.required, options
-        )
+            request_id, settled.status, settled.outcome, reached, self.config.required, options,
+            waiting, statement, declared,
+        )  # fmt: skip
 
 
 def _check_stage(row: RequestRow, bound: bool, purpose: str) -> None:

@@ -144,6 +144,21 @@ class StaffCheckRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class DeclarationRow(Base):
+    """A CCPA declaration under penalty of perjury (§7062(c)): the full name the requester typed
+    as a signature, the digest of the statement shown to them, and when. The latest counts;
+    earlier ones stay as evidence."""
+
+    __tablename__ = "ccpa_declarations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    statement_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AssertionUseRow(Base):
     """Each accepted account assertion's id, so that the same token is never accepted twice."""
 

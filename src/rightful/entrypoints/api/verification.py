@@ -90,6 +90,12 @@ class AssertionIn(Strict):
     assertion: str = Field(max_length=8000, description="JWT signed by the controller's app")
 
 
+class DeclarationIn(Strict):
+    full_name: str = Field(
+        max_length=200, description="typed as the signature under the declaration shown"
+    )
+
+
 class ProgressOut(BaseModel):
     request_id: str
     status: Status
@@ -99,6 +105,13 @@ class ProgressOut(BaseModel):
     step_up_offered: bool
     step_up_options: list[Factor]
     message: str
+    waiting_for: str | None = Field(
+        default=None, description="why the answer waits for more proof (CCPA §7062)"
+    )
+    declaration: str | None = Field(
+        default=None, description="the statement a CCPA request to know specific pieces signs"
+    )
+    declared: bool = False
 
     @classmethod
     def of(cls, p: Progress) -> ProgressOut:
@@ -112,6 +125,9 @@ class ProgressOut(BaseModel):
             step_up_offered=p.step_up_offered,
             step_up_options=list(p.step_up_options),
             message=message,
+            waiting_for=p.waiting_for,
+            declaration=p.declaration,
+            declared=p.declared,
         )
 
 
@@ -276,6 +292,14 @@ def submit_code(request_id: str, body: CodeIn, c: Deps) -> ProgressOut | JSONRes
 def submit_assertion(request_id: str, body: AssertionIn, c: Deps) -> ProgressOut:
     """Confirm with the controller's signed statement that you are logged in (public)."""
     return ProgressOut.of(c.verification.submit_assertion(request_id, body.assertion))
+
+
+@router.post("/{request_id}/declaration", response_model=ProgressOut)
+def declare(request_id: str, body: DeclarationIn, c: Deps) -> ProgressOut:
+    """Sign the declaration under penalty of perjury with your full name (public; CCPA requests
+    to know specific pieces, §7062(c)). 409 for any other request."""
+    c.declarations.sign(request_id, body.full_name)
+    return ProgressOut.of(c.verification.progress(request_id))
 
 
 @router.post("/{request_id}/authority", status_code=201, response_model=AuthorityOut)

@@ -1,0 +1,117 @@
+"""Declarations under penalty of perjury for CCPA requests to know specific pieces (§7062(c)),
+and the rule that such a request's package waits until the requester has proven enough: a
+signed-in account, or three matching data points and a declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rightful.adapters.db import verification_repo as repo
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.verification import DeclarationRow
+from rightful.domain import declarations as rule
+from rightful.domain.clock import Clock
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import ConflictError, NotFoundError
+from rightful.domain.identities import IdentityType
+from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import requester
+from rightful.domain.verification import Factor
+from rightful.services.audit import AuditService
+
+# Once a package is on its way, a declaration changes nothing.
+SIGNABLE = frozenset(OPEN - {Status.APPROVED, Status.DELIVERED})
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the requester signed, as they may see it back (the name stays in its row)."""
+
+    request_id: str
+    statement: str
+    signed_at: datetime
+    waiting_for: str | None
+
+
+def applies(row: RequestRow) -> bool:
+    """Whether the request is a CCPA request to know answered with its specific pieces."""
+    return rule.applies(Jurisdiction(row.jurisdiction), RequestType(row.type))
+
+
+def disclosure_wait(session: Session, row: RequestRow) -> str | None:
+    """Why this request's package may not be built yet under §7062, or None."""
+    if not applies(row):
+        return None
+    points = [
+        rule.DataPoint(IdentityType(r.identity_type), Factor(r.factor))
+        for r in repo.identity_rows(session, row.id)
+        if r.supports_binding
+    ]
+    return rule.disclosure_wait(points, latest(session, row.id) is not None)
+
+
+def latest(session: Session, request_id: str) -> DeclarationRow | None:
+    """The newest declaration of a request, which is the one that counts."""
+    query = select(DeclarationRow).where(DeclarationRow.request_id == request_id)
+    return session.scalars(query.order_by(DeclarationRow.id.desc()).limit(1)).first()
+
+
+class DeclarationService:
+    """Takes the requester's declaration; hands the request on once it is enough."""
+
+    def __init__(
+        self, store: Store, clock: Clock, audit: AuditService,
+        on_ready: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.store, self.clock, self.audit, self.on_ready = store, clock, audit, on_ready
+
+    def statement(self, request_id: str) -> str | None:
+        """The words to declare, in the request's language; None when none is asked."""
+        with self.store.transaction() as session:
+            row = _load(session, request_id)
+            return rule.statement(row.language) if applies(row) else None
+
+    def waiting_for(self, request_id: str) -> str | None:
+        """Why the request's package waits for more proof (§7062), or None."""
+        with self.store.transaction() as session:
+            return disclosure_wait(session, _load(session, request_id))
+
+    def sign(self, request_id: str, full_name: str) -> Declared:
+        """Record the requester's declaration of the statement shown, signed with their name."""
+        name, now = rule.signed_name(full_name), self.clock.now()
+        with self.store.transaction() as session:
+            row = _load(session, request_id)
+            if not applies(row):
+                raise ConflictError(
+                    "only a CCPA request to know specific pieces takes a declaration"
+                )
+            if Status(row.status) not in SIGNABLE:
+                raise ConflictError(f"this request is {row.status}; it takes no declaration")
+            text = rule.statement(row.language)
+            digest = rule.statement_digest(text)
+            declared = DeclarationRow(request_id=row.id, full_name=name, statement_sha256=digest,
+                                      language=row.language, signed_at=now)  # fmt: skip
+            session.add(declared)
+            session.flush()
+            who = requester(row.id)
+            self.audit.record(session, who.id, who.role_name, "verification.declaration_signed",
+                              row.id, declaration_id=declared.id,
+                              statement_sha256=digest)  # fmt: skip
+            waiting, status = disclosure_wait(session, row), Status(row.status)
+        if waiting is None and status is Status.VERIFIED and self.on_ready is not None:
+            self.on_ready(request_id)
+        return Declared(request_id, text, now, waiting)
+
+
+def _load(session: Session, request_id: str) -> RequestRow:
+    row = session.get(RequestRow, request_id)
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    return row

@@ -1,0 +1,126 @@
+"""CCPA requests to know specific pieces (REQUIREMENTS.md:15; Cal. Code Regs. tit. 11 §7062):
+an account holder re-authenticates; anyone else matches three data points and signs a
+declaration under penalty of perjury. Until then no package is built, and the reason is shown to
+staff and the requester. GDPR and UK GDPR requests are unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.declarations import DataPoint, disclosure_wait, signed_name, statement
+from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.identities import Identity, IdentityType
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Status
+from rightful.domain.requests import RequestType
+from rightful.domain.verification import Factor
+from rightful.services.identity_set import Proof, record_proof
+
+from .world import AGENT, PUBLIC, World
+
+ANNA, ANNA_MAIL, ANNA_PHONE = 1, "anna.schmidt@example.com", "+4915123456789"
+EMAIL = (Identity(IdentityType.EMAIL, ANNA_MAIL), Factor.EMAIL_CODE)
+PHONE = (Identity(IdentityType.PHONE, ANNA_PHONE), Factor.SMS_CODE)
+CUSTOMER = (Identity(IdentityType.CUSTOMER_ID, str(ANNA)), Factor.STAFF_CHECK)
+ACCOUNT = (Identity(IdentityType.CUSTOMER_ID, str(ANNA)), Factor.ACCOUNT_ASSERTION)
+
+
+def proven(world: World, law: Jurisdiction, *proofs: tuple[Identity, Factor]) -> str:
+    """A request to know, verified and bound by these proofs."""
+    new = NewRequest(RequestType.ACCESS, law, email=ANNA_MAIL)
+    rid: str = world.c.requests.submit(new, PUBLIC).id
+    with world.c.store.transaction() as session:
+        for n, (identity, factor) in enumerate(proofs):
+            proof = Proof(identity, factor, f"test-{n}", world.c.clock.now())
+            record_proof(session, world.c.audit, rid, proof, PUBLIC)
+    assert world.c.subjects.settle(rid).outcome == "bound"
+    return rid
+
+
+def test_three_data_points_of_different_types_and_a_declaration_are_needed() -> None:
+    email, phone, customer = (DataPoint(i.type, f) for i, f in (EMAIL, PHONE, CUSTOMER))
+    second_email = DataPoint(IdentityType.EMAIL, Factor.EMAIL_LINK)
+    assert disclosure_wait([email, phone, customer], declared=True) is None
+    short = disclosure_wait([email, second_email, phone], declared=True)
+    assert short is not None and "(2 verified so far)" in short and "§7062(c)" in short
+    unsigned = disclosure_wait([email, phone, customer], declared=False)
+    assert unsigned is not None and "penalty of perjury" in unsigned
+    assert disclosure_wait([DataPoint(IdentityType.CUSTOMER_ID, Factor.ACCOUNT_ASSERTION)],
+                           declared=False) is None  # fmt: skip
+
+
+def test_the_signature_is_a_readable_full_name() -> None:
+    assert signed_name("  Anna   Schmidt ") == "Anna Schmidt"
+    for bad in ("", "A", "x" * 201, "Anna\x00"):
+        with pytest.raises(InvalidInputError):
+            signed_name(bad)
+    assert "penalty of perjury" in statement("en") and "Meineid" in statement("de")
+    assert statement("fr") == statement("en")
+
+
+def test_no_package_until_three_data_points_and_a_signed_declaration(world: World) -> None:
+    rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE)
+    with pytest.raises(ConflictError, match=r"3 matching data points \(2 verified so far\)"):
+        world.c.packages.build(rid, AGENT)
+    shown = world.c.verification.progress(rid)
+    assert shown.waiting_for is not None and "penalty of perjury" in shown.waiting_for
+    assert shown.declaration == statement("en") and not shown.declared
+
+    with world.c.store.transaction() as session:  # staff check the customer number by phone
+        record_proof(session, world.c.audit, rid,
+                     Proof(*CUSTOMER, "test-check", world.c.clock.now()), PUBLIC)  # fmt: skip
+    world.c.subjects.settle(rid)
+    with pytest.raises(ConflictError, match="penalty of perjury"):
+        world.c.packages.build(rid, AGENT)
+
+    declared = world.c.declarations.sign(rid, "Anna Schmidt")
+    assert declared.waiting_for is None and world.c.verification.progress(rid).declared
+    assert world.c.packages.build(rid, AGENT).status == "ready"
+    [entry] = [e for e in world.c.audit.timeline(rid)
+               if e.action == "verification.declaration_signed"]  # fmt: skip
+    assert "Anna" not in str(entry.summary) and "Schmidt" not in str(entry.summary)
+    assert len(entry.summary["statement_sha256"]) == 64
+
+
+def test_a_signed_declaration_hands_a_ready_request_on_to_collection(world: World) -> None:
+    started: list[str] = []
+    world.c.declarations.on_ready = started.append
+    rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    assert world.status(rid) is Status.VERIFIED
+    world.c.declarations.sign(rid, "Anna Schmidt")
+    assert started == [rid]
+
+
+def test_a_signed_in_account_holder_needs_neither(world: World) -> None:
+    rid = proven(world, Jurisdiction.CCPA, ACCOUNT)
+    assert world.c.verification.progress(rid).waiting_for is None
+    assert world.c.packages.build(rid, AGENT).status == "ready"
+
+
+@pytest.mark.parametrize("law", [Jurisdiction.GDPR, Jurisdiction.UK_GDPR])
+def test_gdpr_requests_are_unchanged(world: World, law: Jurisdiction) -> None:
+    rid = proven(world, law, EMAIL)
+    shown = world.c.verification.progress(rid)
+    assert shown.waiting_for is None and shown.declaration is None
+    assert world.c.packages.build(rid, AGENT).status == "ready"
+    with pytest.raises(ConflictError, match="only a CCPA request to know"):
+        world.c.declarations.sign(rid, "Anna Schmidt")
+
+
+def test_the_api_shows_the_statement_and_takes_the_signature(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from rightful.entrypoints.api.app import create_app
+
+    client = TestClient(create_app(world.c))
+    rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    before = client.get(f"/api/v1/verification/{rid}").json()
+    assert before["declaration"] == statement("en") and before["declared"] is False
+    assert "penalty of perjury" in before["waiting_for"]
+    bad = client.post(f"/api/v1/verification/{rid}/declaration", json={"full_name": " "})
+    assert bad.status_code == 422
+    after = client.post(f"/api/v1/verification/{rid}/declaration",
+                        json={"full_name": "Anna Schmidt"})  # fmt: skip
+    assert after.status_code == 200, after.text
+    assert after.json()["declared"] is True and after.json()["waiting_for"] is None
