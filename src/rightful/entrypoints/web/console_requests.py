@@ -72,6 +72,7 @@ def _detail(
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error, "Role": Role,
         "restriction": c.restrictions.get(request_id),
+        "waiting_for": c.declarations.waiting_for(request_id),
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
 

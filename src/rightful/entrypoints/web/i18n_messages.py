@@ -315,6 +315,41 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Diese Anfrage ruht; wir melden uns bei Ihnen.",
     ),
     ("step_up_title", "One more confirmation", "Noch eine Bestätigung"),
+    ("declaration_title", "Your signed declaration", "Ihre unterschriebene Erklärung"),
+    (
+        "declaration_text",
+        "California law lets us give you the specific pieces of personal information only "
+        "once you have matched three details we hold and signed this declaration. Type your "
+        "full name to sign it.",
+        "Nach kalifornischem Recht dürfen wir Ihnen die einzelnen Daten erst geben, wenn Sie drei "
+        "bei uns hinterlegte Angaben bestätigt und diese Erklärung unterschrieben haben. Geben "
+        "Sie zum Unterschreiben Ihren vollständigen Namen ein.",
+    ),
+    ("field_full_name", "Your full name", "Ihr vollständiger Name"),
+    (
+        "field_full_name_hint",
+        "Typing your name here signs the declaration above.",
+        "Mit Ihrem Namen hier unterschreiben Sie die Erklärung oben.",
+    ),
+    ("sign_declaration", "Sign the declaration", "Erklärung unterschreiben"),
+    (
+        "declaration_signed",
+        "You signed the declaration.",
+        "Sie haben die Erklärung unterschrieben.",
+    ),
+    (
+        "declaration_waiting",
+        "We prepare your data once you have signed in with your account, or confirmed three "
+        "details we hold and signed the declaration. Until then we wait.",
+        "Wir stellen Ihre Daten zusammen, sobald Sie sich mit Ihrem Konto angemeldet oder drei "
+        "bei uns hinterlegte Angaben bestätigt und die Erklärung unterschrieben haben. Bis "
+        "dahin warten wir.",
+    ),
+    (
+        "outcome_declared",
+        "Thank you; your declaration is recorded.",
+        "Danke; Ihre Erklärung ist festgehalten.",
+    ),
     (
         "step_up_text",
         "Some of your data is sensitive (for example recordings or location). "

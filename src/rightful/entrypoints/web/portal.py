@@ -234,7 +234,22 @@ def _status_page(
 def _working(status: Status, progress: Progress) -> bool:
     """The system is at work with nothing for the requester to do: the page looks again by
     itself (never while it offers a form, which a reload would empty)."""
-    return status in WORKING and not progress.step_up_offered
+    declaring = progress.declaration is not None and not progress.declared
+    return status in WORKING and not progress.step_up_offered and not declaring
+
+
+@router.post("/portal/requests/{request_id}/declaration", response_class=HTMLResponse)
+def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Short = "") -> Response:
+    """Sign the CCPA declaration under penalty of perjury with the typed full name (§7062(c))."""
+    check_csrf(request, csrf)
+    if rq.signed_in_for(request) != request_id:
+        return redirect(f"/portal/requests/{request_id}/sign-in")
+    try:
+        container(request).declarations.sign(request_id, full_name)
+    except RightfulError as exc:
+        errors = {"full_name": rq.error_text(exc, language(request))}
+        return _status_page(request, request_id, errors=errors, status=exc.http_status)
+    return redirect(f"/portal/requests/{request_id}?outcome=declared")
 
 
 @router.post("/portal/requests/{request_id}/step-up", response_class=HTMLResponse)

@@ -1,0 +1,34 @@
+"""On the portal, a CCPA requester to know sees why their answer waits and signs the declaration
+under penalty of perjury with their typed full name (REQUIREMENTS.md:15, §7062(c))."""
+
+from __future__ import annotations
+
+from rightful.domain.declarations import statement
+
+from .conftest import ANNA_MAIL, Desk
+from .test_portal import submit
+
+
+def test_a_ccpa_requester_signs_the_declaration_on_the_status_page(desk: Desk) -> None:
+    rid = submit(desk, jurisdiction="ccpa")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Your signed declaration" in page.text and statement("en") in page.text
+    assert "we wait" in page.text
+    assert 'http-equiv="refresh"' not in page.text, "a form is never reloaded away"
+
+    empty = desk.post(f"/portal/requests/{rid}/declaration", full_name=" ")
+    assert empty.status_code == 422 and "full name" in empty.text
+
+    signed = desk.post(f"/portal/requests/{rid}/declaration", full_name="Anna Schmidt")
+    assert signed.status_code == 200 and "your declaration is recorded" in signed.text
+    assert "You signed the declaration." in signed.text
+    progress = desk.c.verification.progress(rid)
+    assert progress.declared and progress.waiting_for is not None, "still one data point short"
+
+
+def test_a_gdpr_requester_is_never_asked_to_declare(desk: Desk) -> None:
+    rid = submit(desk)
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Your signed declaration" not in page.text
+    refused = desk.post(f"/portal/requests/{rid}/declaration", full_name="Anna Schmidt")
+    assert refused.status_code == 409
