@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from rightful.services.opendsr import OpenDsrService
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
+    from rightful.services.request_mail import RequestNoticeMail
     from rightful.services.requests import RequestService
     from rightful.services.restrictions import RestrictionService
     from rightful.services.subjects import SubjectService
@@ -94,13 +95,19 @@ class Container:
 
     @cached_property
     def requests(self) -> RequestService:
-        from rightful.services.request_mail import RequestNoticeMail
         from rightful.services.requests import RequestService
 
-        mail = RequestNoticeMail(lambda: self.mail_notices)
         return RequestService(
-            self.store, self.clock, self.audit, self.settings, mail, self._general_practices
+            self.store, self.clock, self.audit, self.settings, self.notice_mail,
+            self._general_practices,
         )  # fmt: skip
+
+    @cached_property
+    def notice_mail(self) -> RequestNoticeMail:
+        """Mails the notices recorded on requests and keeps what became of each."""
+        from rightful.services.request_mail import RequestNoticeMail
+
+        return RequestNoticeMail(lambda: self.mail_notices, self.store, self.audit, self.clock)
 
     def _general_practices(self, language: str) -> Practices | None:
         """What the data map says the business collects, in general (None without one)."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from rightful.adapters.mail.sink import MailSink
 from rightful.bootstrap import get_container, set_container
 from rightful.domain.deadlines import Jurisdiction, add_calendar_months
 from rightful.domain.errors import InvalidInputError
@@ -23,8 +24,16 @@ from rightful.entrypoints.cli.main import app
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+def relay() -> Iterator[MailSink]:
+    """The mail relay the commands hand their notices to (a refusal makes them exit 1)."""
+    with MailSink(port=0) as sink:
+        yield sink
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relay: MailSink) -> Iterator[CliRunner]:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RIGHTFUL_SMTP_PORT", str(relay.port))
     monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("RIGHTFUL_DATABASE_URL", raising=False)
     monkeypatch.delenv("RIGHTFUL_CONFIG", raising=False)
@@ -370,6 +379,31 @@ def test_the_daily_job_runs_on_a_fresh_store_and_after_requests(cli: CliRunner) 
     submit(cli)
     code, out = run(cli, "jobs", "daily")
     assert code == 0 and "0 overdue" in out
+
+
+def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it_once(
+    cli: CliRunner, relay: MailSink
+) -> None:
+    """REQUIREMENTS.md:6-7, 9 (Art. 12(3), 12(4); CCPA §7021): a command whose notice reached
+    nobody says so and exits 1; the daily job tries again until the relay takes it, exits 1 while
+    it does not, and never sends a second copy of one that went out."""
+    relay.refusing = True
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org")
+    rid = out.split()[0]
+    assert code == 1 and f"not told: {rid} (acknowledgement)" in out
+    code, out = run(cli, "requests", "extend", rid, "--reason", "Recordings are in three systems")
+    assert code == 1 and f"{rid} (extension)" in out and f"{rid} (acknowledgement)" not in out
+    code, out = run(cli, "jobs", "daily")
+    assert code == 1 and "did not take 2 notice(s)" in out
+    relay.refusing = False
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "2 notices the mail relay refused before went out now" in out, out
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "went out now" not in out
+    assert len(relay.wait_for("a@example.org", count=2)) == 2
+    code, out = run(cli, "requests", "show", rid, "--json")
+    actions = [e["action"] for e in json.loads(out)["timeline"]]
+    assert actions.count("notice.mail_refused") == 4 and actions.count("notice.mailed") == 2
 
 
 def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -> None:

@@ -113,13 +113,15 @@ class MailNotices:
         self.send(message, f"extension {request_id}")
 
     def notice(self, to: str, language: str, request_id: str, kind: str, wording: str) -> None:
-        """A recorded notice on a request (extension, refusal, no data found) by e-mail."""
+        """A recorded notice on a request (extension, refusal, no data found) by e-mail, handed
+        to the mail service before this returns: DeliveryError when it does not take it, so
+        that the caller records that the requester was not told."""
         template = "extension" if kind == "extension" else "decision"
         message = self.render(
             template, language, to, request_id, notice=wording, notice_kind=kind,
             portal_link=self.url(f"/portal/requests/{request_id}"),
         )  # fmt: skip
-        self.send(message, f"{kind} {request_id}")
+        self.mailer.send(message)
 
     def not_mine_ack(
         self, to: str, language: str, request_id: str, incident_id: str, reported_at: datetime,

@@ -1,16 +1,27 @@
-"""Mailing what a request's notices say (extension, refusal, no data found) to the requester,
-once the transaction that recorded them has committed."""
+"""Mailing what a request's notices say (acknowledgement, extension, refusal, no data found,
+expiry, ...) to the requester, once the transaction that recorded them has committed, and
+recording whether the mail relay took each one, so that a notice that reached nobody is shown to
+staff and tried again by the daily job (Art. 12(3), 12(4); CCPA §7021)."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import event
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
-from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.base import Store
+from rightful.adapters.db.tables import NoticeRow, RequestRow
+from rightful.domain.clock import Clock
+from rightful.domain.messaging import DeliveryError
+from rightful.domain.staff import SYSTEM
+from rightful.services.audit import AuditService
 from rightful.services.delivery import verified_channel
 from rightful.services.notices import MailNotices
 
@@ -24,29 +35,148 @@ MAILED: Final = frozenset({
 # API response); a request staff entered (a letter, a call) or another system handed over has
 # no such channel, so its receipt is confirmed by mail (CCPA §7021(a): within 10 business days).
 ACKNOWLEDGED_BY_MAIL: Final = frozenset({"staff", "opendsr"})
+PENDING, SENT, REFUSED, NO_ADDRESS = "pending", "sent", "refused", "no_address"
+# A notice still pending this long after it was recorded lost its sender (a process that ended
+# between the commit and the hand-over); younger ones are being sent right now.
+LOST_AFTER: Final = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A notice the mail relay refused: ids and counts only."""
+
+    request_id: str
+    notice_id: int
+    kind: str
+    attempts: int
+    attempted_at: datetime | None
+
+
+def mailed(row: RequestRow, kind: str) -> bool:
+    """Whether a notice of `kind` on `row` goes to the requester by e-mail."""
+    return kind in MAILED or (kind == "acknowledgement" and row.channel in ACKNOWLEDGED_BY_MAIL)
 
 
 class RequestNoticeMail:
-    """Sends a recorded notice to the address the requester proved, else the one they gave."""
+    """Sends a recorded notice to the address the requester proved, else the one they gave, and
+    records on the notice whether the relay took it (`notice.mailed` / `notice.mail_refused`)."""
 
-    def __init__(self, notices: Callable[[], MailNotices]) -> None:
+    def __init__(
+        self, notices: Callable[[], MailNotices], store: Store, audit: AuditService, clock: Clock
+    ) -> None:
         self._notices = notices
+        self.store, self.audit, self.clock = store, audit, clock
+        self._here = threading.local()
 
-    def after_commit(self, session: Session, row: RequestRow, kind: str, wording: str) -> None:
-        """Mail the notice when `session` commits; nothing is sent if it rolls back."""
-        acknowledged = kind == "acknowledgement" and row.channel in ACKNOWLEDGED_BY_MAIL
-        if kind not in MAILED and not acknowledged:
+    def after_commit(self, session: Session, row: RequestRow, notice: NoticeRow) -> None:
+        """Mark `notice` pending and mail it when `session` commits; nothing is sent if it rolls
+        back. A refusal is recorded, never raised: the decision stands, its notice is retried."""
+        if not mailed(row, notice.kind):
             return
-        channel = verified_channel(session, row.id)
-        to = channel.address if channel and channel.channel == "email" else row.requester_email
-        if to is None:
-            log.info(
-                "request %s: no e-mail address for its %s notice; tell them by phone", row.id, kind
-            )
-            return
-        request_id, language = row.id, row.language
+        notice.mail_state = PENDING
+        session.flush()
+        notice_id = notice.id
 
         def send(_: Session) -> None:
-            self._notices().notice(to, language, request_id, kind, wording)
+            self.deliver(notice_id)
 
         event.listen(session, "after_commit", send, once=True)
+
+    def deliver(self, notice_id: int) -> bool:
+        """Hand notice `notice_id` to the mail relay unless it went out already; False when the
+        relay refused it (recorded, and kept for `take_refused`)."""
+        with self.store.transaction() as session:
+            notice = session.get(NoticeRow, notice_id)
+            if notice is None or notice.mail_state in (None, SENT, NO_ADDRESS):
+                return True
+            row = session.get(RequestRow, notice.request_id)
+            assert row is not None  # a notice's request is never deleted
+            to = _address(session, row)
+            if to is None:
+                notice.mail_state = NO_ADDRESS
+                log.info("request %s: no e-mail address for its %s notice; tell them by phone",
+                         row.id, notice.kind)  # fmt: skip
+                return True
+            request_id, language, kind, body = row.id, row.language, notice.kind, notice.body
+        try:
+            self._notices().notice(to, language, request_id, kind, body)
+        except DeliveryError as exc:
+            log.warning("request %s: the %s notice %d was refused: %s", request_id, kind,
+                        notice_id, exc)  # fmt: skip
+            self._record(notice_id, REFUSED)
+            return False
+        self._record(notice_id, SENT)
+        return True
+
+    def _record(self, notice_id: int, state: str) -> None:
+        with self.store.transaction() as session:
+            notice = session.get(NoticeRow, notice_id)
+            assert notice is not None
+            notice.mail_state = state
+            notice.mail_attempts += 1
+            notice.mail_attempted_at = self.clock.now()
+            action = "notice.mailed" if state == SENT else "notice.mail_refused"
+            self.audit.record(
+                session, SYSTEM.id, SYSTEM.role_name, action, notice.request_id,
+                notice=notice_id, kind=notice.kind, attempt=notice.mail_attempts,
+            )  # fmt: skip
+            if state == REFUSED:
+                self._refused_here().append(_unsent(notice))
+
+    def retry(self) -> tuple[int, list[Unsent]]:
+        """The daily job: try again every notice the relay refused (and any whose sender was
+        lost); how many went out now, and those still refused."""
+        lost = self.clock.now() - LOST_AFTER
+        with self.store.transaction() as session:
+            ids = list(session.scalars(
+                select(NoticeRow.id).where(or_(
+                    NoticeRow.mail_state == REFUSED,
+                    (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
+                )).order_by(NoticeRow.id)
+            ))  # fmt: skip
+        sent = sum(self.deliver(notice_id) for notice_id in ids)
+        return sent, self.unsent()
+
+    def unsent(self, request_id: str | None = None) -> list[Unsent]:
+        """Notices the relay refused and nobody has sent since, oldest first."""
+        query = select(NoticeRow).where(NoticeRow.mail_state == REFUSED).order_by(NoticeRow.id)
+        if request_id is not None:
+            query = query.where(NoticeRow.request_id == request_id)
+        with self.store.transaction() as session:
+            return [_unsent(n) for n in session.scalars(query)]
+
+    def take_refused(self) -> list[Unsent]:
+        """The refusals met by this thread since it last asked (a command, a console action)."""
+        refused = self._refused_here()
+        taken = list(refused)
+        refused.clear()
+        return taken
+
+    def refused_here(self) -> list[Unsent]:
+        """The refusals met by this thread that nobody took yet (see `take_refused`)."""
+        return list(self._refused_here())
+
+    def _refused_here(self) -> deque[Unsent]:
+        found: deque[Unsent] | None = getattr(self._here, "refused", None)
+        if found is None:
+            # bounded: a thread that never asks (an API worker) does not grow without end
+            found = self._here.refused = deque(maxlen=100)
+        return found
+
+
+def _address(session: Session, row: RequestRow) -> str | None:
+    channel = verified_channel(session, row.id)
+    return channel.address if channel and channel.channel == "email" else row.requester_email
+
+
+def _unsent(notice: NoticeRow) -> Unsent:
+    return Unsent(notice.request_id, notice.id, notice.kind, notice.mail_attempts,
+                  notice.mail_attempted_at)  # fmt: skip
+
+
+def unsent_line(unsent: list[Unsent]) -> str:
+    """One line naming the requests whose notice reached nobody (ids and kinds only)."""
+    named = ", ".join(f"{u.request_id} ({u.kind})" for u in unsent)
+    return (f"the mail relay did not take {len(unsent)} notice(s), so these requesters were not "
+            f"told: "
+            f"{named}; `rightful jobs daily` tries again, or tell them another way")  # fmt: skip

@@ -629,19 +629,18 @@ class RequestService:
     def record_notice(
         self, session: Session, row: RequestRow, kind: str, body: str, by: Principal
     ) -> None:
-        session.add(
-            NoticeRow(
-                request_id=row.id,
-                kind=kind,
-                language=row.language,
-                channel=row.channel,
-                body=body,
-                sent_at=self.clock.now(),
-                sent_by=by.id,
-            )
+        notice = NoticeRow(
+            request_id=row.id,
+            kind=kind,
+            language=row.language,
+            channel=row.channel,
+            body=body,
+            sent_at=self.clock.now(),
+            sent_by=by.id,
         )
+        session.add(notice)
         if self.mail is not None:
-            self.mail.after_commit(session, row, kind, body)
+            self.mail.after_commit(session, row, notice)
         self.audit.record(
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),

@@ -42,6 +42,8 @@ class _Collect:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        if self.sink.refusing:
+            return "554 5.7.1 Message refused by policy"
         raw = envelope.original_content or envelope.content or b""
         parsed = message_from_bytes(
             raw if isinstance(raw, bytes) else raw.encode(), policy=policy.default
@@ -65,7 +67,10 @@ def _received(envelope: Envelope, parsed: Any) -> ReceivedMail:
 
 
 class MailSink:
-    """An in-process SMTP server on loopback. `port=0` picks a free port."""
+    """An in-process SMTP server on loopback. `port=0` picks a free port. While `refusing`, it
+    answers every message with a permanent refusal, as a relay that will not take it does."""
+
+    refusing: bool = False
 
     def __init__(
         self,

@@ -272,6 +272,30 @@ def due(
     ]
 
 
+class UnsentNoticeOut(BaseModel):
+    request_id: str
+    notice_id: int
+    kind: str
+    attempts: int
+    last_attempt_at: datetime | None
+
+
+@router.get("/unsent-notices", response_model=list[UnsentNoticeOut])
+def unsent_notices(c: Deps, _who: Staff) -> list[UnsentNoticeOut]:
+    """Notices the mail relay refused, so their requester was not told (Art. 12(3), 12(4));
+    `rightful jobs daily` tries them again."""
+    return [
+        UnsentNoticeOut(
+            request_id=u.request_id,
+            notice_id=u.notice_id,
+            kind=u.kind,
+            attempts=u.attempts,
+            last_attempt_at=u.attempted_at,
+        )
+        for u in c.notice_mail.unsent()
+    ]
+
+
 @router.get("/{request_id}", response_model=RequestDetail)
 def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
     """One request with its transitions, notices and audit timeline; the view is audited, as

@@ -164,12 +164,26 @@ def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             with one_line_errors():
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+            report_refused_notices()
+            return result
         finally:
             finish_started_builds()
         raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
+
+
+def report_refused_notices() -> None:
+    """Exit 1 with one line when a notice this command sent was refused by the mail relay: what
+    the command recorded stands, but the requester was not told (Art. 12(3), 12(4))."""
+    c = existing_container()
+    mail = c.__dict__.get("notice_mail") if c is not None else None
+    refused = mail.take_refused() if mail is not None else []
+    if refused:
+        from rightful.services.request_mail import unsent_line
+
+        fail(unsent_line(refused), code=1)
 
 
 def finish_started_builds() -> None:

@@ -96,13 +96,19 @@ def serve(
 def daily() -> None:
     """The daily job: close CCPA requests unverified at their deadline, log overdue and due-soon
     requests (ids only), start collection for verified requests still waiting, incidents, audit
-    checkpoint."""
+    checkpoint. Notices the mail relay refused are tried again; exit 1 while one still is."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
+    sent, _ = c.notice_mail.retry()
+    if sent:
+        console.print(f"{counted(sent, 'notice', 'notices')} the mail relay refused before went "
+                      "out now")  # fmt: skip
     closed = c.requests.close_unverified_at_deadline()
     if closed:
+        untold = {u.request_id for u in c.notice_mail.refused_here()}
+        told = counted(len(set(closed) - untold), "requester", "requesters")
         console.print(f"{counted(len(closed), 'CCPA request', 'CCPA requests')} closed unverified "
-                      "at the deadline; the requesters were told")  # fmt: skip
+                      f"at the deadline; {told} told by mail")  # fmt: skip
     overdue, soon = c.requests.sweep_due()
     if c.settings.collect_when_verified:
         started = counted(c.start_waiting_collections(), "request", "requests")

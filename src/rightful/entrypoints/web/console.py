@@ -72,10 +72,17 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
         me = checked(request, csrf, role)
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
+    notices = container(request).notice_mail
+    notices.take_refused()  # what this worker thread met before is not this action's
     try:
         message = action(me)
     except RightfulError as exc:
         return landed(request, back, error=str(exc))
+    if refused := notices.take_refused():
+        kinds = ", ".join(sorted({u.kind for u in refused}))
+        return landed(request, back, error=f"Recorded, but the mail relay did not take the notice "
+                      f"({kinds}): the requester was NOT told. The daily job tries again; or "
+                      "tell them another way.")  # fmt: skip
     return landed(request, back, done=message)
 
 
@@ -203,5 +210,6 @@ def queue(request: Request) -> Response:
         request,
         "console/queue.html",
         me,
-        {"items": items, "due_soon_days": c.settings.due_soon_days},
-    )
+        {"items": items, "due_soon_days": c.settings.due_soon_days,
+         "unsent": c.notice_mail.unsent()},
+    )  # fmt: skip

@@ -1,0 +1,122 @@
+"""A notice the requester must get (acknowledgement, refusal, extension, expiry, answer) is
+handed to a real SMTP relay (in-process aiosmtpd); when the relay refuses it, the notice says so,
+staff see it on the console and the API, and the daily job sends it once the relay takes it,
+never twice (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7021)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rightful.adapters.mail.memory import MemoryMailer
+from rightful.adapters.mail.sink import MailSink
+from rightful.adapters.outbox import InlineOutbox
+from rightful.bootstrap_web import web_services
+from rightful.demo.story import hearthly
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.staff import Principal
+from rightful.entrypoints.api.app import create_app
+from rightful.entrypoints.web import install_web
+from rightful.services.request_mail import Unsent
+from rightful.services.staff import issue_key
+
+from ..packages.world import T0, make_world
+from .conftest import ANNA, FAST, TEXTS_KEPT, Desk
+from .test_console import add, form_token, sign_in
+
+DPO = Principal("cli:dana", Role.DPO)
+PUBLIC = Principal("public", None)
+
+
+@pytest.fixture
+def relay() -> Iterator[MailSink]:
+    with MailSink(port=0) as sink:
+        yield sink
+
+
+@pytest.fixture
+def desk(tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+    """A desk whose mail goes to `relay` over SMTP (its `mailer` stays empty)."""
+    world = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(), **FAST,
+                       **TEXTS_KEPT, smtp_port=relay.port, smtp_security="none")  # fmt: skip
+    world.c.outbox = InlineOutbox()  # type: ignore[misc]
+    app = create_app(world.c)
+    install_web(app, world.c)
+    client = TestClient(app, raise_server_exceptions=False)
+    yield Desk(world, web_services(world.c), MemoryMailer(), client)
+    world.c.store.engine.dispose()
+
+
+def mails(relay: MailSink, rid: str) -> list[str]:
+    return [m.subject for m in relay.messages() if rid[:8] in m.subject]
+
+
+def test_a_refused_notice_is_recorded_shown_and_sent_once_when_the_relay_takes_it(
+    desk: Desk, relay: MailSink
+) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    row = desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    assert row.status == Status.REJECTED  # the decision stands; its notice is owed
+    [unsent] = desk.c.notice_mail.unsent()
+    assert unsent == Unsent(rid, unsent.notice_id, "refusal", 1, T0)
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    assert (notice.mail_state, notice.mail_attempts) == ("refused", 1)
+    [entry] = [e for e in desk.c.audit.timeline(rid) if e.action == "notice.mail_refused"]
+    assert entry.summary == {"notice": notice.id, "kind": "refusal", "attempt": 1}
+    assert "anna" not in str([e.summary for e in desk.c.audit.timeline(rid)])
+
+    assert desk.c.notice_mail.retry() == (0, [Unsent(rid, notice.id, "refusal", 2, T0)])
+    relay.refusing = False
+    assert desk.c.notice_mail.retry() == (1, [])
+    assert desk.c.notice_mail.retry() == (0, [])  # never a second copy
+    assert len([s for s in mails(relay, rid) if "decision" in s]) == 1
+    actions = [e.action for e in desk.c.audit.timeline(rid)]
+    assert actions.count("notice.mail_refused") == 2 and actions.count("notice.mailed") == 1
+
+
+def test_staff_see_which_requests_have_a_notice_that_reached_nobody(
+    desk: Desk, relay: MailSink
+) -> None:
+    told = desk.world.request_for(ANNA, high=False)
+    desk.c.requests.extend(told, DPO, reason="Recordings are held in three systems")
+    untold = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    desk.c.requests.extend(untold, DPO, reason="Recordings are held in three systems")
+    add(desk, "andy", Role.AGENT)
+    andy = sign_in(desk, "andy")
+    queue = andy.get("/console").text
+    assert "Notices that reached nobody" in queue and f"/console/requests/{untold}" in queue
+    assert f'/console/requests/{told}">{told[:8]}</a>: extension' not in queue
+    page = andy.get(f"/console/requests/{untold}").text
+    assert "the mail relay refused it (1 attempt" in page and "the requester was not told" in page
+    assert "mailed" in andy.get(f"/console/requests/{told}").text
+
+
+def test_the_api_lists_the_notices_that_reached_nobody(desk: Desk, relay: MailSink) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    desk.c.requests.extend(rid, DPO, reason="Recordings are held in three systems")
+    with desk.c.store.transaction() as session:
+        key = issue_key(session, desk.world.clock, name="andy", role="agent")
+    listed = desk.client.get("/api/v1/requests/unsent-notices", headers={"X-API-Key": key.secret})
+    assert listed.status_code == 200
+    assert [(n["request_id"], n["kind"], n["attempts"]) for n in listed.json()] == [
+        (rid, "extension", 1)
+    ]
+
+
+def test_the_console_says_when_the_requester_was_not_told(desk: Desk, relay: MailSink) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "dana", Role.DPO)
+    dana = sign_in(desk, "dana")
+    page = dana.get(f"/console/requests/{rid}").text
+    relay.refusing = True
+    form = {"csrf": form_token(page), "reason": "Recordings are held in three systems"}
+    done = dana.post(f"/console/requests/{rid}/extend", data=form)
+    assert "the requester was NOT told" in done.text and "(extension)" in done.text
+    assert desk.c.requests.get(rid).extended_at is not None  # the extension stands
+    assert [u.request_id for u in desk.c.notice_mail.unsent()] == [rid]
