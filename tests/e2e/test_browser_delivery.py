@@ -68,14 +68,16 @@ def submit_and_verify(live: Live, page: Any, address: str, prefix: str = "") -> 
     return page.url.split("/portal/requests/")[1].split("?")[0]
 
 
-def staff_sign_in(live: Live, page: Any, tmp: Path) -> None:
-    """Add a reviewer with the CLI and sign in with password and TOTP."""
+def staff_sign_in(
+    live: Live, page: Any, tmp: Path, name: str = "rita", role: str = "reviewer"
+) -> None:
+    """Add a staff member (a reviewer) with the CLI and sign in with password and TOTP."""
     env = {"RIGHTFUL_DATA_DIR": str(live.world.c.settings.data_dir),
            "RIGHTFUL_DATABASE_URL": live.world.c.settings.effective_database_url,
            "PATH": str(Path(sys.executable).parent)}  # fmt: skip
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "rightful"), "staff", "add-user", "--name", "rita",
-         "--role", "reviewer"], env=env, cwd=tmp, capture_output=True, text=True,
+        [str(Path(sys.executable).parent / "rightful"), "staff", "add-user", "--name", name,
+         "--role", role], env=env, cwd=tmp, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -83,7 +85,7 @@ def staff_sign_in(live: Live, page: Any, tmp: Path) -> None:
     uri = re.search(r"(otpauth://\S+)", out).group(1)  # type: ignore[union-attr]
     secret = parse_qs(urlsplit(uri).query)["secret"][0]
     page.goto(f"{live.base}/console")
-    page.get_by_label("User name").fill("rita")
+    page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_label("Authenticator code").fill(pyotp.TOTP(secret).at(live.world.clock.now()))
     page.get_by_role("button", name="Sign in").click()

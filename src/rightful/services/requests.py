@@ -70,6 +70,15 @@ RECORDED_BY_ITS_OWN = {
 }
 
 
+def answered_in_words(row: RequestRow) -> bool:
+    """Whether `row` is closed by an answer in words (`answer`) once verified: not one answered
+    with a package, nor a GDPR erasure or restriction, whose outcome has a command of its own."""
+    kind = RequestType(row.type)
+    if kind in ANSWERED_WITH_PACKAGE:
+        return False
+    return kind not in RECORDED_BY_ITS_OWN or row.jurisdiction == dl.Jurisdiction.CCPA
+
+
 @dataclass(frozen=True)
 class RequestFilter:
     status: Status | None = None

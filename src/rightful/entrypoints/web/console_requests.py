@@ -32,7 +32,7 @@ from rightful.entrypoints.web.pages import container, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
 from rightful.services.delivery import verified_channel
 from rightful.services.incidents import incidents_of
-from rightful.services.requests import transitions
+from rightful.services.requests import answered_in_words, transitions
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -40,6 +40,7 @@ Csrf = Annotated[str, Form(max_length=200)]
 Reason = Annotated[str, Form(max_length=2000)]
 Short = Annotated[str, Form(max_length=40)]
 Name = Annotated[str, Form(max_length=200)]
+Answer = Annotated[str, Form(max_length=6000)]  # the service says why beyond 5000 characters
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -71,7 +72,7 @@ def _detail(
         "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error, "Role": Role,
-        "restriction": c.restrictions.get(request_id),
+        "restriction": c.restrictions.get(request_id), "in_words": answered_in_words(row),
         "waiting_for": c.declarations.waiting_for(request_id),
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
@@ -128,6 +129,18 @@ def rectification(
         outcome = rectified(_lines(fields), _count(recipients_told), c.datamap)
         c.requests.record_rectification(request_id, outcome, me.principal)
         return "Rectification recorded; the request is closed and the requester was told."
+
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/answer", response_class=HTMLResponse)
+def answer(request: Request, request_id: str, csrf: Csrf = "", text: Answer = "") -> Response:
+    """Close a verified request with what was done, in words (DPO); the requester is told."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.requests.answer(request_id, text, me.principal)
+        return "Answered; the request is closed and the requester was told what was done."
 
     return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 

@@ -1,0 +1,68 @@
+"""In a real headless Chromium: a DPO answers a verified objection in words from the request's
+page, as `rightful requests answer` does; the page says so after the redirect, the request is
+closed and the requester gets the words with their remedies (REQUIREMENTS.md:6, Art. 12(3))."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Status
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+
+from .live import CHROMIUM, Live, live_server, says, shot
+from .test_browser_delivery import staff_sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
+                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
+]  # fmt: skip
+
+ANNA = "anna.schmidt@example.com"
+SYSTEM = Principal("system", None)
+WORDS = "We stopped using your address for our newsletter and for profiling."
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_server(tmp_path_factory.mktemp("live")) as running:
+        yield running
+
+
+def verified_objection(live: Live) -> str:
+    requests = live.world.c.requests
+    new = NewRequest(RequestType.OBJECTION, Jurisdiction.GDPR, email=ANNA)
+    rid: str = requests.submit(new, Principal("public", None)).id
+    requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    requests.move(rid, Status.VERIFIED, SYSTEM, "e-mail code confirmed")
+    return rid
+
+
+def test_a_dpo_answers_an_objection_in_words_from_the_console(
+    live: Live, browser: Any, tmp_path: Path
+) -> None:
+    rid = verified_objection(live)
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff_sign_in(live, staff, tmp_path, name="dana", role="dpo")
+    staff.goto(f"{live.base}/console/requests/{rid}")
+    label = "What was done, as the requester will read it (20 to 5000 characters, in en)"
+    staff.get_by_label(label).fill("\u200b" * 25)  # long enough for the browser, no words
+    staff.get_by_role("button", name="Close and tell the requester").click()
+    says(staff, "the answer: at least 1 visible character")
+    assert live.world.status(rid) is Status.VERIFIED
+    seen = live.mails_to(ANNA)
+    staff.get_by_label(label).fill(WORDS)
+    shot(staff, "answer-in-words")
+    staff.get_by_role("button", name="Close and tell the requester").click()
+    says(staff, "Answered; the request is closed and the requester was told what was done.")
+    assert live.world.status(rid) is Status.CLOSED
+    assert "Answer in words" not in staff.content()
+    told = live.next_mail(ANNA, seen)
+    assert rid[:8] in told.subject and WORDS in told.text and "supervisory authority" in told.text
