@@ -406,6 +406,27 @@ def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it
     assert actions.count("notice.mail_refused") == 4 and actions.count("notice.mailed") == 2
 
 
+def test_the_daily_job_says_how_many_closed_ccpa_requesters_were_told(
+    cli: CliRunner, relay: MailSink
+) -> None:
+    """REQUIREMENTS.md:9 (§7021): a CCPA request closed unverified at its deadline is reported
+    as told only when the relay took its notice."""
+    received = (datetime.now(UTC) - timedelta(days=50)).date().isoformat()
+    code, out = run(cli, "requests", "submit", "access", "--jurisdiction", "ccpa",
+                    "--email", "c@example.org", "--received-at", received)  # fmt: skip
+    rid = out.split()[0]
+    assert code == 0 and run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    relay.refusing = True
+    code, out = run(cli, "jobs", "daily")
+    assert code == 1 and "closed unverified at the deadline; 0 requesters told by mail" in out
+    assert f"not told: {rid} (expiry)" in out
+    relay.refusing = False
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "1 notice the mail relay refused before went out now" in out
+    [expiry] = relay.wait_for("c@example.org", count=2)[:1]
+    assert rid[:8] in expiry.subject
+
+
 def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -> None:
     """REQUIREMENTS.md:25 (Art. 17, 19): ground, erased, kept with the exception, recipients."""
     from rightful.bootstrap import get_container

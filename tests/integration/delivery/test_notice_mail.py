@@ -37,17 +37,31 @@ def relay() -> Iterator[MailSink]:
         yield sink
 
 
-@pytest.fixture
-def desk(tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+def smtp_desk(store_url: str, tmp_path: Path, relay: MailSink) -> Desk:
     """A desk whose mail goes to `relay` over SMTP (its `mailer` stays empty)."""
-    world = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(), **FAST,
-                       **TEXTS_KEPT, smtp_port=relay.port, smtp_security="none")  # fmt: skip
+    world = make_world(store_url, tmp_path, hearthly(), **FAST, **TEXTS_KEPT,
+                       smtp_port=relay.port, smtp_security="none")  # fmt: skip
     world.c.outbox = InlineOutbox()  # type: ignore[misc]
     app = create_app(world.c)
     install_web(app, world.c)
     client = TestClient(app, raise_server_exceptions=False)
-    yield Desk(world, web_services(world.c), MemoryMailer(), client)
-    world.c.store.engine.dispose()
+    return Desk(world, web_services(world.c), MemoryMailer(), client)
+
+
+@pytest.fixture
+def desk(store_url: str, tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+    """On SQLite and on PostgreSQL."""
+    d = smtp_desk(store_url, tmp_path, relay)
+    yield d
+    d.c.store.engine.dispose()
+
+
+@pytest.fixture
+def console_desk(tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+    """On SQLite, as the console's other tests (test_console.py)."""
+    d = smtp_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, relay)
+    yield d
+    d.c.store.engine.dispose()
 
 
 def mails(relay: MailSink, rid: str) -> list[str]:
@@ -79,8 +93,9 @@ def test_a_refused_notice_is_recorded_shown_and_sent_once_when_the_relay_takes_i
 
 
 def test_staff_see_which_requests_have_a_notice_that_reached_nobody(
-    desk: Desk, relay: MailSink
+    console_desk: Desk, relay: MailSink
 ) -> None:
+    desk = console_desk
     told = desk.world.request_for(ANNA, high=False)
     desk.c.requests.extend(told, DPO, reason="Recordings are held in three systems")
     untold = desk.world.request_for(ANNA, high=False)
@@ -109,7 +124,10 @@ def test_the_api_lists_the_notices_that_reached_nobody(desk: Desk, relay: MailSi
     ]
 
 
-def test_the_console_says_when_the_requester_was_not_told(desk: Desk, relay: MailSink) -> None:
+def test_the_console_says_when_the_requester_was_not_told(
+    console_desk: Desk, relay: MailSink
+) -> None:
+    desk = console_desk
     rid = desk.world.request_for(ANNA, high=False)
     add(desk, "dana", Role.DPO)
     dana = sign_in(desk, "dana")
