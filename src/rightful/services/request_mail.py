@@ -78,7 +78,11 @@ class RequestNoticeMail:
         notice_id = notice.id
 
         def send(_: Session) -> None:
-            self.deliver(notice_id)
+            try:
+                self.deliver(notice_id)
+            except Exception as exc:  # what was recorded has committed; the notice stays pending
+                log.error("notice %d: not handed over (%s); the daily job tries again",
+                          notice_id, type(exc).__name__)  # fmt: skip
 
         event.listen(session, "after_commit", send, once=True)
 
@@ -97,7 +101,7 @@ class RequestNoticeMail:
                 log.info("request %s: no e-mail address for its %s notice; tell them by phone",
                          row.id, notice.kind)  # fmt: skip
                 return True
-            request_id, language, kind, body = row.id, row.language, notice.kind, notice.body
+            request_id, language, kind, body = row.id, notice.language, notice.kind, notice.body
         try:
             self._notices().notice(to, language, request_id, kind, body)
         except DeliveryError as exc:

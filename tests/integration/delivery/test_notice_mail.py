@@ -6,6 +6,7 @@ never twice (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,26 @@ def test_the_console_says_when_the_requester_was_not_told(
     assert "the requester was NOT told" in done.text and "(extension)" in done.text
     assert desk.c.requests.get(rid).extended_at is not None  # the extension stands
     assert [u.request_id for u in desk.c.notice_mail.unsent()] == [rid]
+
+
+def test_a_notice_whose_sender_was_lost_is_sent_by_the_daily_job_after_ten_minutes(
+    desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that ends (or fails) between the commit and the hand-over leaves the notice
+    pending; the decision stands, and the daily job sends it once no sender can still be busy."""
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+
+    def lost(_: int) -> bool:
+        raise RuntimeError("the process ended")
+
+    monkeypatch.setattr(mail, "deliver", lost)
+    desk.c.requests.extend(rid, DPO, reason="Recordings are held in three systems")
+    monkeypatch.undo()
+    assert desk.c.requests.get(rid).extended_at is not None
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "extension"]
+    assert notice.mail_state == "pending" and mail.unsent() == []
+    assert mail.retry() == (0, [])  # it may still be on its way
+    desk.world.clock.advance(timedelta(minutes=11))
+    assert mail.retry() == (1, [])
+    assert len([s for s in mails(relay, rid) if "more time" in s]) == 1
