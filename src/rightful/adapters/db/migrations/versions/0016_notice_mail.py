@@ -1,8 +1,8 @@
 """request_notices: whether each mailed notice reached the mail relay (sent or refused), when it
 was last tried and how often, so that a notice that reached nobody is shown and tried again
 
-Revision ID: 0015_notice_mail
-Revises: 0014_key_holders
+Revision ID: 0016_notice_mail
+Revises: 0015_ccpa_declarations
 Create Date: 2026-12-05 20:10:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from rightful.adapters.db.base import UTCDateTime
 
-revision: str = "0015_notice_mail"
-down_revision: str | None = "0014_key_holders"
+revision: str = "0016_notice_mail"
+down_revision: str | None = "0015_ccpa_declarations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
