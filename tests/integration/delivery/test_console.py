@@ -73,6 +73,18 @@ def test_sign_in_sets_a_strict_httponly_session_cookie_for_the_console(desk: Des
     assert "Open requests by deadline" in client.get("/console").text
 
 
+@pytest.mark.postgres
+def test_a_staff_member_signs_in_with_password_and_code_on_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The session's sign-in method ("password_totp") fits its column on a store that holds
+    lengths: it did not, and console sign-in failed on PostgreSQL."""
+    d = make_desk(pg_url, tmp_path)
+    add(d, "rita", Role.REVIEWER)
+    assert "Open requests by deadline" in sign_in(d, "rita").get("/console").text
+    d.c.store.engine.dispose()
+
+
 def test_cookies_are_secure_everywhere_but_plain_loopback_http(tmp_path: Path) -> None:
     d = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, public_base_url="https://dsr.example")
     page = d.client.get("/portal/new")

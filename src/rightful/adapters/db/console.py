@@ -36,7 +36,7 @@ class StaffSessionRow(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), index=True)
-    method: Mapped[str] = mapped_column(String(12))  # password_totp, sso
+    method: Mapped[str] = mapped_column(String(32))  # password_totp, sso
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
