@@ -55,7 +55,7 @@ def test_a_dpo_answers_an_objection_in_words_from_the_console(
     label = "What was done, as the requester will read it (20 to 5000 characters, in en)"
     staff.get_by_label(label).fill("\u200b" * 25)  # long enough for the browser, no words
     staff.get_by_role("button", name="Close and tell the requester").click()
-    says(staff, "the answer: at least 1 visible character")
+    says(staff, "the answer: at least 20 visible characters")
     assert live.world.status(rid) is Status.VERIFIED
     seen = live.mails_to(ANNA)
     staff.get_by_label(label).fill(WORDS)

@@ -526,8 +526,8 @@ class RequestService:
         the requester what was done (Art. 12(3)); the words are staff's, in their language. A
         CCPA opt-out or limit is answered without verification (§7026(c), §7027)."""
         by.require(Role.DPO)
-        words = written(what_we_did, "the answer")
-        if not MIN_ANSWER <= len(words) <= MAX_ANSWER:
+        words = written(what_we_did, "the answer", MIN_ANSWER)
+        if len(words) > MAX_ANSWER:
             raise InvalidInputError(
                 f"say what was done in {MIN_ANSWER} to {MAX_ANSWER} characters; it goes to the "
                 "requester as written"
