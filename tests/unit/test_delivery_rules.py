@@ -132,4 +132,6 @@ def test_every_attempt_outcome_reads_in_plain_words_on_a_timeline(outcome: Outco
     assert outcome.words.startswith("refused") != (outcome.succeeded or outcome in _NOT_REFUSALS)
 
 
-_NOT_REFUSALS = {Outcome.OPENED, Outcome.CODE_SENT, Outcome.PROTECTED, Outcome.NOT_MINE}
+_NOT_REFUSALS = {
+    Outcome.OPENED, Outcome.CODE_SENT, Outcome.CHECKED, Outcome.PROTECTED, Outcome.NOT_MINE,
+}  # fmt: skip

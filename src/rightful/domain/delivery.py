@@ -147,6 +147,7 @@ class Outcome(StrEnum):
     RANGE_REFUSED = "range_refused"
     STARTED = "started"
     RESUMED = "resumed"
+    CHECKED = "checked"
     PROTECTED = "protected"
     NOT_MINE = "not_mine"
 
@@ -178,6 +179,7 @@ _OUTCOME_WORDS: Final = {
     Outcome.RANGE_REFUSED: "refused, a byte range outside the file",
     Outcome.STARTED: "download started",
     Outcome.RESUMED: "download resumed (a byte range)",
+    Outcome.CHECKED: "the file's size and type were asked (HEAD), nothing downloaded",
     Outcome.PROTECTED: "the requester set a passphrase for the downloads",
     Outcome.NOT_MINE: 'the recipient pressed "this is not my data"',
 }

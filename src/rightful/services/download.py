@@ -221,15 +221,17 @@ class DownloadService:
 
     def open_download(
         self, link_id: str, token: str | None, range_header: str | None, client: Client,
-        if_range: str | None = None,
+        if_range: str | None = None, *, head: bool = False,
     ) -> Download:  # fmt: skip
         """Check session, link and package, count a new download, and stream the bytes asked.
-        A range whose If-Range names another version of the file gets the whole file."""
+        A range whose If-Range names another version of the file gets the whole file. `head`
+        (HTTP HEAD) makes the same checks and answers the same headers, but counts nothing and
+        streams nothing; the attempt is recorded as `checked`."""
         with self.store.transaction() as session:
             link = load_link(session, link_id)
             if if_range is not None and if_range.strip() != etag_of(link):
                 range_header = None
-            failure, plan = self._plan(session, link, token, range_header, client)
+            failure, plan = self._plan(session, link, token, range_header, client, head)
         if failure is not None:
             raise failure
         assert plan is not None
@@ -237,7 +239,7 @@ class DownloadService:
 
     def _plan(
         self, session: Session, link: DownloadLinkRow, token: str | None, header_value: str | None,
-        client: Client,
+        client: Client, head: bool = False,
     ) -> tuple[RightfulError | None, Download | None]:  # fmt: skip
         record = self._session(session, link.id, token)
         if record is None:
@@ -261,11 +263,14 @@ class DownloadService:
             record_attempt(session, self.audit, self.clock, link, Outcome.NOT_DELIVERABLE, client)
             return refused, None
         outcome = Outcome.STARTED if new else Outcome.RESUMED
-        if new and not self._count(session, link, record):
+        if head:
+            outcome = Outcome.CHECKED
+        elif new and not self._count(session, link, record):
             return self._refused(session, link, client) or ConflictError("link used up"), None
         record_attempt(session, self.audit, self.clock, link, outcome, client,
                        f"{wanted.start}-{wanted.end}/{wanted.size}")  # fmt: skip
-        body = self._guarded(link.id, stream(wanted.start, wanted.end))
+        pieces = iter(()) if head else stream(wanted.start, wanted.end)
+        body = self._guarded(link.id, pieces)
         return None, Download(_filename(link), _content_type(link), wanted, body, etag_of(link))
 
     def _count(self, session: Session, link: DownloadLinkRow, record: DownloadSessionRow) -> bool:

@@ -5,6 +5,7 @@ running download."""
 from __future__ import annotations
 
 import zipfile
+from datetime import timedelta
 from io import BytesIO
 
 import pyrage
@@ -14,6 +15,7 @@ from rightful.adapters.crypto.age_stream import CHUNK
 from rightful.domain.delivery import NOBODY, DownloadSessionError
 from rightful.services.package_source import MemoryPackages
 
+from ..packages.world import REVIEWER
 from .conftest import Desk
 
 
@@ -149,3 +151,48 @@ def _reviewer() -> object:
     from ..packages.world import REVIEWER
 
     return REVIEWER
+
+
+def test_head_answers_the_headers_of_the_file_without_a_body_or_counting(desk: Desk) -> None:
+    """Browsers, download managers and link checkers send HEAD before (or instead of) GET."""
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    head = desk.client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert desk.web.delivery.view(delivered.link_id).downloads == 0
+    whole = desk.client.get(url)
+    for name in ("content-length", "content-type", "accept-ranges", "etag",
+                 "content-disposition"):  # fmt: skip
+        assert head.headers[name] == whole.headers[name], name
+    assert int(head.headers["content-length"]) == len(whole.content)
+    part = desk.client.head(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.headers["content-range"].startswith("bytes 100-199/")
+    outside = desk.client.head(url, headers={"Range": f"bytes={len(whole.content)}-"})
+    assert outside.status_code == 416
+    assert desk.web.delivery.view(delivered.link_id).downloads == 1
+    outcomes = [e.summary["outcome"] for e in desk.c.audit.timeline(delivered.request_id)
+                if e.action == "delivery.attempt"]  # fmt: skip
+    assert outcomes[-4:] == ["checked", "started", "checked", "range_refused"]
+
+
+def test_head_makes_the_checks_get_makes_and_is_recorded_as_an_attempt(desk: Desk) -> None:
+    delivered = desk.deliver()
+    url = f"/download/{delivered.link_id}/file"
+    assert desk.client.head(url).status_code == 403  # not verified in this browser
+    desk.verified_download(delivered)
+    assert desk.another_browser().head(url).status_code == 403
+    desk.web.delivery.revoke(delivered.link_id, REVIEWER)
+    assert desk.client.head(url).status_code == 410
+    outcomes = [e.summary["outcome"] for e in desk.c.audit.timeline(delivered.request_id)
+                if e.action == "delivery.attempt"]  # fmt: skip
+    assert outcomes[0] == "no_session" and outcomes[-2:] == ["no_session", "revoked"]
+
+
+def test_head_on_an_expired_link_is_refused_like_get(desk: Desk) -> None:
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    desk.world.clock.advance(timedelta(days=14))
+    url = f"/download/{delivered.link_id}/file"
+    head, get = desk.client.head(url), desk.client.get(url)
+    assert head.status_code == get.status_code != 200 and head.content == b""

@@ -151,9 +151,10 @@ def account(request: Request, link_id: str, csrf: Csrf = "", assertion: Assertio
 # --- the file -------------------------------------------------------------------------------
 
 
-@router.get("/download/{link_id}/file")
+@router.api_route("/download/{link_id}/file", methods=["GET", "HEAD"])
 def file(request: Request, link_id: str) -> Response:
-    """The package, decrypted while it streams; 206 for a range, 416 outside the file."""
+    """The package, decrypted while it streams; 206 for a range, 416 outside the file. HEAD
+    makes the same checks and sends the same headers, without a body or counting a download."""
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
     try:
@@ -163,6 +164,7 @@ def file(request: Request, link_id: str) -> Response:
             request.headers.get("range"),
             client_of(request),
             request.headers.get("if-range"),
+            head=request.method == "HEAD",
         )
     except RangeNotSatisfiableError as refused:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{refused.size}"})
@@ -183,6 +185,9 @@ def file(request: Request, link_id: str) -> Response:
     }
     if download.status == 206:
         headers["Content-Range"] = download.byte_range.content_range
+    if request.method == "HEAD":
+        return Response(status_code=download.status, headers=headers,
+                        media_type=download.content_type)  # fmt: skip
     return StreamingResponse(download.body, status_code=download.status, headers=headers,
                              media_type=download.content_type)  # fmt: skip
 
