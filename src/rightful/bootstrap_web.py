@@ -130,7 +130,8 @@ class WebServices:
         )
         return StaffAuthService(
             c.store, c.clock, c.audit, totp_key=self.key("totp"), csrf_key=self.key("csrf"),
-            policy=policy, max_failures=s.console_max_sign_in_failures, sso=staff_sso(c),
+            policy=policy, max_failures=s.console_max_sign_in_failures,
+            max_failures_per_user=s.console_max_sign_in_failures_per_user, sso=staff_sso(c),
         )  # fmt: skip
 
 

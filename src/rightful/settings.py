@@ -295,6 +295,10 @@ class Settings(BaseSettings):
     console_session_idle_minutes: int = Field(default=30, ge=1, le=720)
     console_session_max_hours: int = Field(default=8, ge=1, le=24)
     console_max_sign_in_failures: int = Field(default=5, ge=1, le=50)
+    console_max_sign_in_failures_per_user: int = Field(
+        default=50, ge=1, le=10000,
+        description="failures from any addresses before a user is locked everywhere",
+    )  # fmt: skip
     staff_sso_issuer: str | None = Field(
         default=None, description="iss of staff SSO assertions; unset = password + TOTP only"
     )

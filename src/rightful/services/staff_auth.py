@@ -14,12 +14,17 @@ from datetime import datetime
 import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.console import StaffSessionRow, StaffSsoUseRow, StaffUserRow
+from rightful.adapters.db.console import (
+    StaffSessionRow,
+    StaffSignInFailureRow,
+    StaffSsoUseRow,
+    StaffUserRow,
+)
 from rightful.domain.clock import Clock
 from rightful.domain.console import (
     SessionExpiredError,
@@ -96,11 +101,13 @@ class StaffAuthService:
         csrf_key: bytes,
         policy: SessionPolicy,
         max_failures: int = 5,
+        max_failures_per_user: int = 50,
         sso: AccountAssertionChecker | None = None,
     ) -> None:
         self.store, self.clock, self.audit = store, clock, audit
         self._totp_key, self._csrf_key = totp_key, csrf_key
         self.policy, self.max_failures, self.sso = policy, max_failures, sso
+        self.max_failures_per_user = max(max_failures_per_user, max_failures)
 
     # --- users -------------------------------------------------------------------------------
 
@@ -137,6 +144,9 @@ class StaffAuthService:
             if row is None:
                 raise InvalidInputError("no console user of that name")
             row.failures, row.locked_at = 0, None
+            session.execute(
+                delete(StaffSignInFailureRow).where(StaffSignInFailureRow.user_id == row.id)
+            )
             self.audit.record(session, by.id, by.role_name, "console.user_unlocked", None,
                               user_id=row.id)  # fmt: skip
 
@@ -150,16 +160,37 @@ class StaffAuthService:
 
     # --- signing in --------------------------------------------------------------------------
 
-    def sign_in(self, name: str, password: str, code: str) -> SignedIn:
-        """Password and a fresh TOTP code; the same error for every kind of mismatch."""
+    def sign_in(self, name: str, password: str, code: str, client: str | None = None) -> SignedIn:
+        """Password and a fresh TOTP code; the same error for every kind of mismatch. Failures
+        lock the user for the client address they came from (`max_failures`), and for every
+        address only after `max_failures_per_user`."""
         with self.store.transaction() as session:
             row = self._by_name(session, name.strip())
             ok = password_matches(row.password_hash if row else dummy_hash(), password)
-            failure = self._second_factor(row, ok, code)
+            pair = self._pair(session, row, client)
+            locked = pair is not None and pair.locked_at is not None
+            failure = "locked" if locked else self._second_factor(row, ok, code)
             if failure is None and row is not None:
+                if pair is not None and pair.id is not None:
+                    session.delete(pair)
                 return self._open(session, row, "password_totp")
-            self._failed(session, row)
+            self._failed(session, row, pair)
         raise SignInError(WRONG)
+
+    def _pair(
+        self, session: Session, row: StaffUserRow | None, client: str | None
+    ) -> StaffSignInFailureRow | None:
+        """The failure count of this user from this client (a keyed hash of its address)."""
+        if row is None:
+            return None
+        key = hmac.new(self._csrf_key, b"sign-in-client\x00" + (client or "").encode(),
+                       hashlib.sha256).hexdigest()  # fmt: skip
+        found = session.scalar(
+            select(StaffSignInFailureRow).where(
+                StaffSignInFailureRow.user_id == row.id, StaffSignInFailureRow.client == key
+            )
+        )
+        return found or StaffSignInFailureRow(user_id=row.id, client=key, failures=0)
 
     def _second_factor(self, row: StaffUserRow | None, ok: bool, code: str) -> str | None:
         if row is None or not ok or row.disabled_at is not None or row.locked_at is not None:
@@ -179,13 +210,21 @@ class StaffAuthService:
                 return step
         return None
 
-    def _failed(self, session: Session, row: StaffUserRow | None) -> None:
+    def _failed(
+        self, session: Session, row: StaffUserRow | None, pair: StaffSignInFailureRow | None
+    ) -> None:
         summary: dict[str, object] = {"user_id": row.id if row else None}
+        if pair is not None:
+            pair.failures += 1
+            if pair.failures >= self.max_failures and pair.locked_at is None:
+                pair.locked_at = self.clock.now()
+                summary["locked"] = True
+            session.add(pair)
         if row is not None:
             row.failures += 1
-            if row.failures >= self.max_failures and row.locked_at is None:
+            if row.failures >= self.max_failures_per_user and row.locked_at is None:
                 row.locked_at = self.clock.now()
-                summary["locked"] = True
+                summary["user_locked"] = True
         self.audit.record(session, "public", "system", "console.sign_in_failed", None, **summary)
 
     def sso_user(self, assertion: str) -> str:

@@ -125,6 +125,42 @@ def test_too_many_failures_lock_the_user_until_an_admin_unlocks(desk: Desk) -> N
     assert actions[-2:] == [("console.user_unlocked", None), ("console.signed_in", None)]
 
 
+def from_address(desk: Desk, address: str) -> TestClient:
+    return TestClient(desk.client.app, raise_server_exceptions=False, client=(address, 50000))
+
+
+def test_failing_on_purpose_locks_the_attackers_address_not_the_user(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    for _ in range(5):
+        sign_in(desk, "rita", from_address(desk, "198.51.100.66"), password="wrong password!!")
+    desk.world.clock.advance(timedelta(seconds=30))
+    attacker = sign_in(desk, "rita", from_address(desk, "198.51.100.66"))  # even the right one
+    assert "Staff sign-in" in attacker.get("/console", follow_redirects=True).text
+    desk.world.clock.advance(timedelta(seconds=30))
+    rita = sign_in(desk, "rita", from_address(desk, "203.0.113.7"))
+    assert "Open requests" in rita.get("/console").text
+    locked = [e["summary"] for e in chain(desk) if e["action"] == "console.sign_in_failed"
+              and e["summary"].get("locked")]  # type: ignore[attr-defined]  # fmt: skip
+    assert len(locked) == 1 and "198.51.100.66" not in json.dumps(chain(desk))
+
+
+def test_failures_from_many_addresses_lock_the_user_everywhere(tmp_path: Path) -> None:
+    d = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path,
+                  console_max_sign_in_failures_per_user=8)  # fmt: skip
+    add(d, "rita", Role.REVIEWER)
+    for n in range(8):  # two tries from each of four addresses: none of them is locked
+        sign_in(d, "rita", from_address(d, f"198.51.100.{n // 2}"), password="wrong password!!")
+    d.world.clock.advance(timedelta(seconds=30))
+    assert "Staff sign-in" in sign_in(d, "rita", from_address(d, "203.0.113.7")).get(
+        "/console", follow_redirects=True).text  # fmt: skip
+    assert any(e["summary"].get("user_locked") for e in chain(d))  # type: ignore[attr-defined]
+    d.web.staff_auth.unlock_user("rita", ADMIN)
+    d.world.clock.advance(timedelta(seconds=30))
+    assert "Open requests" in sign_in(d, "rita", from_address(d, "198.51.100.0")).get(
+        "/console").text  # fmt: skip
+    d.c.store.engine.dispose()
+
+
 def chain(desk: Desk) -> list[dict[str, object]]:
     """Every entry of the audit chain (console events belong to no request)."""
     path = desk.world.c.settings.data_dir / "audit-export.jsonl"

@@ -28,6 +28,20 @@ class StaffUserRow(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class StaffSignInFailureRow(Base):
+    """Failed sign-ins of one user from one client address (kept only as a keyed hash), which
+    lock that pair: a stranger failing on purpose locks out their own client, not the user."""
+
+    __tablename__ = "staff_sign_in_failures"
+    __table_args__ = (UniqueConstraint("user_id", "client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class StaffSessionRow(Base):
     """One signed-in browser; ends at sign-out, after idle time, or at its absolute limit."""
 

@@ -14,7 +14,7 @@ from rightful.domain.console import SessionExpiredError
 from rightful.domain.errors import AuthenticationError, PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.web.pages import container, cookies, page, redirect, services
-from rightful.entrypoints.web.security import Signer, check_csrf
+from rightful.entrypoints.web.security import Signer, check_csrf, client_of
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -135,7 +135,8 @@ def sign_in(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     try:
-        signed = services(request).staff_auth.sign_in(name, password, code)
+        signed = services(request).staff_auth.sign_in(name, password, code,
+                                                      client_of(request).ip)  # fmt: skip
     except AuthenticationError as exc:
         return _sign_in_page(request, next, str(exc), exc.http_status, name=name)
     return _signed_in(request, signed.token, next)
