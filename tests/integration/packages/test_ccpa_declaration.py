@@ -15,6 +15,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 from rightful.domain.verification import Factor
+from rightful.entrypoints.web.requester import REQUESTER
 from rightful.services.identity_set import Proof, record_proof
 
 from .world import AGENT, PUBLIC, World
@@ -115,6 +116,7 @@ def test_the_api_shows_the_statement_and_takes_the_signature(world: World) -> No
 
     client = TestClient(create_app(world.c))
     rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    client.cookies.set(REQUESTER, requester_cookie(world, rid))  # as a confirmed code sets it
     before = client.get(f"/api/v1/verification/{rid}").json()
     assert before["declaration"] == statement("en") and before["declared"] is False
     assert "penalty of perjury" in before["waiting_for"]
@@ -124,3 +126,10 @@ def test_the_api_shows_the_statement_and_takes_the_signature(world: World) -> No
                         json={"full_name": "Anna Schmidt"})  # fmt: skip
     assert after.status_code == 200, after.text
     assert after.json()["declared"] is True and after.json()["waiting_for"] is None
+
+
+def requester_cookie(world: World, rid: str) -> str:
+    from rightful.bootstrap_web import web_services
+    from rightful.entrypoints.web.security import Signer
+
+    return Signer(web_services(world.c).key("cookie")).sign(rid, 1800)

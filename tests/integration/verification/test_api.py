@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from hashlib import sha256
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -91,6 +92,23 @@ def assert_keyed_subject_reference(api: Api, rid: str, timeline: list[dict[str, 
     assert bound["subject_pseudonym"] == subject_pseudonym(key, subject)
     assert bound["subject_pseudonym"] not in sha256(str(subject).encode()).hexdigest()
     assert "subject_sha256" not in bound
+
+
+def test_the_status_is_for_the_requester_who_confirmed_and_for_staff_only(api: Api) -> None:
+    """A request id is no secret (portal URLs, the audit chain and its exports), while the
+    status says whether the person was found: whoever merely holds the id learns nothing."""
+    rid, other = api.submit(), api.submit(email=estate.STRANGER)
+    stranger = TestClient(api.client.app, raise_server_exceptions=False)
+    before = [stranger.get(f"/api/v1/verification/{r}") for r in (rid, other, str(uuid4()))]
+    assert {(r.status_code, r.text) for r in before} == {(before[0].status_code, before[0].text)}
+    assert before[0].status_code == 401
+    challenge = api.start(rid).json()["challenge_id"]
+    assert api.code(rid, challenge, api.world.code_for(estate.ANNA)).status_code == 200
+    assert api.client.get(f"/api/v1/verification/{rid}").json()["outcome"] == "bound"
+    assert stranger.get(f"/api/v1/verification/{rid}").status_code == 401
+    assert api.client.get(f"/api/v1/verification/{other}").status_code == 401  # not theirs
+    staff_view = stranger.get(f"/api/v1/verification/{rid}", headers=api.staff("agent"))
+    assert staff_view.status_code == 200 and staff_view.json()["status"] == "verified"
 
 
 def test_the_link_page_confirms_only_when_its_button_is_pressed(api: Api) -> None:

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.verification import StaffCheckRow
 from rightful.bootstrap import Container
+from rightful.domain.errors import AuthenticationError
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal, requester
 from rightful.domain.subjects import StaffCheckMethod, parse_authority_kind
@@ -23,8 +24,9 @@ from rightful.domain.verification import (
     ResendTooSoonError,
     WrongCodeError,
 )
-from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.deps import api_key_header, container, require, staff_principal
 from rightful.entrypoints.api.schemas import RowView
+from rightful.entrypoints.web import requester as rq
 from rightful.services.approvals import Document
 from rightful.services.identity_set import Settlement
 from rightful.services.subjects import ReviewView
@@ -131,10 +133,15 @@ class ProgressOut(BaseModel):
         )
 
 
-def answered(call: Callable[[], Progress]) -> ProgressOut | JSONResponse:
-    """Run a verification step; a wrong code says how many attempts are left."""
+def answered(
+    call: Callable[[], Progress], request: Request, response: Response
+) -> ProgressOut | JSONResponse:
+    """Run a verification step; a wrong code says how many attempts are left. A confirmed
+    step signs the client in for its request, as the portal does (the status needs it)."""
     try:
-        return ProgressOut.of(call())
+        progress = call()
+        rq.sign_in(request, response, progress.request_id)
+        return ProgressOut.of(progress)
     except WrongCodeError as exc:
         body = {"error": "WrongCodeError", "detail": str(exc), "attempts_left": exc.attempts_left}
         return JSONResponse(body, status_code=exc.http_status)
@@ -259,14 +266,33 @@ def open_reviews(c: Deps, _who: Reviewer) -> list[ReviewOut]:
 
 
 @router.post("/link", response_model=ProgressOut)
-def open_link(body: LinkIn, c: Deps) -> ProgressOut | JSONResponse:
+def open_link(
+    body: LinkIn, c: Deps, request: Request, response: Response
+) -> ProgressOut | JSONResponse:
     """Confirm with the link token from the mail (public)."""
-    return answered(lambda: c.verification.open_link(body.token))
+    return answered(lambda: c.verification.open_link(body.token), request, response)
 
 
-@router.get("/{request_id}", response_model=ProgressOut)
+def requester_or_staff(
+    request: Request, request_id: str, key: str | None = Depends(api_key_header)
+) -> None:
+    """The requester signed in for this very request (the cookie a confirmed code, link or
+    assertion sets, here or in the portal), or staff with a key. Request ids are no secret
+    (URLs, the audit chain and its exports): the status tells whether the person was found."""
+    if key:
+        staff_principal(request, key).require(Role.AGENT)
+    elif rq.signed_in_for(request) != request_id:
+        raise AuthenticationError(
+            "confirm a code for this request first (its answer signs you in), "
+            "or sign in at the portal; staff use an X-API-Key"
+        )
+
+
+@router.get("/{request_id}", response_model=ProgressOut,
+            dependencies=[Depends(requester_or_staff)])  # fmt: skip
 def progress(request_id: str, c: Deps) -> ProgressOut:
-    """Where verification stands, with the step-up offered when the data needs more (public)."""
+    """Where verification stands, with the step-up offered when the data needs more: for the
+    requester signed in for it, or staff. Everyone else gets the same 401, known id or not."""
     return ProgressOut.of(c.verification.progress(request_id))
 
 
@@ -283,15 +309,24 @@ def step_up(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
 
 
 @router.post("/{request_id}/code", response_model=ProgressOut)
-def submit_code(request_id: str, body: CodeIn, c: Deps) -> ProgressOut | JSONResponse:
+def submit_code(
+    request_id: str, body: CodeIn, c: Deps, request: Request, response: Response
+) -> ProgressOut | JSONResponse:
     """Confirm a code (public). Wrong: 400 with attempts_left; locked: 423; expired: 410."""
-    return answered(lambda: c.verification.submit_code(request_id, body.challenge_id, body.code))
+    return answered(
+        lambda: c.verification.submit_code(request_id, body.challenge_id, body.code),
+        request, response,
+    )  # fmt: skip
 
 
 @router.post("/{request_id}/assertion", response_model=ProgressOut)
-def submit_assertion(request_id: str, body: AssertionIn, c: Deps) -> ProgressOut:
+def submit_assertion(
+    request_id: str, body: AssertionIn, c: Deps, request: Request, response: Response
+) -> ProgressOut:
     """Confirm with the controller's signed statement that you are logged in (public)."""
-    return ProgressOut.of(c.verification.submit_assertion(request_id, body.assertion))
+    progress = c.verification.submit_assertion(request_id, body.assertion)
+    rq.sign_in(request, response, progress.request_id)
+    return ProgressOut.of(progress)
 
 
 @router.post("/{request_id}/declaration", response_model=ProgressOut)
