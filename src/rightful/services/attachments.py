@@ -27,7 +27,7 @@ from rightful.domain.package_ports import KeyWrapper, PackageStore
 from rightful.domain.packages import PackageStatus, safe_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
-from rightful.domain.words import counted
+from rightful.domain.words import counted, written
 from rightful.services.audit import AuditService
 from rightful.services.package_build import ExtraFile, PackageBuilder
 from rightful.services.requests import digest
@@ -37,6 +37,7 @@ SourceOpener = Callable[[], Any]
 AttachmentOpener = Callable[[str, str, bytes, int], BinaryIO]
 OPEN_FOR_ADDITIONS: Final = (Status.VERIFIED, Status.COLLECTING)
 MIN_JUSTIFICATION: Final = 20
+MIN_WITHDRAWAL_REASON: Final = 10  # visible characters, as an extension's reason
 INCLUDED: Final = ("active", "approved")
 # Packages whose contents a withdrawal can no longer change: a reviewer is looking at them or
 # has approved them.
@@ -255,8 +256,11 @@ class AttachmentService:
         """Take an attachment out of the packages built from now on, saying why; refused while
         a package under review or approved holds it (the message says what to do instead)."""
         by.require(Role.AGENT)
-        if not reason.strip():
+        if not written(reason, "the reason", 0):
             raise InvalidInputError("withdrawing an attachment needs a reason")
+        # The reason is what a reviewer or an auditor later reads to learn why a file that was
+        # meant for the requester left the package: "x" tells them nothing.
+        reason = written(reason, "the reason to withdraw", MIN_WITHDRAWAL_REASON)
         with self.store.transaction() as session:
             row = session.get(AttachmentRow, attachment_id, with_for_update=True)
             if row is None:
@@ -268,7 +272,7 @@ class AttachmentService:
             self._require_not_held(session, row)
             was, row.state = row.state, "withdrawn"
             row.withdrawn_by, row.withdrawn_at = by.id, self.clock.now()
-            row.withdrawal_reason = reason.strip()
+            row.withdrawal_reason = reason
             self.audit.record(
                 session, by.id, by.role_name, "attachment.withdrawn", row.request_id,
                 attachment_id=row.id, was=was, reason_sha256=digest(row.withdrawal_reason),

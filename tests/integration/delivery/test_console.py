@@ -477,6 +477,10 @@ def test_an_agent_withdraws_an_attachment_with_a_reason_and_cannot_approve(desk:
     empty = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/withdraw",
                       data={"csrf": form_token(page), "note": " "})  # fmt: skip
     assert "needs a reason" in empty.text
+    short = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/withdraw",
+                      data={"csrf": form_token(page), "note": "x"})  # fmt: skip
+    assert "at least 10 visible characters" in short.text
+    assert desk.c.attachments.for_request(rid)[0].state == "pending"
     done = andy.post(f"/console/requests/{rid}/attachments/{uploaded}/withdraw",
                      data={"csrf": form_token(page), "note": "sent to us by mistake"})  # fmt: skip
     assert "Attachment withdrawn" in done.text
@@ -484,7 +488,7 @@ def test_an_agent_withdraws_an_attachment_with_a_reason_and_cannot_approve(desk:
     assert (row.state, row.withdrawal_reason) == ("withdrawn", "sent to us by mistake")
     other = desk.world.request_for(4)
     wrong = andy.post(f"/console/requests/{other}/attachments/{uploaded}/withdraw",
-                      data={"csrf": form_token(page), "note": "x"})  # fmt: skip
+                      data={"csrf": form_token(page), "note": "not for this one"})  # fmt: skip
     assert "no such attachment on this request" in wrong.text
 
 

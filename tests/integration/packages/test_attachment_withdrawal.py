@@ -71,6 +71,15 @@ def test_a_withdrawal_needs_a_reason_and_an_attachment_that_still_counts(world: 
         world.c.attachments.withdraw(aid, AGENT, REASON)
 
 
+@pytest.mark.parametrize("reason", ["x", "mistake", "\u200b" * 12 + "oops"])
+def test_a_withdrawal_reason_has_at_least_ten_visible_characters(world: World, reason: str) -> None:
+    """As an extension's reason: a reviewer or an auditor later reads why the file left."""
+    aid = bound_recording(world, world.request_for(ANNA))
+    with pytest.raises(InvalidInputError, match="at least 10 visible characters"):
+        world.c.attachments.withdraw(aid, AGENT, reason)
+    assert world.c.attachments.withdraw(aid, AGENT, "not hers!!").state == "withdrawn"
+
+
 def test_an_attachment_in_a_package_under_review_is_withdrawn_after_sending_it_back(
     world: World,
 ) -> None:
@@ -123,6 +132,8 @@ def test_the_same_record_or_file_is_bound_once(world: World) -> None:
 def test_the_cli_lists_and_withdraws_attachments(cli: World) -> None:
     rid = cli.request_for(ANNA)
     aid = bound_recording(cli, rid)
+    code, said = run("package", "withdraw-attachment", aid, "--reason", "x")
+    assert code != 0 and said.count("\n") == 1 and "at least 10 visible characters" in said
     code, said = run("package", "withdraw-attachment", aid, "--reason", REASON)
     assert code == 0 and said == f"{aid}  withdrawn; the next build leaves it out\n"
     code, said = run("package", "attachments", rid, "--json")
@@ -175,12 +186,15 @@ def test_withdrawing_over_http(api: tuple[World, TestClient, dict[str, str]]) ->
     aid = bound_recording(world, rid)
     url = f"/api/v1/attachments/{aid}/withdraw"
     assert client.post(url, headers=agent, json={"reason": ""}).status_code == 422
+    short = client.post(url, headers=agent, json={"reason": "x"})
+    assert short.status_code == 422 and "at least 10 visible characters" in short.text
     done = client.post(url, headers=agent, json={"reason": REASON})
     assert done.status_code == 200, done.text
     assert (done.json()["state"], done.json()["withdrawal_reason"]) == ("withdrawn", REASON)
     again = client.post(url, headers=agent, json={"reason": REASON})
     assert again.status_code == 409 and "withdrawn already" in again.text
-    missing = client.post("/api/v1/attachments/nope/withdraw", headers=agent, json={"reason": "x"})
+    missing = client.post("/api/v1/attachments/nope/withdraw", headers=agent,
+                          json={"reason": REASON})  # fmt: skip
     assert missing.status_code == 404
     listed = client.get(f"/api/v1/requests/{rid}/attachments", headers=agent).json()
     assert listed[0]["withdrawn_by"] and listed[0]["state"] == "withdrawn"
