@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rightful.domain.packages import (
+    MAX_NAME,
     NameAllocator,
+    attachment_name,
     blob_member_name,
     is_safe_member,
     safe_name,
@@ -81,3 +85,65 @@ def test_any_text_gives_a_safe_segment(raw: str) -> None:
 )
 def test_unsafe_member_names_are_recognised(member: str) -> None:
     assert not is_safe_member(member)
+
+
+# --- staff attachments: letters of any script, active content inert ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("Отчёт.pdf", "Отчёт.pdf"),
+        ("報告書 2026.pdf", "報告書_2026.pdf"),
+        ("Gesprächsnotiz Müller.txt", "Gesprächsnotiz_Müller.txt"),
+        ("cafe\u0301.txt", "caf\u00e9.txt"),  # NFD from a Mac becomes NFC
+        ("हिन्दी पत्र.txt", "हिन्दी_पत्र.txt"),  # vowel signs are marks, and stay
+        ("رسالة.pdf", "رسالة.pdf"),
+    ],
+)
+def test_an_attachment_keeps_the_letters_of_any_script(raw: str, kept: str) -> None:
+    assert attachment_name(raw) == kept
+
+
+@pytest.mark.parametrize(
+    ("raw", "inert"),
+    [
+        ("page.html", "page.html.txt"),
+        ("Seite.HTM", "Seite.HTM.txt"),
+        ("logo.svg", "logo.svg.txt"),
+        ("doc.xhtml", "doc.xhtml.txt"),
+        ("run.js", "run.js.txt"),
+        ("page.html.", "page.html.txt"),
+        ("page.html\u200b", "page.html.txt"),
+        ("setup.exe", "setup.exe.txt"),
+        ("con.html", "_con.html.txt"),
+    ],
+)
+def test_active_content_in_an_attachment_opens_as_text(raw: str, inert: str) -> None:
+    assert attachment_name(raw) == inert
+
+
+@pytest.mark.parametrize("raw", [*HOSTILE, "я" * 300 + ".html", "\u202eлмth.exe", "報/../告"])
+def test_a_hostile_attachment_name_becomes_one_plain_segment(raw: str) -> None:
+    name = attachment_name(raw)
+    assert name and "/" not in name and "\\" not in name and not name.startswith(".")
+    assert all(unicodedata.category(c)[0] in "LMN" or c in "._-" for c in name)
+    assert len(name.encode()) <= MAX_NAME and name == unicodedata.normalize("NFC", name)
+    assert is_safe_member(f"files/attachments/{name}")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=40))
+def test_allocated_attachment_names_never_collide_even_ignoring_case(raws: list[str]) -> None:
+    allocator = NameAllocator()
+    paths = [allocator.allocate("files/attachments", raw, attachment_name) for raw in raws]
+    assert len({p.casefold() for p in paths}) == len(paths)
+    assert all(is_safe_member(p) for p in paths)
+
+
+def test_names_differing_only_in_case_or_normal_form_are_told_apart() -> None:
+    allocator = NameAllocator()
+    first = allocator.allocate("a", "Отчёт.pdf", attachment_name)
+    second = allocator.allocate("a", "ОТЧЁТ.pdf", attachment_name)
+    third = allocator.allocate("a", "Отче\u0308т.pdf", attachment_name)  # NFD of the first
+    assert (first, second, third) == ("a/Отчёт.pdf", "a/ОТЧЁТ-2.pdf", "a/Отчёт-3.pdf")

@@ -8,7 +8,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -215,6 +215,39 @@ def safe_name(raw: str, fallback: str = "file") -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
+# File types a browser or desktop runs or renders with scripts when the package is opened
+# locally: they get INERT_EXTENSION appended, so the file opens as text.
+ACTIVE_EXTENSIONS: Final = frozenset({
+    "htm", "html", "xhtml", "xht", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "xslt",
+    "js", "mjs", "hta", "url", "desktop", "lnk", "bat", "cmd", "com", "exe", "scr", "pif", "ps1",
+    "vbs", "vbe", "wsf", "jse", "jar", "msi",
+})  # fmt: skip
+INERT_EXTENSION: Final = "txt"
+
+
+def attachment_name(raw: str, fallback: str = "file") -> str:
+    """A staff attachment's file name: like `safe_name`, but letters, marks and digits of any
+    script stay (NFC), the length is bounded in UTF-8 bytes, and active content gets `.txt`."""
+    text = "".join(_kept(c) for c in unicodedata.normalize("NFC", raw))
+    text = re.sub(r"_{2,}", "_", text).strip("._- ") or fallback
+    stem, dot, ext = text.rpartition(".")
+    if not dot or len(ext) > MAX_EXTENSION:
+        stem, ext = text, ""
+    if stem.lower() in _RESERVED:
+        stem = f"_{stem}"
+    if ext.lower() in ACTIVE_EXTENSIONS:
+        ext = f"{ext}.{INERT_EXTENSION}"
+    budget = MAX_NAME - len(ext.encode()) - 1
+    stem = unicodedata.normalize("NFC", stem.encode()[:budget].decode("utf-8", "ignore"))
+    stem = stem or fallback
+    return f"{stem}.{ext}" if ext else stem
+
+
+def _kept(c: str) -> str:
+    """A character a name keeps: a letter, mark or digit of any script, '.', '_' or '-'."""
+    return c if unicodedata.category(c)[0] in "LMN" or c in "._-" else "_"
+
+
 class NameSet(Protocol):
     """Where a NameAllocator keeps the names it handed out: a set, or one kept on disk."""
 
@@ -229,18 +262,18 @@ class NameAllocator:
 
     taken: NameSet = field(default_factory=lambda: set[str]())
 
-    def allocate(self, directory: str, raw: str) -> str:
+    def allocate(self, directory: str, raw: str, naming: Callable[[str], str] = safe_name) -> str:
         """`directory/<safe name>`, with `-2`, `-3`, ... before the extension on a collision."""
-        name = safe_name(raw)
+        name = naming(raw)
         stem, dot, ext = name.rpartition(".")
         if not dot:
             stem, ext = name, ""
         candidate, n = name, 1
-        while f"{directory}/{candidate}".lower() in self.taken:
+        while f"{directory}/{candidate}".casefold() in self.taken:
             n += 1
             candidate = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
         path = f"{directory}/{candidate}"
-        self.taken.add(path.lower())
+        self.taken.add(path.casefold())
         return path
 
 

@@ -24,7 +24,7 @@ from rightful.domain.gate_scan import scan_identifiers
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.package_ports import KeyWrapper, PackageStore
-from rightful.domain.packages import PackageStatus, safe_name
+from rightful.domain.packages import PackageStatus, attachment_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted, written
@@ -79,7 +79,7 @@ class AttachmentService:
         row = AttachmentRow(
             id=str(uuid.uuid4()), request_id=request_id, mode="bound", state="active",
             collection=collection, bound_key=list(typed) if typed is not None else None,
-            bound_uri=uri, filename=safe_name(uri.rsplit("/", 1)[-1]) if uri else None,
+            bound_uri=uri, filename=attachment_name(uri.rsplit("/", 1)[-1]) if uri else None,
             labels=[], added_by=by.id, added_at=self.clock.now(),
         )  # fmt: skip
         with self.store.transaction() as session:
@@ -174,7 +174,7 @@ class AttachmentService:
         size, sha256, wrapped, stored = self._store(name, content)
         row = AttachmentRow(
             id=attachment_id, request_id=request_id, mode="four_eyes", state="pending",
-            collection=collection, filename=safe_name(filename), content_type=content_type,
+            collection=collection, filename=attachment_name(filename), content_type=content_type,
             size=size, sha256=sha256, object_name=name, master_key_id=wrapped[0],
             wrapped_key=wrapped[1], chunk_size=self.chunk_size, stored_size=stored,
             labels=[*cleaned, *named],

@@ -43,6 +43,7 @@ from rightful.domain.packages import (
     ItemKind,
     ManifestItem,
     NameAllocator,
+    attachment_name,
     blob_member_name,
     collection_file,
     item_id,
@@ -268,7 +269,7 @@ class PackageBuilder:
     def add_file(self, extra: ExtraFile) -> str:
         """Add a staff attachment as its own item (the gate judges it like any other)."""
         aid = self._next_id()
-        path = self._names.allocate(ATTACHMENTS_DIR, f"{aid}_{extra.filename}")
+        path = self._names.allocate(ATTACHMENTS_DIR, f"{aid}_{extra.filename}", attachment_name)
         with extra.open() as source:
             written = self._zip.add_stream(path, source, extra.size)
         self._write_item(ManifestItem(

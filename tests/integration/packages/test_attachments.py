@@ -199,6 +199,22 @@ def test_an_approved_upload_about_the_subject_passes_and_verifies(world: World, 
     assert "anna" not in json.dumps([e.summary for e in entries]).lower()
 
 
+def test_an_upload_keeps_its_letters_and_opens_as_text_when_it_is_web_content(world: World) -> None:
+    """Staff who upload "Gesprächsnotiz.html" hand the requester a page their browser would run
+    from the unpacked folder; it comes as text, with its name still readable."""
+    rid = world.request_for(ANNA)
+    aid = upload(world, rid, b"<script>alert(1)</script>", [("customer_id", "1")],
+                 "Gesprächsnotiz Отчёт.html", collection="shop.support_tickets")  # fmt: skip
+    world.c.attachments.approve(aid, REVIEWER)
+    assert world.c.attachments.for_request(rid)[0].filename == "Gesprächsnotiz_Отчёт.html.txt"
+    package = world.c.packages.build(rid, AGENT)
+    item = next(i for i in manifest_of(world, package.id)["items"] if i["kind"] == "attachment")
+    assert item["path"].startswith("files/attachments/")
+    assert item["path"].endswith("_Gesprächsnotiz_Отчёт.html.txt")
+    names = zip_bytes(world, package.id).namelist()
+    assert item["path"] in names and "index.html" in names
+
+
 def test_two_staff_approving_the_other_requesters_recording_does_not_get_it_out(
     world: World,
 ) -> None:
