@@ -116,6 +116,9 @@ def test_the_api_shows_the_statement_and_takes_the_signature(world: World) -> No
 
     client = TestClient(create_app(world.c))
     rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    stranger = client.post(f"/api/v1/verification/{rid}/declaration",
+                           json={"full_name": "Anna Schmidt"})  # fmt: skip
+    assert stranger.status_code == 401 and not world.c.verification.progress(rid).declared
     client.cookies.set(REQUESTER, requester_cookie(world, rid))  # as a confirmed code sets it
     before = client.get(f"/api/v1/verification/{rid}").json()
     assert before["declaration"] == statement("en") and before["declared"] is False

@@ -273,6 +273,15 @@ def open_link(
     return answered(lambda: c.verification.open_link(body.token), request, response)
 
 
+def signed_in_requester(request: Request, request_id: str) -> None:
+    """The requester signed in for this very request, as the portal's declaration asks."""
+    if rq.signed_in_for(request) != request_id:
+        raise AuthenticationError(
+            "confirm a code for this request first (its answer signs you in), "
+            "or sign in at the portal"
+        )
+
+
 def requester_or_staff(
     request: Request, request_id: str, key: str | None = Depends(api_key_header)
 ) -> None:
@@ -281,11 +290,8 @@ def requester_or_staff(
     (URLs, the audit chain and its exports): the status tells whether the person was found."""
     if key:
         staff_principal(request, key).require(Role.AGENT)
-    elif rq.signed_in_for(request) != request_id:
-        raise AuthenticationError(
-            "confirm a code for this request first (its answer signs you in), "
-            "or sign in at the portal; staff use an X-API-Key"
-        )
+    else:
+        signed_in_requester(request, request_id)
 
 
 @router.get("/{request_id}", response_model=ProgressOut,
@@ -329,10 +335,12 @@ def submit_assertion(
     return ProgressOut.of(progress)
 
 
-@router.post("/{request_id}/declaration", response_model=ProgressOut)
+@router.post("/{request_id}/declaration", response_model=ProgressOut,
+             dependencies=[Depends(signed_in_requester)])  # fmt: skip
 def declare(request_id: str, body: DeclarationIn, c: Deps) -> ProgressOut:
-    """Sign the declaration under penalty of perjury with your full name (public; CCPA requests
-    to know specific pieces, §7062(c)). 409 for any other request."""
+    """Sign the declaration under penalty of perjury with your full name (CCPA requests to know
+    specific pieces, §7062(c)), signed in as the requester: holding the request id is not
+    being the person. 409 for any other request."""
     c.declarations.sign(request_id, body.full_name)
     return ProgressOut.of(c.verification.progress(request_id))
 
