@@ -1,8 +1,8 @@
 """staff_sign_in_failures: console sign-in lockout per (user, client address), so that failing
 on purpose no longer locks a known user out
 
-Revision ID: 0017_sign_in_failures
-Revises: 0016_notice_mail
+Revision ID: 0018_sign_in_failures
+Revises: 0017_session_method
 Create Date: 2026-12-05 20:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from rightful.adapters.db.base import UTCDateTime
 
-revision: str = "0017_sign_in_failures"
-down_revision: str | None = "0016_notice_mail"
+revision: str = "0018_sign_in_failures"
+down_revision: str | None = "0017_session_method"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
