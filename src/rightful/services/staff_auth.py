@@ -164,17 +164,27 @@ class StaffAuthService:
         """Password and a fresh TOTP code; the same error for every kind of mismatch. Failures
         lock the user for the client address they came from (`max_failures`), and for every
         address only after `max_failures_per_user`."""
-        with self.store.transaction() as session:
-            row = self._by_name(session, name.strip())
-            ok = password_matches(row.password_hash if row else dummy_hash(), password)
-            pair = self._pair(session, row, client)
-            locked = pair is not None and pair.locked_at is not None
-            failure = "locked" if locked else self._second_factor(row, ok, code)
-            if failure is None and row is not None:
-                if pair is not None and pair.id is not None:
-                    session.delete(pair)
-                return self._open(session, row, "password_totp")
-            self._failed(session, row, pair)
+        failed = False
+        try:
+            with self.store.transaction() as session:
+                row = self._by_name(session, name.strip())
+                ok = password_matches(row.password_hash if row else dummy_hash(), password)
+                pair = self._pair(session, row, client)
+                locked = pair is not None and pair.locked_at is not None
+                failure = "locked" if locked else self._second_factor(row, ok, code)
+                if failure is None and row is not None:
+                    if pair is not None and pair.id is not None:
+                        session.delete(pair)
+                    return self._open(session, row, "password_totp")
+                failed = True
+                self._failed(session, row, pair)
+        except IntegrityError:
+            if not failed:
+                raise
+            # A failure from the same new client address was stored first: count this one on it.
+            with self.store.transaction() as session:
+                row = self._by_name(session, name.strip())
+                self._failed(session, row, self._pair(session, row, client))
         raise SignInError(WRONG)
 
     def _pair(

@@ -11,13 +11,16 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from rightful.adapters.db.console import StaffSignInFailureRow
 from rightful.adapters.db.packages import GateRunRow
+from rightful.domain.console import SignInError
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.errors import ConflictError, IllegalTransitionError, PermissionDeniedError
@@ -25,6 +28,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
+from rightful.services.staff_auth import StaffAuthService
 
 from ..packages.world import AGENT, REVIEWER, manifest_of
 from .conftest import ANNA, ANNA_MAIL, Desk, make_desk
@@ -159,6 +163,32 @@ def test_failures_from_many_addresses_lock_the_user_everywhere(tmp_path: Path) -
     assert "Open requests" in sign_in(d, "rita", from_address(d, "198.51.100.0")).get(
         "/console").text  # fmt: skip
     d.c.store.engine.dispose()
+
+
+def test_two_first_failures_from_one_address_at_once_are_both_counted(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both saw no count for the pair and both inserted one: the second is counted on the first
+    one's row, and the answer is the usual refusal, not a server error."""
+    add(desk, "rita", Role.REVIEWER)
+    auth = desk.web.staff_auth
+    with pytest.raises(SignInError):
+        auth.sign_in("rita", "wrong password!!", "000000", "198.51.100.9")
+    found = StaffAuthService._pair
+    raced = iter([True])
+
+    def as_if_unseen(self: StaffAuthService, session: Any, row: Any, client: Any) -> Any:
+        pair = found(self, session, row, client)
+        if pair is not None and next(raced, False):
+            return StaffSignInFailureRow(user_id=pair.user_id, client=pair.client, failures=0)
+        return pair
+
+    monkeypatch.setattr(StaffAuthService, "_pair", as_if_unseen)
+    with pytest.raises(SignInError):
+        auth.sign_in("rita", "wrong password!!", "000000", "198.51.100.9")
+    with desk.c.store.transaction() as session:
+        [pair] = session.scalars(select(StaffSignInFailureRow)).all()
+        assert pair.failures == 2
 
 
 def chain(desk: Desk) -> list[dict[str, object]]:
