@@ -14,7 +14,7 @@ from datetime import datetime
 import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,7 +167,7 @@ class StaffAuthService:
         failed = False
         try:
             with self.store.transaction() as session:
-                row = self._by_name(session, name.strip())
+                row = self._by_name(session, name.strip(), lock=True)
                 ok = password_matches(row.password_hash if row else dummy_hash(), password)
                 pair = self._pair(session, row, client)
                 locked = pair is not None and pair.locked_at is not None
@@ -183,7 +183,7 @@ class StaffAuthService:
                 raise
             # A failure from the same new client address was stored first: count this one on it.
             with self.store.transaction() as session:
-                row = self._by_name(session, name.strip())
+                row = self._by_name(session, name.strip(), lock=True)
                 self._failed(session, row, self._pair(session, row, client))
         raise SignInError(WRONG)
 
@@ -224,18 +224,36 @@ class StaffAuthService:
         self, session: Session, row: StaffUserRow | None, pair: StaffSignInFailureRow | None
     ) -> None:
         summary: dict[str, object] = {"user_id": row.id if row else None}
-        if pair is not None:
-            pair.failures += 1
-            if pair.failures >= self.max_failures and pair.locked_at is None:
-                pair.locked_at = self.clock.now()
-                summary["locked"] = True
-            session.add(pair)
-        if row is not None:
-            row.failures += 1
-            if row.failures >= self.max_failures_per_user and row.locked_at is None:
-                row.locked_at = self.clock.now()
-                summary["user_locked"] = True
+        if pair is not None and self._count_on(session, pair, self.max_failures):
+            summary["locked"] = True
+        if row is not None and self._count_on(session, row, self.max_failures_per_user):
+            summary["user_locked"] = True
         self.audit.record(session, "public", "system", "console.sign_in_failed", None, **summary)
+
+    def _count_on(
+        self, session: Session, counted: StaffUserRow | StaffSignInFailureRow, limit: int
+    ) -> bool:
+        """One more failure on a user's or a pair's count, locking it at `limit`, in one
+        statement so that failures at the same moment are each counted (a read, add and write
+        lost them); whether this failure is the one that locked it."""
+        if counted.id is None:  # the pair's first failure: a unique key turns away a second
+            counted.failures = 1
+            counted.locked_at = self.clock.now() if limit <= 1 else None
+            session.add(counted)
+            session.flush()
+            return limit <= 1
+        table = type(counted)
+        failures = table.failures + 1
+        locked_at = case((failures >= limit, func.coalesce(table.locked_at, self.clock.now())),
+                         else_=table.locked_at)  # fmt: skip
+        now_counted = session.execute(
+            update(table)
+            .where(table.id == counted.id)
+            .values(failures=failures, locked_at=locked_at)
+            .returning(table.failures)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        return bool(now_counted == limit)
 
     def sso_user(self, assertion: str) -> str:
         """The name of the user a valid, unused assertion would sign in (nothing is used up):
@@ -340,8 +358,11 @@ class StaffAuthService:
             raise AssertionRejectedError("the assertion names no enabled console user")
         return row
 
-    def _by_name(self, session: Session, name: str) -> StaffUserRow | None:
-        return session.scalar(select(StaffUserRow).where(StaffUserRow.name == name))
+    def _by_name(self, session: Session, name: str, lock: bool = False) -> StaffUserRow | None:
+        """The user of that name; `lock` holds the row until the transaction ends, so that one
+        user's sign-ins take turns (their counts, locks and used codes stay true)."""
+        query = select(StaffUserRow).where(StaffUserRow.name == name)
+        return session.scalar(query.with_for_update() if lock else query)
 
     def _seal(self, secret: str) -> str:
         nonce = os.urandom(12)

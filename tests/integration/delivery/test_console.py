@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from rightful.adapters.db.console import StaffSignInFailureRow
+from rightful.adapters.db.console import StaffSignInFailureRow, StaffUserRow
 from rightful.adapters.db.packages import GateRunRow
 from rightful.domain.console import SignInError
 from rightful.domain.deadlines import Jurisdiction
@@ -189,6 +191,64 @@ def test_two_first_failures_from_one_address_at_once_are_both_counted(
     with desk.c.store.transaction() as session:
         [pair] = session.scalars(select(StaffSignInFailureRow)).all()
         assert pair.failures == 2
+
+
+@pytest.mark.postgres
+def test_parallel_wrong_sign_ins_are_each_counted_and_lock_once_on_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Every wrong attempt counts even when many arrive at once: read-modify-write counting lost
+    increments on PostgreSQL, and a guesser got more tries than the limit."""
+    d = make_desk(pg_url, tmp_path, console_max_sign_in_failures=5,
+                  console_max_sign_in_failures_per_user=12)  # fmt: skip
+    add(d, "rita", Role.REVIEWER)
+    auth, start = d.web.staff_auth, threading.Barrier(12)
+
+    def guess(n: int) -> str:
+        start.wait()
+        try:
+            auth.sign_in("rita", f"wrong password {n}", "000000", "198.51.100.9")
+        except SignInError:
+            return "refused"
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert answers == ["refused"] * 12
+    with d.c.store.transaction() as session:
+        [pair] = session.scalars(select(StaffSignInFailureRow)).all()
+        user = session.scalars(select(StaffUserRow)).one()
+        assert (pair.failures, user.failures) == (12, 12)
+        assert pair.locked_at is not None and user.locked_at is not None
+    failed = [e["summary"] for e in chain(d) if e["action"] == "console.sign_in_failed"]
+    assert len(failed) == 12
+    assert sum(bool(f.get("locked")) for f in failed) == 1  # type: ignore[attr-defined]
+    assert sum(bool(f.get("user_locked")) for f in failed) == 1  # type: ignore[attr-defined]
+    with pytest.raises(SignInError):  # even the right password and code from elsewhere
+        auth.sign_in("rita", PASSWORD, auth.totp_now("rita"), "203.0.113.7")
+    d.c.store.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_one_code_signs_in_once_even_when_sent_twice_at_once_on_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    d = make_desk(pg_url, tmp_path)
+    add(d, "rita", Role.REVIEWER)
+    auth, start = d.web.staff_auth, threading.Barrier(4)
+    code = auth.totp_now("rita")
+
+    def sign_in_with_the_code(_: int) -> bool:
+        start.wait()
+        try:
+            auth.sign_in("rita", PASSWORD, code, "203.0.113.7")
+        except SignInError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(sign_in_with_the_code, range(4))) == [False, False, False, True]
+    d.c.store.engine.dispose()
 
 
 def chain(desk: Desk) -> list[dict[str, object]]:
