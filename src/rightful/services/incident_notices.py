@@ -53,6 +53,7 @@ from rightful.services.incident_assessment import current_assessment, deadlines_
 from rightful.services.incident_mail import reference, subject_notice
 from rightful.services.incident_records import by_reference, load_incident, move, tracked
 from rightful.services.requests import digest
+from rightful.services.staff import name_of
 
 if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
@@ -432,7 +433,7 @@ class IncidentNotices:
         header = [
             words["controller"].format(controller=self.s.policy.controller),
             "",
-            words["status"].format(status=notice.status, by=notice.approved_by or "-"),
+            words["status"].format(status=notice.status, by=self.approver(notice) or "-"),
         ]
         if notice.late_reason:
             header += ["", words["late"].format(reason=notice.late_reason)]
@@ -446,11 +447,19 @@ class IncidentNotices:
             "incident_id": notice.incident_id, "notice_id": notice.id, "regime": notice.regime,
             "audience": notice.audience, "language": notice.language, "title": self.title(notice),
             "controller": self.s.policy.controller, "status": notice.status,
-            "approved_by": notice.approved_by, "approved_sha256": notice.approved_sha256,
+            "approved_by": self.approver(notice), "approved_by_id": notice.approved_by,
+            "approved_sha256": notice.approved_sha256,
             "notified_at": notice.sent_at.isoformat() if notice.sent_at else None,
             "late_reason": notice.late_reason, "authority_reference": notice.authority_reference,
             "sections": notice.sections,
         }  # fmt: skip
+
+    def approver(self, notice: IncidentNoticeRow) -> str | None:
+        """The name of who approved the notice's words (the audit chain keeps their id)."""
+        if notice.approved_by is None:
+            return None
+        with self.s.store.transaction() as session:
+            return name_of(session, notice.approved_by)
 
     def _of(self, session: Session, incident_id: str) -> list[IncidentNoticeRow]:
         query = select(IncidentNoticeRow).where(IncidentNoticeRow.incident_id == incident_id)

@@ -94,6 +94,17 @@ def authenticate(session: Session, clock: Clock, presented: str) -> Principal:
     return Principal(id=f"key:{row.id}", role=Role(row.role))
 
 
+def name_of(session: Session, principal_id: str) -> str:
+    """Who acted, for people to read: a console user's name, a key's holder; the command line
+    gives only the OS account that ran it; anything else (system, requester) as it is."""
+    kind, _, rest = principal_id.partition(":")
+    if kind == "staff" and (user := session.get(StaffUserRow, rest)) is not None:
+        return user.name
+    if kind == "key" and (key := session.get(ApiKeyRow, rest)) is not None:
+        return key.holder or key.name
+    return rest if kind == "cli" and rest else principal_id
+
+
 def person_of(session: Session, principal_id: str) -> str:
     """Who stands behind a principal, for the four-eyes rules: every key of one holder, and
     the console user of that name, are one person; anything else is itself."""

@@ -123,6 +123,29 @@ def test_the_console_shows_the_register_the_incident_and_its_notices(wrong_map: 
     assert wrong_map.c.incidents.notices.get(notice).approved_by is not None
 
 
+def test_a_notice_names_the_staff_member_who_approved_it_not_their_session_or_os_account(
+    wrong_map: Response,
+) -> None:
+    """People read the approver's name on the page and in the files sent to the authority; the
+    notice's JSON keeps the principal id the audit chain records."""
+    opened = _open_by_api(wrong_map)
+    browser = _signed_in(wrong_map, "dana", Role.DPO)
+    notice = opened["notices"][0]["id"]
+    shown = browser.get(f"/console/incidents/notices/{notice}")
+    approved = browser.post(f"/console/incidents/notices/{notice}/approve",
+                            data={"csrf": _csrf(shown.text)})  # fmt: skip
+    assert "approved by dana" in approved.text and "staff:" not in approved.text
+    notices = wrong_map.c.incidents.notices
+    row = notices.get(notice)
+    assert "approved by dana" in notices.markdown(row) and "staff:" not in notices.markdown(row)
+    document = notices.document(row)
+    assert document["approved_by"] == "dana"
+    assert document["approved_by_id"] == row.approved_by and row.approved_by.startswith("staff:")
+    notices.edit(notice, ADMIN, {"nature": "What happened, said again by the administrator."})
+    notices.approve(notice, ADMIN)
+    assert notices.document(notices.get(notice))["approved_by"] == "test"  # the OS account
+
+
 def test_the_console_refuses_a_decision_without_the_dpo_role_or_the_csrf_token(
     wrong_map: Response,
 ) -> None:

@@ -221,9 +221,10 @@ def notice(request: Request, notice_id: str, flash: str = "") -> Response:
         n = container(request).incidents.notices.get(_id(notice_id))
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
+    notices = container(request).incidents.notices
     context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
-               "done": done, "error": error, "Role": Role,
-               "title": container(request).incidents.notices.title(n)}  # fmt: skip
+               "done": done, "error": error, "Role": Role, "title": notices.title(n),
+               "approver": notices.approver(n)}  # fmt: skip
     return console_page(request, "console/incidents/notice.html", me, context)
 
 
