@@ -134,7 +134,7 @@ def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = 
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        row = c.incidents.assess(_id(incident_id), me.principal, Nature(nature) if nature else None)
+        row = c.incidents.assess(_id(incident_id), me.principal, _nature(nature))
         return f"Assessed: {row.level}."
 
     return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
@@ -154,6 +154,18 @@ def override(
         return f"Override in force: {a.level}; the computed assessment is kept."
 
     return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+
+
+def _nature(value: str) -> Nature | None:
+    """The nature staff chose; none keeps the one assumed from the incident's kind."""
+    if not value:
+        return None
+    try:
+        return Nature(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"the nature of the breach is one of: {', '.join(n.value for n in Nature)}"
+        ) from None
 
 
 def _level(value: str) -> Level:
