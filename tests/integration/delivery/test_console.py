@@ -334,6 +334,22 @@ def test_an_agent_cannot_extend_a_dpo_can_and_the_requester_is_told_why(desk: De
     assert "2026-06-02" in told[0].text
 
 
+def test_an_extension_by_a_length_that_is_no_number_of_months_is_refused_and_nothing_changes(
+    desk: Desk,
+) -> None:
+    """A tampered form's "abc" extended by the most the law allows, and "²" was a server error."""
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "dana", Role.DPO)
+    dpo = sign_in(desk, "dana")
+    for months in ("abc", "²", "-1", "1.5"):
+        answer = dpo.post(f"/console/requests/{rid}/extend", data={
+            "csrf": form_token(dpo.get(f"/console/requests/{rid}").text),
+            "reason": "Recordings are held in three systems", "months": months})  # fmt: skip
+        assert answer.status_code == 200 and "a whole number of months" in answer.text, months
+    assert desk.c.requests.get(rid).extended_at is None
+    assert not [m for m in desk.mailer.to(ANNA_MAIL) if "more time" in m.subject]
+
+
 def test_a_refusal_and_an_extension_by_cli_or_api_reach_the_requester_by_mail(desk: Desk) -> None:
     """REQUIREMENTS.md:6-7 (Art. 12(3), 12(4)): the requester is told of an extension with its
     reason, and of a refusal with its reasons and the right to complain, whichever door staff

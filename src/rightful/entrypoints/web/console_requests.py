@@ -87,8 +87,8 @@ def extend(
 
     def action(me: ConsoleSession) -> str:
         ccpa = c.requests.get(request_id).jurisdiction == "ccpa"
-        count = None if ccpa or not months.isdigit() else int(months)
-        c.requests.extend(request_id, me.principal, reason=reason, months=count,
+        c.requests.extend(request_id, me.principal, reason=reason,
+                          months=None if ccpa else _months(months),
                           days=45 if ccpa else None)  # fmt: skip
         return "Extended; the requester was told the reason and the new date."
 
@@ -193,6 +193,16 @@ def lift(request: Request, request_id: str, csrf: Csrf = "") -> Response:
         return "Restriction lifted."
 
     return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+def _months(text: str) -> int | None:
+    """The months chosen; none means the most the law allows."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdecimal()):
+        raise InvalidInputError("extend by: a whole number of months")
+    return int(text)
 
 
 def _count(recipients_told: str) -> int:
