@@ -112,10 +112,16 @@ class MailNotices:
         )  # fmt: skip
         self.send(message, f"extension {request_id}")
 
-    def notice(self, to: str, language: str, request_id: str, kind: str, wording: str) -> None:
+    def notice(
+        self, to: str, language: str, request_id: str, kind: str, wording: str, *,
+        again: bool = False,
+    ) -> None:  # fmt: skip
         """A recorded notice on a request (extension, refusal, no data found) by e-mail, handed
         to the mail service before this returns: DeliveryError when it does not take it, so
-        that the caller records that the requester was not told."""
+        that the caller records that the requester was not told. `again`: an earlier copy may
+        have arrived (its sender ended before recording it), and the mail says so first."""
+        if again:
+            wording = f"{_AGAIN.get(language, _AGAIN['en'])}\n\n{wording}"
         template = "extension" if kind == "extension" else "decision"
         message = self.render(
             template, language, to, request_id, notice=wording, notice_kind=kind,
@@ -145,6 +151,12 @@ class MailNotices:
         self.send(message, f"incident notice {request_id}")
 
 
+_AGAIN = {
+    "en": "You may have received this message already; it is sent again because we could not "
+    "confirm that it went out.",
+    "de": "Möglicherweise haben Sie diese Nachricht schon erhalten; wir senden sie erneut, weil "
+    "wir nicht feststellen konnten, dass sie versandt wurde.",
+}
 _SMS_CODE = {
     "en": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
     "de": "Ihr Code lautet {code}. Er verfällt in {minutes} Minuten. Geben Sie ihn nie weiter.",

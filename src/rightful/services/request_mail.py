@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -35,9 +35,10 @@ MAILED: Final = frozenset({
 # API response); a request staff entered (a letter, a call) or another system handed over has
 # no such channel, so its receipt is confirmed by mail (CCPA §7021(a): within 10 business days).
 ACKNOWLEDGED_BY_MAIL: Final = frozenset({"staff", "opendsr"})
-PENDING, SENT, REFUSED, NO_ADDRESS = "pending", "sent", "refused", "no_address"
-# A notice still pending this long after it was recorded lost its sender (a process that ended
-# between the commit and the hand-over); younger ones are being sent right now.
+PENDING, SENDING, SENT, REFUSED, NO_ADDRESS = "pending", "sending", "sent", "refused", "no_address"
+# A notice still pending (or sending) this long after it was recorded (or handed over) lost its
+# sender: a process that ended between the commit and the hand-over, or between the relay's
+# answer and its record; younger ones are being sent right now.
 LOST_AFTER: Final = timedelta(minutes=10)
 
 
@@ -87,11 +88,16 @@ class RequestNoticeMail:
         event.listen(session, "after_commit", send, once=True)
 
     def deliver(self, notice_id: int) -> bool:
-        """Hand notice `notice_id` to the mail relay unless it went out already; False when the
-        relay refused it (recorded, and kept for `take_refused`)."""
+        """Hand notice `notice_id` to the mail relay unless it went out already or another
+        sender holds it; False when the relay refused it (recorded, kept for `take_refused`).
+
+        At least once: the notice is claimed (`sending`) before the hand-over and marked `sent`
+        after it, so a sender that ends between the two leaves it `sending`, and the daily job
+        sends it again after `LOST_AFTER`, saying it may have arrived already."""
         with self.store.transaction() as session:
             notice = session.get(NoticeRow, notice_id)
-            if notice is None or notice.mail_state in (None, SENT, NO_ADDRESS):
+            again = notice is not None and notice.mail_state == SENDING
+            if notice is None or not self._claim(session, notice):
                 return True
             row = session.get(RequestRow, notice.request_id)
             assert row is not None  # a notice's request is never deleted
@@ -103,7 +109,7 @@ class RequestNoticeMail:
                 return True
             request_id, language, kind, body = row.id, notice.language, notice.kind, notice.body
         try:
-            self._notices().notice(to, language, request_id, kind, body)
+            self._notices().notice(to, language, request_id, kind, body, again=again)
         except DeliveryError as exc:
             log.warning("request %s: the %s notice %d was refused: %s", request_id, kind,
                         notice_id, exc)  # fmt: skip
@@ -111,6 +117,23 @@ class RequestNoticeMail:
             return False
         self._record(notice_id, SENT)
         return True
+
+    def _claim(self, session: Session, notice: NoticeRow) -> bool:
+        """Mark `notice` `sending` for this sender, or False: it went out, needs no mail, or
+        another sender holds it (it is being sent now, or its row changed since it was read)."""
+        state, attempted, now = notice.mail_state, notice.mail_attempted_at, self.clock.now()
+        if state not in (PENDING, REFUSED, SENDING):
+            return False
+        if state == SENDING and (attempted is None or attempted >= now - LOST_AFTER):
+            return False
+        taken = session.execute(
+            update(NoticeRow)
+            .where(NoticeRow.id == notice.id, NoticeRow.mail_state == state,
+                   NoticeRow.mail_attempts == notice.mail_attempts)
+            .values(mail_state=SENDING, mail_attempted_at=now)
+            .execution_options(synchronize_session="fetch")
+        )  # fmt: skip
+        return bool(taken.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
     def _record(self, notice_id: int, state: str) -> None:
         with self.store.transaction() as session:
@@ -136,6 +159,7 @@ class RequestNoticeMail:
                 select(NoticeRow.id).where(or_(
                     NoticeRow.mail_state == REFUSED,
                     (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
+                    (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
                 )).order_by(NoticeRow.id)
             ))  # fmt: skip
         sent = sum(self.deliver(notice_id) for notice_id in ids)

@@ -162,3 +162,56 @@ def test_a_notice_whose_sender_was_lost_is_sent_by_the_daily_job_after_ten_minut
     desk.world.clock.advance(timedelta(minutes=11))
     assert mail.retry() == (1, [])
     assert len([s for s in mails(relay, rid) if "more time" in s]) == 1
+
+
+def test_a_notice_being_sent_is_not_sent_again_by_a_daily_job_running_at_the_same_time(
+    desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two senders of one refused notice (two daily jobs, or a job and a console retry): the
+    first claims it before handing it over, the second finds it taken and sends nothing."""
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+    relay.refusing = True
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    relay.refusing = False
+    notices = mail._notices()
+    hand_over = notices.notice
+    meanwhile: list[tuple[int, list[Unsent]]] = []
+
+    def slow_relay(*args: object, **kwargs: object) -> None:
+        meanwhile.append(mail.retry())  # the other job runs while this one waits on the relay
+        hand_over(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notices, "notice", slow_relay)
+    monkeypatch.setattr(mail, "_notices", lambda: notices)
+    assert mail.retry() == (1, [])
+    assert meanwhile == [(0, [])]
+    assert len([s for s in mails(relay, rid) if "decision" in s]) == 1
+
+
+def test_a_notice_whose_sender_ended_after_the_hand_over_is_sent_again_saying_so(
+    desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At least once: a process that ends between the relay taking a notice and recording it
+    leaves it `sending`; after ten minutes the daily job sends it again, and the mail says the
+    requester may have had it already (in the notice's language)."""
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+
+    def ended(_: int, __: str) -> None:
+        raise RuntimeError("the process ended")
+
+    monkeypatch.setattr(mail, "_record", ended)
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    monkeypatch.undo()
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    assert (notice.mail_state, notice.mail_attempted_at) == ("sending", T0)
+    assert mail.retry() == (0, [])  # its sender may still be waiting for the relay
+    desk.world.clock.advance(timedelta(minutes=11))
+    assert mail.retry() == (1, [])
+    assert mail.retry() == (0, [])
+    said_again = ["You may have received this message already" in m.text
+                  for m in relay.messages() if "decision" in m.subject]  # fmt: skip
+    assert sorted(said_again) == [False, True]
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    assert (notice.mail_state, notice.mail_attempts) == ("sent", 1)

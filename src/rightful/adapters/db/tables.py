@@ -98,7 +98,8 @@ class NoticeRow(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_by: Mapped[str] = mapped_column(String(64))
     # The e-mail's fate (services/request_mail.py): None when it is not mailed, else pending,
-    # sent, refused (by the relay; tried again) or no_address (told by phone or letter).
+    # sending (being handed over since mail_attempted_at), sent, refused (by the relay; tried
+    # again) or no_address (told by phone or letter).
     mail_state: Mapped[str | None] = mapped_column(String(12), index=True)
     mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     mail_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
