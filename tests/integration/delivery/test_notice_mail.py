@@ -215,3 +215,35 @@ def test_a_notice_whose_sender_ended_after_the_hand_over_is_sent_again_saying_so
     assert sorted(said_again) == [False, True]
     [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
     assert (notice.mail_state, notice.mail_attempts) == ("sent", 1)
+
+
+def test_an_api_write_says_in_its_answer_when_the_requester_was_not_told(
+    desk: Desk, relay: MailSink
+) -> None:
+    """The CLI exits 1 and the console says "NOT told"; an API client reads `unsent_notices`
+    in the answer (documented in the OpenAPI schema) and the notice's mail state in the detail."""
+    with desk.c.store.transaction() as session:
+        key = issue_key(session, desk.world.clock, name="dana", role="dpo")
+    dpo = {"X-API-Key": key.secret}
+    told = desk.world.request_for(ANNA, high=False)
+    extend = {"reason": "Recordings are held in three systems"}
+    done = desk.client.post(f"/api/v1/requests/{told}/extend", json=extend, headers=dpo)
+    assert done.status_code == 200 and done.json()["unsent_notices"] == []
+
+    untold = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    refuse = {"reasons": ["manifestly excessive: the tenth in a week"]}
+    done = desk.client.post(f"/api/v1/requests/{untold}/refuse", json=refuse, headers=dpo)
+    assert done.status_code == 200 and done.json()["status"] == "rejected"
+    [unsent] = done.json()["unsent_notices"]
+    assert (unsent["request_id"], unsent["kind"], unsent["attempts"]) == (untold, "refusal", 1)
+
+    shown = desk.client.get(f"/api/v1/requests/{untold}", headers=dpo).json()
+    [notice] = [n for n in shown["notices"] if n["kind"] == "refusal"]
+    assert (notice["mail_state"], notice["mail_attempts"]) == ("refused", 1)
+    schema = desk.client.get("/openapi.json").json()["components"]["schemas"]
+    assert (
+        "requester was NOT told"
+        in schema["RequestChanged"]["properties"]["unsent_notices"]["description"]
+    )
+    assert "unsent_notices" in schema["RestrictionChanged"]["properties"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.domain.unfounded import Manifestly
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.notice_mail import Told, UnsentNoticeOut, untold
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web.security import client_of
 from rightful.services.requests import RequestFilter, transitions
@@ -114,6 +116,16 @@ class RequestOut(BaseModel):
         )
 
 
+class RequestChanged(RequestOut, Told):
+    """A request after a write that may have mailed its requester a notice."""
+
+    @classmethod
+    def after(cls, c: Container, write: Callable[[], RequestRow]) -> RequestChanged:
+        row, unsent = untold(c, write)
+        base = RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+        return cls(**base.model_dump(), unsent_notices=unsent)
+
+
 class TimelineEntry(BaseModel):
     seq: int
     at: datetime
@@ -138,6 +150,12 @@ class NoticeOut(RowView):
     channel: str
     sent_at: datetime
     body: str
+    mail_state: str | None = Field(
+        description="None when not mailed; pending, sending, sent, refused (the requester was "
+        "not told; retried daily) or no_address (tell them by phone or letter)"
+    )
+    mail_attempts: int
+    mail_attempted_at: datetime | None
 
 
 class RequestDetail(RequestOut):
@@ -272,28 +290,11 @@ def due(
     ]
 
 
-class UnsentNoticeOut(BaseModel):
-    request_id: str
-    notice_id: int
-    kind: str
-    attempts: int
-    last_attempt_at: datetime | None
-
-
 @router.get("/unsent-notices", response_model=list[UnsentNoticeOut])
 def unsent_notices(c: Deps, _who: Staff) -> list[UnsentNoticeOut]:
     """Notices the mail relay refused, so their requester was not told (Art. 12(3), 12(4));
     `rightful jobs daily` tries them again."""
-    return [
-        UnsentNoticeOut(
-            request_id=u.request_id,
-            notice_id=u.notice_id,
-            kind=u.kind,
-            attempts=u.attempts,
-            last_attempt_at=u.attempted_at,
-        )
-        for u in c.notice_mail.unsent()
-    ]
+    return [UnsentNoticeOut.of(u) for u in c.notice_mail.unsent()]
 
 
 @router.get("/{request_id}", response_model=RequestDetail)
@@ -326,60 +327,59 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
     )
 
 
-@router.post("/{request_id}/transitions", response_model=RequestOut)
-def move(request_id: str, body: MoveIn, c: Deps, who: Staff) -> RequestOut:
+@router.post("/{request_id}/transitions", response_model=RequestChanged)
+def move(request_id: str, body: MoveIn, c: Deps, who: Staff) -> RequestChanged:
     """Move a request by hand (hold, resume, expire, cancel, close); an illegal move is 409.
 
     Verified, collecting, in review, approved and delivered are reached only through their own
     steps (verification, collection, review, delivery)."""
-    row = c.requests.move_by_hand(request_id, body.to, who, body.reason)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(
+        c, lambda: c.requests.move_by_hand(request_id, body.to, who, body.reason)
+    )
 
 
-@router.post("/{request_id}/extend", response_model=RequestOut)
-def extend(request_id: str, body: ExtendIn, c: Deps, who: Dpo) -> RequestOut:
+@router.post("/{request_id}/extend", response_model=RequestChanged)
+def extend(request_id: str, body: ExtendIn, c: Deps, who: Dpo) -> RequestChanged:
     """Extend the deadline once, with a reason; the notice to the requester is recorded."""
-    row = c.requests.extend(request_id, who, reason=body.reason, months=body.months, days=body.days)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(c, lambda: c.requests.extend(
+        request_id, who, reason=body.reason, months=body.months, days=body.days
+    ))  # fmt: skip
 
 
-@router.post("/{request_id}/cancel", response_model=RequestOut)
-def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestOut:
-    row = c.requests.cancel(request_id, who, body.reason)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+@router.post("/{request_id}/cancel", response_model=RequestChanged)
+def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestChanged:
+    return RequestChanged.after(c, lambda: c.requests.cancel(request_id, who, body.reason))
 
 
-@router.post("/{request_id}/refuse", response_model=RequestOut)
-def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestOut:
+@router.post("/{request_id}/refuse", response_model=RequestChanged)
+def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestChanged:
     """Refuse with reasons; the notice states them and the right to complain (Art. 12(4))."""
     ground = Manifestly(body.manifestly) if body.manifestly else None
-    row = c.requests.refuse(request_id, who, body.reasons, ground)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(c, lambda: c.requests.refuse(request_id, who, body.reasons, ground))
 
 
-@router.post("/{request_id}/erasure", response_model=RequestOut)
-def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestOut:
+@router.post("/{request_id}/erasure", response_model=RequestChanged)
+def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestChanged:
     """Record what an erasure request ended with and close it (GDPR and UK GDPR, once the
     requester is verified); the notice tells them what was erased, what was kept and under
     which exception of Art. 17(3), and how many recipients were told (Art. 19)."""
     kept = [(k.category, k.exception) for k in body.kept]
     outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told)
-    row = c.requests.record_erasure(request_id, outcome, who)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(c, lambda: c.requests.record_erasure(request_id, outcome, who))
 
 
-@router.post("/{request_id}/rectification", response_model=RequestOut)
-def rectification(request_id: str, body: RectificationIn, c: Deps, who: Dpo) -> RequestOut:
+@router.post("/{request_id}/rectification", response_model=RequestChanged)
+def rectification(request_id: str, body: RectificationIn, c: Deps, who: Dpo) -> RequestChanged:
     """Record which fields of the data map were corrected for a verified GDPR or UK GDPR
     rectification request, and close it; the requester is told which (Art. 16, 19)."""
     outcome = rectified(body.fields, body.recipients_told, c.datamap)
-    row = c.requests.record_rectification(request_id, outcome, who)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(
+        c, lambda: c.requests.record_rectification(request_id, outcome, who)
+    )
 
 
-@router.post("/{request_id}/answer", response_model=RequestOut)
-def answer(request_id: str, body: AnswerIn, c: Deps, who: Dpo) -> RequestOut:
+@router.post("/{request_id}/answer", response_model=RequestChanged)
+def answer(request_id: str, body: AnswerIn, c: Deps, who: Dpo) -> RequestChanged:
     """Close a verified rectification or objection request (or a CCPA one) by telling the
     requester what was done (Art. 12(3)); erasure has `/erasure`, restriction `/restriction`."""
-    row = c.requests.answer(request_id, body.text, who)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(c, lambda: c.requests.answer(request_id, body.text, who))

@@ -15,7 +15,8 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.restriction import MAX_REASON, restriction
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
-from rightful.entrypoints.api.requests import RequestOut, Strict
+from rightful.entrypoints.api.notice_mail import Told, untold
+from rightful.entrypoints.api.requests import RequestChanged, Strict
 from rightful.services.restrictions import RestrictionView
 
 router = APIRouter(prefix="/api/v1", tags=["restrictions"])
@@ -51,14 +52,17 @@ class RestrictionOut(BaseModel):
         return cls.model_validate(view.as_json())
 
 
-@router.post("/requests/{request_id}/restriction", response_model=RequestOut)
-def place(request_id: str, body: RestrictionIn, c: Deps, who: Dpo) -> RequestOut:
+class RestrictionChanged(RestrictionOut, Told):
+    """A restriction after a write that mailed its requester a notice."""
+
+
+@router.post("/requests/{request_id}/restriction", response_model=RequestChanged)
+def place(request_id: str, body: RestrictionIn, c: Deps, who: Dpo) -> RequestChanged:
     """Record the restriction granted on a verified GDPR or UK GDPR restriction request; the
     request closes and the requester is told what is restricted, and that they will be told
     before it lifts."""
     placed = restriction(body.ground, body.categories, body.recipients_told)
-    row = c.restrictions.place(request_id, placed, who)
-    return RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    return RequestChanged.after(c, lambda: c.restrictions.place(request_id, placed, who))
 
 
 @router.get("/requests/{request_id}/restriction", response_model=RestrictionOut)
@@ -69,11 +73,13 @@ def show(request_id: str, c: Deps, who: Staff) -> RestrictionOut:
     return RestrictionOut.of(view)
 
 
-@router.post("/requests/{request_id}/restriction/lift-notice", response_model=RestrictionOut)
-def lift_notice(request_id: str, body: LiftNoticeIn, c: Deps, who: Dpo) -> RestrictionOut:
+@router.post("/requests/{request_id}/restriction/lift-notice", response_model=RestrictionChanged)
+def lift_notice(request_id: str, body: LiftNoticeIn, c: Deps, who: Dpo) -> RestrictionChanged:
     """Tell the requester the day their restriction lifts and why (Art. 18(3))."""
-    view = c.restrictions.announce_lifting(request_id, body.lifts_on, body.reason, who)
-    return RestrictionOut.of(view)
+    view, unsent = untold(
+        c, lambda: c.restrictions.announce_lifting(request_id, body.lifts_on, body.reason, who)
+    )
+    return RestrictionChanged(**RestrictionOut.of(view).model_dump(), unsent_notices=unsent)
 
 
 @router.post("/requests/{request_id}/restriction/lift", response_model=RestrictionOut)
