@@ -249,3 +249,31 @@ def _csrf(client: object, path: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found is not None
     return found.group(1)
+
+
+def test_head_on_the_mailed_links_and_portal_pages_answers_without_side_effects(
+    desk: Desk,
+) -> None:
+    """Link checkers and mail scanners send HEAD to the links in our e-mails (they got 405).
+    HEAD answers 200 from the routes alone: no attempt recorded, no cookie set, nothing counted,
+    and it tells nothing about the link (an unknown token gets the same); GET makes the checks."""
+    delivered = desk.deliver()
+    rid = delivered.request_id
+    before = len(desk.c.audit.timeline(rid))
+    pages = [f"/d/{delivered.token}", f"/d/{delivered.token}/not-mine", "/d/" + "A" * 43, "/",
+             "/portal/new", "/portal/check", f"/portal/requests/{rid}", f"/not-mine/{'x' * 32}",
+             f"/portal/requests/{rid}/verify", f"/download/{delivered.link_id}"]  # fmt: skip
+    for path in pages:
+        head = desk.client.head(path)
+        assert head.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"].startswith("text/html")
+        assert "set-cookie" not in head.headers and head.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in head.headers["content-security-policy"]
+    assert not desk.client.cookies
+    with desk.c.store.transaction() as session:
+        assert session.scalars(select(DownloadAttemptRow)).all() == []
+    assert len(desk.c.audit.timeline(rid)) == before
+    assert desk.client.head("/portal/nowhere").status_code == 404
+    assert desk.client.get(f"/d/{delivered.token}").status_code == 200  # GET as before
+    with desk.c.store.transaction() as session:
+        assert [a.outcome for a in session.scalars(select(DownloadAttemptRow))] == ["opened"]

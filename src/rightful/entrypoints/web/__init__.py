@@ -18,6 +18,7 @@ from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.entrypoints.api.errors import log_unanswerable
 from rightful.entrypoints.web import console, console_requests, download, incidents, portal
 from rightful.entrypoints.web.console import console_error
+from rightful.entrypoints.web.head import HeadOnPages
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import HERE, language, page
 from rightful.entrypoints.web.requester import error_text
@@ -31,6 +32,7 @@ API_PREFIXES = ("/api/", "/opendsr", "/docs", "/redoc", "/openapi.json", "/healt
 def install_web(app: FastAPI, c: Container, packages: PackageSource | None = None) -> None:
     """Mount portal, download pages, console and static files on `app` (served by `c`)."""
     web_services(c, packages)
+    app.add_middleware(HeadOnPages, router=app.router)  # inside SecurityHeaders: gets them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (portal, download, console, console_requests, incidents):
