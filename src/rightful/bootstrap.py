@@ -105,9 +105,22 @@ class Container:
     @cached_property
     def notice_mail(self) -> RequestNoticeMail:
         """Mails the notices recorded on requests and keeps what became of each."""
+        from rightful.services.not_mine import ACK, acknowledgement
         from rightful.services.request_mail import RequestNoticeMail
 
-        return RequestNoticeMail(lambda: self.mail_notices, self.store, self.audit, self.clock)
+        return RequestNoticeMail(
+            lambda: self.mail_notices, self.store, self.audit, self.clock,
+            composers={ACK: acknowledgement(lambda: self.web_key("not-mine-confirm"))},
+        )  # fmt: skip
+
+    def web_key(self, purpose: str) -> bytes:
+        """A key derived from the web secret (`web_secret`, else the one kept in data_dir)."""
+        from rightful.services.web_keys import load_or_create_web_secret, subkey
+
+        s = self.settings
+        configured = s.web_secret.get_secret_value() if s.web_secret else None
+        path = s.data_dir / "keys" / "web_secret"
+        return subkey(load_or_create_web_secret(configured, path), purpose)
 
     def _general_practices(self, language: str) -> Practices | None:
         """What the data map says the business collects, in general (None without one)."""

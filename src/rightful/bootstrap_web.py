@@ -111,6 +111,7 @@ class WebServices:
             c.audit,
             self.delivery,
             self.notices,
+            self.key("not-mine-confirm"),
             triage=c.incidents.triage_quietly,
         )
 

@@ -1,12 +1,17 @@
 """ "This is not my data": one click, no sign-in. In one transaction every link of the package is
 revoked, the report is recorded and an incident is opened with the report as its first event;
-then the reporter is acknowledged by e-mail and may confirm that they deleted any copy."""
+then the reporter is acknowledged by e-mail and may confirm that they deleted any copy. The
+acknowledgement is a notice on the request (`not_mine_ack`), mailed after the commit, its fate
+recorded and retried as every other notice's (services/request_mail.py)."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import hashlib
+import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.delivery import DownloadLinkRow, NotMineReportRow
-from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.tables import NoticeRow, RequestRow
 from rightful.domain.clock import Clock
 from rightful.domain.delivery import Client, LinkUnknownError, Outcome
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -30,10 +35,23 @@ from rightful.services.delivery import (
     record_attempt,
     verified_channel,
 )
+from rightful.services.incident_mail import reference as incident_reference
 from rightful.services.incidents import open_incident
 from rightful.services.notices import MailNotices
+from rightful.services.request_mail import Composer
 
 DELETION_ANSWERS = ("deleted", "never_downloaded")
+ACK = "not_mine_ack"
+# The words recorded for staff and the audit digest; the mail itself is its own template.
+_ACK_WORDS = {
+    "en": "You told us that the data behind a download link we sent to this address is not "
+    "yours. We stopped every link to that data and opened an incident ({ref}). Please delete any "
+    "copy; the e-mail's link lets you tell us that you did.",
+    "de": "Sie haben uns mitgeteilt, dass die Daten hinter einem Download-Link, den wir an diese "
+    "Adresse geschickt haben, nicht Ihre sind. Wir haben jeden Link zu diesen Daten gesperrt und "
+    "einen Vorfall eröffnet ({ref}). Bitte löschen Sie jede Kopie; über den Link in der E-Mail "
+    "können Sie uns das mitteilen.",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,7 @@ class NotMineReceipt:
     confirm_token: str | None  # for the optional deletion confirmation; None once confirmed
     language: str
     repeated: bool
-    mailed: bool = False  # the acknowledgement (with the confirmation link) goes by e-mail
+    mailed: bool = False  # the mail relay took the acknowledgement (with the confirmation link)
 
 
 class NotMineService:
@@ -55,10 +73,11 @@ class NotMineService:
 
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, delivery: DeliveryService,
-        notices: MailNotices, triage: Callable[[str], object] | None = None,
+        notices: MailNotices, confirm_key: bytes, triage: Callable[[str], object] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
         self.delivery, self.notices = delivery, notices
+        self.confirm_key = confirm_key
         # Scope, score and draft right after the click, so the 72-hour clock starts with facts.
         self.triage = triage
 
@@ -82,12 +101,8 @@ class NotMineService:
             channel = verified_channel(session, link.request_id)
             address = channel.address if channel and channel.channel == "email" else None
             receipt = self._record(session, link, client, mailed=address is not None)
-        if address is not None and receipt.confirm_token and not receipt.repeated:
-            self.notices.not_mine_ack(
-                address, receipt.language, link.request_id,
-                receipt.incident_id or receipt.report_id, receipt.reported_at,
-                f"/not-mine/{receipt.confirm_token}",
-            )  # fmt: skip
+        if receipt.mailed and not receipt.repeated:  # its notice was handed over at the commit
+            receipt = dataclasses.replace(receipt, mailed=self._ack_sent(link.request_id))
         if self.triage is not None and receipt.incident_id and not receipt.repeated:
             self.triage(receipt.incident_id)
         return receipt
@@ -95,7 +110,8 @@ class NotMineService:
     def _record(
         self, session: Session, link: DownloadLinkRow, client: Client, *, mailed: bool
     ) -> NotMineReceipt:
-        now, report_id, confirm = self.clock.now(), secrets.token_hex(16), secrets.token_urlsafe(24)
+        now, report_id = self.clock.now(), secrets.token_hex(16)
+        confirm = confirm_token(self.confirm_key, report_id)
         language = _language(session, link.request_id)
         attempt = record_attempt(session, self.audit, self.clock, link, Outcome.NOT_MINE, client)
         earlier = self._earlier(session, link.package_id)
@@ -123,9 +139,33 @@ class NotMineService:
             incident_id=incident.id, links_revoked=revoked, downloads_before=downloads,
             confirm_hash=_digest(confirm),
         ))  # fmt: skip
+        if mailed:
+            self._acknowledge(session, link.request_id, incident.id, by)
         return NotMineReceipt(
             report_id, incident.id, revoked, now, confirm, language, False, mailed
         )
+
+    def _acknowledge(
+        self, session: Session, request_id: str, incident_id: str, by: Principal
+    ) -> None:
+        """Record the acknowledgement as a notice on the request: mailed once this commits, and
+        when the relay refuses it, shown to staff and sent again by the daily job."""
+        request = session.get(RequestRow, request_id)
+        assert request is not None  # a link's request is never deleted
+        words = _ACK_WORDS.get(request.language, _ACK_WORDS["en"])
+        self.delivery.requests.record_notice(
+            session, request, ACK, words.format(ref=incident_reference(incident_id)), by
+        )
+
+    def _ack_sent(self, request_id: str) -> bool:
+        """Whether the mail relay took the acknowledgement just recorded for `request_id`."""
+        with self.store.transaction() as session:
+            state = session.scalar(
+                select(NoticeRow.mail_state)
+                .where(NoticeRow.request_id == request_id, NoticeRow.kind == ACK)
+                .order_by(NoticeRow.id.desc()).limit(1)
+            )  # fmt: skip
+        return state == "sent"
 
     def _reopen(self, session: Session, request_id: str, incident_id: str) -> None:
         """A delivered request whose package is reported as not the recipient's was not
@@ -193,6 +233,34 @@ class NotMineService:
         with self.store.transaction() as session:
             return session.scalar(select(NotMineReportRow).where(
                 NotMineReportRow.confirm_hash == _digest(confirm_token.strip())))  # fmt: skip
+
+
+def confirm_token(key: bytes, report_id: str) -> str:
+    """The deletion confirmation token of a report: derived, so that the page and every copy of
+    the acknowledgement (a retry) carry the same link; only its digest is stored."""
+    mac = hmac.new(key, b"not-mine-confirm\x00" + report_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def acknowledgement(confirm_key: Callable[[], bytes]) -> Composer:
+    """What a `not_mine_ack` notice's mail needs besides its words: the report it answers (the
+    request's latest one recorded by the notice's time), its incident, time and link."""
+
+    def compose(session: Session, notice: NoticeRow) -> Mapping[str, object]:
+        report = session.scalars(
+            select(NotMineReportRow)
+            .where(NotMineReportRow.request_id == notice.request_id,
+                   NotMineReportRow.reported_at <= notice.sent_at)
+            .order_by(NotMineReportRow.reported_at.desc())
+        ).first()  # fmt: skip
+        assert report is not None  # recorded in the transaction that recorded the notice
+        return {
+            "incident_id": report.incident_id or report.id,
+            "reported_at": report.reported_at,
+            "confirm_path": f"/not-mine/{confirm_token(confirm_key(), report.id)}",
+        }
+
+    return compose
 
 
 def _digest(token: str) -> str:

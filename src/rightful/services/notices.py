@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -114,14 +115,17 @@ class MailNotices:
 
     def notice(
         self, to: str, language: str, request_id: str, kind: str, wording: str, *,
-        again: bool = False,
+        again: bool = False, context: Mapping[str, object] | None = None,
     ) -> None:  # fmt: skip
         """A recorded notice on a request (extension, refusal, no data found) by e-mail, handed
         to the mail service before this returns: DeliveryError when it does not take it, so
         that the caller records that the requester was not told. `again`: an earlier copy may
         have arrived (its sender ended before recording it), and the mail says so first."""
+        if kind == "not_mine_ack":
+            self.mailer.send(self._not_mine_ack(to, language, request_id, again, context or {}))
+            return
         if again:
-            wording = f"{_AGAIN.get(language, _AGAIN['en'])}\n\n{wording}"
+            wording = f"{_again(language)}\n\n{wording}"
         template = "extension" if kind == "extension" else "decision"
         message = self.render(
             template, language, to, request_id, notice=wording, notice_kind=kind,
@@ -129,15 +133,19 @@ class MailNotices:
         )  # fmt: skip
         self.mailer.send(message)
 
-    def not_mine_ack(
-        self, to: str, language: str, request_id: str, incident_id: str, reported_at: datetime,
-        confirm_path: str,
-    ) -> None:  # fmt: skip
-        message = self.render(
-            "not_mine_ack", language, to, request_id, incident_ref=incident_reference(incident_id),
-            reported_at=self.when(reported_at), confirm_link=self.url(confirm_path),
+    def _not_mine_ack(
+        self, to: str, language: str, request_id: str, again: bool, context: Mapping[str, object]
+    ) -> MailMessage:
+        """The acknowledgement of a "not my data" report, with the deletion confirmation link
+        (`context`: incident_id, reported_at, confirm_path; services/not_mine.py)."""
+        reported_at = context["reported_at"]
+        assert isinstance(reported_at, datetime)
+        return self.render(
+            "not_mine_ack", language, to, request_id,
+            incident_ref=incident_reference(str(context["incident_id"])),
+            reported_at=self.when(reported_at), confirm_link=self.url(str(context["confirm_path"])),
+            again=_again(language) if again else "",
         )  # fmt: skip
-        self.send(message, f"not-mine ack {request_id}")
 
     def incident_notice(
         self, to: str, language: str, request_id: str, *, nature: str, consequences: str,
@@ -157,6 +165,12 @@ _AGAIN = {
     "de": "Möglicherweise haben Sie diese Nachricht schon erhalten; wir senden sie erneut, weil "
     "wir nicht feststellen konnten, dass sie versandt wurde.",
 }
+
+
+def _again(language: str) -> str:
+    return _AGAIN.get(language, _AGAIN["en"])
+
+
 _SMS_CODE = {
     "en": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
     "de": "Ihr Code lautet {code}. Er verfällt in {minutes} Minuten. Geben Sie ihn nie weiter.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -29,7 +29,7 @@ log = logging.getLogger("rightful.requests")
 # These are decisions the requester must be told of (Art. 12(3), 12(4)).
 MAILED: Final = frozenset({
     "extension", "refusal", "no_data", "expiry", "erasure", "action_taken", "restriction",
-    "restriction_lifting", "rectification",
+    "restriction_lifting", "rectification", "not_mine_ack",
 })  # fmt: skip
 # The acknowledgement is answered on the channel the request came in by (the portal page, the
 # API response); a request staff entered (a letter, a call) or another system handed over has
@@ -40,6 +40,8 @@ PENDING, SENDING, SENT, REFUSED, NO_ADDRESS = "pending", "sending", "sent", "ref
 # sender: a process that ended between the commit and the hand-over, or between the relay's
 # answer and its record; younger ones are being sent right now.
 LOST_AFTER: Final = timedelta(minutes=10)
+# What a kind of notice needs besides its words, read when it is sent (a confirmation link).
+Composer = Callable[[Session, NoticeRow], Mapping[str, object]]
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,12 @@ class RequestNoticeMail:
     records on the notice whether the relay took it (`notice.mailed` / `notice.mail_refused`)."""
 
     def __init__(
-        self, notices: Callable[[], MailNotices], store: Store, audit: AuditService, clock: Clock
-    ) -> None:
+        self, notices: Callable[[], MailNotices], store: Store, audit: AuditService, clock: Clock,
+        composers: Mapping[str, Composer] | None = None,
+    ) -> None:  # fmt: skip
         self._notices = notices
         self.store, self.audit, self.clock = store, audit, clock
+        self._composers = dict(composers or {})
         self._here = threading.local()
 
     def after_commit(self, session: Session, row: RequestRow, notice: NoticeRow) -> None:
@@ -108,8 +112,11 @@ class RequestNoticeMail:
                          row.id, notice.kind)  # fmt: skip
                 return True
             request_id, language, kind, body = row.id, notice.language, notice.kind, notice.body
+            compose = self._composers.get(kind)
+            context = compose(session, notice) if compose else {}
         try:
-            self._notices().notice(to, language, request_id, kind, body, again=again)
+            self._notices().notice(to, language, request_id, kind, body, again=again,
+                                   context=context)  # fmt: skip
         except DeliveryError as exc:
             log.warning("request %s: the %s notice %d was refused: %s", request_id, kind,
                         notice_id, exc)  # fmt: skip

@@ -9,7 +9,9 @@ from pathlib import Path
 from rightful.adapters.files import load_or_create_hex_secret
 from rightful.domain.errors import ConfigurationError
 
-PURPOSES = frozenset({"cookie", "csrf", "download-code", "totp", "age", "portal", "console-flash"})
+PURPOSES = frozenset({
+    "cookie", "csrf", "download-code", "totp", "age", "portal", "console-flash", "not-mine-confirm",
+})  # fmt: skip
 
 
 def load_or_create_web_secret(configured: str | None, path: Path) -> bytes:

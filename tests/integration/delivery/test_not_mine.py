@@ -162,3 +162,37 @@ def test_a_report_on_an_expired_link_still_counts(desk: Desk) -> None:
     desk.world.clock.advance(timedelta(days=30))
     receipt = desk.web.not_mine.report_token(delivered.token, NOBODY)
     assert receipt.incident_id is not None
+
+
+def test_an_acknowledgement_the_relay_refused_is_recorded_shown_and_sent_by_the_daily_job(
+    desk: Desk,
+) -> None:
+    """The acknowledgement went through the outbox, a refusal only logged: the reporter was
+    never asked to delete their copy. It is now a notice on the request like the others: the
+    page does not claim a mail went out, staff see it among the notices that reached nobody,
+    and the daily job sends it, in the request's language, with the link the page's form used."""
+    delivered = desk.deliver()
+    desk.mailer.fail_with = "the mail server did not accept the message"
+    page = desk.post(f"/d/{delivered.token}/not-mine")
+    assert "We also sent you this confirmation by e-mail" not in page.text
+    [unsent] = desk.c.notice_mail.unsent()
+    assert (unsent.request_id, unsent.kind, unsent.attempts) == (
+        delivered.request_id, "not_mine_ack", 1,
+    )  # fmt: skip
+    desk.mailer.fail_with = None
+    assert desk.c.notice_mail.retry() == (1, [])
+    assert desk.c.notice_mail.retry() == (0, [])
+    [ack] = [m for m in desk.mailer.to(ANNA_MAIL) if "stopped" in m.subject]
+    (report,) = desk.web.not_mine.reports_of(delivered.request_id)
+    assert f"INC-{(report.incident_id or '')[:8]}" in ack.text
+    mailed = re.search(r"/not-mine/([A-Za-z0-9_-]+)", ack.text)
+    on_page = re.search(r'action="/not-mine/([A-Za-z0-9_-]+)"', page.text)
+    assert mailed is not None and on_page is not None
+    assert mailed.group(1) == on_page.group(1), "one link, whichever copy the reporter uses"
+    done = desk.post(f"/not-mine/{mailed.group(1)}", answer="deleted")
+    assert "We recorded your answer" in done.text
+    [notice] = [
+        n for n in desk.c.requests.notices(delivered.request_id) if n.kind == "not_mine_ack"
+    ]
+    assert (notice.mail_state, notice.mail_attempts) == ("sent", 2)
+    assert ANNA_MAIL not in notice.body and "not yours" in notice.body
