@@ -3,6 +3,8 @@ login, implicit TLS), and a requester's code is read back from the mail the serv
 
 from __future__ import annotations
 
+import socketserver
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +137,38 @@ def test_a_requester_reads_the_code_from_real_mail_and_is_verified(
         assert inbox.status_code == 200
         assert "Confirm your data request" in inbox.text
         assert client.get("/demo/mail.json").json()["mail"][0]["to"] == [estate.ANNA]
+
+
+class _AcceptsThenFailsQuit(socketserver.StreamRequestHandler):
+    """A relay that accepts the message (250 after DATA) and then answers QUIT with an error."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 relay ready\r\n")
+        for raw in self.rfile:
+            command = raw.decode().strip().upper()
+            if command == "DATA":
+                self.wfile.write(b"354 go ahead\r\n")
+                for body_line in self.rfile:
+                    if body_line in (b".\r\n", b".\n"):
+                        break
+                self.server.accepted += 1  # type: ignore[attr-defined]
+                self.wfile.write(b"250 queued\r\n")
+            elif command == "QUIT":
+                self.wfile.write(b"451 trouble saying goodbye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_a_message_the_relay_accepted_is_sent_even_when_saying_goodbye_fails() -> None:
+    """Recorded as refused, an accepted notice was sent a second time by the daily job, and an
+    accepted "ready" mail undid its link, leaving the requester a link that does not work."""
+    with socketserver.TCPServer(("127.0.0.1", 0), _AcceptsThenFailsQuit) as relay:
+        relay.accepted = 0  # type: ignore[attr-defined]
+        threading.Thread(target=relay.serve_forever, daemon=True).start()
+        try:
+            port = relay.server_address[1]
+            SmtpMailer("127.0.0.1", port, "privacy@shop.example", security="none").send(HELLO)
+        finally:
+            relay.shutdown()
+        assert relay.accepted == 1  # type: ignore[attr-defined]

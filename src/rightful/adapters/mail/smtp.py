@@ -39,13 +39,23 @@ class SmtpMailer:
         self.timeout = timeout
 
     def send(self, message: MailMessage) -> None:
+        """Hand `message` over; DeliveryError unless the relay accepted it. Once the relay has
+        accepted the message it is sent: a failure to say goodbye (QUIT) changes nothing, or a
+        notice recorded as refused would be sent again, and a link undone that went out."""
         email = self.compose(message)
+        accepted = False
         try:
             with self._connect() as smtp:
                 if self.username:
                     smtp.login(self.username, self._password or "")
                 smtp.send_message(email)
+                accepted = True
         except (OSError, smtplib.SMTPException) as exc:
+            if accepted:
+                log.info("mail to ***%s accepted by %s:%d; closing failed (%s)",
+                         recipient_id(message.to), self.host, self.port,
+                         type(exc).__name__)  # fmt: skip
+                return
             reason = type(exc).__name__
             log.warning(
                 "mail to ***%s not accepted by %s:%d (%s)",
