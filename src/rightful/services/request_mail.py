@@ -122,6 +122,11 @@ class RequestNoticeMail:
                         notice_id, exc)  # fmt: skip
             self._record(notice_id, REFUSED)
             return False
+        except Exception as exc:  # not handed over as far as we know: shown, and tried again
+            log.error("request %s: the %s notice %d failed before the relay took it (%s)",
+                      request_id, kind, notice_id, type(exc).__name__)  # fmt: skip
+            self._record(notice_id, REFUSED)
+            return False
         self._record(notice_id, SENT)
         return True
 
@@ -169,7 +174,13 @@ class RequestNoticeMail:
                     (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
                 )).order_by(NoticeRow.id)
             ))  # fmt: skip
-        sent = sum(self.deliver(notice_id) for notice_id in ids)
+        sent = 0
+        for notice_id in ids:
+            try:
+                sent += self.deliver(notice_id)
+            except Exception as exc:  # one notice that cannot be read stops no other
+                log.error("notice %d: not handed over (%s); the daily job tries again",
+                          notice_id, type(exc).__name__)  # fmt: skip
         return sent, self.unsent()
 
     def unsent(self, request_id: str | None = None) -> list[Unsent]:

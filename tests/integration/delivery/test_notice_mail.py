@@ -247,3 +247,34 @@ def test_an_api_write_says_in_its_answer_when_the_requester_was_not_told(
         in schema["RequestChanged"]["properties"]["unsent_notices"]["description"]
     )
     assert "unsent_notices" in schema["RestrictionChanged"]["properties"]
+
+
+def test_a_notice_that_fails_unexpectedly_is_shown_as_not_told_and_stops_no_other(
+    desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error other than the relay's refusal (a template, a bug) while handing over one notice
+    stopped the daily job: every notice after it stayed unsent, and the failed one looked as if
+    it was being sent. Now it counts as refused (staff see it; tried again) and the rest go out."""
+    first = desk.world.request_for(ANNA, high=False)
+    second = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    for rid in (first, second):
+        desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    relay.refusing = False
+    mail = desk.c.notice_mail
+    notices = mail._notices()
+    hand_over = notices.notice
+
+    def broken_for_first(to: str, language: str, request_id: str, *args: object,
+                         **kwargs: object) -> None:  # fmt: skip
+        if request_id == first:
+            raise KeyError("a template variable")
+        hand_over(to, language, request_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notices, "notice", broken_for_first)
+    monkeypatch.setattr(mail, "_notices", lambda: notices)
+    sent, unsent = mail.retry()
+    assert sent == 1 and [(u.request_id, u.kind, u.attempts) for u in unsent] == [
+        (first, "refusal", 2)
+    ]
+    assert len(mails(relay, second)) >= 1 and mails(relay, first) == []
