@@ -63,23 +63,39 @@ def data_points(points: Iterable[DataPoint]) -> int:
     return len({p.type for p in points})
 
 
-def disclosure_wait(points: Iterable[DataPoint], declared: bool) -> str | None:
-    """None when the specific pieces may be disclosed; else what is still missing, in words
-    for staff and the requester."""
+_WAIT = {
+    "en": {
+        "points": "{needed} matching data points ({count} verified so far)",
+        "declaration": "a declaration signed under penalty of perjury",
+        "and": " and ",
+        "wait": "the specific pieces of personal information are disclosed only to a signed-in "
+        "account holder, or with {missing} (Cal. Code Regs. tit. 11 §7062(c))",
+    },
+    "de": {
+        "points": "{needed} übereinstimmenden Angaben ({count} bisher bestätigt)",
+        "declaration": "einer unter Strafandrohung wegen Meineids unterschriebenen Erklärung",
+        "and": " und ",
+        "wait": "die einzelnen personenbezogenen Daten geben wir nur an eine mit ihrem Konto "
+        "angemeldete Person heraus, oder mit {missing} (Cal. Code Regs. tit. 11 §7062(c))",
+    },
+}
+
+
+def disclosure_wait(
+    points: Iterable[DataPoint], declared: bool, language: str = "en"
+) -> str | None:
+    """None when the specific pieces may be disclosed; else what is still missing, in words,
+    in `language` (English, staff's, when there is none)."""
     proven = list(points)
     if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
         return None
+    say = _WAIT.get(language, _WAIT["en"])
     missing = []
     count = data_points(proven)
     if count < SPECIFIC_PIECES_DATA_POINTS:
-        missing.append(
-            f"{SPECIFIC_PIECES_DATA_POINTS} matching data points ({count} verified so far)"
-        )
+        missing.append(say["points"].format(needed=SPECIFIC_PIECES_DATA_POINTS, count=count))
     if not declared:
-        missing.append("a declaration signed under penalty of perjury")
+        missing.append(say["declaration"])
     if not missing:
         return None
-    return (
-        "the specific pieces of personal information are disclosed only to a signed-in account "
-        f"holder, or with {' and '.join(missing)} (Cal. Code Regs. tit. 11 §7062(c))"
-    )
+    return say["wait"].format(missing=say["and"].join(missing))

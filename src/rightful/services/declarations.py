@@ -45,8 +45,9 @@ def applies(row: RequestRow) -> bool:
     return rule.applies(Jurisdiction(row.jurisdiction), RequestType(row.type))
 
 
-def disclosure_wait(session: Session, row: RequestRow) -> str | None:
-    """Why this request's package may not be built yet under §7062, or None."""
+def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> str | None:
+    """Why this request's package may not be built yet under §7062, or None: in English for
+    staff, or in the requester's `language`."""
     if not applies(row):
         return None
     points = [
@@ -54,7 +55,7 @@ def disclosure_wait(session: Session, row: RequestRow) -> str | None:
         for r in repo.identity_rows(session, row.id)
         if r.supports_binding
     ]
-    return rule.disclosure_wait(points, latest(session, row.id) is not None)
+    return rule.disclosure_wait(points, latest(session, row.id) is not None, language)
 
 
 def latest(session: Session, request_id: str) -> DeclarationRow | None:
@@ -104,7 +105,8 @@ class DeclarationService:
             self.audit.record(session, who.id, who.role_name, "verification.declaration_signed",
                               row.id, declaration_id=declared.id,
                               statement_sha256=digest)  # fmt: skip
-            waiting, status = disclosure_wait(session, row), Status(row.status)
+            waiting = disclosure_wait(session, row, row.language)
+            status = Status(row.status)
         if waiting is None and status is Status.VERIFIED and self.on_ready is not None:
             self.on_ready(request_id)
         return Declared(request_id, text, now, waiting)

@@ -418,7 +418,7 @@ class VerificationService:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
             row = _load(session, request_id)
-            waiting = disclosure_wait(session, row) if bound else None
+            waiting = disclosure_wait(session, row, row.language) if bound else None
             statement = declaration_statement(row.language) if declares(row) else None
             declared = statement is not None and latest_declaration(session, row.id) is not None
         factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]

@@ -32,3 +32,13 @@ def test_a_gdpr_requester_is_never_asked_to_declare(desk: Desk) -> None:
     assert "Your signed declaration" not in page.text
     refused = desk.post(f"/portal/requests/{rid}/declaration", full_name="Anna Schmidt")
     assert refused.status_code == 409
+
+
+def test_a_german_requester_reads_what_is_missing_in_german(desk: Desk) -> None:
+    rid = submit(desk, jurisdiction="ccpa", language="de")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert statement("de") in page.text
+    assert "3 übereinstimmenden Angaben (1 bisher bestätigt)" in page.text
+    assert "unter Strafandrohung wegen Meineids unterschriebenen Erklärung" in page.text
+    assert "matching data points" not in page.text, "no English reason on a German page"
+    assert "Meineids" in (desk.c.verification.progress(rid).waiting_for or "")

@@ -5,6 +5,8 @@ staff and the requester. GDPR and UK GDPR requests are unchanged."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rightful.domain.deadlines import Jurisdiction
@@ -136,3 +138,31 @@ def requester_cookie(world: World, rid: str) -> str:
     from rightful.entrypoints.web.security import Signer
 
     return Signer(web_services(world.c).key("cookie")).sign(rid, 1800)
+
+
+def test_staff_see_why_the_package_waits_in_the_cli_and_the_api_request_view(
+    cli: World,
+) -> None:
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from rightful.entrypoints.api.app import create_app
+    from rightful.entrypoints.cli.main import app
+
+    rid = proven(cli, Jurisdiction.CCPA, EMAIL, PHONE)
+    shown = CliRunner().invoke(app, ["requests", "show", rid])
+    assert shown.exit_code == 0, shown.output
+    assert "package waits: " in shown.output and "(2 verified so far)" in shown.output
+    as_json = json.loads(CliRunner().invoke(app, ["requests", "show", rid, "--json"]).output)
+    assert "penalty of perjury" in as_json["waiting_for"]
+
+    from rightful.services import staff
+
+    with cli.c.store.transaction() as session:
+        key = staff.issue_key(session, cli.clock, name="ada", role="agent").secret
+    view = TestClient(create_app(cli.c)).get(f"/api/v1/requests/{rid}", headers={"X-API-Key": key})
+    assert view.status_code == 200 and "(2 verified so far)" in view.json()["waiting_for"]
+
+    gdpr = proven(cli, Jurisdiction.GDPR, EMAIL)
+    assert json.loads(CliRunner().invoke(app, ["requests", "show", gdpr, "--json"]).output)[
+        "waiting_for"] is None  # fmt: skip

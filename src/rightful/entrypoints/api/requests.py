@@ -163,6 +163,9 @@ class RequestDetail(RequestOut):
     requester_phone: str | None
     requester_name: str | None
     claimed_identities: list[dict[str, str]]
+    waiting_for: str | None = Field(
+        default=None, description="why the package may not be built yet (CCPA §7062), or null"
+    )
     transitions: list[TransitionOut]
     notices: list[NoticeOut]
     timeline: list[TimelineEntry]
@@ -311,6 +314,7 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
         requester_phone=row.requester_phone,
         requester_name=row.requester_name,
         claimed_identities=row.claimed_identities,
+        waiting_for=c.declarations.waiting_for(request_id),
         transitions=[TransitionOut.of(t) for t in transitions(c.store, request_id)],
         notices=[NoticeOut.of(n) for n in c.requests.notices(request_id)],
         timeline=[

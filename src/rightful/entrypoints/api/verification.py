@@ -108,7 +108,8 @@ class ProgressOut(BaseModel):
     step_up_options: list[Factor]
     message: str
     waiting_for: str | None = Field(
-        default=None, description="why the answer waits for more proof (CCPA §7062)"
+        default=None,
+        description="why the answer waits for more proof (CCPA §7062), in the request's language",
     )
     declaration: str | None = Field(
         default=None, description="the statement a CCPA request to know specific pieces signs"

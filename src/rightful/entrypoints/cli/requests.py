@@ -145,6 +145,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     moves = transitions(c.store, request_id)
     notices = c.requests.notices(request_id)
     restricted = c.restrictions.get(row.id)
+    waiting_for = c.declarations.waiting_for(row.id)
     if json_out:
         print_json(
             {
@@ -156,6 +157,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 "respond_by": row.respond_by,
                 "details": row.details,
                 "restriction": restricted.as_json() if restricted else None,
+                "waiting_for": waiting_for,
                 "transitions": [
                     {
                         "at": t.at,
@@ -199,6 +201,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     )
     if row.details:
         console.print(f"in the requester's words: {row.details}", highlight=False)
+    if waiting_for:
+        console.print(f"package waits: {waiting_for}", highlight=False)
     if row.refusal_reasons:
         console.print("refused because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:

@@ -345,6 +345,7 @@ _TEXTS: list[tuple[str, str, str]] = [
         "bei uns hinterlegte Angaben bestätigt und die Erklärung unterschrieben haben. Bis "
         "dahin warten wir.",
     ),
+    ("declaration_missing", "Where things stand:", "Stand:"),
     (
         "outcome_declared",
         "Thank you; your declaration is recorded.",
