@@ -16,6 +16,7 @@ from rightful.domain.verification import Factor
 from rightful.domain.words import written
 
 SPECIFIC_PIECES_DATA_POINTS = 3  # §7062(c)
+CATEGORIES_DATA_POINTS = 2  # §7062(b)
 MAX_NAME = 200
 
 STATEMENT: dict[str, str] = {
@@ -61,6 +62,15 @@ def signed_name(raw: str) -> str:
 def data_points(points: Iterable[DataPoint]) -> int:
     """Distinct types of identity proven: two e-mail addresses are one data point."""
     return len({p.type for p in points})
+
+
+def categories_verified(points: Iterable[DataPoint]) -> bool:
+    """Whether the requester is verified for a request to know categories (§7062(b)): a
+    signed-in account, or two data points of distinct types; no declaration is asked."""
+    proven = list(points)
+    if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
+        return True
+    return data_points(proven) >= CATEGORIES_DATA_POINTS
 
 
 _WAIT = {

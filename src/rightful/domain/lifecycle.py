@@ -59,8 +59,12 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.AWAITING_VERIFICATION: frozenset(
         {Status.VERIFIED, Status.CLOSED, Status.ON_HOLD, Status.EXPIRED, *_WITHDRAWALS}
     ),
-    # A verified request that resolves to no subject closes as "no personal data found".
-    Status.VERIFIED: frozenset({Status.COLLECTING, Status.CLOSED, Status.ON_HOLD, *_WITHDRAWALS}),
+    # A verified request that resolves to no subject closes as "no personal data found". One
+    # verified for too little to be answered at all (a CCPA request to know short of two data
+    # points, §7062(b)) expires at its deadline; the service checks which (requests.move).
+    Status.VERIFIED: frozenset(
+        {Status.COLLECTING, Status.CLOSED, Status.ON_HOLD, Status.EXPIRED, *_WITHDRAWALS}
+    ),
     Status.COLLECTING: frozenset({Status.IN_REVIEW, Status.ON_HOLD, *_WITHDRAWALS}),
     # A reviewer may send a package back to be collected again.
     Status.IN_REVIEW: frozenset(

@@ -50,12 +50,31 @@ def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> 
     staff, or in the requester's `language`."""
     if not applies(row):
         return None
-    points = [
+    return rule.disclosure_wait(_points(session, row), latest(session, row.id) is not None,
+                                language)  # fmt: skip
+
+
+def answered_with_categories(session: Session, row: RequestRow) -> bool:
+    """A request to know short of the proof for the specific pieces, whose requester is verified
+    for the categories (§7062(b)): staff may answer it with the categories in words (§7024(c))."""
+    if disclosure_wait(session, row) is None:
+        return False
+    return rule.categories_verified(_points(session, row))
+
+
+def unverified_for_categories(session: Session, row: RequestRow) -> bool:
+    """A request to know whose requester is not verified even for the categories (§7062(b)):
+    at its deadline it closes as unverified, with the general practices (§7024(e))."""
+    return applies(row) and not rule.categories_verified(_points(session, row))
+
+
+def _points(session: Session, row: RequestRow) -> list[rule.DataPoint]:
+    """The data points proven for the bound subject."""
+    return [
         rule.DataPoint(IdentityType(r.identity_type), Factor(r.factor))
         for r in repo.identity_rows(session, row.id)
         if r.supports_binding
     ]
-    return rule.disclosure_wait(points, latest(session, row.id) is not None, language)
 
 
 def latest(session: Session, request_id: str) -> DeclarationRow | None:
@@ -83,6 +102,11 @@ class DeclarationService:
         """Why the request's package waits for more proof (§7062), or None."""
         with self.store.transaction() as session:
             return disclosure_wait(session, _load(session, request_id))
+
+    def categories_only(self, request_id: str) -> bool:
+        """Whether staff answer the request with the categories in words (§7062(b))."""
+        with self.store.transaction() as session:
+            return answered_with_categories(session, _load(session, request_id))
 
     def sign(self, request_id: str, full_name: str) -> Declared:
         """Record the requester's declaration of the statement shown, signed with their name."""

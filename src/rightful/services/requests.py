@@ -50,6 +50,7 @@ from rightful.domain.unfounded import (
 from rightful.domain.verification import needs_verification
 from rightful.domain.words import with_article, written
 from rightful.services.audit import AuditService
+from rightful.services.declarations import answered_with_categories, unverified_for_categories
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
@@ -294,6 +295,8 @@ class RequestService:
                 check_manual_move(target, Status(row.status), held)
             if only_from is not None and Status(row.status) not in only_from:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
+            if target is Status.EXPIRED and row.status == Status.VERIFIED:
+                _check_unverified_for_categories(session, row)
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
                 self.record_notice(session, row, "expiry", self._expiry_text(row), by)
@@ -303,7 +306,9 @@ class RequestService:
         """The daily job: CCPA requests whose requester was asked to verify and still has not
         when the 45 days (or the extension) run out are closed unanswered and told so (§7021:
         the deadline runs whether or not verification is finished); ids of those closed. One
-        still `received` (nobody asked the requester yet) stays, overdue, for staff."""
+        still `received` (nobody asked the requester yet) stays, overdue, for staff. So does a
+        verified request to know: it closes too unless its requester is verified for the
+        categories (§7062(b)), which staff then answer in words (`answer`)."""
         if not self.settings.ccpa_close_unverified_at_deadline:
             return []
         now = self.clock.now()
@@ -313,7 +318,7 @@ class RequestService:
                                                limit=100_000))
             if row.respond_by <= now and not dl.prompt_ccpa(dl.Jurisdiction.CCPA,
                                                              RequestType(row.type)) and (
-                row.status == Status.AWAITING_VERIFICATION
+                row.status in (Status.AWAITING_VERIFICATION, Status.VERIFIED)
                 or (row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION)
             )
         ]  # fmt: skip
@@ -322,7 +327,7 @@ class RequestService:
             try:
                 self.move(row.id, Status.EXPIRED, SYSTEM, UNVERIFIED_AT_DEADLINE,
                           only_from=frozenset({Status(row.status)}))  # fmt: skip
-            except ConflictError:  # verified or moved meanwhile: left as it is now
+            except ConflictError:  # verified enough, or moved meanwhile: left as it is now
                 continue
             closed.append(row.id)
         if closed:
@@ -524,7 +529,8 @@ class RequestService:
     def answer(self, request_id: str, what_we_did: str, by: Principal) -> RequestRow:
         """Close a verified rectification, restriction, objection (or CCPA) request by telling
         the requester what was done (Art. 12(3)); the words are staff's, in their language. A
-        CCPA opt-out or limit is answered without verification (§7026(c), §7027)."""
+        CCPA opt-out or limit is answered without verification (§7026(c), §7027); a CCPA request
+        to know whose requester is verified for the categories only, with the categories."""
         by.require(Role.DPO)
         words = written(what_we_did, "the answer", MIN_ANSWER)
         if len(words) > MAX_ANSWER:
@@ -535,7 +541,7 @@ class RequestService:
         with self.store.transaction() as session:
             row = self.load(session, request_id)
             kind = RequestType(row.type)
-            if kind in ANSWERED_WITH_PACKAGE:
+            if kind in ANSWERED_WITH_PACKAGE and not answered_with_categories(session, row):
                 raise ConflictError(
                     f"request {row.id} is answered with its package (rightful package …)"
                 )
@@ -695,6 +701,16 @@ def transitions(store: Store, request_id: str) -> list[TransitionRow]:
     with store.transaction() as session:
         query = select(TransitionRow).where(TransitionRow.request_id == request_id)
         return list(session.scalars(query.order_by(TransitionRow.id)))
+
+
+def _check_unverified_for_categories(session: Session, row: RequestRow) -> None:
+    """A verified request expires only when it is a CCPA request to know whose requester is not
+    verified even for the categories (§7062(b), §7024(e)); every other one is answered."""
+    if not unverified_for_categories(session, row):
+        raise ConflictError(
+            f"request {row.id} is verified; it is answered, not expired (a CCPA request to know "
+            "verified for the categories only is answered in words: rightful requests answer)"
+        )
 
 
 def _answerable_from(row: RequestRow) -> frozenset[Status]:

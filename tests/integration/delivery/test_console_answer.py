@@ -73,3 +73,36 @@ def test_a_page_that_has_nothing_to_answer_in_words_has_no_answer_form(desk: Des
     wrong = dana.post(f"/console/requests/{access}/answer",
                       data={"csrf": form_token(page), "text": ANSWER})  # fmt: skip
     assert "answered with its package" in wrong.text
+
+
+def test_a_ccpa_request_to_know_verified_for_the_categories_only_is_answered_here(
+    desk: Desk,
+) -> None:
+    """§7062(b), §7024(c): two data points and no declaration: the DPO tells the categories."""
+    from rightful.domain.identities import Identity, IdentityType
+    from rightful.domain.verification import Factor
+    from rightful.services.identity_set import Proof, record_proof
+
+    def know(*proofs: tuple[IdentityType, str, Factor]) -> str:
+        new = NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL)
+        rid: str = desk.c.requests.submit(new, Principal("public", None)).id
+        with desk.c.store.transaction() as session:
+            for n, (kind, value, factor) in enumerate(proofs):
+                proof = Proof(Identity(kind, value), factor, f"t-{n}", desk.c.clock.now())
+                record_proof(session, desk.c.audit, rid, proof, Principal("public", None))
+        assert desk.c.subjects.settle(rid).outcome == "bound"
+        return rid
+
+    mail = (IdentityType.EMAIL, ANNA_MAIL, Factor.EMAIL_CODE)
+    customer = (IdentityType.CUSTOMER_ID, str(ANNA), Factor.STAFF_CHECK)
+    two, one = know(mail, customer), know(mail)
+    add(desk, "dana", Role.DPO)
+    dana = sign_in(desk, "dana")
+    assert "Answer in words" not in dana.get(f"/console/requests/{one}").text
+    page = dana.get(f"/console/requests/{two}").text
+    assert "Package waits" in page and "Answer in words" in page
+    categories = "We hold these categories about you: contact details and orders."
+    done = dana.post(f"/console/requests/{two}/answer",
+                     data={"csrf": form_token(page), "text": categories})  # fmt: skip
+    assert "Answered; the request is closed" in done.text
+    assert desk.c.requests.get(two).status == Status.CLOSED

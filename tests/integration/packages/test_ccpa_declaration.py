@@ -6,6 +6,7 @@ staff and the requester. GDPR and UK GDPR requests are unchanged."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -14,8 +15,9 @@ from rightful.domain.declarations import DataPoint, disclosure_wait, signed_name
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import Status
+from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.entrypoints.web.requester import REQUESTER
 from rightful.services.identity_set import Proof, record_proof
@@ -166,3 +168,63 @@ def test_staff_see_why_the_package_waits_in_the_cli_and_the_api_request_view(
     gdpr = proven(cli, Jurisdiction.GDPR, EMAIL)
     assert json.loads(CliRunner().invoke(app, ["requests", "show", gdpr, "--json"]).output)[
         "waiting_for"] is None  # fmt: skip
+
+
+DPO = Principal(id="key:dpo1", role=Role.DPO)
+CATEGORIES_ANSWER = "We hold these categories about you: contact details and orders."
+
+
+def test_at_the_deadline_a_request_short_of_two_data_points_closes_with_general_practices(
+    world: World,
+) -> None:
+    """§7024(c), (e): the specific pieces are denied, and so are the categories (§7062(b)):
+    the request is not left verified and unanswered for ever."""
+    rid = proven(world, Jurisdiction.CCPA, EMAIL)
+    world.clock.advance(timedelta(days=44))
+    assert world.c.requests.close_unverified_at_deadline() == []
+    world.clock.advance(timedelta(days=2))
+    assert world.c.requests.close_unverified_at_deadline() == [rid]
+    assert world.status(rid) is Status.EXPIRED
+    [told] = [n for n in world.c.requests.notices(rid) if n.kind == "expiry"]
+    assert "without disclosing any personal information" in told.body
+
+
+def test_two_data_points_are_answered_with_the_categories_in_words_never_expired(
+    world: World,
+) -> None:
+    """§7062(b): two data points verify a request to know categories, with no declaration."""
+    rid = proven(world, Jurisdiction.CCPA, EMAIL, PHONE)
+    assert world.c.declarations.categories_only(rid)
+    world.clock.advance(timedelta(days=46))
+    assert world.c.requests.close_unverified_at_deadline() == []
+    with pytest.raises(ConflictError, match="answered in words"):
+        world.c.requests.move_by_hand(rid, Status.EXPIRED, DPO, "no declaration came")
+    world.c.requests.answer(rid, CATEGORIES_ANSWER, DPO)
+    assert world.status(rid) is Status.CLOSED
+    [told] = [n for n in world.c.requests.notices(rid) if n.kind == "action_taken"]
+    assert CATEGORIES_ANSWER in told.body
+
+
+def test_only_a_request_verified_for_the_categories_alone_is_answered_in_words(
+    world: World,
+) -> None:
+    one = proven(world, Jurisdiction.CCPA, EMAIL)
+    gdpr = proven(world, Jurisdiction.GDPR, EMAIL, PHONE)
+    full = proven(world, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    world.c.declarations.sign(full, "Anna Schmidt")
+    for rid in (one, gdpr, full):
+        assert not world.c.declarations.categories_only(rid)
+        with pytest.raises(ConflictError, match="answered with its package"):
+            world.c.requests.answer(rid, CATEGORIES_ANSWER, DPO)
+
+
+def test_only_a_ccpa_request_short_of_the_categories_expires_once_verified(world: World) -> None:
+    gdpr = proven(world, Jurisdiction.GDPR, EMAIL)
+    with pytest.raises(ConflictError, match="it is answered, not expired"):
+        world.c.requests.move_by_hand(gdpr, Status.EXPIRED, DPO, "tired of waiting")
+    world.clock.advance(timedelta(days=60))
+    assert world.c.requests.close_unverified_at_deadline() == []
+    assert world.status(gdpr) is Status.VERIFIED
+    one = proven(world, Jurisdiction.CCPA, EMAIL)  # by hand, with the daily closing switched off
+    world.c.requests.move_by_hand(one, Status.EXPIRED, DPO, "unverified at the deadline")
+    assert world.status(one) is Status.EXPIRED

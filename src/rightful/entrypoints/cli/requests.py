@@ -203,6 +203,9 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
         console.print(f"in the requester's words: {row.details}", highlight=False)
     if waiting_for:
         console.print(f"package waits: {waiting_for}", highlight=False)
+    if waiting_for and c.declarations.categories_only(row.id):
+        console.print("verified for the categories (§7062(b)): tell them in words with "
+                      "`rightful requests answer`, at the latest by the deadline")  # fmt: skip
     if row.refusal_reasons:
         console.print("refused because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:

@@ -72,7 +72,8 @@ def _detail(
         "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error, "Role": Role,
-        "restriction": c.restrictions.get(request_id), "in_words": answered_in_words(row),
+        "restriction": c.restrictions.get(request_id),
+        "in_words": answered_in_words(row) or c.declarations.categories_only(request_id),
         "waiting_for": c.declarations.waiting_for(request_id),
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
