@@ -3,9 +3,11 @@ under penalty of perjury with their typed full name (REQUIREMENTS.md:15, §7062(
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rightful.domain.declarations import statement
 
-from .conftest import ANNA_MAIL, Desk
+from .conftest import ANNA_MAIL, Desk, make_desk
 from .test_portal import submit
 
 
@@ -41,4 +43,14 @@ def test_a_german_requester_reads_what_is_missing_in_german(desk: Desk) -> None:
     assert "3 übereinstimmenden Angaben (1 bisher bestätigt)" in page.text
     assert "unter Strafandrohung wegen Meineids unterschriebenen Erklärung" in page.text
     assert "matching data points" not in page.text, "no English reason on a German page"
+    assert "Antworten Sie auf unsere Nachricht" not in page.text, "a step-up by SMS is offered"
     assert "Meineids" in (desk.c.verification.progress(rid).waiting_for or "")
+
+
+def test_a_requester_with_no_step_up_here_is_told_to_ask_us(tmp_path: Path) -> None:
+    """Without SMS or account sign-in, a third data point comes only from a staff check."""
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, sms_backend="none")
+    rid = submit(desk, jurisdiction="ccpa")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "(1 verified so far)" in page.text
+    assert "Reply to our message and we will check one with you" in page.text

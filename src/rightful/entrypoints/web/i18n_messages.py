@@ -347,6 +347,14 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("declaration_missing", "Where things stand:", "Stand:"),
     (
+        "declaration_ask_us",
+        "You cannot confirm another detail on this page. Reply to our message and we will "
+        "check one with you, for example by calling the phone number we hold for you.",
+        "Eine weitere Angabe können Sie auf dieser Seite nicht bestätigen. Antworten Sie auf "
+        "unsere Nachricht, dann prüfen wir eine mit Ihnen, etwa per Rückruf unter der bei uns "
+        "hinterlegten Telefonnummer.",
+    ),
+    (
         "outcome_declared",
         "Thank you; your declaration is recorded.",
         "Danke; Ihre Erklärung ist festgehalten.",
