@@ -37,6 +37,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
+from rightful.services.declarations import disclosure_wait
 from rightful.services.notices import MailNotices
 from rightful.services.requests import RequestService
 
@@ -171,6 +172,9 @@ class DeliveryService:
         self.packages.assert_deliverable(package_id)
         with self.store.transaction() as session:
             request = _request(session, request_id)
+            waiting = disclosure_wait(session, request)
+            if waiting is not None:  # approved before §7062's proof was asked for
+                raise ConflictError(f"this package cannot go out yet: {waiting}")
             address = delivery_address(session, request)
             # The package row first, then the audit chain's head (in _issue): the order in which
             # an incident freezing the package takes them.

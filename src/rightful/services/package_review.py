@@ -18,6 +18,7 @@ from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.packages import SENDABLE, PackageStatus, check_package_move
 from rightful.domain.staff import Principal
+from rightful.services.declarations import disclosure_wait
 from rightful.services.exclusion_rows import changed_since
 from rightful.services.gate import findings_of, latest_run
 from rightful.services.packaging import PackageService
@@ -134,12 +135,13 @@ class PackageReview:
                 )
             if stored != package.manifest_sha256:
                 raise NotDeliverableError("the stored manifest differs from the one built")
+            request = self._request(session, package)
+            _require_disclosure_proof(session, request)
             package.status = PackageStatus.APPROVED.value
             package.approved_manifest_sha256, package.approved_by = stored, by.id
             package.approved_at = self.clock.now()
-            self.packages.requests.move_in(
-                session, self._request(session, package), Status.APPROVED, by, "package approved"
-            )
+            self.packages.requests.move_in(session, request, Status.APPROVED, by,
+                                           "package approved")  # fmt: skip
             self.audit.record(
                 session,
                 by.id,
@@ -248,3 +250,11 @@ def _attach_rows(archive: Any, items: list[dict[str, Any]]) -> None:
                     index += 1
                     if index in rows:
                         rows[index]["values"] = json.loads(line)
+
+
+def _require_disclosure_proof(session: Any, request: RequestRow) -> None:
+    """A CCPA package built before §7062's proof was asked for (an installation upgraded with
+    one in review) goes no further until the requester gives it."""
+    waiting = disclosure_wait(session, request)
+    if waiting is not None:
+        raise ConflictError(f"this package cannot be approved yet: {waiting}")

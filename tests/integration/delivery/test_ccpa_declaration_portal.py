@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rightful.domain.declarations import statement
 
 from .conftest import ANNA_MAIL, Desk, make_desk
@@ -54,3 +56,52 @@ def test_a_requester_with_no_step_up_here_is_told_to_ask_us(tmp_path: Path) -> N
     page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
     assert "(1 verified so far)" in page.text
     assert "Reply to our message and we will check one with you" in page.text
+
+
+def test_a_package_built_before_the_declaration_was_asked_for_goes_no_further(
+    desk: Desk,
+) -> None:
+    """An installation upgraded with a CCPA package in review, or approved, built on one e-mail
+    code: the reviewer cannot approve it, nor a link send it, until §7062's proof is there."""
+    from sqlalchemy import delete
+
+    from rightful.adapters.db.verification import DeclarationRow
+    from rightful.domain.deadlines import Jurisdiction
+    from rightful.domain.errors import ConflictError
+    from rightful.domain.identities import Identity, IdentityType
+    from rightful.domain.intake import NewRequest
+    from rightful.domain.requests import RequestType
+    from rightful.domain.staff import Principal
+    from rightful.domain.verification import Factor
+    from rightful.services.identity_set import Proof, record_proof
+
+    from .conftest import AGENT, ANNA, REVIEWER
+
+    public = Principal("public", None)
+    rid = desk.c.requests.submit(NewRequest(RequestType.ACCESS, Jurisdiction.CCPA,
+                                            email=ANNA_MAIL), public).id  # fmt: skip
+    proofs = [(IdentityType.EMAIL, ANNA_MAIL, Factor.EMAIL_CODE),
+              (IdentityType.CUSTOMER_ID, str(ANNA), Factor.STAFF_CHECK),
+              (IdentityType.PHONE, "+4915123456789", Factor.SMS_CODE)]  # fmt: skip
+    with desk.c.store.transaction() as session:
+        for n, (kind, value, factor) in enumerate(proofs):
+            record_proof(session, desk.c.audit, rid,
+                         Proof(Identity(kind, value), factor, f"t-{n}", desk.c.clock.now()),
+                         public)  # fmt: skip
+    assert desk.c.subjects.settle(rid).outcome == "bound"
+    desk.c.declarations.sign(rid, "Anna Schmidt")
+    package = desk.c.packages.build(rid, AGENT)
+
+    def as_before_the_rule() -> None:
+        with desk.c.store.transaction() as session:
+            session.execute(delete(DeclarationRow).where(DeclarationRow.request_id == rid))
+
+    as_before_the_rule()
+    with pytest.raises(ConflictError, match=r"cannot be approved yet: .*penalty of perjury"):
+        desk.c.package_review.approve(package.id, REVIEWER)
+    desk.c.declarations.sign(rid, "Anna Schmidt")
+    desk.c.package_review.approve(package.id, REVIEWER)
+    as_before_the_rule()
+    with pytest.raises(ConflictError, match="cannot go out yet"):
+        desk.web.delivery.deliver(rid, package.id, REVIEWER)
+    assert desk.c.requests.get(rid).status == "approved"
