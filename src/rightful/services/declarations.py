@@ -20,7 +20,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.identities import IdentityType
-from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.lifecycle import OPEN, TERMINAL, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import requester
 from rightful.domain.verification import Factor
@@ -47,8 +47,8 @@ def applies(row: RequestRow) -> bool:
 
 def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> str | None:
     """Why this request's package may not be built yet under §7062, or None: in English for
-    staff, or in the requester's `language`."""
-    if not applies(row):
+    staff, or in the requester's `language`. A request that has ended waits for nothing."""
+    if not applies(row) or Status(row.status) in TERMINAL:
         return None
     return rule.disclosure_wait(_points(session, row), latest(session, row.id) is not None,
                                 language)  # fmt: skip

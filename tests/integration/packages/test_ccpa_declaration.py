@@ -201,6 +201,8 @@ def test_two_data_points_are_answered_with_the_categories_in_words_never_expired
         world.c.requests.move_by_hand(rid, Status.EXPIRED, DPO, "no declaration came")
     world.c.requests.answer(rid, CATEGORIES_ANSWER, DPO)
     assert world.status(rid) is Status.CLOSED
+    assert world.c.verification.progress(rid).waiting_for is None, "it waits no longer"
+    assert world.c.declarations.waiting_for(rid) is None
     [told] = [n for n in world.c.requests.notices(rid) if n.kind == "action_taken"]
     assert CATEGORIES_ANSWER in told.body
 
