@@ -8,10 +8,11 @@ import hmac
 import importlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
 from rightful.adapters.storage.encryption import TamperedError
 from rightful.adapters.storage.keys import KeyFolder, key_wrapper, load_or_create_secret
-from rightful.domain.errors import ConfigurationError, ConflictError
+from rightful.domain.errors import ConfigurationError, ConflictError, RightfulError
 from rightful.domain.package_ports import KeyWrapper, WrappedKey
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.staff import Principal
@@ -31,6 +32,7 @@ ROTATION_BATCH: Final = 200
 MAX_LISTED: Final = 100  # row ids an audit entry names; the count is always complete
 
 log = logging.getLogger("rightful.packages")
+T = TypeVar("T")
 
 
 def key_folder(settings: Settings) -> Path:
@@ -78,7 +80,46 @@ def external_key_wrapper(settings: Settings) -> KeyWrapper:
         raise ConfigurationError(
             f"package_key_wrapper {spec} returned no KeyWrapper (missing {', '.join(missing)})"
         )
-    return cast(KeyWrapper, wrapper)
+    return GuardedKeyWrapper(cast(KeyWrapper, wrapper), spec)
+
+
+class KeyServiceError(ConfigurationError):
+    """The external key service failed in a way of its own (unreachable, refused, timed out).
+    Named by the error's type: a client library's message may be long or name hosts."""
+
+
+class GuardedKeyWrapper:
+    """An external KeyWrapper whose own failures become one KeyServiceError naming the plug-in,
+    so that a build, download or rotation fails in one line (HTTP 503) instead of a traceback.
+    The port's own errors (unknown key id, failed authentication) pass through unchanged."""
+
+    def __init__(self, inner: KeyWrapper, spec: str) -> None:
+        self._inner, self._spec = inner, spec
+
+    @property
+    def current_key_id(self) -> str:
+        return self._call(lambda: self._inner.current_key_id)
+
+    def wrap(self, data_key: bytes) -> WrappedKey:
+        return self._call(lambda: self._inner.wrap(data_key))
+
+    def unwrap(self, wrapped: WrappedKey) -> bytes:
+        return self._call(lambda: self._inner.unwrap(wrapped))
+
+    def known_key_ids(self) -> tuple[str, ...]:
+        return self._call(self._inner.known_key_ids)
+
+    def _call(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except (RightfulError, TamperedError):
+            raise
+        except Exception as exc:
+            log.warning("package_key_wrapper %s failed", self._spec, exc_info=True)
+            raise KeyServiceError(
+                f"package_key_wrapper {self._spec}: the key service failed "
+                f"({type(exc).__name__}); packages cannot be built or opened until it answers"
+            ) from None
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -113,6 +154,7 @@ class RotationReport:
     attachments: int = 0
     failed: list[Unreadable] = field(default_factory=list)
     still_old: dict[str, int] = field(default_factory=dict)
+    stopped: str | None = None  # why the rotation broke off (the key service failed)
 
 
 @dataclass
@@ -132,8 +174,11 @@ def rotate_keys(
     if folder is not None:
         folder.add_new()
     report = RotationReport(keys.current_key_id)
-    report.packages = _rewrap(store, keys, PackageRow, "package", report.failed)
-    report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report.failed)
+    try:
+        report.packages = _rewrap(store, keys, PackageRow, "package", report)
+        report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
+    except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
+        report.stopped = str(exc)
     report.still_old = _in_use(store, exclude=keys.current_key_id)
     with store.transaction() as session:
         audit.record(
@@ -141,7 +186,7 @@ def rotate_keys(
             key_id=report.current_key_id, packages=report.packages,
             attachments=report.attachments, failed=len(report.failed),
             failed_ids=[row.id for row in report.failed[:MAX_LISTED]],
-            still_old=sum(report.still_old.values()),
+            still_old=sum(report.still_old.values()), stopped=report.stopped is not None,
         )  # fmt: skip
     return report
 
@@ -198,7 +243,7 @@ def _rewrap(
     keys: KeyWrapper,
     table: Any,  # PackageRow or AttachmentRow
     kind: str,
-    failed: list[Unreadable],
+    report: RotationReport,
 ) -> int:
     done, after = 0, ""
     while True:
@@ -215,7 +260,7 @@ def _rewrap(
             for row in rows:
                 fresh = _rewrapped(keys, WrappedKey(row.master_key_id, row.wrapped_key))
                 if isinstance(fresh, str):
-                    failed.append(Unreadable(kind, row.id, fresh))
+                    report.failed.append(Unreadable(kind, row.id, fresh))
                     continue
                 row.master_key_id, row.wrapped_key = fresh.key_id, fresh.blob
                 done += 1
@@ -228,6 +273,8 @@ def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | str:
     """The key wrapped anew, or why it cannot be."""
     try:
         return keys.wrap(keys.unwrap(wrapped))
+    except KeyServiceError:
+        raise  # the service, not this row: every further row would fail the same way
     except ConfigurationError:
         return f"its master key {wrapped.key_id} is not available"
     except TamperedError:

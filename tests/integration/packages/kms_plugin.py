@@ -20,6 +20,7 @@ class Vault:
 
     versions: dict[str, bytes] = field(default_factory=dict)
     current: str = ""
+    down: bool = False  # unreachable: every call fails as a client library's would
 
     def rotate(self) -> str:
         self.current = f"kms-v{len(self.versions) + 1}"
@@ -41,10 +42,12 @@ class VaultKeys:
         return self._vault.current
 
     def wrap(self, data_key: bytes) -> WrappedKey:
+        self._answer()
         current = self._vault.current
         return WrappedKey(current, aes_key_wrap(self._vault.versions[current], data_key))
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
+        self._answer()
         key = self._vault.versions.get(wrapped.key_id)
         if key is None:
             raise ConfigurationError(f"the key service has no version {wrapped.key_id}")
@@ -55,6 +58,10 @@ class VaultKeys:
 
     def known_key_ids(self) -> tuple[str, ...]:
         return tuple(self._vault.versions)
+
+    def _answer(self) -> None:
+        if self._vault.down:
+            raise ConnectionError("kms.internal:443: connection refused")
 
 
 def connect(settings: Settings) -> VaultKeys:

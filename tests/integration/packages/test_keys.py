@@ -250,3 +250,61 @@ def test_a_key_wrapper_setting_that_is_not_module_colon_factory_is_refused(
 ) -> None:
     with pytest.raises(ValidationError, match="package_key_wrapper"):
         load_settings(data_dir=tmp_path, package_key_wrapper="kms.connect()")
+
+
+def kms_world(tmp_path: Path) -> World:
+    world = make_world(f"sqlite:///{tmp_path}/r.db", tmp_path, hearthly(), package_key_wrapper=KMS)
+    world.c.package_keys  # noqa: B018  (connects, making the service's vault)
+    return world
+
+
+def cli(world: World, *args: str) -> Any:
+    set_container(world.c)
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        set_container(None)
+
+
+def test_an_unreachable_key_service_fails_a_build_in_one_line_and_starts_nothing(
+    tmp_path: Path,
+) -> None:
+    world = kms_world(tmp_path)
+    request_id = world.request_for(1)
+    kms_plugin.VAULTS[str(tmp_path)].down = True
+    result = cli(world, "package", "build", request_id)
+    assert result.exit_code == 2 and not isinstance(result.exception, ConnectionError)
+    assert result.output.startswith("error: package_key_wrapper " + KMS)
+    assert "key service failed (ConnectionError)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert world.c.packages.for_request(request_id) == []
+    assert world.status(request_id) == "verified"
+
+
+def test_an_unreachable_key_service_fails_opening_a_package_clearly(tmp_path: Path) -> None:
+    world = kms_world(tmp_path)
+    package = world.c.packages.build(world.request_for(1), AGENT)
+    kms_plugin.VAULTS[str(tmp_path)].down = True
+    with pytest.raises(ConfigurationError, match=r"key service failed \(ConnectionError\)"):
+        world.c.packages.export(package.id, tmp_path / "out.zip", REVIEWER)
+    result = cli(world, "package", "export", package.request_id, str(tmp_path / "cli.zip"))
+    assert result.exit_code != 0 and "cannot write" not in result.output
+    assert "key service failed (ConnectionError)" in result.output
+    assert not (tmp_path / "out.zip").exists() and not (tmp_path / "cli.zip").exists()
+
+
+def test_rotation_while_the_key_service_is_down_changes_nothing_and_says_why(
+    tmp_path: Path,
+) -> None:
+    world = kms_world(tmp_path)
+    ids = build_two(world)
+    vault = kms_plugin.VAULTS[str(tmp_path)]
+    vault.rotate()
+    vault.down = True
+    result = cli(world, "package", "rotate-key")
+    assert result.exit_code == 1
+    assert "the key service failed (ConnectionError)" in result.output
+    assert {world.c.packages.get(pid).master_key_id for pid in ids} == {"kms-v1"}
+    vault.down = False
+    assert cli(world, "package", "rotate-key").exit_code == 0
+    assert {world.c.packages.get(pid).master_key_id for pid in ids} == {"kms-v2"}

@@ -466,6 +466,8 @@ def rotate_key(
     if report.still_old:
         still = ", ".join(f"{key} ({n})" for key, n in sorted(report.still_old.items()))
         err_console.print(f"still under old keys: {still}", highlight=False)
+    if report.stopped:
+        fail(f"{report.stopped}; run rotate-key again once it does", code=1)
     if retire:
         _retire(c)
     if report.failed:
