@@ -416,11 +416,17 @@ def _check_member(
 ) -> None:
     if path not in names:
         return
-    sha256, total = _sha256_of(archive, path)
     what = f"{label} ({path})" if label else path
+    size, declared = entry.get("size"), archive.getinfo(path).file_size
+    if size is not None and declared != size:
+        # Differs whatever its bytes are: not unpacked, for it may be a bomb of gigabytes.
+        contents.problems.append(
+            f"{what}: size does not match the manifest ({declared} bytes, not {size})"
+        )
+        return
+    sha256, total = _sha256_of(archive, path)
     if sha256 != entry.get("sha256"):
         contents.problems.append(f"{what}: SHA-256 does not match the manifest")
-    size = entry.get("size")
     if size is not None and total != size:
         contents.problems.append(f"{what}: size does not match the manifest")
 

@@ -323,3 +323,31 @@ def test_a_manifest_too_large_to_read_whole_is_refused_not_held(
     monkeypatch.setattr("rightful.services.package_verify.MAX_WHOLE_READ", 1000)
     report = verify_package(compact)
     assert any("unpacks to more than" in p for p in report.problems), report.problems
+
+
+def test_a_member_larger_than_listed_is_reported_without_unpacking_it(
+    package_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip bomb in a file's place (2 MB of ZIP that unpacks to 2 GB took 9 s to hash): the
+    size the archive declares for it is compared with the manifest's first, and it is not read.
+    zipfile never hands out more than a member's declared size, so nothing larger gets in."""
+    from rightful.services import package_verify
+
+    def bomb(members: dict[str, bytes]) -> None:
+        members[first_blob(members)] = bytes(8 * 2**20)
+
+    with zipfile.ZipFile(package_zip) as archive:
+        blob = first_blob(dict.fromkeys(archive.namelist(), b""))
+        listed = archive.getinfo(blob).file_size
+    inflated = rewrite(package_zip, tmp_path / "bomb.zip", bomb)
+    read: list[str] = []
+    hashed = package_verify._sha256_of
+    monkeypatch.setattr(
+        package_verify,
+        "_sha256_of",
+        lambda archive, name: read.append(name) or hashed(archive, name),
+    )
+    report = verify_package(inflated)
+    assert blob not in read
+    expected = f"({blob}): size does not match the manifest (8388608 bytes, not {listed})"
+    assert any(p.endswith(expected) for p in report.problems), report.problems
