@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import ijson
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -193,13 +193,17 @@ def _check_signature(
         return
     key = embedded
     if pinned_pem is not None:
-        loaded = serialization.load_pem_public_key(pinned_pem)
-        if not isinstance(loaded, Ed25519PublicKey):
-            report.problems.append("the given public key is not an Ed25519 key")
+        try:
+            pinned = pinned_keys(pinned_pem)
+        except ValueError as exc:
+            report.problems.append(f"the given public key: {exc}")
             return
-        key = loaded.public_bytes_raw()
-        if key != embedded:
-            report.problems.append("the manifest was signed by another key than the one given")
+        if embedded not in pinned:
+            given = "the key given" if len(pinned) == 1 else f"any of the {len(pinned)} keys given"
+            report.problems.append(
+                f"the manifest was signed by key {key_id_of(embedded)}, not by {given}"
+            )
+            return
     report.key_id = key_id_of(key)
     if sig.get("key_id") != key_id_of(embedded):
         report.problems.append("manifest.sig names another key id than its key")
@@ -210,6 +214,28 @@ def _check_signature(
         Ed25519PublicKey.from_public_bytes(key).verify(signature, signed)
     except (InvalidSignature, ValueError):
         report.problems.append("the signature over manifest.json does not verify")
+
+
+_PEM_BLOCK: Final = re.compile(rb"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.S)
+
+
+def pinned_keys(pem: bytes) -> list[bytes]:
+    """The raw Ed25519 keys of one or more PEM public keys (a controller's current key and the
+    ones it signed with before, as `rightful package public-key --all` prints them). ValueError
+    says why when there is none or one is not an Ed25519 public key."""
+    blocks = _PEM_BLOCK.findall(pem)
+    if not blocks:
+        raise ValueError("no PEM public key in it")
+    keys = []
+    for block in blocks:
+        try:
+            key = serialization.load_pem_public_key(block)
+        except (ValueError, UnsupportedAlgorithm):
+            raise ValueError("a PEM block in it is no public key") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("a key in it is not an Ed25519 key")
+        keys.append(key.public_bytes_raw())
+    return keys
 
 
 def _signed_bytes(

@@ -101,7 +101,7 @@ def exported(cli: World, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("pem", "said"),
     [
-        (b"not a key at all\n", "is not a PEM public key"),
+        (b"not a key at all\n", "no PEM public key in it"),
         (None, "cannot read --public-key"),
     ],
 )

@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
@@ -30,7 +27,7 @@ from rightful.entrypoints.cli.common import (
     id_column,
     print_json,
 )
-from rightful.services.package_verify import verify_package
+from rightful.services.package_verify import pinned_keys, verify_package
 
 if TYPE_CHECKING:
     from rightful.bootstrap import Container
@@ -351,11 +348,9 @@ def _pinned_key(path: Path) -> bytes:
     except OSError as exc:
         fail(f"cannot read --public-key {path}: {exc.strerror}")
     try:
-        key = serialization.load_pem_public_key(pem)
-    except (ValueError, UnsupportedAlgorithm):
-        fail(f"--public-key {path} is not a PEM public key; {PUBLISHED_KEY}")
-    if not isinstance(key, Ed25519PublicKey):
-        fail(f"--public-key {path} is not an Ed25519 key; {PUBLISHED_KEY}")
+        pinned_keys(pem)
+    except ValueError as exc:
+        fail(f"--public-key {path}: {exc}; {PUBLISHED_KEY}")
     return pem
 
 
@@ -383,12 +378,38 @@ def export(
 
 @app.command("public-key")
 @handles_errors
-def public_key() -> None:
+def public_key(
+    every: Annotated[
+        bool, typer.Option("--all", help="also every retired key that signed packages before")
+    ] = False,
+) -> None:
     """The Ed25519 public key (PEM) that verifies manifests; give it to requesters."""
     from rightful.domain.audit import public_key_of
     from rightful.services.audit import public_key_pem
+    from rightful.services.package_signing import published_keys
 
-    typer.echo(public_key_pem(public_key_of(container().package_signing_key)), nl=False)
+    c = container()
+    if every:
+        typer.echo(published_keys(c.settings.effective_package_signing_key_file), nl=False)
+        return
+    typer.echo(public_key_pem(public_key_of(c.package_signing_key)), nl=False)
+
+
+@app.command("rotate-signing-key")
+@handles_errors
+def rotate_signing_key() -> None:
+    """Sign with a new key from now on; the old one's public half is kept for `public-key --all`,
+    its private half deleted. Restart running servers: they keep the key they loaded."""
+    from rightful.services.package_signing import rotate_signing_key as rotate
+
+    c = container()
+    key_file = c.settings.effective_package_signing_key_file
+    old_id, new_id = rotate(key_file, c.store, c.audit, cli_principal())
+    console.print(
+        f"package signing key {old_id} retired, {new_id} signs from now on; "
+        "restart running servers",
+        highlight=False,
+    )
 
 
 @app.command()
