@@ -143,6 +143,7 @@ class Unreadable:
     kind: str  # "package" or "attachment"
     id: str
     reason: str
+    missing_key: str | None = None  # the master key it needs, when that is what is missing
 
 
 @dataclass
@@ -259,8 +260,9 @@ def _rewrap(
             rows = list(session.scalars(query.with_for_update()))
             for row in rows:
                 fresh = _rewrapped(keys, WrappedKey(row.master_key_id, row.wrapped_key))
-                if isinstance(fresh, str):
-                    report.failed.append(Unreadable(kind, row.id, fresh))
+                if not isinstance(fresh, WrappedKey):
+                    reason, missing = fresh
+                    report.failed.append(Unreadable(kind, row.id, reason, missing))
                     continue
                 row.master_key_id, row.wrapped_key = fresh.key_id, fresh.blob
                 done += 1
@@ -269,18 +271,18 @@ def _rewrap(
             return done
 
 
-def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | str:
-    """The key wrapped anew, or why it cannot be."""
+def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | tuple[str, str | None]:
+    """The key wrapped anew, or why it cannot be (and the master key it lacks, if that is why)."""
     try:
         return keys.wrap(keys.unwrap(wrapped))
     except KeyServiceError:
         raise  # the service, not this row: every further row would fail the same way
     except ConfigurationError:
-        return f"its master key {wrapped.key_id} is not available"
+        return f"its master key {wrapped.key_id} is not available", wrapped.key_id
     except TamperedError:
-        return "its wrapped key fails authentication (damaged or altered)"
+        return "its wrapped key fails authentication (damaged or altered)", None
     except Exception as exc:  # an external KMS may fail in its own ways; one row, not the run
-        return f"the key wrapper failed ({type(exc).__name__})"
+        return f"the key wrapper failed ({type(exc).__name__})", None
 
 
 def _in_use(store: Store, exclude: str) -> dict[str, int]:

@@ -308,3 +308,24 @@ def test_rotation_while_the_key_service_is_down_changes_nothing_and_says_why(
     vault.down = False
     assert cli(world, "package", "rotate-key").exit_code == 0
     assert {world.c.packages.get(pid).master_key_id for pid in ids} == {"kms-v2"}
+
+
+def test_rotating_with_the_old_key_left_out_of_the_settings_says_so_once_per_key(
+    tmp_path: Path,
+) -> None:
+    """The operator set the new key and forgot package_previous_master_keys: every row is
+    refused, none changes, and the output names the missing key once, not once per package."""
+    url = f"sqlite:///{tmp_path}/rightful.db"
+    k1, k2 = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    ids = build_two(make_world(url, tmp_path, hearthly(), package_master_key=k1))
+    forgot = make_world(url, tmp_path, hearthly(), package_master_key=k2)
+    result = cli(forgot, "package", "rotate-key")
+    old = master_key_id(base64.b64decode(k1))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        f"✗ 2 packages: their master key {old} is not available",
+        f"still under old keys: {old} (2)",
+        "error: 2 keys could not be re-wrapped; make their master key available "
+        "(package_previous_master_keys) and run rotate-key again",
+    ]
+    assert {forgot.c.packages.get(pid).master_key_id for pid in ids} == {old}

@@ -31,6 +31,7 @@ from rightful.services.package_verify import pinned_keys, verify_package
 
 if TYPE_CHECKING:
     from rightful.bootstrap import Container
+    from rightful.services.package_keys import Unreadable
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
 
@@ -482,8 +483,8 @@ def rotate_key(
         f"{counted(report.attachments, 'attachment', 'attachments')}",
         highlight=False,
     )
-    for row in report.failed:
-        err_console.print(f"✗ {row.kind} {row.id}: {row.reason}", highlight=False)
+    for line in _unreadable_lines(report.failed):
+        err_console.print(f"✗ {line}", highlight=False)
     if report.still_old:
         still = ", ".join(f"{key} ({n})" for key, n in sorted(report.still_old.items()))
         err_console.print(f"still under old keys: {still}", highlight=False)
@@ -497,6 +498,30 @@ def rotate_key(
             "master key available (package_previous_master_keys) and run rotate-key again",
             code=1,
         )
+
+
+def _unreadable_lines(failed: list[Unreadable]) -> list[str]:
+    """One line per row, except rows under a master key that is not available: one line per
+    such key (a key left out of the settings is thousands of rows, and one thing to fix)."""
+    by_key: dict[str, list[Unreadable]] = {}
+    lines = []
+    for row in failed:
+        if row.missing_key is None:
+            lines.append(f"{row.kind} {row.id}: {row.reason}")
+        else:
+            by_key.setdefault(row.missing_key, []).append(row)
+    for key_id, rows in by_key.items():
+        if len(rows) == 1:
+            lines.append(f"{rows[0].kind} {rows[0].id}: {rows[0].reason}")
+            continue
+        packages = sum(row.kind == "package" for row in rows)
+        what = [
+            counted(n, kind, f"{kind}s")
+            for n, kind in ((packages, "package"), (len(rows) - packages, "attachment"))
+            if n
+        ]
+        lines.append(f"{' and '.join(what)}: their master key {key_id} is not available")
+    return lines
 
 
 @app.command("retire-keys")
