@@ -329,3 +329,32 @@ def test_rotating_with_the_old_key_left_out_of_the_settings_says_so_once_per_key
         "(package_previous_master_keys) and run rotate-key again",
     ]
     assert {forgot.c.packages.get(pid).master_key_id for pid in ids} == {old}
+
+
+def test_rotating_while_packages_build_are_ready_and_approved_loses_none(
+    world: World, tmp_path: Path
+) -> None:
+    """Rotation in the middle of a build, with packages ready and approved around it: each
+    ends under the new key, opens, stays deliverable and verifies offline."""
+    from rightful.services.package_verify import verify_package
+
+    ready_id, approved_id = build_two(world)
+    world.c.package_review.approve(approved_id, REVIEWER)
+    rotated: list[RotationReport] = []
+
+    def rotates_midway(*args: Any, **kwargs: Any) -> Any:
+        for n, step in enumerate(world.c.packages.collector(*args, **kwargs)):
+            if n == 1:
+                rotated.append(rotate(again(world)))  # another process, mid-build
+            yield step
+
+    building = world.packages_with(rotates_midway).build(world.request_for(5), AGENT)
+    [report] = rotated
+    assert report.packages == 3 and report.still_old == {}
+    later = again(world)
+    for pid in (ready_id, approved_id, building.id):
+        assert later.c.packages.get(pid).master_key_id == report.current_key_id
+        exported = later.export(pid, tmp_path / f"{pid}.zip")
+        assert verify_package(exported).ok
+    assert building.status == "ready"
+    later.c.package_review.assert_deliverable(approved_id)
