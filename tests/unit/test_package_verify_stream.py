@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
 import json
 import tracemalloc
 import zipfile
@@ -20,7 +21,14 @@ from hypothesis import strategies as st
 
 from rightful.domain.audit import key_id_of
 from rightful.domain.packages import SIGNATURE_FORMAT, canonical_bytes, signed_statement
-from rightful.services.package_verify import Unstreamable, streamed, verify_package
+from rightful.services.package_verify import (
+    MAX_DEPTH,
+    DamagedArchiveError,
+    NestingTracker,
+    Unstreamable,
+    streamed,
+    verify_package,
+)
 
 KEY = Ed25519PrivateKey.generate()
 COLLECTION = "data/shop.orders.json"
@@ -234,3 +242,35 @@ def test_verifying_holds_no_copy_of_the_manifest_or_the_rows(tmp_path: Path) -> 
     small = verify_peak(written(tmp_path, package(rows_of[:400], blobs=100), "small.zip"))
     large = verify_peak(written(tmp_path, package(rows_of, blobs=5_000), "large.zip"))
     assert large - small < 16 * 2**20, f"{(large - small) / 2**20:.1f} MiB more for 20,000 items"
+
+
+def nested(depth: int, text: str) -> bytes:
+    """JSON nested `depth` deep (written by hand: json.dumps stops near 1000 levels), with
+    keys and a value full of brackets, quotes and backslashes."""
+    string = json.dumps(text).encode()
+    opening = [b"[" if level % 2 else b'{"k[{\\\\\\"":' for level in range(depth)]
+    closing = [b"]" if level % 2 else b"}" for level in reversed(range(depth))]
+    return b"".join(opening) + string + b"".join(closing)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    depth=st.integers(0, MAX_DEPTH + 3),
+    text=st.text(alphabet='[]{}"\\ab', max_size=12),
+    cuts=st.lists(st.integers(0, 10_000), max_size=6),
+)
+def test_nesting_is_measured_outside_strings_however_the_document_is_cut(
+    depth: int, text: str, cuts: list[int]
+) -> None:
+    """Brackets, quotes and backslashes inside strings (also a string cut in two, or cut after
+    a backslash) never count: a document is refused exactly when it nests too deep."""
+    document = nested(depth, text)
+    tracker = NestingTracker("x.json")
+    edges = sorted({0, len(document), *(c % (len(document) + 1) for c in cuts)})
+    try:
+        for start, end in itertools.pairwise(edges):
+            tracker.feed(document[start:end])
+    except DamagedArchiveError:
+        assert depth > MAX_DEPTH
+    else:
+        assert depth <= MAX_DEPTH

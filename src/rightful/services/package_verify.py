@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -112,7 +113,7 @@ def _check_archive(
         contents = _check_contents(archive, names, StreamedManifest(archive))
     except Unstreamable:
         try:
-            document = json.loads(_read(archive, MANIFEST))
+            document = _whole_json(MANIFEST, _read(archive, MANIFEST))
         except ValueError:
             report.problems.append("manifest.json is not valid JSON")
             return
@@ -188,7 +189,7 @@ def _check_signature(
         sig = json.loads(raw_sig)
         embedded = base64.b64decode(sig["public_key"], validate=True)
         signature = base64.b64decode(sig["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         report.problems.append("manifest.sig is not a readable signature")
         return
     key = embedded
@@ -264,19 +265,68 @@ class Unstreamable(Exception):
 # JSON escapes of UTF-16 surrogates: the streaming parser turns a lone one into "?" silently.
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
+# Deeper than json.dumps can write (so than any package holds): the streaming parser's memory
+# grows with the square of the depth (100,000 levels: gigabytes), json.loads recurses.
+MAX_DEPTH: Final = 1000
+_ESCAPE: Final = re.compile(rb"\\.", re.DOTALL)  # a backslash and what it escapes
+_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'[]{}"')
+_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+class NestingTracker:
+    """How deep the JSON read so far is nested, fed a document piece by piece; strings (which
+    may hold brackets) are skipped, also when one runs on into the next piece.
+
+    Escapes gone, every quote opens or closes a string. Of the rest only quotes and brackets
+    are kept, and two quotes side by side are dropped (a string without brackets, or the end of
+    one and the start of the next: nothing between them, so what is inside stays inside). What
+    is left is split at the few quotes that remain. All of it runs in C: a 38 MiB manifest of
+    100,000 items takes about 0.1 s."""
+
+    def __init__(self, name: str) -> None:
+        self._name, self._depth, self._in_string, self._backslash = name, 0, False, b""
+
+    def feed(self, data: bytes) -> None:
+        text = self._backslash + data
+        if b"\\" in text:
+            text = _ESCAPE.sub(b"", text)
+        self._backslash = b""
+        if text.endswith(b"\\"):  # its escaped character is in the next piece
+            text, self._backslash = text[:-1], b"\\"
+        parts = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"").split(b'"')
+        brackets = b"".join(parts[1 if self._in_string else 0 :: 2])
+        self._in_string ^= len(parts) % 2 == 0
+        opening = brackets.count(b"[") + brackets.count(b"{")
+        if self._depth + opening > MAX_DEPTH:
+            deepest = max(accumulate(map(_STEP.__getitem__, brackets), initial=self._depth))
+            if deepest > MAX_DEPTH:
+                raise DamagedArchiveError(
+                    f"{self._name}: nested more than {MAX_DEPTH} levels deep; no package is, "
+                    "so it is not read further"
+                )
+        self._depth += 2 * opening - len(brackets)
+
 
 class _Guarded:
-    """A member stream for ijson that stops at anything the parser may read inexactly."""
+    """A member stream for ijson that stops at anything the parser may read inexactly, and at
+    nesting deep enough to exhaust memory."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream, self._tail = stream, b""
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self._stream, self._tail, self._depth = stream, b"", NestingTracker(name)
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
+        self._depth.feed(data)
         if _SURROGATE_ESCAPE.search(self._tail + data[:8]) or _SURROGATE_ESCAPE.search(data):
             raise Unstreamable
         self._tail = data[-5:]
         return data
+
+
+def _whole_json(name: str, data: bytes) -> Any:
+    """A member read whole, as json.loads reads it, once it is known not to nest too deep."""
+    NestingTracker(name).feed(data)
+    return json.loads(data)
 
 
 def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
@@ -284,7 +334,8 @@ def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
     where the streaming parser refuses the document or could read it otherwise."""
     with _member(archive, name) as member:
         try:
-            yield from ijson.items(_Guarded(member), prefix, use_float=True, buf_size=READ_BUFFER)
+            guarded = _Guarded(member, name)
+            yield from ijson.items(guarded, prefix, use_float=True, buf_size=READ_BUFFER)
         except (ijson.JSONError, UnicodeDecodeError) as refused:
             raise Unstreamable from refused
 
@@ -292,7 +343,7 @@ def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
 def _is_object(archive: zipfile.ZipFile, name: str) -> bool:
     with _member(archive, name) as member:
         try:
-            return next(ijson.parse(_Guarded(member)), None) == ("", "start_map", None)
+            return next(ijson.parse(_Guarded(member, name)), None) == ("", "start_map", None)
         except (ijson.JSONError, UnicodeDecodeError) as refused:
             raise Unstreamable from refused
 
@@ -482,7 +533,7 @@ def _check_rows(
         found = _hash_rows(path, listed, streamed(archive, path, "records.item"))
     except Unstreamable:
         try:
-            document = json.loads(_read(archive, path))
+            document = _whole_json(path, _read(archive, path))
         except ValueError:
             contents.problems.append(f"{path}: not valid JSON")
             return None
@@ -511,7 +562,7 @@ def _row_digest(record: Any) -> bytes | None:
     hold, a lone surrogate), so that it equals no listed hash."""
     try:
         return hashlib.sha256(canonical_bytes(record)).digest()
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, RecursionError):
         return None
 
 

@@ -351,3 +351,37 @@ def test_a_member_larger_than_listed_is_reported_without_unpacking_it(
     assert blob not in read
     expected = f"({blob}): size does not match the manifest (8388608 bytes, not {listed})"
     assert any(p.endswith(expected) for p in report.problems), report.problems
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 kB, a few hundred bytes deflated
+
+
+@pytest.mark.parametrize(
+    ("member", "content", "said"),
+    [
+        ("manifest.sig", DEEP, "manifest.sig is not a readable signature"),
+        ("manifest.json", b'{"files": ' + DEEP + b"}", "manifest.json: nested more than"),
+        ("manifest.json", b'{"x": "\\ud800", "files": ' + DEEP + b"}", "manifest.json: nested"),
+        ("data/shop.orders.json", b'{"records": ' + DEEP + b"}", "shop.orders.json: nested"),
+        ("data/shop.orders.json", b'{"x": "\\ud800", "records": ' + DEEP + b"}", "orders.json"),
+    ],
+    ids=["signature", "manifest", "manifest-read-whole", "collection", "collection-read-whole"],
+)
+def test_json_nested_absurdly_deep_is_refused_in_bounded_memory(
+    package_zip: Path, tmp_path: Path, member: str, content: bytes, said: str
+) -> None:
+    """A few hundred bytes of brackets crashed verify (RecursionError) or, streamed, made the
+    parser take gigabytes until the system killed it. rightful writes nothing nested more than
+    a thousand levels deep (json.dumps cannot), so deeper is refused at once, naming the file."""
+    import resource
+
+    def deepen(members: dict[str, bytes]) -> None:
+        members[member] = content
+
+    bad = rewrite(package_zip, tmp_path / "deep.zip", deepen)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = runner.invoke(app, ["package", "verify", str(bad)])
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert only_exits(result), result.exception
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert grown_mib < 100
