@@ -88,10 +88,17 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             _check_archive(archive, public_key_pem, report)
         except DamagedArchiveError as exc:
             report.problems.append(str(exc))
+    report.problems = [_shortened(p) for p in report.problems]
     if len(report.problems) > MAX_PROBLEMS_LISTED:
         more = len(report.problems) - MAX_PROBLEMS_LISTED
         report.problems[MAX_PROBLEMS_LISTED:] = [f"… and {more} more problems"]
     return report
+
+
+def _shortened(problem: str) -> str:
+    if len(problem) <= MAX_PROBLEM_LENGTH:
+        return problem
+    return f"{problem[: MAX_PROBLEM_LENGTH - 20]}… ({len(problem):,} characters)"
 
 
 def _check_archive(
@@ -268,6 +275,8 @@ _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 # Deeper than json.dumps can write (so than any package holds): the streaming parser's memory
 # grows with the square of the depth (100,000 levels: gigabytes), json.loads recurses.
 MAX_DEPTH: Final = 1000
+MAX_STRING: Final = 64 * 1024 * 1024  # longer texts belong in files of their own
+MAX_PROBLEM_LENGTH: Final = 300  # a name in a problem is the archive's, of any length
 _ESCAPE: Final = re.compile(rb"\\.", re.DOTALL)  # a backslash and what it escapes
 _NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'[]{}"')
 _STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
@@ -285,8 +294,10 @@ class NestingTracker:
 
     def __init__(self, name: str) -> None:
         self._name, self._depth, self._in_string, self._backslash = name, 0, False, b""
+        self._string_run = 0  # bytes of the string still open, when one runs on past a piece
 
     def feed(self, data: bytes) -> None:
+        self._check_string_run(data)
         text = self._backslash + data
         if b"\\" in text:
             text = _ESCAPE.sub(b"", text)
@@ -305,6 +316,21 @@ class NestingTracker:
                     "so it is not read further"
                 )
         self._depth += 2 * opening - len(brackets)
+
+    def _check_string_run(self, data: bytes) -> None:
+        """A string that goes on for more than MAX_STRING: the parser would hold it whole (a
+        few hundred kB zipped made 2 GB of one string). Counted from the last quote, which
+        over-counts only a string that ends with escaped quotes: still no package's."""
+        last_quote = data.rfind(b'"')
+        if last_quote < 0:
+            self._string_run += len(data) if self._in_string else 0
+        else:
+            self._string_run = len(data) - last_quote
+        if self._string_run > MAX_STRING:
+            raise DamagedArchiveError(
+                f"{self._name}: a text runs on for more than {MAX_STRING // 2**20} MiB; no "
+                "package holds one, so it is not read further"
+            )
 
 
 class _Guarded:

@@ -385,3 +385,23 @@ def test_json_nested_absurdly_deep_is_refused_in_bounded_memory(
     assert only_exits(result), result.exception
     assert result.exit_code == 1 and said in result.output, result.output
     assert grown_mib < 100
+
+
+def test_a_text_too_long_to_be_a_package_s_is_refused_not_held(
+    package_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """540 kB zipped with a 512 MiB string in the manifest took 235 s and 2 GB, and printed the
+    string whole as a file name. A text longer than MAX_STRING is refused as it is read, and no
+    problem line runs on."""
+    monkeypatch.setattr("rightful.services.package_verify.MAX_STRING", 2**20)
+
+    def long_text(members: dict[str, bytes]) -> None:
+        members["manifest.json"] = b'{"files": [{"path": "' + b"a" * 3 * 2**20 + b'"}]}'
+
+    def long_name(members: dict[str, bytes]) -> None:
+        members["manifest.json"] = b'{"files": [{"path": "' + b"a" * 5000 + b'"}]}'
+
+    report = verify_package(rewrite(package_zip, tmp_path / "text.zip", long_text))
+    assert "manifest.json: a text runs on for more than 1 MiB" in report.problems[-1]
+    report = verify_package(rewrite(package_zip, tmp_path / "name.zip", long_name))
+    assert not report.ok and all(len(p) <= 300 for p in report.problems), report.problems
