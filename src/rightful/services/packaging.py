@@ -44,7 +44,7 @@ from rightful.domain.delivery import NotDeliverableError
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.exclusions import Exclusions
 from rightful.domain.identities import IdentityPolicy
-from rightful.domain.lifecycle import Role, Status
+from rightful.domain.lifecycle import TERMINAL, Role, Status
 from rightful.domain.never_disclosed import (
     CCPA_NEVER_DISCLOSED,
     Undisclosed,
@@ -176,9 +176,12 @@ class PackageService:
 
     def build_job(self, request_id: str) -> dict[str, Any]:
         """A build as a queued job: a request past collecting (a redelivered job) gets the
-        outcome of its current package instead of a second build."""
+        outcome of its current package instead of a second build; a closed one (cancelled,
+        refused, expired meanwhile) gets none, and ConflictError says so."""
         with self.store.transaction() as session:
             status = Status(self._request(session, request_id).status)
+        if status in TERMINAL:
+            raise ConflictError(f"request {request_id} is {status}; no package is built for it")
         package = (
             self.build(request_id, SYSTEM) if status in BUILDS_FROM else self.current(request_id)
         )
@@ -242,7 +245,8 @@ class PackageService:
         wrapped = self.keys.wrap(data_key)
         package_id = str(uuid.uuid4())
         with self.store.transaction() as session:
-            request = self._request(session, request_id)
+            # Locked: a second delivery of the same job waits here, then sees this build.
+            request = self._request(session, request_id, lock=True)
             status = Status(request.status)
             if status not in BUILDS_FROM:
                 raise ConflictError(
@@ -379,8 +383,13 @@ class PackageService:
                 items=output.items, records=output.records, blobs=output.blobs,
                 attachments=output.attachments, passed=run.passed,
             )  # fmt: skip
+            request = self._request(session, package.request_id, lock=True)
+            if Status(request.status) is not Status.COLLECTING:
+                raise ConflictError(
+                    f"request {request.id} became {request.status} during the build; "
+                    "its package is discarded"
+                )
             if run.passed:
-                request = self._request(session, package.request_id)
                 self.requests.move_in(
                     session,
                     request,
@@ -547,8 +556,8 @@ class PackageService:
             f"its packages, newest first: {listed}" if ids else "it has no package yet"
         )
 
-    def _request(self, session: Session, request_id: str) -> RequestRow:
-        row = session.get(RequestRow, request_id)
+    def _request(self, session: Session, request_id: str, lock: bool = False) -> RequestRow:
+        row = session.get(RequestRow, request_id, with_for_update=lock)
         if row is None:
             raise NotFoundError(f"no request {request_id}")
         return row
