@@ -17,7 +17,7 @@ import redis
 from rightful.demo import DemoEstate, expected_records, seed_demo
 from rightful.domain.errors import ConflictError
 from rightful.domain.identities import normalise
-from rightful.domain.jobs import CollectionJob
+from rightful.domain.jobs import CollectionJob, JobFailedError
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.services.collection_jobs import job_queue, output_paths, run_collection_job
@@ -109,6 +109,24 @@ def test_a_failing_job_leaves_no_output(estate: DemoEstate, tmp_path: Path) -> N
     with pytest.raises(ConflictError):
         queue.wait(job.job_id, timeout=5)
     assert not (tmp_path / "collections").exists() or not any((tmp_path / "collections").iterdir())
+
+
+def test_a_worker_reports_an_unexpected_failure_by_job_id_and_error_type_only(
+    estate: DemoEstate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rightful.entrypoints.worker import celery_app as worker
+
+    job = job_for(estate, 5)
+    email = job.identities[0].value
+
+    def breaks(*_: object) -> None:
+        raise OSError(f"no row for {email}")
+
+    monkeypatch.setattr(worker, "run_collection_job", breaks)
+    result = worker.collect_task.apply(args=[job.to_primitive()])
+    assert isinstance(result.result, JobFailedError)
+    assert str(result.result) == f"collection job {job.job_id} failed (OSError)"
+    assert email not in (result.traceback or "")
 
 
 def test_jobs_round_trip_through_their_message_form(estate: DemoEstate) -> None:

@@ -14,6 +14,12 @@ from rightful.domain.sensitivity import Sensitivity
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+class JobFailedError(RuntimeError):
+    """A queued job failed unexpectedly. It stands in for the job's own error in worker logs and
+    the result backend: its message names ids and the error's type, never what the error
+    quoted (a source's error may quote the data it was reading)."""
+
+
 @dataclass(frozen=True)
 class CollectionJob:
     """Collect one subject's records from the verified identities; the output is named by job_id."""

@@ -5,30 +5,72 @@ from __future__ import annotations
 from typing import Any
 
 from celery.signals import worker_init
+from kombu.utils.url import maybe_sanitize_url
 
 from rightful.adapters.queue.celery import COLLECT_TASK, make_celery_app
-from rightful.domain.errors import ConfigurationError
-from rightful.domain.jobs import CollectionJob
+from rightful.domain.errors import ConfigurationError, RightfulError
+from rightful.domain.jobs import CollectionJob, JobFailedError
 from rightful.services.collection_jobs import run_collection_job
 from rightful.settings import load_settings
 
+BROKER_TRIES = 3
 _settings = load_settings()
 app = make_celery_app(_settings.celery_broker_url.get_secret_value(), _settings.celery_queue)
 # The package build task lives beside this module; a worker started on this app runs both.
 app.conf.include = ["rightful.entrypoints.worker.package_tasks"]
 
 
-@app.task(name=COLLECT_TASK)
+# A RightfulError is an expected answer (Celery logs it in one line, without a traceback); any
+# other error is replaced by one that names the job and the error's type only.
+@app.task(name=COLLECT_TASK, throws=(RightfulError,))
 def collect_task(job: dict[str, Any]) -> dict[str, Any]:
     """Run one collection job; idempotent, so a redelivered message does no harm."""
-    return run_collection_job(CollectionJob.from_primitive(job), load_settings()).to_primitive()
+    collection_job = CollectionJob.from_primitive(job)
+    try:
+        return run_collection_job(collection_job, load_settings()).to_primitive()
+    except RightfulError:
+        raise
+    except Exception as exc:
+        raise JobFailedError(
+            f"collection job {collection_job.job_id} failed ({type(exc).__name__})"
+        ) from None
 
 
 @worker_init.connect
-def refuse_an_unusable_data_map(**_: Any) -> None:
-    """A worker whose data map cannot be loaded would fail every build: it stops before it
-    connects, with one line saying what to fix. SystemExit, because Celery logs and ignores
-    any Exception a signal handler raises."""
+def refuse_an_unusable_configuration(**_: Any) -> None:
+    """A worker that cannot reach its broker, or whose data map cannot be loaded, would wait or
+    fail forever: it stops, with one line saying what to fix. SystemExit, because Celery logs
+    and ignores any Exception a signal handler raises."""
+    _require_the_data_map()
+    _require_the_broker()
+
+
+def _require_the_broker() -> None:
+    """A few seconds' grace (a broker starting beside the worker), then one line; once running,
+    a worker that loses its broker keeps retrying, as Celery does."""
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(
+                max_retries=BROKER_TRIES, interval_start=1, interval_step=1, interval_max=2
+            )
+    except Exception as exc:
+        url = maybe_sanitize_url(_settings.celery_broker_url.get_secret_value())
+        raise SystemExit(
+            f"error: not starting: cannot reach the broker at {url} ({_first_cause(exc)}); "
+            "check RIGHTFUL_CELERY_BROKER_URL and that Redis is running"
+        ) from None
+
+
+def _first_cause(exc: BaseException) -> str:
+    """The type of the first OS error in the chain (ConnectionRefusedError, socket.gaierror),
+    which says more than the broker library's wrappers around it."""
+    found: BaseException | None = exc
+    while found is not None and not isinstance(found, OSError):
+        found = found.__cause__ or found.__context__
+    return type(found or exc).__name__
+
+
+def _require_the_data_map() -> None:
     if not _settings.datamap_files:
         return  # collection jobs name their own data map files
     from rightful.bootstrap import get_container

@@ -9,12 +9,24 @@ from typing import Any
 
 from rightful.adapters.queue.package_jobs import PACKAGE_TASK
 from rightful.bootstrap import get_container
+from rightful.domain.errors import RightfulError
+from rightful.domain.jobs import JobFailedError
 from rightful.entrypoints.worker.celery_app import app
 
 __all__ = ["app", "package_task"]
 
 
-@app.task(name=PACKAGE_TASK)
+# A RightfulError (a closed request, a build already running) is an expected answer: Celery logs
+# it in one line without a traceback, and the caller gets it back as it was raised.
+@app.task(name=PACKAGE_TASK, throws=(RightfulError,))
 def package_task(request_id: str) -> dict[str, Any]:
     """Build (or return the finished) package of a request; a redelivered message does no harm."""
-    return get_container().packages.build_job(request_id)
+    try:
+        return get_container().packages.build_job(request_id)
+    except RightfulError:
+        raise
+    except Exception as exc:
+        raise JobFailedError(
+            f"the build job for request {request_id} failed ({type(exc).__name__}); "
+            f"`rightful package list {request_id}` shows its failed package"
+        ) from None
