@@ -4,15 +4,21 @@ the consumer; a request to know is told the business's general practices instead
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+
+from rightful.adapters.db.tables import RequestRow
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
-from rightful.domain.staff import Principal
+from rightful.domain.staff import SYSTEM, Principal
 
-from .conftest import ANNA_MAIL, Desk
+from .conftest import ANNA_MAIL, Desk, make_desk
 
 PUBLIC = Principal("public", None)
 AGENT = Principal("cli:andy", Role.AGENT)
@@ -75,3 +81,27 @@ def test_the_deadline_closing_can_be_left_to_staff(desk: Desk) -> None:
     desk.world.clock.advance(timedelta(days=60))
     assert desk.c.requests.close_unverified_at_deadline() == []
     assert desk.c.requests.get(rid).status == Status.AWAITING_VERIFICATION
+
+
+@pytest.mark.postgres
+def test_two_daily_jobs_at_once_close_a_request_once(pg_url: str, tmp_path: Path) -> None:
+    """The other job closed the request while this one was about to: this one leaves it."""
+    desk = make_desk(pg_url, tmp_path)
+    rid = asked_to_verify(desk, RequestType.ERASURE)
+    desk.world.clock.advance(timedelta(days=46))
+    second: list[list[str]] = []
+    with desk.c.store.transaction() as session:  # the first job, closing it
+        row = session.get(RequestRow, rid, with_for_update=True)
+        assert row is not None
+        desk.c.requests.move_in(session, row, Status.EXPIRED, SYSTEM, "unverified at deadline")
+        session.flush()
+        job = threading.Thread(
+            target=lambda: second.append(desk.c.requests.close_unverified_at_deadline())
+        )
+        job.start()
+        time.sleep(1.0)
+    job.join(timeout=60)
+    desk.c.store.engine.dispose()
+    assert second == [[]]
+    moves = [e for e in desk.c.audit.timeline(rid) if e.action == "request.transitioned"]
+    assert [m.summary["target"] for m in moves].count("expired") == 1
