@@ -3,24 +3,35 @@ job leaves ids and error types in its log and result, never what the error quote
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
-from rightful.bootstrap import set_container
+from rightful.adapters.db.base import Base
+from rightful.bootstrap import Container, set_container
+from rightful.demo import DemoEstate, seed_demo
+from rightful.demo.estate import DATAMAP_FILES
+from rightful.domain.clock import FixedClock
 from rightful.domain.errors import ConflictError
 from rightful.domain.jobs import JobFailedError
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.worker.package_tasks import package_task
+from rightful.settings import Settings, load_settings
 
-from .world import REVIEWER, World
+from .world import REVIEWER, T0, World, prepare_request
 
-NO_BROKER = "redis://127.0.0.1:18103/8"  # h8's own port: nothing listens there
+REDIS_URL = "redis://127.0.0.1:6379/8"  # a database of its own: tests never touch db 0
+NO_BROKER = "redis://127.0.0.1:18103/8"  # a port nothing listens on
 ANNA = 4
 
 
@@ -87,3 +98,70 @@ def test_a_job_for_a_cancelled_request_is_an_expected_refusal(
     assert isinstance(result.result, ConflictError)
     assert "is cancelled; no package is built" in str(result.result)
     assert "Traceback" not in caplog.text
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> DemoEstate:
+    return seed_demo(tmp_path_factory.mktemp("estate"))
+
+
+@pytest.fixture
+def worker_log(estate: DemoEstate, tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
+    """A real worker on a queue of its own (Redis database 8), its log in a file."""
+    queue = f"rightful-h8-{uuid.uuid4().hex[:8]}"
+    settings = load_settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/rightful.db",
+        sources=estate.dsns, datamap_files=list(DATAMAP_FILES), queue_backend="celery",
+        celery_broker_url=REDIS_URL, celery_queue=queue, collect_when_verified=False,
+    )  # fmt: skip
+    (tmp_path / "none.toml").write_text("")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
+        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
+        "RIGHTFUL_DATA_DIR": str(tmp_path),
+        "RIGHTFUL_DATABASE_URL": settings.effective_database_url,
+        "RIGHTFUL_SOURCES": json.dumps(estate.dsns),
+        "RIGHTFUL_DATAMAP_FILES": json.dumps([str(p) for p in DATAMAP_FILES]),
+        "RIGHTFUL_QUEUE_BACKEND": "celery",
+        "RIGHTFUL_CELERY_BROKER_URL": REDIS_URL,
+        "RIGHTFUL_CELERY_QUEUE": queue,
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
+             "worker", "--pool=solo", "-Q", queue, "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "--loglevel=INFO", f"--hostname={queue}@localhost"],
+            env=env, cwd=tmp_path, stdout=out, stderr=out,
+        )  # fmt: skip
+    try:
+        yield settings, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+@pytest.mark.redis
+def test_a_worker_refuses_a_job_for_a_cancelled_request_in_one_line(
+    worker_log: tuple[Settings, Path],
+) -> None:
+    settings, log = worker_log
+    c = Container(settings=settings, clock=FixedClock(T0))
+    Base.metadata.create_all(c.store.engine)
+    rid = prepare_request(c, customer_id=5, email="carl.old@mailbox.example")
+    c.requests.move(rid, Status.CANCELLED, REVIEWER, "withdrawn")
+    jobs = c.package_jobs
+    with pytest.raises(ConflictError, match=f"request {rid} is cancelled; no package is built"):
+        jobs.wait(jobs.submit(rid), timeout=60)
+    assert c.packages.for_request(rid) == []
+    deadline = time.monotonic() + 20  # the worker logs just after it stored the result
+    while "raised expected: ConflictError" not in (written := log.read_text()):
+        assert time.monotonic() < deadline, written
+        time.sleep(0.1)
+    assert "Traceback" not in written
+    assert "carl" not in written
