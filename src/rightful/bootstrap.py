@@ -509,7 +509,7 @@ class Container:
             from rightful.adapters.queue.celery import make_celery_app
 
             app = make_celery_app(s.celery_broker_url.get_secret_value(), s.celery_queue)
-            return CeleryPackageJobs(app, s.celery_queue)
+            return CeleryPackageJobs(app, s.celery_queue, self.clock)
         return InlinePackageJobs(self.packages.build_job)
 
 

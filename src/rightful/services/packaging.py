@@ -174,17 +174,24 @@ class PackageService:
             self._fail(package.id, by, type(exc).__name__)
             raise
 
-    def build_job(self, request_id: str) -> dict[str, Any]:
-        """A build as a queued job: a request past collecting (a redelivered job) gets the
-        outcome of its current package instead of a second build; a closed one (cancelled,
-        refused, expired meanwhile) gets none, and ConflictError says so."""
+    def build_job(self, request_id: str, queued_at: datetime | None = None) -> dict[str, Any]:
+        """A build as a queued job, delivered at least once. A job whose build already started
+        (a duplicate or redelivered job: a build started since it was queued, or the request is
+        past collecting) gets the outcome of that package instead of a second build, so a
+        package the gate blocked waits for staff; a closed request (cancelled, refused, expired
+        meanwhile) gets none, and ConflictError says so."""
         with self.store.transaction() as session:
             status = Status(self._request(session, request_id).status)
+            since = [p for p in self._packages(session, request_id)
+                     if queued_at is not None and p.created_at >= queued_at]  # fmt: skip
         if status in TERMINAL:
             raise ConflictError(f"request {request_id} is {status}; no package is built for it")
-        package = (
-            self.build(request_id, SYSTEM) if status in BUILDS_FROM else self.current(request_id)
-        )
+        if since:
+            package = since[-1]
+        elif status in BUILDS_FROM:
+            package = self.build(request_id, SYSTEM)
+        else:
+            package = self.current(request_id)
         return {
             "package_id": package.id,
             "request_id": request_id,

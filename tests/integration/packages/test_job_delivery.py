@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import Status
 from rightful.domain.packages import PackageStatus
 
+from .corrupt import DropsValidityWindows
 from .world import REVIEWER, World, make_world
 
 ANNA = 4
@@ -37,6 +39,22 @@ def test_a_redelivered_job_answers_with_the_package_in_review(world: World) -> N
     first = world.c.packages.build_job(rid)
     assert world.c.packages.build_job(rid) == first
     assert len(world.c.packages.for_request(rid)) == 1
+
+
+def test_a_duplicate_job_leaves_a_blocked_package_to_staff(world: World) -> None:
+    """Two jobs were queued for one build (two daily jobs, a redelivery); the first one's package
+    was blocked by the gate. The second must not build over it: the block waits for staff."""
+    rid = world.request_for(5)
+    queued_at = world.clock.now()
+    world.clock.advance(timedelta(minutes=1))
+    first = world.packages_with(DropsValidityWindows()).build_job(rid, queued_at)
+    assert first["status"] == PackageStatus.BLOCKED.value
+    world.clock.advance(timedelta(minutes=1))
+    assert world.c.packages.build_job(rid, queued_at) == first
+    assert [p.status for p in world.c.packages.for_request(rid)] == ["blocked"]
+    world.clock.advance(timedelta(minutes=1))
+    again = world.c.packages.build_job(rid, world.clock.now())  # queued by staff after the block
+    assert again["package_id"] != first["package_id"]
 
 
 def test_a_request_cancelled_during_its_build_never_reaches_review(world: World) -> None:

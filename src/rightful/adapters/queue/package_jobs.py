@@ -13,6 +13,8 @@ from typing import Any
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
+from rightful.domain.clock import Clock, SystemClock
+
 PACKAGE_TASK = "rightful.package.build"
 Outcome = dict[str, Any]
 
@@ -80,15 +82,20 @@ class InlinePackageJobs:
 
 
 class CeleryPackageJobs:
-    """Sends the build by task name; the worker (entrypoints/worker/package_tasks) runs it."""
+    """Sends the build by task name; the worker (entrypoints/worker/package_tasks) runs it. A job
+    carries the request id and when it was queued: a build started since then answers it."""
 
-    def __init__(self, app: Celery, queue: str) -> None:
+    def __init__(self, app: Celery, queue: str, clock: Clock | None = None) -> None:
         self._app = app
         self._queue = queue
+        self._clock = clock or SystemClock()
 
     def submit(self, request_id: str) -> str:
         job_id = f"package-{uuid.uuid4().hex}"
-        self._app.send_task(PACKAGE_TASK, args=[request_id], task_id=job_id, queue=self._queue)
+        queued_at = self._clock.now().isoformat()
+        self._app.send_task(
+            PACKAGE_TASK, args=[request_id, queued_at], task_id=job_id, queue=self._queue
+        )
         return job_id
 
     def start(self, request_id: str) -> None:
