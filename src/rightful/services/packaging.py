@@ -380,6 +380,11 @@ class PackageService:
     ) -> PackageRow:
         with self.store.transaction() as session:
             package = self.load(session, package_id, lock=True)
+            if package.status != PackageStatus.BUILDING.value:
+                raise ConflictError(
+                    f"package {package.id} was taken for lost during its build (it is "
+                    f"{package.status}); a newer build answers the request"
+                )
             _fill(package, output, self.clock)
             run = record_verdict(
                 session, self.audit, self.clock, package, output.manifest_sha256, timed

@@ -72,6 +72,24 @@ def test_a_request_cancelled_during_its_build_never_reaches_review(world: World)
     assert not world.c.package_objects.exists(package.object_name)
 
 
+def test_a_build_declared_lost_while_it_still_ran_never_reaches_review(world: World) -> None:
+    """After STALE_BUILD another worker took the build for lost and marked its package failed;
+    the slow original, finishing after all, must not put that package in review."""
+    rid = world.request_for(ANNA)
+
+    def outlived(*args: Any, **kwargs: Any) -> Any:
+        with world.c.store.transaction() as session:
+            [package] = session.query(PackageRow).filter_by(request_id=rid).all()
+            package.status = PackageStatus.FAILED.value
+        yield from world.c.packages.collector(*args, **kwargs)
+
+    with pytest.raises(ConflictError, match="was taken for lost during its build"):
+        world.packages_with(outlived).build_job(rid)
+    [package] = world.c.packages.for_request(rid)
+    assert package.status == PackageStatus.FAILED.value
+    assert world.status(rid) is Status.COLLECTING
+
+
 @pytest.fixture
 def pg_world(pg_url: str, tmp_path: Path) -> Iterator[World]:
     w = make_world(pg_url, tmp_path, hearthly())
