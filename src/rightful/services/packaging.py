@@ -86,6 +86,7 @@ BUILD_ATTEMPTS: Final = 3
 REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
 # A verified request starts collecting with its first build; a collecting one is built again.
 BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
+BEING_BUILT: Final = "a package for this request is being built right now"
 STEPPED_UP: Final = "the requester verified further; built again with what that releases"
 
 
@@ -186,9 +187,12 @@ class PackageService:
                      if queued_at is not None and p.created_at >= queued_at]  # fmt: skip
         if status in TERMINAL:
             raise ConflictError(f"request {request_id} is {status}; no package is built for it")
-        if since:
-            package = since[-1]
-        elif status in BUILDS_FROM:
+        newest = since[-1] if since else None
+        if newest is not None and _still_building(newest, self.clock.now()):
+            raise ConflictError(BEING_BUILT)
+        if newest is not None and newest.status != PackageStatus.BUILDING.value:
+            package = newest  # that build ended: its package is this job's answer
+        elif status in BUILDS_FROM:  # no build since it was queued, or one lost with its worker
             package = self.build(request_id, SYSTEM)
         else:
             package = self.current(request_id)
@@ -290,7 +294,7 @@ class PackageService:
         for older in self._packages(session, request_id):
             status = PackageStatus(older.status)
             if _still_building(older, now):
-                raise ConflictError("a package for this request is being built right now")
+                raise ConflictError(BEING_BUILT)
             if status is PackageStatus.BUILDING:
                 older.status = PackageStatus.FAILED.value
             elif status in REPLACEABLE:

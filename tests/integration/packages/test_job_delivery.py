@@ -15,10 +15,12 @@ import pytest
 
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.queue.celery import make_celery_app
 from rightful.demo.story import hearthly
 from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import Status
 from rightful.domain.packages import PackageStatus
+from rightful.services.packaging import STALE_BUILD
 
 from .corrupt import DropsValidityWindows
 from .world import REVIEWER, World, make_world
@@ -55,6 +57,50 @@ def test_a_duplicate_job_leaves_a_blocked_package_to_staff(world: World) -> None
     world.clock.advance(timedelta(minutes=1))
     again = world.c.packages.build_job(rid, world.clock.now())  # queued by staff after the block
     assert again["package_id"] != first["package_id"]
+
+
+def test_a_job_delivered_again_while_its_build_runs_says_so(world: World) -> None:
+    """The broker's visibility timeout ran out mid-build and handed the job to a second worker."""
+    rid = world.request_for(ANNA)
+    queued_at = world.clock.now()
+    second: list[BaseException] = []
+
+    def redelivered_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        with pytest.raises(ConflictError, match="being built right now") as refused:
+            world.c.packages.build_job(rid, queued_at)
+        second.append(refused.value)
+        yield from world.c.packages.collector(*args, **kwargs)
+
+    first = world.packages_with(redelivered_meanwhile).build_job(rid, queued_at)
+    assert len(second) == 1 and first["status"] == PackageStatus.READY.value
+    assert len(world.c.packages.for_request(rid)) == 1
+
+
+def test_a_job_whose_worker_died_mid_build_builds_when_delivered_again(world: World) -> None:
+    """Redelivered after the visibility timeout, which outlasts STALE_BUILD: the dead worker's
+    package is failed and one new package reaches review."""
+    rid = world.request_for(ANNA)
+
+    def breaks(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("source went away")
+        yield
+
+    with pytest.raises(OSError, match="source went away"):
+        world.packages_with(breaks).build_job(rid)  # an earlier build, failed
+    [earlier] = world.c.packages.for_request(rid)
+    world.clock.advance(timedelta(minutes=1))
+    queued_at = world.clock.now()
+    with world.c.store.transaction() as session:  # a worker took the job, started, was killed
+        session.add(_building_like(earlier, world))
+    world.clock.advance(STALE_BUILD + timedelta(minutes=10))
+    outcome = world.c.packages.build_job(rid, queued_at)
+    assert outcome["status"] == PackageStatus.READY.value
+    statuses = sorted(p.status for p in world.c.packages.for_request(rid))
+    assert statuses == ["failed", "failed", "ready"]
+    assert world.status(rid) is Status.IN_REVIEW
+    app = make_celery_app("redis://127.0.0.1:6379/8", "unused")
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility > STALE_BUILD.total_seconds(), "redelivered only once the build is lost"
 
 
 def test_a_request_cancelled_during_its_build_never_reaches_review(world: World) -> None:

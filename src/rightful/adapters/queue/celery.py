@@ -10,6 +10,7 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from rightful.domain.jobs import CollectionJob, JobOutcome
 
 COLLECT_TASK = "rightful.collection.run"
+VISIBILITY_TIMEOUT = 6 * 3600 + 15 * 60  # seconds
 
 
 def make_celery_app(broker_url: str, queue: str) -> Celery:
@@ -24,6 +25,10 @@ def make_celery_app(broker_url: str, queue: str) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # Redis hands an unacknowledged job to another worker after this long. Longer than a
+        # build may run before it counts as lost (STALE_BUILD, six hours, services/packaging.py):
+        # a job comes back only once its build is lost, and is then built again.
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         result_expires=7 * 24 * 3600,
         broker_connection_retry_on_startup=True,
     )
