@@ -35,7 +35,9 @@ NO_BROKER = "redis://127.0.0.1:18103/8"  # a port nothing listens on
 ANNA = 4
 
 
-def test_a_worker_without_its_broker_stops_with_one_line(tmp_path: Path) -> None:
+def start_worker(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """Start a worker with these RIGHTFUL_ variables (and a broker nothing listens on); it is
+    expected to stop by itself."""
     (tmp_path / "none.toml").write_text("")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
@@ -43,19 +45,48 @@ def test_a_worker_without_its_broker_stops_with_one_line(tmp_path: Path) -> None
         "RIGHTFUL_DATA_DIR": str(tmp_path),
         "RIGHTFUL_QUEUE_BACKEND": "celery",
         "RIGHTFUL_CELERY_BROKER_URL": NO_BROKER,
+        **{f"RIGHTFUL_{k.upper()}": v for k, v in variables.items()},
     }
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
          "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
          "--loglevel=WARNING"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def error_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
     assert done.returncode != 0
-    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert lines == [
+    assert "Traceback" not in done.stderr, done.stderr
+    return [line for line in done.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_worker_without_its_broker_stops_with_one_line(tmp_path: Path) -> None:
+    assert error_lines(start_worker(tmp_path)) == [
         f"error: not starting: cannot reach the broker at {NO_BROKER} (ConnectionRefusedError); "
         "check RIGHTFUL_CELERY_BROKER_URL and that Redis is running"
-    ], done.stderr
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        ({"queue_backend": "bogus"},
+         "error: not starting: invalid setting queue_backend: Input should be 'inline' or "
+         "'celery' (check RIGHTFUL_* variables or the TOML file)"),
+        ({"sources": "crm"},
+         "error: not starting: cannot read RIGHTFUL_SOURCES: give a JSON object such as "
+         """RIGHTFUL_SOURCES='{"name": "value"}', or one key at a time as """
+         "RIGHTFUL_SOURCES__NAME=value"),
+        ({"config": "/nonexistent/rightful.toml"},
+         "error: not starting: RIGHTFUL_CONFIG names /nonexistent/rightful.toml, which does "
+         "not exist; fix the path or unset RIGHTFUL_CONFIG"),
+    ],
+)  # fmt: skip
+def test_a_worker_with_a_broken_setting_stops_with_one_line(
+    tmp_path: Path, variables: dict[str, str], line: str
+) -> None:
+    assert error_lines(start_worker(tmp_path, **variables)) == [line]
 
 
 @pytest.fixture

@@ -6,15 +6,37 @@ from typing import Any
 
 from celery.signals import worker_init
 from kombu.utils.url import maybe_sanitize_url
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from rightful.adapters.queue.celery import COLLECT_TASK, make_celery_app
 from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.domain.jobs import CollectionJob, JobFailedError
 from rightful.services.collection_jobs import run_collection_job
-from rightful.settings import load_settings
+from rightful.settings import Settings, describe_settings_error, load_settings
 
 BROKER_TRIES = 3
-_settings = load_settings()
+
+
+def _settings_or_stop() -> Settings:
+    """The settings, or one line saying which one to fix. SystemExit: Celery reports any other
+    error raised while it loads this module with a traceback."""
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        problem = (
+            f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)"
+        )
+    except SettingsError as exc:
+        problem = describe_settings_error(exc)
+    except ConfigurationError as exc:
+        problem = str(exc)
+    raise SystemExit(f"error: not starting: {problem}")
+
+
+_settings = _settings_or_stop()
 app = make_celery_app(_settings.celery_broker_url.get_secret_value(), _settings.celery_queue)
 # The package build task lives beside this module; a worker started on this app runs both.
 app.conf.include = ["rightful.entrypoints.worker.package_tasks"]
