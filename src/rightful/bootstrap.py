@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from rightful.services.opendsr import OpenDsrService
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
+    from rightful.services.paper_declarations import PaperDeclarationService
     from rightful.services.request_mail import RequestNoticeMail
     from rightful.services.requests import RequestService
     from rightful.services.restrictions import RestrictionService
@@ -301,6 +302,14 @@ class Container:
 
         on_ready = self.start_collection if self.settings.collect_when_verified else None
         return DeclarationService(self.store, self.clock, self.audit, on_ready)
+
+    @cached_property
+    def paper_declarations(self) -> PaperDeclarationService:
+        from rightful.services.paper_declarations import PaperDeclarationService
+
+        on_ready = self.start_collection if self.settings.collect_when_verified else None
+        return PaperDeclarationService(self.store, self.clock, self.audit, self.settings.data_dir,
+                                       self.settings.authority_max_bytes, on_ready)  # fmt: skip
 
     def start_collection(self, request_id: str) -> None:
         """Build the package of a verified request that is answered with one (access,

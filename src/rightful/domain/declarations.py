@@ -1,12 +1,14 @@
 """CCPA requests to know specific pieces of personal information (Cal. Code Regs. tit. 11
 §7062): who has proven enough. An account holder re-authenticates (§7062(a)); anyone else
-matches three data points and signs a declaration under penalty of perjury (§7062(c))."""
+matches three data points and signs a declaration under penalty of perjury (§7062(c)), on the
+portal or on paper (staff record it there and another staff member approves it)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
@@ -57,6 +59,23 @@ def signed_name(raw: str) -> str:
     if len(name) < 2 or len(name) > MAX_NAME:
         raise InvalidInputError(f"type your full name (2 to {MAX_NAME} characters) to sign")
     return name
+
+
+def written_name(raw: str) -> str:
+    """The signer's full name as written on a declaration received on paper."""
+    name = " ".join(written(raw, "the signer's full name").split())
+    if len(name) < 2 or len(name) > MAX_NAME:
+        raise InvalidInputError(
+            f"full_name: the signer's full name as written (2 to {MAX_NAME} characters)"
+        )
+    return name
+
+
+def signed_on(day: date, today: date) -> date:
+    """The date a paper declaration was signed: never later than today."""
+    if day > today:
+        raise InvalidInputError(f"signed_on: {day.isoformat()} is in the future")
+    return day
 
 
 def data_points(points: Iterable[DataPoint]) -> int:

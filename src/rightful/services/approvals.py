@@ -84,12 +84,12 @@ class ApprovalService:
         name = agent_name.strip()
         if not 0 < len(name) <= 200:
             raise InvalidInputError("agent_name: between 1 and 200 characters")
-        suffix = self._check_document(document)
+        suffix = checked_document(document, self.max_bytes, "the authority document")
         sha = hashlib.sha256(document.content).hexdigest()
         with self.store.transaction() as session:
             _open_unbound(session, request_id)
             relative = Path("authority") / request_id / f"{sha}{suffix}"
-            _write_private(self.files_dir / relative, document.content)
+            write_private(self.files_dir / relative, document.content)
             row = AgentAuthorityRow(
                 request_id=request_id,
                 kind=kind.value,
@@ -116,18 +116,6 @@ class ApprovalService:
                 size_bytes=row.size,
             )
             return row
-
-    def _check_document(self, document: Document) -> str:
-        if not document.content:
-            raise InvalidInputError("the authority document is empty")
-        if len(document.content) > self.max_bytes:
-            raise InvalidInputError(f"the authority document exceeds {self.max_bytes} bytes")
-        magic, suffix = DOCUMENT_TYPES.get(document.content_type, (b"", ""))
-        if not magic:
-            raise InvalidInputError("the authority document must be a PDF, PNG or JPEG file")
-        if not document.content.startswith(magic):
-            raise InvalidInputError("the document's content does not match its declared type")
-        return suffix
 
     def decide_authority(
         self,
@@ -230,14 +218,7 @@ class ApprovalService:
                 raise NotFoundError("no such staff identity check for this request")
             check_pending(ApprovalState(check.state), "this identity check")
             check_other_person(session, check.checked_by, by, "approving a staff identity check")
-            entered = session.get(RequestRow, request_id)
-            if entered is not None and person_of(session, entered.created_by) == person_of(
-                session, by.id
-            ):  # staff took it down
-                raise PermissionDeniedError(
-                    "approving a staff identity check needs a second staff member, not the one "
-                    "who entered the request"
-                )
+            check_not_entered_by(session, request_id, by, "approving a staff identity check")
             if approve:
                 _open(session, request_id)
             self._decide(check, by, approve, note)
@@ -290,7 +271,30 @@ def _open_unbound(session: Session, request_id: str) -> RequestRow:
     return row
 
 
-def _write_private(path: Path, content: bytes) -> None:
+def checked_document(document: Document, max_bytes: int, what: str) -> str:
+    """The file suffix of an uploaded PDF, PNG or JPEG; InvalidInputError says what to fix."""
+    if not document.content:
+        raise InvalidInputError(f"{what} is empty")
+    if len(document.content) > max_bytes:
+        raise InvalidInputError(f"{what} exceeds {max_bytes} bytes")
+    magic, suffix = DOCUMENT_TYPES.get(document.content_type, (b"", ""))
+    if not magic:
+        raise InvalidInputError(f"{what} must be a PDF, PNG or JPEG file")
+    if not document.content.startswith(magic):
+        raise InvalidInputError("the document's content does not match its declared type")
+    return suffix
+
+
+def check_not_entered_by(session: Session, request_id: str, by: Principal, what: str) -> None:
+    """Four eyes on a request staff took down: whoever entered it does not approve its proof."""
+    entered = session.get(RequestRow, request_id)
+    if entered is not None and person_of(session, entered.created_by) == person_of(session, by.id):
+        raise PermissionDeniedError(
+            f"{what} needs a second staff member, not the one who entered the request"
+        )
+
+
+def write_private(path: Path, content: bytes) -> None:
     """Write a file readable only by this user, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with atomic_writer(path, prefix=".upload-", fsync=False) as handle:

@@ -1,6 +1,7 @@
 """Declarations under penalty of perjury for CCPA requests to know specific pieces (§7062(c)),
 and the rule that such a request's package waits until the requester has proven enough: a
-signed-in account, or three matching data points and a declaration."""
+signed-in account, or three matching data points and a declaration (signed on the portal, or on
+paper and approved by staff: `services.paper_declarations`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db import verification_repo as repo
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
-from rightful.adapters.db.verification import DeclarationRow
+from rightful.adapters.db.verification import DeclarationRow, PaperDeclarationRow
 from rightful.domain import declarations as rule
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
@@ -23,6 +24,7 @@ from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import OPEN, TERMINAL, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import requester
+from rightful.domain.subjects import ApprovalState
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 
@@ -50,8 +52,7 @@ def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> 
     staff, or in the requester's `language`. A request that has ended waits for nothing."""
     if not applies(row) or Status(row.status) in TERMINAL:
         return None
-    return rule.disclosure_wait(_points(session, row), latest(session, row.id) is not None,
-                                language)  # fmt: skip
+    return rule.disclosure_wait(_points(session, row), declared(session, row.id), language)
 
 
 def answered_with_categories(session: Session, row: RequestRow) -> bool:
@@ -75,6 +76,18 @@ def _points(session: Session, row: RequestRow) -> list[rule.DataPoint]:
         for r in repo.identity_rows(session, row.id)
         if r.supports_binding
     ]
+
+
+def declared(session: Session, request_id: str) -> bool:
+    """Whether the requester has declared: signed themselves, or on paper that staff recorded
+    and another staff member approved (a pending or rejected paper declaration counts not)."""
+    if latest(session, request_id) is not None:
+        return True
+    query = select(PaperDeclarationRow.id).where(
+        PaperDeclarationRow.request_id == request_id,
+        PaperDeclarationRow.state == ApprovalState.APPROVED.value,
+    )
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def latest(session: Session, request_id: str) -> DeclarationRow | None:

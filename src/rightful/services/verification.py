@@ -60,8 +60,8 @@ from rightful.domain.verification import (
 from rightful.services import verification_mail as words
 from rightful.services.audit import AuditService
 from rightful.services.declarations import applies as declares
+from rightful.services.declarations import declared as has_declared
 from rightful.services.declarations import disclosure_wait
-from rightful.services.declarations import latest as latest_declaration
 from rightful.services.identity_set import Proof, Settlement, may_bind, record_proof
 from rightful.services.requests import RequestService
 from rightful.services.subjects import SubjectService
@@ -420,7 +420,7 @@ class VerificationService:
             row = _load(session, request_id)
             waiting = disclosure_wait(session, row, row.language) if bound else None
             statement = declaration_statement(row.language) if declares(row) else None
-            declared = statement is not None and latest_declaration(session, row.id) is not None
+            declared = statement is not None and has_declared(session, row.id)
         factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
         reached = assurance_reached(factors)
         options: tuple[Factor, ...] = ()

@@ -1,12 +1,23 @@
 """Tables of identity verification: challenges, verified identities, the subject binding,
-the review queue for ambiguous matches, agents' authority and staff identity checks."""
+the review queue for ambiguous matches, agents' authority, staff identity checks and CCPA
+declarations."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rightful.adapters.db.base import Base, UTCDateTime
@@ -157,6 +168,29 @@ class DeclarationRow(Base):
     statement_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaperDeclarationRow(Base):
+    """A CCPA declaration under penalty of perjury that arrived on paper or as a signed PDF
+    (§7062(c)), recorded by staff: the signer's full name as written, the date they signed and,
+    if scanned, the document under data_dir with its SHA-256. It counts once another staff
+    member has approved it."""
+
+    __tablename__ = "ccpa_paper_declarations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    signed_on: Mapped[date] = mapped_column(Date)
+    file_path: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AssertionUseRow(Base):

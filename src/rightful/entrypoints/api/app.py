@@ -11,6 +11,7 @@ from rightful.entrypoints.api import (
     audit,
     demo,
     opendsr,
+    paper_declarations,
     requests,
     restrictions,
     staff,
@@ -36,7 +37,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=c.settings.max_body_bytes)
     app.add_middleware(Unexpected)
     app.add_middleware(opendsr.SignedAnswers, sign=lambda body: c.opendsr.sign(body))
-    for module in (requests, restrictions, staff, audit, verification, verification_page, opendsr):
+    for module in (
+        requests, restrictions, staff, audit, verification, paper_declarations,
+        verification_page, opendsr,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(package_routes.router)
     app.include_router(incident_routes.router)

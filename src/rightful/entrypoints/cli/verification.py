@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -89,6 +90,52 @@ def approve_check(
         request_id, check_id, cli_principal(), approve=not reject, note=note
     )
     _settled(request_id, settled)
+
+
+@app.command()
+@handles_errors
+def declaration(
+    request_id: str,
+    full_name: Annotated[str, typer.Option(help="the signer's full name as written")],
+    signed_on: Annotated[str, typer.Option(help="the date signed, YYYY-MM-DD")],
+    document: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, readable=True, help="the scan (PDF, PNG, JPEG)"),
+    ] = None,
+) -> None:
+    """Record a CCPA declaration the requester signed on paper; another staff member approves."""
+    scan = None
+    if document is not None:
+        scan = Document(document.read_bytes(), SUFFIX_TYPES.get(document.suffix.lower(), ""))
+    row = container().paper_declarations.record(
+        request_id, full_name, _day(signed_on), scan, cli_principal()
+    )
+    console.print(
+        f"paper declaration {row.id} recorded for {request_id}; another staff member approves it"
+    )
+
+
+@app.command("approve-declaration")
+@handles_errors
+def approve_declaration(
+    request_id: str,
+    declaration_id: int,
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Approve (or reject) a paper declaration; not the staff member who recorded it."""
+    decided = container().paper_declarations.decide(
+        request_id, declaration_id, cli_principal(), approve=not reject, note=note
+    )
+    waits = f"; package waits: {decided.waiting_for}" if decided.waiting_for else ""
+    console.print(f"paper declaration {declaration_id} {decided.row.state}{waits}")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"--signed-on takes a date as YYYY-MM-DD, got {text!r}") from None
 
 
 @app.command()
