@@ -90,6 +90,14 @@ def declared(session: Session, request_id: str) -> bool:
     return session.scalars(query.limit(1)).first() is not None
 
 
+def _pending_paper(session: Session, request_id: str) -> list[int]:
+    query = select(PaperDeclarationRow.id).where(
+        PaperDeclarationRow.request_id == request_id,
+        PaperDeclarationRow.state == ApprovalState.PENDING.value,
+    )
+    return list(session.scalars(query.order_by(PaperDeclarationRow.id)))
+
+
 def latest(session: Session, request_id: str) -> DeclarationRow | None:
     """The newest declaration of a request, which is the one that counts."""
     query = select(DeclarationRow).where(DeclarationRow.request_id == request_id)
@@ -112,9 +120,15 @@ class DeclarationService:
             return rule.statement(row.language) if applies(row) else None
 
     def waiting_for(self, request_id: str) -> str | None:
-        """Why the request's package waits for more proof (§7062), or None."""
+        """Why the request's package waits for more proof (§7062), or None; for staff, who also
+        read which paper declarations await a second staff member's approval."""
         with self.store.transaction() as session:
-            return disclosure_wait(session, _load(session, request_id))
+            waiting = disclosure_wait(session, _load(session, request_id))
+            pending = _pending_paper(session, request_id) if waiting else []
+        if not pending:
+            return waiting
+        ids = ", ".join(str(i) for i in pending)
+        return f"{waiting}; paper declaration {ids} awaits approval by a second staff member"
 
     def categories_only(self, request_id: str) -> bool:
         """Whether staff answer the request with the categories in words (§7062(b))."""

@@ -17,11 +17,13 @@ from rightful.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
+from rightful.domain.requests import RequestType
 from rightful.services import staff
 from rightful.services.approvals import Document
 
-from .test_ccpa_declaration import CUSTOMER, EMAIL, PHONE, proven
+from .test_ccpa_declaration import ANNA_MAIL, CUSTOMER, EMAIL, PHONE, proven
 from .world import AGENT, REVIEWER, World
 
 PDF = Document(b"%PDF-1.7\nsigned declaration\n", "application/pdf")
@@ -42,6 +44,9 @@ def test_an_approved_paper_declaration_counts_and_hands_the_request_on(world: Wo
     with pytest.raises(ConflictError, match="penalty of perjury"):  # pending counts not
         world.c.packages.build(rid, AGENT)
     assert not world.c.verification.progress(rid).declared and started == []
+    staff_read = world.c.declarations.waiting_for(rid)
+    assert staff_read is not None and "penalty of perjury" in staff_read
+    assert f"paper declaration {paper.id} awaits approval by a second staff member" in staff_read
 
     decided = world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True)
     assert decided.row.state == "approved" and decided.waiting_for is None
@@ -69,6 +74,14 @@ def test_the_recorder_cannot_approve_nor_can_another_key_of_the_same_holder(
     world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True)
     with pytest.raises(ConflictError, match="approved already"):
         world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=False)
+
+
+def test_whoever_entered_the_request_does_not_approve_its_declaration(world: World) -> None:
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL)
+    rid = world.c.requests.submit(new, REVIEWER).id  # taken down from a letter
+    paper = world.c.paper_declarations.record(rid, "Anna Schmidt", SIGNED, None, AGENT)
+    with pytest.raises(PermissionDeniedError, match="not the one who entered the request"):
+        world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True)
 
 
 def test_a_rejected_paper_declaration_counts_not_and_the_portal_path_is_unchanged(
