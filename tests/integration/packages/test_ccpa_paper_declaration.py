@@ -163,6 +163,7 @@ def test_staff_record_and_approve_through_the_api(world: World) -> None:
     assert made.status_code == 201, made.text
     paper = made.json()
     assert paper["state"] == "pending" and paper["document"] is True
+    assert "waiting_for" not in paper  # only a decision says what the package waits for
 
     read = client.get(f"{url}/{paper['id']}/document", headers={"X-API-Key": bob})
     assert read.status_code == 200 and read.content == PDF.content

@@ -27,15 +27,20 @@ class PaperDeclarationOut(BaseModel):
     recorded_at: datetime
     state: str
     decided_by: str | None
-    waiting_for: str | None = None
 
     @classmethod
-    def of(cls, r: PaperDeclarationRow, waiting_for: str | None = None) -> PaperDeclarationOut:
+    def of(cls, r: PaperDeclarationRow) -> PaperDeclarationOut:
         return cls(
             id=r.id, full_name=r.full_name, signed_on=r.signed_on, document=r.file_path is not None,
             sha256=r.sha256, recorded_by=r.recorded_by, recorded_at=r.recorded_at, state=r.state,
-            decided_by=r.decided_by, waiting_for=waiting_for,
+            decided_by=r.decided_by,
         )  # fmt: skip
+
+
+class PaperDecisionOut(PaperDeclarationOut):
+    """The decided declaration, and what the package still waits for (None: nothing)."""
+
+    waiting_for: str | None
 
 
 @router.post("/{request_id}/paper-declarations", status_code=201,
@@ -72,12 +77,13 @@ def document(request_id: str, declaration_id: RowId, c: Deps, _who: Reviewer) ->
 
 
 @router.post("/{request_id}/paper-declarations/{declaration_id}/decision",
-             response_model=PaperDeclarationOut)  # fmt: skip
+             response_model=PaperDecisionOut)  # fmt: skip
 def decide(
     request_id: str, declaration_id: RowId, body: DecisionIn, c: Deps, who: Reviewer
-) -> PaperDeclarationOut:
+) -> PaperDecisionOut:
     """Approve or reject a paper declaration; not by the person who recorded it (403)."""
     decided = c.paper_declarations.decide(
         request_id, declaration_id, who, approve=body.approve, note=body.note
     )
-    return PaperDeclarationOut.of(decided.row, decided.waiting_for)
+    out = PaperDeclarationOut.of(decided.row).model_dump()
+    return PaperDecisionOut(**out, waiting_for=decided.waiting_for)
