@@ -16,7 +16,14 @@ from rightful.bootstrap_web import web_services
 from rightful.domain.delivery import PackageSource
 from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.entrypoints.api.errors import log_unanswerable
-from rightful.entrypoints.web import console, console_requests, download, incidents, portal
+from rightful.entrypoints.web import (
+    console,
+    console_declarations,
+    console_requests,
+    download,
+    incidents,
+    portal,
+)
 from rightful.entrypoints.web.console import console_error
 from rightful.entrypoints.web.head import HeadOnPages
 from rightful.entrypoints.web.i18n import translate
@@ -35,7 +42,7 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
     app.add_middleware(HeadOnPages, router=app.router)  # inside SecurityHeaders: gets them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (portal, download, console, console_requests, incidents):
+    for module in (portal, download, console, console_requests, console_declarations, incidents):
         app.include_router(module.router)
     _html_errors(app)
 
