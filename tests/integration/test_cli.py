@@ -394,7 +394,7 @@ def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it
     code, out = run(cli, "requests", "extend", rid, "--reason", "Recordings are in three systems")
     assert code == 1 and f"{rid} (extension)" in out and f"{rid} (acknowledgement)" not in out
     code, out = run(cli, "jobs", "daily")
-    assert code == 1 and "did not take 2 notice(s)" in out
+    assert code == 1 and "2 notice(s) reached nobody" in out
     relay.refusing = False
     code, out = run(cli, "jobs", "daily")
     assert code == 0 and "2 notices the mail relay refused before went out now" in out, out
@@ -404,6 +404,34 @@ def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it
     code, out = run(cli, "requests", "show", rid, "--json")
     actions = [e["action"] for e in json.loads(out)["timeline"]]
     assert actions.count("notice.mail_refused") == 4 and actions.count("notice.mailed") == 2
+
+
+def test_a_request_by_phone_fails_its_commands_and_the_daily_job_until_staff_record_telling(
+    cli: CliRunner, relay: MailSink
+) -> None:
+    """REQUIREMENTS.md:6-7, 9 (Art. 12(3), 12(4); CCPA §7021): a notice with no e-mail address
+    reached nobody as much as a refused one; it stops failing the daily job once staff record
+    that they told the requester another way, and the words stay out of the audit chain."""
+    code, out = run(cli, "requests", "submit", "access", "--phone", "+49 30 1234567")
+    rid = out.split()[0]
+    assert code == 1 and f"{rid} (acknowledgement) notice 1 [no e-mail address]" in out, out
+    code, out = run(cli, "jobs", "daily")
+    assert code == 1 and f"{rid} (acknowledgement)" in out, out
+    code, out = run(cli, "requests", "told-otherwise", rid, "1", "--way", "phone",
+                    "--how", "called")  # fmt: skip
+    assert code == 2 and "at least 10 visible characters" in out and len(out.splitlines()) == 1
+    code, out = run(cli, "requests", "told-otherwise", rid, "1", "--way", "fax", "--how", "x" * 12)
+    assert code == 2 and "phone, letter, in_person, other" in out
+    how = "Called back on 5 December; read the acknowledgement out"
+    code, out = run(cli, "requests", "told-otherwise", rid, "1", "--way", "phone", "--how", how)
+    assert code == 0 and "told by phone" in out, out
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0, out
+    code, out = run(cli, "requests", "show", rid, "--json")
+    shown = json.loads(out)
+    assert [n["mail_state"] for n in shown["notices"]] == ["told_otherwise"]
+    assert "read the acknowledgement" not in str(shown["timeline"])
+    assert relay.messages() == []
 
 
 def test_the_daily_job_says_how_many_closed_ccpa_requesters_were_told(

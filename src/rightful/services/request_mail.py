@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, RequestRow
 from rightful.domain.clock import Clock
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.lifecycle import Role
 from rightful.domain.messaging import DeliveryError
-from rightful.domain.staff import SYSTEM
+from rightful.domain.staff import SYSTEM, Principal
+from rightful.domain.words import written
 from rightful.services.audit import AuditService
 from rightful.services.delivery import verified_channel
 from rightful.services.notices import MailNotices
@@ -36,6 +39,14 @@ MAILED: Final = frozenset({
 # no such channel, so its receipt is confirmed by mail (CCPA §7021(a): within 10 business days).
 ACKNOWLEDGED_BY_MAIL: Final = frozenset({"staff", "opendsr"})
 PENDING, SENDING, SENT, REFUSED, NO_ADDRESS = "pending", "sending", "sent", "refused", "no_address"
+# Staff told the requester another way what a notice that reached nobody says; never mailed since.
+TOLD_OTHERWISE: Final = "told_otherwise"
+# The notices that reached nobody: the relay refused them, or there was no address to mail.
+UNTOLD: Final = (REFUSED, NO_ADDRESS)
+# How staff may tell a requester instead; the words of `how` stay on the notice, out of the audit
+# chain (they name people, numbers, addresses), which records only this category.
+WAYS: Final = ("phone", "letter", "in_person", "other")
+HOW_MINIMUM: Final = 10
 # A notice still pending (or sending) this long after it was recorded (or handed over) lost its
 # sender: a process that ended between the commit and the hand-over, or between the relay's
 # answer and its record; younger ones are being sent right now.
@@ -46,13 +57,14 @@ Composer = Callable[[Session, NoticeRow], Mapping[str, object]]
 
 @dataclass(frozen=True)
 class Unsent:
-    """A notice the mail relay refused: ids and counts only."""
+    """A notice that reached nobody (the relay refused it, or no address): ids and counts only."""
 
     request_id: str
     notice_id: int
     kind: str
     attempts: int
     attempted_at: datetime | None
+    state: str = REFUSED
 
 
 def mailed(row: RequestRow, kind: str) -> bool:
@@ -110,6 +122,7 @@ class RequestNoticeMail:
                 notice.mail_state = NO_ADDRESS
                 log.info("request %s: no e-mail address for its %s notice; tell them by phone",
                          row.id, notice.kind)  # fmt: skip
+                self._refused_here().append(_unsent(notice))
                 return True
             request_id, language, kind, body = row.id, notice.language, notice.kind, notice.body
             compose = self._composers.get(kind)
@@ -184,12 +197,44 @@ class RequestNoticeMail:
         return sent, self.unsent()
 
     def unsent(self, request_id: str | None = None) -> list[Unsent]:
-        """Notices the relay refused and nobody has sent since, oldest first."""
-        query = select(NoticeRow).where(NoticeRow.mail_state == REFUSED).order_by(NoticeRow.id)
+        """Notices that reached nobody (refused by the relay, or no e-mail address) and that
+        nobody has sent or told another way since, oldest first."""
+        query = select(NoticeRow).where(NoticeRow.mail_state.in_(UNTOLD)).order_by(NoticeRow.id)
         if request_id is not None:
             query = query.where(NoticeRow.request_id == request_id)
         with self.store.transaction() as session:
             return [_unsent(n) for n in session.scalars(query)]
+
+    def told_otherwise(
+        self, request_id: str, notice_id: int, by: Principal, way: str, how: str
+    ) -> NoticeRow:
+        """Record that `by` told the requester what notice `notice_id` says another way (a call,
+        a letter, in person) after it reached nobody by mail; it leaves the lists of notices
+        that reached nobody and is never mailed. The audit chain records the way, not `how`."""
+        by.require(Role.AGENT)
+        way, how = _way(way), written(how, "how they were told", HOW_MINIMUM)
+        with self.store.transaction() as session:
+            notice = session.get(NoticeRow, notice_id)
+            if notice is None or notice.request_id != request_id:
+                raise NotFoundError(f"request {request_id} has no notice {notice_id}")
+            if notice.mail_state not in UNTOLD:
+                raise ConflictError(_not_untold(notice))
+            now = self.clock.now()
+            taken = session.execute(
+                update(NoticeRow)
+                .where(NoticeRow.id == notice_id, NoticeRow.mail_state == notice.mail_state)
+                .values(mail_state=TOLD_OTHERWISE, told_way=way, told_how=how, told_by=by.id,
+                        told_at=now)
+                .execution_options(synchronize_session="fetch")
+            )  # fmt: skip
+            if not taken.rowcount:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+                raise ConflictError(f"notice {notice_id} is being mailed right now; look again")
+            self.audit.record(
+                session, by.id, by.role_name, "notice.told_otherwise", request_id,
+                notice=notice_id, kind=notice.kind, way=way,
+            )  # fmt: skip
+            session.refresh(notice)
+            return notice
 
     def take_refused(self) -> list[Unsent]:
         """The refusals met by this thread since it last asked (a command, a console action)."""
@@ -217,12 +262,34 @@ def _address(session: Session, row: RequestRow) -> str | None:
 
 def _unsent(notice: NoticeRow) -> Unsent:
     return Unsent(notice.request_id, notice.id, notice.kind, notice.mail_attempts,
-                  notice.mail_attempted_at)  # fmt: skip
+                  notice.mail_attempted_at, notice.mail_state or REFUSED)  # fmt: skip
+
+
+def _way(way: str) -> str:
+    chosen = way.strip().lower().replace("-", "_").replace(" ", "_")
+    if chosen not in WAYS:
+        raise InvalidInputError(f"way: {way[:20]!r} is not one of {', '.join(WAYS)}")
+    return chosen
+
+
+def _not_untold(notice: NoticeRow) -> str:
+    if notice.mail_state == TOLD_OTHERWISE:
+        return f"notice {notice.id} was already recorded as told another way"
+    if notice.mail_state is None:
+        return f"notice {notice.id} ({notice.kind}) is not mailed; nothing to record"
+    return (f"notice {notice.id} ({notice.kind}) is {notice.mail_state.replace('_', ' ')}, not "
+            "refused or without an address; only a notice that reached nobody is told another "
+            "way")  # fmt: skip
 
 
 def unsent_line(unsent: list[Unsent]) -> str:
     """One line naming the requests whose notice reached nobody (ids and kinds only)."""
-    named = ", ".join(f"{u.request_id} ({u.kind})" for u in unsent)
-    return (f"the mail relay did not take {len(unsent)} notice(s), so these requesters were not "
-            f"told: "
-            f"{named}; `rightful jobs daily` tries again, or tell them another way")  # fmt: skip
+    named = ", ".join(
+        f"{u.request_id} ({u.kind}) notice {u.notice_id}"
+        f"{' [no e-mail address]' if u.state == NO_ADDRESS else ''}"
+        for u in unsent
+    )
+    return (f"{len(unsent)} notice(s) reached nobody (the mail relay refused them, or the "
+            f"requester gave no e-mail address), so these requesters were not told: {named}; "
+            "`rightful jobs daily` tries refused ones again; tell them another way and record "
+            "it with `rightful requests told-otherwise REQUEST_ID NOTICE_ID`")  # fmt: skip

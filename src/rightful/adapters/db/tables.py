@@ -99,10 +99,15 @@ class NoticeRow(Base):
     sent_by: Mapped[str] = mapped_column(String(64))
     # The e-mail's fate (services/request_mail.py): None when it is not mailed, else pending,
     # sending (being handed over since mail_attempted_at), sent, refused (by the relay; tried
-    # again) or no_address (told by phone or letter).
-    mail_state: Mapped[str | None] = mapped_column(String(12), index=True)
+    # again), no_address, or told_otherwise (staff told the requester another way after it was
+    # refused or had no address: told_way, told_how in words, told_by, told_at).
+    mail_state: Mapped[str | None] = mapped_column(String(16), index=True)
     mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     mail_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    told_way: Mapped[str | None] = mapped_column(String(12))
+    told_how: Mapped[str | None] = mapped_column(Text)
+    told_by: Mapped[str | None] = mapped_column(String(64))
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TransitionRow(Base):

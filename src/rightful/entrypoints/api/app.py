@@ -10,6 +10,7 @@ from rightful.bootstrap import Container, get_container
 from rightful.entrypoints.api import (
     audit,
     demo,
+    notice_mail,
     opendsr,
     paper_declarations,
     requests,
@@ -38,7 +39,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(Unexpected)
     app.add_middleware(opendsr.SignedAnswers, sign=lambda body: c.opendsr.sign(body))
     for module in (
-        requests, restrictions, staff, audit, verification, paper_declarations,
+        requests, notice_mail, restrictions, staff, audit, verification, paper_declarations,
         verification_page, opendsr,
     ):  # fmt: skip
         app.include_router(module.router)

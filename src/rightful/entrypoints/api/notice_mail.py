@@ -6,20 +6,61 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from rightful.bootstrap import Container
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.schemas import RowView
 from rightful.services.request_mail import Unsent
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+Staff = Annotated[Principal, Depends(require(Role.AGENT))]
+Deps = Annotated[Container, Depends(container)]
 
 T = TypeVar("T")
 
 UNSENT_DESCRIPTION = (
-    "notices this call recorded that the mail relay refused: the decision stands, but the "
-    "requester was NOT told; `rightful jobs daily` tries again, or tell them another way. "
+    "notices this call recorded that reached nobody (the mail relay refused them, or the "
+    "requester gave no e-mail address): the decision stands, but the requester was NOT told; "
+    "`rightful jobs daily` tries refused ones again; tell them another way and record it. "
     "Empty when every notice went out (or none was due)."
 )
+
+
+class NoticeOut(RowView):
+    id: int
+    kind: str
+    language: str
+    channel: str
+    sent_at: datetime
+    body: str
+    mail_state: str | None = Field(
+        description="None when not mailed; pending, sending, sent, refused (the requester was "
+        "not told; retried daily), no_address (not told: tell them by phone or letter) or "
+        "told_otherwise (staff told them another way: told_way, told_how, told_by, told_at)"
+    )
+    mail_attempts: int
+    mail_attempted_at: datetime | None
+    told_way: str | None = None
+    told_how: str | None = None
+    told_by: str | None = None
+    told_at: datetime | None = None
+
+
+class ToldOtherwiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    way: Literal["phone", "letter", "in_person", "other"]
+    how: str = Field(
+        max_length=2000,
+        description="when and how they were told, 10 characters or more; kept on the notice, "
+        "never in the audit chain",
+    )
 
 
 class UnsentNoticeOut(BaseModel):
@@ -28,6 +69,10 @@ class UnsentNoticeOut(BaseModel):
     kind: str
     attempts: int
     last_attempt_at: datetime | None
+    state: Literal["refused", "no_address"] = Field(
+        description="refused by the mail relay (tried again daily), or no_address: nothing to "
+        "mail to; either way tell them another way and record it (`.../told-otherwise`)"
+    )
 
     @classmethod
     def of(cls, unsent: Unsent) -> UnsentNoticeOut:
@@ -37,6 +82,7 @@ class UnsentNoticeOut(BaseModel):
             kind=unsent.kind,
             attempts=unsent.attempts,
             last_attempt_at=unsent.attempted_at,
+            state="no_address" if unsent.state == "no_address" else "refused",
         )
 
 
@@ -53,3 +99,14 @@ def untold(c: Container, write: Callable[[], T]) -> tuple[T, list[UnsentNoticeOu
     c.notice_mail.take_refused()  # what this worker thread met before is not this call's
     result = write()
     return result, [UnsentNoticeOut.of(u) for u in c.notice_mail.take_refused()]
+
+
+@router.post("/{request_id}/notices/{notice_id}/told-otherwise", response_model=NoticeOut)
+def told_otherwise(
+    request_id: str, notice_id: int, body: ToldOtherwiseIn, c: Deps, who: Staff
+) -> NoticeOut:
+    """Record that the requester was told what a notice that reached nobody by mail (refused,
+    or no e-mail address) says another way; it leaves `unsent-notices` and is never mailed.
+    409 when the notice did not reach nobody (sent, pending, or already recorded)."""
+    told = c.notice_mail.told_otherwise(request_id, notice_id, who, body.way, body.how)
+    return NoticeOut.of(told)

@@ -20,7 +20,7 @@ from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.domain.unfounded import Manifestly
 from rightful.entrypoints.api.deps import container, require
-from rightful.entrypoints.api.notice_mail import Told, UnsentNoticeOut, untold
+from rightful.entrypoints.api.notice_mail import NoticeOut, Told, UnsentNoticeOut, untold
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web.security import client_of
 from rightful.services.requests import RequestFilter, transitions
@@ -142,20 +142,6 @@ class TransitionOut(RowView):
     actor: str
     role: str
     reason: str
-
-
-class NoticeOut(RowView):
-    kind: str
-    language: str
-    channel: str
-    sent_at: datetime
-    body: str
-    mail_state: str | None = Field(
-        description="None when not mailed; pending, sending, sent, refused (the requester was "
-        "not told; retried daily) or no_address (tell them by phone or letter)"
-    )
-    mail_attempts: int
-    mail_attempted_at: datetime | None
 
 
 class RequestDetail(RequestOut):
@@ -295,8 +281,9 @@ def due(
 
 @router.get("/unsent-notices", response_model=list[UnsentNoticeOut])
 def unsent_notices(c: Deps, _who: Staff) -> list[UnsentNoticeOut]:
-    """Notices the mail relay refused, so their requester was not told (Art. 12(3), 12(4));
-    `rightful jobs daily` tries them again."""
+    """Notices that reached nobody, so their requester was not told (Art. 12(3), 12(4)): the
+    mail relay refused them (`rightful jobs daily` tries them again), or the requester gave no
+    e-mail address; each stays listed until it is sent or recorded as told another way."""
     return [UnsentNoticeOut.of(u) for u in c.notice_mail.unsent()]
 
 

@@ -96,7 +96,8 @@ def serve(
 def daily() -> None:
     """The daily job: close CCPA requests unverified at their deadline, log overdue and due-soon
     requests (ids only), start collection for verified requests still waiting, incidents, audit
-    checkpoint. Notices the mail relay refused are tried again; exit 1 while one still is."""
+    checkpoint. Notices the mail relay refused are tried again; exit 1 while a notice reached
+    nobody (refused, or no e-mail address) and nobody recorded telling its requester otherwise."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
     sent, _ = c.notice_mail.retry()
@@ -117,3 +118,8 @@ def daily() -> None:
         c.audit.checkpoint()
     console.print(f"{overdue} overdue, {soon} due within {c.settings.due_soon_days} days")
     incidents.jobs()  # incident triage and deadline reminders (also `rightful jobs incidents`)
+    c.notice_mail.take_refused()  # all of them are named below, not only those met this run
+    if untold := c.notice_mail.unsent():
+        from rightful.services.request_mail import unsent_line
+
+        fail(unsent_line(untold), code=1)

@@ -171,12 +171,19 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 ],
                 "notices": [
                     {
+                        "id": n.id,
                         "kind": n.kind,
                         "language": n.language,
                         "channel": n.channel,
                         "sent_at": n.sent_at,
                         "sent_by": n.sent_by,
                         "body": n.body,
+                        "mail_state": n.mail_state,
+                        "mail_attempts": n.mail_attempts,
+                        "told_way": n.told_way,
+                        "told_how": n.told_how,
+                        "told_by": n.told_by,
+                        "told_at": n.told_at,
                     }
                     for n in notices
                 ],
@@ -252,13 +259,37 @@ def _show_moves(moves: list[TransitionRow]) -> None:
 
 
 def _show_notices(notices: list[NoticeRow]) -> None:
-    table = Table("recorded", "kind", "language", "channel", "by", title="notices to the requester")
+    table = Table("id", "recorded", "kind", "language", "channel", "by", "mail",
+                  title="notices to the requester")  # fmt: skip
     for n in notices:
-        table.add_row(f"{n.sent_at:%Y-%m-%d %H:%M:%S}", n.kind, n.language, n.channel, n.sent_by)
+        table.add_row(str(n.id), f"{n.sent_at:%Y-%m-%d %H:%M:%S}", n.kind, n.language, n.channel,
+                      n.sent_by, _mail(n))  # fmt: skip
     console.print(table)
     for n in notices:
         console.print(f"[bold]{n.kind}[/bold] ({n.language}):", markup=True)
         console.print(n.body, markup=False, highlight=False)
+
+
+def _mail(n: NoticeRow) -> str:
+    if n.mail_state == "told_otherwise" and n.told_at is not None:
+        return f"told by {n.told_way} {n.told_at:%Y-%m-%d %H:%M} ({n.told_by}): {n.told_how}"
+    if n.mail_state in ("refused", "no_address"):
+        return f"{n.mail_state.replace('_', ' ')}: NOT told"
+    return n.mail_state or "-"
+
+
+@app.command("told-otherwise")
+@handles_errors
+def told_otherwise(
+    request_id: str,
+    notice_id: Annotated[int, typer.Argument(help="the notice's id (`requests show`)")],
+    way: Annotated[str, typer.Option(help="phone, letter, in_person or other")],
+    how: Annotated[str, typer.Option(help="when and how they were told (10 characters or more)")],
+) -> None:
+    """Record that the requester was told what a notice that reached nobody by mail (refused,
+    or no e-mail address) says another way; it is no longer listed nor mailed."""
+    told = container().notice_mail.told_otherwise(request_id, notice_id, cli_principal(), way, how)
+    console.print(f"{request_id}  notice {notice_id}: the requester was told by {told.told_way}")
 
 
 @app.command()

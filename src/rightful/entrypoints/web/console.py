@@ -80,9 +80,11 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
         return landed(request, back, error=str(exc))
     if refused := notices.take_refused():
         kinds = ", ".join(sorted({u.kind for u in refused}))
-        return landed(request, back, error=f"Recorded, but the mail relay did not take the notice "
-                      f"({kinds}): the requester was NOT told. The daily job tries again; or "
-                      "tell them another way.")  # fmt: skip
+        why = ("there is no e-mail address" if all(u.state == "no_address" for u in refused)
+               else "the mail relay did not take it")  # fmt: skip
+        return landed(request, back, error=f"Recorded, but the notice ({kinds}) reached nobody: "
+                      f"{why}, so the requester was NOT told. Tell them another way and record "
+                      "it on the request's page.")  # fmt: skip
     return landed(request, back, done=message)
 
 

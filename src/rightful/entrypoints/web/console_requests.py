@@ -98,6 +98,23 @@ def extend(
     return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
 
+@router.post("/requests/{request_id}/notices/{notice_id}/told-otherwise",
+             response_class=HTMLResponse)  # fmt: skip
+def told_otherwise(
+    request: Request, request_id: str, notice_id: int, csrf: Csrf = "", way: Short = "",
+    how: Reason = "",
+) -> Response:  # fmt: skip
+    """Record that the requester of a notice that reached nobody by mail was told another way
+    (any staff role); the notice leaves the queue's list and is never mailed."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.notice_mail.told_otherwise(request_id, notice_id, me.principal, way, how)
+        return "Recorded that the requester was told another way."
+
+    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
+
+
 @router.post("/requests/{request_id}/erasure", response_class=HTMLResponse)
 def erasure(
     request: Request,

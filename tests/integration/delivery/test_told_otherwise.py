@@ -1,0 +1,148 @@
+"""A notice that reached nobody by mail (the relay refused it, or the requester gave no e-mail
+address: a request by letter or phone) is listed until staff record that they told the requester
+another way (phone, letter, in person); a request no longer closes with its requester silently
+untold (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7021). Real SMTP relay
+(in-process aiosmtpd), as in test_notice_mail.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rightful.adapters.mail.sink import MailSink
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+from rightful.services.staff import issue_key
+
+from .conftest import ANNA, Desk
+from .test_console import add, form_token, sign_in
+from .test_notice_mail import mails, smtp_desk
+
+DPO = Principal("cli:dana", Role.DPO)
+HOW = "Called her on 5 December at 10:15 and read the decision out; she understood"
+
+
+@pytest.fixture
+def relay() -> Iterator[MailSink]:
+    with MailSink(port=0) as sink:
+        yield sink
+
+
+@pytest.fixture
+def desk(store_url: str, tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+    """On SQLite and on PostgreSQL."""
+    d = smtp_desk(store_url, tmp_path, relay)
+    yield d
+    d.c.store.engine.dispose()
+
+
+@pytest.fixture
+def console_desk(tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
+    d = smtp_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, relay)
+    yield d
+    d.c.store.engine.dispose()
+
+
+def by_phone(desk: Desk) -> str:
+    """A request staff entered from a phone call: no e-mail address to mail its notices to."""
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, phone="+49 30 1234567",
+                     channel="staff")  # fmt: skip
+    return str(desk.c.requests.submit(new, DPO).id)
+
+
+def key(desk: Desk, role: str) -> dict[str, str]:
+    with desk.c.store.transaction() as session:
+        issued = issue_key(session, desk.world.clock, name=f"{role}-key", role=role)
+    return {"X-API-Key": issued.secret}
+
+
+def test_a_notice_with_no_email_address_is_listed_as_reaching_nobody(desk: Desk) -> None:
+    rid = by_phone(desk)
+    [unsent] = desk.c.notice_mail.unsent()
+    assert (unsent.request_id, unsent.kind, unsent.state) == (rid, "acknowledgement", "no_address")
+    agent = key(desk, "agent")
+    listed = desk.client.get("/api/v1/requests/unsent-notices", headers=agent).json()
+    assert [(n["request_id"], n["kind"], n["state"]) for n in listed] == [
+        (rid, "acknowledgement", "no_address")
+    ]
+    refuse = {"reasons": ["manifestly excessive: the tenth in a week"]}
+    done = desk.client.post(f"/api/v1/requests/{rid}/refuse", json=refuse, headers=key(desk, "dpo"))
+    assert done.status_code == 200
+    assert [(n["kind"], n["state"]) for n in done.json()["unsent_notices"]] == [
+        ("refusal", "no_address")
+    ]
+
+
+def test_staff_record_that_a_refused_notice_was_told_by_phone_and_it_is_never_mailed(
+    desk: Desk, relay: MailSink
+) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    relay.refusing = True
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    [unsent] = desk.c.notice_mail.unsent()
+    url = f"/api/v1/requests/{rid}/notices/{unsent.notice_id}/told-otherwise"
+    done = desk.client.post(url, json={"way": "phone", "how": HOW}, headers=key(desk, "agent"))
+    assert done.status_code == 200, done.text
+    told = done.json()
+    assert (told["mail_state"], told["told_way"], told["told_how"]) == (
+        "told_otherwise", "phone", HOW,
+    )  # fmt: skip
+    assert told["told_by"].startswith("key:") and told["told_at"] is not None
+    assert desk.c.notice_mail.unsent() == []
+
+    relay.refusing = False
+    assert desk.c.notice_mail.retry() == (0, [])  # the daily job mails it no more
+    assert [s for s in mails(relay, rid) if "decision" in s] == []
+    [entry] = [e for e in desk.c.audit.timeline(rid) if e.action == "notice.told_otherwise"]
+    assert entry.summary == {"notice": unsent.notice_id, "kind": "refusal", "way": "phone"}
+    assert "December" not in str([e.summary for e in desk.c.audit.timeline(rid)])
+
+
+def test_told_otherwise_refuses_what_it_cannot_record(desk: Desk, relay: MailSink) -> None:
+    rid = by_phone(desk)
+    [unsent] = desk.c.notice_mail.unsent()
+    agent = key(desk, "agent")
+    url = f"/api/v1/requests/{rid}/notices/{unsent.notice_id}/told-otherwise"
+    short = desk.client.post(url, json={"way": "phone", "how": "  called  "}, headers=agent)
+    assert short.status_code == 422 and "10 visible characters" in short.json()["detail"]
+    assert desk.client.post(url, json={"way": "fax", "how": HOW}, headers=agent).status_code == 422
+    other = desk.world.request_for(ANNA, high=False)
+    wrong = f"/api/v1/requests/{other}/notices/{unsent.notice_id}/told-otherwise"
+    by_letter = {"way": "letter", "how": HOW}
+    assert desk.client.post(wrong, json=by_letter, headers=agent).status_code == 404
+    assert desk.client.post(url, json=by_letter).status_code == 401
+    assert desk.client.post(url, json=by_letter, headers=agent).status_code == 200
+    again = desk.client.post(url, json={"way": "phone", "how": HOW}, headers=agent)
+    assert again.status_code == 409 and "already" in again.json()["detail"]
+
+    desk.c.requests.extend(other, DPO, reason="Recordings are held in three systems")
+    [sent] = [n for n in desk.c.requests.notices(other) if n.kind == "extension"]
+    assert sent.mail_state == "sent"
+    told_sent = f"/api/v1/requests/{other}/notices/{sent.id}/told-otherwise"
+    refused = desk.client.post(told_sent, json={"way": "phone", "how": HOW}, headers=agent)
+    assert refused.status_code == 409 and "reached nobody" in refused.json()["detail"]
+
+
+def test_an_agent_records_in_the_console_that_the_requester_was_told_by_letter(
+    console_desk: Desk,
+) -> None:
+    desk = console_desk
+    rid = by_phone(desk)
+    add(desk, "andy", Role.AGENT)
+    andy = sign_in(desk, "andy")
+    queue = andy.get("/console").text
+    assert "Notices that reached nobody" in queue and "no e-mail address" in queue
+    page = andy.get(f"/console/requests/{rid}").text
+    [notice] = desk.c.requests.notices(rid)
+    action = f"/console/requests/{rid}/notices/{notice.id}/told-otherwise"
+    assert f'action="{action}"' in page and "the requester was not told" in page
+    form = {"csrf": form_token(page), "way": "letter", "how": "Letter posted on 5 December"}
+    done = andy.post(action, data=form)
+    assert "Recorded that the requester was told another way" in done.text
+    assert "told another way (letter)" in done.text and action not in done.text
+    assert "Notices that reached nobody" not in andy.get("/console").text
