@@ -424,7 +424,7 @@ def test_a_request_by_phone_fails_its_commands_and_the_daily_job_until_staff_rec
     assert code == 2 and "phone, letter, in_person, other" in out
     how = "Called back on 5 December; read the acknowledgement out"
     code, out = run(cli, "requests", "told-otherwise", rid, "1", "--way", "phone", "--how", how)
-    assert code == 0 and "told by phone" in out, out
+    assert code == 0 and "recorded that the requester was told (phone)" in out, out
     code, out = run(cli, "jobs", "daily")
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid, "--json")

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rightful.adapters.db.tables import NoticeRow, TransitionRow
@@ -272,7 +273,8 @@ def _show_notices(notices: list[NoticeRow]) -> None:
 
 def _mail(n: NoticeRow) -> str:
     if n.mail_state == "told_otherwise" and n.told_at is not None:
-        return f"told by {n.told_way} {n.told_at:%Y-%m-%d %H:%M} ({n.told_by}): {n.told_how}"
+        way = (n.told_way or "").replace("_", " ")
+        return f"told {way} {n.told_at:%Y-%m-%d %H:%M} ({n.told_by}): {escape(n.told_how or '')}"
     if n.mail_state in ("refused", "no_address"):
         return f"{n.mail_state.replace('_', ' ')}: NOT told"
     return n.mail_state or "-"
@@ -289,7 +291,8 @@ def told_otherwise(
     """Record that the requester was told what a notice that reached nobody by mail (refused,
     or no e-mail address) says another way; it is no longer listed nor mailed."""
     told = container().notice_mail.told_otherwise(request_id, notice_id, cli_principal(), way, how)
-    console.print(f"{request_id}  notice {notice_id}: the requester was told by {told.told_way}")
+    way = (told.told_way or "").replace("_", " ")
+    console.print(f"{request_id}  notice {notice_id}: recorded that the requester was told ({way})")
 
 
 @app.command()
