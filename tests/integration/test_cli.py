@@ -455,6 +455,21 @@ def test_the_daily_job_says_how_many_closed_ccpa_requesters_were_told(
     assert rid[:8] in expiry.subject
 
 
+def test_a_ccpa_request_by_phone_closed_at_the_deadline_is_not_counted_as_told_by_mail(
+    cli: CliRunner, relay: MailSink
+) -> None:
+    """REQUIREMENTS.md:9 (§7021): its expiry notice had no address to go to, yet the daily job
+    counted its requester as told by mail and exited 0."""
+    received = (datetime.now(UTC) - timedelta(days=50)).date().isoformat()
+    code, out = run(cli, "requests", "submit", "access", "--jurisdiction", "ccpa",
+                    "--phone", "+1 415 555 0134", "--received-at", received)  # fmt: skip
+    rid = out.split()[0]
+    assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
+    code, out = run(cli, "jobs", "daily")
+    assert code == 1 and "closed unverified at the deadline; 0 requesters told by mail" in out, out
+    assert f"{rid} (expiry)" in out and relay.messages() == []
+
+
 def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -> None:
     """REQUIREMENTS.md:25 (Art. 17, 19): ground, erased, kept with the exception, recipients."""
     from rightful.bootstrap import get_container

@@ -177,7 +177,7 @@ class RequestNoticeMail:
 
     def retry(self) -> tuple[int, list[Unsent]]:
         """The daily job: try again every notice the relay refused (and any whose sender was
-        lost); how many went out now, and those still refused."""
+        lost); how many went out now, and the notices that still reached nobody."""
         lost = self.clock.now() - LOST_AFTER
         with self.store.transaction() as session:
             ids = list(session.scalars(
