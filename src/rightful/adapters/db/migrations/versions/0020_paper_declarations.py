@@ -2,7 +2,7 @@
 a signed PDF, recorded by staff and approved by another (Cal. Code Regs. tit. 11 §7062(c))
 
 Revision ID: 0020_paper_declarations
-Revises: 0018_sign_in_failures
+Revises: 0019_notice_told_otherwise
 Create Date: 2026-12-05 21:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from rightful.adapters.db.base import UTCDateTime
 
 revision: str = "0020_paper_declarations"
-down_revision: str | None = "0018_sign_in_failures"
+down_revision: str | None = "0019_notice_told_otherwise"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
