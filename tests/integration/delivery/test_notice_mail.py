@@ -5,68 +5,29 @@ never twice (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from rightful.adapters.mail.memory import MemoryMailer
 from rightful.adapters.mail.sink import MailSink
-from rightful.adapters.outbox import InlineOutbox
-from rightful.bootstrap_web import web_services
-from rightful.demo.story import hearthly
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
-from rightful.entrypoints.api.app import create_app
-from rightful.entrypoints.web import install_web
 from rightful.services.request_mail import Unsent
 from rightful.services.staff import issue_key
 
-from ..packages.world import T0, make_world
-from .conftest import ANNA, FAST, TEXTS_KEPT, Desk
+from ..packages.world import T0
+from .conftest import ANNA, Desk
+from .smtp_desks import (  # noqa: F401 - the fixtures, by their names desk, console_desk, relay
+    console_desk_fixture,
+    mails,
+    relay_fixture,
+    smtp_desk,
+    smtp_desk_fixture,
+)
 from .test_console import add, form_token, sign_in
 
 DPO = Principal("cli:dana", Role.DPO)
 PUBLIC = Principal("public", None)
-
-
-@pytest.fixture
-def relay() -> Iterator[MailSink]:
-    with MailSink(port=0) as sink:
-        yield sink
-
-
-def smtp_desk(store_url: str, tmp_path: Path, relay: MailSink) -> Desk:
-    """A desk whose mail goes to `relay` over SMTP (its `mailer` stays empty)."""
-    world = make_world(store_url, tmp_path, hearthly(), **FAST, **TEXTS_KEPT,
-                       smtp_port=relay.port, smtp_security="none")  # fmt: skip
-    world.c.outbox = InlineOutbox()  # type: ignore[misc]
-    app = create_app(world.c)
-    install_web(app, world.c)
-    client = TestClient(app, raise_server_exceptions=False)
-    return Desk(world, web_services(world.c), MemoryMailer(), client)
-
-
-@pytest.fixture
-def desk(store_url: str, tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
-    """On SQLite and on PostgreSQL."""
-    d = smtp_desk(store_url, tmp_path, relay)
-    yield d
-    d.c.store.engine.dispose()
-
-
-@pytest.fixture
-def console_desk(tmp_path: Path, relay: MailSink) -> Iterator[Desk]:
-    """On SQLite, as the console's other tests (test_console.py)."""
-    d = smtp_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, relay)
-    yield d
-    d.c.store.engine.dispose()
-
-
-def mails(relay: MailSink, rid: str) -> list[str]:
-    return [m.subject for m in relay.messages() if rid[:8] in m.subject]
 
 
 def test_a_refused_notice_is_recorded_shown_and_sent_once_when_the_relay_takes_it(
