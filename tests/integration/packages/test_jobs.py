@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,18 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import redis
 
 from rightful.adapters.db.base import Base
 from rightful.adapters.queue.celery import make_celery_app
 from rightful.adapters.queue.package_jobs import CeleryPackageJobs
 from rightful.bootstrap import Container
 from rightful.demo import DemoEstate, expected_records, seed_demo
-from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.clock import FixedClock
 from rightful.domain.lifecycle import Status
-from rightful.settings import Settings, load_settings
+from rightful.settings import Settings
 
+from .celery_worker import running_worker
+from .celery_worker import settings_for as worker_settings
 from .world import World, packaged_records, prepare_request
 
 REDIS_URL = "redis://127.0.0.1:6379/6"  # a database of its own: tests never touch db 0
@@ -47,47 +43,15 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> DemoEstate:
 
 
 def settings_for(estate: DemoEstate, data_dir: Path, queue: str) -> Settings:
-    return load_settings(
-        data_dir=data_dir, database_url=f"sqlite:///{data_dir}/rightful.db",
-        sources=estate.dsns, datamap_files=list(DATAMAP_FILES), queue_backend="celery",
-        celery_broker_url=REDIS_URL, celery_queue=queue, collect_when_verified=False,
-    )  # fmt: skip
+    return worker_settings(estate, data_dir, queue, REDIS_URL)
 
 
 @pytest.fixture
 def worker(estate: DemoEstate, tmp_path: Path) -> Iterator[Settings]:
     """A real worker process for collection and package tasks, on a queue of its own."""
-    queue = f"rightful-pkg-test-{uuid.uuid4().hex[:8]}"
-    settings = settings_for(estate, tmp_path, queue)
-    (tmp_path / "none.toml").write_text("")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
-        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
-        "RIGHTFUL_DATA_DIR": str(tmp_path),
-        "RIGHTFUL_DATABASE_URL": settings.effective_database_url,
-        "RIGHTFUL_SOURCES": json.dumps(estate.dsns),
-        "RIGHTFUL_DATAMAP_FILES": json.dumps([str(p) for p in DATAMAP_FILES]),
-        "RIGHTFUL_QUEUE_BACKEND": "celery",
-        "RIGHTFUL_CELERY_BROKER_URL": REDIS_URL,
-        "RIGHTFUL_CELERY_QUEUE": queue,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
-         "worker", "--pool=solo", "--concurrency=1", "-Q", queue, "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
-         f"--hostname={queue}@localhost"],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    settings = settings_for(estate, tmp_path, f"rightful-pkg-test-{uuid.uuid4().hex[:8]}")
+    with running_worker(settings, estate, tmp_path):
         yield settings
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
 @pytest.mark.redis

@@ -3,7 +3,6 @@ job leaves ids and error types in its log and result, never what the error quote
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
@@ -15,19 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from rightful.adapters.db.base import Base
 from rightful.bootstrap import Container, set_container
 from rightful.demo import DemoEstate, seed_demo
-from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.clock import FixedClock
 from rightful.domain.errors import ConflictError
 from rightful.domain.jobs import JobFailedError
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.worker.package_tasks import package_task
-from rightful.settings import Settings, load_settings
+from rightful.settings import Settings
 
+from .celery_worker import running_worker, settings_for
 from .world import REVIEWER, T0, World, prepare_request
 
 REDIS_URL = "redis://127.0.0.1:6379/8"  # a database of its own: tests never touch db 0
@@ -139,42 +137,10 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> DemoEstate:
 @pytest.fixture
 def worker_log(estate: DemoEstate, tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
     """A real worker on a queue of its own (Redis database 8), its log in a file."""
-    queue = f"rightful-h8-{uuid.uuid4().hex[:8]}"
-    settings = load_settings(
-        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/rightful.db",
-        sources=estate.dsns, datamap_files=list(DATAMAP_FILES), queue_backend="celery",
-        celery_broker_url=REDIS_URL, celery_queue=queue, collect_when_verified=False,
-    )  # fmt: skip
-    (tmp_path / "none.toml").write_text("")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
-        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
-        "RIGHTFUL_DATA_DIR": str(tmp_path),
-        "RIGHTFUL_DATABASE_URL": settings.effective_database_url,
-        "RIGHTFUL_SOURCES": json.dumps(estate.dsns),
-        "RIGHTFUL_DATAMAP_FILES": json.dumps([str(p) for p in DATAMAP_FILES]),
-        "RIGHTFUL_QUEUE_BACKEND": "celery",
-        "RIGHTFUL_CELERY_BROKER_URL": REDIS_URL,
-        "RIGHTFUL_CELERY_QUEUE": queue,
-    }
+    settings = settings_for(estate, tmp_path, f"rightful-h8-{uuid.uuid4().hex[:8]}", REDIS_URL)
     log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
-             "worker", "--pool=solo", "-Q", queue, "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=INFO", f"--hostname={queue}@localhost"],
-            env=env, cwd=tmp_path, stdout=out, stderr=out,
-        )  # fmt: skip
-    try:
+    with log.open("w") as out, running_worker(settings, estate, tmp_path, out=out, loglevel="INFO"):
         yield settings, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
 @pytest.mark.redis
