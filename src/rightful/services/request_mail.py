@@ -105,7 +105,12 @@ class RequestNoticeMail:
 
     def deliver(self, notice_id: int) -> bool:
         """Hand notice `notice_id` to the mail relay unless it went out already or another
-        sender holds it; False when the relay refused it (recorded, kept for `take_refused`).
+        sender holds it; False when the relay refused it (recorded, kept for `take_refused`)."""
+        return self._hand_over(notice_id) != REFUSED
+
+    def _hand_over(self, notice_id: int) -> str | None:
+        """SENT or REFUSED as the relay answered, NO_ADDRESS, or None when nothing was to be
+        sent (it went out, was told otherwise, or another sender holds it).
 
         At least once: the notice is claimed (`sending`) before the hand-over and marked `sent`
         after it, so a sender that ends between the two leaves it `sending`, and the daily job
@@ -113,17 +118,19 @@ class RequestNoticeMail:
         with self.store.transaction() as session:
             notice = session.get(NoticeRow, notice_id)
             again = notice is not None and notice.mail_state == SENDING
+            before = notice.mail_state if notice is not None else None
             if notice is None or not self._claim(session, notice):
-                return True
+                return None
             row = session.get(RequestRow, notice.request_id)
             assert row is not None  # a notice's request is never deleted
             to = _address(session, row)
             if to is None:
                 notice.mail_state = NO_ADDRESS
-                log.info("request %s: no e-mail address for its %s notice; tell them by phone",
-                         row.id, notice.kind)  # fmt: skip
+                if before != NO_ADDRESS:
+                    log.info("request %s: no e-mail address for its %s notice; tell them by "
+                             "phone", row.id, notice.kind)  # fmt: skip
                 self._refused_here().append(_unsent(notice))
-                return True
+                return NO_ADDRESS
             request_id, language, kind, body = row.id, notice.language, notice.kind, notice.body
             compose = self._composers.get(kind)
             context = compose(session, notice) if compose else {}
@@ -134,20 +141,20 @@ class RequestNoticeMail:
             log.warning("request %s: the %s notice %d was refused: %s", request_id, kind,
                         notice_id, exc)  # fmt: skip
             self._record(notice_id, REFUSED)
-            return False
+            return REFUSED
         except Exception as exc:  # not handed over as far as we know: shown, and tried again
             log.error("request %s: the %s notice %d failed before the relay took it (%s)",
                       request_id, kind, notice_id, type(exc).__name__)  # fmt: skip
             self._record(notice_id, REFUSED)
-            return False
+            return REFUSED
         self._record(notice_id, SENT)
-        return True
+        return SENT
 
     def _claim(self, session: Session, notice: NoticeRow) -> bool:
         """Mark `notice` `sending` for this sender, or False: it went out, needs no mail, or
         another sender holds it (it is being sent now, or its row changed since it was read)."""
         state, attempted, now = notice.mail_state, notice.mail_attempted_at, self.clock.now()
-        if state not in (PENDING, REFUSED, SENDING):
+        if state not in (PENDING, REFUSED, SENDING, NO_ADDRESS):
             return False
         if state == SENDING and (attempted is None or attempted >= now - LOST_AFTER):
             return False
@@ -176,13 +183,14 @@ class RequestNoticeMail:
                 self._refused_here().append(_unsent(notice))
 
     def retry(self) -> tuple[int, list[Unsent]]:
-        """The daily job: try again every notice the relay refused (and any whose sender was
-        lost); how many went out now, and the notices that still reached nobody."""
+        """The daily job: try again every notice the relay refused, any whose sender was lost,
+        and any that had no address (the requester may have given or proven one since); how many
+        went out now, and the notices that still reached nobody."""
         lost = self.clock.now() - LOST_AFTER
         with self.store.transaction() as session:
             ids = list(session.scalars(
                 select(NoticeRow.id).where(or_(
-                    NoticeRow.mail_state == REFUSED,
+                    NoticeRow.mail_state.in_((REFUSED, NO_ADDRESS)),
                     (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
                     (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
                 )).order_by(NoticeRow.id)
@@ -190,7 +198,7 @@ class RequestNoticeMail:
         sent = 0
         for notice_id in ids:
             try:
-                sent += self.deliver(notice_id)
+                sent += self._hand_over(notice_id) == SENT
             except Exception as exc:  # one notice that cannot be read stops no other
                 log.error("notice %d: not handed over (%s); the daily job tries again",
                           notice_id, type(exc).__name__)  # fmt: skip

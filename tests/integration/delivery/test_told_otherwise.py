@@ -6,6 +6,7 @@ untold (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7021).
 
 from __future__ import annotations
 
+from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.mail.sink import MailSink
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
@@ -126,3 +127,19 @@ def test_an_agent_records_in_the_console_that_the_requester_was_told_by_letter(
     assert "Recorded that the requester was told another way" in done.text
     assert "told another way (letter)" in done.text and action not in done.text
     assert "Notices that reached nobody" not in andy.get("/console").text
+
+
+def test_the_daily_job_mails_a_notice_that_had_no_address_once_there_is_one(
+    desk: Desk, relay: MailSink
+) -> None:
+    """A requester who called, then wrote with an address: the notice they were owed goes out
+    by mail and leaves the list, rather than waiting for staff to record another way."""
+    rid = by_phone(desk)
+    assert desk.c.notice_mail.retry() == (0, desk.c.notice_mail.unsent())
+    assert [u.state for u in desk.c.notice_mail.unsent()] == ["no_address"]
+    with desk.c.store.transaction() as session:
+        session.get(RequestRow, rid).requester_email = ANNA  # type: ignore[union-attr]
+    assert desk.c.notice_mail.retry() == (1, [])
+    assert len(mails(relay, rid)) == 1
+    assert desk.c.notice_mail.retry() == (0, []), "once sent, never again"
+    assert len(mails(relay, rid)) == 1
