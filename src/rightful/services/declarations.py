@@ -116,14 +116,14 @@ class DeclarationService:
     def statement(self, request_id: str) -> str | None:
         """The words to declare, in the request's language; None when none is asked."""
         with self.store.transaction() as session:
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             return rule.statement(row.language) if applies(row) else None
 
     def waiting_for(self, request_id: str) -> str | None:
         """Why the request's package waits for more proof (§7062), or None; for staff, who also
         read which paper declarations await a second staff member's approval."""
         with self.store.transaction() as session:
-            waiting = disclosure_wait(session, _load(session, request_id))
+            waiting = disclosure_wait(session, load_request(session, request_id))
             pending = _pending_paper(session, request_id) if waiting else []
         if not pending:
             return waiting
@@ -133,19 +133,13 @@ class DeclarationService:
     def categories_only(self, request_id: str) -> bool:
         """Whether staff answer the request with the categories in words (§7062(b))."""
         with self.store.transaction() as session:
-            return answered_with_categories(session, _load(session, request_id))
+            return answered_with_categories(session, load_request(session, request_id))
 
     def sign(self, request_id: str, full_name: str) -> Declared:
         """Record the requester's declaration of the statement shown, signed with their name."""
         name, now = rule.signed_name(full_name), self.clock.now()
         with self.store.transaction() as session:
-            row = _load(session, request_id)
-            if not applies(row):
-                raise ConflictError(
-                    "only a CCPA request to know specific pieces takes a declaration"
-                )
-            if Status(row.status) not in SIGNABLE:
-                raise ConflictError(f"this request is {row.status}; it takes no declaration")
+            row = signable(session, request_id)
             text = rule.statement(row.language)
             digest = rule.statement_digest(text)
             declared = DeclarationRow(request_id=row.id, full_name=name, statement_sha256=digest,
@@ -163,7 +157,18 @@ class DeclarationService:
         return Declared(request_id, text, now, waiting)
 
 
-def _load(session: Session, request_id: str) -> RequestRow:
+def signable(session: Session, request_id: str) -> RequestRow:
+    """The request, if it takes a declaration now (signed or on paper); ConflictError if not."""
+    row = load_request(session, request_id)
+    if not applies(row):
+        raise ConflictError("only a CCPA request to know specific pieces takes a declaration")
+    if Status(row.status) not in SIGNABLE:
+        raise ConflictError(f"this request is {row.status}; it takes no declaration")
+    return row
+
+
+def load_request(session: Session, request_id: str) -> RequestRow:
+    """The request row; NotFoundError when there is none."""
     row = session.get(RequestRow, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")

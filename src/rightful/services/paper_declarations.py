@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import PaperDeclarationRow
 from rightful.domain import declarations as rule
 from rightful.domain.clock import Clock
@@ -26,7 +25,7 @@ from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
 from rightful.services.approvals import write_private as store_file
 from rightful.services.audit import AuditService
-from rightful.services.declarations import SIGNABLE, applies, disclosure_wait
+from rightful.services.declarations import disclosure_wait, load_request, signable
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
 
@@ -62,7 +61,7 @@ class PaperDeclarationService:
         what = "the declaration's document"
         suffix = checked_document(document, self.max_bytes, what) if document else ""
         with self.store.transaction() as session:
-            _signable(session, request_id)
+            signable(session, request_id)
             row = PaperDeclarationRow(
                 request_id=request_id, full_name=name, signed_on=day, recorded_by=by.id,
                 recorded_at=self.clock.now(), state=ApprovalState.PENDING.value,
@@ -96,7 +95,7 @@ class PaperDeclarationService:
             check_pending(ApprovalState(row.state), "this paper declaration")
             check_other_person(session, row.recorded_by, by, APPROVING)
             check_not_entered_by(session, request_id, by, APPROVING)
-            request = _signable(session, request_id) if approve else None
+            request = signable(session, request_id) if approve else None
             if approve and row.sha256 and self._digest(row) != row.sha256:
                 raise ConflictError("the stored document changed since it was recorded")
             row.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
@@ -105,7 +104,7 @@ class PaperDeclarationService:
                               f"verification.paper_declaration_{row.state}", request_id,
                               declaration_id=row.id,
                               reason_sha256=digest(note.strip()))  # fmt: skip
-            waiting = disclosure_wait(session, _load(session, request_id))
+            waiting = disclosure_wait(session, load_request(session, request_id))
             ready = request is not None and Status(request.status) is Status.VERIFIED
         if approve and waiting is None and ready and self.on_ready is not None:
             self.on_ready(request_id)
@@ -114,7 +113,7 @@ class PaperDeclarationService:
     def listed(self, request_id: str) -> list[PaperDeclarationRow]:
         """A request's paper declarations, oldest first."""
         with self.store.transaction() as session:
-            _load(session, request_id)
+            load_request(session, request_id)
             query = select(PaperDeclarationRow).where(PaperDeclarationRow.request_id == request_id)
             return list(session.scalars(query.order_by(PaperDeclarationRow.id)))
 
@@ -131,24 +130,8 @@ class PaperDeclarationService:
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def _signable(session: Session, request_id: str) -> RequestRow:
-    row = _load(session, request_id)
-    if not applies(row):
-        raise ConflictError("only a CCPA request to know specific pieces takes a declaration")
-    if Status(row.status) not in SIGNABLE:
-        raise ConflictError(f"this request is {row.status}; it takes no declaration")
-    return row
-
-
 def _one(session: Session, request_id: str, declaration_id: int) -> PaperDeclarationRow:
     row = session.get(PaperDeclarationRow, declaration_id)
     if row is None or row.request_id != request_id:
         raise NotFoundError("no such paper declaration for this request")
-    return row
-
-
-def _load(session: Session, request_id: str) -> RequestRow:
-    row = session.get(RequestRow, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
     return row
