@@ -95,18 +95,19 @@ class RequestNoticeMail:
         notice_id = notice.id
 
         def send(_: Session) -> None:
-            try:
-                self.deliver(notice_id)
-            except Exception as exc:  # what was recorded has committed; the notice stays pending
-                log.error("notice %d: not handed over (%s); the daily job tries again",
-                          notice_id, type(exc).__name__)  # fmt: skip
+            self._try(notice_id)
 
         event.listen(session, "after_commit", send, once=True)
 
-    def deliver(self, notice_id: int) -> bool:
-        """Hand notice `notice_id` to the mail relay unless it went out already or another
-        sender holds it; False when the relay refused it (recorded, kept for `take_refused`)."""
-        return self._hand_over(notice_id) != REFUSED
+    def _try(self, notice_id: int) -> str | None:
+        """`_hand_over`, but an error that keeps the notice from being read or recorded is
+        logged, not raised: what was decided has committed, and the daily job tries again."""
+        try:
+            return self._hand_over(notice_id)
+        except Exception as exc:
+            log.error("notice %d: not handed over (%s); the daily job tries again",
+                      notice_id, type(exc).__name__)  # fmt: skip
+            return None
 
     def _hand_over(self, notice_id: int) -> str | None:
         """SENT or REFUSED as the relay answered, NO_ADDRESS, or None when nothing was to be
@@ -195,13 +196,7 @@ class RequestNoticeMail:
                     (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
                 )).order_by(NoticeRow.id)
             ))  # fmt: skip
-        sent = 0
-        for notice_id in ids:
-            try:
-                sent += self._hand_over(notice_id) == SENT
-            except Exception as exc:  # one notice that cannot be read stops no other
-                log.error("notice %d: not handed over (%s); the daily job tries again",
-                          notice_id, type(exc).__name__)  # fmt: skip
+        sent = sum(self._try(notice_id) == SENT for notice_id in ids)  # one failing stops none
         return sent, self.unsent()
 
     def unsent(self, request_id: str | None = None) -> list[Unsent]:

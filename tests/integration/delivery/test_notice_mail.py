@@ -110,10 +110,10 @@ def test_a_notice_whose_sender_was_lost_is_sent_by_the_daily_job_after_ten_minut
     rid = desk.world.request_for(ANNA, high=False)
     mail = desk.c.notice_mail
 
-    def lost(_: int) -> bool:
+    def lost(_: int) -> str:
         raise RuntimeError("the process ended")
 
-    monkeypatch.setattr(mail, "deliver", lost)
+    monkeypatch.setattr(mail, "_hand_over", lost)
     desk.c.requests.extend(rid, DPO, reason="Recordings are held in three systems")
     monkeypatch.undo()
     assert desk.c.requests.get(rid).extended_at is not None
