@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from rightful.demo import DemoEstate, expected_records, seed_demo
 from rightful.domain.errors import ConflictError
@@ -22,6 +18,9 @@ from rightful.domain.provenance import SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.services.collection_jobs import job_queue, output_paths, run_collection_job
 from rightful.settings import Settings, load_settings
+
+from .packages.celery_worker import running_worker
+from .packages.celery_worker import settings_for as worker_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/5"  # a database of its own: tests never touch db 0
 
@@ -137,56 +136,9 @@ def test_jobs_round_trip_through_their_message_form(estate: DemoEstate) -> None:
 @pytest.fixture
 def celery_worker(estate: DemoEstate, tmp_path: Path) -> Iterator[Settings]:
     """A real worker process on a queue of its own, against Redis database 5."""
-    queue = f"rightful-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "RIGHTFUL_CELERY_BROKER_URL": REDIS_URL,
-        "RIGHTFUL_CELERY_QUEUE": queue,
-        "RIGHTFUL_DATA_DIR": str(tmp_path),
-        "RIGHTFUL_QUEUE_BACKEND": "celery",
-        "RIGHTFUL_SOURCES": json.dumps(estate.dsns),
-        "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
-    }
-    (tmp_path / "none.toml").write_text("")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "rightful.entrypoints.worker.celery_app",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-            f"--hostname={queue}@localhost",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield settings_for(
-            estate,
-            tmp_path,
-            queue_backend="celery",
-            celery_queue=queue,
-            celery_broker_url=REDIS_URL,
-        )
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=5)
-        redis.Redis.from_url(REDIS_URL).delete(queue)
+    settings = worker_settings(estate, tmp_path, f"rightful-test-{uuid.uuid4().hex[:8]}", REDIS_URL)
+    with running_worker(settings, estate, tmp_path):
+        yield settings
 
 
 @pytest.mark.redis
