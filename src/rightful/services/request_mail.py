@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
@@ -51,6 +51,7 @@ HOW_MINIMUM: Final = 10
 # sender: a process that ended between the commit and the hand-over, or between the relay's
 # answer and its record; younger ones are being sent right now.
 LOST_AFTER: Final = timedelta(minutes=10)
+T = TypeVar("T")
 # What a kind of notice needs besides its words, read when it is sent (a confirmation link).
 Composer = Callable[[Session, NoticeRow], Mapping[str, object]]
 
@@ -238,6 +239,13 @@ class RequestNoticeMail:
             )  # fmt: skip
             session.refresh(notice)
             return notice
+
+    def unsent_by(self, write: Callable[[], T]) -> tuple[T, list[Unsent]]:
+        """Run `write` (an API call, a console action) and return its result with the notices
+        it recorded that reached nobody; what this thread met before is not `write`'s."""
+        self.take_refused()
+        result = write()
+        return result, self.take_refused()
 
     def take_refused(self) -> list[Unsent]:
         """The refusals met by this thread since it last asked (a command, a console action)."""

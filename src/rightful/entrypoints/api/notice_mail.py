@@ -96,9 +96,8 @@ class Told(BaseModel):
 
 def untold(c: Container, write: Callable[[], T]) -> tuple[T, list[UnsentNoticeOut]]:
     """Run `write` and return its result with the notices it sent that the relay refused."""
-    c.notice_mail.take_refused()  # what this worker thread met before is not this call's
-    result = write()
-    return result, [UnsentNoticeOut.of(u) for u in c.notice_mail.take_refused()]
+    result, unsent = c.notice_mail.unsent_by(write)
+    return result, [UnsentNoticeOut.of(u) for u in unsent]
 
 
 @router.post("/{request_id}/notices/{notice_id}/told-otherwise", response_model=NoticeOut)

@@ -72,13 +72,11 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
         me = checked(request, csrf, role)
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
-    notices = container(request).notice_mail
-    notices.take_refused()  # what this worker thread met before is not this action's
     try:
-        message = action(me)
+        message, refused = container(request).notice_mail.unsent_by(lambda: action(me))
     except RightfulError as exc:
         return landed(request, back, error=str(exc))
-    if refused := notices.take_refused():
+    if refused:
         kinds = ", ".join(sorted({u.kind for u in refused}))
         why = ("there is no e-mail address" if all(u.state == "no_address" for u in refused)
                else "the mail relay did not take it")  # fmt: skip
