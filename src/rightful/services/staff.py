@@ -97,23 +97,29 @@ def authenticate(session: Session, clock: Clock, presented: str) -> Principal:
 def name_of(session: Session, principal_id: str) -> str:
     """Who acted, for people to read: a console user's name, a key's holder; the command line
     gives only the OS account that ran it; anything else (system, requester) as it is."""
+    holder = _holder(session, principal_id)
+    if holder is not None:
+        return holder
     kind, _, rest = principal_id.partition(":")
-    if kind == "staff" and (user := session.get(StaffUserRow, rest)) is not None:
-        return user.name
-    if kind == "key" and (key := session.get(ApiKeyRow, rest)) is not None:
-        return key.holder or key.name
     return rest if kind == "cli" and rest else principal_id
 
 
 def person_of(session: Session, principal_id: str) -> str:
     """Who stands behind a principal, for the four-eyes rules: every key of one holder, and
     the console user of that name, are one person; anything else is itself."""
+    holder = _holder(session, principal_id)
+    return f"person:{holder.casefold()}" if holder is not None else principal_id
+
+
+def _holder(session: Session, principal_id: str) -> str | None:
+    """The console user's name, or the key's holder (its name when it has none); None for
+    any other principal, or one whose user or key is not found."""
     kind, _, rest = principal_id.partition(":")
-    if kind == "key" and (key := session.get(ApiKeyRow, rest)) is not None:
-        return f"person:{(key.holder or key.name).casefold()}"
     if kind == "staff" and (user := session.get(StaffUserRow, rest)) is not None:
-        return f"person:{user.name.casefold()}"
-    return principal_id
+        return user.name
+    if kind == "key" and (key := session.get(ApiKeyRow, rest)) is not None:
+        return key.holder or key.name
+    return None
 
 
 def check_other_person(session: Session, first: str, by: Principal, what: str) -> None:
