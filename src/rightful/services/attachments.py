@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
@@ -304,8 +305,7 @@ class AttachmentService:
     def for_request(self, request_id: str) -> list[AttachmentRow]:
         """Every attachment of a request, oldest first."""
         with self.store.transaction() as session:
-            query = select(AttachmentRow).where(AttachmentRow.request_id == request_id)
-            return list(session.scalars(query.order_by(AttachmentRow.added_at, AttachmentRow.id)))
+            return rows_of(session, request_id)
 
     # --- into a build -------------------------------------------------------------------------
 
@@ -438,3 +438,9 @@ def _typed_key(coll: DataCollection, key: Sequence[Any]) -> tuple[Any, ...]:
                 raise InvalidInputError(f"{coll.address}.{name} is a number") from None
         out.append(value)
     return tuple(out)
+
+
+def rows_of(session: Session, request_id: str) -> list[AttachmentRow]:
+    """Every attachment of a request, oldest first, in the caller's transaction."""
+    query = select(AttachmentRow).where(AttachmentRow.request_id == request_id)
+    return list(session.scalars(query.order_by(AttachmentRow.added_at, AttachmentRow.id)))

@@ -63,7 +63,7 @@ from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.requests import RequestType
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
-from rightful.services.attachments import AttachmentService
+from rightful.services.attachments import AttachmentService, rows_of
 from rightful.services.audit import AuditService
 from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
@@ -101,6 +101,15 @@ class Collector(Protocol):
 
 
 SourceOpener = Callable[[], AbstractContextManager[OpenSources]]
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What a build starts from, read with its package row."""
+
+    seed: CollectionSeed
+    exclusions: Exclusions
+    attachments: list[AttachmentRow]
 
 
 @dataclass(frozen=True)
@@ -163,11 +172,10 @@ class PackageService:
         collecting with it) or one in `collecting` (a retry, or a package sent back)."""
         if by.role is not None:
             by.require(Role.AGENT)
-        seed = self.subjects.seed(request_id)
-        package, data_key, meta, exclusions = self._start(request_id, seed.subject, by)
+        package, data_key, meta, start = self._start(request_id, by)
+        seed, exclusions, attachments = start.seed, start.exclusions, start.attachments
         try:
             with older_objects_frozen():
-                attachments = self.attachments.for_request(request_id)
                 output = self._write(package, meta, seed, data_key, attachments, exclusions)
                 timed = self._gate(package, seed, output, attachments, meta.law)
                 return self._conclude(package.id, output, timed, by)
@@ -246,11 +254,11 @@ class PackageService:
                         )
         return lost
 
-    def _start(
-        self, request_id: str, subject: SubjectKey, by: Principal
-    ) -> tuple[PackageRow, bytes, BuildMeta, Exclusions]:
-        """The package row, its data key and metadata, and what reviewers left out, read in the
-        transaction that starts the build (the approval compares exclusions with its time)."""
+    def _start(self, request_id: str, by: Principal) -> tuple[PackageRow, bytes, BuildMeta, _Start]:
+        """The package row, its data key and metadata, and what the build starts from, read in
+        one transaction with the request locked: the subject and identities it collects for,
+        what reviewers left out (the approval compares exclusions with its time), and the
+        staff attachments."""
         now = self.clock.now()
         data_key = new_data_key()
         wrapped = self.keys.wrap(data_key)
@@ -258,6 +266,7 @@ class PackageService:
         with self.store.transaction() as session:
             # Locked: a second delivery of the same job waits here, then sees this build.
             request = self._request(session, request_id, lock=True)
+            seed = self.subjects.seed_in(session, request)
             status = Status(request.status)
             if status not in BUILDS_FROM:
                 raise ConflictError(
@@ -269,7 +278,7 @@ class PackageService:
             package = PackageRow(
                 id=package_id, request_id=request_id, status=PackageStatus.BUILDING.value,
                 language=request.language, created_at=now, created_by=by.id,
-                subject_pseudonym=subject_pseudonym(self.config.pseudonym_key, subject),
+                subject_pseudonym=subject_pseudonym(self.config.pseudonym_key, seed.subject),
                 object_name=f"packages/{package_id}.rfpk", master_key_id=wrapped.key_id,
                 wrapped_key=wrapped.blob, chunk_size=self.config.chunk_size,
             )  # fmt: skip
@@ -284,10 +293,10 @@ class PackageService:
                 key_id=wrapped.key_id,
             )
             received, law = request.received_at, Jurisdiction(request.jurisdiction)
-            exclusions = in_force(session, request_id)
+            start = _Start(seed, in_force(session, request_id), rows_of(session, request_id))
             ccpa = applies(law, RequestType(request.type))
         meta = self._meta(package, received, law, self._never_disclosed if ccpa else {})
-        return package, data_key, meta, exclusions
+        return package, data_key, meta, start
 
     def _retire_older(self, session: Session, request_id: str) -> None:
         now = self.clock.now()

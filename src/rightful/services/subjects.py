@@ -400,17 +400,21 @@ class SubjectService:
         """The bound subject and its leading identities; ConflictError when not ready (unbound,
         an approval missing, or a CCPA request to know short of §7062's proof)."""
         with self.store.transaction() as session:
-            row = _load(session, request_id)
-            bound = repo.binding(session, request_id)
-            if bound is None:
-                raise ConflictError("the request is not bound to a verified subject yet")
-            pending = pending_approvals(session, row)
-            if pending:
-                raise ConflictError(f"approval still needed: {', '.join(pending)}")
-            waiting = disclosure_wait(session, row)
-            if waiting is not None:
-                raise ConflictError(waiting)
-            proofs = [r for r in repo.identity_rows(session, request_id) if r.supports_binding]
+            return self.seed_in(session, _load(session, request_id))
+
+    def seed_in(self, session: Session, row: RequestRow) -> CollectionSeed:
+        """seed() in the caller's transaction, for a request row it has read (a build reads
+        it locked, so that the binding it collects for cannot change before it starts)."""
+        bound = repo.binding(session, row.id)
+        if bound is None:
+            raise ConflictError("the request is not bound to a verified subject yet")
+        pending = pending_approvals(session, row)
+        if pending:
+            raise ConflictError(f"approval still needed: {', '.join(pending)}")
+        waiting = disclosure_wait(session, row)
+        if waiting is not None:
+            raise ConflictError(waiting)
+        proofs = [r for r in repo.identity_rows(session, row.id) if r.supports_binding]
         reached = assurance_reached(Factor(p.factor) for p in proofs)
         identities = tuple(dict.fromkeys(repo.identity_of(p) for p in proofs))
         return CollectionSeed(repo.subject_of(bound), identities, reached, max_sensitivity(reached))
