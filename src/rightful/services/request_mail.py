@@ -58,7 +58,8 @@ Composer = Callable[[Session, NoticeRow], Mapping[str, object]]
 
 @dataclass(frozen=True)
 class Unsent:
-    """A notice that reached nobody (the relay refused it, or no address): ids and counts only."""
+    """A notice that reached nobody (the relay refused it, or no address) or may not have (stuck
+    `sending`: the relay's answer was never recorded): ids and counts only."""
 
     request_id: str
     notice_id: int
@@ -202,8 +203,13 @@ class RequestNoticeMail:
 
     def unsent(self, request_id: str | None = None) -> list[Unsent]:
         """Notices that reached nobody (refused by the relay, or no e-mail address) and that
-        nobody has sent or told another way since, oldest first."""
-        query = select(NoticeRow).where(NoticeRow.mail_state.in_(UNTOLD)).order_by(NoticeRow.id)
+        nobody has sent or told another way since, and those stuck `sending` for longer than
+        LOST_AFTER (their sender ended before the relay's answer was recorded), oldest first."""
+        stuck = (NoticeRow.mail_state == SENDING) & (
+            NoticeRow.mail_attempted_at < self.clock.now() - LOST_AFTER
+        )
+        query = select(NoticeRow).where(or_(NoticeRow.mail_state.in_(UNTOLD), stuck))
+        query = query.order_by(NoticeRow.id)
         if request_id is not None:
             query = query.where(NoticeRow.request_id == request_id)
         with self.store.transaction() as session:
@@ -298,6 +304,7 @@ def unsent_line(unsent: list[Unsent]) -> str:
     named = ", ".join(
         f"{u.request_id} ({u.kind}) notice {u.notice_id}"
         f"{' [no e-mail address]' if u.state == NO_ADDRESS else ''}"
+        f"{' [stuck sending: the relay answer was never recorded]' if u.state == SENDING else ''}"
         for u in unsent
     )
     return (f"{len(unsent)} notice(s) reached nobody (the mail relay refused them, or the "

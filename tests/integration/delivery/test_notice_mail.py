@@ -239,3 +239,35 @@ def test_a_notice_that_fails_unexpectedly_is_shown_as_not_told_and_stops_no_othe
         (first, "refusal", 2)
     ]
     assert len(mails(relay, second)) >= 1 and mails(relay, first) == []
+
+
+def test_a_notice_stuck_sending_is_listed_with_the_unsent_ones_after_ten_minutes(
+    console_desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender that ended between the hand-over and its record leaves the notice `sending`:
+    nobody knows whether the requester got it (Art. 12(3)). Once no sender can still be busy
+    (ten minutes), the console's list, the API and the daily job name it, marked as such."""
+    desk = console_desk
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+
+    def ended(_: int, __: str) -> None:
+        raise RuntimeError("the process ended")
+
+    monkeypatch.setattr(mail, "_record", ended)
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    monkeypatch.undo()
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    add(desk, "andy", Role.AGENT)
+    andy = sign_in(desk, "andy")
+    assert mail.unsent() == [] and "stuck sending" not in andy.get("/console").text
+
+    desk.world.clock.advance(timedelta(minutes=11))
+    assert mail.unsent() == [Unsent(rid, notice.id, "refusal", 0, T0, "sending")]
+    queue = andy.get("/console").text
+    assert f"{rid[:8]}</a>: refusal, <strong>stuck sending</strong>" in queue
+    with desk.c.store.transaction() as session:
+        key = issue_key(session, desk.world.clock, name="andy-key", role="agent")
+    listed = desk.client.get("/api/v1/requests/unsent-notices", headers={"X-API-Key": key.secret})
+    assert [(n["request_id"], n["state"]) for n in listed.json()] == [(rid, "sending")]
+    assert mail.retry() == (1, [])  # the daily job sends it again and it leaves the list

@@ -63,15 +63,21 @@ class ToldOtherwiseIn(BaseModel):
     )
 
 
+UnsentState = Literal["refused", "no_address", "sending"]
+UNSENT_STATES: dict[str, UnsentState] = {"no_address": "no_address", "sending": "sending"}
+
+
 class UnsentNoticeOut(BaseModel):
     request_id: str
     notice_id: int
     kind: str
     attempts: int
     last_attempt_at: datetime | None
-    state: Literal["refused", "no_address"] = Field(
+    state: UnsentState = Field(
         description="refused by the mail relay (tried again daily), or no_address: nothing to "
-        "mail to; either way tell them another way and record it (`.../told-otherwise`)"
+        "mail to; either way tell them another way and record it (`.../told-otherwise`). "
+        "sending: handed to the relay over ten minutes ago and its answer never recorded (the "
+        "sender ended); the daily job sends it again, saying it may have arrived already"
     )
 
     @classmethod
@@ -82,7 +88,7 @@ class UnsentNoticeOut(BaseModel):
             kind=unsent.kind,
             attempts=unsent.attempts,
             last_attempt_at=unsent.attempted_at,
-            state="no_address" if unsent.state == "no_address" else "refused",
+            state=UNSENT_STATES.get(unsent.state, "refused"),
         )
 
 
