@@ -2,16 +2,21 @@
 e-mails (`/d/{token}`, `/not-mine/{confirm}`) and to the portal's pages. It is answered from
 the routes alone, without running the page: no token is looked up, so no attempt is recorded,
 nothing is counted, no cookie is set, and a scanner learns nothing about a link (GET makes the
-checks). The file itself (`/download/{id}/file`) answers HEAD with GET's checks on its own."""
+checks). The file itself (`/download/{id}/file`) answers HEAD with GET's checks on its own.
+
+HEAD on the console's pages is answered like GET without its body: the page runs (sign-in, role,
+404), so the status and headers are GET's; staff pages hold no single-use links to protect. A
+route that takes HEAD itself (a scan whose GET is audited) answers it on its own."""
 
 from __future__ import annotations
 
 from starlette.routing import Match, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # What the requester opens from a mail or the portal; the console has no links in any mail.
 PAGES = ("/portal", "/d/", "/download/", "/not-mine/")
 OWN_HEAD = "/file"  # the package, whose route answers HEAD with GET's checks
+CONSOLE = "/console"
 
 
 class HeadOnPages:
@@ -21,6 +26,9 @@ class HeadOnPages:
         self.app, self.router = app, router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._console_head(scope):
+            await self.app({**scope, "method": "GET"}, receive, _bodiless(send))
+            return
         if not self._page_head(scope):
             await self.app(scope, receive, send)
             return
@@ -37,3 +45,26 @@ class HeadOnPages:
             return False
         as_get = {**scope, "method": "GET"}
         return any(route.matches(as_get)[0] is Match.FULL for route in self.router.routes)
+
+    def _console_head(self, scope: Scope) -> bool:
+        """HEAD on a console path that a GET route serves and no route takes HEAD for."""
+        path: str = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope.get("method") != "HEAD" or not (path == CONSOLE or path.startswith(CONSOLE + "/")):
+            return False
+        if any(route.matches(scope)[0] is Match.FULL for route in self.router.routes):
+            return False
+        as_get = {**scope, "method": "GET"}
+        return any(route.matches(as_get)[0] is Match.FULL for route in self.router.routes)
+
+
+def _bodiless(send: Send) -> Send:
+    """`send` with GET's status and headers (its length too) but an empty body (RFC 9110 9.3.2)."""
+
+    async def without_body(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return without_body
