@@ -90,6 +90,11 @@ def declared(session: Session, request_id: str) -> bool:
     return session.scalars(query.limit(1)).first() is not None
 
 
+def paper_pending(session: Session, request_id: str) -> bool:
+    """Whether a paper declaration of the request awaits a second staff member's approval."""
+    return bool(_pending_paper(session, request_id))
+
+
 def _pending_paper(session: Session, request_id: str) -> list[int]:
     query = select(PaperDeclarationRow.id).where(
         PaperDeclarationRow.request_id == request_id,

@@ -61,7 +61,7 @@ from rightful.services import verification_mail as words
 from rightful.services.audit import AuditService
 from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
-from rightful.services.declarations import disclosure_wait
+from rightful.services.declarations import disclosure_wait, paper_pending
 from rightful.services.identity_set import Proof, Settlement, may_bind, record_proof
 from rightful.services.requests import RequestService
 from rightful.services.subjects import SubjectService
@@ -116,6 +116,8 @@ class Progress:
     waiting_for: str | None = None
     declaration: str | None = None
     declared: bool = False
+    # a declaration received on paper is recorded and waits for a second staff member's approval
+    checking_paper: bool = False
 
     @property
     def step_up_offered(self) -> bool:
@@ -421,6 +423,7 @@ class VerificationService:
             waiting = disclosure_wait(session, row, row.language) if bound else None
             statement = declaration_statement(row.language) if declares(row) else None
             declared = statement is not None and has_declared(session, row.id)
+            checking = statement is not None and not declared and paper_pending(session, row.id)
         factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
         reached = assurance_reached(factors)
         options: tuple[Factor, ...] = ()
@@ -432,7 +435,7 @@ class VerificationService:
             options = step_up_options(factors, offered)
         return Progress(
             request_id, settled.status, settled.outcome, reached, self.config.required, options,
-            waiting, statement, declared,
+            waiting, statement, declared, checking,
         )  # fmt: skip
 
 

@@ -105,3 +105,29 @@ def test_a_package_built_before_the_declaration_was_asked_for_goes_no_further(
     with pytest.raises(ConflictError, match="cannot go out yet"):
         desk.web.delivery.deliver(rid, package.id, REVIEWER)
     assert desk.c.requests.get(rid).status == "approved"
+
+
+@pytest.mark.parametrize(
+    ("language", "checking", "waiting"),
+    [
+        ("en", "a member of our team is checking it", "Until then we wait."),
+        ("de", "eine Person aus unserem Team prüft sie", "Bis dahin warten wir."),
+    ],
+)
+def test_a_requester_whose_paper_declaration_awaits_approval_reads_that_it_is_checked(
+    desk: Desk, language: str, checking: str, waiting: str
+) -> None:
+    """A declaration sent on paper counts only once a second staff member approved it (§7062(c));
+    meanwhile the portal says, in the requester's language, that it is being checked, instead of
+    asking them to sign again."""
+    from datetime import date
+
+    from .conftest import AGENT
+
+    rid = submit(desk, jurisdiction="ccpa", language=language)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    desk.c.paper_declarations.record(rid, "Anna Schmidt", date(2026, 3, 1), None, AGENT)
+    page = desk.client.get(f"/portal/requests/{rid}").text
+    assert checking in page and waiting not in page
+    assert f'action="/portal/requests/{rid}/declaration"' not in page, "not asked to sign again"
+    assert not desk.c.verification.progress(rid).declared

@@ -345,6 +345,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "bei uns hinterlegte Angaben bestätigt und die Erklärung unterschrieben haben. Bis "
         "dahin warten wir.",
     ),
+    (
+        "declaration_checking",
+        "Thank you. Your declaration signed on paper has reached us, and a member of our team is "
+        "checking it. We prepare your data once it is approved.",
+        "Danke. Ihre auf Papier unterschriebene Erklärung ist bei uns eingegangen; eine Person "
+        "aus unserem Team prüft sie. Wir stellen Ihre Daten zusammen, sobald sie freigegeben ist.",
+    ),
     ("declaration_missing", "Where things stand:", "Stand:"),
     (
         "declaration_ask_us",
