@@ -117,6 +117,28 @@ class PaperDeclarationService:
             query = select(PaperDeclarationRow).where(PaperDeclarationRow.request_id == request_id)
             return list(session.scalars(query.order_by(PaperDeclarationRow.id)))
 
+    def pending(self) -> list[PaperDeclarationRow]:
+        """The paper declarations of every request that await a second staff member, oldest
+        first."""
+        query = select(PaperDeclarationRow).where(
+            PaperDeclarationRow.state == ApprovalState.PENDING.value
+        )
+        with self.store.transaction() as session:
+            return list(session.scalars(query.order_by(PaperDeclarationRow.id)))
+
+    def read_document(
+        self, request_id: str, declaration_id: int, by: Principal
+    ) -> tuple[Path, str]:
+        """`document_path` for a reviewer who reads the scan; the audit chain records who read
+        which (ids only)."""
+        by.require(Role.REVIEWER)
+        path, content_type = self.document_path(request_id, declaration_id)
+        with self.store.transaction() as session:
+            self.audit.record(session, by.id, by.role_name,
+                              "verification.paper_declaration_read", request_id,
+                              declaration_id=declaration_id)  # fmt: skip
+        return path, content_type
+
     def document_path(self, request_id: str, declaration_id: int) -> tuple[Path, str]:
         """Where staff read the scanned declaration, and its content type."""
         with self.store.transaction() as session:

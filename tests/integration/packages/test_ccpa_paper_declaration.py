@@ -167,6 +167,9 @@ def test_staff_record_and_approve_through_the_api(world: World) -> None:
 
     read = client.get(f"{url}/{paper['id']}/document", headers={"X-API-Key": bob})
     assert read.status_code == 200 and read.content == PDF.content
+    reads = [e for e in world.c.audit.timeline(rid)
+             if e.action == "verification.paper_declaration_read"]  # fmt: skip
+    assert [e.summary for e in reads] == [{"declaration_id": paper["id"]}]  # who read it, by ids
     own = client.post(f"{url}/{paper['id']}/decision", json={"approve": True},
                       headers={"X-API-Key": ada})  # fmt: skip
     assert own.status_code == 403 and "second staff member" in own.text

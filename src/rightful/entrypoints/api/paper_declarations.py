@@ -57,8 +57,8 @@ def record(
     member approves it. 422 no readable name or a future date, 409 not a CCPA request to know."""
     scan = None
     if document is not None:
-        content = document.file.read(c.settings.authority_max_bytes + 1)
-        scan = Document(content, document.content_type or "")
+        scan = Document.uploaded(document.file, document.content_type,
+                                 c.settings.authority_max_bytes)  # fmt: skip
     row = c.paper_declarations.record(request_id, full_name, signed_on, scan, who)
     return PaperDeclarationOut.of(row)
 
@@ -70,9 +70,9 @@ def listed(request_id: str, c: Deps, _who: Agent) -> list[PaperDeclarationOut]:
 
 @router.get("/{request_id}/paper-declarations/{declaration_id}/document",
             response_class=FileResponse)  # fmt: skip
-def document(request_id: str, declaration_id: RowId, c: Deps, _who: Reviewer) -> FileResponse:
-    """The scanned declaration, for the reviewer to read."""
-    path, content_type = c.paper_declarations.document_path(request_id, declaration_id)
+def document(request_id: str, declaration_id: RowId, c: Deps, who: Reviewer) -> FileResponse:
+    """The scanned declaration, for the reviewer to read (audited)."""
+    path, content_type = c.paper_declarations.read_document(request_id, declaration_id, who)
     return FileResponse(path, media_type=content_type)
 
 

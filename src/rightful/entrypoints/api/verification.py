@@ -355,13 +355,10 @@ def add_authority(
     document: Annotated[UploadFile, File()],
 ) -> AuthorityOut:
     """An agent attaches the authority to act for the subject (public; a reviewer approves)."""
-    content = document.file.read(c.settings.authority_max_bytes + 1)
+    scan = Document.uploaded(document.file, document.content_type,
+                             c.settings.authority_max_bytes)  # fmt: skip
     row = c.approvals.add_authority(
-        request_id,
-        parse_authority_kind(kind),
-        agent_name,
-        Document(content, document.content_type or ""),
-        requester(request_id),
+        request_id, parse_authority_kind(kind), agent_name, scan, requester(request_id)
     )
     return AuthorityOut.of(row)
 

@@ -1,18 +1,25 @@
 """Console forms for CCPA declarations received on paper (§7062(c)): an agent records one from
-the request's page, a reviewer other than the recorder approves or rejects it."""
+the request's page, with its scan if there is one; the pending ones are listed for all requests;
+a reviewer reads the scan (audited) and, if not the recorder, approves or rejects it."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from rightful.domain.errors import InvalidInputError
+from rightful.domain.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from rightful.domain.lifecycle import Role
-from rightful.entrypoints.web.console import act
+from rightful.entrypoints.web.console import act, console_page, current, denied
 from rightful.entrypoints.web.pages import container
+from rightful.services.approvals import Document
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -20,18 +27,50 @@ Csrf = Annotated[str, Form(max_length=200)]
 Name = Annotated[str, Form(max_length=400)]
 Short = Annotated[str, Form(max_length=40)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Scan = Annotated[UploadFile | None, File()]
+
+
+@router.get("/paper-declarations", response_class=HTMLResponse)
+def pending(request: Request) -> Response:
+    """The paper declarations of every request that await a second staff member, oldest first."""
+    try:
+        me = current(request)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return denied(request, exc)
+    rows = container(request).paper_declarations.pending()
+    context = {"pending": rows, "Role": Role}
+    return console_page(request, "console/paper_declarations.html", me, context)
+
+
+@router.get("/requests/{request_id}/paper-declarations/{declaration_id}/document")
+def scan(request: Request, request_id: str, declaration_id: RowId) -> Response:
+    """The scanned declaration, for a reviewer to read before deciding (audited)."""
+    try:
+        me = current(request, Role.REVIEWER)
+        path, content_type = container(request).paper_declarations.read_document(
+            request_id[:64], declaration_id, me.principal
+        )
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        return denied(request, exc)
+    name = f"paper-declaration-{declaration_id}{path.suffix}"
+    return FileResponse(path, media_type=content_type, filename=name)
 
 
 @router.post("/requests/{request_id}/paper-declarations", response_class=HTMLResponse)
 def record(
     request: Request, request_id: str, csrf: Csrf = "", full_name: Name = "",
-    signed_on: Short = "",
+    signed_on: Short = "", document: Scan = None,
 ) -> Response:  # fmt: skip
-    """Record a declaration the requester signed on paper (agent); another person approves."""
+    """Record a declaration the requester signed on paper (agent), with its scan if there is
+    one (PDF, PNG or JPEG, up to `authority_max_bytes`); another person approves."""
     c = container(request)
+    chosen = document is not None and bool(document.filename)  # a form sends "" for no file
+    upload = (Document.uploaded(document.file, document.content_type,
+                                c.settings.authority_max_bytes)
+              if document is not None and chosen else None)  # fmt: skip
 
     def action(me: ConsoleSession) -> str:
-        row = c.paper_declarations.record(request_id, full_name, _day(signed_on), None,
+        row = c.paper_declarations.record(request_id, full_name, _day(signed_on), upload,
                                           me.principal)  # fmt: skip
         return f"Paper declaration {row.id} recorded; another staff member approves it."
 

@@ -77,6 +77,7 @@ def _detail(
         "waiting_for": c.declarations.waiting_for(request_id),
         "declares": c.declarations.statement(request_id) is not None,
         "paper_declarations": c.paper_declarations.listed(request_id),
+        "scan_max_bytes": c.settings.authority_max_bytes,
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
 
