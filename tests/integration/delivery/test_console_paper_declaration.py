@@ -131,6 +131,8 @@ def test_the_scan_is_uploaded_listed_as_pending_read_by_a_reviewer_and_audited(
     assert (read.status_code, read.content) == (200, PDF)
     assert read.headers["content-type"] == "application/pdf"
     assert read.headers["content-disposition"].startswith("attachment;")
+    assert read.headers["cache-control"] == "no-store"
+    assert read.headers["x-content-type-options"] == "nosniff"
     assert andy.get(url).status_code == 403  # reviewers read scans, as in the API
     assert desk.another_browser().get(url, follow_redirects=False).status_code == 303
     [entry] = [e for e in desk.c.audit.timeline(rid)

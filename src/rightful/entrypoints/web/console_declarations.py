@@ -64,12 +64,9 @@ def record(
     """Record a declaration the requester signed on paper (agent), with its scan if there is
     one (PDF, PNG or JPEG, up to `authority_max_bytes`); another person approves."""
     c = container(request)
-    chosen = document is not None and bool(document.filename)  # a form sends "" for no file
-    upload = (Document.uploaded(document.file, document.content_type,
-                                c.settings.authority_max_bytes)
-              if document is not None and chosen else None)  # fmt: skip
 
     def action(me: ConsoleSession) -> str:
+        upload = _scan(document, c.settings.authority_max_bytes)  # read once signed in
         row = c.paper_declarations.record(request_id, full_name, _day(signed_on), upload,
                                           me.principal)  # fmt: skip
         return f"Paper declaration {row.id} recorded; another staff member approves it."
@@ -95,6 +92,13 @@ def decide(
         return f"Paper declaration {declaration_id} {decided.row.state}.{waits}"
 
     return act(request, csrf, Role.REVIEWER, f"/console/requests/{request_id}", action)
+
+
+def _scan(document: UploadFile | None, max_bytes: int) -> Document | None:
+    """The uploaded scan, or None when no file was chosen (a form sends an empty name)."""
+    if document is None or not document.filename:
+        return None
+    return Document.uploaded(document.file, document.content_type, max_bytes)
 
 
 def _day(text: str) -> date:
