@@ -134,6 +134,8 @@ def test_the_scan_is_uploaded_listed_as_pending_read_by_a_reviewer_and_audited(
     assert read.headers["cache-control"] == "no-store"
     assert read.headers["x-content-type-options"] == "nosniff"
     assert andy.get(url).status_code == 403  # reviewers read scans, as in the API
+    other = three_points(desk)  # another requester's request does not reach Anna's scan
+    assert ruth.get(f"/console/requests/{other}/paper-declarations/1/document").status_code == 404
     assert desk.another_browser().get(url, follow_redirects=False).status_code == 303
     [entry] = [e for e in desk.c.audit.timeline(rid)
                if e.action == "verification.paper_declaration_read"]  # fmt: skip
