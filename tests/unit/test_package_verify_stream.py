@@ -274,3 +274,72 @@ def test_nesting_is_measured_outside_strings_however_the_document_is_cut(
         assert depth > MAX_DEPTH
     else:
         assert depth <= MAX_DEPTH
+
+
+def members_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def relisted(members: dict[str, bytes], collection: bytes) -> None:
+    """Put `collection` in the package, listed and signed as if it had always been there."""
+    members[COLLECTION] = collection
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"][0].update(size=len(collection), sha256=hashlib.sha256(collection).hexdigest())
+    members["manifest.json"] = json.dumps(manifest).encode()
+    members["manifest.sig"] = signature(members["manifest.json"])
+
+
+# JSON text with a key twice, as no json.dumps writes it: (member, old, new, the key).
+KEY_TWICE = {
+    "manifest": ("manifest.json", b'"items": [', b'"items": [], "items": [', "items"),
+    "manifest-item": ("manifest.json", b'"kind": "record"', b'"kind": "blob", "kind": "record"',
+                      "kind"),
+    "collection": (COLLECTION, b'"records": [', b'"records": [], "records": [', "records"),
+    "row": (COLLECTION, b'{"n": 1}', b'{"n": 2, "n": 1}', "n"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("read_whole", [False, True], ids=["streamed", "read-whole"])
+@pytest.mark.parametrize("where", KEY_TWICE)
+def test_a_document_holding_a_key_twice_is_refused_by_either_reader(
+    tmp_path: Path, where: str, read_whole: bool
+) -> None:
+    """json.loads keeps the last of two equal keys, the stream sees both: a manifest listing
+    `items` twice verified a different item list depending on the reader. A verifier must not
+    pick one: the package is refused, naming the file and the key, whichever reader reads it
+    (an escaped surrogate makes the stream give way to the whole-document reader)."""
+    member, old, new, key = KEY_TWICE[where]
+    members = members_of(package([{"n": 1}], ensure_ascii=False))
+    text = members[member].replace(b"\n", b"").replace(b"  ", b"").replace(b"[ ", b"[")
+    assert old in text, text
+    text = text.replace(old, new, 1)
+    if read_whole:
+        text = text.replace(b"{", b'{"note": "\\ud83d\\ude00", ', 1)
+    if member == COLLECTION:
+        relisted(members, text)
+    else:
+        members["manifest.json"] = text
+        members["manifest.sig"] = signature(text)
+    problems = verify_package(written(tmp_path, zipped(members))).problems
+    assert problems == [
+        f"{member}: the key {key!r} appears twice in one object; readers differ on which "
+        "counts, so it is not read further"
+    ]
+
+
+def test_a_signature_holding_a_key_twice_is_refused(tmp_path: Path) -> None:
+    """manifest.sig is read by the same guarded reader: a second `key_id` (which one the signed
+    statement names would be the reader's choice) is refused, named; the contents are still
+    checked and said to be intact."""
+    members = members_of(package([{"n": 1}]))
+    sig = members["manifest.sig"]
+    members["manifest.sig"] = sig.replace(b'"key_id": ', b'"key_id": "k0", "key_id": ', 1)
+    problems = verify_package(written(tmp_path, zipped(members))).problems
+    assert problems == [
+        "manifest.sig: the key 'key_id' appears twice in one object; readers differ on which "
+        "counts, so it is not read further"
+    ]
+    members["manifest.sig"] = b'{"format": 2'
+    problems = verify_package(written(tmp_path, zipped(members), "cut.zip")).problems
+    assert problems == ["manifest.sig is not a readable signature"]

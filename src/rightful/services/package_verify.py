@@ -4,7 +4,9 @@ the archive holds exactly what the manifest lists.
 The manifest and the collection files are read as streams (ijson), so memory stays flat
 however many items a package holds. A document the streaming parser cannot read exactly as
 the standard library does (integers past 64 bits, NaN, escaped surrogates) is read whole by
-the standard library instead: the verdict never depends on which reader was used."""
+the standard library instead: the verdict never depends on which reader was used. An object
+that holds a key twice is refused by both readers: which of the two counts is a reader's
+choice (json.loads takes the last, a stream sees both), and a verifier must not pick one."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate
+from functools import partial
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -193,10 +196,13 @@ def _check_signature(
     report: VerifyReport,
 ) -> None:
     try:
-        sig = json.loads(raw_sig)
+        sig = _whole_json(SIGNATURE, raw_sig)
         embedded = base64.b64decode(sig["public_key"], validate=True)
         signature = base64.b64decode(sig["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
+    except DamagedArchiveError as exc:  # nested too deep, a key twice: said as such
+        report.problems.append(str(exc))
+        return
+    except (ValueError, KeyError, TypeError, binascii.Error):
         report.problems.append("manifest.sig is not a readable signature")
         return
     key = embedded
@@ -350,9 +356,59 @@ class _Guarded:
 
 
 def _whole_json(name: str, data: bytes) -> Any:
-    """A member read whole, as json.loads reads it, once it is known not to nest too deep."""
+    """A member read whole, as json.loads reads it, once it is known not to nest too deep;
+    DamagedArchiveError naming it where an object holds a key twice. ValueError: not JSON."""
     NestingTracker(name).feed(data)
-    return json.loads(data)
+    try:
+        return json.loads(data, object_pairs_hook=partial(_one_of_each, name))
+    except RecursionError:  # json.loads may give up a little short of MAX_DEPTH
+        raise DamagedArchiveError(f"{name}: nested too deep to be read") from None
+
+
+def _one_of_each(name: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DamagedArchiveError(_key_twice(name, key))
+            seen.add(key)
+    return document
+
+
+def _key_twice(name: str, key: str) -> str:
+    shown = key if len(key) <= 40 else f"{key[:40]}…"
+    return (
+        f"{name}: the key {shown!r} appears twice in one object; readers differ on which "
+        "counts, so it is not read further"
+    )
+
+
+def _check_keys(archive: zipfile.ZipFile, name: str) -> bool:
+    """Whether member `name` is a JSON object, read through once as a stream to refuse (as
+    DamagedArchiveError) an object that holds a key twice; Unstreamable as `streamed`. Only the
+    keys of the objects open at a point are held."""
+    with _member(archive, name) as member:
+        try:
+            events = ijson.basic_parse(_Guarded(member, name), use_float=True, buf_size=READ_BUFFER)
+            first = next(events, (None, None))[0]
+            _refuse_keys_twice(name, chain([(first, None)], events))
+        except (ijson.JSONError, UnicodeDecodeError) as refused:
+            raise Unstreamable from refused
+    return first == "start_map"
+
+
+def _refuse_keys_twice(name: str, events: Iterator[tuple[Any, Any]]) -> None:
+    open_objects: list[set[str]] = []
+    for event, value in events:
+        if event == "map_key":
+            if value in open_objects[-1]:
+                raise DamagedArchiveError(_key_twice(name, value))
+            open_objects[-1].add(value)
+        elif event == "start_map":
+            open_objects.append(set())
+        elif event == "end_map":
+            open_objects.pop()
 
 
 def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
@@ -366,20 +422,12 @@ def streamed(archive: zipfile.ZipFile, name: str, prefix: str) -> Iterator[Any]:
             raise Unstreamable from refused
 
 
-def _is_object(archive: zipfile.ZipFile, name: str) -> bool:
-    with _member(archive, name) as member:
-        try:
-            return next(ijson.parse(_Guarded(member, name)), None) == ("", "start_map", None)
-        except (ijson.JSONError, UnicodeDecodeError) as refused:
-            raise Unstreamable from refused
-
-
 class StreamedManifest:
     """manifest.json read in passes, one item at a time."""
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self._archive = archive
-        if not _is_object(archive, MANIFEST):
+        if not _check_keys(archive, MANIFEST):
             raise Unstreamable  # json.loads says what it is
 
     def files(self) -> Iterator[Any]:
@@ -556,6 +604,7 @@ def _check_rows(
         contents.problems.append(f"{path}: records listed in a missing file")
         return None
     try:
+        _check_keys(archive, path)
         found = _hash_rows(path, listed, streamed(archive, path, "records.item"))
     except Unstreamable:
         try:
