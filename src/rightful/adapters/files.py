@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import stat
@@ -102,6 +103,20 @@ def make_folder(folder: Path, mode: int = 0o700) -> None:
     except FileExistsError:
         return  # another writer made it, and put it on disk
     fsync_folder(folder.parent)
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on file `path` (created 0600 and kept) while the block runs: other
+    holders of the same path, in this process or another on this machine, wait their turn. The
+    lock goes with the process, so a writer killed mid-way leaves none behind."""
+    make_folder(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # which releases the lock
 
 
 def fsync_folder(folder: Path) -> None:

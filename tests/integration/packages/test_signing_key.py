@@ -3,6 +3,8 @@ controller published, and the retired private key is gone, so it can sign nothin
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,6 +13,9 @@ from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.entrypoints.cli.main import app
+from rightful.services.audit import load_or_create_signing_key
+from rightful.services.package_signing import published_keys, rotate_signing_key
+from rightful.services.package_verify import pinned_keys
 
 from .world import AGENT, World, make_world
 
@@ -86,3 +91,28 @@ def test_a_package_verifies_against_any_one_of_several_pinned_keys(
     keys.write_text(public_key_pem(stranger) * 2)
     code, out = cli(world, "package", "verify", str(package), "--public-key", str(keys))
     assert code == 1 and f"signed by key {key_id_of(own)}, not by any of the 2 keys given" in out
+
+
+def test_rotations_run_at_once_take_turns_and_lose_no_key(world: World) -> None:
+    """Two `rotate-signing-key` runs at once both read the current key, both retired it, and
+    the first one's new key, replaced by the second's without being retired, was published
+    nowhere: packages a server signed with it failed against `public-key --all`. Rotations
+    take turns, so the keys form one chain and every one of them stays published."""
+    key_file = world.c.settings.effective_package_signing_key_file
+    first = key_id_of(public_key_of(world.c.package_signing_key))
+    runs = 8
+    start = threading.Barrier(runs)
+
+    def rotate(_: int) -> tuple[str, str]:
+        start.wait()
+        return rotate_signing_key(key_file, world.c.store, world.c.audit, AGENT)
+
+    with ThreadPoolExecutor(runs) as pool:
+        rotations = list(pool.map(rotate, range(runs)))
+
+    made = [new for _, new in rotations]
+    current = key_id_of(public_key_of(load_or_create_signing_key(key_file)))
+    retired = sorted(old for old, _ in rotations)
+    assert retired == sorted({first, *made} - {current}), "one chain: each key retired once"
+    published = {key_id_of(k) for k in pinned_keys(published_keys(key_file).encode())}
+    assert published == {first, *made}
