@@ -156,6 +156,7 @@ class RotationReport:
     failed: list[Unreadable] = field(default_factory=list)
     still_old: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the rotation broke off (the key service failed)
+    resumed: bool = False  # it went on with the key of a rotation cut short before
 
 
 @dataclass
@@ -170,16 +171,18 @@ def rotate_keys(
     store: Store, audit: AuditService, keys: KeyWrapper, folder: KeyFolder | None, by: Principal
 ) -> RotationReport:
     """Re-wrap every data key under the current master key (a new one is generated first when
-    keys are managed in `folder`). A row that cannot be unwrapped is reported and skipped, the
+    keys are managed in `folder`, unless the last rotation was cut short: then it resumes with
+    the key that one made). A row that cannot be unwrapped is reported and skipped, the
     others are done; running again picks up only what is still under an old key."""
-    if folder is not None:
-        folder.add_new()
-    report = RotationReport(keys.current_key_id)
+    resumed = folder.begin_rotation() if folder is not None else None
+    report = RotationReport(keys.current_key_id, resumed=resumed is not None)
     try:
         report.packages = _rewrap(store, keys, PackageRow, "package", report)
         report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
     except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
         report.stopped = str(exc)
+    if folder is not None and report.stopped is None:
+        folder.end_rotation()
     report.still_old = _in_use(store, exclude=keys.current_key_id)
     with store.transaction() as session:
         audit.record(
@@ -188,6 +191,7 @@ def rotate_keys(
             attachments=report.attachments, failed=len(report.failed),
             failed_ids=[row.id for row in report.failed[:MAX_LISTED]],
             still_old=sum(report.still_old.values()), stopped=report.stopped is not None,
+            resumed=report.resumed,
         )  # fmt: skip
     return report
 

@@ -15,10 +15,11 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
-from rightful.adapters.storage.keys import master_key_id
+from rightful.adapters.storage.keys import FolderKeyWrapper, master_key_id
 from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
 from rightful.domain.errors import ConfigurationError, ConflictError
+from rightful.domain.package_ports import WrappedKey
 from rightful.entrypoints.cli.common import cli_principal
 from rightful.entrypoints.cli.main import app
 from rightful.services.package_keys import (
@@ -109,6 +110,38 @@ def test_rotation_with_generated_keys_rewraps_everything_and_retires_the_old_key
         if e.action == "package.keys_rotated"
     ]
     assert [e.summary["packages"] for e in rotations] == [2, 2]
+
+
+class CtrlC(FolderKeyWrapper):
+    """The folder's keys, as a rotation interrupted (Ctrl-C, a kill) before its first re-wrap
+    sees them."""
+
+    def wrap(self, data_key: bytes) -> WrappedKey:
+        raise KeyboardInterrupt
+
+
+def test_rotation_run_again_after_an_interruption_resumes_with_the_key_it_made(
+    world: World,
+) -> None:
+    """A rotation cut short left its new key current and the rows under the old one; running
+    it again minted yet another key each time. It finishes with the key it made instead; the
+    next rotation, once one has run to its end, makes a new key again."""
+    ids = build_two(world)
+    old, folder = world.c.package_keys.current_key_id, world.c.package_key_folder
+    assert folder is not None
+    with pytest.raises(KeyboardInterrupt):
+        rotate_keys(world.c.store, world.c.audit, CtrlC(folder), folder, SYSTEM_ADMIN)
+    made = folder.current_id()
+    assert made != old and all(world.c.packages.get(p).master_key_id == old for p in ids)
+
+    result = cli(again(world), "package", "rotate-key")
+    assert result.exit_code == 0, result.output
+    said = f"master key {made} (resuming the rotation cut short before): re-wrapped 2 packages"
+    assert said in result.output
+    assert set(folder.keys()) == {old, made}, "no third key"
+    assert all(world.c.packages.get(p).master_key_id == made for p in ids)
+
+    assert rotate(again(world)).current_key_id not in {old, made}
 
 
 def test_rotation_to_a_configured_key_keeps_the_old_one_readable_until_done(

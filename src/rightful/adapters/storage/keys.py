@@ -28,6 +28,7 @@ from rightful.domain.package_ports import WrappedKey
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
+ROTATING = "rotating"  # names the key a rotation made, until that rotation has run to its end
 
 
 def master_key_id(key: bytes) -> str:
@@ -171,6 +172,21 @@ class KeyFolder:
         _write_private(self.folder / CURRENT, key_id + "\n")
         log.info("created package master key %s", key_id)
         return key
+
+    def begin_rotation(self) -> str | None:
+        """Make a new key current for a rotation; but when the last rotation was cut short and
+        its key is still current, keep that one and return its id (the rotation resumes)."""
+        marker = self.folder / ROTATING
+        begun = marker.read_text().strip() if marker.exists() else None
+        if begun is not None and begun == self.current_id():
+            return begun
+        key = self.add_new()
+        _write_private(marker, master_key_id(key) + "\n")
+        return None
+
+    def end_rotation(self) -> None:
+        """The rotation ran to its end: the next one makes a new key."""
+        (self.folder / ROTATING).unlink(missing_ok=True)
 
     def retire(self, key_ids: Iterable[str]) -> list[str]:
         """Delete keys that nothing uses any more (never the current one)."""

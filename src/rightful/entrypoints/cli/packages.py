@@ -477,8 +477,9 @@ def rotate_key(
 
     c = container()
     report = rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal())
+    resumed = " (resuming the rotation cut short before)" if report.resumed else ""
     console.print(
-        f"master key {report.current_key_id}: re-wrapped "
+        f"master key {report.current_key_id}{resumed}: re-wrapped "
         f"{counted(report.packages, 'package', 'packages')}, "
         f"{counted(report.attachments, 'attachment', 'attachments')}",
         highlight=False,
