@@ -343,3 +343,22 @@ def test_a_signature_holding_a_key_twice_is_refused(tmp_path: Path) -> None:
     members["manifest.sig"] = b'{"format": 2'
     problems = verify_package(written(tmp_path, zipped(members), "cut.zip")).problems
     assert problems == ["manifest.sig is not a readable signature"]
+
+
+@pytest.mark.parametrize("member", ["manifest.json", "manifest.sig", COLLECTION])
+def test_json_within_the_depth_limit_that_json_loads_cannot_read_is_named(
+    tmp_path: Path, member: str
+) -> None:
+    """json.loads gives up (RecursionError) a little short of MAX_DEPTH levels: a manifest read
+    whole (an escaped surrogate in it) nested 999 deep crashed verify with a traceback. Every
+    document read whole goes through one reader that says so, naming the file."""
+    deep = b'{"x": "\\ud800", "records": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}"
+    members = members_of(package([{"n": 1}]))
+    if member == COLLECTION:
+        relisted(members, deep)
+    else:
+        members[member] = deep
+        if member == "manifest.json":
+            members["manifest.sig"] = signature(deep)
+    problems = verify_package(written(tmp_path, zipped(members))).problems
+    assert f"{member}: nested too deep to be read" in problems, problems
