@@ -9,6 +9,7 @@ import importlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,15 +175,13 @@ def rotate_keys(
     keys are managed in `folder`, unless the last rotation was cut short: then it resumes with
     the key that one made). A row that cannot be unwrapped is reported and skipped, the
     others are done; running again picks up only what is still under an old key."""
-    resumed = folder.begin_rotation() if folder is not None else None
-    report = RotationReport(keys.current_key_id, resumed=resumed is not None)
-    try:
-        report.packages = _rewrap(store, keys, PackageRow, "package", report)
-        report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
-    except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
-        report.stopped = str(exc)
-    if folder is not None and report.stopped is None:
-        folder.end_rotation()
+    with _rotation(folder) as resumed:
+        report = RotationReport(keys.current_key_id, resumed=resumed is not None)
+        try:
+            report.packages = _rewrap(store, keys, PackageRow, "package", report)
+            report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
+        except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
+            report.stopped = str(exc)
     report.still_old = _in_use(store, exclude=keys.current_key_id)
     with store.transaction() as session:
         audit.record(
@@ -194,6 +193,12 @@ def rotate_keys(
             resumed=report.resumed,
         )  # fmt: skip
     return report
+
+
+def _rotation(folder: KeyFolder | None) -> AbstractContextManager[str | None]:
+    """The folder's turn to rotate (a new key, or the one an interrupted rotation made); with
+    keys from settings or a KMS there is nothing to make."""
+    return folder.rotation() if folder is not None else nullcontext(None)
 
 
 def retire_keys(

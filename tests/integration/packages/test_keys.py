@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,26 @@ def test_rotation_run_again_after_an_interruption_resumes_with_the_key_it_made(
     assert all(world.c.packages.get(p).master_key_id == made for p in ids)
 
     assert rotate(again(world)).current_key_id not in {old, made}
+
+
+def test_rotations_run_at_once_take_turns_and_neither_takes_the_other_for_cut_short(
+    world: World,
+) -> None:
+    """A second rotation while one runs waits for it, then makes a key of its own: it does not
+    take the running one's key for that of a rotation cut short."""
+    build_two(world)
+    old, folder = world.c.package_keys.current_key_id, world.c.package_key_folder
+    assert folder is not None
+    start = threading.Barrier(2)
+
+    def run(_: int) -> RotationReport:
+        start.wait()
+        return rotate(again(world))
+
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(run, range(2)))
+    assert not any(r.resumed for r in reports)
+    assert len({old, *(r.current_key_id for r in reports)}) == 3 == len(folder.keys())
 
 
 def test_rotation_to_a_configured_key_keeps_the_old_one_readable_until_done(

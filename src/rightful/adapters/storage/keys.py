@@ -11,13 +11,15 @@ import binascii
 import hashlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from rightful.adapters.files import (
     atomic_writer,
+    exclusive_lock,
     load_or_create_hex_secret,
     make_folder,
     read_private,
@@ -29,6 +31,7 @@ from rightful.domain.package_ports import WrappedKey
 log = logging.getLogger(__name__)
 CURRENT = "current"
 ROTATING = "rotating"  # names the key a rotation made, until that rotation has run to its end
+ROTATION_LOCK = ".rotation.lock"
 
 
 def master_key_id(key: bytes) -> str:
@@ -173,20 +176,20 @@ class KeyFolder:
         log.info("created package master key %s", key_id)
         return key
 
-    def begin_rotation(self) -> str | None:
-        """Make a new key current for a rotation; but when the last rotation was cut short and
-        its key is still current, keep that one and return its id (the rotation resumes)."""
+    @contextmanager
+    def rotation(self) -> Iterator[str | None]:
+        """Held while a rotation runs; rotations take turns. A new key is made current first,
+        but when the last rotation was cut short and its key is still current, that one is kept
+        and its id given (the rotation resumes); None otherwise. A block that ends without an
+        exception has run the rotation to its end: the next one makes a new key."""
         marker = self.folder / ROTATING
-        begun = marker.read_text().strip() if marker.exists() else None
-        if begun is not None and begun == self.current_id():
-            return begun
-        key = self.add_new()
-        _write_private(marker, master_key_id(key) + "\n")
-        return None
-
-    def end_rotation(self) -> None:
-        """The rotation ran to its end: the next one makes a new key."""
-        (self.folder / ROTATING).unlink(missing_ok=True)
+        with exclusive_lock(self.folder / ROTATION_LOCK):
+            begun = marker.read_text().strip() if marker.exists() else None
+            resumed = begun if begun is not None and begun == self.current_id() else None
+            if resumed is None:
+                _write_private(marker, master_key_id(self.add_new()) + "\n")
+            yield resumed
+            marker.unlink()
 
     def retire(self, key_ids: Iterable[str]) -> list[str]:
         """Delete keys that nothing uses any more (never the current one)."""
