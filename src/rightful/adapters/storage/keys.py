@@ -189,7 +189,7 @@ class KeyFolder:
             if resumed is None:
                 _write_private(marker, master_key_id(self.add_new()) + "\n")
             yield resumed
-            marker.unlink()
+            marker.unlink(missing_ok=True)
 
     def retire(self, key_ids: Iterable[str]) -> list[str]:
         """Delete keys that nothing uses any more (never the current one)."""
