@@ -454,6 +454,7 @@ class Container:
             contact=s.privacy_contact,
             authority=s.supervisory_authority,
             review_sample=s.package_review_sample,
+            build_lost_after=timedelta(seconds=s.build_lost_after_seconds),
             ccpa_never_disclosed=tuple(s.ccpa_never_disclosed_categories),
         )
         return PackageService(

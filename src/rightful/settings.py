@@ -221,6 +221,13 @@ class Settings(BaseSettings):
     )
     package_chunk_bytes: int = Field(default=65536, ge=4096, le=16 * 1024 * 1024)
     package_review_sample: int = Field(default=20, ge=1, le=500)
+    build_lost_after_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=6 * 3600,
+        description="A build whose heartbeat (written every tenth of this) is older than this "
+        "was lost with its worker: the request can be built again",
+    )
     attachment_max_bytes: int = Field(default=200_000_000, gt=0)
     privacy_contact: str | None = Field(
         default=None, description="Shown in packages: how to reach the controller or its DPO"

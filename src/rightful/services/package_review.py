@@ -103,9 +103,8 @@ class PackageReview:
     def _build_error(self, package: PackageRow) -> str | None:
         """The type of the error that failed the package's build, when the build recorded it."""
         for entry in reversed(self.audit.timeline(package.request_id)):
-            if entry.action == "package.build_failed" and entry.summary.get("package_id") == (
-                package.id
-            ):
+            failed = entry.action in ("package.build_failed", "package.build_lost")
+            if failed and entry.summary.get("package_id") == package.id:
                 error = entry.summary.get("error")
                 return error if isinstance(error, str) else None
         return None

@@ -65,6 +65,7 @@ from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService, rows_of
 from rightful.services.audit import AuditService
+from rightful.services.build_heartbeat import Heartbeat, taken_for_lost
 from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
@@ -80,6 +81,9 @@ from rightful.services.requests import RequestService
 from rightful.services.subjects import CollectionSeed, SubjectService
 
 log = logging.getLogger("rightful.packaging")
+# A build counts as lost once its heartbeat is older than `build_lost_after` (build_heartbeat.py).
+# STALE_BUILD is the outer bound: a build still beating after this long is taken for lost too (a
+# hung source must not hold a request for ever), and so is one begun before builds had heartbeats.
 STALE_BUILD: Final = timedelta(hours=6)
 # After this many failed builds in a row the daily job stops trying; the request waits for staff.
 BUILD_ATTEMPTS: Final = 3
@@ -124,6 +128,7 @@ class PackagingConfig:
     contact: str | None = None
     authority: str | None = None
     review_sample: int = 20
+    build_lost_after: timedelta = timedelta(minutes=5)
     ccpa_never_disclosed: tuple[str, ...] = CCPA_NEVER_DISCLOSED
 
 
@@ -174,9 +179,11 @@ class PackageService:
             by.require(Role.AGENT)
         package, data_key, meta, start = self._start(request_id, by)
         seed, exclusions, attachments = start.seed, start.exclusions, start.attachments
+        alive = Heartbeat(self.store, self.clock, package.id, self.config.build_lost_after)
         try:
-            with older_objects_frozen():
-                output = self._write(package, meta, seed, data_key, attachments, exclusions)
+            with older_objects_frozen(), alive:
+                output = self._write(package, meta, seed, data_key, attachments, exclusions, alive)
+                alive.check()
                 timed = self._gate(package, seed, output, attachments, meta.law)
                 return self._conclude(package.id, output, timed, by)
         except BaseException as exc:
@@ -196,7 +203,7 @@ class PackageService:
         if status in TERMINAL:
             raise ConflictError(f"request {request_id} is {status}; no package is built for it")
         newest = since[-1] if since else None
-        if newest is not None and _still_building(newest, self.clock.now()):
+        if newest is not None and self._still_building(newest, self.clock.now()):
             raise ConflictError(BEING_BUILT)
         if newest is not None and newest.status != PackageStatus.BUILDING.value:
             package = newest  # that build ended: its package is this job's answer
@@ -233,7 +240,8 @@ class PackageService:
 
     def lost_builds(self, request_ids: Iterable[str]) -> list[str]:
         """Of these collecting requests, those whose build was lost and is due again: its last
-        build failed, or ran for longer than STALE_BUILD (its process ended mid-build), or the
+        build failed, or stopped beating (its process ended mid-build: no heartbeat for
+        `build_lost_after`) or ran for longer than STALE_BUILD, or the
         request was sent back to collecting for a step-up and the build that follows never
         ran. A package that was blocked or sent back by a reviewer waits for staff, and so
         does a request whose last BUILD_ATTEMPTS builds all failed (logged by id each time)."""
@@ -242,7 +250,7 @@ class PackageService:
         with self.store.transaction() as session:
             for request_id in request_ids:
                 packages = self._packages(session, request_id)
-                if packages and _lost(packages[-1], now):
+                if packages and self._lost(packages[-1], now):
                     if _failures_in_a_row(packages) < BUILD_ATTEMPTS:
                         lost.append(request_id)
                     else:
@@ -274,10 +282,10 @@ class PackageService:
                 )
             if status is Status.VERIFIED:
                 self.requests.move_in(session, request, Status.COLLECTING, by, "collection started")
-            self._retire_older(session, request_id)
+            self._retire_older(session, request_id, by)
             package = PackageRow(
                 id=package_id, request_id=request_id, status=PackageStatus.BUILDING.value,
-                language=request.language, created_at=now, created_by=by.id,
+                language=request.language, created_at=now, created_by=by.id, heartbeat_at=now,
                 subject_pseudonym=subject_pseudonym(self.config.pseudonym_key, seed.subject),
                 object_name=f"packages/{package_id}.rfpk", master_key_id=wrapped.key_id,
                 wrapped_key=wrapped.blob, chunk_size=self.config.chunk_size,
@@ -298,17 +306,31 @@ class PackageService:
         meta = self._meta(package, received, law, self._never_disclosed if ccpa else {})
         return package, data_key, meta, start
 
-    def _retire_older(self, session: Session, request_id: str) -> None:
+    def _retire_older(self, session: Session, request_id: str, by: Principal) -> None:
         now = self.clock.now()
         for older in self._packages(session, request_id):
             status = PackageStatus(older.status)
-            if _still_building(older, now):
+            if self._still_building(older, now):
                 raise ConflictError(BEING_BUILT)
             if status is PackageStatus.BUILDING:
-                older.status = PackageStatus.FAILED.value
+                self._declare_lost(session, older, by)
             elif status in REPLACEABLE:
                 check_package_move(status, PackageStatus.SUPERSEDED)
                 older.status = PackageStatus.SUPERSEDED.value
+
+    def _declare_lost(self, session: Session, lost: PackageRow, by: Principal) -> None:
+        """A build that stopped beating (or outran STALE_BUILD) is failed, audited by id, and
+        whatever it stored is deleted; should it still be running after all, it stops at its
+        next record or its conclusion, and deletes what it wrote then (`_fail`)."""
+        silent = self.clock.now() - (lost.heartbeat_at or lost.created_at)
+        lost.status = PackageStatus.FAILED.value
+        self.objects.delete(lost.object_name)
+        self.audit.record(
+            session, by.id, by.role_name, "package.build_lost", lost.request_id,
+            package_id=lost.id, error="BuildLost", silent_seconds=int(silent.total_seconds()),
+        )  # fmt: skip
+        log.warning("package %s of request %s: its build was lost; built again",
+                    lost.id, lost.request_id)  # fmt: skip
 
     def _write(
         self,
@@ -318,6 +340,7 @@ class PackageService:
         data_key: bytes,
         attachments: list[AttachmentRow],
         exclusions: Exclusions,
+        alive: Heartbeat,
     ) -> BuildOutput:
         # Spooled files that outgrow memory become unnamed temporary files in the work folder,
         # gone when closed: a build needs no folder of its own (making one cost 0.3 ms).
@@ -336,7 +359,7 @@ class PackageService:
                 sink, meta, self.datamap, opened.blobs, workdir, withheld, exclusions
             )
             try:
-                builder.add_records(self._collect(opened, seed))
+                builder.add_records(self._collect(opened, seed, alive))
                 self.attachments.add_to(
                     builder, attachments, seed.subject, opened, self._open_attachment
                 )
@@ -348,13 +371,17 @@ class PackageService:
         output.stored_size, output.plaintext_size = sink.stored, sink.plaintext_size
         return output
 
-    def _collect(self, opened: OpenSources, seed: CollectionSeed) -> Iterator[CollectedRecord]:
+    def _collect(
+        self, opened: OpenSources, seed: CollectionSeed, alive: Heartbeat
+    ) -> Iterator[CollectedRecord]:
         run = self.collector(
             self.datamap, opened.records, list(seed.identities), seed.subject,
             max_sensitivity=seed.max_sensitivity, clock=self.clock, policy=self.policy,
         )  # fmt: skip
         try:
-            yield from run
+            for record in run:
+                alive.check()  # an event's flag: free next to the record it guards
+                yield record
         finally:
             close = getattr(run, "close", None)
             if close is not None:
@@ -394,10 +421,7 @@ class PackageService:
         with self.store.transaction() as session:
             package = self.load(session, package_id, lock=True)
             if package.status != PackageStatus.BUILDING.value:
-                raise ConflictError(
-                    f"package {package.id} was taken for lost during its build (it is "
-                    f"{package.status}); a newer build answers the request"
-                )
+                raise taken_for_lost(package.id, package.status)
             _fill(package, output, self.clock)
             run = record_verdict(
                 session, self.audit, self.clock, package, output.manifest_sha256, timed
@@ -425,14 +449,17 @@ class PackageService:
             return package
 
     def _fail(self, package_id: str, by: Principal, error: str) -> None:
-        """Mark the package failed; the audit entry keeps the error's type (never its message,
-        which may quote data) for `package show`."""
+        """Mark the package failed and delete its object; the audit entry keeps the error's
+        type (never its message, which may quote data) for `package show`. A build taken for
+        lost meanwhile was failed and audited by the build that replaced it: its object, which
+        this build may have stored since, is deleted all the same (another package's object
+        never is: each build writes under its own package id)."""
         try:
             with self.store.transaction() as session:
                 package = self.load(session, package_id, lock=True)
+                self.objects.delete(package.object_name)
                 if package.status == PackageStatus.BUILDING.value:
                     package.status = PackageStatus.FAILED.value
-                    self.objects.delete(package.object_name)
                     self.audit.record(
                         session,
                         by.id,
@@ -587,18 +614,22 @@ class PackageService:
             raise NotFoundError(f"no request {request_id}")
         return row
 
+    def _still_building(self, package: PackageRow, now: datetime) -> bool:
+        """A build that may still be running: it beat within `build_lost_after` and began less
+        than STALE_BUILD ago. One without a heartbeat (begun before builds had one) is judged
+        by its age alone."""
+        if package.status != PackageStatus.BUILDING.value:
+            return False
+        if now - package.created_at >= STALE_BUILD:
+            return False
+        beat = package.heartbeat_at
+        return beat is None or now - beat < self.config.build_lost_after
 
-def _still_building(package: PackageRow, now: datetime) -> bool:
-    """A build that may still be running: one building for longer than STALE_BUILD was lost
-    with its process."""
-    return package.status == PackageStatus.BUILDING.value and now - package.created_at < STALE_BUILD
-
-
-def _lost(newest: PackageRow, now: datetime) -> bool:
-    status = PackageStatus(newest.status)
-    if status is PackageStatus.BUILDING:
-        return not _still_building(newest, now)
-    return status in (PackageStatus.FAILED, PackageStatus.READY)
+    def _lost(self, newest: PackageRow, now: datetime) -> bool:
+        status = PackageStatus(newest.status)
+        if status is PackageStatus.BUILDING:
+            return not self._still_building(newest, now)
+        return status in (PackageStatus.FAILED, PackageStatus.READY)
 
 
 def _failures_in_a_row(packages: list[PackageRow]) -> int:

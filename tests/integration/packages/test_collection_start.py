@@ -183,16 +183,19 @@ def test_the_daily_job_builds_again_a_build_whose_process_ended(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A build lost with its process (a server restarted mid-build) is left alone while it
-    could still be running elsewhere, then built again: the lost package is marked failed and
-    the request reaches review (jobs resume, nothing is lost)."""
+    could still be running elsewhere (its heartbeat is younger than `build_lost_after_seconds`,
+    five minutes), then built again, minutes after it stopped rather than hours: the lost
+    package is marked failed and the request reaches review (jobs resume, nothing is lost)."""
     rid = verified(world, 1)
     crashed_build(world, rid, monkeypatch)
     lost = world.c.packages.current(rid)
     assert (world.status(rid), lost.status) == (Status.COLLECTING, "building")
+    cut_off = timedelta(seconds=world.c.settings.build_lost_after_seconds)
+    assert cut_off == timedelta(minutes=5) < STALE_BUILD
 
-    world.clock.advance(STALE_BUILD - timedelta(minutes=1))
+    world.clock.advance(cut_off - timedelta(seconds=1))
     assert world.c.start_waiting_collections() == 0
-    world.clock.advance(timedelta(minutes=1))
+    world.clock.advance(timedelta(seconds=1))
     assert world.c.start_waiting_collections() == 1
     drained(world)
     assert world.status(rid) is Status.IN_REVIEW

@@ -77,8 +77,9 @@ def test_a_job_delivered_again_while_its_build_runs_says_so(world: World) -> Non
 
 
 def test_a_job_whose_worker_died_mid_build_builds_when_delivered_again(world: World) -> None:
-    """Redelivered after the visibility timeout, which outlasts STALE_BUILD: the dead worker's
-    package is failed and one new package reaches review."""
+    """Redelivered after the visibility timeout, which outlasts STALE_BUILD (and so the
+    heartbeat's cut-off, and any build that still beats): the dead worker's package is failed
+    and one new package reaches review."""
     rid = world.request_for(ANNA)
 
     def breaks(*args: Any, **kwargs: Any) -> Any:
@@ -119,8 +120,9 @@ def test_a_request_cancelled_during_its_build_never_reaches_review(world: World)
 
 
 def test_a_build_declared_lost_while_it_still_ran_never_reaches_review(world: World) -> None:
-    """After STALE_BUILD another worker took the build for lost and marked its package failed;
-    the slow original, finishing after all, must not put that package in review."""
+    """Its heartbeat silent past the cut-off, another worker took the build for lost and marked
+    its package failed; the slow original, finishing after all, must not put that package in
+    review, nor leave its encrypted object in storage."""
     rid = world.request_for(ANNA)
 
     def outlived(*args: Any, **kwargs: Any) -> Any:
@@ -134,6 +136,7 @@ def test_a_build_declared_lost_while_it_still_ran_never_reaches_review(world: Wo
     [package] = world.c.packages.for_request(rid)
     assert package.status == PackageStatus.FAILED.value
     assert world.status(rid) is Status.COLLECTING
+    assert not world.c.package_objects.exists(package.object_name)
 
 
 @pytest.fixture

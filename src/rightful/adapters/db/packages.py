@@ -27,6 +27,8 @@ class PackageRow(Base):
     subject_pseudonym: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
+    # While `building`: when the build last showed it was alive (services/build_heartbeat.py).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     built_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     object_name: Mapped[str] = mapped_column(String(200))
     master_key_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -25,9 +25,12 @@ def make_celery_app(broker_url: str, queue: str) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        # Redis hands an unacknowledged job to another worker after this long. Longer than a
-        # build may run before it counts as lost (STALE_BUILD, six hours, services/packaging.py):
-        # a job comes back only once its build is lost, and is then built again.
+        # Redis hands an unacknowledged job to another worker after this long, whether or not
+        # the first worker still runs it: so it outlasts the longest build (STALE_BUILD, six
+        # hours, services/packaging.py), and a job comes back only once its build is lost. A
+        # build lost with its worker is noticed much sooner, by its silent heartbeat
+        # (`build_lost_after_seconds`): `rightful jobs daily` (or `jobs builds`, every few
+        # minutes) and a staff build start it again then, without waiting for this.
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         result_expires=7 * 24 * 3600,
         broker_connection_retry_on_startup=True,

@@ -91,6 +91,21 @@ def serve(
     run_server(c, host, port)
 
 
+@jobs_app.command("builds")
+@handles_errors
+def builds() -> None:
+    """Build again packages whose build was lost (no heartbeat for `build_lost_after_seconds`) or
+    failed, and start verified requests still waiting; the part of `jobs daily` worth running
+    every few minutes (cron), so that a build lost with its worker is redone within minutes."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    c = container()
+    if not c.settings.collect_when_verified:
+        console.print("nothing started: collect_when_verified is off, staff start builds")
+        return
+    started = counted(c.start_waiting_collections(), "request", "requests")
+    console.print(f"{started} started collecting (verified and waiting, or a lost build)")
+
+
 @jobs_app.command("daily")
 @handles_errors
 def daily() -> None:

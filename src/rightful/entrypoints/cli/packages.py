@@ -174,6 +174,8 @@ _NEXT_STEP = {
     "tries each",
     "ConfigurationError": "the settings or the data map are wrong: `rightful datamap check "
     "--live` checks both",
+    "BuildLost": "its worker stopped mid-build (killed, restarted) and another build took over: "
+    "`rightful package list` shows that newer package",
 }
 
 
