@@ -5,9 +5,11 @@ one answer per request)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,49 @@ def test_a_build_that_stopped_beating_is_built_again_after_the_cut_off_and_not_b
     assert declared.summary == {"package_id": lost.id, "error": "BuildLost",
                                 "silent_seconds": int(cut_off.total_seconds())}  # fmt: skip
     assert declared.actor == AGENT.id
+
+
+BEATING_WORKER = """
+import sys, time
+from datetime import timedelta
+from rightful.adapters.db.base import Store, make_engine
+from rightful.domain.clock import SystemClock
+from rightful.services.build_heartbeat import Heartbeat
+
+store = Store(make_engine(sys.argv[1]))
+with Heartbeat(store, SystemClock(), sys.argv[2], timedelta(seconds=1)):
+    print("beating", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_worker_process_killed_mid_build_is_built_again_once_its_heartbeat_stops(
+    quick: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real second process beats for a build (a tenth of a second apart), then is killed with
+    SIGKILL: while it beats, nobody builds over it; a second after it died, staff can."""
+    world = quick
+    world.clock.set(datetime.now(UTC))  # the worker beats on the system clock
+    rid = verified(world, 1)
+    crashed_build(world, rid, monkeypatch)
+    building = world.c.packages.current(rid)
+    url = f"sqlite:///{tmp_path}/rightful.db"
+    worker = subprocess.Popen([sys.executable, "-c", BEATING_WORKER, url, building.id],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert worker.stdout is not None and worker.stdout.readline() == "beating\n"
+        time.sleep(1.5)  # longer than the cut-off: only the beats keep it alive
+        world.clock.set(datetime.now(UTC))
+        with pytest.raises(ConflictError, match="being built right now"):
+            world.c.packages.build(rid, AGENT)
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    time.sleep(1.5)
+    world.clock.set(datetime.now(UTC))
+    assert world.c.packages.build(rid, AGENT).status == PackageStatus.READY.value
+    assert world.c.packages.get(building.id).status == PackageStatus.FAILED.value
+    assert world.actions(rid).count("package.build_lost") == 1
 
 
 def test_a_long_build_that_keeps_beating_is_never_taken_for_lost(quick: World) -> None:
