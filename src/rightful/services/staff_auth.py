@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.console import (
@@ -171,7 +172,7 @@ class StaffAuthService:
                 ok = password_matches(row.password_hash if row else dummy_hash(), password)
                 pair = self._pair(session, row, client)
                 locked = pair is not None and pair.locked_at is not None
-                failure = "locked" if locked else self._second_factor(row, ok, code)
+                failure = "locked" if locked else self._second_factor(session, row, ok, code)
                 if failure is None and row is not None:
                     if pair is not None and pair.id is not None:
                         session.delete(pair)
@@ -202,14 +203,16 @@ class StaffAuthService:
         )
         return found or StaffSignInFailureRow(user_id=row.id, client=key, failures=0)
 
-    def _second_factor(self, row: StaffUserRow | None, ok: bool, code: str) -> str | None:
+    def _second_factor(
+        self, session: Session, row: StaffUserRow | None, ok: bool, code: str
+    ) -> str | None:
         if row is None or not ok or row.disabled_at is not None or row.locked_at is not None:
             return "refused"
         try:
-            row.last_totp_step = fresh_step(self._matching_step(row, code), row.last_totp_step)
+            step = fresh_step(self._matching_step(row, code), row.last_totp_step)
         except SignInError:
             return "code"
-        return None
+        return None if _claim_step(session, row, step) else "code"
 
     def _matching_step(self, row: StaffUserRow, code: str) -> int | None:
         totp, now = pyotp.TOTP(self._unseal(row.totp_secret)), self.clock.now()
@@ -388,3 +391,19 @@ def _digest(token: str) -> str:
 
 def _state(row: StaffSessionRow) -> SessionState:
     return SessionState(row.last_seen_at, row.expires_at, row.ended_at)
+
+
+def _claim_step(session: Session, row: StaffUserRow, step: int) -> bool:
+    """Mark a code's step used, unless a sign-in at the same moment used it (or a later one)
+    first: the row lock does not hold on SQLite, where four sign-ins sent at once with one code
+    all succeeded. The compare-and-set is one statement on every database."""
+    claimed = session.execute(
+        update(StaffUserRow)
+        .where(StaffUserRow.id == row.id, StaffUserRow.last_totp_step < step)
+        .values(last_totp_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return False
+    set_committed_value(row, "last_totp_step", step)
+    return True
