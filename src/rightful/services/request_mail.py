@@ -204,11 +204,15 @@ class RequestNoticeMail:
     def unsent(self, request_id: str | None = None) -> list[Unsent]:
         """Notices that reached nobody (refused by the relay, or no e-mail address) and that
         nobody has sent or told another way since, and those stuck `sending` for longer than
-        LOST_AFTER (their sender ended before the relay's answer was recorded), oldest first."""
-        stuck = (NoticeRow.mail_state == SENDING) & (
-            NoticeRow.mail_attempted_at < self.clock.now() - LOST_AFTER
-        )
-        query = select(NoticeRow).where(or_(NoticeRow.mail_state.in_(UNTOLD), stuck))
+        LOST_AFTER (their sender ended before the relay's answer was recorded), or `pending` for
+        that long since they were recorded (their process ended before handing them over),
+        oldest first."""
+        lost = self.clock.now() - LOST_AFTER
+        query = select(NoticeRow).where(or_(
+            NoticeRow.mail_state.in_(UNTOLD),
+            (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
+            (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
+        ))  # fmt: skip
         query = query.order_by(NoticeRow.id)
         if request_id is not None:
             query = query.where(NoticeRow.request_id == request_id)
@@ -305,6 +309,7 @@ def unsent_line(unsent: list[Unsent]) -> str:
         f"{u.request_id} ({u.kind}) notice {u.notice_id}"
         f"{' [no e-mail address]' if u.state == NO_ADDRESS else ''}"
         f"{' [stuck sending: the relay answer was never recorded]' if u.state == SENDING else ''}"
+        f"{' [never handed to the relay]' if u.state == PENDING else ''}"
         for u in unsent
     )
     return (f"{len(unsent)} notice(s) reached nobody (the mail relay refused them, or the "

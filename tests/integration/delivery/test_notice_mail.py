@@ -12,7 +12,7 @@ import pytest
 from rightful.adapters.mail.sink import MailSink
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
-from rightful.services.request_mail import Unsent
+from rightful.services.request_mail import Unsent, unsent_line
 from rightful.services.staff import issue_key
 
 from ..packages.world import T0
@@ -258,16 +258,48 @@ def test_a_notice_stuck_sending_is_listed_with_the_unsent_ones_after_ten_minutes
     desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
     monkeypatch.undo()
     [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    lost = Unsent(rid, notice.id, "refusal", 0, T0, "sending")
+    listed_after_ten_minutes(desk, lost, "stuck sending")
+    assert mail.retry() == (1, [])  # the daily job sends it again and it leaves the list
+
+
+def listed_after_ten_minutes(desk: Desk, lost: Unsent, marked: str) -> None:
+    """Not listed at first (a sender may still be busy); after ten minutes listed by the
+    service, on the console's queue (marked so), in the API and in the command lines."""
+    mail = desk.c.notice_mail
     add(desk, "andy", Role.AGENT)
     andy = sign_in(desk, "andy")
-    assert mail.unsent() == [] and "stuck sending" not in andy.get("/console").text
+    assert mail.unsent() == [] and marked not in andy.get("/console").text
 
     desk.world.clock.advance(timedelta(minutes=11))
-    assert mail.unsent() == [Unsent(rid, notice.id, "refusal", 0, T0, "sending")]
+    assert mail.unsent() == [lost]
     queue = andy.get("/console").text
-    assert f"{rid[:8]}</a>: refusal, <strong>stuck sending</strong>" in queue
+    assert f"{lost.request_id[:8]}</a>: {lost.kind}, <strong>{marked}</strong>" in queue
     with desk.c.store.transaction() as session:
         key = issue_key(session, desk.world.clock, name="andy-key", role="agent")
     listed = desk.client.get("/api/v1/requests/unsent-notices", headers={"X-API-Key": key.secret})
-    assert [(n["request_id"], n["state"]) for n in listed.json()] == [(rid, "sending")]
-    assert mail.retry() == (1, [])  # the daily job sends it again and it leaves the list
+    assert [(n["request_id"], n["state"]) for n in listed.json()] == [(lost.request_id, lost.state)]
+    assert marked in unsent_line(mail.unsent())
+
+
+def test_a_notice_never_handed_over_is_listed_with_the_unsent_ones_after_ten_minutes(
+    console_desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that ended between the commit and the hand-over leaves the notice `pending`:
+    the requester was never told (Art. 12(3)). After ten minutes the console's list and the API
+    name it too, and the daily job sends it."""
+    desk = console_desk
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+
+    def ended(_: int) -> None:
+        return None  # the process ended before it handed the notice over
+
+    monkeypatch.setattr(mail, "_try", ended)
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    monkeypatch.undo()
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    assert notice.mail_state == "pending"
+    lost = Unsent(rid, notice.id, "refusal", 0, None, "pending")
+    listed_after_ten_minutes(desk, lost, "never handed to the relay")
+    assert mail.retry() == (1, [])

@@ -63,8 +63,10 @@ class ToldOtherwiseIn(BaseModel):
     )
 
 
-UnsentState = Literal["refused", "no_address", "sending"]
-UNSENT_STATES: dict[str, UnsentState] = {"no_address": "no_address", "sending": "sending"}
+UnsentState = Literal["refused", "no_address", "sending", "pending"]
+UNSENT_STATES: dict[str, UnsentState] = {
+    "no_address": "no_address", "sending": "sending", "pending": "pending",
+}  # fmt: skip
 
 
 class UnsentNoticeOut(BaseModel):
@@ -77,7 +79,9 @@ class UnsentNoticeOut(BaseModel):
         description="refused by the mail relay (tried again daily), or no_address: nothing to "
         "mail to; either way tell them another way and record it (`.../told-otherwise`). "
         "sending: handed to the relay over ten minutes ago and its answer never recorded (the "
-        "sender ended); the daily job sends it again, saying it may have arrived already"
+        "sender ended); the daily job sends it again, saying it may have arrived already. "
+        "pending: recorded over ten minutes ago and never handed to the relay (its process "
+        "ended first); the daily job sends it"
     )
 
     @classmethod
