@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -43,6 +43,12 @@ INCLUDED: Final = ("active", "approved")
 # Packages whose contents a withdrawal can no longer change: a reviewer is looking at them or
 # has approved them.
 HELD: Final = (PackageStatus.READY.value, PackageStatus.APPROVED.value)
+# Built once: every build reads the request's attachments.
+_ROWS_OF: Final = (
+    select(AttachmentRow)
+    .where(AttachmentRow.request_id == bindparam("request_id"))
+    .order_by(AttachmentRow.added_at, AttachmentRow.id)
+)
 
 
 class AttachmentService:
@@ -442,5 +448,4 @@ def _typed_key(coll: DataCollection, key: Sequence[Any]) -> tuple[Any, ...]:
 
 def rows_of(session: Session, request_id: str) -> list[AttachmentRow]:
     """Every attachment of a request, oldest first, in the caller's transaction."""
-    query = select(AttachmentRow).where(AttachmentRow.request_id == request_id)
-    return list(session.scalars(query.order_by(AttachmentRow.added_at, AttachmentRow.id)))
+    return list(session.scalars(_ROWS_OF, {"request_id": request_id}))

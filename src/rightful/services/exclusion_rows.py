@@ -4,19 +4,26 @@ after a build began."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.packages import ExclusionRow
 from rightful.domain.exclusions import Exclusion, Exclusions
 
+# Built once: every build reads the exclusions in force.
+_ALL: Final = (
+    select(ExclusionRow)
+    .where(ExclusionRow.request_id == bindparam("request_id"))
+    .order_by(ExclusionRow.created_at)
+)
+_IN_FORCE: Final = _ALL.where(ExclusionRow.removed_at.is_(None))
+
 
 def list_of(session: Session, request_id: str, *, with_removed: bool = False) -> list[ExclusionRow]:
-    query = select(ExclusionRow).where(ExclusionRow.request_id == request_id)
-    if not with_removed:
-        query = query.where(ExclusionRow.removed_at.is_(None))
-    return list(session.scalars(query.order_by(ExclusionRow.created_at)))
+    query = _ALL if with_removed else _IN_FORCE
+    return list(session.scalars(query, {"request_id": request_id}))
 
 
 def in_force(session: Session, request_id: str) -> Exclusions:

@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, Final, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -92,6 +92,12 @@ REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.
 BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
 BEING_BUILT: Final = "a package for this request is being built right now"
 STEPPED_UP: Final = "the requester verified further; built again with what that releases"
+# Built once: every build lists the request's packages.
+_PACKAGES: Final = (
+    select(PackageRow)
+    .where(PackageRow.request_id == bindparam("request_id"))
+    .order_by(PackageRow.created_at, PackageRow.id)
+)
 
 
 class Collector(Protocol):
@@ -589,8 +595,7 @@ class PackageService:
         return io.BufferedReader(reader, buffer_size=1024 * 1024)
 
     def _packages(self, session: Session, request_id: str) -> list[PackageRow]:
-        query = select(PackageRow).where(PackageRow.request_id == request_id)
-        return list(session.scalars(query.order_by(PackageRow.created_at, PackageRow.id)))
+        return list(session.scalars(_PACKAGES, {"request_id": request_id}))
 
     def load(self, session: Session, package_id: str, lock: bool = False) -> PackageRow:
         package = session.get(PackageRow, package_id, with_for_update=lock)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Final
+
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.verification import (
@@ -19,19 +21,40 @@ from rightful.domain.provenance import SubjectKey
 
 OPEN = "open"
 
+# The per-request reads, built once: building a statement anew and computing its cache key cost
+# more than running it, and they run several times per request.
+_REQUEST: Final = bindparam("request_id")
+_IDENTITY_ROWS: Final = (
+    select(VerifiedIdentityRow)
+    .where(VerifiedIdentityRow.request_id == _REQUEST)
+    .order_by(VerifiedIdentityRow.id)
+)
+_CURRENT_VERSION: Final = select(func.max(VerifiedIdentityRow.set_version)).where(
+    VerifiedIdentityRow.request_id == _REQUEST
+)
+_OPEN_REVIEW: Final = (
+    select(SubjectReviewRow)
+    .where(SubjectReviewRow.request_id == _REQUEST, SubjectReviewRow.state == OPEN)
+    .order_by(SubjectReviewRow.id.desc())
+)
+_AUTHORITIES: Final = (
+    select(AgentAuthorityRow)
+    .where(AgentAuthorityRow.request_id == _REQUEST)
+    .order_by(AgentAuthorityRow.id)
+)
+_STAFF_CHECKS: Final = (
+    select(StaffCheckRow).where(StaffCheckRow.request_id == _REQUEST).order_by(StaffCheckRow.id)
+)
+
 
 def identity_rows(session: Session, request_id: str) -> list[VerifiedIdentityRow]:
     """Every proof recorded for a request, oldest first."""
-    query = select(VerifiedIdentityRow).where(VerifiedIdentityRow.request_id == request_id)
-    return list(session.scalars(query.order_by(VerifiedIdentityRow.id)))
+    return list(session.scalars(_IDENTITY_ROWS, {"request_id": request_id}))
 
 
 def current_version(session: Session, request_id: str) -> int:
     """The newest version of the request's identity set (0 = nothing verified)."""
-    query = select(func.max(VerifiedIdentityRow.set_version)).where(
-        VerifiedIdentityRow.request_id == request_id
-    )
-    return int(session.scalar(query) or 0)
+    return int(session.scalar(_CURRENT_VERSION, {"request_id": request_id}) or 0)
 
 
 def identity_of(row: VerifiedIdentityRow) -> Identity:
@@ -53,10 +76,7 @@ def subject_of(row: SubjectBindingRow | SubjectCandidateRow) -> SubjectKey:
 
 
 def open_review(session: Session, request_id: str) -> SubjectReviewRow | None:
-    query = select(SubjectReviewRow).where(
-        SubjectReviewRow.request_id == request_id, SubjectReviewRow.state == OPEN
-    )
-    return session.scalars(query.order_by(SubjectReviewRow.id.desc())).first()
+    return session.scalars(_OPEN_REVIEW, {"request_id": request_id}).first()
 
 
 def open_reviews(session: Session) -> list[SubjectReviewRow]:
@@ -91,10 +111,8 @@ def reserve_attempt(session: Session, challenge_id: str) -> bool:
 
 
 def authorities(session: Session, request_id: str) -> list[AgentAuthorityRow]:
-    query = select(AgentAuthorityRow).where(AgentAuthorityRow.request_id == request_id)
-    return list(session.scalars(query.order_by(AgentAuthorityRow.id)))
+    return list(session.scalars(_AUTHORITIES, {"request_id": request_id}))
 
 
 def staff_checks(session: Session, request_id: str) -> list[StaffCheckRow]:
-    query = select(StaffCheckRow).where(StaffCheckRow.request_id == request_id)
-    return list(session.scalars(query.order_by(StaffCheckRow.id)))
+    return list(session.scalars(_STAFF_CHECKS, {"request_id": request_id}))
