@@ -16,7 +16,7 @@ from rightful.domain.identities import Identity
 from rightful.domain.lifecycle import TERMINAL, Status
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.staff import Principal
-from rightful.domain.subjects import ApprovalState, Outcome
+from rightful.domain.subjects import Outcome
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 
@@ -105,12 +105,14 @@ def record_proof(
 
 def pending_approvals(session: Session, row: RequestRow) -> tuple[str, ...]:
     """Approvals still missing before the request may be bound (agents, staff-made requests)."""
+    return _pending(row, repo.decided(session, row.id))
+
+
+def _pending(row: RequestRow, decided: repo.Decided) -> tuple[str, ...]:
     pending = []
-    docs = repo.authorities(session, row.id)
-    if docs and not any(d.state == ApprovalState.APPROVED for d in docs):
+    if decided.has_authorities and not decided.authority_approved:
         pending.append("agent_authority")
-    checks = repo.staff_checks(session, row.id)
-    if row.channel == "staff" and not any(c.state == ApprovalState.APPROVED for c in checks):
+    if row.channel == "staff" and not decided.staff_check_approved:
         pending.append("staff_check")
     return tuple(pending)
 
@@ -122,8 +124,8 @@ def snapshot(session: Session, request_id: str) -> Snapshot:
         raise NotFoundError(f"no request {request_id}")
     rows = repo.identity_rows(session, request_id)
     version = max((r.set_version for r in rows), default=0)
-    bound = repo.binding(session, request_id)
-    review = repo.open_review(session, request_id)
+    decided = repo.decided(session, request_id)
+    bound = decided.bound
     unconfirmed = tuple(
         dict.fromkeys(repo.identity_of(r) for r in rows if r.supports_binding is None)
     )
@@ -132,10 +134,10 @@ def snapshot(session: Session, request_id: str) -> Snapshot:
         Status(row.held_from) if row.held_from else None,
         version,
         repo.identities_at(rows, version),
-        repo.subject_of(bound) if bound else None,
+        bound,
         unconfirmed if bound else (),
-        review.identity_set_version if review else None,
-        pending_approvals(session, row),
+        decided.review_version,
+        _pending(row, decided),
     )
 
 

@@ -153,11 +153,11 @@ class SubjectService:
             return snapshot(session, request_id)
 
     def _changed(self, session: Session, row_id: str, snap: Snapshot) -> bool:
-        review = repo.open_review(session, row_id)
+        now = repo.decided(session, row_id)
         return (
-            repo.current_version(session, row_id) != snap.version
-            or (repo.binding(session, row_id) is not None) != (snap.bound is not None)
-            or (review.identity_set_version if review else None) != snap.review_version
+            now.version != snap.version
+            or (now.bound is not None) != (snap.bound is not None)
+            or now.review_version != snap.review_version
         )
 
     def _resolve(self, request_id: str, snap: Snapshot) -> Settlement | None:

@@ -8,14 +8,17 @@ from datetime import timedelta
 import pytest
 
 from rightful.domain.errors import ConflictError, NotFoundError, PermissionDeniedError
+from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.lifecycle import Status
+from rightful.domain.provenance import SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Assurance, Channel, Factor, WrongCodeError
+from rightful.services.identity_set import Proof, record_proof
 from rightful.services.requests import transitions
 
 from . import estate
-from .conftest import AGENT, REVIEWER, World
+from .conftest import AGENT, PUBLIC, REVIEWER, World
 
 
 def test_claimed_identities_never_seed_the_search(world: World) -> None:
@@ -150,3 +153,33 @@ def test_step_up_needs_a_verified_request_and_verify_needs_an_unverified_one(
     world.verify(rid)
     with pytest.raises(ConflictError, match="verified already"):
         world.c.verification.start(rid, Channel.EMAIL)
+
+
+def test_a_binding_made_while_the_estate_is_searched_is_not_made_twice(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling searches the estate outside any transaction; when another settle binds the
+    request meanwhile, the write sees it, starts over and finds the request bound."""
+    rid = world.submit()
+    proof = Proof(
+        Identity(IdentityType.EMAIL, estate.ANNA), Factor.EMAIL_CODE, "c1", world.clock.now()
+    )
+    with world.c.store.transaction() as session:
+        record_proof(session, world.c.audit, rid, proof, PUBLIC)
+    subjects = world.c.subjects
+    search, raced = subjects.holders, []
+
+    def search_while_another_settles(identities: list[Identity]) -> list[SubjectKey]:
+        found = search(identities)
+        if not raced:  # the first search only: the other settle searches too
+            raced.append(None)
+            raced[0] = subjects.settle(rid)
+        return found
+
+    monkeypatch.setattr(subjects, "holders", search_while_another_settles)
+    settled = subjects.settle(rid)
+    assert raced[0] is not None
+    assert [raced[0].outcome, settled.outcome] == ["bound", "bound"]
+    assert settled.subject is not None and settled.subject.value == 1
+    assert len(world.summaries(rid, "subject.bound")) == 1
+    assert world.status(rid) is Status.VERIFIED
