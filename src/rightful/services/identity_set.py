@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db import verification_repo as repo
@@ -21,6 +23,7 @@ from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 
 UNBOUND = (Status.RECEIVED, Status.AWAITING_VERIFICATION)
+_REQUEST_ROW: Final = select(RequestRow).where(RequestRow.id == bindparam("request_id"))
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,18 @@ def _pending(row: RequestRow, decided: repo.Decided) -> tuple[str, ...]:
     return tuple(pending)
 
 
+def request_row(session: Session, request_id: str) -> RequestRow | None:
+    """`session.get(RequestRow, request_id)` for each settle: the session's own row if it has
+    one, else a statement built once (get builds and keys a new one whenever it reads)."""
+    held = session.identity_map.get(session.identity_key(RequestRow, request_id))
+    if isinstance(held, RequestRow):
+        return held
+    return session.scalars(_REQUEST_ROW, {"request_id": request_id}).first()
+
+
 def snapshot(session: Session, request_id: str) -> Snapshot:
     """Read a request's identity set, binding, open review and pending approvals."""
-    row = session.get(RequestRow, request_id)
+    row = request_row(session, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")
     rows = repo.identity_rows(session, request_id)

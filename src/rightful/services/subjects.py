@@ -46,6 +46,7 @@ from rightful.services.identity_set import (
     Settlement,
     Snapshot,
     pending_approvals,
+    request_row,
     snapshot,
     standing,
 )
@@ -434,7 +435,7 @@ class SubjectService:
 
 
 def _load(session: Session, request_id: str) -> RequestRow:
-    row = session.get(RequestRow, request_id)
+    row = request_row(session, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")
     return row
