@@ -106,12 +106,9 @@ def record_proof(
     )
 
 
-def pending_approvals(session: Session, row: RequestRow) -> tuple[str, ...]:
-    """Approvals still missing before the request may be bound (agents, staff-made requests)."""
-    return _pending(row, repo.decided(session, row.id))
-
-
-def _pending(row: RequestRow, decided: repo.Decided) -> tuple[str, ...]:
+def pending_in(row: RequestRow, decided: repo.Decided) -> tuple[str, ...]:
+    """Approvals still missing before the request may be bound (agents, staff-made requests),
+    from what `repo.decided` read together with the binding."""
     pending = []
     if decided.has_authorities and not decided.authority_approved:
         pending.append("agent_authority")
@@ -149,7 +146,7 @@ def snapshot(session: Session, request_id: str) -> Snapshot:
         bound,
         unconfirmed if bound else (),
         decided.review_version,
-        _pending(row, decided),
+        pending_in(row, decided),
     )
 
 

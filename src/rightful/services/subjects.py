@@ -45,7 +45,7 @@ from rightful.services.declarations import disclosure_wait
 from rightful.services.identity_set import (
     Settlement,
     Snapshot,
-    pending_approvals,
+    pending_in,
     request_row,
     snapshot,
     standing,
@@ -406,10 +406,10 @@ class SubjectService:
     def seed_in(self, session: Session, row: RequestRow) -> CollectionSeed:
         """seed() in the caller's transaction, for a request row it has read (a build reads
         it locked, so that the binding it collects for cannot change before it starts)."""
-        bound = repo.binding(session, row.id)
-        if bound is None:
+        decided = repo.decided(session, row.id)
+        if decided.bound is None:
             raise ConflictError("the request is not bound to a verified subject yet")
-        pending = pending_approvals(session, row)
+        pending = pending_in(row, decided)
         if pending:
             raise ConflictError(f"approval still needed: {', '.join(pending)}")
         waiting = disclosure_wait(session, row)
@@ -418,7 +418,7 @@ class SubjectService:
         proofs = [r for r in repo.identity_rows(session, row.id) if r.supports_binding]
         reached = assurance_reached(Factor(p.factor) for p in proofs)
         identities = tuple(dict.fromkeys(repo.identity_of(p) for p in proofs))
-        return CollectionSeed(repo.subject_of(bound), identities, reached, max_sensitivity(reached))
+        return CollectionSeed(decided.bound, identities, reached, max_sensitivity(reached))
 
     def bound_subject(self, request_id: str) -> SubjectKey | None:
         """The subject the request is bound to, if it is."""
