@@ -66,7 +66,7 @@ def test_recordings_are_stored_uncompressed_with_the_hash_of_their_bytes(world: 
         data = archive.read(blob["path"])
         assert data[:4] == b"RIFF" and hashlib.sha256(data).hexdigest() == blob["sha256"]
         assert data in estate.blobs.values()
-    assert archive.getinfo("data/speaker.recordings.json").compress_type == zipfile.ZIP_DEFLATED
+    assert archive.getinfo("manifest.json").compress_type == zipfile.ZIP_DEFLATED
 
 
 def test_each_collection_becomes_one_json_file_and_one_csv_file(world: World) -> None:
