@@ -210,3 +210,5 @@ def test_jobs_builds_rebuilds_a_lost_build_and_package_show_says_it_was_lost(
     shown = CliRunner().invoke(app, ["package", "show", lost.id])
     assert shown.exit_code == 0, shown.output
     assert "the build failed with BuildLost" in shown.output
+    assert "rightful package list" in shown.output
+    assert "build again" not in shown.output  # the newer build already answers the request

@@ -177,6 +177,7 @@ _NEXT_STEP = {
     "BuildLost": "its worker stopped mid-build (killed, restarted) and another build took over: "
     "`rightful package list` shows that newer package",
 }
+_REBUILT = frozenset({"BuildLost"})  # a newer build already answers: no need to build again
 
 
 def _failed_lines(request_id: str, error: str | None) -> None:
@@ -185,8 +186,8 @@ def _failed_lines(request_id: str, error: str | None) -> None:
     console.print(f"[bold red]the build failed{escape(why)}[/bold red]; the package holds nothing",
                   highlight=False, markup=True)  # fmt: skip
     step = _NEXT_STEP.get(error or "", "the server or worker log has the error's type")
-    console.print(f"  {step}; then build again: rightful package build {request_id}",
-                  highlight=False, soft_wrap=True)  # fmt: skip
+    again = "" if error in _REBUILT else f"; then build again: rightful package build {request_id}"
+    console.print(f"  {step}{again}", highlight=False, soft_wrap=True)
 
 
 def _missing_lines(count: int, named: list[dict[str, str]]) -> None:
