@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from rightful.adapters.queue.sealing import seal_job
 from rightful.demo import DemoEstate, expected_records, seed_demo
 from rightful.domain.errors import ConflictError
 from rightful.domain.identities import normalise
@@ -17,6 +18,7 @@ from rightful.domain.jobs import CollectionJob, JobFailedError
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.sensitivity import Sensitivity
 from rightful.services.collection_jobs import job_queue, output_paths, run_collection_job
+from rightful.services.package_keys import package_key_wrapper
 from rightful.settings import Settings, load_settings
 
 from .packages.celery_worker import running_worker
@@ -111,7 +113,7 @@ def test_a_failing_job_leaves_no_output(estate: DemoEstate, tmp_path: Path) -> N
 
 
 def test_a_worker_reports_an_unexpected_failure_by_job_id_and_error_type_only(
-    estate: DemoEstate, monkeypatch: pytest.MonkeyPatch
+    estate: DemoEstate, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from rightful.entrypoints.worker import celery_app as worker
 
@@ -122,7 +124,9 @@ def test_a_worker_reports_an_unexpected_failure_by_job_id_and_error_type_only(
         raise OSError(f"no row for {email}")
 
     monkeypatch.setattr(worker, "run_collection_job", breaks)
-    result = worker.collect_task.apply(args=[job.to_primitive()])
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path))  # the worker's master key is there
+    keys, _ = package_key_wrapper(load_settings())
+    result = worker.collect_task.apply(args=[seal_job(job, keys)])
     assert isinstance(result.result, JobFailedError)
     assert str(result.result) == f"collection job {job.job_id} failed (OSError)"
     assert email not in (result.traceback or "")

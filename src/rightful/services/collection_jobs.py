@@ -60,9 +60,11 @@ def job_queue(settings: Settings) -> JobQueue:
     """The queue that settings.queue_backend names."""
     if settings.queue_backend == "celery":
         from rightful.adapters.queue.celery import CeleryJobQueue, make_celery_app
+        from rightful.services.package_keys import package_key_wrapper
 
         app = make_celery_app(settings.celery_broker_url.get_secret_value(), settings.celery_queue)
-        return CeleryJobQueue(app, settings.celery_queue)
+        keys, _ = package_key_wrapper(settings)  # the worker unwraps with the same master keys
+        return CeleryJobQueue(app, settings.celery_queue, keys)
     from rightful.adapters.queue.inline import InlineJobQueue
 
     return InlineJobQueue(lambda job: run_collection_job(job, settings))

@@ -7,7 +7,9 @@ from typing import Any
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
+from rightful.adapters.queue.sealing import seal_job
 from rightful.domain.jobs import CollectionJob, JobOutcome
+from rightful.domain.package_ports import KeyWrapper
 
 COLLECT_TASK = "rightful.collection.run"
 VISIBILITY_TIMEOUT = 6 * 3600 + 15 * 60  # seconds
@@ -39,16 +41,21 @@ def make_celery_app(broker_url: str, queue: str) -> Celery:
 
 
 class CeleryJobQueue:
-    """Sends jobs by task name (the worker owns the task), waits on the result backend."""
+    """Sends jobs by task name (the worker owns the task), waits on the result backend. The
+    identities and subject travel sealed under `keys` (sealing.py); the worker opens them."""
 
-    def __init__(self, app: Celery, queue: str) -> None:
+    def __init__(self, app: Celery, queue: str, keys: KeyWrapper) -> None:
         self._app = app
         self._queue = queue
+        self._keys = keys
 
     def submit(self, job: CollectionJob) -> None:
         """Enqueue the job under its own id (re-sending an id reuses the same output)."""
         self._app.send_task(
-            COLLECT_TASK, args=[job.to_primitive()], task_id=job.job_id, queue=self._queue
+            COLLECT_TASK,
+            args=[seal_job(job, self._keys)],
+            task_id=job.job_id,
+            queue=self._queue,
         )
 
     def wait(self, job_id: str, timeout: float) -> JobOutcome:

@@ -10,9 +10,11 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from rightful.adapters.queue.celery import COLLECT_TASK, make_celery_app
+from rightful.adapters.queue.sealing import job_id_of, open_job
 from rightful.domain.errors import ConfigurationError, RightfulError
-from rightful.domain.jobs import CollectionJob, JobFailedError
+from rightful.domain.jobs import JobFailedError
 from rightful.services.collection_jobs import run_collection_job
+from rightful.services.package_keys import package_key_wrapper
 from rightful.settings import Settings, describe_settings_error, load_settings
 
 BROKER_TRIES = 3
@@ -46,15 +48,17 @@ app.conf.include = ["rightful.entrypoints.worker.package_tasks"]
 # other error is replaced by one that names the job and the error's type only.
 @app.task(name=COLLECT_TASK, throws=(RightfulError,))
 def collect_task(job: dict[str, Any]) -> dict[str, Any]:
-    """Run one collection job; idempotent, so a redelivered message does no harm."""
-    collection_job = CollectionJob.from_primitive(job)
+    """Run one collection job; idempotent, so a redelivered message does no harm. The message
+    is opened first: one in clear, or sealed for another job id or changed, is refused."""
     try:
-        return run_collection_job(collection_job, load_settings()).to_primitive()
+        settings = load_settings()
+        collection_job = open_job(job, package_key_wrapper(settings)[0])
+        return run_collection_job(collection_job, settings).to_primitive()
     except RightfulError:
         raise
     except Exception as exc:
         raise JobFailedError(
-            f"collection job {collection_job.job_id} failed ({type(exc).__name__})"
+            f"collection job {job_id_of(job)} failed ({type(exc).__name__})"
         ) from None
 
 
