@@ -8,7 +8,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -83,51 +83,57 @@ class ItemKind(StrEnum):
     ATTACHMENT = "attachment"
 
 
-@dataclass(frozen=True)
-class ManifestItem:
-    """One item of a package as the manifest lists it; `path` is its file inside the ZIP."""
+# Manifest items are plain dicts, written as one JSON line each: a package can have millions,
+# and building an object per item only to turn it into a dict cost more than the rest of the
+# item's Python. The functions below fix each kind's keys and their order (the manifest's
+# bytes); tuples are written as JSON arrays. `key` is the row's key as jsonable values.
 
-    id: str
-    kind: ItemKind
-    source: str
-    collection: str
-    key: tuple[Any, ...]
-    categories: tuple[str, ...]
-    sha256: str
-    path: str
-    row: int | None = None
-    size: int | None = None
-    of: str | None = None  # a blob's record item
-    field: str | None = None  # a blob's field
-    chain: tuple[Mapping[str, Any], ...] = ()
-    third_party_fields: tuple[str, ...] = ()
-    origin: str = "collected"  # collected, bound (staff, via the data map), four_eyes
-    uri: str | None = None  # where a blob (or a bound attachment) is kept in the data map
-    left_out: tuple[str, ...] = ()  # fields a reviewer left out of the row (Art. 15(4))
 
-    def as_json(self) -> dict[str, Any]:
-        """The item as it is written into manifest.json."""
-        out: dict[str, Any] = {
-            "id": self.id, "kind": self.kind.value, "source": self.source,
-            "collection": self.collection, "key": [jsonable(k) for k in self.key],
-            "categories": list(self.categories), "sha256": self.sha256, "path": self.path,
-            "origin": self.origin,
-        }  # fmt: skip
-        optional = {
-            "row": self.row,
-            "size": self.size,
-            "of": self.of,
-            "field": self.field,
-            "uri": self.uri,
-        }
-        out.update({k: v for k, v in optional.items() if v is not None})
-        if self.chain:
-            out["chain"] = [dict(link) for link in self.chain]
-        if self.third_party_fields:
-            out["third_party_fields"] = list(self.third_party_fields)
-        if self.left_out:
-            out["left_out"] = list(self.left_out)
-        return out
+def record_item(
+    item: str, source: str, collection: str, key: list[Any], categories: Sequence[str],
+    sha256: str, path: str, row: int, origin: str, chain: Sequence[Mapping[str, Any]],
+    third_party_fields: Sequence[str], left_out: Sequence[str],
+) -> dict[str, Any]:  # fmt: skip
+    """A row of a collection: `path` is the collection's JSON file, `row` its index there;
+    `chain` is how the row was reached, `left_out` the fields a reviewer left out (Art. 15(4))."""
+    out: dict[str, Any] = {
+        "id": item, "kind": "record", "source": source, "collection": collection, "key": key,
+        "categories": categories, "sha256": sha256, "path": path, "origin": origin, "row": row,
+    }  # fmt: skip
+    if chain:
+        out["chain"] = chain
+    if third_party_fields:
+        out["third_party_fields"] = third_party_fields
+    if left_out:
+        out["left_out"] = left_out
+    return out
+
+
+def blob_item(
+    item: str, source: str, collection: str, key: list[Any], categories: Sequence[str],
+    sha256: str, path: str, size: int, of: str, field: str, uri: str,
+) -> dict[str, Any]:  # fmt: skip
+    """A file of a blob field: `of` is its record's item, `uri` where the data map keeps it."""
+    return {
+        "id": item, "kind": "blob", "source": source, "collection": collection, "key": key,
+        "categories": categories, "sha256": sha256, "path": path, "origin": "collected",
+        "size": size, "of": of, "field": field, "uri": uri,
+    }  # fmt: skip
+
+
+def attachment_item(
+    item: str, collection: str, attachment_id: str, categories: Sequence[str], sha256: str,
+    path: str, size: int, origin: str, uri: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A file staff attached (origin bound or four_eyes); `uri` is the blob it is bound to."""
+    out: dict[str, Any] = {
+        "id": item, "kind": "attachment", "source": "manual", "collection": collection,
+        "key": [attachment_id], "categories": categories, "sha256": sha256, "path": path,
+        "origin": origin, "size": size,
+    }  # fmt: skip
+    if uri is not None:
+        out["uri"] = uri
+    return out
 
 
 def item_id(number: int) -> str:

@@ -40,13 +40,15 @@ from rightful.domain.packages import (
     MANIFEST,
     SIGNATURE,
     SIGNATURE_FORMAT,
-    ItemKind,
-    ManifestItem,
     NameAllocator,
+    attachment_item,
     attachment_name,
+    blob_item,
     blob_member_name,
     collection_file,
     item_id,
+    jsonable,
+    record_item,
     safe_name,
     signed_statement,
 )
@@ -219,23 +221,28 @@ class PackageBuilder:
         canonical = canonical_row(record.fields, values)
         row_index = shape.spool.append(canonical)
         categories = shape.row_categories(record.fields, values)
+        key = [jsonable(k) for k in record.key]
         for field_name, uri in record.blobs:
             if field_name not in left_out:
-                self._add_blob(rid, record, shape, field_name, uri)
-        item = ManifestItem(
-            rid, ItemKind.RECORD, record.source, record.collection, record.key, categories,
-            _sha256(canonical), shape.files.json_path, row=row_index,
-            chain=tuple(map(self._link, record.chain)),
-            third_party_fields=shape.third_party, origin=origin, left_out=tuple(sorted(left_out)),
-        )  # fmt: skip
-        self._write_item(item)
+                self._add_blob(rid, record, key, shape, field_name, uri)
+        self._write_item(record_item(
+            rid, record.source, record.collection, key, categories, _sha256(canonical),
+            shape.files.json_path, row_index, origin, [self._link(link) for link in record.chain],
+            shape.third_party, sorted(left_out),
+        ))  # fmt: skip
         self.out.records += 1
         self.out.by_collection[record.collection] += 1
         self.out.by_category.update(categories)
         return rid
 
     def _add_blob(
-        self, record_id: str, record: CollectedRecord, shape: _Shape, field_name: str, uri: str
+        self,
+        record_id: str,
+        record: CollectedRecord,
+        key: list[Any],
+        shape: _Shape,
+        field_name: str,
+        uri: str,
     ) -> None:
         store = self._store_of(uri)
         fetched = self._blobs.read(store, uri) if store is not None else None
@@ -248,10 +255,9 @@ class PackageBuilder:
             written = self._zip.add_fetched(path, fetched)
         finally:
             fetched.release()
-        self._write_item(ManifestItem(
-            bid, ItemKind.BLOB, record.source, record.collection, record.key,
-            shape.field_categories(field_name), written.sha256, path, size=written.size,
-            of=record_id, field=field_name, uri=uri,
+        self._write_item(blob_item(
+            bid, record.source, record.collection, key, shape.field_categories(field_name),
+            written.sha256, path, written.size, record_id, field_name, uri,
         ))  # fmt: skip
         shape.files.add_file(path)
         self.out.blobs += 1
@@ -272,10 +278,9 @@ class PackageBuilder:
         path = self._names.allocate(ATTACHMENTS_DIR, f"{aid}_{extra.filename}", attachment_name)
         with extra.open() as source:
             written = self._zip.add_stream(path, source, extra.size)
-        self._write_item(ManifestItem(
-            aid, ItemKind.ATTACHMENT, "manual", extra.collection, (extra.attachment_id,),
-            extra.categories, written.sha256, path, size=written.size, origin=extra.origin,
-            uri=extra.bound_uri,
+        self._write_item(attachment_item(
+            aid, extra.collection, extra.attachment_id, extra.categories, written.sha256, path,
+            written.size, extra.origin, extra.bound_uri,
         ))  # fmt: skip
         self._attached.append((path, extra.origin))
         self.out.attachments += 1
@@ -443,8 +448,8 @@ class PackageBuilder:
             known = self._links[id(link)] = (link, link_primitive(link))
         return known[1]
 
-    def _write_item(self, item: ManifestItem) -> None:
-        self._items_out.write(json_line(item.as_json()) + b"\n")
+    def _write_item(self, item: dict[str, Any]) -> None:
+        self._items_out.write(json_line(item) + b"\n")
 
 
 class _Shape:
