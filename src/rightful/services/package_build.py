@@ -151,6 +151,10 @@ class PackageBuilder:
         self._attached: list[tuple[str, str]] = []
         self._items_out = spooled(workdir)  # manifest item lines, in order
         self._seen: SpillSet[bytes] = SpillSet()  # rows packaged, by collection and key
+        # Rows by their tuple of categories: far fewer tuples than rows, so counting the
+        # tuples and adding them into out.by_category later (_count_categories) is cheaper
+        # than Counter.update per row.
+        self._category_rows: Counter[tuple[str, ...]] = Counter()
         self.out = BuildOutput("", key_id_of(public_key_of(meta.signing_key)))
 
     # --- items -------------------------------------------------------------------------------
@@ -232,7 +236,7 @@ class PackageBuilder:
         ))  # fmt: skip
         self.out.records += 1
         self.out.by_collection[record.collection] += 1
-        self.out.by_category.update(categories)
+        self._category_rows[categories] += 1
         return rid
 
     def _add_blob(
@@ -284,6 +288,7 @@ class PackageBuilder:
         ))  # fmt: skip
         self._attached.append((path, extra.origin))
         self.out.attachments += 1
+        self._count_categories()  # by_category keeps the order categories were first met in
         self.out.by_category.update(extra.categories)
         return aid
 
@@ -302,6 +307,7 @@ class PackageBuilder:
         """Write the collection files, index.html, the manifest and its signature; close."""
         self._blobs.close()
         self._forget()
+        self._count_categories()
         files = [self._collection_files(shape) for shape in self._shapes.values()]
         flat = [w for pair in files for w in pair]
         index = render_index(self._index_data())
@@ -312,6 +318,13 @@ class PackageBuilder:
         self._zip.close()
         self.out.withheld = self._withheld_json()
         return self.out
+
+    def _count_categories(self) -> None:
+        """Add the rows counted by tuple of categories into out.by_category."""
+        for categories, rows in self._category_rows.items():
+            for category in categories:
+                self.out.by_category[category] += rows
+        self._category_rows.clear()
 
     def _forget(self) -> None:
         """Drop the rows and names remembered while items were added (no more come)."""
