@@ -57,6 +57,7 @@ from rightful.domain.sources import BlobStore
 from rightful.services.collection_output import link_primitive
 
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
+COPY_BUFFER: Final = 1024 * 1024  # bytes of manifest items copied at a time
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 # Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
 # however many rows a package has (the links shared by many rows are cached again at once).
@@ -387,11 +388,22 @@ class PackageBuilder:
         opening = json.dumps(header, ensure_ascii=False, indent=1)[:-1].rstrip()
         out = spooled(self._dir)
         out.write(opening.encode() + b',\n "items": [')
-        self._items_out.seek(0)
-        for i, line in enumerate(self._items_out):
-            out.write((b"\n  " if i == 0 else b",\n  ") + line.rstrip(b"\n"))
+        self._copy_items(out)
         out.write(b"\n ]\n}\n")
         return out
+
+    def _copy_items(self, out: IO[bytes]) -> None:
+        """The spooled item lines as the manifest's list, one item a line: `\\n  ` before the
+        first, `,\\n  ` between them. Copied a MiB at a time, not a line at a time: JSON
+        escapes a newline inside text, so each newline of the spool ends an item."""
+        items = self._items_out
+        left = items.tell() - 1  # the last item's newline is not copied
+        items.seek(0)
+        if left >= 0:
+            out.write(b"\n  ")
+        while left > 0 and (chunk := items.read(min(COPY_BUFFER, left))):
+            left -= len(chunk)
+            out.write(chunk.replace(b"\n", b",\n  "))
 
     def _left_out_json(self) -> list[dict[str, Any]]:
         """Where rows or fields were left out to protect others: counts, never keys."""
