@@ -22,6 +22,8 @@ def plain(value: Any) -> Any:
     """A JSON-ready form of a stored value."""
     if type(value) in _AS_IS:
         return value
+    if type(value) is tuple:  # a key; checked early, it is in every chain link
+        return [v if type(v) in _AS_IS else plain(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
