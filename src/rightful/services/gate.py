@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from rightful.adapters.db.incidents import IncidentRow
 from rightful.adapters.db.packages import GateFindingRow, GateRunRow, PackageRow
+from rightful.adapters.packaging.encoding import canonical_row
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import TraversalPlan
@@ -53,7 +54,10 @@ def run_gate(
 ) -> TimedReport:
     """Run every check over every item, reading the sources afresh."""
     started = time.perf_counter()
-    gate = LeakGate(datamap, plan, sources, subject, max_sensitivity, never_disclosed)
+    # orjson writes a row's canonical bytes about ten times faster (adapters.packaging.encoding)
+    gate = LeakGate(
+        datamap, plan, sources, subject, max_sensitivity, never_disclosed, encode_row=canonical_row
+    )
     report = gate.run(items)
     return TimedReport(report, time.perf_counter() - started)
 
