@@ -21,6 +21,10 @@ from rightful.domain.identities import IdentityPolicy, IdentityType
 from rightful.domain.packages import MANIFEST, ItemKind
 
 READ_BUFFER: Final = 1024 * 1024
+# The kinds as manifest.json writes them, looked up once: an enum's .value is a Python-level
+# property, and every item's kind is compared.
+_BLOB: Final = ItemKind.BLOB.value
+_RECORD: Final = ItemKind.RECORD.value
 
 
 class ManifestItems:
@@ -45,9 +49,10 @@ class ManifestItems:
     def __iter__(self) -> Iterator[GateItem]:
         pending: dict[str, list[dict[str, Any]]] = {}
         for item in self._items():
-            if item["kind"] == ItemKind.BLOB.value:
+            kind = item["kind"]
+            if kind == _BLOB:
                 pending.setdefault(str(item.get("of")), []).append(item)
-            elif item["kind"] == ItemKind.RECORD.value:
+            elif kind == _RECORD:
                 yield _record(item, pending.pop(item["id"], []))
             else:
                 yield self._attachment(item)
