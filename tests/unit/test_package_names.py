@@ -65,6 +65,25 @@ def test_the_extension_survives_sanitising() -> None:
     assert safe_name("x" * 300 + ".wav").endswith(".wav")
 
 
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,130}[A-Za-z0-9]", fullmatch=True))
+def test_a_name_that_is_already_safe_and_short_is_kept_as_it_is(raw: str) -> None:
+    """A blob's member name is sanitised twice; the second pass (a shortcut) keeps it."""
+    device = {raw.lower(), raw.rpartition(".")[0].lower()} & {"con", "prn", "aux", "nul"}
+    if len(raw) < MAX_NAME and not device and not raw[:4].lower().startswith(("com", "lpt")):
+        assert safe_name(raw) == raw
+    assert safe_name(safe_name(raw)) == safe_name(raw) or len(raw) >= MAX_NAME
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [("con.txt", "_con.txt"), ("AUX", "_AUX"), ("com1.wav", "_com1.wav"), ("lpt9", "_lpt9"),
+     ("nul.tar.gz", "nul.tar.gz"), ("x" * 120, "x" * 119),
+     ("i0000001_con.wav", "i0000001_con.wav")],
+)  # fmt: skip
+def test_device_names_get_a_prefix_and_long_names_are_cut(raw: str, safe: str) -> None:
+    assert safe_name(raw) == safe
+
+
 @settings(max_examples=300)
 @given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=40))
 def test_allocated_names_never_collide_even_ignoring_case(raws: list[str]) -> None:

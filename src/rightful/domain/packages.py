@@ -197,6 +197,12 @@ _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
 
+# Names safe_name returns as they are (a blob's name is made safe, then made safe again as a
+# member name): allowed characters only, a letter or digit at both ends, 5 to MAX_NAME - 1
+# long, so the cap cannot cut them; with no '.' in the first five characters, neither the name
+# nor its stem can be a device name (those have three or four letters).
+_KEPT_AS_IS: Final = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{3,{MAX_NAME - 3}}}[A-Za-z0-9]")
+
 
 def safe_name(raw: str, fallback: str = "file") -> str:
     """One path segment that is safe on every OS: ASCII letters, digits, '.', '_', '-' only.
@@ -205,6 +211,8 @@ def safe_name(raw: str, fallback: str = "file") -> str:
     dots go (no hidden files); Windows device names get a prefix; the length is capped while the
     extension is kept.
     """
+    if _KEPT_AS_IS.fullmatch(raw) and "." not in raw[:5]:
+        return raw
     text = raw
     if not text.isascii():  # ASCII is already NFKD and has no combining marks
         text = unicodedata.normalize("NFKD", text)
