@@ -6,6 +6,7 @@ never twice (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -150,22 +151,28 @@ def test_a_notice_being_sent_is_not_sent_again_by_a_daily_job_running_at_the_sam
     assert len([s for s in mails(relay, rid) if "decision" in s]) == 1
 
 
+def refusal_whose_sender_ended(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Any]:
+    """A refusal whose notice the relay took, but whose sender ended before recording it."""
+    rid = desk.world.request_for(ANNA, high=False)
+
+    def ended(_: int, __: str) -> None:
+        raise RuntimeError("the process ended")
+
+    monkeypatch.setattr(desk.c.notice_mail, "_record", ended)
+    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
+    monkeypatch.undo()
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    return rid, notice
+
+
 def test_a_notice_whose_sender_ended_after_the_hand_over_is_sent_again_saying_so(
     desk: Desk, relay: MailSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At least once: a process that ends between the relay taking a notice and recording it
     leaves it `sending`; after ten minutes the daily job sends it again, and the mail says the
     requester may have had it already (in the notice's language)."""
-    rid = desk.world.request_for(ANNA, high=False)
     mail = desk.c.notice_mail
-
-    def ended(_: int, __: str) -> None:
-        raise RuntimeError("the process ended")
-
-    monkeypatch.setattr(mail, "_record", ended)
-    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
-    monkeypatch.undo()
-    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    rid, notice = refusal_whose_sender_ended(desk, monkeypatch)
     assert (notice.mail_state, notice.mail_attempted_at) == ("sending", T0)
     assert mail.retry() == (0, [])  # its sender may still be waiting for the relay
     desk.world.clock.advance(timedelta(minutes=11))
@@ -248,16 +255,8 @@ def test_a_notice_stuck_sending_is_listed_with_the_unsent_ones_after_ten_minutes
     nobody knows whether the requester got it (Art. 12(3)). Once no sender can still be busy
     (ten minutes), the console's list, the API and the daily job name it, marked as such."""
     desk = console_desk
-    rid = desk.world.request_for(ANNA, high=False)
     mail = desk.c.notice_mail
-
-    def ended(_: int, __: str) -> None:
-        raise RuntimeError("the process ended")
-
-    monkeypatch.setattr(mail, "_record", ended)
-    desk.c.requests.refuse(rid, DPO, ["manifestly excessive: the tenth in a week"])
-    monkeypatch.undo()
-    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "refusal"]
+    rid, notice = refusal_whose_sender_ended(desk, monkeypatch)
     lost = Unsent(rid, notice.id, "refusal", 0, T0, "sending")
     listed_after_ten_minutes(desk, lost, "stuck sending")
     assert mail.retry() == (1, [])  # the daily job sends it again and it leaves the list
