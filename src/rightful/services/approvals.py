@@ -34,7 +34,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
-from rightful.services.identity_set import Proof, Settlement, record_proof
+from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
 from rightful.services.subjects import SubjectService
@@ -263,9 +263,7 @@ class ApprovalService:
 def _open(session: Session, request_id: str) -> RequestRow:
     """An open request: a staff check may confirm its caller before binding, or add a stronger
     proof after it (a step-up, settled like the requester's own)."""
-    row = session.get(RequestRow, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
+    row = load_request(session, request_id)
     if Status(row.status) not in OPEN:
         raise ConflictError("identity checks are for open requests")
     return row

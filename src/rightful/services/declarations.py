@@ -19,7 +19,7 @@ from rightful.adapters.db.verification import DeclarationRow, PaperDeclarationRo
 from rightful.domain import declarations as rule
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.errors import ConflictError, NotFoundError
+from rightful.domain.errors import ConflictError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import OPEN, TERMINAL, Status
 from rightful.domain.requests import RequestType
@@ -27,6 +27,7 @@ from rightful.domain.staff import requester
 from rightful.domain.subjects import ApprovalState
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
+from rightful.services.identity_set import load_request
 
 # Once a package is on its way, a declaration changes nothing.
 SIGNABLE = frozenset(OPEN - {Status.APPROVED, Status.DELIVERED})
@@ -169,12 +170,4 @@ def signable(session: Session, request_id: str) -> RequestRow:
         raise ConflictError("only a CCPA request to know specific pieces takes a declaration")
     if Status(row.status) not in SIGNABLE:
         raise ConflictError(f"this request is {row.status}; it takes no declaration")
-    return row
-
-
-def load_request(session: Session, request_id: str) -> RequestRow:
-    """The request row; NotFoundError when there is none."""
-    row = session.get(RequestRow, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
     return row

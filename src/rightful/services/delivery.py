@@ -38,6 +38,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 from rightful.services.declarations import disclosure_wait
+from rightful.services.identity_set import load_request
 from rightful.services.notices import MailNotices
 from rightful.services.requests import RequestService
 
@@ -171,7 +172,7 @@ class DeliveryService:
             raise ConflictError("this package answers another request; it cannot go out here")
         self.packages.assert_deliverable(package_id)
         with self.store.transaction() as session:
-            request = _request(session, request_id)
+            request = load_request(session, request_id)
             waiting = disclosure_wait(session, request)
             if waiting is not None:  # approved before §7062's proof was asked for
                 raise ConflictError(f"this package cannot go out yet: {waiting}")
@@ -248,7 +249,7 @@ class DeliveryService:
             return [self._view(session, row) for row in session.scalars(query)]
 
     def _view(self, session: Session, row: DownloadLinkRow) -> LinkView:
-        request = _request(session, row.request_id)
+        request = load_request(session, row.request_id)
         channel = verified_channel(session, row.request_id)
         return LinkView(
             row.id, row.request_id, row.package_id, request.language, row.created_at,
@@ -284,13 +285,6 @@ class DeliveryService:
                           request_id, package_id=package_id, links=count,
                           cause=cause)  # fmt: skip
         return count
-
-
-def _request(session: Session, request_id: str) -> RequestRow:
-    row = session.get(RequestRow, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
-    return row
 
 
 def _link(session: Session, link_id: str) -> DownloadLinkRow:

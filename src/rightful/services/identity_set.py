@@ -126,11 +126,17 @@ def request_row(session: Session, request_id: str) -> RequestRow | None:
     return session.scalars(_REQUEST_ROW, {"request_id": request_id}).first()
 
 
-def snapshot(session: Session, request_id: str) -> Snapshot:
-    """Read a request's identity set, binding, open review and pending approvals."""
+def load_request(session: Session, request_id: str) -> RequestRow:
+    """The request row (request_row); NotFoundError when there is none."""
     row = request_row(session, request_id)
     if row is None:
         raise NotFoundError(f"no request {request_id}")
+    return row
+
+
+def snapshot(session: Session, request_id: str) -> Snapshot:
+    """Read a request's identity set, binding, open review and pending approvals."""
+    row = load_request(session, request_id)
     rows = repo.identity_rows(session, request_id)
     version = max((r.set_version for r in rows), default=0)
     decided = repo.decided(session, request_id)

@@ -25,7 +25,8 @@ from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
 from rightful.services.approvals import write_private as store_file
 from rightful.services.audit import AuditService
-from rightful.services.declarations import disclosure_wait, load_request, signable
+from rightful.services.declarations import disclosure_wait, signable
+from rightful.services.identity_set import load_request
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
 

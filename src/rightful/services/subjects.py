@@ -45,8 +45,8 @@ from rightful.services.declarations import disclosure_wait
 from rightful.services.identity_set import (
     Settlement,
     Snapshot,
+    load_request,
     pending_in,
-    request_row,
     snapshot,
     standing,
 )
@@ -168,7 +168,7 @@ class SubjectService:
         with self.store.transaction() as session:
             if self._changed(session, request_id, snap):
                 return None
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             self._to_awaiting(session, row)
             if decision.outcome is Outcome.BOUND:
                 assert decision.subject is not None
@@ -357,7 +357,7 @@ class SubjectService:
                 or current != view.identity_set_version
             ):
                 raise ConflictError("the candidates changed meanwhile; reload them")
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             review.state, review.resolved_by = "resolved", by.id
             review.resolved_at, review.chosen_candidate_id = self.clock.now(), chosen.id
             self.audit.record(
@@ -401,7 +401,7 @@ class SubjectService:
         """The bound subject and its leading identities; ConflictError when not ready (unbound,
         an approval missing, or a CCPA request to know short of §7062's proof)."""
         with self.store.transaction() as session:
-            return self.seed_in(session, _load(session, request_id))
+            return self.seed_in(session, load_request(session, request_id))
 
     def seed_in(self, session: Session, row: RequestRow) -> CollectionSeed:
         """seed() in the caller's transaction, for a request row it has read (a build reads
@@ -432,13 +432,6 @@ class SubjectService:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
         return assurance_reached(Factor(r.factor) for r in rows if not bound or r.supports_binding)
-
-
-def _load(session: Session, request_id: str) -> RequestRow:
-    row = request_row(session, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
-    return row
 
 
 def _view(session: Session, review: SubjectReviewRow) -> ReviewView:

@@ -62,7 +62,13 @@ from rightful.services.audit import AuditService
 from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
 from rightful.services.declarations import disclosure_wait, paper_pending
-from rightful.services.identity_set import Proof, Settlement, may_bind, record_proof
+from rightful.services.identity_set import (
+    Proof,
+    Settlement,
+    load_request,
+    may_bind,
+    record_proof,
+)
 from rightful.services.requests import RequestService
 from rightful.services.subjects import SubjectService
 from rightful.services.verification_accounts import AccountProofs
@@ -198,7 +204,7 @@ class VerificationService:
         self, request_id: str, channel: Channel, address: str | None, purpose: str
     ) -> _Target:
         with self.store.transaction() as session:
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             _check_stage(row, repo.binding(session, request_id) is not None, purpose)
             raw = (
                 address
@@ -245,7 +251,7 @@ class VerificationService:
         """Store the challenge as a decoy; delivery marks it on file once the estate says so."""
         now, key, cid = self.clock.now(), self.config.key, secrets.token_hex(16)
         with self.store.transaction() as session:
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             _check_stage(row, repo.binding(session, request_id) is not None, purpose)
             self._check_limits(session, request_id, target.identity)
             for older in repo.challenges(session, request_id):
@@ -419,7 +425,7 @@ class VerificationService:
         with self.store.transaction() as session:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
-            row = _load(session, request_id)
+            row = load_request(session, request_id)
             waiting = disclosure_wait(session, row, row.language) if bound else None
             statement = declaration_statement(row.language) if declares(row) else None
             declared = statement is not None and has_declared(session, row.id)
@@ -462,10 +468,3 @@ def _factor(channel: Channel, kind: str) -> Factor:
     if channel is Channel.SMS:
         return Factor.SMS_CODE
     return Factor.EMAIL_LINK if kind == "link" else Factor.EMAIL_CODE
-
-
-def _load(session: Session, request_id: str) -> RequestRow:
-    row = session.get(RequestRow, request_id)
-    if row is None:
-        raise NotFoundError(f"no request {request_id}")
-    return row
