@@ -28,6 +28,7 @@ from rightful.entrypoints.cli.common import (
     id_column,
     print_json,
 )
+from rightful.services.request_mail import UNTOLD
 from rightful.services.requests import RequestFilter, transitions
 from rightful.services.restrictions import RestrictionView
 
@@ -275,7 +276,7 @@ def _mail(n: NoticeRow) -> str:
     if n.mail_state == "told_otherwise" and n.told_at is not None:
         way = (n.told_way or "").replace("_", " ")
         return f"told {way} {n.told_at:%Y-%m-%d %H:%M} ({n.told_by}): {escape(n.told_how or '')}"
-    if n.mail_state in ("refused", "no_address"):
+    if n.mail_state in UNTOLD:
         return f"{n.mail_state.replace('_', ' ')}: NOT told"
     return n.mail_state or "-"
 
