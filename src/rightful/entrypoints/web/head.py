@@ -20,7 +20,8 @@ CONSOLE = "/console"
 
 
 class HeadOnPages:
-    """Answers HEAD on a page with a GET route: 200, `text/html`, no body, nothing run."""
+    """Answers HEAD on a requester's page with a GET route (200, `text/html`, no body, nothing
+    run) and on a console page (its GET, without the body)."""
 
     def __init__(self, app: ASGIApp, router: Router) -> None:
         self.app, self.router = app, router
@@ -43,18 +44,18 @@ class HeadOnPages:
             return False
         if path != "/" and not path.startswith(PAGES):
             return False
-        as_get = {**scope, "method": "GET"}
-        return any(route.matches(as_get)[0] is Match.FULL for route in self.router.routes)
+        return self._routed({**scope, "method": "GET"})
 
     def _console_head(self, scope: Scope) -> bool:
         """HEAD on a console path that a GET route serves and no route takes HEAD for."""
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
         if scope.get("method") != "HEAD" or not (path == CONSOLE or path.startswith(CONSOLE + "/")):
             return False
-        if any(route.matches(scope)[0] is Match.FULL for route in self.router.routes):
-            return False
-        as_get = {**scope, "method": "GET"}
-        return any(route.matches(as_get)[0] is Match.FULL for route in self.router.routes)
+        return not self._routed(scope) and self._routed({**scope, "method": "GET"})
+
+    def _routed(self, scope: Scope) -> bool:
+        """A route takes this request (path and method) as it is."""
+        return any(route.matches(scope)[0] is Match.FULL for route in self.router.routes)
 
 
 def _bodiless(send: Send) -> Send:
