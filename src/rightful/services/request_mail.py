@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, TypeVar
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import ColumnElement, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -189,14 +189,9 @@ class RequestNoticeMail:
         """The daily job: try again every notice the relay refused, any whose sender was lost,
         and any that had no address (the requester may have given or proven one since); how many
         went out now, and the notices that still reached nobody."""
-        lost = self.clock.now() - LOST_AFTER
         with self.store.transaction() as session:
             ids = list(session.scalars(
-                select(NoticeRow.id).where(or_(
-                    NoticeRow.mail_state.in_((REFUSED, NO_ADDRESS)),
-                    (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
-                    (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
-                )).order_by(NoticeRow.id)
+                select(NoticeRow.id).where(self._unanswered()).order_by(NoticeRow.id)
             ))  # fmt: skip
         sent = sum(self._try(notice_id) == SENT for notice_id in ids)  # one failing stops none
         return sent, self.unsent()
@@ -207,17 +202,21 @@ class RequestNoticeMail:
         LOST_AFTER (their sender ended before the relay's answer was recorded), or `pending` for
         that long since they were recorded (their process ended before handing them over),
         oldest first."""
-        lost = self.clock.now() - LOST_AFTER
-        query = select(NoticeRow).where(or_(
-            NoticeRow.mail_state.in_(UNTOLD),
-            (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
-            (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
-        ))  # fmt: skip
-        query = query.order_by(NoticeRow.id)
+        query = select(NoticeRow).where(self._unanswered()).order_by(NoticeRow.id)
         if request_id is not None:
             query = query.where(NoticeRow.request_id == request_id)
         with self.store.transaction() as session:
             return [_unsent(n) for n in session.scalars(query)]
+
+    def _unanswered(self) -> ColumnElement[bool]:
+        """Notices nobody is still sending: refused, without an address, or stuck `sending` or
+        `pending` for longer than LOST_AFTER (what the daily job sends again, and lists)."""
+        lost = self.clock.now() - LOST_AFTER
+        return or_(
+            NoticeRow.mail_state.in_(UNTOLD),
+            (NoticeRow.mail_state == SENDING) & (NoticeRow.mail_attempted_at < lost),
+            (NoticeRow.mail_state == PENDING) & (NoticeRow.sent_at < lost),
+        )
 
     def told_otherwise(
         self, request_id: str, notice_id: int, by: Principal, way: str, how: str
