@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rightful.adapters.packaging.encoding import canonical_row
-from rightful.adapters.packaging.spool import IN_MEMORY, RowSpool
+from rightful.adapters.packaging.spool import BATCH, IN_MEMORY, Appended, RowSpool
 
 FIELDS = ("id", "note")
 
@@ -45,4 +45,22 @@ def test_a_spool_leaves_no_file_behind(tmp_path: Path) -> None:
     spool.write_json({}).close()
     spool.write_csv().close()
     spool.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("end", [b"\n", b""])
+def test_appended_pieces_reach_the_file_whole_and_in_order(tmp_path: Path, end: bytes) -> None:
+    pieces = [str(i).encode() * (i % 50) for i in range(3 * BATCH // 100)]
+    pieces.append(b"z" * (2 * BATCH))  # one piece larger than a batch
+    appended = Appended(tmp_path, end, in_memory=BATCH)
+    for piece in pieces:
+        appended.append(piece)
+    halfway = appended.file().tell()
+    appended.append(b"last")
+
+    spooled = appended.file()
+    spooled.seek(0)
+    assert halfway == sum(len(p) + len(end) for p in pieces)
+    assert spooled.read() == b"".join(p + end for p in [*pieces, b"last"])
+    appended.close()
     assert list(tmp_path.iterdir()) == []

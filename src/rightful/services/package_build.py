@@ -25,7 +25,7 @@ from rightful.adapters.packaging.encoding import canonical_row, json_line
 from rightful.adapters.packaging.index import CollectionFiles, IndexData, render_index
 from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.packaging.spill_set import SpillSet
-from rightful.adapters.packaging.spool import RowSpool, spooled
+from rightful.adapters.packaging.spool import Appended, RowSpool, copy_as_list, spooled
 from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
@@ -57,7 +57,6 @@ from rightful.domain.sources import BlobStore
 from rightful.services.collection_output import link_primitive
 
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
-COPY_BUFFER: Final = 1024 * 1024  # bytes of manifest items copied at a time
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 # Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
 # however many rows a package has (the links shared by many rows are cached again at once).
@@ -150,7 +149,7 @@ class PackageBuilder:
         self._shapes: dict[str, _Shape] = {}
         self._links: dict[int, tuple[Link, Mapping[str, Any]]] = {}
         self._attached: list[tuple[str, str]] = []
-        self._items_out = spooled(workdir)  # manifest item lines, in order
+        self._items_out = Appended(workdir)  # manifest item lines, in order
         self._seen: SpillSet[bytes] = SpillSet()  # rows packaged, by collection and key
         # Rows by their tuple of categories: far fewer tuples than rows, so counting the
         # tuples and adding them into out.by_category later (_count_categories) is cheaper
@@ -388,22 +387,9 @@ class PackageBuilder:
         opening = json.dumps(header, ensure_ascii=False, indent=1)[:-1].rstrip()
         out = spooled(self._dir)
         out.write(opening.encode() + b',\n "items": [')
-        self._copy_items(out)
+        copy_as_list(self._items_out.file(), out)
         out.write(b"\n ]\n}\n")
         return out
-
-    def _copy_items(self, out: IO[bytes]) -> None:
-        """The spooled item lines as the manifest's list, one item a line: `\\n  ` before the
-        first, `,\\n  ` between them. Copied a MiB at a time, not a line at a time: JSON
-        escapes a newline inside text, so each newline of the spool ends an item."""
-        items = self._items_out
-        left = items.tell() - 1  # the last item's newline is not copied
-        items.seek(0)
-        if left >= 0:
-            out.write(b"\n  ")
-        while left > 0 and (chunk := items.read(min(COPY_BUFFER, left))):
-            left -= len(chunk)
-            out.write(chunk.replace(b"\n", b",\n  "))
 
     def _left_out_json(self) -> list[dict[str, Any]]:
         """Where rows or fields were left out to protect others: counts, never keys."""
@@ -474,7 +460,7 @@ class PackageBuilder:
         return known[1]
 
     def _write_item(self, item: dict[str, Any]) -> None:
-        self._items_out.write(json_line(item) + b"\n")
+        self._items_out.append(json_line(item))
 
 
 class _Shape:

@@ -12,7 +12,6 @@ the number of members need them. What is written is read back by zipfile in the 
 from __future__ import annotations
 
 import struct
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from zlib_ng import zlib_ng
 from rightful.adapters.buffers import BUFFERS
 from rightful.adapters.packaging.blobreader import Fetched
 from rightful.adapters.packaging.spill_set import SpillSet
+from rightful.adapters.packaging.spool import Appended
 from rightful.adapters.packaging.sums import Sums
 from rightful.domain.packages import is_safe_member
 
@@ -100,7 +100,7 @@ class PackageZip:
         self._date = ((year - 1980) << 9) | (at.month << 5) | at.day
         self._names: SpillSet[str] = SpillSet()  # member names, to refuse a duplicate
         # closed by close() or abort()
-        self._central = tempfile.SpooledTemporaryFile(max_size=CENTRAL_IN_MEMORY, dir=spool_dir)  # noqa: SIM115
+        self._central = Appended(spool_dir, b"", CENTRAL_IN_MEMORY)
         self._members = 0
         self._zip64_from = zip64_from
         self._buffer: bytearray | None = BUFFERS.take(COPY_BUFFER)
@@ -152,8 +152,9 @@ class PackageZip:
             return
         self._done = True
         start, count = self._offset, self._members
-        self._central.seek(0)
-        while chunk := self._central.read(COPY_BUFFER):
+        central = self._central.file()
+        central.seek(0)
+        while chunk := central.read(COPY_BUFFER):
             self._write(chunk)
         self._central.close()
         self._names.close()
@@ -238,7 +239,7 @@ class PackageZip:
                 raise OSError(f"{member.name!r} grew past {self._zip64_from} bytes while written")
             else:
                 self._write(_DESCRIPTOR.pack(b"PK\x07\x08", crc, compressed, size))
-        self._central.write(self._central_record(member))
+        self._central.append(self._central_record(member))
         self._members += 1
 
     def _central_record(self, m: _Member) -> bytes:
