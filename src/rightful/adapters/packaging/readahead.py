@@ -16,7 +16,7 @@ import os
 import select
 import subprocess
 import sys
-from collections import Counter, deque
+from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
@@ -66,7 +66,8 @@ class ReadAhead:
         # Announced blobs in order: first those the helper was asked for, then those waiting.
         self._asked: deque[_Announced] = deque()
         self._waiting: deque[_Announced] = deque()
-        self._pending: Counter[tuple[int, str]] = Counter()
+        # How often each blob is due; a dict, as Counter's item deletion is Python code.
+        self._pending: dict[tuple[int, str], int] = {}
         self._announced = 0
         self.read_by_helper = 0
 
@@ -75,7 +76,8 @@ class ReadAhead:
         if not self._use_helper or not isinstance(store, FilesystemBlobStore):
             return
         self._waiting.append(_Announced(store, uri))
-        self._pending[(id(store), uri)] += 1
+        key = (id(store), uri)
+        self._pending[key] = self._pending.get(key, 0) + 1
         self._announced += 1
         if self._helper is None and self._announced >= self._start_after:
             self._helper = ReaderProcess.start(self._slots, self._slot_size)
@@ -115,7 +117,7 @@ class ReadAhead:
         """The announcement of this blob; announcements before it that were never read (a row
         the build skipped) are dropped, their answers taken and their slots freed."""
         key = (id(store), uri)
-        if not self._pending[key]:
+        if key not in self._pending:
             return None
         while True:
             announced = self._asked.popleft() if self._asked else self._waiting.popleft()
@@ -129,8 +131,10 @@ class ReadAhead:
         """Count one announcement of this blob less; a blob no longer due leaves no entry (a
         package of a million blobs would otherwise keep one per blob)."""
         key = (id(announced.store), announced.uri)
-        self._pending[key] -= 1
-        if not self._pending[key]:
+        left = self._pending[key] - 1
+        if left:
+            self._pending[key] = left
+        else:
             del self._pending[key]
 
     def _ask(self) -> None:
