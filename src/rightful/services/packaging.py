@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
+from rightful.adapters.db.by_id import ById
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.files import atomic_writer
@@ -98,6 +99,8 @@ _PACKAGES: Final = (
     .where(PackageRow.request_id == bindparam("request_id"))
     .order_by(PackageRow.created_at, PackageRow.id)
 )
+_PACKAGE_ROW: Final = ById(PackageRow)
+_REQUEST_ROW: Final = ById(RequestRow)
 
 
 class Collector(Protocol):
@@ -598,7 +601,7 @@ class PackageService:
         return list(session.scalars(_PACKAGES, {"request_id": request_id}))
 
     def load(self, session: Session, package_id: str, lock: bool = False) -> PackageRow:
-        package = session.get(PackageRow, package_id, with_for_update=lock)
+        package = _PACKAGE_ROW.get(session, package_id, lock)
         if package is None:
             raise NotFoundError(self._no_package(session, package_id))
         return package
@@ -614,7 +617,7 @@ class PackageService:
         )
 
     def _request(self, session: Session, request_id: str, lock: bool = False) -> RequestRow:
-        row = session.get(RequestRow, request_id, with_for_update=lock)
+        row = _REQUEST_ROW.get(session, request_id, lock)
         if row is None:
             raise NotFoundError(f"no request {request_id}")
         return row

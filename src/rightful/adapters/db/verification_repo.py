@@ -8,6 +8,7 @@ from typing import Any, Final
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from rightful.adapters.db.by_id import ById
 from rightful.adapters.db.verification import (
     AgentAuthorityRow,
     ChallengeRow,
@@ -47,6 +48,7 @@ _AUTHORITIES: Final = (
 _STAFF_CHECKS: Final = (
     select(StaffCheckRow).where(StaffCheckRow.request_id == _REQUEST).order_by(StaffCheckRow.id)
 )
+_BINDING_ROW: Final = ById(SubjectBindingRow)
 
 
 def _one(column: Any, *where: Any) -> Any:
@@ -118,7 +120,7 @@ def identities_at(rows: list[VerifiedIdentityRow], version: int) -> tuple[Identi
 
 
 def binding(session: Session, request_id: str) -> SubjectBindingRow | None:
-    return session.get(SubjectBindingRow, request_id)
+    return _BINDING_ROW.get(session, request_id)
 
 
 def subject_of(row: SubjectBindingRow | SubjectCandidateRow) -> SubjectKey:
