@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rightful.domain.datamap import DataMap
@@ -31,6 +31,11 @@ class Shape:
     source: str
     columns: tuple[str, ...]
     key_fields: tuple[str, ...]
+    key_positions: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # frozen: set once here, since every row read by key is keyed by these positions
+        object.__setattr__(self, "key_positions", tuple(map(self.pos, self.key_fields)))
 
     def pos(self, name: str) -> int:
         """The position of a field in a row."""
@@ -38,7 +43,7 @@ class Shape:
 
     def key_of(self, row: Row) -> tuple[Any, ...]:
         """The primary key of a row."""
-        return tuple(row[self.pos(k)] for k in self.key_fields)
+        return tuple([row[p] for p in self.key_positions])
 
 
 def same_key(a: Any, b: Any) -> bool:
@@ -102,13 +107,13 @@ class Walker:
         """For each tagged row, the subject keys its references lead to, toward the subject."""
         reached: dict[Hashable, set[Any]] = defaultdict(set)
         frontier: dict[str, list[Tagged]] = {address: list(start)}
-        subject = self.shape(self.plan.subject)
+        subject_pos = self.shape(self.plan.subject).pos(self.plan.subject_key)
         while frontier:
             following: dict[str, list[Tagged]] = defaultdict(list)
             for coll, nodes in frontier.items():
                 if coll == self.plan.subject:
                     for tag, row in nodes:
-                        reached[tag].add(row[subject.pos(self.plan.subject_key)])
+                        reached[tag].add(row[subject_pos])
                     continue
                 for edge in self.plan.toward_subject(coll):
                     following[edge.parent].extend(self._parents(edge, nodes))
