@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
-from rightful.adapters.storage.keys import FolderKeyWrapper, master_key_id
+from rightful.adapters.storage.keys import FolderKeyWrapper, KeyFolder, master_key_id
 from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
 from rightful.domain.errors import ConfigurationError, ConflictError
@@ -144,6 +144,33 @@ def test_rotation_run_again_after_an_interruption_resumes_with_the_key_it_made(
     assert all(world.c.packages.get(p).master_key_id == made for p in ids)
 
     assert rotate(again(world)).current_key_id not in {old, made}
+
+
+def test_rotation_stopped_before_its_key_became_current_resumes_with_that_key(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after storing its new key but before making it current, a rotation left the
+    marker naming that key; the next run makes it current and finishes with it: no third key."""
+    ids = build_two(world)
+    old, folder = world.c.package_keys.current_key_id, world.c.package_key_folder
+    assert folder is not None
+
+    def killed(_folder: KeyFolder, _key_id: str) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(KeyFolder, "_make_current", killed)
+        with pytest.raises(KeyboardInterrupt):
+            rotate_keys(world.c.store, world.c.audit, world.c.package_keys, folder, SYSTEM_ADMIN)
+    assert folder.current_id() == old and len(folder.keys()) == 2
+    made = next(iter(set(folder.keys()) - {old}))
+
+    result = cli(again(world), "package", "rotate-key")
+    assert result.exit_code == 0, result.output
+    assert f"master key {made} (resuming the rotation cut short before)" in result.output
+    assert set(folder.keys()) == {old, made}, "no third key"
+    assert folder.current_id() == made
+    assert all(world.c.packages.get(p).master_key_id == made for p in ids)
 
 
 def test_rotations_run_at_once_take_turns_and_neither_takes_the_other_for_cut_short(

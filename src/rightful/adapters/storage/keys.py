@@ -169,27 +169,42 @@ class KeyFolder:
 
     def add_new(self) -> bytes:
         """Generate a key, store it, and make it current."""
-        key = os.urandom(KEY_SIZE)
-        key_id = master_key_id(key)
-        _write_private(self.folder / f"{key_id}.key", base64.b64encode(key).decode() + "\n")
-        _write_private(self.folder / CURRENT, key_id + "\n")
-        log.info("created package master key %s", key_id)
+        key_id, key = self._store_new()
+        self._make_current(key_id)
         return key
 
     @contextmanager
     def rotation(self) -> Iterator[str | None]:
         """Held while a rotation runs; rotations take turns. A new key is made current first,
-        but when the last rotation was cut short and its key is still current, that one is kept
-        and its id given (the rotation resumes); None otherwise. A block that ends without an
-        exception has run the rotation to its end: the next one makes a new key."""
+        but when the last rotation was cut short, the key it made is kept (made current, should
+        it have stopped before that) and its id given: the rotation resumes; None otherwise. A
+        block that ends without an exception has run the rotation to its end: the next one
+        makes a new key."""
         marker = self.folder / ROTATING
         with exclusive_lock(self.folder / ROTATION_LOCK):
             begun = marker.read_text().strip() if marker.exists() else None
-            resumed = begun if begun is not None and begun == self.current_id() else None
+            resumed = begun if begun is not None and begun in self.keys() else None
             if resumed is None:
-                _write_private(marker, master_key_id(self.add_new()) + "\n")
+                # The marker names the key before it is current: a rotation stopped in between
+                # resumes with that key instead of making another.
+                made, _ = self._store_new()
+                _write_private(marker, made + "\n")
+                self._make_current(made)
+            elif resumed != self.current_id():
+                self._make_current(resumed)
             yield resumed
             marker.unlink(missing_ok=True)
+
+    def _store_new(self) -> tuple[str, bytes]:
+        """Generate a key and store it (not current yet)."""
+        key = os.urandom(KEY_SIZE)
+        key_id = master_key_id(key)
+        _write_private(self.folder / f"{key_id}.key", base64.b64encode(key).decode() + "\n")
+        log.info("created package master key %s", key_id)
+        return key_id, key
+
+    def _make_current(self, key_id: str) -> None:
+        _write_private(self.folder / CURRENT, key_id + "\n")
 
     def retire(self, key_ids: Iterable[str]) -> list[str]:
         """Delete keys that nothing uses any more (never the current one)."""
