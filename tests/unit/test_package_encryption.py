@@ -20,6 +20,8 @@ from rightful.adapters.storage.encryption import (
     EncryptingWriter,
     TamperedError,
     new_data_key,
+    sealed,
+    unsealed,
     written_behind,
 )
 from rightful.adapters.storage.keys import (
@@ -177,6 +179,21 @@ def test_another_key_opens_nothing() -> None:
     raw = encrypt(b"personal data", new_data_key())
     with pytest.raises(TamperedError):
         reader(raw, new_data_key()).read()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.binary(max_size=3 * CHUNK + 5))
+def test_small_files_sealed_whole_open_whole_and_any_change_is_refused(data: bytes) -> None:
+    key = new_data_key()
+    stored = sealed(data, key, CHUNK)
+    assert unsealed(stored, key) == data
+    assert len(stored) == HEADER_SIZE + len(data) + TAG_SIZE * (len(data) // CHUNK + 1)
+    changed = bytearray(stored)
+    changed[-1] ^= 1
+    with pytest.raises(TamperedError):
+        unsealed(bytes(changed), key)
+    with pytest.raises(TamperedError):
+        unsealed(stored[:-1], key)
 
 
 def test_data_keys_are_wrapped_and_unwrapped_under_the_master_key() -> None:

@@ -251,6 +251,11 @@ class DecryptingReader(SeekableReader):
         self._cached = (index, plain)
         return plain
 
+    def whole(self) -> bytes:
+        """The whole plaintext, every chunk authenticated: also the one chunk of an empty
+        stream, which reading never touches."""
+        return b"".join(self.chunk(index) for index in range(self._chunks))
+
     def iter_range(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Plaintext bytes [start, end) chunk by chunk: what an HTTP range response streams."""
         stop = self.size if end is None else min(end, self.size)
@@ -266,6 +271,20 @@ class DecryptingReader(SeekableReader):
         if not self.closed:
             self._source.close()
         super().close()
+
+
+def sealed(content: bytes, key: bytes, chunk_size: int = DEFAULT_CHUNK) -> bytes:
+    """`content` encrypted whole into the stream layout: for small files held in memory."""
+    out = io.BytesIO()
+    writer = EncryptingWriter(out, key, chunk_size)
+    writer.write(content)
+    writer.close()
+    return out.getvalue()
+
+
+def unsealed(stored: bytes, key: bytes) -> bytes:
+    """The plaintext of `sealed` bytes, every chunk authenticated; TamperedError otherwise."""
+    return DecryptingReader(io.BytesIO(stored), key, len(stored)).whole()
 
 
 class Writable(Protocol):
