@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
     from rightful.services.declarations import DeclarationService
+    from rightful.services.documents import DocumentFiles
     from rightful.services.exclusions import ExclusionService
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
@@ -308,7 +309,7 @@ class Container:
         from rightful.services.paper_declarations import PaperDeclarationService
 
         on_ready = self.start_collection if self.settings.collect_when_verified else None
-        return PaperDeclarationService(self.store, self.clock, self.audit, self.settings.data_dir,
+        return PaperDeclarationService(self.store, self.clock, self.audit, self.document_files,
                                        self.settings.authority_max_bytes, on_ready)  # fmt: skip
 
     def start_collection(self, request_id: str) -> None:
@@ -385,9 +386,16 @@ class Container:
             self.audit,
             self.subjects,
             self.identity_policy,
-            self.settings.data_dir,
+            self.document_files,
             self.settings.authority_max_bytes,
         )
+
+    @cached_property
+    def document_files(self) -> DocumentFiles:
+        """Identity documents under data_dir, encrypted with keys wrapped like packages'."""
+        from rightful.services.documents import DocumentFiles
+
+        return DocumentFiles(self.settings.data_dir, lambda: self.package_keys)
 
     # --- access packages (needs `datamap`, `subjects`) -------------------------------------
 

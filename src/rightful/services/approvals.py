@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
@@ -15,7 +14,6 @@ from rightful.adapters.db import verification_repo as repo
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AgentAuthorityRow, StaffCheckRow
-from rightful.adapters.files import atomic_writer
 from rightful.domain.clock import Clock
 from rightful.domain.errors import (
     ConflictError,
@@ -34,6 +32,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
+from rightful.services.documents import DocumentFiles
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
@@ -71,11 +70,11 @@ class ApprovalService:
         audit: AuditService,
         subjects: SubjectService,
         identities: IdentityPolicy,
-        files_dir: Path,
+        files: DocumentFiles,
         max_bytes: int,
     ) -> None:
         self.store, self.clock, self.audit, self.subjects = store, clock, audit, subjects
-        self.identities, self.files_dir, self.max_bytes = identities, files_dir, max_bytes
+        self.identities, self.files, self.max_bytes = identities, files, max_bytes
 
     # --- agents and proxies ----------------------------------------------------------------
 
@@ -91,17 +90,14 @@ class ApprovalService:
         name = agent_name.strip()
         if not 0 < len(name) <= 200:
             raise InvalidInputError("agent_name: between 1 and 200 characters")
-        suffix = checked_document(document, self.max_bytes, "the authority document")
+        checked_document(document, self.max_bytes, "the authority document")
         sha = hashlib.sha256(document.content).hexdigest()
         with self.store.transaction() as session:
             _open_unbound(session, request_id)
-            relative = Path("authority") / request_id / f"{sha}{suffix}"
-            write_private(self.files_dir / relative, document.content)
             row = AgentAuthorityRow(
                 request_id=request_id,
                 kind=kind.value,
                 agent_name=name,
-                file_path=str(relative),
                 sha256=sha,
                 size=len(document.content),
                 content_type=document.content_type,
@@ -109,6 +105,7 @@ class ApprovalService:
                 submitted_by=by.id,
                 state=ApprovalState.PENDING.value,
             )
+            self.files.keep(row, "authority", document.content)
             session.add(row)
             session.flush()
             self.audit.record(
@@ -141,7 +138,7 @@ class ApprovalService:
                 raise NotFoundError("no such authority document for this request")
             check_pending(ApprovalState(doc.state), "this authority document")
             check_other_person(session, doc.submitted_by, by, "approving an agent's authority")
-            if approve and self.document_digest(doc) != doc.sha256:
+            if approve and self.files.digest(doc) != doc.sha256:
                 raise ConflictError("the stored document changed since it was submitted")
             self._decide(doc, by, approve, note)
             self.audit.record(
@@ -155,17 +152,14 @@ class ApprovalService:
             )
         return self.subjects.settle(request_id)
 
-    def document_path(self, request_id: str, authority_id: int) -> tuple[Path, str]:
-        """Where a reviewer can read the document, and its content type."""
+    def document(self, request_id: str, authority_id: int) -> tuple[bytes, str]:
+        """The document as uploaded, for a reviewer to read, and its content type;
+        TamperedError when its encrypted file fails authentication."""
         with self.store.transaction() as session:
             doc = session.get(AgentAuthorityRow, authority_id)
             if doc is None or doc.request_id != request_id:
                 raise NotFoundError("no such authority document for this request")
-            return self.files_dir / doc.file_path, doc.content_type
-
-    def document_digest(self, doc: AgentAuthorityRow) -> str:
-        path = self.files_dir / doc.file_path
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+        return self.files.content(doc), doc.content_type
 
     def authorities(self, request_id: str) -> list[AgentAuthorityRow]:
         with self.store.transaction() as session:
@@ -290,6 +284,11 @@ def checked_document(document: Document, max_bytes: int, what: str) -> str:
     return suffix
 
 
+def document_suffix(content_type: str) -> str:
+    """The file suffix of a document of `content_type` (".pdf"), "" for another type."""
+    return DOCUMENT_TYPES.get(content_type, (b"", ""))[1]
+
+
 def check_not_entered_by(session: Session, request_id: str, by: Principal, what: str) -> None:
     """Four eyes on a request staff took down: whoever entered it does not approve its proof."""
     entered = session.get(RequestRow, request_id)
@@ -297,10 +296,3 @@ def check_not_entered_by(session: Session, request_id: str, by: Principal, what:
         raise PermissionDeniedError(
             f"{what} needs a second staff member, not the one who entered the request"
         )
-
-
-def write_private(path: Path, content: bytes) -> None:
-    """Write a file readable only by this user, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with atomic_writer(path, prefix=".upload-", fsync=False) as handle:
-        handle.write(content)

@@ -27,6 +27,7 @@ from rightful.domain.provenance import SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted
 from rightful.services.audit import AuditService
+from rightful.services.documents import DOCUMENT_KINDS, DocumentFiles, encrypt_plaintext
 from rightful.settings import Settings
 
 ROTATION_BATCH: Final = 200
@@ -141,7 +142,7 @@ def subject_pseudonym(key: bytes, subject: SubjectKey) -> str:
 class Unreadable:
     """A row whose data key could not be re-wrapped, and why (no key material, no content)."""
 
-    kind: str  # "package" or "attachment"
+    kind: str  # "package", "attachment", "authority document" or "paper declaration"
     id: str
     reason: str
     missing_key: str | None = None  # the master key it needs, when that is what is missing
@@ -154,6 +155,8 @@ class RotationReport:
     current_key_id: str
     packages: int = 0
     attachments: int = 0
+    documents: int = 0  # identity documents whose data key was re-wrapped
+    encrypted: int = 0  # documents stored before encryption at rest, encrypted now
     failed: list[Unreadable] = field(default_factory=list)
     still_old: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the rotation broke off (the key service failed)
@@ -169,17 +172,29 @@ class Retirement:
 
 
 def rotate_keys(
-    store: Store, audit: AuditService, keys: KeyWrapper, folder: KeyFolder | None, by: Principal
+    store: Store,
+    audit: AuditService,
+    keys: KeyWrapper,
+    folder: KeyFolder | None,
+    by: Principal,
+    files_dir: Path,
 ) -> RotationReport:
     """Re-wrap every data key under the current master key (a new one is generated first when
     keys are managed in `folder`, unless the last rotation was cut short: then it resumes with
-    the key that one made). A row that cannot be unwrapped is reported and skipped, the
-    others are done; running again picks up only what is still under an old key."""
+    the key that one made), then encrypt the identity documents under `files_dir` stored
+    before encryption at rest. A row that cannot be unwrapped is reported and skipped, the
+    others are done; running again picks up only what is still under an old key or in
+    plaintext."""
     with _rotation(folder) as resumed:
         report = RotationReport(keys.current_key_id, resumed=resumed is not None)
+        documents = DocumentFiles(files_dir, lambda: keys)
         try:
             report.packages = _rewrap(store, keys, PackageRow, "package", report)
             report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
+            for table, kind in DOCUMENT_KINDS.items():
+                report.documents += _rewrap(store, keys, table, kind, report)
+            for table, kind in DOCUMENT_KINDS.items():
+                report.encrypted += _encrypt_plaintext(store, documents, table, kind, report)
         except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
             report.stopped = str(exc)
     report.still_old = _in_use(store, exclude=keys.current_key_id)
@@ -187,7 +202,8 @@ def rotate_keys(
         audit.record(
             session, by.id, by.role_name, "package.keys_rotated", None,
             key_id=report.current_key_id, packages=report.packages,
-            attachments=report.attachments, failed=len(report.failed),
+            attachments=report.attachments, documents=report.documents,
+            documents_encrypted=report.encrypted, failed=len(report.failed),
             failed_ids=[row.id for row in report.failed[:MAX_LISTED]],
             still_old=sum(report.still_old.values()), stopped=report.stopped is not None,
             resumed=report.resumed,
@@ -251,33 +267,44 @@ def retire_keys(
 def _rewrap(
     store: Store,
     keys: KeyWrapper,
-    table: Any,  # PackageRow or AttachmentRow
+    table: Any,  # PackageRow, AttachmentRow or a table of DOCUMENT_KINDS
     kind: str,
     report: RotationReport,
 ) -> int:
-    done, after = 0, ""
+    done = 0
+    after: Any = None  # ids are strings, or numbers (documents)
     while True:
         current = keys.current_key_id
         with store.transaction() as session:
             query = (
                 select(table)
                 .where(table.master_key_id != current, table.wrapped_key.is_not(None))
-                .where(table.id > after)
                 .order_by(table.id)
                 .limit(ROTATION_BATCH)
             )
+            if after is not None:
+                query = query.where(table.id > after)
             rows = list(session.scalars(query.with_for_update()))
             for row in rows:
                 fresh = _rewrapped(keys, WrappedKey(row.master_key_id, row.wrapped_key))
                 if not isinstance(fresh, WrappedKey):
                     reason, missing = fresh
-                    report.failed.append(Unreadable(kind, row.id, reason, missing))
+                    report.failed.append(Unreadable(kind, str(row.id), reason, missing))
                     continue
                 row.master_key_id, row.wrapped_key = fresh.key_id, fresh.blob
                 done += 1
             after = rows[-1].id if rows else after
         if len(rows) < ROTATION_BATCH:
             return done
+
+
+def _encrypt_plaintext(
+    store: Store, documents: DocumentFiles, table: Any, kind: str, report: RotationReport
+) -> int:
+    missing: list[tuple[str, str]] = []
+    done = encrypt_plaintext(store, documents, table, missing)
+    report.failed.extend(Unreadable(kind, row_id, reason) for row_id, reason in missing)
+    return done
 
 
 def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | tuple[str, str | None]:
@@ -297,7 +324,7 @@ def _rewrapped(keys: KeyWrapper, wrapped: WrappedKey) -> WrappedKey | tuple[str,
 def _in_use(store: Store, exclude: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     with store.transaction() as session:
-        for table in (PackageRow, AttachmentRow):
+        for table in (PackageRow, AttachmentRow, *DOCUMENT_KINDS):
             query = (
                 select(table.master_key_id, func.count())
                 .where(table.master_key_id.is_not(None), table.master_key_id != exclude)

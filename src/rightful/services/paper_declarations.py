@@ -9,7 +9,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,9 +22,9 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
 from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
-from rightful.services.approvals import write_private as store_file
 from rightful.services.audit import AuditService
 from rightful.services.declarations import disclosure_wait, signable
+from rightful.services.documents import DocumentFiles
 from rightful.services.identity_set import load_request
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
@@ -45,11 +44,11 @@ class PaperDeclarationService:
     """Records declarations received on paper; a second staff member decides them."""
 
     def __init__(
-        self, store: Store, clock: Clock, audit: AuditService, files_dir: Path, max_bytes: int,
-        on_ready: Callable[[str], None] | None = None,
+        self, store: Store, clock: Clock, audit: AuditService, files: DocumentFiles,
+        max_bytes: int, on_ready: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
-        self.files_dir, self.max_bytes, self.on_ready = files_dir, max_bytes, on_ready
+        self.files, self.max_bytes, self.on_ready = files, max_bytes, on_ready
 
     def record(
         self, request_id: str, full_name: str, signed_on: date, document: Document | None,
@@ -59,8 +58,8 @@ class PaperDeclarationService:
         by.require(Role.AGENT)
         name = rule.written_name(full_name)
         day = rule.signed_on(signed_on, self.clock.now().date())
-        what = "the declaration's document"
-        suffix = checked_document(document, self.max_bytes, what) if document else ""
+        if document is not None:
+            checked_document(document, self.max_bytes, "the declaration's document")
         with self.store.transaction() as session:
             signable(session, request_id)
             row = PaperDeclarationRow(
@@ -68,7 +67,7 @@ class PaperDeclarationService:
                 recorded_at=self.clock.now(), state=ApprovalState.PENDING.value,
             )  # fmt: skip
             if document is not None:
-                self._keep(row, document, suffix)
+                self._keep(row, document)
             session.add(row)
             session.flush()
             self.audit.record(session, by.id, by.role_name,
@@ -76,13 +75,11 @@ class PaperDeclarationService:
                               declaration_id=row.id, sha256=row.sha256)  # fmt: skip
             return row
 
-    def _keep(self, row: PaperDeclarationRow, document: Document, suffix: str) -> None:
-        """Store the scan beside agents' authority documents, readable only by this user."""
-        sha = hashlib.sha256(document.content).hexdigest()
-        relative = Path("declarations") / row.request_id / f"{sha}{suffix}"
-        store_file(self.files_dir / relative, document.content)
-        row.file_path, row.sha256, row.size = str(relative), sha, len(document.content)
-        row.content_type = document.content_type
+    def _keep(self, row: PaperDeclarationRow, document: Document) -> None:
+        """Store the scan encrypted, as agents' authority documents are."""
+        self.files.keep(row, "declarations", document.content)
+        row.sha256 = hashlib.sha256(document.content).hexdigest()
+        row.size, row.content_type = len(document.content), document.content_type
 
     def decide(
         self, request_id: str, declaration_id: int, by: Principal, *, approve: bool,
@@ -97,7 +94,7 @@ class PaperDeclarationService:
             check_other_person(session, row.recorded_by, by, APPROVING)
             check_not_entered_by(session, request_id, by, APPROVING)
             request = signable(session, request_id) if approve else None
-            if approve and row.sha256 and self._digest(row) != row.sha256:
+            if approve and row.sha256 and self.files.digest(row) != row.sha256:
                 raise ConflictError("the stored document changed since it was recorded")
             row.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
             row.decided_by, row.decided_at = by.id, self.clock.now()
@@ -129,28 +126,25 @@ class PaperDeclarationService:
 
     def read_document(
         self, request_id: str, declaration_id: int, by: Principal
-    ) -> tuple[Path, str]:
-        """`document_path` for a reviewer who reads the scan; the audit chain records who read
+    ) -> tuple[bytes, str]:
+        """`document` for a reviewer who reads the scan; the audit chain records who read
         which (ids only)."""
         by.require(Role.REVIEWER)
-        path, content_type = self.document_path(request_id, declaration_id)
+        content, content_type = self.document(request_id, declaration_id)
         with self.store.transaction() as session:
             self.audit.record(session, by.id, by.role_name,
                               "verification.paper_declaration_read", request_id,
                               declaration_id=declaration_id)  # fmt: skip
-        return path, content_type
+        return content, content_type
 
-    def document_path(self, request_id: str, declaration_id: int) -> tuple[Path, str]:
-        """Where staff read the scanned declaration, and its content type."""
+    def document(self, request_id: str, declaration_id: int) -> tuple[bytes, str]:
+        """The scanned declaration as recorded, and its content type; TamperedError when its
+        encrypted file fails authentication."""
         with self.store.transaction() as session:
             row = _one(session, request_id, declaration_id)
-            if row.file_path is None or row.content_type is None:
-                raise NotFoundError("this paper declaration was recorded without a document")
-            return self.files_dir / row.file_path, row.content_type
-
-    def _digest(self, row: PaperDeclarationRow) -> str:
-        path = self.files_dir / (row.file_path or "")
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        if row.file_path is None or row.content_type is None:
+            raise NotFoundError("this paper declaration was recorded without a document")
+        return self.files.content(row), row.content_type
 
 
 def _one(session: Session, request_id: str, declaration_id: int) -> PaperDeclarationRow:

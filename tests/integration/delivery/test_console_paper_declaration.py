@@ -116,9 +116,11 @@ def test_the_scan_is_uploaded_listed_as_pending_read_by_a_reviewer_and_audited(
     andy, done = record_with_scan(desk, rid, "andy", ("scan.pdf", PDF, "application/pdf"))
     assert "Paper declaration 1 recorded" in done
     [row] = desk.c.paper_declarations.pending()
-    stored, content_type = desk.c.paper_declarations.document_path(rid, row.id)
-    assert (stored.read_bytes(), content_type, row.size) == (PDF, "application/pdf", len(PDF))
+    assert desk.c.paper_declarations.document(rid, row.id) == (PDF, "application/pdf")
+    assert row.size == len(PDF) and row.file_path is not None
+    stored = desk.c.settings.data_dir / row.file_path
     assert stored.stat().st_mode & 0o077 == 0  # readable by this user only
+    assert b"penalty of perjury" not in stored.read_bytes()  # encrypted at rest
 
     ruth = sign_in(desk, "ruth")
     listed = ruth.get("/console/paper-declarations").text
@@ -130,7 +132,7 @@ def test_the_scan_is_uploaded_listed_as_pending_read_by_a_reviewer_and_audited(
     read = ruth.get(url)
     assert (read.status_code, read.content) == (200, PDF)
     assert read.headers["content-type"] == "application/pdf"
-    assert read.headers["content-disposition"].startswith("attachment;")
+    assert read.headers["content-disposition"] == 'attachment; filename="paper-declaration-1.pdf"'
     assert read.headers["cache-control"] == "no-store"
     assert read.headers["x-content-type-options"] == "nosniff"
     assert andy.get(url).status_code == 403  # reviewers read scans, as in the API
@@ -145,6 +147,20 @@ def test_the_scan_is_uploaded_listed_as_pending_read_by_a_reviewer_and_audited(
     ruth.post(f"/console/requests/{rid}/paper-declarations/1/decision",
               data={"csrf": form_token(page), "decision": "approve"})  # fmt: skip
     assert "No paper declaration awaits approval" in ruth.get("/console/paper-declarations").text
+
+
+def test_a_scan_whose_encrypted_file_was_altered_is_refused_not_shown(desk: Desk) -> None:
+    rid = three_points(desk)
+    add(desk, "andy", Role.AGENT)
+    add(desk, "ruth", Role.REVIEWER)
+    record_with_scan(desk, rid, "andy", ("scan.pdf", PDF, "application/pdf"))
+    [row] = desk.c.paper_declarations.pending()
+    assert row.file_path is not None
+    stored = desk.c.settings.data_dir / row.file_path
+    stored.write_bytes(stored.read_bytes()[:-1])  # cut short
+    read = sign_in(desk, "ruth").get(f"/console/requests/{rid}/paper-declarations/1/document")
+    assert read.status_code == 500 and "failed authentication" in read.text
+    assert b"penalty of perjury" not in read.content
 
 
 def test_a_form_without_a_chosen_file_records_the_declaration_without_a_scan(desk: Desk) -> None:

@@ -5,11 +5,14 @@ approves it (four eyes, as for staff identity checks). Only an approved one coun
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from rightful.adapters.db.verification import PaperDeclarationRow
+from rightful.adapters.storage.encryption import TamperedError
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import (
     ConflictError,
@@ -116,11 +119,16 @@ def test_bad_input_is_refused_with_what_to_fix(world: World) -> None:
 
 
 def test_the_scan_is_kept_private_and_the_audit_holds_ids_only(world: World) -> None:
+    """The scan is encrypted at rest, as packages are (REQUIREMENTS.md:30 and :40: data made
+    unintelligible lowers a breach's severity), and reads back as recorded."""
     rid = three_points(world)
     paper = world.c.paper_declarations.record(rid, "Anna Schmidt", SIGNED, PDF, AGENT)
-    path, content_type = world.c.paper_declarations.document_path(rid, paper.id)
-    assert path.read_bytes() == PDF.content and content_type == "application/pdf"
+    path = stored(world, paper.id)
     assert path.stat().st_mode & 0o077 == 0
+    assert world.c.paper_declarations.document(rid, paper.id) == (PDF.content, "application/pdf")
+    assert [p for p in world.c.settings.data_dir.rglob("*")
+            if p.is_file() and b"signed declaration" in p.read_bytes()] == []  # fmt: skip
+    assert paper.sha256 == hashlib.sha256(PDF.content).hexdigest()
     world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True, note="matches")
     entries = [e for e in world.c.audit.timeline(rid)
                if e.action.startswith("verification.paper_declaration_")]  # fmt: skip
@@ -133,13 +141,36 @@ def test_the_scan_is_kept_private_and_the_audit_holds_ids_only(world: World) -> 
         assert "Anna" not in str(entry.summary) and "Schmidt" not in str(entry.summary)
 
 
-def test_a_changed_scan_is_not_approved(world: World) -> None:
+def test_a_changed_scan_is_neither_read_nor_approved(world: World) -> None:
     rid = three_points(world)
     paper = world.c.paper_declarations.record(rid, "Anna Schmidt", SIGNED, PDF, AGENT)
-    path, _ = world.c.paper_declarations.document_path(rid, paper.id)
-    Path(path).write_bytes(b"%PDF-1.7\nsomething else\n")
+    path = stored(world, paper.id)
+    sealed = bytearray(path.read_bytes())
+    sealed[20] ^= 1
+    path.write_bytes(bytes(sealed))
+    with pytest.raises(TamperedError):
+        world.c.paper_declarations.read_document(rid, paper.id, REVIEWER)
     with pytest.raises(ConflictError, match="changed"):
         world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True)
+
+
+def test_a_scan_stored_in_plaintext_before_encryption_is_still_read(world: World) -> None:
+    rid = three_points(world)
+    paper = world.c.paper_declarations.record(rid, "Anna Schmidt", SIGNED, PDF, AGENT)
+    with world.c.store.transaction() as session:
+        row = session.get(PaperDeclarationRow, paper.id)
+        assert row is not None
+        row.file_path, row.master_key_id, row.wrapped_key = "declarations/old.pdf", None, None
+    (world.c.settings.data_dir / "declarations" / "old.pdf").write_bytes(PDF.content)
+    assert world.c.paper_declarations.document(rid, paper.id) == (PDF.content, "application/pdf")
+    world.c.paper_declarations.decide(rid, paper.id, REVIEWER, approve=True)
+
+
+def stored(world: World, declaration_id: int) -> Path:
+    with world.c.store.transaction() as session:
+        row = session.get(PaperDeclarationRow, declaration_id)
+        assert row is not None and row.file_path is not None
+        return world.c.settings.data_dir / row.file_path
 
 
 def test_staff_record_and_approve_through_the_api(world: World) -> None:
@@ -167,6 +198,7 @@ def test_staff_record_and_approve_through_the_api(world: World) -> None:
 
     read = client.get(f"{url}/{paper['id']}/document", headers={"X-API-Key": bob})
     assert read.status_code == 200 and read.content == PDF.content
+    assert read.headers["content-type"] == "application/pdf"
     reads = [e for e in world.c.audit.timeline(rid)
              if e.action == "verification.paper_declaration_read"]  # fmt: skip
     assert [e.summary for e in reads] == [{"declaration_id": paper["id"]}]  # who read it, by ids

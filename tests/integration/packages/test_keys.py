@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.db.verification import AgentAuthorityRow, PaperDeclarationRow
 from rightful.adapters.storage.keys import FolderKeyWrapper, KeyFolder, master_key_id
 from rightful.bootstrap import set_container
 from rightful.demo.story import hearthly
@@ -24,6 +25,7 @@ from rightful.domain.errors import ConfigurationError, ConflictError
 from rightful.domain.package_ports import WrappedKey
 from rightful.entrypoints.cli.common import cli_principal
 from rightful.entrypoints.cli.main import app
+from rightful.services import documents
 from rightful.services.package_keys import (
     Retirement,
     RotationReport,
@@ -41,7 +43,9 @@ SYSTEM_ADMIN = cli_principal()
 
 def rotate(world: World) -> RotationReport:
     c = world.c
-    return rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, SYSTEM_ADMIN)
+    return rotate_keys(
+        c.store, c.audit, c.package_keys, c.package_key_folder, SYSTEM_ADMIN, c.settings.data_dir
+    )
 
 
 def retire(world: World, grace: timedelta = timedelta(0)) -> Retirement:
@@ -132,7 +136,14 @@ def test_rotation_run_again_after_an_interruption_resumes_with_the_key_it_made(
     old, folder = world.c.package_keys.current_key_id, world.c.package_key_folder
     assert folder is not None
     with pytest.raises(KeyboardInterrupt):
-        rotate_keys(world.c.store, world.c.audit, CtrlC(folder), folder, SYSTEM_ADMIN)
+        rotate_keys(
+            world.c.store,
+            world.c.audit,
+            CtrlC(folder),
+            folder,
+            SYSTEM_ADMIN,
+            world.c.settings.data_dir,
+        )
     made = folder.current_id()
     assert made != old and all(world.c.packages.get(p).master_key_id == old for p in ids)
 
@@ -292,6 +303,140 @@ def test_rotate_key_from_the_cli_names_what_it_could_not_rewrap_and_exits_1(
     assert "re-wrapped 1 package, 0 attachments" in result.output
     assert "still wrapped" not in result.output and "1 row still under it" in result.output
     assert "1 key could not be re-wrapped" in result.output
+
+
+MARKER = b"Power-of-attorney-of-Anna-Schmidt"
+SCAN = b"%PDF-1.7\n(" + MARKER + b")\n%%EOF\n"
+
+
+def add_document(world: World, table: Any, rid: str, *, encrypted: bool, path: str = "") -> int:
+    """A document row of `table` (AgentAuthorityRow or PaperDeclarationRow) with SCAN, stored
+    as uploads are now, or in plaintext at `path` as before encryption at rest."""
+    fields = (
+        {"kind": "authorised_agent", "agent_name": "Helpers", "submitted_at": world.c.clock.now(),
+         "submitted_by": "k", "size": len(SCAN)}
+        if table is AgentAuthorityRow
+        else {"full_name": "Anna Schmidt", "signed_on": world.c.clock.now().date(),
+              "recorded_at": world.c.clock.now(), "recorded_by": "k", "size": len(SCAN)}
+    )  # fmt: skip
+    row = table(request_id=rid, sha256="0" * 64, content_type="application/pdf",
+                state="pending", **fields)  # fmt: skip
+    if encrypted:
+        world.c.document_files.keep(row, "authority", SCAN)
+    else:
+        row.file_path = path
+        (world.c.settings.data_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (world.c.settings.data_dir / path).write_bytes(SCAN)
+    with world.c.store.transaction() as session:
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def document_row(world: World, table: Any, row_id: int) -> Any:
+    with world.c.store.transaction() as session:
+        return session.get(table, row_id)
+
+
+def holding(folder: Path, marker: bytes) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and marker in p.read_bytes()]
+
+
+def test_rotation_rewraps_document_keys_and_encrypts_documents_stored_in_plaintext(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Identity documents are encrypted at rest as packages are (REQUIREMENTS.md:30 and :40:
+    unintelligible data lowers a breach's severity): rotation re-wraps their keys and encrypts
+    those stored before in place; two rows of one plaintext file each get their own."""
+    world = make_world(store_url, tmp_path, hearthly())
+    rid = world.request_for(5)
+    new = add_document(world, AgentAuthorityRow, rid, encrypted=True)
+    shared = f"authority/{rid}/{'1' * 64}.pdf"
+    old = [
+        (AgentAuthorityRow, add_document(world, AgentAuthorityRow, rid, encrypted=False,
+                                         path=shared)),
+        (AgentAuthorityRow, add_document(world, AgentAuthorityRow, rid, encrypted=False,
+                                         path=shared)),
+        (PaperDeclarationRow, add_document(world, PaperDeclarationRow, rid, encrypted=False,
+                                           path=f"declarations/{rid}/{'2' * 64}.pdf")),
+    ]  # fmt: skip
+    assert len(holding(world.c.settings.data_dir, MARKER)) == 2
+    first = world.c.package_keys.current_key_id
+    report = rotate(world)
+    assert (report.documents, report.encrypted, report.failed) == (1, 3, [])
+    assert holding(world.c.settings.data_dir, MARKER) == []
+    fresh = again(world)
+    for table, row_id in [(AgentAuthorityRow, new), *old]:
+        row = document_row(fresh, table, row_id)
+        assert row.master_key_id == report.current_key_id
+        assert fresh.c.document_files.content(row) == SCAN
+    assert len({document_row(world, t, i).file_path for t, i in old}) == 3
+    assert rotate(world).encrypted == 0, "nothing left in plaintext"
+    assert first in retire(world).retired
+    [*_, entry] = [e for e in world.c.audit.timeline(None)  # type: ignore[arg-type]
+                   if e.action == "package.keys_rotated"]  # fmt: skip
+    assert (entry.summary["documents"], entry.summary["documents_encrypted"]) == (4, 0)
+    world.c.store.engine.dispose()
+
+
+def test_a_rotation_cut_short_while_encrypting_a_document_leaves_it_readable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = world.request_for(5)
+    path = f"authority/{rid}/{'3' * 64}.pdf"
+    doc = add_document(world, AgentAuthorityRow, rid, encrypted=False, path=path)
+    written = documents.write_private
+
+    def then_killed(*args: Any, **kwargs: Any) -> None:
+        written(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    def killed(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(documents, "write_private", then_killed)  # before the row points to it
+    with pytest.raises(KeyboardInterrupt):
+        rotate(world)
+    row = document_row(world, AgentAuthorityRow, doc)
+    assert (row.file_path, row.wrapped_key) == (path, None)
+    assert world.c.document_files.content(row) == SCAN
+    monkeypatch.undo()
+
+    monkeypatch.setattr(documents, "_drop_plaintext", killed)  # before the plaintext goes
+    with pytest.raises(KeyboardInterrupt):
+        rotate(world)
+    row = document_row(world, AgentAuthorityRow, doc)
+    assert row.file_path != path and world.c.document_files.content(row) == SCAN
+    monkeypatch.undo()
+    assert rotate(world).encrypted == 0
+
+
+def test_a_key_a_document_still_uses_is_not_retired(world: World) -> None:
+    rid = world.request_for(5)
+    doc = add_document(world, PaperDeclarationRow, rid, encrypted=True)
+    old = world.c.package_keys.current_key_id
+    with world.c.store.transaction() as session:
+        row = session.get(PaperDeclarationRow, doc)
+        assert row is not None and row.wrapped_key is not None
+        row.wrapped_key = bytes(len(row.wrapped_key))  # cannot be re-wrapped
+    report = rotate(world)
+    assert [(row.kind, row.id) for row in report.failed] == [("paper declaration", str(doc))]
+    assert report.still_old == {old: 1}
+    kept = retire(world)
+    assert old not in kept.retired and kept.kept[old] == "1 row still under it"
+
+
+def test_rotate_key_from_the_cli_says_how_many_documents_it_encrypted(world: World) -> None:
+    rid = world.request_for(5)
+    add_document(world, AgentAuthorityRow, rid, encrypted=False, path=f"authority/{rid}/a.pdf")
+    gone = add_document(
+        world, AgentAuthorityRow, rid, encrypted=False, path=f"authority/{rid}/b.pdf"
+    )
+    (world.c.settings.data_dir / "authority" / rid / "b.pdf").unlink()
+    result = cli(world, "package", "rotate-key")
+    assert "0 documents; encrypted 1 document stored in plaintext before" in result.output
+    assert f"✗ authority document {gone}: its document file is missing" in result.output
+    assert result.exit_code == 1 and "1 document file is missing" in result.output
 
 
 KMS = "tests.integration.packages.kms_plugin:connect"

@@ -221,16 +221,34 @@ def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) 
     challenge = api.start(rid).json()["challenge_id"]
     answer = api.code(rid, challenge, api.world.code_for(estate.ANNA)).json()
     assert answer["outcome"] == "awaiting_approval"
-    fetched = api.client.get(
-        f"/api/v1/verification/{rid}/authority/{doc}/document", headers=api.staff("reviewer")
-    )
-    assert fetched.content.startswith(b"%PDF")
+    url = f"/api/v1/verification/{rid}/authority/{doc}/document"
+    fetched = api.client.get(url, headers=api.staff("reviewer"))
+    assert (fetched.status_code, fetched.content) == (200, b"%PDF-1.4\n%%EOF\n")
+    assert fetched.headers["content-type"] == "application/pdf"
     decision = api.client.post(
         f"/api/v1/verification/{rid}/authority/{doc}/decision",
         json={"approve": True},
         headers=api.staff("reviewer"),
     )
     assert decision.json()["outcome"] == "bound"
+
+
+def test_an_authority_document_altered_on_disk_is_refused_not_served(api: Api) -> None:
+    rid = api.submit()
+    upload = api.client.post(
+        f"/api/v1/verification/{rid}/authority",
+        data={"kind": "authorised_agent", "agent_name": "Privacy Helpers LLC"},
+        files={"document": ("mandate.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+    )
+    [row] = api.world.c.approvals.authorities(rid)
+    stored = api.world.c.settings.data_dir / row.file_path
+    stored.write_bytes(stored.read_bytes()[:16] + bytes(len(stored.read_bytes()) - 16))
+    fetched = api.client.get(
+        f"/api/v1/verification/{rid}/authority/{upload.json()['id']}/document",
+        headers=api.staff("reviewer"),
+    )
+    assert fetched.status_code == 500
+    assert fetched.json()["error"] == "TamperedError" and b"%PDF" not in fetched.content
 
 
 def test_a_staff_made_request_needs_two_different_staff_keys(api: Api) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from pathlib import Path
 
 import pytest
 
+from rightful.adapters.db.verification import AgentAuthorityRow
+from rightful.adapters.storage.encryption import TamperedError
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from rightful.domain.lifecycle import Status
 from rightful.domain.staff import Principal
@@ -18,7 +21,10 @@ from rightful.services.approvals import Document
 from . import estate
 from .conftest import AGENT, REVIEWER, REVIEWER_2, World
 
-PDF = Document(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "application/pdf")
+MARKER = b"Authority-of-Privacy-Helpers-LLC"
+PDF = Document(
+    b"%PDF-1.7\n1 0 obj << /Title (" + MARKER + b") >> endobj\n%%EOF\n", "application/pdf"
+)
 CALLBACK = StaffCheckMethod.CALLBACK_TO_PHONE_ON_FILE
 
 
@@ -63,27 +69,78 @@ def test_the_submitter_of_an_authority_cannot_approve_it(world: World) -> None:
         world.c.approvals.decide_authority(rid, doc, REVIEWER_2, approve=False)
 
 
-def test_the_document_is_kept_under_the_data_folder_with_its_digest(world: World) -> None:
+def test_the_document_is_kept_encrypted_under_the_data_folder_with_its_digest(
+    world: World,
+) -> None:
+    """Identity documents are encrypted at rest like packages (REQUIREMENTS.md:30 and :40: data
+    made unintelligible lowers a breach's severity); the digest is the plaintext's."""
     rid = world.submit()
     doc = add_authority(world, rid)
-    path, content_type = world.c.approvals.document_path(rid, doc)
-    assert path.read_bytes() == PDF.content
+    path = stored(world, doc)
     assert path.is_relative_to(world.c.settings.data_dir)
     assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
-    assert content_type == "application/pdf"
+    assert holding(world.c.settings.data_dir, MARKER) == []
+    assert world.c.approvals.document(rid, doc) == (PDF.content, "application/pdf")
     [row] = world.c.approvals.authorities(rid)
     assert row.sha256 == hashlib.sha256(PDF.content).hexdigest()
+    assert row.master_key_id == world.c.package_keys.current_key_id
     [event] = world.summaries(rid, "verification.authority_submitted")
     assert event["sha256"] == row.sha256
 
 
-def test_a_document_changed_on_disk_is_not_approved(world: World) -> None:
+def test_the_same_document_twice_is_two_files_with_a_key_each(world: World) -> None:
+    rid = world.submit()
+    first, second = add_authority(world, rid), add_authority(world, rid)
+    assert stored(world, first) != stored(world, second)
+    assert world.c.approvals.document(rid, first)[0] == PDF.content
+    assert world.c.approvals.document(rid, second)[0] == PDF.content
+
+
+def test_a_document_changed_on_disk_is_neither_served_nor_approved(world: World) -> None:
     rid = world.submit()
     doc = add_authority(world, rid)
-    path, _ = world.c.approvals.document_path(rid, doc)
-    path.write_bytes(PDF.content + b"forged")
+    path = stored(world, doc)
+    sealed = bytearray(path.read_bytes())
+    sealed[-1] ^= 1
+    path.write_bytes(bytes(sealed))
+    with pytest.raises(TamperedError):
+        world.c.approvals.document(rid, doc)
     with pytest.raises(ConflictError, match="changed"):
         world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+
+
+def test_a_document_stored_in_plaintext_before_encryption_is_still_read(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    plain = store_in_plaintext_as_before(world, doc)
+    assert plain.read_bytes() == PDF.content
+    assert world.c.approvals.document(rid, doc) == (PDF.content, "application/pdf")
+    world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+
+
+def stored(world: World, doc: int) -> Path:
+    with world.c.store.transaction() as session:
+        row = session.get(AgentAuthorityRow, doc)
+        assert row is not None
+        return world.c.settings.data_dir / row.file_path
+
+
+def store_in_plaintext_as_before(world: World, doc: int) -> Path:
+    """The row and file of a document stored before documents were encrypted at rest."""
+    with world.c.store.transaction() as session:
+        row = session.get(AgentAuthorityRow, doc)
+        assert row is not None
+        (world.c.settings.data_dir / row.file_path).unlink()
+        row.file_path = f"authority/{row.request_id}/{row.sha256}.pdf"
+        row.master_key_id = row.wrapped_key = None
+    plain = world.c.settings.data_dir / row.file_path
+    plain.write_bytes(PDF.content)
+    return plain
+
+
+def holding(folder: Path, marker: bytes) -> list[Path]:
+    """The files under `folder` whose bytes contain `marker`."""
+    return [p for p in folder.rglob("*") if p.is_file() and marker in p.read_bytes()]
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -118,7 +119,8 @@ class SubjectCandidateRow(Base):
 
 class AgentAuthorityRow(Base):
     """The document by which an agent or proxy acts for the subject; the file lives under
-    data_dir and its SHA-256 is recorded so that any later change to it shows."""
+    data_dir, encrypted, and the SHA-256 of its plaintext is recorded so that any later change
+    to it shows."""
 
     __tablename__ = "agent_authorities"
 
@@ -130,6 +132,10 @@ class AgentAuthorityRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(100))
+    # The file's data key wrapped by the package master key; None: a plaintext file stored
+    # before documents were encrypted at rest (services/documents.py).
+    master_key_id: Mapped[str | None] = mapped_column(String(64))
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12))
@@ -173,8 +179,8 @@ class DeclarationRow(Base):
 class PaperDeclarationRow(Base):
     """A CCPA declaration under penalty of perjury that arrived on paper or as a signed PDF
     (§7062(c)), recorded by staff: the signer's full name as written, the date they signed and,
-    if scanned, the document under data_dir with its SHA-256. It counts once another staff
-    member has approved it."""
+    if scanned, the document under data_dir (encrypted) with the SHA-256 of its plaintext. It
+    counts once another staff member has approved it."""
 
     __tablename__ = "ccpa_paper_declarations"
 
@@ -186,6 +192,8 @@ class PaperDeclarationRow(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(100))
+    master_key_id: Mapped[str | None] = mapped_column(String(64))  # as AgentAuthorityRow's
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(12))

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from rightful.adapters.db.verification import PaperDeclarationRow
@@ -69,11 +68,12 @@ def listed(request_id: str, c: Deps, _who: Agent) -> list[PaperDeclarationOut]:
 
 
 @router.get("/{request_id}/paper-declarations/{declaration_id}/document",
-            response_class=FileResponse)  # fmt: skip
-def document(request_id: str, declaration_id: RowId, c: Deps, who: Reviewer) -> FileResponse:
-    """The scanned declaration, for the reviewer to read (audited)."""
-    path, content_type = c.paper_declarations.read_document(request_id, declaration_id, who)
-    return FileResponse(path, media_type=content_type)
+            response_class=Response)  # fmt: skip
+def document(request_id: str, declaration_id: RowId, c: Deps, who: Reviewer) -> Response:
+    """The scanned declaration, decrypted, for the reviewer to read (audited; 500
+    TamperedError when its encrypted file fails authentication)."""
+    content, content_type = c.paper_declarations.read_document(request_id, declaration_id, who)
+    return Response(content, media_type=content_type)
 
 
 @router.post("/{request_id}/paper-declarations/{declaration_id}/decision",

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.verification import StaffCheckRow
@@ -391,13 +391,12 @@ def authorities(request_id: str, c: Deps, _who: Reviewer) -> list[AuthorityOut]:
     return [AuthorityOut.of(r) for r in c.approvals.authorities(request_id)]
 
 
-@router.get("/{request_id}/authority/{authority_id}/document", response_class=FileResponse)
-def authority_document(
-    request_id: str, authority_id: RowId, c: Deps, _who: Reviewer
-) -> FileResponse:
-    """The authority document itself, for the reviewer to read."""
-    path, content_type = c.approvals.document_path(request_id, authority_id)
-    return FileResponse(path, media_type=content_type)
+@router.get("/{request_id}/authority/{authority_id}/document", response_class=Response)
+def authority_document(request_id: str, authority_id: RowId, c: Deps, _who: Reviewer) -> Response:
+    """The authority document itself, decrypted, for the reviewer to read (500 TamperedError
+    when its encrypted file fails authentication)."""
+    content, content_type = c.approvals.document(request_id, authority_id)
+    return Response(content, media_type=content_type)
 
 
 @router.post("/{request_id}/authority/{authority_id}/decision", response_model=SettlementOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -475,16 +476,21 @@ def rotate_key(
         bool, typer.Option(help="then delete old generated keys (as `retire-keys` does)")
     ] = False,
 ) -> None:
-    """Re-wrap every package and attachment key under a new (or the configured) master key."""
+    """Re-wrap every package, attachment and identity document key under a new (or the
+    configured) master key; encrypt the documents stored before encryption at rest."""
+    from rightful.services.documents import FILE_MISSING
     from rightful.services.package_keys import rotate_keys
 
     c = container()
-    report = rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal())
+    report = rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal(),
+                         c.settings.data_dir)  # fmt: skip
     resumed = " (resuming the rotation cut short before)" if report.resumed else ""
     console.print(
         f"master key {report.current_key_id}{resumed}: re-wrapped "
         f"{counted(report.packages, 'package', 'packages')}, "
-        f"{counted(report.attachments, 'attachment', 'attachments')}",
+        f"{counted(report.attachments, 'attachment', 'attachments')}, "
+        f"{counted(report.documents, 'document', 'documents')}; encrypted "
+        f"{counted(report.encrypted, 'document', 'documents')} stored in plaintext before",
         highlight=False,
     )
     for line in _unreadable_lines(report.failed):
@@ -496,12 +502,16 @@ def rotate_key(
         fail(f"{report.stopped}; run rotate-key again once it does", code=1)
     if retire:
         _retire(c)
-    if report.failed:
+    unwrapped = [row for row in report.failed if row.reason != FILE_MISSING]
+    if unwrapped:
         fail(
-            f"{counted(len(report.failed), 'key', 'keys')} could not be re-wrapped; make their "
+            f"{counted(len(unwrapped), 'key', 'keys')} could not be re-wrapped; make their "
             "master key available (package_previous_master_keys) and run rotate-key again",
             code=1,
         )
+    if report.failed:
+        fail(f"{counted(len(report.failed), 'document file is', 'document files are')} missing "
+             "(listed above); their rows stay as they are", code=1)  # fmt: skip
 
 
 def _unreadable_lines(failed: list[Unreadable]) -> list[str]:
@@ -518,12 +528,8 @@ def _unreadable_lines(failed: list[Unreadable]) -> list[str]:
         if len(rows) == 1:
             lines.append(f"{rows[0].kind} {rows[0].id}: {rows[0].reason}")
             continue
-        packages = sum(row.kind == "package" for row in rows)
-        what = [
-            counted(n, kind, f"{kind}s")
-            for n, kind in ((packages, "package"), (len(rows) - packages, "attachment"))
-            if n
-        ]
+        kinds = Counter(row.kind for row in rows)  # in the order rotation meets them
+        what = [counted(n, kind, f"{kind}s") for kind, n in kinds.items()]
         lines.append(f"{' and '.join(what)}: their master key {key_id} is not available")
     return lines
 

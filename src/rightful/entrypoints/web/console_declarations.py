@@ -8,8 +8,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
+from rightful.adapters.storage.encryption import TamperedError
 from rightful.domain.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -19,7 +20,7 @@ from rightful.domain.errors import (
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.web.console import act, console_page, current, denied
 from rightful.entrypoints.web.pages import container
-from rightful.services.approvals import Document
+from rightful.services.approvals import Document, document_suffix
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -47,13 +48,14 @@ def scan(request: Request, request_id: str, declaration_id: RowId) -> Response:
     """The scanned declaration, for a reviewer to read before deciding (audited)."""
     try:
         me = current(request, Role.REVIEWER)
-        path, content_type = container(request).paper_declarations.read_document(
+        content, content_type = container(request).paper_declarations.read_document(
             request_id[:64], declaration_id, me.principal
         )
-    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+    except (AuthenticationError, PermissionDeniedError, NotFoundError, TamperedError) as exc:
         return denied(request, exc)
-    name = f"paper-declaration-{declaration_id}{path.suffix}"
-    return FileResponse(path, media_type=content_type, filename=name)
+    name = f"paper-declaration-{declaration_id}{document_suffix(content_type)}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(content, media_type=content_type, headers=disposition)
 
 
 @router.post("/requests/{request_id}/paper-declarations", response_class=HTMLResponse)

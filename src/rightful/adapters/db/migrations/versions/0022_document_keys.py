@@ -1,0 +1,35 @@
+"""agent_authorities and ccpa_paper_declarations: master_key_id and wrapped_key, the data key of
+a document encrypted at rest (services/documents.py)
+
+Revision ID: 0022_document_keys
+Revises: 0021_build_heartbeat
+Create Date: 2026-12-06 02:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0022_document_keys"
+down_revision: str | None = "0021_build_heartbeat"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("agent_authorities", "ccpa_paper_declarations")
+
+
+def upgrade() -> None:
+    # Left empty on existing rows: their documents are plaintext files, read as they are until
+    # `rightful package rotate-key` encrypts them.
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("master_key_id", sa.String(64), nullable=True))
+            batch.add_column(sa.Column("wrapped_key", sa.LargeBinary(), nullable=True))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("wrapped_key")
+            batch.drop_column("master_key_id")
