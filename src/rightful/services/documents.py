@@ -41,13 +41,14 @@ class DocumentFiles:
     files_dir: Path
     keys: Callable[[], KeyWrapper]
 
-    def keep(self, row: DocumentRow, folder: str, content: bytes, *, fsync: bool = False) -> None:
-        """Encrypt `content` into a new file of its own under `folder`/request id and point
-        `row` to it (two uploads of the same document get a file and a data key each)."""
+    def keep(self, row: DocumentRow, folder: str, content: bytes) -> None:
+        """Encrypt `content` into a new file of its own under `folder`/request id, on disk before
+        `row` (committed by the caller) points to it; two uploads of the same document get a
+        file and a data key each."""
         relative = Path(folder) / row.request_id / f"{uuid.uuid4().hex}{SUFFIX}"
         data_key = new_data_key()
         wrapped = self.keys().wrap(data_key)
-        write_private(self.files_dir / relative, sealed(content, data_key), fsync=fsync)
+        write_private(self.files_dir / relative, sealed(content, data_key))
         row.file_path, row.master_key_id, row.wrapped_key = (
             str(relative),
             wrapped.key_id,
@@ -96,7 +97,7 @@ def encrypt_plaintext(
                 failed.append((str(row_id), FILE_MISSING))
                 continue
             former = row.file_path
-            files.keep(row, Path(former).parts[0], plain.read_bytes(), fsync=True)
+            files.keep(row, Path(former).parts[0], plain.read_bytes())
         _drop_plaintext(store, files.files_dir, table, former)
         done += 1
     return done
@@ -112,8 +113,8 @@ def _drop_plaintext(store: Store, files_dir: Path, table: Any, relative: str) ->
     (files_dir / relative).unlink(missing_ok=True)
 
 
-def write_private(path: Path, content: bytes, *, fsync: bool = False) -> None:
-    """Write a file readable only by this user, atomically."""
+def write_private(path: Path, content: bytes) -> None:
+    """Write a file readable only by this user, atomically and durably."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with atomic_writer(path, prefix=".upload-", fsync=fsync) as handle:
+    with atomic_writer(path, prefix=".upload-", fsync=True) as handle:
         handle.write(content)

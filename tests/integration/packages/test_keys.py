@@ -172,7 +172,14 @@ def test_rotation_stopped_before_its_key_became_current_resumes_with_that_key(
     with monkeypatch.context() as patched:
         patched.setattr(KeyFolder, "_make_current", killed)
         with pytest.raises(KeyboardInterrupt):
-            rotate_keys(world.c.store, world.c.audit, world.c.package_keys, folder, SYSTEM_ADMIN)
+            rotate_keys(
+                world.c.store,
+                world.c.audit,
+                world.c.package_keys,
+                folder,
+                SYSTEM_ADMIN,
+                world.c.settings.data_dir,
+            )
     assert folder.current_id() == old and len(folder.keys()) == 2
     made = next(iter(set(folder.keys()) - {old}))
 
