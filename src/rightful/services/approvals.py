@@ -32,7 +32,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
-from rightful.services.documents import DocumentFiles
+from rightful.services.documents import AUTHORITY_FOLDER, DocumentFiles
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
@@ -105,7 +105,7 @@ class ApprovalService:
                 submitted_by=by.id,
                 state=ApprovalState.PENDING.value,
             )
-            self.files.keep(row, "authority", document.content)
+            self.files.keep(row, AUTHORITY_FOLDER, document.content)
             session.add(row)
             session.flush()
             self.audit.record(

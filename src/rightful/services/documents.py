@@ -7,6 +7,7 @@ is until `rotate-key` encrypts it."""
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ DOCUMENT_KINDS: dict[Any, str] = {
     PaperDeclarationRow: "paper declaration",
 }
 SUFFIX = ".rfpk"
+AUTHORITY_FOLDER = "authority"
+DECLARATIONS_FOLDER = "declarations"
+FOLDERS: dict[Any, str] = {
+    AgentAuthorityRow: AUTHORITY_FOLDER,
+    PaperDeclarationRow: DECLARATIONS_FOLDER,
+}
+# A plaintext file younger than this is left alone by the sweep: a process of a version before
+# encryption at rest may have written it and not yet committed the row that points to it.
+SWEEP_AFTER_SECONDS = 3600
 FILE_MISSING = "its document file is missing"
 
 
@@ -103,14 +113,38 @@ def encrypt_plaintext(
     return done
 
 
-def _drop_plaintext(store: Store, files_dir: Path, table: Any, relative: str) -> None:
+def drop_left_plaintext(store: Store, files_dir: Path, table: Any) -> int:
+    """Delete the plaintext documents of `table`'s folder that no row points to: left behind by
+    a rotation stopped after a row was pointed to its encrypted copy. Encrypted files and files
+    modified in the last SWEEP_AFTER_SECONDS are left alone; how many were deleted."""
+    root = files_dir / FOLDERS[table]
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - SWEEP_AFTER_SECONDS
+    left = [
+        path
+        for path in root.glob("*/*")
+        if path.suffix != SUFFIX
+        and not path.name.startswith(".")  # a file being written (atomic_writer)
+        and path.is_file()
+        and path.stat().st_mtime < cutoff
+    ]
+    return sum(_drop_plaintext(store, files_dir, table, path.relative_to(files_dir).as_posix())
+               for path in left)  # fmt: skip
+
+
+def _drop_plaintext(store: Store, files_dir: Path, table: Any, relative: str) -> bool:
     """Delete a plaintext document no row points to any longer (two rows of the same upload
-    shared one file)."""
+    shared one file); whether it was deleted."""
     with store.transaction() as session:
         query = select(func.count()).select_from(table).where(table.file_path == relative)
         if session.scalar(query):
-            return
-    (files_dir / relative).unlink(missing_ok=True)
+            return False
+    path = files_dir / relative
+    if not path.exists():
+        return False
+    path.unlink(missing_ok=True)
+    return True
 
 
 def write_private(path: Path, content: bytes) -> None:

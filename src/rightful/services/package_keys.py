@@ -27,7 +27,12 @@ from rightful.domain.provenance import SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted
 from rightful.services.audit import AuditService
-from rightful.services.documents import DOCUMENT_KINDS, DocumentFiles, encrypt_plaintext
+from rightful.services.documents import (
+    DOCUMENT_KINDS,
+    DocumentFiles,
+    drop_left_plaintext,
+    encrypt_plaintext,
+)
 from rightful.settings import Settings
 
 ROTATION_BATCH: Final = 200
@@ -157,6 +162,7 @@ class RotationReport:
     attachments: int = 0
     documents: int = 0  # identity documents whose data key was re-wrapped
     encrypted: int = 0  # documents stored before encryption at rest, encrypted now
+    plaintext_removed: int = 0  # plaintext documents an earlier rotation left behind
     failed: list[Unreadable] = field(default_factory=list)
     still_old: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the rotation broke off (the key service failed)
@@ -195,6 +201,7 @@ def rotate_keys(
                 report.documents += _rewrap(store, keys, table, kind, report)
             for table, kind in DOCUMENT_KINDS.items():
                 report.encrypted += _encrypt_plaintext(store, documents, table, kind, report)
+                report.plaintext_removed += drop_left_plaintext(store, files_dir, table)
         except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
             report.stopped = str(exc)
     report.still_old = _in_use(store, exclude=keys.current_key_id)
@@ -203,7 +210,8 @@ def rotate_keys(
             session, by.id, by.role_name, "package.keys_rotated", None,
             key_id=report.current_key_id, packages=report.packages,
             attachments=report.attachments, documents=report.documents,
-            documents_encrypted=report.encrypted, failed=len(report.failed),
+            documents_encrypted=report.encrypted, plaintext_removed=report.plaintext_removed,
+            failed=len(report.failed),
             failed_ids=[row.id for row in report.failed[:MAX_LISTED]],
             still_old=sum(report.still_old.values()), stopped=report.stopped is not None,
             resumed=report.resumed,

@@ -7,6 +7,7 @@ import base64
 import io
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -415,7 +416,14 @@ def test_a_rotation_cut_short_while_encrypting_a_document_leaves_it_readable(
     row = document_row(world, AgentAuthorityRow, doc)
     assert row.file_path != path and world.c.document_files.content(row) == SCAN
     monkeypatch.undo()
-    assert rotate(world).encrypted == 0
+
+    left = world.c.settings.data_dir / path
+    assert (rotate(world).encrypted, rotate(world).plaintext_removed) == (0, 0), "a fresh file"
+    an_hour_ago = time.time() - documents.SWEEP_AFTER_SECONDS - 1
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    assert rotate(world).plaintext_removed == 1, "the plaintext left behind is deleted"
+    assert not left.exists() and holding(world.c.settings.data_dir, MARKER) == []
+    assert world.c.document_files.content(document_row(world, AgentAuthorityRow, doc)) == SCAN
 
 
 def test_a_key_a_document_still_uses_is_not_retired(world: World) -> None:

@@ -493,6 +493,9 @@ def rotate_key(
         f"{counted(report.encrypted, 'document', 'documents')} stored in plaintext before",
         highlight=False,
     )
+    if report.plaintext_removed:
+        left = counted(report.plaintext_removed, "plaintext document", "plaintext documents")
+        console.print(f"deleted {left} an interrupted rotation left behind", highlight=False)
     for line in _unreadable_lines(report.failed):
         err_console.print(f"✗ {line}", highlight=False)
     if report.still_old:
