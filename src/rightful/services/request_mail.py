@@ -174,6 +174,8 @@ class RequestNoticeMail:
         with self.store.transaction() as session:
             notice = session.get(NoticeRow, notice_id)
             assert notice is not None
+            if notice.mail_state == TOLD_OTHERWISE and state == REFUSED:
+                state = TOLD_OTHERWISE  # staff told them while this lost sender was still trying
             notice.mail_state = state
             notice.mail_attempts += 1
             notice.mail_attempted_at = self.clock.now()
@@ -182,7 +184,7 @@ class RequestNoticeMail:
                 session, SYSTEM.id, SYSTEM.role_name, action, notice.request_id,
                 notice=notice_id, kind=notice.kind, attempt=notice.mail_attempts,
             )  # fmt: skip
-            if state == REFUSED:
+            if notice.mail_state == REFUSED:
                 self._refused_here().append(_unsent(notice))
 
     def retry(self) -> tuple[int, list[Unsent]]:
@@ -222,26 +224,33 @@ class RequestNoticeMail:
         self, request_id: str, notice_id: int, by: Principal, way: str, how: str
     ) -> NoticeRow:
         """Record that `by` told the requester what notice `notice_id` says another way (a call,
-        a letter, in person) after it reached nobody by mail; it leaves the lists of notices
-        that reached nobody and is never mailed. The audit chain records the way, not `how`."""
+        a letter, in person) after it reached nobody by mail, or its sender was lost (stuck
+        `sending` or `pending` for LOST_AFTER); it leaves the lists of notices that reached
+        nobody and is never mailed. The audit chain records the way, not `how`."""
         by.require(Role.AGENT)
         way, how = _way(way), written(how, "how they were told", HOW_MINIMUM)
         with self.store.transaction() as session:
             notice = session.get(NoticeRow, notice_id)
             if notice is None or notice.request_id != request_id:
                 raise NotFoundError(f"request {request_id} has no notice {notice_id}")
-            if notice.mail_state not in UNTOLD:
+            if notice.mail_state not in (*UNTOLD, SENDING, PENDING):
                 raise ConflictError(_not_untold(notice))
             now = self.clock.now()
+            # Taken only while nobody is sending it: the condition the lists and the daily job
+            # use, checked by the UPDATE itself.
             taken = session.execute(
                 update(NoticeRow)
-                .where(NoticeRow.id == notice_id, NoticeRow.mail_state == notice.mail_state)
+                .where(NoticeRow.id == notice_id, NoticeRow.mail_state == notice.mail_state,
+                       self._unanswered())
                 .values(mail_state=TOLD_OTHERWISE, told_way=way, told_how=how, told_by=by.id,
                         told_at=now)
                 .execution_options(synchronize_session="fetch")
             )  # fmt: skip
             if not taken.rowcount:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-                raise ConflictError(f"notice {notice_id} is being mailed right now; look again")
+                raise ConflictError(
+                    f"notice {notice_id} is being mailed right now; look again in "
+                    f"{int(LOST_AFTER.total_seconds()) // 60} minutes"
+                )
             self.audit.record(
                 session, by.id, by.role_name, "notice.told_otherwise", request_id,
                 notice=notice_id, kind=notice.kind, way=way,
@@ -298,8 +307,8 @@ def _not_untold(notice: NoticeRow) -> str:
     if notice.mail_state is None:
         return f"notice {notice.id} ({notice.kind}) is not mailed; nothing to record"
     return (f"notice {notice.id} ({notice.kind}) is {notice.mail_state.replace('_', ' ')}, not "
-            "refused or without an address; only a notice that reached nobody is told another "
-            "way")  # fmt: skip
+            "refused or without an address; only a notice that reached nobody (or whose sender "
+            "was lost) is told another way")  # fmt: skip
 
 
 def unsent_line(unsent: list[Unsent]) -> str:

@@ -6,9 +6,14 @@ untold (REQUIREMENTS.md:6-7, Art. 12(3), 12(4); REQUIREMENTS.md:9, CCPA §7021).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.mail.sink import MailSink
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import ConflictError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role
 from rightful.domain.requests import RequestType
@@ -143,3 +148,49 @@ def test_the_daily_job_mails_a_notice_that_had_no_address_once_there_is_one(
     assert len(mails(relay, rid)) == 1
     assert desk.c.notice_mail.retry() == (0, []), "once sent, never again"
     assert len(mails(relay, rid)) == 1
+
+
+class ProcessEnded(BaseException):
+    """The sender's process ended while the relay had the notice (a kill, a lost machine)."""
+
+
+def test_a_notice_whose_sender_was_lost_can_be_told_another_way_once_nobody_sends_it(
+    console_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notice stuck `sending` is listed after ten minutes, with the console's form; staff may
+    then record that they told the requester, and the lost sender's late refusal does not list
+    it again."""
+    desk = console_desk
+    add(desk, "andy", Role.AGENT)
+    andy = sign_in(desk, "andy")
+    rid = desk.world.request_for(ANNA, high=False)
+    mail = desk.c.notice_mail
+    notices = mail._notices()
+
+    def ended(*_: object, **__: object) -> None:
+        raise ProcessEnded
+
+    monkeypatch.setattr(notices, "notice", ended)
+    monkeypatch.setattr(mail, "_notices", lambda: notices)
+    with pytest.raises(ProcessEnded):
+        desk.c.requests.extend(rid, DPO, reason="Recordings are held in three systems")
+    monkeypatch.undo()
+    [stuck] = [n for n in desk.c.requests.notices(rid) if n.kind == "extension"]
+    assert stuck.mail_state == "sending"
+
+    action = f"/console/requests/{rid}/notices/{stuck.id}/told-otherwise"
+    assert action not in andy.get(f"/console/requests/{rid}").text
+    with pytest.raises(ConflictError, match="being mailed right now"):
+        mail.told_otherwise(rid, stuck.id, DPO, "phone", HOW)
+    desk.world.clock.advance(timedelta(minutes=11))
+    assert [u.notice_id for u in mail.unsent()] == [stuck.id]
+    assert f'action="{action}"' in andy.get(f"/console/requests/{rid}").text
+    told = mail.told_otherwise(rid, stuck.id, DPO, "phone", HOW)
+    assert (told.mail_state, told.told_way) == ("told_otherwise", "phone")
+    assert mail.unsent() == []
+
+    mail._record(stuck.id, "refused")  # the lost sender's relay answers at last
+    [after] = [n for n in desk.c.requests.notices(rid) if n.kind == "extension"]
+    assert after.mail_state == "told_otherwise" and mail.unsent() == []
+    assert mail.retry() == (0, [])
+    assert [e.action for e in desk.c.audit.timeline(rid)].count("notice.mail_refused") == 1

@@ -68,6 +68,7 @@ def _detail(
     context = {
         "r": row, "now": c.clock.now(), "transitions": transitions(c.store, request_id),
         "notices": c.requests.notices(request_id), "timeline": c.audit.timeline(request_id),
+        "unanswered": {u.notice_id for u in c.notice_mail.unsent(request_id)},
         "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
         "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
