@@ -209,21 +209,29 @@ def test_staff_review_and_pick_through_the_api(api: Api) -> None:
     assert api.world.status(rid) is Status.VERIFIED
 
 
-def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) -> None:
-    rid = api.submit()
+MANDATE = b"%PDF-1.4\n%%EOF\n"
+
+
+def upload_mandate(api: Api, rid: str) -> int:
+    """An agent's authority document uploaded for `rid`; its id."""
     upload = api.client.post(
         f"/api/v1/verification/{rid}/authority",
         data={"kind": "authorised_agent", "agent_name": "Privacy Helpers LLC"},
-        files={"document": ("mandate.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        files={"document": ("mandate.pdf", MANDATE, "application/pdf")},
     )
     assert upload.status_code == 201, upload.text
-    doc = upload.json()["id"]
+    return int(upload.json()["id"])
+
+
+def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) -> None:
+    rid = api.submit()
+    doc = upload_mandate(api, rid)
     challenge = api.start(rid).json()["challenge_id"]
     answer = api.code(rid, challenge, api.world.code_for(estate.ANNA)).json()
     assert answer["outcome"] == "awaiting_approval"
     url = f"/api/v1/verification/{rid}/authority/{doc}/document"
     fetched = api.client.get(url, headers=api.staff("reviewer"))
-    assert (fetched.status_code, fetched.content) == (200, b"%PDF-1.4\n%%EOF\n")
+    assert (fetched.status_code, fetched.content) == (200, MANDATE)
     assert fetched.headers["content-type"] == "application/pdf"
     decision = api.client.post(
         f"/api/v1/verification/{rid}/authority/{doc}/decision",
@@ -235,16 +243,12 @@ def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) 
 
 def test_an_authority_document_altered_on_disk_is_refused_not_served(api: Api) -> None:
     rid = api.submit()
-    upload = api.client.post(
-        f"/api/v1/verification/{rid}/authority",
-        data={"kind": "authorised_agent", "agent_name": "Privacy Helpers LLC"},
-        files={"document": ("mandate.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
-    )
+    doc = upload_mandate(api, rid)
     [row] = api.world.c.approvals.authorities(rid)
     stored = api.world.c.settings.data_dir / row.file_path
     stored.write_bytes(stored.read_bytes()[:16] + bytes(len(stored.read_bytes()) - 16))
     fetched = api.client.get(
-        f"/api/v1/verification/{rid}/authority/{upload.json()['id']}/document",
+        f"/api/v1/verification/{rid}/authority/{doc}/document",
         headers=api.staff("reviewer"),
     )
     assert fetched.status_code == 500
