@@ -152,6 +152,17 @@ class ApprovalService:
             )
         return self.subjects.settle(request_id)
 
+    def read_document(self, request_id: str, authority_id: int, by: Principal) -> tuple[bytes, str]:
+        """`document` for a reviewer who reads it; the audit chain records who read which (ids
+        only), as for paper declarations."""
+        by.require(Role.REVIEWER)
+        content, content_type = self.document(request_id, authority_id)
+        with self.store.transaction() as session:
+            self.audit.record(session, by.id, by.role_name,
+                              "verification.authority_document_read", request_id,
+                              authority_id=authority_id)  # fmt: skip
+        return content, content_type
+
     def document(self, request_id: str, authority_id: int) -> tuple[bytes, str]:
         """The document as uploaded, for a reviewer to read, and its content type;
         TamperedError when its encrypted file fails authentication."""

@@ -233,6 +233,9 @@ def test_an_agent_uploads_authority_and_a_different_reviewer_approves(api: Api) 
     fetched = api.client.get(url, headers=api.staff("reviewer"))
     assert (fetched.status_code, fetched.content) == (200, MANDATE)
     assert fetched.headers["content-type"] == "application/pdf"
+    [read] = [e for e in api.world.c.audit.timeline(rid)
+              if e.action == "verification.authority_document_read"]  # fmt: skip
+    assert read.role == "reviewer" and read.summary == {"authority_id": doc}
     decision = api.client.post(
         f"/api/v1/verification/{rid}/authority/{doc}/decision",
         json={"approve": True},

@@ -392,10 +392,10 @@ def authorities(request_id: str, c: Deps, _who: Reviewer) -> list[AuthorityOut]:
 
 
 @router.get("/{request_id}/authority/{authority_id}/document", response_class=Response)
-def authority_document(request_id: str, authority_id: RowId, c: Deps, _who: Reviewer) -> Response:
-    """The authority document itself, decrypted, for the reviewer to read (500 TamperedError
-    when its encrypted file fails authentication)."""
-    content, content_type = c.approvals.document(request_id, authority_id)
+def authority_document(request_id: str, authority_id: RowId, c: Deps, who: Reviewer) -> Response:
+    """The authority document itself, decrypted, for the reviewer to read (audited; 500
+    TamperedError when its encrypted file fails authentication)."""
+    content, content_type = c.approvals.read_document(request_id, authority_id, who)
     return Response(content, media_type=content_type)
 
 
