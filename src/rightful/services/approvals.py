@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
-from rightful.services.documents import AUTHORITY_FOLDER, DocumentFiles
+from rightful.services.documents import AUTHORITY_FOLDER, DocumentFiles, read_audited
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
@@ -155,13 +156,9 @@ class ApprovalService:
     def read_document(self, request_id: str, authority_id: int, by: Principal) -> tuple[bytes, str]:
         """`document` for a reviewer who reads it; the audit chain records who read which (ids
         only), as for paper declarations."""
-        by.require(Role.REVIEWER)
-        content, content_type = self.document(request_id, authority_id)
-        with self.store.transaction() as session:
-            self.audit.record(session, by.id, by.role_name,
-                              "verification.authority_document_read", request_id,
-                              authority_id=authority_id)  # fmt: skip
-        return content, content_type
+        return read_audited(self.store, self.audit, by, "verification.authority_document_read",
+                            request_id, partial(self.document, request_id, authority_id),
+                            authority_id=authority_id)  # fmt: skip
 
     def document(self, request_id: str, authority_id: int) -> tuple[bytes, str]:
         """The document as uploaded, for a reviewer to read, and its content type;

@@ -21,7 +21,10 @@ from rightful.adapters.db.verification import AgentAuthorityRow, PaperDeclaratio
 from rightful.adapters.files import atomic_writer
 from rightful.adapters.storage.encryption import TamperedError, new_data_key, sealed, unsealed
 from rightful.domain.errors import NotFoundError
+from rightful.domain.lifecycle import Role
 from rightful.domain.package_ports import KeyWrapper, WrappedKey
+from rightful.domain.staff import Principal
+from rightful.services.audit import AuditService
 
 DocumentRow = AgentAuthorityRow | PaperDeclarationRow
 # What a rotation calls each kind of row in what it reports.
@@ -83,6 +86,24 @@ class DocumentFiles:
             return hashlib.sha256(self.content(row)).hexdigest()
         except (NotFoundError, TamperedError):
             return ""
+
+
+def read_audited(
+    store: Store,
+    audit: AuditService,
+    by: Principal,
+    action: str,
+    request_id: str,
+    read: Callable[[], tuple[bytes, str]],
+    **ids: int,
+) -> tuple[bytes, str]:
+    """What `read` gives (a document and its content type) for a reviewer, the read recorded in
+    the audit chain as `action` with the row ids (never the content)."""
+    by.require(Role.REVIEWER)
+    content, content_type = read()
+    with store.transaction() as session:
+        audit.record(session, by.id, by.role_name, action, request_id, **ids)
+    return content, content_type
 
 
 def encrypt_plaintext(

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
 from rightful.services.audit import AuditService
 from rightful.services.declarations import disclosure_wait, signable
-from rightful.services.documents import DECLARATIONS_FOLDER, DocumentFiles
+from rightful.services.documents import DECLARATIONS_FOLDER, DocumentFiles, read_audited
 from rightful.services.identity_set import load_request
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
@@ -129,13 +130,9 @@ class PaperDeclarationService:
     ) -> tuple[bytes, str]:
         """`document` for a reviewer who reads the scan; the audit chain records who read
         which (ids only)."""
-        by.require(Role.REVIEWER)
-        content, content_type = self.document(request_id, declaration_id)
-        with self.store.transaction() as session:
-            self.audit.record(session, by.id, by.role_name,
-                              "verification.paper_declaration_read", request_id,
-                              declaration_id=declaration_id)  # fmt: skip
-        return content, content_type
+        return read_audited(self.store, self.audit, by, "verification.paper_declaration_read",
+                            request_id, partial(self.document, request_id, declaration_id),
+                            declaration_id=declaration_id)  # fmt: skip
 
     def document(self, request_id: str, declaration_id: int) -> tuple[bytes, str]:
         """The scanned declaration as recorded, and its content type; TamperedError when its
