@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db import verification_repo as repo
+from rightful.adapters.db.by_id import ById
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import VerifiedIdentityRow
 from rightful.domain.errors import NotFoundError
@@ -23,7 +23,7 @@ from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 
 UNBOUND = (Status.RECEIVED, Status.AWAITING_VERIFICATION)
-_REQUEST_ROW: Final = select(RequestRow).where(RequestRow.id == bindparam("request_id"))
+REQUEST_ROWS: Final = ById(RequestRow)
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,8 @@ def pending_in(row: RequestRow, decided: repo.Decided) -> tuple[str, ...]:
 
 
 def request_row(session: Session, request_id: str) -> RequestRow | None:
-    """`session.get(RequestRow, request_id)` for each settle: the session's own row if it has
-    one, else a statement built once (get builds and keys a new one whenever it reads)."""
-    held = session.identity_map.get(session.identity_key(RequestRow, request_id))
-    if isinstance(held, RequestRow):
-        return held
-    return session.scalars(_REQUEST_ROW, {"request_id": request_id}).first()
+    """`session.get(RequestRow, request_id)` for each settle, its statement built once."""
+    return REQUEST_ROWS.get(session, request_id)
 
 
 def load_request(session: Session, request_id: str) -> RequestRow:

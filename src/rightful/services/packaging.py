@@ -70,6 +70,7 @@ from rightful.services.build_heartbeat import Heartbeat, taken_for_lost
 from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
+from rightful.services.identity_set import REQUEST_ROWS
 from rightful.services.old_objects import older_objects_frozen
 from rightful.services.package_build import (
     ATTACHMENTS_DIR,
@@ -100,7 +101,6 @@ _PACKAGES: Final = (
     .order_by(PackageRow.created_at, PackageRow.id)
 )
 _PACKAGE_ROW: Final = ById(PackageRow)
-_REQUEST_ROW: Final = ById(RequestRow)
 
 
 class Collector(Protocol):
@@ -617,7 +617,7 @@ class PackageService:
         )
 
     def _request(self, session: Session, request_id: str, lock: bool = False) -> RequestRow:
-        row = _REQUEST_ROW.get(session, request_id, lock)
+        row = REQUEST_ROWS.get(session, request_id, lock)
         if row is None:
             raise NotFoundError(f"no request {request_id}")
         return row
