@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.verification import AgentAuthorityRow, PaperDeclarationRow
-from rightful.adapters.files import atomic_writer
+from rightful.adapters.files import atomic_writer, make_folder
 from rightful.adapters.storage.encryption import TamperedError, new_data_key, sealed, unsealed
 from rightful.domain.errors import NotFoundError
 from rightful.domain.lifecycle import Role
@@ -170,6 +170,6 @@ def _drop_plaintext(store: Store, files_dir: Path, table: Any, relative: str) ->
 
 def write_private(path: Path, content: bytes) -> None:
     """Write a file readable only by this user, atomically and durably."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(path.parent)  # new folders' names on disk too, as the file's
     with atomic_writer(path, prefix=".upload-", fsync=True) as handle:
         handle.write(content)
