@@ -9,7 +9,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect
 
+from rightful.adapters.db.migrate import alembic_config
 from rightful.adapters.db.verification import AgentAuthorityRow
 from rightful.adapters.storage.encryption import TamperedError
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
@@ -116,6 +119,38 @@ def test_a_document_stored_in_plaintext_before_encryption_is_still_read(world: W
     assert plain.read_bytes() == PDF.content
     assert world.c.approvals.document(rid, doc) == (PDF.content, "application/pdf")
     world.c.approvals.decide_authority(rid, doc, REVIEWER, approve=True)
+
+
+def test_a_downgrade_that_would_drop_the_documents_keys_is_refused(world: World) -> None:
+    """Losing nothing (brief: bad input loses nothing): the keys of encrypted documents live in
+    the columns migration 0022 adds, so going below it is refused while any is encrypted."""
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    with pytest.raises(RuntimeError, match=r"1 identity document\(s\) are encrypted"):
+        migrate_to(world, "0021_build_heartbeat")
+    assert world.c.approvals.document(rid, doc) == (PDF.content, "application/pdf")
+
+
+def test_a_store_without_encrypted_documents_downgrades_below_0022(world: World) -> None:
+    rid = world.submit()
+    doc = add_authority(world, rid)
+    store_in_plaintext_as_before(world, doc)
+    migrate_to(world, "0021_build_heartbeat")
+    with world.c.store.engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("agent_authorities")}
+    assert {"file_path", "sha256"} <= columns
+    assert not {"wrapped_key", "master_key_id"} & columns
+
+
+def migrate_to(world: World, revision: str) -> None:
+    """Alembic downgrade to `revision` from the newest schema (the world's store is made with
+    create_all, which is that schema: tests/integration/test_migrations.py)."""
+    config = alembic_config(world.c.store.engine.url.render_as_string(hide_password=False))
+    world.c.store.engine.dispose()
+    with world.c.store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, "head")
+        command.downgrade(config, revision)
 
 
 def stored(world: World, doc: int) -> Path:

@@ -29,6 +29,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The two columns hold the only copy of each encrypted document's data key: dropping them
+    # would leave the documents unreadable for good, so the downgrade stops while any exists.
+    bind = op.get_bind()
+    encrypted = sum(
+        bind.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE wrapped_key IS NOT NULL")
+        ).scalar_one()
+        for table in TABLES
+    )
+    if encrypted:
+        raise RuntimeError(
+            f"downgrade below {revision} refused: {encrypted} identity document(s) are "
+            "encrypted at rest and their keys are in the columns it would drop; stay on this "
+            "revision, or restore the backup taken before upgrading"
+        )
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("wrapped_key")
