@@ -4,6 +4,8 @@ per-request process or connection churn")."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import psycopg
 import pymysql
 import pytest
 
+from rightful.adapters.sources import OpenSources
 from rightful.adapters.sources.mysql import connect_args
 from rightful.adapters.sources.pool import SourcePool
 from rightful.adapters.sources.sql import SqlSource
@@ -28,11 +31,99 @@ from .test_sources import COLUMNS, SCHEMA, _mysql, _postgres, _sqlite
 )
 def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The contract's tables in each kind of database."""
-    if request.param == "sqlite":
-        return _sqlite(tmp_path)
+    return contract_tables(request, tmp_path)
+
+
+@pytest.fixture(
+    params=[
+        "sqlite-wal",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
+def moment_dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The contract's tables where a reader can keep one moment without holding up writers."""
+    return contract_tables(request, tmp_path)
+
+
+def contract_tables(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The contract's tables in the kind of database the fixture's parameter names."""
     if request.param == "postgresql":
         return _postgres(request.getfixturevalue("pg_url"))
-    return _mysql(request.getfixturevalue("mysql_url"))
+    if request.param == "mysql":
+        return _mysql(request.getfixturevalue("mysql_url"))
+    url = _sqlite(tmp_path)
+    if request.param == "sqlite-wal":
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as wal:
+            wal.execute("PRAGMA journal_mode=WAL")
+    return url
+
+
+def add_person(dsn: str, person_id: int, email: str) -> None:
+    """Another writer commits a new row to the source (timeout 0 on SQLite: never waits)."""
+    row = (person_id, email, "Bea")
+    if dsn.startswith("sqlite"):
+        path = dsn.removeprefix("sqlite:///")
+        with contextlib.closing(sqlite3.connect(path, timeout=0)) as db, db:
+            db.execute("INSERT INTO people VALUES (?, ?, ?)", row)
+    elif dsn.startswith("postgresql"):
+        with psycopg.connect("postgresql://" + dsn.split("://", 1)[1], autocommit=True) as db:
+            db.execute("INSERT INTO people VALUES (%s, %s, %s)", row)
+    else:
+        db = pymysql.connect(autocommit=True, **connect_args(dsn))
+        with db.cursor() as cursor:
+            cursor.execute("INSERT INTO people VALUES (%s, %s, %s)", row)
+        db.close()
+
+
+def found(opened: OpenSources, email: str) -> set[int]:
+    source = opened.records["people"]
+    return {r[0] for r in source.lookup("people", COLUMNS, "email", [email])}
+
+
+def test_a_request_reads_each_source_as_of_one_moment(moment_dsn: str) -> None:
+    """A collection reads ownership windows and the recordings they cover in separate queries;
+    inside one borrowing they all see the source as of the first read, so a change committed
+    in between (a device resold, a recording added) is seen by the next request, not half by
+    this one (brief: the chain says who owned a device when a recording was made)."""
+    pool = SourcePool({"people": moment_dsn}, {"people": SCHEMA})
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == set()
+        add_person(moment_dsn, 90, "bea@example.com")
+        assert found(opened, "bea@example.com") == set()
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == {90}
+    pool.close()
+
+
+def test_a_sqlite_source_with_a_rollback_journal_never_holds_up_its_writers(
+    tmp_path: Path,
+) -> None:
+    """There a read transaction would lock the file against the application writing it for
+    the whole request: each statement reads on its own instead."""
+    dsn = _sqlite(tmp_path)
+    pool = SourcePool({"people": dsn}, {"people": SCHEMA})
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == set()
+        add_person(dsn, 90, "bea@example.com")  # timeout 0: "database is locked" if held
+        assert found(opened, "bea@example.com") == {90}
+    pool.close()
+
+
+def test_a_failed_request_ends_its_moment_with_its_connections(moment_dsn: str) -> None:
+    pool = SourcePool({"people": moment_dsn}, {"people": SCHEMA})
+
+    def a_build_that_fails() -> None:
+        with pool.borrowed() as opened:
+            assert found(opened, "bea@example.com") == set()
+            add_person(moment_dsn, 90, "bea@example.com")
+            raise RuntimeError("the build stopped halfway")
+
+    with pytest.raises(RuntimeError):
+        a_build_that_fails()
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == {90}
+    pool.close()
 
 
 def people(pool: SourcePool) -> set[int]:

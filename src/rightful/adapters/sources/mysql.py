@@ -48,6 +48,7 @@ class MysqlSource(SqlSource):
     chunk_size = 500
     quote_char = "`"
     placeholder = "%s"
+    begin_snapshot = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = DATABASE() AND table_name = %s"
@@ -76,6 +77,13 @@ class MysqlSource(SqlSource):
                     yield from batch
         except pymysql.MySQLError as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
+
+    def command(self, sql: str) -> None:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute(sql)
+        except pymysql.MySQLError as exc:
+            raise self.read_error(exc, None) from exc
 
     def close(self) -> None:
         """Close the connection (ignoring one that already dropped)."""

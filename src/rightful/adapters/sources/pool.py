@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from pydantic import SecretStr
 
@@ -56,15 +56,20 @@ class SourcePool(Mapping[str, RecordSource]):
 
     @contextmanager
     def borrowed(self) -> Iterator[OpenSources]:
-        """This thread's sources and the blob stores, for one request. A connection that no
-        longer answers (a restarted database) is opened again first; when the request fails,
-        the thread's connections are closed, so none left in an unknown state is handed out."""
+        """This thread's sources and the blob stores, for one request, each SQL source read as
+        of one moment (SqlSource.snapshot). A connection that no longer answers (a restarted
+        database) is opened again first; when the request fails, the thread's connections are
+        closed, so none left in an unknown state is handed out."""
         for name, source in list(self._mine().items()):
             if isinstance(source, SqlSource) and not source.alive():
                 self._drop(name)
         opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
         try:
-            yield opened
+            with ExitStack() as moments:
+                for source in opened.records.values():
+                    if isinstance(source, SqlSource):
+                        moments.enter_context(source.snapshot())
+                yield opened
         except BaseException:
             for name in list(self._mine()):
                 self._drop(name)

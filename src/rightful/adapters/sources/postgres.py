@@ -32,6 +32,7 @@ class PostgresSource(SqlSource):
     # psycopg prepares a statement once it has run a few times.
     chunk_size = 1000
     placeholder = "%s"
+    begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s"
@@ -55,6 +56,12 @@ class PostgresSource(SqlSource):
                 yield from cursor.stream(sql, params, size=STREAM_ROWS)
         except psycopg.Error as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
+
+    def command(self, sql: str) -> None:
+        try:
+            self._conn.execute(sql)
+        except psycopg.Error as exc:
+            raise self.read_error(exc, None) from exc
 
     def close(self) -> None:
         """Close the connection."""

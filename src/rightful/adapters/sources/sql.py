@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, Final
 
 from rightful.domain.datamap import IDENTIFIER
@@ -71,10 +72,40 @@ class SqlSource:
     chunk_size = 500
     quote_char = '"'
     placeholder = "?"
+    # The statement that opens a read-only transaction seeing one moment of the database;
+    # "" where there is none to open (each statement then reads the moment it runs).
+    begin_snapshot = ""
 
     def __init__(self, name: str, schema: Mapping[str, Collection[str]] | None = None) -> None:
         self.name = name
         self._schema = {t: frozenset(c) for t, c in schema.items()} if schema else None
+        self._in_snapshot = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read in the block sees the database as it was at the block's first read, so
+        a collection reads a device's ownership windows and the recordings they cover as of
+        the same moment (a resale committed in between is not half seen). A nested block
+        shares the outer one. When the block fails, the transaction is left open: the caller
+        closes the connection (SourcePool does). The end of a block whose reads all succeeded
+        cannot fail it: the transaction wrote nothing, and a connection that dropped meanwhile
+        is found dead and replaced before its next use."""
+        begin = self.begin_snapshot
+        if self._in_snapshot or not begin:
+            yield
+            return
+        self.command(begin)
+        self._in_snapshot = True
+        try:
+            yield
+        finally:
+            self._in_snapshot = False
+        with suppress(SourceUnavailableError):
+            self.command("COMMIT")
+
+    def command(self, sql: str) -> None:
+        """Run one statement that returns no rows (a transaction's begin or end)."""
+        raise NotImplementedError
 
     # -- the port ------------------------------------------------------------------------
     def lookup(

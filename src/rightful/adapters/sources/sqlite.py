@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,21 @@ class SqliteSource(SqlSource):
         # SQLite's lower() folds only A-Z; for a value with more case spellings than
         # case_variants sends, the lookup folds in Python instead (a full scan, rarely needed).
         self._conn.create_function("rf_fold", 1, _fold, deterministic=True)
+
+    @cached_property
+    def begin_snapshot(self) -> str:  # type: ignore[override]
+        """BEGIN in WAL mode, where a read transaction keeps its moment without holding up
+        anyone. With a rollback journal it would hold a shared lock on the file, and the
+        application writing it would wait for the whole request: each statement reads on
+        its own there."""
+        (mode,) = next(self.rows("PRAGMA journal_mode", ()))
+        return "BEGIN" if str(mode).lower() == "wal" else ""
+
+    def command(self, sql: str) -> None:
+        try:
+            self._conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise self.read_error(exc, None) from exc
 
     def folds_only_ascii(self, folded: Any) -> bool:
         return isinstance(folded, str) and len(case_variants(folded)) == 1 and not folded.isascii()
