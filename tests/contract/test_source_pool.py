@@ -5,6 +5,7 @@ per-request process or connection churn")."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,7 +18,7 @@ from rightful.adapters.sources import OpenSources
 from rightful.adapters.sources.mysql import connect_args
 from rightful.adapters.sources.pool import SourcePool
 from rightful.adapters.sources.sql import SqlSource
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 
 from .test_sources import COLUMNS, SCHEMA, _mysql, _postgres, _sqlite
 
@@ -123,6 +124,32 @@ def test_a_failed_request_ends_its_moment_with_its_connections(moment_dsn: str) 
         a_build_that_fails()
     with pool.borrowed() as opened:
         assert found(opened, "bea@example.com") == {90}
+    pool.close()
+
+
+def test_a_sqlite_file_replaced_on_disk_is_read_afresh(tmp_path: Path) -> None:
+    """A fresh export renamed over the source file: the kept connection would go on reading
+    the old file, nameless but still open, so the next request opens the new one."""
+    dsn = _sqlite(tmp_path)
+    pool = SourcePool({"people": dsn}, {"people": SCHEMA})
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == set()
+    (tmp_path / "export").mkdir()
+    export = _sqlite(tmp_path / "export")
+    add_person(export, 90, "bea@example.com")
+    os.replace(export.removeprefix("sqlite:///"), dsn.removeprefix("sqlite:///"))
+    with pool.borrowed() as opened:
+        assert found(opened, "bea@example.com") == {90}
+    pool.close()
+
+
+def test_a_sqlite_file_deleted_on_disk_fails_the_next_request(tmp_path: Path) -> None:
+    dsn = _sqlite(tmp_path)
+    pool = SourcePool({"people": dsn}, {"people": SCHEMA})
+    assert people(pool) == {1}
+    Path(dsn.removeprefix("sqlite:///")).unlink()
+    with pytest.raises(SourceUnavailableError, match="does not exist"):
+        people(pool)
     pool.close()
 
 

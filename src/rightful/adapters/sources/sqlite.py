@@ -22,6 +22,11 @@ def schema_message(exc: sqlite3.Error) -> str | None:
     return message if message.startswith(SCHEMA_ERRORS) else None
 
 
+def _file_identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino
+
+
 def _fold(value: Any) -> Any:
     return fold_value(value)
 
@@ -49,6 +54,7 @@ class SqliteSource(SqlSource):
         self._conn = sqlite3.connect(
             f"{target.as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
+        self._path, self._file = target, _file_identity(target)
         # SQLite's lower() folds only A-Z; for a value with more case spellings than
         # case_variants sends, the lookup folds in Python instead (a full scan, rarely needed).
         self._conn.create_function("rf_fold", 1, _fold, deterministic=True)
@@ -61,6 +67,16 @@ class SqliteSource(SqlSource):
         its own there."""
         (mode,) = next(self.rows("PRAGMA journal_mode", ()))
         return "BEGIN" if str(mode).lower() == "wal" else ""
+
+    def alive(self) -> bool:
+        """Whether the path still names the file this connection opened. A file replaced by
+        another (a restored backup, a fresh export renamed into place) is read through a new
+        connection: this one would go on reading the old file, now nameless, for as long as
+        it stays open. A file has no server that could drop the connection otherwise."""
+        try:
+            return _file_identity(self._path) == self._file
+        except OSError:
+            return False
 
     def command(self, sql: str) -> None:
         try:
