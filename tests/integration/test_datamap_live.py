@@ -88,6 +88,7 @@ def test_a_map_that_matches_its_sources_passes(
     code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
     assert code == 0, lines
     assert "live: 10 collections in 3 sources have every declared table and column" in lines
+    assert not [line for line in lines if line.startswith("warning: ")]
     assert lines[-1] == "ok"
 
 
@@ -203,3 +204,42 @@ def test_a_reference_between_a_text_and_a_number_column_is_named(
     [line] = [x for x in lines if "holds text values but refers to" in x]
     assert "accounts.contacts" in line and "customer_id" in line
     assert "accounts.customers.customer_id, which holds number" in line
+
+
+def test_a_window_that_mixes_times_with_and_without_a_zone_is_a_warning(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    """Who owned the speaker when a recording was made is decided by comparing the recording's
+    time with the ownership window (brief). recorded_at loses its zone here: read as UTC, it
+    is right only if it holds UTC, so the check warns and still passes."""
+    scheme = estate.dsns["speaker"].split("://", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        pytest.skip("SQLite declares no zone: its times are text, each with or without one")
+    retype_recorded_at(estate, scheme)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 0 and lines[-1] == "ok", lines
+    [warning] = [line for line in lines if line.startswith("warning: ")]
+    assert "speaker.recordings.device_serial: its window compares" in warning
+    with_zone, without = ("owned_from and owned_until", "recorded_at")
+    if scheme == "mysql":  # there it is recorded_at that keeps UTC (TIMESTAMP)
+        with_zone, without = without, with_zone
+    assert f"compares {with_zone} (a time with its zone) with {without} (without one," in warning
+
+
+def retype_recorded_at(estate: DemoEstate, scheme: str) -> None:
+    """recordings.recorded_at becomes the other kind of time than the ownership window's."""
+    dsn = estate.dsns["speaker"]
+    if scheme == "postgresql":
+        import psycopg
+
+        with psycopg.connect("postgresql://" + dsn.split("://", 1)[1]) as conn:
+            conn.execute("ALTER TABLE recordings ALTER COLUMN recorded_at TYPE timestamp")
+        return
+    import pymysql
+
+    from rightful.adapters.sources.mysql import connect_args
+
+    conn = pymysql.connect(autocommit=True, **connect_args(dsn))
+    with conn.cursor() as cur:
+        cur.execute("ALTER TABLE recordings MODIFY recorded_at TIMESTAMP(6) NULL DEFAULT NULL")
+    conn.close()

@@ -4,41 +4,62 @@ Each collection is probed with its declared columns by a query that reads no row
 source lacks something, the table and then each column are probed alone, so every missing name
 gets its own line. The two ends of each reference must hold values of one kind (a text column
 joined to an integer one fails on PostgreSQL, and across sources matches nothing). Blob stores
-must be folders that can be read.
+must be folders that can be read. A validity window whose columns mix times with a zone and
+times without one is a warning: it is right only while the zoneless ones hold UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
 from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
-from rightful.adapters.sources.sql import type_family
+from rightful.adapters.sources.sql import SqlSource, type_family
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_checks import DataMapProblem
 from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
 from rightful.domain.sources import RecordSource
 
 
-def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> list[DataMapProblem]:
-    """One problem per missing table, missing column, unreachable source or unreadable folder."""
+@dataclass
+class LiveCheck:
+    """What `--live` found: problems fail the check, warnings are printed beside an ok."""
+
+    problems: list[DataMapProblem] = field(default_factory=list)
+    warnings: list[DataMapProblem] = field(default_factory=list)
+
+
+def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> LiveCheck:
+    """One problem per missing table, missing column, unreachable source or unreadable
+    folder; one warning per window that mixes times with and without a zone."""
     plain = {n: d.get_secret_value() if isinstance(d, SecretStr) else d for n, d in dsns.items()}
-    problems: list[DataMapProblem] = []
-    kinds: Kinds = {}
+    found = LiveCheck()
+    columns = Columns()
     for source in datamap.sources:
-        problems.extend(_source_problems(datamap, source, plain.get(source), kinds))
-    problems.extend(_reference_problems(datamap, kinds))
-    problems.extend(_blob_store_problems(datamap, plain))
-    return problems
+        found.problems.extend(_source_problems(datamap, source, plain.get(source), columns))
+    found.problems.extend(_reference_problems(datamap, columns.kinds))
+    found.problems.extend(_blob_store_problems(datamap, plain))
+    found.warnings.extend(_window_warnings(datamap, columns.zoned))
+    return found
 
 
-# What the values of each column compare as, by dataset, collection and field (type_family)
-Kinds = dict[tuple[str, str, str], str]
+# A column, by dataset, collection and field
+Column = tuple[str, str, str]
+
+
+@dataclass
+class Columns:
+    """What the sources declare of their columns: what the values compare as (type_family),
+    and for times, whether they carry their zone (SqlSource.zoned)."""
+
+    kinds: dict[Column, str] = field(default_factory=dict)
+    zoned: dict[Column, bool] = field(default_factory=dict)
 
 
 def _source_problems(
-    datamap: DataMap, source: str, dsn: str | None, kinds: Kinds
+    datamap: DataMap, source: str, dsn: str | None, columns: Columns
 ) -> Iterator[DataMapProblem]:
     dataset = next(d for d in datamap.datasets if d.source == source)
     if dsn is None:
@@ -59,7 +80,7 @@ def _source_problems(
                     missing = list(_collection_problems(opened, d.origin, coll))
                     yield from missing
                     if not missing:
-                        _learn_kinds(opened, d.key, coll, kinds)
+                        _learn_columns(opened, d.key, coll, columns)
     except SourceUnavailableError as exc:
         yield _unusable(dataset.origin, source, str(exc))
     finally:
@@ -87,18 +108,49 @@ def _collection_problems(
             yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}")
 
 
-def _learn_kinds(opened: RecordSource, dataset: str, coll: DataCollection, kinds: Kinds) -> None:
-    """The kinds of a collection's columns, where its source tells declared types."""
-    column_types = getattr(opened, "column_types", None)
-    if column_types is None:
+def _learn_columns(
+    opened: RecordSource, dataset: str, coll: DataCollection, columns: Columns
+) -> None:
+    """What a collection's columns hold, where its source tells declared types."""
+    if not isinstance(opened, SqlSource):
         return
-    for name, declared in column_types(coll.name).items():
+    for name, declared in opened.column_types(coll.name).items():
         family = type_family(declared)
         if family is not None:
-            kinds[(dataset, coll.name, name)] = family
+            columns.kinds[(dataset, coll.name, name)] = family
+        zoned = opened.zoned(declared)
+        if zoned is not None:
+            columns.zoned[(dataset, coll.name, name)] = zoned
 
 
-def _reference_problems(datamap: DataMap, kinds: Kinds) -> Iterator[DataMapProblem]:
+def _window_warnings(datamap: DataMap, zoned: dict[Column, bool]) -> Iterator[DataMapProblem]:
+    for d in datamap.datasets:
+        for coll in d.collections:
+            for f in coll.fields:
+                for ref in f.references:
+                    window = ref.window
+                    if window is None:
+                        continue
+                    there = (ref.target.dataset, ref.target.collection)
+                    ends = [((d.key, coll.name), window.at), (there, window.valid_from)]
+                    if window.valid_until is not None:
+                        ends.append((there, window.valid_until))
+                    known = {name: zoned[(*where, name)] for where, name in ends
+                             if (*where, name) in zoned}  # fmt: skip
+                    if len(set(known.values())) < 2:
+                        continue
+                    with_zone = [n for n, z in known.items() if z]
+                    without = [n for n, z in known.items() if not z]
+                    yield DataMapProblem(d.origin, coll.address, f.name, (
+                        f"its window compares {' and '.join(with_zone)} (a time with its zone) "
+                        f"with {' and '.join(without)} (without one, read as UTC): should those "
+                        "be local times, every window shifts by the offset and a record goes to "
+                        "the holder before or after; give the columns one kind (all with a "
+                        "zone, or all in UTC without)"
+                    ))  # fmt: skip
+
+
+def _reference_problems(datamap: DataMap, kinds: dict[Column, str]) -> Iterator[DataMapProblem]:
     for d in datamap.datasets:
         for coll in d.collections:
             for f in coll.fields:

@@ -78,6 +78,15 @@ class MysqlSource(SqlSource):
         except pymysql.MySQLError as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
 
+    def zoned(self, declared: str) -> bool | None:
+        # TIMESTAMP is stored in UTC and read in the session's zone (UTC here); DATETIME is
+        # whatever was written, with no zone.
+        if declared.startswith("timestamp"):
+            return True
+        if declared.startswith("datetime"):
+            return False
+        return None
+
     def command(self, sql: str) -> None:
         try:
             with self._conn.cursor() as cursor:

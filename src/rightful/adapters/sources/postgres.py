@@ -57,6 +57,11 @@ class PostgresSource(SqlSource):
         except psycopg.Error as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
 
+    def zoned(self, declared: str) -> bool | None:
+        if declared.startswith(("timestamp", "time ")):
+            return "with time zone" in declared
+        return None
+
     def command(self, sql: str) -> None:
         try:
             self._conn.execute(sql)

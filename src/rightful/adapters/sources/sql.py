@@ -191,6 +191,11 @@ class SqlSource:
         return {str(name): str(kind or "").lower()
                 for name, kind in self.rows(self.columns_sql, (collection,))}  # fmt: skip
 
+    def zoned(self, declared: str) -> bool | None:
+        """Whether a column of this declared type (as column_types gives it) holds times with
+        their zone (True) or without one (False); None when the type does not say."""
+        return None
+
     def close(self) -> None:
         """Subclasses release their connection."""
 

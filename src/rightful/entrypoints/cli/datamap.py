@@ -74,9 +74,11 @@ def _check_live(paths: list[Path]) -> None:
     from rightful.services.datamap_live import check_live
 
     datamap = load_datamap(paths)
-    problems = check_live(datamap, container(store_needed=False).settings.sources)
-    if problems:
-        _fail_with(problems)
+    found = check_live(datamap, container(store_needed=False).settings.sources)
+    if found.problems:
+        _fail_with(found.problems)
+    for warning in found.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     collections = sum(len(d.collections) for d in datamap.datasets)
     typer.echo(
         f"live: {collections} collections in {len(datamap.sources)} sources have every "
