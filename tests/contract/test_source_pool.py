@@ -14,7 +14,7 @@ import psycopg
 import pymysql
 import pytest
 
-from rightful.adapters.sources import OpenSources
+from rightful.adapters.sources import OpenSources, opened_sources
 from rightful.adapters.sources.mysql import connect_args
 from rightful.adapters.sources.pool import SourcePool
 from rightful.adapters.sources.sql import SqlSource
@@ -95,6 +95,15 @@ def test_a_request_reads_each_source_as_of_one_moment(moment_dsn: str) -> None:
     with pool.borrowed() as opened:
         assert found(opened, "bea@example.com") == {90}
     pool.close()
+
+
+def test_a_collection_job_reads_each_source_as_of_one_moment_too(moment_dsn: str) -> None:
+    with opened_sources({"people": moment_dsn}, {"people": SCHEMA}) as opened:
+        assert found(opened, "bea@example.com") == set()
+        add_person(moment_dsn, 90, "bea@example.com")
+        assert found(opened, "bea@example.com") == set()
+    with opened_sources({"people": moment_dsn}, {"people": SCHEMA}) as opened:
+        assert found(opened, "bea@example.com") == {90}
 
 
 def test_a_sqlite_source_with_a_rollback_journal_never_holds_up_its_writers(

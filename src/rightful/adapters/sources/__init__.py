@@ -84,7 +84,10 @@ class OpenSources:
 def opened_sources(
     dsns: Mapping[str, SecretStr | str], schemas: Mapping[str, Schema] | None = None
 ) -> Iterator[OpenSources]:
-    """Open every configured source (file:// ones as blob stores) and close them afterwards."""
+    """Open every configured source (file:// ones as blob stores) and close them afterwards;
+    meanwhile each SQL source is read as of one moment (a collection job is one request)."""
+    from rightful.adapters.sources.sql import one_moment
+
     opened = OpenSources()
     try:
         for name, secret in dsns.items():
@@ -94,6 +97,7 @@ def opened_sources(
             else:
                 schema = (schemas or {}).get(name)
                 opened.records[name] = open_source(name, dsn, schema=schema)
-        yield opened
+        with one_moment(opened.records.values()):
+            yield opened
     finally:
         opened.close()

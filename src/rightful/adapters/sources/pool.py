@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 from pydantic import SecretStr
 
@@ -16,7 +16,7 @@ from rightful.adapters.sources import (
     open_source,
     scheme_of,
 )
-from rightful.adapters.sources.sql import SqlSource
+from rightful.adapters.sources.sql import SqlSource, one_moment
 from rightful.domain.sources import BlobStore, RecordSource
 
 
@@ -65,10 +65,7 @@ class SourcePool(Mapping[str, RecordSource]):
                 self._drop(name)
         opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
         try:
-            with ExitStack() as moments:
-                for source in opened.records.values():
-                    if isinstance(source, SqlSource):
-                        moments.enter_context(source.snapshot())
+            with one_moment(opened.records.values()):
                 yield opened
         except BaseException:
             for name in list(self._mine()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any, Final
 
 from rightful.domain.datamap import IDENTIFIER
@@ -17,6 +17,17 @@ from rightful.domain.errors import (
 )
 from rightful.domain.identities import fold as fold_value
 from rightful.domain.sources import Row
+
+
+@contextmanager
+def one_moment(sources: Iterable[object]) -> Iterator[None]:
+    """While the block runs, each SQL source among `sources` is read as of one moment
+    (SqlSource.snapshot); other sources read as they always do."""
+    with ExitStack() as moments:
+        for source in sources:
+            if isinstance(source, SqlSource):
+                moments.enter_context(source.snapshot())
+        yield
 
 
 def chunked(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
