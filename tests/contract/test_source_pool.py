@@ -53,10 +53,15 @@ def contract_tables(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return _postgres(request.getfixturevalue("pg_url"))
     if request.param == "mysql":
         return _mysql(request.getfixturevalue("mysql_url"))
-    url = _sqlite(tmp_path)
     if request.param == "sqlite-wal":
-        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as wal:
-            wal.execute("PRAGMA journal_mode=WAL")
+        return contract_tables_in_wal(tmp_path)
+    return _sqlite(tmp_path)
+
+
+def contract_tables_in_wal(tmp_path: Path) -> str:
+    url = _sqlite(tmp_path)
+    with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as wal:
+        wal.execute("PRAGMA journal_mode=WAL")
     return url
 
 
@@ -94,6 +99,22 @@ def test_a_request_reads_each_source_as_of_one_moment(moment_dsn: str) -> None:
         assert found(opened, "bea@example.com") == set()
     with pool.borrowed() as opened:
         assert found(opened, "bea@example.com") == {90}
+    pool.close()
+
+
+def test_a_connection_whose_moment_could_not_be_ended_is_not_handed_out_again(
+    tmp_path: Path,
+) -> None:
+    """Its transaction might still be open, and the next request would read an old moment."""
+    dsn = contract_tables_in_wal(tmp_path)
+    pool = SourcePool({"people": dsn}, {"people": SCHEMA})
+    with pool.borrowed() as opened:
+        broken = opened.records["people"]
+        assert found(opened, "bea@example.com") == set()
+        broken._conn.close()  # type: ignore[attr-defined]  # its COMMIT fails
+    with pool.borrowed() as opened:
+        assert opened.records["people"] is not broken
+        assert people(pool) == {1}
     pool.close()
 
 

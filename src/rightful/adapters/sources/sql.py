@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
 from rightful.domain.datamap import IDENTIFIER
@@ -91,6 +91,7 @@ class SqlSource:
         self.name = name
         self._schema = {t: frozenset(c) for t, c in schema.items()} if schema else None
         self._in_snapshot = False
+        self._unfinished = False  # a transaction that could not be ended: never reuse
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -99,8 +100,8 @@ class SqlSource:
         the same moment (a resale committed in between is not half seen). A nested block
         shares the outer one. When the block fails, the transaction is left open: the caller
         closes the connection (SourcePool does). The end of a block whose reads all succeeded
-        cannot fail it: the transaction wrote nothing, and a connection that dropped meanwhile
-        is found dead and replaced before its next use."""
+        cannot fail it: the transaction wrote nothing; a connection whose transaction could
+        not be ended is no longer alive(), so a pool replaces it."""
         begin = self.begin_snapshot
         if self._in_snapshot or not begin:
             yield
@@ -111,8 +112,10 @@ class SqlSource:
             yield
         finally:
             self._in_snapshot = False
-        with suppress(SourceUnavailableError):
+        try:
             self.command("COMMIT")
+        except SourceUnavailableError:
+            self._unfinished = True
 
     def command(self, sql: str) -> None:
         """Run one statement that returns no rows (a transaction's begin or end)."""
@@ -212,6 +215,8 @@ class SqlSource:
 
     def alive(self) -> bool:
         """Whether the connection still answers a trivial query (a pool asks before reuse)."""
+        if self._unfinished:
+            return False
         try:
             for _ in self.rows("SELECT 1", ()):
                 pass
