@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 
 from rightful.adapters.datamap.fides_yaml import load_datamap
-from rightful.adapters.sources import open_source
+from rightful.adapters.sources.pool import SourcePool
 from rightful.demo.estate import DATAMAP_FILES
 from rightful.demo.schema import create_statements
 from rightful.domain.clock import FixedClock
@@ -243,16 +243,20 @@ def main() -> int:
     dsn = ensure_estate(args)
     compiled = compile_plan(load_datamap(DATAMAP_FILES))
     datamap = compiled.datamap
-    sources = {n: open_source(n, dsn, schema=datamap.schema_of(n)) for n in datamap.sources}
+    # Kept connections lent to each request, as a server's builds have them
+    pool = SourcePool(
+        {n: dsn for n in datamap.sources}, {n: datamap.schema_of(n) for n in datamap.sources}
+    )
     conn = psycopg.connect(dsn, autocommit=True)
 
     def collector(customer: int) -> set[tuple[str, Any]]:
         # The identity issue resolves the subject once at verification; a run re-checks it.
         email = normalise("email", f"c{customer}@example.com")
-        run = collect(
-            compiled, sources, [email], SubjectKey("accounts.customers", customer), clock=NOW
-        )
-        found = {(r.collection, r.key[0]) for r in run}
+        # As in a build: each source read as of one moment (a read-only transaction)
+        with pool.borrowed() as opened:
+            subject = SubjectKey("accounts.customers", customer)
+            run = collect(compiled, opened.records, [email], subject, clock=NOW)
+            found = {(r.collection, r.key[0]) for r in run}
         return {(collection.split(".")[1], key) for collection, key in found}
 
     report = {}
@@ -283,8 +287,7 @@ def main() -> int:
         f"ratio {heavy_ours / heavy_theirs:.2f} (target <= 1.5), "
         f"peak RSS {peak_mb:.0f} MB (target < 200)"
     )
-    for source in sources.values():
-        source.close()
+    pool.close()
     conn.close()
     return 0 if heavy_ours / heavy_theirs <= 1.5 and peak_mb < 200 else 2
 

@@ -49,6 +49,7 @@ class MysqlSource(SqlSource):
     quote_char = "`"
     placeholder = "%s"
     begin_snapshot = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
+    asked_by_begin = True
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = DATABASE() AND table_name = %s"

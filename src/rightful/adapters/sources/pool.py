@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from typing import cast
 
 from pydantic import SecretStr
 
@@ -16,7 +17,8 @@ from rightful.adapters.sources import (
     open_source,
     scheme_of,
 )
-from rightful.adapters.sources.sql import SqlSource, one_moment
+from rightful.adapters.sources.sql import SqlSource
+from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.sources import BlobStore, RecordSource
 
 
@@ -57,20 +59,34 @@ class SourcePool(Mapping[str, RecordSource]):
     @contextmanager
     def borrowed(self) -> Iterator[OpenSources]:
         """This thread's sources and the blob stores, for one request, each SQL source read as
-        of one moment (SqlSource.snapshot). A connection that no longer answers (a restarted
-        database) is opened again first; when the request fails, the thread's connections are
-        closed, so none left in an unknown state is handed out."""
+        of one moment (SqlSource.snapshot). A kept connection that no longer answers (a
+        restarted database) is opened again first: found so by alive(), or by the BEGIN of
+        the request's moment. When the request fails, the thread's connections are closed, so
+        none left in an unknown state is handed out."""
         for name, source in list(self._mine().items()):
-            if isinstance(source, SqlSource) and not source.alive():
+            if isinstance(source, SqlSource) and not source.fit_for_reuse():
                 self._drop(name)
         opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
         try:
-            with one_moment(opened.records.values()):
+            with ExitStack() as moments:
+                for name in self._names:
+                    self._begin_moment(opened, name, moments)
                 yield opened
         except BaseException:
             for name in list(self._mine()):
                 self._drop(name)
             raise
+
+    def _begin_moment(self, opened: OpenSources, name: str, moments: ExitStack) -> None:
+        source = opened.records[name]
+        if not isinstance(source, SqlSource):
+            return
+        try:
+            moments.enter_context(source.snapshot())
+        except SourceUnavailableError:  # a kept connection the database dropped meanwhile
+            self._drop(name)
+            opened.records[name] = fresh = self[name]
+            moments.enter_context(cast(SqlSource, fresh).snapshot())
 
     def close(self) -> None:
         """Close every connection opened by any thread."""

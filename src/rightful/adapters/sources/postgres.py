@@ -33,6 +33,7 @@ class PostgresSource(SqlSource):
     chunk_size = 1000
     placeholder = "%s"
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    asked_by_begin = True
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s"

@@ -86,6 +86,9 @@ class SqlSource:
     # The statement that opens a read-only transaction seeing one moment of the database;
     # "" where there is none to open (each statement then reads the moment it runs).
     begin_snapshot = ""
+    # Whether that statement goes to a server, which would say then that the connection no
+    # longer answers: a pool need not ask alive() first (a round trip per request saved).
+    asked_by_begin = False
 
     def __init__(self, name: str, schema: Mapping[str, Collection[str]] | None = None) -> None:
         self.name = name
@@ -213,8 +216,15 @@ class SqlSource:
     def close(self) -> None:
         """Subclasses release their connection."""
 
+    def fit_for_reuse(self) -> bool:
+        """What a pool asks before lending the connection to another request: alive(), or,
+        where the request's BEGIN asks the server anyway, only whether the last moment ended."""
+        if self.asked_by_begin:
+            return not self._unfinished
+        return self.alive()
+
     def alive(self) -> bool:
-        """Whether the connection still answers a trivial query (a pool asks before reuse)."""
+        """Whether the connection still answers a trivial query."""
         if self._unfinished:
             return False
         try:
