@@ -97,7 +97,7 @@ def opened_sources(
             else:
                 schema = (schemas or {}).get(name)
                 opened.records[name] = open_source(name, dsn, schema=schema)
-        with one_moment(opened.records.values()):
+        with one_moment(opened.records):
             yield opened
     finally:
         opened.close()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
-from typing import cast
+from contextlib import contextmanager
 
 from pydantic import SecretStr
 
@@ -17,8 +16,7 @@ from rightful.adapters.sources import (
     open_source,
     scheme_of,
 )
-from rightful.adapters.sources.sql import SqlSource
-from rightful.domain.errors import SourceUnavailableError
+from rightful.adapters.sources.sql import SqlSource, one_moment
 from rightful.domain.sources import BlobStore, RecordSource
 
 
@@ -68,25 +66,17 @@ class SourcePool(Mapping[str, RecordSource]):
                 self._drop(name)
         opened = OpenSources(records={name: self[name] for name in self._names}, blobs=self._blobs)
         try:
-            with ExitStack() as moments:
-                for name in self._names:
-                    self._begin_moment(opened, name, moments)
+            with one_moment(opened.records, reopen=self._reopen):
                 yield opened
         except BaseException:
             for name in list(self._mine()):
                 self._drop(name)
             raise
 
-    def _begin_moment(self, opened: OpenSources, name: str, moments: ExitStack) -> None:
-        source = opened.records[name]
-        if not isinstance(source, SqlSource):
-            return
-        try:
-            moments.enter_context(source.snapshot())
-        except SourceUnavailableError:  # a kept connection the database dropped meanwhile
-            self._drop(name)
-            opened.records[name] = fresh = self[name]
-            moments.enter_context(cast(SqlSource, fresh).snapshot())
+    def _reopen(self, name: str) -> RecordSource:
+        """A new connection for a kept one the database dropped meanwhile."""
+        self._drop(name)
+        return self[name]
 
     def close(self) -> None:
         """Close every connection opened by any thread."""

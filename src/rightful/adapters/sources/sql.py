@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
@@ -16,17 +16,29 @@ from rightful.domain.errors import (
     SourceValueError,
 )
 from rightful.domain.identities import fold as fold_value
-from rightful.domain.sources import Row
+from rightful.domain.sources import RecordSource, Row
 
 
 @contextmanager
-def one_moment(sources: Iterable[object]) -> Iterator[None]:
-    """While the block runs, each SQL source among `sources` is read as of one moment
-    (SqlSource.snapshot); other sources read as they always do."""
+def one_moment(
+    records: dict[str, RecordSource], reopen: Callable[[str], RecordSource] | None = None
+) -> Iterator[None]:
+    """While the block runs, each SQL source of `records` is read as of one moment
+    (SqlSource.snapshot); other sources read as they always do. A source whose moment cannot
+    begin (its connection no longer answers) is replaced by `reopen(name)` and begun again,
+    where there is a `reopen`."""
     with ExitStack() as moments:
-        for source in sources:
-            if isinstance(source, SqlSource):
+        for name, source in list(records.items()):
+            if not isinstance(source, SqlSource):
+                continue
+            try:
                 moments.enter_context(source.snapshot())
+            except SourceUnavailableError:
+                if reopen is None:
+                    raise
+                records[name] = fresh = reopen(name)
+                if isinstance(fresh, SqlSource):
+                    moments.enter_context(fresh.snapshot())
         yield
 
 
