@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
 from rightful.adapters.sources.sql import SqlSource, type_family
-from rightful.domain.datamap import DataCollection, DataMap
+from rightful.domain.datamap import DataCollection, DataField, DataMap, Dataset, Reference
 from rightful.domain.datamap_checks import DataMapProblem
 from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
 from rightful.domain.sources import RecordSource
@@ -124,45 +124,48 @@ def _learn_columns(
 
 
 def _window_warnings(datamap: DataMap, zoned: dict[Column, bool]) -> Iterator[DataMapProblem]:
-    for d in datamap.datasets:
-        for coll in d.collections:
-            for f in coll.fields:
-                for ref in f.references:
-                    window = ref.window
-                    if window is None:
-                        continue
-                    there = (ref.target.dataset, ref.target.collection)
-                    ends = [((d.key, coll.name), window.at), (there, window.valid_from)]
-                    if window.valid_until is not None:
-                        ends.append((there, window.valid_until))
-                    known = {name: zoned[(*where, name)] for where, name in ends
-                             if (*where, name) in zoned}  # fmt: skip
-                    if len(set(known.values())) < 2:
-                        continue
-                    with_zone = [n for n, z in known.items() if z]
-                    without = [n for n, z in known.items() if not z]
-                    yield DataMapProblem(d.origin, coll.address, f.name, (
-                        f"its window compares {' and '.join(with_zone)} (a time with its zone) "
-                        f"with {' and '.join(without)} (without one, read as UTC): should those "
-                        "be local times, every window shifts by the offset and a record goes to "
-                        "the holder before or after; give the columns one kind (all with a "
-                        "zone, or all in UTC without)"
-                    ))  # fmt: skip
+    for d, coll, f, ref in _references(datamap):
+        window = ref.window
+        if window is None:
+            continue
+        there = (ref.target.dataset, ref.target.collection)
+        ends = [((d.key, coll.name), window.at), (there, window.valid_from)]
+        if window.valid_until is not None:
+            ends.append((there, window.valid_until))
+        known = {name: zoned[(*where, name)] for where, name in ends if (*where, name) in zoned}
+        if len(set(known.values())) < 2:
+            continue
+        with_zone = [n for n, z in known.items() if z]
+        without = [n for n, z in known.items() if not z]
+        yield DataMapProblem(d.origin, coll.address, f.name, (
+            f"its window compares {' and '.join(with_zone)} (a time with its zone) with "
+            f"{' and '.join(without)} (without one, read as UTC): should those be local times, "
+            "every window shifts by the offset and a record goes to the holder before or after; "
+            "give the columns one kind (all with a zone, or all in UTC without)"
+        ))  # fmt: skip
 
 
 def _reference_problems(datamap: DataMap, kinds: dict[Column, str]) -> Iterator[DataMapProblem]:
+    for d, coll, f, ref in _references(datamap):
+        here = kinds.get((d.key, coll.name, f.name))
+        there = kinds.get((ref.target.dataset, ref.target.collection, ref.target.field))
+        if here is not None and there is not None and here != there:
+            yield DataMapProblem(d.origin, coll.address, f.name, (
+                f"holds {here} values but refers to {ref.target.collection_address}."
+                f"{ref.target.field}, which holds {there}: make both columns one "
+                "type (a join between them fails or matches nothing)"
+            ))  # fmt: skip
+
+
+def _references(
+    datamap: DataMap,
+) -> Iterator[tuple[Dataset, DataCollection, DataField, Reference]]:
+    """Every reference of the map, with the dataset, collection and field it leaves from."""
     for d in datamap.datasets:
         for coll in d.collections:
             for f in coll.fields:
                 for ref in f.references:
-                    here = kinds.get((d.key, coll.name, f.name))
-                    there = kinds.get((ref.target.dataset, ref.target.collection, ref.target.field))
-                    if here is not None and there is not None and here != there:
-                        yield DataMapProblem(d.origin, coll.address, f.name, (
-                            f"holds {here} values but refers to {ref.target.collection_address}."
-                            f"{ref.target.field}, which holds {there}: make both columns one "
-                            "type (a join between them fails or matches nothing)"
-                        ))  # fmt: skip
+                    yield d, coll, f, ref
 
 
 def _blob_store_problems(datamap: DataMap, dsns: Mapping[str, str]) -> Iterator[DataMapProblem]:
