@@ -116,7 +116,7 @@ class SqlSource:
         shares the outer one. When the block fails, the transaction is left open: the caller
         closes the connection (SourcePool does). The end of a block whose reads all succeeded
         cannot fail it: the transaction wrote nothing; a connection whose transaction could
-        not be ended is no longer alive(), so a pool replaces it."""
+        not be ended is not fit_for_reuse(), so a pool replaces it."""
         begin = self.begin_snapshot
         if self._in_snapshot or not begin:
             yield
@@ -229,16 +229,15 @@ class SqlSource:
         """Subclasses release their connection."""
 
     def fit_for_reuse(self) -> bool:
-        """What a pool asks before lending the connection to another request: alive(), or,
-        where the request's BEGIN asks the server anyway, only whether the last moment ended."""
-        if self.asked_by_begin:
-            return not self._unfinished
-        return self.alive()
+        """What a pool asks before lending the connection to another request: that its last
+        moment ended, and that it is alive(), unless the request's BEGIN asks the server
+        anyway."""
+        if self._unfinished:
+            return False
+        return self.asked_by_begin or self.alive()
 
     def alive(self) -> bool:
         """Whether the connection still answers a trivial query."""
-        if self._unfinished:
-            return False
         try:
             for _ in self.rows("SELECT 1", ()):
                 pass

@@ -73,8 +73,6 @@ class SqliteSource(SqlSource):
         another (a restored backup, a fresh export renamed into place) is read through a new
         connection: this one would go on reading the old file, now nameless, for as long as
         it stays open. A file has no server that could drop the connection otherwise."""
-        if self._unfinished:
-            return False
         try:
             return _file_identity(self._path) == self._file
         except OSError:
