@@ -18,6 +18,7 @@ from rightful.adapters.sources import OpenSources, opened_sources
 from rightful.adapters.sources.mysql import connect_args
 from rightful.adapters.sources.pool import SourcePool
 from rightful.adapters.sources.sql import SqlSource
+from rightful.adapters.sources.sqlite import SqliteSource
 from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 
 from .test_sources import COLUMNS, SCHEMA, _mysql, _postgres, _sqlite
@@ -116,6 +117,30 @@ def test_a_connection_whose_moment_could_not_be_ended_is_not_handed_out_again(
         assert opened.records["people"] is not broken
         assert people(pool) == {1}
     pool.close()
+
+
+class CommitRefused(SqliteSource):
+    """A connection that answers, but whose COMMIT fails once (its transaction may be open)."""
+
+    def command(self, sql: str) -> None:
+        if sql == "COMMIT":
+            raise SourceUnavailableError("source people: OperationalError")
+        super().command(sql)
+
+
+def test_a_connection_that_answers_but_could_not_end_its_moment_is_not_fit_for_reuse(
+    tmp_path: Path,
+) -> None:
+    """It still answers, so neither alive() nor the next BEGIN would find it out, and on
+    PostgreSQL that BEGIN only warns inside an open transaction: the next request would read
+    this one's moment."""
+    path = contract_tables_in_wal(tmp_path).removeprefix("sqlite:///")
+    source = CommitRefused("people", path, SCHEMA)
+    with source.snapshot():
+        list(source.lookup("people", COLUMNS, "email", ["anna@example.com"]))
+    assert source.alive()
+    assert not source.fit_for_reuse()
+    source.close()
 
 
 def test_a_collection_job_reads_each_source_as_of_one_moment_too(moment_dsn: str) -> None:
