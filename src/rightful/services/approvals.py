@@ -278,18 +278,17 @@ def _open_unbound(session: Session, request_id: str) -> RequestRow:
     return row
 
 
-def checked_document(document: Document, max_bytes: int, what: str) -> str:
-    """The file suffix of an uploaded PDF, PNG or JPEG; InvalidInputError says what to fix."""
+def checked_document(document: Document, max_bytes: int, what: str) -> None:
+    """Check an uploaded PDF, PNG or JPEG; InvalidInputError says what to fix."""
     if not document.content:
         raise InvalidInputError(f"{what} is empty")
     if len(document.content) > max_bytes:
         raise InvalidInputError(f"{what} exceeds {max_bytes} bytes")
-    magic, suffix = DOCUMENT_TYPES.get(document.content_type, (b"", ""))
+    magic, _ = DOCUMENT_TYPES.get(document.content_type, (b"", ""))
     if not magic:
         raise InvalidInputError(f"{what} must be a PDF, PNG or JPEG file")
     if not document.content.startswith(magic):
         raise InvalidInputError("the document's content does not match its declared type")
-    return suffix
 
 
 def document_suffix(content_type: str) -> str:
