@@ -33,7 +33,7 @@ from rightful.domain.subjects import (
 )
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
-from rightful.services.documents import AUTHORITY_FOLDER, DocumentFiles, read_audited
+from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
@@ -106,7 +106,7 @@ class ApprovalService:
                 submitted_by=by.id,
                 state=ApprovalState.PENDING.value,
             )
-            self.files.keep(row, AUTHORITY_FOLDER, document.content)
+            self.files.keep(row, document.content)
             session.add(row)
             session.flush()
             self.audit.record(

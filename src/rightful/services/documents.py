@@ -27,18 +27,19 @@ from rightful.domain.staff import Principal
 from rightful.services.audit import AuditService
 
 DocumentRow = AgentAuthorityRow | PaperDeclarationRow
-# What a rotation calls each kind of row in what it reports.
-DOCUMENT_KINDS: dict[Any, str] = {
-    AgentAuthorityRow: "authority document",
-    PaperDeclarationRow: "paper declaration",
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str  # what a rotation calls such a row in what it reports
+    folder: str  # under files_dir
+
+
+DOCUMENT_KINDS: dict[Any, DocumentKind] = {
+    AgentAuthorityRow: DocumentKind("authority document", "authority"),
+    PaperDeclarationRow: DocumentKind("paper declaration", "declarations"),
 }
 SUFFIX = ".rfpk"
-AUTHORITY_FOLDER = "authority"
-DECLARATIONS_FOLDER = "declarations"
-FOLDERS: dict[Any, str] = {
-    AgentAuthorityRow: AUTHORITY_FOLDER,
-    PaperDeclarationRow: DECLARATIONS_FOLDER,
-}
 # A plaintext file younger than this is left alone by the sweep: a process of a version before
 # encryption at rest may have written it and not yet committed the row that points to it.
 SWEEP_AFTER_SECONDS = 3600
@@ -54,10 +55,11 @@ class DocumentFiles:
     files_dir: Path
     keys: Callable[[], KeyWrapper]
 
-    def keep(self, row: DocumentRow, folder: str, content: bytes) -> None:
-        """Encrypt `content` into a new file of its own under `folder`/request id, on disk before
-        `row` (committed by the caller) points to it; two uploads of the same document get a
-        file and a data key each."""
+    def keep(self, row: DocumentRow, content: bytes) -> None:
+        """Encrypt `content` into a new file of its own under its kind's folder/request id, on
+        disk before `row` (committed by the caller) points to it; two uploads of the same
+        document get a file and a data key each."""
+        folder = DOCUMENT_KINDS[type(row)].folder
         relative = Path(folder) / row.request_id / f"{uuid.uuid4().hex}{SUFFIX}"
         data_key = new_data_key()
         wrapped = self.keys().wrap(data_key)
@@ -128,7 +130,7 @@ def encrypt_plaintext(
                 failed.append((str(row_id), FILE_MISSING))
                 continue
             former = row.file_path
-            files.keep(row, Path(former).parts[0], plain.read_bytes())
+            files.keep(row, plain.read_bytes())
         _drop_plaintext(store, files.files_dir, table, former)
         done += 1
     return done
@@ -138,7 +140,7 @@ def drop_left_plaintext(store: Store, files_dir: Path, table: Any) -> int:
     """Delete the plaintext documents of `table`'s folder that no row points to: left behind by
     a rotation stopped after a row was pointed to its encrypted copy. Encrypted files and files
     modified in the last SWEEP_AFTER_SECONDS are left alone; how many were deleted."""
-    root = files_dir / FOLDERS[table]
+    root = files_dir / DOCUMENT_KINDS[table].folder
     if not root.is_dir():
         return 0
     cutoff = time.time() - SWEEP_AFTER_SECONDS

@@ -198,9 +198,9 @@ def rotate_keys(
             report.packages = _rewrap(store, keys, PackageRow, "package", report)
             report.attachments = _rewrap(store, keys, AttachmentRow, "attachment", report)
             for table, kind in DOCUMENT_KINDS.items():
-                report.documents += _rewrap(store, keys, table, kind, report)
+                report.documents += _rewrap(store, keys, table, kind.name, report)
             for table, kind in DOCUMENT_KINDS.items():
-                report.encrypted += _encrypt_plaintext(store, documents, table, kind, report)
+                report.encrypted += _encrypt_plaintext(store, documents, table, kind.name, report)
                 report.plaintext_removed += drop_left_plaintext(store, files_dir, table)
         except KeyServiceError as exc:  # the batch it broke off rolled back; the rest stands
             report.stopped = str(exc)

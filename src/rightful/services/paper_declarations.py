@@ -25,7 +25,7 @@ from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
 from rightful.services.audit import AuditService
 from rightful.services.declarations import disclosure_wait, signable
-from rightful.services.documents import DECLARATIONS_FOLDER, DocumentFiles, read_audited
+from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import load_request
 from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
@@ -78,7 +78,7 @@ class PaperDeclarationService:
 
     def _keep(self, row: PaperDeclarationRow, document: Document) -> None:
         """Store the scan encrypted, as agents' authority documents are."""
-        self.files.keep(row, DECLARATIONS_FOLDER, document.content)
+        self.files.keep(row, document.content)
         row.sha256 = hashlib.sha256(document.content).hexdigest()
         row.size, row.content_type = len(document.content), document.content_type
 

@@ -330,7 +330,7 @@ def add_document(world: World, table: Any, rid: str, *, encrypted: bool, path: s
     row = table(request_id=rid, sha256="0" * 64, content_type="application/pdf",
                 state="pending", **fields)  # fmt: skip
     if encrypted:
-        world.c.document_files.keep(row, "authority", SCAN)
+        world.c.document_files.keep(row, SCAN)
     else:
         row.file_path = path
         (world.c.settings.data_dir / path).parent.mkdir(parents=True, exist_ok=True)
