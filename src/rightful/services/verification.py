@@ -81,6 +81,10 @@ SENT_MESSAGE = (
 NO_PROOF_NEEDED = (
     "a CCPA opt-out or limit request needs no proof of identity; it is acted on as it is"
 )
+NOT_THE_REQUESTS_CONTACT = (
+    "a code to confirm who you are goes only to the {channel} contact given with the request; "
+    "to use another, submit a new request with it"
+)
 NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
 
 
@@ -206,15 +210,20 @@ class VerificationService:
         with self.store.transaction() as session:
             row = load_request(session, request_id)
             _check_stage(row, repo.binding(session, request_id) is not None, purpose)
-            raw = (
-                address
-                if address is not None
-                else (row.requester_email if channel is Channel.EMAIL else row.requester_phone)
-            )
+            given = row.requester_email if channel is Channel.EMAIL else row.requester_phone
+            raw = address if address is not None else given
             if not raw:
                 raise InvalidInputError(f"this request has no {channel.value} contact; give one")
-            identity = self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
+            identity = self._normalise(channel, raw)
+            # Whoever holds a request id could otherwise have it verified, and bound, by a code
+            # to a detail of their own: the request would be answered to them, its requester
+            # locked out. A step-up needs no such rule: its code must reach the bound subject.
+            if purpose == VERIFY and (not given or self._normalise(channel, given) != identity):
+                raise InvalidInputError(NOT_THE_REQUESTS_CONTACT.format(channel=channel.value))
             return _Target(identity, row.language, row.type)
+
+    def _normalise(self, channel: Channel, raw: str) -> Identity:
+        return self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
 
     def _on_file(self, request_id: str, identity: Identity, purpose: str) -> bool:
         holders = self.subjects.holders([identity])

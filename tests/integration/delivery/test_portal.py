@@ -146,8 +146,8 @@ def test_a_request_verified_by_sms_alone_gets_no_sign_in_code_once_sms_is_switch
     would never arrive, and no code is recorded as sent."""
     url = f"sqlite:///{tmp_path}/r.db"
     before = make_desk(url, tmp_path)
-    rid = submit(before)
-    receipt = before.c.verification.start(rid, Channel.SMS, "+4915123456789")
+    rid = submit(before, phone="+4915123456789")
+    receipt = before.c.verification.start(rid, Channel.SMS)
     code = re.search(r"(\d{6})", before.c.sms_sender.recent()[-1].text).group(1)  # type: ignore[union-attr]
     before.c.verification.submit_code(rid, receipt.challenge_id, code)
     before.c.store.engine.dispose()

@@ -258,3 +258,19 @@ def test_the_audit_chain_holds_no_code_address_or_number(world: World) -> None:
     for secret in (code, sms_code, estate.ANNA, estate.ANNA_PHONE, "anna", "4915112345678"):
         assert secret not in recorded
     assert world.actions(rid).count("verification.factor_verified") == 2
+
+
+def test_a_code_to_verify_goes_only_to_the_contact_given_with_the_request(world: World) -> None:
+    """Whoever learns a request id must not get it verified, and bound, by a code to a detail
+    of their own: the request would be answered to them and its requester locked out (brief:
+    the person's data reaches that person and nobody else; REQUIREMENTS.md:14)."""
+    rid = world.submit()
+    sent_before = world.actions(rid)
+    for channel, theirs in [(Channel.EMAIL, estate.BEN), (Channel.SMS, estate.BEN_PHONE)]:
+        with pytest.raises(InvalidInputError, match="given with the request"):
+            world.c.verification.start(rid, channel, theirs)
+    assert world.actions(rid) == sent_before
+    assert not world.mailer.to(estate.BEN) and not world.sms.recent()
+    receipt = world.c.verification.start(rid, Channel.EMAIL, "ANNA.Schmidt@example.org")
+    code = world.code_for(estate.ANNA)
+    assert world.c.verification.submit_code(rid, receipt.challenge_id, code).outcome == "bound"
