@@ -245,10 +245,7 @@ class DownloadService:
         if record is None:
             record_attempt(session, self.audit, self.clock, link, Outcome.NO_SESSION, client)
             return DownloadSessionError("confirm it is you first: ask for a fresh code"), None
-        # A session's first download counts; later requests with a Range are resumes of it, but
-        # one for the whole file again is another copy and counts too.
-        new = record.counted_at is None or header_value is None
-        failure = self._refused(session, link, client, new_download=new)
+        failure = self._refused(session, link, client, new_download=False)
         if failure is not None:
             return failure, None
         try:
@@ -262,6 +259,12 @@ class DownloadService:
         except ConflictError as refused:
             record_attempt(session, self.audit, self.clock, link, Outcome.NOT_DELIVERABLE, client)
             return refused, None
+        # A session's first download counts; later requests for part of the file are resumes
+        # of it, but the whole file again, asked for with a Range header or without, is another
+        # copy and counts too.
+        new = record.counted_at is None or not wanted.partial
+        if new and (failure := self._refused(session, link, client)) is not None:
+            return failure, None
         outcome = Outcome.STARTED if new else Outcome.RESUMED
         if head:
             outcome = Outcome.CHECKED

@@ -196,3 +196,19 @@ def test_head_on_an_expired_link_is_refused_like_get(desk: Desk) -> None:
     url = f"/download/{delivered.link_id}/file"
     head, get = desk.client.head(url), desk.client.get(url)
     assert head.status_code == get.status_code != 200 and head.content == b""
+
+
+def test_the_whole_file_asked_for_by_range_is_another_copy_and_counts(desk: Desk) -> None:
+    """Only part of the file resumes a session's download for free; the whole file again, by
+    any Range header, counts, and once the link is used up it is refused (docs/delivery.md;
+    brief: downloads expire, are limited and audited)."""
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    whole = desk.client.get(url).content
+    assert desk.web.delivery.view(delivered.link_id).max_downloads == 3
+    for downloads, asked in [(2, "bytes=0-"), (3, "bytes=0-0,1-")]:
+        assert desk.client.get(url, headers={"Range": asked}).content == whole
+        assert desk.web.delivery.view(delivered.link_id).downloads == downloads, asked
+    assert desk.client.get(url, headers={"Range": "bytes=0-"}).status_code == 410
+    assert desk.client.get(url, headers={"Range": "bytes=100-"}).status_code == 206
