@@ -88,6 +88,17 @@ def test_numbers_too_large_for_any_row_are_a_422_not_a_crash(
     assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
 
 
+def test_a_notice_number_too_large_for_any_row_is_a_422_not_a_crash(app: App) -> None:
+    """It gave HTTP 500 (OverflowError in the database driver), in the console too."""
+    rid = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    answer = app.client.post(
+        f"/api/v1/requests/{rid}/notices/99999999999999999999999/told-otherwise",
+        json={"way": "phone", "how": "told them by phone today"}, headers=app.as_role("admin"),
+    )  # fmt: skip
+    assert (answer.status_code, answer.json()["error"]) == (422, "InvalidInputError")
+    assert "notice_id" in answer.json()["detail"]
+
+
 def test_yes_and_no_are_not_booleans(app: App) -> None:
     """`"approve": "yes"` was taken as true: a decision is given as true or false."""
     answer = app.client.post(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader
 
 from rightful.bootstrap import Container
@@ -12,6 +13,9 @@ from rightful.domain.errors import AuthenticationError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.services import staff
+
+# A row number in the path: larger ones name no row (and overflowed the database driver).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Staff API key")
 

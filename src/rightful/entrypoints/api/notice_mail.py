@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rightful.bootstrap import Container
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
-from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.deps import RowId, container, require
 from rightful.entrypoints.api.schemas import RowView
 from rightful.services.request_mail import Unsent
 
@@ -112,7 +112,7 @@ def untold(c: Container, write: Callable[[], T]) -> tuple[T, list[UnsentNoticeOu
 
 @router.post("/{request_id}/notices/{notice_id}/told-otherwise", response_model=NoticeOut)
 def told_otherwise(
-    request_id: str, notice_id: int, body: ToldOtherwiseIn, c: Deps, who: Staff
+    request_id: str, notice_id: RowId, body: ToldOtherwiseIn, c: Deps, who: Staff
 ) -> NoticeOut:
     """Record that the requester was told what a notice that reached nobody by mail (refused,
     or no e-mail address) says another way; it leaves `unsent-notices` and is never mailed.

@@ -10,7 +10,8 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from rightful.adapters.db.verification import PaperDeclarationRow
-from rightful.entrypoints.api.verification import Agent, DecisionIn, Deps, Reviewer, RowId
+from rightful.entrypoints.api.deps import RowId
+from rightful.entrypoints.api.verification import Agent, DecisionIn, Deps, Reviewer
 from rightful.services.approvals import Document
 
 router = APIRouter(prefix="/api/v1/verification", tags=["verification"])

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -24,7 +24,13 @@ from rightful.domain.verification import (
     ResendTooSoonError,
     WrongCodeError,
 )
-from rightful.entrypoints.api.deps import api_key_header, container, require, staff_principal
+from rightful.entrypoints.api.deps import (
+    RowId,
+    api_key_header,
+    container,
+    require,
+    staff_principal,
+)
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web import requester as rq
 from rightful.services.approvals import Document
@@ -36,8 +42,6 @@ router = APIRouter(prefix="/api/v1/verification", tags=["verification"])
 Deps = Annotated[Container, Depends(container)]
 Agent = Annotated[Principal, Depends(require(Role.AGENT))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
-# A row number in the path: larger ones name no row (and overflowed the database driver).
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 MESSAGES = {
     "bound": "You are verified. We are preparing the answer to your request.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from rightful.adapters.storage.encryption import TamperedError
@@ -18,6 +18,7 @@ from rightful.domain.errors import (
     PermissionDeniedError,
 )
 from rightful.domain.lifecycle import Role
+from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import act, console_page, current, denied
 from rightful.entrypoints.web.pages import container
 from rightful.services.approvals import Document, document_suffix
@@ -27,7 +28,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
 Name = Annotated[str, Form(max_length=400)]
 Short = Annotated[str, Form(max_length=40)]
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Scan = Annotated[UploadFile | None, File()]
 
 

@@ -21,6 +21,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.messaging import DeliveryError
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
+from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import (
     act,
     console_page,
@@ -103,7 +104,7 @@ def extend(
 @router.post("/requests/{request_id}/notices/{notice_id}/told-otherwise",
              response_class=HTMLResponse)  # fmt: skip
 def told_otherwise(
-    request: Request, request_id: str, notice_id: int, csrf: Csrf = "", way: Short = "",
+    request: Request, request_id: str, notice_id: RowId, csrf: Csrf = "", way: Short = "",
     how: Reason = "",
 ) -> Response:  # fmt: skip
     """Record that the requester of a notice that reached nobody by mail was told another way
