@@ -126,6 +126,20 @@ def test_the_link_page_confirms_only_when_its_button_is_pressed(api: Api) -> Non
     assert again.status_code == 409
 
 
+def test_the_link_page_carries_the_pages_security_headers(api: Api) -> None:
+    """It holds a confirm button: it may not be framed (clickjacking), sniffed or cached, and
+    its styles come from the site's stylesheet, which its policy allows (brief: the link in a
+    mail opens nothing by itself)."""
+    api.start(rid := api.submit())
+    for page in (api.client.get("/verify/link", params={"token": api.world.link_for(estate.ANNA)}),
+                 api.client.post("/verify/link", data={"token": "x" * 40})):  # fmt: skip
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert 'href="/static/site.css"' in page.text and "style=" not in page.text
+    assert api.world.status(rid) is Status.AWAITING_VERIFICATION
+
+
 def test_a_link_without_its_token_says_so_on_a_page_not_in_json(api: Api) -> None:
     """A link cut short by a mail client: the page says what to do and offers no button
     that could only fail; a form sent without the token gets the same page."""

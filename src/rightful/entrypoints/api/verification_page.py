@@ -20,9 +20,9 @@ Deps = Annotated[Container, Depends(container)]
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto">
-<h1>{title}</h1>{body}</body></html>"""
+<meta name="referrer" content="no-referrer">
+<link rel="stylesheet" href="/static/site.css"></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
 
 
 INCOMPLETE_LINK = (

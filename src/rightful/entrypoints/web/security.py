@@ -24,7 +24,7 @@ CSRF_COOKIE = "rf_csrf"
 CSRF_FIELD = "csrf"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 UNCACHED_API = ("/api/", "/opendsr/requests")
-WEB_PREFIXES = ("/portal", "/d/", "/download", "/console", "/not-mine", "/static")
+WEB_PREFIXES = ("/portal", "/d/", "/download", "/console", "/not-mine", "/static", "/verify/")
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
