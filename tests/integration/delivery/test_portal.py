@@ -114,6 +114,9 @@ def test_sensitive_data_asks_for_a_step_up_by_a_code_to_the_phone_on_file(desk: 
     rid = submit(desk)
     status = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
     assert "One more confirmation" in status.text
+    # The number is asked for, not optional: this request was made without one.
+    assert re.search(r'<label for="f-address">[^<]*</label>', status.text)
+    assert re.search(r'id="f-address"[^>]* required', status.text)
     page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
     assert "/verify" in str(page.url)
     sms = desk.c.sms_sender.recent()[-1]
