@@ -78,7 +78,8 @@ class WebServices:
         c = self.c
         config = DownloadConfig(
             link=self.link_policy, codes=self.code_policy, code_key=self.key("download-code"),
-            age_key=self.key("age"), scrypt_log_n=c.settings.passphrase_scrypt_log_n,
+            age_key=self.key("age"), stop_key=self.key("not-mine-confirm"),
+            scrypt_log_n=c.settings.passphrase_scrypt_log_n,
         )  # fmt: skip
         return DownloadService(c.store, c.clock, c.audit, self.notices, self.packages, config,
                                account_assertions(c.settings), self.account_fits)  # fmt: skip
@@ -111,7 +112,7 @@ class WebServices:
             c.audit,
             self.delivery,
             self.notices,
-            self.key("not-mine-confirm"),
+            self.key("not-mine-confirm"),  # the downloads' stop_key too
             triage=c.incidents.triage_quietly,
         )
 

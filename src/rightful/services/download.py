@@ -54,6 +54,7 @@ from rightful.services.delivery import (
     record_attempt,
     verified_channel,
 )
+from rightful.services.not_mine import stop_path
 from rightful.services.notices import MailNotices
 
 _ONE_AT_A_TIME = threading.Lock()
@@ -88,6 +89,7 @@ class DownloadConfig:
     codes: CodePolicy
     code_key: bytes
     age_key: bytes
+    stop_key: bytes  # signs the stop link in a download-code mail (not_mine.stop_path)
     scrypt_log_n: int = 18
     max_codes_per_link: int = 10
 
@@ -118,7 +120,7 @@ class DownloadService:
         sent, channel, language = outcome
         self.notices.download_code(
             channel.channel, channel.address, language, link.request_id, sent.code,
-            sent.minutes, f"/download/{link.id}/not-mine",
+            sent.minutes, stop_path(self.config.stop_key, link.id),
         )  # fmt: skip
         return sent.row.expires_at
 

@@ -81,6 +81,10 @@ class NotMineService:
         # Scope, score and draft right after the click, so the 72-hour clock starts with facts.
         self.triage = triage
 
+    def may_stop(self, link_id: str, stop: str) -> bool:
+        """Whether `stop` is the token of `link_id`'s stop page (see stop_path)."""
+        return hmac.compare_digest(_token(self.confirm_key, b"not-mine-stop", link_id), stop)
+
     def report_token(self, token: str, client: Client) -> NotMineReceipt:
         """A report from the link in an e-mail: works even on an expired or revoked link."""
         with self.store.transaction() as session:
@@ -238,7 +242,18 @@ class NotMineService:
 def confirm_token(key: bytes, report_id: str) -> str:
     """The deletion confirmation token of a report: derived, so that the page and every copy of
     the acknowledgement (a retry) carry the same link; only its digest is stored."""
-    mac = hmac.new(key, b"not-mine-confirm\x00" + report_id.encode(), hashlib.sha256).digest()
+    return _token(key, b"not-mine-confirm", report_id)
+
+
+def stop_path(key: bytes, link_id: str) -> str:
+    """The page, linked from a download-code mail, where its reader stops the link: the mail
+    goes to the requester's verified channel, while the browser that asked for the code may be
+    someone else's, so the reader need not hold the link (its token stands in for it)."""
+    return f"/download/{link_id}/not-mine?stop={_token(key, b'not-mine-stop', link_id)}"
+
+
+def _token(key: bytes, purpose: bytes, value: str) -> str:
+    mac = hmac.new(key, purpose + b"\x00" + value.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 

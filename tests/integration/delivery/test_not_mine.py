@@ -196,3 +196,28 @@ def test_an_acknowledgement_the_relay_refused_is_recorded_shown_and_sent_by_the_
     ]
     assert (notice.mail_state, notice.mail_attempts) == ("sent", 2)
     assert ANNA_MAIL not in notice.body and "not yours" in notice.body
+
+
+def test_the_stop_link_in_a_download_code_mail_works_in_the_requesters_own_browser(
+    desk: Desk,
+) -> None:
+    """Someone holding the link asks for a code; the code goes to the requester, whose mail
+    says "tell us here and we will stop it". Opened from that mail, in a browser that never
+    held the link, the page works; the link id without the mail's token still stops nothing."""
+    delivered = desk.deliver()
+    desk.client.get(f"/d/{delivered.token}")  # the holder of the link
+    desk.post(f"/download/{delivered.link_id}/code")
+    stop = re.search(r"(/download/\S+/not-mine\?stop=[\w-]+)", desk.mailer.to(ANNA_MAIL)[-1].text)
+    assert stop is not None
+    requester = desk.another_browser()
+    forged = f"/download/{delivered.link_id}/not-mine?stop=" + "A" * 43
+    assert requester.get(forged).status_code == 403
+    page = requester.get(stop.group(1))
+    assert page.status_code == 200 and 'name="stop"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    token = re.search(r'name="stop" value="([^"]+)"', page.text)
+    assert csrf is not None and token is not None
+    done = requester.post(f"/download/{delivered.link_id}/not-mine",
+                          data={"csrf": csrf.group(1), "stop": token.group(1)})  # fmt: skip
+    assert done.status_code == 200 and "the link is stopped" in done.text
+    assert desk.web.delivery.view(delivered.link_id).state == "revoked"

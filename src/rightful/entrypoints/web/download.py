@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from rightful.domain.delivery import (
@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=400)]
 Assertion = Annotated[str, Form(max_length=8000)]
+StopToken = Annotated[str, Query(max_length=100)]
 
 
 # --- arriving from the e-mail -----------------------------------------------------------------
@@ -218,7 +219,7 @@ def protect(request: Request, link_id: str, csrf: Csrf = "") -> Response:
 @router.get("/d/{token}/not-mine", response_class=HTMLResponse)
 def not_mine_page(request: Request, token: str) -> Response:
     """One button; opening this page (mail scanners do) changes nothing."""
-    return page(request, "download/not_mine.html", {"action": f"/d/{token}/not-mine"})
+    return page(request, "download/not_mine.html", {"action": f"/d/{token}/not-mine", "stop": ""})
 
 
 @router.post("/d/{token}/not-mine", response_class=HTMLResponse)
@@ -233,22 +234,23 @@ def not_mine_by_token(request: Request, token: str, csrf: Csrf = "") -> Response
 
 
 @router.get("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_link_page(request: Request, link_id: str) -> Response:
+def not_mine_link_page(request: Request, link_id: str, stop: StopToken = "") -> Response:
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
-    if not rq.holds_link(request, link_id):
+    if not _may_stop(request, link_id, stop):
         return _error(request, "err_needs_link", 403)
-    return page(request, "download/not_mine.html", {"action": f"/download/{link_id}/not-mine"})
+    context = {"action": f"/download/{link_id}/not-mine", "stop": stop}
+    return page(request, "download/not_mine.html", context)
 
 
 @router.post("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Response:
+def not_mine_by_link(
+    request: Request, link_id: str, csrf: Csrf = "", stop: Annotated[str, Form(max_length=100)] = ""
+) -> Response:  # the stop token comes in the form here, as the page puts it
     check_csrf(request, csrf)
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
-    # Only a browser that reached the link through its token, or is signed in for it: link
-    # ids stand in the audit chain and its exports, and must not stop anyone's link.
-    if not rq.holds_link(request, link_id):
+    if not _may_stop(request, link_id, stop):
         return _error(request, "err_needs_link", 403)
     try:
         receipt = services(request).not_mine.report(link_id, client_of(request))
@@ -284,6 +286,15 @@ def confirm_deletion(
 
 
 # --- pages for refusals ---------------------------------------------------------------------
+
+
+def _may_stop(request: Request, link_id: str, stop: str) -> bool:
+    """Only a browser that reached the link through its token or is signed in for it, or the
+    reader of a download-code mail (its stop token): link ids stand in the audit chain and its
+    exports, and must not stop anyone's link."""
+    return rq.holds_link(request, link_id) or (
+        bool(stop) and services(request).not_mine.may_stop(link_id, stop)
+    )
 
 
 def _refused(request: Request, refused: LinkRefusedError, not_mine: str = "") -> Response:
