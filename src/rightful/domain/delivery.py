@@ -277,6 +277,30 @@ def mask_phone(number: str) -> str:
     return f"+** *** **{number[-2:]}" if len(number) > 2 else "***"
 
 
+class HandOver(StrEnum):
+    """How staff gave a package to a requester who cannot take a download link (verified by
+    letter, phone or in person): its exported ZIP by post, in person, or another way."""
+
+    POST = "post"
+    IN_PERSON = "in_person"
+    OTHER = "other"
+
+
+HAND_OVER_NOTE: Final = (10, 2000)  # characters: what was given, how, to whom, when
+
+
+def hand_over_note(note: str) -> str:
+    """The note that says how a package was handed over, checked: one is always written."""
+    note = note.strip()
+    shortest, longest = HAND_OVER_NOTE
+    if not shortest <= len(note) <= longest:
+        raise InvalidInputError(
+            f"say how the package was handed over in {shortest} to {longest} characters "
+            "(what was sent or given, how, when)"
+        )
+    return note
+
+
 class NotDeliverableError(ConflictError):
     """The package may not be handed out (frozen, changed since approval, or not approved)."""
 

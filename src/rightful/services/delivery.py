@@ -18,6 +18,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.delivery import (
     REFUSAL_OUTCOME,
     Client,
+    HandOver,
     LinkPolicy,
     LinkRefusedError,
     LinkState,
@@ -26,6 +27,7 @@ from rightful.domain.delivery import (
     PackageSource,
     check_link,
     downloads_left,
+    hand_over_note,
     looks_like_token,
     mask_email,
     mask_phone,
@@ -123,7 +125,11 @@ def delivery_address(session: Session, request: RequestRow) -> str:
                   for r in rows)  # fmt: skip
     if account and request.requester_email:
         return request.requester_email
-    raise ConflictError("this request has no verified e-mail address to send a link to")
+    raise ConflictError(
+        "this request has no verified e-mail address to send a link to: ask the requester to "
+        "confirm one by a code (a step-up), or export the package, give it to them another "
+        "way and record that (`rightful package handed-over`)"
+    )
 
 
 def link_state(row: DownloadLinkRow) -> LinkState:
@@ -167,15 +173,9 @@ class DeliveryService:
     def deliver(self, request_id: str, package_id: str, by: Principal) -> IssuedLink:
         """Issue a link to an approved package and mail it to the verified channel; the request
         becomes `delivered`."""
-        by.require(Role.REVIEWER)
-        if self.packages.request_of(package_id) != request_id:
-            raise ConflictError("this package answers another request; it cannot go out here")
-        self.packages.assert_deliverable(package_id)
+        self._may_go_out(request_id, package_id, by)
         with self.store.transaction() as session:
-            request = load_request(session, request_id)
-            waiting = disclosure_wait(session, request)
-            if waiting is not None:  # approved before §7062's proof was asked for
-                raise ConflictError(f"this package cannot go out yet: {waiting}")
+            request = self._ready_request(session, request_id)
             address = delivery_address(session, request)
             # The package row first, then the audit chain's head (in _issue): the order in which
             # an incident freezing the package takes them.
@@ -189,6 +189,37 @@ class DeliveryService:
             self.notices.ready(address, request.language, request_id, issued.token,
                                issued.expires_at, self.policy.max_downloads)  # fmt: skip
         return issued
+
+    def hand_over(
+        self, request_id: str, package_id: str, how: HandOver, note: str, by: Principal
+    ) -> None:
+        """Record that staff gave an approved package to the requester another way than a
+        link (its exported ZIP by post, in person): for requesters verified by letter, phone or
+        in person, who have no verified channel a link could go to. The request becomes
+        `delivered`; the note stays with its move, the audit chain holds its digest."""
+        note = hand_over_note(note)
+        self._may_go_out(request_id, package_id, by)
+        with self.store.transaction() as session:
+            request = self._ready_request(session, request_id)
+            self.packages.mark_delivered(session, package_id)
+            self.audit.record(session, by.id, by.role_name, "delivery.handed_over", request_id,
+                              package_id=package_id, how=how.value)  # fmt: skip
+            if request.status == Status.APPROVED:
+                self.requests.move_in(session, request, Status.DELIVERED, by,
+                                      f"handed over ({how.value}): {note}")  # fmt: skip
+
+    def _may_go_out(self, request_id: str, package_id: str, by: Principal) -> None:
+        by.require(Role.REVIEWER)
+        if self.packages.request_of(package_id) != request_id:
+            raise ConflictError("this package answers another request; it cannot go out here")
+        self.packages.assert_deliverable(package_id)
+
+    def _ready_request(self, session: Session, request_id: str) -> RequestRow:
+        request = load_request(session, request_id)
+        waiting = disclosure_wait(session, request)
+        if waiting is not None:  # approved before §7062's proof was asked for
+            raise ConflictError(f"this package cannot go out yet: {waiting}")
+        return request
 
     def _issue(
         self, session: Session, request: RequestRow, package_id: str, by: Principal

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rightful.adapters.db.packages import PackageRow
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
+from rightful.domain.delivery import HAND_OVER_NOTE, HandOver
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Role
@@ -58,6 +59,11 @@ class Reason(Strict):
 
 class Note(Strict):
     note: str = Field(default="", max_length=2000)
+
+
+class HandedOverIn(Strict):
+    how: HandOver
+    note: str = Field(max_length=HAND_OVER_NOTE[1])
 
 
 class BoundAttachment(Strict):
@@ -128,6 +134,15 @@ def deliver(package_id: str, c: Deps, who: Reviewer) -> LinkOut:
         expires_at=issued.expires_at,
         max_downloads=c.settings.link_max_downloads,
     )
+
+
+@router.post("/packages/{package_id}/handed-over", response_model=PackageOut)
+def handed_over(package_id: str, body: HandedOverIn, c: Deps, who: Reviewer) -> PackageOut:
+    """Record that an approved package was given to the requester another way than a link
+    (its exported ZIP by post, in person); the request becomes delivered."""
+    package = c.packages.get(package_id)
+    web_services(c).delivery.hand_over(package.request_id, package.id, body.how, body.note, who)
+    return PackageOut.of(c.packages.get(package_id))
 
 
 @router.post("/packages/{package_id}/send-back")

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
+from rightful.domain.delivery import HandOver
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.exclusions import exclusion
 from rightful.domain.packages import PackageStatus
@@ -255,6 +256,24 @@ def deliver(package_id: str) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command("handed-over")
+@handles_errors
+def handed_over(
+    package_id: str,
+    how: Annotated[HandOver, typer.Option(help="how the exported package was given")],
+    note: Annotated[str, typer.Option(help="what was sent or given, to whom, when")],
+) -> None:
+    """Record that an approved package was given to the requester another way than a link,
+    for requesters verified by letter, phone or in person (export it first with `package
+    export`); the request becomes delivered."""
+    from rightful.bootstrap_web import web_services
+
+    c = container()
+    package = c.packages.get(package_id)
+    web_services(c).delivery.hand_over(package.request_id, package.id, how, note, cli_principal())
+    console.print(f"recorded: package {package.id} handed over ({how.value})", highlight=False)
 
 
 @app.command("leave-out")

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from rightful.domain.delivery import HandOver
 from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import (
     AuthenticationError,
@@ -303,6 +304,9 @@ def decide_attachment(
 
 # --- packages ---------------------------------------------------------------------------------
 
+HAND_OVER_WAYS = [(HandOver.POST.value, "by post"), (HandOver.IN_PERSON.value, "in person"),
+                  (HandOver.OTHER.value, "another way (say which in the note)")]  # fmt: skip
+
 
 @router.get("/packages/{package_id}", response_class=HTMLResponse)
 def package(request: Request, package_id: str, flash: str = "") -> Response:
@@ -315,7 +319,8 @@ def package(request: Request, package_id: str, flash: str = "") -> Response:
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
     context = {"view": review.as_json(), "done": done, "error": error,
-               "left_out": c.exclusions.of(review.package.request_id)}  # fmt: skip
+               "left_out": c.exclusions.of(review.package.request_id),
+               "hand_over_ways": HAND_OVER_WAYS}  # fmt: skip
     return console_page(request, "console/package.html", me, context)
 
 
@@ -346,6 +351,23 @@ def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
         found = c.packages.get(package_id)
         web.delivery.deliver(found.request_id, found.id, me.principal)
         return "A new download link went to the requester's verified address."
+
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+
+
+@router.post("/packages/{package_id}/handed-over", response_class=HTMLResponse)
+def handed_over(
+    request: Request, package_id: str, csrf: Csrf = "", how: Short = "", note: Reason = ""
+) -> Response:
+    """Record that the package was given to the requester another way than a link."""
+    c, web = container(request), services(request)
+
+    def action(me: ConsoleSession) -> str:
+        found = c.packages.get(package_id)
+        if how not in dict(HAND_OVER_WAYS):
+            raise InvalidInputError("choose how the package was handed over")
+        web.delivery.hand_over(found.request_id, found.id, HandOver(how), note, me.principal)
+        return "Recorded: the package was handed over; the request is delivered."
 
     return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
 
