@@ -249,3 +249,18 @@ def test_cli_file_mistakes_are_one_line(
     a_file.write_text("")
     sent = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(a_file)])
     assert sent.exit_code == 2 and "is not a folder" in sent.output
+
+
+def test_a_notice_edit_given_both_text_and_file_says_to_give_one(
+    right_map: Response, cli: CliRunner, tmp_path: Path
+) -> None:
+    """House rule: one line saying what to fix. Both given was answered as if neither was."""
+    words = tmp_path / "words.txt"
+    words.write_text("What happened, in the DPO's words.")
+    both = cli.invoke(app, ["incidents", "edit", "any-notice", "--section", "nature",
+                            "--text", "a", "--from-file", str(words)])  # fmt: skip
+    assert both.exit_code == 2 and "give --text or --from-file, not both" in both.output
+    neither = cli.invoke(app, ["incidents", "edit", "any-notice", "--section", "nature"])
+    assert neither.exit_code == 2 and "give the new words with --text or --from-file" in (
+        neither.output
+    )

@@ -189,7 +189,9 @@ def edit(
     from_file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
 ) -> None:
     """Change one section of a notice (an approved notice goes back to draft)."""
-    if (text is None) == (from_file is None):
+    if text is not None and from_file is not None:
+        raise InvalidInputError("give --text or --from-file, not both")
+    if text is None and from_file is None:
         raise InvalidInputError("give the new words with --text or --from-file")
     words = text if text is not None else _text_of(from_file)  # type: ignore[arg-type]
     n = container().incidents.notices.edit(notice_id, cli_principal(), {section: words})
