@@ -45,15 +45,21 @@ class ReporterKind(StrEnum):
 # A register may take in breaches found long ago (Art. 33(5)), but not from before any of the
 # laws it follows; further back is a typo (and year 1 overflows every clock).
 AWARENESS_YEARS_BACK: Final = 10
-OUTSIDE_KINDS: Final = frozenset(
-    {
-        ReporterKind.AUTHORITY,
-        ReporterKind.PRESS,
-        ReporterKind.RESEARCHER,
-        ReporterKind.SUBJECT,
-        ReporterKind.OTHER,
-    }
-)
+
+
+class OutsideReporter(StrEnum):
+    """The kinds of reporter an outside report may come from (what staff choose from)."""
+
+    AUTHORITY = "authority"
+    OTHER = "other"
+    PRESS = "press"
+    RESEARCHER = "researcher"
+    SUBJECT = "subject"
+
+
+OUTSIDE_KINDS: Final = frozenset(ReporterKind(k.value) for k in OutsideReporter)
+# As people type and read them (help, forms, messages), in one order.
+OUTSIDE_NAMES: Final = tuple(k.value for k in OutsideReporter)
 DEFAULT_REPORTER: Final = {
     IncidentSource.GATE: ReporterKind.GATE,
     IncidentSource.BUTTON: ReporterKind.RECIPIENT,
@@ -197,13 +203,11 @@ class NewIncident:
     def _check_reporter(self) -> None:
         kind = self.kind_of_reporter
         if self.source is IncidentSource.OUTSIDE and kind not in OUTSIDE_KINDS:
-            raise InvalidInputError(f"an outside report comes from one of: {_kinds()}")
+            raise InvalidInputError(
+                f"an outside report comes from one of: {', '.join(OUTSIDE_NAMES)}"
+            )
         if self.source is not IncidentSource.OUTSIDE and kind is not DEFAULT_REPORTER[self.source]:
             expected = DEFAULT_REPORTER[self.source].value
             raise InvalidInputError(f"a {self.source} incident is reported by {expected}")
         if self.nature is Nature.NEAR_MISS and self.kind is not IncidentKind.NEAR_MISS:
             raise InvalidInputError("only a near-miss has the nature near_miss")
-
-
-def _kinds() -> str:
-    return ", ".join(sorted(k.value for k in OUTSIDE_KINDS))

@@ -32,6 +32,7 @@ from rightful.domain.errors import (
 )
 from rightful.domain.incident_scope import Scope, scope_from_json
 from rightful.domain.incidents import (
+    OUTSIDE_NAMES,
     IncidentKind,
     IncidentSource,
     IncidentStatus,
@@ -90,6 +91,11 @@ EXPOSABLE = ("ready", "approved", "delivered", "sent_back", "frozen")
 
 
 MIN_REOPEN_REASON: Final = 20
+NO_SCOPE: Final = "the incident has no scope yet; compute it first"
+NOTHING_TO_SCORE: Final = (
+    "the incident concerns no package of rightful's, so there is no scope to score: give its "
+    "nature, and the DPO assesses it by override, with a justification"
+)
 
 ScopeFactory = Callable[[], "ScopeCalculator"]
 
@@ -118,6 +124,7 @@ class IncidentService:
             raise InvalidInputError("staff open incidents as staff or for an outside reporter")
         if len(report.description.strip()) < 10:
             raise InvalidInputError("describe what happened (at least 10 characters)")
+        _check_contact(report)
         with self.store.transaction() as session:
             row = open_incident(session, self.audit, self.clock, self._new(session, report, by), by)
             if report.contact_email or report.contact_name or report.organisation:
@@ -226,29 +233,37 @@ class IncidentService:
     def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
         """Score the incident again from its current scope (optionally with another nature).
         A DPO's override stays in force unless a DPO assesses: the computed assessment of
-        anyone else is stored beside it."""
+        anyone else is stored beside it. An incident about no package of rightful's has no
+        scope to score: its nature is recorded, and the DPO assesses it by override."""
         _require(by, Role.REVIEWER)
         calc = self.scopes()
         with self.store.transaction() as session:
             row = _open(load_incident(session, incident_id, lock=True))
             scope = self.scope_of(session, row)
-            if scope is None:
-                raise ConflictError("the incident has no scope yet; compute it first")
+            packaged = bool(Target.of(row).package_ids)
+            if scope is None and (packaged or nature is None):
+                raise ConflictError(NO_SCOPE if packaged else NOTHING_TO_SCORE)
             if nature is not None and nature.value != row.nature:
-                if row.kind == IncidentKind.NEAR_MISS.value:
-                    raise InvalidInputError("a near-miss keeps its nature")
-                if Nature(nature) is Nature.NEAR_MISS:
-                    raise InvalidInputError(
-                        "a breach cannot be given the nature near_miss; if nothing reached "
-                        "anyone, the DPO overrides the assessment with a justification"
-                    )
-                with tracked(session, self.audit, row, by, "incident.nature_set") as summary:
-                    row.nature = nature.value
-                    summary.update(nature=nature.value)
-            dpo = by.role is not None and by.role.at_least(Role.DPO)
-            self._assess(session, row, scope, calc, by, force=dpo)
+                self._set_nature(session, row, nature, by)
+            if scope is not None:
+                dpo = by.role is not None and by.role.at_least(Role.DPO)
+                self._assess(session, row, scope, calc, by, force=dpo)
         self.notices.refresh(incident_id, by)
         return row
+
+    def _set_nature(
+        self, session: Session, row: IncidentRow, nature: Nature, by: Principal
+    ) -> None:
+        if row.kind == IncidentKind.NEAR_MISS.value:
+            raise InvalidInputError("a near-miss keeps its nature")
+        if Nature(nature) is Nature.NEAR_MISS:
+            raise InvalidInputError(
+                "a breach cannot be given the nature near_miss; if nothing reached "
+                "anyone, the DPO overrides the assessment with a justification"
+            )
+        with tracked(session, self.audit, row, by, "incident.nature_set") as summary:
+            row.nature = nature.value
+            summary.update(nature=nature.value)
 
     def _assess(
         self, session: Session, row: IncidentRow, scope: Scope, calc: ScopeCalculator,
@@ -458,6 +473,16 @@ def _not_open_already(session: Session, packages: Sequence[str]) -> None:
                 "what you learnt there (rightful incidents facts / contained) instead of a "
                 "second incident, which would count the breach twice"
             )
+
+
+def _check_contact(report: IncidentReport) -> None:
+    """Contact details are kept and acknowledged as an outside reporter's: staff have none."""
+    contact = (report.contact_name, report.contact_email, report.organisation, report.reference)
+    if report.source is not IncidentSource.OUTSIDE and any(contact):
+        raise InvalidInputError(
+            "a contact is for an outside reporter; say who reported it from outside "
+            f"({', '.join(OUTSIDE_NAMES)}), or give no contact"
+        )
 
 
 def _require(by: Principal, role: Role) -> None:

@@ -264,3 +264,60 @@ def test_a_notice_edit_given_both_text_and_file_says_to_give_one(
     assert neither.exit_code == 2 and "give the new words with --text or --from-file" in (
         neither.output
     )
+
+
+def test_an_incident_about_no_package_gets_its_nature_and_the_dpo_assesses_it(
+    right_map: Response, cli: CliRunner
+) -> None:
+    """docs/incidents.md, "Opening": an incident about no package of rightful's (a lost laptop)
+    has no scope; its nature is still recorded (Art. 33(3)(a), Art. 33(5)) and the DPO assesses
+    it by override. `assess --nature` answered "compute the scope first", which cannot be done."""
+    opened = cli.invoke(app, ["incidents", "open", "--kind", "breach", "--outside", "press",
+                              "--description", "A laptop with exports was lost"])  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    incident = opened.output.split()[0]
+    lost = cli.invoke(app, ["incidents", "assess", incident, "--nature", "lost"])
+    assert lost.exit_code == 0, lost.output
+    assert "nature lost recorded" in lost.output and "override" in lost.output
+    row = right_map.c.incidents.get(incident)
+    assert row.nature == "lost" and row.assessment_id is None
+    actions = [e.action for e in right_map.c.incidents.register.timeline(incident)]
+    assert "incident.nature_set" in actions
+    bare = cli.invoke(app, ["incidents", "assess", incident])
+    assert bare.exit_code == 2 and "concerns no package of rightful's" in bare.output
+    right_map.c.incidents.override(
+        incident, DPO, Level.MEDIUM, "Encrypted disk, but not all of it."
+    )
+    again = cli.invoke(app, ["incidents", "assess", incident, "--nature", "malicious"])
+    assert again.exit_code == 0 and "level medium (set by the DPO)" in again.output
+    assert right_map.c.incidents.get(incident).level == "medium"
+    assert right_map.c.incidents.register.verify().ok
+
+
+def test_opening_offers_and_takes_only_the_outside_reporters_there_are(
+    right_map: Response, cli: CliRunner
+) -> None:
+    """`--outside` listed gate, recipient and staff, which it refuses: the help lists exactly
+    what is accepted."""
+    shown = cli.invoke(app, ["incidents", "open", "--help"], env={"COLUMNS": "250"})
+    assert "<authority|other|press|researcher|subject>" in shown.output
+    assert "<gate|recipient|staff" not in shown.output
+    refused = cli.invoke(app, ["incidents", "open", "--outside", "recipient",
+                               "--description", "A laptop with exports was lost"])  # fmt: skip
+    assert refused.exit_code == 2 and "'authority', 'other', 'press', 'researcher'" in (
+        refused.output
+    )
+    assert right_map.c.incidents.all() == []
+
+
+def test_a_contact_without_an_outside_reporter_is_refused(
+    right_map: Response, cli: CliRunner
+) -> None:
+    """House rule: one line, nothing half-written. A staff report's contact address was kept as
+    the reporter's and sent an acknowledgement: a contact is an outside reporter's."""
+    refused = cli.invoke(app, ["incidents", "open", "--contact-email", "someone@example.org",
+                               "--description", "A laptop with exports was lost"])  # fmt: skip
+    assert refused.exit_code == 2, refused.output
+    assert "a contact is for an outside reporter" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    assert right_map.c.incidents.all() == [] and right_map.mailer.to("someone@example.org") == []

@@ -14,7 +14,13 @@ from rich.table import Column, Table
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
-from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
+from rightful.domain.incidents import (
+    IncidentKind,
+    IncidentSource,
+    Nature,
+    OutsideReporter,
+    ReporterKind,
+)
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
@@ -109,7 +115,9 @@ def show(incident_id: str, json_out: Json = False) -> None:
 def open_(
     description: Annotated[str, typer.Option(help="what happened (no personal data needed)")],
     kind: Annotated[IncidentKind, typer.Option()] = IncidentKind.MISDELIVERY,
-    outside: Annotated[ReporterKind | None, typer.Option(help="reported from outside by")] = None,
+    outside: Annotated[
+        OutsideReporter | None, typer.Option(help="reported from outside by")
+    ] = None,
     request: Annotated[str | None, typer.Option(help="the request concerned")] = None,
     package: Annotated[list[str] | None, typer.Option(help="package(s) concerned")] = None,
     aware_at: Annotated[datetime | None, typer.Option(help="when you became aware (UTC)")] = None,
@@ -122,7 +130,8 @@ def open_(
 
     report = IncidentReport(
         kind=kind, source=IncidentSource.OUTSIDE if outside else IncidentSource.STAFF,
-        description=description, reporter_kind=outside, request_id=request,
+        description=description, reporter_kind=ReporterKind(outside) if outside else None,
+        request_id=request,
         package_ids=tuple(package or ()), nature=nature, contact_email=contact_email,
         organisation=organisation,
         aware_at=aware_at.replace(tzinfo=aware_at.tzinfo or UTC) if aware_at else None,
@@ -144,7 +153,12 @@ def rescope(incident_id: str) -> None:
 @handles_errors
 def assess(incident_id: str, nature: Annotated[Nature | None, typer.Option()] = None) -> None:
     """Score the incident by the ENISA method from its scope (optionally another nature)."""
-    row = container().incidents.assess(incident_id, cli_principal(), nature)
+    incidents = container().incidents
+    row = incidents.assess(incident_id, cli_principal(), nature)
+    if row.scope_id is None:  # about no package of rightful's: nothing was scored
+        console.print(f"nature {row.nature} recorded; level {_level(row.level, row.score)}; "
+                      "the DPO assesses it by override")  # fmt: skip
+        return
     console.print(f"{row.level} ({row.score}): {row.decision_reason}")
 
 

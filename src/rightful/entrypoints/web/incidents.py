@@ -20,7 +20,13 @@ from rightful.domain.errors import (
 )
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_notices import section_titles
-from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
+from rightful.domain.incidents import (
+    OUTSIDE_NAMES,
+    IncidentKind,
+    IncidentSource,
+    Nature,
+    ReporterKind,
+)
 from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
@@ -69,9 +75,8 @@ def new(request: Request, flash: str = "") -> Response:
         _, error = flash_of(request, flash)
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
-    context = {"kinds": list(IncidentKind), "outside": sorted(k.value for k in ReporterKind
-               if k not in (ReporterKind.GATE, ReporterKind.RECIPIENT, ReporterKind.STAFF)),
-               "natures": list(Nature), "error": error}  # fmt: skip
+    context = {"kinds": list(IncidentKind), "outside": OUTSIDE_NAMES, "natures": list(Nature),
+               "error": error}  # fmt: skip
     return console_page(request, "console/incidents/new.html", me, context)
 
 
@@ -135,6 +140,8 @@ def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = 
 
     def action(me: ConsoleSession) -> str:
         row = c.incidents.assess(_id(incident_id), me.principal, _nature(nature))
+        if row.scope_id is None:  # about no package of rightful's: nothing was scored
+            return f"Nature recorded: {row.nature}; the DPO assesses it by override."
         return f"Assessed: {row.level}."
 
     return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
