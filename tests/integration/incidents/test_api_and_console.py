@@ -207,3 +207,44 @@ def test_the_console_refuses_a_notice_to_an_audience_that_does_not_exist(
     answer = dpo.post(f"/console/incidents/{opened['id']}/notices",
                       data={"csrf": _csrf(page.text), "audience": "nobody"})  # fmt: skip
     assert answer.status_code == 200 and "a notice goes to one of" in answer.text
+
+
+def test_the_console_records_containment_and_the_dpo_reopens_a_closed_incident(
+    right_map: Response,
+) -> None:
+    """docs/incidents.md: the console pages offer the same actions by role as the CLI and API,
+    with CSRF tokens: `contained` for agents, `reopen` for the DPO."""
+    from rightful.domain.incidents import IncidentKind, IncidentSource
+    from rightful.domain.severity import Level
+    from rightful.services.incidents import IncidentReport
+
+    incidents = right_map.c.incidents
+    row = incidents.open(IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                                        "A laptop with exports was lost"), ADMIN)  # fmt: skip
+    path = f"/console/incidents/{row.id}"
+    agent = _signed_in(right_map, "alex", Role.AGENT)
+    page = agent.get(path)
+    assert "Record containment" in page.text and "Reopen" not in page.text
+    forged = agent.post(f"{path}/contained", data={"csrf": "forged", "measure": "Disk wiped."})
+    assert forged.status_code in (401, 403) or "sign" in forged.text.lower()
+    assert incidents.get(row.id).contained_at is None
+    measure = {"csrf": _csrf(page.text), "measure": "The laptop was wiped remotely."}
+    done = agent.post(f"{path}/contained", data=measure)
+    assert done.status_code == 200 and "Containment recorded" in done.text
+    assert incidents.get(row.id).status == "contained"
+    incidents.override(row.id, ADMIN, Level.LOW, "The disk was encrypted; the key was not lost.",
+                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    incidents.close(row.id, ADMIN, "Laptops are encrypted and wiped remotely.")
+    reviewer = _signed_in(right_map, "rita", Role.REVIEWER)
+    page = reviewer.get(path)
+    assert "Reopen" not in page.text
+    reason = {"csrf": _csrf(page.text), "reason": "The key was on a note in the laptop bag."}
+    assert reviewer.post(f"{path}/reopen", data=reason).status_code == 403
+    dpo = _signed_in(right_map, "dana", Role.DPO)
+    page = dpo.get(path)
+    assert "Reopen" in page.text
+    reopened = dpo.post(f"{path}/reopen", data={**reason, "csrf": _csrf(page.text)})
+    assert reopened.status_code == 200 and "Reopened" in reopened.text
+    assert incidents.get(row.id).status == "assessed"
+    actions = [e.action for e in incidents.register.timeline(row.id)]
+    assert actions.count("incident.contained") == 1 and "incident.reopened" in actions

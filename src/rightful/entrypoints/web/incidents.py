@@ -201,6 +201,30 @@ def facts(
     return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
 
 
+@router.post("/{incident_id}/contained", response_class=HTMLResponse)
+def contained(request: Request, incident_id: str, csrf: Csrf = "", measure: Long = "") -> Response:
+    """Containment done outside rightful (a bucket closed, a laptop wiped)."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        c.incidents.record_containment(_id(incident_id), me.principal, measure)
+        return "Containment recorded."
+
+    return act(request, csrf, Role.AGENT, f"/console/incidents/{incident_id}", action)
+
+
+@router.post("/{incident_id}/reopen", response_class=HTMLResponse)
+def reopen(request: Request, incident_id: str, csrf: Csrf = "", reason: Long = "") -> Response:
+    """The DPO reopens a closed incident when facts come to light after closing."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        row = c.incidents.reopen(_id(incident_id), me.principal, reason)
+        return f"Reopened: {row.status}; close it again once it is dealt with."
+
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+
+
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
 def close(
     request: Request, incident_id: str, csrf: Csrf = "", remedial_action: Long = ""
