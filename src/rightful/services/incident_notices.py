@@ -138,7 +138,8 @@ class IncidentNotices:
         self, incident_id: str, audience: Audience, by: Principal, *, regime: str | None = None,
         language: str | None = None,
     ) -> IncidentNoticeRow:  # fmt: skip
-        """A fresh generated draft; an earlier unsent draft of the same notice is superseded."""
+        """A fresh generated draft; an earlier unsent draft of the same notice (audience, regime
+        and language: a draft in the other language stands beside it) is superseded."""
         _require(by, Role.REVIEWER)
         regime_name = regime or self.s.policy.regimes[0].name
         lang = language or self.s.policy.language
@@ -151,10 +152,9 @@ class IncidentNotices:
                 raise ConflictError("the incident is closed; its notices are as they were sent")
             facts = self.facts(session, row, regime_name)
             for old in self._of(session, incident_id):
-                if (old.audience, old.regime) == (audience.value, regime_name) and old.status in (
-                    "draft",
-                    "approved",
-                ):
+                same = (old.audience, old.regime, old.language) == (audience.value, regime_name,
+                                                                    lang)  # fmt: skip
+                if same and old.status in ("draft", "approved"):
                     old.status = "superseded"
             notice = IncidentNoticeRow(
                 id=str(uuid.uuid4()), incident_id=incident_id, audience=audience.value,

@@ -179,6 +179,24 @@ def test_a_notice_drafted_in_german_reaches_the_person_in_german(wrong_map: Resp
     assert "DSGVO Art. 34" in title and "Art. 33" not in title, title
 
 
+def test_a_draft_in_the_other_language_stands_beside_the_approved_one(
+    wrong_map: Response,
+) -> None:
+    """docs/incidents.md, "Notices": a draft in the other language can be asked for. It silently
+    superseded the notice in the first language, even one the DPO had approved; a notice is
+    one per audience, regime and language, and a fresh draft replaces only its own language."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    english = notices.draft(incident_id, Audience.SUBJECTS, REVIEWER).id
+    notices.approve(english, DPO)
+    german = notices.draft(incident_id, Audience.SUBJECTS, REVIEWER, language="de").id
+    assert notices.get(english).status == "approved"
+    assert notices.get(german).status == "draft" and notices.get(german).language == "de"
+    again = notices.draft(incident_id, Audience.SUBJECTS, REVIEWER, language="de").id
+    assert notices.get(german).status == "superseded" and notices.get(english).status == "approved"
+    assert notices.get(again).status == "draft"
+
+
 def test_the_authority_notice_is_exported_as_json_and_markdown(
     wrong_map: Response, tmp_path: Path
 ) -> None:
