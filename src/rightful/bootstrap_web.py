@@ -114,6 +114,7 @@ class WebServices:
             self.notices,
             self.key("not-mine-confirm"),  # the downloads' stop_key too
             triage=c.incidents.triage_quietly,
+            rescope=c.incidents.rescope_quietly,
         )
 
     @cached_property

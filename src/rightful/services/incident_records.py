@@ -266,7 +266,16 @@ def effects_of(scope: Scope) -> str:
         else "; nothing was delivered"
     )
     return (f"{scope.summary} of {counted(len(scope.subjects), 'person', 'people')}{went}; "
-            f"deletion {d.deletion.replace('_', ' ')}")  # fmt: skip
+            f"deletion: {DELETION_WORDS.get(d.deletion, d.deletion)}")  # fmt: skip
+
+
+# The recipient's answer to the deletion request (Delivery.deletion), as the register says it.
+DELETION_WORDS = {
+    "not_asked": "not asked for",
+    "not_confirmed": "asked, not confirmed",
+    "deleted": "the recipient confirmed it",
+    "never_downloaded": "the recipient says they never downloaded it",
+}
 
 
 def scope_row(incident_id: str, scope: Scope, at: datetime, by: str) -> IncidentScopeRow:

@@ -230,6 +230,17 @@ class IncidentService:
         return scope
 
     @by_reference
+    def rescope_quietly(self, incident_id: str) -> None:
+        """`rescope` by the system when the delivery records change (the recipient answered the
+        deletion request), so that the register says so at once; a closed incident stays as it
+        was closed, and a failure is logged for staff to rescope by hand."""
+        try:
+            if self.get(incident_id).status != IncidentStatus.CLOSED.value:
+                self.rescope(incident_id)
+        except RightfulError as exc:
+            log.warning("rescope of incident %s postponed: %s", incident_id, exc)
+
+    @by_reference
     def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
         """Score the incident again from its current scope (optionally with another nature).
         A DPO's override stays in force unless a DPO assesses: the computed assessment of

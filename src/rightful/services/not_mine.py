@@ -74,12 +74,15 @@ class NotMineService:
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, delivery: DeliveryService,
         notices: MailNotices, confirm_key: bytes, triage: Callable[[str], object] | None = None,
+        rescope: Callable[[str], object] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
         self.delivery, self.notices = delivery, notices
         self.confirm_key = confirm_key
         # Scope, score and draft right after the click, so the 72-hour clock starts with facts.
         self.triage = triage
+        # The recipient's answer changes the scope's delivery facts: the register says it at once.
+        self.rescope = rescope
 
     def may_stop(self, link_id: str, stop: str) -> bool:
         """Whether `stop` is the token of `link_id`'s stop page (see stop_path)."""
@@ -224,7 +227,9 @@ class NotMineService:
             self.audit.record(session, f"not_mine:{report.id}", "public",
                               "delivery.deletion_confirmed", report.request_id,
                               report_id=report.id, answer=answer)  # fmt: skip
-            return report
+        if self.rescope is not None and report.incident_id:
+            self.rescope(report.incident_id)
+        return report
 
     def reports_of(self, request_id: str) -> list[NotMineReportRow]:
         with self.store.transaction() as session:

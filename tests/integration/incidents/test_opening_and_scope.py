@@ -97,6 +97,24 @@ def test_triage_scopes_scores_and_drafts_from_the_records_alone(wrong_map: Respo
     assert sorted(n["audience"] for n in data["notices"]) == ["authority", "subjects"]
 
 
+def test_the_recipients_answer_to_the_deletion_request_reaches_the_register_at_once(
+    wrong_map: Response,
+) -> None:
+    """Art. 33(5): the register documents the effects and the remedial action. The answer on the
+    /not-mine page showed only after a rescope by hand, and then as "deletion never downloaded"."""
+    delivered = wrong_map.deliver_verified(DORA)
+    receipt = wrong_map.web.not_mine.report_token(delivered.token, _client())
+    assert receipt.incident_id is not None and receipt.confirm_token is not None
+    incidents = wrong_map.c.incidents
+    assert incidents.get(receipt.incident_id).effects.endswith("; deletion: asked, not confirmed")
+    wrong_map.web.not_mine.confirm_deletion(receipt.confirm_token, "never_downloaded")
+    effects = incidents.get(receipt.incident_id).effects
+    assert effects.endswith("; deletion: the recipient says they never downloaded it"), effects
+    scope = details(incidents, receipt.incident_id)["scope"]
+    assert scope["delivery"]["deletion"] == "never_downloaded"
+    assert incidents.register.verify().ok
+
+
 def test_after_the_data_map_is_corrected_the_scope_is_exactly_the_previous_owners_recordings(
     wrong_map: Response,
 ) -> None:
