@@ -22,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rightful.domain.deadlines import Jurisdiction, pauses_count
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.never_disclosed import CCPA_NEVER_DISCLOSED
 
@@ -71,6 +72,10 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, path: Path) -> str:
 
 
 MIN_SECRET_BYTES = 32  # configured HMAC keys (verification codes, pseudonyms)
+# Where the law lets a controller stop the clock while awaiting proof of identity, and whether
+# it does by default (the UK ICO allows it); never the CCPA (§7021).
+PAUSABLE = tuple(j.value for j in Jurisdiction if pauses_count(j, pause_policy=True))
+PAUSE_CLOCK_DEFAULTS = {"gdpr": False, "uk_gdpr": True}
 
 
 class Settings(BaseSettings):
@@ -87,9 +92,9 @@ class Settings(BaseSettings):
 
     # --- lifecycle and deadlines -----------------------------------------------------------
     pause_clock_awaiting_identity: dict[str, bool] = Field(
-        default_factory=lambda: {"gdpr": False, "uk_gdpr": True},
+        default_factory=lambda: dict(PAUSE_CLOCK_DEFAULTS),
         description="Per jurisdiction: does the clock stop while waiting for identity proof? "
-        "Never honoured for CCPA.",
+        "Keys given replace only those defaults. Never for CCPA.",
     )
     due_soon_days: int = Field(default=7, ge=0)
     ccpa_close_unverified_at_deadline: bool = Field(
@@ -323,6 +328,19 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
             ) from None
         return value
+
+    @field_validator("pause_clock_awaiting_identity")
+    @classmethod
+    def _pause_policies(cls, value: dict[str, bool]) -> dict[str, bool]:
+        """The keys given over the defaults: a table naming gdpr alone does not turn the UK GDPR
+        pause off, and a misspelt jurisdiction does not pass for a policy."""
+        unknown = sorted(set(value) - set(PAUSABLE))
+        if unknown:
+            raise ValueError(
+                f"{unknown[0][:40]!r} is not a jurisdiction whose clock may pause; the keys are "
+                f"{' and '.join(PAUSABLE)} (the CCPA clock never pauses)"
+            )
+        return {**PAUSE_CLOCK_DEFAULTS, **value}
 
     @property
     def zone(self) -> ZoneInfo:
