@@ -71,7 +71,7 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, path: Path) -> str:
     return f"{what} at {where}" if where else text
 
 
-MIN_SECRET_BYTES = 32  # configured HMAC keys (verification codes, pseudonyms)
+MIN_SECRET_BYTES = 32  # configured HMAC keys (verification codes, pseudonyms, the web's keys)
 # Where the law lets a controller stop the clock while awaiting proof of identity, and whether
 # it does by default (the UK ICO allows it); never the CCPA (§7021).
 PAUSABLE = tuple(j.value for j in Jurisdiction if pauses_count(j, pause_policy=True))
@@ -376,7 +376,7 @@ class Settings(BaseSettings):
             raise ValueError("not an http(s) URL such as https://sms.example/send")
         return value
 
-    @field_validator("verification_secret", "package_pseudonym_key")
+    @field_validator("verification_secret", "package_pseudonym_key", "web_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """A configured HMAC key is long enough to be one (an empty one keys nothing)."""

@@ -46,10 +46,11 @@ def test_a_secret_file_that_is_not_hex_is_refused_without_replacing_it(tmp_path:
     assert junk.read_bytes() == b"not hex at all"
 
 
-@pytest.mark.parametrize("setting", ["verification_secret", "package_pseudonym_key"])
+@pytest.mark.parametrize("setting", ["verification_secret", "package_pseudonym_key", "web_secret"])
 def test_a_configured_hmac_key_must_be_long_enough_to_key_anything(
     tmp_path: Path, setting: str
 ) -> None:
+    """A short web_secret started the server, whose console pages then answered 503."""
     with pytest.raises(ValidationError, match="at least 32 bytes"):
         load_settings(data_dir=tmp_path, **{setting: ""})
     assert load_settings(data_dir=tmp_path, **{setting: "k" * 32})
