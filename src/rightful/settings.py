@@ -22,7 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from rightful.domain.deadlines import Jurisdiction, pauses_count
+from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, pauses_count
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.never_disclosed import CCPA_NEVER_DISCLOSED
 
@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         description="Per jurisdiction: does the clock stop while waiting for identity proof? "
         "Keys given replace only those defaults. Never for CCPA.",
     )
-    due_soon_days: int = Field(default=7, ge=0)
+    due_soon_days: int = Field(default=7, ge=0, le=LONGEST_WINDOW_DAYS)
     ccpa_close_unverified_at_deadline: bool = Field(
         default=True,
         description="The daily job closes CCPA requests still unverified at their deadline and "

@@ -131,6 +131,15 @@ def test_the_due_list_in_json_has_iso_times(cli: CliRunner) -> None:
     assert "T" in due[0]["respond_by"]
 
 
+def test_the_due_window_is_bounded_as_in_the_api(cli: CliRunner) -> None:
+    """House rule: bad input is refused with what to fix (`--within-days 99999999999` failed
+    with OverflowError); the API's within_days stops at 3660 days too."""
+    submit(cli)
+    code, out = run(cli, "requests", "due", "--within-days", "99999999999")
+    assert code == 2 and "--within-days" in out and "3660" in out and "Traceback" not in out
+    assert len(json.loads(run(cli, "requests", "due", "--within-days", "3660", "--json")[1])) == 1
+
+
 def test_refusing_a_refused_request_says_it_is_refused_already(cli: CliRunner) -> None:
     rid = submit(cli)
     assert run(cli, "requests", "refuse", rid, "--reason", "spam")[0] == 0

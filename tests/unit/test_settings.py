@@ -33,3 +33,11 @@ def test_a_pause_policy_for_no_pausable_jurisdiction_is_refused_naming_the_keys(
     """REQUIREMENTS.md:10: never a pause for CCPA; a misspelt key was a policy nobody read."""
     with pytest.raises(ValidationError, match=f"'{key}' is not a jurisdiction .* gdpr and uk_gdpr"):
         load_settings(data_dir=tmp_path, pause_clock_awaiting_identity={key: True})
+
+
+def test_the_due_soon_window_is_bounded_as_the_api_bounds_within_days(tmp_path: Path) -> None:
+    """A due_soon_days of 99999999999 was accepted and `rightful requests due` then failed with
+    OverflowError; the API's within_days stops at 3660 days."""
+    with pytest.raises(ValidationError, match="less than or equal to 3660"):
+        load_settings(data_dir=tmp_path, due_soon_days=99_999_999_999)
+    assert load_settings(data_dir=tmp_path, due_soon_days=3660).due_soon_days == 3660

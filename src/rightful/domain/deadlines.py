@@ -243,6 +243,11 @@ def time_left(deadlines: Deadlines, now: datetime) -> timedelta:
     return deadlines.respond_by - now
 
 
+# The widest "due within" window: ten years holds every deadline, and a larger count of days
+# overflows timedelta.
+LONGEST_WINDOW_DAYS = 3660
+
+
 def urgency(deadlines: Deadlines, now: datetime, due_soon_days: int = 7) -> Urgency:
     """Overdue, due within `due_soon_days`, or fine."""
     return urgency_at(deadlines.respond_by, now, due_soon_days)
@@ -251,8 +256,8 @@ def urgency(deadlines: Deadlines, now: datetime, due_soon_days: int = 7) -> Urge
 def urgency_at(respond_by: datetime, now: datetime, due_soon_days: int = 7) -> Urgency:
     """Urgency from a stored `respond_by` instant."""
     _require_aware(now, "now")
-    if due_soon_days < 0:
-        raise InvalidInputError("due_soon_days must not be negative")
+    if not 0 <= due_soon_days <= LONGEST_WINDOW_DAYS:
+        raise InvalidInputError(f"due_soon_days: 0 to {LONGEST_WINDOW_DAYS}")
     left = respond_by - now
     if left < timedelta(0):
         return Urgency.OVERDUE

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
-from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, Urgency, urgency_at
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
@@ -262,7 +262,9 @@ def list_requests(
 
 @router.get("/due", response_model=list[DueOut])
 def due(
-    c: Deps, _who: Staff, within_days: Annotated[int | None, Query(ge=0, le=3660)] = None
+    c: Deps,
+    _who: Staff,
+    within_days: Annotated[int | None, Query(ge=0, le=LONGEST_WINDOW_DAYS)] = None,
 ) -> list[DueOut]:
     """Requests still to be answered (open, not delivered) by time left; overdue and due-soon
     are flagged in `urgency`."""

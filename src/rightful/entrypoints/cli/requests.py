@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rightful.adapters.db.tables import NoticeRow, TransitionRow
-from rightful.domain.deadlines import Jurisdiction, Urgency, urgency_at
+from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, Urgency, urgency_at
 from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
@@ -489,7 +489,7 @@ def cancel(request_id: str, reason: Annotated[str, typer.Option()]) -> None:
 @app.command()
 @handles_errors
 def due(
-    within_days: Annotated[int | None, typer.Option(min=0)] = None,
+    within_days: Annotated[int | None, typer.Option(min=0, max=LONGEST_WINDOW_DAYS)] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Requests still to be answered, by time left; overdue and due soon are flagged (delivered
