@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -388,8 +389,32 @@ class Settings(BaseSettings):
 
     @field_validator("default_phone_region")
     @classmethod
-    def _region_upper(cls, value: str) -> str:
-        return value.upper()
+    def _known_region(cls, value: str) -> str:
+        """An unknown region made every number given without a country code "not a phone
+        number"."""
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"{value[:20]!r} is not a region of phone numbers; give a two-letter country "
+                "code such as DE or US"
+            )
+        return region
+
+    @field_validator("smtp_ca_file", "sms_webhook_ca_file")
+    @classmethod
+    def _ca_bundle(cls, value: Path | None) -> Path | None:
+        """A missing bundle failed only when a message was sent, as if the server refused it."""
+        if value is not None and not value.is_file():
+            problem = "is not a file" if value.exists() else "does not exist"
+            raise ValueError(f"the CA bundle {value} {problem}; name a PEM file or leave it unset")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        return [proxy_network(text) for text in value]
 
     @classmethod
     def settings_customise_sources(
@@ -451,6 +476,19 @@ def mask_url(url: str) -> str:
     credentials, _, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:********@{host}" if ":" in credentials else url
+
+
+def proxy_network(text: str) -> str:
+    """An address or network of trusted_proxies as the proxy-headers middleware matches it: it
+    takes anything else (`not-a-net`, or `10.0.0.1/8` with host bits set) for a host name that
+    no client ever has, so the proxy's clients would all share the proxy's address."""
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(
+            f"{text[:60]!r} is not an address or network such as 10.0.0.5 or 10.0.0.0/8"
+        ) from None
+    return str(network) if "/" in text else str(network.network_address)
 
 
 def path_list(value: Any) -> Any:

@@ -329,8 +329,9 @@ def test_one_network_address_submits_a_limited_number_an_hour(
     """Anyone may submit, but nobody can flood the queue or someone's inbox from one address:
     beyond `submissions_per_hour` the answer is 429 with Retry-After; others still get in."""
     c = make_container(store_url, tmp_path, FixedClock(T0), submissions_per_hour=2,
-                       trusted_proxies=["testclient"])  # fmt: skip
-    with TestClient(create_app(c), raise_server_exceptions=False) as client:
+                       trusted_proxies=["192.0.2.10"])  # fmt: skip
+    proxy = ("192.0.2.10", 50000)
+    with TestClient(create_app(c), raise_server_exceptions=False, client=proxy) as client:
         for _ in range(2):
             assert client.post("/api/v1/requests", json=ACCESS).status_code == 202
         refused = client.post("/api/v1/requests", json=ACCESS)

@@ -41,3 +41,35 @@ def test_the_due_soon_window_is_bounded_as_the_api_bounds_within_days(tmp_path: 
     with pytest.raises(ValidationError, match="less than or equal to 3660"):
         load_settings(data_dir=tmp_path, due_soon_days=99_999_999_999)
     assert load_settings(data_dir=tmp_path, due_soon_days=3660).due_soon_days == 3660
+
+
+@pytest.mark.parametrize("setting", ["smtp_ca_file", "sms_webhook_ca_file"])
+def test_a_ca_bundle_that_is_not_a_file_is_refused_naming_it(tmp_path: Path, setting: str) -> None:
+    """A missing bundle passed and failed each mail later as "the mail server did not accept the
+    message (FileNotFoundError)"."""
+    with pytest.raises(ValidationError, match=r"the CA bundle .*missing.pem does not exist"):
+        load_settings(data_dir=tmp_path, **{setting: tmp_path / "missing.pem"})
+    with pytest.raises(ValidationError, match="is not a file"):
+        load_settings(data_dir=tmp_path, **{setting: tmp_path})
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    assert getattr(load_settings(data_dir=tmp_path, **{setting: bundle}), setting) == bundle
+
+
+def test_the_default_phone_region_is_one_phone_numbers_have(tmp_path: Path) -> None:
+    """Region XX was accepted, and then no number without a country code was a phone number."""
+    with pytest.raises(ValidationError, match="'XX' is not a region of phone numbers"):
+        load_settings(data_dir=tmp_path, default_phone_region="XX")
+    assert load_settings(data_dir=tmp_path, default_phone_region="us").default_phone_region == "US"
+
+
+def test_each_trusted_proxy_is_an_address_or_network_as_the_middleware_matches_it(
+    tmp_path: Path,
+) -> None:
+    """`not-a-net` was accepted (and matched no client); `10.1.2.3/8` was taken for a host name
+    by the proxy-headers middleware, which reads networks strictly."""
+    with pytest.raises(ValidationError, match="'not-a-net' is not an address or network"):
+        load_settings(data_dir=tmp_path, trusted_proxies=["10.0.0.1", "not-a-net"])
+    given = ["10.1.2.3/8", "10.0.0.5", "2001:DB8::1", "fd00::/8"]
+    proxies = load_settings(data_dir=tmp_path, trusted_proxies=given).trusted_proxies
+    assert proxies == ["10.0.0.0/8", "10.0.0.5", "2001:db8::1", "fd00::/8"]

@@ -10,6 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from rightful.adapters.db.delivery import DownloadAttemptRow, DownloadLinkRow
@@ -215,7 +216,9 @@ def opened_from(desk: Desk, delivered: Delivered, forwarded_for: str) -> list[st
 def test_behind_a_trusted_proxy_the_attempts_log_records_the_address_it_forwards(
     tmp_path: Path,
 ) -> None:
-    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, trusted_proxies=["testclient"])
+    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path, trusted_proxies=["192.0.2.10"])
+    desk.client = TestClient(desk.client.app, raise_server_exceptions=False,
+                             client=("192.0.2.10", 50000))  # fmt: skip
     try:
         delivered = desk.deliver()
         assert opened_from(desk, delivered, "198.51.100.4, 203.0.113.9") == ["203.0.113.9"]
