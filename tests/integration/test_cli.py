@@ -140,6 +140,21 @@ def test_the_due_window_is_bounded_as_in_the_api(cli: CliRunner) -> None:
     assert len(json.loads(run(cli, "requests", "due", "--within-days", "3660", "--json")[1])) == 1
 
 
+def test_the_cli_keeps_to_the_lengths_the_api_allows(cli: CliRunner) -> None:
+    """House rule: one line saying what to fix, nothing half-written. A name of 100,000
+    characters was stored, and a reason as long was mailed to the requester and used up the one
+    extension the law allows (REQUIREMENTS.md:6, 9); the API stops at 200 and 2000."""
+    code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",
+                    "--name", "x" * 100_000)  # fmt: skip
+    assert code == 2 and out.strip() == "error: name: at most 200 characters"
+    assert json.loads(run(cli, "requests", "list", "--json")[1]) == []
+    rid = submit(cli)
+    code, out = run(cli, "requests", "extend", rid, "--reason", "x" * 100_000)
+    assert code == 2 and out.strip() == "error: the extension's reason: at most 2000 characters"
+    code, out = run(cli, "requests", "extend", rid, "--reason", "Recordings are in three systems")
+    assert code == 0, out
+
+
 def test_refusing_a_refused_request_says_it_is_refused_already(cli: CliRunner) -> None:
     rid = submit(cli)
     assert run(cli, "requests", "refuse", rid, "--reason", "spam")[0] == 0

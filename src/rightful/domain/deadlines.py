@@ -166,6 +166,7 @@ def pauses_count(jurisdiction: Jurisdiction, pause_policy: bool) -> bool:
 CCPA_PROMPT: frozenset[RequestType] = frozenset({RequestType.OBJECTION, RequestType.RESTRICTION})
 CCPA_PROMPT_BUSINESS_DAYS = 15
 MIN_EXTENSION_REASON = 10  # visible characters
+MAX_EXTENSION_REASON = 2000  # characters: the reason is mailed to the requester
 
 
 def prompt_ccpa(jurisdiction: Jurisdiction, kind: RequestType | None) -> bool:
@@ -338,7 +339,7 @@ def _checked_length(
         raise ExtensionNotAllowedError("an extension needs a recorded reason")
     # The reason goes to the requester (Art. 12(3), §7021(b)): "x" told them nothing, and the
     # one extension the law allows was then used up.
-    written(ext.reason, "the extension's reason", MIN_EXTENSION_REASON)
+    written(ext.reason, "the extension's reason", MIN_EXTENSION_REASON, MAX_EXTENSION_REASON)
     _check_timing(ext, received_at, original)
     return _length(jurisdiction, ext)
 

@@ -11,6 +11,8 @@ from rightful.domain.requests import CHANNELS, RequestType
 from rightful.domain.words import written
 
 LANGUAGES = ("en", "de")
+MAX_NAME = 200  # characters, as every way in (API, CLI, portal) takes them
+MAX_DETAILS = 5000
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class NewRequest:
             raise InvalidInputError(f"channel must be one of: {', '.join(CHANNELS)}")
         if self.language not in LANGUAGES:
             raise InvalidInputError(f"language must be one of: {', '.join(LANGUAGES)}")
-        for what, words in (("name", self.name), ("details", self.details)):
+        for what, words, most in (("name", self.name, MAX_NAME),
+                                  ("details", self.details, MAX_DETAILS)):  # fmt: skip
             if words is not None:
-                written(words, what, 0)  # no NUL bytes or reversed text in what staff read
+                written(words, what, 0, most)  # no NUL bytes or reversed text in what staff read

@@ -29,12 +29,14 @@ def move_refused(thing: str, current: str, target: str) -> str:
     return f"{with_article(current)} {thing} cannot become {target.replace('_', ' ')}"
 
 
-def written(text: str, what: str, minimum: int = 1) -> str:
+def written(text: str, what: str, minimum: int = 1, maximum: int | None = None) -> str:
     """Words someone typed (staff, or a requester), stripped: InvalidInputError when fewer than
-    `minimum` characters remain, or when they hold control characters other than line breaks
-    and tabs, or bidirectional overrides (NUL bytes met a length rule; a reversed line reads
-    otherwise than it was approved)."""
+    `minimum` characters remain or more than `maximum`, or when they hold control characters
+    other than line breaks and tabs, or bidirectional overrides (NUL bytes met a length rule; a
+    reversed line reads otherwise than it was approved)."""
     words = text.strip()
+    if maximum is not None and len(words) > maximum:
+        raise InvalidInputError(f"{what}: at most {maximum} characters")
     if any(c in _BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in "\n\r\t")
            for c in words):  # fmt: skip
         raise InvalidInputError(f"{what}: contains control characters; write plain text")

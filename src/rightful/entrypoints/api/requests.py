@@ -11,9 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
-from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, Urgency, urgency_at
+from rightful.domain.deadlines import (
+    LONGEST_WINDOW_DAYS,
+    MAX_EXTENSION_REASON,
+    Jurisdiction,
+    Urgency,
+    urgency_at,
+)
 from rightful.domain.erasure import erasure_outcome
-from rightful.domain.intake import NewRequest
+from rightful.domain.intake import MAX_DETAILS, MAX_NAME, NewRequest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.rectification import rectified
 from rightful.domain.requests import RequestType, parse_request_type
@@ -50,9 +56,9 @@ class SubmitRequest(Strict):
     jurisdiction: Jurisdiction
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=40)
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
     identities: list[ClaimedIdentity] = Field(default_factory=list, max_length=20)
-    details: str | None = Field(default=None, max_length=5000)
+    details: str | None = Field(default=None, max_length=MAX_DETAILS)
     language: Literal["en", "de"] = "en"
     direct_marketing: StrictBool = Field(
         default=False, description="an objection to direct marketing (Art. 21(2)): absolute"
@@ -163,7 +169,7 @@ class MoveIn(Strict):
 
 
 class ExtendIn(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=MAX_EXTENSION_REASON)
     months: int | None = Field(default=None, ge=1, le=2)
     days: int | None = Field(default=None, ge=1, le=45)
 
