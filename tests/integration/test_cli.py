@@ -70,6 +70,14 @@ def run(cli: CliRunner, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def with_datamap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo estate's data map, for commands that check against it."""
+    from rightful.demo.estate import DATAMAP_FILES
+
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    set_container(None)
+
+
 def submit(cli: CliRunner) -> str:
     code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org")
     assert code == 0, out
@@ -494,37 +502,53 @@ def test_a_ccpa_request_by_phone_closed_at_the_deadline_is_not_counted_as_told_b
     assert f"{rid} (expiry)" in out and relay.messages() == []
 
 
-def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(cli: CliRunner) -> None:
-    """REQUIREMENTS.md:25 (Art. 17, 19): ground, erased, kept with the exception, recipients."""
+def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:25 (Art. 17, 19): ground, erased, kept with the exception, recipients;
+    each a category of the data map (one that is not closed the request, irreversibly, and told
+    the requester of it)."""
     from rightful.bootstrap import get_container
     from rightful.domain.lifecycle import Status
     from rightful.domain.staff import SYSTEM
 
+    with_datamap(monkeypatch)
     code, out = run(cli, "requests", "submit", "erasure", "--email", "a@example.org")
     rid = out.split()[0]
     assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
     get_container().requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
-    code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--kept", "user.financial")
+    code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--erased", "not.a.category")
+    assert code == 2 and out.strip().count("\n") == 0
+    assert "'not.a.category' is not a data category of the data map" in out
+    assert get_container().requests.get(rid).status == Status.VERIFIED
+    code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--kept", "user.content")
     assert code == 2 and out.strip().count("\n") == 0 and "CATEGORY=LETTER" in out
     code, out = run(cli, "requests", "erased", rid, "--ground", "a", "--erased", "user.contact",
-                    "--kept", "user.financial=b", "--recipients-told", "2")  # fmt: skip
+                    "--kept", "user.content=b", "--recipients-told", "2")  # fmt: skip
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     shown = " ".join(out.split())  # however the console wrapped it
-    expected = "erased under Art. 17(1)(a): user.contact; kept: user.financial (17(3)(b));"
+    expected = "erased under Art. 17(1)(a): user.contact; kept: user.content (17(3)(b));"
     assert f"{expected} recipients told: 2" in shown
 
 
-def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(cli: CliRunner) -> None:
-    """REQUIREMENTS.md:25 (Art. 18(3)): no lifting before the person is told of the day."""
+def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:25 (Art. 18(3)): no lifting before the person is told of the day; a
+    restriction in force names categories of the data map only."""
     from rightful.bootstrap import get_container
     from rightful.domain.lifecycle import Status
     from rightful.domain.staff import SYSTEM
 
+    with_datamap(monkeypatch)
     code, out = run(cli, "requests", "submit", "restriction", "--email", "a@example.org")
     rid = out.split()[0]
     assert run(cli, "requests", "move", rid, "awaiting_verification")[0] == 0
     get_container().requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    code, out = run(cli, "requests", "restricted", rid, "--ground", "a", "--category", "not.a.cat")
+    assert code == 2 and "'not.a.cat' is not a data category of the data map" in out
+    assert json.loads(run(cli, "requests", "restrictions", "--json")[1]) == []
     code, out = run(cli, "requests", "restricted", rid, "--ground", "a")
     assert code == 2 and out.strip().count("\n") == 0 and "name the data categories" in out
     code, out = run(cli, "requests", "restricted", rid, "--ground", "a", "--category",

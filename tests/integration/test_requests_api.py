@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -12,12 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from rightful.adapters.db.audit import AuditEntryRow
+from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.clock import FixedClock
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.api.app import create_app
 from rightful.services.requests import RequestFilter
 
-from .conftest import T0, App, make_container
+from .conftest import T0, App, make_container, running_app
 
 ACCESS = {"type": "access", "jurisdiction": "gdpr", "email": "Anna.Schmidt@Example.ORG "}
 
@@ -378,16 +380,24 @@ def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_sec
     assert odd.status_code == 422 and "a key's name: contains control characters" in odd.text
 
 
+@pytest.fixture
+def mapped_app(store_url: str, tmp_path: Path) -> Iterator[App]:
+    """The app with the demo estate's data map, which outcomes are checked against."""
+    with running_app(store_url, tmp_path, datamap_files=list(DATAMAP_FILES)) as running:
+        yield running
+
+
 def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verified(
-    app: App,
+    mapped_app: App,
 ) -> None:
     """REQUIREMENTS.md:25 (Art. 17(1), 17(3), 19): the ground, what was erased, what was kept and
     the exception relied on for each, and the recipients told; then the request is closed."""
     from rightful.domain.staff import SYSTEM
 
+    app = mapped_app
     rid = str(submit(app, type="erasure")["id"])
     path = f"/api/v1/requests/{rid}/erasure"
-    kept = [{"category": "user.financial", "exception": "b"}]
+    kept = [{"category": "user.content", "exception": "b"}]
     outcome = {"ground": "a", "erased": ["user.contact"], "kept": kept, "recipients_told": 1}
     assert app.client.post(path, json=outcome, headers=app.as_role("reviewer")).status_code == 403
     early = app.client.post(path, json=outcome, headers=app.as_role("dpo"))
@@ -396,10 +406,11 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
     for bad, reason in [
         ({**outcome, "ground": "g"}, "Art. 17(1)"),
-        ({**outcome, "kept": [{"category": "user.financial", "exception": "z"}]}, "Art. 17(3)"),
+        ({**outcome, "kept": [{"category": "user.content", "exception": "z"}]}, "Art. 17(3)"),
         ({**outcome, "erased": [], "kept": []}, "name what was erased"),
         ({**outcome, "erased": ["Anna Schmidt"]}, "not a data category name"),
-        ({**outcome, "erased": ["user.financial"]}, "both erased and kept"),
+        ({**outcome, "erased": ["not.a.category"]}, "not a data category of the data map"),
+        ({**outcome, "erased": ["user.content"]}, "both erased and kept"),
     ]:
         answer = app.client.post(path, json=bad, headers=app.as_role("dpo"))
         assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
@@ -438,13 +449,14 @@ def test_a_refusal_under_art_12_5_needs_its_ground_and_a_justification(app: App)
     assert done.status_code == 200 and done.json()["status"] == "rejected"
 
 
-def test_a_restriction_is_recorded_announced_and_lifted_over_the_api(app: App) -> None:
+def test_a_restriction_is_recorded_announced_and_lifted_over_the_api(mapped_app: App) -> None:
     """REQUIREMENTS.md:25 (Art. 18, 19): ground and categories recorded, the person told before
     the restriction lifts (18(3)); the list shows what is in force."""
     from datetime import timedelta
 
     from rightful.domain.staff import SYSTEM
 
+    app = mapped_app
     rid = str(submit(app, type="restriction")["id"])
     app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
     app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
@@ -453,6 +465,8 @@ def test_a_restriction_is_recorded_announced_and_lifted_over_the_api(app: App) -
     assert app.client.post(base, json=body, headers=app.as_role("agent")).status_code == 403
     bad = app.client.post(base, json={**body, "ground": "x"}, headers=dpo)
     assert bad.status_code == 422 and "Art. 18(1)" in bad.json()["detail"]
+    bad = app.client.post(base, json={**body, "categories": ["not.a.cat"]}, headers=dpo)
+    assert bad.status_code == 422 and "not.a.cat' is not a data category" in bad.json()["detail"]
     assert app.client.get(base, headers=dpo).status_code == 404
     placed = app.client.post(base, json=body, headers=dpo)
     assert placed.status_code == 200 and placed.json()["status"] == "closed"

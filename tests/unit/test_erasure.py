@@ -6,30 +6,36 @@ from __future__ import annotations
 
 import pytest
 
+from rightful.adapters.datamap.fides_yaml import load_datamap
+from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import Ground, Retention, erasure_outcome, erasure_text
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.notices import remedies
 
 RID = "0f3a9c2e-1111-4222-8333-444455556666"
+DATAMAP = load_datamap(list(DATAMAP_FILES))
 
 
 def test_the_outcome_keeps_categories_in_order_once_and_names_each_exception() -> None:
     outcome = erasure_outcome("C", ["user.contact", "user.contact", "user.device"],
-                              [("user.financial", "B")], 3)  # fmt: skip
+                              [("user.content", "B")], 3, DATAMAP)  # fmt: skip
     assert outcome.ground is Ground.OBJECTED
     assert outcome.erased == ("user.contact", "user.device")
-    assert outcome.kept == (("user.financial", Retention.LEGAL_OBLIGATION),)
-    assert outcome.as_json()["kept"] == [{"category": "user.financial", "exception": "b"}]
+    assert outcome.kept == (("user.content", Retention.LEGAL_OBLIGATION),)
+    assert outcome.as_json()["kept"] == [{"category": "user.content", "exception": "b"}]
 
 
 @pytest.mark.parametrize(
     ("ground", "erased", "kept", "told", "reason"),
     [
         ("z", ["user.contact"], [], 0, "Art. 17(1)"),
-        ("a", [], [("user.financial", "f")], 0, "Art. 17(3)"),
+        ("a", [], [("user.content", "f")], 0, "Art. 17(3)"),
         ("a", [], [], 0, "name what was erased"),
         ("a", ["anna@example.org"], [], 0, "not a data category name"),
+        # The request closed, irreversibly, telling the requester of a category nobody holds.
+        ("a", ["not.a.category"], [], 0, "'not.a.category' is not a data category of the data"),
+        ("a", ["user.contact"], [("user.financial", "b")], 0, "'user.financial' is not a data"),
         ("a", ["user.contact"], [("user.contact", "b")], 0, "both erased and kept"),
         ("a", ["user.contact"], [], -1, "0 to 1,000,000"),
     ],
@@ -38,18 +44,16 @@ def test_an_outcome_that_cannot_be_right_is_refused_with_what_to_fix(
     ground: str, erased: list[str], kept: list[tuple[str, str]], told: int, reason: str
 ) -> None:
     with pytest.raises(InvalidInputError, match=reason.replace("(", r"\(").replace(")", r"\)")):
-        erasure_outcome(ground, erased, kept, told)
+        erasure_outcome(ground, erased, kept, told, DATAMAP)
 
 
 def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
-    outcome = erasure_outcome("a", ["user.contact"], [("user.financial", "e")], 2)
+    outcome = erasure_outcome("a", ["user.contact"], [("user.content", "e")], 2, DATAMAP)
     text = erasure_text(outcome, RID, "en", remedies(Jurisdiction.GDPR, "en"))
     assert text.startswith("We have acted on your request for erasure (reference 0f3a9c2e)")
     assert "no longer needed" in text and "(Article 17(1)(a))" in text
     assert "We erased: user.contact." in text
-    assert (
-        "We kept user.financial for the establishment, exercise or defence of legal claims" in text
-    )
+    assert "We kept user.content for the establishment, exercise or defence of legal claims" in text
     assert "2 recipients" in text and "Article 19" in text
     assert "supervisory authority" in text and "judicial remedy" in text
     german = erasure_text(outcome, RID, "de", remedies(Jurisdiction.GDPR, "de"))
@@ -58,7 +62,7 @@ def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
 
 
 def test_nothing_kept_and_no_recipients_says_neither() -> None:
-    outcome = erasure_outcome("b", ["user.contact"], [], 0)
+    outcome = erasure_outcome("b", ["user.contact"], [], 0, DATAMAP)
     text = erasure_text(outcome, RID, "en", remedies(Jurisdiction.UK_GDPR, "en"))
     assert "We kept" not in text and "recipients" not in text
     assert text.endswith("Information Commissioner's Office (ICO) and to seek a judicial remedy.")

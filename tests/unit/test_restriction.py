@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rightful.adapters.datamap.fides_yaml import load_datamap
+from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.notices import remedies
@@ -26,10 +28,11 @@ from rightful.domain.restriction import (
 
 RID = "0f3a9c2e-1111-4222-8333-444455556666"
 TODAY = date(2026, 12, 5)
+DATAMAP = load_datamap(list(DATAMAP_FILES))
 
 
 def test_a_restriction_keeps_its_categories_in_order_once() -> None:
-    placed = restriction("D", ["user.contact", "user.behavior", "user.contact"], 2)
+    placed = restriction("D", ["user.contact", "user.behavior", "user.contact"], 2, DATAMAP)
     assert placed.ground is Ground.OBJECTION_PENDING
     assert placed.categories == ("user.contact", "user.behavior")
     assert placed.recipients_told == 2
@@ -41,6 +44,9 @@ def test_a_restriction_keeps_its_categories_in_order_once() -> None:
         ("e", ["user.contact"], 0, "Art. 18(1)"),
         ("a", [], 0, "name the data categories"),
         ("a", ["anna@example.org"], 0, "not a data category name"),
+        # A restriction in force for a category nobody holds bound no system (house rule).
+        ("a", ["not.a.cat"], 0, "'not.a.cat' is not a data category of the data map"),
+        ("a", ["user.contact.emial"], 0, "'user.contact.emial' is not a data category of the"),
         ("a", ["user.contact"], -1, "0 to 1,000,000"),
         ("a", ["user.contact"], 10**23, "0 to 1,000,000"),  # overflowed the store's integer
     ],
@@ -49,11 +55,11 @@ def test_a_restriction_that_cannot_be_right_is_refused_with_what_to_fix(
     ground: str, categories: list[str], told: int, reason: str
 ) -> None:
     with pytest.raises(InvalidInputError, match=re.escape(reason)):
-        restriction(ground, categories, told)
+        restriction(ground, categories, told, DATAMAP)
 
 
 def test_the_person_is_told_what_is_restricted_why_and_that_they_hear_before_it_lifts() -> None:
-    placed = restriction("a", ["user.contact"], 1)
+    placed = restriction("a", ["user.contact"], 1, DATAMAP)
     text = restriction_text(placed, RID, "en", "gdpr", remedies(Jurisdiction.GDPR, "en"))
     assert "Article 18 GDPR" in text and "Article 18(1)(a)" in text
     assert "contested the accuracy" in text and "user.contact" in text
@@ -63,7 +69,7 @@ def test_the_person_is_told_what_is_restricted_why_and_that_they_hear_before_it_
 
 
 def test_german_and_uk_notices_name_their_own_law() -> None:
-    placed = restriction("c", ["user.financial"], 0)
+    placed = restriction("c", ["user.content"], 0, DATAMAP)
     german = restriction_text(placed, RID, "de", "gdpr", remedies(Jurisdiction.GDPR, "de"))
     assert "Art. 18 DSGVO" in german and "Art. 18 Abs. 1 Buchst. c" in german
     assert "Bevor wir die Einschränkung aufheben" in german and "Empfänger" not in german

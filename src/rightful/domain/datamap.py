@@ -185,6 +185,16 @@ class DataMap:
         for dataset in self.datasets:
             yield from dataset.collections
 
+    @cached_property
+    def categories(self) -> frozenset[str]:
+        """Every data category a collection or field declares."""
+        return frozenset(c for coll in self.collections() for c in coll.categories)
+
+    def holds_category(self, name: str) -> bool:
+        """Whether `name` is declared, or is above one declared (user.contact above
+        user.contact.email)."""
+        return any(c == name or c.startswith(f"{name}.") for c in self.categories)
+
     def collection(self, address: str) -> DataCollection | None:
         """The collection at `dataset.collection`, or None."""
         return self._by_address.get(address)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.datamap import DataMap
 from rightful.domain.errors import InvalidInputError
 
 
@@ -115,17 +116,19 @@ def erasure_outcome(
     ground: str,
     erased: Sequence[str],
     kept: Sequence[tuple[str, str]],
-    recipients_told: int = 0,
+    recipients_told: int,
+    datamap: DataMap,
 ) -> ErasureOutcome:
-    """The outcome, checked; InvalidInputError naming the first thing to fix."""
+    """The outcome, each category checked against the data map; InvalidInputError naming the
+    first thing to fix."""
     try:
         granted = Ground(ground.strip().lower())
     except ValueError:
         raise InvalidInputError(
             f"ground {ground!r}: give the letter of Art. 17(1), one of a, b, c, d, e, f"
         ) from None
-    gone = tuple(dict.fromkeys(data_category(c) for c in erased))
-    held = tuple((data_category(c), _exception(c, e)) for c, e in kept)
+    gone = tuple(dict.fromkeys(mapped_category(c, datamap) for c in erased))
+    held = tuple((mapped_category(c, datamap), _exception(c, e)) for c, e in kept)
     if not gone and not held:
         raise InvalidInputError("name what was erased, and what was kept with its exception")
     if len(gone) + len(held) > MAX_CATEGORIES:
@@ -181,6 +184,18 @@ def data_category(name: str) -> str:
             f"{name!r} is not a data category name (lowercase, dotted, e.g. user.contact)"
         )
     return cleaned
+
+
+def mapped_category(name: str, datamap: DataMap) -> str:
+    """A data category the data map holds (one it declares or one above them): the requester
+    is told it, and a restriction in force names it to your systems."""
+    category = data_category(name)
+    if not datamap.holds_category(category):
+        raise InvalidInputError(
+            f"{category!r} is not a data category of the data map: name one its datasets "
+            "declare, or one above them (user.contact for user.contact.email)"
+        )
+    return category
 
 
 def _exception(category: str, code: str) -> Retention:

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, data_category
+from rightful.domain.datamap import DataMap
+from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, mapped_category
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.notices import law_name
 from rightful.domain.words import written
@@ -44,15 +45,18 @@ class Restriction:
     recipients_told: int
 
 
-def restriction(ground: str, categories: Sequence[str], recipients_told: int = 0) -> Restriction:
-    """The restriction, checked; InvalidInputError naming the first thing to fix."""
+def restriction(
+    ground: str, categories: Sequence[str], recipients_told: int, datamap: DataMap
+) -> Restriction:
+    """The restriction, each category checked against the data map; InvalidInputError naming
+    the first thing to fix."""
     try:
         granted = Ground(ground.strip().lower())
     except ValueError:
         raise InvalidInputError(
             f"ground {ground!r}: give the letter of Art. 18(1), one of a, b, c, d"
         ) from None
-    covered = tuple(dict.fromkeys(data_category(c) for c in categories))
+    covered = tuple(dict.fromkeys(mapped_category(c, datamap) for c in categories))
     if not covered:
         raise InvalidInputError("name the data categories whose processing is restricted")
     if len(covered) > MAX_CATEGORIES:

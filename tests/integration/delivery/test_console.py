@@ -623,17 +623,19 @@ def test_an_erasure_outcome_tells_the_requester_what_was_erased_kept_and_why(des
     """REQUIREMENTS.md:25 (Art. 17, 19): the ground is recorded, every category kept names the
     Art. 17(3) exception relied on, recipients are told, and so is the requester."""
     rid = verified_erasure(desk, "de")
-    outcome = erasure_outcome("b", ["user.contact", "user.behavior"], [("user.financial", "b")], 2)
+    outcome = erasure_outcome(
+        "b", ["user.contact", "user.behavior"], [("user.content", "b")], 2, desk.c.datamap
+    )
     with pytest.raises(PermissionDeniedError):
         desk.c.requests.record_erasure(rid, outcome, Principal("cli:andy", Role.REVIEWER))
     row = desk.c.requests.record_erasure(rid, outcome, Principal("cli:dana", Role.DPO))
     assert row.status == Status.CLOSED and row.erasure_outcome["kept"] == [
-        {"category": "user.financial", "exception": "b"}
+        {"category": "user.content", "exception": "b"}
     ]
     [told] = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject]
     assert "gelöscht" in told.subject
     assert "Einwilligung widerrufen" in told.text and "user.contact, user.behavior" in told.text
-    assert "user.financial, zur Erfüllung einer rechtlichen Verpflichtung" in told.text
+    assert "user.content, zur Erfüllung einer rechtlichen Verpflichtung" in told.text
     assert "Art. 17 Abs. 3 Buchst. b" in told.text and "2 Empfänger" in told.text
     [entry] = [e for e in desk.c.audit.timeline(rid) if e.action == "request.erasure_recorded"]
     assert entry.summary == {"ground": "b", "erased": 2, "kept": 1, "exceptions": ["b"],
@@ -655,12 +657,12 @@ def test_a_dpo_records_an_erasure_from_the_request_page(desk: Desk) -> None:
     page = dana.get(f"/console/requests/{rid}").text
     assert "Record the erasure" in page
     form = {"csrf": form_token(page), "ground": "a", "erased": "user.contact\nuser.behavior",
-            "kept": "user.financial=x", "recipients_told": "1"}  # fmt: skip
+            "kept": "user.content=x", "recipients_told": "1"}  # fmt: skip
     wrong = dana.post(f"/console/requests/{rid}/erasure", data=form)
     assert "Art. 17(3)" in wrong.text and desk.c.requests.get(rid).status == Status.VERIFIED
-    done = dana.post(f"/console/requests/{rid}/erasure", data={**form, "kept": "user.financial=b"})
+    done = dana.post(f"/console/requests/{rid}/erasure", data={**form, "kept": "user.content=b"})
     assert "Erasure recorded" in done.text
-    assert "erased user.contact, user.behavior; kept user.financial (17(3)(b))" in done.text
+    assert "erased user.contact, user.behavior; kept user.content (17(3)(b))" in done.text
     assert desk.c.requests.get(rid).status == Status.CLOSED
 
 

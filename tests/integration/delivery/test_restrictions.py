@@ -44,7 +44,7 @@ def test_a_restriction_is_told_kept_after_the_request_closes_and_lifted_only_aft
     rid = verified_restriction(desk)
     with pytest.raises(ConflictError, match="rightful requests restricted"):
         desk.c.requests.answer(rid, "We restricted the processing as asked.", DPO)
-    placed = restriction("a", ["user.contact", "user.behavior"], 2)
+    placed = restriction("a", ["user.contact", "user.behavior"], 2, desk.c.datamap)
     with pytest.raises(PermissionDeniedError):
         desk.c.restrictions.place(rid, placed, Principal("cli:andy", Role.AGENT))
     desk.c.restrictions.place(rid, placed, DPO)
@@ -86,7 +86,7 @@ def test_a_restriction_is_told_kept_after_the_request_closes_and_lifted_only_aft
 
 
 def test_only_a_verified_gdpr_restriction_request_gets_a_restriction(desk: Desk) -> None:
-    placed = restriction("b", ["user.contact"])
+    placed = restriction("b", ["user.contact"], 0, desk.c.datamap)
     new = NewRequest(RequestType.RESTRICTION, Jurisdiction.GDPR, email=ANNA_MAIL)
     waiting = desk.c.requests.submit(new, Principal("public", None)).id
     with pytest.raises(ConflictError, match="once the requester is verified"):
@@ -147,7 +147,7 @@ def test_the_requester_sees_the_restriction_and_the_day_it_lifts_on_their_status
     rid = submit(desk, type="restriction")
     desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
     assert desk.c.requests.get(rid).status == Status.VERIFIED
-    desk.c.restrictions.place(rid, restriction("a", ["user.contact"]), DPO)
+    desk.c.restrictions.place(rid, restriction("a", ["user.contact"], 0, desk.c.datamap), DPO)
     page = desk.client.get(f"/portal/requests/{rid}").text
     assert "Restriction of processing" in page and "We will tell you before it is lifted" in page
     day = desk.c.clock.now().date() + timedelta(days=30)

@@ -363,7 +363,7 @@ def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestChang
     requester is verified); the notice tells them what was erased, what was kept and under
     which exception of Art. 17(3), and how many recipients were told (Art. 19)."""
     kept = [(k.category, k.exception) for k in body.kept]
-    outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told)
+    outcome = erasure_outcome(body.ground, body.erased, kept, body.recipients_told, c.datamap)
     return RequestChanged.after(c, lambda: c.requests.record_erasure(request_id, outcome, who))
 
 

@@ -61,7 +61,7 @@ def place(request_id: str, body: RestrictionIn, c: Deps, who: Dpo) -> RequestCha
     """Record the restriction granted on a verified GDPR or UK GDPR restriction request; the
     request closes and the requester is told what is restricted, and that they will be told
     before it lifts."""
-    placed = restriction(body.ground, body.categories, body.recipients_told)
+    placed = restriction(body.ground, body.categories, body.recipients_told, c.datamap)
     return RequestChanged.after(c, lambda: c.restrictions.place(request_id, placed, who))
 
 

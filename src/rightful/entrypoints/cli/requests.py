@@ -373,8 +373,9 @@ def erased(
     """Record what was erased and kept for a verified erasure request, close it, tell the
     requester (GDPR and UK GDPR; rightful does not delete in your systems itself)."""
     pairs = [kept_pair(text) for text in kept or []]
-    outcome = erasure_outcome(ground, erased or [], pairs, recipients_told)
-    row = container().requests.record_erasure(request_id, outcome, cli_principal())
+    c = container()
+    outcome = erasure_outcome(ground, erased or [], pairs, recipients_told, c.datamap)
+    row = c.requests.record_erasure(request_id, outcome, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
 
 
@@ -413,8 +414,9 @@ def restricted(
 ) -> None:
     """Record the restriction granted on a verified restriction request, close the request,
     tell the requester (GDPR and UK GDPR; your systems keep to it, rightful records it)."""
-    placed = restriction(ground, category or [], recipients_told)
-    row = container().restrictions.place(request_id, placed, cli_principal())
+    c = container()
+    placed = restriction(ground, category or [], recipients_told, c.datamap)
+    row = c.restrictions.place(request_id, placed, cli_principal())
     console.print(
         f"{row.id}  now {row.status}; the restriction is in force and the requester is told"
     )

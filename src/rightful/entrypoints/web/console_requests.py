@@ -134,7 +134,7 @@ def erasure(
 
     def action(me: ConsoleSession) -> str:
         pairs = [kept_pair(line) for line in _lines(kept)]
-        outcome = erasure_outcome(ground, _lines(erased), pairs, _count(recipients_told))
+        outcome = erasure_outcome(ground, _lines(erased), pairs, _count(recipients_told), c.datamap)
         c.requests.record_erasure(request_id, outcome, me.principal)
         return "Erasure recorded; the request is closed and the requester was told."
 
@@ -182,7 +182,7 @@ def restrict(
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        placed = restriction(ground, _lines(categories), _count(recipients_told))
+        placed = restriction(ground, _lines(categories), _count(recipients_told), c.datamap)
         c.restrictions.place(request_id, placed, me.principal)
         return "Restriction recorded; the request is closed and the requester was told."
 
