@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -36,6 +36,8 @@ ENTRY_FIELDS = frozenset(
 LOOKAHEAD = 10_000
 REMEMBERED = 100_000
 RENUMBER_WINDOW = 64
+MAX_LINE = 16 * 2**20  # characters; an entry is a few hundred: more is no export (/dev/zero)
+MAX_KEY_FILE = 1_000_000  # bytes; a PEM public key is about a hundred
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -154,7 +156,11 @@ def _is_int(value: object) -> bool:
 def load_public_key(path: Path) -> bytes:
     """The raw 32-byte Ed25519 public key from a PEM file."""
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
+        with path.open("rb") as file:
+            pem = file.read(MAX_KEY_FILE + 1)
+        if len(pem) > MAX_KEY_FILE:
+            raise ValueError(f"larger than {MAX_KEY_FILE} bytes")
+        key = serialization.load_pem_public_key(pem)
     except (OSError, ValueError) as exc:
         raise ExportUnreadableError(f"cannot read public key {path}: {exc}") from exc
     if not isinstance(key, Ed25519PublicKey):
@@ -166,8 +172,9 @@ def read_export(path: Path) -> Export:
     """Sort the lines into entries, checkpoints and heads; a garbled line counts as an entry."""
     export = Export()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open(encoding="utf-8") as file:
+            lines = _lines(file)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ExportUnreadableError(f"cannot read export {path}: {exc}") from exc
     for number, line in enumerate(lines, start=1):
         record = _parse(line, number)
@@ -177,6 +184,16 @@ def read_export(path: Path) -> Export:
         target = {"checkpoint": export.checkpoints, "head": export.heads}.get(kind, export.entries)
         target.append(record)
     return export
+
+
+def _lines(file: TextIO) -> list[str]:
+    """The lines of `file`, reading no line further than MAX_LINE."""
+    lines: list[str] = []
+    while line := file.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise ValueError(f"line {len(lines) + 1} is longer than {MAX_LINE} characters")
+        lines.extend(line.splitlines())
+    return lines
 
 
 def _parse(line: str, number: int) -> Record:

@@ -126,6 +126,19 @@ def check_target(path: Path, force: bool, *, makes_folder: bool = False) -> None
         fail(f"{path} is not a regular file (a link, a device, a pipe); name a file to write")
 
 
+def read_limited(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of `path`, read no further than one past `limit`: a device or a huge file is
+    one line, not a process that reads until memory runs out."""
+    try:
+        with path.open("rb") as file:
+            content = file.read(limit + 1)
+    except OSError as exc:
+        fail(f"cannot read {what} {path}: {exc.strerror}")
+    if len(content) > limit:
+        fail(f"{what} {path} is larger than {limit} bytes")
+    return content
+
+
 def visible(text: str) -> str:
     """Control characters and bidirectional overrides in quoted input shown as escapes: an id
     typed with an escape sequence must not move the cursor or reverse the line."""

@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_notices import MAX_SECTION
 from rightful.domain.incidents import (
     IncidentKind,
     IncidentSource,
@@ -33,6 +34,7 @@ from rightful.entrypoints.cli.common import (
     handles_errors,
     one_line_errors,
     print_json,
+    read_limited,
 )
 
 app = typer.Typer(
@@ -42,6 +44,7 @@ app = typer.Typer(
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 NotifyAuthority = Annotated[bool | None, typer.Option("--notify-authority/--no-notify-authority")]
 NotifySubjects = Annotated[bool | None, typer.Option("--notify-subjects/--no-notify-subjects")]
+MAX_SECTION_BYTES = 4 * MAX_SECTION  # UTF-8 takes at most 4 bytes a character
 
 
 @app.callback()
@@ -213,8 +216,9 @@ def edit(
 
 
 def _text_of(path: Path) -> str:
+    content = read_limited(path, MAX_SECTION_BYTES, "--from-file")
     try:
-        return path.read_text(encoding="utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         return fail(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8")
 

@@ -28,6 +28,7 @@ from rightful.entrypoints.cli.common import (
     handles_errors,
     id_column,
     print_json,
+    read_limited,
 )
 from rightful.services.package_verify import pinned_keys, verify_package
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
 
+MAX_KEY_FILE = 1_000_000  # `public-key --all` prints a few hundred bytes a key
 PUBLISHED_KEY = "give the PEM that `rightful package public-key` prints"
 
 
@@ -345,6 +347,8 @@ def verify(
 ) -> None:
     """Check a package offline: signature, every hash, nothing missing and nothing extra.
     Exit 1: the package failed; exit 2: the command was used wrongly (e.g. an unreadable key)."""
+    if not file.is_file():  # zipfile would read a device such as /dev/zero to its end
+        fail(f"{file} is not a regular file; give the decrypted ZIP")
     pem = _pinned_key(public_key) if public_key else None
     report = verify_package(file, pem)
     for problem in report.problems:
@@ -367,10 +371,7 @@ def verify(
 
 def _pinned_key(path: Path) -> bytes:
     """The PEM of --public-key, once it is known to be an Ed25519 public key."""
-    try:
-        pem = path.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read --public-key {path}: {exc.strerror}")
+    pem = read_limited(path, MAX_KEY_FILE, "--public-key")
     try:
         pinned_keys(pem)
     except ValueError as exc:

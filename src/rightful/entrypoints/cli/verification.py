@@ -18,6 +18,7 @@ from rightful.entrypoints.cli.common import (
     handles_errors,
     id_column,
     print_json,
+    read_limited,
 )
 from rightful.services.approvals import DOCUMENT_TYPES, Document
 from rightful.services.identity_set import Settlement
@@ -104,12 +105,9 @@ def declaration(
     ] = None,
 ) -> None:
     """Record a CCPA declaration the requester signed on paper; another staff member approves."""
-    scan = None
-    if document is not None:
-        scan = Document(document.read_bytes(), SUFFIX_TYPES.get(document.suffix.lower(), ""))
-    row = container().paper_declarations.record(
-        request_id, full_name, _day(signed_on), scan, cli_principal()
-    )
+    c = container()
+    scan = None if document is None else _scan(document, c.settings.authority_max_bytes)
+    row = c.paper_declarations.record(request_id, full_name, _day(signed_on), scan, cli_principal())
     console.print(
         f"paper declaration {row.id} recorded for {request_id}; another staff member approves it"
     )
@@ -131,6 +129,11 @@ def approve_declaration(
     console.print(f"paper declaration {declaration_id} {decided.row.state}{waits}")
 
 
+def _scan(path: Path, max_bytes: int) -> Document:
+    content_type = SUFFIX_TYPES.get(path.suffix.lower(), "")
+    return Document(read_limited(path, max_bytes, "the document"), content_type)
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -147,13 +150,10 @@ def authority(
     agent_name: Annotated[str, typer.Option(help="who acts for the subject")],
 ) -> None:
     """Attach an agent's authority document (PDF, PNG or JPEG) to a request."""
-    content_type = SUFFIX_TYPES.get(document.suffix.lower(), "")
-    row = container().approvals.add_authority(
-        request_id,
-        parse_authority_kind(kind),
-        agent_name,
-        Document(document.read_bytes(), content_type),
-        cli_principal(),
+    c = container()
+    scan = _scan(document, c.settings.authority_max_bytes)
+    row = c.approvals.add_authority(
+        request_id, parse_authority_kind(kind), agent_name, scan, cli_principal()
     )
     console.print(f"authority {row.id} attached (sha256 {row.sha256}); a reviewer approves it")
 
