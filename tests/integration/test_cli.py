@@ -661,3 +661,30 @@ def test_a_receipt_from_another_era_is_refused(cli: CliRunner) -> None:
     code, out = run(cli, "requests", "submit", "access", "--email", "a@example.org",
                     "--received-at", "0001-01-01")  # fmt: skip
     assert code == 2 and "more than five years back" in out
+
+
+HUGE = "99999999999999999999"
+ROW_IDS = "less than or equal to 2147483647"
+TOLD = ("--way", "phone", "--how", "called on tuesday")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["requests", "list", "--limit", HUGE], "less than or equal to 1000"),
+        (["requests", "due", "--within-days", HUGE], "less than or equal to 3660"),
+        (["requests", "told-otherwise", "r1", HUGE, *TOLD], ROW_IDS),
+        (["verify", "approve-check", "r1", HUGE], ROW_IDS),
+        (["verify", "approve-declaration", "r1", HUGE], ROW_IDS),
+        (["verify", "approve-authority", "r1", HUGE], ROW_IDS),
+        (["verify", "pick", "r1", "0", "--reason", "the only one"], "greater than or equal to 1"),
+    ],
+)
+def test_a_number_out_of_range_is_a_usage_error(
+    cli: CliRunner, command: list[str], said: str
+) -> None:
+    """Limits, days and row ids are bounded as the API bounds them (limit <= 1000, within_days
+    <= 3660, row ids 1..2**31-1): a larger number was an OverflowError traceback."""
+    result = cli.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.replace("│", " ").split())

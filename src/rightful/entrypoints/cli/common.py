@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -33,6 +33,9 @@ from rightful.settings import describe_settings_error
 # 80 columns (or COLUMNS), breaking `| grep` and scripts.
 PIPED_WIDTH = 10_000
 MAX_MESSAGE = 1000  # characters of an error line
+# A row's id as the API bounds it (api/deps.py RowId): a larger number is refused as input, not
+# handed to the database driver, which cannot convert it.
+RowId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, show_default=False)]
 
 
 def _console(stderr: bool = False) -> Console:

@@ -21,6 +21,7 @@ from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
 from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.entrypoints.cli.common import (
+    RowId,
     cli_principal,
     console,
     container,
@@ -101,7 +102,7 @@ def list_requests(
     type: Annotated[RequestType | None, typer.Option()] = None,
     jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
     open_only: Annotated[bool, typer.Option("--open")] = False,
-    limit: Annotated[int, typer.Option(min=1)] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List requests by deadline."""
@@ -285,12 +286,13 @@ def _mail(n: NoticeRow) -> str:
 @handles_errors
 def told_otherwise(
     request_id: str,
-    notice_id: Annotated[int, typer.Argument(help="the notice's id (`requests show`)")],
+    notice_id: RowId,
     way: Annotated[str, typer.Option(help="phone, letter, in_person or other")],
     how: Annotated[str, typer.Option(help="when and how they were told (10 characters or more)")],
 ) -> None:
     """Record that the requester was told what a notice that reached nobody by mail (refused,
-    or no e-mail address) says another way; it is no longer listed nor mailed."""
+    or no e-mail address) says another way; it is no longer listed nor mailed. NOTICE_ID is
+    the notice's id as `requests show` lists it."""
     told = container().notice_mail.told_otherwise(request_id, notice_id, cli_principal(), way, how)
     way = (told.told_way or "").replace("_", " ")
     console.print(f"{request_id}  notice {notice_id}: recorded that the requester was told ({way})")

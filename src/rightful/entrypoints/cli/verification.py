@@ -12,6 +12,7 @@ from rich.table import Table
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.subjects import StaffCheckMethod, parse_authority_kind
 from rightful.entrypoints.cli.common import (
+    RowId,
     cli_principal,
     console,
     container,
@@ -82,7 +83,7 @@ def check(
 @handles_errors
 def approve_check(
     request_id: str,
-    check_id: int,
+    check_id: RowId,
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
@@ -117,7 +118,7 @@ def declaration(
 @handles_errors
 def approve_declaration(
     request_id: str,
-    declaration_id: int,
+    declaration_id: RowId,
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
@@ -162,7 +163,7 @@ def authority(
 @handles_errors
 def approve_authority(
     request_id: str,
-    authority_id: int,
+    authority_id: RowId,
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
@@ -205,7 +206,7 @@ def candidates(json_out: Annotated[bool, typer.Option("--json")] = False) -> Non
 @handles_errors
 def pick(
     request_id: str,
-    candidate_id: int,
+    candidate_id: RowId,
     reason: Annotated[str, typer.Option(help="why this candidate is the requester")],
 ) -> None:
     """Bind a request to one of its candidates (re-checked against the estate first)."""
