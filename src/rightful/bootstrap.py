@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rightful.domain.clock import Clock, SystemClock
@@ -54,6 +55,17 @@ if TYPE_CHECKING:
     from rightful.services.verification import VerificationConfig, VerificationService
 
 
+def make_data_dir(folder: Path) -> None:
+    """Make `folder` (and its parents) unless it exists; ConfigurationError, in one line, when
+    it is a file or cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigurationError(f"data_dir {folder} is a file, not a folder") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot make data_dir {folder}: {exc.strerror}") from None
+
+
 @dataclass
 class Container:
     """Everything a request handler, command or task needs, built once per process."""
@@ -65,7 +77,7 @@ class Container:
     def store(self) -> Store:
         from rightful.adapters.db.base import Store, make_engine
 
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_data_dir(self.settings.data_dir)
         return Store(make_engine(self.settings.effective_database_url))
 
     @cached_property

@@ -639,6 +639,20 @@ def test_init_with_a_setting_it_cannot_use_is_one_line(
     assert code == 2 and out.strip().count("\n") == 0 and said in out
 
 
+def test_a_data_dir_that_is_a_file_is_one_line_for_every_command(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the store elsewhere (database_url), every command made data_dir and met a file
+    there as a FileExistsError traceback; the house rule is one line saying what to fix."""
+    monkeypatch.setenv("RIGHTFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'rightful.db'}")
+    (tmp_path / "x.png").write_bytes(b"")
+    monkeypatch.setenv("RIGHTFUL_DATA_DIR", str(tmp_path / "x.png"))
+    set_container(None)
+    code, out = run(cli, "requests", "list")
+    assert code == 2 and out.strip().count("\n") == 0, out
+    assert f"data_dir {tmp_path / 'x.png'} is a file, not a folder" in out
+
+
 def test_staffs_words_are_shown_as_written_even_when_they_look_like_markup(
     cli: CliRunner,
 ) -> None:

@@ -4,20 +4,14 @@ check, before a server or worker starts, that its data map and sources are usabl
 from __future__ import annotations
 
 from rightful.adapters.db.migrate import upgrade
-from rightful.bootstrap import Container
+from rightful.bootstrap import Container, make_data_dir
 from rightful.domain.errors import ConfigurationError
 from rightful.services.datamap_live import not_configured
 
 
 def initialise(c: Container) -> None:
     """Create the data folder, migrate the store to the newest schema, load or create the keys."""
-    folder = c.settings.data_dir
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise ConfigurationError(f"data_dir {folder} is a file, not a folder") from None
-    except OSError as exc:
-        raise ConfigurationError(f"cannot make data_dir {folder}: {exc.strerror}") from None
+    make_data_dir(c.settings.data_dir)
     upgrade(c.store.engine)
     _ = c.audit  # loads or creates the audit signing key
 
