@@ -702,3 +702,24 @@ def test_a_number_out_of_range_is_a_usage_error(
     result = cli.invoke(app, command)
     assert result.exit_code == 2, result.output
     assert said in " ".join(result.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["requests", "show", "\udcff"],
+        ["staff", "add-user", "--name", "bob\udcff", "--role", "agent"],
+        ["requests", "submit", "access", "--email", "z@example.com", "--name", "bad\udcff"],
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_one_line_and_nothing_is_written(
+    cli: CliRunner, args: list[str]
+) -> None:
+    """A byte that is not UTF-8 reaches Python as a lone surrogate; every command raised
+    UnicodeEncodeError with a traceback (house rule: one line saying what to fix)."""
+    assert run(cli, "init")[0] == 0
+    code, out = run(cli, *args)
+    assert code == 2 and out.count("\n") == 1, out
+    assert "is not valid UTF-8 text" in out and "Traceback" not in out
+    assert "\udcff" not in out
+    assert json.loads(run(cli, "requests", "list", "--json")[1]) == []

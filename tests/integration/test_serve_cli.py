@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,6 +81,25 @@ def test_serve_starts_with_a_usable_map(
     assert len(started) == 1 and started[0][1]["port"] == 8799
     # Paths hold link and verification tokens; client addresses are personal data.
     assert started[0][1]["access_log"] is False
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line_and_never_that_it_listens(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """It said "rightful listening on ..." and then failed in uvicorn (house rule: bad input
+    is one line, exit != 0); a port outside 1-65535 was an OverflowError traceback."""
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(seed_demo(tmp_path / "estate").dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2 and result.output.strip().count("\n") == 0, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "listening" not in result.output and started == []
+    for wrong in ("99999", "0", "-1"):
+        refused = CliRunner().invoke(app, ["serve", "--port", wrong])
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
+    assert started == []
 
 
 def test_a_worker_with_a_data_map_it_cannot_read_does_not_start(tmp_path: Path) -> None:

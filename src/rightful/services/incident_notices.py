@@ -305,7 +305,12 @@ class IncidentNotices:
         target = directory or self.s.policy.export_dir
         if target.exists() and not target.is_dir():
             raise InvalidInputError(f"{target} is not a folder; name the folder for the files")
-        target.mkdir(parents=True, exist_ok=True)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file on the way, no such place, no permission
+            raise InvalidInputError(
+                f"cannot create the folder {target} ({exc.strerror}); name another"
+            ) from None
         paths: list[Path] = []
         done = self._mark_done(notice_id, by, late_reason, reference=authority_reference,
                                write=lambda n: paths.extend(self._write(n, target)))  # fmt: skip

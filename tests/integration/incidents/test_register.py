@@ -249,6 +249,11 @@ def test_cli_file_mistakes_are_one_line(
     a_file.write_text("")
     sent = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(a_file)])
     assert sent.exit_code == 2 and "is not a folder" in sent.output
+    under_a_file = cli.invoke(app, ["incidents", "send", notice_id, "--out", str(a_file / "sub")])
+    assert under_a_file.exit_code == 2, under_a_file.output
+    assert under_a_file.output.count("\n") == 1
+    assert "cannot create the folder" in under_a_file.output
+    assert cli.invoke(app, ["incidents", "notice", notice_id]).output.count("approved") >= 1
 
 
 def test_a_notice_edit_given_both_text_and_file_says_to_give_one(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import socket
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -52,6 +53,21 @@ err_console = _console(stderr=True)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+Port = Annotated[int, typer.Option(min=1, max=65535)]
+
+
+def check_port(host: str, port: int) -> None:
+    """One line, before anything is said or seeded, when the address cannot be listened on
+    (taken, not this machine's, not allowed); uvicorn binds it again just after."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        fail(f"cannot listen on {host}:{port} ({why}); choose another --port or --host")
 
 
 def run_server(c: Container, host: str, port: int) -> None:

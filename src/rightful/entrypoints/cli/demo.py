@@ -10,7 +10,14 @@ import typer
 from rich.markup import escape
 
 from rightful.bootstrap import Container
-from rightful.entrypoints.cli.common import console, container, handles_errors, run_server
+from rightful.entrypoints.cli.common import (
+    Port,
+    check_port,
+    console,
+    container,
+    handles_errors,
+    run_server,
+)
 
 if TYPE_CHECKING:
     from rightful.adapters.mail.sink import MailSink
@@ -19,12 +26,14 @@ if TYPE_CHECKING:
 @handles_errors
 def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    port: Port = 8000,
     serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
 ) -> None:
     """Create the store under the data folder, seed the demo estate and requests, and serve."""
     from rightful.services.demo import prepare_demo, seed_demo_requests, write_cli_config
 
+    if serve:
+        check_port(host, port)
     c = container(store_needed=False)
     url = f"http://{host}:{port}"
     if "public_base_url" not in c.settings.model_fields_set:

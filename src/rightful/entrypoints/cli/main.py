@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from click import Context
+from typer.core import TyperGroup
 
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.words import counted
@@ -21,6 +23,8 @@ from rightful.entrypoints.cli import (
     verification,
 )
 from rightful.entrypoints.cli.common import (
+    Port,
+    check_port,
     console,
     container,
     fail,
@@ -29,7 +33,23 @@ from rightful.entrypoints.cli.common import (
     run_server,
 )
 
+
+class _Rightful(TyperGroup):
+    """The root command: refuses arguments that are not text before any command reads them."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        for position, arg in enumerate(args, 1):
+            try:
+                arg.encode()
+            except UnicodeEncodeError:  # bytes that are not UTF-8, kept by Python as surrogates
+                fail(f"argument {position} is not valid UTF-8 text; type it again")
+        return super().make_context(info_name, args, parent, **extra)
+
+
 app = typer.Typer(
+    cls=_Rightful,
     name="rightful",
     help="Fulfil data subject requests so that a person's data reaches that person only.",
     no_args_is_help=True,
@@ -75,7 +95,7 @@ def init() -> None:
 @handles_errors
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    port: Port = 8000,
 ) -> None:
     """Serve the API, the requester portal and the staff console with uvicorn; refuses to start
     while the data map cannot be loaded or names a source that is not configured."""
@@ -87,6 +107,7 @@ def serve(
     except ConfigurationError as exc:
         fail(f"not starting: {exc}")
     initialise(c)
+    check_port(host, port)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
     run_server(c, host, port)
 
