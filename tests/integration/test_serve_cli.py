@@ -52,6 +52,21 @@ def test_serve_refuses_a_data_map_file_that_does_not_exist(
     assert started == []
 
 
+def test_serve_refuses_a_data_map_whose_fields_are_no_list(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """docs/configuration.md: serve refuses an invalid data map file with one line."""
+    broken = tmp_path / "map.yaml"
+    broken.write_text("dataset: [{fides_key: x, collections: [{name: c, fields: 7}]}]\n")
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", str(broken))
+    code, out = serve()
+    assert code == 2 and out.strip().count("\n") == 0, out
+    assert out.strip() == (
+        f"error: not starting: the data map has a problem: {broken}: x.c: fields must be a list"
+    )
+    assert started == []
+
+
 def test_serve_refuses_to_start_without_a_data_map(started: list[Any]) -> None:
     """Without one no request can be verified or collected: the portal would only fail."""
     code, out = serve()

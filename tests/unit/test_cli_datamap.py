@@ -52,3 +52,15 @@ def test_check_of_one_file_names_references_into_the_missing_ones() -> None:
     result = runner.invoke(app, ["check", str(DATAMAP_FILES[1])])  # shop.yaml alone
     assert result.exit_code == 1
     assert "unknown reference accounts.customers.customer_id" in result.output
+
+
+def test_check_of_collections_that_are_no_list_is_one_line(tmp_path: Path) -> None:
+    """House rule: exit code != 0 and one line saying what to fix (it was a TypeError)."""
+    broken = tmp_path / "map.yaml"
+    broken.write_text("dataset: [{fides_key: x, collections: 7}]\n")
+    result = runner.invoke(app, ["check", str(broken)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {broken}: x: collections must be a list",
+        "1 error",
+    ]

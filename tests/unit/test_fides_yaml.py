@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import functools
+import operator
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from rightful.adapters.datamap.fides_yaml import load_datamap, read_datamap
 from rightful.demo.estate import DATAMAP_FILES
@@ -363,3 +372,82 @@ def test_a_reference_to_a_holder_field_without_a_window_is_an_error(tmp_path: Pa
         "until owned_until, without a window: every holder ever would receive this row; add "
         "window: {from: owned_from, until: owned_until, at: <this row's time>}",
     )]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "named"),
+    [
+        ("dataset: [{fides_key: app, collections: 7}]", "app", "collections"),
+        (
+            "dataset: [{fides_key: app, collections: [{name: users, fields: id}]}]",
+            "app.users",
+            "fields",
+        ),
+    ],
+)
+def test_collections_or_fields_that_are_no_list_are_a_problem_at_their_place(
+    tmp_path: Path, text: str, where: str, named: str
+) -> None:
+    """House rule: bad input is one line saying what to fix, not a TypeError's traceback."""
+    path = write(tmp_path, text)
+    _, problems = read_datamap([path])
+    assert [str(p) for p in problems] == [f"{path}: {where}: {named} must be a list"]
+
+
+@functools.cache
+def demo_documents() -> dict[str, Any]:
+    """The demo data map files parsed (copy before changing one)."""
+    return {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in DATAMAP_FILES}
+
+
+def node_places(node: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The key path of every node of a parsed YAML document, the document itself first."""
+    yield at
+    if isinstance(node, dict):
+        inner = list(node.items())
+    elif isinstance(node, list):
+        inner = list(enumerate(node))
+    else:
+        return
+    for key, value in inner:
+        yield from node_places(value, (*at, key))
+
+
+def replaced(document: Any, at: tuple[Any, ...], value: Any) -> Any:
+    if not at:
+        return value
+    copied = copy.deepcopy(document)
+    parent = functools.reduce(operator.getitem, at[:-1], copied)
+    parent[at[-1]] = value
+    return copied
+
+
+DEMO_PLACES = [(name, at) for name, doc in demo_documents().items() for at in node_places(doc)]
+OTHER_KINDS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=8),
+    st.lists(st.integers() | st.text(max_size=4), max_size=2),
+    st.dictionaries(st.text(max_size=4), st.integers() | st.none(), max_size=2),
+)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(place=st.sampled_from(DEMO_PLACES), value=OTHER_KINDS)
+@example(place=("accounts.yaml", ("dataset", 0, "collections")), value=7)
+@example(place=("shop.yaml", ("dataset", 0, "collections", 0, "fields")), value=7)
+@example(place=("speaker.yaml", ("dataset", 0, "collections", 1, "fields")), value="7")
+def test_any_node_of_the_demo_map_given_another_type_loads_or_is_refused_in_one_line(
+    tmp_path: Path, place: tuple[str, tuple[Any, ...]], value: Any
+) -> None:
+    """docs/configuration.md: serve refuses an invalid data map file with one line; whatever
+    shape a node has, the loader refuses it with its ConfigurationError, never another one."""
+    name, at = place
+    mutated = replaced(demo_documents()[name], at, value)
+    (tmp_path / name).write_text(yaml.safe_dump(mutated), encoding="utf-8")
+    others = [p for p in DATAMAP_FILES if p.name != name]
+    with contextlib.suppress(ConfigurationError):
+        load_datamap([*others, tmp_path / name])

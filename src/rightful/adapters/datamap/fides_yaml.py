@@ -169,7 +169,7 @@ def _dataset(origin: str, block: Any, declared: dict[str, Sensitivity]) -> Datas
     try:
         plain, ext = split_extension(block)
         source, categories, defaults = dataset_extension(ext, key)
-        stripped, extensions = _strip_collections(plain)
+        stripped, extensions = _strip_collections(plain, key)
     except ExtensionError as exc:
         raise _LocatedError(str(exc), key) from None
     model = _validate(stripped, key)
@@ -250,22 +250,32 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _strip_collections(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _strip_collections(plain: dict[str, Any], key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The dataset without any `rightful:` block, and those blocks by collection and field name."""
     collections, extensions = [], {}
-    for raw in plain.get("collections") or []:
+    for raw in _listed(plain, "collections", key):
         if not isinstance(raw, Mapping):
             collections.append(raw)
             continue
         coll, coll_ext = split_extension(raw)
         fields, field_exts = [], {}
-        for raw_field in coll.get("fields") or []:
+        for raw_field in _listed(coll, "fields", f"{key}.{coll.get('name', '?')}"):
             if isinstance(raw_field, Mapping):
                 raw_field, field_exts[str(raw_field.get("name"))] = split_extension(raw_field)
             fields.append(raw_field)
         collections.append({**coll, "fields": fields})
         extensions[str(coll.get("name"))] = {"_": coll_ext, "fields": field_exts}
     return {**plain, "collections": collections}, extensions
+
+
+def _listed(block: Mapping[str, Any], name: str, address: str) -> list[Any]:
+    """The list under `name:` (none given is an empty one), refused at `address` if not a list."""
+    value = block.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _LocatedError(f"{name} must be a list", address)
+    return value
 
 
 def _collection(
