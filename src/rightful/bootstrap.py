@@ -56,10 +56,12 @@ if TYPE_CHECKING:
 
 
 def make_data_dir(folder: Path) -> None:
-    """Make `folder` (and its parents) unless it exists; ConfigurationError, in one line, when
-    it is a file or cannot be made."""
+    """Make `folder` (and its parents, 0700: it holds the store and the keys) unless it exists;
+    ConfigurationError, in one line, when it is a file or cannot be made."""
+    from rightful.adapters.files import make_folder
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
     except FileExistsError:
         raise ConfigurationError(f"data_dir {folder} is a file, not a folder") from None
     except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,6 +94,25 @@ def test_a_request_goes_through_the_cli_and_shows_its_timeline(cli: CliRunner) -
     assert shown["status"] == "awaiting_verification"
     actions = [e["action"] for e in shown["timeline"]]
     assert actions[0] == "request.submitted" and "request.transitioned" in actions
+
+
+def test_the_store_is_readable_by_its_owner_only(cli: CliRunner, tmp_path: Path) -> None:
+    """The SQLite store holds requesters' e-mails, names and phones in clear: its folder and
+    files are private, as keys and packages are, the -wal and -shm of the first request too."""
+    var = tmp_path / "var"
+    private = {
+        "var": 0o700,
+        "rightful.db": 0o600,
+        "rightful.db-wal": 0o600,
+        "rightful.db-shm": 0o600,
+    }
+
+    def modes() -> dict[str, int]:
+        return {p.name: stat.S_IMODE(p.stat().st_mode) for p in [var, *var.glob("rightful.db*")]}
+
+    assert modes().items() <= private.items() and "rightful.db" in modes()
+    submit(cli)
+    assert modes() == private
 
 
 def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:

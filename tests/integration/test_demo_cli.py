@@ -43,6 +43,9 @@ def test_the_cli_sees_the_demo_store_estate_and_links(tmp_path: Path) -> None:
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     config = Path(re.search(r"export RIGHTFUL_CONFIG=(\S+)", seeded.stdout).group(1))  # type: ignore[union-attr]
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    # Its folder holds the store, with requesters' names and addresses: private, as the store.
+    assert stat.S_IMODE(config.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((config.parent / "rightful.db").stat().st_mode) == 0o600
 
     cli = {**base, "RIGHTFUL_CONFIG": str(config)}
     listed = run("requests", "list", "--json", cwd=tmp_path, env=cli)

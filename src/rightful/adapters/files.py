@@ -101,7 +101,9 @@ def make_folder(folder: Path, mode: int = 0o700) -> None:
     try:
         folder.mkdir(mode=mode)
     except FileExistsError:
-        return  # another writer made it, and put it on disk
+        if folder.is_dir():
+            return  # another writer made it, and put it on disk
+        raise
     fsync_folder(folder.parent)
 
 

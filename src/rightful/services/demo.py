@@ -25,7 +25,7 @@ from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.services import staff
 from rightful.services.requests import RequestService
-from rightful.services.setup import initialise
+from rightful.services.setup import initialise, make_data_folder
 from rightful.services.staff_auth import NewUser
 
 DEMO = Principal(id="demo-seed", role=None)
@@ -62,6 +62,7 @@ class DemoSummary:
 
 def prepare_demo(c: Container) -> DemoSummary:
     """Initialise the store, seed the demo estate, point the settings at it, issue an admin key."""
+    make_data_folder(c)  # before the estate goes into it
     lines = use_demo_estate(c)
     use_logged_texts(c)
     initialise(c)

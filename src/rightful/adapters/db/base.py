@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,6 +58,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         connect = {"timeout": 30, "check_same_thread": False, "factory": TurnTakingConnection}
         engine = create_engine(url, connect_args=connect, **kwargs)
+        if (path := sqlite_file(url)) is not None:
+            event.listen(engine, "do_connect", lambda *_: _create_private(path))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
@@ -65,6 +69,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             f"database_url: no driver for {url.split(':', 1)[0]}:// ({type(exc).__name__}); use "
             "sqlite:///…, postgresql+psycopg://… or mysql+pymysql://…"
         ) from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store; None for other stores, in-memory ones and `file:` URIs."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    return None if name.startswith("file:") else Path(name)
+
+
+def _create_private(path: Path) -> None:
+    """Create the store's file 0600 before SQLite opens it: SQLite would make it, and the -wal
+    and -shm files that take its mode, readable by everyone, and it holds requesters' names and
+    addresses. A missing folder is left for SQLite to report."""
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -21,9 +21,9 @@ from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from rightful.adapters.db.base import sqlite_file
 from rightful.bootstrap import Container, existing_container, get_container
 from rightful.domain.errors import RightfulError
 from rightful.domain.lifecycle import Role
@@ -118,13 +118,10 @@ def container(*, store_needed: bool = True) -> Container:
 def missing_sqlite_store(url: str) -> Path | None:
     """The file of a SQLite store that does not exist; None for other stores."""
     try:
-        parsed = make_url(url)
+        path = sqlite_file(url)
     except ArgumentError:
         fail("invalid setting database_url: not a URL such as postgresql+psycopg://user@host/db")
-    name = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
-        return None
-    return None if name.startswith("file:") or Path(name).exists() else Path(name)
+    return None if path is None or path.exists() else path
 
 
 def id_column(header: str = "id") -> Column:
