@@ -54,6 +54,24 @@ def test_ccpa_names_map_onto_request_types(app: App) -> None:
     assert shown["respond_by"].startswith("2026-03-17")  # 45 calendar days from receipt
 
 
+@pytest.mark.parametrize(
+    ("type_", "jurisdiction", "said"),
+    [
+        ("opt_out", "ccpa", "We act on it without asking you to prove who you are"),
+        ("limit", "ccpa", "We act on it without asking you to prove who you are"),
+        ("access", "ccpa", "Before we act on it we will verify your identity"),
+        ("access", "gdpr", "Before we act on it we will verify your identity"),
+    ],
+)
+def test_the_submission_answer_says_whether_identity_is_checked_as_the_acknowledgement_does(
+    app: App, type_: str, jurisdiction: str, said: str
+) -> None:
+    """An opt-out or limit request needs no proof of identity (Cal. Code Regs. tit. 11
+    §7026(c), §7027): its answer must not promise an identity check."""
+    body = submit(app, type=type_, jurisdiction=jurisdiction)
+    assert said in str(body["message"]) and str(body["message"]).startswith("Request received.")
+
+
 def test_the_submission_answer_does_not_echo_personal_data(app: App) -> None:
     body = submit(app)
     assert "anna" not in str(body).lower()

@@ -506,9 +506,17 @@ def acknowledgement_text(
     texts = _TEXTS[_language(language)]
     parts = [texts["received"].format(ref=request_id)]
     if jurisdiction is Jurisdiction.CCPA:
-        parts.append(texts["no_verify"] if prompt_ccpa(jurisdiction, kind) else texts["verify"])
+        parts.append(verification_text(jurisdiction, kind, language))
     parts.append(texts["due"].format(date=_local_date(respond_by, tz).isoformat()))
     return "\n\n".join(parts)
+
+
+def verification_text(
+    jurisdiction: Jurisdiction, kind: RequestType | None, language: Language | str = Language.EN
+) -> str:
+    """Whether and how we verify who asks, as the acknowledgement says it."""
+    texts = _TEXTS[_language(language)]
+    return texts["no_verify"] if prompt_ccpa(jurisdiction, kind) else texts["verify"]
 
 
 def extension_text(

@@ -17,6 +17,7 @@ from rightful.domain.deadlines import (
     Jurisdiction,
     Urgency,
     urgency_at,
+    verification_text,
 )
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.intake import MAX_DETAILS, MAX_NAME, NewRequest
@@ -237,8 +238,7 @@ def submit(body: SubmitRequest, c: Deps, request: Request) -> SubmitAccepted:
         id=row.id,
         status=Status(row.status),
         respond_by=row.respond_by,
-        message="Request received. We will ask you to confirm your identity before anything "
-        "is disclosed.",
+        message=f"Request received. {verification_text(new.jurisdiction, new.type)}",
     )
 
 
