@@ -82,7 +82,10 @@ def test_serve_refuses_a_source_the_map_names_but_the_settings_lack(
     monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
     monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
     code, out = serve()
-    assert code == 2 and "source speaker is not configured" in out, out
+    assert code == 2 and out.strip() == (
+        "error: not starting: the data map's source speaker is not configured "
+        "(set RIGHTFUL_SOURCES__SPEAKER or [sources] in the TOML file)"
+    ), out
     assert started == []
 
 

@@ -25,5 +25,5 @@ def check_configuration(c: Container) -> None:
                   if f.blob_store)  # fmt: skip
     missing = sorted(needed - set(c.settings.sources))
     if missing:
-        raise ConfigurationError(f"the data map needs {not_configured(missing[0])}")
+        raise ConfigurationError(f"the data map's {not_configured(missing[0])}")
     _ = c.blob_stores  # each folder must exist and be readable
