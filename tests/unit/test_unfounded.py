@@ -35,3 +35,18 @@ def test_an_excessive_request_is_told_how_often_it_was_asked_before_in_its_own_l
     assert "manifestly unfounded (Article 12(5) UK GDPR)" in uk and "other requests" not in uk
     ccpa = manifestly_paragraph(Manifestly.EXCESSIVE, "ccpa", "de", 0)
     assert "exzessiv (Cal. Civ. Code §1798.145(h)(3))" in ccpa and "weitere" not in ccpa
+
+
+@pytest.mark.parametrize(
+    ("language", "earlier", "said"),
+    [
+        ("en", 1, "we received 1 other request from you."),
+        ("en", 2, "we received 2 other requests from you."),
+        ("de", 1, "haben wir 1 weiteren Antrag von Ihnen erhalten."),
+        ("de", 2, "haben wir 2 weitere Anträge von Ihnen erhalten."),
+    ],
+)
+def test_the_earlier_requests_are_counted_in_singular_or_plural_in_each_language(
+    language: str, earlier: int, said: str
+) -> None:
+    assert said in manifestly_paragraph(Manifestly.EXCESSIVE, "gdpr", language, earlier)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Final
 
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.words import counted
 
 MIN_JUSTIFICATION: Final = 50  # characters over all reasons
 LOOK_BACK: Final = timedelta(days=365)
@@ -53,14 +54,18 @@ _WORDS: Final = {
         "excessive": "manifestly excessive",
         "decision": "We consider your request {what} ({basis}); the reasons above are the ones "
         "we rely on, and we have recorded this decision.",
-        "earlier": "In the twelve months before it we received {n} other requests from you.",
+        "earlier": "In the twelve months before it we received {requests} from you.",
+        "request": "other request",
+        "requests": "other requests",
     },
     "de": {
         "unfounded": "offenkundig unbegründet",
         "excessive": "exzessiv",
         "decision": "Wir halten Ihren Antrag für {what} ({basis}); maßgeblich sind die oben "
         "genannten Gründe, und wir haben diese Entscheidung dokumentiert.",
-        "earlier": "In den zwölf Monaten davor haben wir {n} weitere Anträge von Ihnen erhalten.",
+        "earlier": "In den zwölf Monaten davor haben wir {requests} von Ihnen erhalten.",
+        "request": "weiteren Antrag",
+        "requests": "weitere Anträge",
     },
 }
 
@@ -73,5 +78,6 @@ def manifestly_paragraph(ground: Manifestly, law: str, language: str, earlier: i
     basis = _BASIS.get(law, _BASIS["gdpr"])[lang]
     text = say["decision"].format(what=say[ground.value], basis=basis)
     if ground is Manifestly.EXCESSIVE and earlier > 0:
-        text += " " + say["earlier"].format(n=earlier)
+        requests = counted(earlier, say["request"], say["requests"])
+        text += " " + say["earlier"].format(requests=requests)
     return text
