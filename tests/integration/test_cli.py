@@ -115,6 +115,19 @@ def test_the_store_is_readable_by_its_owner_only(cli: CliRunner, tmp_path: Path)
     assert modes() == private
 
 
+def test_init_names_the_database_it_set_up_without_its_password(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    code, out = run(cli, "init")
+    assert code == 0 and out.strip() == f"store ready at {tmp_path / 'var' / 'rightful.db'}"
+    with_password = pg_url.replace("postgres@", "postgres:s3cret@")
+    monkeypatch.setenv("RIGHTFUL_DATABASE_URL", with_password)
+    set_container(None)
+    code, out = run(cli, "init")
+    assert code == 0, out
+    assert out.strip() == f"store ready at {with_password.replace('s3cret', '***')}"
+
+
 def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:
     rid = submit(cli)
     code, out = run(cli, "requests", "move", rid, "expired", "--reason", "gave up")

@@ -80,6 +80,14 @@ def sqlite_file(url: str) -> Path | None:
     return None if name.startswith("file:") else Path(name)
 
 
+def store_name(url: str) -> str:
+    """The store as people name it: a SQLite store's file, else its URL without the password."""
+    path = sqlite_file(url)
+    if path is not None:
+        return str(path.resolve())
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _create_private(path: Path) -> None:
     """Create the store's file 0600 before SQLite opens it: SQLite would make it, and the -wal
     and -shm files that take its mode, readable by everyone, and it holds requesters' names and

@@ -9,6 +9,7 @@ import typer
 from click import Context
 from typer.core import TyperGroup
 
+from rightful.adapters.db.base import store_name
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.words import counted
 from rightful.entrypoints.cli import (
@@ -88,7 +89,7 @@ def init() -> None:
 
     c = container(store_needed=False)
     initialise(c)
-    console.print(f"store ready at {c.settings.data_dir.resolve()}")
+    console.print(f"store ready at {store_name(c.settings.effective_database_url)}")
 
 
 @app.command()
