@@ -64,3 +64,15 @@ def test_check_of_collections_that_are_no_list_is_one_line(tmp_path: Path) -> No
         f"error: {broken}: x: collections must be a list",
         "1 error",
     ]
+
+
+def test_a_key_holding_a_newline_still_gives_one_line_per_error(tmp_path: Path) -> None:
+    """A dataset key written with a newline printed its error over two lines."""
+    broken = tmp_path / "map.yaml"
+    broken.write_text('dataset: [{fides_key: "a\\nb", collections: 7}]\n')
+    result = runner.invoke(app, ["check", str(broken)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {broken}: a\\nb: collections must be a list",
+        "1 error",
+    ]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import container, fail, handles_errors
+from rightful.entrypoints.cli.common import container, fail, handles_errors, visible
 
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
@@ -87,7 +87,7 @@ def _check_live(paths: list[Path]) -> None:
 
 
 def _fail_with(problems: Sequence[object]) -> None:
-    for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
+    for problem in problems:  # a key may hold a newline or an escape sequence: one line each
+        typer.echo(f"error: {visible(str(problem))}", err=True)
     typer.echo(counted(len(problems), "error", "errors"), err=True)
     raise typer.Exit(1)
