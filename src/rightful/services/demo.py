@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.files import atomic_writer
-from rightful.bootstrap import Container
+from rightful.bootstrap import Container, make_data_dir
 from rightful.bootstrap_web import web_services
 from rightful.demo import seed_demo
 from rightful.demo.story import CONTROLLER
@@ -25,7 +25,7 @@ from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.services import staff
 from rightful.services.requests import RequestService
-from rightful.services.setup import initialise, make_data_folder
+from rightful.services.setup import initialise
 from rightful.services.staff_auth import NewUser
 
 DEMO = Principal(id="demo-seed", role=None)
@@ -62,7 +62,7 @@ class DemoSummary:
 
 def prepare_demo(c: Container) -> DemoSummary:
     """Initialise the store, seed the demo estate, point the settings at it, issue an admin key."""
-    make_data_folder(c)  # before the estate goes into it
+    make_data_dir(c.settings.data_dir)  # before the estate goes into it
     lines = use_demo_estate(c)
     use_logged_texts(c)
     initialise(c)
