@@ -123,7 +123,10 @@ def test_status_and_cancellation_while_pending(app: App) -> None:
     gone = app.client.delete(f"/opendsr/requests/{SRID}", headers=app.as_role("agent"))
     assert gone.status_code == 200 and gone.json()["request_status"] == "cancelled"
     twice = app.client.delete(f"/opendsr/requests/{SRID}", headers=app.as_role("agent"))
-    assert twice.status_code == 409 and "cancelled" in twice.json()["detail"]
+    assert twice.status_code == 409
+    assert twice.json()["detail"] == (
+        "this request is cancelled; its sender can cancel it only while it is pending"
+    )
 
 
 def test_only_its_sender_reads_or_cancels_a_request_and_a_conflicting_repeat_is_409(
@@ -158,7 +161,9 @@ def test_once_the_person_is_verified_the_sender_cannot_cancel(app: App) -> None:
     assert app.container.requests.get(rid).status == Status.AWAITING_VERIFICATION
     app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "verified by e-mail code")
     refused = app.client.delete(f"/opendsr/requests/{SRID}", headers=app.as_role("agent"))
-    assert refused.status_code == 409 and "verified" in refused.json()["detail"]
+    # The sender learns the OpenDSR status only, not rightful's stage or its request id.
+    assert refused.status_code == 409 and "in_progress" in refused.json()["detail"]
+    assert rid not in refused.text and "verified" not in refused.text
     shown = app.client.get(f"/opendsr/requests/{SRID}", headers=app.as_role("agent")).json()
     assert shown["request_status"] == "in_progress"
 
@@ -231,3 +236,36 @@ def test_a_repeated_post_asks_the_person_if_the_first_stopped_before_it_could(ap
     assert [e.action for e in app.container.audit.timeline(rid)].count(
         "verification.challenge_sent"
     ) == 1, "asked once, not on every retry"
+
+
+def test_posts_that_race_for_one_id_are_each_answered_as_if_one_came_after_the_other(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two posts of one id at the same moment: the one that loses the insert is answered as a
+    repeat would be, so another sender, or another request under the id, gets 409, never 200
+    "taken in" for a request that does not exist (docs/opendsr.md; found with six threads)."""
+    post(app)
+    service = type(app.container.opendsr)
+    find = service._find
+
+    def racing(headers: dict[str, str], **overrides: object) -> Any:
+        """A post that looked for the id before the first one's insert committed."""
+        looks: list[str] = []
+
+        def too_early(self: Any, srid: str, **kw: Any) -> Any:
+            looks.append(srid)
+            return None if len(looks) == 1 else find(self, srid, **kw)
+
+        monkeypatch.setattr(service, "_find", too_early)
+        try:
+            return app.client.post("/opendsr/requests", json=body(**overrides), headers=headers)
+        finally:
+            monkeypatch.setattr(service, "_find", find)
+
+    other_sender = racing(app.as_role("reviewer"))
+    assert other_sender.status_code == 409 and "is taken" in other_sender.json()["detail"]
+    other_request = racing(app.as_role("agent"), subject_request_type="erasure")
+    assert other_request.status_code == 409
+    assert "another type" in other_request.json()["detail"]
+    assert racing(app.as_role("agent")).status_code == 200, "its own repeat is taken in"
+    assert requests_stored(app) == 1

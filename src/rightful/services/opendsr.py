@@ -28,10 +28,10 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
-from rightful.domain.opendsr import Submission, cancellable, canonical_id
+from rightful.domain.opendsr import Submission, cancellable, canonical_id, request_status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
-from rightful.domain.verification import Channel, needs_verification
+from rightful.domain.verification import Channel, ResendTooSoonError, needs_verification
 from rightful.services.audit import AuditService
 from rightful.services.requests import RequestService
 from rightful.services.staff import person_of
@@ -104,7 +104,9 @@ class OpenDsrService:
             again = self._find(sub.subject_request_id)
             if again is None:
                 raise
-            return again
+            # Only a repeat of that one is answered as taken in: another sender's, or another
+            # request under the same id, would otherwise be told it was (docs/opendsr.md).
+            return self._reached(self._same(again, sub, by))
         return self._reached(self.get(sub.subject_request_id, created=True))
 
     def _reached(self, received: Received) -> Received:
@@ -115,7 +117,12 @@ class OpenDsrService:
             Jurisdiction(row.jurisdiction), RequestType(row.type)
         ):
             return received
-        self.verification.start(row.id, Channel.EMAIL if row.requester_email else Channel.SMS)
+        try:
+            self.verification.start(row.id, Channel.EMAIL if row.requester_email else Channel.SMS)
+        except (ConflictError, ResendTooSoonError):
+            if received.created:
+                raise
+            # A repeat posted at the moment the first asked the person: that one asked.
         return self.get(received.link.subject_request_id, created=received.created)
 
     def _same(self, known: Received, sub: Submission, by: Principal) -> Received:
@@ -154,10 +161,18 @@ class OpenDsrService:
         """Cancel while pending (not yet verified); later the request stays (ConflictError)."""
         by.require(Role.AGENT)
         found = self.get(subject_request_id, by)
-        self.requests.move(
-            found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
-            only_from=PENDING,
-        )  # fmt: skip
+        try:
+            if not cancellable(Status(found.request.status)):
+                raise ConflictError("no longer pending")
+            self.requests.move(
+                found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
+                only_from=PENDING,
+            )  # fmt: skip
+        except ConflictError:  # its sender learns the OpenDSR status, not rightful's own
+            status = request_status(Status(self.get(subject_request_id).request.status))
+            raise ConflictError(
+                f"this request is {status}; its sender can cancel it only while it is pending"
+            ) from None
         return self.get(subject_request_id)
 
     def sign(self, body: bytes) -> str:
