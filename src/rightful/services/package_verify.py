@@ -119,8 +119,10 @@ def _check_archive(
         public_key_pem,
         report,
     )
+    manifest: StreamedManifest | WholeManifest
     try:
-        contents = _check_contents(archive, names, StreamedManifest(archive))
+        manifest = StreamedManifest(archive)
+        contents = _check_contents(archive, names, manifest)
     except Unstreamable:
         try:
             document = _whole_json(MANIFEST, _read(archive, MANIFEST))
@@ -130,9 +132,16 @@ def _check_archive(
         if not isinstance(document, dict):
             report.problems.append("manifest.json is not a JSON object")
             return
-        contents = _check_contents(archive, names, WholeManifest(document))
+        manifest = WholeManifest(document)
+        contents = _check_contents(archive, names, manifest)
     report.problems += contents.problems
     report.items, report.files = contents.items, contents.files
+    named = manifest.signing_key_id()
+    if report.key_id is not None and named != report.key_id:
+        shown = named if isinstance(named, str) and len(named) <= 40 else "another"
+        report.problems.append(
+            f"manifest.json names signing key {shown}, but key {report.key_id} signed it"
+        )
 
 
 @contextmanager
@@ -439,6 +448,9 @@ class StreamedManifest:
     def counts(self) -> Any:
         return next(streamed(self._archive, MANIFEST, "counts"), None)
 
+    def signing_key_id(self) -> Any:
+        return next(streamed(self._archive, MANIFEST, "signing_key_id"), None)
+
 
 class WholeManifest:
     """manifest.json as json.loads read it."""
@@ -454,6 +466,9 @@ class WholeManifest:
 
     def counts(self) -> Any:
         return self._doc.get("counts")
+
+    def signing_key_id(self) -> Any:
+        return self._doc.get("signing_key_id")
 
 
 def _list(value: Any) -> list[Any]:

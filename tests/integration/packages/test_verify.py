@@ -109,20 +109,33 @@ def test_verify_catches_each_kind_of_change(
 def test_a_package_signed_by_another_key_fails_when_the_key_is_pinned(
     world: World, package_zip: Path, tmp_path: Path
 ) -> None:
-    """A forger can re-sign with their own key and embed it; pinning the controller's key
-    catches that."""
+    """A forger can re-sign with their own key and embed it; a signature that does not match
+    the key the manifest names fails on its own, and when the forger names their key in the
+    manifest too, pinning the controller's key catches it."""
     key = Ed25519PrivateKey.generate()
     raw_public = key.public_key().public_bytes_raw()
+    controller_id = key_id_of(public_key_of(world.c.packages.config.signing_key))
 
-    def resign(members: dict[str, bytes]) -> None:
+    def resign(members: dict[str, bytes], *, rename: bool = False) -> None:
+        if rename:
+            members["manifest.json"] = members["manifest.json"].replace(
+                f'"signing_key_id": "{controller_id}"'.encode(),
+                f'"signing_key_id": "{key_id_of(raw_public)}"'.encode(),
+            )
         sig = json.loads(members["manifest.sig"])
         sig["public_key"] = base64.b64encode(raw_public).decode()
         sig["key_id"] = key_id_of(raw_public)
+        sig["manifest_sha256"] = hashlib.sha256(members["manifest.json"]).hexdigest()
         statement = signed_statement(sig["key_id"], sig["manifest_sha256"])
         sig["signature"] = base64.b64encode(key.sign(statement)).decode()
         members["manifest.sig"] = json.dumps(sig).encode()
 
-    forged = rewrite(package_zip, tmp_path / "forged.zip", resign)
+    swapped = verify_package(rewrite(package_zip, tmp_path / "swapped.zip", resign))
+    assert swapped.problems == [
+        f"manifest.json names signing key {controller_id}, but key {key_id_of(raw_public)} "
+        "signed it"
+    ]
+    forged = rewrite(package_zip, tmp_path / "forged.zip", lambda m: resign(m, rename=True))
     assert verify_package(forged).ok, "self-consistent, so only the pinned key can tell"
     controller = public_key_pem(public_key_of(world.c.packages.config.signing_key)).encode()
     report = verify_package(forged, controller)
