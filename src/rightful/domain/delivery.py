@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from rightful.domain.errors import ConflictError, InvalidInputError, RightfulError
+from rightful.domain.words import written
 
 MIN_TOKEN_BYTES = 16  # 128 bits
 TOKEN_BYTES = 32
@@ -290,15 +291,13 @@ HAND_OVER_NOTE: Final = (10, 2000)  # characters: what was given, how, to whom, 
 
 
 def hand_over_note(note: str) -> str:
-    """The note that says how a package was handed over, checked: one is always written."""
-    note = note.strip()
+    """The note that says how a package was handed over, checked: one is always written, as
+    plain text (it is shown again in terminals and the console)."""
     shortest, longest = HAND_OVER_NOTE
-    if not shortest <= len(note) <= longest:
-        raise InvalidInputError(
-            f"say how the package was handed over in {shortest} to {longest} characters "
-            "(what was sent or given, how, when)"
-        )
-    return note
+    return written(
+        note, "say how the package was handed over (what was sent or given, how, when)",
+        shortest, longest,
+    )  # fmt: skip
 
 
 class NotDeliverableError(ConflictError):

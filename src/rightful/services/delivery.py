@@ -159,6 +159,10 @@ def _clip(value: str | None, size: int) -> str | None:
     return value[:size] if value else None
 
 
+# A package goes out for a request that is approved, or delivered already (a new link).
+ANSWERED_BY_PACKAGE = frozenset({Status.APPROVED.value, Status.DELIVERED.value})
+
+
 class DeliveryService:
     """Issues, opens, lists and revokes links. Downloads themselves: see DownloadService."""
 
@@ -201,12 +205,16 @@ class DeliveryService:
         self._may_go_out(request_id, package_id, by)
         with self.store.transaction() as session:
             request = self._ready_request(session, request_id)
+            if request.status != Status.APPROVED:  # its note would have no move to stay with
+                raise ConflictError(
+                    f"request {request_id} is {request.status}: a hand-over answers an approved "
+                    "request once"
+                )
             self.packages.mark_delivered(session, package_id)
             self.audit.record(session, by.id, by.role_name, "delivery.handed_over", request_id,
                               package_id=package_id, how=how.value)  # fmt: skip
-            if request.status == Status.APPROVED:
-                self.requests.move_in(session, request, Status.DELIVERED, by,
-                                      f"handed over ({how.value}): {note}")  # fmt: skip
+            self.requests.move_in(session, request, Status.DELIVERED, by,
+                                  f"handed over ({how.value}): {note}")  # fmt: skip
 
     def _may_go_out(self, request_id: str, package_id: str, by: Principal) -> None:
         by.require(Role.REVIEWER)
@@ -216,6 +224,10 @@ class DeliveryService:
 
     def _ready_request(self, session: Session, request_id: str) -> RequestRow:
         request = load_request(session, request_id)
+        if request.status not in ANSWERED_BY_PACKAGE:  # cancelled, refused, closed, on hold
+            raise ConflictError(
+                f"request {request_id} is {request.status}: its package does not go out"
+            )
         waiting = disclosure_wait(session, request)
         if waiting is not None:  # approved before §7062's proof was asked for
             raise ConflictError(f"this package cannot go out yet: {waiting}")

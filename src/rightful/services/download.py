@@ -261,10 +261,11 @@ class DownloadService:
         except ConflictError as refused:
             record_attempt(session, self.audit, self.clock, link, Outcome.NOT_DELIVERABLE, client)
             return refused, None
-        # A session's first download counts; later requests for part of the file are resumes
-        # of it, but the whole file again, asked for with a Range header or without, is another
-        # copy and counts too.
-        new = record.counted_at is None or not wanted.partial
+        # A session's first download counts; a later request that continues it (from past its
+        # first byte) is a resume. One from the first byte, for the whole file or a piece, with
+        # a Range header or without, starts another copy and counts too: a piece from byte 0
+        # and the rest after it would otherwise be whole copies, none counted.
+        new = record.counted_at is None or wanted.start == 0
         if new and (failure := self._refused(session, link, client)) is not None:
             return failure, None
         outcome = Outcome.STARTED if new else Outcome.RESUMED

@@ -67,8 +67,10 @@ def test_only_a_reviewer_records_it_with_a_note_and_only_for_an_approved_package
     rid, pid = checked_by_staff(desk)
     with pytest.raises(PermissionDeniedError):
         desk.web.delivery.hand_over(rid, pid, HandOver.IN_PERSON, NOTE, AGENT)
-    with pytest.raises(InvalidInputError, match="10 to 2000 characters"):
+    with pytest.raises(InvalidInputError, match="at least 10 visible characters"):
         desk.web.delivery.hand_over(rid, pid, HandOver.IN_PERSON, "   given ", REVIEWER)
+    with pytest.raises(InvalidInputError, match="control characters"):
+        desk.web.delivery.hand_over(rid, pid, HandOver.POST, "\x1b[31msent by post\u202e", REVIEWER)
     other = desk.world.request_for(ANNA, high=False)
     unapproved = desk.c.packages.build(other, AGENT)
     with pytest.raises(ConflictError):
@@ -115,3 +117,27 @@ def test_the_console_package_page_records_it(desk: Desk) -> None:
                      data={"csrf": form_token(page), "how": "in_person", "note": NOTE})  # fmt: skip
     assert done.status_code == 200 and "handed over" in done.text, done.text
     assert desk.world.status(rid) is Status.DELIVERED
+
+
+def test_a_second_hand_over_is_refused_so_that_no_note_is_lost(desk: Desk) -> None:
+    rid, pid = checked_by_staff(desk)
+    desk.web.delivery.hand_over(rid, pid, HandOver.POST, NOTE, REVIEWER)
+    with pytest.raises(ConflictError, match="is delivered"):
+        desk.web.delivery.hand_over(rid, pid, HandOver.IN_PERSON, "again, at reception", REVIEWER)
+    assert [e.action for e in desk.c.audit.timeline(rid)].count("delivery.handed_over") == 1
+
+
+def test_a_cancelled_request_gets_neither_a_link_nor_a_hand_over(desk: Desk) -> None:
+    """Withdrawn after its package was approved: nothing goes out any more (brief: deliver
+    only to the verified requester, and only what they still ask for)."""
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    desk.c.package_review.approve(package.id, REVIEWER)
+    desk.c.requests.cancel(rid, REVIEWER, "the requester withdrew it by phone")
+    mails = len(desk.mailer.to(ANNA_MAIL))
+    with pytest.raises(ConflictError, match="is cancelled: its package does not go out"):
+        desk.web.delivery.deliver(rid, package.id, REVIEWER)
+    with pytest.raises(ConflictError, match="is cancelled"):
+        desk.web.delivery.hand_over(rid, package.id, HandOver.POST, NOTE, REVIEWER)
+    assert len(desk.mailer.to(ANNA_MAIL)) == mails and not desk.web.delivery.links_of(rid)
+    assert desk.c.packages.get(package.id).status == "approved"

@@ -212,3 +212,20 @@ def test_the_whole_file_asked_for_by_range_is_another_copy_and_counts(desk: Desk
         assert desk.web.delivery.view(delivered.link_id).downloads == downloads, asked
     assert desk.client.get(url, headers={"Range": "bytes=0-"}).status_code == 410
     assert desk.client.get(url, headers={"Range": "bytes=100-"}).status_code == 206
+
+
+def test_a_piece_from_the_first_byte_starts_another_copy_and_counts(desk: Desk) -> None:
+    """The first byte and then the rest, again and again, were whole copies none of which
+    counted; a resume continues a download from past its start."""
+    delivered = desk.deliver()
+    desk.verified_download(delivered)
+    url = f"/download/{delivered.link_id}/file"
+    whole = desk.client.get(url).content
+    for downloads in (2, 3):
+        head = desk.client.get(url, headers={"Range": "bytes=0-0"})
+        rest = desk.client.get(url, headers={"Range": "bytes=1-"})
+        assert (head.status_code, rest.status_code) == (206, 206)
+        assert head.content + rest.content == whole
+        assert desk.web.delivery.view(delivered.link_id).downloads == downloads
+    assert desk.client.get(url, headers={"Range": "bytes=0-0"}).status_code == 410
+    assert desk.client.get(url, headers={"Range": "bytes=1-"}).status_code == 206
