@@ -151,6 +151,7 @@ class Outcome(StrEnum):
     CHECKED = "checked"
     PROTECTED = "protected"
     NOT_MINE = "not_mine"
+    STOPPED = "stopped"  # the requester stopped the link from the mail with a download code
 
     @property
     def succeeded(self) -> bool:
@@ -183,6 +184,7 @@ _OUTCOME_WORDS: Final = {
     Outcome.CHECKED: "the file's size and type were asked (HEAD), nothing downloaded",
     Outcome.PROTECTED: "the requester set a passphrase for the downloads",
     Outcome.NOT_MINE: 'the recipient pressed "this is not my data"',
+    Outcome.STOPPED: "the requester stopped the link from the mail with a download code",
 }
 
 

@@ -84,9 +84,29 @@ class NotMineService:
         # The recipient's answer changes the scope's delivery facts: the register says it at once.
         self.rescope = rescope
 
-    def may_stop(self, link_id: str, stop: str) -> bool:
-        """Whether `stop` is the token of `link_id`'s stop page (see stop_path)."""
-        return hmac.compare_digest(_token(self.confirm_key, b"not-mine-stop", link_id), stop)
+    def may_stop(self, link_id: str, token: str) -> bool:
+        """Whether `token` is the one of `link_id`'s stop page (see stop_path)."""
+        return hmac.compare_digest(_token(self.confirm_key, b"link-stop", link_id), token)
+
+    def stop(self, link_id: str, token: str, client: Client) -> int:
+        """The requester stops the links of a package someone else asked a download code for:
+        every link of the package is revoked, the attempt and the stop recorded; how many.
+        No incident: the code went to the requester, so nothing reached anyone else (unlike a
+        report that data reached the wrong person). NotFoundError for a wrong token."""
+        if not self.may_stop(link_id, token):
+            raise NotFoundError("no such link")
+        with self.store.transaction() as session:
+            link = load_link(session, link_id)
+            by = Principal(id=f"requester:{link.request_id}", role=None)
+            attempt = record_attempt(session, self.audit, self.clock, link, Outcome.STOPPED,
+                                     client)  # fmt: skip
+            stopped = self.delivery.revoke_package(
+                session, link.package_id, by, "stopped_by_requester", link.request_id
+            )
+            self.audit.record(session, by.id, "public", "delivery.link_stopped",
+                              link.request_id, link_id=link.id, attempt_id=attempt,
+                              links=stopped)  # fmt: skip
+        return stopped
 
     def report_token(self, token: str, client: Client) -> NotMineReceipt:
         """A report from the link in an e-mail: works even on an expired or revoked link."""
@@ -254,7 +274,7 @@ def stop_path(key: bytes, link_id: str) -> str:
     """The page, linked from a download-code mail, where its reader stops the link: the mail
     goes to the requester's verified channel, while the browser that asked for the code may be
     someone else's, so the reader need not hold the link (its token stands in for it)."""
-    return f"/download/{link_id}/not-mine?stop={_token(key, b'not-mine-stop', link_id)}"
+    return f"/download/{link_id}/stop?token={_token(key, b'link-stop', link_id)}"
 
 
 def _token(key: bytes, purpose: bytes, value: str) -> str:

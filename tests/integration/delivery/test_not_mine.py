@@ -203,21 +203,34 @@ def test_the_stop_link_in_a_download_code_mail_works_in_the_requesters_own_brows
 ) -> None:
     """Someone holding the link asks for a code; the code goes to the requester, whose mail
     says "tell us here and we will stop it". Opened from that mail, in a browser that never
-    held the link, the page works; the link id without the mail's token still stops nothing."""
+    held the link, the page stops every link of the package. It is the owner speaking, not a
+    recipient of someone else's data: no incident, no "not my data" report or mail. The link
+    id without the mail's token stops nothing."""
     delivered = desk.deliver()
     desk.client.get(f"/d/{delivered.token}")  # the holder of the link
     desk.post(f"/download/{delivered.link_id}/code")
-    stop = re.search(r"(/download/\S+/not-mine\?stop=[\w-]+)", desk.mailer.to(ANNA_MAIL)[-1].text)
+    mails = len(desk.mailer.to(ANNA_MAIL))
+    stop = re.search(r"(/download/\S+/stop\?token=[\w-]+)", desk.mailer.to(ANNA_MAIL)[-1].text)
     assert stop is not None
     requester = desk.another_browser()
-    forged = f"/download/{delivered.link_id}/not-mine?stop=" + "A" * 43
-    assert requester.get(forged).status_code == 403
+    forged = f"/download/{delivered.link_id}/stop?token=" + "A" * 43
+    assert requester.get(forged).status_code == 404
     page = requester.get(stop.group(1))
-    assert page.status_code == 200 and 'name="stop"' in page.text
+    assert page.status_code == 200 and "Stop your download link" in page.text
+    assert desk.web.delivery.view(delivered.link_id).state == "active", "opening changes nothing"
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    token = re.search(r'name="stop" value="([^"]+)"', page.text)
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
     assert csrf is not None and token is not None
-    done = requester.post(f"/download/{delivered.link_id}/not-mine",
-                          data={"csrf": csrf.group(1), "stop": token.group(1)})  # fmt: skip
-    assert done.status_code == 200 and "the link is stopped" in done.text
+    wrong = requester.post(f"/download/{delivered.link_id}/stop",
+                           data={"csrf": csrf.group(1), "token": "A" * 43})  # fmt: skip
+    assert wrong.status_code == 404 and desk.web.delivery.view(delivered.link_id).state == "active"
+    done = requester.post(f"/download/{delivered.link_id}/stop",
+                          data={"csrf": csrf.group(1), "token": token.group(1)})  # fmt: skip
+    assert done.status_code == 200 and "The link is stopped" in done.text
     assert desk.web.delivery.view(delivered.link_id).state == "revoked"
+    with desk.c.store.transaction() as session:
+        assert incidents_of(session, delivered.request_id) == []
+    assert not desk.web.not_mine.reports_of(delivered.request_id)
+    assert len(desk.mailer.to(ANNA_MAIL)) == mails
+    actions = [e.action for e in desk.c.audit.timeline(delivered.request_id)]
+    assert "delivery.link_stopped" in actions and "delivery.not_mine_reported" not in actions

@@ -219,7 +219,7 @@ def protect(request: Request, link_id: str, csrf: Csrf = "") -> Response:
 @router.get("/d/{token}/not-mine", response_class=HTMLResponse)
 def not_mine_page(request: Request, token: str) -> Response:
     """One button; opening this page (mail scanners do) changes nothing."""
-    return page(request, "download/not_mine.html", {"action": f"/d/{token}/not-mine", "stop": ""})
+    return page(request, "download/not_mine.html", {"action": f"/d/{token}/not-mine"})
 
 
 @router.post("/d/{token}/not-mine", response_class=HTMLResponse)
@@ -234,23 +234,22 @@ def not_mine_by_token(request: Request, token: str, csrf: Csrf = "") -> Response
 
 
 @router.get("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_link_page(request: Request, link_id: str, stop: StopToken = "") -> Response:
+def not_mine_link_page(request: Request, link_id: str) -> Response:
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
-    if not _may_stop(request, link_id, stop):
+    if not rq.holds_link(request, link_id):
         return _error(request, "err_needs_link", 403)
-    context = {"action": f"/download/{link_id}/not-mine", "stop": stop}
-    return page(request, "download/not_mine.html", context)
+    return page(request, "download/not_mine.html", {"action": f"/download/{link_id}/not-mine"})
 
 
 @router.post("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_by_link(
-    request: Request, link_id: str, csrf: Csrf = "", stop: Annotated[str, Form(max_length=100)] = ""
-) -> Response:  # the stop token comes in the form here, as the page puts it
+def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Response:
     check_csrf(request, csrf)
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
-    if not _may_stop(request, link_id, stop):
+    # Only a browser that reached the link through its token, or is signed in for it: link
+    # ids stand in the audit chain and its exports, and must not stop anyone's link.
+    if not rq.holds_link(request, link_id):
         return _error(request, "err_needs_link", 403)
     try:
         receipt = services(request).not_mine.report(link_id, client_of(request))
@@ -258,6 +257,35 @@ def not_mine_by_link(
         return _error(request, "err_not_found", 404)
     return page(request, "download/not_mine_done.html", {"receipt": receipt},
                 lang=language(request, receipt.language))  # fmt: skip
+
+
+# --- the requester stops a link someone else holds ------------------------------------------
+
+
+@router.get("/download/{link_id}/stop", response_class=HTMLResponse)
+def stop_page(request: Request, link_id: str, token: StopToken = "") -> Response:
+    """From the mail with a download code, which goes to the requester whoever asked for it:
+    one button; opening the page (mail scanners do) changes nothing."""
+    if not rq.valid_link_id(link_id) or not services(request).not_mine.may_stop(link_id, token):
+        return _error(request, "err_not_found", 404)
+    return page(request, "download/stop.html", {"link_id": link_id, "token": token})
+
+
+@router.post("/download/{link_id}/stop", response_class=HTMLResponse)
+def stop(
+    request: Request,
+    link_id: str,
+    csrf: Csrf = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    if not rq.valid_link_id(link_id):
+        return _error(request, "err_not_found", 404)
+    try:
+        stopped = services(request).not_mine.stop(link_id, token, client_of(request))
+    except NotFoundError:
+        return _error(request, "err_not_found", 404)
+    return page(request, "download/stop_done.html", {"links": stopped})
 
 
 @router.get("/not-mine/{confirm}", response_class=HTMLResponse)
@@ -286,15 +314,6 @@ def confirm_deletion(
 
 
 # --- pages for refusals ---------------------------------------------------------------------
-
-
-def _may_stop(request: Request, link_id: str, stop: str) -> bool:
-    """Only a browser that reached the link through its token or is signed in for it, or the
-    reader of a download-code mail (its stop token): link ids stand in the audit chain and its
-    exports, and must not stop anyone's link."""
-    return rq.holds_link(request, link_id) or (
-        bool(stop) and services(request).not_mine.may_stop(link_id, stop)
-    )
 
 
 def _refused(request: Request, refused: LinkRefusedError, not_mine: str = "") -> Response:

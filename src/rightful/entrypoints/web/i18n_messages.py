@@ -495,6 +495,24 @@ _TEXTS: list[tuple[str, str, str]] = [
         "If this is your request, sign in to it to see where it stands, or contact us.",
         "Ist das Ihre Anfrage, melden Sie sich an, um den Stand zu sehen, oder schreiben Sie uns.",
     ),
+    # --- the requester stops a link someone else holds ----------------------------------
+    ("stop_title", "Stop your download link", "Ihren Download-Link sperren"),
+    (
+        "stop_text",
+        "Someone asked for a code to download your data with your link. If that was not you, "
+        "stop the link: nobody can download with it any more, and you can ask us for a new one.",
+        "Jemand hat mit Ihrem Link einen Code angefordert, um Ihre Daten herunterzuladen. Waren "
+        "Sie das nicht, sperren Sie den Link: Niemand kann damit mehr etwas herunterladen, und "
+        "Sie können einen neuen bei uns anfordern.",
+    ),
+    ("stop_button", "Stop the link", "Link sperren"),
+    ("stop_done_title", "The link is stopped", "Der Link ist gesperrt"),
+    (
+        "stop_done_text",
+        "Nobody can download your data with it any more. Contact us when you want a new link.",
+        "Niemand kann Ihre Daten damit mehr herunterladen. Schreiben Sie uns, wenn Sie einen "
+        "neuen Link möchten.",
+    ),
     # --- not my data ----------------------------------------------------------------------
     ("not_mine_title", "This is not my data", "Das sind nicht meine Daten"),
     (
