@@ -26,7 +26,7 @@ from rightful.entrypoints.cli.main import app
 from rightful.services.audit import public_key_pem
 from rightful.services.package_verify import verify_package
 
-from .world import AGENT, World
+from .world import AGENT, REVIEWER, World
 
 runner = CliRunner()
 Edit = Callable[[dict[str, bytes]], None]
@@ -218,18 +218,24 @@ def test_the_cli_verifies_and_exits_non_zero_on_a_problem(
 
 
 def test_staff_export_through_the_cli_is_audited(world: World, tmp_path: Path) -> None:
+    """An export of a package not approved says it is not for the requester (export comes
+    before a hand-over, whose own check would come only after the data had left)."""
     rid = world.request_for(1)
-    world.c.packages.build(rid, AGENT)
+    package = world.c.packages.build(rid, AGENT)
     set_container(world.c)
     try:
         out = tmp_path / "export.zip"
         result = runner.invoke(app, ["package", "export", rid, str(out)])
         assert result.exit_code == 0, result.output
+        assert "note: not for the requester: the package is ready, not approved" in result.output
+        world.c.package_review.approve(package.id, REVIEWER)
+        approved = runner.invoke(app, ["package", "export", rid, str(tmp_path / "approved.zip")])
+        assert approved.exit_code == 0 and "note:" not in approved.output, approved.output
     finally:
         set_container(None)
     assert verify_package(out).ok
     exported = [e for e in world.c.audit.timeline(rid) if e.action == "package.exported"]
-    assert len(exported) == 1 and exported[0].actor.startswith("cli:")
+    assert len(exported) == 2 and exported[0].actor.startswith("cli:")
 
 
 def test_a_file_that_is_not_a_zip_is_reported(tmp_path: Path) -> None:

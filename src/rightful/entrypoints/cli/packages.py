@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
-from rightful.domain.delivery import HandOver
+from rightful.domain.delivery import HandOver, NotDeliverableError
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.exclusions import exclusion
 from rightful.domain.packages import PackageStatus
@@ -399,6 +399,13 @@ def export(
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
     console.print(f"wrote {out} (package {pid})")
+    try:
+        c.package_review.assert_deliverable(pid)
+    except NotDeliverableError as exc:  # for staff's eyes (an incident, a review): said plainly
+        err_console.print(
+            f"note: not for the requester: {exc} (a hand-over needs an approved package)",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 @app.command("public-key")
