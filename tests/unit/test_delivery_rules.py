@@ -134,4 +134,5 @@ def test_every_attempt_outcome_reads_in_plain_words_on_a_timeline(outcome: Outco
 
 _NOT_REFUSALS = {
     Outcome.OPENED, Outcome.CODE_SENT, Outcome.CHECKED, Outcome.PROTECTED, Outcome.NOT_MINE,
+    Outcome.STOPPED,
 }  # fmt: skip

@@ -87,6 +87,7 @@ def package(
                       "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
     manifest_doc = {
         "format": "rightful-package/1",
+        "signing_key_id": key_id_of(KEY.public_key().public_bytes_raw()),
         "counts": {"items": len(items)},
         "files": [{"path": COLLECTION, "size": len(collection),
                    "sha256": hashlib.sha256(collection).hexdigest()}],
