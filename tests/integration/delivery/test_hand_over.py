@@ -6,6 +6,8 @@ personal data never goes into the audit chain)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -141,3 +143,19 @@ def test_a_cancelled_request_gets_neither_a_link_nor_a_hand_over(desk: Desk) -> 
         desk.web.delivery.hand_over(rid, package.id, HandOver.POST, NOTE, REVIEWER)
     assert len(desk.mailer.to(ANNA_MAIL)) == mails and not desk.web.delivery.links_of(rid)
     assert desk.c.packages.get(package.id).status == "approved"
+
+
+def test_the_portal_says_the_data_was_handed_over_not_that_it_waits_below(desk: Desk) -> None:
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    desk.c.package_review.approve(package.id, REVIEWER)
+    desk.web.delivery.hand_over(rid, package.id, HandOver.IN_PERSON, NOTE, REVIEWER)
+    browser = desk.another_browser()
+    page = browser.get(f"/portal/requests/{rid}").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    browser.post(f"/portal/requests/{rid}/sign-in", data={"csrf": csrf.group(1)})
+    form = {"csrf": csrf.group(1), "code": desk.code_for(ANNA_MAIL)}
+    status = browser.post(f"/portal/requests/{rid}/sign-in/code", data=form)
+    assert "We gave you your data another way" in status.text, status.text
+    assert "Download it below" not in status.text

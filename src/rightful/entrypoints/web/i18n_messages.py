@@ -294,6 +294,12 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Ihre Daten liegen bereit. Laden Sie sie unten herunter; vorher bestätigen wir, dass Sie "
         "es sind.",
     ),
+    (
+        "explain_handed_over",
+        "We gave you your data another way than a download link (by post or in person).",
+        "Wir haben Ihnen Ihre Daten auf anderem Weg als über einen Download-Link übergeben (per "
+        "Post oder persönlich).",
+    ),
     ("explain_closed", "This request is finished.", "Diese Anfrage ist erledigt."),
     (
         "explain_rejected",
