@@ -56,6 +56,24 @@ def test_verify_exits_1_naming_the_first_bad_entry(container: Container) -> None
     assert out.startswith("first bad entry: seq 2 (deleted)")
 
 
+def test_a_head_row_deleted_outside_rightful_stops_every_write_with_one_line(
+    container: Container,
+) -> None:
+    """The head was recreated at seq 0 and every write then failed on entry 1 with an
+    IntegrityError traceback, while verify blamed the untouched entry 1 (brief: a
+    tamper-evident chain that tells the truth afterwards)."""
+    with container.store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_head_no_delete"))
+        conn.execute(text("DELETE FROM audit_head"))
+    for args in (("audit", "verify"), ("audit", "checkpoint")):
+        code, out = run(*args)
+        assert code != 0 and out.count("\n") == 1, out
+        assert "head row is missing while the chain holds entries up to seq 3" in out
+    with container.store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() == 3
+        assert conn.execute(text("SELECT count(*) FROM audit_head")).scalar() == 0
+
+
 def test_checkpoint_signs_the_head(container: Container) -> None:
     code, out = run("audit", "checkpoint")
     assert code == 0

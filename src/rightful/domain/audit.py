@@ -19,7 +19,7 @@ from typing import Final, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from rightful.domain.errors import InvalidInputError
+from rightful.domain.errors import InvalidInputError, RightfulError
 
 GENESIS_HASH: Final = "0" * 64
 CHECKPOINT_PURPOSE: Final = "rightful.audit.checkpoint.v1"
@@ -49,6 +49,21 @@ _PERSONAL_KEY_WORDS: Final = frozenset(
         "body", "message", "text", "comment", "note", "password", "secret", "token",
     }
 )  # fmt: skip
+
+
+class AuditHeadMissingError(RightfulError):
+    """The row that says where the chain ends is gone while the chain holds entries: the store
+    was changed outside rightful. Nothing is appended (a new head at 0 would fork the chain)."""
+
+    http_status = 500
+
+    @classmethod
+    def up_to(cls, last_seq: int) -> AuditHeadMissingError:
+        return cls(
+            f"the audit chain's head row is missing while the chain holds entries up to seq "
+            f"{last_seq}: the store was changed outside rightful; restore it from a backup "
+            "(nothing is recorded meanwhile)"
+        )
 
 
 class AuditSummaryError(InvalidInputError):

@@ -22,6 +22,7 @@ from rightful.domain.audit import (
     EXPORT_HEAD_PURPOSE,
     GENESIS_HEAD,
     AuditEntry,
+    AuditHeadMissingError,
     ChainHead,
     Checkpoint,
     EntryDraft,
@@ -182,7 +183,10 @@ class AuditService:
             for entry in self._log.entries(session, from_seq=last + 1):
                 last = max(last, entry.seq)
                 yield entry
-            head = self._log.head(session) or GENESIS_HEAD
+            head = self._log.head(session)
+            if head is None and last > 0:
+                raise AuditHeadMissingError.up_to(last)
+            head = head or GENESIS_HEAD
             holder.append(head)
             if head.last_seq <= last:
                 return

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     event,
+    func,
     select,
     text,
     update,
@@ -30,6 +31,7 @@ from rightful.adapters.db.base import Base, UTCDateTime
 from rightful.domain.audit import (
     GENESIS_HASH,
     AuditEntry,
+    AuditHeadMissingError,
     ChainHead,
     Checkpoint,
     EntryDraft,
@@ -170,6 +172,9 @@ class SqlAuditLog:
     def _head_update(self, session: Session, stmt: Any) -> tuple[int, str]:
         row = session.execute(stmt).first()
         if row is None:
+            last = session.execute(select(func.max(ENTRIES.c.seq))).scalar()
+            if last is not None:
+                raise AuditHeadMissingError.up_to(last)
             _create_head(session)
             row = session.execute(stmt).one()
         return int(row[0]), str(row[1])
