@@ -218,7 +218,11 @@ class VerificationService:
             # Whoever holds a request id could otherwise have it verified, and bound, by a code
             # to a detail of their own: the request would be answered to them, its requester
             # locked out. A step-up needs no such rule: its code must reach the bound subject.
-            if purpose == VERIFY and (not given or self._normalise(channel, given) != identity):
+            if (
+                purpose == VERIFY
+                and address is not None
+                and (not given or self._normalise(channel, given) != identity)
+            ):
                 raise InvalidInputError(NOT_THE_REQUESTS_CONTACT.format(channel=channel.value))
             return _Target(identity, row.language, row.type)
 
