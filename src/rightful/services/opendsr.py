@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -161,19 +162,18 @@ class OpenDsrService:
         """Cancel while pending (not yet verified); later the request stays (ConflictError)."""
         by.require(Role.AGENT)
         found = self.get(subject_request_id, by)
-        try:
-            if not cancellable(Status(found.request.status)):
-                raise ConflictError("no longer pending")
-            self.requests.move(
-                found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
-                only_from=PENDING,
-            )  # fmt: skip
-        except ConflictError:  # its sender learns the OpenDSR status, not rightful's own
-            status = request_status(Status(self.get(subject_request_id).request.status))
-            raise ConflictError(
-                f"this request is {status}; its sender can cancel it only while it is pending"
-            ) from None
-        return self.get(subject_request_id)
+        if cancellable(Status(found.request.status)):
+            with suppress(ConflictError):  # it moved on meanwhile: refused below, as any stage
+                self.requests.move(
+                    found.request.id, Status.CANCELLED, by, "cancelled by its OpenDSR sender",
+                    only_from=PENDING,
+                )  # fmt: skip
+                return self.get(subject_request_id)
+        # Its sender learns the OpenDSR status, not rightful's stage or request id.
+        status = request_status(Status(self.get(subject_request_id).request.status))
+        raise ConflictError(
+            f"this request is {status}; its sender can cancel it only while it is pending"
+        )
 
     def sign(self, body: bytes) -> str:
         """The `X-OpenDSR-Signature` of an answer: Ed25519 over its exact bytes, base64."""
