@@ -146,7 +146,7 @@ def staff_sso(c: Container) -> JwtAccountAssertions | None:
     return JwtAccountAssertions(
         s.staff_sso_issuer, s.staff_sso_audience,
         secret=s.staff_sso_secret.get_secret_value() if s.staff_sso_secret else None,
-        public_key_pem=s.staff_sso_public_key,
+        public_key_pem=s.staff_sso_public_key, setting="staff_sso",
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -386,6 +386,27 @@ class Settings(BaseSettings):
                 f"at least {MIN_SECRET_BYTES} bytes; leave it unset to have one generated"
             )
         return value
+
+    @field_validator("account_assertion_secret", "staff_sso_secret")
+    @classmethod
+    def _strong_shared_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """An HS256 key shared with an identity provider was refused only at the first sign-in."""
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"at least {MIN_SECRET_BYTES} bytes, or use the matching public_key")
+        return value
+
+    @model_validator(mode="after")
+    def _one_assertion_key(self) -> Settings:
+        """Signed assertions are checked with a shared secret or a public key, never both."""
+        for prefix in ("account_assertion", "staff_sso"):
+            if not getattr(self, f"{prefix}_issuer"):
+                continue
+            secret = getattr(self, f"{prefix}_secret")
+            if (secret is None) == (getattr(self, f"{prefix}_public_key") is None):
+                raise ValueError(
+                    f"{prefix}_issuer needs exactly one of {prefix}_secret and {prefix}_public_key"
+                )
+        return self
 
     @field_validator("default_phone_region")
     @classmethod

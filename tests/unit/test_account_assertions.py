@@ -4,6 +4,7 @@ against an injected clock (REQUIREMENTS.md "Identity": prefer a signed-in accoun
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -12,8 +13,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
+from rightful.bootstrap import Container
+from rightful.bootstrap_web import staff_sso
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.verification import AssertionRejectedError
+from rightful.settings import load_settings
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 SECRET = "s" * 64
@@ -109,3 +113,12 @@ def test_public_key_assertions_verify_and_a_shared_secret_token_cannot_pass(
 def test_misconfigured_keys_are_named(kwargs: dict[str, str], reason: str) -> None:
     with pytest.raises(ConfigurationError, match=reason):
         JwtAccountAssertions(ISSUER, AUDIENCE, **kwargs)
+
+
+def test_staff_sso_keys_are_named_by_the_staff_sso_settings(tmp_path: Path) -> None:
+    """Staff SSO shares this checker, whose errors named the account_assertion_* settings."""
+    settings = load_settings(
+        data_dir=tmp_path, staff_sso_issuer=ISSUER, staff_sso_public_key="not a pem"
+    )
+    with pytest.raises(ConfigurationError, match=r"^staff_sso_public_key is not a PEM public key"):
+        staff_sso(Container(settings=settings))

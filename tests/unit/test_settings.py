@@ -73,3 +73,26 @@ def test_each_trusted_proxy_is_an_address_or_network_as_the_middleware_matches_i
     given = ["10.1.2.3/8", "10.0.0.5", "2001:DB8::1", "fd00::/8"]
     proxies = load_settings(data_dir=tmp_path, trusted_proxies=given).trusted_proxies
     assert proxies == ["10.0.0.0/8", "10.0.0.5", "2001:db8::1", "fd00::/8"]
+
+
+@pytest.mark.parametrize("prefix", ["account_assertion", "staff_sso"])
+def test_a_short_shared_assertion_secret_is_refused_when_the_settings_load(
+    tmp_path: Path, prefix: str
+) -> None:
+    """It was refused only at the first sign-in (for staff SSO under the other setting's name)."""
+    issuer = {f"{prefix}_issuer": "https://id.example"}
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        load_settings(data_dir=tmp_path, **issuer, **{f"{prefix}_secret": "short"})
+    assert load_settings(data_dir=tmp_path, **issuer, **{f"{prefix}_secret": "k" * 32})
+
+
+@pytest.mark.parametrize("prefix", ["account_assertion", "staff_sso"])
+def test_an_assertion_issuer_needs_exactly_one_way_to_check_signatures(
+    tmp_path: Path, prefix: str
+) -> None:
+    issuer = {f"{prefix}_issuer": "https://id.example"}
+    both = {f"{prefix}_secret": "k" * 32, f"{prefix}_public_key": "-----BEGIN PUBLIC KEY-----"}
+    for keys in ({}, both):
+        with pytest.raises(ValidationError, match=f"exactly one of {prefix}_secret and"):
+            load_settings(data_dir=tmp_path, **issuer, **keys)
+    assert load_settings(data_dir=tmp_path, **{f"{prefix}_secret": "k" * 32})  # issuer unset: off

@@ -32,12 +32,13 @@ class JwtAccountAssertions:
         public_key_pem: str | None = None,
         leeway: timedelta = timedelta(seconds=30),
         max_lifetime: timedelta = timedelta(minutes=10),
+        setting: str = "account_assertion",
     ) -> None:
         if not issuer or not audience:
-            raise ConfigurationError("account assertions need an issuer and an audience")
+            raise ConfigurationError(f"{setting}_issuer and {setting}_audience must both be set")
         self.issuer, self.audience = issuer, audience
         self.leeway, self.max_lifetime = leeway, max_lifetime
-        self._key, self._algorithms = _key_and_algorithms(secret, public_key_pem)
+        self._key, self._algorithms = _key_and_algorithms(secret, public_key_pem, setting)
 
     def check(self, token: str, now: datetime) -> AccountClaims:
         claims = self._decode(token)
@@ -100,25 +101,26 @@ def _instant(claims: dict[str, Any], name: str) -> datetime:
         ) from None
 
 
-def _key_and_algorithms(secret: str | None, public_key_pem: str | None) -> tuple[Any, list[str]]:
+def _key_and_algorithms(
+    secret: str | None, public_key_pem: str | None, setting: str
+) -> tuple[Any, list[str]]:
     if (secret is None) == (public_key_pem is None):
         raise ConfigurationError(
-            "account assertions need exactly one of account_assertion_secret and "
-            "account_assertion_public_key"
+            f"{setting}_issuer needs exactly one of {setting}_secret and {setting}_public_key"
         )
     if secret is not None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ConfigurationError("account_assertion_secret must be at least 32 bytes")
+            raise ConfigurationError(f"{setting}_secret must be at least {MIN_SECRET_BYTES} bytes")
         return secret.encode(), ["HS256"]
     assert public_key_pem is not None
     try:
         key = load_pem_public_key(public_key_pem.encode())
     except ValueError:
-        raise ConfigurationError("account_assertion_public_key is not a PEM public key") from None
+        raise ConfigurationError(f"{setting}_public_key is not a PEM public key") from None
     if isinstance(key, rsa.RSAPublicKey):
         return key, ["RS256"]
     if isinstance(key, ed25519.Ed25519PublicKey):
         return key, ["EdDSA"]
     if isinstance(key, ec.EllipticCurvePublicKey):
         return key, ["ES256"]
-    raise ConfigurationError("account_assertion_public_key must be an RSA, EC or Ed25519 key")
+    raise ConfigurationError(f"{setting}_public_key must be an RSA, EC or Ed25519 key")
