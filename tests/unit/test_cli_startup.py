@@ -42,3 +42,29 @@ def test_a_command_loads_what_it_needs_when_it_runs() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.rstrip().endswith("ok")
+
+
+def test_ctrl_c_while_the_commands_load_ends_quietly_with_the_interrupt_code() -> None:
+    """The interrupt came before Click could catch it and printed a traceback of the imports."""
+    probe = (
+        "import sys\n"
+        "class Interrupted:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'rightful.entrypoints.cli.main':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupted())\n"
+        "from rightful.entrypoints.cli.run import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (out.returncode, out.stderr) == (130, "\n")
+
+
+def test_the_console_script_runs_the_commands() -> None:
+    probe = (
+        "import sys; sys.argv = ['rightful', '--help']; "
+        "from rightful.entrypoints.cli.run import main; main()"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Fulfil data subject requests" in out.stdout
