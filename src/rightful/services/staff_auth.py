@@ -151,6 +151,30 @@ class StaffAuthService:
             self.audit.record(session, by.id, by.role_name, "console.user_unlocked", None,
                               user_id=row.id)  # fmt: skip
 
+    def disable_user(self, name: str, by: Principal) -> int:
+        """Stop a user from signing in (someone who left, a lost phone) and end their live
+        sessions at once; how many sessions were ended."""
+        now = self.clock.now()
+        with self.store.transaction() as session:
+            row = self._by_name(session, name.strip(), lock=True)
+            if row is None:
+                raise InvalidInputError("no console user of that name")
+            if row.disabled_at is not None:
+                raise ConflictError(
+                    f"{row.name} was disabled already, at {row.disabled_at:%Y-%m-%d %H:%M}"
+                )
+            row.disabled_at = now
+            ended = session.execute(
+                update(StaffSessionRow)
+                .where(StaffSessionRow.user_id == row.id, StaffSessionRow.ended_at.is_(None))
+                .values(ended_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            count = int(getattr(ended, "rowcount", 0) or 0)
+            self.audit.record(session, by.id, by.role_name, "console.user_disabled", None,
+                              user_id=row.id, sessions_ended=count)  # fmt: skip
+            return count
+
     def totp_now(self, name: str) -> str:
         """The current TOTP code of a user (the demo and tests sign in with it)."""
         with self.store.transaction() as session:

@@ -3,7 +3,9 @@ that a person (or the demo and the browser tests) can sign in to the console."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -52,6 +54,50 @@ def test_a_second_user_of_the_same_name_is_refused(cli: CliRunner) -> None:
     assert cli.invoke(cli_app, args).exit_code == 0
     again = cli.invoke(cli_app, args)
     assert again.exit_code == 2 and "exists already" in again.output
+
+
+def test_a_disabled_user_is_signed_out_at_once_and_cannot_sign_in_again(cli: CliRunner) -> None:
+    """Someone leaves or loses their phone: the holder of the store stops their console access
+    there and then, without waiting for their session to time out."""
+    args = ["staff", "add-user", "--name", "dana", "--password", "a long enough password"]
+    added = cli.invoke(cli_app, args)
+    assert added.exit_code == 0, added.output
+    uri = re.search(r"totp\s+(otpauth://\S+)", added.output)
+    assert uri is not None
+    totp = pyotp.TOTP(parse_qs(urlsplit(uri.group(1)).query)["secret"][0])
+    client = TestClient(_app())
+    assert _sign_in(client, "dana", totp.now()).status_code == 303
+    assert client.get("/console", follow_redirects=False).status_code == 200
+
+    disabled = cli.invoke(cli_app, ["staff", "disable-user", "dana"])
+    assert disabled.exit_code == 0, disabled.output
+    assert "dana disabled; 1 live session ended" in disabled.output
+    assert (
+        client.get("/console", follow_redirects=False)
+        .headers["location"]
+        .startswith("/console/sign-in")
+    )
+    later = totp.at(time.time() + 30)  # a code the first sign-in did not use up
+    assert _sign_in(TestClient(_app()), "dana", later).status_code == 401
+    export = Path("audit.jsonl")
+    get_container().audit.export(export)
+    lines = [json.loads(line) for line in export.read_text().splitlines()]
+    disabling = [e for e in lines if e.get("action") == "console.user_disabled"]
+    assert len(disabling) == 1 and disabling[0]["summary"]["sessions_ended"] == 1
+    assert "dana" not in json.dumps(disabling[0])  # ids and counts only
+
+    again = cli.invoke(cli_app, ["staff", "disable-user", "dana"])
+    assert again.exit_code == 2 and "disabled already" in again.output
+    nobody = cli.invoke(cli_app, ["staff", "disable-user", "nobody"])
+    assert nobody.exit_code == 2 and "no console user of that name" in nobody.output
+
+
+def _sign_in(client: TestClient, name: str, code: str) -> object:
+    page = client.get("/console/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    return client.post("/console/sign-in", data={"csrf": csrf, "name": name,
+                                                 "password": "a long enough password",
+                                                 "code": code}, follow_redirects=False)  # fmt: skip
 
 
 def _app() -> object:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from rightful.domain.lifecycle import Role
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
 from rightful.settings import NEW_USER_PASSWORD_ENV
 
@@ -45,3 +46,14 @@ def unlock_user(name: str) -> None:
     c = container()
     web_services(c).staff_auth.unlock_user(name, cli_principal())
     console.print(f"{name} unlocked")
+
+
+@handles_errors
+def disable_user(name: str) -> None:
+    """Stop a user from signing in (someone who left, a lost phone); their sessions end now."""
+    from rightful.bootstrap_web import web_services
+
+    c = container()
+    ended = web_services(c).staff_auth.disable_user(name, cli_principal())
+    console.print(f"{name} disabled; {counted(ended, 'live session', 'live sessions')} ended",
+                  highlight=False)  # fmt: skip

@@ -21,6 +21,7 @@ from rightful.services import staff
 app = typer.Typer(help="Staff API keys and console users (secrets are shown once).")
 app.command("add-user")(console_users.add_user)
 app.command("unlock-user")(console_users.unlock_user)
+app.command("disable-user")(console_users.disable_user)
 
 
 @app.command("issue-key")
