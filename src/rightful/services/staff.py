@@ -124,21 +124,30 @@ def _holder(session: Session, principal_id: str) -> str | None:
 
 def check_other_person(session: Session, first: str, by: Principal, what: str) -> None:
     """Four eyes: `by` must be another person than the principal `first` who acted before,
-    and neither may hold a key the other issued (a key one mints for oneself under another
-    holder's name is still one person's)."""
+    and neither may hold a key the other issued, directly or through keys issued in turn (a
+    key one mints for oneself under another holder's name is still one person's, and so is a
+    key minted with that key)."""
     one, other = person_of(session, first), person_of(session, by.id)
     check_second_person(one, other, what)
-    if _issuer_of(session, by.id) == one or _issuer_of(session, first) == other:
+    if one in _issuers_of(session, by.id) or other in _issuers_of(session, first):
         raise PermissionDeniedError(
             f"{what} needs a second staff member, not a key the first one issued"
         )
 
 
-def _issuer_of(session: Session, principal_id: str) -> str | None:
-    """The person who issued a key principal's key (None for other principals)."""
-    kind, _, rest = principal_id.partition(":")
-    key = session.get(ApiKeyRow, rest) if kind == "key" else None
-    return person_of(session, key.issued_by) if key is not None and key.issued_by else None
+def _issuers_of(session: Session, principal_id: str) -> set[str]:
+    """Every person up the line of issuers of a key principal's key: who issued it, who issued
+    the key that issued it, and so on (nobody for other principals)."""
+    found: set[str] = set()
+    seen, current = {principal_id}, principal_id
+    while True:
+        kind, _, rest = current.partition(":")
+        key = session.get(ApiKeyRow, rest) if kind == "key" else None
+        if key is None or not key.issued_by or key.issued_by in seen:  # a loop: made by hand
+            return found
+        found.add(person_of(session, key.issued_by))
+        current = key.issued_by
+        seen.add(current)
 
 
 def revoke_key(session: Session, clock: Clock, key_id: str) -> None:

@@ -272,6 +272,40 @@ def test_a_key_the_first_person_issued_is_no_second_person(world: World) -> None
                                        approve=True)  # fmt: skip
 
 
+def test_a_key_minted_with_a_key_the_first_person_issued_is_no_second_person(
+    world: World,
+) -> None:
+    """The admin mints an admin key under another name, and with it a reviewer key under a
+    third: every key down that line is still the admin's, whichever of the two acts first."""
+    from rightful.domain.lifecycle import Role
+    from rightful.services import staff
+
+    admin = Principal("cli:root", Role.ADMIN)
+    with world.c.store.transaction() as session:
+        middle = staff.issue_key_for(session, world.c.clock, world.c.audit, admin,
+                                     name="spare admin", role="admin", holder="tom")  # fmt: skip
+        minted = staff.issue_key_for(
+            session, world.c.clock, world.c.audit, Principal(f"key:{middle.id}", Role.ADMIN),
+            name="second pair", role="reviewer", holder="ulla",
+        )  # fmt: skip
+    last = Principal(f"key:{minted.id}", Role.REVIEWER)
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", admin
+    )
+    with pytest.raises(PermissionDeniedError, match="not a key the first one issued"):
+        world.c.approvals.decide_check(rid, check.id, last, approve=True)
+    other = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        other, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", last
+    )
+    with pytest.raises(PermissionDeniedError, match="not a key the first one issued"):
+        world.c.approvals.decide_check(other, check.id, admin, approve=True)
+    assert world.c.approvals.decide_check(other, check.id, REVIEWER, approve=True).outcome == (
+        "bound"
+    )
+
+
 def test_a_staff_made_request_verified_by_code_still_waits_for_the_check(world: World) -> None:
     rid = world.submit(channel="staff")
     assert world.verify(rid).outcome == "awaiting_approval"
