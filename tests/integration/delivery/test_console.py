@@ -4,6 +4,7 @@ and approval, extension with reason, revocation; every action audited (Art. 5(2)
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -277,6 +278,31 @@ def test_a_session_ends_after_idle_time(desk: Desk) -> None:
     desk.world.clock.advance(timedelta(minutes=30))
     page = client.get("/console", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/console/sign-in")
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_in(
+    desk: Desk,
+) -> None:
+    """Signed out while writing: after signing in the member is on the request's page again,
+    told that nothing was done (the form's address answers only POST: it was a 405 page)."""
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "andy", Role.AGENT)
+    client = sign_in(desk, "andy")
+    token = form_token(client.get(f"/console/requests/{rid}").text)
+    desk.world.clock.advance(timedelta(minutes=31))
+    sent = client.post(f"/console/requests/{rid}/cancel", follow_redirects=False,
+                       data={"csrf": token, "reason": "asked by phone to stop"})  # fmt: skip
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/console/sign-in")
+    assert desk.c.requests.get(rid).status != "cancelled"
+    page = client.get(sent.headers["location"]).text
+    then = re.search(r'name="next" value="([^"]+)"', page)
+    assert then is not None
+    form = {**sign_in_form(desk, client, "andy"), "next": html.unescape(then.group(1))}
+    landed = client.post("/console/sign-in", data=form)
+    assert landed.status_code == 200 and landed.url.path == f"/console/requests/{rid}"
+    assert "You were signed out, so that was not done: do it again." in landed.text
+    signed_out = desk.another_browser().post("/console/sign-out", follow_redirects=False)
+    assert signed_out.headers["location"] == "/console/sign-in?next=/console"
 
 
 def test_the_queue_puts_overdue_first_and_marks_due_soon(desk: Desk) -> None:

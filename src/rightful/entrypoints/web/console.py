@@ -58,9 +58,14 @@ def console_page(
 def landed(request: Request, back: str, *, done: str = "", error: str = "") -> Response:
     """Go back to `back` saying how an action went. The words travel signed, so that a link
     someone hands a colleague cannot make the console say what they like."""
+    return redirect(_flashed(request, back, done=done, error=error))
+
+
+def _flashed(request: Request, back: str, *, done: str = "", error: str = "") -> str:
+    """`back` with the signed outcome message that its page shows."""
     kind, text = ("error", error) if error else ("done", done)
     signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", FLASH)
-    return redirect(f"{back}?flash={quote(signed)}")
+    return f"{back}?flash={quote(signed)}"
 
 
 Action = Callable[[ConsoleSession], str]
@@ -71,7 +76,7 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
     try:
         me = checked(request, csrf, role)
     except (AuthenticationError, PermissionDeniedError) as exc:
-        return denied(request, exc)
+        return denied(request, exc, back)
     try:
         message, refused = container(request).notice_mail.unsent_by(lambda: action(me))
     except RightfulError as exc:
@@ -95,10 +100,19 @@ def flash_of(request: Request, flash: str) -> tuple[str, str]:
     return ("", text) if kind == "error" else (text, "")
 
 
-def denied(request: Request, exc: RightfulError) -> Response:
-    """Signed out → the sign-in page; a missing role → a 403 page that says which."""
+SIGNED_OUT: Final = "You were signed out, so that was not done: do it again."
+
+
+def denied(request: Request, exc: RightfulError, back: str = "") -> Response:
+    """Signed out → the sign-in page; a missing role → a 403 page that says which. After
+    signing in, a page opens again; a form sent signed out leads back to the page it came
+    from (`back`), saying it was not done (its address answers only POST)."""
     if isinstance(exc, AuthenticationError):
-        response = redirect(f"/console/sign-in?next={request.url.path}")
+        if request.method in ("GET", "HEAD"):
+            then = request.url.path
+        else:
+            then = _flashed(request, back, error=SIGNED_OUT) if back else "/console"
+        response = redirect(f"/console/sign-in?next={quote(then)}")
         cookies(request).clear(response, STAFF_COOKIE, path="/console")
         return response
     return console_error(request, str(exc), exc.http_status)

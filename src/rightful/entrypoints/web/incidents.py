@@ -91,7 +91,7 @@ def open_incident(
     try:
         me = checked(request, csrf, Role.AGENT)
     except (AuthenticationError, PermissionDeniedError) as exc:
-        return denied(request, exc)
+        return denied(request, exc, "/console/incidents/new")
     try:
         report = IncidentReport(
             kind=IncidentKind(kind), description=description,
