@@ -172,6 +172,26 @@ def test_the_due_list_in_json_has_iso_times(cli: CliRunner) -> None:
     assert "T" in due[0]["respond_by"]
 
 
+def test_deadlines_are_shown_on_the_controllers_day_not_the_stores_utc_one(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:9 (CCPA §7021): 45 days from receipt, in California. A request received
+    on 2 March is due by the end of 16 April there, 07:59 UTC on 17 April: the list and the due
+    list showed 17 April, a day after the deadline."""
+    monkeypatch.setenv("RIGHTFUL_TIMEZONE", "America/Los_Angeles")
+    set_container(None)
+    code, out = run(cli, "requests", "submit", "access", "--jurisdiction", "ccpa",
+                    "--email", "a@example.org", "--received-at", "2026-03-02T09:15")  # fmt: skip
+    assert code == 0 and "respond by 2026-04-16 23:59 PDT" in out, out
+    rid = out.split()[0]
+    for command in (["list"], ["due"]):
+        code, out = run(cli, "requests", *command)
+        [line] = [line for line in out.splitlines() if rid in line]
+        assert code == 0 and "2026-04-16" in line and "2026-04-17" not in line, out
+    code, out = run(cli, "requests", "show", rid)
+    assert "received 2026-03-02 09:15 PST, respond by 2026-04-16 23:59 PDT" in out, out
+
+
 def test_the_due_window_is_bounded_as_in_the_api(cli: CliRunner) -> None:
     """House rule: bad input is refused with what to fix (`--within-days 99999999999` failed
     with OverflowError); the API's within_days stops at 3660 days too."""

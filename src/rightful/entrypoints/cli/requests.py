@@ -81,7 +81,18 @@ def submit(
         direct_marketing=direct_marketing,
     )
     row = c.requests.submit(new, cli_principal())
-    console.print(f"{row.id}  {row.status}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z}")
+    console.print(f"{row.id}  {row.status}  respond by {_local(row.respond_by, c.settings.zone)}")
+
+
+def _local(at: datetime, zone: tzinfo) -> str:
+    """A time as staff read it: in the controller's zone, where a deadline's day ends."""
+    return f"{at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+
+
+def _day(at: datetime, zone: tzinfo) -> str:
+    """The controller's calendar day of `at`: a deadline at the end of 16 April in California
+    is 07:59 on 17 April in UTC, which the store keeps."""
+    return f"{at.astimezone(zone):%Y-%m-%d}"
 
 
 def _receipt_time(text: str, zone: tzinfo) -> datetime:
@@ -133,7 +144,12 @@ def list_requests(
         if Status(r.status) not in OPEN or Status(r.status) in ANSWERED:
             style = "dim"
         table.add_row(
-            r.id, r.type, r.jurisdiction, r.status, f"{r.respond_by:%Y-%m-%d}", style=style
+            r.id,
+            r.type,
+            r.jurisdiction,
+            r.status,
+            _day(r.respond_by, c.settings.zone),
+            style=style,
         )
     console.print(table)
 
@@ -206,8 +222,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}",
                   markup=True)  # fmt: skip
     console.print(
-        f"received {row.received_at:%Y-%m-%d %H:%M %Z}, respond by "
-        f"{row.respond_by:%Y-%m-%d %H:%M %Z}"
+        f"received {_local(row.received_at, c.settings.zone)}, respond by "
+        f"{_local(row.respond_by, c.settings.zone)}"
     )
     if row.details:
         console.print(f"in the requester's words: {row.details}", highlight=False)
@@ -238,7 +254,9 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     if restricted is not None:
         console.print(_restriction_line(restricted), highlight=False)
     if row.extended_at is not None:
-        console.print(f"extended on {row.extended_at:%Y-%m-%d} because: {row.extension_reason}")
+        console.print(
+            f"extended on {_day(row.extended_at, c.settings.zone)} because: {row.extension_reason}"
+        )
     _show_moves(moves)
     _show_notices(notices)
     table = Table("seq", "at", "actor", "role", "action", "summary", title="audit timeline")
@@ -321,10 +339,9 @@ def extend(
     days: Annotated[int | None, typer.Option(min=1, max=45)] = None,
 ) -> None:
     """Extend the deadline once, inside the first period; the requester's notice is recorded."""
-    row = container().requests.extend(
-        request_id, cli_principal(), reason=reason, months=months, days=days
-    )
-    console.print(f"{row.id}  respond by {row.respond_by:%Y-%m-%d %H:%M %Z} (extended)")
+    c = container()
+    row = c.requests.extend(request_id, cli_principal(), reason=reason, months=months, days=days)
+    console.print(f"{row.id}  respond by {_local(row.respond_by, c.settings.zone)} (extended)")
 
 
 @app.command()
@@ -498,7 +515,8 @@ def due(
 ) -> None:
     """Requests still to be answered, by time left; overdue and due soon are flagged (delivered
     ones are answered and not listed)."""
-    items = container().requests.due(within_days=within_days)
+    c = container()
+    items = c.requests.due(within_days=within_days)
     if json_out:
         print_json(
             [
@@ -519,7 +537,7 @@ def due(
             i.request_id,
             i.status,
             i.jurisdiction,
-            f"{i.respond_by:%Y-%m-%d}",
+            _day(i.respond_by, c.settings.zone),
             _left(i.time_left),
             i.urgency.value.upper() if i.urgency != Urgency.OK else "",
             style=URGENCY_STYLE[i.urgency],
