@@ -12,6 +12,8 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import Ground, Retention, erasure_outcome, erasure_text
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.notices import remedies
+from rightful.domain.rectification import rectification_text, rectified
+from rightful.domain.restriction import restriction, restriction_text
 
 RID = "0f3a9c2e-1111-4222-8333-444455556666"
 DATAMAP = load_datamap(list(DATAMAP_FILES))
@@ -59,6 +61,30 @@ def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
     german = erasure_text(outcome, RID, "de", remedies(Jurisdiction.GDPR, "de"))
     assert "Art. 17 Abs. 1 Buchst. a" in german and "Rechtsansprüchen" in german
     assert "Aufsichtsbehörde" in german
+
+
+def test_one_recipient_told_is_one_recipient_in_every_notice_of_art_19() -> None:
+    """REQUIREMENTS.md:25 (Art. 19): the requester read "We told the 1 recipients to whom we
+    had disclosed your data" (German: "die 1 Empfänger, denen")."""
+    law = remedies(Jurisdiction.GDPR, "en")
+    erased = erasure_outcome("a", ["user.contact"], [], 1, DATAMAP)
+    corrected = rectified(["accounts.customers.email"], 1, DATAMAP)
+    restricted = restriction("a", ["user.contact"], 1, DATAMAP)
+    texts = {
+        "erasure": (erasure_text(erased, RID, "en", law), erasure_text(erased, RID, "de", "")),
+        "correction": (rectification_text(corrected, RID, "en", "gdpr", law),
+                       rectification_text(corrected, RID, "de", "gdpr", "")),
+        "restriction": (restriction_text(restricted, RID, "en", "gdpr", law),
+                        restriction_text(restricted, RID, "de", "gdpr", "")),
+    }  # fmt: skip
+    for what, (english, german) in texts.items():
+        assert f"We told the recipient to whom we had disclosed your data about the {what}" in (
+            english
+        )
+        assert "Wir haben den Empfänger, dem wir Ihre Daten offengelegt hatten" in german
+        assert "1 recipients" not in english and "die 1 Empfänger" not in german
+    two = erasure_outcome("a", ["user.contact"], [], 2, DATAMAP)
+    assert "die 2 Empfänger, denen wir" in erasure_text(two, RID, "de", "")
 
 
 def test_nothing_kept_and_no_recipients_says_neither() -> None:

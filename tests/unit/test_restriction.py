@@ -64,7 +64,10 @@ def test_the_person_is_told_what_is_restricted_why_and_that_they_hear_before_it_
     assert "Article 18 GDPR" in text and "Article 18(1)(a)" in text
     assert "contested the accuracy" in text and "user.contact" in text
     assert "We will tell you before the restriction is lifted (Article 18(3))" in text
-    assert "1 recipients" in text and "Article 19" in text
+    assert (
+        "We told the recipient to whom we had disclosed your data about the restriction "
+        "(Article 19)." in text
+    )
     assert text.endswith(remedies(Jurisdiction.GDPR, "en"))
 
 

@@ -6,7 +6,7 @@ that the requester is told and the record proves it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -79,6 +79,8 @@ _SENTENCES: Final = {
         "kept": "We kept {category} {why} (Article 17(3)({letter})).",
         "told": "We told the {n} recipients to whom we had disclosed your data about the "
         "erasure (Article 19 GDPR).",
+        "told_one": "We told the recipient to whom we had disclosed your data about the "
+        "erasure (Article 19 GDPR).",
     },
     "de": {
         "intro": "Wir haben Ihren Antrag auf Löschung (Vorgangsnummer {ref}) nach Art. 17 DSGVO "
@@ -86,6 +88,8 @@ _SENTENCES: Final = {
         "erased": "Gelöscht haben wir: {categories}.",
         "kept": "Behalten haben wir {category}, {why} (Art. 17 Abs. 3 Buchst. {letter}).",
         "told": "Wir haben die {n} Empfänger, denen wir Ihre Daten offengelegt hatten, über die "
+        "Löschung informiert (Art. 19 DSGVO).",
+        "told_one": "Wir haben den Empfänger, dem wir Ihre Daten offengelegt hatten, über die "
         "Löschung informiert (Art. 19 DSGVO).",
     },
 }
@@ -155,9 +159,15 @@ def erasure_text(outcome: ErasureOutcome, request_id: str, language: str, remedi
         for category, why in outcome.kept
     ]  # fmt: skip
     if outcome.recipients_told:
-        parts.append(say["told"].format(n=outcome.recipients_told))
+        parts.append(recipients_told_text(say, outcome.recipients_told))
     parts.append(remedies)
     return "\n\n".join(parts)
+
+
+def recipients_told_text(say: Mapping[str, str], n: int) -> str:
+    """The Art. 19 sentence of a notice: `say["told_one"]` for one recipient, `say["told"]`
+    with the count for more ("the 1 recipients" told the requester nothing right)."""
+    return say["told_one"] if n == 1 else say["told"].format(n=n)
 
 
 def check_recipients(recipients_told: int) -> None:

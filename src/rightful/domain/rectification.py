@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rightful.domain.datamap import DataMap
-from rightful.domain.erasure import check_recipients
+from rightful.domain.erasure import check_recipients, recipients_told_text
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.notices import law_name
 
@@ -62,11 +62,15 @@ _SENTENCES: Final = {
         "{law}. We corrected:",
         "told": "We told the {n} recipients to whom we had disclosed your data about the "
         "correction (Article 19).",
+        "told_one": "We told the recipient to whom we had disclosed your data about the "
+        "correction (Article 19).",
     },
     "de": {
         "intro": "Wir haben Ihre personenbezogenen Daten (Vorgangsnummer {ref}) nach Art. 16 "
         "{law} berichtigt. Berichtigt haben wir:",
         "told": "Wir haben die {n} Empfänger, denen wir Ihre Daten offengelegt hatten, über die "
+        "Berichtigung informiert (Art. 19).",
+        "told_one": "Wir haben den Empfänger, dem wir Ihre Daten offengelegt hatten, über die "
         "Berichtigung informiert (Art. 19).",
     },
 }
@@ -81,6 +85,6 @@ def rectification_text(
     intro = say["intro"].format(ref=request_id[:8], law=law_name(law, lang))
     parts = [intro + "".join(f"\n- {label}" for label in outcome.labels)]
     if outcome.recipients_told:
-        parts.append(say["told"].format(n=outcome.recipients_told))
+        parts.append(recipients_told_text(say, outcome.recipients_told))
     parts.append(remedies)
     return "\n\n".join(parts)

@@ -17,7 +17,12 @@ from enum import StrEnum
 from typing import Final
 
 from rightful.domain.datamap import DataMap
-from rightful.domain.erasure import MAX_CATEGORIES, check_recipients, mapped_category
+from rightful.domain.erasure import (
+    MAX_CATEGORIES,
+    check_recipients,
+    mapped_category,
+    recipients_told_text,
+)
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.notices import law_name
 from rightful.domain.words import written
@@ -146,6 +151,8 @@ _SENTENCES: Final = {
         "before": "We will tell you before the restriction is lifted (Article 18(3)).",
         "told": "We told the {n} recipients to whom we had disclosed your data about the "
         "restriction (Article 19).",
+        "told_one": "We told the recipient to whom we had disclosed your data about the "
+        "restriction (Article 19).",
         "lifting": "We will lift the restriction of the processing of your personal data "
         "(reference {ref}) on {day}. Why: {reason}",
         "after": "From that day we may process these data again as before. If you disagree, "
@@ -162,6 +169,8 @@ _SENTENCES: Final = {
         "before": "Bevor wir die Einschränkung aufheben, teilen wir Ihnen das mit "
         "(Art. 18 Abs. 3).",
         "told": "Wir haben die {n} Empfänger, denen wir Ihre Daten offengelegt hatten, über die "
+        "Einschränkung informiert (Art. 19).",
+        "told_one": "Wir haben den Empfänger, dem wir Ihre Daten offengelegt hatten, über die "
         "Einschränkung informiert (Art. 19).",
         "lifting": "Wir werden die Einschränkung der Verarbeitung Ihrer personenbezogenen Daten "
         "(Vorgangsnummer {ref}) am {day} aufheben. Grund: {reason}",
@@ -186,7 +195,7 @@ def restriction_text(
         say["before"],
     ]  # fmt: skip
     if placed.recipients_told:
-        parts.append(say["told"].format(n=placed.recipients_told))
+        parts.append(recipients_told_text(say, placed.recipients_told))
     parts.append(remedies)
     return "\n\n".join(parts)
 
