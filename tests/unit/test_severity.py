@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rightful.domain.errors import InvalidInputError
-from rightful.domain.sensitivity import Sensitivity
+from rightful.domain.sensitivity import Sensitivity, category_sensitivity
 from rightful.domain.severity import (
     Circumstances,
     Context,
@@ -87,11 +87,29 @@ def test_volume_counts_records_not_their_categories() -> None:
         ("user.contact.address.country", 0.5),
         ("user.contact.address.city", 0.5),
         ("user.contact.emailish", 0.5),  # a custom key that only begins like one
+        ("user.contact.url", 0.5),  # a part of the contact details is judged as itself
     ],
 )
 def test_a_country_alone_does_not_identify_anyone(category: str, ei: float) -> None:
     result = assess(Exposed({category: 1}, 1, records=1), Circumstances())
     assert result.ei == ei
+
+
+def test_contact_details_labelled_only_user_contact_identify_as_an_email_address_does() -> None:
+    """REQUIREMENTS.md:38 (EI): a data map may label a field `user.contact` alone. Bank details
+    and contact details sent to the wrong person scored EI 0.5 ("no identifier"): 1.75, low, or
+    with the sensitivity rightful gives bank details (as a scope's assessment does) 2.25,
+    medium, the person never told; labelled `user.contact.email`, the same is very high."""
+    sent = Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT)
+    labelled = {"user.financial.bank_account": 1, "user.contact": 1}
+    precise = {"user.financial.bank_account": 1, "user.contact.email": 1}
+    result = assess(Exposed(labelled, 1, records=1), sent)
+    assert (result.ei, result.level) == (1.0, Level.HIGH)
+    assert result.score == assess(Exposed(precise, 1, records=1), sent).score
+    assert "EI 1 (maximum): direct identifiers exposed (user.contact)" in result.reasoning
+    declared = {c: category_sensitivity(c) for c in labelled}
+    scoped = assess(Exposed(labelled, 1, records=1, declared_sensitivity=declared), sent)
+    assert scoped.level is Level.VERY_HIGH and scoped.notify_subjects
 
 
 def test_a_packing_slip_to_the_wrong_customer_is_low() -> None:

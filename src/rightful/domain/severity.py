@@ -68,6 +68,10 @@ DIRECT_IDENTIFIERS = (
     "user.contact.address.street",
     "user.government_id",
 )
+# A field labelled only `user.contact` holds contact details of some kind (an e-mail address, a
+# phone number, a whole address): scored as the most identifying of them, as a breach is scored
+# for what it may have exposed. Its own parts (a city, a URL) are judged as themselves.
+CONTACT_DETAILS = "user.contact"
 # The parts of an address that do not identify anyone by themselves.
 ADDRESS_PARTS = (
     "user.contact.address.city",
@@ -219,7 +223,8 @@ def _ei(exposed: Exposed, reasons: list[str]) -> float:
     direct = sorted(
         c
         for c in present
-        if falls_under(c, DIRECT_IDENTIFIERS) and not falls_under(c, ADDRESS_PARTS)
+        if c == CONTACT_DETAILS
+        or (falls_under(c, DIRECT_IDENTIFIERS) and not falls_under(c, ADDRESS_PARTS))
     )
     if direct:
         reasons.append(f"EI 1 (maximum): direct identifiers exposed ({', '.join(direct)})")
