@@ -304,24 +304,22 @@ class RequestService:
 
     def close_unverified_at_deadline(self) -> list[str]:
         """The daily job: CCPA requests whose requester was asked to verify and still has not
-        when the 45 days (or the extension) run out are closed unanswered and told so (§7021:
-        the deadline runs whether or not verification is finished); ids of those closed. One
+        on the last day of the 45 days (or the extension), in the controller's zone, are closed
+        unanswered and told so that day (§7021: the deadline runs whether or not verification
+        is finished, and the denial is the response due by then); ids of those closed. One
         still `received` (nobody asked the requester yet) stays, overdue, for staff. So does a
         verified request to know: it closes too unless its requester is verified for the
         categories (§7062(b)), which staff then answer in words (`answer`)."""
         if not self.settings.ccpa_close_unverified_at_deadline:
             return []
-        now = self.clock.now()
+        zone = self.settings.zone
+        today = self.clock.now().astimezone(zone).date()
+        ccpa = RequestFilter(jurisdiction=dl.Jurisdiction.CCPA, open_only=True, limit=100_000)
         waiting = [
             row
-            for row in self.list(RequestFilter(jurisdiction=dl.Jurisdiction.CCPA, open_only=True,
-                                               limit=100_000))
-            if row.respond_by <= now and not dl.prompt_ccpa(dl.Jurisdiction.CCPA,
-                                                             RequestType(row.type)) and (
-                row.status in (Status.AWAITING_VERIFICATION, Status.VERIFIED)
-                or (row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION)
-            )
-        ]  # fmt: skip
+            for row in self.list(ccpa)
+            if row.respond_by.astimezone(zone).date() <= today and _unverified_ccpa(row)
+        ]
         closed = []
         for row in waiting:
             try:
@@ -711,6 +709,15 @@ def _check_unverified_for_categories(session: Session, row: RequestRow) -> None:
             f"request {row.id} is verified; it is answered, not expired (a CCPA request to know "
             "verified for the categories only is answered in words: rightful requests answer)"
         )
+
+
+def _unverified_ccpa(row: RequestRow) -> bool:
+    """A CCPA request (no opt-out or limit) whose requester was asked to verify and has not, or
+    is verified too little to be answered (the service checks which when it closes it)."""
+    if dl.prompt_ccpa(dl.Jurisdiction.CCPA, RequestType(row.type)):
+        return False
+    waiting = row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION
+    return row.status in (Status.AWAITING_VERIFICATION, Status.VERIFIED) or waiting
 
 
 def _answerable_from(row: RequestRow) -> frozenset[Status]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,27 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
     moves = [e for e in desk.c.audit.timeline(know) if e.action == "request.transitioned"]
     assert moves[-1].summary["target"] == "expired" and moves[-1].role == "system"
     assert desk.c.requests.close_unverified_at_deadline() == [], "a second run closes nothing"
+
+
+def test_the_denial_goes_out_on_the_45th_day_not_after_it(tmp_path: Path) -> None:
+    """REQUIREMENTS.md:9 (§7021): unverifiable by day 45, deny; the denial is the response due
+    within the 45 days. The job closed a request only once its deadline had passed, so every
+    denial went out on day 46 or later, late. Days are the controller's: received on 2 March in
+    California, due by the end of 16 April there."""
+    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path,
+                     timezone="America/Los_Angeles")  # fmt: skip
+    try:
+        rid = asked_to_verify(desk, RequestType.ACCESS)
+        respond_by = desk.c.requests.get(rid).respond_by
+        assert f"{respond_by.astimezone(desk.c.settings.zone):%Y-%m-%d %H:%M}" == "2026-04-16 23:59"
+        desk.world.clock.advance(datetime(2026, 4, 16, 6, tzinfo=UTC) - desk.world.clock.now())
+        assert desk.c.requests.close_unverified_at_deadline() == [], "15 April, 23:00 there"
+        desk.world.clock.advance(timedelta(hours=12))
+        assert desk.c.requests.close_unverified_at_deadline() == [rid]
+        [denial] = [n for n in desk.c.requests.notices(rid) if n.kind == "expiry"]
+        assert denial.sent_at <= respond_by and "could not verify your identity" in denial.body
+    finally:
+        desk.c.store.engine.dispose()
 
 
 def test_the_deadline_closing_can_be_left_to_staff(desk: Desk) -> None:
