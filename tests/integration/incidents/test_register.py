@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,22 @@ def test_rightful_incidents_lists_the_register_in_the_terminal(
     shown = cli.invoke(app, ["incidents", "show", misdelivery, "--json"])
     assert json.loads(shown.output)["first_report"]["action"] == "delivery.not_mine_reported"
     assert cli.invoke(app, ["incidents", "verify"]).exit_code == 0
+
+
+def test_the_terminal_says_its_times_are_utc_as_the_notices_do(
+    wrong_map: Response, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:28 (Art. 33(1)): 72 hours from awareness. `incidents show` and the
+    register printed "aware 2026-03-02 10:00" and "due 2026-03-05 10:00" in UTC without
+    saying so: read as local time in California, the deadline looked eight hours later."""
+    misdelivery, _ = _button_and_gate(wrong_map)
+    monkeypatch.setattr(common.console, "width", 200)
+    data = json.loads(cli.invoke(app, ["incidents", "show", misdelivery, "--json"]).output)
+    aware = datetime.fromisoformat(data["aware_at"]).astimezone(UTC)
+    shown = cli.invoke(app, ["incidents", "show", misdelivery]).output
+    assert f"aware {aware:%Y-%m-%d %H:%M} UTC" in shown, shown
+    assert f"gdpr authority: open (due {aware + timedelta(hours=72):%Y-%m-%d %H:%M} UTC)" in shown
+    assert f"{aware:%Y-%m-%d %H:%M} UTC" in cli.invoke(app, ["incidents"]).output
 
 
 def test_the_cli_walks_a_notice_from_draft_to_the_authoritys_files(

@@ -78,7 +78,9 @@ def _level(level: str | None, score: float | None) -> str:
 
 
 def _short(iso: str | None) -> str:
-    return iso[:16].replace("T", " ") if iso else "-"
+    """A time to the minute, said to be UTC as `--aware-at` takes it and the notices state it:
+    an unnamed "due 09:30" read as local time misses the 72 hours by the zone's offset."""
+    return f"{datetime.fromisoformat(iso).astimezone(UTC):%Y-%m-%d %H:%M} UTC" if iso else "-"
 
 
 def _notice(owed: bool | None, done: str | None) -> str:
