@@ -341,6 +341,18 @@ def test_a_notice_after_the_deadline_is_late() -> None:
     assert authority.state(T0 + timedelta(hours=90)) == "late"
 
 
+def test_only_the_notification_made_after_the_deadline_owes_reasons_for_the_delay() -> None:
+    """REQUIREMENTS.md:28: a late notice states why; information in phases after a timely
+    notification is no late notice (Art. 33(4)), nor is one before the deadline."""
+    later = T0 + timedelta(hours=90)
+    (unsent, _) = deadlines(T0, Decision(Level.MEDIUM), [GDPR])
+    assert not unsent.owes_reasons_for_delay(T0 + timedelta(hours=71))
+    assert unsent.owes_reasons_for_delay(later)
+    in_time = {("gdpr", Audience.AUTHORITY): T0 + timedelta(hours=20)}
+    (notified, _) = deadlines(T0, Decision(Level.MEDIUM), [GDPR], in_time)
+    assert not notified.owes_reasons_for_delay(later) and notified.state(later) == "done"
+
+
 def test_reminders_come_at_each_mark_and_once_overdue() -> None:
     (authority, _) = deadlines(T0, Decision(Level.MEDIUM), [GDPR])
     due = T0 + timedelta(hours=72)

@@ -163,6 +163,11 @@ class Deadline:
         """Whether a notice given at `at` misses this deadline."""
         return self.due_at is not None and at > self.due_at
 
+    def owes_reasons_for_delay(self, at: datetime) -> bool:
+        """Whether a notice given at `at` is the notification made after the deadline, which
+        states why (Art. 33(1)): not a later phase of one already made (Art. 33(4))."""
+        return self.done_at is None and self.is_late(at)
+
     def left(self, now: datetime) -> timedelta | None:
         return None if self.due_at is None else self.due_at - now
 

@@ -346,7 +346,7 @@ class IncidentNotices:
             deadline = self._deadline(session, row, notice.regime, audience)
             if (
                 deadline
-                and deadline.is_late(self.s.clock.now())
+                and deadline.owes_reasons_for_delay(self.s.clock.now())
                 and len((late_reason or "").strip()) < MIN_LATE_REASON
             ):
                 raise InvalidInputError(

@@ -258,6 +258,28 @@ def test_a_notice_after_72_hours_must_state_why_it_is_late(
     assert authority["state"] == "late"
 
 
+def test_a_later_phase_after_a_timely_notification_is_not_late(
+    wrong_map: Response, tmp_path: Path
+) -> None:
+    """REQUIREMENTS.md:28 (Art. 33(1), (4)): the notification went out within the 72 hours; the
+    information that follows in phases is not a late notification. A second notice exported on
+    day 4 was refused until it stated "the reasons for the delay", and then told the authority
+    it was late."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    first = _notice(wrong_map, incident_id, Audience.AUTHORITY)
+    notices.approve(first, DPO)
+    notices.export(first, DPO, tmp_path / "first")
+    wrong_map.world.clock.advance(timedelta(hours=80))
+    second = notices.draft(incident_id, Audience.AUTHORITY, DPO).id
+    notices.approve(second, DPO)
+    done = notices.export(second, DPO, tmp_path / "second")
+    assert notices.get(second).late_reason is None
+    assert "Reasons for the delay" not in done.markdown_path.read_text()
+    authority = details(wrong_map.c.incidents, incident_id)["deadlines"][0]
+    assert authority["state"] == "done"
+
+
 def test_reminders_reach_the_dpo_before_the_deadline_once_per_mark(wrong_map: Response) -> None:
     incident_id = _triaged(wrong_map)
     clock = wrong_map.world.clock
