@@ -173,7 +173,9 @@ def test_a_previous_owners_recordings_reach_the_new_owner_who_reports_it(
         "collection": "speaker.recordings", "records": every, "files": every,
         "categories": shown["scope"]["counts"]["collections"][0]["categories"]}  # fmt: skip
     assert shown["scope"]["delivery"]["downloads"] == 1
-    assert (shown["level"], shown["score"], shown["notify_authority"]) == ("medium", 2.5, True)
+    # REQUIREMENTS.md:32: intimate home recordings downloaded by a stranger: notify both.
+    assert (shown["level"], shown["score"], shown["notify_authority"]) == ("high", 3.25, True)
+    assert shown["notify_subjects"] is True
     authority = next(d for d in shown["deadlines"] if d["audience"] == "authority")
     assert authority["due_at"] == (clicked_at + timedelta(hours=72)).isoformat()
     assert authority["state"] == "open"

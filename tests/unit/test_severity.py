@@ -34,24 +34,33 @@ CATEGORIES = [
 ]
 
 
-def test_the_motivating_case_is_high_and_must_be_told_to_authority_and_subject() -> None:
-    """REQUIREMENTS.md:32: intimate home recordings to an untrusted recipient: notify both."""
+@pytest.mark.parametrize(
+    ("recordings", "dpc", "level"),
+    [(9, 3, Level.HIGH), (1700, 4, Level.VERY_HIGH)],  # the 1,700 add +1 for volume
+)
+def test_the_motivating_case_must_be_told_to_authority_and_subject(
+    recordings: int, dpc: int, level: Level
+) -> None:
+    """REQUIREMENTS.md:32: intimate home recordings to an untrusted recipient: notify both,
+    however few: a voice identifies its speaker directly (Art. 4(14)). Nine recordings scored
+    EI 0.75 and medium, and the person was not told."""
     exposed = Exposed(
         records_by_category={
-            "user.biometric.voice": 1700,
-            "user.content.voice_transcript": 1700,
+            "user.biometric.voice": recordings,
+            "user.content.voice_transcript": recordings,
             "user.device.device_id": 1,
         },
         subjects=1,
+        records=recordings,
         declared_sensitivity={"user.content.voice_transcript": Sensitivity.HIGH},
     )
     result = assess(exposed, Circumstances(confidentiality=Exposure.KNOWN_RECIPIENT))
-    assert result.dpc == 4  # behavioural 2, +1 volume, +1 declared high sensitivity
-    assert result.ei == 0.75
-    assert result.score == pytest.approx(3.25)
-    assert result.level is Level.HIGH
+    assert result.dpc == dpc  # behavioural 2, +1 declared high sensitivity, volume as above
+    assert result.ei == 1.0
+    assert result.score == pytest.approx(dpc + 0.25)
+    assert result.level is level
     assert result.notify_authority and result.notify_subjects
-    assert any("volume" in r for r in result.reasoning)
+    assert "EI 1 (maximum): direct identifiers exposed (user.biometric.voice)" in result.reasoning
 
 
 def test_one_misdirected_mail_with_the_data_of_259_customers_is_notified() -> None:

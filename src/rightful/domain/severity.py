@@ -60,7 +60,11 @@ CONTEXT_BY_CATEGORY: Mapping[str, Context] = {
     "user.biometric.voice": Context.BEHAVIOURAL,
 }
 
+# Biometric data allows the unique identification of a person (Art. 4(14)): a voice or a face
+# names them to anyone who knows them, with no other source, so it identifies directly. A
+# stranger's home recordings identified him to a magazine (REQUIREMENTS.md:32: notify both).
 DIRECT_IDENTIFIERS = (
+    "user.biometric",
     "user.name",
     "user.contact.email",
     "user.contact.phone_number",
@@ -82,7 +86,6 @@ ADDRESS_PARTS = (
 INDIRECT_IDENTIFIERS = (
     "user.unique_id",
     "user.device",
-    "user.biometric",
     "user.content",
     "user.account",
     "user.location.precise",

@@ -285,13 +285,15 @@ def test_reminders_reach_the_dpo_before_the_deadline_once_per_mark(wrong_map: Re
     clock = wrong_map.world.clock
     assert run_incident_jobs(wrong_map.c.incidents).reminders == 0
     clock.advance(timedelta(hours=49))  # 23 hours left
-    assert run_incident_jobs(wrong_map.c.incidents).reminders == 1
+    # One per owed notice: the recordings are owed to the authority and to the person.
+    assert run_incident_jobs(wrong_map.c.incidents).reminders == 2
     assert run_incident_jobs(wrong_map.c.incidents).reminders == 0
-    (mail,) = wrong_map.mailer.to(DPO_MAIL)
-    assert "due within 24 hours" in mail.subject and incident_id[:8] in mail.subject
+    soon = [m.subject for m in wrong_map.mailer.to(DPO_MAIL)]
+    assert len(soon) == 2 and len(set(soon)) == 2, soon
+    assert all("due within 24 hours" in s and incident_id[:8] in s for s in soon)
     clock.advance(timedelta(hours=24))  # overdue
-    assert run_incident_jobs(wrong_map.c.incidents).reminders == 1
-    assert "OVERDUE" in wrong_map.mailer.to(DPO_MAIL)[-1].subject
+    assert run_incident_jobs(wrong_map.c.incidents).reminders == 2
+    assert all("OVERDUE" in m.subject for m in wrong_map.mailer.to(DPO_MAIL)[2:])
 
 
 def test_closing_needs_every_owed_notice_and_the_remedial_action(
@@ -303,6 +305,11 @@ def test_closing_needs_every_owed_notice_and_the_remedial_action(
     nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
     wrong_map.c.incidents.notices.approve(nid, DPO)
     wrong_map.c.incidents.notices.export(nid, DPO, tmp_path)
+    with pytest.raises(ConflictError, match="notices still owed: gdpr subjects"):
+        wrong_map.c.incidents.close(incident_id, DPO, "Window added to the data map.")
+    told = _notice(wrong_map, incident_id, Audience.SUBJECTS)
+    wrong_map.c.incidents.notices.approve(told, DPO)
+    wrong_map.c.incidents.notices.send(told, DPO)
     row = wrong_map.c.incidents.close(incident_id, DPO, "Window added to the data map; "
                                       "every package since rebuilt and gated.")  # fmt: skip
     assert row.status == "closed" and row.closed_at is not None
