@@ -185,8 +185,11 @@ def compute_deadlines(
     pause_policy: bool = False,
     holidays: frozenset[date] = frozenset(),
     now: datetime | None = None,
+    extension_decided: bool = False,
 ) -> Deadlines:
-    """A request's deadlines; an invalid extension raises ExtensionNotAllowedError."""
+    """A request's deadlines; an invalid extension raises ExtensionNotAllowedError, unless it
+    is `extension_decided`: checked when it was granted, it keeps its length even if a setting
+    (time zone, pause policy) has since moved the end of the first period before it."""
     _require_aware(received_at, "received_at")
     rules = _RULES[jurisdiction]
     receipt = _local_date(received_at, tz)
@@ -207,7 +210,9 @@ def compute_deadlines(
     paused = _paused_dates(honoured, received_at, tz, now)
     original = end_of_day(_shift(_period_end(rules, receipt, 0), paused)[0], tz)
     length = 0
-    if extension is not None:
+    if extension is not None and extension_decided:
+        length = _length(jurisdiction, extension)
+    elif extension is not None:
         length = _checked_length(jurisdiction, extension, received_at, original)
     due, paused_days = _shift(_period_end(rules, receipt, length), paused)
     return Deadlines(

@@ -438,7 +438,7 @@ class RequestService:
             now = self.clock.now()
             row.extension_months, row.extension_days = months, days
             row.extension_reason, row.extended_at = reason.strip(), now
-            self._apply_deadlines(session, row)
+            self._apply_deadlines(session, row, extending=True)
             body = dl.extension_text(
                 dl.Jurisdiction(row.jurisdiction),
                 row.id,
@@ -617,12 +617,18 @@ class RequestService:
         with self.store.transaction() as session:
             return {row.id: self._deadlines(session, row).respond_by for row in held}
 
-    def _apply_deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> None:
-        result = self._deadlines(session, row, new=new)
+    def _apply_deadlines(
+        self, session: Session, row: RequestRow, *, new: bool = False, extending: bool = False
+    ) -> None:
+        result = self._deadlines(session, row, new=new, extending=extending)
         row.respond_by = result.respond_by
         row.acknowledge_by = result.acknowledge_by
 
-    def _deadlines(self, session: Session, row: RequestRow, *, new: bool = False) -> dl.Deadlines:
+    def _deadlines(
+        self, session: Session, row: RequestRow, *, new: bool = False, extending: bool = False
+    ) -> dl.Deadlines:
+        """The deadlines as of now; an extension is checked when it is granted (`extending`),
+        and afterwards counts as the decision it was."""
         jurisdiction = dl.Jurisdiction(row.jurisdiction)
         policy = self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False)
         # A new request has no pauses yet, and where pauses do not count they are not read.
@@ -637,6 +643,7 @@ class RequestService:
             pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],
             pause_policy=policy,
             now=self.clock.now(),
+            extension_decided=not extending,
         )
 
     def record_notice(
