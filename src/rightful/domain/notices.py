@@ -39,6 +39,19 @@ _EXPIRED = {
     ),
 }
 
+_WITHDRAWN = {
+    "en": (
+        "We have stopped working on your request (reference {ref}) because it was withdrawn. "
+        "If you did not withdraw it, reply to this message. You may make a new request at any "
+        "time."
+    ),
+    "de": (
+        "Wir haben die Bearbeitung Ihres Antrags (Vorgangsnummer {ref}) beendet, weil er "
+        "zurückgezogen wurde. Wenn Sie ihn nicht zurückgezogen haben, antworten Sie auf diese "
+        "Nachricht. Sie können jederzeit einen neuen Antrag stellen."
+    ),
+}
+
 # CCPA: an unverified request to know specific pieces is denied and evaluated as one for
 # categories (Cal. Code Regs. tit. 11, §7024(c)); those too need verification, so the consumer is
 # directed to the business's general practices (§7024(e)). Deletion is denied (§7062(d)).
@@ -139,6 +152,13 @@ def expiry_text(request_id: str, language: str, jurisdiction: Jurisdiction) -> s
     acting is told with the remedies of Art. 12(4) (or the law's equivalent)."""
     body = _EXPIRED.get(language, _EXPIRED["en"]).format(ref=request_id[:8])
     return f"{body} {refusal_remedy(jurisdiction, language)}"
+
+
+def withdrawn_text(request_id: str, language: str, jurisdiction: Jurisdiction) -> str:
+    """The notice when staff close a request as withdrawn: the requester learns of it, so that
+    a request closed this way without their word cannot pass as answered (Art. 12(4))."""
+    body = _WITHDRAWN.get(language, _WITHDRAWN["en"]).format(ref=request_id[:8])
+    return f"{body} {remedies(jurisdiction, language)}"
 
 
 def action_taken_text(

@@ -32,7 +32,7 @@ log = logging.getLogger("rightful.requests")
 # These are decisions the requester must be told of (Art. 12(3), 12(4)).
 MAILED: Final = frozenset({
     "extension", "refusal", "no_data", "expiry", "erasure", "action_taken", "restriction",
-    "restriction_lifting", "rectification", "not_mine_ack",
+    "restriction_lifting", "rectification", "not_mine_ack", "withdrawn",
 })  # fmt: skip
 # The acknowledgement is answered on the channel the request came in by (the portal page, the
 # API response); a request staff entered (a letter, a call) or another system handed over has

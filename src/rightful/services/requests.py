@@ -37,6 +37,7 @@ from rightful.domain.notices import (
     expiry_text,
     no_data_text,
     remedies,
+    withdrawn_text,
 )
 from rightful.domain.rectification import Rectified, rectification_text
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
@@ -300,6 +301,9 @@ class RequestService:
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
                 self.record_notice(session, row, "expiry", self._expiry_text(row), by)
+            if target is Status.CANCELLED:
+                text = withdrawn_text(row.id, row.language, _law(row))
+                self.record_notice(session, row, "withdrawn", text, by)
             return row
 
     def close_unverified_at_deadline(self) -> list[str]:

@@ -17,7 +17,7 @@ from rightful.services.request_mail import Unsent, unsent_line
 from rightful.services.staff import issue_key
 
 from ..packages.world import T0
-from .conftest import ANNA, Desk
+from .conftest import ANNA, ANNA_MAIL, Desk
 from .smtp_desks import (  # noqa: F401 - the fixtures, by their names desk, console_desk, relay
     console_desk_fixture,
     mails,
@@ -302,3 +302,24 @@ def test_a_notice_never_handed_over_is_listed_with_the_unsent_ones_after_ten_min
     lost = Unsent(rid, notice.id, "refusal", 0, None, "pending")
     listed_after_ten_minutes(desk, lost, "never handed to the relay")
     assert mail.retry() == (1, [])
+
+
+def test_a_request_staff_cancel_is_told_to_its_requester_without_staffs_words(
+    desk: Desk, relay: MailSink
+) -> None:
+    """REQUIREMENTS.md:10 (Art. 12(4)): a request not acted on is told. Staff's cancel closed a
+    request with no word to its requester, so a cancel could pass for an answer unseen."""
+    with desk.c.store.transaction() as session:
+        key = issue_key(session, desk.world.clock, name="dana", role="dpo")
+    rid = desk.world.request_for(ANNA, high=False)
+    reason = "Phoned on Tuesday: the customer no longer wants it."
+    done = desk.client.post(f"/api/v1/requests/{rid}/cancel", json={"reason": reason},
+                            headers={"X-API-Key": key.secret})  # fmt: skip
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    assert done.json()["unsent_notices"] == []
+    [mail] = [m for m in relay.messages() if rid[:8] in m.subject]
+    assert mail.to == (ANNA_MAIL,)
+    assert "because it was withdrawn" in mail.text and "did not withdraw it" in mail.text
+    assert "Phoned" not in mail.text  # staff's reason is for the record, not for the mail
+    [notice] = [n for n in desk.c.requests.notices(rid) if n.kind == "withdrawn"]
+    assert notice.mail_state == "sent"
