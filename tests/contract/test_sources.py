@@ -331,3 +331,24 @@ def test_sqlite_finds_a_folded_value_with_more_case_spellings_than_it_sends(
         assert sorted(row[0] for row in found) == [1, 3], "each once"
     finally:
         made.close()
+
+
+@pytest.mark.postgres
+def test_tables_in_another_schema_are_read_through_the_dsns_search_path(pg_url: str) -> None:
+    """A company's tables outside `public` are named by the DSN's own options
+    (`?options=-csearch_path%3Dcrm`); rightful's read-only option replaced them, and every
+    table was missing. They are kept, and every transaction stays read-only."""
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE SCHEMA crm")
+        conn.execute('CREATE TABLE crm."Customers" ("CustomerID" integer PRIMARY KEY, "user" text)')
+        conn.execute("""INSERT INTO crm."Customers" VALUES (1, 'Alice')""")
+    columns = ("CustomerID", "user")
+    made = open_source("crm", f"{pg_url}?options=-csearch_path%3Dcrm",
+                       schema={"Customers": columns})  # fmt: skip
+    try:
+        assert list(made.lookup("Customers", columns, "CustomerID", [1])) == [(1, "Alice")]
+        made.probe("Customers", columns)
+        assert next(made.rows("SHOW default_transaction_read_only", ()))[0] == "on"
+    finally:
+        made.close()

@@ -25,6 +25,17 @@ def schema_message(exc: psycopg.Error) -> str | None:
     return exc.diag.message_primary or type(exc).__name__
 
 
+def read_only_options(dsn: str) -> str:
+    """The DSN's own `options` (a search_path naming the schema of the tables, say) with
+    every transaction made read-only after them: psycopg's keyword would replace them."""
+    try:
+        own = psycopg.conninfo.conninfo_to_dict(dsn).get("options")
+    except psycopg.Error:
+        own = None  # psycopg.connect names the DSN's mistake
+    read_only = "-c default_transaction_read_only=on"
+    return f"{own} {read_only}" if own else read_only
+
+
 class PostgresSource(SqlSource):
     """One autocommit connection whose every transaction is READ ONLY; binary results."""
 
@@ -44,9 +55,7 @@ class PostgresSource(SqlSource):
     ) -> None:
         super().__init__(name, schema)
         try:
-            self._conn = psycopg.connect(
-                dsn, autocommit=True, options="-c default_transaction_read_only=on"
-            )
+            self._conn = psycopg.connect(dsn, autocommit=True, options=read_only_options(dsn))
         except psycopg.Error as exc:
             raise SourceUnavailableError(f"source {name}: cannot connect") from exc
 
