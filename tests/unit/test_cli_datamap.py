@@ -76,3 +76,52 @@ def test_a_key_holding_a_newline_still_gives_one_line_per_error(tmp_path: Path) 
         f"error: {broken}: a\\nb: collections must be a list",
         "1 error",
     ]
+
+
+AWKWARD_NAMES = """
+dataset:
+  - fides_key: shop
+    collections:
+      - name: Customers
+        rightful: {subject: true}
+        fields:
+          - name: CustomerID
+            fides_meta: {primary_key: true, identity: customer_id, data_type: integer}
+          - name: Email
+            fides_meta: {identity: email, data_type: string}
+            rightful: {match: casefold}
+      - name: order
+        fields:
+          - name: order_no
+            fides_meta: {primary_key: true, data_type: integer}
+          - name: Member
+            fides_meta:
+              data_type: integer
+              references: [{dataset: shop, field: Customers.CustomerID, direction: from}]
+"""
+
+
+def test_recommended_indexes_run_as_printed_on_mixed_case_and_keyword_names(
+    tmp_path: Path,
+) -> None:
+    """Unquoted, `ON Customers` named `customers` on PostgreSQL (no such table) and `ON order`
+    was a syntax error: the advice could not be run for the tables it was given for."""
+    import sqlite3
+
+    from rightful.services.datamap_check import check_files
+
+    path = tmp_path / "shop.yaml"
+    path.write_text(AWKWARD_NAMES)
+    report = check_files([path])
+    assert report.ok, report.problems
+    statements = [advice.sql for advice in report.indexes]
+    assert 'CREATE INDEX "ix_order_Member" ON "order" ("Member");' in statements
+    conn = sqlite3.connect(tmp_path / "shop.db")
+    conn.execute('CREATE TABLE "Customers" ("CustomerID" integer PRIMARY KEY, "Email" text)')
+    conn.execute('CREATE TABLE "order" (order_no integer PRIMARY KEY, "Member" integer)')
+    for statement in statements:
+        conn.execute(statement)
+    made = "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    indexed = {row[0] for row in conn.execute(made)}
+    assert indexed == {"Customers", "order"}
+    conn.close()

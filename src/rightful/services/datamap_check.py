@@ -24,13 +24,27 @@ class IndexAdvice:
 
     @property
     def sql(self) -> str:
-        """The CREATE INDEX statement (PostgreSQL and SQLite syntax)."""
-        if self.folded:
-            return (
-                f"CREATE INDEX ix_{self.table}_{self.column}_folded "
-                f"ON {self.table} (lower(trim({self.column})));"
-            )
-        return f"CREATE INDEX ix_{self.table}_{self.column} ON {self.table} ({self.column});"
+        """The CREATE INDEX statement (PostgreSQL and SQLite syntax), its names quoted where
+        either would otherwise read them differently (`"Customers"` would be `customers`,
+        `order` a keyword)."""
+        name, table, column = (
+            sql_name(f"ix_{self.table}_{self.column}" + ("_folded" if self.folded else "")),
+            sql_name(self.table),
+            sql_name(self.column),
+        )
+        target = f"lower(trim({column}))" if self.folded else column
+        return f"CREATE INDEX {name} ON {table} ({target});"
+
+
+def sql_name(identifier: str) -> str:
+    """`identifier` as PostgreSQL and SQLite both read it: quoted when it has capitals or is a
+    word either keeps, plain otherwise."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    quoted = {
+        dialect.dialect().identifier_preparer.quote(identifier) for dialect in (postgresql, sqlite)
+    }
+    return f'"{identifier}"' if quoted != {identifier} else identifier
 
 
 @dataclass
