@@ -352,3 +352,26 @@ def test_tables_in_another_schema_are_read_through_the_dsns_search_path(pg_url: 
         assert next(made.rows("SHOW default_transaction_read_only", ()))[0] == "on"
     finally:
         made.close()
+
+
+@pytest.mark.postgres
+def test_json_values_come_as_the_json_text_the_database_holds(pg_url: str) -> None:
+    """Parsed by the driver, a jsonb value reached the package as Python's repr
+    (`{'n': 1.1}`: no JSON, its decimals cut to floats). Art. 20 asks for a commonly used,
+    machine-readable format; the value is the database's own JSON text, digits and all."""
+    from rightful.domain.packages import jsonable
+
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    stored = '{"n": 1.10, "big": 12345678901234567890.0123456789, "ok": true, "none": null}'
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE prefs (id integer PRIMARY KEY, doc jsonb, raw json)")
+        conn.execute("INSERT INTO prefs VALUES (1, %s, %s)", (stored, stored))
+        (as_text,) = conn.execute("SELECT doc::text FROM prefs").fetchone() or ("",)
+    columns = ("id", "doc", "raw")
+    made = open_source("prefs", pg_url, schema={"prefs": columns})
+    try:
+        [(_, doc, raw)] = list(made.lookup("prefs", columns, "id", [1]))
+    finally:
+        made.close()
+    assert (jsonable(doc), jsonable(raw)) == (as_text, stored)
+    assert "12345678901234567890.0123456789" in as_text and "1.10" in as_text

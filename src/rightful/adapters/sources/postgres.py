@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
+import psycopg.types.json
 
 from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.errors import SourceUnavailableError
@@ -23,6 +24,11 @@ def schema_message(exc: psycopg.Error) -> str | None:
     if exc.sqlstate is None or not exc.sqlstate.startswith("42"):
         return None
     return exc.diag.message_primary or type(exc).__name__
+
+
+def json_text(data: bytes) -> str:
+    """A json or jsonb value as its text (what psql prints), not parsed."""
+    return data.decode("utf-8")
 
 
 def read_only_options(dsn: str) -> str:
@@ -58,6 +64,9 @@ class PostgresSource(SqlSource):
             self._conn = psycopg.connect(dsn, autocommit=True, options=read_only_options(dsn))
         except psycopg.Error as exc:
             raise SourceUnavailableError(f"source {name}: cannot connect") from exc
+        # json and jsonb come as the server writes them: parsed, they became Python objects
+        # that a package wrote as their repr ({'n': 1.1}), their decimals cut to floats.
+        psycopg.types.json.set_json_loads(json_text, self._conn)
 
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
         """Stream rows as tuples, a chunk at a time from the server."""
