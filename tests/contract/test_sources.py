@@ -375,3 +375,30 @@ def test_json_values_come_as_the_json_text_the_database_holds(pg_url: str) -> No
         made.close()
     assert (jsonable(doc), jsonable(raw)) == (as_text, stored)
     assert "12345678901234567890.0123456789" in as_text and "1.10" in as_text
+
+
+@pytest.mark.postgres
+def test_a_citext_address_is_found_and_types_without_a_binary_reader_come_as_text(
+    pg_url: str,
+) -> None:
+    """citext (the usual type of an e-mail column), enums, xml, money and bit have no binary
+    loader in psycopg: their values came as the bytes of the wire format, so a citext address
+    never equalled the identity (the person's data was not found) and the package held the
+    base64 of `happy` for an enum. They are read as the text PostgreSQL writes."""
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        conn.execute("CREATE TYPE mood AS ENUM ('sad', 'happy')")
+        conn.execute("CREATE TABLE fans (id integer PRIMARY KEY, email citext, mood mood, "
+                     "note xml, flags bit(4), paid money)")  # fmt: skip
+        conn.execute("INSERT INTO fans VALUES (1, ' Dora@Example.com', 'happy', '<a>x</a>', "
+                     "B'1010', 12.34)")  # fmt: skip
+        (paid,) = conn.execute("SELECT paid::text FROM fans").fetchone() or ("",)
+    columns = ("id", "email", "mood", "note", "flags", "paid")
+    made = open_source("fans", pg_url, schema={"fans": columns})
+    try:
+        found = list(made.lookup("fans", columns, "email", ["dora@example.com"], fold=True))
+        exact = list(made.lookup("fans", columns, "email", [" Dora@Example.com"]))
+    finally:
+        made.close()
+    assert found == exact == [(1, " Dora@Example.com", "happy", "<a>x</a>", "1010", paid)]

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import psycopg.types.json
+from psycopg.pq import Format
 
 from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.errors import SourceUnavailableError
@@ -24,6 +25,14 @@ def schema_message(exc: psycopg.Error) -> str | None:
     if exc.sqlstate is None or not exc.sqlstate.startswith("42"):
         return None
     return exc.diag.message_primary or type(exc).__name__
+
+
+# A table's columns and their types; the parameter is the quoted table name, found on the
+# search_path as the queries find it.
+ATTRIBUTES_SQL = (
+    "SELECT attname, atttypid FROM pg_attribute "
+    "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped"
+)
 
 
 def json_text(data: bytes) -> str:
@@ -60,6 +69,7 @@ class PostgresSource(SqlSource):
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None
     ) -> None:
         super().__init__(name, schema)
+        self._as_text: dict[str, frozenset[str]] = {}
         try:
             self._conn = psycopg.connect(dsn, autocommit=True, options=read_only_options(dsn))
         except psycopg.Error as exc:
@@ -67,6 +77,30 @@ class PostgresSource(SqlSource):
         # json and jsonb come as the server writes them: parsed, they became Python objects
         # that a package wrote as their repr ({'n': 1.1}), their decimals cut to floats.
         psycopg.types.json.set_json_loads(json_text, self._conn)
+
+    def _select_list(self, collection: str, columns: Sequence[str]) -> str:
+        as_text = self._read_as_text(collection)
+        return ", ".join(
+            f"{self.quote(c)}::text" if c in as_text else self.quote(c) for c in columns
+        )
+
+    def _read_as_text(self, collection: str) -> frozenset[str]:
+        """The table's columns of a type psycopg cannot read in binary (an enum, citext, xml,
+        money, bit, point...): selected as their text, since binary they came as the bytes
+        of the wire format, never equal to a text value (a citext address found nobody) and
+        written to the package as base64. Asked once per table and connection."""
+        known = self._as_text.get(collection)
+        if known is not None:
+            return known
+        found = list(self.rows(ATTRIBUTES_SQL, (self.quote(collection),)))
+        as_text = frozenset(
+            str(name)
+            for name, oid in found
+            if self._conn.adapters.get_loader(int(oid), Format.BINARY) is None
+        )
+        if found:  # a table that is not there (yet) is asked again next time
+            self._as_text[collection] = as_text
+        return as_text
 
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
         """Stream rows as tuples, a chunk at a time from the server."""

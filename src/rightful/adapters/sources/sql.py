@@ -205,7 +205,7 @@ class SqlSource:
         """Name the table and columns in a query that reads no rows (`WHERE 1=0`); see
         RecordSource. Without columns, only the table is named."""
         self._check(collection, columns)
-        select = self._select_list(columns) or "1"
+        select = self._select_list(collection, columns) or "1"
         for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} WHERE 1=0", ()):
             pass
 
@@ -274,7 +274,7 @@ class SqlSource:
     def _in_query(self, collection: str, columns: Sequence[str], target: str, count: int) -> str:
         marks = ", ".join([self.placeholder] * count)
         return (
-            f"SELECT {self._select_list(columns)} FROM {self.quote(collection)} "
+            f"SELECT {self._select_list(collection, columns)} FROM {self.quote(collection)} "
             f"WHERE {target} IN ({marks})"
         )
 
@@ -288,12 +288,10 @@ class SqlSource:
         one = " AND ".join(f"{self.quote(k)} = {self.placeholder}" for k in key_fields)
         where = " OR ".join(f"({one})" for _ in chunk)
         params = [value for key in chunk for value in key]
-        return (
-            f"SELECT {self._select_list(columns)} FROM {self.quote(collection)} WHERE {where}",
-            params,
-        )
+        select = self._select_list(collection, columns)
+        return f"SELECT {select} FROM {self.quote(collection)} WHERE {where}", params
 
-    def _select_list(self, columns: Sequence[str]) -> str:
+    def _select_list(self, collection: str, columns: Sequence[str]) -> str:
         return ", ".join(self.quote(c) for c in columns)
 
     def _check(self, collection: str, columns: Sequence[str], *keys: str) -> None:
