@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rightful.adapters.packaging.encoding import canonical_row, json_line, parse_line
+from rightful.adapters.packaging.spool import csv_cell
 from rightful.domain.packages import canonical_bytes, row_object
 
 VALUES = st.one_of(
@@ -24,6 +25,7 @@ VALUES = st.one_of(
     st.datetimes(timezones=st.just(UTC)),
     st.dates(),
     st.decimals(allow_nan=False),
+    st.lists(st.one_of(st.none(), st.integers(), st.text(), st.floats()), max_size=3),  # arrays
 )
 
 
@@ -58,3 +60,13 @@ def test_numbers_of_any_width_read_back_exactly(number: int, text: str) -> None:
 def test_values_without_a_json_form_are_written_as_text() -> None:
     at = datetime(2021, 1, 1, tzinfo=UTC)
     assert parse_line(json_line({"at": at})) == {"at": "2021-01-01T00:00:00+00:00"}
+
+
+def test_an_array_is_a_json_array_in_the_json_and_json_text_in_the_csv() -> None:
+    """A PostgreSQL text[] or int[] came as Python's repr, `['c,d', None, "it's"]`: neither
+    JSON nor unambiguous (Art. 20: structured, commonly used and machine-readable)."""
+    tags = ["a b", "c,d", None, "it's", Decimal("1.10"), [date(2024, 2, 29)]]
+    row = row_object(("id", "tags"), (1, tags))
+    assert row == {"id": 1, "tags": ["a b", "c,d", None, "it's", "1.10", ["2024-02-29"]]}
+    assert json.loads(canonical_row(("id", "tags"), (1, tags))) == row
+    assert json.loads(csv_cell(row["tags"])) == row["tags"]

@@ -145,9 +145,12 @@ def item_id(number: int) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """A stored value as plain JSON: instants as ISO text, decimals as text, bytes as base64."""
+    """A stored value as plain JSON: instants as ISO text, decimals as text, bytes as base64,
+    an array (PostgreSQL's, as drivers give it) as a JSON array of such values."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, datetime | date | time):
