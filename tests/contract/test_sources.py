@@ -402,3 +402,27 @@ def test_a_citext_address_is_found_and_types_without_a_binary_reader_come_as_tex
     finally:
         made.close()
     assert found == exact == [(1, " Dora@Example.com", "happy", "<a>x</a>", "1010", paid)]
+
+
+@pytest.mark.parametrize(
+    ("dsn", "said"),
+    [
+        ("mysql://reader@db.internal:33O6/shop", "its host or port cannot be read"),
+        ("mysql://reader@db.internal:99999/shop", "its host or port cannot be read"),
+        ("mysql://reader@[::1/shop", "its host or port cannot be read"),
+        ("mysql://reader:pa/ss-w0rd@db.internal/shop", "its host or port cannot be read"),
+        ("mysql://reader@db.internal/shop?charset=utf-8", "its charset is not one"),
+    ],
+)
+def test_a_mysql_dsn_that_cannot_be_read_is_named_in_one_line_quoting_none_of_it(
+    dsn: str, said: str
+) -> None:
+    """A mistyped port, an unclosed IPv6 bracket or an unknown charset stopped `datamap check
+    --live` (and a build) with a ValueError or AttributeError traceback; Python's own words
+    quote the part read as a port, which is a piece of the password when it holds a '/'."""
+    with pytest.raises(ConfigurationError) as caught:
+        open_source("helpdesk", dsn)
+    message = str(caught.value)
+    assert message.startswith(f"source helpdesk: {said}")
+    assert "\n" not in message
+    assert not any(part in message for part in ("33O6", "99999", "ss-w0rd", "utf-8", "::1"))

@@ -7,10 +7,11 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pymysql
+import pymysql.charset
 import pymysql.cursors
 
 from rightful.adapters.sources.sql import SqlSource
-from rightful.domain.errors import SourceUnavailableError
+from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 from rightful.domain.sources import Row
 
 FETCH_ROWS = 1000
@@ -19,16 +20,26 @@ SCHEMA_ERRORS = frozenset({1054, 1146})
 
 
 def connect_args(dsn: str) -> dict[str, Any]:
-    """PyMySQL keyword arguments from mysql://user:password@host:port/db?charset=..."""
-    parts = urlsplit(dsn)
-    query = parse_qs(parts.query)
+    """PyMySQL keyword arguments from mysql://user:password@host:port/db?charset=...;
+    ValueError, in words that quote nothing of the DSN, when they cannot be read from it."""
+    try:
+        parts = urlsplit(dsn)
+        port = parts.port
+    except ValueError:  # its words can quote the DSN: a password holding '/' reads as a port
+        raise ValueError(
+            "its host or port cannot be read: write it as mysql://user:password@host:3306/"
+            "database, with any / ? # @ or : in the user or password percent-encoded"
+        ) from None
+    charset = parse_qs(parts.query).get("charset", ["utf8mb4"])[0]
+    if pymysql.charset.charset_by_name(charset) is None:
+        raise ValueError("its charset is not one MariaDB/MySQL knows (utf8mb4, say)")
     return {
         "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 3306,
+        "port": port or 3306,
         "user": unquote(parts.username or "root"),
         "password": unquote(parts.password or ""),
         "database": parts.path.lstrip("/") or None,
-        "charset": query.get("charset", ["utf8mb4"])[0],
+        "charset": charset,
     }
 
 
@@ -60,7 +71,11 @@ class MysqlSource(SqlSource):
     ) -> None:
         super().__init__(name, schema)
         try:
-            self._conn = pymysql.connect(autocommit=True, **connect_args(dsn))
+            args = connect_args(dsn)
+        except ValueError as exc:
+            raise ConfigurationError(f"source {name}: {exc}") from None
+        try:
+            self._conn = pymysql.connect(autocommit=True, **args)
             with self._conn.cursor() as cursor:
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
                 # TIMESTAMP columns come back in the session's zone, without it; read as UTC,
