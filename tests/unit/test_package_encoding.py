@@ -5,7 +5,7 @@ response": Art. 20, structured and machine-readable, and every item's hash check
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given
@@ -24,6 +24,7 @@ VALUES = st.one_of(
     st.binary(max_size=20),
     st.datetimes(timezones=st.just(UTC)),
     st.dates(),
+    st.timedeltas(),
     st.decimals(allow_nan=False),
     st.lists(st.one_of(st.none(), st.integers(), st.text(), st.floats()), max_size=3),  # arrays
 )
@@ -70,3 +71,18 @@ def test_an_array_is_a_json_array_in_the_json_and_json_text_in_the_csv() -> None
     assert row == {"id": 1, "tags": ["a b", "c,d", None, "it's", "1.10", ["2024-02-29"]]}
     assert json.loads(canonical_row(("id", "tags"), (1, tags))) == row
     assert json.loads(csv_cell(row["tags"])) == row["tags"]
+
+
+def test_a_duration_is_written_as_the_database_writes_it() -> None:
+    """MariaDB TIME and PostgreSQL interval come as a timedelta, whose str() wrote the TIME
+    -838:59:59 as "-35 days, 1:00:01" and 26 hours as "1 day, 2:00:00"."""
+    written = [
+        row_object(("t",), (value,))["t"]
+        for value in (
+            timedelta(hours=9),
+            -timedelta(hours=838, minutes=59, seconds=59),
+            timedelta(days=1, hours=2, minutes=3, seconds=4),
+            timedelta(seconds=-1, microseconds=500),
+        )
+    ]
+    assert written == ["9:00:00", "-838:59:59", "26:03:04", "-0:00:00.999500"]
