@@ -30,6 +30,7 @@ from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
 from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
+from rightful.domain.errors import ConfigurationError
 from rightful.domain.exclusions import Exclusions
 from rightful.domain.never_disclosed import REASON as UNDISCLOSED
 from rightful.domain.never_disclosed import Undisclosed
@@ -168,6 +169,8 @@ class PackageBuilder:
         before they are needed, so that they are read while this thread writes."""
         window: deque[CollectedRecord] = deque()
         for record in records:
+            if None in record.key:  # no lookup finds the row again: the gate would block it
+                raise self._not_a_key(record.collection)
             if not self._first_time(record) or self._row_left_out(record):
                 continue
             left_out = self._left_out(record)
@@ -181,6 +184,15 @@ class PackageBuilder:
                 self._add(window.popleft(), "collected")
         while window:
             self._add(window.popleft(), "collected")
+
+    def _not_a_key(self, address: str) -> ConfigurationError:
+        coll = self.datamap.collection(address)
+        key = ", ".join(coll.primary_key) if coll is not None else "?"
+        return ConfigurationError(
+            f"{address}: a row of the subject holds NULL in the primary key the data map "
+            f"declares ({key}); declare as fides_meta.primary_key columns that are never NULL "
+            "and unique (a view or a table without a key needs one)"
+        )
 
     def add_record(self, record: CollectedRecord, origin: str = "collected") -> str | None:
         """Add a row (and its blob files); a row met twice is packaged once."""

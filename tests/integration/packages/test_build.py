@@ -414,3 +414,31 @@ def test_a_build_whose_sets_move_to_disk_writes_the_same_package(
     assert spilled["items"] == usual["items"]
     data = [f for f in usual["files"] if f["path"] != "index.html"]  # it names the request
     assert [f for f in spilled["files"] if f["path"] != "index.html"] == data
+
+
+def test_a_row_whose_declared_key_holds_null_fails_the_build_in_one_line(world: World) -> None:
+    """One of Anna's orders with a NULL order_id (a view, or a table whose declared key is not
+    its real one): no lookup by key finds that row again, so the gate blocked the package as a
+    near miss and opened an incident over a data map mistake. The build now fails, with one
+    line naming the collection and its declared key, and nothing goes to review."""
+    from rightful.domain.errors import ConfigurationError
+
+    estate = world.estate.demo
+    assert estate is not None
+    first = next(r for r in estate.rows if r.table == "orders" and r.owners == {ANNA})
+    keyless = EstateRow(first.dataset, first.table, (None, *first.values[1:3], "other item",
+                        *first.values[4:]), first.owners)  # fmt: skip
+    world.estate.load(dataclasses.replace(estate, rows=(*estate.rows, keyless)))
+    rid = world.request_for(ANNA)
+
+    with pytest.raises(ConfigurationError) as caught:
+        world.c.packages.build(rid, AGENT)
+
+    assert str(caught.value).startswith(
+        "shop.orders: a row of the subject holds NULL in the primary key the data map declares "
+        "(order_id)"
+    )
+    assert "other item" not in str(caught.value)
+    assert world.status(rid) is Status.COLLECTING
+    assert "package.build_failed" in world.actions(rid)
+    assert "incident.opened" not in world.actions(rid)
