@@ -243,3 +243,36 @@ def retype_recorded_at(estate: DemoEstate, scheme: str) -> None:
     with conn.cursor() as cur:
         cur.execute("ALTER TABLE recordings MODIFY recorded_at TIMESTAMP(6) NULL DEFAULT NULL")
     conn.close()
+
+
+def test_a_folded_number_column_is_named_where_its_database_cannot_fold_it(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    """`match: casefold` copied onto customer_id: --live passed, then every build failed on
+    PostgreSQL with "btrim(integer) does not exist ... (run `rightful datamap check --live`)",
+    and on SQLite lower(trim(7)), the text '7', matched no number: nothing was collected.
+    MariaDB compares the text with the number, so there the map still runs."""
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    files = []
+    for original in DATAMAP_FILES:
+        text = original.read_text()
+        if original.name == "accounts.yaml":
+            declared = "fides_meta: {primary_key: true, identity: customer_id, data_type: integer}"
+            assert declared in text
+            text = text.replace(declared, declared + "\n            rightful: {match: casefold}")
+        files.append(folder / original.name)
+        files[-1].write_text(text)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    folded = [line for line in lines if "is compared folded" in line]
+    if estate.dsns["accounts"].startswith("mysql"):
+        assert (code, folded) == (0, []), lines
+        return
+    assert code == 1
+    assert (
+        f"error: {files[0]}: accounts.customers.customer_id: is compared folded (match: "
+        "casefold, here or at the other end of its reference) but holds number values, which "
+        "its database does not match folded (PostgreSQL refuses lower() of them, SQLite finds "
+        "none): remove match: casefold, or make the column text"
+    ) in folded
+    assert any("accounts.contacts.customer_id: is compared folded" in line for line in folded)

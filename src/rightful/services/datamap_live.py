@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
 from rightful.adapters.sources.sql import SqlSource, type_family
-from rightful.domain.datamap import DataCollection, DataField, DataMap, Dataset, Reference
+from rightful.domain.datamap import DataCollection, DataField, DataMap, Dataset, Match, Reference
 from rightful.domain.datamap_checks import DataMapProblem
 from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
 from rightful.domain.sources import RecordSource
@@ -40,6 +40,7 @@ def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> LiveChe
     for source in datamap.sources:
         found.problems.extend(_source_problems(datamap, source, plain.get(source), columns))
     found.problems.extend(_reference_problems(datamap, columns.kinds))
+    found.problems.extend(_fold_problems(datamap, columns))
     found.problems.extend(_blob_store_problems(datamap, plain))
     found.warnings.extend(_window_warnings(datamap, columns.zoned))
     return found
@@ -56,6 +57,9 @@ class Columns:
 
     kinds: dict[Column, str] = field(default_factory=dict)
     zoned: dict[Column, bool] = field(default_factory=dict)
+    # Columns whose source compares lower(trim(col)) for text only (PostgreSQL, SQLite):
+    # their kind decides whether a folded comparison finds anything.
+    fold_text_only: set[Column] = field(default_factory=set)
 
 
 def _source_problems(
@@ -118,6 +122,8 @@ def _learn_columns(
         family = type_family(declared)
         if family is not None:
             columns.kinds[(dataset, coll.name, name)] = family
+            if not opened.folds_any_type:
+                columns.fold_text_only.add((dataset, coll.name, name))
         zoned = opened.zoned(declared)
         if zoned is not None:
             columns.zoned[(dataset, coll.name, name)] = zoned
@@ -154,6 +160,37 @@ def _reference_problems(datamap: DataMap, kinds: dict[Column, str]) -> Iterator[
                 f"holds {here} values but refers to {ref.target.collection_address}."
                 f"{ref.target.field}, which holds {there}: make both columns one "
                 "type (a join between them fails or matches nothing)"
+            ))  # fmt: skip
+
+
+def _fold_problems(datamap: DataMap, columns: Columns) -> Iterator[DataMapProblem]:
+    """A column compared folded, lower(trim(col)), that holds no text where its database
+    cannot compare it so: PostgreSQL failed every build on a number column, and SQLite found
+    none of its numbers (the rows were silently not collected)."""
+    folded: dict[Column, tuple[Dataset, DataCollection, DataField]] = {}
+    for d in datamap.datasets:
+        for coll in d.collections:
+            for f in coll.fields:
+                if f.match is Match.CASEFOLD:
+                    folded[(d.key, coll.name, f.name)] = (d, coll, f)
+    for d, coll, f, ref in _references(datamap):
+        there = (ref.target.dataset, ref.target.collection, ref.target.field)
+        if there in folded:  # the other end folds: so does the lookup of this one
+            folded.setdefault((d.key, coll.name, f.name), (d, coll, f))
+        elif f.match is Match.CASEFOLD:  # and the walk back looks the other end up folded
+            tc = datamap.collection(ref.target.collection_address)
+            tf = tc.field(ref.target.field) if tc is not None else None
+            td = next((x for x in datamap.datasets if x.key == ref.target.dataset), None)
+            if td is not None and tc is not None and tf is not None:
+                folded[there] = (td, tc, tf)
+    for column, (d, coll, f) in folded.items():
+        kind = columns.kinds.get(column)
+        if kind is not None and kind != "text" and column in columns.fold_text_only:
+            yield DataMapProblem(d.origin, coll.address, f.name, (
+                f"is compared folded (match: casefold, here or at the other end of its "
+                f"reference) but holds {kind} values, which its database does not match folded "
+                "(PostgreSQL refuses lower() of them, SQLite finds none): remove match: "
+                "casefold, or make the column text"
             ))  # fmt: skip
 
 

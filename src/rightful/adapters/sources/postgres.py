@@ -60,6 +60,7 @@ class PostgresSource(SqlSource):
     placeholder = "%s"
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     asked_by_begin = True
+    folds_any_type = False
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s"

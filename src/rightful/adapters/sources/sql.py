@@ -98,6 +98,9 @@ class SqlSource:
     # The statement that opens a read-only transaction seeing one moment of the database;
     # "" where there is none to open (each statement then reads the moment it runs).
     begin_snapshot = ""
+    # Whether lower(trim(col)) compares a column of any type (False: of text only; PostgreSQL
+    # refuses it for a number column, SQLite finds no number in it).
+    folds_any_type = True
     # Whether that statement goes to a server, which would say then that the connection no
     # longer answers: a pool need not ask alive() first (a round trip per request saved).
     asked_by_begin = False

@@ -40,6 +40,8 @@ class SqliteSource(SqlSource):
     quote_char = "`"
     # name and declared type of each column (SQLite keeps the type as declared, or none)
     columns_sql = "SELECT name, type FROM pragma_table_info(?)"
+    # lower(trim(7)) is the text '7', which never equals the number 7 that is looked up
+    folds_any_type = False
 
     def __init__(
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
