@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -426,3 +427,31 @@ def test_a_mysql_dsn_that_cannot_be_read_is_named_in_one_line_quoting_none_of_it
     assert message.startswith(f"source helpdesk: {said}")
     assert "\n" not in message
     assert not any(part in message for part in ("33O6", "99999", "ss-w0rd", "utf-8", "::1"))
+
+
+@pytest.mark.mysql
+def test_a_mariadb_timestamp_is_read_as_the_utc_instant_it_is_and_a_datetime_without_zone(
+    mysql_url: str,
+) -> None:
+    """TIMESTAMP is stored in UTC and read in the session's zone (UTC), but came without one:
+    a package showed 2024-03-31T01:30:00 for it, as for a DATETIME of local time, where a
+    PostgreSQL timestamptz shows +00:00. The instant says its zone; DATETIME says none."""
+    from datetime import datetime
+
+    conn = pymysql.connect(autocommit=True, **connect_args(mysql_url))
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE visits (id INT PRIMARY KEY, seen TIMESTAMP(3) NULL, "
+                    "booked DATETIME, odd TIMESTAMP NULL)")  # fmt: skip
+        cur.execute("SET time_zone = '+02:00', sql_mode = ''")
+        cur.execute("INSERT INTO visits VALUES (1, '2024-03-31 03:30:00.125', "
+                    "'2024-03-31 03:30:00', '0000-00-00 00:00:00')")  # fmt: skip
+    conn.close()
+    columns = ("id", "seen", "booked", "odd")
+    made = open_source("visits", mysql_url, schema={"visits": columns})
+    try:
+        [(_, seen, booked, odd)] = list(made.lookup("visits", columns, "id", [1]))
+    finally:
+        made.close()
+    assert seen == datetime(2024, 3, 31, 1, 30, 0, 125000, tzinfo=UTC)
+    assert booked == datetime(2024, 3, 31, 3, 30) and booked.tzinfo is None
+    assert odd == "0000-00-00 00:00:00"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pymysql
 import pymysql.charset
+import pymysql.converters
 import pymysql.cursors
+from pymysql.constants import FIELD_TYPE
 
 from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.errors import ConfigurationError, SourceUnavailableError
@@ -43,6 +46,18 @@ def connect_args(dsn: str) -> dict[str, Any]:
     }
 
 
+def utc_timestamp(text: bytes | str) -> datetime | str:
+    """A TIMESTAMP value, which the session (in UTC) writes without its zone, as the instant
+    it is: a DATETIME holds no zone and stays without one. A value that is no date and time
+    ('0000-00-00 00:00:00') stays text, as PyMySQL leaves it."""
+    value = pymysql.converters.convert_datetime(text)
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
+
+
+# PyMySQL's conversions, with TIMESTAMP read as a UTC instant.
+CONVERSIONS = {**pymysql.converters.conversions, FIELD_TYPE.TIMESTAMP: utc_timestamp}
+
+
 def schema_message(exc: pymysql.MySQLError) -> str | None:
     """The server's message for an unknown column or table; None for any other error."""
     code, message = (*exc.args, None, None)[:2]
@@ -75,7 +90,7 @@ class MysqlSource(SqlSource):
         except ValueError as exc:
             raise ConfigurationError(f"source {name}: {exc}") from None
         try:
-            self._conn = pymysql.connect(autocommit=True, **args)
+            self._conn = pymysql.connect(autocommit=True, conv=CONVERSIONS, **args)
             with self._conn.cursor() as cursor:
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
                 # TIMESTAMP columns come back in the session's zone, without it; read as UTC,
