@@ -276,3 +276,39 @@ def test_a_folded_number_column_is_named_where_its_database_cannot_fold_it(
         "none): remove match: casefold, or make the column text"
     ) in folded
     assert any("accounts.contacts.customer_id: is compared folded" in line for line in folded)
+
+
+def test_a_name_the_database_holds_in_another_case_is_shown_beside_the_missing_one(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    """A table created unquoted (`CREATE TABLE Newsletter`) is `newsletter` on PostgreSQL, a
+    map that says `Newsletter` got only "no table Newsletter", though psql finds it. The line
+    now names what the database holds. SQLite compares names without case, as MariaDB does
+    column names; MariaDB table names keep theirs."""
+    scheme = estate.dsns["shop"].split("://", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        pytest.skip("SQLite finds a table or column in any case")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    files = []
+    for original in DATAMAP_FILES:
+        text = original.read_text()
+        if original.name == "shop.yaml":
+            for old, new in (("- name: newsletter\n", "- name: Newsletter\n"),
+                             ("- name: amount_cents\n", "- name: Amount_Cents\n")):  # fmt: skip
+                assert old in text
+                text = text.replace(old, new)
+        files.append(folder / original.name)
+        files[-1].write_text(text)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    errors = [line for line in lines if line.startswith("error: ")]
+    hint = ": write the name in the case the database holds)"
+    expected = [
+        f"error: {files[1]}: shop.Newsletter: no table Newsletter in source shop "
+        f"(it has newsletter{hint}"
+    ]
+    if scheme == "postgresql":
+        expected.insert(0, f"error: {files[1]}: shop.orders.Amount_Cents: no column Amount_Cents "
+                           f"in source shop (it has amount_cents{hint}")  # fmt: skip
+    assert code == 1
+    assert sorted(errors) == sorted(expected)

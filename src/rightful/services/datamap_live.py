@@ -100,16 +100,29 @@ def _collection_problems(
     except SourceSchemaError:
         pass
     where = f"in source {opened.name}"
+    sql = opened if isinstance(opened, SqlSource) else None
     try:
         opened.probe(coll.name, ())
     except SourceSchemaError:
-        yield DataMapProblem(origin, coll.address, None, f"no table {coll.name} {where}")
+        hint = _spelled(coll.name, sql.table_names() if sql is not None else [])
+        yield DataMapProblem(origin, coll.address, None, f"no table {coll.name} {where}{hint}")
         return
+    held = list(sql.column_types(coll.name)) if sql is not None else []
     for name in coll.field_names:
         try:
             opened.probe(coll.name, (name,))
         except SourceSchemaError:
-            yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}")
+            hint = _spelled(name, held)
+            yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}{hint}")
+
+
+def _spelled(name: str, held: list[str]) -> str:
+    """What the database holds under the name in another case: PostgreSQL keeps a name
+    created unquoted in lower case, and compares quoted names as written."""
+    others = sorted(h for h in held if h != name and h.casefold() == name.casefold())
+    if not others:
+        return ""
+    return f" (it has {' and '.join(others)}: write the name in the case the database holds)"
 
 
 def _learn_columns(

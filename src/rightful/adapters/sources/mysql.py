@@ -80,6 +80,7 @@ class MysqlSource(SqlSource):
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = DATABASE() AND table_name = %s"
     )
+    tables_sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None

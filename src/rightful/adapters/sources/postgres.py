@@ -65,6 +65,10 @@ class PostgresSource(SqlSource):
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s"
     )
+    tables_sql = (
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = ANY (current_schemas(false))"
+    )
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None

@@ -223,6 +223,15 @@ class SqlSource:
         return {str(name): str(kind or "").lower()
                 for name, kind in self.rows(self.columns_sql, (collection,))}  # fmt: skip
 
+    # The query listing the tables and views the queries can name, without parameters.
+    tables_sql = ""
+
+    def table_names(self) -> list[str]:
+        """The tables and views this source's queries can name ([] when unknown)."""
+        if not self.tables_sql:
+            return []
+        return [str(name) for (name,) in self.rows(self.tables_sql, ())]
+
     def zoned(self, declared: str) -> bool | None:
         """Whether a column of this declared type (as column_types gives it) holds times with
         their zone (True) or without one (False); None when the type does not say."""

@@ -40,6 +40,7 @@ class SqliteSource(SqlSource):
     quote_char = "`"
     # name and declared type of each column (SQLite keeps the type as declared, or none)
     columns_sql = "SELECT name, type FROM pragma_table_info(?)"
+    tables_sql = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
     # lower(trim(7)) is the text '7', which never equals the number 7 that is looked up
     folds_any_type = False
 
