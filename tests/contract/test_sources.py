@@ -455,3 +455,26 @@ def test_a_mariadb_timestamp_is_read_as_the_utc_instant_it_is_and_a_datetime_wit
     assert seen == datetime(2024, 3, 31, 1, 30, 0, 125000, tzinfo=UTC)
     assert booked == datetime(2024, 3, 31, 3, 30) and booked.tzinfo is None
     assert odd == "0000-00-00 00:00:00"
+
+
+@pytest.mark.postgres
+def test_a_real_is_the_number_postgresql_prints_not_its_double(pg_url: str) -> None:
+    """A `real` (float4) read as a double became 1.100000023841858 in the package where the
+    database holds and prints 1.1."""
+    import math
+
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE readings (id integer PRIMARY KEY, r real, rs real[])")
+        conn.execute("INSERT INTO readings VALUES (1, 1.1, '{0.1, -3.4028235e38, 1e-45}'), "
+                     "(2, 'NaN', '{-0}')")  # fmt: skip
+        printed = conn.execute("SELECT r::text, rs::text FROM readings ORDER BY id").fetchall()
+    columns = ("id", "r", "rs")
+    made = open_source("readings", pg_url, schema={"readings": columns})
+    try:
+        rows = sorted(made.lookup("readings", columns, "id", [1, 2]))
+    finally:
+        made.close()
+    assert printed[0] == ("1.1", "{0.1,-3.4028235e+38,1e-45}")
+    assert rows[0] == (1, 1.1, [0.1, -3.4028235e38, 1e-45])
+    assert rows[1][0] == 2 and math.isnan(rows[1][1]) and rows[1][2] == [0.0]

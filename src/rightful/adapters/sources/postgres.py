@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import struct
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
 import psycopg.types.json
+from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 from rightful.adapters.sources.sql import SqlSource
@@ -33,6 +36,26 @@ ATTRIBUTES_SQL = (
     "SELECT attname, atttypid FROM pg_attribute "
     "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped"
 )
+
+
+class Float4Loader(Loader):
+    """A `real` as the shortest decimal that is the same float4, as PostgreSQL prints it: read
+    as a double, 1.1 was 1.100000023841858 in the package."""
+
+    format = Format.BINARY
+
+    def load(self, data: Any) -> float:
+        (value,) = struct.unpack("!f", bytes(data))
+        if not math.isfinite(value):
+            return float(value)
+        for digits in range(1, 10):
+            shortest = float(f"{value:.{digits}g}")
+            try:
+                if struct.unpack("!f", struct.pack("!f", shortest))[0] == value:
+                    return shortest
+            except OverflowError:  # rounded past the largest float4
+                continue
+        return float(value)
 
 
 def json_text(data: bytes) -> str:
@@ -82,6 +105,7 @@ class PostgresSource(SqlSource):
         # json and jsonb come as the server writes them: parsed, they became Python objects
         # that a package wrote as their repr ({'n': 1.1}), their decimals cut to floats.
         psycopg.types.json.set_json_loads(json_text, self._conn)
+        self._conn.adapters.register_loader("float4", Float4Loader)
 
     def _select_list(self, collection: str, columns: Sequence[str]) -> str:
         as_text = self._read_as_text(collection)
