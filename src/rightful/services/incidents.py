@@ -66,6 +66,7 @@ from rightful.services.incident_records import (
     load_incident,
     move,
     open_incident,
+    open_incident_about,
     scope_row,
     tracked,
 )
@@ -471,19 +472,14 @@ class IncidentService:
 def _not_open_already(session: Session, packages: Sequence[str]) -> None:
     """A breach of a package that an open incident already concerns is that incident: a second
     would count it twice in the register, each with its own 72-hour clock."""
-    if not packages:
-        return
-    for row in session.scalars(
-        select(IncidentRow).where(IncidentRow.status != IncidentStatus.CLOSED.value,
-                                  IncidentRow.kind != IncidentKind.NEAR_MISS.value)
-    ):  # fmt: skip
+    row = open_incident_about(session, packages)
+    if row is not None:
         shared = set(packages) & set(row.package_ids or [])
-        if shared:
-            raise ConflictError(
-                f"incident {reference(row.id)} is open for package {sorted(shared)[0]}: record "
-                "what you learnt there (rightful incidents facts / contained) instead of a "
-                "second incident, which would count the breach twice"
-            )
+        raise ConflictError(
+            f"incident {reference(row.id)} is open for package {sorted(shared)[0]}: record "
+            "what you learnt there (rightful incidents facts / contained) instead of a "
+            "second incident, which would count the breach twice"
+        )
 
 
 def _check_contact(report: IncidentReport) -> None:

@@ -36,6 +36,7 @@ from rightful.services.delivery import (
     verified_channel,
 )
 from rightful.services.incident_mail import reference as incident_reference
+from rightful.services.incident_records import open_incident_about
 from rightful.services.incidents import open_incident
 from rightful.services.notices import MailNotices
 from rightful.services.request_mail import Composer
@@ -66,6 +67,7 @@ class NotMineReceipt:
     language: str
     repeated: bool
     mailed: bool = False  # the mail relay took the acknowledgement (with the confirmation link)
+    joined: bool = False  # the report joined an incident open for the package already
 
 
 class NotMineService:
@@ -130,7 +132,11 @@ class NotMineService:
             receipt = self._record(session, link, client, mailed=address is not None)
         if receipt.mailed and not receipt.repeated:  # its notice was handed over at the commit
             receipt = dataclasses.replace(receipt, mailed=self._ack_sent(link.request_id))
-        if self.triage is not None and receipt.incident_id and not receipt.repeated:
+        if receipt.repeated or not receipt.incident_id:
+            return receipt
+        if receipt.joined and self.rescope is not None:  # the delivery facts changed
+            self.rescope(receipt.incident_id)
+        elif not receipt.joined and self.triage is not None:
             self.triage(receipt.incident_id)
         return receipt
 
@@ -145,14 +151,18 @@ class NotMineService:
         if earlier is not None:
             return self._repeat(session, earlier, link, language, mailed=mailed)
         by = Principal(id=f"not_mine:{report_id}", role=None)
+        # Staff may have opened the incident already: the report is one more fact of it, not a
+        # second breach with a second register row and 72-hour clock.
+        known = open_incident_about(session, [link.package_id])
         self.audit.record(session, by.id, "public", "delivery.not_mine_reported", link.request_id,
                           report_id=report_id, link_id=link.id, attempt_id=attempt,
-                          package_id=link.package_id)  # fmt: skip
+                          package_id=link.package_id,
+                          **({"incident_id": known.id} if known else {}))  # fmt: skip
         downloads = self._downloads(session, link.package_id)
         revoked = self.delivery.revoke_package(
             session, link.package_id, by, "not_mine", link.request_id
         )
-        incident = open_incident(session, self.audit, self.clock, NewIncident(
+        incident = known or open_incident(session, self.audit, self.clock, NewIncident(
             kind=IncidentKind.MISDELIVERY, source=IncidentSource.BUTTON, reporter=by.id,
             aware_at=now, request_id=link.request_id, package_id=link.package_id,
             description=f"not-my-data report {report_id} on link {link.id}: "
@@ -169,7 +179,15 @@ class NotMineService:
         if mailed:
             self._acknowledge(session, link.request_id, incident.id, by)
         return NotMineReceipt(
-            report_id, incident.id, revoked, now, confirm, language, False, mailed
+            report_id,
+            incident.id,
+            revoked,
+            now,
+            confirm,
+            language,
+            False,
+            mailed,
+            joined=known is not None,
         )
 
     def _acknowledge(

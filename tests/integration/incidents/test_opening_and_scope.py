@@ -180,6 +180,30 @@ def test_staff_opening_freezes_and_revokes_in_the_same_transaction(right_map: Re
     assert len(right_map.c.incidents.all()) == 1
 
 
+def test_a_not_mine_click_on_a_package_staff_opened_an_incident_for_joins_that_incident(
+    right_map: Response,
+) -> None:
+    """One breach, one register row, one 72-hour clock (REQUIREMENTS.md:28, :31): the click
+    after staff opened the incident opened a second one, counted twice in the register."""
+    delivered = right_map.deliver_verified(DORA)
+    right_map.download(delivered)
+    report = IncidentReport(IncidentKind.MISDELIVERY, IncidentSource.STAFF,
+                            "A colleague noticed old recordings in the package",
+                            request_id=delivered.request_id)  # fmt: skip
+    row = right_map.c.incidents.open(report, DPO)
+    receipt = right_map.web.not_mine.report_token(delivered.token, _client())
+    assert receipt.incident_id == row.id and not receipt.repeated
+    assert [r.id for r in right_map.c.incidents.all()] == [row.id]
+    (mine,) = right_map.web.not_mine.reports_of(delivered.request_id)
+    assert mine.incident_id == row.id
+    joined = right_map.c.incidents.get(row.id)
+    assert (joined.source, joined.aware_at) == ("staff", row.aware_at)  # found by staff first
+    assert joined.effects.endswith("; deletion: asked, not confirmed")  # scoped again
+    actions = [e.action for e in right_map.c.incidents.register.timeline(row.id)]
+    assert "delivery.not_mine_reported" in actions
+    assert right_map.c.incidents.register.verify().ok
+
+
 def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
     delivered = right_map.deliver_verified(DORA)
     future = right_map.world.clock.now() + timedelta(minutes=5)
