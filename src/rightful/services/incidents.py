@@ -387,8 +387,7 @@ class IncidentService:
             row = _open(load_incident(session, incident_id, lock=True))
             with tracked(session, self.audit, row, by, "incident.contained") as summary:
                 row.contained_at = row.contained_at or self.clock.now()
-                row.remedial_action = "; ".join(x for x in (row.remedial_action,
-                                                             measure.strip()) if x)  # fmt: skip
+                row.remedial_action = with_action(row.remedial_action, measure)
                 if row.status == IncidentStatus.OPEN.value:
                     move(row, IncidentStatus.CONTAINED)
                 summary.update(outside_rightful=True)
@@ -416,7 +415,9 @@ class IncidentService:
                 raise ConflictError(f"notices still owed: {names}; send them or override")
             with tracked(session, self.audit, row, by, "incident.closed"):
                 move(row, IncidentStatus.CLOSED)
-                row.closed_at, row.remedial_action = self.clock.now(), remedial_action.strip()
+                # added to what is on record (containment outside rightful, earlier closes)
+                row.closed_at = self.clock.now()
+                row.remedial_action = with_action(row.remedial_action, remedial_action)
             return row
 
     @by_reference
@@ -480,6 +481,15 @@ def _not_open_already(session: Session, packages: Sequence[str]) -> None:
             "what you learnt there (rightful incidents facts / contained) instead of a "
             "second incident, which would count the breach twice"
         )
+
+
+def with_action(recorded: str, action: str) -> str:
+    """The register's remedial action with one more step; a step on record already is kept
+    once."""
+    new = action.strip()
+    if not recorded:
+        return new
+    return recorded if f"; {new}; " in f"; {recorded}; " else f"{recorded}; {new}"
 
 
 def _check_contact(report: IncidentReport) -> None:

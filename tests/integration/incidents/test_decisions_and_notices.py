@@ -350,6 +350,28 @@ def test_a_breach_outside_any_package_runs_its_clock_until_the_dpo_decides(
     assert {n["audience"] for n in data["notices"]} == {"authority", "subjects"}
 
 
+def test_closing_keeps_the_containment_on_record_in_the_remedial_action(
+    right_map: Response,
+) -> None:
+    """REQUIREMENTS.md:31 (Art. 33(5)): the register keeps the remedial action. Closing wrote
+    its own words over the containment recorded before, and a second close over the first."""
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "An export bucket was readable by anyone for a day.")  # fmt: skip
+    incidents = right_map.c.incidents
+    row = incidents.open(report, DPO)
+    incidents.record_containment(row.id, DPO, "Bucket made private.")
+    incidents.override(row.id, DPO, Level.LOW, "The bucket's access log shows no reader at all.",
+                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    closed = incidents.close(row.id, DPO, "Bucket policy checked daily; staff trained.")
+    assert closed.remedial_action == (
+        "Bucket made private.; Bucket policy checked daily; staff trained."
+    )
+    incidents.reopen(row.id, DPO, "The log was incomplete; one reader found later.")
+    again = incidents.close(row.id, DPO, "Bucket policy checked daily; staff trained.")
+    assert again.remedial_action == closed.remedial_action, "a step on record is kept once"
+    assert incidents.register.verify().ok
+
+
 def test_an_incident_is_closed_only_once_its_containment_is_recorded(
     right_map: Response,
 ) -> None:
