@@ -216,19 +216,24 @@ def _notice_problems(
     entries: Iterable[dict[str, Any]], notices: Iterable[IncidentNoticeRow]
 ) -> list[Problem]:
     """Notices whose words are not the ones the chain last recorded for them (every draft,
-    edit and approval records the SHA-256 of the words)."""
-    latest: dict[str, str] = {}
+    edit and approval records the SHA-256 of the words), and notices the chain recorded that
+    are gone (a notification deleted would leave its deadline open again, unseen)."""
+    latest: dict[str, tuple[str, str]] = {}
     for e in entries:
         notice_id, words = e.get("notice_id"), e.get("sections_sha256")
         if isinstance(notice_id, str) and isinstance(words, str):
-            latest[notice_id] = words
+            latest[notice_id] = (str(e.get("incident_id")), words)
     problems = []
+    stored: set[str] = set()
     for n in notices:
+        stored.add(n.id)
         where = f"notice {n.id} words"
         if n.id not in latest:
             problems.append(Problem(n.incident_id, where, "not_in_chain"))
-        elif latest[n.id] != sections_sha256(n.sections):
+        elif latest[n.id][1] != sections_sha256(n.sections):
             problems.append(Problem(n.incident_id, where, "differs"))
+    for notice_id in sorted(set(latest) - stored):
+        problems.append(Problem(latest[notice_id][0], f"notice {notice_id}", "row_missing"))
     return problems
 
 

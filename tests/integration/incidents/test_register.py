@@ -117,6 +117,26 @@ def test_a_notices_words_edited_behind_the_chain_fail_verification(any_store: Re
     ]
 
 
+def test_a_notice_deleted_behind_the_chain_fails_verification(
+    any_store: Response, tmp_path: Path
+) -> None:
+    """REQUIREMENTS.md:33 (5(2)): every disclosure provable afterwards. Deleting the row of a
+    notification passed verification, and its deadline showed as open again."""
+    misdelivery, _ = _button_and_gate(any_store)
+    incidents = any_store.c.incidents
+    notice = next(n for n in incidents.notices.of(misdelivery) if n.audience == "authority")
+    incidents.notices.approve(notice.id, DPO)
+    incidents.notices.export(notice.id, DPO, tmp_path)
+    assert incidents.verify_register().ok, incidents.verify_register().describe()
+    with any_store.c.store.engine.begin() as db:
+        db.execute(text("DELETE FROM incident_notices WHERE id = :i"), {"i": notice.id})
+    result = incidents.verify_register()
+    assert not result.ok and result.chain_ok
+    assert [str(p) for p in result.problems] == [
+        f"incident {misdelivery} field notice {notice.id}: row missing"
+    ]
+
+
 def test_a_register_row_added_behind_the_chain_is_found(right_map: Response) -> None:
     rid = right_map.world.request_for(DORA)
     right_map.world.packages_with(DropsValidityWindows()).build(rid, AGENT)
