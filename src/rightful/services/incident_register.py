@@ -70,8 +70,12 @@ LABELS: Final = {
     "incident.notice_approved": "notice approved by the DPO",
     "incident.notified": "notice sent or exported",
     "incident.reminder_sent": "deadline reminder sent to the DPO",
+    "incident.notice_undelivered": "notice reached nobody; still approved",
     "incident.closed": "incident closed",
+    "incident.reopened": "incident reopened by the DPO",
 }
+# Containment recorded by staff: nothing of rightful's was frozen or revoked by it.
+CONTAINED_OUTSIDE: Final = "contained outside rightful (the measure is in the remedial action)"
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,8 @@ def _event(e: dict[str, Any]) -> TimelineEvent:
     label = LABELS.get(e["action"], e["action"])
     if e["action"] == "delivery.attempt" and (outcome := _outcome(details.get("outcome"))):
         label = f"{label}: {outcome.words}"
+    if e["action"] == "incident.contained" and details.get("outside_rightful"):
+        label = CONTAINED_OUTSIDE
     return TimelineEvent(e["seq"], e["at"], e["actor"], e["role"], e["action"], label, details)
 
 

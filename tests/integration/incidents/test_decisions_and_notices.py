@@ -372,6 +372,23 @@ def test_closing_keeps_the_containment_on_record_in_the_remedial_action(
     assert incidents.register.verify().ok
 
 
+def test_the_story_says_what_each_step_did_in_words(right_map: Response) -> None:
+    """A containment recorded by staff froze and revoked nothing of rightful's, and a reopening
+    is told as such: the story said "packages frozen, links revoked", and "incident.reopened"."""
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "An export bucket was readable by anyone for a day.")  # fmt: skip
+    incidents = right_map.c.incidents
+    row = incidents.open(report, DPO)
+    incidents.record_containment(row.id, DPO, "Bucket made private.")
+    incidents.override(row.id, DPO, Level.LOW, "The bucket's access log shows no reader at all.",
+                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    incidents.close(row.id, DPO, "Bucket policy checked daily.")
+    incidents.reopen(row.id, DPO, "The log was incomplete; one reader found later.")
+    labels = {e.action: e.label for e in incidents.register.timeline(row.id)}
+    assert labels["incident.contained"].startswith("contained outside rightful")
+    assert labels["incident.reopened"] == "incident reopened by the DPO"
+
+
 def test_an_incident_is_closed_only_once_its_containment_is_recorded(
     right_map: Response,
 ) -> None:
