@@ -30,6 +30,7 @@ from rightful.domain.errors import (
     NotFoundError,
     RightfulError,
 )
+from rightful.domain.identities import normalise_email
 from rightful.domain.incident_scope import Scope, scope_from_json
 from rightful.domain.incidents import (
     OUTSIDE_NAMES,
@@ -493,13 +494,20 @@ def with_action(recorded: str, action: str) -> str:
 
 
 def _check_contact(report: IncidentReport) -> None:
-    """Contact details are kept and acknowledged as an outside reporter's: staff have none."""
+    """Contact details are kept and acknowledged as an outside reporter's: staff have none.
+    An address that is none is refused before anything is recorded: the acknowledgement
+    would fail, and the reporter would never hear of the incident."""
     contact = (report.contact_name, report.contact_email, report.organisation, report.reference)
     if report.source is not IncidentSource.OUTSIDE and any(contact):
         raise InvalidInputError(
             "a contact is for an outside reporter; say who reported it from outside "
             f"({', '.join(OUTSIDE_NAMES)}), or give no contact"
         )
+    if report.contact_email:
+        try:
+            normalise_email(report.contact_email, local_case_sensitive=True)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"the reporter's {exc}") from None
 
 
 def _require(by: Principal, role: Role) -> None:

@@ -363,3 +363,16 @@ def test_a_contact_without_an_outside_reporter_is_refused(
     assert "a contact is for an outside reporter" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
     assert right_map.c.incidents.all() == [] and right_map.mailer.to("someone@example.org") == []
+
+
+def test_an_outside_reporters_address_that_is_none_is_refused(
+    right_map: Response, cli: CliRunner
+) -> None:
+    """Bad input gets one line and loses nothing: the incident was opened, the acknowledgement
+    failed on the address, and the reporter never heard of it."""
+    refused = cli.invoke(app, ["incidents", "open", "--outside", "press", "--contact-email",
+                               "jo.press", "--description", "A laptop was lost"])  # fmt: skip
+    assert refused.exit_code == 2, refused.output
+    assert "the reporter's email: must contain exactly one '@'" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    assert right_map.c.incidents.all() == []
