@@ -212,15 +212,19 @@ def _full_id(session: Session, reference: str) -> str:
     return found[0] if found else reference
 
 
-def open_incident_about(session: Session, package_ids: Iterable[str]) -> IncidentRow | None:
-    """The open incident (not a near-miss) that already concerns one of the packages, if any: a
-    breach of a package it concerns is that incident, with its one clock and register row."""
+def open_incident_about(
+    session: Session, package_ids: Iterable[str], besides: str | None = None
+) -> IncidentRow | None:
+    """The open incident (not a near-miss, not `besides`) that already concerns one of the
+    packages, if any: a breach of a package it concerns is that incident, with its one clock
+    and register row."""
     wanted = set(package_ids)
     if not wanted:
         return None
     query = select(IncidentRow).where(
         IncidentRow.status != IncidentStatus.CLOSED.value,
         IncidentRow.kind != IncidentKind.NEAR_MISS.value,
+        IncidentRow.id != (besides or ""),
     )
     for row in session.scalars(query.order_by(IncidentRow.opened_at)):
         if wanted & set(row.package_ids or []):

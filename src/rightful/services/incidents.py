@@ -128,7 +128,11 @@ class IncidentService:
             raise InvalidInputError("describe what happened (at least 10 characters)")
         _check_contact(report)
         with self.store.transaction() as session:
-            row = open_incident(session, self.audit, self.clock, self._new(session, report, by), by)
+            new = self._new(session, report, by)
+            row = open_incident(session, self.audit, self.clock, new, by)
+            # Again now that this transaction holds the chain's turn: an incident another one
+            # opened for the package since the first look is visible, and this one rolls back.
+            _not_open_already(session, new.packages, besides=row.id)
             if report.contact_email or report.contact_name or report.organisation:
                 session.add(IncidentReporterRow(
                     incident_id=row.id, contact_name=report.contact_name,
@@ -471,10 +475,13 @@ class IncidentService:
         return scope_from_json(stored.data) if stored else None
 
 
-def _not_open_already(session: Session, packages: Sequence[str]) -> None:
-    """A breach of a package that an open incident already concerns is that incident: a second
-    would count it twice in the register, each with its own 72-hour clock."""
-    row = open_incident_about(session, packages)
+def _not_open_already(
+    session: Session, packages: Sequence[str], besides: str | None = None
+) -> None:
+    """A breach of a package that an open incident (other than `besides`) already concerns is
+    that incident: a second would count it twice in the register, each with its own 72-hour
+    clock."""
+    row = open_incident_about(session, packages, besides)
     if row is not None:
         shared = set(packages) & set(row.package_ids or [])
         raise ConflictError(

@@ -5,6 +5,7 @@ controller became aware; a third party reporting receipt of someone's data count
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -202,6 +203,48 @@ def test_a_not_mine_click_on_a_package_staff_opened_an_incident_for_joins_that_i
     actions = [e.action for e in right_map.c.incidents.register.timeline(row.id)]
     assert "delivery.not_mine_reported" in actions
     assert right_map.c.incidents.register.verify().ok
+
+
+def test_a_click_while_staff_open_the_incident_leaves_one_incident(
+    any_store: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One breach, one register row, one clock (REQUIREMENTS.md:28, :31), however the two
+    reports meet: staff looked for an open incident, the click opened one before staff wrote
+    theirs, and the package had two."""
+    from rightful.services import incidents as service
+
+    delivered = any_store.deliver_verified(DORA)
+    looked, clicked = threading.Event(), threading.Event()
+
+    def after_the_click(*args: Any) -> Any:  # staff have looked and found no incident
+        looked.set()
+        clicked.wait(10)
+        return opening(*args)
+
+    opening = service.open_incident
+    monkeypatch.setattr(service, "open_incident", after_the_click)
+    refused: list[Exception] = []
+
+    def staff() -> None:
+        report = IncidentReport(IncidentKind.MISDELIVERY, IncidentSource.STAFF,
+                                "A colleague noticed old recordings in the package",
+                                request_id=delivered.request_id)  # fmt: skip
+        try:
+            any_store.c.incidents.open(report, DPO)
+        except ConflictError as exc:
+            refused.append(exc)
+
+    thread = threading.Thread(target=staff)
+    thread.start()
+    try:
+        assert looked.wait(10)
+        receipt = any_store.web.not_mine.report_token(delivered.token, _client())
+    finally:
+        clicked.set()
+        thread.join()
+    assert [r.id for r in any_store.c.incidents.all()] == [receipt.incident_id]
+    assert len(refused) == 1 and "is open for package" in str(refused[0])
+    assert any_store.c.incidents.register.verify().ok
 
 
 def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
