@@ -292,6 +292,14 @@ def test_a_near_miss_owes_no_notice_whatever_its_score() -> None:
                                                       Audience.SUBJECTS: False}  # fmt: skip
 
 
+def test_the_dpos_decision_on_a_near_miss_stands() -> None:
+    """An override with a justification that the authority or the people be told was recorded,
+    then ignored for a near-miss: nothing owed, no deadline, no reminder."""
+    assert _owed(Level.HIGH, near_miss=True, notify_authority=True) == {
+        Audience.AUTHORITY: True, Audience.SUBJECTS: False}  # fmt: skip
+    assert _owed(Level.HIGH, near_miss=True, notify_subjects=True)[Audience.SUBJECTS]
+
+
 def test_unintelligible_data_exempts_from_telling_the_subjects_not_the_authority() -> None:
     assert _owed(Level.HIGH, unintelligible=True) == {Audience.AUTHORITY: True,
                                                       Audience.SUBJECTS: False}  # fmt: skip

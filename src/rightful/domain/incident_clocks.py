@@ -189,15 +189,18 @@ def deadlines(
 
 
 def _owed(r: Regime, d: Decision) -> dict[Audience, tuple[bool, str]]:
-    if d.near_miss:
-        nothing = (False, "near-miss: no personal data left the controller")
-        return {Audience.AUTHORITY: nothing, Audience.SUBJECTS: nothing}
     return {Audience.AUTHORITY: _authority(r, d), Audience.SUBJECTS: _subjects(r, d)}
+
+
+# Whatever its score; the DPO's recorded decision still stands (the cause reached further).
+NEAR_MISS: Final = (False, "near-miss: no personal data left the controller")
 
 
 def _authority(r: Regime, d: Decision) -> tuple[bool, str]:
     if d.notify_authority is not None:
         return d.notify_authority, "decided by the DPO"
+    if d.near_miss:
+        return NEAR_MISS
     if not at_least(d.level, r.authority_level):
         return False, f"{d.level.value} severity: unlikely to result in a risk"
     if d.subjects < r.authority_min_subjects:
@@ -208,6 +211,8 @@ def _authority(r: Regime, d: Decision) -> tuple[bool, str]:
 def _subjects(r: Regime, d: Decision) -> tuple[bool, str]:
     if d.notify_subjects is not None:
         return d.notify_subjects, "decided by the DPO"
+    if d.near_miss:
+        return NEAR_MISS
     if not at_least(d.level, r.subjects_level):
         return False, f"{d.level.value} severity: below the level that requires telling them"
     if d.unintelligible and r.unintelligible_exempt:
