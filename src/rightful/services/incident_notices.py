@@ -22,6 +22,7 @@ from rightful.adapters.db.incidents import (
     IncidentNoticeRow,
     IncidentRow,
 )
+from rightful.adapters.files import atomic_writer
 from rightful.adapters.mail.rendering import MailTemplates
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.incident_clocks import Audience, Deadline, Regime
@@ -321,8 +322,10 @@ class IncidentNotices:
         base = target / f"{reference(notice.incident_id)}-{notice.regime}-authority-{notice.id[:8]}"
         json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
         document = json.dumps(self.document(notice), indent=2, ensure_ascii=False) + "\n"
-        json_path.write_text(document, encoding="utf-8")
-        md_path.write_text(self.markdown(notice), encoding="utf-8")
+        # private as the register's export, and a link at the name is replaced, not followed
+        for path, text in ((json_path, document), (md_path, self.markdown(notice))):
+            with atomic_writer(path, binary=False, mode=0o600) as out:
+                out.write(text)
         return json_path, md_path
 
     def _ready(

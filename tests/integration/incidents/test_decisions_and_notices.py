@@ -220,6 +220,25 @@ def test_the_authority_notice_is_exported_as_json_and_markdown(
     assert details(wrong_map.c.incidents, incident_id)["deadlines"][0]["state"] == "done"
 
 
+def test_the_files_for_the_authority_are_private_and_follow_no_link(
+    wrong_map: Response, tmp_path: Path
+) -> None:
+    """As the register's export: they were written 0644, through a link found at their name."""
+    incident_id = _triaged(wrong_map)
+    notices = wrong_map.c.incidents.notices
+    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
+    notices.approve(nid, DPO)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("untouched")
+    name = f"INC-{incident_id[:8]}-gdpr-authority-{nid[:8]}"
+    (tmp_path / f"{name}.json").symlink_to(elsewhere)
+    done = notices.export(nid, DPO, tmp_path)
+    assert elsewhere.read_text() == "untouched" and not done.json_path.is_symlink()
+    assert json.loads(done.json_path.read_text())["notice_id"] == nid
+    for path in (done.json_path, done.markdown_path):
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_second_authority_notice_supplements_the_one_exported_in_phases(
     wrong_map: Response, tmp_path: Path
 ) -> None:
