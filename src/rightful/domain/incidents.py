@@ -152,6 +152,20 @@ def check_incident_move(current: IncidentStatus, target: IncidentStatus) -> None
         raise ConflictError(move_refused("incident", current, target))
 
 
+def check_awareness(aware_at: datetime, opened_at: datetime) -> None:
+    """Raise InvalidInputError for a time of awareness that cannot be true of an incident
+    opened at `opened_at`."""
+    if aware_at.tzinfo is None:
+        raise InvalidInputError("the time of awareness must be an aware UTC datetime")
+    if aware_at > opened_at:
+        raise InvalidInputError("nobody can be aware of an incident after it is opened")
+    if aware_at < opened_at - timedelta(days=366 * AWARENESS_YEARS_BACK):
+        raise InvalidInputError(
+            f"the time of awareness lies more than {AWARENESS_YEARS_BACK} years back; "
+            "give it as YYYY-MM-DDTHH:MM with its offset (e.g. 2026-12-05T09:30+01:00)"
+        )
+
+
 @dataclass(frozen=True)
 class NewIncident:
     """An incident to open. `reporter` is a principal id or a short label, never contact data;
@@ -182,15 +196,7 @@ class NewIncident:
 
     def check(self, opened_at: datetime) -> None:
         """Raise InvalidInputError for an incident that cannot be true as stated."""
-        if self.aware_at.tzinfo is None:
-            raise InvalidInputError("the time of awareness must be an aware UTC datetime")
-        if self.aware_at > opened_at:
-            raise InvalidInputError("nobody can be aware of an incident after it is opened")
-        if self.aware_at < opened_at - timedelta(days=366 * AWARENESS_YEARS_BACK):
-            raise InvalidInputError(
-                f"the time of awareness lies more than {AWARENESS_YEARS_BACK} years back; "
-                "give it as YYYY-MM-DDTHH:MM with its offset (e.g. 2026-12-05T09:30+01:00)"
-            )
+        check_awareness(self.aware_at, opened_at)
         if not self.reporter.strip():
             raise InvalidInputError("an incident needs a reporter")
         written(self.description, "the description", 0)

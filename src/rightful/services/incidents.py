@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ from rightful.domain.incidents import (
     IncidentStatus,
     Nature,
     NewIncident,
+    check_awareness,
 )
 from rightful.domain.lifecycle import Role
 from rightful.domain.messaging import Mailer
@@ -347,12 +349,19 @@ class IncidentService:
     @by_reference
     def update_facts(
         self, incident_id: str, by: Principal, *, description: str | None = None,
-        remedial_action: str | None = None,
+        remedial_action: str | None = None, aware_at: datetime | None = None,
     ) -> IncidentRow:  # fmt: skip
-        """Correct the facts or record remedial action (register fields, audited)."""
+        """Correct the facts, record remedial action, or move the time of awareness earlier
+        (learnt later: the authority's clock runs from it); register fields, audited."""
         _require(by, Role.REVIEWER)
-        if not (description or "").strip() and not (remedial_action or "").strip():
-            raise InvalidInputError("give the corrected facts, the remedial action, or both")
+        if (
+            not (description or "").strip()
+            and not (remedial_action or "").strip()
+            and (aware_at is None)
+        ):
+            raise InvalidInputError(
+                "give the corrected facts, the remedial action, the time of awareness, or more"
+            )
         # 10 characters at least, as when an incident is opened or closed; a blank one is kept
         facts = written(description, "the facts", 10) if (description or "").strip() else None
         action = (
@@ -363,12 +372,19 @@ class IncidentService:
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
             _open(row)
-            with tracked(session, self.audit, row, by, "incident.facts_updated"):
+            if aware_at is not None:
+                _check_earlier(aware_at, row)
+            with tracked(session, self.audit, row, by, "incident.facts_updated") as summary:
                 if facts is not None:
                     row.description = facts
                 if action is not None:
                     row.remedial_action = action
-            return row
+                if aware_at is not None and aware_at != row.aware_at:
+                    row.aware_at = aware_at
+                    summary.update(aware_at=aware_at.isoformat(timespec="seconds"))
+        if aware_at is not None:  # the drafts' timing and deadlines follow
+            self.notices.refresh(incident_id, by)
+        return self.get(incident_id)
 
     @by_reference
     def contain_more(
@@ -498,6 +514,17 @@ def with_action(recorded: str, action: str) -> str:
     if not recorded:
         return new
     return recorded if f"; {new}; " in f"; {recorded}; " else f"{recorded}; {new}"
+
+
+def _check_earlier(aware_at: datetime, row: IncidentRow) -> None:
+    """Awareness moves only earlier: what the controller knew then, it still knew (a later
+    time would shorten the record of a late notification)."""
+    check_awareness(aware_at, row.opened_at)
+    if aware_at > row.aware_at:
+        raise InvalidInputError(
+            f"the time of awareness can only move earlier than the one recorded "
+            f"({row.aware_at:%Y-%m-%d %H:%M} UTC)"
+        )
 
 
 def _check_contact(report: IncidentReport) -> None:

@@ -23,6 +23,7 @@ from rightful.domain.severity import Level
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 from rightful.services.incident_jobs import run_incident_jobs
+from rightful.services.incident_register import details
 
 from ..packages.corrupt import DropsValidityWindows
 from ..packages.world import AGENT
@@ -376,3 +377,34 @@ def test_an_outside_reporters_address_that_is_none_is_refused(
     assert "the reporter's email: must contain exactly one '@'" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
     assert right_map.c.incidents.all() == []
+
+
+def test_an_earlier_awareness_learnt_later_moves_the_authoritys_clock(
+    wrong_map: Response, cli: CliRunner
+) -> None:
+    """REQUIREMENTS.md:28: the 72 hours run from awareness. Staff learn after the click that the
+    recipient had phoned the day before: there was no way to record it (a second incident is
+    refused), so the clock ran from the click and a late notification looked in time."""
+    misdelivery, _ = _button_and_gate(wrong_map)
+    incidents = wrong_map.c.incidents
+    clicked = incidents.get(misdelivery).aware_at
+    phoned = clicked - timedelta(hours=30)
+    result = cli.invoke(app, ["incidents", "facts", misdelivery,
+                              "--aware-at", f"{phoned:%Y-%m-%dT%H:%M}"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    row = incidents.get(misdelivery)
+    assert row.aware_at == phoned and row.opened_at == clicked
+    authority = details(incidents, misdelivery)["deadlines"][0]
+    assert authority["due_at"] == (phoned + timedelta(hours=72)).isoformat()
+    (notice,) = [n for n in incidents.notices.of(misdelivery)
+                 if n.audience == "authority" and n.status == "draft"]  # fmt: skip
+    assert f"Aware since {phoned:%Y-%m-%d %H:%M} UTC" in notice.sections["timing"]
+    later = cli.invoke(app, ["incidents", "facts", misdelivery,
+                             "--aware-at", f"{clicked:%Y-%m-%dT%H:%M}"])  # fmt: skip
+    assert later.exit_code == 2 and "can only move earlier" in later.output
+    future = clicked + timedelta(hours=1)
+    refused = cli.invoke(app, ["incidents", "facts", misdelivery,
+                               "--aware-at", f"{future:%Y-%m-%dT%H:%M}"])  # fmt: skip
+    assert refused.exit_code == 2 and "after it is opened" in refused.output
+    assert incidents.get(misdelivery).aware_at == phoned
+    assert incidents.register.verify().ok

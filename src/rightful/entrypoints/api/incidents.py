@@ -63,6 +63,7 @@ class OverrideIn(Strict):
 class FactsIn(Strict):
     description: str | None = Field(default=None, max_length=8000)
     remedial_action: str | None = Field(default=None, max_length=8000)
+    aware_at: datetime | None = Field(default=None, description="aware earlier than recorded")
 
 
 class ContainedIn(Strict):
@@ -183,7 +184,8 @@ def override(incident_id: str, body: OverrideIn, c: Deps, who: Dpo) -> dict[str,
 @router.post("/{incident_id}/facts")
 def facts(incident_id: str, body: FactsIn, c: Deps, who: Reviewer) -> dict[str, Any]:
     c.incidents.update_facts(incident_id, who, description=body.description,
-                             remedial_action=body.remedial_action)  # fmt: skip
+                             remedial_action=body.remedial_action,
+                             aware_at=body.aware_at)  # fmt: skip
     return details(c.incidents, incident_id)
 
 

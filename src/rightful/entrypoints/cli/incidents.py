@@ -282,10 +282,16 @@ def facts(
     incident_id: str,
     description: Annotated[str | None, typer.Option()] = None,
     remedial_action: Annotated[str | None, typer.Option()] = None,
+    aware_at: Annotated[
+        datetime | None, typer.Option(help="aware earlier than recorded, since (UTC)")
+    ] = None,
 ) -> None:
-    """Correct the facts or record remedial action (audited)."""
-    container().incidents.update_facts(incident_id, cli_principal(), description=description,
-                                       remedial_action=remedial_action)  # fmt: skip
+    """Correct the facts, record remedial action, or move the time of awareness earlier
+    (audited)."""
+    container().incidents.update_facts(
+        incident_id, cli_principal(), description=description, remedial_action=remedial_action,
+        aware_at=aware_at.replace(tzinfo=aware_at.tzinfo or UTC) if aware_at else None,
+    )  # fmt: skip
     console.print("recorded")
 
 
