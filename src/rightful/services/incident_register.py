@@ -35,7 +35,7 @@ from rightful.domain.incidents import IncidentSource, discovered_by
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted
-from rightful.services.incident_assessment import assessments_of, deadlines_of
+from rightful.services.incident_assessment import NOTIFIED, assessments_of, deadlines_of
 from rightful.services.incident_mail import reference
 from rightful.services.incident_records import by_reference, load_incident
 
@@ -220,13 +220,17 @@ def _notice_problems(
     entries: Iterable[dict[str, Any]], notices: Iterable[IncidentNoticeRow]
 ) -> list[Problem]:
     """Notices whose words are not the ones the chain last recorded for them (every draft,
-    edit and approval records the SHA-256 of the words), and notices the chain recorded that
-    are gone (a notification deleted would leave its deadline open again, unseen)."""
+    edit and approval records the SHA-256 of the words), notices the chain recorded as given
+    that are no longer (a notification deleted, or moved back to draft or superseded, would
+    leave its deadline open again, unseen), and notices the chain recorded that are gone."""
     latest: dict[str, tuple[str, str]] = {}
+    given: set[str] = set()
     for e in entries:
         notice_id, words = e.get("notice_id"), e.get("sections_sha256")
         if isinstance(notice_id, str) and isinstance(words, str):
             latest[notice_id] = (str(e.get("incident_id")), words)
+        if isinstance(notice_id, str) and e.get("action") == "incident.notified":
+            given.add(notice_id)
     problems = []
     stored: set[str] = set()
     for n in notices:
@@ -236,6 +240,8 @@ def _notice_problems(
             problems.append(Problem(n.incident_id, where, "not_in_chain"))
         elif latest[n.id][1] != sections_sha256(n.sections):
             problems.append(Problem(n.incident_id, where, "differs"))
+        if n.id in given and n.status not in NOTIFIED:
+            problems.append(Problem(n.incident_id, f"notice {n.id} status", "differs"))
     for notice_id in sorted(set(latest) - stored):
         problems.append(Problem(latest[notice_id][0], f"notice {notice_id}", "row_missing"))
     return problems

@@ -118,7 +118,7 @@ def test_a_notices_words_edited_behind_the_chain_fail_verification(any_store: Re
     ]
 
 
-def test_a_notice_deleted_behind_the_chain_fails_verification(
+def test_a_notice_deleted_or_ungiven_behind_the_chain_fails_verification(
     any_store: Response, tmp_path: Path
 ) -> None:
     """REQUIREMENTS.md:33 (5(2)): every disclosure provable afterwards. Deleting the row of a
@@ -129,6 +129,12 @@ def test_a_notice_deleted_behind_the_chain_fails_verification(
     incidents.notices.approve(notice.id, DPO)
     incidents.notices.export(notice.id, DPO, tmp_path)
     assert incidents.verify_register().ok, incidents.verify_register().describe()
+    with any_store.c.store.engine.begin() as db:
+        db.execute(text("UPDATE incident_notices SET status = 'superseded' WHERE id = :i"),
+                   {"i": notice.id})  # fmt: skip
+    assert [str(p) for p in incidents.verify_register().problems] == [
+        f"incident {misdelivery} field notice {notice.id} status: differs"
+    ], "a notification moved out of the given ones leaves its deadline open again"
     with any_store.c.store.engine.begin() as db:
         db.execute(text("DELETE FROM incident_notices WHERE id = :i"), {"i": notice.id})
     result = incidents.verify_register()

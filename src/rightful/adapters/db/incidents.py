@@ -190,17 +190,17 @@ class IncidentReminderRow(Base):
 def register_entries(
     session: Session, action_prefix: str = "incident."
 ) -> Iterator[dict[str, Any]]:
-    """Summaries of incident entries of the chain in order, each with `seq` added; the chain's
-    own verification says whether these rows are authentic."""
-    stmt = (select(ENTRIES.c.seq, ENTRIES.c.summary)
+    """Summaries of incident entries of the chain in order, each with `seq` and `action`
+    added; the chain's own verification says whether these rows are authentic."""
+    stmt = (select(ENTRIES.c.seq, ENTRIES.c.action, ENTRIES.c.summary)
             .where(ENTRIES.c.action.like(f"{action_prefix}%")).order_by(ENTRIES.c.seq))  # fmt: skip
-    for seq, text in session.execute(stmt):
+    for seq, action, text in session.execute(stmt):
         try:
             summary = json.loads(text)
         except (TypeError, ValueError):
             continue
         if isinstance(summary, dict):
-            yield {**summary, "seq": seq}
+            yield {**summary, "seq": seq, "action": action}
 
 
 def entries_mentioning(
