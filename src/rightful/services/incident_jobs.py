@@ -29,10 +29,12 @@ class JobReport:
     triaged: int
     postponed: int
     reminders: int
+    acknowledged: int = 0  # outside reporters whose acknowledgement the mail service refused
 
 
 def run_incident_jobs(service: IncidentService) -> JobReport:
-    """Triage what waits, then send the reminders that are due."""
+    """Triage what waits, send the reminders that are due, and the acknowledgements to outside
+    reporters that did not go out when they reported."""
     triaged = postponed = 0
     for incident_id in service.pending():
         try:
@@ -41,7 +43,9 @@ def run_incident_jobs(service: IncidentService) -> JobReport:
         except RightfulError as exc:
             postponed += 1
             log.warning("triage of incident %s postponed: %s", incident_id, exc)
-    return JobReport(triaged, postponed, send_reminders(service))
+    reminders = send_reminders(service)
+    acknowledged = sum(service.acknowledge(i, to) for i, to in service.unacknowledged())
+    return JobReport(triaged, postponed, reminders, acknowledged)
 
 
 def send_reminders(service: IncidentService) -> int:

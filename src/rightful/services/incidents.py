@@ -166,14 +166,18 @@ class IncidentService:
         return tuple(session.scalars(query.order_by(PackageRow.created_at)))
 
     def _acknowledge(self, incident_id: str, report: IncidentReport) -> None:
-        if not report.contact_email:
-            return
-        message = acknowledgement(report.contact_email, incident_id, self.policy)
+        if report.contact_email:
+            self.acknowledge(incident_id, report.contact_email)
+
+    def acknowledge(self, incident_id: str, address: str) -> bool:
+        """Thank an outside reporter with the reference; whether the mail service took it (a
+        refusal is logged, and the periodic job tries again)."""
+        message = acknowledgement(address, incident_id, self.policy)
         try:
             self.mailer.send(message)
         except RightfulError as exc:
             log.warning("acknowledgement of incident %s failed: %s", incident_id, exc)
-            return
+            return False
         with self.store.transaction() as session:
             reporter = session.get(IncidentReporterRow, incident_id)
             if reporter is not None:
@@ -182,6 +186,17 @@ class IncidentService:
                 session, SYSTEM.id, SYSTEM.role_name, "incident.reporter_acknowledged", None,
                 incident_id=incident_id,
             )  # fmt: skip
+        return True
+
+    def unacknowledged(self) -> list[tuple[str, str]]:
+        """(incident id, address) of every outside reporter not acknowledged yet."""
+        query = select(IncidentReporterRow).where(
+            IncidentReporterRow.contact_email.is_not(None),
+            IncidentReporterRow.acknowledged_at.is_(None),
+        )
+        with self.store.transaction() as session:
+            return [(r.incident_id, r.contact_email) for r in session.scalars(query)
+                    if r.contact_email]  # fmt: skip
 
     # --- triage: scope, assessment, drafts -----------------------------------------------------
 

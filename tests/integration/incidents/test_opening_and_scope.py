@@ -279,3 +279,25 @@ def test_an_outside_report_keeps_the_contact_out_of_the_chain_and_is_acknowledge
     assert "jo@press.example" not in repr(chain) and "Jo Reporter" not in repr(chain)
     (line,) = right_map.c.incidents.register.rows()
     assert (line["discovered_by"], line["reporter_kind"]) == ("outsider", "press")
+
+
+def test_an_acknowledgement_the_mail_service_refused_goes_out_with_the_next_job(
+    right_map: Response,
+) -> None:
+    """The outside reporter is answered (the motivating case's reporter never was): a refusal
+    was logged and never tried again, the reporter left without the reference."""
+    right_map.mailer.fail_with = "the mail server did not accept the message"
+    report = IncidentReport(
+        IncidentKind.BREACH, IncidentSource.OUTSIDE, "A journalist holds recordings of ours",
+        reporter_kind=ReporterKind.PRESS, contact_email="jo@press.example",
+    )  # fmt: skip
+    row = right_map.c.incidents.open(report, DPO)
+    assert right_map.mailer.to("jo@press.example") == []
+    right_map.mailer.fail_with = None
+    assert run_incident_jobs(right_map.c.incidents).acknowledged == 1
+    assert run_incident_jobs(right_map.c.incidents).acknowledged == 0, "once"
+    (ack,) = right_map.mailer.to("jo@press.example")
+    assert f"INC-{row.id[:8]}" in ack.subject
+    with right_map.c.store.transaction() as session:
+        reporter = session.get(IncidentReporterRow, row.id)
+        assert reporter is not None and reporter.acknowledged_at is not None

@@ -336,10 +336,14 @@ def verify() -> None:
 
 @handles_errors
 def jobs() -> None:
-    """Triage new incidents and remind the DPO before each deadline (run it hourly)."""
+    """Triage new incidents, remind the DPO before each deadline, and acknowledge outside
+    reporters whose acknowledgement the mail service refused (run it hourly)."""
     from rightful.services.incident_jobs import run_incident_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     report = run_incident_jobs(container().incidents)
+    late = counted(report.acknowledged, "acknowledgement", "acknowledgements")
+    acknowledged = f", {late} to outside reporters sent late" if report.acknowledged else ""
     console.print(f"incidents: {report.triaged} triaged, {report.postponed} postponed, "
-                  f"{counted(report.reminders, 'reminder', 'reminders')} sent")  # fmt: skip
+                  f"{counted(report.reminders, 'reminder', 'reminders')} sent"
+                  f"{acknowledged}")  # fmt: skip
