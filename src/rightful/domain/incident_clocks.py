@@ -154,7 +154,7 @@ class Deadline:
     def state(self, now: datetime) -> str:
         """not_required, done, late (done after the deadline), overdue, open."""
         if self.done_at is not None:
-            return "late" if self.is_late(self.done_at) else "done"
+            return "late" if self.required and self.is_late(self.done_at) else "done"
         if not self.required:
             return "not_required"
         return "overdue" if self.is_late(now) else "open"
@@ -165,8 +165,9 @@ class Deadline:
 
     def owes_reasons_for_delay(self, at: datetime) -> bool:
         """Whether a notice given at `at` is the notification made after the deadline, which
-        states why (Art. 33(1)): not a later phase of one already made (Art. 33(4))."""
-        return self.done_at is None and self.is_late(at)
+        states why (Art. 33(1)): not a later phase of one already made (Art. 33(4)), nor one
+        that was not owed (the people concerned told of the DPO's own accord)."""
+        return self.required and self.done_at is None and self.is_late(at)
 
     def left(self, now: datetime) -> timedelta | None:
         return None if self.due_at is None else self.due_at - now

@@ -299,6 +299,26 @@ def test_a_later_phase_after_a_timely_notification_is_not_late(
     assert authority["state"] == "done"
 
 
+def test_telling_the_people_when_it_was_not_owed_is_never_late(wrong_map: Response) -> None:
+    """Only a notice owed after its deadline states why (REQUIREMENTS.md:28). The DPO who tells
+    the people concerned on day four, having decided it was not owed, was asked for "reasons
+    for the delay", and the register called the notice late."""
+    incident_id = _triaged(wrong_map)
+    why = "The recipient deleted it in our presence; no risk remains."
+    wrong_map.c.incidents.override(incident_id, DPO, Level.HIGH, why, notify_subjects=False)
+    data = details(wrong_map.c.incidents, incident_id)
+    assert data["notify_authority"] and not data["notify_subjects"]
+    notices = wrong_map.c.incidents.notices
+    nid = _notice(wrong_map, incident_id, Audience.SUBJECTS)
+    notices.approve(nid, DPO)
+    wrong_map.world.clock.advance(timedelta(hours=100))
+    sent = notices.send(nid, DPO)
+    assert sent.status == "sent" and sent.late_reason is None
+    subjects = next(d for d in details(wrong_map.c.incidents, incident_id)["deadlines"]
+                    if d["audience"] == "subjects")  # fmt: skip
+    assert (subjects["required"], subjects["state"]) == (False, "done")
+
+
 def test_reminders_reach_the_dpo_before_the_deadline_once_per_mark(wrong_map: Response) -> None:
     incident_id = _triaged(wrong_map)
     clock = wrong_map.world.clock
