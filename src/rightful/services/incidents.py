@@ -151,7 +151,8 @@ class IncidentService:
         label = by.id if report.source is IncidentSource.STAFF else "outside-report"
         return NewIncident(
             kind=report.kind, source=report.source, reporter=label,
-            aware_at=report.aware_at or self.clock.now(), request_id=report.request_id,
+            aware_at=report.aware_at or self.clock.now(),
+            request_id=report.request_id or _misdelivered_request(session, report),
             package_id=packages[0] if packages else None, more_packages=tuple(packages[1:]),
             affected_items=report.items, description=report.description.strip(),
             reporter_kind=report.reporter_kind, nature=report.nature,
@@ -568,6 +569,17 @@ def _open(row: IncidentRow) -> IncidentRow:
     if row.status == IncidentStatus.CLOSED.value:
         raise ConflictError("the incident is closed")
     return row
+
+
+def _misdelivered_request(session: Session, report: IncidentReport) -> str | None:
+    """The request whose packages a misdelivery names: its requester received them, so the
+    scope counts what in them was not theirs (without it, the whole package counted, the
+    recipient among the people concerned)."""
+    if report.kind is not IncidentKind.MISDELIVERY or not report.package_ids:
+        return None
+    query = select(PackageRow.request_id).where(PackageRow.id.in_(report.package_ids))
+    requests = set(session.scalars(query))
+    return requests.pop() if len(requests) == 1 else None
 
 
 def _check_named(session: Session, report: IncidentReport) -> None:

@@ -247,6 +247,24 @@ def test_a_click_while_staff_open_the_incident_leaves_one_incident(
     assert any_store.c.incidents.register.verify().ok
 
 
+def test_a_misdelivery_named_by_its_package_is_scoped_as_one_named_by_its_request(
+    wrong_map: Response,
+) -> None:
+    """The package's requester received it: only what was not theirs is exposed, and they are
+    not among the people concerned. By package alone, the whole package counted (their own
+    name, address and orders) and they were to be told of their own data."""
+    delivered = wrong_map.deliver_verified(DORA)
+    wrong_map.download(delivered)
+    report = IncidentReport(IncidentKind.MISDELIVERY, IncidentSource.STAFF,
+                            "A colleague noticed old recordings in the package",
+                            package_ids=(delivered.package_id,))  # fmt: skip
+    row = wrong_map.c.incidents.open(report, DPO)
+    assert row.request_id == delivered.request_id
+    scope = details(wrong_map.c.incidents, row.id)["scope"]
+    assert scope["basis"] == "foreign_items"
+    assert scope["subjects"] == [_subject(wrong_map, CARL)]
+
+
 def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
     delivered = right_map.deliver_verified(DORA)
     future = right_map.world.clock.now() + timedelta(minutes=5)
