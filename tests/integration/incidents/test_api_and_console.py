@@ -4,6 +4,7 @@ the register, one incident and one notice, with CSRF and roles as everywhere in 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
@@ -248,3 +249,19 @@ def test_the_console_records_containment_and_the_dpo_reopens_a_closed_incident(
     assert incidents.get(row.id).status == "assessed"
     actions = [e.action for e in incidents.register.timeline(row.id)]
     assert actions.count("incident.contained") == 1 and "incident.reopened" in actions
+
+
+def test_an_earlier_awareness_is_recorded_in_the_console_too(wrong_map: Response) -> None:
+    """The console opens incidents as aware now and had no way to say otherwise afterwards."""
+    opened = _open_by_api(wrong_map)
+    browser = _signed_in(wrong_map, "rita", Role.REVIEWER)
+    path = f"/console/incidents/{opened['id']}"
+    page = browser.get(path)
+    assert 'name="aware_at"' in page.text
+    recorded = browser.post(f"{path}/facts", data={"csrf": _csrf(page.text),
+                                                   "aware_at": "2026-03-01T08:15"})  # fmt: skip
+    assert "Recorded." in recorded.text
+    row = wrong_map.c.incidents.get(opened["id"])
+    assert row.aware_at == datetime(2026, 3, 1, 8, 15, tzinfo=UTC)
+    bad = browser.post(f"{path}/facts", data={"csrf": _csrf(recorded.text), "aware_at": "soon"})
+    assert "give the time of awareness as YYYY-MM-DDTHH:MM (UTC)" in bad.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -175,6 +176,17 @@ def _nature(value: str) -> Nature | None:
         ) from None
 
 
+def _aware_at(value: str) -> datetime | None:
+    """A time of awareness from the form (UTC, as the field says), or None when left empty."""
+    if not value.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInputError("give the time of awareness as YYYY-MM-DDTHH:MM (UTC)") from None
+    return at.replace(tzinfo=at.tzinfo or UTC)
+
+
 def _level(value: str) -> Level:
     try:
         return Level(value)
@@ -189,13 +201,14 @@ def _choice(value: str) -> bool | None:
 @router.post("/{incident_id}/facts", response_class=HTMLResponse)
 def facts(
     request: Request, incident_id: str, csrf: Csrf = "", description: Long = "",
-    remedial_action: Long = "",
+    remedial_action: Long = "", aware_at: Short = "",
 ) -> Response:  # fmt: skip
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
         c.incidents.update_facts(_id(incident_id), me.principal, description=description,
-                                 remedial_action=remedial_action)  # fmt: skip
+                                 remedial_action=remedial_action,
+                                 aware_at=_aware_at(aware_at))  # fmt: skip
         return "Recorded."
 
     return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
