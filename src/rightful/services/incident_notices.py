@@ -237,6 +237,8 @@ class IncidentNotices:
         reached nobody stays approved (DeliveryError): it was not given, its deadline still
         runs, and it can be sent again."""
         by.require(Role.DPO)
+        if self.get(notice_id).status == "sent":
+            return self._send_again(notice_id, by)
         notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
         if not keys:
             raise ConflictError("the scope names nobody to tell; use a public communication")
@@ -245,18 +247,51 @@ class IncidentNotices:
             self._undelivered(notice_id, by, outcomes)
         return self._mark_done(notice_id, by, late_reason, outcomes=outcomes)
 
+    def _send_again(self, notice_id: str, by: Principal) -> IncidentNoticeRow:
+        """Send a sent notice, unchanged, to the people it has not reached yet (the mail
+        service refused, or no address was known then); those it reached get nothing again."""
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id)
+            if notice.approved_sha256 != sections_sha256(notice.sections):
+                raise ConflictError("the notice changed after approval; approve it again")
+            latest = {d.subject: d.outcome for d in self._deliveries(session, notice_id)}
+            scope = self.s.scope_of(session, load_incident(session, notice.incident_id))
+            keys = {
+                p: (k, describe_person(scope, p, notice.language))
+                for p, k in zip(scope.subjects, scope.subject_keys, strict=True)
+                if latest.get(p, "sent") != "sent"
+            } if scope is not None else {}  # fmt: skip
+        if not keys:
+            raise ConflictError("the notice is sent already and reached everyone it names")
+        outcomes = self._send_all(notice, keys, source="sent")
+        with self.s.store.transaction() as session:
+            notice = self._load(session, notice_id, lock=True)
+            notice.status = "sent"
+            now = self.s.clock.now()
+            for pseudonym, outcome in outcomes.items():
+                session.add(IncidentNoticeDeliveryRow(notice_id=notice.id, subject=pseudonym,
+                                                      at=now, outcome=outcome))  # fmt: skip
+            reached = sum(1 for o in outcomes.values() if o == "sent")
+            notice.recipients += reached
+            notice.failures -= reached
+            row = load_incident(session, notice.incident_id)
+            self._audit(session, row, notice, by, "incident.notice_sent_again",
+                        reached=reached, failed=len(outcomes) - reached)  # fmt: skip
+            return notice
+
     def _send_all(
-        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]]
-    ) -> dict[str, str]:
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]],
+        source: str = "approved",
+    ) -> dict[str, str]:  # fmt: skip
         """Each person's outcome (sent, failed, no_address); the notice is `sending` meanwhile,
         so that two DPOs clicking at once send once."""
         contacts = self.s.scopes().contacts(key for key, _ in keys.values())
-        self._move(notice.id, "approved", "sending")
+        self._move(notice.id, source, "sending")
         try:
             return {p: self._send_one(notice, contacts.get(str(key)), words)
                     for p, (key, words) in keys.items()}  # fmt: skip
         except BaseException:
-            self._move(notice.id, "sending", "approved")
+            self._move(notice.id, "sending", source)
             raise
 
     def _undelivered(self, notice_id: str, by: Principal, outcomes: Mapping[str, str]) -> None:
@@ -419,10 +454,14 @@ class IncidentNotices:
             return self._load(session, notice_id)
 
     def deliveries(self, notice_id: str) -> list[IncidentNoticeDeliveryRow]:
+        with self.s.store.transaction() as session:
+            return self._deliveries(session, notice_id)
+
+    def _deliveries(self, session: Session, notice_id: str) -> list[IncidentNoticeDeliveryRow]:
+        """Each attempt to reach a person, oldest first (a later one tells how it ended)."""
         query = select(IncidentNoticeDeliveryRow).where(
             IncidentNoticeDeliveryRow.notice_id == notice_id)  # fmt: skip
-        with self.s.store.transaction() as session:
-            return list(session.scalars(query.order_by(IncidentNoticeDeliveryRow.id)))
+        return list(session.scalars(query.order_by(IncidentNoticeDeliveryRow.id)))
 
     def title(self, notice: IncidentNoticeRow) -> str:
         regime = self._regime(notice.regime)

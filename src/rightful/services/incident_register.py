@@ -71,6 +71,7 @@ LABELS: Final = {
     "incident.notified": "notice sent or exported",
     "incident.reminder_sent": "deadline reminder sent to the DPO",
     "incident.notice_undelivered": "notice reached nobody; still approved",
+    "incident.notice_sent_again": "notice sent again to the people it had not reached",
     "incident.closed": "incident closed",
     "incident.reopened": "incident reopened by the DPO",
 }

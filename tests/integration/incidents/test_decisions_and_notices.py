@@ -14,14 +14,17 @@ import pytest
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
-from rightful.domain.messaging import DeliveryError
+from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import DeliveryError, MailMessage
 from rightful.domain.severity import Level
 from rightful.services.incident_jobs import run_incident_jobs
 from rightful.services.incident_register import details
 from rightful.services.incidents import IncidentReport
 
+from ..delivery.conftest import ANNA_MAIL
 from ..packages.world import REVIEWER
-from .conftest import CARL_MAIL, DORA, DPO, DPO_MAIL, Response
+from .conftest import ANNA, CARL, CARL_MAIL, DORA, DPO, DPO_MAIL, Response
+from .test_api_and_console import _csrf, _signed_in
 
 
 def _triaged(r: Response) -> str:
@@ -479,3 +482,49 @@ def test_a_notice_is_sent_once_however_often_it_is_sent(wrong_map: Response) -> 
     with pytest.raises(ConflictError):
         notices.send(nid, DPO)
     assert len(wrong_map.mailer.to(CARL_MAIL)) == 1
+
+
+def test_a_sent_notice_goes_again_only_to_the_people_it_did_not_reach(
+    right_map: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:29 (Art. 34): the people are told. A notice went out once: the person
+    whose mailbox refused it could not be reached by it again, and a new draft would have
+    mailed everyone a second time."""
+    anna, carl = right_map.deliver_verified(ANNA), right_map.deliver_verified(CARL)
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "Both packages were left in a public bucket for a day.",
+                            package_ids=(anna.package_id, carl.package_id),
+                            nature=Nature.UNKNOWN_RECIPIENTS)  # fmt: skip
+    incident_id = right_map.c.incidents.open(report, DPO).id
+    run_incident_jobs(right_map.c.incidents)
+    notices = right_map.c.incidents.notices
+    nid = _notice(right_map, incident_id, Audience.SUBJECTS)
+    notices.approve(nid, DPO)
+    send = right_map.mailer.send
+
+    def refusing_anna(message: MailMessage) -> None:
+        if message.to == ANNA_MAIL:
+            raise DeliveryError("550 mailbox unavailable")
+        send(message)
+
+    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    first = notices.send(nid, DPO)
+    assert first.status == "sent" and first.failures == 1 and first.recipients >= 1
+    told = {m.to for m in right_map.mailer.outbox if "an incident concerning" in m.subject}
+    assert ANNA_MAIL not in told and CARL_MAIL in told
+
+    monkeypatch.setattr(right_map.mailer, "send", send)
+    dpo = _signed_in(right_map, "dana", Role.DPO)
+    page = dpo.get(f"/console/incidents/notices/{nid}")
+    assert "Send again to the 1 not reached" in page.text
+    done = dpo.post(f"/console/incidents/notices/{nid}/send", data={"csrf": _csrf(page.text)})
+    assert done.status_code == 200
+    again = notices.get(nid)
+    assert (again.status, again.failures, again.recipients) == ("sent", 0, first.recipients + 1)
+    mailed = [m.to for m in right_map.mailer.outbox if "an incident concerning" in m.subject]
+    assert mailed.count(ANNA_MAIL) == 1 and mailed.count(CARL_MAIL) == 1  # nobody twice
+    with pytest.raises(ConflictError, match="reached everyone"):
+        notices.send(nid, DPO)
+    timeline = details(right_map.c.incidents, incident_id)["timeline"]
+    [entry] = [e for e in timeline if e["action"] == "incident.notice_sent_again"]
+    assert (entry["details"]["reached"], entry["details"]["failed"]) == (1, 0)

@@ -249,7 +249,8 @@ def send(
     out: Annotated[Path | None, typer.Option(help="folder for the authority's files")] = None,
     authority_reference: Annotated[str | None, typer.Option()] = None,
 ) -> None:
-    """Send an approved notice: e-mail to the people concerned, or files for the authority."""
+    """Send an approved notice: e-mail to the people concerned, or files for the authority. A
+    notice that went out is sent again to the people it did not reach."""
     notices = container().incidents.notices
     notice = notices.get(notice_id)
     if notice.audience == Audience.SUBJECTS.value:
