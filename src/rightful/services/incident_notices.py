@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,7 +36,7 @@ from rightful.domain.incident_notices import (
     regime_title,
     sections_sha256,
 )
-from rightful.domain.incident_scope import describe_person
+from rightful.domain.incident_scope import Scope, describe_person
 from rightful.domain.incidents import (
     IncidentKind,
     IncidentSource,
@@ -60,6 +60,9 @@ if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
 
 log = logging.getLogger("rightful.incidents")
+# A notice `sending` with no person's outcome recorded for this long lost its sender (a process
+# that ended midway): it may then be sent again, to the people it had not reached.
+LOST_AFTER: Final = timedelta(minutes=10)
 
 
 # The words around a notice's sections, in the notice's language.
@@ -235,64 +238,101 @@ class IncidentNotices:
     ) -> IncidentNoticeRow:
         """E-mail an approved Art. 34 communication to every person concerned. A notice that
         reached nobody stays approved (DeliveryError): it was not given, its deadline still
-        runs, and it can be sent again."""
+        runs, and it can be sent again. Each person's outcome is recorded as it happens, so
+        nobody gets it twice: a sent notice goes again only to the people it did not reach,
+        and one whose sender ended midway (`sending`, no progress for LOST_AFTER) only to the
+        people it had not reached yet."""
         by.require(Role.DPO)
-        if self.get(notice_id).status == "sent":
-            return self._send_again(notice_id, by)
+        status = self.get(notice_id).status
+        if status in ("sent", "sending"):
+            return self._send_again(notice_id, by, late_reason)
         notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
         if not keys:
             raise ConflictError("the scope names nobody to tell; use a public communication")
-        outcomes = self._send_all(notice, keys)
-        if "sent" not in outcomes.values():
-            self._undelivered(notice_id, by, outcomes)
-        return self._mark_done(notice_id, by, late_reason, outcomes=outcomes)
+        return self._give(notice, by, late_reason, self._unreached(notice, keys, "unreached"))
 
-    def _send_again(self, notice_id: str, by: Principal) -> IncidentNoticeRow:
-        """Send a sent notice, unchanged, to the people it has not reached yet (the mail
-        service refused, or no address was known then); those it reached get nothing again."""
+    def _send_again(
+        self, notice_id: str, by: Principal, late_reason: str | None
+    ) -> IncidentNoticeRow:
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id)
             if notice.approved_sha256 != sections_sha256(notice.sections):
                 raise ConflictError("the notice changed after approval; approve it again")
-            latest = {d.subject: d.outcome for d in self._deliveries(session, notice_id)}
             scope = self.s.scope_of(session, load_incident(session, notice.incident_id))
-            keys = {
-                p: (k, describe_person(scope, p, notice.language))
-                for p, k in zip(scope.subjects, scope.subject_keys, strict=True)
-                if latest.get(p, "sent") != "sent"
-            } if scope is not None else {}  # fmt: skip
-        if not keys:
+            keys = _keys(scope, notice.language)
+        if notice.status == "sending":  # its sender ended midway, or is still at work
+            return self._give(notice, by, late_reason or notice.late_reason,
+                              self._unreached(notice, keys, "unreached"))  # fmt: skip
+        # Sent: the people it names are those of the scope when it went out.
+        wanted = self._unreached(notice, keys, "sent")
+        if not wanted:
             raise ConflictError("the notice is sent already and reached everyone it names")
-        outcomes = self._send_all(notice, keys, source="sent")
+        outcomes = self._send_all(notice, wanted, source="sent")
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id, lock=True)
             notice.status = "sent"
-            now = self.s.clock.now()
-            for pseudonym, outcome in outcomes.items():
-                session.add(IncidentNoticeDeliveryRow(notice_id=notice.id, subject=pseudonym,
-                                                      at=now, outcome=outcome))  # fmt: skip
+            notice.recipients, notice.failures = self._counts(session, notice.id)
             reached = sum(1 for o in outcomes.values() if o == "sent")
-            notice.recipients += reached
-            notice.failures -= reached
             row = load_incident(session, notice.incident_id)
             self._audit(session, row, notice, by, "incident.notice_sent_again",
                         reached=reached, failed=len(outcomes) - reached)  # fmt: skip
             return notice
 
+    def _give(
+        self, notice: IncidentNoticeRow, by: Principal, late_reason: str | None,
+        wanted: Mapping[str, tuple[Any, str]],
+    ) -> IncidentNoticeRow:  # fmt: skip
+        """Send to `wanted`; given once anyone has it (DeliveryError when nobody has)."""
+        outcomes = self._send_all(notice, wanted, source=notice.status)
+        with self.s.store.transaction() as session:
+            reached, _ = self._counts(session, notice.id)
+        if not reached:
+            self._undelivered(notice.id, by, outcomes)
+        return self._mark_done(notice.id, by, late_reason)
+
+    def _unreached(
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], untried: str
+    ) -> dict[str, tuple[Any, str]]:
+        """The people of `keys` the notice has not reached: whose last attempt failed, and
+        those never tried when `untried` is "unreached"."""
+        with self.s.store.transaction() as session:
+            latest = self._latest(session, notice.id)
+        return {p: k for p, k in keys.items() if latest.get(p, untried) != "sent"}
+
     def _send_all(
-        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]],
-        source: str = "approved",
-    ) -> dict[str, str]:  # fmt: skip
-        """Each person's outcome (sent, failed, no_address); the notice is `sending` meanwhile,
-        so that two DPOs clicking at once send once."""
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], source: str
+    ) -> dict[str, str]:
+        """Each person's outcome (sent, failed, no_address), recorded as it happens; the notice
+        is `sending` meanwhile, so that two DPOs clicking at once send once."""
         contacts = self.s.scopes().contacts(key for key, _ in keys.values())
         self._move(notice.id, source, "sending")
+        outcomes: dict[str, str] = {}
         try:
-            return {p: self._send_one(notice, contacts.get(str(key)), words)
-                    for p, (key, words) in keys.items()}  # fmt: skip
+            for person, (key, words) in keys.items():
+                outcomes[person] = self._send_one(notice, contacts.get(str(key)), words)
+                self._record(notice.id, person, outcomes[person])
         except BaseException:
-            self._move(notice.id, "sending", source)
+            self._move(notice.id, "sending", "sent" if source == "sent" else "approved")
             raise
+        return outcomes
+
+    def _record(self, notice_id: str, person: str, outcome: str) -> None:
+        """One person's outcome; the notice's `updated_at` shows its sender is at work."""
+        now = self.s.clock.now()
+        with self.s.store.transaction() as session:
+            session.add(IncidentNoticeDeliveryRow(notice_id=notice_id, subject=person, at=now,
+                                                  outcome=outcome))  # fmt: skip
+            self._load(session, notice_id, lock=True).updated_at = now
+
+    def _latest(self, session: Session, notice_id: str) -> dict[str, str]:
+        """Each person's last outcome."""
+        return {d.subject: d.outcome for d in self._deliveries(session, notice_id)}
+
+    def _counts(self, session: Session, notice_id: str) -> tuple[int, int]:
+        """People reached and not reached, by their last outcome."""
+        latest = self._latest(session, notice_id).values()
+        reached = sum(1 for o in latest if o == "sent")
+        return reached, len(latest) - reached
 
     def _undelivered(self, notice_id: str, by: Principal, outcomes: Mapping[str, str]) -> None:
         """Nobody was reached: back to approved, the attempt audited, and DeliveryError."""
@@ -311,11 +351,19 @@ class IncidentNotices:
         )
 
     def _move(self, notice_id: str, source: str, target: str) -> None:
+        """`source` to `target`; a notice left `sending` moves only once its sender has made
+        no progress for LOST_AFTER (it ended), so that two senders never work at once."""
+        now = self.s.clock.now()
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id, lock=True)
             if notice.status != source:
                 raise ConflictError(f"the notice is {notice.status}, not {source}")
-            notice.status = target
+            if source == target == "sending" and now - notice.updated_at < LOST_AFTER:
+                raise ConflictError(
+                    "the notice is being sent right now; if its sender ended, send it again "
+                    f"after {(notice.updated_at + LOST_AFTER):%H:%M} UTC"
+                )
+            notice.status, notice.updated_at = target, now
 
     def _send_one(self, notice: IncidentNoticeRow, address: str | None, your_data: str) -> str:
         if not address:
@@ -391,16 +439,11 @@ class IncidentNotices:
                     "the deadline has passed: state the reasons for the delay (Art. 33(1)), in "
                     f"at least {MIN_LATE_REASON} characters"
                 )
-            scope = self.s.scope_of(session, row)
-            if scope is None:
-                return notice, {}
-            pairs = zip(scope.subjects, scope.subject_keys, strict=True)
-            return notice, {p: (k, describe_person(scope, p, notice.language)) for p, k in pairs}
+            return notice, _keys(self.s.scope_of(session, row), notice.language)
 
     def _mark_done(
         self, notice_id: str, by: Principal, late_reason: str | None, *,
-        outcomes: Mapping[str, str] | None = None, reference: str | None = None,
-        write: Callable[[IncidentNoticeRow], None] | None = None,
+        reference: str | None = None, write: Callable[[IncidentNoticeRow], None] | None = None,
     ) -> IncidentNoticeRow:  # fmt: skip
         now = self.s.clock.now()
         with self.s.store.transaction() as session:
@@ -413,11 +456,7 @@ class IncidentNotices:
             notice.sent_at, notice.sent_by = now, by.id
             notice.late_reason = (late_reason or "").strip() or None
             notice.authority_reference = reference
-            for pseudonym, outcome in (outcomes or {}).items():
-                session.add(IncidentNoticeDeliveryRow(notice_id=notice.id, subject=pseudonym,
-                                                      at=now, outcome=outcome))  # fmt: skip
-            notice.recipients = sum(1 for o in (outcomes or {}).values() if o == "sent")
-            notice.failures = sum(1 for o in (outcomes or {}).values() if o != "sent")
+            notice.recipients, notice.failures = self._counts(session, notice.id)
             row = load_incident(session, notice.incident_id, lock=True)
             self._notified(session, row, notice, by, audience)
             if write is not None:
@@ -539,6 +578,14 @@ class IncidentNotices:
                             incident_id=row.id, notice_id=notice.id, audience=notice.audience,
                             regime=notice.regime, sections_sha256=sections_sha256(notice.sections),
                             **extra)  # fmt: skip
+
+
+def _keys(scope: Scope | None, language: str) -> dict[str, tuple[Any, str]]:
+    """Each person of the scope (by pseudonym): their subject key and what of theirs it was."""
+    if scope is None:
+        return {}
+    pairs = zip(scope.subjects, scope.subject_keys, strict=True)
+    return {p: (k, describe_person(scope, p, language)) for p, k in pairs}
 
 
 def _require(by: Principal, role: Role) -> None:

@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from rightful.adapters.db.incidents import IncidentNoticeRow
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
@@ -484,22 +486,29 @@ def test_a_notice_is_sent_once_however_often_it_is_sent(wrong_map: Response) -> 
     assert len(wrong_map.mailer.to(CARL_MAIL)) == 1
 
 
+def _approved_notice_to_several(r: Response) -> tuple[str, str]:
+    """A breach of two requesters' packages (left in a public bucket), its communication to the
+    people concerned approved: (incident id, notice id)."""
+    anna, carl = r.deliver_verified(ANNA), r.deliver_verified(CARL)
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "Both packages were left in a public bucket for a day.",
+                            package_ids=(anna.package_id, carl.package_id),
+                            nature=Nature.UNKNOWN_RECIPIENTS)  # fmt: skip
+    incident_id = r.c.incidents.open(report, DPO).id
+    run_incident_jobs(r.c.incidents)
+    nid = _notice(r, incident_id, Audience.SUBJECTS)
+    r.c.incidents.notices.approve(nid, DPO)
+    return incident_id, nid
+
+
 def test_a_sent_notice_goes_again_only_to_the_people_it_did_not_reach(
     right_map: Response, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """REQUIREMENTS.md:29 (Art. 34): the people are told. A notice went out once: the person
     whose mailbox refused it could not be reached by it again, and a new draft would have
     mailed everyone a second time."""
-    anna, carl = right_map.deliver_verified(ANNA), right_map.deliver_verified(CARL)
-    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
-                            "Both packages were left in a public bucket for a day.",
-                            package_ids=(anna.package_id, carl.package_id),
-                            nature=Nature.UNKNOWN_RECIPIENTS)  # fmt: skip
-    incident_id = right_map.c.incidents.open(report, DPO).id
-    run_incident_jobs(right_map.c.incidents)
+    incident_id, nid = _approved_notice_to_several(right_map)
     notices = right_map.c.incidents.notices
-    nid = _notice(right_map, incident_id, Audience.SUBJECTS)
-    notices.approve(nid, DPO)
     send = right_map.mailer.send
 
     def refusing_anna(message: MailMessage) -> None:
@@ -528,3 +537,34 @@ def test_a_sent_notice_goes_again_only_to_the_people_it_did_not_reach(
     timeline = details(right_map.c.incidents, incident_id)["timeline"]
     [entry] = [e for e in timeline if e["action"] == "incident.notice_sent_again"]
     assert (entry["details"]["reached"], entry["details"]["failed"]) == (1, 0)
+
+
+def test_a_notice_whose_sender_ended_midway_reaches_the_rest_and_nobody_twice(
+    right_map: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender that ended while mailing (a restart, a crash) left the notice `sending` for
+    good: it could not be sent, edited or closed on, and a new draft would mail everyone."""
+    _, nid = _approved_notice_to_several(right_map)
+    notices = right_map.c.incidents.notices
+    send, calls = right_map.mailer.send, []
+
+    def ends_after_the_first(message: MailMessage) -> None:
+        calls.append(message.to)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        send(message)
+
+    monkeypatch.setattr(right_map.mailer, "send", ends_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        notices.send(nid, DPO)
+    monkeypatch.setattr(right_map.mailer, "send", send)
+    with right_map.c.store.transaction() as session:  # as a process that ended leaves it
+        session.execute(update(IncidentNoticeRow).where(IncidentNoticeRow.id == nid)
+                        .values(status="sending"))  # fmt: skip
+    with pytest.raises(ConflictError, match="being sent right now"):
+        notices.send(nid, DPO)
+    right_map.world.clock.advance(timedelta(minutes=11))
+    done = notices.send(nid, DPO)
+    mailed = [m.to for m in right_map.mailer.outbox if "an incident concerning" in m.subject]
+    assert len(mailed) == len(set(mailed)) == done.recipients  # everyone once, nobody twice
+    assert (done.status, done.failures) == ("sent", 0) and calls[0] in mailed
