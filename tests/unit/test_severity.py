@@ -63,6 +63,16 @@ def test_the_motivating_case_must_be_told_to_authority_and_subject(
     assert "EI 1 (maximum): direct identifiers exposed (user.biometric.voice)" in result.reasoning
 
 
+def test_the_reasoning_does_not_credit_the_data_map_with_rightfuls_own_defaults() -> None:
+    """It said "the data map marks user.financial.bank_account as highly sensitive" of a data
+    map that marks nothing, and that sentence goes to the authority in the notification."""
+    account = "user.financial.bank_account"
+    exposed = Exposed({account: 1}, 1, records=1, declared_sensitivity={account: Sensitivity.HIGH})
+    reasons = assess(exposed, Circumstances(Exposure.KNOWN_RECIPIENT)).reasoning
+    assert not any("the data map marks" in r for r in reasons)
+    assert any(r.startswith(f"+1: highly sensitive data ({account})") for r in reasons)
+
+
 def test_one_misdirected_mail_with_the_data_of_259_customers_is_notified() -> None:
     """REQUIREMENTS.md:32, :40: the number of people is weighed; an authority fined a
     controller for not notifying such a mail, while the same for one person is low."""

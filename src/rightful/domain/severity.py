@@ -208,7 +208,10 @@ def _adjustments(exposed: Exposed, present: Iterable[str], base: int, reasons: l
     high = sorted(c for c in present if exposed.declared_sensitivity.get(c) is Sensitivity.HIGH)
     if high and base < Context.SENSITIVE:
         delta += 1
-        reasons.append(f"+1: the data map marks {', '.join(high)} as highly sensitive")
+        reasons.append(
+            f"+1: highly sensitive data ({', '.join(high)}), as the data map declares it or "
+            "rightful holds such data by default"
+        )
     if exposed.children:
         delta += 1
         reasons.append("+1: the subjects include children (vulnerable)")
