@@ -26,3 +26,14 @@ def test_without_practices_or_for_a_deletion_there_is_no_practices_paragraph() -
     assert "§7024(e)" not in deletion
     empty = ccpa_unverified_text("0f3a9c2e-1111", "disclosing", "en", Practices())
     assert "§7024(e)" not in empty
+
+
+def test_the_notice_names_no_deadline_since_a_dpo_may_close_the_request_before_it() -> None:
+    """A DPO's expiry before day 45 told the consumer "we could not verify your identity by
+    the deadline", a deadline still ahead of them."""
+    for language in ("en", "de"):
+        text = ccpa_unverified_text("0f3a9c2e-1111", "acting", language)
+        assert "deadline" not in text and "Frist" not in text
+    assert ccpa_unverified_text("0f3a9c2e-1111", "acting", "en").startswith(
+        "We could not verify your identity, so we closed your request (reference 0f3a9c2e)"
+    )

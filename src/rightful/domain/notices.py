@@ -57,7 +57,7 @@ _WITHDRAWN = {
 # directed to the business's general practices (§7024(e)). Deletion is denied (§7062(d)).
 _CCPA_UNVERIFIED = {
     "en": {
-        "closed": "We could not verify your identity by the deadline, so we closed your request "
+        "closed": "We could not verify your identity, so we closed your request "
         "(reference {ref}) without {action} (Cal. Code Regs. tit. 11, §7021 and §7060). We act on "
         "a request only once we know it comes from the consumer the information is about. You "
         "may make a new request at any time.",
@@ -71,7 +71,7 @@ _CCPA_UNVERIFIED = {
         "recipients": "Whom we disclose it to: {items}.",
     },
     "de": {
-        "closed": "Wir konnten Ihre Identität nicht bis zur Frist bestätigen und haben Ihren "
+        "closed": "Wir konnten Ihre Identität nicht bestätigen und haben Ihren "
         "Antrag (Vorgangsnummer {ref}) daher geschlossen, ohne {action} (Cal. Code Regs. tit. 11, "
         "§7021 und §7060). Wir handeln erst, wenn feststeht, dass der Antrag von der Person "
         "kommt, um deren Daten es geht. Sie können jederzeit einen neuen Antrag stellen.",
@@ -172,7 +172,8 @@ def action_taken_text(
 def ccpa_unverified_text(
     request_id: str, action: str, language: str, practices: Practices | None = None
 ) -> str:
-    """A CCPA request closed unverified at its deadline: `action` is what was not done
+    """A CCPA request closed unverified (at its deadline, or earlier by a DPO, so the words
+    name no deadline): `action` is what was not done
     (disclosing, deleting, acting); a request to know also gets the general `practices`."""
     say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
     parts = [say["closed"].format(ref=request_id[:8], action=say[action])]
