@@ -559,6 +559,19 @@ def test_an_assertion_posted_from_another_site_signs_nobody_in_without_a_click_h
     assert "Open requests" in sso_sign_in(victim, assertion)  # the person's own click
 
 
+def test_signing_in_again_in_a_browser_ends_the_session_it_held(desk: Desk) -> None:
+    add(desk, "rita", Role.REVIEWER)
+    browser = sign_in(desk, "rita")
+    old = browser.cookies["rf_staff"]
+    desk.world.clock.advance(timedelta(seconds=31))  # a code is good once: the next one
+    sign_in(desk, "rita", browser)
+    assert browser.cookies["rf_staff"] != old
+    assert browser.get("/console", follow_redirects=False).status_code == 200
+    copied = desk.another_browser()
+    copied.cookies.set("rf_staff", old, path="/console")
+    assert copied.get("/console", follow_redirects=False).status_code == 303
+
+
 def test_sign_out_ends_the_session(desk: Desk) -> None:
     add(desk, "rita", Role.REVIEWER)
     client = sign_in(desk, "rita")

@@ -183,6 +183,11 @@ def sso_confirm(
 
 
 def _signed_in(request: Request, token: str, next_url: str) -> Response:
+    """The new session's cookie; the session this browser held before ends (it stayed valid
+    until it idled out, for whoever had copied its cookie)."""
+    previous = request.cookies.get(STAFF_COOKIE)
+    if previous and previous != token:
+        services(request).staff_auth.sign_out(previous)
     response = redirect(_safe(next_url))
     max_age = container(request).settings.console_session_max_hours * 3600
     cookies(request).set(response, STAFF_COOKIE, token, max_age=max_age, path="/console")
