@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from rightful.adapters.db.migrate import head_revision
 from rightful.adapters.mail.sink import MailSink
 from rightful.bootstrap import get_container, set_container
 from rightful.domain.deadlines import Jurisdiction, add_calendar_months
@@ -126,6 +128,27 @@ def test_init_names_the_database_it_set_up_without_its_password(
     code, out = run(cli, "init")
     assert code == 0, out
     assert out.strip() == f"store ready at {with_password.replace('s3cret', '***')}"
+
+
+def test_init_leaves_a_store_a_newer_version_migrated_and_says_so_in_one_line(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It stopped with Alembic's "Can't locate revision" traceback (so did serve, which runs
+    init's steps before it listens)."""
+    store = Path("var/rightful.db").resolve()
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099_from_a_later_version'")
+    set_container(None)
+    code, out = run(cli, "init")
+    assert code == 2 and out.strip() == (
+        f"error: the store at {store} is at schema revision 0099_from_a_later_version, "
+        f"which this version of rightful does not know (its newest is {head_revision()}): "
+        "a newer rightful migrated it; run that version"
+    ), out
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0099_from_a_later_version",)
+        ]
 
 
 def test_an_illegal_move_fails_with_one_line_and_a_non_zero_exit(cli: CliRunner) -> None:

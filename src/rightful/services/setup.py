@@ -1,19 +1,63 @@
 """Bring a fresh or older installation to a usable state: folders, schema, signing key; and
-check, before a server or worker starts, that its data map and sources are usable."""
+check, before a server or worker starts, that its store, data map and sources are usable."""
 
 from __future__ import annotations
 
-from rightful.adapters.db.migrate import upgrade
+from sqlalchemy.exc import DBAPIError
+
+from rightful.adapters.db.base import sqlite_file, store_name
+from rightful.adapters.db.migrate import current_revision, head_revision, is_known, upgrade
 from rightful.bootstrap import Container, make_data_dir
 from rightful.domain.errors import ConfigurationError
 from rightful.services.datamap_live import not_configured
 
 
 def initialise(c: Container) -> None:
-    """Create the data folder, migrate the store to the newest schema, load or create the keys."""
+    """Create the data folder, migrate the store to the newest schema, load or create the keys.
+    A store a newer rightful migrated is left as it is (ConfigurationError)."""
     make_data_dir(c.settings.data_dir)
+    revision = current_revision(c.store.engine)
+    if revision is not None and not is_known(revision):
+        raise ConfigurationError(_newer(c, revision))
     upgrade(c.store.engine)
     _ = c.audit  # loads or creates the audit signing key
+
+
+def check_store(c: Container) -> None:
+    """ConfigurationError, in one line, unless the store can be reached and holds the schema
+    this version writes. For a worker, which migrates nothing: against a store it cannot reach,
+    an empty one, one `rightful init` has yet to migrate or one a newer rightful migrated, every
+    job would fail."""
+    url = c.settings.effective_database_url
+    name = store_name(url)
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise ConfigurationError(f"there is no store at {name} yet; run `rightful init` first")
+    try:
+        revision = current_revision(c.store.engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        raise ConfigurationError(
+            f"cannot reach the store at {name} ({type(exc.orig).__name__}: {reason}); "
+            "check RIGHTFUL_DATABASE_URL"
+        ) from None
+    if revision is None:
+        raise ConfigurationError(f"the store at {name} has no schema yet; run `rightful init`")
+    if not is_known(revision):
+        raise ConfigurationError(_newer(c, revision))
+    if revision != head_revision():
+        raise ConfigurationError(
+            f"the store at {name} is at schema revision {revision}, older than this version's "
+            f"{head_revision()}; run `rightful init` to migrate it"
+        )
+
+
+def _newer(c: Container, revision: str) -> str:
+    return (
+        f"the store at {store_name(c.settings.effective_database_url)} is at schema revision "
+        f"{revision}, which this version of rightful does not know (its newest is "
+        f"{head_revision()}): a newer rightful migrated it; run that version"
+    )
 
 
 def check_configuration(c: Container) -> None:

@@ -14,6 +14,9 @@ from typing import IO
 
 import redis
 
+from rightful.adapters.db.base import make_engine
+from rightful.adapters.db.migrate import upgrade
+from rightful.bootstrap import make_data_dir
 from rightful.demo import DemoEstate
 from rightful.demo.estate import DATAMAP_FILES
 from rightful.settings import Settings, load_settings
@@ -33,7 +36,12 @@ def running_worker(
     settings: Settings, estate: DemoEstate, tmp_path: Path, *, out: IO[str] | None = None,
     loglevel: str = "WARNING",
 ) -> Iterator[None]:  # fmt: skip
-    """A worker with `settings` (given by environment, as in production); its output to `out`."""
+    """A worker with `settings` (given by environment, as in production); its output to `out`.
+    Its store is migrated first, as `rightful init` does: a worker refuses one that is not."""
+    make_data_dir(settings.data_dir)
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    engine.dispose()
     queue, broker = settings.celery_queue, settings.celery_broker_url.get_secret_value()
     (tmp_path / "none.toml").write_text("")
     env = {

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from rightful.adapters.db.base import Base
+from rightful.adapters.db.base import Base, make_engine
+from rightful.adapters.db.migrate import head_revision, upgrade
 from rightful.bootstrap import Container, set_container
 from rightful.demo import DemoEstate, seed_demo
 from rightful.domain.clock import FixedClock
@@ -85,6 +87,55 @@ def test_a_worker_with_a_broken_setting_stops_with_one_line(
     tmp_path: Path, variables: dict[str, str], line: str
 ) -> None:
     assert error_lines(start_worker(tmp_path, **variables)) == [line]
+
+
+def store_at(url: str, revision: str | None) -> str:
+    """The store at `url` migrated, then recorded at `revision` (None: left empty)."""
+    if revision is None:
+        return url
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+    return url
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("revision", "says"),
+    [
+        ("0099_from_a_later_version",
+         "is at schema revision 0099_from_a_later_version, which this version of rightful does "
+         "not know (its newest is {head}): a newer rightful migrated it; run that version"),
+        ("0021_build_heartbeat",
+         "is at schema revision 0021_build_heartbeat, older than this version's {head}; run "
+         "`rightful init` to migrate it"),
+        (None, "has no schema yet; run `rightful init`"),
+    ],
+)  # fmt: skip
+def test_a_worker_refuses_a_store_without_this_versions_schema_in_one_line(
+    tmp_path: Path, pg_url: str, revision: str | None, says: str
+) -> None:
+    """It started, and failed every build job it was given (or ran them on a schema it does
+    not know); it migrates nothing itself, as a server does not while others use the store."""
+    done = start_worker(tmp_path, database_url=store_at(pg_url, revision),
+                        celery_broker_url=REDIS_URL)  # fmt: skip
+    assert error_lines(done) == [
+        f"error: not starting: the store at {pg_url} {says.format(head=head_revision())}"
+    ]
+
+
+@pytest.mark.redis
+def test_a_worker_that_cannot_reach_its_store_stops_with_one_line(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://rightful:secret@127.0.0.1:18104/rightful"  # nothing listens
+    [line] = error_lines(start_worker(tmp_path, database_url=url, celery_broker_url=REDIS_URL))
+    assert line.startswith(
+        "error: not starting: cannot reach the store at "
+        "postgresql+psycopg://rightful:***@127.0.0.1:18104/rightful (OperationalError: "
+    ), line
+    assert line.endswith("; check RIGHTFUL_DATABASE_URL") and "secret" not in line
 
 
 @pytest.fixture

@@ -64,11 +64,13 @@ def collect_task(job: dict[str, Any]) -> dict[str, Any]:
 
 @worker_init.connect
 def refuse_an_unusable_configuration(**_: Any) -> None:
-    """A worker that cannot reach its broker, or whose data map cannot be loaded, would wait or
-    fail forever: it stops, with one line saying what to fix. SystemExit, because Celery logs
-    and ignores any Exception a signal handler raises."""
+    """A worker that cannot reach its broker or its store, whose store is not at this version's
+    schema, or whose data map cannot be loaded, would wait or fail forever: it stops, with one
+    line saying what to fix. SystemExit, because Celery logs and ignores any Exception a signal
+    handler raises."""
     _require_the_data_map()
     _require_the_broker()
+    _require_the_store()
 
 
 def _require_the_broker() -> None:
@@ -94,6 +96,20 @@ def _first_cause(exc: BaseException) -> str:
     while found is not None and not isinstance(found, OSError):
         found = found.__cause__ or found.__context__
     return type(found or exc).__name__
+
+
+def _require_the_store() -> None:
+    from rightful.bootstrap import get_container
+    from rightful.services.setup import check_store
+
+    c = get_container()
+    try:
+        check_store(c)
+    except ConfigurationError as exc:
+        raise SystemExit(f"error: not starting: {exc}") from None
+    finally:
+        if "store" in c.__dict__:  # the pool children would inherit: each connects on its own
+            c.store.engine.dispose()
 
 
 def _require_the_data_map() -> None:
