@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import NoSuchModuleError
@@ -52,6 +52,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# MariaDB and MySQL lack what the store relies on (UPDATE … RETURNING for the audit chain's
+# head, fractional seconds in a plain DATETIME, which the chain's hashes cover): a store there
+# could not record a single request, so it is refused before anything is made.
+NOT_A_STORE: Final = frozenset({"mysql", "mariadb"})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with a pool; SQLite gets WAL, and writers that wait for their turn in short
     steps within a busy timeout (sqlite_writers.py)."""
@@ -62,12 +68,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             event.listen(engine, "do_connect", lambda *_: _create_private(path))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if url.split(":", 1)[0].split("+", 1)[0] in NOT_A_STORE:
+        raise ConfigurationError(
+            f"database_url: rightful's own store runs on PostgreSQL (postgresql+psycopg://…) or "
+            f"SQLite (sqlite:///…), not on {url.split(':', 1)[0]}:// (MariaDB and MySQL serve as "
+            "sources of a data map only)"
+        )
     try:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(
             f"database_url: no driver for {url.split(':', 1)[0]}:// ({type(exc).__name__}); use "
-            "sqlite:///…, postgresql+psycopg://… or mysql+pymysql://…"
+            "sqlite:///… or postgresql+psycopg://…"
         ) from None
 
 
