@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from rightful.adapters.queue.package_jobs import CeleryPackageJobs
 from rightful.bootstrap import Container
 from rightful.demo import DemoEstate, expected_records, seed_demo
 from rightful.domain.clock import FixedClock
+from rightful.domain.errors import ConfigurationError
 from rightful.domain.lifecycle import Status
 from rightful.settings import Settings
 
@@ -35,6 +37,30 @@ def test_an_inline_job_builds_once_and_answers_a_repeat_with_the_same_package(
     assert first["status"] == "ready" and world.status(rid) is Status.IN_REVIEW
     again = jobs.wait(jobs.submit(rid), timeout=5)
     assert again == first and len(world.c.packages.for_request(rid)) == 1
+
+
+NO_BROKER = "redis://:secret@127.0.0.1:18105/6"  # a port nothing listens on
+
+
+def test_with_its_broker_down_a_started_build_gives_up_at_once_and_a_queued_one_is_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """start() runs while a requester confirms their code: it waited 19 s for the result store's
+    twenty reconnects, for a result nobody reads. `package build --queued` (submit) waited as
+    long, then ended in a RuntimeError traceback."""
+    jobs = CeleryPackageJobs(make_celery_app(NO_BROKER, "rightful-down"), "rightful-down")
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        jobs.start("r-1")
+    assert time.monotonic() - began < 5
+    assert "could not queue a package build for request r-1 (OperationalError)" in caplog.text
+    with pytest.raises(ConfigurationError) as refused:
+        jobs.submit("r-1")
+    assert str(refused.value) == (
+        "cannot queue the build of request r-1: the broker at redis://:**@127.0.0.1:18105/6 "
+        "cannot be reached (OperationalError); check RIGHTFUL_CELERY_BROKER_URL and that Redis "
+        "is running"
+    )
 
 
 @pytest.fixture(scope="module")
