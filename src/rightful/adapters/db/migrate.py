@@ -8,9 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATING = 0x7269_6768_7466_756C  # "rightful": the advisory lock that migrations take turns on
 
 
 def alembic_config(url: str) -> Config:
@@ -36,9 +37,14 @@ def is_known(revision: str) -> bool:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration to the store behind `engine` (idempotent)."""
+    """Apply every pending migration to the store behind `engine` (idempotent). Processes that
+    migrate one PostgreSQL store at once (servers started together, each running init's steps)
+    take turns: the later ones find it migrated. Without the lock the second one's CREATE TABLE
+    met the first one's tables, and it stopped with an IntegrityError traceback."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # held until this transaction ends
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATING})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
