@@ -200,13 +200,13 @@ def insert(data: st.DataObject, c: Chain) -> Tampered:
     if renumber:
         later = [_with(e, seq=e.seq + 1) for e in later]
     entries = [*c.entries[: p - 1], forged, *later]
+    if renumber and p <= n and forged == c.entries[p - 1]:
+        # The forgery is the very entry it pushed on: of two equal entries, the copy is the one
+        # that no longer fits, one seq later (a checkpoint at p signs the equal one, rightly).
+        return _expect(c, entries, p + 1, Finding.INSERTED)
     signed = {cp.seq for cp in c.checkpoints}
     if perfect and p in signed:
         return _expect(c, entries, p, Finding.INSERTED, Finding.REWRITTEN)
-    if renumber and p <= n and forged == c.entries[p - 1]:
-        # The forgery is the very entry it pushed on: of two equal entries, the copy is the one
-        # that no longer fits, one seq later.
-        return _expect(c, entries, p + 1, Finding.INSERTED)
     return _expect(c, entries, p, Finding.INSERTED)
 
 
