@@ -271,6 +271,13 @@ def test_writes_past_the_inline_bytes_go_to_the_thread_in_order() -> None:
         ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
         ("-2+3", "-2+3"),
         ("+4915123456789", "+4915123456789"),
+        # a sign and a number first make a formula all the same, which may then call anything
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ('+1+HYPERLINK("http://x")', '\'+1+HYPERLINK("http://x")'),
+        ("- 1+cmd|' /C calc'!A0", "'- 1+cmd|' /C calc'!A0"),
+        ("+49 (0)151 234-5678", "+49 (0)151 234-5678"),
+        ("-1.5", "-1.5"),
+        ("00491512345", "00491512345"),
         ("plain", "plain"),
         (None, ""),
         (42, "42"),

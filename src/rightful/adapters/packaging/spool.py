@@ -21,6 +21,10 @@ from rightful.adapters.packaging.encoding import parse_line
 # in the CSV (OWASP). The JSON file keeps every value exactly as stored.
 _FORMULA_START: Final = ("=", "@", "\t", "\r")
 _SIGNS: Final = ("+", "-")
+# A cell that starts with a sign is left as it is only when it holds nothing but a number,
+# a phone number or sums of them: such a formula can only compute (-2+3), never call (DDE,
+# HYPERLINK), while '-2+3+cmd|...' is a formula as much as '=cmd|...' is.
+_NUMERIC: Final = frozenset("0123456789 .,()/+-")
 _JSON: Final = json.JSONEncoder(ensure_ascii=False)
 IN_MEMORY: Final = 256 * 1024
 BATCH: Final = 64 * 1024
@@ -143,14 +147,12 @@ def csv_cell(value: Any) -> str:
     """A JSON value as CSV text ('' for null)."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        text = value
-    elif type(value) is int:
-        return str(value)  # as JSON writes it, and only a sign and digits: nothing to defuse
-    else:
-        text = _JSON.encode(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    if text.startswith(_SIGNS) and len(text) > 1 and not (text[1].isdigit() or text[1] == " "):
-        return "'" + text
-    return text
+    if not isinstance(value, str):
+        # as JSON writes it: a number is a sign and digits (a float also '.' and 'e'), and
+        # true, false, a list or an object start with a letter or a bracket: nothing to defuse
+        return str(value) if type(value) is int else _JSON.encode(value)
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    if value.startswith(_SIGNS) and len(value) > 1 and not _NUMERIC.issuperset(value):
+        return "'" + value
+    return value
