@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.exclusions import exclusion
 from rightful.domain.lifecycle import Status
@@ -69,6 +70,35 @@ def test_a_row_left_out_is_not_in_the_next_build_which_says_how_much_was_left_ou
     }, "the key only as a digest"
     world.c.package_review.approve(second.id, REVIEWER)
     assert row.id in [r.id for r in world.c.exclusions.of(rid)]
+
+
+@pytest.mark.parametrize(
+    ("law", "cited"),
+    [
+        (Jurisdiction.GDPR, " (GDPR Art. 15(4))"),
+        (Jurisdiction.UK_GDPR, " (UK GDPR Art. 15(4))"),
+        (Jurisdiction.CCPA, ""),
+    ],
+)
+def test_the_page_marks_others_data_and_what_was_left_out_under_the_requests_law(
+    world: World, law: Jurisdiction, cited: str
+) -> None:
+    """REQUIREMENTS.md:20: third-party data is marked and only the affected parts are
+    withheld; the page says so citing the request's law (a Californian's answer cites no GDPR)."""
+    rid = world.request_for(ANNA, jurisdiction=law)
+    first = world.c.packages.build(rid, AGENT)
+    contact = records(world, first.id, "accounts.contacts")[0]
+    key = [str(k) for k in contact["key"]]
+    world.c.exclusions.leave_out(
+        first.id, exclusion("accounts.contacts", key, "contact_phone", WHY, DATAMAP), REVIEWER
+    )
+    second = world.c.packages.build(rid, AGENT)
+    index = zip_bytes(world, second.id).read("index.html").decode().replace("&#39;", "'")
+    assert "contact_name, contact_phone" in index, "the third-party fields are named"
+    assert f"please respect those people's privacy{cited}." in index
+    assert f"we left out only those parts and sent you the rest{cited}:" in index
+    if law == Jurisdiction.CCPA:
+        assert "GDPR" not in index
 
 
 def test_a_field_left_out_is_empty_in_the_package_and_the_gate_checks_the_rest(

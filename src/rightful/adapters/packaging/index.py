@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from rightful.adapters.packaging.texts import category_label, texts
+from rightful.adapters.packaging.texts import category_label, for_law, texts
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.packages import safe_name
@@ -108,8 +108,9 @@ def render_index(data: IndexData) -> bytes:
         "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),
         "no_recipients": t["no_recipients"].format(controller=data.controller),
-        "rights_body": t.get(f"rights_body_{data.law}", t["rights_body"]),
-        "complaint": t.get(f"complaint_{data.law}", t["complaint"]),
+        "rights_body": for_law(t, "rights_body", data.law),
+        "complaint": for_law(t, "complaint", data.law),
+        "left_out_body": for_law(t, "left_out_body", data.law),
         # the configured authority is the controller's GDPR one; the UK and California texts
         # name their own regulator
         "contact": data.contact, "authority": data.authority if data.law == "gdpr" else None,
@@ -134,7 +135,8 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
         "record_word": t["record"] if files.records == 1 else t["records"],
         "file_word": t["file_label"] if files.file_count == 1 else t["files_label"],
         "missing": _missing_text(t, data.missing[files.address]),
-        "third_party": t["third_party_body"].format(fields=", ".join(third)) if third else "",
+        "third_party": (for_law(t, "third_party_body", data.law).format(fields=", ".join(third))
+                        if third else ""),
         "files": files.files,
         "more_files": t["more_files"].format(count=more, folder=folder) if more > 0 else "",
     }  # fmt: skip

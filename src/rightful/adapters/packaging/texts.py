@@ -46,6 +46,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "contact list or household): {fields}. They are part of your data, "
         "so you receive them; please respect those people's privacy "
         "(GDPR Art. 15(4)).",
+        "third_party_body_uk_gdpr": "These records also name other people (for example people in "
+        "your contact list or household): {fields}. They are part of your data, so you receive "
+        "them; please respect those people's privacy (UK GDPR Art. 15(4)).",
+        "third_party_body_ccpa": "These records also name other people (for example people in "
+        "your contact list or household): {fields}. They are part of your personal information, "
+        "so you receive them; please respect those people's privacy.",
         "file_list": "Files",
         "more_files": "and {count} more in the folder {folder}",
         "withheld": "Data that needs a further check",
@@ -56,6 +62,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "left_out_body": "Some of your data also concerns other people. Where giving it to you "
         "would harm their rights and freedoms, we left out only those parts and sent you the rest "
         "(GDPR Art. 15(4)):",
+        "left_out_body_uk_gdpr": "Some of your data also concerns other people. Where giving it "
+        "to you would harm their rights and freedoms, we left out only those parts and sent you "
+        "the rest (UK GDPR Art. 15(4)):",
+        "left_out_body_ccpa": "Some of your personal information also concerns other people. "
+        "Where giving it to you would harm their rights and freedoms, we left out only those "
+        "parts and sent you the rest:",
         "left_out_counts": "{rows} entries and {fields} single values",
         "undisclosed": "Held, but not sent (California law)",
         "undisclosed_body": "California law does not allow a business to send some kinds of "
@@ -131,6 +143,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "Ihrem Adressbuch oder Haushalt): {fields}. Sie gehören zu Ihren "
         "Daten, deshalb erhalten Sie sie; bitte achten Sie die "
         "Privatsphäre dieser Personen (Art. 15 Abs. 4 DSGVO).",
+        "third_party_body_uk_gdpr": "Diese Datensätze nennen auch andere Personen (zum Beispiel "
+        "aus Ihrem Adressbuch oder Haushalt): {fields}. Sie gehören zu Ihren Daten, deshalb "
+        "erhalten Sie sie; bitte achten Sie die Privatsphäre dieser Personen (Art. 15 Abs. 4 "
+        "UK GDPR).",
+        "third_party_body_ccpa": "Diese Datensätze nennen auch andere Personen (zum Beispiel "
+        "aus Ihrem Adressbuch oder Haushalt): {fields}. Sie gehören zu Ihren personenbezogenen "
+        "Informationen, deshalb erhalten Sie sie; bitte achten Sie die Privatsphäre dieser "
+        "Personen.",
         "file_list": "Dateien",
         "more_files": "und {count} weitere im Ordner {folder}",
         "withheld": "Daten, die eine weitere Prüfung brauchen",
@@ -141,6 +161,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "left_out_body": "Einige Ihrer Daten betreffen auch andere Menschen. Wo die Herausgabe "
         "deren Rechte und Freiheiten beeinträchtigen würde, haben wir nur diese Teile ausgelassen "
         "und Ihnen den Rest gesendet (Art. 15 Abs. 4 DSGVO):",
+        "left_out_body_uk_gdpr": "Einige Ihrer Daten betreffen auch andere Menschen. Wo die "
+        "Herausgabe deren Rechte und Freiheiten beeinträchtigen würde, haben wir nur diese Teile "
+        "ausgelassen und Ihnen den Rest gesendet (Art. 15 Abs. 4 UK GDPR):",
+        "left_out_body_ccpa": "Einige Ihrer personenbezogenen Informationen betreffen auch andere "
+        "Menschen. Wo die Herausgabe deren Rechte und Freiheiten beeinträchtigen würde, haben "
+        "wir nur diese Teile ausgelassen und Ihnen den Rest gesendet:",
         "left_out_counts": "{rows} Einträge und {fields} einzelne Angaben",
         "undisclosed": "Gespeichert, aber nicht übermittelt (kalifornisches Recht)",
         "undisclosed_body": "Kalifornisches Recht verbietet Unternehmen, manche Angaben selbst "
@@ -209,6 +235,12 @@ CATEGORIES: Final[dict[str, dict[str, str]]] = {
 def texts(language: str) -> dict[str, str]:
     """The texts in a language (English when the language is not offered)."""
     return TEXTS.get(language, TEXTS["en"])
+
+
+def for_law(t: dict[str, str], key: str, law: str) -> str:
+    """A text as the request's law words it: its own variant (`key_uk_gdpr`, `key_ccpa`) where
+    there is one, the GDPR's otherwise."""
+    return t.get(f"{key}_{law}", t[key])
 
 
 def category_label(category: str, language: str) -> str:
