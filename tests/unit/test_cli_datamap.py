@@ -28,6 +28,36 @@ def test_check_prints_identities_traversal_windows_and_indexes() -> None:
     assert out.rstrip().endswith("ok")
 
 
+def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
+    tmp_path: Path,
+) -> None:
+    """REQUIREMENTS.md:19: every copy comes with the purposes and the retention period; a map
+    that declares neither for a collection passed with "ok", and its packages said nothing."""
+    silent = tmp_path / "shop.yaml"
+    text = next(p for p in DATAMAP_FILES if p.name == "shop.yaml").read_text()
+    silent.write_text(
+        text.replace('        retention: "10 years for orders (commercial and tax law), 2 years '
+                     'for tickets"\n', "")
+        .replace('          purposes: ["Send the newsletter the subscriber asked for"]\n', "")
+        .replace('        purposes: ["Sell and deliver products", "Customer support"]\n', "")
+    )  # fmt: skip
+    others = [str(p) for p in DATAMAP_FILES if p.name != "shop.yaml"]
+    result = runner.invoke(app, ["check", *others, str(silent)])
+    assert result.exit_code == 0, "the map can still drive a collection"
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    why = "no purposes: its packages cannot say why the data is used (Art. 15(1)(a)); declare "
+    long = "no retention: its packages cannot say how long the data is kept (Art. 15(1)(d)); "
+    assert warnings == [
+        f"warning: {silent}: shop.newsletter: {why}rightful: purposes",
+        f"warning: {silent}: shop.orders: {why}rightful: purposes",
+        f"warning: {silent}: shop.orders: {long}declare rightful: retention",
+        f"warning: {silent}: shop.support_tickets: {why}rightful: purposes",
+        f"warning: {silent}: shop.support_tickets: {long}declare rightful: retention",
+    ]
+    demo = runner.invoke(app, ["check", *map(str, DATAMAP_FILES)])
+    assert "warning:" not in demo.output
+
+
 def test_check_fails_with_one_line_per_error(tmp_path: Path) -> None:
     broken = tmp_path / "shop.yaml"
     text = next(p for p in DATAMAP_FILES if p.name == "shop.yaml").read_text()

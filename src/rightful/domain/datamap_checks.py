@@ -50,6 +50,26 @@ def check_datamap(
     return problems
 
 
+# Art. 15(1) information every package owes for each collection, as the map declares it.
+_OWED: Final = (
+    ("purposes", "why the data is used (Art. 15(1)(a))"),
+    ("retention", "how long the data is kept (Art. 15(1)(d))"),
+)
+
+
+def article_15_gaps(datamap: DataMap) -> list[DataMapProblem]:
+    """Collections whose packages would be silent on why their data is used or how long it is
+    kept. Not errors (the map can drive a collection), but the answer owes both."""
+    return [
+        DataMapProblem(dataset.origin, coll.address, None,
+                       f"no {key}: its packages cannot say {what}; declare rightful: {key}")
+        for dataset in datamap.datasets
+        for coll in dataset.collections
+        for key, what in _OWED
+        if not getattr(coll.info, key)
+    ]  # fmt: skip
+
+
 def _dataset_problems(datamap: DataMap) -> Iterator[DataMapProblem]:
     counts = Counter(d.key for d in datamap.datasets)
     for dataset in datamap.datasets:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rightful.adapters.datamap.fides_yaml import read_datamap
 from rightful.domain.datamap import DataMap, Match
-from rightful.domain.datamap_checks import DataMapProblem
+from rightful.domain.datamap_checks import DataMapProblem, article_15_gaps
 from rightful.domain.datamap_graph import TraversalPlan, identity_routes, plan_traversal
 from rightful.domain.sensitivity import Sensitivity
 
@@ -54,6 +54,7 @@ class DataMapReport:
     problems: list[DataMapProblem]
     lines: list[str] = field(default_factory=list)
     indexes: list[IndexAdvice] = field(default_factory=list)
+    warnings: list[DataMapProblem] = field(default_factory=list)  # Art. 15(1) left unsaid
 
     @property
     def ok(self) -> bool:
@@ -66,7 +67,9 @@ def check_files(paths: Sequence[Path | str]) -> DataMapReport:
     if problems:
         return DataMapReport(problems)
     plan = plan_traversal(datamap)
-    return DataMapReport([], describe(datamap, plan), recommend_indexes(datamap, plan))
+    return DataMapReport(
+        [], describe(datamap, plan), recommend_indexes(datamap, plan), article_15_gaps(datamap)
+    )
 
 
 def describe(datamap: DataMap, plan: TraversalPlan) -> list[str]:

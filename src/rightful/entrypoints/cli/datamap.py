@@ -54,6 +54,8 @@ def check(
         )
         for advice in report.indexes:
             typer.echo(f"  [{advice.source}] {advice.sql}")
+    for warning in report.warnings:
+        typer.echo(f"warning: {visible(str(warning))}", err=True)
     if live:
         _check_live(paths)
     typer.echo("ok")
