@@ -30,12 +30,29 @@ def test_every_row_reaches_the_json_and_csv_documents_in_order(tmp_path: Path, r
         parsed = json.loads(document.read())
     with spool.write_csv() as table:
         table.seek(0)
-        lines = list(csv.reader(io.TextIOWrapper(table, encoding="utf-8", newline="")))
+        lines = list(csv.reader(io.TextIOWrapper(table, encoding="utf-8-sig", newline="")))
     spool.close()
 
     assert parsed["count"] == rows
     assert parsed["records"] == [dict(zip(FIELDS, row, strict=True)) for row in values]
     assert lines == [list(FIELDS), *([str(i), note] for i, note in values)]
+
+
+def test_the_csv_opens_in_a_spreadsheet_as_written(tmp_path: Path) -> None:
+    """index.html offers the CSV "you can open in a spreadsheet": Excel reads a CSV without a
+    UTF-8 byte order mark in the legacy code page ("Ben KrÃ¼ger"). Values holding the
+    separator, quotes or line breaks are quoted, and leading zeros stay as stored."""
+    spool = RowSpool(tmp_path, FIELDS)
+    notes = ["Ben Krüger", 'a, "b"\nc', "0049301234"]
+    for i, note in enumerate(notes):
+        spool.append(canonical_row(FIELDS, (i, note)))
+    with spool.write_csv() as table:
+        table.seek(0)
+        raw = table.read()
+    spool.close()
+    assert raw.startswith(b"\xef\xbb\xbfid,note\r\n")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows == [list(FIELDS), *([str(i), note] for i, note in enumerate(notes))]
 
 
 def test_a_spool_leaves_no_file_behind(tmp_path: Path) -> None:

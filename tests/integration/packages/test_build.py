@@ -76,7 +76,7 @@ def test_each_collection_becomes_one_json_file_and_one_csv_file(world: World) ->
     for collection, count in package.counts_by_collection.items():
         doc = json.loads(archive.read(f"data/{collection}.json"))
         assert doc["collection"] == collection and len(doc["records"]) == count
-        lines = archive.read(f"data/{collection}.csv").decode().splitlines()
+        lines = archive.read(f"data/{collection}.csv").decode("utf-8-sig").splitlines()
         assert lines[0].split(",") == doc["fields"]
     contacts = json.loads(archive.read("data/accounts.contacts.json"))
     assert set(contacts["third_party_fields"]) == {"contact_name", "contact_phone"}

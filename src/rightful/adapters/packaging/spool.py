@@ -26,6 +26,9 @@ _SIGNS: Final = ("+", "-")
 # HYPERLINK), while '-2+3+cmd|...' is a formula as much as '=cmd|...' is.
 _NUMERIC: Final = frozenset("0123456789 .,()/+-")
 _JSON: Final = json.JSONEncoder(ensure_ascii=False)
+# The CSV starts with a UTF-8 byte order mark: without it, Excel opens a double-clicked CSV in
+# the computer's legacy code page, and "Krüger" reads "KrÃ¼ger" (its own "CSV UTF-8" writes one).
+CSV_BOM: Final = "\ufeff".encode()
 IN_MEMORY: Final = 256 * 1024
 BATCH: Final = 64 * 1024
 COPY_BUFFER: Final = 1024 * 1024
@@ -109,9 +112,10 @@ class RowSpool:
         return out
 
     def write_csv(self) -> IO[bytes]:
-        """The rows as CSV with a header line; values as in the JSON, formulas defused;
-        returned at its end (its size is tell())."""
+        """The rows as CSV (UTF-8 with a byte order mark) with a header line; values as in the
+        JSON, formulas defused; returned at its end (its size is tell())."""
         out = spooled(self.folder)
+        out.write(CSV_BOM)
         text = io.StringIO()  # handed to `out` about BATCH characters at a time
         writer = csv.writer(text)
         writer.writerow(self.fields)
