@@ -298,7 +298,7 @@ class PackageBuilder:
             aid, extra.collection, extra.attachment_id, extra.categories, written.sha256, path,
             written.size, extra.origin, extra.bound_uri,
         ))  # fmt: skip
-        self._attached.append((path, extra.origin))
+        self._attached.append((path, extra.collection))  # index.html names the collection
         self.out.attachments += 1
         self._count_categories()  # by_category keeps the order categories were first met in
         self.out.by_category.update(extra.categories)

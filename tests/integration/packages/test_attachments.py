@@ -72,6 +72,21 @@ def test_a_blob_bound_through_the_data_map_joins_the_package(world: World) -> No
     assert "attachment.bound" in world.actions(rid)
 
 
+def test_the_page_says_which_data_an_attachment_belongs_to_in_the_requesters_words(
+    world: World,
+) -> None:
+    """The requester read "(bound)" or "(four_eyes)" beside a staff file: staff jargon, in
+    English on a German page. The page names the collection the file was added to."""
+    rid = world.request_for(ANNA, language="de")
+    world.c.attachments.bind(rid, AGENT, collection="speaker.recordings", uri=uri_of(world, ANNA))
+    package = world.c.packages.build(rid, AGENT)
+    item = next(i for i in manifest_of(world, package.id)["items"] if i["kind"] == "attachment")
+    index = zip_bytes(world, package.id).read("index.html").decode()
+    assert (f'<a href="{item["path"]}">{item["path"]}</a> '
+            '<span class="muted">(Hearthly device cloud – recordings)</span>') in index  # fmt: skip
+    assert "(bound)" not in index and "four_eyes" not in index
+
+
 @pytest.mark.parametrize(
     ("collection", "key", "uri_owner"),
     [("shop.orders", 3, None), ("speaker.recordings", None, ANNA_2)],

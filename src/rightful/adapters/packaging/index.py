@@ -66,7 +66,7 @@ class IndexData:
     categories: Counter[str]
     collections: list[CollectionFiles]
     withheld: tuple[Withheld, ...] = ()
-    attachments: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # path, collection
     missing: Counter[str] = field(default_factory=Counter)  # files not found, by collection
     contact: str | None = None
     authority: str | None = None
@@ -105,7 +105,7 @@ def render_index(data: IndexData) -> bytes:
              "category_labels": [category_label(c, lang) for c in d["categories"]]}
             for d in data.undisclosed
         ],
-        "attachments": [{"path": p, "kind": k} for p, k in data.attachments],
+        "attachments": [{"path": p, "title": _title(data, c)} for p, c in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),
         "no_recipients": t["no_recipients"].format(controller=data.controller),
         "rights_body": for_law(t, "rights_body", data.law),
