@@ -58,7 +58,7 @@ def test_a_row_left_out_is_not_in_the_next_build_which_says_how_much_was_left_ou
     assert manifest["left_out"] == [{"collection": "speaker.recordings", "rows": 1, "fields": 0,
                                      "reason": "art_15_4"}]  # fmt: skip
     index = zip_bytes(world, second.id).read("index.html").decode()
-    assert "Left out to protect other people" in index and "1 entries and 0 single values" in index
+    assert "Left out to protect other people" in index and "1 entry and 0 single values" in index
     entry = next(e for e in world.c.audit.timeline(rid) if e.action == "package.item_left_out")
     assert set(entry.summary) == {
         "exclusion_id",

@@ -95,11 +95,7 @@ def render_index(data: IndexData) -> bytes:
         ],
         "collections": [_collection(data, c, lang) for c in data.collections],
         "withheld": [_withheld(data, w, lang) for w in data.withheld],
-        "left_out": [
-            {"title": _title(data, d["collection"]),
-             "counts": t["left_out_counts"].format(rows=d["rows"], fields=d["fields"])}
-            for d in data.left_out
-        ],
+        "left_out": [_left_out(data, t, d) for d in data.left_out],
         "undisclosed": [
             {"title": _title(data, d["collection"]), "field": d["field"],
              "category_labels": [category_label(c, lang) for c in d["categories"]]}
@@ -140,6 +136,20 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
         "files": files.files,
         "more_files": t["more_files"].format(count=more, folder=folder) if more > 0 else "",
     }  # fmt: skip
+
+
+def _left_out(data: IndexData, t: dict[str, str], counts: dict[str, Any]) -> dict[str, str]:
+    """One collection's line under "Left out to protect other people": how many rows, how many
+    single fields."""
+    rows = _counted(t, "left_out_row", counts["rows"])
+    fields = _counted(t, "left_out_field", counts["fields"])
+    return {"title": _title(data, counts["collection"]),
+            "counts": t["left_out_counts"].format(rows=rows, fields=fields)}  # fmt: skip
+
+
+def _counted(t: dict[str, str], key: str, n: int) -> str:
+    """'1 entry' or 'n entries': the text `key` for one, `key`+'s' for any other number."""
+    return t[key] if n == 1 else t[f"{key}s"].format(n=n)
 
 
 def _missing_text(t: dict[str, str], count: int) -> str:

@@ -68,7 +68,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "left_out_body_ccpa": "Some of your personal information also concerns other people. "
         "Where giving it to you would harm their rights and freedoms, we left out only those "
         "parts and sent you the rest:",
-        "left_out_counts": "{rows} entries and {fields} single values",
+        "left_out_counts": "{rows} and {fields}",
+        "left_out_row": "1 entry",
+        "left_out_rows": "{n} entries",
+        "left_out_field": "1 single value",
+        "left_out_fields": "{n} single values",
         "undisclosed": "Held, but not sent (California law)",
         "undisclosed_body": "California law does not allow a business to send some kinds of "
         "information even to the person it is about, such as government ID numbers, financial "
@@ -167,7 +171,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "left_out_body_ccpa": "Einige Ihrer personenbezogenen Informationen betreffen auch andere "
         "Menschen. Wo die Herausgabe deren Rechte und Freiheiten beeinträchtigen würde, haben "
         "wir nur diese Teile ausgelassen und Ihnen den Rest gesendet:",
-        "left_out_counts": "{rows} Einträge und {fields} einzelne Angaben",
+        "left_out_counts": "{rows} und {fields}",
+        "left_out_row": "1 Eintrag",
+        "left_out_rows": "{n} Einträge",
+        "left_out_field": "1 einzelne Angabe",
+        "left_out_fields": "{n} einzelne Angaben",
         "undisclosed": "Gespeichert, aber nicht übermittelt (kalifornisches Recht)",
         "undisclosed_body": "Kalifornisches Recht verbietet Unternehmen, manche Angaben selbst "
         "der betroffenen Person zu übermitteln, etwa Ausweisnummern, Kontonummern und "
