@@ -160,9 +160,14 @@ def _missing_text(t: dict[str, str], count: int) -> str:
 
 
 def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:
+    """A collection waiting for a step-up: its data waits, what the controller owes about it
+    (Art. 15(1)(a)-(h): purposes, recipients, retention, ...) does not."""
+    coll = data.datamap.collection(withheld.collection)
+    assert coll is not None
     return {
         "title": _title(data, withheld.collection),
         "category_labels": [category_label(c, lang) for c in withheld.categories],
+        "info": coll.info,
     }
 
 
