@@ -31,10 +31,16 @@ def schema_message(exc: psycopg.Error) -> str | None:
 
 
 # A table's columns and their types; the parameter is the quoted table name, found on the
-# search_path as the queries find it.
+# search_path as the queries find it. A domain is followed down to its base type, which is what
+# the server sends a value as (a domain over bigint comes as a bigint).
 ATTRIBUTES_SQL = (
+    "WITH RECURSIVE col(attname, typid) AS ("
     "SELECT attname, atttypid FROM pg_attribute "
-    "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped"
+    "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
+    "UNION ALL SELECT col.attname, t.typbasetype FROM col "
+    "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype = 'd') "
+    "SELECT col.attname, col.typid FROM col "
+    "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype <> 'd'"
 )
 
 
