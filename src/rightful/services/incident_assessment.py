@@ -19,7 +19,9 @@ from rightful.domain.incidents import IncidentKind, Nature, circumstances_of
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.severity import Assessment, Level, assess
 
-NOTIFIED = ("sent", "exported")
+# A notice given: sent, exported, or being sent again to the people it did not reach (it went
+# out before, so it still counts as given meanwhile).
+NOTIFIED = ("sent", "exported", "resending")
 
 
 def compute(row: IncidentRow, scope: Scope, declared: Mapping[str, Sensitivity]) -> tuple[

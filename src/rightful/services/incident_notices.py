@@ -244,7 +244,7 @@ class IncidentNotices:
         people it had not reached yet."""
         by.require(Role.DPO)
         status = self.get(notice_id).status
-        if status in ("sent", "sending"):
+        if status in ("sent", "sending", "resending"):
             return self._send_again(notice_id, by, late_reason)
         notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
         if not keys:
@@ -263,11 +263,15 @@ class IncidentNotices:
         if notice.status == "sending":  # its sender ended midway, or is still at work
             return self._give(notice, by, late_reason or notice.late_reason,
                               self._unreached(notice, keys, "unreached"))  # fmt: skip
-        # Sent: the people it names are those of the scope when it went out.
+        # Sent: the people it names are those of the scope when it went out. While it goes
+        # again it is `resending`, which still counts as given (it was).
         wanted = self._unreached(notice, keys, "sent")
+        if not wanted and notice.status == "resending":  # ended after the last person
+            self._move(notice.id, "resending", "sent")
+            return self.get(notice_id)
         if not wanted:
             raise ConflictError("the notice is sent already and reached everyone it names")
-        outcomes = self._send_all(notice, wanted, source="sent")
+        outcomes = self._send_all(notice, wanted, source=notice.status, working="resending")
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id, lock=True)
             notice.status = "sent"
@@ -300,19 +304,20 @@ class IncidentNotices:
         return {p: k for p, k in keys.items() if latest.get(p, untried) != "sent"}
 
     def _send_all(
-        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], source: str
-    ) -> dict[str, str]:
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], source: str,
+        working: str = "sending",
+    ) -> dict[str, str]:  # fmt: skip
         """Each person's outcome (sent, failed, no_address), recorded as it happens; the notice
-        is `sending` meanwhile, so that two DPOs clicking at once send once."""
+        is `working` meanwhile, so that two DPOs clicking at once send once."""
         contacts = self.s.scopes().contacts(key for key, _ in keys.values())
-        self._move(notice.id, source, "sending")
+        self._move(notice.id, source, working)
         outcomes: dict[str, str] = {}
         try:
             for person, (key, words) in keys.items():
                 outcomes[person] = self._send_one(notice, contacts.get(str(key)), words)
                 self._record(notice.id, person, outcomes[person])
         except BaseException:
-            self._move(notice.id, "sending", "sent" if source == "sent" else "approved")
+            self._move(notice.id, working, "sent" if working == "resending" else "approved")
             raise
         return outcomes
 
@@ -351,14 +356,16 @@ class IncidentNotices:
         )
 
     def _move(self, notice_id: str, source: str, target: str) -> None:
-        """`source` to `target`; a notice left `sending` moves only once its sender has made
-        no progress for LOST_AFTER (it ended), so that two senders never work at once."""
+        """`source` to `target`; a notice left `sending` or `resending` moves only once its
+        sender has made no progress for LOST_AFTER (it ended), so that two senders never work
+        at once."""
         now = self.s.clock.now()
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id, lock=True)
             if notice.status != source:
                 raise ConflictError(f"the notice is {notice.status}, not {source}")
-            if source == target == "sending" and now - notice.updated_at < LOST_AFTER:
+            resumed = source == target  # `sending` or `resending` taken over from its sender
+            if resumed and now - notice.updated_at < LOST_AFTER:
                 raise ConflictError(
                     "the notice is being sent right now; if its sender ended, send it again "
                     f"after {(notice.updated_at + LOST_AFTER):%H:%M} UTC"
@@ -420,7 +427,7 @@ class IncidentNotices:
                 verb = "send" if audience is Audience.SUBJECTS else "export"
                 raise ConflictError(f"this is a notice to the {notice.audience}; {verb} is for "
                                     f"the {audience.value}")  # fmt: skip
-            if notice.status in ("sending", "sent", "exported"):
+            if notice.status in ("sending", "resending", "sent", "exported"):
                 raise ConflictError(f"the notice is {notice.status} already; it goes out once")
             if notice.status == "superseded":
                 raise ConflictError("a newer draft superseded this notice; send that one")

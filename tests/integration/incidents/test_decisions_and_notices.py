@@ -568,3 +568,38 @@ def test_a_notice_whose_sender_ended_midway_reaches_the_rest_and_nobody_twice(
     mailed = [m.to for m in right_map.mailer.outbox if "an incident concerning" in m.subject]
     assert len(mailed) == len(set(mailed)) == done.recipients  # everyone once, nobody twice
     assert (done.status, done.failures) == ("sent", 0) and calls[0] in mailed
+
+
+def test_a_notice_being_sent_again_still_counts_as_given(
+    right_map: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:29 (Art. 34): once the people were told, the notice stays given while it
+    goes again to those it did not reach. It was set back to `sending` meanwhile: the deadline
+    showed open again, the register's verify called the notice tampered with, and a resend that
+    ended half-way (the process stopped) left it so for good."""
+    incident_id, nid = _approved_notice_to_several(right_map)
+    incidents = right_map.c.incidents
+    send = right_map.mailer.send
+    seen: list[tuple[str, str, bool]] = []
+
+    def refusing_anna(message: MailMessage) -> None:
+        if message.to == ANNA_MAIL:
+            raise DeliveryError("550 mailbox unavailable")
+        send(message)
+
+    def looking_while_sending(message: MailMessage) -> None:
+        [told] = [d for d in details(incidents, incident_id)["deadlines"]
+                  if d["audience"] == Audience.SUBJECTS.value]  # fmt: skip
+        seen.append((told["state"], incidents.notices.get(nid).status,
+                     incidents.register.verify().ok))  # fmt: skip
+        with pytest.raises(ConflictError):  # a second click meanwhile sends nothing
+            incidents.notices.send(nid, DPO)
+        send(message)
+
+    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    incidents.notices.send(nid, DPO)
+    monkeypatch.setattr(right_map.mailer, "send", looking_while_sending)
+    again = incidents.notices.send(nid, DPO)
+    assert again.status == "sent" and again.failures == 0
+    [(state, status, verified)] = seen
+    assert (state, status, verified) == ("done", "resending", True)
