@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -542,6 +549,18 @@ def refuse_unknown_variables(environ: Mapping[str, str]) -> None:
         close = difflib.get_close_matches(key.lower(), list(fields), n=1)
         hint = f"; did you mean {PREFIX}{close[0].upper()}?" if close else "; unset it"
         raise ConfigurationError(f"{name} is not a setting{hint}")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming the setting to fix; a rule between settings (an issuer's keys) names
+    them in its words, so no empty setting name is printed before them."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    if loc:
+        problem = f"invalid setting {loc}: {first['msg']}"
+    else:
+        problem = f"invalid settings: {first['msg'].removeprefix('Value error, ')}"
+    return f"{problem} (check RIGHTFUL_* variables or the TOML file)"
 
 
 def describe_settings_error(exc: SettingsError) -> str:

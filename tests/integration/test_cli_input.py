@@ -92,3 +92,18 @@ def test_a_device_given_as_an_export_or_a_package_is_one_line(
 ) -> None:
     done = run_cli(env, *command)
     assert done.returncode == 2 and "/dev/zero" in one_line(done)
+
+
+@pytest.mark.parametrize("prefix", ["account_assertion", "staff_sso"])
+def test_an_issuer_without_its_key_is_one_line_naming_the_settings(
+    env: dict[str, str], prefix: str
+) -> None:
+    """A rule between settings has no one setting to name: the line read 'invalid setting :
+    Value error, ...', a blank where the name goes. It names the settings in its words."""
+    issuer = {f"RIGHTFUL_{prefix.upper()}_ISSUER": "https://id.example"}
+    done = run_cli({**env, **issuer}, "requests", "list")
+    assert done.returncode != 0
+    assert one_line(done) == (
+        f"error: invalid settings: {prefix}_issuer needs exactly one of {prefix}_secret and "
+        f"{prefix}_public_key (check RIGHTFUL_* variables or the TOML file)"
+    )

@@ -28,7 +28,7 @@ from rightful.bootstrap import Container, existing_container, get_container
 from rightful.domain.errors import RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
-from rightful.settings import describe_settings_error
+from rightful.settings import describe_settings_error, describe_validation_error
 
 # Output read by a program (a pipe, a file) is as wide as its lines: Rich would cut tables to
 # 80 columns (or COLUMNS), breaking `| grep` and scripts.
@@ -104,9 +104,7 @@ def container(*, store_needed: bool = True) -> Container:
     try:
         c = get_container()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        fail(f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)")
+        fail(describe_validation_error(exc))
     except SettingsError as exc:
         fail(describe_settings_error(exc))
     missing = missing_sqlite_store(c.settings.effective_database_url) if store_needed else None

@@ -15,7 +15,12 @@ from rightful.domain.errors import ConfigurationError, RightfulError
 from rightful.domain.jobs import JobFailedError
 from rightful.services.collection_jobs import run_collection_job
 from rightful.services.package_keys import package_key_wrapper
-from rightful.settings import Settings, describe_settings_error, load_settings
+from rightful.settings import (
+    Settings,
+    describe_settings_error,
+    describe_validation_error,
+    load_settings,
+)
 
 BROKER_TRIES = 3
 
@@ -26,11 +31,7 @@ def _settings_or_stop() -> Settings:
     try:
         return load_settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        problem = (
-            f"invalid setting {loc}: {first['msg']} (check RIGHTFUL_* variables or the TOML file)"
-        )
+        problem = describe_validation_error(exc)
     except SettingsError as exc:
         problem = describe_settings_error(exc)
     except ConfigurationError as exc:
