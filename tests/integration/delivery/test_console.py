@@ -305,6 +305,33 @@ def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_i
     assert signed_out.headers["location"] == "/console/sign-in?next=/console"
 
 
+def test_the_not_done_message_outlasts_a_slow_sign_in(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words that the form was not done travel signed with the sign-in page's address. They
+    lasted the five minutes of an action's outcome: someone who fetched their phone for the code
+    came back to the page with no word, and took the action for done."""
+    import time
+
+    import rightful.entrypoints.web.security as security
+
+    rid = desk.world.request_for(ANNA, high=False)
+    add(desk, "andy", Role.AGENT)
+    client = sign_in(desk, "andy")
+    token = form_token(client.get(f"/console/requests/{rid}").text)
+    desk.world.clock.advance(timedelta(minutes=31))
+    sent = client.post(f"/console/requests/{rid}/cancel", follow_redirects=False,
+                       data={"csrf": token, "reason": "asked by phone to stop"})  # fmt: skip
+    then = re.search(r'name="next" value="([^"]+)"', client.get(sent.headers["location"]).text)
+    assert then is not None
+    later = time.time() + 20 * 60  # twenty minutes on the sign-in page
+    monkeypatch.setattr(security.time, "time", lambda: later)
+    form = {**sign_in_form(desk, client, "andy"), "next": html.unescape(then.group(1))}
+    landed = client.post("/console/sign-in", data=form)
+    assert landed.url.path == f"/console/requests/{rid}"
+    assert "You were signed out, so that was not done: do it again." in landed.text
+
+
 def test_the_queue_puts_overdue_first_and_marks_due_soon(desk: Desk) -> None:
     clock = desk.world.clock
     start = clock.now()

@@ -61,10 +61,12 @@ def landed(request: Request, back: str, *, done: str = "", error: str = "") -> R
     return redirect(_flashed(request, back, done=done, error=error))
 
 
-def _flashed(request: Request, back: str, *, done: str = "", error: str = "") -> str:
-    """`back` with the signed outcome message that its page shows."""
+def _flashed(
+    request: Request, back: str, *, done: str = "", error: str = "", ttl: int = FLASH
+) -> str:
+    """`back` with the signed outcome message that its page shows (for `ttl` seconds)."""
     kind, text = ("error", error) if error else ("done", done)
-    signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", FLASH)
+    signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", ttl)
     return f"{back}?flash={quote(signed)}"
 
 
@@ -101,6 +103,8 @@ def flash_of(request: Request, flash: str) -> tuple[str, str]:
 
 
 SIGNED_OUT: Final = "You were signed out, so that was not done: do it again."
+# It waits on the sign-in page for as long as signing in takes (a phone fetched for the code).
+SIGNED_OUT_FLASH: Final = 24 * 3600
 
 
 def denied(request: Request, exc: RightfulError, back: str = "") -> Response:
@@ -111,7 +115,8 @@ def denied(request: Request, exc: RightfulError, back: str = "") -> Response:
         if request.method in ("GET", "HEAD"):
             then = request.url.path
         else:
-            then = _flashed(request, back, error=SIGNED_OUT) if back else "/console"
+            then = (_flashed(request, back, error=SIGNED_OUT, ttl=SIGNED_OUT_FLASH) if back
+                    else "/console")  # fmt: skip
         response = redirect(f"/console/sign-in?next={quote(then)}")
         cookies(request).clear(response, STAFF_COOKIE, path="/console")
         return response
