@@ -430,6 +430,34 @@ def test_columns_of_a_domain_are_read_as_its_base_type(pg_url: str) -> None:
     assert by_id == by_email == [(5, "Dora@Example.com", date(2000, 1, 2))]
 
 
+@pytest.mark.postgres
+def test_an_interval_is_its_text_and_an_array_of_text_types_a_list(pg_url: str) -> None:
+    """psycopg reads an interval's month as 30 days and its year as 365: '1 year 2 mons' held
+    by the database reached the package as 428 days (10276:05:06). An array of a type read
+    as text (an enum, citext) came as the text '{sad,happy}' where other arrays are lists."""
+    from rightful.domain.packages import jsonable
+
+    dsn = "postgresql://" + pg_url.split("://", 1)[1]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        conn.execute("CREATE TYPE feeling AS ENUM ('sad', 'happy')")
+        conn.execute("CREATE TABLE plans (id integer PRIMARY KEY, span interval, "
+                     "spans interval[], moods feeling[], mails citext[])")  # fmt: skip
+        conn.execute("INSERT INTO plans VALUES (1, '1 year 2 mons 3 days 04:05:06', "
+                     "'{\"1 mon\", -838:59:59}', '{sad,happy}', "
+                     "'{A@Example.com,NULL}')")  # fmt: skip
+    columns = ("id", "span", "spans", "moods", "mails")
+    made = open_source("plans", pg_url, schema={"plans": columns})
+    try:
+        [row] = list(made.lookup("plans", columns, "id", [1]))
+    finally:
+        made.close()
+    assert [jsonable(v) for v in row] == [
+        1, "1 year 2 mons 3 days 04:05:06", ["1 mon", "-838:59:59"], ["sad", "happy"],
+        ["A@Example.com", None],
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("dsn", "said"),
     [

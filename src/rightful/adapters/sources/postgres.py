@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 import psycopg.types.json
@@ -39,9 +39,12 @@ ATTRIBUTES_SQL = (
     "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
     "UNION ALL SELECT col.attname, t.typbasetype FROM col "
     "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype = 'd') "
-    "SELECT col.attname, col.typid FROM col "
+    "SELECT col.attname, col.typid, t.typcategory = 'A' FROM col "
     "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype <> 'd'"
 )
+# interval and interval[]: psycopg reads a month as 30 days and a year as 365, so '1 year 2 mons'
+# became 428 days; their text is what the database holds.
+INTERVALS: Final = frozenset({1186, 1187})
 
 
 class Float4Loader(Loader):
@@ -103,7 +106,7 @@ class PostgresSource(SqlSource):
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None
     ) -> None:
         super().__init__(name, schema)
-        self._as_text: dict[str, frozenset[str]] = {}
+        self._as_text: dict[str, dict[str, str]] = {}
         try:
             self._conn = psycopg.connect(dsn, autocommit=True, options=read_only_options(dsn))
         except psycopg.Error as exc:
@@ -116,23 +119,26 @@ class PostgresSource(SqlSource):
     def _select_list(self, collection: str, columns: Sequence[str]) -> str:
         as_text = self._read_as_text(collection)
         return ", ".join(
-            f"{self.quote(c)}::text" if c in as_text else self.quote(c) for c in columns
+            f"{self.quote(c)}::{as_text[c]}" if c in as_text else self.quote(c) for c in columns
         )
 
-    def _read_as_text(self, collection: str) -> frozenset[str]:
+    def _read_as_text(self, collection: str) -> dict[str, str]:
         """The table's columns of a type psycopg cannot read in binary (an enum, citext, xml,
-        money, bit, point...): selected as their text, since binary they came as the bytes
-        of the wire format, never equal to a text value (a citext address found nobody) and
-        written to the package as base64. Asked once per table and connection."""
+        money, bit, point...), each with the type it is selected as: `text`, or `text[]` for
+        an array of them (a JSON array in the package, not '{sad,happy}'). Binary they came as
+        the bytes of the wire format, never equal to a text value (a citext address found
+        nobody) and written to the package as base64. An interval is read as its text too.
+        Asked once per table and connection."""
         known = self._as_text.get(collection)
         if known is not None:
             return known
         found = list(self.rows(ATTRIBUTES_SQL, (self.quote(collection),)))
-        as_text = frozenset(
-            str(name)
-            for name, oid in found
-            if self._conn.adapters.get_loader(int(oid), Format.BINARY) is None
-        )
+        as_text = {
+            str(name): "text[]" if array else "text"
+            for name, oid, array in found
+            if int(oid) in INTERVALS
+            or self._conn.adapters.get_loader(int(oid), Format.BINARY) is None
+        }
         if found:  # a table that is not there (yet) is asked again next time
             self._as_text[collection] = as_text
         return as_text
