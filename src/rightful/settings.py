@@ -397,7 +397,10 @@ class Settings(BaseSettings):
     @field_validator("account_assertion_secret", "staff_sso_secret")
     @classmethod
     def _strong_shared_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        """An HS256 key shared with an identity provider was refused only at the first sign-in."""
+        """An HS256 key shared with an identity provider was refused only at the first sign-in.
+        A blank one is none, as a blank issuer is (a deployment's placeholder variable)."""
+        if value is not None and not value.get_secret_value():
+            return None
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"at least {MIN_SECRET_BYTES} bytes, or use the matching public_key")
         return value

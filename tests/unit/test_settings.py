@@ -96,3 +96,17 @@ def test_an_assertion_issuer_needs_exactly_one_way_to_check_signatures(
         with pytest.raises(ValidationError, match=f"exactly one of {prefix}_secret and"):
             load_settings(data_dir=tmp_path, **issuer, **keys)
     assert load_settings(data_dir=tmp_path, **{f"{prefix}_secret": "k" * 32})  # issuer unset: off
+
+
+@pytest.mark.parametrize("prefix", ["account_assertion", "staff_sso"])
+def test_a_blank_assertion_secret_is_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    """A deployment that leaves the variable blank (`RIGHTFUL_STAFF_SSO_SECRET=`), as it may
+    leave the issuer, has none: since the secrets were checked at load, nothing started."""
+    monkeypatch.setenv(f"RIGHTFUL_{prefix.upper()}_SECRET", "")
+    monkeypatch.setenv(f"RIGHTFUL_{prefix.upper()}_ISSUER", "")
+    assert getattr(load_settings(data_dir=tmp_path), f"{prefix}_secret") is None
+    monkeypatch.setenv(f"RIGHTFUL_{prefix.upper()}_ISSUER", "https://id.example")
+    with pytest.raises(ValidationError, match=f"exactly one of {prefix}_secret and"):
+        load_settings(data_dir=tmp_path)
