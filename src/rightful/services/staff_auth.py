@@ -139,11 +139,17 @@ class StaffAuthService:
         return NewUser(row.id, name, Role(row.role), password, uri)
 
     def unlock_user(self, name: str, by: Principal) -> None:
-        """Clear the failure count of a user locked after too many failed sign-ins."""
+        """Clear the failure count of a user locked after too many failed sign-ins; a disabled
+        user is refused (unlocked, they still could not sign in, and "unlocked" said otherwise)."""
         with self.store.transaction() as session:
-            row = self._by_name(session, name)
+            row = self._by_name(session, name.strip())
             if row is None:
                 raise InvalidInputError("no console user of that name")
+            if row.disabled_at is not None:
+                raise ConflictError(
+                    f"{row.name} was disabled at {row.disabled_at:%Y-%m-%d %H:%M} UTC and stays "
+                    "disabled: add the person again under another name"
+                )
             row.failures, row.locked_at = 0, None
             session.execute(
                 delete(StaffSignInFailureRow).where(StaffSignInFailureRow.user_id == row.id)
@@ -161,7 +167,7 @@ class StaffAuthService:
                 raise InvalidInputError("no console user of that name")
             if row.disabled_at is not None:
                 raise ConflictError(
-                    f"{row.name} was disabled already, at {row.disabled_at:%Y-%m-%d %H:%M}"
+                    f"{row.name} was disabled already, at {row.disabled_at:%Y-%m-%d %H:%M} UTC"
                 )
             row.disabled_at = now
             ended = session.execute(

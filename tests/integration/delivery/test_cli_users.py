@@ -92,6 +92,19 @@ def test_a_disabled_user_is_signed_out_at_once_and_cannot_sign_in_again(cli: Cli
     assert nobody.exit_code == 2 and "no console user of that name" in nobody.output
 
 
+def test_a_disabled_user_is_not_unlocked(cli: CliRunner) -> None:
+    """`unlock-user` printed "dana unlocked" for a user who was disabled, and stays so: the
+    holder of the store took the leaver to be able to sign in again."""
+    args = ["staff", "add-user", "--name", "dana", "--password", "a long enough password"]
+    assert cli.invoke(cli_app, args).exit_code == 0
+    assert cli.invoke(cli_app, ["staff", "disable-user", "dana"]).exit_code == 0
+    unlocked = cli.invoke(cli_app, ["staff", "unlock-user", "dana"])
+    assert unlocked.exit_code == 2 and "unlocked" not in unlocked.output
+    assert "dana was disabled at " in unlocked.output and "stays disabled" in unlocked.output
+    again = cli.invoke(cli_app, ["staff", "disable-user", "dana"])
+    assert re.search(r"disabled already, at \d{4}-\d\d-\d\d \d\d:\d\d UTC", again.output)
+
+
 def _sign_in(client: TestClient, name: str, code: str) -> object:
     page = client.get("/console/sign-in")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
