@@ -192,7 +192,9 @@ def _names(archive: zipfile.ZipFile, report: VerifyReport) -> set[str]:
     for name, count in Counter(listing).items():
         if count > 1:
             report.problems.append(f"{name}: appears {count} times in the archive")
-        if not is_safe_member(name):
+        if name.endswith("/") and is_safe_member(name[:-1]):  # said "unsafe", which it is not
+            report.problems.append(f"{name!r}: a folder entry, which a package never holds")
+        elif not is_safe_member(name):
             report.problems.append(f"{name!r}: unsafe file name (absolute or leaves the archive)")
     return set(listing)
 

@@ -67,6 +67,10 @@ def add_file(members: dict[str, bytes]) -> None:
     members["files/speaker.recordings/someone_else.wav"] = b"RIFF...."
 
 
+def add_folder(members: dict[str, bytes]) -> None:
+    members["files/extra/"] = b""
+
+
 def change_row(members: dict[str, bytes]) -> None:
     path = "data/shop.orders.json"
     members[path] = members[path].replace(b"9900", b"9901")
@@ -91,10 +95,18 @@ def forge_signature(members: dict[str, bytes]) -> None:
         (flip_byte, "SHA-256 does not match"),
         (drop_file, "listed in the manifest but missing"),
         (add_file, "in the archive but not in the manifest"),
+        (add_folder, "'files/extra/': a folder entry, which a package never holds"),
         (change_row, "SHA-256 does not match"),
         (forge_signature, "signature over manifest.json does not verify"),
     ],
-    ids=["changed-byte", "missing-file", "extra-file", "changed-row", "forged-signature"],
+    ids=[
+        "changed-byte",
+        "missing-file",
+        "extra-file",
+        "extra-folder",
+        "changed-row",
+        "forged-signature",
+    ],
 )
 def test_verify_catches_each_kind_of_change(
     package_zip: Path, tmp_path: Path, edit: Edit, problem: str
