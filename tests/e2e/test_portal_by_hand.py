@@ -78,3 +78,28 @@ def test_a_request_can_be_made_with_the_keyboard_alone(browser: Any, live: Live)
         says(page, "You are verified")
     finally:
         context.close()
+
+
+def test_after_an_error_the_focus_is_on_the_summary_and_tab_leads_to_the_field(
+    browser: Any, live: Live
+) -> None:
+    """WCAG 3.3.1 and 2.4.3: a form sent back with errors opens with the focus on the summary
+    of what to fix (a screen reader reads it; the keyboard is not left at the top of the page),
+    and its first link leads to the field, in both languages and without scripts."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        for lang, heading in (("en", "There is a problem"), ("de", "Es gibt ein Problem")):
+            page.goto(f"{live.base}/portal/new?lang={lang}")
+            page.fill("#f-email", "not-an-address")
+            page.click("button[type=submit]")
+            says(page, heading)
+            focused = page.evaluate(
+                "[document.activeElement.className, document.activeElement.innerText]"
+            )
+            assert focused[0] == "alert summary" and heading in focused[1], focused
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.getAttribute('href')") == "#f-email"
+            assert page.input_value("#f-email") == "not-an-address"
+    finally:
+        context.close()
