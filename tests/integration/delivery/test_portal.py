@@ -306,3 +306,26 @@ def test_the_code_for_an_erasure_says_that_confirming_it_erases(desk: Desk) -> N
     assert "ERASE personal data" in mail.text and "cannot be restored" in mail.text
     submit(desk)
     assert "ERASE" not in desk.mailer.to(ANNA_MAIL)[-1].text
+
+
+def test_a_request_staff_carry_out_says_so_and_does_not_reload(desk: Desk) -> None:
+    """An erasure, correction, restriction or objection is carried out by staff, who then write
+    (Art. 12(3)): its page says so, in the requester's language, and neither promises data to
+    gather nor looks again every 30 seconds for days."""
+    rid = submit(desk, type="objection", language="de")
+    asking = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Unser Team führt Ihre Anfrage jetzt aus und schreibt Ihnen" in asking.text
+    assert "Bevor wir Ihre Anfrage ausführen, bestätigen Sie" in asking.text
+    assert "Daten zusammen" not in asking.text
+    desk.post("/portal/sign-out")
+    rid = submit(desk, type="erasure")
+    asking = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Before we act on your request, please confirm a second way" in asking.text
+    desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+    code = re.search(r"(\d{6})", desk.c.sms_sender.recent()[-1].text)
+    assert code is not None
+    verified = desk.post(f"/portal/requests/{rid}/verify", code=code.group(1))
+    assert "Our team now carries out your request and writes to you" in verified.text
+    assert "One more confirmation" not in verified.text
+    assert "gather your data" not in verified.text and "data is ready" not in verified.text
+    assert 'http-equiv="refresh"' not in verified.text

@@ -267,6 +267,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Sie sind bestätigt. Wir stellen gleich Ihre Daten zusammen.",
     ),
     (
+        "explain_verified_staff_act",
+        "You are confirmed. Our team now carries out your request and writes to you when it is "
+        "done.",
+        "Sie sind bestätigt. Unser Team führt Ihre Anfrage jetzt aus und schreibt Ihnen, sobald "
+        "sie erledigt ist.",
+    ),
+    (
         "explain_collecting",
         "We are gathering your data from our systems.",
         "Wir stellen Ihre Daten aus unseren Systemen zusammen.",
@@ -379,6 +386,14 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Ein Teil Ihrer Daten ist sensibel "
         "(zum Beispiel Aufnahmen oder Standorte). Bevor wir ihn einbeziehen, bestätigen Sie bitte "
         "auf einem zweiten Weg.",
+    ),
+    (
+        "step_up_text_staff_act",
+        "Some of your data is sensitive (for example recordings or location). "
+        "Before we act on your request, please confirm a second way.",
+        "Ein Teil Ihrer Daten ist sensibel "
+        "(zum Beispiel Aufnahmen oder Standorte). Bevor wir Ihre Anfrage ausführen, bestätigen Sie "
+        "bitte auf einem zweiten Weg.",
     ),
     ("field_phone_on_file", "Mobile number you use with us", "Mobilnummer, die Sie bei uns nutzen"),
     (

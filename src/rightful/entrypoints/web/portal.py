@@ -13,13 +13,14 @@ from rightful.domain.errors import InvalidInputError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
-from rightful.domain.requests import RequestType
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel, needs_verification
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf, client_of
+from rightful.services.portal import PortalStatus
 from rightful.services.verification import Progress
 from rightful.services.verification_mail import reference
 
@@ -225,17 +226,35 @@ def _status_page(
     context = {
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
-        "refresh_seconds": STATUS_REFRESH if _working(current.status, progress) else None,
-        "restriction": c.restrictions.get(request_id),
+        "refresh_seconds": STATUS_REFRESH if _working(current, progress) else None,
+        "restriction": c.restrictions.get(request_id), "explain": _explanation(current),
+        "packaged": _packaged(current),
     }  # fmt: skip
     return page(request, "portal/status.html", context, status=status, lang=lang)
 
 
-def _working(status: Status, progress: Progress) -> bool:
+def _packaged(current: PortalStatus) -> bool:
+    """Answered with a copy of the data, which rightful gathers; the other types are carried
+    out by staff, who record what they did."""
+    return RequestType(current.type) in ANSWERED_WITH_PACKAGE
+
+
+def _explanation(current: PortalStatus) -> str:
+    """The key of the sentence that says what happens now."""
+    if current.status is Status.DELIVERED and not current.links:
+        return "explain_handed_over"
+    if current.status is Status.VERIFIED and not _packaged(current):
+        return "explain_verified_staff_act"  # nothing is gathered: staff act, then write
+    return f"explain_{current.status.value}"
+
+
+def _working(current: PortalStatus, progress: Progress) -> bool:
     """The system is at work with nothing for the requester to do: the page looks again by
-    itself (never while it offers a form, which a reload would empty)."""
+    itself (never while it offers a form, which a reload would empty, nor while staff carry
+    out a request, which takes days)."""
     declaring = progress.declaration is not None and not progress.declared
-    return status in WORKING and not progress.step_up_offered and not declaring
+    busy = current.status in WORKING and _packaged(current)
+    return busy and not progress.step_up_offered and not declaring
 
 
 @router.post("/portal/requests/{request_id}/declaration", response_class=HTMLResponse)
