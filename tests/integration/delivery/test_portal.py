@@ -329,3 +329,35 @@ def test_a_request_staff_carry_out_says_so_and_does_not_reload(desk: Desk) -> No
     assert "One more confirmation" not in verified.text
     assert "gather your data" not in verified.text and "data is ready" not in verified.text
     assert 'http-equiv="refresh"' not in verified.text
+
+
+def test_the_page_for_a_step_up_code_speaks_of_it_and_sends_a_new_one_from_the_request(
+    desk: Desk,
+) -> None:
+    """After a second code was sent by text message, the page asks for that code (not one from
+    an e-mail) and sends the requester back to their request for a new one: resending the first
+    e-mail code failed with 'this request is verified already' (German: a generic error)."""
+    desk.client.get("/portal/new?lang=de")  # the reader chose German
+    rid = submit(desk, language="de")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+    assert "/verify" in str(page.url) and '<html lang="de">' in page.text
+    assert "Geben Sie den zweiten Code ein" in page.text
+    assert "Wenn diese Kontaktangabe bei uns hinterlegt ist" in page.text
+    assert "aus unserer E-Mail" not in page.text and "Adresse" not in page.text
+    assert f'<a href="/portal/requests/{rid}">Zurück zu Ihrer Anfrage</a>' in page.text
+    assert "/resend" not in page.text
+    wrong = desk.post(f"/portal/requests/{rid}/verify", code="000000")
+    assert "Geben Sie den zweiten Code ein" in wrong.text and "/resend" not in wrong.text
+    again = desk.post(f"/portal/requests/{rid}/resend")  # a page left open from before
+    assert str(again.url).endswith(f"/portal/requests/{rid}")
+    assert "Noch eine Bestätigung" in again.text and "Es gibt ein Problem" not in again.text
+
+
+def test_the_code_page_of_a_request_not_yet_confirmed_asks_for_the_mailed_code(
+    desk: Desk,
+) -> None:
+    rid = submit(desk)
+    page = desk.client.get(f"/portal/requests/{rid}/verify?sent=1")
+    assert "Enter the code from our e-mail" in page.text
+    assert "If this address is on file with us" in page.text and "/resend" in page.text

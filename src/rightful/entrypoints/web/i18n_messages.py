@@ -117,6 +117,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Your request has the reference {ref}. Enter the code from our e-mail.",
         "Ihre Anfrage hat den Vorgang {ref}. Geben Sie den Code aus unserer E-Mail ein.",
     ),
+    (
+        "verify_intro_step_up",
+        "Your request has the reference {ref}. Enter the second code, which we sent to the "
+        "contact detail you chose.",
+        "Ihre Anfrage hat den Vorgang {ref}. Geben Sie den zweiten Code ein, den wir an die "
+        "gewählte Kontaktangabe geschickt haben.",
+    ),
     ("field_code", "Code", "Code"),
     ("field_code_hint", "6 digits, valid for 15 minutes.", "6 Ziffern, 15 Minuten gültig."),
     ("no_code_title", "No code arrived?", "Kein Code angekommen?"),
@@ -126,6 +133,14 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Sehen Sie im Spam-Ordner nach oder fordern Sie einen neuen Code an.",
     ),
     ("send_new_code", "Send a new code", "Neuen Code senden"),
+    (
+        "no_code_text_step_up",
+        "Check your spam folder and your text messages, or ask for a new code on the page of "
+        "your request.",
+        "Sehen Sie im Spam-Ordner und in Ihren SMS nach, oder fordern Sie auf der Seite Ihrer "
+        "Anfrage einen neuen Code an.",
+    ),
+    ("back_to_request", "Back to your request", "Zurück zu Ihrer Anfrage"),
     ("account_title", "Signed in with us?", "Bei uns angemeldet?"),
     ("account_ready", "Your account is ready to confirm this.", "Ihr Konto kann dies bestätigen."),
     ("field_assertion", "Sign-in token from your account", "Anmelde-Token aus Ihrem Konto"),
@@ -149,6 +164,11 @@ _TEXTS: list[tuple[str, str, str]] = [
         "sent_message",
         "If this address is on file with us, a code is on its way to it.",
         "Wenn diese Adresse bei uns hinterlegt ist, ist ein Code an sie unterwegs.",
+    ),
+    (
+        "sent_message_step_up",
+        "If this contact detail is on file with us, a code is on its way to it.",
+        "Wenn diese Kontaktangabe bei uns hinterlegt ist, ist ein Code an sie unterwegs.",
     ),
     ("verified_flash", "Thank you, you are verified.", "Danke, Sie sind bestätigt."),
     (

@@ -141,9 +141,13 @@ def _verify_page(
     errors: dict[str, str] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     lang = language(request)
+    # Signed in for it, the requester is verified: the code awaited is a step-up's (by text
+    # message or e-mail), and a new one is asked for on the status page, not by resending.
+    stepping_up = rq.signed_in_for(request) == request_id
+    sent_key = "sent_message_step_up" if stepping_up else "sent_message"
     context = {
         "request_id": request_id, "ref": reference(request_id), "errors": errors or {},
-        "sent_message": translate("sent_message", lang) if sent else "",
+        "sent_message": translate(sent_key, lang) if sent else "", "stepping_up": stepping_up,
         "accounts": bool(container(request).settings.account_assertion_issuer),
         "assertion": assertion,
     }  # fmt: skip
@@ -178,6 +182,8 @@ def resend(request: Request, request_id: str, csrf: Csrf = "") -> Response:
     check_csrf(request, csrf)
     if not rq.valid_request_id(request_id):
         return _not_found(request)
+    if rq.signed_in_for(request) == request_id:  # verified: a new code is a step-up's
+        return redirect(f"/portal/requests/{request_id}")
     try:
         receipt = container(request).verification.start(request_id, Channel.EMAIL)
     except RightfulError as exc:
