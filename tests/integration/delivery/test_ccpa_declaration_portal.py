@@ -131,3 +131,14 @@ def test_a_requester_whose_paper_declaration_awaits_approval_reads_that_it_is_ch
     assert checking in page and waiting not in page
     assert f'action="/portal/requests/{rid}/declaration"' not in page, "not asked to sign again"
     assert not desk.c.verification.progress(rid).declared
+
+
+def test_a_name_that_cannot_sign_says_what_to_fix_in_german_too_and_is_kept(desk: Desk) -> None:
+    desk.client.get("/portal/new?lang=de")  # the reader chose German
+    rid = submit(desk, jurisdiction="ccpa", language="de")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    short = desk.post(f"/portal/requests/{rid}/declaration", full_name="A")
+    assert short.status_code == 422
+    assert "Geben Sie zum Unterschreiben Ihren vollständigen Namen ein (2 bis 200" in short.text
+    assert "Bitte versuchen Sie es erneut" not in short.text
+    assert 'id="f-full_name" name="full_name" type="text" value="A"' in short.text

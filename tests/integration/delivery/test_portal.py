@@ -361,3 +361,18 @@ def test_the_code_page_of_a_request_not_yet_confirmed_asks_for_the_mailed_code(
     page = desk.client.get(f"/portal/requests/{rid}/verify?sent=1")
     assert "Enter the code from our e-mail" in page.text
     assert "If this address is on file with us" in page.text and "/resend" in page.text
+
+
+def test_a_number_that_is_none_says_how_to_write_it_and_is_kept(desk: Desk) -> None:
+    """The step-up's number is checked as the form's is, in the reader's language: the page
+    said 'phone: not a phone number' (in German a generic error) and emptied the field."""
+    desk.client.get("/portal/new?lang=de")
+    rid = submit(desk, language="de")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    sent = len(desk.c.sms_sender.recent())
+    page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 2345x")
+    assert page.status_code == 422
+    assert "Geben Sie eine Mobilnummer wie 0151 2345678" in page.text
+    assert "Bitte versuchen Sie es erneut" not in page.text
+    assert 'id="f-address" name="address" type="tel" value="0151 2345x"' in page.text
+    assert len(desk.c.sms_sender.recent()) == sent

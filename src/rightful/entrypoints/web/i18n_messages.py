@@ -646,6 +646,11 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Geben Sie eine E-Mail-Adresse wie name@example.com ein",
     ),
     (
+        "err_full_name",
+        "Type your full name (2 to {most} characters) to sign",
+        "Geben Sie zum Unterschreiben Ihren vollständigen Namen ein (2 bis {most} Zeichen)",
+    ),
+    (
         "err_phone_invalid",
         "Enter a mobile number like 0151 2345678 or +49 151 2345678",
         "Geben Sie eine Mobilnummer wie 0151 2345678 oder +49 151 2345678 ein",

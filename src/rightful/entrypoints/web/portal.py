@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.declarations import MAX_NAME
 from rightful.domain.errors import InvalidInputError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
@@ -221,7 +222,7 @@ def status(request: Request, request_id: str, outcome: str = "") -> Response:
 
 def _status_page(
     request: Request, request_id: str, *, outcome: str = "", flash: str = "",
-    errors: dict[str, str] | None = None, status: int = 200,
+    errors: dict[str, str] | None = None, status: int = 200, form: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
     c = container(request)
     current = services(request).portal.status(request_id)
@@ -232,6 +233,7 @@ def _status_page(
     context = {
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
+        "form": form or {},
         "refresh_seconds": STATUS_REFRESH if _working(current, progress) else None,
         "restriction": c.restrictions.get(request_id), "explain": _explanation(current),
         "packaged": _packaged(current),
@@ -272,8 +274,11 @@ def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Short
     try:
         container(request).declarations.sign(request_id, full_name)
     except RightfulError as exc:
-        errors = {"full_name": rq.error_text(exc, language(request))}
-        return _status_page(request, request_id, errors=errors, status=exc.http_status)
+        lang = language(request)
+        text = (translate("err_full_name", lang, most=MAX_NAME)
+                if isinstance(exc, InvalidInputError) else rq.error_text(exc, lang))  # fmt: skip
+        return _status_page(request, request_id, errors={"full_name": text},
+                            status=exc.http_status, form={"full_name": full_name})  # fmt: skip
     return redirect(f"/portal/requests/{request_id}?outcome=declared")
 
 
@@ -287,11 +292,20 @@ def step_up(
     if rq.signed_in_for(request) != request_id:
         return redirect(f"/portal/requests/{request_id}/sign-in")
     chosen = Channel.SMS if channel == "sms" else Channel.EMAIL
+    c, typed = container(request), {"address": address}
+    if (
+        chosen is Channel.SMS
+        and address.strip()
+        and not _valid(c.identity_policy, IdentityType.PHONE, address)
+    ):  # the field's own words, in the reader's language, with what was typed
+        errors = {"address": translate("err_phone_invalid", language(request))}
+        return _status_page(request, request_id, errors=errors, status=422, form=typed)
     try:
-        receipt = container(request).verification.step_up(request_id, chosen, address or None)
+        receipt = c.verification.step_up(request_id, chosen, address or None)
     except RightfulError as exc:
         errors = {"address": rq.error_text(exc, language(request))}
-        return _status_page(request, request_id, errors=errors, status=exc.http_status)
+        return _status_page(request, request_id, errors=errors, status=exc.http_status,
+                            form=typed)  # fmt: skip
     response = redirect(f"/portal/requests/{request_id}/verify?sent=1")
     rq.remember_challenge(request, response, request_id, receipt.challenge_id)
     return response
