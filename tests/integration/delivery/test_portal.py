@@ -376,3 +376,18 @@ def test_a_number_that_is_none_says_how_to_write_it_and_is_kept(desk: Desk) -> N
     assert "Bitte versuchen Sie es erneut" not in page.text
     assert 'id="f-address" name="address" type="tel" value="0151 2345x"' in page.text
     assert len(desk.c.sms_sender.recent()) == sent
+
+
+def test_the_code_field_says_how_long_a_code_lives_as_configured(tmp_path: Path) -> None:
+    """With codes valid for 10 minutes (`code_ttl_minutes`), the pages say 10, as the mail
+    does: they said 15 whatever the setting."""
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, code_ttl_minutes=10)
+    try:
+        rid = submit(desk)
+        assert "expire at" in desk.mailer.to(ANNA_MAIL)[-1].text
+        page = desk.client.get(f"/portal/requests/{rid}/verify?lang=de")
+        assert "6 Ziffern, 10 Minuten gültig." in page.text and "15 Minuten" not in page.text
+        page = desk.client.get(f"/portal/requests/{rid}/sign-in?sent=1&lang=en")
+        assert "6 digits, valid for 10 minutes." in page.text
+    finally:
+        desk.c.store.engine.dispose()

@@ -125,7 +125,8 @@ _TEXTS: list[tuple[str, str, str]] = [
         "gewählte Kontaktangabe geschickt haben.",
     ),
     ("field_code", "Code", "Code"),
-    ("field_code_hint", "6 digits, valid for 15 minutes.", "6 Ziffern, 15 Minuten gültig."),
+    ("field_code_hint", "6 digits, valid for {n} minutes.", "6 Ziffern, {n} Minuten gültig."),
+    ("field_code_hint_one", "6 digits, valid for 1 minute.", "6 Ziffern, 1 Minute gültig."),
     ("no_code_title", "No code arrived?", "Kein Code angekommen?"),
     (
         "no_code_text",

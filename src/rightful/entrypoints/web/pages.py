@@ -74,6 +74,7 @@ def page(
         "when": when, "days_left": _days_left, "csrf": csrf_token(request),
         "controller": c.settings.controller_name, "zone": zone.key, "errors": {},
         "demo": c.settings.demo_mode, "counted": counted,
+        "code_minutes": c.settings.code_ttl_minutes,  # how long a code we send stays valid
     }  # fmt: skip
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
