@@ -234,3 +234,18 @@ def test_the_stop_link_in_a_download_code_mail_works_in_the_requesters_own_brows
     assert len(desk.mailer.to(ANNA_MAIL)) == mails
     actions = [e.action for e in desk.c.audit.timeline(delivered.request_id)]
     assert "delivery.link_stopped" in actions and "delivery.not_mine_reported" not in actions
+
+
+def test_the_answer_comes_in_the_language_the_button_was_read_in(desk: Desk) -> None:
+    """The recipient of an English request's mail reads the page in German (their browser):
+    the confirmation that the link is stopped is German too, not English."""
+    delivered = desk.deliver()
+    form = desk.client.get(f"/d/{delivered.token}/not-mine",
+                           headers={"Accept-Language": "de-DE,de;q=0.9"})  # fmt: skip
+    assert '<html lang="de">' in form.text
+    done = desk.client.post(f"/d/{delivered.token}/not-mine",
+                            data={"csrf": desk.csrf(), "lang": "de"},
+                            headers={"Accept-Language": "de-DE,de;q=0.9"})  # fmt: skip
+    assert done.status_code == 200 and '<html lang="de">' in done.text
+    assert "Thank you" not in done.text and "INC-" in done.text
+    assert 'name="lang" value="de"' in form.text  # the form says which it was read in

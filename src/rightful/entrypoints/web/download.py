@@ -16,7 +16,7 @@ from rightful.domain.delivery import (
 )
 from rightful.domain.errors import ConflictError, NotFoundError, RightfulError
 from rightful.entrypoints.web import requester as rq
-from rightful.entrypoints.web.i18n import translate
+from rightful.entrypoints.web.i18n import LANGUAGES, translate
 from rightful.entrypoints.web.pages import language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf, client_of
 from rightful.services.delivery import LinkView
@@ -223,14 +223,14 @@ def not_mine_page(request: Request, token: str) -> Response:
 
 
 @router.post("/d/{token}/not-mine", response_class=HTMLResponse)
-def not_mine_by_token(request: Request, token: str, csrf: Csrf = "") -> Response:
+def not_mine_by_token(request: Request, token: str, csrf: Csrf = "", lang: Short = "") -> Response:
     check_csrf(request, csrf)
     try:
         receipt = services(request).not_mine.report_token(token, client_of(request))
     except LinkRefusedError as refused:
         return _refused(request, refused)
     return page(request, "download/not_mine_done.html", {"receipt": receipt},
-                lang=language(request, receipt.language))  # fmt: skip
+                lang=_shown(request, lang, receipt.language))  # fmt: skip
 
 
 @router.get("/download/{link_id}/not-mine", response_class=HTMLResponse)
@@ -243,7 +243,7 @@ def not_mine_link_page(request: Request, link_id: str) -> Response:
 
 
 @router.post("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Response:
+def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "", lang: Short = "") -> Response:
     check_csrf(request, csrf)
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
@@ -256,7 +256,13 @@ def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "") -> Respons
     except NotFoundError:
         return _error(request, "err_not_found", 404)
     return page(request, "download/not_mine_done.html", {"receipt": receipt},
-                lang=language(request, receipt.language))  # fmt: skip
+                lang=_shown(request, lang, receipt.language))  # fmt: skip
+
+
+def _shown(request: Request, form_lang: str, request_lang: str) -> str:
+    """The answer to a form is in the language the form was read in (it carries it): the
+    "not my data" page is shown in the reader's, and its answer came in the request's."""
+    return form_lang if form_lang in LANGUAGES else language(request, request_lang)
 
 
 # --- the requester stops a link someone else holds ------------------------------------------
