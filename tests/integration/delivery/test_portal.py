@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
@@ -391,3 +392,28 @@ def test_the_code_field_says_how_long_a_code_lives_as_configured(tmp_path: Path)
         assert "6 digits, valid for 10 minutes." in page.text
     finally:
         desk.c.store.engine.dispose()
+
+
+def test_a_failure_nothing_handled_is_a_page_in_the_readers_language_not_json(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug on a portal page shows the requester the error page in their language (it showed
+    the API's JSON, in English); the API keeps its JSON, and the log has the type and path."""
+    from rightful.entrypoints.web import portal
+
+    def broken(_request_id: str) -> str:
+        raise RuntimeError("anna.schmidt@example.com")
+
+    monkeypatch.setattr(portal, "reference", broken)
+    rid = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    answer = desk.client.get(f"/portal/requests/{rid}/received?lang=de")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<html lang="de">' in answer.text and "Etwas stimmt nicht" in answer.text
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+    assert "InternalError" not in answer.text and "anna.schmidt" not in answer.text
+    assert "unexpected RuntimeError answering GET /portal/requests/" in caplog.text
+    assert "anna.schmidt" not in caplog.text
+    api_scope = {"type": "http", "method": "GET", "path": "/api/v1/requests", "query_string": b"",
+                 "headers": [(b"accept", b"text/html")], "app": desk.client.app}  # fmt: skip
+    assert desk.client.app.state.unexpected_page(api_scope) is None  # the API keeps its JSON

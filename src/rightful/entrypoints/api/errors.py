@@ -110,7 +110,25 @@ class Unexpected:
                 "unexpected %s answering %s %s", type(exc).__name__, scope["method"], scope["path"]
             )
             if not started:
-                await _send_json(send, 500, UNEXPECTED)
+                shown = _page_for(scope)
+                if shown is not None:
+                    await _send(send, 500, shown, b"text/html; charset=utf-8")
+                else:
+                    await _send_json(send, 500, UNEXPECTED)
+
+
+def _page_for(scope: Scope) -> bytes | None:
+    """The error page a browser should see instead of the JSON, where the web pages installed
+    one (`app.state.unexpected_page`); None for the API, or when the page itself fails."""
+    state = getattr(scope.get("app"), "state", None)
+    render = getattr(state, "unexpected_page", None)
+    if render is None:
+        return None
+    try:
+        return render(scope)  # type: ignore[no-any-return]
+    except Exception as exc:  # the page failed too: the JSON answer stands
+        log.error("unexpected %s rendering the error page", type(exc).__name__)
+        return None
 
 
 UNEXPECTED: Final = (
@@ -120,12 +138,16 @@ UNEXPECTED: Final = (
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await _send(send, status, body, b"application/json")
+
+
+async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
             ],
         }

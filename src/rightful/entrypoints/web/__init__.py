@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
@@ -45,6 +46,22 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
     for module in (portal, download, console, console_requests, console_declarations, incidents):
         app.include_router(module.router)
     _html_errors(app)
+    app.state.unexpected_page = _unexpected_page
+
+
+def _unexpected_page(scope: Scope) -> bytes | None:
+    """What a browser sees of an error nothing handled (the API's last stop asks): the error
+    page in the reader's language, not the API's JSON; None outside the pages."""
+    request = Request(scope)
+    if not _is_page(request):
+        return None
+    message = translate("err_generic", "en")
+    if request.url.path.startswith("/console"):
+        return bytes(console_error(request, message, 500).body)
+    lang = language(request)
+    context = {"title": translate("err_title", lang), "message": translate("err_generic", lang),
+               "back": ""}  # fmt: skip
+    return bytes(page(request, "error.html", context, status=500).body)
 
 
 def _html_errors(app: FastAPI) -> None:
