@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
+from rightful.domain.staff import Principal, Role
 from rightful.domain.verification import Channel
 
 from .conftest import ANNA_MAIL, Desk, make_desk
@@ -417,3 +418,20 @@ def test_a_failure_nothing_handled_is_a_page_in_the_readers_language_not_json(
     api_scope = {"type": "http", "method": "GET", "path": "/api/v1/requests", "query_string": b"",
                  "headers": [(b"accept", b"text/html")], "app": desk.client.app}  # fmt: skip
     assert desk.client.app.state.unexpected_page(api_scope) is None  # the API keeps its JSON
+
+
+def test_an_extended_deadline_names_the_extension_as_its_basis(desk: Desk) -> None:
+    """Art. 12(3) (REQUIREMENTS.md:6): one month, extended by up to two further months. Once
+    extended, the page said "One month from receipt" beside a date three months away."""
+    rid = submit(desk)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    desk.c.requests.extend(rid, Principal("cli:dana", Role.DPO),
+                           reason="Recordings are held in three systems")  # fmt: skip
+    page = desk.client.get(f"/portal/requests/{rid}")
+    assert "2026-06-02" in page.text  # one month and two more after 2026-03-02
+    assert "One month from receipt, extended by up to two further months, as GDPR Art. 12(3)" in (
+        page.text
+    )
+    assert "One month from receipt (GDPR Art. 12(3))." not in page.text
+    german = desk.client.get(f"/portal/requests/{rid}?lang=de")
+    assert "Ein Monat ab Eingang, verlängert um bis zu zwei weitere Monate" in german.text

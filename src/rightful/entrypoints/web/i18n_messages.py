@@ -254,6 +254,26 @@ _TEXTS: list[tuple[str, str, str]] = [
         "45 days from receipt (CCPA, Cal. Code Regs. tit. 11 § 7021).",
         "45 Tage ab Eingang (CCPA, Cal. Code Regs. tit. 11 § 7021).",
     ),
+    (
+        "deadline_basis_extended_gdpr",
+        "One month from receipt, extended by up to two further months, as GDPR Art. 12(3) allows.",
+        "Ein Monat ab Eingang, verlängert um bis zu zwei weitere Monate, wie DSGVO Art. 12 "
+        "Abs. 3 es erlaubt.",
+    ),
+    (
+        "deadline_basis_extended_uk_gdpr",
+        "One month from receipt, extended by up to two further months, as UK GDPR Art. 12(3) "
+        "allows.",
+        "Ein Monat ab Eingang, verlängert um bis zu zwei weitere Monate, wie UK GDPR Art. 12 "
+        "Abs. 3 es erlaubt.",
+    ),
+    (
+        "deadline_basis_extended_ccpa",
+        "45 days from receipt, extended by up to 45 further days, as Cal. Code Regs. tit. 11 "
+        "§ 7021(b) allows.",
+        "45 Tage ab Eingang, verlängert um bis zu 45 weitere Tage, wie Cal. Code Regs. tit. 11 "
+        "§ 7021(b) es erlaubt.",
+    ),
     ("extended", "Extended", "Verlängert"),
     ("refusal_reasons", "Why we cannot act", "Warum wir nicht tätig werden können"),
     ("status_received", "Received", "Eingegangen"),
