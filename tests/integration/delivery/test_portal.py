@@ -295,6 +295,17 @@ def test_a_flood_from_one_network_is_stopped_with_a_page_that_says_when_to_retur
         assert "Aus Ihrem Netz wurden in der letzten Stunde zu viele Anfragen" in page.text
         assert "in 60 Minuten erneut" in page.text
         assert len(desk.mailer.to(ANNA_MAIL)) == 1  # one code, for the one request recorded
+        kept = desk.post("/portal/new", type="erasure", jurisdiction="uk_gdpr", email=ANNA_MAIL,
+                         name="Anna", details="Everything since 2018", language="de")  # fmt: skip
+        assert kept.status_code == 429 and "in 60 Minuten erneut" in kept.text
+        for typed in (
+            f'value="{ANNA_MAIL}"',
+            'value="Anna"',
+            "Everything since 2018</textarea>",
+            '<option value="erasure" selected>',
+            '<option value="uk_gdpr" selected>',
+        ):
+            assert typed in kept.text  # nothing typed is lost; the form is there to send later
     finally:
         desk.c.store.engine.dispose()
 

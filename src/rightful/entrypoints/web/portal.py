@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.declarations import MAX_NAME
-from rightful.domain.errors import InvalidInputError, RightfulError
+from rightful.domain.errors import InvalidInputError, RightfulError, TooManySubmissionsError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
@@ -74,7 +74,17 @@ def submit(
         context = {"form": form, "errors": errors, **_choices(request)}
         return page(request, "portal/new.html", context, status=422, lang=lang)
     c = container(request)
-    c.submissions.check(client_of(request).ip)
+    try:
+        c.submissions.check(client_of(request).ip)
+    except TooManySubmissionsError as flood:  # the form comes back as typed, saying when
+        context = {
+            "form": form,
+            "errors": {"_form": rq.error_text(flood, lang)},
+            **_choices(request),
+        }
+        answer = page(request, "portal/new.html", context, status=flood.http_status, lang=lang)
+        answer.headers["Retry-After"] = str(flood.retry_after)
+        return answer
     row = c.requests.submit(NewRequest(
         type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
         phone=phone or None, name=name or None, details=details or None, language=lang,
