@@ -293,3 +293,23 @@ def test_a_staff_made_request_needs_two_different_staff_keys(api: Api) -> None:
 
 def test_the_demo_inbox_exists_only_in_demo_mode(api: Api) -> None:
     assert api.client.get("/demo/mail").status_code == 404
+
+
+def test_the_link_page_speaks_the_readers_language(api: Api) -> None:
+    """A German requester follows "Oder öffnen Sie diesen Link zur Bestätigung" from the mail:
+    the page and its answer are German (they were English only, `<html lang="en">`)."""
+    rid = api.submit()
+    api.start(rid)
+    token = api.world.link_for(estate.ANNA)
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    page = api.client.get("/verify/link", params={"token": token}, headers=german)
+    assert '<html lang="de">' in page.text and "Anfrage bestätigen" in page.text
+    assert '<button type="submit">Bestätigen</button>' in page.text
+    assert api.world.status(rid) is Status.AWAITING_VERIFICATION
+    confirmed = api.client.post("/verify/link", data={"token": token, "lang": "de"})
+    assert confirmed.status_code == 200 and '<html lang="de">' in confirmed.text
+    assert "Sie sind bestätigt." in confirmed.text and "You are" not in confirmed.text
+    again = api.client.post("/verify/link", data={"token": token, "lang": "de"})
+    assert again.status_code == 409 and "Nicht bestätigt" in again.text
+    cut = api.client.get("/verify/link", headers=german)
+    assert cut.status_code == 400 and "Diesem Link fehlt sein Code" in cut.text

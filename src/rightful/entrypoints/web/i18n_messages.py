@@ -125,6 +125,23 @@ _TEXTS: list[tuple[str, str, str]] = [
         "gewählte Kontaktangabe geschickt haben.",
     ),
     ("field_code", "Code", "Code"),
+    # --- the link in a verification mail (/verify/link) -------------------------------------
+    ("link_confirm_title", "Confirm your request", "Anfrage bestätigen"),
+    (
+        "link_confirm_text",
+        "Confirm that you asked us about your personal data.",
+        "Bestätigen Sie, dass Sie uns nach Ihren personenbezogenen Daten gefragt haben.",
+    ),
+    ("link_thanks", "Thank you", "Danke"),
+    ("link_not_confirmed", "Not confirmed", "Nicht bestätigt"),
+    ("link_incomplete_title", "Link incomplete", "Link unvollständig"),
+    (
+        "link_incomplete",
+        "This link is missing its code. Open the link in our e-mail again, or copy all of it "
+        "into the address bar.",
+        "Diesem Link fehlt sein Code. Öffnen Sie den Link in unserer E-Mail noch einmal, oder "
+        "kopieren Sie ihn ganz in die Adresszeile.",
+    ),
     ("field_code_hint", "6 digits, valid for {n} minutes.", "6 Ziffern, {n} Minuten gültig."),
     ("field_code_hint_one", "6 digits, valid for 1 minute.", "6 Ziffern, 1 Minute gültig."),
     ("no_code_title", "No code arrived?", "Kein Code angekommen?"),
