@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
@@ -63,6 +65,19 @@ class PortalService:
             row.extension_reason, list(row.refusal_reasons or []),
             self.delivery.links_of(request_id),
         )  # fmt: skip
+
+    def request_of(self, reference: str) -> str | None:
+        """The request whose id begins with a short reference as the mails give it (8 hex
+        characters); None when no request, or more than one, does. It only leads to the sign-in,
+        whose code goes to the contact the requester confirmed."""
+        query = (
+            select(RequestRow.id)
+            .where(RequestRow.id >= reference, RequestRow.id < reference + "~")
+            .limit(2)
+        )
+        with self.store.transaction() as session:
+            found = list(session.scalars(query))
+        return found[0] if len(found) == 1 else None
 
     def send_sign_in_code(self, request_id: str) -> None:
         """Send a sign-in code to the verified channel; silently nothing when there is none, so

@@ -446,3 +446,15 @@ def test_an_extended_deadline_names_the_extension_as_its_basis(desk: Desk) -> No
     assert "One month from receipt (GDPR Art. 12(3))." not in page.text
     german = desk.client.get(f"/portal/requests/{rid}?lang=de")
     assert "Ein Monat ab Eingang, verlängert um bis zu zwei weitere Monate" in german.text
+
+
+def test_the_short_reference_of_the_mails_leads_to_the_sign_in(desk: Desk) -> None:
+    """Every mail gives the 8-character reference, and "Check a request" wanted the full one,
+    so a requester who closed the page could not come back to their request."""
+    rid = submit(desk)
+    short = rid[:8]
+    assert any(short in m.subject or short in m.text for m in desk.mailer.outbox)
+    found = desk.post("/portal/check", reference=f" {short.upper()} ")
+    assert str(found.url).endswith(f"/portal/requests/{rid}/sign-in")
+    unknown = desk.post("/portal/check", reference="00000000" if short != "00000000" else "1" * 8)
+    assert unknown.status_code == 422 and "We know no request by this reference" in unknown.text

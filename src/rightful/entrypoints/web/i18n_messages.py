@@ -227,8 +227,8 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("field_reference", "Reference", "Vorgang"),
     (
         "field_reference_hint",
-        "The full reference from your status page, for example 3f2b9c1a-…",
-        "Der vollständige Vorgang von Ihrer Statusseite, zum Beispiel 3f2b9c1a-…",
+        "As in our e-mail, for example 3f2b9c1a, or the full one from your status page",
+        "Wie in unserer E-Mail, zum Beispiel 3f2b9c1a, oder vollständig von Ihrer Statusseite",
     ),
     ("sign_in_title", "Sign in to your request", "Bei Ihrer Anfrage anmelden"),
     (
@@ -776,8 +776,9 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "err_reference",
-        "Enter the full reference from our e-mail",
-        "Geben Sie den vollständigen Vorgang aus unserer E-Mail ein",
+        "We know no request by this reference; enter it as in our e-mail, for example 3f2b9c1a",
+        "Diesen Vorgang kennen wir nicht; geben Sie ihn wie in unserer E-Mail ein, zum Beispiel "
+        "3f2b9c1a",
     ),
     (
         "err_forged_form",

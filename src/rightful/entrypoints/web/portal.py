@@ -3,6 +3,7 @@ step up when sensitive data needs it, sign in again later. Works without JavaScr
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
@@ -28,6 +29,7 @@ from rightful.services.verification_mail import reference
 router = APIRouter(include_in_schema=False)
 PUBLIC = Principal(id="public", role=None)
 STATUS_REFRESH: Final = 30  # seconds between looks while the system works
+SHORT_REFERENCE: Final = re.compile(r"[0-9a-f]{8}")  # the reference the mails give
 WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
 Short = Annotated[str, Form(max_length=400)]
@@ -333,6 +335,8 @@ def check_form(request: Request) -> Response:
 def check(request: Request, csrf: Csrf = "", reference: Short = "") -> Response:
     check_csrf(request, csrf)
     wanted = reference.strip().lower()
+    if SHORT_REFERENCE.fullmatch(wanted):  # as the mails give it
+        wanted = services(request).portal.request_of(wanted) or ""
     if not rq.valid_request_id(wanted):
         errors = {"reference": translate("err_reference", language(request))}
         return page(request, "portal/check.html", {"form": {"reference": reference},
