@@ -280,11 +280,9 @@ def test_a_session_ends_after_idle_time(desk: Desk) -> None:
     assert page.status_code == 303 and page.headers["location"].startswith("/console/sign-in")
 
 
-def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_in(
-    desk: Desk,
-) -> None:
-    """Signed out while writing: after signing in the member is on the request's page again,
-    told that nothing was done (the form's address answers only POST: it was a 405 page)."""
+def cancelled_after_the_session_ended(desk: Desk) -> tuple[TestClient, str, Any]:
+    """An agent opens a request's page, is idle past the session's end, then sends a cancel:
+    (their browser, the request id, the answer to the cancel, unfollowed)."""
     rid = desk.world.request_for(ANNA, high=False)
     add(desk, "andy", Role.AGENT)
     client = sign_in(desk, "andy")
@@ -292,6 +290,15 @@ def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_i
     desk.world.clock.advance(timedelta(minutes=31))
     sent = client.post(f"/console/requests/{rid}/cancel", follow_redirects=False,
                        data={"csrf": token, "reason": "asked by phone to stop"})  # fmt: skip
+    return client, rid, sent
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_in(
+    desk: Desk,
+) -> None:
+    """Signed out while writing: after signing in the member is on the request's page again,
+    told that nothing was done (the form's address answers only POST: it was a 405 page)."""
+    client, rid, sent = cancelled_after_the_session_ended(desk)
     assert sent.status_code == 303 and sent.headers["location"].startswith("/console/sign-in")
     assert desk.c.requests.get(rid).status != "cancelled"
     page = client.get(sent.headers["location"]).text
@@ -315,13 +322,7 @@ def test_the_not_done_message_outlasts_a_slow_sign_in(
 
     import rightful.entrypoints.web.security as security
 
-    rid = desk.world.request_for(ANNA, high=False)
-    add(desk, "andy", Role.AGENT)
-    client = sign_in(desk, "andy")
-    token = form_token(client.get(f"/console/requests/{rid}").text)
-    desk.world.clock.advance(timedelta(minutes=31))
-    sent = client.post(f"/console/requests/{rid}/cancel", follow_redirects=False,
-                       data={"csrf": token, "reason": "asked by phone to stop"})  # fmt: skip
+    client, rid, sent = cancelled_after_the_session_ended(desk)
     then = re.search(r'name="next" value="([^"]+)"', client.get(sent.headers["location"]).text)
     assert then is not None
     later = time.time() + 20 * 60  # twenty minutes on the sign-in page

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from rightful.adapters.db.incidents import IncidentNoticeRow
+from rightful.adapters.db.incidents import IncidentNoticeRow, IncidentRow
 from rightful.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
@@ -21,7 +21,7 @@ from rightful.domain.messaging import DeliveryError, MailMessage
 from rightful.domain.severity import Level
 from rightful.services.incident_jobs import run_incident_jobs
 from rightful.services.incident_register import details
-from rightful.services.incidents import IncidentReport
+from rightful.services.incidents import IncidentReport, IncidentService
 
 from ..delivery.conftest import ANNA_MAIL
 from ..packages.world import REVIEWER
@@ -47,6 +47,14 @@ def _client() -> object:
 def _notice(r: Response, incident_id: str, audience: Audience) -> str:
     return next(n.id for n in r.c.incidents.notices.of(incident_id)
                 if n.audience == audience.value and n.status == "draft")  # fmt: skip
+
+
+def _approved(r: Response, audience: Audience) -> tuple[str, str]:
+    """A triaged misdelivery and its drafted notice to `audience`, approved by the DPO."""
+    incident_id = _triaged(r)
+    nid = _notice(r, incident_id, audience)
+    r.c.incidents.notices.approve(nid, DPO)
+    return incident_id, nid
 
 
 def test_only_the_dpo_overrides_and_only_with_a_justification(wrong_map: Response) -> None:
@@ -100,10 +108,8 @@ def test_a_reviewers_assessment_never_replaces_the_dpos_override(wrong_map: Resp
 def test_an_approved_notice_whose_facts_change_is_drafted_again(wrong_map: Response) -> None:
     """An approval is for words that state the facts of its time: a new assessment that
     changes them withdraws it, so that no stale severity goes to the authority."""
-    incident_id = _triaged(wrong_map)
+    incident_id, nid = _approved(wrong_map, Audience.AUTHORITY)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
-    notices.approve(nid, DPO)
     wrong_map.c.incidents.assess(incident_id, DPO)
     assert notices.get(nid).status == "approved", "the same facts keep the approval"
     wrong_map.c.incidents.assess(incident_id, DPO, Nature.MALICIOUS)
@@ -142,10 +148,8 @@ def test_a_notice_that_reached_nobody_is_not_given_and_can_be_sent_again(
 ) -> None:
     """REQUIREMENTS.md:30: the people are told; a mail service that took no message told
     nobody, so the Art. 34 deadline still runs and the incident cannot be closed on it."""
-    incident_id = _triaged(wrong_map)
+    incident_id, nid = _approved(wrong_map, Audience.SUBJECTS)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.SUBJECTS)
-    notices.approve(nid, DPO)
     wrong_map.mailer.fail_with = "the mail server did not accept the message"
     with pytest.raises(DeliveryError, match=r"reached nobody \(1 not taken by the mail service"):
         notices.send(nid, DPO)
@@ -205,10 +209,8 @@ def test_a_draft_in_the_other_language_stands_beside_the_approved_one(
 def test_the_authority_notice_is_exported_as_json_and_markdown(
     wrong_map: Response, tmp_path: Path
 ) -> None:
-    incident_id = _triaged(wrong_map)
+    incident_id, nid = _approved(wrong_map, Audience.AUTHORITY)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
-    notices.approve(nid, DPO)
     done = notices.export(nid, DPO, tmp_path, authority_reference="SDB-2026-17")
     doc = json.loads(done.json_path.read_text())
     assert doc["format"] == "rightful-breach-notice/1" and doc["approved_by"] == DPO.id
@@ -229,10 +231,8 @@ def test_the_files_for_the_authority_are_private_and_follow_no_link(
     wrong_map: Response, tmp_path: Path
 ) -> None:
     """As the register's export: they were written 0644, through a link found at their name."""
-    incident_id = _triaged(wrong_map)
+    incident_id, nid = _approved(wrong_map, Audience.AUTHORITY)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
-    notices.approve(nid, DPO)
     elsewhere = tmp_path / "elsewhere.json"
     elsewhere.write_text("untouched")
     name = f"INC-{incident_id[:8]}-gdpr-authority-{nid[:8]}"
@@ -267,10 +267,8 @@ def test_a_second_authority_notice_supplements_the_one_exported_in_phases(
 def test_a_notice_after_72_hours_must_state_why_it_is_late(
     wrong_map: Response, tmp_path: Path
 ) -> None:
-    incident_id = _triaged(wrong_map)
+    incident_id, nid = _approved(wrong_map, Audience.AUTHORITY)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.AUTHORITY)
-    notices.approve(nid, DPO)
     wrong_map.world.clock.advance(timedelta(hours=73))
     with pytest.raises(InvalidInputError, match="reasons for the delay"):
         notices.export(nid, DPO, tmp_path)
@@ -394,18 +392,24 @@ def test_a_breach_outside_any_package_runs_its_clock_until_the_dpo_decides(
     assert {n["audience"] for n in data["notices"]} == {"authority", "subjects"}
 
 
+def _contained_and_judged_low(r: Response) -> tuple[IncidentService, IncidentRow]:
+    """A bucket breach staff contained, which the DPO judged low (nothing owed)."""
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "An export bucket was readable by anyone for a day.")  # fmt: skip
+    incidents = r.c.incidents
+    row = incidents.open(report, DPO)
+    incidents.record_containment(row.id, DPO, "Bucket made private.")
+    incidents.override(row.id, DPO, Level.LOW, "The bucket's access log shows no reader at all.",
+                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    return incidents, row
+
+
 def test_closing_keeps_the_containment_on_record_in_the_remedial_action(
     right_map: Response,
 ) -> None:
     """REQUIREMENTS.md:31 (Art. 33(5)): the register keeps the remedial action. Closing wrote
     its own words over the containment recorded before, and a second close over the first."""
-    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
-                            "An export bucket was readable by anyone for a day.")  # fmt: skip
-    incidents = right_map.c.incidents
-    row = incidents.open(report, DPO)
-    incidents.record_containment(row.id, DPO, "Bucket made private.")
-    incidents.override(row.id, DPO, Level.LOW, "The bucket's access log shows no reader at all.",
-                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    incidents, row = _contained_and_judged_low(right_map)
     closed = incidents.close(row.id, DPO, "Bucket policy checked daily; staff trained.")
     assert closed.remedial_action == (
         "Bucket made private.; Bucket policy checked daily; staff trained."
@@ -419,13 +423,7 @@ def test_closing_keeps_the_containment_on_record_in_the_remedial_action(
 def test_the_story_says_what_each_step_did_in_words(right_map: Response) -> None:
     """A containment recorded by staff froze and revoked nothing of rightful's, and a reopening
     is told as such: the story said "packages frozen, links revoked", and "incident.reopened"."""
-    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
-                            "An export bucket was readable by anyone for a day.")  # fmt: skip
-    incidents = right_map.c.incidents
-    row = incidents.open(report, DPO)
-    incidents.record_containment(row.id, DPO, "Bucket made private.")
-    incidents.override(row.id, DPO, Level.LOW, "The bucket's access log shows no reader at all.",
-                       notify_authority=False, notify_subjects=False)  # fmt: skip
+    incidents, row = _contained_and_judged_low(right_map)
     incidents.close(row.id, DPO, "Bucket policy checked daily.")
     incidents.reopen(row.id, DPO, "The log was incomplete; one reader found later.")
     labels = {e.action: e.label for e in incidents.register.timeline(row.id)}
@@ -476,10 +474,8 @@ def test_a_rescope_redrafts_untouched_drafts_but_keeps_edited_words(wrong_map: R
 
 
 def test_a_notice_is_sent_once_however_often_it_is_sent(wrong_map: Response) -> None:
-    incident_id = _triaged(wrong_map)
+    _, nid = _approved(wrong_map, Audience.SUBJECTS)
     notices = wrong_map.c.incidents.notices
-    nid = _notice(wrong_map, incident_id, Audience.SUBJECTS)
-    notices.approve(nid, DPO)
     notices.send(nid, DPO)
     with pytest.raises(ConflictError):
         notices.send(nid, DPO)
