@@ -173,10 +173,16 @@ class SqlAuditLog:
         row = session.execute(stmt).first()
         if row is None:
             last = session.execute(select(func.max(ENTRIES.c.seq))).scalar()
-            if last is not None:
-                raise AuditHeadMissingError.up_to(last)
-            _create_head(session)
-            row = session.execute(stmt).one()
+            if last is None:
+                _create_head(session)
+                row = session.execute(stmt).one()
+            else:
+                # The first writer of a new store may have committed its head and entries since
+                # the head was looked for (on PostgreSQL each statement sees what committed
+                # before it); if the head is still not there, it was deleted: tampering.
+                row = session.execute(stmt).first()
+                if row is None:
+                    raise AuditHeadMissingError.up_to(last)
         return int(row[0]), str(row[1])
 
 
