@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from rightful.adapters.db.incidents import IncidentReminderRow, IncidentRow
@@ -64,9 +64,13 @@ def send_reminders(service: IncidentService) -> int:
                         deadline.audience.value)  # fmt: skip
             continue
         for mark in marks:
-            if _claim(service, incident_id, deadline, mark):
-                _remind(service, incident_id, deadline, mark)
+            if not _claim(service, incident_id, deadline, mark):
+                continue
+            if _remind(service, incident_id, deadline, mark):
+                _record(service, incident_id, deadline, mark)
                 sent += 1
+            else:  # the mail service refused it: the next run sends it again
+                _release(service, incident_id, deadline, mark)
     return sent
 
 
@@ -81,26 +85,41 @@ def _open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
 
 
 def _claim(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> bool:
-    """Record the reminder first: two jobs running at once send it once."""
+    """Take the reminder first: of two jobs running at once, one sends it."""
     try:
         with service.store.transaction() as session:
             session.add(IncidentReminderRow(
                 incident_id=incident_id, regime=d.regime, audience=d.audience.value,
                 hours_before=mark, sent_at=service.clock.now(),
             ))  # fmt: skip
-            session.flush()
-            row = session.get(IncidentRow, incident_id)
-            service.audit.record(
-                session, SYSTEM.id, SYSTEM.role_name, "incident.reminder_sent",
-                row.request_id if row else None, incident_id=incident_id, regime=d.regime,
-                audience=d.audience.value, hours_before=mark,
-            )  # fmt: skip
     except IntegrityError:
         return False
     return True
 
 
-def _remind(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> None:
+def _record(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> None:
+    """The reminder went out (or to the log, with no DPO address): the chain says so."""
+    with service.store.transaction() as session:
+        row = session.get(IncidentRow, incident_id)
+        service.audit.record(
+            session, SYSTEM.id, SYSTEM.role_name, "incident.reminder_sent",
+            row.request_id if row else None, incident_id=incident_id, regime=d.regime,
+            audience=d.audience.value, hours_before=mark,
+        )  # fmt: skip
+
+
+def _release(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> None:
+    with service.store.transaction() as session:
+        session.execute(delete(IncidentReminderRow).where(
+            IncidentReminderRow.incident_id == incident_id,
+            IncidentReminderRow.regime == d.regime,
+            IncidentReminderRow.audience == d.audience.value,
+            IncidentReminderRow.hours_before == mark,
+        ))  # fmt: skip
+
+
+def _remind(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> bool:
+    """Mail the DPO (or, with no address configured, log it); whether it went out."""
     when = "overdue" if mark == 0 else f"due within {mark} h"
     log.warning("incident %s: %s notice to the %s is %s (deadline %s)", incident_id, d.regime,
                 d.audience.value, when, d.due_at.isoformat() if d.due_at else "-")  # fmt: skip
@@ -108,8 +127,10 @@ def _remind(service: IncidentService, incident_id: str, d: Deadline, mark: int) 
     if not to:
         log.warning("no dpo_email configured: the reminder for incident %s went to the log only",
                     incident_id)  # fmt: skip
-        return
+        return True
     try:
         service.mailer.send(reminder(to, incident_id, d, mark, service.clock.now(), service.policy))
     except RightfulError as exc:
         log.warning("reminder e-mail for incident %s failed: %s", incident_id, exc)
+        return False
+    return True

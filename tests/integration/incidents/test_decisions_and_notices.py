@@ -338,6 +338,22 @@ def test_reminders_reach_the_dpo_before_the_deadline_once_per_mark(wrong_map: Re
     assert all("OVERDUE" in m.subject for m in wrong_map.mailer.to(DPO_MAIL)[2:])
 
 
+def test_a_reminder_the_mail_service_refused_goes_out_with_the_next_run(
+    wrong_map: Response,
+) -> None:
+    """It was recorded, and audited, as sent before it was mailed: refused, it never went."""
+    incident_id = _triaged(wrong_map)
+    wrong_map.world.clock.advance(timedelta(hours=49))  # 23 hours left
+    wrong_map.mailer.fail_with = "the mail server did not accept the message"
+    assert run_incident_jobs(wrong_map.c.incidents).reminders == 0
+    actions = [e["action"] for e in details(wrong_map.c.incidents, incident_id)["timeline"]]
+    assert "incident.reminder_sent" not in actions
+    wrong_map.mailer.fail_with = None
+    assert run_incident_jobs(wrong_map.c.incidents).reminders == 2
+    assert len(wrong_map.mailer.to(DPO_MAIL)) == 2
+    assert run_incident_jobs(wrong_map.c.incidents).reminders == 0  # once per mark
+
+
 def test_closing_needs_every_owed_notice_and_the_remedial_action(
     wrong_map: Response, tmp_path: Path
 ) -> None:
