@@ -68,7 +68,10 @@ class ScopeCalculator:
 
     def compute(self, target: Target) -> Scope:
         """The scope of one incident as the records show it now."""
-        recipient = self.subjects.bound_subject(target.request_id) if target.request_id else None
+        # The requester received the package: in a misdelivery (or a near-miss) their own data
+        # went to its owner; in a breach it went to others with the rest.
+        received = target.request_id and target.kind is not IncidentKind.BREACH
+        recipient = self.subjects.bound_subject(target.request_id) if received else None
         entries = [e for p in target.package_ids for e in self.entries(p, target)]
         owners = self.owners(entries)
         basis, exposed = _exposed(target, entries, owners, recipient)

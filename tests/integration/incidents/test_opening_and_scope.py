@@ -15,7 +15,7 @@ from rightful.adapters.db.delivery import DownloadLinkRow
 from rightful.adapters.db.incidents import IncidentReporterRow
 from rightful.demo import expected_records
 from rightful.domain.errors import ConflictError, InvalidInputError
-from rightful.domain.incidents import IncidentKind, IncidentSource, ReporterKind
+from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
 from rightful.services.incident_jobs import run_incident_jobs
 from rightful.services.incident_register import details
 from rightful.services.incidents import IncidentReport
@@ -263,6 +263,24 @@ def test_a_misdelivery_named_by_its_package_is_scoped_as_one_named_by_its_reques
     scope = details(wrong_map.c.incidents, row.id)["scope"]
     assert scope["basis"] == "foreign_items"
     assert scope["subjects"] == [_subject(wrong_map, CARL)]
+
+
+def test_a_breach_of_a_requesters_package_exposes_their_own_data_too(wrong_map: Response) -> None:
+    """A package that leaked (not one the requester received in error): everything in it went
+    to others, the requester's own data with it. Scoped as a misdelivery, only the items that
+    were not the requester's counted and the requester was not among the people to tell."""
+    delivered = wrong_map.deliver_verified(DORA)
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "The exported package was posted to a public forum",
+                            request_id=delivered.request_id,
+                            package_ids=(delivered.package_id,),
+                            nature=Nature.UNKNOWN_RECIPIENTS)  # fmt: skip
+    row = wrong_map.c.incidents.open(report, DPO)
+    scope = details(wrong_map.c.incidents, row.id)["scope"]
+    assert scope["basis"] == "whole_package" and len(scope["subjects"]) == 2
+    own, stranger = sorted(scope["by_subject"].values(), key=len, reverse=True)
+    assert own["accounts.customers"] == 1 and own["speaker.recordings"] == 9  # the requester's
+    assert stranger == {"speaker.devices": 1, "speaker.recordings": 9}  # the previous owner's
 
 
 def test_a_failure_while_opening_leaves_no_half_contained_incident(right_map: Response) -> None:
