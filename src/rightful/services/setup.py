@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
 
-from rightful.adapters.db.base import sqlite_file, store_name
+from rightful.adapters.db.base import missing_sqlite_store, no_store_yet, store_name
 from rightful.adapters.db.migrate import current_revision, head_revision, is_known, upgrade
 from rightful.bootstrap import Container, make_data_dir
 from rightful.domain.errors import ConfigurationError
@@ -30,9 +30,8 @@ def check_store(c: Container) -> None:
     job would fail."""
     url = c.settings.effective_database_url
     name = store_name(url)
-    path = sqlite_file(url)
-    if path is not None and not path.exists():
-        raise ConfigurationError(f"there is no store at {name} yet; run `rightful init` first")
+    if missing_sqlite_store(url) is not None:
+        raise ConfigurationError(no_store_yet(name))
     try:
         revision = current_revision(c.store.engine)
     except DBAPIError as exc:

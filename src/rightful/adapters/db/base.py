@@ -92,6 +92,17 @@ def sqlite_file(url: str) -> Path | None:
     return None if name.startswith("file:") else Path(name)
 
 
+def missing_sqlite_store(url: str) -> Path | None:
+    """The file of a SQLite store that does not exist yet; None for other stores."""
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
+
+
+def no_store_yet(location: object) -> str:
+    """What to do about a SQLite store that does not exist yet."""
+    return f"there is no store at {location} yet; run `rightful init` first"
+
+
 def store_name(url: str) -> str:
     """The store as people name it: a SQLite store's file, else its URL without the password."""
     path = sqlite_file(url)

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Column
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from rightful.adapters.db.base import sqlite_file
+from rightful.adapters.db.base import missing_sqlite_store, no_store_yet
 from rightful.bootstrap import Container, existing_container, get_container
 from rightful.domain.errors import RightfulError
 from rightful.domain.lifecycle import Role
@@ -107,19 +107,18 @@ def container(*, store_needed: bool = True) -> Container:
         fail(describe_validation_error(exc))
     except SettingsError as exc:
         fail(describe_settings_error(exc))
-    missing = missing_sqlite_store(c.settings.effective_database_url) if store_needed else None
+    missing = _missing_store(c.settings.effective_database_url) if store_needed else None
     if missing is not None:
-        fail(f"there is no store at {missing} yet; run `rightful init` first")
+        fail(no_store_yet(missing))
     return c
 
 
-def missing_sqlite_store(url: str) -> Path | None:
+def _missing_store(url: str) -> Path | None:
     """The file of a SQLite store that does not exist; None for other stores."""
     try:
-        path = sqlite_file(url)
+        return missing_sqlite_store(url)
     except ArgumentError:
         fail("invalid setting database_url: not a URL such as postgresql+psycopg://user@host/db")
-    return None if path is None or path.exists() else path
 
 
 def id_column(header: str = "id") -> Column:
