@@ -80,6 +80,12 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, path: Path) -> str:
 
 
 MIN_SECRET_BYTES = 32  # configured HMAC keys (verification codes, pseudonyms, the web's keys)
+
+
+def _too_short(secret: SecretStr) -> bool:
+    return len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES
+
+
 # Where the law lets a controller stop the clock while awaiting proof of identity, and whether
 # it does by default (the UK ICO allows it); never the CCPA (§7021).
 PAUSABLE = tuple(j.value for j in Jurisdiction if pauses_count(j, pause_policy=True))
@@ -388,7 +394,7 @@ class Settings(BaseSettings):
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """A configured HMAC key is long enough to be one (an empty one keys nothing)."""
-        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+        if value is not None and _too_short(value):
             raise ValueError(
                 f"at least {MIN_SECRET_BYTES} bytes; leave it unset to have one generated"
             )
@@ -401,7 +407,7 @@ class Settings(BaseSettings):
         A blank one is none, as a blank issuer is (a deployment's placeholder variable)."""
         if value is not None and not value.get_secret_value():
             return None
-        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+        if value is not None and _too_short(value):
             raise ValueError(f"at least {MIN_SECRET_BYTES} bytes, or use the matching public_key")
         return value
 
