@@ -58,6 +58,26 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
     assert "warning:" not in demo.output
 
 
+def test_check_warns_of_collections_that_leave_their_recipients_unsaid(tmp_path: Path) -> None:
+    """REQUIREMENTS.md:19: the recipients are owed (Art. 15(1)(c)). A collection without
+    `recipients:` passed silently, and its packages said "Nobody outside" as if declared."""
+    silent = tmp_path / "speaker.yaml"
+    text = next(p for p in DATAMAP_FILES if p.name == "speaker.yaml").read_text()
+    silent.write_text(text.replace("        recipients: []", "        recipients:"))
+    others = [str(p) for p in DATAMAP_FILES if p.name != "speaker.yaml"]
+    result = runner.invoke(app, ["check", *others, str(silent)])
+    assert result.exit_code == 0, "the map can still drive a collection"
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    unsaid = (
+        "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)); "
+        "declare rightful: recipients (recipients: [] when nobody outside receives it)"
+    )
+    assert warnings == [
+        f"warning: {silent}: speaker.device_ownership: {unsaid}",
+        f"warning: {silent}: speaker.devices: {unsaid}",
+    ], "speaker.recordings names its own recipients"
+
+
 def test_check_fails_with_one_line_per_error(tmp_path: Path) -> None:
     broken = tmp_path / "shop.yaml"
     text = next(p for p in DATAMAP_FILES if p.name == "shop.yaml").read_text()

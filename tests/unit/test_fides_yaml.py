@@ -204,6 +204,24 @@ def test_unknown_extension_keys_are_rejected(tmp_path: Path) -> None:
     assert "unknown rightful key(s) wildcard" in problems[0].message
 
 
+@pytest.mark.parametrize(
+    ("declared", "recipients"),
+    [("", None), ("recipients: null, ", None), ("recipients: [], ", ()),
+     ("recipients: [X], ", ("X",))],
+)  # fmt: skip
+def test_no_recipients_declared_is_not_a_declaration_of_none(
+    tmp_path: Path, declared: str, recipients: tuple[str, ...] | None
+) -> None:
+    """`recipients: []` says nobody outside receives the data; no key (or no value) says
+    nothing, and the package must be able to tell the two apart."""
+    text = with_subject(PLAIN_FIDES).replace("rightful: {subject: true}",
+                                             f"rightful: {{{declared}subject: true}}")  # fmt: skip
+    users = load_datamap([write(tmp_path, text)]).collection("app.users")
+    assert users is not None
+    found = users.info.recipients
+    assert (None if found is None else tuple(r.name for r in found)) == recipients
+
+
 def test_a_third_country_recipient_needs_safeguards(tmp_path: Path) -> None:
     text = with_subject(PLAIN_FIDES).replace(
         "rightful: {subject: true}",

@@ -108,12 +108,13 @@ class AutomatedDecisions:
 
 @dataclass(frozen=True, slots=True)
 class ProcessingInfo:
-    """The Art. 15(1)(a)-(h) information for one collection."""
+    """The Art. 15(1)(a)-(h) information for one collection. `recipients` is None when the map
+    does not say, and empty when it says that nobody outside the controller receives the data."""
 
     purposes: tuple[str, ...] = ()
     legal_basis: str | None = None
     retention: str | None = None
-    recipients: tuple[Recipient, ...] = ()
+    recipients: tuple[Recipient, ...] | None = None
     source: str | None = None
     automated_decisions: AutomatedDecisions | None = None
 

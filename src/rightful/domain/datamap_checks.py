@@ -58,16 +58,26 @@ _OWED: Final = (
 
 
 def article_15_gaps(datamap: DataMap) -> list[DataMapProblem]:
-    """Collections whose packages would be silent on why their data is used or how long it is
-    kept. Not errors (the map can drive a collection), but the answer owes both."""
+    """Collections whose packages would be silent on why their data is used, how long it is
+    kept or who receives it. Not errors (the map can drive a collection), but the answer owes
+    all three."""
     return [
-        DataMapProblem(dataset.origin, coll.address, None,
-                       f"no {key}: its packages cannot say {what}; declare rightful: {key}")
+        DataMapProblem(dataset.origin, coll.address, None, message)
         for dataset in datamap.datasets
         for coll in dataset.collections
-        for key, what in _OWED
-        if not getattr(coll.info, key)
-    ]  # fmt: skip
+        for message in _gaps(coll)
+    ]
+
+
+def _gaps(coll: DataCollection) -> Iterator[str]:
+    for key, what in _OWED:
+        if not getattr(coll.info, key):
+            yield f"no {key}: its packages cannot say {what}; declare rightful: {key}"
+    if coll.info.recipients is None:
+        yield (
+            "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)); "
+            "declare rightful: recipients (recipients: [] when nobody outside receives it)"
+        )
 
 
 def _dataset_problems(datamap: DataMap) -> Iterator[DataMapProblem]:

@@ -19,5 +19,5 @@ def general_practices(datamap: DataMap, language: str) -> Practices:
         if coll.info.source:
             sources[coll.info.source] = None
         purposes.update(dict.fromkeys(coll.info.purposes))
-        recipients.update(dict.fromkeys(r.name for r in coll.info.recipients))
+        recipients.update(dict.fromkeys(r.name for r in coll.info.recipients or ()))
     return Practices(tuple(categories), tuple(sources), tuple(purposes), tuple(recipients))

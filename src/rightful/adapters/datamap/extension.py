@@ -114,18 +114,25 @@ def collection_extension(
 
 def processing_info(raw: Mapping[str, Any]) -> ProcessingInfo:
     """Art. 15(1) information from its YAML form."""
-    recipients = raw.get("recipients") or []
-    if not isinstance(recipients, list):
-        raise ExtensionError("recipients must be a list")
     decisions = raw.get("automated_decisions")
     return ProcessingInfo(
         purposes=_texts(raw.get("purposes"), "purposes"),
         legal_basis=_text(raw.get("legal_basis"), "legal_basis"),
         retention=_text(raw.get("retention"), "retention"),
-        recipients=tuple(_recipient(r) for r in recipients),
+        recipients=_recipients(raw.get("recipients")),
         source=_text(raw.get("source"), "source"),
         automated_decisions=_decisions(decisions) if decisions is not None else None,
     )
+
+
+def _recipients(raw: Any) -> tuple[Recipient, ...] | None:
+    """The recipients; None when not declared (no key, or a key without a value), which a
+    package must not read as `[]`, the declaration that nobody outside receives the data."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ExtensionError("recipients must be a list ([] when nobody outside receives the data)")
+    return tuple(_recipient(r) for r in raw)
 
 
 def _recipient(raw: Any) -> Recipient:

@@ -10,7 +10,7 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from rightful.adapters.packaging.texts import category_label, for_law, texts
-from rightful.domain.datamap import DataMap
+from rightful.domain.datamap import DataMap, ProcessingInfo
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.packages import safe_name
 
@@ -103,7 +103,6 @@ def render_index(data: IndexData) -> bytes:
         ],
         "attachments": [{"path": p, "title": _title(data, c)} for p, c in data.attachments],
         "missing_text": _missing_text(t, sum(data.missing.values())),
-        "no_recipients": t["no_recipients"].format(controller=data.controller),
         "rights_body": for_law(t, "rights_body", data.law),
         "complaint": for_law(t, "complaint", data.law),
         "left_out_body": for_law(t, "left_out_body", data.law),
@@ -127,7 +126,7 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
         "description": coll.description, "records": files.records,
         "file_count": files.file_count, "json_path": files.json_path, "csv_path": files.csv_path,
         "category_labels": [category_label(c, lang) for c in coll.categories],
-        "info": coll.info,
+        "info": coll.info, **_recipients(data, coll.info, t),
         "record_word": t["record"] if files.records == 1 else t["records"],
         "file_word": t["file_label"] if files.file_count == 1 else t["files_label"],
         "missing": _missing_text(t, data.missing[files.address]),
@@ -168,7 +167,28 @@ def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:
         "title": _title(data, withheld.collection),
         "category_labels": [category_label(c, lang) for c in withheld.categories],
         "info": coll.info,
+        **_recipients(data, coll.info, texts(lang)),
     }
+
+
+def _recipients(data: IndexData, info: ProcessingInfo, t: dict[str, str]) -> dict[str, Any]:
+    """Who receives a collection's data, framed by the request's law: a transfer out of the
+    EU/EEA (GDPR) or out of the UK (UK GDPR) with its safeguards as the map words them; a CCPA
+    package has no third countries, only each recipient's country. Where the map declares no
+    recipients, the page says so, not that nobody receives the data."""
+    if info.recipients is None:
+        return {"recipients": [], "recipients_note": t["recipients_undeclared"]}
+    if not info.recipients:
+        note = t["no_recipients"].format(controller=data.controller)
+        return {"recipients": [], "recipients_note": note}
+    transfers = data.law != "ccpa"
+    outside, safeguards = for_law(t, "third_country", data.law), for_law(t, "safeguards", data.law)
+    return {"recipients_note": "", "recipients": [
+        {"name": r.name, "country": r.country,
+         "outside": outside if transfers and r.third_country else "",
+         "safeguards": f"{safeguards}: {r.safeguards}" if transfers and r.safeguards else ""}
+        for r in info.recipients
+    ]}  # fmt: skip
 
 
 def _title(data: IndexData, address: str) -> str:

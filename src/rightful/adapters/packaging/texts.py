@@ -32,8 +32,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "retention": "How long we keep it",
         "recipients": "Who receives it",
         "no_recipients": "Nobody outside {controller}.",
+        "recipients_undeclared": "Not declared: our records do not say who receives this data.",
         "third_country": "outside the EU/EEA",
+        "third_country_uk_gdpr": "outside the UK",
         "safeguards": "safeguards",
+        "safeguards_uk_gdpr": "safeguards for the transfer out of the UK (UK GDPR Art. 15(2))",
         "source": "Where it comes from",
         "automated": "Automated decisions",
         "automated_none": "No decision with legal or similarly significant effect is made "
@@ -133,8 +136,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "retention": "Wie lange wir sie speichern",
         "recipients": "Wer sie erhält",
         "no_recipients": "Niemand außerhalb von {controller}.",
+        "recipients_undeclared": "Nicht angegeben: Unsere Unterlagen sagen nicht, wer diese "
+        "Daten erhält.",
         "third_country": "außerhalb der EU/des EWR",
+        "third_country_uk_gdpr": "außerhalb des Vereinigten Königreichs",
         "safeguards": "Garantien",
+        "safeguards_uk_gdpr": "Garantien für die Übermittlung aus dem Vereinigten Königreich "
+        "(Art. 15 Abs. 2 UK GDPR)",
         "source": "Woher sie stammen",
         "automated": "Automatisierte Entscheidungen",
         "automated_none": "Es werden keine Entscheidungen mit rechtlicher oder ähnlich "
