@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rightful.demo.estate import DATAMAP_FILES
@@ -69,13 +70,59 @@ def test_check_warns_of_collections_that_leave_their_recipients_unsaid(tmp_path:
     assert result.exit_code == 0, "the map can still drive a collection"
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
     unsaid = (
-        "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)); "
-        "declare rightful: recipients (recipients: [] when nobody outside receives it)"
+        "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)) nor "
+        "whether it is sold or shared (CCPA); declare rightful: recipients (recipients: [] when "
+        "nobody outside receives it)"
     )
     assert warnings == [
         f"warning: {silent}: speaker.device_ownership: {unsaid}",
         f"warning: {silent}: speaker.devices: {unsaid}",
     ], "speaker.recordings names its own recipients"
+
+
+def test_check_warns_of_recipients_not_declared_as_sale_sharing_or_business_purpose(
+    tmp_path: Path,
+) -> None:
+    """Cal. Civ. Code §1798.110(c), §1798.115(a): a CCPA package says whether the data is sold
+    or shared. A map that did not say passed silently (every map may meet a CCPA request)."""
+    silent = tmp_path / "accounts.yaml"
+    text = next(p for p in DATAMAP_FILES if p.name == "accounts.yaml").read_text()
+    silent.write_text(text.replace("            disclosure: business_purpose", ""))
+    others = [str(p) for p in DATAMAP_FILES if p.name != "accounts.yaml"]
+    result = runner.invoke(app, ["check", *others, str(silent)])
+    assert result.exit_code == 0, "the map can still drive a collection"
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    unsaid = (
+        "recipient Hosting provider (Hetzner Online GmbH): no disclosure: its CCPA packages "
+        "cannot say whether the data is sold or shared (Cal. Civ. Code §1798.110(c), "
+        "§1798.115(a)); declare disclosure: business_purpose, sale or sharing"
+    )
+    assert warnings == [
+        f"warning: {silent}: accounts.{name}: {unsaid}"
+        for name in ["contacts", "customers", "email_history", "household_members"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("disclosure", "message"),
+    [
+        ("sold", "disclosure must be one or more of business_purpose, sale, sharing"),
+        ("[business_purpose, sale]", "business_purpose (to a service provider or contractor) "
+         "is neither a sale nor sharing; declare one or the other"),
+    ],
+)  # fmt: skip
+def test_a_disclosure_the_ccpa_does_not_know_is_an_error(
+    tmp_path: Path, disclosure: str, message: str
+) -> None:
+    wrong = tmp_path / "accounts.yaml"
+    text = next(p for p in DATAMAP_FILES if p.name == "accounts.yaml").read_text()
+    wrong.write_text(text.replace("disclosure: business_purpose", f"disclosure: {disclosure}"))
+    others = [str(p) for p in DATAMAP_FILES if p.name != "accounts.yaml"]
+    result = runner.invoke(app, ["check", *others, str(wrong)])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {wrong}: accounts.")
+    assert errors[0].endswith(f": {message}")
 
 
 def test_check_fails_with_one_line_per_error(tmp_path: Path) -> None:

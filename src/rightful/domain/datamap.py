@@ -87,14 +87,25 @@ class DataField:
     description: str | None = None
 
 
+class Disclosure(StrEnum):
+    """What handing data to a recipient is under the CCPA (Cal. Civ. Code §1798.140). Fides has
+    no word for it: its data uses say why data is used, not whether a disclosure is a sale."""
+
+    BUSINESS_PURPOSE = "business_purpose"  # to a service provider or contractor
+    SALE = "sale"  # for money or other valuable consideration
+    SHARING = "sharing"  # for cross-context behavioral advertising, paid or not
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Someone the data is disclosed to (Art. 15(1)(c)); third countries need safeguards (15(2))."""
+    """Someone the data is disclosed to (Art. 15(1)(c)); third countries need safeguards (15(2)).
+    `disclosure` is empty where the map does not say what the disclosure is under the CCPA."""
 
     name: str
     country: str | None = None
     third_country: bool = False
     safeguards: str | None = None
+    disclosure: frozenset[Disclosure] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,14 @@ class ProcessingInfo:
     recipients: tuple[Recipient, ...] | None = None
     source: str | None = None
     automated_decisions: AutomatedDecisions | None = None
+
+    @property
+    def disclosures(self) -> frozenset[Disclosure] | None:
+        """What the data's disclosures are under the CCPA (empty: it goes to nobody), or None
+        where the map leaves the recipients, or what one of them receives it as, unsaid."""
+        if self.recipients is None or any(not r.disclosure for r in self.recipients):
+            return None
+        return frozenset(d for r in self.recipients for d in r.disclosure)
 
 
 @dataclass(frozen=True, slots=True)

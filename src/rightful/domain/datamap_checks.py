@@ -59,8 +59,8 @@ _OWED: Final = (
 
 def article_15_gaps(datamap: DataMap) -> list[DataMapProblem]:
     """Collections whose packages would be silent on why their data is used, how long it is
-    kept or who receives it. Not errors (the map can drive a collection), but the answer owes
-    all three."""
+    kept, who receives it or (CCPA) whether it is sold or shared. Not errors (the map can drive a
+    collection), but the answer owes all of them."""
     return [
         DataMapProblem(dataset.origin, coll.address, None, message)
         for dataset in datamap.datasets
@@ -75,9 +75,17 @@ def _gaps(coll: DataCollection) -> Iterator[str]:
             yield f"no {key}: its packages cannot say {what}; declare rightful: {key}"
     if coll.info.recipients is None:
         yield (
-            "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)); "
-            "declare rightful: recipients (recipients: [] when nobody outside receives it)"
+            "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)) nor "
+            "whether it is sold or shared (CCPA); declare rightful: recipients (recipients: [] "
+            "when nobody outside receives it)"
         )
+    for r in coll.info.recipients or ():
+        if not r.disclosure:
+            yield (
+                f"recipient {r.name}: no disclosure: its CCPA packages cannot say whether the "
+                "data is sold or shared (Cal. Civ. Code §1798.110(c), §1798.115(a)); declare "
+                "disclosure: business_purpose, sale or sharing"
+            )
 
 
 def _dataset_problems(datamap: DataMap) -> Iterator[DataMapProblem]:

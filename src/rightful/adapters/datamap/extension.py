@@ -7,6 +7,7 @@ from typing import Any
 
 from rightful.domain.datamap import (
     AutomatedDecisions,
+    Disclosure,
     Match,
     ProcessingInfo,
     Recipient,
@@ -140,18 +141,35 @@ def _recipient(raw: Any) -> Recipient:
         return Recipient(raw)
     if not isinstance(raw, Mapping) or "name" not in raw:
         raise ExtensionError("a recipient is a name or a mapping with a name")
-    _only(raw, {"name", "country", "third_country", "safeguards"})
+    _only(raw, {"name", "country", "third_country", "safeguards", "disclosure"})
     recipient = Recipient(
         name=_required_text(raw["name"], "a recipient's name"),
         country=_text(raw.get("country"), "country"),
         third_country=_flag(raw.get("third_country"), "third_country"),
         safeguards=_text(raw.get("safeguards"), "safeguards"),
+        disclosure=_disclosure(raw.get("disclosure")),
     )
     if recipient.third_country and not recipient.safeguards:
         raise ExtensionError(
             f"recipient {recipient.name}: a third country needs safeguards (Art. 15(2), Art. 46)"
         )
     return recipient
+
+
+def _disclosure(raw: Any) -> frozenset[Disclosure]:
+    """CCPA: business_purpose, or sale and/or sharing (a disclosure to a service provider or
+    contractor is neither a sale nor sharing)."""
+    allowed = ", ".join(d.value for d in Disclosure)
+    try:
+        found = frozenset(Disclosure(v) for v in _texts(raw, "disclosure"))
+    except ValueError:
+        raise ExtensionError(f"disclosure must be one or more of {allowed}") from None
+    if Disclosure.BUSINESS_PURPOSE in found and len(found) > 1:
+        raise ExtensionError(
+            "disclosure: business_purpose (to a service provider or contractor) is neither a "
+            "sale nor sharing; declare one or the other"
+        )
+    return found
 
 
 def _decisions(raw: Any) -> AutomatedDecisions:

@@ -10,7 +10,7 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from rightful.adapters.packaging.texts import category_label, for_law, texts
-from rightful.domain.datamap import DataMap, ProcessingInfo
+from rightful.domain.datamap import DataMap, Disclosure, ProcessingInfo, Recipient
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.packages import safe_name
 
@@ -110,6 +110,7 @@ def render_index(data: IndexData) -> bytes:
         # name their own regulator
         "contact": data.contact, "authority": data.authority if data.law == "gdpr" else None,
         "law": data.law,  # a CCPA package names no GDPR legal basis
+        "selling": _selling(data, lang),  # CCPA: what is sold, shared or disclosed, to whom
     }  # fmt: skip
     return _env.get_template("index.html").render(context).encode("utf-8")
 
@@ -186,9 +187,43 @@ def _recipients(data: IndexData, info: ProcessingInfo, t: dict[str, str]) -> dic
     return {"recipients_note": "", "recipients": [
         {"name": r.name, "country": r.country,
          "outside": outside if transfers and r.third_country else "",
-         "safeguards": f"{safeguards}: {r.safeguards}" if transfers and r.safeguards else ""}
+         "safeguards": f"{safeguards}: {r.safeguards}" if transfers and r.safeguards else "",
+         "disclosure": "" if transfers else _disclosure(r, t)}
         for r in info.recipients
     ]}  # fmt: skip
+
+
+def _disclosure(recipient: Recipient, t: dict[str, str]) -> str:
+    """What giving the data to this recipient is under the CCPA, as the map declares it."""
+    if not recipient.disclosure:
+        return t["disclosure_undeclared"]
+    return "; ".join(t[f"disclosure_{d.value}"] for d in Disclosure if d in recipient.disclosure)
+
+
+def _selling(data: IndexData, lang: str) -> dict[str, Any] | None:
+    """CCPA (§1798.110(c), §1798.115(a)): per kind of disclosure, each category with whom it
+    goes to; "we do not sell or share" only where every collection declares what each of its
+    disclosures is and none is a sale or sharing; the collections left unsaid, by name."""
+    if data.law != "ccpa":
+        return None
+    addresses = dict.fromkeys([c.address for c in data.collections]
+                              + [w.collection for w in data.withheld])  # fmt: skip
+    kinds: dict[Disclosure, dict[str, dict[str, None]]] = {d: {} for d in Disclosure}
+    unsaid = []
+    for address in addresses:
+        coll = data.datamap.collection(address)
+        assert coll is not None
+        if coll.info.disclosures is None:
+            unsaid.append(_title(data, address))
+        for r in coll.info.recipients or ():
+            for kind in r.disclosure:
+                for c in coll.categories:
+                    kinds[kind].setdefault(category_label(c, lang), {})[r.name] = None
+    listed = {kind.value: [{"label": label, "recipients": list(names)}
+                           for label, names in by_label.items()]
+              for kind, by_label in kinds.items()}  # fmt: skip
+    sold = kinds[Disclosure.SALE] or kinds[Disclosure.SHARING]
+    return {**listed, "unsaid": unsaid, "none": bool(addresses) and not unsaid and not sold}
 
 
 def _title(data: IndexData, address: str) -> str:

@@ -104,6 +104,22 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "not discriminate against you for using these rights (§1798.125).",
         "complaint_ccpa": "You can also complain to the California Privacy Protection Agency "
         "(cppa.ca.gov) or to the California Attorney General.",
+        "disclosure_business_purpose": "disclosed for a business purpose",
+        "disclosure_sale": "sold",
+        "disclosure_sharing": "shared for cross-context behavioral advertising",
+        "disclosure_undeclared": "not declared whether this is a sale or sharing",
+        "selling": "Selling and sharing",
+        "selling_body": "What California law asks us to tell you about selling, sharing and "
+        "disclosing your personal information (Cal. Civ. Code §1798.110, §1798.115):",
+        "not_sold_or_shared": "We do not sell your personal information, and we do not share it "
+        "for cross-context behavioral advertising.",
+        "sold_body": "We sell these kinds of your personal information, to:",
+        "shared_body": "We share these kinds of your personal information for cross-context "
+        "behavioral advertising, with:",
+        "business_purpose_body": "We disclose these kinds of your personal information for a "
+        "business purpose, to:",
+        "sale_undeclared_body": "For the following, our records do not declare whether we sell "
+        "or share it, so this page cannot tell you:",
         "authority": "Supervisory authority",
         "contact": "Questions? Contact",
         "extra_files": "Files added by our staff",
@@ -213,6 +229,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "diese Rechte ausüben (§1798.125).",
         "complaint_ccpa": "Sie können sich außerdem bei der California Privacy Protection Agency "
         "(cppa.ca.gov) oder beim Attorney General von Kalifornien beschweren.",
+        "disclosure_business_purpose": "für einen Geschäftszweck offengelegt",
+        "disclosure_sale": "verkauft",
+        "disclosure_sharing": "für kontextübergreifende verhaltensbezogene Werbung weitergegeben",
+        "disclosure_undeclared": "nicht angegeben, ob dies ein Verkauf oder eine Weitergabe ist",
+        "selling": "Verkauf und Weitergabe",
+        "selling_body": "Was wir Ihnen nach kalifornischem Recht über Verkauf, Weitergabe und "
+        "Offenlegung Ihrer personenbezogenen Informationen mitteilen (Cal. Civ. Code §1798.110, "
+        "§1798.115):",
+        "not_sold_or_shared": "Wir verkaufen Ihre personenbezogenen Informationen nicht und geben "
+        "sie nicht für kontextübergreifende verhaltensbezogene Werbung weiter.",
+        "sold_body": "Diese Arten Ihrer personenbezogenen Informationen verkaufen wir, und zwar "
+        "an:",
+        "shared_body": "Diese Arten Ihrer personenbezogenen Informationen geben wir für "
+        "kontextübergreifende verhaltensbezogene Werbung weiter, und zwar an:",
+        "business_purpose_body": "Diese Arten Ihrer personenbezogenen Informationen legen wir für "
+        "einen Geschäftszweck offen, und zwar gegenüber:",
+        "sale_undeclared_body": "Für Folgendes geben unsere Unterlagen nicht an, ob wir es "
+        "verkaufen oder weitergeben; diese Seite kann es Ihnen daher nicht sagen:",
         "authority": "Aufsichtsbehörde",
         "contact": "Fragen? Kontakt",
         "extra_files": "Von unseren Mitarbeitenden hinzugefügte Dateien",
