@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
     from rightful.services.declarations import DeclarationService
+    from rightful.services.deletions import DeletionProof
     from rightful.services.documents import DocumentFiles
     from rightful.services.exclusions import ExclusionService
     from rightful.services.incident_scope import ScopeCalculator
@@ -115,8 +116,27 @@ class Container:
 
         return RequestService(
             self.store, self.clock, self.audit, self.settings, self.notice_mail,
-            self._general_practices,
+            self._general_practices, self.deletions.wait,
         )  # fmt: skip
+
+    @cached_property
+    def deletions(self) -> DeletionProof:
+        """The proof a CCPA deletion needs (§7061(b), §7062(d)): the account holders are those
+        this installation can re-authenticate (an assertion issuer is set); the data is
+        sensitive when the data map holds data of high sensitivity."""
+        from rightful.domain.declarations import holds_sensitive
+        from rightful.services.deletions import DeletionProof
+
+        holder = self._account_holder if self.settings.account_assertion_issuer else None
+        return DeletionProof(holder or (lambda subject: False),
+                             lambda: holds_sensitive(self.datamap))  # fmt: skip
+
+    def _account_holder(self, subject: SubjectKey) -> bool:
+        from rightful.services.deletions import holds_account
+
+        kind = IdentityType(self.settings.account_assertion_identity)
+        with self.open_binding_sources() as opened:
+            return holds_account(self.datamap, opened.records, kind, subject)
 
     @cached_property
     def notice_mail(self) -> RequestNoticeMail:
@@ -316,7 +336,8 @@ class Container:
         from rightful.services.declarations import DeclarationService
 
         on_ready = self.start_collection if self.settings.collect_when_verified else None
-        return DeclarationService(self.store, self.clock, self.audit, on_ready)
+        return DeclarationService(self.store, self.clock, self.audit, on_ready,
+                                  self.deletions.wait)  # fmt: skip
 
     @cached_property
     def paper_declarations(self) -> PaperDeclarationService:
@@ -388,6 +409,7 @@ class Container:
             sms=self.sms_sender,
             outbox=self.outbox,
             assertions=account_assertions(self.settings),
+            deletions=self.deletions,
         )
 
     @cached_property

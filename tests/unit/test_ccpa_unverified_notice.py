@@ -22,7 +22,7 @@ def test_a_request_to_know_is_told_the_general_practices_not_about_the_consumer(
 
 def test_without_practices_or_for_a_deletion_there_is_no_practices_paragraph() -> None:
     deletion = ccpa_unverified_text("0f3a9c2e-1111", "deleting", "de")
-    assert "ohne personenbezogene Daten zu löschen oder zu ändern" in deletion
+    assert "ohne personenbezogene Daten zu löschen (" in deletion
     assert "§7024(e)" not in deletion
     empty = ccpa_unverified_text("0f3a9c2e-1111", "disclosing", "en", Practices())
     assert "§7024(e)" not in empty

@@ -1,7 +1,9 @@
 """CCPA requests to know specific pieces of personal information (Cal. Code Regs. tit. 11
 §7062): who has proven enough. An account holder re-authenticates (§7062(a)); anyone else
 matches three data points and signs a declaration under penalty of perjury (§7062(c)), on the
-portal or on paper (staff record it there and another staff member approves it)."""
+portal or on paper (staff record it there and another staff member approves it). CCPA requests
+to delete (§7061(b), §7062(d)): an account holder re-authenticates; anyone else matches two
+data points, or three when the data is sensitive."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.identities import IdentityType
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
+from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.verification import Factor
 from rightful.domain.words import written
 
 SPECIFIC_PIECES_DATA_POINTS = 3  # §7062(c)
 CATEGORIES_DATA_POINTS = 2  # §7062(b)
+DELETION_DATA_POINTS = 2  # §7062(d): a reasonable degree of certainty
+SENSITIVE_DELETION_DATA_POINTS = 3  # §7062(d): a reasonably high degree, for sensitive data
 MAX_NAME = 200
 
 STATEMENT: dict[str, str] = {
@@ -128,3 +134,90 @@ def disclosure_wait(
     if not missing:
         return None
     return say["wait"].format(missing=say["and"].join(missing))
+
+
+# --- requests to delete (§7061(b), §7062(d)) ---------------------------------------------------
+
+
+def deletion_applies(jurisdiction: Jurisdiction, kind: RequestType) -> bool:
+    """A CCPA request to delete."""
+    return jurisdiction is Jurisdiction.CCPA and kind is RequestType.ERASURE
+
+
+def deletion_points_needed(sensitive: bool) -> int:
+    """Data points a non-account holder matches before a deletion: two, or three when the data
+    to be deleted is sensitive (its wrong deletion harms the consumer more, §7062(d))."""
+    return SENSITIVE_DELETION_DATA_POINTS if sensitive else DELETION_DATA_POINTS
+
+
+def holds_sensitive(datamap: DataMap) -> bool:
+    """Whether the data map holds data of high sensitivity (Art. 9 and financial data, precise
+    location, voice: `domain.sensitivity`), which a request to delete reaches: the same level
+    that asks a second factor before it is collected."""
+    return any(datamap.sensitivity_of(c.address) is Sensitivity.HIGH
+               for c in datamap.collections())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AccountFields:
+    """Where the data map says whether a subject holds an account: fields of the subject
+    collection whose identity is the one an account assertion names. When the subject key is
+    one of them, every subject is an account holder."""
+
+    collection: DataCollection
+    fields: tuple[str, ...]
+    every_subject: bool
+
+
+def account_fields(datamap: DataMap, kind: IdentityType) -> AccountFields | None:
+    """The subject collection's fields of the account identity `kind`, or None when it has
+    none (nobody is known to hold an account)."""
+    subject = datamap.subject_collection
+    if subject is None:
+        return None
+    names = tuple(f.name for f in subject.fields if f.identity is kind)
+    if not names:
+        return None
+    return AccountFields(subject, names, any(n in subject.primary_key for n in names))
+
+
+def holds_account(values: Iterable[object]) -> bool:
+    """Whether a subject's account fields (as read) name an account: one is neither empty
+    nor null."""
+    return any(v is not None and str(v).strip() != "" for v in values)
+
+
+_DELETE = {
+    "en": {
+        "account": "we delete the personal information of an account holder only once they "
+        "have signed in with their account for this request (Cal. Code Regs. tit. 11 §7061(b))",
+        "points": "we delete the personal information only once {needed} matching data points "
+        "are verified ({count} so far) or the account holder has signed in "
+        "(Cal. Code Regs. tit. 11 §7062(d))",
+    },
+    "de": {
+        "account": "die personenbezogenen Daten einer Kontoinhaberin oder eines Kontoinhabers "
+        "löschen wir erst, wenn sie oder er sich für diese Anfrage mit dem Konto angemeldet hat "
+        "(Cal. Code Regs. tit. 11 §7061(b))",
+        "points": "die personenbezogenen Daten löschen wir erst, wenn {needed} übereinstimmende "
+        "Angaben bestätigt sind ({count} bisher) oder die Kontoinhaberin oder der Kontoinhaber "
+        "sich angemeldet hat (Cal. Code Regs. tit. 11 §7062(d))",
+    },
+}
+
+
+def deletion_wait(
+    points: Iterable[DataPoint], account_holder: bool, sensitive: bool, language: str = "en"
+) -> str | None:
+    """None when a CCPA deletion may be carried out; else what is still missing, in words, in
+    `language` (English, staff's, when there is none). A consumer with an account re-
+    authenticates (§7061(b)): data points do not replace that. Anyone else matches two data
+    points, or three when the data is sensitive (§7062(d)); a signed-in account is enough too."""
+    proven = list(points)
+    if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
+        return None
+    say = _DELETE.get(language, _DELETE["en"])
+    if account_holder:
+        return say["account"]
+    needed, count = deletion_points_needed(sensitive), data_points(proven)
+    return None if count >= needed else say["points"].format(needed=needed, count=count)

@@ -62,7 +62,8 @@ _CCPA_UNVERIFIED = {
         "a request only once we know it comes from the consumer the information is about. You "
         "may make a new request at any time.",
         "disclosing": "disclosing any personal information",
-        "deleting": "deleting or changing any personal information",
+        "deleting": "deleting any personal information",
+        "correcting": "correcting any personal information",
         "acting": "acting on it",
         "practices": "In general, not about you in particular (§7024(e)):",
         "categories": "Categories of personal information we collect: {items}.",
@@ -76,7 +77,8 @@ _CCPA_UNVERIFIED = {
         "§7021 und §7060). Wir handeln erst, wenn feststeht, dass der Antrag von der Person "
         "kommt, um deren Daten es geht. Sie können jederzeit einen neuen Antrag stellen.",
         "disclosing": "personenbezogene Daten herauszugeben",
-        "deleting": "personenbezogene Daten zu löschen oder zu ändern",
+        "deleting": "personenbezogene Daten zu löschen",
+        "correcting": "personenbezogene Daten zu berichtigen",
         "acting": "ihn zu bearbeiten",
         "practices": "Allgemein, nicht auf Sie bezogen (§7024(e)):",
         "categories": "Kategorien personenbezogener Daten, die wir erheben: {items}.",
@@ -173,8 +175,8 @@ def ccpa_unverified_text(
     request_id: str, action: str, language: str, practices: Practices | None = None
 ) -> str:
     """A CCPA request closed unverified (at its deadline, or earlier by a DPO, so the words
-    name no deadline): `action` is what was not done
-    (disclosing, deleting, acting); a request to know also gets the general `practices`."""
+    name no deadline): `action` is what was not done (disclosing, deleting, correcting,
+    acting); a request to know also gets the general `practices`."""
     say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
     parts = [say["closed"].format(ref=request_id[:8], action=say[action])]
     if practices is not None:

@@ -53,7 +53,7 @@ def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> 
     staff, or in the requester's `language`. A request that has ended waits for nothing."""
     if not applies(row) or Status(row.status) in TERMINAL:
         return None
-    return rule.disclosure_wait(_points(session, row), declared(session, row.id), language)
+    return rule.disclosure_wait(proven_points(session, row), declared(session, row.id), language)
 
 
 def answered_with_categories(session: Session, row: RequestRow) -> bool:
@@ -61,16 +61,16 @@ def answered_with_categories(session: Session, row: RequestRow) -> bool:
     for the categories (§7062(b)): staff may answer it with the categories in words (§7024(c))."""
     if disclosure_wait(session, row) is None:
         return False
-    return rule.categories_verified(_points(session, row))
+    return rule.categories_verified(proven_points(session, row))
 
 
 def unverified_for_categories(session: Session, row: RequestRow) -> bool:
     """A request to know whose requester is not verified even for the categories (§7062(b)):
     at its deadline it closes as unverified, with the general practices (§7024(e))."""
-    return applies(row) and not rule.categories_verified(_points(session, row))
+    return applies(row) and not rule.categories_verified(proven_points(session, row))
 
 
-def _points(session: Session, row: RequestRow) -> list[rule.DataPoint]:
+def proven_points(session: Session, row: RequestRow) -> list[rule.DataPoint]:
     """The data points proven for the bound subject."""
     return [
         rule.DataPoint(IdentityType(r.identity_type), Factor(r.factor))
@@ -116,8 +116,12 @@ class DeclarationService:
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService,
         on_ready: Callable[[str], None] | None = None,
+        deletion_wait: Callable[[Session, RequestRow], str | None] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit, self.on_ready = store, clock, audit, on_ready
+        # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)): staff read it
+        # where they read why a package waits.
+        self.deletion_wait = deletion_wait
 
     def statement(self, request_id: str) -> str | None:
         """The words to declare, in the request's language; None when none is asked."""
@@ -126,10 +130,14 @@ class DeclarationService:
             return rule.statement(row.language) if applies(row) else None
 
     def waiting_for(self, request_id: str) -> str | None:
-        """Why the request's package waits for more proof (§7062), or None; for staff, who also
-        read which paper declarations await a second staff member's approval."""
+        """Why the request's package (§7062), or its deletion (§7061(b), §7062(d)), waits for
+        more proof, or None; for staff, who also read which paper declarations await a second
+        staff member's approval."""
         with self.store.transaction() as session:
-            waiting = disclosure_wait(session, load_request(session, request_id))
+            row = load_request(session, request_id)
+            waiting = disclosure_wait(session, row)
+            if waiting is None and self.deletion_wait is not None:
+                return self.deletion_wait(session, row)
             pending = _pending_paper(session, request_id) if waiting else []
         if not pending:
             return waiting

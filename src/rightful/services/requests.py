@@ -52,6 +52,7 @@ from rightful.domain.verification import needs_verification
 from rightful.domain.words import with_article, written
 from rightful.services.audit import AuditService
 from rightful.services.declarations import answered_with_categories, unverified_for_categories
+from rightful.services.deletions import no_deletion_rule
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,7 +63,9 @@ log = logging.getLogger("rightful.requests")
 MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
 EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
 UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
-CHANGES_DATA = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
+# What a CCPA request closed unverified was not done (`ccpa_unverified_text`); a request to
+# know is not disclosing, and gets the general practices too.
+CCPA_UNVERIFIED_ACTION = {RequestType.ERASURE: "deleting", RequestType.RECTIFICATION: "correcting"}
 # GDPR and UK GDPR requests whose outcome is recorded by a command of its own, not in words
 RECORDED_BY_ITS_OWN = {
     RequestType.ERASURE: "an Art. 17 erasure: record it with `rightful requests erased` (ground, "
@@ -108,6 +111,7 @@ class RequestService:
         self, store: Store, clock: Clock, audit: AuditService, settings: Settings,
         mail: RequestNoticeMail | None = None,
         practices: Callable[[str], Practices | None] | None = None,
+        deletion_wait: Callable[[Session, RequestRow], str | None] = no_deletion_rule,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
@@ -117,6 +121,8 @@ class RequestService:
         # The business's general practices in a language, for CCPA requests to know closed
         # unverified; None where no data map says them.
         self.practices = practices or (lambda language: None)
+        # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)), or None.
+        self.deletion_wait = deletion_wait
 
     # --- intake ------------------------------------------------------------------------------
 
@@ -297,7 +303,7 @@ class RequestService:
             if only_from is not None and Status(row.status) not in only_from:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             if target is Status.EXPIRED and row.status == Status.VERIFIED:
-                _check_unverified_for_categories(session, row)
+                self._check_unverified(session, row)
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
                 self.record_notice(session, row, "expiry", self._expiry_text(row), by)
@@ -313,7 +319,8 @@ class RequestService:
         is finished, and the denial is the response due by then); ids of those closed. One
         still `received` (nobody asked the requester yet) stays, overdue, for staff. So does a
         verified request to know: it closes too unless its requester is verified for the
-        categories (§7062(b)), which staff then answer in words (`answer`)."""
+        categories (§7062(b)), which staff then answer in words (`answer`); and a verified
+        request to delete short of §7061(b)/§7062(d)'s proof closes too."""
         if not self.settings.ccpa_close_unverified_at_deadline:
             return []
         zone = self.settings.zone
@@ -343,8 +350,16 @@ class RequestService:
         if kind in ANSWERED_WITH_PACKAGE:
             return ccpa_unverified_text(row.id, "disclosing", row.language,
                                         self.practices(row.language))  # fmt: skip
-        action = "deleting" if kind in CHANGES_DATA else "acting"
+        action = CCPA_UNVERIFIED_ACTION.get(kind, "acting")
         return ccpa_unverified_text(row.id, action, row.language)
+
+    def _check_unverified(self, session: Session, row: RequestRow) -> None:
+        """A verified request expires only when it is a CCPA request to know whose requester is
+        not verified even for the categories (§7062(b), §7024(e)), or a CCPA request to delete
+        short of the proof a deletion needs (§7061(b), §7062(d)); every other one is answered."""
+        if self.deletion_wait(session, row) is not None:
+            return
+        _check_unverified_for_categories(session, row)
 
     def move_by_hand(
         self, request_id: str, target: Status, by: Principal, reason: str = ""
@@ -550,6 +565,9 @@ class RequestService:
             recorded_by = RECORDED_BY_ITS_OWN.get(kind)
             if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
                 raise ConflictError(f"request {row.id} is {recorded_by}")
+            waiting = self.deletion_wait(session, row)
+            if waiting is not None:
+                raise ConflictError(f"request {row.id} may not be deleted yet: {waiting}")
             if Status(row.status) not in _answerable_from(row):
                 raise ConflictError(
                     f"request {row.id} is {row.status}; it is answered once the requester is "

@@ -62,6 +62,7 @@ from rightful.services.audit import AuditService
 from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
 from rightful.services.declarations import disclosure_wait, paper_pending
+from rightful.services.deletions import DeletionProof
 from rightful.services.identity_set import (
     Proof,
     Settlement,
@@ -122,7 +123,8 @@ class Progress:
     required: Assurance
     step_up_options: tuple[Factor, ...]
     # CCPA requests to know (§7062(c)): why the package waits, the statement to declare (None
-    # when none is asked), and whether it was declared.
+    # when none is asked), and whether it was declared; CCPA requests to delete (§7061(b),
+    # §7062(d)): why the deletion waits.
     waiting_for: str | None = None
     declaration: str | None = None
     declared: bool = False
@@ -157,8 +159,10 @@ class VerificationService:
         sms: SmsSender | None,
         outbox: Outbox,
         assertions: AccountAssertionChecker | None = None,
+        deletions: DeletionProof | None = None,
     ) -> None:
         self.store, self.clock, self.audit = store, clock, audit
+        self.deletions = deletions
         self.requests, self.subjects, self.config = requests, subjects, config
         self.mailer, self.sms, self.outbox = mailer, sms, outbox
         self.accounts = (
@@ -439,7 +443,7 @@ class VerificationService:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
             row = load_request(session, request_id)
-            waiting = disclosure_wait(session, row, row.language) if bound else None
+            waiting = self._waiting(session, row) if bound else None
             statement = declaration_statement(row.language) if declares(row) else None
             declared = statement is not None and has_declared(session, row.id)
             checking = statement is not None and not declared and paper_pending(session, row.id)
@@ -456,6 +460,14 @@ class VerificationService:
             request_id, settled.status, settled.outcome, reached, self.config.required, options,
             waiting, statement, declared, checking,
         )  # fmt: skip
+
+    def _waiting(self, session: Session, row: RequestRow) -> str | None:
+        """What a bound request waits for, in its language: the proof a CCPA request to know
+        (§7062) or to delete (§7061(b), §7062(d)) still needs."""
+        waiting = disclosure_wait(session, row, row.language)
+        if waiting is None and self.deletions is not None:
+            waiting = self.deletions.wait(session, row, row.language)
+        return waiting
 
 
 def _check_stage(row: RequestRow, bound: bool, purpose: str) -> None:

@@ -67,7 +67,7 @@ def test_unverified_ccpa_requests_close_at_the_deadline_and_a_request_to_know_ge
     assert "§7024(e)" in told and "Categories of personal information we collect:" in told
     assert "California Privacy Protection Agency" in told
     deleted = last_mail(desk, delete)
-    assert "without deleting or changing" in deleted and "§7024(e)" not in deleted
+    assert "without deleting any personal information" in deleted and "§7024(e)" not in deleted
     moves = [e for e in desk.c.audit.timeline(know) if e.action == "request.transitioned"]
     assert moves[-1].summary["target"] == "expired" and moves[-1].role == "system"
     assert desk.c.requests.close_unverified_at_deadline() == [], "a second run closes nothing"

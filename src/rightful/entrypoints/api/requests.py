@@ -157,7 +157,9 @@ class RequestDetail(RequestOut):
     requester_name: str | None
     claimed_identities: list[dict[str, str]]
     waiting_for: str | None = Field(
-        default=None, description="why the package may not be built yet (CCPA §7062), or null"
+        default=None,
+        description="why the package may not be built yet (CCPA §7062), or a CCPA deletion "
+        "not carried out yet (§7061(b), §7062(d)), or null",
     )
     transitions: list[TransitionOut]
     notices: list[NoticeOut]

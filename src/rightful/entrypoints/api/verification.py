@@ -113,7 +113,8 @@ class ProgressOut(BaseModel):
     message: str
     waiting_for: str | None = Field(
         default=None,
-        description="why the answer waits for more proof (CCPA §7062), in the request's language",
+        description="why the answer waits for more proof (CCPA §7062; a deletion §7061(b), "
+        "§7062(d)), in the request's language",
     )
     declaration: str | None = Field(
         default=None, description="the statement a CCPA request to know specific pieces signs"

@@ -228,7 +228,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     if row.details:
         console.print(f"in the requester's words: {row.details}", highlight=False)
     if waiting_for:
-        console.print(f"package waits: {waiting_for}", highlight=False)
+        what = "deletion" if row.type == RequestType.ERASURE else "package"
+        console.print(f"{what} waits: {waiting_for}", highlight=False)
     if waiting_for and c.declarations.categories_only(row.id):
         console.print("verified for the categories (§7062(b)): tell them in words with "
                       "`rightful requests answer`, at the latest by the deadline")  # fmt: skip

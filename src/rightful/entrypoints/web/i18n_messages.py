@@ -332,6 +332,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "sie erledigt ist.",
     ),
     (
+        "explain_verified_deletion_waits",
+        "You are confirmed. Before we delete your data, California law asks us to be surer that "
+        "the request is yours: see below what is still missing.",
+        "Sie sind bestätigt. Bevor wir Ihre Daten löschen, verlangt das kalifornische Recht mehr "
+        "Gewissheit, dass die Anfrage von Ihnen kommt: Was noch fehlt, steht unten.",
+    ),
+    (
         "explain_collecting",
         "We are gathering your data from our systems.",
         "Wir stellen Ihre Daten aus unseren Systemen zusammen.",
@@ -424,6 +431,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "aus unserem Team prüft sie. Wir stellen Ihre Daten zusammen, sobald sie freigegeben ist.",
     ),
     ("declaration_missing", "Where things stand:", "Stand:"),
+    ("deletion_wait_title", "Before we delete your data", "Bevor wir Ihre Daten löschen"),
+    (
+        "step_up_text_deletion",
+        "Before we delete your data, please confirm one more detail we hold for you.",
+        "Bevor wir Ihre Daten löschen, bestätigen Sie bitte eine weitere bei uns hinterlegte "
+        "Angabe.",
+    ),
     (
         "declaration_ask_us",
         "You cannot confirm another detail on this page. Reply to our message and we will "

@@ -247,7 +247,8 @@ def _status_page(
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
         "form": form or {},
         "refresh_seconds": STATUS_REFRESH if _working(current, progress) else None,
-        "restriction": c.restrictions.get(request_id), "explain": _explanation(current),
+        "restriction": c.restrictions.get(request_id),
+        "explain": _explanation(current, progress),
         "packaged": _packaged(current),
     }  # fmt: skip
     return page(request, "portal/status.html", context, status=status, lang=lang)
@@ -259,10 +260,12 @@ def _packaged(current: PortalStatus) -> bool:
     return RequestType(current.type) in ANSWERED_WITH_PACKAGE
 
 
-def _explanation(current: PortalStatus) -> str:
+def _explanation(current: PortalStatus, progress: Progress) -> str:
     """The key of the sentence that says what happens now."""
     if current.status is Status.DELIVERED and not current.links:
         return "explain_handed_over"
+    if current.status is Status.VERIFIED and not _packaged(current) and progress.waiting_for:
+        return "explain_verified_deletion_waits"  # a CCPA deletion short of its proof
     if current.status is Status.VERIFIED and not _packaged(current):
         return "explain_verified_staff_act"  # nothing is gathered: staff act, then write
     return f"explain_{current.status.value}"

@@ -1,0 +1,239 @@
+"""CCPA requests to delete (REQUIREMENTS.md:15; Cal. Code Regs. tit. 11 §7061(b), §7062(d)): one
+e-mail code no longer deletes a consumer's data. An account holder re-authenticates; anyone else
+matches two data points, three for sensitive data (the Hearthly estate holds voice recordings).
+Until then the request stays verified, staff cannot record it as done, the requester reads what
+is missing and may add it by a step-up, and at day 45 it is denied (§7021). GDPR and UK GDPR
+erasure and CCPA opt-out and limit are unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rightful.bootstrap import set_container
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.erasure import erasure_outcome
+from rightful.domain.errors import ConflictError
+from rightful.domain.identities import Identity, IdentityType
+from rightful.domain.intake import NewRequest
+from rightful.domain.lifecycle import Role, Status
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+from rightful.domain.verification import Factor
+from rightful.services.deletions import DeletionProof
+from rightful.services.identity_set import Proof, record_proof
+
+from .conftest import ANNA, ANNA_MAIL, Desk, make_desk
+from .test_portal import submit
+
+PUBLIC = Principal("public", None)
+DPO = Principal("cli:dora", Role.DPO)
+EMAIL = (Identity(IdentityType.EMAIL, ANNA_MAIL), Factor.EMAIL_CODE)
+PHONE = (Identity(IdentityType.PHONE, "+4915123456789"), Factor.SMS_CODE)
+CUSTOMER = (Identity(IdentityType.CUSTOMER_ID, str(ANNA)), Factor.STAFF_CHECK)
+ACCOUNT = (Identity(IdentityType.CUSTOMER_ID, str(ANNA)), Factor.ACCOUNT_ASSERTION)
+DONE = "We deleted your account, your orders and your voice recordings."
+# The customer number is the account the shop's sign-in names: every Hearthly customer has one.
+ACCOUNTS = {
+    "account_assertion_issuer": "https://shop.example",
+    "account_assertion_secret": "s" * 32,
+    "account_assertion_identity": "customer_id",
+}
+
+
+def asked(desk: Desk, kind: RequestType = RequestType.ERASURE,
+          law: Jurisdiction = Jurisdiction.CCPA, language: str = "en") -> str:  # fmt: skip
+    new = NewRequest(kind, law, email=ANNA_MAIL, language=language)
+    rid: str = desk.c.requests.submit(new, PUBLIC).id
+    return rid
+
+
+def prove(desk: Desk, rid: str, *proofs: tuple[Identity, Factor]) -> None:
+    with desk.c.store.transaction() as session:
+        for identity, factor in proofs:
+            proof = Proof(identity, factor, f"t-{factor}-{identity.type}", desk.c.clock.now())
+            record_proof(session, desk.c.audit, rid, proof, PUBLIC)
+    assert desk.c.subjects.settle(rid).outcome == "bound"
+
+
+def deletion(desk: Desk, *proofs: tuple[Identity, Factor], language: str = "en") -> str:
+    rid = asked(desk, language=language)
+    prove(desk, rid, *proofs)
+    return rid
+
+
+def test_one_e_mail_code_no_longer_deletes_sensitive_data(desk: Desk) -> None:
+    """§7062(d): the estate holds voice recordings, so a reasonably high degree: 3 data points."""
+    rid = deletion(desk, EMAIL)
+    assert desk.c.requests.get(rid).status == Status.VERIFIED
+    with pytest.raises(ConflictError, match=r"3 matching data points are verified \(1 so far\)"):
+        desk.c.requests.answer(rid, DONE, DPO)
+    staff = desk.c.declarations.waiting_for(rid)
+    assert staff is not None and "§7062(d)" in staff
+    assert desk.c.verification.progress(rid).waiting_for == staff  # the request is in English
+
+    prove(desk, rid, PHONE)
+    with pytest.raises(ConflictError, match=r"\(2 so far\)"):
+        desk.c.requests.answer(rid, DONE, DPO)
+    prove(desk, rid, CUSTOMER)  # staff read the customer number back on a call
+    assert desk.c.declarations.waiting_for(rid) is None
+    assert desk.c.requests.answer(rid, DONE, DPO).status == Status.CLOSED
+
+
+def test_data_that_is_not_sensitive_needs_two_data_points(tmp_path: Path) -> None:
+    """§7062(d): a reasonable degree of certainty: two data points, no declaration."""
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path)
+    desk.c.deletions = DeletionProof(lambda subject: False, lambda: False)  # type: ignore[misc]
+    rid = deletion(desk, EMAIL)
+    with pytest.raises(ConflictError, match=r"2 matching data points are verified \(1 so far\)"):
+        desk.c.requests.answer(rid, DONE, DPO)
+    prove(desk, rid, PHONE)
+    assert desk.c.requests.answer(rid, DONE, DPO).status == Status.CLOSED
+
+
+def test_an_account_holder_re_authenticates_whatever_else_they_prove(tmp_path: Path) -> None:
+    """§7061(b): 'shall require a consumer to re-authenticate themselves before ... deleting'."""
+    desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, **ACCOUNTS)
+    rid = deletion(desk, EMAIL, PHONE, CUSTOMER)
+    waiting = desk.c.declarations.waiting_for(rid)
+    assert waiting is not None and "signed in with their account" in waiting
+    assert "§7061(b)" in waiting
+    with pytest.raises(ConflictError, match=r"§7061\(b\)"):
+        desk.c.requests.answer(rid, DONE, DPO)
+    assert Factor.ACCOUNT_ASSERTION in desk.c.verification.progress(rid).step_up_options
+    prove(desk, rid, ACCOUNT)
+    assert desk.c.requests.answer(rid, DONE, DPO).status == Status.CLOSED
+
+
+def test_without_an_account_sign_in_here_nobody_is_asked_to_sign_in(desk: Desk) -> None:
+    """No assertion issuer: nobody can re-authenticate here, so everyone matches data points."""
+    rid = deletion(desk, EMAIL, PHONE, CUSTOMER)
+    assert desk.c.declarations.waiting_for(rid) is None
+
+
+def test_a_deletion_unverifiable_by_day_45_is_denied_with_the_deletion_notice(
+    desk: Desk,
+) -> None:
+    """§7021: the 45 days run from receipt whether or not verification is finished; a deletion
+    short of its proof is denied then, and the notice says nothing was deleted (no categories:
+    the fallback of §7024(c) is for requests to know)."""
+    short = deletion(desk, EMAIL)
+    enough = deletion(desk, EMAIL, PHONE, CUSTOMER)
+    received = desk.c.requests.get(short).received_at
+    assert desk.c.requests.get(short).respond_by - received <= timedelta(days=46)
+    desk.world.clock.advance(timedelta(days=44))
+    assert desk.c.requests.close_unverified_at_deadline() == [], "the 45 days are not over"
+    desk.world.clock.advance(timedelta(days=1))
+    assert desk.c.requests.close_unverified_at_deadline() == [short]
+    assert desk.c.requests.get(short).status == Status.EXPIRED
+    assert desk.c.requests.get(enough).status == Status.VERIFIED, "verified enough: answered"
+    told = [m for m in desk.mailer.to(ANNA_MAIL) if short[:8] in m.subject][-1].text
+    assert "without deleting any personal information" in told
+    assert "§7024(e)" not in told and "Categories of personal information" not in told
+
+
+def test_a_dpo_may_deny_a_deletion_short_of_its_proof_but_not_one_with_it(desk: Desk) -> None:
+    short, enough = deletion(desk, EMAIL), deletion(desk, EMAIL, PHONE, CUSTOMER)
+    desk.c.requests.move(short, Status.EXPIRED, DPO, "not verified by the deadline")
+    assert desk.c.requests.get(short).status == Status.EXPIRED
+    with pytest.raises(ConflictError, match="it is answered, not expired"):
+        desk.c.requests.move(enough, Status.EXPIRED, DPO, "not verified by the deadline")
+
+
+@pytest.mark.parametrize("law", [Jurisdiction.GDPR, Jurisdiction.UK_GDPR])
+def test_gdpr_erasure_is_unchanged(desk: Desk, law: Jurisdiction) -> None:
+    rid = asked(desk, law=law)
+    prove(desk, rid, EMAIL)
+    assert desk.c.declarations.waiting_for(rid) is None
+    assert desk.c.verification.progress(rid).waiting_for is None
+    outcome = erasure_outcome("a", ["user.contact"], [], 0, desk.c.datamap)
+    assert desk.c.requests.record_erasure(rid, outcome, DPO).status == Status.CLOSED
+
+
+@pytest.mark.parametrize("kind", [RequestType.OBJECTION, RequestType.RESTRICTION])
+def test_ccpa_opt_out_and_limit_are_unchanged(desk: Desk, kind: RequestType) -> None:
+    """§7026(c), §7027: answered without any verification."""
+    rid = asked(desk, kind)
+    assert desk.c.declarations.waiting_for(rid) is None
+    assert desk.c.requests.answer(rid, "We stopped selling and sharing it.", DPO).status == "closed"
+
+
+# --- what the requester and staff see -----------------------------------------------------------
+
+
+def test_the_requester_reads_what_is_missing_and_adds_a_data_point_by_step_up(
+    desk: Desk,
+) -> None:
+    rid = submit(desk, type="erasure", jurisdiction="ccpa")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Before we delete your data" in page.text
+    assert "3 matching data points are verified (1 so far)" in page.text
+    assert "Our team now carries out your request" not in page.text, "it waits"
+    assert "please confirm one more detail we hold for you" in page.text
+    desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
+    code = re.search(r"(\d{6})", desk.c.sms_sender.recent()[-1].text)
+    assert code is not None
+    after = desk.post(f"/portal/requests/{rid}/verify", code=code.group(1))
+    assert "(2 so far)" in after.text
+    assert "Reply to our message and we will check one with you" in after.text, "no step-up left"
+
+
+def test_a_german_requester_reads_it_in_german(desk: Desk) -> None:
+    rid = submit(desk, type="erasure", jurisdiction="ccpa", language="de")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert "Bevor wir Ihre Daten löschen" in page.text
+    assert "3 übereinstimmende Angaben bestätigt sind (1 bisher)" in page.text
+    assert "matching data points" not in page.text
+
+
+def test_the_api_tells_the_requester_and_staff(desk: Desk) -> None:
+    from fastapi.testclient import TestClient
+
+    from rightful.entrypoints.api.app import create_app
+    from rightful.services import staff
+
+    rid = deletion(desk, EMAIL)
+    with desk.c.store.transaction() as session:
+        key = staff.issue_key(session, desk.c.clock, name="dora", role="dpo").secret
+    client = TestClient(create_app(desk.c))
+    shown = client.get(f"/api/v1/verification/{rid}", headers={"X-API-Key": key}).json()
+    assert "§7062(d)" in shown["waiting_for"] and shown["step_up_options"]
+    staff = client.get(f"/api/v1/requests/{rid}", headers={"X-API-Key": key}).json()
+    assert "§7062(d)" in staff["waiting_for"]
+    refused = client.post(f"/api/v1/requests/{rid}/answer", headers={"X-API-Key": key},
+                          json={"text": DONE})  # fmt: skip
+    assert refused.status_code == 409 and "(1 so far)" in refused.text
+
+
+def test_requests_show_says_why_the_deletion_waits(desk: Desk) -> None:
+    from rightful.entrypoints.cli.main import app
+
+    rid = deletion(desk, EMAIL)
+    set_container(desk.c)
+    try:
+        shown = CliRunner().invoke(app, ["requests", "show", rid])
+        as_json = CliRunner().invoke(app, ["requests", "show", rid, "--json"])
+    finally:
+        set_container(None)
+    assert shown.exit_code == 0, shown.output
+    assert "deletion waits: we delete the personal information only once 3" in shown.output
+    assert "(1 so far)" in json.loads(as_json.output)["waiting_for"]
+
+
+def test_the_console_shows_why_the_deletion_waits_and_refuses_the_answer(desk: Desk) -> None:
+    from .test_console import add, form_token, sign_in
+
+    rid = deletion(desk, EMAIL)
+    add(desk, "dana", Role.DPO)
+    dana = sign_in(desk, "dana")
+    page = dana.get(f"/console/requests/{rid}").text
+    assert "<dt>Deletion waits</dt>" in page and "(1 so far)" in page
+    refused = dana.post(f"/console/requests/{rid}/answer",
+                        data={"csrf": form_token(page), "text": DONE})  # fmt: skip
+    assert "may not be deleted yet" in refused.text
+    assert desk.c.requests.get(rid).status == Status.VERIFIED
