@@ -63,6 +63,8 @@ log = logging.getLogger("rightful.incidents")
 # A notice `sending` with no person's outcome recorded for this long lost its sender (a process
 # that ended midway): it may then be sent again, to the people it had not reached.
 LOST_AFTER: Final = timedelta(minutes=10)
+# A notice to the people concerned that went out (`resending`: going again to the rest).
+GIVEN: Final = ("sent", "resending")
 
 
 # The words around a notice's sections, in the notice's language.
@@ -239,7 +241,8 @@ class IncidentNotices:
         """E-mail an approved Art. 34 communication to every person concerned. A notice that
         reached nobody stays approved (DeliveryError): it was not given, its deadline still
         runs, and it can be sent again. Each person's outcome is recorded as it happens, so
-        nobody gets it twice: a sent notice goes again only to the people it did not reach,
+        nobody gets it twice: a sent notice goes again to the people of the current scope it
+        has not reached (whose attempt failed, and those the scope gained since it went out),
         and one whose sender ended midway (`sending`, no progress for LOST_AFTER) only to the
         people it had not reached yet."""
         by.require(Role.DPO)
@@ -249,7 +252,7 @@ class IncidentNotices:
         notice, keys = self._ready(notice_id, Audience.SUBJECTS, late_reason)
         if not keys:
             raise ConflictError("the scope names nobody to tell; use a public communication")
-        return self._give(notice, by, late_reason, self._unreached(notice, keys, "unreached"))
+        return self._give(notice, by, late_reason, self._unreached(notice, keys))
 
     def _send_again(
         self, notice_id: str, by: Principal, late_reason: str | None
@@ -262,15 +265,18 @@ class IncidentNotices:
             keys = _keys(scope, notice.language)
         if notice.status == "sending":  # its sender ended midway, or is still at work
             return self._give(notice, by, late_reason or notice.late_reason,
-                              self._unreached(notice, keys, "unreached"))  # fmt: skip
-        # Sent: the people it names are those of the scope when it went out. While it goes
-        # again it is `resending`, which still counts as given (it was).
-        wanted = self._unreached(notice, keys, "sent")
+                              self._unreached(notice, keys))  # fmt: skip
+        # Sent: it goes to everyone of the scope now in force it has not reached, those the
+        # scope gained since included (Art. 34(1): each of them is told); nobody a rescope
+        # removed. While it goes again it is `resending`, which still counts as given (it was).
+        wanted = self._unreached(notice, keys)
         if not wanted and notice.status == "resending":  # ended after the last person
             self._move(notice.id, "resending", "sent")
             return self.get(notice_id)
         if not wanted:
-            raise ConflictError("the notice is sent already and reached everyone it names")
+            raise ConflictError("the notice is sent already and reached everyone the scope names")
+        with self.s.store.transaction() as session:
+            added = len(set(wanted) - set(self._latest(session, notice.id)))
         outcomes = self._send_all(notice, wanted, source=notice.status, working="resending")
         with self.s.store.transaction() as session:
             notice = self._load(session, notice_id, lock=True)
@@ -279,7 +285,8 @@ class IncidentNotices:
             reached = sum(1 for o in outcomes.values() if o == "sent")
             row = load_incident(session, notice.incident_id)
             self._audit(session, row, notice, by, "incident.notice_sent_again",
-                        reached=reached, failed=len(outcomes) - reached)  # fmt: skip
+                        reached=reached, failed=len(outcomes) - reached,
+                        added=added)  # fmt: skip
             return notice
 
     def _give(
@@ -295,13 +302,13 @@ class IncidentNotices:
         return self._mark_done(notice.id, by, late_reason)
 
     def _unreached(
-        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], untried: str
+        self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]]
     ) -> dict[str, tuple[Any, str]]:
         """The people of `keys` the notice has not reached: whose last attempt failed, and
-        those never tried when `untried` is "unreached"."""
+        those never tried."""
         with self.s.store.transaction() as session:
             latest = self._latest(session, notice.id)
-        return {p: k for p, k in keys.items() if latest.get(p, untried) != "sent"}
+        return {p: k for p, k in keys.items() if latest.get(p) != "sent"}
 
     def _send_all(
         self, notice: IncidentNoticeRow, keys: Mapping[str, tuple[Any, str]], source: str,
@@ -494,6 +501,21 @@ class IncidentNotices:
         """Every notice of an incident, oldest first."""
         with self.s.store.transaction() as session:
             return self._of(session, incident_id)
+
+    @by_reference
+    def untold(self, incident_id: str) -> dict[str, int]:
+        """For each notice to the people concerned that went out, how many people of the scope
+        now in force it has not told: whose attempt failed, and those the scope gained since
+        (a rescope, a second report). `send` mails them; a notice not given yet is absent."""
+        with self.s.store.transaction() as session:
+            scope = self.s.scope_of(session, load_incident(session, incident_id))
+            people = scope.subjects if scope else ()
+            out: dict[str, int] = {}
+            for n in self._of(session, incident_id):
+                if n.audience == Audience.SUBJECTS.value and n.status in GIVEN:
+                    latest = self._latest(session, n.id)
+                    out[n.id] = sum(1 for p in people if latest.get(p) != "sent")
+            return out
 
     def get(self, notice_id: str) -> IncidentNoticeRow:
         with self.s.store.transaction() as session:

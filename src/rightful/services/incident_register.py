@@ -310,12 +310,14 @@ def _deadline(d: Deadline, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _notice(n: IncidentNoticeRow) -> dict[str, Any]:
+def _notice(n: IncidentNoticeRow, untold: int | None) -> dict[str, Any]:
+    """`untold`: people of the current scope a sent notice to them has not told (None before
+    it went out, and for the authority's)."""
     return {
         "id": n.id, "audience": n.audience, "regime": n.regime, "language": n.language,
         "status": n.status, "approved_by": n.approved_by, "approved_at": _iso(n.approved_at),
         "sent_at": _iso(n.sent_at), "recipients": n.recipients, "failures": n.failures,
-        "late_reason": n.late_reason, "sections": n.sections,
+        "untold": untold, "late_reason": n.late_reason, "sections": n.sections,
     }  # fmt: skip
 
 
@@ -343,6 +345,7 @@ def details(
         reporter = session.get(IncidentReporterRow, row.id)
     events = service.register.timeline(incident_id)
     first = first_report(events)
+    untold = service.notices.untold(incident_id)
     return {
         **register_row(row),
         "reporter": _reporter(row, reporter, with_contact),
@@ -350,7 +353,7 @@ def details(
         "scope": _scope_view(scope, with_contact),
         "assessments": assessments,
         "deadlines": [_deadline(d, now) for d in owed],
-        "notices": [_notice(n) for n in service.notices.of(incident_id)],
+        "notices": [_notice(n, untold.get(n.id)) for n in service.notices.of(incident_id)],
         "timeline": [_event_json(e) for e in events],
     }
 

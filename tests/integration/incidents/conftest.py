@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rightful.adapters.mail.memory import MemoryMailer
+from rightful.adapters.mail.sink import MailSink
 from rightful.adapters.outbox import InlineOutbox
 from rightful.bootstrap_web import web_services
 from rightful.demo.story import hearthly
@@ -91,11 +92,16 @@ class Response(Desk):
 
 
 def make_response(store_url: str, data_dir: Path, datamap: DataMap = DATAMAP,
-                  **overrides: Any) -> Response:  # fmt: skip
+                  relay: MailSink | None = None, **overrides: Any) -> Response:  # fmt: skip
+    """With `relay`, mail goes over SMTP to it (the response's `mailer` stays empty)."""
+    if relay is not None:
+        overrides = {**overrides, "smtp_port": relay.port, "smtp_security": "none"}
     world = make_world(store_url, data_dir, hearthly(), **{**SETTINGS, **overrides})
     world.c.datamap = datamap  # type: ignore[misc] - before any service reads it
     mailer = MemoryMailer()
-    world.c.mailer, world.c.outbox = mailer, InlineOutbox()  # type: ignore[misc]
+    world.c.outbox = InlineOutbox()  # type: ignore[misc]
+    if relay is None:
+        world.c.mailer = mailer  # type: ignore[misc]
     app = create_app(world.c)  # API, portal, download pages and console
     client = TestClient(app, raise_server_exceptions=False)
     keys = {}

@@ -109,7 +109,9 @@ def show(incident_id: str, json_out: Json = False) -> None:
     for d in data["deadlines"]:
         console.print(f"  {d['regime']} {d['audience']}: {d['state']} (due {_short(d['due_at'])})")
     for n in data["notices"]:
-        console.print(f"  notice {n['id']} {n['audience']} {n['regime']}: {n['status']}")
+        untold = (f"; {counted(n['untold'], 'person', 'people')} of the scope not told by it "
+                  f"(send it again)" if n["untold"] else "")  # fmt: skip
+        console.print(f"  notice {n['id']} {n['audience']} {n['regime']}: {n['status']}{untold}")
     for e in data["timeline"]:
         console.print(f"  {_short(e['at'])} #{e['seq']} {e['label']} [{e['actor']}]",
                       highlight=False)  # fmt: skip

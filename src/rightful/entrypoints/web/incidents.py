@@ -280,7 +280,8 @@ def notice(request: Request, notice_id: str, flash: str = "") -> Response:
     notices = container(request).incidents.notices
     context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
                "done": done, "error": error, "Role": Role, "title": notices.title(n),
-               "approver": notices.approver(n)}  # fmt: skip
+               "approver": notices.approver(n),
+               "untold": notices.untold(n.incident_id).get(n.id)}  # fmt: skip
     return console_page(request, "console/incidents/notice.html", me, context)
 
 

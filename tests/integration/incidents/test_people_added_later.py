@@ -1,0 +1,157 @@
+"""People who come into an incident's scope after the communication to the people concerned
+went out (a package found later, a second report, facts learnt since) are told by the same
+notice, unchanged, with their own part; nobody twice, nobody a rescope removed
+(REQUIREMENTS.md:29, Art. 34(1): each person concerned at high risk is told without undue
+delay; :31, Art. 5(2): provable afterwards)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from rightful.adapters.mail.sink import MailSink
+from rightful.bootstrap import set_container
+from rightful.domain.errors import ConflictError
+from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_scope import Scope, describe_person
+from rightful.domain.incidents import IncidentKind, IncidentSource, Nature
+from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import DeliveryError, MailMessage
+from rightful.domain.words import counted
+from rightful.entrypoints.cli.main import app
+from rightful.services.incident_jobs import run_incident_jobs
+from rightful.services.incident_register import details
+from rightful.services.incident_scope import ScopeCalculator
+from rightful.services.incidents import IncidentReport
+
+from ..delivery.conftest import ANNA_MAIL
+from ..delivery.smtp_desks import relay_fixture  # noqa: F401 - the fixture, by its name relay
+from .conftest import ANNA, CARL, CARL_MAIL, DPO, Response, make_response
+from .test_api_and_console import _signed_in
+
+NOTICE = "an incident concerning"  # in the subject of the communication to the people
+
+
+@pytest.fixture
+def by_smtp(store_url: str, tmp_path: object, relay: MailSink) -> Iterator[Response]:
+    """The correct data map; mail over SMTP to the in-process relay; SQLite and PostgreSQL."""
+    r = make_response(store_url, tmp_path, relay=relay)  # type: ignore[arg-type]
+    yield r
+    r.c.store.engine.dispose()
+
+
+def _breach_of(r: Response, *customers: int) -> tuple[str, str]:
+    """The customers' packages left in a public bucket; the communication to the people
+    concerned drafted and approved: (incident id, notice id)."""
+    packages = tuple(r.deliver_verified(c).package_id for c in customers)
+    report = IncidentReport(IncidentKind.BREACH, IncidentSource.STAFF,
+                            "The package was left in a public bucket for a day.",
+                            package_ids=packages, nature=Nature.UNKNOWN_RECIPIENTS)  # fmt: skip
+    incident_id = r.c.incidents.open(report, DPO).id
+    run_incident_jobs(r.c.incidents)
+    nid = next(n.id for n in r.c.incidents.notices.of(incident_id)
+               if n.audience == Audience.SUBJECTS.value and n.status == "draft")  # fmt: skip
+    r.c.incidents.notices.approve(nid, DPO)
+    return incident_id, nid
+
+
+def _told(relay: MailSink, address: str) -> list[str]:
+    return [m.text for m in relay.messages() if address in m.to and NOTICE in m.subject]
+
+
+def _untold(r: Response, incident_id: str, nid: str) -> int | None:
+    shown = r.client.get(f"/api/v1/incidents/{incident_id}", headers=r.as_role("agent"))
+    assert shown.status_code == 200, shown.text
+    [notice] = [n for n in shown.json()["notices"] if n["id"] == nid]
+    return notice["untold"]  # type: ignore[no-any-return]
+
+
+def test_people_added_to_the_scope_after_the_notice_went_out_are_told_by_sending_it_again(
+    by_smtp: Response, relay: MailSink
+) -> None:
+    """The notice went out to Anna; Carl's package turned out to be in the same bucket. Sending
+    it again said it had reached everyone it named, and Carl was never told unless the DPO
+    drafted a new notice that mailed Anna a second time."""
+    incident_id, nid = _breach_of(by_smtp, ANNA)
+    incidents = by_smtp.c.incidents
+    assert incidents.notices.send(nid, DPO).recipients == 1
+    assert len(_told(relay, ANNA_MAIL)) == 1 and _untold(by_smtp, incident_id, nid) == 0
+
+    carls = by_smtp.deliver_verified(CARL).package_id  # found in the bucket the next day
+    incidents.contain_more(incident_id, DPO, (carls,))
+    scope = incidents.rescope(incident_id, DPO)
+    [anna] = {d.subject for d in incidents.notices.deliveries(nid)}
+    added = [p for p in scope.subjects if p != anna]  # Carl, and whoever else his package names
+    assert anna in scope.subjects and len(added) >= 1
+    assert _untold(by_smtp, incident_id, nid) == len(added)  # the API's incident view
+    page = _signed_in(by_smtp, "dana", Role.DPO).get(f"/console/incidents/notices/{nid}")
+    assert f"{counted(len(added), 'person', 'people')} of the current scope not told" in page.text
+    assert f"Send again to the {len(added)} not reached" in page.text
+    set_container(by_smtp.c)
+    try:
+        shown = CliRunner().invoke(app, ["incidents", "show", incident_id])
+    finally:
+        set_container(None)
+    assert f"{counted(len(added), 'person', 'people')} of the scope not told by it" in " ".join(
+        shown.output.split())  # fmt: skip
+
+    again = incidents.notices.send(nid, DPO)
+    assert (again.status, again.recipients, again.failures) == ("sent", 1 + len(added), 0)
+    [carl_mail] = _told(relay, CARL_MAIL)
+    assert any(describe_person(scope, p) in carl_mail for p in added)  # his own part
+    assert len(_told(relay, ANNA_MAIL)) == 1, "nobody twice"
+    assert _untold(by_smtp, incident_id, nid) == 0
+    with pytest.raises(ConflictError, match="reached everyone"):
+        incidents.notices.send(nid, DPO)
+    [entry] = [e for e in details(incidents, incident_id)["timeline"]
+               if e["action"] == "incident.notice_sent_again"]  # fmt: skip
+    assert {k: entry["details"][k] for k in ("reached", "failed", "added")} == {
+        "reached": len(added), "failed": 0, "added": len(added)}  # fmt: skip
+    assert ANNA_MAIL not in str(entry) and CARL_MAIL not in str(entry)
+    assert incidents.register.verify().ok
+
+
+def _less(scope: Scope, person: str) -> Scope:
+    """The scope without `person`: what a rescope finds once the facts show that their data was
+    not in it after all (a corrected data map)."""
+    keep = [i for i, p in enumerate(scope.subjects) if p != person]
+    return dataclasses.replace(
+        scope, subjects=tuple(scope.subjects[i] for i in keep),
+        subject_keys=tuple(scope.subject_keys[i] for i in keep),
+        by_subject={p: v for p, v in scope.by_subject.items() if p != person},
+    )  # fmt: skip
+
+
+def test_people_a_rescope_removed_are_not_mailed_when_the_notice_goes_again(
+    right_map: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id, nid = _breach_of(right_map, ANNA, CARL)
+    incidents = right_map.c.incidents
+    send = right_map.mailer.send
+
+    def refusing_anna(message: MailMessage) -> None:
+        if message.to == ANNA_MAIL:
+            raise DeliveryError("550 mailbox unavailable")
+        send(message)
+
+    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    assert incidents.notices.send(nid, DPO).failures == 1
+    assert _untold(right_map, incident_id, nid) == 1
+    monkeypatch.setattr(right_map.mailer, "send", send)
+    [anna] = [d.subject for d in incidents.notices.deliveries(nid) if d.outcome == "failed"]
+    factory = incidents.scopes
+
+    def narrowed() -> ScopeCalculator:
+        calc, compute = factory(), factory().compute
+        monkeypatch.setattr(calc, "compute", lambda target: _less(compute(target), anna))
+        return calc
+
+    monkeypatch.setattr(incidents, "scopes", narrowed)
+    incidents.rescope(incident_id, DPO)
+    assert _untold(right_map, incident_id, nid) == 0
+    with pytest.raises(ConflictError, match="reached everyone the scope names"):
+        incidents.notices.send(nid, DPO)
+    assert not [m for m in right_map.mailer.to(ANNA_MAIL) if NOTICE in m.subject]
