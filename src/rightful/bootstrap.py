@@ -578,6 +578,7 @@ def incident_policy(settings: Settings) -> IncidentPolicy:
         dpo_contact=s.dpo_contact or s.privacy_contact or s.smtp_from,
         dpo_email=s.dpo_email, authority=s.supervisory_authority,
         reminder_hours=tuple(s.incident_reminder_hours),
+        acknowledgement_attempts=s.incident_acknowledgement_attempts,
         export_dir=s.incident_export_dir or s.data_dir / "incidents",
         language=s.incident_notice_language,
     )  # fmt: skip

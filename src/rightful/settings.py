@@ -276,6 +276,13 @@ class Settings(BaseSettings):
         default_factory=lambda: [24, 6],
         description="Remind the DPO this many hours before each notification deadline",
     )
+    incident_acknowledgement_attempts: int = Field(
+        default=24,
+        ge=1,
+        le=1000,
+        description="Attempts to mail an outside reporter's acknowledgement (one per incident "
+        "job, hourly) before it is given up and shown on the incident",
+    )
     incident_notice_language: Literal["en", "de"] = "en"
     incident_export_dir: Path | None = Field(
         default=None,

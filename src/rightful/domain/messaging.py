@@ -11,9 +11,15 @@ from rightful.domain.errors import RightfulError
 
 
 class DeliveryError(RightfulError):
-    """A message could not be handed to the mail or SMS service; says why, never to whom."""
+    """A message could not be handed to the mail or SMS service; says why, never to whom.
+    `kind` names the failure without personal data (e.g. the SMTP error's class), so that an
+    outbox can record it."""
 
     http_status = 503
+
+    def __init__(self, message: str, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def recipient_id(address: str) -> str:

@@ -15,6 +15,7 @@ from rightful.domain.errors import RightfulError
 from rightful.domain.incident_clocks import Deadline, reminders_due
 from rightful.domain.incidents import IncidentStatus
 from rightful.domain.staff import SYSTEM
+from rightful.services import incident_acknowledgements as acks
 from rightful.services.incident_assessment import deadlines_of
 from rightful.services.incident_mail import reminder
 
@@ -30,11 +31,12 @@ class JobReport:
     postponed: int
     reminders: int
     acknowledged: int = 0  # outside reporters whose acknowledgement the mail service refused
+    given_up: int = 0  # acknowledgements refused for the last attempt allowed
 
 
 def run_incident_jobs(service: IncidentService) -> JobReport:
     """Triage what waits, send the reminders that are due, and the acknowledgements to outside
-    reporters that did not go out when they reported."""
+    reporters that did not go out when they reported (until the last attempt allowed)."""
     triaged = postponed = 0
     for incident_id in service.pending():
         try:
@@ -44,8 +46,9 @@ def run_incident_jobs(service: IncidentService) -> JobReport:
             postponed += 1
             log.warning("triage of incident %s postponed: %s", incident_id, exc)
     reminders = send_reminders(service)
-    acknowledged = sum(service.acknowledge(i, to) for i, to in service.unacknowledged())
-    return JobReport(triaged, postponed, reminders, acknowledged)
+    outcomes = [acks.acknowledge(service, i, to) for i, to in service.unacknowledged()]
+    return JobReport(triaged, postponed, reminders, outcomes.count(acks.SENT),
+                     outcomes.count(acks.GIVEN_UP))  # fmt: skip
 
 
 def send_reminders(service: IncidentService) -> int:

@@ -253,6 +253,7 @@ class IncidentPolicy:
     dpo_email: str | None = None
     authority: str | None = None
     reminder_hours: tuple[int, ...] = (24, 6)
+    acknowledgement_attempts: int = 24
     export_dir: Path = Path("var/incidents")
     language: str = "en"
 

@@ -65,6 +65,8 @@ LABELS: Final = {
     "incident.nature_set": "circumstances of the breach set",
     "incident.facts_updated": "facts or remedial action recorded",
     "incident.reporter_acknowledged": "reporter acknowledged",
+    "incident.reporter_ack_given_up": "reporter's acknowledgement given up: every attempt was "
+    "refused by the mail service; reach them another way",
     "incident.notice_drafted": "notice drafted",
     "incident.notice_edited": "notice edited",
     "incident.notice_approved": "notice approved by the DPO",
@@ -363,11 +365,22 @@ def _reporter(
 ) -> dict[str, Any]:
     acknowledged = _iso(reporter.acknowledged_at) if reporter else None
     out: dict[str, Any] = {"kind": row.reporter_kind, "label": row.reporter,
-                           "acknowledged_at": acknowledged}  # fmt: skip
+                           "acknowledged_at": acknowledged,
+                           "acknowledgement": _acknowledgement(reporter)}  # fmt: skip
     if with_contact and reporter is not None:
         out.update(name=reporter.contact_name, email=reporter.contact_email,
                    organisation=reporter.organisation, reference=reporter.reference)  # fmt: skip
     return out
+
+
+def _acknowledgement(reporter: IncidentReporterRow | None) -> dict[str, Any] | None:
+    """The mail service's refusals of an outside reporter's acknowledgement (kinds, no
+    addresses); `given_up_at` once the last attempt allowed failed: staff reach them otherwise."""
+    if reporter is None or not reporter.contact_email:
+        return None
+    return {"attempts": reporter.ack_attempts or 0, "attempted_at": _iso(reporter.ack_attempted_at),
+            "last_failure": reporter.ack_failure,
+            "given_up_at": _iso(reporter.ack_given_up_at)}  # fmt: skip
 
 
 def _event_json(e: TimelineEvent) -> dict[str, Any]:

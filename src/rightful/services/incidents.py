@@ -47,6 +47,7 @@ from rightful.domain.messaging import Mailer
 from rightful.domain.severity import Level
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.words import written
+from rightful.services import incident_acknowledgements as acks
 from rightful.services.audit import AuditService
 from rightful.services.incident_assessment import (
     apply,
@@ -55,7 +56,7 @@ from rightful.services.incident_assessment import (
     current_assessment,
     deadlines_of,
 )
-from rightful.services.incident_mail import acknowledgement, reference
+from rightful.services.incident_mail import reference
 from rightful.services.incident_records import (
     IncidentPolicy,
     IncidentReport,
@@ -172,32 +173,12 @@ class IncidentService:
 
     def acknowledge(self, incident_id: str, address: str) -> bool:
         """Thank an outside reporter with the reference; whether the mail service took it (a
-        refusal is logged, and the periodic job tries again)."""
-        message = acknowledgement(address, incident_id, self.policy)
-        try:
-            self.mailer.send(message)
-        except RightfulError as exc:
-            log.warning("acknowledgement of incident %s failed: %s", incident_id, exc)
-            return False
-        with self.store.transaction() as session:
-            reporter = session.get(IncidentReporterRow, incident_id)
-            if reporter is not None:
-                reporter.acknowledged_at = self.clock.now()
-            self.audit.record(
-                session, SYSTEM.id, SYSTEM.role_name, "incident.reporter_acknowledged", None,
-                incident_id=incident_id,
-            )  # fmt: skip
-        return True
+        refusal is counted, and the periodic job tries again up to the policy's attempts)."""
+        return acks.acknowledge(self, incident_id, address) == acks.SENT
 
     def unacknowledged(self) -> list[tuple[str, str]]:
-        """(incident id, address) of every outside reporter not acknowledged yet."""
-        query = select(IncidentReporterRow).where(
-            IncidentReporterRow.contact_email.is_not(None),
-            IncidentReporterRow.acknowledged_at.is_(None),
-        )
-        with self.store.transaction() as session:
-            return [(r.incident_id, r.contact_email) for r in session.scalars(query)
-                    if r.contact_email]  # fmt: skip
+        """(incident id, address) of every outside reporter not acknowledged yet, nor given up."""
+        return acks.unacknowledged(self)
 
     # --- triage: scope, assessment, drafts -----------------------------------------------------
 

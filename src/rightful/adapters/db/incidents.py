@@ -83,6 +83,12 @@ class IncidentReporterRow(Base):
     organisation: Mapped[str | None] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(String(200))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The acknowledgement's attempts the mail service refused, when the last was, and its kind
+    # (an SMTP error's class, never an address); given up after the policy's last attempt.
+    ack_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ack_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ack_failure: Mapped[str | None] = mapped_column(String(64))
+    ack_given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class IncidentScopeRow(Base):

@@ -64,7 +64,9 @@ class SmtpMailer:
                 self.port,
                 reason,
             )
-            raise DeliveryError(f"the mail server did not accept the message ({reason})") from None
+            raise DeliveryError(
+                f"the mail server did not accept the message ({reason})", kind=reason
+            ) from None
 
     def compose(self, message: MailMessage) -> EmailMessage:
         """The MIME message: plain text first, HTML as the alternative."""

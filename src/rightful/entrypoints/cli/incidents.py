@@ -106,6 +106,10 @@ def show(incident_id: str, json_out: Json = False) -> None:
                   f"contained {_short(data['contained_at'])}")  # fmt: skip
     console.print(f"effects: {data['effects'] or '-'}", highlight=False)
     console.print(f"level: {_level(data['level'], data['score'])}; {data['decision']}")
+    ack = data["reporter"].get("acknowledgement")
+    if ack and ack["given_up_at"]:
+        console.print(f"reporter: acknowledgement given up after {ack['attempts']} attempts "
+                      f"(last: {ack['last_failure']}); reach them another way")  # fmt: skip
     for d in data["deadlines"]:
         console.print(f"  {d['regime']} {d['audience']}: {d['state']} (due {_short(d['due_at'])})")
     for n in data["notices"]:
@@ -347,6 +351,9 @@ def jobs() -> None:
     report = run_incident_jobs(container().incidents)
     late = counted(report.acknowledged, "acknowledgement", "acknowledgements")
     acknowledged = f", {late} to outside reporters sent late" if report.acknowledged else ""
+    gave_up = counted(report.given_up, "acknowledgement", "acknowledgements")
+    given_up = (f", {gave_up} given up (the mail service refused every attempt; reach the "
+                "reporter another way)" if report.given_up else "")  # fmt: skip
     console.print(f"incidents: {report.triaged} triaged, {report.postponed} postponed, "
                   f"{counted(report.reminders, 'reminder', 'reminders')} sent"
-                  f"{acknowledged}")  # fmt: skip
+                  f"{acknowledged}{given_up}")  # fmt: skip
