@@ -3,21 +3,24 @@ drafts), and remind the DPO before each notification deadline (a log line and an
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from rightful.adapters.db.incidents import IncidentReminderRow, IncidentRow
+from rightful.adapters.db.incidents import IncidentNoticeRow, IncidentReminderRow, IncidentRow
 from rightful.domain.errors import RightfulError
-from rightful.domain.incident_clocks import Deadline, reminders_due
+from rightful.domain.incident_clocks import Audience, Deadline, reminders_due
 from rightful.domain.incidents import IncidentStatus
+from rightful.domain.messaging import MailMessage
 from rightful.domain.staff import SYSTEM
 from rightful.services import incident_acknowledgements as acks
 from rightful.services.incident_assessment import deadlines_of
-from rightful.services.incident_mail import reminder
+from rightful.services.incident_mail import reminder, untold_reminder
 
 if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
@@ -45,7 +48,7 @@ def run_incident_jobs(service: IncidentService) -> JobReport:
         except RightfulError as exc:
             postponed += 1
             log.warning("triage of incident %s postponed: %s", incident_id, exc)
-    reminders = send_reminders(service)
+    reminders = send_reminders(service) + remind_untold(service)
     outcomes = [acks.acknowledge(service, i, to) for i, to in service.unacknowledged()]
     return JobReport(triaged, postponed, reminders, outcomes.count(acks.SENT),
                      outcomes.count(acks.GIVEN_UP))  # fmt: skip
@@ -75,6 +78,66 @@ def send_reminders(service: IncidentService) -> int:
             else:  # the mail service refused it: the next run sends it again
                 _release(service, incident_id, deadline, mark)
     return sent
+
+
+def remind_untold(service: IncidentService) -> int:
+    """Remind the DPO of the people of the current scope a sent notice to them has not told
+    (not reached, or come into the scope since it went out), once each time they change; how
+    many reminders went out. Art. 34 has no second clock for them: the notice's deadline was
+    met when it first went out, so this reminder is what keeps them from being forgotten."""
+    sent = 0
+    for incident_id in _open_incidents(service):
+        for notice_id, people in service.notices.untold_people(incident_id).items():
+            mark = _mark(people)
+            claimed, before = _mark_untold(service, notice_id, mark)
+            if not claimed or not people:
+                continue
+            if _remind_untold(service, incident_id, notice_id, len(people)):
+                sent += 1
+            else:  # the mail service refused it: the next run sends it again
+                _mark_untold(service, notice_id, before)
+    return sent
+
+
+def _mark(people: tuple[str, ...]) -> str | None:
+    """Which people (pseudonyms) the DPO was reminded of, as one digest; None for nobody."""
+    return hashlib.sha256("\n".join(sorted(people)).encode()).hexdigest() if people else None
+
+
+def _open_incidents(service: IncidentService) -> list[str]:
+    with service.store.transaction() as session:
+        query = select(IncidentRow.id).where(IncidentRow.status != IncidentStatus.CLOSED.value)
+        return list(session.scalars(query.order_by(IncidentRow.opened_at)))
+
+
+def _mark_untold(
+    service: IncidentService, notice_id: str, mark: str | None
+) -> tuple[bool, str | None]:
+    """Record that the DPO is reminded of these untold people (True), unless they were already
+    (False; of two jobs running at once, one sends it); and the mark it replaced."""
+    with service.store.transaction() as session:
+        notice = session.get(IncidentNoticeRow, notice_id, with_for_update=True)
+        if notice is None or notice.untold_reminded == mark:
+            return False, None
+        before, notice.untold_reminded = notice.untold_reminded, mark
+        return True, before
+
+
+def _remind_untold(service: IncidentService, incident_id: str, notice_id: str, n: int) -> bool:
+    log.warning("incident %s: %d people of the current scope not told by notice %s; send it "
+                "again", incident_id, n, notice_id)  # fmt: skip
+    if not _mail_dpo(service, incident_id, lambda to: untold_reminder(
+            to, incident_id, notice_id, n, service.policy)):  # fmt: skip
+        return False
+    with service.store.transaction() as session:
+        row = session.get(IncidentRow, incident_id)
+        notice = session.get(IncidentNoticeRow, notice_id)
+        service.audit.record(
+            session, SYSTEM.id, SYSTEM.role_name, "incident.reminder_sent",
+            row.request_id if row else None, incident_id=incident_id, notice_id=notice_id,
+            regime=notice.regime if notice else None, audience=Audience.SUBJECTS.value, untold=n,
+        )  # fmt: skip
+    return True
 
 
 def _open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
@@ -126,13 +189,23 @@ def _remind(service: IncidentService, incident_id: str, d: Deadline, mark: int) 
     when = "overdue" if mark == 0 else f"due within {mark} h"
     log.warning("incident %s: %s notice to the %s is %s (deadline %s)", incident_id, d.regime,
                 d.audience.value, when, d.due_at.isoformat() if d.due_at else "-")  # fmt: skip
+    now = service.clock.now()
+    return _mail_dpo(service, incident_id, lambda to: reminder(
+        to, incident_id, d, mark, now, service.policy))  # fmt: skip
+
+
+def _mail_dpo(
+    service: IncidentService, incident_id: str, message: Callable[[str], MailMessage]
+) -> bool:
+    """Mail the DPO `message(address)`, or with no address configured only log it; whether it
+    went out."""
     to = service.policy.dpo_email
     if not to:
         log.warning("no dpo_email configured: the reminder for incident %s went to the log only",
                     incident_id)  # fmt: skip
         return True
     try:
-        service.mailer.send(reminder(to, incident_id, d, mark, service.clock.now(), service.policy))
+        service.mailer.send(message(to))
     except RightfulError as exc:
         log.warning("reminder e-mail for incident %s failed: %s", incident_id, exc)
         return False

@@ -55,6 +55,23 @@ def reminder(
     return _message(to, f"[{policy.controller}] {what} {state}: {reference(incident_id)}", text)
 
 
+def untold_reminder(
+    to: str, incident_id: str, notice_id: str, untold: int, policy: IncidentPolicy
+) -> MailMessage:
+    """A reminder to the DPO: people of the current scope a sent notice has not told."""
+    people, verb = ("1 person", "has") if untold == 1 else (f"{untold} people", "have")
+    text = (
+        f"Incident {reference(incident_id)}: {people} of the current scope {verb} not been told "
+        f"by the communication {notice_id} to the people concerned, which went out before: "
+        "the mail service did not take it for them, or they came into the scope since "
+        "(a rescope, a package found later, a second report). Art. 34(1): each of them is "
+        "told without undue delay.\n\n"
+        f"Send it again to them (and to nobody else): rightful incidents send {notice_id}"
+    )
+    subject = f"[{policy.controller}] {people} not told of incident {reference(incident_id)}"
+    return _message(to, subject, text)
+
+
 def subject_notice(
     templates: MailTemplates, to: str, language: str, incident_id: str, controller: str,
     sections: Mapping[str, str],

@@ -507,14 +507,19 @@ class IncidentNotices:
         """For each notice to the people concerned that went out, how many people of the scope
         now in force it has not told: whose attempt failed, and those the scope gained since
         (a rescope, a second report). `send` mails them; a notice not given yet is absent."""
+        return {nid: len(people) for nid, people in self.untold_people(incident_id).items()}
+
+    @by_reference
+    def untold_people(self, incident_id: str) -> dict[str, tuple[str, ...]]:
+        """`untold`, naming the people by their pseudonyms."""
         with self.s.store.transaction() as session:
             scope = self.s.scope_of(session, load_incident(session, incident_id))
             people = scope.subjects if scope else ()
-            out: dict[str, int] = {}
+            out: dict[str, tuple[str, ...]] = {}
             for n in self._of(session, incident_id):
                 if n.audience == Audience.SUBJECTS.value and n.status in GIVEN:
                     latest = self._latest(session, n.id)
-                    out[n.id] = sum(1 for p in people if latest.get(p) != "sent")
+                    out[n.id] = tuple(p for p in people if latest.get(p) != "sent")
             return out
 
     def get(self, notice_id: str) -> IncidentNoticeRow:

@@ -77,6 +77,8 @@ LABELS: Final = {
     "incident.closed": "incident closed",
     "incident.reopened": "incident reopened by the DPO",
 }
+# The job's reminder of people of the scope a sent notice has not told (no deadline of theirs).
+UNTOLD_REMINDER: Final = "reminder sent to the DPO: people of the scope not told by a sent notice"
 # Containment recorded by staff: nothing of rightful's was frozen or revoked by it.
 CONTAINED_OUTSIDE: Final = "contained outside rightful (the measure is in the remedial action)"
 
@@ -278,6 +280,8 @@ def _event(e: dict[str, Any]) -> TimelineEvent:
         label = f"{label}: {outcome.words}"
     if e["action"] == "incident.contained" and details.get("outside_rightful"):
         label = CONTAINED_OUTSIDE
+    if e["action"] == "incident.reminder_sent" and "untold" in details:
+        label = UNTOLD_REMINDER
     return TimelineEvent(e["seq"], e["at"], e["actor"], e["role"], e["action"], label, details)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from rightful.adapters.mail.sink import MailSink
+from rightful.adapters.mail.sink import MailSink, ReceivedMail
 from rightful.bootstrap import set_container
 from rightful.domain.errors import ConflictError
 from rightful.domain.incident_clocks import Audience
@@ -29,7 +29,7 @@ from rightful.services.incidents import IncidentReport
 
 from ..delivery.conftest import ANNA_MAIL
 from ..delivery.smtp_desks import relay_fixture  # noqa: F401 - the fixture, by its name relay
-from .conftest import ANNA, CARL, CARL_MAIL, DPO, Response, make_response
+from .conftest import ANNA, CARL, CARL_MAIL, DPO, DPO_MAIL, Response, make_response
 from .test_api_and_console import _signed_in
 
 NOTICE = "an incident concerning"  # in the subject of the communication to the people
@@ -87,7 +87,10 @@ def test_people_added_to_the_scope_after_the_notice_went_out_are_told_by_sending
     added = [p for p in scope.subjects if p != anna]  # Carl, and whoever else his package names
     assert anna in scope.subjects and len(added) >= 1
     assert _untold(by_smtp, incident_id, nid) == len(added)  # the API's incident view
-    page = _signed_in(by_smtp, "dana", Role.DPO).get(f"/console/incidents/notices/{nid}")
+    dpo = _signed_in(by_smtp, "dana", Role.DPO)
+    page = dpo.get(f"/console/incidents/{incident_id}")
+    assert f"{counted(len(added), 'person', 'people')} of the scope not told by it" in page.text
+    page = dpo.get(f"/console/incidents/notices/{nid}")
     assert f"{counted(len(added), 'person', 'people')} of the current scope not told" in page.text
     assert f"Send again to the {len(added)} not reached" in page.text
     set_container(by_smtp.c)
@@ -112,6 +115,38 @@ def test_people_added_to_the_scope_after_the_notice_went_out_are_told_by_sending
         "reached": len(added), "failed": 0, "added": len(added)}  # fmt: skip
     assert ANNA_MAIL not in str(entry) and CARL_MAIL not in str(entry)
     assert incidents.register.verify().ok
+
+
+def test_the_dpo_is_reminded_once_of_the_people_a_sent_notice_has_not_told(
+    by_smtp: Response, relay: MailSink
+) -> None:
+    """The notice's Art. 34 deadline was met when it first went out, so no reminder came for
+    the people added since: nothing but the DPO's own reading of the scope would have told them
+    (ids and counts only, in the mail, the log and the chain)."""
+    incident_id, nid = _breach_of(by_smtp, ANNA)
+    incidents = by_smtp.c.incidents
+    incidents.notices.send(nid, DPO)
+    assert _reminders(relay) == []
+    incidents.contain_more(incident_id, DPO, (by_smtp.deliver_verified(CARL).package_id,))
+    untold = len(incidents.rescope(incident_id, DPO).subjects) - 1
+
+    assert run_incident_jobs(incidents).reminders == 1
+    [reminder] = _reminders(relay)
+    assert f"{counted(untold, 'person', 'people')} of the current scope" in reminder.text
+    assert f"rightful incidents send {nid}" in reminder.text
+    assert CARL_MAIL not in reminder.text and ANNA_MAIL not in reminder.text
+    assert run_incident_jobs(incidents).reminders == 0, "once for the same people"
+    [entry] = [e for e in details(incidents, incident_id)["timeline"]
+               if e["action"] == "incident.reminder_sent"]  # fmt: skip
+    assert (entry["details"]["notice_id"], entry["details"]["untold"]) == (nid, untold)
+    assert entry["label"].startswith("reminder sent to the DPO: people of the scope not told")
+
+    incidents.notices.send(nid, DPO)
+    assert run_incident_jobs(incidents).reminders == 0 and len(_reminders(relay)) == 1
+
+
+def _reminders(relay: MailSink) -> list[ReceivedMail]:
+    return [m for m in relay.messages() if DPO_MAIL in m.to and "not told of" in m.subject]
 
 
 def _less(scope: Scope, person: str) -> Scope:

@@ -162,6 +162,9 @@ class IncidentNoticeRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     late_reason: Mapped[str | None] = mapped_column(Text)
     authority_reference: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the pseudonyms of the people of the scope a sent notice had not told when the
+    # DPO was last reminded of them: the incident job reminds again once they change.
+    untold_reminded: Mapped[str | None] = mapped_column(String(64))
 
 
 class IncidentNoticeDeliveryRow(Base):
