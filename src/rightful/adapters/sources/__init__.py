@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -66,12 +65,19 @@ def sqlite_path(dsn: str) -> str:
     return unquote(rest[1:].split("?", 1)[0])
 
 
-@dataclass
 class OpenSources:
-    """Record sources and blob stores opened from Settings.sources; closes them all at once."""
+    """Record sources and blob stores opened from Settings.sources; closes them all at once.
 
-    records: dict[str, RecordSource] = field(default_factory=dict)
-    blobs: dict[str, BlobStore] = field(default_factory=dict)
+    A plain class, not a dataclass: the blob reader process imports this package, and the
+    dataclasses module (with inspect and ast) would be about a quarter of its start-up."""
+
+    def __init__(
+        self,
+        records: dict[str, RecordSource] | None = None,
+        blobs: dict[str, BlobStore] | None = None,
+    ) -> None:
+        self.records: dict[str, RecordSource] = {} if records is None else records
+        self.blobs: dict[str, BlobStore] = {} if blobs is None else blobs
 
     def close(self) -> None:
         """Close every record source (blob stores hold nothing open)."""
