@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from rightful.services.deletions import DeletionProof
     from rightful.services.documents import DocumentFiles
     from rightful.services.exclusions import ExclusionService
+    from rightful.services.idempotency import IdempotentIntake
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
     from rightful.services.notices import MailNotices
@@ -137,6 +138,15 @@ class Container:
         kind = IdentityType(self.settings.account_assertion_identity)
         with self.open_binding_sources() as opened:
             return holds_account(self.datamap, opened.records, kind, subject)
+
+    @cached_property
+    def idempotency(self) -> IdempotentIntake:
+        """Intake that takes a submission with a key (a form token, an Idempotency-Key) once."""
+        from rightful.services.idempotency import IdempotentIntake
+
+        return IdempotentIntake(
+            self.store, self.clock, self.requests, lambda: self.web_key("idempotency")
+        )
 
     @cached_property
     def notice_mail(self) -> RequestNoticeMail:

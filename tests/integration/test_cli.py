@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from rightful.adapters.db.idempotency import IdempotencyKeyRow
 from rightful.adapters.db.migrate import head_revision
 from rightful.adapters.mail.sink import MailSink
 from rightful.bootstrap import get_container, set_container
@@ -487,6 +488,23 @@ def test_the_daily_job_runs_on_a_fresh_store_and_after_requests(cli: CliRunner) 
     submit(cli)
     code, out = run(cli, "jobs", "daily")
     assert code == 0 and "0 overdue" in out
+
+
+def test_the_daily_job_forgets_the_keys_of_submissions_older_than_a_day(cli: CliRunner) -> None:
+    """A form's token or an API client's Idempotency-Key is kept a day (a repeat within it is no
+    new request), then removed by the daily job: no daemon of its own."""
+    rid = submit(cli)
+    c, now = get_container(), datetime.now(UTC)
+    with c.store.transaction() as session:
+        for hours, digest in ((25, "a"), (1, "b")):
+            session.add(IdempotencyKeyRow(
+                scope="portal", key_digest=digest * 64, body_digest="0" * 64, request_id=rid,
+                created_at=now - timedelta(hours=hours),
+            ))  # fmt: skip
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "1 submission key older than 24 hours removed" in out, out
+    with c.store.transaction() as session:
+        assert [k.key_digest[0] for k in session.query(IdempotencyKeyRow)] == ["b"]
 
 
 def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it_once(

@@ -11,6 +11,7 @@ from rightful.domain.errors import ConfigurationError
 
 PURPOSES = frozenset({
     "cookie", "csrf", "download-code", "totp", "age", "portal", "console-flash", "not-mine-confirm",
+    "idempotency",
 })  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.tables import RequestRow
@@ -26,14 +26,23 @@ from rightful.domain.rectification import rectified
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
 from rightful.domain.unfounded import Manifestly
-from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.api.deps import api_key_header, container, require
 from rightful.entrypoints.api.notice_mail import NoticeOut, Told, UnsentNoticeOut, untold
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web.security import client_of
+from rightful.services import staff
 from rightful.services.requests import RequestFilter, transitions
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 PUBLIC = Principal(id="public", role=None)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="a key of the client's (a UUID, say): the same key and body again make no "
+        "second request",
+    ),
+]
 
 Staff = Annotated[Principal, Depends(require(Role.AGENT))]
 Dpo = Annotated[Principal, Depends(require(Role.DPO))]
@@ -219,9 +228,21 @@ class DueOut(BaseModel):
 
 
 @router.post("", status_code=202, response_model=SubmitAccepted)
-def submit(body: SubmitRequest, c: Deps, request: Request) -> SubmitAccepted:
+def submit(
+    body: SubmitRequest, c: Deps, request: Request, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> SubmitAccepted:  # fmt: skip
     """Submit a request (public: no key). The answer never reveals whether the person is known.
-    One network address may submit `submissions_per_hour` requests an hour (429 beyond)."""
+    One network address may submit `submissions_per_hour` requests an hour (429 beyond).
+
+    With an `Idempotency-Key` header, the same key and body again (a retry after a timeout)
+    make no second request: the answer is the first's (same id), marked `Idempotent-Replayed:
+    true`; the same key with another body is refused (422). A key is kept 24 hours at least."""
+    once = None
+    if idempotency_key is not None:
+        once = c.idempotency.once(_scope(c, request), idempotency_key, body.model_dump(mode="json"))
+        if (first := c.idempotency.first(once)) is not None:
+            return _accepted(first, response, replayed=True)
     c.submissions.check(client_of(request).ip)
     new = NewRequest(
         type=parse_request_type(body.type),
@@ -235,12 +256,29 @@ def submit(body: SubmitRequest, c: Deps, request: Request) -> SubmitAccepted:
         channel="api",
         direct_marketing=body.direct_marketing,
     )
-    row = c.requests.submit(new, PUBLIC)
+    made = c.idempotency.submit(new, PUBLIC, once)
+    return _accepted(made.request, response, replayed=not made.created)
+
+
+def _scope(c: Container, request: Request) -> str:
+    """Whose an Idempotency-Key is: the staff API key's sent with it (401 for one that is not
+    valid), else the public's."""
+    presented = request.headers.get(api_key_header.model.name)
+    if not presented:
+        return f"api:{PUBLIC.id}"
+    with c.store.transaction() as session:
+        return f"api:{staff.authenticate(session, c.clock, presented).id}"
+
+
+def _accepted(row: RequestRow, response: Response, *, replayed: bool) -> SubmitAccepted:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    kind, law = RequestType(row.type), Jurisdiction(row.jurisdiction)
     return SubmitAccepted(
         id=row.id,
         status=Status(row.status),
         respond_by=row.respond_by,
-        message=f"Request received. {verification_text(new.jurisdiction, new.type)}",
+        message=f"Request received. {verification_text(law, kind)}",
     )
 
 

@@ -133,8 +133,9 @@ def builds() -> None:
 def daily() -> None:
     """The daily job: close CCPA requests unverified at their deadline, log overdue and due-soon
     requests (ids only), start collection for verified requests still waiting, incidents, audit
-    checkpoint. Notices the mail relay refused are tried again; exit 1 while a notice reached
-    nobody (refused, or no e-mail address) and nobody recorded telling its requester otherwise."""
+    checkpoint; the keys of submissions older than 24 hours are forgotten. Notices the mail relay
+    refused are tried again; exit 1 while a notice reached nobody (refused, or no e-mail
+    address) and nobody recorded telling its requester otherwise."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     c = container()
     sent, _ = c.notice_mail.retry()
@@ -148,6 +149,9 @@ def daily() -> None:
         console.print(f"{counted(len(closed), 'CCPA request', 'CCPA requests')} closed unverified "
                       f"at the deadline; {told} told by mail")  # fmt: skip
     overdue, soon = c.requests.sweep_due()
+    if forgotten := c.idempotency.forget_old():
+        console.print(f"{counted(forgotten, 'submission key', 'submission keys')} older than "
+                      "24 hours removed (a repeat of those would be a new request)")  # fmt: skip
     if c.settings.collect_when_verified:
         started = counted(c.start_waiting_collections(), "request", "requests")
         console.print(f"{started} started collecting (verified and waiting, or a lost build)")
