@@ -436,6 +436,19 @@ class VerificationService:
 
     # --- where things stand ----------------------------------------------------------------
 
+    def waiting_code(self, request_id: str) -> str | None:
+        """The challenge id of the newest e-mail code that still waits to confirm the request
+        (not used, replaced, locked or expired), or None."""
+        now = self.clock.now()
+        with self.store.transaction() as session:
+            for ch in reversed(repo.challenges(session, request_id)):
+                if (ch.purpose, ch.channel) != (VERIFY, Channel.EMAIL.value):
+                    continue
+                if ch.used_at or ch.superseded_at or ch.locked_at or ch.expires_at <= now:
+                    continue
+                return ch.id
+        return None
+
     def progress(self, request_id: str, settled: Settlement | None = None) -> Progress:
         """Status, level reached and needed, and the independent factors that would step up."""
         settled = settled or self.subjects.standing(request_id)

@@ -779,6 +779,14 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Sie es in 1 Minute erneut oder schreiben Sie uns.",
     ),
     (
+        "err_form_sent_before",
+        "This form was already sent, as request {reference}, with other details. To make these "
+        "details a new request, check them and send the form again.",
+        "Dieses Formular wurde schon geschickt, als Vorgang {reference}, mit anderen Angaben. "
+        "Um mit diesen Angaben eine neue Anfrage zu stellen, prüfen Sie sie und senden Sie das "
+        "Formular erneut.",
+    ),
+    (
         "err_too_many_codes",
         "Too many codes were sent. Please contact us.",
         "Es wurden zu viele Codes geschickt. Bitte schreiben Sie uns.",

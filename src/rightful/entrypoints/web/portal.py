@@ -4,20 +4,29 @@ step up when sensitive data needs it, sign in again later. Works without JavaScr
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from rightful.adapters.db.tables import RequestRow
+from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.declarations import MAX_NAME
-from rightful.domain.errors import InvalidInputError, RightfulError, TooManySubmissionsError
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    RightfulError,
+    TooManySubmissionsError,
+)
+from rightful.domain.idempotency import PORTAL, IdempotencyKeyReusedError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
-from rightful.domain.verification import Channel, needs_verification
+from rightful.domain.verification import Channel, ResendTooSoonError, needs_verification
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
@@ -56,48 +65,106 @@ def _choices(request: Request) -> dict[str, object]:
 
 @router.get("/portal/new", response_class=HTMLResponse)
 def new_form(request: Request) -> Response:
-    return page(request, "portal/new.html", {"form": {}, **_choices(request)})
+    return _new_page(request, {})
+
+
+def _new_page(
+    request: Request, form: dict[str, str], *, token: str = "", status: int = 200,
+    errors: dict[str, str] | None = None, lang: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The form, as typed, with its one-time token: a new one unless `token` was not used yet."""
+    context = {"form": form, "errors": errors or {}, "form_token": token or new_form_token(),
+               **_choices(request)}  # fmt: skip
+    return page(request, "portal/new.html", context, status=status, lang=lang)
+
+
+def new_form_token() -> str:
+    """A random token for one rendering of the form; bound to nothing, kept only once used."""
+    return secrets.token_urlsafe(24)
 
 
 @router.post("/portal/new", response_class=HTMLResponse)
 def submit(
     request: Request, csrf: Csrf = "", type: Short = "access", jurisdiction: Short = "gdpr",
     email: Short = "", phone: Short = "", name: Short = "", details: Text = "",
-    language: Short = "en", direct_marketing: Short = "",
+    language: Short = "en", direct_marketing: Short = "", form_token: Short = "",
 ) -> Response:  # fmt: skip
     """Record the request, send the first code, and ask for it; a CCPA opt-out or limit asks
-    for no proof and is only confirmed."""
+    for no proof and is only confirmed. The form sent again (a double click, a reload while
+    it was sent) makes no second request: it leads where the first one did."""
     check_csrf(request, csrf)
     form = {"type": type, "jurisdiction": jurisdiction, "email": email, "phone": phone,
             "name": name, "details": details, "direct_marketing": direct_marketing}  # fmt: skip
     lang = language if language in ("en", "de") else "en"
+    c = container(request)
+    once, first = None, None  # a form without a token (a page from before) is taken as ever
+    try:
+        if form_token:
+            once = c.idempotency.once(PORTAL, form_token, {**form, "language": lang})
+            first = c.idempotency.first(once)
+    except (IdempotencyKeyReusedError, InvalidInputError) as exc:
+        return _not_again(request, form, lang, exc)
+    if first is not None:  # sent before: no second request, code or mail
+        return _outcome(request, first, created=False)
     errors = _problems(request, form, lang)
     if errors:
-        context = {"form": form, "errors": errors, **_choices(request)}
-        return page(request, "portal/new.html", context, status=422, lang=lang)
-    c = container(request)
+        return _new_page(request, form, token=form_token, errors=errors, status=422, lang=lang)
     try:
         c.submissions.check(client_of(request).ip)
     except TooManySubmissionsError as flood:  # the form comes back as typed, saying when
-        context = {
-            "form": form,
-            "errors": {"_form": rq.error_text(flood, lang)},
-            **_choices(request),
-        }
-        answer = page(request, "portal/new.html", context, status=flood.http_status, lang=lang)
+        answer = _new_page(request, form, token=form_token, status=flood.http_status, lang=lang,
+                           errors={"_form": rq.error_text(flood, lang)})  # fmt: skip
         answer.headers["Retry-After"] = str(flood.retry_after)
         return answer
-    row = c.requests.submit(NewRequest(
-        type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
-        phone=phone or None, name=name or None, details=details or None, language=lang,
-        channel="web", direct_marketing=direct_marketing in TICKED,
-    ), PUBLIC)  # fmt: skip
-    if not needs_verification(Jurisdiction(jurisdiction), RequestType(type)):
+    try:
+        made = c.idempotency.submit(NewRequest(
+            type=RequestType(type), jurisdiction=Jurisdiction(jurisdiction), email=email,
+            phone=phone or None, name=name or None, details=details or None, language=lang,
+            channel="web", direct_marketing=direct_marketing in TICKED,
+        ), PUBLIC, once)  # fmt: skip
+    except IdempotencyKeyReusedError as exc:
+        return _not_again(request, form, lang, exc)
+    return _outcome(request, made.request, created=made.created)
+
+
+def _not_again(request: Request, form: dict[str, str], lang: str, exc: RightfulError) -> Response:
+    """The form's token made a request from other details (the form sent, then changed and
+    sent again), or is not one of ours: the form comes back as typed, with a new token, so that
+    sending it again makes these details a request of their own."""
+    if isinstance(exc, IdempotencyKeyReusedError):
+        text = translate("err_form_sent_before", lang, reference=reference(exc.request_id))
+    else:
+        text = translate("err_forged_form", lang)
+    return _new_page(request, form, errors={"_form": text}, status=exc.http_status, lang=lang)
+
+
+def _outcome(request: Request, row: RequestRow, *, created: bool) -> Response:
+    """Where a request made from the form leads: its confirmation, or the page that asks for
+    the code sent for it. A repeat of the form leads to the same page and sends no code."""
+    if not needs_verification(Jurisdiction(row.jurisdiction), RequestType(row.type)):
         return redirect(f"/portal/requests/{row.id}/received")
-    receipt = c.verification.start(row.id, Channel.EMAIL)
+    c = container(request)
+    asking = created or row.status == Status.RECEIVED  # the first has not asked yet
+    challenge = _ask_for_code(c, row.id) if asking else c.verification.waiting_code(row.id)
+    if challenge is None:  # its code was used or expired: the page for where it stands
+        waiting = row.status == Status.AWAITING_VERIFICATION
+        return redirect(f"/portal/requests/{row.id}" + ("/verify" if waiting else ""))
     response = redirect(f"/portal/requests/{row.id}/verify?sent=1")
-    rq.remember_challenge(request, response, row.id, receipt.challenge_id)
+    rq.remember_challenge(request, response, row.id, challenge)
     return response
+
+
+def _ask_for_code(c: Container, request_id: str) -> str:
+    """Send the first code, and give its challenge; if the same form, sent twice at once,
+    asked at this moment (ResendTooSoonError, or ConflictError from the request's move), the
+    code it asked for."""
+    try:
+        return c.verification.start(request_id, Channel.EMAIL).challenge_id
+    except (ConflictError, ResendTooSoonError):
+        asked = c.verification.waiting_code(request_id)
+        if asked is None:
+            raise
+        return asked
 
 
 @router.get("/portal/requests/{request_id}/received", response_class=HTMLResponse)
