@@ -185,6 +185,12 @@ class VerificationService:
         """Send a code (and for e-mail a link) to a contact detail, if it is on file."""
         return self._challenge(request_id, channel, address, VERIFY)
 
+    def start_first(self, request_id: str) -> StartReceipt:
+        """Send a new request's first code by e-mail; ConflictError once a code was asked for
+        it, so that of two asking at once (a form sent twice) one asks, even where codes may
+        be sent again at once."""
+        return self._challenge(request_id, Channel.EMAIL, None, VERIFY, first=True)
+
     def step_up(
         self, request_id: str, channel: Channel, address: str | None = None
     ) -> StartReceipt:
@@ -192,13 +198,16 @@ class VerificationService:
         return self._challenge(request_id, channel, address, STEP_UP)
 
     def _challenge(
-        self, request_id: str, channel: Channel, address: str | None, purpose: str
-    ) -> StartReceipt:
+        self, request_id: str, channel: Channel, address: str | None, purpose: str,
+        *, first: bool = False,
+    ) -> StartReceipt:  # fmt: skip
         if channel is Channel.SMS and self.sms is None:
             raise ConflictError(NO_SMS)
         target = self._target(request_id, channel, address, purpose)
         code, link_secret = new_code(self.config.policy), new_link_secret(self.config.policy)
-        challenge = self._store_challenge(request_id, channel, target, purpose, code, link_secret)
+        challenge = self._store_challenge(
+            request_id, channel, target, purpose, code, link_secret, first=first
+        )
         self.outbox.submit(
             lambda: self._deliver(challenge, target, purpose, code, link_secret),
             f"challenge {challenge.id}",
@@ -264,12 +273,18 @@ class VerificationService:
         purpose: str,
         code: str,
         link_secret: str,
+        *,
+        first: bool = False,
     ) -> ChallengeRow:
-        """Store the challenge as a decoy; delivery marks it on file once the estate says so."""
+        """Store the challenge as a decoy; delivery marks it on file once the estate says so.
+        The request's move out of `received` carries its version: of two first challenges at
+        once, the second is refused (ConflictError)."""
         now, key, cid = self.clock.now(), self.config.key, secrets.token_hex(16)
         with self.store.transaction() as session:
             row = load_request(session, request_id)
             _check_stage(row, repo.binding(session, request_id) is not None, purpose)
+            if first and row.status != Status.RECEIVED:
+                raise ConflictError("a code was already asked for this request")
             self._check_limits(session, request_id, target.identity)
             for older in repo.challenges(session, request_id):
                 if older.channel == channel and older.used_at is None and not older.superseded_at:

@@ -6,6 +6,8 @@ and the second answer leads where the first did. The form carries a one-time tok
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,27 @@ def test_the_form_sent_twice_is_one_request_with_one_code_and_the_same_page(desk
     code = {"csrf": hidden["csrf"], "code": desk.code_for(ANNA_MAIL)}
     page = desk.client.post(f"/portal/requests/{rid}/verify", data=code, follow_redirects=True)
     assert "You are verified" in page.text
+
+
+def test_the_form_sent_again_at_the_same_moment_is_one_request_and_one_code(
+    store_desk: Desk,
+) -> None:
+    """Presses whose forms reach the server at once (SQLite and PostgreSQL): the store lets one
+    make the request and one ask for its code, even where codes may be sent again at once; the
+    others answer with the same page."""
+    desk, runs = store_desk, 4
+    hidden, start = form_page(desk), threading.Barrier(runs)
+
+    def press() -> Any:
+        start.wait(timeout=30)
+        return send(desk, hidden)
+
+    with ThreadPoolExecutor(runs) as pool:
+        answers = [f.result() for f in [pool.submit(press) for _ in range(runs)]]
+    assert [a.status_code for a in answers] == [303] * runs
+    assert len({a.headers["location"] for a in answers}) == 1
+    assert requests_made(desk) == 1 and submitted_entries(desk) == 1
+    assert len(desk.mailer.to(ANNA_MAIL)) == 1
 
 
 def test_sent_again_after_confirming_it_leads_to_the_request_not_to_a_new_code(

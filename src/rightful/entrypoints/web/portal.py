@@ -155,11 +155,10 @@ def _outcome(request: Request, row: RequestRow, *, created: bool) -> Response:
 
 
 def _ask_for_code(c: Container, request_id: str) -> str:
-    """Send the first code, and give its challenge; if the same form, sent twice at once,
-    asked at this moment (ResendTooSoonError, or ConflictError from the request's move), the
-    code it asked for."""
+    """Send the request's first code, and give its challenge; if the same form, sent twice at
+    once, asked first, the code it asked for."""
     try:
-        return c.verification.start(request_id, Channel.EMAIL).challenge_id
+        return c.verification.start_first(request_id).challenge_id
     except (ConflictError, ResendTooSoonError):
         asked = c.verification.waiting_code(request_id)
         if asked is None:
