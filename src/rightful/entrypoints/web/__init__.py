@@ -23,6 +23,7 @@ from rightful.entrypoints.web import (
     console_requests,
     download,
     incidents,
+    intake,
     portal,
 )
 from rightful.entrypoints.web.console import console_error
@@ -43,7 +44,15 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
     app.add_middleware(HeadOnPages, router=app.router)  # inside SecurityHeaders: gets them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (portal, download, console, console_requests, console_declarations, incidents):
+    for module in (
+        portal,
+        intake,
+        download,
+        console,
+        console_requests,
+        console_declarations,
+        incidents,
+    ):
         app.include_router(module.router)
     _html_errors(app)
     app.state.unexpected_page = _unexpected_page
