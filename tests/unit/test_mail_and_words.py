@@ -13,6 +13,7 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.notices import action_taken_text, expiry_text, no_data_text
 from rightful.entrypoints.web.i18n import language_of, missing_german, translate
 from rightful.entrypoints.web.i18n_messages import MESSAGES
+from rightful.services.request_mail import MAILED
 
 CONTEXT = {
     "controller": "Hearthly <GmbH>", "ref": "3f2b9c1a", "code": "123456",
@@ -34,6 +35,24 @@ def test_every_mail_renders_as_text_and_escaped_html(kind: str, language: str) -
     assert f'<html lang="{language}">' in message.html
     assert "Hearthly &lt;GmbH&gt;" in message.html and "<GmbH>" not in message.html
     assert "{{" not in message.text and "{%" not in message.html
+
+
+# The notices mailed with the `decision` template (extension and not_mine_ack have their own).
+DECISIONS = sorted((MAILED - {"extension", "not_mine_ack"}) | {"acknowledgement"})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_decision_mail_has_a_subject_of_its_own(language: str) -> None:
+    """A withdrawal notice came with the subject of the no-data answer ("we hold no personal
+    data about you") above words saying the request was withdrawn."""
+    templates = MailTemplates()
+    subjects = {
+        kind: templates.render(
+            "decision", language, "a@example.com", **{**CONTEXT, "notice_kind": kind}
+        ).subject
+        for kind in DECISIONS
+    }
+    assert len(set(subjects.values())) == len(DECISIONS), subjects
 
 
 def test_german_mail_is_german_and_english_is_english() -> None:
