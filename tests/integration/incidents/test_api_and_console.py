@@ -124,6 +124,18 @@ def test_the_console_shows_the_register_the_incident_and_its_notices(wrong_map: 
     assert wrong_map.c.incidents.notices.get(notice).approved_by is not None
 
 
+def test_every_console_page_leads_to_the_register_where_an_incident_is_opened(
+    wrong_map: Response,
+) -> None:
+    """The register and its form were reached only by typing /console/incidents: no page of the
+    console linked to them. An agent may read the register and open an incident."""
+    browser = _signed_in(wrong_map, "ada", Role.AGENT)
+    queue = browser.get("/console")
+    assert 'href="/console/incidents"' in queue.text
+    register = browser.get("/console/incidents")
+    assert 'href="/console/incidents/new"' in register.text
+
+
 def test_a_notice_names_the_staff_member_who_approved_it_not_their_session_or_os_account(
     wrong_map: Response,
 ) -> None:
