@@ -58,6 +58,8 @@ def test_a_staff_check_is_recorded_by_one_user_and_approved_by_another(
     assert code != 0
     assert out.strip().count("\n") == 0
     assert "second staff member" in out
+    # ... and says who the command acted as, and how the second person acts
+    assert "acted as cli:alice" in out and "their own operating-system account" in out
     code, out = run(cli, "bob", "verify", "approve-check", rid, check_id)
     assert (code, "bound" in out) == (0, True)
     assert sqlite_world.status(rid) is Status.VERIFIED

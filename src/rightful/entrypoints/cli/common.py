@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from rightful.adapters.db.base import missing_sqlite_store, no_store_yet
 from rightful.bootstrap import Container, existing_container, get_container
-from rightful.domain.errors import RightfulError
+from rightful.domain.errors import PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.settings import describe_settings_error, describe_validation_error
@@ -179,6 +179,13 @@ def one_line_errors() -> Iterator[None]:
     """Turn expected failures into one line on stderr and a non-zero exit code."""
     try:
         yield
+    except PermissionDeniedError as exc:
+        # The CLI acts as admin, so only a four-eyes rule refuses it; the person at the
+        # keyboard is told who they were and how a second person acts.
+        fail(
+            f"{exc} (this command acted as {cli_principal().id}: the second staff member runs "
+            "it under their own operating-system account, or in the console or the API)"
+        )
     except RightfulError as exc:
         fail(str(exc))
     except OperationalError as exc:
