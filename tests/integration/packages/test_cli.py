@@ -289,6 +289,20 @@ def test_a_request_id_given_for_a_package_id_lists_its_packages(cli: World) -> N
     assert one_line_error(code, out) and "it has no package yet" in out
 
 
+def test_a_package_id_given_for_a_request_id_names_its_request(cli: World, tmp_path: Path) -> None:
+    """README: `package list` and `package export` take the request, `package show` the
+    package; a swapped id said only "no request <id>"."""
+    rid, pid = built(cli)
+    for args in (["package", "list", pid], ["package", "export", pid, str(tmp_path / "out.zip")],
+                 ["requests", "show", pid]):  # fmt: skip
+        code, out = run(*args)
+        assert one_line_error(code, out)
+        assert f"{pid} is a package id, not a request id; its request is {rid}" in out
+    assert not (tmp_path / "out.zip").exists()
+    code, out = run("package", "list", "no-such-id")
+    assert one_line_error(code, out) and "no request no-such-id" in out
+
+
 def test_one_failed_item_is_counted_in_the_singular(
     cli: World, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -24,8 +24,10 @@ from rich.table import Column
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from rightful.adapters.db.base import missing_sqlite_store, no_store_yet
+from rightful.adapters.db.packages import PackageRow
+from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container, existing_container, get_container
-from rightful.domain.errors import PermissionDeniedError, RightfulError
+from rightful.domain.errors import NotFoundError, PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.settings import describe_settings_error, describe_validation_error
@@ -119,6 +121,20 @@ def _missing_store(url: str) -> Path | None:
         return missing_sqlite_store(url)
     except ArgumentError:
         fail("invalid setting database_url: not a URL such as postgresql+psycopg://user@host/db")
+
+
+def known_request(c: Container, request_id: str) -> RequestRow:
+    """The request's row; a package's id given for it, as the two are easily swapped (`package
+    list` takes a request, `package show` a package), is named as one, with its request."""
+    try:
+        return c.requests.get(request_id)
+    except NotFoundError:
+        with c.store.transaction() as session:  # not c.packages: it needs the data map
+            package = session.get(PackageRow, request_id)
+        if package is None:
+            raise
+        swapped = f"{request_id} is a package id, not a request id"
+        return fail(f"{swapped}; its request is {package.request_id}")
 
 
 def id_column(header: str = "id") -> Column:

@@ -27,6 +27,7 @@ from rightful.entrypoints.cli.common import (
     fail,
     handles_errors,
     id_column,
+    known_request,
     print_json,
     read_limited,
 )
@@ -78,7 +79,7 @@ def list_packages(
 ) -> None:
     """The packages of a request, newest first."""
     c = container()
-    c.requests.get(request_id)
+    known_request(c, request_id)
     packages = c.packages.for_request(request_id)
     if json_out:
         print_json(
@@ -389,7 +390,7 @@ def export(
     """Write the decrypted ZIP of a request's current package for staff (audited; mode 0600:
     it holds the requester's personal data)."""
     c = container()
-    c.requests.get(request_id)
+    known_request(c, request_id)
     pid = package_id or c.packages.current(request_id).id
     if c.packages.get(pid).request_id != c.requests.get(request_id).id:
         fail(f"package {pid} belongs to another request, not to {request_id}")

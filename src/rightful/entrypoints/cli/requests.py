@@ -27,6 +27,7 @@ from rightful.entrypoints.cli.common import (
     container,
     handles_errors,
     id_column,
+    known_request,
     print_json,
 )
 from rightful.services.request_mail import UNTOLD
@@ -159,7 +160,7 @@ def list_requests(
 def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One request with its transitions, notices and audit timeline."""
     c = container()
-    row = c.requests.get(request_id)
+    row = known_request(c, request_id)
     timeline = c.audit.timeline(request_id)
     moves = transitions(c.store, request_id)
     notices = c.requests.notices(request_id)
