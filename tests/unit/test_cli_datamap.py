@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,18 @@ from rightful.demo.estate import DATAMAP_FILES
 from rightful.entrypoints.cli.datamap import app
 
 runner = CliRunner()
+
+
+def _warnings_after_editing(
+    tmp_path: Path, name: str, edit: Callable[[str], str]
+) -> tuple[Path, list[str]]:
+    """Check the demo map with its file `name` edited; the edited file and the warnings."""
+    edited = tmp_path / name
+    edited.write_text(edit(next(p for p in DATAMAP_FILES if p.name == name).read_text()))
+    others = [str(p) for p in DATAMAP_FILES if p.name != name]
+    result = runner.invoke(app, ["check", *others, str(edited)])
+    assert result.exit_code == 0, "the map can still drive a collection"
+    return edited, [line for line in result.output.splitlines() if line.startswith("warning: ")]
 
 
 def test_check_prints_identities_traversal_windows_and_indexes() -> None:
@@ -34,18 +47,12 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
 ) -> None:
     """REQUIREMENTS.md:19: every copy comes with the purposes and the retention period; a map
     that declares neither for a collection passed with "ok", and its packages said nothing."""
-    silent = tmp_path / "shop.yaml"
-    text = next(p for p in DATAMAP_FILES if p.name == "shop.yaml").read_text()
-    silent.write_text(
+    silent, warnings = _warnings_after_editing(tmp_path, "shop.yaml", lambda text: (
         text.replace('        retention: "10 years for orders (commercial and tax law), 2 years '
                      'for tickets"\n', "")
         .replace('          purposes: ["Send the newsletter the subscriber asked for"]\n', "")
         .replace('        purposes: ["Sell and deliver products", "Customer support"]\n', "")
-    )  # fmt: skip
-    others = [str(p) for p in DATAMAP_FILES if p.name != "shop.yaml"]
-    result = runner.invoke(app, ["check", *others, str(silent)])
-    assert result.exit_code == 0, "the map can still drive a collection"
-    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    ))  # fmt: skip
     why = "no purposes: its packages cannot say why the data is used (Art. 15(1)(a)); declare "
     long = "no retention: its packages cannot say how long the data is kept (Art. 15(1)(d)); "
     assert warnings == [
@@ -62,13 +69,9 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
 def test_check_warns_of_collections_that_leave_their_recipients_unsaid(tmp_path: Path) -> None:
     """REQUIREMENTS.md:19: the recipients are owed (Art. 15(1)(c)). A collection without
     `recipients:` passed silently, and its packages said "Nobody outside" as if declared."""
-    silent = tmp_path / "speaker.yaml"
-    text = next(p for p in DATAMAP_FILES if p.name == "speaker.yaml").read_text()
-    silent.write_text(text.replace("        recipients: []", "        recipients:"))
-    others = [str(p) for p in DATAMAP_FILES if p.name != "speaker.yaml"]
-    result = runner.invoke(app, ["check", *others, str(silent)])
-    assert result.exit_code == 0, "the map can still drive a collection"
-    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    silent, warnings = _warnings_after_editing(
+        tmp_path, "speaker.yaml", lambda text: text.replace("recipients: []", "recipients:")
+    )
     unsaid = (
         "no recipients: its packages cannot say who receives the data (Art. 15(1)(c)) nor "
         "whether it is sold or shared (CCPA); declare rightful: recipients (recipients: [] when "
@@ -85,13 +88,9 @@ def test_check_warns_of_recipients_not_declared_as_sale_sharing_or_business_purp
 ) -> None:
     """Cal. Civ. Code §1798.110(c), §1798.115(a): a CCPA package says whether the data is sold
     or shared. A map that did not say passed silently (every map may meet a CCPA request)."""
-    silent = tmp_path / "accounts.yaml"
-    text = next(p for p in DATAMAP_FILES if p.name == "accounts.yaml").read_text()
-    silent.write_text(text.replace("            disclosure: business_purpose", ""))
-    others = [str(p) for p in DATAMAP_FILES if p.name != "accounts.yaml"]
-    result = runner.invoke(app, ["check", *others, str(silent)])
-    assert result.exit_code == 0, "the map can still drive a collection"
-    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    silent, warnings = _warnings_after_editing(
+        tmp_path, "accounts.yaml", lambda text: text.replace("disclosure: business_purpose", "")
+    )
     unsaid = (
         "recipient Hosting provider (Hetzner Online GmbH): no disclosure: its CCPA packages "
         "cannot say whether the data is sold or shared (Cal. Civ. Code §1798.110(c), "
