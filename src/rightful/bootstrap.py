@@ -611,6 +611,7 @@ def verification_config(
         max_attempts=settings.max_code_attempts,
         resend_interval=timedelta(seconds=settings.resend_interval_seconds),
         max_challenges_per_request=settings.max_codes_per_request,
+        window=timedelta(hours=settings.code_window_hours),
     )
     return VerificationConfig(
         key=key,

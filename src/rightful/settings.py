@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     max_code_attempts: int = Field(default=5, ge=1, le=10)
     resend_interval_seconds: int = Field(default=60, ge=0)
     max_codes_per_request: int = Field(default=10, ge=1)
+    code_window_hours: int = Field(
+        default=24,
+        ge=1,
+        le=720,
+        description="max_codes_per_request per channel in any this many hours; a mail's link "
+        "works as long",
+    )
     account_assertion_issuer: str | None = Field(
         default=None, description="iss of the controller's signed-in assertions; unset = off"
     )
@@ -429,6 +436,13 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{prefix}_issuer needs exactly one of {prefix}_secret and {prefix}_public_key"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _window_holds_a_code(self) -> Settings:
+        """A link lives for the window and must not die before its mail's code."""
+        if self.code_window_hours * 60 < self.code_ttl_minutes:
+            raise ValueError("code_window_hours must be at least code_ttl_minutes")
         return self
 
     @field_validator("default_phone_region")

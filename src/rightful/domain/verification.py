@@ -130,6 +130,10 @@ class CodePolicy:
     max_attempts: int = 5
     resend_interval: timedelta = timedelta(seconds=60)
     max_challenges_per_request: int = 10
+    # Verification codes: at most `max_challenges_per_request` on one channel in any `window`,
+    # and each mail's link works for as long as the window, so that whenever the cap refuses a
+    # new code, the mails already sent still hold a working link (whoever asked for them).
+    window: timedelta = timedelta(hours=24)
 
     def __post_init__(self) -> None:
         if self.digits < MIN_CODE_DIGITS:
@@ -140,6 +144,14 @@ class CodePolicy:
             raise InvalidInputError("codes need a positive lifetime and at least one attempt")
         if self.max_challenges_per_request < 1 or self.resend_interval < timedelta(0):
             raise InvalidInputError("resend limits must be positive")
+        if self.window < self.ttl:
+            raise InvalidInputError("the window of codes must be at least a code's lifetime")
+
+    @property
+    def most_guesses(self) -> int:
+        """Wrong codes a request can be tried with in its whole life: the first
+        `max_challenges_per_request` codes carry digits, later mails only a link."""
+        return self.max_challenges_per_request * self.max_attempts
 
 
 def new_code(policy: CodePolicy) -> str:
@@ -212,9 +224,14 @@ class ResendTooSoonError(RightfulError):
 
 
 class TooManyChallengesError(RightfulError):
-    """This request has used up its codes; staff can help verify another way."""
+    """This request has used up its codes for now; `retry_after` says for how long (None: for
+    good, staff can help verify another way)."""
 
     http_status = 429
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -227,6 +244,7 @@ class ChallengeState:
     used_at: datetime | None = None
     locked_at: datetime | None = None
     superseded_at: datetime | None = None
+    link_expires_at: datetime | None = None  # None: the link expires with the code
 
 
 def check_usable(state: ChallengeState, now: datetime) -> None:
@@ -239,6 +257,27 @@ def check_usable(state: ChallengeState, now: datetime) -> None:
         raise CodeExpiredError("a newer code was sent; use the newest one")
     if now >= state.expires_at:
         raise CodeExpiredError("this code has expired; ask for a new one")
+
+
+def check_link_usable(state: ChallengeState, now: datetime) -> None:
+    """As `check_usable`, for the link of a challenge: a link's 128-bit secret cannot be guessed,
+    so wrong codes (which lock the code) leave it working, until it is used or expires."""
+    if state.used_at is not None:
+        raise CodeUsedError("this link was used already; each link works once")
+    if state.superseded_at is not None:
+        raise CodeExpiredError("a newer code was sent; use the newest one")
+    if now >= (state.link_expires_at or state.expires_at):
+        raise CodeExpiredError("this link has expired; ask for a new code")
+
+
+def window_wait(sent: Iterable[datetime], now: datetime, policy: CodePolicy) -> int:
+    """Seconds until another code may go out on a channel that was sent codes at `sent`
+    (0 = now): at most `max_challenges_per_request` in any `policy.window`."""
+    recent = sorted(t for t in sent if t > now - policy.window)
+    if len(recent) < policy.max_challenges_per_request:
+        return 0
+    frees = recent[-policy.max_challenges_per_request] + policy.window
+    return max(int((frees - now).total_seconds() + 0.999), 1)
 
 
 def attempts_left(state: ChallengeState) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -41,12 +42,14 @@ from rightful.domain.verification import (
     Channel,
     CodeLockedError,
     CodePolicy,
+    CodeUsedError,
     Factor,
     ResendTooSoonError,
     TooManyChallengesError,
     WrongCodeError,
     assurance_reached,
     attempts_left,
+    check_link_usable,
     check_usable,
     clean_code,
     digests_match,
@@ -56,6 +59,7 @@ from rightful.domain.verification import (
     resend_wait,
     secret_digest,
     step_up_options,
+    window_wait,
 )
 from rightful.services import verification_mail as words
 from rightful.services.audit import AuditService
@@ -87,6 +91,13 @@ NOT_THE_REQUESTS_CONTACT = (
     "to use another, submit a new request with it"
 )
 NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
+CAPPED = (
+    "this request was sent as many codes as it may have in {hours} hours; open the link in the "
+    "newest mail we sent, or ask again later"
+)
+USED_UP_SMS = "this request has used all its codes by text message; ask for one by e-mail"
+NO_CODE_IN_MAIL = "this request was sent all its codes; open the link in the newest mail we sent"
+NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,9 @@ class VerificationService:
     # --- sending codes ---------------------------------------------------------------------
 
     def start(self, request_id: str, channel: Channel, address: str | None = None) -> StartReceipt:
-        """Send a code (and for e-mail a link) to a contact detail, if it is on file."""
+        """Send a code (and for e-mail a link) to the request's own contact detail when one is
+        due and the detail is on file. Answered alike whether or not a code is due: the stage
+        of a request is none of the business of whoever holds its id."""
         return self._challenge(request_id, channel, address, VERIFY)
 
     def start_first(self, request_id: str) -> StartReceipt:
@@ -194,7 +207,8 @@ class VerificationService:
     def step_up(
         self, request_id: str, channel: Channel, address: str | None = None
     ) -> StartReceipt:
-        """Send a second, independent code to a contact detail on file for the bound subject."""
+        """Send a second, independent code to a contact detail on file for the bound subject
+        (for the requester signed in for the request: its errors tell the stage)."""
         return self._challenge(request_id, channel, address, STEP_UP)
 
     def _challenge(
@@ -203,41 +217,47 @@ class VerificationService:
     ) -> StartReceipt:  # fmt: skip
         if channel is Channel.SMS and self.sms is None:
             raise ConflictError(NO_SMS)
-        target = self._target(request_id, channel, address, purpose)
-        code, link_secret = new_code(self.config.policy), new_link_secret(self.config.policy)
-        challenge = self._store_challenge(
-            request_id, channel, target, purpose, code, link_secret, first=first
+        typed = self._normalise(channel, address) if address is not None else None
+        code, link = new_code(self.config.policy), new_link_secret(self.config.policy)
+        challenge, target = self._store_challenge(
+            request_id, channel, typed, purpose, code, link, first=first
         )
-        self.outbox.submit(
-            lambda: self._deliver(challenge, target, purpose, code, link_secret),
-            f"challenge {challenge.id}",
-        )
+        if target is not None:
+            sent = words.Secrets(
+                code if challenge.max_attempts else None,
+                f"{self.config.link_base}?token={challenge.id}.{link}",
+                challenge.expires_at,
+                challenge.link_expires_at or challenge.expires_at,
+            )
+            self.outbox.submit(
+                lambda: self._deliver(challenge, target, purpose, sent),
+                f"challenge {challenge.id}",
+            )
         minutes = int(self.config.policy.ttl.total_seconds() // 60)
         return StartReceipt(
             challenge.id, channel, challenge.expires_at, SENT_MESSAGE.format(minutes=minutes)
         )
 
-    def _target(
-        self, request_id: str, channel: Channel, address: str | None, purpose: str
-    ) -> _Target:
-        with self.store.transaction() as session:
-            row = load_request(session, request_id)
-            _check_stage(row, repo.binding(session, request_id) is not None, purpose)
-            given = row.requester_email if channel is Channel.EMAIL else row.requester_phone
-            raw = address if address is not None else given
-            if not raw:
+    def _due(
+        self, row: RequestRow, bound: bool, channel: Channel, typed: Identity | None, purpose: str
+    ) -> _Target | None:
+        """Where the code goes; None when no code is due (answered alike, sent nowhere)."""
+        given = row.requester_email if channel is Channel.EMAIL else row.requester_phone
+        if purpose == STEP_UP:  # the signed-in requester's: the errors may tell the stage
+            _check_stage(row, bound)
+            if typed is None and not given:
                 raise InvalidInputError(f"this request has no {channel.value} contact; give one")
-            identity = self._normalise(channel, raw)
-            # Whoever holds a request id could otherwise have it verified, and bound, by a code
-            # to a detail of their own: the request would be answered to them, its requester
-            # locked out. A step-up needs no such rule: its code must reach the bound subject.
-            if (
-                purpose == VERIFY
-                and address is not None
-                and (not given or self._normalise(channel, given) != identity)
-            ):
-                raise InvalidInputError(NOT_THE_REQUESTS_CONTACT.format(channel=channel.value))
+            identity = typed or self._normalise(channel, given or "")
             return _Target(identity, row.language, row.type)
+        # A code to verify goes only to the request's own detail: whoever holds a request id
+        # could otherwise have it verified, and bound, by a code to a detail of their own, and
+        # the answer to a typed `address` would tell whether it is the requester's.
+        if not given or not _verification_due(row, bound):
+            return None
+        try:
+            return _Target(self._normalise(channel, given), row.language, row.type)
+        except InvalidInputError:  # a detail taken in before today's rules: nothing to send to
+            return None
 
     def _normalise(self, channel: Channel, raw: str) -> Identity:
         return self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
@@ -249,80 +269,86 @@ class VerificationService:
         bound = self.subjects.bound_subject(request_id)
         return bound in holders
 
-    def _check_limits(self, session: Session, request_id: str, identity: Identity) -> None:
+    def _check_limits(
+        self, session: Session, request_id: str, channel: Channel, value: str
+    ) -> list[ChallengeRow]:
+        """The request's challenges so far; ResendTooSoonError or TooManyChallengesError when
+        no other may go out now."""
         policy, now = self.config.policy, self.clock.now()
         sent = repo.challenges(session, request_id)
-        if len(sent) >= policy.max_challenges_per_request:
-            raise TooManyChallengesError(
-                "this request has used all its codes; contact us to confirm who you are"
-            )
-        same = [
-            c.created_at
-            for c in sent
-            if (c.identity_type, c.identity_value) == (identity.type, identity.value)
-        ]
+        window = window_wait([c.created_at for c in sent if c.channel == channel], now, policy)
+        if window:
+            raise TooManyChallengesError(CAPPED.format(hours=_hours(policy)), window)
+        same = [c.created_at for c in sent if (c.channel, c.identity_value) == (channel, value)]
         wait = resend_wait(max(same, default=None), now, policy)
         if wait:
             raise ResendTooSoonError(wait)
+        if channel is Channel.SMS and not _codes_left(sent, policy):  # a text has no link
+            raise TooManyChallengesError(USED_UP_SMS)
+        return sent
 
     def _store_challenge(
         self,
         request_id: str,
         channel: Channel,
-        target: _Target,
+        typed: Identity | None,
         purpose: str,
         code: str,
         link_secret: str,
         *,
         first: bool = False,
-    ) -> ChallengeRow:
+    ) -> tuple[ChallengeRow, _Target | None]:
         """Store the challenge as a decoy; delivery marks it on file once the estate says so.
-        The request's move out of `received` carries its version: of two first challenges at
-        once, the second is refused (ConflictError)."""
-        now, key, cid = self.clock.now(), self.config.key, secrets.token_hex(16)
+        One that is not due stays a decoy and goes nowhere. The request's move out of
+        `received` carries its version: of two first challenges at once, the second is refused
+        (ConflictError)."""
+        policy, now, key, cid = self.config.policy, self.clock.now(), self.config.key, _new_id()
         with self.store.transaction() as session:
             row = load_request(session, request_id)
-            _check_stage(row, repo.binding(session, request_id) is not None, purpose)
             if first and row.status != Status.RECEIVED:
                 raise ConflictError("a code was already asked for this request")
-            self._check_limits(session, request_id, target.identity)
-            for older in repo.challenges(session, request_id):
-                if older.channel == channel and older.used_at is None and not older.superseded_at:
-                    older.superseded_at = now
+            target = self._due(row, repo.binding(session, request_id) is not None, channel,
+                               typed, purpose)  # fmt: skip
+            value = target.identity.value if target else ""
+            sent = self._check_limits(session, request_id, channel, value)
             challenge = ChallengeRow(
-                id=cid,
-                request_id=request_id,
-                channel=channel.value,
-                purpose=purpose,
-                identity_type=target.identity.type.value,
-                identity_value=target.identity.value,
-                on_file=False,
-                code_hash=secret_digest(key, cid, "code", code),
+                id=cid, request_id=request_id, channel=channel.value, purpose=purpose,
+                identity_type=CHANNEL_IDENTITY[channel].value, identity_value=value,
+                on_file=False, code_hash=secret_digest(key, cid, "code", code),
                 link_hash=secret_digest(key, cid, "link", link_secret)
-                if channel is Channel.EMAIL
-                else None,
-                created_at=now,
-                expires_at=now + self.config.policy.ttl,
-                attempts=0,
-                max_attempts=self.config.policy.max_attempts,
-            )
+                if channel is Channel.EMAIL else None,
+                created_at=now, expires_at=now + policy.ttl,
+                link_expires_at=now + policy.window if channel is Channel.EMAIL else None,
+                attempts=0, max_attempts=policy.max_attempts if _codes_left(sent, policy) else 0,
+            )  # fmt: skip
             session.add(challenge)
-            if row.status == Status.RECEIVED:
+            if target is not None and row.status == Status.RECEIVED:
                 self.requests.move_in(session, row, Status.AWAITING_VERIFICATION, SYSTEM)
-            self.audit.record(
-                session,
-                SYSTEM.id,
-                SYSTEM.role_name,
-                "verification.challenge_sent",
-                request_id,
-                challenge_id=cid,
-                channel=channel.value,
-                purpose=purpose,
-            )
-        return challenge
+            self._audit_sent(session, challenge, sent, due=target is not None)
+        return challenge, target
+
+    def _audit_sent(
+        self, session: Session, challenge: ChallengeRow, earlier: list[ChallengeRow], *, due: bool
+    ) -> None:
+        """The challenge (ids and counts only), and the caps it reached."""
+        policy, rid, cid = self.config.policy, challenge.request_id, challenge.id
+        record = partial(self.audit.record, session, SYSTEM.id, SYSTEM.role_name)
+        action = "verification.challenge_sent" if due else "verification.challenge_not_due"
+        record(action, rid, challenge_id=cid, channel=challenge.channel,
+               purpose=challenge.purpose, with_code=bool(challenge.max_attempts))  # fmt: skip
+        since = challenge.created_at - policy.window
+        recent = [c for c in earlier if c.channel == challenge.channel and c.created_at > since]
+        if len(recent) + 1 == policy.max_challenges_per_request:
+            record("verification.code_cap_reached", rid, challenge_id=cid,
+                   channel=challenge.channel, codes=len(recent) + 1,
+                   window_hours=_hours(policy))  # fmt: skip
+        if challenge.max_attempts and not _codes_left([*earlier, challenge], policy):
+            codes, guesses = policy.max_challenges_per_request, policy.most_guesses
+            record("verification.codes_used_up", rid, challenge_id=cid, codes=codes,
+                   guesses=guesses)  # fmt: skip
 
     def _deliver(
-        self, challenge: ChallengeRow, target: _Target, purpose: str, code: str, link: str
+        self, challenge: ChallengeRow, target: _Target, purpose: str, sent: words.Secrets
     ) -> None:
         """Look the detail up, then send the code, the neutral mail, or (for SMS) nothing.
 
@@ -336,21 +362,11 @@ class VerificationService:
                 stored.on_file = True
         to, lang, who = target.identity.value, target.language, self.config.controller
         if challenge.channel == Channel.SMS:
-            if on_file and self.sms is not None:
-                self.sms.send(words.code_sms(to, lang, who, code, challenge.expires_at))
+            if on_file and self.sms is not None and sent.code is not None:
+                self.sms.send(words.code_sms(to, lang, who, sent.code, challenge.expires_at))
             return
-        url = f"{self.config.link_base}?token={challenge.id}.{link}"
         self.mailer.send(
-            words.code_mail(
-                to,
-                lang,
-                who,
-                challenge.request_id,
-                code,
-                url,
-                challenge.expires_at,
-                target.request_type,
-            )
+            words.code_mail(to, lang, who, challenge.request_id, sent, target.request_type)
             if on_file
             else words.neutral_mail(to, lang, who, challenge.request_id)
         )
@@ -387,22 +403,40 @@ class VerificationService:
         self, session: Session, ch: ChallengeRow, kind: str, secret: str
     ) -> RightfulError | None:
         now = self.clock.now()
+        if kind == "link":
+            return self._follow(session, ch, secret, now)
+        if not ch.max_attempts and ch.used_at is None:  # a mail with a link only
+            return CodeLockedError(NO_CODE_IN_MAIL)
         check_usable(_state(ch), now)
         if not repo.reserve_attempt(session, ch.id):
             session.refresh(ch)
             check_usable(_state(ch), now)
             raise CodeLockedError("too many wrong attempts; this code is locked")
         session.refresh(ch)
-        stored = ch.code_hash if kind == "code" else ch.link_hash or ""
         presented = secret_digest(self.config.key, ch.id, kind, secret)
-        if digests_match(stored, presented) and ch.on_file:
-            self._accept(session, ch, kind, now)
+        if digests_match(ch.code_hash, presented) and ch.on_file:
+            factor = _factor(Channel(ch.channel), kind)
+            ch.used_at, ch.used_factor = now, factor.value
+            self._prove(session, ch, factor, now)
             return None
         return self._reject(session, ch, now)
 
-    def _accept(self, session: Session, ch: ChallengeRow, kind: str, now: datetime) -> None:
-        factor = _factor(Channel(ch.channel), kind)
-        ch.used_at, ch.used_factor = now, factor.value
+    def _follow(
+        self, session: Session, ch: ChallengeRow, secret: str, now: datetime
+    ) -> RightfulError | None:
+        """A link is no guess (its secret has 128 bits): it costs no attempt, and wrong codes,
+        which lock the code (anyone who asked for it knows its challenge id), leave it working
+        until it is used or expires."""
+        check_link_usable(_state(ch), now)
+        presented = secret_digest(self.config.key, ch.id, "link", secret)
+        if not digests_match(ch.link_hash or "", presented) or not ch.on_file:
+            return NotFoundError(NO_SUCH_LINK)
+        if not repo.claim(session, ch.id, now, Factor.EMAIL_LINK.value):
+            return CodeUsedError("this link was used already; each link works once")
+        self._prove(session, ch, Factor.EMAIL_LINK, now)
+        return None
+
+    def _prove(self, session: Session, ch: ChallengeRow, factor: Factor, now: datetime) -> None:
         identity = Identity(IdentityType(ch.identity_type), ch.identity_value)
         record_proof(
             session,
@@ -498,23 +532,47 @@ class VerificationService:
         return waiting
 
 
-def _check_stage(row: RequestRow, bound: bool, purpose: str) -> None:
+def _verification_due(row: RequestRow, bound: bool) -> bool:
+    """A first code is due: the request is open, needs proof, and is not verified yet."""
     status = Status(row.status)
     held_from = Status(row.held_from) if row.held_from else None
+    return (
+        status in OPEN
+        and needs_verification(Jurisdiction(row.jurisdiction), RequestType(row.type))
+        and not bound
+        and may_bind(status, held_from)
+    )
+
+
+def _check_stage(row: RequestRow, bound: bool) -> None:
+    """Why a step-up code cannot go out at this stage (told to the signed-in requester only)."""
+    status = Status(row.status)
     if status not in OPEN:
         raise ConflictError(f"this request is {status.value}; it takes no more codes")
     if not needs_verification(Jurisdiction(row.jurisdiction), RequestType(row.type)):
         raise ConflictError(NO_PROOF_NEEDED)
-    if purpose == VERIFY and (bound or not may_bind(status, held_from)):
-        raise ConflictError("this request is verified already; ask for a step-up instead")
-    if purpose == STEP_UP and not bound:
+    if not bound:
         raise ConflictError("a step-up needs a verified request; confirm a first code before")
+
+
+def _codes_left(sent: list[ChallengeRow], policy: CodePolicy) -> bool:
+    """Another challenge may carry a code: the request's guesses stay bounded for good."""
+    return sum(1 for c in sent if c.max_attempts) < policy.max_challenges_per_request
+
+
+def _hours(policy: CodePolicy) -> int:
+    return int(policy.window.total_seconds() // 3600)
+
+
+def _new_id() -> str:
+    return secrets.token_hex(16)
 
 
 def _state(ch: ChallengeRow) -> ChallengeState:
     return ChallengeState(
-        ch.expires_at, ch.attempts, ch.max_attempts, ch.used_at, ch.locked_at, ch.superseded_at
-    )
+        ch.expires_at, ch.attempts, ch.max_attempts, ch.used_at, ch.locked_at, ch.superseded_at,
+        ch.link_expires_at,
+    )  # fmt: skip
 
 
 def _factor(channel: Channel, kind: str) -> Factor:

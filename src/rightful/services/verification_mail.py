@@ -19,7 +19,9 @@ class Wording:
     code_intro: str
     code_line: str
     link_line: str
+    link_only_line: str
     expiry: str
+    link_expiry: str
     not_you: str
     neutral_subject: str
     neutral_body: str
@@ -33,7 +35,10 @@ WORDING: dict[str, Wording] = {
         "(request reference {ref}) and gave this address.",
         code_line="Your confirmation code: {code}",
         link_line="Or open this link to confirm:",
-        expiry="The code and the link work once and expire at {expires} (UTC).",
+        link_only_line="Open this link to confirm (this request has been sent all the codes it "
+        "may have):",
+        expiry="The code works once and expires at {expires} (UTC).",
+        link_expiry="The link works once and expires at {expires} (UTC).",
         not_you="If this was not you, ignore this message: nothing will be disclosed.",
         neutral_subject="About a data request",
         neutral_body="Someone asked {controller} to confirm this address for a data request "
@@ -49,7 +54,10 @@ WORDING: dict[str, Wording] = {
         "gefragt (Vorgang {ref}) und diese Adresse angegeben.",
         code_line="Ihr Bestätigungscode: {code}",
         link_line="Oder öffnen Sie diesen Link zur Bestätigung:",
-        expiry="Code und Link gelten einmal und verfallen um {expires} (UTC).",
+        link_only_line="Öffnen Sie diesen Link zur Bestätigung (für diesen Vorgang wurden alle "
+        "Codes versandt, die er haben kann):",
+        expiry="Der Code gilt einmal und verfällt um {expires} (UTC).",
+        link_expiry="Der Link gilt einmal und verfällt um {expires} (UTC).",
         not_you="Falls Sie das nicht waren, ignorieren Sie diese Nachricht: es wird nichts "
         "herausgegeben.",
         neutral_subject="Zu einer Datenanfrage",
@@ -96,14 +104,23 @@ def reference(request_id: str) -> str:
     return request_id[:8]
 
 
+@dataclass(frozen=True)
+class Secrets:
+    """What one code mail carries: a code (None once the request has had all its codes) until
+    `expires`, and a link until `link_expires`."""
+
+    code: str | None
+    link: str
+    expires: datetime
+    link_expires: datetime
+
+
 def code_mail(
     to: str,
     language: str,
     controller: str,
     request_id: str,
-    code: str,
-    link: str,
-    expires: datetime,
+    secrets: Secrets,
     request_type: str = "access",
 ) -> MailMessage:
     """The mail with a one-time code and a link to a contact detail on file; what the request
@@ -113,13 +130,19 @@ def code_mail(
     asked = WHAT_IS_ASKED.get(language, WHAT_IS_ASKED["en"]).get(request_type)
     if asked:
         intro = f"{intro} {asked}"
-    code_line = w.code_line.format(code=code)
-    expiry = w.expiry.format(expires=f"{expires:%Y-%m-%d %H:%M}")
-    lines = [intro, code_line, w.link_line, link, expiry, w.not_you]
+    link, when = secrets.link, f"{secrets.link_expires:%Y-%m-%d %H:%M}"
+    expiry = [w.link_expiry.format(expires=when)]
+    head, link_line = [intro], w.link_only_line
+    if secrets.code is not None:
+        head.append(w.code_line.format(code=secrets.code))
+        expiry.insert(0, w.expiry.format(expires=f"{secrets.expires:%Y-%m-%d %H:%M}"))
+        link_line = w.link_line
+    lines = [*head, link_line, link, " ".join(expiry), w.not_you]
+    code_html = f"<p><strong>{escape(head[1])}</strong></p>" if len(head) > 1 else ""
     html = (
-        f"<p>{escape(intro)}</p><p><strong>{escape(code_line)}</strong></p>"
-        f'<p>{escape(w.link_line)} <a href="{escape(link)}">{escape(link)}</a></p>'
-        f"<p>{escape(expiry)}</p><p>{escape(w.not_you)}</p>"
+        f"<p>{escape(intro)}</p>{code_html}"
+        f'<p>{escape(link_line)} <a href="{escape(link)}">{escape(link)}</a></p>'
+        f"<p>{escape(' '.join(expiry))}</p><p>{escape(w.not_you)}</p>"
     )
     return MailMessage(to=to, subject=w.code_subject, text="\n\n".join(lines) + "\n", html=html)
 

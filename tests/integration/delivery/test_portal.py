@@ -397,7 +397,7 @@ def test_the_code_field_says_how_long_a_code_lives_as_configured(tmp_path: Path)
     desk = make_desk(f"sqlite:///{tmp_path}/r.db", tmp_path, code_ttl_minutes=10)
     try:
         rid = submit(desk)
-        assert "expire at" in desk.mailer.to(ANNA_MAIL)[-1].text
+        assert "expires at" in desk.mailer.to(ANNA_MAIL)[-1].text
         page = desk.client.get(f"/portal/requests/{rid}/verify?lang=de")
         assert "6 Ziffern, 10 Minuten gültig." in page.text and "15 Minuten" not in page.text
         page = desk.client.get(f"/portal/requests/{rid}/sign-in?sent=1&lang=en")

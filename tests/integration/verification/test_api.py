@@ -186,6 +186,42 @@ def test_a_resend_too_soon_answers_429_with_retry_after(api: Api) -> None:
     assert again.headers["Retry-After"] == "60"
 
 
+def not_the_code(api: Api) -> str:
+    """A wrong guess at the code of the newest mail."""
+    return f"{(int(api.world.code_for(estate.ANNA)) + 1) % 1_000_000:06d}"
+
+
+def test_a_stranger_hammering_start_leaves_the_requester_the_link_of_a_mail_already_sent(
+    api: Api,
+) -> None:
+    """Request ids are no secret. A stranger asks for every code the request may have, a minute
+    apart, and locks each with wrong guesses; the requester, who has only their mailbox, opens
+    the link of the newest mail hours later and is verified. The next code waits for the
+    window (429 with Retry-After), and the chain says the cap was reached (ids and counts)."""
+    rid = api.submit()
+    stranger = TestClient(api.client.app, raise_server_exceptions=False)
+    for _ in range(10):
+        started = stranger.post(f"/api/v1/verification/{rid}/start", json={})
+        assert started.status_code == 202
+        guess = {"challenge_id": started.json()["challenge_id"], "code": not_the_code(api)}
+        answers = [
+            stranger.post(f"/api/v1/verification/{rid}/code", json=guess).status_code
+            for _ in range(5)
+        ]
+        assert answers == [400, 400, 400, 400, 423]
+        api.world.clock.advance(timedelta(seconds=61))
+    capped = stranger.post(f"/api/v1/verification/{rid}/start", json={})
+    assert (capped.status_code, capped.json()["error"]) == (429, "TooManyChallengesError")
+    assert int(capped.headers["Retry-After"]) == capped.json()["retry_after"] > 3600
+    assert api.world.status(rid) is Status.AWAITING_VERIFICATION
+    api.world.clock.advance(timedelta(hours=20))
+    confirmed = api.client.post("/verify/link", data={"token": api.world.link_for(estate.ANNA)})
+    assert confirmed.status_code == 200 and "You are verified" in confirmed.text
+    assert api.world.status(rid) is Status.VERIFIED
+    [cap] = api.world.summaries(rid, "verification.code_cap_reached")
+    assert estate.ANNA not in str(cap) and cap["codes"] == 10
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

@@ -4,6 +4,7 @@ the channel it was sent to, and nothing else)."""
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rightful.adapters.db.verification import ChallengeRow
-from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.errors import InvalidInputError, NotFoundError
 from rightful.domain.lifecycle import Status
 from rightful.domain.verification import (
     Channel,
@@ -24,7 +25,7 @@ from rightful.domain.verification import (
 )
 
 from . import estate
-from .conftest import AGENT, World, make_world
+from .conftest import AGENT, CODE, World, make_world
 
 
 def wrong(code: str) -> str:
@@ -131,14 +132,19 @@ def test_a_code_works_once(world: World) -> None:
         world.c.verification.open_link(world.link_for(estate.ANNA))
 
 
-def test_a_newer_code_replaces_the_older_one(world: World) -> None:
+def test_a_newer_code_leaves_the_older_one_working_with_its_own_attempts(world: World) -> None:
+    """Whoever holds a request id can have a new code sent: it must not void the one the
+    requester is about to type (the guesses per request stay bounded: one code, five)."""
     rid = world.submit()
     first = world.c.verification.start(rid, Channel.EMAIL)
     old_code = world.code_for(estate.ANNA)
     world.clock.advance(timedelta(seconds=61))
-    world.c.verification.start(rid, Channel.EMAIL)
-    with pytest.raises(CodeExpiredError, match="newer"):
-        world.c.verification.submit_code(rid, first.challenge_id, old_code)
+    second = world.c.verification.start(rid, Channel.EMAIL)
+    for _ in range(4):
+        with pytest.raises(WrongCodeError):
+            world.c.verification.submit_code(rid, second.challenge_id, wrong(old_code))
+    progress = world.c.verification.submit_code(rid, first.challenge_id, old_code)
+    assert progress.outcome == "bound"
 
 
 def test_resending_is_rate_limited(world: World) -> None:
@@ -151,14 +157,101 @@ def test_resending_is_rate_limited(world: World) -> None:
     assert len(world.mailer.to(estate.ANNA)) == 1
 
 
-def test_a_request_gets_at_most_ten_codes(sqlite_world: World) -> None:
+def send_codes(world: World, rid: str, count: int) -> list[str]:
+    """Ask for `count` codes a minute apart, as whoever holds the id may; their challenge ids."""
+    sent = []
+    for _ in range(count):
+        sent.append(world.c.verification.start(rid, Channel.EMAIL).challenge_id)
+        world.clock.advance(timedelta(seconds=61))
+    return sent
+
+
+def test_a_request_gets_at_most_ten_codes_a_day_and_says_when_the_next_may_go(
+    sqlite_world: World,
+) -> None:
     world = sqlite_world
     rid = world.submit()
-    for _ in range(10):
+    send_codes(world, rid, 10)
+    with pytest.raises(TooManyChallengesError) as caught:
         world.c.verification.start(rid, Channel.EMAIL)
-        world.clock.advance(timedelta(seconds=61))
+    assert caught.value.retry_after == 24 * 3600 - 10 * 61
+    assert len(world.mailer.to(estate.ANNA)) == 10
+    [capped] = world.summaries(rid, "verification.code_cap_reached")
+    assert set(capped) == {"challenge_id", "channel", "codes", "window_hours"}
+    assert (capped["codes"], capped["window_hours"]) == (10, 24)
+    world.clock.advance(timedelta(seconds=caught.value.retry_after))
+    world.c.verification.start(rid, Channel.EMAIL)
+    assert len(world.mailer.to(estate.ANNA)) == 11
+
+
+def test_after_ten_codes_a_mail_carries_only_its_link_so_guesses_stay_bounded_for_good(
+    sqlite_world: World,
+) -> None:
+    """REQUIREMENTS.md:14: 10 codes of 5 attempts are 50 guesses in a million per request, for
+    good; the link's 128-bit secret is no guess."""
+    world = sqlite_world
+    rid = world.submit()
+    send_codes(world, rid, 10)
+    assert world.summaries(rid, "verification.codes_used_up")[0]["guesses"] == 50
+    world.clock.advance(timedelta(days=1))
+    later = world.c.verification.start(rid, Channel.EMAIL)
+    mail = world.mailer.to(estate.ANNA)[-1]
+    assert not CODE.search(mail.text) and "Open this link to confirm" in mail.text
+    with pytest.raises(CodeLockedError, match="open the link"):
+        world.c.verification.submit_code(rid, later.challenge_id, "123456")
+    assert world.c.verification.open_link(world.link_for(estate.ANNA)).outcome == "bound"
+
+
+def test_after_ten_codes_no_text_message_goes_out_as_it_could_carry_no_link(
+    sqlite_world: World,
+) -> None:
+    world = sqlite_world
+    rid = world.submit(phone=estate.ANNA_PHONE)
+    send_codes(world, rid, 10)
+    with pytest.raises(TooManyChallengesError, match="by e-mail"):
+        world.c.verification.start(rid, Channel.SMS)
+    assert not world.sms.recent()
+
+
+def test_a_stranger_who_hammers_start_and_locks_every_code_cannot_keep_the_requester_out(
+    sqlite_world: World,
+) -> None:
+    """Request ids are no secret. A stranger who asks for every code the request may have and
+    locks each with wrong guesses leaves the requester, who has only their mailbox, the link of
+    each mail: it works for as long as the cap holds (`code_window_hours`)."""
+    world = sqlite_world
+    rid = world.submit()
+    for cid in send_codes(world, rid, 10):
+        for _ in range(5):
+            with contextlib.suppress(WrongCodeError, CodeLockedError):
+                world.c.verification.submit_code(rid, cid, "000000")
     with pytest.raises(TooManyChallengesError):
         world.c.verification.start(rid, Channel.EMAIL)
+    assert len(world.summaries(rid, "verification.locked_out")) == 10
+    world.clock.advance(timedelta(hours=23))
+    assert world.c.verification.open_link(world.link_for(estate.ANNA)).outcome == "bound"
+
+
+def test_a_link_expires_with_the_window_of_codes(sqlite_world: World) -> None:
+    world = sqlite_world
+    rid = world.submit()
+    world.c.verification.start(rid, Channel.EMAIL)
+    world.clock.advance(timedelta(hours=24))
+    with pytest.raises(CodeExpiredError, match="link has expired"):
+        world.c.verification.open_link(world.link_for(estate.ANNA))
+
+
+def test_a_wrong_link_costs_the_code_no_attempt(sqlite_world: World) -> None:
+    world = sqlite_world
+    rid = world.submit()
+    receipt = world.c.verification.start(rid, Channel.EMAIL)
+    for _ in range(6):
+        with pytest.raises(NotFoundError, match="link is not valid"):
+            world.c.verification.open_link(f"{receipt.challenge_id}.not-the-secret")
+    progress = world.c.verification.submit_code(
+        rid, receipt.challenge_id, world.code_for(estate.ANNA)
+    )
+    assert progress.outcome == "bound"
 
 
 def test_a_code_of_another_request_is_unknown_here(world: World) -> None:
@@ -209,11 +302,19 @@ def test_sms_codes_go_only_to_numbers_on_file(world: World) -> None:
     assert all(m.to != "+4915199999999" for m in world.sms.recent())
 
 
-def test_a_closed_request_takes_no_more_codes(world: World) -> None:
-    rid = world.submit()
+def test_a_closed_request_sends_no_code_and_answers_as_if_it_did(world: World) -> None:
+    """Whoever holds the id learns nothing of the stage from the answer (rule 5)."""
+    rid, other = world.submit(), world.submit(estate.BEN)
     world.c.requests.cancel(rid, AGENT, "withdrawn by the requester")
-    with pytest.raises(ConflictError):
-        world.c.verification.start(rid, Channel.EMAIL)
+    told = len(world.mailer.to(estate.ANNA))  # that it was cancelled
+    closed = world.c.verification.start(rid, Channel.EMAIL)
+    waiting = world.c.verification.start(other, Channel.EMAIL)
+    assert (closed.message, closed.expires_at) == (waiting.message, waiting.expires_at)
+    assert len(world.mailer.to(estate.ANNA)) == told and world.mailer.to(estate.BEN)
+    assert world.status(rid) is Status.CANCELLED
+    with pytest.raises(WrongCodeError):
+        world.c.verification.submit_code(rid, closed.challenge_id, "000000")
+    assert "verification.challenge_not_due" in world.actions(rid)
 
 
 @pytest.mark.postgres
@@ -263,14 +364,15 @@ def test_the_audit_chain_holds_no_code_address_or_number(world: World) -> None:
 def test_a_code_to_verify_goes_only_to_the_contact_given_with_the_request(world: World) -> None:
     """Whoever learns a request id must not get it verified, and bound, by a code to a detail
     of their own: the request would be answered to them and its requester locked out (brief:
-    the person's data reaches that person and nobody else; REQUIREMENTS.md:14)."""
+    the person's data reaches that person and nobody else; REQUIREMENTS.md:14). Nor does the
+    answer to a typed detail tell whether it is the requester's."""
     rid = world.submit()
-    sent_before = world.actions(rid)
-    for channel, theirs in [(Channel.EMAIL, estate.BEN), (Channel.SMS, estate.BEN_PHONE)]:
-        with pytest.raises(InvalidInputError, match="given with the request"):
-            world.c.verification.start(rid, channel, theirs)
-    assert world.actions(rid) == sent_before
+    theirs = world.c.verification.start(rid, Channel.EMAIL, estate.BEN)
+    world.clock.advance(timedelta(seconds=61))
+    own = world.c.verification.start(rid, Channel.EMAIL, "ANNA.Schmidt@example.org")
+    assert (theirs.message, theirs.channel) == (own.message, own.channel)
+    world.c.verification.start(rid, Channel.SMS, estate.BEN_PHONE)  # the request has no phone
     assert not world.mailer.to(estate.BEN) and not world.sms.recent()
-    receipt = world.c.verification.start(rid, Channel.EMAIL, "ANNA.Schmidt@example.org")
+    assert len(world.mailer.to(estate.ANNA)) == 2
     code = world.code_for(estate.ANNA)
-    assert world.c.verification.submit_code(rid, receipt.challenge_id, code).outcome == "bound"
+    assert world.c.verification.submit_code(rid, own.challenge_id, code).outcome == "bound"

@@ -8,6 +8,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from rightful.adapters.throttle import SubmissionThrottle
 from rightful.entrypoints.api.app import create_app
 
 from . import estate
-from .conftest import CODE, World
+from .conftest import AGENT, CODE, World
 
 ROUNDS = 30
 VOLATILE = {"challenge_id", "expires_at", "request_id"}
@@ -146,3 +147,88 @@ def test_the_answer_does_not_wait_for_the_estate_or_the_mail(sqlite_world: World
         assert not CODE.search(world.mailer.to(estate.STRANGER)[-1].text)
     finally:
         outbox.close()
+
+
+# --- the stage of a request -----------------------------------------------------------------
+# Request ids are no secret (portal URLs, browser histories, proxy logs, audit exports). Whoever
+# holds one is told that a code goes to the request's own contact detail if one is due, and
+# nothing else: not whether it is verified, closed, or a request that needs no proof.
+
+
+def in_every_stage(world: World, client: TestClient) -> dict[str, str]:
+    """One request of each stage a stranger could tell apart by a stage-specific answer."""
+    waiting, verified, cancelled = (submit(client, email=estate.ANNA) for _ in range(3))
+    world.verify(verified)
+    world.c.requests.cancel(cancelled, AGENT, "withdrawn by the requester")
+    opt_out = client.post(
+        "/api/v1/requests",
+        json={"type": "objection", "jurisdiction": "ccpa", "email": estate.ANNA},
+    ).json()["id"]
+    return {"awaiting": waiting, "verified": verified, "cancelled": cancelled, "opt_out": opt_out}
+
+
+def compare_stages(
+    world: World, client: TestClient, step: Callable[[TestClient, str], Any]
+) -> dict[str, set[Any]]:
+    """Ask `step` of requests in every stage, in turn; answers and median times per stage."""
+    stages = [in_every_stage(world, client) for _ in range(ROUNDS)]
+    stranger = TestClient(client.app, raise_server_exceptions=False)
+    times: dict[str, list[float]] = {}
+    shapes: dict[str, set[Any]] = {}
+    with production_outbox(world):
+        for rids in stages:
+            for stage, rid in rids.items():
+                took, response = timed(lambda rid=rid: step(stranger, rid))
+                times.setdefault(stage, []).append(took)
+                shapes.setdefault(stage, set()).add(shape(response))
+    fast, *_, slow = sorted(statistics.median(t) for t in times.values())
+    assert slow - fast < max(0.5 * slow, 0.01), times
+    return shapes
+
+
+@contextmanager
+def production_outbox(world: World) -> Iterator[ThreadOutbox]:
+    """Delivery after the answer, on the outbox's thread, as in production."""
+    outbox, inline = ThreadOutbox(), world.c.outbox
+    world.c.outbox = outbox  # type: ignore[misc]
+    world.c.verification.outbox = outbox
+    try:
+        yield outbox
+        outbox.drain()
+    finally:
+        world.c.outbox = inline  # type: ignore[misc]
+        world.c.verification.outbox = inline
+        outbox.close()
+
+
+def test_starting_answers_alike_at_every_stage_of_a_request(
+    sqlite_world: World, client: TestClient
+) -> None:
+    """A verified, cancelled or opt-out request is sent no code; its answer says so no more than
+    that of a request awaiting its code (status code, body, time)."""
+    shapes = compare_stages(
+        sqlite_world, client, lambda c, rid: c.post(f"/api/v1/verification/{rid}/start", json={})
+    )
+    assert len(set.union(*shapes.values())) == 1, shapes
+    [(status, _)] = shapes["verified"]
+    assert status == 202
+    assert len([m for m in sqlite_world.mailer.to(estate.ANNA) if CODE.search(m.text)]) == (
+        2 * ROUNDS  # the awaited codes, and those the verified requests confirmed before
+    )
+
+
+def test_a_step_up_asked_by_a_stranger_answers_alike_at_every_stage(
+    sqlite_world: World, client: TestClient
+) -> None:
+    """A step-up is for the requester signed in for the request: anyone else is refused the same
+    way whether the request is verified, waits for its code, or is closed."""
+    texts = len(sqlite_world.sms.recent())
+    shapes = compare_stages(
+        sqlite_world,
+        client,
+        lambda c, rid: c.post(f"/api/v1/verification/{rid}/step-up", json={"channel": "sms"}),
+    )
+    assert len(set.union(*shapes.values())) == 1, shapes
+    [(status, _)] = shapes["verified"]
+    assert status == 401
+    assert len(sqlite_world.sms.recent()) == texts

@@ -51,6 +51,9 @@ class ChallengeRow(Base):
     used_factor: Mapped[str | None] = mapped_column(String(20))
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The link outlives the code (its secret cannot be guessed): see CodePolicy.window. Empty on
+    # challenges made before 0026, whose link expired with the code.
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class VerifiedIdentityRow(Base):

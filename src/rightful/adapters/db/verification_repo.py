@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import bindparam, func, select, update
@@ -157,6 +158,17 @@ def reserve_attempt(session: Session, challenge_id: str) -> bool:
             ChallengeRow.locked_at.is_(None),
         )
         .values(attempts=ChallengeRow.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def claim(session: Session, challenge_id: str, now: datetime, factor: str) -> bool:
+    """Mark a challenge used atomically: of two answers at once, only one is accepted."""
+    result = session.execute(
+        update(ChallengeRow)
+        .where(ChallengeRow.id == challenge_id, ChallengeRow.used_at.is_(None))
+        .values(used_at=now, used_factor=factor)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)

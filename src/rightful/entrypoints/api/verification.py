@@ -22,6 +22,7 @@ from rightful.domain.verification import (
     Channel,
     Factor,
     ResendTooSoonError,
+    TooManyChallengesError,
     WrongCodeError,
 )
 from rightful.entrypoints.api.deps import (
@@ -154,12 +155,16 @@ def answered(
 
 
 def sent(call: Callable[[], StartReceipt]) -> StartOut | JSONResponse:
-    """Send a code; a resend too soon says when to try again."""
+    """Send a code; a resend too soon, or one past the request's codes for now, says when to
+    try again."""
     try:
         return StartOut.of(call())
-    except ResendTooSoonError as exc:
-        body = {"error": "ResendTooSoonError", "detail": str(exc), "retry_after": exc.retry_after}
-        return JSONResponse(body, exc.http_status, headers={"Retry-After": str(exc.retry_after)})
+    except (ResendTooSoonError, TooManyChallengesError) as exc:
+        if exc.retry_after is None:
+            raise
+        kind, wait = type(exc).__name__, exc.retry_after
+        body = {"error": kind, "detail": str(exc), "retry_after": wait}
+        return JSONResponse(body, exc.http_status, headers={"Retry-After": str(wait)})
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -310,13 +315,16 @@ def progress(request_id: str, c: Deps) -> ProgressOut:
 
 @router.post("/{request_id}/start", status_code=202, response_model=StartOut)
 def start(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
-    """Send a code (and for e-mail a link) to a contact detail on file (public)."""
+    """Send a code (and for e-mail a link) to the request's own contact detail if one is due
+    and it is on file (public): the same answer at every stage of the request."""
     return sent(lambda: c.verification.start(request_id, body.channel, body.address))
 
 
-@router.post("/{request_id}/step-up", status_code=202, response_model=StartOut)
+@router.post("/{request_id}/step-up", status_code=202, response_model=StartOut,
+             dependencies=[Depends(signed_in_requester)])  # fmt: skip
 def step_up(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
-    """Send a second code through another channel on file for the bound subject (public)."""
+    """Send a second code through another channel on file for the bound subject, signed in
+    as the requester (a confirmed code signs in): its errors tell the request's stage."""
     return sent(lambda: c.verification.step_up(request_id, body.channel, body.address))
 
 
