@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from rightful.adapters.db.tables import RequestRow
@@ -458,3 +459,23 @@ def test_the_short_reference_of_the_mails_leads_to_the_sign_in(desk: Desk) -> No
     assert str(found.url).endswith(f"/portal/requests/{rid}/sign-in")
     unknown = desk.post("/portal/check", reference="00000000" if short != "00000000" else "1" * 8)
     assert unknown.status_code == 422 and "We know no request by this reference" in unknown.text
+
+
+def test_the_requester_types_their_own_code_after_a_stranger_asked_for_all_the_others(
+    desk: Desk,
+) -> None:
+    """Request ids are no secret (portal URLs, browser histories): a stranger who asks for
+    every code the request may have voids none of them. The requester types the code of the
+    mail they asked for, and is told plainly when no new code may go out yet and what to do."""
+    rid = submit(desk)
+    own = desk.code_for(ANNA_MAIL)
+    stranger = TestClient(desk.client.app, raise_server_exceptions=False)
+    answers = [
+        stranger.post(f"/api/v1/verification/{rid}/start", json={}).status_code for _ in range(10)
+    ]
+    assert answers == [202] * 9 + [429]
+    resent = desk.post(f"/portal/requests/{rid}/resend")
+    assert resent.status_code == 429
+    assert "Open the link in the newest of our mails, or ask again in 24 hours" in resent.text
+    page = desk.post(f"/portal/requests/{rid}/verify", code=own)
+    assert page.status_code == 200 and "outcome=bound" in str(page.url), page.text

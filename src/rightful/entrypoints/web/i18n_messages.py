@@ -147,8 +147,11 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("no_code_title", "No code arrived?", "Kein Code angekommen?"),
     (
         "no_code_text",
-        "Check your spam folder, or ask for a new code.",
-        "Sehen Sie im Spam-Ordner nach oder fordern Sie einen neuen Code an.",
+        "Check your spam folder, or ask for a new code. A new code leaves the earlier ones "
+        "working, and the link in each of our mails works even when its code does not.",
+        "Sehen Sie im Spam-Ordner nach oder fordern Sie einen neuen Code an. Ein neuer Code "
+        "lässt die früheren gelten, und der Link in jeder unserer Mails gilt auch dann, wenn "
+        "ihr Code nicht mehr gilt.",
     ),
     ("send_new_code", "Send a new code", "Neuen Code senden"),
     (
@@ -790,6 +793,26 @@ _TEXTS: list[tuple[str, str, str]] = [
         "err_too_many_codes",
         "Too many codes were sent. Please contact us.",
         "Es wurden zu viele Codes geschickt. Bitte schreiben Sie uns.",
+    ),
+    (
+        "err_codes_capped",
+        "This request was sent as many codes as it may have for now. Open the link in the "
+        "newest of our mails, or ask again in {n} hours.",
+        "Für diesen Vorgang wurden vorerst so viele Codes geschickt, wie er haben kann. Öffnen "
+        "Sie den Link in der neuesten unserer Mails, oder fragen Sie in {n} Stunden erneut.",
+    ),
+    (
+        "err_codes_capped_one",
+        "This request was sent as many codes as it may have for now. Open the link in the "
+        "newest of our mails, or ask again in an hour.",
+        "Für diesen Vorgang wurden vorerst so viele Codes geschickt, wie er haben kann. Öffnen "
+        "Sie den Link in der neuesten unserer Mails, oder fragen Sie in einer Stunde erneut.",
+    ),
+    (
+        "err_open_link",
+        "This request was sent all its codes: our newest mail has a link instead. Open it.",
+        "Für diesen Vorgang wurden alle Codes geschickt: unsere neueste Mail enthält stattdessen "
+        "einen Link. Öffnen Sie ihn.",
     ),
     (
         "err_assertion",

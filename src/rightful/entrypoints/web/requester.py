@@ -135,6 +135,10 @@ def error_text(exc: RightfulError, lang: str) -> str:
     one (its message names files and sources) and is logged for the operators, by type only."""
     if isinstance(exc, ConfigurationError):
         log.error("%s shown to a requester as a generic error", type(exc).__name__)
+    if isinstance(exc, TooManyChallengesError) and exc.retry_after:  # a window's cap
+        return translate("err_codes_capped", lang, n=-(-exc.retry_after // 3600))
+    if isinstance(exc, CodeLockedError) and "open the link" in str(exc):  # a mail with no code
+        return translate("err_open_link", lang)
     for kind, key in _KEYS:
         if isinstance(exc, kind):
             return translate(key, lang, n=_number(exc), reason=str(exc))
