@@ -270,12 +270,13 @@ class VerificationService:
         return bound in holders
 
     def _check_limits(
-        self, session: Session, request_id: str, channel: Channel, value: str
+        self, session: Session, request_id: str, channel: Channel, value: str, purpose: str
     ) -> list[ChallengeRow]:
-        """The request's challenges so far; ResendTooSoonError or TooManyChallengesError when
-        no other may go out now."""
+        """The request's challenges of this purpose so far; ResendTooSoonError or
+        TooManyChallengesError when no other may go out now. Step-ups count apart: only the
+        signed-in requester asks for them, so nobody else can use up theirs."""
         policy, now = self.config.policy, self.clock.now()
-        sent = repo.challenges(session, request_id)
+        sent = [c for c in repo.challenges(session, request_id) if c.purpose == purpose]
         window = window_wait([c.created_at for c in sent if c.channel == channel], now, policy)
         if window:
             raise TooManyChallengesError(CAPPED.format(hours=_hours(policy)), window)
@@ -310,7 +311,7 @@ class VerificationService:
             target = self._due(row, repo.binding(session, request_id) is not None, channel,
                                typed, purpose)  # fmt: skip
             value = target.identity.value if target else ""
-            sent = self._check_limits(session, request_id, channel, value)
+            sent = self._check_limits(session, request_id, channel, value, purpose)
             challenge = ChallengeRow(
                 id=cid, request_id=request_id, channel=channel.value, purpose=purpose,
                 identity_type=CHANNEL_IDENTITY[channel].value, identity_value=value,

@@ -376,3 +376,22 @@ def test_a_code_to_verify_goes_only_to_the_contact_given_with_the_request(world:
     assert len(world.mailer.to(estate.ANNA)) == 2
     code = world.code_for(estate.ANNA)
     assert world.c.verification.submit_code(rid, own.challenge_id, code).outcome == "bound"
+
+
+def test_codes_a_stranger_asks_for_leave_the_requesters_step_ups_alone(
+    sqlite_world: World,
+) -> None:
+    """After verification, whoever holds the id can still ask `start` for codes (answered as
+    ever, sent nowhere); they count apart from the step-ups only the signed-in requester can ask
+    for, so a stranger cannot use those up."""
+    world = sqlite_world
+    rid = world.submit(phone=estate.ANNA_PHONE)
+    world.verify(rid)
+    for _ in range(9):  # with the code that verified, ten: no more by text message
+        world.c.verification.start(rid, Channel.SMS)
+        world.clock.advance(timedelta(seconds=61))
+    with pytest.raises(TooManyChallengesError):
+        world.c.verification.start(rid, Channel.SMS)
+    step = world.c.verification.step_up(rid, Channel.SMS)
+    code = world.code_for(estate.ANNA_PHONE)
+    assert world.c.verification.submit_code(rid, step.challenge_id, code).assurance == "high"
