@@ -374,9 +374,15 @@ class VerificationService:
 
     # --- answering codes -------------------------------------------------------------------
 
-    def submit_code(self, request_id: str, challenge_id: str, code: str) -> Progress:
-        """Check a code; WrongCodeError tells the attempts left, CodeLockedError ends the code."""
-        return self._answer(challenge_id, "code", clean_code(code, self.config.policy), request_id)
+    def submit_code(
+        self, request_id: str, challenge_id: str, code: str, *, discreet: bool = False
+    ) -> Progress:
+        """Check a code; WrongCodeError tells the attempts left, CodeLockedError ends the code.
+        `discreet`, for whoever is not signed in as the requester: a code used already answers
+        as a wrong guess at an unused one (its challenge id is known to whoever asked for it, and
+        "used" would tell them the request was verified)."""
+        cleaned = clean_code(code, self.config.policy)
+        return self._answer(challenge_id, "code", cleaned, request_id, discreet)
 
     def open_link(self, token: str) -> Progress:
         """Check a link token of the form <challenge id>.<secret>."""
@@ -385,7 +391,9 @@ class VerificationService:
             raise InvalidInputError("this link is incomplete; copy the whole link from the mail")
         return self._answer(cid, "link", secret, None)
 
-    def _answer(self, cid: str, kind: str, secret: str, request_id: str | None) -> Progress:
+    def _answer(
+        self, cid: str, kind: str, secret: str, request_id: str | None, discreet: bool = False
+    ) -> Progress:
         with self.store.transaction() as session:
             challenge = session.get(ChallengeRow, cid)
             if (
@@ -394,28 +402,29 @@ class VerificationService:
                 or (kind == "link" and challenge.link_hash is None)
             ):
                 raise NotFoundError("no such code for this request")
-            failure = self._guess(session, challenge, kind, secret)
+            failure = self._guess(session, challenge, kind, secret, discreet)
             request_id = challenge.request_id
         if failure is not None:
             raise failure
         return self.progress(request_id, self.subjects.settle(request_id))
 
     def _guess(
-        self, session: Session, ch: ChallengeRow, kind: str, secret: str
+        self, session: Session, ch: ChallengeRow, kind: str, secret: str, discreet: bool
     ) -> RightfulError | None:
         now = self.clock.now()
         if kind == "link":
             return self._follow(session, ch, secret, now)
-        if not ch.max_attempts and ch.used_at is None:  # a mail with a link only
+        unused = ch.used_at is None or discreet  # as far as the answer may tell
+        if not ch.max_attempts and unused:  # a mail with a link only
             return CodeLockedError(NO_CODE_IN_MAIL)
-        check_usable(_state(ch), now)
-        if not repo.reserve_attempt(session, ch.id):
+        check_usable(_state(ch, discreet), now)
+        if not repo.reserve_attempt(session, ch.id, counting_used=discreet):
             session.refresh(ch)
-            check_usable(_state(ch), now)
+            check_usable(_state(ch, discreet), now)
             raise CodeLockedError("too many wrong attempts; this code is locked")
         session.refresh(ch)
         presented = secret_digest(self.config.key, ch.id, kind, secret)
-        if digests_match(ch.code_hash, presented) and ch.on_file:
+        if ch.used_at is None and digests_match(ch.code_hash, presented) and ch.on_file:
             factor = _factor(Channel(ch.channel), kind)
             ch.used_at, ch.used_factor = now, factor.value
             self._prove(session, ch, factor, now)
@@ -428,10 +437,10 @@ class VerificationService:
         """A link is no guess (its secret has 128 bits): it costs no attempt, and wrong codes,
         which lock the code (anyone who asked for it knows its challenge id), leave it working
         until it is used or expires."""
-        check_link_usable(_state(ch), now)
         presented = secret_digest(self.config.key, ch.id, "link", secret)
         if not digests_match(ch.link_hash or "", presented) or not ch.on_file:
-            return NotFoundError(NO_SUCH_LINK)
+            return NotFoundError(NO_SUCH_LINK)  # before "used": only the mail's reader learns it
+        check_link_usable(_state(ch), now)
         if not repo.claim(session, ch.id, now, Factor.EMAIL_LINK.value):
             return CodeUsedError("this link was used already; each link works once")
         self._prove(session, ch, Factor.EMAIL_LINK, now)
@@ -569,9 +578,11 @@ def _new_id() -> str:
     return secrets.token_hex(16)
 
 
-def _state(ch: ChallengeRow) -> ChallengeState:
+def _state(ch: ChallengeRow, hide_use: bool = False) -> ChallengeState:
+    """What decides whether the challenge takes a guess; with `hide_use`, as if never used."""
+    used_at = None if hide_use else ch.used_at
     return ChallengeState(
-        ch.expires_at, ch.attempts, ch.max_attempts, ch.used_at, ch.locked_at, ch.superseded_at,
+        ch.expires_at, ch.attempts, ch.max_attempts, used_at, ch.locked_at, ch.superseded_at,
         ch.link_expires_at,
     )  # fmt: skip
 

@@ -232,3 +232,32 @@ def test_a_step_up_asked_by_a_stranger_answers_alike_at_every_stage(
     [(status, _)] = shapes["verified"]
     assert status == 401
     assert len(sqlite_world.sms.recent()) == texts
+
+
+def test_a_code_the_requester_used_answers_a_stranger_as_an_unused_one(
+    sqlite_world: World, client: TestClient
+) -> None:
+    """The stranger who asked for a code knows its challenge id. When the requester confirms
+    with that very mail, the stranger's guess must not come back "used already", which would
+    tell that the request was verified; nor may a made-up link secret."""
+    stranger = TestClient(client.app, raise_server_exceptions=False)
+    used, waiting = submit(client, email=estate.ANNA), submit(client, email=estate.ANNA)
+    used_cid = stranger.post(f"/api/v1/verification/{used}/start", json={}).json()["challenge_id"]
+    token = sqlite_world.link_for(estate.ANNA)
+    assert client.post("/api/v1/verification/link", json={"token": token}).status_code == 200
+    cid = stranger.post(f"/api/v1/verification/{waiting}/start", json={}).json()["challenge_id"]
+    guess = f"{(int(sqlite_world.code_for(estate.ANNA)) + 1) % 1_000_000:06d}"
+    answers = [
+        stranger.post(f"/api/v1/verification/{rid}/code", json={"challenge_id": c, "code": guess})
+        for rid, c in ((used, used_cid), (waiting, cid))
+    ]
+    assert {shape(a) for a in answers} == {shape(answers[1])}
+    assert answers[1].status_code == 400
+    links = [
+        stranger.post("/api/v1/verification/link", json={"token": f"{c}.made-up"})
+        for c in (used_cid, cid)
+    ]
+    assert {shape(a) for a in links} == {shape(links[1])}
+    assert links[1].status_code == 404
+    again = client.post("/api/v1/verification/link", json={"token": token})
+    assert again.status_code == 409  # the requester, who holds the link, is told

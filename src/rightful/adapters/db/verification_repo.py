@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.by_id import ById
@@ -147,14 +147,16 @@ def challenges(session: Session, request_id: str) -> list[ChallengeRow]:
     return list(session.scalars(query.order_by(ChallengeRow.created_at)))
 
 
-def reserve_attempt(session: Session, challenge_id: str) -> bool:
-    """Count one guess atomically, so that parallel guesses cannot exceed the limit."""
+def reserve_attempt(session: Session, challenge_id: str, *, counting_used: bool = False) -> bool:
+    """Count one guess atomically, so that parallel guesses cannot exceed the limit; with
+    `counting_used`, at a used challenge too (which answers as if unused, and never matches)."""
+    unused = ChallengeRow.used_at.is_(None)
     result = session.execute(
         update(ChallengeRow)
         .where(
             ChallengeRow.id == challenge_id,
             ChallengeRow.attempts < ChallengeRow.max_attempts,
-            ChallengeRow.used_at.is_(None),
+            true() if counting_used else unused,
             ChallengeRow.locked_at.is_(None),
         )
         .values(attempts=ChallengeRow.attempts + 1)

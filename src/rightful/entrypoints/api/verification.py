@@ -332,9 +332,13 @@ def step_up(request_id: str, body: StartIn, c: Deps) -> StartOut | JSONResponse:
 def submit_code(
     request_id: str, body: CodeIn, c: Deps, request: Request, response: Response
 ) -> ProgressOut | JSONResponse:
-    """Confirm a code (public). Wrong: 400 with attempts_left; locked: 423; expired: 410."""
+    """Confirm a code (public). Wrong: 400 with attempts_left; locked: 423; expired: 410; used:
+    409, told only to the requester signed in for the request (to anyone else it is wrong)."""
+    discreet = rq.signed_in_for(request) != request_id
     return answered(
-        lambda: c.verification.submit_code(request_id, body.challenge_id, body.code),
+        lambda: c.verification.submit_code(
+            request_id, body.challenge_id, body.code, discreet=discreet
+        ),
         request, response,
     )  # fmt: skip
 

@@ -96,7 +96,10 @@ def verify(request: Request, request_id: str, csrf: Csrf = "", code: Short = "")
     try:
         if challenge is None:
             raise InvalidInputError("no code was sent to this browser")
-        progress = container(request).verification.submit_code(request_id, challenge, code)
+        discreet = rq.signed_in_for(request) != request_id  # "used" would tell it was verified
+        progress = container(request).verification.submit_code(
+            request_id, challenge, code, discreet=discreet
+        )
     except RightfulError as exc:
         text = (
             translate("err_no_code_here", lang) if challenge is None else rq.error_text(exc, lang)
