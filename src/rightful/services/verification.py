@@ -86,10 +86,6 @@ SENT_MESSAGE = (
 NO_PROOF_NEEDED = (
     "a CCPA opt-out or limit request needs no proof of identity; it is acted on as it is"
 )
-NOT_THE_REQUESTS_CONTACT = (
-    "a code to confirm who you are goes only to the {channel} contact given with the request; "
-    "to use another, submit a new request with it"
-)
 NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
 CAPPED = (
     "this request was sent as many codes as it may have in {hours} hours; open the link in the "
