@@ -142,6 +142,14 @@ class Progress:
     def step_up_offered(self) -> bool:
         return bool(self.step_up_options)
 
+    @property
+    def told(self) -> str:
+        """What the requester is told, by name: the outcome, except that a bound request still
+        waiting for proof (CCPA §7061(b), §7062) says it waits, not that its answer is coming."""
+        if self.outcome == "bound" and self.waiting_for is not None:
+            return "bound_waiting"
+        return self.outcome
+
 
 @dataclass(frozen=True)
 class _Target:

@@ -173,6 +173,8 @@ def test_the_requester_reads_what_is_missing_and_adds_a_data_point_by_step_up(
     page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
     assert "Before we delete your data" in page.text
     assert "3 matching data points are verified (1 so far)" in page.text
+    assert "You are verified, but we cannot answer yet" in page.text
+    assert "preparing the answer" not in page.text, "nothing is prepared while it waits"
     assert "Our team now carries out your request" not in page.text, "it waits"
     assert "please confirm one more detail we hold for you" in page.text
     desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="0151 23456789")
@@ -187,6 +189,8 @@ def test_a_german_requester_reads_it_in_german(desk: Desk) -> None:
     rid = submit(desk, type="erasure", jurisdiction="ccpa", language="de")
     page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
     assert "Bevor wir Ihre Daten löschen" in page.text
+    assert "aber wir können noch nicht antworten" in page.text
+    assert "Wir bereiten die Antwort" not in page.text
     assert "3 übereinstimmende Angaben bestätigt sind (1 bisher)" in page.text
     assert "matching data points" not in page.text
 
@@ -203,6 +207,8 @@ def test_the_api_tells_the_requester_and_staff(desk: Desk) -> None:
     client = TestClient(create_app(desk.c))
     shown = client.get(f"/api/v1/verification/{rid}", headers={"X-API-Key": key}).json()
     assert "§7062(d)" in shown["waiting_for"] and shown["step_up_options"]
+    assert shown["message"].startswith("You are verified, but we cannot answer yet")
+    assert "waiting_for" in shown["message"] and "preparing" not in shown["message"]
     staff = client.get(f"/api/v1/requests/{rid}", headers={"X-API-Key": key}).json()
     assert "§7062(d)" in staff["waiting_for"]
     refused = client.post(f"/api/v1/requests/{rid}/answer", headers={"X-API-Key": key},
@@ -237,3 +243,25 @@ def test_the_console_shows_why_the_deletion_waits_and_refuses_the_answer(desk: D
                         data={"csrf": form_token(page), "text": DONE})  # fmt: skip
     assert "may not be deleted yet" in refused.text
     assert desk.c.requests.get(rid).status == Status.VERIFIED
+
+
+def test_the_requester_of_a_refused_deletion_is_told_it_was_refused_and_where_to_look(
+    desk: Desk,
+) -> None:
+    """A refusal says so and where its reasons are (REQUIREMENTS.md:7), never that an answer is
+    being prepared."""
+    from fastapi.testclient import TestClient
+
+    from rightful.entrypoints.api.app import create_app
+    from rightful.services import staff
+
+    rid = deletion(desk, EMAIL)
+    desk.c.requests.refuse(rid, DPO, ["We could not verify that the request is yours."])
+    with desk.c.store.transaction() as session:
+        key = staff.issue_key(session, desk.c.clock, name="dora", role="dpo").secret
+    client = TestClient(create_app(desk.c))
+    shown = client.get(f"/api/v1/verification/{rid}", headers={"X-API-Key": key}).json()
+    assert shown["status"] == "rejected"
+    assert shown["message"] == (
+        "We refused this request: the page of your request in our portal gives the reasons."
+    )

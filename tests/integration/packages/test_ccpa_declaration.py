@@ -127,12 +127,14 @@ def test_the_api_shows_the_statement_and_takes_the_signature(world: World) -> No
     before = client.get(f"/api/v1/verification/{rid}").json()
     assert before["declaration"] == statement("en") and before["declared"] is False
     assert "penalty of perjury" in before["waiting_for"]
+    assert "cannot answer yet" in before["message"] and "preparing" not in before["message"]
     bad = client.post(f"/api/v1/verification/{rid}/declaration", json={"full_name": " "})
     assert bad.status_code == 422
     after = client.post(f"/api/v1/verification/{rid}/declaration",
                         json={"full_name": "Anna Schmidt"})  # fmt: skip
     assert after.status_code == 200, after.text
     assert after.json()["declared"] is True and after.json()["waiting_for"] is None
+    assert after.json()["message"].startswith("You are verified. We are preparing the answer")
 
 
 def requester_cookie(world: World, rid: str) -> str:

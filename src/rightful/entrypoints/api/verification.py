@@ -46,12 +46,16 @@ Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 
 MESSAGES = {
     "bound": "You are verified. We are preparing the answer to your request.",
+    "bound_waiting": "You are verified, but we cannot answer yet: California law asks for more "
+    "proof that the request is yours (`waiting_for` says what is missing).",
     "no_subject": "You are verified. We hold no personal data about you under the details you "
     "confirmed, so the request is closed.",
     "ambiguous": "Thank you. A member of our team must check one detail before we go on.",
     "awaiting_approval": "Thank you. A member of our team must approve the request before we "
     "go on.",
     "unverified": "Not verified yet: confirm a code we sent you.",
+    "rejected": "We refused this request: the page of your request in our portal gives the "
+    "reasons.",
 }
 
 
@@ -124,7 +128,7 @@ class ProgressOut(BaseModel):
 
     @classmethod
     def of(cls, p: Progress) -> ProgressOut:
-        message = MESSAGES.get(p.outcome, f"Your request is {p.status.value.replace('_', ' ')}.")
+        message = MESSAGES.get(p.told, f"Your request is {p.status.value.replace('_', ' ')}.")
         return cls(
             request_id=p.request_id,
             status=p.status,

@@ -73,5 +73,5 @@ def confirm(
     except RightfulError as exc:
         return _page(lang, "link_not_confirmed", f"<p>{escape(error_text(exc, lang))}</p>",
                      exc.http_status)  # fmt: skip
-    message = translate(f"outcome_{progress.outcome}", lang)
+    message = translate(f"outcome_{progress.told}", lang)
     return _page(lang, "link_thanks", f"<p>{escape(message)}</p>")

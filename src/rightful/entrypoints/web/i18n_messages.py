@@ -198,6 +198,19 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Sie sind bestätigt. Wir bereiten die Antwort auf Ihre Anfrage vor.",
     ),
     (
+        "outcome_bound_waiting",
+        "You are verified, but we cannot answer yet: California law asks for more proof that "
+        "the request is yours. The page of your request says what is still missing.",
+        "Sie sind bestätigt, aber wir können noch nicht antworten: Das kalifornische Recht "
+        "verlangt mehr Nachweise, dass die Anfrage von Ihnen kommt. Was noch fehlt, steht auf "
+        "der Seite Ihrer Anfrage.",
+    ),
+    (
+        "outcome_rejected",
+        "We refused this request. The page of your request gives the reasons.",
+        "Wir haben diese Anfrage abgelehnt. Die Gründe stehen auf der Seite Ihrer Anfrage.",
+    ),
+    (
         "outcome_no_subject",
         "You are verified. We hold no personal data about you under the "
         "details you confirmed, so the request is closed.",

@@ -105,7 +105,7 @@ def verify(request: Request, request_id: str, csrf: Csrf = "", code: Short = "")
             translate("err_no_code_here", lang) if challenge is None else rq.error_text(exc, lang)
         )
         return _verify_page(request, request_id, errors={"code": text}, status=exc.http_status)
-    return _verified(request, request_id, progress.outcome)
+    return _verified(request, request_id, progress.told)
 
 
 def _verified(request: Request, request_id: str, outcome: str) -> Response:
@@ -141,7 +141,7 @@ def account(request: Request, request_id: str, csrf: Csrf = "", assertion: Text 
     except RightfulError as exc:
         errors = {"assertion": rq.error_text(exc, language(request))}
         return _verify_page(request, request_id, errors=errors, status=exc.http_status)
-    return _verified(request, request_id, progress.outcome)
+    return _verified(request, request_id, progress.told)
 
 
 # --- status -------------------------------------------------------------------------------
