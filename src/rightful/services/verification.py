@@ -67,6 +67,7 @@ from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
 from rightful.services.declarations import disclosure_wait, paper_pending
 from rightful.services.deletions import DeletionProof
+from rightful.services.deletions import applies as deletion_applies
 from rightful.services.identity_set import (
     Proof,
     Settlement,
@@ -156,6 +157,7 @@ class _Target:
     identity: Identity
     language: str
     request_type: str = "access"
+    more_proof: bool = False  # a CCPA deletion may ask for more proof after this code
 
 
 class VerificationService:
@@ -252,16 +254,22 @@ class VerificationService:
             if typed is None and not given:
                 raise InvalidInputError(f"this request has no {channel.value} contact; give one")
             identity = typed or self._normalise(channel, given or "")
-            return _Target(identity, row.language, row.type)
+            return self._target(identity, row)
         # A code to verify goes only to the request's own detail: whoever holds a request id
         # could otherwise have it verified, and bound, by a code to a detail of their own, and
         # the answer to a typed `address` would tell whether it is the requester's.
         if not given or not _verification_due(row, bound):
             return None
         try:
-            return _Target(self._normalise(channel, given), row.language, row.type)
+            return self._target(self._normalise(channel, given), row)
         except InvalidInputError:  # a detail taken in before today's rules: nothing to send to
             return None
+
+    def _target(self, identity: Identity, row: RequestRow) -> _Target:
+        """The code's recipient, and whether the deletion rule may ask for more proof after it
+        (CCPA §7061(b), §7062(d)), which its mail must not promise away."""
+        more = self.deletions is not None and deletion_applies(row)
+        return _Target(identity, row.language, row.type, more)
 
     def _normalise(self, channel: Channel, raw: str) -> Identity:
         return self.config.identities.normalise(CHANNEL_IDENTITY[channel], raw)
@@ -370,10 +378,11 @@ class VerificationService:
             if on_file and self.sms is not None and sent.code is not None:
                 self.sms.send(words.code_sms(to, lang, who, sent.code, challenge.expires_at))
             return
+        rid, kind = challenge.request_id, target.request_type
         self.mailer.send(
-            words.code_mail(to, lang, who, challenge.request_id, sent, target.request_type)
+            words.code_mail(to, lang, who, rid, sent, kind, more_proof=target.more_proof)
             if on_file
-            else words.neutral_mail(to, lang, who, challenge.request_id)
+            else words.neutral_mail(to, lang, who, rid)
         )
 
     # --- answering codes -------------------------------------------------------------------

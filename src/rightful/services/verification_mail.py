@@ -77,6 +77,10 @@ WHAT_IS_ASKED: dict[str, dict[str, str]] = {
     "en": {
         "erasure": "The request asks us to ERASE personal data. Once you confirm it, we act on "
         "it, and erased data cannot be restored.",
+        "erasure_more_proof": "The request asks us to ERASE personal data. Once you confirm it, "
+        "we may ask for further proof that the request is yours (that you sign in with your "
+        "account, or confirm more details we hold) before we act on it. Erased data cannot be "
+        "restored.",
         "rectification": "The request asks us to correct personal data.",
         "restriction": "The request asks us to restrict the processing of personal data.",
         "objection": "The request objects to the processing of personal data.",
@@ -85,6 +89,10 @@ WHAT_IS_ASKED: dict[str, dict[str, str]] = {
     "de": {
         "erasure": "Der Antrag verlangt, personenbezogene Daten zu LÖSCHEN. Sobald Sie ihn "
         "bestätigen, handeln wir, und gelöschte Daten lassen sich nicht wiederherstellen.",
+        "erasure_more_proof": "Der Antrag verlangt, personenbezogene Daten zu LÖSCHEN. Nachdem "
+        "Sie ihn bestätigt haben, können wir weitere Nachweise verlangen, dass er von Ihnen "
+        "kommt (dass Sie sich mit Ihrem Konto anmelden oder weitere bei uns hinterlegte Angaben "
+        "bestätigen), bevor wir handeln. Gelöschte Daten lassen sich nicht wiederherstellen.",
         "rectification": "Der Antrag verlangt, personenbezogene Daten zu berichtigen.",
         "restriction": "Der Antrag verlangt, die Verarbeitung personenbezogener Daten "
         "einzuschränken.",
@@ -122,12 +130,16 @@ def code_mail(
     request_id: str,
     secrets: Secrets,
     request_type: str = "access",
+    *,
+    more_proof: bool = False,
 ) -> MailMessage:
     """The mail with a one-time code and a link to a contact detail on file; what the request
-    asks for is said when it is more than a copy of the data."""
+    asks for is said when it is more than a copy of the data, and that more proof may be asked
+    after the code when `more_proof` (a CCPA deletion)."""
     w = _wording(language)
     intro = w.code_intro.format(controller=controller, ref=reference(request_id))
-    asked = WHAT_IS_ASKED.get(language, WHAT_IS_ASKED["en"]).get(request_type)
+    table = WHAT_IS_ASKED.get(language, WHAT_IS_ASKED["en"])
+    asked = (more_proof and table.get(f"{request_type}_more_proof")) or table.get(request_type)
     if asked:
         intro = f"{intro} {asked}"
     link, when = secrets.link, f"{secrets.link_expires:%Y-%m-%d %H:%M}"

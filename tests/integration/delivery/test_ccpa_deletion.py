@@ -166,6 +166,26 @@ def test_ccpa_opt_out_and_limit_are_unchanged(desk: Desk, kind: RequestType) -> 
 # --- what the requester and staff see -----------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("language", "more", "promise"),
+    [
+        ("en", "we may ask for further proof that the request is yours", "we act on it, and"),
+        ("de", "können wir weitere Nachweise verlangen", "handeln wir, und"),
+    ],
+)
+def test_the_first_mail_of_a_ccpa_deletion_says_more_proof_may_be_asked(
+    desk: Desk, language: str, more: str, promise: str
+) -> None:
+    """§7061(b), §7062(d): confirming the code may not be enough, so the mail does not promise
+    that it sets the deletion going; a GDPR erasure's mail still does."""
+    submit(desk, type="erasure", jurisdiction="ccpa", language=language)
+    ccpa = desk.mailer.to(ANNA_MAIL)[-1].text
+    assert more in ccpa and promise not in ccpa
+    submit(desk, type="erasure", jurisdiction="gdpr", language=language)
+    gdpr = desk.mailer.to(ANNA_MAIL)[-1].text
+    assert promise in gdpr and more not in gdpr
+
+
 def test_the_requester_reads_what_is_missing_and_adds_a_data_point_by_step_up(
     desk: Desk,
 ) -> None:
