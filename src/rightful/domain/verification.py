@@ -213,6 +213,19 @@ class CodeUsedError(ConflictError):
     """The code or link was used already; each works once."""
 
 
+class NoContactError(InvalidInputError):
+    """A step-up code has nowhere to go: the request holds no contact detail of the channel's
+    kind and none was given. The message names the API's field (`address`); the portal names
+    its own field by `channel`."""
+
+    def __init__(self, channel: Channel) -> None:
+        kind = "mobile number" if channel is Channel.SMS else "e-mail address"
+        super().__init__(
+            f"address: give the {kind} you use with us; this request has none to send the code to"
+        )
+        self.channel = channel
+
+
 class ResendTooSoonError(RightfulError):
     """A new code was asked for too soon after the last one."""
 

@@ -44,6 +44,7 @@ from rightful.domain.verification import (
     CodePolicy,
     CodeUsedError,
     Factor,
+    NoContactError,
     ResendTooSoonError,
     TooManyChallengesError,
     WrongCodeError,
@@ -252,7 +253,7 @@ class VerificationService:
         if purpose == STEP_UP:  # the signed-in requester's: the errors may tell the stage
             _check_stage(row, bound)
             if typed is None and not given:
-                raise InvalidInputError(f"this request has no {channel.value} contact; give one")
+                raise NoContactError(channel)
             identity = typed or self._normalise(channel, given or "")
             return self._target(identity, row)
         # A code to verify goes only to the request's own detail: whoever holds a request id

@@ -392,6 +392,27 @@ def test_a_number_that_is_none_says_how_to_write_it_and_is_kept(desk: Desk) -> N
     assert len(desk.c.sms_sender.recent()) == sent
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Enter the mobile number you use with us: this request has none"),
+        ("de", "Geben Sie die Mobilnummer ein, die Sie bei uns nutzen: Für diese Anfrage"),
+    ],
+)
+def test_a_step_up_with_no_number_names_the_phone_field(
+    desk: Desk, language: str, said: str
+) -> None:
+    """A request made without a phone: the field says to enter one, in the reader's language.
+    It said "this request has no sms contact; give one" (in German a generic error)."""
+    desk.client.get(f"/portal/new?lang={language}")
+    rid = submit(desk, language=language)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    page = desk.post(f"/portal/requests/{rid}/step-up", channel="sms", address="")
+    assert page.status_code == 422
+    assert said in page.text
+    assert "sms contact" not in page.text and "address:" not in page.text
+
+
 def test_the_code_field_says_how_long_a_code_lives_as_configured(tmp_path: Path) -> None:
     """With codes valid for 10 minutes (`code_ttl_minutes`), the pages say 10, as the mail
     does: they said 15 whatever the setting."""

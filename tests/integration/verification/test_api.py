@@ -83,6 +83,19 @@ def test_from_submission_to_a_verified_request_bound_to_one_subject(api: Api) ->
     assert_keyed_subject_reference(api, rid, shown["timeline"])
 
 
+def test_a_step_up_by_sms_with_no_number_names_the_address_field(api: Api) -> None:
+    """The request was made without a phone: the 422 says which field to fill (it said "this
+    request has no sms contact; give one")."""
+    rid = api.submit()
+    started = api.start(rid).json()
+    api.code(rid, started["challenge_id"], api.world.code_for(estate.ANNA))
+    step = api.client.post(f"/api/v1/verification/{rid}/step-up", json={"channel": "sms"})
+    assert step.status_code == 422
+    detail = step.json()["detail"]
+    assert detail.startswith("address: give the mobile number you use with us;"), detail
+    assert detail.endswith("this request has none to send the code to")
+
+
 def assert_keyed_subject_reference(api: Api, rid: str, timeline: list[dict[str, Any]]) -> None:
     """The chain names the bound subject by a keyed pseudonym, the one the package manifest
     uses; an unkeyed hash of "collection#id" could be reversed by hashing guessed ids."""

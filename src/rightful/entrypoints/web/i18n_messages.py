@@ -723,6 +723,18 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Enter a mobile number like 0151 2345678 or +49 151 2345678",
         "Geben Sie eine Mobilnummer wie 0151 2345678 oder +49 151 2345678 ein",
     ),
+    (
+        "err_no_contact_sms",
+        "Enter the mobile number you use with us: this request has none to send the code to",
+        "Geben Sie die Mobilnummer ein, die Sie bei uns nutzen: Für diese Anfrage haben wir "
+        "keine, an die wir den Code schicken können",
+    ),
+    (
+        "err_no_contact_email",
+        "This request has no e-mail address to send the code to: confirm another way",
+        "Für diese Anfrage haben wir keine E-Mail-Adresse, an die wir den Code schicken "
+        "können: Bestätigen Sie auf einem anderen Weg",
+    ),
     ("err_choice", "Choose one of the options", "Wählen Sie eine der Möglichkeiten"),
     ("err_too_long", "This is too long", "Das ist zu lang"),
     (

@@ -22,6 +22,7 @@ from rightful.domain.verification import (
     CodeExpiredError,
     CodeLockedError,
     CodeUsedError,
+    NoContactError,
     ResendTooSoonError,
     TooManyChallengesError,
     WrongCodeError,
@@ -137,6 +138,8 @@ def error_text(exc: RightfulError, lang: str) -> str:
         log.error("%s shown to a requester as a generic error", type(exc).__name__)
     if isinstance(exc, TooManyChallengesError) and exc.retry_after:  # a window's cap
         return translate("err_codes_capped", lang, n=-(-exc.retry_after // 3600))
+    if isinstance(exc, NoContactError):  # the portal's field, not the API's `address`
+        return translate(f"err_no_contact_{exc.channel.value}", lang)
     if isinstance(exc, CodeLockedError) and "open the link" in str(exc):  # a mail with no code
         return translate("err_open_link", lang)
     for kind, key in _KEYS:
