@@ -215,6 +215,18 @@ def test_a_german_requester_reads_it_in_german(desk: Desk) -> None:
     assert "matching data points" not in page.text
 
 
+def test_the_mails_link_page_says_the_deletion_waits_not_that_it_is_being_prepared(
+    desk: Desk,
+) -> None:
+    submit(desk, type="erasure", jurisdiction="ccpa", language="de")
+    token = re.search(r"token=(\S+)", desk.mailer.to(ANNA_MAIL)[-1].text)
+    assert token is not None
+    page = desk.client.post("/verify/link", data={"token": token.group(1), "lang": "de"})
+    assert page.status_code == 200, page.text
+    assert "aber wir können noch nicht antworten" in page.text
+    assert "Wir bereiten die Antwort" not in page.text
+
+
 def test_the_api_tells_the_requester_and_staff(desk: Desk) -> None:
     from fastapi.testclient import TestClient
 
