@@ -256,8 +256,12 @@ def test_requests_show_says_why_the_deletion_waits(desk: Desk) -> None:
     try:
         shown = CliRunner().invoke(app, ["requests", "show", rid])
         as_json = CliRunner().invoke(app, ["requests", "show", rid, "--json"])
+        verify = CliRunner().invoke(app, ["verify", "status", rid])
+        verify_json = CliRunner().invoke(app, ["verify", "status", rid, "--json"])
     finally:
         set_container(None)
+    assert "bound" in verify.output and "waiting for: we delete the personal" in verify.output
+    assert "(1 so far)" in json.loads(verify_json.output)["waiting_for"]
     assert shown.exit_code == 0, shown.output
     assert "deletion waits: we delete the personal information only once 3" in shown.output
     assert "(1 so far)" in json.loads(as_json.output)["waiting_for"]

@@ -46,8 +46,11 @@ def _pair(text: str) -> tuple[str, str]:
 @app.command()
 @handles_errors
 def status(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Where a request's verification stands: level reached, level needed, outcome."""
-    p = container().verification.progress(request_id)
+    """Where a request's verification stands: level reached, level needed, outcome, and what a
+    CCPA request still waits for (in English)."""
+    c = container()
+    p = c.verification.progress(request_id)
+    waiting = c.declarations.waiting_for(request_id)
     if json_out:
         print_json(
             {
@@ -56,11 +59,13 @@ def status(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = 
                 "assurance": p.assurance,
                 "required": p.required,
                 "step_up_options": list(p.step_up_options),
+                "waiting_for": waiting,
             }
         )
         return
     console.print(
         f"{request_id}  {p.outcome}  status {p.status}  level {p.assurance} (needed {p.required})"
+        + (f"  waiting for: {waiting}" if waiting else "")
     )
 
 
