@@ -147,7 +147,10 @@ class Progress:
     @property
     def told(self) -> str:
         """What the requester is told, by name: the outcome, except that a bound request still
-        waiting for proof (CCPA §7061(b), §7062) says it waits, not that its answer is coming."""
+        waiting for proof (CCPA §7061(b), §7062) says it waits, and one answered already says
+        so, not that its answer is coming."""
+        if self.outcome == "bound" and self.status is Status.DELIVERED:
+            return "answered"
         if self.outcome == "bound" and self.waiting_for is not None:
             return "bound_waiting"
         return self.outcome

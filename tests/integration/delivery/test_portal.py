@@ -15,6 +15,7 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.domain.staff import Principal, Role
 from rightful.domain.verification import Channel
 
+from ..packages.world import AGENT, REVIEWER
 from .conftest import ANNA_MAIL, Desk, make_desk
 
 UUID = r"[0-9a-f-]{36}"
@@ -500,3 +501,45 @@ def test_the_requester_types_their_own_code_after_a_stranger_asked_for_all_the_o
     assert "Open the link in the newest of our mails, or ask again in 24 hours" in resent.text
     page = desk.post(f"/portal/requests/{rid}/verify", code=own)
     assert page.status_code == 200 and "outcome=bound" in str(page.url), page.text
+
+
+def test_a_code_confirmed_after_staff_closed_the_request_says_how_it_ended(desk: Desk) -> None:
+    """Art. 12(4): the requester learns that the request ended, in words; the page showed the
+    message's key, "[outcome_cancelled]", for any outcome that had no text."""
+    rid = submit(desk)
+    code = desk.code_for(ANNA_MAIL)
+    desk.c.requests.cancel(rid, Principal("staff", Role.AGENT), "withdrawn by phone")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=code)
+    assert "[outcome_" not in page.text, page.text
+    assert "outcome=cancelled" in str(page.url)
+    assert "This request was withdrawn" in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_outcome_a_confirmation_can_lead_to_has_words(desk: Desk, lang: str) -> None:
+    """The status page's notice after a code names no message key, in either language, for
+    each outcome a confirmation settles to, or for one it does not know."""
+    rid = submit(desk, language=lang)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    outcomes = ["bound", "answered", "bound_waiting", "rejected", "no_subject", "ambiguous",
+                "held", "awaiting_approval", "unverified", "closed", "cancelled", "expired",
+                "made_up"]  # fmt: skip
+    for outcome in outcomes:
+        page = desk.client.get(f"/portal/requests/{rid}?outcome={outcome}")
+        assert page.status_code == 200 and "[outcome_" not in page.text, outcome
+
+
+def test_an_answered_request_says_it_was_answered_not_that_its_answer_is_coming(
+    desk: Desk,
+) -> None:
+    """The status told to the requester (API `message`, the portal's notice) said "We are
+    preparing the answer" after the answer had gone out."""
+    rid = submit(desk)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    package = desk.c.packages.build(rid, AGENT)
+    desk.c.package_review.approve(package.id, REVIEWER)
+    desk.web.delivery.deliver(rid, package.id, REVIEWER)
+    told = desk.client.get(f"/api/v1/verification/{rid}").json()["message"]
+    assert told.startswith("You are verified, and we have answered your request")
+    page = desk.client.get(f"/portal/requests/{rid}?outcome=answered")
+    assert "we have answered your request" in page.text

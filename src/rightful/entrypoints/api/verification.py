@@ -46,6 +46,8 @@ Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 
 MESSAGES = {
     "bound": "You are verified. We are preparing the answer to your request.",
+    "answered": "You are verified, and we have answered your request: the page of your "
+    "request in our portal shows the answer.",
     "bound_waiting": "You are verified, but we cannot answer yet: California law asks for more "
     "proof that the request is yours (`waiting_for` says what is missing).",
     "no_subject": "You are verified. We hold no personal data about you under the details you "

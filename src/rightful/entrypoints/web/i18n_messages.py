@@ -223,6 +223,40 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Danke. Eine Person aus unserem Team muss eine Angabe prüfen, bevor es weitergeht.",
     ),
     (
+        "outcome_answered",
+        "You are verified, and we have answered your request: see below.",
+        "Sie sind bestätigt, und wir haben Ihre Anfrage beantwortet: siehe unten.",
+    ),
+    (
+        "outcome_held",
+        "Thank you. Your request is on hold for now; the page of your request says why.",
+        "Danke. Ihre Anfrage ruht vorerst; warum, steht auf der Seite Ihrer Anfrage.",
+    ),
+    (
+        "outcome_cancelled",
+        "This request was withdrawn, so we stopped working on it. The page of your request "
+        "shows how it ended.",
+        "Diese Anfrage wurde zurückgezogen, daher bearbeiten wir sie nicht weiter. Wie sie "
+        "endete, steht auf der Seite Ihrer Anfrage.",
+    ),
+    (
+        "outcome_closed",
+        "This request is closed. The page of your request shows how it ended.",
+        "Diese Anfrage ist abgeschlossen. Wie sie endete, steht auf der Seite Ihrer Anfrage.",
+    ),
+    (
+        "outcome_expired",
+        "This request was closed because it could not be confirmed in time. The page of your "
+        "request says more.",
+        "Diese Anfrage wurde geschlossen, weil sie nicht rechtzeitig bestätigt werden konnte. "
+        "Mehr steht auf der Seite Ihrer Anfrage.",
+    ),
+    (
+        "outcome_other",
+        "Thank you. The page of your request shows where it stands.",
+        "Danke. Wie Ihre Anfrage steht, zeigt die Seite Ihrer Anfrage.",
+    ),
+    (
         "outcome_awaiting_approval",
         "Thank you. A member of our team must approve the request before we go on.",
         "Danke. Eine Person aus unserem Team muss die Anfrage freigeben.",

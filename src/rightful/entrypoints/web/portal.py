@@ -18,6 +18,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
+from rightful.entrypoints.web.i18n_messages import MESSAGES
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf
 from rightful.services.portal import PortalStatus
@@ -165,7 +166,8 @@ def _status_page(
     progress = c.verification.progress(request_id)
     lang = language(request, current.language)
     if outcome and not flash:
-        flash = translate(f"outcome_{outcome}", lang) if outcome.isidentifier() else ""
+        known = f"outcome_{outcome}" in MESSAGES  # an outcome without words of its own
+        flash = translate(f"outcome_{outcome}" if known else "outcome_other", lang)
     context = {
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
