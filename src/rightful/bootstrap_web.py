@@ -61,6 +61,7 @@ class WebServices:
             ttl=timedelta(minutes=s.code_ttl_minutes), max_attempts=s.max_code_attempts,
             resend_interval=timedelta(seconds=s.resend_interval_seconds),
             max_challenges_per_request=s.max_codes_per_request,
+            window=timedelta(hours=s.code_window_hours),
         )  # fmt: skip
 
     @cached_property

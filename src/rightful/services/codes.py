@@ -1,18 +1,26 @@
 """One-time codes of delivery (to open a download, to sign in to the portal again), sent only
 to a request's verified channel, under the same rules as verification codes: HMAC-stored,
-single-use, expiring, at most N guesses, rate-limited."""
+single-use, expiring, at most N guesses each, at most `max_challenges_per_request` in any
+`window`.
+
+A new code leaves earlier unexpired ones working, each with its own attempts: whoever holds a
+request id (it is no secret) could otherwise void the requester's code by asking for another.
+A guess is tried against every code that still works and costs each of them one attempt, so
+that the codes of any window allow at most `CodePolicy.most_guesses` guesses in all
+(`max_challenges_per_request` times `max_attempts`), however many of them are live at once."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.delivery import DeliveryCodeRow
 from rightful.domain.clock import Clock
-from rightful.domain.errors import NotFoundError
+from rightful.domain.errors import NotFoundError, RightfulError
 from rightful.domain.verification import (
     ChallengeState,
     CodeLockedError,
@@ -27,7 +35,23 @@ from rightful.domain.verification import (
     new_code,
     resend_wait,
     secret_digest,
+    window_wait,
 )
+
+DECOY = "none"  # the channel of a code that goes nowhere and never matches
+CAPPED = (
+    "this request was sent as many codes as it may have in {hours} hours; a code we sent in "
+    "the last {minutes} minutes still works, or ask again later"
+)
+
+
+class CodeWindowFullError(TooManyChallengesError):
+    """As many codes went out as the window allows; those sent in the last minutes still work
+    (a delivery code mail has no link to fall back on, unlike a verification mail)."""
+
+    def __init__(self, message: str, retry_after: int, minutes: int) -> None:
+        super().__init__(message, retry_after)
+        self.minutes = minutes
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,11 @@ class SentCode:
     row: DeliveryCodeRow
     code: str  # to be sent, never stored
     minutes: int
+    cap_reached: bool = False  # the last code the window allows: audit it (ids and counts)
+
+    @property
+    def decoy(self) -> bool:
+        return self.row.channel == DECOY
 
 
 class CodeBook:
@@ -47,57 +76,65 @@ class CodeBook:
         self, session: Session, request_id: str, purpose: str, channel: str,
         link_id: str | None = None,
     ) -> SentCode:  # fmt: skip
-        """A new code (older open ones of the same purpose are superseded)."""
-        now = self.clock.now()
+        """A new code; earlier unexpired ones keep working. ResendTooSoonError within the
+        resend interval, TooManyChallengesError (with `retry_after`) past the window's cap.
+        A `DECOY` channel stores a code that never matches, under the same limits, for a
+        request with nowhere to send one: the answer must not tell it from one that has."""
+        now, policy = self.clock.now(), self.policy
         earlier = self._codes(session, request_id, purpose, link_id)
-        if len(earlier) >= self.policy.max_challenges_per_request:
-            raise TooManyChallengesError("too many codes were sent; contact us for help")
-        wait = resend_wait(max((c.created_at for c in earlier), default=None), now, self.policy)
+        wait = window_wait([c.created_at for c in earlier], now, policy)
+        if wait:
+            hours = int(policy.window.total_seconds() // 3600)
+            text = CAPPED.format(hours=hours, minutes=self.minutes)
+            raise CodeWindowFullError(text, wait, self.minutes)
+        wait = resend_wait(max((c.created_at for c in earlier), default=None), now, policy)
         if wait:
             raise ResendTooSoonError(wait)
-        for older in earlier:
-            if older.used_at is None and older.superseded_at is None:
-                older.superseded_at = now
-        code, cid = new_code(self.policy), secrets.token_hex(16)
+        code, cid = new_code(policy), secrets.token_hex(16)
+        sent = code if channel != DECOY else secrets.token_hex(8)  # a digest no code matches
         row = DeliveryCodeRow(
             id=cid, request_id=request_id, link_id=link_id, purpose=purpose, channel=channel,
-            code_hash=secret_digest(self.key, cid, purpose, code), created_at=now,
-            expires_at=now + self.policy.ttl, attempts=0, max_attempts=self.policy.max_attempts,
+            code_hash=secret_digest(self.key, cid, purpose, sent), created_at=now,
+            expires_at=now + policy.ttl, attempts=0,
+            max_attempts=policy.max_attempts if channel != DECOY else 0,
         )  # fmt: skip
         session.add(row)
         session.flush()
-        return SentCode(row, code, int(self.policy.ttl.total_seconds() // 60))
+        recent = [c for c in earlier if c.created_at > now - policy.window]
+        capped = len(recent) + 1 == policy.max_challenges_per_request
+        return SentCode(row, code, self.minutes, capped)
+
+    @property
+    def minutes(self) -> int:
+        return int(self.policy.ttl.total_seconds() // 60)
 
     def redeem(
         self, session: Session, request_id: str, purpose: str, code: str,
         link_id: str | None = None,
     ) -> DeliveryCodeRow:  # fmt: skip
-        """The code row a correct guess used up; WrongCodeError, CodeLockedError,
-        CodeExpiredError or CodeUsedError otherwise (the guess is counted either way)."""
+        """The code row a correct guess used up; otherwise WrongCodeError (while some code
+        still works), else the newest code's own error: CodeLockedError, CodeExpiredError,
+        CodeUsedError, NotFoundError when none was sent. A guess costs every live code one
+        attempt."""
         cleaned = clean_code(code, self.policy)
-        current = self._current(session, request_id, purpose, link_id)
         now = self.clock.now()
-        check_usable(_state(current), now)
-        if not self._reserve(session, current.id):
-            raise CodeLockedError("too many wrong attempts; ask for a new code")
-        session.refresh(current)
-        if digests_match(current.code_hash, secret_digest(self.key, current.id, purpose, cleaned)):
-            current.used_at = now
-            return current
-        left = attempts_left(_state(current))
+        codes = self._codes(session, request_id, purpose, link_id)
+        live = [c for c in codes if _works(c, now)]
+        if not live:
+            raise _why_not(codes, now)
+        for row in live:
+            if not self._reserve(session, row.id):
+                continue
+            session.refresh(row)
+            if digests_match(row.code_hash, secret_digest(self.key, row.id, purpose, cleaned)):
+                row.used_at = now
+                return row
+            if attempts_left(_state(row)) == 0:
+                row.locked_at = now
+        left = max((attempts_left(_state(c)) for c in live if c.locked_at is None), default=0)
         if left == 0:
-            current.locked_at = now
             raise CodeLockedError("too many wrong attempts; this code is locked, ask for a new one")
         raise WrongCodeError(left)
-
-    def _current(
-        self, session: Session, request_id: str, purpose: str, link_id: str | None
-    ) -> DeliveryCodeRow:
-        codes = self._codes(session, request_id, purpose, link_id)
-        if not codes:
-            raise NotFoundError("no code was sent yet; ask for one")
-        live = [c for c in codes if c.superseded_at is None and c.used_at is None]
-        return (live or codes)[-1]
 
     def _codes(
         self, session: Session, request_id: str, purpose: str, link_id: str | None
@@ -120,6 +157,27 @@ class CodeBook:
             .execution_options(synchronize_session=False)
         )  # fmt: skip
         return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _works(row: DeliveryCodeRow, now: datetime) -> bool:
+    """Whether a code (not a decoy) still takes a guess."""
+    try:
+        check_usable(_state(row), now)
+    except RightfulError:
+        return False
+    return row.channel != DECOY
+
+
+def _why_not(codes: list[DeliveryCodeRow], now: datetime) -> RightfulError:
+    """Why no code takes a guess: the newest real code's own reason."""
+    real = [c for c in codes if c.channel != DECOY]
+    if not real:
+        return NotFoundError("no code was sent yet; ask for one")
+    try:
+        check_usable(_state(real[-1]), now)
+    except RightfulError as reason:
+        return reason
+    return CodeLockedError("too many wrong attempts; this code is locked, ask for a new one")
 
 
 def _state(row: DeliveryCodeRow) -> ChallengeState:

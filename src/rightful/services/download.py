@@ -138,6 +138,12 @@ class DownloadService:
             record_attempt(session, self.audit, self.clock, link, Outcome.CODE_REFUSED, client)
             return refused
         record_attempt(session, self.audit, self.clock, link, Outcome.CODE_SENT, client)
+        if sent.cap_reached:
+            policy = self.codes.policy
+            self.audit.record(session, f"link:{link.id}", "public", "delivery.code_cap_reached",
+                              link.request_id, link_id=link.id, code_id=sent.row.id,
+                              codes=policy.max_challenges_per_request,
+                              window_hours=int(policy.window.total_seconds() // 3600))  # fmt: skip
         return sent, channel, _language(session, link.request_id)
 
     def confirm_code(self, link_id: str, code: str, client: Client) -> str:

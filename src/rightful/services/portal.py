@@ -7,19 +7,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Urgency, urgency_at
-from rightful.domain.errors import NotFoundError, RightfulError
+from rightful.domain.errors import InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.lifecycle import Status
 from rightful.services.audit import AuditService
-from rightful.services.codes import CodeBook
+from rightful.services.codes import DECOY, CodeBook, SentCode
 from rightful.services.delivery import DeliveryService, LinkView, verified_channel
 from rightful.services.notices import MailNotices
 
 PORTAL = "portal"
+REFUSED = (
+    "this code is not right, or no longer works; type the code of a mail we sent in the last "
+    "{minutes} minutes, or ask for a new one"
+)
+
+
+class SignInRefusedError(RightfulError):
+    """A sign-in code did not sign in. One answer whether it was wrong, locked, used or
+    expired, or no code was ever sent: whoever holds a request id must not learn from it
+    whether the request was verified (only then do codes go out)."""
+
+    http_status = 400
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(REFUSED.format(minutes=minutes))
+        self.minutes = minutes
 
 
 @dataclass(frozen=True)
@@ -80,30 +97,47 @@ class PortalService:
         return found[0] if len(found) == 1 else None
 
     def send_sign_in_code(self, request_id: str) -> None:
-        """Send a sign-in code to the verified channel; silently nothing when there is none, so
-        that the answer says nothing about the request."""
+        """Send a sign-in code to the verified channel. A request with none gets a decoy that
+        goes nowhere, under the same limits (a resend too soon, the window's cap), so that the
+        answer says nothing about the request; so does one that does not exist."""
         with self.store.transaction() as session:
             row = session.get(RequestRow, request_id)
-            channel = verified_channel(session, request_id) if row else None
-            if row is None or channel is None:
+            if row is None:
                 return
-            self.notices.check_channel(channel.channel)
-            sent = self.codes.issue(session, request_id, PORTAL, channel.channel)
-            self.audit.record(session, f"requester:{request_id}", "public",
-                              "portal.sign_in_code_sent", request_id,
-                              code_id=sent.row.id)  # fmt: skip
+            channel = verified_channel(session, request_id)
+            if channel is not None:
+                self.notices.check_channel(channel.channel)
+            sent = self.codes.issue(session, request_id, PORTAL,
+                                    channel.channel if channel else DECOY)  # fmt: skip
+            self._audit_sent(session, request_id, sent)
             language = row.language
-        self.notices.portal_code(channel.channel, channel.address, language, request_id,
-                                 sent.code, sent.minutes)  # fmt: skip
+        if channel is not None:
+            self.notices.portal_code(channel.channel, channel.address, language, request_id,
+                                     sent.code, sent.minutes)  # fmt: skip
+
+    def _audit_sent(self, session: Session, request_id: str, sent: SentCode) -> None:
+        """The code (ids only), and the window's cap when this code reached it (counts)."""
+        actor = f"requester:{request_id}"
+        action = "portal.sign_in_code_not_due" if sent.decoy else "portal.sign_in_code_sent"
+        self.audit.record(session, actor, "public", action, request_id, code_id=sent.row.id)
+        if sent.cap_reached:
+            policy = self.codes.policy
+            self.audit.record(session, actor, "public", "portal.code_cap_reached", request_id,
+                              code_id=sent.row.id, codes=policy.max_challenges_per_request,
+                              window_hours=int(policy.window.total_seconds() // 3600))  # fmt: skip
 
     def confirm_sign_in(self, request_id: str, code: str) -> None:
-        """Pass when the code is right; raise the code's error otherwise (attempts are counted)."""
+        """Pass when the code is right; SignInRefusedError otherwise, alike for every reason
+        (InvalidInputError for what cannot be a code). Each guess costs every live code one
+        attempt."""
         failure: RightfulError | None = None
         with self.store.transaction() as session:
             try:
                 used = self.codes.redeem(session, request_id, PORTAL, code)
-            except RightfulError as refused:
-                failure = refused
+            except InvalidInputError as malformed:  # not a code at all: tells nothing
+                failure = malformed
+            except RightfulError:
+                failure = SignInRefusedError(self.codes.minutes)
                 self.audit.record(session, f"requester:{request_id}", "public",
                                   "portal.sign_in_failed", None)  # fmt: skip
             else:

@@ -93,8 +93,9 @@ def send_code(request: Request, link_id: str, csrf: Csrf = "") -> Response:
     except LinkRefusedError as refused:
         return _refused(request, refused)
     except RightfulError as exc:
-        return _landing(request, link, errors={"_form": _text(request, exc, link)},
-                        status=exc.http_status)  # fmt: skip
+        shown = _landing(request, link, errors={"_form": _text(request, exc, link)},
+                         status=exc.http_status)  # fmt: skip
+        return rq.with_retry_after(shown, exc)
     return redirect(f"/download/{link.id}/confirm")
 
 

@@ -868,6 +868,29 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Sie den Link in der neuesten unserer Mails, oder fragen Sie in einer Stunde erneut.",
     ),
     (
+        "err_code_window_full",
+        "This request was sent as many codes as it may have for now. A code we sent in the "
+        "last {minutes} minutes still works; or ask again in {n} hours.",
+        "Für diesen Vorgang wurden vorerst so viele Codes geschickt, wie er haben kann. Ein "
+        "Code, den wir in den letzten {minutes} Minuten geschickt haben, gilt noch; oder fragen "
+        "Sie in {n} Stunden erneut.",
+    ),
+    (
+        "err_code_window_full_one",
+        "This request was sent as many codes as it may have for now. A code we sent in the "
+        "last {minutes} minutes still works; or ask again in an hour.",
+        "Für diesen Vorgang wurden vorerst so viele Codes geschickt, wie er haben kann. Ein "
+        "Code, den wir in den letzten {minutes} Minuten geschickt haben, gilt noch; oder fragen "
+        "Sie in einer Stunde erneut.",
+    ),
+    (
+        "err_sign_in_refused",
+        "This code is not right, or no longer works. Type the code of a mail we sent in the "
+        "last {minutes} minutes, or ask for a new one.",
+        "Dieser Code stimmt nicht oder gilt nicht mehr. Geben Sie den Code einer Mail ein, die "
+        "wir in den letzten {minutes} Minuten geschickt haben, oder fordern Sie einen neuen an.",
+    ),
+    (
         "err_open_link",
         "This request was sent all its codes: our newest mail has a link instead. Open it.",
         "Für diesen Vorgang wurden alle Codes geschickt: unsere neueste Mail enthält stattdessen "

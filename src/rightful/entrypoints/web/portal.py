@@ -290,12 +290,9 @@ def send_sign_in(request: Request, request_id: str, csrf: Csrf = "") -> Response
         services(request).portal.send_sign_in_code(request_id)
     except RightfulError as exc:
         errors = {"_form": rq.error_text(exc, language(request))}
-        return page(
-            request,
-            "portal/sign_in.html",
-            {"request_id": request_id, "sent": True, "errors": errors},
-            status=exc.http_status,
-        )
+        context = {"request_id": request_id, "sent": True, "errors": errors}
+        shown = page(request, "portal/sign_in.html", context, status=exc.http_status)
+        return rq.with_retry_after(shown, exc)
     return redirect(f"/portal/requests/{request_id}/sign-in?sent=1")
 
 

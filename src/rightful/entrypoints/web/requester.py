@@ -30,6 +30,8 @@ from rightful.domain.verification import (
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import cookies, services
 from rightful.entrypoints.web.security import ForgedFormError, Signer
+from rightful.services.codes import CodeWindowFullError
+from rightful.services.portal import SignInRefusedError
 
 REQUESTER = "rf_req"
 PENDING = "rf_pending"
@@ -136,6 +138,11 @@ def error_text(exc: RightfulError, lang: str) -> str:
     one (its message names files and sources) and is logged for the operators, by type only."""
     if isinstance(exc, ConfigurationError):
         log.error("%s shown to a requester as a generic error", type(exc).__name__)
+    if isinstance(exc, CodeWindowFullError):  # delivery codes: their mails carry no link
+        hours = -(-(exc.retry_after or 0) // 3600)
+        return translate("err_code_window_full", lang, n=hours, minutes=exc.minutes)
+    if isinstance(exc, SignInRefusedError):
+        return translate("err_sign_in_refused", lang, minutes=exc.minutes)
     if isinstance(exc, TooManyChallengesError) and exc.retry_after:  # a window's cap
         return translate("err_codes_capped", lang, n=-(-exc.retry_after // 3600))
     if isinstance(exc, NoContactError):  # the portal's field, not the API's `address`
@@ -152,6 +159,14 @@ def error_text(exc: RightfulError, lang: str) -> str:
     if isinstance(exc, InvalidInputError | ConflictError) and lang == "en":
         return str(exc)
     return translate("err_generic", lang)
+
+
+def with_retry_after(response: Response, exc: RightfulError) -> Response:
+    """A 429 page says in its header, too, when to ask again."""
+    wait = getattr(exc, "retry_after", None)
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _number(exc: RightfulError) -> int:
