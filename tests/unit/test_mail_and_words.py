@@ -18,7 +18,7 @@ from rightful.services.request_mail import MAILED
 CONTEXT = {
     "controller": "Hearthly <GmbH>", "ref": "3f2b9c1a", "code": "123456",
     "link": "https://dsr.example/d/tok?a=1&b=2", "not_mine_link": "https://dsr.example/n",
-    "expires": "2026-03-16 10:00 (UTC)", "max_downloads": 3, "minutes": 15,
+    "expires": "2026-03-16 10:00 (UTC)", "max_downloads": 3, "minutes": 15, "hours": 24,
     "notice": "We need more time.\n\nNew date: 2026-06-02.", "portal_link": "https://dsr.example/p",
     "incident_ref": "ab12cd34", "reported_at": "2026-03-02 10:00 (UTC)",
     "confirm_link": "https://dsr.example/not-mine/x", "nature": "n", "consequences": "c",

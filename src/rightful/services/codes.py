@@ -25,24 +25,29 @@ from rightful.domain.verification import (
     ChallengeState,
     CodeLockedError,
     CodePolicy,
+    CodeUsedError,
     ResendTooSoonError,
     TooManyChallengesError,
     WrongCodeError,
     attempts_left,
+    check_link_usable,
     check_usable,
     clean_code,
     digests_match,
     new_code,
+    new_link_secret,
     resend_wait,
     secret_digest,
     window_wait,
 )
 
 DECOY = "none"  # the channel of a code that goes nowhere and never matches
+_LINK = "link"  # what a link's digest is bound to, beside its code id
 CAPPED = (
     "this request was sent as many codes as it may have in {hours} hours; a code we sent in "
     "the last {minutes} minutes still works, or ask again later"
 )
+NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
 
 
 class CodeWindowFullError(TooManyChallengesError):
@@ -57,9 +62,11 @@ class CodeWindowFullError(TooManyChallengesError):
 @dataclass(frozen=True)
 class SentCode:
     row: DeliveryCodeRow
-    code: str  # to be sent, never stored
+    code: str | None  # to be sent, never stored; None once the codes with digits are used up
     minutes: int
     cap_reached: bool = False  # the last code the window allows: audit it (ids and counts)
+    link: str | None = None  # `<code id>.<secret>` for the mail's link, never stored
+    last_with_digits: bool = False  # later mails carry only the link: audit it (counts)
 
     @property
     def decoy(self) -> bool:
@@ -74,12 +81,15 @@ class CodeBook:
 
     def issue(
         self, session: Session, request_id: str, purpose: str, channel: str,
-        link_id: str | None = None,
+        link_id: str | None = None, *, with_link: bool = False,
     ) -> SentCode:  # fmt: skip
         """A new code; earlier unexpired ones keep working. ResendTooSoonError within the
         resend interval, TooManyChallengesError (with `retry_after`) past the window's cap.
         A `DECOY` channel stores a code that never matches, under the same limits, for a
-        request with nowhere to send one: the answer must not tell it from one that has."""
+        request with nowhere to send one: the answer must not tell it from one that has.
+        `with_link`: the mail also carries a link that works for the window; and only the
+        first `max_challenges_per_request` of these codes in the request's life carry digits,
+        later mails only the link, so that guesses stay bounded for good."""
         now, policy = self.clock.now(), self.policy
         earlier = self._codes(session, request_id, purpose, link_id)
         wait = window_wait([c.created_at for c in earlier], now, policy)
@@ -90,19 +100,47 @@ class CodeBook:
         wait = resend_wait(max((c.created_at for c in earlier), default=None), now, policy)
         if wait:
             raise ResendTooSoonError(wait)
-        code, cid = new_code(policy), secrets.token_hex(16)
-        sent = code if channel != DECOY else secrets.token_hex(8)  # a digest no code matches
+        code, cid, secret = new_code(policy), secrets.token_hex(16), new_link_secret(policy)
+        digits = channel != DECOY and not (with_link and self._digits_used_up(earlier))
         row = DeliveryCodeRow(
             id=cid, request_id=request_id, link_id=link_id, purpose=purpose, channel=channel,
-            code_hash=secret_digest(self.key, cid, purpose, sent), created_at=now,
-            expires_at=now + policy.ttl, attempts=0,
-            max_attempts=policy.max_attempts if channel != DECOY else 0,
+            code_hash=secret_digest(self.key, cid, purpose, code if digits else secret),
+            created_at=now, expires_at=now + policy.ttl, attempts=0,
+            max_attempts=policy.max_attempts if digits else 0,
+            link_hash=secret_digest(self.key, cid, _LINK, secret) if with_link else None,
+            link_expires_at=now + policy.window if with_link else None,
         )  # fmt: skip
         session.add(row)
         session.flush()
         recent = [c for c in earlier if c.created_at > now - policy.window]
         capped = len(recent) + 1 == policy.max_challenges_per_request
-        return SentCode(row, code, self.minutes, capped)
+        link = f"{cid}.{secret}" if with_link else None
+        last = with_link and digits and self._digits_used_up([*earlier, row])
+        return SentCode(row, code if digits else None, self.minutes, capped, link, last)
+
+    def _digits_used_up(self, earlier: list[DeliveryCodeRow]) -> bool:
+        with_digits = [c for c in earlier if c.channel != DECOY and c.max_attempts > 0]
+        return len(with_digits) >= self.policy.max_challenges_per_request
+
+    def redeem_link(
+        self, session: Session, request_id: str, purpose: str, token: str
+    ) -> DeliveryCodeRow:
+        """The code row whose mail's link this is, used up (its code with it); NotFoundError
+        for anything that is not a link of this request, CodeUsedError or CodeExpiredError
+        for one used already or past `link_expires_at`. A link is no guess: it costs nothing."""
+        row = self._link_of(session, request_id, purpose, token)
+        cid, now = row.id, self.clock.now()
+        check_link_usable(_state(row), now)
+        used = session.execute(
+            update(DeliveryCodeRow)
+            .where(DeliveryCodeRow.id == cid, DeliveryCodeRow.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if getattr(used, "rowcount", 0) != 1:
+            raise CodeUsedError("this link was used already; each link works once")
+        session.refresh(row)
+        return row
 
     @property
     def minutes(self) -> int:
@@ -135,6 +173,19 @@ class CodeBook:
         if left == 0:
             raise CodeLockedError("too many wrong attempts; this code is locked, ask for a new one")
         raise WrongCodeError(left)
+
+    def _link_of(
+        self, session: Session, request_id: str, purpose: str, token: str
+    ) -> DeliveryCodeRow:
+        cid, _, secret = token.strip().partition(".")
+        row = session.get(DeliveryCodeRow, cid) if cid and secret and len(cid) <= 32 else None
+        if row is None or row.link_hash is None or (row.request_id, row.purpose) != (
+            request_id, purpose,
+        ):  # fmt: skip
+            raise NotFoundError(NO_SUCH_LINK)
+        if not digests_match(row.link_hash, secret_digest(self.key, cid, _LINK, secret)):
+            raise NotFoundError(NO_SUCH_LINK)
+        return row
 
     def _codes(
         self, session: Session, request_id: str, purpose: str, link_id: str | None
@@ -182,4 +233,4 @@ def _why_not(codes: list[DeliveryCodeRow], now: datetime) -> RightfulError:
 
 def _state(row: DeliveryCodeRow) -> ChallengeState:
     return ChallengeState(row.expires_at, row.attempts, row.max_attempts, row.used_at,
-                          row.locked_at, row.superseded_at)  # fmt: skip
+                          row.locked_at, row.superseded_at, row.link_expires_at)  # fmt: skip

@@ -118,6 +118,7 @@ class DownloadService:
         if isinstance(outcome, RightfulError):
             raise outcome
         sent, channel, language = outcome
+        assert sent.code is not None  # download codes carry no link, so always their digits
         self.notices.download_code(
             channel.channel, channel.address, language, link.request_id, sent.code,
             sent.minutes, stop_path(self.config.stop_key, link.id),

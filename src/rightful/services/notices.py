@@ -82,12 +82,17 @@ class MailNotices:
         self.send(message, f"download code {request_id}")
 
     def portal_code(
-        self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int
-    ) -> None:
+        self, channel: str, to: str, language: str, request_id: str, code: str | None,
+        minutes: int, link_path: str | None = None, link_hours: int = 24,
+    ) -> None:  # fmt: skip
+        """A sign-in code, and by e-mail a sign-in link (`code` None: the link alone)."""
         if channel == "sms":
-            self.text_code(to, language, code, minutes, f"portal code {request_id}")
+            if code is not None:  # a text carries no link, so sign-in texts always carry digits
+                self.text_code(to, language, code, minutes, f"portal code {request_id}")
             return
-        message = self.render("portal_code", language, to, request_id, code=code, minutes=minutes)
+        link = self.url(link_path) if link_path else None
+        message = self.render("portal_code", language, to, request_id, code=code,
+                              minutes=minutes, link=link, hours=link_hours)  # fmt: skip
         self.send(message, f"portal code {request_id}")
 
     def check_channel(self, channel: str) -> None:

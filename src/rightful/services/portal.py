@@ -107,13 +107,17 @@ class PortalService:
             channel = verified_channel(session, request_id)
             if channel is not None:
                 self.notices.check_channel(channel.channel)
+            by_mail = channel is None or channel.channel == "email"  # a text has no link
             sent = self.codes.issue(session, request_id, PORTAL,
-                                    channel.channel if channel else DECOY)  # fmt: skip
+                                    channel.channel if channel else DECOY,
+                                    with_link=by_mail)  # fmt: skip
             self._audit_sent(session, request_id, sent)
             language = row.language
         if channel is not None:
+            link = sent.link and f"/portal/requests/{request_id}/sign-in/link?token={sent.link}"
+            hours = int(self.codes.policy.window.total_seconds() // 3600)
             self.notices.portal_code(channel.channel, channel.address, language, request_id,
-                                     sent.code, sent.minutes)  # fmt: skip
+                                     sent.code, sent.minutes, link, hours)  # fmt: skip
 
     def _audit_sent(self, session: Session, request_id: str, sent: SentCode) -> None:
         """The code (ids only), and the window's cap when this code reached it (counts)."""
@@ -125,6 +129,20 @@ class PortalService:
             self.audit.record(session, actor, "public", "portal.code_cap_reached", request_id,
                               code_id=sent.row.id, codes=policy.max_challenges_per_request,
                               window_hours=int(policy.window.total_seconds() // 3600))  # fmt: skip
+        if sent.last_with_digits:
+            policy = self.codes.policy
+            self.audit.record(session, actor, "public", "portal.sign_in_codes_used_up",
+                              request_id, code_id=sent.row.id,
+                              codes=policy.max_challenges_per_request,
+                              guesses=policy.most_guesses)  # fmt: skip
+
+    def confirm_sign_in_link(self, request_id: str, token: str) -> None:
+        """Pass when the token is the link of a sign-in mail of this request that still works
+        (wrong codes that locked its code leave it working); its error otherwise."""
+        with self.store.transaction() as session:
+            used = self.codes.redeem_link(session, request_id, PORTAL, token)
+            self.audit.record(session, f"requester:{request_id}", "public", "portal.signed_in",
+                              request_id, code_id=used.id, by="link")  # fmt: skip
 
     def confirm_sign_in(self, request_id: str, code: str) -> None:
         """Pass when the code is right; SignInRefusedError otherwise, alike for every reason

@@ -15,6 +15,7 @@ from .conftest import ANNA_MAIL, Desk
 from .test_portal import submit
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LINK = re.compile(r"(/portal/requests/[0-9a-f-]{36}/sign-in/link\?token=[0-9a-f]{32}\.[\w-]+)")
 
 
 def verified(desk: Desk) -> str:
@@ -30,6 +31,25 @@ def stranger_asks(client: TestClient, rid: str) -> tuple[int, str, str | None]:
     assert csrf is not None
     page = client.post(f"/portal/requests/{rid}/sign-in", data={"csrf": csrf.group(1)})
     return page.status_code, page.text, page.headers.get("Retry-After")
+
+
+def newest_link(desk: Desk) -> str:
+    """The sign-in link of the newest mail to the requester."""
+    found = LINK.search(desk.mailer.to(ANNA_MAIL)[-1].text)
+    assert found is not None, "no sign-in link in the newest mail"
+    return found.group(1)
+
+
+def open_link(client: TestClient, path: str) -> tuple[int, str]:
+    """Open a mailed sign-in link and press its button, as the requester would."""
+    page = client.get(path)
+    assert page.status_code == 200 and "Sign in" in page.text
+    csrf, token = CSRF.search(page.text), re.search(r'name="token" value="([^"]+)"', page.text)
+    assert csrf is not None and token is not None
+    rid = path.split("/")[3]
+    done = client.post(f"/portal/requests/{rid}/sign-in/link",
+                       data={"csrf": csrf.group(1), "token": token.group(1)})  # fmt: skip
+    return done.status_code, done.text
 
 
 def sign_in(client: TestClient, rid: str, code: str) -> tuple[int, str]:
@@ -69,7 +89,46 @@ def test_a_stranger_who_asked_for_every_code_keeps_the_requester_out_of_nothing(
     desk.world.clock.advance(timedelta(hours=24))
     later = desk.another_browser()
     assert stranger_asks(later, rid)[0] == 200
-    status, text = sign_in(later, rid, desk.code_for(ANNA_MAIL))
+    status, text = open_link(later, newest_link(desk))
+    assert status == 200 and "Your request" in text, text
+
+
+def test_the_mails_link_signs_in_when_a_strangers_guesses_locked_every_code(desk: Desk) -> None:
+    """A link (128 bits) is no guess: wrong codes lock the code, not the link of its mail,
+    which works once, for `code_window_hours`."""
+    rid = verified(desk)
+    stranger = desk.another_browser()
+    stranger_asks(stranger, rid)
+    for _ in range(5):
+        sign_in(stranger, rid, "000000")
+    link = newest_link(desk)
+    requester = desk.another_browser()
+    status, text = open_link(requester, link)
+    assert status == 200 and "Your request" in text, text
+    assert open_link(desk.another_browser(), link)[0] == 409
+    made_up = link.split("token=")[0] + "token=" + "0" * 32 + ".x"
+    status, text = open_link(desk.another_browser(), made_up)
+    assert status == 404 and "This link is not valid" in text
+
+
+def test_after_ten_sign_in_codes_a_mail_carries_only_its_link_so_guesses_stay_bounded(
+    desk: Desk,
+) -> None:
+    """The first ten sign-in codes of a request's life carry digits; later mails only the
+    link, so that, window after window, guesses stay at ten times five in a million."""
+    rid = verified(desk)
+    stranger = desk.another_browser()
+    for _ in range(10):
+        stranger_asks(stranger, rid)
+    used_up = [e for e in desk.c.audit.timeline(rid)
+               if e.action == "portal.sign_in_codes_used_up"]  # fmt: skip
+    assert [(e.summary["codes"], e.summary["guesses"]) for e in used_up] == [(10, 50)]
+    desk.world.clock.advance(timedelta(hours=24))
+    assert stranger_asks(stranger, rid)[0] == 200
+    mail = desk.mailer.to(ANNA_MAIL)[-1]
+    assert "Your sign-in link" in mail.subject and "code:" not in mail.text, mail.text
+    assert "Open this link to sign in" in mail.text
+    status, text = open_link(desk.another_browser(), newest_link(desk))
     assert status == 200 and "Your request" in text, text
 
 

@@ -294,6 +294,12 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("send_sign_in_code", "Send me a code", "Code senden"),
     ("sign_in", "Sign in", "Anmelden"),
+    (
+        "sign_in_link_intro",
+        "You opened the sign-in link from our mail. Sign in to see your request.",
+        "Sie haben den Anmeldelink aus unserer Mail geöffnet. Melden Sie sich an, um Ihre "
+        "Anfrage zu sehen.",
+    ),
     ("sign_out", "Sign out", "Abmelden"),
     # --- status ---------------------------------------------------------------------------
     ("status_title", "Your request", "Ihre Anfrage"),
@@ -882,6 +888,12 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Für diesen Vorgang wurden vorerst so viele Codes geschickt, wie er haben kann. Ein "
         "Code, den wir in den letzten {minutes} Minuten geschickt haben, gilt noch; oder fragen "
         "Sie in einer Stunde erneut.",
+    ),
+    (
+        "err_link_invalid",
+        "This link is not valid. Copy the whole link from the mail, or ask for a new code.",
+        "Dieser Link ist ungültig. Kopieren Sie den ganzen Link aus der Mail, oder fordern Sie "
+        "einen neuen Code an.",
     ),
     (
         "err_sign_in_refused",

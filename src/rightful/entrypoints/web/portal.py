@@ -316,6 +316,32 @@ def sign_in_code(request: Request, request_id: str, csrf: Csrf = "", code: Short
     return response
 
 
+@router.get("/portal/requests/{request_id}/sign-in/link", response_class=HTMLResponse)
+def sign_in_link_form(request: Request, request_id: str, token: str = "") -> Response:
+    """The link of a sign-in mail: a page with a button (mail scanners open links; GET
+    changes nothing)."""
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    context = {"request_id": request_id, "token": token[:120]}
+    return page(request, "portal/sign_in_link.html", context)
+
+
+@router.post("/portal/requests/{request_id}/sign-in/link", response_class=HTMLResponse)
+def sign_in_link(request: Request, request_id: str, csrf: Csrf = "", token: Short = "") -> Response:
+    check_csrf(request, csrf)
+    if not rq.valid_request_id(request_id):
+        return _not_found(request)
+    try:
+        services(request).portal.confirm_sign_in_link(request_id, token)
+    except RightfulError as exc:
+        errors = {"_form": rq.error_text(exc, language(request))}
+        context = {"request_id": request_id, "sent": False, "errors": errors}
+        return page(request, "portal/sign_in.html", context, status=exc.http_status)
+    response = redirect(f"/portal/requests/{request_id}")
+    rq.sign_in(request, response, request_id)
+    return response
+
+
 @router.post("/portal/sign-out", response_class=HTMLResponse)
 def sign_out(request: Request, csrf: Csrf = "") -> Response:
     check_csrf(request, csrf)

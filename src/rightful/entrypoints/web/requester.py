@@ -152,6 +152,8 @@ def error_text(exc: RightfulError, lang: str) -> str:
     for kind, key in _KEYS:
         if isinstance(exc, kind):
             return translate(key, lang, n=_number(exc), reason=str(exc))
+    if isinstance(exc, NotFoundError) and "link" in str(exc):
+        return translate("err_link_invalid", lang)
     if isinstance(exc, NotFoundError) and "code" in str(exc):
         return translate("err_no_code", lang)
     if isinstance(exc, InvalidInputError) and "digits" in str(exc):
