@@ -1,4 +1,5 @@
-"""What every browser test shares: one headless Debian Chromium per module."""
+"""What every browser test shares: one headless Debian Chromium and one live server (a
+module may define its own `live`) per module."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .live import CHROMIUM, CHROMIUM_ARGS
+from .live import CHROMIUM, CHROMIUM_ARGS, Live, live_server
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +19,9 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_server(tmp_path_factory.mktemp("live")) as running:
+        yield running

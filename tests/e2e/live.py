@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from alembic import command
 
@@ -24,6 +25,12 @@ from rightful.entrypoints.web import install_web
 from tests.integration.packages.world import World, make_world
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Every browser test module: `pytestmark = BROWSER_TESTS`.
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
+                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
+]  # fmt: skip
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",

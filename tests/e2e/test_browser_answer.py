@@ -4,11 +4,8 @@ closed and the requester gets the words with their remedies (REQUIREMENTS.md:6, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.intake import NewRequest
@@ -16,24 +13,14 @@ from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 
-from .live import CHROMIUM, Live, live_server, says, shot
+from .live import BROWSER_TESTS, Live, says, shot
 from .test_browser_delivery import staff_sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA = "anna.schmidt@example.com"
 SYSTEM = Principal("system", None)
 WORDS = "We stopped using your address for our newsletter and for profiling."
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
 
 
 def verified_objection(live: Live) -> str:

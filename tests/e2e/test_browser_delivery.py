@@ -25,13 +25,9 @@ from rightful.domain.delivery import token_digest
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
 
-from .live import CHROMIUM, Live, live_server, says, shot
+from .live import BROWSER_TESTS, Live, live_server, says, shot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA, BEN = "anna.schmidt@example.com", "ben.krueger@example.com"
 CARL, DORA, HUGO = 4, 5, 8

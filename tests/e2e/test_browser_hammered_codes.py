@@ -6,27 +6,14 @@ whoever holds one may ask for codes; none of them voids the code the requester i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from .live import BROWSER_TESTS, Live, says
 
-from .live import CHROMIUM, Live, live_server, says
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA = "anna.schmidt@example.com"
 RID = re.compile(r"/portal/requests/([0-9a-f-]{36})/verify")
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
 
 
 def test_the_requester_types_their_code_after_a_stranger_asked_for_every_other(

@@ -5,11 +5,8 @@ reviewer; a second reviewer approves it, and only then is the request declared
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.identities import Identity, IdentityType
@@ -19,25 +16,15 @@ from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
 
-from .live import CHROMIUM, Live, live_server, says, shot
+from .live import BROWSER_TESTS, Live, says, shot
 from .test_browser_delivery import staff_sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA, ANNA_MAIL = 1, "anna.schmidt@example.com"
 PUBLIC = Principal("public", None)
 MARKER = b"Declaration-of-Anna-Schmidt-under-penalty-of-perjury"
 SCAN = b"%PDF-1.7\n(" + MARKER + b")\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
 
 
 def bound_ccpa_request(live: Live) -> str:

@@ -5,20 +5,13 @@ leads to the first request's code page, and the code of the one mail confirms it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from rightful.services.requests import RequestFilter
 
-from .live import CHROMIUM, Live, live_server, says
+from .live import BROWSER_TESTS, Live, says
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA = "anna.schmidt@example.com"
 # The first press of "Send": the form goes out with everything the browser would send (its
@@ -30,12 +23,6 @@ FIRST_PRESS = """async () => {
     const sent = await fetch(form.action, {method: "POST", body, redirect: "manual"});
     return sent.type;
 }"""
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
 
 
 def test_the_form_sent_twice_in_the_browser_is_one_request_confirmed_by_its_code(

@@ -4,26 +4,13 @@ targets large enough to tap, every step reachable by Tab and Enter."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from .live import BROWSER_TESTS, Live, says
 
-from .live import CHROMIUM, Live, live_server, says
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium; scripts/test does it)"),
-]  # fmt: skip
+pytestmark = BROWSER_TESTS
 
 ANNA = "anna.schmidt@example.com"
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
 
 
 def test_on_a_small_phone_every_header_target_is_large_enough_to_tap(
