@@ -91,7 +91,6 @@ class DownloadConfig:
     age_key: bytes
     stop_key: bytes  # signs the stop link in a download-code mail (not_mine.stop_path)
     scrypt_log_n: int = 18
-    max_codes_per_link: int = 10
 
 
 class DownloadService:
