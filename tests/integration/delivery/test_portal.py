@@ -48,6 +48,25 @@ def test_errors_are_named_per_field_and_tied_to_it(desk: Desk) -> None:
     assert 'value="not-an-address"' in page.text  # what was typed stays
 
 
+@pytest.mark.parametrize(
+    ("query", "kind", "law"),
+    [
+        ("type=opt_out&jurisdiction=ccpa", "objection", "ccpa"),  # a CCPA right's name
+        ("type=erasure&jurisdiction=uk_gdpr", "erasure", "uk_gdpr"),
+        ("type=sell&jurisdiction=mars", "access", "gdpr"),  # unknown: the form's defaults
+    ],
+)
+def test_a_link_may_choose_the_kind_of_request_and_the_law(
+    desk: Desk, query: str, kind: str, law: str
+) -> None:
+    """A denied CCPA deletion's notice links the form with the opt-out chosen (§7062(f))."""
+    page = desk.client.get(f"/portal/new?{query}")
+    assert page.status_code == 200
+    assert f'<option value="{kind}" selected>' in page.text
+    assert f'<option value="{law}" selected>' in page.text
+    assert page.text.count(" selected>") == 2
+
+
 def test_the_portal_speaks_german(desk: Desk) -> None:
     page = desk.client.get("/portal/new?lang=de")
     assert '<html lang="de">' in page.text and "Anfrage stellen" in page.text

@@ -5,6 +5,7 @@ it makes one request and sends one code. Works without JavaScript."""
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,7 +23,7 @@ from rightful.domain.idempotency import PORTAL, IdempotencyKeyReusedError
 from rightful.domain.identities import IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
-from rightful.domain.requests import RequestType
+from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.verification import ResendTooSoonError, needs_verification
 from rightful.entrypoints.web import requester as rq
 from rightful.entrypoints.web.i18n import translate
@@ -44,8 +45,21 @@ def _choices(request: Request) -> dict[str, object]:
 
 
 @router.get("/portal/new", response_class=HTMLResponse)
-def new_form(request: Request) -> Response:
-    return _new_page(request, {})
+def new_form(request: Request, type: str = "", jurisdiction: str = "") -> Response:
+    """The empty form; `?type=opt_out&jurisdiction=ccpa` (a right's name or a type, and a law)
+    chooses them beforehand, as a denied CCPA deletion's notice links it. Unknown ones are
+    left to the reader."""
+    return _new_page(request, _chosen(type, jurisdiction))
+
+
+def _chosen(kind: str, law: str) -> dict[str, str]:
+    """The type and law a link into the form names, where they are ones the form offers."""
+    form: dict[str, str] = {}
+    with suppress(InvalidInputError):
+        form["type"] = parse_request_type(kind).value
+    if law in Jurisdiction.__members__.values():
+        form["jurisdiction"] = law
+    return form
 
 
 def _new_page(
