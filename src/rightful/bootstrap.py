@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rightful.adapters.storage.filesystem import FilesystemPackageStore
     from rightful.adapters.storage.keys import KeyFolder
     from rightful.adapters.throttle import SubmissionThrottle
-    from rightful.domain.notices import Practices
+    from rightful.domain.notices import OptOutOffer, Practices
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
@@ -117,7 +117,7 @@ class Container:
 
         return RequestService(
             self.store, self.clock, self.audit, self.settings, self.notice_mail,
-            self._general_practices, self.deletions.wait,
+            self._general_practices, self.deletions.wait, self._opt_out_offer,
         )  # fmt: skip
 
     @cached_property
@@ -177,6 +177,17 @@ class Container:
         except ConfigurationError:
             return None
         return general_practices(datamap, language)
+
+    def _opt_out_offer(self, language: str) -> OptOutOffer | None:
+        """How to opt out of sale or sharing, where the data map declares either (§7062(f))."""
+        from rightful.services.practices import opt_out_offer
+
+        try:
+            datamap = self.datamap
+        except ConfigurationError:
+            return None
+        s = self.settings
+        return opt_out_offer(datamap, s.public_base_url, s.ccpa_opt_out_notice_url, language)
 
     @cached_property
     def restrictions(self) -> RestrictionService:

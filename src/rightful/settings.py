@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="The daily job closes CCPA requests still unverified at their deadline and "
         "tells the consumer (§7021; a request to know gets the general practices, §7024(e))",
     )
+    ccpa_opt_out_notice_url: str | None = Field(
+        default=None,
+        description="The business's notice of the right to opt out of sale or sharing (its Do "
+        "Not Sell or Share page), named where a denied CCPA deletion offers the opt-out "
+        "(§7062(f)); the portal's opt-out form is offered with or without it",
+    )
     ccpa_never_disclosed_categories: list[str] = Field(
         default_factory=lambda: list(CCPA_NEVER_DISCLOSED),
         description="Data categories (and those under them) whose values a CCPA package leaves "
@@ -394,6 +400,13 @@ class Settings(BaseSettings):
     @classmethod
     def _path_list(cls, value: Any) -> Any:
         return path_list(value)
+
+    @field_validator("ccpa_opt_out_notice_url")
+    @classmethod
+    def _notice_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("not an http(s) URL such as https://shop.example/do-not-sell")
+        return value
 
     @field_validator("sms_webhook_url")
     @classmethod

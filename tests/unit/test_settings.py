@@ -110,3 +110,11 @@ def test_a_blank_assertion_secret_is_no_secret(
     monkeypatch.setenv(f"RIGHTFUL_{prefix.upper()}_ISSUER", "https://id.example")
     with pytest.raises(ValidationError, match=f"exactly one of {prefix}_secret and"):
         load_settings(data_dir=tmp_path)
+
+
+def test_the_notice_of_the_right_to_opt_out_is_a_web_address(tmp_path: Path) -> None:
+    """It is written into denied CCPA deletions' notices as a link (§7062(f))."""
+    with pytest.raises(ValidationError, match="not an http"):
+        load_settings(data_dir=tmp_path, ccpa_opt_out_notice_url="shop.example/do-not-sell")
+    url = "https://shop.example/do-not-sell"
+    assert load_settings(data_dir=tmp_path, ccpa_opt_out_notice_url=url).ccpa_opt_out_notice_url

@@ -210,6 +210,14 @@ class DataMap:
         """Every data category a collection or field declares."""
         return frozenset(c for coll in self.collections() for c in coll.categories)
 
+    @cached_property
+    def sells_or_shares(self) -> bool:
+        """Whether a recipient anywhere in the map receives data as a `sale` or `sharing` (CCPA).
+        A disclosure the map leaves unsaid counts as neither: nothing may claim a sale on it."""
+        sold = {Disclosure.SALE, Disclosure.SHARING}
+        return any(r.disclosure & sold for coll in self.collections()
+                   for r in coll.info.recipients or ())  # fmt: skip
+
     def holds_category(self, name: str) -> bool:
         """Whether `name` is declared, or is above one declared (user.contact above
         user.contact.email)."""

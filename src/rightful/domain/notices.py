@@ -1,6 +1,7 @@
 """Texts told to requesters that are not about deadlines: the answer when nothing is held, the
 notice when a request closes unanswered because the requester never confirmed who they are
-(for a CCPA request to know, with the business's general practices instead), and the close of
+(for a CCPA request to know, with the business's general practices instead; for a CCPA
+deletion, with the offer to opt out of sale or sharing), and the close of
 an answer in staff's words. Each ends with the remedies of the request's law."""
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ _CCPA_UNVERIFIED = {
         "sources": "Where we collect it from: {items}.",
         "purposes": "What we use it for: {items}.",
         "recipients": "Whom we disclose it to: {items}.",
+        "opt_out": "Would you like to opt out of the sale or sharing of your personal "
+        "information? You may do so at any time, without proving who you are (Cal. Code Regs. "
+        "tit. 11, §7062(f), §7026). Make a request to opt out here: {form}",
+        "opt_out_notice": "Our notice of the right to opt out (Do Not Sell or Share My Personal "
+        "Information): {url}",
     },
     "de": {
         "closed": "Wir konnten Ihre Identität nicht bestätigen und haben Ihren "
@@ -85,6 +91,12 @@ _CCPA_UNVERIFIED = {
         "sources": "Woher wir sie erhalten: {items}.",
         "purposes": "Wofür wir sie verwenden: {items}.",
         "recipients": "An wen wir sie weitergeben: {items}.",
+        "opt_out": "Möchten Sie dem Verkauf oder der Weitergabe Ihrer personenbezogenen "
+        "Informationen widersprechen (Opt-out)? Das können Sie jederzeit, ohne Ihre Identität "
+        "nachzuweisen (Cal. Code Regs. tit. 11, §7062(f), §7026). Einen Opt-out-Antrag stellen "
+        "Sie hier: {form}",
+        "opt_out_notice": "Unser Hinweis zum Recht auf Opt-out (Do Not Sell or Share My Personal "
+        "Information): {url}",
     },
 }
 
@@ -98,6 +110,16 @@ class Practices:
     sources: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptOutOffer:
+    """How a consumer opts out of the sale or sharing of their personal information: the
+    portal's form for it, and the business's own notice of the right to opt out when one is
+    known. Offered with a denied request to delete by a business that sells or shares (§7062(f))."""
+
+    form_url: str
+    notice_url: str | None = None
 
 
 _ANSWERED = {
@@ -172,13 +194,20 @@ def action_taken_text(
 
 
 def ccpa_unverified_text(
-    request_id: str, action: str, language: str, practices: Practices | None = None
-) -> str:
+    request_id: str, action: str, language: str, practices: Practices | None = None,
+    opt_out: OptOutOffer | None = None,
+) -> str:  # fmt: skip
     """A CCPA request closed unverified (at its deadline, or earlier by a DPO, so the words
     name no deadline): `action` is what was not done (disclosing, deleting, correcting,
-    acting); a request to know also gets the general `practices`."""
+    acting); a request to know also gets the general `practices`, a denied deletion by a
+    business that sells or shares asks whether to opt out (`opt_out`, §7062(f))."""
     say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
     parts = [say["closed"].format(ref=request_id[:8], action=say[action])]
+    if opt_out is not None:
+        offer = say["opt_out"].format(form=opt_out.form_url)
+        if opt_out.notice_url:
+            offer += "\n" + say["opt_out_notice"].format(url=opt_out.notice_url)
+        parts.append(offer)
     if practices is not None:
         known = [
             say[name].format(items=", ".join(items))

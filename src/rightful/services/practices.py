@@ -1,12 +1,14 @@
 """The business's general practices as the data map declares them: the categories of personal
-information collected (in plain words), where from, what for, and to whom they are disclosed.
-Nothing here is about any one person."""
+information collected (in plain words), where from, what for, and to whom they are disclosed;
+and, where it sells or shares, how to opt out. Nothing here is about any one person."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from rightful.adapters.packaging.texts import category_label
 from rightful.domain.datamap import DataMap
-from rightful.domain.notices import Practices
+from rightful.domain.notices import OptOutOffer, Practices
 
 
 def general_practices(datamap: DataMap, language: str) -> Practices:
@@ -21,3 +23,15 @@ def general_practices(datamap: DataMap, language: str) -> Practices:
         purposes.update(dict.fromkeys(coll.info.purposes))
         recipients.update(dict.fromkeys(r.name for r in coll.info.recipients or ()))
     return Practices(tuple(categories), tuple(sources), tuple(purposes), tuple(recipients))
+
+
+def opt_out_offer(
+    datamap: DataMap, base_url: str, notice_url: str | None, language: str
+) -> OptOutOffer | None:
+    """How to opt out of sale or sharing, for a business whose map declares either (§7062(f)):
+    the portal's form with a CCPA opt-out chosen, in `language`; None for one that declares
+    neither, or leaves it unsaid."""
+    if not datamap.sells_or_shares:
+        return None
+    query = urlencode({"type": "opt_out", "jurisdiction": "ccpa", "lang": language})
+    return OptOutOffer(f"{base_url.rstrip('/')}/portal/new?{query}", notice_url)

@@ -31,6 +31,7 @@ from rightful.domain.lifecycle import (
     transition,
 )
 from rightful.domain.notices import (
+    OptOutOffer,
     Practices,
     action_taken_text,
     ccpa_unverified_text,
@@ -112,6 +113,7 @@ class RequestService:
         mail: RequestNoticeMail | None = None,
         practices: Callable[[str], Practices | None] | None = None,
         deletion_wait: Callable[[Session, RequestRow], str | None] = no_deletion_rule,
+        opt_out: Callable[[str], OptOutOffer | None] | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
@@ -123,6 +125,9 @@ class RequestService:
         self.practices = practices or (lambda language: None)
         # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)), or None.
         self.deletion_wait = deletion_wait
+        # How to opt out of sale or sharing in a language, offered with a CCPA deletion denied
+        # unverified (§7062(f)); None where the data map declares no sale or sharing.
+        self.opt_out = opt_out or (lambda language: None)
 
     # --- intake ------------------------------------------------------------------------------
 
@@ -351,7 +356,8 @@ class RequestService:
             return ccpa_unverified_text(row.id, "disclosing", row.language,
                                         self.practices(row.language))  # fmt: skip
         action = CCPA_UNVERIFIED_ACTION.get(kind, "acting")
-        return ccpa_unverified_text(row.id, action, row.language)
+        offer = self.opt_out(row.language) if kind is RequestType.ERASURE else None
+        return ccpa_unverified_text(row.id, action, row.language, opt_out=offer)
 
     def _check_unverified(self, session: Session, row: RequestRow) -> None:
         """A verified request expires only when it is a CCPA request to know whose requester is

@@ -2,13 +2,15 @@
 e-mail code no longer deletes a consumer's data. An account holder re-authenticates; anyone else
 matches two data points, three for sensitive data (the Hearthly estate holds voice recordings).
 Until then the request stays verified, staff cannot record it as done, the requester reads what
-is missing and may add it by a step-up, and at day 45 it is denied (§7021). GDPR and UK GDPR
-erasure and CCPA opt-out and limit are unchanged."""
+is missing and may add it by a step-up, and at day 45 it is denied (§7021), with the offer to opt
+out of sale or sharing where the business sells or shares (§7062(f)). GDPR and UK GDPR erasure
+and CCPA opt-out and limit are unchanged."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.bootstrap import set_container
+from rightful.domain.datamap import DataCollection, Disclosure, Recipient
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.errors import ConflictError
@@ -301,3 +304,89 @@ def test_the_requester_of_a_refused_deletion_is_told_it_was_refused_and_where_to
     assert shown["message"] == (
         "We refused this request: the page of your request in our portal gives the reasons."
     )
+
+
+# --- §7062(f): a business that sells or shares offers the opt-out with the denial ---------------
+
+
+def sells_to_an_ad_network(desk: Desk, kind: Disclosure = Disclosure.SALE) -> None:
+    """The Hearthly map, its orders also going to an ad network as `kind`."""
+    ads = Recipient("Ad network (Adly Inc.)", "US", disclosure=frozenset({kind}))
+
+    def more(coll: DataCollection) -> DataCollection:
+        if coll.name != "orders":
+            return coll
+        info = replace(coll.info, recipients=(*(coll.info.recipients or ()), ads))
+        return replace(coll, info=info)
+
+    datamap = desk.c.datamap
+    datasets = tuple(replace(d, collections=tuple(map(more, d.collections)))
+                     for d in datamap.datasets)  # fmt: skip
+    desk.c.datamap = replace(datamap, datasets=datasets)
+
+
+def denial_told(desk: Desk, rid: str) -> str:
+    text: str = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1].text
+    return text
+
+
+def day_45(desk: Desk) -> list[str]:
+    desk.world.clock.advance(timedelta(days=45))
+    closed: list[str] = desk.c.requests.close_unverified_at_deadline()
+    return closed
+
+
+@pytest.mark.parametrize("kind", [Disclosure.SALE, Disclosure.SHARING])
+def test_a_seller_denying_a_deletion_at_day_45_asks_whether_to_opt_out_and_links_the_form(
+    desk: Desk, kind: Disclosure
+) -> None:
+    """§7062(f) (REQUIREMENTS.md:15): the business that sells or shares and denies an
+    unverifiable deletion asks whether the consumer would like to opt out, and says how: the
+    portal's form with a CCPA opt-out chosen, which asks no proof (§7026(c))."""
+    sells_to_an_ad_network(desk, kind)
+    rid = deletion(desk, EMAIL)
+    assert day_45(desk) == [rid]
+    told = denial_told(desk, rid)
+    assert "without deleting any personal information" in told
+    assert "Would you like to opt out of the sale or sharing of your personal information?" in told
+    form = f"{desk.c.settings.public_base_url}/portal/new?type=opt_out&jurisdiction=ccpa&lang=en"
+    assert form in told
+    assert "Do Not Sell" not in told, "no notice of the right to opt out is configured"
+    page = desk.client.get(form.removeprefix(desk.c.settings.public_base_url))
+    assert '<option value="objection" selected>' in page.text
+    assert '<option value="ccpa" selected>' in page.text
+
+
+def test_the_dpo_s_denial_offers_it_too_in_german_with_the_business_notice(
+    tmp_path: Path,
+) -> None:
+    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path,
+                     ccpa_opt_out_notice_url="https://shop.example/do-not-sell")  # fmt: skip
+    sells_to_an_ad_network(desk)
+    rid = deletion(desk, EMAIL, language="de")
+    desk.c.requests.move(rid, Status.EXPIRED, DPO, "not verified")
+    told = denial_told(desk, rid)
+    assert "Möchten Sie dem Verkauf oder der Weitergabe Ihrer personenbezogenen" in told
+    assert "/portal/new?type=opt_out&jurisdiction=ccpa&lang=de" in told
+    assert "Opt-out (Do Not Sell or Share My Personal Information): https://shop.example/do-" in (
+        told
+    )
+    desk.c.store.engine.dispose()
+
+
+def test_a_business_that_declares_no_sale_or_sharing_offers_nothing(desk: Desk) -> None:
+    """Hearthly's recipients are all service providers (`business_purpose`)."""
+    assert not desk.c.datamap.sells_or_shares
+    rid = deletion(desk, EMAIL)
+    assert day_45(desk) == [rid]
+    assert "opt out" not in denial_told(desk, rid)
+
+
+def test_only_a_denied_deletion_offers_it(desk: Desk) -> None:
+    """A request to know denied unverified gets the general practices (§7024(e)), not the
+    offer of §7062(f), which is about requests to delete."""
+    sells_to_an_ad_network(desk)
+    rid = asked(desk, RequestType.ACCESS)
+    prove(desk, rid, EMAIL)  # one data point: not verified even for the categories
+    assert day_45(desk) == [rid]
+    assert "opt out" not in denial_told(desk, rid)
