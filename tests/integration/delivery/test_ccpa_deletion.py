@@ -390,3 +390,34 @@ def test_only_a_denied_deletion_offers_it(desk: Desk) -> None:
     prove(desk, rid, EMAIL)  # one data point: not verified even for the categories
     assert day_45(desk) == [rid]
     assert "opt out" not in denial_told(desk, rid)
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "Would you like to opt out of the sale or sharing of your personal information?"),
+        ("de", "Möchten Sie dem Verkauf oder der Weitergabe Ihrer personenbezogenen"),
+    ],
+)
+def test_the_status_page_of_the_denied_deletion_offers_the_opt_out_too(
+    tmp_path: Path, language: str, question: str
+) -> None:
+    desk = make_desk(f"sqlite:///{tmp_path}/rightful.db", tmp_path,
+                     ccpa_opt_out_notice_url="https://shop.example/do-not-sell")  # fmt: skip
+    sells_to_an_ad_network(desk)
+    rid = submit(desk, type="erasure", jurisdiction="ccpa", language=language)
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert question not in desk.client.get(f"/portal/requests/{rid}").text, "not denied yet"
+    assert day_45(desk) == [rid]
+    page = desk.client.get(f"/portal/requests/{rid}").text
+    assert question in page
+    assert f'href="{desk.c.settings.public_base_url}/portal/new?type=opt_out&amp;' in page
+    assert 'href="https://shop.example/do-not-sell"' in page
+    desk.c.store.engine.dispose()
+
+
+def test_a_status_page_of_a_business_that_does_not_sell_offers_no_opt_out(desk: Desk) -> None:
+    rid = submit(desk, type="erasure", jurisdiction="ccpa")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert day_45(desk) == [rid]
+    assert "opt out" not in desk.client.get(f"/portal/requests/{rid}").text

@@ -448,6 +448,22 @@ _TEXTS: list[tuple[str, str, str]] = [
         "This request is paused; we will contact you.",
         "Diese Anfrage ruht; wir melden uns bei Ihnen.",
     ),
+    # --- a denied CCPA deletion: the opt-out of sale or sharing (§7062(f)) -------------------
+    ("opt_out_title", "Selling and sharing", "Verkauf und Weitergabe"),
+    (
+        "opt_out_text",
+        "We could not delete your data. Would you like to opt out of the sale or sharing of your "
+        "personal information? You may do so at any time, without proving who you are.",
+        "Wir konnten Ihre Daten nicht löschen. Möchten Sie dem Verkauf oder der Weitergabe Ihrer "
+        "personenbezogenen Informationen widersprechen (Opt-out)? Das können Sie jederzeit, ohne "
+        "Ihre Identität nachzuweisen.",
+    ),
+    ("opt_out_link", "Make a request to opt out", "Opt-out-Antrag stellen"),
+    (
+        "opt_out_notice",
+        "Our notice of the right to opt out (Do Not Sell or Share My Personal Information)",
+        "Unser Hinweis zum Recht auf Opt-out (Do Not Sell or Share My Personal Information)",
+    ),
     ("step_up_title", "One more confirmation", "Noch eine Bestätigung"),
     ("declaration_title", "Your signed declaration", "Ihre unterschriebene Erklärung"),
     (

@@ -9,10 +9,13 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from rightful.bootstrap import Container
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.declarations import MAX_NAME
 from rightful.domain.errors import InvalidInputError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import Status
+from rightful.domain.notices import OptOutOffer
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
@@ -176,8 +179,18 @@ def _status_page(
         "restriction": c.restrictions.get(request_id),
         "explain": _explanation(current, progress),
         "packaged": _packaged(current),
+        "opt_out": _opt_out(c, current, lang),
     }  # fmt: skip
     return page(request, "portal/status.html", context, status=status, lang=lang)
+
+
+def _opt_out(c: Container, current: PortalStatus, lang: str) -> OptOutOffer | None:
+    """How to opt out of sale or sharing, offered with a CCPA deletion denied unverified by a
+    business that sells or shares (§7062(f)), as its notice offers it."""
+    denied = current.status is Status.EXPIRED and current.jurisdiction == Jurisdiction.CCPA
+    if not denied or RequestType(current.type) is not RequestType.ERASURE:
+        return None
+    return c.requests.opt_out(lang)
 
 
 def _packaged(current: PortalStatus) -> bool:
