@@ -246,9 +246,9 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "outcome_expired",
-        "This request was closed because it could not be confirmed in time. The page of your "
+        "This request was closed because it was not verified in time. The page of your "
         "request says more.",
-        "Diese Anfrage wurde geschlossen, weil sie nicht rechtzeitig bestätigt werden konnte. "
+        "Diese Anfrage wurde geschlossen, weil sie nicht rechtzeitig überprüft werden konnte. "
         "Mehr steht auf der Seite Ihrer Anfrage.",
     ),
     (
@@ -440,8 +440,10 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("explain_cancelled", "This request was withdrawn.", "Diese Anfrage wurde zurückgezogen."),
     (
         "explain_expired",
-        "This request expired before it was confirmed.",
-        "Diese Anfrage ist verfallen, bevor sie bestätigt wurde.",
+        "This request was closed because it was not verified in time: we could not be sure "
+        "enough that it came from you.",
+        "Diese Anfrage wurde geschlossen, weil sie nicht rechtzeitig überprüft werden konnte: "
+        "Wir konnten nicht sicher genug sein, dass sie von Ihnen kam.",
     ),
     (
         "explain_on_hold",
