@@ -562,3 +562,23 @@ def test_an_answered_request_says_it_was_answered_not_that_its_answer_is_coming(
     assert told.startswith("You are verified, and we have answered your request")
     page = desk.client.get(f"/portal/requests/{rid}?outcome=answered")
     assert "we have answered your request" in page.text
+
+
+def test_a_requester_who_never_confirmed_comes_back_by_the_reference_and_confirms(
+    desk: Desk,
+) -> None:
+    """The sign-in sends codes only to a confirmed contact: a requester who closed the page
+    before confirming, and comes back by the mail's reference, is offered a new confirmation
+    code there (it went to the sign-in, which sent them nothing, and no page led further)."""
+    rid = submit(desk)
+    desk.client = desk.another_browser()  # the page was closed; a new browser comes back
+    sign_in = desk.post("/portal/check", reference=rid[:8])
+    assert str(sign_in.url).endswith(f"/portal/requests/{rid}/sign-in")
+    assert f'action="/portal/requests/{rid}/resend"' in sign_in.text
+    assert "Not confirmed your request yet?" in sign_in.text
+    asked = desk.post(f"/portal/requests/{rid}/resend")
+    assert str(asked.url).endswith(f"/portal/requests/{rid}/verify?sent=1")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    assert str(page.url).endswith(f"/portal/requests/{rid}?outcome=bound"), page.text
+    german = desk.another_browser().get(f"/portal/requests/{rid}/sign-in?lang=de")
+    assert "Noch nicht bestätigt?" in german.text

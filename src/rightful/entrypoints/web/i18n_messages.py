@@ -293,6 +293,15 @@ _TEXTS: list[tuple[str, str, str]] = [
         "unterwegs.",
     ),
     ("send_sign_in_code", "Send me a code", "Code senden"),
+    ("sign_in_unconfirmed_title", "Not confirmed your request yet?", "Noch nicht bestätigt?"),
+    (
+        "sign_in_unconfirmed_text",
+        "Sign-in codes go only to a contact you confirmed. If you have not yet typed the code of "
+        "our first mail, ask for a new confirmation code.",
+        "Anmeldecodes gehen nur an eine bestätigte Kontaktangabe. Wenn Sie den Code aus unserer "
+        "ersten E-Mail noch nicht eingegeben haben, fordern Sie einen neuen Bestätigungscode an.",
+    ),
+    ("send_confirmation_code", "Send a confirmation code", "Bestätigungscode senden"),
     ("sign_in", "Sign in", "Anmelden"),
     (
         "sign_in_link_intro",
