@@ -142,3 +142,19 @@ def test_a_name_that_cannot_sign_says_what_to_fix_in_german_too_and_is_kept(desk
     assert "Geben Sie zum Unterschreiben Ihren vollständigen Namen ein (2 bis 200" in short.text
     assert "Bitte versuchen Sie es erneut" not in short.text
     assert 'id="f-full_name" name="full_name" type="text" value="A"' in short.text
+
+
+def test_a_requester_who_closed_the_page_comes_back_by_the_reference_to_sign(desk: Desk) -> None:
+    """A CCPA requester to know who confirmed, then closed the page before signing, comes back
+    with the mail's 8-character reference, signs in with a code, and finds the declaration."""
+    rid = submit(desk, jurisdiction="ccpa")
+    desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL))
+    desk.client = desk.another_browser()
+    sign_in = desk.post("/portal/check", reference=rid[:8])
+    assert str(sign_in.url).endswith(f"/portal/requests/{rid}/sign-in")
+    desk.post(f"/portal/requests/{rid}/sign-in")
+    page = desk.post(f"/portal/requests/{rid}/sign-in/code", code=desk.code_for(ANNA_MAIL))
+    assert str(page.url).endswith(f"/portal/requests/{rid}")
+    assert "Your signed declaration" in page.text and statement("en") in page.text
+    signed = desk.post(f"/portal/requests/{rid}/declaration", full_name="Anna Schmidt")
+    assert "You signed the declaration." in signed.text
