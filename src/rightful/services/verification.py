@@ -296,7 +296,12 @@ class VerificationService:
         window = window_wait([c.created_at for c in sent if c.channel == channel], now, policy)
         if window:
             raise TooManyChallengesError(CAPPED.format(hours=_hours(policy)), window)
-        same = [c.created_at for c in sent if (c.channel, c.identity_value) == (channel, value)]
+        # A code to verify goes to the request's own detail or, once none is due, nowhere (its
+        # value empty): the interval runs per channel, or a verified request would let a code
+        # asked too soon through and tell whoever asked that it was verified. A step-up's runs
+        # per detail typed.
+        same = [c.created_at for c in sent if c.channel == channel
+                and (purpose == VERIFY or c.identity_value == value)]  # fmt: skip
         wait = resend_wait(max(same, default=None), now, policy)
         if wait:
             raise ResendTooSoonError(wait)
