@@ -61,7 +61,7 @@ from rightful.domain.packages import (
     check_package_move,
 )
 from rightful.domain.provenance import CollectedRecord, SubjectKey
-from rightful.domain.requests import RequestType
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService, rows_of
@@ -284,7 +284,10 @@ class PackageService:
             # Locked: a second delivery of the same job waits here, then sees this build.
             request = self._request(session, request_id, lock=True)
             seed = self.subjects.seed_in(session, request)
-            status = Status(request.status)
+            status, kind = Status(request.status), RequestType(request.type)
+            if kind not in ANSWERED_WITH_PACKAGE:  # its proof was not asked for a copy
+                raise ConflictError(f"a package answers a request for access or portability, "
+                                    f"not one for {kind.value}")  # fmt: skip
             if status not in BUILDS_FROM:
                 raise ConflictError(
                     f"a package is built for a verified or collecting request, not {status}"

@@ -20,7 +20,7 @@ from rightful.domain.errors import ConflictError
 from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Status
-from rightful.domain.requests import RequestType
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
@@ -112,6 +112,19 @@ def test_a_portability_request_is_collected_too_but_an_erasure_waits_for_staff(
     assert auto.status(portable) is Status.IN_REVIEW
     assert auto.status(erasure) is Status.VERIFIED
     assert auto.c.packages.for_request(erasure) == []
+
+
+@pytest.mark.parametrize("kind", sorted(set(RequestType) - ANSWERED_WITH_PACKAGE))
+def test_staff_cannot_build_a_package_for_a_request_that_asked_for_no_copy(
+    world: World, kind: RequestType
+) -> None:
+    """A copy of the data answers access and portability (Art. 15, 20) only. A package built
+    by hand for an erasure would disclose the data on the proof asked for its deletion (a CCPA
+    deletion waiting for more proof, §7061(b), §7062(d), included) and close it undone."""
+    rid = verified(world, 1, kind)
+    with pytest.raises(ConflictError, match=f"access or portability, not one for {kind.value}"):
+        world.c.packages.build(rid, AGENT)
+    assert world.c.packages.for_request(rid) == [] and world.status(rid) is Status.VERIFIED
 
 
 def test_left_to_staff_a_verified_request_waits_and_its_first_build_starts_collecting(
