@@ -52,7 +52,7 @@ NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
 
 class CodeWindowFullError(TooManyChallengesError):
     """As many codes went out as the window allows; those sent in the last minutes still work
-    (a delivery code mail has no link to fall back on, unlike a verification mail)."""
+    (and the links of the mails sent in the window, where the mails carry one)."""
 
     def __init__(self, message: str, retry_after: int, minutes: int) -> None:
         super().__init__(message, retry_after)
@@ -88,8 +88,9 @@ class CodeBook:
         A `DECOY` channel stores a code that never matches, under the same limits, for a
         request with nowhere to send one: the answer must not tell it from one that has.
         `with_link`: the mail also carries a link that works for the window; and only the
-        first `max_challenges_per_request` of these codes in the request's life carry digits,
-        later mails only the link, so that guesses stay bounded for good."""
+        first `max_challenges_per_request` of these codes in the life of the request (of the
+        download link, with `link_id`) carry digits, later mails only the link, so that
+        guesses stay bounded for good."""
         now, policy = self.clock.now(), self.policy
         earlier = self._codes(session, request_id, purpose, link_id)
         wait = window_wait([c.created_at for c in earlier], now, policy)
@@ -123,12 +124,14 @@ class CodeBook:
         return len(with_digits) >= self.policy.max_challenges_per_request
 
     def redeem_link(
-        self, session: Session, request_id: str, purpose: str, token: str
-    ) -> DeliveryCodeRow:
+        self, session: Session, request_id: str, purpose: str, token: str,
+        link_id: str | None = None,
+    ) -> DeliveryCodeRow:  # fmt: skip
         """The code row whose mail's link this is, used up (its code with it); NotFoundError
-        for anything that is not a link of this request, CodeUsedError or CodeExpiredError
-        for one used already or past `link_expires_at`. A link is no guess: it costs nothing."""
-        row = self._link_of(session, request_id, purpose, token)
+        for anything that is not a link of this request (and download link, when given),
+        CodeUsedError or CodeExpiredError for one used already or past `link_expires_at`. A
+        link is no guess: it costs nothing."""
+        row = self._link_of(session, request_id, purpose, token, link_id)
         cid, now = row.id, self.clock.now()
         check_link_usable(_state(row), now)
         used = session.execute(
@@ -175,13 +178,13 @@ class CodeBook:
         raise WrongCodeError(left)
 
     def _link_of(
-        self, session: Session, request_id: str, purpose: str, token: str
+        self, session: Session, request_id: str, purpose: str, token: str, link_id: str | None
     ) -> DeliveryCodeRow:
         cid, _, secret = token.strip().partition(".")
         row = session.get(DeliveryCodeRow, cid) if cid and secret and len(cid) <= 32 else None
         if row is None or row.link_hash is None or (row.request_id, row.purpose) != (
             request_id, purpose,
-        ):  # fmt: skip
+        ) or (link_id is not None and row.link_id != link_id):  # fmt: skip
             raise NotFoundError(NO_SUCH_LINK)
         if not digests_match(row.link_hash, secret_digest(self.key, cid, _LINK, secret)):
             raise NotFoundError(NO_SUCH_LINK)

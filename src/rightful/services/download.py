@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from rightful.adapters.crypto.age_stream import AgeStream, derive_file_key, header
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.delivery import DownloadLinkRow, DownloadSessionRow
+from rightful.adapters.db.delivery import DeliveryCodeRow, DownloadLinkRow, DownloadSessionRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AssertionUseRow
 from rightful.domain.clock import Clock
@@ -66,6 +66,8 @@ CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
 }
 
 AccountFits = Callable[[str, str], bool]  # (request id, account subject) -> proven for it?
+# Uses up a download code or the link of its mail, in the caller's transaction.
+Redeem = Callable[[Session, DownloadLinkRow], tuple[DeliveryCodeRow, Factor]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,20 @@ class Download:
     @property
     def status(self) -> int:
         return 206 if self.byte_range.partial else 200
+
+
+@dataclass(frozen=True)
+class CodeMailed:
+    """What a download-code mail carried: its code (`digits`), a link, or both."""
+
+    expires_at: datetime
+    digits: bool
+    link: bool
+
+    @property
+    def carries(self) -> str:
+        """`code`, `link` or `code_and_link`, for the page that waits for it."""
+        return "code_and_link" if self.digits and self.link else "code" if self.digits else "link"
 
 
 @dataclass(frozen=True)
@@ -109,20 +125,26 @@ class DownloadService:
 
     # --- re-verification ---------------------------------------------------------------------
 
-    def send_code(self, link_id: str, client: Client) -> datetime:
-        """Send a fresh code to the request's verified channel (never to an address typed in)."""
+    def send_code(self, link_id: str, client: Client) -> CodeMailed:
+        """Send a fresh code to the request's verified channel (never to an address typed in);
+        by e-mail with a link that confirms the download, and once the link's codes with
+        digits are used up with the link alone."""
         with self.store.transaction() as session:
             link = load_link(session, link_id)
             outcome = self._refused(session, link, client) or self._issue(session, link, client)
         if isinstance(outcome, RightfulError):
             raise outcome
         sent, channel, language = outcome
-        assert sent.code is not None  # download codes carry no link, so always their digits
+        path = sent.link and f"/download/{link.id}/code-link?token={sent.link}"
         self.notices.download_code(
             channel.channel, channel.address, language, link.request_id, sent.code,
-            sent.minutes, stop_path(self.config.stop_key, link.id),
+            sent.minutes, stop_path(self.config.stop_key, link.id), path, self._window_hours,
         )  # fmt: skip
-        return sent.row.expires_at
+        return CodeMailed(sent.row.expires_at, digits=sent.code is not None, link=bool(path))
+
+    @property
+    def _window_hours(self) -> int:
+        return int(self.codes.policy.window.total_seconds() // 3600)
 
     def _issue(
         self, session: Session, link: DownloadLinkRow, client: Client
@@ -133,34 +155,66 @@ class DownloadService:
         try:
             self.notices.check_channel(channel.channel)
             sent = self.codes.issue(session, link.request_id, "download", channel.channel,
-                                    link_id=link.id)  # fmt: skip
+                                    link_id=link.id,
+                                    with_link=channel.channel == "email")  # fmt: skip
         except RightfulError as refused:
             record_attempt(session, self.audit, self.clock, link, Outcome.CODE_REFUSED, client)
             return refused
         record_attempt(session, self.audit, self.clock, link, Outcome.CODE_SENT, client)
+        self._audit_sent(session, link, sent)
+        return sent, channel, _language(session, link.request_id)
+
+    def _audit_sent(self, session: Session, link: DownloadLinkRow, sent: SentCode) -> None:
+        """The window's cap when this code reached it, and the link's last code with digits
+        (later mails carry only the link): ids and counts."""
+        policy, actor = self.codes.policy, f"link:{link.id}"
         if sent.cap_reached:
-            policy = self.codes.policy
-            self.audit.record(session, f"link:{link.id}", "public", "delivery.code_cap_reached",
+            self.audit.record(session, actor, "public", "delivery.code_cap_reached",
                               link.request_id, link_id=link.id, code_id=sent.row.id,
                               codes=policy.max_challenges_per_request,
-                              window_hours=int(policy.window.total_seconds() // 3600))  # fmt: skip
-        return sent, channel, _language(session, link.request_id)
+                              window_hours=self._window_hours)  # fmt: skip
+        if sent.last_with_digits:
+            self.audit.record(session, actor, "public", "delivery.download_codes_used_up",
+                              link.request_id, link_id=link.id, code_id=sent.row.id,
+                              codes=policy.max_challenges_per_request,
+                              guesses=policy.most_guesses)  # fmt: skip
 
     def confirm_code(self, link_id: str, code: str, client: Client) -> str:
         """Check a download code; the answer is a download session token (for a cookie)."""
+
+        def redeem(session: Session, link: DownloadLinkRow) -> tuple[DeliveryCodeRow, Factor]:
+            used = self.codes.redeem(session, link.request_id, "download", code, link_id=link.id)
+            return used, Factor.SMS_CODE if used.channel == "sms" else Factor.EMAIL_CODE
+
+        return self._confirm(link_id, client, redeem)
+
+    def confirm_code_link(self, link_id: str, token: str, client: Client) -> str:
+        """Check the link of a download-code mail (it outlives wrong guesses at its code); the
+        answer is a download session token (for a cookie), as for its code."""
+
+        def redeem(session: Session, link: DownloadLinkRow) -> tuple[DeliveryCodeRow, Factor]:
+            used = self.codes.redeem_link(session, link.request_id, "download", token,
+                                          link_id=link.id)  # fmt: skip
+            self.audit.record(session, f"link:{link.id}", "public", "delivery.code_link_used",
+                              link.request_id, link_id=link.id, code_id=used.id)  # fmt: skip
+            return used, Factor.EMAIL_LINK
+
+        return self._confirm(link_id, client, redeem)
+
+    def _confirm(self, link_id: str, client: Client, redeem: Redeem) -> str:
+        """A download session for a code or link that `redeem` used up; its error otherwise,
+        recorded as the attempt's outcome."""
         with self.store.transaction() as session:
             link = load_link(session, link_id)
             failure: RightfulError | None = self._refused(session, link, client)
             if failure is None:
                 try:
-                    used = self.codes.redeem(session, link.request_id, "download", code,
-                                             link_id=link.id)  # fmt: skip
+                    used, factor = redeem(session, link)
                 except RightfulError as refused:
                     outcome = CODE_OUTCOME.get(type(refused), Outcome.CODE_WRONG)
                     record_attempt(session, self.audit, self.clock, link, outcome, client)
                     failure = refused
                 else:
-                    factor = Factor.SMS_CODE if used.channel == "sms" else Factor.EMAIL_CODE
                     return self._open_session(session, link, factor.value, used.id, client)
         raise failure
 

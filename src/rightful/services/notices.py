@@ -69,15 +69,19 @@ class MailNotices:
         self.mailer.send(message)
 
     def download_code(
-        self, channel: str, to: str, language: str, request_id: str, code: str, minutes: int,
-        not_mine_path: str,
+        self, channel: str, to: str, language: str, request_id: str, code: str | None,
+        minutes: int, not_mine_path: str, link_path: str | None = None, link_hours: int = 24,
     ) -> None:  # fmt: skip
+        """A download code, and by e-mail a link that confirms the download (`code` None: the
+        link alone)."""
         if channel == "sms":
-            self.text_code(to, language, code, minutes, f"download code {request_id}")
+            if code is not None:  # a text carries no link, so download texts always carry digits
+                self.text_code(to, language, code, minutes, f"download code {request_id}")
             return
         message = self.render(
             "download_code", language, to, request_id, code=code, minutes=minutes,
             not_mine_link=self.url(not_mine_path),
+            link=self.url(link_path) if link_path else None, hours=link_hours,
         )  # fmt: skip
         self.send(message, f"download code {request_id}")
 

@@ -12,6 +12,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from .conftest import ANNA_MAIL, Desk
+from .test_download_code_link import newest_link as newest_download_link
+from .test_download_code_link import open_link as open_download_link
 from .test_portal import submit
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -192,4 +194,6 @@ def test_download_codes_are_capped_per_window_with_retry_after_and_audited(desk:
     caps = [e for e in timeline if e.action == "delivery.code_cap_reached"]
     assert [(e.summary["link_id"], e.summary["codes"]) for e in caps] == [(delivered.link_id, 10)]
     desk.world.clock.advance(timedelta(hours=24))
-    desk.verified_download(delivered)
+    assert desk.post(f"/download/{delivered.link_id}/code").status_code == 200
+    status, text = open_download_link(desk.client, newest_download_link(desk, delivered))
+    assert status == 200 and "Ready to download" in text, text

@@ -54,8 +54,8 @@ class DeliveryCodeRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # A portal sign-in mail's link (128-bit secret, HMAC-stored): it works until used or
-    # `link_expires_at` (the window of codes), when wrong guesses have locked the code too.
+    # A portal sign-in or download-code mail's link (128-bit secret, HMAC-stored): it works
+    # until used or `link_expires_at` (the window of codes), when wrong guesses locked the code.
     link_hash: Mapped[str | None] = mapped_column(String(64))
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

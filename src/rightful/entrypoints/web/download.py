@@ -89,29 +89,31 @@ def send_code(request: Request, link_id: str, csrf: Csrf = "") -> Response:
     if isinstance(link, Response):
         return link
     try:
-        services(request).downloads.send_code(link.id, client_of(request))
+        mailed = services(request).downloads.send_code(link.id, client_of(request))
     except LinkRefusedError as refused:
         return _refused(request, refused)
     except RightfulError as exc:
         shown = _landing(request, link, errors={"_form": _text(request, exc, link)},
                          status=exc.http_status)  # fmt: skip
         return rq.with_retry_after(shown, exc)
-    return redirect(f"/download/{link.id}/confirm")
+    return redirect(f"/download/{link.id}/confirm?sent={mailed.carries}")
 
 
 @router.get("/download/{link_id}/confirm", response_class=HTMLResponse)
-def confirm_form(request: Request, link_id: str) -> Response:
+def confirm_form(request: Request, link_id: str, sent: str = "code") -> Response:
     link = _held(request, link_id)
     if isinstance(link, Response):
         return link
-    return _confirm_page(request, link)
+    return _confirm_page(request, link, sent=sent)
 
 
 def _confirm_page(
-    request: Request, link: LinkView, errors: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    return page(request, "download/confirm.html", {"link": link, "errors": errors or {}},
-                status=status, lang=language(request, link.language))  # fmt: skip
+    request: Request, link: LinkView, errors: dict[str, str] | None = None, status: int = 200,
+    sent: str = "code",
+) -> Response:  # fmt: skip
+    context = {"link": link, "errors": errors or {}, "sent": sent}
+    return page(request, "download/confirm.html", context, status=status,
+                lang=language(request, link.language))  # fmt: skip
 
 
 @router.post("/download/{link_id}/confirm", response_class=HTMLResponse)
@@ -128,6 +130,37 @@ def confirm(request: Request, link_id: str, csrf: Csrf = "", code: Short = "") -
         return _confirm_page(request, link, {"code": _text(request, exc, link)}, exc.http_status)
     response = redirect(f"/download/{link.id}")
     rq.remember_download(request, response, link.id, token)
+    return response
+
+
+@router.get("/download/{link_id}/code-link", response_class=HTMLResponse)
+def code_link_form(request: Request, link_id: str, token: str = "") -> Response:
+    """The link of a download-code mail: a page with a button (mail scanners open links; GET
+    changes nothing), only in a browser that holds the download link, as for its code."""
+    link = _held(request, link_id)
+    if isinstance(link, Response):
+        return link
+    context = {"link": link, "token": token[:120], "errors": {}}
+    return page(request, "download/code_link.html", context,
+                lang=language(request, link.language))  # fmt: skip
+
+
+@router.post("/download/{link_id}/code-link", response_class=HTMLResponse)
+def code_link(request: Request, link_id: str, csrf: Csrf = "", token: Short = "") -> Response:
+    check_csrf(request, csrf)
+    link = _held(request, link_id)
+    if isinstance(link, Response):
+        return link
+    try:
+        session = services(request).downloads.confirm_code_link(link.id, token,
+                                                                client_of(request))  # fmt: skip
+    except LinkRefusedError as refused:
+        return _refused(request, refused)
+    except RightfulError as exc:
+        return _landing(request, link, errors={"_form": _text(request, exc, link)},
+                        status=exc.http_status)  # fmt: skip
+    response = redirect(f"/download/{link.id}")
+    rq.remember_download(request, response, link.id, session)
     return response
 
 

@@ -598,6 +598,25 @@ _TEXTS: list[tuple[str, str, str]] = [
         "We sent a code to {hint}.",
         "Wir haben einen Code an {hint} geschickt.",
     ),
+    (
+        "download_code_and_link_sent",
+        "We sent a code to {hint}. Type it here, or open the link in that mail in this browser.",
+        "Wir haben einen Code an {hint} geschickt. Geben Sie ihn hier ein, oder öffnen Sie den "
+        "Link aus dieser Mail in diesem Browser.",
+    ),
+    (
+        "download_link_sent",
+        "We sent a link to {hint}. Open it in this browser to start the download.",
+        "Wir haben einen Link an {hint} geschickt. Öffnen Sie ihn in diesem Browser, um den "
+        "Download zu starten.",
+    ),
+    (
+        "download_link_intro",
+        "You opened the link from our mail with a download code. Confirm to start the download "
+        "in this browser.",
+        "Sie haben den Link aus unserer Mail mit dem Download-Code geöffnet. Bestätigen Sie, um "
+        "den Download in diesem Browser zu starten.",
+    ),
     ("ready_title", "Ready to download", "Bereit zum Download"),
     (
         "ready_text",
