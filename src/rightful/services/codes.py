@@ -23,6 +23,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.errors import NotFoundError, RightfulError
 from rightful.domain.verification import (
     ChallengeState,
+    CodeExpiredError,
     CodeLockedError,
     CodePolicy,
     CodeUsedError,
@@ -48,6 +49,9 @@ CAPPED = (
     "the last {minutes} minutes still works, or ask again later"
 )
 NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
+LINK_ONLY = (
+    "the mails for this now carry a link instead of a code: open the link in the newest mail"
+)
 
 
 class CodeWindowFullError(TooManyChallengesError):
@@ -57,6 +61,11 @@ class CodeWindowFullError(TooManyChallengesError):
     def __init__(self, message: str, retry_after: int, minutes: int) -> None:
         super().__init__(message, retry_after)
         self.minutes = minutes
+
+
+class DigitsUsedUpError(CodeExpiredError):
+    """No code takes a guess and the newest mail carried only its link (the codes with digits
+    are used up): nothing was guessed wrong, the reader should open the link."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +236,8 @@ def _why_not(codes: list[DeliveryCodeRow], now: datetime) -> RightfulError:
     real = [c for c in codes if c.channel != DECOY]
     if not real:
         return NotFoundError("no code was sent yet; ask for one")
+    if real[-1].max_attempts == 0 and real[-1].link_hash is not None:
+        return DigitsUsedUpError(LINK_ONLY)
     try:
         check_usable(_state(real[-1]), now)
     except RightfulError as reason:

@@ -46,7 +46,7 @@ from rightful.domain.verification import (
     Factor,
 )
 from rightful.services.audit import AuditService
-from rightful.services.codes import CodeBook, SentCode
+from rightful.services.codes import CodeBook, DigitsUsedUpError, SentCode
 from rightful.services.delivery import (
     VerifiedChannel,
     link_state,
@@ -63,6 +63,7 @@ CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
     CodeLockedError: Outcome.CODE_LOCKED,
     CodeExpiredError: Outcome.CODE_EXPIRED,
     CodeUsedError: Outcome.CODE_EXPIRED,
+    DigitsUsedUpError: Outcome.CODE_EXPIRED,
 }
 
 AccountFits = Callable[[str, str], bool]  # (request id, account subject) -> proven for it?

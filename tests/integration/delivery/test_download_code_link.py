@@ -136,3 +136,24 @@ def test_after_ten_codes_a_links_mails_carry_only_the_link_so_guesses_stay_bound
     assert "Open this link to start the download" in mail.text
     status, text = open_link(browser, newest_link(desk, delivered))
     assert status == 200 and "Ready to download" in text, text
+
+
+def test_a_code_typed_once_the_mails_carry_only_the_link_is_told_to_open_the_link(
+    desk: Desk,
+) -> None:
+    """Not "too many wrong attempts": nothing was guessed, the newest mail has no code."""
+    delivered = desk.deliver()
+    browser = holding(desk, delivered)
+    for _ in range(10):
+        ask_code(browser, delivered.link_id)
+    for _ in range(5):
+        type_code(browser, delivered.link_id, "000000")
+    desk.world.clock.advance(timedelta(hours=24))
+    browser = holding(desk, delivered)
+    ask_code(browser, delivered.link_id)
+    csrf = CSRF.search(browser.get("/portal/new").text)
+    assert csrf is not None
+    page = browser.post(f"/download/{delivered.link_id}/confirm",
+                        data={"csrf": csrf.group(1), "code": "123456"})  # fmt: skip
+    assert page.status_code == 410, page.text
+    assert "Our mails for this download now carry a link instead of a code" in page.text

@@ -856,6 +856,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Dieser Code wurde schon benutzt. Fordern Sie einen neuen an.",
     ),
     (
+        "err_code_link_only",
+        "Our mails for this download now carry a link instead of a code: open the link in the "
+        "newest mail, in this browser, or ask for a new one.",
+        "Unsere Mails für diesen Download enthalten jetzt einen Link statt eines Codes: Öffnen "
+        "Sie den Link aus der neuesten Mail in diesem Browser, oder fordern Sie einen neuen an.",
+    ),
+    (
         "err_no_code",
         "No code was sent yet. Ask for one.",
         "Es wurde noch kein Code geschickt. Fordern Sie einen an.",

@@ -30,7 +30,7 @@ from rightful.domain.verification import (
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import cookies, services
 from rightful.entrypoints.web.security import ForgedFormError, Signer
-from rightful.services.codes import CodeWindowFullError
+from rightful.services.codes import CodeWindowFullError, DigitsUsedUpError
 from rightful.services.portal import SignInRefusedError
 
 REQUESTER = "rf_req"
@@ -122,6 +122,7 @@ _KEYS: list[tuple[type[RightfulError], str]] = [
     (WrongCodeError, "err_code_wrong"),
     (CodeLockedError, "err_code_locked"),
     (CodeUsedError, "err_code_used"),
+    (DigitsUsedUpError, "err_code_link_only"),
     (CodeExpiredError, "err_code_expired"),
     (ResendTooSoonError, "err_resend_wait"),
     (TooManyChallengesError, "err_too_many_codes"),
