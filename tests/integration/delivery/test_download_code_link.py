@@ -71,7 +71,8 @@ def test_the_code_mails_link_opens_the_download_once_and_opening_it_changes_noth
     status, text = open_link(browser, link)
     assert status == 200 and "Ready to download" in text, text
     assert browser.get(f"/download/{delivered.link_id}/file").status_code == 200
-    assert open_link(holding(desk, delivered), link)[0] == 409
+    status, text = open_link(holding(desk, delivered), link)
+    assert status == 409 and "This link was used already" in text, "not 'This code was used'"
     used = [e for e in desk.c.audit.timeline(delivered.request_id)
             if e.action == "delivery.code_link_used"]  # fmt: skip
     assert [sorted(e.summary) for e in used] == [["code_id", "link_id"]]

@@ -856,6 +856,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Dieser Code wurde schon benutzt. Fordern Sie einen neuen an.",
     ),
     (
+        "err_link_used",
+        "This link was used already; each link works once. Ask for a new code if you still "
+        "need one.",
+        "Dieser Link wurde schon benutzt; jeder Link gilt nur einmal. Fordern Sie einen neuen "
+        "Code an, wenn Sie noch einen brauchen.",
+    ),
+    (
         "err_code_link_only",
         "Our mails for this download now carry a link instead of a code: open the link in the "
         "newest mail, in this browser, or ask for a new one.",

@@ -150,6 +150,8 @@ def error_text(exc: RightfulError, lang: str) -> str:
         return translate(f"err_no_contact_{exc.channel.value}", lang)
     if isinstance(exc, CodeLockedError) and "open the link" in str(exc):  # a mail with no code
         return translate("err_open_link", lang)
+    if isinstance(exc, CodeUsedError) and "link" in str(exc):
+        return translate("err_link_used", lang)
     for kind, key in _KEYS:
         if isinstance(exc, kind):
             return translate(key, lang, n=_number(exc), reason=str(exc))
