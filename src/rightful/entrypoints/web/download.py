@@ -4,6 +4,7 @@ code (or an account assertion), streams with byte ranges, and stops when the lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -118,19 +119,11 @@ def _confirm_page(
 
 @router.post("/download/{link_id}/confirm", response_class=HTMLResponse)
 def confirm(request: Request, link_id: str, csrf: Csrf = "", code: Short = "") -> Response:
-    check_csrf(request, csrf)
-    link = _held(request, link_id)
-    if isinstance(link, Response):
-        return link
-    try:
-        token = services(request).downloads.confirm_code(link.id, code, client_of(request))
-    except LinkRefusedError as refused:
-        return _refused(request, refused)
-    except RightfulError as exc:
-        return _confirm_page(request, link, {"code": _text(request, exc, link)}, exc.http_status)
-    response = redirect(f"/download/{link.id}")
-    rq.remember_download(request, response, link.id, token)
-    return response
+    return _proven(
+        request, link_id, csrf,
+        lambda link: services(request).downloads.confirm_code(link.id, code, client_of(request)),
+        lambda link, why, status: _confirm_page(request, link, {"code": why}, status),
+    )  # fmt: skip
 
 
 @router.get("/download/{link_id}/code-link", response_class=HTMLResponse)
@@ -147,37 +140,41 @@ def code_link_form(request: Request, link_id: str, token: str = "") -> Response:
 
 @router.post("/download/{link_id}/code-link", response_class=HTMLResponse)
 def code_link(request: Request, link_id: str, csrf: Csrf = "", token: Short = "") -> Response:
-    check_csrf(request, csrf)
-    link = _held(request, link_id)
-    if isinstance(link, Response):
-        return link
-    try:
-        session = services(request).downloads.confirm_code_link(link.id, token,
-                                                                client_of(request))  # fmt: skip
-    except LinkRefusedError as refused:
-        return _refused(request, refused)
-    except RightfulError as exc:
-        return _landing(request, link, errors={"_form": _text(request, exc, link)},
-                        status=exc.http_status)  # fmt: skip
-    response = redirect(f"/download/{link.id}")
-    rq.remember_download(request, response, link.id, session)
-    return response
+    return _proven(
+        request, link_id, csrf,
+        lambda link: services(request).downloads.confirm_code_link(link.id, token,
+                                                                   client_of(request)),
+        lambda link, why, status: _landing(request, link, errors={"_form": why}, status=status),
+    )  # fmt: skip
 
 
 @router.post("/download/{link_id}/account", response_class=HTMLResponse)
 def account(request: Request, link_id: str, csrf: Csrf = "", assertion: Assertion = "") -> Response:
+    return _proven(
+        request, link_id, csrf,
+        lambda link: services(request).downloads.confirm_assertion(link.id, assertion,
+                                                                   client_of(request)),
+        lambda link, why, status: _landing(request, link, errors={"assertion": why},
+                                           status=status),
+    )  # fmt: skip
+
+
+def _proven(
+    request: Request, link_id: str, csrf: str, prove: Callable[[LinkView], str],
+    again: Callable[[LinkView, str, int], Response],
+) -> Response:  # fmt: skip
+    """Open a download session by a proof (`prove` answers its token) in a browser that holds
+    the link; a refused link has its page, a failed proof the form `again` with why."""
     check_csrf(request, csrf)
     link = _held(request, link_id)
     if isinstance(link, Response):
         return link
     try:
-        token = services(request).downloads.confirm_assertion(link.id, assertion,
-                                                              client_of(request))  # fmt: skip
+        token = prove(link)
     except LinkRefusedError as refused:
         return _refused(request, refused)
     except RightfulError as exc:
-        return _landing(request, link, errors={"assertion": _text(request, exc, link)},
-                        status=exc.http_status)  # fmt: skip
+        return again(link, _text(request, exc, link), exc.http_status)
     response = redirect(f"/download/{link.id}")
     rq.remember_download(request, response, link.id, token)
     return response
