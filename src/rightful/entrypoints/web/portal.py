@@ -4,6 +4,7 @@ step up when sensitive data needs it, sign in again later. Works without JavaScr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
@@ -311,22 +312,9 @@ def send_sign_in(request: Request, request_id: str, csrf: Csrf = "") -> Response
 
 @router.post("/portal/requests/{request_id}/sign-in/code", response_class=HTMLResponse)
 def sign_in_code(request: Request, request_id: str, csrf: Csrf = "", code: Short = "") -> Response:
-    check_csrf(request, csrf)
-    if not rq.valid_request_id(request_id):
-        return _not_found(request)
-    try:
-        services(request).portal.confirm_sign_in(request_id, code)
-    except RightfulError as exc:
-        errors = {"code": rq.error_text(exc, language(request))}
-        return page(
-            request,
-            "portal/sign_in.html",
-            {"request_id": request_id, "sent": True, "errors": errors},
-            status=exc.http_status,
-        )
-    response = redirect(f"/portal/requests/{request_id}")
-    rq.sign_in(request, response, request_id)
-    return response
+    portal = services(request).portal
+    return _signed_in(request, request_id, csrf, lambda: portal.confirm_sign_in(request_id, code),
+                      field="code", sent=True)  # fmt: skip
 
 
 @router.get("/portal/requests/{request_id}/sign-in/link", response_class=HTMLResponse)
@@ -341,14 +329,26 @@ def sign_in_link_form(request: Request, request_id: str, token: str = "") -> Res
 
 @router.post("/portal/requests/{request_id}/sign-in/link", response_class=HTMLResponse)
 def sign_in_link(request: Request, request_id: str, csrf: Csrf = "", token: Short = "") -> Response:
+    portal = services(request).portal
+    return _signed_in(request, request_id, csrf,
+                      lambda: portal.confirm_sign_in_link(request_id, token),
+                      field="_form", sent=False)  # fmt: skip
+
+
+def _signed_in(
+    request: Request, request_id: str, csrf: str, prove: Callable[[], object], *, field: str,
+    sent: bool,
+) -> Response:  # fmt: skip
+    """Sign this browser in for the request once `prove` (a code, a mailed link) holds; if it
+    does not, the sign-in page again, with why under `field`."""
     check_csrf(request, csrf)
     if not rq.valid_request_id(request_id):
         return _not_found(request)
     try:
-        services(request).portal.confirm_sign_in_link(request_id, token)
+        prove()
     except RightfulError as exc:
-        errors = {"_form": rq.error_text(exc, language(request))}
-        context = {"request_id": request_id, "sent": False, "errors": errors}
+        errors = {field: rq.error_text(exc, language(request))}
+        context = {"request_id": request_id, "sent": sent, "errors": errors}
         return page(request, "portal/sign_in.html", context, status=exc.http_status)
     response = redirect(f"/portal/requests/{request_id}")
     rq.sign_in(request, response, request_id)
