@@ -4,7 +4,7 @@ the real delivery service, an in-memory mailer, API, portal and console behind a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from rightful.demo.story import hearthly
 from rightful.domain.datamap import DataMap
 from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.lifecycle import Role
+from rightful.domain.messaging import DeliveryError, MailMessage
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.entrypoints.api.app import create_app
@@ -65,6 +66,17 @@ class Response(Desk):
 
     def as_role(self, role: str) -> dict[str, str]:
         return {"X-API-Key": self.keys[role]}
+
+    def refusing_mail_to(self, address: str) -> Callable[[MailMessage], None]:
+        """The mailer's send, but mail to `address` is refused as an unavailable mailbox."""
+        send = self.mailer.send
+
+        def refusing(message: MailMessage) -> None:
+            if message.to == address:
+                raise DeliveryError("550 mailbox unavailable")
+            send(message)
+
+        return refusing
 
     def correct_the_data_map(self) -> None:
         """What the operator does once the cause is known: the data map with its window."""

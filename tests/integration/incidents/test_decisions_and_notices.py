@@ -523,12 +523,7 @@ def test_a_sent_notice_goes_again_only_to_the_people_it_did_not_reach(
     notices = right_map.c.incidents.notices
     send = right_map.mailer.send
 
-    def refusing_anna(message: MailMessage) -> None:
-        if message.to == ANNA_MAIL:
-            raise DeliveryError("550 mailbox unavailable")
-        send(message)
-
-    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    monkeypatch.setattr(right_map.mailer, "send", right_map.refusing_mail_to(ANNA_MAIL))
     first = notices.send(nid, DPO)
     assert first.status == "sent" and first.failures == 1 and first.recipients >= 1
     told = {m.to for m in right_map.mailer.outbox if "an incident concerning" in m.subject}
@@ -594,11 +589,6 @@ def test_a_notice_being_sent_again_still_counts_as_given(
     send = right_map.mailer.send
     seen: list[tuple[str, str, bool]] = []
 
-    def refusing_anna(message: MailMessage) -> None:
-        if message.to == ANNA_MAIL:
-            raise DeliveryError("550 mailbox unavailable")
-        send(message)
-
     def looking_while_sending(message: MailMessage) -> None:
         [told] = [d for d in details(incidents, incident_id)["deadlines"]
                   if d["audience"] == Audience.SUBJECTS.value]  # fmt: skip
@@ -608,7 +598,7 @@ def test_a_notice_being_sent_again_still_counts_as_given(
             incidents.notices.send(nid, DPO)
         send(message)
 
-    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    monkeypatch.setattr(right_map.mailer, "send", right_map.refusing_mail_to(ANNA_MAIL))
     incidents.notices.send(nid, DPO)
     monkeypatch.setattr(right_map.mailer, "send", looking_while_sending)
     again = incidents.notices.send(nid, DPO)

@@ -19,7 +19,6 @@ from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_scope import Scope, describe_person
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature
 from rightful.domain.lifecycle import Role
-from rightful.domain.messaging import DeliveryError, MailMessage
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.main import app
 from rightful.services.incident_jobs import run_incident_jobs
@@ -167,12 +166,7 @@ def test_people_a_rescope_removed_are_not_mailed_when_the_notice_goes_again(
     incidents = right_map.c.incidents
     send = right_map.mailer.send
 
-    def refusing_anna(message: MailMessage) -> None:
-        if message.to == ANNA_MAIL:
-            raise DeliveryError("550 mailbox unavailable")
-        send(message)
-
-    monkeypatch.setattr(right_map.mailer, "send", refusing_anna)
+    monkeypatch.setattr(right_map.mailer, "send", right_map.refusing_mail_to(ANNA_MAIL))
     assert incidents.notices.send(nid, DPO).failures == 1
     assert _untold(right_map, incident_id, nid) == 1
     monkeypatch.setattr(right_map.mailer, "send", send)
