@@ -26,6 +26,8 @@ from rightful.domain.verification import (
     check_usable,
     clean_code,
     digests_match,
+    digits_left,
+    fills_window,
     max_sensitivity,
     new_code,
     new_link_secret,
@@ -33,6 +35,7 @@ from rightful.domain.verification import (
     resend_wait,
     secret_digest,
     step_up_options,
+    window_wait,
 )
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -247,3 +250,21 @@ def test_a_masked_phone_shows_country_code_and_last_two_digits() -> None:
     assert mask(Identity(IdentityType.PHONE, "+4915112345678")) == "+49***78"
     assert mask(Identity(IdentityType.ACCOUNT_ID, "acc-12345678")) == "ac***78"
     assert mask(Identity(IdentityType.CUSTOMER_ID, "42")) == "***"
+
+
+@given(st.lists(st.integers(min_value=0, max_value=48 * 60), max_size=14))
+def test_the_code_that_fills_the_window_is_the_last_it_lets_out(minutes_ago: list[int]) -> None:
+    """Codes are capped per window (whoever holds a request id must not use them up for
+    good): the one audited as filling it is exactly the one after which the next must wait."""
+    policy = CodePolicy()
+    sent = [NOW - timedelta(minutes=m) for m in minutes_ago]
+    assume(window_wait(sent, NOW, policy) == 0)
+    assert fills_window(sent, NOW, policy) == (window_wait([*sent, NOW], NOW, policy) > 0)
+
+
+@given(st.integers(min_value=0, max_value=30))
+def test_only_the_first_codes_carry_digits_so_guesses_stay_bounded(with_digits: int) -> None:
+    policy = CodePolicy()
+    assert digits_left(with_digits, policy) == (with_digits < policy.max_challenges_per_request)
+    if digits_left(with_digits, policy):
+        assert (with_digits + 1) * policy.max_attempts <= policy.most_guesses

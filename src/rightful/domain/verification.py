@@ -293,6 +293,20 @@ def window_wait(sent: Iterable[datetime], now: datetime, policy: CodePolicy) -> 
     return max(int((frees - now).total_seconds() + 0.999), 1)
 
 
+def fills_window(sent: Iterable[datetime], now: datetime, policy: CodePolicy) -> bool:
+    """Whether a code going out `now`, after codes at `sent`, is the last the window allows
+    (the moment to audit the cap, ids and counts only)."""
+    recent = sum(1 for t in sent if t > now - policy.window)
+    return recent + 1 == policy.max_challenges_per_request
+
+
+def digits_left(with_digits: int, policy: CodePolicy) -> bool:
+    """Whether another code may carry digits after `with_digits` codes that did: only the first
+    `max_challenges_per_request` do, later mails carry a link only, so that guesses stay within
+    `most_guesses` for good."""
+    return with_digits < policy.max_challenges_per_request
+
+
 def attempts_left(state: ChallengeState) -> int:
     """Guesses remaining after those already made."""
     return max(state.max_attempts - state.attempts, 0)

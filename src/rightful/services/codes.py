@@ -35,6 +35,8 @@ from rightful.domain.verification import (
     check_usable,
     clean_code,
     digests_match,
+    digits_left,
+    fills_window,
     new_code,
     new_link_secret,
     resend_wait,
@@ -122,15 +124,14 @@ class CodeBook:
         )  # fmt: skip
         session.add(row)
         session.flush()
-        recent = [c for c in earlier if c.created_at > now - policy.window]
-        capped = len(recent) + 1 == policy.max_challenges_per_request
+        capped = fills_window([c.created_at for c in earlier], now, policy)
         link = f"{cid}.{secret}" if with_link else None
         last = with_link and digits and self._digits_used_up([*earlier, row])
         return SentCode(row, code if digits else None, self.minutes, capped, link, last)
 
     def _digits_used_up(self, earlier: list[DeliveryCodeRow]) -> bool:
-        with_digits = [c for c in earlier if c.channel != DECOY and c.max_attempts > 0]
-        return len(with_digits) >= self.policy.max_challenges_per_request
+        with_digits = sum(1 for c in earlier if c.channel != DECOY and c.max_attempts > 0)
+        return not digits_left(with_digits, self.policy)
 
     def redeem_link(
         self, session: Session, request_id: str, purpose: str, token: str,

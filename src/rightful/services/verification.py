@@ -54,6 +54,8 @@ from rightful.domain.verification import (
     check_usable,
     clean_code,
     digests_match,
+    digits_left,
+    fills_window,
     needs_verification,
     new_code,
     new_link_secret,
@@ -358,11 +360,10 @@ class VerificationService:
         action = "verification.challenge_sent" if due else "verification.challenge_not_due"
         record(action, rid, challenge_id=cid, channel=challenge.channel,
                purpose=challenge.purpose, with_code=bool(challenge.max_attempts))  # fmt: skip
-        since = challenge.created_at - policy.window
-        recent = [c for c in earlier if c.channel == challenge.channel and c.created_at > since]
-        if len(recent) + 1 == policy.max_challenges_per_request:
+        same_channel = [c.created_at for c in earlier if c.channel == challenge.channel]
+        if fills_window(same_channel, challenge.created_at, policy):
             record("verification.code_cap_reached", rid, challenge_id=cid,
-                   channel=challenge.channel, codes=len(recent) + 1,
+                   channel=challenge.channel, codes=policy.max_challenges_per_request,
                    window_hours=_hours(policy))  # fmt: skip
         if challenge.max_attempts and not _codes_left([*earlier, challenge], policy):
             codes, guesses = policy.max_challenges_per_request, policy.most_guesses
@@ -589,7 +590,7 @@ def _check_stage(row: RequestRow, bound: bool) -> None:
 
 def _codes_left(sent: list[ChallengeRow], policy: CodePolicy) -> bool:
     """Another challenge may carry a code: the request's guesses stay bounded for good."""
-    return sum(1 for c in sent if c.max_attempts) < policy.max_challenges_per_request
+    return digits_left(sum(1 for c in sent if c.max_attempts), policy)
 
 
 def _hours(policy: CodePolicy) -> int:
