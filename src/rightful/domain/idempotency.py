@@ -22,7 +22,7 @@ from rightful.domain.errors import ConflictError, InvalidInputError
 # request; the daily job removes older keys, so a repeat later than that may make a new one.
 KEPT_FOR: Final = timedelta(hours=24)
 MAX_KEY: Final = 255  # characters, as Stripe takes them
-KEY_FORMAT: Final = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, no spaces
+KEY_FORMAT: Final = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY}}}")  # visible ASCII, no spaces
 PORTAL: Final = "portal"  # the scope of the portal form's tokens
 
 
