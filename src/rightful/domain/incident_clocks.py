@@ -227,7 +227,13 @@ def reminders_due(
     """Reminder marks (hours before the deadline; 0 = overdue) reached and not yet sent."""
     if not deadline.required or deadline.done_at is not None or deadline.due_at is None:
         return []
-    marks = sorted({*(h for h in hours_before if h > 0), 0}, reverse=True)
-    reached = [h for h in marks if now >= deadline.due_at - timedelta(hours=h)]
     # Only the latest mark reached: a job that ran late sends one reminder, not a burst.
-    return [reached[-1]] if reached and reached[-1] not in sent else []
+    mark = mark_reached(deadline.due_at, now, hours_before)
+    return [mark] if mark is not None and mark not in sent else []
+
+
+def mark_reached(due_at: datetime, now: datetime, hours_before: Iterable[int]) -> int | None:
+    """The latest reminder mark reached (hours before `due_at`; 0 = due), None before any."""
+    marks = sorted({*(h for h in hours_before if h > 0), 0}, reverse=True)
+    reached = [h for h in marks if now >= due_at - timedelta(hours=h)]
+    return reached[-1] if reached else None
