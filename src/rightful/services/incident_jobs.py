@@ -3,10 +3,10 @@ drafts), and remind the DPO before each notification deadline (a log line and an
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from rightful.adapters.db.incidents import IncidentNoticeRow, IncidentReminderRow, IncidentRow
 from rightful.domain.errors import RightfulError
 from rightful.domain.incident_clocks import Audience, Deadline, reminders_due
+from rightful.domain.incident_untold import Untold
 from rightful.domain.incidents import IncidentStatus
 from rightful.domain.messaging import MailMessage
 from rightful.domain.staff import SYSTEM
@@ -82,26 +83,22 @@ def send_reminders(service: IncidentService) -> int:
 
 def remind_untold(service: IncidentService) -> int:
     """Remind the DPO of the people of the current scope a sent notice to them has not told
-    (not reached, or come into the scope since it went out), once each time they change; how
-    many reminders went out. Art. 34 has no second clock for them: the notice's deadline was
-    met when it first went out, so this reminder is what keeps them from being forgotten."""
-    sent = 0
+    (not reached, or come into the scope since it went out), each with a due time of their own
+    (Art. 34(1): without undue delay from when they could be told); once each time they change
+    or one of them reaches a reminder mark (as before a deadline, and once overdue); how many
+    reminders went out."""
+    sent, now = 0, service.clock.now()
     for incident_id in _open_incidents(service):
-        for notice_id, people in service.notices.untold_people(incident_id).items():
-            mark = _mark(people)
+        for notice_id, untold in service.notices.untold_due(incident_id).items():
+            mark = untold.mark(now, service.policy.reminder_hours)
             claimed, before = _mark_untold(service, notice_id, mark)
-            if not claimed or not people:
+            if not claimed or not untold.people:
                 continue
-            if _remind_untold(service, incident_id, notice_id, len(people)):
+            if _remind_untold(service, incident_id, untold, now):
                 sent += 1
             else:  # the mail service refused it: the next run sends it again
                 _mark_untold(service, notice_id, before)
     return sent
-
-
-def _mark(people: tuple[str, ...]) -> str | None:
-    """Which people (pseudonyms) the DPO was reminded of, as one digest; None for nobody."""
-    return hashlib.sha256("\n".join(sorted(people)).encode()).hexdigest() if people else None
 
 
 def _open_incidents(service: IncidentService) -> list[str]:
@@ -123,19 +120,22 @@ def _mark_untold(
         return True, before
 
 
-def _remind_untold(service: IncidentService, incident_id: str, notice_id: str, n: int) -> bool:
-    log.warning("incident %s: %d people of the current scope not told by notice %s; send it "
-                "again", incident_id, n, notice_id)  # fmt: skip
+def _remind_untold(
+    service: IncidentService, incident_id: str, untold: Untold, now: datetime
+) -> bool:
+    n, overdue, notice_id = len(untold.people), len(untold.overdue(now)), untold.notice_id
+    log.warning("incident %s: %d people of the current scope not told by notice %s (%d "
+                "overdue); send it again", incident_id, n, notice_id, overdue)  # fmt: skip
     if not _mail_dpo(service, incident_id, lambda to: untold_reminder(
-            to, incident_id, notice_id, n, service.policy)):  # fmt: skip
+            to, incident_id, untold, now, service.policy)):  # fmt: skip
         return False
     with service.store.transaction() as session:
         row = session.get(IncidentRow, incident_id)
-        notice = session.get(IncidentNoticeRow, notice_id)
         service.audit.record(
             session, SYSTEM.id, SYSTEM.role_name, "incident.reminder_sent",
             row.request_id if row else None, incident_id=incident_id, notice_id=notice_id,
-            regime=notice.regime if notice else None, audience=Audience.SUBJECTS.value, untold=n,
+            regime=untold.regime, audience=Audience.SUBJECTS.value, untold=n, overdue=overdue,
+            due_at=untold.due_at.isoformat() if untold.due_at else None,
         )  # fmt: skip
     return True
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from rightful.adapters.mail.rendering import MailTemplates
 from rightful.domain.incident_clocks import Deadline
 from rightful.domain.incident_notices import when
+from rightful.domain.incident_untold import Untold
 from rightful.domain.messaging import MailMessage
 
 if TYPE_CHECKING:
@@ -56,19 +57,25 @@ def reminder(
 
 
 def untold_reminder(
-    to: str, incident_id: str, notice_id: str, untold: int, policy: IncidentPolicy
+    to: str, incident_id: str, untold: Untold, now: datetime, policy: IncidentPolicy
 ) -> MailMessage:
-    """A reminder to the DPO: people of the current scope a sent notice has not told."""
-    people, verb = ("1 person", "has") if untold == 1 else (f"{untold} people", "have")
+    """A reminder to the DPO: people of the current scope a sent notice has not told, when
+    the first of them is to be told by, and how many are overdue."""
+    n, notice_id = len(untold.people), untold.notice_id
+    people, verb = ("1 person", "has") if n == 1 else (f"{n} people", "have")
+    overdue = len(untold.overdue(now))
+    due = (f" The first of them is to be told by {when(untold.due_at)} (now {when(now)}); "
+           f"{overdue} overdue." if untold.due_at else "")  # fmt: skip
     text = (
         f"Incident {reference(incident_id)}: {people} of the current scope {verb} not been told "
         f"by the communication {notice_id} to the people concerned, which went out before: "
         "the mail service did not take it for them, or they came into the scope since "
         "(a rescope, a package found later, a second report). Art. 34(1): each of them is "
-        "told without undue delay.\n\n"
+        f"told without undue delay.{due}\n\n"
         f"Send it again to them (and to nobody else): rightful incidents send {notice_id}"
     )
-    subject = f"[{policy.controller}] {people} not told of incident {reference(incident_id)}"
+    late = " (OVERDUE)" if overdue else ""
+    subject = f"[{policy.controller}] {people} not told of incident {reference(incident_id)}{late}"
     return _message(to, subject, text)
 
 

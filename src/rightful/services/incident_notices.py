@@ -21,6 +21,7 @@ from rightful.adapters.db.incidents import (
     IncidentNoticeDeliveryRow,
     IncidentNoticeRow,
     IncidentRow,
+    IncidentScopeRow,
 )
 from rightful.adapters.files import atomic_writer
 from rightful.adapters.mail.rendering import MailTemplates
@@ -37,6 +38,7 @@ from rightful.domain.incident_notices import (
     sections_sha256,
 )
 from rightful.domain.incident_scope import Scope, describe_person
+from rightful.domain.incident_untold import Untold, due_of, joined
 from rightful.domain.incidents import (
     IncidentKind,
     IncidentSource,
@@ -507,20 +509,37 @@ class IncidentNotices:
         """For each notice to the people concerned that went out, how many people of the scope
         now in force it has not told: whose attempt failed, and those the scope gained since
         (a rescope, a second report). `send` mails them; a notice not given yet is absent."""
-        return {nid: len(people) for nid, people in self.untold_people(incident_id).items()}
+        return {nid: len(u.people) for nid, u in self.untold_due(incident_id).items()}
 
     @by_reference
-    def untold_people(self, incident_id: str) -> dict[str, tuple[str, ...]]:
-        """`untold`, naming the people by their pseudonyms."""
+    def untold_due(self, incident_id: str) -> dict[str, Untold]:
+        """`untold`, naming each person (by pseudonym) with the time they are to be told by:
+        their own clock (docs/incidents.md)."""
         with self.s.store.transaction() as session:
-            scope = self.s.scope_of(session, load_incident(session, incident_id))
-            people = scope.subjects if scope else ()
-            out: dict[str, tuple[str, ...]] = {}
-            for n in self._of(session, incident_id):
-                if n.audience == Audience.SUBJECTS.value and n.status in GIVEN:
-                    latest = self._latest(session, n.id)
-                    out[n.id] = tuple(p for p in people if latest.get(p) != "sent")
-            return out
+            return self.untold_in(session, load_incident(session, incident_id))
+
+    def untold_in(self, session: Session, row: IncidentRow) -> dict[str, Untold]:
+        """`untold_due` inside a transaction."""
+        given = [(n, n.sent_at) for n in self._of(session, row.id)
+                 if n.audience == Audience.SUBJECTS.value and n.status in GIVEN
+                 and n.sent_at is not None]  # fmt: skip
+        if not given:
+            return {}
+        scope = self.s.scope_of(session, row)
+        people = scope.subjects if scope else ()
+        since = joined(
+            (s.computed_at, s.data.get("subjects", ()))
+            for s in session.scalars(select(IncidentScopeRow).where(
+                IncidentScopeRow.incident_id == row.id))
+        )  # fmt: skip
+        hours = {r.name: r.subjects_hours for r in self.s.policy.regimes}
+        out: dict[str, Untold] = {}
+        for n, sent_at in given:
+            latest = self._latest(session, n.id)
+            due = {p: due_of(since.get(p), sent_at, hours.get(n.regime))
+                   for p in people if latest.get(p) != "sent"}  # fmt: skip
+            out[n.id] = Untold(n.id, n.regime, due)
+        return out
 
     def get(self, notice_id: str) -> IncidentNoticeRow:
         with self.s.store.transaction() as session:

@@ -21,6 +21,7 @@ from rightful.adapters.db.incidents import (
     IncidentNoticeRow,
     IncidentReporterRow,
     IncidentRow,
+    IncidentUntoldExceptionRow,
     entries_mentioning,
     register_entries,
 )
@@ -31,6 +32,7 @@ from rightful.domain.incident_clocks import Deadline
 from rightful.domain.incident_notices import sections_sha256
 from rightful.domain.incident_register import Problem, compare, decode
 from rightful.domain.incident_scope import Scope, scope_json
+from rightful.domain.incident_untold import Untold
 from rightful.domain.incidents import IncidentSource, discovered_by
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
@@ -79,6 +81,7 @@ LABELS: Final = {
 }
 # The job's reminder of people of the scope a sent notice has not told (no deadline of theirs).
 UNTOLD_REMINDER: Final = "reminder sent to the DPO: people of the scope not told by a sent notice"
+CLOSED_UNTOLD: Final = "incident closed with people of the scope untold (Art. 34(3) exception)"
 # Containment recorded by staff: nothing of rightful's was frozen or revoked by it.
 CONTAINED_OUTSIDE: Final = "contained outside rightful (the measure is in the remedial action)"
 
@@ -282,6 +285,8 @@ def _event(e: dict[str, Any]) -> TimelineEvent:
         label = CONTAINED_OUTSIDE
     if e["action"] == "incident.reminder_sent" and "untold" in details:
         label = UNTOLD_REMINDER
+    if e["action"] == "incident.closed" and "untold_exception" in details:
+        label = CLOSED_UNTOLD
     return TimelineEvent(e["seq"], e["at"], e["actor"], e["role"], e["action"], label, details)
 
 
@@ -316,14 +321,18 @@ def _deadline(d: Deadline, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _notice(n: IncidentNoticeRow, untold: int | None) -> dict[str, Any]:
+def _notice(n: IncidentNoticeRow, untold: Untold | None, now: datetime) -> dict[str, Any]:
     """`untold`: people of the current scope a sent notice to them has not told (None before
-    it went out, and for the authority's)."""
+    it went out, and for the authority's); `untold_due_at`: when the first of them is to be
+    told by; `untold_overdue`: how many of them are past their own due time."""
     return {
         "id": n.id, "audience": n.audience, "regime": n.regime, "language": n.language,
         "status": n.status, "approved_by": n.approved_by, "approved_at": _iso(n.approved_at),
         "sent_at": _iso(n.sent_at), "recipients": n.recipients, "failures": n.failures,
-        "untold": untold, "late_reason": n.late_reason, "sections": n.sections,
+        "untold": len(untold.people) if untold else None,
+        "untold_due_at": _iso(untold.due_at) if untold else None,
+        "untold_overdue": len(untold.overdue(now)) if untold else None,
+        "late_reason": n.late_reason, "sections": n.sections,
     }  # fmt: skip
 
 
@@ -349,9 +358,12 @@ def details(
         owed = deadlines_of(session, row, service.policy.regimes, scope)
         assessments = [_assessment(a, row.assessment_id) for a in assessments_of(session, row.id)]
         reporter = session.get(IncidentReporterRow, row.id)
+        excepted = [_excepted(e) for e in session.scalars(select(IncidentUntoldExceptionRow).where(
+            IncidentUntoldExceptionRow.incident_id == row.id).order_by(
+            IncidentUntoldExceptionRow.id))]  # fmt: skip
     events = service.register.timeline(incident_id)
     first = first_report(events)
-    untold = service.notices.untold(incident_id)
+    untold = service.notices.untold_due(incident_id)
     return {
         **register_row(row),
         "reporter": _reporter(row, reporter, with_contact),
@@ -359,9 +371,17 @@ def details(
         "scope": _scope_view(scope, with_contact),
         "assessments": assessments,
         "deadlines": [_deadline(d, now) for d in owed],
-        "notices": [_notice(n, untold.get(n.id)) for n in service.notices.of(incident_id)],
+        "notices": [_notice(n, untold.get(n.id), now) for n in service.notices.of(incident_id)],
+        "untold_exceptions": excepted,
         "timeline": [_event_json(e) for e in events],
     }
+
+
+def _excepted(e: IncidentUntoldExceptionRow) -> dict[str, Any]:
+    """A close with people of the scope never told, on an Art. 34(3) exception."""
+    return {"at": _iso(e.at), "by": e.by, "exception": e.exception,
+            "justification": e.justification, "untold": e.untold,
+            "notice_ids": list(e.notice_ids)}  # fmt: skip
 
 
 def _reporter(

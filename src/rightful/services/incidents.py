@@ -21,6 +21,7 @@ from rightful.adapters.db.incidents import (
     IncidentReporterRow,
     IncidentRow,
     IncidentScopeRow,
+    IncidentUntoldExceptionRow,
 )
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.db.tables import RequestRow
@@ -32,7 +33,14 @@ from rightful.domain.errors import (
     RightfulError,
 )
 from rightful.domain.identities import normalise_email
+from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_scope import Scope, scope_from_json
+from rightful.domain.incident_untold import (
+    ClosingException,
+    check_closing,
+    closing_exception,
+    never_told,
+)
 from rightful.domain.incidents import (
     OUTSIDE_NAMES,
     IncidentKind,
@@ -412,16 +420,21 @@ class IncidentService:
             return row
 
     @by_reference
-    def close(self, incident_id: str, by: Principal, remedial_action: str) -> IncidentRow:
-        """Close an assessed incident whose owed notices went out, with the remedial action."""
+    def close(
+        self, incident_id: str, by: Principal, remedial_action: str, *,
+        untold_exception: str | None = None, justification: str | None = None,
+    ) -> IncidentRow:  # fmt: skip
+        """Close an assessed incident whose owed notices went out, with the remedial action.
+        People of the scope who must be told and never were (Art. 34(1)) keep it open unless
+        the DPO relies on an Art. 34(3) exception with a justification, recorded and shown."""
         by.require(Role.DPO)
         if len(written(remedial_action, "the remedial action")) < 10:
             raise InvalidInputError("record the remedial action (at least 10 characters)")
+        given = closing_exception(untold_exception, justification)
         with self.store.transaction() as session:
             row = load_incident(session, incident_id, lock=True)
-            owed = [d for d in deadlines_of(session, row, self.policy.regimes,
-                                            self.scope_of(session, row))
-                    if d.required and d.done_at is None]  # fmt: skip
+            every = deadlines_of(session, row, self.policy.regimes, self.scope_of(session, row))
+            owed = [d for d in every if d.required and d.done_at is None]
             if row.assessment_id is None:
                 raise ConflictError("assess the incident before closing it")
             if row.contained_at is None:
@@ -431,12 +444,37 @@ class IncidentService:
             if owed:
                 names = ", ".join(f"{d.regime} {d.audience.value}" for d in owed)
                 raise ConflictError(f"notices still owed: {names}; send them or override")
-            with tracked(session, self.audit, row, by, "incident.closed"):
+            untold = list(self.notices.untold_in(session, row).values())
+            must = {d.regime for d in every if d.audience is Audience.SUBJECTS and d.required}
+            people = never_told(untold, must)
+            n = check_closing(people, given)
+            with tracked(session, self.audit, row, by, "incident.closed") as summary:
                 move(row, IncidentStatus.CLOSED)
                 # added to what is on record (containment outside rightful, earlier closes)
                 row.closed_at = self.clock.now()
                 row.remedial_action = with_action(row.remedial_action, remedial_action)
+                if given is not None:
+                    notices = sorted(u.notice_id for u in untold
+                                     if set(u.people) & people.get(u.regime, set()))  # fmt: skip
+                    summary.update(self._except(session, row, by, given, n, notices))
             return row
+
+    def _except(
+        self, session: Session, row: IncidentRow, by: Principal, given: ClosingException,
+        n: int, notices: list[str],
+    ) -> dict[str, object]:  # fmt: skip
+        """Record the Art. 34(3) exception the DPO closes on; what the chain says of it (ids,
+        the count and the code; the justification as a digest)."""
+        session.add(IncidentUntoldExceptionRow(
+            incident_id=row.id, at=self.clock.now(), by=by.id, exception=given.exception.value,
+            justification=given.justification, untold=n, notice_ids=notices,
+        ))  # fmt: skip
+        return {
+            "untold": n,
+            "untold_exception": given.exception.value,
+            "notice_ids": notices,
+            "justification_sha256": digest(given.justification),
+        }
 
     @by_reference
     def reopen(self, incident_id: str, by: Principal, reason: str) -> IncidentRow:

@@ -179,6 +179,22 @@ class IncidentNoticeDeliveryRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # sent, failed, no_address
 
 
+class IncidentUntoldExceptionRow(Base):
+    """The DPO closed an incident with people of its scope never told, relying on an Art. 34(3)
+    exception: which, the justification, how many people and which notices (no pseudonyms)."""
+
+    __tablename__ = "incident_untold_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by: Mapped[str] = mapped_column(String(64))
+    exception: Mapped[str] = mapped_column(String(24))  # unintelligible, risk_removed, ...
+    justification: Mapped[str] = mapped_column(Text)
+    untold: Mapped[int] = mapped_column(Integer)
+    notice_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
 class IncidentReminderRow(Base):
     """A reminder sent before (or after) a notification deadline; sent once per mark."""
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.bootstrap import Container
 from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_untold import UntoldException
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
 from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
@@ -72,6 +73,10 @@ class ContainedIn(Strict):
 
 class CloseIn(Strict):
     remedial_action: str = Field(min_length=10, max_length=8000)
+    untold_exception: UntoldException | None = Field(
+        default=None, description="Art. 34(3) exception to close with people never told"
+    )
+    justification: str | None = Field(default=None, max_length=8000)
 
 
 class DraftIn(Strict):
@@ -198,7 +203,9 @@ def contained(incident_id: str, body: ContainedIn, c: Deps, who: Agent) -> dict[
 
 @router.post("/{incident_id}/close")
 def close(incident_id: str, body: CloseIn, c: Deps, who: Dpo) -> dict[str, Any]:
-    c.incidents.close(incident_id, who, body.remedial_action)
+    c.incidents.close(incident_id, who, body.remedial_action,
+                      untold_exception=body.untold_exception,
+                      justification=body.justification)  # fmt: skip
     return details(c.incidents, incident_id)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,7 @@ from rich.table import Column, Table
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_notices import MAX_SECTION
+from rightful.domain.incident_untold import UntoldException
 from rightful.domain.incidents import (
     IncidentKind,
     IncidentSource,
@@ -113,12 +114,26 @@ def show(incident_id: str, json_out: Json = False) -> None:
     for d in data["deadlines"]:
         console.print(f"  {d['regime']} {d['audience']}: {d['state']} (due {_short(d['due_at'])})")
     for n in data["notices"]:
-        untold = (f"; {counted(n['untold'], 'person', 'people')} of the scope not told by it "
-                  f"(send it again)" if n["untold"] else "")  # fmt: skip
-        console.print(f"  notice {n['id']} {n['audience']} {n['regime']}: {n['status']}{untold}")
+        console.print(f"  notice {n['id']} {n['audience']} {n['regime']}: {n['status']}"
+                      f"{_untold(n)}")  # fmt: skip
+    for x in data["untold_exceptions"]:
+        console.print(f"  closed {_short(x['at'])} with {counted(x['untold'], 'person', 'people')}"
+                      f" untold, on Art. 34(3) {x['exception']}: {escape(x['justification'])}",
+                      highlight=False)  # fmt: skip
     for e in data["timeline"]:
         console.print(f"  {_short(e['at'])} #{e['seq']} {e['label']} [{e['actor']}]",
                       highlight=False)  # fmt: skip
+
+
+def _untold(n: dict[str, Any]) -> str:
+    """'; 2 people of the scope not told by it, 1 overdue (due 2026-12-06 09:00 UTC; send it
+    again)', or nothing when it told everyone."""
+    if not n["untold"]:
+        return ""
+    overdue = f", {n['untold_overdue']} overdue" if n["untold_overdue"] else ""
+    due = f"due {_short(n['untold_due_at'])}; " if n["untold_due_at"] else ""
+    return (f"; {counted(n['untold'], 'person', 'people')} of the scope not told by it"
+            f"{overdue} ({due}send it again)")  # fmt: skip
 
 
 @app.command("open")
@@ -312,9 +327,19 @@ def contained(incident_id: str, measure: Annotated[str, typer.Option()]) -> None
 
 @app.command()
 @handles_errors
-def close(incident_id: str, remedial_action: Annotated[str, typer.Option()]) -> None:
-    """Close an incident whose owed notices went out, recording the remedial action."""
-    row = container().incidents.close(incident_id, cli_principal(), remedial_action)
+def close(
+    incident_id: str,
+    remedial_action: Annotated[str, typer.Option()],
+    untold_exception: Annotated[UntoldException | None, typer.Option(
+        help="Art. 34(3) exception relied on to close with people never told")] = None,
+    justification: Annotated[str | None, typer.Option(
+        help="why the exception applies (20+ characters)")] = None,
+) -> None:  # fmt: skip
+    """Close an incident whose owed notices went out, recording the remedial action; with
+    people of the scope never told, only on an Art. 34(3) exception with a justification."""
+    row = container().incidents.close(incident_id, cli_principal(), remedial_action,
+                                      untold_exception=untold_exception,
+                                      justification=justification)  # fmt: skip
     console.print(f"{row.id} closed")
 
 

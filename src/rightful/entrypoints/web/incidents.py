@@ -21,6 +21,7 @@ from rightful.domain.errors import (
 )
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_notices import section_titles
+from rightful.domain.incident_untold import EXCEPTION_NAMES
 from rightful.domain.incidents import (
     OUTSIDE_NAMES,
     IncidentKind,
@@ -119,8 +120,8 @@ def show(request: Request, incident_id: str, flash: str = "") -> Response:
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
     context = {"i": data, "done": done, "error": error, "Role": Role,
-               "levels": list(Level), "natures": list(Nature),
-               "audiences": list(Audience)}  # fmt: skip
+               "levels": list(Level), "natures": list(Nature), "audiences": list(Audience),
+               "untold_exceptions": EXCEPTION_NAMES}  # fmt: skip
     return console_page(request, "console/incidents/incident.html", me, context)
 
 
@@ -240,13 +241,16 @@ def reopen(request: Request, incident_id: str, csrf: Csrf = "", reason: Long = "
 
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
 def close(
-    request: Request, incident_id: str, csrf: Csrf = "", remedial_action: Long = ""
-) -> Response:
+    request: Request, incident_id: str, csrf: Csrf = "", remedial_action: Long = "",
+    untold_exception: Short = "", justification: Long = "",
+) -> Response:  # fmt: skip
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        c.incidents.close(_id(incident_id), me.principal, remedial_action)
-        return "Closed."
+        c.incidents.close(_id(incident_id), me.principal, remedial_action,
+                          untold_exception=untold_exception or None,
+                          justification=justification or None)  # fmt: skip
+        return "Closed." if not untold_exception else "Closed; the exception is recorded."
 
     return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
 
