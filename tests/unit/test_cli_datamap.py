@@ -48,10 +48,19 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
     """REQUIREMENTS.md:19: every copy comes with the purposes and the retention period; a map
     that declares neither for a collection passed with "ok", and its packages said nothing."""
     silent, warnings = _warnings_after_editing(tmp_path, "shop.yaml", lambda text: (
-        text.replace('        retention: "10 years for orders (commercial and tax law), 2 years '
-                     'for tickets"\n', "")
-        .replace('          purposes: ["Send the newsletter the subscriber asked for"]\n', "")
-        .replace('        purposes: ["Sell and deliver products", "Customer support"]\n', "")
+        text.replace('        retention:\n'
+                     '          en: "10 years for orders (commercial and tax law), 2 years for '
+                     'tickets"\n'
+                     '          de: "10 Jahre für Bestellungen (Handels- und Steuerrecht), 2 Jahre '
+                     'für Anfragen"\n', "")
+        .replace('          purposes:\n'
+                 '            - en: "Send the newsletter the subscriber asked for"\n'
+                 '              de: "Versand des Newsletters, den die abonnierende Person '
+                 'bestellt hat"\n', "")
+        .replace('        purposes:\n'
+                 '          - {en: "Sell and deliver products", de: "Verkauf und Lieferung von '
+                 'Produkten"}\n'
+                 '          - {en: "Customer support", de: "Kundenservice"}\n', "")
     ))  # fmt: skip
     why = "no purposes: its packages cannot say why the data is used (Art. 15(1)(a)); declare "
     long = "no retention: its packages cannot say how long the data is kept (Art. 15(1)(d)); "

@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from rightful.domain.identities import IdentityType
+from rightful.domain.languages import Text
 from rightful.domain.sensitivity import Sensitivity, category_sensitivity, highest
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -84,7 +85,7 @@ class DataField:
     match: Match = Match.EXACT
     blob_store: str | None = None
     third_party: bool = False
-    description: str | None = None
+    description: Text | None = None
 
 
 class Disclosure(StrEnum):
@@ -104,7 +105,7 @@ class Recipient:
     name: str
     country: str | None = None
     third_country: bool = False
-    safeguards: str | None = None
+    safeguards: Text | None = None
     disclosure: frozenset[Disclosure] = frozenset()
 
 
@@ -113,8 +114,8 @@ class AutomatedDecisions:
     """Art. 15(1)(h): whether automated decisions are made, their logic and consequences."""
 
     exists: bool = False
-    logic: str | None = None
-    significance: str | None = None
+    logic: Text | None = None
+    significance: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +123,11 @@ class ProcessingInfo:
     """The Art. 15(1)(a)-(h) information for one collection. `recipients` is None when the map
     does not say, and empty when it says that nobody outside the controller receives the data."""
 
-    purposes: tuple[str, ...] = ()
-    legal_basis: str | None = None
-    retention: str | None = None
+    purposes: tuple[Text, ...] = ()
+    legal_basis: Text | None = None
+    retention: Text | None = None
     recipients: tuple[Recipient, ...] | None = None
-    source: str | None = None
+    source: Text | None = None
     automated_decisions: AutomatedDecisions | None = None
 
     @property
@@ -148,7 +149,7 @@ class DataCollection:
     data_categories: tuple[str, ...] = ()
     info: ProcessingInfo = ProcessingInfo()
     subject: bool = False
-    description: str | None = None
+    description: Text | None = None
 
     @property
     def address(self) -> str:
@@ -188,7 +189,7 @@ class Dataset:
     source: str
     collections: tuple[DataCollection, ...]
     origin: str = "<memory>"
-    name: str | None = None
+    name: Text | None = None
     description: str | None = None
 
 

@@ -12,6 +12,7 @@ from typing import Final
 from rightful.domain.datamap import DataMap
 from rightful.domain.erasure import check_recipients, recipients_told_text
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.languages import DEFAULT_LANGUAGE, Text, worded
 from rightful.domain.notices import law_name
 
 MAX_FIELDS: Final = 100
@@ -23,7 +24,7 @@ class Rectified:
     the plain words the requester reads for each (its description in the data map)."""
 
     fields: tuple[str, ...]
-    labels: tuple[str, ...]
+    labels: tuple[Text, ...]
     recipients_told: int
 
     def as_json(self) -> dict[str, object]:
@@ -43,7 +44,7 @@ def rectified(fields: Sequence[str], recipients_told: int, datamap: DataMap) -> 
     return Rectified(named, labels, recipients_told)
 
 
-def _label(name: str, datamap: DataMap) -> str:
+def _label(name: str, datamap: DataMap) -> Text:
     address, _, field_name = name.rpartition(".")
     coll = datamap.collection(address) if address else None
     field = coll.field(field_name) if coll is not None else None
@@ -52,8 +53,13 @@ def _label(name: str, datamap: DataMap) -> str:
             f"{name[:120]!r} is not a field of the data map: write dataset.collection.field "
             "as your data map's dataset files name it"
         )
-    where = coll.description or address
-    return f"{field.description or field_name} ({where})"
+    described = (field.description, coll.description)
+    languages = dict.fromkeys(lang for text in described if text for lang in text.languages)
+    return Text(tuple(
+        (lang, f"{worded(field.description, lang) or field_name} "
+               f"({worded(coll.description, lang) or address})")
+        for lang in languages or (DEFAULT_LANGUAGE,)
+    ))  # fmt: skip
 
 
 _SENTENCES: Final = {
@@ -83,7 +89,7 @@ def rectification_text(
     lang = language if language in _SENTENCES else "en"
     say = _SENTENCES[lang]
     intro = say["intro"].format(ref=request_id[:8], law=law_name(law, lang))
-    parts = [intro + "".join(f"\n- {label}" for label in outcome.labels)]
+    parts = [intro + "".join(f"\n- {label.in_language(lang)}" for label in outcome.labels)]
     if outcome.recipients_told:
         parts.append(recipients_told_text(say, outcome.recipients_told))
     parts.append(remedies)

@@ -32,6 +32,7 @@ from rightful.domain.datamap import DataCollection, DataMap
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.exclusions import Exclusions
+from rightful.domain.languages import worded
 from rightful.domain.never_disclosed import REASON as UNDISCLOSED
 from rightful.domain.never_disclosed import Undisclosed
 from rightful.domain.packages import (
@@ -348,7 +349,7 @@ class PackageBuilder:
         files.records = spool.rows
         header = {
             "collection": files.address, "source": self.datamap.source_of(files.address),
-            "description": coll.description if coll else None,
+            "description": worded(coll.description, self.meta.language) if coll else None,
             "fields": list(spool.fields),
             "third_party_fields": list(shape.third_party),
             "count": spool.rows,

@@ -19,8 +19,8 @@ def general_practices(datamap: DataMap, language: str) -> Practices:
     for coll in datamap.collections():
         categories.update(dict.fromkeys(category_label(c, language) for c in coll.categories))
         if coll.info.source:
-            sources[coll.info.source] = None
-        purposes.update(dict.fromkeys(coll.info.purposes))
+            sources[coll.info.source.in_language(language)] = None
+        purposes.update(dict.fromkeys(p.in_language(language) for p in coll.info.purposes))
         recipients.update(dict.fromkeys(r.name for r in coll.info.recipients or ()))
     return Practices(tuple(categories), tuple(sources), tuple(purposes), tuple(recipients))
 

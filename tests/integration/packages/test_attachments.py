@@ -83,7 +83,7 @@ def test_the_page_says_which_data_an_attachment_belongs_to_in_the_requesters_wor
     item = next(i for i in manifest_of(world, package.id)["items"] if i["kind"] == "attachment")
     index = zip_bytes(world, package.id).read("index.html").decode()
     assert (f'<a href="{item["path"]}">{item["path"]}</a> '
-            '<span class="muted">(Hearthly device cloud – recordings)</span>') in index  # fmt: skip
+            '<span class="muted">(Hearthly-Gerätecloud – recordings)</span>') in index  # fmt: skip
     assert "(bound)" not in index and "four_eyes" not in index
 
 

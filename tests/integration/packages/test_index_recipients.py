@@ -66,8 +66,8 @@ def test_recipients_left_undeclared_are_not_read_as_nobody(tmp_path: Path) -> No
          ["EU/EEA"]),
         (Jurisdiction.UK_GDPR, "de",
          [f"{SPEECH_CLOUD} (US, außerhalb des Vereinigten Königreichs) – Garantien für die "
-          "Übermittlung aus dem Vereinigten Königreich (Art. 15 Abs. 2 UK GDPR): Standard "
-          "contractual clauses"],
+          "Übermittlung aus dem Vereinigten Königreich (Art. 15 Abs. 2 UK GDPR): "
+          "Standardvertragsklauseln"],
          ["EU/des EWR", "outside", "safeguards"]),
         (Jurisdiction.CCPA, "en",
          [f"<li>{SPEECH_CLOUD} (US) – ", "Hosting provider (Hetzner Online GmbH) (DE)"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,14 +15,16 @@ from rightful.domain.datamap import (
     Validity,
     Window,
 )
+from rightful.domain.languages import DEFAULT_LANGUAGE, Text
 from rightful.domain.sensitivity import Sensitivity
 
 EXTENSION_KEY = "rightful"
 
 INFO_KEYS = {"purposes", "legal_basis", "retention", "recipients", "source", "automated_decisions"}
-DATASET_KEYS = {"source", "categories", "defaults"}
-COLLECTION_KEYS = INFO_KEYS | {"subject"}
-FIELD_KEYS = {"match", "blob", "third_party", "window", "valid"}
+DATASET_KEYS = {"source", "categories", "defaults", "language", "name"}
+COLLECTION_KEYS = INFO_KEYS | {"subject", "description"}
+LANGUAGE = re.compile(r"[a-z]{2}")
+FIELD_KEYS = {"match", "blob", "third_party", "window", "valid", "description"}
 
 
 class ExtensionError(ValueError):
@@ -59,6 +62,42 @@ def _required_text(value: Any, key: str) -> str:
     return value
 
 
+def _wording(value: Any, key: str, language: str) -> Text | None:
+    if value is None:
+        return None
+    return _required_wording(value, key, language)
+
+
+def _required_wording(value: Any, key: str, language: str) -> Text:
+    """A free text: a string in the map's `language`, or a mapping of languages to strings
+    whose entry in the map's language (else its first) is the default."""
+    if not isinstance(value, Mapping):
+        return Text.plain(_required_text(value, key), language)
+    if not value:
+        raise ExtensionError(f"{key} must give at least one language")
+    wordings = [
+        (_language(lang, key), _required_text(v, f"{key} in {lang}")) for lang, v in value.items()
+    ]
+    wordings.sort(key=lambda pair: pair[0] != language)  # stable: the others keep their order
+    return Text(tuple(wordings))
+
+
+def _language(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not LANGUAGE.fullmatch(value):
+        raise ExtensionError(f"{key}: {value!s:.20} is not a language code such as en or de")
+    return value
+
+
+def _wordings(value: Any, key: str, language: str) -> tuple[Text, ...]:
+    """A list of free texts (or one), each as _wording reads it."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str | Mapping) for v in items):
+        raise ExtensionError(f"{key} must be a list of text")
+    return tuple(_required_wording(v, key, language) for v in items)
+
+
 def _texts(value: Any, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -79,15 +118,17 @@ def _flag(value: Any, key: str) -> bool:
 
 def dataset_extension(
     ext: Mapping[str, Any], default_source: str
-) -> tuple[str, dict[str, Sensitivity], dict[str, Any]]:
-    """(source name, declared category sensitivities, processing-info defaults)."""
+) -> tuple[str, dict[str, Sensitivity], dict[str, Any], str]:
+    """(source name, declared category sensitivities, processing-info defaults, the language
+    its plain-string texts are in)."""
     _only(ext, DATASET_KEYS)
     source = _text(ext.get("source"), "source") or default_source
     defaults = ext.get("defaults") or {}
     if not isinstance(defaults, Mapping):
         raise ExtensionError("defaults must be a mapping")
     _only(defaults, INFO_KEYS)
-    return source, _categories(ext.get("categories") or {}), dict(defaults)
+    language = _language(ext.get("language", DEFAULT_LANGUAGE), "language")
+    return source, _categories(ext.get("categories") or {}), dict(defaults), language
 
 
 def _categories(raw: Any) -> dict[str, Sensitivity]:
@@ -105,38 +146,58 @@ def _categories(raw: Any) -> dict[str, Sensitivity]:
 
 
 def collection_extension(
-    ext: Mapping[str, Any], defaults: Mapping[str, Any]
+    ext: Mapping[str, Any], defaults: Mapping[str, Any], language: str
 ) -> tuple[bool, ProcessingInfo]:
     """(is this the subject collection, its Art. 15 information with dataset defaults applied)."""
     _only(ext, COLLECTION_KEYS)
     merged = {**defaults, **{k: v for k, v in ext.items() if k in INFO_KEYS}}
-    return _flag(ext.get("subject"), "subject"), processing_info(merged)
+    return _flag(ext.get("subject"), "subject"), processing_info(merged, language)
 
 
-def processing_info(raw: Mapping[str, Any]) -> ProcessingInfo:
-    """Art. 15(1) information from its YAML form."""
+def translated(fides: str | None, ext: Mapping[str, Any], key: str, language: str) -> Text | None:
+    """A Fides text (a `description`, a dataset's `name`), which is in the map's language, with
+    the wordings in other languages that the block's `rightful: <key>:` mapping gives."""
+    raw = ext.get(key)
+    if raw is None:
+        return None if fides is None else Text.plain(fides, language)
+    if not isinstance(raw, Mapping):
+        raise ExtensionError(
+            f"rightful: {key} must map languages to the Fides {key}'s wordings in them"
+        )
+    given = _required_wording(raw, key, language)
+    if fides is None:
+        return given
+    if language in given.languages:
+        raise ExtensionError(
+            f"{key} in {language} is given twice: the Fides {key} is in the map's language"
+        )
+    return Text(((language, fides), *given.wordings))
+
+
+def processing_info(raw: Mapping[str, Any], language: str) -> ProcessingInfo:
+    """Art. 15(1) information from its YAML form, its plain-string texts in `language`."""
     decisions = raw.get("automated_decisions")
     return ProcessingInfo(
-        purposes=_texts(raw.get("purposes"), "purposes"),
-        legal_basis=_text(raw.get("legal_basis"), "legal_basis"),
-        retention=_text(raw.get("retention"), "retention"),
-        recipients=_recipients(raw.get("recipients")),
-        source=_text(raw.get("source"), "source"),
-        automated_decisions=_decisions(decisions) if decisions is not None else None,
+        purposes=_wordings(raw.get("purposes"), "purposes", language),
+        legal_basis=_wording(raw.get("legal_basis"), "legal_basis", language),
+        retention=_wording(raw.get("retention"), "retention", language),
+        recipients=_recipients(raw.get("recipients"), language),
+        source=_wording(raw.get("source"), "source", language),
+        automated_decisions=_decisions(decisions, language) if decisions is not None else None,
     )
 
 
-def _recipients(raw: Any) -> tuple[Recipient, ...] | None:
+def _recipients(raw: Any, language: str) -> tuple[Recipient, ...] | None:
     """The recipients; None when not declared (no key, or a key without a value), which a
     package must not read as `[]`, the declaration that nobody outside receives the data."""
     if raw is None:
         return None
     if not isinstance(raw, list):
         raise ExtensionError("recipients must be a list ([] when nobody outside receives the data)")
-    return tuple(_recipient(r) for r in raw)
+    return tuple(_recipient(r, language) for r in raw)
 
 
-def _recipient(raw: Any) -> Recipient:
+def _recipient(raw: Any, language: str) -> Recipient:
     if isinstance(raw, str):
         return Recipient(raw)
     if not isinstance(raw, Mapping) or "name" not in raw:
@@ -146,7 +207,7 @@ def _recipient(raw: Any) -> Recipient:
         name=_required_text(raw["name"], "a recipient's name"),
         country=_text(raw.get("country"), "country"),
         third_country=_flag(raw.get("third_country"), "third_country"),
-        safeguards=_text(raw.get("safeguards"), "safeguards"),
+        safeguards=_wording(raw.get("safeguards"), "safeguards", language),
         disclosure=_disclosure(raw.get("disclosure")),
     )
     if recipient.third_country and not recipient.safeguards:
@@ -172,7 +233,7 @@ def _disclosure(raw: Any) -> frozenset[Disclosure]:
     return found
 
 
-def _decisions(raw: Any) -> AutomatedDecisions:
+def _decisions(raw: Any, language: str) -> AutomatedDecisions:
     if isinstance(raw, bool):
         return AutomatedDecisions(exists=raw)
     if not isinstance(raw, Mapping):
@@ -180,8 +241,8 @@ def _decisions(raw: Any) -> AutomatedDecisions:
     _only(raw, {"exists", "logic", "significance"})
     return AutomatedDecisions(
         exists=_flag(raw.get("exists"), "exists"),
-        logic=_text(raw.get("logic"), "logic"),
-        significance=_text(raw.get("significance"), "significance"),
+        logic=_wording(raw.get("logic"), "logic", language),
+        significance=_wording(raw.get("significance"), "significance", language),
     )
 
 

@@ -22,6 +22,7 @@ from rightful.adapters.datamap.extension import (
     field_extension,
     field_window,
     split_extension,
+    translated,
 )
 from rightful.domain.datamap import (
     DataCollection,
@@ -168,18 +169,20 @@ def _dataset(origin: str, block: Any, declared: dict[str, Sensitivity]) -> Datas
     key = str(block.get("fides_key", "?"))
     try:
         plain, ext = split_extension(block)
-        source, categories, defaults = dataset_extension(ext, key)
+        source, categories, defaults, language = dataset_extension(ext, key)
         stripped, extensions = _strip_collections(plain, key)
+        model = _validate(stripped, key)
+        name = translated(model.name, ext, "name", language)
     except ExtensionError as exc:
         raise _LocatedError(str(exc), key) from None
-    model = _validate(stripped, key)
     for category, level in categories.items():
         if declared.setdefault(category, level) is not level:
             raise _LocatedError(f"category {category} declared with two sensitivities", key)
     collections = tuple(
-        _collection(key, c, extensions.get(c.name, {}), defaults) for c in model.collections
+        _collection(key, c, extensions.get(c.name, {}), defaults, language)
+        for c in model.collections
     )
-    return Dataset(model.fides_key, source, collections, origin, model.name, model.description)
+    return Dataset(model.fides_key, source, collections, origin, name, model.description)
 
 
 def _validate(stripped: dict[str, Any], key: str) -> FidesDataset:
@@ -279,15 +282,20 @@ def _listed(block: Mapping[str, Any], name: str, address: str) -> list[Any]:
 
 
 def _collection(
-    dataset: str, model: FidesCollection, ext: dict[str, Any], defaults: dict[str, Any]
+    dataset: str,
+    model: FidesCollection,
+    ext: dict[str, Any],
+    defaults: dict[str, Any],
+    language: str,
 ) -> DataCollection:
     address = f"{dataset}.{model.name}"
     try:
-        subject, info = collection_extension(ext.get("_", {}), defaults)
+        subject, info = collection_extension(ext.get("_", {}), defaults, language)
+        described = translated(model.description, ext.get("_", {}), "description", language)
     except ExtensionError as exc:
         raise _LocatedError(str(exc), address) from None
     field_exts = ext.get("fields", {})
-    fields = tuple(_field(dataset, address, f, field_exts.get(f.name, {})) for f in model.fields)
+    fields = tuple(_field(address, f, field_exts.get(f.name, {}), language) for f in model.fields)
     return DataCollection(
         dataset,
         model.name,
@@ -295,17 +303,18 @@ def _collection(
         tuple(model.data_categories or ()),
         info,
         subject,
-        model.description,
+        described,
     )
 
 
-def _field(dataset: str, address: str, model: FidesField, ext: dict[str, Any]) -> DataField:
+def _field(address: str, model: FidesField, ext: dict[str, Any], language: str) -> DataField:
     if model.fields:
         raise _LocatedError("nested fields are not supported", address, model.name)
     meta = model.fides_meta
     try:
         extras = field_extension(ext)
         window = field_window(ext)
+        described = translated(model.description, ext, "description", language)
     except ExtensionError as exc:
         raise _LocatedError(str(exc), address, model.name) from None
     declared = meta.references if meta and meta.references else []
@@ -319,7 +328,7 @@ def _field(dataset: str, address: str, model: FidesField, ext: dict[str, Any]) -
         primary_key=bool(meta and meta.primary_key),
         identity=_identity(address, model.name, meta.identity if meta else None),
         references=references,
-        description=model.description,
+        description=described,
         **extras,
     )
 

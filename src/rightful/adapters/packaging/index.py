@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rightful.adapters.packaging.texts import category_label, for_law, texts
 from rightful.domain.datamap import DataMap, Disclosure, ProcessingInfo, Recipient
 from rightful.domain.datamap_graph import Withheld
+from rightful.domain.languages import worded
 from rightful.domain.packages import safe_name
 
 MAX_LISTED_FILES: Final = 500
@@ -124,10 +125,10 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
     folder = files.files[0].rsplit("/", 1)[0] if files.files else ""
     return {
         "anchor": safe_name(files.address), "title": _title(data, files.address),
-        "description": coll.description, "records": files.records,
+        "description": worded(coll.description, lang), "records": files.records,
         "file_count": files.file_count, "json_path": files.json_path, "csv_path": files.csv_path,
         "category_labels": [category_label(c, lang) for c in coll.categories],
-        "info": coll.info, **_recipients(data, coll.info, t),
+        "info": _info(coll.info, lang), **_recipients(data, coll.info, lang),
         "record_word": t["record"] if files.records == 1 else t["records"],
         "file_word": t["file_label"] if files.file_count == 1 else t["files_label"],
         "missing": _missing_text(t, data.missing[files.address]),
@@ -167,16 +168,34 @@ def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:
     return {
         "title": _title(data, withheld.collection),
         "category_labels": [category_label(c, lang) for c in withheld.categories],
-        "info": coll.info,
-        **_recipients(data, coll.info, texts(lang)),
+        "info": _info(coll.info, lang),
+        **_recipients(data, coll.info, lang),
     }
 
 
-def _recipients(data: IndexData, info: ProcessingInfo, t: dict[str, str]) -> dict[str, Any]:
+def _info(info: ProcessingInfo, lang: str) -> dict[str, Any]:
+    """A collection's Art. 15(1) texts in the request's language, each in the map's own
+    language where the map gives no wording in the request's."""
+    decisions = info.automated_decisions
+    return {
+        "purposes": [p.in_language(lang) for p in info.purposes],
+        "legal_basis": worded(info.legal_basis, lang),
+        "retention": worded(info.retention, lang),
+        "source": worded(info.source, lang),
+        "automated_decisions": None if decisions is None else {
+            "exists": decisions.exists,
+            "logic": worded(decisions.logic, lang),
+            "significance": worded(decisions.significance, lang),
+        },
+    }  # fmt: skip
+
+
+def _recipients(data: IndexData, info: ProcessingInfo, lang: str) -> dict[str, Any]:
     """Who receives a collection's data, framed by the request's law: a transfer out of the
     EU/EEA (GDPR) or out of the UK (UK GDPR) with its safeguards as the map words them; a CCPA
     package has no third countries, only each recipient's country. Where the map declares no
     recipients, the page says so, not that nobody receives the data."""
+    t = texts(lang)
     if info.recipients is None:
         return {"recipients": [], "recipients_note": t["recipients_undeclared"]}
     if not info.recipients:
@@ -187,7 +206,8 @@ def _recipients(data: IndexData, info: ProcessingInfo, t: dict[str, str]) -> dic
     return {"recipients_note": "", "recipients": [
         {"name": r.name, "country": r.country,
          "outside": outside if transfers and r.third_country else "",
-         "safeguards": f"{safeguards}: {r.safeguards}" if transfers and r.safeguards else "",
+         "safeguards": (f"{safeguards}: {r.safeguards.in_language(lang)}"
+                        if transfers and r.safeguards else ""),
          "disclosure": "" if transfers else _disclosure(r, t)}
         for r in info.recipients
     ]}  # fmt: skip
@@ -230,7 +250,7 @@ def _title(data: IndexData, address: str) -> str:
     dataset = data.datamap.dataset_of(address)
     coll = data.datamap.collection(address)
     name = coll.name.replace("_", " ") if coll else address
-    return f"{dataset.name or dataset.key} – {name}"
+    return f"{worded(dataset.name, data.language) or dataset.key} – {name}"
 
 
 def _day(at: datetime, lang: str) -> str:
