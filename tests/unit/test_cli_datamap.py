@@ -111,6 +111,25 @@ def test_check_warns_of_recipients_not_declared_as_sale_sharing_or_business_purp
     ]
 
 
+def test_check_warns_of_texts_a_requester_would_read_in_another_language(tmp_path: Path) -> None:
+    """Art. 12(1) GDPR: the information in clear and plain language. German requesters are
+    answered in German, and a text the map gives only in English passed silently, to be read
+    in English under "Zwecke"."""
+    silent, warnings = _warnings_after_editing(tmp_path, "speaker.yaml", lambda text: (
+        text.replace('            - {en: "Answer voice requests", de: "Beantwortung von '
+                     'Sprachanfragen"}', '            - "Answer voice requests"')
+        .replace("        description: The speaker hardware.\n        rightful:\n"
+                 '          description: {de: "Die Lautsprecher-Hardware."}\n',
+                 "        description: The speaker hardware.\n")
+    ))  # fmt: skip
+    assert warnings == [
+        f'warning: {silent}: speaker.devices: description "The speaker hardware." has no de '
+        "wording: requesters in de read it in en; give it as rightful: description: {de: ...}",
+        f'warning: {silent}: speaker.recordings: purposes "Answer voice requests" has no de '
+        "wording: requesters in de read it in en; give it as {en: ..., de: ...}",
+    ]
+
+
 @pytest.mark.parametrize(
     ("disclosure", "message"),
     [

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from rightful.adapters.datamap.extension import ExtensionError, processing_info
 from rightful.adapters.datamap.fides_yaml import load_datamap, read_datamap
 from rightful.demo.estate import DATAMAP_FILES
+from rightful.domain.datamap_checks import untranslated
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.languages import Text
+from rightful.domain.languages import OFFERED, Text
 from rightful.domain.notices import remedies
 from rightful.domain.rectification import rectification_text, rectified
 from rightful.services.practices import general_practices
@@ -155,6 +156,23 @@ def test_for_any_map_a_plain_string_is_shown_in_every_language(
 def test_a_number_as_a_wording_is_refused_not_turned_into_text() -> None:
     with pytest.raises(ExtensionError, match="purposes in de must be text"):
         processing_info({"purposes": [{"en": "Run", "de": 10}]}, "en")
+
+
+def test_the_demo_map_says_everything_in_every_offered_language() -> None:
+    datamap = load_datamap(DATAMAP_FILES)
+    assert untranslated(datamap) == []
+    assert OFFERED == ("en", "de")
+
+
+def test_texts_missing_an_offered_language_are_named_with_their_place(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    found = [str(p) for p in untranslated(load_datamap([path]))]
+    assert found == [
+        f'{path}: app.users.email: description "The sign-in address." has no de wording: '
+        "requesters in de read it in en; give it as rightful: description: {de: ...}",
+        f'{path}: app.users: purposes "Count visits" has no de wording: requesters in de read '
+        "it in en; give it as {en: ..., de: ...}",
+    ]
 
 
 def test_the_general_practices_are_told_in_the_requesters_language(tmp_path: Path) -> None:

@@ -130,6 +130,20 @@ class ProcessingInfo:
     source: Text | None = None
     automated_decisions: AutomatedDecisions | None = None
 
+    def texts(self) -> Iterator[tuple[str, Text]]:
+        """Every free text, each named as the map's `rightful:` block names it."""
+        yield from (("purposes", purpose) for purpose in self.purposes)
+        for key in ("legal_basis", "retention", "source"):
+            if (text := getattr(self, key)) is not None:
+                yield key, text
+        for r in self.recipients or ():
+            if r.safeguards is not None:
+                yield f"recipient {r.name}: safeguards", r.safeguards
+        if (decisions := self.automated_decisions) is not None:
+            for key in ("logic", "significance"):
+                if (text := getattr(decisions, key)) is not None:
+                    yield f"automated_decisions: {key}", text
+
     @property
     def disclosures(self) -> frozenset[Disclosure] | None:
         """What the data's disclosures are under the CCPA (empty: it goes to nobody), or None
@@ -175,6 +189,17 @@ class DataCollection:
         for f in self.fields:
             found.update(f.data_categories)
         return tuple(sorted(found))
+
+    def texts(self) -> Iterator[tuple[str | None, str, Text]]:
+        """Every free text a requester reads of the collection: (the field it describes, if
+        one, its key in the map, the text)."""
+        if self.description is not None:
+            yield None, "description", self.description
+        for f in self.fields:
+            if f.description is not None:
+                yield f.name, "description", f.description
+        for key, text in self.info.texts():
+            yield None, key, text
 
     @property
     def blob_fields(self) -> tuple[DataField, ...]:

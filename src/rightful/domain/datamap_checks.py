@@ -16,6 +16,7 @@ from rightful.domain.datamap import (
     Reference,
 )
 from rightful.domain.datamap_graph import plan_traversal
+from rightful.domain.languages import OFFERED, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,48 @@ def _gaps(coll: DataCollection) -> Iterator[str]:
                 "data is sold or shared (Cal. Civ. Code §1798.110(c), §1798.115(a)); declare "
                 "disclosure: business_purpose, sale or sharing"
             )
+
+
+# Texts Fides itself holds (the others are rightful's own).
+FIDES_TEXTS: Final = frozenset({"name", "description"})
+
+
+def untranslated(datamap: DataMap, offered: tuple[str, ...] = OFFERED) -> list[DataMapProblem]:
+    """Texts a requester in one of the `offered` languages would read in another. Not errors
+    (the map's own wording is shown), but Art. 12(1) GDPR wants the information in clear and
+    plain language, which is the requester's."""
+    return [
+        DataMapProblem(
+            dataset.origin, address, field,
+            f"{key} {_quoted(text.default)} has no {language} wording: requesters in {language} "
+            f"read it in {text.languages[0]}; {_how(key, text.languages[0], language)}",
+        )
+        for dataset in datamap.datasets
+        for address, field, key, text in _texts(dataset)
+        for language in text.missing(offered)
+    ]  # fmt: skip
+
+
+def _how(key: str, given: str, missing: str) -> str:
+    """How to add the wording: Fides' own texts stay plain Fides, their other wordings go into
+    the block's `rightful:`."""
+    if key in FIDES_TEXTS:
+        return f"give it as rightful: {key}: {{{missing}: ...}}"
+    return f"give it as {{{given}: ..., {missing}: ...}}"
+
+
+def _texts(dataset: Dataset) -> Iterator[tuple[str, str | None, str, Text]]:
+    """(where, the field, the key, the text) of every free text a requester reads."""
+    if dataset.name is not None:
+        yield dataset.key, None, "name", dataset.name
+    for coll in dataset.collections:
+        for field, key, text in coll.texts():
+            yield coll.address, field, key, text
+
+
+def _quoted(wording: str, limit: int = 40) -> str:
+    """The start of a wording, enough to find it in the file."""
+    return f'"{wording}"' if len(wording) <= limit else f'"{wording[: limit - 1]}…"'
 
 
 def _dataset_problems(datamap: DataMap) -> Iterator[DataMapProblem]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rightful.adapters.datamap.fides_yaml import read_datamap
 from rightful.domain.datamap import DataMap, Match
-from rightful.domain.datamap_checks import DataMapProblem, article_15_gaps
+from rightful.domain.datamap_checks import DataMapProblem, article_15_gaps, untranslated
 from rightful.domain.datamap_graph import TraversalPlan, identity_routes, plan_traversal
 from rightful.domain.sensitivity import Sensitivity
 
@@ -54,7 +54,8 @@ class DataMapReport:
     problems: list[DataMapProblem]
     lines: list[str] = field(default_factory=list)
     indexes: list[IndexAdvice] = field(default_factory=list)
-    warnings: list[DataMapProblem] = field(default_factory=list)  # Art. 15(1) left unsaid
+    # Art. 15(1) left unsaid, or said in fewer languages than requesters are answered in
+    warnings: list[DataMapProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,7 +69,10 @@ def check_files(paths: Sequence[Path | str]) -> DataMapReport:
         return DataMapReport(problems)
     plan = plan_traversal(datamap)
     return DataMapReport(
-        [], describe(datamap, plan), recommend_indexes(datamap, plan), article_15_gaps(datamap)
+        [],
+        describe(datamap, plan),
+        recommend_indexes(datamap, plan),
+        article_15_gaps(datamap) + untranslated(datamap),
     )
 
 
