@@ -117,7 +117,7 @@ class Container:
 
         return RequestService(
             self.store, self.clock, self.audit, self.settings, self.notice_mail,
-            self._general_practices, self.deletions.wait, self._opt_out_offer,
+            self._general_practices, self.deletions.required, self._opt_out_offer,
         )  # fmt: skip
 
     @cached_property

@@ -89,13 +89,16 @@ def data_points(points: Iterable[DataPoint]) -> int:
     return len({p.type for p in points})
 
 
+def signed_in(points: Iterable[DataPoint]) -> bool:
+    """Whether the requester signed in with their account for this request (re-authenticated)."""
+    return any(p.factor is Factor.ACCOUNT_ASSERTION for p in points)
+
+
 def categories_verified(points: Iterable[DataPoint]) -> bool:
     """Whether the requester is verified for a request to know categories (§7062(b)): a
     signed-in account, or two data points of distinct types; no declaration is asked."""
     proven = list(points)
-    if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
-        return True
-    return data_points(proven) >= CATEGORIES_DATA_POINTS
+    return signed_in(proven) or data_points(proven) >= CATEGORIES_DATA_POINTS
 
 
 _WAIT = {
@@ -122,7 +125,7 @@ def disclosure_wait(
     """None when the specific pieces may be disclosed; else what is still missing, in words,
     in `language` (English, staff's, when there is none)."""
     proven = list(points)
-    if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
+    if signed_in(proven):
         return None
     say = _WAIT.get(language, _WAIT["en"])
     missing = []
@@ -194,6 +197,8 @@ _DELETE = {
         "points": "we delete the personal information only once {needed} matching data points "
         "are verified ({count} so far) or the account holder has signed in "
         "(Cal. Code Regs. tit. 11 §7062(d))",
+        "unread": "we cannot tell right now which further proof, if any, the deletion of your "
+        "personal information needs; please look again later",
     },
     "de": {
         "account": "die personenbezogenen Daten einer Kontoinhaberin oder eines Kontoinhabers "
@@ -202,8 +207,17 @@ _DELETE = {
         "points": "die personenbezogenen Daten löschen wir erst, wenn {needed} übereinstimmende "
         "Angaben bestätigt sind ({count} bisher) oder die Kontoinhaberin oder der Kontoinhaber "
         "sich angemeldet hat (Cal. Code Regs. tit. 11 §7062(d))",
+        "unread": "welche weiteren Nachweise die Löschung Ihrer personenbezogenen Daten "
+        "vielleicht noch braucht, können wir gerade nicht feststellen; bitte sehen Sie später "
+        "wieder nach",
     },
 }
+# For staff: why the account check of §7061(b) could not be read (a source's name and state,
+# never personal data). The requester reads only "unread" in their language.
+ACCOUNT_UNREAD = (
+    "whether the requester holds an account could not be read now ({why}): the deletion waits "
+    "until it can be (Cal. Code Regs. tit. 11 §7061(b)); look again once the source answers"
+)
 
 
 def deletion_wait(
@@ -214,10 +228,19 @@ def deletion_wait(
     authenticates (§7061(b)): data points do not replace that. Anyone else matches two data
     points, or three when the data is sensitive (§7062(d)); a signed-in account is enough too."""
     proven = list(points)
-    if any(p.factor is Factor.ACCOUNT_ASSERTION for p in proven):
+    if signed_in(proven):
         return None
     say = _DELETE.get(language, _DELETE["en"])
     if account_holder:
         return say["account"]
     needed, count = deletion_points_needed(sensitive), data_points(proven)
     return None if count >= needed else say["points"].format(needed=needed, count=count)
+
+
+def account_unread(why: str | None, language: str = "en") -> str:
+    """What a CCPA deletion waits for while the account check cannot be read: for staff (`why`
+    given, in English) the source that did not answer; for the requester, in `language`, only
+    that it cannot be told now (nothing about our sources or their account)."""
+    if why is not None:
+        return ACCOUNT_UNREAD.format(why=why)
+    return _DELETE.get(language, _DELETE["en"])["unread"]

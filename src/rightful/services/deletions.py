@@ -5,6 +5,7 @@ else matches two data points, or three when the data is sensitive. Until then th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
@@ -14,12 +15,15 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.domain import declarations as rule
 from rightful.domain.datamap import DataMap
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import TERMINAL, Status
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import RequestType
 from rightful.domain.sources import RecordSource
 from rightful.services.declarations import proven_points
+
+log = logging.getLogger("rightful.deletions")
 
 
 class DeletionProof:
@@ -33,17 +37,31 @@ class DeletionProof:
     ) -> None:
         self.account_holder, self.sensitive = account_holder, sensitive
 
-    def wait(self, session: Session, row: RequestRow, language: str = "en") -> str | None:
-        """Why this CCPA deletion may not be carried out yet, or None: in English for staff, or
-        in the requester's `language`. Only a bound request waits (an unbound one is not
-        verified at all); one that has ended waits for nothing."""
+    def wait(self, session: Session, row: RequestRow, language: str | None = None) -> str | None:
+        """Why this CCPA deletion may not be carried out yet, or None, as a request is shown:
+        for staff (no `language`) in English, or for the requester in their `language`. When
+        the account check cannot be read now (a source does not answer), the request is still
+        shown: it waits, and says so; staff read which source, the requester nothing of it."""
+        try:
+            return self.required(session, row, language or "en")
+        except SourceUnavailableError as exc:
+            log.warning("CCPA deletion %s: the account check could not be read: %s", row.id, exc)
+            return rule.account_unread(str(exc) if language is None else None, language or "en")
+
+    def required(self, session: Session, row: RequestRow, language: str = "en") -> str | None:
+        """Why this CCPA deletion may not be carried out yet, or None, in `language` (English
+        for staff): what decides whether it is (an answer, a denial), so a source that does not
+        answer raises SourceUnavailableError rather than be guessed. Only a bound request waits
+        (an unbound one is not verified at all); one that has ended waits for nothing."""
         if not applies(row) or Status(row.status) in TERMINAL:
             return None
         bound = repo.binding(session, row.id)
         if bound is None:
             return None
-        holder = self.account_holder(repo.subject_of(bound))
         points = proven_points(session, row)
+        if rule.signed_in(points):  # re-authenticated: no need to ask whether they must
+            return None
+        holder = self.account_holder(repo.subject_of(bound))
         sensitive = not holder and self.sensitive()
         return rule.deletion_wait(points, holder, sensitive, language)
 
@@ -53,7 +71,7 @@ def applies(row: RequestRow) -> bool:
     return rule.deletion_applies(Jurisdiction(row.jurisdiction), RequestType(row.type))
 
 
-def no_deletion_rule(session: Session, row: RequestRow, language: str = "en") -> None:
+def no_deletion_rule(session: Session, row: RequestRow, language: str | None = None) -> None:
     """A request service wired without the rule (unit tests of other things) waits for none."""
     return None
 

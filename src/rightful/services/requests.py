@@ -18,7 +18,12 @@ from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, Transit
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.erasure import ErasureOutcome, erasure_text
-from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from rightful.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SourceUnavailableError,
+)
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import (
@@ -123,7 +128,9 @@ class RequestService:
         # The business's general practices in a language, for CCPA requests to know closed
         # unverified; None where no data map says them.
         self.practices = practices or (lambda language: None)
-        # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)), or None.
+        # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)), or None; it
+        # raises SourceUnavailableError when that cannot be read now, so nothing is decided on
+        # a guess.
         self.deletion_wait = deletion_wait
         # How to opt out of sale or sharing in a language, offered with a CCPA deletion denied
         # unverified (§7062(f)); None where the data map declares no sale or sharing.
@@ -342,6 +349,9 @@ class RequestService:
                 self.move(row.id, Status.EXPIRED, SYSTEM, UNVERIFIED_AT_DEADLINE,
                           only_from=frozenset({Status(row.status)}))  # fmt: skip
             except ConflictError:  # verified enough, or moved meanwhile: left as it is now
+                continue
+            except SourceUnavailableError as exc:  # not denied on a guess: tried again tomorrow
+                log.warning("CCPA deadline: request %s left open: %s", row.id, exc)
                 continue
             closed.append(row.id)
         if closed:
