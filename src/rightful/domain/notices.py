@@ -193,6 +193,17 @@ def action_taken_text(
     return f"{what_we_did.strip()}\n\n{closing} {remedies(jurisdiction, language)}"
 
 
+def opt_out_text(opt_out: OptOutOffer, language: str) -> str:
+    """The question whether to opt out of sale or sharing, and how, that a CCPA deletion denied
+    as unverified carries (§7062(f)): closed unverified, or refused by staff because the
+    requester's identity could not be verified."""
+    say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
+    offer = say["opt_out"].format(form=opt_out.form_url)
+    if opt_out.notice_url:
+        offer += "\n" + say["opt_out_notice"].format(url=opt_out.notice_url)
+    return offer
+
+
 def ccpa_unverified_text(
     request_id: str, action: str, language: str, practices: Practices | None = None,
     opt_out: OptOutOffer | None = None,
@@ -204,10 +215,7 @@ def ccpa_unverified_text(
     say = _CCPA_UNVERIFIED.get(language, _CCPA_UNVERIFIED["en"])
     parts = [say["closed"].format(ref=request_id[:8], action=say[action])]
     if opt_out is not None:
-        offer = say["opt_out"].format(form=opt_out.form_url)
-        if opt_out.notice_url:
-            offer += "\n" + say["opt_out_notice"].format(url=opt_out.notice_url)
-        parts.append(offer)
+        parts.append(opt_out_text(opt_out, language))
     if practices is not None:
         known = [
             say[name].format(items=", ".join(items))

@@ -55,6 +55,7 @@ class PortalStatus:
     extended: bool
     extension_reason: str | None
     refusal_reasons: list[str]
+    refused_unverified: bool
     links: list[LinkView]
 
 
@@ -79,7 +80,7 @@ class PortalService:
             row.id, row.type, row.jurisdiction, Status(row.status), row.language,
             row.received_at, row.respond_by, row.respond_by - now,
             urgency_at(row.respond_by, now, self.due_soon_days), row.extended_at is not None,
-            row.extension_reason, list(row.refusal_reasons or []),
+            row.extension_reason, list(row.refusal_reasons or []), bool(row.refused_unverified),
             self.delivery.links_of(request_id),
         )  # fmt: skip
 

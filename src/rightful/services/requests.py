@@ -17,6 +17,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
+from rightful.domain.declarations import deletion_applies
 from rightful.domain.erasure import ErasureOutcome, erasure_text
 from rightful.domain.errors import (
     ConflictError,
@@ -42,6 +43,7 @@ from rightful.domain.notices import (
     ccpa_unverified_text,
     expiry_text,
     no_data_text,
+    opt_out_text,
     remedies,
     withdrawn_text,
 )
@@ -366,8 +368,15 @@ class RequestService:
             return ccpa_unverified_text(row.id, "disclosing", row.language,
                                         self.practices(row.language))  # fmt: skip
         action = CCPA_UNVERIFIED_ACTION.get(kind, "acting")
-        offer = self.opt_out(row.language) if kind is RequestType.ERASURE else None
-        return ccpa_unverified_text(row.id, action, row.language, opt_out=offer)
+        return ccpa_unverified_text(row.id, action, row.language, opt_out=self._opt_out_of(row))
+
+    def _opt_out_of(self, row: RequestRow) -> OptOutOffer | None:
+        """How to opt out of sale or sharing, which a CCPA deletion denied as unverified offers
+        (§7062(f)), closed at its deadline or refused by staff alike; None for any other
+        request, or where the data map declares no sale or sharing."""
+        if not deletion_applies(_law(row), RequestType(row.type)):
+            return None
+        return self.opt_out(row.language)
 
     def _check_unverified(self, session: Session, row: RequestRow) -> None:
         """A verified request expires only when it is a CCPA request to know whose requester is
@@ -499,10 +508,14 @@ class RequestService:
         by: Principal,
         reasons: Sequence[str],
         manifestly: Manifestly | None = None,
+        unverified: bool = False,
     ) -> RequestRow:
         """Reject with recorded reasons; the notice states them and the right to complain. A
         refusal as manifestly unfounded or excessive (Art. 12(5)) names that ground, needs a
-        real justification, and records how often the requester asked in the year before."""
+        real justification, and records how often the requester asked in the year before. One
+        because the requester's identity could not be verified (`unverified`) is recorded so;
+        a CCPA deletion refused so offers the opt-out of sale or sharing as its denial at the
+        deadline does (§7062(f))."""
         cleaned = [r.strip() for r in reasons if r.strip()]
         if not cleaned:
             raise InvalidInputError("a refusal needs at least one reason (Art. 12(4))")
@@ -517,11 +530,13 @@ class RequestService:
                     "(rightful requests answer)"
                 )
             self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
-            row.refusal_reasons = cleaned
+            row.refusal_reasons, row.refused_unverified = cleaned, unverified
             law = _law(row)
             paragraphs = list(
                 dl.build_refusal_notice(law, cleaned, language=row.language).paragraphs
             )
+            if unverified:
+                self._refused_unverified(session, row, by, paragraphs)
             if manifestly is not None:
                 earlier = self._earlier_requests(session, row)
                 paragraphs.insert(-1, manifestly_paragraph(manifestly, law.value, row.language,
@@ -533,6 +548,19 @@ class RequestService:
                 )  # fmt: skip
             self.record_notice(session, row, "refusal", "\n\n".join(paragraphs), by)
             return row
+
+    def _refused_unverified(
+        self, session: Session, row: RequestRow, by: Principal, paragraphs: list[str]
+    ) -> None:
+        """Record a refusal because the requester's identity could not be verified, and add to
+        its notice, before the remedies, the opt-out a CCPA deletion denied so offers."""
+        offer = self._opt_out_of(row)
+        if offer is not None:
+            paragraphs.insert(-1, opt_out_text(offer, row.language))
+        self.audit.record(
+            session, by.id, by.role_name, "request.refused_unverified", row.id,
+            opt_out_offered=offer is not None,
+        )  # fmt: skip
 
     def _earlier_requests(self, session: Session, row: RequestRow) -> int:
         """Requests from the same e-mail address or phone number received in the year before."""

@@ -38,6 +38,9 @@ class RequestRow(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refusal_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # Refused because the requester's identity could not be verified (a CCPA deletion refused
+    # so offers the opt-out of sale or sharing, §7062(f))
+    refused_unverified: Mapped[bool] = mapped_column(Boolean, default=False)
     # Art. 17: ground, categories erased, categories kept with their 17(3) exception, Art. 19
     erasure_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Art. 16: the fields corrected (dataset.collection.field) and the recipients told (Art. 19)

@@ -100,6 +100,7 @@ class RequestOut(BaseModel):
     extended: bool
     extension_reason: str | None
     refusal_reasons: list[str] | None
+    refused_unverified: bool = False
     erasure_outcome: dict[str, Any] | None = None
     rectification_outcome: dict[str, Any] | None = None
     direct_marketing: bool = False
@@ -124,6 +125,7 @@ class RequestOut(BaseModel):
             extended=row.extended_at is not None,
             extension_reason=row.extension_reason,
             refusal_reasons=row.refusal_reasons,
+            refused_unverified=bool(row.refused_unverified),
             erasure_outcome=row.erasure_outcome,
             rectification_outcome=row.rectification_outcome,
             direct_marketing=bool(row.direct_marketing),
@@ -194,6 +196,11 @@ class RefuseIn(Strict):
     reasons: list[str] = Field(min_length=1, max_length=20)
     manifestly: Literal["unfounded", "excessive"] | None = Field(
         default=None, description="refused as manifestly unfounded or excessive (Art. 12(5))"
+    )
+    unverified: bool = Field(
+        default=False,
+        description="refused because the requester's identity could not be verified; a CCPA "
+        "deletion refused so offers the opt-out of sale or sharing (§7062(f))",
     )
 
 
@@ -394,7 +401,9 @@ def cancel(request_id: str, body: CancelIn, c: Deps, who: Staff) -> RequestChang
 def refuse(request_id: str, body: RefuseIn, c: Deps, who: Dpo) -> RequestChanged:
     """Refuse with reasons; the notice states them and the right to complain (Art. 12(4))."""
     ground = Manifestly(body.manifestly) if body.manifestly else None
-    return RequestChanged.after(c, lambda: c.requests.refuse(request_id, who, body.reasons, ground))
+    return RequestChanged.after(
+        c, lambda: c.requests.refuse(request_id, who, body.reasons, ground, body.unverified)
+    )
 
 
 @router.post("/{request_id}/erasure", response_model=RequestChanged)

@@ -235,7 +235,8 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
         console.print("verified for the categories (§7062(b)): tell them in words with "
                       "`rightful requests answer`, at the latest by the deadline")  # fmt: skip
     if row.refusal_reasons:
-        console.print("refused because: " + "; ".join(row.refusal_reasons))
+        unverified = " (identity not verified)" if row.refused_unverified else ""
+        console.print(f"refused{unverified} because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:
         done = row.erasure_outcome
         kept = ", ".join(f"{k['category']} (17(3)({k['exception']}))" for k in done["kept"])
@@ -355,10 +356,18 @@ def refuse(
         str | None,
         typer.Option(help="unfounded or excessive: refused under Art. 12(5), reasons justify it"),
     ] = None,
+    unverified: Annotated[
+        bool,
+        typer.Option(
+            "--unverified",
+            help="refused because the requester's identity could not be verified (a CCPA "
+            "deletion refused so offers the opt-out of sale or sharing, §7062(f))",
+        ),
+    ] = False,
 ) -> None:
     """Refuse a request with reasons; the notice names the right to complain (Art. 12(4))."""
     ground = parse_manifestly(manifestly) if manifestly is not None else None
-    row = container().requests.refuse(request_id, cli_principal(), reason, ground)
+    row = container().requests.refuse(request_id, cli_principal(), reason, ground, unverified)
     console.print(f"{row.id}  now {row.status}")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.declarations import MAX_NAME
+from rightful.domain.declarations import MAX_NAME, deletion_applies
 from rightful.domain.errors import InvalidInputError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import Status
@@ -187,9 +187,11 @@ def _status_page(
 
 def _opt_out(c: Container, current: PortalStatus, lang: str) -> OptOutOffer | None:
     """How to opt out of sale or sharing, offered with a CCPA deletion denied unverified by a
-    business that sells or shares (§7062(f)), as its notice offers it."""
-    denied = current.status is Status.EXPIRED and current.jurisdiction == Jurisdiction.CCPA
-    if not denied or RequestType(current.type) is not RequestType.ERASURE:
+    business that sells or shares (§7062(f)), as its notice offers it: closed at its deadline,
+    or refused by staff because the requester's identity could not be verified."""
+    denied = current.status is Status.EXPIRED or current.refused_unverified
+    if not denied or not deletion_applies(Jurisdiction(current.jurisdiction),
+                                          RequestType(current.type)):  # fmt: skip
         return None
     return c.requests.opt_out(lang)
 
