@@ -2,7 +2,7 @@
 identity could not be verified (a CCPA deletion refused so offers the opt-out, §7062(f))
 
 Revision ID: 0030_refused_unverified
-Revises: 0027_delivery_code_link
+Revises: 0028_untold_exceptions
 Create Date: 2026-12-06 12:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_refused_unverified"
-down_revision: str | None = "0027_delivery_code_link"
+down_revision: str | None = "0028_untold_exceptions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
