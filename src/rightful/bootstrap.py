@@ -609,6 +609,7 @@ def verification_config(
     settings: Settings, identities: IdentityPolicy, required: Assurance
 ) -> VerificationConfig:
     """Code policy, HMAC key and links from the settings."""
+    from rightful.services.notices import TEXT_LINKS
     from rightful.services.verification import VerificationConfig
     from rightful.services.verification_keys import load_or_create_code_key
 
@@ -630,6 +631,7 @@ def verification_config(
         identities=identities,
         required=required,
         link_base=settings.public_base_url.rstrip("/") + "/verify/link",
+        text_link_base=settings.public_base_url.rstrip("/") + TEXT_LINKS,
         controller=settings.controller_name,
         account_identity=IdentityType(settings.account_assertion_identity),
     )

@@ -25,6 +25,7 @@ from rightful.services.not_mine import NotMineService
 from rightful.services.notices import MailNotices
 from rightful.services.portal import PortalService
 from rightful.services.staff_auth import StaffAuthService
+from rightful.services.text_links import TextLinkKeys, TextLinks
 from rightful.services.web_keys import load_or_create_web_secret, subkey
 
 _KEY = "_rightful_web_services"
@@ -124,6 +125,12 @@ class WebServices:
         codes = CodeBook(c.clock, self.code_policy, self.key("portal"))
         return PortalService(c.store, c.clock, c.audit, self.delivery, self.notices, codes,
                              c.settings.due_soon_days)  # fmt: skip
+
+    @cached_property
+    def text_links(self) -> TextLinks:
+        keys = TextLinkKeys(self.c.verification.config.key, self.key("portal"),
+                            self.key("download-code"))  # fmt: skip
+        return TextLinks(self.c.store, keys)
 
     @cached_property
     def staff_auth(self) -> StaffAuthService:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -50,6 +52,7 @@ class Factor(StrEnum):
     EMAIL_CODE = "email_code"
     EMAIL_LINK = "email_link"
     SMS_CODE = "sms_code"
+    SMS_LINK = "sms_link"
     ACCOUNT_ASSERTION = "account_assertion"
     STAFF_CHECK = "staff_check"
 
@@ -61,11 +64,12 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-# Code and link of one e-mail prove the same thing: control of one mailbox.
+# Code and link of one e-mail prove the same thing: control of one mailbox; of one text, one phone.
 FACTOR_GROUP: dict[Factor, str] = {
     Factor.EMAIL_CODE: "mailbox",
     Factor.EMAIL_LINK: "mailbox",
     Factor.SMS_CODE: "phone",
+    Factor.SMS_LINK: "phone",
     Factor.ACCOUNT_ASSERTION: "account",
     Factor.STAFF_CHECK: "staff",
 }
@@ -162,6 +166,29 @@ def new_code(policy: CodePolicy) -> str:
 def new_link_secret(policy: CodePolicy) -> str:
     """A random URL-safe secret of at least 128 bits."""
     return secrets.token_urlsafe(policy.link_bytes)
+
+
+def short_link_token(token: str) -> str:
+    """The form of a link token `<id>.<secret>` (a 32-hex id) that a text message carries: the id
+    as 22 URL-safe base64 characters, then the secret, so that a text with a code and its link
+    stays one message."""
+    cid, _, secret = token.partition(".")
+    return base64.urlsafe_b64encode(bytes.fromhex(cid)).decode().rstrip("=") + secret
+
+
+def full_link_token(short: str) -> str | None:
+    """The `<id>.<secret>` a short token stands for; None when it cannot be one."""
+    head, secret = short[:_SHORT_ID], short[_SHORT_ID:]
+    try:
+        raw = base64.urlsafe_b64decode(head + "==")
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != _ID_BYTES or not secret or short_link_token(f"{raw.hex()}.") != head:
+        return None
+    return f"{raw.hex()}.{secret}"
+
+
+_ID_BYTES, _SHORT_ID = 16, 22  # a code's or challenge's id: 128 bits, 32 hex digits
 
 
 def secret_digest(key: bytes, challenge_id: str, kind: str, secret: str) -> str:

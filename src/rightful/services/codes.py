@@ -50,7 +50,7 @@ CAPPED = (
     "this request was sent as many codes as it may have in {hours} hours; a code we sent in "
     "the last {minutes} minutes still works, or ask again later"
 )
-NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
+NO_SUCH_LINK = "this link is not valid; copy the whole link from the message"
 LINK_ONLY = (
     "the mails for this now carry a link instead of a code: open the link in the newest mail"
 )

@@ -45,6 +45,7 @@ from rightful.services.notices import MailNotices
 from rightful.services.requests import RequestService
 
 EMAIL_FACTORS = {Factor.EMAIL_CODE.value, Factor.EMAIL_LINK.value}
+SMS_FACTORS = {Factor.SMS_CODE.value, Factor.SMS_LINK.value}
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def verified_channel(session: Session, request_id: str) -> VerifiedChannel | Non
         if row.factor in EMAIL_FACTORS:
             return VerifiedChannel("email", row.identity_value)
     for row in rows:
-        if row.factor == Factor.SMS_CODE.value:
+        if row.factor in SMS_FACTORS:
             return VerifiedChannel("sms", row.identity_value)
     return None
 

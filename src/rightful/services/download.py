@@ -156,8 +156,7 @@ class DownloadService:
         try:
             self.notices.check_channel(channel.channel)
             sent = self.codes.issue(session, link.request_id, "download", channel.channel,
-                                    link_id=link.id,
-                                    with_link=channel.channel == "email")  # fmt: skip
+                                    link_id=link.id, with_link=True)  # fmt: skip
         except RightfulError as refused:
             record_attempt(session, self.audit, self.clock, link, Outcome.CODE_REFUSED, client)
             return refused
@@ -198,7 +197,7 @@ class DownloadService:
                                           link_id=link.id)  # fmt: skip
             self.audit.record(session, f"link:{link.id}", "public", "delivery.code_link_used",
                               link.request_id, link_id=link.id, code_id=used.id)  # fmt: skip
-            return used, Factor.EMAIL_LINK
+            return used, Factor.SMS_LINK if used.channel == "sms" else Factor.EMAIL_LINK
 
         return self._confirm(link_id, client, redeem)
 

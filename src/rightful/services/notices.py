@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from rightful.adapters.mail.rendering import MailTemplates
 from rightful.domain.errors import ConflictError
 from rightful.domain.messaging import Mailer, MailMessage, Outbox, SmsMessage, SmsSender
+from rightful.domain.verification import short_link_token
 from rightful.services.incident_mail import reference as incident_reference
 from rightful.services.verification_mail import reference
 
 NO_TEXTS = "SMS codes are not available here; please contact us to confirm who you are"
+TEXT_LINKS = "/t/"  # the short links texts carry (services/text_links.py)
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,11 @@ class MailNotices:
         self, channel: str, to: str, language: str, request_id: str, code: str | None,
         minutes: int, not_mine_path: str, link_path: str | None = None, link_hours: int = 24,
     ) -> None:  # fmt: skip
-        """A download code, and by e-mail a link that confirms the download (`code` None: the
-        link alone)."""
+        """A download code and a link that confirms the download, by e-mail or text (`code`
+        None: the link alone)."""
         if channel == "sms":
-            if code is not None:  # a text carries no link, so download texts always carry digits
-                self.text_code(to, language, code, minutes, f"download code {request_id}")
+            self.text_code(to, language, code, minutes, f"download code {request_id}",
+                           link_path, link_hours)  # fmt: skip
             return
         message = self.render(
             "download_code", language, to, request_id, code=code, minutes=minutes,
@@ -89,10 +92,10 @@ class MailNotices:
         self, channel: str, to: str, language: str, request_id: str, code: str | None,
         minutes: int, link_path: str | None = None, link_hours: int = 24,
     ) -> None:  # fmt: skip
-        """A sign-in code, and by e-mail a sign-in link (`code` None: the link alone)."""
+        """A sign-in code and a sign-in link, by e-mail or text (`code` None: the link alone)."""
         if channel == "sms":
-            if code is not None:  # a text carries no link, so sign-in texts always carry digits
-                self.text_code(to, language, code, minutes, f"portal code {request_id}")
+            self.text_code(to, language, code, minutes, f"portal code {request_id}",
+                           link_path, link_hours)  # fmt: skip
             return
         link = self.url(link_path) if link_path else None
         message = self.render("portal_code", language, to, request_id, code=code,
@@ -105,12 +108,19 @@ class MailNotices:
         if channel == "sms" and self.sms is None:
             raise ConflictError(NO_TEXTS)
 
-    def text_code(self, to: str, language: str, code: str, minutes: int, label: str) -> None:
-        """A code by SMS (see `check_channel`)."""
+    def text_code(
+        self, to: str, language: str, code: str | None, minutes: int, label: str,
+        link_path: str | None = None, link_hours: int = 24,
+    ) -> None:  # fmt: skip
+        """A code by SMS (see `check_channel`) with the short form of the link of `link_path`,
+        which outlives wrong guesses at the code; the link alone when `code` is None."""
         sender = self.sms
         if sender is None:
             raise ConflictError(NO_TEXTS)
-        text = _SMS_CODE.get(language, _SMS_CODE["en"]).format(code=code, minutes=minutes)
+        link = self.url(TEXT_LINKS + short_link_token(_token_of(link_path))) if link_path else None
+        kind = "code" if link is None else "code_and_link" if code is not None else "link"
+        words = _SMS.get(language, _SMS["en"])[kind]
+        text = words.format(code=code, minutes=minutes, link=link, hours=link_hours)
         sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
         self.outbox.submit(lambda: sender.send(sms), label)
 
@@ -180,7 +190,23 @@ def _again(language: str) -> str:
     return _AGAIN.get(language, _AGAIN["en"])
 
 
-_SMS_CODE = {
-    "en": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
-    "de": "Ihr Code lautet {code}. Er verfällt in {minutes} Minuten. Geben Sie ihn nie weiter.",
+def _token_of(link_path: str) -> str:
+    """The `<id>.<secret>` token of a link's path (`...?token=`)."""
+    return parse_qs(urlsplit(link_path).query)["token"][0]
+
+
+_SMS = {
+    "en": {
+        "code": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
+        "code_and_link": "your code is {code} ({minutes} min); or open once within {hours} h: "
+        "{link}",
+        "link": "open once within {hours} h: {link}",
+    },
+    "de": {
+        "code": "Ihr Code lautet {code}. Er verfällt in {minutes} Minuten. Geben Sie ihn nie "
+        "weiter.",
+        "code_and_link": "Ihr Code: {code} ({minutes} Min.), oder binnen {hours} Std. einmal "
+        "öffnen: {link}",
+        "link": "binnen {hours} Std. einmal öffnen: {link}",
+    },
 }

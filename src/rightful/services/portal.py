@@ -98,9 +98,10 @@ class PortalService:
         return found[0] if len(found) == 1 else None
 
     def send_sign_in_code(self, request_id: str) -> None:
-        """Send a sign-in code to the verified channel. A request with none gets a decoy that
-        goes nowhere, under the same limits (a resend too soon, the window's cap), so that the
-        answer says nothing about the request; so does one that does not exist."""
+        """Send a sign-in code and its link (by e-mail or text) to the verified channel. A
+        request with none gets a decoy that goes nowhere, under the same limits (a resend too
+        soon, the window's cap), so that the answer says nothing about the request; so does one
+        that does not exist."""
         with self.store.transaction() as session:
             row = session.get(RequestRow, request_id)
             if row is None:
@@ -108,14 +109,13 @@ class PortalService:
             channel = verified_channel(session, request_id)
             if channel is not None:
                 self.notices.check_channel(channel.channel)
-            by_mail = channel is None or channel.channel == "email"  # a text has no link
             sent = self.codes.issue(session, request_id, PORTAL,
                                     channel.channel if channel else DECOY,
-                                    with_link=by_mail)  # fmt: skip
+                                    with_link=True)  # fmt: skip
             self._audit_sent(session, request_id, sent)
             language = row.language
         if channel is not None:
-            link = sent.link and f"/portal/requests/{request_id}/sign-in/link?token={sent.link}"
+            link = sent.link and sign_in_link_path(request_id, sent.link)
             hours = int(self.codes.policy.window.total_seconds() // 3600)
             self.notices.portal_code(channel.channel, channel.address, language, request_id,
                                      sent.code, sent.minutes, link, hours)  # fmt: skip
@@ -164,3 +164,8 @@ class PortalService:
                                   "portal.signed_in", request_id, code_id=used.id)  # fmt: skip
         if failure is not None:
             raise failure
+
+
+def sign_in_link_path(request_id: str, token: str) -> str:
+    """The page of a sign-in message's link (`token`: `<code id>.<secret>`)."""
+    return f"/portal/requests/{request_id}/sign-in/link?token={token}"

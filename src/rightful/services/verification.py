@@ -61,6 +61,7 @@ from rightful.domain.verification import (
     new_link_secret,
     resend_wait,
     secret_digest,
+    short_link_token,
     step_up_options,
     window_wait,
 )
@@ -93,11 +94,10 @@ NO_PROOF_NEEDED = (
 NO_SMS = "SMS codes are not available here; use e-mail, or another option offered for this request"
 CAPPED = (
     "this request was sent as many codes as it may have in {hours} hours; open the link in the "
-    "newest mail we sent, or ask again later"
+    "newest message we sent, or ask again later"
 )
-USED_UP_SMS = "this request has used all its codes by text message; ask for one by e-mail"
-NO_CODE_IN_MAIL = "this request was sent all its codes; open the link in the newest mail we sent"
-NO_SUCH_LINK = "this link is not valid; copy the whole link from the mail"
+NO_CODE_IN_MAIL = "this request was sent all its codes; open the link in the newest message we sent"
+NO_SUCH_LINK = "this link is not valid; copy the whole link from the message"
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ class VerificationConfig:
     identities: IdentityPolicy
     required: Assurance
     link_base: str  # public URL of the link page, e.g. https://dsr.example.com/verify/link
+    text_link_base: str  # of the short links texts carry, e.g. https://dsr.example.com/t/
     controller: str = "rightful"
     account_identity: IdentityType = IdentityType.ACCOUNT_ID
 
@@ -205,7 +206,7 @@ class VerificationService:
     # --- sending codes ---------------------------------------------------------------------
 
     def start(self, request_id: str, channel: Channel, address: str | None = None) -> StartReceipt:
-        """Send a code (and for e-mail a link) to the request's own contact detail when one is
+        """Send a code and a link to the request's own contact detail when one is
         due and the detail is on file. Answered alike whether or not a code is due: the stage
         of a request is none of the business of whoever holds its id."""
         return self._challenge(request_id, channel, address, VERIFY)
@@ -235,11 +236,13 @@ class VerificationService:
             request_id, channel, typed, purpose, code, link, first=first
         )
         if target is not None:
+            token = f"{challenge.id}.{link}"
             sent = words.Secrets(
                 code if challenge.max_attempts else None,
-                f"{self.config.link_base}?token={challenge.id}.{link}",
+                f"{self.config.link_base}?token={token}",
                 challenge.expires_at,
                 challenge.link_expires_at or challenge.expires_at,
+                self.config.text_link_base + short_link_token(token),
             )
             self.outbox.submit(
                 lambda: self._deliver(challenge, target, purpose, sent),
@@ -307,8 +310,6 @@ class VerificationService:
         wait = resend_wait(max(same, default=None), now, policy)
         if wait:
             raise ResendTooSoonError(wait)
-        if channel is Channel.SMS and not _codes_left(sent, policy):  # a text has no link
-            raise TooManyChallengesError(USED_UP_SMS)
         return sent
 
     def _store_challenge(
@@ -339,10 +340,8 @@ class VerificationService:
                 id=cid, request_id=request_id, channel=channel.value, purpose=purpose,
                 identity_type=CHANNEL_IDENTITY[channel].value, identity_value=value,
                 on_file=False, code_hash=secret_digest(key, cid, "code", code),
-                link_hash=secret_digest(key, cid, "link", link_secret)
-                if channel is Channel.EMAIL else None,
-                created_at=now, expires_at=now + policy.ttl,
-                link_expires_at=now + policy.window if channel is Channel.EMAIL else None,
+                link_hash=secret_digest(key, cid, "link", link_secret),
+                created_at=now, expires_at=now + policy.ttl, link_expires_at=now + policy.window,
                 attempts=0, max_attempts=policy.max_attempts if _codes_left(sent, policy) else 0,
             )  # fmt: skip
             session.add(challenge)
@@ -373,7 +372,8 @@ class VerificationService:
     def _deliver(
         self, challenge: ChallengeRow, target: _Target, purpose: str, sent: words.Secrets
     ) -> None:
-        """Look the detail up, then send the code, the neutral mail, or (for SMS) nothing.
+        """Look the detail up, then send the code and link, the neutral mail, or (for SMS)
+        nothing.
 
         Runs in the outbox, after the answer: its time never shows in the public response.
         """
@@ -385,8 +385,8 @@ class VerificationService:
                 stored.on_file = True
         to, lang, who = target.identity.value, target.language, self.config.controller
         if challenge.channel == Channel.SMS:
-            if on_file and self.sms is not None and sent.code is not None:
-                self.sms.send(words.code_sms(to, lang, who, sent.code, challenge.expires_at))
+            if on_file and self.sms is not None:
+                self.sms.send(words.code_sms(to, lang, who, sent))
             return
         rid, kind = challenge.request_id, target.request_type
         self.mailer.send(
@@ -411,7 +411,7 @@ class VerificationService:
         """Check a link token of the form <challenge id>.<secret>."""
         cid, _, secret = token.strip().partition(".")
         if len(cid) != 32 or not secret or not all(c in "0123456789abcdef" for c in cid):
-            raise InvalidInputError("this link is incomplete; copy the whole link from the mail")
+            raise InvalidInputError("this link is incomplete; copy the whole link from the message")
         return self._answer(cid, "link", secret, None)
 
     def _answer(
@@ -464,9 +464,10 @@ class VerificationService:
         if not digests_match(ch.link_hash or "", presented) or not ch.on_file:
             return NotFoundError(NO_SUCH_LINK)  # before "used": only the mail's reader learns it
         check_link_usable(_state(ch), now)
-        if not repo.claim(session, ch.id, now, Factor.EMAIL_LINK.value):
+        factor = _factor(Channel(ch.channel), "link")
+        if not repo.claim(session, ch.id, now, factor.value):
             return CodeUsedError("this link was used already; each link works once")
-        self._prove(session, ch, Factor.EMAIL_LINK, now)
+        self._prove(session, ch, factor, now)
         return None
 
     def _prove(self, session: Session, ch: ChallengeRow, factor: Factor, now: datetime) -> None:
@@ -612,5 +613,5 @@ def _state(ch: ChallengeRow, hide_use: bool = False) -> ChallengeState:
 
 def _factor(channel: Channel, kind: str) -> Factor:
     if channel is Channel.SMS:
-        return Factor.SMS_CODE
+        return Factor.SMS_LINK if kind == "link" else Factor.SMS_CODE
     return Factor.EMAIL_LINK if kind == "link" else Factor.EMAIL_CODE

@@ -26,6 +26,7 @@ class Wording:
     neutral_subject: str
     neutral_body: str
     sms: str
+    sms_link_only: str
 
 
 WORDING: dict[str, Wording] = {
@@ -45,8 +46,8 @@ WORDING: dict[str, Wording] = {
         "(reference {ref}). We could not issue a code for this address. If the request was "
         "yours, please use the contact details you gave us before, or write to us. If it was "
         "not, you need not do anything.",
-        sms="{controller}: your confirmation code is {code}. It expires at {expires} UTC. "
-        "If you did not ask for it, ignore this message.",
+        sms="{controller}: your code is {code} (until {expires} UTC); or open once: {link}",
+        sms_link_only="{controller}: to confirm your request, open once: {link}",
     ),
     "de": Wording(
         code_subject="Bestätigen Sie Ihre Datenanfrage",
@@ -65,8 +66,8 @@ WORDING: dict[str, Wording] = {
         "bestätigen (Vorgang {ref}). Für diese Adresse konnten wir keinen Code ausstellen. "
         "War es Ihre Anfrage, nutzen Sie bitte die Kontaktdaten, die Sie uns früher genannt "
         "haben, oder schreiben Sie uns. Sonst müssen Sie nichts tun.",
-        sms="{controller}: Ihr Bestätigungscode lautet {code}. Er verfällt um {expires} UTC. "
-        "Falls Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.",
+        sms="{controller}: Ihr Code: {code} (bis {expires} UTC), oder einmal öffnen: {link}",
+        sms_link_only="{controller}: zum Bestätigen Ihrer Anfrage einmal öffnen: {link}",
     ),
 }
 
@@ -115,12 +116,13 @@ def reference(request_id: str) -> str:
 @dataclass(frozen=True)
 class Secrets:
     """What one code mail carries: a code (None once the request has had all its codes) until
-    `expires`, and a link until `link_expires`."""
+    `expires`, and a link until `link_expires`; a text carries the short form of the link."""
 
     code: str | None
     link: str
     expires: datetime
     link_expires: datetime
+    text_link: str
 
 
 def code_mail(
@@ -168,9 +170,11 @@ def neutral_mail(to: str, language: str, controller: str, request_id: str) -> Ma
     )
 
 
-def code_sms(to: str, language: str, controller: str, code: str, expires: datetime) -> SmsMessage:
-    """The text message with a one-time code."""
+def code_sms(to: str, language: str, controller: str, secrets: Secrets) -> SmsMessage:
+    """The text message with a one-time code and the short form of its link (the link alone
+    once the request has had all its codes): the link outlives wrong guesses at the code."""
     w = _wording(language)
-    return SmsMessage(
-        to=to, text=w.sms.format(controller=controller, code=code, expires=f"{expires:%H:%M}")
-    )
+    words = w.sms if secrets.code is not None else w.sms_link_only
+    text = words.format(controller=controller, code=secrets.code,
+                        expires=f"{secrets.expires:%H:%M}", link=secrets.text_link)  # fmt: skip
+    return SmsMessage(to=to, text=text)

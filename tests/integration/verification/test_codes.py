@@ -202,17 +202,6 @@ def test_after_ten_codes_a_mail_carries_only_its_link_so_guesses_stay_bounded_fo
     assert world.c.verification.open_link(world.link_for(estate.ANNA)).outcome == "bound"
 
 
-def test_after_ten_codes_no_text_message_goes_out_as_it_could_carry_no_link(
-    sqlite_world: World,
-) -> None:
-    world = sqlite_world
-    rid = world.submit(phone=estate.ANNA_PHONE)
-    send_codes(world, rid, 10)
-    with pytest.raises(TooManyChallengesError, match="by e-mail"):
-        world.c.verification.start(rid, Channel.SMS)
-    assert not world.sms.recent()
-
-
 def test_a_stranger_who_hammers_start_and_locks_every_code_cannot_keep_the_requester_out(
     sqlite_world: World,
 ) -> None:
@@ -387,7 +376,7 @@ def test_codes_a_stranger_asks_for_leave_the_requesters_step_ups_alone(
     world = sqlite_world
     rid = world.submit(phone=estate.ANNA_PHONE)
     world.verify(rid)
-    for _ in range(9):  # with the code that verified, ten: no more by text message
+    for _ in range(10):  # the window's ten by text message: no more today
         world.c.verification.start(rid, Channel.SMS)
         world.clock.advance(timedelta(seconds=61))
     with pytest.raises(TooManyChallengesError):

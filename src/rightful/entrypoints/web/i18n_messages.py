@@ -305,8 +305,8 @@ _TEXTS: list[tuple[str, str, str]] = [
     ("sign_in", "Sign in", "Anmelden"),
     (
         "sign_in_link_intro",
-        "You opened the sign-in link from our mail. Sign in to see your request.",
-        "Sie haben den Anmeldelink aus unserer Mail geöffnet. Melden Sie sich an, um Ihre "
+        "You opened the sign-in link from our message. Sign in to see your request.",
+        "Sie haben den Anmeldelink aus unserer Nachricht geöffnet. Melden Sie sich an, um Ihre "
         "Anfrage zu sehen.",
     ),
     ("sign_out", "Sign out", "Abmelden"),
@@ -612,10 +612,10 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "download_link_intro",
-        "You opened the link from our mail with a download code. Confirm to start the download "
-        "in this browser.",
-        "Sie haben den Link aus unserer Mail mit dem Download-Code geöffnet. Bestätigen Sie, um "
-        "den Download in diesem Browser zu starten.",
+        "You opened the link from our message with a download code. Confirm to start the "
+        "download in this browser.",
+        "Sie haben den Link aus unserer Nachricht mit dem Download-Code geöffnet. Bestätigen "
+        "Sie, um den Download in diesem Browser zu starten.",
     ),
     ("ready_title", "Ready to download", "Bereit zum Download"),
     (
@@ -951,9 +951,9 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "err_link_invalid",
-        "This link is not valid. Copy the whole link from the mail, or ask for a new code.",
-        "Dieser Link ist ungültig. Kopieren Sie den ganzen Link aus der Mail, oder fordern Sie "
-        "einen neuen Code an.",
+        "This link is not valid. Copy the whole link from the message, or ask for a new code.",
+        "Dieser Link ist ungültig. Kopieren Sie den ganzen Link aus der Nachricht, oder fordern "
+        "Sie einen neuen Code an.",
     ),
     (
         "err_sign_in_refused",

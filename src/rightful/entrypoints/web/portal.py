@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.declarations import MAX_NAME, deletion_applies
-from rightful.domain.errors import InvalidInputError, RightfulError
+from rightful.domain.errors import InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import Status
 from rightful.domain.notices import OptOutOffer
@@ -335,6 +335,20 @@ def sign_in_link(request: Request, request_id: str, csrf: Csrf = "", token: Shor
     return _signed_in(request, request_id, csrf,
                       lambda: portal.confirm_sign_in_link(request_id, token),
                       field="_form", sent=False)  # fmt: skip
+
+
+@router.get("/t/{token}", response_class=HTMLResponse)
+def text_link(request: Request, token: str) -> Response:
+    """The short link of a text message: on to the page of the link it stands for (that page
+    has the button; GET changes nothing)."""
+    try:
+        path = services(request).text_links.target(token[:200])
+    except NotFoundError:
+        lang = language(request)
+        context = {"title": translate("err_title", lang),
+                   "message": translate("err_link_invalid", lang), "back": "/"}  # fmt: skip
+        return page(request, "error.html", context, status=404)
+    return redirect(path)
 
 
 def _signed_in(
