@@ -17,6 +17,7 @@ from rightful.domain.console import SessionPolicy
 from rightful.domain.delivery import LinkPolicy, PackageSource
 from rightful.domain.errors import RightfulError
 from rightful.domain.identities import IdentityType
+from rightful.domain.sign_in import AfterClosing
 from rightful.domain.verification import CodePolicy
 from rightful.services.codes import CodeBook
 from rightful.services.delivery import DeliveryService
@@ -122,9 +123,12 @@ class WebServices:
     @cached_property
     def portal(self) -> PortalService:
         c = self.c
+        s = c.settings
         codes = CodeBook(c.clock, self.code_policy, self.key("portal"))
+        after_closing = AfterClosing(timedelta(days=s.sign_in_days_after_closing),
+                                     s.sign_in_codes_after_closing)  # fmt: skip
         return PortalService(c.store, c.clock, c.audit, self.delivery, self.notices, codes,
-                             c.settings.due_soon_days)  # fmt: skip
+                             s.due_soon_days, after_closing)  # fmt: skip
 
     @cached_property
     def text_links(self) -> TextLinks:

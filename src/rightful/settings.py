@@ -330,6 +330,18 @@ class Settings(BaseSettings):
     # --- delivery to the requester ---------------------------------------------------------
     link_ttl_days: int = Field(default=14, ge=1, le=90)
     link_max_downloads: int = Field(default=3, ge=1, le=20)
+    sign_in_days_after_closing: int = Field(
+        default=30,
+        ge=0,
+        le=366,
+        description="Days after a request was closed or answered (or its last download link "
+        "expired, if later) that portal sign-in codes still go out",
+    )
+    sign_in_codes_after_closing: int = Field(
+        default=3,
+        ge=1,
+        description="Sign-in codes a closed or answered request is sent in any code_window_hours",
+    )
     download_session_minutes: int = Field(
         default=240, ge=5, le=1440, description="How long one re-verification allows resuming"
     )
@@ -456,6 +468,13 @@ class Settings(BaseSettings):
         """A link lives for the window and must not die before its mail's code."""
         if self.code_window_hours * 60 < self.code_ttl_minutes:
             raise ValueError("code_window_hours must be at least code_ttl_minutes")
+        return self
+
+    @model_validator(mode="after")
+    def _fewer_codes_after_closing(self) -> Settings:
+        """A request that is over is sent fewer sign-in codes than an open one."""
+        if self.sign_in_codes_after_closing > self.max_codes_per_request:
+            raise ValueError("sign_in_codes_after_closing must be at most max_codes_per_request")
         return self
 
     @field_validator("default_phone_region")

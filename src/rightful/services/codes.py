@@ -129,6 +129,12 @@ class CodeBook:
         last = with_link and digits and self._digits_used_up([*earlier, row])
         return SentCode(row, code if digits else None, self.minutes, capped, link, last)
 
+    def sent_in_window(self, session: Session, request_id: str, purpose: str) -> int:
+        """Codes (not decoys) that went out for `purpose` in the window up to now."""
+        since = self.clock.now() - self.policy.window
+        codes = self._codes(session, request_id, purpose, None)
+        return sum(1 for c in codes if c.channel != DECOY and c.created_at > since)
+
     def _digits_used_up(self, earlier: list[DeliveryCodeRow]) -> bool:
         with_digits = sum(1 for c in earlier if c.channel != DECOY and c.max_attempts > 0)
         return not digits_left(with_digits, self.policy)

@@ -1,20 +1,23 @@
 """What the requester's portal shows and how a requester signs in to it again: a one-time code
-to the request's verified channel. Answers are the same whether or not a request exists."""
+and link to the request's verified channel. Answers are the same whether or not a request
+exists, and whether or not it is over."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.db.delivery import DownloadLinkRow
+from rightful.adapters.db.tables import RequestRow, TransitionRow
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Urgency, urgency_at
 from rightful.domain.errors import InvalidInputError, NotFoundError, RightfulError
-from rightful.domain.lifecycle import Status
+from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.sign_in import AfterClosing, Withheld, withheld
 from rightful.services.audit import AuditService
 from rightful.services.codes import DECOY, CodeBook, SentCode
 from rightful.services.delivery import DeliveryService, LinkView, verified_channel
@@ -65,10 +68,12 @@ class PortalService:
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, delivery: DeliveryService,
         notices: MailNotices, codes: CodeBook, due_soon_days: int = 7,
+        after_closing: AfterClosing | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
         self.delivery, self.notices, self.codes = delivery, notices, codes
         self.due_soon_days = due_soon_days
+        self.after_closing = after_closing or AfterClosing()
 
     def status(self, request_id: str) -> PortalStatus:
         with self.store.transaction() as session:
@@ -101,7 +106,9 @@ class PortalService:
         """Send a sign-in code and its link (by e-mail or text) to the verified channel. A
         request with none gets a decoy that goes nowhere, under the same limits (a resend too
         soon, the window's cap), so that the answer says nothing about the request; so does one
-        that does not exist."""
+        that does not exist. One that is over (closed, or answered) gets fewer codes a window,
+        and none once nothing there can be used any more (`AfterClosing`): the rest are decoys,
+        answered alike."""
         with self.store.transaction() as session:
             row = session.get(RequestRow, request_id)
             if row is None:
@@ -109,27 +116,52 @@ class PortalService:
             channel = verified_channel(session, request_id)
             if channel is not None:
                 self.notices.check_channel(channel.channel)
+            held = self._withheld(session, row) if channel is not None else None
+            goes = None if held else channel
             sent = self.codes.issue(session, request_id, PORTAL,
-                                    channel.channel if channel else DECOY,
-                                    with_link=True)  # fmt: skip
-            self._audit_sent(session, request_id, sent)
+                                    goes.channel if goes else DECOY, with_link=True)  # fmt: skip
+            self._audit_sent(session, request_id, sent, held)
             language = row.language
-        if channel is not None:
+        if goes is not None:
             link = sent.link and sign_in_link_path(request_id, sent.link)
-            hours = int(self.codes.policy.window.total_seconds() // 3600)
-            self.notices.portal_code(channel.channel, channel.address, language, request_id,
-                                     sent.code, sent.minutes, link, hours)  # fmt: skip
+            self.notices.portal_code(goes.channel, goes.address, language, request_id,
+                                     sent.code, sent.minutes, link,
+                                     self._window_hours)  # fmt: skip
 
-    def _audit_sent(self, session: Session, request_id: str, sent: SentCode) -> None:
-        """The code (ids only), and the window's cap when this code reached it (counts)."""
+    def _withheld(self, session: Session, row: RequestRow) -> Withheld | None:
+        """Why no sign-in code goes out for a request that is over, if none does."""
+        links_until = session.scalar(
+            select(func.max(DownloadLinkRow.expires_at))
+            .where(DownloadLinkRow.request_id == row.id, DownloadLinkRow.revoked_at.is_(None))
+        )  # fmt: skip
+        sent = self.codes.sent_in_window(session, row.id, PORTAL)
+        return withheld(_ended(session, row), links_until, sent, self.clock.now(),
+                        self.after_closing)  # fmt: skip
+
+    @property
+    def _window_hours(self) -> int:
+        return int(self.codes.policy.window.total_seconds() // 3600)
+
+    def _audit_sent(
+        self, session: Session, request_id: str, sent: SentCode, held: Withheld | None
+    ) -> None:
+        """The code (ids only), why it was withheld, and the caps it reached (counts)."""
         actor = f"requester:{request_id}"
-        action = "portal.sign_in_code_not_due" if sent.decoy else "portal.sign_in_code_sent"
-        self.audit.record(session, actor, "public", action, request_id, code_id=sent.row.id)
+        if held is not None:
+            rule = self.after_closing
+            counts = ({"codes": rule.codes, "window_hours": self._window_hours}
+                      if held is Withheld.CAPPED else {"days": rule.period.days})  # fmt: skip
+            self.audit.record(session, actor, "public", "portal.sign_in_code_withheld",
+                              request_id, code_id=sent.row.id, reason=held.value,
+                              **counts)  # fmt: skip
+        else:
+            action = "portal.sign_in_code_not_due" if sent.decoy else "portal.sign_in_code_sent"
+            self.audit.record(session, actor, "public", action, request_id, code_id=sent.row.id)
         if sent.cap_reached:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.code_cap_reached", request_id,
                               code_id=sent.row.id, codes=policy.max_challenges_per_request,
-                              window_hours=int(policy.window.total_seconds() // 3600))  # fmt: skip
+                              window_hours=self._window_hours)  # fmt: skip
         if sent.last_with_digits:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.sign_in_codes_used_up",
@@ -169,3 +201,17 @@ class PortalService:
 def sign_in_link_path(request_id: str, token: str) -> str:
     """The page of a sign-in message's link (`token`: `<code id>.<secret>`)."""
     return f"/portal/requests/{request_id}/sign-in/link?token={token}"
+
+
+def _ended(session: Session, row: RequestRow) -> datetime | None:
+    """When a request was closed, or answered with a package (it stays open until closed);
+    None while neither."""
+    status = Status(row.status)
+    if status not in OPEN:
+        return row.closed_at
+    if status is not Status.DELIVERED:
+        return None
+    return session.scalar(
+        select(func.max(TransitionRow.at))
+        .where(TransitionRow.request_id == row.id, TransitionRow.target == Status.DELIVERED.value)
+    )  # fmt: skip
