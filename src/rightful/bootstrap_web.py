@@ -21,7 +21,8 @@ from rightful.domain.sign_in import AfterClosing
 from rightful.domain.verification import CodePolicy
 from rightful.services.codes import CodeBook
 from rightful.services.delivery import DeliveryService
-from rightful.services.download import DownloadConfig, DownloadService
+from rightful.services.download import DownloadService
+from rightful.services.download_sessions import DownloadConfig
 from rightful.services.not_mine import NotMineService
 from rightful.services.notices import MailNotices
 from rightful.services.portal import PortalService

@@ -4,7 +4,6 @@ by byte range, optionally re-encrypted with the requester's passphrase (age)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -16,46 +15,35 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rightful.adapters.crypto.age_stream import AgeStream, derive_file_key, header
-from rightful.adapters.db.base import Store
 from rightful.adapters.db.delivery import DeliveryCodeRow, DownloadLinkRow, DownloadSessionRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AssertionUseRow
-from rightful.domain.clock import Clock
 from rightful.domain.delivery import (
-    REFUSAL_OUTCOME,
     ByteRange,
     Client,
     DownloadSessionError,
-    LinkPolicy,
-    LinkRefusedError,
     Outcome,
-    PackageSource,
     RangeNotSatisfiableError,
-    check_link,
     new_passphrase,
     parse_range,
 )
 from rightful.domain.errors import ConflictError, RightfulError
 from rightful.domain.verification import (
-    AccountAssertionChecker,
     AssertionRejectedError,
     CodeExpiredError,
     CodeLockedError,
-    CodePolicy,
     CodeUsedError,
     Factor,
 )
-from rightful.services.audit import AuditService
-from rightful.services.codes import CodeBook, DigitsUsedUpError, SentCode
+from rightful.services.codes import DigitsUsedUpError, SentCode
 from rightful.services.delivery import (
     VerifiedChannel,
-    link_state,
     load_link,
     record_attempt,
     verified_channel,
 )
+from rightful.services.download_sessions import DownloadSessions, digest
 from rightful.services.not_mine import stop_path
-from rightful.services.notices import MailNotices
 
 _ONE_AT_A_TIME = threading.Lock()
 REVOCATION_CHECK_EVERY = 16  # chunks (about 1 MiB of a 64 KiB-chunked stream)
@@ -66,7 +54,6 @@ CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
     DigitsUsedUpError: Outcome.CODE_EXPIRED,
 }
 
-AccountFits = Callable[[str, str], bool]  # (request id, account subject) -> proven for it?
 # Uses up a download code or the link of its mail, in the caller's transaction.
 Redeem = Callable[[Session, DownloadLinkRow], tuple[DeliveryCodeRow, Factor]]
 
@@ -100,29 +87,8 @@ class CodeMailed:
         return "code_and_link" if self.digits and self.link else "code" if self.digits else "link"
 
 
-@dataclass(frozen=True)
-class DownloadConfig:
-    link: LinkPolicy
-    codes: CodePolicy
-    code_key: bytes
-    age_key: bytes
-    stop_key: bytes  # signs the stop link in a download-code mail (not_mine.stop_path)
-    scrypt_log_n: int = 18
-
-
-class DownloadService:
+class DownloadService(DownloadSessions):
     """Re-verification at download time, download sessions, streaming, passphrase protection."""
-
-    def __init__(
-        self, store: Store, clock: Clock, audit: AuditService, notices: MailNotices,
-        packages: PackageSource, config: DownloadConfig,
-        assertions: AccountAssertionChecker | None = None,
-        account_fits: AccountFits | None = None,
-    ) -> None:  # fmt: skip
-        self.store, self.clock, self.audit = store, clock, audit
-        self.notices, self.packages, self.config = notices, packages, config
-        self.assertions, self.account_fits = assertions, account_fits
-        self.codes = CodeBook(clock, config.codes, config.code_key)
 
     # --- re-verification ---------------------------------------------------------------------
 
@@ -254,30 +220,13 @@ class DownloadService:
                         )
                     )
                     session.flush()
-                    evidence = "assertion:" + _digest(issuer + "\x00" + token_id)[:32]
+                    evidence = "assertion:" + digest(issuer + "\x00" + token_id)[:32]
                     return self._open_session(session, link, Factor.ACCOUNT_ASSERTION.value,
                                               evidence, client)  # fmt: skip
         except IntegrityError:
             self._note(link_id, Outcome.ASSERTION_REJECTED, client)
             raise AssertionRejectedError("this assertion was used already") from None
         raise failure
-
-    def _open_session(
-        self, session: Session, link: DownloadLinkRow, proof: str, evidence: str, client: Client
-    ) -> str:
-        token, now = secrets.token_urlsafe(32), self.clock.now()
-        session.add(DownloadSessionRow(
-            id=secrets.token_hex(16), link_id=link.id, token_hash=_digest(token), proof=proof,
-            evidence=evidence, created_at=now,
-            expires_at=min(now + self.config.link.session, link.expires_at),
-        ))  # fmt: skip
-        record_attempt(session, self.audit, self.clock, link, Outcome.VERIFIED, client)
-        return token
-
-    def has_session(self, link_id: str, token: str | None) -> bool:
-        """Whether a cookie holds a live download session for this link."""
-        with self.store.transaction() as session:
-            return self._session(session, link_id, token) is not None
 
     # --- streaming ---------------------------------------------------------------------------
 
@@ -422,44 +371,10 @@ class DownloadService:
                     "click: use the passphrase shown there, or protect it again for a new one"
                 )
 
-    # --- internals ---------------------------------------------------------------------------
-
-    def _session(
-        self, session: Session, link_id: str, token: str | None
-    ) -> DownloadSessionRow | None:
-        if not token:
-            return None
-        record = session.scalar(
-            select(DownloadSessionRow).where(DownloadSessionRow.token_hash == _digest(token))
-        )
-        if record is None or record.link_id != link_id or self.clock.now() >= record.expires_at:
-            return None
-        return record
-
-    def _refused(
-        self, session: Session, link: DownloadLinkRow, client: Client, *, new_download: bool = True
-    ) -> LinkRefusedError | None:
-        try:
-            check_link(link_state(link), self.clock.now(), new_download=new_download)
-        except LinkRefusedError as refused:
-            outcome = REFUSAL_OUTCOME[refused.reason]
-            record_attempt(session, self.audit, self.clock, link, outcome, client)
-            return refused
-        return None
-
-    def _note(self, link_id: str, outcome: Outcome, client: Client) -> None:
-        with self.store.transaction() as session:
-            record_attempt(session, self.audit, self.clock, load_link(session, link_id), outcome,
-                           client)  # fmt: skip
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def etag_of(link: DownloadLinkRow) -> str:
     """Names one version of a link's file: the package and its passphrase protection."""
-    return f'"{_digest(link.package_id + chr(0) + (link.protection_id or ""))[:32]}"'
+    return f'"{digest(link.package_id + chr(0) + (link.protection_id or ""))[:32]}"'
 
 
 def _filename(link: DownloadLinkRow) -> str:
