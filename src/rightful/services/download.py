@@ -4,8 +4,6 @@ by byte range, optionally re-encrypted with the requester's passphrase (age)."""
 
 from __future__ import annotations
 
-import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,15 +11,12 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rightful.adapters.crypto.age_stream import derive_file_key, header
 from rightful.adapters.db.delivery import DeliveryCodeRow, DownloadLinkRow
 from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import AssertionUseRow
 from rightful.domain.delivery import (
     Client,
-    DownloadSessionError,
     Outcome,
-    new_passphrase,
 )
 from rightful.domain.errors import ConflictError, RightfulError
 from rightful.domain.verification import (
@@ -38,11 +33,11 @@ from rightful.services.delivery import (
     record_attempt,
     verified_channel,
 )
+from rightful.services.download_protection import PassphraseProtection
 from rightful.services.download_sessions import digest
 from rightful.services.download_streaming import DownloadStreaming
 from rightful.services.not_mine import stop_path
 
-_ONE_AT_A_TIME = threading.Lock()
 CODE_OUTCOME: dict[type[RightfulError], Outcome] = {
     CodeLockedError: Outcome.CODE_LOCKED,
     CodeExpiredError: Outcome.CODE_EXPIRED,
@@ -68,7 +63,7 @@ class CodeMailed:
         return "code_and_link" if self.digits and self.link else "code" if self.digits else "link"
 
 
-class DownloadService(DownloadStreaming):
+class DownloadService(DownloadStreaming, PassphraseProtection):
     """Re-verification at download time, download sessions, streaming, passphrase protection."""
 
     # --- re-verification ---------------------------------------------------------------------
@@ -208,42 +203,6 @@ class DownloadService(DownloadStreaming):
             self._note(link_id, Outcome.ASSERTION_REJECTED, client)
             raise AssertionRejectedError("this assertion was used already") from None
         raise failure
-
-    # --- passphrase protection ---------------------------------------------------------------
-
-    def protect(self, link_id: str, token: str | None, client: Client) -> str:
-        """Encrypt this link's downloads with a new passphrase (age, scrypt), returned once to
-        be shown in the portal; it is never stored and never e-mailed."""
-        with self.store.transaction() as session:
-            link = load_link(session, link_id)
-            if self._session(session, link_id, token) is None:
-                raise DownloadSessionError("confirm it is you first: ask for a fresh code")
-            seen = link.protection_id
-        # One passphrase at a time: each takes 2**scrypt_log_n KiB of memory (256 MiB at 18),
-        # and a double click must not show two passphrases of which only the last opens it.
-        with _ONE_AT_A_TIME:
-            self._still_as_seen(link_id, seen)
-            passphrase, protection_id = new_passphrase(), secrets.token_hex(16)
-            file_key, _ = derive_file_key(self.config.age_key, protection_id)
-            age_header = header(file_key, passphrase, self.config.scrypt_log_n)
-            with self.store.transaction() as session:
-                link = load_link(session, link_id)
-                failure = self._refused(session, link, client, new_download=False)
-                if failure is None:
-                    link.protection_id, link.age_header = protection_id, age_header
-                    link.protected_at = self.clock.now()
-                    record_attempt(session, self.audit, self.clock, link, Outcome.PROTECTED,
-                                   client)  # fmt: skip
-                    return passphrase
-        raise failure
-
-    def _still_as_seen(self, link_id: str, protection_id: str | None) -> None:
-        with self.store.transaction() as session:
-            if load_link(session, link_id).protection_id != protection_id:
-                raise ConflictError(
-                    "this download was protected a moment ago, in another window or by another "
-                    "click: use the passphrase shown there, or protect it again for a new one"
-                )
 
 
 def _language(session: Session, request_id: str) -> str:
