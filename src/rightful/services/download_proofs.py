@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,11 +41,13 @@ Redeem = Callable[[Session, DownloadLinkRow], tuple[DeliveryCodeRow, Factor]]
 
 @dataclass(frozen=True)
 class CodeMailed:
-    """What a download-code mail carried: its code (`digits`), a link, or both."""
+    """What a download-code mail carried: its code (`digits`), a link, or both; and how long
+    what it carries works (its link, or its code when it carries none)."""
 
     expires_at: datetime
     digits: bool
     link: bool
+    works_for: timedelta
 
     @property
     def carries(self) -> str:
@@ -72,7 +74,10 @@ class DownloadProofs(DownloadSessions):
             channel.channel, channel.address, language, link.request_id, sent.code,
             sent.minutes, stop_path(self.config.stop_key, link.id), path, self._window_hours,
         )  # fmt: skip
-        return CodeMailed(sent.row.expires_at, digits=sent.code is not None, link=bool(path))
+        row = sent.row
+        works_for = (row.link_expires_at or row.expires_at) - row.created_at
+        return CodeMailed(row.expires_at, digits=sent.code is not None, link=bool(path),
+                          works_for=works_for)  # fmt: skip
 
     @property
     def _window_hours(self) -> int:

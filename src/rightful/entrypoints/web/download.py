@@ -28,6 +28,9 @@ Csrf = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=400)]
 Assertion = Annotated[str, Form(max_length=8000)]
 StopToken = Annotated[str, Query(max_length=100)]
+# What to do when the link of a download-code mail is opened in a browser that does not hold
+# the download link (another browser, or cookies cleared): the link stays unused and works after.
+CODE_LINK_NEEDS = "err_code_link_needs_link"
 
 
 # --- arriving from the e-mail -----------------------------------------------------------------
@@ -67,14 +70,15 @@ def _landing(
                 lang=language(request, link.language))  # fmt: skip
 
 
-def _held(request: Request, link_id: str) -> LinkView | Response:
-    """The link, when this browser reached it through its token or is signed in for it."""
+def _held(request: Request, link_id: str, needs: str = "err_needs_link") -> LinkView | Response:
+    """The link, when this browser reached it through its token or is signed in for it; else
+    a 403 page saying `needs`, what to do first."""
     try:
         if not rq.valid_link_id(link_id) or not rq.holds_link(request, link_id):
-            return _error(request, "err_needs_link", 403)
+            return _error(request, needs, 403)
         link = services(request).delivery.view(link_id)
     except NotFoundError:
-        return _error(request, "err_needs_link", 403)
+        return _error(request, needs, 403)
     if link.state != "active":
         return _refused_state(request, link)
     return link
@@ -97,7 +101,11 @@ def send_code(request: Request, link_id: str, csrf: Csrf = "") -> Response:
         shown = _landing(request, link, errors={"_form": _text(request, exc, link)},
                          status=exc.http_status)  # fmt: skip
         return rq.with_retry_after(shown, exc)
-    return redirect(f"/download/{link.id}/confirm?sent={mailed.carries}")
+    response = redirect(f"/download/{link.id}/confirm?sent={mailed.carries}")
+    # The mail says its link works in this browser for as long as it works: hold the link here
+    # that long, not only the hour from the token of the "ready" mail.
+    rq.remember_link(request, response, link.id, at_least=mailed.works_for)
+    return response
 
 
 @router.get("/download/{link_id}/confirm", response_class=HTMLResponse)
@@ -130,7 +138,7 @@ def confirm(request: Request, link_id: str, csrf: Csrf = "", code: Short = "") -
 def code_link_form(request: Request, link_id: str, token: str = "") -> Response:
     """The link of a download-code mail: a page with a button (mail scanners open links; GET
     changes nothing), only in a browser that holds the download link, as for its code."""
-    link = _held(request, link_id)
+    link = _held(request, link_id, needs=CODE_LINK_NEEDS)
     if isinstance(link, Response):
         return link
     context = {"link": link, "token": token[:120], "errors": {}}
@@ -145,6 +153,7 @@ def code_link(request: Request, link_id: str, csrf: Csrf = "", token: Short = ""
         lambda link: services(request).downloads.confirm_code_link(link.id, token,
                                                                    client_of(request)),
         lambda link, why, status: _landing(request, link, errors={"_form": why}, status=status),
+        needs=CODE_LINK_NEEDS,
     )  # fmt: skip
 
 
@@ -161,12 +170,13 @@ def account(request: Request, link_id: str, csrf: Csrf = "", assertion: Assertio
 
 def _proven(
     request: Request, link_id: str, csrf: str, prove: Callable[[LinkView], str],
-    again: Callable[[LinkView, str, int], Response],
+    again: Callable[[LinkView, str, int], Response], needs: str = "err_needs_link",
 ) -> Response:  # fmt: skip
     """Open a download session by a proof (`prove` answers its token) in a browser that holds
-    the link; a refused link has its page, a failed proof the form `again` with why."""
+    the link (else the 403 page `needs`); a refused link has its page, a failed proof the form
+    `again` with why."""
     check_csrf(request, csrf)
-    link = _held(request, link_id)
+    link = _held(request, link_id, needs)
     if isinstance(link, Response):
         return link
     try:

@@ -1004,6 +1004,18 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Öffnen Sie den Link aus unserer E-Mail oder melden Sie sich zuerst bei Ihrer Anfrage an.",
     ),
     (
+        "err_code_link_needs_link",
+        "This browser does not hold your download, so the link with your download code cannot "
+        "start it here: it works in the browser where you asked for the code. Open the link "
+        "from our e-mail that says your data is ready in this browser, or sign in to your "
+        "request, and then open the link with your download code again: it still works.",
+        "Dieser Browser hält Ihren Download nicht, daher kann der Link mit Ihrem Download-Code "
+        "ihn hier nicht starten: Er funktioniert in dem Browser, in dem Sie den Code angefordert "
+        "haben. Öffnen Sie in diesem Browser den Link aus unserer E-Mail, dass Ihre Daten "
+        "bereitliegen, oder melden Sie sich bei Ihrer Anfrage an, und öffnen Sie dann den Link "
+        "mit Ihrem Download-Code erneut: Er funktioniert noch.",
+    ),
+    (
         "err_no_session",
         "Confirm it is you first: ask for a fresh code.",
         "Bestätigen Sie zuerst, dass Sie es sind: Fordern Sie einen neuen Code an.",

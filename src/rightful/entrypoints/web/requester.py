@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from fastapi import Request, Response
 
@@ -101,9 +102,13 @@ def holds_link(request: Request, link_id: str) -> bool:
     return bool(signed_in) and services(request).delivery.view(link_id).request_id == signed_in
 
 
-def remember_link(request: Request, response: Response, link_id: str) -> None:
-    value = signer(request).sign(link_id, LINK_MINUTES * 60)
-    cookies(request).set(response, LINK, value, max_age=LINK_MINUTES * 60, path="/download")
+def remember_link(
+    request: Request, response: Response, link_id: str, at_least: timedelta = timedelta()
+) -> None:
+    """Hold the link in this browser for `LINK_MINUTES`, or `at_least` when that is longer."""
+    seconds = max(LINK_MINUTES * 60, int(at_least.total_seconds()))
+    value = signer(request).sign(link_id, seconds)
+    cookies(request).set(response, LINK, value, max_age=seconds, path="/download")
 
 
 def download_token(request: Request) -> str | None:
