@@ -116,9 +116,12 @@ def download_token(request: Request) -> str | None:
 
 
 def remember_download(request: Request, response: Response, link_id: str, token: str) -> None:
-    minutes = services(request).link_policy.session.total_seconds()
-    cookies(request).set(response, DOWNLOAD, token, max_age=int(minutes),
+    """Keep the download session's token, and hold the link in this browser as long: its page
+    is the way to the file, the passphrase and "not my data" while the session lasts."""
+    session = services(request).link_policy.session
+    cookies(request).set(response, DOWNLOAD, token, max_age=int(session.total_seconds()),
                          path=f"/download/{link_id}")  # fmt: skip
+    remember_link(request, response, link_id, at_least=session)
 
 
 # --- errors in the reader's words ----------------------------------------------------------
