@@ -26,5 +26,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("requests") as batch:
-        batch.drop_column("refused_unverified")
+    # Not in batch: on SQLite a batch copies and drops the requests table, which the foreign keys
+    # of every table that names a request refuse once there are any (SQLite >= 3.35 drops a
+    # column in place).
+    op.drop_column("requests", "refused_unverified")
