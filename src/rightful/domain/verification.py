@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol
 
 from rightful.domain.datamap import DataMap
 from rightful.domain.deadlines import Jurisdiction, prompt_ccpa
@@ -62,6 +62,11 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     SMS = "sms"
+
+
+# What a challenge is for: to verify a request, or to add a factor to a verified one.
+VERIFY: Final = "verify"
+STEP_UP: Final = "step_up"
 
 
 # Code and link of one e-mail prove the same thing: control of one mailbox; of one text, one phone.

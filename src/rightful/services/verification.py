@@ -5,6 +5,9 @@ Codes go only to contact details on file for a subject. Every challenge is store
 that can never succeed and answered at once; the outbox then looks the detail up in the estate
 and, only if it is on file, marks the challenge real and sends the code. The answer, and its
 timing, are therefore the same whether or not the estate knows the detail: no oracle.
+
+Sending challenges lives here; answering them in verification_answers.py, signed-in accounts in
+verification_accounts.py, and where a request stands in verification_progress.py.
 """
 
 from __future__ import annotations
@@ -22,38 +25,28 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.adapters.db.verification import ChallengeRow
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.declarations import statement as declaration_statement
 from rightful.domain.errors import (
     ConflictError,
     InvalidInputError,
-    NotFoundError,
-    RightfulError,
 )
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
 from rightful.domain.lifecycle import OPEN, Status
 from rightful.domain.messaging import Mailer, Outbox, SmsSender
 from rightful.domain.requests import RequestType
-from rightful.domain.staff import SYSTEM, requester
+from rightful.domain.staff import SYSTEM
 from rightful.domain.verification import (
     CHANNEL_IDENTITY,
+    STEP_UP,
+    VERIFY,
     AccountAssertionChecker,
     Assurance,
-    ChallengeState,
     Channel,
-    CodeLockedError,
     CodePolicy,
-    CodeUsedError,
     Factor,
     NoContactError,
     ResendTooSoonError,
     TooManyChallengesError,
-    WrongCodeError,
-    assurance_reached,
-    attempts_left,
-    check_link_usable,
-    check_usable,
     clean_code,
-    digests_match,
     digits_left,
     fills_window,
     needs_verification,
@@ -62,28 +55,23 @@ from rightful.domain.verification import (
     resend_wait,
     secret_digest,
     short_link_token,
-    step_up_options,
     window_wait,
 )
 from rightful.services import verification_mail as words
 from rightful.services.audit import AuditService
-from rightful.services.declarations import applies as declares
-from rightful.services.declarations import declared as has_declared
-from rightful.services.declarations import disclosure_wait, paper_pending
 from rightful.services.deletions import DeletionProof
 from rightful.services.deletions import applies as deletion_applies
 from rightful.services.identity_set import (
-    Proof,
     Settlement,
     load_request,
     may_bind,
-    record_proof,
 )
 from rightful.services.requests import RequestService
 from rightful.services.subjects import SubjectService
 from rightful.services.verification_accounts import AccountProofs
+from rightful.services.verification_answers import ChallengeAnswers
+from rightful.services.verification_progress import Progress, VerificationStanding
 
-VERIFY, STEP_UP = "verify", "step_up"
 SENT_MESSAGE = (
     "If this contact detail is on file with us, a code is on its way to it. Codes expire after "
     "{minutes} minutes."
@@ -96,8 +84,6 @@ CAPPED = (
     "this request was sent as many codes as it may have in {hours} hours; open the link in the "
     "newest message we sent, or ask again later"
 )
-NO_CODE_IN_MAIL = "this request was sent all its codes; open the link in the newest message we sent"
-NO_SUCH_LINK = "this link is not valid; copy the whole link from the message"
 
 
 @dataclass(frozen=True)
@@ -122,41 +108,6 @@ class StartReceipt:
     channel: Channel
     expires_at: datetime
     message: str
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a request's verification stands, as the requester may see it."""
-
-    request_id: str
-    status: Status
-    outcome: str
-    assurance: Assurance
-    required: Assurance
-    step_up_options: tuple[Factor, ...]
-    # CCPA requests to know (§7062(c)): why the package waits, the statement to declare (None
-    # when none is asked), and whether it was declared; CCPA requests to delete (§7061(b),
-    # §7062(d)): why the deletion waits.
-    waiting_for: str | None = None
-    declaration: str | None = None
-    declared: bool = False
-    # a declaration received on paper is recorded and waits for a second staff member's approval
-    checking_paper: bool = False
-
-    @property
-    def step_up_offered(self) -> bool:
-        return bool(self.step_up_options)
-
-    @property
-    def told(self) -> str:
-        """What the requester is told, by name: the outcome, except that a bound request still
-        waiting for proof (CCPA §7061(b), §7062) says it waits, and one answered already says
-        so, not that its answer is coming."""
-        if self.outcome == "bound" and self.status is Status.DELIVERED:
-            return "answered"
-        if self.outcome == "bound" and self.waiting_for is not None:
-            return "bound_waiting"
-        return self.outcome
 
 
 @dataclass(frozen=True)
@@ -201,6 +152,12 @@ class VerificationService:
             )
             if assertions is not None
             else None
+        )
+        self.answers = ChallengeAnswers(store, clock, audit, config.key)
+        offered = (Factor.EMAIL_CODE, *((Factor.SMS_CODE,) if sms else ()),
+                   *((Factor.ACCOUNT_ASSERTION,) if self.accounts else ()))  # fmt: skip
+        self.standing = VerificationStanding(
+            store, clock, subjects, config.required, offered, deletions
         )
 
     # --- sending codes ---------------------------------------------------------------------
@@ -405,108 +362,13 @@ class VerificationService:
         as a wrong guess at an unused one (its challenge id is known to whoever asked for it, and
         "used" would tell them the request was verified)."""
         cleaned = clean_code(code, self.config.policy)
-        return self._answer(challenge_id, "code", cleaned, request_id, discreet)
+        proven = self.answers.code(request_id, challenge_id, cleaned, discreet=discreet)
+        return self.progress(proven, self.subjects.settle(proven))
 
     def open_link(self, token: str) -> Progress:
         """Check a link token of the form <challenge id>.<secret>."""
-        cid, _, secret = token.strip().partition(".")
-        if len(cid) != 32 or not secret or not all(c in "0123456789abcdef" for c in cid):
-            raise InvalidInputError("this link is incomplete; copy the whole link from the message")
-        return self._answer(cid, "link", secret, None)
-
-    def _answer(
-        self, cid: str, kind: str, secret: str, request_id: str | None, discreet: bool = False
-    ) -> Progress:
-        with self.store.transaction() as session:
-            challenge = session.get(ChallengeRow, cid)
-            if (
-                challenge is None
-                or request_id not in (None, challenge.request_id)
-                or (kind == "link" and challenge.link_hash is None)
-            ):
-                raise NotFoundError("no such code for this request")
-            failure = self._guess(session, challenge, kind, secret, discreet)
-            request_id = challenge.request_id
-        if failure is not None:
-            raise failure
-        return self.progress(request_id, self.subjects.settle(request_id))
-
-    def _guess(
-        self, session: Session, ch: ChallengeRow, kind: str, secret: str, discreet: bool
-    ) -> RightfulError | None:
-        now = self.clock.now()
-        if kind == "link":
-            return self._follow(session, ch, secret, now)
-        unused = ch.used_at is None or discreet  # as far as the answer may tell
-        if not ch.max_attempts and unused:  # a mail with a link only
-            return CodeLockedError(NO_CODE_IN_MAIL)
-        check_usable(_state(ch, discreet), now)
-        if not repo.reserve_attempt(session, ch.id, counting_used=discreet):
-            session.refresh(ch)
-            check_usable(_state(ch, discreet), now)
-            raise CodeLockedError("too many wrong attempts; this code is locked")
-        session.refresh(ch)
-        presented = secret_digest(self.config.key, ch.id, kind, secret)
-        if ch.used_at is None and digests_match(ch.code_hash, presented) and ch.on_file:
-            factor = _factor(Channel(ch.channel), kind)
-            ch.used_at, ch.used_factor = now, factor.value
-            self._prove(session, ch, factor, now)
-            return None
-        return self._reject(session, ch, now)
-
-    def _follow(
-        self, session: Session, ch: ChallengeRow, secret: str, now: datetime
-    ) -> RightfulError | None:
-        """A link is no guess (its secret has 128 bits): it costs no attempt, and wrong codes,
-        which lock the code (anyone who asked for it knows its challenge id), leave it working
-        until it is used or expires."""
-        presented = secret_digest(self.config.key, ch.id, "link", secret)
-        if not digests_match(ch.link_hash or "", presented) or not ch.on_file:
-            return NotFoundError(NO_SUCH_LINK)  # before "used": only the mail's reader learns it
-        check_link_usable(_state(ch), now)
-        factor = _factor(Channel(ch.channel), "link")
-        if not repo.claim(session, ch.id, now, factor.value):
-            return CodeUsedError("this link was used already; each link works once")
-        self._prove(session, ch, factor, now)
-        return None
-
-    def _prove(self, session: Session, ch: ChallengeRow, factor: Factor, now: datetime) -> None:
-        identity = Identity(IdentityType(ch.identity_type), ch.identity_value)
-        record_proof(
-            session,
-            self.audit,
-            ch.request_id,
-            Proof(identity, factor, ch.id, now),
-            requester(ch.request_id),
-        )
-
-    def _reject(self, session: Session, ch: ChallengeRow, now: datetime) -> RightfulError:
-        who = requester(ch.request_id)
-        left = attempts_left(_state(ch))
-        if left == 0:
-            ch.locked_at = now
-            self.audit.record(
-                session,
-                who.id,
-                who.role_name,
-                "verification.locked_out",
-                ch.request_id,
-                challenge_id=ch.id,
-                attempts=ch.attempts,
-            )
-            return CodeLockedError(
-                "too many wrong attempts; this code is locked. Ask for a new code."
-            )
-        self.audit.record(
-            session,
-            who.id,
-            who.role_name,
-            "verification.code_rejected",
-            ch.request_id,
-            challenge_id=ch.id,
-            attempts_left=left,
-        )
-        return WrongCodeError(left)
+        proven = self.answers.link(token)
+        return self.progress(proven, self.subjects.settle(proven))
 
     # --- signed-in accounts ----------------------------------------------------------------
 
@@ -520,50 +382,12 @@ class VerificationService:
     # --- where things stand ----------------------------------------------------------------
 
     def waiting_code(self, request_id: str) -> str | None:
-        """The challenge id of the newest e-mail code that still waits to confirm the request
-        (not used, replaced, locked or expired), or None."""
-        now = self.clock.now()
-        with self.store.transaction() as session:
-            for ch in reversed(repo.challenges(session, request_id)):
-                if (ch.purpose, ch.channel) != (VERIFY, Channel.EMAIL.value):
-                    continue
-                if ch.used_at or ch.superseded_at or ch.locked_at or ch.expires_at <= now:
-                    continue
-                return ch.id
-        return None
+        """The challenge id of the newest e-mail code that still waits to confirm the request."""
+        return self.standing.waiting_code(request_id)
 
     def progress(self, request_id: str, settled: Settlement | None = None) -> Progress:
         """Status, level reached and needed, and the independent factors that would step up."""
-        settled = settled or self.subjects.standing(request_id)
-        with self.store.transaction() as session:
-            rows = repo.identity_rows(session, request_id)
-            bound = repo.binding(session, request_id) is not None
-            row = load_request(session, request_id)
-            waiting = self._waiting(session, row) if bound else None
-            statement = declaration_statement(row.language) if declares(row) else None
-            declared = statement is not None and has_declared(session, row.id)
-            checking = statement is not None and not declared and paper_pending(session, row.id)
-        factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
-        reached = assurance_reached(factors)
-        options: tuple[Factor, ...] = ()
-        short = not reached.at_least(self.config.required) or waiting is not None
-        if bound and short and settled.status in OPEN:
-            offered = [Factor.EMAIL_CODE]
-            offered += [Factor.SMS_CODE] if self.sms else []
-            offered += [Factor.ACCOUNT_ASSERTION] if self.accounts else []
-            options = step_up_options(factors, offered)
-        return Progress(
-            request_id, settled.status, settled.outcome, reached, self.config.required, options,
-            waiting, statement, declared, checking,
-        )  # fmt: skip
-
-    def _waiting(self, session: Session, row: RequestRow) -> str | None:
-        """What a bound request waits for, in its language: the proof a CCPA request to know
-        (§7062) or to delete (§7061(b), §7062(d)) still needs."""
-        waiting = disclosure_wait(session, row, row.language)
-        if waiting is None and self.deletions is not None:
-            waiting = self.deletions.wait(session, row, row.language)
-        return waiting
+        return self.standing.of(request_id, settled)
 
 
 def _verification_due(row: RequestRow, bound: bool) -> bool:
@@ -600,18 +424,3 @@ def _hours(policy: CodePolicy) -> int:
 
 def _new_id() -> str:
     return secrets.token_hex(16)
-
-
-def _state(ch: ChallengeRow, hide_use: bool = False) -> ChallengeState:
-    """What decides whether the challenge takes a guess; with `hide_use`, as if never used."""
-    used_at = None if hide_use else ch.used_at
-    return ChallengeState(
-        ch.expires_at, ch.attempts, ch.max_attempts, used_at, ch.locked_at, ch.superseded_at,
-        ch.link_expires_at,
-    )  # fmt: skip
-
-
-def _factor(channel: Channel, kind: str) -> Factor:
-    if channel is Channel.SMS:
-        return Factor.SMS_LINK if kind == "link" else Factor.SMS_CODE
-    return Factor.EMAIL_LINK if kind == "link" else Factor.EMAIL_CODE

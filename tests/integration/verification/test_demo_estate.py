@@ -19,7 +19,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.requests import RequestType
 from rightful.domain.verification import Assurance, Channel
 from rightful.services.setup import initialise
-from rightful.services.verification import Progress
+from rightful.services.verification_progress import Progress
 from rightful.settings import load_settings
 
 from .conftest import CODE, PUBLIC, T0

@@ -37,7 +37,8 @@ from rightful.entrypoints.web import requester as rq
 from rightful.services.approvals import Document
 from rightful.services.identity_set import Settlement
 from rightful.services.subjects import ReviewView
-from rightful.services.verification import Progress, StartReceipt
+from rightful.services.verification import StartReceipt
+from rightful.services.verification_progress import Progress
 
 router = APIRouter(prefix="/api/v1/verification", tags=["verification"])
 Deps = Annotated[Container, Depends(container)]

@@ -26,8 +26,8 @@ from rightful.entrypoints.web.i18n_messages import MESSAGES
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf
 from rightful.services.portal import PortalStatus
-from rightful.services.verification import Progress
 from rightful.services.verification_mail import reference
+from rightful.services.verification_progress import Progress
 
 router = APIRouter(include_in_schema=False)
 PUBLIC = Principal(id="public", role=None)
