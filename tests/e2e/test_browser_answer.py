@@ -1,6 +1,8 @@
 """In a real headless Chromium: a DPO answers a verified objection in words from the request's
 page, as `rightful requests answer` does; the page says so after the redirect, the request is
-closed and the requester gets the words with their remedies (REQUIREMENTS.md:6, Art. 12(3))."""
+closed and the requester gets the words with their remedies (REQUIREMENTS.md:6, Art. 12(3)).
+A DPO refuses a request whose requester could not be verified, as `rightful requests refuse
+--unverified` does; the page then shows the reasons and the ground (Art. 12(4))."""
 
 from __future__ import annotations
 
@@ -53,3 +55,27 @@ def test_a_dpo_answers_an_objection_in_words_from_the_console(
     assert "Answer in words" not in staff.content()
     told = live.next_mail(ANNA, seen)
     assert rid[:8] in told.subject and WORDS in told.text and "supervisory authority" in told.text
+
+
+def test_a_dpo_refuses_an_unverified_request_from_the_console(
+    live: Live, browser: Any, tmp_path: Path
+) -> None:
+    requests = live.world.c.requests
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email=ANNA)
+    rid: str = requests.submit(new, Principal("public", None)).id
+    requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff_sign_in(live, staff, tmp_path, name="rhea", role="dpo")
+    staff.goto(f"{live.base}/console/requests/{rid}")
+    seen = live.mails_to(ANNA)
+    why = "We could not verify that the request is yours."
+    staff.get_by_label("Reasons, one a line (sent to the requester as written)").fill(why)
+    staff.get_by_label("Refused because the requester's identity could not be verified").check()
+    shot(staff, "refuse-unverified")
+    staff.get_by_role("button", name="Refuse and tell the requester").click()
+    says(staff, "Refused; the requester was told the reasons and their right to complain.")
+    says(staff, f"as the identity could not be verified, because: {why}")
+    assert live.world.status(rid) is Status.REJECTED
+    assert "Refuse the request" not in staff.content()
+    told = live.next_mail(ANNA, seen)
+    assert rid[:8] in told.subject and why in told.text and "supervisory authority" in told.text

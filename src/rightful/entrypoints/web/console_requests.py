@@ -18,7 +18,7 @@ from rightful.domain.errors import (
     PermissionDeniedError,
 )
 from rightful.domain.exclusions import exclusion
-from rightful.domain.lifecycle import Role
+from rightful.domain.lifecycle import ALLOWED, IDENTITY_WAIT, Role, Status
 from rightful.domain.messaging import DeliveryError
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
@@ -81,6 +81,8 @@ def _detail(
         "declares": c.declarations.statement(request_id) is not None,
         "paper_declarations": c.paper_declarations.listed(request_id),
         "scan_max_bytes": c.settings.authority_max_bytes,
+        "refusable": Status.REJECTED in ALLOWED[Status(row.status)] and not row.direct_marketing,
+        "identity_unproven": row.status in IDENTITY_WAIT or row.held_from in IDENTITY_WAIT,
     }  # fmt: skip
     return console_page(request, "console/request.html", me, context)
 
@@ -165,6 +167,25 @@ def answer(request: Request, request_id: str, csrf: Csrf = "", text: Answer = ""
     def action(me: ConsoleSession) -> str:
         c.requests.answer(request_id, text, me.principal)
         return "Answered; the request is closed and the requester was told what was done."
+
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+
+
+@router.post("/requests/{request_id}/refuse", response_class=HTMLResponse)
+def refuse(
+    request: Request, request_id: str, csrf: Csrf = "", reasons: Reason = "",
+    unverified: Short = "",
+) -> Response:  # fmt: skip
+    """Refuse with reasons, one a line (DPO), as `rightful requests refuse` does; the notice
+    states them and the right to complain (Art. 12(4))."""
+    c = container(request)
+
+    def action(me: ConsoleSession) -> str:
+        if unverified not in ("", "yes"):
+            raise InvalidInputError("identity could not be verified: tick it or leave it empty")
+        c.requests.refuse(request_id, me.principal, reasons.splitlines(),
+                          unverified=unverified == "yes")  # fmt: skip
+        return "Refused; the requester was told the reasons and their right to complain."
 
     return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
 
