@@ -111,6 +111,22 @@ def test_check_warns_of_recipients_not_declared_as_sale_sharing_or_business_purp
     ]
 
 
+def test_check_warns_of_a_recipient_a_requester_would_read_named_in_another_language(
+    tmp_path: Path,
+) -> None:
+    """Art. 15(1)(c): the recipients told intelligibly; a name carrying a role ("speech-to-text
+    processor") given only in English is read in English by German requesters."""
+    silent, warnings = _warnings_after_editing(tmp_path, "speaker.yaml", lambda text: (
+        text.replace('                de: "SpeechCloud Inc. (Auftragsverarbeiter für '
+                     'Spracherkennung)"\n', "")
+    ))  # fmt: skip
+    assert warnings == [
+        f"warning: {silent}: speaker.recordings: recipient SpeechCloud Inc. (speech-to-text "
+        'processor): name "SpeechCloud Inc. (speech-to-text proces…" has no de wording: '
+        "requesters in de read it in en; give it as {en: ..., de: ...}",
+    ]
+
+
 def test_check_warns_of_texts_a_requester_would_read_in_another_language(tmp_path: Path) -> None:
     """Art. 12(1) GDPR: the information in clear and plain language. German requesters are
     answered in German, and a text the map gives only in English passed silently, to be read

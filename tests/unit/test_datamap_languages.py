@@ -118,6 +118,11 @@ def test_a_map_written_in_german_says_so_and_its_plain_strings_are_german(
          "rightful: description must map languages to the Fides description's wordings in them"),
         (('description: {de: "Eine Zeile je Nutzer."}', 'description: {en: "A row"}'),
          "description in en is given twice: the Fides description is in the map's language"),
+        (("name: Cloud Inc.", 'name: {de: "Cloud AG"}'),
+         "recipient Cloud AG: its name must be given in the map's language (en) too, the "
+         "wording that names it in warnings"),
+        (("name: Cloud Inc.", "name: {en: Cloud Inc., de: 7}"),
+         "a recipient's name in de must be text (in quotes if it looks like a number)"),
         (("LANGUAGE", "language: English"),
          "language: English is not a language code such as en or de"),
     ],
@@ -153,6 +158,37 @@ def test_for_any_map_a_plain_string_is_shown_in_every_language(
     assert info.retention.in_language(asked) == wording
 
 
+@given(wordings=WORDINGS, own=st.text(min_size=1, max_size=20), map_language=LANGUAGES,
+       asked=LANGUAGES)  # fmt: skip
+def test_for_any_map_a_recipient_is_named_in_the_asked_language_else_in_the_maps(
+    wordings: dict[str, str], own: str, map_language: str, asked: str
+) -> None:
+    """Art. 15(1)(c): the recipients told intelligibly; the map's wording stays its name in
+    warnings and lists, whichever languages the map gives."""
+    names = {**wordings, map_language: own}
+    info = processing_info({"recipients": [{"name": names}, own]}, map_language)
+    assert info.recipients is not None
+    given_names, plain = info.recipients
+    assert given_names.name == plain.name == own
+    assert given_names.named(asked) == names.get(asked, own)
+    assert plain.named(asked) == own
+
+
+def test_a_recipient_is_named_in_the_requesters_language_else_in_the_maps(
+    tmp_path: Path,
+) -> None:
+    text = MAP.replace("name: Cloud Inc.", 'name: {de: "Cloud AG", en: "Cloud Inc."}')
+    users = load_datamap([write(tmp_path, text=text)]).collection("app.users")
+    assert users is not None and users.info.recipients is not None
+    cloud = users.info.recipients[0]
+    assert (cloud.named("de"), cloud.named("en"), cloud.named("fr")) == (
+        "Cloud AG",
+        "Cloud Inc.",
+        "Cloud Inc.",
+    )
+    assert cloud.name == "Cloud Inc.", "the map's own wording names it in warnings"
+
+
 def test_a_number_as_a_wording_is_refused_not_turned_into_text() -> None:
     with pytest.raises(ExtensionError, match="purposes in de must be text"):
         processing_info({"purposes": [{"en": "Run", "de": 10}]}, "en")
@@ -172,6 +208,8 @@ def test_texts_missing_an_offered_language_are_named_with_their_place(tmp_path: 
         "requesters in de read it in en; give it as rightful: description: {de: ...}",
         f'{path}: app.users: purposes "Count visits" has no de wording: requesters in de read '
         "it in en; give it as {en: ..., de: ...}",
+        f'{path}: app.users: recipient Cloud Inc.: name "Cloud Inc." has no de wording: '
+        "requesters in de read it in en; give it as {en: ..., de: ...}",
     ]
 
 
@@ -180,6 +218,9 @@ def test_the_general_practices_are_told_in_the_requesters_language(tmp_path: Pat
     datamap = load_datamap([write(tmp_path)])
     assert general_practices(datamap, "de").purposes == ("Betrieb der App", "Count visits")
     assert general_practices(datamap, "en").purposes == ("Run the app", "Count visits")
+    demo = load_datamap(DATAMAP_FILES)
+    assert "Paketdienst (DHL Paket GmbH)" in general_practices(demo, "de").recipients
+    assert "Parcel service (DHL Paket GmbH)" in general_practices(demo, "en").recipients
 
 
 def test_a_corrected_field_is_named_in_the_requesters_language() -> None:

@@ -100,13 +100,20 @@ class Disclosure(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """Someone the data is disclosed to (Art. 15(1)(c)); third countries need safeguards (15(2)).
-    `disclosure` is empty where the map does not say what the disclosure is under the CCPA."""
+    `disclosure` is empty where the map does not say what the disclosure is under the CCPA.
+    `name` is the map's own wording, which identifies the recipient in warnings; `names` gives
+    it in other languages too, where the map does."""
 
     name: str
     country: str | None = None
     third_country: bool = False
     safeguards: Text | None = None
     disclosure: frozenset[Disclosure] = frozenset()
+    names: Text | None = None
+
+    def named(self, language: str) -> str:
+        """The name a requester in `language` reads, the map's own where it gives none."""
+        return self.name if self.names is None else self.names.in_language(language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,8 @@ class ProcessingInfo:
             if (text := getattr(self, key)) is not None:
                 yield key, text
         for r in self.recipients or ():
+            if r.names is not None:
+                yield f"recipient {r.name}: name", r.names
             if r.safeguards is not None:
                 yield f"recipient {r.name}: safeguards", r.safeguards
         if (decisions := self.automated_decisions) is not None:

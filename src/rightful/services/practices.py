@@ -21,7 +21,7 @@ def general_practices(datamap: DataMap, language: str) -> Practices:
         if coll.info.source:
             sources[coll.info.source.in_language(language)] = None
         purposes.update(dict.fromkeys(p.in_language(language) for p in coll.info.purposes))
-        recipients.update(dict.fromkeys(r.name for r in coll.info.recipients or ()))
+        recipients.update(dict.fromkeys(r.named(language) for r in coll.info.recipients or ()))
     return Practices(tuple(categories), tuple(sources), tuple(purposes), tuple(recipients))
 
 

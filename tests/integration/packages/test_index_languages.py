@@ -27,6 +27,7 @@ GERMAN = [
     "Sprachanfragen, die der Lautsprecher nach seinem Aktivierungswort aufnahm.",
     "Art. 6 Abs. 1 lit. b DSGVO für die Beantwortung",
     "Hearthly-Gerätecloud – recordings",
+    "SpeechCloud Inc. (Auftragsverarbeiter für Spracherkennung)",  # Art. 15(1)(c)
 ]
 ENGLISH = [
     "Answer voice requests; Improve speech recognition (opt-in)",
@@ -37,6 +38,7 @@ ENGLISH = [
     "Voice requests the speaker recorded after its wake word.",
     "Art. 6(1)(b) GDPR for answering",
     "Hearthly device cloud – recordings",
+    "SpeechCloud Inc. (speech-to-text processor)",
 ]
 
 

@@ -18,6 +18,7 @@ from .world import AGENT, World, make_world, zip_bytes
 
 ANNA = 1
 SPEECH_CLOUD = "SpeechCloud Inc. (speech-to-text processor)"
+SPRACH_CLOUD = "SpeechCloud Inc. (Auftragsverarbeiter für Spracherkennung)"
 
 
 def index_of(world: World, request_id: str) -> str:
@@ -65,7 +66,7 @@ def test_recipients_left_undeclared_are_not_read_as_nobody(tmp_path: Path) -> No
           "(UK GDPR Art. 15(2)): Standard contractual clauses"],
          ["EU/EEA"]),
         (Jurisdiction.UK_GDPR, "de",
-         [f"{SPEECH_CLOUD} (US, außerhalb des Vereinigten Königreichs) – Garantien für die "
+         [f"{SPRACH_CLOUD} (US, außerhalb des Vereinigten Königreichs) – Garantien für die "
           "Übermittlung aus dem Vereinigten Königreich (Art. 15 Abs. 2 UK GDPR): "
           "Standardvertragsklauseln"],
          ["EU/des EWR", "outside", "safeguards"]),
@@ -73,7 +74,7 @@ def test_recipients_left_undeclared_are_not_read_as_nobody(tmp_path: Path) -> No
          [f"<li>{SPEECH_CLOUD} (US) – ", "Hosting provider (Hetzner Online GmbH) (DE)"],
          ["EU/EEA", "outside the", "safeguards", "Standard contractual clauses"]),
         (Jurisdiction.CCPA, "de",
-         [f"<li>{SPEECH_CLOUD} (US) – "],
+         [f"<li>{SPRACH_CLOUD} (US) – "],
          ["EU/des EWR", "außerhalb des", "Garantien", "Standard contractual clauses"]),
     ],
 )  # fmt: skip
@@ -87,7 +88,7 @@ def test_transfers_abroad_are_framed_by_the_requests_law(
     recordings = section(page, "speaker.recordings")
     for words in said:
         assert words in page, words
-    assert SPEECH_CLOUD in recordings
+    assert (SPRACH_CLOUD if language == "de" else SPEECH_CLOUD) in recordings
     for words in unsaid:
         assert words not in page, words
 
@@ -136,8 +137,9 @@ def test_a_ccpa_package_in_german_says_it_in_german(world: World) -> None:
     part = selling(page, "Verkauf und Weitergabe")
     assert ("Wir verkaufen Ihre personenbezogenen Informationen nicht und geben sie nicht für "
             "kontextübergreifende verhaltensbezogene Werbung weiter.") in part  # fmt: skip
-    assert f"<li>Sprachaufnahmen: {SPEECH_CLOUD}</li>" in part
-    assert f"<li>{SPEECH_CLOUD} (US) – für einen Geschäftszweck offengelegt</li>" in page
+    assert f"<li>Sprachaufnahmen: {SPRACH_CLOUD}</li>" in part
+    assert "Postanschriften: Paketdienst (DHL Paket GmbH), Zahlungsdienstleister" in part
+    assert f"<li>{SPRACH_CLOUD} (US) – für einen Geschäftszweck offengelegt</li>" in page
     text = re.sub(r"<[^>]+>", "", page)
     for english in ["sell", "share", "business purpose", "declared", "Selling"]:
         assert english not in text, english

@@ -199,12 +199,14 @@ def _recipients(raw: Any, language: str) -> tuple[Recipient, ...] | None:
 
 def _recipient(raw: Any, language: str) -> Recipient:
     if isinstance(raw, str):
-        return Recipient(raw)
+        return Recipient(raw, names=Text.plain(raw, language))
     if not isinstance(raw, Mapping) or "name" not in raw:
         raise ExtensionError("a recipient is a name or a mapping with a name")
     _only(raw, {"name", "country", "third_country", "safeguards", "disclosure"})
+    names = _recipient_names(raw["name"], language)
     recipient = Recipient(
-        name=_required_text(raw["name"], "a recipient's name"),
+        name=names.default,
+        names=names,
         country=_text(raw.get("country"), "country"),
         third_country=_flag(raw.get("third_country"), "third_country"),
         safeguards=_wording(raw.get("safeguards"), "safeguards", language),
@@ -215,6 +217,18 @@ def _recipient(raw: Any, language: str) -> Recipient:
             f"recipient {recipient.name}: a third country needs safeguards (Art. 15(2), Art. 46)"
         )
     return recipient
+
+
+def _recipient_names(raw: Any, language: str) -> Text:
+    """A recipient's name, in the map's language or per language; the wording in the map's
+    language names the recipient in warnings and lists, so a mapping must give it."""
+    names = _required_wording(raw, "a recipient's name", language)
+    if language not in names.languages:
+        raise ExtensionError(
+            f"recipient {names.default}: its name must be given in the map's language "
+            f"({language}) too, the wording that names it in warnings"
+        )
+    return names
 
 
 def _disclosure(raw: Any) -> frozenset[Disclosure]:

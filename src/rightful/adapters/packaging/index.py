@@ -204,7 +204,7 @@ def _recipients(data: IndexData, info: ProcessingInfo, lang: str) -> dict[str, A
     transfers = data.law != "ccpa"
     outside, safeguards = for_law(t, "third_country", data.law), for_law(t, "safeguards", data.law)
     return {"recipients_note": "", "recipients": [
-        {"name": r.name, "country": r.country,
+        {"name": r.named(lang), "country": r.country,
          "outside": outside if transfers and r.third_country else "",
          "safeguards": (f"{safeguards}: {r.safeguards.in_language(lang)}"
                         if transfers and r.safeguards else ""),
@@ -238,7 +238,7 @@ def _selling(data: IndexData, lang: str) -> dict[str, Any] | None:
         for r in coll.info.recipients or ():
             for kind in r.disclosure:
                 for c in coll.categories:
-                    kinds[kind].setdefault(category_label(c, lang), {})[r.name] = None
+                    kinds[kind].setdefault(category_label(c, lang), {})[r.named(lang)] = None
     listed = {kind.value: [{"label": label, "recipients": list(names)}
                            for label, names in by_label.items()]
               for kind, by_label in kinds.items()}  # fmt: skip
