@@ -313,20 +313,15 @@ def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_sign_i
 
 
 def test_the_not_done_message_outlasts_a_slow_sign_in(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk,
 ) -> None:
     """The words that the form was not done travel signed with the sign-in page's address. They
     lasted the five minutes of an action's outcome: someone who fetched their phone for the code
     came back to the page with no word, and took the action for done."""
-    import time
-
-    import rightful.entrypoints.web.security as security
-
     client, rid, sent = cancelled_after_the_session_ended(desk)
     then = re.search(r'name="next" value="([^"]+)"', client.get(sent.headers["location"]).text)
     assert then is not None
-    later = time.time() + 20 * 60  # twenty minutes on the sign-in page
-    monkeypatch.setattr(security.time, "time", lambda: later)
+    desk.world.clock.advance(timedelta(minutes=20))  # twenty minutes on the sign-in page
     form = {**sign_in_form(desk, client, "andy"), "next": html.unescape(then.group(1))}
     landed = client.post("/console/sign-in", data=form)
     assert landed.url.path == f"/console/requests/{rid}"

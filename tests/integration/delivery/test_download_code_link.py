@@ -7,13 +7,9 @@ already on file; Art. 5(2): every disclosure provable afterwards, the chain with
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
-
-import rightful.entrypoints.web.security as security
 
 from ..packages.world import REVIEWER
 from .conftest import CSRF, Delivered, Desk
@@ -50,10 +46,8 @@ def newest_link(desk: Desk, delivered: Delivered) -> str:
     return found.group(1)
 
 
-def time_passes(desk: Desk, monkeypatch: pytest.MonkeyPatch, span: timedelta) -> None:
-    """For the server's clock, its signed cookies and the browsers' cookie jars alike."""
-    now = time.time() + span.total_seconds()
-    monkeypatch.setattr(security.time, "time", lambda: now)
+def time_passes(desk: Desk, span: timedelta) -> None:
+    """For the server's clock, which also decides when its signed cookies expire."""
     desk.world.clock.advance(span)
 
 
@@ -118,7 +112,7 @@ def test_the_link_opens_nothing_in_a_browser_without_the_download_link(desk: Des
 
 
 def test_the_link_works_for_its_hours_in_the_browser_that_asked_past_the_download_links_hour(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk,
 ) -> None:
     """The mail promises its link works in the browser where the download page was opened, for
     `code_window_hours`: the browser that asked holds the download link that long, not only the
@@ -128,15 +122,13 @@ def test_the_link_works_for_its_hours_in_the_browser_that_asked_past_the_downloa
     browser = holding(desk, delivered)
     ask_code(browser, delivered.link_id)
     assert "for 24 hours" in desk.mailer.to(desk.address_of(delivered))[-1].text
-    time_passes(desk, monkeypatch, timedelta(hours=23))
+    time_passes(desk, timedelta(hours=23))
     status, text = open_link(browser, newest_link(desk, delivered))
     assert status == 200 and "Ready to download" in text, text
     assert browser.get(f"/download/{delivered.link_id}/file").status_code == 200
 
 
-def test_where_the_hour_ended_the_link_says_how_to_go_on_and_works_after_it(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_where_the_hour_ended_the_link_says_how_to_go_on_and_works_after_it(desk: Desk) -> None:
     """A browser that held the download link but did not ask for the code (the mail opened in
     another one, or the page left open past the hour): the page says what to do first, and the
     link, still unused, opens the download once the browser holds the download link again."""
@@ -146,7 +138,7 @@ def test_where_the_hour_ended_the_link_says_how_to_go_on_and_works_after_it(
     browser = holding(desk, delivered)
     page = browser.get(link)
     assert page.status_code == 200
-    time_passes(desk, monkeypatch, timedelta(hours=2))
+    time_passes(desk, timedelta(hours=2))
     status, text = press(browser, page.text, link)
     assert status == 403, text
     assert "it works in the browser where you asked for the code" in text

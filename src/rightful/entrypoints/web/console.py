@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from rightful.domain.console import SessionExpiredError
 from rightful.domain.errors import AuthenticationError, PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
-from rightful.entrypoints.web.pages import container, cookies, page, redirect, services
-from rightful.entrypoints.web.security import Signer, check_csrf, client_of
+from rightful.entrypoints.web.pages import container, cookies, page, redirect, services, signer
+from rightful.entrypoints.web.security import check_csrf, client_of
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -66,7 +66,7 @@ def _flashed(
 ) -> str:
     """`back` with the signed outcome message that its page shows (for `ttl` seconds)."""
     kind, text = ("error", error) if error else ("done", done)
-    signed = Signer(services(request).key("console-flash")).sign(f"{kind}:{text[:200]}", ttl)
+    signed = signer(request, "console-flash").sign(f"{kind}:{text[:200]}", ttl)
     return f"{back}?flash={quote(signed)}"
 
 
@@ -95,7 +95,7 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
 
 def flash_of(request: Request, flash: str) -> tuple[str, str]:
     """(done, error) from a page's `flash` parameter; nothing when it was not signed here."""
-    value = Signer(services(request).key("console-flash")).unsign(flash[:1000])
+    value = signer(request, "console-flash").unsign(flash[:1000])
     if value is None:
         return "", ""
     kind, _, text = value.partition(":")

@@ -16,7 +16,13 @@ from rightful.bootstrap import Container
 from rightful.bootstrap_web import WebServices, web_services
 from rightful.domain.words import counted
 from rightful.entrypoints.web.i18n import LANGUAGES, language_of, translate
-from rightful.entrypoints.web.security import Cookies, csrf_token, remember_csrf, secure_cookies
+from rightful.entrypoints.web.security import (
+    Cookies,
+    Signer,
+    csrf_token,
+    remember_csrf,
+    secure_cookies,
+)
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "rf_lang"
@@ -35,6 +41,11 @@ def container(request: Request) -> Container:
 
 def services(request: Request) -> WebServices:
     return web_services(container(request))
+
+
+def signer(request: Request, purpose: str) -> Signer:
+    """Signs and checks values for `purpose` with the container's clock."""
+    return Signer(services(request).key(purpose), container(request).clock)
 
 
 def cookies(request: Request) -> Cookies:

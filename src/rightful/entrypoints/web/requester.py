@@ -29,8 +29,8 @@ from rightful.domain.verification import (
     WrongCodeError,
 )
 from rightful.entrypoints.web.i18n import translate
-from rightful.entrypoints.web.pages import cookies, services
-from rightful.entrypoints.web.security import ForgedFormError, Signer
+from rightful.entrypoints.web.pages import cookies, services, signer
+from rightful.entrypoints.web.security import ForgedFormError
 from rightful.services.codes import CodeWindowFullError, DigitsUsedUpError
 from rightful.services.portal import SignInRefusedError
 
@@ -46,10 +46,6 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 log = logging.getLogger("rightful.web")
 
 
-def signer(request: Request) -> Signer:
-    return Signer(services(request).key("cookie"))
-
-
 def valid_request_id(value: str) -> bool:
     return bool(UUID.fullmatch(value))
 
@@ -63,11 +59,11 @@ def valid_link_id(value: str) -> bool:
 
 def signed_in_for(request: Request) -> str | None:
     """The request id this browser is signed in for, if any."""
-    return signer(request).unsign(request.cookies.get(REQUESTER))
+    return signer(request, "cookie").unsign(request.cookies.get(REQUESTER))
 
 
 def sign_in(request: Request, response: Response, request_id: str) -> None:
-    value = signer(request).sign(request_id, REQUESTER_MINUTES * 60)
+    value = signer(request, "cookie").sign(request_id, REQUESTER_MINUTES * 60)
     cookies(request).set(response, REQUESTER, value, max_age=REQUESTER_MINUTES * 60)
 
 
@@ -78,7 +74,7 @@ def sign_out(request: Request, response: Response) -> None:
 
 def pending_challenge(request: Request, request_id: str) -> str | None:
     """The challenge id of the code this browser is waiting for, for this request."""
-    value = signer(request).unsign(request.cookies.get(PENDING))
+    value = signer(request, "cookie").unsign(request.cookies.get(PENDING))
     if not value:
         return None
     owner, _, challenge = value.partition(":")
@@ -87,7 +83,7 @@ def pending_challenge(request: Request, request_id: str) -> str | None:
 
 def remember_challenge(request: Request, response: Response, request_id: str, cid: str) -> None:
     ttl = services(request).code_policy.ttl.total_seconds() + 300
-    value = signer(request).sign(f"{request_id}:{cid}", int(ttl))
+    value = signer(request, "cookie").sign(f"{request_id}:{cid}", int(ttl))
     cookies(request).set(response, PENDING, value, max_age=int(ttl))
 
 
@@ -96,7 +92,7 @@ def remember_challenge(request: Request, response: Response, request_id: str, ci
 
 def holds_link(request: Request, link_id: str) -> bool:
     """Whether this browser came through the link's token, or is signed in for its request."""
-    if signer(request).unsign(request.cookies.get(LINK)) == link_id:
+    if signer(request, "cookie").unsign(request.cookies.get(LINK)) == link_id:
         return True
     signed_in = signed_in_for(request)
     return bool(signed_in) and services(request).delivery.view(link_id).request_id == signed_in
@@ -107,7 +103,7 @@ def remember_link(
 ) -> None:
     """Hold the link in this browser for `LINK_MINUTES`, or `at_least` when that is longer."""
     seconds = max(LINK_MINUTES * 60, int(at_least.total_seconds()))
-    value = signer(request).sign(link_id, seconds)
+    value = signer(request, "cookie").sign(link_id, seconds)
     cookies(request).set(response, LINK, value, max_age=seconds, path="/download")
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rightful.domain.clock import Clock
 from rightful.domain.delivery import Client
 from rightful.domain.errors import PermissionDeniedError
 
@@ -70,16 +70,20 @@ class Cookies:
 
 @dataclass(frozen=True)
 class Signer:
-    """HMAC-signed cookie values that carry their own expiry: `<value>~<expiry>~<mac>`."""
+    """HMAC-signed cookie values that carry their own expiry: `<value>~<expiry>~<mac>`.
+
+    Expiry is read from the container's clock, the one that also decides when links, codes and
+    sessions end, so that a cookie and the record it points to expire together."""
 
     key: bytes
+    clock: Clock
 
-    def sign(self, value: str, ttl_seconds: int, now: float | None = None) -> str:
-        expiry = int((now or time.time()) + ttl_seconds)
+    def sign(self, value: str, ttl_seconds: int) -> str:
+        expiry = int(self.clock.now().timestamp() + ttl_seconds)
         body = f"{value}~{expiry}"
         return f"{body}~{self._mac(body)}"
 
-    def unsign(self, signed: str | None, now: float | None = None) -> str | None:
+    def unsign(self, signed: str | None) -> str | None:
         """The value, or None when the signature is wrong or the value expired."""
         if not signed or signed.count("~") < 2:
             return None
@@ -87,7 +91,7 @@ class Signer:
         value, _, expiry = body.rpartition("~")
         if not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
-        if not expiry.isdigit() or int(expiry) <= (now or time.time()):
+        if not expiry.isdigit() or int(expiry) <= self.clock.now().timestamp():
             return None
         return value
 
