@@ -118,10 +118,8 @@ class MailNotices:
         if sender is None:
             raise ConflictError(NO_TEXTS)
         link = self.url(TEXT_LINKS + short_link_token(_token_of(link_path))) if link_path else None
-        kind = "code" if link is None else "code_and_link" if code is not None else "link"
-        words = _SMS.get(language, _SMS["en"])[kind]
-        text = words.format(code=code, minutes=minutes, link=link, hours=link_hours)
-        sms = SmsMessage(to=to, text=f"{self.config.controller}: {text}")
+        text = code_text(self.config.controller, language, code, minutes, link, link_hours)
+        sms = SmsMessage(to=to, text=text)
         self.outbox.submit(lambda: sender.send(sms), label)
 
     def extension(self, to: str, language: str, request_id: str, notice: str) -> None:
@@ -195,7 +193,7 @@ def _token_of(link_path: str) -> str:
     return parse_qs(urlsplit(link_path).query)["token"][0]
 
 
-_SMS = {
+CODE_TEXTS = {
     "en": {
         "code": "your code is {code}. It expires in {minutes} minutes. Never pass it on.",
         "code_and_link": "your code is {code} ({minutes} min); or open once within {hours} h: "
@@ -210,3 +208,13 @@ _SMS = {
         "link": "binnen {hours} Std. einmal öffnen: {link}",
     },
 }
+
+
+def code_text(
+    controller: str, language: str, code: str | None, minutes: int, link: str | None,
+    link_hours: int,
+) -> str:  # fmt: skip
+    """The words of a download or sign-in code's text: the code, its link, or both."""
+    kind = "code" if link is None else "code_and_link" if code is not None else "link"
+    words = CODE_TEXTS.get(language, CODE_TEXTS["en"])[kind]
+    return f"{controller}: " + words.format(code=code, minutes=minutes, link=link, hours=link_hours)

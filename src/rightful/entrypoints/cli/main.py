@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from click import Context
@@ -28,11 +28,15 @@ from rightful.entrypoints.cli.common import (
     check_port,
     console,
     container,
+    err_console,
     fail,
     handles_errors,
     print_json,
     run_server,
 )
+
+if TYPE_CHECKING:
+    from rightful.settings import Settings
 
 
 class _Rightful(TyperGroup):
@@ -81,6 +85,29 @@ def config_show() -> None:
     print_json(container(store_needed=False).settings.public_view())
 
 
+@config_app.command("check")
+@handles_errors
+def config_check() -> None:
+    """Check the settings as `serve` does before it starts (data map, sources, blob folders),
+    and warn of texts that would not fit one SMS. Exit 1 on an error; warnings exit 0."""
+    from rightful.services.setup import check_configuration
+
+    c = container(store_needed=False)
+    _warn_of_long_texts(c.settings)
+    try:
+        check_configuration(c)
+    except ConfigurationError as exc:
+        fail(str(exc), code=1)
+    console.print("configuration ok")
+
+
+def _warn_of_long_texts(settings: Settings) -> None:
+    from rightful.services.sms_length import sms_warnings
+
+    for warning in sms_warnings(settings):
+        err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command()
 @handles_errors
 def init() -> None:
@@ -107,6 +134,7 @@ def serve(
         check_configuration(c)
     except ConfigurationError as exc:
         fail(f"not starting: {exc}")
+    _warn_of_long_texts(c.settings)
     initialise(c)
     check_port(host, port)
     console.print(f"rightful listening on http://{host}:{port}  (API docs: /docs)")
