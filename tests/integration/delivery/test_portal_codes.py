@@ -194,6 +194,8 @@ def test_download_codes_are_capped_per_window_with_retry_after_and_audited(desk:
     caps = [e for e in timeline if e.action == "delivery.code_cap_reached"]
     assert [(e.summary["link_id"], e.summary["codes"]) for e in caps] == [(delivered.link_id, 10)]
     desk.world.clock.advance(timedelta(hours=24))
+    # the browser's hold on the download link ended within the day: the ready mail's link again
+    assert desk.client.get(f"/d/{delivered.token}").status_code == 200
     assert desk.post(f"/download/{delivered.link_id}/code").status_code == 200
     status, text = open_download_link(desk.client, newest_download_link(desk, delivered))
     assert status == 200 and "Ready to download" in text, text
