@@ -157,6 +157,16 @@ class CodePolicy:
             raise InvalidInputError("the window of codes must be at least a code's lifetime")
 
     @property
+    def window_hours(self) -> int:
+        """The window of codes in whole hours, as requesters and the audit are told it."""
+        return int(self.window.total_seconds() // 3600)
+
+    @property
+    def ttl_minutes(self) -> int:
+        """A code's lifetime in whole minutes, as its message tells it."""
+        return int(self.ttl.total_seconds() // 60)
+
+    @property
     def most_guesses(self) -> int:
         """Wrong codes a request can be tried with in its whole life: the first
         `max_challenges_per_request` codes carry digits, later mails only a link."""

@@ -106,8 +106,7 @@ class CodeBook:
         earlier = self._codes(session, request_id, purpose, link_id)
         wait = window_wait([c.created_at for c in earlier], now, policy)
         if wait:
-            hours = int(policy.window.total_seconds() // 3600)
-            text = CAPPED.format(hours=hours, minutes=self.minutes)
+            text = CAPPED.format(hours=policy.window_hours, minutes=self.minutes)
             raise CodeWindowFullError(text, wait, self.minutes)
         wait = resend_wait(max((c.created_at for c in earlier), default=None), now, policy)
         if wait:
@@ -163,7 +162,7 @@ class CodeBook:
 
     @property
     def minutes(self) -> int:
-        return int(self.policy.ttl.total_seconds() // 60)
+        return self.policy.ttl_minutes
 
     def redeem(
         self, session: Session, request_id: str, purpose: str, code: str,

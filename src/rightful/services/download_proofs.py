@@ -72,16 +72,13 @@ class DownloadProofs(DownloadSessions):
         path = sent.link and f"/download/{link.id}/code-link?token={sent.link}"
         self.notices.download_code(
             channel.channel, channel.address, language, link.request_id, sent.code,
-            sent.minutes, stop_path(self.config.stop_key, link.id), path, self._window_hours,
+            sent.minutes, stop_path(self.config.stop_key, link.id), path,
+            self.codes.policy.window_hours,
         )  # fmt: skip
         row = sent.row
         works_for = (row.link_expires_at or row.expires_at) - row.created_at
         return CodeMailed(row.expires_at, digits=sent.code is not None, link=bool(path),
                           works_for=works_for)  # fmt: skip
-
-    @property
-    def _window_hours(self) -> int:
-        return int(self.codes.policy.window.total_seconds() // 3600)
 
     def _issue(
         self, session: Session, link: DownloadLinkRow, client: Client
@@ -108,7 +105,7 @@ class DownloadProofs(DownloadSessions):
             self.audit.record(session, actor, "public", "delivery.code_cap_reached",
                               link.request_id, link_id=link.id, code_id=sent.row.id,
                               codes=policy.max_challenges_per_request,
-                              window_hours=self._window_hours)  # fmt: skip
+                              window_hours=self.codes.policy.window_hours)  # fmt: skip
         if sent.last_with_digits:
             self.audit.record(session, actor, "public", "delivery.download_codes_used_up",
                               link.request_id, link_id=link.id, code_id=sent.row.id,

@@ -126,7 +126,7 @@ class PortalService:
             link = sent.link and sign_in_link_path(request_id, sent.link)
             self.notices.portal_code(goes.channel, goes.address, language, request_id,
                                      sent.code, sent.minutes, link,
-                                     self._window_hours)  # fmt: skip
+                                     self.codes.policy.window_hours)  # fmt: skip
 
     def _withheld(self, session: Session, row: RequestRow) -> Withheld | None:
         """Why no sign-in code goes out for a request that is over, if none does."""
@@ -138,10 +138,6 @@ class PortalService:
         return withheld(_ended(session, row), links_until, sent, self.clock.now(),
                         self.after_closing)  # fmt: skip
 
-    @property
-    def _window_hours(self) -> int:
-        return int(self.codes.policy.window.total_seconds() // 3600)
-
     def _audit_sent(
         self, session: Session, request_id: str, sent: SentCode, held: Withheld | None
     ) -> None:
@@ -149,7 +145,7 @@ class PortalService:
         actor = f"requester:{request_id}"
         if held is not None:
             rule = self.after_closing
-            counts = ({"codes": rule.codes, "window_hours": self._window_hours}
+            counts = ({"codes": rule.codes, "window_hours": self.codes.policy.window_hours}
                       if held is Withheld.CAPPED else {"days": rule.period.days})  # fmt: skip
             self.audit.record(session, actor, "public", "portal.sign_in_code_withheld",
                               request_id, code_id=sent.row.id, reason=held.value,
@@ -161,7 +157,7 @@ class PortalService:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.code_cap_reached", request_id,
                               code_id=sent.row.id, codes=policy.max_challenges_per_request,
-                              window_hours=self._window_hours)  # fmt: skip
+                              window_hours=self.codes.policy.window_hours)  # fmt: skip
         if sent.last_with_digits:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.sign_in_codes_used_up",

@@ -205,7 +205,7 @@ class VerificationService:
                 lambda: self._deliver(challenge, target, purpose, sent),
                 f"challenge {challenge.id}",
             )
-        minutes = int(self.config.policy.ttl.total_seconds() // 60)
+        minutes = self.config.policy.ttl_minutes
         return StartReceipt(
             challenge.id, channel, challenge.expires_at, SENT_MESSAGE.format(minutes=minutes)
         )
@@ -257,7 +257,7 @@ class VerificationService:
         sent = [c for c in repo.challenges(session, request_id) if c.purpose == purpose]
         window = window_wait([c.created_at for c in sent if c.channel == channel], now, policy)
         if window:
-            raise TooManyChallengesError(CAPPED.format(hours=_hours(policy)), window)
+            raise TooManyChallengesError(CAPPED.format(hours=policy.window_hours), window)
         # A code to verify goes to the request's own detail or, once none is due, nowhere (its
         # value empty): the interval runs per channel, or a verified request would let a code
         # asked too soon through and tell whoever asked that it was verified. A step-up's runs
@@ -320,7 +320,7 @@ class VerificationService:
         if fills_window(same_channel, challenge.created_at, policy):
             record("verification.code_cap_reached", rid, challenge_id=cid,
                    channel=challenge.channel, codes=policy.max_challenges_per_request,
-                   window_hours=_hours(policy))  # fmt: skip
+                   window_hours=policy.window_hours)  # fmt: skip
         if challenge.max_attempts and not _codes_left([*earlier, challenge], policy):
             codes, guesses = policy.max_challenges_per_request, policy.most_guesses
             record("verification.codes_used_up", rid, challenge_id=cid, codes=codes,
@@ -416,10 +416,6 @@ def _check_stage(row: RequestRow, bound: bool) -> None:
 def _codes_left(sent: list[ChallengeRow], policy: CodePolicy) -> bool:
     """Another challenge may carry a code: the request's guesses stay bounded for good."""
     return digits_left(sum(1 for c in sent if c.max_attempts), policy)
-
-
-def _hours(policy: CodePolicy) -> int:
-    return int(policy.window.total_seconds() // 3600)
 
 
 def _new_id() -> str:
