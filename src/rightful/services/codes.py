@@ -104,13 +104,7 @@ class CodeBook:
         guesses stay bounded for good."""
         now, policy = self.clock.now(), self.policy
         earlier = self._codes(session, request_id, purpose, link_id)
-        wait = window_wait([c.created_at for c in earlier], now, policy)
-        if wait:
-            text = CAPPED.format(hours=policy.window_hours, minutes=self.minutes)
-            raise CodeWindowFullError(text, wait, self.minutes)
-        wait = resend_wait(max((c.created_at for c in earlier), default=None), now, policy)
-        if wait:
-            raise ResendTooSoonError(wait)
+        self.admit([c.created_at for c in earlier])
         code, cid, secret = new_code(policy), secrets.token_hex(16), new_link_secret(policy)
         digits = channel != DECOY and not (with_link and self._digits_used_up(earlier))
         row = DeliveryCodeRow(
@@ -127,6 +121,20 @@ class CodeBook:
         link = f"{cid}.{secret}" if with_link else None
         last = with_link and digits and self._digits_used_up([*earlier, row])
         return SentCode(row, code if digits else None, self.minutes, capped, link, last)
+
+    def admit(self, sent: list[datetime]) -> None:
+        """Pass when another code may go out now after codes sent at `sent`;
+        CodeWindowFullError (with `retry_after`) past the window's cap, ResendTooSoonError
+        within the resend interval. Asks that store no code (a request id no request has) go
+        through it too, so that they are answered as a decoy is."""
+        now, policy = self.clock.now(), self.policy
+        wait = window_wait(sent, now, policy)
+        if wait:
+            text = CAPPED.format(hours=policy.window_hours, minutes=self.minutes)
+            raise CodeWindowFullError(text, wait, self.minutes)
+        wait = resend_wait(max(sent, default=None), now, policy)
+        if wait:
+            raise ResendTooSoonError(wait)
 
     def sent_in_window(self, session: Session, request_id: str, purpose: str) -> int:
         """Codes (not decoys) that went out for `purpose` in the window up to now."""
