@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
 
 import rightful
 from rightful.adapters.db import models  # noqa: F401 - registers every table
 from rightful.adapters.db.base import Base, make_engine
-from rightful.adapters.db.migrate import current_revision, head_revision, upgrade
+from rightful.adapters.db.migrate import alembic_config, current_revision, head_revision, upgrade
 
 
 def test_migrations_match_the_models_and_are_idempotent(store_url: str) -> None:
@@ -48,3 +51,32 @@ def test_processes_migrating_one_postgresql_store_at_once_take_turns(pg_url: str
         assert compare_metadata(context, Base.metadata) == []
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_0031_keeps_asks_for_unknown_request_ids_and_its_downgrade_drops_them(
+    store_url: str,
+) -> None:
+    """The table that limits sign-in asks for ids no request has comes and goes with 0031
+    (the store runs on SQLite and PostgreSQL; MariaDB serves as a source only)."""
+    engine = make_engine(store_url)
+    upgrade(engine)
+    ask = text("INSERT INTO unknown_sign_in_asks (request_id, asked_at) VALUES (:r, :at)")
+    with engine.begin() as connection:
+        connection.execute(ask, {"r": "0" * 36, "at": datetime(2026, 12, 6, tzinfo=UTC)})
+    downgrade(engine, "0030_refused_unverified")
+    assert "unknown_sign_in_asks" not in inspect(engine).get_table_names()
+    assert current_revision(engine) == "0030_refused_unverified"
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM unknown_sign_in_asks")) == 0
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Alembic's downgrade to `revision` on the store behind `engine`."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

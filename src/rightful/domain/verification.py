@@ -167,6 +167,12 @@ class CodePolicy:
         return int(self.ttl.total_seconds() // 60)
 
     @property
+    def counts_for(self) -> timedelta:
+        """How long a code sent counts for the limits of later ones: the window, or the resend
+        interval where that is longer."""
+        return max(self.window, self.resend_interval)
+
+    @property
     def most_guesses(self) -> int:
         """Wrong codes a request can be tried with in its whole life: the first
         `max_challenges_per_request` codes carry digits, later mails only a link."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.delivery import DownloadLinkRow
+from rightful.adapters.db.delivery import DownloadLinkRow, UnknownSignInAskRow
 from rightful.adapters.db.tables import RequestRow, TransitionRow
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Urgency, urgency_at
@@ -105,13 +105,14 @@ class PortalService:
     def send_sign_in_code(self, request_id: str) -> None:
         """Send a sign-in code and its link (by e-mail or text) to the verified channel. A
         request with none gets a decoy that goes nowhere, under the same limits (a resend too
-        soon, the window's cap), so that the answer says nothing about the request; so does one
-        that does not exist. One that is over (closed, or answered) gets fewer codes a window,
-        and none once nothing there can be used any more (`AfterClosing`): the rest are decoys,
-        answered alike."""
+        soon, the window's cap), so that the answer says nothing about the request; so does an
+        id no request has (`_asked_unknown`). One that is over (closed, or answered) gets fewer
+        codes a window, and none once nothing there can be used any more (`AfterClosing`): the
+        rest are decoys, answered alike."""
         with self.store.transaction() as session:
             row = session.get(RequestRow, request_id)
             if row is None:
+                self._asked_unknown(session, request_id)
                 return
             channel = verified_channel(session, request_id)
             if channel is not None:
@@ -127,6 +128,27 @@ class PortalService:
             self.notices.portal_code(goes.channel, goes.address, language, request_id,
                                      sent.code, sent.minutes, link,
                                      self.codes.policy.window_hours)  # fmt: skip
+
+    def _asked_unknown(self, session: Session, request_id: str) -> None:
+        """An ask for an id no request has meets the limits of a decoy (the same resend wait,
+        cap, errors and Retry-After), counted on its own table since no code can name a
+        request that does not exist. Nothing is audited: there is no request to record it
+        for, and made-up ids must not grow the chain, which is kept for good."""
+        asked = session.scalars(
+            select(UnknownSignInAskRow.asked_at).where(UnknownSignInAskRow.request_id == request_id)
+        )  # fmt: skip
+        self.codes.admit(list(asked))
+        session.add(UnknownSignInAskRow(request_id=request_id, asked_at=self.clock.now()))
+
+    def forget_unknown_asks(self) -> int:
+        """Remove the asks for unknown ids that no longer count for any limit (the daily
+        job); how many."""
+        before = self.clock.now() - self.codes.policy.counts_for
+        with self.store.transaction() as session:
+            gone = session.execute(
+                delete(UnknownSignInAskRow).where(UnknownSignInAskRow.asked_at <= before)
+            )
+            return int(gone.rowcount)  # type: ignore[attr-defined]  # a CursorResult's count
 
     def _withheld(self, session: Session, row: RequestRow) -> Withheld | None:
         """Why no sign-in code goes out for a request that is over, if none does."""

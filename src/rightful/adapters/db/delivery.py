@@ -60,6 +60,18 @@ class DeliveryCodeRow(Base):
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class UnknownSignInAskRow(Base):
+    """An ask for a portal sign-in code for a request id that no request has: its time only,
+    so that such asks meet the limits a decoy code of a real request meets (no foreign key:
+    there is no request). The daily job removes those older than the code window."""
+
+    __tablename__ = "unknown_sign_in_asks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class DownloadSessionRow(Base):
     """What one fresh proof of identity opens: one counted download of one link, resumable
     until `expires_at`. The cookie holds the token; the store holds its hash."""
