@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from rightful.adapters.db.delivery import UnknownSignInAskRow
 from rightful.adapters.db.idempotency import IdempotencyKeyRow
 from rightful.adapters.db.migrate import head_revision
 from rightful.adapters.mail.sink import MailSink
@@ -505,6 +506,22 @@ def test_the_daily_job_forgets_the_keys_of_submissions_older_than_a_day(cli: Cli
     assert code == 0 and "1 submission key older than 24 hours removed" in out, out
     with c.store.transaction() as session:
         assert [k.key_digest[0] for k in session.query(IdempotencyKeyRow)] == ["b"]
+
+
+def test_the_daily_job_forgets_sign_in_asks_for_unknown_ids_past_the_code_window(
+    cli: CliRunner,
+) -> None:
+    """Asks for a sign-in code for an id no request has are kept as long as they count for the
+    limits (`code_window_hours`, 24), then removed by the daily job: they do not pile up."""
+    c, now = get_container(), datetime.now(UTC)
+    with c.store.transaction() as session:
+        for hours in (25, 24, 1):
+            session.add(UnknownSignInAskRow(request_id=f"{hours:036d}",
+                                            asked_at=now - timedelta(hours=hours)))  # fmt: skip
+    code, out = run(cli, "jobs", "daily")
+    assert code == 0 and "2 sign-in asks for request ids no request has removed" in out, out
+    with c.store.transaction() as session:
+        assert [a.request_id for a in session.query(UnknownSignInAskRow)] == [f"{1:036d}"]
 
 
 def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it_once(

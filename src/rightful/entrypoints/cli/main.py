@@ -36,6 +36,7 @@ from rightful.entrypoints.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from rightful.bootstrap import Container
     from rightful.settings import Settings
 
 
@@ -156,12 +157,26 @@ def builds() -> None:
     console.print(f"{started} started collecting (verified and waiting, or a lost build)")
 
 
+def _forget_old(c: Container) -> None:
+    """What the daily job forgets: the keys of submissions past their day, and the asks for
+    sign-in codes for ids no request has once they count for no limit."""
+    from rightful.bootstrap_web import web_services
+
+    if forgotten := c.idempotency.forget_old():
+        console.print(f"{counted(forgotten, 'submission key', 'submission keys')} older than "
+                      "24 hours removed (a repeat of those would be a new request)")  # fmt: skip
+    if forgotten := web_services(c).portal.forget_unknown_asks():
+        console.print(f"{counted(forgotten, 'sign-in ask', 'sign-in asks')} for request ids no "
+                      "request has removed (older than the code window)")  # fmt: skip
+
+
 @jobs_app.command("daily")
 @handles_errors
 def daily() -> None:
     """The daily job: close CCPA requests unverified at their deadline, log overdue and due-soon
     requests (ids only), start collection for verified requests still waiting, incidents, audit
-    checkpoint; the keys of submissions older than 24 hours are forgotten. Notices the mail relay
+    checkpoint; the keys of submissions older than 24 hours are forgotten, and asks for sign-in
+    codes for request ids no request has once past the code window. Notices the mail relay
     refused are tried again; exit 1 while a notice reached nobody (refused, or no e-mail
     address) and nobody recorded telling its requester otherwise."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -177,9 +192,7 @@ def daily() -> None:
         console.print(f"{counted(len(closed), 'CCPA request', 'CCPA requests')} closed unverified "
                       f"at the deadline; {told} told by mail")  # fmt: skip
     overdue, soon = c.requests.sweep_due()
-    if forgotten := c.idempotency.forget_old():
-        console.print(f"{counted(forgotten, 'submission key', 'submission keys')} older than "
-                      "24 hours removed (a repeat of those would be a new request)")  # fmt: skip
+    _forget_old(c)
     if c.settings.collect_when_verified:
         started = counted(c.start_waiting_collections(), "request", "requests")
         console.print(f"{started} started collecting (verified and waiting, or a lost build)")
