@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from rightful.services.deletions import DeletionProof
     from rightful.services.documents import DocumentFiles
     from rightful.services.exclusions import ExclusionService
+    from rightful.services.figures import FigureReader
     from rightful.services.idempotency import IdempotentIntake
     from rightful.services.incident_scope import ScopeCalculator
     from rightful.services.incidents import IncidentPolicy, IncidentService
@@ -50,11 +51,15 @@ if TYPE_CHECKING:
     from rightful.services.package_review import PackageReview
     from rightful.services.packaging import PackageService
     from rightful.services.paper_declarations import PaperDeclarationService
+    from rightful.services.readiness import ReadinessProbe
     from rightful.services.request_mail import RequestNoticeMail
     from rightful.services.requests import RequestService
     from rightful.services.restrictions import RestrictionService
     from rightful.services.subjects import SubjectService
     from rightful.services.verification import VerificationConfig, VerificationService
+
+
+BROKER_TIMEOUT = 2.0  # seconds a readiness probe waits for the broker
 
 
 def make_data_dir(folder: Path) -> None:
@@ -573,6 +578,29 @@ class Container:
 
         return ScopeCalculator(self.packages, self.subjects, self.datamap, self.open_sources,
                                pseudonym_key(self.settings))  # fmt: skip
+
+    # --- operations: readiness and figures (GET /readyz, /metrics) ---------------------------
+
+    @cached_property
+    def readiness(self) -> ReadinessProbe:
+        """The store, the package storage and, with Celery workers, their broker."""
+        from rightful.services.readiness import ReadinessProbe
+
+        s = self.settings
+        broker = None
+        if s.queue_backend == "celery":
+            from rightful.adapters.queue.celery import ping_broker
+
+            broker = partial(ping_broker, s.celery_broker_url.get_secret_value(), BROKER_TIMEOUT)
+        return ReadinessProbe(self.store, self.package_objects, broker)
+
+    @cached_property
+    def figures(self) -> FigureReader:
+        from rightful.services.figures import FigureReader
+
+        lost_after = timedelta(seconds=self.settings.build_lost_after_seconds)
+        return FigureReader(self.store, self.clock, self.requests, self.incidents,
+                            self.notice_mail, self.audit, lost_after)  # fmt: skip
 
     @cached_property
     def package_jobs(self) -> InlinePackageJobs | CeleryPackageJobs:

@@ -327,6 +327,12 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto are believed; empty: the connecting address is the client's",
     )
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends for GET /metrics (at least 32 "
+        "bytes); unset: /metrics is off (404)",
+    )
+
     # --- delivery to the requester ---------------------------------------------------------
     link_ttl_days: int = Field(default=14, ge=1, le=90)
     link_max_downloads: int = Field(default=3, ge=1, le=20)
@@ -437,6 +443,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"at least {MIN_SECRET_BYTES} bytes; leave it unset to have one generated"
             )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A blank token is none (metrics off); a short one could be guessed."""
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and _too_short(value):
+            raise ValueError(f"at least {MIN_SECRET_BYTES} bytes (openssl rand -hex 32), or unset")
         return value
 
     @field_validator("account_assertion_secret", "staff_sso_secret")

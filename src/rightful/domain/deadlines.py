@@ -261,15 +261,21 @@ def urgency(deadlines: Deadlines, now: datetime, due_soon_days: int = 7) -> Urge
 
 def urgency_at(respond_by: datetime, now: datetime, due_soon_days: int = 7) -> Urgency:
     """Urgency from a stored `respond_by` instant."""
+    overdue_before, soon_until = urgency_bounds(now, due_soon_days)
+    if respond_by < overdue_before:
+        return Urgency.OVERDUE
+    if respond_by <= soon_until:
+        return Urgency.DUE_SOON
+    return Urgency.OK
+
+
+def urgency_bounds(now: datetime, due_soon_days: int = 7) -> tuple[datetime, datetime]:
+    """The instants that split deadlines by urgency: a `respond_by` before the first is overdue,
+    one up to the second is due soon (what a store counts with, as `urgency_at` judges one)."""
     _require_aware(now, "now")
     if not 0 <= due_soon_days <= LONGEST_WINDOW_DAYS:
         raise InvalidInputError(f"due_soon_days: 0 to {LONGEST_WINDOW_DAYS}")
-    left = respond_by - now
-    if left < timedelta(0):
-        return Urgency.OVERDUE
-    if left <= timedelta(days=due_soon_days):
-        return Urgency.DUE_SOON
-    return Urgency.OK
+    return now, now + timedelta(days=due_soon_days)
 
 
 # --- arithmetic helpers ----------------------------------------------------------------------

@@ -58,7 +58,7 @@ def run_incident_jobs(service: IncidentService) -> JobReport:
 def send_reminders(service: IncidentService) -> int:
     """One reminder per deadline mark reached (hours before; 0 = overdue); how many were sent."""
     now, sent = service.clock.now(), 0
-    for incident_id, deadline in _open_deadlines(service):
+    for incident_id, deadline in open_deadlines(service):
         with service.store.transaction() as session:
             done = {r.hours_before for r in session.scalars(select(IncidentReminderRow).where(
                 IncidentReminderRow.incident_id == incident_id,
@@ -88,7 +88,7 @@ def remind_untold(service: IncidentService) -> int:
     or one of them reaches a reminder mark (as before a deadline, and once overdue); how many
     reminders went out."""
     sent, now = 0, service.clock.now()
-    for incident_id in _open_incidents(service):
+    for incident_id in open_incidents(service):
         for notice_id, untold in service.notices.untold_due(incident_id).items():
             mark = untold.mark(now, service.policy.reminder_hours)
             claimed, before = _mark_untold(service, notice_id, mark)
@@ -101,7 +101,8 @@ def remind_untold(service: IncidentService) -> int:
     return sent
 
 
-def _open_incidents(service: IncidentService) -> list[str]:
+def open_incidents(service: IncidentService) -> list[str]:
+    """The ids of incidents not closed, oldest first."""
     with service.store.transaction() as session:
         query = select(IncidentRow.id).where(IncidentRow.status != IncidentStatus.CLOSED.value)
         return list(session.scalars(query.order_by(IncidentRow.opened_at)))
@@ -140,7 +141,8 @@ def _remind_untold(
     return True
 
 
-def _open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
+def open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
+    """Every deadline of every incident not closed, with the incident's id."""
     out: list[tuple[str, Deadline]] = []
     with service.store.transaction() as session:
         query = select(IncidentRow).where(IncidentRow.status != IncidentStatus.CLOSED.value)

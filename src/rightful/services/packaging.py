@@ -626,21 +626,36 @@ class PackageService:
         return row
 
     def _still_building(self, package: PackageRow, now: datetime) -> bool:
-        """A build that may still be running: it beat within `build_lost_after` and began less
-        than STALE_BUILD ago. One without a heartbeat (begun before builds had one) is judged
-        by its age alone."""
-        if package.status != PackageStatus.BUILDING.value:
-            return False
-        if now - package.created_at >= STALE_BUILD:
-            return False
-        beat = package.heartbeat_at
-        return beat is None or now - beat < self.config.build_lost_after
+        return still_building(package, now, self.config.build_lost_after)
 
     def _lost(self, newest: PackageRow, now: datetime) -> bool:
         status = PackageStatus(newest.status)
         if status is PackageStatus.BUILDING:
             return not self._still_building(newest, now)
         return status in (PackageStatus.FAILED, PackageStatus.READY)
+
+
+class Build(Protocol):
+    """What tells a running build from a lost one: a package row, or those columns of it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def heartbeat_at(self) -> datetime | None: ...
+
+
+def still_building(package: Build, now: datetime, lost_after: timedelta) -> bool:
+    """A build that may still be running: it beat within `lost_after` and began less than
+    STALE_BUILD ago. One without a heartbeat (begun before builds had one) is judged by its age
+    alone. A `building` package that is not is lost with its worker."""
+    if package.status != PackageStatus.BUILDING.value:
+        return False
+    if now - package.created_at >= STALE_BUILD:
+        return False
+    beat = package.heartbeat_at
+    return beat is None or now - beat < lost_after
 
 
 def _failures_in_a_row(packages: list[PackageRow]) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, TypeVar
 
-from sqlalchemy import ColumnElement, event, or_, select, update
+from sqlalchemy import ColumnElement, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -209,6 +209,16 @@ class RequestNoticeMail:
             query = query.where(NoticeRow.request_id == request_id)
         with self.store.transaction() as session:
             return [_unsent(n) for n in session.scalars(query)]
+
+    def unsent_counts(self) -> dict[str, int]:
+        """How many notices `unsent` lists, by their mail state (one query, for metrics)."""
+        query = (
+            select(NoticeRow.mail_state, func.count())
+            .where(self._unanswered())
+            .group_by(NoticeRow.mail_state)
+        )
+        with self.store.transaction() as session:
+            return {str(state): n for state, n in session.execute(query)}
 
     def _unanswered(self) -> ColumnElement[bool]:
         """Notices nobody is still sending: refused, without an address, or stuck `sending` or

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -277,6 +277,29 @@ class RequestService:
         if within_days is not None:
             items = [i for i in items if i.time_left <= timedelta(days=within_days)]
         return sorted(items, key=lambda i: i.time_left)
+
+    def due_counts(self) -> dict[dl.Urgency, int]:
+        """How many requests `due` lists at each urgency, counted in the store: one query for
+        those whose stored deadline holds, and the running deadline of each on hold."""
+        now = self.clock.now()
+        overdue_before, soon_until = dl.urgency_bounds(now, self.settings.due_soon_days)
+        waiting = [s.value for s in OPEN - ANSWERED - {Status.ON_HOLD}]
+        by = RequestRow.respond_by
+        query = select(
+            func.count(case((by < overdue_before, 1))),
+            func.count(case(((by >= overdue_before) & (by <= soon_until), 1))),
+            func.count(case((by > soon_until, 1))),
+        ).where(RequestRow.status.in_(waiting))
+        with self.store.transaction() as session:
+            overdue, soon, ok = session.execute(query).one()
+            held = list(
+                session.scalars(select(RequestRow).where(RequestRow.status == Status.ON_HOLD))
+            )
+        running = self._running_deadlines(held)
+        counts = {dl.Urgency.OVERDUE: overdue, dl.Urgency.DUE_SOON: soon, dl.Urgency.OK: ok}
+        for respond_by in running.values():
+            counts[dl.urgency_at(respond_by, now, self.settings.due_soon_days)] += 1
+        return counts
 
     def sweep_due(self) -> tuple[int, int]:
         """The daily job: log one line with overdue and due-soon counts and ids (never contents)."""

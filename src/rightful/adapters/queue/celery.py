@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeoutError
+from kombu import Connection
 
 from rightful.adapters.queue.sealing import seal_job
 from rightful.domain.jobs import CollectionJob, JobOutcome
@@ -38,6 +39,14 @@ def make_celery_app(broker_url: str, queue: str) -> Celery:
         broker_connection_retry_on_startup=True,
     )
     return app
+
+
+def ping_broker(broker_url: str, timeout: float) -> None:
+    """Connect to the broker once, within `timeout` seconds; the transport's error otherwise
+    (its message may name the URL: callers show its type only)."""
+    with Connection(broker_url, connect_timeout=timeout,
+                    transport_options={"socket_timeout": timeout}) as connection:  # fmt: skip
+        connection.ensure_connection(max_retries=0, timeout=timeout)
 
 
 class CeleryJobQueue:

@@ -22,6 +22,7 @@ from rightful.entrypoints.api import (
 from rightful.entrypoints.api import incidents as incident_routes
 from rightful.entrypoints.api import packages as package_routes
 from rightful.entrypoints.api.errors import BodyLimit, Unexpected, install_error_handlers
+from rightful.entrypoints.api.operations import install_operations
 from rightful.entrypoints.web import install_web
 
 
@@ -45,6 +46,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(package_routes.router)
     app.include_router(incident_routes.router)
+    install_operations(app, c)  # /readyz, /metrics
     if c.settings.demo_mode:
         app.include_router(demo.router)
     install_web(app, c)  # portal, download pages, "not my data", staff console
