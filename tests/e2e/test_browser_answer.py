@@ -2,10 +2,13 @@
 page, as `rightful requests answer` does; the page says so after the redirect, the request is
 closed and the requester gets the words with their remedies (REQUIREMENTS.md:6, Art. 12(3)).
 A DPO refuses a request whose requester could not be verified, as `rightful requests refuse
---unverified` does; the page then shows the reasons and the ground (Art. 12(4))."""
+--unverified` does; the page then shows the reasons and the ground (Art. 12(4)). A DPO refuses
+a repeated request as manifestly excessive, as `--manifestly excessive` does (REQUIREMENTS.md:8,
+Art. 12(5)): a justification too short comes back with what was typed, still chosen."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from .test_browser_delivery import staff_sign_in
 pytestmark = BROWSER_TESTS
 
 ANNA = "anna.schmidt@example.com"
+IDA = "ida.wolf@example.com"
 SYSTEM = Principal("system", None)
 WORDS = "We stopped using your address for our newsletter and for profiling."
 
@@ -79,3 +83,36 @@ def test_a_dpo_refuses_an_unverified_request_from_the_console(
     assert "Refuse the request" not in staff.content()
     told = live.next_mail(ANNA, seen)
     assert rid[:8] in told.subject and why in told.text and "supervisory authority" in told.text
+
+
+def test_a_dpo_refuses_a_repeated_request_as_manifestly_excessive_from_the_console(
+    live: Live, browser: Any, tmp_path: Path
+) -> None:
+    requests = live.world.c.requests
+    for _ in range(3):  # the same person asks three times, an hour apart
+        live.world.clock.advance(timedelta(hours=1))
+        new = NewRequest(RequestType.ACCESS, Jurisdiction.GDPR, email=IDA)
+        rid: str = requests.submit(new, Principal("public", None)).id
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff_sign_in(live, staff, tmp_path, name="remy", role="dpo")
+    staff.goto(f"{live.base}/console/requests/{rid}")
+    seen = live.mails_to(IDA)
+    reasons = staff.get_by_label("Reasons, one a line (sent to the requester as written)")
+    ground = staff.get_by_label("Refused as manifestly unfounded or excessive (Art. 12(5))")
+    reasons.fill("The same request again.")
+    ground.select_option(label="manifestly excessive")
+    staff.get_by_role("button", name="Refuse and tell the requester").click()
+    says(staff, "needs a justification of at least 50 characters in its reasons")
+    assert reasons.input_value() == "The same request again."
+    assert ground.input_value() == "excessive"
+    assert live.world.status(rid) is Status.RECEIVED
+    why = "The third identical access request this week; the first was answered in full."
+    reasons.fill(why)
+    shot(staff, "refuse-manifestly-excessive")
+    staff.get_by_role("button", name="Refuse and tell the requester").click()
+    says(staff, "Refused; the requester was told the reasons and their right to complain.")
+    says(staff, f"as manifestly excessive, 2 other requests from the same requester in the year "
+         f"before, because: {why}")  # fmt: skip
+    assert live.world.status(rid) is Status.REJECTED
+    told = live.next_mail(IDA, seen)
+    assert "manifestly excessive (Article 12(5) GDPR)" in told.text and why in told.text

@@ -5,16 +5,19 @@ the same requester made in the year before (a count, never who they are)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.audit import AuditEntry
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.words import counted
 
 MIN_JUSTIFICATION: Final = 50  # characters over all reasons
 LOOK_BACK: Final = timedelta(days=365)
+REFUSED_MANIFESTLY: Final = "request.refused_manifestly"  # the audit entry such a refusal writes
 
 
 class Manifestly(StrEnum):
@@ -30,6 +33,26 @@ def manifestly(value: str) -> Manifestly:
         raise InvalidInputError(
             f"manifestly {value!r}: Art. 12(5) knows two grounds, unfounded or excessive"
         ) from None
+
+
+@dataclass(frozen=True)
+class RefusedManifestly:
+    """The ground a request was refused on under Art. 12(5), and the earlier requests counted."""
+
+    ground: Manifestly
+    earlier_requests: int
+
+
+def refused_manifestly(timeline: Iterable[AuditEntry]) -> RefusedManifestly | None:
+    """The Art. 12(5) ground of a request's refusal, as its audit timeline records it (the
+    request's row keeps the reasons only); None for a request not refused so."""
+    found = None
+    for entry in timeline:
+        if entry.action == REFUSED_MANIFESTLY:
+            ground, earlier = entry.summary.get("ground"), entry.summary.get("earlier_requests")
+            found = RefusedManifestly(Manifestly(str(ground)),
+                                      earlier if isinstance(earlier, int) else 0)  # fmt: skip
+    return found
 
 
 def check_justification(reasons: Sequence[str]) -> None:

@@ -52,6 +52,7 @@ from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.unfounded import (
     LOOK_BACK,
+    REFUSED_MANIFESTLY,
     Manifestly,
     check_justification,
     manifestly_paragraph,
@@ -565,7 +566,7 @@ class RequestService:
                 paragraphs.insert(-1, manifestly_paragraph(manifestly, law.value, row.language,
                                                            earlier))  # fmt: skip
                 self.audit.record(
-                    session, by.id, by.role_name, "request.refused_manifestly", row.id,
+                    session, by.id, by.role_name, REFUSED_MANIFESTLY, row.id,
                     ground=manifestly.value, earlier_requests=earlier,
                     reasons_sha256=digest("; ".join(cleaned)),
                 )  # fmt: skip

@@ -404,7 +404,7 @@ def test_an_extension_by_a_length_that_is_no_number_of_months_is_refused_and_not
         answer = dpo.post(f"/console/requests/{rid}/extend", data={
             "csrf": form_token(dpo.get(f"/console/requests/{rid}").text),
             "reason": "Recordings are held in three systems", "months": months})  # fmt: skip
-        assert answer.status_code == 200 and "a whole number of months" in answer.text, months
+        assert answer.status_code == 422 and "a whole number of months" in answer.text, months
     assert desk.c.requests.get(rid).extended_at is None
     assert not [m for m in desk.mailer.to(ANNA_MAIL) if "more time" in m.subject]
 

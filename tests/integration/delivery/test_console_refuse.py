@@ -1,9 +1,14 @@
 """The console's refusal (`rightful requests refuse` on the request's page): DPO only, the
 service's rules for the reasons, the same state, audit and notice as the CLI and the API; the
-page then shows the reasons and whether the requester's identity could not be verified
-(REQUIREMENTS.md:6, Art. 12(4))."""
+page then shows the reasons, whether the requester's identity could not be verified
+(REQUIREMENTS.md:6, Art. 12(4)) and the ground of a refusal as manifestly unfounded or excessive
+(REQUIREMENTS.md:8, Art. 12(5)). A refusal the service turns down comes back on the page with
+what the DPO typed, never carried in the address."""
 
 from __future__ import annotations
+
+import html
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -18,6 +23,8 @@ from .test_console import add, form_token, sign_in
 
 SYSTEM = Principal("system", None)
 WHY = "We could not verify that the request is yours."
+REPEATS = "The fourth identical access request this month; each was answered in full within days."
+GROUND = "Refused as manifestly unfounded or excessive (Art. 12(5))"
 FORM = "Refuse the request (Art. 12(4))"
 UNVERIFIED = "Refused because the requester's identity could not be verified"
 
@@ -117,3 +124,72 @@ def test_an_objection_to_direct_marketing_has_no_refuse_form(desk: Desk) -> None
                         data={"csrf": form_token(page), "reasons": WHY})  # fmt: skip
     assert "cannot be refused (Art. 21(3))" in refused.text
     assert desk.c.requests.get(rid).status == Status.RECEIVED
+
+
+def test_a_dpo_refuses_as_manifestly_excessive_and_the_page_shows_the_ground(desk: Desk) -> None:
+    """The console does what `requests refuse --manifestly excessive` does: the ground, the
+    count of the requester's requests in the year before, the notice naming Art. 12(5)."""
+    awaiting_identity(desk)
+    desk.world.clock.advance(timedelta(days=20))
+    awaiting_identity(desk)
+    desk.world.clock.advance(timedelta(days=20))
+    rid = awaiting_identity(desk)
+    dana, page = on_its_page(desk, rid, "dana", Role.DPO)
+    assert GROUND in page and "at least 50 characters" in page
+    done = dana.post(f"/console/requests/{rid}/refuse",
+                     data={"csrf": form_token(page), "reasons": REPEATS,
+                           "manifestly": "excessive"})  # fmt: skip
+    assert done.status_code == 200
+    assert "Refused; the requester was told the reasons" in done.text
+    assert (
+        "<dt>Refused</dt><dd><strong>as manifestly excessive</strong>, 2 other requests "
+        f"from the same requester in the year before, because: {REPEATS}</dd>"
+    ) in done.text
+    [entry] = [e for e in desk.c.audit.timeline(rid) if e.action == "request.refused_manifestly"]
+    assert entry.summary["ground"] == "excessive" and entry.summary["earlier_requests"] == 2
+    assert entry.role == "dpo" and entry.actor.startswith("staff:")
+    told = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1].text
+    assert "manifestly excessive (Article 12(5) GDPR)" in told and REPEATS in told
+
+
+def test_a_manifestly_unfounded_refusal_is_shown_as_such(desk: Desk) -> None:
+    rid = awaiting_identity(desk)
+    dana, page = on_its_page(desk, rid, "dana", Role.DPO)
+    done = dana.post(f"/console/requests/{rid}/refuse",
+                     data={"csrf": form_token(page), "reasons": REPEATS,
+                           "manifestly": "unfounded"})  # fmt: skip
+    assert "<strong>as manifestly unfounded</strong>, 0 other requests" in done.text
+    told = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1].text
+    assert "manifestly unfounded (Article 12(5) GDPR)" in told
+
+
+def test_a_justification_too_short_comes_back_with_what_was_typed(desk: Desk) -> None:
+    """The service's rule (50 characters) says what to fix, on the form as it was sent: the
+    reasons, the ground and the tick are still there, and nothing of it went into a URL."""
+    rid = awaiting_identity(desk)
+    dana, page = on_its_page(desk, rid, "dana", Role.DPO)
+    short = "Asked again.\nAnd again."
+    back = dana.post(f"/console/requests/{rid}/refuse", follow_redirects=False,
+                     data={"csrf": form_token(page), "reasons": short, "manifestly": "excessive",
+                           "unverified": "yes"})  # fmt: skip
+    assert back.status_code == 422, "shown again at once, not redirected"
+    text = html.unescape(back.text)
+    assert "needs a justification of at least 50 characters in its reasons" in text
+    assert f'name="reasons" required maxlength="2000">{short}</textarea>' in text
+    assert '<option value="excessive" selected>manifestly excessive</option>' in text
+    assert 'name="unverified" type="checkbox" value="yes" checked>' in text
+    assert desk.c.requests.get(rid).status == Status.AWAITING_VERIFICATION
+    assert all(n.kind != "refusal" for n in desk.c.requests.notices(rid))
+    again = dana.get(f"/console/requests/{rid}").text
+    assert "Asked again." not in again, "a fresh visit shows an empty form"
+
+
+def test_a_ground_art_12_5_does_not_know_is_refused(desk: Desk) -> None:
+    rid = awaiting_identity(desk)
+    dana, page = on_its_page(desk, rid, "dana", Role.DPO)
+    odd = dana.post(f"/console/requests/{rid}/refuse",
+                    data={"csrf": form_token(page), "reasons": REPEATS,
+                          "manifestly": "vexatious"})  # fmt: skip
+    assert odd.status_code == 422
+    assert "Art. 12(5) knows two grounds, unfounded or excessive" in html.unescape(odd.text)
+    assert desk.c.requests.get(rid).status == Status.AWAITING_VERIFICATION

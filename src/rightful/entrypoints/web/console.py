@@ -11,7 +11,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rightful.domain.console import SessionExpiredError
-from rightful.domain.errors import AuthenticationError, PermissionDeniedError, RightfulError
+from rightful.domain.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RightfulError,
+)
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.web.pages import container, cookies, page, redirect, services, signer
 from rightful.entrypoints.web.security import check_csrf, client_of
@@ -50,6 +55,7 @@ def console_page(
 ) -> Response:  # fmt: skip
     ctx: dict[str, object] = {
         "me": session, "form_token": session.csrf if session else "", "done": "", "error": "",
+        "typed": {},  # "form.field": what was typed, when a form comes back with its error
     }  # fmt: skip
     ctx.update(context)
     return page(request, name, ctx, status=status, lang="en")
@@ -71,10 +77,15 @@ def _flashed(
 
 
 Action = Callable[[ConsoleSession], str]
+# The form's page again, saying what was wrong and holding what was typed (never in a URL).
+Again = Callable[[ConsoleSession, RightfulError], Response]
 
 
-def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> Response:
-    """Run one action for a signed-in member holding `role`, then show where it landed."""
+def act(
+    request: Request, csrf: str, role: Role, back: str, action: Action, again: Again | None = None
+) -> Response:
+    """Run one action for a signed-in member holding `role`, then show where it landed. An
+    action the service refuses shows `again` (the form as it was sent) when there is one."""
     try:
         me = checked(request, csrf, role)
     except (AuthenticationError, PermissionDeniedError) as exc:
@@ -82,6 +93,8 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
     try:
         message, refused = container(request).notice_mail.unsent_by(lambda: action(me))
     except RightfulError as exc:
+        if again is not None:
+            return again(me, exc)
         return landed(request, back, error=str(exc))
     if refused:
         kinds = ", ".join(sorted({u.kind for u in refused}))
@@ -91,6 +104,24 @@ def act(request: Request, csrf: str, role: Role, back: str, action: Action) -> R
                       f"{why}, so the requester was NOT told. Tell them another way and record "
                       "it on the request's page.")  # fmt: skip
     return landed(request, back, done=message)
+
+
+# A page shown again: (who, the error, "form.field" → what was typed, the status) → the page.
+Page = Callable[[ConsoleSession, str, dict[str, str], int], Response]
+
+
+def shown_again(request: Request, page: Page, form: str, **typed: str) -> Again:
+    """`page` again with the refusal and `form` holding what was typed: the words stay in the
+    page (status 4xx), never in a URL, for they may be personal data."""
+
+    def show(me: ConsoleSession, exc: RightfulError) -> Response:
+        kept = {f"{form}.{field}": value for field, value in typed.items()}
+        try:
+            return page(me, str(exc), kept, exc.http_status)
+        except NotFoundError as missing:
+            return denied(request, missing)
+
+    return show
 
 
 def flash_of(request: Request, flash: str) -> tuple[str, str]:

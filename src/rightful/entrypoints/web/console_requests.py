@@ -22,13 +22,17 @@ from rightful.domain.lifecycle import ALLOWED, IDENTITY_WAIT, Role, Status
 from rightful.domain.messaging import DeliveryError
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
+from rightful.domain.unfounded import MIN_JUSTIFICATION, refused_manifestly
+from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import (
+    Again,
     act,
     console_page,
     current,
     denied,
     flash_of,
+    shown_again,
 )
 from rightful.entrypoints.web.pages import container, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
@@ -58,8 +62,9 @@ def detail(request: Request, request_id: str, flash: str = "") -> Response:
 
 
 def _detail(
-    request: Request, me: ConsoleSession, request_id: str, *, done: str = "", error: str = ""
-) -> Response:
+    request: Request, me: ConsoleSession, request_id: str, *, done: str = "", error: str = "",
+    typed: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
     c, web = container(request), services(request)
     row = c.requests.get(request_id)
     with c.store.transaction() as session:
@@ -67,9 +72,11 @@ def _detail(
                        "console.request_viewed", request_id)  # fmt: skip
         channel = verified_channel(session, request_id)
         incidents = incidents_of(session, request_id)
+    timeline = c.audit.timeline(request_id)
     context = {
         "r": row, "now": c.clock.now(), "transitions": transitions(c.store, request_id),
-        "notices": c.requests.notices(request_id), "timeline": c.audit.timeline(request_id),
+        "notices": c.requests.notices(request_id), "timeline": timeline,
+        "manifestly": refused_manifestly(timeline), "min_justification": MIN_JUSTIFICATION,
         "unanswered": {u.notice_id for u in c.notice_mail.unsent(request_id)},
         "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
         "attachments": c.attachments.for_request(request_id),
@@ -83,8 +90,18 @@ def _detail(
         "scan_max_bytes": c.settings.authority_max_bytes,
         "refusable": Status.REJECTED in ALLOWED[Status(row.status)] and not row.direct_marketing,
         "identity_unproven": row.status in IDENTITY_WAIT or row.held_from in IDENTITY_WAIT,
+        "typed": typed or {},
     }  # fmt: skip
-    return console_page(request, "console/request.html", me, context)
+    return console_page(request, "console/request.html", me, context, status)
+
+
+def _again(request: Request, request_id: str, form: str, **typed: str) -> Again:
+    """The request's page with the error and `form` holding what was typed."""
+
+    def page(me: ConsoleSession, error: str, kept: dict[str, str], status: int) -> Response:
+        return _detail(request, me, request_id, error=error, typed=kept, status=status)
+
+    return shown_again(request, page, form, **typed)
 
 
 @router.post("/requests/{request_id}/extend", response_class=HTMLResponse)
@@ -101,7 +118,8 @@ def extend(
                           days=45 if ccpa else None)  # fmt: skip
         return "Extended; the requester was told the reason and the new date."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "extend", reason=reason, months=months)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/notices/{notice_id}/told-otherwise",
@@ -118,7 +136,8 @@ def told_otherwise(
         c.notice_mail.told_otherwise(request_id, notice_id, me.principal, way, how)
         return "Recorded that the requester was told another way."
 
-    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, f"told-{notice_id}", way=way, how=how)
+    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/erasure", response_class=HTMLResponse)
@@ -140,7 +159,9 @@ def erasure(
         c.requests.record_erasure(request_id, outcome, me.principal)
         return "Erasure recorded; the request is closed and the requester was told."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "erasure", ground=ground, erased=erased, kept=kept,
+                   recipients_told=recipients_told)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/rectification", response_class=HTMLResponse)
@@ -156,7 +177,9 @@ def rectification(
         c.requests.record_rectification(request_id, outcome, me.principal)
         return "Rectification recorded; the request is closed and the requester was told."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "rectification", fields=fields,
+                   recipients_told=recipients_told)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/answer", response_class=HTMLResponse)
@@ -168,26 +191,31 @@ def answer(request: Request, request_id: str, csrf: Csrf = "", text: Answer = ""
         c.requests.answer(request_id, text, me.principal)
         return "Answered; the request is closed and the requester was told what was done."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "answer", text=text)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/refuse", response_class=HTMLResponse)
 def refuse(
     request: Request, request_id: str, csrf: Csrf = "", reasons: Reason = "",
-    unverified: Short = "",
+    manifestly: Short = "", unverified: Short = "",
 ) -> Response:  # fmt: skip
-    """Refuse with reasons, one a line (DPO), as `rightful requests refuse` does; the notice
-    states them and the right to complain (Art. 12(4))."""
+    """Refuse with reasons, one a line (DPO), as `rightful requests refuse` does, optionally as
+    manifestly unfounded or excessive (Art. 12(5)); the notice states them and the right to
+    complain (Art. 12(4))."""
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
         if unverified not in ("", "yes"):
             raise InvalidInputError("identity could not be verified: tick it or leave it empty")
-        c.requests.refuse(request_id, me.principal, reasons.splitlines(),
+        ground = parse_manifestly(manifestly) if manifestly else None
+        c.requests.refuse(request_id, me.principal, reasons.splitlines(), ground,
                           unverified=unverified == "yes")  # fmt: skip
         return "Refused; the requester was told the reasons and their right to complain."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "refuse", reasons=reasons, manifestly=manifestly,
+                   unverified=unverified)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/restriction", response_class=HTMLResponse)
@@ -207,7 +235,9 @@ def restrict(
         c.restrictions.place(request_id, placed, me.principal)
         return "Restriction recorded; the request is closed and the requester was told."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "restriction", ground=ground, categories=categories,
+                   recipients_told=recipients_told)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/restriction/lift-notice", response_class=HTMLResponse)
@@ -225,7 +255,8 @@ def lift_notice(
         c.restrictions.announce_lifting(request_id, day, reason, me.principal)
         return f"The requester was told the restriction lifts on {day.isoformat()}."
 
-    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "lift-notice", lifts_on=lifts_on, reason=reason)
+    return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/requests/{request_id}/restriction/lift", response_class=HTMLResponse)
@@ -269,7 +300,8 @@ def cancel(request: Request, request_id: str, csrf: Csrf = "", reason: Reason = 
         c.requests.cancel(request_id, me.principal, reason)
         return "Cancelled."
 
-    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action)
+    again = _again(request, request_id, "cancel", reason=reason)
+    return act(request, csrf, Role.AGENT, f"/console/requests/{request_id}", action, again)
 
 
 @router.post("/links/{link_id}/revoke", response_class=HTMLResponse)
@@ -320,7 +352,9 @@ def decide_attachment(
         return "Attachment withdrawn; packages built from now on leave it out."
 
     back = f"/console/requests/{request_id}"
-    return act(request, csrf, roles[decision], back, action)
+    form = f"{'withdraw' if decision == 'withdraw' else 'decide'}-{attachment_id}"
+    again = _again(request, request_id, form, note=note)
+    return act(request, csrf, roles[decision], back, action, again)
 
 
 # --- packages ---------------------------------------------------------------------------------
@@ -335,14 +369,30 @@ def package(request: Request, package_id: str, flash: str = "") -> Response:
     try:
         me = current(request, Role.REVIEWER)
         done, error = flash_of(request, flash)
-        c = container(request)
-        review = c.package_review.review(package_id[:64], me.principal)
+        return _package_page(request, me, package_id, done=done, error=error)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
+
+
+def _package_page(
+    request: Request, me: ConsoleSession, package_id: str, *, done: str = "", error: str = "",
+    typed: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    c = container(request)
+    review = c.package_review.review(package_id[:64], me.principal)
     context = {"view": review.as_json(), "done": done, "error": error,
                "left_out": c.exclusions.of(review.package.request_id),
-               "hand_over_ways": HAND_OVER_WAYS}  # fmt: skip
-    return console_page(request, "console/package.html", me, context)
+               "hand_over_ways": HAND_OVER_WAYS, "typed": typed or {}}  # fmt: skip
+    return console_page(request, "console/package.html", me, context, status)
+
+
+def _package_again(request: Request, package_id: str, form: str, **typed: str) -> Again:
+    """The package's page with the error and `form` holding what was typed."""
+
+    def page(me: ConsoleSession, error: str, kept: dict[str, str], status: int) -> Response:
+        return _package_page(request, me, package_id, error=error, typed=kept, status=status)
+
+    return shown_again(request, page, form, **typed)
 
 
 @router.post("/packages/{package_id}/approve", response_class=HTMLResponse)
@@ -390,7 +440,8 @@ def handed_over(
         web.delivery.hand_over(found.request_id, found.id, HandOver(how), note, me.principal)
         return "Recorded: the package was handed over; the request is delivered."
 
-    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    again = _package_again(request, package_id, "hand-over", how=how, note=note)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action, again)
 
 
 @router.post("/packages/{package_id}/left-out", response_class=HTMLResponse)
@@ -407,7 +458,9 @@ def leave_out(
         return (f"Left out; the package went back. Build it again from request "
                 f"{made.request_id[:8]}.")  # fmt: skip
 
-    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    again = _package_again(request, package_id, "leave-out", collection=collection, key=key,
+                           field=field, reason=reason)  # fmt: skip
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action, again)
 
 
 @router.post("/packages/{package_id}/put-back/{exclusion_id}", response_class=HTMLResponse)
@@ -430,4 +483,5 @@ def send_back(request: Request, package_id: str, csrf: Csrf = "", reason: Reason
         c.package_review.send_back(package_id, me.principal, reason)
         return "Sent back to be collected again."
 
-    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
+    again = _package_again(request, package_id, "send-back", reason=reason)
+    return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action, again)

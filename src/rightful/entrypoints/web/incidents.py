@@ -33,6 +33,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.severity import Level
 from rightful.domain.words import counted
 from rightful.entrypoints.web.console import (
+    Again,
     act,
     checked,
     console_page,
@@ -40,6 +41,7 @@ from rightful.entrypoints.web.console import (
     denied,
     flash_of,
     landed,
+    shown_again,
 )
 from rightful.entrypoints.web.pages import container
 from rightful.services.incident_register import details
@@ -77,9 +79,16 @@ def new(request: Request, flash: str = "") -> Response:
         _, error = flash_of(request, flash)
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
+    return _new_page(request, me, error)
+
+
+def _new_page(
+    request: Request, me: ConsoleSession, error: str = "", typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
     context = {"kinds": list(IncidentKind), "outside": OUTSIDE_NAMES, "natures": list(Nature),
-               "error": error}  # fmt: skip
-    return console_page(request, "console/incidents/new.html", me, context)
+               "error": error, "typed": typed or {}}  # fmt: skip
+    return console_page(request, "console/incidents/new.html", me, context, status)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -105,7 +114,12 @@ def open_incident(
         )  # fmt: skip
         row = c.incidents.open(report, me.principal)
     except (RightfulError, ValueError) as exc:
-        return landed(request, "/console/incidents/new", error=str(exc))
+        # The form again as it was sent (never in a URL: the description, the reporter's address)
+        typed = {"kind": kind, "description": description, "outside": outside,
+                 "request_id": request_id, "nature": nature, "contact_email": contact_email,
+                 "organisation": organisation}  # fmt: skip
+        status = exc.http_status if isinstance(exc, RightfulError) else 422
+        return _new_page(request, me, str(exc), typed, status)
     return landed(request, f"/console/incidents/{row.id}", done="Opened and contained.")
 
 
@@ -114,15 +128,31 @@ def show(request: Request, incident_id: str, flash: str = "") -> Response:
     try:
         me = current(request)
         done, error = flash_of(request, flash)
-        data = details(container(request).incidents, _id(incident_id),
-                       with_contact=me.principal.role is not None
-                       and me.principal.role.at_least(Role.DPO))  # fmt: skip
+        return _incident_page(request, me, incident_id, done=done, error=error)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
+
+
+def _incident_page(
+    request: Request, me: ConsoleSession, incident_id: str, *, done: str = "", error: str = "",
+    typed: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    data = details(container(request).incidents, _id(incident_id),
+                   with_contact=me.principal.role is not None
+                   and me.principal.role.at_least(Role.DPO))  # fmt: skip
     context = {"i": data, "done": done, "error": error, "Role": Role,
                "levels": list(Level), "natures": list(Nature), "audiences": list(Audience),
-               "untold_exceptions": EXCEPTION_NAMES}  # fmt: skip
-    return console_page(request, "console/incidents/incident.html", me, context)
+               "untold_exceptions": EXCEPTION_NAMES, "typed": typed or {}}  # fmt: skip
+    return console_page(request, "console/incidents/incident.html", me, context, status)
+
+
+def _again(request: Request, incident_id: str, form: str, **typed: str) -> Again:
+    """The incident's page with the error and `form` holding what was typed."""
+
+    def page(me: ConsoleSession, error: str, kept: dict[str, str], status: int) -> Response:
+        return _incident_page(request, me, incident_id, error=error, typed=kept, status=status)
+
+    return shown_again(request, page, form, **typed)
 
 
 @router.post("/{incident_id}/rescope", response_class=HTMLResponse)
@@ -162,7 +192,9 @@ def override(
                                  notify_subjects=_choice(subjects))  # fmt: skip
         return f"Override in force: {a.level}; the computed assessment is kept."
 
-    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "override", level=level, justification=justification,
+                   authority=authority, subjects=subjects)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action, again)
 
 
 def _nature(value: str) -> Nature | None:
@@ -212,7 +244,9 @@ def facts(
                                  aware_at=_aware_at(aware_at))  # fmt: skip
         return "Recorded."
 
-    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "facts", description=description,
+                   remedial_action=remedial_action, aware_at=aware_at)  # fmt: skip
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action, again)
 
 
 @router.post("/{incident_id}/contained", response_class=HTMLResponse)
@@ -224,7 +258,8 @@ def contained(request: Request, incident_id: str, csrf: Csrf = "", measure: Long
         c.incidents.record_containment(_id(incident_id), me.principal, measure)
         return "Containment recorded."
 
-    return act(request, csrf, Role.AGENT, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "contained", measure=measure)
+    return act(request, csrf, Role.AGENT, f"/console/incidents/{incident_id}", action, again)
 
 
 @router.post("/{incident_id}/reopen", response_class=HTMLResponse)
@@ -236,7 +271,8 @@ def reopen(request: Request, incident_id: str, csrf: Csrf = "", reason: Long = "
         row = c.incidents.reopen(_id(incident_id), me.principal, reason)
         return f"Reopened: {row.status}; close it again once it is dealt with."
 
-    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "reopen", reason=reason)
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action, again)
 
 
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
@@ -252,7 +288,9 @@ def close(
                           justification=justification or None)  # fmt: skip
         return "Closed." if not untold_exception else "Closed; the exception is recorded."
 
-    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "close", remedial_action=remedial_action,
+                   untold_exception=untold_exception, justification=justification)  # fmt: skip
+    return act(request, csrf, Role.DPO, f"/console/incidents/{incident_id}", action, again)
 
 
 @router.post("/{incident_id}/notices", response_class=HTMLResponse)
@@ -278,15 +316,22 @@ def notice(request: Request, notice_id: str, flash: str = "") -> Response:
     try:
         me = current(request)
         done, error = flash_of(request, flash)
-        n = container(request).incidents.notices.get(_id(notice_id))
+        return _notice_page(request, me, notice_id, done=done, error=error)
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
         return denied(request, exc)
+
+
+def _notice_page(
+    request: Request, me: ConsoleSession, notice_id: str, *, done: str = "", error: str = "",
+    typed: dict[str, str] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
     notices = container(request).incidents.notices
+    n = notices.get(_id(notice_id))
     context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
                "done": done, "error": error, "Role": Role, "title": notices.title(n),
                "approver": notices.approver(n),
-               "untold": notices.untold(n.incident_id).get(n.id)}  # fmt: skip
-    return console_page(request, "console/incidents/notice.html", me, context)
+               "untold": notices.untold(n.incident_id).get(n.id), "typed": typed or {}}  # fmt: skip
+    return console_page(request, "console/incidents/notice.html", me, context, status)
 
 
 @router.post("/notices/{notice_id}/edit", response_class=HTMLResponse)
@@ -327,7 +372,11 @@ def send(request: Request, notice_id: str, csrf: Csrf = "", late_reason: Long = 
         done = notices.export(notice_id, me.principal, late_reason=late_reason or None)
         return f"Recorded as notified; files for the authority: {done.json_path.name}, .md."
 
-    return act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action)
+    def page(me: ConsoleSession, error: str, kept: dict[str, str], status: int) -> Response:
+        return _notice_page(request, me, notice_id, error=error, typed=kept, status=status)
+
+    again = shown_again(request, page, "send", late_reason=late_reason)
+    return act(request, csrf, Role.DPO, f"/console/incidents/notices/{notice_id}", action, again)
 
 
 @router.get("/notices/{notice_id}/document.{fmt}")
