@@ -8,7 +8,13 @@ import re
 from fastapi.routing import APIRoute
 
 from rightful.domain.lifecycle import Role
-from rightful.entrypoints.web import console, console_declarations, console_requests, incidents
+from rightful.entrypoints.web import (
+    console,
+    console_declarations,
+    console_packages,
+    console_requests,
+    incidents,
+)
 
 from .conftest import ANNA, Desk
 from .test_console import add, sign_in
@@ -16,7 +22,7 @@ from .test_console import add, sign_in
 
 def console_get_paths() -> list[str]:
     """Every console GET route, its path parameters filled with values that name nothing."""
-    modules = (console, console_requests, console_declarations, incidents)
+    modules = (console, console_requests, console_packages, console_declarations, incidents)
     routes = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute)]
     paths = [r.path for r in routes if r.path.startswith("/console") and "GET" in r.methods]
     assert len(paths) >= 9  # the queue, a request, a package, the incidents' pages, ...

@@ -20,6 +20,7 @@ from rightful.entrypoints.api.errors import log_unanswerable
 from rightful.entrypoints.web import (
     console,
     console_declarations,
+    console_packages,
     console_requests,
     download,
     incidents,
@@ -50,6 +51,7 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
         download,
         console,
         console_requests,
+        console_packages,
         console_declarations,
         incidents,
     ):
