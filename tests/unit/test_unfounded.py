@@ -3,15 +3,21 @@ recorded decision and a justification; the notice names the ground and its legal
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from rightful.domain.audit import AuditEntry, EntryDraft, seal
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.unfounded import (
     MIN_JUSTIFICATION,
+    REFUSED_MANIFESTLY,
     Manifestly,
+    RefusedManifestly,
     check_justification,
     manifestly,
     manifestly_paragraph,
+    refused_manifestly,
 )
 
 
@@ -50,3 +56,17 @@ def test_the_earlier_requests_are_counted_in_singular_or_plural_in_each_language
     language: str, earlier: int, said: str
 ) -> None:
     assert said in manifestly_paragraph(Manifestly.EXCESSIVE, "gdpr", language, earlier)
+
+
+def _entry(seq: int, action: str, **summary: str | int) -> AuditEntry:
+    draft = EntryDraft("staff:1", "dpo", action, "r1", dict(summary))
+    return seal(draft, seq, datetime(2026, 5, 1, tzinfo=UTC), "0" * 64)
+
+
+def test_the_ground_a_request_was_refused_on_is_read_from_its_timeline() -> None:
+    """The request's row keeps the reasons; the ground and the count live in the audit entry
+    the refusal wrote, which the console's page of the request reads."""
+    viewed = _entry(1, "console.request_viewed")
+    refused = _entry(2, REFUSED_MANIFESTLY, ground="excessive", earlier_requests=3)
+    assert refused_manifestly([viewed, refused]) == RefusedManifestly(Manifestly.EXCESSIVE, 3)
+    assert refused_manifestly([viewed, _entry(2, "request.refused_unverified")]) is None
