@@ -697,6 +697,11 @@ def test_a_refusal_under_art_12_5_names_its_ground_from_the_cli(cli: CliRunner) 
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     assert "request.refused_manifestly" in out and "ground=excessive" in " ".join(out.split())
+    said = " ".join(out.split())
+    assert "refused as manifestly excessive (Art. 12(5); 0 other requests from the same" in said
+    code, out = run(cli, "requests", "show", rid, "--json")
+    shown = json.loads(out)
+    assert shown["refused_manifestly"] == {"ground": "excessive", "earlier_requests": 0}
 
 
 def test_a_rectification_is_recorded_by_field_from_the_cli(

@@ -252,6 +252,22 @@ def test_extension_is_recorded_once_with_its_notice(app: App) -> None:
     assert [n["kind"] for n in shown["notices"]] == ["acknowledgement", "extension"]
 
 
+def test_a_refusal_under_art_12_5_shows_its_ground_on_the_request(app: App) -> None:
+    """REQUIREMENTS.md:8 (Art. 12(5)): the recorded decision is part of what staff read back."""
+    rid = submit(app)["id"]
+    why = "Sent daily for a month; every earlier copy was delivered in full."
+    r = app.client.post(
+        f"/api/v1/requests/{rid}/refuse", json={"reasons": [why], "manifestly": "unfounded"},
+        headers=app.as_role("dpo"),
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    shown = app.client.get(f"/api/v1/requests/{rid}", headers=app.as_role("agent")).json()
+    assert shown["refused_manifestly"] == {"ground": "unfounded", "earlier_requests": 0}
+    other = submit(app)["id"]
+    shown = app.client.get(f"/api/v1/requests/{other}", headers=app.as_role("agent")).json()
+    assert shown["refused_manifestly"] is None
+
+
 def test_extension_after_the_first_month_is_refused(app: App) -> None:
     rid = submit(app)["id"]
     app.clock.advance(timedelta(days=40))

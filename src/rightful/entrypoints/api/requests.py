@@ -25,7 +25,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.rectification import rectified
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.staff import Principal
-from rightful.domain.unfounded import Manifestly
+from rightful.domain.unfounded import Manifestly, refused_manifestly
 from rightful.entrypoints.api.deps import api_key_header, container, require
 from rightful.entrypoints.api.notice_mail import NoticeOut, Told, UnsentNoticeOut, untold
 from rightful.entrypoints.api.schemas import RowView
@@ -162,6 +162,11 @@ class TransitionOut(RowView):
     reason: str
 
 
+class RefusedManifestlyOut(BaseModel):
+    ground: Literal["unfounded", "excessive"]
+    earlier_requests: int = Field(description="from the same requester in the year before")
+
+
 class RequestDetail(RequestOut):
     requester_email: str | None
     requester_phone: str | None
@@ -171,6 +176,9 @@ class RequestDetail(RequestOut):
         default=None,
         description="why the package may not be built yet (CCPA §7062), or a CCPA deletion "
         "not carried out yet (§7061(b), §7062(d)), or null",
+    )
+    refused_manifestly: RefusedManifestlyOut | None = Field(
+        default=None, description="the Art. 12(5) ground of a refusal, or null"
     )
     transitions: list[TransitionOut]
     notices: list[NoticeOut]
@@ -350,6 +358,8 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
     with c.store.transaction() as session:
         c.audit.record(session, who.id, who.role_name, "api.request_viewed", request_id)
     base = RequestOut.of(row, c.clock.now(), c.settings.due_soon_days)
+    timeline = c.audit.timeline(request_id)
+    manifestly = refused_manifestly(timeline)
     return RequestDetail(
         **base.model_dump(),
         requester_email=row.requester_email,
@@ -357,6 +367,11 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
         requester_name=row.requester_name,
         claimed_identities=row.claimed_identities,
         waiting_for=c.declarations.waiting_for(request_id),
+        refused_manifestly=RefusedManifestlyOut(
+            ground=manifestly.ground.value, earlier_requests=manifestly.earlier_requests
+        )
+        if manifestly
+        else None,
         transitions=[TransitionOut.of(t) for t in transitions(c.store, request_id)],
         notices=[NoticeOut.of(n) for n in c.requests.notices(request_id)],
         timeline=[
@@ -368,7 +383,7 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
                 action=e.action,
                 summary=dict(e.summary),
             )
-            for e in c.audit.timeline(request_id)
+            for e in timeline
         ],
     )
 

@@ -20,6 +20,8 @@ from rightful.domain.rectification import rectified as rectification_outcome
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
 from rightful.domain.unfounded import manifestly as parse_manifestly
+from rightful.domain.unfounded import refused_manifestly
+from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     RowId,
     cli_principal,
@@ -166,6 +168,7 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
     notices = c.requests.notices(request_id)
     restricted = c.restrictions.get(row.id)
     waiting_for = c.declarations.waiting_for(row.id)
+    manifestly = refused_manifestly(timeline)
     if json_out:
         print_json(
             {
@@ -178,6 +181,12 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                 "details": row.details,
                 "restriction": restricted.as_json() if restricted else None,
                 "waiting_for": waiting_for,
+                "refused_manifestly": {
+                    "ground": manifestly.ground.value,
+                    "earlier_requests": manifestly.earlier_requests,
+                }
+                if manifestly
+                else None,
                 "transitions": [
                     {
                         "at": t.at,
@@ -236,6 +245,10 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
                       "`rightful requests answer`, at the latest by the deadline")  # fmt: skip
     if row.refusal_reasons:
         unverified = " (identity not verified)" if row.refused_unverified else ""
+        if manifestly:
+            earlier = counted(manifestly.earlier_requests, "other request", "other requests")
+            unverified += (f" as manifestly {manifestly.ground.value} (Art. 12(5); {earlier} "
+                           "from the same requester in the year before)")  # fmt: skip
         console.print(f"refused{unverified} because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:
         done = row.erasure_outcome
