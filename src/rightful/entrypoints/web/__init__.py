@@ -36,7 +36,16 @@ from rightful.entrypoints.web.security import WEB_PREFIXES, SecurityHeaders
 
 __all__ = ["install_web"]
 
-API_PREFIXES = ("/api/", "/opendsr", "/docs", "/redoc", "/openapi.json", "/healthz")
+API_PREFIXES = (
+    "/api/",
+    "/opendsr",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 
 
 def install_web(app: FastAPI, c: Container, packages: PackageSource | None = None) -> None:
