@@ -146,6 +146,15 @@ def test_metrics_need_the_token_as_a_bearer(metered: App) -> None:
     assert metered.client.get("/metrics", headers=SCRAPER).status_code == 200
 
 
+def test_a_browser_refused_by_the_probes_gets_their_answer_not_a_web_page(metered: App) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    refused = metered.client.get("/metrics", headers=browser)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert "<html" not in refused.text.lower()
+    ready = metered.client.get("/readyz", headers=browser)
+    assert ready.headers["content-type"].startswith("application/json")
+
+
 def test_a_short_token_is_refused_and_a_blank_one_leaves_metrics_off() -> None:
     with pytest.raises(ValueError, match="at least 32 bytes"):
         load_settings(metrics_token="short")
