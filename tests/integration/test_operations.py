@@ -25,6 +25,7 @@ from rightful.domain.packages import PackageStatus
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.entrypoints.api.app import create_app
 from rightful.services.incidents import IncidentReport
+from rightful.services.readiness import ReadinessProbe
 from rightful.settings import load_settings
 
 from .conftest import App, running_app
@@ -99,6 +100,22 @@ def test_package_storage_that_takes_no_write_makes_it_not_ready_naming_only_the_
     assert response.json() == not_ready(store="ok", storage="failed")
     [line] = [r.getMessage() for r in caplog.records if r.name == "rightful.readiness"]
     assert "storage" in line and "Error" in line and str(folder) not in line
+
+
+def test_probes_within_a_second_share_one_check(app: App) -> None:
+    """/readyz needs no key and each check writes a file: a flood of probes is one check a
+    second, not a flood of writes."""
+    ticks = [100.0]
+    c = app.container
+    probe = ReadinessProbe(c.store, c.package_objects, ticks=lambda: ticks[0])
+    assert probe.check().ready
+    folder = c.settings.data_dir / "packages"
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    ticks[0] += 0.5
+    assert probe.check().ready, "the answer of half a second ago"
+    ticks[0] += 0.6
+    assert probe.check().checks == {"store": True, "storage": False}
 
 
 def test_a_store_that_does_not_answer_makes_it_not_ready_without_its_address(

@@ -8,9 +8,12 @@ message, which may hold a DSN or a path)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import text
 
@@ -19,6 +22,9 @@ from rightful.domain.package_ports import PackageStore
 
 log = logging.getLogger("rightful.readiness")
 PROBE_FOLDER = "readiness"  # under the package storage; each probe's object is deleted at once
+# An answer is reused this long: the endpoint needs no key, and each check writes and fsyncs a
+# file, so a flood of probes must not become a flood of writes.
+FRESH_FOR: Final = 1.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -33,18 +39,31 @@ class Readiness:
 
 
 class ReadinessProbe:
-    """Runs the checks one after another; a broker ping is None where there is no broker."""
+    """Runs the checks one after another, at most once per FRESH_FOR seconds (callers in
+    between, or waiting meanwhile, get that answer); a broker ping is None where there is no
+    broker."""
 
     def __init__(
-        self, store: Store, objects: PackageStore, broker: Callable[[], None] | None = None
+        self,
+        store: Store,
+        objects: PackageStore,
+        broker: Callable[[], None] | None = None,
+        ticks: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store, self.objects, self.broker = store, objects, broker
+        self.store, self.objects, self.broker, self._ticks = store, objects, broker, ticks
+        self._lock = threading.Lock()
+        self._last: tuple[float, Readiness] | None = None
 
     def check(self) -> Readiness:
-        checks: dict[str, Callable[[], None]] = {"store": self._store, "storage": self._storage}
-        if self.broker is not None:
-            checks["broker"] = self.broker
-        return Readiness({name: _passes(name, run) for name, run in checks.items()})
+        with self._lock:
+            if self._last is not None and self._ticks() - self._last[0] < FRESH_FOR:
+                return self._last[1]
+            checks: dict[str, Callable[[], None]] = {"store": self._store, "storage": self._storage}
+            if self.broker is not None:
+                checks["broker"] = self.broker
+            result = Readiness({name: _passes(name, run) for name, run in checks.items()})
+            self._last = (self._ticks(), result)
+            return result
 
     def _store(self) -> None:
         with self.store.engine.connect() as connection:
