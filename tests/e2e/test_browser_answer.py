@@ -98,7 +98,7 @@ def test_a_dpo_refuses_a_repeated_request_as_manifestly_excessive_from_the_conso
     staff.goto(f"{live.base}/console/requests/{rid}")
     seen = live.mails_to(IDA)
     reasons = staff.get_by_label("Reasons, one a line (sent to the requester as written)")
-    ground = staff.get_by_label("Refused as manifestly unfounded or excessive (Art. 12(5))")
+    ground = staff.get_by_label("Refused as manifestly unfounded or excessive (Article 12(5) GDPR)")
     reasons.fill("The same request again.")
     ground.select_option(label="manifestly excessive")
     staff.get_by_role("button", name="Refuse and tell the requester").click()

@@ -698,7 +698,7 @@ def test_a_refusal_under_art_12_5_names_its_ground_from_the_cli(cli: CliRunner) 
     code, out = run(cli, "requests", "show", rid)
     assert "request.refused_manifestly" in out and "ground=excessive" in " ".join(out.split())
     said = " ".join(out.split())
-    assert "refused as manifestly excessive (Art. 12(5); 0 other requests from the same" in said
+    assert "refused as manifestly excessive (Article 12(5) GDPR; 0 other requests from the" in said
     code, out = run(cli, "requests", "show", rid, "--json")
     shown = json.loads(out)
     assert shown["refused_manifestly"] == {"ground": "excessive", "earlier_requests": 0}

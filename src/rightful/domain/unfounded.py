@@ -93,12 +93,17 @@ _WORDS: Final = {
 }
 
 
+def legal_basis(law: str, language: str = "en") -> str:
+    """The provision a refusal as manifestly unfounded or excessive rests on, under `law`."""
+    return _BASIS.get(law, _BASIS["gdpr"])[language if language in _WORDS else "en"]
+
+
 def manifestly_paragraph(ground: Manifestly, law: str, language: str, earlier: int) -> str:
     """What the refusal notice adds: the ground and its legal basis, and for an excessive
     request the number of earlier ones it repeats."""
     lang = language if language in _WORDS else "en"
     say = _WORDS[lang]
-    basis = _BASIS.get(law, _BASIS["gdpr"])[lang]
+    basis = legal_basis(law, lang)
     text = say["decision"].format(what=say[ground.value], basis=basis)
     if ground is Manifestly.EXCESSIVE and earlier > 0:
         requests = counted(earlier, say["request"], say["requests"])

@@ -24,7 +24,7 @@ from .test_console import add, form_token, sign_in
 SYSTEM = Principal("system", None)
 WHY = "We could not verify that the request is yours."
 REPEATS = "The fourth identical access request this month; each was answered in full within days."
-GROUND = "Refused as manifestly unfounded or excessive (Art. 12(5))"
+GROUND = "Refused as manifestly unfounded or excessive (Article 12(5) GDPR)"
 FORM = "Refuse the request (Art. 12(4))"
 UNVERIFIED = "Refused because the requester's identity could not be verified"
 
@@ -150,6 +150,16 @@ def test_a_dpo_refuses_as_manifestly_excessive_and_the_page_shows_the_ground(des
     assert entry.role == "dpo" and entry.actor.startswith("staff:")
     told = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1].text
     assert "manifestly excessive (Article 12(5) GDPR)" in told and REPEATS in told
+
+
+def test_the_form_names_the_provision_of_the_request_s_own_law(desk: Desk) -> None:
+    """A CCPA request is refused as manifestly unfounded or excessive under the CCPA's own
+    provision, as its notice says, not under the GDPR's."""
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL)
+    rid = desk.c.requests.submit(new, Principal("public", None)).id
+    _, page = on_its_page(desk, rid, "dana", Role.DPO)
+    assert "manifestly unfounded or excessive (Cal. Civ. Code §1798.145(h)(3))" in page
+    assert "12(5)" not in page
 
 
 def test_a_manifestly_unfounded_refusal_is_shown_as_such(desk: Desk) -> None:

@@ -19,8 +19,8 @@ from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.rectification import rectified as rectification_outcome
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
+from rightful.domain.unfounded import legal_basis, refused_manifestly
 from rightful.domain.unfounded import manifestly as parse_manifestly
-from rightful.domain.unfounded import refused_manifestly
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     RowId,
@@ -247,8 +247,9 @@ def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = Fa
         unverified = " (identity not verified)" if row.refused_unverified else ""
         if manifestly:
             earlier = counted(manifestly.earlier_requests, "other request", "other requests")
-            unverified += (f" as manifestly {manifestly.ground.value} (Art. 12(5); {earlier} "
-                           "from the same requester in the year before)")  # fmt: skip
+            unverified += (f" as manifestly {manifestly.ground.value} "
+                           f"({legal_basis(row.jurisdiction)}; {earlier} from the same "
+                           "requester in the year before)")  # fmt: skip
         console.print(f"refused{unverified} because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:
         done = row.erasure_outcome

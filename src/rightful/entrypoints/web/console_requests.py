@@ -21,7 +21,7 @@ from rightful.domain.errors import (
 from rightful.domain.lifecycle import ALLOWED, IDENTITY_WAIT, Role, Status
 from rightful.domain.rectification import rectified
 from rightful.domain.restriction import restriction
-from rightful.domain.unfounded import MIN_JUSTIFICATION, refused_manifestly
+from rightful.domain.unfounded import MIN_JUSTIFICATION, legal_basis, refused_manifestly
 from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import (
@@ -75,6 +75,7 @@ def _detail(
         "r": row, "now": c.clock.now(), "transitions": transitions(c.store, request_id),
         "notices": c.requests.notices(request_id), "timeline": timeline,
         "manifestly": refused_manifestly(timeline), "min_justification": MIN_JUSTIFICATION,
+        "manifestly_basis": legal_basis(row.jurisdiction),
         "unanswered": {u.notice_id for u in c.notice_mail.unsent(request_id)},
         "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
         "attachments": c.attachments.for_request(request_id),
