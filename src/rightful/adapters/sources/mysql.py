@@ -76,6 +76,7 @@ class MysqlSource(SqlSource):
     placeholder = "%s"
     begin_snapshot = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
     asked_by_begin = True
+    dialect_url = "mysql+pymysql://"
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = DATABASE() AND table_name = %s"
@@ -118,6 +119,9 @@ class MysqlSource(SqlSource):
         if declared.startswith("datetime"):
             return False
         return None
+
+    def dbapi_connection(self) -> Any:
+        return self._conn
 
     def command(self, sql: str) -> None:
         try:

@@ -93,6 +93,7 @@ class PostgresSource(SqlSource):
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     asked_by_begin = True
     folds_any_type = False
+    dialect_url = "postgresql+psycopg://"
     columns_sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s"
@@ -155,6 +156,9 @@ class PostgresSource(SqlSource):
         if declared.startswith(("timestamp", "time ")):
             return "with time zone" in declared
         return None
+
+    def dbapi_connection(self) -> Any:
+        return self._conn
 
     def command(self, sql: str) -> None:
         try:

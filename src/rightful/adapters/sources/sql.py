@@ -237,6 +237,14 @@ class SqlSource:
         their zone (True) or without one (False); None when the type does not say."""
         return None
 
+    # The SQLAlchemy dialect that reads this database's catalog on dbapi_connection()
+    # (adapters/sources/reflection.py: `rightful datamap draft`).
+    dialect_url = ""
+
+    def dbapi_connection(self) -> Any:
+        """The driver's connection, opened read-only as every query of this source is."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Subclasses release their connection."""
 

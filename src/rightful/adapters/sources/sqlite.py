@@ -43,6 +43,7 @@ class SqliteSource(SqlSource):
     tables_sql = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
     # lower(trim(7)) is the text '7', which never equals the number 7 that is looked up
     folds_any_type = False
+    dialect_url = "sqlite://"
 
     def __init__(
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
@@ -80,6 +81,9 @@ class SqliteSource(SqlSource):
             return _file_identity(self._path) == self._file
         except OSError:
             return False
+
+    def dbapi_connection(self) -> Any:
+        return self._conn
 
     def command(self, sql: str) -> None:
         try:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import container, fail, handles_errors, visible
+from rightful.entrypoints.cli.common import check_target, container, fail, handles_errors, visible
 
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
@@ -59,6 +59,40 @@ def check(
     if live:
         _check_live(paths)
     typer.echo("ok")
+
+
+@app.command("draft")
+@handles_errors
+def draft(
+    source: Annotated[str, typer.Argument(help="key of the source in `sources` (its DSN)")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="file to write (default: standard output)")
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="schema to read (default: the one the source reads)"),
+    ] = None,
+    tables: Annotated[
+        str | None, typer.Option("--tables", help="only these tables, comma-separated")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+) -> None:
+    """Draft a data map file from the schema of a configured source: a collection per table,
+    a field per column with its data type, primary keys, foreign keys as references, and
+    guessed identities and data categories as `# review:` comments. Reads only the database's
+    catalog, never a row: no personal data goes into the draft."""
+    from rightful.services.datamap_draft import draft_datamap
+
+    if out is not None:
+        check_target(out, force)
+    chosen = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    sources = container(store_needed=False).settings.sources
+    text = draft_datamap(source, sources, schema=schema, tables=chosen)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}; review it, then run `rightful datamap check {out}`", err=True)
 
 
 def _configured_files() -> list[Path]:
