@@ -103,9 +103,14 @@ def rightful(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dsn: str) -> Itera
 
 
 def collections(text: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """The drafted collections of source estate: name -> field name -> field."""
+    return collections_of(text, "estate")
+
+
+def collections_of(text: str, source: str) -> dict[str, dict[str, dict[str, Any]]]:
     """The drafted collections: name -> field name -> field."""
     [dataset] = yaml.safe_load(text)["dataset"]
-    assert dataset["fides_key"] == "estate" and dataset["rightful"] == {"source": "estate"}
+    assert dataset["fides_key"] == source and dataset["rightful"] == {"source": source}
     return {c["name"]: {f["name"]: f for f in c["fields"]} for c in dataset["collections"]}
 
 
@@ -254,3 +259,25 @@ def test_a_wrong_source_or_table_is_one_line_saying_what_to_fix(
     code, _, err = rightful("datamap", "draft", "estate")
     assert code != 0 and err.count("\n") == 1
     assert err.startswith("error: source estate: ")
+
+
+@pytest.mark.postgres
+def test_another_schema_is_read_and_the_draft_says_to_put_it_on_the_search_path(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with psycopg.connect("postgresql://" + pg_url.split("://", 1)[1]) as conn:
+        conn.execute("CREATE SCHEMA crm")
+        conn.execute("CREATE TABLE crm.people (person_id BIGINT PRIMARY KEY, email TEXT)")
+        conn.execute("CREATE TABLE public.other (id BIGINT PRIMARY KEY)")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("RIGHTFUL_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps({"crm": pg_url}))
+    set_container(None)
+    result = CliRunner().invoke(app, ["datamap", "draft", "crm", "--schema", "crm"])
+    set_container(None)
+    assert result.exit_code == 0, result.stderr
+    assert list(collections_of(result.stdout, "crm")) == ["people"]
+    header = " ".join(x.lstrip("# ") for x in result.stdout.splitlines() if x.startswith("#"))
+    assert "Tables read from schema crm, which is not the one the source's queries read" in header
+    assert "?options=-csearch_path%3Dcrm" in header
