@@ -213,7 +213,8 @@ class _Drafting:
                 f"no foreign key leads here from {self.subject}: datamap check will call it "
                 "unreachable; add a reference, or leave the table out of the map"
             )
-        for start, end in window_columns([c.name for c in t.columns if plain(c.name)]):
+        windows = window_columns([c.name for c in t.columns if plain(c.name)])
+        for start, end in windows:
             coll.notes.append(_window_note(start, end))
         for fk in t.foreign_keys:
             if len(fk.columns) > 1:
@@ -221,11 +222,17 @@ class _Drafting:
                     f"foreign key ({', '.join(fk.columns)}) to {fk.table} not drafted: a "
                     "reference joins one column to one column"
                 )
-        coll.fields = [self._field(t, c, key) for c in t.columns if plain(c.name)]
+        bounds = {name for pair in windows for name in pair}
+        coll.fields = [self._field(t, c, key, bounds) for c in t.columns if plain(c.name)]
         return coll
 
-    def _field(self, t: TableShape, c: ColumnShape, key: tuple[str, ...]) -> DraftField:
+    def _field(
+        self, t: TableShape, c: ColumnShape, key: tuple[str, ...], bounds: set[str]
+    ) -> DraftField:
         f = DraftField(c.name, data_type=_data_type(c), primary_key=c.name in key)
+        if c.kind == "text" and (c.name in bounds or c.name.lower().endswith("_at")):
+            f.data_type = None  # a window's columns must not be declared string
+            f.notes.append("times kept as text: no data_type, so that it can bound a window")
         for fk in t.foreign_keys:
             if fk.columns == (c.name,):
                 self._reference(t, f, fk)
