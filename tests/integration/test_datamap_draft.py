@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ def dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The DSN of a database holding the estate's tables, each with a row of SECRET."""
     kind = request.param
     statements = [s.format(**TYPES[kind]) for s in DDL] + ROWS
+    if kind != "mysql":  # SQLAlchemy warns that it skips such an index: not on the terminal
+        statements.append("CREATE INDEX ix_folded ON customers (lower(trim(email)))")
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path}/estate.db"
         with sqlite3.connect(tmp_path / "estate.db") as conn:
@@ -193,9 +196,12 @@ def test_names_the_map_refuses_are_listed_in_a_comment_not_dropped_silently(
     assert "order items" not in collections(out) and "Straße Nr" not in out
 
 
-def test_no_row_is_read(rightful: Any) -> None:
-    code, out, err = rightful("datamap", "draft", "estate")
-    assert code == 0
+def test_no_row_is_read_and_nothing_but_the_draft_is_printed(rightful: Any) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = rightful("datamap", "draft", "estate")
+    assert code == 0 and err == ""
+    assert not [w for w in caught if "index" in str(w.message)]  # SQLAlchemy's skipped ix_folded
     assert SECRET not in out + err and "secret" not in (out + err).lower()
 
 

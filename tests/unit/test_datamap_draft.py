@@ -62,3 +62,13 @@ def test_names_yaml_would_misread_come_quoted_and_refused_names_cannot_break_the
     assert people["fields"][2]["fides_meta"] == {"data_type": "boolean"}
     assert '"x\\ndataset: []\\n#"' in text and '"evil\\u2028collections: []"' in text
     assert all(line.lstrip().startswith("#") for line in text.splitlines() if "evil" in line)
+
+
+def test_times_kept_as_text_get_no_data_type_so_that_they_can_bound_a_window() -> None:
+    """`data_type: string` on a window's column is an error of datamap check (a type that
+    holds no time); SQLite estates often keep times as text."""
+    columns = (ID, ColumnShape("valid_from", "text"), ColumnShape("valid_until", "text"),
+               ColumnShape("created_at", "text"), ColumnShape("label", "text"))  # fmt: skip
+    [coll] = draft_map("shop", [TableShape("holders", columns, ("id",))]).collections
+    assert [f.data_type for f in coll.fields] == ["integer", None, None, None, "string"]
+    assert any(n.startswith("valid_from .. valid_until look like") for n in coll.notes)
