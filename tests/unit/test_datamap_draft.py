@@ -9,7 +9,7 @@ from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
 from rightful.adapters.datamap.draft_yaml import render_draft
 from rightful.domain.datamap_draft import ColumnShape, ForeignKey, TableShape, draft_map
-from rightful.domain.datamap_guesses import _BY_NAME, guess
+from rightful.domain.datamap_guesses import NAME_RULES, guess
 
 ID = ColumnShape("id", "number", whole_number=True, nullable=False)
 EMAIL = ColumnShape("email", "text")
@@ -17,7 +17,7 @@ EMAIL = ColumnShape("email", "text")
 
 def test_every_guessed_category_is_one_of_fideslangs_default_taxonomy() -> None:
     known = {c.fides_key for c in DEFAULT_TAXONOMY.data_category}
-    assert {category for _, category, _ in _BY_NAME if category} <= known
+    assert {category for _, category, _ in NAME_RULES if category} <= known
     assert guess("E_Mail").identity == "email" and guess("mobile").identity == "phone"
     assert guess("full_name").category == "user.name" and guess("file_name").category is None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 # (pattern of a lower-case column name, category of fideslang's default taxonomy, identity)
-_BY_NAME: Final = (
+NAME_RULES: Final = (
     (r"(e_?)?mail|.*_e_?mail|e_?mail_.*", "user.contact.email", "email"),
     (r"(phone|mobile|tel|telephone)(_number|_no)?|.*_(phone|mobile|tel)",
      "user.contact.phone_number", "phone"),
@@ -46,7 +46,7 @@ class Guess:
 def guess(name: str) -> Guess:
     """What fideslang category (and identity type) the column's name suggests."""
     lowered = name.lower()
-    for pattern, category, identity in _BY_NAME:
+    for pattern, category, identity in NAME_RULES:
         if re.fullmatch(pattern, lowered):
             return Guess(category, identity)
     return Guess()

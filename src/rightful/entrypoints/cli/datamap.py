@@ -1,5 +1,5 @@
 """`rightful datamap`: check data map files (and, live, the sources they name) and show how
-identities reach each collection."""
+identities reach each collection; draft a starting file from a source's schema."""
 
 from __future__ import annotations
 
