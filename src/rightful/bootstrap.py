@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from rightful.services.paper_declarations import PaperDeclarationService
     from rightful.services.readiness import ReadinessProbe
     from rightful.services.request_mail import RequestNoticeMail
+    from rightful.services.request_report import RequestReporter
     from rightful.services.requests import RequestService
     from rightful.services.restrictions import RestrictionService
     from rightful.services.subjects import SubjectService
@@ -601,6 +602,13 @@ class Container:
         lost_after = timedelta(seconds=self.settings.build_lost_after_seconds)
         return FigureReader(self.store, self.clock, self.requests, self.incidents,
                             self.notice_mail, self.audit, lost_after)  # fmt: skip
+
+    @cached_property
+    def request_report(self) -> RequestReporter:
+        """The yearly figures on requests (`rightful report requests`), days in `zone`."""
+        from rightful.services.request_report import RequestReporter
+
+        return RequestReporter(self.store, self.clock, self.settings.zone)
 
     @cached_property
     def package_jobs(self) -> InlinePackageJobs | CeleryPackageJobs:
