@@ -13,6 +13,7 @@ from rightful.entrypoints.api import (
     notice_mail,
     opendsr,
     paper_declarations,
+    reports,
     requests,
     restrictions,
     staff,
@@ -41,7 +42,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(opendsr.SignedAnswers, sign=lambda body: c.opendsr.sign(body))
     for module in (
         requests, notice_mail, restrictions, staff, audit, verification, paper_declarations,
-        verification_page, opendsr,
+        verification_page, opendsr, reports,
     ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(package_routes.router)

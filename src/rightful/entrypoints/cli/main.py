@@ -19,6 +19,7 @@ from rightful.entrypoints.cli import (
     demo,
     incidents,
     packages,
+    reports,
     requests,
     staff,
     verification,
@@ -71,6 +72,7 @@ packages.app.command("attachments")(attachments.list_attachments)
 packages.app.command("withdraw-attachment")(attachments.withdraw)
 app.add_typer(incidents.app, name="incidents")
 app.command("demo")(demo.demo)
+app.add_typer(reports.app, name="report")
 
 config_app = typer.Typer(help="Effective configuration.")
 app.add_typer(config_app, name="config")

@@ -1,0 +1,37 @@
+"""Reports for staff: the yearly figures on requests (CCPA §7102, GDPR Art. 5(2)). The
+reviewer role or above: the figures are the business's own account of its compliance, which
+the staff who decide requests keep and publish; an agent key is often a system's (an OpenDSR
+sender's), which has no business reading them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from rightful.bootstrap import Container
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.lifecycle import Role
+from rightful.domain.request_report import period
+from rightful.domain.staff import Principal
+from rightful.entrypoints.api.deps import container, require
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+Deps = Annotated[Container, Depends(container)]
+
+
+@router.get("/requests")
+def requests_report(
+    c: Deps,
+    _who: Reviewer,
+    start: Annotated[str | None, Query(alias="from", description="first day, 2026-01-01")] = None,
+    end: Annotated[str | None, Query(alias="to", description="day after the last")] = None,
+    year: Annotated[str | None, Query(description="a calendar year instead")] = None,
+    jurisdiction: Jurisdiction | None = None,
+) -> dict[str, Any]:
+    """Requests received in [from, to) (default: the previous calendar year) in the
+    controller's zone, by jurisdiction and kind, as `rightful report requests --json`."""
+    today = c.clock.now().astimezone(c.settings.zone).date()
+    chosen = period(today, year=year, start=start, end=end)
+    return c.request_report.report(chosen, jurisdiction).as_json()
