@@ -215,6 +215,7 @@ def test_the_command_defaults_to_last_year_and_answers_json_and_a_csv_file(
         (["--from", "2026-01-01"], "both the start and the end"),
         (["--year", "20x6"], "is not a year"),
         (["--year", "2026", "--to", "2027-01-01"], "not both"),
+        (["--json", "--csv", "figures.csv"], "--json or --csv FILE, not both"),
     ],
 )
 def test_a_bad_period_is_one_line_and_a_failing_exit(

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from rightful.adapters.files import atomic_writer
 from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.errors import InvalidInputError
 from rightful.domain.request_report import Line, RequestReport, period
 from rightful.entrypoints.cli.common import (
     check_target,
@@ -48,6 +49,8 @@ def requests_report(
     """Requests received in a period (default: the previous calendar year, in the controller's
     zone), by jurisdiction and kind: received, complied with, denied by reason, withdrawn, still
     open, answered late, extended, and the median and mean days to respond."""
+    if json_out and csv_file is not None:
+        raise InvalidInputError("--json or --csv FILE, not both: one output at a time")
     c = container()
     today = c.clock.now().astimezone(c.settings.zone).date()
     chosen = period(today, year=year, start=start, end=end)
