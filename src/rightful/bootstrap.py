@@ -641,6 +641,17 @@ def incident_policy(settings: Settings) -> IncidentPolicy:
     )  # fmt: skip
 
 
+def code_policy(settings: Settings) -> CodePolicy:
+    """How codes live and how many may go out (verification, portal sign-in, downloads)."""
+    return CodePolicy(
+        ttl=timedelta(minutes=settings.code_ttl_minutes),
+        max_attempts=settings.max_code_attempts,
+        resend_interval=timedelta(seconds=settings.resend_interval_seconds),
+        max_challenges_per_request=settings.max_codes_per_request,
+        window=timedelta(hours=settings.code_window_hours),
+    )
+
+
 def verification_config(
     settings: Settings, identities: IdentityPolicy, required: Assurance
 ) -> VerificationConfig:
@@ -654,16 +665,9 @@ def verification_config(
         secret.get_secret_value() if secret else None,
         settings.data_dir / "keys" / "verification_secret",
     )
-    policy = CodePolicy(
-        ttl=timedelta(minutes=settings.code_ttl_minutes),
-        max_attempts=settings.max_code_attempts,
-        resend_interval=timedelta(seconds=settings.resend_interval_seconds),
-        max_challenges_per_request=settings.max_codes_per_request,
-        window=timedelta(hours=settings.code_window_hours),
-    )
     return VerificationConfig(
         key=key,
-        policy=policy,
+        policy=code_policy(settings),
         identities=identities,
         required=required,
         link_base=settings.public_base_url.rstrip("/") + "/verify/link",

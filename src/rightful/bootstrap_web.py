@@ -12,7 +12,7 @@ from functools import cached_property
 
 from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
 from rightful.adapters.db import verification_repo
-from rightful.bootstrap import Container, account_assertions
+from rightful.bootstrap import Container, account_assertions, code_policy
 from rightful.domain.console import SessionPolicy
 from rightful.domain.delivery import LinkPolicy, PackageSource
 from rightful.domain.errors import RightfulError
@@ -59,13 +59,7 @@ class WebServices:
 
     @cached_property
     def code_policy(self) -> CodePolicy:
-        s = self.c.settings
-        return CodePolicy(
-            ttl=timedelta(minutes=s.code_ttl_minutes), max_attempts=s.max_code_attempts,
-            resend_interval=timedelta(seconds=s.resend_interval_seconds),
-            max_challenges_per_request=s.max_codes_per_request,
-            window=timedelta(hours=s.code_window_hours),
-        )  # fmt: skip
+        return code_policy(self.c.settings)
 
     @cached_property
     def notices(self) -> MailNotices:

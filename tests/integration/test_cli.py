@@ -522,6 +522,7 @@ def test_the_daily_job_forgets_sign_in_asks_for_unknown_ids_past_the_code_window
     assert code == 0 and "2 sign-in asks for request ids no request has removed" in out, out
     with c.store.transaction() as session:
         assert [a.request_id for a in session.query(UnknownSignInAskRow)] == [f"{1:036d}"]
+    assert not (c.settings.data_dir / "keys" / "web_secret").exists(), "no web key made for it"
 
 
 def test_a_notice_the_relay_refuses_fails_the_command_and_the_daily_job_sends_it_once(

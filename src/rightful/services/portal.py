@@ -18,6 +18,7 @@ from rightful.domain.deadlines import Urgency, urgency_at
 from rightful.domain.errors import InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.lifecycle import OPEN, Status
 from rightful.domain.sign_in import AfterClosing, Withheld, withheld
+from rightful.domain.verification import CodePolicy
 from rightful.services.audit import AuditService
 from rightful.services.codes import DECOY, CodeBook, SentCode
 from rightful.services.delivery import DeliveryService, LinkView, verified_channel
@@ -141,14 +142,8 @@ class PortalService:
         session.add(UnknownSignInAskRow(request_id=request_id, asked_at=self.clock.now()))
 
     def forget_unknown_asks(self) -> int:
-        """Remove the asks for unknown ids that no longer count for any limit (the daily
-        job); how many."""
-        before = self.clock.now() - self.codes.policy.counts_for
-        with self.store.transaction() as session:
-            gone = session.execute(
-                delete(UnknownSignInAskRow).where(UnknownSignInAskRow.asked_at <= before)
-            )
-            return int(gone.rowcount)  # type: ignore[attr-defined]  # a CursorResult's count
+        """Remove the asks for unknown ids that no longer count for any limit; how many."""
+        return forget_unknown_asks(self.store, self.clock.now(), self.codes.policy)
 
     def _withheld(self, session: Session, row: RequestRow) -> Withheld | None:
         """Why no sign-in code goes out for a request that is over, if none does."""
@@ -233,3 +228,14 @@ def _ended(session: Session, row: RequestRow) -> datetime | None:
         select(func.max(TransitionRow.at))
         .where(TransitionRow.request_id == row.id, TransitionRow.target == Status.DELIVERED.value)
     )  # fmt: skip
+
+
+def forget_unknown_asks(store: Store, now: datetime, policy: CodePolicy) -> int:
+    """Remove the asks for sign-in codes for ids no request has that count for no limit any
+    more (the daily job, which needs no web keys for it); how many."""
+    before = now - policy.counts_for
+    with store.transaction() as session:
+        gone = session.execute(
+            delete(UnknownSignInAskRow).where(UnknownSignInAskRow.asked_at <= before)
+        )
+        return int(gone.rowcount)  # type: ignore[attr-defined]  # a CursorResult's count

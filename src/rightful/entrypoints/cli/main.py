@@ -162,12 +162,13 @@ def builds() -> None:
 def _forget_old(c: Container) -> None:
     """What the daily job forgets: the keys of submissions past their day, and the asks for
     sign-in codes for ids no request has once they count for no limit."""
-    from rightful.bootstrap_web import web_services
+    from rightful.bootstrap import code_policy
+    from rightful.services.portal import forget_unknown_asks
 
     if forgotten := c.idempotency.forget_old():
         console.print(f"{counted(forgotten, 'submission key', 'submission keys')} older than "
                       "24 hours removed (a repeat of those would be a new request)")  # fmt: skip
-    if forgotten := web_services(c).portal.forget_unknown_asks():
+    if forgotten := forget_unknown_asks(c.store, c.clock.now(), code_policy(c.settings)):
         console.print(f"{counted(forgotten, 'sign-in ask', 'sign-in asks')} for request ids no "
                       "request has removed (older than the code window)")  # fmt: skip
 
