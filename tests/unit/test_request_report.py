@@ -17,6 +17,7 @@ from rightful.domain.request_report import (
     Facts,
     Line,
     Outcome,
+    as_of,
     kind_name,
     period,
     tally,
@@ -85,3 +86,19 @@ def test_the_period_defaults_to_the_previous_calendar_year() -> None:
     assert (chosen.start, chosen.end) == (date(2026, 4, 1), date(2026, 7, 1))
     with pytest.raises(InvalidInputError, match="at most 10 years"):
         period(date(2027, 3, 5), start="2000-01-01", end="2027-01-01")
+
+
+def test_the_as_of_day_is_its_last_instant_in_the_controllers_zone_and_must_be_over() -> None:
+    """Every move made on the day counts, up to midnight where the controller is; a day not
+    over yet (today included) has no figures to give, and no day means now."""
+    la = ZoneInfo("America/Los_Angeles")
+    now = datetime(2027, 1, 1, 7, 59, tzinfo=UTC)  # 23:59 on 31 December in Los Angeles
+    assert as_of(now, la) == now
+    end = as_of(now, la, "2026-12-30")
+    assert end.isoformat() == "2026-12-30T23:59:59.999999-08:00"
+    assert end + timedelta(microseconds=1) == datetime(2026, 12, 31, tzinfo=la)
+    with pytest.raises(InvalidInputError, match="has not ended yet"):
+        as_of(now, la, "2026-12-31")
+    assert as_of(now + timedelta(minutes=1), la, "2026-12-31") < now + timedelta(minutes=1)
+    with pytest.raises(InvalidInputError, match="is not a day"):
+        as_of(now, la, "yesterday")

@@ -3,7 +3,9 @@ of 10,000,000 or more consumers a year) publishes by 1 July for the previous cal
 what a DPO reports under GDPR Art. 5(2) (accountability). Counts only, never who asked.
 
 A request counts in the period its receipt falls in, [start, end) in the controller's zone, with
-its outcome as it stands when the report is made:
+its outcome as it stood at the report's moment (`as_of`: now, or the end of a past day), read
+from its recorded moves, so that a report made again later gives the same figures; one received,
+or entered in the store, after that moment is not counted:
 
 - complied (in whole or in part): delivered (its package), or closed with its outcome: answered
   in words, erasure or rectification recorded, restriction placed, no personal data found;
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final
 
@@ -85,12 +87,12 @@ class Facts:
 
     jurisdiction: str
     type: str
-    status: str  # lifecycle.Status's value
+    status: str  # lifecycle.Status's value at the report's moment
     received_at: datetime
     respond_by: datetime
-    extended: bool
-    closed_at: datetime | None
-    delivered_at: datetime | None  # the last move into `delivered`
+    extended: bool  # by the report's moment
+    closed_at: datetime | None  # the move into a final status
+    delivered_at: datetime | None  # the last move into `delivered` by the report's moment
     refused_unverified: bool
     refused_manifestly: bool  # an Art. 12(5) refusal's audit entry exists
 
@@ -232,17 +234,34 @@ def _day(text: str, what: str) -> date:
         raise InvalidInputError(f"the {what} {text!r} is not a day such as 2026-01-01") from None
 
 
+def as_of(now: datetime, zone: tzinfo, day: str | None = None) -> datetime:
+    """The report's moment: `now`, or the last instant of `day` in `zone` (every move made that
+    day counts). InvalidInputError for a day that is not one or has not ended by `now`."""
+    if day is None:
+        return now
+    chosen = _day(day, "as-of day")
+    end = datetime.combine(chosen + timedelta(days=1), time(), zone) - timedelta(microseconds=1)
+    if end > now:
+        raise InvalidInputError(
+            f"the as-of day {chosen} has not ended yet in {zone}: give a past day (the figures "
+            "of a day to come are not known)"
+        )
+    return end
+
+
 @dataclass(frozen=True)
 class RequestReport:
     period: Period
     zone: str
-    made_at: datetime
+    as_of: datetime  # the moment whose figures these are
+    computed_at: datetime  # when they were counted
     lines: tuple[Line, ...]
 
     def as_json(self) -> dict[str, object]:
         return {
             "from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
-            "zone": self.zone, "made_at": self.made_at.isoformat(),
+            "zone": self.zone, "as_of": self.as_of.isoformat(),
+            "computed_at": self.computed_at.isoformat(),
             "lines": [line.as_json() for line in self.lines],
         }  # fmt: skip
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.lifecycle import Role
-from rightful.domain.request_report import period
+from rightful.domain.request_report import as_of, period
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
 
@@ -29,9 +29,14 @@ def requests_report(
     end: Annotated[str | None, Query(alias="to", description="day after the last")] = None,
     year: Annotated[str | None, Query(description="a calendar year instead")] = None,
     jurisdiction: Jurisdiction | None = None,
+    as_of_day: Annotated[
+        str | None, Query(alias="as_of", description="the end of a past day, 2027-02-28")
+    ] = None,
 ) -> dict[str, Any]:
     """Requests received in [from, to) (default: the previous calendar year) in the
-    controller's zone, by jurisdiction and kind, as `rightful report requests --json`."""
-    today = c.clock.now().astimezone(c.settings.zone).date()
-    chosen = period(today, year=year, start=start, end=end)
-    return c.request_report.report(chosen, jurisdiction).as_json()
+    controller's zone, by jurisdiction and kind, as they stand now or stood at the end of the
+    `as_of` day, as `rightful report requests --json`."""
+    now = c.clock.now()
+    chosen = period(now.astimezone(c.settings.zone).date(), year=year, start=start, end=end)
+    moment = as_of(now, c.settings.zone, as_of_day)
+    return c.request_report.report(chosen, jurisdiction, moment).as_json()

@@ -8,6 +8,7 @@ import csv
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -15,7 +16,7 @@ from rich.table import Table
 from rightful.adapters.files import atomic_writer
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
-from rightful.domain.request_report import Line, RequestReport, period
+from rightful.domain.request_report import Line, RequestReport, as_of, period
 from rightful.entrypoints.cli.common import (
     check_target,
     console,
@@ -42,21 +43,27 @@ def requests_report(
         str | None, typer.Option("--to", help="day after the last, e.g. 2027-01-01")
     ] = None,
     jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
+    as_of_day: Annotated[
+        str | None,
+        typer.Option("--as-of", help="the figures as they stood at the end of a past day"),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="write the table to FILE")] = None,
     force: Annotated[bool, typer.Option(help="overwrite the --csv file")] = False,
 ) -> None:
     """Requests received in a period (default: the previous calendar year, in the controller's
     zone), by jurisdiction and kind: received, complied with, denied by reason, withdrawn, still
-    open, answered late, extended, and the median and mean days to respond."""
+    open, answered late, extended, and the median and mean days to respond; as they stand now,
+    or as they stood at the end of the --as-of day (the same whenever it is run again)."""
     if json_out and csv_file is not None:
         raise InvalidInputError("--json or --csv FILE, not both: one output at a time")
     c = container()
-    today = c.clock.now().astimezone(c.settings.zone).date()
-    chosen = period(today, year=year, start=start, end=end)
+    now = c.clock.now()
+    chosen = period(now.astimezone(c.settings.zone).date(), year=year, start=start, end=end)
+    moment = as_of(now, c.settings.zone, as_of_day)
     if csv_file is not None:
         check_target(csv_file, force)
-    report = c.request_report.report(chosen, jurisdiction)
+    report = c.request_report.report(chosen, jurisdiction, moment)
     if csv_file is not None:
         _write_csv(csv_file, report)
         console.print(f"wrote {csv_file}: {len(report.lines)} lines")
@@ -79,8 +86,9 @@ def _cells(line: Line) -> list[str]:
 
 def _table(report: RequestReport) -> Table:
     last = date.fromordinal(report.period.end.toordinal() - 1)
+    zone = ZoneInfo(report.zone)
     title = (f"Requests received {report.period.start} to {last} ({report.zone}), "
-             f"as of {report.made_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+             f"as of {report.as_of.astimezone(zone):%Y-%m-%d %H:%M}")  # fmt: skip
     table = Table(*COLUMNS, title=title)
     for line in report.lines:
         table.add_row(*_cells(line))
