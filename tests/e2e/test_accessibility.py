@@ -1,0 +1,212 @@
+"""Every page a requester sees, and the console's main pages, pass axe-core's WCAG 2.0 and 2.1
+level A and AA rules in a real headless Chromium (the EU Accessibility Act; REQUIREMENTS.md:
+Art. 12(2), the controller facilitates the exercise of the rights). Each page is audited in its
+usual states — both languages, a form sent back with errors, a request in review and one ready
+to download — and a failure names every violation: its rule, impact, help and the elements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rightful.domain.lifecycle import Role
+from rightful.domain.staff import Principal
+
+from .live import BROWSER_TESTS, CODE, Live, live_server, says
+from .test_browser_answer import verified_objection
+from .test_browser_delivery import staff_sign_in, submit_and_verify
+
+pytestmark = BROWSER_TESTS
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ANNA, DORA = "anna.schmidt@example.com", 5
+STOP = re.compile(r"/download/[0-9a-f]+/stop\?token=\S+")
+REVIEWER = Principal("key:reviewer", Role.REVIEWER)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_server(tmp_path_factory.mktemp("live"), collect_when_verified=True) as running:
+        yield running
+
+
+class Audit:
+    """The violations found so far, page by page."""
+
+    def __init__(self, base: str) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe, self.base = Axe(), base
+        self.found: dict[str, list[str]] = {}
+
+    def check(self, page: Any, name: str) -> None:
+        """Run axe-core's WCAG A and AA rules on the page as it is now."""
+        options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+        violations = self.axe.run(page, options=options).response["violations"]
+        if violations:
+            self.found[f"{name} ({page.url})"] = [describe(v) for v in violations]
+
+    def visit(self, page: Any, path: str, name: str) -> None:
+        """Open the server's page at `path` and audit it."""
+        page.goto(self.base + path)
+        self.check(page, name)
+
+    def assert_none(self) -> None:
+        """Fail with every violation of every page audited, if there is one."""
+        if self.found:
+            report = "\n".join(f"{page}:\n" + "\n".join(v) for page, v in self.found.items())
+            pytest.fail("axe-core found WCAG 2.1 A/AA violations:\n" + report, pytrace=False)
+
+
+def describe(violation: dict[str, Any]) -> str:
+    """One violation: its rule, impact and help, and the selector of each offending element."""
+    nodes = "".join(f"\n      {' '.join(node['target'])}" for node in violation["nodes"])
+    return f"  - {violation['id']} ({violation['impact']}): {violation['help']}{nodes}"
+
+
+@pytest.fixture
+def audit(live: Live) -> Audit:
+    return Audit(live.base)
+
+
+def sent_back(page: Any, field: str, value: str) -> None:
+    """Type a wrong value into the form's field and send it: it comes back with its errors."""
+    page.fill(field, value)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".summary")
+
+
+def test_the_requester_pages_pass_wcag_21_aa(browser: Any, live: Live, audit: Audit) -> None:
+    phone = {"width": 390, "height": 844}
+    audit_the_forms(browser.new_context(viewport=phone), live, audit)
+    rid = audit_a_request_to_its_download(browser.new_context(viewport=phone), live, audit)
+    audit_signing_in(browser.new_context(), live, audit, rid)
+    audit.assert_none()
+
+
+def audit_the_forms(context: Any, live: Live, audit: Audit) -> None:
+    """The home page, the forms empty and sent back, in both languages; received and verify."""
+    page = context.new_page()
+    for lang in ("en", "de"):
+        audit.visit(page, f"/?lang={lang}", f"portal home, {lang}")
+        audit.visit(page, f"/portal/new?lang={lang}", f"new request, GDPR, {lang}")
+        audit.visit(
+            page,
+            f"/portal/new?type=opt_out&jurisdiction=ccpa&lang={lang}",
+            f"new request, CCPA opt-out, {lang}",
+        )
+        sent_back(page, "#f-email", "not-an-address")
+        audit.check(page, f"new request with errors, {lang}")
+        audit.visit(page, f"/portal/check?lang={lang}", f"check a request, {lang}")
+        sent_back(page, "#f-reference", "nonsense")
+        audit.check(page, f"check a request with errors, {lang}")
+        audit.visit(page, f"/portal/nothing-here?lang={lang}", f"not found, {lang}")
+    page.goto(f"{live.base}/portal/new?type=opt_out&jurisdiction=ccpa&lang=en")
+    page.fill("#f-email", "opt.out@example.com")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/received"))
+    audit.check(page, "received (CCPA opt-out)")
+    page.goto(f"{live.base}/portal/new")
+    page.fill("#f-email", ANNA)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/verify"))
+    audit.check(page, "verify")
+    sent_back(page, "#f-code", "000000")
+    audit.check(page, "verify with a wrong code")
+    context.close()
+
+
+def audit_a_request_to_its_download(context: Any, live: Live, audit: Audit) -> str:
+    """A request's status in review and ready, its download pages, "not my data", stopping."""
+    anna = context.new_page()
+    rid = submit_and_verify(live, anna, ANNA)
+    live.world.c.package_jobs.drain()  # type: ignore[union-attr]
+    audit.visit(anna, f"/portal/requests/{rid}", "status, in review")
+    package = live.world.c.packages.current(rid)
+    live.world.c.package_review.approve(package.id, REVIEWER)
+    issued = live.web.delivery.deliver(rid, package.id, REVIEWER)
+    audit.visit(anna, f"/portal/requests/{rid}", "status, ready to download")
+    link = f"/d/{issued.token}"
+    audit.visit(anna, link, "download, asking for a code")
+    seen = live.mails_to(ANNA)
+    anna.get_by_role("button", name=re.compile("Send a code to")).click()
+    says(anna, "Code")
+    audit.check(anna, "download, the code sent")
+    mail = live.next_mail(ANNA, seen).text
+    code, stop = CODE.search(mail), STOP.search(mail)
+    assert code is not None and stop is not None, "the mail has no code or no stop link"
+    anna.get_by_label("Code").fill("000000")
+    anna.get_by_role("button", name="Confirm").click()
+    says(anna, "This code is not right")
+    audit.check(anna, "download, a wrong code")
+    anna.get_by_label("Code").fill(code.group(1))
+    anna.get_by_role("button", name="Confirm").click()
+    anna.get_by_role("link", name=re.compile("Download")).wait_for()
+    audit.check(anna, "download, ready")
+    audit.visit(anna, f"/portal/requests/{rid}?lang=de", "status, ready to download, de")
+    audit.visit(anna, stop.group(0), "stop a link")
+    audit.visit(anna, link + "/not-mine?lang=en", "not my data")
+    anna.get_by_role("button", name="This is not my data").click()
+    says(anna, "the link is stopped")
+    audit.check(anna, "not my data, acknowledged")
+    anna.goto(live.base + link)
+    says(anna, "This link was stopped")
+    audit.check(anna, "download, a stopped link")
+    audit.visit(anna, f"/portal/requests/{rid}/verify?lang=de", "verify, de")
+    context.close()
+    return rid
+
+
+def audit_signing_in(context: Any, live: Live, audit: Audit, rid: str) -> None:
+    """Signing in again to a request, by code and by link, refused, in both languages."""
+    stranger = context.new_page()
+    audit.visit(stranger, f"/portal/requests/{rid}", "sign-in")
+    stranger.locator("form[action$='/sign-in'] button").click()
+    stranger.wait_for_url(re.compile(r"sent=1"))
+    audit.check(stranger, "sign-in, the code sent")
+    audit.visit(stranger, f"/portal/requests/{rid}/sign-in/link?token=x", "sign-in by link")
+    stranger.get_by_role("button").first.click()
+    stranger.wait_for_selector(".summary")
+    audit.check(stranger, "sign-in by link, refused")
+    audit.visit(stranger, f"/portal/requests/{rid}/sign-in?lang=de", "sign-in, de")
+    context.close()
+
+
+def test_the_console_pages_pass_wcag_21_aa(
+    browser: Any, live: Live, audit: Audit, tmp_path: Path
+) -> None:
+    rid = live.world.request_for(DORA, high=False)
+    live.world.c.package_jobs.drain()  # type: ignore[union-attr]
+    package = live.world.c.packages.current(rid)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = context.new_page()
+    audit.visit(staff, "/console/sign-in", "console sign-in")
+    staff_sign_in(live, staff, tmp_path, name="dana", role="dpo")
+    audit.check(staff, "console request list")
+    audit.visit(staff, f"/console/requests/{rid}", "console request")
+    audit.visit(staff, f"/console/packages/{package.id}", "console package review")
+    audit.visit(staff, "/console/incidents", "console incidents")
+    audit.visit(
+        staff, f"/console/requests/{verified_objection(live)}", "console request, an objection"
+    )
+    # Long enough for the browser, no words: the server sends the form back with its error.
+    staff.get_by_label(re.compile("^What was done")).fill("\u200b" * 25)
+    staff.get_by_role("button", name="Close and tell the requester").click()
+    says(staff, "the answer: at least 20 visible characters")
+    audit.check(staff, "console request, an answer too short")
+    audit.visit(staff, "/console/paper-declarations", "console paper declarations")
+    audit.visit(staff, "/console/incidents/new", "console new incident")
+    staff.fill("#f-description", "A package went to the wrong address.")
+    staff.get_by_role("button", name="Open and contain").click()
+    says(staff, "Opened and contained.")
+    audit.check(staff, "console incident")
+    audit.visit(staff, "/console/incidents", "console incidents, one open")
+    audit.visit(staff, "/console/requests/no-such-request", "console not found")
+    staff.set_viewport_size({"width": 375, "height": 667})
+    audit.visit(staff, "/console", "console request list, on a phone")
+    context.close()
+    audit.assert_none()
