@@ -131,7 +131,8 @@ def audit_a_request_to_its_download(context: Any, live: Live, audit: Audit) -> s
     issued = live.web.delivery.deliver(rid, package.id, REVIEWER)
     audit.visit(anna, f"/portal/requests/{rid}", "status, ready to download")
     link = f"/d/{issued.token}"
-    audit.visit(anna, link, "download, asking for a code")
+    audit.visit(anna, link + "?lang=de", "download, asking for a code, de")
+    audit.visit(anna, link + "?lang=en", "download, asking for a code")
     seen = live.mails_to(ANNA)
     anna.get_by_role("button", name=re.compile("Send a code to")).click()
     says(anna, "Code")
