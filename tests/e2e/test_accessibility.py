@@ -2,7 +2,10 @@
 level A and AA rules in a real headless Chromium (the EU Accessibility Act; REQUIREMENTS.md:
 Art. 12(2), the controller facilitates the exercise of the rights). Each page is audited in its
 usual states — both languages, a form sent back with errors, a request in review and one ready
-to download — and a failure names every violation: its rule, impact, help and the elements."""
+to download, a CCPA request waiting for its declaration and a step-up, the download pages by code,
+by the mail's link and with a passphrase, the deletion confirmation after "not my data", an
+incident's notice — and a failure names every violation: its rule, impact, help and the
+elements."""
 
 from __future__ import annotations
 
@@ -23,14 +26,18 @@ from .test_browser_delivery import staff_sign_in, submit_and_verify
 pytestmark = BROWSER_TESTS
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-ANNA, DORA = "anna.schmidt@example.com", 5
+ANNA, BEN, DORA = "anna.schmidt@example.com", "ben.krueger@example.com", 5
 STOP = re.compile(r"/download/[0-9a-f]+/stop\?token=\S+")
+CODE_LINK = re.compile(r"/download/[0-9a-f]+/code-link\?token=\S+")
+DELETION = re.compile(r"/not-mine/[A-Za-z0-9_-]+")
 REVIEWER = Principal("key:reviewer", Role.REVIEWER)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(tmp_path_factory.mktemp("live"), collect_when_verified=True) as running:
+    with live_server(  # SMS codes kept in memory: the status page offers a step-up
+        tmp_path_factory.mktemp("live"), collect_when_verified=True, sms_backend="log"
+    ) as running:
         yield running
 
 
@@ -85,6 +92,7 @@ def test_the_requester_pages_pass_wcag_21_aa(browser: Any, live: Live, audit: Au
     audit_the_forms(browser.new_context(viewport=phone), live, audit)
     rid = audit_a_request_to_its_download(browser.new_context(viewport=phone), live, audit)
     audit_signing_in(browser.new_context(), live, audit, rid)
+    audit_a_ccpa_request_waiting(browser.new_context(viewport=phone), live, audit)
     audit.assert_none()
 
 
@@ -138,8 +146,14 @@ def audit_a_request_to_its_download(context: Any, live: Live, audit: Audit) -> s
     says(anna, "Code")
     audit.check(anna, "download, the code sent")
     mail = live.next_mail(ANNA, seen).text
-    code, stop = CODE.search(mail), STOP.search(mail)
-    assert code is not None and stop is not None, "the mail has no code or no stop link"
+    code, stop, by_link = CODE.search(mail), STOP.search(mail), CODE_LINK.search(mail)
+    assert code and stop and by_link, "the mail has no code, no stop link or no code link"
+    for lang in ("de", "en"):
+        anna.goto(f"{live.base}{by_link.group(0)}&lang={lang}")
+        anna.locator("form[action$='/code-link'] button").wait_for()
+        audit.check(anna, f"download, the mail's link, {lang}")
+    held = "/download/" + by_link.group(0).split("/")[2]  # the link id, once the link is opened
+    anna.goto(live.base + held + "/confirm")
     anna.get_by_label("Code").fill("000000")
     anna.get_by_role("button", name="Confirm").click()
     says(anna, "This code is not right")
@@ -148,18 +162,66 @@ def audit_a_request_to_its_download(context: Any, live: Live, audit: Audit) -> s
     anna.get_by_role("button", name="Confirm").click()
     anna.get_by_role("link", name=re.compile("Download")).wait_for()
     audit.check(anna, "download, ready")
+    for lang in ("de", "en"):
+        anna.goto(f"{live.base}{held}?lang={lang}")
+        anna.locator("form[action$='/protect'] button").click()
+        anna.locator("#passphrase").wait_for()
+        audit.check(anna, f"download, a passphrase, {lang}")
     audit.visit(anna, f"/portal/requests/{rid}?lang=de", "status, ready to download, de")
     audit.visit(anna, stop.group(0), "stop a link")
     audit.visit(anna, link + "/not-mine?lang=en", "not my data")
     anna.get_by_role("button", name="This is not my data").click()
     says(anna, "the link is stopped")
     audit.check(anna, "not my data, acknowledged")
+    audit_the_deletion_confirmation(anna, live, audit, seen)
     anna.goto(live.base + link)
     says(anna, "This link was stopped")
     audit.check(anna, "download, a stopped link")
     audit.visit(anna, f"/portal/requests/{rid}/verify?lang=de", "verify, de")
     context.close()
     return rid
+
+
+def audit_the_deletion_confirmation(page: Any, live: Live, audit: Audit, seen: int) -> None:
+    """The page of the "not my data" mail's link asking whether the copy was deleted, and done."""
+    mails = live.sink.wait_for(ANNA, seen + 2)  # the download code's, then the acknowledgement
+    found = next(filter(None, (DELETION.search(mail.text) for mail in mails)), None)
+    assert found is not None, "the acknowledgement has no link to confirm the deletion"
+    for lang in ("de", "en"):
+        page.goto(f"{live.base}{found.group(0)}?lang={lang}")
+        page.locator("form[action^='/not-mine/'] fieldset").wait_for()
+        audit.check(page, f"deletion confirmation, {lang}")
+    page.get_by_label("I deleted every copy").check()
+    page.get_by_role("button", name="Tell them").click()
+    page.locator("[role=status]").wait_for()
+    audit.check(page, "deletion confirmation, thanked")
+
+
+def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None:
+    """A CCPA request to know: its status asks for the signed declaration (§7062) and offers a
+    step-up by text message, in both languages and with each form sent back."""
+    page = context.new_page()
+    page.goto(f"{live.base}/portal/new?jurisdiction=ccpa&lang=en")
+    page.fill("#f-email", BEN)
+    seen = live.mails_to(BEN)
+    page.click("button[type=submit]")
+    page.get_by_label("Code").fill(live.code_after(BEN, seen))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/portal/requests/[0-9a-f-]{36}\?outcome="))
+    status = page.url.split("?")[0]
+    for lang in ("de", "en"):
+        page.goto(f"{status}?lang={lang}")
+        page.locator("#declaration-title").wait_for()
+        page.locator("#step-up-title").wait_for()
+        audit.check(page, f"status, a declaration and a step-up, {lang}")
+    page.locator("form[action$='/declaration'] button").click()
+    page.wait_for_selector(".summary")
+    audit.check(page, "status, a declaration not signed")
+    page.goto(status)
+    page.locator("form[action$='/step-up'] button").first.click()
+    page.wait_for_selector(".summary")
+    audit.check(page, "status, a step-up with no number")
+    context.close()
 
 
 def audit_signing_in(context: Any, live: Live, audit: Audit, rid: str) -> None:
@@ -205,6 +267,11 @@ def test_the_console_pages_pass_wcag_21_aa(
     staff.get_by_role("button", name="Open and contain").click()
     says(staff, "Opened and contained.")
     audit.check(staff, "console incident")
+    staff.get_by_role("button", name="Draft", exact=True).click()
+    says(staff, "Drafted notice")
+    staff.locator("a[href*='/console/incidents/notices/']").first.click()
+    staff.locator("textarea").first.wait_for()
+    audit.check(staff, "console incident notice")
     audit.visit(staff, "/console/incidents", "console incidents, one open")
     audit.visit(staff, "/console/requests/no-such-request", "console not found")
     staff.set_viewport_size({"width": 375, "height": 667})
