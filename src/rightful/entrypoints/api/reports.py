@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query
 from rightful.bootstrap import Container
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.lifecycle import Role
-from rightful.domain.request_report import as_of, period
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
+from rightful.entrypoints.request_report import request_report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -36,7 +36,6 @@ def requests_report(
     """Requests received in [from, to) (default: the previous calendar year) in the
     controller's zone, by jurisdiction and kind, as they stand now or stood at the end of the
     `as_of` day, as `rightful report requests --json`."""
-    now = c.clock.now()
-    chosen = period(now.astimezone(c.settings.zone).date(), year=year, start=start, end=end)
-    moment = as_of(now, c.settings.zone, as_of_day)
-    return c.request_report.report(chosen, jurisdiction, moment).as_json()
+    report = request_report(c, year=year, start=start, end=end, jurisdiction=jurisdiction,
+                            as_of_day=as_of_day)  # fmt: skip
+    return report.as_json()
