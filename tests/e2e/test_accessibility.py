@@ -4,8 +4,8 @@ Art. 12(2), the controller facilitates the exercise of the rights). Each page is
 usual states — both languages, a form sent back with errors, a request in review and one ready
 to download, a CCPA request waiting for its declaration and a step-up, the download pages by code,
 by the mail's link and with a passphrase, the deletion confirmation after "not my data", an
-incident's notice — and a failure names every violation: its rule, impact, help and the
-elements."""
+incident's notice, the yearly figures and their form sent back — and a failure names every
+violation: its rule, impact, help and the elements."""
 
 from __future__ import annotations
 
@@ -271,6 +271,13 @@ def test_the_console_pages_pass_wcag_21_aa(
     says(staff, "the answer: at least 20 visible characters")
     audit.check(staff, "console request, an answer too short")
     audit.visit(staff, "/console/paper-declarations", "console paper declarations")
+    staff.get_by_role("link", name="Yearly figures").click()
+    says(staff, "Requests received")
+    audit.check(staff, "console yearly figures")
+    staff.get_by_label("Year", exact=True).fill("20x6")
+    staff.get_by_role("button", name="Show the figures").click()
+    says(staff, "is not a year")
+    audit.check(staff, "console yearly figures, a bad year")
     audit.visit(staff, "/console/incidents/new", "console new incident")
     staff.fill("#f-description", "A package went to the wrong address.")
     staff.get_by_role("button", name="Open and contain").click()

@@ -21,6 +21,7 @@ from rightful.entrypoints.web import (
     console,
     console_declarations,
     console_packages,
+    console_reports,
     console_requests,
     download,
     incidents,
@@ -62,6 +63,7 @@ def install_web(app: FastAPI, c: Container, packages: PackageSource | None = Non
         console_requests,
         console_packages,
         console_declarations,
+        console_reports,
         incidents,
     ):
         app.include_router(module.router)

@@ -56,6 +56,7 @@ def console_page(
     ctx: dict[str, object] = {
         "me": session, "form_token": session.csrf if session else "", "done": "", "error": "",
         "typed": {},  # "form.field": what was typed, when a form comes back with its error
+        "Role": Role,
     }  # fmt: skip
     ctx.update(context)
     return page(request, name, ctx, status=status, lang="en")
