@@ -23,7 +23,7 @@ LONG_URL = "https://datenschutz-anfragen.baeckerei-mueller.example.com"
 
 
 def warnings_for(controller: str, base_url: str) -> list[str]:
-    return too_long(controller, base_url, longest_texts(controller, base_url, POLICY, 15, 24))
+    return too_long(controller, base_url, longest_texts(controller, base_url, POLICY))
 
 
 def test_one_sms_holds_160_gsm7_characters_or_70_once_one_is_outside_it() -> None:
@@ -64,7 +64,7 @@ def test_no_text_sent_takes_more_sms_than_the_longest_one_computed(
     link = base_url + TEXT_LINKS + short_link_token(token)
     sent = code_text(controller, "de", new_code(POLICY) if with_code else None, 15, link, 24)
     kind = "download or sign-in code and link" if with_code else "download or sign-in link"
-    longest = next(t.text for t in longest_texts(controller, base_url, POLICY, 15, 24)
+    longest = next(t.text for t in longest_texts(controller, base_url, POLICY)
                    if t.kind == kind and t.language == "de")  # fmt: skip
     assert len(sent) <= len(longest) and segments(sent) <= segments(longest)
 

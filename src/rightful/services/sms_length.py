@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from math import ceil
 
+from rightful.bootstrap import code_policy
 from rightful.domain.sms_segments import alphabet_of, length_in, outside_gsm7, segments
 from rightful.domain.verification import CodePolicy, short_link_token
 from rightful.services.notices import CODE_TEXTS, TEXT_LINKS, code_text
@@ -25,11 +26,9 @@ class LongestText:
     text: str
 
 
-def longest_texts(
-    controller: str, public_base_url: str, policy: CodePolicy, code_minutes: int,
-    link_hours: int,
-) -> list[LongestText]:  # fmt: skip
-    """Each kind of text in each language, with the longest code and short link it can carry."""
+def longest_texts(controller: str, public_base_url: str, policy: CodePolicy) -> list[LongestText]:
+    """Each kind of text in each language, with the longest code and short link it can carry,
+    and the code's life and the link's hours as `policy` sets them."""
     code = "9" * policy.digits
     secret = "x" * ceil(policy.link_bytes * 4 / 3)  # token_urlsafe(link_bytes), unpadded
     link = public_base_url.rstrip("/") + TEXT_LINKS + short_link_token(f"{'f' * 32}.{secret}")
@@ -44,8 +43,9 @@ def longest_texts(
         ]  # fmt: skip
     for language in CODE_TEXTS:
         for kind, (with_code, with_link) in _CODE_TEXT_KINDS.items():
-            text = code_text(controller, language, code if with_code else None, code_minutes,
-                             link if with_link else None, link_hours)  # fmt: skip
+            text = code_text(controller, language, code if with_code else None,
+                             policy.ttl_minutes, link if with_link else None,
+                             policy.window_hours)  # fmt: skip
             texts.append(LongestText(kind, language, text))
     return texts
 
@@ -95,6 +95,5 @@ def sms_warnings(settings: Settings) -> list[str]:
     if settings.sms_backend == "none":
         return []
     controller, base_url = settings.controller_name, settings.public_base_url
-    texts = longest_texts(controller, base_url, CodePolicy(), settings.code_ttl_minutes,
-                          settings.code_window_hours)  # fmt: skip
+    texts = longest_texts(controller, base_url, code_policy(settings))
     return too_long(controller, base_url, texts)
