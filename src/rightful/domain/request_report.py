@@ -29,11 +29,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType
 
-# Jurisdictions in the order reported (deadlines.Jurisdiction's values).
-JURISDICTIONS: Final = ("gdpr", "uk_gdpr", "ccpa")
+JURISDICTIONS: Final = tuple(j.value for j in Jurisdiction)  # in the order reported
 
 # The kinds of request as §7102(a)(1) names them; a CCPA portability request is a request to
 # know (the copy "in a portable format", Cal. Civ. Code §1798.130(a)(2)(B)).
@@ -72,12 +73,12 @@ DENIED: Final = frozenset(
 
 def kind_name(jurisdiction: str, kind: RequestType) -> str:
     """The kind as the jurisdiction's law names it."""
-    return (CCPA_KIND if jurisdiction == "ccpa" else GDPR_KIND)[kind]
+    return (CCPA_KIND if jurisdiction == Jurisdiction.CCPA else GDPR_KIND)[kind]
 
 
 def kinds(jurisdiction: str) -> tuple[str, ...]:
     """Every kind reported for a jurisdiction, in order (each shown, if only with zeros)."""
-    names = (CCPA_KIND if jurisdiction == "ccpa" else GDPR_KIND).values()
+    names = (CCPA_KIND if jurisdiction == Jurisdiction.CCPA else GDPR_KIND).values()
     return tuple(dict.fromkeys(names))
 
 
@@ -99,13 +100,13 @@ class Facts:
 
 def outcome(f: Facts) -> Outcome:
     """How the request counts (the module's docstring defines each)."""
-    if f.status in ("delivered", "closed"):
+    if f.status in (Status.DELIVERED, Status.CLOSED):
         return Outcome.COMPLIED
-    if f.status == "expired" or (f.status == "rejected" and f.refused_unverified):
+    if f.status == Status.EXPIRED or (f.status == Status.REJECTED and f.refused_unverified):
         return Outcome.DENIED_UNVERIFIED
-    if f.status == "rejected":
+    if f.status == Status.REJECTED:
         return Outcome.DENIED_MANIFESTLY if f.refused_manifestly else Outcome.DENIED_OTHER
-    return Outcome.WITHDRAWN if f.status == "cancelled" else Outcome.OPEN
+    return Outcome.WITHDRAWN if f.status == Status.CANCELLED else Outcome.OPEN
 
 
 def answered_at(f: Facts, how: Outcome) -> datetime | None:
