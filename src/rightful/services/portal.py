@@ -174,7 +174,7 @@ class PortalService:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.code_cap_reached", request_id,
                               code_id=sent.row.id, codes=policy.max_challenges_per_request,
-                              window_hours=self.codes.policy.window_hours)  # fmt: skip
+                              window_hours=policy.window_hours)  # fmt: skip
         if sent.last_with_digits:
             policy = self.codes.policy
             self.audit.record(session, actor, "public", "portal.sign_in_codes_used_up",

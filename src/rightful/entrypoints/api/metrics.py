@@ -21,7 +21,6 @@ from rightful.domain.requests import RequestType
 from rightful.services.figures import Figures
 from rightful.services.request_mail import NO_ADDRESS, PENDING, REFUSED, SENDING
 
-CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 Samples = Mapping[Any, float]
 
 
@@ -131,5 +130,6 @@ def registry_of(read: Callable[[], Figures]) -> CollectorRegistry:
 
 
 def exposition(registry: CollectorRegistry) -> bytes:
-    """The registry's figures now, in the Prometheus text format (CONTENT_TYPE)."""
+    """The registry's figures now, in the Prometheus text format 0.0.4
+    (prometheus_client's CONTENT_TYPE_PLAIN_0_0_4)."""
     return generate_latest(registry)

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.exceptions import HTTPException
 
 from rightful.bootstrap import Container
 from rightful.entrypoints.api.deps import container
-from rightful.entrypoints.api.metrics import CONTENT_TYPE, exposition, registry_of
+from rightful.entrypoints.api.metrics import exposition, registry_of
 
 router = APIRouter(tags=["ops"])
 Deps = Annotated[Container, Depends(container)]
@@ -40,7 +41,7 @@ def metrics(
     if not hmac.compare_digest((authorization or "").encode(), expected):
         raise HTTPException(401, "send the metrics token as `Authorization: Bearer <token>`",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    return Response(exposition(request.app.state.metrics), media_type=CONTENT_TYPE)
+    return Response(exposition(request.app.state.metrics), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 def install_operations(app: FastAPI, c: Container) -> None:

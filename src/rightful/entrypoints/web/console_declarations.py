@@ -39,7 +39,7 @@ def pending(request: Request) -> Response:
     except (AuthenticationError, PermissionDeniedError) as exc:
         return denied(request, exc)
     rows = container(request).paper_declarations.pending()
-    context = {"pending": rows, "Role": Role}
+    context = {"pending": rows}
     return console_page(request, "console/paper_declarations.html", me, context)
 
 

@@ -80,7 +80,7 @@ def _detail(
         "packages": c.packages.for_request(request_id), "links": web.delivery.links_of(request_id),
         "attachments": c.attachments.for_request(request_id),
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
-        "channel": channel, "done": done, "error": error, "Role": Role,
+        "channel": channel, "done": done, "error": error,
         "restriction": c.restrictions.get(request_id),
         "in_words": answered_in_words(row) or c.declarations.categories_only(request_id),
         "waiting_for": c.declarations.waiting_for(request_id),

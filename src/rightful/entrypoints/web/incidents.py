@@ -140,7 +140,7 @@ def _incident_page(
     data = details(container(request).incidents, _id(incident_id),
                    with_contact=me.principal.role is not None
                    and me.principal.role.at_least(Role.DPO))  # fmt: skip
-    context = {"i": data, "done": done, "error": error, "Role": Role,
+    context = {"i": data, "done": done, "error": error,
                "levels": list(Level), "natures": list(Nature), "audiences": list(Audience),
                "untold_exceptions": EXCEPTION_NAMES, "typed": typed or {}}  # fmt: skip
     return console_page(request, "console/incidents/incident.html", me, context, status)
@@ -328,7 +328,7 @@ def _notice_page(
     notices = container(request).incidents.notices
     n = notices.get(_id(notice_id))
     context = {"n": n, "titles": section_titles(Audience(n.audience), n.language),
-               "done": done, "error": error, "Role": Role, "title": notices.title(n),
+               "done": done, "error": error, "title": notices.title(n),
                "approver": notices.approver(n),
                "untold": notices.untold(n.incident_id).get(n.id), "typed": typed or {}}  # fmt: skip
     return console_page(request, "console/incidents/notice.html", me, context, status)
