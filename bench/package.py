@@ -5,9 +5,12 @@ For each scenario an estate is written to SQLite files and a blob folder, then i
   - rightful builds the package (collect, stream the ZIP through AES-GCM to storage, fsync,
     and the leak gate) in a child process, whose peak RSS is measured, and that of the blob
     reader process it starts;
-  the two alternate (`--repeat` builds, one `cat` more), and the best time of each counts.
-It prints throughput, the ratio cat-time / package-time (target >= 0.8), the gate's share of
-the build, and peak RSS (target < 200 MB).
+  - the bytes floor (bytes_floor.py) does only the work the issue requires of the same bytes:
+    read, SHA-256, CRC-32, AES-256-GCM, write past the page cache, fsync; no records, no gate;
+  the three alternate (`--repeat` builds and floors, one `cat` more), and the best time of each
+  counts. It prints throughput, the ratio cat-time / package-time (target >= 0.8), the gate's
+  share of the build, peak RSS (target < 200 MB), and cat-time / floor-time: what the bytes
+  alone reach on the machine.
 
     .venv/bin/python bench/package.py                 # 1,700 x 100 KB, and 5 GB of recordings
     .venv/bin/python bench/package.py --small         # the same, with 500 MB for the second
@@ -29,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bytes_floor import time_bytes_floor
 from peak import peak_rss
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
@@ -235,18 +239,21 @@ def scenario(name: str, root: Path, recordings: int, size: int, repeat: int) -> 
     os.sync()  # the estate's own writes reach the disk now, not while the first run is timed
     files = blob_files(folder / "estate")
     total = sum(f.stat().st_size for f in files)
-    cats, runs = [time_cat(files, folder / "cat.out")], []
+    cats, floors, runs = [time_cat(files, folder / "cat.out")], [], []
     for _ in range(repeat):
         shutil.rmtree(folder / "rightful", ignore_errors=True)
         runs.append(run_child(folder, dsns))
+        floors.append(time_bytes_floor(files, folder / "floor.out"))
         cats.append(time_cat(files, folder / "cat.out"))
     result = min(runs, key=lambda r: float(r["seconds"]))
-    cat = min(cats)
+    cat, floor = min(cats), min(floors)
     report = {
         "scenario": name, "recordings": recordings, "bytes": total, "cat_seconds": cat,
         "cat_runs": cats, "package_runs": [r["seconds"] for r in runs],
         "package_seconds": result["seconds"], "ratio": cat / result["seconds"],
         "package_mb_s": total / MB / result["seconds"], "cat_mb_s": total / MB / cat,
+        "floor_seconds": floor, "floor_runs": floors, "floor_mb_s": total / MB / floor,
+        "floor_ratio": cat / floor, "package_of_floor": floor / result["seconds"],
         "gate_seconds": result["gate_seconds"],
         "gate_share": (result["gate_seconds"] or 0) / result["seconds"],
         "peak_rss_mb": max(r["peak_rss"] for r in runs) / MB,
@@ -268,10 +275,14 @@ def show(r: dict[str, Any]) -> None:
         f"(best of {_times(r['cat_runs'])})\n"
         f"  package {r['package_seconds']:8.2f} s  {r['package_mb_s']:8.1f} MiB/s   "
         f"(best of {_times(r['package_runs'])})\n"
+        f"  floor   {r['floor_seconds']:8.2f} s  {r['floor_mb_s']:8.1f} MiB/s   "
+        f"(best of {_times(r['floor_runs'])}; read, SHA-256, CRC-32, AES-GCM, write, no records)\n"
         f"  ratio cat/package = {r['ratio']:.2f} (target >= 0.8)   "
         f"gate {r['gate_seconds']:.3f} s = {100 * r['gate_share']:.1f}% of the build   "
         f"peak RSS {r['peak_rss_mb']:.0f} MiB (target < 200; "
-        f"blob reader process {r['helper_rss_mb']:.0f} MiB)",
+        f"blob reader process {r['helper_rss_mb']:.0f} MiB)\n"
+        f"  ratio cat/floor = {r['floor_ratio']:.2f} (what the bytes alone reach)   "
+        f"floor/package = {r['package_of_floor']:.2f}",
         flush=True,
     )
     steps = ", ".join(f"{name} {1000 * t:.0f} ms" for name, t in r["phases"].items())

@@ -1,0 +1,157 @@
+"""The least the package's bytes cost: the work the issue requires of them, and nothing else.
+
+Every blob of a package is read, hashed with SHA-256 (its manifest line), given its CRC-32 (its
+ZIP member), sealed with AES-256-GCM in 64 KiB chunks (encryption at rest), written past the
+page cache and made durable with fsync. `time_bytes_floor` does exactly that in the leanest
+arrangement found for two cores: a forked process reads and hashes each blob into memory shared
+with the parent, which seals and writes (a thread in place of the process took 0.24-0.30 s
+against 0.19-0.21 s, and two hashing threads did no better than one). No records, no manifest,
+no ZIP headers, no leak gate: `cat` / this time is what the bytes alone reach. For large files
+it is no floor: each is read whole into a slot, where the package streams them in blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import struct
+import time
+from pathlib import Path
+from typing import Final
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from zlib_ng.zlib_ng import crc32
+
+CHUNK: Final = 64 * 1024
+TAG: Final = 16
+STAGE: Final = 4 * 1024 * 1024
+ALIGN: Final = 4096
+SLOTS: Final = 16
+_READ: Final = struct.Struct("<IQ")  # slot, size
+
+
+def time_bytes_floor(files: list[Path], out: Path) -> float:
+    """Seconds to read, hash, checksum, seal and durably write `files` into `out`."""
+    started = time.perf_counter()
+    slot_size = -(-max(f.stat().st_size for f in files) // ALIGN) * ALIGN or ALIGN
+    with mmap.mmap(-1, SLOTS * slot_size) as shared:  # anonymous and shared with the child
+        answers, answered = os.pipe()
+        freed, free = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _child(files, shared, slot_size, answered, freed)
+        os.close(answered)
+        os.close(freed)
+        try:
+            _seal_all(len(files), shared, slot_size, answers, free, out)
+        finally:
+            os.close(answers)
+            os.close(free)
+            _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError("the floor's reading process failed")
+    seconds = time.perf_counter() - started
+    out.unlink()
+    return seconds
+
+
+def _child(files: list[Path], shared: mmap.mmap, slot_size: int, answer: int, freed: int) -> None:
+    """Read and hash every blob into the next free slot; never returns."""
+    code = 1
+    try:
+        with memoryview(shared) as view:
+            for n, path in enumerate(files):
+                slot = n % SLOTS
+                if n >= SLOTS and not os.read(freed, 1):
+                    break
+                room = view[slot * slot_size : (slot + 1) * slot_size]
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    size = os.readv(fd, [room])
+                finally:
+                    os.close(fd)
+                hashlib.sha256(room[:size]).digest()
+                crc32(room[:size])
+                room.release()
+                os.write(answer, _READ.pack(slot, size))
+            else:
+                code = 0
+    finally:
+        os._exit(code)
+
+
+def _seal_all(
+    count: int, shared: mmap.mmap, slot_size: int, answers: int, free: int, out: Path
+) -> None:
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0))
+    try:
+        sealer = _Sealer(fd)
+        with memoryview(shared) as view:
+            for n in range(count):
+                slot, size = _READ.unpack(_read_exactly(answers, _READ.size))
+                with view[slot * slot_size : slot * slot_size + size] as blob:
+                    sealer.add(blob)
+                if n + SLOTS < count:  # the child waits for this slot again
+                    os.write(free, b".")
+        sealer.close()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = os.read(fd, size)
+    while len(data) < size:
+        if not (more := os.read(fd, size - len(data))):
+            raise RuntimeError("the floor's reading process stopped early")
+        data += more
+    return data
+
+
+class _Sealer:
+    """Seals a stream in chunks into an aligned stage, written out whole stages at a time."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+        self._chunk = bytearray(CHUNK)
+        self._filled = 0
+        self._index = 0
+        self._stage = mmap.mmap(-1, STAGE + CHUNK + TAG)  # page-aligned, as O_DIRECT wants
+        self._view = memoryview(self._stage)
+        self._staged = 0
+
+    def add(self, data: memoryview) -> None:
+        at = 0
+        while at < len(data):
+            if self._filled == 0 and len(data) - at >= CHUNK:  # a whole chunk, sealed in place
+                self._seal(data[at : at + CHUNK])
+                at += CHUNK
+                continue
+            n = min(CHUNK - self._filled, len(data) - at)
+            self._chunk[self._filled : self._filled + n] = data[at : at + n]
+            self._filled += n
+            at += n
+            if self._filled == CHUNK:
+                self._seal(self._chunk)
+                self._filled = 0
+
+    def close(self) -> None:
+        self._seal(memoryview(self._chunk)[: self._filled])
+        pad = -self._staged % ALIGN
+        self._stage[self._staged : self._staged + pad] = bytes(pad)
+        os.write(self._fd, self._view[: self._staged + pad])
+        self._view.release()
+        self._stage.close()
+
+    def _seal(self, plain: bytearray | memoryview) -> None:
+        sealed = self._aead.encrypt(self._index.to_bytes(12, "big"), plain, None)
+        self._index += 1
+        self._stage[self._staged : self._staged + len(sealed)] = sealed
+        self._staged += len(sealed)
+        if self._staged >= STAGE:
+            os.write(self._fd, self._view[:STAGE])
+            rest = self._staged - STAGE
+            self._stage[:rest] = self._stage[STAGE : self._staged]
+            self._staged = rest
