@@ -94,7 +94,10 @@ def plain(name: str) -> bool:
     return IDENTIFIER.match(name) is not None
 
 
-def _edges(tables: dict[str, TableShape]) -> list[tuple[str, str, str, str]]:
+Edge = tuple[str, str, str, str]
+
+
+def _edges(tables: dict[str, TableShape]) -> list[Edge]:
     """(child, column, parent, parent column) of each one-column foreign key between tables
     of the draft whose names it keeps."""
     found = []
@@ -109,10 +112,11 @@ def _edges(tables: dict[str, TableShape]) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def subject_candidate(tables: dict[str, TableShape]) -> str | None:
-    """The table others refer to most among those with an e-mail column (ties: by name)."""
+def subject_candidate(tables: dict[str, TableShape], edges: list[Edge]) -> str | None:
+    """The table others refer to most, by `edges` (their foreign keys), among those with an
+    e-mail column (ties: by name)."""
     referrers: Counter[str] = Counter()
-    for child, _column, parent, _target in set(_edges(tables)):
+    for child, _column, parent, _target in set(edges):
         if child != parent:
             referrers[parent] += 1
     with_email = [
@@ -123,13 +127,12 @@ def subject_candidate(tables: dict[str, TableShape]) -> str | None:
     return min(with_email, key=lambda name: (-referrers[name], name))
 
 
-def levels_from(subject: str | None, tables: dict[str, TableShape]) -> dict[str, int]:
-    """How many foreign keys away from `subject` each table lies (following them either way)."""
+def levels_from(subject: str | None, edges: list[Edge]) -> dict[str, int]:
+    """How many of `edges` away from `subject` each table lies (following them either way)."""
     if subject is None:
         return {}
     level = {subject: 0}
     queue = deque([subject])
-    edges = _edges(tables)
     while queue:
         here = queue.popleft()
         for child, _column, parent, _target in edges:
@@ -144,9 +147,9 @@ def draft_map(source: str, shapes: list[TableShape], notes: tuple[str, ...] = ()
     """The dataset `source` drafted from its tables' shapes; `notes` go to the top too."""
     refused = sorted(t.name for t in shapes if not plain(t.name))
     tables = {t.name: t for t in sorted(shapes, key=lambda t: t.name) if plain(t.name)}
-    subject = subject_candidate(tables)
-    level = levels_from(subject, tables)
-    drafting = _Drafting(source, tables, subject, level)
+    edges = _edges(tables)
+    subject = subject_candidate(tables, edges)
+    drafting = _Drafting(source, tables, edges, subject, levels_from(subject, edges))
     collections = [drafting.collection(t) for t in tables.values()]
     return Draft(source, collections, [*drafting.header(refused), *notes], subject)
 
@@ -155,6 +158,7 @@ def draft_map(source: str, shapes: list[TableShape], notes: tuple[str, ...] = ()
 class _Drafting:
     source: str
     tables: dict[str, TableShape]
+    edges: list[Edge]
     subject: str | None
     level: dict[str, int]
 
@@ -193,7 +197,7 @@ class _Drafting:
         )
         if self.subject is None:
             return f"{ask} No table has an e-mail column to suggest one."
-        referrers = {c for c, _col, p, _t in _edges(self.tables) if p == self.subject != c}
+        referrers = {c for c, _col, p, _t in self.edges if p == self.subject != c}
         refer = counted(len(referrers), "other table refers", "other tables refer")
         return f"{ask} Likely: {self.subject} (it has an e-mail column, and {refer} to it)."
 
