@@ -5,9 +5,12 @@ No row is read: the tables hold a secret that must not reach the draft."""
 from __future__ import annotations
 
 import json
+import resource
+import signal
 import sqlite3
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +268,35 @@ def test_a_wrong_source_or_table_is_one_line_saying_what_to_fix(
     code, _, err = rightful("datamap", "draft", "estate")
     assert code != 0 and err.count("\n") == 1
     assert err.startswith("error: source estate: ")
+
+
+@contextmanager
+def files_limited_to(size: int) -> Iterator[None]:
+    """A write past `size` bytes of a file fails (EFBIG), as on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the process is killed
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+
+
+@pytest.mark.parametrize("dsn", ["sqlite"], indirect=True)
+def test_a_draft_is_written_whole_or_not_at_all(rightful: Any, tmp_path: Path) -> None:
+    (tmp_path / "kept.yaml").write_text("mine\n")
+    with files_limited_to(1000):
+        code, _, err = rightful("datamap", "draft", "estate", "--out", "kept.yaml", "--force")
+    assert (code, err) == (2, "error: cannot write kept.yaml: File too large\n")
+    assert (tmp_path / "kept.yaml").read_text() == "mine\n"
+    assert not list(tmp_path.glob(".partial-*"))
+    code, _, err = rightful("datamap", "draft", "estate", "--out", "maps/estate.yaml")
+    assert (code, err) == (
+        2,
+        "error: cannot write maps/estate.yaml: the folder maps does not exist\n",
+    )
+    assert not (tmp_path / "maps").exists()
 
 
 @pytest.mark.postgres

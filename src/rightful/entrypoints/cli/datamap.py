@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from rightful.adapters.files import atomic_writer
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import check_target, container, fail, handles_errors, visible
 
@@ -91,8 +92,17 @@ def draft(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    _write(out, text)
     typer.echo(f"wrote {out}; review it, then run `rightful datamap check {out}`", err=True)
+
+
+def _write(out: Path, text: str) -> None:
+    """The whole draft or, when the write fails (a full disk), the file as it was."""
+    try:
+        with atomic_writer(out, binary=False) as file:
+            file.write(text)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
 
 
 def _configured_files() -> list[Path]:
