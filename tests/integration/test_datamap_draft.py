@@ -40,6 +40,8 @@ DDL = [
     "audio {blob})",
     "CREATE TABLE audit_log (event VARCHAR(80) NOT NULL UNIQUE, happened {time} NULL)",
     "CREATE TABLE {q}order items{q} (id {int} PRIMARY KEY, {q}unit price{q} REAL)",
+    "CREATE VIEW customer_contacts AS SELECT customer_id, email AS contact_email, "
+    "name AS full_name FROM customers",
 ]
 ROWS = [
     f"INSERT INTO customers VALUES (1, '{SECRET}@example.com', '{SECRET}', '{SECRET}')",
@@ -139,7 +141,9 @@ def test_the_draft_holds_the_schema_keys_and_references_with_their_direction(
     code, out, err = rightful("datamap", "draft", "estate")
     assert (code, err) == (0, ""), err
     drafted = collections(out)
-    assert list(drafted) == ["audit_log", "customers", "devices", "ownership", "recordings"]
+    assert list(drafted) == [
+        "audit_log", "customer_contacts", "customers", "devices", "ownership", "recordings"
+    ]  # fmt: skip
     customers = drafted["customers"]
     assert customers["customer_id"]["fides_meta"] == {"primary_key": True, "data_type": "integer"}
     assert customers["email"]["fides_meta"] == {"identity": "email", "data_type": "string"}
@@ -218,8 +222,10 @@ def test_datamap_check_names_what_is_left_to_decide_and_then_passes_live(
     assert err.splitlines() == [
         "error: all.yaml: estate.audit_log: no primary key (fides_meta: primary_key: true on a "
         "field)",
+        "error: all.yaml: estate.customer_contacts: no primary key (fides_meta: primary_key: "
+        "true on a field)",
         "error: all.yaml: -: no subject collection (rightful: subject: true)",
-        "2 errors",
+        "3 errors",
     ]
     code, _, err = rightful("datamap", "draft", "estate", "--tables", ",".join(FLOOR),
                             "--out", "floor.yaml")  # fmt: skip
@@ -242,6 +248,40 @@ def test_datamap_check_names_what_is_left_to_decide_and_then_passes_live(
     assert "live: 4 collections in 1 sources have every declared table and column" in out
 
 
+def test_a_view_is_drafted_with_its_columns_and_its_key_and_references_left_to_declare(
+    rightful: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = rightful("datamap", "draft", "estate", "--tables",
+                            "customers,customer_contacts", "--out", "view.yaml")  # fmt: skip
+    assert code == 0, err
+    drafted = (tmp_path / "view.yaml").read_text()
+    view = collections(drafted)["customer_contacts"]
+    assert view["customer_id"] == {"name": "customer_id", "fides_meta": {"data_type": "integer"}}
+    assert view["contact_email"]["fides_meta"] == {"identity": "email", "data_type": "string"}
+    assert view["full_name"]["data_categories"] == ["user.name"]
+    note = comment_before(drafted, "- name: customer_contacts")
+    assert note.startswith("review: a view: the database declares no primary key nor foreign")
+    assert "primary_key: true on the columns that identify a row, never NULL and unique" in note
+    assert "declare its references by hand" in note
+    assert "Likely: customers" in drafted
+    code, _, err = rightful("datamap", "check", "view.yaml")
+    assert code == 1 and "estate.customer_contacts: no primary key" in err
+    # Declared as the note says, the view is a collection like any other, also live.
+    [dataset] = yaml.safe_load(drafted)["dataset"]
+    contacts, customers = dataset["collections"]
+    customers["rightful"] = {"subject": True}
+    contacts["fields"][0]["fides_meta"].update(primary_key=True, references=[
+        {"dataset": "estate", "field": "customers.customer_id", "direction": "from"}
+    ])  # fmt: skip
+    (tmp_path / "view.yaml").write_text(yaml.safe_dump({"dataset": [dataset]}))
+    code, out, err = rightful("datamap", "check", "view.yaml")
+    assert code == 0 and out.splitlines()[-1] == "ok", err
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", json.dumps([str(tmp_path / "view.yaml")]))
+    code, out, err = rightful("datamap", "check", "--live")
+    assert code == 0, err
+    assert "live: 2 collections in 1 sources have every declared table and column" in out
+
+
 def test_a_wrong_source_or_table_is_one_line_saying_what_to_fix(
     rightful: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dsn: str
 ) -> None:
@@ -253,7 +293,7 @@ def test_a_wrong_source_or_table_is_one_line_saying_what_to_fix(
     )
     code, _, err = rightful("datamap", "draft", "estate", "--tables", "customers,orders")
     assert code != 0 and err.count("\n") == 1
-    assert "source estate has no table 'orders'; its tables: audit_log, customers" in err
+    assert "source estate has no table 'orders'; its tables and views: audit_log, customer_c" in err
     (tmp_path / "kept.yaml").write_text("mine\n")
     code, _, err = rightful("datamap", "draft", "estate", "--out", "kept.yaml")
     assert code != 0 and "kept.yaml exists; pass --force to overwrite it" in err

@@ -8,7 +8,7 @@ import yaml
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
 from rightful.adapters.datamap.draft_yaml import render_draft
-from rightful.domain.datamap_draft import ColumnShape, ForeignKey, TableShape, draft_map
+from rightful.domain.datamap_draft import VIEW_NOTE, ColumnShape, ForeignKey, TableShape, draft_map
 from rightful.domain.datamap_guesses import NAME_RULES, guess
 
 ID = ColumnShape("id", "number", whole_number=True, nullable=False)
@@ -47,6 +47,18 @@ def test_the_subject_proposed_is_the_table_with_an_email_that_others_refer_to_mo
     assert by_name["orders"].fields[1].categories == ["user.unique_id"]
     assert by_name["lines"].fields[1].references == [("shop", "orders.id", "from")]
     assert any("unreachable" in note for note in by_name["newsletter"].notes)
+
+
+def test_a_view_is_never_the_subject_and_is_told_to_declare_its_key_and_references() -> None:
+    tables = [
+        TableShape("contacts", (ID, EMAIL), view=True),  # the catalog declares no key of a view
+        TableShape("people", (ID, EMAIL), ("id",)),
+    ]
+    draft = draft_map("shop", tables)
+    assert draft.subject == "people"
+    contacts = draft.collections[0]
+    assert contacts.notes == [VIEW_NOTE]  # instead of "no primary key" and "unreachable"
+    assert [f.primary_key for f in contacts.fields] == [False, False]
 
 
 def test_names_yaml_would_misread_come_quoted_and_refused_names_cannot_break_the_comment() -> None:

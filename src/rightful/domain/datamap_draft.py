@@ -1,7 +1,7 @@
 """A starting data map drafted from a database's schema (`rightful datamap draft`).
 
-The draft holds what the schema says for certain (tables, columns, kinds of value, primary
-keys, foreign keys as references) and, as notes for a reviewer, what it can only guess (data
+The draft holds what the schema says for certain (tables and views, columns, kinds of value,
+primary keys, foreign keys as references) and, as notes for a reviewer, what it can only guess (data
 categories and identities from names, the subject collection, validity windows, files named
 by a column). It never marks the subject nor declares the Art. 15(1) information: those are
 the engineer's to decide, and `datamap check` names them until they are.
@@ -42,13 +42,15 @@ class ForeignKey:
 
 @dataclass(frozen=True, slots=True)
 class TableShape:
-    """A table's columns and constraints, read from the catalog (no rows)."""
+    """A table's columns and constraints, read from the catalog (no rows); a view's have no
+    constraints."""
 
     name: str
     columns: tuple[ColumnShape, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
+    view: bool = False
 
 
 @dataclass
@@ -83,6 +85,14 @@ class Draft:
     subject: str | None
 
 
+VIEW_NOTE = (
+    "a view: the database declares no primary key nor foreign key for it. Before it can be "
+    "collected, declare fides_meta: primary_key: true on the columns that identify a row, "
+    "never NULL and unique (the build refuses a row whose key is NULL), and declare its "
+    "references by hand, or datamap check calls it unreachable"
+)
+
+
 def quoted(name: str) -> str:
     """A name the map refuses, quoted with every control or non-ASCII character escaped: it
     is written into a comment, which a line break in the name would end."""
@@ -114,13 +124,15 @@ def _edges(tables: dict[str, TableShape]) -> list[Edge]:
 
 def subject_candidate(tables: dict[str, TableShape], edges: list[Edge]) -> str | None:
     """The table others refer to most, by `edges` (their foreign keys), among those with an
-    e-mail column (ties: by name)."""
+    e-mail column (ties: by name); never a view, which has no key to stand for the person."""
     referrers: Counter[str] = Counter()
     for child, _column, parent, _target in set(edges):
         if child != parent:
             referrers[parent] += 1
     with_email = [
-        t.name for t in tables.values() if any(guess(c.name).identity == "email" for c in t.columns)
+        t.name
+        for t in tables.values()
+        if not t.view and any(guess(c.name).identity == "email" for c in t.columns)
     ]
     if not with_email:
         return None
@@ -165,7 +177,7 @@ class _Drafting:
     def header(self, refused: list[str]) -> list[str]:
         lines = [
             f"Drafted by `rightful datamap draft {self.source}` from the schema of source "
-            f"{self.source} (tables, columns, keys); no rows were read.",
+            f"{self.source} (tables, views, columns, keys); no rows were read.",
             "Lines marked `# review:` are guesses from names and types: confirm or correct "
             "each, then delete the line.",
             self._subject_line(),
@@ -210,13 +222,7 @@ class _Drafting:
                 f"digits, '_'): columns {', '.join(map(quoted, left_out))}"
             )
         key = t.primary_key if all(plain(c) for c in t.primary_key) else ()
-        if not key:
-            coll.notes.append(_no_key(t))
-        if self.subject is not None and t.name not in self.level:
-            coll.notes.append(
-                f"no foreign key leads here from {self.subject}: datamap check will call it "
-                "unreachable; add a reference, or leave the table out of the map"
-            )
+        coll.notes += self._wanting(t, key)
         windows = window_columns([c.name for c in t.columns if plain(c.name)])
         for start, end in windows:
             coll.notes.append(_window_note(start, end))
@@ -229,6 +235,18 @@ class _Drafting:
         bounds = {name for pair in windows for name in pair}
         coll.fields = [self._field(t, c, key, bounds) for c in t.columns if plain(c.name)]
         return coll
+
+    def _wanting(self, t: TableShape, key: tuple[str, ...]) -> list[str]:
+        """What the map needs before the table's rows can be collected: a key and a way in."""
+        if t.view:
+            return [VIEW_NOTE]
+        notes = [] if key else [_no_key(t)]
+        if self.subject is not None and t.name not in self.level:
+            notes.append(
+                f"no foreign key leads here from {self.subject}: datamap check will call it "
+                "unreachable; add a reference, or leave the table out of the map"
+            )
+        return notes
 
     def _field(
         self, t: TableShape, c: ColumnShape, key: tuple[str, ...], bounds: set[str]

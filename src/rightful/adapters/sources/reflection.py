@@ -1,6 +1,6 @@
-"""A source's schema as its catalog declares it, for `rightful datamap draft`: tables, columns
-and their types, primary, foreign and unique keys, read with SQLAlchemy's inspector on the
-source's own read-only connection. No row of any table is read."""
+"""A source's schema as its catalog declares it, for `rightful datamap draft`: tables and views,
+columns and their types, the tables' primary, foreign and unique keys, read with SQLAlchemy's
+inspector on the source's own read-only connection. No row of any table is read."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 def read_schema(
     name: str, dsn: str, *, schema: str | None = None, tables: Sequence[str] | None = None
 ) -> tuple[list[TableShape], str | None]:
-    """The shapes of the source's tables (of `tables` only, when given) in `schema` (default:
-    the one its queries read), and the schema its queries read. ConfigurationError names a
-    table of `tables` that the source lacks; SourceUnavailableError a source that does not
-    answer."""
+    """The shapes of the source's tables and views (of `tables` only, when given) in `schema`
+    (default: the one its queries read), and the schema its queries read. ConfigurationError
+    names a table of `tables` that the source lacks; SourceUnavailableError a source that does
+    not answer."""
     source = open_source(name, dsn)
     if not isinstance(source, SqlSource):  # pragma: no cover - every database source is SQL
         raise ConfigurationError(f"source {name}: its schema cannot be read")
@@ -39,9 +39,13 @@ def read_schema(
             # "Skipped unsupported reflection of expression-based index": the draft needs none
             warnings.simplefilter("ignore", SAWarning)
             inspector = inspect(engine)
-            held = sorted(inspector.get_table_names(schema=schema))
+            views = set(inspector.get_view_names(schema=schema))
+            held = sorted([*inspector.get_table_names(schema=schema), *views])
             chosen = _chosen(name, held, tables)
-            shapes = [_table(inspector, engine.dialect, t, schema) for t in chosen]
+            shapes = [
+                (_view if t in views else _table)(inspector, engine.dialect, t, schema)
+                for t in chosen
+            ]
             return shapes, inspector.default_schema_name
     except SQLAlchemyError as exc:
         cause = type(getattr(exc, "orig", None) or exc).__name__
@@ -57,23 +61,34 @@ def _chosen(name: str, held: list[str], tables: Sequence[str] | None) -> list[st
     missing = [t for t in tables if t not in held]
     if missing:
         raise ConfigurationError(
-            f"source {name} has no table {missing[0]!r}; its tables: {', '.join(held) or 'none'}"
+            f"source {name} has no table {missing[0]!r}; its tables and views: "
+            f"{', '.join(held) or 'none'}"
         )
     return sorted(set(tables))
 
 
 def _table(inspector: Inspector, dialect: Dialect, table: str, schema: str | None) -> TableShape:
-    columns = tuple(
-        _column(c["name"], c["type"], bool(c.get("nullable", True)), dialect)
-        for c in inspector.get_columns(table, schema=schema)
-    )
     keys = inspector.get_foreign_keys(table, schema=schema)
     return TableShape(
         name=table,
-        columns=columns,
+        columns=_columns(inspector, dialect, table, schema),
         primary_key=tuple(inspector.get_pk_constraint(table, schema=schema)["constrained_columns"]),
         foreign_keys=tuple(_foreign_key(k, schema) for k in keys if k["referred_table"]),
         unique=_unique(inspector, table, schema),
+    )
+
+
+def _view(inspector: Inspector, dialect: Dialect, view: str, schema: str | None) -> TableShape:
+    """A view's columns: the catalog declares no key of a view."""
+    return TableShape(name=view, columns=_columns(inspector, dialect, view, schema), view=True)
+
+
+def _columns(
+    inspector: Inspector, dialect: Dialect, table: str, schema: str | None
+) -> tuple[ColumnShape, ...]:
+    return tuple(
+        _column(c["name"], c["type"], bool(c.get("nullable", True)), dialect)
+        for c in inspector.get_columns(table, schema=schema)
     )
 
 

@@ -74,12 +74,12 @@ def draft(
         typer.Option("--schema", help="schema to read (default: the one the source reads)"),
     ] = None,
     tables: Annotated[
-        str | None, typer.Option("--tables", help="only these tables, comma-separated")
+        str | None, typer.Option("--tables", help="only these tables or views, comma-separated")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
 ) -> None:
-    """Draft a data map file from the schema of a configured source: a collection per table,
-    a field per column with its data type, primary keys, foreign keys as references, and
+    """Draft a data map file from the schema of a configured source: a collection per table
+    and view, a field per column with its data type, primary keys, foreign keys as references, and
     guessed identities and data categories as `# review:` comments. Reads only the database's
     catalog, never a row: no personal data goes into the draft."""
     from rightful.services.datamap_draft import draft_datamap
