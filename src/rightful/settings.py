@@ -634,10 +634,9 @@ def describe_validation_error(exc: ValidationError) -> str:
     them in its words, so no empty setting name is printed before them."""
     first = exc.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
-    if loc:
-        problem = f"invalid setting {loc}: {first['msg']}"
-    else:
-        problem = f"invalid settings: {first['msg'].removeprefix('Value error, ')}"
+    # pydantic words a validator's own message "Value error, ..."; the reader needs only ours.
+    message = first["msg"].removeprefix("Value error, ")
+    problem = f"invalid setting {loc}: {message}" if loc else f"invalid settings: {message}"
     return f"{problem} (check RIGHTFUL_* variables or the TOML file)"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from rightful.settings import load_settings
+from rightful.settings import describe_validation_error, load_settings
 
 
 def test_a_pause_policy_table_changes_only_the_jurisdictions_it_names(
@@ -118,3 +118,14 @@ def test_the_notice_of_the_right_to_opt_out_is_a_web_address(tmp_path: Path) -> 
         load_settings(data_dir=tmp_path, ccpa_opt_out_notice_url="shop.example/do-not-sell")
     url = "https://shop.example/do-not-sell"
     assert load_settings(data_dir=tmp_path, ccpa_opt_out_notice_url=url).ccpa_opt_out_notice_url
+
+
+def test_a_refused_setting_is_named_with_our_words_only(tmp_path: Path) -> None:
+    """`rightful config show` with a short metrics token printed "invalid setting metrics_token:
+    Value error, at least 32 bytes ...": pydantic's prefix says nothing to the operator."""
+    with pytest.raises(ValidationError) as refused:
+        load_settings(data_dir=tmp_path, metrics_token="short")
+    assert describe_validation_error(refused.value) == (
+        "invalid setting metrics_token: at least 32 bytes (openssl rand -hex 32), or unset "
+        "(check RIGHTFUL_* variables or the TOML file)"
+    )
