@@ -29,3 +29,23 @@ def test_every_setting_has_a_row_with_its_environment_variable() -> None:
     ]
     assert without_variable == []
     assert set(rows) <= set(Settings.model_fields)  # no row for a setting that is gone
+
+
+def bounds(name: str) -> tuple[int, int] | None:
+    """A setting's lowest and highest value, when it has both."""
+    found = {type(m).__name__: m for m in Settings.model_fields[name].metadata}
+    if "Ge" in found and "Le" in found:
+        return found["Ge"].ge, found["Le"].le
+    return None
+
+
+def test_every_bounded_setting_states_its_range() -> None:
+    """download_session_minutes = 2 was refused ("greater than or equal to 5") by a page that
+    named no range: an operator learns the bounds from the table, not from the refusal."""
+    rows = documented_rows()
+    unstated = [
+        name
+        for name in Settings.model_fields
+        if (limits := bounds(name)) and f"{limits[0]} to {limits[1]}" not in rows[name]
+    ]
+    assert unstated == []
