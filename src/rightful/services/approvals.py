@@ -32,10 +32,9 @@ from rightful.domain.subjects import (
     check_pending,
 )
 from rightful.domain.verification import Factor
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
-from rightful.services.requests import digest
 from rightful.services.staff import check_other_person, person_of
 from rightful.services.subjects import SubjectService
 

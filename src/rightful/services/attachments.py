@@ -29,9 +29,8 @@ from rightful.domain.packages import PackageStatus, attachment_name
 from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted, written
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.package_build import ExtraFile, PackageBuilder
-from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
 
 SourceOpener = Callable[[], Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,11 @@ log = logging.getLogger(__name__)
 
 EXPORT_FORMAT: Final = "rightful-audit-export/1"
 CATCH_UP_ROUNDS: Final = 100
+
+
+def digest(text: str) -> str:
+    """The chain commits to free text by its digest; the words stay on the request."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

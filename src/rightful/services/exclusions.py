@@ -14,10 +14,10 @@ from rightful.domain.exclusions import Exclusion, key_text
 from rightful.domain.lifecycle import Role
 from rightful.domain.packages import ItemKind, PackageStatus
 from rightful.domain.staff import Principal
+from rightful.services.audit import digest
 from rightful.services.exclusion_rows import list_of
 from rightful.services.gate_items import manifest_items
 from rightful.services.package_review import PackageReview
-from rightful.services.requests import digest
 
 # In review, or sent back by an earlier exclusion and not yet built again
 REVIEWABLE = frozenset({PackageStatus.READY.value, PackageStatus.SENT_BACK.value})

@@ -52,10 +52,10 @@ from rightful.domain.messaging import DeliveryError
 from rightful.domain.severity import Level
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
+from rightful.services.audit import digest
 from rightful.services.incident_assessment import current_assessment, deadlines_of
 from rightful.services.incident_mail import reference, subject_notice
 from rightful.services.incident_records import by_reference, load_incident, move, tracked
-from rightful.services.requests import digest
 from rightful.services.staff import name_of
 
 if TYPE_CHECKING:

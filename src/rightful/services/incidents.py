@@ -56,7 +56,7 @@ from rightful.domain.severity import Level
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.words import written
 from rightful.services import incident_acknowledgements as acks
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.incident_assessment import (
     apply,
     compute,
@@ -82,7 +82,6 @@ from rightful.services.incident_records import (
     scope_row,
     tracked,
 )
-from rightful.services.requests import digest
 
 if TYPE_CHECKING:
     from rightful.services.incident_register import RegisterVerification

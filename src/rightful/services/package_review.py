@@ -18,11 +18,11 @@ from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role, Status
 from rightful.domain.packages import SENDABLE, PackageStatus, check_package_move
 from rightful.domain.staff import Principal
+from rightful.services.audit import digest
 from rightful.services.declarations import disclosure_wait
 from rightful.services.exclusion_rows import changed_since
 from rightful.services.gate import findings_of, latest_run
 from rightful.services.packaging import PackageService
-from rightful.services.requests import digest
 
 __all__ = ["NotDeliverableError", "PackageReview", "ReviewView"]
 

@@ -23,11 +23,10 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.staff import Principal
 from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import disclosure_wait, signable
 from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import load_request
-from rightful.services.requests import digest
 from rightful.services.staff import check_other_person
 
 APPROVING = "approving a paper declaration"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -59,7 +58,7 @@ from rightful.domain.unfounded import (
 )
 from rightful.domain.verification import needs_verification
 from rightful.domain.words import with_article, written
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import answered_with_categories, unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
 from rightful.settings import Settings
@@ -785,11 +784,6 @@ def _extension(row: RequestRow) -> dl.Extension | None:
         days=row.extension_days,
         notice_sent_at=row.extended_at,
     )
-
-
-def digest(text: str) -> str:
-    """The chain commits to free text by its digest; the words stay on the request."""
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def transitions(store: Store, request_id: str) -> list[TransitionRow]:

@@ -27,8 +27,8 @@ from rightful.domain.restriction import (
     restriction_text,
 )
 from rightful.domain.staff import Principal
-from rightful.services.audit import AuditService
-from rightful.services.requests import RequestService, check_gdpr_outcome, digest
+from rightful.services.audit import AuditService, digest
+from rightful.services.requests import RequestService, check_gdpr_outcome
 from rightful.settings import Settings
 
 

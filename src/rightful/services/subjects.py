@@ -40,7 +40,7 @@ from rightful.domain.subjects import (
     mask,
 )
 from rightful.domain.verification import Assurance, Factor, assurance_reached, max_sensitivity
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import disclosure_wait
 from rightful.services.identity_set import (
     Settlement,
@@ -50,7 +50,7 @@ from rightful.services.identity_set import (
     snapshot,
     standing,
 )
-from rightful.services.requests import RequestService, digest
+from rightful.services.requests import RequestService
 
 Finder = Callable[[Sequence[Identity]], list[SubjectKey]]
 Holders = dict[Identity, set[SubjectKey]]

@@ -21,9 +21,8 @@ from rightful.domain.verification import (
     Factor,
 )
 from rightful.domain.words import with_article
-from rightful.services.audit import AuditService
+from rightful.services.audit import AuditService, digest
 from rightful.services.identity_set import Proof, may_bind, record_proof
-from rightful.services.requests import digest
 from rightful.services.subjects import SubjectService
 
 REPLAYED = "this assertion was used already"
