@@ -61,6 +61,13 @@ from rightful.domain.words import with_article, written
 from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import answered_with_categories, unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
+from rightful.services.request_deadlines import (
+    apply_deadlines,
+    extension_of,
+    law_of,
+    pauses,
+    running_deadlines,
+)
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
@@ -182,7 +189,7 @@ class RequestService:
             acknowledged_at=now,  # the acknowledgement is recorded in the same transaction
         )
         with self.store.transaction() as session:
-            self._apply_deadlines(session, row, new=True)
+            apply_deadlines(session, row, self.settings, self.clock, new=True)
             session.add(row)
             session.flush()
             self.audit.record(
@@ -265,7 +272,9 @@ class RequestService:
             for row in self.list(RequestFilter(open_only=True, limit=100_000))
             if Status(row.status) not in ANSWERED
         ]
-        running = self._running_deadlines([r for r in rows if r.status == Status.ON_HOLD])
+        running = running_deadlines(
+            self.store, [r for r in rows if r.status == Status.ON_HOLD], self.settings, self.clock
+        )
         items = []
         for row in rows:
             respond_by = running.get(row.id, row.respond_by)
@@ -295,7 +304,7 @@ class RequestService:
             held = list(
                 session.scalars(select(RequestRow).where(RequestRow.status == Status.ON_HOLD))
             )
-        running = self._running_deadlines(held)
+        running = running_deadlines(self.store, held, self.settings, self.clock)
         counts = {dl.Urgency.OVERDUE: overdue, dl.Urgency.DUE_SOON: soon, dl.Urgency.OK: ok}
         for respond_by in running.values():
             counts[dl.urgency_at(respond_by, now, self.settings.due_soon_days)] += 1
@@ -345,7 +354,7 @@ class RequestService:
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
                 self.record_notice(session, row, "expiry", self._expiry_text(row), by)
             if target is Status.CANCELLED:
-                text = withdrawn_text(row.id, row.language, _law(row))
+                text = withdrawn_text(row.id, row.language, law_of(row))
                 self.record_notice(session, row, "withdrawn", text, by)
             return row
 
@@ -385,7 +394,7 @@ class RequestService:
 
     def _expiry_text(self, row: RequestRow) -> str:
         if row.jurisdiction != dl.Jurisdiction.CCPA:
-            return expiry_text(row.id, row.language, _law(row))
+            return expiry_text(row.id, row.language, law_of(row))
         kind = RequestType(row.type)
         if kind in ANSWERED_WITH_PACKAGE:
             return ccpa_unverified_text(row.id, "disclosing", row.language,
@@ -397,7 +406,7 @@ class RequestService:
         """How to opt out of sale or sharing, which a CCPA deletion denied as unverified offers
         (§7062(f)), closed at its deadline or refused by staff alike; None for any other
         request, or where the data map declares no sale or sharing."""
-        if not deletion_applies(_law(row), RequestType(row.type)):
+        if not deletion_applies(law_of(row), RequestType(row.type)):
             return None
         return self.opt_out(row.language)
 
@@ -420,7 +429,7 @@ class RequestService:
         """Close a verified request that leads to nobody, and record the answer told."""
         self._move(session, row, Status.CLOSED, by, reason)
         self.record_notice(
-            session, row, "no_data", no_data_text(row.id, row.language, _law(row)), by
+            session, row, "no_data", no_data_text(row.id, row.language, law_of(row)), by
         )
 
     def move_in(
@@ -443,7 +452,7 @@ class RequestService:
         row.held_from = step.held_from.value if step.held_from else None
         if step.target not in OPEN:
             row.closed_at = now
-        self._apply_deadlines(session, row)
+        apply_deadlines(session, row, self.settings, self.clock)
         session.add(
             TransitionRow(
                 request_id=row.id,
@@ -480,7 +489,7 @@ class RequestService:
         if target is Status.ON_HOLD and source in IDENTITY_WAIT:
             session.add(PauseRow(request_id=row.id, started_at=now, reason=reason))
         elif source is Status.ON_HOLD and held_from in IDENTITY_WAIT:
-            for pause in self._pauses(session, row.id):
+            for pause in pauses(session, row.id):
                 if pause.ended_at is None:
                     pause.ended_at = now
         session.flush()
@@ -505,7 +514,7 @@ class RequestService:
             now = self.clock.now()
             row.extension_months, row.extension_days = months, days
             row.extension_reason, row.extended_at = reason.strip(), now
-            self._apply_deadlines(session, row, extending=True)
+            apply_deadlines(session, row, self.settings, self.clock, extending=True)
             body = dl.extension_text(
                 dl.Jurisdiction(row.jurisdiction),
                 row.id,
@@ -515,7 +524,7 @@ class RequestService:
                 tz=self.settings.zone,
             )
             self.record_notice(session, row, "extension", body, by)
-            extension = _extension(row)
+            extension = extension_of(row)
             assert extension is not None  # set above
             length, unit = dl.extension_length(dl.Jurisdiction(row.jurisdiction), extension)
             self.audit.record(
@@ -554,7 +563,7 @@ class RequestService:
                 )
             self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
             row.refusal_reasons, row.refused_unverified = cleaned, unverified
-            law = _law(row)
+            law = law_of(row)
             paragraphs = list(
                 dl.build_refusal_notice(law, cleaned, language=row.language).paragraphs
             )
@@ -641,7 +650,7 @@ class RequestService:
                     "verified"
                 )
             self._move(session, row, Status.CLOSED, by, "action taken; the requester was told")
-            text = action_taken_text(row.id, words, row.language, _law(row))
+            text = action_taken_text(row.id, words, row.language, law_of(row))
             self.record_notice(session, row, "action_taken", text, by)
             return row
 
@@ -660,7 +669,7 @@ class RequestService:
                 exceptions=sorted({why.value for _, why in outcome.kept}),
                 recipients_told=outcome.recipients_told,
             )  # fmt: skip
-            text = erasure_text(outcome, row.id, row.language, remedies(_law(row), row.language))
+            text = erasure_text(outcome, row.id, row.language, remedies(law_of(row), row.language))
             self.record_notice(session, row, "erasure", text, by)
             return row
 
@@ -679,7 +688,7 @@ class RequestService:
                 session, by.id, by.role_name, "request.rectification_recorded", row.id,
                 fields=len(outcome.fields), recipients_told=outcome.recipients_told,
             )  # fmt: skip
-            law = _law(row)
+            law = law_of(row)
             text = rectification_text(
                 outcome, row.id, row.language, law.value, remedies(law, row.language)
             )
@@ -694,46 +703,6 @@ class RequestService:
         if row is None:
             raise NotFoundError(f"no request {request_id}")
         return row
-
-    def _pauses(self, session: Session, request_id: str) -> list[PauseRow]:
-        query = select(PauseRow).where(PauseRow.request_id == request_id).order_by(PauseRow.id)
-        return list(session.scalars(query))
-
-    def _running_deadlines(self, held: Sequence[RequestRow]) -> dict[str, datetime]:
-        """The deadlines of requests on hold as of now: where the law stops the clock while the
-        requester is awaited, each day of the hold moves the deadline on, though the stored one
-        was computed when the hold began."""
-        with self.store.transaction() as session:
-            return {row.id: self._deadlines(session, row).respond_by for row in held}
-
-    def _apply_deadlines(
-        self, session: Session, row: RequestRow, *, new: bool = False, extending: bool = False
-    ) -> None:
-        result = self._deadlines(session, row, new=new, extending=extending)
-        row.respond_by = result.respond_by
-        row.acknowledge_by = result.acknowledge_by
-
-    def _deadlines(
-        self, session: Session, row: RequestRow, *, new: bool = False, extending: bool = False
-    ) -> dl.Deadlines:
-        """The deadlines as of now; an extension is checked when it is granted (`extending`),
-        and afterwards counts as the decision it was."""
-        jurisdiction = dl.Jurisdiction(row.jurisdiction)
-        policy = self.settings.pause_clock_awaiting_identity.get(jurisdiction.value, False)
-        # A new request has no pauses yet, and where pauses do not count they are not read.
-        counted = not new and dl.pauses_count(jurisdiction, policy)
-        pauses = self._pauses(session, row.id) if counted else []
-        return dl.compute_deadlines(
-            jurisdiction,
-            row.received_at,
-            kind=RequestType(row.type),
-            tz=self.settings.zone,
-            extension=_extension(row),
-            pauses=[dl.Pause(p.started_at, p.ended_at) for p in pauses],
-            pause_policy=policy,
-            now=self.clock.now(),
-            extension_decided=not extending,
-        )
 
     def record_notice(
         self, session: Session, row: RequestRow, kind: str, body: str, by: Principal
@@ -768,22 +737,6 @@ def check_gdpr_outcome(row: RequestRow, kind: RequestType, what: str) -> None:
         raise ConflictError(
             f"request {row.id} is {row.status}; {what} is recorded once the requester is verified"
         )
-
-
-def _law(row: RequestRow) -> dl.Jurisdiction:
-    return dl.Jurisdiction(row.jurisdiction)
-
-
-def _extension(row: RequestRow) -> dl.Extension | None:
-    if row.extended_at is None:
-        return None
-    return dl.Extension(
-        decided_at=row.extended_at,
-        reason=row.extension_reason or "",
-        months=row.extension_months,
-        days=row.extension_days,
-        notice_sent_at=row.extended_at,
-    )
 
 
 def transitions(store: Store, request_id: str) -> list[TransitionRow]:
