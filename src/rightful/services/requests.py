@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
@@ -58,6 +58,7 @@ from rightful.domain.unfounded import (
 )
 from rightful.domain.verification import needs_verification
 from rightful.domain.words import with_article, written
+from rightful.services import request_due
 from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import answered_with_categories, unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
@@ -66,7 +67,6 @@ from rightful.services.request_deadlines import (
     extension_of,
     law_of,
     pauses,
-    running_deadlines,
 )
 from rightful.settings import Settings
 
@@ -107,16 +107,6 @@ class RequestFilter:
     open_only: bool = False
     limit: int = 100
     offset: int = 0
-
-
-@dataclass(frozen=True)
-class DueItem:
-    request_id: str
-    status: Status
-    jurisdiction: str
-    respond_by: datetime
-    time_left: timedelta
-    urgency: dl.Urgency
 
 
 class RequestService:
@@ -263,70 +253,17 @@ class RequestService:
             query = select(NoticeRow).where(NoticeRow.request_id == request_id)
             return list(session.scalars(query.order_by(NoticeRow.id)))
 
-    def due(self, *, within_days: int | None = None) -> list[DueItem]:
+    def due(self, *, within_days: int | None = None) -> list[request_due.DueItem]:
         """Open requests not yet answered, by time left, most urgent first."""
-        now = self.clock.now()
-        soon = self.settings.due_soon_days
-        rows = [
-            row
-            for row in self.list(RequestFilter(open_only=True, limit=100_000))
-            if Status(row.status) not in ANSWERED
-        ]
-        running = running_deadlines(
-            self.store, [r for r in rows if r.status == Status.ON_HOLD], self.settings, self.clock
-        )
-        items = []
-        for row in rows:
-            respond_by = running.get(row.id, row.respond_by)
-            items.append(DueItem(
-                request_id=row.id, status=Status(row.status), jurisdiction=row.jurisdiction,
-                respond_by=respond_by, time_left=respond_by - now,
-                urgency=dl.urgency_at(respond_by, now, soon),
-            ))  # fmt: skip
-        if within_days is not None:
-            items = [i for i in items if i.time_left <= timedelta(days=within_days)]
-        return sorted(items, key=lambda i: i.time_left)
+        return request_due.due(self.store, self.clock, self.settings, within_days=within_days)
 
     def due_counts(self) -> dict[dl.Urgency, int]:
-        """How many requests `due` lists at each urgency, counted in the store: one query for
-        those whose stored deadline holds, and the running deadline of each on hold."""
-        now = self.clock.now()
-        overdue_before, soon_until = dl.urgency_bounds(now, self.settings.due_soon_days)
-        waiting = [s.value for s in OPEN - ANSWERED - {Status.ON_HOLD}]
-        by = RequestRow.respond_by
-        query = select(
-            func.count(case((by < overdue_before, 1))),
-            func.count(case(((by >= overdue_before) & (by <= soon_until), 1))),
-            func.count(case((by > soon_until, 1))),
-        ).where(RequestRow.status.in_(waiting))
-        with self.store.transaction() as session:
-            overdue, soon, ok = session.execute(query).one()
-            held = list(
-                session.scalars(select(RequestRow).where(RequestRow.status == Status.ON_HOLD))
-            )
-        running = running_deadlines(self.store, held, self.settings, self.clock)
-        counts = {dl.Urgency.OVERDUE: overdue, dl.Urgency.DUE_SOON: soon, dl.Urgency.OK: ok}
-        for respond_by in running.values():
-            counts[dl.urgency_at(respond_by, now, self.settings.due_soon_days)] += 1
-        return counts
+        """How many requests `due` lists at each urgency."""
+        return request_due.due_counts(self.store, self.clock, self.settings)
 
     def sweep_due(self) -> tuple[int, int]:
         """The daily job: log one line with overdue and due-soon counts and ids (never contents)."""
-        items = self.due()
-        overdue = [i.request_id for i in items if i.urgency is dl.Urgency.OVERDUE]
-        soon = [i.request_id for i in items if i.urgency is dl.Urgency.DUE_SOON]
-        level = logging.WARNING if overdue or soon else logging.INFO
-        log.log(
-            level,
-            "deadline sweep: %d open, %d overdue %s, %d due within %d days %s",
-            len(items),
-            len(overdue),
-            overdue,
-            len(soon),
-            self.settings.due_soon_days,
-            soon,
-        )
-        return len(overdue), len(soon)
+        return request_due.sweep_due(self.due(), self.settings)
 
     # --- changes -----------------------------------------------------------------------------
 
