@@ -17,7 +17,7 @@ from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, Transit
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.declarations import deletion_applies
-from rightful.domain.erasure import ErasureOutcome, erasure_text
+from rightful.domain.erasure import ErasureOutcome
 from rightful.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -38,15 +38,13 @@ from rightful.domain.lifecycle import (
 from rightful.domain.notices import (
     OptOutOffer,
     Practices,
-    action_taken_text,
     ccpa_unverified_text,
     expiry_text,
     no_data_text,
     opt_out_text,
-    remedies,
     withdrawn_text,
 )
-from rightful.domain.rectification import Rectified, rectification_text
+from rightful.domain.rectification import Rectified
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.unfounded import (
@@ -56,11 +54,10 @@ from rightful.domain.unfounded import (
     check_justification,
     manifestly_paragraph,
 )
-from rightful.domain.verification import needs_verification
-from rightful.domain.words import with_article, written
-from rightful.services import request_due
+from rightful.domain.words import with_article
+from rightful.services import request_due, request_outcomes
 from rightful.services.audit import AuditService, digest
-from rightful.services.declarations import answered_with_categories, unverified_for_categories
+from rightful.services.declarations import unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
 from rightful.services.request_deadlines import (
     apply_deadlines,
@@ -75,28 +72,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("rightful.requests")
 
-MIN_ANSWER, MAX_ANSWER = 20, 5000  # characters staff write to the requester when answering
 EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
 UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
 # What a CCPA request closed unverified was not done (`ccpa_unverified_text`); a request to
 # know is not disclosing, and gets the general practices too.
 CCPA_UNVERIFIED_ACTION = {RequestType.ERASURE: "deleting", RequestType.RECTIFICATION: "correcting"}
-# GDPR and UK GDPR requests whose outcome is recorded by a command of its own, not in words
-RECORDED_BY_ITS_OWN = {
-    RequestType.ERASURE: "an Art. 17 erasure: record it with `rightful requests erased` (ground, "
-    "erased, kept with exceptions)",
-    RequestType.RESTRICTION: "an Art. 18 restriction: record it with `rightful requests "
-    "restricted` (ground, categories), so that it is told before it lifts",
-}
-
-
-def answered_in_words(row: RequestRow) -> bool:
-    """Whether `row` is closed by an answer in words (`answer`) once verified: not one answered
-    with a package, nor a GDPR erasure or restriction, whose outcome has a command of its own."""
-    kind = RequestType(row.type)
-    if kind in ANSWERED_WITH_PACKAGE:
-        return False
-    return kind not in RECORDED_BY_ITS_OWN or row.jurisdiction == dl.Jurisdiction.CCPA
 
 
 @dataclass(frozen=True)
@@ -557,80 +537,19 @@ class RequestService:
         return self.move(request_id, Status.CANCELLED, by, reason)
 
     def answer(self, request_id: str, what_we_did: str, by: Principal) -> RequestRow:
-        """Close a verified rectification, restriction, objection (or CCPA) request by telling
-        the requester what was done (Art. 12(3)); the words are staff's, in their language. A
-        CCPA opt-out or limit is answered without verification (§7026(c), §7027); a CCPA request
-        to know whose requester is verified for the categories only, with the categories."""
-        by.require(Role.DPO)
-        words = written(what_we_did, "the answer", MIN_ANSWER)
-        if len(words) > MAX_ANSWER:
-            raise InvalidInputError(
-                f"say what was done in {MIN_ANSWER} to {MAX_ANSWER} characters; it goes to the "
-                "requester as written"
-            )
-        with self.store.transaction() as session:
-            row = self.load(session, request_id)
-            kind = RequestType(row.type)
-            if kind in ANSWERED_WITH_PACKAGE and not answered_with_categories(session, row):
-                raise ConflictError(
-                    f"request {row.id} is answered with its package (rightful package …)"
-                )
-            recorded_by = RECORDED_BY_ITS_OWN.get(kind)
-            if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
-                raise ConflictError(f"request {row.id} is {recorded_by}")
-            waiting = self.deletion_wait(session, row)
-            if waiting is not None:
-                raise ConflictError(f"request {row.id} may not be deleted yet: {waiting}")
-            if Status(row.status) not in _answerable_from(row):
-                raise ConflictError(
-                    f"request {row.id} is {row.status}; it is answered once the requester is "
-                    "verified"
-                )
-            self._move(session, row, Status.CLOSED, by, "action taken; the requester was told")
-            text = action_taken_text(row.id, words, row.language, law_of(row))
-            self.record_notice(session, row, "action_taken", text, by)
-            return row
+        """Close a verified request by telling the requester what was done (Art. 12(3))."""
+        return request_outcomes.answer(self, request_id, what_we_did, by)
 
     def record_erasure(self, request_id: str, outcome: ErasureOutcome, by: Principal) -> RequestRow:
-        """Close a verified GDPR or UK GDPR erasure request with what staff did (Art. 17, 19);
-        the requester is told what was erased, what was kept and why."""
-        by.require(Role.DPO)
-        with self.store.transaction() as session:
-            row = self.load(session, request_id)
-            check_gdpr_outcome(row, RequestType.ERASURE, "an Art. 17 outcome")
-            row.erasure_outcome = outcome.as_json()
-            self._move(session, row, Status.CLOSED, by, "erasure carried out and recorded")
-            self.audit.record(
-                session, by.id, by.role_name, "request.erasure_recorded", row.id,
-                ground=outcome.ground.value, erased=len(outcome.erased), kept=len(outcome.kept),
-                exceptions=sorted({why.value for _, why in outcome.kept}),
-                recipients_told=outcome.recipients_told,
-            )  # fmt: skip
-            text = erasure_text(outcome, row.id, row.language, remedies(law_of(row), row.language))
-            self.record_notice(session, row, "erasure", text, by)
-            return row
+        """Close a verified GDPR or UK GDPR erasure request with what staff did (Art. 17, 19)."""
+        return request_outcomes.record_erasure(self, request_id, outcome, by)
 
     def record_rectification(
         self, request_id: str, outcome: Rectified, by: Principal
     ) -> RequestRow:
         """Close a verified GDPR or UK GDPR rectification request with the fields staff
-        corrected (Art. 16, 19); the requester is told which, in plain words."""
-        by.require(Role.DPO)
-        with self.store.transaction() as session:
-            row = self.load(session, request_id)
-            check_gdpr_outcome(row, RequestType.RECTIFICATION, "a rectification")
-            row.rectification_outcome = outcome.as_json()
-            self._move(session, row, Status.CLOSED, by, "rectification carried out and recorded")
-            self.audit.record(
-                session, by.id, by.role_name, "request.rectification_recorded", row.id,
-                fields=len(outcome.fields), recipients_told=outcome.recipients_told,
-            )  # fmt: skip
-            law = law_of(row)
-            text = rectification_text(
-                outcome, row.id, row.language, law.value, remedies(law, row.language)
-            )
-            self.record_notice(session, row, "rectification", text, by)
-            return row
+        corrected (Art. 16, 19)."""
+        return request_outcomes.record_rectification(self, request_id, outcome, by)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -662,20 +581,6 @@ class RequestService:
         )  # fmt: skip
 
 
-def check_gdpr_outcome(row: RequestRow, kind: RequestType, what: str) -> None:
-    """`what` (an erasure outcome, a restriction) is recorded on a verified GDPR or UK GDPR
-    request of `kind`; ConflictError saying what fits instead."""
-    if row.type != kind or row.jurisdiction == dl.Jurisdiction.CCPA:
-        raise ConflictError(
-            f"request {row.id} is a {row.jurisdiction} {row.type} request; {what} is recorded "
-            f"for GDPR and UK GDPR {kind} requests; answer others with `rightful requests answer`"
-        )
-    if row.status != Status.VERIFIED:
-        raise ConflictError(
-            f"request {row.id} is {row.status}; {what} is recorded once the requester is verified"
-        )
-
-
 def transitions(store: Store, request_id: str) -> list[TransitionRow]:
     with store.transaction() as session:
         query = select(TransitionRow).where(TransitionRow.request_id == request_id)
@@ -699,12 +604,3 @@ def _unverified_ccpa(row: RequestRow) -> bool:
         return False
     waiting = row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION
     return row.status in (Status.AWAITING_VERIFICATION, Status.VERIFIED) or waiting
-
-
-def _answerable_from(row: RequestRow) -> frozenset[Status]:
-    """Where an answer in words may close the request: once verified, or at once for a request
-    the law lets nobody verify (a CCPA opt-out or limit)."""
-    kind, law = RequestType(row.type), dl.Jurisdiction(row.jurisdiction)
-    if needs_verification(law, kind):
-        return frozenset({Status.VERIFIED})
-    return frozenset({Status.VERIFIED, *IDENTITY_WAIT})

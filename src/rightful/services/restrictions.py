@@ -28,7 +28,8 @@ from rightful.domain.restriction import (
 )
 from rightful.domain.staff import Principal
 from rightful.services.audit import AuditService, digest
-from rightful.services.requests import RequestService, check_gdpr_outcome
+from rightful.services.request_outcomes import check_gdpr_outcome
+from rightful.services.requests import RequestService
 from rightful.settings import Settings
 
 
