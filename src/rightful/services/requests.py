@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
-from rightful.domain.declarations import deletion_applies
 from rightful.domain.erasure import ErasureOutcome
 from rightful.domain.errors import (
     ConflictError,
@@ -27,10 +26,8 @@ from rightful.domain.errors import (
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import (
-    ANSWERED,
     IDENTITY_WAIT,
     OPEN,
-    Role,
     Status,
     check_manual_move,
     transition,
@@ -41,27 +38,25 @@ from rightful.domain.notices import (
     ccpa_unverified_text,
     expiry_text,
     no_data_text,
-    opt_out_text,
     withdrawn_text,
 )
 from rightful.domain.rectification import Rectified
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.unfounded import (
-    LOOK_BACK,
-    REFUSED_MANIFESTLY,
     Manifestly,
-    check_justification,
-    manifestly_paragraph,
 )
-from rightful.domain.words import with_article
-from rightful.services import request_due, request_outcomes
+from rightful.services import (
+    request_due,
+    request_extensions,
+    request_outcomes,
+    request_refusals,
+)
 from rightful.services.audit import AuditService, digest
 from rightful.services.declarations import unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
 from rightful.services.request_deadlines import (
     apply_deadlines,
-    extension_of,
     law_of,
     pauses,
 )
@@ -317,15 +312,9 @@ class RequestService:
             return ccpa_unverified_text(row.id, "disclosing", row.language,
                                         self.practices(row.language))  # fmt: skip
         action = CCPA_UNVERIFIED_ACTION.get(kind, "acting")
-        return ccpa_unverified_text(row.id, action, row.language, opt_out=self._opt_out_of(row))
-
-    def _opt_out_of(self, row: RequestRow) -> OptOutOffer | None:
-        """How to opt out of sale or sharing, which a CCPA deletion denied as unverified offers
-        (§7062(f)), closed at its deadline or refused by staff alike; None for any other
-        request, or where the data map declares no sale or sharing."""
-        if not deletion_applies(law_of(row), RequestType(row.type)):
-            return None
-        return self.opt_out(row.language)
+        return ccpa_unverified_text(
+            row.id, action, row.language, opt_out=request_refusals.opt_out_on_denial(self, row)
+        )
 
     def _check_unverified(self, session: Session, row: RequestRow) -> None:
         """A verified request expires only when it is a CCPA request to know whose requester is
@@ -421,35 +410,9 @@ class RequestService:
         days: int | None = None,
     ) -> RequestRow:
         """Extend once, with a reason, in the first period; the notice to the requester is kept."""
-        by.require(Role.DPO)
-        with self.store.transaction() as session:
-            row = self.load(session, request_id)
-            if Status(row.status) not in OPEN or Status(row.status) in ANSWERED:
-                raise ConflictError(f"{with_article(row.status)} request cannot be extended")
-            if row.extended_at is not None:
-                raise dl.ExtensionNotAllowedError("this request was extended already")
-            now = self.clock.now()
-            row.extension_months, row.extension_days = months, days
-            row.extension_reason, row.extended_at = reason.strip(), now
-            apply_deadlines(session, row, self.settings, self.clock, extending=True)
-            body = dl.extension_text(
-                dl.Jurisdiction(row.jurisdiction),
-                row.id,
-                row.respond_by,
-                reason.strip(),
-                row.language,
-                tz=self.settings.zone,
-            )
-            self.record_notice(session, row, "extension", body, by)
-            extension = extension_of(row)
-            assert extension is not None  # set above
-            length, unit = dl.extension_length(dl.Jurisdiction(row.jurisdiction), extension)
-            self.audit.record(
-                session, by.id, by.role_name, "request.extended", row.id,
-                **{unit: length}, respond_by=row.respond_by.isoformat(),
-                reason_sha256=digest(row.extension_reason),
-            )  # fmt: skip
-            return row
+        return request_extensions.extend(
+            self, request_id, by, reason=reason, months=months, days=days
+        )
 
     def refuse(
         self,
@@ -459,79 +422,8 @@ class RequestService:
         manifestly: Manifestly | None = None,
         unverified: bool = False,
     ) -> RequestRow:
-        """Reject with recorded reasons; the notice states them and the right to complain. A
-        refusal as manifestly unfounded or excessive (Art. 12(5)) names that ground, needs a
-        real justification, and records how often the requester asked in the year before. One
-        because the requester's identity could not be verified (`unverified`) is recorded so;
-        a CCPA deletion refused so offers the opt-out of sale or sharing as its denial at the
-        deadline does (§7062(f))."""
-        cleaned = [r.strip() for r in reasons if r.strip()]
-        if not cleaned:
-            raise InvalidInputError("a refusal needs at least one reason (Art. 12(4))")
-        if manifestly is not None:
-            check_justification(cleaned)
-        with self.store.transaction() as session:
-            row = self.load(session, request_id)
-            if row.direct_marketing:
-                raise ConflictError(
-                    f"request {row.id} objects to direct marketing, which cannot be refused "
-                    "(Art. 21(3)): stop the processing for direct marketing and tell them "
-                    "(rightful requests answer)"
-                )
-            self._move(session, row, Status.REJECTED, by, "; ".join(cleaned))
-            row.refusal_reasons, row.refused_unverified = cleaned, unverified
-            law = law_of(row)
-            paragraphs = list(
-                dl.build_refusal_notice(law, cleaned, language=row.language).paragraphs
-            )
-            if unverified:
-                self._refused_unverified(session, row, by, paragraphs)
-            if manifestly is not None:
-                earlier = self._earlier_requests(session, row)
-                paragraphs.insert(-1, manifestly_paragraph(manifestly, law.value, row.language,
-                                                           earlier))  # fmt: skip
-                self.audit.record(
-                    session, by.id, by.role_name, REFUSED_MANIFESTLY, row.id,
-                    ground=manifestly.value, earlier_requests=earlier,
-                    reasons_sha256=digest("; ".join(cleaned)),
-                )  # fmt: skip
-            self.record_notice(session, row, "refusal", "\n\n".join(paragraphs), by)
-            return row
-
-    def _refused_unverified(
-        self, session: Session, row: RequestRow, by: Principal, paragraphs: list[str]
-    ) -> None:
-        """Record a refusal because the requester's identity could not be verified, and add to
-        its notice, before the remedies, the opt-out a CCPA deletion denied so offers."""
-        offer = self._opt_out_of(row)
-        if offer is not None:
-            paragraphs.insert(-1, opt_out_text(offer, row.language))
-        self.audit.record(
-            session, by.id, by.role_name, "request.refused_unverified", row.id,
-            opt_out_offered=offer is not None,
-        )  # fmt: skip
-
-    def _earlier_requests(self, session: Session, row: RequestRow) -> int:
-        """Requests from the same e-mail address or phone number received in the year before."""
-        same = [
-            column == value
-            for column, value in ((RequestRow.requester_email, row.requester_email),
-                                 (RequestRow.requester_phone, row.requester_phone))
-            if value
-        ]  # fmt: skip
-        if not same:
-            return 0
-        query = (
-            select(func.count())
-            .select_from(RequestRow)
-            .where(
-                or_(*same),
-                RequestRow.id != row.id,
-                RequestRow.received_at >= row.received_at - LOOK_BACK,
-                RequestRow.received_at < row.received_at,
-            )
-        )
-        return int(session.scalar(query) or 0)
+        """Reject with recorded reasons; the notice states them and the right to complain."""
+        return request_refusals.refuse(self, request_id, by, reasons, manifestly, unverified)
 
     def cancel(self, request_id: str, by: Principal, reason: str) -> RequestRow:
         return self.move(request_id, Status.CANCELLED, by, reason)
