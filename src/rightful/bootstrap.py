@@ -401,7 +401,7 @@ class Container:
         return len(started)
 
     def _answered_with_package(self, status: Status) -> list[str]:
-        from rightful.services.requests import RequestFilter
+        from rightful.services.request_queries import RequestFilter
 
         waiting = self.requests.list(RequestFilter(status=status, limit=10_000))
         return [r.id for r in waiting if RequestType(r.type) in ANSWERED_WITH_PACKAGE

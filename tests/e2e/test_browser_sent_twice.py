@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rightful.services.requests import RequestFilter
+from rightful.services.request_queries import RequestFilter
 
 from .live import BROWSER_TESTS, Live, says
 

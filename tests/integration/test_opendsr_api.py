@@ -22,7 +22,7 @@ from rightful.demo import seed_demo
 from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.lifecycle import Status
 from rightful.domain.staff import SYSTEM
-from rightful.services.requests import RequestFilter
+from rightful.services.request_queries import RequestFilter
 
 from .conftest import T0, App, running_app
 

@@ -25,7 +25,7 @@ from rightful.domain.request_report import as_of, period
 from rightful.domain.requests import RequestType
 from rightful.domain.unfounded import Manifestly
 from rightful.entrypoints.cli.main import app as cli_app
-from rightful.services.requests import RequestFilter
+from rightful.services.request_queries import RequestFilter
 from tests.integration.conftest import App, running_app
 from tests.integration.test_request_report import (
     DPO,

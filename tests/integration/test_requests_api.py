@@ -17,7 +17,7 @@ from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.clock import FixedClock
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.api.app import create_app
-from rightful.services.requests import RequestFilter
+from rightful.services.request_queries import RequestFilter
 
 from .conftest import T0, App, make_container, running_app
 

@@ -15,6 +15,7 @@ from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.services.request_deadlines import running_deadlines
+from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
 log = logging.getLogger("rightful.requests")
@@ -38,7 +39,8 @@ def due(
     """Open requests not yet answered, by time left, most urgent first."""
     now = clock.now()
     soon = settings.due_soon_days
-    rows = [row for row in _open(store) if Status(row.status) not in ANSWERED]
+    all_open = RequestFilter(open_only=True, limit=MOST_LISTED)
+    rows = [row for row in matching(store, all_open) if Status(row.status) not in ANSWERED]
     held = [r for r in rows if r.status == Status.ON_HOLD]
     running = running_deadlines(store, held, settings, clock)
     items = []
@@ -93,14 +95,3 @@ def sweep_due(items: list[DueItem], settings: Settings) -> tuple[int, int]:
         soon,
     )
     return len(overdue), len(soon)
-
-
-def _open(store: Store) -> list[RequestRow]:
-    query = (
-        select(RequestRow)
-        .where(RequestRow.status.in_([s.value for s in OPEN]))
-        .order_by(RequestRow.respond_by, RequestRow.id)
-        .limit(MOST_LISTED)
-    )
-    with store.transaction() as session:
-        return list(session.scalars(query))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -60,6 +59,7 @@ from rightful.services.request_deadlines import (
     law_of,
     pauses,
 )
+from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
@@ -72,16 +72,6 @@ UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
 # What a CCPA request closed unverified was not done (`ccpa_unverified_text`); a request to
 # know is not disclosing, and gets the general practices too.
 CCPA_UNVERIFIED_ACTION = {RequestType.ERASURE: "deleting", RequestType.RECTIFICATION: "correcting"}
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    status: Status | None = None
-    type: RequestType | None = None
-    jurisdiction: dl.Jurisdiction | None = None
-    open_only: bool = False
-    limit: int = 100
-    offset: int = 0
 
 
 class RequestService:
@@ -210,17 +200,7 @@ class RequestService:
             return self.load(session, request_id)
 
     def list(self, flt: RequestFilter) -> list[RequestRow]:
-        query = select(RequestRow).order_by(RequestRow.respond_by, RequestRow.id)
-        if flt.status is not None:
-            query = query.where(RequestRow.status == flt.status.value)
-        if flt.open_only:
-            query = query.where(RequestRow.status.in_([s.value for s in OPEN]))
-        if flt.type is not None:
-            query = query.where(RequestRow.type == flt.type.value)
-        if flt.jurisdiction is not None:
-            query = query.where(RequestRow.jurisdiction == flt.jurisdiction.value)
-        with self.store.transaction() as session:
-            return list(session.scalars(query.limit(flt.limit).offset(flt.offset)))
+        return matching(self.store, flt)
 
     def notices(self, request_id: str) -> list[NoticeRow]:
         with self.store.transaction() as session:
@@ -471,12 +451,6 @@ class RequestService:
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),
         )  # fmt: skip
-
-
-def transitions(store: Store, request_id: str) -> list[TransitionRow]:
-    with store.transaction() as session:
-        query = select(TransitionRow).where(TransitionRow.request_id == request_id)
-        return list(session.scalars(query.order_by(TransitionRow.id)))
 
 
 def _check_unverified_for_categories(session: Session, row: RequestRow) -> None:

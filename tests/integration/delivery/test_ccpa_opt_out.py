@@ -16,7 +16,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel, needs_verification
-from rightful.services.requests import RequestFilter
+from rightful.services.request_queries import RequestFilter
 
 from .conftest import ANNA_MAIL, CODE, Desk
 

@@ -22,7 +22,7 @@ from rightful.domain.requests import RequestType
 from rightful.domain.verification import Factor
 from rightful.entrypoints.cli.main import app
 from rightful.services.identity_set import Proof, record_proof
-from rightful.services.requests import transitions
+from rightful.services.request_queries import transitions
 
 from ..packages.world import AGENT, PUBLIC, REVIEWER
 from .conftest import ANNA, ANNA_MAIL, Desk

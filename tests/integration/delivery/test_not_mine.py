@@ -12,7 +12,7 @@ import pytest
 from rightful.domain.delivery import NOBODY
 from rightful.domain.lifecycle import Status
 from rightful.services.incidents import incidents_of
-from rightful.services.requests import transitions
+from rightful.services.request_queries import transitions
 
 from ..packages.world import REVIEWER
 from .conftest import ANNA_MAIL, Desk

@@ -25,7 +25,7 @@ from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Factor
 from rightful.services.identity_set import Proof, record_proof
 from rightful.services.packaging import BUILD_ATTEMPTS, STALE_BUILD
-from rightful.services.requests import transitions
+from rightful.services.request_queries import transitions
 
 from .world import AGENT, PUBLIC, REVIEWER, World, make_world
 

@@ -15,7 +15,7 @@ from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Assurance, Channel, Factor, WrongCodeError
 from rightful.services.identity_set import Proof, record_proof
-from rightful.services.requests import transitions
+from rightful.services.request_queries import transitions
 
 from . import estate
 from .conftest import AGENT, PUBLIC, REVIEWER, World

@@ -31,7 +31,7 @@ from rightful.entrypoints.api.notice_mail import NoticeOut, Told, UnsentNoticeOu
 from rightful.entrypoints.api.schemas import RowView
 from rightful.entrypoints.web.security import client_of
 from rightful.services import staff
-from rightful.services.requests import RequestFilter, transitions
+from rightful.services.request_queries import RequestFilter, transitions
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 PUBLIC = Principal(id="public", role=None)

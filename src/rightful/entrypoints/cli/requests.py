@@ -33,7 +33,7 @@ from rightful.entrypoints.cli.common import (
     print_json,
 )
 from rightful.services.request_mail import UNTOLD
-from rightful.services.requests import RequestFilter, transitions
+from rightful.services.request_queries import RequestFilter, transitions
 from rightful.services.restrictions import RestrictionView
 
 app = typer.Typer(help="Data subject requests: submit, list, show, move, extend, refuse, cancel.")

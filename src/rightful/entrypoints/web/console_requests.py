@@ -38,7 +38,7 @@ from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
 from rightful.services.delivery import verified_channel
 from rightful.services.incidents import incidents_of
 from rightful.services.request_outcomes import answered_in_words
-from rightful.services.requests import transitions
+from rightful.services.request_queries import transitions
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
