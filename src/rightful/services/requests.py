@@ -1,8 +1,9 @@
-"""Use cases of a request's life: submit, list, show, move, extend, refuse, cancel, due list."""
+"""RequestService, the one place that changes a request: intake, reading, moves along the
+lifecycle and the notices they tell; it hands the due list, expiry, extensions, refusals and
+recorded outcomes to the `request_*` modules beside it, which use its moves and notices."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -16,62 +17,32 @@ from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, Transit
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.erasure import ErasureOutcome
-from rightful.domain.errors import (
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    SourceUnavailableError,
-)
+from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.intake import NewRequest
-from rightful.domain.lifecycle import (
-    IDENTITY_WAIT,
-    OPEN,
-    Status,
-    check_manual_move,
-    transition,
-)
-from rightful.domain.notices import (
-    OptOutOffer,
-    Practices,
-    ccpa_unverified_text,
-    expiry_text,
-    no_data_text,
-    withdrawn_text,
-)
+from rightful.domain.lifecycle import IDENTITY_WAIT, OPEN, Status, check_manual_move, transition
+from rightful.domain.notices import OptOutOffer, Practices, no_data_text, withdrawn_text
 from rightful.domain.rectification import Rectified
-from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
-from rightful.domain.staff import SYSTEM, Principal
-from rightful.domain.unfounded import (
-    Manifestly,
-)
+from rightful.domain.requests import RequestType
+from rightful.domain.staff import Principal
+from rightful.domain.unfounded import Manifestly
 from rightful.services import (
     request_due,
+    request_expiry,
     request_extensions,
     request_outcomes,
     request_refusals,
 )
 from rightful.services.audit import AuditService, digest
-from rightful.services.declarations import unverified_for_categories
 from rightful.services.deletions import no_deletion_rule
-from rightful.services.request_deadlines import (
-    apply_deadlines,
-    law_of,
-    pauses,
-)
+from rightful.services.request_deadlines import apply_deadlines, law_of, pauses
 from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
     from rightful.services.request_mail import RequestNoticeMail
 
-log = logging.getLogger("rightful.requests")
-
 EARLIEST_RECEIPT = timedelta(days=5 * 366)  # a receipt entered late, but not from another era
-UNVERIFIED_AT_DEADLINE = "not verified by the CCPA deadline (§7021)"
-# What a CCPA request closed unverified was not done (`ccpa_unverified_text`); a request to
-# know is not disclosing, and gets the general practices too.
-CCPA_UNVERIFIED_ACTION = {RequestType.ERASURE: "deleting", RequestType.RECTIFICATION: "correcting"}
 
 
 class RequestService:
@@ -241,68 +212,20 @@ class RequestService:
             if only_from is not None and Status(row.status) not in only_from:
                 raise ConflictError(f"request {row.id} is {row.status}; it is left as it is")
             if target is Status.EXPIRED and row.status == Status.VERIFIED:
-                self._check_unverified(session, row)
+                request_expiry.check_unverified(self, session, row)
             self._move(session, row, target, by, reason)
             if target is Status.EXPIRED:  # Art. 12(4): no action is told too, with the remedies
-                self.record_notice(session, row, "expiry", self._expiry_text(row), by)
+                text = request_expiry.expiry_notice(self, row)
+                self.record_notice(session, row, "expiry", text, by)
             if target is Status.CANCELLED:
                 text = withdrawn_text(row.id, row.language, law_of(row))
                 self.record_notice(session, row, "withdrawn", text, by)
             return row
 
     def close_unverified_at_deadline(self) -> list[str]:
-        """The daily job: CCPA requests whose requester was asked to verify and still has not
-        on the last day of the 45 days (or the extension), in the controller's zone, are closed
-        unanswered and told so that day (§7021: the deadline runs whether or not verification
-        is finished, and the denial is the response due by then); ids of those closed. One
-        still `received` (nobody asked the requester yet) stays, overdue, for staff. So does a
-        verified request to know: it closes too unless its requester is verified for the
-        categories (§7062(b)), which staff then answer in words (`answer`); and a verified
-        request to delete short of §7061(b)/§7062(d)'s proof closes too."""
-        if not self.settings.ccpa_close_unverified_at_deadline:
-            return []
-        zone = self.settings.zone
-        today = self.clock.now().astimezone(zone).date()
-        ccpa = RequestFilter(jurisdiction=dl.Jurisdiction.CCPA, open_only=True, limit=100_000)
-        waiting = [
-            row
-            for row in self.list(ccpa)
-            if row.respond_by.astimezone(zone).date() <= today and _unverified_ccpa(row)
-        ]
-        closed = []
-        for row in waiting:
-            try:
-                self.move(row.id, Status.EXPIRED, SYSTEM, UNVERIFIED_AT_DEADLINE,
-                          only_from=frozenset({Status(row.status)}))  # fmt: skip
-            except ConflictError:  # verified enough, or moved meanwhile: left as it is now
-                continue
-            except SourceUnavailableError as exc:  # not denied on a guess: tried again tomorrow
-                log.warning("CCPA deadline: request %s left open: %s", row.id, exc)
-                continue
-            closed.append(row.id)
-        if closed:
-            log.warning("CCPA deadline: %d unverified requests closed %s", len(closed), closed)
-        return closed
-
-    def _expiry_text(self, row: RequestRow) -> str:
-        if row.jurisdiction != dl.Jurisdiction.CCPA:
-            return expiry_text(row.id, row.language, law_of(row))
-        kind = RequestType(row.type)
-        if kind in ANSWERED_WITH_PACKAGE:
-            return ccpa_unverified_text(row.id, "disclosing", row.language,
-                                        self.practices(row.language))  # fmt: skip
-        action = CCPA_UNVERIFIED_ACTION.get(kind, "acting")
-        return ccpa_unverified_text(
-            row.id, action, row.language, opt_out=request_refusals.opt_out_on_denial(self, row)
-        )
-
-    def _check_unverified(self, session: Session, row: RequestRow) -> None:
-        """A verified request expires only when it is a CCPA request to know whose requester is
-        not verified even for the categories (§7062(b), §7024(e)), or a CCPA request to delete
-        short of the proof a deletion needs (§7061(b), §7062(d)); every other one is answered."""
-        if self.deletion_wait(session, row) is not None:
-            return
-        _check_unverified_for_categories(session, row)
+        """The daily job: CCPA requests still unverified on their deadline's last day are closed
+        unanswered and told so that day (§7021); ids of those closed."""
+        return request_expiry.close_unverified_at_deadline(self)
 
     def move_by_hand(
         self, request_id: str, target: Status, by: Principal, reason: str = ""
@@ -451,22 +374,3 @@ class RequestService:
             session, by.id, by.role_name, "notice.recorded", row.id, kind=kind,
             wording_sha256=digest(body),
         )  # fmt: skip
-
-
-def _check_unverified_for_categories(session: Session, row: RequestRow) -> None:
-    """A verified request expires only when it is a CCPA request to know whose requester is not
-    verified even for the categories (§7062(b), §7024(e)); every other one is answered."""
-    if not unverified_for_categories(session, row):
-        raise ConflictError(
-            f"request {row.id} is verified; it is answered, not expired (a CCPA request to know "
-            "verified for the categories only is answered in words: rightful requests answer)"
-        )
-
-
-def _unverified_ccpa(row: RequestRow) -> bool:
-    """A CCPA request (no opt-out or limit) whose requester was asked to verify and has not, or
-    is verified too little to be answered (the service checks which when it closes it)."""
-    if dl.prompt_ccpa(dl.Jurisdiction.CCPA, RequestType(row.type)):
-        return False
-    waiting = row.status == Status.ON_HOLD and row.held_from == Status.AWAITING_VERIFICATION
-    return row.status in (Status.AWAITING_VERIFICATION, Status.VERIFIED) or waiting
