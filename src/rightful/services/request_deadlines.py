@@ -67,17 +67,8 @@ def deadlines(
     )
 
 
-def apply_deadlines(
-    session: Session,
-    row: RequestRow,
-    settings: Settings,
-    clock: Clock,
-    *,
-    new: bool = False,
-    extending: bool = False,
-) -> None:
-    """Store on `row` the deadlines it has as of now."""
-    result = deadlines(session, row, settings, clock, new=new, extending=extending)
+def store_deadlines(row: RequestRow, result: dl.Deadlines) -> None:
+    """Keep `result` on `row`, where the store indexes and sorts by them."""
     row.respond_by = result.respond_by
     row.acknowledge_by = result.acknowledge_by
 

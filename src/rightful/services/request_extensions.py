@@ -12,7 +12,7 @@ from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status
 from rightful.domain.staff import Principal
 from rightful.domain.words import with_article
 from rightful.services.audit import digest
-from rightful.services.request_deadlines import apply_deadlines, extension_of
+from rightful.services.request_deadlines import deadlines, extension_of, store_deadlines
 
 if TYPE_CHECKING:
     from rightful.services.requests import RequestService
@@ -38,7 +38,8 @@ def extend(
         now = requests.clock.now()
         row.extension_months, row.extension_days = months, days
         row.extension_reason, row.extended_at = reason.strip(), now
-        apply_deadlines(session, row, requests.settings, requests.clock, extending=True)
+        result = deadlines(session, row, requests.settings, requests.clock, extending=True)
+        store_deadlines(row, result)
         body = dl.extension_text(
             dl.Jurisdiction(row.jurisdiction),
             row.id,

@@ -35,7 +35,7 @@ from rightful.services import (
 )
 from rightful.services.audit import AuditService, digest
 from rightful.services.deletions import no_deletion_rule
-from rightful.services.request_deadlines import apply_deadlines, law_of, pauses
+from rightful.services.request_deadlines import deadlines, law_of, pauses, store_deadlines
 from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
@@ -115,7 +115,7 @@ class RequestService:
             acknowledged_at=now,  # the acknowledgement is recorded in the same transaction
         )
         with self.store.transaction() as session:
-            apply_deadlines(session, row, self.settings, self.clock, new=True)
+            store_deadlines(row, deadlines(session, row, self.settings, self.clock, new=True))
             session.add(row)
             session.flush()
             self.audit.record(
@@ -261,7 +261,7 @@ class RequestService:
         row.held_from = step.held_from.value if step.held_from else None
         if step.target not in OPEN:
             row.closed_at = now
-        apply_deadlines(session, row, self.settings, self.clock)
+        store_deadlines(row, deadlines(session, row, self.settings, self.clock))
         session.add(
             TransitionRow(
                 request_id=row.id,
