@@ -14,8 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.incident_clocks import BUILTIN_REGIMES
 from rightful.domain.incident_untold import (
     MIN_UNTOLD_JUSTIFICATION,
+    Sent,
     Untold,
     UntoldException,
     check_closing,
@@ -23,6 +25,8 @@ from rightful.domain.incident_untold import (
     due_of,
     joined,
     never_told,
+    reached,
+    untold_of,
 )
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -47,6 +51,29 @@ def test_someone_in_the_scope_whom_the_notice_missed_is_due_from_when_it_went_ou
 
 def test_a_regime_without_a_fixed_time_gives_no_due_time() -> None:
     assert due_of(T0, T0, None) is None
+
+
+def test_whom_a_notice_reached_is_told_by_their_last_attempt() -> None:
+    """A failed attempt sent again and delivered told them; one delivered, then refused on a
+    later attempt (the notice sent again to everyone), is read by that last outcome."""
+    attempts = [("anna", "failed"), ("carl", "sent"), ("anna", "sent"), ("carl", "failed"),
+                ("dora", "no_address")]  # fmt: skip
+    assert reached(attempts) == {"anna"}
+
+
+def test_each_sent_notice_names_the_people_of_the_scope_it_did_not_reach() -> None:
+    """Under GDPR each is due 72 hours after they came into the scope (or after the notice went
+    out, if they were in it before); California's regime gives them no fixed time."""
+    gdpr, ccpa = BUILTIN_REGIMES["gdpr"], BUILTIN_REGIMES["ccpa"]
+    sent_at, added = T0 + timedelta(hours=10), T0 + timedelta(days=3)
+    notices = [Sent("n1", "gdpr", sent_at, {"anna"}), Sent("n2", "ccpa", sent_at, set())]
+    untold = untold_of(notices, ("anna", "carl", "dora"), {"dora": added}, (gdpr, ccpa))
+    assert untold["n1"] == Untold(
+        "n1",
+        "gdpr",
+        {"carl": sent_at + timedelta(hours=HOURS), "dora": added + timedelta(hours=HOURS)},
+    )
+    assert untold["n2"] == Untold("n2", "ccpa", {"anna": None, "carl": None, "dora": None})
 
 
 def test_the_untold_are_overdue_one_by_one_and_the_reminder_mark_follows() -> None:

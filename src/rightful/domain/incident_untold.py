@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Final
 
 from rightful.domain.errors import ConflictError, InvalidInputError
-from rightful.domain.incident_clocks import mark_reached
+from rightful.domain.incident_clocks import Regime, mark_reached
 from rightful.domain.words import counted, written
 
 
@@ -51,6 +51,38 @@ def due_of(joined_at: datetime | None, sent_at: datetime, hours: int | None) -> 
         return None
     start = sent_at if joined_at is None else max(joined_at, sent_at)
     return start + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A notice to the people concerned that went out, and whom its last attempts reached."""
+
+    notice_id: str
+    regime: str
+    sent_at: datetime
+    reached: Collection[str]
+
+
+def reached(attempts: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Who the last attempt to reach them reached, of `attempts` (person, outcome) oldest
+    first."""
+    last = dict(attempts)
+    return frozenset(person for person, outcome in last.items() if outcome == "sent")
+
+
+def untold_of(
+    sent: Iterable[Sent], people: Sequence[str], since: Mapping[str, datetime],
+    regimes: Iterable[Regime],
+) -> dict[str, Untold]:  # fmt: skip
+    """For each sent notice, the people of the current scope it has not told, each due
+    `subjects_hours` after they became tellable (`since`: when they came into the scope)."""
+    hours = {r.name: r.subjects_hours for r in regimes}
+    out: dict[str, Untold] = {}
+    for n in sent:
+        due = {p: due_of(since.get(p), n.sent_at, hours.get(n.regime))
+               for p in people if p not in n.reached}  # fmt: skip
+        out[n.notice_id] = Untold(n.notice_id, n.regime, due)
+    return out
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ that follow from the decision under each regime in force."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,10 +98,17 @@ def done_notices(session: Session, incident_id: str) -> dict[tuple[str, Audience
     query = select(IncidentNoticeRow).where(
         IncidentNoticeRow.incident_id == incident_id, IncidentNoticeRow.status.in_(NOTIFIED)
     )
+    return first_sent(session.scalars(query))
+
+
+def first_sent(notices: Iterable[IncidentNoticeRow]) -> dict[tuple[str, Audience], datetime]:
+    """When each (regime, audience) notice of `notices` that was given first went out."""
     done: dict[tuple[str, Audience], datetime] = {}
-    for n in session.scalars(query):
+    for n in notices:
+        if n.status not in NOTIFIED or n.sent_at is None:
+            continue
         key = (n.regime, Audience(n.audience))
-        if n.sent_at is not None and (key not in done or n.sent_at < done[key]):
+        if key not in done or n.sent_at < done[key]:
             done[key] = n.sent_at
     return done
 
@@ -109,13 +116,22 @@ def done_notices(session: Session, incident_id: str) -> dict[tuple[str, Audience
 def deadlines_of(
     session: Session, row: IncidentRow, regimes: Sequence[Regime], scope: Scope | None
 ) -> list[Deadline]:
-    """The incident's deadlines under every regime; until it is assessed, the authority's
-    notice counts as owed (the clock runs from awareness whatever the assessment says)."""
+    """The incident's deadlines under every regime, read from the store."""
     a = current_assessment(session, row)
+    done = done_notices(session, row.id) if a else {}
+    return clocks_of(row, a, scope, regimes, done)
+
+
+def clocks_of(
+    row: IncidentRow, a: IncidentAssessmentRow | None, scope: Scope | None,
+    regimes: Sequence[Regime], done: Mapping[tuple[str, Audience], datetime],
+) -> list[Deadline]:  # fmt: skip
+    """The incident's deadlines under every regime, from its assessment in force, its scope
+    and when its notices first went out; until it is assessed, the authority's notice counts
+    as owed (the clock runs from awareness whatever the assessment says)."""
     if a is None:
         return _provisional(row, regimes)
-    return deadlines(row.aware_at, decision_of(row, a, scope), regimes,
-                     done_notices(session, row.id))  # fmt: skip
+    return deadlines(row.aware_at, decision_of(row, a, scope), regimes, done)
 
 
 def _provisional(row: IncidentRow, regimes: Sequence[Regime]) -> list[Deadline]:

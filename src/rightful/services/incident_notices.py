@@ -8,9 +8,10 @@ import json
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,7 +39,7 @@ from rightful.domain.incident_notices import (
     sections_sha256,
 )
 from rightful.domain.incident_scope import Scope, describe_person
-from rightful.domain.incident_untold import Untold, due_of, joined
+from rightful.domain.incident_untold import Sent, Untold, joined, reached, untold_of
 from rightful.domain.incidents import (
     IncidentKind,
     IncidentSource,
@@ -520,26 +521,14 @@ class IncidentNotices:
 
     def untold_in(self, session: Session, row: IncidentRow) -> dict[str, Untold]:
         """`untold_due` inside a transaction."""
-        given = [(n, n.sent_at) for n in self._of(session, row.id)
-                 if n.audience == Audience.SUBJECTS.value and n.status in GIVEN
-                 and n.sent_at is not None]  # fmt: skip
-        if not given:
+        sent = sent_to_people(self._of(session, row.id), partial(self._deliveries, session))
+        if not sent:
             return {}
         scope = self.s.scope_of(session, row)
-        people = scope.subjects if scope else ()
-        since = joined(
-            (s.computed_at, s.data.get("subjects", ()))
-            for s in session.scalars(select(IncidentScopeRow).where(
-                IncidentScopeRow.incident_id == row.id))
-        )  # fmt: skip
-        hours = {r.name: r.subjects_hours for r in self.s.policy.regimes}
-        out: dict[str, Untold] = {}
-        for n, sent_at in given:
-            latest = self._latest(session, n.id)
-            due = {p: due_of(since.get(p), sent_at, hours.get(n.regime))
-                   for p in people if latest.get(p) != "sent"}  # fmt: skip
-            out[n.id] = Untold(n.id, n.regime, due)
-        return out
+        scopes = session.scalars(select(IncidentScopeRow).where(
+            IncidentScopeRow.incident_id == row.id))  # fmt: skip
+        return untold_of(sent, scope.subjects if scope else (), joined_at(scopes),
+                         self.s.policy.regimes)  # fmt: skip
 
     def get(self, notice_id: str) -> IncidentNoticeRow:
         with self.s.store.transaction() as session:
@@ -631,6 +620,22 @@ class IncidentNotices:
                             incident_id=row.id, notice_id=notice.id, audience=notice.audience,
                             regime=notice.regime, sections_sha256=sections_sha256(notice.sections),
                             **extra)  # fmt: skip
+
+
+def sent_to_people(
+    notices: Iterable[IncidentNoticeRow],
+    attempts: Callable[[str], Iterable[IncidentNoticeDeliveryRow]],
+) -> list[Sent]:
+    """The notices to the people concerned that went out, each with whom it reached (by
+    `attempts` of a notice, oldest first)."""
+    return [Sent(n.id, n.regime, n.sent_at, reached((a.subject, a.outcome) for a in attempts(n.id)))
+            for n in notices if n.audience == Audience.SUBJECTS.value and n.status in GIVEN
+            and n.sent_at is not None]  # fmt: skip
+
+
+def joined_at(scopes: Iterable[IncidentScopeRow]) -> dict[str, datetime]:
+    """When each person first came into the scope, from an incident's scopes as computed."""
+    return joined((s.computed_at, s.data.get("subjects", ())) for s in scopes)
 
 
 def _keys(scope: Scope | None, language: str) -> dict[str, tuple[Any, str]]:
