@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import load_only
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
-from rightful.services.request_deadlines import running_deadlines
+from rightful.services.request_deadlines import CLOCK_COLUMNS, running_deadlines
 from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
@@ -58,7 +59,8 @@ def due(
 
 def due_counts(store: Store, clock: Clock, settings: Settings) -> dict[dl.Urgency, int]:
     """How many requests `due` lists at each urgency, counted in the store: one query for
-    those whose stored deadline holds, and the running deadline of each on hold."""
+    those whose stored deadline holds, and the running deadline of those on hold (two more:
+    what their clock needs, and their pauses)."""
     now = clock.now()
     overdue_before, soon_until = dl.urgency_bounds(now, settings.due_soon_days)
     waiting = [s.value for s in OPEN - ANSWERED - {Status.ON_HOLD}]
@@ -70,7 +72,9 @@ def due_counts(store: Store, clock: Clock, settings: Settings) -> dict[dl.Urgenc
     ).where(RequestRow.status.in_(waiting))
     with store.transaction() as session:
         overdue, soon, ok = session.execute(query).one()
-        held = list(session.scalars(select(RequestRow).where(RequestRow.status == Status.ON_HOLD)))
+        held = list(session.scalars(
+            select(RequestRow).options(load_only(*CLOCK_COLUMNS))
+            .where(RequestRow.status == Status.ON_HOLD)))  # fmt: skip
     running = running_deadlines(store, held, settings, clock)
     counts = {dl.Urgency.OVERDUE: overdue, dl.Urgency.DUE_SOON: soon, dl.Urgency.OK: ok}
     for respond_by in running.values():
