@@ -5,15 +5,15 @@ nobody, the audit chain's length. Counts only: never an id, a name or an address
 Each figure comes from the rule its own command applies: urgency from `RequestService.due_counts`
 (`rightful requests due`), lost builds from `still_building` (`rightful jobs builds`), notices
 that reached nobody from `RequestNoticeMail.unsent_counts` (`rightful jobs daily`), incident
-clocks from `open_deadlines` and `untold_due` (`rightful jobs incidents`)."""
+clocks from `clocks_of` and `untold_of` (`rightful jobs incidents`), read for every open
+incident at once (`read_clocks`)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from rightful.domain.incidents import IncidentStatus
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.packages import PackageStatus
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE
-from rightful.services.incident_jobs import open_deadlines, open_incidents
+from rightful.services.incident_figures import IncidentClocks, read_clocks
 from rightful.services.packaging import still_building
 
 if TYPE_CHECKING:
@@ -36,22 +36,6 @@ if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
     from rightful.services.request_mail import RequestNoticeMail
     from rightful.services.requests import RequestService
-
-# An incident notice due within this long is "due soon" (the first reminder's distance).
-INCIDENT_SOON: Final = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class IncidentClocks:
-    """Notices owed by (regime, audience): still to go, overdue, due within INCIDENT_SOON; and
-    people a sent notice has not told, by regime: all, and overdue."""
-
-    regimes: tuple[str, ...]  # in force
-    owed: Mapping[tuple[str, str], int]
-    overdue: Mapping[tuple[str, str], int]
-    due_soon: Mapping[tuple[str, str], int]
-    untold: Mapping[str, int]
-    untold_overdue: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -70,8 +54,8 @@ class Figures:
 
 
 class FigureReader:
-    """Reads the figures with a handful of aggregate queries; incidents, which are few while
-    open, one by one as the hourly incident job reads them."""
+    """Reads the figures with a fixed number of queries, however many requests and incidents
+    there are."""
 
     def __init__(
         self, store: Store, clock: Clock, requests: RequestService, incidents: IncidentService,
@@ -89,33 +73,16 @@ class FigureReader:
                 select(IncidentRow.kind, func.count())
                 .where(IncidentRow.status != IncidentStatus.CLOSED.value)
                 .group_by(IncidentRow.kind)))  # fmt: skip
+            clocks = read_clocks(session, self.incidents.policy.regimes, now)
         running = sum(still_building(b, now, self.build_lost_after) for b in building)
         return Figures(
             requests_open=requests_open, requests_urgency=self.requests.due_counts(),
             oldest_waiting_days=_days(now - oldest) if oldest else 0.0,
             packages=packages, builds_waiting=waiting, builds_running=running,
             builds_lost=len(building) - running, incidents_open=incidents,
-            incident_clocks=self._incident_clocks(now),
+            incident_clocks=clocks,
             notices_unsent=self.notices.unsent_counts(), audit_entries=self.audit.head().last_seq,
         )  # fmt: skip
-
-    def _incident_clocks(self, now: datetime) -> IncidentClocks:
-        owed: Counter[tuple[str, str]] = Counter()
-        overdue: Counter[tuple[str, str]] = Counter()
-        soon: Counter[tuple[str, str]] = Counter()
-        for _, d in open_deadlines(self.incidents):
-            key, state, left = (d.regime, d.audience.value), d.state(now), d.left(now)
-            owed[key] += state in ("open", "overdue")
-            overdue[key] += state == "overdue"
-            soon[key] += state == "open" and left is not None and left <= INCIDENT_SOON
-        untold: Counter[str] = Counter()
-        untold_overdue: Counter[str] = Counter()
-        for incident_id in open_incidents(self.incidents):
-            for u in self.incidents.notices.untold_due(incident_id).values():
-                untold[u.regime] += len(u.people)
-                untold_overdue[u.regime] += len(u.overdue(now))
-        regimes = tuple(r.name for r in self.incidents.policy.regimes)
-        return IncidentClocks(regimes, owed, overdue, soon, untold, untold_overdue)
 
 
 def _requests(session: Session) -> tuple[dict[Any, int], datetime | None, dict[Any, int]]:
