@@ -60,9 +60,6 @@ if TYPE_CHECKING:
     from rightful.services.verification import VerificationConfig, VerificationService
 
 
-BROKER_TIMEOUT = 2.0  # seconds a readiness probe waits for the broker
-
-
 def make_data_dir(folder: Path) -> None:
     """Make `folder` (and its parents, 0700: it holds the store and the keys) unless it exists;
     ConfigurationError, in one line, when it is a file or cannot be made."""
@@ -588,12 +585,13 @@ class Container:
         from rightful.services.readiness import ReadinessProbe
 
         s = self.settings
+        timeout = s.readiness_timeout_seconds
         broker = None
         if s.queue_backend == "celery":
             from rightful.adapters.queue.celery import ping_broker
 
-            broker = partial(ping_broker, s.celery_broker_url.get_secret_value(), BROKER_TIMEOUT)
-        return ReadinessProbe(self.store, self.package_objects, broker)
+            broker = partial(ping_broker, s.celery_broker_url.get_secret_value(), timeout)
+        return ReadinessProbe(self.store, self.package_objects, broker, timeout)
 
     @cached_property
     def figures(self) -> FigureReader:

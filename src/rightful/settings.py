@@ -332,6 +332,13 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scraper sends for GET /metrics (at least 32 "
         "bytes); unset: /metrics is off (404)",
     )
+    readiness_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="A /readyz check not done within this counts as failed, so the answer comes "
+        "within about this however long a store or broker takes",
+    )
 
     # --- delivery to the requester ---------------------------------------------------------
     link_ttl_days: int = Field(default=14, ge=1, le=90)

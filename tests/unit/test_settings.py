@@ -129,3 +129,16 @@ def test_a_refused_setting_is_named_with_our_words_only(tmp_path: Path) -> None:
         "invalid setting metrics_token: at least 32 bytes (openssl rand -hex 32), or unset "
         "(check RIGHTFUL_* variables or the TOML file)"
     )
+
+
+BEYOND = [(0, "greater than 0"), (61, "less than or equal to 60"), (float("inf"), "less than")]
+
+
+@pytest.mark.parametrize(("seconds", "message"), BEYOND)
+def test_the_readiness_deadline_is_a_few_seconds(
+    tmp_path: Path, seconds: float, message: str
+) -> None:
+    """0 would fail every probe at once; beyond a minute no probe waits for the answer."""
+    with pytest.raises(ValidationError, match=f"readiness_timeout_seconds\n.*should be {message}"):
+        load_settings(data_dir=tmp_path, readiness_timeout_seconds=seconds)
+    assert load_settings(data_dir=tmp_path, readiness_timeout_seconds=0.2).readiness_timeout_seconds
