@@ -35,10 +35,10 @@ class SilentServer:
     """A loopback TCP port that accepts every connection and never answers (a store or broker
     whose host is up but whose process hangs)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self) -> None:
         self.connections: list[socket.socket] = []
-        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener = socket.create_server(("127.0.0.1", 0))  # a port nothing else uses
+        self.port: int = self._listener.getsockname()[1]
         self._listener.settimeout(0.05)
         self._closed = threading.Event()
         self._accepting = threading.Thread(target=self._accept, daemon=True)
@@ -81,24 +81,30 @@ class Served:
         return self.http.get(self.readyz)
 
 
+def hanging_store(port: int) -> dict[str, object]:
+    return {"database_url": f"postgresql+psycopg://rightful:s3cret@127.0.0.1:{port}/rightful"}
+
+
 @contextmanager
-def serving(tmp_path: Path, port: int, **settings: object) -> Iterator[Served]:
-    """The app in uvicorn on port + 4, its store hanging on `port` unless `settings` name
-    another (it is not initialised: it may not answer)."""
-    with SilentServer(port) as silent:
-        dsn = f"postgresql+psycopg://rightful:s3cret@127.0.0.1:{port}/rightful"
-        settings = {"database_url": dsn, "readiness_timeout_seconds": DEADLINE, **settings}
+def serving(
+    tmp_path: Path, hanging: Callable[[int], dict[str, object]] = hanging_store
+) -> Iterator[Served]:
+    """The app in uvicorn, with the settings `hanging` gives for the port of a silent server
+    (by default its store: it is not initialised, as it may not answer)."""
+    with SilentServer() as silent:
+        settings = {"readiness_timeout_seconds": DEADLINE, **hanging(silent.port)}
         c = Container(settings=load_settings(data_dir=tmp_path, **settings))
-        config = uvicorn.Config(create_app(c), host="127.0.0.1", port=port + 4, log_level="warning")
+        config = uvicorn.Config(create_app(c), host="127.0.0.1", port=0, log_level="warning")
         web = uvicorn.Server(config)
         thread = threading.Thread(target=web.run, daemon=True)
         thread.start()
         while not web.started:
             assert thread.is_alive(), "the web server did not start"
             time.sleep(0.02)
+        port = web.servers[0].sockets[0].getsockname()[1]
         try:
             with httpx2.Client(timeout=DEADLINE + SLACK) as http:
-                yield Served(c, silent, f"http://127.0.0.1:{port + 4}/readyz", http)
+                yield Served(c, silent, f"http://127.0.0.1:{port}/readyz", http)
         finally:
             silent.close()  # what still hangs returns, and the web server can stop
             web.should_exit = True
@@ -123,7 +129,7 @@ def answered_at_once(count: int, call: Callable[[], T]) -> list[T]:
 def test_a_store_that_never_answers_fails_its_check_by_the_deadline(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with serving(tmp_path, 18100) as app, caplog.at_level(logging.WARNING, "rightful.readiness"):
+    with serving(tmp_path) as app, caplog.at_level(logging.WARNING, "rightful.readiness"):
         [response] = answered_at_once(1, app.probe)
     assert response.status_code == 503
     assert response.json()["checks"] == {"store": "failed", "storage": "ok"}
@@ -133,7 +139,7 @@ def test_a_store_that_never_answers_fails_its_check_by_the_deadline(
 
 def test_probes_arriving_together_share_one_bounded_check(tmp_path: Path) -> None:
     """Twenty probes while the store hangs: each answered by the deadline, and one connection."""
-    with serving(tmp_path, 18101) as app:
+    with serving(tmp_path) as app:
         responses = answered_at_once(20, app.probe)
         assert {r.json()["checks"]["store"] for r in responses} == {"failed"}
         assert len(app.silent.connections) == 1
@@ -141,7 +147,7 @@ def test_probes_arriving_together_share_one_bounded_check(tmp_path: Path) -> Non
 
 def test_a_check_still_hanging_is_not_started_again_until_it_returns(tmp_path: Path) -> None:
     ticks = [100.0]
-    with serving(tmp_path, 18102) as app:
+    with serving(tmp_path) as app:
         c = app.container
         probe = ReadinessProbe(c.store, c.package_objects, timeout=DEADLINE, ticks=lambda: ticks[0])
         for _ in range(3):
@@ -157,10 +163,11 @@ def test_a_check_still_hanging_is_not_started_again_until_it_returns(tmp_path: P
 
 
 def test_a_broker_that_never_answers_fails_its_check_by_the_deadline(tmp_path: Path) -> None:
-    broker = "redis://:s3cret@127.0.0.1:18103/0"
-    store = f"sqlite:///{tmp_path}/store.db"
-    with serving(tmp_path, 18103, database_url=store, queue_backend="celery",
-                 celery_broker_url=broker) as app:  # fmt: skip
+    def hanging_broker(port: int) -> dict[str, object]:
+        return {"database_url": f"sqlite:///{tmp_path}/store.db", "queue_backend": "celery",
+                "celery_broker_url": f"redis://:s3cret@127.0.0.1:{port}/0"}  # fmt: skip
+
+    with serving(tmp_path, hanging_broker) as app:
         [response] = answered_at_once(1, app.probe)
     assert response.status_code == 503
     assert response.json()["checks"] == {"store": "ok", "storage": "ok", "broker": "failed"}
