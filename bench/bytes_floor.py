@@ -3,9 +3,9 @@
 Every blob of a package is read, hashed with SHA-256 (its manifest line), given its CRC-32 (its
 ZIP member), sealed with AES-256-GCM in 64 KiB chunks (encryption at rest), written past the
 page cache and made durable with fsync. `time_bytes_floor` does exactly that in the leanest
-arrangement found for two cores: a forked process reads and hashes each blob into memory shared
-with the parent, which seals and writes (a thread in place of the process took 0.24-0.30 s
-against 0.19-0.21 s, and two hashing threads did no better than one). No records, no manifest,
+arrangement found for two cores: a forked process reads each blob into memory shared with the
+parent and hashes two of every three, the parent hashes the third, seals and writes (see
+docs/performance.md, "the bytes floor", for the arrangements tried). No records, no manifest,
 no ZIP headers, no leak gate: `cat` / this time is what the bytes alone reach. For large files
 it is no floor: each is read whole into a slot, where the package streams them in blocks.
 """
@@ -28,6 +28,9 @@ TAG: Final = 16
 STAGE: Final = 4 * 1024 * 1024
 ALIGN: Final = 4096
 SLOTS: Final = 16
+# The parent hashes every third blob: sealing and writing leave it that much time beside the
+# child's reading and hashing (every second or fourth blob was slower, 0.18-0.20 s against 0.16 s).
+PARENT_HASHES_EVERY: Final = 3
 _READ: Final = struct.Struct("<IQ")  # slot, size
 
 
@@ -71,8 +74,8 @@ def _child(files: list[Path], shared: mmap.mmap, slot_size: int, answer: int, fr
                     size = os.readv(fd, [room])
                 finally:
                     os.close(fd)
-                hashlib.sha256(room[:size]).digest()
-                crc32(room[:size])
+                if n % PARENT_HASHES_EVERY:
+                    _sums(room[:size])
                 room.release()
                 os.write(answer, _READ.pack(slot, size))
             else:
@@ -91,6 +94,8 @@ def _seal_all(
             for n in range(count):
                 slot, size = _READ.unpack(_read_exactly(answers, _READ.size))
                 with view[slot * slot_size : slot * slot_size + size] as blob:
+                    if n % PARENT_HASHES_EVERY == 0:
+                        _sums(blob)
                     sealer.add(blob)
                 if n + SLOTS < count:  # the child waits for this slot again
                     os.write(free, b".")
@@ -98,6 +103,12 @@ def _seal_all(
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _sums(data: memoryview) -> None:
+    """What the package takes of every blob: its SHA-256 and its CRC-32."""
+    hashlib.sha256(data).digest()
+    crc32(data)
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
