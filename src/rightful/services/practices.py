@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from rightful.adapters.packaging.texts import category_label
+from rightful.domain.category_words import category_name
 from rightful.domain.datamap import DataMap
 from rightful.domain.notices import OptOutOffer, Practices
 
@@ -17,7 +17,7 @@ def general_practices(datamap: DataMap, language: str) -> Practices:
     purposes: dict[str, None] = {}
     recipients: dict[str, None] = {}
     for coll in datamap.collections():
-        categories.update(dict.fromkeys(category_label(c, language) for c in coll.categories))
+        categories.update(dict.fromkeys(category_name(c, language) for c in coll.categories))
         if coll.info.source:
             sources[coll.info.source.in_language(language)] = None
         purposes.update(dict.fromkeys(p.in_language(language) for p in coll.info.purposes))

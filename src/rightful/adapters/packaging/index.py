@@ -9,7 +9,8 @@ from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from rightful.adapters.packaging.texts import category_label, for_law, texts
+from rightful.adapters.packaging.texts import for_law, texts
+from rightful.domain.category_words import category_name
 from rightful.domain.datamap import DataMap, Disclosure, ProcessingInfo, Recipient
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.languages import worded
@@ -91,7 +92,7 @@ def render_index(data: IndexData) -> bytes:
                                    received=_day(data.received_at, lang),
                                    generated=_day(data.generated_at, lang)),
         "categories": [
-            {"name": c, "label": category_label(c, lang), "count": n}
+            {"name": c, "label": category_name(c, lang), "count": n}
             for c, n in sorted(data.categories.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "collections": [_collection(data, c, lang) for c in data.collections],
@@ -99,7 +100,7 @@ def render_index(data: IndexData) -> bytes:
         "left_out": [_left_out(data, t, d) for d in data.left_out],
         "undisclosed": [
             {"title": _title(data, d["collection"]), "field": d["field"],
-             "category_labels": [category_label(c, lang) for c in d["categories"]]}
+             "category_labels": [category_name(c, lang) for c in d["categories"]]}
             for d in data.undisclosed
         ],
         "attachments": [{"path": p, "title": _title(data, c)} for p, c in data.attachments],
@@ -127,7 +128,7 @@ def _collection(data: IndexData, files: CollectionFiles, lang: str) -> dict[str,
         "anchor": safe_name(files.address), "title": _title(data, files.address),
         "description": worded(coll.description, lang), "records": files.records,
         "file_count": files.file_count, "json_path": files.json_path, "csv_path": files.csv_path,
-        "category_labels": [category_label(c, lang) for c in coll.categories],
+        "category_labels": [category_name(c, lang) for c in coll.categories],
         "info": _info(coll.info, lang), **_recipients(data, coll.info, lang),
         "record_word": t["record"] if files.records == 1 else t["records"],
         "file_word": t["file_label"] if files.file_count == 1 else t["files_label"],
@@ -167,7 +168,7 @@ def _withheld(data: IndexData, withheld: Withheld, lang: str) -> dict[str, Any]:
     assert coll is not None
     return {
         "title": _title(data, withheld.collection),
-        "category_labels": [category_label(c, lang) for c in withheld.categories],
+        "category_labels": [category_name(c, lang) for c in withheld.categories],
         "info": _info(coll.info, lang),
         **_recipients(data, coll.info, lang),
     }
@@ -238,7 +239,7 @@ def _selling(data: IndexData, lang: str) -> dict[str, Any] | None:
         for r in coll.info.recipients or ():
             for kind in r.disclosure:
                 for c in coll.categories:
-                    kinds[kind].setdefault(category_label(c, lang), {})[r.named(lang)] = None
+                    kinds[kind].setdefault(category_name(c, lang), {})[r.named(lang)] = None
     listed = {kind.value: [{"label": label, "recipients": list(names)}
                            for label, names in by_label.items()]
               for kind, by_label in kinds.items()}  # fmt: skip

@@ -1,4 +1,4 @@
-"""The words of index.html in English and German, and plain names for data categories."""
+"""The words of index.html in English and German (data categories: domain/category_words.py)."""
 
 from __future__ import annotations
 
@@ -253,34 +253,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-# Plain names for the data categories the demo and most Fides maps use; others are spelled out.
-CATEGORIES: Final[dict[str, dict[str, str]]] = {
-    "user.unique_id": {"en": "Customer number", "de": "Kundennummer"},
-    "user.name": {"en": "Names", "de": "Namen"},
-    "user.contact.email": {"en": "E-mail addresses", "de": "E-Mail-Adressen"},
-    "user.contact.phone_number": {"en": "Phone numbers", "de": "Telefonnummern"},
-    "user.contact.address": {"en": "Postal addresses", "de": "Postanschriften"},
-    "user.contact.address.country": {"en": "Country", "de": "Land"},
-    "user.device.device_id": {"en": "Device serial numbers", "de": "Geräte-Seriennummern"},
-    "user.behavior": {"en": "How you used our service", "de": "Nutzung unseres Dienstes"},
-    "user.behavior.purchase_history": {"en": "Purchases", "de": "Käufe"},
-    "user.content.voice_transcript": {
-        "en": "Transcripts of voice requests",
-        "de": "Abschriften von Sprachbefehlen",
-    },
-    "user.content.private": {"en": "Messages you wrote", "de": "Ihre Nachrichten"},
-    "user.biometric.voice": {"en": "Voice recordings", "de": "Sprachaufnahmen"},
-    "user.social": {"en": "Relationships", "de": "Beziehungen"},
-    "user.privacy_preferences": {
-        "en": "Your choices (e.g. newsletter topics)",
-        "de": "Ihre Einstellungen (z. B. Newsletter-Themen)",
-    },
-    "system.operations": {
-        "en": "Technical details (ids, dates)",
-        "de": "Technische Angaben (Kennungen, Daten)",
-    },
-}
-
 
 def texts(language: str) -> dict[str, str]:
     """The texts in a language (English when the language is not offered)."""
@@ -291,12 +263,3 @@ def for_law(t: dict[str, str], key: str, law: str) -> str:
     """A text as the request's law words it: its own variant (`key_uk_gdpr`, `key_ccpa`) where
     there is one, the GDPR's otherwise."""
     return t.get(f"{key}_{law}", t[key])
-
-
-def category_label(category: str, language: str) -> str:
-    """A plain name for a data category."""
-    known = CATEGORIES.get(category)
-    if known:
-        return known.get(language, known["en"])
-    words = category.split(".")[1:] or [category]
-    return " / ".join(w.replace("_", " ") for w in words).capitalize()
