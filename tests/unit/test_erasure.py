@@ -54,13 +54,34 @@ def test_the_requester_reads_the_ground_what_went_what_stayed_and_why() -> None:
     text = erasure_text(outcome, RID, "en", remedies(Jurisdiction.GDPR, "en"))
     assert text.startswith("We have acted on your request for erasure (reference 0f3a9c2e)")
     assert "no longer needed" in text and "(Article 17(1)(a))" in text
-    assert "We erased: user.contact." in text
-    assert "We kept user.content for the establishment, exercise or defence of legal claims" in text
+    assert "We erased: contact details." in text
+    assert (
+        "We kept content you created for the establishment, exercise or defence of legal "
+        "claims" in text
+    )
     assert "2 recipients" in text and "Article 19" in text
     assert "supervisory authority" in text and "judicial remedy" in text
     german = erasure_text(outcome, RID, "de", remedies(Jurisdiction.GDPR, "de"))
     assert "Art. 17 Abs. 1 Buchst. a" in german and "Rechtsansprüchen" in german
     assert "Aufsichtsbehörde" in german
+
+
+@pytest.mark.parametrize(
+    ("language", "erased", "kept"),
+    [
+        ("en", "We erased: e-mail addresses, purchases.", "We kept names to comply with a legal"),
+        ("de", "Gelöscht haben wir: E-Mail-Adressen, Käufe.", "Behalten haben wir Namen, zur"),
+    ],
+)
+def test_the_requester_reads_the_categories_in_plain_words_not_taxonomy_keys(
+    language: str, erased: str, kept: str
+) -> None:
+    """Art. 12(1): clear and plain language (REQUIREMENTS.md:30 asks the same of breaches)."""
+    outcome = erasure_outcome("a", ["user.contact.email", "user.behavior.purchase_history"],
+                              [("user.name", "b")], 0, DATAMAP)  # fmt: skip
+    text = erasure_text(outcome, RID, language, remedies(Jurisdiction.GDPR, language))
+    assert erased in text and kept in text
+    assert "user." not in text
 
 
 def test_one_recipient_told_is_one_recipient_in_every_notice_of_art_19() -> None:

@@ -64,6 +64,11 @@ def test_the_authority_draft_holds_every_item_of_article_33_3() -> None:
     assert "reported to the controller from outside (recipient)" in s["nature"]
     assert "4 recordings with voice audio, transcripts and device serials" in s["categories"]
     assert "Approximately 1 person and 4 records (0 files)" in s["categories"]
+    assert (
+        "Categories: voice recordings (user.biometric.voice), transcripts of voice requests "
+        "(user.content.voice_transcript), device serial numbers (user.device.device_id)."
+        in s["categories"]
+    )
     assert s["dpo_contact"] == "dpo@hearthly.example"
     assert "listen to recordings" in s["consequences"]
     assert "every download link stopped" in s["measures_taken"]
@@ -186,6 +191,10 @@ def test_a_german_notification_for_the_authority_is_german_but_for_the_calculati
     assert "dem Verantwortlichen von außen gemeldet (Empfänger)" in s["nature"]
     assert "Umstände: bekannter Empfänger" in s["nature"]
     assert "Ungefähr 1 Person und 4 Datensätze (0 Dateien)" in s["categories"]
+    assert (
+        "Kategorien: Sprachaufnahmen (user.biometric.voice), Abschriften von Sprachbefehlen "
+        "(user.content.voice_transcript)" in s["categories"]
+    )
     assert "Erfolgreiche Downloads vor der Sperrung: 2." in s["measures_taken"]
     assert "05.03.2026 10:00 UTC" in s["timing"]
     assert s["assessment"] == "Schwere: hoch (ENISA-Methode). Berechnung:\n- SE = 3.25: high"

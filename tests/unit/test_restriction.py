@@ -62,7 +62,8 @@ def test_the_person_is_told_what_is_restricted_why_and_that_they_hear_before_it_
     placed = restriction("a", ["user.contact"], 1, DATAMAP)
     text = restriction_text(placed, RID, "en", "gdpr", remedies(Jurisdiction.GDPR, "en"))
     assert "Article 18 GDPR" in text and "Article 18(1)(a)" in text
-    assert "contested the accuracy" in text and "user.contact" in text
+    assert "contested the accuracy" in text
+    assert "The restriction covers: contact details." in text and "user." not in text
     assert "We will tell you before the restriction is lifted (Article 18(3))" in text
     assert (
         "We told the recipient to whom we had disclosed your data about the restriction "
@@ -76,6 +77,7 @@ def test_german_and_uk_notices_name_their_own_law() -> None:
     german = restriction_text(placed, RID, "de", "gdpr", remedies(Jurisdiction.GDPR, "de"))
     assert "Art. 18 DSGVO" in german and "Art. 18 Abs. 1 Buchst. c" in german
     assert "Bevor wir die Einschränkung aufheben" in german and "Empfänger" not in german
+    assert "Die Einschränkung umfasst: Ihre Inhalte." in german and "user." not in german
     uk = restriction_text(placed, RID, "en", "uk_gdpr", remedies(Jurisdiction.UK_GDPR, "en"))
     assert "Article 18 UK GDPR" in uk
 

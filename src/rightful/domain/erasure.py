@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.category_words import in_sentence, listed
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import InvalidInputError
 
@@ -152,10 +153,10 @@ def erasure_text(outcome: ErasureOutcome, request_id: str, language: str, remedi
     parts = [say["intro"].format(ref=request_id[:8], ground=_GROUND_WORDS[lang][letter],
                                  letter=letter)]  # fmt: skip
     if outcome.erased:
-        parts.append(say["erased"].format(categories=", ".join(outcome.erased)))
+        parts.append(say["erased"].format(categories=listed(outcome.erased, lang)))
     parts += [
-        say["kept"].format(category=category, why=_EXCEPTION_WORDS[lang][why.value],
-                           letter=why.value)
+        say["kept"].format(category=in_sentence(category, lang),
+                           why=_EXCEPTION_WORDS[lang][why.value], letter=why.value)
         for category, why in outcome.kept
     ]  # fmt: skip
     if outcome.recipients_told:

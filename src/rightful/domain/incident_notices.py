@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.category_words import listed_with_keys
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_scope import Basis, Scope, describe, number
@@ -383,7 +384,7 @@ def _categories(scope: Scope | None, lang: str) -> str:
         people=_count(people, "person", lang) if people else t["unknown_people"],
         records=_count(scope.counts.records, "record", lang),
         files=_count(scope.counts.files, "file", lang),
-        categories=", ".join(scope.categories) or t["no_categories"],
+        categories=listed_with_keys(scope.categories, lang) or t["no_categories"],
     )  # fmt: skip
     if scope.ambiguous:
         text += t["ambiguous_one" if scope.ambiguous == 1 else "ambiguous"].format(

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
+from rightful.domain.category_words import listed
 from rightful.domain.datamap import DataMap
 from rightful.domain.erasure import (
     MAX_CATEGORIES,
@@ -190,7 +191,7 @@ def restriction_text(
     parts = [
         say["intro"].format(ref=request_id[:8], law=law_name(law, lang),
                             ground=_GROUND_WORDS[lang][letter], letter=letter),
-        say["covered"].format(categories=", ".join(placed.categories)),
+        say["covered"].format(categories=listed(placed.categories, lang)),
         say["while"],
         say["before"],
     ]  # fmt: skip

@@ -50,7 +50,8 @@ def test_a_restriction_is_told_kept_after_the_request_closes_and_lifted_only_aft
     desk.c.restrictions.place(rid, placed, DPO)
     assert desk.c.requests.get(rid).status == Status.CLOSED
     mail = [m for m in desk.mailer.to(ANNA_MAIL) if rid[:8] in m.subject][-1]
-    assert "is restricted" in mail.subject and "user.contact, user.behavior" in mail.text
+    assert "is restricted" in mail.subject and "user." not in mail.text
+    assert "covers: contact details, how you used our service." in mail.text
     assert "before the restriction is lifted" in mail.text and "2 recipients" in mail.text
     assert [v.request_id for v in desk.c.restrictions.listed()] == [rid]
 
