@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,3 +61,16 @@ def running_app(store_url: str, data_dir: Path, **overrides: object) -> Iterator
 def app(store_url: str, tmp_path: Path) -> Iterator[App]:
     with running_app(store_url, tmp_path) as running:
         yield running
+
+
+@contextmanager
+def files_limited_to(size: int) -> Iterator[None]:
+    """A write past `size` bytes of a file fails (EFBIG), as on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the process is killed
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)

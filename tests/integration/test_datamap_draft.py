@@ -5,12 +5,9 @@ No row is read: the tables hold a secret that must not reach the draft."""
 from __future__ import annotations
 
 import json
-import resource
-import signal
 import sqlite3
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from typer.testing import CliRunner
 from rightful.adapters.sources.mysql import connect_args
 from rightful.bootstrap import set_container
 from rightful.entrypoints.cli.main import app
+from tests.integration.conftest import files_limited_to
 
 SECRET = "zyx-secret-anna"
 FLOOR = ["customers", "devices", "ownership", "recordings"]
@@ -308,19 +306,6 @@ def test_a_wrong_source_or_table_is_one_line_saying_what_to_fix(
     code, _, err = rightful("datamap", "draft", "estate")
     assert code != 0 and err.count("\n") == 1
     assert err.startswith("error: source estate: ")
-
-
-@contextmanager
-def files_limited_to(size: int) -> Iterator[None]:
-    """A write past `size` bytes of a file fails (EFBIG), as on a full disk."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the process is killed
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, handler)
 
 
 @pytest.mark.parametrize("dsn", ["sqlite"], indirect=True)

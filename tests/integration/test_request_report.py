@@ -29,7 +29,7 @@ from rightful.domain.requests import RequestType
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.unfounded import Manifestly
 from rightful.entrypoints.cli.main import app as cli_app
-from tests.integration.conftest import App, running_app
+from tests.integration.conftest import App, files_limited_to, running_app
 
 LA = ZoneInfo("America/Los_Angeles")
 DPO = Principal("cli:dana", Role.DPO)
@@ -204,6 +204,23 @@ def test_the_command_defaults_to_last_year_and_answers_json_and_a_csv_file(
     assert cli.invoke(cli_app, ["report", "requests", "--csv", str(target)]).exit_code == 2
     table = cli.invoke(cli_app, ["report", "requests"])
     assert table.exit_code == 0 and "Art. 15 access" in table.output and "opt-out" in table.output
+
+
+def test_a_csv_file_is_written_whole_or_the_old_one_is_kept_and_one_line_says_why(
+    year: App, cli: CliRunner, tmp_path: Path
+) -> None:
+    """A full disk (here a file size limit) was a traceback; docs/operations.md."""
+    target = tmp_path / "figures.csv"
+    target.write_text("last year's\n")
+    with files_limited_to(200):
+        result = cli.invoke(cli_app, ["report", "requests", "--year", "2026", "--csv",
+                                      str(target), "--force"])  # fmt: skip
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: cannot write {target}: File too large\n",
+    )
+    assert target.read_text() == "last year's\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial-")] == []
 
 
 @pytest.mark.parametrize(

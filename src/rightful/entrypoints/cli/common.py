@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from rightful.adapters.db.base import missing_sqlite_store, no_store_yet
 from rightful.adapters.db.packages import PackageRow
 from rightful.adapters.db.tables import RequestRow
+from rightful.adapters.files import atomic_writer
 from rightful.bootstrap import Container, existing_container, get_container
 from rightful.domain.errors import NotFoundError, PermissionDeniedError, RightfulError
 from rightful.domain.lifecycle import Role
@@ -188,6 +189,17 @@ def fail(message: str, code: int = 2) -> Any:
         f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True
     )
     raise typer.Exit(code)
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[TextIO]:
+    """A text file that is written whole or, when the write fails (a full disk), left as it
+    was, with one line saying why."""
+    try:
+        with atomic_writer(path, binary=False) as file:
+            yield file
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 @contextmanager

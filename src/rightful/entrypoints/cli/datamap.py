@@ -9,9 +9,15 @@ from typing import Annotated
 
 import typer
 
-from rightful.adapters.files import atomic_writer
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import check_target, container, fail, handles_errors, visible
+from rightful.entrypoints.cli.common import (
+    check_target,
+    container,
+    fail,
+    handles_errors,
+    visible,
+    written_whole,
+)
 
 app = typer.Typer(
     help="Data map files (Fides datasets with rightful's extension).", no_args_is_help=True
@@ -92,17 +98,9 @@ def draft(
     if out is None:
         typer.echo(text, nl=False)
         return
-    _write(out, text)
+    with written_whole(out) as file:
+        file.write(text)
     typer.echo(f"wrote {out}; review it, then run `rightful datamap check {out}`", err=True)
-
-
-def _write(out: Path, text: str) -> None:
-    """The whole draft or, when the write fails (a full disk), the file as it was."""
-    try:
-        with atomic_writer(out, binary=False) as file:
-            file.write(text)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
 
 
 def _configured_files() -> list[Path]:

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rightful.adapters.files import atomic_writer
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.request_report import RequestReport
@@ -20,6 +19,7 @@ from rightful.entrypoints.cli.common import (
     container,
     handles_errors,
     print_json,
+    written_whole,
 )
 from rightful.entrypoints.request_report import COLUMNS, cells, request_report, title, write_csv
 
@@ -54,7 +54,8 @@ def requests_report(
     report = request_report(container(), year=year, start=start, end=end,
                             jurisdiction=jurisdiction, as_of_day=as_of_day)  # fmt: skip
     if csv_file is not None:
-        _write_csv(csv_file, report)
+        with written_whole(csv_file) as file:
+            write_csv(file, report)
         console.print(f"wrote {csv_file}: {len(report.lines)} lines")
     elif json_out:
         print_json(report.as_json())
@@ -67,8 +68,3 @@ def _table(report: RequestReport) -> Table:
     for line in report.lines:
         table.add_row(*cells(line))
     return table
-
-
-def _write_csv(path: Path, report: RequestReport) -> None:
-    with atomic_writer(path, binary=False) as file:
-        write_csv(file, report)
