@@ -334,6 +334,25 @@ def test_sqlite_finds_a_folded_value_with_more_case_spellings_than_it_sends(
         made.close()
 
 
+def test_a_sqlite_source_whose_file_is_missing_is_refused_and_never_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connecting to a missing SQLite file would create it empty, and a collection would find
+    nothing in it: a package that looks complete. Even should the file go after it was found
+    (here, as if it had), the read-only connection creates nothing."""
+    gone = tmp_path / "gone.db"
+    with pytest.raises(SourceUnavailableError) as refused:
+        open_source("crm", f"sqlite:///{gone}")
+    assert str(refused.value) == (
+        f"source crm: the SQLite file does not exist ({gone}); restore it or correct the "
+        "source's DSN"
+    )
+    monkeypatch.setattr("rightful.adapters.sources.sqlite.sqlite_file", lambda _n, p: Path(p))
+    with pytest.raises(SourceUnavailableError, match=f"^source crm: cannot open {gone} "):
+        open_source("crm", f"sqlite:///{gone}")
+    assert not gone.exists()
+
+
 @pytest.mark.postgres
 def test_tables_in_another_schema_are_read_through_the_dsns_search_path(pg_url: str) -> None:
     """A company's tables outside `public` are named by the DSN's own options

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from rightful.domain.errors import ConfigurationError
+from rightful.domain.errors import ConfigurationError, SourceUnavailableError
 from rightful.domain.sources import BlobStore, RecordSource
 
 if TYPE_CHECKING:  # not at run time: the blob reader process imports this package, and fast
@@ -63,6 +63,35 @@ def sqlite_path(dsn: str) -> str:
     if not rest.startswith("/"):
         raise ConfigurationError("a SQLite DSN looks like sqlite:///path/to/file.db")
     return unquote(rest[1:].split("?", 1)[0])
+
+
+def sqlite_file(name: str, path: Path | str) -> Path:
+    """The resolved file of SQLite source `name`; SourceUnavailableError when it is missing or a
+    folder. Connecting to a missing one would create it empty: a collection would find nothing
+    in it, and the package would look complete."""
+    target = Path(path).resolve()
+    if target.is_dir():
+        raise SourceUnavailableError(f"source {name}: {target} is a folder, not a SQLite file")
+    if not target.is_file():
+        raise SourceUnavailableError(
+            f"source {name}: the SQLite file does not exist ({target}); restore it or correct "
+            "the source's DSN"
+        )
+    return target
+
+
+def unreadable_file(name: str, dsn: str) -> str | None:
+    """Why a SQLite source's file or a blob store's folder cannot be read, in one line; None
+    when it can, and for a database server (which only a connection would tell)."""
+    scheme = scheme_of(dsn)
+    try:
+        if scheme in BLOB_SCHEMES:
+            open_blob_store(name, dsn)
+        elif scheme == "sqlite":
+            sqlite_file(name, sqlite_path(dsn))
+    except (ConfigurationError, SourceUnavailableError) as exc:
+        return str(exc)
+    return None
 
 
 class OpenSources:

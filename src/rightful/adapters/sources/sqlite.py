@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from rightful.adapters.sources import sqlite_file
 from rightful.adapters.sources.sql import SqlSource, case_variants
 from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.identities import fold as fold_value
@@ -49,15 +50,15 @@ class SqliteSource(SqlSource):
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
     ) -> None:
         super().__init__(name, schema)
-        target = Path(path).resolve()
-        if target.is_dir():
-            raise SourceUnavailableError(f"source {name}: {target} is a folder, not a SQLite file")
-        if not target.is_file():
-            raise SourceUnavailableError(f"source {name}: the SQLite file does not exist")
-        # Read-only at the file level: a collection can never write to the source.
-        self._conn = sqlite3.connect(
-            f"{target.as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        target = sqlite_file(name, path)
+        # Read-only at the file level: a collection can never write to the source, nor create
+        # it should the file go between the check above and this line.
+        try:
+            self._conn = sqlite3.connect(
+                f"{target.as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise SourceUnavailableError(f"source {name}: cannot open {target} ({exc})") from exc
         self._path, self._file = target, _file_identity(target)
         # SQLite's lower() folds only A-Z; for a value with more case spellings than
         # case_variants sends, the lookup folds in Python instead (a full scan, rarely needed).
