@@ -89,6 +89,33 @@ def test_serve_refuses_a_source_the_map_names_but_the_settings_lack(
     assert started == []
 
 
+def test_config_check_says_in_one_line_each_which_source_file_or_folder_is_missing(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Connecting to a SQLite file that is not there creates it empty: every collection would
+    find nothing, and an access package would look complete. rightful's own store is not a
+    source: it is made by `rightful init`."""
+    dsns = seed_demo(tmp_path / "estate").dsns
+    (tmp_path / "estate" / "speaker.db").unlink()
+    dsns["recordings"] = f"file://{tmp_path}/no-blobs"
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    result = CliRunner().invoke(app, ["config", "check"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        f"error: source speaker: the SQLite file does not exist ({tmp_path}/estate/speaker.db); "
+        "restore it or correct the source's DSN",
+        "error: blob store recordings: directory does not exist",
+    ]
+    assert not (tmp_path / "estate" / "speaker.db").exists()
+    code, out = serve()
+    assert code == 2 and out.strip() == (
+        f"error: not starting: source speaker: the SQLite file does not exist ({tmp_path}/"
+        "estate/speaker.db); restore it or correct the source's DSN"
+    ), out
+    assert started == [] and not (tmp_path / "estate" / "speaker.db").exists()
+
+
 def test_serve_starts_with_a_usable_map(
     started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rightful.adapters.db.base import missing_sqlite_store, no_store_yet, store_name
 from rightful.adapters.db.migrate import current_revision, head_revision, is_known, upgrade
+from rightful.adapters.sources import unreadable_file
 from rightful.bootstrap import Container, make_data_dir
 from rightful.domain.errors import ConfigurationError
 from rightful.services.datamap_live import not_configured
@@ -60,13 +61,24 @@ def _newer(c: Container, revision: str) -> str:
 
 
 def check_configuration(c: Container) -> None:
-    """ConfigurationError, in one line, unless the data map loads and every source and blob
-    store it names is configured, blob folders included. Connects to no database."""
+    """ConfigurationError, in one line, on the first of configuration_problems."""
+    problems = configuration_problems(c)
+    if problems:
+        raise ConfigurationError(problems[0])
+
+
+def configuration_problems(c: Container) -> list[str]:
+    """One line per problem: a source or blob store the data map names that is not configured,
+    a SQLite source whose file is missing, a blob folder that is missing or cannot be read.
+    Connects to no database. A data map that does not load is a ConfigurationError: nothing
+    else can be checked without it."""
     datamap = c.datamap
     needed = set(datamap.sources)
     needed.update(f.blob_store for coll in datamap.collections() for f in coll.blob_fields
                   if f.blob_store)  # fmt: skip
-    missing = sorted(needed - set(c.settings.sources))
-    if missing:
-        raise ConfigurationError(f"the data map's {not_configured(missing[0])}")
-    _ = c.blob_stores  # each folder must exist and be readable
+    problems = [f"the data map's {not_configured(name)}"
+                for name in sorted(needed - set(c.settings.sources))]  # fmt: skip
+    for name, dsn in c.settings.sources.items():
+        if (problem := unreadable_file(name, dsn.get_secret_value())) is not None:
+            problems.append(problem)
+    return problems

@@ -180,6 +180,12 @@ def _invisible(c: str) -> bool:
 
 
 def fail(message: str, code: int = 2) -> Any:
+    say_error(message)
+    raise typer.Exit(code)
+
+
+def say_error(message: str) -> None:
+    """`error: message` on stderr, in one line."""
     # Messages quote what was typed (ids, paths): `[/]` in one is text, not Rich markup, and a
     # pasted megabyte is not printed back whole.
     if len(message) > MAX_MESSAGE:
@@ -188,7 +194,6 @@ def fail(message: str, code: int = 2) -> Any:
     err_console.print(
         f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True
     )
-    raise typer.Exit(code)
 
 
 @contextmanager

@@ -34,6 +34,7 @@ from rightful.entrypoints.cli.common import (
     handles_errors,
     print_json,
     run_server,
+    say_error,
 )
 
 if TYPE_CHECKING:
@@ -91,16 +92,21 @@ def config_show() -> None:
 @config_app.command("check")
 @handles_errors
 def config_check() -> None:
-    """Check the settings as `serve` does before it starts (data map, sources, blob folders),
-    and warn of texts that would not fit one SMS. Exit 1 on an error; warnings exit 0."""
-    from rightful.services.setup import check_configuration
+    """Check the settings as `serve` does before it starts (data map, sources, SQLite files,
+    blob folders), and warn of texts that would not fit one SMS. Exit 1 with one line per error;
+    warnings exit 0."""
+    from rightful.services.setup import configuration_problems
 
     c = container(store_needed=False)
     _warn_of_long_texts(c.settings)
     try:
-        check_configuration(c)
+        problems = configuration_problems(c)
     except ConfigurationError as exc:
         fail(str(exc), code=1)
+    for problem in problems:
+        say_error(problem)
+    if problems:
+        raise typer.Exit(1)
     console.print("configuration ok")
 
 
@@ -129,7 +135,8 @@ def serve(
     port: Port = 8000,
 ) -> None:
     """Serve the API, the requester portal and the staff console with uvicorn; refuses to start
-    while the data map cannot be loaded or names a source that is not configured."""
+    while the data map cannot be loaded or names a source that is not configured, or a SQLite
+    source's file or a blob store's folder is missing."""
     from rightful.services.setup import check_configuration, initialise
 
     c = container(store_needed=False)
