@@ -20,10 +20,14 @@ from rightful.entrypoints.cli.common import (
     id_column,
     print_json,
 )
+from rightful.entrypoints.cli.params import AttachmentId, Json, RequestId
 
 
 @handles_errors
-def withdraw(attachment_id: str, reason: Annotated[str, typer.Option()]) -> None:
+def withdraw(
+    attachment_id: AttachmentId,
+    reason: Annotated[str, typer.Option(help="why it is taken out (10 characters or more)")],
+) -> None:
     """Take an attachment out of the packages built from now on (audited, with the reason)."""
     try:
         row = container().attachments.withdraw(attachment_id, cli_principal(), reason)
@@ -33,9 +37,7 @@ def withdraw(attachment_id: str, reason: Annotated[str, typer.Option()]) -> None
 
 
 @handles_errors
-def list_attachments(
-    request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def list_attachments(request_id: RequestId, json_out: Json = False) -> None:
     """A request's attachments, oldest first, withdrawn and rejected ones included."""
     c = container()
     c.requests.get(request_id)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
+from typing import Any, ParamSpec, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -37,9 +37,6 @@ from rightful.settings import describe_settings_error, describe_validation_error
 # 80 columns (or COLUMNS), breaking `| grep` and scripts.
 PIPED_WIDTH = 10_000
 MAX_MESSAGE = 1000  # characters of an error line
-# A row's id as the API bounds it (api/deps.py RowId): a larger number is refused as input, not
-# handed to the database driver, which cannot convert it.
-RowId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, show_default=False)]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -56,9 +53,6 @@ err_console = _console(stderr=True)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-Port = Annotated[int, typer.Option(min=1, max=65535)]
 
 
 def check_port(host: str, port: int) -> None:

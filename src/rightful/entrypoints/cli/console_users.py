@@ -11,11 +11,13 @@ from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
 from rightful.settings import NEW_USER_PASSWORD_ENV
 
+UserName = Annotated[str, typer.Argument(help="the user's sign-in name")]
+
 
 @handles_errors
 def add_user(
     name: Annotated[str, typer.Option(help="sign-in name (one word)")],
-    role: Annotated[Role, typer.Option()] = Role.AGENT,
+    role: Annotated[Role, typer.Option(help="what the user may do in the console")] = Role.AGENT,
     password: Annotated[
         str | None,
         typer.Option(
@@ -39,7 +41,7 @@ def add_user(
 
 
 @handles_errors
-def unlock_user(name: str) -> None:
+def unlock_user(name: UserName) -> None:
     """Let a user sign in again after too many failed attempts."""
     from rightful.bootstrap_web import web_services
 
@@ -49,7 +51,7 @@ def unlock_user(name: str) -> None:
 
 
 @handles_errors
-def disable_user(name: str) -> None:
+def disable_user(name: UserName) -> None:
     """Stop a user from signing in (someone who left, a lost phone); their sessions end now."""
     from rightful.bootstrap_web import web_services
 

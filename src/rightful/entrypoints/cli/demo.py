@@ -11,13 +11,13 @@ from rich.markup import escape
 
 from rightful.bootstrap import Container
 from rightful.entrypoints.cli.common import (
-    Port,
     check_port,
     console,
     container,
     handles_errors,
     run_server,
 )
+from rightful.entrypoints.cli.params import Host, Port
 
 if TYPE_CHECKING:
     from rightful.adapters.mail.sink import MailSink
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @handles_errors
 def demo(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     port: Port = 8000,
     serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
 ) -> None:

@@ -37,14 +37,26 @@ from rightful.entrypoints.cli.common import (
     print_json,
     read_limited,
 )
+from rightful.entrypoints.cli.params import IncidentId, IncidentNoticeId, Json
 
 app = typer.Typer(
     help="Incidents and the breach register (Art. 33/34): without a command, list the register.",
     invoke_without_command=True,
 )
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-NotifyAuthority = Annotated[bool | None, typer.Option("--notify-authority/--no-notify-authority")]
-NotifySubjects = Annotated[bool | None, typer.Option("--notify-subjects/--no-notify-subjects")]
+NotifyAuthority = Annotated[
+    bool | None,
+    typer.Option(
+        "--notify-authority/--no-notify-authority",
+        help="the authority is (or is not) to be notified; default: as the level says",
+    ),
+]
+NotifySubjects = Annotated[
+    bool | None,
+    typer.Option(
+        "--notify-subjects/--no-notify-subjects",
+        help="the people concerned are (or are not) to be told; default: as the level says",
+    ),
+]
 MAX_SECTION_BYTES = 4 * MAX_SECTION  # UTF-8 takes at most 4 bytes a character
 
 
@@ -92,7 +104,7 @@ def _notice(owed: bool | None, done: str | None) -> str:
 
 @app.command()
 @handles_errors
-def show(incident_id: str, json_out: Json = False) -> None:
+def show(incident_id: IncidentId, json_out: Json = False) -> None:
     """One incident: scope, assessments, deadlines, notices and its timeline from the chain."""
     from rightful.services.incident_register import details
 
@@ -140,16 +152,22 @@ def _untold(n: dict[str, Any]) -> str:
 @handles_errors
 def open_(
     description: Annotated[str, typer.Option(help="what happened (no personal data needed)")],
-    kind: Annotated[IncidentKind, typer.Option()] = IncidentKind.MISDELIVERY,
+    kind: Annotated[
+        IncidentKind, typer.Option(help="what kind of incident")
+    ] = IncidentKind.MISDELIVERY,
     outside: Annotated[
         OutsideReporter | None, typer.Option(help="reported from outside by")
     ] = None,
     request: Annotated[str | None, typer.Option(help="the request concerned")] = None,
     package: Annotated[list[str] | None, typer.Option(help="package(s) concerned")] = None,
     aware_at: Annotated[datetime | None, typer.Option(help="when you became aware (UTC)")] = None,
-    nature: Annotated[Nature | None, typer.Option()] = None,
+    nature: Annotated[
+        Nature | None, typer.Option(help="how the data went astray; default: from --kind")
+    ] = None,
     contact_email: Annotated[str | None, typer.Option(help="outside reporter's address")] = None,
-    organisation: Annotated[str | None, typer.Option()] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="the outside reporter's organisation")
+    ] = None,
 ) -> None:
     """Open an incident (staff, or for an outside reporter): contained at once, then triaged."""
     from rightful.services.incidents import IncidentReport
@@ -168,7 +186,7 @@ def open_(
 
 @app.command()
 @handles_errors
-def rescope(incident_id: str) -> None:
+def rescope(incident_id: IncidentId) -> None:
     """Compute the scope again from the records (e.g. after correcting the data map)."""
     scope = container().incidents.rescope(incident_id, cli_principal())
     people = counted(len(scope.subjects), "person", "people")
@@ -177,7 +195,12 @@ def rescope(incident_id: str) -> None:
 
 @app.command()
 @handles_errors
-def assess(incident_id: str, nature: Annotated[Nature | None, typer.Option()] = None) -> None:
+def assess(
+    incident_id: IncidentId,
+    nature: Annotated[
+        Nature | None, typer.Option(help="score it as this nature instead of the recorded one")
+    ] = None,
+) -> None:
     """Score the incident by the ENISA method from its scope (optionally another nature)."""
     incidents = container().incidents
     row = incidents.assess(incident_id, cli_principal(), nature)
@@ -191,9 +214,9 @@ def assess(incident_id: str, nature: Annotated[Nature | None, typer.Option()] = 
 @app.command()
 @handles_errors
 def override(
-    incident_id: str,
-    level: Annotated[Level, typer.Option()],
-    justification: Annotated[str, typer.Option()],
+    incident_id: IncidentId,
+    level: Annotated[Level, typer.Option(help="the level the DPO sets")],
+    justification: Annotated[str, typer.Option(help="why (20 characters or more)")],
     notify_authority: NotifyAuthority = None,
     notify_subjects: NotifySubjects = None,
 ) -> None:
@@ -209,10 +232,14 @@ def override(
 @app.command()
 @handles_errors
 def draft(
-    incident_id: str,
-    audience: Annotated[Audience, typer.Option()] = Audience.AUTHORITY,
-    regime: Annotated[str | None, typer.Option()] = None,
-    language: Annotated[str | None, typer.Option()] = None,
+    incident_id: IncidentId,
+    audience: Annotated[Audience, typer.Option(help="whom the notice is for")] = Audience.AUTHORITY,
+    regime: Annotated[
+        str | None, typer.Option(help="a regime of breach_regimes (default: the first)")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en or de (default: the incident_notice_language setting)")
+    ] = None,
 ) -> None:
     """Generate a fresh draft notice from the incident's records."""
     n = container().incidents.notices.draft(incident_id, audience, cli_principal(),
@@ -223,10 +250,13 @@ def draft(
 @app.command()
 @handles_errors
 def edit(
-    notice_id: str,
+    notice_id: IncidentNoticeId,
     section: Annotated[str, typer.Option(help="section name, e.g. nature")],
-    text: Annotated[str | None, typer.Option()] = None,
-    from_file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+    text: Annotated[str | None, typer.Option(help="the section's new words")] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="a UTF-8 text file with the new words"),
+    ] = None,
 ) -> None:
     """Change one section of a notice (an approved notice goes back to draft)."""
     if text is not None and from_file is not None:
@@ -248,7 +278,7 @@ def _text_of(path: Path) -> str:
 
 @app.command("notice")
 @handles_errors
-def notice_show(notice_id: str) -> None:
+def notice_show(notice_id: IncidentNoticeId) -> None:
     """Print a notice as Markdown."""
     notices = container().incidents.notices
     console.print(notices.markdown(notices.get(notice_id)), highlight=False, markup=False)
@@ -256,7 +286,7 @@ def notice_show(notice_id: str) -> None:
 
 @app.command()
 @handles_errors
-def approve(notice_id: str) -> None:
+def approve(notice_id: IncidentNoticeId) -> None:
     """The DPO approves a notice's exact words."""
     n = container().incidents.notices.approve(notice_id, cli_principal())
     console.print(f"notice {n.id} approved ({n.approved_sha256})")
@@ -265,10 +295,12 @@ def approve(notice_id: str) -> None:
 @app.command()
 @handles_errors
 def send(
-    notice_id: str,
+    notice_id: IncidentNoticeId,
     late_reason: Annotated[str | None, typer.Option(help="why the deadline was missed")] = None,
     out: Annotated[Path | None, typer.Option(help="folder for the authority's files")] = None,
-    authority_reference: Annotated[str | None, typer.Option()] = None,
+    authority_reference: Annotated[
+        str | None, typer.Option(help="the authority's reference for the case, if it gave one")
+    ] = None,
 ) -> None:
     """Send an approved notice: e-mail to the people concerned, or files for the authority. A
     notice that went out is sent again to the people it did not reach."""
@@ -301,9 +333,11 @@ def export(
 @app.command()
 @handles_errors
 def facts(
-    incident_id: str,
-    description: Annotated[str | None, typer.Option()] = None,
-    remedial_action: Annotated[str | None, typer.Option()] = None,
+    incident_id: IncidentId,
+    description: Annotated[str | None, typer.Option(help="what happened, corrected")] = None,
+    remedial_action: Annotated[
+        str | None, typer.Option(help="what was done about it, to record")
+    ] = None,
     aware_at: Annotated[
         datetime | None, typer.Option(help="aware earlier than recorded, since (UTC)")
     ] = None,
@@ -319,7 +353,10 @@ def facts(
 
 @app.command()
 @handles_errors
-def contained(incident_id: str, measure: Annotated[str, typer.Option()]) -> None:
+def contained(
+    incident_id: IncidentId,
+    measure: Annotated[str, typer.Option(help="what contained it, e.g. the bucket was closed")],
+) -> None:
     """Record containment done outside rightful (e.g. a storage bucket closed)."""
     row = container().incidents.record_containment(incident_id, cli_principal(), measure)
     console.print(f"{row.id} contained at {row.contained_at:%Y-%m-%d %H:%M} UTC")
@@ -328,8 +365,8 @@ def contained(incident_id: str, measure: Annotated[str, typer.Option()]) -> None
 @app.command()
 @handles_errors
 def close(
-    incident_id: str,
-    remedial_action: Annotated[str, typer.Option()],
+    incident_id: IncidentId,
+    remedial_action: Annotated[str, typer.Option(help="what was done to remedy it")],
     untold_exception: Annotated[UntoldException | None, typer.Option(
         help="Art. 34(3) exception relied on to close with people never told")] = None,
     justification: Annotated[str | None, typer.Option(
@@ -346,7 +383,7 @@ def close(
 @app.command()
 @handles_errors
 def reopen(
-    incident_id: str,
+    incident_id: IncidentId,
     reason: Annotated[str, typer.Option(help="what came to light after closing (20+ characters)")],
 ) -> None:
     """Reopen a closed incident when facts come to light after closing (DPO)."""

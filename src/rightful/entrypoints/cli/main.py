@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from click import Context
@@ -25,7 +25,6 @@ from rightful.entrypoints.cli import (
     verification,
 )
 from rightful.entrypoints.cli.common import (
-    Port,
     check_port,
     console,
     container,
@@ -36,6 +35,7 @@ from rightful.entrypoints.cli.common import (
     run_server,
     say_error,
 )
+from rightful.entrypoints.cli.params import Host, Port
 
 if TYPE_CHECKING:
     from rightful.bootstrap import Container
@@ -131,7 +131,7 @@ def init() -> None:
 @app.command()
 @handles_errors
 def serve(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     port: Port = 8000,
 ) -> None:
     """Serve the API, the requester portal and the staff console with uvicorn; refuses to start

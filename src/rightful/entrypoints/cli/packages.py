@@ -31,6 +31,7 @@ from rightful.entrypoints.cli.common import (
     print_json,
     read_limited,
 )
+from rightful.entrypoints.cli.params import AttachmentId, Json, Note, PackageId, RequestId
 from rightful.services.package_verify import pinned_keys, verify_package
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ PUBLISHED_KEY = "give the PEM that `rightful package public-key` prints"
 @app.command()
 @handles_errors
 def build(
-    request_id: str,
+    request_id: RequestId,
     queued: Annotated[bool, typer.Option(help="run as a job on the configured queue")] = False,
     timeout: Annotated[float, typer.Option(help="seconds to wait for a queued job")] = 3600,
 ) -> None:
@@ -74,9 +75,7 @@ def _items(n: int) -> str:
 
 @app.command("list")
 @handles_errors
-def list_packages(
-    request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def list_packages(request_id: RequestId, json_out: Json = False) -> None:
     """The packages of a request, newest first."""
     c = container()
     known_request(c, request_id)
@@ -105,7 +104,7 @@ def list_packages(
 @app.command()
 @handles_errors
 def show(
-    package_id: str,
+    package_id: PackageId,
     sample: Annotated[
         int | None,
         typer.Option(
@@ -115,7 +114,7 @@ def show(
     content: Annotated[
         bool, typer.Option("--content", help="show the sampled records' values (audited)")
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: Json = False,
 ) -> None:
     """What a reviewer sees: counts, categories, gate results and a sample of items."""
     view = container().package_review.review(
@@ -225,7 +224,7 @@ def _gate_line(gate: dict[str, Any] | None) -> str:
 
 @app.command()
 @handles_errors
-def approve(package_id: str) -> None:
+def approve(package_id: PackageId) -> None:
     """Approve a gated package; its manifest hash is recorded."""
     p = container().package_review.approve(package_id, cli_principal())
     console.print(f"approved {p.id}; manifest sha256 {p.approved_manifest_sha256}")
@@ -233,7 +232,7 @@ def approve(package_id: str) -> None:
 
 @app.command()
 @handles_errors
-def deliver(package_id: str) -> None:
+def deliver(package_id: PackageId) -> None:
     """Send the requester a download link to an approved package (opening it re-verifies them).
     Run again, it sends a new link; earlier links keep working until they expire, are used up
     or are revoked in the staff console."""
@@ -264,7 +263,7 @@ def deliver(package_id: str) -> None:
 @app.command("handed-over")
 @handles_errors
 def handed_over(
-    package_id: str,
+    package_id: PackageId,
     how: Annotated[HandOver, typer.Option(help="how the exported package was given")],
     note: Annotated[str, typer.Option(help="what was sent or given, to whom, when")],
 ) -> None:
@@ -282,7 +281,7 @@ def handed_over(
 @app.command("leave-out")
 @handles_errors
 def leave_out(
-    package_id: str,
+    package_id: PackageId,
     collection: Annotated[str, typer.Option(help="dataset.collection of the row")],
     key: Annotated[list[str], typer.Option(help="the row's primary key value (repeat for each)")],
     reason: Annotated[str, typer.Option(help="whose rights leaving it out protects (Art. 15(4))")],
@@ -304,7 +303,11 @@ def leave_out(
 
 @app.command("put-back")
 @handles_errors
-def put_back(exclusion_id: str) -> None:
+def put_back(
+    exclusion_id: Annotated[
+        str, typer.Argument(help="the exclusion's id, as `rightful package left-out` lists it")
+    ],
+) -> None:
     """Take back an exclusion; the next build includes the row again."""
     row = container().exclusions.take_back(exclusion_id, cli_principal())
     console.print(f"exclusion {row.id} taken back; build again: rightful package build "
@@ -314,8 +317,8 @@ def put_back(exclusion_id: str) -> None:
 @app.command("left-out")
 @handles_errors
 def left_out(
-    request_id: str,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    request_id: RequestId,
+    json_out: Json = False,
 ) -> None:
     """The rows and fields left out of a request's packages, with why."""
     rows = container().exclusions.of(request_id)
@@ -334,7 +337,10 @@ def left_out(
 
 @app.command("send-back")
 @handles_errors
-def send_back(package_id: str, reason: Annotated[str, typer.Option()]) -> None:
+def send_back(
+    package_id: PackageId,
+    reason: Annotated[str, typer.Option(help="what is wrong with it, kept with the package")],
+) -> None:
     """Refuse a package with a reason; the request goes back to collecting."""
     p = container().package_review.send_back(package_id, cli_principal(), reason)
     console.print(f"sent back {p.id}")
@@ -383,10 +389,16 @@ def _pinned_key(path: Path) -> bytes:
 @app.command()
 @handles_errors
 def export(
-    request_id: str, out: Path,
-    package_id: Annotated[str | None, typer.Option("--package")] = None,
+    request_id: RequestId,
+    out: Annotated[
+        Path, typer.Argument(help="the ZIP file to write (refused if it exists unless --force)")
+    ],
+    package_id: Annotated[
+        str | None,
+        typer.Option("--package", help="which of the request's packages (default: the current)"),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite OUT if it exists")] = False,
-) -> None:  # fmt: skip
+) -> None:
     """Write the decrypted ZIP of a request's current package for staff (audited; mode 0600:
     it holds the requester's personal data)."""
     c = container()
@@ -448,12 +460,22 @@ def rotate_signing_key() -> None:
 @app.command()
 @handles_errors
 def attach(
-    request_id: str,
+    request_id: RequestId,
     collection: Annotated[str, typer.Option(help="dataset.collection of the data map")],
     key: Annotated[list[str] | None, typer.Option(help="primary key value(s) of a record")] = None,
     uri: Annotated[str | None, typer.Option(help="blob:// URI of a file of the data map")] = None,
-    file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
-    justification: Annotated[str | None, typer.Option()] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="a file to upload instead; a second person approves it",
+        ),
+    ] = None,
+    justification: Annotated[
+        str | None,
+        typer.Option(help="why the uploaded file belongs to the requester's data (with --file)"),
+    ] = None,
     label: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE the file concerns")] = None,
 ) -> None:
     """Attach a record (--key) or file (--uri) of the data map, or upload one for four eyes."""
@@ -483,7 +505,7 @@ def _one_way_to_attach(
 
 @app.command("approve-attachment")
 @handles_errors
-def approve_attachment(attachment_id: str, note: Annotated[str, typer.Option()] = "") -> None:
+def approve_attachment(attachment_id: AttachmentId, note: Note = "") -> None:
     """Second pair of eyes: approve an uploaded file (not the uploader)."""
     row = container().attachments.approve(attachment_id, cli_principal(), note)
     console.print(f"{row.id}  {row.state}")
@@ -491,7 +513,7 @@ def approve_attachment(attachment_id: str, note: Annotated[str, typer.Option()] 
 
 @app.command("reject-attachment")
 @handles_errors
-def reject_attachment(attachment_id: str, note: Annotated[str, typer.Option()] = "") -> None:
+def reject_attachment(attachment_id: AttachmentId, note: Note = "") -> None:
     """Refuse an uploaded file; it never joins a package."""
     row = container().attachments.reject(attachment_id, cli_principal(), note)
     console.print(f"{row.id}  {row.state}")

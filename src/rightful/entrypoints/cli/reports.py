@@ -21,6 +21,7 @@ from rightful.entrypoints.cli.common import (
     print_json,
     written_whole,
 )
+from rightful.entrypoints.cli.params import Json
 from rightful.entrypoints.request_report import COLUMNS, cells, request_report, title, write_csv
 
 app = typer.Typer(help="Reports: the yearly figures a DPO publishes or keeps.")
@@ -34,12 +35,14 @@ def requests_report(
     end: Annotated[
         str | None, typer.Option("--to", help="day after the last, e.g. 2027-01-01")
     ] = None,
-    jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
+    jurisdiction: Annotated[
+        Jurisdiction | None, typer.Option(help="only requests under this law (default: all)")
+    ] = None,
     as_of_day: Annotated[
         str | None,
         typer.Option("--as-of", help="the figures as they stood at the end of a past day"),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: Json = False,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="write the table to FILE")] = None,
     force: Annotated[bool, typer.Option(help="overwrite the --csv file")] = False,
 ) -> None:

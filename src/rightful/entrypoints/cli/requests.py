@@ -23,7 +23,6 @@ from rightful.domain.unfounded import legal_basis, refused_manifestly
 from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
-    RowId,
     cli_principal,
     console,
     container,
@@ -32,6 +31,7 @@ from rightful.entrypoints.cli.common import (
     known_request,
     print_json,
 )
+from rightful.entrypoints.cli.params import Json, RequestId, row_id
 from rightful.services.request_mail import UNTOLD
 from rightful.services.request_queries import RequestFilter, transitions
 from rightful.services.restrictions import RestrictionView
@@ -54,12 +54,14 @@ def submit(
     type: Annotated[
         str, typer.Argument(help="access, erasure, ... or know, delete, correct, opt_out")
     ],
-    jurisdiction: Annotated[Jurisdiction, typer.Option()] = Jurisdiction.GDPR,
-    email: Annotated[str | None, typer.Option()] = None,
-    phone: Annotated[str | None, typer.Option()] = None,
-    name: Annotated[str | None, typer.Option()] = None,
+    jurisdiction: Annotated[
+        Jurisdiction, typer.Option(help="the law it is made under; it sets the deadline")
+    ] = Jurisdiction.GDPR,
+    email: Annotated[str | None, typer.Option(help="the requester's e-mail address")] = None,
+    phone: Annotated[str | None, typer.Option(help="the requester's phone number")] = None,
+    name: Annotated[str | None, typer.Option(help="the requester's full name")] = None,
     identity: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE, repeatable")] = None,
-    language: Annotated[str, typer.Option()] = "en",
+    language: Annotated[str, typer.Option(help="the language of the notices: en or de")] = "en",
     received_at: Annotated[
         str | None,
         typer.Option(help="when it arrived, if earlier: 2026-03-02 or 2026-03-02T09:15+01:00"),
@@ -112,12 +114,17 @@ def _receipt_time(text: str, zone: tzinfo) -> datetime:
 @app.command("list")
 @handles_errors
 def list_requests(
-    status: Annotated[Status | None, typer.Option()] = None,
-    type: Annotated[RequestType | None, typer.Option()] = None,
-    jurisdiction: Annotated[Jurisdiction | None, typer.Option()] = None,
-    open_only: Annotated[bool, typer.Option("--open")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    status: Annotated[Status | None, typer.Option(help="only requests in this status")] = None,
+    type: Annotated[RequestType | None, typer.Option(help="only requests of this type")] = None,
+    jurisdiction: Annotated[
+        Jurisdiction | None, typer.Option(help="only requests under this law")
+    ] = None,
+    open_only: Annotated[
+        bool,
+        typer.Option("--open", help="only open ones: not closed, rejected, cancelled or expired"),
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="list at most this many")] = 100,
+    json_out: Json = False,
 ) -> None:
     """List requests by deadline."""
     c = container()
@@ -159,7 +166,7 @@ def list_requests(
 
 @app.command()
 @handles_errors
-def show(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(request_id: RequestId, json_out: Json = False) -> None:
     """One request with its transitions, notices and audit timeline."""
     c = container()
     row = known_request(c, request_id)
@@ -320,8 +327,8 @@ def _mail(n: NoticeRow) -> str:
 @app.command("told-otherwise")
 @handles_errors
 def told_otherwise(
-    request_id: str,
-    notice_id: RowId,
+    request_id: RequestId,
+    notice_id: Annotated[int, row_id("the notice's id, as `rightful requests show` lists it")],
     way: Annotated[str, typer.Option(help="phone, letter, in_person or other")],
     how: Annotated[str, typer.Option(help="when and how they were told (10 characters or more)")],
 ) -> None:
@@ -336,9 +343,9 @@ def told_otherwise(
 @app.command()
 @handles_errors
 def move(
-    request_id: str,
+    request_id: RequestId,
     to: Annotated[Status, typer.Argument(help="target status")],
-    reason: Annotated[str, typer.Option()] = "",
+    reason: Annotated[str, typer.Option(help="why, recorded with the move")] = "",
 ) -> None:
     """Move a request to another status of its lifecycle."""
     row = container().requests.move_by_hand(request_id, to, cli_principal(), reason)
@@ -348,12 +355,16 @@ def move(
 @app.command()
 @handles_errors
 def extend(
-    request_id: str,
+    request_id: RequestId,
     reason: Annotated[
         str, typer.Option(help="why the extension is necessary (told to the requester)")
     ],
-    months: Annotated[int | None, typer.Option(min=1, max=2)] = None,
-    days: Annotated[int | None, typer.Option(min=1, max=45)] = None,
+    months: Annotated[
+        int | None, typer.Option(min=1, max=2, help="months more, GDPR and UK GDPR (default: 2)")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, max=45, help="days more, for the CCPA (default: 45)")
+    ] = None,
 ) -> None:
     """Extend the deadline once, inside the first period; the requester's notice is recorded."""
     c = container()
@@ -364,7 +375,7 @@ def extend(
 @app.command()
 @handles_errors
 def refuse(
-    request_id: str,
+    request_id: RequestId,
     reason: Annotated[list[str], typer.Option(help="a reason for refusing, repeatable")],
     manifestly: Annotated[
         str | None,
@@ -388,7 +399,7 @@ def refuse(
 @app.command()
 @handles_errors
 def answer(
-    request_id: str,
+    request_id: RequestId,
     text: Annotated[str, typer.Option(help="what was done, as the requester will read it")],
 ) -> None:
     """Close a verified rectification or objection request (or a CCPA one) by telling the
@@ -401,7 +412,7 @@ def answer(
 @app.command()
 @handles_errors
 def erased(
-    request_id: str,
+    request_id: RequestId,
     ground: Annotated[str, typer.Option(help="the letter of Art. 17(1) it was granted on: a-f")],
     erased: Annotated[
         list[str] | None, typer.Option("--erased", help="a data category erased (repeatable)")
@@ -426,7 +437,7 @@ def erased(
 @app.command()
 @handles_errors
 def rectified(
-    request_id: str,
+    request_id: RequestId,
     field: Annotated[
         list[str] | None,
         typer.Option("--field", help="a field corrected, as dataset.collection.field (repeatable)"),
@@ -446,7 +457,7 @@ def rectified(
 @app.command()
 @handles_errors
 def restricted(
-    request_id: str,
+    request_id: RequestId,
     ground: Annotated[str, typer.Option(help="the letter of Art. 18(1) it was granted on: a-d")],
     category: Annotated[
         list[str] | None,
@@ -470,7 +481,7 @@ def restricted(
 @handles_errors
 def restrictions(
     all_: Annotated[bool, typer.Option("--all", help="lifted ones too")] = False,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    json_out: Json = False,
 ) -> None:
     """Restrictions of processing in force (what your systems must keep to), oldest first."""
     listed = container().restrictions.listed(in_force_only=not all_)
@@ -490,7 +501,7 @@ def restrictions(
 @app.command("lift-notice")
 @handles_errors
 def lift_notice(
-    request_id: str,
+    request_id: RequestId,
     on: Annotated[str, typer.Option(help="the day it lifts, e.g. 2027-01-15")],
     reason: Annotated[str, typer.Option(help="why it ends, as the requester will read it")],
 ) -> None:
@@ -506,7 +517,7 @@ def lift_notice(
 
 @app.command()
 @handles_errors
-def lift(request_id: str) -> None:
+def lift(request_id: RequestId) -> None:
     """Lift a restriction, on or after the day the requester was told of."""
     view = container().restrictions.lift(request_id, cli_principal())
     console.print(f"{view.request_id}  restriction lifted")
@@ -526,7 +537,10 @@ def _restriction_line(r: RestrictionView) -> str:
 
 @app.command()
 @handles_errors
-def cancel(request_id: str, reason: Annotated[str, typer.Option()]) -> None:
+def cancel(
+    request_id: RequestId,
+    reason: Annotated[str, typer.Option(help="why, e.g. withdrawn by the requester")],
+) -> None:
     """Cancel a request (e.g. withdrawn by the requester)."""
     row = container().requests.cancel(request_id, cli_principal(), reason)
     console.print(f"{row.id}  now {row.status}")
@@ -535,8 +549,11 @@ def cancel(request_id: str, reason: Annotated[str, typer.Option()]) -> None:
 @app.command()
 @handles_errors
 def due(
-    within_days: Annotated[int | None, typer.Option(min=0, max=LONGEST_WINDOW_DAYS)] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    within_days: Annotated[
+        int | None,
+        typer.Option(min=0, max=LONGEST_WINDOW_DAYS, help="only those due within this many days"),
+    ] = None,
+    json_out: Json = False,
 ) -> None:
     """Requests still to be answered, by time left; overdue and due soon are flagged (delivered
     ones are answered and not listed)."""

@@ -28,7 +28,7 @@ app.command("disable-user")(console_users.disable_user)
 @handles_errors
 def issue_key(
     name: Annotated[str, typer.Option(help="what the key is for (e.g. alice laptop, crm sync)")],
-    role: Annotated[Role, typer.Option()] = Role.AGENT,
+    role: Annotated[Role, typer.Option(help="what the key may do")] = Role.AGENT,
     holder: Annotated[
         str | None,
         typer.Option(
@@ -49,6 +49,7 @@ def issue_key(
 @app.command("list-keys")
 @handles_errors
 def list_keys() -> None:
+    """The API keys issued, revoked ones included, with when each was last used (no secrets)."""
     c = container()
     table = Table(id_column(), "name", "holder", "role", "created", "revoked", "last used")
     with c.store.transaction() as session:
@@ -67,7 +68,12 @@ def list_keys() -> None:
 
 @app.command("revoke-key")
 @handles_errors
-def revoke_key(key_id: str) -> None:
+def revoke_key(
+    key_id: Annotated[
+        str, typer.Argument(help="the key's id, as `rightful staff list-keys` shows")
+    ],
+) -> None:
+    """Revoke a key: requests made with it are refused from now on (audited)."""
     c = container()
     who = cli_principal()
     with c.store.transaction() as session:

@@ -12,7 +12,6 @@ from rich.table import Table
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.subjects import StaffCheckMethod, parse_authority_kind
 from rightful.entrypoints.cli.common import (
-    RowId,
     cli_principal,
     console,
     container,
@@ -21,6 +20,7 @@ from rightful.entrypoints.cli.common import (
     print_json,
     read_limited,
 )
+from rightful.entrypoints.cli.params import Json, Note, RequestId, row_id
 from rightful.services.approvals import DOCUMENT_TYPES, Document
 from rightful.services.identity_set import Settlement
 
@@ -45,7 +45,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 @app.command()
 @handles_errors
-def status(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+def status(request_id: RequestId, json_out: Json = False) -> None:
     """Where a request's verification stands: level reached, level needed, outcome, and what a
     CCPA request still waits for (in English)."""
     c = container()
@@ -72,7 +72,7 @@ def status(request_id: str, json_out: Annotated[bool, typer.Option("--json")] = 
 @app.command()
 @handles_errors
 def check(
-    request_id: str,
+    request_id: RequestId,
     method: Annotated[StaffCheckMethod, typer.Option(help="how the identity was checked")],
     identity: Annotated[list[str], typer.Option(help="TYPE=VALUE the check confirmed")],
     note: Annotated[str, typer.Option(help="what exactly was done")],
@@ -87,10 +87,10 @@ def check(
 @app.command("approve-check")
 @handles_errors
 def approve_check(
-    request_id: str,
-    check_id: RowId,
+    request_id: RequestId,
+    check_id: Annotated[int, row_id("the check's id, as `rightful verify check` printed it")],
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
-    note: Annotated[str, typer.Option()] = "",
+    note: Note = "",
 ) -> None:
     """Approve (or reject) a staff identity check; not the staff member who recorded it."""
     settled = container().approvals.decide_check(
@@ -102,7 +102,7 @@ def approve_check(
 @app.command()
 @handles_errors
 def declaration(
-    request_id: str,
+    request_id: RequestId,
     full_name: Annotated[str, typer.Option(help="the signer's full name as written")],
     signed_on: Annotated[str, typer.Option(help="the date signed, YYYY-MM-DD")],
     document: Annotated[
@@ -122,10 +122,12 @@ def declaration(
 @app.command("approve-declaration")
 @handles_errors
 def approve_declaration(
-    request_id: str,
-    declaration_id: RowId,
+    request_id: RequestId,
+    declaration_id: Annotated[
+        int, row_id("the declaration's id, as `rightful verify declaration` printed it")
+    ],
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
-    note: Annotated[str, typer.Option()] = "",
+    note: Note = "",
 ) -> None:
     """Approve (or reject) a paper declaration; not the staff member who recorded it."""
     decided = container().paper_declarations.decide(
@@ -150,8 +152,13 @@ def _day(text: str) -> date:
 @app.command()
 @handles_errors
 def authority(
-    request_id: str,
-    document: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    request_id: RequestId,
+    document: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="the document: a PDF, PNG or JPEG file"
+        ),
+    ],
     kind: Annotated[str, typer.Option(help="authorised_agent, power_of_attorney, ...")],
     agent_name: Annotated[str, typer.Option(help="who acts for the subject")],
 ) -> None:
@@ -167,10 +174,12 @@ def authority(
 @app.command("approve-authority")
 @handles_errors
 def approve_authority(
-    request_id: str,
-    authority_id: RowId,
+    request_id: RequestId,
+    authority_id: Annotated[
+        int, row_id("the authority's id, as `rightful verify authority` printed it")
+    ],
     reject: Annotated[bool, typer.Option("--reject", help="reject instead")] = False,
-    note: Annotated[str, typer.Option()] = "",
+    note: Note = "",
 ) -> None:
     """Approve (or reject) an agent's authority; not the person who attached it."""
     settled = container().approvals.decide_authority(
@@ -181,7 +190,7 @@ def approve_authority(
 
 @app.command()
 @handles_errors
-def candidates(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+def candidates(json_out: Json = False) -> None:
     """Requests whose verified identities lead to several subjects, with the candidates."""
     reviews = container().subjects.reviews()
     if json_out:
@@ -210,8 +219,10 @@ def candidates(json_out: Annotated[bool, typer.Option("--json")] = False) -> Non
 @app.command()
 @handles_errors
 def pick(
-    request_id: str,
-    candidate_id: RowId,
+    request_id: RequestId,
+    candidate_id: Annotated[
+        int, row_id("the candidate's id, as `rightful verify candidates` lists it")
+    ],
     reason: Annotated[str, typer.Option(help="why this candidate is the requester")],
 ) -> None:
     """Bind a request to one of its candidates (re-checked against the estate first)."""
@@ -222,6 +233,6 @@ def pick(
 
 @app.command()
 @handles_errors
-def settle(request_id: str) -> None:
+def settle(request_id: RequestId) -> None:
     """Resolve the verified identities again (e.g. after a source was unavailable)."""
     _settled(request_id, container().subjects.settle(request_id))
