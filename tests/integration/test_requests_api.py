@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from rightful.adapters.db.audit import AuditEntryRow
 from rightful.demo.estate import DATAMAP_FILES
@@ -336,6 +336,28 @@ def test_due_lists_open_requests_by_time_left_with_flags(app: App) -> None:
     due = app.client.get("/api/v1/requests/due", headers=app.as_role("agent")).json()
     assert [d["id"] for d in due] == [old, fresh]
     assert [d["urgency"] for d in due] == ["overdue", "ok"]
+
+
+def test_the_due_list_reads_no_requester_contact_data(app: App) -> None:
+    """The due list (API, CLI, console queue, daily sweep) needs deadlines, not people: no
+    statement it issues reads a requester's name, e-mail, phone, identities or details."""
+    submit(app)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = app.container.store.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        [item] = app.container.requests.due()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert item.urgency == "ok"
+    personal = ("requester_email", "requester_phone", "requester_name", "claimed_identities",
+                "details")  # fmt: skip
+    assert statements
+    assert not [s for s in statements if any(column in s for column in personal)]
 
 
 def test_list_filters_by_status(app: App) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import load_only
@@ -16,7 +17,6 @@ from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.services.request_deadlines import CLOCK_COLUMNS, running_deadlines
-from rightful.services.request_queries import RequestFilter, matching
 from rightful.settings import Settings
 
 log = logging.getLogger("rightful.requests")
@@ -34,14 +34,23 @@ class DueItem:
     urgency: dl.Urgency
 
 
+# What a due item is made of, besides the clock of a request on hold (CLOCK_COLUMNS): no
+# requester's name, e-mail, phone or claimed identities is read for a due list.
+DUE_COLUMNS: Final = (RequestRow.id, RequestRow.status, RequestRow.respond_by, *CLOCK_COLUMNS)
+
+
 def due(
     store: Store, clock: Clock, settings: Settings, *, within_days: int | None = None
 ) -> list[DueItem]:
     """Open requests not yet answered, by time left, most urgent first."""
     now = clock.now()
     soon = settings.due_soon_days
-    all_open = RequestFilter(open_only=True, limit=MOST_LISTED)
-    rows = [row for row in matching(store, all_open) if Status(row.status) not in ANSWERED]
+    waiting = [s.value for s in OPEN - ANSWERED]
+    query = (select(RequestRow).options(load_only(*DUE_COLUMNS))
+             .where(RequestRow.status.in_(waiting))
+             .order_by(RequestRow.respond_by, RequestRow.id).limit(MOST_LISTED))  # fmt: skip
+    with store.transaction() as session:
+        rows = list(session.scalars(query))
     held = [r for r in rows if r.status == Status.ON_HOLD]
     running = running_deadlines(store, held, settings, clock)
     items = []
