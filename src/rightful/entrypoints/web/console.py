@@ -18,14 +18,13 @@ from rightful.domain.errors import (
     RightfulError,
 )
 from rightful.domain.lifecycle import Role
+from rightful.entrypoints.web.form_fields import Csrf, Line
 from rightful.entrypoints.web.pages import container, cookies, page, redirect, services, signer
 from rightful.entrypoints.web.security import check_csrf, client_of
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STAFF_COOKIE = "rf_staff"
-Csrf = Annotated[str, Form(max_length=200)]
-Short = Annotated[str, Form(max_length=400)]
 Token = Annotated[str, Form(max_length=8000)]
 
 
@@ -181,8 +180,8 @@ def _sign_in_page(
 
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in(
-    request: Request, csrf: Csrf = "", name: Short = "", password: Short = "", code: Short = "",
-    next: Short = "/console",
+    request: Request, csrf: Csrf = "", name: Line = "", password: Line = "", code: Line = "",
+    next: Line = "/console",
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     try:
@@ -194,7 +193,7 @@ def sign_in(
 
 
 @router.post("/sso", response_class=HTMLResponse)
-def sso(request: Request, assertion: Token = "", next: Short = "/console") -> Response:
+def sso(request: Request, assertion: Token = "", next: Line = "/console") -> Response:
     """An identity provider posts a signed, single-use assertion. Any site can make a browser
     post one (no CSRF token is possible here), so nobody is signed in yet: the page asks the
     person to confirm the user the assertion names, with a form that only our page can send."""
@@ -208,7 +207,7 @@ def sso(request: Request, assertion: Token = "", next: Short = "/console") -> Re
 
 @router.post("/sso/confirm", response_class=HTMLResponse)
 def sso_confirm(
-    request: Request, csrf: Csrf = "", assertion: Token = "", next: Short = "/console"
+    request: Request, csrf: Csrf = "", assertion: Token = "", next: Line = "/console"
 ) -> Response:
     """The person confirmed the user on our page: the assertion is used up now."""
     check_csrf(request, csrf)

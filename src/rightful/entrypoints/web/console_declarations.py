@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from rightful.adapters.storage.encryption import TamperedError
@@ -20,14 +20,12 @@ from rightful.domain.errors import (
 from rightful.domain.lifecycle import Role
 from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import act, console_page, current, denied
+from rightful.entrypoints.web.form_fields import Csrf, Line, Word
 from rightful.entrypoints.web.pages import container
 from rightful.services.approvals import Document, document_suffix
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=200)]
-Name = Annotated[str, Form(max_length=400)]
-Short = Annotated[str, Form(max_length=40)]
 Scan = Annotated[UploadFile | None, File()]
 
 
@@ -60,8 +58,8 @@ def scan(request: Request, request_id: str, declaration_id: RowId) -> Response:
 
 @router.post("/requests/{request_id}/paper-declarations", response_class=HTMLResponse)
 def record(
-    request: Request, request_id: str, csrf: Csrf = "", full_name: Name = "",
-    signed_on: Short = "", document: Scan = None,
+    request: Request, request_id: str, csrf: Csrf = "", full_name: Line = "",
+    signed_on: Word = "", document: Scan = None,
 ) -> Response:  # fmt: skip
     """Record a declaration the requester signed on paper (agent), with its scan if there is
     one (PDF, PNG or JPEG, up to `authority_max_bytes`); another person approves."""
@@ -80,7 +78,7 @@ def record(
              response_class=HTMLResponse)  # fmt: skip
 def decide(
     request: Request, request_id: str, declaration_id: RowId, csrf: Csrf = "",
-    decision: Short = "",
+    decision: Word = "",
 ) -> Response:  # fmt: skip
     """Approve or reject a paper declaration (reviewer, not the one who recorded it)."""
     c = container(request)

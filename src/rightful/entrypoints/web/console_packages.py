@@ -28,13 +28,11 @@ from rightful.entrypoints.web.console import (
     flash_of,
     shown_again,
 )
+from rightful.entrypoints.web.form_fields import Csrf, Reason, Word
 from rightful.entrypoints.web.pages import container, services
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=200)]
-Reason = Annotated[str, Form(max_length=2000)]
-Short = Annotated[str, Form(max_length=40)]
 Name = Annotated[str, Form(max_length=200)]
 
 HAND_OVER_WAYS = [(HandOver.POST.value, "by post"), (HandOver.IN_PERSON.value, "in person"),
@@ -106,7 +104,7 @@ def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
 
 @router.post("/packages/{package_id}/handed-over", response_class=HTMLResponse)
 def handed_over(
-    request: Request, package_id: str, csrf: Csrf = "", how: Short = "", note: Reason = ""
+    request: Request, package_id: str, csrf: Csrf = "", how: Word = "", note: Reason = ""
 ) -> Response:
     """Record that the package was given to the requester another way than a link."""
     c, web = container(request), services(request)

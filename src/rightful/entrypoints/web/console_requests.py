@@ -33,6 +33,7 @@ from rightful.entrypoints.web.console import (
     flash_of,
     shown_again,
 )
+from rightful.entrypoints.web.form_fields import Csrf, Reason, Word
 from rightful.entrypoints.web.pages import container, services
 from rightful.entrypoints.web.requester import valid_link_id, valid_request_id
 from rightful.services.delivery import verified_channel
@@ -42,9 +43,6 @@ from rightful.services.request_queries import transitions
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=200)]
-Reason = Annotated[str, Form(max_length=2000)]
-Short = Annotated[str, Form(max_length=40)]
 Answer = Annotated[str, Form(max_length=6000)]  # the service says why beyond 5000 characters
 
 
@@ -106,7 +104,7 @@ def _again(request: Request, request_id: str, form: str, **typed: str) -> Again:
 
 @router.post("/requests/{request_id}/extend", response_class=HTMLResponse)
 def extend(
-    request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "", months: Short = ""
+    request: Request, request_id: str, csrf: Csrf = "", reason: Reason = "", months: Word = ""
 ) -> Response:
     """Extend once with a reason (DPO); the notice goes to the requester by e-mail."""
     c = container(request)
@@ -125,7 +123,7 @@ def extend(
 @router.post("/requests/{request_id}/notices/{notice_id}/told-otherwise",
              response_class=HTMLResponse)  # fmt: skip
 def told_otherwise(
-    request: Request, request_id: str, notice_id: RowId, csrf: Csrf = "", way: Short = "",
+    request: Request, request_id: str, notice_id: RowId, csrf: Csrf = "", way: Word = "",
     how: Reason = "",
 ) -> Response:  # fmt: skip
     """Record that the requester of a notice that reached nobody by mail was told another way
@@ -145,10 +143,10 @@ def erasure(
     request: Request,
     request_id: str,
     csrf: Csrf = "",
-    ground: Short = "",
+    ground: Word = "",
     erased: Reason = "",
     kept: Reason = "",
-    recipients_told: Short = "0",
+    recipients_told: Word = "0",
 ) -> Response:
     """Record what was erased and kept (DPO); the request closes and the requester is told."""
     c = container(request)
@@ -167,7 +165,7 @@ def erasure(
 @router.post("/requests/{request_id}/rectification", response_class=HTMLResponse)
 def rectification(
     request: Request, request_id: str, csrf: Csrf = "", fields: Reason = "",
-    recipients_told: Short = "0",
+    recipients_told: Word = "0",
 ) -> Response:  # fmt: skip
     """Record which fields were corrected (DPO); the request closes and the requester is told."""
     c = container(request)
@@ -198,7 +196,7 @@ def answer(request: Request, request_id: str, csrf: Csrf = "", text: Answer = ""
 @router.post("/requests/{request_id}/refuse", response_class=HTMLResponse)
 def refuse(
     request: Request, request_id: str, csrf: Csrf = "", reasons: Reason = "",
-    manifestly: Short = "", unverified: Short = "",
+    manifestly: Word = "", unverified: Word = "",
 ) -> Response:  # fmt: skip
     """Refuse with reasons, one a line (DPO), as `rightful requests refuse` does, optionally as
     manifestly unfounded or excessive (Art. 12(5)); the notice states them and the right to
@@ -223,9 +221,9 @@ def restrict(
     request: Request,
     request_id: str,
     csrf: Csrf = "",
-    ground: Short = "",
+    ground: Word = "",
     categories: Reason = "",
-    recipients_told: Short = "0",
+    recipients_told: Word = "0",
 ) -> Response:
     """Record the restriction granted (DPO); the request closes and the requester is told."""
     c = container(request)
@@ -242,7 +240,7 @@ def restrict(
 
 @router.post("/requests/{request_id}/restriction/lift-notice", response_class=HTMLResponse)
 def lift_notice(
-    request: Request, request_id: str, csrf: Csrf = "", lifts_on: Short = "", reason: Reason = ""
+    request: Request, request_id: str, csrf: Csrf = "", lifts_on: Word = "", reason: Reason = ""
 ) -> Response:
     """Tell the requester the day their restriction lifts, and why (DPO; Art. 18(3))."""
     c = container(request)

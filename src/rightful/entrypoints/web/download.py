@@ -17,6 +17,7 @@ from rightful.domain.delivery import (
 )
 from rightful.domain.errors import ConflictError, NotFoundError, RightfulError
 from rightful.entrypoints.web import requester as rq
+from rightful.entrypoints.web.form_fields import Csrf, Line
 from rightful.entrypoints.web.i18n import LANGUAGES, translate
 from rightful.entrypoints.web.pages import language, page, redirect, services
 from rightful.entrypoints.web.security import check_csrf, client_of
@@ -24,8 +25,6 @@ from rightful.services.delivery import LinkView
 from rightful.services.verification_mail import reference
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=200)]
-Short = Annotated[str, Form(max_length=400)]
 Assertion = Annotated[str, Form(max_length=8000)]
 StopToken = Annotated[str, Query(max_length=100)]
 # What to do when the link of a download-code mail is opened in a browser that does not hold
@@ -126,7 +125,7 @@ def _confirm_page(
 
 
 @router.post("/download/{link_id}/confirm", response_class=HTMLResponse)
-def confirm(request: Request, link_id: str, csrf: Csrf = "", code: Short = "") -> Response:
+def confirm(request: Request, link_id: str, csrf: Csrf = "", code: Line = "") -> Response:
     return _proven(
         request, link_id, csrf,
         lambda link: services(request).downloads.confirm_code(link.id, code, client_of(request)),
@@ -147,7 +146,7 @@ def code_link_form(request: Request, link_id: str, token: str = "") -> Response:
 
 
 @router.post("/download/{link_id}/code-link", response_class=HTMLResponse)
-def code_link(request: Request, link_id: str, csrf: Csrf = "", token: Short = "") -> Response:
+def code_link(request: Request, link_id: str, csrf: Csrf = "", token: Line = "") -> Response:
     return _proven(
         request, link_id, csrf,
         lambda link: services(request).downloads.confirm_code_link(link.id, token,
@@ -264,7 +263,7 @@ def not_mine_page(request: Request, token: str) -> Response:
 
 
 @router.post("/d/{token}/not-mine", response_class=HTMLResponse)
-def not_mine_by_token(request: Request, token: str, csrf: Csrf = "", lang: Short = "") -> Response:
+def not_mine_by_token(request: Request, token: str, csrf: Csrf = "", lang: Line = "") -> Response:
     check_csrf(request, csrf)
     try:
         receipt = services(request).not_mine.report_token(token, client_of(request))
@@ -284,7 +283,7 @@ def not_mine_link_page(request: Request, link_id: str) -> Response:
 
 
 @router.post("/download/{link_id}/not-mine", response_class=HTMLResponse)
-def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "", lang: Short = "") -> Response:
+def not_mine_by_link(request: Request, link_id: str, csrf: Csrf = "", lang: Line = "") -> Response:
     check_csrf(request, csrf)
     if not rq.valid_link_id(link_id):
         return _error(request, "err_not_found", 404)
@@ -348,7 +347,7 @@ def deletion_page(request: Request, confirm: str) -> Response:
 
 @router.post("/not-mine/{confirm}", response_class=HTMLResponse)
 def confirm_deletion(
-    request: Request, confirm: str, csrf: Csrf = "", answer: Short = ""
+    request: Request, confirm: str, csrf: Csrf = "", answer: Line = ""
 ) -> Response:
     check_csrf(request, csrf)
     try:

@@ -43,15 +43,14 @@ from rightful.entrypoints.web.console import (
     landed,
     shown_again,
 )
+from rightful.entrypoints.web.form_fields import Csrf, Word
 from rightful.entrypoints.web.pages import container
 from rightful.services.incident_register import details
 from rightful.services.incidents import IncidentReport
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console/incidents", include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=8000)]
-Short = Annotated[str, Form(max_length=40)]
 _ID = re.compile(r"^[0-9a-f-]{36}$")
 
 
@@ -93,8 +92,8 @@ def _new_page(
 
 @router.post("", response_class=HTMLResponse)
 def open_incident(
-    request: Request, csrf: Csrf = "", kind: Short = "misdelivery", description: Long = "",
-    outside: Short = "", request_id: Short = "", nature: Short = "", contact_email: Long = "",
+    request: Request, csrf: Csrf = "", kind: Word = "misdelivery", description: Long = "",
+    outside: Word = "", request_id: Word = "", nature: Word = "", contact_email: Long = "",
     organisation: Long = "",
 ) -> Response:  # fmt: skip
     """Open (and contain) an incident reported by staff or from outside."""
@@ -167,7 +166,7 @@ def rescope(request: Request, incident_id: str, csrf: Csrf = "") -> Response:
 
 
 @router.post("/{incident_id}/assess", response_class=HTMLResponse)
-def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = "") -> Response:
+def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Word = "") -> Response:
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
@@ -181,8 +180,8 @@ def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Short = 
 
 @router.post("/{incident_id}/override", response_class=HTMLResponse)
 def override(
-    request: Request, incident_id: str, csrf: Csrf = "", level: Short = "",
-    justification: Long = "", authority: Short = "", subjects: Short = "",
+    request: Request, incident_id: str, csrf: Csrf = "", level: Word = "",
+    justification: Long = "", authority: Word = "", subjects: Word = "",
 ) -> Response:  # fmt: skip
     c = container(request)
 
@@ -234,7 +233,7 @@ def _choice(value: str) -> bool | None:
 @router.post("/{incident_id}/facts", response_class=HTMLResponse)
 def facts(
     request: Request, incident_id: str, csrf: Csrf = "", description: Long = "",
-    remedial_action: Long = "", aware_at: Short = "",
+    remedial_action: Long = "", aware_at: Word = "",
 ) -> Response:  # fmt: skip
     c = container(request)
 
@@ -278,7 +277,7 @@ def reopen(request: Request, incident_id: str, csrf: Csrf = "", reason: Long = "
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
 def close(
     request: Request, incident_id: str, csrf: Csrf = "", remedial_action: Long = "",
-    untold_exception: Short = "", justification: Long = "",
+    untold_exception: Word = "", justification: Long = "",
 ) -> Response:  # fmt: skip
     c = container(request)
 
@@ -294,7 +293,7 @@ def close(
 
 
 @router.post("/{incident_id}/notices", response_class=HTMLResponse)
-def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Short = "") -> Response:
+def draft(request: Request, incident_id: str, csrf: Csrf = "", audience: Word = "") -> Response:
     c = container(request)
 
     def action(me: ConsoleSession) -> str:

@@ -26,9 +26,10 @@ from rightful.domain.lifecycle import Status
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.verification import ResendTooSoonError, needs_verification
 from rightful.entrypoints.web import requester as rq
+from rightful.entrypoints.web.form_fields import Csrf, Line
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.pages import container, language, page, redirect
-from rightful.entrypoints.web.portal import PUBLIC, TICKED, Csrf, Short, Text, valid_contact
+from rightful.entrypoints.web.portal import PUBLIC, TICKED, Text, valid_contact
 from rightful.entrypoints.web.security import check_csrf, client_of
 from rightful.services.verification_mail import reference
 
@@ -79,9 +80,9 @@ def new_form_token() -> str:
 
 @router.post("/portal/new", response_class=HTMLResponse)
 def submit(
-    request: Request, csrf: Csrf = "", type: Short = "access", jurisdiction: Short = "gdpr",
-    email: Short = "", phone: Short = "", name: Short = "", details: Text = "",
-    language: Short = "en", direct_marketing: Short = "", form_token: Short = "",
+    request: Request, csrf: Csrf = "", type: Line = "access", jurisdiction: Line = "gdpr",
+    email: Line = "", phone: Line = "", name: Line = "", details: Text = "",
+    language: Line = "en", direct_marketing: Line = "", form_token: Line = "",
 ) -> Response:  # fmt: skip
     """Record the request, send the first code, and ask for it; a CCPA opt-out or limit asks
     for no proof and is only confirmed. The form sent again (a double click, a reload while

@@ -21,6 +21,7 @@ from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Channel
 from rightful.entrypoints.web import requester as rq
+from rightful.entrypoints.web.form_fields import Csrf, Line
 from rightful.entrypoints.web.i18n import translate
 from rightful.entrypoints.web.i18n_messages import MESSAGES
 from rightful.entrypoints.web.pages import container, language, page, redirect, services
@@ -35,8 +36,6 @@ STATUS_REFRESH: Final = 30  # seconds between looks while the system works
 SHORT_REFERENCE: Final = re.compile(r"[0-9a-f]{8}")  # the reference the mails give
 WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
-Short = Annotated[str, Form(max_length=400)]
-Csrf = Annotated[str, Form(max_length=200)]
 TICKED = frozenset({"yes", "on", "true", "1"})  # what a ticked box may send
 
 
@@ -94,7 +93,7 @@ def _verify_page(
 
 
 @router.post("/portal/requests/{request_id}/verify", response_class=HTMLResponse)
-def verify(request: Request, request_id: str, csrf: Csrf = "", code: Short = "") -> Response:
+def verify(request: Request, request_id: str, csrf: Csrf = "", code: Line = "") -> Response:
     check_csrf(request, csrf)
     challenge = rq.pending_challenge(request, request_id)
     lang = language(request)
@@ -223,7 +222,7 @@ def _working(current: PortalStatus, progress: Progress) -> bool:
 
 
 @router.post("/portal/requests/{request_id}/declaration", response_class=HTMLResponse)
-def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Short = "") -> Response:
+def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Line = "") -> Response:
     """Sign the CCPA declaration under penalty of perjury with the typed full name (§7062(c))."""
     check_csrf(request, csrf)
     if rq.signed_in_for(request) != request_id:
@@ -241,8 +240,8 @@ def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Short
 
 @router.post("/portal/requests/{request_id}/step-up", response_class=HTMLResponse)
 def step_up(
-    request: Request, request_id: str, csrf: Csrf = "", channel: Short = "sms",
-    address: Short = "",
+    request: Request, request_id: str, csrf: Csrf = "", channel: Line = "sms",
+    address: Line = "",
 ) -> Response:  # fmt: skip
     """A second, independent code, to a contact detail already on file for the subject."""
     check_csrf(request, csrf)
@@ -277,7 +276,7 @@ def check_form(request: Request) -> Response:
 
 
 @router.post("/portal/check", response_class=HTMLResponse)
-def check(request: Request, csrf: Csrf = "", reference: Short = "") -> Response:
+def check(request: Request, csrf: Csrf = "", reference: Line = "") -> Response:
     check_csrf(request, csrf)
     wanted = reference.strip().lower()
     if SHORT_REFERENCE.fullmatch(wanted):  # as the mails give it
@@ -313,7 +312,7 @@ def send_sign_in(request: Request, request_id: str, csrf: Csrf = "") -> Response
 
 
 @router.post("/portal/requests/{request_id}/sign-in/code", response_class=HTMLResponse)
-def sign_in_code(request: Request, request_id: str, csrf: Csrf = "", code: Short = "") -> Response:
+def sign_in_code(request: Request, request_id: str, csrf: Csrf = "", code: Line = "") -> Response:
     portal = services(request).portal
     return _signed_in(request, request_id, csrf, lambda: portal.confirm_sign_in(request_id, code),
                       field="code", sent=True)  # fmt: skip
@@ -330,7 +329,7 @@ def sign_in_link_form(request: Request, request_id: str, token: str = "") -> Res
 
 
 @router.post("/portal/requests/{request_id}/sign-in/link", response_class=HTMLResponse)
-def sign_in_link(request: Request, request_id: str, csrf: Csrf = "", token: Short = "") -> Response:
+def sign_in_link(request: Request, request_id: str, csrf: Csrf = "", token: Line = "") -> Response:
     portal = services(request).portal
     return _signed_in(request, request_id, csrf,
                       lambda: portal.confirm_sign_in_link(request_id, token),
