@@ -9,15 +9,17 @@ import signal
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rightful.adapters.packaging import readahead, reader_process
+from rightful.adapters.packaging import readahead, reader_pool, reader_process
 from rightful.adapters.packaging.blobreader import BlobReader
 from rightful.adapters.packaging.readahead import ReadAhead
+from rightful.adapters.packaging.reader_pool import READERS, ReaderPool
 from rightful.adapters.sources.blobstore import FilesystemBlobStore
 from rightful.domain.errors import InvalidInputError
 
@@ -34,8 +36,17 @@ def a_store(root: Path, blobs: dict[str, bytes]) -> FilesystemBlobStore:
     return FilesystemBlobStore("rec", root)
 
 
+@pytest.fixture
+def pool() -> Iterator[ReaderPool]:
+    """A pool of this test's own: what it keeps is stopped when the test ends."""
+    kept = ReaderPool()
+    yield kept
+    kept.close()
+
+
 def started(store: FilesystemBlobStore, first_uri: str, **options: object) -> ReadAhead:
     options.setdefault("start_after", 1)
+    options.setdefault("pool", ReaderPool(kept=0))
     ahead = ReadAhead(BlobReader(block_size=SLOT, blocks=2), slot_size=SLOT, **options)  # type: ignore[arg-type]
     ahead.announce(store, first_uri)
     assert ahead.wait_for_helper(30), "the blob reader process did not start"
@@ -139,7 +150,7 @@ def test_a_process_that_ends_before_it_is_ready_leaves_the_build_reading_alone(
 ) -> None:
     store = a_store(tmp_path, {"a.wav": b"abc", "b.wav": b"def"})
     monkeypatch.setattr(readahead.protocol, "__name__", "rightful.no_such_module")
-    ahead = ReadAhead(start_after=1)
+    ahead = ReadAhead(start_after=1, pool=ReaderPool(kept=0))
     ahead.announce(store, "blob://rec/a.wav")
     assert not ahead.wait_for_helper(30)
     ahead.announce(store, "blob://rec/b.wav")
@@ -180,12 +191,12 @@ def test_a_process_that_stops_answering_is_given_up(
     """A helper stuck on a read (a hung network disk) does not hang the build."""
     blobs = {f"{i}.wav": bytes([i]) * 10 for i in range(3)}
     store = a_store(tmp_path, blobs)
-    ahead = ReadAhead(start_after=1)
+    ahead = ReadAhead(start_after=1, pool=ReaderPool(kept=0))
     ahead.announce(store, "blob://rec/0.wav")  # starts the process; nothing is asked yet
     assert ahead._helper is not None and ahead._helper.ready(30)
     os.kill(ahead._helper._process.pid, signal.SIGSTOP)
-    monkeypatch.setattr(readahead, "ANSWER_WAIT", 0.2)
-    monkeypatch.setattr(readahead, "STOP_WAIT", 0.2)
+    monkeypatch.setattr(reader_pool, "ANSWER_WAIT", 0.2)
+    monkeypatch.setattr(reader_pool, "STOP_WAIT", 0.2)
     try:
         for i in range(1, 3):
             ahead.announce(store, f"blob://rec/{i}.wav")
@@ -208,36 +219,47 @@ def test_without_the_process_every_blob_is_read_in_the_build(tmp_path: Path) -> 
     ahead.close()
 
 
-def test_closing_ends_the_process(tmp_path: Path) -> None:
+def test_closing_ends_the_process_when_the_pool_keeps_none(tmp_path: Path) -> None:
     store = a_store(tmp_path, {"a.wav": b"abc"})
-    ahead = started(store, "blob://rec/a.wav")
+    ahead = started(store, "blob://rec/a.wav", pool=ReaderPool(kept=0))
     assert ahead._helper is not None
     process = ahead._helper._process
     ahead.close()
     assert process.poll() == 0
 
 
-def test_closing_does_not_wait_for_a_process_that_is_still_starting(tmp_path: Path) -> None:
+def test_closing_does_not_wait_for_a_process_that_is_still_starting(
+    tmp_path: Path, pool: ReaderPool
+) -> None:
     """A small package is finished before the helper is ready: the helper was asked for
-    nothing, so it is stopped at once instead of being waited for while it starts."""
+    nothing, so it goes to the pool at once instead of being waited for while it starts, and
+    the next build finds it ready."""
     store = a_store(tmp_path, {"a.wav": b"abc"})
-    ahead = ReadAhead(start_after=1)
+    ahead = ReadAhead(start_after=1, pool=pool)
     ahead.announce(store, "blob://rec/a.wav")  # starts the process; the build reads a.wav itself
     fetched = ahead.read(store, "blob://rec/a.wav")
     assert fetched is not None and content(fetched) == b"abc"
     assert ahead._helper is not None and not ahead._helper._ready
-    process = ahead._helper._process
+    pid = ahead._helper.pid
     ahead.close()
-    assert process.poll() == -signal.SIGKILL
+    assert pool.idle() == [pid] and not pool._idle[0]._ready  # kept, not waited for
     assert ahead.read_by_helper == 0
+    after = ReadAhead(start_after=1, pool=pool)
+    after.announce(store, "blob://rec/a.wav")
+    assert after.wait_for_helper(30) and after._helper is not None and after._helper.pid == pid
+    fetched = after.read(store, "blob://rec/a.wav")
+    assert fetched is not None and content(fetched) == b"abc" and after.read_by_helper == 1
+    after.close()
 
 
-def test_a_few_blobs_are_read_in_the_build_without_starting_a_process(tmp_path: Path) -> None:
+def test_a_few_blobs_are_read_in_the_build_without_starting_a_process(
+    tmp_path: Path, pool: ReaderPool
+) -> None:
     """Most access packages hold a handful of files: starting a process for them would cost
     more than reading them (no process per request)."""
     blobs = {f"{i}.wav": bytes([i]) * 30 for i in range(readahead.START_AFTER)}
     store = a_store(tmp_path, blobs)
-    ahead = ReadAhead()
+    ahead = ReadAhead(pool=pool)
     for i in range(readahead.START_AFTER - 1):
         ahead.announce(store, f"blob://rec/{i}.wav")
     assert ahead._helper is None
@@ -247,3 +269,163 @@ def test_a_few_blobs_are_read_in_the_build_without_starting_a_process(tmp_path: 
         fetched = ahead.read(store, f"blob://rec/{key}")
         assert fetched is not None and content(fetched) == data
     ahead.close()
+
+
+def read_all(ahead: ReadAhead, store: FilesystemBlobStore, blobs: dict[str, bytes]) -> None:
+    for key in blobs:
+        ahead.announce(store, f"blob://rec/{key}")
+    for key, data in blobs.items():
+        fetched = ahead.read(store, f"blob://rec/{key}")
+        assert fetched is not None and content(fetched) == data
+        fetched.release()
+
+
+def test_a_finished_build_leaves_its_process_to_the_next_one(
+    tmp_path: Path, pool: ReaderPool
+) -> None:
+    """No process per package: a worker's second large build reads through the process its
+    first one started, from its first blob, and gets its own bytes."""
+    first = {f"a{i}.wav": os.urandom(40) for i in range(8)}
+    second = {f"b{i}.wav": os.urandom(40) for i in range(8)}
+    store = a_store(tmp_path, first | second)
+    ahead = started(store, "blob://rec/a0.wav", pool=pool)
+    read_all(ahead, store, {k: v for k, v in first.items() if k != "a0.wav"})
+    assert ahead._helper is not None
+    pid = ahead._helper.pid
+    ahead.close()
+    assert pool.idle() == [pid]
+    after = ReadAhead(BlobReader(block_size=SLOT, blocks=2), slot_size=SLOT, start_after=1,
+                      pool=pool)  # fmt: skip
+    read_all(after, store, second)
+    assert after._helper is not None and after._helper.pid == pid
+    assert after.read_by_helper == len(second) and pool.idle() == []
+    after.close()
+    assert pool.idle() == [pid]
+
+
+def test_a_build_that_stops_early_leaves_no_answer_for_the_next_one(
+    tmp_path: Path, pool: ReaderPool
+) -> None:
+    """A build that fails after asking for blobs it never reads: their answers are taken
+    before the process is kept, so the next build is answered for its own blobs only."""
+    first = {f"a{i}.wav": bytes([i]) * 30 for i in range(12)}
+    second = {f"b{i}.wav": bytes([100 + i]) * 30 for i in range(12)}
+    store = a_store(tmp_path, first | second)
+    ahead = started(store, "blob://rec/a0.wav", pool=pool, slots=4)
+    for key in list(first)[1:]:
+        ahead.announce(store, f"blob://rec/{key}")
+    for key in ("a0.wav", "a1.wav"):
+        fetched = ahead.read(store, f"blob://rec/{key}")
+        assert fetched is not None and content(fetched) == first[key]
+        fetched.release()
+    assert ahead._helper is not None and ahead._asked, "blobs are still asked for"
+    pid = ahead._helper.pid
+    ahead.close()
+    assert pool.idle() == [pid]
+    after = ReadAhead(BlobReader(block_size=SLOT, blocks=2), slot_size=SLOT, slots=4,
+                      start_after=1, pool=pool)  # fmt: skip
+    read_all(after, store, second)
+    assert after.read_by_helper == len(second) and after._helper is not None
+    assert after._helper.pid == pid
+    after.close()
+
+
+def test_a_build_that_keeps_a_slot_does_not_give_its_process_back(
+    tmp_path: Path, pool: ReaderPool
+) -> None:
+    """A blob still held (a build that failed while writing it): its slot may still be read,
+    so the process is stopped rather than handed to the next build."""
+    store = a_store(tmp_path, {"a.wav": b"abc", "b.wav": b"def"})
+    ahead = started(store, "blob://rec/a.wav", pool=pool)
+    held = ahead.read(store, "blob://rec/a.wav")
+    assert held is not None and held.whole is not None
+    assert ahead._helper is not None
+    process = ahead._helper._process
+    ahead.close()
+    assert process.poll() == 0 and pool.idle() == []
+    held.release()
+
+
+def test_a_process_that_ended_while_idle_is_replaced(tmp_path: Path, pool: ReaderPool) -> None:
+    blobs = {f"{i}.wav": bytes([i]) * 20 for i in range(4)}
+    store = a_store(tmp_path, blobs)
+    ahead = started(store, "blob://rec/0.wav", pool=pool)
+    assert ahead._helper is not None
+    process = ahead._helper._process
+    ahead.close()
+    process.kill()  # what an OOM kill of the idle process would do
+    process.wait()
+    after = started(store, "blob://rec/0.wav", pool=pool)
+    read_all(after, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+    assert after._helper is not None and after._helper.pid != process.pid
+    assert after.read_by_helper == 3
+    after.close()
+
+
+def test_a_pool_keeps_as_many_idle_processes_as_it_may(tmp_path: Path) -> None:
+    """Two builds at once take two processes; a pool that keeps one stops the other."""
+    store = a_store(tmp_path, {"a.wav": b"abc"})
+    pool = ReaderPool(kept=1)
+    one, two = (started(store, "blob://rec/a.wav", pool=pool) for _ in range(2))
+    assert one._helper is not None and two._helper is not None
+    first, second = one._helper, two._helper
+    assert first.pid != second.pid
+    one.close()
+    two.close()
+    assert pool.idle() == [first.pid] and second._process.poll() == 0
+    pool.close()
+    assert first._process.poll() == 0
+
+
+def test_a_forked_worker_starts_its_own_process(tmp_path: Path) -> None:
+    """A prefork worker's child never writes into its parent's pipes: it starts a process of
+    its own, and the parent's stays the parent's."""
+    blobs = {f"{i}.wav": bytes([i]) * 20 for i in range(4)}
+    store = a_store(tmp_path, blobs)
+    ahead = started(store, "blob://rec/0.wav", pool=READERS)
+    assert ahead._helper is not None
+    parent = ahead._helper.pid
+    ahead.close()
+    assert parent in READERS.idle()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child, which reports by its exit code
+        code = 1
+        try:
+            theirs = READERS.idle() == []
+            mine = started(store, "blob://rec/0.wav", pool=READERS)
+            read_all(mine, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+            own = mine._helper is not None and mine._helper.pid != parent
+            code = 0 if theirs and own and mine.read_by_helper == 3 else 2
+            mine.close()
+            READERS.close()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    again = started(store, "blob://rec/0.wav", pool=READERS)
+    read_all(again, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+    assert again._helper is not None and again._helper.pid == parent
+    assert again.read_by_helper == 3
+    again.close()
+
+
+def test_an_idle_process_ends_with_its_worker(tmp_path: Path) -> None:
+    a_store(tmp_path, {"a.wav": b"abc"})
+    worker = f"""
+import sys
+from pathlib import Path
+from rightful.adapters.packaging.readahead import ReadAhead
+from rightful.adapters.sources.blobstore import FilesystemBlobStore
+store = FilesystemBlobStore("rec", Path({str(tmp_path)!r}))
+ahead = ReadAhead(start_after=1)
+ahead.announce(store, "blob://rec/a.wav")
+assert ahead.wait_for_helper(30)
+print(ahead._helper.pid, flush=True)
+ahead.read(store, "blob://rec/a.wav").release()
+ahead.close()
+"""
+    ran = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True,
+                         check=True, timeout=60)  # fmt: skip
+    pid = int(ran.stdout.split()[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

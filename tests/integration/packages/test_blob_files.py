@@ -16,7 +16,8 @@ import pytest
 
 from rightful.adapters.db.base import Base
 from rightful.adapters.packaging import readahead
-from rightful.adapters.packaging.readahead import ReadAhead, ReaderProcess
+from rightful.adapters.packaging.readahead import ReadAhead
+from rightful.adapters.packaging.reader_pool import ReaderPool, ReaderProcess
 from rightful.adapters.sources import open_blob_store
 from rightful.bootstrap import Container
 from rightful.demo import seed_demo
@@ -67,9 +68,8 @@ def test_every_recording_reaches_the_package_byte_for_byte(
         return None  # as where there is no memfd
 
     monkeypatch.setattr(ReadAhead, "close", counted)
-    monkeypatch.setattr(
-        readahead.ReaderProcess, "start", ready_at_once if process == "started" else none
-    )
+    monkeypatch.setattr(readahead, "READERS", ReaderPool(kept=0))  # none kept by other tests
+    monkeypatch.setattr(ReaderProcess, "start", ready_at_once if process == "started" else none)
     settings = load_settings(
         data_dir=tmp_path / "rightful", database_url=f"sqlite:///{tmp_path}/rightful.db",
         sources=dsns, datamap_files=list(DATAMAP_FILES), collect_when_verified=False,

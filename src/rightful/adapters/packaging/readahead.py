@@ -5,38 +5,32 @@ announced blob of a filesystem store goes to the blob reader process (reader_pro
 soon as it has started and a slot is free; read() then takes its answer. Everything else is
 read in the build by the BlobReader: blobs of other stores, blobs announced while the process
 was still starting, the ones it did not read, and all of them where no process can run or once
-it has failed (ended, silent for ANSWER_WAIT seconds, or out of order).
+it has failed (ended, silent for ANSWER_WAIT seconds, or out of order). The process comes from
+the worker's pool (reader_pool.py) and goes back to it when the build ends.
 """
 
 from __future__ import annotations
 
 import logging
-import mmap
-import os
-import select
-import subprocess
-import sys
 from collections import deque
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
 from rightful.adapters.packaging import reader_process as protocol
 from rightful.adapters.packaging.blobreader import BLOCK_SIZE, BlobReader, Fetched
+from rightful.adapters.packaging.reader_pool import READERS, ReaderPool, ReaderProcess
 from rightful.adapters.sources.blobstore import FilesystemBlobStore
 from rightful.domain.sources import BlobStore
 
 log = logging.getLogger(__name__)
 
 SLOTS: Final = 16
-# Blobs announced before the process is started: it takes about 30 ms of CPU to start, which a
-# small package (most access requests) would only spend on the process being stopped again.
+# Blobs announced before a process is taken: a small package (most access requests) reads its
+# few files faster itself than through another process, and would start one for nothing.
 START_AFTER: Final = 32
 ASK_AT_ONCE: Final = 4
-ANSWERS_PER_READ: Final = 64
-ANSWER_WAIT: Final = 60.0  # seconds without an answer before the build reads alone
-STOP_WAIT: Final = 5.0  # seconds a stopping reader process is given
+DRAIN_WAIT: Final = 1.0  # seconds to take the answers still due before a process is kept
 
 
 @dataclass
@@ -57,8 +51,10 @@ class ReadAhead:
         slots: int = SLOTS,
         slot_size: int = BLOCK_SIZE,
         start_after: int = START_AFTER,
+        pool: ReaderPool | None = None,
     ) -> None:
         self._reader = reader or BlobReader()
+        self._pool = READERS if pool is None else pool  # the worker's, unless given
         self._start_after = start_after
         self._use_helper, self._slots, self._slot_size = helper, slots, slot_size
         self._helper: ReaderProcess | None = None
@@ -80,7 +76,7 @@ class ReadAhead:
         self._pending[key] = self._pending.get(key, 0) + 1
         self._announced += 1
         if self._helper is None and self._announced >= self._start_after:
-            self._helper = ReaderProcess.start(self._slots, self._slot_size)
+            self._helper = self._pool.take(self._slots, self._slot_size)
             if self._helper is None:  # the blobs waiting are read in the build
                 self._use_helper = False
         self._ask()
@@ -104,12 +100,32 @@ class ReadAhead:
         return True
 
     def close(self) -> None:
-        """Stop the helper process and the reader's thread."""
+        """Stop the reader's thread; the helper process goes back to the pool for the next
+        build once the answers still due are taken (it is stopped when they do not come)."""
         self._reader.close()
-        if self._helper is not None:
-            self._helper.close()
-            self._helper = None
-            self._use_helper = False
+        helper, self._helper = self._helper, None
+        self._use_helper = False
+        if helper is None:
+            return
+        if self._drained(helper):
+            self._pool.give_back(helper)
+        else:
+            helper.close()
+
+    def _drained(self, helper: ReaderProcess) -> bool:
+        """Take the answers to blobs asked for and never read (a build that stopped early);
+        True when every slot is free again, so the next build finds the process as new."""
+        try:
+            while self._asked:
+                announced = self._asked.popleft()
+                if announced.slot is None:
+                    continue
+                if helper.answer(DRAIN_WAIT)[0] != announced.slot:
+                    return False
+                self._free.append(announced.slot)
+        except (EOFError, OSError):
+            return False
+        return len(self._free) == self._slots
 
     # --- in order ------------------------------------------------------------------------
 
@@ -171,7 +187,7 @@ class ReadAhead:
             return None
         try:
             index, what, size, crc, sha256 = helper.answer()
-        except (EOFError, OSError):  # ended, or silent for ANSWER_WAIT seconds
+        except (EOFError, OSError):  # ended, or silent for reader_pool.ANSWER_WAIT seconds
             self._lost_helper()
             return None
         if index != slot:  # answers come in request order; anything else is a broken helper
@@ -198,100 +214,3 @@ class ReadAhead:
             self._helper.close()
         self._use_helper = False
         self._helper = None
-
-
-class ReaderProcess:
-    """The build's side of one blob reader process: `slots` slots of `slot_size` bytes of
-    shared memory, requests out and answers in, over two pipes."""
-
-    def __init__(self, slots: int, slot_size: int) -> None:
-        self.slot_size = slot_size
-        memory_fd = os.memfd_create("rightful-blobs", os.MFD_CLOEXEC)
-        request_in, self._requests = os.pipe()
-        self._answers, answer_out = os.pipe()
-        child_ends = (memory_fd, request_in, answer_out)
-        try:
-            os.ftruncate(memory_fd, slots * slot_size)
-            self._memory = mmap.mmap(memory_fd, slots * slot_size)
-            # -P: the working directory is not put on sys.path, so nothing lying there is imported
-            self._process = subprocess.Popen(  # noqa: S603 - this interpreter, our module
-                [
-                    sys.executable,
-                    "-P",
-                    "-m",
-                    protocol.__name__,
-                    *map(str, (*child_ends, slot_size)),
-                ],
-                pass_fds=child_ends,
-                stdin=subprocess.DEVNULL,
-            )
-        except BaseException:
-            for fd in (self._requests, self._answers):
-                os.close(fd)
-            raise
-        finally:
-            for fd in child_ends:
-                os.close(fd)
-        self._view = memoryview(self._memory)
-        self._ready = False
-        self._arrived = bytearray()
-
-    @classmethod
-    def start(cls, slots: int, slot_size: int) -> ReaderProcess | None:
-        """A new process, or None where there can be none (no memfd, no interpreter to run)."""
-        if not hasattr(os, "memfd_create") or not sys.executable:
-            return None
-        try:
-            return cls(slots, slot_size)
-        except OSError as exc:
-            log.warning("no blob reader process (%s); blobs are read in the build", type(exc))
-            return None
-
-    def ready(self, wait: float = 0.0) -> bool:
-        """Whether the process has started and takes requests (waits up to `wait` seconds);
-        EOFError when it ended before it was ready."""
-        if not self._ready and select.select([self._answers], [], [], wait)[0]:
-            answer = protocol.ANSWER.unpack(self._read_answer())
-            self._ready = answer[1] == protocol.READY
-        return self._ready
-
-    def slot(self, index: int) -> memoryview:
-        """The shared memory of one slot."""
-        return self._view[index * self.slot_size : (index + 1) * self.slot_size]
-
-    def request(self, blobs: list[tuple[int, FilesystemBlobStore, str]]) -> None:
-        """Ask for blobs to be read, each (slot, store, uri), in one write."""
-        os.write(self._requests, b"".join(protocol.request_bytes(*blob) for blob in blobs))
-
-    def answer(self) -> tuple[int, int, int, int, bytes]:
-        """The next answer, in request order: slot, READ or NOT_READ, size, CRC-32, SHA-256.
-        EOFError when the process is gone."""
-        return protocol.ANSWER.unpack(self._read_answer())
-
-    def close(self) -> None:
-        """Stop the process: it ends when its request pipe closes; wait briefly, then kill.
-        One that is not ready yet has read nothing, and is not waited for while it starts."""
-        os.close(self._requests)
-        if not self._ready:
-            self._process.kill()
-        try:
-            self._process.wait(STOP_WAIT)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        os.close(self._answers)
-        self._view.release()
-        with suppress(BufferError):  # a slot still looked at (a failed build): GC closes it
-            self._memory.close()
-
-    def _read_answer(self) -> bytes:
-        """One answer; whatever else has arrived is read in the same call and kept."""
-        size = protocol.ANSWER.size
-        if len(self._arrived) < size:
-            if not select.select([self._answers], [], [], ANSWER_WAIT)[0]:
-                raise TimeoutError("the blob reader process did not answer")
-            self._arrived += os.read(self._answers, size * ANSWERS_PER_READ)
-            if len(self._arrived) < size:
-                self._arrived += protocol.read_exactly(self._answers, size - len(self._arrived))
-        answer, self._arrived = self._arrived[:size], self._arrived[size:]
-        return bytes(answer)
