@@ -1,32 +1,37 @@
 """The periodic incident job: triage incidents opened by the gate or the button (scope, score,
-drafts), and remind the DPO before each notification deadline (a log line and an e-mail)."""
+drafts), and remind the DPO before each notification deadline (a log line and an e-mail) and of
+the people a sent notice has not told."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from rightful.adapters.db.incidents import IncidentNoticeRow, IncidentReminderRow, IncidentRow
 from rightful.domain.errors import RightfulError
 from rightful.domain.incident_clocks import Audience, Deadline, reminders_due
 from rightful.domain.incident_untold import Untold
-from rightful.domain.incidents import IncidentStatus
 from rightful.domain.messaging import MailMessage
 from rightful.domain.staff import SYSTEM
 from rightful.services import incident_acknowledgements as acks
-from rightful.services.incident_assessment import deadlines_of
 from rightful.services.incident_mail import reminder, untold_reminder
+from rightful.services.incident_open_clocks import OPEN, OpenClocks, open_clocks
 
 if TYPE_CHECKING:
     from rightful.services.incidents import IncidentService
 
 log = logging.getLogger("rightful.incidents")
+
+# The reminder marks (hours before; 0 = overdue) already sent, by (incident id, regime, audience).
+Marks = Mapping[tuple[str, str, str], Collection[int]]
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,9 @@ class JobReport:
 
 def run_incident_jobs(service: IncidentService) -> JobReport:
     """Triage what waits, send the reminders that are due, and the acknowledgements to outside
-    reporters that did not go out when they reported (until the last attempt allowed)."""
+    reporters that did not go out when they reported (until the last attempt allowed). The
+    clocks of the open incidents and the reminders sent are read for all at once: only a
+    reminder that is due costs statements of its own."""
     triaged = postponed = 0
     for incident_id in service.pending():
         try:
@@ -49,23 +56,23 @@ def run_incident_jobs(service: IncidentService) -> JobReport:
         except RightfulError as exc:
             postponed += 1
             log.warning("triage of incident %s postponed: %s", incident_id, exc)
-    reminders = send_reminders(service) + remind_untold(service)
+    with service.store.transaction() as session:
+        clocks = open_clocks(session, service.policy.regimes)
+        done = _reminders_sent(session)
+    reminders = send_reminders(service, clocks, done) + remind_untold(service, clocks)
     outcomes = [acks.acknowledge(service, i, to) for i, to in service.unacknowledged()]
     return JobReport(triaged, postponed, reminders, outcomes.count(acks.SENT),
                      outcomes.count(acks.GIVEN_UP))  # fmt: skip
 
 
-def send_reminders(service: IncidentService) -> int:
-    """One reminder per deadline mark reached (hours before; 0 = overdue); how many were sent."""
+def send_reminders(service: IncidentService, clocks: Iterable[OpenClocks], done: Marks) -> int:
+    """One reminder per deadline mark reached (hours before; 0 = overdue) and not `done`; how
+    many were sent."""
     now, sent = service.clock.now(), 0
-    for incident_id, deadline in open_deadlines(service):
-        with service.store.transaction() as session:
-            done = {r.hours_before for r in session.scalars(select(IncidentReminderRow).where(
-                IncidentReminderRow.incident_id == incident_id,
-                IncidentReminderRow.regime == deadline.regime,
-                IncidentReminderRow.audience == deadline.audience.value))}  # fmt: skip
+    for incident_id, deadline in ((c.incident_id, d) for c in clocks for d in c.deadlines):
+        key = (incident_id, deadline.regime, deadline.audience.value)
         try:
-            marks = reminders_due(deadline, now, service.policy.reminder_hours, done)
+            marks = reminders_due(deadline, now, service.policy.reminder_hours, done.get(key, ()))
         except OverflowError:  # a deadline at the edge of the calendar: the others still run
             log.warning("incident %s: its %s deadline cannot be reminded of", incident_id,
                         deadline.audience.value)  # fmt: skip
@@ -81,31 +88,37 @@ def send_reminders(service: IncidentService) -> int:
     return sent
 
 
-def remind_untold(service: IncidentService) -> int:
+def remind_untold(service: IncidentService, clocks: Iterable[OpenClocks]) -> int:
     """Remind the DPO of the people of the current scope a sent notice to them has not told
     (not reached, or come into the scope since it went out), each with a due time of their own
     (Art. 34(1): without undue delay from when they could be told); once each time they change
     or one of them reaches a reminder mark (as before a deadline, and once overdue); how many
     reminders went out."""
     sent, now = 0, service.clock.now()
-    for incident_id in open_incidents(service):
-        for notice_id, untold in service.notices.untold_due(incident_id).items():
+    for c in clocks:
+        for notice_id, untold in c.untold.items():
             mark = untold.mark(now, service.policy.reminder_hours)
+            if mark == c.reminded[notice_id]:  # reminded of these already, as read
+                continue
             claimed, before = _mark_untold(service, notice_id, mark)
             if not claimed or not untold.people:
                 continue
-            if _remind_untold(service, incident_id, untold, now):
+            if _remind_untold(service, c.incident_id, untold, now):
                 sent += 1
             else:  # the mail service refused it: the next run sends it again
                 _mark_untold(service, notice_id, before)
     return sent
 
 
-def open_incidents(service: IncidentService) -> list[str]:
-    """The ids of incidents not closed, oldest first."""
-    with service.store.transaction() as session:
-        query = select(IncidentRow.id).where(IncidentRow.status != IncidentStatus.CLOSED.value)
-        return list(session.scalars(query.order_by(IncidentRow.opened_at)))
+def _reminders_sent(session: Session) -> Marks:
+    """The marks each deadline of an open incident was reminded of, for all in one query."""
+    r = IncidentReminderRow
+    query = (select(r.incident_id, r.regime, r.audience, r.hours_before)
+             .join(IncidentRow, IncidentRow.id == r.incident_id).where(OPEN))  # fmt: skip
+    out: defaultdict[tuple[str, str, str], set[int]] = defaultdict(set)
+    for incident_id, regime, audience, hours_before in session.execute(query):
+        out[(incident_id, regime, audience)].add(hours_before)
+    return out
 
 
 def _mark_untold(
@@ -139,17 +152,6 @@ def _remind_untold(
             due_at=untold.due_at.isoformat() if untold.due_at else None,
         )  # fmt: skip
     return True
-
-
-def open_deadlines(service: IncidentService) -> list[tuple[str, Deadline]]:
-    """Every deadline of every incident not closed, with the incident's id."""
-    out: list[tuple[str, Deadline]] = []
-    with service.store.transaction() as session:
-        query = select(IncidentRow).where(IncidentRow.status != IncidentStatus.CLOSED.value)
-        for row in session.scalars(query):
-            scope = service.scope_of(session, row)
-            out += [(row.id, d) for d in deadlines_of(session, row, service.policy.regimes, scope)]
-    return out
 
 
 def _claim(service: IncidentService, incident_id: str, d: Deadline, mark: int) -> bool:

@@ -1,13 +1,14 @@
 """The metrics of an incident's people: those a sent communication has not told, and those of
 them past their own due time (REQUIREMENTS.md:30, Art. 34(1): without undue delay), as the
 incident job reminds the DPO of them; the packages it froze are counted by status. The clocks
-of incidents in every state are counted as that job reads them, and a scrape reads them, and
-the running deadlines of requests on hold, in as many statements however many there are."""
+of incidents in every state are counted as that job reads them; a scrape reads them, and the
+running deadlines of requests on hold, and a run of the job with nothing due reads them, in as
+many statements however many there are."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from rightful.domain.incidents import IncidentKind, IncidentSource, Nature
 from rightful.domain.lifecycle import Status
 from rightful.domain.severity import Level
 from rightful.domain.staff import SYSTEM
-from rightful.services.incident_jobs import run_incident_jobs
+from rightful.services.incident_jobs import JobReport, run_incident_jobs
 from rightful.services.incidents import IncidentReport
 
 from .conftest import ANNA, CARL, DPO, Response, make_response
@@ -189,8 +190,9 @@ def test_the_clocks_of_incidents_in_every_state_are_counted_once_each(
     assert after["untold_overdue"] == {key("gdpr"): added, key("ccpa"): 0}
 
 
-def statements(r: Response) -> int:
-    """How many SQL statements one read of the figures sends to the store."""
+def statements(r: Response, act: Callable[[], object]) -> int:
+    """How many SQL statements `act` (a read of the figures, a run of a job) sends to the
+    store."""
     sent: list[str] = []
 
     def count(*args: object) -> None:
@@ -198,7 +200,7 @@ def statements(r: Response) -> int:
 
     event.listen(r.c.store.engine, "before_cursor_execute", count)
     try:
-        r.c.figures.read()
+        act()
     finally:
         event.remove(r.c.store.engine, "before_cursor_execute", count)
     return len(sent)
@@ -219,6 +221,26 @@ def test_a_scrape_costs_as_many_statements_with_twenty_open_incidents_as_with_tw
     """A scrape every 15-60 s: the clocks of every open incident and the running deadline of
     every request on hold are read in a fixed number of statements, not one set per row."""
     grow(estate, tmp_path, 2)
-    few = statements(estate)
+    few = statements(estate, estate.c.figures.read)
     grow(estate, tmp_path, 18)
-    assert statements(estate) == few
+    assert statements(estate, estate.c.figures.read) == few
+
+
+def test_an_incident_job_costs_as_many_statements_with_twenty_open_incidents_as_with_two(
+    estate: Response, tmp_path: Path
+) -> None:
+    """The hourly job reads the deadlines of every open incident, the reminders already sent
+    for them and the people their sent notices have not told in a fixed number of statements:
+    only a reminder that is due costs more."""
+
+    def job() -> JobReport:
+        return run_incident_jobs(estate.c.incidents)
+
+    grow(estate, tmp_path, 2)
+    estate.world.clock.advance(timedelta(hours=50))
+    assert job().reminders > 0, "the marks reached are reminded of first"
+    few = statements(estate, job)
+    grow(estate, tmp_path, 18)
+    estate.world.clock.advance(timedelta(hours=50))
+    assert job().reminders > 0
+    assert statements(estate, job) == few
