@@ -409,12 +409,12 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Wir stellen Ihre Daten aus unseren Systemen zusammen.",
     ),
     (
-        "status_refreshes",
-        "This page looks again every {n} seconds. You can also close it: we tell you when your "
-        "data is ready.",
-        "Diese Seite sieht alle {n} Sekunden nach. Sie können sie auch schließen: Wir sagen "
-        "Ihnen Bescheid, sobald Ihre Daten bereitliegen.",
+        "status_look_again",
+        "You can close this page: we tell you when your data is ready.",
+        "Sie können diese Seite schließen: Wir sagen Ihnen Bescheid, sobald Ihre Daten "
+        "bereitliegen.",
     ),
+    ("look_again", "Look again now", "Jetzt erneut nachsehen"),
     (
         "explain_in_review",
         "A person checks that everything belongs to you and nobody else.",

@@ -32,7 +32,6 @@ from rightful.services.verification_progress import Progress
 
 router = APIRouter(include_in_schema=False)
 PUBLIC = Principal(id="public", role=None)
-STATUS_REFRESH: Final = 30  # seconds between looks while the system works
 SHORT_REFERENCE: Final = re.compile(r"[0-9a-f]{8}")  # the reference the mails give
 WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
@@ -175,7 +174,7 @@ def _status_page(
         "s": current, "ref": reference(request_id), "progress": progress, "flash": flash,
         "step_up_factors": [f.value for f in progress.step_up_options], "errors": errors or {},
         "form": form or {},
-        "refresh_seconds": STATUS_REFRESH if _working(current, progress) else None,
+        "working": _working(current, progress),
         "restriction": c.restrictions.get(request_id),
         "explain": _explanation(current, progress),
         "packaged": _packaged(current),
@@ -213,9 +212,10 @@ def _explanation(current: PortalStatus, progress: Progress) -> str:
 
 
 def _working(current: PortalStatus, progress: Progress) -> bool:
-    """The system is at work with nothing for the requester to do: the page looks again by
-    itself (never while it offers a form, which a reload would empty, nor while staff carry
-    out a request, which takes days)."""
+    """The system is at work with nothing for the requester to do: the page offers to look
+    again (never while it offers a form, nor while staff carry out a request, which takes days).
+    It does not reload by itself: a timed refresh moves a reader on before they are done
+    (WCAG 2.2.1)."""
     declaring = progress.declaration is not None and not progress.declared
     busy = current.status in WORKING and _packaged(current)
     return busy and not progress.step_up_offered and not declaring
