@@ -2,18 +2,24 @@
 level A and AA rules in a real headless Chromium (the EU Accessibility Act; REQUIREMENTS.md:
 Art. 12(2), the controller facilitates the exercise of the rights). Each page is audited in its
 usual states — both languages, a form sent back with errors, a request in review and one ready
-to download, a CCPA request waiting for its declaration and a step-up, the download pages by code,
-by the mail's link and with a passphrase, the deletion confirmation after "not my data", an
-incident's notice, the yearly figures and their form sent back — and a failure names every
-violation: its rule, impact, help and the elements."""
+to download, a CCPA request waiting for its declaration and a step-up, the step-up of a signed-in
+requester (the status asking for one more confirmation, the page for the second code once sent
+and sent back with a wrong one, the page for the shop account's token, empty and ready, and the
+status once confirmed, while rightful gathers the data), the download pages by code, by the
+mail's link and with a passphrase, the deletion confirmation after "not my data", an incident's
+notice, the yearly figures and their form sent back — and a failure names every violation: its
+rule, impact, help and the elements."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from rightful.domain.lifecycle import Role
@@ -30,6 +36,8 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # measure text over an image or an overlap and says so of pages that are fine.
 FOR_A_PERSON = {"color-contrast"}
 ANNA, BEN, DORA = "anna.schmidt@example.com", "ben.krueger@example.com", 5
+HUGO, HUGO_ID, HUGO_PHONE = "hugo@example.com", 8, "0170 1234567"  # a customer of the estate
+ISSUER, SECRET = "https://shop.example", "s" * 40  # the shop's app vouches for its customers
 STOP = re.compile(r"/download/[0-9a-f]+/stop\?token=\S+")
 CODE_LINK = re.compile(r"/download/[0-9a-f]+/code-link\?token=\S+")
 DELETION = re.compile(r"/not-mine/[A-Za-z0-9_-]+")
@@ -38,9 +46,11 @@ REVIEWER = Principal("key:reviewer", Role.REVIEWER)
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_server(  # SMS codes kept in memory: the status page offers a step-up
-        tmp_path_factory.mktemp("live"), collect_when_verified=True, sms_backend="log"
-    ) as running:
+    with live_server(  # SMS codes kept in memory and signed-in accounts: step-ups of each kind
+        tmp_path_factory.mktemp("live"), collect_when_verified=True, sms_backend="log",
+        account_assertion_issuer=ISSUER, account_assertion_secret=SECRET,
+        account_assertion_identity="customer_id",
+    ) as running:  # fmt: skip
         yield running
 
 
@@ -102,6 +112,7 @@ def test_the_requester_pages_pass_wcag_21_aa(browser: Any, live: Live, audit: Au
     rid = audit_a_request_to_its_download(browser.new_context(viewport=phone), live, audit)
     audit_signing_in(browser.new_context(), live, audit, rid)
     audit_a_ccpa_request_waiting(browser.new_context(viewport=phone), live, audit)
+    audit_a_step_up(browser.new_context(viewport=phone), live, audit)
     audit.assert_none()
 
 
@@ -164,11 +175,11 @@ def audit_a_request_to_its_download(context: Any, live: Live, audit: Audit) -> s
     held = "/download/" + by_link.group(0).split("/")[2]  # the link id, once the link is opened
     anna.goto(live.base + held + "/confirm")
     anna.get_by_label("Code").fill("000000")
-    anna.get_by_role("button", name="Confirm").click()
+    anna.get_by_role("button", name="Confirm", exact=True).click()
     says(anna, "This code is not right")
     audit.check(anna, "download, a wrong code")
     anna.get_by_label("Code").fill(code.group(1))
-    anna.get_by_role("button", name="Confirm").click()
+    anna.get_by_role("button", name="Confirm", exact=True).click()
     anna.get_by_role("link", name=re.compile("Download")).wait_for()
     audit.check(anna, "download, ready")
     for lang in ("de", "en"):
@@ -215,7 +226,7 @@ def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None
     seen = live.mails_to(BEN)
     page.click("button[type=submit]")
     page.get_by_label("Code").fill(live.code_after(BEN, seen))
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Confirm", exact=True).click()
     page.wait_for_url(re.compile(r"/portal/requests/[0-9a-f-]{36}\?outcome="))
     status = page.url.split("?")[0]
     for lang in ("de", "en"):
@@ -231,6 +242,53 @@ def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None
     page.wait_for_selector(".summary")
     audit.check(page, "status, a step-up with no number")
     context.close()
+
+
+def audit_a_step_up(context: Any, live: Live, audit: Audit) -> None:
+    """Signed in to a request confirmed by e-mail, a requester is asked for one more
+    confirmation before sensitive data is gathered: the status offering a code by text message
+    or the shop's account, the page for the code once sent and sent back with a wrong one, the
+    page for the account's token (empty and ready), in both languages; then confirmed."""
+    page = context.new_page()
+    status = f"{live.base}/portal/requests/{submit_and_verify(live, page, HUGO)}"
+    for lang in ("de", "en"):
+        page.goto(f"{status}?lang={lang}")
+        page.locator("#step-up-title").wait_for()
+        audit.check(page, f"status, a step-up, {lang}")
+        page.fill("#f-address", HUGO_PHONE)
+        page.locator("form[action$='/step-up'] button").first.click()
+        page.wait_for_url(re.compile(r"/verify\?sent=1"))
+        audit.check(page, f"step-up, the code sent, {lang}")
+        sent_back(page, "#f-code", "000000")
+        audit.check(page, f"step-up, a wrong code, {lang}")
+    for lang in ("de", "en"):
+        page.goto(f"{status}?lang={lang}")
+        page.locator("#step-up-title ~ p > a[href$='/verify']").click()
+        page.locator("#f-assertion").wait_for()
+        audit.check(page, f"step-up by an account, {lang}")
+    page.goto(f"{status}/verify?assertion={account_token(live, HUGO_ID)}")
+    audit.check(page, "step-up by an account, its token ready")
+    page.fill("#f-code", sms_code(live))
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    page.wait_for_url(re.compile(r"\?outcome="))
+    audit.check(page, "status, confirmed a second way")
+    context.close()
+
+
+def sms_code(live: Live) -> str:
+    """The code of the newest text message, kept in memory by the "log" SMS backend."""
+    newest = live.world.c.sms_sender.recent()[0]  # type: ignore[union-attr]
+    found = re.search(r"\b(\d{6})\b", newest.text)
+    assert found is not None, "the text message has no code"
+    return found.group(1)
+
+
+def account_token(live: Live, customer: int) -> str:
+    """A short-lived assertion of the shop's app that its signed-in user is this customer."""
+    expires = live.world.clock.now() + timedelta(minutes=5)
+    claims = {"iss": ISSUER, "aud": "rightful", "sub": str(customer), "jti": uuid.uuid4().hex,
+              "exp": int(expires.timestamp())}  # fmt: skip
+    return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
 def audit_signing_in(context: Any, live: Live, audit: Audit, rid: str) -> None:

@@ -59,7 +59,7 @@ def submit_and_verify(live: Live, page: Any, address: str, prefix: str = "") -> 
     seen = live.mails_to(address)
     page.get_by_role("button", name="Send request").click()
     page.get_by_label("Code").fill(live.code_after(address, seen))
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Confirm", exact=True).click()
     page.wait_for_url(re.compile(r"/portal/requests/[0-9a-f-]{36}\?outcome="))
     return page.url.split("/portal/requests/")[1].split("?")[0]
 
