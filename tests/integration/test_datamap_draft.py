@@ -133,6 +133,21 @@ def comment_before(text: str, line: str) -> str:
     return " ".join(above)
 
 
+def declare_as_the_note_says(path: Path, view: str) -> None:
+    """Mark customers the subject in the drafted map at `path`, and declare the customer_id of
+    `view` its key and a reference to theirs, as a view's note asks."""
+    [dataset] = yaml.safe_load(path.read_text())["dataset"]
+    for coll in dataset["collections"]:
+        if coll["name"] == "customers":
+            coll["rightful"] = {"subject": True}
+        elif coll["name"] == view:
+            [key] = [f for f in coll["fields"] if f["name"] == "customer_id"]
+            key["fides_meta"].update(primary_key=True, references=[
+                {"dataset": "estate", "field": "customers.customer_id", "direction": "from"}
+            ])  # fmt: skip
+    path.write_text(yaml.safe_dump({"dataset": [dataset]}))
+
+
 def test_the_draft_holds_the_schema_keys_and_references_with_their_direction(
     rightful: Any,
 ) -> None:
@@ -265,16 +280,42 @@ def test_a_view_is_drafted_with_its_columns_and_its_key_and_references_left_to_d
     code, _, err = rightful("datamap", "check", "view.yaml")
     assert code == 1 and "estate.customer_contacts: no primary key" in err
     # Declared as the note says, the view is a collection like any other, also live.
-    [dataset] = yaml.safe_load(drafted)["dataset"]
-    contacts, customers = dataset["collections"]
-    customers["rightful"] = {"subject": True}
-    contacts["fields"][0]["fides_meta"].update(primary_key=True, references=[
-        {"dataset": "estate", "field": "customers.customer_id", "direction": "from"}
-    ])  # fmt: skip
-    (tmp_path / "view.yaml").write_text(yaml.safe_dump({"dataset": [dataset]}))
+    declare_as_the_note_says(tmp_path / "view.yaml", "customer_contacts")
     code, out, err = rightful("datamap", "check", "view.yaml")
     assert code == 0 and out.splitlines()[-1] == "ok", err
     monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", json.dumps([str(tmp_path / "view.yaml")]))
+    code, out, err = rightful("datamap", "check", "--live")
+    assert code == 0, err
+    assert "live: 2 collections in 1 sources have every declared table and column" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dsn", ["postgresql"], indirect=True)
+def test_a_materialized_view_is_drafted_as_a_view_whose_rows_may_miss_the_newest(
+    rightful: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dsn: str
+) -> None:
+    with psycopg.connect("postgresql://" + dsn.split("://", 1)[1]) as conn:
+        conn.execute("CREATE MATERIALIZED VIEW customer_mail AS SELECT customer_id, email "
+                     "AS contact_email FROM customers")  # fmt: skip
+    code, out, err = rightful("datamap", "draft", "estate")
+    assert (code, err) == (0, ""), err
+    assert "customer_mail" in collections(out) and SECRET not in out
+    code, _, err = rightful("datamap", "draft", "estate", "--tables", "customers,customer_mail",
+                            "--out", "mat.yaml")  # fmt: skip
+    assert code == 0, err
+    drafted = (tmp_path / "mat.yaml").read_text()
+    mail = collections(drafted)["customer_mail"]
+    assert mail["customer_id"] == {"name": "customer_id", "fides_meta": {"data_type": "integer"}}
+    assert mail["contact_email"]["fides_meta"] == {"identity": "email", "data_type": "string"}
+    note = comment_before(drafted, "- name: customer_mail")
+    assert note.startswith("review: a materialized view: the database declares no primary key")
+    assert "primary_key: true on the columns that identify a row, never NULL and unique" in note
+    # Art. 15: a copy of the data held now, which a snapshot may lack.
+    assert "rows as of its last REFRESH MATERIALIZED VIEW" in note
+    assert "a subject's newest rows are missing from it until then" in note
+    assert "Likely: customers" in drafted  # never the subject itself
+    declare_as_the_note_says(tmp_path / "mat.yaml", "customer_mail")
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", json.dumps([str(tmp_path / "mat.yaml")]))
     code, out, err = rightful("datamap", "check", "--live")
     assert code == 0, err
     assert "live: 2 collections in 1 sources have every declared table and column" in out

@@ -43,7 +43,7 @@ class ForeignKey:
 @dataclass(frozen=True, slots=True)
 class TableShape:
     """A table's columns and constraints, read from the catalog (no rows); a view's have no
-    constraints."""
+    constraints. A materialized view holds the rows of its last refresh."""
 
     name: str
     columns: tuple[ColumnShape, ...]
@@ -51,6 +51,7 @@ class TableShape:
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
     view: bool = False
+    materialized: bool = False
 
 
 @dataclass
@@ -90,6 +91,12 @@ VIEW_NOTE = (
     "collected, declare fides_meta: primary_key: true on the columns that identify a row, "
     "never NULL and unique (the build refuses a row whose key is NULL), and declare its "
     "references by hand, or datamap check calls it unreachable"
+)
+MATERIALIZED_VIEW_NOTE = (
+    f"a materialized {VIEW_NOTE.removeprefix('a ')}. It holds its rows as of its last REFRESH "
+    "MATERIALIZED VIEW: a subject's newest rows are missing from it until then, so an access "
+    "package (Art. 15) that reads it can lack them; prefer the tables it reads, or refresh it "
+    "before each request is collected"
 )
 
 
@@ -239,7 +246,7 @@ class _Drafting:
     def _wanting(self, t: TableShape, key: tuple[str, ...]) -> list[str]:
         """What the map needs before the table's rows can be collected: a key and a way in."""
         if t.view:
-            return [VIEW_NOTE]
+            return [MATERIALIZED_VIEW_NOTE if t.materialized else VIEW_NOTE]
         notes = [] if key else [_no_key(t)]
         if self.subject is not None and t.name not in self.level:
             notes.append(

@@ -1,6 +1,7 @@
-"""A source's schema as its catalog declares it, for `rightful datamap draft`: tables and views,
-columns and their types, the tables' primary, foreign and unique keys, read with SQLAlchemy's
-inspector on the source's own read-only connection. No row of any table is read."""
+"""A source's schema as its catalog declares it, for `rightful datamap draft`: tables and views
+(materialized ones too), columns and their types, the tables' primary, foreign and unique keys,
+read with SQLAlchemy's inspector on the source's own read-only connection. No row of any table
+is read."""
 
 from __future__ import annotations
 
@@ -40,10 +41,13 @@ def read_schema(
             warnings.simplefilter("ignore", SAWarning)
             inspector = inspect(engine)
             views = set(inspector.get_view_names(schema=schema))
-            held = sorted([*inspector.get_table_names(schema=schema), *views])
+            materialized = _materialized_views(inspector, schema)
+            held = sorted([*inspector.get_table_names(schema=schema), *views, *materialized])
             chosen = _chosen(name, held, tables)
             shapes = [
-                (_view if t in views else _table)(inspector, engine.dialect, t, schema)
+                _table(inspector, engine.dialect, t, schema)
+                if t not in views | materialized
+                else _view(inspector, engine.dialect, t, schema, t in materialized)
                 for t in chosen
             ]
             return shapes, inspector.default_schema_name
@@ -78,9 +82,21 @@ def _table(inspector: Inspector, dialect: Dialect, table: str, schema: str | Non
     )
 
 
-def _view(inspector: Inspector, dialect: Dialect, view: str, schema: str | None) -> TableShape:
+def _materialized_views(inspector: Inspector, schema: str | None) -> set[str]:
+    """PostgreSQL's materialized views, which it lists apart from its views; the other
+    databases have none."""
+    try:
+        return set(inspector.get_materialized_view_names(schema=schema))
+    except NotImplementedError:
+        return set()
+
+
+def _view(
+    inspector: Inspector, dialect: Dialect, view: str, schema: str | None, materialized: bool
+) -> TableShape:
     """A view's columns: the catalog declares no key of a view."""
-    return TableShape(name=view, columns=_columns(inspector, dialect, view, schema), view=True)
+    columns = _columns(inspector, dialect, view, schema)
+    return TableShape(name=view, columns=columns, view=True, materialized=materialized)
 
 
 def _columns(
