@@ -77,8 +77,16 @@ def test_a_symlink_out_of_the_store_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_blob_store_needs_an_existing_directory(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError) as missing:
         open_blob_store("rec", (tmp_path / "missing").as_uri())
+    assert str(missing.value) == (
+        f"blob store rec: the folder does not exist ({tmp_path}/missing); restore it or correct "
+        "the store's DSN"
+    )
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigurationError) as a_file:
+        open_blob_store("rec", (tmp_path / "a-file").as_uri())
+    assert str(a_file.value) == f"blob store rec: {tmp_path}/a-file is a file, not a folder"
     with pytest.raises(ConfigurationError):
         open_blob_store("rec", "s3://bucket")
 

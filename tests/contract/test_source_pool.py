@@ -208,6 +208,27 @@ def test_a_sqlite_file_deleted_on_disk_fails_the_next_request(tmp_path: Path) ->
     pool.close()
 
 
+def test_a_configured_source_the_data_map_does_not_use_is_never_opened(tmp_path: Path) -> None:
+    """A stale entry left in `sources` (an export long deleted, a folder long moved) would fail
+    every request and every collection job, though nothing reads it: only the sources the data
+    map's schemas name are opened; a blob store when first looked up."""
+    dsns = {
+        "people": _sqlite(tmp_path),
+        "legacy": f"sqlite:///{tmp_path}/gone.db",
+        "old-recordings": (tmp_path / "gone").as_uri(),
+    }
+    pool = SourcePool(dsns, {"people": SCHEMA})
+    assert people(pool) == {1}
+    with pool.borrowed() as opened:
+        assert list(opened.records) == ["people"] and list(opened.blobs) == ["old-recordings"]
+        with pytest.raises(ConfigurationError, match="the folder does not exist"):
+            opened.blobs["old-recordings"]
+    pool.close()
+    with opened_sources(dsns, {"people": SCHEMA}) as opened:
+        assert list(opened.records) == ["people"]
+    assert not (tmp_path / "gone.db").exists()
+
+
 def people(pool: SourcePool) -> set[int]:
     with pool.borrowed() as opened:
         source = opened.records["people"]

@@ -347,7 +347,9 @@ def test_a_sqlite_source_whose_file_is_missing_is_refused_and_never_created(
         f"source crm: the SQLite file does not exist ({gone}); restore it or correct the "
         "source's DSN"
     )
-    monkeypatch.setattr("rightful.adapters.sources.sqlite.sqlite_file", lambda _n, p: Path(p))
+    monkeypatch.setattr(
+        "rightful.adapters.sources.sqlite.readable_sqlite_file", lambda _n, p: Path(p)
+    )
     with pytest.raises(SourceUnavailableError, match=f"^source crm: cannot open {gone} "):
         open_source("crm", f"sqlite:///{gone}")
     assert not gone.exists()

@@ -122,7 +122,8 @@ def test_an_unreachable_source_and_a_missing_folder_are_named(
     assert "source accounts is not configured (set RIGHTFUL_SOURCES__ACCOUNTS" in errors[0]
     assert "source speaker: the SQLite file does not exist" in errors[1]
     assert errors[2].endswith(
-        "speaker.recordings.audio_uri: blob store recordings: directory does not exist"
+        "speaker.recordings.audio_uri: blob store recordings: the folder does not exist "
+        f"({tmp_path}/no-such-folder); restore it or correct the store's DSN"
     )
 
 

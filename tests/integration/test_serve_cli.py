@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
 import rightful
-from rightful.bootstrap import set_container
+from rightful.bootstrap import get_container, set_container
 from rightful.demo.estate import DATAMAP_FILES
 from rightful.demo.loaders import seed_demo
 from rightful.entrypoints.cli.main import app
@@ -34,6 +38,69 @@ def started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[An
     set_container(None)
     yield calls
     set_container(None)
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder anyone may pass through (tmp_path's parents are the test user's alone)."""
+    folder = Path(tempfile.mkdtemp())
+    folder.chmod(0o755)
+    yield folder
+    for inside in [folder, *folder.rglob("*")]:
+        inside.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+T = TypeVar("T")
+
+
+def as_a_server_user(run: Callable[[], T]) -> T:
+    """What `run` returns with the permissions of a user who is not root, as a server's is.
+    Root reads a file whatever its mode: as root, `run` runs in a child process that has
+    become `nobody` (65534) with every module already loaded; the answer comes back pickled."""
+    if os.geteuid() != 0:
+        return run()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read)
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            answer = ("ok", run())
+        except BaseException:
+            answer = ("failed", traceback.format_exc())
+        with os.fdopen(write, "wb") as out:
+            out.write(pickle.dumps(answer))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answered:
+        outcome, value = pickle.loads(answered.read())  # noqa: S301 - from our own child
+    os.waitpid(pid, 0)
+    assert outcome == "ok", value
+    return value  # type: ignore[no-any-return]
+
+
+def stale_entries(tmp_path: Path) -> dict[str, str]:
+    """Sources the demo data map does not use: a SQLite file and a blob folder long gone, and
+    a database server that is never asked."""
+    return {
+        "legacy": f"sqlite:///{tmp_path}/legacy.db",
+        "old-recordings": (tmp_path / "old-recordings").as_uri(),
+        "warehouse": "postgresql://rightful:s3cret@127.0.0.1:1/warehouse",
+    }
+
+
+def stale_warnings(tmp_path: Path) -> list[str]:
+    unused = "is configured but the data map does not use it"
+    return [
+        f"warning: source legacy {unused}; the SQLite file does not exist "
+        f"({tmp_path}/legacy.db); restore it or correct the source's DSN",
+        f"warning: source old-recordings {unused}; the folder does not exist "
+        f"({tmp_path}/old-recordings); restore it or correct the store's DSN",
+        f"warning: source warehouse {unused}",
+    ]
 
 
 def serve() -> tuple[int, str]:
@@ -105,7 +172,8 @@ def test_config_check_says_in_one_line_each_which_source_file_or_folder_is_missi
     assert result.stderr.splitlines() == [
         f"error: source speaker: the SQLite file does not exist ({tmp_path}/estate/speaker.db); "
         "restore it or correct the source's DSN",
-        "error: blob store recordings: directory does not exist",
+        f"error: blob store recordings: the folder does not exist ({tmp_path}/no-blobs); "
+        "restore it or correct the store's DSN",
     ]
     assert not (tmp_path / "estate" / "speaker.db").exists()
     code, out = serve()
@@ -114,6 +182,53 @@ def test_config_check_says_in_one_line_each_which_source_file_or_folder_is_missi
         "estate/speaker.db); restore it or correct the source's DSN"
     ), out
     assert started == [] and not (tmp_path / "estate" / "speaker.db").exists()
+
+
+def test_a_source_the_data_map_does_not_use_is_a_warning_that_stops_nothing(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A stale entry left in `sources` (the old CRM's export, long deleted) refused every start,
+    though nothing is collected from it. It is said, as a source left out of the map may be
+    data no access package holds; never with its DSN, which can hold a password."""
+    dsns = {**seed_demo(tmp_path / "estate").dsns, **stale_entries(tmp_path)}
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    result = CliRunner().invoke(app, ["config", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == stale_warnings(tmp_path)
+    assert result.stdout.strip() == "configuration ok"
+    code, out = serve()
+    assert code == 0 and len(started) == 1, out
+    assert [line for line in out.splitlines() if "data map" in line] == stale_warnings(tmp_path)
+    assert "s3cret" not in out and not (tmp_path / "legacy.db").exists()
+
+
+def test_config_check_names_a_sqlite_file_and_a_blob_folder_the_server_user_cannot_read(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, open_folder: Path
+) -> None:
+    """Only the file's existence was checked: collection failed at the first request. The
+    folder is named as the file is (a path is configuration, not personal data)."""
+    estate = open_folder / "estate"
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(seed_demo(estate).dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    for source in estate.glob("*.db"):
+        source.chmod(0o644)  # the demo writes its files for their owner alone
+    (estate / "speaker.db").chmod(0)
+    (estate / "blobs" / "recordings").chmod(0)
+    _ = get_container().datamap  # loaded before the check runs as another user
+
+    def config_check() -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["config", "check"])
+        return result.exit_code, result.stderr
+
+    config_check()  # loads every module the check needs, whoever may read their files
+    code, errors = as_a_server_user(config_check)
+    assert code == 1 and errors.splitlines() == [
+        f"error: source speaker: the SQLite file cannot be read ({estate}/speaker.db); let the "
+        "user rightful runs as read it",
+        f"error: blob store recordings: the folder cannot be read ({estate}/blobs/recordings); "
+        "let the user rightful runs as read it",
+    ], errors
 
 
 def test_serve_starts_with_a_usable_map(
@@ -149,20 +264,40 @@ def test_serve_on_a_taken_port_says_so_in_one_line_and_never_that_it_listens(
 
 def test_a_worker_with_a_data_map_it_cannot_read_does_not_start(tmp_path: Path) -> None:
     """No broker is needed to find out: the check runs before the worker connects."""
+    worker = run_worker(tmp_path, RIGHTFUL_DATAMAP_FILES=str(tmp_path / "nope.yaml"))
+    assert worker.returncode != 0
+    assert "error: not starting: the data map has a problem: " in worker.stderr
+    assert "nope.yaml: -: cannot read" in worker.stderr
+
+
+def run_worker(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """A Celery worker of this rightful with `settings` and a broker that never answers."""
     (tmp_path / "none.toml").write_text("")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RIGHTFUL_")},
         "RIGHTFUL_CONFIG": str(tmp_path / "none.toml"),
         "RIGHTFUL_DATA_DIR": str(tmp_path / "var"),
-        "RIGHTFUL_DATAMAP_FILES": str(tmp_path / "nope.yaml"),
         "RIGHTFUL_CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         "PYTHONPATH": str(Path(rightful.__file__).parents[1]),  # this rightful, not another
+        **settings,
     }
-    worker = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "celery", "-A", "rightful.entrypoints.worker.celery_app",
          "worker", "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
+
+
+def test_a_worker_only_warns_of_a_source_the_data_map_does_not_use(tmp_path: Path) -> None:
+    """It goes on to its broker (here none answers), and never logs the DSN."""
+    dsns = {**seed_demo(tmp_path / "estate").dsns, **stale_entries(tmp_path)}
+    worker = run_worker(
+        tmp_path,
+        RIGHTFUL_SOURCES=json.dumps(dsns),
+        RIGHTFUL_DATAMAP_FILES=",".join(map(str, DATAMAP_FILES)),
+    )
     assert worker.returncode != 0
-    assert "error: not starting: the data map has a problem: " in worker.stderr
-    assert "nope.yaml: -: cannot read" in worker.stderr
+    for warning in stale_warnings(tmp_path):
+        assert warning.removeprefix("warning: ") in worker.stderr, worker.stderr
+    assert "error: not starting: cannot reach the broker" in worker.stderr
+    assert "s3cret" not in worker.stderr

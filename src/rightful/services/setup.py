@@ -60,25 +60,52 @@ def _newer(c: Container, revision: str) -> str:
     )
 
 
-def check_configuration(c: Container) -> None:
-    """ConfigurationError, in one line, on the first of configuration_problems."""
+def check_configuration(c: Container) -> list[str]:
+    """ConfigurationError, in one line, on the first of configuration_problems; otherwise the
+    configuration_warnings, which never stop a start."""
     problems = configuration_problems(c)
     if problems:
         raise ConfigurationError(problems[0])
+    return configuration_warnings(c)
 
 
 def configuration_problems(c: Container) -> list[str]:
-    """One line per problem: a source or blob store the data map names that is not configured,
-    a SQLite source whose file is missing, a blob folder that is missing or cannot be read.
-    Connects to no database. A data map that does not load is a ConfigurationError: nothing
-    else can be checked without it."""
-    datamap = c.datamap
-    needed = set(datamap.sources)
-    needed.update(f.blob_store for coll in datamap.collections() for f in coll.blob_fields
-                  if f.blob_store)  # fmt: skip
+    """One line per problem with what the data map uses: a source or blob store it names that
+    is not configured, a SQLite source whose file is missing or cannot be read, a blob folder
+    that is missing or cannot be read. Connects to no database. A data map that does not load
+    is a ConfigurationError: nothing else can be checked without it."""
+    used = _used_sources(c)
     problems = [f"the data map's {not_configured(name)}"
-                for name in sorted(needed - set(c.settings.sources))]  # fmt: skip
+                for name in sorted(used - set(c.settings.sources))]  # fmt: skip
     for name, dsn in c.settings.sources.items():
-        if (problem := unreadable_file(name, dsn.get_secret_value())) is not None:
+        if name in used and (problem := unreadable_file(name, dsn.get_secret_value())):
             problems.append(problem)
     return problems
+
+
+def configuration_warnings(c: Container) -> list[str]:
+    """One line per configured source the data map does not use, with why its file or folder
+    could not be read, if so: nothing is collected from it, so what it lacks stops nothing,
+    but a source left out of the map is data no access package holds. Never its DSN, which
+    can hold a password."""
+    used = _used_sources(c)
+    warnings = []
+    for name, dsn in c.settings.sources.items():
+        if name in used:
+            continue
+        unused = f"source {name} is configured but the data map does not use it"
+        problem = unreadable_file(name, dsn.get_secret_value())
+        if problem:
+            reason = problem.removeprefix(f"source {name}: ").removeprefix(f"blob store {name}: ")
+            unused = f"{unused}; {reason}"
+        warnings.append(unused)
+    return warnings
+
+
+def _used_sources(c: Container) -> set[str]:
+    """The names of the sources and blob stores the data map reads."""
+    datamap = c.datamap
+    used = set(datamap.sources)
+    used.update(f.blob_store for coll in datamap.collections() for f in coll.blob_fields
+                if f.blob_store)  # fmt: skip
+    return used

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,10 +51,8 @@ def open_blob_store(name: str, dsn: str) -> BlobStore:
     if scheme_of(dsn) not in BLOB_SCHEMES:
         raise ConfigurationError(f"blob store {name}: DSN must be file:///<directory>")
     root = Path(unquote(urlsplit(dsn).path))
-    if not root.is_dir():
-        raise ConfigurationError(f"blob store {name}: directory does not exist")
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise ConfigurationError(f"blob store {name}: directory cannot be read")
+    if (why := _unusable(root, folder=True)) is not None:
+        raise ConfigurationError(f"blob store {name}: {why}")
     return FilesystemBlobStore(name, root)
 
 
@@ -65,19 +64,32 @@ def sqlite_path(dsn: str) -> str:
     return unquote(rest[1:].split("?", 1)[0])
 
 
-def sqlite_file(name: str, path: Path | str) -> Path:
-    """The resolved file of SQLite source `name`; SourceUnavailableError when it is missing or a
-    folder. Connecting to a missing one would create it empty: a collection would find nothing
-    in it, and the package would look complete."""
+def readable_sqlite_file(name: str, path: Path | str) -> Path:
+    """The resolved file of SQLite source `name`; SourceUnavailableError when it is missing, a
+    folder, or cannot be read by this process. Connecting to a missing one would create it
+    empty: a collection would find nothing in it, and the package would look complete."""
     target = Path(path).resolve()
-    if target.is_dir():
-        raise SourceUnavailableError(f"source {name}: {target} is a folder, not a SQLite file")
-    if not target.is_file():
-        raise SourceUnavailableError(
-            f"source {name}: the SQLite file does not exist ({target}); restore it or correct "
-            "the source's DSN"
-        )
+    if (why := _unusable(target, folder=False)) is not None:
+        raise SourceUnavailableError(f"source {name}: {why}")
     return target
+
+
+def _unusable(path: Path, *, folder: bool) -> str | None:
+    """Why this process cannot read `path` as a SQLite file (as a blob store's folder, with
+    `folder`), in words naming it; None when it can."""
+    what, owner = ("folder", "store") if folder else ("SQLite file", "source")
+    unreadable = f"the {what} cannot be read ({path}); let the user rightful runs as read it"
+    try:
+        mode = path.stat().st_mode
+    except PermissionError:  # a folder on the way hides it
+        return unreadable
+    except OSError:
+        return f"the {what} does not exist ({path}); restore it or correct the {owner}'s DSN"
+    if stat.S_ISDIR(mode) != folder:
+        return f"{path} is {'a file, not a folder' if folder else 'a folder, not a SQLite file'}"
+    if not os.access(path, (os.R_OK | os.X_OK) if folder else os.R_OK):
+        return unreadable
+    return None
 
 
 def unreadable_file(name: str, dsn: str) -> str | None:
@@ -88,10 +100,47 @@ def unreadable_file(name: str, dsn: str) -> str | None:
         if scheme in BLOB_SCHEMES:
             open_blob_store(name, dsn)
         elif scheme == "sqlite":
-            sqlite_file(name, sqlite_path(dsn))
+            readable_sqlite_file(name, sqlite_path(dsn))
     except (ConfigurationError, SourceUnavailableError) as exc:
         return str(exc)
     return None
+
+
+def plain_dsns(dsns: Mapping[str, SecretStr | str]) -> dict[str, str]:
+    """Each source's DSN as text (settings hold them as secrets)."""
+    return {n: d if isinstance(d, str) else d.get_secret_value() for n, d in dsns.items()}
+
+
+def record_sources(dsns: Mapping[str, str], schemas: Mapping[str, Schema] | None) -> list[str]:
+    """The names of the record sources to open: with `schemas` (the data map's), only those it
+    uses. One it does not use is never opened: nothing would read it, and a file it lacks
+    must not fail every request."""
+    return [
+        name
+        for name, dsn in dsns.items()
+        if scheme_of(dsn) not in BLOB_SCHEMES and (schemas is None or name in schemas)
+    ]
+
+
+class BlobStores(Mapping[str, BlobStore]):
+    """The configured blob stores (file:// DSNs) by name, each opened when first looked up:
+    one the data map does not use is never opened, so a folder it lacks fails nothing."""
+
+    def __init__(self, dsns: Mapping[str, SecretStr | str]) -> None:
+        plain = plain_dsns(dsns)
+        self._dsns = {n: d for n, d in plain.items() if scheme_of(d) in BLOB_SCHEMES}
+        self._opened: dict[str, BlobStore] = {}
+
+    def __getitem__(self, name: str) -> BlobStore:
+        if name not in self._opened:
+            self._opened[name] = open_blob_store(name, self._dsns[name])
+        return self._opened[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dsns)
+
+    def __len__(self) -> int:
+        return len(self._dsns)
 
 
 class OpenSources:
@@ -103,10 +152,10 @@ class OpenSources:
     def __init__(
         self,
         records: dict[str, RecordSource] | None = None,
-        blobs: dict[str, BlobStore] | None = None,
+        blobs: Mapping[str, BlobStore] | None = None,
     ) -> None:
         self.records: dict[str, RecordSource] = {} if records is None else records
-        self.blobs: dict[str, BlobStore] = {} if blobs is None else blobs
+        self.blobs: Mapping[str, BlobStore] = {} if blobs is None else blobs
 
     def close(self) -> None:
         """Close every record source (blob stores hold nothing open)."""
@@ -119,19 +168,17 @@ class OpenSources:
 def opened_sources(
     dsns: Mapping[str, SecretStr | str], schemas: Mapping[str, Schema] | None = None
 ) -> Iterator[OpenSources]:
-    """Open every configured source (file:// ones as blob stores) and close them afterwards;
-    meanwhile each SQL source is read as of one moment (a collection job is one request)."""
+    """Open the configured sources (with `schemas`, those the data map uses; file:// ones as
+    blob stores) and close them afterwards; meanwhile each SQL source is read as of one moment
+    (a collection job is one request)."""
     from rightful.adapters.sources.sql import one_moment
 
-    opened = OpenSources()
+    plain = plain_dsns(dsns)
+    opened = OpenSources(blobs=BlobStores(plain))
     try:
-        for name, secret in dsns.items():
-            dsn = secret if isinstance(secret, str) else secret.get_secret_value()
-            if scheme_of(dsn) in BLOB_SCHEMES:
-                opened.blobs[name] = open_blob_store(name, dsn)
-            else:
-                schema = (schemas or {}).get(name)
-                opened.records[name] = open_source(name, dsn, schema=schema)
+        for name in record_sources(plain, schemas):
+            schema = (schemas or {}).get(name)
+            opened.records[name] = open_source(name, plain[name], schema=schema)
         with one_moment(opened.records):
             yield opened
     finally:

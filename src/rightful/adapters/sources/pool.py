@@ -9,15 +9,15 @@ from contextlib import contextmanager
 from pydantic import SecretStr
 
 from rightful.adapters.sources import (
-    BLOB_SCHEMES,
+    BlobStores,
     OpenSources,
     Schema,
-    open_blob_store,
     open_source,
-    scheme_of,
+    plain_dsns,
+    record_sources,
 )
 from rightful.adapters.sources.sql import SqlSource, one_moment
-from rightful.domain.sources import BlobStore, RecordSource
+from rightful.domain.sources import RecordSource
 
 
 class SourcePool(Mapping[str, RecordSource]):
@@ -28,10 +28,8 @@ class SourcePool(Mapping[str, RecordSource]):
     def __init__(
         self, dsns: Mapping[str, SecretStr | str], schemas: Mapping[str, Schema] | None = None
     ) -> None:
-        self._dsns = {
-            n: d.get_secret_value() if isinstance(d, SecretStr) else d for n, d in dsns.items()
-        }
-        self._names = [n for n, d in self._dsns.items() if scheme_of(d) not in BLOB_SCHEMES]
+        self._dsns = plain_dsns(dsns)
+        self._names = record_sources(self._dsns, schemas)
         self._schemas = dict(schemas or {})
         self._blobs = blob_stores(dsns)
         self._local = threading.local()
@@ -97,11 +95,7 @@ class SourcePool(Mapping[str, RecordSource]):
         source.close()
 
 
-def blob_stores(dsns: Mapping[str, SecretStr | str]) -> dict[str, BlobStore]:
-    """The configured blob stores (file:// DSNs) by name; they hold no connection."""
-    stores: dict[str, BlobStore] = {}
-    for name, secret in dsns.items():
-        dsn = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-        if scheme_of(dsn) in BLOB_SCHEMES:
-            stores[name] = open_blob_store(name, dsn)
-    return stores
+def blob_stores(dsns: Mapping[str, SecretStr | str]) -> BlobStores:
+    """The configured blob stores (file:// DSNs) by name; they hold no connection, and each is
+    opened when first looked up."""
+    return BlobStores(dsns)

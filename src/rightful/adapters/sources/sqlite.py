@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rightful.adapters.sources import sqlite_file
+from rightful.adapters.sources import readable_sqlite_file
 from rightful.adapters.sources.sql import SqlSource, case_variants
 from rightful.domain.errors import SourceUnavailableError
 from rightful.domain.identities import fold as fold_value
@@ -50,7 +50,7 @@ class SqliteSource(SqlSource):
         self, name: str, path: Path | str, schema: Mapping[str, Collection[str]] | None = None
     ) -> None:
         super().__init__(name, schema)
-        target = sqlite_file(name, path)
+        target = readable_sqlite_file(name, path)
         # Read-only at the file level: a collection can never write to the source, nor create
         # it should the file go between the check above and this line.
         try:

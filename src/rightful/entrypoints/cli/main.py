@@ -38,6 +38,8 @@ from rightful.entrypoints.cli.common import (
 from rightful.entrypoints.cli.params import Host, Port
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rightful.bootstrap import Container
     from rightful.settings import Settings
 
@@ -93,14 +95,15 @@ def config_show() -> None:
 @handles_errors
 def config_check() -> None:
     """Check the settings as `serve` does before it starts (data map, sources, SQLite files,
-    blob folders), and warn of texts that would not fit one SMS. Exit 1 with one line per error;
-    warnings exit 0."""
-    from rightful.services.setup import configuration_problems
+    blob folders), and warn of texts that would not fit one SMS and of sources the data map
+    does not use. Exit 1 with one line per error; warnings exit 0."""
+    from rightful.services.setup import configuration_problems, configuration_warnings
 
     c = container(store_needed=False)
     _warn_of_long_texts(c.settings)
     try:
         problems = configuration_problems(c)
+        _warn(configuration_warnings(c))
     except ConfigurationError as exc:
         fail(str(exc), code=1)
     for problem in problems:
@@ -113,7 +116,11 @@ def config_check() -> None:
 def _warn_of_long_texts(settings: Settings) -> None:
     from rightful.services.sms_length import sms_warnings
 
-    for warning in sms_warnings(settings):
+    _warn(sms_warnings(settings))
+
+
+def _warn(warnings: Iterable[str]) -> None:
+    for warning in warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -135,15 +142,17 @@ def serve(
     port: Port = 8000,
 ) -> None:
     """Serve the API, the requester portal and the staff console with uvicorn; refuses to start
-    while the data map cannot be loaded or names a source that is not configured, or a SQLite
-    source's file or a blob store's folder is missing."""
+    while the data map cannot be loaded or names a source that is not configured, or the file
+    of a SQLite source or the folder of a blob store it uses is missing or cannot be read; warns
+    of a configured source it does not use."""
     from rightful.services.setup import check_configuration, initialise
 
     c = container(store_needed=False)
     try:
-        check_configuration(c)
+        warnings = check_configuration(c)
     except ConfigurationError as exc:
         fail(f"not starting: {exc}")
+    _warn(warnings)
     _warn_of_long_texts(c.settings)
     initialise(c)
     check_port(host, port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery.signals import worker_init
@@ -23,6 +24,8 @@ from rightful.settings import (
 )
 
 BROKER_TRIES = 3
+
+log = logging.getLogger(__name__)
 
 
 def _settings_or_stop() -> Settings:
@@ -120,6 +123,8 @@ def _require_the_data_map() -> None:
     from rightful.services.setup import check_configuration
 
     try:
-        check_configuration(get_container())
+        warnings = check_configuration(get_container())
     except ConfigurationError as exc:
         raise SystemExit(f"error: not starting: {exc}") from None
+    for warning in warnings:
+        log.warning("%s", warning)
