@@ -136,6 +136,13 @@ class BlobStores(Mapping[str, BlobStore]):
             self._opened[name] = open_blob_store(name, self._dsns[name])
         return self._opened[name]
 
+    def get(self, name: str, default: BlobStore | None = None) -> BlobStore | None:  # type: ignore[override]
+        # Once per blob in a build: Mapping.get would go through __getitem__ and a KeyError.
+        store = self._opened.get(name)
+        if store is not None:
+            return store
+        return self[name] if name in self._dsns else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._dsns)
 
