@@ -15,6 +15,7 @@ from rightful.adapters.sources import opened_sources
 from rightful.bootstrap import set_container
 from rightful.demo.estate import DATAMAP_FILES, DemoEstate
 from rightful.demo.loaders import load_demo_sql, seed_demo
+from rightful.demo.schema import columns_of
 from rightful.domain.errors import SourceSchemaError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.provenance import SubjectKey
@@ -27,6 +28,13 @@ DRIFT = {
         ("- name: body\n", "- name: bodytext\n"),
         ("- name: amount_cents\n", "- name: total\n"),
         ("- name: newsletter\n", "- name: newsletters\n"),
+    ]
+}
+# A table and a column written in another case than the database holds them.
+CASED = {
+    "shop.yaml": [
+        ("- name: newsletter\n", "- name: Newsletter\n"),
+        ("- name: amount_cents\n", "- name: Amount_Cents\n"),
     ]
 }
 
@@ -58,14 +66,14 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     set_container(None)
 
 
-def drifted(tmp_path: Path) -> list[Path]:
-    """The demo map with DRIFT applied, written to tmp_path/maps."""
+def drifted(tmp_path: Path, edits: dict[str, list[tuple[str, str]]] = DRIFT) -> list[Path]:
+    """The demo map with the edits (DRIFT) applied, written to tmp_path/maps."""
     folder = tmp_path / "maps"
     folder.mkdir(exist_ok=True)
     files = []
     for original in DATAMAP_FILES:
         text = original.read_text()
-        for old, new in DRIFT.get(original.name, []):
+        for old, new in edits.get(original.name, []):
             assert old in text
             text = text.replace(old, new)
         files.append(folder / original.name)
@@ -289,18 +297,7 @@ def test_a_name_the_database_holds_in_another_case_is_shown_beside_the_missing_o
     scheme = estate.dsns["shop"].split("://", 1)[0].split("+", 1)[0]
     if scheme == "sqlite":
         pytest.skip("SQLite finds a table or column in any case")
-    folder = tmp_path / "maps"
-    folder.mkdir()
-    files = []
-    for original in DATAMAP_FILES:
-        text = original.read_text()
-        if original.name == "shop.yaml":
-            for old, new in (("- name: newsletter\n", "- name: Newsletter\n"),
-                             ("- name: amount_cents\n", "- name: Amount_Cents\n")):  # fmt: skip
-                assert old in text
-                text = text.replace(old, new)
-        files.append(folder / original.name)
-        files[-1].write_text(text)
+    files = drifted(tmp_path, CASED)
     code, lines = check_live(cli, monkeypatch, estate.dsns, files)
     errors = [line for line in lines if line.startswith("error: ")]
     hint = ": write the name in the case the database holds)"
@@ -313,3 +310,74 @@ def test_a_name_the_database_holds_in_another_case_is_shown_beside_the_missing_o
                            f"in source shop (it has amount_cents{hint}")  # fmt: skip
     assert code == 1
     assert sorted(errors) == sorted(expected)
+
+
+def materialize(estate: DemoEstate, table: str, **types: str) -> None:
+    """On PostgreSQL, a demo table becomes a materialized view of the same name over its rows
+    (kept as <table>_rows), each column named in `types` cast to the type given there."""
+    import psycopg
+
+    columns = ", ".join(f"{c}::{types[c]} AS {c}" if c in types else c for c in columns_of(table))
+    with psycopg.connect("postgresql://" + estate.dsns["shop"].split("://", 1)[1]) as conn:
+        if conn.execute("SELECT to_regclass(%s)", (f"{table}_rows",)).fetchone() == (None,):
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_rows")
+        else:  # made before: made again
+            conn.execute(f"DROP MATERIALIZED VIEW {table}")
+        conn.execute(f"CREATE MATERIALIZED VIEW {table} AS SELECT {columns} FROM {table}_rows")
+
+
+# PostgreSQL's information_schema, which --live read the column types from, leaves materialized
+# views out: one declared as a collection was found, but its columns' types were not compared.
+on_postgres = pytest.mark.parametrize(
+    "estate", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@on_postgres
+def test_a_materialized_views_columns_are_compared_as_a_tables(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    materialize(estate, "contacts")
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 0 and lines[-1] == "ok", lines
+    assert not [line for line in lines if line.startswith(("error: ", "warning: "))]
+    materialize(estate, "contacts", customer_id="text")
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 1
+    assert [line for line in lines if line.startswith("error: ")] == [
+        f"error: {DATAMAP_FILES[0]}: accounts.contacts.customer_id: holds text values but refers "
+        "to accounts.customers.customer_id, which holds number: make both columns one type (a "
+        "join between them fails or matches nothing)"
+    ]
+
+
+@on_postgres
+def test_a_materialized_view_in_a_window_that_mixes_zones_is_a_warning_as_a_table(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    materialize(estate, "recordings", recorded_at="timestamp")
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 0 and lines[-1] == "ok", lines
+    [warning] = [line for line in lines if line.startswith("warning: ")]
+    assert (
+        "speaker.recordings.device_serial: its window compares owned_from and owned_until (a "
+        "time with its zone) with recorded_at (without one, read as UTC)"
+    ) in warning
+
+
+@on_postgres
+def test_a_materialized_views_name_in_another_case_is_shown_beside_the_missing_one(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    materialize(estate, "newsletter")
+    materialize(estate, "orders")
+    files = drifted(tmp_path, CASED)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    hint = ": write the name in the case the database holds)"
+    assert code == 1
+    assert sorted(line for line in lines if line.startswith("error: ")) == [
+        f"error: {files[1]}: shop.Newsletter: no table Newsletter in source shop "
+        f"(it has newsletter{hint}",
+        f"error: {files[1]}: shop.orders.Amount_Cents: no column Amount_Cents in source shop "
+        f"(it has amount_cents{hint}",
+    ]

@@ -42,6 +42,33 @@ ATTRIBUTES_SQL = (
     "SELECT col.attname, col.typid, t.typcategory = 'A' FROM col "
     "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype <> 'd'"
 )
+# information_schema leaves materialized views out, so each query below adds theirs from
+# pg_catalog (relkind 'm'), readable by the user as information_schema's rows are. A column's
+# type is written as information_schema.columns.data_type writes it (a domain as the built-in
+# type under it, an array as ARRAY, an enum as USER-DEFINED), so the live check compares a
+# materialized view's columns as a table's. The one parameter, the table's name, is `asked`
+# in both halves.
+COLUMNS_SQL = (
+    "WITH asked AS (SELECT %s::text AS name) "
+    "SELECT column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = (SELECT name FROM asked) "
+    "UNION ALL SELECT a.attname, CASE WHEN b.typelem <> 0 AND b.typlen = -1 THEN 'ARRAY' "
+    "WHEN b.typnamespace = 'pg_catalog'::regnamespace THEN format_type(b.oid, NULL) "
+    "ELSE 'USER-DEFINED' END "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON t.oid = a.atttypid "
+    "JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
+    "WHERE c.relkind = 'm' AND n.nspname = current_schema() "
+    "AND c.relname = (SELECT name FROM asked) AND a.attnum > 0 AND NOT a.attisdropped "
+    "AND has_column_privilege(c.oid, a.attnum, 'SELECT')"
+)
+TABLES_SQL = (
+    "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = ANY (current_schemas(false)) "
+    "UNION ALL SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'm' AND n.nspname = ANY (current_schemas(false)) "
+    "AND has_any_column_privilege(c.oid, 'SELECT')"
+)
 # interval and interval[]: psycopg reads a month as 30 days and a year as 365, so '1 year 2 mons'
 # became 428 days; their text is what the database holds.
 INTERVALS: Final = frozenset({1186, 1187})
@@ -94,14 +121,8 @@ class PostgresSource(SqlSource):
     asked_by_begin = True
     folds_any_type = False
     dialect_url = "postgresql+psycopg://"
-    columns_sql = (
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name = %s"
-    )
-    tables_sql = (
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = ANY (current_schemas(false))"
-    )
+    columns_sql = COLUMNS_SQL
+    tables_sql = TABLES_SQL
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None
