@@ -1,4 +1,9 @@
-"""The composition root: the one place that wires settings, store and adapters into services."""
+"""The composition root: the one place that wires settings, store and adapters into services.
+
+The Container says which service gets which parts; how each part is made from the settings
+lives in `rightful.wiring` (adapters, keys, configs). Services are imported on first use, so
+that a command loads only those it needs.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,25 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
-from rightful.domain.incident_clocks import regimes_from
 from rightful.domain.lifecycle import Status
 from rightful.domain.messaging import Mailer, Outbox, SmsSender
 from rightful.domain.package_ports import KeyWrapper
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sources import BlobStore
-from rightful.domain.verification import Assurance, CodePolicy, required_for
+from rightful.domain.verification import required_for
 from rightful.settings import Settings, load_settings
+from rightful.wiring import adapters, configs, keys
+from rightful.wiring.adapters import account_assertions, make_data_dir
+from rightful.wiring.configs import code_policy
 
 if TYPE_CHECKING:
-    from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
     from rightful.adapters.db.base import Store
     from rightful.adapters.mail.sink import MailSink
     from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
     from rightful.services.figures import FigureReader
     from rightful.services.idempotency import IdempotentIntake
     from rightful.services.incident_scope import ScopeCalculator
-    from rightful.services.incidents import IncidentPolicy, IncidentService
+    from rightful.services.incidents import IncidentService
     from rightful.services.notices import MailNotices
     from rightful.services.opendsr import OpenDsrService
     from rightful.services.package_review import PackageReview
@@ -57,20 +62,17 @@ if TYPE_CHECKING:
     from rightful.services.requests import RequestService
     from rightful.services.restrictions import RestrictionService
     from rightful.services.subjects import SubjectService
-    from rightful.services.verification import VerificationConfig, VerificationService
+    from rightful.services.verification import VerificationService
 
-
-def make_data_dir(folder: Path) -> None:
-    """Make `folder` (and its parents, 0700: it holds the store and the keys) unless it exists;
-    ConfigurationError, in one line, when it is a file or cannot be made."""
-    from rightful.adapters.files import make_folder
-
-    try:
-        make_folder(folder)
-    except FileExistsError:
-        raise ConfigurationError(f"data_dir {folder} is a file, not a folder") from None
-    except OSError as exc:
-        raise ConfigurationError(f"cannot make data_dir {folder}: {exc.strerror}") from None
+__all__ = [
+    "Container",
+    "account_assertions",
+    "code_policy",
+    "existing_container",
+    "get_container",
+    "make_data_dir",
+    "set_container",
+]
 
 
 @dataclass
@@ -82,37 +84,16 @@ class Container:
 
     @cached_property
     def store(self) -> Store:
-        from rightful.adapters.db.base import Store, make_engine
-
-        make_data_dir(self.settings.data_dir)
-        return Store(make_engine(self.settings.effective_database_url))
+        return adapters.open_store(self.settings)
 
     @cached_property
     def audit(self) -> AuditService:
-        from rightful.services.audit import AuditService, load_or_create_signing_key
+        from rightful.services.audit import AuditService
 
-        path = self.settings.effective_signing_key_file
-        if not path.exists() and self._chain_started():
-            raise ConfigurationError(
-                f"the audit signing key {path} does not exist, but the audit chain already "
-                "holds entries: point audit_signing_key_file at the key that signed them (a new "
-                "key would make every checkpoint look forged)"
-            )
-        key = load_or_create_signing_key(path)
+        key = keys.audit_signing_key(self.settings, lambda: self.store)
         return AuditService(
             self.store, key, self.clock, checkpoint_every=self.settings.audit_checkpoint_every
         )
-
-    def _chain_started(self) -> bool:
-        """Whether the audit chain holds an entry (its key then exists somewhere)."""
-        from sqlalchemy import exists, inspect, select
-
-        from rightful.adapters.db.audit import AuditEntryRow
-
-        if not inspect(self.store.engine).has_table(AuditEntryRow.__tablename__):
-            return False  # no store yet: `rightful init` creates it, and the key
-        with self.store.transaction() as session:
-            return bool(session.scalar(select(exists().where(AuditEntryRow.seq > 0))))
 
     @cached_property
     def requests(self) -> RequestService:
@@ -164,12 +145,7 @@ class Container:
 
     def web_key(self, purpose: str) -> bytes:
         """A key derived from the web secret (`web_secret`, else the one kept in data_dir)."""
-        from rightful.services.web_keys import load_or_create_web_secret, subkey
-
-        s = self.settings
-        configured = s.web_secret.get_secret_value() if s.web_secret else None
-        path = s.data_dir / "keys" / "web_secret"
-        return subkey(load_or_create_web_secret(configured, path), purpose)
+        return keys.web_key(self.settings, purpose)
 
     def _general_practices(self, language: str) -> Practices | None:
         """What the data map says the business collects, in general (None without one)."""
@@ -201,11 +177,7 @@ class Container:
     @cached_property
     def package_signing_key(self) -> bytes:
         """The Ed25519 key that signs packages and OpenDSR answers (made on first use)."""
-        from rightful.services.audit import load_or_create_signing_key
-
-        return load_or_create_signing_key(
-            self.settings.effective_package_signing_key_file, "package signing key"
-        )
+        return keys.package_signing_key(self.settings)
 
     @cached_property
     def opendsr(self) -> OpenDsrService:
@@ -239,14 +211,7 @@ class Container:
     @cached_property
     def datamap(self) -> DataMap:
         """The data map in force (RIGHTFUL_DATAMAP_FILES)."""
-        from rightful.adapters.datamap.fides_yaml import load_datamap
-
-        if not self.settings.datamap_files:
-            raise ConfigurationError(
-                "no data map configured: set RIGHTFUL_DATAMAP_FILES to your dataset YAML files "
-                "(separated by commas), or datamap_files in the TOML file"
-            )
-        return load_datamap(self.settings.datamap_files)
+        return adapters.load_configured_datamap(self.settings)
 
     @cached_property
     def sources(self) -> SourcePool:
@@ -296,39 +261,12 @@ class Container:
 
     @cached_property
     def mailer(self) -> Mailer:
-        from rightful.adapters.mail.smtp import SmtpMailer
-
-        s = self.settings
-        return SmtpMailer(
-            s.smtp_host,
-            s.smtp_port,
-            s.smtp_from,
-            security=s.smtp_security,
-            username=s.smtp_username,
-            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-            ca_file=s.smtp_ca_file,
-            timeout=s.smtp_timeout_seconds,
-        )
+        return adapters.smtp_mailer(self.settings)
 
     @cached_property
     def sms_sender(self) -> SmsSender | None:
         """The SMS gateway `sms_backend` names; None where SMS is not offered."""
-        s = self.settings
-        if s.sms_backend == "log":
-            from rightful.adapters.sms.log import LoggingSmsSender
-
-            return LoggingSmsSender()
-        if s.sms_backend == "webhook":
-            from rightful.adapters.sms.webhook import WebhookSmsSender
-
-            token = s.sms_webhook_token
-            return WebhookSmsSender(
-                s.sms_webhook_url or "",
-                token=token.get_secret_value() if token else None,
-                timeout=s.sms_webhook_timeout_seconds,
-                ca_file=s.sms_webhook_ca_file,
-            )
-        return None
+        return adapters.sms_sender(self.settings)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -428,11 +366,13 @@ class Container:
             self.audit,
             self.requests,
             self.subjects,
-            verification_config(self.settings, self.identity_policy, required_for(self.datamap)),
+            configs.verification_config(
+                self.settings, self.identity_policy, required_for(self.datamap)
+            ),
             mailer=self.mailer,
             sms=self.sms_sender,
             outbox=self.outbox,
-            assertions=account_assertions(self.settings),
+            assertions=adapters.account_assertions(self.settings),
             deletions=self.deletions,
         )
 
@@ -509,22 +449,9 @@ class Container:
 
     @cached_property
     def packages(self) -> PackageService:
-        from rightful.services.package_keys import pseudonym_key
-        from rightful.services.packaging import PackageService, PackagingConfig
+        from rightful.services.packaging import PackageService
 
-        s = self.settings
-        config = PackagingConfig(
-            workdir=s.data_dir / "tmp",
-            controller=s.controller_name,
-            signing_key=self.package_signing_key,
-            pseudonym_key=pseudonym_key(s),
-            chunk_size=s.package_chunk_bytes,
-            contact=s.privacy_contact,
-            authority=s.supervisory_authority,
-            review_sample=s.package_review_sample,
-            build_lost_after=timedelta(seconds=s.build_lost_after_seconds),
-            ccpa_never_disclosed=tuple(s.ccpa_never_disclosed_categories),
-        )
+        config = configs.packaging_config(self.settings, self.package_signing_key)
         return PackageService(
             self.store,
             self.clock,
@@ -564,7 +491,7 @@ class Container:
             self.store,
             self.clock,
             self.audit,
-            incident_policy(self.settings),
+            configs.incident_policy(self.settings),
             self.mailer,
             self.incident_scopes,
         )
@@ -584,14 +511,10 @@ class Container:
         """The store, the package storage and, with Celery workers, their broker."""
         from rightful.services.readiness import ReadinessProbe
 
-        s = self.settings
-        timeout = s.readiness_timeout_seconds
-        broker = None
-        if s.queue_backend == "celery":
-            from rightful.adapters.queue.celery import ping_broker
-
-            broker = partial(ping_broker, s.celery_broker_url.get_secret_value(), timeout)
-        return ReadinessProbe(self.store, self.package_objects, broker, timeout)
+        timeout = self.settings.readiness_timeout_seconds
+        return ReadinessProbe(
+            self.store, self.package_objects, adapters.broker_ping(self.settings), timeout
+        )
 
     @cached_property
     def figures(self) -> FigureReader:
@@ -611,83 +534,7 @@ class Container:
     @cached_property
     def package_jobs(self) -> InlinePackageJobs | CeleryPackageJobs:
         """Package builds as jobs, on the backend `queue_backend` names."""
-        from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
-
-        s = self.settings
-        if s.queue_backend == "celery":
-            from rightful.adapters.queue.celery import make_celery_app
-
-            app = make_celery_app(s.celery_broker_url.get_secret_value(), s.celery_queue)
-            return CeleryPackageJobs(app, s.celery_queue, self.clock)
-        return InlinePackageJobs(self.packages.build_job)
-
-
-def incident_policy(settings: Settings) -> IncidentPolicy:
-    """Regimes, DPO contact and reminder marks from the settings."""
-    from rightful.services.incidents import IncidentPolicy
-
-    s = settings
-    return IncidentPolicy(
-        regimes=regimes_from(s.breach_regimes, s.breach_regime_policies),
-        controller=s.controller_name,
-        dpo_contact=s.dpo_contact or s.privacy_contact or s.smtp_from,
-        dpo_email=s.dpo_email, authority=s.supervisory_authority,
-        reminder_hours=tuple(s.incident_reminder_hours),
-        acknowledgement_attempts=s.incident_acknowledgement_attempts,
-        export_dir=s.incident_export_dir or s.data_dir / "incidents",
-        language=s.incident_notice_language,
-    )  # fmt: skip
-
-
-def code_policy(settings: Settings) -> CodePolicy:
-    """How codes live and how many may go out (verification, portal sign-in, downloads)."""
-    return CodePolicy(
-        ttl=timedelta(minutes=settings.code_ttl_minutes),
-        max_attempts=settings.max_code_attempts,
-        resend_interval=timedelta(seconds=settings.resend_interval_seconds),
-        max_challenges_per_request=settings.max_codes_per_request,
-        window=timedelta(hours=settings.code_window_hours),
-    )
-
-
-def verification_config(
-    settings: Settings, identities: IdentityPolicy, required: Assurance
-) -> VerificationConfig:
-    """Code policy, HMAC key and links from the settings."""
-    from rightful.services.notices import TEXT_LINKS
-    from rightful.services.verification import VerificationConfig
-    from rightful.services.verification_keys import load_or_create_code_key
-
-    secret = settings.verification_secret
-    key = load_or_create_code_key(
-        secret.get_secret_value() if secret else None,
-        settings.data_dir / "keys" / "verification_secret",
-    )
-    return VerificationConfig(
-        key=key,
-        policy=code_policy(settings),
-        identities=identities,
-        required=required,
-        link_base=settings.public_base_url.rstrip("/") + "/verify/link",
-        text_link_base=settings.public_base_url.rstrip("/") + TEXT_LINKS,
-        controller=settings.controller_name,
-        account_identity=IdentityType(settings.account_assertion_identity),
-    )
-
-
-def account_assertions(settings: Settings) -> JwtAccountAssertions | None:
-    """The signed-in account check, when an issuer is configured."""
-    from rightful.adapters.accounts.jwt_assertions import JwtAccountAssertions
-
-    if not settings.account_assertion_issuer:
-        return None
-    secret = settings.account_assertion_secret
-    return JwtAccountAssertions(
-        settings.account_assertion_issuer,
-        settings.account_assertion_audience,
-        secret=secret.get_secret_value() if secret else None,
-        public_key_pem=settings.account_assertion_public_key,
-    )
+        return adapters.package_jobs(self.settings, self.clock, lambda: self.packages.build_job)
 
 
 _container: Container | None = None
