@@ -28,7 +28,8 @@ from rightful.services.notices import MailNotices
 from rightful.services.portal import PortalService
 from rightful.services.staff_auth import StaffAuthService
 from rightful.services.text_links import TextLinkKeys, TextLinks
-from rightful.services.web_keys import load_or_create_web_secret, subkey
+from rightful.services.web_keys import subkey
+from rightful.wiring.keys import web_secret
 
 _KEY = "_rightful_web_services"
 
@@ -42,9 +43,7 @@ class WebServices:
 
     @cached_property
     def secret(self) -> bytes:
-        s = self.c.settings
-        configured = s.web_secret.get_secret_value() if s.web_secret else None
-        return load_or_create_web_secret(configured, s.data_dir / "keys" / "web_secret")
+        return web_secret(self.c.settings)
 
     def key(self, purpose: str) -> bytes:
         return subkey(self.secret, purpose)
