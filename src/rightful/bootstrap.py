@@ -7,7 +7,7 @@ that a command loads only those it needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rightful.adapters.db.base import Store
     from rightful.adapters.mail.sink import MailSink
     from rightful.adapters.queue.package_jobs import CeleryPackageJobs, InlinePackageJobs
-    from rightful.adapters.sources import OpenSources, Schema
+    from rightful.adapters.sources import OpenSources
     from rightful.adapters.sources.pool import SourcePool
     from rightful.adapters.storage.filesystem import FilesystemPackageStore
     from rightful.adapters.storage.keys import KeyFolder
@@ -216,12 +216,10 @@ class Container:
     @cached_property
     def sources(self) -> SourcePool:
         """Record sources by name, connections kept per thread (identity look-ups)."""
-        from rightful.adapters.sources.pool import SourcePool
-
-        return SourcePool(self.settings.sources, self._schemas())
+        return self._source_pool()
 
     @cached_property
-    def blob_stores(self) -> dict[str, BlobStore]:
+    def blob_stores(self) -> Mapping[str, BlobStore]:
         from rightful.adapters.sources.pool import blob_stores
 
         return blob_stores(self.settings.sources)
@@ -229,20 +227,19 @@ class Container:
     @cached_property
     def build_sources(self) -> SourcePool:
         """Connections that builds collect over, kept per thread between requests."""
-        from rightful.adapters.sources.pool import SourcePool
-
-        return SourcePool(self.settings.sources, self._schemas())
+        return self._source_pool()
 
     @cached_property
     def gate_sources(self) -> SourcePool:
         """The leak gate's own connections: it shares none with the collector."""
+        return self._source_pool()
+
+    def _source_pool(self) -> SourcePool:
+        """A pool of connections of its own, to the sources the data map uses."""
         from rightful.adapters.sources.pool import SourcePool
 
-        return SourcePool(self.settings.sources, self._schemas())
-
-    def _schemas(self) -> dict[str, Schema]:
         dm = self.datamap
-        return {name: dm.schema_of(name) for name in dm.sources}
+        return SourcePool(self.settings.sources, {n: dm.schema_of(n) for n in dm.sources})
 
     def close(self) -> None:
         """Release connections (sources and the store)."""

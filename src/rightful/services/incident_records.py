@@ -245,7 +245,7 @@ def get_incident(session: Session, incident_id: str) -> IncidentRow | None:
 
 @dataclass(frozen=True)
 class IncidentPolicy:
-    """What incident response reads from the settings (bootstrap fills it)."""
+    """What incident response reads from the settings (the container fills it, rightful/wiring)."""
 
     regimes: tuple[Regime, ...]
     controller: str

@@ -127,7 +127,7 @@ class _Start:
 
 @dataclass(frozen=True)
 class PackagingConfig:
-    """Settings a build needs (bootstrap fills it from Settings)."""
+    """Settings a build needs (the container fills it from Settings, rightful/wiring/configs.py)."""
 
     workdir: Path
     signing_key: bytes
