@@ -16,7 +16,7 @@ from rightful.bootstrap import set_container
 from rightful.demo.estate import DATAMAP_FILES, DemoEstate
 from rightful.demo.loaders import load_demo_sql, seed_demo
 from rightful.demo.schema import columns_of
-from rightful.domain.errors import SourceSchemaError
+from rightful.domain.errors import SourceNotPopulatedError, SourceSchemaError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.provenance import SubjectKey
 from rightful.entrypoints.cli.main import app
@@ -153,17 +153,23 @@ def test_collecting_over_a_drifted_map_names_the_source_and_the_missing_column(
     estate: DemoEstate, tmp_path: Path
 ) -> None:
     """Not "unavailable": the build's error says what the map and the database disagree on."""
-    datamap = load_datamap(drifted(tmp_path))
-    schemas = {name: datamap.schema_of(name) for name in datamap.sources}
-    anna = estate.customer(1)
-    email = normalise(IdentityType.EMAIL, anna.email)
-    subject = SubjectKey("accounts.customers", anna.customer_id)
-    with opened_sources(estate.dsns, schemas) as opened, pytest.raises(SourceSchemaError) as caught:
-        list(collect(compile_plan(datamap), opened.records, [email], subject))
+    with pytest.raises(SourceSchemaError) as caught:
+        collect_for_anna(estate, drifted(tmp_path))
     message = str(caught.value)
     assert message.startswith("source shop: ") and "rightful datamap check --live" in message
     assert any(name in message for name in ("newsletters", "total", "bodytext")), message
     assert "anna" not in message.lower()
+
+
+def collect_for_anna(estate: DemoEstate, files: list[Path]) -> None:
+    """A collection for the first customer, by her email, over the map in `files`."""
+    datamap = load_datamap(files)
+    schemas = {name: datamap.schema_of(name) for name in datamap.sources}
+    anna = estate.customer(1)
+    email = normalise(IdentityType.EMAIL, anna.email)
+    subject = SubjectKey("accounts.customers", anna.customer_id)
+    with opened_sources(estate.dsns, schemas) as opened:
+        list(collect(compile_plan(datamap), opened.records, [email], subject))
 
 
 def retype_customer_of_contacts(estate: DemoEstate) -> None:
@@ -312,9 +318,10 @@ def test_a_name_the_database_holds_in_another_case_is_shown_beside_the_missing_o
     assert sorted(errors) == sorted(expected)
 
 
-def materialize(estate: DemoEstate, table: str, **types: str) -> None:
+def materialize(estate: DemoEstate, table: str, *, with_data: bool = True, **types: str) -> None:
     """On PostgreSQL, a demo table becomes a materialized view of the same name over its rows
-    (kept as <table>_rows), each column named in `types` cast to the type given there."""
+    (kept as <table>_rows), each column named in `types` cast to the type given there; without
+    data, the view is created WITH NO DATA (never populated until refreshed)."""
     import psycopg
 
     columns = ", ".join(f"{c}::{types[c]} AS {c}" if c in types else c for c in columns_of(table))
@@ -323,7 +330,10 @@ def materialize(estate: DemoEstate, table: str, **types: str) -> None:
             conn.execute(f"ALTER TABLE {table} RENAME TO {table}_rows")
         else:  # made before: made again
             conn.execute(f"DROP MATERIALIZED VIEW {table}")
-        conn.execute(f"CREATE MATERIALIZED VIEW {table} AS SELECT {columns} FROM {table}_rows")
+        filled = "" if with_data else " WITH NO DATA"
+        conn.execute(
+            f"CREATE MATERIALIZED VIEW {table} AS SELECT {columns} FROM {table}_rows{filled}"
+        )
 
 
 # PostgreSQL's information_schema, which --live read the column types from, leaves materialized
@@ -381,3 +391,58 @@ def test_a_materialized_views_name_in_another_case_is_shown_beside_the_missing_o
         f"error: {files[1]}: shop.orders.Amount_Cents: no column Amount_Cents in source shop "
         f"(it has amount_cents{hint}",
     ]
+
+
+# A materialized view created WITH NO DATA (never refreshed): --live said ok, since its probe
+# (WHERE 1=0) never opened it, then every build failed with "source shop:
+# ObjectNotInPrerequisiteState", read as the source being unavailable.
+@on_postgres
+def test_a_materialized_view_never_populated_is_one_line_saying_how_to_populate_it(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    materialize(estate, "orders", with_data=False)
+    files = drifted(tmp_path, {"shop.yaml": DRIFT["shop.yaml"][:1]})  # the others still checked
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    assert code == 1
+    assert sorted(line for line in lines if line.startswith("error: ")) == [
+        f"error: {files[1]}: shop.orders: orders in source shop is a materialized view that "
+        "has not been populated: run `REFRESH MATERIALIZED VIEW orders`; until then no request "
+        "can be answered from this collection",
+        f"error: {files[1]}: shop.support_tickets.bodytext: no column bodytext in source shop",
+    ]
+    assert lines[-1] == "2 errors"
+
+
+@on_postgres
+def test_a_view_over_a_materialized_view_never_populated_names_the_one_to_refresh(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    """The collection is a plain view over it: the view to refresh is the one the line names,
+    quoted as REFRESH needs a name held in upper case."""
+    import psycopg
+
+    materialize(estate, "orders", with_data=False)
+    with psycopg.connect("postgresql://" + estate.dsns["shop"].split("://", 1)[1]) as conn:
+        conn.execute('ALTER MATERIALIZED VIEW orders RENAME TO "Orders_MV"')
+        conn.execute('CREATE VIEW orders AS SELECT * FROM "Orders_MV"')
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 1
+    assert [line for line in lines if line.startswith("error: ")] == [
+        f"error: {DATAMAP_FILES[1]}: shop.orders: orders in source shop reads materialized view "
+        'Orders_MV that has not been populated: run `REFRESH MATERIALIZED VIEW "Orders_MV"`; '
+        "until then no request can be answered from this collection"
+    ]
+
+
+@on_postgres
+def test_collecting_from_a_materialized_view_never_populated_names_it_and_the_refresh(
+    estate: DemoEstate,
+) -> None:
+    materialize(estate, "orders", with_data=False)
+    with pytest.raises(SourceNotPopulatedError) as caught:
+        collect_for_anna(estate, list(DATAMAP_FILES))
+    assert str(caught.value) == (
+        "source shop: orders is a materialized view that has not been populated: run "
+        "`REFRESH MATERIALIZED VIEW orders`; until then no request can be answered from a "
+        "collection that reads it"
+    )

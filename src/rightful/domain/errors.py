@@ -79,6 +79,19 @@ class SourceSchemaError(ConfigurationError):
         )
 
 
+class SourceNotPopulatedError(ConfigurationError):
+    """A collection reads a materialized view created WITH NO DATA and never refreshed: no
+    query can read it until an operator refreshes it. `view` is its name as the database holds
+    it; `refresh` the statement that populates it. Names no value."""
+
+    def __init__(self, source: str, view: str, refresh: str) -> None:
+        self.source, self.view, self.refresh = source, view, refresh
+        super().__init__(
+            f"source {source}: {view} is a materialized view that has not been populated: run "
+            f"`{refresh}`; until then no request can be answered from a collection that reads it"
+        )
+
+
 class TooManySubmissionsError(RightfulError):
     """Too many requests were submitted from one network address in the last hour."""
 

@@ -2,10 +2,12 @@
 
 Each collection is probed with its declared columns by a query that reads no rows; when the
 source lacks something, the table and then each column are probed alone, so every missing name
-gets its own line. The two ends of each reference must hold values of one kind (a text column
-joined to an integer one fails on PostgreSQL, and across sources matches nothing). Blob stores
-must be folders that can be read. A validity window whose columns mix times with a zone and
-times without one is a warning: it is right only while the zoneless ones hold UTC.
+gets its own line, as does a collection on a PostgreSQL materialized view that was never
+populated (no query can read it until it is refreshed). The two ends of each reference must
+hold values of one kind (a text column joined to an integer one fails on PostgreSQL, and across
+sources matches nothing). Blob stores must be folders that can be read. A validity window
+whose columns mix times with a zone and times without one is a warning: it is right only while
+the zoneless ones hold UTC.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source
 from rightful.adapters.sources.sql import SqlSource, type_family
 from rightful.domain.datamap import DataCollection, DataField, DataMap, Dataset, Match, Reference
 from rightful.domain.datamap_checks import DataMapProblem
-from rightful.domain.errors import ConfigurationError, SourceSchemaError, SourceUnavailableError
+from rightful.domain.errors import (
+    ConfigurationError,
+    SourceNotPopulatedError,
+    SourceSchemaError,
+    SourceUnavailableError,
+)
 from rightful.domain.sources import RecordSource
 
 
@@ -94,12 +101,15 @@ def _source_problems(
 def _collection_problems(
     opened: RecordSource, origin: str, coll: DataCollection
 ) -> Iterator[DataMapProblem]:
+    where = f"in source {opened.name}"
     try:
         opened.probe(coll.name, coll.field_names)
         return
+    except SourceNotPopulatedError as exc:
+        yield DataMapProblem(origin, coll.address, None, _not_populated(coll, exc, where))
+        return
     except SourceSchemaError:
         pass
-    where = f"in source {opened.name}"
     sql = opened if isinstance(opened, SqlSource) else None
     try:
         opened.probe(coll.name, ())
@@ -114,6 +124,17 @@ def _collection_problems(
         except SourceSchemaError:
             hint = _spelled(name, held)
             yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}{hint}")
+
+
+def _not_populated(coll: DataCollection, exc: SourceNotPopulatedError, where: str) -> str:
+    """The line for a collection on (or over) a materialized view created WITH NO DATA."""
+    what = f"reads materialized view {exc.view}"
+    if exc.view == coll.name:
+        what = "is a materialized view"
+    return (
+        f"{coll.name} {where} {what} that has not been populated: run `{exc.refresh}`; until "
+        "then no request can be answered from this collection"
+    )
 
 
 def _spelled(name: str, held: list[str]) -> str:

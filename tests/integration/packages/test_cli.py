@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rightful.adapters.db.packages import PackageRow
-from rightful.domain.errors import SourceSchemaError
+from rightful.domain.errors import SourceNotPopulatedError, SourceSchemaError
 from rightful.entrypoints.cli import common
 from rightful.entrypoints.cli.main import app
 
@@ -219,24 +219,38 @@ def test_approving_an_approved_package_says_it_is_already_approved(cli: World) -
     assert one_line_error(code, out) and "the package is already approved" in out
 
 
-def test_show_of_a_failed_build_says_it_failed_why_and_what_to_do(cli: World) -> None:
+@pytest.mark.parametrize(
+    ("error", "step"),
+    [
+        (SourceSchemaError("shop", 'column "total" does not exist'), "check --live` says which"),
+        (
+            SourceNotPopulatedError("shop", "orders", "REFRESH MATERIALIZED VIEW orders"),
+            "check --live` names it and the REFRESH to run",
+        ),
+    ],
+    ids=["missing-column", "view-never-populated"],
+)
+def test_show_of_a_failed_build_says_it_failed_why_and_what_to_do(
+    cli: World, error: Exception, step: str
+) -> None:
     """Not "0 records ... gate: not run": the error's type as audited, and the next step."""
     rid = cli.request_for(1)
+    kind = type(error).__name__
 
     def drifted(*args: Any, **kwargs: Any) -> Any:
         yield from cli.c.packages.collector(*args, **kwargs)
-        raise SourceSchemaError("shop", 'column "total" does not exist')
+        raise error
 
-    with pytest.raises(SourceSchemaError):
+    with pytest.raises(type(error)):
         cli.packages_with(drifted).build(rid, AGENT)
     [failed] = cli.c.packages.for_request(rid)
     code, out = run("package", "show", failed.id)
     assert code == 0, out
-    assert "the build failed with SourceSchemaError; the package holds nothing" in out
-    assert "rightful datamap check --live" in out and f"rightful package build {rid}" in out
+    assert f"the build failed with {kind}; the package holds nothing" in out
+    assert step in " ".join(out.split()) and f"rightful package build {rid}" in out
     assert "gate: not run" not in out
     code, raw = run("package", "show", failed.id, "--json")
-    assert json.loads(raw)["build_error"] == "SourceSchemaError"
+    assert json.loads(raw)["build_error"] == kind
 
 
 def test_show_of_a_build_lost_without_a_reason_still_says_it_failed(cli: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import struct
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -13,7 +14,7 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 from rightful.adapters.sources.sql import SqlSource
-from rightful.domain.errors import SourceUnavailableError
+from rightful.domain.errors import RightfulError, SourceNotPopulatedError, SourceUnavailableError
 from rightful.domain.sources import Row
 
 # Rows come from the server in pieces of this size (libpq chunked-rows mode), so memory stays
@@ -28,6 +29,29 @@ def schema_message(exc: psycopg.Error) -> str | None:
     if exc.sqlstate is None or not exc.sqlstate.startswith("42"):
         return None
     return exc.diag.message_primary or type(exc).__name__
+
+
+# The server's message for SQLSTATE 55000 on reading a materialized view created WITH NO DATA
+# (psycopg.errors.ObjectNotInPrerequisiteState); that state has other causes, whose messages
+# do not match. The name is the relation's own, unqualified.
+NOT_POPULATED = re.compile(r'materialized view "(.+)" has not been populated')
+# A name PostgreSQL holds as written when it is left unquoted.
+UNQUOTED_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def not_populated(exc: psycopg.Error) -> str | None:
+    """The materialized view a query could not read because it was never populated."""
+    if exc.sqlstate != "55000":
+        return None
+    found = NOT_POPULATED.fullmatch(exc.diag.message_primary or "")
+    return found.group(1) if found else None
+
+
+def refresh_statement(view: str) -> str:
+    """REFRESH MATERIALIZED VIEW naming `view`, quoted where its name must be."""
+    if not UNQUOTED_NAME.fullmatch(view):
+        view = '"' + view.replace('"', '""') + '"'
+    return f"REFRESH MATERIALIZED VIEW {view}"
 
 
 # A table's columns and their types; the parameter is the quoted table name, found on the
@@ -123,6 +147,9 @@ class PostgresSource(SqlSource):
     dialect_url = "postgresql+psycopg://"
     columns_sql = COLUMNS_SQL
     tables_sql = TABLES_SQL
+    # The planner answers `WHERE 1=0` without opening the table, so a probe passed over a
+    # materialized view that was never populated; LIMIT 0 opens it and still reads no row.
+    no_rows = "LIMIT 0"
 
     def __init__(
         self, name: str, dsn: str, schema: Mapping[str, Collection[str]] | None = None
@@ -172,6 +199,14 @@ class PostgresSource(SqlSource):
                 yield from cursor.stream(sql, params, size=STREAM_ROWS)
         except psycopg.Error as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
+
+    def read_error(self, exc: Exception, schema_message: str | None) -> RightfulError:
+        """As SqlSource's, and SourceNotPopulatedError naming the materialized view that a
+        query could not read because it was never refreshed."""
+        view = not_populated(exc) if isinstance(exc, psycopg.Error) else None
+        if view is not None:
+            return SourceNotPopulatedError(self.name, view, refresh_statement(view))
+        return super().read_error(exc, schema_message)
 
     def zoned(self, declared: str) -> bool | None:
         if declared.startswith(("timestamp", "time ")):

@@ -204,12 +204,15 @@ class SqlSource:
                 if tuple(row[p] for p in positions) in accepted:
                     yield row
 
+    # How a probe's query reads no rows.
+    no_rows = "WHERE 1=0"
+
     def probe(self, collection: str, columns: Sequence[str]) -> None:
-        """Name the table and columns in a query that reads no rows (`WHERE 1=0`); see
+        """Name the table and columns in a query that reads no rows (`no_rows`); see
         RecordSource. Without columns, only the table is named."""
         self._check(collection, columns)
         select = self._select_list(collection, columns) or "1"
-        for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} WHERE 1=0", ()):
+        for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} {self.no_rows}", ()):
             pass
 
     # The query listing a table's columns with their declared types, one parameter: the table.

@@ -174,6 +174,8 @@ def _values_lines(sample: list[dict[str, Any]]) -> None:
 _NEXT_STEP = {
     "SourceSchemaError": "the data map names a table or column a source lacks: "
     "`rightful datamap check --live` says which",
+    "SourceNotPopulatedError": "a collection reads a PostgreSQL materialized view that was never "
+    "populated: `rightful datamap check --live` names it and the REFRESH to run",
     "SourceUnavailableError": "a source could not be read: `rightful datamap check --live` "
     "tries each",
     "ConfigurationError": "the settings or the data map are wrong: `rightful datamap check "
