@@ -8,11 +8,13 @@ import os
 import pickle
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,6 +82,18 @@ def as_a_server_user(run: Callable[[], T]) -> T:
     os.waitpid(pid, 0)
     assert outcome == "ok", value
     return value  # type: ignore[no-any-return]
+
+
+def config_check_as_a_server_user() -> tuple[int, str]:
+    """`rightful config check`'s exit code and error output, run as a server's user."""
+    _ = get_container().datamap  # loaded before the check runs as another user
+
+    def config_check() -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["config", "check"])
+        return result.exit_code, result.stderr
+
+    config_check()  # loads every module the check needs, whoever may read their files
+    return as_a_server_user(config_check)
 
 
 def stale_entries(tmp_path: Path) -> dict[str, str]:
@@ -215,20 +229,70 @@ def test_config_check_names_a_sqlite_file_and_a_blob_folder_the_server_user_cann
         source.chmod(0o644)  # the demo writes its files for their owner alone
     (estate / "speaker.db").chmod(0)
     (estate / "blobs" / "recordings").chmod(0)
-    _ = get_container().datamap  # loaded before the check runs as another user
-
-    def config_check() -> tuple[int, str]:
-        result = CliRunner().invoke(app, ["config", "check"])
-        return result.exit_code, result.stderr
-
-    config_check()  # loads every module the check needs, whoever may read their files
-    code, errors = as_a_server_user(config_check)
+    code, errors = config_check_as_a_server_user()
     assert code == 1 and errors.splitlines() == [
         f"error: source speaker: the SQLite file cannot be read ({estate}/speaker.db); let the "
         "user rightful runs as read it",
         f"error: blob store recordings: the folder cannot be read ({estate}/blobs/recordings); "
         "let the user rightful runs as read it",
     ], errors
+
+
+def wal_mode(path: Path, *, kept: bool) -> None:
+    """`path` put in WAL mode; with `kept`, its -wal and -shm files left as they are while the
+    application writing it has it open. They are copied and put back once this process has
+    closed its connection: a forked child would share that connection's open -shm."""
+    with closing(sqlite3.connect(path)) as writer:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("CREATE TABLE IF NOT EXISTS kept (x)")
+        writer.commit()
+        files = {suffix: Path(f"{path}{suffix}").read_bytes() for suffix in ("-wal", "-shm")}
+    for suffix, content in files.items() if kept else ():
+        Path(f"{path}{suffix}").write_bytes(content)
+
+
+def first_read(path: Path) -> str:
+    """What SQLite says at the first query of `path`, opened read-only as a source is."""
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as reader:
+            reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return "read"
+
+
+def test_config_check_names_a_wal_file_whose_wal_and_shm_the_server_user_cannot_have(
+    started: list[Any], monkeypatch: pytest.MonkeyPatch, open_folder: Path
+) -> None:
+    """A SQLite file in WAL mode is read with its -wal and -shm files, which a read-only
+    connection creates when they are missing (and keeps). The file itself was readable, so the
+    check passed, and the first request failed ("attempt to write a readonly database").
+    Both found readable, the folder need not be writable: SQLite reads them read-only."""
+    estate, legacy = open_folder / "estate", open_folder / "old" / "legacy.db"
+    dsns = {**seed_demo(estate).dsns, "legacy": f"sqlite:///{legacy}"}
+    monkeypatch.setenv("RIGHTFUL_SOURCES", json.dumps(dsns))
+    monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", ",".join(map(str, DATAMAP_FILES)))
+    legacy.parent.mkdir()
+    legacy.touch()
+    for source in [*estate.glob("*.db"), legacy]:
+        source.chmod(0o644)  # the demo writes its files for their owner alone
+    wal_mode(estate / "speaker.db", kept=False)  # the last connection removed -wal and -shm
+    wal_mode(estate / "shop.db", kept=True)
+    wal_mode(legacy, kept=True)
+    Path(f"{legacy}-shm").chmod(0)
+    estate.chmod(0o555)
+    code, errors = config_check_as_a_server_user()
+    files = [estate / "speaker.db", estate / "shop.db", legacy]
+    reads = as_a_server_user(lambda: [first_read(file) for file in files])
+    assert code == 1 and errors.splitlines() == [
+        "warning: source legacy is configured but the data map does not use it; the SQLite "
+        f"file is in WAL mode and its -shm file cannot be read ({legacy}-shm); "
+        "let the user rightful runs as read it",
+        "error: source speaker: the SQLite file is in WAL mode and speaker.db-wal and "
+        f"speaker.db-shm cannot be created next to it ({estate}); let the user rightful runs as "
+        "write in that folder",
+    ], errors
+    assert reads == ["attempt to write a readonly database", "read", "unable to open database file"]
 
 
 def test_serve_starts_with_a_usable_map(

@@ -71,9 +71,10 @@ def check_configuration(c: Container) -> list[str]:
 
 def configuration_problems(c: Container) -> list[str]:
     """One line per problem with what the data map uses: a source or blob store it names that
-    is not configured, a SQLite source whose file is missing or cannot be read, a blob folder
-    that is missing or cannot be read. Connects to no database. A data map that does not load
-    is a ConfigurationError: nothing else can be checked without it."""
+    is not configured, a SQLite source whose file is missing or cannot be read (in WAL mode,
+    also its -wal or -shm file, each to be read or created), a blob folder that is missing or
+    cannot be read. Connects to no database. A data map that does not load is a
+    ConfigurationError: nothing else can be checked without it."""
     used = _used_sources(c)
     problems = [f"the data map's {not_configured(name)}"
                 for name in sorted(used - set(c.settings.sources))]  # fmt: skip

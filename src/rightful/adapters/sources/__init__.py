@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # not at run time: the blob reader process imports this packa
     from pydantic import SecretStr
 
 BLOB_SCHEMES = ("file", "blob")
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 Schema = Mapping[str, Collection[str]]
 
@@ -66,8 +67,10 @@ def sqlite_path(dsn: str) -> str:
 
 def readable_sqlite_file(name: str, path: Path | str) -> Path:
     """The resolved file of SQLite source `name`; SourceUnavailableError when it is missing, a
-    folder, or cannot be read by this process. Connecting to a missing one would create it
-    empty: a collection would find nothing in it, and the package would look complete."""
+    folder, or cannot be read by this process (in WAL mode, with its -wal and -shm files, which
+    a read-only connection must find readable or create). Connecting to a missing one would
+    create it empty: a collection would find nothing in it, and the package would look
+    complete."""
     target = Path(path).resolve()
     if (why := _unusable(target, folder=False)) is not None:
         raise SourceUnavailableError(f"source {name}: {why}")
@@ -89,6 +92,40 @@ def _unusable(path: Path, *, folder: bool) -> str | None:
         return f"{path} is {'a file, not a folder' if folder else 'a folder, not a SQLite file'}"
     if not os.access(path, (os.R_OK | os.X_OK) if folder else os.R_OK):
         return unreadable
+    return None if folder or not _in_wal_mode(path) else _unusable_wal_files(path)
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Whether the SQLite file's header asks its readers for the write-ahead log (its read
+    version, byte 19, is 2)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return header.startswith(SQLITE_MAGIC) and header[19:20] == b"\x02"
+
+
+def _unusable_wal_files(path: Path) -> str | None:
+    """Why SQLite, opening the file read-only, could not read it in WAL mode; None when it can.
+    As tried on SQLite 3.40: it reads the -wal and -shm files next to it, which need only be
+    readable, and creates each one missing (and keeps it); one it cannot read, or cannot
+    create, fails the first query, whatever the permissions of the file itself."""
+    missing = []
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if not companion.exists():
+            missing.append(companion.name)
+        elif not os.access(companion, os.R_OK):
+            return (
+                f"the SQLite file is in WAL mode and its {suffix} file cannot be read "
+                f"({companion}); let the user rightful runs as read it"
+            )
+    if missing and not os.access(path.parent, os.W_OK | os.X_OK):
+        return (
+            f"the SQLite file is in WAL mode and {' and '.join(missing)} cannot be created next "
+            f"to it ({path.parent}); let the user rightful runs as write in that folder"
+        )
     return None
 
 
