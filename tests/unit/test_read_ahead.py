@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -413,6 +414,7 @@ def test_an_idle_process_ends_with_its_worker(tmp_path: Path) -> None:
     a_store(tmp_path, {"a.wav": b"abc"})
     worker = f"""
 import sys
+import time
 from pathlib import Path
 from rightful.adapters.packaging.readahead import ReadAhead
 from rightful.adapters.sources.blobstore import FilesystemBlobStore
@@ -429,3 +431,24 @@ ahead.close()
     pid = int(ran.stdout.split()[0])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_process_idle_for_long_is_stopped_and_one_in_use_is_not(tmp_path: Path) -> None:
+    """A worker that built one large package gives the memory back after a while; a process a
+    build took again before that is not stopped under it."""
+    store = a_store(tmp_path, {"a.wav": b"abc"})
+    pool = ReaderPool(idle_for=1.0)
+    idle, busy = (started(store, "blob://rec/a.wav", pool=pool) for _ in range(2))
+    assert idle._helper is not None and busy._helper is not None
+    stopped, kept = idle._helper._process, busy._helper
+    idle.close()
+    busy.close()
+    again = started(store, "blob://rec/a.wav", pool=pool)  # the last one back is taken first
+    assert again._helper is kept
+    stopped.wait(30)  # the expiry stops it after a second
+    time.sleep(0.2)  # past the time the one taken again would have been due
+    assert pool.idle() == [] and kept.running()
+    fetched = again.read(store, "blob://rec/a.wav")
+    assert fetched is not None and content(fetched) == b"abc" and again.read_by_helper == 1
+    again.close()
+    pool.close()

@@ -3,10 +3,10 @@ between builds.
 
 A process costs 30 to 50 ms of CPU to start, and the blobs due before it is ready are read in the
 build, so a worker keeps the process of a finished build for its next one (at most KEPT idle
-ones) instead of starting one per package. A process goes back only as it came: started, every
-answer taken, every slot free. It ends when its request pipe closes, so an idle one ends with
-the worker however the worker ends; a process forked from the worker (a prefork pool's child)
-starts its own instead of writing into its parent's pipes.
+ones, each for IDLE_FOR seconds) instead of starting one per package. A process goes back only
+as it came: started, every answer taken, every slot free. It ends when its request pipe closes,
+so an idle one ends with the worker however the worker ends; a process forked from the worker
+(a prefork pool's child) starts its own instead of writing into its parent's pipes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 from contextlib import suppress
 from typing import TYPE_CHECKING, Final
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEPT: Final = 2  # idle processes a worker keeps: one per build running at once, mostly one
+IDLE_FOR: Final = 300.0  # seconds a process is kept idle before it is stopped (memory back)
 ANSWERS_PER_READ: Final = 64
 ANSWER_WAIT: Final = 60.0  # seconds without an answer before the build reads alone
 STOP_WAIT: Final = 5.0  # seconds a stopping reader process is given
@@ -70,6 +72,7 @@ class ReaderProcess:
         self._view = memoryview(self._memory)
         self._ready = False
         self._arrived = bytearray()
+        self.idle_since = 0.0  # time.monotonic() when last handed back to a pool
 
     @classmethod
     def start(cls, slots: int, slot_size: int) -> ReaderProcess | None:
@@ -153,11 +156,13 @@ class ReaderProcess:
 class ReaderPool:
     """Idle blob reader processes of this worker process, handed to one build at a time."""
 
-    def __init__(self, kept: int = KEPT) -> None:
-        self.kept = kept
+    def __init__(self, kept: int = KEPT, idle_for: float = IDLE_FOR) -> None:
+        self.kept, self.idle_for = kept, idle_for
         self._lock = threading.Lock()
         self._idle: list[ReaderProcess] = []
         self._inherited: list[ReaderProcess] = []  # a forked child's, let go but referenced
+        # Stops processes idle for `idle_for`; runs only while some are idle.
+        self._expiry: threading.Thread | None = None
 
     def take(self, slots: int, slot_size: int) -> ReaderProcess | None:
         """An idle process with slots of this size, or a new one (None where none can run)."""
@@ -177,9 +182,31 @@ class ReaderPool:
         KEPT are idle already."""
         with self._lock:
             if len(self._idle) < self.kept:
+                helper.idle_since = time.monotonic()
                 self._idle.append(helper)
+                if self._expiry is None:
+                    self._expiry = threading.Thread(
+                        target=self._expire, name="rightful-blob-reader-expiry", daemon=True
+                    )
+                    self._expiry.start()
                 return
         helper.close()
+
+    def _expire(self) -> None:
+        """Stop each process once it has been idle for `idle_for`; end when none is idle (the
+        next one handed back starts this again)."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                expired = [h for h in self._idle if now - h.idle_since >= self.idle_for]
+                self._idle = [h for h in self._idle if h not in expired]
+                if not self._idle and not expired:
+                    self._expiry = None
+                    return
+                due = min((h.idle_since + self.idle_for - now for h in self._idle), default=0.0)
+            for helper in expired:
+                helper.close()
+            time.sleep(max(due, 0.0))
 
     def idle(self) -> list[int]:
         """The process ids of the idle processes."""
@@ -196,6 +223,7 @@ class ReaderPool:
     def after_fork(self) -> None:
         """In a forked child: the parent's processes stay the parent's."""
         self._lock = threading.Lock()  # another thread may have held it at the fork
+        self._expiry = None  # threads do not survive a fork
         for helper in self._idle:
             helper.let_go()
         self._inherited += self._idle
