@@ -50,7 +50,8 @@ class RecordSource(Protocol):
 
     def probe(self, collection: str, columns: Sequence[str]) -> None:
         """Ask the source for the collection and columns without reading a row (no columns:
-        the collection only). SourceSchemaError naming what is missing, SourceUnavailableError
+        the collection only). SourceSchemaError naming what is missing, SourceNotPopulatedError
+        when it reads a materialized view never populated (PostgreSQL), SourceUnavailableError
         when the source cannot be read."""
         ...
 
