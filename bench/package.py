@@ -157,7 +157,9 @@ def child(folder: Path, dsns_file: Path) -> dict[str, Any]:
     helper_peaks, helper_cpu = watch_reader_processes()
     phases = watch_phases()
     for rid in rids:
-        helper_peaks.clear(), helper_cpu.clear(), phases.clear()
+        helper_peaks.clear()
+        helper_cpu.clear()
+        phases.clear()
         started, cpu = time.perf_counter(), time.thread_time()
         package = c.packages.build(rid, Principal("key:bench", Role.AGENT))
         seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu

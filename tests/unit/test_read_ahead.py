@@ -281,6 +281,16 @@ def read_all(ahead: ReadAhead, store: FilesystemBlobStore, blobs: dict[str, byte
         fetched.release()
 
 
+def read_the_rest(
+    store: FilesystemBlobStore, blobs: dict[str, bytes], pool: ReaderPool
+) -> ReadAhead:
+    """A build that takes its process at the first blob's announcement and reads every other."""
+    first = next(iter(blobs))
+    ahead = started(store, f"blob://rec/{first}", pool=pool)
+    read_all(ahead, store, {k: v for k, v in blobs.items() if k != first})
+    return ahead
+
+
 def test_a_finished_build_leaves_its_process_to_the_next_one(
     tmp_path: Path, pool: ReaderPool
 ) -> None:
@@ -356,8 +366,7 @@ def test_a_process_that_ended_while_idle_is_replaced(tmp_path: Path, pool: Reade
     ahead.close()
     process.kill()  # what an OOM kill of the idle process would do
     process.wait()
-    after = started(store, "blob://rec/0.wav", pool=pool)
-    read_all(after, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+    after = read_the_rest(store, blobs, pool)
     assert after._helper is not None and after._helper.pid != process.pid
     assert after.read_by_helper == 3
     after.close()
@@ -393,8 +402,7 @@ def test_a_forked_worker_starts_its_own_process(tmp_path: Path) -> None:
         code = 1
         try:
             theirs = READERS.idle() == []
-            mine = started(store, "blob://rec/0.wav", pool=READERS)
-            read_all(mine, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+            mine = read_the_rest(store, blobs, READERS)
             own = mine._helper is not None and mine._helper.pid != parent
             code = 0 if theirs and own and mine.read_by_helper == 3 else 2
             mine.close()
@@ -403,8 +411,7 @@ def test_a_forked_worker_starts_its_own_process(tmp_path: Path) -> None:
             os._exit(code)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    again = started(store, "blob://rec/0.wav", pool=READERS)
-    read_all(again, store, {k: v for k, v in blobs.items() if k != "0.wav"})
+    again = read_the_rest(store, blobs, READERS)
     assert again._helper is not None and again._helper.pid == parent
     assert again.read_by_helper == 3
     again.close()

@@ -200,12 +200,13 @@ class ReaderPool:
                 now = time.monotonic()
                 expired = [h for h in self._idle if now - h.idle_since >= self.idle_for]
                 self._idle = [h for h in self._idle if h not in expired]
-                if not self._idle and not expired:
+                if not self._idle:
                     self._expiry = None
-                    return
-                due = min((h.idle_since + self.idle_for - now for h in self._idle), default=0.0)
+                due = min((h.idle_since + self.idle_for - now for h in self._idle), default=None)
             for helper in expired:
                 helper.close()
+            if due is None:
+                return
             time.sleep(max(due, 0.0))
 
     def idle(self) -> list[int]:
