@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from rightful.adapters.sources import BLOB_SCHEMES, open_blob_store, open_source, scheme_of
+from rightful.adapters.sources import (
+    BLOB_SCHEMES,
+    open_blob_store,
+    open_source,
+    plain_dsns,
+    scheme_of,
+)
 from rightful.adapters.sources.sql import SqlSource, type_family
 from rightful.domain.datamap import DataCollection, DataField, DataMap, Dataset, Match, Reference
 from rightful.domain.datamap_checks import DataMapProblem
@@ -41,7 +47,7 @@ class LiveCheck:
 def check_live(datamap: DataMap, dsns: Mapping[str, SecretStr | str]) -> LiveCheck:
     """One problem per missing table, missing column, unreachable source or unreadable
     folder; one warning per window that mixes times with and without a zone."""
-    plain = {n: d.get_secret_value() if isinstance(d, SecretStr) else d for n, d in dsns.items()}
+    plain = plain_dsns(dsns)
     found = LiveCheck()
     columns = Columns()
     for source in datamap.sources:
