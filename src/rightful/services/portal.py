@@ -61,6 +61,9 @@ class PortalStatus:
     refusal_reasons: list[str]
     refused_unverified: bool
     links: list[LinkView]
+    # whether the request holds an e-mail address (which, never shown): a step-up by e-mail
+    # code goes there, or, for one that holds none, to an address the requester types
+    has_email: bool
 
 
 class PortalService:
@@ -87,7 +90,7 @@ class PortalService:
             row.received_at, row.respond_by, row.respond_by - now,
             urgency_at(row.respond_by, now, self.due_soon_days), row.extended_at is not None,
             row.extension_reason, list(row.refusal_reasons or []), bool(row.refused_unverified),
-            self.delivery.links_of(request_id),
+            self.delivery.links_of(request_id), bool(row.requester_email),
         )  # fmt: skip
 
     def request_of(self, reference: str) -> str | None:

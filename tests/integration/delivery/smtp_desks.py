@@ -1,10 +1,12 @@
 """Desks whose mail goes to a real SMTP relay (in-process aiosmtpd), for the tests of notices
-that must reach the requester (test_notice_mail.py, test_told_otherwise.py)."""
+that must reach the requester (test_notice_mail.py, test_told_otherwise.py,
+test_portal_email_step_up.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +29,10 @@ def relay_fixture() -> Iterator[MailSink]:
         yield sink
 
 
-def smtp_desk(store_url: str, tmp_path: Path, relay: MailSink) -> Desk:
-    """A desk whose mail goes to `relay` over SMTP (its `mailer` stays empty)."""
-    world = make_world(store_url, tmp_path, hearthly(), **FAST, **TEXTS_KEPT,
+def smtp_desk(store_url: str, tmp_path: Path, relay: MailSink, **overrides: Any) -> Desk:
+    """A desk whose mail goes to `relay` over SMTP (its `mailer` stays empty); `overrides` are
+    settings."""
+    world = make_world(store_url, tmp_path, hearthly(), **{**FAST, **TEXTS_KEPT, **overrides},
                        smtp_port=relay.port, smtp_security="none")  # fmt: skip
     world.c.outbox = InlineOutbox()  # type: ignore[misc]
     app = create_app(world.c)

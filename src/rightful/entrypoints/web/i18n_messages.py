@@ -558,6 +558,16 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("send_code_phone", "Send a code by text message", "Code per SMS senden"),
     ("send_code_email", "Send a code by e-mail", "Code per E-Mail senden"),
+    (
+        "field_email_on_file",
+        "E-mail address you use with us",
+        "E-Mail-Adresse, die Sie bei uns nutzen",
+    ),
+    (
+        "field_email_on_file_hint",
+        "We send a code only to an address we already hold for you.",
+        "Wir schicken einen Code nur an eine Adresse, die wir schon für Sie haben.",
+    ),
     ("downloads_title", "Your download", "Ihr Download"),
     ("open_download", "Open the download page", "Downloadseite öffnen"),
     (
@@ -817,9 +827,9 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     (
         "err_no_contact_email",
-        "This request has no e-mail address to send the code to: confirm another way",
-        "Für diese Anfrage haben wir keine E-Mail-Adresse, an die wir den Code schicken "
-        "können: Bestätigen Sie auf einem anderen Weg",
+        "Enter the e-mail address you use with us: this request has none to send the code to",
+        "Geben Sie die E-Mail-Adresse ein, die Sie bei uns nutzen: Für diese Anfrage haben wir "
+        "keine, an die wir den Code schicken können",
     ),
     ("err_choice", "Choose one of the options", "Wählen Sie eine der Möglichkeiten"),
     ("err_too_long", "This is too long", "Das ist zu lang"),

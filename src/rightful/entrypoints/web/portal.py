@@ -36,6 +36,12 @@ SHORT_REFERENCE: Final = re.compile(r"[0-9a-f]{8}")  # the reference the mails g
 WORKING: Final = {Status.VERIFIED, Status.COLLECTING, Status.APPROVED}
 Text = Annotated[str, Form(max_length=5000)]
 TICKED = frozenset({"yes", "on", "true", "1"})  # what a ticked box may send
+# The status page's field for a step-up code's detail, its kind, and the words when malformed.
+STEP_UP_FIELDS: Final = {Channel.SMS: "address", Channel.EMAIL: "email"}
+STEP_UP_KINDS: Final = {
+    Channel.SMS: (IdentityType.PHONE, "err_phone_invalid"),
+    Channel.EMAIL: (IdentityType.EMAIL, "err_email_invalid"),
+}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -241,27 +247,27 @@ def declare(request: Request, request_id: str, csrf: Csrf = "", full_name: Line 
 @router.post("/portal/requests/{request_id}/step-up", response_class=HTMLResponse)
 def step_up(
     request: Request, request_id: str, csrf: Csrf = "", channel: Line = "sms",
-    address: Line = "",
+    address: Line = "", email: Line = "",
 ) -> Response:  # fmt: skip
-    """A second, independent code, to a contact detail already on file for the subject."""
+    """A second, independent code, to a contact detail already on file for the subject: a phone
+    (`address`), or an e-mail address (`email`, asked only of a request that holds none)."""
     check_csrf(request, csrf)
     if rq.signed_in_for(request) != request_id:
         return redirect(f"/portal/requests/{request_id}/sign-in")
     chosen = Channel.SMS if channel == "sms" else Channel.EMAIL
-    c, typed = container(request), {"address": address}
-    if (
-        chosen is Channel.SMS
-        and address.strip()
-        and not valid_contact(c.identity_policy, IdentityType.PHONE, address)
-    ):  # the field's own words, in the reader's language, with what was typed
-        errors = {"address": translate("err_phone_invalid", language(request))}
-        return _status_page(request, request_id, errors=errors, status=422, form=typed)
+    field, typed = STEP_UP_FIELDS[chosen], address if chosen is Channel.SMS else email
+    c, form = container(request), {field: typed}
+    kind, wrong = STEP_UP_KINDS[chosen]
+    if typed.strip() and not valid_contact(c.identity_policy, kind, typed):
+        # the field's own words, in the reader's language, with what was typed
+        errors = {field: translate(wrong, language(request))}
+        return _status_page(request, request_id, errors=errors, status=422, form=form)
     try:
-        receipt = c.verification.step_up(request_id, chosen, address or None)
+        receipt = c.verification.step_up(request_id, chosen, typed or None)
     except RightfulError as exc:
-        errors = {"address": rq.error_text(exc, language(request))}
+        errors = {field: rq.error_text(exc, language(request))}
         return _status_page(request, request_id, errors=errors, status=exc.http_status,
-                            form=typed)  # fmt: skip
+                            form=form)  # fmt: skip
     response = redirect(f"/portal/requests/{request_id}/verify?sent=1")
     rq.remember_challenge(request, response, request_id, receipt.challenge_id)
     return response
