@@ -5,7 +5,9 @@ usual states — both languages, a form sent back with errors, a request in revi
 to download, a CCPA request waiting for its declaration and a step-up, the step-up of a signed-in
 requester (the status asking for one more confirmation, the page for the second code once sent
 and sent back with a wrong one, the page for the shop account's token, empty and ready, and the
-status once confirmed, while rightful gathers the data), the download pages by code, by the
+status once confirmed, while rightful gathers the data), the step-up by e-mail code of a request
+confirmed by text message alone (its button; the address asked for, and sent back empty, when
+the request holds none), the download pages by code, by the
 mail's link and with a passphrase, the deletion confirmation after "not my data", an incident's
 notice, the yearly figures and their form sent back — and a failure names every violation: its
 rule, impact, help and the elements."""
@@ -13,6 +15,7 @@ rule, impact, help and the elements."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,8 +25,12 @@ from typing import Any
 import jwt
 import pytest
 
+from rightful.domain.deadlines import Jurisdiction
+from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role
+from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
+from rightful.domain.verification import Channel
 
 from .live import BROWSER_TESTS, CODE, Live, live_server, says
 from .test_browser_answer import verified_objection
@@ -113,6 +120,7 @@ def test_the_requester_pages_pass_wcag_21_aa(browser: Any, live: Live, audit: Au
     audit_signing_in(browser.new_context(), live, audit, rid)
     audit_a_ccpa_request_waiting(browser.new_context(viewport=phone), live, audit)
     audit_a_step_up(browser.new_context(viewport=phone), live, audit)
+    audit_a_step_up_by_email(browser.new_context(viewport=phone), live, audit)
     audit.assert_none()
 
 
@@ -252,9 +260,7 @@ def audit_a_step_up(context: Any, live: Live, audit: Audit) -> None:
     page = context.new_page()
     status = f"{live.base}/portal/requests/{submit_and_verify(live, page, HUGO)}"
     for lang in ("de", "en"):
-        page.goto(f"{status}?lang={lang}")
-        page.locator("#step-up-title").wait_for()
-        audit.check(page, f"status, a step-up, {lang}")
+        audit_status(page, audit, f"{status}?lang={lang}", "#step-up-title", f"a step-up, {lang}")
         page.fill("#f-address", HUGO_PHONE)
         page.locator("form[action$='/step-up'] button").first.click()
         page.wait_for_url(re.compile(r"/verify\?sent=1"))
@@ -275,9 +281,63 @@ def audit_a_step_up(context: Any, live: Live, audit: Audit) -> None:
     context.close()
 
 
-def sms_code(live: Live) -> str:
-    """The code of the newest text message, kept in memory by the "log" SMS backend."""
-    newest = live.world.c.sms_sender.recent()[0]  # type: ignore[union-attr]
+def audit_a_step_up_by_email(context: Any, live: Live, audit: Audit) -> None:
+    """Signed in to a request confirmed by text message alone, a requester is offered a code by
+    e-mail: a button when the request holds their address, else a field for it, which comes
+    back with its error when sent empty; in both languages."""
+    page = context.new_page()
+    status = f"{live.base}/portal/requests/{confirmed_by_text(live, page, HUGO)}"
+    for lang in ("de", "en"):
+        audit_status(page, audit, f"{status}?lang={lang}", "#step-up-title",
+                     f"a step-up by e-mail, {lang}")  # fmt: skip
+    page.locator("form[action$='/step-up'] button").click()
+    page.wait_for_url(re.compile(r"/verify\?sent=1"))
+    audit.check(page, "step-up by e-mail, the code sent")
+    status = f"{live.base}/portal/requests/{confirmed_by_text(live, page, None)}"
+    for lang in ("de", "en"):
+        audit_status(page, audit, f"{status}?lang={lang}", "#f-email",
+                     f"a step-up by e-mail to an address typed, {lang}")  # fmt: skip
+        page.locator("form[action$='/step-up'] button").click()
+        page.wait_for_selector(".summary")
+        audit.check(page, f"status, a step-up by e-mail with no address, {lang}")
+    context.close()
+
+
+def audit_status(page: Any, audit: Audit, url: str, ready: str, name: str) -> None:
+    """Open a status page, wait for the element `ready` on it and audit it."""
+    page.goto(url)
+    page.locator(ready).wait_for()
+    audit.check(page, f"status, {name}")
+
+
+def confirmed_by_text(live: Live, page: Any, email: str | None) -> str:
+    """A request of Hugo's made through the API with his phone (and `email`), confirmed by a
+    code by text message; `page` signs in to it by another. Its id."""
+    new = NewRequest(type=RequestType.ACCESS, jurisdiction=Jurisdiction.GDPR, email=email,
+                     phone=HUGO_PHONE, channel="api")  # fmt: skip
+    c = live.world.c
+    rid: str = c.requests.submit(new, Principal("public", None)).id
+    before = next(iter(c.sms_sender.recent()), None)
+    receipt = c.verification.start(rid, Channel.SMS)
+    c.verification.submit_code(rid, receipt.challenge_id, sms_code(live, after=before))
+    page.goto(f"{live.base}/portal/requests/{rid}/sign-in")
+    before = next(iter(c.sms_sender.recent()), None)
+    page.locator("form[action$='/sign-in'] button").click()
+    page.fill("#f-code", sms_code(live, after=before))
+    page.locator("form[action$='/sign-in/code'] button").click()
+    page.wait_for_url(re.compile(rf"/portal/requests/{rid}$"))
+    return rid
+
+
+def sms_code(live: Live, after: Any = None) -> str:
+    """The code of the newest text message, kept in memory by the "log" SMS backend; with
+    `after`, of the first one newer than that message, once it is there."""
+    for _ in range(100):
+        recent = live.world.c.sms_sender.recent()  # type: ignore[union-attr]
+        if recent and recent[0] is not after:
+            break
+        time.sleep(0.1)
+    newest = recent[0]
     found = re.search(r"\b(\d{6})\b", newest.text)
     assert found is not None, "the text message has no code"
     return found.group(1)
