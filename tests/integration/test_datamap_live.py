@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -413,24 +414,42 @@ def test_a_materialized_view_never_populated_is_one_line_saying_how_to_populate_
     assert lines[-1] == "2 errors"
 
 
+# The collection is a plain view over the one never populated, made by these statements; the
+# line names that one as REFRESH needs it written: quoted when held in upper case, and with its
+# schema when the search path does not find it (the server's message named it alone, and
+# `REFRESH MATERIALIZED VIEW orders` found no such view).
+VIEWS_OVER = {
+    "in upper case": (
+        ['ALTER MATERIALIZED VIEW orders RENAME TO "Orders_MV"',
+         'CREATE VIEW orders AS SELECT * FROM "Orders_MV"'],
+        "Orders_MV", '"Orders_MV"',
+    ),
+    "in another schema": (
+        ["CREATE SCHEMA reports", "ALTER MATERIALIZED VIEW orders SET SCHEMA reports",
+         "CREATE VIEW orders AS SELECT * FROM reports.orders"],
+        "reports.orders", "reports.orders",
+    ),
+}  # fmt: skip
+
+
 @on_postgres
+@pytest.mark.parametrize("made", VIEWS_OVER)
 def test_a_view_over_a_materialized_view_never_populated_names_the_one_to_refresh(
-    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, made: str
 ) -> None:
-    """The collection is a plain view over it: the view to refresh is the one the line names,
-    quoted as REFRESH needs a name held in upper case."""
     import psycopg
 
+    statements, view, refresh = VIEWS_OVER[made]
     materialize(estate, "orders", with_data=False)
     with psycopg.connect("postgresql://" + estate.dsns["shop"].split("://", 1)[1]) as conn:
-        conn.execute('ALTER MATERIALIZED VIEW orders RENAME TO "Orders_MV"')
-        conn.execute('CREATE VIEW orders AS SELECT * FROM "Orders_MV"')
+        for statement in statements:
+            conn.execute(statement)
     code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
     assert code == 1
     assert [line for line in lines if line.startswith("error: ")] == [
         f"error: {DATAMAP_FILES[1]}: shop.orders: orders in source shop reads materialized view "
-        'Orders_MV that has not been populated: run `REFRESH MATERIALIZED VIEW "Orders_MV"`; '
-        "until then no request can be answered from this collection"
+        f"{view} that has not been populated: run `REFRESH MATERIALIZED VIEW {refresh}`; until "
+        "then no request can be answered from this collection"
     ]
 
 
@@ -446,3 +465,49 @@ def test_collecting_from_a_materialized_view_never_populated_names_it_and_the_re
         "`REFRESH MATERIALIZED VIEW orders`; until then no request can be answered from a "
         "collection that reads it"
     )
+
+
+def not_populated(file: Path) -> str:
+    """The line for shop.orders, a materialized view never populated, in map `file`."""
+    return (
+        f"error: {file}: shop.orders: orders in source shop is a materialized view that has not "
+        "been populated: run `REFRESH MATERIALIZED VIEW orders`; until then no request can be "
+        "answered from this collection"
+    )
+
+
+# The view was known by the server's English message; a server writing another language
+# (lc_messages) made it "source shop: ObjectNotInPrerequisiteState" again. German messages
+# need the de_DE.UTF-8 locale on the server's machine (scripts/test makes it).
+GERMAN = "options=-c%20lc_messages%3Dde_DE.UTF-8"
+
+
+def server_message(dsn: str, sql: str) -> str:
+    """The server's message on failing `sql`, read through `dsn` ("" when it did not fail);
+    skips the test where the DSN's lc_messages names a locale the server's machine lacks."""
+    import psycopg
+
+    try:
+        with psycopg.connect("postgresql://" + dsn.split("://", 1)[1]) as conn:
+            conn.execute(sql)
+    except psycopg.errors.InvalidParameterValue:
+        pytest.skip("the server's machine has no de_DE.UTF-8 locale")
+    except psycopg.Error as exc:
+        return exc.diag.message_primary or ""
+    return ""
+
+
+@on_postgres
+def test_a_materialized_view_never_populated_is_known_whatever_language_the_server_writes(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    materialize(estate, "orders", with_data=False)
+    german = {n: f"{d}?{GERMAN}" for n, d in estate.dsns.items() if d.startswith("postgresql")}
+    message = server_message(german["shop"], "SELECT 1 FROM orders LIMIT 0")
+    assert message == "materialisierte Sicht »orders« wurde noch nicht befüllt"
+    estate = replace(estate, dsns={**estate.dsns, **german})
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert (code, errors) == (1, [not_populated(DATAMAP_FILES[1])])
+    with pytest.raises(SourceNotPopulatedError, match="REFRESH MATERIALIZED VIEW orders`"):
+        collect_for_anna(estate, list(DATAMAP_FILES))

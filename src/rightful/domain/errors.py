@@ -82,7 +82,8 @@ class SourceSchemaError(ConfigurationError):
 class SourceNotPopulatedError(ConfigurationError):
     """A collection reads a materialized view created WITH NO DATA and never refreshed: no
     query can read it until an operator refreshes it. `view` is its name as the database holds
-    it; `refresh` the statement that populates it. Names no value."""
+    it (after its schema where the search path does not find it); `refresh` the statement that
+    populates it. Names no value."""
 
     def __init__(self, source: str, view: str, refresh: str) -> None:
         self.source, self.view, self.refresh = source, view, refresh

@@ -11,7 +11,7 @@ from typing import Any, Final
 import psycopg
 import psycopg.types.json
 from psycopg.adapt import Loader
-from psycopg.pq import Format
+from psycopg.pq import Format, TransactionStatus
 
 from rightful.adapters.sources.sql import SqlSource
 from rightful.domain.errors import RightfulError, SourceNotPopulatedError, SourceUnavailableError
@@ -31,27 +31,40 @@ def schema_message(exc: psycopg.Error) -> str | None:
     return exc.diag.message_primary or type(exc).__name__
 
 
-# The server's message for SQLSTATE 55000 on reading a materialized view created WITH NO DATA
-# (psycopg.errors.ObjectNotInPrerequisiteState); that state has other causes, whose messages
-# do not match. The name is the relation's own, unqualified.
-NOT_POPULATED = re.compile(r'materialized view "(.+)" has not been populated')
 # A name PostgreSQL holds as written when it is left unquoted.
 UNQUOTED_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+# SQLSTATE object_not_in_prerequisite_state: what reading a materialized view created WITH NO
+# DATA fails with, among other causes; the catalog (UNPOPULATED_SQL) tells which it was.
+NOT_IN_PREREQUISITE_STATE = "55000"
+# The materialized views never populated that reading a relation opens: itself, or those
+# under the plain views it reads, through each view's rule (a populated materialized view is
+# read as it is stored, so nothing under it is opened). Each view's schema, name, and whether
+# the search_path finds it unqualified. The parameter is the quoted relation name, found on
+# the search_path as the queries find it.
+UNPOPULATED_SQL = (
+    "WITH RECURSIVE reads(oid, kind) AS ("
+    "SELECT oid, relkind FROM pg_class WHERE oid = to_regclass(%s) "
+    "UNION SELECT c.oid, c.relkind FROM reads "
+    "JOIN pg_rewrite r ON r.ev_class = reads.oid "
+    "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+    "AND d.refclassid = 'pg_class'::regclass "
+    "JOIN pg_class c ON c.oid = d.refobjid WHERE reads.kind = 'v') "
+    "SELECT n.nspname, c.relname, pg_table_is_visible(c.oid) FROM reads "
+    "JOIN pg_class c ON c.oid = reads.oid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'm' AND NOT c.relispopulated ORDER BY n.nspname, c.relname"
+)
 
 
-def not_populated(exc: psycopg.Error) -> str | None:
-    """The materialized view a query could not read because it was never populated."""
-    if exc.sqlstate != "55000":
-        return None
-    found = NOT_POPULATED.fullmatch(exc.diag.message_primary or "")
-    return found.group(1) if found else None
+def quoted(name: str) -> str:
+    """A name as a statement must write it: quoted where PostgreSQL would fold it."""
+    return name if UNQUOTED_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
-def refresh_statement(view: str) -> str:
-    """REFRESH MATERIALIZED VIEW naming `view`, quoted where its name must be."""
-    if not UNQUOTED_NAME.fullmatch(view):
-        view = '"' + view.replace('"', '""') + '"'
-    return f"REFRESH MATERIALIZED VIEW {view}"
+def refresh_statement(view: str, schema: str | None = None) -> str:
+    """REFRESH MATERIALIZED VIEW naming `view` (in `schema`, when given), quoted where its
+    name must be."""
+    name = quoted(view) if schema is None else f"{quoted(schema)}.{quoted(view)}"
+    return f"REFRESH MATERIALIZED VIEW {name}"
 
 
 # A table's columns and their types; the parameter is the quoted table name, found on the
@@ -200,13 +213,25 @@ class PostgresSource(SqlSource):
         except psycopg.Error as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
 
-    def read_error(self, exc: Exception, schema_message: str | None) -> RightfulError:
+    def unreadable(self, collection: str, exc: SourceUnavailableError) -> RightfulError:
         """As SqlSource's, and SourceNotPopulatedError naming the materialized view that a
-        query could not read because it was never refreshed."""
-        view = not_populated(exc) if isinstance(exc, psycopg.Error) else None
-        if view is not None:
+        statement reading `collection` could not open because it was never refreshed: known
+        by the SQLSTATE and the catalog, whatever language the server writes its messages in."""
+        cause = exc.__cause__
+        if not isinstance(cause, psycopg.Error) or cause.sqlstate != NOT_IN_PREREQUISITE_STATE:
+            return exc
+        if self._conn.info.transaction_status == TransactionStatus.INERROR:
+            # The failure aborted the moment's transaction, which ends with it (the caller
+            # closes the connection): the catalog is asked outside it.
+            self.command("ROLLBACK")
+        unpopulated = list(self.rows(UNPOPULATED_SQL, (self.quote(collection),)))
+        if not unpopulated:
+            return exc
+        schema, view, visible = unpopulated[0]
+        if visible:
             return SourceNotPopulatedError(self.name, view, refresh_statement(view))
-        return super().read_error(exc, schema_message)
+        name = f"{schema}.{view}"
+        return SourceNotPopulatedError(self.name, name, refresh_statement(view, schema))
 
     def zoned(self, declared: str) -> bool | None:
         if declared.startswith(("timestamp", "time ")):

@@ -170,7 +170,7 @@ class SqlSource:
         for where, values in queries:
             for chunk in chunked(values, self.chunk_size):
                 sql = self._in_query(collection, columns, where, len(chunk))
-                for row in self.rows(sql, chunk):
+                for row in self.read(collection, sql, chunk):
                     value = row[position]
                     if (fold_value(value) if fold else value) in accepted:
                         yield row
@@ -200,7 +200,7 @@ class SqlSource:
         accepted = {tuple(k) for k in keys}
         for chunk in chunked(sorted(accepted, key=repr), max(1, self.chunk_size // 4)):
             sql, params = self._composite_query(collection, columns, key_fields, chunk)
-            for row in self.rows(sql, params):
+            for row in self.read(collection, sql, params):
                 if tuple(row[p] for p in positions) in accepted:
                     yield row
 
@@ -212,7 +212,8 @@ class SqlSource:
         RecordSource. Without columns, only the table is named."""
         self._check(collection, columns)
         select = self._select_list(collection, columns) or "1"
-        for _ in self.rows(f"SELECT {select} FROM {self.quote(collection)} {self.no_rows}", ()):
+        sql = f"SELECT {select} FROM {self.quote(collection)} {self.no_rows}"
+        for _ in self.read(collection, sql, ()):
             pass
 
     # The query listing a table's columns with their declared types, one parameter: the table.
@@ -272,6 +273,19 @@ class SqlSource:
     def rows(self, sql: str, params: Sequence[Any]) -> Iterator[Row]:
         """Run one parameterised SELECT and stream its rows as tuples."""
         raise NotImplementedError
+
+    def read(self, collection: str, sql: str, params: Sequence[Any]) -> Iterator[Row]:
+        """rows() of a statement that reads `collection`: when the source cannot read it,
+        unreadable() may tell why from the collection."""
+        try:
+            yield from self.rows(sql, params)
+        except SourceUnavailableError as exc:
+            raise self.unreadable(collection, exc) from exc.__cause__
+
+    def unreadable(self, collection: str, exc: SourceUnavailableError) -> RightfulError:
+        """What a statement that could not read `collection` raises (the driver's error is
+        exc.__cause__); here `exc` itself, a subclass may name a cause it can look up."""
+        return exc
 
     def read_error(self, exc: Exception, schema_message: str | None) -> RightfulError:
         """What a failed query raises: SourceSchemaError carrying the driver's message when the
