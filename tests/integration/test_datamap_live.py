@@ -4,9 +4,10 @@ PostgreSQL and MariaDB; and a collection over a map that drifted names what it l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +21,7 @@ from rightful.demo.schema import columns_of
 from rightful.domain.errors import SourceNotPopulatedError, SourceSchemaError
 from rightful.domain.identities import IdentityType, normalise
 from rightful.domain.provenance import SubjectKey
+from rightful.domain.sources import Row
 from rightful.entrypoints.cli.main import app
 from rightful.services.collection import collect, compile_plan
 
@@ -511,3 +513,56 @@ def test_a_materialized_view_never_populated_is_known_whatever_language_the_serv
     assert (code, errors) == (1, [not_populated(DATAMAP_FILES[1])])
     with pytest.raises(SourceNotPopulatedError, match="REFRESH MATERIALIZED VIEW orders`"):
         collect_for_anna(estate, list(DATAMAP_FILES))
+
+
+# A never-populated view's line was all --live said of it: its columns were not compared.
+@on_postgres
+def test_a_materialized_view_never_populated_has_its_missing_columns_named(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate, tmp_path: Path
+) -> None:
+    """PostgreSQL resolves the names of a query before it opens the view."""
+    materialize(estate, "orders", with_data=False)
+    files = drifted(tmp_path, {"shop.yaml": DRIFT["shop.yaml"][1:2]})  # amount_cents -> total
+    code, lines = check_live(cli, monkeypatch, estate.dsns, files)
+    assert code == 1
+    assert sorted(line for line in lines if line.startswith("error: ")) == [
+        f"error: {files[1]}: shop.orders.total: no column total in source shop",
+        not_populated(files[1]),
+    ]
+
+
+@on_postgres
+def test_a_materialized_view_never_populated_has_its_columns_types_compared(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    materialize(estate, "orders", with_data=False, customer_id="text")
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 1
+    assert sorted(line for line in lines if line.startswith("error: ")) == [
+        f"error: {DATAMAP_FILES[1]}: shop.orders.customer_id: holds text values but refers to "
+        "accounts.customers.customer_id, which holds number: make both columns one type (a "
+        "join between them fails or matches nothing)",
+        not_populated(DATAMAP_FILES[1]),
+    ]
+
+
+@on_postgres
+def test_the_columns_of_a_sources_collections_are_asked_in_one_statement(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, estate: DemoEstate
+) -> None:
+    """The check asked for the column types once per collection: ten statements for the demo's
+    ten collections, one per source now (three)."""
+    from rightful.adapters.sources.postgres import PostgresSource
+
+    statements: list[str] = []
+    rows = PostgresSource.rows
+
+    def counted(source: PostgresSource, sql: str, params: Sequence[Any]) -> Iterator[Row]:
+        statements.append(sql)
+        return rows(source, sql, params)
+
+    monkeypatch.setattr(PostgresSource, "rows", counted)
+    code, lines = check_live(cli, monkeypatch, estate.dsns, list(DATAMAP_FILES))
+    assert code == 0, lines
+    assert "live: 10 collections in 3 sources have every declared table and column" in lines
+    assert sum("information_schema.columns" in sql for sql in statements) == 3

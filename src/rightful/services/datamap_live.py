@@ -3,7 +3,8 @@
 Each collection is probed with its declared columns by a query that reads no rows; when the
 source lacks something, the table and then each column are probed alone, so every missing name
 gets its own line, as does a collection on a PostgreSQL materialized view that was never
-populated (no query can read it until it is refreshed). The two ends of each reference must
+populated (no query can read it until it is refreshed; its columns are checked all the same).
+The declared column types are asked once per source. The two ends of each reference must
 hold values of one kind (a text column joined to an integer one fails on PostgreSQL, and across
 sources matches nothing). Blob stores must be folders that can be read. A validity window
 whose columns mix times with a zone and times without one is a warning: it is right only while
@@ -91,13 +92,15 @@ def _source_problems(
         yield _unusable(dataset.origin, source, str(exc))
         return
     try:
+        complete: list[tuple[str, DataCollection]] = []
         for d in datamap.datasets:
             if d.source == source:
                 for coll in d.collections:
-                    missing = list(_collection_problems(opened, d.origin, coll))
-                    yield from missing
-                    if not missing:
-                        _learn_columns(opened, d.key, coll, columns)
+                    problems, names_found = _collection_problems(opened, d.origin, coll)
+                    yield from problems
+                    if names_found:
+                        complete.append((d.key, coll))
+        _learn_columns(opened, complete, columns)
     except SourceUnavailableError as exc:
         yield _unusable(dataset.origin, source, str(exc))
     finally:
@@ -106,28 +109,48 @@ def _source_problems(
 
 def _collection_problems(
     opened: RecordSource, origin: str, coll: DataCollection
-) -> Iterator[DataMapProblem]:
+) -> tuple[list[DataMapProblem], bool]:
+    """The collection's problems, and whether the source holds its table and every column.
+    A materialized view never populated is one problem more: its names are still checked,
+    since PostgreSQL resolves them before it opens the view."""
     where = f"in source {opened.name}"
+    found, unpopulated = _holds(opened, coll.name, coll.field_names)
+    problems: list[DataMapProblem] = []
+    if not found:
+        has_table, unpopulated = _holds(opened, coll.name, ())
+        problems.extend(_missing(opened, origin, coll, where, has_table))
+    if unpopulated is not None:
+        text = _not_populated(coll, unpopulated, where)
+        problems.append(DataMapProblem(origin, coll.address, None, text))
+    return problems, found
+
+
+def _holds(
+    opened: RecordSource, collection: str, columns: tuple[str, ...]
+) -> tuple[bool, SourceNotPopulatedError | None]:
+    """Whether the source holds the table and columns (a query naming them reads no row), and
+    the view it could not open because it was never populated."""
     try:
-        opened.probe(coll.name, coll.field_names)
-        return
+        opened.probe(collection, columns)
     except SourceNotPopulatedError as exc:
-        yield DataMapProblem(origin, coll.address, None, _not_populated(coll, exc, where))
-        return
+        return True, exc
     except SourceSchemaError:
-        pass
+        return False, None
+    return True, None
+
+
+def _missing(
+    opened: RecordSource, origin: str, coll: DataCollection, where: str, has_table: bool
+) -> Iterator[DataMapProblem]:
+    """A line for the table when the source lacks it, else one per column it lacks."""
     sql = opened if isinstance(opened, SqlSource) else None
-    try:
-        opened.probe(coll.name, ())
-    except SourceSchemaError:
+    if not has_table:
         hint = _spelled(coll.name, sql.table_names() if sql is not None else [])
         yield DataMapProblem(origin, coll.address, None, f"no table {coll.name} {where}{hint}")
         return
-    held = list(sql.column_types(coll.name)) if sql is not None else []
+    held = list(sql.column_types([coll.name]).get(coll.name, {})) if sql is not None else []
     for name in coll.field_names:
-        try:
-            opened.probe(coll.name, (name,))
-        except SourceSchemaError:
+        if not _holds(opened, coll.name, (name,))[0]:
             hint = _spelled(name, held)
             yield DataMapProblem(origin, coll.address, name, f"no column {name} {where}{hint}")
 
@@ -153,20 +176,24 @@ def _spelled(name: str, held: list[str]) -> str:
 
 
 def _learn_columns(
-    opened: RecordSource, dataset: str, coll: DataCollection, columns: Columns
+    opened: RecordSource, collections: list[tuple[str, DataCollection]], columns: Columns
 ) -> None:
-    """What a collection's columns hold, where its source tells declared types."""
-    if not isinstance(opened, SqlSource):
+    """What the collections' columns hold (each with its dataset's key), where their source
+    tells declared types: asked once for them all."""
+    if not isinstance(opened, SqlSource) or not collections:
         return
-    for name, declared in opened.column_types(coll.name).items():
-        family = type_family(declared)
-        if family is not None:
-            columns.kinds[(dataset, coll.name, name)] = family
-            if not opened.folds_any_type:
-                columns.fold_text_only.add((dataset, coll.name, name))
-        zoned = opened.zoned(declared)
-        if zoned is not None:
-            columns.zoned[(dataset, coll.name, name)] = zoned
+    declared_types = opened.column_types({coll.name for _, coll in collections})
+    for dataset, coll in collections:
+        for name, declared in declared_types.get(coll.name, {}).items():
+            column = (dataset, coll.name, name)
+            family = type_family(declared)
+            if family is not None:
+                columns.kinds[column] = family
+                if not opened.folds_any_type:
+                    columns.fold_text_only.add(column)
+            zoned = opened.zoned(declared)
+            if zoned is not None:
+                columns.zoned[column] = zoned
 
 
 def _window_warnings(datamap: DataMap, zoned: dict[Column, bool]) -> Iterator[DataMapProblem]:

@@ -80,23 +80,23 @@ ATTRIBUTES_SQL = (
     "JOIN pg_type t ON t.oid = col.typid WHERE t.typtype <> 'd'"
 )
 # information_schema leaves materialized views out, so each query below adds theirs from
-# pg_catalog (relkind 'm'), readable by the user as information_schema's rows are. A column's
-# type is written as information_schema.columns.data_type writes it (a domain as the built-in
-# type under it, an array as ARRAY, an enum as USER-DEFINED), so the live check compares a
-# materialized view's columns as a table's. The one parameter, the table's name, is `asked`
-# in both halves.
+# pg_catalog (relkind 'm'), readable by the user as information_schema's rows are, populated or
+# not. A column's type is written as information_schema.columns.data_type writes it (a domain
+# as the built-in type under it, an array as ARRAY, an enum as USER-DEFINED), so the live check
+# compares a materialized view's columns as a table's. The one parameter, the tables' names
+# (text[]), is `asked` in both halves: one statement for all the collections of a source.
 COLUMNS_SQL = (
-    "WITH asked AS (SELECT %s::text AS name) "
-    "SELECT column_name, data_type FROM information_schema.columns "
-    "WHERE table_schema = current_schema() AND table_name = (SELECT name FROM asked) "
-    "UNION ALL SELECT a.attname, CASE WHEN b.typelem <> 0 AND b.typlen = -1 THEN 'ARRAY' "
-    "WHEN b.typnamespace = 'pg_catalog'::regnamespace THEN format_type(b.oid, NULL) "
+    "WITH asked AS (SELECT unnest(%s::text[]) AS name) "
+    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name IN (SELECT name FROM asked) "
+    "UNION ALL SELECT c.relname, a.attname, CASE WHEN b.typelem <> 0 AND b.typlen = -1 "
+    "THEN 'ARRAY' WHEN b.typnamespace = 'pg_catalog'::regnamespace THEN format_type(b.oid, NULL) "
     "ELSE 'USER-DEFINED' END "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON t.oid = a.atttypid "
     "JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
     "WHERE c.relkind = 'm' AND n.nspname = current_schema() "
-    "AND c.relname = (SELECT name FROM asked) AND a.attnum > 0 AND NOT a.attisdropped "
+    "AND c.relname IN (SELECT name FROM asked) AND a.attnum > 0 AND NOT a.attisdropped "
     "AND has_column_privilege(c.oid, a.attnum, 'SELECT')"
 )
 TABLES_SQL = (
@@ -158,7 +158,6 @@ class PostgresSource(SqlSource):
     asked_by_begin = True
     folds_any_type = False
     dialect_url = "postgresql+psycopg://"
-    columns_sql = COLUMNS_SQL
     tables_sql = TABLES_SQL
     # The planner answers `WHERE 1=0` without opening the table, so a probe passed over a
     # materialized view that was never populated; LIMIT 0 opens it and still reads no row.
@@ -212,6 +211,15 @@ class PostgresSource(SqlSource):
                 yield from cursor.stream(sql, params, size=STREAM_ROWS)
         except psycopg.Error as exc:
             raise self.read_error(exc, schema_message(exc)) from exc
+
+    def column_types(self, collections: Collection[str]) -> dict[str, dict[str, str]]:
+        """As SqlSource's, in one statement for all of them."""
+        for collection in collections:
+            self._check(collection, ())
+        found: dict[str, dict[str, str]] = {}
+        for table, name, kind in self.rows(COLUMNS_SQL, (list(collections),)):
+            found.setdefault(str(table), {})[str(name)] = str(kind or "").lower()
+        return found
 
     def unreadable(self, collection: str, exc: SourceUnavailableError) -> RightfulError:
         """As SqlSource's, and SourceNotPopulatedError naming the materialized view that a

@@ -219,13 +219,20 @@ class SqlSource:
     # The query listing a table's columns with their declared types, one parameter: the table.
     columns_sql = ""
 
-    def column_types(self, collection: str) -> dict[str, str]:
-        """The declared type of each column of a table, lower case ({} when unknown)."""
-        self._check(collection, ())
+    def column_types(self, collections: Collection[str]) -> dict[str, dict[str, str]]:
+        """The declared type of each column of each table, lower case, by table; a table
+        whose columns the source does not tell (or does not hold) is left out. One statement
+        per table here; a subclass may ask for all at once."""
+        for collection in collections:
+            self._check(collection, ())
         if not self.columns_sql:
             return {}
-        return {str(name): str(kind or "").lower()
-                for name, kind in self.rows(self.columns_sql, (collection,))}  # fmt: skip
+        found = {c: self._types(self.rows(self.columns_sql, (c,))) for c in collections}
+        return {c: types for c, types in found.items() if types}
+
+    @staticmethod
+    def _types(rows: Iterable[Row]) -> dict[str, str]:
+        return {str(name): str(kind or "").lower() for name, kind in rows}
 
     # The query listing the tables and views the queries can name, without parameters.
     tables_sql = ""
