@@ -12,6 +12,7 @@ from rightful.demo.estate import DATAMAP_FILES
 from rightful.domain.category_words import (
     CATEGORIES,
     category_name,
+    category_with_key,
     in_sentence,
     listed,
     listed_with_keys,
@@ -67,3 +68,28 @@ def test_a_list_names_each_plain_name_once_and_the_authority_list_adds_the_keys(
     both = ["user.contact.email.work", "user.contact.email.home", "user.name"]
     assert listed(both, "en") == "e-mail addresses, names"
     assert listed_with_keys(["user.name", "user.name"], "de") == "Namen (user.name)"
+
+
+def test_staff_read_a_known_key_in_words_beside_it() -> None:
+    assert category_with_key("user.contact.email") == "E-mail addresses (user.contact.email)"
+    assert category_with_key("user.contact.email", "de") == "E-Mail-Adressen (user.contact.email)"
+
+
+def test_staff_read_a_sub_category_in_its_nearest_parents_words_with_its_own_key() -> None:
+    assert category_with_key("user.contact.email.work") == (
+        "E-mail addresses (user.contact.email.work)"
+    )
+    assert category_with_key("user.contact.fax") == "Contact details (user.contact.fax)"
+
+
+def test_staff_read_a_key_with_no_known_parent_as_the_key_alone() -> None:
+    """The requester's overview spells such a key out ("Telepathy / dreams"); beside the key
+    that would only repeat it, so staff read the key."""
+    assert category_with_key("user.telepathy.dreams") == "user.telepathy.dreams"
+    assert category_with_key("custom") == "custom"
+
+
+@given(st.one_of(KEYS, st.text()), st.sampled_from([*OFFERED, "fr"]))
+def test_a_category_for_staff_never_fails_and_always_shows_its_key(key: str, language: str) -> None:
+    shown = category_with_key(key, language)
+    assert shown == key or shown.endswith(f" ({key})")

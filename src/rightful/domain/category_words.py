@@ -78,6 +78,15 @@ def listed_with_keys(categories: Iterable[str], language: str) -> str:
     return ", ".join(f"{in_sentence(c, language)} ({c})" for c in dict.fromkeys(categories))
 
 
+def category_with_key(category: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A category for staff, who wire the data map in keys: "E-mail addresses
+    (user.contact.email)", a sub-category in its nearest known parent's words with its own key;
+    a key with no known parent stays the key alone (spelt out, it would only repeat itself)."""
+    if _nearest_known(category) is None:
+        return category
+    return f"{category_name(category, language)} ({category})"
+
+
 def _nearest_known(category: str) -> str | None:
     parts = category.split(".")
     for end in range(len(parts), 0, -1):
