@@ -640,7 +640,8 @@ def test_an_erasure_outcome_is_recorded_from_the_cli_and_shown(
     assert code == 0, out
     code, out = run(cli, "requests", "show", rid)
     shown = " ".join(out.split())  # however the console wrapped it
-    expected = "erased under Art. 17(1)(a): user.contact; kept: user.content (17(3)(b));"
+    expected = ("erased under Art. 17(1)(a): Contact details (user.contact); "
+                "kept: Content you created (user.content) (17(3)(b));")  # fmt: skip
     assert f"{expected} recipients told: 2" in shown
 
 
@@ -668,6 +669,9 @@ def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(
     assert code == 0, out
     code, out = run(cli, "requests", "restrictions", "--json")
     assert code == 0 and json.loads(out)[0]["request_id"] == rid
+    assert json.loads(out)[0]["categories"] == ["user.contact"]  # for machines: the key
+    code, out = run(cli, "requests", "restrictions")
+    assert code == 0 and "Contact details (user.contact)" in " ".join(out.split()), out
     code, out = run(cli, "requests", "lift", rid)
     assert code != 0 and "Art. 18(3)" in out
     code, out = run(cli, "requests", "lift-notice", rid, "--on", "15.1.2027", "--reason", "x" * 30)
@@ -679,7 +683,8 @@ def test_a_restriction_is_recorded_listed_and_announced_from_the_cli(
     code, out = run(cli, "requests", "show", rid)
     shown = " ".join(out.split())
     assert (
-        f"restricted under Art. 18(1)(a): user.contact; recipients told: 1; lifts on {day}" in shown
+        f"restricted under Art. 18(1)(a): Contact details (user.contact); recipients told: 1; "
+        f"lifts on {day}" in shown
     )
 
 

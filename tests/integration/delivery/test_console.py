@@ -512,6 +512,22 @@ def test_the_package_page_counts_checked_items_in_words(desk: Desk) -> None:
     assert "1 item checked" in review and "1 items" not in review
 
 
+def test_the_package_page_names_each_category_in_words_beside_its_key(desk: Desk) -> None:
+    """A reviewer approves what the requester will read (Art. 12(1): plain language), so the
+    review names "E-mail addresses", not only user.contact.email; the key stays beside the
+    words, for staff wire the data map in keys."""
+    rid = desk.world.request_for(ANNA, high=False)
+    package = desk.c.packages.build(rid, AGENT)
+    add(desk, "rita", Role.REVIEWER)
+    review = html.unescape(sign_in(desk, "rita").get(f"/console/packages/{package.id}").text)
+    assert re.search(r"<li>E-mail addresses \(user\.contact\.email\): \d+</li>", review)
+    withheld = re.search(r"speaker\.recordings</span> \([^)]*\): ([^<]*)</li>", review)
+    assert withheld is not None and "Voice recordings (user.biometric.voice)" in withheld[1]
+    sample = review.split('aria-label="Sample of items"')[1].split("</table>")[0]
+    assert "Device serial numbers (user.device.device_id)</td>" in sample
+    assert "<td>user." not in sample and "<td>system." not in sample
+
+
 def test_an_agent_revokes_a_link_from_the_request_page(desk: Desk) -> None:
     delivered = desk.deliver()
     add(desk, "andy", Role.AGENT)
@@ -725,7 +741,8 @@ def test_a_dpo_records_an_erasure_from_the_request_page(desk: Desk) -> None:
     assert "Art. 17(3)" in wrong.text and desk.c.requests.get(rid).status == Status.VERIFIED
     done = dana.post(f"/console/requests/{rid}/erasure", data={**form, "kept": "user.content=b"})
     assert "Erasure recorded" in done.text
-    assert "erased user.contact, user.behavior; kept user.content (17(3)(b))" in done.text
+    assert ("erased Contact details (user.contact), How you used our service (user.behavior); "
+            "kept Content you created (user.content) (17(3)(b))") in done.text  # fmt: skip
     assert desk.c.requests.get(rid).status == Status.CLOSED
 
 

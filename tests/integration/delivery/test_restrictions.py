@@ -126,6 +126,7 @@ def test_a_dpo_restricts_announces_and_lifts_from_the_request_page(desk: Desk) -
         f"/console/requests/{rid}/restriction", data={**form, "categories": "user.contact"}
     )
     assert "Restriction recorded" in done.text and "lifting not announced" in done.text
+    assert "since" in done.text and ": Contact details (user.contact); recipients told" in done.text
     day = (desk.c.clock.now() + timedelta(days=20)).date().isoformat()
     notice = {"csrf": form_token(done.text), "lifts_on": day, "reason": WHY}
     announced = dana.post(f"/console/requests/{rid}/restriction/lift-notice", data=notice)

@@ -3,6 +3,7 @@ the register, one incident and one notice, with CSRF and roles as everywhere in 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -122,6 +123,23 @@ def test_the_console_shows_the_register_the_incident_and_its_notices(wrong_map: 
                             data={"csrf": _csrf(shown.text)})  # fmt: skip
     assert "Approved." in approved.text
     assert wrong_map.c.incidents.notices.get(notice).approved_by is not None
+
+
+def test_the_incident_page_names_the_exposed_categories_in_words_beside_their_keys(
+    wrong_map: Response,
+) -> None:
+    """REQUIREMENTS.md:29 (Art. 33(3)): the DPO weighs a breach by the categories of data
+    exposed, so the page names them in words, each with its key from the data map; the API
+    keeps the keys, for machines."""
+    opened = _open_by_api(wrong_map)
+    exposed = {k for c in opened["scope"]["counts"]["collections"] for k in c["categories"]}
+    assert "user.biometric.voice" in exposed
+    browser = _signed_in(wrong_map, "dana", Role.DPO)
+    page = html.unescape(browser.get(f"/console/incidents/{opened['id']}").text)
+    table = page.split('aria-label="By collection"')[1].split("</table>")[0]
+    assert "Voice recordings (user.biometric.voice)" in table
+    assert all(f"({key})" in table for key in exposed)
+    assert not re.search(r"<td[^>]*>(user|system)\.", table)
 
 
 def test_every_console_page_leads_to_the_register_where_an_incident_is_opened(

@@ -199,6 +199,24 @@ def test_show_names_withheld_collections_and_files_not_found(cli: World) -> None
     assert "record i000004: speaker.recordings.audio_uri" in out and "and 2 more" in out
 
 
+def test_show_names_each_category_in_words_beside_its_key(cli: World) -> None:
+    """A reviewer at a terminal reads the categories as the console shows them: the words the
+    requester will read, then the key of the data map; --json keeps the keys, for machines."""
+    rid = cli.request_for(1, high=False)
+    package = cli.c.packages.build(rid, AGENT)
+    code, out = run("package", "show", package.id)
+    assert code == 0, out
+    emails = json.loads(run("package", "show", package.id, "--json")[1])["by_category"][
+        "user.contact.email"
+    ]
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    assert f"{emails} E-mail addresses (user.contact.email)" in lines
+    shown = " ".join(out.split())  # however the console wrapped it
+    withheld = shown.split("withheld until the requester steps up: ")[1].split(" gate: ")[0]
+    assert "Voice recordings (user.biometric.voice)" in withheld, out
+    assert ": system.operations" not in withheld and ", user." not in withheld
+
+
 def test_show_names_what_blocked_a_package(cli: World) -> None:
     """A blocked package: BLOCKED, the failed checks with their counts, and the incident."""
     rid = cli.request_for(5)

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
+from rightful.domain.category_words import category_with_key
 from rightful.domain.delivery import HandOver, NotDeliverableError
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.exclusions import exclusion
@@ -135,10 +136,10 @@ def show(
     )
     console.print(f"{records}, {files}, {p.attachment_count} attached")
     for category, count in sorted(p.counts_by_category.items()):
-        console.print(f"  {count:6d}  {category}")
+        console.print(f"  {count:6d}  {category_with_key(category)}")
     _missing_lines(p.missing_blobs, data["missing_files"])
     for w in data["withheld"]:
-        categories = ", ".join(w["categories"])
+        categories = ", ".join(map(category_with_key, w["categories"]))
         console.print(f"withheld until the requester steps up: {w['collection']} "
                       f"({w['sensitivity']} sensitivity): {categories}")  # fmt: skip
     console.print(_gate_line(data["gate"]), highlight=False, soft_wrap=True)

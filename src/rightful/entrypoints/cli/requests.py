@@ -4,13 +4,14 @@ the outcomes of erasure and restriction requests."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from rightful.adapters.db.tables import NoticeRow, TransitionRow
+from rightful.domain.category_words import category_with_key
 from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, Urgency, urgency_at
 from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
@@ -259,13 +260,7 @@ def show(request_id: RequestId, json_out: Json = False) -> None:
                            "requester in the year before)")  # fmt: skip
         console.print(f"refused{unverified} because: " + "; ".join(row.refusal_reasons))
     if row.erasure_outcome:
-        done = row.erasure_outcome
-        kept = ", ".join(f"{k['category']} (17(3)({k['exception']}))" for k in done["kept"])
-        console.print(
-            f"erased under Art. 17(1)({done['ground']}): {', '.join(done['erased']) or 'nothing'}"
-            f"; kept: {kept or 'nothing'}; recipients told: {done['recipients_told']}",
-            highlight=False,
-        )
+        console.print(_erasure_line(row.erasure_outcome), highlight=False)
     if row.rectification_outcome:
         done = row.rectification_outcome
         console.print(
@@ -492,7 +487,8 @@ def restrictions(
         "restrictions" if all_ else "restrictions in force"))  # fmt: skip
     for r in listed:
         table.add_row(
-            r.request_id, f"18(1)({r.ground})", ", ".join(r.categories), r.placed_at[:10],
+            r.request_id, f"18(1)({r.ground})", ", ".join(map(category_with_key, r.categories)),
+            r.placed_at[:10],
             r.lifts_on.isoformat() if r.lifts_on else "not announced", (r.lifted_at or "")[:10],
         )  # fmt: skip
     console.print(table)
@@ -523,6 +519,18 @@ def lift(request_id: RequestId) -> None:
     console.print(f"{view.request_id}  restriction lifted")
 
 
+def _erasure_line(done: dict[str, Any]) -> str:
+    """What was erased and kept, each category in words with its key."""
+    erased = ", ".join(map(category_with_key, done["erased"])) or "nothing"
+    kept = ", ".join(
+        f"{category_with_key(k['category'])} (17(3)({k['exception']}))" for k in done["kept"]
+    )
+    return (
+        f"erased under Art. 17(1)({done['ground']}): {erased}; kept: {kept or 'nothing'}; "
+        f"recipients told: {done['recipients_told']}"
+    )
+
+
 def _restriction_line(r: RestrictionView) -> str:
     state = (
         f"lifted {r.lifted_at[:10]}" if r.lifted_at
@@ -530,7 +538,8 @@ def _restriction_line(r: RestrictionView) -> str:
         else "in force, lifting not announced"
     )  # fmt: skip
     return (
-        f"restricted under Art. 18(1)({r.ground}): {', '.join(r.categories)}; "
+        f"restricted under Art. 18(1)({r.ground}): "
+        f"{', '.join(map(category_with_key, r.categories))}; "
         f"recipients told: {r.recipients_told}; {state}"
     )
 

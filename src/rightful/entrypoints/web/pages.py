@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import WebServices, web_services
+from rightful.domain.category_words import category_with_key
 from rightful.domain.words import counted
 from rightful.entrypoints.web.i18n import LANGUAGES, language_of, translate
 from rightful.entrypoints.web.security import (
@@ -32,6 +33,8 @@ _env = Environment(
     autoescape=select_autoescape(["html"], default=True),
     undefined=StrictUndefined,
 )
+# Staff read a data category in words beside its key (`{{ key | category }}`); machines get keys.
+_env.filters["category"] = category_with_key
 templates = Jinja2Templates(env=_env)
 
 
