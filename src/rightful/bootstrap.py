@@ -18,6 +18,7 @@ from rightful.domain.clock import Clock, SystemClock
 from rightful.domain.datamap import DataMap
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.identities import Identity, IdentityPolicy, IdentityType
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.lifecycle import Status
 from rightful.domain.messaging import Mailer, Outbox, SmsSender
 from rightful.domain.package_ports import KeyWrapper
@@ -129,7 +130,7 @@ class Container:
         from rightful.services.idempotency import IdempotentIntake
 
         return IdempotentIntake(
-            self.store, self.clock, self.requests, lambda: self.web_key("idempotency")
+            self.store, self.clock, self.requests, lambda: self.web_keys("idempotency")
         )
 
     @cached_property
@@ -140,12 +141,13 @@ class Container:
 
         return RequestNoticeMail(
             lambda: self.mail_notices, self.store, self.audit, self.clock,
-            composers={ACK: acknowledgement(lambda: self.web_key("not-mine-confirm"))},
+            composers={ACK: acknowledgement(lambda: self.web_keys("not-mine-confirm"))},
         )  # fmt: skip
 
-    def web_key(self, purpose: str) -> bytes:
-        """A key derived from the web secret (`web_secret`, else the one kept in data_dir)."""
-        return keys.web_key(self.settings, purpose)
+    def web_keys(self, purpose: str) -> KeyRing:
+        """A key derived from the web secret (`web_secret`, else the one kept in data_dir), and
+        those derived from `web_previous_secrets` (to check what was made under them)."""
+        return keys.web_keys(self.settings, purpose)
 
     def _general_practices(self, language: str) -> Practices | None:
         """What the data map says the business collects, in general (None without one)."""

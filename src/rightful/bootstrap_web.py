@@ -17,6 +17,7 @@ from rightful.domain.console import SessionPolicy
 from rightful.domain.delivery import LinkPolicy, PackageSource
 from rightful.domain.errors import RightfulError
 from rightful.domain.identities import IdentityType
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.sign_in import AfterClosing
 from rightful.domain.verification import CodePolicy
 from rightful.services.codes import CodeBook
@@ -28,8 +29,8 @@ from rightful.services.notices import MailNotices
 from rightful.services.portal import PortalService
 from rightful.services.staff_auth import StaffAuthService
 from rightful.services.text_links import TextLinkKeys, TextLinks
-from rightful.services.web_keys import subkey
-from rightful.wiring.keys import web_secret
+from rightful.services.web_keys import subkeys
+from rightful.wiring.keys import web_previous_secrets, web_secret
 
 _KEY = "_rightful_web_services"
 
@@ -45,8 +46,13 @@ class WebServices:
     def secret(self) -> bytes:
         return web_secret(self.c.settings)
 
-    def key(self, purpose: str) -> bytes:
-        return subkey(self.secret, purpose)
+    @cached_property
+    def previous_secrets(self) -> tuple[bytes, ...]:
+        return web_previous_secrets(self.c.settings)
+
+    def keys(self, purpose: str) -> KeyRing:
+        """The key for `purpose` (it makes), and those of `web_previous_secrets` (they check)."""
+        return subkeys(self.secret, self.previous_secrets, purpose)
 
     @cached_property
     def link_policy(self) -> LinkPolicy:
@@ -74,8 +80,8 @@ class WebServices:
     def downloads(self) -> DownloadService:
         c = self.c
         config = DownloadConfig(
-            link=self.link_policy, codes=self.code_policy, code_key=self.key("download-code"),
-            age_key=self.key("age"), stop_key=self.key("not-mine-confirm"),
+            link=self.link_policy, codes=self.code_policy, code_key=self.keys("download-code"),
+            age_key=self.keys("age"), stop_key=self.keys("not-mine-confirm"),
             scrypt_log_n=c.settings.passphrase_scrypt_log_n,
         )  # fmt: skip
         return DownloadService(c.store, c.clock, c.audit, self.notices, self.packages, config,
@@ -109,7 +115,7 @@ class WebServices:
             c.audit,
             self.delivery,
             self.notices,
-            self.key("not-mine-confirm"),  # the downloads' stop_key too
+            self.keys("not-mine-confirm"),  # the downloads' stop_key too
             triage=c.incidents.triage_quietly,
             rescope=c.incidents.rescope_quietly,
         )
@@ -118,7 +124,7 @@ class WebServices:
     def portal(self) -> PortalService:
         c = self.c
         s = c.settings
-        codes = CodeBook(c.clock, self.code_policy, self.key("portal"))
+        codes = CodeBook(c.clock, self.code_policy, self.keys("portal"))
         after_closing = AfterClosing(timedelta(days=s.sign_in_days_after_closing),
                                      s.sign_in_codes_after_closing)  # fmt: skip
         return PortalService(c.store, c.clock, c.audit, self.delivery, self.notices, codes,
@@ -126,8 +132,8 @@ class WebServices:
 
     @cached_property
     def text_links(self) -> TextLinks:
-        keys = TextLinkKeys(self.c.verification.config.key, self.key("portal"),
-                            self.key("download-code"))  # fmt: skip
+        keys = TextLinkKeys(self.c.verification.config.key, self.keys("portal"),
+                            self.keys("download-code"))  # fmt: skip
         return TextLinks(self.c.store, keys)
 
     @cached_property
@@ -138,7 +144,7 @@ class WebServices:
             max_age=timedelta(hours=s.console_session_max_hours),
         )
         return StaffAuthService(
-            c.store, c.clock, c.audit, totp_key=self.key("totp"), csrf_key=self.key("csrf"),
+            c.store, c.clock, c.audit, totp_key=self.keys("totp"), csrf_key=self.keys("csrf"),
             policy=policy, max_failures=s.console_max_sign_in_failures,
             max_failures_per_user=s.console_max_sign_in_failures_per_user, sso=staff_sso(c),
         )  # fmt: skip

@@ -310,6 +310,11 @@ class Settings(BaseSettings):
         description="Key for cookies, CSRF, download codes and TOTP secrets (at least 32 bytes); "
         "default: generated into data_dir/keys/web_secret",
     )
+    web_previous_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Secrets web_secret replaced: what was made under them (codes, links, "
+        "cookies, form tokens, TOTP secrets) is still accepted, nothing new is made under them",
+    )
     submissions_per_hour: int = Field(
         default=20,
         ge=0,
@@ -450,6 +455,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"at least {MIN_SECRET_BYTES} bytes; leave it unset to have one generated"
             )
+        return value
+
+    @field_validator("web_previous_secrets")
+    @classmethod
+    def _strong_previous(cls, value: list[SecretStr]) -> list[SecretStr]:
+        """Each previous web secret is held to what web_secret was."""
+        if any(_too_short(v) for v in value):
+            raise ValueError(f"each at least {MIN_SECRET_BYTES} bytes, as web_secret was")
         return value
 
     @field_validator("metrics_token")

@@ -141,7 +141,7 @@ def test_a_submission_that_looked_too_early_is_rolled_back_and_finds_the_first(a
     c = app.container
     once = c.idempotency.once(PORTAL, KEY, {"email": "a@example.org"})
     made = c.idempotency.submit(NEW, PUBLIC, once)
-    late = LateToLook(c.store, c.clock, c.requests, lambda: c.web_key("idempotency"))
+    late = LateToLook(c.store, c.clock, c.requests, lambda: c.web_keys("idempotency"))
     again = late.submit(NEW, PUBLIC, once)
     assert late.looked and not again.created and again.request.id == made.request.id
     assert count(app, RequestRow) == 1 and count(app, NoticeRow) == 1
@@ -168,3 +168,21 @@ def test_the_key_table_holds_no_personal_data(app: App) -> None:
         stored = " ".join(str(v) for v in vars(row).values())
     for personal in ("anna", "example.org", KEY):
         assert personal not in stored
+
+
+def test_a_retry_across_a_rotation_of_web_secret_gets_the_first_answer_while_the_old_is_listed(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The digest of what was sent is keyed by web_secret: a client retrying the same body just
+    after a rotation (a timeout across the restart) must not be told it reused its key."""
+    old, new = "o" * 40, "n" * 40
+    with running_app(store_url, tmp_path, web_secret=old) as before:
+        first = post(before, ACCESS)
+    with running_app(store_url, tmp_path, web_secret=new) as unlisted:
+        assert post(unlisted, ACCESS).status_code == 422
+    with running_app(store_url, tmp_path, web_secret=new, web_previous_secrets=[old]) as listed:
+        again = post(listed, ACCESS)
+        assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert post(listed, {**ACCESS, "email": "ben@example.org"}).status_code == 422
+        assert count(listed, RequestRow) == 1 and submitted_entries(listed) == 1

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rightful.adapters.crypto.age_stream import CHUNK, AgeStream, derive_file_key, header, rechunk
+from rightful.adapters.crypto.age_stream import (
+    CHUNK,
+    AgeStream,
+    derive_file_key,
+    file_key_of,
+    header,
+    rechunk,
+)
+from rightful.domain.key_ring import KeyRing
 
 LOG_N = 10  # fast in tests; production uses passphrase_scrypt_log_n (default 18)
 
@@ -77,3 +85,19 @@ def test_the_same_protection_gives_the_same_bytes_and_another_gives_others() -> 
 def test_rechunk_regroups_without_losing_bytes() -> None:
     pieces = [b"a" * 3, b"b" * 10, b"", b"c" * 1]
     assert list(rechunk(pieces, 4)) == [b"aaab", b"bbbb", b"bbbb", b"bc"]
+
+
+def test_a_file_protected_before_web_secret_was_rotated_opens_while_the_old_one_is_listed() -> None:
+    """The stored header wraps the file key derived under the secret of the day it was made:
+    after a rotation the stream finds that key by the header's MAC, or every byte after the
+    header is encrypted under a key the passphrase does not open."""
+    old, new, plain = b"o" * 32, b"n" * 32, os.urandom(CHUNK + 7)
+    stored = header(derive_file_key(old, "p1")[0], PASSPHRASE, LOG_N)
+
+    found = file_key_of(KeyRing(new, (old,)), "p1", stored)
+    assert found is not None
+    served = whole(AgeStream(stored, found[1], found[0], len(plain)), plain)
+    assert pyrage.passphrase.decrypt(served, PASSPHRASE) == plain
+    assert file_key_of(KeyRing(new), "p1", stored) is None  # served, it would not open
+    fresh = header(derive_file_key(new, "p2")[0], PASSPHRASE, LOG_N)
+    assert file_key_of(KeyRing(new, (old,)), "p2", fresh) == derive_file_key(new, "p2")

@@ -56,6 +56,16 @@ def test_a_configured_hmac_key_must_be_long_enough_to_key_anything(
     assert load_settings(data_dir=tmp_path, **{setting: "k" * 32})
 
 
+def test_a_previous_web_secret_is_held_to_what_web_secret_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValidationError, match="each at least 32 bytes"):
+        load_settings(data_dir=tmp_path, web_previous_secrets=["k" * 32, "short"])
+    monkeypatch.setenv("RIGHTFUL_WEB_PREVIOUS_SECRETS", '["' + "k" * 32 + '"]')
+    listed = load_settings(data_dir=tmp_path).web_previous_secrets
+    assert [s.get_secret_value() for s in listed] == ["k" * 32]
+
+
 @pytest.mark.parametrize(
     ("spec", "said"),
     [("os:getcwd", "its factory failed (TypeError)"), ("os:sep", "is not a factory")],

@@ -306,6 +306,18 @@ class NotDeliverableError(ConflictError):
     """The package may not be handed out (frozen, changed since approval, or not approved)."""
 
 
+class ProtectedBeforeRotationError(ConflictError):
+    """The download's passphrase protection was made under a web secret that is no longer
+    listed: served now, the file would not open with its passphrase. Protecting it again
+    makes a new passphrase under the current secret."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this download was protected with a passphrase before our keys were changed: "
+            "protect it again for a new passphrase"
+        )
+
+
 @dataclass(frozen=True)
 class Client:
     """Who is at the other end of an attempt, as the web server sees it; repr hides both."""

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Final
 
 from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.key_ring import KeyRing
 
 # How long a key is kept after its request was made: a repeat within this finds the first
 # request; the daily job removes older keys, so a repeat later than that may make a new one.
@@ -42,14 +43,21 @@ class IdempotencyKeyReusedError(ConflictError):
 @dataclass(frozen=True)
 class Once:
     """A submission that is to be taken in once: the sender's scope (the portal, or the API
-    principal), its key, and a digest of what it sent."""
+    principal), its key, and a digest of what it sent (under the current web secret; also
+    under each previous one, so that a repeat across a rotation is still known)."""
 
     scope: str
     key_digest: str
     body_digest: str
+    earlier_body_digests: tuple[str, ...] = ()
+
+    def same_body(self, stored: str) -> bool:
+        """Whether `stored` is this body's digest under the current or a previous secret."""
+        digests = (self.body_digest, *self.earlier_body_digests)
+        return any(hmac.compare_digest(stored, d) for d in digests)
 
 
-def once(scope: str, key: str, body: dict[str, object], secret: bytes) -> Once:
+def once(scope: str, key: str, body: dict[str, object], secrets: KeyRing) -> Once:
     """The `Once` of a submission of `body` under `key` (InvalidInputError for a key that is
     empty, too long or not visible ASCII)."""
     if not KEY_FORMAT.fullmatch(key):
@@ -57,8 +65,7 @@ def once(scope: str, key: str, body: dict[str, object], secret: bytes) -> Once:
             f"an Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters (a UUID, say)"
         )
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return Once(
-        scope=scope,
-        key_digest=hashlib.sha256(key.encode()).hexdigest(),
-        body_digest=hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest(),
+    current, *earlier = (
+        hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest() for secret in secrets.all
     )
+    return Once(scope, hashlib.sha256(key.encode()).hexdigest(), current, tuple(earlier))

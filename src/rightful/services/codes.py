@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from rightful.adapters.db.delivery import DeliveryCodeRow
 from rightful.domain.clock import Clock
 from rightful.domain.errors import NotFoundError, RightfulError
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.verification import (
     ChallengeState,
     CodeExpiredError,
@@ -87,8 +88,9 @@ class SentCode:
 class CodeBook:
     """Issues and redeems delivery codes inside the caller's transaction."""
 
-    def __init__(self, clock: Clock, policy: CodePolicy, key: bytes) -> None:
-        self.clock, self.policy, self.key = clock, policy, key
+    def __init__(self, clock: Clock, policy: CodePolicy, keys: KeyRing) -> None:
+        # Codes are stored under the current key; one stored under a previous key still works.
+        self.clock, self.policy, self.keys = clock, policy, keys
 
     def issue(
         self, session: Session, request_id: str, purpose: str, channel: str,
@@ -109,10 +111,10 @@ class CodeBook:
         digits = channel != DECOY and not (with_link and self._digits_used_up(earlier))
         row = DeliveryCodeRow(
             id=cid, request_id=request_id, link_id=link_id, purpose=purpose, channel=channel,
-            code_hash=secret_digest(self.key, cid, purpose, code if digits else secret),
+            code_hash=secret_digest(self.keys.current, cid, purpose, code if digits else secret),
             created_at=now, expires_at=now + policy.ttl, attempts=0,
             max_attempts=policy.max_attempts if digits else 0,
-            link_hash=secret_digest(self.key, cid, _LINK, secret) if with_link else None,
+            link_hash=secret_digest(self.keys.current, cid, _LINK, secret) if with_link else None,
             link_expires_at=now + policy.window if with_link else None,
         )  # fmt: skip
         session.add(row)
@@ -190,7 +192,7 @@ class CodeBook:
             if not self._reserve(session, row.id):
                 continue
             session.refresh(row)
-            if digests_match(row.code_hash, secret_digest(self.key, row.id, purpose, cleaned)):
+            if stored_under(self.keys, row.code_hash, row.id, purpose, cleaned):
                 row.used_at = now
                 return row
             if attempts_left(_state(row)) == 0:
@@ -209,7 +211,7 @@ class CodeBook:
             request_id, purpose,
         ) or (link_id is not None and row.link_id != link_id):  # fmt: skip
             raise NotFoundError(NO_SUCH_LINK)
-        if not digests_match(row.link_hash, secret_digest(self.key, cid, _LINK, secret)):
+        if not stored_under(self.keys, row.link_hash, cid, _LINK, secret):
             raise NotFoundError(NO_SUCH_LINK)
         return row
 
@@ -234,6 +236,11 @@ class CodeBook:
             .execution_options(synchronize_session=False)
         )  # fmt: skip
         return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def stored_under(keys: KeyRing, stored: str, code_id: str, kind: str, secret: str) -> bool:
+    """Whether `stored` is the digest of `secret` under any key of the ring."""
+    return any(digests_match(stored, secret_digest(k, code_id, kind, secret)) for k in keys.all)
 
 
 def _works(row: DeliveryCodeRow, now: datetime) -> bool:

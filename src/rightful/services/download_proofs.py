@@ -72,7 +72,7 @@ class DownloadProofs(DownloadSessions):
         path = sent.link and f"/download/{link.id}/code-link?token={sent.link}"
         self.notices.download_code(
             channel.channel, channel.address, language, link.request_id, sent.code,
-            sent.minutes, stop_path(self.config.stop_key, link.id), path,
+            sent.minutes, stop_path(self.config.stop_key.current, link.id), path,
             self.codes.policy.window_hours,
         )  # fmt: skip
         row = sent.row

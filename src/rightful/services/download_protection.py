@@ -31,7 +31,7 @@ class PassphraseProtection(DownloadSessions):
         with _ONE_AT_A_TIME:
             self._still_as_seen(link_id, seen)
             passphrase, protection_id = new_passphrase(), secrets.token_hex(16)
-            file_key, _ = derive_file_key(self.config.age_key, protection_id)
+            file_key, _ = derive_file_key(self.config.age_key.current, protection_id)
             age_header = header(file_key, passphrase, self.config.scrypt_log_n)
             with self.store.transaction() as session:
                 link = load_link(session, link_id)

@@ -23,6 +23,7 @@ from rightful.domain.delivery import (
     PackageSource,
     check_link,
 )
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.verification import AccountAssertionChecker, CodePolicy
 from rightful.services.audit import AuditService
 from rightful.services.codes import CodeBook
@@ -36,9 +37,9 @@ AccountFits = Callable[[str, str], bool]  # (request id, account subject) -> pro
 class DownloadConfig:
     link: LinkPolicy
     codes: CodePolicy
-    code_key: bytes
-    age_key: bytes
-    stop_key: bytes  # signs the stop link in a download-code mail (not_mine.stop_path)
+    code_key: KeyRing  # each: the current key makes, any key of the ring checks or opens
+    age_key: KeyRing
+    stop_key: KeyRing  # signs the stop link in a download-code mail (not_mine.stop_path)
     scrypt_log_n: int = 18
 
 

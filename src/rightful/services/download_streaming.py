@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from rightful.adapters.crypto.age_stream import AgeStream, derive_file_key
+from rightful.adapters.crypto.age_stream import AgeStream, file_key_of
 from rightful.adapters.db.delivery import DownloadLinkRow, DownloadSessionRow
 from rightful.domain.delivery import (
     ByteRange,
     Client,
     DownloadSessionError,
     Outcome,
+    ProtectedBeforeRotationError,
     RangeNotSatisfiableError,
     parse_range,
 )
@@ -127,8 +128,10 @@ class DownloadStreaming(DownloadSessions):
 
         if link.age_header is None or link.protection_id is None:
             return size, plain
-        file_key, nonce = derive_file_key(self.config.age_key, link.protection_id)
-        age = AgeStream(link.age_header, nonce, file_key, size)
+        keys = file_key_of(self.config.age_key, link.protection_id, link.age_header)
+        if keys is None:
+            raise ProtectedBeforeRotationError
+        age = AgeStream(link.age_header, keys[1], keys[0], size)
         return age.size, lambda start, end: age.iter_range(start, end, plain)
 
     def _guarded(self, link_id: str, pieces: Iterator[bytes]) -> Iterator[bytes]:

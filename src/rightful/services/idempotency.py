@@ -20,6 +20,7 @@ from rightful.adapters.db.tables import RequestRow
 from rightful.domain.clock import Clock
 from rightful.domain.idempotency import KEPT_FOR, IdempotencyKeyReusedError, Once, once
 from rightful.domain.intake import NewRequest
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.staff import Principal
 from rightful.services.requests import RequestService
 
@@ -36,7 +37,7 @@ class IdempotentIntake:
     """Submits requests through RequestService, each key's once."""
 
     def __init__(
-        self, store: Store, clock: Clock, requests: RequestService, secret: Callable[[], bytes]
+        self, store: Store, clock: Clock, requests: RequestService, secret: Callable[[], KeyRing]
     ) -> None:
         self.store, self.clock, self.requests = store, clock, requests
         self._secret = secret  # keys the digest of what was sent; read on first use
@@ -53,7 +54,7 @@ class IdempotentIntake:
             row = session.get(IdempotencyKeyRow, (once.scope, once.key_digest))
             if row is None:
                 return None
-            if row.body_digest != once.body_digest:
+            if not once.same_body(row.body_digest):
                 raise IdempotencyKeyReusedError(row.request_id)
             return self.requests.load(session, row.request_id)
 

@@ -25,6 +25,7 @@ from rightful.domain.clock import Clock
 from rightful.domain.delivery import Client, LinkUnknownError, Outcome
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.incidents import IncidentKind, IncidentSource, NewIncident
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.lifecycle import Status
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.words import counted
@@ -75,7 +76,7 @@ class NotMineService:
 
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, delivery: DeliveryService,
-        notices: MailNotices, confirm_key: bytes, triage: Callable[[str], object] | None = None,
+        notices: MailNotices, confirm_key: KeyRing, triage: Callable[[str], object] | None = None,
         rescope: Callable[[str], object] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
@@ -88,7 +89,8 @@ class NotMineService:
 
     def may_stop(self, link_id: str, token: str) -> bool:
         """Whether `token` is the one of `link_id`'s stop page (see stop_path)."""
-        return hmac.compare_digest(_token(self.confirm_key, b"link-stop", link_id), token)
+        return any(hmac.compare_digest(_token(k, b"link-stop", link_id), token)
+                   for k in self.confirm_key.all)  # fmt: skip
 
     def stop(self, link_id: str, token: str, client: Client) -> int:
         """The requester stops the links of a package someone else asked a download code for:
@@ -144,7 +146,7 @@ class NotMineService:
         self, session: Session, link: DownloadLinkRow, client: Client, *, mailed: bool
     ) -> NotMineReceipt:
         now, report_id = self.clock.now(), secrets.token_hex(16)
-        confirm = confirm_token(self.confirm_key, report_id)
+        confirm = confirm_token(self.confirm_key.current, report_id)
         language = _language(session, link.request_id)
         attempt = record_attempt(session, self.audit, self.clock, link, Outcome.NOT_MINE, client)
         earlier = self._earlier(session, link.package_id)
@@ -300,9 +302,11 @@ def _token(key: bytes, purpose: bytes, value: str) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
-def acknowledgement(confirm_key: Callable[[], bytes]) -> Composer:
+def acknowledgement(confirm_key: Callable[[], KeyRing]) -> Composer:
     """What a `not_mine_ack` notice's mail needs besides its words: the report it answers (the
-    request's latest one recorded by the notice's time), its incident, time and link."""
+    request's latest one recorded by the notice's time), its incident, time and link (a mail
+    sent again after web_secret was rotated carries the link made under the previous one, the
+    link whose digest is stored)."""
 
     def compose(session: Session, notice: NoticeRow) -> Mapping[str, object]:
         report = session.scalars(
@@ -315,10 +319,16 @@ def acknowledgement(confirm_key: Callable[[], bytes]) -> Composer:
         return {
             "incident_id": report.incident_id or report.id,
             "reported_at": report.reported_at,
-            "confirm_path": f"/not-mine/{confirm_token(confirm_key(), report.id)}",
+            "confirm_path": f"/not-mine/{_stored_token(confirm_key(), report)}",
         }
 
     return compose
+
+
+def _stored_token(keys: KeyRing, report: NotMineReportRow) -> str:
+    """The confirmation token of `report` whose digest is stored, under whichever key made it."""
+    tokens = [confirm_token(k, report.id) for k in keys.all]
+    return next((t for t in tokens if _digest(t) == report.confirm_hash), tokens[0])
 
 
 def _digest(token: str) -> str:

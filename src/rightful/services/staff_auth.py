@@ -3,17 +3,13 @@ sessions alive within the idle and absolute limits, sign them out. Every step is
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,11 +37,11 @@ from rightful.domain.console import (
     totp_step,
 )
 from rightful.domain.errors import (
-    ConfigurationError,
     ConflictError,
     InvalidInputError,
     PermissionDeniedError,
 )
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.domain.verification import (
@@ -54,6 +50,7 @@ from rightful.domain.verification import (
     AssertionRejectedError,
 )
 from rightful.services.audit import AuditService
+from rightful.services.staff_totp import TotpSeal
 
 WRONG = "name, password or code is wrong"
 TOTP_ISSUER = "rightful"
@@ -98,15 +95,15 @@ class StaffAuthService:
         clock: Clock,
         audit: AuditService,
         *,
-        totp_key: bytes,
-        csrf_key: bytes,
+        totp_key: KeyRing,
+        csrf_key: KeyRing,
         policy: SessionPolicy,
         max_failures: int = 5,
         max_failures_per_user: int = 50,
         sso: AccountAssertionChecker | None = None,
     ) -> None:
         self.store, self.clock, self.audit = store, clock, audit
-        self._totp_key, self._csrf_key = totp_key, csrf_key
+        self.totp, self._csrf_key = TotpSeal(totp_key), csrf_key
         self.policy, self.max_failures, self.sso = policy, max_failures, sso
         self.max_failures_per_user = max(max_failures_per_user, max_failures)
 
@@ -124,7 +121,7 @@ class StaffAuthService:
         secret = pyotp.random_base32()
         row = StaffUserRow(
             id=secrets.token_hex(6), name=name, role=Role(role).value,
-            password_hash=hash_password(password), totp_secret=self._seal(secret),
+            password_hash=hash_password(password), totp_secret=self.totp.seal(secret),
             created_at=self.clock.now(), last_totp_step=0, failures=0,
         )  # fmt: skip
         try:
@@ -187,7 +184,7 @@ class StaffAuthService:
             row = self._by_name(session, name)
             if row is None:
                 raise InvalidInputError("no console user of that name")
-            return pyotp.TOTP(self._unseal(row.totp_secret)).at(self.clock.now())
+            return pyotp.TOTP(self.totp.open(row.totp_secret).secret).at(self.clock.now())
 
     # --- signing in --------------------------------------------------------------------------
 
@@ -206,6 +203,7 @@ class StaffAuthService:
                 if failure is None and row is not None:
                     if pair is not None and pair.id is not None:
                         session.delete(pair)
+                    self.totp.refresh(row)  # sealed under a previous web secret: now the current
                     return self._open(session, row, "password_totp")
                 failed = True
                 self._failed(session, row, pair)
@@ -221,17 +219,23 @@ class StaffAuthService:
     def _pair(
         self, session: Session, row: StaffUserRow | None, client: str | None
     ) -> StaffSignInFailureRow | None:
-        """The failure count of this user from this client (a keyed hash of its address)."""
+        """The failure count of this user from this client (a keyed hash of its address). One
+        counted under a previous web secret is moved to the current one's hash, so that a lock
+        outlives the rotation."""
         if row is None:
             return None
-        key = hmac.new(self._csrf_key, b"sign-in-client\x00" + (client or "").encode(),
-                       hashlib.sha256).hexdigest()  # fmt: skip
-        found = session.scalar(
+        key, *earlier = (_client_hash(k, client) for k in self._csrf_key.all)
+        found = session.scalars(
             select(StaffSignInFailureRow).where(
-                StaffSignInFailureRow.user_id == row.id, StaffSignInFailureRow.client == key
+                StaffSignInFailureRow.user_id == row.id,
+                StaffSignInFailureRow.client.in_([key, *earlier]),
             )
-        )
-        return found or StaffSignInFailureRow(user_id=row.id, client=key, failures=0)
+        ).all()
+        if not found:
+            return StaffSignInFailureRow(user_id=row.id, client=key, failures=0)
+        pair = next((f for f in found if f.client == key), found[0])
+        pair.client = key
+        return pair
 
     def _second_factor(
         self, session: Session, row: StaffUserRow | None, ok: bool, code: str
@@ -245,7 +249,7 @@ class StaffAuthService:
         return None if _claim_step(session, row, step) else "code"
 
     def _matching_step(self, row: StaffUserRow, code: str) -> int | None:
-        totp, now = pyotp.TOTP(self._unseal(row.totp_secret)), self.clock.now()
+        totp, now = pyotp.TOTP(self.totp.open(row.totp_secret).secret), self.clock.now()
         code = code.strip().replace(" ", "")
         for delta in (-1, 0, 1):
             step = totp_step(now) + delta
@@ -372,10 +376,13 @@ class StaffAuthService:
 
     def csrf_for(self, session_id: str) -> str:
         """The CSRF token bound to one session (forms carry it; a forged form cannot)."""
-        return hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).hexdigest()
+        return _session_csrf(self._csrf_key.current, session_id)
 
     def check_csrf(self, current: ConsoleSession, presented: str) -> None:
-        if not hmac.compare_digest(current.csrf.encode(), presented.encode()):
+        """Pass a form carrying the session's token, made under the current key or a previous
+        one (a page rendered before web_secret was rotated)."""
+        tokens = (_session_csrf(k, current.session_id) for k in self._csrf_key.all)
+        if not any(hmac.compare_digest(t.encode(), presented.encode()) for t in tokens):
             raise PermissionDeniedError("the form was stale or forged; reload the page")
 
     # --- internals ---------------------------------------------------------------------------
@@ -397,22 +404,20 @@ class StaffAuthService:
         query = select(StaffUserRow).where(StaffUserRow.name == name)
         return session.scalar(query.with_for_update() if lock else query)
 
-    def _seal(self, secret: str) -> str:
-        nonce = os.urandom(12)
-        sealed = AESGCM(self._totp_key).encrypt(nonce, secret.encode(), b"totp")
-        return base64.b64encode(nonce + sealed).decode()
-
-    def _unseal(self, sealed: str) -> str:
-        raw = base64.b64decode(sealed)
-        try:
-            return AESGCM(self._totp_key).decrypt(raw[:12], raw[12:], b"totp").decode()
-        except InvalidTag:
-            raise ConfigurationError("TOTP secrets do not open: was web_secret changed?") from None
-
 
 def principal_of(user: StaffUserRow) -> Principal:
     """The principal the audit chain records for a console user."""
     return Principal(id=f"staff:{user.id}", role=Role(user.role))
+
+
+def _session_csrf(key: bytes, session_id: str) -> str:
+    return hmac.new(key, session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def _client_hash(key: bytes, client: str | None) -> str:
+    """A client address as the failure counts keep it: keyed, so it cannot be read back."""
+    message = b"sign-in-client\x00" + (client or "").encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _digest(token: str) -> str:

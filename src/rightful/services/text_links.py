@@ -13,8 +13,9 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.delivery import DeliveryCodeRow
 from rightful.adapters.db.verification import ChallengeRow
 from rightful.domain.errors import NotFoundError
-from rightful.domain.verification import digests_match, full_link_token, secret_digest
-from rightful.services.codes import NO_SUCH_LINK
+from rightful.domain.key_ring import KeyRing
+from rightful.domain.verification import full_link_token
+from rightful.services.codes import NO_SUCH_LINK, stored_under
 from rightful.services.portal import PORTAL, sign_in_link_path
 
 DOWNLOAD = "download"  # the purpose of download codes (services/download.py)
@@ -25,8 +26,8 @@ class TextLinkKeys:
     """The keys the links' secrets are stored under, one per kind of code."""
 
     verification: bytes
-    portal: bytes
-    download: bytes
+    portal: KeyRing  # delivery codes: those under a previous web secret still lead somewhere
+    download: KeyRing
 
 
 class TextLinks:
@@ -51,7 +52,8 @@ class TextLinks:
 
     def _challenge(self, session: Session, cid: str, secret: str, token: str) -> str | None:
         row = session.get(ChallengeRow, cid)
-        if row is None or not _matches(row.link_hash, self.keys.verification, cid, secret):
+        if row is None or not _matches(row.link_hash, KeyRing(self.keys.verification), cid,
+                                       secret):  # fmt: skip
             return None
         return f"/verify/link?token={token}"
 
@@ -67,5 +69,5 @@ class TextLinks:
         return f"/download/{row.link_id}/code-link?token={token}"
 
 
-def _matches(stored: str | None, key: bytes, cid: str, secret: str) -> bool:
-    return stored is not None and digests_match(stored, secret_digest(key, cid, "link", secret))
+def _matches(stored: str | None, keys: KeyRing, cid: str, secret: str) -> bool:
+    return stored is not None and stored_under(keys, stored, cid, "link", secret)

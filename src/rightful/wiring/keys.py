@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rightful.domain.errors import ConfigurationError
+from rightful.domain.key_ring import KeyRing
 from rightful.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,8 +57,16 @@ def web_secret(settings: Settings) -> bytes:
     return load_or_create_web_secret(configured, settings.data_dir / "keys" / "web_secret")
 
 
-def web_key(settings: Settings, purpose: str) -> bytes:
-    """A key derived from the web secret for one purpose."""
-    from rightful.services.web_keys import subkey
+def web_previous_secrets(settings: Settings) -> tuple[bytes, ...]:
+    """The secrets `web_secret` replaced, still accepted when a value made under them is
+    checked (`web_previous_secrets`)."""
+    from rightful.services.web_keys import previous_web_secrets
 
-    return subkey(web_secret(settings), purpose)
+    return previous_web_secrets(s.get_secret_value() for s in settings.web_previous_secrets)
+
+
+def web_keys(settings: Settings, purpose: str) -> KeyRing:
+    """The key for one purpose under the web secret, and those under the previous ones."""
+    from rightful.services.web_keys import subkeys
+
+    return subkeys(web_secret(settings), web_previous_secrets(settings), purpose)

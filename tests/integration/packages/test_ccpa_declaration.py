@@ -141,7 +141,7 @@ def requester_cookie(world: World, rid: str) -> str:
     from rightful.bootstrap_web import web_services
     from rightful.entrypoints.web.security import Signer
 
-    return Signer(web_services(world.c).key("cookie"), world.c.clock).sign(rid, 1800)
+    return Signer(web_services(world.c).keys("cookie"), world.c.clock).sign(rid, 1800)
 
 
 def test_staff_see_why_the_package_waits_in_the_cli_and_the_api_request_view(

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rightful.domain.errors import NotFoundError
+from rightful.domain.key_ring import KeyRing
 from rightful.domain.verification import (
     Channel,
     CodeExpiredError,
@@ -81,7 +82,9 @@ def test_a_texts_short_link_leads_to_its_links_page_only_with_its_secret(
     rid = world.submit(phone=estate.ANNA_PHONE)
     world.c.verification.start(rid, Channel.SMS)
     short = short_token(newest_text(world))
-    links = TextLinks(world.c.store, TextLinkKeys(world.c.verification.config.key, b"p", b"d"))
+    links = TextLinks(
+        world.c.store, TextLinkKeys(world.c.verification.config.key, KeyRing(b"p"), KeyRing(b"d"))
+    )
     assert links.target(short) == f"/verify/link?token={full_link_token(short)}"
     made_up = short[:22] + "A" * (len(short) - 22)
     for wrong_link in (made_up, short[:22], "not-a-link", short[:-1]):

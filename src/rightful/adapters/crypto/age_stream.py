@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from rightful.domain.errors import InvalidInputError
+from rightful.domain.key_ring import KeyRing
 
 VERSION_LINE = b"age-encryption.org/v1\n"
 SCRYPT_LABEL = b"age-encryption.org/v1/scrypt"
@@ -133,3 +134,21 @@ def derive_file_key(secret: bytes, protection_id: str) -> tuple[bytes, bytes]:
         secret, b"age-package\x00" + protection_id.encode(), hashlib.sha512
     ).digest()
     return material[:FILE_KEY], material[FILE_KEY : FILE_KEY + NONCE]
+
+
+def header_fits(age_header: bytes, file_key: bytes) -> bool:
+    """Whether `age_header`'s MAC was made with `file_key` (the header wraps that key)."""
+    body, _, mac = age_header.rstrip(b"\n").rpartition(b" ")
+    expected = hmac.new(_hkdf(file_key, b"", b"header"), body, hashlib.sha256).digest()
+    return hmac.compare_digest(b64(expected), mac)
+
+
+def file_key_of(keys: KeyRing, protection_id: str, age_header: bytes) -> tuple[bytes, bytes] | None:
+    """(file key, payload nonce) of a protection made under any of `keys`: the one whose file
+    key the stored header wraps (made before a rotation, a previous key's); None when no key
+    of the ring made it (the file would not open with the passphrase)."""
+    for key in keys.all:
+        derived = derive_file_key(key, protection_id)
+        if header_fits(age_header, derived[0]):
+            return derived
+    return None

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from rightful.domain.delivery import (
     LinkRefusedError,
     NotDeliverableError,
+    ProtectedBeforeRotationError,
     RangeNotSatisfiableError,
 )
 from rightful.domain.errors import ConflictError, NotFoundError, RightfulError
@@ -211,6 +212,8 @@ def file(request: Request, link_id: str) -> Response:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{refused.size}"})
     except LinkRefusedError as refused:
         return _refused(request, refused)
+    except ProtectedBeforeRotationError as exc:
+        return _error(request, "err_protect_again", exc.http_status)
     except (NotDeliverableError, ConflictError) as exc:
         return _error(request, "err_not_deliverable", exc.http_status)
     except NotFoundError:

@@ -1031,6 +1031,14 @@ _TEXTS: list[tuple[str, str, str]] = [
         "Bestätigen Sie zuerst, dass Sie es sind: Fordern Sie einen neuen Code an.",
     ),
     (
+        "err_protect_again",
+        "This download was protected with a passphrase before we changed our keys, so that "
+        "passphrase no longer opens it. Protect it again on the download page for a new one.",
+        "Dieser Download wurde mit einer Passphrase geschützt, bevor wir unsere Schlüssel "
+        "gewechselt haben; sie öffnet ihn nicht mehr. Schützen Sie ihn auf der Download-Seite "
+        "erneut, um eine neue zu erhalten.",
+    ),
+    (
         "err_not_deliverable",
         "This data cannot be downloaded right now. We are looking into it.",
         "Diese Daten können gerade nicht heruntergeladen werden. Wir kümmern uns darum.",

@@ -48,7 +48,7 @@ def services(request: Request) -> WebServices:
 
 def signer(request: Request, purpose: str) -> Signer:
     """Signs and checks values for `purpose` with the container's clock."""
-    return Signer(services(request).key(purpose), container(request).clock)
+    return Signer(services(request).keys(purpose), container(request).clock)
 
 
 def cookies(request: Request) -> Cookies:

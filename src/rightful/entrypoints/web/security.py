@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rightful.domain.clock import Clock
 from rightful.domain.delivery import Client
 from rightful.domain.errors import PermissionDeniedError
+from rightful.domain.key_ring import KeyRing
 
 CSRF_COOKIE = "rf_csrf"
 CSRF_FIELD = "csrf"
@@ -73,15 +74,16 @@ class Signer:
     """HMAC-signed cookie values that carry their own expiry: `<value>~<expiry>~<mac>`.
 
     Expiry is read from the container's clock, the one that also decides when links, codes and
-    sessions end, so that a cookie and the record it points to expire together."""
+    sessions end, so that a cookie and the record it points to expire together. Values are
+    signed under the current key and accepted under any key of the ring (a rotated secret)."""
 
-    key: bytes
+    keys: KeyRing
     clock: Clock
 
     def sign(self, value: str, ttl_seconds: int) -> str:
         expiry = int(self.clock.now().timestamp() + ttl_seconds)
         body = f"{value}~{expiry}"
-        return f"{body}~{self._mac(body)}"
+        return f"{body}~{_mac(self.keys.current, body)}"
 
     def unsign(self, signed: str | None) -> str | None:
         """The value, or None when the signature is wrong or the value expired."""
@@ -89,14 +91,17 @@ class Signer:
             return None
         body, _, mac = signed.rpartition("~")
         value, _, expiry = body.rpartition("~")
-        if not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
+        if not any(
+            hmac.compare_digest(mac.encode(), _mac(k, body).encode()) for k in self.keys.all
+        ):
             return None
         if not expiry.isdigit() or int(expiry) <= self.clock.now().timestamp():
             return None
         return value
 
-    def _mac(self, body: str) -> str:
-        return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()[:40]
+
+def _mac(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def csrf_token(request: Request) -> str:
