@@ -118,3 +118,60 @@ def _app() -> object:
     app = create_app(c)
     install_web(app, c)
     return app
+
+
+def test_reseal_totp_seals_every_secret_under_the_new_web_secret_once(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After web_secret was rotated, `staff reseal-totp` seals every console user's TOTP secret
+    under the new one in one run, so that the old one can be removed from
+    web_previous_secrets without locking anybody out; audited with counts only."""
+    old, new = "o" * 40, "n" * 40
+    monkeypatch.setenv("RIGHTFUL_WEB_SECRET", old)
+    uris = [_added(cli, name) for name in ("dana", "alex")]
+
+    restart(monkeypatch, web_secret=new, previous=json.dumps([old]))
+    first = cli.invoke(cli_app, ["staff", "reseal-totp"])
+    assert first.exit_code == 0, first.output
+    assert "resealed 2 TOTP secrets under the current web_secret; 0 already were" in first.output
+    again = cli.invoke(cli_app, ["staff", "reseal-totp"])
+    assert "resealed 0 TOTP secrets under the current web_secret; 2 already were" in again.output
+    entries = _audited("console.totp_resealed")
+    assert [e["summary"] for e in entries] == [
+        {"resealed": 2, "current": 0, "unopened": 0},
+        {"resealed": 0, "current": 2, "unopened": 0},
+    ]
+    assert "dana" not in json.dumps(entries) and "alex" not in json.dumps(entries)
+
+    restart(monkeypatch, web_secret=new, previous="[]")  # the old secret removed
+    totp = pyotp.TOTP(parse_qs(urlsplit(uris[0]).query)["secret"][0])
+    assert _sign_in(TestClient(_app()), "dana", totp.now()).status_code == 303
+
+    restart(monkeypatch, web_secret="x" * 40, previous="[]")  # a secret that sealed none
+    lost = cli.invoke(cli_app, ["staff", "reseal-totp"])
+    assert lost.exit_code == 1
+    assert "2 console users: TOTP secret opens under none of web_secret and" in lost.output
+
+
+def restart(monkeypatch: pytest.MonkeyPatch, *, web_secret: str, previous: str) -> None:
+    """The next command (or app) reads these settings, as a restarted process would."""
+    monkeypatch.setenv("RIGHTFUL_WEB_SECRET", web_secret)
+    monkeypatch.setenv("RIGHTFUL_WEB_PREVIOUS_SECRETS", previous)
+    set_container(None)
+
+
+def _added(cli: CliRunner, name: str) -> str:
+    """Add a console user; their TOTP provisioning URI."""
+    args = ["staff", "add-user", "--name", name, "--password", "a long enough password"]
+    added = cli.invoke(cli_app, args)
+    assert added.exit_code == 0, added.output
+    uri = re.search(r"totp\s+(otpauth://\S+)", added.output)
+    assert uri is not None
+    return uri.group(1)
+
+
+def _audited(action: str) -> list[dict[str, object]]:
+    export = Path("audit.jsonl")
+    get_container().audit.export(export)
+    lines = [json.loads(line) for line in export.read_text().splitlines()]
+    return [e for e in lines if e.get("action") == action]

@@ -8,7 +8,13 @@ import typer
 
 from rightful.domain.lifecycle import Role
 from rightful.domain.words import counted
-from rightful.entrypoints.cli.common import cli_principal, console, container, handles_errors
+from rightful.entrypoints.cli.common import (
+    cli_principal,
+    console,
+    container,
+    fail,
+    handles_errors,
+)
 from rightful.settings import NEW_USER_PASSWORD_ENV
 
 UserName = Annotated[str, typer.Argument(help="the user's sign-in name")]
@@ -59,3 +65,19 @@ def disable_user(name: UserName) -> None:
     ended = web_services(c).staff_auth.disable_user(name, cli_principal())
     console.print(f"{name} disabled; {counted(ended, 'live session', 'live sessions')} ended",
                   highlight=False)  # fmt: skip
+
+
+@handles_errors
+def reseal_totp() -> None:
+    """Seal every console user's TOTP secret under the current web_secret (after rotating it,
+    before removing the old one from web_previous_secrets); safe to run again."""
+    from rightful.bootstrap_web import web_services
+
+    c = container()
+    done = web_services(c).staff_auth.totp.reseal_all(c.store, c.audit, cli_principal())
+    console.print(f"resealed {counted(done.resealed, 'TOTP secret', 'TOTP secrets')} under the "
+                  f"current web_secret; {done.current} already were", highlight=False)  # fmt: skip
+    if done.unopened:
+        fail(f"{counted(done.unopened, 'console user', 'console users')}: TOTP secret opens "
+             "under none of web_secret and web_previous_secrets; list the secret it was sealed "
+             "under in web_previous_secrets, or add the user again", code=1)  # fmt: skip

@@ -22,6 +22,7 @@ app = typer.Typer(help="Staff API keys and console users (secrets are shown once
 app.command("add-user")(console_users.add_user)
 app.command("unlock-user")(console_users.unlock_user)
 app.command("disable-user")(console_users.disable_user)
+app.command("reseal-totp")(console_users.reseal_totp)
 
 
 @app.command("issue-key")
