@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from rightful.services.approvals import ApprovalService
     from rightful.services.attachments import AttachmentService
     from rightful.services.audit import AuditService
-    from rightful.services.declarations import DeclarationService
+    from rightful.services.declarations import AccountHolder, DeclarationService
     from rightful.services.deletions import DeletionProof
     from rightful.services.documents import DocumentFiles
     from rightful.services.exclusions import ExclusionService
@@ -103,6 +103,7 @@ class Container:
         return RequestService(
             self.store, self.clock, self.audit, self.settings, self.notice_mail,
             self._general_practices, self.deletions.required, self._opt_out_offer,
+            self.account_holder,
         )  # fmt: skip
 
     @cached_property
@@ -113,9 +114,14 @@ class Container:
         from rightful.domain.declarations import holds_sensitive
         from rightful.services.deletions import DeletionProof
 
-        holder = self._account_holder if self.settings.account_assertion_issuer else None
-        return DeletionProof(holder or (lambda subject: False),
+        return DeletionProof(self.account_holder or (lambda subject: False),
                              lambda: holds_sensitive(self.datamap))  # fmt: skip
+
+    @property
+    def account_holder(self) -> AccountHolder | None:
+        """Whether a bound subject holds an account to sign in with before a CCPA disclosure or
+        deletion (§7061(b)); None without an assertion issuer: nobody can sign in here."""
+        return self._account_holder if self.settings.account_assertion_issuer else None
 
     def _account_holder(self, subject: SubjectKey) -> bool:
         from rightful.services.deletions import holds_account
@@ -298,7 +304,7 @@ class Container:
 
         on_ready = self.start_collection if self.settings.collect_when_verified else None
         return DeclarationService(self.store, self.clock, self.audit, on_ready,
-                                  self.deletions.wait)  # fmt: skip
+                                  self.deletions.wait, self.account_holder)  # fmt: skip
 
     @cached_property
     def paper_declarations(self) -> PaperDeclarationService:
@@ -306,7 +312,8 @@ class Container:
 
         on_ready = self.start_collection if self.settings.collect_when_verified else None
         return PaperDeclarationService(self.store, self.clock, self.audit, self.document_files,
-                                       self.settings.authority_max_bytes, on_ready)  # fmt: skip
+                                       self.settings.authority_max_bytes, on_ready,
+                                       self.account_holder)  # fmt: skip
 
     def start_collection(self, request_id: str) -> None:
         """Build the package of a verified request that is answered with one (access,

@@ -1,5 +1,5 @@
 """CCPA requests to know specific pieces of personal information (Cal. Code Regs. tit. 11
-§7062): who has proven enough. An account holder re-authenticates (§7062(a)); anyone else
+§7062): who has proven enough. An account holder re-authenticates (§7061(b)); anyone else
 matches three data points and signs a declaration under penalty of perjury (§7062(c)), on the
 portal or on paper (staff record it there and another staff member approves it). CCPA requests
 to delete (§7061(b), §7062(d)): an account holder re-authenticates; anyone else matches two
@@ -108,6 +108,11 @@ _WAIT = {
         "and": " and ",
         "wait": "the specific pieces of personal information are disclosed only to a signed-in "
         "account holder, or with {missing} (Cal. Code Regs. tit. 11 §7062(c))",
+        "account": "we disclose the specific pieces of personal information of an account "
+        "holder only once they have signed in with their account for this request "
+        "(Cal. Code Regs. tit. 11 §7061(b))",
+        "unread": "we cannot tell right now which further proof, if any, the disclosure of your "
+        "personal information needs; please look again later",
     },
     "de": {
         "points": "{needed} übereinstimmenden Angaben ({count} bisher bestätigt)",
@@ -115,19 +120,35 @@ _WAIT = {
         "and": " und ",
         "wait": "die einzelnen personenbezogenen Daten geben wir nur an eine mit ihrem Konto "
         "angemeldete Person heraus, oder mit {missing} (Cal. Code Regs. tit. 11 §7062(c))",
+        "account": "die einzelnen personenbezogenen Daten einer Kontoinhaberin oder eines "
+        "Kontoinhabers geben wir erst heraus, wenn sie oder er sich für diese Anfrage mit dem "
+        "Konto angemeldet hat (Cal. Code Regs. tit. 11 §7061(b))",
+        "unread": "welche weiteren Nachweise die Herausgabe Ihrer personenbezogenen Daten "
+        "vielleicht noch braucht, können wir gerade nicht feststellen; bitte sehen Sie später "
+        "wieder nach",
     },
 }
+# For staff: why the account check of §7061(b) could not be read before a disclosure (a
+# source's name and state, never personal data). The requester reads only "unread".
+DISCLOSURE_ACCOUNT_UNREAD = (
+    "whether the requester holds an account could not be read now ({why}): the package waits "
+    "until it can be (Cal. Code Regs. tit. 11 §7061(b)); look again once the source answers"
+)
 
 
 def disclosure_wait(
-    points: Iterable[DataPoint], declared: bool, language: str = "en"
-) -> str | None:
+    points: Iterable[DataPoint], declared: bool, language: str = "en", *,
+    account_holder: bool = False,
+) -> str | None:  # fmt: skip
     """None when the specific pieces may be disclosed; else what is still missing, in words,
-    in `language` (English, staff's, when there is none)."""
+    in `language` (English, staff's, when there is none). An account holder re-authenticates
+    (§7061(b)): data points and a declaration do not replace that, as for a deletion."""
     proven = list(points)
     if signed_in(proven):
         return None
     say = _WAIT.get(language, _WAIT["en"])
+    if account_holder:
+        return say["account"]
     missing = []
     count = data_points(proven)
     if count < SPECIFIC_PIECES_DATA_POINTS:
@@ -137,6 +158,15 @@ def disclosure_wait(
     if not missing:
         return None
     return say["wait"].format(missing=say["and"].join(missing))
+
+
+def disclosure_unread(why: str | None, language: str = "en") -> str:
+    """What a CCPA request to know waits for while the account check cannot be read: for staff
+    (`why` given, in English) the source that did not answer; for the requester, in `language`,
+    only that it cannot be told now."""
+    if why is not None:
+        return DISCLOSURE_ACCOUNT_UNREAD.format(why=why)
+    return _WAIT.get(language, _WAIT["en"])["unread"]
 
 
 # --- requests to delete (§7061(b), §7062(d)) ---------------------------------------------------

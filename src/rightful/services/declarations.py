@@ -1,10 +1,12 @@
 """Declarations under penalty of perjury for CCPA requests to know specific pieces (§7062(c)),
 and the rule that such a request's package waits until the requester has proven enough: a
-signed-in account, or three matching data points and a declaration (signed on the portal, or on
-paper and approved by staff: `services.paper_declarations`)."""
+signed-in account, which an account holder must use (§7061(b)), or three matching data points
+and a declaration (signed on the portal, or on paper and approved by staff:
+`services.paper_declarations`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,15 +21,18 @@ from rightful.adapters.db.verification import DeclarationRow, PaperDeclarationRo
 from rightful.domain import declarations as rule
 from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.errors import ConflictError
+from rightful.domain.errors import ConflictError, SourceUnavailableError
 from rightful.domain.identities import IdentityType
 from rightful.domain.lifecycle import OPEN, TERMINAL, Status
+from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import requester
 from rightful.domain.subjects import ApprovalState
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 from rightful.services.identity_set import load_request
+
+log = logging.getLogger("rightful.declarations")
 
 # Once a package is on its way, a declaration changes nothing.
 SIGNABLE = frozenset(OPEN - {Status.APPROVED, Status.DELIVERED})
@@ -48,18 +53,58 @@ def applies(row: RequestRow) -> bool:
     return rule.applies(Jurisdiction(row.jurisdiction), RequestType(row.type))
 
 
-def disclosure_wait(session: Session, row: RequestRow, language: str = "en") -> str | None:
-    """Why this request's package may not be built yet under §7062, or None: in English for
-    staff, or in the requester's `language`. A request that has ended waits for nothing."""
+# Whether a subject holds an account this installation can re-authenticate (§7061(b)); it
+# raises SourceUnavailableError when that cannot be read now. None: nobody can sign in here.
+AccountHolder = Callable[[SubjectKey], bool]
+
+
+def disclosure_wait(
+    session: Session, row: RequestRow, language: str = "en",
+    account_holder: AccountHolder | None = None,
+) -> str | None:  # fmt: skip
+    """Why this request's package may not be built yet under §7061(b) and §7062, or None: in
+    English for staff, or in the requester's `language`. A request that has ended waits for
+    nothing. SourceUnavailableError when whether the bound subject holds an account cannot be
+    read now: nothing is disclosed on a guess."""
     if not applies(row) or Status(row.status) in TERMINAL:
         return None
-    return rule.disclosure_wait(proven_points(session, row), declared(session, row.id), language)
+    points = proven_points(session, row)
+    holder = _holds_account(session, row, points, account_holder)
+    return rule.disclosure_wait(points, declared(session, row.id), language, account_holder=holder)
 
 
-def answered_with_categories(session: Session, row: RequestRow) -> bool:
+def shown_wait(
+    session: Session, row: RequestRow, language: str | None = None,
+    account_holder: AccountHolder | None = None,
+) -> str | None:  # fmt: skip
+    """`disclosure_wait` as a request is shown: for staff (no `language`) in English, or for
+    the requester in their `language`; when the account check cannot be read, it waits and
+    says so (staff read which source, the requester nothing of it)."""
+    try:
+        return disclosure_wait(session, row, language or "en", account_holder)
+    except SourceUnavailableError as exc:
+        log.warning("CCPA request %s: the account check could not be read: %s", row.id, exc)
+        return rule.disclosure_unread(str(exc) if language is None else None, language or "en")
+
+
+def _holds_account(
+    session: Session, row: RequestRow, points: list[rule.DataPoint],
+    account_holder: AccountHolder | None,
+) -> bool:  # fmt: skip
+    """Whether the bound subject holds an account (read only when it can matter: someone can
+    sign in here, and the requester has not for this request)."""
+    if account_holder is None or rule.signed_in(points):
+        return False
+    bound = repo.binding(session, row.id)
+    return bound is not None and account_holder(repo.subject_of(bound))
+
+
+def answered_with_categories(
+    session: Session, row: RequestRow, account_holder: AccountHolder | None = None
+) -> bool:
     """A request to know short of the proof for the specific pieces, whose requester is verified
     for the categories (§7062(b)): staff may answer it with the categories in words (§7024(c))."""
-    if disclosure_wait(session, row) is None:
+    if disclosure_wait(session, row, account_holder=account_holder) is None:
         return False
     return rule.categories_verified(proven_points(session, row))
 
@@ -117,11 +162,13 @@ class DeclarationService:
         self, store: Store, clock: Clock, audit: AuditService,
         on_ready: Callable[[str], None] | None = None,
         deletion_wait: Callable[[Session, RequestRow], str | None] | None = None,
+        account_holder: AccountHolder | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit, self.on_ready = store, clock, audit, on_ready
         # Why a CCPA deletion may not be carried out yet (§7061(b), §7062(d)): staff read it
         # where they read why a package waits.
         self.deletion_wait = deletion_wait
+        self.account_holder = account_holder
 
     def statement(self, request_id: str) -> str | None:
         """The words to declare, in the request's language; None when none is asked."""
@@ -135,7 +182,7 @@ class DeclarationService:
         staff member's approval."""
         with self.store.transaction() as session:
             row = load_request(session, request_id)
-            waiting = disclosure_wait(session, row)
+            waiting = shown_wait(session, row, None, self.account_holder)
             if waiting is None and self.deletion_wait is not None:
                 return self.deletion_wait(session, row)
             pending = _pending_paper(session, request_id) if waiting else []
@@ -147,7 +194,11 @@ class DeclarationService:
     def categories_only(self, request_id: str) -> bool:
         """Whether staff answer the request with the categories in words (§7062(b))."""
         with self.store.transaction() as session:
-            return answered_with_categories(session, load_request(session, request_id))
+            row = load_request(session, request_id)
+            try:
+                return answered_with_categories(session, row, self.account_holder)
+            except SourceUnavailableError:  # the package waits; nothing is answered on a guess
+                return False
 
     def sign(self, request_id: str, full_name: str) -> Declared:
         """Record the requester's declaration of the statement shown, signed with their name."""
@@ -164,7 +215,7 @@ class DeclarationService:
             self.audit.record(session, who.id, who.role_name, "verification.declaration_signed",
                               row.id, declaration_id=declared.id,
                               statement_sha256=digest)  # fmt: skip
-            waiting = disclosure_wait(session, row, row.language)
+            waiting = shown_wait(session, row, row.language, self.account_holder)
             status = Status(row.status)
         if waiting is None and status is Status.VERIFIED and self.on_ready is not None:
             self.on_ready(request_id)

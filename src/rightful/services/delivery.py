@@ -229,8 +229,8 @@ class DeliveryService:
             raise ConflictError(
                 f"request {request_id} is {request.status}: its package does not go out"
             )
-        waiting = disclosure_wait(session, request)
-        if waiting is not None:  # approved before §7062's proof was asked for
+        waiting = disclosure_wait(session, request, account_holder=self.requests.account_holder)
+        if waiting is not None:  # approved before §7061(b)'s or §7062's proof was asked for
             raise ConflictError(f"this package cannot go out yet: {waiting}")
         return request
 

@@ -19,7 +19,7 @@ from rightful.domain.lifecycle import Role, Status
 from rightful.domain.packages import SENDABLE, PackageStatus, check_package_move
 from rightful.domain.staff import Principal
 from rightful.services.audit import digest
-from rightful.services.declarations import disclosure_wait
+from rightful.services.declarations import AccountHolder, disclosure_wait
 from rightful.services.exclusion_rows import changed_since
 from rightful.services.gate import findings_of, latest_run
 from rightful.services.packaging import PackageService
@@ -135,7 +135,7 @@ class PackageReview:
             if stored != package.manifest_sha256:
                 raise NotDeliverableError("the stored manifest differs from the one built")
             request = self._request(session, package)
-            _require_disclosure_proof(session, request)
+            _require_disclosure_proof(session, request, self.packages.requests.account_holder)
             package.status = PackageStatus.APPROVED.value
             package.approved_manifest_sha256, package.approved_by = stored, by.id
             package.approved_at = self.clock.now()
@@ -251,9 +251,11 @@ def _attach_rows(archive: Any, items: list[dict[str, Any]]) -> None:
                         rows[index]["values"] = json.loads(line)
 
 
-def _require_disclosure_proof(session: Any, request: RequestRow) -> None:
-    """A CCPA package built before §7062's proof was asked for (an installation upgraded with
-    one in review) goes no further until the requester gives it."""
-    waiting = disclosure_wait(session, request)
+def _require_disclosure_proof(
+    session: Any, request: RequestRow, account_holder: AccountHolder | None
+) -> None:
+    """A CCPA package built before §7061(b)'s or §7062's proof was asked for (an installation
+    upgraded with one in review) goes no further until the requester gives it."""
+    waiting = disclosure_wait(session, request, account_holder=account_holder)
     if waiting is not None:
         raise ConflictError(f"this package cannot be approved yet: {waiting}")

@@ -24,7 +24,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.subjects import ApprovalState, check_pending
 from rightful.services.approvals import Document, check_not_entered_by, checked_document
 from rightful.services.audit import AuditService, digest
-from rightful.services.declarations import disclosure_wait, signable
+from rightful.services.declarations import AccountHolder, shown_wait, signable
 from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import load_request
 from rightful.services.staff import check_other_person
@@ -46,9 +46,11 @@ class PaperDeclarationService:
     def __init__(
         self, store: Store, clock: Clock, audit: AuditService, files: DocumentFiles,
         max_bytes: int, on_ready: Callable[[str], None] | None = None,
+        account_holder: AccountHolder | None = None,
     ) -> None:  # fmt: skip
         self.store, self.clock, self.audit = store, clock, audit
         self.files, self.max_bytes, self.on_ready = files, max_bytes, on_ready
+        self.account_holder = account_holder
 
     def record(
         self, request_id: str, full_name: str, signed_on: date, document: Document | None,
@@ -102,7 +104,8 @@ class PaperDeclarationService:
                               f"verification.paper_declaration_{row.state}", request_id,
                               declaration_id=row.id,
                               reason_sha256=digest(note.strip()))  # fmt: skip
-            waiting = disclosure_wait(session, load_request(session, request_id))
+            waiting = shown_wait(session, load_request(session, request_id), None,
+                                 self.account_holder)  # fmt: skip
             ready = request is not None and Status(request.status) is Status.VERIFIED
         if approve and waiting is None and ready and self.on_ready is not None:
             self.on_ready(request_id)

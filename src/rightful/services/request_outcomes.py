@@ -58,7 +58,8 @@ def answer(
     with requests.store.transaction() as session:
         row = requests.load(session, request_id)
         kind = RequestType(row.type)
-        if kind in ANSWERED_WITH_PACKAGE and not answered_with_categories(session, row):
+        categories = answered_with_categories(session, row, requests.account_holder)
+        if kind in ANSWERED_WITH_PACKAGE and not categories:
             raise ConflictError(
                 f"request {row.id} is answered with its package (rightful package …)"
             )

@@ -34,6 +34,7 @@ from rightful.services import (
     request_refusals,
 )
 from rightful.services.audit import AuditService, digest
+from rightful.services.declarations import AccountHolder
 from rightful.services.deletions import no_deletion_rule
 from rightful.services.request_deadlines import deadlines, law_of, pauses, store_deadlines
 from rightful.services.request_queries import RequestFilter, matching
@@ -54,6 +55,7 @@ class RequestService:
         practices: Callable[[str], Practices | None] | None = None,
         deletion_wait: Callable[[Session, RequestRow], str | None] = no_deletion_rule,
         opt_out: Callable[[str], OptOutOffer | None] | None = None,
+        account_holder: AccountHolder | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
@@ -70,6 +72,9 @@ class RequestService:
         # How to opt out of sale or sharing in a language, offered with a CCPA deletion denied
         # unverified (§7062(f)); None where the data map declares no sale or sharing.
         self.opt_out = opt_out or (lambda language: None)
+        # Whether a bound subject holds an account to sign in with, which a CCPA disclosure then
+        # needs (§7061(b)); None where nobody can sign in here.
+        self.account_holder = account_holder
 
     # --- intake ------------------------------------------------------------------------------
 

@@ -412,7 +412,7 @@ class SubjectService:
         pending = pending_in(row, decided)
         if pending:
             raise ConflictError(f"approval still needed: {', '.join(pending)}")
-        waiting = disclosure_wait(session, row)
+        waiting = disclosure_wait(session, row, account_holder=self.requests.account_holder)
         if waiting is not None:
             raise ConflictError(waiting)
         proofs = [r for r in repo.identity_rows(session, row.id) if r.supports_binding]

@@ -24,7 +24,7 @@ from rightful.domain.verification import (
 )
 from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
-from rightful.services.declarations import disclosure_wait, paper_pending
+from rightful.services.declarations import paper_pending, shown_wait
 from rightful.services.deletions import DeletionProof
 from rightful.services.identity_set import Settlement, load_request
 from rightful.services.subjects import SubjectService
@@ -118,7 +118,7 @@ class VerificationStanding:
     def _waiting(self, session: Session, row: RequestRow) -> str | None:
         """What a bound request waits for, in its language: the proof a CCPA request to know
         (§7062) or to delete (§7061(b), §7062(d)) still needs."""
-        waiting = disclosure_wait(session, row, row.language)
+        waiting = shown_wait(session, row, row.language, self.subjects.requests.account_holder)
         if waiting is None and self.deletions is not None:
             waiting = self.deletions.wait(session, row, row.language)
         return waiting

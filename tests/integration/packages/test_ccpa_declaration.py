@@ -6,13 +6,18 @@ staff and the requester. GDPR and UK GDPR requests are unchanged."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from rightful.adapters.sources.pool import SourcePool
+from rightful.demo.schema import TABLES
+from rightful.demo.story import hearthly
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.declarations import DataPoint, disclosure_wait, signed_name, statement
-from rightful.domain.errors import ConflictError, InvalidInputError
+from rightful.domain.errors import ConflictError, InvalidInputError, SourceUnavailableError
 from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role, Status
@@ -22,7 +27,7 @@ from rightful.domain.verification import Factor
 from rightful.entrypoints.web.requester import REQUESTER
 from rightful.services.identity_set import Proof, record_proof
 
-from .world import AGENT, PUBLIC, World
+from .world import AGENT, PUBLIC, REVIEWER, World, make_world
 
 ANNA, ANNA_MAIL, ANNA_PHONE = 1, "anna.schmidt@example.com", "+4915123456789"
 EMAIL = (Identity(IdentityType.EMAIL, ANNA_MAIL), Factor.EMAIL_CODE)
@@ -53,6 +58,16 @@ def test_three_data_points_of_different_types_and_a_declaration_are_needed() -> 
     assert unsigned is not None and "penalty of perjury" in unsigned
     assert disclosure_wait([DataPoint(IdentityType.CUSTOMER_ID, Factor.ACCOUNT_ASSERTION)],
                            declared=False) is None  # fmt: skip
+
+
+def test_an_account_holder_is_disclosed_to_only_once_signed_in() -> None:
+    """REQUIREMENTS.md:15, §7061(b): for an account holder the proof of anyone else is not
+    enough; their sign-in for this request is."""
+    email, phone, customer = (DataPoint(i.type, f) for i, f in (EMAIL, PHONE, CUSTOMER))
+    waiting = disclosure_wait([email, phone, customer], declared=True, account_holder=True)
+    assert waiting is not None and "§7061(b)" in waiting and "signed in" in waiting
+    account = DataPoint(IdentityType.CUSTOMER_ID, Factor.ACCOUNT_ASSERTION)
+    assert disclosure_wait([account], declared=False, account_holder=True) is None
 
 
 def test_the_signature_is_a_readable_full_name() -> None:
@@ -232,3 +247,117 @@ def test_only_a_ccpa_request_short_of_the_categories_expires_once_verified(world
     one = proven(world, Jurisdiction.CCPA, EMAIL)  # by hand, with the daily closing switched off
     world.c.requests.move_by_hand(one, Status.EXPIRED, DPO, "unverified at the deadline")
     assert world.status(one) is Status.EXPIRED
+
+
+# The customer number is the account the shop's sign-in names: every Hearthly customer has one.
+ACCOUNTS = {
+    "account_assertion_issuer": "https://shop.example",
+    "account_assertion_secret": "s" * 32,
+    "account_assertion_identity": "customer_id",
+}
+SIGN_IN = "only once they have signed in with their account for this request"
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[World]:
+    """Hearthly, whose customers may sign in here with their shop account."""
+    w = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(), **ACCOUNTS)
+    yield w
+    w.c.store.engine.dispose()
+
+
+def test_an_account_holder_signs_in_before_the_specific_pieces_are_disclosed(shop: World) -> None:
+    """REQUIREMENTS.md:15 (CCPA: account holders re-authenticate before disclosure or deletion;
+    Cal. Code Regs. tit. 11 §7061(b)): three data points and a declaration are what a consumer
+    without an account proves; they do not replace an account holder's sign-in."""
+    rid = proven(shop, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    declared = shop.c.declarations.sign(rid, "Anna Schmidt")
+    assert declared.waiting_for is not None and SIGN_IN in declared.waiting_for
+    with pytest.raises(ConflictError, match=r"§7061\(b\)"):
+        shop.c.packages.build(rid, AGENT)
+    staff = shop.c.declarations.waiting_for(rid)
+    assert staff is not None and "§7061(b)" in staff
+    shown = shop.c.verification.progress(rid)
+    assert shown.waiting_for == staff and Factor.ACCOUNT_ASSERTION in shown.step_up_options
+    assert shop.c.declarations.categories_only(rid)  # §7062(b): the categories, in words
+
+    with shop.c.store.transaction() as session:  # the requester signs in with the shop account
+        record_proof(session, shop.c.audit, rid,
+                     Proof(*ACCOUNT, "test-account", shop.c.clock.now()), PUBLIC)  # fmt: skip
+    shop.c.subjects.settle(rid)
+    assert shop.c.declarations.waiting_for(rid) is None
+    assert shop.c.packages.build(rid, AGENT).status == "ready"
+
+
+def test_the_german_requester_reads_that_they_sign_in(shop: World) -> None:
+    new = NewRequest(RequestType.ACCESS, Jurisdiction.CCPA, email=ANNA_MAIL, language="de")
+    rid = shop.c.requests.submit(new, PUBLIC).id
+    with shop.c.store.transaction() as session:
+        record_proof(session, shop.c.audit, rid,
+                     Proof(*EMAIL, "test-de", shop.c.clock.now()), PUBLIC)  # fmt: skip
+    shop.c.subjects.settle(rid)
+    waiting = shop.c.verification.progress(rid).waiting_for
+    assert waiting is not None and "mit dem Konto angemeldet hat" in waiting
+
+
+def test_a_package_built_before_the_sign_in_was_asked_for_goes_no_further(
+    tmp_path: Path,
+) -> None:
+    """Built while nobody could sign in here; then the shop's sign-in is configured: the package
+    in review is neither approved nor delivered until the account holder signs in (§7061(b))."""
+    before = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly())
+    rid = proven(before, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    before.c.declarations.sign(rid, "Anna Schmidt")
+    package = before.c.packages.build(rid, AGENT)
+    before.c.store.engine.dispose()
+    after = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(), **ACCOUNTS)
+    with pytest.raises(ConflictError, match=r"cannot be approved yet: .*§7061\(b\)"):
+        after.c.package_review.approve(package.id, REVIEWER)
+    after.c.store.engine.dispose()
+
+
+def test_a_package_approved_before_the_sign_in_was_asked_for_does_not_go_out(
+    tmp_path: Path,
+) -> None:
+    """The same for a package approved already: no link, no hand-over (§7061(b))."""
+    from rightful.adapters.mail.memory import MemoryMailer
+    from rightful.adapters.outbox import InlineOutbox
+    from rightful.bootstrap_web import web_services
+    from rightful.domain.delivery import HandOver
+
+    before = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly())
+    rid = proven(before, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    before.c.declarations.sign(rid, "Anna Schmidt")
+    package = before.c.packages.build(rid, AGENT)
+    before.c.package_review.approve(package.id, REVIEWER)
+    before.c.store.engine.dispose()
+    after = make_world(f"sqlite:///{tmp_path}/rightful.db", tmp_path, hearthly(), **ACCOUNTS)
+    mailer = MemoryMailer()
+    after.c.mailer, after.c.outbox = mailer, InlineOutbox()
+    delivery = web_services(after.c).delivery
+    with pytest.raises(ConflictError, match=r"cannot go out yet: .*§7061\(b\)"):
+        delivery.deliver(rid, package.id, REVIEWER)
+    with pytest.raises(ConflictError, match=r"cannot go out yet: .*§7061\(b\)"):
+        delivery.hand_over(rid, package.id, HandOver.POST, "sent by registered post", REVIEWER)
+    assert after.status(rid) is Status.APPROVED and not mailer.outbox
+    after.c.store.engine.dispose()
+
+
+def test_while_the_account_check_cannot_be_read_nothing_is_disclosed(
+    shop: World, tmp_path: Path
+) -> None:
+    """Whether the requester holds an account decides what they must prove: when the source
+    that says so does not answer, no package is built on a guess; staff read which source, the
+    requester only that we cannot tell now."""
+    rid = proven(shop, Jurisdiction.CCPA, EMAIL, PHONE, CUSTOMER)
+    shop.c.declarations.sign(rid, "Anna Schmidt")
+    gone = f"sqlite:///{tmp_path}/gone/hearthly.db"
+    shop.c.open_binding_sources = SourcePool({n: gone for n in TABLES}).borrowed  # type: ignore[method-assign]
+    with pytest.raises(SourceUnavailableError):
+        shop.c.packages.build(rid, AGENT)
+    staff = shop.c.declarations.waiting_for(rid)
+    assert staff is not None and "could not be read now (source " in staff
+    told = shop.c.verification.progress(rid).waiting_for
+    assert told is not None and told.startswith("we cannot tell right now")
+    assert "source" not in told
+    assert not shop.c.declarations.categories_only(rid)
