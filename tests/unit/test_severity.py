@@ -181,6 +181,53 @@ def test_levels_follow_the_enisa_bands(score: float, level: Level) -> None:
     assert level_of(score) is level
 
 
+@pytest.mark.parametrize(
+    ("category", "children", "public", "dpc"),
+    [
+        ("user.behavior.purchase_history", False, False, 2),
+        ("user.behavior.purchase_history", True, False, 3),
+        ("user.behavior.purchase_history", False, True, 1),
+        ("user.behavior.purchase_history", True, True, 2),
+        ("user.contact.email", False, True, 1),  # not below simple data
+        ("user.health_and_medical", True, False, 4),  # not above sensitive data
+    ],
+)
+def test_vulnerable_subjects_raise_the_context_and_public_data_lowers_it_within_one_to_four(
+    category: str, children: bool, public: bool, dpc: int
+) -> None:
+    """REQUIREMENTS.md:37 (DPC): the base context is adjusted for the vulnerability of the
+    subjects (children) and for data already publicly available, and kept within 1 to 4; the
+    reasoning says each step."""
+    exposed = Exposed({category: 1}, 1, children=children, publicly_available=public)
+    result = assess(exposed, Circumstances())
+    assert result.dpc == dpc
+    assert any("children" in r for r in result.reasoning) is children
+    assert any("publicly available" in r for r in result.reasoning) is public
+
+
+@pytest.mark.parametrize(
+    ("circumstances", "cb"),
+    [
+        (Circumstances(Exposure.NONE), 0.0),
+        (Circumstances(Exposure.KNOWN_RECIPIENT), 0.25),
+        (Circumstances(Exposure.UNKNOWN_RECIPIENTS), 0.5),
+        (Circumstances(Exposure.NONE, integrity=0.25), 0.25),
+        (Circumstances(Exposure.NONE, integrity=0.5, availability=0.5), 1.0),
+        (Circumstances(Exposure.NONE, availability=0.25, malicious=True), 0.75),
+        (Circumstances(Exposure.UNKNOWN_RECIPIENTS, 0.5, 0.5, malicious=True), 2.0),
+    ],
+)
+def test_the_circumstances_add_each_loss_and_malice(
+    circumstances: Circumstances, cb: float
+) -> None:
+    """REQUIREMENTS.md:36, :39 (CB): loss of confidentiality +0 / +0.25 (known recipients) /
+    +0.5 (unknown or many), of integrity and of availability +0 / +0.25 / +0.5 each, malicious
+    intent +0.5; SE = DPC x EI + CB."""
+    result = assess(Exposed({"user.name": 1}, 1), circumstances)
+    assert result.cb == cb
+    assert result.score == pytest.approx(result.dpc * result.ei + cb)
+
+
 def test_only_the_enisa_steps_are_accepted_for_integrity_and_availability() -> None:
     with pytest.raises(InvalidInputError):
         Circumstances(integrity=0.3)
