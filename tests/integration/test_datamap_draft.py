@@ -191,7 +191,10 @@ def test_guesses_are_marked_for_review_and_nothing_is_decided_for_the_engineer(
         line.lstrip("# ") for line in out.splitlines()
     )
     assert "rightful: {subject: true}\n" not in out and "subject: true\n" not in out
-    assert "purposes, legal_basis, retention and recipients" in out.replace("\n#  ", "")
+    assert (
+        "purposes, legal_basis, retention, recipients (recipients: [] when nobody outside "
+        "receives the data) and automated_decisions" in out.replace("\n#  ", "")
+    )
     email = comment_before(out, "- name: email")
     assert email.startswith("review: guessed from the name: user.contact.email, identity email")
     assert comment_before(out, "- name: audio").startswith("review: binary values: no data")
@@ -252,7 +255,7 @@ def test_datamap_check_names_what_is_left_to_decide_and_then_passes_live(
     assert code == 0 and out.splitlines()[-1] == "ok", err
     assert "subject: estate.customers (subject key: customer_id)" in out
     expected = {f"estate.{c}: no {what}" for c in FLOOR for what in
-                ("purposes", "retention", "recipients")}  # fmt: skip
+                ("purposes", "retention", "recipients", "automated_decisions")}  # fmt: skip
     warned = {": ".join(line.split(": ")[2:4]) for line in err.splitlines()}
     assert warned == expected, err
     monkeypatch.setenv("RIGHTFUL_DATAMAP_FILES", json.dumps([str(tmp_path / "floor.yaml")]))

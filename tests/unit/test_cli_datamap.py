@@ -75,6 +75,45 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
     assert "warning:" not in demo.output
 
 
+def test_check_warns_of_collections_that_leave_automated_decisions_unsaid(tmp_path: Path) -> None:
+    """REQUIREMENTS.md:19: the existence of automated decision-making and its logic are owed
+    (Art. 15(1)(h)). A collection without `automated_decisions` passed silently, and its
+    packages said that no decision with legal or similarly significant effect is made."""
+    default = (
+        "        automated_decisions: false  # Art. 15(1)(h): none, unless a collection says so\n"
+    )
+    silent, warnings = _warnings_after_editing(
+        tmp_path, "speaker.yaml", lambda text: text.replace(default, "")
+    )
+    unsaid = (
+        "no automated_decisions: its packages say that no decision with legal or similarly "
+        "significant effect is made, which the map does not say (Art. 15(1)(h)); declare "
+        "rightful: automated_decisions (false when none is made)"
+    )
+    assert warnings == [
+        f"warning: {silent}: speaker.device_ownership: {unsaid}",
+        f"warning: {silent}: speaker.devices: {unsaid}",
+    ], "speaker.recordings declares its own"
+
+
+def test_check_warns_of_automated_decisions_whose_logic_or_significance_is_unsaid(
+    tmp_path: Path,
+) -> None:
+    """REQUIREMENTS.md:19, Art. 15(1)(h): where automated decisions are made, the package owes
+    meaningful information about the logic involved and their significance and consequences."""
+    silent, warnings = _warnings_after_editing(
+        tmp_path, "speaker.yaml", lambda text: text.replace(
+            "          automated_decisions:\n            exists: false\n",
+            "          automated_decisions:\n            exists: true\n",
+        )
+    )  # fmt: skip
+    assert warnings == [
+        f"warning: {silent}: speaker.recordings: automated_decisions are made, but its packages "
+        "cannot give the logic involved and their significance and envisaged consequences "
+        "(Art. 15(1)(h)); declare automated_decisions: logic and significance"
+    ]
+
+
 def test_check_warns_of_collections_that_leave_their_recipients_unsaid(tmp_path: Path) -> None:
     """REQUIREMENTS.md:19: the recipients are owed (Art. 15(1)(c)). A collection without
     `recipients:` passed silently, and its packages said "Nobody outside" as if declared."""

@@ -9,6 +9,7 @@ from typing import Final
 
 from rightful.domain.datamap import (
     IDENTIFIER,
+    AutomatedDecisions,
     DataCollection,
     DataField,
     DataMap,
@@ -80,6 +81,7 @@ def _gaps(coll: DataCollection) -> Iterator[str]:
             "whether it is sold or shared (CCPA); declare rightful: recipients (recipients: [] "
             "when nobody outside receives it)"
         )
+    yield from _decision_gaps(coll.info.automated_decisions)
     for r in coll.info.recipients or ():
         if not r.disclosure:
             yield (
@@ -87,6 +89,23 @@ def _gaps(coll: DataCollection) -> Iterator[str]:
                 "data is sold or shared (Cal. Civ. Code §1798.110(c), §1798.115(a)); declare "
                 "disclosure: business_purpose, sale or sharing"
             )
+
+
+def _decision_gaps(decisions: AutomatedDecisions | None) -> Iterator[str]:
+    """Art. 15(1)(h): whether automated decisions are made and, where they are, the logic
+    involved and their significance and envisaged consequences."""
+    if decisions is None:
+        yield (
+            "no automated_decisions: its packages say that no decision with legal or similarly "
+            "significant effect is made, which the map does not say (Art. 15(1)(h)); declare "
+            "rightful: automated_decisions (false when none is made)"
+        )
+    elif decisions.exists and not (decisions.logic and decisions.significance):
+        yield (
+            "automated_decisions are made, but its packages cannot give the logic involved and "
+            "their significance and envisaged consequences (Art. 15(1)(h)); declare "
+            "automated_decisions: logic and significance"
+        )
 
 
 # Texts Fides itself holds (the others are rightful's own).

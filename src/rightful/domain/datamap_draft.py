@@ -189,8 +189,9 @@ class _Drafting:
             "each, then delete the line.",
             self._subject_line(),
             "Declare what a package tells the person (Art. 15(1) GDPR): purposes, legal_basis, "
-            "retention and recipients (recipients: [] when nobody outside receives the data), "
-            "under the dataset's `rightful: defaults:` or per collection (docs/datamap.md).",
+            "retention, recipients (recipients: [] when nobody outside receives the data) and "
+            "automated_decisions (false when none is made), under the dataset's "
+            "`rightful: defaults:` or per collection (docs/datamap.md).",
         ]
         if self.subject is not None:
             lines.append(
