@@ -78,7 +78,8 @@ def test_check_warns_of_collections_whose_packages_cannot_say_why_or_how_long(
 def test_check_warns_of_collections_that_leave_automated_decisions_unsaid(tmp_path: Path) -> None:
     """REQUIREMENTS.md:19: the existence of automated decision-making and its logic are owed
     (Art. 15(1)(h)). A collection without `automated_decisions` passed silently, and its
-    packages said that no decision with legal or similarly significant effect is made."""
+    packages said that no decision with legal or similarly significant effect is made (they now
+    say the records do not tell)."""
     default = (
         "        automated_decisions: false  # Art. 15(1)(h): none, unless a collection says so\n"
     )
@@ -86,9 +87,10 @@ def test_check_warns_of_collections_that_leave_automated_decisions_unsaid(tmp_pa
         tmp_path, "speaker.yaml", lambda text: text.replace(default, "")
     )
     unsaid = (
-        "no automated_decisions: its packages say that no decision with legal or similarly "
-        "significant effect is made, which the map does not say (Art. 15(1)(h)); declare "
-        "rightful: automated_decisions (false when none is made)"
+        "no automated_decisions: its packages can only say that the records do not tell "
+        "whether decisions with legal or similarly significant effect are made "
+        "automatically (Art. 15(1)(h)); declare rightful: automated_decisions (false when "
+        "none is made)"
     )
     assert warnings == [
         f"warning: {silent}: speaker.device_ownership: {unsaid}",

@@ -96,9 +96,10 @@ def _decision_gaps(decisions: AutomatedDecisions | None) -> Iterator[str]:
     involved and their significance and envisaged consequences."""
     if decisions is None:
         yield (
-            "no automated_decisions: its packages say that no decision with legal or similarly "
-            "significant effect is made, which the map does not say (Art. 15(1)(h)); declare "
-            "rightful: automated_decisions (false when none is made)"
+            "no automated_decisions: its packages can only say that the records do not tell "
+            "whether decisions with legal or similarly significant effect are made "
+            "automatically (Art. 15(1)(h)); declare rightful: automated_decisions (false when "
+            "none is made)"
         )
     elif decisions.exists and not (decisions.logic and decisions.significance):
         yield (

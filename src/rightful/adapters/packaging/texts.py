@@ -42,6 +42,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "automated_none": "No decision with legal or similarly significant effect is made "
         "automatically.",
         "automated_yes": "Automated decisions are made.",
+        "automated_undeclared": "Not declared: our records do not say whether decisions with "
+        "legal or similarly significant effect are made automatically.",
         "logic": "How they work",
         "significance": "What they mean for you",
         "third_party": "Information about other people",
@@ -164,6 +166,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "automated_none": "Es werden keine Entscheidungen mit rechtlicher oder ähnlich "
         "erheblicher Wirkung automatisiert getroffen.",
         "automated_yes": "Es werden automatisierte Entscheidungen getroffen.",
+        "automated_undeclared": "Nicht angegeben: Unsere Unterlagen sagen nicht, ob "
+        "Entscheidungen mit rechtlicher oder ähnlich erheblicher Wirkung automatisiert "
+        "getroffen werden.",
         "logic": "Wie sie funktionieren",
         "significance": "Was sie für Sie bedeuten",
         "third_party": "Angaben über andere Personen",
