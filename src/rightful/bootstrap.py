@@ -22,6 +22,7 @@ from rightful.domain.key_ring import KeyRing
 from rightful.domain.lifecycle import Status
 from rightful.domain.messaging import Mailer, Outbox, SmsSender
 from rightful.domain.package_ports import KeyWrapper
+from rightful.domain.packages import PackageStatus
 from rightful.domain.provenance import SubjectKey
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sources import BlobStore
@@ -295,7 +296,7 @@ class Container:
         key = pseudonym_key(self.settings)
         return SubjectService(
             self.store, self.clock, self.audit, self.requests, self._subjects_of,
-            partial(subject_pseudonym, key), on_bound,
+            partial(subject_pseudonym, key), on_bound, self.send_waiting_link,
         )  # fmt: skip
 
     @cached_property
@@ -328,6 +329,17 @@ class Container:
         if in_review and not self.packages.reopen_after_step_up(request_id):
             return
         self.package_jobs.start(request_id)
+
+    def send_waiting_link(self, request_id: str) -> None:
+        """Mail the link of an approved request's package that waited for its requester to
+        confirm an e-mail address by a code, now that a further proof came in (nothing when it
+        still waits, or nothing waited)."""
+        from rightful.bootstrap_web import web_services
+
+        approved = [p.id for p in self.packages.for_request(request_id)
+                    if p.status == PackageStatus.APPROVED.value]  # fmt: skip
+        if approved:
+            web_services(self).delivery.deliver_confirmed(request_id, approved[0])
 
     def start_waiting_collections(self) -> int:
         """Start collection for verified requests still waiting for it (a build that could not

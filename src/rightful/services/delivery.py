@@ -36,7 +36,7 @@ from rightful.domain.delivery import (
 )
 from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role, Status
-from rightful.domain.staff import Principal
+from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService
 from rightful.services.declarations import disclosure_wait
@@ -115,9 +115,32 @@ def verified_channel(session: Session, request_id: str) -> VerifiedChannel | Non
     return None
 
 
-def delivery_address(session: Session, request: RequestRow) -> str:
+# Why a link waits for a request confirmed by text message alone (staff read it in English).
+LINK_WAITS = (
+    "the link waits for the requester to confirm an e-mail address by a code: they confirmed "
+    "this request by text message alone, and a link goes only to an e-mail address proven by "
+    "a code (a text message cannot carry the download). The portal's status page asks them for "
+    "one; the link goes out by itself once they confirm it. Or give them the package another "
+    "way and record that (`rightful package handed-over`)"
+)
+
+# The reason of the system's move to `delivered` when the waiting link went out.
+CONFIRMED = "the requester confirmed an e-mail address by a code; the link that waited went out"
+
+
+@dataclass(frozen=True)
+class LinkWaits:
+    """No link went out yet: it waits for the requester to confirm an e-mail address by a code,
+    and goes out when they do (DeliveryService.deliver_confirmed)."""
+
+    reason: str = LINK_WAITS
+
+
+def delivery_address(session: Session, request: RequestRow) -> str | None:
     """Where the "ready" mail goes: the verified e-mail address; or, when only a signed-in
-    account was proven, the request's address (the link then opens only with that account)."""
+    account was proven, the request's address (the link then opens only with that account);
+    None while a requester confirmed by text message alone has yet to confirm an e-mail address
+    by a code (the portal asks them: a step-up). ConflictError when no channel was proven."""
     channel = verified_channel(session, request.id)
     if channel is not None and channel.channel == "email":
         return channel.address
@@ -126,11 +149,28 @@ def delivery_address(session: Session, request: RequestRow) -> str:
                   for r in rows)  # fmt: skip
     if account and request.requester_email:
         return request.requester_email
+    if channel is not None:  # a phone: the requester signs in by text and steps up by e-mail
+        return None
     raise ConflictError(
         "this request has no verified e-mail address to send a link to: ask the requester to "
         "confirm one by a code (a step-up), or export the package, give it to them another "
         "way and record that (`rightful package handed-over`)"
     )
+
+
+def needs_email(session: Session, request: RequestRow) -> bool:
+    """A link for this request could go nowhere yet: its requester, confirmed by text message
+    alone, has yet to confirm an e-mail address by a code."""
+    try:
+        return delivery_address(session, request) is None
+    except ConflictError:  # no channel at all: a hand-over, which staff start
+        return False
+
+
+def link_waits(session: Session, request: RequestRow) -> str | None:
+    """Why no link went out yet to an approved request's requester (LINK_WAITS), or None."""
+    waits = request.status == Status.APPROVED and needs_email(session, request)
+    return LINK_WAITS if waits else None
 
 
 def link_state(row: DownloadLinkRow) -> LinkState:
@@ -175,25 +215,57 @@ class DeliveryService:
         self.requests, self.notices, self.packages = requests, notices, packages
         self.policy = policy
 
-    def deliver(self, request_id: str, package_id: str, by: Principal) -> IssuedLink:
+    def deliver(self, request_id: str, package_id: str, by: Principal) -> IssuedLink | LinkWaits:
         """Issue a link to an approved package and mail it to the verified channel; the request
-        becomes `delivered`."""
+        becomes `delivered`. For a requester confirmed by text message alone, LinkWaits: the
+        wait is audited and the link goes out once they confirm an e-mail address by a code."""
         self._may_go_out(request_id, package_id, by)
         with self.store.transaction() as session:
             request = self._ready_request(session, request_id)
             address = delivery_address(session, request)
-            # The package row first, then the audit chain's head (in _issue): the order in which
-            # an incident freezing the package takes them.
-            self.packages.mark_delivered(session, package_id)
-            issued = self._issue(session, request, package_id, by)
-            if request.status == Status.APPROVED:
-                self.requests.move_in(session, request, Status.DELIVERED, by)
-            # Mailed before the transaction ends: a relay that refuses the mail (DeliveryError)
-            # undoes the link and the delivery, and staff are told, instead of a request that
-            # shows as answered while its link reached nobody.
-            self.notices.ready(address, request.language, request_id, issued.token,
-                               issued.expires_at, self.policy.max_downloads)  # fmt: skip
+            if address is None:
+                self.audit.record(session, by.id, by.role_name, "delivery.link_waits",
+                                  request_id, package_id=package_id,
+                                  waits_for="email_confirmed")  # fmt: skip
+                return LinkWaits()
+            return self._send(session, request, package_id, address, by)
+
+    def deliver_confirmed(self, request_id: str, package_id: str) -> IssuedLink | None:
+        """The link of an approved package that waited for its requester to confirm an e-mail
+        address by a code, sent by the system once they have (the approval asked for it); None
+        when the request is not approved or still has no address a link may go to."""
+        if self.packages.request_of(package_id) != request_id:
+            return None
+        self.packages.assert_deliverable(package_id)
+        with self.store.transaction() as session:
+            request = self._ready_request(session, request_id)
+            approved = request.status == Status.APPROVED  # a delivered one had its link
+            address = delivery_address(session, request) if approved else None
+            if address is None:
+                return None
+            return self._send(session, request, package_id, address, SYSTEM, CONFIRMED)
+
+    def _send(
+        self, session: Session, request: RequestRow, package_id: str, address: str,
+        by: Principal, reason: str = "",
+    ) -> IssuedLink:  # fmt: skip
+        # The package row first, then the audit chain's head (in _issue): the order in which
+        # an incident freezing the package takes them.
+        self.packages.mark_delivered(session, package_id)
+        issued = self._issue(session, request, package_id, by)
+        if request.status == Status.APPROVED:
+            self.requests.move_in(session, request, Status.DELIVERED, by, reason)
+        # Mailed before the transaction ends: a relay that refuses the mail (DeliveryError)
+        # undoes the link and the delivery, and staff are told, instead of a request that
+        # shows as answered while its link reached nobody.
+        self.notices.ready(address, request.language, request.id, issued.token,
+                           issued.expires_at, self.policy.max_downloads)  # fmt: skip
         return issued
+
+    def link_waits(self, request_id: str) -> str | None:
+        """Why no link went out yet to an approved request's requester (LINK_WAITS), or None."""
+        with self.store.transaction() as session:
+            return link_waits(session, load_request(session, request_id))
 
     def hand_over(
         self, request_id: str, package_id: str, how: HandOver, note: str, by: Principal

@@ -17,14 +17,17 @@ from rightful.domain.clock import Clock
 from rightful.domain.deadlines import Urgency, urgency_at
 from rightful.domain.errors import InvalidInputError, NotFoundError, RightfulError
 from rightful.domain.lifecycle import OPEN, Status
+from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.sign_in import AfterClosing, Withheld, withheld
 from rightful.domain.verification import CodePolicy
 from rightful.services.audit import AuditService
 from rightful.services.codes import DECOY, CodeBook, SentCode
-from rightful.services.delivery import DeliveryService, LinkView, verified_channel
+from rightful.services.delivery import DeliveryService, LinkView, needs_email, verified_channel
 from rightful.services.notices import MailNotices
 
 PORTAL = "portal"
+# Where a download link is still to come: the data is being gathered, reviewed or approved.
+LINK_TO_COME = frozenset({Status.VERIFIED, Status.COLLECTING, Status.IN_REVIEW, Status.APPROVED})
 REFUSED = (
     "this code is not right, or no longer works; type the code of a mail we sent in the last "
     "{minutes} minutes, or ask for a new one"
@@ -64,6 +67,9 @@ class PortalStatus:
     # whether the request holds an e-mail address (which, never shown): a step-up by e-mail
     # code goes there, or, for one that holds none, to an address the requester types
     has_email: bool
+    # confirmed by text message alone: a link can go out only once an e-mail address is
+    # confirmed by a code (services.delivery.needs_email), which the status page asks for
+    needs_email: bool
 
 
 class PortalService:
@@ -84,13 +90,15 @@ class PortalService:
             row = session.get(RequestRow, request_id)
             if row is None:
                 raise NotFoundError("no such request")
+            packaged = RequestType(row.type) in ANSWERED_WITH_PACKAGE
+            needs = packaged and row.status in LINK_TO_COME and needs_email(session, row)
         now = self.clock.now()
         return PortalStatus(
             row.id, row.type, row.jurisdiction, Status(row.status), row.language,
             row.received_at, row.respond_by, row.respond_by - now,
             urgency_at(row.respond_by, now, self.due_soon_days), row.extended_at is not None,
             row.extension_reason, list(row.refusal_reasons or []), bool(row.refused_unverified),
-            self.delivery.links_of(request_id), bool(row.requester_email),
+            self.delivery.links_of(request_id), bool(row.requester_email), needs,
         )  # fmt: skip
 
     def request_of(self, reference: str) -> str | None:

@@ -104,10 +104,13 @@ class SubjectService:
         finder: Finder,
         pseudonym: Callable[[SubjectKey], str],
         on_bound: Callable[[str], None] | None = None,
+        on_approved: Callable[[str], None] | None = None,
     ) -> None:
         self.store, self.clock, self.audit, self.requests = store, clock, audit, requests
         self._finder = finder
         self._on_bound = on_bound
+        # A further proof on an approved request may let its waiting link go out.
+        self._on_approved = on_approved
         # Keyed (HMAC) so that the chain's reference to a subject cannot be reversed by hashing
         # guessed customer ids; the package manifest names the subject the same way.
         self._pseudonym = pseudonym
@@ -385,14 +388,14 @@ class SubjectService:
         return self._settled(request_id, settled)
 
     def _settled(self, request_id: str, settled: Settlement) -> Settlement:
-        """Hand a request bound and verified, or in review after a further proof, on (what it
-        was settled with has committed)."""
-        bound = settled.outcome == Outcome.BOUND.value and settled.status in HANDED_ON
-        if bound and self._on_bound is not None:
-            try:
-                self._on_bound(request_id)
-            except Exception as exc:  # the verification stands whatever follows it
-                log.warning("request %s was not handed on (%s)", request_id, type(exc).__name__)
+        """Hand a request bound and verified, or in review after a further proof, on to
+        collection; an approved one after a further proof, to the link that may wait for it
+        (what it was settled with has committed)."""
+        bound = settled.outcome == Outcome.BOUND.value
+        if bound and settled.status in HANDED_ON:
+            _hand_on(self._on_bound, request_id)
+        elif bound and settled.status is Status.APPROVED:
+            _hand_on(self._on_approved, request_id)
         return settled
 
     # --- what collection may use -----------------------------------------------------------
@@ -445,3 +448,14 @@ def _view(session: Session, review: SubjectReviewRow) -> ReviewView:
             for c in repo.candidates(session, review.id)
         ],
     )
+
+
+def _hand_on(callback: Callable[[str], None] | None, request_id: str) -> None:
+    """Call `callback` with the request, if there is one; the verification stands whatever
+    follows it."""
+    if callback is None:
+        return
+    try:
+        callback(request_id)
+    except Exception as exc:
+        log.warning("request %s was not handed on (%s)", request_id, type(exc).__name__)

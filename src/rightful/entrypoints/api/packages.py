@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from rightful.adapters.db.packages import PackageRow
@@ -18,6 +18,7 @@ from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
 from rightful.entrypoints.api.schemas import RowView
+from rightful.services.delivery import LinkWaits
 
 router = APIRouter(prefix="/api/v1", tags=["packages"])
 Agent = Annotated[Principal, Depends(require(Role.AGENT))]
@@ -119,21 +120,27 @@ def approve(package_id: str, c: Deps, who: Reviewer) -> PackageOut:
 
 
 class LinkOut(BaseModel):
-    link_id: str
-    expires_at: datetime
+    link_id: str | None = Field(description="null while the link waits (`waiting_for`)")
+    expires_at: datetime | None
     max_downloads: int
+    waiting_for: str | None = Field(
+        default=None,
+        description="why no link went out yet (202): the requester, confirmed by text message "
+        "alone, is to confirm an e-mail address by a code; the link then goes out by itself",
+    )
 
 
 @router.post("/packages/{package_id}/deliver", response_model=LinkOut)
-def deliver(package_id: str, c: Deps, who: Reviewer) -> LinkOut:
-    """Send the requester a download link to an approved package (it re-verifies them)."""
+def deliver(package_id: str, c: Deps, who: Reviewer, response: Response) -> LinkOut:
+    """Send the requester a download link to an approved package (it re-verifies them); 202
+    with `waiting_for` when the link waits for an e-mail address they confirm by a code."""
     package = c.packages.get(package_id)
-    issued = web_services(c).delivery.deliver(package.request_id, package.id, who)
-    return LinkOut(
-        link_id=issued.link_id,
-        expires_at=issued.expires_at,
-        max_downloads=c.settings.link_max_downloads,
-    )
+    sent = web_services(c).delivery.deliver(package.request_id, package.id, who)
+    most = c.settings.link_max_downloads
+    if isinstance(sent, LinkWaits):
+        response.status_code = 202
+        return LinkOut(link_id=None, expires_at=None, max_downloads=most, waiting_for=sent.reason)
+    return LinkOut(link_id=sent.link_id, expires_at=sent.expires_at, max_downloads=most)
 
 
 @router.post("/packages/{package_id}/handed-over", response_model=PackageOut)

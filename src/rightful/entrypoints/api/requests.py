@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
+from rightful.bootstrap_web import web_services
 from rightful.domain.deadlines import (
     LONGEST_WINDOW_DAYS,
     MAX_EXTENSION_REASON,
@@ -176,6 +177,11 @@ class RequestDetail(RequestOut):
         default=None,
         description="why the package may not be built yet (CCPA §7062), or a CCPA deletion "
         "not carried out yet (§7061(b), §7062(d)), or null",
+    )
+    link_waits: str | None = Field(
+        default=None,
+        description="why an approved package's link has not gone out: the requester, "
+        "confirmed by text message alone, is to confirm an e-mail address by a code; or null",
     )
     refused_manifestly: RefusedManifestlyOut | None = Field(
         default=None, description="the Art. 12(5) ground of a refusal, or null"
@@ -367,6 +373,7 @@ def show(request_id: str, c: Deps, who: Staff) -> RequestDetail:
         requester_name=row.requester_name,
         claimed_identities=row.claimed_identities,
         waiting_for=c.declarations.waiting_for(request_id),
+        link_waits=web_services(c).delivery.link_waits(request_id),
         refused_manifestly=RefusedManifestlyOut(
             ground=manifestly.ground.value, earlier_requests=manifestly.earlier_requests
         )

@@ -240,6 +240,7 @@ def deliver(package_id: PackageId) -> None:
     Run again, it sends a new link; earlier links keep working until they expire, are used up
     or are revoked in the staff console."""
     from rightful.bootstrap_web import web_services
+    from rightful.services.delivery import LinkWaits
 
     c = container()
     package = c.packages.get(package_id)
@@ -247,6 +248,9 @@ def deliver(package_id: PackageId) -> None:
     earlier = [link for link in delivery.links_of(package.request_id)
                if link.package_id == package.id and link.state == "active"]  # fmt: skip
     issued = delivery.deliver(package.request_id, package.id, cli_principal())
+    if isinstance(issued, LinkWaits):
+        console.print(f"no link went out yet: {issued.reason}", highlight=False, soft_wrap=True)
+        return
     expires = f"{issued.expires_at:%Y-%m-%d %H:%M %Z}"
     if not earlier:
         console.print(f"link {issued.link_id} sent; expires {expires}", highlight=False)

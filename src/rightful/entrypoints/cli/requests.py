@@ -169,6 +169,8 @@ def list_requests(
 @handles_errors
 def show(request_id: RequestId, json_out: Json = False) -> None:
     """One request with its transitions, notices and audit timeline."""
+    from rightful.bootstrap_web import web_services
+
     c = container()
     row = known_request(c, request_id)
     timeline = c.audit.timeline(request_id)
@@ -176,6 +178,7 @@ def show(request_id: RequestId, json_out: Json = False) -> None:
     notices = c.requests.notices(request_id)
     restricted = c.restrictions.get(row.id)
     waiting_for = c.declarations.waiting_for(row.id)
+    link_waits = web_services(c).delivery.link_waits(row.id)
     manifestly = refused_manifestly(timeline)
     if json_out:
         print_json(
@@ -189,6 +192,7 @@ def show(request_id: RequestId, json_out: Json = False) -> None:
                 "details": row.details,
                 "restriction": restricted.as_json() if restricted else None,
                 "waiting_for": waiting_for,
+                "link_waits": link_waits,
                 "refused_manifestly": {
                     "ground": manifestly.ground.value,
                     "earlier_requests": manifestly.earlier_requests,
@@ -248,6 +252,8 @@ def show(request_id: RequestId, json_out: Json = False) -> None:
     if waiting_for:
         what = "deletion" if row.type == RequestType.ERASURE else "package"
         console.print(f"{what} waits: {waiting_for}", highlight=False)
+    if link_waits:
+        console.print(f"link waits: {link_waits}", highlight=False)
     if waiting_for and c.declarations.categories_only(row.id):
         console.print("verified for the categories (§7062(b)): tell them in words with "
                       "`rightful requests answer`, at the latest by the deadline")  # fmt: skip

@@ -30,6 +30,7 @@ from rightful.entrypoints.web.console import (
 )
 from rightful.entrypoints.web.form_fields import Csrf, Reason, Word
 from rightful.entrypoints.web.pages import container, services
+from rightful.services.delivery import LinkWaits
 from rightful.services.staff_auth import ConsoleSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -79,11 +80,13 @@ def approve(request: Request, package_id: str, csrf: Csrf = "") -> Response:
     def action(me: ConsoleSession) -> str:
         approved = c.package_review.approve(package_id, me.principal)
         try:
-            web.delivery.deliver(approved.request_id, approved.id, me.principal)
+            sent = web.delivery.deliver(approved.request_id, approved.id, me.principal)
         except DeliveryError as exc:
             raise DeliveryError(
                 f"Approved, but no link went out: {exc}. Send it once the mail service works."
             ) from None
+        if isinstance(sent, LinkWaits):
+            return f"Approved; {sent.reason}."
         return "Approved; the download link went to the requester's verified address."
 
     return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)
@@ -96,7 +99,9 @@ def deliver(request: Request, package_id: str, csrf: Csrf = "") -> Response:
 
     def action(me: ConsoleSession) -> str:
         found = c.packages.get(package_id)
-        web.delivery.deliver(found.request_id, found.id, me.principal)
+        sent = web.delivery.deliver(found.request_id, found.id, me.principal)
+        if isinstance(sent, LinkWaits):
+            return f"No link went out yet: {sent.reason}."
         return "A new download link went to the requester's verified address."
 
     return act(request, csrf, Role.REVIEWER, f"/console/packages/{package_id}", action)

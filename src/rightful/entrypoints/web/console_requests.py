@@ -83,6 +83,7 @@ def _detail(
         "restriction": c.restrictions.get(request_id),
         "in_words": answered_in_words(row) or c.declarations.categories_only(request_id),
         "waiting_for": c.declarations.waiting_for(request_id),
+        "link_waits": web.delivery.link_waits(request_id),
         "declares": c.declarations.statement(request_id) is not None,
         "paper_declarations": c.paper_declarations.listed(request_id),
         "scan_max_bytes": c.settings.authority_max_bytes,

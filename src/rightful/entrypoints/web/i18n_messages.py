@@ -568,6 +568,21 @@ _TEXTS: list[tuple[str, str, str]] = [
         "We send a code only to an address we already hold for you.",
         "Wir schicken einen Code nur an eine Adresse, die wir schon für Sie haben.",
     ),
+    (
+        "delivery_email_title",
+        "To receive your data we need an e-mail address confirmed by a code",
+        "Damit Sie Ihre Daten erhalten, brauchen wir eine per Code bestätigte E-Mail-Adresse",
+    ),
+    (
+        "delivery_email_text",
+        "You confirmed this request by text message, and a text message cannot carry your "
+        "data: we send the download link only to an e-mail address you confirm with a code we "
+        "mail to it. Once you have, the link goes there as soon as your data is ready.",
+        "Sie haben diese Anfrage per SMS bestätigt, und eine SMS kann Ihre Daten nicht "
+        "überbringen: Den Download-Link schicken wir nur an eine E-Mail-Adresse, die Sie mit "
+        "einem Code bestätigen, den wir dorthin schicken. Danach geht der Link dorthin, sobald "
+        "Ihre Daten bereit sind.",
+    ),
     ("downloads_title", "Your download", "Ihr Download"),
     ("open_download", "Open the download page", "Downloadseite öffnen"),
     (
