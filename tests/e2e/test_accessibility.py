@@ -7,7 +7,9 @@ requester (the status asking for one more confirmation, the page for the second 
 and sent back with a wrong one, the page for the shop account's token, empty and ready, and the
 status once confirmed, while rightful gathers the data), the step-up by e-mail code of a request
 confirmed by text message alone (its button; the address asked for, and sent back empty, when
-the request holds none), the download pages by code, by the
+the request holds none), the status of such a request whose data needs no more proof asking
+for an e-mail address confirmed by a code for its link (and sent back empty), the download
+pages by code, by the
 mail's link and with a passphrase, the deletion confirmation after "not my data", an incident's
 notice, the yearly figures and their form sent back — and a failure names every violation: its
 rule, impact, help and the elements."""
@@ -30,7 +32,7 @@ from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import Role
 from rightful.domain.requests import RequestType
 from rightful.domain.staff import Principal
-from rightful.domain.verification import Channel
+from rightful.domain.verification import Assurance, Channel
 
 from .live import BROWSER_TESTS, CODE, Live, live_server, says
 from .test_browser_answer import verified_objection
@@ -121,6 +123,7 @@ def test_the_requester_pages_pass_wcag_21_aa(browser: Any, live: Live, audit: Au
     audit_a_ccpa_request_waiting(browser.new_context(viewport=phone), live, audit)
     audit_a_step_up(browser.new_context(viewport=phone), live, audit)
     audit_a_step_up_by_email(browser.new_context(viewport=phone), live, audit)
+    audit_a_link_asking_for_an_address(browser.new_context(viewport=phone), live, audit)
     audit.assert_none()
 
 
@@ -293,14 +296,33 @@ def audit_a_step_up_by_email(context: Any, live: Live, audit: Audit) -> None:
     page.locator("form[action$='/step-up'] button").click()
     page.wait_for_url(re.compile(r"/verify\?sent=1"))
     audit.check(page, "step-up by e-mail, the code sent")
+    audit_address_asked(page, live, audit, "#f-email", "a step-up by e-mail with no address")
+    context.close()
+
+
+def audit_a_link_asking_for_an_address(context: Any, live: Live, audit: Audit) -> None:
+    """Signed in to a request confirmed by text message alone, whose data needs no more proof,
+    a requester is asked for an e-mail address to confirm by a code, since the link goes only
+    to one: the status page, and the form sent back empty, in both languages."""
+    standing = live.world.c.verification.standing
+    standing.required, needed = Assurance.STANDARD, standing.required  # data that needs no more
+    try:
+        audit_address_asked(context.new_page(), live, audit, "#delivery-email-title",
+                            "the link asking for an e-mail address")  # fmt: skip
+    finally:
+        standing.required = needed
+    context.close()
+
+
+def audit_address_asked(page: Any, live: Live, audit: Audit, ready: str, name: str) -> None:
+    """A request of Hugo's confirmed by text message alone, holding no e-mail address: its
+    status asking for one (`ready` on it), and the form sent back empty, in both languages."""
     status = f"{live.base}/portal/requests/{confirmed_by_text(live, page, None)}"
     for lang in ("de", "en"):
-        audit_status(page, audit, f"{status}?lang={lang}", "#f-email",
-                     f"a step-up by e-mail to an address typed, {lang}")  # fmt: skip
+        audit_status(page, audit, f"{status}?lang={lang}", ready, f"{name}, {lang}")
         page.locator("form[action$='/step-up'] button").click()
         page.wait_for_selector(".summary")
-        audit.check(page, f"status, a step-up by e-mail with no address, {lang}")
-    context.close()
+        audit.check(page, f"status, {name}, sent back empty, {lang}")
 
 
 def audit_status(page: Any, audit: Audit, url: str, ready: str, name: str) -> None:
