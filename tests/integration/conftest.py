@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import secrets
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from rightful.adapters.db.console import StaffUserRow
 from rightful.bootstrap import Container
-from rightful.domain.clock import FixedClock
+from rightful.domain.clock import Clock, FixedClock
 from rightful.entrypoints.api.app import create_app
 from rightful.services import staff
 from rightful.services.setup import initialise
@@ -51,10 +55,28 @@ def running_app(store_url: str, data_dir: Path, **overrides: object) -> Iterator
     keys = {}
     with c.store.transaction() as session:
         for role in ("agent", "reviewer", "dpo", "admin"):
-            keys[role] = staff.issue_key(session, clock, name=f"test {role}", role=role).secret
+            keys[role] = held_key(session, clock, f"test {role}", role, f"test-{role}").secret
     with TestClient(create_app(c), raise_server_exceptions=False) as client:
         yield App(c, client, clock, keys)
     c.store.engine.dispose()
+
+
+def console_user(session: Session, clock: Clock, name: str, role: str) -> StaffUserRow:
+    """The console user `name`, added when there is none (unable to sign in: a stand-in for
+    `rightful staff add-user`, which the four-eyes rules need only as a holder of keys)."""
+    found = session.scalars(select(StaffUserRow).where(StaffUserRow.name == name)).first()
+    if found is None:
+        found = StaffUserRow(id=secrets.token_hex(8), name=name, role=role, password_hash="!",
+                             totp_secret="!", created_at=clock.now())  # fmt: skip
+        session.add(found)
+        session.flush()
+    return found
+
+
+def held_key(session: Session, clock: Clock, name: str, role: str, holder: str) -> staff.IssuedKey:
+    """A staff API key held by the console user `holder` (added when there is none)."""
+    console_user(session, clock, holder, role)
+    return staff.issue_key(session, clock, name=name, role=role, holder=holder)
 
 
 @pytest.fixture

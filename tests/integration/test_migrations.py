@@ -74,6 +74,41 @@ def test_0031_keeps_asks_for_unknown_request_ids_and_its_downgrade_drops_them(
     engine.dispose()
 
 
+def test_0032_takes_the_old_default_holder_from_keys_that_name_no_console_user(
+    store_url: str,
+) -> None:
+    """Before 0032 a key without --holder was held by its name: "alice laptop" and "alice
+    desktop" were two people to four eyes. Such a key now names no holder, unless its name is a
+    console user's (then it is theirs either way); a holder given on purpose stays."""
+    engine = make_engine(store_url)
+    upgrade(engine)
+    downgrade(engine, "0031_unknown_sign_in_asks")
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    key = text("INSERT INTO api_keys (id, name, holder, role, secret_hash, created_at)"
+               " VALUES (:id, :name, :holder, 'reviewer', '0', :at)")  # fmt: skip
+    user = text("INSERT INTO staff_users (id, name, role, password_hash, totp_secret,"
+                " created_at, last_totp_step, failures)"
+                " VALUES ('u1', 'Rita', 'reviewer', '!', '!', :at, 0, 0)")  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(user, {"at": at})
+        for id_, name, holder in (("k1", "alice laptop", "alice laptop"), ("k2", "rita", "rita"),
+                                  ("k3", "rita phone", "rita"), ("k4", "sam", "tom")):  # fmt: skip
+            connection.execute(key, {"id": id_, "name": name, "holder": holder, "at": at})
+    upgrade(engine)
+    holders = text("SELECT id, holder FROM api_keys ORDER BY id")
+    with engine.connect() as connection:
+        assert list(connection.execute(holders)) == [
+            ("k1", None),
+            ("k2", "rita"),
+            ("k3", "rita"),
+            ("k4", "tom"),
+        ]
+    downgrade(engine, "0031_unknown_sign_in_asks")
+    with engine.connect() as connection:
+        assert connection.execute(holders).first() == ("k1", "alice laptop")
+    engine.dispose()
+
+
 def downgrade(engine: Engine, revision: str) -> None:
     """Alembic's downgrade to `revision` on the store behind `engine`."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))

@@ -406,12 +406,14 @@ def test_one_network_address_submits_a_limited_number_an_hour(
 def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_secret(
     app: App,
 ) -> None:
-    issued = app.client.post("/api/v1/staff/keys", json={"name": "crm sync", "role": "agent"},
-                             headers=app.as_role("admin"))  # fmt: skip
+    issued = app.client.post("/api/v1/staff/keys", json={"name": "crm sync", "role": "agent",
+                             "holder": "TEST-agent"}, headers=app.as_role("admin"))  # fmt: skip
     assert issued.status_code == 201
     key = issued.json()
     listed = app.client.get("/api/v1/requests", headers={"X-API-Key": key["key"]})
     assert listed.status_code == 200
+    listed = app.client.get("/api/v1/staff/keys", headers=app.as_role("admin")).json()
+    assert [k["holder"] for k in listed if k["id"] == key["id"]] == ["test-agent"]
     with app.container.store.transaction() as session:
         entry = session.scalars(
             select(AuditEntryRow).where(AuditEntryRow.action == "staff.key_issued")
@@ -431,9 +433,28 @@ def test_an_admin_issues_a_key_that_works_and_the_chain_names_it_but_not_its_sec
             select(AuditEntryRow).where(AuditEntryRow.action == "staff.key_revoked")
         ).all()
     assert len(revoked) == 1, "one revocation, one entry"
-    odd = app.client.post("/api/v1/staff/keys", json={"name": "a\x00b\x1b[2J", "role": "agent"},
-                          headers=app.as_role("admin"))  # fmt: skip
+    odd_name = {"name": "a\x00b\x1b[2J", "role": "agent", "holder": "test-agent"}
+    odd = app.client.post("/api/v1/staff/keys", json=odd_name, headers=app.as_role("admin"))
     assert odd.status_code == 422 and "a key's name: contains control characters" in odd.text
+
+
+@pytest.mark.parametrize(
+    ("holder", "said"),
+    [
+        ({}, "give --holder the console user name of the staff member who holds the key"),
+        ({"holder": "alice"}, "no console user 'alice': give --holder the console user name"),
+    ],
+)
+def test_a_key_names_a_console_user_as_its_holder(
+    app: App, holder: dict[str, str], said: str
+) -> None:
+    """Every role acts in four-eyes decisions (an agent enters requests and uploads files), and
+    four eyes count people: a key without a holder was a person of its own, so one person's two
+    keys were two people."""
+    body = {"name": "alice laptop", "role": "agent"} | holder
+    refused = app.client.post("/api/v1/staff/keys", json=body, headers=app.as_role("admin"))
+    assert refused.status_code == 422 and said in refused.json()["detail"]
+    assert len(app.client.get("/api/v1/staff/keys", headers=app.as_role("admin")).json()) == 4
 
 
 @pytest.fixture

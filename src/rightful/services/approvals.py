@@ -35,7 +35,7 @@ from rightful.domain.verification import Factor
 from rightful.services.audit import AuditService, digest
 from rightful.services.documents import DocumentFiles, read_audited
 from rightful.services.identity_set import Proof, Settlement, load_request, record_proof
-from rightful.services.staff import check_other_person, person_of
+from rightful.services.staff import check_named, check_other_person, person_of
 from rightful.services.subjects import SubjectService
 
 # Magic numbers of the document types accepted; anything else is refused.
@@ -298,6 +298,8 @@ def document_suffix(content_type: str) -> str:
 def check_not_entered_by(session: Session, request_id: str, by: Principal, what: str) -> None:
     """Four eyes on a request staff took down: whoever entered it does not approve its proof."""
     entered = session.get(RequestRow, request_id)
+    if entered is not None:
+        check_named(session, (entered.created_by, by.id), what)
     if entered is not None and person_of(session, entered.created_by) == person_of(session, by.id):
         raise PermissionDeniedError(
             f"{what} needs a second staff member, not the one who entered the request"

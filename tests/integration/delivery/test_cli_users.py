@@ -1,5 +1,7 @@
 """`rightful staff add-user` prints a TOTP provisioning URI (and a generated password) once, so
-that a person (or the demo and the browser tests) can sign in to the console."""
+that a person (or the demo and the browser tests) can sign in to the console; `issue-key` names
+the console user who holds each key, so that one person's two keys are not two people to four
+eyes."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from rightful.adapters.db.audit import AuditEntryRow
 from rightful.bootstrap import get_container, set_container
 from rightful.entrypoints.api.app import create_app
 from rightful.entrypoints.cli.main import app as cli_app
 from rightful.entrypoints.web import install_web
+from rightful.services import staff
 
 
 @pytest.fixture
@@ -175,3 +180,67 @@ def _audited(action: str) -> list[dict[str, object]]:
     get_container().audit.export(export)
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     return [e for e in lines if e.get("action") == action]
+
+
+# --- API keys and their holders ----------------------------------------------------------------
+
+KEY_HOLDER = ["staff", "add-user", "--name", "alice", "--password", "a long enough password"]
+
+
+def run_cli(cli: CliRunner, *args: str) -> tuple[int, str]:
+    result = cli.invoke(cli_app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("holder", "said"),
+    [
+        ([], "error: give --holder the console user name of the staff member who holds the key "
+             "(`rightful staff add-user` first if they have none)"),
+        (["--holder", "bob"], "error: no console user 'bob': give --holder the console user name"),
+    ],
+)  # fmt: skip
+def test_a_key_without_a_console_user_as_its_holder_is_refused_in_one_line(
+    cli: CliRunner, holder: list[str], said: str
+) -> None:
+    assert run_cli(cli, *KEY_HOLDER)[0] == 0
+    issue = ["staff", "issue-key", "--name", "alice laptop", "--role", "reviewer", *holder]
+    code, out = run_cli(cli, *issue)
+    assert code != 0 and out.count("\n") == 1 and out.startswith(said), out
+    assert "rf_" not in run_cli(cli, "staff", "list-keys")[1]
+
+
+def test_a_key_is_held_by_its_console_user_whatever_the_case(cli: CliRunner) -> None:
+    assert run_cli(cli, *KEY_HOLDER)[0] == 0
+    issue = ["staff", "issue-key", "--name", "alice laptop", "--role", "reviewer"]
+    code, out = run_cli(cli, *issue, "--holder", "ALICE")
+    assert code == 0, out
+    key_id = out.split()[0]
+    listed = next(
+        line for line in run_cli(cli, "staff", "list-keys")[1].splitlines() if key_id in line
+    )
+    assert "alice laptop" in listed and "alice" in listed.replace("alice laptop", "")
+
+
+def test_a_key_issued_without_a_holder_is_listed_so_and_can_be_given_one(cli: CliRunner) -> None:
+    """Keys issued before holders were required (the old default was the key's name) keep
+    working for what needs no second person, and `name-holder` names their holder once."""
+    assert run_cli(cli, *KEY_HOLDER)[0] == 0
+    c = get_container()
+    with c.store.transaction() as session:
+        old = staff.issue_key(session, c.clock, name="alice desktop", role="reviewer")
+    listed = run_cli(cli, "staff", "list-keys")[1]
+    assert "(no holder)" in next(line for line in listed.splitlines() if old.id in line)
+    code, out = run_cli(cli, "staff", "name-holder", old.id, "--holder", "Alice")
+    assert (code, out) == (0, f"{old.id} held by alice\n")
+    code, out = run_cli(cli, "staff", "name-holder", old.id, "--holder", "alice")
+    assert code != 0 and out.count("\n") == 1 and "has a holder already" in out, out
+    code, out = run_cli(cli, "staff", "name-holder", "nope", "--holder", "alice")
+    assert code != 0 and "no API key nope" in out
+    assert "(no holder)" not in run_cli(cli, "staff", "list-keys")[1]
+    with c.store.transaction() as session:
+        named = session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.action == "staff.key_holder_named")
+        ).one()
+        assert set(json.loads(named.summary)) == {"key_id", "user_id"}  # ids, never a name
+        assert "alice" not in named.summary

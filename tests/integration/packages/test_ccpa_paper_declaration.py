@@ -26,6 +26,7 @@ from rightful.domain.requests import RequestType
 from rightful.services import staff
 from rightful.services.approvals import Document
 
+from ..conftest import held_key
 from .test_ccpa_declaration import ANNA_MAIL, CUSTOMER, EMAIL, PHONE, proven
 from .world import AGENT, REVIEWER, World
 
@@ -65,7 +66,7 @@ def test_the_recorder_cannot_approve_nor_can_another_key_of_the_same_holder(
 
     rid = three_points(world)
     with world.c.store.transaction() as session:
-        first = staff.issue_key(session, world.clock, name="ada-1", role="reviewer", holder="Ada")
+        first = held_key(session, world.clock, "ada-1", "reviewer", "Ada")
         second = staff.issue_key(session, world.clock, name="ada-2", role="reviewer", holder="ada")
     ada = Principal(id=f"key:{first.id}", role=Role.REVIEWER)
     ada_again = Principal(id=f"key:{second.id}", role=Role.REVIEWER)
@@ -180,8 +181,8 @@ def test_staff_record_and_approve_through_the_api(world: World) -> None:
 
     rid = three_points(world)
     with world.c.store.transaction() as session:
-        ada = staff.issue_key(session, world.clock, name="ada", role="reviewer").secret
-        bob = staff.issue_key(session, world.clock, name="bob", role="reviewer").secret
+        ada = held_key(session, world.clock, "ada", "reviewer", "ada").secret
+        bob = held_key(session, world.clock, "bob", "reviewer", "bob").secret
     client = TestClient(create_app(world.c))
     url = f"/api/v1/verification/{rid}/paper-declarations"
     form = {"full_name": "Anna Schmidt", "signed_on": "2026-03-01"}

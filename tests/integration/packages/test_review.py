@@ -20,10 +20,17 @@ from rightful.entrypoints.api.app import create_app
 from rightful.services import staff
 from rightful.services.package_review import NotDeliverableError
 
+from ..conftest import held_key
 from .corrupt import DropsValidityWindows
 from .world import AGENT, REVIEWER, World, manifest_of, zip_bytes
 
 ANNA, DORA = 1, 5
+NOTE = {"file": ("note.txt", b"a note about the account", "text/plain")}
+NOTE_FORM = {
+    "collection": "shop.support_tickets",
+    "justification": "Handwritten note scanned from the customer's letter.",
+    "labels": ["customer_id=1"],
+}
 
 
 def test_the_reviewer_sees_counts_categories_gate_results_and_a_sample(world: World) -> None:
@@ -176,7 +183,7 @@ def api(store_world: World) -> Iterator[tuple[World, TestClient, dict[str, dict[
     keys = {}
     with store_world.c.store.transaction() as session:
         for role in ("agent", "reviewer"):
-            secret = staff.issue_key(session, store_world.clock, name=role, role=role).secret
+            secret = held_key(session, store_world.clock, role, role, f"{role}-1").secret
             keys[role] = {"X-API-Key": secret}
     with TestClient(create_app(store_world.c), raise_server_exceptions=False) as client:
         yield store_world, client, keys
@@ -218,14 +225,8 @@ def test_staff_attach_and_approve_over_http(
 ) -> None:
     world, client, keys = api
     rid = world.request_for(ANNA)
-    files = {"file": ("note.txt", b"a note about the account", "text/plain")}
-    form = {
-        "collection": "shop.support_tickets",
-        "justification": "Handwritten note scanned from the customer's letter.",
-        "labels": ["customer_id=1"],
-    }
     made = client.post(
-        f"/api/v1/requests/{rid}/attachments", headers=keys["agent"], files=files, data=form
+        f"/api/v1/requests/{rid}/attachments", headers=keys["agent"], files=NOTE, data=NOTE_FORM
     )
     assert made.status_code == 201 and made.json()["state"] == "pending"
     aid = made.json()["id"]
@@ -239,6 +240,32 @@ def test_staff_attach_and_approve_over_http(
     assert bound.status_code == 201
     built = client.post(f"/api/v1/requests/{rid}/packages", headers=keys["agent"]).json()
     assert built["status"] == "ready" and built["attachments"] == 1
+
+
+def test_an_attachment_uploaded_with_a_key_without_a_holder_waits_for_its_holder_over_http(
+    api: tuple[World, TestClient, dict[str, dict[str, str]]],
+) -> None:
+    """Two keys Alice got before holders were required ("alice laptop", "alice desktop") were
+    two people: she approved her own upload. Now a 403 says how to name the holder."""
+    world, client, keys = api
+    with world.c.store.transaction() as session:
+        laptop, desktop = (
+            staff.issue_key(session, world.clock, name=f"alice {device}", role="reviewer")
+            for device in ("laptop", "desktop")
+        )
+    rid = world.request_for(ANNA)
+    made = client.post(f"/api/v1/requests/{rid}/attachments", files=NOTE, data=NOTE_FORM,
+                       headers={"X-API-Key": laptop.secret})  # fmt: skip
+    assert made.status_code == 201  # what needs no second person still works
+    url = f"/api/v1/attachments/{made.json()['id']}/approve"
+    for approver in ({"X-API-Key": desktop.secret}, keys["reviewer"]):
+        refused = client.post(url, headers=approver, json={})
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            f"approving an attachment needs two people, and the key {laptop.id} names no "
+            f"holder: name it with `rightful staff name-holder {laptop.id} --holder NAME`, or "
+            "re-issue it with --holder"
+        )
 
 
 def test_review_over_http_samples_by_the_setting_and_names_a_request_ids_packages(

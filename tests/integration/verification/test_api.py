@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from rightful.domain.lifecycle import Status
 from rightful.entrypoints.api.app import create_app
-from rightful.services import staff
 from rightful.services.package_keys import pseudonym_key, subject_pseudonym
 
+from ..conftest import held_key
 from . import estate
 from .conftest import World
 
@@ -51,8 +51,8 @@ def api(world: World) -> Iterator[Api]:
     keys = {}
     with world.c.store.transaction() as session:
         for role in ("agent", "reviewer"):
-            keys[role] = staff.issue_key(session, world.clock, name=role, role=role).secret
-        keys["reviewer2"] = staff.issue_key(session, world.clock, name="r2", role="reviewer").secret
+            keys[role] = held_key(session, world.clock, role, role, f"{role}-1").secret
+        keys["reviewer2"] = held_key(session, world.clock, "r2", "reviewer", "reviewer-2").secret
     with TestClient(create_app(world.c), raise_server_exceptions=False) as client:
         yield Api(world, client, keys)
 

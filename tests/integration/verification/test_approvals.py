@@ -21,6 +21,7 @@ from rightful.domain.staff import Principal
 from rightful.domain.subjects import AuthorityKind, StaffCheckMethod
 from rightful.services.approvals import Document
 
+from ..conftest import console_user, held_key
 from . import estate
 from .conftest import AGENT, REVIEWER, REVIEWER_2, World
 
@@ -238,10 +239,12 @@ def test_two_keys_of_one_holder_are_one_person_to_four_eyes(world: World) -> Non
     from rightful.services import staff
 
     with world.c.store.transaction() as session:
-        first, second, other = (
+        rita_user = console_user(session, world.c.clock, "rita", "reviewer").id
+        first, second = (
             staff.issue_key(session, world.c.clock, name=name, role="reviewer", holder=holder)
-            for name, holder in (("rita laptop", "rita"), ("rita phone", "Rita"), ("sam", None))
+            for name, holder in (("rita laptop", "rita"), ("rita phone", "Rita"))
         )
+        other = held_key(session, world.c.clock, "sam", "reviewer", "sam")
     rita, rita_again, sam = (
         Principal(f"key:{k.id}", Role.REVIEWER) for k in (first, second, other)
     )
@@ -249,9 +252,100 @@ def test_two_keys_of_one_holder_are_one_person_to_four_eyes(world: World) -> Non
     check = world.c.approvals.record_check(
         rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", rita
     )
-    with pytest.raises(PermissionDeniedError, match="second staff member"):
-        world.c.approvals.decide_check(rid, check.id, rita_again, approve=True)
+    for same_person in (rita_again, Principal(f"staff:{rita_user}", Role.REVIEWER)):
+        with pytest.raises(PermissionDeniedError, match="second staff member"):
+            world.c.approvals.decide_check(rid, check.id, same_person, approve=True)
     assert world.c.approvals.decide_check(rid, check.id, sam, approve=True).outcome == "bound"
+
+
+def test_a_key_holder_is_a_console_user(world: World) -> None:
+    """A holder that names no console user would be a person nobody can match with anyone."""
+    from rightful.services import staff
+
+    refused = "no console user 'alice': give --holder the console user name"
+    with world.c.store.transaction() as session, pytest.raises(InvalidInputError, match=refused):
+        staff.issue_key(session, world.c.clock, name="alice laptop", role="agent", holder="alice")
+
+
+def test_keys_issued_without_a_holder_are_no_two_people_until_it_is_named(world: World) -> None:
+    """Alice's "alice laptop" and "alice desktop", issued before holders were required, were two
+    people: she approved her own identity check. A key without a holder is now on neither side
+    of four eyes, until `name-holder` names it; then it counts as that person."""
+    from rightful.domain.lifecycle import Role
+    from rightful.services import staff
+
+    with world.c.store.transaction() as session:
+        laptop, desktop = (
+            staff.issue_key(session, world.c.clock, name=name, role="reviewer")
+            for name in ("alice laptop", "alice desktop")
+        )
+        console_user(session, world.c.clock, "alice", "reviewer")
+    alice, alice_again = (Principal(f"key:{k.id}", Role.REVIEWER) for k in (laptop, desktop))
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", alice
+    )
+    remedy = f"the key {laptop.id} names no holder: name it with `rightful staff name-holder "
+    with pytest.raises(PermissionDeniedError, match=remedy + f"{laptop.id} --holder NAME`"):
+        world.c.approvals.decide_check(rid, check.id, alice_again, approve=True)
+    with pytest.raises(PermissionDeniedError, match=f"the key {laptop.id} names no holder"):
+        world.c.approvals.decide_check(rid, check.id, REVIEWER_2, approve=True)  # may be Alice
+    with world.c.store.transaction() as session:
+        for key in (laptop, desktop):
+            staff.name_holder(session, key.id, "Alice")
+    with pytest.raises(PermissionDeniedError, match="not the one who made it"):
+        world.c.approvals.decide_check(rid, check.id, alice_again, approve=True)
+    assert world.c.approvals.decide_check(rid, check.id, REVIEWER_2, approve=True).outcome == (
+        "bound"
+    )
+
+
+def test_a_key_issued_by_a_key_without_a_holder_may_be_anyones(world: World) -> None:
+    """Alice's old admin key, which names no holder, mints a reviewer key held by Bob: she could
+    approve her own check with it, so it takes no part until the admin key's holder is named."""
+    from rightful.domain.lifecycle import Role
+    from rightful.services import staff
+
+    with world.c.store.transaction() as session:
+        old = staff.issue_key(session, world.c.clock, name="alice admin", role="admin")
+        console_user(session, world.c.clock, "bob", "reviewer")
+        minted = staff.issue_key_for(
+            session, world.c.clock, world.c.audit, Principal(f"key:{old.id}", Role.ADMIN),
+            name="bob laptop", role="reviewer", holder="bob",
+        )  # fmt: skip
+        alice = Principal(f"staff:{console_user(session, world.c.clock, 'alice', 'agent').id}",
+                          Role.AGENT)  # fmt: skip
+    rid = world.submit(channel="staff")
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back to the address on file", alice
+    )
+    bob = Principal(f"key:{minted.id}", Role.REVIEWER)
+    with pytest.raises(PermissionDeniedError, match=f"the key {old.id} names no holder"):
+        world.c.approvals.decide_check(rid, check.id, bob, approve=True)
+    with world.c.store.transaction() as session:
+        staff.name_holder(session, old.id, "alice")
+    with pytest.raises(PermissionDeniedError, match="not a key the first one issued"):
+        world.c.approvals.decide_check(rid, check.id, bob, approve=True)
+
+
+def test_the_os_account_alice_and_the_console_user_alice_are_one_person(world: World) -> None:
+    """Alice records a check with `rightful verify check` under her OS account and approves it
+    in the console: the command line's `cli:alice` was a person of its own."""
+    from rightful.domain.lifecycle import Role
+
+    with world.c.store.transaction() as session:
+        alice = console_user(session, world.c.clock, "Alice", "reviewer").id
+    rid = world.submit(channel="staff")
+    at_the_command_line = Principal("cli:alice", Role.AGENT)
+    check = world.c.approvals.record_check(
+        rid, CALLBACK, [("email", estate.ANNA)], "wrote back", at_the_command_line
+    )
+    with pytest.raises(PermissionDeniedError, match="not the one who made it"):
+        world.c.approvals.decide_check(rid, check.id, Principal(f"staff:{alice}", Role.REVIEWER),
+                                       approve=True)  # fmt: skip
+    assert world.c.approvals.decide_check(rid, check.id, REVIEWER, approve=True).outcome == (
+        "bound"
+    )
 
 
 def test_a_key_the_first_person_issued_is_no_second_person(world: World) -> None:
@@ -261,6 +355,7 @@ def test_a_key_the_first_person_issued_is_no_second_person(world: World) -> None
 
     admin = Principal("cli:root", Role.ADMIN)
     with world.c.store.transaction() as session:
+        console_user(session, world.c.clock, "tom", "reviewer")
         minted = staff.issue_key_for(session, world.c.clock, world.c.audit, admin,
                                      name="second pair", role="reviewer", holder="tom")  # fmt: skip
     rid = world.submit(channel="staff")
@@ -282,6 +377,8 @@ def test_a_key_minted_with_a_key_the_first_person_issued_is_no_second_person(
 
     admin = Principal("cli:root", Role.ADMIN)
     with world.c.store.transaction() as session:
+        for name in ("tom", "ulla"):
+            console_user(session, world.c.clock, name, "reviewer")
         middle = staff.issue_key_for(session, world.c.clock, world.c.audit, admin,
                                      name="spare admin", role="admin", holder="tom")  # fmt: skip
         minted = staff.issue_key_for(

@@ -135,8 +135,9 @@ class ApiKeyRow(Base):
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    # Who holds it: a staff member (by their console user name) or a system. Two keys of one
-    # holder are one person to the four-eyes rules.
+    # Who holds it: a console user's name. Two keys of one holder, and that user, are one person
+    # to the four-eyes rules; a key without one (issued before holders were required) takes no
+    # part in them.
     holder: Mapped[str | None] = mapped_column(String(100))
     issued_by: Mapped[str | None] = mapped_column(String(64))  # the principal who issued it
     role: Mapped[str] = mapped_column(String(16))

@@ -26,8 +26,8 @@ class KeyIn(BaseModel):
     role: Role
     holder: str | None = Field(
         default=None, min_length=1, max_length=100,
-        description="who holds it: a staff member's console user name (two keys of one holder "
-        "are one person to the four-eyes rules); by default the name",
+        description="who holds it (required): a staff member's console user name; the user "
+        "and all their keys are one person to the four-eyes rules",
     )  # fmt: skip
 
 

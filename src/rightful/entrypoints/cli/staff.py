@@ -33,8 +33,8 @@ def issue_key(
     holder: Annotated[
         str | None,
         typer.Option(
-            help="who holds it: a staff member's console user name (default: --name); "
-            "two keys of one holder are one person to the four-eyes rules"
+            help="who holds it (required): a staff member's console user name; the user and "
+            "all their keys are one person to the four-eyes rules"
         ),
     ] = None,
 ) -> None:
@@ -58,13 +58,31 @@ def list_keys() -> None:
             table.add_row(
                 k.id,
                 k.name,
-                k.holder or k.name,
+                k.holder or "(no holder)",
                 k.role,
                 f"{k.created_at:%Y-%m-%d}",
                 f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
                 f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "",
             )
     console.print(table)
+
+
+@app.command("name-holder")
+@handles_errors
+def name_holder(
+    key_id: Annotated[
+        str, typer.Argument(help="the key's id, as `rightful staff list-keys` shows")
+    ],
+    holder: Annotated[str, typer.Option(help="the console user name of who holds it")],
+) -> None:
+    """Name the holder of a key issued without one, so that it may take part in four eyes."""
+    c = container()
+    who = cli_principal()
+    with c.store.transaction() as session:
+        user = staff.name_holder(session, key_id, holder)
+        c.audit.record(session, who.id, who.role_name, "staff.key_holder_named", None,
+                       key_id=key_id, user_id=user.id)  # fmt: skip
+    console.print(f"{key_id} held by {user.name}", highlight=False)
 
 
 @app.command("revoke-key")
