@@ -54,7 +54,8 @@ def demo(
         )
         console.print(f"  URL:           {url}   (API docs: {url}/docs)")
         console.print(
-            f"  staff API key: {summary.admin_key}   (role admin; send as X-API-Key)",
+            f"  staff API key: {summary.admin_key}   (role admin, held by "
+            f"{summary.console_users[-1].name}; send as X-API-Key)",
             highlight=False,
             soft_wrap=True,
         )
