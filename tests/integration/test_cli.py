@@ -713,7 +713,8 @@ def test_a_refusal_under_art_12_5_names_its_ground_from_the_cli(cli: CliRunner) 
 def test_a_rectification_is_recorded_by_field_from_the_cli(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """REQUIREMENTS.md:25 (Art. 16): which fields changed, each one of the data map."""
+    """REQUIREMENTS.md:25 (Art. 16): which fields changed, each one of the data map; the request
+    stays open until every other place holding that data is corrected or kept with why."""
     from rightful.bootstrap import get_container
     from rightful.demo.estate import DATAMAP_FILES
     from rightful.domain.lifecycle import Status
@@ -729,9 +730,18 @@ def test_a_rectification_is_recorded_by_field_from_the_cli(
     code, out = run(cli, "requests", "rectified", rid, "--field", "accounts.customers.shoe")
     assert code == 2 and "not a field of the data map" in out
     code, out = run(cli, "requests", "rectified", rid, "--field", "accounts.customers.email")
-    assert code == 0, out
+    assert code == 0 and "still verified: 3 places also holding the data" in out, out
     code, out = run(cli, "requests", "show", rid)
     assert "rectified (Art. 16): accounts.customers.email; recipients told: 0" in out
+    assert "also held in shop.newsletter.email: open" in out
+    kept = "--kept", "accounts.email_history.email=the history of sign-in addresses, as it was"
+    code, out = run(cli, "requests", "rectified", rid, "--kept", "shop.newsletter.email")
+    assert code == 2 and out.strip().count("\n") == 0 and "field=why" in out
+    code, out = run(cli, "requests", "rectified", rid, "--field", "shop.newsletter.email", *kept)
+    assert code == 0 and "still verified: 1 place also" in out
+    assert "also held in accounts.email_history.email: kept: the history" in out
+    code, out = run(cli, "requests", "rectified", rid, "--field", "shop.support_tickets.email")
+    assert code == 0 and "now closed; the requester is told" in out
 
 
 @pytest.mark.parametrize(

@@ -499,6 +499,39 @@ def test_an_erasure_outcome_is_recorded_by_the_dpo_once_the_requester_is_verifie
     assert [n.kind for n in app.container.requests.notices(rid)][-1] == "erasure"
 
 
+def test_a_rectification_lists_where_else_the_data_is_held_and_closes_when_each_is_done(
+    mapped_app: App,
+) -> None:
+    """REQUIREMENTS.md:25 (Art. 16): rectification updates every source. The API answers with
+    the places also holding the corrected data and which are still open; bad input is a 422
+    naming what to fix, and writes nothing."""
+    from rightful.domain.staff import SYSTEM
+
+    app = mapped_app
+    rid = str(submit(app, type="rectification")["id"])
+    app.container.requests.move(rid, Status.AWAITING_VERIFICATION, SYSTEM)
+    app.container.requests.move(rid, Status.VERIFIED, SYSTEM, "code confirmed")
+    path, dpo = f"/api/v1/requests/{rid}/rectification", app.as_role("dpo")
+    first = app.client.post(path, json={"fields": ["accounts.customers.country"]}, headers=dpo)
+    assert first.status_code == 200, first.text
+    shown = first.json()
+    assert shown["status"] == "verified"
+    assert shown["rectification_outcome"]["open"] == ["shop.orders.shipping_address"]
+    invoice = {"field": "shop.orders.shipping_address", "reason": "the invoice, kept as issued"}
+    for bad, reason in [
+        ({"kept": [{**invoice, "reason": "kept"}]}, "at least 10"),
+        ({"kept": [{**invoice, "field": "accounts.customers.email"}]}, "does not hold the kind"),
+        ({"fields": [], "kept": []}, "name the fields corrected"),
+    ]:
+        answer = app.client.post(path, json=bad, headers=dpo)
+        assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
+    assert app.container.requests.get(rid).rectification_outcome == shown["rectification_outcome"]
+    done = app.client.post(path, json={"kept": [invoice]}, headers=dpo)
+    assert done.status_code == 200 and done.json()["status"] == "closed", done.text
+    assert done.json()["rectification_outcome"]["kept"] == [invoice]
+    assert [n.kind for n in app.container.requests.notices(rid)][-1] == "rectification"
+
+
 def test_an_objection_to_direct_marketing_is_marked_and_cannot_be_refused(app: App) -> None:
     """REQUIREMENTS.md:25 (Art. 21(3)): the objection to direct marketing is absolute."""
     body = {**ACCESS, "type": "access", "direct_marketing": True}

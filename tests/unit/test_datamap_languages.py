@@ -19,7 +19,7 @@ from rightful.domain.datamap_checks import untranslated
 from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.languages import OFFERED, Text
 from rightful.domain.notices import remedies
-from rightful.domain.rectification import rectification_text, rectified
+from rightful.domain.rectification import Rectification, rectification_text
 from rightful.services.practices import general_practices
 
 MAP = """
@@ -224,9 +224,12 @@ def test_the_general_practices_are_told_in_the_requesters_language(tmp_path: Pat
 
 
 def test_a_corrected_field_is_named_in_the_requesters_language() -> None:
-    outcome = rectified(["accounts.customers.email"], 0, load_datamap(DATAMAP_FILES))
+    datamap = load_datamap(DATAMAP_FILES)
+    outcome = Rectification(("accounts.customers.email",), (), (), 0)
     rid = "0f3a9c2e-1111-4222-8333-444455556666"
-    german = rectification_text(outcome, rid, "de", "gdpr", remedies(Jurisdiction.GDPR, "de"))
+    law = remedies(Jurisdiction.GDPR, "de")
+    german = rectification_text(outcome, datamap, rid, "de", "gdpr", law)
     assert "- Die aktuelle Anmeldeadresse. (Eine Zeile je Kundenkonto.)" in german
-    english = rectification_text(outcome, rid, "en", "gdpr", remedies(Jurisdiction.GDPR, "en"))
+    law = remedies(Jurisdiction.GDPR, "en")
+    english = rectification_text(outcome, datamap, rid, "en", "gdpr", law)
     assert "- The current sign-in address. (One row per customer account.)" in english

@@ -12,7 +12,7 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.erasure import Ground, Retention, erasure_outcome, erasure_text
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.notices import remedies
-from rightful.domain.rectification import rectification_text, rectified
+from rightful.domain.rectification import Rectification, rectification_text
 from rightful.domain.restriction import restriction, restriction_text
 
 RID = "0f3a9c2e-1111-4222-8333-444455556666"
@@ -89,12 +89,12 @@ def test_one_recipient_told_is_one_recipient_in_every_notice_of_art_19() -> None
     had disclosed your data" (German: "die 1 Empfänger, denen")."""
     law = remedies(Jurisdiction.GDPR, "en")
     erased = erasure_outcome("a", ["user.contact"], [], 1, DATAMAP)
-    corrected = rectified(["accounts.customers.email"], 1, DATAMAP)
+    corrected = Rectification(("accounts.customers.email",), (), (), 1)
     restricted = restriction("a", ["user.contact"], 1, DATAMAP)
     texts = {
         "erasure": (erasure_text(erased, RID, "en", law), erasure_text(erased, RID, "de", "")),
-        "correction": (rectification_text(corrected, RID, "en", "gdpr", law),
-                       rectification_text(corrected, RID, "de", "gdpr", "")),
+        "correction": (rectification_text(corrected, DATAMAP, RID, "en", "gdpr", law),
+                       rectification_text(corrected, DATAMAP, RID, "de", "gdpr", "")),
         "restriction": (restriction_text(restricted, RID, "en", "gdpr", law),
                         restriction_text(restricted, RID, "de", "gdpr", "")),
     }  # fmt: skip

@@ -7,17 +7,24 @@ from typing import TYPE_CHECKING
 
 from rightful.adapters.db.tables import RequestRow
 from rightful.domain import deadlines as dl
+from rightful.domain.datamap import DataMap
 from rightful.domain.erasure import ErasureOutcome, erasure_text
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.lifecycle import IDENTITY_WAIT, Role, Status
 from rightful.domain.notices import action_taken_text, remedies
-from rightful.domain.rectification import Rectified, rectification_text
+from rightful.domain.rectification import (
+    Rectification,
+    Rectified,
+    progressed,
+    rectification_text,
+)
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import needs_verification
 from rightful.domain.words import written
 from rightful.services.declarations import answered_with_categories
 from rightful.services.request_deadlines import law_of
+from rightful.services.subject_records import subject_records
 
 if TYPE_CHECKING:
     from rightful.services.requests import RequestService
@@ -102,23 +109,36 @@ def record_erasure(
 
 
 def record_rectification(
-    requests: RequestService, request_id: str, outcome: Rectified, by: Principal
-) -> RequestRow:
-    """Close a verified GDPR or UK GDPR rectification request with the fields staff
-    corrected (Art. 16, 19); the requester is told which, in plain words."""
+    requests: RequestService, request_id: str, step: Rectified, datamap: DataMap,
+    by: Principal,
+) -> RequestRow:  # fmt: skip
+    """Record a step of a verified GDPR or UK GDPR rectification (Art. 16, 19): the fields staff
+    corrected, the places also holding that data kept with a reason. The request closes, and
+    the requester is told what was corrected in plain words, once no place is left open."""
     by.require(Role.DPO)
     with requests.store.transaction() as session:
         row = requests.load(session, request_id)
         check_gdpr_outcome(row, RequestType.RECTIFICATION, "a rectification")
-        row.rectification_outcome = outcome.as_json()
+        before = Rectification.from_json(row.rectification_outcome)
+        records = subject_records(session, row.id, requests.settings)
+        record = progressed(before, step, datamap, records)
+        row.rectification_outcome = record.as_json()
+        counts = {"fields": len(record.fields), "also_held": len(record.also_held),
+                  "kept": len(record.kept), "no_records": len(record.unheld),
+                  "recipients_told": record.recipients_told}  # fmt: skip
+        if record.open:
+            requests.audit.record(
+                session, by.id, by.role_name, "request.rectification_progressed", row.id,
+                **counts, open=len(record.open),
+            )  # fmt: skip
+            return row
         requests.move_in(session, row, Status.CLOSED, by, "rectification carried out and recorded")
         requests.audit.record(
-            session, by.id, by.role_name, "request.rectification_recorded", row.id,
-            fields=len(outcome.fields), recipients_told=outcome.recipients_told,
-        )  # fmt: skip
+            session, by.id, by.role_name, "request.rectification_recorded", row.id, **counts
+        )
         law = law_of(row)
         text = rectification_text(
-            outcome, row.id, row.language, law.value, remedies(law, row.language)
+            record, datamap, row.id, row.language, law.value, remedies(law, row.language)
         )
         requests.record_notice(session, row, "rectification", text, by)
         return row

@@ -16,6 +16,7 @@ from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
+from rightful.domain.datamap import DataMap
 from rightful.domain.erasure import ErasureOutcome
 from rightful.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from rightful.domain.identities import IdentityType, normalise
@@ -345,11 +346,12 @@ class RequestService:
         return request_outcomes.record_erasure(self, request_id, outcome, by)
 
     def record_rectification(
-        self, request_id: str, outcome: Rectified, by: Principal
+        self, request_id: str, step: Rectified, datamap: DataMap, by: Principal
     ) -> RequestRow:
-        """Close a verified GDPR or UK GDPR rectification request with the fields staff
-        corrected (Art. 16, 19)."""
-        return request_outcomes.record_rectification(self, request_id, outcome, by)
+        """Record the fields staff corrected for a verified GDPR or UK GDPR rectification
+        request, and the places also holding that data kept with a reason (Art. 16, 19); it
+        closes once no such place is left open."""
+        return request_outcomes.record_rectification(self, request_id, step, datamap, by)
 
     # --- internals ---------------------------------------------------------------------------
 

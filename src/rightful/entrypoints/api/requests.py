@@ -234,8 +234,19 @@ class ErasureIn(Strict):
     recipients_told: int = Field(default=0, ge=0, description="Art. 19: recipients informed")
 
 
+class KeptPlaceIn(Strict):
+    field: str = Field(max_length=300, description="dataset.collection.field left as it was")
+    reason: str = Field(max_length=500, description="why it stays as it was")
+
+
 class RectificationIn(Strict):
-    fields: list[str] = Field(max_length=100, description="dataset.collection.field corrected")
+    fields: list[str] = Field(
+        default_factory=list, max_length=100, description="dataset.collection.field corrected"
+    )
+    kept: list[KeptPlaceIn] = Field(
+        default_factory=list, max_length=100,
+        description="places also holding the data, left as they were, each with why",
+    )  # fmt: skip
     recipients_told: int = Field(default=0, ge=0, description="Art. 19: recipients informed")
 
 
@@ -441,10 +452,13 @@ def erasure(request_id: str, body: ErasureIn, c: Deps, who: Dpo) -> RequestChang
 @router.post("/{request_id}/rectification", response_model=RequestChanged)
 def rectification(request_id: str, body: RectificationIn, c: Deps, who: Dpo) -> RequestChanged:
     """Record which fields of the data map were corrected for a verified GDPR or UK GDPR
-    rectification request, and close it; the requester is told which (Art. 16, 19)."""
-    outcome = rectified(body.fields, body.recipients_told, c.datamap)
+    rectification request, and which places also holding that data were kept, with why. It
+    closes once none is left open (`rectification_outcome.open`); the requester is told what
+    was corrected (Art. 16, 19)."""
+    kept = [(k.field, k.reason) for k in body.kept]
+    step = rectified(body.fields, body.recipients_told, c.datamap, kept)
     return RequestChanged.after(
-        c, lambda: c.requests.record_rectification(request_id, outcome, who)
+        c, lambda: c.requests.record_rectification(request_id, step, c.datamap, who)
     )
 
 

@@ -17,6 +17,7 @@ from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
+from rightful.domain.rectification import Rectification, kept_place
 from rightful.domain.rectification import rectified as rectification_outcome
 from rightful.domain.requests import RequestType, parse_request_type
 from rightful.domain.restriction import restriction
@@ -268,12 +269,7 @@ def show(request_id: RequestId, json_out: Json = False) -> None:
     if row.erasure_outcome:
         console.print(_erasure_line(row.erasure_outcome), highlight=False)
     if row.rectification_outcome:
-        done = row.rectification_outcome
-        console.print(
-            f"rectified (Art. 16): {', '.join(done['fields'])}; recipients told: "
-            f"{done['recipients_told']}",
-            highlight=False,
-        )
+        _print_rectification(Rectification.from_json(row.rectification_outcome))
     if row.direct_marketing:
         console.print("objects to direct marketing: absolute, it cannot be refused (Art. 21(3))")
     if restricted is not None:
@@ -443,16 +439,43 @@ def rectified(
         list[str] | None,
         typer.Option("--field", help="a field corrected, as dataset.collection.field (repeatable)"),
     ] = None,
+    kept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kept",
+            help="a place also holding the data, left as it was: dataset.collection.field=why "
+            "(repeatable)",
+        ),
+    ] = None,
     recipients_told: Annotated[
-        int, typer.Option(min=0, help="recipients told of the correction (Art. 19)")
+        int, typer.Option(min=0, help="recipients told of the correction in this step (Art. 19)")
     ] = 0,
 ) -> None:
-    """Record which fields were corrected for a verified rectification request, close it, tell
-    the requester (GDPR and UK GDPR; rightful does not change data in your systems itself)."""
+    """Record which fields were corrected for a verified rectification request (GDPR and UK
+    GDPR; rightful does not change data in your systems itself). It closes, and the requester
+    is told, once every other place holding that data is corrected too or kept with a reason."""
     c = container()
-    outcome = rectification_outcome(field or [], recipients_told, c.datamap)
-    row = c.requests.record_rectification(request_id, outcome, cli_principal())
-    console.print(f"{row.id}  now {row.status}; the requester is told what was corrected")
+    places = [kept_place(text) for text in kept or []]
+    step = rectification_outcome(field or [], recipients_told, c.datamap, places)
+    row = c.requests.record_rectification(request_id, step, c.datamap, cli_principal())
+    record = Rectification.from_json(row.rectification_outcome)
+    if record.open:
+        left = counted(len(record.open), "place", "places")
+        console.print(f"{row.id}  still {row.status}: {left} also holding the data to correct "
+                      "or keep with a reason", highlight=False)  # fmt: skip
+    else:
+        console.print(f"{row.id}  now {row.status}; the requester is told what was corrected")
+    _print_rectification(record)
+
+
+def _print_rectification(record: Rectification) -> None:
+    console.print(
+        f"rectified (Art. 16): {', '.join(record.fields) or 'nothing yet'}; recipients told: "
+        f"{record.recipients_told}",
+        highlight=False,
+    )
+    for place in record.also_held:
+        console.print(f"  also held in {place}: {record.state_of(place)}", highlight=False)
 
 
 @app.command()

@@ -19,10 +19,11 @@ from rightful.domain.errors import (
     PermissionDeniedError,
 )
 from rightful.domain.lifecycle import ALLOWED, IDENTITY_WAIT, Role, Status
-from rightful.domain.rectification import rectified
+from rightful.domain.rectification import Rectification, kept_place, rectified
 from rightful.domain.restriction import restriction
 from rightful.domain.unfounded import MIN_JUSTIFICATION, legal_basis, refused_manifestly
 from rightful.domain.unfounded import manifestly as parse_manifestly
+from rightful.domain.words import counted
 from rightful.entrypoints.api.deps import RowId
 from rightful.entrypoints.web.console import (
     Again,
@@ -81,6 +82,8 @@ def _detail(
         "reports": web.not_mine.reports_of(request_id), "incidents": incidents,
         "channel": channel, "done": done, "error": error,
         "restriction": c.restrictions.get(request_id),
+        "rectification": row.rectification_outcome
+        and Rectification.from_json(row.rectification_outcome),
         "in_words": answered_in_words(row) or c.declarations.categories_only(request_id),
         "waiting_for": c.declarations.waiting_for(request_id),
         "link_waits": web.delivery.link_waits(request_id),
@@ -165,18 +168,24 @@ def erasure(
 
 @router.post("/requests/{request_id}/rectification", response_class=HTMLResponse)
 def rectification(
-    request: Request, request_id: str, csrf: Csrf = "", fields: Reason = "",
+    request: Request, request_id: str, csrf: Csrf = "", fields: Reason = "", kept: Reason = "",
     recipients_told: Word = "0",
 ) -> Response:  # fmt: skip
-    """Record which fields were corrected (DPO); the request closes and the requester is told."""
+    """Record which fields were corrected and which places kept, with why (DPO); the request
+    closes and the requester is told once no place also holding the data is left open."""
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        outcome = rectified(_lines(fields), _count(recipients_told), c.datamap)
-        c.requests.record_rectification(request_id, outcome, me.principal)
+        places = [kept_place(line) for line in _lines(kept)]
+        step = rectified(_lines(fields), _count(recipients_told), c.datamap, places)
+        row = c.requests.record_rectification(request_id, step, c.datamap, me.principal)
+        left = len(row.rectification_outcome.get("open", ())) if row.rectification_outcome else 0
+        if left:
+            return (f"Rectification recorded; {counted(left, 'place', 'places')} also holding "
+                    "the data still to correct or keep with a reason.")  # fmt: skip
         return "Rectification recorded; the request is closed and the requester was told."
 
-    again = _again(request, request_id, "rectification", fields=fields,
+    again = _again(request, request_id, "rectification", fields=fields, kept=kept,
                    recipients_told=recipients_told)  # fmt: skip
     return act(request, csrf, Role.DPO, f"/console/requests/{request_id}", action, again)
 
