@@ -9,14 +9,19 @@ from hypothesis import strategies as st
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.sensitivity import Sensitivity, category_sensitivity
 from rightful.domain.severity import (
+    DIRECTION,
+    STEPS,
+    Adjustment,
     Circumstances,
     Context,
     Exposed,
     Exposure,
+    Factor,
     Level,
     assess,
     context_of,
     level_of,
+    parse_adjustment,
 )
 
 CATEGORIES = [
@@ -95,7 +100,7 @@ def test_volume_counts_records_not_their_categories() -> None:
     assert not any("volume" in r for r in result.reasoning)
     heavy = assess(Exposed(dict.fromkeys(labels, 101), 1, records=101),
                    Circumstances(Exposure.KNOWN_RECIPIENT))  # fmt: skip
-    assert "+1: volume, about 101 records per person" in heavy.reasoning
+    assert "+1: volume per person: about 101 records per person" in heavy.reasoning
 
 
 @pytest.mark.parametrize(
@@ -198,8 +203,10 @@ def test_vulnerable_subjects_raise_the_context_and_public_data_lowers_it_within_
     """REQUIREMENTS.md:37 (DPC): the base context is adjusted for the vulnerability of the
     subjects (children) and for data already publicly available, and kept within 1 to 4; the
     reasoning says each step."""
-    exposed = Exposed({category: 1}, 1, children=children, publicly_available=public)
-    result = assess(exposed, Circumstances())
+    exposed = Exposed({category: 1}, 1, children=children)
+    said = "the customer list of a public directory"
+    entered = [Adjustment(Factor.PUBLIC, 1, said)] if public else []
+    result = assess(exposed, Circumstances(), entered)
     assert result.dpc == dpc
     assert any("children" in r for r in result.reasoning) is children
     assert any("publicly available" in r for r in result.reasoning) is public
@@ -254,3 +261,129 @@ def test_exposing_more_never_lowers_the_severity(
     before = assess(Exposed(counts, 1), Circumstances())
     after = assess(Exposed({**counts, extra: counts.get(extra, 0) + n}, 1), Circumstances())
     assert after.score >= before.score
+
+
+# --- the contextual factors (REQUIREMENTS.md:37) ---------------------------------------------
+
+PHARMACY = "the customers of an online pharmacy: health can be assumed"
+DATING = "the members of a dating service: their sex life can be assumed"
+
+
+@pytest.mark.parametrize(
+    ("category", "factor", "step", "dpc"),
+    [
+        # ENISA 2013's own examples, base score and what the context makes of it
+        ("user.name", Factor.CONTROLLER, 1, 2),  # a luxury goods seller's customer list
+        ("user.name", Factor.CONTROLLER, 2, 3),  # an adult book store's delivery addresses
+        ("user.name", Factor.VULNERABLE, 2, 3),  # people whose safety is at stake
+        ("user.behavior.purchase_history", Factor.VOLUME, 1, 3),  # a year, not a week
+        ("user.behavior.purchase_history", Factor.PUBLIC, 1, 1),  # gathered from the web
+        ("user.health_and_medical", Factor.PUBLIC, 2, 2),  # a politician's known views
+        ("user.financial.credit_card", Factor.OLD, 2, 1),  # cards that expired years ago
+        ("user.financial.credit_card", Factor.OLD, 1, 2),
+        ("user.health_and_medical", Factor.CONTROLLER, 2, 4),  # not above sensitive data
+        ("user.name", Factor.OLD, 2, 1),  # not below simple data
+    ],
+)
+def test_each_contextual_factor_moves_the_context_by_the_step_enisa_takes(
+    category: str, factor: Factor, step: int, dpc: int
+) -> None:
+    """REQUIREMENTS.md:37 (DPC): the base by the most critical category is adjusted ±1-2 for
+    volume per person, vulnerability, what the controller's nature reveals, public availability
+    and age of data, and kept within 1 to 4; the reasoning gives the reason staff wrote."""
+    reason = "what the DPO found out about it"
+    result = assess(Exposed({category: 1}, 1), Circumstances(), [Adjustment(factor, step, reason)])
+    assert result.dpc == dpc
+    moved = [r for r in result.reasoning if r.endswith(f"(entered by staff): {reason}")]
+    assert len(moved) == 1 and moved[0].startswith(f"{DIRECTION[factor] * step:+d}: ")
+
+
+def test_a_dating_services_member_list_is_scored_as_what_it_reveals() -> None:
+    """REQUIREMENTS.md:37: names and e-mail addresses alone are simple data, low when sent to
+    one person; from a service whose customers' health or sex life can be assumed they are
+    medium, and the notification says why."""
+    names = Exposed({"user.name": 1, "user.contact.email": 1}, 1, records=1)
+    plain = assess(names, Circumstances(Exposure.KNOWN_RECIPIENT))
+    dating = assess(names, Circumstances(Exposure.KNOWN_RECIPIENT),
+                    [Adjustment(Factor.CONTROLLER, 2, DATING)])  # fmt: skip
+    assert (plain.dpc, plain.level) == (1, Level.LOW)
+    assert (dating.dpc, dating.level) == (3, Level.HIGH)
+    assert f"+2: what the controller's nature reveals (entered by staff): {DATING}" in (
+        dating.reasoning
+    )
+
+
+def test_a_factor_the_records_show_and_staff_enter_counts_once() -> None:
+    """ENISA weighs each factor once: children in the records (+1) and staff's "their safety is
+    at stake" (+2) make +2, not +3; volume the counts show and volume staff enter make +1."""
+    kids = Exposed({"user.childrens.name": 1, "user.name": 1}, 1, children=True)
+    both = assess(kids, Circumstances(), [Adjustment(Factor.VULNERABLE, 2, "children in care")])
+    assert both.dpc == 3
+    assert [r for r in both.reasoning if "vulnerab" in r] == [
+        "+2: vulnerability of the people (entered by staff): children in care"
+    ]
+    heavy = Exposed({"user.behavior": 500}, 1, records=500)
+    once = assess(heavy, Circumstances(), [Adjustment(Factor.VOLUME, 1, "a year of purchases")])
+    assert once.dpc == 3 and sum("volume" in r for r in once.reasoning) == 1
+
+
+def test_volume_is_weighed_for_the_person_with_the_most_data() -> None:
+    """ENISA weighs volume for the same individual: one person's 1,700 recordings sent with
+    259 other people's single e-mail were about 8 records per person, and no volume."""
+    exposed = Exposed({"user.behavior": 1959, "user.contact.email": 259}, 260, records=1959,
+                      most_per_person=1700)  # fmt: skip
+    result = assess(exposed, Circumstances())
+    assert "+1: volume per person: 1700 records of one person" in result.reasoning
+    assert result.dpc == 3
+
+
+@pytest.mark.parametrize(
+    "adjustment",
+    [
+        lambda: Adjustment(Factor.VOLUME, 2, "two years of location history"),  # ENISA: one
+        lambda: Adjustment(Factor.CONTROLLER, 3, "an online pharmacy's customers"),
+        lambda: Adjustment(Factor.PUBLIC, -1, "it was not public after all"),
+        lambda: Adjustment(Factor.OLD, 1, "old"),  # a reason is written, not a word
+        lambda: Adjustment(Factor.OLD, 1, "   "),
+        lambda: parse_adjustment("pharmacy=2:an online pharmacy's customers"),
+        lambda: parse_adjustment("controller=two:an online pharmacy's customers"),
+    ],
+)
+def test_only_enisas_steps_with_a_written_reason_are_taken(adjustment: object) -> None:
+    with pytest.raises(InvalidInputError):
+        adjustment()  # type: ignore[operator]
+
+
+def test_a_factor_is_typed_as_factor_step_and_reason() -> None:
+    assert parse_adjustment(f"controller=2:{PHARMACY}") == Adjustment(
+        Factor.CONTROLLER, 2, PHARMACY
+    )
+    assert parse_adjustment("public=0") == Adjustment(Factor.PUBLIC, 0)
+
+
+factors = st.dictionaries(
+    st.sampled_from(Factor),
+    st.integers(0, 2),
+).map(lambda d: {f: min(s, len(STEPS[f])) for f, s in d.items()})
+
+
+def _entered(steps: dict[Factor, int]) -> list[Adjustment]:
+    return [Adjustment(f, s, "a reason in words") for f, s in steps.items()]
+
+
+@given(exposures, st.integers(1, 50), st.booleans(), factors, st.sampled_from(Factor))
+def test_the_context_stays_within_one_to_four_and_each_factor_moves_it_one_way(
+    counts: dict[str, int], subjects: int, children: bool, steps: dict[Factor, int],
+    factor: Factor,
+) -> None:  # fmt: skip
+    """REQUIREMENTS.md:37: whatever is entered, DPC stays within 1 to 4; one step more of a
+    raising factor never lowers the severity, of a lowering one never raises it."""
+    exposed = Exposed(counts, subjects, children=children)
+    before = assess(exposed, Circumstances(), _entered(steps))
+    more = {**steps, factor: min(steps.get(factor, 0) + 1, len(STEPS[factor]))}
+    after = assess(exposed, Circumstances(), _entered(more))
+    assert 1 <= before.dpc <= 4 and 1 <= after.dpc <= 4
+    if DIRECTION[factor] < 0:
+        assert after.dpc <= before.dpc and after.score <= before.score
+    else:
+        assert after.dpc >= before.dpc and after.score >= before.score

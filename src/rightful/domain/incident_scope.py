@@ -293,6 +293,7 @@ def exposed_of(scope: Scope, declared: Mapping[str, Sensitivity]) -> Exposed:
         records=scope.counts.records,
         declared_sensitivity=sensitivity,
         children=any(c.startswith("user.childrens") for c in by_category),
+        most_per_person=max((sum(c.values()) for c in scope.by_subject.values()), default=None),
         unintelligible=scope.delivery.protected and not scope.delivery.left,
     )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Final
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.sensitivity import Sensitivity, falls_under
+from rightful.domain.words import written
 
 
 class Context(IntEnum):
@@ -107,8 +109,97 @@ class Exposed:
     records: int | None = None  # how many records in all (a record counts in each category)
     declared_sensitivity: Mapping[str, Sensitivity] = field(default_factory=dict)
     children: bool = False
-    publicly_available: bool = False
+    # The records of the person with the most (ENISA weighs volume "for the same individual"):
+    # one person's 1,700 recordings beside 259 people's single e-mails are not 8 per person.
+    most_per_person: int | None = None
     unintelligible: bool = False  # encrypted with a key the recipient does not hold
+
+
+class Factor(StrEnum):
+    """The contextual factors ENISA adjusts the data processing context for (REQUIREMENTS.md:37).
+    The records tell volume (counts per person) and children (their categories); staff enter
+    what the records cannot tell, each with a written reason."""
+
+    VOLUME = "volume"  # much data about each person: a year of call history, not a week
+    VULNERABLE = "vulnerable"  # the people belong to a vulnerable group
+    CONTROLLER = "controller"  # what being the controller's customer reveals
+    PUBLIC = "public"  # the data was publicly available before the breach
+    OLD = "old"  # old, invalid or inaccurate: the controller is certain of it
+
+
+# +1 raises the context, -1 lowers it.
+DIRECTION: Final[Mapping[Factor, int]] = {
+    Factor.VOLUME: 1, Factor.VULNERABLE: 1, Factor.CONTROLLER: 1, Factor.PUBLIC: -1,
+    Factor.OLD: -1,
+}  # fmt: skip
+# The largest step ENISA 2013 takes for each factor (its Assessment Table 1, within the
+# REQUIREMENTS.md:37 summary of ±1-2): volume moves one step in every example (traffic data of a
+# week 2, of a year 3); the others one or two, as the words of each step say.
+STEPS: Final[Mapping[Factor, tuple[str, ...]]] = {
+    Factor.VOLUME: ("enough about each person to build a profile of their life or habits",),
+    Factor.VULNERABLE: (
+        "the people belong to a vulnerable group (minors, patients, known public figures)",
+        "the data can endanger their personal safety (protected witnesses, victims of abuse)",
+    ),
+    Factor.CONTROLLER: (
+        "being the controller's customer suggests a financial or social status or habits "
+        "(a luxury goods seller)",
+        "being the controller's customer suggests health, sex life, or political or religious "
+        "beliefs (an online pharmacy, a dating service)",
+    ),
+    Factor.PUBLIC: (
+        "part of it could be gathered from public sources before the breach",
+        "all of it was public before the breach (a public directory)",
+    ),
+    Factor.OLD: (
+        "much of it is known to be out of date (old addresses)",
+        "it is known to be invalid (cards that expired years ago)",
+    ),
+}
+FACTOR_WORDS: Final[Mapping[Factor, str]] = {
+    Factor.VOLUME: "volume per person",
+    Factor.VULNERABLE: "vulnerability of the people",
+    Factor.CONTROLLER: "what the controller's nature reveals",
+    Factor.PUBLIC: "publicly available before the breach",
+    Factor.OLD: "age of the data",
+}
+MIN_REASON: Final = 10
+MAX_REASON: Final = 2000
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A factor staff entered: its step (0 withdraws an earlier one) and why, in their words."""
+
+    factor: Factor
+    step: int
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        most = len(STEPS[self.factor])
+        if not 0 <= self.step <= most:
+            raise InvalidInputError(f"{self.factor.value}: a step from 0 to {most}")
+        if self.step or self.reason:  # a withdrawal may say why; an entry must
+            least = MIN_REASON if self.step else 0
+            what = f"the reason for {self.factor.value}"
+            object.__setattr__(self, "reason", written(self.reason, what, least, MAX_REASON))
+
+    @property
+    def delta(self) -> int:
+        """What it adds to the context: the step in the factor's direction."""
+        return DIRECTION[self.factor] * self.step
+
+
+def parse_adjustment(text: str) -> Adjustment:
+    """`factor=step:reason` as typed at the command line (`controller=2:an online pharmacy`)."""
+    head, _, reason = text.partition(":")
+    name, _, step = head.partition("=")
+    try:
+        return Adjustment(Factor(name.strip()), int(step), reason)
+    except ValueError:
+        raise InvalidInputError(
+            f"give FACTOR=STEP:REASON, FACTOR one of {', '.join(f.value for f in Factor)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -156,10 +247,13 @@ def context_of(category: str) -> Context:
     return Context.SIMPLE
 
 
-def assess(exposed: Exposed, circumstances: Circumstances) -> Assessment:
-    """Score a breach; the reasoning lists every number and why it was chosen."""
+def assess(
+    exposed: Exposed, circumstances: Circumstances, entered: Iterable[Adjustment] = ()
+) -> Assessment:
+    """Score a breach; the reasoning lists every number and why it was chosen. `entered` are
+    the factors staff gave (the last of each factor counts)."""
     reasons: list[str] = []
-    dpc = _dpc(exposed, reasons)
+    dpc = _dpc(exposed, {a.factor: a for a in entered}, reasons)
     ei = _ei(exposed, reasons)
     cb = _cb(circumstances, reasons)
     score = dpc * ei + cb
@@ -185,7 +279,7 @@ def level_of(score: float) -> Level:
     return Level.VERY_HIGH
 
 
-def _dpc(exposed: Exposed, reasons: list[str]) -> int:
+def _dpc(exposed: Exposed, entered: Mapping[Factor, Adjustment], reasons: list[str]) -> int:
     present = [c for c, n in exposed.records_by_category.items() if n > 0]
     if not present:
         reasons.append("DPC 1: no personal data category was exposed")
@@ -193,18 +287,53 @@ def _dpc(exposed: Exposed, reasons: list[str]) -> int:
     worst = max(present, key=context_of)
     base = int(context_of(worst))
     reasons.append(f"DPC base {base} ({context_of(worst).name.lower()}): {worst}")
-    return max(1, min(4, base + _adjustments(exposed, present, base, reasons)))
+    delta = _sensitivity(exposed, present, base, reasons)
+    delta += sum(_factor(f, found, entered.get(f), reasons)
+                 for f, found in _found(exposed).items())  # fmt: skip
+    dpc = max(1, min(4, base + delta))
+    if dpc != base + delta:
+        reasons.append(f"DPC {dpc}: kept within 1 to 4")
+    return dpc
 
 
-def _adjustments(exposed: Exposed, present: Iterable[str], base: int, reasons: list[str]) -> int:
-    delta = 0
+def _found(exposed: Exposed) -> dict[Factor, tuple[int, str]]:
+    """The step of each factor as the records tell it, with what tells it."""
+    found = dict.fromkeys(Factor, (0, ""))
     records = exposed.records
     if records is None:  # no total given: the largest category is the closest lower bound
         records = max(exposed.records_by_category.values(), default=0)
     per_person = records / max(1, exposed.subjects)
+    why = f"about {per_person:.0f} records per person"
+    if exposed.most_per_person is not None and exposed.most_per_person > per_person:
+        per_person, why = (
+            exposed.most_per_person,
+            f"{exposed.most_per_person} records of one person",
+        )
     if per_person > VOLUME_THRESHOLD:
-        delta += 1
-        reasons.append(f"+1: volume, about {per_person:.0f} records per person")
+        found[Factor.VOLUME] = (1, why)
+    if exposed.children:
+        found[Factor.VULNERABLE] = (1, "the people include children")
+    return found
+
+
+def _factor(
+    factor: Factor, found: tuple[int, str], given: Adjustment | None, reasons: list[str]
+) -> int:
+    """One factor's part: the larger of the step the records show and the step staff entered
+    (ENISA weighs each factor once)."""
+    step, why = found
+    words = FACTOR_WORDS[factor]
+    if given is not None and given.step > step:
+        step, why, words = given.step, given.reason, f"{words} (entered by staff)"
+    if not step:
+        return 0
+    delta = DIRECTION[factor] * step
+    reasons.append(f"{delta:+d}: {words}: {why}")
+    return delta
+
+
+def _sensitivity(exposed: Exposed, present: Iterable[str], base: int, reasons: list[str]) -> int:
+    delta = 0
     high = sorted(c for c in present if exposed.declared_sensitivity.get(c) is Sensitivity.HIGH)
     if high and base < Context.SENSITIVE:
         delta += 1
@@ -212,12 +341,6 @@ def _adjustments(exposed: Exposed, present: Iterable[str], base: int, reasons: l
             f"+1: highly sensitive data ({', '.join(high)}), as the data map declares it or "
             "rightful holds such data by default"
         )
-    if exposed.children:
-        delta += 1
-        reasons.append("+1: the subjects include children (vulnerable)")
-    if exposed.publicly_available:
-        delta -= 1
-        reasons.append("-1: the data was already publicly available")
     return delta
 
 
