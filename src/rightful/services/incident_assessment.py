@@ -12,33 +12,79 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rightful.adapters.db.incidents import IncidentAssessmentRow, IncidentNoticeRow, IncidentRow
+from rightful.adapters.db.incidents import (
+    IncidentAdjustmentRow,
+    IncidentAssessmentRow,
+    IncidentNoticeRow,
+    IncidentRow,
+)
 from rightful.domain.incident_clocks import Audience, Deadline, Decision, Regime, deadlines
 from rightful.domain.incident_scope import Scope, exposed_of
 from rightful.domain.incidents import IncidentKind, Nature, circumstances_of
 from rightful.domain.sensitivity import Sensitivity
-from rightful.domain.severity import Assessment, Level, assess
+from rightful.domain.severity import Adjustment, Assessment, Factor, Level, assess
+from rightful.domain.staff import Principal
+from rightful.services.audit import AuditService, digest
 
 # A notice given: sent, exported, or being sent again to the people it did not reach (it went
 # out before, so it still counts as given meanwhile).
 NOTIFIED = ("sent", "exported", "resending")
 
 
-def compute(row: IncidentRow, scope: Scope, declared: Mapping[str, Sensitivity]) -> tuple[
-    Assessment, dict[str, Any], tuple[str, ...]
-]:  # fmt: skip
-    """The ENISA assessment of a scope, its inputs (to be stored) and the full reasoning."""
+def compute(
+    row: IncidentRow, scope: Scope, declared: Mapping[str, Sensitivity],
+    entered: Sequence[Adjustment] = (),
+) -> tuple[Assessment, dict[str, Any], tuple[str, ...]]:  # fmt: skip
+    """The ENISA assessment of a scope with the factors staff entered, its inputs (to be
+    stored) and the full reasoning."""
     downloads = scope.delivery.downloads if scope.delivery.links else None
     circumstances, why = circumstances_of(Nature(row.nature), downloads)
     exposed = exposed_of(scope, declared)
-    result = assess(exposed, circumstances)
+    result = assess(exposed, circumstances, entered)
     reasons = [f"Circumstances: {why}.", f"Scope: {scope.summary}."]
     if IncidentKind(row.kind) is IncidentKind.NEAR_MISS:
         reasons.append("Near-miss: nothing left the controller, so no notification is owed; the "
                        "score shows what release would have meant.")  # fmt: skip
     inputs = {"exposed": _plain(asdict(exposed)), "circumstances": _plain(asdict(circumstances)),
-              "nature": row.nature, "scope_basis": scope.basis.value}  # fmt: skip
+              "nature": row.nature, "scope_basis": scope.basis.value,
+              "adjustments": [_plain(asdict(a)) for a in entered]}  # fmt: skip
     return result, inputs, (*reasons, *result.reasoning)
+
+
+def entered_of(session: Session, incident_id: str) -> list[Adjustment]:
+    """The factors staff entered for an incident and did not withdraw, the latest of each."""
+    query = select(IncidentAdjustmentRow).where(IncidentAdjustmentRow.incident_id == incident_id)
+    latest = {r.factor: r for r in session.scalars(query.order_by(IncidentAdjustmentRow.id))}
+    return [Adjustment(Factor(r.factor), r.step, r.reason) for r in latest.values() if r.step]
+
+
+def record_adjustments(
+    session: Session, audit: AuditService, row: IncidentRow, by: Principal,
+    given: Sequence[Adjustment], at: datetime,
+) -> int:  # fmt: skip
+    """Add the factors staff entered (one given again replaces it, step 0 withdraws it); each
+    change is audited by factor, step and the reason's digest. How many changed."""
+    now = {a.factor: a for a in entered_of(session, row.id)}
+    changed = 0
+    for a in {a.factor: a for a in given}.values():
+        before = now.get(a.factor, Adjustment(a.factor, 0))
+        if (before.step, before.reason) == (a.step, a.reason):
+            continue
+        session.add(
+            IncidentAdjustmentRow(
+                incident_id=row.id,
+                at=at,
+                by=by.id,
+                factor=a.factor.value,
+                step=a.step,
+                reason=a.reason,
+            )
+        )
+        audit.record(session, by.id, by.role_name, "incident.adjusted", row.request_id,
+                     incident_id=row.id, factor=a.factor.value, step=a.step,
+                     reason_sha256=digest(a.reason) if a.reason else None)  # fmt: skip
+        changed += 1
+    return changed
 
 
 def _plain(value: Any) -> Any:

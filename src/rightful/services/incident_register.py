@@ -37,7 +37,12 @@ from rightful.domain.incidents import IncidentSource, discovered_by
 from rightful.domain.lifecycle import Role
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted
-from rightful.services.incident_assessment import NOTIFIED, assessments_of, deadlines_of
+from rightful.services.incident_assessment import (
+    NOTIFIED,
+    assessments_of,
+    deadlines_of,
+    entered_of,
+)
 from rightful.services.incident_mail import reference
 from rightful.services.incident_records import by_reference, load_incident
 
@@ -65,6 +70,7 @@ LABELS: Final = {
     "incident.assessment_computed": "severity computed (an override stays in force)",
     "incident.overridden": "the DPO overrode the assessment",
     "incident.nature_set": "circumstances of the breach set",
+    "incident.adjusted": "a contextual factor of the severity entered, with its reason",
     "incident.facts_updated": "facts or remedial action recorded",
     "incident.reporter_acknowledged": "reporter acknowledged",
     "incident.reporter_ack_given_up": "reporter's acknowledgement given up: every attempt was "
@@ -358,6 +364,8 @@ def details(
         owed = deadlines_of(session, row, service.policy.regimes, scope)
         assessments = [_assessment(a, row.assessment_id) for a in assessments_of(session, row.id)]
         reporter = session.get(IncidentReporterRow, row.id)
+        entered = [{"factor": a.factor.value, "step": a.step, "delta": a.delta,
+                    "reason": a.reason} for a in entered_of(session, row.id)]  # fmt: skip
         excepted = [_excepted(e) for e in session.scalars(select(IncidentUntoldExceptionRow).where(
             IncidentUntoldExceptionRow.incident_id == row.id).order_by(
             IncidentUntoldExceptionRow.id))]  # fmt: skip
@@ -370,6 +378,7 @@ def details(
         "first_report": None if first is None else _event_json(first),
         "scope": _scope_view(scope, with_contact),
         "assessments": assessments,
+        "adjustments": entered,
         "deadlines": [_deadline(d, now) for d in owed],
         "notices": [_notice(n, untold.get(n.id), now) for n in service.notices.of(incident_id)],
         "untold_exceptions": excepted,

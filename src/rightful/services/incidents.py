@@ -52,7 +52,7 @@ from rightful.domain.incidents import (
 )
 from rightful.domain.lifecycle import Role
 from rightful.domain.messaging import Mailer
-from rightful.domain.severity import Level
+from rightful.domain.severity import Adjustment, Level
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.domain.words import written
 from rightful.services import incident_acknowledgements as acks
@@ -63,6 +63,8 @@ from rightful.services.incident_assessment import (
     computed_row,
     current_assessment,
     deadlines_of,
+    entered_of,
+    record_adjustments,
 )
 from rightful.services.incident_mail import reference
 from rightful.services.incident_records import (
@@ -253,21 +255,27 @@ class IncidentService:
             log.warning("rescope of incident %s postponed: %s", incident_id, exc)
 
     @by_reference
-    def assess(self, incident_id: str, by: Principal, nature: Nature | None = None) -> IncidentRow:
-        """Score the incident again from its current scope (optionally with another nature).
+    def assess(
+        self, incident_id: str, by: Principal, nature: Nature | None = None,
+        adjustments: Sequence[Adjustment] = (),
+    ) -> IncidentRow:  # fmt: skip
+        """Score the incident again from its current scope (optionally with another nature, and
+        with the contextual factors staff enter, each with its reason: REQUIREMENTS.md:37).
         A DPO's override stays in force unless a DPO assesses: the computed assessment of
         anyone else is stored beside it. An incident about no package of rightful's has no
-        scope to score: its nature is recorded, and the DPO assesses it by override."""
+        scope to score: its nature and factors are recorded, and the DPO assesses it by
+        override."""
         _require(by, Role.REVIEWER)
         calc = self.scopes()
         with self.store.transaction() as session:
             row = _open(load_incident(session, incident_id, lock=True))
             scope = self.scope_of(session, row)
             packaged = bool(Target.of(row).package_ids)
-            if scope is None and (packaged or nature is None):
+            if scope is None and (packaged or (nature is None and not adjustments)):
                 raise ConflictError(NO_SCOPE if packaged else NOTHING_TO_SCORE)
             if nature is not None and nature.value != row.nature:
                 self._set_nature(session, row, nature, by)
+            record_adjustments(session, self.audit, row, by, adjustments, self.clock.now())
             if scope is not None:
                 dpo = by.role is not None and by.role.at_least(Role.DPO)
                 self._assess(session, row, scope, calc, by, force=dpo)
@@ -292,7 +300,8 @@ class IncidentService:
         self, session: Session, row: IncidentRow, scope: Scope, calc: ScopeCalculator,
         by: Principal, force: bool = False,
     ) -> None:  # fmt: skip
-        result, inputs, reasons = compute(row, scope, calc.datamap.declared_sensitivity)
+        declared = calc.datamap.declared_sensitivity
+        result, inputs, reasons = compute(row, scope, declared, entered_of(session, row.id))
         current = current_assessment(session, row)
         a = computed_row(row, row.scope_id, result, inputs, reasons, self.clock.now(), by.id)
         session.add(a)

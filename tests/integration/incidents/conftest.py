@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from rightful.adapters.mail.memory import MemoryMailer
 from rightful.adapters.mail.sink import MailSink
 from rightful.adapters.outbox import InlineOutbox
+from rightful.bootstrap import set_container
 from rightful.bootstrap_web import web_services
 from rightful.demo.story import hearthly
 from rightful.domain.datamap import DataMap
@@ -137,6 +139,14 @@ def right_map(tmp_path: Path) -> Iterator[Response]:
     r = make_response(f"sqlite:///{tmp_path}/rightful.db", tmp_path)
     yield r
     r.c.store.engine.dispose()
+
+
+@pytest.fixture
+def cli(wrong_map: Response) -> Iterator[CliRunner]:
+    """The command line on the motivating case's store."""
+    set_container(wrong_map.c)
+    yield CliRunner()
+    set_container(None)
 
 
 @pytest.fixture

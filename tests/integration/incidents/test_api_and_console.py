@@ -217,14 +217,15 @@ def test_an_incident_is_reached_by_its_reference_everywhere(wrong_map: Response)
 def test_the_console_refuses_an_assessment_of_a_nature_that_does_not_exist(
     wrong_map: Response,
 ) -> None:
-    """An unknown nature was a server error; it is a message naming the natures there are."""
+    """An unknown nature was a server error; it is a message naming the natures there are (the
+    form comes back as typed, with its reason for a contextual factor)."""
     opened = _open_by_api(wrong_map)
     reviewer = _signed_in(wrong_map, "rita", Role.REVIEWER)
     before = [e.action for e in wrong_map.c.incidents.register.timeline(opened["id"])]
     page = reviewer.get(f"/console/incidents/{opened['id']}")
     answer = reviewer.post(f"/console/incidents/{opened['id']}/assess",
                            data={"csrf": _csrf(page.text), "nature": "volcano"})  # fmt: skip
-    assert answer.status_code == 200 and "the nature of the breach is one of" in answer.text
+    assert answer.status_code == 422 and "the nature of the breach is one of" in answer.text
     after = [e.action for e in wrong_map.c.incidents.register.timeline(opened["id"])]
     assert after == before
 

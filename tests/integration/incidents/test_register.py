@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from rightful.adapters.db.incidents import IncidentRow
-from rightful.bootstrap import set_container
 from rightful.domain.delivery import Client
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.severity import Level
@@ -173,13 +171,6 @@ def test_changes_through_rightful_keep_the_register_verifiable(wrong_map: Respon
     wrong_map.correct_the_data_map()
     incidents.rescope(misdelivery, DPO)
     assert incidents.register.verify().ok
-
-
-@pytest.fixture
-def cli(wrong_map: Response) -> Iterator[CliRunner]:
-    set_container(wrong_map.c)
-    yield CliRunner()
-    set_container(None)
 
 
 def test_rightful_incidents_lists_the_register_in_the_terminal(

@@ -135,6 +135,22 @@ class IncidentAssessmentRow(Base):
     replaces: Mapped[int | None] = mapped_column(Integer)
 
 
+class IncidentAdjustmentRow(Base):
+    """A contextual factor of the ENISA score that staff entered for an incident (REQUIREMENTS.md
+    :37), with its reason; a later row for the same factor replaces it (step 0 withdraws it).
+    Rows are only added, so every assessment's inputs can be traced to who entered them."""
+
+    __tablename__ = "incident_adjustments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by: Mapped[str] = mapped_column(String(64))
+    factor: Mapped[str] = mapped_column(String(16))  # volume, vulnerable, controller, public, old
+    step: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class IncidentNoticeRow(Base):
     """A notice to the authority or to the people concerned: draft, approved, then sent or
     exported. An edit after approval withdraws the approval."""

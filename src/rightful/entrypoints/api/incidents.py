@@ -17,7 +17,7 @@ from rightful.domain.incident_clocks import Audience
 from rightful.domain.incident_untold import UntoldException
 from rightful.domain.incidents import IncidentKind, IncidentSource, Nature, ReporterKind
 from rightful.domain.lifecycle import Role
-from rightful.domain.severity import Level
+from rightful.domain.severity import MAX_REASON, Adjustment, Factor, Level
 from rightful.domain.staff import Principal
 from rightful.entrypoints.api.deps import container, require
 from rightful.entrypoints.api.schemas import RowView
@@ -50,8 +50,19 @@ class OpenIn(Strict):
     reference: str | None = Field(default=None, max_length=200)
 
 
+class AdjustmentIn(Strict):
+    factor: Factor
+    step: int = Field(ge=0, le=2, description="0 withdraws the factor entered before")
+    reason: str = Field(default="", max_length=MAX_REASON)
+
+
 class AssessIn(Strict):
     nature: Nature | None = None
+    adjustments: list[AdjustmentIn] = Field(
+        default_factory=list,
+        max_length=len(Factor),
+        description="contextual factors of the data processing context (ENISA), with reasons",
+    )
 
 
 class OverrideIn(Strict):
@@ -172,8 +183,10 @@ def rescope(incident_id: str, c: Deps, who: Reviewer) -> dict[str, Any]:
 
 @router.post("/{incident_id}/assess")
 def assess(incident_id: str, body: AssessIn, c: Deps, who: Reviewer) -> dict[str, Any]:
-    """Score by the ENISA method from the scope (optionally with another nature)."""
-    c.incidents.assess(incident_id, who, body.nature)
+    """Score by the ENISA method from the scope (optionally with another nature, and with the
+    contextual factors staff enter, each with its reason)."""
+    given = [Adjustment(a.factor, a.step, a.reason) for a in body.adjustments]
+    c.incidents.assess(incident_id, who, body.nature, given)
     return details(c.incidents, incident_id)
 
 

@@ -23,7 +23,7 @@ from rightful.domain.incidents import (
     OutsideReporter,
     ReporterKind,
 )
-from rightful.domain.severity import Level
+from rightful.domain.severity import Factor, Level, parse_adjustment
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
     check_target,
@@ -200,10 +200,20 @@ def assess(
     nature: Annotated[
         Nature | None, typer.Option(help="score it as this nature instead of the recorded one")
     ] = None,
+    adjust: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="FACTOR=STEP:REASON",
+            help="a contextual factor, e.g. controller=2:'customers of an online pharmacy' "
+            f"(factors: {', '.join(f.value for f in Factor)}; step 0 withdraws one); repeatable",
+        ),
+    ] = None,
 ) -> None:
-    """Score the incident by the ENISA method from its scope (optionally another nature)."""
+    """Score the incident by the ENISA method from its scope (optionally another nature, and
+    the contextual factors the records cannot tell, each with its reason)."""
     incidents = container().incidents
-    row = incidents.assess(incident_id, cli_principal(), nature)
+    given = [parse_adjustment(a) for a in adjust or ()]
+    row = incidents.assess(incident_id, cli_principal(), nature, given)
     if row.scope_id is None:  # about no package of rightful's: nothing was scored
         console.print(f"nature {row.nature} recorded; level {_level(row.level, row.score)}; "
                       "the DPO assesses it by override")  # fmt: skip

@@ -30,7 +30,14 @@ from rightful.domain.incidents import (
     ReporterKind,
 )
 from rightful.domain.lifecycle import Role
-from rightful.domain.severity import Level
+from rightful.domain.severity import (
+    FACTOR_WORDS,
+    MAX_REASON,
+    STEPS,
+    Adjustment,
+    Factor,
+    Level,
+)
 from rightful.domain.words import counted
 from rightful.entrypoints.web.console import (
     Again,
@@ -141,6 +148,9 @@ def _incident_page(
                    and me.principal.role.at_least(Role.DPO))  # fmt: skip
     context = {"i": data, "done": done, "error": error,
                "levels": list(Level), "natures": list(Nature), "audiences": list(Audience),
+               "factors": [(f.value, FACTOR_WORDS[f], STEPS[f]) for f in Factor],
+               "factor_words": {f.value: FACTOR_WORDS[f] for f in Factor},
+               "max_reason": MAX_REASON,
                "untold_exceptions": EXCEPTION_NAMES, "typed": typed or {}}  # fmt: skip
     return console_page(request, "console/incidents/incident.html", me, context, status)
 
@@ -166,16 +176,34 @@ def rescope(request: Request, incident_id: str, csrf: Csrf = "") -> Response:
 
 
 @router.post("/{incident_id}/assess", response_class=HTMLResponse)
-def assess(request: Request, incident_id: str, csrf: Csrf = "", nature: Word = "") -> Response:
+def assess(
+    request: Request, incident_id: str, csrf: Csrf = "", nature: Word = "", factor: Word = "",
+    step: Word = "", reason: Long = "",
+) -> Response:  # fmt: skip
     c = container(request)
 
     def action(me: ConsoleSession) -> str:
-        row = c.incidents.assess(_id(incident_id), me.principal, _nature(nature))
+        given = _adjustments(factor, step, reason)
+        row = c.incidents.assess(_id(incident_id), me.principal, _nature(nature), given)
         if row.scope_id is None:  # about no package of rightful's: nothing was scored
             return f"Nature recorded: {row.nature}; the DPO assesses it by override."
         return f"Assessed: {row.level}."
 
-    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action)
+    again = _again(request, incident_id, "assess", nature=nature, factor=factor, step=step,
+                   reason=reason)  # fmt: skip
+    return act(request, csrf, Role.REVIEWER, f"/console/incidents/{incident_id}", action, again)
+
+
+def _adjustments(factor: str, step: str, reason: str) -> list[Adjustment]:
+    """The contextual factor staff entered in the form, if any."""
+    if not factor:
+        return []
+    try:
+        return [Adjustment(Factor(factor), int(step or "0"), reason)]
+    except ValueError:
+        raise InvalidInputError(
+            f"the factor is one of: {', '.join(f.value for f in Factor)}; the step 0, 1 or 2"
+        ) from None
 
 
 @router.post("/{incident_id}/override", response_class=HTMLResponse)
