@@ -94,11 +94,15 @@ def signed_in(points: Iterable[DataPoint]) -> bool:
     return any(p.factor is Factor.ACCOUNT_ASSERTION for p in points)
 
 
-def categories_verified(points: Iterable[DataPoint]) -> bool:
+def categories_verified(points: Iterable[DataPoint], *, account_holder: bool = False) -> bool:
     """Whether the requester is verified for a request to know categories (§7062(b)): a
-    signed-in account, or two data points of distinct types; no declaration is asked."""
+    signed-in account, or two data points of distinct types; no declaration is asked. The
+    categories held about a consumer are their data too: an account holder re-authenticates
+    before they are disclosed (§7061(b)), and data points do not replace that."""
     proven = list(points)
-    return signed_in(proven) or data_points(proven) >= CATEGORIES_DATA_POINTS
+    if signed_in(proven):
+        return True
+    return not account_holder and data_points(proven) >= CATEGORIES_DATA_POINTS
 
 
 _WAIT = {
@@ -108,9 +112,9 @@ _WAIT = {
         "and": " and ",
         "wait": "the specific pieces of personal information are disclosed only to a signed-in "
         "account holder, or with {missing} (Cal. Code Regs. tit. 11 §7062(c))",
-        "account": "we disclose the specific pieces of personal information of an account "
-        "holder only once they have signed in with their account for this request "
-        "(Cal. Code Regs. tit. 11 §7061(b))",
+        "account": "we disclose the personal information of an account holder, its specific "
+        "pieces or its categories, only once they have signed in with their account for this "
+        "request (Cal. Code Regs. tit. 11 §7061(b))",
         "unread": "we cannot tell right now which further proof, if any, the disclosure of your "
         "personal information needs; please look again later",
     },
@@ -120,9 +124,9 @@ _WAIT = {
         "and": " und ",
         "wait": "die einzelnen personenbezogenen Daten geben wir nur an eine mit ihrem Konto "
         "angemeldete Person heraus, oder mit {missing} (Cal. Code Regs. tit. 11 §7062(c))",
-        "account": "die einzelnen personenbezogenen Daten einer Kontoinhaberin oder eines "
-        "Kontoinhabers geben wir erst heraus, wenn sie oder er sich für diese Anfrage mit dem "
-        "Konto angemeldet hat (Cal. Code Regs. tit. 11 §7061(b))",
+        "account": "die personenbezogenen Daten einer Kontoinhaberin oder eines "
+        "Kontoinhabers, einzeln oder nach Kategorien, geben wir erst heraus, wenn sie oder er "
+        "sich für diese Anfrage mit dem Konto angemeldet hat (Cal. Code Regs. tit. 11 §7061(b))",
         "unread": "welche weiteren Nachweise die Herausgabe Ihrer personenbezogenen Daten "
         "vielleicht noch braucht, können wir gerade nicht feststellen; bitte sehen Sie später "
         "wieder nach",

@@ -58,6 +58,15 @@ def applies(row: RequestRow) -> bool:
 AccountHolder = Callable[[SubjectKey], bool]
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Why a CCPA request to know may not be answered yet (None: it may), and whether what it
+    waits for is an account holder's sign-in (§7061(b)), which no declaration replaces."""
+
+    reason: str | None
+    sign_in: bool = False
+
+
 def disclosure_wait(
     session: Session, row: RequestRow, language: str = "en",
     account_holder: AccountHolder | None = None,
@@ -66,25 +75,42 @@ def disclosure_wait(
     English for staff, or in the requester's `language`. A request that has ended waits for
     nothing. SourceUnavailableError when whether the bound subject holds an account cannot be
     read now: nothing is disclosed on a guess."""
+    return disclosure_waiting(session, row, language, account_holder).reason
+
+
+def disclosure_waiting(
+    session: Session, row: RequestRow, language: str, account_holder: AccountHolder | None
+) -> Waiting:
+    """`disclosure_wait`, and whether it waits for an account holder's sign-in."""
     if not applies(row) or Status(row.status) in TERMINAL:
-        return None
+        return Waiting(None)
     points = proven_points(session, row)
     holder = _holds_account(session, row, points, account_holder)
-    return rule.disclosure_wait(points, declared(session, row.id), language, account_holder=holder)
+    said = rule.disclosure_wait(points, declared(session, row.id), language, account_holder=holder)
+    return Waiting(said, holder)
+
+
+def shown_waiting(
+    session: Session, row: RequestRow, language: str | None = None,
+    account_holder: AccountHolder | None = None,
+) -> Waiting:  # fmt: skip
+    """`disclosure_wait` as a request is shown: for staff (no `language`) in English, or for
+    the requester in their `language`; when the account check cannot be read, it waits and
+    says so (staff read which source, the requester nothing of it), and asks no sign-in."""
+    try:
+        return disclosure_waiting(session, row, language or "en", account_holder)
+    except SourceUnavailableError as exc:
+        log.warning("CCPA request %s: the account check could not be read: %s", row.id, exc)
+        return Waiting(rule.disclosure_unread(str(exc) if language is None else None,
+                                              language or "en"))  # fmt: skip
 
 
 def shown_wait(
     session: Session, row: RequestRow, language: str | None = None,
     account_holder: AccountHolder | None = None,
 ) -> str | None:  # fmt: skip
-    """`disclosure_wait` as a request is shown: for staff (no `language`) in English, or for
-    the requester in their `language`; when the account check cannot be read, it waits and
-    says so (staff read which source, the requester nothing of it)."""
-    try:
-        return disclosure_wait(session, row, language or "en", account_holder)
-    except SourceUnavailableError as exc:
-        log.warning("CCPA request %s: the account check could not be read: %s", row.id, exc)
-        return rule.disclosure_unread(str(exc) if language is None else None, language or "en")
+    """Why the request waits, as `shown_waiting` says it."""
+    return shown_waiting(session, row, language, account_holder).reason
 
 
 def _holds_account(
@@ -104,15 +130,39 @@ def answered_with_categories(
 ) -> bool:
     """A request to know short of the proof for the specific pieces, whose requester is verified
     for the categories (§7062(b)): staff may answer it with the categories in words (§7024(c))."""
-    if disclosure_wait(session, row, account_holder=account_holder) is None:
+    return not_in_words(session, row, account_holder) is None
+
+
+def not_in_words(
+    session: Session, row: RequestRow, account_holder: AccountHolder | None = None
+) -> str | None:
+    """Why staff may not answer this request with the categories in words, or None when they
+    may: it is answered with its package (its proof is there, it is no CCPA request to know, or
+    its requester is not verified for the categories), or an account holder signs in first
+    (§7061(b)). SourceUnavailableError when the account check cannot be read now."""
+    waiting = disclosure_waiting(session, row, "en", account_holder)
+    if waiting.sign_in:
+        return f"may not be answered yet: {waiting.reason}"
+    points = proven_points(session, row)
+    if waiting.reason is None or not rule.categories_verified(points):
+        return "is answered with its package (rightful package …)"
+    return None
+
+
+def unverified_for_categories(
+    session: Session, row: RequestRow, account_holder: AccountHolder | None = None
+) -> bool:
+    """A request to know whose requester is not verified even for the categories (§7062(b);
+    an account holder who has not signed in, §7061(b)): at its deadline it closes as
+    unverified, with the general practices (§7024(e)). SourceUnavailableError when whether
+    the requester holds an account cannot be read now: nobody is denied on a guess."""
+    if not applies(row):
         return False
-    return rule.categories_verified(proven_points(session, row))
-
-
-def unverified_for_categories(session: Session, row: RequestRow) -> bool:
-    """A request to know whose requester is not verified even for the categories (§7062(b)):
-    at its deadline it closes as unverified, with the general practices (§7024(e))."""
-    return applies(row) and not rule.categories_verified(proven_points(session, row))
+    points = proven_points(session, row)
+    if not rule.categories_verified(points):
+        return True  # short of them whether or not they hold an account: nothing to read
+    holder = _holds_account(session, row, points, account_holder)
+    return not rule.categories_verified(points, account_holder=holder)
 
 
 def proven_points(session: Session, row: RequestRow) -> list[rule.DataPoint]:

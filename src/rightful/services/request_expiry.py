@@ -87,13 +87,16 @@ def check_unverified(requests: RequestService, session: Session, row: RequestRow
     short of the proof a deletion needs (§7061(b), §7062(d)); every other one is answered."""
     if requests.deletion_wait(session, row) is not None:
         return
-    _check_unverified_for_categories(session, row)
+    _check_unverified_for_categories(requests, session, row)
 
 
-def _check_unverified_for_categories(session: Session, row: RequestRow) -> None:
+def _check_unverified_for_categories(
+    requests: RequestService, session: Session, row: RequestRow
+) -> None:
     """A verified request expires only when it is a CCPA request to know whose requester is not
-    verified even for the categories (§7062(b), §7024(e)); every other one is answered."""
-    if not unverified_for_categories(session, row):
+    verified even for the categories (§7062(b), §7024(e); an account holder who has not signed
+    in, §7061(b)); every other one is answered."""
+    if not unverified_for_categories(session, row, requests.account_holder):
         raise ConflictError(
             f"request {row.id} is verified; it is answered, not expired (a CCPA request to know "
             "verified for the categories only is answered in words: rightful requests answer)"

@@ -22,7 +22,7 @@ from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.staff import Principal
 from rightful.domain.verification import needs_verification
 from rightful.domain.words import written
-from rightful.services.declarations import answered_with_categories
+from rightful.services.declarations import not_in_words
 from rightful.services.request_deadlines import law_of
 from rightful.services.subject_records import subject_records
 
@@ -65,11 +65,9 @@ def answer(
     with requests.store.transaction() as session:
         row = requests.load(session, request_id)
         kind = RequestType(row.type)
-        categories = answered_with_categories(session, row, requests.account_holder)
-        if kind in ANSWERED_WITH_PACKAGE and not categories:
-            raise ConflictError(
-                f"request {row.id} is answered with its package (rightful package …)"
-            )
+        refused = not_in_words(session, row, requests.account_holder)
+        if kind in ANSWERED_WITH_PACKAGE and refused is not None:
+            raise ConflictError(f"request {row.id} {refused}")
         recorded_by = RECORDED_BY_ITS_OWN.get(kind)
         if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
             raise ConflictError(f"request {row.id} is {recorded_by}")

@@ -16,7 +16,13 @@ from rightful.adapters.sources.pool import SourcePool
 from rightful.demo.schema import TABLES
 from rightful.demo.story import hearthly
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.declarations import DataPoint, disclosure_wait, signed_name, statement
+from rightful.domain.declarations import (
+    DataPoint,
+    categories_verified,
+    disclosure_wait,
+    signed_name,
+    statement,
+)
 from rightful.domain.errors import ConflictError, InvalidInputError, SourceUnavailableError
 from rightful.domain.identities import Identity, IdentityType
 from rightful.domain.intake import NewRequest
@@ -68,6 +74,16 @@ def test_an_account_holder_is_disclosed_to_only_once_signed_in() -> None:
     assert waiting is not None and "§7061(b)" in waiting and "signed in" in waiting
     account = DataPoint(IdentityType.CUSTOMER_ID, Factor.ACCOUNT_ASSERTION)
     assert disclosure_wait([account], declared=False, account_holder=True) is None
+
+
+def test_an_account_holder_is_verified_for_the_categories_only_once_signed_in() -> None:
+    """REQUIREMENTS.md:15, §7061(b): the categories held about a consumer are their data too;
+    two data points verify anyone else for them (§7062(b)), not an account holder."""
+    email, phone = (DataPoint(i.type, f) for i, f in (EMAIL, PHONE))
+    account = DataPoint(IdentityType.CUSTOMER_ID, Factor.ACCOUNT_ASSERTION)
+    assert categories_verified([email, phone])
+    assert not categories_verified([email, phone], account_holder=True)
+    assert categories_verified([account], account_holder=True)
 
 
 def test_the_signature_is_a_readable_full_name() -> None:
@@ -279,7 +295,7 @@ def test_an_account_holder_signs_in_before_the_specific_pieces_are_disclosed(sho
     assert staff is not None and "§7061(b)" in staff
     shown = shop.c.verification.progress(rid)
     assert shown.waiting_for == staff and Factor.ACCOUNT_ASSERTION in shown.step_up_options
-    assert shop.c.declarations.categories_only(rid)  # §7062(b): the categories, in words
+    assert not shop.c.declarations.categories_only(rid), "nor the categories (§7061(b))"
 
     with shop.c.store.transaction() as session:  # the requester signs in with the shop account
         record_proof(session, shop.c.audit, rid,
@@ -361,3 +377,28 @@ def test_while_the_account_check_cannot_be_read_nothing_is_disclosed(
     assert told is not None and told.startswith("we cannot tell right now")
     assert "source" not in told
     assert not shop.c.declarations.categories_only(rid)
+
+
+def test_an_account_holder_is_not_told_the_categories_before_signing_in(
+    shop: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQUIREMENTS.md:15 (account holders re-authenticate before disclosure; §7061(b)): a
+    request to know asks for the categories too (Civ. Code §1798.110(a)), so two data points,
+    which answer anyone else with them (§7062(b)), do not answer an account holder: staff cannot
+    answer in words, and at the deadline the request closes unverified with the general
+    practices (§7024(e)); not on a guess while the account check cannot be read."""
+    rid = proven(shop, Jurisdiction.CCPA, EMAIL, PHONE)
+    assert not shop.c.declarations.categories_only(rid)
+    with pytest.raises(ConflictError, match=r"not be answered yet: .*categories.*§7061\(b\)"):
+        shop.c.requests.answer(rid, CATEGORIES_ANSWER, DPO)
+    by_hand = proven(shop, Jurisdiction.CCPA, EMAIL, PHONE)
+    shop.c.requests.move_by_hand(by_hand, Status.EXPIRED, DPO, "did not sign in")
+
+    shop.clock.advance(timedelta(days=46))
+    gone = SourcePool({n: f"sqlite:///{tmp_path}/gone/hearthly.db" for n in TABLES}).borrowed
+    monkeypatch.setattr(shop.c, "open_binding_sources", gone)
+    assert shop.c.requests.close_unverified_at_deadline() == [], "nobody is denied on a guess"
+    monkeypatch.undo()
+    assert shop.c.requests.close_unverified_at_deadline() == [rid]
+    [told] = [n for n in shop.c.requests.notices(rid) if n.kind == "expiry"]
+    assert "without disclosing any personal information" in told.body
