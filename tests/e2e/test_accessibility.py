@@ -2,7 +2,8 @@
 level A and AA rules in a real headless Chromium (the EU Accessibility Act; REQUIREMENTS.md:
 Art. 12(2), the controller facilitates the exercise of the rights). Each page is audited in its
 usual states — both languages, a form sent back with errors, a request in review and one ready
-to download, a CCPA request waiting for its declaration and a step-up, the step-up of a signed-in
+to download, a CCPA request of an account holder waiting for their sign-in with the account, and
+of a requester without one waiting for the declaration and a step-up, the step-up of a signed-in
 requester (the status asking for one more confirmation, the page for the second code once sent
 and sent back with a wrong one, the page for the shop account's token, empty and ready, and the
 status once confirmed, while rightful gathers the data), the step-up by e-mail code of a request
@@ -229,8 +230,10 @@ def audit_the_deletion_confirmation(page: Any, live: Live, audit: Audit, seen: i
 
 
 def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None:
-    """A CCPA request to know: its status asks for the signed declaration (§7062) and offers a
-    step-up by text message, in both languages and with each form sent back."""
+    """A CCPA request to know of an account holder (every customer of the shop): its status asks
+    them to sign in with the account (§7061(b)), in both languages. The same status for a
+    requester without an account asks for the signed declaration (§7062) and offers a step-up
+    by text message, in both languages and with each form sent back."""
     page = context.new_page()
     page.goto(f"{live.base}/portal/new?jurisdiction=ccpa&lang=en")
     page.fill("#f-email", BEN)
@@ -240,6 +243,21 @@ def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None
     page.get_by_role("button", name="Confirm", exact=True).click()
     page.wait_for_url(re.compile(r"/portal/requests/[0-9a-f-]{36}\?outcome="))
     status = page.url.split("?")[0]
+    for lang in ("de", "en"):
+        audit_status(page, audit, f"{status}?lang={lang}", "#account-sign-in-title",
+                     f"an account holder asked to sign in, {lang}")  # fmt: skip
+    requests = live.world.c.requests
+    requests.account_holder, holder = None, requests.account_holder  # nobody holds an account
+    try:
+        audit_a_declaration(page, audit, status)
+    finally:
+        requests.account_holder = holder
+    context.close()
+
+
+def audit_a_declaration(page: Any, audit: Audit, status: str) -> None:
+    """The status of a CCPA request to know of a requester without an account: the signed
+    declaration and a step-up, in both languages, then each form sent back."""
     for lang in ("de", "en"):
         page.goto(f"{status}?lang={lang}")
         page.locator("#declaration-title").wait_for()
@@ -252,7 +270,6 @@ def audit_a_ccpa_request_waiting(context: Any, live: Live, audit: Audit) -> None
     page.locator("form[action$='/step-up'] button").first.click()
     page.wait_for_selector(".summary")
     audit.check(page, "status, a step-up with no number")
-    context.close()
 
 
 def audit_a_step_up(context: Any, live: Live, audit: Audit) -> None:

@@ -22,9 +22,9 @@ from rightful.domain.verification import (
     assurance_reached,
     step_up_options,
 )
+from rightful.services.declarations import Waiting, paper_pending, shown_waiting
 from rightful.services.declarations import applies as declares
 from rightful.services.declarations import declared as has_declared
-from rightful.services.declarations import paper_pending, shown_wait
 from rightful.services.deletions import DeletionProof
 from rightful.services.identity_set import Settlement, load_request
 from rightful.services.subjects import SubjectService
@@ -48,6 +48,9 @@ class Progress:
     declared: bool = False
     # a declaration received on paper is recorded and waits for a second staff member's approval
     checking_paper: bool = False
+    # a CCPA request to know of an account holder waits for their sign-in with the account
+    # (§7061(b)): no declaration is asked of them, since none would replace it
+    sign_in: bool = False
 
     @property
     def step_up_offered(self) -> bool:
@@ -87,19 +90,20 @@ class VerificationStanding:
             rows = repo.identity_rows(session, request_id)
             bound = repo.binding(session, request_id) is not None
             row = load_request(session, request_id)
-            waiting = self._waiting(session, row) if bound else None
-            statement = declaration_statement(row.language) if declares(row) else None
+            waiting = self._waiting(session, row) if bound else Waiting(None)
+            asked = declares(row) and not waiting.sign_in
+            statement = declaration_statement(row.language) if asked else None
             declared = statement is not None and has_declared(session, row.id)
             checking = statement is not None and not declared and paper_pending(session, row.id)
         factors = [Factor(r.factor) for r in rows if not bound or r.supports_binding]
         reached = assurance_reached(factors)
         options: tuple[Factor, ...] = ()
-        short = not reached.at_least(self.required) or waiting is not None
+        short = not reached.at_least(self.required) or waiting.reason is not None
         if bound and short and settled.status in OPEN:
             options = step_up_options(factors, self.offered)
         return Progress(
             request_id, settled.status, settled.outcome, reached, self.required, options,
-            waiting, statement, declared, checking,
+            waiting.reason, statement, declared, checking, waiting.sign_in,
         )  # fmt: skip
 
     def waiting_code(self, request_id: str) -> str | None:
@@ -115,10 +119,11 @@ class VerificationStanding:
                 return ch.id
         return None
 
-    def _waiting(self, session: Session, row: RequestRow) -> str | None:
+    def _waiting(self, session: Session, row: RequestRow) -> Waiting:
         """What a bound request waits for, in its language: the proof a CCPA request to know
-        (§7062) or to delete (§7061(b), §7062(d)) still needs."""
-        waiting = shown_wait(session, row, row.language, self.subjects.requests.account_holder)
-        if waiting is None and self.deletions is not None:
-            waiting = self.deletions.wait(session, row, row.language)
+        (§7061(b), §7062) or to delete (§7061(b), §7062(d)) still needs."""
+        holder = self.subjects.requests.account_holder
+        waiting = shown_waiting(session, row, row.language, holder)
+        if waiting.reason is None and self.deletions is not None:
+            return Waiting(self.deletions.wait(session, row, row.language))
         return waiting

@@ -9,7 +9,8 @@ import pytest
 
 from rightful.domain.declarations import statement
 
-from .conftest import ANNA_MAIL, Desk, make_desk
+from .conftest import ANNA, ANNA_MAIL, Desk, make_desk
+from .test_accounts import ISSUER, SECRET, assertion
 from .test_portal import submit
 
 
@@ -158,3 +159,62 @@ def test_a_requester_who_closed_the_page_comes_back_by_the_reference_to_sign(des
     assert "Your signed declaration" in page.text and statement("en") in page.text
     signed = desk.post(f"/portal/requests/{rid}/declaration", full_name="Anna Schmidt")
     assert "You signed the declaration." in signed.text
+
+
+def shop(data_dir: Path, identity: str = "customer_id") -> Desk:
+    """Hearthly with its shop's sign-in here: every customer has a customer number, the account
+    it names; none has an `account_id`, so with that identity nobody holds an account."""
+    data_dir.mkdir()
+    accounts = {"account_assertion_issuer": ISSUER, "account_assertion_secret": SECRET,
+                "account_assertion_identity": identity}  # fmt: skip
+    return make_desk(f"sqlite:///{data_dir}/r.db", data_dir, **accounts)
+
+
+SIGN_IN = {
+    "en": ("Sign in with your account", "A signed declaration does not replace the sign-in"),
+    "de": ("Mit Ihrem Konto anmelden", "Eine unterschriebene Erklärung ersetzt die Anmeldung"),
+}
+
+
+def test_an_account_holder_is_asked_to_sign_in_with_the_account_not_to_declare(
+    tmp_path: Path,
+) -> None:
+    """REQUIREMENTS.md:15, §7061(b): an account holder's data is disclosed only once they signed
+    in with their account for the request, which a declaration does not replace; so the status
+    page offers that sign-in (the path a CCPA deletion takes) instead of the declaration, and the
+    sign-in hands the request on. A requester without an account keeps the declaration."""
+    desk = shop(tmp_path / "holder")
+    rid = submit(desk, jurisdiction="ccpa")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL)).text
+    title, why = SIGN_IN["en"]
+    assert title in page and why in page and "its specific pieces or its categories" in page
+    assert "Before we gather your data, California law asks" in page, "not: about to gather"
+    assert f'<a href="/portal/requests/{rid}/verify">Confirm with my account</a>' in page
+    assert "Your signed declaration" not in page and statement("en") not in page
+    assert f'action="/portal/requests/{rid}/declaration"' not in page
+    assert "Before we delete your data" not in page and 'value="sms"' not in page
+    assert desk.c.verification.progress(rid).declaration is None, "nor asked through the API"
+
+    form = desk.client.get(f"/portal/requests/{rid}/verify").text
+    assert f'action="/portal/requests/{rid}/account"' in form
+    signed_in = desk.post(f"/portal/requests/{rid}/account", assertion=assertion(desk, ANNA))
+    assert str(signed_in.url).endswith(f"/portal/requests/{rid}?outcome=bound")
+    assert title not in signed_in.text
+    assert desk.c.verification.progress(rid).waiting_for is None
+
+    other = shop(tmp_path / "no-account", identity="account_id")
+    rid = submit(other, jurisdiction="ccpa")
+    page = other.post(f"/portal/requests/{rid}/verify", code=other.code_for(ANNA_MAIL)).text
+    assert "Your signed declaration" in page and statement("en") in page and title not in page
+    assert "Before we gather your data" in page and "We are about to gather" not in page
+
+
+def test_a_german_account_holder_reads_it_in_german(tmp_path: Path) -> None:
+    desk = shop(tmp_path / "holder")
+    rid = submit(desk, jurisdiction="ccpa", language="de")
+    page = desk.post(f"/portal/requests/{rid}/verify", code=desk.code_for(ANNA_MAIL)).text
+    title, why = SIGN_IN["de"]
+    assert title in page and why in page and "Mit meinem Konto bestätigen" in page
+    assert "Bevor wir Ihre Daten zusammenstellen" in page
+    assert "einzeln oder nach Kategorien" in page and "mit dem Konto angemeldet hat" in page
+    assert statement("de") not in page and "Sign in with your account" not in page

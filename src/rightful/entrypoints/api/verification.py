@@ -125,7 +125,9 @@ class ProgressOut(BaseModel):
         "§7062(d)), in the request's language",
     )
     declaration: str | None = Field(
-        default=None, description="the statement a CCPA request to know specific pieces signs"
+        default=None,
+        description="the statement a CCPA request to know specific pieces signs (none for an "
+        "account holder, who signs in with the account instead: §7061(b))",
     )
     declared: bool = False
 

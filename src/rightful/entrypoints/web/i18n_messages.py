@@ -397,6 +397,13 @@ _TEXTS: list[tuple[str, str, str]] = [
         "sie erledigt ist.",
     ),
     (
+        "explain_verified_disclosure_waits",
+        "You are confirmed. Before we gather your data, California law asks us to be surer that "
+        "the request is yours: see below what is still missing.",
+        "Sie sind bestätigt. Bevor wir Ihre Daten zusammenstellen, verlangt das kalifornische "
+        "Recht mehr Gewissheit, dass die Anfrage von Ihnen kommt: Was noch fehlt, steht unten.",
+    ),
+    (
         "explain_verified_deletion_waits",
         "You are confirmed. Before we delete your data, California law asks us to be surer that "
         "the request is yours: see below what is still missing.",
@@ -477,6 +484,18 @@ _TEXTS: list[tuple[str, str, str]] = [
     ),
     ("step_up_title", "One more confirmation", "Noch eine Bestätigung"),
     ("declaration_title", "Your signed declaration", "Ihre unterschriebene Erklärung"),
+    ("account_sign_in_title", "Sign in with your account", "Mit Ihrem Konto anmelden"),
+    (
+        "account_sign_in_text",
+        "You have an account with us. California law lets us tell you the personal information "
+        "we hold about you, its specific pieces or its categories, only once you have signed in "
+        "with that account for this request. A signed declaration does not replace the sign-in, "
+        "so we do not ask you for one.",
+        "Sie haben bei uns ein Konto. Nach kalifornischem Recht dürfen wir Ihnen die "
+        "personenbezogenen Daten, die wir über Sie haben, einzeln oder nach Kategorien, erst "
+        "mitteilen, wenn Sie sich für diese Anfrage mit diesem Konto angemeldet haben. Eine "
+        "unterschriebene Erklärung ersetzt die Anmeldung nicht; deshalb bitten wir Sie um keine.",
+    ),
     (
         "declaration_text",
         "California law lets us give you the specific pieces of personal information only "

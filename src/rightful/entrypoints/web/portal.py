@@ -210,8 +210,8 @@ def _explanation(current: PortalStatus, progress: Progress) -> str:
     """The key of the sentence that says what happens now."""
     if current.status is Status.DELIVERED and not current.links:
         return "explain_handed_over"
-    if current.status is Status.VERIFIED and not _packaged(current) and progress.waiting_for:
-        return "explain_verified_deletion_waits"  # a CCPA deletion short of its proof
+    if current.status is Status.VERIFIED and progress.waiting_for:  # CCPA: short of its proof
+        return f"explain_verified_{'disclosure' if _packaged(current) else 'deletion'}_waits"
     if current.status is Status.VERIFIED and not _packaged(current):
         return "explain_verified_staff_act"  # nothing is gathered: staff act, then write
     return f"explain_{current.status.value}"
