@@ -26,9 +26,9 @@ from rightful.domain.messaging import DeliveryError, MailMessage
 from rightful.domain.staff import Principal
 from rightful.domain.verification import Factor
 from rightful.entrypoints.api.app import create_app
-from rightful.services import staff
 from rightful.services.identity_set import Proof, record_proof
 
+from ..conftest import held_key
 from ..delivery.conftest import FAST, Delivered, Desk
 from ..packages.world import AGENT, DATAMAP, PUBLIC, REVIEWER, make_world
 
@@ -121,7 +121,8 @@ def make_response(store_url: str, data_dir: Path, datamap: DataMap = DATAMAP,
     keys = {}
     with world.c.store.transaction() as session:
         for role in ("agent", "reviewer", "dpo"):
-            keys[role] = staff.issue_key(session, world.clock, name=f"t {role}", role=role).secret
+            # each key held by a console user of its own: three people to the four-eyes rules
+            keys[role] = held_key(session, world.clock, f"t {role}", role, f"t-{role}").secret
     return Response(world, web_services(world.c), mailer, client, keys)
 
 
