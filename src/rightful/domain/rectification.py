@@ -84,28 +84,29 @@ def _kept(name: str, why: str, datamap: DataMap) -> Kept:
 
 
 def _label(name: str, datamap: DataMap) -> Text:
-    address, _, field_name = name.rpartition(".")
-    coll = datamap.collection(address) if address else None
-    field = coll.field(field_name) if coll is not None else None
-    if coll is None or field is None:
+    place = _place(name, datamap)
+    if place is None:
         raise InvalidInputError(
             f"{name[:120]!r} is not a field of the data map: write dataset.collection.field "
             "as your data map's dataset files name it"
         )
+    return _words(*place)
+
+
+def _words(coll: DataCollection, field: DataField) -> Text:
+    """The field in plain words, with its collection's: its description, else its name."""
     described = (field.description, coll.description)
     languages = dict.fromkeys(lang for text in described if text for lang in text.languages)
     return Text(tuple(
-        (lang, f"{worded(field.description, lang) or field_name} "
-               f"({worded(coll.description, lang) or address})")
+        (lang, f"{worded(field.description, lang) or field.name} "
+               f"({worded(coll.description, lang) or coll.address})")
         for lang in languages or (DEFAULT_LANGUAGE,)
     ))  # fmt: skip
 
 
 def _worded_field(name: str, datamap: DataMap, language: str) -> str:
-    try:
-        return _label(name, datamap).in_language(language)
-    except InvalidInputError:
-        return name
+    place = _place(name, datamap)
+    return name if place is None else _words(*place).in_language(language)
 
 
 _SENTENCES: Final = {
