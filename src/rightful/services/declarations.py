@@ -82,9 +82,20 @@ def disclosure_waiting(
     session: Session, row: RequestRow, language: str, account_holder: AccountHolder | None
 ) -> Waiting:
     """`disclosure_wait`, and whether it waits for an account holder's sign-in."""
-    if not applies(row) or Status(row.status) in TERMINAL:
+    if _waits_for_nothing(row):
         return Waiting(None)
-    points = proven_points(session, row)
+    return _waiting(session, row, proven_points(session, row), language, account_holder)
+
+
+def _waits_for_nothing(row: RequestRow) -> bool:
+    """No CCPA request to know, or one that has ended."""
+    return not applies(row) or Status(row.status) in TERMINAL
+
+
+def _waiting(
+    session: Session, row: RequestRow, points: list[rule.DataPoint], language: str,
+    account_holder: AccountHolder | None,
+) -> Waiting:  # fmt: skip
     holder = _holds_account(session, row, points, account_holder)
     said = rule.disclosure_wait(points, declared(session, row.id), language, account_holder=holder)
     return Waiting(said, holder)
@@ -140,12 +151,15 @@ def not_in_words(
     may: it is answered with its package (its proof is there, it is no CCPA request to know, or
     its requester is not verified for the categories), or an account holder signs in first
     (§7061(b)). SourceUnavailableError when the account check cannot be read now."""
-    waiting = disclosure_waiting(session, row, "en", account_holder)
+    package = "is answered with its package (rightful package …)"
+    if _waits_for_nothing(row):
+        return package
+    points = proven_points(session, row)  # read once: the wait and the categories both need them
+    waiting = _waiting(session, row, points, "en", account_holder)
     if waiting.sign_in:
         return f"may not be answered yet: {waiting.reason}"
-    points = proven_points(session, row)
     if waiting.reason is None or not rule.categories_verified(points):
-        return "is answered with its package (rightful package …)"
+        return package
     return None
 
 
