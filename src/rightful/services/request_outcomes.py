@@ -65,9 +65,10 @@ def answer(
     with requests.store.transaction() as session:
         row = requests.load(session, request_id)
         kind = RequestType(row.type)
-        refused = not_in_words(session, row, requests.account_holder)
-        if kind in ANSWERED_WITH_PACKAGE and refused is not None:
-            raise ConflictError(f"request {row.id} {refused}")
+        if kind in ANSWERED_WITH_PACKAGE:
+            refused = not_in_words(session, row, requests.account_holder)
+            if refused is not None:
+                raise ConflictError(f"request {row.id} {refused}")
         recorded_by = RECORDED_BY_ITS_OWN.get(kind)
         if recorded_by is not None and row.jurisdiction != dl.Jurisdiction.CCPA:
             raise ConflictError(f"request {row.id} is {recorded_by}")
