@@ -34,6 +34,8 @@ from rightful.adapters.storage.package_file import PackageFile
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.package_ports import WrappedKey
 
+from .staged import count_staged
+
 CHUNK = 4096
 
 
@@ -82,6 +84,58 @@ def test_sealed_chunks_reach_the_sink_a_batch_at_a_time(size: int, piece: int, c
     sealed_before_last = max(0, -(-size // CHUNK) - 1)
     assert sink.writes <= 2 + -(-sealed_before_last // chunks)
     assert reader(sink.getvalue(), key).read() == data
+
+
+class Lengths(io.BytesIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[int] = []
+
+    def write(self, data: Any) -> int:
+        self.lengths.append(len(data))
+        return super().write(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(0, 9 * CHUNK), piece=st.integers(1, 2 * CHUNK), batch=st.integers(1, 10_000)
+)
+def test_every_batch_but_the_last_is_exactly_batch_bytes_of_the_stream(
+    size: int, piece: int, batch: int
+) -> None:
+    """Batch n starts at byte n * batch of the stream, the header included, so that a package
+    file can write each one past the page cache as it is; a chunk that straddles two batches
+    is split between them and decrypts all the same."""
+    key, data, sink = new_data_key(), os.urandom(size), Lengths()
+    writer = EncryptingWriter(sink, key, CHUNK, batch=batch)
+    for start in range(0, size, piece):
+        writer.write(data[start : start + piece])
+    writer.close()
+    assert all(n == batch for n in sink.lengths[:-1])
+    assert writer.stored == len(sink.getvalue())
+    assert reader(sink.getvalue(), key).read() == data
+
+
+def test_a_package_file_takes_the_sealed_batches_without_copying_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written behind into a package file that bypasses the page cache, the sealed bytes come
+    in the file's own page-aligned batches and reach the disk as they are: only the last,
+    partly filled batch goes through the staging buffer."""
+    stage = 3 * package_file.ALIGN
+    monkeypatch.setattr(package_file, "STAGE", stage)
+    staged = count_staged(monkeypatch)
+    data, key, path = os.urandom(20 * CHUNK + 5), new_data_key(), tmp_path / "package"
+    with path.open("wb") as raw, PackageFile(raw.fileno()) as out, written_behind(out) as behind:
+        if not out.direct:
+            pytest.skip("this filesystem refuses O_DIRECT")
+        assert behind.batch == stage
+        writer = EncryptingWriter(behind, key, CHUNK, behind.buffer, behind.batch, behind.reuse)
+        writer.write(data)
+        writer.close()
+    stored = path.read_bytes()
+    assert staged == [len(stored) % stage]
+    assert reader(stored, key).read() == data
 
 
 @settings(max_examples=60, deadline=None)

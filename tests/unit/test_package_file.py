@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import mmap
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 from rightful.adapters.buffers import ALIGNED
 from rightful.adapters.storage import package_file
 from rightful.adapters.storage.package_file import ALIGN, PackageFile
+
+from .staged import count_staged
 
 SMALL_STAGE = 3 * ALIGN
 O_DIRECT = getattr(os, "O_DIRECT", 0)
@@ -71,6 +74,62 @@ def test_the_file_holds_exactly_the_bytes_written(
     with small_stage_patched():
         written, _ = write_through(path, plan, direct)
     assert path.read_bytes() == written
+
+
+aligned_pieces = st.lists(
+    st.tuples(st.one_of(sizes, st.sampled_from([ALIGN, 2 * ALIGN, SMALL_STAGE])), st.booleans()),
+    max_size=12,
+)  # (bytes to write, written from a page-aligned buffer)
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=aligned_pieces, direct=st.booleans())
+def test_page_aligned_buffers_among_other_writes_keep_every_byte(
+    plan: list[tuple[int, bool]], direct: bool, tmp_path_factory: Any
+) -> None:
+    """Whole blocks in a page-aligned buffer may go to the disk as they are; mixed with other
+    writes, partial blocks and flushes, the file still holds exactly what was written."""
+    path = tmp_path_factory.mktemp("package") / "p"
+    written = bytearray()
+    with (
+        small_stage_patched(),
+        path.open("wb") as raw,
+        PackageFile(raw.fileno(), direct=direct) as out,
+    ):
+        for n, (size, aligned) in enumerate(plan):
+            piece = os.urandom(size)
+            out.write(page_aligned(piece) if aligned and size else piece)
+            written += piece
+            if n % 3 == 2:
+                out.flush()
+                assert path.read_bytes() == written
+    assert path.read_bytes() == written
+
+
+def test_a_whole_aligned_batch_is_not_copied_through_the_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_stage: None
+) -> None:
+    """The batches a package file asks for (`batch` bytes from `buffers`) reach the disk
+    without a copy; only what is not one (here the last few bytes) is staged."""
+    if not bypass_allowed(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT")
+    staged = count_staged(monkeypatch)
+    pieces = [os.urandom(SMALL_STAGE) for _ in range(3)]
+    with (tmp_path / "p").open("wb") as raw, PackageFile(raw.fileno()) as out:
+        assert out.batch == SMALL_STAGE and out.buffers is ALIGNED
+        for piece in pieces:
+            batch = out.buffers.take(SMALL_STAGE)
+            batch[:] = piece
+            out.write(batch)
+        out.write(b"tail")
+    assert staged == [4]
+    assert (tmp_path / "p").read_bytes() == b"".join(pieces) + b"tail"
+
+
+def page_aligned(data: bytes) -> mmap.mmap:
+    buffer = mmap.mmap(-1, len(data))
+    buffer[:] = data
+    return buffer
 
 
 def test_where_the_filesystem_allows_it_the_page_cache_is_bypassed(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ A build reads, copies and encrypts through buffers of about 1 MiB. A fresh one i
 page by page, which cost 0.3-0.4 ms each: about a tenth of a small package's build went into
 the three or four a build takes. Buffers come back only once nothing looks at them any more.
 Memory stays bounded: a few per size, and only of sizes that were taken from the pool.
-BUFFERS holds bytearrays; ALIGNED holds the page-aligned staging buffers (4 MiB, at most two)
-through which a package file is written past the page cache (storage/package_file.py).
+BUFFERS holds bytearrays; ALIGNED holds page-aligned buffers of 4 MiB: the batches of sealed
+bytes that a package file writes past the page cache as they are, and its staging buffer
+(storage/package_file.py). A build has up to seven of them, four waiting to be written.
 """
 
 from __future__ import annotations
@@ -65,4 +66,4 @@ def _page_aligned(size: int) -> mmap.mmap:
 
 BUFFERS: Final = BufferPool(bytearray)
 # Anonymous mappings start on a page boundary, as writes that bypass the page cache require.
-ALIGNED: Final = BufferPool(_page_aligned, keep=2)
+ALIGNED: Final = BufferPool(_page_aligned)

@@ -365,7 +365,7 @@ class PackageService:
             written_behind(raw) as behind,
         ):
             sink = EncryptingWriter(
-                behind, data_key, package.chunk_size, behind.buffer, reuse=behind.reuse
+                behind, data_key, package.chunk_size, behind.buffer, behind.batch, behind.reuse
             )
             builder = PackageBuilder(
                 sink, meta, self.datamap, opened.blobs, workdir, withheld, exclusions

@@ -11,6 +11,7 @@ HTTP range is served by decrypting only the chunks it touches.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import queue
 import struct
@@ -18,12 +19,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import BinaryIO, Final, Protocol
+from typing import Any, BinaryIO, Final, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rightful.adapters.buffers import BUFFERS
+from rightful.adapters.buffers import BUFFERS, BufferPool
 from rightful.adapters.streams import SeekableReader
 from rightful.domain.errors import RightfulError
 
@@ -35,12 +36,13 @@ PREFIX_SIZE: Final = 7
 DEFAULT_CHUNK: Final = 64 * 1024
 MAX_CHUNKS: Final = 2**32
 KEY_SIZE: Final = 32
-WRITE_DEPTH: Final = 16  # sealed batches waiting for the writer thread
-# Written buffers kept for the next batches: as many as can wait to be written, plus the one being
-# filled and the one being written. With only 4 kept, most batches of a large package took a
-# fresh 1 MiB buffer, whose page faults cost about 5 % of the 1,700-recording build.
-REUSE: Final = WRITE_DEPTH + 2
-WRITE_BATCH: Final = 1024 * 1024  # sealed bytes handed to the sink per write
+Buffer = bytearray | mmap.mmap  # a batch of sealed bytes: mmaps are page-aligned
+WRITE_BATCH: Final = 1024 * 1024  # sealed bytes handed to the sink per write, unless it asks
+# Sealed bytes waiting for the writer thread. Written buffers are kept for the next batches: as
+# many as can wait, plus the one being filled and the one being written. With fewer kept, most
+# batches of a large package took a fresh buffer, whose page faults cost about 5 % of the
+# 1,700-recording build.
+WRITE_AHEAD: Final = 16 * 1024 * 1024
 
 
 class TamperedError(RightfulError):
@@ -94,8 +96,11 @@ def layout(stored_size: int, chunk_size: int) -> tuple[int, int]:
 class EncryptingWriter(io.RawIOBase):
     """A write-only stream that encrypts into `sink` chunk by chunk; close() seals the last one.
 
-    Holds at most one chunk of plaintext and one batch of sealed chunks in memory. `tell()`
-    counts plaintext bytes, which is all a ZIP writer needs of a stream it cannot seek.
+    Holds at most one chunk of plaintext and one batch of sealed bytes in memory. Every batch
+    but the last is exactly `batch` bytes of the stream, the header included, so that batch n
+    lies at offset n * batch: a package file writes such batches past the page cache as they
+    are, without copying them (storage/package_file.py). `tell()` counts plaintext bytes, which
+    is all a ZIP writer needs of a stream it cannot seek.
     """
 
     def __init__(
@@ -103,14 +108,16 @@ class EncryptingWriter(io.RawIOBase):
         sink: Writable,
         key: bytes,
         chunk_size: int = DEFAULT_CHUNK,
-        buffers: Callable[[int], bytearray] = bytearray,
+        buffers: Callable[[int], Buffer] = bytearray,
         batch: int = WRITE_BATCH,
-        reuse: Callable[[bytearray], None] | None = None,
+        reuse: Callable[[Buffer], None] | None = None,
     ) -> None:
         super().__init__()
         self._buffers, self._reuse = buffers, reuse
         if len(key) != KEY_SIZE:
             raise ValueError("a data key has 32 bytes")
+        if batch < 1:
+            raise ValueError("a batch holds one byte or more")
         self._sink = sink
         self._aead = AESGCM(key)
         self._header = Header(chunk_size, os.urandom(PREFIX_SIZE))
@@ -119,13 +126,13 @@ class EncryptingWriter(io.RawIOBase):
         self._buffer = bytearray()
         self._index = 0
         self._plain = 0
-        self.stored = HEADER_SIZE
-        step = chunk_size + TAG_SIZE
-        self._batch = max(1, batch // step) * step
-        self._out: bytearray | None = None
+        self.stored = 0
+        self._batch = batch
+        self._out: Buffer | None = None
         self._view = memoryview(b"")
         self._filled = 0
-        sink.write(self._aad)
+        # The header opens the first batch; a stream that never fills one writes it at close.
+        self._headed = False
 
     def writable(self) -> bool:
         return True
@@ -152,23 +159,46 @@ class EncryptingWriter(io.RawIOBase):
 
     def _seal_many(self, plain: memoryview) -> None:
         """Seal whole chunks (not the last) into the batch buffer, which goes to the sink in
-        one write when full: one write per `batch` bytes, however small the caller's writes."""
+        one write when full: one write per `batch` bytes, however small the caller's writes.
+        A chunk that would straddle two batches is sealed aside and split between them."""
         step = self._chunk + TAG_SIZE
         for start in range(0, plain.nbytes, self._chunk):
-            if self._out is None:
-                self._out = self._buffers(self._batch)
-                self._view = memoryview(self._out)
             nonce = _nonce(self._header.prefix, self._index, False)
             chunk = plain[start : start + self._chunk]
+            self._index += 1
+            if self._out is None:
+                self._open_batch()
+            if self._batch - self._filled < step:
+                self._put(self._aead.encrypt(nonce, chunk, self._aad))
+                continue
             out = self._view[self._filled : self._filled + step]
             self._aead.encrypt_into(nonce, chunk, self._aad, out)
-            self._index += 1
             self._filled += step
             if self._filled == self._batch:
                 self._flush()
 
+    def _open_batch(self) -> None:
+        self._out = self._buffers(self._batch)
+        self._view = memoryview(self._out)
+        if not self._headed:
+            self._headed = True
+            self._put(self._aad)
+
+    def _put(self, data: bytes) -> None:
+        """Copy bytes into the batches, each sent on as it fills."""
+        view = memoryview(data)
+        while view.nbytes:
+            if self._out is None:
+                self._open_batch()
+            take = min(self._batch - self._filled, view.nbytes)
+            self._view[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
+            if self._filled == self._batch:
+                self._flush()
+
     def _flush(self) -> None:
-        """Hand the sealed chunks of the batch buffer to the sink."""
+        """Hand the sealed bytes of the batch buffer to the sink."""
         if self._out is None:
             return
         self._view.release()
@@ -187,19 +217,20 @@ class EncryptingWriter(io.RawIOBase):
     def seekable(self) -> bool:
         return False
 
-    def _seal(self, plain: memoryview | bytes, last: bool) -> None:
-        sealed = self._aead.encrypt(
-            _nonce(self._header.prefix, self._index, last), plain, self._aad
-        )
-        self._sink.write(sealed)
-        self.stored += len(sealed)
-        self._index += 1
-
     def close(self) -> None:
         if not self.closed:
-            self._flush()
-            self._seal(bytes(self._buffer), last=True)
+            last = self._aead.encrypt(
+                _nonce(self._header.prefix, self._index, True), bytes(self._buffer), self._aad
+            )
+            self._index += 1
             self._buffer.clear()
+            if self._headed:
+                self._put(last)
+                self._flush()
+            else:  # nothing filled a batch: the header and the one chunk, without a buffer
+                self._headed = True
+                self._sink.write(self._aad + last)
+                self.stored += HEADER_SIZE + len(last)
         super().close()
 
     @property
@@ -288,46 +319,55 @@ def unsealed(stored: bytes, key: bytes) -> bytes:
 
 
 class Writable(Protocol):
-    def write(self, data: bytes | bytearray, /) -> int: ...
+    def write(self, data: bytes | bytearray | mmap.mmap, /) -> int: ...
 
 
 class BackgroundWriter:
     """Hands writes to a thread so that disk writes overlap with hashing and encryption.
 
     A written buffer must not change until it is written: the encrypting writer's sealed chunks
-    don't, and a bytearray from `buffer()` comes back for reuse only after its write. At most
-    `depth` writes wait in memory. `close()` waits for every write and re-raises a failed one;
-    it does not close the underlying stream.
+    don't, and a buffer from `buffer()` comes back for reuse only after its write. At most
+    WRITE_AHEAD bytes of writes wait in memory. `close()` waits for every write and re-raises a
+    failed one; it does not close the underlying stream.
+
+    A sink may name the batches it writes best (`batch`) and the pool their buffers come from
+    (`buffers`): a package file written past the page cache takes whole page-aligned stages
+    without copying them (storage/package_file.py).
 
     The first `inline` bytes are written at once, on the caller's thread: a small package
     never needs the thread, whose start and join cost a small request more than its writes.
     """
 
-    def __init__(self, sink: Writable, depth: int = WRITE_DEPTH, inline: int = WRITE_BATCH) -> None:
+    def __init__(self, sink: Writable, inline: int = WRITE_BATCH) -> None:
         self._sink = sink
         self._inline = inline
-        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
-        self._written: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        self.batch: int = getattr(sink, "batch", None) or WRITE_BATCH
+        self._pool: BufferPool[Any] = getattr(sink, "buffers", None) or BUFFERS
+        depth = max(2, WRITE_AHEAD // self.batch)
+        self._reused = depth + 2  # as many as can wait, plus the one filled and the one written
+        self._queue: queue.Queue[bytes | Buffer | None] = queue.Queue(maxsize=depth)
+        self._written: queue.SimpleQueue[Buffer] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
-    def buffer(self, size: int) -> bytearray:
+    def buffer(self, size: int) -> Buffer:
         """A buffer of `size` bytes, reusing one already written: fresh large buffers cost as
         much in page faults as the encryption itself."""
         while not self._written.empty():
             reused = self._written.get()
             if len(reused) == size:
                 return reused
-        return BUFFERS.take(size)
+        buffer: Buffer = self._pool.take(size)
+        return buffer
 
-    def reuse(self, buffer: bytearray) -> None:
+    def reuse(self, buffer: Buffer) -> None:
         """Take back a buffer from `buffer()` that was never handed to write()."""
-        if self._written.qsize() < REUSE:
+        if self._written.qsize() < self._reused:
             self._written.put(buffer)
         else:
-            BUFFERS.give(buffer)
+            self._pool.give(buffer)
 
-    def write(self, data: bytes | bytearray) -> int:
+    def write(self, data: bytes | Buffer) -> int:
         if self._error is not None:
             raise self._error
         if self._thread is None and len(data) <= self._inline:
@@ -340,9 +380,9 @@ class BackgroundWriter:
         self._queue.put(data)
         return len(data)
 
-    def _write_now(self, data: bytes | bytearray) -> None:
+    def _write_now(self, data: bytes | Buffer) -> None:
         self._sink.write(data)
-        if isinstance(data, bytearray) and self._written.qsize() < REUSE:
+        if isinstance(data, bytearray | mmap.mmap) and self._written.qsize() < self._reused:
             self._written.put(data)
 
     def _run(self) -> None:
@@ -359,7 +399,7 @@ class BackgroundWriter:
             self._queue.put(None)
             self._thread.join()
         while not self._written.empty():
-            BUFFERS.give(self._written.get())
+            self._pool.give(self._written.get())
         if self._error is not None:
             raise self._error
 
