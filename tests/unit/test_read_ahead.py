@@ -110,20 +110,64 @@ def test_a_blob_read_without_announcement_is_read_in_the_build(tmp_path: Path) -
         ahead.close()
 
 
-def test_a_key_that_leaves_the_store_is_refused_as_in_the_build(tmp_path: Path) -> None:
-    (tmp_path / "secret.txt").write_text("outside the store")
-    store = a_store(tmp_path / "bucket", {"ok.wav": b"fine"})
-    os.symlink(tmp_path / "secret.txt", tmp_path / "bucket" / "link.wav")
-    ahead = started(store, "blob://rec/link.wav")
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_key_that_leaves_the_store_is_refused_as_in_the_build(
+    tmp_path: Path, linked: str
+) -> None:
+    """Through a link to a file outside, or to a folder outside (the process opens a folder
+    once for all its files, and checks that it lies in the store before reading any)."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "1.wav").write_text("outside the store")
+    store = a_store(tmp_path / "bucket", {"ok/1.wav": b"fine"})
+    if linked == "file":
+        (tmp_path / "bucket" / "dev").mkdir()
+        os.symlink(tmp_path / "elsewhere" / "1.wav", tmp_path / "bucket" / "dev" / "1.wav")
+    else:
+        os.symlink(tmp_path / "elsewhere", tmp_path / "bucket" / "dev")
+    ahead = started(store, "blob://rec/dev/1.wav")
     try:
         with pytest.raises(InvalidInputError, match="leaves the store"):
-            ahead.read(store, "blob://rec/link.wav")
-        ahead.announce(store, "blob://rec/ok.wav")
-        fetched = ahead.read(store, "blob://rec/ok.wav")
+            ahead.read(store, "blob://rec/dev/1.wav")
+        ahead.announce(store, "blob://rec/ok/1.wav")
+        fetched = ahead.read(store, "blob://rec/ok/1.wav")
         assert fetched is not None and content(fetched) == b"fine"
         assert ahead.read_by_helper == 1
     finally:
         ahead.close()
+
+
+def test_a_file_linked_inside_the_store_is_left_to_the_build_which_follows_it(
+    tmp_path: Path,
+) -> None:
+    """The process opens no file that is a link; the build does, as long as it stays inside."""
+    store = a_store(tmp_path, {"dev/1.wav": b"RIFF"})
+    os.symlink(tmp_path / "dev" / "1.wav", tmp_path / "dev" / "alias.wav")
+    ahead = started(store, "blob://rec/dev/alias.wav")
+    try:
+        fetched = ahead.read(store, "blob://rec/dev/alias.wav")
+        assert fetched is not None and content(fetched) == b"RIFF"
+        assert ahead.read_by_helper == 0
+    finally:
+        ahead.close()
+
+
+def test_a_folder_replaced_between_builds_is_read_afresh(tmp_path: Path, pool: ReaderPool) -> None:
+    """A kept process lets its open folders go whenever it waits for requests: the next build
+    reads the folder as it is then, not the one the last build saw."""
+    store = a_store(tmp_path, {"dev/1.wav": b"before", "dev/2.wav": b"x"})
+    first = started(store, "blob://rec/dev/1.wav", pool=pool)
+    read_all(first, store, {"dev/2.wav": b"x"})
+    first.read(store, "blob://rec/dev/1.wav")
+    first.close()
+    (tmp_path / "dev").rename(tmp_path / "old")
+    a_store(tmp_path, {"dev/1.wav": b"after!"})
+    after = started(store, "blob://rec/dev/1.wav", pool=pool)
+    try:
+        fetched = after.read(store, "blob://rec/dev/1.wav")
+        assert fetched is not None and content(fetched) == b"after!"
+        assert after.read_by_helper == 1
+    finally:
+        after.close()
 
 
 def test_the_build_reads_on_by_itself_when_the_process_stops(tmp_path: Path) -> None:

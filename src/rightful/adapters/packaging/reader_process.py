@@ -34,6 +34,7 @@ NOT_READ: Final = 0
 READ: Final = 1
 READY: Final = 2
 _LENGTH: Final = struct.Struct("<I")
+READ_AT_ONCE: Final = 64 * 1024  # bytes of requests read from the pipe at a time
 
 
 def request_bytes(slot: int, store: FilesystemBlobStore, uri: str) -> bytes:
@@ -55,35 +56,88 @@ def read_exactly(fd: int, size: int) -> bytes:
 
 def serve(memory: mmap.mmap, requests: int, answers: int, slot_size: int) -> None:
     """Read blobs into slots until the build closes the request pipe."""
-    stores: dict[tuple[str, str], FilesystemBlobStore] = {}
+    stores: dict[tuple[str, str], _Store] = {}
+    waiting = _Requests(requests)
     with memoryview(memory) as view:
         try:
             os.write(answers, ANSWER.pack(0, READY, 0, 0, b""))
             while True:
-                (length,) = _LENGTH.unpack(read_exactly(requests, _LENGTH.size))
-                slot_text, name, root, uri = read_exactly(requests, length).decode().split("\0")
-                slot = int(slot_text)
+                if not waiting.ready():  # about to wait: folders are opened afresh after it
+                    for store in stores.values():
+                        store.let_go()
+                slot, name, root, uri = waiting.next()
                 store = stores.get((name, root))
                 if store is None:
-                    store = stores[(name, root)] = FilesystemBlobStore(name, root)
+                    store = stores[(name, root)] = _Store(FilesystemBlobStore(name, root))
                 with view[slot * slot_size : (slot + 1) * slot_size] as room:
                     os.write(answers, _read(slot, store, uri, room))
         except (EOFError, BrokenPipeError):  # the build closed its end: done
             return
 
 
-def _read(slot: int, store: FilesystemBlobStore, uri: str, room: memoryview) -> bytes:
+class _Requests:
+    """Requests from the pipe, each (slot, store name, store root, URI): everything waiting in
+    the pipe is read at once (the build writes several requests at a time)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._waiting = bytearray()
+
+    def ready(self) -> bool:
+        """Whether a whole request has arrived already."""
+        if len(self._waiting) < _LENGTH.size:
+            return False
+        (length,) = _LENGTH.unpack_from(self._waiting)
+        return len(self._waiting) >= _LENGTH.size + length
+
+    def next(self) -> tuple[int, str, str, str]:
+        """The next request, waiting for it; EOFError once the pipe closes."""
+        while not self.ready():
+            more = os.read(self._fd, READ_AT_ONCE)
+            if not more:
+                raise EOFError("the pipe closed")
+            self._waiting += more
+        (length,) = _LENGTH.unpack_from(self._waiting)
+        end = _LENGTH.size + length
+        slot, name, root, uri = self._waiting[_LENGTH.size : end].decode().split("\0")
+        del self._waiting[:end]
+        return int(slot), name, root, uri
+
+
+class _Store:
+    """A blob store and the folders of it open now (FilesystemBlobStore.open_in). They are
+    let go whenever no request is waiting, so a folder replaced between builds is opened
+    again, never read through an old descriptor."""
+
+    def __init__(self, store: FilesystemBlobStore) -> None:
+        self.store = store
+        self._folders: dict[str, int] = {}
+
+    def open(self, uri: str) -> tuple[int, int]:
+        return self.store.open_in(uri, self._folders)
+
+    def let_go(self) -> None:
+        for fd in self._folders.values():
+            os.close(fd)
+        self._folders.clear()
+
+
+def _read(slot: int, store: _Store, uri: str, room: memoryview) -> bytes:
     not_read = ANSWER.pack(slot, NOT_READ, 0, 0, b"")
     try:
-        with store.open(uri) as source:
-            size = os.fstat(source.fileno()).st_size
-            if size >= room.nbytes:
-                return not_read
-            fd, filled = source.fileno(), 0
-            while filled <= size and (n := os.readv(fd, [room[filled : size + 1]])):
-                filled += n
+        fd, size = store.open(uri)
     except Exception:  # the build reads it again itself and sees what went wrong
         return not_read
+    try:
+        if size >= room.nbytes:
+            return not_read
+        filled = 0
+        while filled <= size and (n := os.readv(fd, [room[filled : size + 1]])):
+            filled += n
+    except Exception:
+        return not_read
+    finally:
+        os.close(fd)
     if filled != size:  # it changed while it was read
         return not_read
     data = room[:size]

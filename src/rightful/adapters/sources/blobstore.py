@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -16,6 +17,8 @@ SCHEME = "blob://"
 # each of its blobs, in the blob reader process or in the build).
 _FD_PATHS: Final = "/proc/self/fd"
 _OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_FOLDER_FLAGS: Final = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_DIRECTORY", 0)
+_NO_LINK: Final = getattr(os, "O_NOFOLLOW", 0)
 
 
 def parse_blob_uri(uri: str, store: str) -> list[str]:
@@ -58,6 +61,51 @@ class FilesystemBlobStore:
         except BaseException:
             os.close(fd)
             raise
+
+    def open_in(self, uri: str, folders: dict[str, int]) -> tuple[int, int]:
+        """The blob's file descriptor (the caller closes it) and size, opened relative to its
+        folder's descriptor, kept in `folders` (the caller closes those): each folder is opened
+        and checked once, and a file in it is opened without following a link, so it lies in
+        the store as surely as through open(), with one system call less per file. A file that
+        is a link is refused here (InvalidInputError); open() follows it if it stays inside."""
+        *folder, name = parse_blob_uri(uri, self.name)
+        path = "/".join(folder)
+        folder_fd = folders.get(path)
+        if folder_fd is None:
+            folder_fd = folders[path] = self._open_folder(folder)
+        try:
+            fd = os.open(name, _OPEN_FLAGS | _NO_LINK, dir_fd=folder_fd)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFoundError("no such blob") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InvalidInputError("the blob is a link") from None
+            raise
+        try:
+            found = os.fstat(fd)
+            if not stat.S_ISREG(found.st_mode):
+                raise NotFoundError("no such blob")
+            if not _NO_LINK:  # no O_NOFOLLOW here: the file's own path is checked instead
+                self._check_opened(fd, os.path.join(self._root, path, name))
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, found.st_size
+
+    def _open_folder(self, segments: list[str]) -> int:
+        path = os.path.join(self._root, *segments)
+        try:
+            fd = os.open(path, _FOLDER_FLAGS)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFoundError("no such blob") from None
+        try:
+            real = os.readlink(f"{_FD_PATHS}/{fd}") if self._fd_paths else os.path.realpath(path)
+            if real != self._root and not real.startswith(self._prefix):
+                raise InvalidInputError("the blob key leaves the store")
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     def size(self, uri: str) -> int:
         """The file's size in bytes."""
