@@ -86,7 +86,7 @@ class FilesystemBlobStore:
             if not stat.S_ISREG(found.st_mode):
                 raise NotFoundError("no such blob")
             if not _NO_LINK:  # no O_NOFOLLOW here: the file's own path is checked instead
-                self._check_opened(fd, os.path.join(self._root, path, name))
+                self._check_inside(fd, os.path.join(self._root, path, name))
         except BaseException:
             os.close(fd)
             raise
@@ -99,9 +99,7 @@ class FilesystemBlobStore:
         except (FileNotFoundError, NotADirectoryError):
             raise NotFoundError("no such blob") from None
         try:
-            real = os.readlink(f"{_FD_PATHS}/{fd}") if self._fd_paths else os.path.realpath(path)
-            if real != self._root and not real.startswith(self._prefix):
-                raise InvalidInputError("the blob key leaves the store")
+            self._check_inside(fd, path, folder=True)
         except BaseException:
             os.close(fd)
             raise
@@ -123,8 +121,12 @@ class FilesystemBlobStore:
     def _check_opened(self, fd: int, path: str) -> None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotFoundError("no such blob")  # a folder, a pipe or a device is no object
+        self._check_inside(fd, path)
+
+    def _check_inside(self, fd: int, path: str, *, folder: bool = False) -> None:
+        """The path `fd` really has lies in the store (a folder may be the store's own)."""
         # One readlink of the descriptor instead of an lstat per path segment; where /proc is
         # missing, the path is resolved instead.
         real = os.readlink(f"{_FD_PATHS}/{fd}") if self._fd_paths else os.path.realpath(path)
-        if not real.startswith(self._prefix):
+        if not real.startswith(self._prefix) and not (folder and real == self._root):
             raise InvalidInputError("the blob key leaves the store")
