@@ -66,22 +66,22 @@ class PackageFile(io.RawIOBase):
     @property
     def batch(self) -> int | None:
         """The writes this file takes best: whole stages, while it bypasses the cache."""
-        return STAGE if self._stage is not None else None
+        return STAGE if self.direct else None
 
     @property
     def buffers(self) -> BufferPool[mmap.mmap] | None:
         """Where buffers for such writes come from: page-aligned ones."""
-        return ALIGNED if self._stage is not None else None
+        return ALIGNED if self.direct else None
 
     def write(self, data: bytes | bytearray | memoryview | mmap.mmap) -> int:  # type: ignore[override]
         view = memoryview(data).cast("B")
         size = view.nbytes
-        if self._stage is not None and not self._filled and _aligned(data, size):
-            self._put_as_is(view)
-        elif self._stage is not None:
-            self._stage_bytes(view)
-        else:
+        if self._stage is None:
             self._write_cached(view)
+        elif not self._filled and _aligned(data, size):
+            self._put_as_is(view)
+        else:
+            self._stage_bytes(view)
         self._size += size
         return size
 
