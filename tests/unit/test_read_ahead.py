@@ -325,6 +325,33 @@ def read_all(ahead: ReadAhead, store: FilesystemBlobStore, blobs: dict[str, byte
         fetched.release()
 
 
+def test_freed_slots_are_asked_for_several_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request the build writes wakes the process: past the first few, blobs are asked for
+    eight or more per write, not one per blob read, and each exactly once."""
+    blobs = {f"w{i}.wav": os.urandom(40) for i in range(200)}
+    store = a_store(tmp_path, blobs)
+    writes: list[int] = []
+    request = reader_pool.ReaderProcess.request
+
+    def counted(self: reader_pool.ReaderProcess, asking: list[tuple[int, object, str]]) -> None:
+        writes.append(len(asking))
+        request(self, asking)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reader_pool.ReaderProcess, "request", counted)
+    ahead = started(store, "blob://rec/w0.wav", slots=16)
+    try:
+        read_all(ahead, store, {k: v for k, v in blobs.items() if k != "w0.wav"})
+        assert ahead.read_by_helper == len(blobs) - 1
+    finally:
+        ahead.close()
+    assert sum(writes) == len(blobs)
+    # while announcements arrive one by one, each is asked for as long as half the slots are
+    # free; then eight at a time (four took about 5 % more of a build's time)
+    assert len(writes) <= len(blobs) // 8 + 16, writes
+
+
 def read_the_rest(
     store: FilesystemBlobStore, blobs: dict[str, bytes], pool: ReaderPool
 ) -> ReadAhead:
