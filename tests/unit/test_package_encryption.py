@@ -22,7 +22,6 @@ from rightful.adapters.storage.encryption import (
     new_data_key,
     sealed,
     unsealed,
-    written_behind,
 )
 from rightful.adapters.storage.keys import (
     KeyFolder,
@@ -31,6 +30,7 @@ from rightful.adapters.storage.keys import (
     parse_master_key,
 )
 from rightful.adapters.storage.package_file import PackageFile
+from rightful.adapters.storage.write_behind import written_behind
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.package_ports import WrappedKey
 

@@ -26,12 +26,8 @@ from rightful.adapters.packaging import spill_set
 from rightful.adapters.packaging.blobreader import BlobReader, Fetched
 from rightful.adapters.packaging.spool import csv_cell
 from rightful.adapters.packaging.zipwriter import COPY_BUFFER, ZIP64_FROM, PackageZip
-from rightful.adapters.storage.encryption import (
-    BackgroundWriter,
-    DecryptingReader,
-    EncryptingWriter,
-    new_data_key,
-)
+from rightful.adapters.storage.encryption import DecryptingReader, EncryptingWriter, new_data_key
+from rightful.adapters.storage.write_behind import BackgroundWriter
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 

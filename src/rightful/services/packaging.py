@@ -31,12 +31,8 @@ from rightful.adapters.files import atomic_writer
 from rightful.adapters.packaging.index import prepare_index
 from rightful.adapters.packaging.zip_view import ZipView
 from rightful.adapters.sources import OpenSources
-from rightful.adapters.storage.encryption import (
-    DecryptingReader,
-    EncryptingWriter,
-    new_data_key,
-    written_behind,
-)
+from rightful.adapters.storage.encryption import DecryptingReader, EncryptingWriter, new_data_key
+from rightful.adapters.storage.write_behind import written_behind
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import plan_traversal, withheld_collections
