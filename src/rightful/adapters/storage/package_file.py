@@ -135,26 +135,27 @@ class PackageFile(io.RawIOBase):
     def _put_as_is(self, view: memoryview) -> None:
         """Write whole blocks straight from the caller's page-aligned buffer, at the stage's
         offset (nothing is staged): no copy through the stage."""
+        if self._past_cache(view, view):
+            self._base += view.nbytes
+
+    def _put(self, length: int) -> None:
+        """Write the first `length` bytes of the stage at its offset."""
+        assert self._stage is not None
+        with memoryview(self._stage) as whole:
+            self._past_cache(whole[:length], whole[: self._filled])
+
+    def _past_cache(self, blocks: memoryview, unwritten: memoryview) -> bool:
+        """Write `blocks` at the stage's offset past the cache; where the filesystem turns out
+        to refuse the aligned write after all, write `unwritten` through the cache instead and
+        go on that way (False)."""
         try:
-            _write_all(self._fd, view, self._base)
+            _write_all(self._fd, blocks, self._base)
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
-            self._fall_back(view)
-            return
-        self._base += view.nbytes
-
-    def _put(self, length: int) -> None:
-        """Write the first `length` bytes of the stage at its offset; where the filesystem
-        turns out to refuse the aligned write after all, go on through the cache."""
-        assert self._stage is not None
-        with memoryview(self._stage) as whole:
-            try:
-                _write_all(self._fd, whole[:length], self._base)
-            except OSError as exc:
-                if exc.errno != errno.EINVAL:
-                    raise
-                self._fall_back(whole[: self._filled])
+            self._fall_back(unwritten)
+            return False
+        return True
 
     def _fall_back(self, staged: memoryview) -> None:
         _use_cache(self._fd)
