@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 
 from rightful.domain.audit import key_id_of
 from rightful.domain.packages import SIGNATURE_FORMAT, canonical_bytes, signed_statement
-from rightful.services.package_verify import (
+from rightful.services.package_verify import verify_package
+from rightful.services.verify_reading import (
     MAX_DEPTH,
     DamagedArchiveError,
     NestingTracker,
     Unstreamable,
     streamed,
-    verify_package,
 )
 
 KEY = Ed25519PrivateKey.generate()

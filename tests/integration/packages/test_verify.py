@@ -351,7 +351,7 @@ def test_a_manifest_too_large_to_read_whole_is_refused_not_held(
         members["manifest.json"] = b"{" + b" " * 5000
 
     compact = rewrite(package_zip, tmp_path / "padded.zip", padded)
-    monkeypatch.setattr("rightful.services.package_verify.MAX_WHOLE_READ", 1000)
+    monkeypatch.setattr("rightful.services.verify_reading.MAX_WHOLE_READ", 1000)
     report = verify_package(compact)
     assert any("unpacks to more than" in p for p in report.problems), report.problems
 
@@ -362,7 +362,7 @@ def test_a_member_larger_than_listed_is_reported_without_unpacking_it(
     """A zip bomb in a file's place (2 MB of ZIP that unpacks to 2 GB took 9 s to hash): the
     size the archive declares for it is compared with the manifest's first, and it is not read.
     zipfile never hands out more than a member's declared size, so nothing larger gets in."""
-    from rightful.services import package_verify
+    from rightful.services import verify_contents
 
     def bomb(members: dict[str, bytes]) -> None:
         members[first_blob(members)] = bytes(8 * 2**20)
@@ -372,10 +372,10 @@ def test_a_member_larger_than_listed_is_reported_without_unpacking_it(
         listed = archive.getinfo(blob).file_size
     inflated = rewrite(package_zip, tmp_path / "bomb.zip", bomb)
     read: list[str] = []
-    hashed = package_verify._sha256_of
+    hashed = verify_contents.sha256_of
     monkeypatch.setattr(
-        package_verify,
-        "_sha256_of",
+        verify_contents,
+        "sha256_of",
         lambda archive, name: read.append(name) or hashed(archive, name),
     )
     report = verify_package(inflated)
@@ -424,7 +424,7 @@ def test_a_text_too_long_to_be_a_package_s_is_refused_not_held(
     """540 kB zipped with a 512 MiB string in the manifest took 235 s and 2 GB, and printed the
     string whole as a file name. A text longer than MAX_STRING is refused as it is read, and no
     problem line runs on."""
-    monkeypatch.setattr("rightful.services.package_verify.MAX_STRING", 2**20)
+    monkeypatch.setattr("rightful.services.verify_reading.MAX_STRING", 2**20)
 
     def long_text(members: dict[str, bytes]) -> None:
         members["manifest.json"] = b'{"files": [{"path": "' + b"a" * 3 * 2**20 + b'"}]}'
