@@ -17,7 +17,9 @@ from rightful.entrypoints.cli import (
     audit,
     datamap,
     demo,
+    exclusions,
     incidents,
+    package_keys,
     packages,
     reports,
     requests,
@@ -71,8 +73,21 @@ app.add_typer(staff.app, name="staff")
 app.add_typer(verification.app, name="verify")
 app.add_typer(datamap.app, name="datamap")
 app.add_typer(packages.app, name="package")
-packages.app.command("attachments")(attachments.list_attachments)
-packages.app.command("withdraw-attachment")(attachments.withdraw)
+for name, command in [
+    ("leave-out", exclusions.leave_out),
+    ("put-back", exclusions.put_back),
+    ("left-out", exclusions.left_out),
+    ("attach", attachments.attach),
+    ("approve-attachment", attachments.approve_attachment),
+    ("reject-attachment", attachments.reject_attachment),
+    ("attachments", attachments.list_attachments),
+    ("withdraw-attachment", attachments.withdraw),
+    ("public-key", package_keys.public_key),
+    ("rotate-signing-key", package_keys.rotate_signing_key),
+    ("rotate-key", package_keys.rotate_key),
+    ("retire-keys", package_keys.retire_keys),
+]:
+    packages.app.command(name)(command)
 app.add_typer(incidents.app, name="incidents")
 app.command("demo")(demo.demo)
 app.add_typer(reports.app, name="report")

@@ -1,10 +1,9 @@
-"""`rightful package ...`: build, review, approve, send back, verify, export, attach, rotate."""
+"""`rightful package ...`: build, list, show, approve, deliver, hand over, send back, verify,
+export (attachments.py, exclusions.py and package_keys.py hold its other commands)."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,8 +14,6 @@ from rich.text import Text
 
 from rightful.domain.category_words import category_with_key
 from rightful.domain.delivery import HandOver, NotDeliverableError
-from rightful.domain.errors import InvalidInputError
-from rightful.domain.exclusions import exclusion
 from rightful.domain.packages import PackageStatus
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
@@ -32,12 +29,11 @@ from rightful.entrypoints.cli.common import (
     print_json,
     read_limited,
 )
-from rightful.entrypoints.cli.params import AttachmentId, Json, Note, PackageId, RequestId
+from rightful.entrypoints.cli.params import Json, PackageId, RequestId
 from rightful.services.package_verify import pinned_keys, verify_package
 
 if TYPE_CHECKING:
-    from rightful.bootstrap import Container
-    from rightful.services.package_keys import Unreadable
+    pass
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
 
@@ -285,63 +281,6 @@ def handed_over(
     console.print(f"recorded: package {package.id} handed over ({how.value})", highlight=False)
 
 
-@app.command("leave-out")
-@handles_errors
-def leave_out(
-    package_id: PackageId,
-    collection: Annotated[str, typer.Option(help="dataset.collection of the row")],
-    key: Annotated[list[str], typer.Option(help="the row's primary key value (repeat for each)")],
-    reason: Annotated[str, typer.Option(help="whose rights leaving it out protects (Art. 15(4))")],
-    field: Annotated[
-        str | None, typer.Option(help="leave out only this field of the row (else the row)")
-    ] = None,
-) -> None:
-    """Leave a row, or one field of it, out of the request's package to protect other people
-    (Art. 15(4)); the package goes back, and the next build leaves it out and says so."""
-    c = container()
-    wanted = exclusion(collection, key, field, reason, c.datamap)
-    row = c.exclusions.leave_out(package_id, wanted, cli_principal())
-    what = f"field {row.field} of " if row.field else ""
-    console.print(
-        f"exclusion {row.id}: {what}{row.collection} {'/'.join(row.key)} is left out; build "
-        f"the package again: rightful package build {row.request_id}"
-    )
-
-
-@app.command("put-back")
-@handles_errors
-def put_back(
-    exclusion_id: Annotated[
-        str, typer.Argument(help="the exclusion's id, as `rightful package left-out` lists it")
-    ],
-) -> None:
-    """Take back an exclusion; the next build includes the row again."""
-    row = container().exclusions.take_back(exclusion_id, cli_principal())
-    console.print(f"exclusion {row.id} taken back; build again: rightful package build "
-                  f"{row.request_id}")  # fmt: skip
-
-
-@app.command("left-out")
-@handles_errors
-def left_out(
-    request_id: RequestId,
-    json_out: Json = False,
-) -> None:
-    """The rows and fields left out of a request's packages, with why."""
-    rows = container().exclusions.of(request_id)
-    if json_out:
-        print_json([{"id": r.id, "collection": r.collection, "key": r.key, "field": r.field,
-                     "reason": r.reason, "by": r.created_by, "at": r.created_at}
-                    for r in rows])  # fmt: skip
-        return
-    for r in rows:
-        console.print(f"{r.id}  {r.collection} {'/'.join(r.key)}"
-                      f"{' field ' + r.field if r.field else ''}  by {r.created_by}: {r.reason}",
-                      highlight=False)  # fmt: skip
-    if not rows:
-        console.print("nothing is left out")
-
-
 @app.command("send-back")
 @handles_errors
 def send_back(
@@ -426,196 +365,3 @@ def export(
             f"note: not for the requester: {exc} (a hand-over needs an approved package)",
             highlight=False, soft_wrap=True,
         )  # fmt: skip
-
-
-@app.command("public-key")
-@handles_errors
-def public_key(
-    every: Annotated[
-        bool, typer.Option("--all", help="also every retired key that signed packages before")
-    ] = False,
-) -> None:
-    """The Ed25519 public key (PEM) that verifies manifests; give it to requesters."""
-    from rightful.domain.audit import public_key_of
-    from rightful.services.audit import public_key_pem
-    from rightful.services.package_signing import published_keys
-
-    c = container()
-    if every:
-        typer.echo(published_keys(c.settings.effective_package_signing_key_file), nl=False)
-        return
-    typer.echo(public_key_pem(public_key_of(c.package_signing_key)), nl=False)
-
-
-@app.command("rotate-signing-key")
-@handles_errors
-def rotate_signing_key() -> None:
-    """Sign with a new key from now on; the old one's public half is kept for `public-key --all`,
-    its private half deleted. Restart running servers: they keep the key they loaded."""
-    from rightful.services.package_signing import rotate_signing_key as rotate
-
-    c = container()
-    key_file = c.settings.effective_package_signing_key_file
-    old_id, new_id = rotate(key_file, c.store, c.audit, cli_principal())
-    console.print(
-        f"package signing key {old_id} retired, {new_id} signs from now on; "
-        "restart running servers",
-        highlight=False,
-    )
-
-
-@app.command()
-@handles_errors
-def attach(
-    request_id: RequestId,
-    collection: Annotated[str, typer.Option(help="dataset.collection of the data map")],
-    key: Annotated[list[str] | None, typer.Option(help="primary key value(s) of a record")] = None,
-    uri: Annotated[str | None, typer.Option(help="blob:// URI of a file of the data map")] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="a file to upload instead; a second person approves it",
-        ),
-    ] = None,
-    justification: Annotated[
-        str | None,
-        typer.Option(help="why the uploaded file belongs to the requester's data (with --file)"),
-    ] = None,
-    label: Annotated[list[str] | None, typer.Option(help="TYPE=VALUE the file concerns")] = None,
-) -> None:
-    """Attach a record (--key) or file (--uri) of the data map, or upload one for four eyes."""
-    _one_way_to_attach(key, uri, file, justification, label)
-    c, by = container(), cli_principal()
-    if file is None:
-        row = c.attachments.bind(request_id, by, collection=collection, key=key, uri=uri)
-    else:
-        with file.open("rb") as content:
-            row = c.attachments.upload(
-                request_id, by, filename=file.name, content=content, collection=collection,
-                justification=justification or "", labels=[_pair(x) for x in label or []],
-            )  # fmt: skip
-    console.print(f"{row.id}  {row.mode}  {row.state}")
-
-
-def _one_way_to_attach(
-    key: list[str] | None, uri: str | None, file: Path | None, justification: str | None,
-    label: list[str] | None,
-) -> None:  # fmt: skip
-    """One line when options of a binding and of an upload are mixed: one would be ignored."""
-    if file is not None and (key or uri):
-        fail("--file uploads a file; --key and --uri bind one of the data map: give one of them")
-    if file is None and (justification or label):
-        fail("--justification and --label go with --file; a binding needs neither")
-
-
-@app.command("approve-attachment")
-@handles_errors
-def approve_attachment(attachment_id: AttachmentId, note: Note = "") -> None:
-    """Second pair of eyes: approve an uploaded file (not the uploader)."""
-    row = container().attachments.approve(attachment_id, cli_principal(), note)
-    console.print(f"{row.id}  {row.state}")
-
-
-@app.command("reject-attachment")
-@handles_errors
-def reject_attachment(attachment_id: AttachmentId, note: Note = "") -> None:
-    """Refuse an uploaded file; it never joins a package."""
-    row = container().attachments.reject(attachment_id, cli_principal(), note)
-    console.print(f"{row.id}  {row.state}")
-
-
-@app.command("rotate-key")
-@handles_errors
-def rotate_key(
-    retire: Annotated[
-        bool, typer.Option(help="then delete old generated keys (as `retire-keys` does)")
-    ] = False,
-) -> None:
-    """Re-wrap every package, attachment and identity document key under a new (or the
-    configured) master key; encrypt the documents stored before encryption at rest."""
-    from rightful.services.documents import FILE_MISSING
-    from rightful.services.package_keys import rotate_keys
-
-    c = container()
-    report = rotate_keys(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal(),
-                         c.settings.data_dir)  # fmt: skip
-    resumed = " (resuming the rotation cut short before)" if report.resumed else ""
-    console.print(
-        f"master key {report.current_key_id}{resumed}: re-wrapped "
-        f"{counted(report.packages, 'package', 'packages')}, "
-        f"{counted(report.attachments, 'attachment', 'attachments')}, "
-        f"{counted(report.documents, 'document', 'documents')}; encrypted "
-        f"{counted(report.encrypted, 'document', 'documents')} stored in plaintext before",
-        highlight=False,
-    )
-    if report.plaintext_removed:
-        left = counted(report.plaintext_removed, "plaintext document", "plaintext documents")
-        console.print(f"deleted {left} an interrupted rotation left behind", highlight=False)
-    for line in _unreadable_lines(report.failed):
-        err_console.print(f"✗ {line}", highlight=False)
-    if report.still_old:
-        still = ", ".join(f"{key} ({n})" for key, n in sorted(report.still_old.items()))
-        err_console.print(f"still under old keys: {still}", highlight=False)
-    if report.stopped:
-        fail(f"{report.stopped}; run rotate-key again once it does", code=1)
-    if retire:
-        _retire(c)
-    unwrapped = [row for row in report.failed if row.reason != FILE_MISSING]
-    if unwrapped:
-        fail(
-            f"{counted(len(unwrapped), 'key', 'keys')} could not be re-wrapped; make their "
-            "master key available (package_previous_master_keys) and run rotate-key again",
-            code=1,
-        )
-    if report.failed:
-        fail(f"{counted(len(report.failed), 'document file is', 'document files are')} missing "
-             "(listed above); their rows stay as they are", code=1)  # fmt: skip
-
-
-def _unreadable_lines(failed: list[Unreadable]) -> list[str]:
-    """One line per row, except rows under a master key that is not available: one line per
-    such key (a key left out of the settings is thousands of rows, and one thing to fix)."""
-    by_key: dict[str, list[Unreadable]] = {}
-    lines = []
-    for row in failed:
-        if row.missing_key is None:
-            lines.append(f"{row.kind} {row.id}: {row.reason}")
-        else:
-            by_key.setdefault(row.missing_key, []).append(row)
-    for key_id, rows in by_key.items():
-        if len(rows) == 1:
-            lines.append(f"{rows[0].kind} {rows[0].id}: {rows[0].reason}")
-            continue
-        kinds = Counter(row.kind for row in rows)  # in the order rotation meets them
-        what = [counted(n, kind, f"{kind}s") for kind, n in kinds.items()]
-        lines.append(f"{' and '.join(what)}: their master key {key_id} is not available")
-    return lines
-
-
-@app.command("retire-keys")
-@handles_errors
-def retire_keys() -> None:
-    """Delete old generated master keys that no package or attachment uses any more."""
-    _retire(container())
-
-
-def _retire(c: Container) -> None:
-    from rightful.services.package_keys import retire_keys as retire
-
-    grace = timedelta(minutes=c.settings.package_key_retire_grace_minutes)
-    result = retire(c.store, c.audit, c.package_keys, c.package_key_folder, cli_principal(), grace)
-    if result.retired:
-        console.print(f"retired keys: {', '.join(result.retired)}", highlight=False)
-    for key_id, why in result.kept.items():
-        console.print(f"kept {key_id}: {why}", highlight=False)
-    if not result.retired and not result.kept:
-        console.print("no old keys to retire", highlight=False)
-
-
-def _pair(text: str) -> tuple[str, str]:
-    kind, sep, value = text.partition("=")
-    if not sep or not kind.strip() or not value.strip():
-        raise InvalidInputError(f"--label takes TYPE=VALUE, got {text!r}")
-    return kind.strip(), value.strip()
