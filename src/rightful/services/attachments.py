@@ -30,7 +30,8 @@ from rightful.domain.provenance import CollectedRecord, SubjectKey
 from rightful.domain.staff import Principal
 from rightful.domain.words import counted, written
 from rightful.services.audit import AuditService, digest
-from rightful.services.package_build import ExtraFile, PackageBuilder
+from rightful.services.build_meta import ExtraFile
+from rightful.services.package_build import PackageBuilder
 from rightful.services.staff import check_other_person
 
 SourceOpener = Callable[[], Any]

@@ -13,11 +13,9 @@ import hashlib
 import io
 import json
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final
+from typing import IO, Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -28,13 +26,12 @@ from rightful.adapters.packaging.spill_set import SpillSet
 from rightful.adapters.packaging.spool import Appended, RowSpool, copy_as_list, spooled
 from rightful.adapters.packaging.zipwriter import PackageZip, Written
 from rightful.domain.audit import key_id_of, public_key_of
-from rightful.domain.datamap import DataCollection, DataMap
+from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import Withheld
 from rightful.domain.errors import ConfigurationError
 from rightful.domain.exclusions import Exclusions
 from rightful.domain.languages import worded
 from rightful.domain.never_disclosed import REASON as UNDISCLOSED
-from rightful.domain.never_disclosed import Undisclosed
 from rightful.domain.packages import (
     FILES_DIR,
     FORMAT,
@@ -51,79 +48,18 @@ from rightful.domain.packages import (
     item_id,
     jsonable,
     record_item,
-    safe_name,
     signed_statement,
 )
 from rightful.domain.provenance import CollectedRecord, Link
 from rightful.domain.sources import BlobStore
+from rightful.services.build_meta import BuildMeta, BuildOutput, ExtraFile
 from rightful.services.collection_output import link_primitive
+from rightful.services.collection_shape import CACHED, CollectionShape
 
 ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
-# Entries kept by the per-build caches below; a full cache starts again, so memory stays flat
-# however many rows a package has (the links shared by many rows are cached again at once).
-CACHED: Final = 4096
 # Files that could not be found are counted; the first ones are also named, by item and field.
 MISSING_NAMED: Final = 100
-
-
-@dataclass(frozen=True)
-class BuildMeta:
-    """What the package says about itself."""
-
-    package_id: str
-    request_id: str
-    language: str
-    subject_pseudonym: str
-    generated_at: datetime
-    received_at: datetime
-    controller: str
-    signing_key: bytes
-    contact: str | None = None
-    authority: str | None = None
-    # CCPA §7024(d): fields left empty in every row, by collection (see domain.never_disclosed)
-    undisclosed: Undisclosed = field(default_factory=dict)
-    law: str = "gdpr"  # the request's jurisdiction: the rights and regulator index.html names
-
-
-@dataclass(frozen=True)
-class ExtraFile:
-    """A file staff attach: bound to a blob of the data map, or uploaded under four eyes."""
-
-    attachment_id: str
-    origin: str  # bound, four_eyes
-    collection: str
-    filename: str
-    size: int
-    open: Callable[[], BinaryIO]
-    categories: tuple[str, ...]
-    bound_uri: str | None = None
-
-
-@dataclass
-class BuildOutput:
-    """What a finished build tells the service."""
-
-    manifest_sha256: str
-    signing_key_id: str
-    items: int = 0
-    records: int = 0
-    blobs: int = 0
-    attachments: int = 0
-    blob_bytes: int = 0
-    missing_blobs: int = 0
-    missing_files: list[dict[str, str]] = field(default_factory=list)
-    missing_by_collection: Counter[str] = field(default_factory=Counter)
-    by_category: Counter[str] = field(default_factory=Counter)
-    by_collection: Counter[str] = field(default_factory=Counter)
-    withheld: list[dict[str, Any]] = field(default_factory=list)
-    # Art. 15(4): rows, and fields of rows, a reviewer left out, per collection
-    rows_left_out: Counter[str] = field(default_factory=Counter)
-    fields_left_out: Counter[str] = field(default_factory=Counter)
-    # CCPA §7024(d): rows whose (collection, field) held a value that was left empty
-    undisclosed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    stored_size: int = 0
-    plaintext_size: int = 0
 
 
 class PackageBuilder:
@@ -148,7 +84,7 @@ class PackageBuilder:
         self._dir = workdir
         self._taken: SpillSet[str] = SpillSet()  # member names handed out
         self._names = NameAllocator(self._taken)
-        self._shapes: dict[str, _Shape] = {}
+        self._shapes: dict[str, CollectionShape] = {}
         self._links: dict[int, tuple[Link, Mapping[str, Any]]] = {}
         self._attached: list[tuple[str, str]] = []
         self._items_out = Appended(workdir)  # manifest item lines, in order
@@ -257,7 +193,7 @@ class PackageBuilder:
         record_id: str,
         record: CollectedRecord,
         key: list[Any],
-        shape: _Shape,
+        shape: CollectionShape,
         field_name: str,
         uri: str,
     ) -> None:
@@ -344,7 +280,7 @@ class PackageBuilder:
         self._seen.close()
         self._taken.close()
 
-    def _collection_files(self, shape: _Shape) -> tuple[Any, Any]:
+    def _collection_files(self, shape: CollectionShape) -> tuple[Any, Any]:
         spool, files, coll = shape.spool, shape.files, shape.collection
         files.records = spool.rows
         header = {
@@ -447,7 +383,7 @@ class PackageBuilder:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _shape(self, record: CollectedRecord) -> _Shape:
+    def _shape(self, record: CollectedRecord) -> CollectionShape:
         shape = self._shapes.get(record.collection)
         if shape is None:
             address = record.collection
@@ -455,7 +391,7 @@ class PackageBuilder:
             files = CollectionFiles(
                 address, 0, collection_file(address, "json"), collection_file(address, "csv")
             )
-            shape = _Shape(self.datamap.collection(address), spool, files)
+            shape = CollectionShape(self.datamap.collection(address), spool, files)
             self._shapes[address] = shape
         return shape
 
@@ -474,57 +410,6 @@ class PackageBuilder:
 
     def _write_item(self, item: dict[str, Any]) -> None:
         self._items_out.append(json_line(item))
-
-
-class _Shape:
-    """What a build knows of one collection: its spool and files, and the categories and
-    third-party fields of its rows, worked out once."""
-
-    def __init__(
-        self, collection: DataCollection | None, spool: RowSpool, files: CollectionFiles
-    ) -> None:
-        self.collection, self.spool, self.files = collection, spool, files
-        self.folder = f"{FILES_DIR}/{safe_name(files.address)}"
-        self.third_party = (
-            tuple(f.name for f in collection.fields if f.third_party) if collection else ()
-        )
-        self._by_nulls: dict[tuple[tuple[str, ...], tuple[bool, ...]], tuple[str, ...]] = {}
-        self._by_field: dict[str, tuple[str, ...]] = {}
-
-    def row_categories(self, fields: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, ...]:
-        """The collection's categories and those of each field that holds a value."""
-        pattern = (fields, tuple(v is None for v in values))
-        found = self._by_nulls.get(pattern)
-        if found is None:
-            if len(self._by_nulls) >= CACHED:
-                self._by_nulls.clear()
-            found = self._by_nulls[pattern] = self._categories(*pattern)
-        return found
-
-    def _categories(self, fields: tuple[str, ...], nulls: tuple[bool, ...]) -> tuple[str, ...]:
-        coll = self.collection
-        if coll is None:
-            return ()
-        held = {name for name, null in zip(fields, nulls, strict=True) if not null}
-        found = set(coll.data_categories)
-        for f in coll.fields:
-            if f.name in held:
-                found.update(f.data_categories)
-        return tuple(sorted(found))
-
-    def field_categories(self, field_name: str) -> tuple[str, ...]:
-        """A blob field's categories (else the collection's)."""
-        found = self._by_field.get(field_name)
-        if found is None:
-            coll = self.collection
-            f = coll.field(field_name) if coll else None
-            found = (
-                tuple(f.data_categories)
-                if f and f.data_categories
-                else (coll.categories if coll else ())
-            )
-            self._by_field[field_name] = found
-        return found
 
 
 def _sha256(data: bytes) -> str:

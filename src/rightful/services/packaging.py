@@ -63,17 +63,13 @@ from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService, rows_of
 from rightful.services.audit import AuditService
 from rightful.services.build_heartbeat import Heartbeat, taken_for_lost
+from rightful.services.build_meta import BuildMeta, BuildOutput
 from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
 from rightful.services.identity_set import REQUEST_ROWS
 from rightful.services.old_objects import older_objects_frozen
-from rightful.services.package_build import (
-    ATTACHMENTS_DIR,
-    BuildMeta,
-    BuildOutput,
-    PackageBuilder,
-)
+from rightful.services.package_build import ATTACHMENTS_DIR, PackageBuilder
 from rightful.services.package_keys import subject_pseudonym
 from rightful.services.requests import RequestService
 from rightful.services.subjects import CollectionSeed, SubjectService
