@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Final, Protocol
 
 from sqlalchemy import update
 
@@ -27,6 +28,33 @@ from rightful.domain.errors import ConflictError
 from rightful.domain.packages import PackageStatus
 
 log = logging.getLogger("rightful.packaging")
+# A build counts as lost once its heartbeat is older than `build_lost_after`.
+# STALE_BUILD is the outer bound: a build still beating after this long is taken for lost too (a
+# hung source must not hold a request for ever), and so is one begun before builds had heartbeats.
+STALE_BUILD: Final = timedelta(hours=6)
+
+
+class Build(Protocol):
+    """What tells a running build from a lost one: a package row, or those columns of it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def heartbeat_at(self) -> datetime | None: ...
+
+
+def still_building(package: Build, now: datetime, lost_after: timedelta) -> bool:
+    """A build that may still be running: it beat within `lost_after` and began less than
+    STALE_BUILD ago. One without a heartbeat (begun before builds had one) is judged by its age
+    alone. A `building` package that is not is lost with its worker."""
+    if package.status != PackageStatus.BUILDING.value:
+        return False
+    if now - package.created_at >= STALE_BUILD:
+        return False
+    beat = package.heartbeat_at
+    return beat is None or now - beat < lost_after
 
 
 def taken_for_lost(package_id: str, status: str) -> ConflictError:

@@ -28,8 +28,8 @@ from rightful.domain.incidents import IncidentStatus
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
 from rightful.domain.packages import PackageStatus
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE
+from rightful.services.build_heartbeat import still_building
 from rightful.services.incident_figures import IncidentClocks, read_clocks
-from rightful.services.packaging import still_building
 
 if TYPE_CHECKING:
     from rightful.services.audit import AuditService

@@ -7,38 +7,29 @@ with its own queries; only its verdict can make the package reviewable.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Protocol
+from typing import Any, Final, Protocol
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
-from rightful.adapters.db.by_id import ById
 from rightful.adapters.db.packages import AttachmentRow, PackageRow
-from rightful.adapters.db.tables import RequestRow
-from rightful.adapters.files import atomic_writer
 from rightful.adapters.packaging.index import prepare_index
-from rightful.adapters.packaging.zip_view import ZipView
 from rightful.adapters.sources import OpenSources
-from rightful.adapters.storage.encryption import DecryptingReader, EncryptingWriter, new_data_key
+from rightful.adapters.storage.encryption import EncryptingWriter, new_data_key
 from rightful.adapters.storage.write_behind import written_behind
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
 from rightful.domain.datamap_graph import plan_traversal, withheld_collections
 from rightful.domain.deadlines import Jurisdiction
-from rightful.domain.delivery import NotDeliverableError
-from rightful.domain.errors import ConflictError, NotFoundError
+from rightful.domain.errors import ConflictError
 from rightful.domain.exclusions import Exclusions
 from rightful.domain.identities import IdentityPolicy
 from rightful.domain.lifecycle import TERMINAL, Role, Status
@@ -48,11 +39,8 @@ from rightful.domain.never_disclosed import (
     applies,
     never_disclosed,
 )
-from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
+from rightful.domain.package_ports import KeyWrapper, PackageStore
 from rightful.domain.packages import (
-    FILES_DIR,
-    MANIFEST,
-    SENDABLE,
     PackageStatus,
     check_package_move,
 )
@@ -62,23 +50,19 @@ from rightful.domain.sensitivity import Sensitivity
 from rightful.domain.staff import SYSTEM, Principal
 from rightful.services.attachments import AttachmentService, rows_of
 from rightful.services.audit import AuditService
-from rightful.services.build_heartbeat import Heartbeat, taken_for_lost
+from rightful.services.build_heartbeat import Heartbeat, still_building, taken_for_lost
 from rightful.services.build_meta import BuildMeta, BuildOutput
 from rightful.services.exclusion_rows import in_force
 from rightful.services.gate import TimedReport, record_verdict, run_gate
 from rightful.services.gate_items import ManifestItems
-from rightful.services.identity_set import REQUEST_ROWS
 from rightful.services.old_objects import older_objects_frozen
-from rightful.services.package_build import ATTACHMENTS_DIR, PackageBuilder
+from rightful.services.package_build import PackageBuilder
 from rightful.services.package_keys import subject_pseudonym
 from rightful.services.requests import RequestService
+from rightful.services.stored_packages import StoredPackages
 from rightful.services.subjects import CollectionSeed, SubjectService
 
 log = logging.getLogger("rightful.packaging")
-# A build counts as lost once its heartbeat is older than `build_lost_after` (build_heartbeat.py).
-# STALE_BUILD is the outer bound: a build still beating after this long is taken for lost too (a
-# hung source must not hold a request for ever), and so is one begun before builds had heartbeats.
-STALE_BUILD: Final = timedelta(hours=6)
 # After this many failed builds in a row the daily job stops trying; the request waits for staff.
 BUILD_ATTEMPTS: Final = 3
 REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.SENT_BACK)
@@ -86,13 +70,6 @@ REPLACEABLE: Final = (PackageStatus.READY, PackageStatus.BLOCKED, PackageStatus.
 BUILDS_FROM: Final = (Status.VERIFIED, Status.COLLECTING)
 BEING_BUILT: Final = "a package for this request is being built right now"
 STEPPED_UP: Final = "the requester verified further; built again with what that releases"
-# Built once: every build lists the request's packages.
-_PACKAGES: Final = (
-    select(PackageRow)
-    .where(PackageRow.request_id == bindparam("request_id"))
-    .order_by(PackageRow.created_at, PackageRow.id)
-)
-_PACKAGE_ROW: Final = ById(PackageRow)
 
 
 class Collector(Protocol):
@@ -133,7 +110,7 @@ class PackagingConfig:
     ccpa_never_disclosed: tuple[str, ...] = CCPA_NEVER_DISCLOSED
 
 
-class PackageService:
+class PackageService(StoredPackages):
     """Builds packages and opens stored ones; every change is audited in its transaction."""
 
     def __init__(
@@ -156,15 +133,10 @@ class PackageService:
     ) -> None:
         from rightful.services.collection import collect
 
-        self.store, self.clock, self.audit = store, clock, audit
+        super().__init__(store, clock, audit, keys, objects)
         self.requests, self.subjects, self.attachments = requests, subjects, attachments
         self.datamap, self.plan = datamap, plan_traversal(datamap)
-        self.open_sources, self.keys, self.objects, self.config = (
-            open_sources,
-            keys,
-            objects,
-            config,
-        )
+        self.open_sources, self.config = open_sources, config
         # The gate reads the sources over connections of its own, never the collector's.
         self.open_gate_sources = open_gate_sources
         self.policy = policy or IdentityPolicy()
@@ -365,7 +337,7 @@ class PackageService:
             try:
                 builder.add_records(self._collect(opened, seed, alive))
                 self.attachments.add_to(
-                    builder, attachments, seed.subject, opened, self._open_attachment
+                    builder, attachments, seed.subject, opened, self.open_attachment
                 )
                 output = builder.finish()
             except BaseException:
@@ -500,123 +472,6 @@ class PackageService:
         """The fields a CCPA package leaves empty (§7024(d)), worked out once."""
         return never_disclosed(self.datamap, self.config.ccpa_never_disclosed)
 
-    # --- reading -----------------------------------------------------------------------------
-
-    def get(self, package_id: str) -> PackageRow:
-        """One package; NotFoundError when there is none."""
-        with self.store.transaction() as session:
-            return self.load(session, package_id)
-
-    def for_request(self, request_id: str) -> list[PackageRow]:
-        """Every package of a request, newest first."""
-        with self.store.transaction() as session:
-            return list(reversed(self._packages(session, request_id)))
-
-    def current(self, request_id: str) -> PackageRow:
-        """The newest package of a request that was not superseded or failed."""
-        for package in self.for_request(request_id):
-            if package.status not in (PackageStatus.SUPERSEDED, PackageStatus.FAILED):
-                return package
-        raise NotFoundError(f"request {request_id} has no package")
-
-    def mark_delivered(self, session: Session, package_id: str) -> None:
-        """An approved package whose link is being issued (in `session`) has gone out. Locked
-        and checked again here: a package frozen since the delivery check gets no link."""
-        package = self.load(session, package_id, lock=True)
-        if package.status not in SENDABLE:
-            raise NotDeliverableError(f"the package is {package.status}, not approved")
-        if package.status == PackageStatus.APPROVED.value:
-            check_package_move(PackageStatus.APPROVED, PackageStatus.DELIVERED)
-            package.status = PackageStatus.DELIVERED.value
-
-    def data_key(self, package: PackageRow) -> bytes:
-        """The package's data key, unwrapped."""
-        return self.keys.unwrap(WrappedKey(package.master_key_id, package.wrapped_key))
-
-    def open_plaintext(
-        self, package: PackageRow, stored_size: int | None = None
-    ) -> DecryptingReader:
-        """The decrypted ZIP as a seekable stream (decrypted chunk by chunk as it is read)."""
-        size = stored_size if stored_size is not None else package.stored_size
-        if size is None:
-            raise ConflictError("the package was not finished")
-        source = self.objects.open(package.object_name)
-        return DecryptingReader(source, self.data_key(package), size)
-
-    @contextmanager
-    def zip_of(
-        self, package: PackageRow, stored_size: int | None = None
-    ) -> Iterator[zipfile.ZipFile]:
-        """The stored package opened as a ZIP archive of its manifest, signature, index,
-        collection files and staff uploads: the subject's own files are left out, so that
-        opening it costs the same for a million of them (zip_view.py)."""
-        reader = self.open_plaintext(package, stored_size)
-        buffered = io.BufferedReader(reader, buffer_size=package.chunk_size)
-        try:
-            with zipfile.ZipFile(ZipView(buffered, _not_a_subject_file)) as archive:
-                yield archive
-        finally:
-            buffered.close()
-
-    def stored_manifest_sha256(self, package: PackageRow) -> str:
-        """SHA-256 of manifest.json as stored in the package (read through, not held)."""
-        with self.zip_of(package) as archive, archive.open(MANIFEST) as manifest:
-            return hashlib.file_digest(manifest, "sha256").hexdigest()  # type: ignore[arg-type]
-
-    def export(self, package_id: str, target: Path, by: Principal) -> PackageRow:
-        """Write the decrypted ZIP to a file for staff; audited. The file is private (0600: it
-        holds the requester's personal data) and appears only whole: nothing is left behind
-        when writing fails."""
-        by.require(Role.REVIEWER)
-        package = self.get(package_id)
-        reader = self.open_plaintext(package)
-        with reader, atomic_writer(target, prefix=".export-", mode=0o600) as out:
-            for piece in reader.iter_range(0):
-                out.write(piece)
-        with self.store.transaction() as session:
-            self.audit.record(
-                session,
-                by.id,
-                by.role_name,
-                "package.exported",
-                package.request_id,
-                package_id=package.id,
-                size=package.plaintext_size,
-            )
-        return package
-
-    def _open_attachment(
-        self, name: str, master_key_id: str, wrapped: bytes, size: int
-    ) -> BinaryIO:
-        key = self.keys.unwrap(WrappedKey(master_key_id, wrapped))
-        reader = DecryptingReader(self.objects.open(name), key, size)
-        return io.BufferedReader(reader, buffer_size=1024 * 1024)
-
-    def _packages(self, session: Session, request_id: str) -> list[PackageRow]:
-        return list(session.scalars(_PACKAGES, {"request_id": request_id}))
-
-    def load(self, session: Session, package_id: str, lock: bool = False) -> PackageRow:
-        package = _PACKAGE_ROW.get(session, package_id, lock)
-        if package is None:
-            raise NotFoundError(self._no_package(session, package_id))
-        return package
-
-    def _no_package(self, session: Session, package_id: str) -> str:
-        """'no package X'; where X is a request's id, given by mistake, that request's packages."""
-        if session.get(RequestRow, package_id) is None:
-            return f"no package {package_id}"
-        ids = [p.id for p in reversed(self._packages(session, package_id))]
-        listed = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-        return f"{package_id} is a request id, not a package id; " + (
-            f"its packages, newest first: {listed}" if ids else "it has no package yet"
-        )
-
-    def _request(self, session: Session, request_id: str, lock: bool = False) -> RequestRow:
-        row = REQUEST_ROWS.get(session, request_id, lock)
-        if row is None:
-            raise NotFoundError(f"no request {request_id}")
-        return row
-
     def _still_building(self, package: PackageRow, now: datetime) -> bool:
         return still_building(package, now, self.config.build_lost_after)
 
@@ -625,29 +480,6 @@ class PackageService:
         if status is PackageStatus.BUILDING:
             return not self._still_building(newest, now)
         return status in (PackageStatus.FAILED, PackageStatus.READY)
-
-
-class Build(Protocol):
-    """What tells a running build from a lost one: a package row, or those columns of it."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def heartbeat_at(self) -> datetime | None: ...
-
-
-def still_building(package: Build, now: datetime, lost_after: timedelta) -> bool:
-    """A build that may still be running: it beat within `lost_after` and began less than
-    STALE_BUILD ago. One without a heartbeat (begun before builds had one) is judged by its age
-    alone. A `building` package that is not is lost with its worker."""
-    if package.status != PackageStatus.BUILDING.value:
-        return False
-    if now - package.created_at >= STALE_BUILD:
-        return False
-    beat = package.heartbeat_at
-    return beat is None or now - beat < lost_after
 
 
 def _failures_in_a_row(packages: list[PackageRow]) -> int:
@@ -667,7 +499,3 @@ def _fill(package: PackageRow, output: BuildOutput, clock: Clock) -> None:
     package.blob_bytes = output.blob_bytes
     package.counts_by_category = dict(output.by_category)
     package.counts_by_collection = dict(output.by_collection)
-
-
-def _not_a_subject_file(name: str) -> bool:
-    return not name.startswith(f"{FILES_DIR}/") or name.startswith(f"{ATTACHMENTS_DIR}/")

@@ -23,8 +23,9 @@ from rightful.domain.lifecycle import Status
 from rightful.domain.requests import ANSWERED_WITH_PACKAGE, RequestType
 from rightful.domain.subjects import StaffCheckMethod
 from rightful.domain.verification import Factor
+from rightful.services.build_heartbeat import STALE_BUILD
 from rightful.services.identity_set import Proof, record_proof
-from rightful.services.packaging import BUILD_ATTEMPTS, STALE_BUILD
+from rightful.services.packaging import BUILD_ATTEMPTS
 from rightful.services.request_queries import transitions
 
 from .world import AGENT, PUBLIC, REVIEWER, World, make_world

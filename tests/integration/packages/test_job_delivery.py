@@ -20,7 +20,7 @@ from rightful.demo.story import hearthly
 from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import Status
 from rightful.domain.packages import PackageStatus
-from rightful.services.packaging import STALE_BUILD
+from rightful.services.build_heartbeat import STALE_BUILD
 
 from .corrupt import DropsValidityWindows
 from .world import REVIEWER, World, make_world
