@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -22,6 +23,7 @@ from rightful.entrypoints.cli import (
     package_keys,
     packages,
     reports,
+    request_outcomes,
     requests,
     staff,
     verification,
@@ -60,6 +62,12 @@ class _Rightful(TyperGroup):
         return super().make_context(info_name, args, parent, **extra)
 
 
+def _add_commands(group: typer.Typer, commands: dict[str, Callable[..., None]]) -> None:
+    """Commands of a group that live in modules of their own."""
+    for name, command in commands.items():
+        group.command(name)(command)
+
+
 app = typer.Typer(
     cls=_Rightful,
     name="rightful",
@@ -68,26 +76,39 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(requests.app, name="requests")
+_add_commands(
+    requests.app,
+    {
+        "erased": request_outcomes.erased,
+        "rectified": request_outcomes.rectified,
+        "restricted": request_outcomes.restricted,
+        "restrictions": request_outcomes.restrictions,
+        "lift-notice": request_outcomes.lift_notice,
+        "lift": request_outcomes.lift,
+    },
+)
 app.add_typer(audit.app, name="audit")
 app.add_typer(staff.app, name="staff")
 app.add_typer(verification.app, name="verify")
 app.add_typer(datamap.app, name="datamap")
 app.add_typer(packages.app, name="package")
-for name, command in [
-    ("leave-out", exclusions.leave_out),
-    ("put-back", exclusions.put_back),
-    ("left-out", exclusions.left_out),
-    ("attach", attachments.attach),
-    ("approve-attachment", attachments.approve_attachment),
-    ("reject-attachment", attachments.reject_attachment),
-    ("attachments", attachments.list_attachments),
-    ("withdraw-attachment", attachments.withdraw),
-    ("public-key", package_keys.public_key),
-    ("rotate-signing-key", package_keys.rotate_signing_key),
-    ("rotate-key", package_keys.rotate_key),
-    ("retire-keys", package_keys.retire_keys),
-]:
-    packages.app.command(name)(command)
+_add_commands(
+    packages.app,
+    {
+        "leave-out": exclusions.leave_out,
+        "put-back": exclusions.put_back,
+        "left-out": exclusions.left_out,
+        "attach": attachments.attach,
+        "approve-attachment": attachments.approve_attachment,
+        "reject-attachment": attachments.reject_attachment,
+        "attachments": attachments.list_attachments,
+        "withdraw-attachment": attachments.withdraw,
+        "public-key": package_keys.public_key,
+        "rotate-signing-key": package_keys.rotate_signing_key,
+        "rotate-key": package_keys.rotate_key,
+        "retire-keys": package_keys.retire_keys,
+    },
+)
 app.add_typer(incidents.app, name="incidents")
 app.command("demo")(demo.demo)
 app.add_typer(reports.app, name="report")

@@ -1,27 +1,25 @@
-"""`rightful requests ...`: submit, list, show, move, extend, refuse, cancel, the due list, and
-the outcomes of erasure and restriction requests."""
+"""`rightful requests ...`: submit, list, show, move, extend, refuse, answer, cancel and the due
+list (request_outcomes.py holds what was done for erasure, rectification and restriction)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rightful.adapters.db.tables import NoticeRow, TransitionRow
-from rightful.domain.category_words import category_with_key
+from rightful.adapters.db.tables import NoticeRow, RequestRow, TransitionRow
+from rightful.domain.audit import AuditEntry
 from rightful.domain.deadlines import LONGEST_WINDOW_DAYS, Jurisdiction, Urgency, urgency_at
-from rightful.domain.erasure import erasure_outcome, kept_pair
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.intake import NewRequest
 from rightful.domain.lifecycle import ANSWERED, OPEN, Status
-from rightful.domain.rectification import Rectification, kept_place
-from rightful.domain.rectification import rectified as rectification_outcome
+from rightful.domain.rectification import Rectification
 from rightful.domain.requests import RequestType, parse_request_type
-from rightful.domain.restriction import restriction
-from rightful.domain.unfounded import legal_basis, refused_manifestly
+from rightful.domain.unfounded import RefusedManifestly, legal_basis, refused_manifestly
 from rightful.domain.unfounded import manifestly as parse_manifestly
 from rightful.domain.words import counted
 from rightful.entrypoints.cli.common import (
@@ -34,9 +32,17 @@ from rightful.entrypoints.cli.common import (
     print_json,
 )
 from rightful.entrypoints.cli.params import Json, RequestId, row_id
+from rightful.entrypoints.cli.request_outcomes import (
+    erasure_line,
+    print_rectification,
+    restriction_line,
+)
 from rightful.services.request_mail import UNTOLD
 from rightful.services.request_queries import RequestFilter, transitions
 from rightful.services.restrictions import RestrictionView
+
+if TYPE_CHECKING:
+    from rightful.bootstrap import Container
 
 app = typer.Typer(help="Data subject requests: submit, list, show, move, extend, refuse, cancel.")
 
@@ -170,126 +176,130 @@ def list_requests(
 @handles_errors
 def show(request_id: RequestId, json_out: Json = False) -> None:
     """One request with its transitions, notices and audit timeline."""
-    from rightful.bootstrap_web import web_services
-
-    c = container()
-    row = known_request(c, request_id)
-    timeline = c.audit.timeline(request_id)
-    moves = transitions(c.store, request_id)
-    notices = c.requests.notices(request_id)
-    restricted = c.restrictions.get(row.id)
-    waiting_for = c.declarations.waiting_for(row.id)
-    link_waits = web_services(c).delivery.link_waits(row.id)
-    manifestly = refused_manifestly(timeline)
+    shown = _Shown.of(container(), request_id)
     if json_out:
-        print_json(
-            {
-                "id": row.id,
-                "type": row.type,
-                "jurisdiction": row.jurisdiction,
-                "status": row.status,
-                "received_at": row.received_at,
-                "respond_by": row.respond_by,
-                "details": row.details,
-                "restriction": restricted.as_json() if restricted else None,
-                "waiting_for": waiting_for,
-                "link_waits": link_waits,
-                "refused_manifestly": {
-                    "ground": manifestly.ground.value,
-                    "earlier_requests": manifestly.earlier_requests,
-                }
-                if manifestly
-                else None,
-                "transitions": [
-                    {
-                        "at": t.at,
-                        "source": t.source,
-                        "target": t.target,
-                        "actor": t.actor,
-                        "role": t.role,
-                        "reason": t.reason,
-                    }
-                    for t in moves
-                ],
-                "notices": [
-                    {
-                        "id": n.id,
-                        "kind": n.kind,
-                        "language": n.language,
-                        "channel": n.channel,
-                        "sent_at": n.sent_at,
-                        "sent_by": n.sent_by,
-                        "body": n.body,
-                        "mail_state": n.mail_state,
-                        "mail_attempts": n.mail_attempts,
-                        "told_way": n.told_way,
-                        "told_how": n.told_how,
-                        "told_by": n.told_by,
-                        "told_at": n.told_at,
-                    }
-                    for n in notices
-                ],
-                "timeline": [
-                    {
-                        "seq": e.seq,
-                        "at": e.at,
-                        "actor": e.actor,
-                        "action": e.action,
-                        "summary": dict(e.summary),
-                    }
-                    for e in timeline
-                ],
-            }
-        )
+        print_json(shown.as_json())
         return
+    _show_request(shown)
+    _show_moves(shown.moves)
+    _show_notices(shown.notices)
+    _show_timeline(shown.timeline)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What `requests show` tells of one request, read once for text and JSON alike."""
+
+    row: RequestRow
+    zone: tzinfo
+    timeline: list[AuditEntry]
+    moves: list[TransitionRow]
+    notices: list[NoticeRow]
+    restricted: RestrictionView | None
+    waiting_for: str | None
+    categories_only: bool
+    link_waits: str | None
+    manifestly: RefusedManifestly | None
+
+    @classmethod
+    def of(cls, c: Container, request_id: str) -> _Shown:
+        from rightful.bootstrap_web import web_services
+
+        row = known_request(c, request_id)
+        timeline = c.audit.timeline(request_id)
+        waiting_for = c.declarations.waiting_for(row.id)
+        return cls(
+            row, c.settings.zone, timeline, transitions(c.store, request_id),
+            c.requests.notices(request_id), c.restrictions.get(row.id), waiting_for,
+            bool(waiting_for) and c.declarations.categories_only(row.id),
+            web_services(c).delivery.link_waits(row.id), refused_manifestly(timeline),
+        )  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        row, manifestly = self.row, self.manifestly
+        return {
+            "id": row.id, "type": row.type, "jurisdiction": row.jurisdiction,
+            "status": row.status, "received_at": row.received_at, "respond_by": row.respond_by,
+            "details": row.details,
+            "restriction": self.restricted.as_json() if self.restricted else None,
+            "waiting_for": self.waiting_for, "link_waits": self.link_waits,
+            "refused_manifestly": {
+                "ground": manifestly.ground.value,
+                "earlier_requests": manifestly.earlier_requests,
+            } if manifestly else None,
+            "transitions": [
+                {"at": t.at, "source": t.source, "target": t.target, "actor": t.actor,
+                 "role": t.role, "reason": t.reason}
+                for t in self.moves
+            ],
+            "notices": [
+                {"id": n.id, "kind": n.kind, "language": n.language, "channel": n.channel,
+                 "sent_at": n.sent_at, "sent_by": n.sent_by, "body": n.body,
+                 "mail_state": n.mail_state, "mail_attempts": n.mail_attempts,
+                 "told_way": n.told_way, "told_how": n.told_how, "told_by": n.told_by,
+                 "told_at": n.told_at}
+                for n in self.notices
+            ],
+            "timeline": [
+                {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+                 "summary": dict(e.summary)}
+                for e in self.timeline
+            ],
+        }  # fmt: skip
+
+
+def _show_request(shown: _Shown) -> None:
+    row, zone = shown.row, shown.zone
     console.print(f"[bold]{row.id}[/bold]  {row.type} ({row.jurisdiction})  status {row.status}",
                   markup=True)  # fmt: skip
     console.print(
-        f"received {_local(row.received_at, c.settings.zone)}, respond by "
-        f"{_local(row.respond_by, c.settings.zone)}"
+        f"received {_local(row.received_at, zone)}, respond by {_local(row.respond_by, zone)}"
     )
     if row.details:
         console.print(f"in the requester's words: {row.details}", highlight=False)
-    if waiting_for:
+    if shown.waiting_for:
         what = "deletion" if row.type == RequestType.ERASURE else "package"
-        console.print(f"{what} waits: {waiting_for}", highlight=False)
-    if link_waits:
-        console.print(f"link waits: {link_waits}", highlight=False)
-    if waiting_for and c.declarations.categories_only(row.id):
+        console.print(f"{what} waits: {shown.waiting_for}", highlight=False)
+    if shown.link_waits:
+        console.print(f"link waits: {shown.link_waits}", highlight=False)
+    if shown.categories_only:
         console.print("verified for the categories (§7062(b)): tell them in words with "
                       "`rightful requests answer`, at the latest by the deadline")  # fmt: skip
     if row.refusal_reasons:
-        unverified = " (identity not verified)" if row.refused_unverified else ""
-        if manifestly:
-            earlier = counted(manifestly.earlier_requests, "other request", "other requests")
-            unverified += (f" as manifestly {manifestly.ground.value} "
-                           f"({legal_basis(row.jurisdiction)}; {earlier} from the same "
-                           "requester in the year before)")  # fmt: skip
-        console.print(f"refused{unverified} because: " + "; ".join(row.refusal_reasons))
+        console.print(_refusal_line(row, shown.manifestly))
+    _show_outcomes(shown)
+    if row.extended_at is not None:
+        console.print(f"extended on {_day(row.extended_at, zone)} because: {row.extension_reason}")
+
+
+def _refusal_line(row: RequestRow, manifestly: RefusedManifestly | None) -> str:
+    unverified = " (identity not verified)" if row.refused_unverified else ""
+    if manifestly:
+        earlier = counted(manifestly.earlier_requests, "other request", "other requests")
+        unverified += (f" as manifestly {manifestly.ground.value} "
+                       f"({legal_basis(row.jurisdiction)}; {earlier} from the same "
+                       "requester in the year before)")  # fmt: skip
+    return f"refused{unverified} because: " + "; ".join(row.refusal_reasons or [])
+
+
+def _show_outcomes(shown: _Shown) -> None:
+    """What was done for an erasure, rectification, objection or restriction request."""
+    row = shown.row
     if row.erasure_outcome:
-        console.print(_erasure_line(row.erasure_outcome), highlight=False)
+        console.print(erasure_line(row.erasure_outcome), highlight=False)
     if row.rectification_outcome:
-        _print_rectification(Rectification.from_json(row.rectification_outcome))
+        print_rectification(Rectification.from_json(row.rectification_outcome))
     if row.direct_marketing:
         console.print("objects to direct marketing: absolute, it cannot be refused (Art. 21(3))")
-    if restricted is not None:
-        console.print(_restriction_line(restricted), highlight=False)
-    if row.extended_at is not None:
-        console.print(
-            f"extended on {_day(row.extended_at, c.settings.zone)} because: {row.extension_reason}"
-        )
-    _show_moves(moves)
-    _show_notices(notices)
+    if shown.restricted is not None:
+        console.print(restriction_line(shown.restricted), highlight=False)
+
+
+def _show_timeline(timeline: list[AuditEntry]) -> None:
     table = Table("seq", "at", "actor", "role", "action", "summary", title="audit timeline")
     for e in timeline:
-        table.add_row(
-            str(e.seq),
-            f"{e.at:%Y-%m-%d %H:%M:%S}",
-            e.actor,
-            e.role,
-            e.action,
-            ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items())),
-        )
+        summary = ", ".join(f"{k}={v}" for k, v in sorted(e.summary.items()))
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.role, e.action, summary)
     console.print(table)
 
 
@@ -404,173 +414,6 @@ def answer(
     rectification is better recorded field by field with `rectified`."""
     row = container().requests.answer(request_id, text, cli_principal())
     console.print(f"{row.id}  now {row.status}; the requester is told what was done")
-
-
-@app.command()
-@handles_errors
-def erased(
-    request_id: RequestId,
-    ground: Annotated[str, typer.Option(help="the letter of Art. 17(1) it was granted on: a-f")],
-    erased: Annotated[
-        list[str] | None, typer.Option("--erased", help="a data category erased (repeatable)")
-    ] = None,
-    kept: Annotated[
-        list[str] | None,
-        typer.Option(help="CATEGORY=LETTER: kept under that exception of Art. 17(3) (repeatable)"),
-    ] = None,
-    recipients_told: Annotated[
-        int, typer.Option(min=0, help="recipients told of the erasure (Art. 19)")
-    ] = 0,
-) -> None:
-    """Record what was erased and kept for a verified erasure request, close it, tell the
-    requester (GDPR and UK GDPR; rightful does not delete in your systems itself)."""
-    pairs = [kept_pair(text) for text in kept or []]
-    c = container()
-    outcome = erasure_outcome(ground, erased or [], pairs, recipients_told, c.datamap)
-    row = c.requests.record_erasure(request_id, outcome, cli_principal())
-    console.print(f"{row.id}  now {row.status}; the requester is told what was erased and kept")
-
-
-@app.command()
-@handles_errors
-def rectified(
-    request_id: RequestId,
-    field: Annotated[
-        list[str] | None,
-        typer.Option("--field", help="a field corrected, as dataset.collection.field (repeatable)"),
-    ] = None,
-    kept: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--kept",
-            help="a place also holding the data, left as it was: dataset.collection.field=why "
-            "(repeatable)",
-        ),
-    ] = None,
-    recipients_told: Annotated[
-        int, typer.Option(min=0, help="recipients told of the correction in this step (Art. 19)")
-    ] = 0,
-) -> None:
-    """Record which fields were corrected for a verified rectification request (GDPR and UK
-    GDPR; rightful does not change data in your systems itself). It closes, and the requester
-    is told, once every other place holding that data is corrected too or kept with a reason."""
-    c = container()
-    places = [kept_place(text) for text in kept or []]
-    step = rectification_outcome(field or [], recipients_told, c.datamap, places)
-    row = c.requests.record_rectification(request_id, step, c.datamap, cli_principal())
-    record = Rectification.from_json(row.rectification_outcome)
-    if record.open:
-        left = counted(len(record.open), "place", "places")
-        console.print(f"{row.id}  still {row.status}: {left} also holding the data to correct "
-                      "or keep with a reason", highlight=False)  # fmt: skip
-    else:
-        console.print(f"{row.id}  now {row.status}; the requester is told what was corrected")
-    _print_rectification(record)
-
-
-def _print_rectification(record: Rectification) -> None:
-    console.print(
-        f"rectified (Art. 16): {', '.join(record.fields) or 'nothing yet'}; recipients told: "
-        f"{record.recipients_told}",
-        highlight=False,
-    )
-    for place in record.also_held:
-        console.print(f"  also held in {place}: {record.state_of(place)}", highlight=False)
-
-
-@app.command()
-@handles_errors
-def restricted(
-    request_id: RequestId,
-    ground: Annotated[str, typer.Option(help="the letter of Art. 18(1) it was granted on: a-d")],
-    category: Annotated[
-        list[str] | None,
-        typer.Option("--category", help="a data category restricted (repeatable)"),
-    ] = None,
-    recipients_told: Annotated[
-        int, typer.Option(min=0, help="recipients told of the restriction (Art. 19)")
-    ] = 0,
-) -> None:
-    """Record the restriction granted on a verified restriction request, close the request,
-    tell the requester (GDPR and UK GDPR; your systems keep to it, rightful records it)."""
-    c = container()
-    placed = restriction(ground, category or [], recipients_told, c.datamap)
-    row = c.restrictions.place(request_id, placed, cli_principal())
-    console.print(
-        f"{row.id}  now {row.status}; the restriction is in force and the requester is told"
-    )
-
-
-@app.command()
-@handles_errors
-def restrictions(
-    all_: Annotated[bool, typer.Option("--all", help="lifted ones too")] = False,
-    json_out: Json = False,
-) -> None:
-    """Restrictions of processing in force (what your systems must keep to), oldest first."""
-    listed = container().restrictions.listed(in_force_only=not all_)
-    if json_out:
-        print_json([r.as_json() for r in listed])
-        return
-    table = Table("request", "ground", "categories", "since", "lifts on", "lifted", title=(
-        "restrictions" if all_ else "restrictions in force"))  # fmt: skip
-    for r in listed:
-        table.add_row(
-            r.request_id, f"18(1)({r.ground})", ", ".join(map(category_with_key, r.categories)),
-            r.placed_at[:10],
-            r.lifts_on.isoformat() if r.lifts_on else "not announced", (r.lifted_at or "")[:10],
-        )  # fmt: skip
-    console.print(table)
-
-
-@app.command("lift-notice")
-@handles_errors
-def lift_notice(
-    request_id: RequestId,
-    on: Annotated[str, typer.Option(help="the day it lifts, e.g. 2027-01-15")],
-    reason: Annotated[str, typer.Option(help="why it ends, as the requester will read it")],
-) -> None:
-    """Tell the requester the day their restriction will be lifted, and why (Art. 18(3)); the
-    day leaves them restriction_notice_days to answer."""
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise InvalidInputError(f"--on takes an ISO date, e.g. 2027-01-15, got {on!r}") from None
-    view = container().restrictions.announce_lifting(request_id, day, reason, cli_principal())
-    console.print(f"{view.request_id}  the requester is told it lifts on {day.isoformat()}")
-
-
-@app.command()
-@handles_errors
-def lift(request_id: RequestId) -> None:
-    """Lift a restriction, on or after the day the requester was told of."""
-    view = container().restrictions.lift(request_id, cli_principal())
-    console.print(f"{view.request_id}  restriction lifted")
-
-
-def _erasure_line(done: dict[str, Any]) -> str:
-    """What was erased and kept, each category in words with its key."""
-    erased = ", ".join(map(category_with_key, done["erased"])) or "nothing"
-    kept = ", ".join(
-        f"{category_with_key(k['category'])} (17(3)({k['exception']}))" for k in done["kept"]
-    )
-    return (
-        f"erased under Art. 17(1)({done['ground']}): {erased}; kept: {kept or 'nothing'}; "
-        f"recipients told: {done['recipients_told']}"
-    )
-
-
-def _restriction_line(r: RestrictionView) -> str:
-    state = (
-        f"lifted {r.lifted_at[:10]}" if r.lifted_at
-        else f"lifts on {r.lifts_on.isoformat()}" if r.lifts_on
-        else "in force, lifting not announced"
-    )  # fmt: skip
-    return (
-        f"restricted under Art. 18(1)({r.ground}): "
-        f"{', '.join(map(category_with_key, r.categories))}; "
-        f"recipients told: {r.recipients_told}; {state}"
-    )
 
 
 @app.command()
