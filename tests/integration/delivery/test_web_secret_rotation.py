@@ -169,3 +169,25 @@ def test_the_stop_link_of_a_code_mail_sent_before_the_rotation_opens_while_liste
     listed = restarts.rotated(listed=True)
     page = listed.another_browser().get(stop.group(1))
     assert page.status_code == 200 and "Stop your download link" in page.text
+
+
+def test_a_not_mine_acknowledgement_sent_again_after_the_rotation_keeps_the_link_made_before(
+    restarts: Restarts,
+) -> None:
+    """The relay refused the acknowledgement of a "not my data" report, and the daily job sends
+    it after web_secret was rotated: it carries the deletion confirmation link the report's page
+    showed (its digest is the one stored), which opens while the old secret is listed."""
+    before = restarts.start()
+    delivered = before.deliver()
+    before.mailer.fail_with = "the mail server did not accept the message"
+    page = before.post(f"/d/{delivered.token}/not-mine")
+    on_page = re.search(r'action="/not-mine/([A-Za-z0-9_-]+)"', page.text)
+    assert on_page is not None
+
+    listed = restarts.rotated(listed=True)
+    assert listed.c.notice_mail.retry() == (1, [])
+    [ack] = [m for m in listed.mailer.to(ANNA_MAIL) if "stopped" in m.subject]
+    mailed = re.search(r"/not-mine/([A-Za-z0-9_-]+)", ack.text)
+    assert mailed is not None and mailed.group(1) == on_page.group(1)
+    done = listed.post(f"/not-mine/{mailed.group(1)}", answer="deleted")
+    assert "We recorded your answer" in done.text
