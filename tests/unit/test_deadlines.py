@@ -11,6 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rightful.domain.deadline_texts import (
+    acknowledgement_text,
+    build_refusal_notice,
+    extension_text,
+    refusal_notice,
+)
 from rightful.domain.deadlines import (
     Deadlines,
     Extension,
@@ -20,17 +26,13 @@ from rightful.domain.deadlines import (
     Language,
     Pause,
     Urgency,
-    acknowledgement_text,
     add_business_days,
     add_calendar_months,
-    build_refusal_notice,
     compute_deadlines,
     end_of_day,
     ensure_can_extend,
-    extension_text,
     parse_jurisdiction,
     pauses_count,
-    refusal_notice,
     time_left,
     urgency,
     urgency_at,

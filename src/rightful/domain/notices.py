@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rightful.domain.deadlines import Jurisdiction, refusal_remedy
+from rightful.domain.deadline_texts import refusal_remedy
+from rightful.domain.deadlines import Jurisdiction
 
 _NO_DATA = {
     "en": (

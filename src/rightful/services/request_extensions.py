@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rightful.adapters.db.tables import RequestRow
+from rightful.domain import deadline_texts
 from rightful.domain import deadlines as dl
 from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import ANSWERED, OPEN, Role, Status
@@ -40,7 +41,7 @@ def extend(
         row.extension_reason, row.extended_at = reason.strip(), now
         result = deadlines(session, row, requests.settings, requests.clock, extending=True)
         store_deadlines(row, result)
-        body = dl.extension_text(
+        body = deadline_texts.extension_text(
             dl.Jurisdiction(row.jurisdiction),
             row.id,
             row.respond_by,

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from rightful.adapters.db.tables import RequestRow
-from rightful.domain import deadlines as dl
+from rightful.domain import deadline_texts
 from rightful.domain.declarations import deletion_applies
 from rightful.domain.errors import ConflictError, InvalidInputError
 from rightful.domain.lifecycle import Status
@@ -61,7 +61,9 @@ def refuse(
         requests.move_in(session, row, Status.REJECTED, by, "; ".join(cleaned))
         row.refusal_reasons, row.refused_unverified = cleaned, unverified
         law = law_of(row)
-        paragraphs = list(dl.build_refusal_notice(law, cleaned, language=row.language).paragraphs)
+        paragraphs = list(
+            deadline_texts.build_refusal_notice(law, cleaned, language=row.language).paragraphs
+        )
         if unverified:
             _refused_unverified(requests, session, row, by, paragraphs)
         if manifestly is not None:

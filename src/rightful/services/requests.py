@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rightful.adapters.db.base import Store
 from rightful.adapters.db.tables import NoticeRow, PauseRow, RequestRow, TransitionRow
+from rightful.domain import deadline_texts
 from rightful.domain import deadlines as dl
 from rightful.domain.clock import Clock
 from rightful.domain.datamap import DataMap
@@ -160,7 +161,7 @@ class RequestService:
         ).value
 
     def _acknowledge(self, session: Session, row: RequestRow, by: Principal) -> None:
-        body = dl.acknowledgement_text(
+        body = deadline_texts.acknowledgement_text(
             dl.Jurisdiction(row.jurisdiction),
             row.id,
             row.respond_by,

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from rightful.adapters.db.tables import RequestRow
 from rightful.bootstrap import Container
 from rightful.bootstrap_web import web_services
+from rightful.domain.deadline_texts import verification_text
 from rightful.domain.deadlines import (
     LONGEST_WINDOW_DAYS,
     MAX_EXTENSION_REASON,
     Jurisdiction,
     Urgency,
     urgency_at,
-    verification_text,
 )
 from rightful.domain.erasure import erasure_outcome
 from rightful.domain.intake import MAX_DETAILS, MAX_NAME, NewRequest
