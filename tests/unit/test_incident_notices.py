@@ -11,8 +11,8 @@ import pytest
 
 from rightful.domain.errors import InvalidInputError
 from rightful.domain.incident_clocks import Audience
+from rightful.domain.incident_notice_words import CONSEQUENCES
 from rightful.domain.incident_notices import (
-    CONSEQUENCES,
     LANGUAGES,
     NoticeFacts,
     as_markdown,
