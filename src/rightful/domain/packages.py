@@ -24,6 +24,7 @@ SIGNATURE: Final = "manifest.sig"
 INDEX: Final = "index.html"
 DATA_DIR: Final = "data"
 FILES_DIR: Final = "files"
+ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"  # staff uploads, among the files
 MAX_NAME: Final = 120
 MAX_EXTENSION: Final = 16
 

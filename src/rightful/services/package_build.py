@@ -33,7 +33,7 @@ from rightful.domain.exclusions import Exclusions
 from rightful.domain.languages import worded
 from rightful.domain.never_disclosed import REASON as UNDISCLOSED
 from rightful.domain.packages import (
-    FILES_DIR,
+    ATTACHMENTS_DIR,
     FORMAT,
     INDEX,
     MANIFEST,
@@ -56,7 +56,6 @@ from rightful.services.build_meta import BuildMeta, BuildOutput, ExtraFile
 from rightful.services.collection_output import link_primitive
 from rightful.services.collection_shape import CACHED, CollectionShape
 
-ATTACHMENTS_DIR: Final = f"{FILES_DIR}/attachments"
 LOOK_AHEAD: Final = 32  # rows whose blobs are announced before they are read
 # Files that could not be found are counted; the first ones are also named, by item and field.
 MISSING_NAMED: Final = 100

@@ -27,6 +27,7 @@ from rightful.domain.errors import ConflictError, NotFoundError
 from rightful.domain.lifecycle import Role
 from rightful.domain.package_ports import KeyWrapper, PackageStore, WrappedKey
 from rightful.domain.packages import (
+    ATTACHMENTS_DIR,
     FILES_DIR,
     MANIFEST,
     SENDABLE,
@@ -36,7 +37,6 @@ from rightful.domain.packages import (
 from rightful.domain.staff import Principal
 from rightful.services.audit import AuditService
 from rightful.services.identity_set import REQUEST_ROWS
-from rightful.services.package_build import ATTACHMENTS_DIR
 
 # Built once: every build lists the request's packages.
 _PACKAGES: Final = (
