@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -31,9 +31,6 @@ from rightful.entrypoints.cli.common import (
 )
 from rightful.entrypoints.cli.params import Json, PackageId, RequestId
 from rightful.services.package_verify import pinned_keys, verify_package
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(help="Access packages: build, review, approve, verify, export, attach files.")
 
