@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import stat
 from pathlib import Path
 
@@ -54,6 +55,38 @@ def test_a_rewrite_replaces_the_object_and_delete_is_idempotent(store: PackageSt
     store.delete("attachments/a.rfpk")
     store.delete("attachments/a.rfpk")
     assert not store.exists("attachments/a.rfpk")
+
+
+def test_bytes_read_back_while_written_are_all_of_them_and_appear_only_after(
+    store: PackageStore,
+) -> None:
+    """What a build's leak gate relies on: it reads the package back before the package
+    exists under its name, and what it reads is what is then stored."""
+    content = os.urandom(300_000)
+    with store.writer("packages/p3.rfpk") as out:
+        out.write(content[:1000])
+        out.read_soon()
+        out.write(content[1000:])
+        with out.read_back() as back:
+            back.seek(299_000)
+            assert back.read() == content[299_000:]
+            back.seek(0)
+            assert back.read() == content
+        assert not store.exists("packages/p3.rfpk")
+    with store.open("packages/p3.rfpk") as stream:
+        assert stream.read() == content
+
+
+def test_a_write_that_fails_after_reading_back_leaves_nothing_behind(store: PackageStore) -> None:
+    def gate_blocks() -> None:
+        with store.writer("packages/p4.rfpk") as out:
+            out.write(b"a package the gate blocks")
+            out.read_back().close()
+            raise RuntimeError("blocked")
+
+    with pytest.raises(RuntimeError):
+        gate_blocks()
+    assert not store.exists("packages/p4.rfpk")
 
 
 @pytest.mark.parametrize("name", ["../escape", "/abs/path", "a/../../b", "a\\b", "", "x/" * 9])

@@ -182,6 +182,40 @@ def test_aligned_writes_refused_midway_go_on_through_the_cache(
     assert path.read_bytes() == written and not still_direct
 
 
+@settings(max_examples=60, deadline=None)
+@given(plan=steps, soon_at=st.integers(0, 12), direct=st.booleans())
+def test_bytes_to_be_read_soon_go_through_the_cache_and_are_read_back_whole(
+    plan: list[tuple[int, bool]], soon_at: int, direct: bool, tmp_path_factory: Any
+) -> None:
+    """From read_soon() on the file is written through the page cache (past it, a read would
+    wait behind the disk's flush of everything before); read_back() then reads every byte
+    written, before and after, on a descriptor of its own."""
+    path = tmp_path_factory.mktemp("package") / "p"
+    written = bytearray()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # as the store's temporary file is
+    try:
+        with small_stage_patched():
+            out = PackageFile(fd, direct=direct)
+            for n, (size, flush) in enumerate([*plan, (0, False)]):
+                if n == soon_at:
+                    out.read_soon()
+                    assert not out.direct
+                    assert not fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT
+                piece = os.urandom(size)
+                out.write(piece)
+                written += piece
+                if flush:
+                    out.flush()
+            with out.read_back() as back:
+                assert out.closed
+                assert back.read() == written
+                back.seek(len(written) // 2)
+                assert back.read() == written[len(written) // 2 :]
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == written
+
+
 def test_files_one_after_another_share_one_staging_buffer(tmp_path: Path) -> None:
     write_through(tmp_path / "p", [(10, True)], direct=True)
     kept = ALIGNED.kept()

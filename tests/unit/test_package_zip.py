@@ -259,6 +259,36 @@ def test_writes_past_the_inline_bytes_go_to_the_thread_in_order() -> None:
                         (b"ef", "package-writer")]  # fmt: skip
 
 
+@pytest.mark.parametrize("inline", [0, 10])
+def test_the_sink_hears_of_bytes_to_be_read_soon_in_order_with_the_writes(inline: int) -> None:
+    """read_soon() reaches the sink after every write before it and before every write after,
+    on whichever thread writes (storage/package_file.py writes what follows through the page
+    cache); a sink without read_soon() is not asked."""
+
+    class Told:
+        def __init__(self) -> None:
+            self.got: list[str] = []
+
+        def write(self, data: bytes) -> int:
+            self.got.append(bytes(data).decode())
+            return len(data)
+
+        def read_soon(self) -> None:
+            self.got.append("read soon")
+
+    told = Told()
+    writer = BackgroundWriter(told, inline=inline)  # type: ignore[arg-type]
+    for piece in (b"a", b"b", b"c"):
+        writer.write(piece)
+    writer.read_soon()
+    writer.write(b"d")
+    writer.close()
+    assert told.got == ["a", "b", "c", "read soon", "d"]
+    quiet = BackgroundWriter(Full(), inline=0)  # type: ignore[arg-type]
+    quiet.read_soon()
+    quiet.close()
+
+
 @pytest.mark.parametrize(
     ("value", "cell"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
@@ -43,16 +44,34 @@ class KeyWrapper(Protocol):
         ...
 
 
+class ObjectWriter(Protocol):
+    """A new object being written (PackageStore.writer)."""
+
+    def write(self, data: bytes | bytearray | memoryview | mmap.mmap, /) -> int: ...
+
+    def read_soon(self) -> None:
+        """The bytes written from now on will be read back soon: a store may keep them at hand
+        (a file store writes them through the page cache)."""
+        ...
+
+    def read_back(self) -> BinaryIO:
+        """End the writing and return the bytes written, seekable, to read before the object
+        appears (the caller closes the stream); the store meanwhile makes them durable, so
+        that reading them back overlaps with waiting for the disk."""
+        ...
+
+
 class PackageStore(Protocol):
     """Encrypted package objects by name (`packages/<id>.rfpk`, `attachments/<id>.rfpk`).
 
     Names are relative, '/'-separated, of letters, digits, '-', '_' and '.'; anything else
-    raises InvalidInputError. `writer` yields a stream whose object becomes visible only when
-    the block ends without error (an interrupted write leaves nothing behind). `open` returns a
-    seekable binary stream the caller closes; NotFoundError for a missing object.
+    raises InvalidInputError. `writer` yields a stream whose object becomes visible, and
+    durable, only when the block ends without error (an interrupted write leaves nothing
+    behind). `open` returns a seekable binary stream the caller closes; NotFoundError for a
+    missing object.
     """
 
-    def writer(self, name: str) -> AbstractContextManager[BinaryIO]:
+    def writer(self, name: str) -> AbstractContextManager[ObjectWriter]:
         """A stream to write a new object under `name` (replacing any older one)."""
         ...
 

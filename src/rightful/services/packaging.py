@@ -39,7 +39,7 @@ from rightful.domain.never_disclosed import (
     applies,
     never_disclosed,
 )
-from rightful.domain.package_ports import KeyWrapper, PackageStore
+from rightful.domain.package_ports import KeyWrapper, ObjectWriter, PackageStore
 from rightful.domain.packages import (
     PackageStatus,
     check_package_move,
@@ -155,9 +155,14 @@ class PackageService(StoredPackages):
         alive = Heartbeat(self.store, self.clock, package.id, self.config.build_lost_after)
         try:
             with older_objects_frozen(), alive:
-                output = self._write(package, meta, seed, data_key, attachments, exclusions, alive)
-                alive.check()
-                timed = self._gate(package, seed, output, attachments, meta.law)
+                # The gate reads the package back while the store makes it durable; only a
+                # durable package is named, and only a named one gets its verdict.
+                with self.objects.writer(package.object_name) as raw:
+                    output = self._write(
+                        raw, package, meta, seed, data_key, attachments, exclusions, alive
+                    )
+                    alive.check()
+                    timed = self._gate(package, seed, output, attachments, meta.law, raw)
                 return self._conclude(package.id, output, timed, by)
         except BaseException as exc:
             self._fail(package.id, by, type(exc).__name__)
@@ -310,6 +315,7 @@ class PackageService(StoredPackages):
 
     def _write(
         self,
+        raw: ObjectWriter,
         package: PackageRow,
         meta: BuildMeta,
         seed: CollectionSeed,
@@ -323,11 +329,7 @@ class PackageService(StoredPackages):
         workdir = self.config.workdir
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         withheld = withheld_collections(self.datamap, self.plan, seed.max_sensitivity)
-        with (
-            self.open_sources() as opened,
-            self.objects.writer(package.object_name) as raw,
-            written_behind(raw) as behind,
-        ):
+        with self.open_sources() as opened, written_behind(raw) as behind:
             sink = EncryptingWriter(
                 behind, data_key, package.chunk_size, behind.buffer, behind.batch, behind.reuse
             )
@@ -339,6 +341,7 @@ class PackageService(StoredPackages):
                 self.attachments.add_to(
                     builder, attachments, seed.subject, opened, self.open_attachment
                 )
+                behind.read_soon()  # what finish() writes, the gate reads back at once
                 output = builder.finish()
             except BaseException:
                 builder.abort()
@@ -370,6 +373,7 @@ class PackageService(StoredPackages):
         output: BuildOutput,
         attachments: list[AttachmentRow],
         law: str,
+        stored: ObjectWriter,
     ) -> TimedReport:
         """Run the gate over the package as stored: its manifest, read back and decrypted; the
         attachments are the rows the build added from (read once, before the build). What a
@@ -381,7 +385,11 @@ class PackageService(StoredPackages):
             else {}
         )
         # Other connections: the gate shares nothing with the collector but the data map.
-        with self.zip_of(package, output.stored_size) as archive, self.open_gate_sources() as fresh:
+        with (
+            stored.read_back() as back,
+            self.zip_of(package, output.stored_size, back) as archive,
+            self.open_gate_sources() as fresh,
+        ):
             items = ManifestItems(archive, by_id, self.policy)
             timed = run_gate(
                 self.datamap, self.plan, fresh.records, seed.subject, items,

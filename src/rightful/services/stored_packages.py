@@ -93,23 +93,24 @@ class StoredPackages:
         return self.keys.unwrap(WrappedKey(package.master_key_id, package.wrapped_key))
 
     def open_plaintext(
-        self, package: PackageRow, stored_size: int | None = None
+        self, package: PackageRow, stored_size: int | None = None, stored: BinaryIO | None = None
     ) -> DecryptingReader:
-        """The decrypted ZIP as a seekable stream (decrypted chunk by chunk as it is read)."""
+        """The decrypted ZIP as a seekable stream (decrypted chunk by chunk as it is read), of
+        the stored object or of `stored`, its bytes read back while it is written."""
         size = stored_size if stored_size is not None else package.stored_size
         if size is None:
             raise ConflictError("the package was not finished")
-        source = self.objects.open(package.object_name)
+        source = stored if stored is not None else self.objects.open(package.object_name)
         return DecryptingReader(source, self.data_key(package), size)
 
     @contextmanager
     def zip_of(
-        self, package: PackageRow, stored_size: int | None = None
+        self, package: PackageRow, stored_size: int | None = None, stored: BinaryIO | None = None
     ) -> Iterator[zipfile.ZipFile]:
         """The stored package opened as a ZIP archive of its manifest, signature, index,
         collection files and staff uploads: the subject's own files are left out, so that
         opening it costs the same for a million of them (zip_view.py)."""
-        reader = self.open_plaintext(package, stored_size)
+        reader = self.open_plaintext(package, stored_size, stored)
         buffered = io.BufferedReader(reader, buffer_size=package.chunk_size)
         try:
             with zipfile.ZipFile(ZipView(buffered, _not_a_subject_file)) as archive:

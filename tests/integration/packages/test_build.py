@@ -4,9 +4,11 @@ machines, encrypted at rest (REQUIREMENTS.md:19-21, The access response, Art. 15
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gc
 import hashlib
 import json
+import os
 import weakref
 import zipfile
 from pathlib import Path
@@ -25,6 +27,7 @@ from rightful.domain.deadlines import Jurisdiction
 from rightful.domain.errors import ConflictError
 from rightful.domain.lifecycle import Status
 from rightful.domain.provenance import SubjectKey
+from rightful.services import packaging
 from rightful.services.package_keys import subject_pseudonym
 
 from .world import (
@@ -314,6 +317,50 @@ def test_a_failed_build_keeps_nothing_and_is_audited(world: World) -> None:
     assert package.status == "failed"
     assert not world.c.package_objects.exists(package.object_name)
     assert "package.build_failed" in world.actions(rid)
+    assert world.status(rid) is Status.COLLECTING
+
+
+def test_the_gate_reads_the_package_back_before_it_is_named_and_judges_it_after(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The leak gate runs while the disk makes the package durable; the verdict, which makes
+    it reviewable, is recorded only for a package stored under its name."""
+    rid = world.request_for(ANNA)
+    seen: list[tuple[bool, str]] = []
+    run_gate = packaging.run_gate
+
+    def gate(*args: Any, **kwargs: Any) -> Any:
+        [building] = world.c.packages.for_request(rid)
+        seen.append((world.c.package_objects.exists(building.object_name), building.status))
+        return run_gate(*args, **kwargs)
+
+    monkeypatch.setattr(packaging, "run_gate", gate)
+    package = world.c.packages.build(rid, AGENT)
+    assert seen == [(False, "building")]
+    assert package.status == "ready" and world.c.package_objects.exists(package.object_name)
+    assert packaged_records(world, package.id) == expected_records(world.estate.demo, ANNA)
+
+
+def test_a_package_the_disk_cannot_make_durable_fails_without_a_verdict(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = world.request_for(ANNA)
+    real = os.fsync
+
+    def failing(fd: int) -> None:
+        if ".partial-" in os.readlink(f"/proc/self/fd/{fd}"):  # the package's own file
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        world.c.packages.build(rid, AGENT)
+    [package] = world.c.packages.for_request(rid)
+    assert package.status == "failed"
+    assert not world.c.package_objects.exists(package.object_name)
+    actions = world.actions(rid)
+    assert "package.build_failed" in actions
+    assert "package.gate_passed" not in actions and "package.built" not in actions
     assert world.status(rid) is Status.COLLECTING
 
 

@@ -20,7 +20,7 @@ import io
 import mmap
 import os
 from contextlib import suppress
-from typing import Final
+from typing import BinaryIO, Final
 
 from rightful.adapters.buffers import ALIGNED, BufferPool
 
@@ -34,7 +34,7 @@ class PackageFile(io.RawIOBase):
     """Appends to the open file `fd`, which the caller owns and closes.
 
     flush() puts every byte written so far into the file (fsync is the caller's); close()
-    flushes and gives the staging buffer back.
+    flushes and gives the staging buffer back; read_back() closes and reads the bytes again.
     """
 
     def __init__(self, fd: int, *, direct: bool = True) -> None:
@@ -110,6 +110,20 @@ class PackageFile(io.RawIOBase):
             finally:
                 self._give_back_stage()
         super().close()
+
+    def read_soon(self) -> None:
+        """Write the bytes from here on through the page cache, where reading them back finds
+        them: past the cache, a read waits behind the disk's flush of everything before."""
+        if self._stage is not None:
+            with memoryview(self._stage) as whole:
+                self._fall_back(whole[: self._filled])
+
+    def read_back(self) -> BinaryIO:
+        """Close for writing and return the bytes written, on a descriptor of its own that reads
+        through the page cache (the caller closes it); `fd` must be open for reading too."""
+        self.close()
+        _use_cache(self._fd)  # reads need no aligned buffers
+        return os.fdopen(os.dup(self._fd), "rb")
 
     def abandon(self) -> None:
         """Close without writing what is staged (the file is being thrown away)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mmap
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Final
 
@@ -43,7 +43,9 @@ class BackgroundWriter:
         self._pool: BufferPool[Any] = getattr(sink, "buffers", None) or BUFFERS
         depth = max(2, WRITE_AHEAD // self.batch)
         self._reused = depth + 2  # as many as can wait, plus the one filled and the one written
-        self._queue: queue.Queue[bytes | Buffer | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[bytes | Buffer | Callable[[], None] | None] = queue.Queue(
+            maxsize=depth
+        )
         self._written: queue.SimpleQueue[Buffer] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -78,6 +80,17 @@ class BackgroundWriter:
         self._queue.put(data)
         return len(data)
 
+    def read_soon(self) -> None:
+        """Tell the sink, in order with the writes before, that the bytes after will be read
+        back soon (ObjectWriter.read_soon)."""
+        read_soon = getattr(self._sink, "read_soon", None)
+        if read_soon is None:
+            return
+        if self._thread is None:
+            read_soon()
+        else:
+            self._queue.put(read_soon)
+
     def _write_now(self, data: bytes | Buffer) -> None:
         self._sink.write(data)
         if isinstance(data, bytearray | mmap.mmap) and self._written.qsize() < self._reused:
@@ -87,7 +100,10 @@ class BackgroundWriter:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self._write_now(data)
+                    if callable(data):
+                        data()
+                    else:
+                        self._write_now(data)
                 except BaseException as exc:  # handed to the producer by write() and close()
                     self._error = exc
 
