@@ -142,6 +142,27 @@ def test_where_the_filesystem_allows_it_the_page_cache_is_bypassed(tmp_path: Pat
     assert (tmp_path / "p").read_bytes() == b"x" * (ALIGN + 5)
 
 
+def test_the_first_block_goes_through_the_cache_where_every_reader_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_stage: None
+) -> None:
+    """The stream's header is in the first block: read back while the disk flushes the file,
+    it is found in the page cache; every other whole block still bypasses it."""
+    if not bypass_allowed(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT")
+    real, writes = os.pwrite, []
+
+    def watched(fd: int, data: Any, offset: int) -> int:
+        writes.append((offset, bool(fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)))
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(package_file.os, "pwrite", watched)
+    written, still_direct = write_through(tmp_path / "p", [(3 * SMALL_STAGE + 5, True)], True)
+    assert (tmp_path / "p").read_bytes() == written and still_direct
+    assert writes[0] == (0, False)
+    assert all(direct for offset, direct in writes if offset > 0)
+    assert {offset for offset, _ in writes} >= {ALIGN, SMALL_STAGE, 2 * SMALL_STAGE}
+
+
 def test_a_filesystem_refusing_the_flag_is_written_through_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_stage: None
 ) -> None:

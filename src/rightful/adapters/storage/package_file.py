@@ -161,9 +161,17 @@ class PackageFile(io.RawIOBase):
     def _past_cache(self, blocks: memoryview, unwritten: memoryview) -> bool:
         """Write `blocks` at the stage's offset past the cache; where the filesystem turns out
         to refuse the aligned write after all, write `unwritten` through the cache instead and
-        go on that way (False)."""
+        go on that way (False). The file's first block goes through the cache all the same:
+        every reader reads the header there first, and past the cache that read would wait
+        behind the disk's flush of the whole file (read_back)."""
+        offset = self._base
+        if offset == 0:
+            _use_cache(self._fd)
+            _write_all(self._fd, blocks[:ALIGN], 0)
+            _bypass_cache(self._fd)
+            blocks, offset = blocks[ALIGN:], ALIGN
         try:
-            _write_all(self._fd, blocks, self._base)
+            _write_all(self._fd, blocks, offset)
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
