@@ -2,12 +2,13 @@
 
 Every blob of a package is read, hashed with SHA-256 (its manifest line), given its CRC-32 (its
 ZIP member), sealed with AES-256-GCM in 64 KiB chunks (encryption at rest), written past the
-page cache and made durable with fsync. `time_bytes_floor` does exactly that in the leanest
-arrangement found for two cores: a forked process reads each blob into memory shared with the
-parent and hashes two of every three, the parent hashes the third, seals and writes (see
-docs/performance.md, "the bytes floor", for the arrangements tried). No records, no manifest,
-no ZIP headers, no leak gate: `cat` / this time is what the bytes alone reach. For large files
-it is no floor: each is read whole into a slot, where the package streams them in blocks.
+page cache and made durable (flushed as it is written, then fsync), as a package's file is.
+`time_bytes_floor` does exactly that in the leanest arrangement found for two cores: a forked
+process reads each blob into memory shared with the parent and hashes two of every three, the
+parent hashes the third, seals and writes (see docs/performance.md, "the bytes floor", for the
+arrangements tried). No records, no manifest, no ZIP headers, no leak gate: `cat` / this time
+is what the bytes alone reach. For large files it is no floor: each is read whole into a slot,
+where the package streams them in blocks.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import queue
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Final
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from zlib_ng.zlib_ng import crc32
+
+from rightful.adapters.storage.filesystem import SYNC_EVERY
 
 CHUNK: Final = 64 * 1024
 TAG: Final = 16
@@ -88,8 +93,11 @@ def _seal_all(
     count: int, shared: mmap.mmap, slot_size: int, answers: int, free: int, out: Path
 ) -> None:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0))
+    flushes: queue.SimpleQueue[bool] = queue.SimpleQueue()
+    flusher = threading.Thread(target=_flush_when_asked, args=(fd, flushes))
+    flusher.start()
     try:
-        sealer = _Sealer(fd)
+        sealer = _Sealer(fd, flushes)
         with memoryview(shared) as view:
             for n in range(count):
                 slot, size = _READ.unpack(_read_exactly(answers, _READ.size))
@@ -100,9 +108,20 @@ def _seal_all(
                 if n + SLOTS < count:  # the child waits for this slot again
                     os.write(free, b".")
         sealer.close()
+        flushes.put(False)
+        flusher.join()
         os.fsync(fd)
     finally:
+        flushes.put(False)  # a floor that failed midway: the thread ends all the same
+        flusher.join()
         os.close(fd)
+
+
+def _flush_when_asked(fd: int, asked: queue.SimpleQueue[bool]) -> None:
+    """The disk's cache flushed while the bytes are still written, as a package's file is
+    (storage/filesystem.py): otherwise the last fsync waits for all of it."""
+    while asked.get():
+        getattr(os, "fdatasync", os.fsync)(fd)  # no fdatasync on macOS
 
 
 def _sums(data: memoryview) -> None:
@@ -123,8 +142,10 @@ def _read_exactly(fd: int, size: int) -> bytes:
 class _Sealer:
     """Seals a stream in chunks into an aligned stage, written out whole stages at a time."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, flushes: queue.SimpleQueue[bool]) -> None:
         self._fd = fd
+        self._flushes = flushes
+        self._unflushed = 0
         self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
         self._chunk = bytearray(CHUNK)
         self._filled = 0
@@ -163,6 +184,10 @@ class _Sealer:
         self._staged += len(sealed)
         if self._staged >= STAGE:
             os.write(self._fd, self._view[:STAGE])
+            self._unflushed += STAGE
+            if self._unflushed >= SYNC_EVERY:
+                self._unflushed = 0
+                self._flushes.put(True)
             rest = self._staged - STAGE
             self._stage[:rest] = self._stage[STAGE : self._staged]
             self._staged = rest
