@@ -33,6 +33,7 @@ TAG: Final = 16
 STAGE: Final = 4 * 1024 * 1024
 ALIGN: Final = 4096
 SLOTS: Final = 16
+STAGES: Final = 6  # four waiting for the writer (16 MiB, as a package's), one written, one filled
 # The parent hashes every third blob: sealing and writing leave it that much time beside the
 # child's reading and hashing (every second or fourth blob was slower, 0.18-0.20 s against 0.16 s).
 PARENT_HASHES_EVERY: Final = 3
@@ -93,35 +94,74 @@ def _seal_all(
     count: int, shared: mmap.mmap, slot_size: int, answers: int, free: int, out: Path
 ) -> None:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0))
-    flushes: queue.SimpleQueue[bool] = queue.SimpleQueue()
-    flusher = threading.Thread(target=_flush_when_asked, args=(fd, flushes))
-    flusher.start()
     try:
-        sealer = _Sealer(fd, flushes)
-        with memoryview(shared) as view:
-            for n in range(count):
-                slot, size = _READ.unpack(_read_exactly(answers, _READ.size))
-                with view[slot * slot_size : slot * slot_size + size] as blob:
-                    if n % PARENT_HASHES_EVERY == 0:
-                        _sums(blob)
-                    sealer.add(blob)
-                if n + SLOTS < count:  # the child waits for this slot again
-                    os.write(free, b".")
-        sealer.close()
-        flushes.put(False)
-        flusher.join()
+        with _Writer(fd) as writer:
+            sealer = _Sealer(writer)
+            with memoryview(shared) as view:
+                for n in range(count):
+                    slot, size = _READ.unpack(_read_exactly(answers, _READ.size))
+                    with view[slot * slot_size : slot * slot_size + size] as blob:
+                        if n % PARENT_HASHES_EVERY == 0:
+                            _sums(blob)
+                        sealer.add(blob)
+                    if n + SLOTS < count:  # the child waits for this slot again
+                        os.write(free, b".")
+            sealer.close()
         os.fsync(fd)
     finally:
-        flushes.put(False)  # a floor that failed midway: the thread ends all the same
-        flusher.join()
         os.close(fd)
 
 
-def _flush_when_asked(fd: int, asked: queue.SimpleQueue[bool]) -> None:
-    """The disk's cache flushed while the bytes are still written, as a package's file is
-    (storage/filesystem.py): otherwise the last fsync waits for all of it."""
-    while asked.get():
-        getattr(os, "fdatasync", os.fsync)(fd)  # no fdatasync on macOS
+class _Writer:
+    """Writes whole stages on a thread of its own and has the disk's cache flushed every
+    SYNC_EVERY bytes on another, as a package's file is written (storage/write_behind.py,
+    storage/filesystem.py): otherwise the last fsync waits for all of it."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self.free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        for _ in range(STAGES):
+            self.free.put(mmap.mmap(-1, STAGE + CHUNK + TAG))  # page-aligned, as O_DIRECT wants
+        self._full: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue(STAGES - 2)
+        self._flushes: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self.error: OSError | None = None
+        self._threads = [threading.Thread(target=self._write), threading.Thread(target=self._flush)]
+
+    def __enter__(self) -> _Writer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._full.put(None)
+        self._threads[0].join()
+        self._flushes.put(False)
+        self._threads[1].join()
+        if self.error is not None:
+            raise self.error
+
+    def put(self, stage: mmap.mmap, length: int) -> None:
+        self._full.put((stage, length))
+
+    def _write(self) -> None:
+        unflushed = 0
+        while (item := self._full.get()) is not None:
+            stage, length = item
+            try:
+                if self.error is None:
+                    with memoryview(stage) as view:
+                        os.write(self._fd, view[:length])
+            except OSError as exc:  # raised when the writer is left; the sealer goes on
+                self.error = exc
+            self.free.put(stage)
+            unflushed += length
+            if unflushed >= SYNC_EVERY:
+                unflushed = 0
+                self._flushes.put(True)
+
+    def _flush(self) -> None:
+        while self._flushes.get():
+            getattr(os, "fdatasync", os.fsync)(self._fd)  # no fdatasync on macOS
 
 
 def _sums(data: memoryview) -> None:
@@ -140,18 +180,15 @@ def _read_exactly(fd: int, size: int) -> bytes:
 
 
 class _Sealer:
-    """Seals a stream in chunks into an aligned stage, written out whole stages at a time."""
+    """Seals a stream in chunks into aligned stages, handed to the writer whole."""
 
-    def __init__(self, fd: int, flushes: queue.SimpleQueue[bool]) -> None:
-        self._fd = fd
-        self._flushes = flushes
-        self._unflushed = 0
+    def __init__(self, writer: _Writer) -> None:
+        self._writer = writer
         self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
         self._chunk = bytearray(CHUNK)
         self._filled = 0
         self._index = 0
-        self._stage = mmap.mmap(-1, STAGE + CHUNK + TAG)  # page-aligned, as O_DIRECT wants
-        self._view = memoryview(self._stage)
+        self._stage = writer.free.get()
         self._staged = 0
 
     def add(self, data: memoryview) -> None:
@@ -173,9 +210,7 @@ class _Sealer:
         self._seal(memoryview(self._chunk)[: self._filled])
         pad = -self._staged % ALIGN
         self._stage[self._staged : self._staged + pad] = bytes(pad)
-        os.write(self._fd, self._view[: self._staged + pad])
-        self._view.release()
-        self._stage.close()
+        self._writer.put(self._stage, self._staged + pad)
 
     def _seal(self, plain: bytearray | memoryview) -> None:
         sealed = self._aead.encrypt(self._index.to_bytes(12, "big"), plain, None)
@@ -183,11 +218,8 @@ class _Sealer:
         self._stage[self._staged : self._staged + len(sealed)] = sealed
         self._staged += len(sealed)
         if self._staged >= STAGE:
-            os.write(self._fd, self._view[:STAGE])
-            self._unflushed += STAGE
-            if self._unflushed >= SYNC_EVERY:
-                self._unflushed = 0
-                self._flushes.put(True)
-            rest = self._staged - STAGE
-            self._stage[:rest] = self._stage[STAGE : self._staged]
+            full, rest = self._stage, self._staged - STAGE
+            self._stage = self._writer.free.get()
+            self._stage[:rest] = full[STAGE : self._staged]
+            self._writer.put(full, STAGE)
             self._staged = rest
