@@ -421,7 +421,9 @@ class Container:
     def package_objects(self) -> FilesystemPackageStore:
         from rightful.adapters.storage.filesystem import FilesystemPackageStore
 
-        return FilesystemPackageStore(self.settings.data_dir / "packages")
+        return FilesystemPackageStore(
+            self.settings.data_dir / "packages", past_cache=self.settings.package_write_past_cache
+        )
 
     @cached_property
     def package_keys(self) -> KeyWrapper:

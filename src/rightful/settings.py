@@ -252,6 +252,11 @@ class Settings(BaseSettings):
         "data_dir/keys/package_pseudonym",
     )
     package_chunk_bytes: int = Field(default=65536, ge=4096, le=16 * 1024 * 1024)
+    package_write_past_cache: bool = Field(
+        default=False,
+        description="write package files past the page cache (O_DIRECT) where the filesystem "
+        "allows it, for hosts where writing into the page cache is slow",
+    )
     package_review_sample: int = Field(default=20, ge=1, le=500)
     build_lost_after_seconds: int = Field(
         default=300,

@@ -16,11 +16,11 @@ from rightful.domain.errors import InvalidInputError, NotFoundError
 from rightful.domain.package_ports import PackageStore
 
 
-@pytest.fixture(params=["filesystem", "memory"])
+@pytest.fixture(params=["filesystem", "filesystem past the cache", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> PackageStore:
-    if request.param == "filesystem":
-        return FilesystemPackageStore(tmp_path / "packages")
-    return MemoryPackageStore()
+    if request.param == "memory":
+        return MemoryPackageStore()
+    return FilesystemPackageStore(tmp_path / "packages", past_cache="past" in request.param)
 
 
 def test_an_object_written_is_read_back_seekable(store: PackageStore) -> None:
@@ -111,7 +111,7 @@ def test_a_failed_write_reports_its_own_error_and_writes_nothing_more(
 ) -> None:
     """What is still staged when the block fails is not written: a disk that is full by then
     does not hide the block's own error, and the staging buffer goes back to its pool."""
-    store = FilesystemPackageStore(tmp_path / "packages")
+    store = FilesystemPackageStore(tmp_path / "packages", past_cache=True)
     kept = ALIGNED.kept()
 
     def disk_full(*args: object) -> int:

@@ -22,9 +22,9 @@ NAME = "packages/p.rfpk"
 PIECE = 64 * 1024
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FilesystemPackageStore:
-    return FilesystemPackageStore(tmp_path / "packages")
+@pytest.fixture(params=[False, True], ids=["through the cache", "past the cache"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> FilesystemPackageStore:
+    return FilesystemPackageStore(tmp_path / "packages", past_cache=request.param)
 
 
 def final_path(store: FilesystemPackageStore) -> Path:

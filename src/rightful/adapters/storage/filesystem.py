@@ -27,21 +27,22 @@ def check_name(name: str) -> str:
 
 
 class FilesystemPackageStore:
-    """Objects are files under `root` (mode 0600, folders 0700), written by temp file + rename."""
+    """Objects are files under `root` (mode 0600, folders 0700), written by temp file + rename;
+    through the page cache, or past it (`past_cache`) where the filesystem allows it."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, past_cache: bool = False) -> None:
         self.root = Path(root)
+        self.past_cache = past_cache
 
     @contextmanager
     def writer(self, name: str) -> Iterator[NewObject]:
-        """A stream into a temporary file, written past the page cache where the filesystem
-        allows it (package_file.py), made durable as it is written (NewObject) and renamed
-        into place on success; the new name is on disk too before the block returns, so a
-        package recorded as written survives a crash."""
+        """A stream into a temporary file (package_file.py), made durable as it is written
+        (NewObject) and renamed into place on success; the new name is on disk too before the
+        block returns, so a package recorded as written survives a crash."""
         path = self._path(name)
         make_folder(path.parent)
         with atomic_fd(path, durable=True) as fd:
-            out = NewObject(fd)
+            out = NewObject(fd, direct=self.past_cache)
             try:
                 yield out
                 out.make_durable()
@@ -86,8 +87,8 @@ class NewObject(PackageFile):
     (read_back), so that reading them overlaps with it. The object is named only once that
     fsync has returned (make_durable)."""
 
-    def __init__(self, fd: int) -> None:
-        super().__init__(fd)
+    def __init__(self, fd: int, *, direct: bool = False) -> None:
+        super().__init__(fd, direct=direct)
         self._unsynced = 0
         self._asked = threading.Event()
         self._then: str | None = None  # "last": the final fsync; "stop": none, the file goes

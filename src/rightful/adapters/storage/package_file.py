@@ -1,15 +1,18 @@
-"""A package's file on disk, written past the page cache where the filesystem allows it.
+"""A package's file on disk, written past the page cache (`direct`) where the filesystem allows
+it, or through it.
 
 A package is written once, whole, and read again only when it is downloaded, so caching its
 pages helps no one, and each of them must first be allocated. On a virtual machine whose host
 takes back guest memory left idle (virtio-balloon free page reporting) the first write into
 such a page is slow: 170 MB written through the cache took 0.42 s of CPU with cold memory and
 0.03 s with warm. With O_DIRECT the bytes go from one aligned staging buffer to the disk:
-0.07 s and 13 ms of CPU for the same 170 MB, whatever the state of memory.
+0.07 s and 13 ms of CPU for the same 170 MB, whatever the state of memory. On a disk that stalls
+writes past the cache while it flushes its own cache, the page cache is faster: the package
+store writes through it unless told otherwise (storage/filesystem.py, `package_write_past_cache`).
 
-Where the filesystem refuses O_DIRECT (tmpfs on older kernels, some network filesystems; there
-is none on macOS), the bytes go through the cache, and every WRITEBACK_EVERY bytes the kernel is
-told to start writing them and to drop the pages already written.
+Through the cache (also where the filesystem refuses O_DIRECT: tmpfs on older kernels, some
+network filesystems; there is none on macOS), every WRITEBACK_EVERY bytes the kernel is told to
+start writing them and to drop the pages already written.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class PackageFile(io.RawIOBase):
         self._flushed = 0  # ... of which in the file
         self._end = 0  # through the cache: where the next bytes go
         self._kicked = 0
+        self._kept_from: int | None = None  # cached pages from here on are kept (read_soon)
 
     @property
     def direct(self) -> bool:
@@ -112,11 +116,14 @@ class PackageFile(io.RawIOBase):
         super().close()
 
     def read_soon(self) -> None:
-        """Write the bytes from here on through the page cache, where reading them back finds
-        them: past the cache, a read waits behind the disk's flush of everything before."""
+        """Write the bytes from here on through the page cache and keep them there, where
+        reading them back finds them: from the disk, a read waits behind its flush of
+        everything before."""
         if self._stage is not None:
             with memoryview(self._stage) as whole:
                 self._fall_back(whole[: self._filled])
+        if self._kept_from is None:
+            self._kept_from = self._size
 
     def read_back(self) -> BinaryIO:
         """Close for writing and return the bytes written, on a descriptor of its own that reads
@@ -203,11 +210,14 @@ class PackageFile(io.RawIOBase):
     def _start_writeback(self) -> None:
         """Have the kernel start writing what is cached, without waiting: the final fsync then
         finds little left to do. The window before is named again to drop its pages, clean
-        by now."""
-        start, end = max(0, self._kicked - WRITEBACK_EVERY), self._end
-        self._kicked = end
+        by now; not the first block (the header every reader reads first) nor what is to be
+        read soon."""
+        start, end = max(ALIGN, self._kicked - WRITEBACK_EVERY), self._end
+        if self._kept_from is not None:
+            end = min(end, self._kept_from)
+        self._kicked = self._end
         advise = getattr(os, "posix_fadvise", None)  # Linux and most Unixes, not macOS
-        if advise is not None:
+        if advise is not None and end > start:
             with suppress(OSError):  # advice only
                 advise(self._fd, start, end - start, os.POSIX_FADV_DONTNEED)
 
