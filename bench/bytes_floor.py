@@ -1,7 +1,7 @@
 """The least the package's bytes cost: the work the issue requires of them, and nothing else.
 
 Every blob of a package is read, hashed with SHA-256 (its manifest line), given its CRC-32 (its
-ZIP member), sealed with AES-256-GCM in 64 KiB chunks (encryption at rest), written past the
+ZIP member), sealed with AES-256-GCM in 64 KiB chunks (encryption at rest), written through the
 page cache and made durable (flushed as it is written, then fsync), as a package's file is.
 `time_bytes_floor` does exactly that in the leanest arrangement found for two cores: a forked
 process reads each blob into memory shared with the parent and hashes two of every three, the
@@ -93,7 +93,7 @@ def _child(files: list[Path], shared: mmap.mmap, slot_size: int, answer: int, fr
 def _seal_all(
     count: int, shared: mmap.mmap, slot_size: int, answers: int, free: int, out: Path
 ) -> None:
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0))
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
         with _Writer(fd) as writer:
             sealer = _Sealer(writer)
@@ -121,7 +121,7 @@ class _Writer:
         self._fd = fd
         self.free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
         for _ in range(STAGES):
-            self.free.put(mmap.mmap(-1, STAGE + CHUNK + TAG))  # page-aligned, as O_DIRECT wants
+            self.free.put(mmap.mmap(-1, STAGE + CHUNK + TAG))
         self._full: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue(STAGES - 2)
         self._flushes: queue.SimpleQueue[bool] = queue.SimpleQueue()
         self.error: OSError | None = None
@@ -208,9 +208,7 @@ class _Sealer:
 
     def close(self) -> None:
         self._seal(memoryview(self._chunk)[: self._filled])
-        pad = -self._staged % ALIGN
-        self._stage[self._staged : self._staged + pad] = bytes(pad)
-        self._writer.put(self._stage, self._staged + pad)
+        self._writer.put(self._stage, self._staged)
 
     def _seal(self, plain: bytearray | memoryview) -> None:
         sealed = self._aead.encrypt(self._index.to_bytes(12, "big"), plain, None)
