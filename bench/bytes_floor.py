@@ -26,7 +26,7 @@ from typing import Final
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from zlib_ng.zlib_ng import crc32
 
-from rightful.adapters.storage.filesystem import SYNC_EVERY
+from rightful.adapters.storage.filesystem import SYNC_EVERY, fdatasync
 
 CHUNK: Final = 64 * 1024
 TAG: Final = 16
@@ -161,7 +161,7 @@ class _Writer:
 
     def _flush(self) -> None:
         while self._flushes.get():
-            getattr(os, "fdatasync", os.fsync)(self._fd)  # no fdatasync on macOS
+            fdatasync(self._fd)
 
 
 def _sums(data: memoryview) -> None:

@@ -75,7 +75,7 @@ def test_a_large_package_is_flushed_to_disk_while_it_is_still_written(
     store: FilesystemPackageStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(filesystem, "SYNC_EVERY", 4 * PIECE)
-    flushes = watch(monkeypatch, filesystem, "_fdatasync")
+    flushes = watch(monkeypatch, filesystem, "fdatasync")
     fsyncs = watch(monkeypatch, os, "fsync")
     with store.writer(NAME) as out:
         for _ in range(16):
@@ -137,7 +137,7 @@ def test_a_flush_that_fails_while_writing_fails_the_write_and_keeps_nothing(
     store: FilesystemPackageStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(filesystem, "SYNC_EVERY", PIECE)
-    flushes = watch(monkeypatch, filesystem, "_fdatasync", fail)
+    flushes = watch(monkeypatch, filesystem, "fdatasync", fail)
     fsyncs = watch(monkeypatch, os, "fsync")
 
     def write() -> None:
@@ -167,7 +167,7 @@ def test_a_write_abandoned_during_a_flush_waits_for_it_and_syncs_no_more(
         time.sleep(0.2)
         finished.append(fd)
 
-    flushes = watch(monkeypatch, filesystem, "_fdatasync", slow)
+    flushes = watch(monkeypatch, filesystem, "fdatasync", slow)
     fsyncs = watch(monkeypatch, os, "fsync")
 
     def write_half() -> None:

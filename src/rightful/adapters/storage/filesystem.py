@@ -75,7 +75,7 @@ class FilesystemPackageStore:
 
 # A new package file is flushed to stable storage every this many bytes as it is written.
 SYNC_EVERY: Final = 32 * 1024 * 1024
-_fdatasync: Final = getattr(os, "fdatasync", os.fsync)  # not on macOS
+fdatasync: Final = getattr(os, "fdatasync", os.fsync)  # not on macOS
 
 
 class NewObject(PackageFile):
@@ -142,7 +142,7 @@ class NewObject(PackageFile):
             if then == "stop":
                 return
             try:
-                (os.fsync if then == "last" else _fdatasync)(self.fileno())
+                (os.fsync if then == "last" else fdatasync)(self.fileno())
             except OSError as exc:  # raised by make_durable(), on the writer's thread
                 self._error = exc
                 return
